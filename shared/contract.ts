@@ -1,0 +1,253 @@
+// The IPC contract: one map from channel name to input and output schema. Both transports (Electron IPC and the
+// browser host's WebSocket) carry exactly these channels; the main side parses every input and every output with
+// these schemas, and the renderer's types are inferred from them. Outputs carry handles, metadata and public keys
+// only, never secret key material.
+import { z } from 'zod';
+import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_IDS } from './domain.ts';
+import { ERROR_CODES, type ErrorInfo } from './errors.ts';
+
+/** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI handles larger files directly). */
+export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
+const MAX_B64 = Math.ceil(MAX_IPC_PAYLOAD_BYTES / 3) * 4;
+/** Ciphertext overhead allowance on top of the payload limit. */
+const MAX_CIPHERTEXT_B64 = MAX_B64 + 4096;
+
+const base64 = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+    .refine((s) => s.length % 4 === 0, 'must be base64 (length a multiple of 4)');
+
+export const KeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
+export const KeyTypeSchema = z.enum(KEY_TYPES);
+export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHMS);
+export const KeyStateSchema = z.enum(KEY_STATES);
+export const ProviderIdSchema = z.enum(PROVIDER_IDS);
+const IsoTime = z.string().datetime({ offset: true });
+const Label = z.string().trim().min(1, 'must not be empty').max(128).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+const Passphrase = z.string().min(1).max(1024);
+const Operator = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._@ -]+$/u, 'letters, digits, space, . _ @ - only');
+const Reason = z.string().trim().max(500).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
+const Empty = z.object({}).strict();
+
+export const SessionStatus = z.object({
+  state: z.enum(['uninitialized', 'locked', 'unlocked']),
+  operator: z.string().nullable(),
+  /** Milliseconds until the next unlock attempt is accepted (0 when not throttled). */
+  retryAfterMs: z.number().int().nonnegative(),
+  storePath: z.string(),
+});
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const KeySummary = z.object({
+  id: KeyId,
+  label: z.string(),
+  type: KeyTypeSchema,
+  algorithm: KeyAlgorithmSchema,
+  state: KeyStateSchema,
+  provider: ProviderIdSchema,
+  /** True when the key material lives in an external KMS / HSM rather than the local store. */
+  kmsBacked: z.boolean(),
+  currentVersion: z.number().int().positive(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+  rotationSeconds: z.number().int().positive().nullable(),
+  nextRotationAt: IsoTime.nullable(),
+});
+export type KeySummary = z.infer<typeof KeySummary>;
+
+export const KeyVersionInfo = z.object({
+  version: z.number().int().positive(),
+  createdAt: IsoTime,
+  /** Key check value (AES) or public-key fingerprint (RSA/EC), hex; recorded at creation. */
+  checkValue: z.string(),
+  destroyed: z.boolean(),
+});
+export type KeyVersionInfo = z.infer<typeof KeyVersionInfo>;
+
+export const KeyDetail = KeySummary.extend({
+  versions: z.array(KeyVersionInfo),
+  stateReason: z.string().nullable(),
+});
+export type KeyDetail = z.infer<typeof KeyDetail>;
+
+export const AuditRecord = z.object({
+  seq: z.number().int().positive(),
+  ts: IsoTime,
+  actor: z.string(),
+  action: z.string(),
+  targetType: z.string().nullable(),
+  targetId: z.string().nullable(),
+  outcome: z.enum(['success', 'failure']),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+export const AuditVerification = z.object({
+  ok: z.boolean(),
+  checkedRecords: z.number().int().nonnegative(),
+  checkpoints: z.number().int().nonnegative(),
+  lastCheckpointSeq: z.number().int().nonnegative().nullable(),
+  /** The first record (or checkpoint) that fails, with the reason in words. */
+  firstBad: z.object({ seq: z.number().int().nonnegative(), reason: z.string() }).nullable(),
+});
+export type AuditVerification = z.infer<typeof AuditVerification>;
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+
+export const contract = {
+  'session:status': channel(Empty, SessionStatus),
+  'session:init': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
+  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
+  'session:lock': channel(Empty, SessionStatus),
+  'session:changePassphrase': channel(
+    z.object({ current: Passphrase, next: Passphrase }).strict(),
+    z.object({ changed: z.literal(true) }),
+  ),
+
+  'keys:list': channel(
+    z.object({ type: KeyTypeSchema.optional(), state: KeyStateSchema.optional() }).strict(),
+    z.object({ keys: z.array(KeySummary) }),
+  ),
+  'keys:get': channel(z.object({ keyId: KeyId }).strict(), KeyDetail),
+  'keys:create': channel(
+    z
+      .object({
+        type: KeyTypeSchema,
+        label: Label,
+        algorithm: KeyAlgorithmSchema.optional(),
+        /** Create directly in the active state (default) or in pre-activation. */
+        activate: z.boolean().optional(),
+      })
+      .strict(),
+    KeySummary,
+  ),
+  'keys:rotate': channel(z.object({ keyId: KeyId }).strict(), KeySummary),
+  'keys:setState': channel(z.object({ keyId: KeyId, state: KeyStateSchema, reason: Reason }).strict(), KeySummary),
+  'keys:encrypt': channel(
+    z.object({ keyId: KeyId, plaintext: base64(MAX_B64), aad: base64(8192).optional() }).strict(),
+    z.object({ ciphertext: z.string(), keyId: KeyId, version: z.number().int().positive() }),
+  ),
+  'keys:decrypt': channel(
+    z.object({ ciphertext: base64(MAX_CIPHERTEXT_B64), aad: base64(8192).optional() }).strict(),
+    z.object({ plaintext: z.string(), keyId: KeyId, version: z.number().int().positive() }),
+  ),
+  'keys:sign': channel(
+    z.object({ keyId: KeyId, data: base64(MAX_B64) }).strict(),
+    z.object({ signature: z.string(), keyId: KeyId, version: z.number().int().positive(), algorithm: z.string() }),
+  ),
+  'keys:verify': channel(
+    z
+      .object({ keyId: KeyId, data: base64(MAX_B64), signature: base64(2048), version: z.number().int().positive().optional() })
+      .strict(),
+    z.object({ valid: z.boolean() }),
+  ),
+  'keys:publicKey': channel(
+    z.object({ keyId: KeyId, version: z.number().int().positive().optional() }).strict(),
+    z.object({ pem: z.string(), version: z.number().int().positive() }),
+  ),
+  'keys:verifyIntegrity': channel(
+    z.object({ keyId: KeyId }).strict(),
+    z.object({
+      ok: z.boolean(),
+      versions: z.array(z.object({ version: z.number().int().positive(), ok: z.boolean(), reason: z.string().nullable() })),
+    }),
+  ),
+
+  'audit:query': channel(
+    z
+      .object({
+        action: z.string().max(64).optional(),
+        actor: z.string().max(64).optional(),
+        targetId: z.string().max(64).optional(),
+        from: IsoTime.optional(),
+        to: IsoTime.optional(),
+        offset: z.number().int().nonnegative().max(100_000_000),
+        limit: z.number().int().positive().max(1000),
+      })
+      .strict(),
+    z.object({ total: z.number().int().nonnegative(), records: z.array(AuditRecord) }),
+  ),
+  'audit:verify': channel(Empty, AuditVerification),
+  'audit:export': channel(
+    Empty,
+    z.object({ fileName: z.string(), content: z.string(), records: z.number().int().nonnegative() }),
+  ),
+} as const;
+
+export type Contract = typeof contract;
+export type ChannelName = keyof Contract;
+export type ChannelInput<C extends ChannelName> = z.input<Contract[C]['input']>;
+export type ParsedInput<C extends ChannelName> = z.output<Contract[C]['input']>;
+export type ChannelOutput<C extends ChannelName> = z.output<Contract[C]['output']>;
+export const CHANNELS = Object.keys(contract) as ChannelName[];
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** Events pushed from the main process to the window. */
+export const events = {
+  'keys:changed': z.object({ keyId: KeyId.nullable() }),
+  'audit:appended': z.object({ seq: z.number().int().positive() }),
+  'session:changed': SessionStatus,
+} as const;
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** What every call returns across a transport. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+export const ErrorInfoSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+/** Identity of the caller, established by the transport (never taken from the call's arguments). */
+export interface CallContext {
+  transport: 'electron' | 'browser-host' | 'cli' | 'test';
+}
+
+/** What the main process implements: one async function per channel. */
+export type Handlers = {
+  [C in ChannelName]: (input: ParsedInput<C>, ctx: CallContext) => Promise<z.input<Contract[C]['output']>>;
+};
+
+// ---- The API object the renderer sees (window.ecps in Electron, a WebSocket client in the browser host) ----
+
+type DomainOf<C extends string> = C extends `${infer D}:${string}` ? D : never;
+type Domains = DomainOf<ChannelName>;
+
+/** Envelope-returning API: what crosses contextBridge (Error objects do not survive it intact). */
+export type EnvelopeApi = {
+  [D in Domains]: {
+    [C in ChannelName as C extends `${D}:${infer V}` ? V : never]: (input: ChannelInput<C>) => Promise<Envelope<ChannelOutput<C>>>;
+  };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+export type Invoke = (channel: ChannelName, input: unknown) => Promise<Envelope<unknown>>;
+export type Subscribe = (event: EventName, listener: (payload: unknown) => void) => () => void;
+
+/** Builds the API object from the contract; used by the preload and by the browser host's client alike. */
+export function buildEnvelopeApi(invoke: Invoke, subscribe: Subscribe): EnvelopeApi {
+  const api: Record<string, unknown> = {};
+  for (const name of CHANNELS) {
+    const [domain, verb] = name.split(':') as [string, string];
+    const group = (api[domain] ??= {}) as Record<string, unknown>;
+    group[verb] = (input: unknown) => invoke(name, input);
+  }
+  api.on = (event: EventName, listener: (payload: unknown) => void) => {
+    if (!isEventName(event)) throw new TypeError(`unknown event ${String(event)}`);
+    if (typeof listener !== 'function') throw new TypeError('listener must be a function');
+    return subscribe(event, listener);
+  };
+  return api as EnvelopeApi;
+}

@@ -1,0 +1,101 @@
+// Domain vocabulary shared by the main process and the renderer. Pure data and pure functions only:
+// no Node built-ins, no DOM, no Electron (enforced by the lint rule for shared/).
+
+export const KEY_TYPES = ['device_identity', 'communication', 'storage', 'emergency'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+export const KEY_ALGORITHMS = ['AES_256', 'RSA_2048', 'EC_P256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+/** NIST SP 800-57 Part 1, section 7: key states. */
+export const KEY_STATES = ['pre_activation', 'active', 'suspended', 'deactivated', 'compromised', 'destroyed'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+export const PROVIDER_IDS = ['local'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
+
+export interface KeyTypeProfile {
+  /** Algorithms allowed for this type; the first is the default. */
+  algorithms: readonly KeyAlgorithm[];
+  usage: 'encrypt' | 'sign';
+  /** Default rotation period in seconds; null means manual rotation only. */
+  rotationSeconds: number | null;
+  description: string;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+
+/** The key model of the specification (KMS_INTEGRATION.md, "Key Types and Usage"). */
+export const KEY_TYPE_PROFILES: Readonly<Record<KeyType, KeyTypeProfile>> = {
+  device_identity: {
+    algorithms: ['RSA_2048', 'EC_P256'],
+    usage: 'sign',
+    rotationSeconds: null,
+    description: 'Robot identity: authentication and signing',
+  },
+  communication: {
+    algorithms: ['AES_256'],
+    usage: 'encrypt',
+    rotationSeconds: DAY,
+    description: 'Link encryption, rotated every 24 hours',
+  },
+  storage: {
+    algorithms: ['AES_256'],
+    usage: 'encrypt',
+    rotationSeconds: null,
+    description: 'Data-at-rest encryption, rotated manually',
+  },
+  emergency: {
+    algorithms: ['RSA_2048'],
+    usage: 'sign',
+    rotationSeconds: 365 * DAY,
+    description: 'Emergency orders and overrides, rotated yearly',
+  },
+};
+
+/**
+ * Allowed lifecycle transitions (SP 800-57 Part 1 Rev. 5, figure 3, simplified to the states above).
+ * Destruction needs a key that is already deactivated or compromised.
+ */
+export const KEY_TRANSITIONS: Readonly<Record<KeyState, readonly KeyState[]>> = {
+  pre_activation: ['active', 'compromised', 'destroyed'],
+  active: ['suspended', 'deactivated', 'compromised'],
+  suspended: ['active', 'deactivated', 'compromised'],
+  deactivated: ['compromised', 'destroyed'],
+  compromised: ['destroyed'],
+  destroyed: [],
+};
+
+export function canTransition(from: KeyState, to: KeyState): boolean {
+  return KEY_TRANSITIONS[from].includes(to);
+}
+
+/** States in which a key may protect new data or create new signatures. */
+export function canProtect(state: KeyState): boolean {
+  return state === 'active';
+}
+
+/**
+ * States in which a key may still process (decrypt / verify) data it protected earlier.
+ * SP 800-57 allows deactivated and compromised keys to process, under controlled conditions; suspended keys may not.
+ */
+export function canProcess(state: KeyState): boolean {
+  return state === 'active' || state === 'deactivated' || state === 'compromised';
+}
+
+export const KEY_STATE_LABELS: Readonly<Record<KeyState, string>> = {
+  pre_activation: 'Pre-activation',
+  active: 'Active',
+  suspended: 'Suspended',
+  deactivated: 'Deactivated',
+  compromised: 'Compromised',
+  destroyed: 'Destroyed',
+};
+
+export const KEY_TYPE_LABELS: Readonly<Record<KeyType, string>> = {
+  device_identity: 'Device identity',
+  communication: 'Communication',
+  storage: 'Storage',
+  emergency: 'Emergency',
+};

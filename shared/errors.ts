@@ -1,0 +1,89 @@
+// Stable error codes: they cross IPC as {code, message} and the renderer shows a hint for each.
+// Never rename a code; add new ones.
+
+export const ERROR_CODES = [
+  'invalid_input', // an argument failed validation (schema, size, type)
+  'forbidden_sender', // IPC call from a frame or origin that is not the console's own
+  'unknown_channel',
+  'not_initialized', // the store has not been created yet
+  'already_initialized',
+  'locked', // the store exists but is locked
+  'wrong_passphrase',
+  'too_many_attempts', // unlock throttled after repeated wrong passphrases
+  'weak_passphrase',
+  'not_found',
+  'illegal_transition', // lifecycle transition not allowed from the key's current state
+  'unsupported_operation', // e.g. encrypt with a signing key
+  'key_disabled', // the key's state does not allow this operation (suspended, pre-activation, ...)
+  'key_destroyed', // the key material was destroyed
+  'ciphertext_malformed', // truncated or structurally invalid ciphertext
+  'ciphertext_foreign', // not this console's format, or a key this store does not hold
+  'ciphertext_tampered', // authentication failed: the ciphertext or its header was modified
+  'aad_mismatch', // the associated data differs from the one bound at encryption
+  'integrity_failure', // stored key material or records failed their integrity check
+  'store_newer', // the database was written by a newer version of the console
+  'store_corrupt',
+  'store_busy', // the database is locked by another process
+  'provider_unavailable',
+  'internal', // a bug: the message says what to report
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  /** Optional machine-readable detail, e.g. retryAfterMs for too_many_attempts. Never secrets. */
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** The one error class thrown by the main process. Its message must be safe to show and to log. */
+export class ConsoleError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorInfo['details'];
+
+  constructor(code: ErrorCode, message: string, details?: ErrorInfo['details']) {
+    super(message);
+    this.name = 'ConsoleError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toInfo(): ErrorInfo {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isConsoleError(e: unknown): e is ConsoleError {
+  return e instanceof ConsoleError;
+}
+
+/** What the user should do next, per code; shown under the error message. */
+export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
+  invalid_input: 'Check the highlighted values and try again.',
+  forbidden_sender: 'This request did not come from the console window and was refused.',
+  unknown_channel: 'The console and its window are from different versions; restart the console.',
+  not_initialized: 'Create the key store first.',
+  already_initialized: 'A key store already exists here; unlock it instead.',
+  locked: 'Unlock the key store with the operator passphrase.',
+  wrong_passphrase: 'The passphrase is wrong. Repeated attempts are slowed down.',
+  too_many_attempts: 'Too many wrong passphrases. Wait, then try again.',
+  weak_passphrase: 'Choose a longer passphrase (at least 12 characters).',
+  not_found: 'It may have been removed; refresh the list.',
+  illegal_transition: 'That state change is not allowed from the current state.',
+  unsupported_operation: 'This key type does not support that operation.',
+  key_disabled: 'The key is not in a state that allows this; check its lifecycle state.',
+  key_destroyed: 'The key material was destroyed; data protected only by it cannot be recovered.',
+  ciphertext_malformed: 'The ciphertext is incomplete or damaged; copy it again in full.',
+  ciphertext_foreign: 'This ciphertext was not made by this console or by a key it holds.',
+  ciphertext_tampered: 'The ciphertext was modified after encryption. Treat it as hostile.',
+  aad_mismatch: 'The associated data is not the one used at encryption.',
+  integrity_failure: 'Stored data failed its integrity check. Investigate before relying on it.',
+  store_newer: 'This database was written by a newer console; update the console.',
+  store_corrupt: 'The database is damaged. It was not modified; restore it from backup.',
+  store_busy: 'Another console is using this database; close it first.',
+  provider_unavailable: 'The key provider cannot be reached; try again later.',
+  internal: 'An internal error occurred; the audit log and the console log have details.',
+};

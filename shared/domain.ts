@@ -56,10 +56,12 @@ export const KEY_TYPE_PROFILES: Readonly<Record<KeyType, KeyTypeProfile>> = {
 
 /**
  * Allowed lifecycle transitions (SP 800-57 Part 1 Rev. 5, figure 3, simplified to the states above).
- * Destruction needs a key that is already deactivated or compromised.
+ * Destruction needs a key that is already deactivated or compromised (the project's rule, stricter than SP 800-57,
+ * which also allows destroying a pre-activation key): a never-used key is retired by marking it compromised or by
+ * activating and deactivating it, so every destruction is preceded by an audited decision to stop using the key.
  */
 export const KEY_TRANSITIONS: Readonly<Record<KeyState, readonly KeyState[]>> = {
-  pre_activation: ['active', 'compromised', 'destroyed'],
+  pre_activation: ['active', 'compromised'],
   active: ['suspended', 'deactivated', 'compromised'],
   suspended: ['active', 'deactivated', 'compromised'],
   deactivated: ['compromised', 'destroyed'],

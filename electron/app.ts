@@ -1,8 +1,20 @@
 // Composition root: createConsole(options) wires store, crypto, services and handlers. Used by electron/main.ts,
 // the browser host, the CLI and the tests alike. No module-level state: two consoles can run side by side.
-import type { EventName, EventPayload, Handlers } from '../shared/contract.ts';
-import type { Clock } from './clock.ts';
-import type { Logger } from './logger.ts';
+import type { CallContext, EventName, EventPayload, Handlers } from '../shared/contract.ts';
+import { ConsoleError, isConsoleError } from '../shared/errors.ts';
+import { type Clock, systemClock } from './clock.ts';
+import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
+import { createStderrLogger, type Logger } from './logger.ts';
+import type { AuditLog } from './services/audit/auditLog.ts';
+import { createAuditLog } from './services/audit/index.ts';
+import { createKeyLifecycle, type KeyLifecycle } from './services/keys.ts';
+import { createKeyCrypto, type KeyCrypto } from './services/keysCrypto.ts';
+import { createKeyHandlers } from './services/keysHandlers.ts';
+import type { KeyServiceDeps } from './services/keysShared.ts';
+import { createSession, type Session } from './services/session.ts';
+import { openStoreDatabase } from './store/database.ts';
+import { createKeysRepo } from './store/keysRepo.ts';
+import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
 
 /** OS keychain binding (Electron's safeStorage); absent outside Electron. */
 export interface Keychain {
@@ -19,6 +31,8 @@ export interface ConsoleOptions {
   keychain?: Keychain;
   /** scrypt cost for the passphrase KDF; tests lower it, production keeps the default. */
   kdf?: { N: number; r: number; p: number };
+  /** Sign an audit checkpoint every N records (AUDIT's default when absent). */
+  auditCheckpointEvery?: number;
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -29,8 +43,142 @@ export interface FleetConsole {
   onEvent(listener: ConsoleEventListener): () => void;
   /** Locks the store (zeroing the master key), writes a final checkpoint when unlocked, closes the database. */
   close(): void;
+  /** The audit log itself, for tests and bulk seeding. */
+  readonly audit: AuditLog;
+  /** Buffer API over the keys (no base64), for the CLI and benchmarks; same auditing and state rules as the handlers. */
+  readonly keys: KeyLifecycle & KeyCrypto;
+  /** Absolute path of the database file. */
+  readonly storePath: string;
 }
 
-export async function createConsole(_options: ConsoleOptions): Promise<FleetConsole> {
-  throw new Error('createConsole: being implemented (issue 2)');
+export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createStderrLogger('warn');
+  const kdf = validateKdfParams(options.kdf ?? DEFAULT_KDF);
+  const store = openStoreDatabase(options.dataDir, () => new Date(clock.now()).toISOString());
+  try {
+    const listeners = new Set<ConsoleEventListener>();
+    const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+      for (const l of listeners) {
+        try {
+          l(event, payload);
+        } catch (e) {
+          logger.warn('event listener failed', { event, error: e instanceof Error ? e : String(e) });
+        }
+      }
+    };
+    const transaction = <T>(fn: () => T): T => store.db.transaction(fn).immediate();
+
+    // The audit log asks the session for its trusted key; the session is created right after.
+    let session: Session | null = null;
+    const audit = createAuditLog(store.db, {
+      clock,
+      logger,
+      ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
+      trustedPublicKeySpki: () => session?.trustedAuditPublicKey() ?? null,
+    });
+    audit.onAppend((r) => emit('audit:appended', { seq: r.seq }));
+    const liveSession = createSession({
+      meta: createStoreMetaRepo(store.db),
+      audit,
+      clock,
+      logger,
+      kdf,
+      ...(options.keychain ? { keychain: options.keychain } : {}),
+      storePath: store.path,
+      transaction,
+      onChange: (s) => emit('session:changed', s),
+    });
+    session = liveSession;
+
+    const keyDeps: KeyServiceDeps = {
+      repo: createKeysRepo(store.db),
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+      onKeysChanged: (keyId) => emit('keys:changed', { keyId }),
+      checkpointWal: () => store.checkpointWal(),
+    };
+    const lifecycle = createKeyLifecycle(keyDeps);
+    const keyOps = createKeyCrypto(keyDeps);
+
+    /** Audits an audit-log operation (the record lands after the operation, so an export does not contain itself). */
+    const auditedAuditOp = <T>(action: string, fn: () => T): T => {
+      try {
+        liveSession.require();
+        const value = fn();
+        audit.append({ actor: liveSession.actor(), action, targetType: 'audit', targetId: null, outcome: 'success' });
+        return value;
+      } catch (e) {
+        const code = isConsoleError(e) ? e.code : 'internal';
+        audit.append({ actor: liveSession.actor(), action, targetType: 'audit', targetId: null, outcome: 'failure', details: { code } });
+        throw isConsoleError(e) ? e : new ConsoleError('internal', `${action} failed unexpectedly.`);
+      }
+    };
+
+    let closed = false;
+    const routes: Handlers = {
+      'session:status': async () => liveSession.status(),
+      'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
+      'session:unlock': ({ operator, passphrase }) => liveSession.unlock(operator, passphrase),
+      'session:lock': async () => liveSession.lock(),
+      'session:changePassphrase': async ({ current, next }) => {
+        await liveSession.changePassphrase(current, next);
+        return { changed: true as const };
+      },
+      ...createKeyHandlers(lifecycle, keyOps),
+      'audit:query': async (input) => {
+        liveSession.require();
+        return audit.query(input);
+      },
+      'audit:verify': async () =>
+        auditedAuditOp('audit.verify', () => {
+          const v = audit.verify();
+          return { ok: v.ok, checkedRecords: v.checkedRecords, checkpoints: v.checkpoints, lastCheckpointSeq: v.lastCheckpointSeq, firstBad: v.firstBad };
+        }),
+      'audit:export': async () => auditedAuditOp('audit.export', () => audit.exportJsonl()),
+    };
+
+    // After close() every channel answers locked instead of reaching a closed database.
+    const handlers = Object.fromEntries(
+      Object.entries(routes).map(([name, fn]) => [
+        name,
+        (input: never, ctx: CallContext) => {
+          if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
+          return (fn as (i: never, c: CallContext) => Promise<unknown>)(input, ctx);
+        },
+      ]),
+    ) as Handlers;
+
+    return {
+      handlers,
+      dataDir: options.dataDir,
+      storePath: store.path,
+      audit,
+      keys: { ...lifecycle, ...keyOps },
+      onEvent(listener) {
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+        };
+      },
+      close() {
+        if (closed) return;
+        closed = true;
+        try {
+          liveSession.close();
+        } catch (e) {
+          logger.error('locking on close failed', { error: e instanceof Error ? e : String(e) });
+        } finally {
+          listeners.clear();
+          store.close();
+        }
+      },
+    };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
 }

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditRecord, AuditVerification } from '../../../shared/contract.ts';
 import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
 
 export type AuditDetails = Record<string, string | number | boolean | null>;
 
@@ -38,9 +39,17 @@ export interface AuditQuery {
 export interface AuditLog {
   /** Appends one record durably (inside the caller's SQLite transaction when called within one). */
   append(entry: AuditEntry): AuditRecord;
+  /**
+   * Bulk path (seeding, imports): appends all entries in one transaction, producing exactly the rows and automatic
+   * checkpoints that the same append() calls would. Listeners hear only the last record. Returns it (null if none).
+   */
+  appendMany(entries: readonly AuditEntry[]): AuditRecord | null;
   /** Set on unlock, cleared (null) on lock. Without a signer no checkpoint is written. */
   setSigner(signer: AuditSigner | null): void;
-  /** Signs the current chain head if records were added since the last checkpoint and a signer is set. */
+  /**
+   * Signs the current chain head if records were added since the last checkpoint and a signer is set. The records
+   * since the last checkpoint are re-verified first; a tampered tail is never signed (skipped and logged, no throw).
+   */
   checkpoint(): void;
   verify(): AuditVerification;
   query(q: AuditQuery): { total: number; records: AuditRecord[] };
@@ -55,6 +64,8 @@ export interface AuditLogOptions {
   checkpointEvery?: number;
   /** Trusted audit public key (DER SPKI) to verify checkpoints against; see README on why it is not just read from the db. */
   trustedPublicKeySpki?: () => Buffer | null;
+  /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
+  logger?: Logger;
 }
 
 /** DDL for the audit tables; CORE's migration 1 runs it. */

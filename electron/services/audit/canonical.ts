@@ -1,0 +1,69 @@
+// The byte formats of the audit chain: record lines, checkpoint and seal messages, the export header. Everything
+// that is hashed or signed is built here and nowhere else, so the log, the export and the verifiers cannot drift.
+// The same formats are described in the README and checked by test/fixtures/verify-audit-export.sh.
+import { createHash } from 'node:crypto';
+
+export const EXPORT_FORMAT = 'ecps-uv-audit-export';
+export const EXPORT_VERSION = 1;
+/** The first record's prev is SHA-256 of this ASCII text. */
+export const GENESIS_TEXT = 'ECPS-UV-AUDIT-GENESIS-V1';
+export const GENESIS_HASH = sha256Hex(GENESIS_TEXT);
+
+export function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** A stored record as columns (details is its canonical JSON text, keys sorted). */
+export interface RecordColumns {
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: string;
+  details: string;
+}
+
+const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+
+/** The canonical line of a record: fixed key order, no spaces; hash = SHA-256 of its UTF-8 bytes. */
+export function recordLine(seq: number, ts: string, actor: string, action: string, targetType: string | null,
+  targetId: string | null, outcome: string, details: string, prev: string): string {
+  return `{"seq":${seq},"ts":${str(ts)},"actor":${str(actor)},"action":${str(action)},"targetType":${str(targetType)},"targetId":${str(targetId)},"outcome":${str(outcome)},"details":${details},"prev":"${prev}"}`;
+}
+
+/** Canonical JSON of a details object: keys sorted, values already validated as string | finite number | boolean | null. */
+export function canonicalDetails(details: Record<string, string | number | boolean | null>): string {
+  const keys = Object.keys(details).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    out += (i ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(details[k]);
+  }
+  return out + '}';
+}
+
+/** The signed message of a checkpoint; its export line is this object plus a final "signature" member. */
+export function checkpointMessage(seq: number, head: string, ts: string): string {
+  return `{"type":"checkpoint","seq":${seq},"head":"${head}","ts":${str(ts)}}`;
+}
+
+/** The signed message of an export's last line: SHA-256 (hex) of every byte of the file before that line. */
+export function sealMessage(prefixSha256: string): string {
+  return `{"type":"seal","sha256":"${prefixSha256}"}`;
+}
+
+/** Appends the signature member to a signed message (an object literal ending in '}'). */
+export function withSignature(message: string, signature: Buffer): string {
+  return `${message.slice(0, -1)},"signature":"${signature.toString('base64')}"}`;
+}
+
+export function headerLine(exportedAt: string, publicKeySpki: Buffer, records: number, checkpoints: number): string {
+  return `{"format":"${EXPORT_FORMAT}","version":${EXPORT_VERSION},"exportedAt":${str(exportedAt)},"publicKey":"${publicKeySpki.toString('base64')}","records":${records},"checkpoints":${checkpoints}}`;
+}
+
+/** SHA-256 fingerprint (hex) of a DER SPKI public key, as shown to users for comparison. */
+export function keyFingerprint(spki: Buffer): string {
+  return sha256Hex(spki);
+}

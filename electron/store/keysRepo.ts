@@ -1,0 +1,156 @@
+// Repository for keys and their versions. Wrapped material is opaque bytes here; this file knows no crypto.
+import type { KeyAlgorithm, KeyState, KeyType, ProviderId } from '../../shared/domain.ts';
+import type { Db } from './database.ts';
+
+export interface KeyRow {
+  id: string;
+  label: string;
+  type: KeyType;
+  algorithm: KeyAlgorithm;
+  state: KeyState;
+  stateReason: string | null;
+  provider: ProviderId;
+  currentVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  rotationSeconds: number | null;
+  nextRotationAt: string | null;
+}
+
+export interface KeyVersionRow {
+  keyId: string;
+  version: number;
+  createdAt: string;
+  checkValue: string;
+  publicSpki: Buffer | null;
+  wrappedMaterial: Buffer | null;
+  destroyed: boolean;
+}
+
+export interface KeyFilter {
+  type?: KeyType;
+  state?: KeyState;
+}
+
+export interface KeysRepo {
+  insertKey(row: KeyRow): void;
+  insertVersion(row: KeyVersionRow): void;
+  get(id: string): KeyRow | null;
+  list(filter: KeyFilter): KeyRow[];
+  getVersion(id: string, version: number): KeyVersionRow | null;
+  listVersions(id: string): KeyVersionRow[];
+  updateState(id: string, state: KeyState, reason: string | null, updatedAt: string, nextRotationAt: string | null): void;
+  setCurrentVersion(id: string, version: number, updatedAt: string, nextRotationAt: string | null): void;
+  /** Overwrites then removes the wrapped material of every version of the key; metadata stays. */
+  destroyMaterial(id: string): void;
+}
+
+interface RawKey {
+  id: string;
+  label: string;
+  key_type: KeyType;
+  algorithm: KeyAlgorithm;
+  state: KeyState;
+  state_reason: string | null;
+  provider: ProviderId;
+  current_version: number;
+  created_at: string;
+  updated_at: string;
+  rotation_seconds: number | null;
+  next_rotation_at: string | null;
+}
+
+interface RawVersion {
+  key_id: string;
+  version: number;
+  created_at: string;
+  check_value: string;
+  public_spki: Buffer | null;
+  wrapped_material: Buffer | null;
+  destroyed: number;
+}
+
+const toKey = (r: RawKey): KeyRow => ({
+  id: r.id,
+  label: r.label,
+  type: r.key_type,
+  algorithm: r.algorithm,
+  state: r.state,
+  stateReason: r.state_reason,
+  provider: r.provider,
+  currentVersion: r.current_version,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  rotationSeconds: r.rotation_seconds,
+  nextRotationAt: r.next_rotation_at,
+});
+
+const toVersion = (r: RawVersion): KeyVersionRow => ({
+  keyId: r.key_id,
+  version: r.version,
+  createdAt: r.created_at,
+  checkValue: r.check_value,
+  publicSpki: r.public_spki,
+  wrappedMaterial: r.wrapped_material,
+  destroyed: r.destroyed === 1,
+});
+
+export function createKeysRepo(db: Db): KeysRepo {
+  const insertKey = db.prepare(
+    `INSERT INTO keys (id, label, key_type, algorithm, state, state_reason, provider, current_version, created_at, updated_at,
+       rotation_seconds, next_rotation_at)
+     VALUES (@id, @label, @type, @algorithm, @state, @stateReason, @provider, @currentVersion, @createdAt, @updatedAt,
+       @rotationSeconds, @nextRotationAt)`,
+  );
+  const insertVersion = db.prepare(
+    `INSERT INTO key_versions (key_id, version, created_at, check_value, public_spki, wrapped_material, destroyed)
+     VALUES (@keyId, @version, @createdAt, @checkValue, @publicSpki, @wrappedMaterial, @destroyed)`,
+  );
+  const getKey = db.prepare('SELECT * FROM keys WHERE id = ?');
+  const listAll = db.prepare('SELECT * FROM keys ORDER BY created_at, id');
+  const getVersion = db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?');
+  const listVersions = db.prepare('SELECT * FROM key_versions WHERE key_id = ? ORDER BY version');
+  const updateState = db.prepare('UPDATE keys SET state = ?, state_reason = ?, updated_at = ?, next_rotation_at = ? WHERE id = ?');
+  const setCurrent = db.prepare('UPDATE keys SET current_version = ?, updated_at = ?, next_rotation_at = ? WHERE id = ?');
+  const materialSizes = db.prepare('SELECT version, length(wrapped_material) AS n FROM key_versions WHERE key_id = ? AND wrapped_material IS NOT NULL');
+  const overwrite = db.prepare('UPDATE key_versions SET wrapped_material = ? WHERE key_id = ? AND version = ?');
+  const removeMaterial = db.prepare('UPDATE key_versions SET wrapped_material = NULL, destroyed = 1 WHERE key_id = ?');
+
+  return {
+    insertKey(row) {
+      insertKey.run(row);
+    },
+    insertVersion(row) {
+      insertVersion.run({ ...row, destroyed: row.destroyed ? 1 : 0 });
+    },
+    get(id) {
+      const r = getKey.get(id) as RawKey | undefined;
+      return r ? toKey(r) : null;
+    },
+    list(filter) {
+      return (listAll.all() as RawKey[])
+        .map(toKey)
+        .filter((k) => (filter.type === undefined || k.type === filter.type) && (filter.state === undefined || k.state === filter.state));
+    },
+    getVersion(id, version) {
+      const r = getVersion.get(id, version) as RawVersion | undefined;
+      return r ? toVersion(r) : null;
+    },
+    listVersions(id) {
+      return (listVersions.all(id) as RawVersion[]).map(toVersion);
+    },
+    updateState(id, state, reason, updatedAt, nextRotationAt) {
+      updateState.run(state, reason, updatedAt, nextRotationAt, id);
+    },
+    setCurrentVersion(id, version, updatedAt, nextRotationAt) {
+      setCurrent.run(version, updatedAt, nextRotationAt, id);
+    },
+    destroyMaterial(id) {
+      // Overwrite in place first (with secure_delete the freed pages are zeroed as well), then drop the value.
+      for (const { version, n } of materialSizes.all(id) as Array<{ version: number; n: number }>) {
+        overwrite.run(Buffer.alloc(n), id, version);
+      }
+      removeMaterial.run(id);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// Schema migrations, applied in order inside one transaction each. Never edit a shipped migration; add a new one.
+// SQL here stays portable (no SQLite-only column types or functions) so a server database can replace SQLite later.
+import type Database from 'better-sqlite3';
+import { AUDIT_SCHEMA_SQL } from '../services/audit/schema.ts';
+
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database.Database): void;
+}
+
+const STORE_SQL = `
+CREATE TABLE store_meta (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  store_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  kdf_params TEXT NOT NULL,
+  kdf_salt BLOB NOT NULL,
+  wrapped_master BLOB NOT NULL,
+  keychain_bound INTEGER NOT NULL,
+  audit_public_spki BLOB NOT NULL,
+  audit_public_mac BLOB NOT NULL,
+  audit_private_wrapped BLOB NOT NULL
+);
+CREATE TABLE unlock_throttle (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  failed_attempts INTEGER NOT NULL,
+  last_failure_ms BIGINT
+);
+CREATE TABLE keys (
+  id VARCHAR(36) PRIMARY KEY,
+  label VARCHAR(128) NOT NULL,
+  key_type VARCHAR(32) NOT NULL,
+  algorithm VARCHAR(16) NOT NULL,
+  state VARCHAR(16) NOT NULL,
+  state_reason VARCHAR(500),
+  provider VARCHAR(32) NOT NULL,
+  current_version INTEGER NOT NULL,
+  created_at VARCHAR(40) NOT NULL,
+  updated_at VARCHAR(40) NOT NULL,
+  rotation_seconds INTEGER,
+  next_rotation_at VARCHAR(40)
+);
+CREATE INDEX keys_type_state ON keys (key_type, state);
+CREATE TABLE key_versions (
+  key_id VARCHAR(36) NOT NULL REFERENCES keys (id),
+  version INTEGER NOT NULL,
+  created_at VARCHAR(40) NOT NULL,
+  check_value VARCHAR(128) NOT NULL,
+  public_spki BLOB,
+  wrapped_material BLOB,
+  destroyed INTEGER NOT NULL,
+  PRIMARY KEY (key_id, version)
+);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'store metadata, unlock throttle, keys and key versions, audit log',
+    up(db) {
+      db.exec(STORE_SQL);
+      db.exec(AUDIT_SCHEMA_SQL);
+    },
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -1,0 +1,206 @@
+// createConsole end to end through its handlers, the way the router calls them: inputs parsed with the contract's
+// input schemas, outputs checked against the output schemas and searched for key material and passphrases.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS, contract, type ChannelName, type ChannelInput, type ChannelOutput } from '../../shared/contract.ts';
+import { isConsoleError } from '../../shared/errors.ts';
+import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import { manualClock } from '../../electron/clock.ts';
+import { open as gcmOpen } from '../../electron/crypto/aead.ts';
+import { deriveKek } from '../../electron/crypto/kdf.ts';
+import { createStoreKeyring, masterAad } from '../../electron/crypto/storeKeyring.ts';
+import { createMemoryLogger } from '../../electron/logger.ts';
+import type { KeyAlgorithm } from '../../shared/domain.ts';
+import { CTX, FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+
+const PASS = 'integration passphrase 0123';
+const NEW_PASS = 'rotated integration passphrase';
+
+function caller(c: FleetConsole, transcript: string[]) {
+  return async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
+    const parsed = contract[channel].input.parse(input);
+    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
+    const out = contract[channel].output.parse(raw) as ChannelOutput<C>;
+    transcript.push(JSON.stringify(raw));
+    return out;
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isConsoleError(e)) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error('expected a ConsoleError');
+}
+
+/** Every secret the store holds, recovered independently from the database file with the passphrase. */
+async function storeSecrets(dir: string, passphrase: string): Promise<string[]> {
+  const { meta, versions } = withRawDb(dir, (db) => ({
+    meta: db.prepare('SELECT * FROM store_meta').get() as { store_id: string; kdf_params: string; kdf_salt: Buffer; wrapped_master: Buffer; audit_private_wrapped: Buffer },
+    versions: db.prepare('SELECT v.key_id, v.version, v.wrapped_material, k.algorithm FROM key_versions v JOIN keys k ON k.id = v.key_id WHERE v.wrapped_material IS NOT NULL').all() as Array<{ key_id: string; version: number; wrapped_material: Buffer; algorithm: KeyAlgorithm }>,
+  }));
+  const kdf = JSON.parse(meta.kdf_params) as { N: number; r: number; p: number };
+  const kek = await deriveKek(passphrase, meta.kdf_salt, kdf);
+  const master = gcmOpen(kek, meta.wrapped_master, masterAad(meta.store_id, kdf));
+  expect(master).not.toBeNull();
+  const ring = createStoreKeyring(master!, meta.store_id);
+  const secrets = [master!, kek, ring.unwrapAuditKey(meta.audit_private_wrapped)!];
+  for (const v of versions) {
+    const m = ring.unwrapMaterial(v.key_id, v.version, v.algorithm, v.wrapped_material);
+    expect(m).not.toBeNull();
+    secrets.push(v.algorithm === 'AES_256' ? m! : m!.subarray(m!.length - 32));
+  }
+  ring.destroy();
+  return secrets.flatMap((s) => [s.toString('hex'), s.toString('base64').slice(0, 40)]);
+}
+
+describe('createConsole handlers, end to end', () => {
+  const dir = tempDir('ecps-console-it-');
+  const logger = createMemoryLogger();
+  const clock = manualClock();
+  const transcript: string[] = [];
+  const events: Array<{ event: string; payload: unknown }> = [];
+  let c: FleetConsole;
+  let call: ReturnType<typeof caller>;
+
+  beforeAll(async () => {
+    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger, clock });
+    c.onEvent((event, payload) => events.push({ event, payload }));
+    call = caller(c, transcript);
+  });
+  afterAll(() => {
+    c.close();
+    removeTempDirs();
+  });
+
+  it('implements every channel of the contract', () => {
+    expect(Object.keys(c.handlers).sort()).toEqual([...CHANNELS].sort());
+  });
+
+  it('answers not_initialized, then locked, on every channel that needs an unlocked store', async () => {
+    const sample: { [C in ChannelName]?: ChannelInput<C> } = {
+      'session:lock': {},
+      'session:changePassphrase': { current: PASS, next: NEW_PASS },
+      'keys:list': {},
+      'keys:get': { keyId: crypto.randomUUID() },
+      'keys:create': { type: 'storage', label: 'x' },
+      'keys:rotate': { keyId: crypto.randomUUID() },
+      'keys:setState': { keyId: crypto.randomUUID(), state: 'suspended', reason: '' },
+      'keys:encrypt': { keyId: crypto.randomUUID(), plaintext: 'AAAA' },
+      'keys:decrypt': { ciphertext: 'AAAA' },
+      'keys:sign': { keyId: crypto.randomUUID(), data: 'AAAA' },
+      'keys:verify': { keyId: crypto.randomUUID(), data: 'AAAA', signature: 'AAAA' },
+      'keys:publicKey': { keyId: crypto.randomUUID() },
+      'keys:verifyIntegrity': { keyId: crypto.randomUUID() },
+      'audit:query': { offset: 0, limit: 10 },
+      'audit:verify': {},
+      'audit:export': {},
+    };
+    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
+    expect(Object.keys(sample).sort()).toEqual([...gated].sort());
+    for (const ch of gated) expect((await failure(call(ch, sample[ch] as never))).code, ch).toBe('not_initialized');
+    expect((await call('session:init', { operator: 'Officer Ada', passphrase: PASS })).state).toBe('unlocked');
+    await call('session:lock', {});
+    for (const ch of gated) expect((await failure(call(ch, sample[ch] as never))).code, ch).toBe('locked');
+    expect(await call('session:unlock', { operator: 'Officer Ada', passphrase: PASS })).toMatchObject({ state: 'unlocked', operator: 'Officer Ada' });
+  });
+
+  it('runs the key workflow over base64 and emits events', async () => {
+    events.length = 0;
+    const comm = await call('keys:create', { type: 'communication', label: 'uplink hall B' });
+    expect(events.some((e) => e.event === 'keys:changed' && (e.payload as { keyId: string }).keyId === comm.id)).toBe(true);
+    expect(events.some((e) => e.event === 'audit:appended')).toBe(true);
+    const aad = Buffer.from('robot-7').toString('base64');
+    const plaintext = Buffer.from('telemetry frame 1').toString('base64');
+    const enc = await call('keys:encrypt', { keyId: comm.id, plaintext, aad });
+    expect(await call('keys:decrypt', { ciphertext: enc.ciphertext, aad })).toEqual({ plaintext, keyId: comm.id, version: 1 });
+    expect((await failure(call('keys:decrypt', { ciphertext: enc.ciphertext }))).code).toBe('aad_mismatch');
+
+    const dev = await call('keys:create', { type: 'device_identity', label: 'robot-7 identity' });
+    const sig = await call('keys:sign', { keyId: dev.id, data: plaintext });
+    expect(await call('keys:verify', { keyId: dev.id, data: plaintext, signature: sig.signature })).toEqual({ valid: true });
+    expect((await call('keys:publicKey', { keyId: dev.id })).pem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+    await call('keys:rotate', { keyId: comm.id });
+    expect((await call('keys:get', { keyId: comm.id })).versions).toHaveLength(2);
+    await call('keys:setState', { keyId: comm.id, state: 'suspended', reason: 'investigating link' });
+    expect((await failure(call('keys:encrypt', { keyId: comm.id, plaintext }))).code).toBe('key_disabled');
+    expect((await call('keys:list', { state: 'suspended' })).keys.map((k) => k.id)).toEqual([comm.id]);
+    expect((await call('keys:verifyIntegrity', { keyId: dev.id })).ok).toBe(true);
+    await call('keys:create', { type: 'emergency', label: 'offline override' });
+    await call('keys:create', { type: 'storage', label: 'disk', activate: false });
+    expect(events.filter((e) => e.event === 'keys:changed').length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('records every operation in the audit log under the operator, failures with their code', async () => {
+    const q = await call('audit:query', { actor: 'Officer Ada', offset: 0, limit: 1000 });
+    const actions = new Set(q.records.map((r) => r.action));
+    for (const a of ['store.init', 'session.lock', 'session.unlock', 'key.create', 'key.encrypt', 'key.decrypt', 'key.sign', 'key.verify', 'key.rotate', 'key.state', 'key.verify_integrity', 'key.export_public']) {
+      expect(actions, a).toContain(a);
+    }
+    const refusedEncrypt = q.records.find((r) => r.action === 'key.encrypt' && r.outcome === 'failure');
+    expect(refusedEncrypt?.details).toMatchObject({ code: 'key_disabled' });
+    expect(q.records.find((r) => r.action === 'key.decrypt' && r.outcome === 'failure')?.details).toMatchObject({ code: 'aad_mismatch' });
+    expect((await call('audit:verify', {})).ok).toBe(true);
+  });
+
+  it('changes the passphrase, exports a signed audit log, and leaks no secret into outputs, audit or log', async () => {
+    await call('session:changePassphrase', { current: PASS, next: NEW_PASS });
+    expect((await failure(call('session:changePassphrase', { current: PASS, next: NEW_PASS }))).code).toBe('wrong_passphrase');
+    const wrong = await failure(call('session:unlock', { operator: 'Officer Ada', passphrase: 'guessing-the-passphrase' }));
+    expect(wrong.message).not.toContain('guessing');
+    const exported = await call('audit:export', {});
+    expect(exported.records).toBeGreaterThan(20);
+    await call('session:lock', {});
+    c.close();
+
+    const secrets = await storeSecrets(dir, NEW_PASS);
+    const auditDump = withRawDb(dir, (db) => JSON.stringify(db.prepare('SELECT * FROM audit_records').all()));
+    const haystacks = { outputs: transcript.join('\n'), export: exported.content, audit: auditDump, log: JSON.stringify(logger.entries), events: JSON.stringify(events) };
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const p of [PASS, NEW_PASS, 'guessing-the-passphrase']) expect(text.includes(p), `${where} contains a passphrase`).toBe(false);
+      for (const s of secrets) expect(text.includes(s), `${where} contains key material`).toBe(false);
+      expect(text).not.toMatch(/PRIVATE KEY/);
+    }
+    expect(logger.entries.length).toBeGreaterThan(0);
+  });
+});
+
+describe('two consoles side by side', () => {
+  it('keep separate stores, sessions and events in one process', async () => {
+    const a = await createConsole({ dataDir: tempDir('ecps-a-'), kdf: FAST_KDF, logger: createMemoryLogger() });
+    const b = await createConsole({ dataDir: tempDir('ecps-b-'), kdf: FAST_KDF, logger: createMemoryLogger() });
+    const seenB: string[] = [];
+    b.onEvent((e) => seenB.push(e));
+    try {
+      await a.handlers['session:init']({ operator: 'alice', passphrase: PASS }, CTX);
+      expect((await b.handlers['session:status']({}, CTX)).state).toBe('uninitialized');
+      expect(seenB).toEqual([]);
+      await b.handlers['session:init']({ operator: 'bob', passphrase: NEW_PASS }, CTX);
+      const ka = await a.handlers['keys:create']({ type: 'storage', label: 'a' }, CTX);
+      const ct = await a.handlers['keys:encrypt']({ keyId: ka.id, plaintext: 'AAAA' }, CTX);
+      expect((await b.handlers['keys:list']({}, CTX)).keys).toEqual([]);
+      expect(await failure(b.handlers['keys:decrypt']({ ciphertext: ct.ciphertext }, CTX))).toMatchObject({ code: 'ciphertext_foreign' });
+      await a.handlers['session:lock']({}, CTX);
+      expect((await b.handlers['session:status']({}, CTX))).toMatchObject({ state: 'unlocked', operator: 'bob' });
+      expect(a.storePath).not.toBe(b.storePath);
+    } finally {
+      a.close();
+      b.close();
+      removeTempDirs();
+    }
+  });
+
+  it('refuses a second console on the same folder with store_busy', async () => {
+    const dir = tempDir();
+    const a = await createConsole({ dataDir: dir, kdf: FAST_KDF });
+    try {
+      expect(await failure(createConsole({ dataDir: dir, kdf: FAST_KDF }))).toMatchObject({ code: 'store_busy' });
+    } finally {
+      a.close();
+      removeTempDirs();
+    }
+  });
+});

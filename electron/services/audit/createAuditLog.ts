@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditRecord } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { AuditEntry, AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
+import type { AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
 import { buildExport } from './exportJsonl.ts';
 import { queryRecords } from './queryRecords.ts';

@@ -1,0 +1,189 @@
+// The browser host: HTTP + WebSocket on 127.0.0.1 serving the built renderer and the same router as Electron IPC,
+// for machines without a display server or an Electron binary, and for end-to-end tests in Chromium.
+// Every request and socket needs the per-launch token (cookie or ?token=), the right Host and, if present, Origin.
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { FleetConsole } from '../app.ts';
+import { createRouter, type Router } from '../ipc/router.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { browserHostCsp, securityHeaders } from '../security/csp.ts';
+import { checkAccess, newAccessToken, tokenCookie, type GuardVerdict } from './hostGuard.ts';
+import { eventFrame, malformedReply, parseSocketMessage, replyFrame } from './socketProtocol.ts';
+import { lookupStatic } from './staticFiles.ts';
+
+export const MAX_SOCKET_MESSAGE_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_RENDERER_DIR = resolve(import.meta.dirname, '..', '..', 'dist', 'renderer');
+
+export interface BrowserHostOptions {
+  console: FleetConsole;
+  /** 0 or absent: a free port. */
+  port?: number;
+  rendererDir?: string;
+  logger?: Logger;
+}
+
+export interface BrowserHost {
+  /** http://127.0.0.1:PORT/?token=TOKEN */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+function verdictFor(req: IncomingMessage, port: number, token: string): { verdict: GuardVerdict; url: URL } {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const verdict = checkAccess(
+    { host: req.headers.host, origin: req.headers.origin, cookie: req.headers.cookie, queryToken: url.searchParams.get('token') },
+    port,
+    token,
+  );
+  return { verdict, url };
+}
+
+function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function refuseUpgrade(socket: Socket, status: number, reason: string): void {
+  const text = `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 421 ? 'Misdirected Request' : 'Not Found'}\r\n` +
+    `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(reason)}\r\nConnection: close\r\n\r\n${reason}`;
+  socket.end(text);
+}
+
+export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
+  const logger = options.logger ?? silentLogger;
+  const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
+  const router: Router = createRouter({ handlers: options.console.handlers, logger });
+  const token = newAccessToken();
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
+  let port = 0;
+  let headers: Record<string, string> = {};
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { verdict, url } = verdictFor(req, port, token);
+    if (!verdict.ok) {
+      logger.warn('browser host refused a request', { status: verdict.status, method: req.method, path: url.pathname });
+      plain(res, verdict.status, verdict.reason, headers);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      plain(res, 405, 'ECPS console: method not allowed', { ...headers, Allow: 'GET, HEAD' });
+      return;
+    }
+    if (verdict.via === 'query' && url.pathname === '/') {
+      // Trade the token in the address bar for a cookie, and drop it from the visible URL.
+      res.writeHead(303, { ...headers, Location: '/', 'Set-Cookie': tokenCookie(token), 'Content-Length': 0 });
+      res.end();
+      return;
+    }
+    const found = await lookupStatic(rendererDir, url.pathname);
+    switch (found.kind) {
+      case 'not_built':
+        plain(res, 503, 'ECPS console: renderer not built: run vite build (or npm run serve)', headers);
+        return;
+      case 'bad_request':
+        plain(res, 400, 'ECPS console: bad path', headers);
+        return;
+      case 'not_found':
+        plain(res, 404, 'ECPS console: not found', headers);
+        return;
+      case 'file':
+        res.writeHead(200, { ...headers, 'Content-Type': found.contentType, 'Content-Length': found.size });
+        if (req.method === 'HEAD') {
+          res.end();
+          return;
+        }
+        createReadStream(found.path)
+          .on('error', () => res.destroy())
+          .pipe(res);
+    }
+  }
+
+  function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      ws.send(malformedReply(null, 'Malformed message: expected a text frame.'));
+      return;
+    }
+    const parsed = parseSocketMessage(data.toString());
+    if (!parsed.ok) {
+      ws.send(malformedReply(parsed.id, parsed.message));
+      return;
+    }
+    const { id, channel, input } = parsed.call;
+    void router.route({ channel, input, ctx: { transport: 'browser-host' }, trustedSender: true }).then((envelope) => {
+      if (ws.readyState === ws.OPEN) ws.send(replyFrame(id, envelope));
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handleHttp(req, res).catch((e: unknown) => {
+      logger.error('browser host request failed', { error: e });
+      if (!res.headersSent) plain(res, 500, 'ECPS console: internal error', headers);
+      else res.destroy();
+    });
+  });
+
+  server.on('upgrade', (req, socket: Socket, head) => {
+    const { verdict, url } = verdictFor(req, port, token);
+    if (!verdict.ok) {
+      logger.warn('browser host refused a socket', { status: verdict.status });
+      refuseUpgrade(socket, verdict.status, verdict.reason);
+      return;
+    }
+    if (url.pathname !== '/ws') {
+      refuseUpgrade(socket, 404, 'ECPS console: not found');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('message', (data, isBinary) => handleMessage(ws, data, isBinary));
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+    });
+  });
+
+  const unsubscribe = options.console.onEvent((event, payload) => {
+    const frame = eventFrame(event, payload);
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
+  });
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolveListen();
+      });
+    });
+  } catch (e) {
+    unsubscribe();
+    throw e;
+  }
+  port = (server.address() as AddressInfo).port;
+  headers = securityHeaders(browserHostCsp(port));
+  const origin = `http://127.0.0.1:${port}`;
+  logger.info('browser host listening', { origin });
+
+  let closing: Promise<void> | null = null;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      sockets.clear();
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    })();
+    return closing;
+  }
+
+  return { url: `${origin}/?token=${token}`, origin, port, token, close };
+}

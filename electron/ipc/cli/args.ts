@@ -1,0 +1,148 @@
+// Command-line parsing for the CLI: global options, the command word(s), per-command options. Usage mistakes are
+// UsageError (exit 2); everything else goes through the router and its typed errors (exit 1).
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const COMMANDS = [
+  'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
+  'encrypt', 'decrypt', 'audit verify', 'audit export', 'help',
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const OPTIONS = {
+  'data-dir': { type: 'string' },
+  operator: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  port: { type: 'string' },
+  type: { type: 'string' },
+  label: { type: 'string' },
+  algorithm: { type: 'string' },
+  reason: { type: 'string' },
+  key: { type: 'string' },
+  in: { type: 'string' },
+  out: { type: 'string' },
+  aad: { type: 'string' },
+  force: { type: 'boolean' },
+} as const;
+type OptionName = keyof typeof OPTIONS;
+
+const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'json', 'help'];
+const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]; required: readonly OptionName[]; args: readonly string[] }>> = {
+  serve: { options: ['port'], required: [], args: [] },
+  init: { options: [], required: [], args: [] },
+  unlock: { options: [], required: [], args: [] },
+  'keys list': { options: ['type'], required: [], args: [] },
+  'keys create': { options: ['type', 'label', 'algorithm'], required: ['type', 'label'], args: [] },
+  'keys rotate': { options: [], required: [], args: ['ID'] },
+  'keys state': { options: ['reason'], required: ['reason'], args: ['ID', 'STATE'] },
+  encrypt: { options: ['key', 'in', 'out', 'aad', 'force'], required: ['key', 'in', 'out'], args: [] },
+  decrypt: { options: ['in', 'out', 'aad', 'force'], required: ['in', 'out'], args: [] },
+  'audit verify': { options: [], required: [], args: [] },
+  'audit export': { options: ['out', 'force'], required: ['out'], args: [] },
+  help: { options: [], required: [], args: [] },
+};
+
+export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -- <command>, node electron/cli.ts <command>)
+
+Commands:
+  serve [--port N]                              browser host on 127.0.0.1 (prints its URL with the access token)
+  init                                          create the key store (asks for a new passphrase)
+  unlock                                        check the passphrase
+  keys list [--type T]                          list keys
+  keys create --type T --label L [--algorithm A]
+  keys rotate ID                                add a new key version
+  keys state ID STATE --reason R                change the lifecycle state
+  encrypt --key ID --in FILE --out FILE [--aad TEXT] [--force]
+  decrypt --in FILE --out FILE [--aad TEXT] [--force]
+  audit verify                                  check the hash chain and checkpoints
+  audit export --out FILE [--force]
+  help
+
+Global options:
+  --data-dir DIR     key store folder (else ECPS_DATA_DIR, else the console's user-data folder)
+  --operator NAME    operator name (else ECPS_OPERATOR, else the OS user name)
+  --json             print the raw result as JSON
+
+The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.
+Existing output files are never overwritten unless --force is given.`;
+
+export interface ParsedCommand {
+  command: CommandName;
+  args: string[];
+  options: Partial<Record<OptionName, string | boolean>>;
+  json: boolean;
+  /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
+  dataDir: string | undefined;
+  operator: string;
+  port: number | undefined;
+}
+
+const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
+
+export function refusePassphraseFlag(argv: readonly string[]): void {
+  if (argv.some((a) => PASSPHRASE_FLAG.test(a))) {
+    throw new UsageError(
+      'refusing a passphrase on the command line: argv is visible to other users (ps) and kept in shell history. ' +
+        'Set ECPS_PASSPHRASE or type it at the prompt.',
+    );
+  }
+}
+
+function defaultOperator(env: NodeJS.ProcessEnv): string {
+  if (env.ECPS_OPERATOR) return env.ECPS_OPERATOR;
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.USERNAME ?? 'operator';
+  }
+}
+
+export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  refusePassphraseFlag(argv);
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
+  }
+  const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
+  const words = parsed.positionals;
+  if (values.help || words.length === 0) return finish('help', [], values, env);
+  const two = `${words[0]} ${words[1] ?? ''}`.trim();
+  const command = (COMMANDS as readonly string[]).includes(two) && words.length >= 2
+    ? (two as CommandName)
+    : (COMMANDS as readonly string[]).includes(words[0] ?? '') ? (words[0] as CommandName) : null;
+  if (!command) throw new UsageError(`unknown command "${words.slice(0, 2).join(' ')}"`);
+  const args = words.slice(command.split(' ').length);
+  return finish(command, args, values, env);
+}
+
+function finish(command: CommandName, args: string[], values: Partial<Record<OptionName, string | boolean>>, env: NodeJS.ProcessEnv): ParsedCommand {
+  const spec = PER_COMMAND[command];
+  for (const name of Object.keys(values) as OptionName[]) {
+    if (!GLOBAL.includes(name) && !spec.options.includes(name)) throw new UsageError(`${command}: option --${name} does not apply`);
+  }
+  for (const name of spec.required) {
+    if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`${command}: --${name} is required`);
+  }
+  if (args.length !== spec.args.length) {
+    const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
+    throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
+  }
+  let port: number | undefined;
+  if (typeof values.port === 'string') {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port must be a number from 0 to 65535');
+    port = Number(values.port);
+  }
+  const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
+  const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
+  return { command, args, options: values, json: values.json === true, dataDir, operator, port };
+}

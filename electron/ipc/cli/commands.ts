@@ -1,0 +1,143 @@
+// The CLI's commands: each one is a few calls through the same router as the window (transport 'cli'),
+// plus file input/output. A command that needs the store unlocks it first with the operator's passphrase.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
+import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { Router } from '../router.ts';
+import type { ParsedCommand } from './args.ts';
+import { formatKey, formatKeyTable } from './format.ts';
+
+export interface CommandIo {
+  out(line: string): void;
+  readPassphrase(options: { confirm?: boolean }): Promise<string>;
+}
+
+export interface CommandContext {
+  router: Router;
+  parsed: ParsedCommand;
+  io: CommandIo;
+}
+
+async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const envelope: Envelope<unknown> = await router.route({ channel, input, ctx: { transport: 'cli' }, trustedSender: true });
+  if (!envelope.ok) throw new ConsoleError(envelope.error.code, envelope.error.message, envelope.error.details);
+  return envelope.value as ChannelOutput<C>;
+}
+
+/** Unlocks a locked store first (asking for the passphrase), so the audit trail shows no refused "locked" calls. */
+async function callUnlocked<C extends ChannelName>(ctx: CommandContext, channel: C, input: unknown): Promise<ChannelOutput<C>> {
+  const status = await call(ctx.router, 'session:status', {});
+  if (status.state === 'locked') {
+    const passphrase = await ctx.io.readPassphrase({});
+    await call(ctx.router, 'session:unlock', { operator: ctx.parsed.operator, passphrase });
+  }
+  return call(ctx.router, channel, input);
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+async function readInput(path: string, maxBytes: number): Promise<Buffer> {
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new ConsoleError('invalid_input', `--in ${path} is not a regular file.`);
+    size = info.size;
+  } catch (e) {
+    if (e instanceof ConsoleError) throw e;
+    throw new ConsoleError('not_found', `Input file ${path} cannot be read.`);
+  }
+  if (size > maxBytes) {
+    throw new ConsoleError('invalid_input', `Input file ${path} is ${size} bytes; at most ${maxBytes} bytes per call.`, { field: 'in' });
+  }
+  return readFile(path);
+}
+
+/** Writes a new file (mode 0600); an existing file is kept unless --force. */
+async function writeOutput(ctx: CommandContext, path: string, data: Buffer | string): Promise<void> {
+  try {
+    await writeFile(path, data, { mode: 0o600, flag: ctx.parsed.options.force ? 'w' : 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
+    throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${code ?? 'error'}).`, { field: 'out' });
+  }
+}
+
+const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
+export async function runCommand(ctx: CommandContext): Promise<{ value: unknown; exitCode: number }> {
+  const { parsed, io, router } = ctx;
+  const o = parsed.options;
+  const show = (value: unknown, human: () => string) => {
+    io.out(parsed.json ? JSON.stringify(value, null, 2) : human());
+    return { value, exitCode: 0 };
+  };
+  switch (parsed.command) {
+    case 'init': {
+      const passphrase = await io.readPassphrase({ confirm: true });
+      const status = await call(router, 'session:init', { operator: parsed.operator, passphrase });
+      return show(status, () => `key store created at ${status.storePath}; unlocked as ${status.operator ?? parsed.operator}`);
+    }
+    case 'unlock': {
+      const passphrase = await io.readPassphrase({});
+      const status = await call(router, 'session:unlock', { operator: parsed.operator, passphrase });
+      return show(status, () => `passphrase accepted: ${status.storePath} unlocks for ${status.operator ?? parsed.operator}`);
+    }
+    case 'keys list': {
+      const value = await callUnlocked(ctx, 'keys:list', strip({ type: str(o.type) }));
+      return show(value, () => formatKeyTable(value.keys));
+    }
+    case 'keys create': {
+      const value = await callUnlocked(ctx, 'keys:create', strip({ type: str(o.type), label: str(o.label), algorithm: str(o.algorithm) }));
+      return show(value, () => `created ${formatKey(value)}`);
+    }
+    case 'keys rotate': {
+      const value = await callUnlocked(ctx, 'keys:rotate', { keyId: parsed.args[0] });
+      return show(value, () => `rotated ${formatKey(value)}`);
+    }
+    case 'keys state': {
+      const value = await callUnlocked(ctx, 'keys:setState', { keyId: parsed.args[0], state: parsed.args[1], reason: str(o.reason) });
+      return show(value, () => `state changed: ${formatKey(value)}`);
+    }
+    case 'encrypt': {
+      const data = await readInput(str(o.in) ?? '', MAX_IPC_PAYLOAD_BYTES);
+      const aad = str(o.aad);
+      const value = await callUnlocked(ctx, 'keys:encrypt', strip({ keyId: str(o.key), plaintext: data.toString('base64'), aad: aad === undefined ? undefined : b64(aad) }));
+      await writeOutput(ctx, str(o.out) ?? '', value.ciphertext + '\n');
+      return show(value, () => `encrypted ${data.length} bytes with key ${value.keyId} v${value.version} -> ${str(o.out)}`);
+    }
+    case 'decrypt': {
+      const text = (await readInput(str(o.in) ?? '', 2 * MAX_IPC_PAYLOAD_BYTES)).toString('utf8').trim();
+      const aad = str(o.aad);
+      const value = await callUnlocked(ctx, 'keys:decrypt', strip({ ciphertext: text, aad: aad === undefined ? undefined : b64(aad) }));
+      const plain = Buffer.from(value.plaintext, 'base64');
+      try {
+        await writeOutput(ctx, str(o.out) ?? '', plain);
+      } finally {
+        plain.fill(0);
+      }
+      const summary = { keyId: value.keyId, version: value.version, bytes: plain.length, out: str(o.out) };
+      return show(summary, () => `decrypted ${summary.bytes} bytes (key ${value.keyId} v${value.version}) -> ${str(o.out)}`);
+    }
+    case 'audit verify': {
+      const value = await callUnlocked(ctx, 'audit:verify', {});
+      if (!value.ok) {
+        const bad = value.firstBad;
+        throw new ConsoleError('integrity_failure', `Audit chain broken${bad ? ` at record ${bad.seq}: ${bad.reason}` : ''} (${value.checkedRecords} records checked).`);
+      }
+      return show(value, () => `audit chain intact: ${value.checkedRecords} records, ${value.checkpoints} checkpoints`);
+    }
+    case 'audit export': {
+      const value = await callUnlocked(ctx, 'audit:export', {});
+      await writeOutput(ctx, str(o.out) ?? '', value.content);
+      const summary = { fileName: value.fileName, records: value.records, out: str(o.out) };
+      return show(summary, () => `exported ${value.records} audit records -> ${str(o.out)}`);
+    }
+    case 'serve':
+    case 'help':
+      throw new Error(`${parsed.command} is handled by the entry point`);
+  }
+}

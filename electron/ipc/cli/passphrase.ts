@@ -1,0 +1,86 @@
+// Where the CLI gets a passphrase: ECPS_PASSPHRASE, else a no-echo prompt on a terminal, else one line of stdin.
+// Never argv (visible to every user through ps and kept in shell history).
+import { ConsoleError } from '../../../shared/errors.ts';
+
+export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
+
+export interface PassphraseSource {
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadStream;
+  /** Where prompts go (stderr, so stdout stays clean for --json). */
+  prompt: NodeJS.WriteStream;
+}
+
+function promptNoEcho(source: PassphraseSource, question: string): Promise<string> {
+  const { stdin, prompt } = source;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    // Echo off before the prompt appears, so nothing typed right after it can be echoed.
+    stdin.setRawMode(true);
+    prompt.write(question);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    const finish = (err: Error | null) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off('data', onData);
+      prompt.write('\n');
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null);
+        if (ch === '\u0003') return finish(new ConsoleError('invalid_input', 'Passphrase entry cancelled.'));
+        if (ch === '\u007f' || ch === '\b') value = value.slice(0, -1);
+        else value += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+function readOneLine(stdin: NodeJS.ReadStream): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    stdin.setEncoding('utf8');
+    const done = (line: string | null) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
+      stdin.pause();
+      resolve(line);
+    };
+    const onData = (chunk: string) => {
+      buffered += chunk;
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) done(buffered.slice(0, nl).replace(/\r$/, ''));
+    };
+    const onEnd = () => done(buffered.length > 0 ? buffered.replace(/\r$/, '') : null);
+    const onError = (e: Error) => reject(e);
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onError);
+    stdin.resume();
+  });
+}
+
+const NO_PASSPHRASE = `No passphrase given: set ${PASSPHRASE_ENV}, type it at the prompt, or pipe it on stdin.`;
+
+export async function readPassphrase(source: PassphraseSource, options: { confirm?: boolean; label?: string } = {}): Promise<string> {
+  const fromEnv = source.env[PASSPHRASE_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const label = options.label ?? 'Passphrase';
+  if (source.stdin.isTTY) {
+    const first = await promptNoEcho(source, `${label}: `);
+    if (first === '') throw new ConsoleError('invalid_input', NO_PASSPHRASE);
+    if (options.confirm) {
+      const again = await promptNoEcho(source, `${label} (again): `);
+      if (again !== first) throw new ConsoleError('invalid_input', 'The two passphrases differ; nothing was changed.');
+    }
+    return first;
+  }
+  const line = await readOneLine(source.stdin);
+  if (line === null || line === '') throw new ConsoleError('invalid_input', NO_PASSPHRASE);
+  return line;
+}

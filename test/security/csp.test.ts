@@ -1,0 +1,68 @@
+// Checklist: CSP. The policy module's directives, and the header the browser host sends on every response.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserHostCsp, buildCsp, securityHeaders } from '../../electron/security/csp.ts';
+import { cookieFor, rawRequest, startHostKit, type HostKit } from './hostKit.ts';
+
+function directives(csp: string): Map<string, string[]> {
+  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+}
+
+describe('CSP policy module', () => {
+  it('allows only our own scripts and styles: no inline code, no eval, no plugins, no framing, no forms', () => {
+    const d = directives(buildCsp());
+    expect(d.get('default-src')).toEqual(["'self'"]);
+    expect(d.get('script-src')).toEqual(["'self'"]);
+    expect(d.get('style-src')).toEqual(["'self'"]);
+    expect(d.get('img-src')).toEqual(["'self'", 'data:']);
+    expect(d.get('object-src')).toEqual(["'none'"]);
+    expect(d.get('base-uri')).toEqual(["'none'"]);
+    expect(d.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(d.get('form-action')).toEqual(["'none'"]);
+    expect(buildCsp()).not.toMatch(/unsafe-inline|unsafe-eval|\*/);
+  });
+
+  it('lets the browser host page reach only its own socket', () => {
+    const d = directives(browserHostCsp(41234));
+    expect(d.get('connect-src')).toEqual(["'self'", 'ws://127.0.0.1:41234', 'ws://localhost:41234']);
+  });
+
+  it('comes with nosniff, no referrer and no caching', () => {
+    expect(securityHeaders('x')).toMatchObject({
+      'Content-Security-Policy': 'x',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    });
+  });
+});
+
+describe('CSP on browser host responses', () => {
+  let kit: HostKit;
+  beforeAll(async () => {
+    kit = await startHostKit();
+  });
+  afterAll(async () => {
+    await kit.close();
+  });
+
+  it('is the exact policy of the protocol, with its port, on pages, assets, errors and refusals', async () => {
+    const { port } = kit.host;
+    const expected =
+      `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; ` +
+      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+    const responses = [
+      await rawRequest(port, '/', { headers: cookieFor(kit.host) }),
+      await rawRequest(port, '/assets/app.js', { headers: cookieFor(kit.host) }),
+      await rawRequest(port, '/missing.js', { headers: cookieFor(kit.host) }),
+      await rawRequest(port, '/'),
+      await rawRequest(port, `/?token=${kit.host.token}`),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 404, 401, 303]);
+    for (const res of responses) {
+      expect(res.headers['content-security-policy']).toBe(expected);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+  });
+});

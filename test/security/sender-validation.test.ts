@@ -1,0 +1,104 @@
+// Checklist: sender validation. The function main.ts uses (isTrustedSender, via registerElectronIpc) accepts
+// only the main frame of our window showing app://console.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import { registerElectronIpc, sendConsoleEvent, type IpcMainLike } from '../../electron/ipc/electronIpc.ts';
+import { IPC_CALL, IPC_EVENT } from '../../electron/ipc/ipcChannels.ts';
+import { createRouter } from '../../electron/ipc/router.ts';
+import { isTrustedSender, originOf, type FrameLike, type IpcEventLike } from '../../electron/security/senderPolicy.ts';
+import { APP_ORIGIN } from '../../electron/security/windowOptions.ts';
+import { FAST_KDF } from './hostKit.ts';
+
+const WINDOW_ID = 7;
+const trusted = { webContentsId: WINDOW_ID, origin: APP_ORIGIN };
+
+function frame(url: string, parent: FrameLike | null = null): FrameLike {
+  return { url, parent };
+}
+
+function eventFrom(options: { id?: number; url?: string; subFrame?: boolean; noFrame?: boolean } = {}): IpcEventLike {
+  const main = frame(options.url ?? 'app://console/index.html');
+  const senderFrame = options.noFrame ? null : options.subFrame ? frame(options.url ?? 'app://console/index.html', main) : main;
+  return { senderFrame, sender: { id: options.id ?? WINDOW_ID, mainFrame: main } };
+}
+
+describe('sender validation', () => {
+  it('accepts the main frame of our window on app://console (any path, query or hash)', () => {
+    expect(isTrustedSender(eventFrom(), trusted)).toBe(true);
+    expect(isTrustedSender(eventFrom({ url: 'app://console/#/keys?x=1' }), trusted)).toBe(true);
+  });
+
+  it('refuses sub-frames, other windows, destroyed frames, foreign origins and a missing window', () => {
+    expect(isTrustedSender(eventFrom({ subFrame: true }), trusted)).toBe(false);
+    expect(isTrustedSender(eventFrom({ id: WINDOW_ID + 1 }), trusted)).toBe(false);
+    expect(isTrustedSender(eventFrom({ noFrame: true }), trusted)).toBe(false);
+    for (const url of ['https://evil.example/', 'app://evil/index.html', 'app://console.evil/', 'file:///index.html', 'about:blank', 'data:text/html,x', 'not a url']) {
+      expect(isTrustedSender(eventFrom({ url }), trusted), url).toBe(false);
+    }
+    expect(isTrustedSender(eventFrom(), null)).toBe(false);
+  });
+
+  it('computes the origin of custom-scheme URLs', () => {
+    expect(originOf('app://console/index.html')).toBe('app://console');
+    expect(originOf('https://a.example:8443/x')).toBe('https://a.example:8443');
+    expect(originOf('about:blank')).toBeNull();
+    expect(originOf('::')).toBeNull();
+  });
+
+  describe('through the registered IPC handler', () => {
+    let dir: string;
+    let fleet: FleetConsole;
+    let handler: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>;
+    let windowOpen = true;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ecps-sender-'));
+      fleet = await createConsole({ dataDir: dir, kdf: FAST_KDF });
+      const registered = new Map<string, (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>>();
+      const ipcMain: IpcMainLike = { handle: (ch, fn) => void registered.set(ch, fn), removeHandler: (ch) => void registered.delete(ch) };
+      const unregister = registerElectronIpc({ ipcMain, router: createRouter({ handlers: fleet.handlers }), trustedWindow: () => (windowOpen ? trusted : null) });
+      expect([...registered.keys()]).toEqual([IPC_CALL]);
+      handler = registered.get(IPC_CALL)!;
+      unregister();
+      expect(registered.size).toBe(0);
+    });
+    afterAll(() => {
+      fleet.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers our main frame and refuses a sub-frame with forbidden_sender', async () => {
+      expect(await handler(eventFrom(), 'session:status', {})).toMatchObject({ ok: true, value: { state: 'uninitialized' } });
+      expect(await handler(eventFrom({ subFrame: true }), 'session:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+      expect(await handler(eventFrom({ url: 'https://evil.example/' }), 'session:init', { operator: 'x', passphrase: 'y' })).toMatchObject({
+        ok: false,
+        error: { code: 'forbidden_sender' },
+      });
+      // the refused init changed nothing
+      expect(await handler(eventFrom(), 'session:status', {})).toMatchObject({ ok: true, value: { state: 'uninitialized' } });
+    });
+
+    it('refuses every caller once the window is gone', async () => {
+      windowOpen = false;
+      try {
+        expect(await handler(eventFrom(), 'session:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+      } finally {
+        windowOpen = true;
+      }
+    });
+  });
+
+  it('pushes only contract events, and nothing to a destroyed window', () => {
+    const sent: unknown[][] = [];
+    const target = { destroyed: false, isDestroyed() { return this.destroyed; }, send: (...args: unknown[]) => void sent.push(args) };
+    sendConsoleEvent(target, 'keys:changed', { keyId: null });
+    sendConsoleEvent(target, 'bogus:event' as 'keys:changed', { keyId: null });
+    target.destroyed = true;
+    sendConsoleEvent(target, 'keys:changed', { keyId: null });
+    sendConsoleEvent(null, 'keys:changed', { keyId: null });
+    expect(sent).toEqual([[IPC_EVENT, 'keys:changed', { keyId: null }]]);
+  });
+});

@@ -2,7 +2,8 @@
 // plain-Node modules (createConsole, the router, the security policies) that the tests, the CLI and the browser
 // host share. Bundled to dist-electron/main.cjs by build/bundle-electron.ts.
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type WebContents } from 'electron';
+import { ERROR_HINTS, isConsoleError } from '../shared/errors.ts';
 import { createConsole, type FleetConsole } from './app.ts';
 import { APP_FOLDER_NAME, loadConfig } from './config/config.ts';
 import { handleAppProtocol, registerAppScheme } from './adapters/appProtocol.ts';
@@ -91,5 +92,8 @@ async function start(): Promise<void> {
 
 start().catch((e: unknown) => {
   logger.error('console failed to start', { error: e });
+  // The officer sees why (store_busy, store_newer, store_corrupt, ...) instead of a window that never opens.
+  const detail = isConsoleError(e) ? `${e.message}\n\n${ERROR_HINTS[e.code]}` : 'An unexpected error occurred; the console log has details.';
+  dialog.showErrorBox('ECPS-UV Fleet Security Console cannot start', detail);
   app.exit(1);
 });

@@ -1,6 +1,14 @@
 // Domain vocabulary shared by the main process and the renderer. Pure data and pure functions only:
 // no Node built-ins, no DOM, no Electron (enforced by the lint rule for shared/).
 
+/** Minimum operator passphrase length, in Unicode code points (enforced by the main process, shown by the UI). */
+export const MIN_PASSPHRASE_CHARS = 12;
+
+/** Counts code points, so a passphrase in any script is measured the same way on both sides. */
+export function passphraseLength(passphrase: string): number {
+  return [...passphrase].length;
+}
+
 export const KEY_TYPES = ['device_identity', 'communication', 'storage', 'emergency'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
 

@@ -68,7 +68,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   not_initialized: 'Create the key store first.',
   already_initialized: 'A key store already exists here; unlock it instead.',
   locked: 'Unlock the key store with the operator passphrase.',
-  wrong_passphrase: 'The passphrase is wrong. Repeated attempts are slowed down.',
+  wrong_passphrase: 'Check the passphrase (keyboard layout, Caps Lock). Repeated wrong attempts are slowed down.',
   too_many_attempts: 'Too many wrong passphrases. Wait, then try again.',
   weak_passphrase: 'Choose a longer passphrase (at least 12 characters).',
   not_found: 'It may have been removed; refresh the list.',

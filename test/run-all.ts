@@ -2,15 +2,15 @@
 // (Playwright in Chromium). Prints one closing line "N passed, N failed, N skipped" and every skipped test with its
 // reason, so a green run cannot hide what it did not run.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const out = path.join(root, 'test-results');
-mkdirSync(out, { recursive: true });
+// Reports go to a temp folder: Playwright empties test-results/ when it starts.
+const out = mkdtempSync(path.join(os.tmpdir(), 'ecps-test-report-'));
 const vitestJson = path.join(out, 'vitest.json');
 const playwrightJson = path.join(out, 'playwright.json');
-for (const f of [vitestJson, playwrightJson]) rmSync(f, { force: true });
 
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const run = (label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -79,4 +79,5 @@ if (skippedList.length) {
   for (const s of skippedList) console.log(`  - ${s}`);
 }
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+rmSync(out, { recursive: true, force: true });
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);

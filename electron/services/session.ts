@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import type { SessionStatus } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
+import { MIN_PASSPHRASE_CHARS, passphraseLength } from '../../shared/domain.ts';
 import type { Keychain } from '../app.ts';
 import type { Clock } from '../clock.ts';
 import { open, seal } from '../crypto/aead.ts';
@@ -13,7 +14,6 @@ import type { KdfParams, StoreMetaRepo, StoreMetaRow } from '../store/storeMetaR
 import type { AuditLog, AuditSigner } from './audit/auditLog.ts';
 import { retryAfterMs } from './sessionThrottle.ts';
 
-export const MIN_PASSPHRASE_CHARS = 12;
 
 export interface SessionDeps {
   meta: StoreMetaRepo;
@@ -55,7 +55,7 @@ interface Unlocked extends UnlockedSession {
 }
 
 function checkStrength(passphrase: string): void {
-  if ([...passphrase].length < MIN_PASSPHRASE_CHARS) {
+  if (passphraseLength(passphrase) < MIN_PASSPHRASE_CHARS) {
     throw new ConsoleError('weak_passphrase', `The passphrase must have at least ${MIN_PASSPHRASE_CHARS} characters.`);
   }
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_HINTS } from '../../shared/errors.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'electron', 'cli.ts');
@@ -111,7 +112,7 @@ describe('cli commands on a real store', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('error [wrong_passphrase]');
-    expect(bad.stderr).toContain('hint: The passphrase is wrong.');
+    expect(bad.stderr).toContain(`hint: ${ERROR_HINTS.wrong_passphrase}`);
     expectNoSecret(bad);
   });
 

@@ -1,0 +1,27 @@
+import { useChannelQuery } from './hooks/channelQuery.ts';
+import { useMainProcessEvents } from './hooks/useMainProcessEvents.ts';
+import { ConnectionBanner } from './components/ConnectionBanner.tsx';
+import { ErrorMessage } from './components/ErrorMessage.tsx';
+import { SessionScreen } from './session/SessionScreen.tsx';
+import { Shell } from './shell/Shell.tsx';
+
+export function App() {
+  useMainProcessEvents();
+  const status = useChannelQuery('session:status', {});
+
+  return (
+    <>
+      <ConnectionBanner />
+      {status.isPending && <p className="center-note" role="status">Connecting to the console…</p>}
+      {status.isError && (
+        <div className="center-card">
+          <ErrorMessage error={status.error} />
+          <button type="button" onClick={() => void status.refetch()}>
+            Try again
+          </button>
+        </div>
+      )}
+      {status.data && (status.data.state === 'unlocked' ? <Shell status={status.data} /> : <SessionScreen status={status.data} />)}
+    </>
+  );
+}

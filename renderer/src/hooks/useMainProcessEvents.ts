@@ -1,0 +1,43 @@
+// Pushed events keep React Query's cache honest: each event invalidates the channels whose answers it changes.
+import { useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { subscribe } from '../api.ts';
+import { channelKey } from './channelQuery.ts';
+import { useUiStore } from '../state/uiStore.ts';
+
+/** Audit appends can come in bursts; refresh the list at most this often. */
+const AUDIT_REFRESH_MS = 300;
+
+export function useMainProcessEvents(): void {
+  const queryClient = useQueryClient();
+
+  useEffect(() => {
+    let auditTimer: ReturnType<typeof setTimeout> | null = null;
+    const offKeys = subscribe('keys:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['keys:list'] });
+      void queryClient.invalidateQueries({ queryKey: ['keys:get'] });
+      void queryClient.invalidateQueries({ queryKey: ['keys:verifyIntegrity'] });
+    });
+    const offAudit = subscribe('audit:appended', () => {
+      if (auditTimer) return;
+      auditTimer = setTimeout(() => {
+        auditTimer = null;
+        void queryClient.invalidateQueries({ queryKey: ['audit:query'] });
+      }, AUDIT_REFRESH_MS);
+    });
+    const offSession = subscribe('session:changed', (status) => {
+      queryClient.setQueryData(channelKey('session:status', {}), status);
+      if (status.state !== 'unlocked') {
+        // Locked: drop everything fetched under the previous session from memory.
+        queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session:status' });
+        useUiStore.getState().reset();
+      }
+    });
+    return () => {
+      offKeys();
+      offAudit();
+      offSession();
+      if (auditTimer) clearTimeout(auditTimer);
+    };
+  }, [queryClient]);
+}

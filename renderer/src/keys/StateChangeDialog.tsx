@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { KeySummary } from '../../../shared/contract.ts';
+import { KEY_STATE_LABELS, KEY_TRANSITIONS, type KeyState } from '../../../shared/domain.ts';
+import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { useUiStore } from '../state/uiStore.ts';
+import { Dialog } from '../components/Dialog.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { StateBadge } from './StateBadge.tsx';
+
+const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
+  pre_activation: '',
+  active: 'The key will protect new data and sign.',
+  suspended: 'The key stops protecting and processing data until it is reactivated.',
+  deactivated: 'The key stops protecting new data; it still decrypts and verifies what it protected earlier.',
+  compromised: 'The key is marked compromised: it never protects new data again. Use this when its secrecy is in doubt.',
+  destroyed: 'The key material is destroyed for good. Data protected only by this key becomes unrecoverable.',
+};
+
+export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
+  const closeDialog = useUiStore((s) => s.closeDialog);
+  const targets = KEY_TRANSITIONS[keySummary.state];
+  const [target, setTarget] = useState<KeyState | null>(targets[0] ?? null);
+  const [reason, setReason] = useState('');
+  const [typedLabel, setTypedLabel] = useState('');
+  const setState = useChannelMutation('keys:setState', () => closeDialog());
+  const needsTypedLabel = target === 'destroyed';
+  const confirmed = !needsTypedLabel || typedLabel === keySummary.label;
+
+  function submit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!target || !confirmed) return;
+    setState.mutate({ keyId: keySummary.id, state: target, reason: reason.trim() });
+  }
+
+  return (
+    <Dialog title={`Change the state of “${keySummary.label}”`} onClose={closeDialog}>
+      <form onSubmit={submit} className="form">
+        <p>
+          Current state: <StateBadge state={keySummary.state} />
+        </p>
+        <fieldset>
+          <legend>New state</legend>
+          {targets.map((t) => (
+            <label key={t} className="checkbox">
+              <input type="radio" name="target" value={t} checked={target === t} onChange={() => setTarget(t)} />
+              {KEY_STATE_LABELS[t]}
+            </label>
+          ))}
+        </fieldset>
+        {target && <p className={target === 'destroyed' || target === 'compromised' ? 'warning' : 'muted'}>{CONSEQUENCES[target]}</p>}
+        <label>
+          Reason (recorded in the audit log)
+          <textarea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} rows={2} />
+        </label>
+        {needsTypedLabel && (
+          <label>
+            Type the key label “{keySummary.label}” to confirm destruction
+            <input value={typedLabel} onChange={(e) => setTypedLabel(e.target.value)} autoComplete="off" />
+          </label>
+        )}
+        {target && (
+          <p className="confirm-text">
+            You are about to set <strong>{keySummary.label}</strong> from {KEY_STATE_LABELS[keySummary.state]} to{' '}
+            <strong>{KEY_STATE_LABELS[target]}</strong>.
+          </p>
+        )}
+        <ErrorMessage error={setState.error} />
+        <div className="dialog-buttons">
+          <button type="button" onClick={closeDialog}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className={target === 'destroyed' || target === 'compromised' ? 'danger' : 'primary'}
+            disabled={!target || !confirmed || setState.isPending}
+          >
+            {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

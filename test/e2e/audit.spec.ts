@@ -1,0 +1,116 @@
+// The audit page: every action of a session is listed, the chain verifies, a record altered in the database out of
+// band is named by the verification, and the export downloads as a file.
+import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { expect, test } from './support/consoleFixture.ts';
+import {
+  auditRows,
+  changeState,
+  completeFirstRun,
+  createKey,
+  encryptText,
+  goToAudit,
+  keyRow,
+  openConsole,
+  openKey,
+  OPERATOR,
+  unlock,
+} from './support/ui.ts';
+
+test('the audit log lists each action of the session, filters by key, and its chain verifies', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await createKey(page, { label: 'fleet link', type: 'communication' });
+  await createKey(page, { label: 'vault a', type: 'storage' });
+  await openKey(page, 'fleet link');
+  await encryptText(page, 'audited payload');
+  await keyRow(page, 'fleet link').getByRole('button', { name: 'Rotate' }).click();
+  await page.getByRole('button', { name: 'Rotate “fleet link” to version 2' }).click();
+  await expect(keyRow(page, 'fleet link')).toContainText('v2');
+  await changeState(page, 'vault a', 'Suspended', 'audit trail check');
+
+  await goToAudit(page);
+  const rows = auditRows(page);
+  for (const action of ['store.init', 'key.create', 'key.encrypt', 'key.rotate', 'key.state']) {
+    await expect(rows.filter({ hasText: action }).first()).toBeVisible();
+  }
+  await expect(rows.filter({ hasText: 'key.create' })).toHaveCount(2);
+  await expect(rows.first()).toContainText(OPERATOR);
+  // Newest first: the state change is the most recent action.
+  await expect(rows.first()).toContainText('key.state');
+  await expect(rows.first()).toContainText('to=suspended');
+  const total = await rows.count();
+  await expect(page.getByText(`${total} records`, { exact: true })).toBeVisible();
+
+  // The key filter narrows the list to that key's records only.
+  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Key').selectOption({ label: 'vault a' });
+  await expect(page.getByText('2 matching records')).toBeVisible();
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: 'key.rotate' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+
+  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Action').fill('key.create');
+  await expect(page.getByText('2 matching records')).toBeVisible();
+  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Actor').fill('someone else');
+  await expect(page.getByText('0 matching records')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+
+  // A time window that starts tomorrow holds nothing yet; one that started yesterday holds everything.
+  const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('From').fill(local(new Date(Date.now() + 86_400_000)));
+  await expect(page.getByText('No audit records match these filters.')).toBeVisible();
+  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('From').fill(local(new Date(Date.now() - 86_400_000)));
+  await expect(page.getByText(`${total} matching records`)).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Chain verified' })).toHaveText(/^Chain verified: \d+ records, \d+ checkpoints$/);
+});
+
+test('an audit record altered in the database out of band fails verification at that record', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await createKey(page, { label: 'fleet link', type: 'communication' });
+  await createKey(page, { label: 'vault a', type: 'storage' });
+  const status = await harness.current().fleet.handlers['session:status']({}, { transport: 'test' });
+  await harness.stop();
+
+  // Out of band: rewrite who created the first key, straight in SQLite.
+  const db = new Database(status.storePath);
+  const victim = db.prepare("SELECT seq FROM audit_records WHERE action = 'key.create' ORDER BY seq LIMIT 1").get() as { seq: number };
+  const changed = db.prepare("UPDATE audit_records SET actor = 'mallory' WHERE seq = ?").run(victim.seq);
+  db.close();
+  expect(changed.changes).toBe(1);
+
+  await harness.start();
+  await openConsole(page, harness.current().host.url);
+  await unlock(page);
+  await goToAudit(page);
+  await expect(auditRows(page).filter({ hasText: 'mallory' })).toHaveCount(1);
+
+  await page.getByRole('button', { name: 'Verify chain' }).click();
+  const failure = page.getByRole('alert').filter({ hasText: 'Verification FAILED' });
+  await expect(failure).toContainText(`Verification FAILED at record ${victim.seq}:`);
+});
+
+test('exporting the audit log downloads a JSON Lines file holding every record', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await createKey(page, { label: 'fleet link', type: 'communication' });
+  await goToAudit(page);
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export (JSON Lines)' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/\.jsonl$/);
+  const saved = page.getByRole('status').filter({ hasText: 'Verifying an audit export' });
+  await expect(saved).toBeVisible();
+  const exported = Number(/Saved (\d+) records/.exec((await saved.textContent()) ?? '')?.[1]);
+
+  const lines = readFileSync(await file.path(), 'utf8').trim().split('\n');
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const recordLines = parsed.filter((l) => typeof l.seq === 'number' && typeof l.action === 'string');
+  expect(recordLines.length).toBe(exported);
+  expect(recordLines.some((r) => r.action === 'key.create')).toBe(true);
+  expect(JSON.stringify(parsed)).not.toContain('correct horse');
+});

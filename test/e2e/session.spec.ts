@@ -1,0 +1,81 @@
+// First run, lock and unlock, through the real renderer against a real console.
+import { manualClock } from '../../electron/clock.ts';
+import { expect, test } from './support/consoleFixture.ts';
+import { completeFirstRun, createKey, keyRow, keysTable, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
+import { ERROR_HINTS } from '../../shared/errors.ts';
+
+test('first run refuses a short passphrase and a mismatched confirmation, then creates the store', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await expect(page.getByText('at least 12 characters').first()).toBeVisible();
+
+  await page.getByLabel('Operator name').fill(OPERATOR);
+  await page.getByLabel('Passphrase (at least 12 characters)').fill('too-short');
+  await page.getByLabel('Confirm passphrase').fill('too-short');
+  await page.getByRole('button', { name: 'Create key store' }).click();
+  await expect(page.getByRole('alert')).toContainText('at least 12 characters');
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAttribute('type', 'password');
+  await expect(page.getByLabel('Confirm passphrase')).toHaveAttribute('type', 'password');
+  // Passphrase fields are emptied after every submit.
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveValue('');
+  await expect(page.getByLabel('Confirm passphrase')).toHaveValue('');
+
+  await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(`${PASSPHRASE}!`);
+  await page.getByRole('button', { name: 'Create key store' }).click();
+  await expect(page.getByRole('alert')).toContainText('does not match');
+
+  await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create key store' }).click();
+  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expect(page.getByText(`Operator: ${OPERATOR}`)).toBeVisible();
+  await expect(page.getByText('No keys yet')).toBeVisible();
+});
+
+test('locking hides the keys; a wrong passphrase is refused with its hint and the right one unlocks', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await createKey(page, { label: 'link-alpha', type: 'communication' });
+
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await expect(page.getByRole('heading', { name: 'Unlock the key store' })).toBeVisible();
+  await expect(keysTable(page)).toHaveCount(0);
+
+  await unlock(page, 'not the passphrase at all');
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('The passphrase is wrong.');
+  await expect(alert).toHaveAttribute('data-code', 'wrong_passphrase');
+  await expect(alert).toContainText(ERROR_HINTS.wrong_passphrase);
+  // The passphrase field is cleared after every submit.
+  await expect(page.getByLabel('Passphrase', { exact: true })).toHaveValue('');
+
+  await unlock(page, PASSPHRASE);
+  await expect(keyRow(page, 'link-alpha')).toBeVisible();
+});
+
+test('repeated wrong passphrases pause unlocking with a countdown that survives a reload', async ({ page, harness }) => {
+  const clock = manualClock(Date.now());
+  await harness.start({ clock });
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await page.getByRole('button', { name: 'Lock' }).click();
+
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await unlock(page, `wrong passphrase number ${attempt}`);
+    await expect(page.getByRole('alert')).toHaveAttribute('data-code', 'wrong_passphrase');
+  }
+  // The third failure starts the throttle: its retryAfterMs drives a countdown and the button waits.
+  await expect(page.getByText(/Try again in \d+ s/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Unlock' })).toBeDisabled();
+
+  // A fresh window learns the pause from SessionStatus.retryAfterMs.
+  await page.reload();
+  await expect(page.getByText(/Try again in \d+ s/)).toBeVisible();
+
+  // The console's clock moves past the pause: the right passphrase opens the store.
+  clock.advance(60_000);
+  await page.reload();
+  await expect(page.getByText(/Try again in/)).toHaveCount(0);
+  await unlock(page, PASSPHRASE);
+  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+});

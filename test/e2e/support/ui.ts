@@ -1,0 +1,106 @@
+// What an officer does in the console, as reusable steps. Everything goes through the rendered UI by role and label.
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { KeyAlgorithm, KeyType } from '../../../shared/domain.ts';
+
+export const OPERATOR = 'Ada Officer';
+export const PASSPHRASE = 'correct horse battery staple';
+
+export async function openConsole(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+}
+
+export async function completeFirstRun(page: Page, operator = OPERATOR, passphrase = PASSPHRASE): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Create the key store' })).toBeVisible();
+  await page.getByLabel('Operator name').fill(operator);
+  await page.getByLabel('Passphrase (at least 12 characters)').fill(passphrase);
+  await page.getByLabel('Confirm passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Create key store' }).click();
+  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+}
+
+export async function unlock(page: Page, passphrase = PASSPHRASE, operator = OPERATOR): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Unlock the key store' })).toBeVisible();
+  await page.getByLabel('Operator name').fill(operator);
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+}
+
+export function keysTable(page: Page): Locator {
+  return page.getByRole('table', { name: 'Keys' });
+}
+
+export function keyRow(page: Page, label: string): Locator {
+  return keysTable(page)
+    .getByRole('row')
+    .filter({ has: page.getByRole('button', { name: label, exact: true }) });
+}
+
+export interface NewKey {
+  label: string;
+  type: KeyType;
+  algorithm?: KeyAlgorithm;
+  preActivation?: boolean;
+}
+
+export async function createKey(page: Page, key: NewKey): Promise<void> {
+  await page.getByRole('button', { name: 'New key…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Create a key' });
+  await dialog.getByLabel('Label').fill(key.label);
+  await dialog.getByLabel('Key type').selectOption(key.type);
+  if (key.algorithm) await dialog.getByLabel('Algorithm').selectOption(key.algorithm);
+  if (key.preActivation) await dialog.getByLabel('Create in pre-activation (activate it later)').check();
+  await dialog.getByRole('button', { name: 'Create key' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(keyRow(page, key.label)).toBeVisible();
+}
+
+export async function openKey(page: Page, label: string): Promise<Locator> {
+  await keysTable(page).getByRole('button', { name: label, exact: true }).click();
+  const panel = page.getByRole('region', { name: `Key “${label}”` });
+  await expect(panel).toBeVisible();
+  return panel;
+}
+
+/** Encrypts text with the open key and returns the base64 ciphertext shown. */
+export async function encryptText(page: Page, plaintext: string, aad?: string): Promise<{ ciphertext: string; form: Locator }> {
+  const form = page.getByRole('form', { name: 'Encrypt' });
+  await form.getByLabel('Plaintext').fill(plaintext);
+  await form.getByLabel('Associated data for encryption (optional)').fill(aad ?? '');
+  await form.getByRole('button', { name: 'Encrypt' }).click();
+  const output = form.getByLabel('Ciphertext (base64)');
+  await expect(output).not.toHaveValue('');
+  return { ciphertext: await output.inputValue(), form };
+}
+
+export async function decryptText(page: Page, ciphertext: string, aad?: string): Promise<Locator> {
+  const form = page.getByRole('form', { name: 'Decrypt' });
+  await form.getByLabel('Ciphertext to decrypt (base64)').fill(ciphertext);
+  await form.getByLabel('Associated data for decryption (optional)').fill(aad ?? '');
+  await form.getByRole('button', { name: 'Decrypt' }).click();
+  return form;
+}
+
+export async function changeState(page: Page, label: string, target: string, reason: string): Promise<void> {
+  await keyRow(page, label).getByRole('button', { name: 'Change state' }).click();
+  const dialog = page.getByRole('dialog', { name: `Change the state of “${label}”` });
+  await dialog.getByRole('radio', { name: target, exact: true }).check();
+  await dialog.getByLabel('Reason (recorded in the audit log)').fill(reason);
+  if (target === 'Destroyed') await dialog.getByLabel(`Type the key label “${label}” to confirm destruction`).fill(label);
+  await dialog.getByRole('button', { name: `Set “${label}” to ${target}` }).click();
+  await expect(dialog).toBeHidden();
+  await expect(keyRow(page, label).getByText(target, { exact: true })).toBeVisible();
+}
+
+export async function goToAudit(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
+}
+
+export async function goToKeys(page: Page): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Keys' }).click();
+  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+}
+
+export function auditRows(page: Page): Locator {
+  return page.getByRole('table', { name: 'Audit records' }).locator('[role=row][data-seq]');
+}

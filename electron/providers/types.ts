@@ -1,0 +1,144 @@
+// The one provider contract. Every backend (local store, AWS KMS, HashiCorp Vault transit, and later Azure Key Vault,
+// Google Cloud KMS, PKCS#11) implements KmsProvider; services depend on this interface, never on an SDK.
+// One conformance suite (test/integration/conformance/) runs against every adapter.
+
+/** The specification's provider names (KMS_INTEGRATION.md, "Configuration"). */
+export const PROVIDER_KINDS = ['local', 'aws_kms', 'hashicorp_vault', 'azure_key_vault', 'google_cloud_kms', 'pkcs11'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** Key specs the console asks providers for (the console's key types map onto these, see shared/domain.ts). */
+export type ProviderKeySpec = 'AES_256' | 'RSA_2048' | 'EC_P256';
+export type ProviderKeyUsage = 'encrypt' | 'sign';
+
+/** Provider-side key state, normalised. */
+export type ProviderKeyState = 'enabled' | 'disabled' | 'pending_deletion' | 'destroyed';
+
+export interface ProviderCapabilities {
+  /** Specs this provider can create, per usage. */
+  specs: { encrypt: readonly ProviderKeySpec[]; sign: readonly ProviderKeySpec[] };
+  /** Encrypt/decrypt bind associated data (AWS: EncryptionContext; Vault: associated_data). */
+  associatedData: boolean;
+  /** Largest plaintext accepted by encrypt() (AWS: 4096). Envelopes wrap only 32-byte data keys, so any value >= 32 works. */
+  maxPlaintextBytes: number;
+  /** rotate() adds a version that new operations use; older versions still decrypt / verify. */
+  rotation: boolean;
+  /** rotate() works for signing keys too (AWS KMS: no; Vault: yes). */
+  rotateSigningKeys: boolean;
+  /** A rotation period the provider itself enforces (AWS EnableKeyRotation, Vault auto_rotate_period). */
+  automaticRotation: boolean;
+  /** Destruction is scheduled with a waiting period that can be cancelled (AWS: 7-30 days). */
+  scheduledDestruction: boolean;
+  /** Key material never leaves the provider (everything but 'local'). */
+  kmsBacked: boolean;
+}
+
+export interface ProviderKeyInfo {
+  /** The provider's stable reference: AWS key ARN or id, Vault key name, local UUID. */
+  keyRef: string;
+  /** Human name: AWS alias (without "alias/"), Vault key name, local label. */
+  name: string | null;
+  spec: ProviderKeySpec;
+  usage: ProviderKeyUsage;
+  state: ProviderKeyState;
+  /** Newest version (1 for providers that do not number versions and were never rotated). */
+  currentVersion: number;
+  createdAt: string;
+  /** When state is pending_deletion. */
+  deletionDate: string | null;
+  rotationPeriodDays: number | null;
+}
+
+export interface CreateKeyInput {
+  /** Console-side name; adapters derive their own naming (e.g. AWS alias "alias/ecps/<name>"). [A-Za-z0-9_-], 1..64. */
+  name: string;
+  spec: ProviderKeySpec;
+  usage: ProviderKeyUsage;
+  /** Provider-enforced rotation period, where automaticRotation is declared; null = none. */
+  rotationPeriodDays?: number | null;
+  description?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back to get the next page; null at the end. */
+  nextPageToken: string | null;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  latencyMs: number;
+  /** Short, non-secret description of what failed. */
+  detail: string | null;
+}
+
+export interface KmsProvider {
+  /** Instance id from the configuration (e.g. "aws-primary"); unique within one console. */
+  readonly id: string;
+  readonly kind: ProviderKind;
+  readonly capabilities: ProviderCapabilities;
+
+  createKey(input: CreateKeyInput): Promise<ProviderKeyInfo>;
+  describeKey(keyRef: string): Promise<ProviderKeyInfo>;
+  listKeys(options?: { pageSize?: number; pageToken?: string | null }): Promise<Page<ProviderKeyInfo>>;
+
+  /** Provider ciphertext is opaque bytes; `version` is the key version that encrypted it, where the provider says. */
+  encrypt(keyRef: string, plaintext: Buffer, aad?: Buffer): Promise<{ ciphertext: Buffer; version: number | null }>;
+  decrypt(keyRef: string, ciphertext: Buffer, aad?: Buffer): Promise<{ plaintext: Buffer; version: number | null }>;
+  /** A fresh 256-bit data key, in clear (caller zeroes it) and wrapped under keyRef. */
+  generateDataKey(keyRef: string, aad?: Buffer): Promise<{ plaintext: Buffer; wrapped: Buffer; version: number | null }>;
+
+  /** Signs SHA-256(message): RSA keys with RSASSA-PSS (MGF1-SHA-256, salt 32), EC keys with ECDSA (DER). */
+  sign(keyRef: string, message: Buffer, version?: number): Promise<{ signature: Buffer; version: number }>;
+  verify(keyRef: string, message: Buffer, signature: Buffer, version?: number): Promise<boolean>;
+  /** PEM SubjectPublicKeyInfo. */
+  getPublicKey(keyRef: string, version?: number): Promise<{ pem: string; version: number }>;
+
+  rotate(keyRef: string): Promise<{ version: number }>;
+  enable(keyRef: string): Promise<void>;
+  disable(keyRef: string): Promise<void>;
+  /** Providers without a waiting period destroy at once and return deletionDate = now. */
+  scheduleDestruction(keyRef: string, waitingDays: number): Promise<{ deletionDate: string }>;
+  cancelDestruction(keyRef: string): Promise<void>;
+
+  health(): Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+/** Normalised error kinds (DESIGN.md, "providers/"). */
+export const PROVIDER_ERROR_KINDS = [
+  'Unavailable', // network error, timeout, 5xx, circuit open: retryable
+  'AccessDenied', // bad credentials, signature, token, or missing permission
+  'NotFound',
+  'Throttled', // rate limited: retryable with backoff
+  'InvalidInput', // rejected argument (size, format, state-independent)
+  'KeyDisabled', // key disabled, pending deletion, or otherwise in a state that forbids the operation
+  'IntegrityFailure', // ciphertext / signature / checksum did not verify
+] as const;
+export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
+
+export class ProviderError extends Error {
+  readonly kind: ProviderErrorKind;
+  readonly providerId: string;
+  /** The provider's own error code (e.g. "KMSInvalidStateException", "403"). */
+  readonly providerCode: string | null;
+  readonly requestId: string | null;
+  readonly retryable: boolean;
+
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    options: { providerId: string; providerCode?: string | null; requestId?: string | null; retryable?: boolean; cause?: unknown },
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProviderError';
+    this.kind = kind;
+    this.providerId = options.providerId;
+    this.providerCode = options.providerCode ?? null;
+    this.requestId = options.requestId ?? null;
+    this.retryable = options.retryable ?? (kind === 'Unavailable' || kind === 'Throttled');
+  }
+}
+
+export function isProviderError(e: unknown): e is ProviderError {
+  return e instanceof ProviderError;
+}

@@ -3,7 +3,7 @@
 // these schemas, and the renderer's types are inferred from them. Outputs carry handles, metadata and public keys
 // only, never secret key material.
 import { z } from 'zod';
-import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_IDS } from './domain.ts';
+import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI handles larger files directly). */
@@ -23,7 +23,8 @@ export const KeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 export const KeyTypeSchema = z.enum(KEY_TYPES);
 export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHMS);
 export const KeyStateSchema = z.enum(KEY_STATES);
-export const ProviderIdSchema = z.enum(PROVIDER_IDS);
+export const ProviderIdSchema = z.string().regex(PROVIDER_ID_PATTERN, 'must be a provider id (lower-case letters, digits, _ and -, at most 32)');
+export const ProviderKindSchema = z.enum(PROVIDER_KINDS);
 const IsoTime = z.string().datetime({ offset: true });
 const Label = z.string().trim().min(1, 'must not be empty').max(128).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 const Passphrase = z.string().min(1).max(1024);
@@ -49,6 +50,8 @@ export const KeySummary = z.object({
   provider: ProviderIdSchema,
   /** True when the key material lives in an external KMS / HSM rather than the local store. */
   kmsBacked: z.boolean(),
+  /** A second provider that also wraps every data key of this key (multi-provider envelopes), if any. */
+  backupProvider: ProviderIdSchema.nullable().default(null),
   currentVersion: z.number().int().positive(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
@@ -94,6 +97,43 @@ export const AuditVerification = z.object({
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;
 
+const SettingValue = z.union([z.string().max(16_384), z.number().finite(), z.boolean(), z.null()]);
+/**
+ * A provider configuration as the specification writes it (provider, region, vault_url, vault_token, ...) plus the
+ * console's extensions (id, endpoint, ...). The schema only bounds its shape; the main process validates each field
+ * and names the bad one. Secret fields are accepted here and never returned.
+ */
+export const ProviderConfigInput = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'setting names are snake_case'), SettingValue)
+  .refine((r) => Object.keys(r).length <= 48, 'too many settings');
+
+export const ProviderStatus = z.object({
+  id: ProviderIdSchema,
+  kind: ProviderKindSchema,
+  /** The configuration with every secret replaced by "set" (or null when absent). */
+  settings: z.record(z.string(), SettingValue),
+  useKmsForStorage: z.boolean(),
+  kmsBacked: z.boolean(),
+  health: z
+    .object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), checkedAt: IsoTime, detail: z.string().nullable() })
+    .nullable(),
+  circuit: z.enum(['closed', 'open', 'half_open']),
+  lastError: z.object({ kind: z.string(), message: z.string(), at: IsoTime }).nullable(),
+});
+export type ProviderStatus = z.infer<typeof ProviderStatus>;
+
+export const JobProgress = z.object({
+  jobId: z.string(),
+  kind: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  /** What is being worked on now, in words (never secrets). */
+  current: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const contract = {
@@ -119,6 +159,10 @@ export const contract = {
         algorithm: KeyAlgorithmSchema.optional(),
         /** Create directly in the active state (default) or in pre-activation. */
         activate: z.boolean().optional(),
+        /** Where the key material lives (default: the configured storage provider, else 'local'). */
+        provider: ProviderIdSchema.optional(),
+        /** A second provider that also wraps every data key (encryption keys only). */
+        backupProvider: ProviderIdSchema.optional(),
       })
       .strict(),
     KeySummary,

@@ -19,8 +19,24 @@ export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 export const KEY_STATES = ['pre_activation', 'active', 'suspended', 'deactivated', 'compromised', 'destroyed'] as const;
 export type KeyState = (typeof KEY_STATES)[number];
 
-export const PROVIDER_IDS = ['local'] as const;
-export type ProviderId = (typeof PROVIDER_IDS)[number];
+/** The specification's provider names (KMS_INTEGRATION.md, "Configuration"), plus a PKCS#11 HSM. */
+export const PROVIDER_KINDS = ['local', 'aws_kms', 'hashicorp_vault', 'azure_key_vault', 'google_cloud_kms', 'pkcs11'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** A configured provider instance, e.g. "local", "aws-primary", "vault-backup". */
+export type ProviderId = string;
+export const PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+/** The built-in provider: the console's own encrypted store. */
+export const LOCAL_PROVIDER_ID = 'local';
+
+export const PROVIDER_KIND_LABELS: Readonly<Record<ProviderKind, string>> = {
+  local: 'Local encrypted store',
+  aws_kms: 'AWS KMS',
+  hashicorp_vault: 'HashiCorp Vault (transit)',
+  azure_key_vault: 'Azure Key Vault',
+  google_cloud_kms: 'Google Cloud KMS',
+  pkcs11: 'PKCS#11 HSM',
+};
 
 export interface KeyTypeProfile {
   /** Algorithms allowed for this type; the first is the default. */

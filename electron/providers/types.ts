@@ -2,9 +2,9 @@
 // Google Cloud KMS, PKCS#11) implements KmsProvider; services depend on this interface, never on an SDK.
 // One conformance suite (test/integration/conformance/) runs against every adapter.
 
-/** The specification's provider names (KMS_INTEGRATION.md, "Configuration"). */
-export const PROVIDER_KINDS = ['local', 'aws_kms', 'hashicorp_vault', 'azure_key_vault', 'google_cloud_kms', 'pkcs11'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+import type { ProviderKind } from '../../shared/domain.ts';
+
+export { PROVIDER_KINDS, type ProviderKind } from '../../shared/domain.ts';
 
 /** Key specs the console asks providers for (the console's key types map onto these, see shared/domain.ts). */
 export type ProviderKeySpec = 'AES_256' | 'RSA_2048' | 'EC_P256';

@@ -110,6 +110,7 @@ export function toSummary(k: KeyRow): KeySummary {
     state: k.state,
     provider: k.provider,
     kmsBacked: false,
+    backupProvider: null,
     currentVersion: k.currentVersion,
     createdAt: k.createdAt,
     updatedAt: k.updatedAt,

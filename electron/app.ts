@@ -10,10 +10,22 @@ import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keysCrypto.ts';
 import { createKeyHandlers } from './services/keysHandlers.ts';
+import { createProviderHandlers } from './services/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keysShared.ts';
+import { createBackupService } from './services/backupService.ts';
+import { createKmsKeyLifecycle } from './services/keysKms.ts';
+import { createKmsKeyCrypto } from './services/keysKmsCrypto.ts';
+import type { KmsKeyDeps } from './services/keysKmsShared.ts';
+import { createMigrationService } from './services/migrationService.ts';
+import type { ProviderTuning } from './services/providerFactory.ts';
+import { createProviderRegistry, type ProviderRegistry } from './services/providerRegistry.ts';
+import { createProviderConfigStore } from './providers/config/providerConfigStore.ts';
+import { createLocalProvider } from './providers/local/localProvider.ts';
+import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRepo.ts';
+import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
 import { createSession, type Session } from './services/session.ts';
 import { openStoreDatabase } from './store/database.ts';
-import { createKeysRepo } from './store/keysRepo.ts';
+import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
 
 /** OS keychain binding (Electron's safeStorage); absent outside Electron. */
@@ -33,6 +45,10 @@ export interface ConsoleOptions {
   kdf?: { N: number; r: number; p: number };
   /** Sign an audit checkpoint every N records (AUDIT's default when absent). */
   auditCheckpointEvery?: number;
+  /** Environment read for KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE and the providers' variables (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
+  providers?: ProviderTuning;
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -71,6 +87,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
 
     // The audit log asks the session for its trusted key; the session is created right after.
     let session: Session | null = null;
+    // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
+    let registry: ProviderRegistry | null = null;
     const audit = createAuditLog(store.db, {
       clock,
       logger,
@@ -87,9 +105,29 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.keychain ? { keychain: options.keychain } : {}),
       storePath: store.path,
       transaction,
-      onChange: (s) => emit('session:changed', s),
+      onChange: (s) => {
+        if (s.state === 'unlocked') registry?.activate();
+        else void registry?.deactivate();
+        emit('session:changed', s);
+      },
     });
     session = liveSession;
+    const keyring = () => liveSession.require().keyring;
+    const localKms = createLocalProvider({ id: FALLBACK_PROVIDER_ID, repo: createLocalKmsRepo(store.db), keyring, clock });
+    const auditProvider = (action: string, targetId: string | null, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
+      audit.append({ actor: liveSession.actor(), action, targetType: null, targetId, outcome, details });
+    const liveRegistry = createProviderRegistry({
+      configs: createProviderConfigStore({ repo: createProviderConfigRepo(store.db), keyring, clock }),
+      localKms,
+      env: options.env ?? process.env,
+      clock,
+      logger,
+      tuning: options.providers ?? {},
+      disabledKeys: (providerId) => createDisabledKeySet(store.db, providerId),
+      audit: auditProvider,
+      onChanged: (id) => emit('providers:changed', { id }),
+    });
+    registry = liveRegistry;
 
     const keyDeps: KeyServiceDeps = {
       repo: createKeysRepo(store.db),
@@ -103,6 +141,25 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     };
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
+    const kmsDeps: KmsKeyDeps = { ...keyDeps, registry: liveRegistry, localKms };
+    const kmsKeys = {
+      lifecycle: createKmsKeyLifecycle(kmsDeps),
+      crypto: createKmsKeyCrypto(kmsDeps),
+      isKmsBacked: (keyId: string) => {
+        const k = keyDeps.repo.get(keyId);
+        return k !== null && k.provider !== 'local';
+      },
+      defaultProvider: () => liveRegistry.storageProviderId() ?? 'local',
+    };
+    const providerHandlers = createProviderHandlers({
+      registry: liveRegistry,
+      session: liveSession,
+      audit,
+      keys: keyDeps.repo,
+      backup: createBackupService({ ...kmsDeps, backups: createKeyBackupsRepo(store.db) }),
+      migration: createMigrationService({ ...kmsDeps, onProgress: (p) => emit('jobs:progress', p) }),
+      onProvidersChanged: (id) => emit('providers:changed', { id }),
+    });
 
     /** Audits an audit-log operation (the record lands after the operation, so an export does not contain itself). */
     const auditedAuditOp = <T>(action: string, fn: () => T): T => {
@@ -128,7 +185,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         await liveSession.changePassphrase(current, next);
         return { changed: true as const };
       },
-      ...createKeyHandlers(lifecycle, keyOps),
+      ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
+      ...providerHandlers,
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -169,6 +227,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         closed = true;
         try {
           liveSession.close();
+          void liveRegistry.deactivate();
         } catch (e) {
           logger.error('locking on close failed', { error: e instanceof Error ? e : String(e) });
         } finally {

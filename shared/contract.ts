@@ -199,6 +199,30 @@ export const contract = {
     }),
   ),
 
+  /** backup_keys_to_kms: wraps local key material under a key of the given provider. */
+  'keys:backup': channel(
+    z.object({ providerId: ProviderIdSchema, keyIds: z.array(KeyId).max(10_000).optional() }).strict(),
+    z.object({ backedUp: z.number().int().nonnegative(), versions: z.number().int().nonnegative(), providerKeyRef: z.string() }),
+  ),
+  /** Proves the backup round-trips: unwraps every backed-up version and compares it with the store. */
+  'keys:verifyBackup': channel(
+    z.object({ providerId: ProviderIdSchema }).strict(),
+    z.object({ ok: z.boolean(), checked: z.number().int().nonnegative(), failures: z.array(z.object({ keyId: KeyId, version: z.number().int(), reason: z.string() })) }),
+  ),
+  /** Moves local keys to a provider: their next version lives there; progress arrives as jobs:progress events. */
+  'keys:migrate': channel(
+    z.object({ providerId: ProviderIdSchema, keyIds: z.array(KeyId).max(10_000).optional() }).strict(),
+    JobProgress,
+  ),
+
+  'providers:list': channel(Empty, z.object({ providers: z.array(ProviderStatus) })),
+  'providers:save': channel(z.object({ config: ProviderConfigInput }).strict(), ProviderStatus),
+  'providers:test': channel(
+    z.object({ id: ProviderIdSchema }).strict(),
+    z.object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), detail: z.string().nullable() }),
+  ),
+  'providers:remove': channel(z.object({ id: ProviderIdSchema }).strict(), z.object({ removed: z.literal(true) })),
+
   'audit:query': channel(
     z
       .object({
@@ -236,6 +260,8 @@ export const events = {
   'keys:changed': z.object({ keyId: KeyId.nullable() }),
   'audit:appended': z.object({ seq: z.number().int().positive() }),
   'session:changed': SessionStatus,
+  'providers:changed': z.object({ id: ProviderIdSchema.nullable() }),
+  'jobs:progress': JobProgress,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

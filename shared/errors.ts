@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'store_corrupt',
   'store_busy', // the database is locked by another process
   'provider_unavailable',
+  'provider_access_denied', // the provider refused the console's credentials or permissions
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -85,5 +86,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   store_corrupt: 'The database is damaged. It was not modified; restore it from backup.',
   store_busy: 'Another console is using this database; close it first.',
   provider_unavailable: 'The key provider cannot be reached; try again later.',
+  provider_access_denied: "The key provider refused the console's credentials or permissions; check the provider configuration (token, access key, policy).",
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

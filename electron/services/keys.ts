@@ -5,7 +5,7 @@ import type { KeyDetail, KeySummary } from '../../shared/contract.ts';
 import { canTransition, KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType } from '../../shared/domain.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import { checkKeyIntegrity, generateKeyMaterial, spkiToPem } from '../crypto/keyMaterial.ts';
-import type { KeyFilter, KeyRow } from '../store/keysRepo.ts';
+import type { KeyFilter, KeyRow, KeyVersionRow } from '../store/keysRepo.ts';
 import type { UnlockedSession } from './session.ts';
 import {
   type KeyServiceDeps,
@@ -56,6 +56,19 @@ function addVersion(deps: KeyServiceDeps, s: UnlockedSession, key: Pick<KeyRow, 
   }
 }
 
+/** Checks one version whose material is in this store (check value / public key against the unwrapped material). */
+export function checkLocalVersion(s: UnlockedSession, key: KeyRow, v: KeyVersionRow): { version: number; ok: boolean; reason: string | null } {
+  if (v.destroyed || !v.wrappedMaterial) return { version: v.version, ok: false, reason: 'key material is missing' };
+  const material = s.keyring.unwrapMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial);
+  if (!material) return { version: v.version, ok: false, reason: 'stored key material failed authentication' };
+  try {
+    const reason = checkKeyIntegrity(key.algorithm, material, v.publicSpki, v.checkValue);
+    return { version: v.version, ok: reason === null, reason };
+  } finally {
+    material.fill(0);
+  }
+}
+
 export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
   const { repo, clock } = deps;
   const nowIso = () => new Date(clock.now()).toISOString();
@@ -90,6 +103,10 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
             updatedAt: at,
             rotationSeconds: profile.rotationSeconds,
             nextRotationAt: nextRotation(profile.rotationSeconds, at, state),
+            providerKeyRef: null,
+            backupProvider: null,
+            backupKeyRef: null,
+            fallbackKeyRef: null,
           };
           repo.insertKey(row);
           addVersion(deps, s, row, 1, at);
@@ -172,17 +189,7 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
       return runAudited(deps, 'key.verify_integrity', keyId, (s) => {
         const key = loadKey(repo, keyId);
         if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${keyId} was destroyed; nothing is left to check.`);
-        const versions = repo.listVersions(keyId).map((v) => {
-          if (v.destroyed || !v.wrappedMaterial) return { version: v.version, ok: false, reason: 'key material is missing' };
-          const material = s.keyring.unwrapMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial);
-          if (!material) return { version: v.version, ok: false, reason: 'stored key material failed authentication' };
-          try {
-            const reason = checkKeyIntegrity(key.algorithm, material, v.publicSpki, v.checkValue);
-            return { version: v.version, ok: reason === null, reason };
-          } finally {
-            material.fill(0);
-          }
-        });
+        const versions = repo.listVersions(keyId).map((v) => checkLocalVersion(s, key, v));
         const ok = versions.every((v) => v.ok);
         const bad = versions.filter((v) => !v.ok).map((v) => v.version).join(',');
         return {

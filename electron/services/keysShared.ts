@@ -1,11 +1,12 @@
 // What the key services share: their dependencies, the audited-operation wrapper and the row -> contract views.
 import type { KeyDetail, KeySummary } from '../../shared/contract.ts';
-import { canProcess, canProtect, type KeyState } from '../../shared/domain.ts';
+import { canProcess, canProtect, type KeyState, LOCAL_PROVIDER_ID } from '../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { KeyRow, KeysRepo, KeyVersionRow } from '../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from './audit/auditLog.ts';
+import { failureAuditDetails, providerFailure } from './providerErrors.ts';
 import type { Session, UnlockedSession } from './session.ts';
 
 export interface KeyServiceDeps {
@@ -109,8 +110,8 @@ export function toSummary(k: KeyRow): KeySummary {
     algorithm: k.algorithm,
     state: k.state,
     provider: k.provider,
-    kmsBacked: false,
-    backupProvider: null,
+    kmsBacked: k.provider !== LOCAL_PROVIDER_ID,
+    backupProvider: k.backupProvider,
     currentVersion: k.currentVersion,
     createdAt: k.createdAt,
     updatedAt: k.updatedAt,
@@ -125,4 +126,47 @@ export function toDetail(k: KeyRow, versions: KeyVersionRow[]): KeyDetail {
     stateReason: k.stateReason,
     versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, checkValue: v.checkValue, destroyed: v.destroyed })),
   };
+}
+
+export interface AsyncAuditedResult<T> extends AuditedResult<T> {
+  /** Store changes, committed in one transaction together with the success record. */
+  commit?: () => void;
+}
+
+/**
+ * runAudited for operations that call a provider: `op` talks to the provider (no transaction is open while it
+ * waits), then its store changes and the success record commit together. Provider failures become ConsoleErrors
+ * with stable codes (providerErrors.ts) and are audited with the provider id, provider code and request id.
+ */
+export async function runAuditedAsync<T>(
+  deps: KeyServiceDeps,
+  action: string,
+  keyId: string | null,
+  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => Promise<AsyncAuditedResult<T>>,
+): Promise<T> {
+  const extra: AuditDetails = {};
+  let target = keyId;
+  const note = (d: AuditDetails) => {
+    Object.assign(extra, d);
+    if (typeof d.keyId === 'string') target = d.keyId;
+  };
+  try {
+    const s = deps.session.require();
+    const result = await op(s, note);
+    return deps.transaction(() => {
+      result.commit?.();
+      const details: AuditDetails = { ...extra, ...result.details };
+      if (result.failureCode) details.code = result.failureCode;
+      delete details.keyId;
+      deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
+      return result.value;
+    });
+  } catch (e) {
+    const err = providerFailure(e);
+    if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
+    const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
+    delete details.keyId;
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
+    throw err;
+  }
 }

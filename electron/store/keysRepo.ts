@@ -2,6 +2,9 @@
 import type { KeyAlgorithm, KeyState, KeyType, ProviderId } from '../../shared/domain.ts';
 import type { Db } from './database.ts';
 
+/** Provider id of the internal local KMS provider that holds the offline fallback keys (keys.fallback_key_ref). */
+export const FALLBACK_PROVIDER_ID = 'local-kms';
+
 export interface KeyRow {
   id: string;
   label: string;
@@ -15,6 +18,13 @@ export interface KeyRow {
   updatedAt: string;
   rotationSeconds: number | null;
   nextRotationAt: string | null;
+  /** The provider's reference of the key whose versions live there (null for keys held in the local store). */
+  providerKeyRef: string | null;
+  /** A second provider that also wraps every data key, and its key reference. */
+  backupProvider: ProviderId | null;
+  backupKeyRef: string | null;
+  /** The local provider key that wraps data keys in degraded (offline_mode) encryption, created on first need. */
+  fallbackKeyRef: string | null;
 }
 
 export interface KeyVersionRow {
@@ -25,6 +35,10 @@ export interface KeyVersionRow {
   publicSpki: Buffer | null;
   wrappedMaterial: Buffer | null;
   destroyed: boolean;
+  /** Where this version lives: null = its material is in this store; else the provider id. */
+  provider?: ProviderId | null;
+  /** The provider's own version number for it (AWS: 1 + rotations; Vault: key version). */
+  providerVersion?: number | null;
 }
 
 export interface KeyFilter {
@@ -43,6 +57,13 @@ export interface KeysRepo {
   setCurrentVersion(id: string, version: number, updatedAt: string, nextRotationAt: string | null): void;
   /** Overwrites then removes the wrapped material of every version of the key; metadata stays. */
   destroyMaterial(id: string): void;
+  /** The key whose primary, backup or fallback reference at `provider` is `keyRef`. */
+  findByProviderRef(provider: ProviderId, keyRef: string): KeyRow | null;
+  /** Moves the key's new versions to a provider (migration) and records where it lives. */
+  setProvider(id: string, provider: ProviderId, providerKeyRef: string, updatedAt: string): void;
+  setFallbackKeyRef(id: string, keyRef: string): void;
+  /** How many keys (not destroyed) name the provider as primary or backup. */
+  countUsingProvider(provider: ProviderId): number;
 }
 
 interface RawKey {
@@ -58,6 +79,10 @@ interface RawKey {
   updated_at: string;
   rotation_seconds: number | null;
   next_rotation_at: string | null;
+  provider_key_ref: string | null;
+  backup_provider: string | null;
+  backup_key_ref: string | null;
+  fallback_key_ref: string | null;
 }
 
 interface RawVersion {
@@ -68,6 +93,8 @@ interface RawVersion {
   public_spki: Buffer | null;
   wrapped_material: Buffer | null;
   destroyed: number;
+  provider: string | null;
+  provider_version: number | null;
 }
 
 const toKey = (r: RawKey): KeyRow => ({
@@ -83,6 +110,10 @@ const toKey = (r: RawKey): KeyRow => ({
   updatedAt: r.updated_at,
   rotationSeconds: r.rotation_seconds,
   nextRotationAt: r.next_rotation_at,
+  providerKeyRef: r.provider_key_ref,
+  backupProvider: r.backup_provider,
+  backupKeyRef: r.backup_key_ref,
+  fallbackKeyRef: r.fallback_key_ref,
 });
 
 const toVersion = (r: RawVersion): KeyVersionRow => ({
@@ -93,18 +124,20 @@ const toVersion = (r: RawVersion): KeyVersionRow => ({
   publicSpki: r.public_spki,
   wrappedMaterial: r.wrapped_material,
   destroyed: r.destroyed === 1,
+  provider: r.provider,
+  providerVersion: r.provider_version,
 });
 
 export function createKeysRepo(db: Db): KeysRepo {
   const insertKey = db.prepare(
     `INSERT INTO keys (id, label, key_type, algorithm, state, state_reason, provider, current_version, created_at, updated_at,
-       rotation_seconds, next_rotation_at)
+       rotation_seconds, next_rotation_at, provider_key_ref, backup_provider, backup_key_ref, fallback_key_ref)
      VALUES (@id, @label, @type, @algorithm, @state, @stateReason, @provider, @currentVersion, @createdAt, @updatedAt,
-       @rotationSeconds, @nextRotationAt)`,
+       @rotationSeconds, @nextRotationAt, @providerKeyRef, @backupProvider, @backupKeyRef, @fallbackKeyRef)`,
   );
   const insertVersion = db.prepare(
-    `INSERT INTO key_versions (key_id, version, created_at, check_value, public_spki, wrapped_material, destroyed)
-     VALUES (@keyId, @version, @createdAt, @checkValue, @publicSpki, @wrappedMaterial, @destroyed)`,
+    `INSERT INTO key_versions (key_id, version, created_at, check_value, public_spki, wrapped_material, destroyed, provider, provider_version)
+     VALUES (@keyId, @version, @createdAt, @checkValue, @publicSpki, @wrappedMaterial, @destroyed, @provider, @providerVersion)`,
   );
   const getKey = db.prepare('SELECT * FROM keys WHERE id = ?');
   const listAll = db.prepare('SELECT * FROM keys ORDER BY created_at, id');
@@ -115,13 +148,20 @@ export function createKeysRepo(db: Db): KeysRepo {
   const materialSizes = db.prepare('SELECT version, length(wrapped_material) AS n FROM key_versions WHERE key_id = ? AND wrapped_material IS NOT NULL');
   const overwrite = db.prepare('UPDATE key_versions SET wrapped_material = ? WHERE key_id = ? AND version = ?');
   const removeMaterial = db.prepare('UPDATE key_versions SET wrapped_material = NULL, destroyed = 1 WHERE key_id = ?');
+  const byRef = db.prepare(
+    `SELECT * FROM keys WHERE (provider = @p AND provider_key_ref = @r) OR (backup_provider = @p AND backup_key_ref = @r)
+       OR (@p = @fallback AND fallback_key_ref = @r) ORDER BY created_at LIMIT 1`,
+  );
+  const setProvider = db.prepare('UPDATE keys SET provider = ?, provider_key_ref = ?, updated_at = ? WHERE id = ?');
+  const setFallback = db.prepare('UPDATE keys SET fallback_key_ref = ? WHERE id = ?');
+  const countUsing = db.prepare(`SELECT count(*) AS n FROM keys WHERE state <> 'destroyed' AND (provider = ? OR backup_provider = ?)`);
 
   return {
     insertKey(row) {
       insertKey.run(row);
     },
     insertVersion(row) {
-      insertVersion.run({ ...row, destroyed: row.destroyed ? 1 : 0 });
+      insertVersion.run({ ...row, destroyed: row.destroyed ? 1 : 0, provider: row.provider ?? null, providerVersion: row.providerVersion ?? null });
     },
     get(id) {
       const r = getKey.get(id) as RawKey | undefined;
@@ -151,6 +191,19 @@ export function createKeysRepo(db: Db): KeysRepo {
         overwrite.run(Buffer.alloc(n), id, version);
       }
       removeMaterial.run(id);
+    },
+    findByProviderRef(provider, keyRef) {
+      const r = byRef.get({ p: provider, r: keyRef, fallback: FALLBACK_PROVIDER_ID }) as RawKey | undefined;
+      return r ? toKey(r) : null;
+    },
+    setProvider(id, provider, providerKeyRef, updatedAt) {
+      setProvider.run(provider, providerKeyRef, updatedAt, id);
+    },
+    setFallbackKeyRef(id, keyRef) {
+      setFallback.run(keyRef, id);
+    },
+    countUsingProvider(provider) {
+      return (countUsing.get(provider, provider) as { n: number }).n;
     },
   };
 }

@@ -2,6 +2,8 @@
 // SQL here stays portable (no SQLite-only column types or functions) so a server database can replace SQLite later.
 import type Database from 'better-sqlite3';
 import { AUDIT_SCHEMA_SQL } from '../services/audit/schema.ts';
+import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
+import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 
 export interface Migration {
   version: number;
@@ -61,6 +63,20 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(STORE_SQL);
       db.exec(AUDIT_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 2,
+    description: 'local KMS provider keys and versions, provider configurations (secrets wrapped under the master key)',
+    up(db) {
+      db.exec(PROVIDER_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 3,
+    description: 'keys on providers (provider key references, backup and fallback recipients, per-version location), key backups',
+    up(db) {
+      db.exec(KEY_PROVIDER_SCHEMA_SQL);
     },
   },
 ];

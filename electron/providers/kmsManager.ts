@@ -1,16 +1,14 @@
 // createKmsManager(config, deps): builds the configured providers (the specification's dictionaries, one or several:
 // the first is the primary, the second the backup), each wrapped in the resilience layer, plus the data-key cache and
 // the local fallback. Plain factory, no global state: the composition root owns the result and closes it.
-import fs from 'node:fs';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { StoreKeyring } from '../crypto/storeKeyring.ts';
 import type { Logger } from '../logger.ts';
 import type { LocalKmsRepo } from '../store/providerRepo.ts';
-import { createAwsKmsProvider } from './aws/awsKmsProvider.ts';
+import { type AdapterDeps, createAdapter } from './adapters.ts';
 import { createDataKeyCache, type DataKeyCache } from './cache/dataKeyCache.ts';
 import { type Env, parseProviderConfigs, type ProviderConfig, redactedSettings } from './config/parseProviderConfig.ts';
-import { createLocalProvider } from './local/localProvider.ts';
 import {
   decryptFromRecipients,
   encryptForRecipients,
@@ -21,7 +19,6 @@ import {
 import type { Timers } from './resilience/resilienceOptions.ts';
 import { type ProviderStatus, type ResilienceEvent, type ResilientProvider, withResilience } from './resilience/withResilience.ts';
 import { isProviderError, type KmsProvider, type ProviderKind } from './types.ts';
-import { createVaultTransitProvider } from './vault/vaultProvider.ts';
 
 export type ProviderFactory = (config: ProviderConfig) => KmsProvider;
 
@@ -74,59 +71,15 @@ export interface KmsManager {
   close(): Promise<void>;
 }
 
-function notImplemented(kind: ProviderKind): ProviderFactory {
-  return () => {
-    throw new ConsoleError('provider_unavailable', `${kind} adapter not implemented yet.`, { kind });
-  };
-}
-
 function builtInFactories(deps: KmsManagerDeps): Record<ProviderKind, ProviderFactory> {
-  const readFile = deps.readFile ?? ((p: string) => fs.readFileSync(p, 'utf8'));
-  return {
-    local: (c) => {
-      if (!deps.local) throw new ConsoleError('internal', 'The local provider needs the console store (deps.local).');
-      return createLocalProvider({ id: c.id, repo: deps.local.repo, keyring: deps.local.keyring, clock: deps.clock });
-    },
-    aws_kms: (c) => {
-      if (c.connection.kind !== 'aws_kms') throw new ConsoleError('internal', 'configuration kind mismatch');
-      const { region, endpoint, credentials } = c.connection;
-      return createAwsKmsProvider({
-        id: c.id,
-        region,
-        timeoutMs: c.timeoutMs,
-        ...(endpoint ? { endpoint } : {}),
-        ...(credentials
-          ? { credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey.reveal(), ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken.reveal() } : {}) } }
-          : {}),
-      });
-    },
-    hashicorp_vault: (c) => {
-      if (c.connection.kind !== 'hashicorp_vault') throw new ConsoleError('internal', 'configuration kind mismatch');
-      const { vaultUrl, token, namespace, transitMount, caCertPath } = c.connection;
-      let caCertPem: string | undefined;
-      if (caCertPath) {
-        try {
-          caCertPem = readFile(caCertPath);
-        } catch {
-          throw new ConsoleError('invalid_input', `Provider configuration: vault_ca_cert ${caCertPath} cannot be read.`, { field: 'vault_ca_cert' });
-        }
-      }
-      return createVaultTransitProvider({
-        id: c.id,
-        endpoint: vaultUrl,
-        token: token.reveal(),
-        mount: transitMount,
-        timeoutMs: c.timeoutMs,
-        clock: deps.clock,
-        logger: deps.logger,
-        ...(namespace ? { namespace } : {}),
-        ...(caCertPem ? { caCertPem } : {}),
-      });
-    },
-    azure_key_vault: notImplemented('azure_key_vault'),
-    google_cloud_kms: notImplemented('google_cloud_kms'),
-    pkcs11: notImplemented('pkcs11'),
+  const adapterDeps: AdapterDeps = {
+    clock: deps.clock,
+    logger: deps.logger,
+    ...(deps.local ? { local: deps.local } : {}),
+    ...(deps.readFile ? { readFile: deps.readFile } : {}),
   };
+  const build: ProviderFactory = (c) => createAdapter(c, adapterDeps);
+  return { local: build, aws_kms: build, hashicorp_vault: build, azure_key_vault: build, google_cloud_kms: build, pkcs11: build };
 }
 
 export function createKmsManager(config: unknown, deps: KmsManagerDeps): KmsManager {

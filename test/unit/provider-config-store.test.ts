@@ -112,7 +112,7 @@ describe('createKmsManager', () => {
     expect((await m.primary.describeKey(key.keyRef)).state).toBe('enabled');
     await m.close();
     const e = codeOf(() => createKmsManager({ provider: 'hashicorp_vault', vault_url: 'https://v.example.com', vault_token: TOKEN, vault_ca_cert: '/nonexistent/ca.pem' }, deps));
-    expect(e.message).toMatch(/vault_ca_cert \/nonexistent\/ca.pem cannot be read/);
+    expect(e.message).toMatch(/vault_ca_cert \(\/nonexistent\/ca.pem\) cannot be read/);
     expect(JSON.stringify(logger.entries)).not.toContain(TOKEN);
     expect(codeOf(() => createKmsManager({ provider: 'local' }, { clock: f.clock, logger })).code).toBe('internal');
   });

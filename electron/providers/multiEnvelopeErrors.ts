@@ -20,7 +20,9 @@ export function summarizeFailure(providerId: string, keyRef: string, e: unknown)
 
 /** Which code wins when recipients failed differently: anything that may pass later beats a definite refusal. */
 const PRECEDENCE: Array<[string[], ErrorCode]> = [
-  [['Unavailable', 'Throttled', 'AccessDenied', 'NotConfigured'], 'provider_unavailable'],
+  [['Unavailable', 'Throttled', 'NotConfigured'], 'provider_unavailable'],
+  // Refused credentials are the officer's to fix (not a wait-and-retry), so they get their own code.
+  [['AccessDenied'], 'provider_access_denied'],
   [['KeyDisabled'], 'key_disabled'],
   [['IntegrityFailure', 'ciphertext_tampered'], 'ciphertext_tampered'],
   [['NotFound'], 'ciphertext_foreign'],

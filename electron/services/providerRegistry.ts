@@ -190,7 +190,8 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     },
     save(dict) {
       requireActive();
-      const config = parseProviderConfig(dict, {});
+      // Editing a saved provider: a secret left out keeps its saved value.
+      const config = parseProviderConfig(deps.configs.withSavedSecrets(dict), {});
       if (config.id === LOCAL_PROVIDER_ID || config.id === deps.localKms.id || config.kind === 'local') {
         throw new ConsoleError('invalid_input', `Provider configuration: id ${config.id} is the built-in local provider; it needs no configuration.`, { field: 'id' });
       }

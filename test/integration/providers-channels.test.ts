@@ -60,6 +60,31 @@ describe('provider management channels', () => {
     }
   });
 
+  it('keeps a saved secret when an edit leaves it out, replaces it when given, and never borrows it across kinds', async () => {
+    const h = await initialized();
+    await h.call('providers:save', { config: vaultConfig(emu) });
+    const { vault_token: _token, ...withoutToken } = vaultConfig(emu);
+    const edited = await h.call('providers:save', { config: { ...withoutToken, timeout_ms: 4000 } });
+    expect(edited.settings).toMatchObject({ vault_token: 'set', timeout_ms: 4000 });
+    // The kept token still opens the vault.
+    expect((await h.call('providers:test', { id: 'vault-backup' })).ok).toBe(true);
+    const key = await h.call('keys:create', { type: 'storage', label: 'after edit', provider: 'vault-backup' });
+    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: Buffer.from('still works').toString('base64') });
+    expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: sealed.ciphertext })).plaintext, 'base64').toString()).toBe('still works');
+    // A replaced token is the one used from then on: Vault refuses the wrong one.
+    const replaced = await h.call('providers:save', { config: { ...withoutToken, vault_token: 'hvs.not-the-token' } });
+    expect(replaced.settings.vault_token).toBe('set');
+    const refused = await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext }));
+    expect(refused.code).toBe('provider_access_denied');
+    // A configuration under another id inherits nothing.
+    const other = await h.fail(h.call('providers:save', { config: { provider: 'hashicorp_vault', id: 'vault-2', vault_url: withoutToken.vault_url } }));
+    expect(other).toMatchObject({ code: 'invalid_input', details: { field: 'vault_token' } });
+    // The audit records which secrets each save carried: none for the edit, the token for the replacement.
+    const saves = h.auditOf('provider.save').filter((r) => r.outcome === 'success');
+    expect(saves.map((r) => r.details.protectedFields)).toEqual(['vault_token', null, 'vault_token']);
+    h.console.close();
+  });
+
   it('brings saved providers back at unlock, refuses to remove local or a provider in use, removes an unused one', async () => {
     const h = await initialized();
     await h.call('providers:save', { config: vaultConfig(emu) });

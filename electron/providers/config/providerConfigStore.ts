@@ -7,6 +7,7 @@ import type { Clock } from '../../clock.ts';
 import type { StoreKeyring } from '../../crypto/storeKeyring.ts';
 import type { ProviderConfigRepo } from '../../store/providerRepo.ts';
 import { type Env, parseProviderConfig, type ProviderConfig } from './parseProviderConfig.ts';
+import { SECRET_FIELDS } from './schema.ts';
 import { Secret } from './secret.ts';
 
 export interface SavedProviderView {
@@ -20,6 +21,12 @@ export interface SavedProviderView {
 
 export interface ProviderConfigStore {
   save(config: ProviderConfig): SavedProviderView;
+  /**
+   * For an edit: a copy of `dict` in which every secret setting the dictionary leaves out is taken from the saved
+   * configuration with the same id and kind (an officer re-types a secret only to replace it). Other dictionaries are
+   * returned unchanged. The copy holds secrets in clear: the caller parses it at once and drops it.
+   */
+  withSavedSecrets(dict: Record<string, unknown>): Record<string, unknown>;
   load(id: string, env?: Env): ProviderConfig;
   loadAll(env?: Env): ProviderConfig[];
   list(): SavedProviderView[];
@@ -84,6 +91,23 @@ export function createProviderConfigStore(deps: ProviderConfigStoreDeps): Provid
       const existing = repo.get(config.id);
       repo.upsert({ id: config.id, kind: config.kind, settings: JSON.stringify(plain), secretsWrapped: wrapped, secretNames: names, createdAt: existing?.createdAt ?? now, updatedAt: now });
       return view(repo.get(config.id)!);
+    },
+    withSavedSecrets(dict) {
+      const id = typeof dict.id === 'string' ? dict.id : null;
+      const row = id === null ? undefined : repo.get(id);
+      if (!row || row.kind !== dict.provider || !row.secretsWrapped) return dict;
+      const missing = SECRET_FIELDS.filter((f) => row.secretNames.includes(f) && (dict[f] === undefined || dict[f] === null || dict[f] === ''));
+      if (missing.length === 0) return dict;
+      const clear = deps.keyring().unwrapMaterial(wrapId(row.id), 1, 'AES_256', row.secretsWrapped);
+      if (!clear) throw new ConsoleError('integrity_failure', `The saved secrets of provider ${row.id} failed their integrity check.`);
+      try {
+        const saved = JSON.parse(clear.toString('utf8')) as Record<string, string>;
+        const merged: Record<string, unknown> = { ...dict };
+        for (const f of missing) merged[f] = saved[f];
+        return merged;
+      } finally {
+        clear.fill(0);
+      }
     },
     load,
     loadAll: (env = {}) => repo.list().map((r) => load(r.id, env)),

@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { subscribe } from '../api.ts';
 import { channelKey } from './channelQuery.ts';
+import { recordJobProgress } from './jobProgress.ts';
 import { useUiStore } from '../state/uiStore.ts';
 
 /** Audit appends can come in bursts; refresh the list at most this often. */
@@ -25,6 +26,17 @@ export function useMainProcessEvents(): void {
         void queryClient.invalidateQueries({ queryKey: ['audit:query'] });
       }, AUDIT_REFRESH_MS);
     });
+    const offProviders = subscribe('providers:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
+    });
+    const offJobs = subscribe('jobs:progress', (progress) => {
+      recordJobProgress(queryClient, progress);
+      if (progress.state !== 'running') {
+        void queryClient.invalidateQueries({ queryKey: ['keys:list'] });
+        void queryClient.invalidateQueries({ queryKey: ['keys:get'] });
+        void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
+      }
+    });
     const offSession = subscribe('session:changed', (status) => {
       queryClient.setQueryData(channelKey('session:status', {}), status);
       if (status.state !== 'unlocked') {
@@ -36,6 +48,8 @@ export function useMainProcessEvents(): void {
     return () => {
       offKeys();
       offAudit();
+      offProviders();
+      offJobs();
       offSession();
       if (auditTimer) clearTimeout(auditTimer);
     };

@@ -1,9 +1,10 @@
-import { useId, useState } from 'react';
+import { useCallback, useId, useState } from 'react';
 import { KEY_TYPES, KEY_TYPE_LABELS, KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyType } from '../../../shared/domain.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { KeyProviderFields, type KeyProviderChoice } from './KeyProviderFields.tsx';
 
 function rotationText(seconds: number | null): string {
   if (seconds === null) return 'Rotation: manual.';
@@ -18,6 +19,8 @@ export function CreateKeyDialog() {
   const [algorithm, setAlgorithm] = useState<KeyAlgorithm>(KEY_TYPE_PROFILES[KEY_TYPES[0]].algorithms[0]!);
   const [label, setLabel] = useState('');
   const [preActivation, setPreActivation] = useState(false);
+  const [where, setWhere] = useState<KeyProviderChoice>({ provider: null, backupProvider: '' });
+  const changeWhere = useCallback((next: KeyProviderChoice) => setWhere(next), []);
   const create = useChannelMutation('keys:create', (key) => {
     selectKey(key.id);
     closeDialog();
@@ -32,7 +35,15 @@ export function CreateKeyDialog() {
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
-    create.mutate({ type, label: label.trim(), algorithm, activate: !preActivation });
+    const encryption = profile.usage === 'encrypt';
+    create.mutate({
+      type,
+      label: label.trim(),
+      algorithm,
+      activate: !preActivation,
+      ...(where.provider ? { provider: where.provider } : {}),
+      ...(encryption && where.backupProvider ? { backupProvider: where.backupProvider } : {}),
+    });
   }
 
   return (
@@ -65,6 +76,7 @@ export function CreateKeyDialog() {
             ))}
           </select>
         </label>
+        <KeyProviderFields encryption={profile.usage === 'encrypt'} choice={where} onChange={changeWhere} />
         <label className="checkbox">
           <input type="checkbox" checked={preActivation} onChange={(e) => setPreActivation(e.target.checked)} />
           Create in pre-activation (activate it later)

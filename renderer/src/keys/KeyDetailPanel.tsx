@@ -40,6 +40,12 @@ export function KeyDetailPanel({ keyId }: { keyId: string }) {
               <StateBadge state={key.state} />
               {key.stateReason && <span className="muted"> — {key.stateReason}</span>}
             </dd>
+            <dt>Provider</dt>
+            <dd>{key.provider}</dd>
+            <dt>Backup provider</dt>
+            <dd>{key.backupProvider ?? <span className="muted">none</span>}</dd>
+            <dt>KMS-backed</dt>
+            <dd>{key.kmsBacked ? 'Yes: the key material stays in the provider' : 'No: the key material is in the local encrypted store'}</dd>
             <dt>Updated</dt>
             <dd>{formatTime(key.updatedAt)}</dd>
           </dl>

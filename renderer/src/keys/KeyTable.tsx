@@ -38,8 +38,11 @@ export function KeyTable({ keys }: { keys: KeySummary[] }) {
               <StateBadge state={k.state} />
             </td>
             <td>{k.algorithm}</td>
-            <td>{k.provider}</td>
-            <td>{k.kmsBacked ? 'Yes' : 'No'}</td>
+            <td>
+              {k.provider}
+              {k.backupProvider && <span className="muted small"> + backup {k.backupProvider}</span>}
+            </td>
+            <td>{k.kmsBacked ? <span className="kms-mark" title="Key material stays in the provider">Yes</span> : 'No'}</td>
             <td className="num">v{k.currentVersion}</td>
             <td>{formatTime(k.createdAt)}</td>
             <td>{k.nextRotationAt ? formatTime(k.nextRotationAt) : 'Manual'}</td>

@@ -6,6 +6,7 @@ import { KeyDetailPanel } from './KeyDetailPanel.tsx';
 import { CreateKeyDialog } from './CreateKeyDialog.tsx';
 import { RotateDialog } from './RotateDialog.tsx';
 import { StateChangeDialog } from './StateChangeDialog.tsx';
+import { UnreachableProvidersBanner } from '../providers/UnreachableProvidersBanner.tsx';
 
 export function KeysPage() {
   const keys = useChannelQuery('keys:list', {});
@@ -25,6 +26,7 @@ export function KeysPage() {
           New key…
         </button>
       </div>
+      {keys.data && <UnreachableProvidersBanner keys={list} />}
       {keys.isPending && <p role="status">Loading keys…</p>}
       {keys.isError && <ErrorMessage error={keys.error} />}
       {keys.data && (list.length === 0 ? <p className="empty">No keys yet. Create the first one with “New key…”.</p> : <KeyTable keys={list} />)}

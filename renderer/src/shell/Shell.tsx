@@ -2,13 +2,21 @@ import type { SessionStatus } from '../../../shared/contract.ts';
 import { useUiStore, type Page } from '../state/uiStore.ts';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
+import { ProvidersPage } from '../providers/ProvidersPage.tsx';
 import { LockButton } from './LockButton.tsx';
 
 // Only pages that work are listed here.
 const PAGES: ReadonlyArray<{ id: Page; label: string }> = [
   { id: 'keys', label: 'Keys' },
+  { id: 'providers', label: 'Providers' },
   { id: 'audit', label: 'Audit' },
 ];
+
+const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
+  keys: () => <KeysPage />,
+  providers: () => <ProvidersPage />,
+  audit: () => <AuditPage />,
+};
 
 export function Shell({ status }: { status: SessionStatus }) {
   const page = useUiStore((s) => s.page);
@@ -37,7 +45,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         </span>
         <LockButton />
       </header>
-      <main className="page">{page === 'keys' ? <KeysPage /> : <AuditPage />}</main>
+      <main className="page">{PAGE_VIEWS[page]()}</main>
     </div>
   );
 }

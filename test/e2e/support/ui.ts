@@ -40,6 +40,10 @@ export interface NewKey {
   type: KeyType;
   algorithm?: KeyAlgorithm;
   preActivation?: boolean;
+  /** Provider id to create the key on (default: what the dialog preselects). */
+  provider?: string;
+  /** Backup provider id (encryption keys only). */
+  backupProvider?: string;
 }
 
 export async function createKey(page: Page, key: NewKey): Promise<void> {
@@ -48,6 +52,8 @@ export async function createKey(page: Page, key: NewKey): Promise<void> {
   await dialog.getByLabel('Label').fill(key.label);
   await dialog.getByLabel('Key type').selectOption(key.type);
   if (key.algorithm) await dialog.getByLabel('Algorithm').selectOption(key.algorithm);
+  if (key.provider) await dialog.getByLabel('Provider', { exact: true }).selectOption(key.provider);
+  if (key.backupProvider) await dialog.getByLabel('Backup provider (optional)').selectOption(key.backupProvider);
   if (key.preActivation) await dialog.getByLabel('Create in pre-activation (activate it later)').check();
   await dialog.getByRole('button', { name: 'Create key' }).click();
   await expect(dialog).toBeHidden();

@@ -1,0 +1,138 @@
+import { useId, useState } from 'react';
+import type { ProviderStatus } from '../../../shared/contract.ts';
+import { PROVIDER_KIND_LABELS, type ProviderKind } from '../../../shared/domain.ts';
+import { isApiError } from '../api.ts';
+import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { useUiStore } from '../state/uiStore.ts';
+import { Dialog } from '../components/Dialog.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { ADDABLE_KINDS, UNAVAILABLE_KINDS, fieldsFor } from './providerFields.ts';
+import { buildConfig, emptyValues, storedSecrets, valuesFromStatus, type FormValues } from './providerConfig.ts';
+import { ProviderFieldInput } from './ProviderField.tsx';
+
+/** The field a refusal names ("vault_url", or a path such as "config.vault_url"), if any. */
+function refusedField(error: unknown): string | null {
+  if (!isApiError(error) || error.code !== 'invalid_input') return null;
+  const field = error.details?.field;
+  if (typeof field !== 'string') return null;
+  const parts = field.split('.');
+  return parts[parts.length - 1] ?? null;
+}
+
+/** Add a provider (kind select, fields per kind) or edit one (kind and id fixed, secrets never shown back). */
+export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: ProviderStatus; existingIds?: readonly string[] }) {
+  const close = useUiStore((s) => s.openProviderDialog);
+  const selectProvider = useUiStore((s) => s.selectProvider);
+  const [kind, setKind] = useState<ProviderKind>(editing?.kind ?? ADDABLE_KINDS[0]!);
+  const [values, setValues] = useState<FormValues>(() => (editing ? valuesFromStatus(editing) : emptyValues(kind)));
+  const save = useChannelMutation('providers:save', (status) => {
+    selectProvider(status.id);
+    close(null);
+  });
+  const secrets = storedSecrets(editing);
+  const kindId = useId();
+  const fields = fieldsFor(kind);
+  // Saving an id that exists replaces that provider: adding must not do so by accident.
+  const [idTaken, setIdTaken] = useState<string | null>(null);
+  const badField = refusedField(save.error);
+  const errorFor = (name: string) => {
+    if (name === 'id' && idTaken) return `A provider with id ${idTaken} exists already; choose another id, or edit that provider.`;
+    return badField === name && save.error instanceof Error ? save.error.message : null;
+  };
+
+  function changeKind(next: ProviderKind) {
+    setKind(next);
+    setValues((v) => ({ ...emptyValues(next), id: v.id ?? '' }));
+    save.reset();
+  }
+
+  function set(name: string, value: string | boolean) {
+    setValues((v) => ({ ...v, [name]: value }));
+    if (name === 'id') setIdTaken(null);
+  }
+
+  function submit(e: React.FormEvent) {
+    e.preventDefault();
+    const id = typeof values.id === 'string' ? values.id.trim() : '';
+    if (!editing && existingIds.includes(id)) {
+      setIdTaken(id);
+      return;
+    }
+    save.mutate({ config: buildConfig(kind, values, editing) });
+    // Typed secrets leave the form as soon as they are sent.
+    setValues((v) => {
+      const next = { ...v };
+      for (const f of fields.specific) if (f.secret) next[f.name] = '';
+      return next;
+    });
+  }
+
+  const title = editing ? `Edit provider “${editing.id}”` : 'Add a provider';
+  return (
+    <Dialog title={title} onClose={() => close(null)} wide>
+      <form onSubmit={submit} className="form provider-form" aria-label={title} noValidate>
+        <div className="form-row">
+          <div className="field">
+            <label htmlFor={kindId}>Provider kind</label>
+            <select id={kindId} value={kind} onChange={(e) => changeKind(e.target.value as ProviderKind)} disabled={!!editing}>
+              {(editing ? [editing.kind] : ADDABLE_KINDS).map((k) => (
+                <option key={k} value={k}>
+                  {PROVIDER_KIND_LABELS[k]}
+                </option>
+              ))}
+              {!editing &&
+                UNAVAILABLE_KINDS.map((k) => (
+                  <option key={k} value={k} disabled>
+                    {PROVIDER_KIND_LABELS[k]} (adapter not available yet)
+                  </option>
+                ))}
+            </select>
+          </div>
+          <ProviderFieldInput
+            field={fields.id}
+            value={values.id ?? ''}
+            onChange={(v) => set('id', v)}
+            secretStored={false}
+            error={errorFor('id')}
+            disabled={!!editing}
+          />
+        </div>
+        <fieldset className="field-group">
+          <legend>{PROVIDER_KIND_LABELS[kind]} connection</legend>
+          {fields.specific.map((f) => (
+            <ProviderFieldInput
+              key={f.name}
+              field={f}
+              value={values[f.name] ?? ''}
+              onChange={(v) => set(f.name, v)}
+              secretStored={secrets.has(f.name)}
+              error={errorFor(f.name)}
+            />
+          ))}
+        </fieldset>
+        <fieldset className="field-group">
+          <legend>Storage, cache and resilience</legend>
+          {fields.common.map((f) => (
+            <ProviderFieldInput
+              key={f.name}
+              field={f}
+              value={values[f.name] ?? (f.input === 'checkbox' ? false : '')}
+              onChange={(v) => set(f.name, v)}
+              secretStored={false}
+              error={errorFor(f.name)}
+            />
+          ))}
+        </fieldset>
+        <ErrorMessage error={save.error} />
+        <div className="dialog-buttons">
+          <button type="button" onClick={() => close(null)}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={save.isPending}>
+            {save.isPending ? 'Saving…' : editing ? 'Save changes' : 'Add provider'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

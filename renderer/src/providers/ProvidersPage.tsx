@@ -1,0 +1,50 @@
+import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
+import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { useUiStore } from '../state/uiStore.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { ProviderTable } from './ProviderTable.tsx';
+import { ProviderDetailPanel } from './ProviderDetailPanel.tsx';
+import { ProviderFormDialog } from './ProviderFormDialog.tsx';
+import { RemoveProviderDialog } from './RemoveProviderDialog.tsx';
+import { HybridPanel } from './HybridPanel.tsx';
+import { keysPerProvider } from './keysPerProvider.ts';
+
+/** How often the page re-reads provider health while it is open (the main process checks, this only reads). */
+const REFRESH_MS = 5_000;
+
+export function ProvidersPage() {
+  const providers = useChannelQuery('providers:list', {}, { refetchInterval: REFRESH_MS });
+  const keys = useChannelQuery('keys:list', {});
+  const selectedId = useUiStore((s) => s.selectedProviderId);
+  const dialog = useUiStore((s) => s.providerDialog);
+  const openDialog = useUiStore((s) => s.openProviderDialog);
+  const list = providers.data?.providers ?? [];
+  const counts = keysPerProvider(keys.data?.keys ?? []);
+  const localKeys = (keys.data?.keys ?? []).filter((k) => k.provider === LOCAL_PROVIDER_ID).length;
+  const selected = list.find((p) => p.id === selectedId);
+  const dialogProvider = dialog && dialog.kind !== 'add' ? list.find((p) => p.id === dialog.id) : undefined;
+
+  return (
+    <section aria-labelledby="providers-title" className="providers-page">
+      <div className="toolbar">
+        <h1 id="providers-title">Providers</h1>
+        <span className="muted">{providers.data ? `${list.length} configured` : ''}</span>
+        <span className="spacer" />
+        <button type="button" className="primary" onClick={() => openDialog({ kind: 'add' })}>
+          Add provider…
+        </button>
+      </div>
+      {providers.isPending && <p role="status">Loading providers…</p>}
+      {providers.isError && <ErrorMessage error={providers.error} />}
+      {providers.data && <ProviderTable providers={list} />}
+      {selected && <ProviderDetailPanel key={`detail-${selected.id}`} provider={selected} keysOnIt={counts.get(selected.id) ?? 0} />}
+      {providers.data && <HybridPanel providers={list} localKeys={localKeys} />}
+
+      {dialog?.kind === 'add' && <ProviderFormDialog existingIds={list.map((p) => p.id)} />}
+      {dialog?.kind === 'edit' && dialogProvider && <ProviderFormDialog key={`edit-${dialogProvider.id}`} editing={dialogProvider} />}
+      {dialog?.kind === 'remove' && dialogProvider && (
+        <RemoveProviderDialog provider={dialogProvider} keysOnIt={counts.get(dialogProvider.id) ?? 0} />
+      )}
+    </section>
+  );
+}

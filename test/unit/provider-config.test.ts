@@ -25,7 +25,7 @@ describe('provider configuration: the specification dictionaries', () => {
 
   it('Azure Key Vault as written in the specification', () => {
     const c = parseProviderConfig({ provider: 'azure_key_vault', key_vault_url: 'https://your-vault.vault.azure.net/', use_kms_for_storage: true });
-    expect(c.connection).toEqual({ kind: 'azure_key_vault', keyVaultUrl: 'https://your-vault.vault.azure.net', clientId: null, clientSecret: null, tenantId: null });
+    expect(c.connection).toEqual({ kind: 'azure_key_vault', keyVaultUrl: 'https://your-vault.vault.azure.net', clientId: null, clientSecret: null, tenantId: null, authorityHost: null, caCertPath: null });
   });
 
   it('Google Cloud KMS as written in the specification', () => {
@@ -37,7 +37,7 @@ describe('provider configuration: the specification dictionaries', () => {
       credentials_path: '/path/to/service-account.json',
       use_kms_for_storage: true,
     });
-    expect(c.connection).toEqual({ kind: 'google_cloud_kms', projectId: 'your-project-id', locationId: 'global', keyRingId: 'your-key-ring', credentialsPath: '/path/to/service-account.json', endpoint: null });
+    expect(c.connection).toEqual({ kind: 'google_cloud_kms', projectId: 'your-project-id', locationId: 'global', keyRingId: 'your-key-ring', credentialsPath: '/path/to/service-account.json', credentialsJson: null, endpoint: null });
   });
 
   it('HashiCorp Vault as written in the specification; the token becomes a Secret that never prints', () => {
@@ -73,6 +73,24 @@ describe('provider configuration: the specification dictionaries', () => {
     expect(vault.connection).toMatchObject({ transitMount: 'ecps/transit', caCertPath: '/etc/ssl/vault-ca.pem' });
     const pk = parseProviderConfig({ provider: 'pkcs11', pkcs11_module: '/usr/lib/softhsm/libsofthsm2.so', pkcs11_token_label: 'fleet', pkcs11_pin: '123456' });
     expect(redactedSettings(pk)).toMatchObject({ pkcs11_pin: 'set', pkcs11_token_label: 'fleet' });
+  });
+});
+
+describe('provider configuration: console extensions for the next providers', () => {
+  it('Azure: an authority host for sovereign clouds and an extra CA; AZURE_AUTHORITY_HOST from the environment', () => {
+    const c = parseProviderConfig({ provider: 'azure_key_vault', key_vault_url: 'https://kv.vault.azure.net', azure_ca_cert: '/etc/ecps/proxy-ca.pem' }, { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' });
+    expect(c.connection).toMatchObject({ kind: 'azure_key_vault', authorityHost: 'https://login.microsoftonline.us', caCertPath: '/etc/ecps/proxy-ca.pem' });
+  });
+
+  it('Google: the content of a picked service-account file is a Secret that never prints', () => {
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    const json = JSON.stringify({ type: 'service_account', client_email: 'console@fleet-prod-1.iam.gserviceaccount.com', private_key: key });
+    const c = parseProviderConfig({ provider: 'google_cloud_kms', project_id: 'fleet-prod-1', key_ring_id: 'robots', gcp_credentials_json: json });
+    if (c.connection.kind !== 'google_cloud_kms') throw new Error('kind');
+    expect(c.connection.credentialsJson?.reveal()).toBe(json);
+    expect(inspect(c)).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(c)).not.toContain('PRIVATE KEY');
+    expect(redactedSettings(c).gcp_credentials_json).toBe('set');
   });
 });
 
@@ -137,6 +155,14 @@ describe('provider configuration: each bad value named', () => {
     ['id without secret key', { provider: 'aws_kms', region: 'us-west-2' }, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE000001' }, 'aws_secret_access_key', /aws_secret_access_key is required/],
     ['session token alone', { provider: 'aws_kms', region: 'us-west-2', aws_session_token: 'x' }, {}, 'aws_session_token', /needs aws_access_key_id/],
     ['bad access key id', { provider: 'aws_kms', region: 'us-west-2', aws_access_key_id: 'akid', aws_secret_access_key: 'x' }, {}, 'aws_access_key_id', /access key id/],
+    ['Vault mount climbing out', { provider: 'hashicorp_vault', vault_url: 'https://v.example', vault_token: 't', transit_mount: '../sys' }, {}, 'transit_mount', /transit_mount must be a mount path/],
+    ['Vault mount on a system path', { provider: 'hashicorp_vault', vault_url: 'https://v.example', vault_token: 't', transit_mount: 'sys/raw' }, {}, 'transit_mount', /transit_mount must be a mount path/],
+    ['Vault namespace with ..', { provider: 'hashicorp_vault', vault_url: 'https://v.example', vault_token: 't', vault_namespace: 'fleet/../root' }, {}, 'vault_namespace', /vault_namespace must be a namespace path/],
+    ['Azure authority that is not a URL', { provider: 'azure_key_vault', key_vault_url: 'https://kv.vault.azure.net', azure_authority_host: 'login' }, {}, 'azure_authority_host', /azure_authority_host/],
+    ['Azure CA that is not an absolute path', { provider: 'azure_key_vault', key_vault_url: 'https://kv.vault.azure.net', azure_ca_cert: 'ca.pem' }, {}, 'azure_ca_cert', /azure_ca_cert/],
+    ['GCP credentials that are not JSON', { provider: 'google_cloud_kms', project_id: 'fleet-prod-1', key_ring_id: 'robots', gcp_credentials_json: 'not json' }, {}, 'gcp_credentials_json', /JSON content of a service-account key file/],
+    ['GCP credentials of another kind', { provider: 'google_cloud_kms', project_id: 'fleet-prod-1', key_ring_id: 'robots', gcp_credentials_json: '{"type":"authorized_user"}' }, {}, 'gcp_credentials_json', /must be a service-account key file/],
+    ['GCP credentials twice', { provider: 'google_cloud_kms', project_id: 'fleet-prod-1', key_ring_id: 'robots', credentials_path: '/etc/sa.json', gcp_credentials_json: '{}' }, {}, 'gcp_credentials_json', /cannot be given together with credentials_path/],
     ['endpoint with credentials', { provider: 'aws_kms', region: 'us-west-2', endpoint: 'https://u:p@kms.example.com' }, {}, 'endpoint', /must not carry credentials/],
     ['plain http off loopback', { provider: 'aws_kms', region: 'us-west-2', endpoint: 'http://kms.example.com' }, {}, 'endpoint', /must use https/],
     ['bad AWS_ENDPOINT_URL_KMS', { provider: 'aws_kms', region: 'us-west-2' }, { AWS_ENDPOINT_URL_KMS: 'kms' }, 'endpoint', /AWS_ENDPOINT_URL_KMS \(environment\) must be a URL/],

@@ -82,7 +82,9 @@ export const PATTERNS = {
   gcpProject: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
   gcpLocation: /^[a-z0-9-]{1,63}$/,
   gcpKeyRing: /^[A-Za-z0-9_-]{1,63}$/,
-  vaultNamespace: /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
-  vaultMount: /^[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_.-]+)*$/,
+  // Path segments, never "." or ".." (no climbing out of the mount); the same rule the Vault adapter applies.
+  vaultNamespace: /^(?!\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+)*$/,
+  // ... and a mount is a secrets engine, never a system path.
+  vaultMount: /^(?!(?:sys|auth|identity|cubbyhole)(?:\/|$))(?!\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9_.-]+)*$/,
   tokenLabel: /^[\x20-\x7e]{1,32}$/,
 } as const;

@@ -16,8 +16,27 @@ export type ProviderConnection =
   | { kind: 'local' }
   | { kind: 'aws_kms'; region: string; endpoint: string | null; credentials: { accessKeyId: string; secretAccessKey: Secret; sessionToken: Secret | null } | null }
   | { kind: 'hashicorp_vault'; vaultUrl: string; token: Secret; namespace: string | null; transitMount: string; caCertPath: string | null }
-  | { kind: 'azure_key_vault'; keyVaultUrl: string; clientId: string | null; clientSecret: Secret | null; tenantId: string | null }
-  | { kind: 'google_cloud_kms'; projectId: string; locationId: string; keyRingId: string; credentialsPath: string | null; endpoint: string | null }
+  | {
+      kind: 'azure_key_vault';
+      keyVaultUrl: string;
+      clientId: string | null;
+      clientSecret: Secret | null;
+      tenantId: string | null;
+      /** Microsoft Entra authority (sovereign clouds, or a private token endpoint); null = the public cloud. */
+      authorityHost: string | null;
+      /** Extra CA to trust for the vault and authority (TLS-inspecting proxies, private endpoints). */
+      caCertPath: string | null;
+    }
+  | {
+      kind: 'google_cloud_kms';
+      projectId: string;
+      locationId: string;
+      keyRingId: string;
+      credentialsPath: string | null;
+      /** The service-account key file's content, picked in the console and kept sealed instead of a path to a plaintext file. */
+      credentialsJson: Secret | null;
+      endpoint: string | null;
+    }
   | { kind: 'pkcs11'; modulePath: string; tokenLabel: string; pin: Secret | null };
 
 export interface ProviderConfig {
@@ -100,6 +119,21 @@ export function parseProviderConfig(dict: unknown, env: Env = {}): ProviderConfi
     return fallback;
   };
   const secret = (r: RawValue, pattern: RegExp, rule: string, max = 4096) => new Secret(text(r, pattern, rule, max));
+  // A Google service-account key file: JSON with type service_account, client_email and a PEM private key.
+  const serviceAccountJson = (r: RawValue): Secret => {
+    const raw = text(r, /^[\s\S]+$/, 'must be the content of a service-account key file', 16_384);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw bad(r, 'must be the JSON content of a service-account key file');
+    }
+    const o = parsed as Record<string, unknown> | null;
+    if (!o || typeof o !== 'object' || o.type !== 'service_account' || typeof o.client_email !== 'string' || typeof o.private_key !== 'string' || !o.private_key.includes('PRIVATE KEY')) {
+      throw bad(r, 'must be a service-account key file (type "service_account" with client_email and private_key)');
+    }
+    return new Secret(raw);
+  };
 
   const id = withDefault('id', (r) => text(r, PROVIDER_ID_PATTERN, 'must be lower-case letters, digits, "_" and "-" (at most 32, starting with a letter or digit)', 32), DEFAULT_IDS[kind]);
   const useKms = withDefault('use_kms_for_storage', bool, kind !== 'local');
@@ -147,15 +181,21 @@ export function parseProviderConfig(dict: unknown, env: Env = {}): ProviderConfi
           const missing = clientId === null ? 'azure_client_id' : clientSecret === null ? 'azure_client_secret' : 'azure_tenant_id';
           throw bad({ field: missing, where: missing }, `is required with the other Azure client credentials (or set ${ENV_VARS[kind][missing]})`);
         }
-        return { kind, keyVaultUrl, clientId, clientSecret, tenantId };
+        const authorityHost = opt('azure_authority_host', (r) => serviceUrl(r));
+        const caCertPath = opt('azure_ca_cert', absolutePath);
+        return { kind, keyVaultUrl, clientId, clientSecret, tenantId, authorityHost, caCertPath };
       }
       case 'google_cloud_kms':
+        if (present('credentials_path') && present('gcp_credentials_json')) {
+          throw bad({ field: 'gcp_credentials_json', where: 'gcp_credentials_json' }, 'cannot be given together with credentials_path (pick one way to give the service account)');
+        }
         return {
           kind,
           projectId: keep(required('project_id'), text(required('project_id'), PATTERNS.gcpProject, 'must be a Google Cloud project id (6-30 lower-case letters, digits, hyphens)', 30)),
           locationId: withDefault('location_id', (r) => text(r, PATTERNS.gcpLocation, 'must be a location such as global or europe-west1', 63), 'global'),
           keyRingId: keep(required('key_ring_id'), text(required('key_ring_id'), PATTERNS.gcpKeyRing, 'must be 1-63 letters, digits, "_" or "-"', 63)),
           credentialsPath: opt('credentials_path', absolutePath),
+          credentialsJson: opt('gcp_credentials_json', (r) => serviceAccountJson(r)),
           endpoint: opt('endpoint', (r) => serviceUrl(r)),
         };
       case 'pkcs11':

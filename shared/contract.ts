@@ -221,6 +221,24 @@ export const contract = {
     z.object({ id: ProviderIdSchema }).strict(),
     z.object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), detail: z.string().nullable() }),
   ),
+  /** The slots a PKCS#11 module offers, so the officer picks a token instead of typing its label. */
+  'providers:slots': channel(
+    z.object({ modulePath: z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path') }).strict(),
+    z.object({
+      slots: z.array(
+        z.object({
+          slotId: z.string(),
+          description: z.string(),
+          tokenPresent: z.boolean(),
+          tokenLabel: z.string().nullable(),
+          manufacturer: z.string().nullable(),
+          model: z.string().nullable(),
+          serial: z.string().nullable(),
+          loginRequired: z.boolean().nullable(),
+        }),
+      ),
+    }),
+  ),
   'providers:remove': channel(z.object({ id: ProviderIdSchema }).strict(), z.object({ removed: z.literal(true) })),
 
   'audit:query': channel(

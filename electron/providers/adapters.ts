@@ -10,6 +10,8 @@ import type { LocalKmsRepo } from '../store/providerRepo.ts';
 import { createAwsKmsProvider } from './aws/awsKmsProvider.ts';
 import type { ProviderConfig } from './config/parseProviderConfig.ts';
 import { createLocalProvider } from './local/localProvider.ts';
+import { checkPkcs11ModulePath } from './pkcs11/modulePolicy.ts';
+import { createPkcs11ProviderFromConfig } from './pkcs11/pkcs11Provider.ts';
 import type { KmsProvider } from './types.ts';
 import { createVaultTransitProvider, type DisabledKeySet } from './vault/vaultProvider.ts';
 
@@ -69,6 +71,9 @@ export function createAdapter(config: ProviderConfig, deps: AdapterDeps): KmsPro
         ...(deps.disabledKeys ? { disabledKeys: deps.disabledKeys(config.id) } : {}),
       });
     }
+    case 'pkcs11':
+      checkPkcs11ModulePath(c.modulePath);
+      return createPkcs11ProviderFromConfig(config, { clock: deps.clock, logger: deps.logger });
     default:
       throw new ConsoleError('provider_unavailable', `${c.kind} adapter not implemented yet.`, { kind: c.kind });
   }

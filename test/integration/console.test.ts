@@ -102,6 +102,7 @@ describe('createConsole handlers, end to end', () => {
       'providers:save': { config: { provider: 'hashicorp_vault', id: 'vault-backup', vault_url: 'https://vault.example:8200', vault_token: 'hvs.x' } },
       'providers:test': { id: 'vault-backup' },
       'providers:remove': { id: 'vault-backup' },
+      'providers:slots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
       'audit:query': { offset: 0, limit: 10 },
       'audit:verify': {},
       'audit:export': {},

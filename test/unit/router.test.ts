@@ -36,6 +36,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'providers:save': { config: { provider: 'hashicorp_vault', id: 'vault-backup', vault_url: 'https://vault.example:8200', vault_token: MARK } },
   'providers:test': { id: 'vault-backup' },
   'providers:remove': { id: 'vault-backup' },
+  'providers:slots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
   'audit:query': { offset: 0, limit: 10 },
   'audit:verify': {},
   'audit:export': {},

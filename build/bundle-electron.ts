@@ -4,6 +4,9 @@ import { build, type BuildOptions } from 'esbuild';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
+/** Modules the main bundle requires at run time from node_modules (packaged beside it by electron-builder). */
+export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', 'pkcs11js', '@google-cloud/kms', 'google-gax', '@grpc/grpc-js'];
+
 const root = resolve(import.meta.dirname, '..');
 const defaultOutDir = join(root, 'dist-electron');
 
@@ -24,8 +27,9 @@ export async function bundleElectron(outDir: string = defaultOutDir): Promise<st
     ...common,
     entryPoints: [join(root, 'electron', 'main.ts')],
     outfile: join(outDir, 'main.cjs'),
-    // Native and Electron modules stay external; ws' optional native helpers are never installed.
-    external: ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'],
+    // Native and Electron modules stay external, and so does the Google Cloud client, which loads its gRPC service
+    // definitions from files next to its code; ws' optional native helpers are never installed.
+    external: [...MAIN_EXTERNALS, 'bufferutil', 'utf-8-validate'],
   });
   await build({
     ...common,

@@ -42,9 +42,16 @@ const skippedList: string[] = [];
 
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8')) as {
-    testResults: Array<{ name: string; assertionResults: Array<{ fullName: string; status: string }> }>;
+    testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string }> }>;
   };
-  for (const file of v.testResults)
+  for (const file of v.testResults) {
+    // A file that fails outside its tests (a hook, an import) reports its tests as skipped: that is a failure.
+    const fileFailed = file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed');
+    if (fileFailed) {
+      failed++;
+      console.log(`\nFAILED (outside any test): ${path.relative(root, file.name)}: ${(file.message ?? '').split('\n')[0]}`);
+      continue;
+    }
     for (const t of file.assertionResults) {
       if (t.status === 'passed') passed++;
       else if (t.status === 'failed') failed++;
@@ -53,6 +60,7 @@ if (existsSync(vitestJson)) {
         skippedList.push(`${path.relative(root, file.name)} > ${t.fullName}`);
       }
     }
+  }
 } else if (only !== 'e2e') failed++;
 
 interface PwSpec { title: string; tests: Array<{ status: string; annotations?: Array<{ type: string; description?: string }> }> }

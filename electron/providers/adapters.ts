@@ -9,6 +9,8 @@ import type { Logger } from '../logger.ts';
 import type { LocalKmsRepo } from '../store/providerRepo.ts';
 import { createAwsKmsProvider } from './aws/awsKmsProvider.ts';
 import type { ProviderConfig } from './config/parseProviderConfig.ts';
+import { createAzureProviderFromConfig } from './azure/azureProvider.ts';
+import { createGcpProviderFromConfig } from './gcp/fromConfig.ts';
 import { createLocalProvider } from './local/localProvider.ts';
 import { checkPkcs11ModulePath } from './pkcs11/modulePolicy.ts';
 import { createPkcs11ProviderFromConfig } from './pkcs11/pkcs11Provider.ts';
@@ -71,10 +73,12 @@ export function createAdapter(config: ProviderConfig, deps: AdapterDeps): KmsPro
         ...(deps.disabledKeys ? { disabledKeys: deps.disabledKeys(config.id) } : {}),
       });
     }
+    case 'azure_key_vault':
+      return createAzureProviderFromConfig(config, { clock: deps.clock, logger: deps.logger, ...(deps.readFile ? { readFile: deps.readFile } : {}) });
+    case 'google_cloud_kms':
+      return createGcpProviderFromConfig(config, { clock: deps.clock, logger: deps.logger });
     case 'pkcs11':
       checkPkcs11ModulePath(c.modulePath);
       return createPkcs11ProviderFromConfig(config, { clock: deps.clock, logger: deps.logger });
-    default:
-      throw new ConsoleError('provider_unavailable', `${c.kind} adapter not implemented yet.`, { kind: c.kind });
   }
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleElectron } from '../../build/bundle-electron.ts';
 import { CHANNELS } from '../../shared/contract.ts';
 import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
+import { MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
 
 // A require call in code; not the text "[require(\"@aws-sdk/signature-v4-crt\");]" inside an AWS SDK error message.
 const requiresOf = (code: string) => [...new Set([...code.matchAll(/(?<!\[)\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].sort();
@@ -28,9 +29,9 @@ describe('electron bundles', () => {
     expect(code).not.toMatch(/^\s*(import|export)\s/m);
   });
 
-  it('bundle main as CJS requiring only electron, better-sqlite3 and Node built-ins', () => {
+  it('bundle main as CJS requiring only the declared external modules and Node built-ins', () => {
     const code = readFileSync(join(out, 'main.cjs'), 'utf8');
-    const allowed = new Set(['electron', 'better-sqlite3', ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const allowed = new Set([...MAIN_EXTERNALS, ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const foreign = requiresOf(code).filter((r) => !allowed.has(r));
     expect(foreign).toEqual([]);
     expect(requiresOf(code)).toContain('electron');

@@ -87,18 +87,27 @@ describe('saved provider configurations', () => {
 });
 
 describe('createKmsManager', () => {
-  it('parses Azure, Google Cloud and PKCS#11 configurations but says their adapters are not implemented yet', () => {
+  it('builds Azure Key Vault and Google Cloud KMS from the specification dictionaries without contacting them', async () => {
     const { f } = setup();
     const deps = { clock: f.clock, logger: createMemoryLogger(), local: { repo: createLocalKmsRepo(f.store.db), keyring: f.keyring } };
     for (const [dict, kind] of [
       [{ provider: 'azure_key_vault', key_vault_url: 'https://your-vault.vault.azure.net/' }, 'azure_key_vault'],
-      [{ provider: 'google_cloud_kms', project_id: 'your-project-id', key_ring_id: 'your-key-ring' }, 'google_cloud_kms'],
-      [{ provider: 'pkcs11', pkcs11_module: '/usr/lib/softhsm/libsofthsm2.so', pkcs11_token_label: 'fleet' }, 'pkcs11'],
+      [{ provider: 'google_cloud_kms', project_id: 'your-project-id', key_ring_id: 'your-key-ring', endpoint: 'http://127.0.0.1:9' }, 'google_cloud_kms'],
     ] as const) {
-      const e = codeOf(() => createKmsManager(dict, deps));
-      expect(e).toEqual({ code: 'provider_unavailable', message: `${kind} adapter not implemented yet.` });
+      const m = createKmsManager(dict, deps);
+      expect(m.primary.kind).toBe(kind);
+      expect(m.primary.capabilities.kmsBacked).toBe(true);
+      await m.close();
     }
     expect(codeOf(() => createKmsManager({ provider: 'aws_kms' }, deps)).code).toBe('invalid_input');
+  });
+
+  it('refuses a PKCS#11 module that is not a shared library before loading anything', () => {
+    const { f } = setup();
+    const deps = { clock: f.clock, logger: createMemoryLogger(), local: { repo: createLocalKmsRepo(f.store.db), keyring: f.keyring } };
+    const e = codeOf(() => createKmsManager({ provider: 'pkcs11', pkcs11_module: '/etc/hostname', pkcs11_token_label: 'fleet' }, deps));
+    expect(e.code).toBe('invalid_input');
+    expect(e.message).toMatch(/pkcs11_module .* must be a shared library/);
   });
 
   it('builds the local provider from {provider: "local"} and an unreadable vault_ca_cert is named', async () => {

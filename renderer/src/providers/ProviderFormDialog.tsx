@@ -6,9 +6,10 @@ import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { ADDABLE_KINDS, UNAVAILABLE_KINDS, fieldsFor } from './providerFields.ts';
-import { buildConfig, emptyValues, storedSecrets, valuesFromStatus, type FormValues } from './providerConfig.ts';
+import { ADDABLE_KINDS, fieldsFor } from './providerFields.ts';
+import { buildConfig, emptyValues, initialGcpSource, storedSecrets, valuesFromStatus, withCredentialChoice, type FormValues, type GcpCredentialSource } from './providerConfig.ts';
 import { ProviderFieldInput } from './ProviderField.tsx';
+import { KindFieldset } from './KindFieldset.tsx';
 
 /** The field a refusal names ("vault_url", or a path such as "config.vault_url"), if any. */
 function refusedField(error: unknown): string | null {
@@ -25,6 +26,7 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
   const selectProvider = useUiStore((s) => s.selectProvider);
   const [kind, setKind] = useState<ProviderKind>(editing?.kind ?? ADDABLE_KINDS[0]!);
   const [values, setValues] = useState<FormValues>(() => (editing ? valuesFromStatus(editing) : emptyValues(kind)));
+  const [gcpSource, setGcpSource] = useState<GcpCredentialSource>(() => initialGcpSource(editing));
   const save = useChannelMutation('providers:save', (status) => {
     selectProvider(status.id);
     close(null);
@@ -49,6 +51,8 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
   function set(name: string, value: string | boolean) {
     setValues((v) => ({ ...v, [name]: value }));
     if (name === 'id') setIdTaken(null);
+    // A refused service-account file is gone once another is picked: its message goes with it.
+    if (name === 'gcp_credentials_json' && badField === name) save.reset();
   }
 
   function submit(e: React.FormEvent) {
@@ -58,8 +62,8 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
       setIdTaken(id);
       return;
     }
-    save.mutate({ config: buildConfig(kind, values, editing) });
-    // Typed secrets leave the form as soon as they are sent.
+    save.mutate({ config: buildConfig(kind, withCredentialChoice(kind, values, gcpSource), editing) });
+    // Typed secrets (and a picked service-account file) leave the form as soon as they are sent.
     setValues((v) => {
       const next = { ...v };
       for (const f of fields.specific) if (f.secret) next[f.name] = '';
@@ -80,12 +84,6 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
                   {PROVIDER_KIND_LABELS[k]}
                 </option>
               ))}
-              {!editing &&
-                UNAVAILABLE_KINDS.map((k) => (
-                  <option key={k} value={k} disabled>
-                    {PROVIDER_KIND_LABELS[k]} (adapter not available yet)
-                  </option>
-                ))}
             </select>
           </div>
           <ProviderFieldInput
@@ -97,19 +95,16 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
             disabled={!!editing}
           />
         </div>
-        <fieldset className="field-group">
-          <legend>{PROVIDER_KIND_LABELS[kind]} connection</legend>
-          {fields.specific.map((f) => (
-            <ProviderFieldInput
-              key={f.name}
-              field={f}
-              value={values[f.name] ?? ''}
-              onChange={(v) => set(f.name, v)}
-              secretStored={secrets.has(f.name)}
-              error={errorFor(f.name)}
-            />
-          ))}
-        </fieldset>
+        <KindFieldset
+          kind={kind}
+          fields={fields.specific}
+          values={values}
+          set={set}
+          secrets={secrets}
+          errorFor={errorFor}
+          gcpSource={gcpSource}
+          setGcpSource={setGcpSource}
+        />
         <fieldset className="field-group">
           <legend>Storage, cache and resilience</legend>
           {fields.common.map((f) => (

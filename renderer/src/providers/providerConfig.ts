@@ -66,3 +66,17 @@ export function buildConfig(kind: ProviderKind, values: FormValues, editing: Pro
   }
   return config;
 }
+
+/** How a Google Cloud KMS provider gets its service account: a key file picked here (sealed), or a path. */
+export type GcpCredentialSource = 'file' | 'path';
+
+export function initialGcpSource(status: ProviderStatus | undefined): GcpCredentialSource {
+  const path = status?.settings.credentials_path;
+  return typeof path === 'string' && path !== '' ? 'path' : 'file';
+}
+
+/** The values to send: only the chosen way of giving the service account (the main process refuses both). */
+export function withCredentialChoice(kind: ProviderKind, values: FormValues, source: GcpCredentialSource): FormValues {
+  if (kind !== 'google_cloud_kms') return values;
+  return source === 'file' ? { ...values, credentials_path: '' } : { ...values, gcp_credentials_json: '' };
+}

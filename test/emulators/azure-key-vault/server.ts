@@ -1,0 +1,223 @@
+// An in-memory Azure Key Vault (keys only) for tests, over HTTPS on 127.0.0.1 with a certificate from a per-run test
+// CA. It also serves the Microsoft Entra endpoints a client-secret credential uses (OpenID configuration and the v2.0
+// token endpoint), so nothing leaves loopback. Vault requests follow the service: api-version required, the bearer
+// challenge (401 + WWW-Authenticate) before a token, then token checks, {"error": {"code", "message"}} bodies with
+// x-ms-request-id, soft delete with a retention window, and the shared fault controls.
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { KvError } from './kvErrors.ts';
+import { serveKeys, type Body, type VaultState } from './kvHandlers.ts';
+
+export interface AzureKeyVaultEmulatorOptions {
+  tls: { certPem: string; keyPem: string };
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** The vault's soft-delete retention, 7-90 days (default 90). */
+  retentionDays?: number;
+  tokenLifetimeSeconds?: number;
+  /** Milliseconds since the epoch (default Date.now): drives token expiry and purge dates. */
+  now?: () => number;
+  /** Behave as a Managed HSM: HSM key types only, oct-HSM keys with AES-GCM, resource https://managedhsm.azure.net. */
+  managedHsm?: boolean;
+}
+
+export interface AzureKeyVaultEmulator {
+  /** The vault URL and, for the credential, the authority host (same origin). */
+  vaultUrl: string;
+  authorityHost: string;
+  port: number;
+  faults: FaultControls;
+  /** Issues a valid access token directly (for raw-request tests). */
+  issueToken(): string;
+  /** Makes every issued token expire now. */
+  expireTokens(): void;
+  close(): Promise<void>;
+}
+
+export const SUPPORTED_API_VERSIONS = ['7.0', '7.1', '7.2', '7.3', '7.4', '7.5', '7.6', '2025-07-01'];
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.destroyed) return;
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    'x-ms-request-id': crypto.randomUUID(),
+    'x-ms-keyvault-service-version': '1.9.0.0-emulator',
+    'cache-control': 'no-cache',
+    ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+    ...headers,
+  });
+  res.end(text);
+}
+
+const kvError = (res: http.ServerResponse, e: KvError) => send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
+const entraError = (res: http.ServerResponse, status: number, error: string, description: string) =>
+  send(res, status, { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const sameSecret = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+};
+
+export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorOptions): Promise<AzureKeyVaultEmulator> {
+  const retentionDays = options.retentionDays ?? 90;
+  if (!Number.isInteger(retentionDays) || retentionDays < 7 || retentionDays > 90) throw new Error('retentionDays must be 7..90');
+  const now = options.now ?? Date.now;
+  const lifetime = options.tokenLifetimeSeconds ?? 3600;
+  const resource = options.managedHsm ? 'https://managedhsm.azure.net' : 'https://vault.azure.net';
+  const scope = `${resource}/.default`;
+  const faults = newFaultState();
+  const tokens = new Map<string, number>(); // token -> expiry (ms)
+  let base = '';
+  const state: VaultState = { keys: new Map(), deleted: new Map(), retentionDays, now, base: '', managedHsm: options.managedHsm ?? false };
+
+  const issueToken = () => {
+    const token = crypto.randomBytes(32).toString('base64url');
+    tokens.set(token, now() + lifetime * 1000);
+    return token;
+  };
+
+  const challenge = () => ({ 'www-authenticate': `Bearer authorization="${base}/${options.tenantId}", resource="${resource}"` });
+
+  function openIdConfiguration(res: http.ServerResponse, tenant: string): void {
+    if (tenant !== options.tenantId) return entraError(res, 400, 'invalid_tenant', `AADSTS90002: Tenant '${tenant}' not found.`);
+    const t = `${base}/${tenant}`;
+    send(res, 200, {
+      token_endpoint: `${t}/oauth2/v2.0/token`,
+      authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
+      end_session_endpoint: `${t}/oauth2/v2.0/logout`,
+      issuer: `${t}/v2.0`,
+      jwks_uri: `${t}/discovery/v2.0/keys`,
+      response_types_supported: ['code', 'id_token', 'token'],
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+    });
+  }
+
+  async function tokenEndpoint(req: http.IncomingMessage, res: http.ServerResponse, tenant: string): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    if (req.method !== 'POST') return entraError(res, 405, 'invalid_request', 'AADSTS900561: The endpoint only accepts POST requests.');
+    if (tenant !== options.tenantId) return entraError(res, 400, 'invalid_request', `AADSTS90002: Tenant '${tenant}' not found.`);
+    if (form.get('grant_type') !== 'client_credentials') return entraError(res, 400, 'unsupported_grant_type', 'AADSTS70003: The app requested an unsupported grant type.');
+    if (form.get('client_id') !== options.clientId)
+      return entraError(res, 400, 'unauthorized_client', `AADSTS700016: Application with identifier '${form.get('client_id') ?? ''}' was not found in the directory.`);
+    if (!sameSecret(form.get('client_secret') ?? '', options.clientSecret)) return entraError(res, 401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
+    if (form.get('scope') !== scope) return entraError(res, 400, 'invalid_scope', `AADSTS70011: The provided value for scope ${form.get('scope') ?? ''} is not valid.`);
+    send(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issueToken() });
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const fault = nextFault(faults);
+    if (fault === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (fault === 'throttle') {
+      await readBody(req);
+      return kvError(res, new KvError(429, 'Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached', { 'retry-after': '1' }));
+    }
+    if (fault === 'fail') {
+      await readBody(req);
+      const status = faults.failStatus;
+      return kvError(res, new KvError(status, status === 503 ? 'ServiceUnavailable' : 'InternalServerError', status === 503 ? 'The service is temporarily unavailable.' : 'An internal server error occurred.'));
+    }
+    const url = new URL(req.url ?? '/', base);
+    const seg = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
+    if (seg.length === 4 && seg[1] === 'v2.0' && seg[2] === '.well-known' && seg[3] === 'openid-configuration') return openIdConfiguration(res, seg[0]!);
+    if (seg.length === 4 && seg[1] === 'oauth2' && seg[2] === 'v2.0' && seg[3] === 'token') return tokenEndpoint(req, res, seg[0]!);
+
+    const raw = await readBody(req);
+    const apiVersion = url.searchParams.get('api-version');
+    if (apiVersion === null) throw new KvError(400, 'BadParameter', 'The api-version query parameter is required.');
+    if (!SUPPORTED_API_VERSIONS.includes(apiVersion))
+      throw new KvError(400, 'BadParameter', `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (2025-07-01).`);
+    const auth = req.headers.authorization;
+    if (auth === undefined) throw new KvError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.', challenge());
+    const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(auth)?.[1];
+    const expiry = token === undefined ? undefined : tokens.get(token);
+    if (expiry === undefined) throw new KvError(401, 'Unauthorized', 'AKV10032: Invalid token: the token was not issued for this vault.', challenge());
+    if (expiry <= now()) throw new KvError(401, 'Unauthorized', 'AKV10022: Invalid token: the token is expired.', challenge());
+
+    let body: Body = {};
+    if (raw.length > 0) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+        body = parsed as Body;
+      } catch {
+        throw new KvError(400, 'BadParameter', 'The request body is not valid JSON.');
+      }
+    }
+    // The SDK addresses the newest version as /keys/NAME/ (trailing slash): drop one empty final segment.
+    const path = seg.length > 1 && seg[seg.length - 1] === '' ? seg.slice(0, -1) : seg;
+    const answer = serveKeys(state, req.method ?? '', path, url.searchParams, body);
+    send(res, answer.status, answer.body);
+  }
+
+  const server = https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (e instanceof KvError) kvError(res, e);
+      else kvError(res, new KvError(500, 'InternalServerError', 'An internal server error occurred.'));
+    });
+  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  await listen(0);
+  const port = (server.address() as AddressInfo).port;
+  base = `https://127.0.0.1:${port}`;
+  state.base = base;
+  const controls: FaultControls = {
+    setLatency: (ms) => void (faults.latencyMs = ms),
+    throttleNext: (count) => void (faults.throttle = count),
+    failNext: (count, status = 500) => {
+      faults.fail = count;
+      faults.failStatus = status;
+    },
+    dropNext: (count) => void (faults.drop = count),
+    down: stop,
+    up: () => (server.listening ? Promise.resolve() : listen(port)),
+    reset: () => {
+      faults.latencyMs = 0;
+      faults.throttle = 0;
+      faults.fail = 0;
+      faults.failStatus = 500;
+      faults.drop = 0;
+    },
+    get requestCount() {
+      return faults.requests;
+    },
+  };
+  return {
+    vaultUrl: base,
+    authorityHost: base,
+    port,
+    faults: controls,
+    issueToken,
+    expireTokens: () => {
+      for (const t of tokens.keys()) tokens.set(t, 0);
+    },
+    close: stop,
+  };
+}

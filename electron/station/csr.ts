@@ -1,0 +1,56 @@
+// Checks a robot's PKCS#10 CSR: its self-signature (proof of possession of the identity key), the device id
+// in its subject, and the identity key type. Also checks that an issued certificate carries the CSR's key.
+import 'reflect-metadata';
+import { X509Certificate, createPublicKey, verify as verifySignature, constants, type KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import { StationError } from './errors.ts';
+import { schemeFor } from './keywrap.ts';
+
+export interface CheckedCsr {
+  identityKey: KeyObject;
+  spki: Buffer;
+}
+
+export async function checkCsr(csrDer: Buffer, deviceId: string): Promise<CheckedCsr> {
+  let csr: x509.Pkcs10CertificateRequest;
+  try {
+    csr = new x509.Pkcs10CertificateRequest(csrDer);
+  } catch {
+    throw new StationError('forged_csr', 'the CSR is not a valid PKCS#10 structure', { deviceId });
+  }
+  const ok = await csr.verify().catch(() => false);
+  if (!ok) throw new StationError('forged_csr', 'the CSR signature (proof of possession) is invalid', { deviceId });
+  const cns = csr.subjectName.getField('CN');
+  if (cns.length !== 1 || cns[0] !== deviceId) {
+    throw new StationError('forged_csr', `the CSR names another device than the robot that said hello`, { deviceId, csrSubject: cns.join(',').slice(0, 64) });
+  }
+  const spki = Buffer.from(csr.publicKey.rawData);
+  const identityKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  schemeFor(identityKey);
+  return { identityKey, spki };
+}
+
+/** Verifies the robot's signature over the session nonces (ECDSA-SHA256 DER, or RSA-PSS-SHA256 with 32-byte salt). */
+export function checkNonceSignature(identityKey: KeyObject, input: Buffer, signature: Buffer, deviceId: string): void {
+  let ok: boolean;
+  try {
+    ok = identityKey.asymmetricKeyType === 'rsa'
+      ? verifySignature('sha256', input, { key: identityKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+      : verifySignature('sha256', input, identityKey, signature);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new StationError('forged_csr', 'the signature over the session nonces is invalid', { deviceId });
+}
+
+/** The issued certificate must be a certificate for the CSR's key, or the CA answered something else. */
+export function checkIssued(certDer: Buffer, spki: Buffer, deviceId: string): void {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certDer);
+  } catch {
+    throw new StationError('certificate_rejected', 'the CA returned something that is not a certificate', { deviceId });
+  }
+  const certSpki = cert.publicKey.export({ format: 'der', type: 'spki' });
+  if (!certSpki.equals(spki)) throw new StationError('certificate_rejected', 'the issued certificate does not carry the robot identity key', { deviceId });
+}

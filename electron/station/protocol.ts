@@ -1,0 +1,206 @@
+// Messages of the provisioning protocol: payload layouts, parsing with bounds checks, transcript hashing.
+// Spec: /tmp/readme-parts/station.md ("Messages"). Every payload is a fixed sequence of fields, each a
+// u32 BE length followed by that many bytes; integers are u32 BE fields of length 4.
+import { createHash } from 'node:crypto';
+import { StationError, type StationErrorCode } from './errors.ts';
+import { MessageType, type MessageTypeCode } from './frame.ts';
+
+export const NONCE_LENGTH = 32;
+export const MAC_LENGTH = 32;
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAX_KEYS = 32;
+const MAX_CHAIN = 8;
+
+export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string }
+export interface Challenge { robotNonce: Buffer; consoleNonce: Buffer }
+export interface CsrMessage { robotNonce: Buffer; consoleNonce: Buffer; csrDer: Buffer; nonceSignature: Buffer }
+export interface CertMessage { certDer: Buffer; chainDer: Buffer[] }
+export interface WrappedKey { keyId: string; version: number; scheme: number; wrapped: Buffer }
+export interface KeysMessage { keys: WrappedKey[] }
+export interface MacMessage { mac: Buffer }
+export interface ErrorMessage { code: string; message: string }
+
+/** Fixed robot-side and console-side sequence numbers: anything else is a replay or an out-of-order frame. */
+export const ROBOT_SEQ = { HELLO: 0, CSR: 1, CONFIRM: 2 } as const;
+export const CONSOLE_SEQ = { CHALLENGE: 0, CERT: 1, KEYS: 2, DONE: 3 } as const;
+
+// ---- field codec ----
+
+export class FieldWriter {
+  private readonly parts: Buffer[] = [];
+  bytes(b: Buffer): this {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    this.parts.push(len, b);
+    return this;
+  }
+  text(s: string): this {
+    return this.bytes(Buffer.from(s, 'utf8'));
+  }
+  u32(n: number): this {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return this.bytes(b);
+  }
+  done(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+export class FieldReader {
+  private off = 0;
+  private readonly buf: Buffer;
+  private readonly what: string;
+  constructor(buf: Buffer, what: string) {
+    this.buf = buf;
+    this.what = what;
+  }
+  bytes(max = 65536, exact?: number): Buffer {
+    if (this.off + 4 > this.buf.length) throw malformed(this.what, 'truncated');
+    const len = this.buf.readUInt32BE(this.off);
+    if (len > max || this.off + 4 + len > this.buf.length) throw malformed(this.what, 'field length out of bounds');
+    if (exact !== undefined && len !== exact) throw malformed(this.what, `field must be ${exact} bytes`);
+    const out = Buffer.from(this.buf.subarray(this.off + 4, this.off + 4 + len));
+    this.off += 4 + len;
+    return out;
+  }
+  text(max = 256): string {
+    const b = this.bytes(max);
+    const s = b.toString('utf8');
+    if (!Buffer.from(s, 'utf8').equals(b) || /[\u0000-\u001f\u007f]/.test(s)) throw malformed(this.what, 'text field is not clean UTF-8');
+    return s;
+  }
+  u32(): number {
+    return this.bytes(4, 4).readUInt32BE(0);
+  }
+  end(): void {
+    if (this.off !== this.buf.length) throw malformed(this.what, 'trailing bytes');
+  }
+}
+
+function malformed(what: string, why: string): StationError {
+  return new StationError('bad_frame', `malformed ${what} message: ${why}`);
+}
+
+// ---- messages ----
+
+export function encodeHello(m: Hello): Buffer {
+  return new FieldWriter().text(m.deviceId).bytes(m.robotNonce).text(m.firmware).done();
+}
+export function decodeHello(p: Buffer): Hello {
+  const r = new FieldReader(p, 'HELLO');
+  const m = { deviceId: r.text(64), robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), firmware: r.text(64) };
+  r.end();
+  if (!DEVICE_ID_PATTERN.test(m.deviceId)) throw malformed('HELLO', 'device id has invalid characters');
+  return m;
+}
+
+export function encodeChallenge(m: Challenge): Buffer {
+  return new FieldWriter().bytes(m.robotNonce).bytes(m.consoleNonce).done();
+}
+export function decodeChallenge(p: Buffer): Challenge {
+  const r = new FieldReader(p, 'CHALLENGE');
+  const m = { robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), consoleNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH) };
+  r.end();
+  return m;
+}
+
+export function encodeCsr(m: CsrMessage): Buffer {
+  return new FieldWriter().bytes(m.robotNonce).bytes(m.consoleNonce).bytes(m.csrDer).bytes(m.nonceSignature).done();
+}
+export function decodeCsr(p: Buffer): CsrMessage {
+  const r = new FieldReader(p, 'CSR');
+  const m = {
+    robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH),
+    consoleNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH),
+    csrDer: r.bytes(16384),
+    nonceSignature: r.bytes(1024),
+  };
+  r.end();
+  return m;
+}
+
+export function encodeCert(m: CertMessage): Buffer {
+  const w = new FieldWriter().bytes(m.certDer).u32(m.chainDer.length);
+  for (const c of m.chainDer) w.bytes(c);
+  return w.done();
+}
+export function decodeCert(p: Buffer): CertMessage {
+  const r = new FieldReader(p, 'CERT');
+  const certDer = r.bytes(16384);
+  const n = r.u32();
+  if (n > MAX_CHAIN) throw malformed('CERT', 'chain too long');
+  const chainDer: Buffer[] = [];
+  for (let i = 0; i < n; i++) chainDer.push(r.bytes(16384));
+  r.end();
+  return { certDer, chainDer };
+}
+
+export function encodeKeys(m: KeysMessage): Buffer {
+  const w = new FieldWriter().u32(m.keys.length);
+  for (const k of m.keys) w.text(k.keyId).u32(k.version).u32(k.scheme).bytes(k.wrapped);
+  return w.done();
+}
+export function decodeKeys(p: Buffer): KeysMessage {
+  const r = new FieldReader(p, 'KEYS');
+  const n = r.u32();
+  if (n === 0 || n > MAX_KEYS) throw malformed('KEYS', 'key count out of bounds');
+  const keys: WrappedKey[] = [];
+  for (let i = 0; i < n; i++) keys.push({ keyId: r.text(128), version: r.u32(), scheme: r.u32(), wrapped: r.bytes(1024) });
+  r.end();
+  return { keys };
+}
+
+export function encodeMac(m: MacMessage): Buffer {
+  return new FieldWriter().bytes(m.mac).done();
+}
+export function decodeMac(p: Buffer, what: string): MacMessage {
+  const r = new FieldReader(p, what);
+  const m = { mac: r.bytes(MAC_LENGTH, MAC_LENGTH) };
+  r.end();
+  return m;
+}
+
+export function encodeError(m: ErrorMessage): Buffer {
+  return new FieldWriter().text(m.code).text(m.message.slice(0, 200)).done();
+}
+export function decodeError(p: Buffer): ErrorMessage {
+  const r = new FieldReader(p, 'ERROR');
+  const m = { code: r.text(64), message: r.text(256) };
+  r.end();
+  return m;
+}
+
+// ---- binding values ----
+
+/** What the robot signs with its identity key besides the CSR: both nonces, its device id and the CSR's hash. */
+export function nonceSignatureInput(deviceId: string, robotNonce: Buffer, consoleNonce: Buffer, csrDer: Buffer): Buffer {
+  return new FieldWriter()
+    .text('ECPS-PROV-v1 possession')
+    .text(deviceId)
+    .bytes(robotNonce)
+    .bytes(consoleNonce)
+    .bytes(createHash('sha256').update(csrDer).digest())
+    .done();
+}
+
+/** SHA-256 over the raw frames HELLO, CHALLENGE, CSR, CERT, KEYS (each length-prefixed), in that order. */
+export function transcriptHash(rawFrames: Buffer[]): Buffer {
+  const h = createHash('sha256').update('ECPS-PROV-v1 transcript');
+  for (const f of rawFrames) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(f.length);
+    h.update(len).update(f);
+  }
+  return h.digest();
+}
+
+export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.ERROR];
+
+export function errorFromRobot(m: ErrorMessage): StationError {
+  return new StationError('robot_error', `robot reported ${m.code}: ${m.message}`, { robotCode: m.code });
+}
+
+export function stationErrorMessage(code: StationErrorCode, message: string): Buffer {
+  return encodeError({ code, message });
+}

@@ -1,0 +1,110 @@
+// A frame channel over a byte link (a serialport SerialPort on the console, the same on the robot simulator):
+// sends frames, waits for the next frame with a time limit, and turns a closed or failing link into a typed error.
+import { StationError } from './errors.ts';
+import { FrameDecoder, encodeFrame, type Frame } from './frame.ts';
+
+/** The part of a serialport SerialPort (a Node Duplex) the channel uses. */
+export interface ByteLink {
+  write(data: Buffer, cb?: (err?: Error | null) => void): boolean;
+  drain(cb: (err?: Error | null) => void): void;
+  on(event: 'data', fn: (chunk: Buffer) => void): unknown;
+  on(event: 'close' | 'error', fn: (err?: Error | null) => void): unknown;
+  removeAllListeners(event?: string): unknown;
+}
+
+/** Timer functions, injected so tests and the simulator control them; defaults are the global ones. */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface Received { frame: Frame; raw: Buffer }
+type Item = { ok: Received } | { err: StationError };
+
+export class FrameChannel {
+  private readonly decoder = new FrameDecoder();
+  private readonly queue: Item[] = [];
+  private waiter: ((item: Item) => void) | undefined;
+  private closedError: StationError | undefined;
+  private readonly link: ByteLink;
+  private readonly timers: Timers;
+  /** Bytes skipped while looking for a frame start (line noise, boot messages). */
+  garbageBytes = 0;
+
+  constructor(link: ByteLink, timers: Timers = realTimers) {
+    this.link = link;
+    this.timers = timers;
+    link.on('data', (chunk: Buffer) => {
+      for (const ev of this.decoder.push(chunk)) {
+        if (ev.kind === 'garbage') this.garbageBytes += ev.bytes;
+        else this.deliver(ev.kind === 'frame' ? { ok: { frame: ev.frame, raw: ev.raw } } : { err: ev.error });
+      }
+    });
+    const lost = (err?: Error | null) => {
+      if (this.closedError) return;
+      this.closedError = new StationError('disconnected', err?.message ? `serial link lost: ${err.message}` : 'serial link closed');
+      this.deliver({ err: this.closedError });
+    };
+    link.on('close', lost);
+    link.on('error', lost);
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  async send(frame: Frame): Promise<Buffer> {
+    const raw = encodeFrame(frame);
+    await this.sendRaw(raw);
+    return raw;
+  }
+
+  /** Writes bytes as they are (the simulator uses it to misbehave). */
+  sendRaw(raw: Buffer): Promise<void> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      this.link.write(raw, (err) => {
+        if (err) return reject(new StationError('disconnected', `serial write failed: ${err.message}`));
+        this.link.drain((e) => (e ? reject(new StationError('disconnected', `serial drain failed: ${e.message}`)) : resolve()));
+      });
+    });
+  }
+
+  /** The next frame, or the decoder's typed error, or `timeout` after `timeoutMs`, or `disconnected`. */
+  receive(timeoutMs: number, step: string): Promise<Received> {
+    const queued = this.queue.shift();
+    if (queued) return settle(queued);
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise<Received>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.waiter = undefined;
+        reject(new StationError('timeout', `no answer from the robot within ${timeoutMs} ms (waiting for ${step})`, { step, timeoutMs }));
+      }, timeoutMs);
+      this.waiter = (item) => {
+        this.timers.clearTimeout(timer);
+        this.waiter = undefined;
+        settle(item).then(resolve, reject);
+      };
+    });
+  }
+
+  detach(): void {
+    this.link.removeAllListeners('data');
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w({ err: new StationError('disconnected', 'channel detached') });
+  }
+
+  private deliver(item: Item): void {
+    if (this.waiter) this.waiter(item);
+    else this.queue.push(item);
+  }
+}
+
+function settle(item: Item): Promise<Received> {
+  return 'ok' in item ? Promise.resolve(item.ok) : Promise.reject(item.err);
+}

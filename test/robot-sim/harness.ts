@@ -1,0 +1,112 @@
+// Test harness: socat pseudo-terminal pairs (the "USB cable") and the robot simulator as a child process.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { CommitRecord, DeliverableKey, ProvisioningDeps, StationAuditEntry } from '../../electron/station/session.ts';
+import type { TestCa } from './testCa.ts';
+
+export interface PtyPair { consolePath: string; robotPath: string; unplug(): void; process: ChildProcess }
+
+/** Starts `socat -d -d pty,raw,echo=0 pty,raw,echo=0` and reads the two /dev/pts paths from its stderr. */
+export function startPtyPair(): Promise<PtyPair> {
+  const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`socat did not report its ptys: ${err}`));
+    }, 5000);
+    proc.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const paths = [...err.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1] as string);
+      if (paths.length >= 2 && /starting data transfer loop/.test(err)) {
+        clearTimeout(timer);
+        resolve({ consolePath: paths[0] as string, robotPath: paths[1] as string, process: proc, unplug: () => void proc.kill('SIGTERM') });
+      }
+    });
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+export interface RobotProcess {
+  process: ChildProcess;
+  /** With waitSignal: resolves once the simulator is booted and attached to its port. */
+  ready: Promise<void>;
+  /** With waitSignal: "powers the robot on" (it then sends HELLO). */
+  powerOn(): void;
+  result: Promise<{ exitCode: number | null; stdout: string; stderr: string; json: { ok: boolean; code?: string } | undefined }>;
+  kill(): void;
+}
+
+export function spawnRobot(args: { port: string; deviceId: string; keystore: string; caCertFile: string; misbehave?: string; keyType?: 'ec' | 'rsa'; thinkMs?: number; waitSignal?: boolean }): RobotProcess {
+  const argv = ['test/robot-sim/robot.ts', '--port', args.port, '--device-id', args.deviceId, '--keystore', args.keystore, '--ca-cert', args.caCertFile];
+  if (args.misbehave) argv.push('--misbehave', args.misbehave);
+  if (args.keyType) argv.push('--key-type', args.keyType);
+  if (args.thinkMs) argv.push('--think-ms', String(args.thinkMs));
+  if (args.waitSignal) argv.push('--wait-signal');
+  const proc = spawn(process.execPath, argv, { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  proc.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (stdout.includes('{"ready":true}')) onReady();
+  });
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const result = new Promise<Awaited<RobotProcess['result']>>((resolve) => {
+    proc.on('exit', (exitCode) => {
+      onReady();
+      let json;
+      try {
+        json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+      } catch {
+        json = undefined;
+      }
+      resolve({ exitCode, stdout, stderr, json });
+    });
+  });
+  return { process: proc, ready, powerOn: () => void proc.kill('SIGUSR1'), result, kill: () => void (proc.exitCode === null && proc.kill('SIGKILL')) };
+}
+
+/** Real implementations of the session's dependencies: the test CA, fresh AES-256 keys, in-memory registry. */
+export function realDeps(ca: TestCa, known: string[], provisioned: string[] = []) {
+  const commits: CommitRecord[] = [];
+  const audits: StationAuditEntry[] = [];
+  const delivered = new Map<string, DeliverableKey[]>();
+  const done = new Set(provisioned);
+  const deps: ProvisioningDeps = {
+    issueCertificate: (csr, id) => ca.issueCertificate(csr, id),
+    async keysToDeliver(deviceId) {
+      const keys = [
+        { keyId: `comm-${deviceId}`, version: 1, material: randomBytes(32) },
+        { keyId: `storage-${deviceId}`, version: 3, material: randomBytes(32) },
+      ];
+      delivered.set(deviceId, keys);
+      return keys;
+    },
+    isKnownRobot: (id) => known.includes(id),
+    isProvisioned: (id) => done.has(id),
+    async commitProvisioned(record) {
+      commits.push(record);
+      done.add(record.deviceId);
+    },
+    audit: (entry) => void audits.push(entry),
+  };
+  return { deps, commits, audits, delivered };
+}
+
+export function tempDir(prefix: string, parent = tmpdir()): string {
+  return mkdtempSync(path.join(parent, prefix));
+}
+
+export function writeCaFile(dir: string, pem: string): string {
+  const file = path.join(dir, 'fleet-ca.pem');
+  writeFileSync(file, pem);
+  return file;
+}

@@ -1,0 +1,61 @@
+// Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|replay|wrong-id|bad-confirm] [--timeout-ms N] [--think-ms N] [--wait-signal]
+// Prints one JSON line with the result on stdout; exit code 0 when provisioned.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SerialPort } from 'serialport';
+import { FrameChannel } from '../../electron/station/transport.ts';
+import { MISBEHAVIOURS, runRobot, type Misbehaviour } from './robotSession.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'device-id': { type: 'string' },
+    keystore: { type: 'string' },
+    'ca-cert': { type: 'string' },
+    'key-type': { type: 'string', default: 'ec' },
+    misbehave: { type: 'string' },
+    firmware: { type: 'string', default: 'sim-1.0.0' },
+    'timeout-ms': { type: 'string', default: '10000' },
+    baud: { type: 'string', default: '115200' },
+    'think-ms': { type: 'string', default: '0' },
+    'wait-signal': { type: 'boolean', default: false },
+  },
+});
+const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert'): string => {
+  const v = values[k];
+  if (!v) {
+    process.stderr.write(`missing --${k}\n`);
+    process.exit(2);
+  }
+  return v;
+};
+const misbehave = values.misbehave;
+if (misbehave !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(misbehave)) {
+  process.stderr.write(`unknown --misbehave ${misbehave}\n`);
+  process.exit(2);
+}
+const portPath = need('port');
+const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });
+await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+const channel = new FrameChannel(port);
+if (values['wait-signal']) {
+  // Booted and attached: announce it, then wait for the "power on" signal before saying HELLO.
+  const start = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
+  process.stdout.write(JSON.stringify({ ready: true }) + '\n');
+  await start;
+}
+const result = await runRobot(channel, {
+  deviceId: need('device-id'),
+  keystore: need('keystore'),
+  caCertPem: readFileSync(need('ca-cert'), 'utf8'),
+  keyType: values['key-type'] === 'rsa' ? 'rsa' : 'ec',
+  firmware: values.firmware ?? 'sim-1.0.0',
+  misbehave: misbehave as Misbehaviour | undefined,
+  stepTimeoutMs: Number(values['timeout-ms']),
+  thinkMs: Number(values['think-ms']),
+});
+process.stdout.write(JSON.stringify(result) + '\n');
+channel.detach();
+await new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()));
+process.exit(result.ok ? 0 : 1);

@@ -1,0 +1,165 @@
+// Robot side of the provisioning protocol, with its own key store folder, and misbehaviours on command.
+import 'reflect-metadata';
+import { X509Certificate, KeyObject, constants, randomBytes, sign, webcrypto } from 'node:crypto';
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { StationError, isStationError } from '../../electron/station/errors.ts';
+import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
+import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey } from '../../electron/station/keywrap.ts';
+import {
+  CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeCert, decodeChallenge, decodeError, decodeKeys, decodeMac, encodeCsr,
+  encodeError, encodeHello, encodeMac, nonceSignatureInput, transcriptHash,
+} from '../../electron/station/protocol.ts';
+import type { FrameChannel, Received } from '../../electron/station/transport.ts';
+
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'replay', 'wrong-id', 'bad-confirm'] as const;
+export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
+
+export interface RobotOptions {
+  deviceId: string;
+  keystore: string;
+  caCertPem: string;
+  keyType: 'ec' | 'rsa';
+  firmware: string;
+  misbehave?: Misbehaviour;
+  stepTimeoutMs: number;
+  /** Modelled robot-side compute time (key generation, unwrapping on a small MCU) before the CSR and the CONFIRM, ms. */
+  thinkMs?: number;
+}
+
+export type RobotResult = { ok: true; deviceId: string; keys: number } | { ok: false; deviceId: string; code: string; message: string };
+
+export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<RobotResult> {
+  try {
+    await provisionRobot(ch, o);
+    return { ok: true, deviceId: o.deviceId, keys: (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length };
+  } catch (e) {
+    const err = isStationError(e) ? e : new StationError('internal', (e as Error)?.message ?? String(e));
+    if (err.code !== 'robot_error' && err.code !== 'disconnected' && !ch.closed) {
+      await ch.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: err.code, message: err.message }) }).catch(() => undefined);
+    }
+    return { ok: false, deviceId: o.deviceId, code: err.code, message: err.message };
+  }
+}
+
+async function provisionRobot(ch: FrameChannel, o: RobotOptions): Promise<void> {
+  mkdirSync(o.keystore, { recursive: true, mode: 0o700 });
+  const transcript: Buffer[] = [];
+  const robotNonce = randomBytes(NONCE_LENGTH);
+  const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
+  transcript.push(hello);
+
+  const challengeFrame = await expect(ch, o, MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE);
+  const challenge = decodeChallenge(challengeFrame.frame.payload);
+  if (!challenge.robotNonce.equals(robotNonce)) throw new StationError('replayed_message', 'the challenge answers another HELLO');
+  transcript.push(challengeFrame.raw);
+
+  await think(o);
+  // The identity key pair is generated here, on the robot; only the public key leaves it (in the CSR).
+  const identity = await generateIdentity(o.keyType);
+  const csrName = o.misbehave === 'wrong-id' ? `${o.deviceId}-other` : o.deviceId;
+  let csrDer: Buffer = Buffer.from((await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${csrName}`, keys: identity.pair, signingAlgorithm: identity.alg })).rawData);
+  if (o.misbehave === 'forged-csr') csrDer = flipLastByte(csrDer); // the CSR's signature no longer proves possession
+  const input = nonceSignatureInput(o.deviceId, robotNonce, challenge.consoleNonce, csrDer);
+  const nonceSignature = o.keyType === 'rsa'
+    ? sign('sha256', input, { key: identity.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+    : sign('sha256', input, identity.privateKey);
+  const csrRaw = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce, consoleNonce: challenge.consoleNonce, csrDer, nonceSignature }) });
+  const lastCsr = path.join(o.keystore, 'last-csr.frame');
+
+  switch (o.misbehave) {
+    case 'stall':
+      // Says nothing more; only the console's step timeout (and its ERROR frame) ends the session.
+      await expect(ch, { ...o, stepTimeoutMs: 10 * 60_000 }, MessageType.DONE, CONSOLE_SEQ.DONE);
+      throw new StationError('internal', 'the console answered a stalled robot');
+    case 'drop':
+      await ch.sendRaw(csrRaw.subarray(0, csrRaw.length >> 1));
+      throw new StationError('disconnected', 'dropped the line mid-frame (on command)');
+    case 'corrupt-frame': {
+      const bad = Buffer.from(csrRaw);
+      bad[20] = (bad[20] ?? 0) ^ 0x5a;
+      await ch.sendRaw(bad);
+      break;
+    }
+    case 'replay':
+      // A CSR frame recorded in an earlier session (or, without one, the HELLO of this session again).
+      await ch.sendRaw(existsSync(lastCsr) ? readFileSync(lastCsr) : hello);
+      break;
+    default:
+      await ch.sendRaw(csrRaw);
+  }
+  writeFileSync(lastCsr, csrRaw);
+  transcript.push(csrRaw);
+
+  const certFrame = await expect(ch, o, MessageType.CERT, CONSOLE_SEQ.CERT);
+  const cert = decodeCert(certFrame.frame.payload);
+  verifyChain(cert.certDer, cert.chainDer, o.caCertPem, identity.publicKey, o.deviceId);
+  transcript.push(certFrame.raw);
+  const keysFrame = await expect(ch, o, MessageType.KEYS, CONSOLE_SEQ.KEYS);
+  const wrapped = decodeKeys(keysFrame.frame.payload).keys;
+  transcript.push(keysFrame.raw);
+  const ctx = { deviceId: o.deviceId, robotNonce, consoleNonce: challenge.consoleNonce };
+  const keys = wrapped.map((w) => ({ keyId: w.keyId, version: w.version, material: unwrapKey(identity.privateKey, ctx, w) }));
+
+  await think(o);
+  const th = transcriptHash(transcript);
+  const kc = confirmationKey(ctx, keys.map((k) => k.material));
+  const mac = robotConfirmMac(kc, th);
+  if (o.misbehave === 'bad-confirm') mac[0] = (mac[0] ?? 0) ^ 1;
+  // Stored before confirming: the console records the robot only after a good confirmation.
+  writeFileSync(path.join(o.keystore, 'identity.key.pem'), identity.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(path.join(o.keystore, 'identity.cert.pem'), new X509Certificate(cert.certDer).toString());
+  writeFileSync(path.join(o.keystore, 'keys.json'), JSON.stringify(keys.map((k) => ({ keyId: k.keyId, version: k.version, material: k.material.toString('base64') }))), { mode: 0o600 });
+  writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: false, transcriptHash: th.toString('hex') }));
+  await ch.send({ type: MessageType.CONFIRM, seq: ROBOT_SEQ.CONFIRM, payload: encodeMac({ mac }) });
+
+  const doneFrame = await expect(ch, o, MessageType.DONE, CONSOLE_SEQ.DONE);
+  if (!macEquals(decodeMac(doneFrame.frame.payload, 'DONE').mac, consoleDoneMac(kc, th, mac))) {
+    throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
+  }
+  writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: true, transcriptHash: th.toString('hex') }));
+}
+
+async function expect(ch: FrameChannel, o: RobotOptions, type: number, seq: number): Promise<Received> {
+  const got = await ch.receive(o.stepTimeoutMs, `console frame type ${type}`);
+  if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
+  if (got.frame.type !== type || got.frame.seq !== seq) throw new StationError('unexpected_message', `unexpected frame type ${got.frame.type} seq ${got.frame.seq}`);
+  return got;
+}
+
+async function generateIdentity(keyType: 'ec' | 'rsa') {
+  const alg = keyType === 'rsa'
+    ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 }
+    : { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const pair = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  return { alg, pair, privateKey: KeyObject.from(pair.privateKey), publicKey: KeyObject.from(pair.publicKey) };
+}
+
+/** The certificate must be for this robot's key and name, signed by the CA the robot was given, and valid now. */
+function verifyChain(certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string): void {
+  const cert = new X509Certificate(certDer);
+  const ca = new X509Certificate(caCertPem);
+  const intermediates = chainDer.map((d) => new X509Certificate(d)).filter((c) => !c.raw.equals(ca.raw));
+  let issuerCert = cert;
+  for (const next of [...intermediates, ca]) {
+    if (!issuerCert.checkIssued(next) || !issuerCert.verify(next.publicKey)) throw new StationError('certificate_rejected', 'certificate chain does not lead to the fleet CA');
+    issuerCert = next;
+  }
+  const now = Date.now();
+  if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) throw new StationError('certificate_rejected', 'certificate not valid now');
+  if (!cert.publicKey.export({ format: 'der', type: 'spki' }).equals(publicKey.export({ format: 'der', type: 'spki' }))) {
+    throw new StationError('certificate_rejected', 'certificate is not for this robot key');
+  }
+  if (!cert.subject.split('\n').includes(`CN=${deviceId}`)) throw new StationError('certificate_rejected', 'certificate names another device');
+}
+
+function think(o: RobotOptions): Promise<void> {
+  return o.thinkMs ? new Promise((r) => setTimeout(r, o.thinkMs)) : Promise.resolve();
+}
+
+function flipLastByte(b: Buffer): Buffer {
+  const out = Buffer.from(b);
+  out[out.length - 1] = (out[out.length - 1] ?? 0) ^ 0xff;
+  return out;
+}

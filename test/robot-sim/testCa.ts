@@ -1,0 +1,48 @@
+// A tiny real fleet CA for the station tests: a self-signed EC P-256 CA (webcrypto + @peculiar/x509) that verifies
+// each CSR's proof of possession and issues a one-year device certificate for the CSR's key.
+import 'reflect-metadata';
+import { randomBytes, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+export interface TestCa {
+  caCertPem: string;
+  caCertDer: Buffer;
+  issueCertificate(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }>;
+}
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+
+export async function createTestCa(): Promise<TestCa> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
+    name: 'CN=ECPS Test Fleet CA',
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * 86_400_000),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  const caCertDer = Buffer.from(ca.rawData);
+  return {
+    caCertPem: ca.toString('pem'),
+    caCertDer,
+    async issueCertificate(csrDer, deviceId) {
+      const csr = new x509.Pkcs10CertificateRequest(csrDer);
+      if (!(await csr.verify())) throw new Error('CSR proof of possession invalid');
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
+        subject: `CN=${deviceId}`,
+        issuer: ca.subject,
+        notBefore: new Date(Date.now() - 60_000),
+        notAfter: new Date(Date.now() + 365 * 86_400_000),
+        publicKey: csr.publicKey,
+        signingKey: keys.privateKey,
+        signingAlgorithm: ALG,
+        extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
+      });
+      return { certDer: Buffer.from(cert.rawData), chainDer: [caCertDer] };
+    },
+  };
+}

@@ -10,6 +10,10 @@ import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keysCrypto.ts';
 import { createKeyHandlers } from './services/keysHandlers.ts';
+import { buildFleetDashboard } from './services/fleetDashboard.ts';
+import { createFleetHandlers } from './services/fleetHandlers.ts';
+import { createFleetRegistry, type FleetRegistry } from './services/fleetRegistry.ts';
+import { createFleetRepo } from './store/fleetRepo.ts';
 import { createProviderHandlers } from './services/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keysShared.ts';
 import { createBackupService } from './services/backupService.ts';
@@ -65,6 +69,8 @@ export interface FleetConsole {
   readonly keys: KeyLifecycle & KeyCrypto;
   /** Absolute path of the database file. */
   readonly storePath: string;
+  /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
+  readonly fleet: FleetRegistry;
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
@@ -161,6 +167,27 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onProvidersChanged: (id) => emit('providers:changed', { id }),
     });
 
+    const fleetRepo = createFleetRepo(store.db);
+    const fleet = createFleetRegistry({
+      repo: fleetRepo,
+      keys: keyDeps.repo,
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+      onFleetChanged: (deviceId) => emit('fleet:changed', { deviceId }),
+    });
+    const fleetHandlers = createFleetHandlers(fleet, async () =>
+      buildFleetDashboard({
+        repo: fleetRepo,
+        keys: keyDeps.repo,
+        session: liveSession,
+        clock,
+        providers: async () => (await providerHandlers['providers:list']({}, { transport: 'test' })).providers,
+      }),
+    );
+
     /** Audits an audit-log operation (the record lands after the operation, so an export does not contain itself). */
     const auditedAuditOp = <T>(action: string, fn: () => T): T => {
       try {
@@ -187,6 +214,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
       ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
       ...providerHandlers,
+      ...fleetHandlers,
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -215,6 +243,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       dataDir: options.dataDir,
       storePath: store.path,
       audit,
+      fleet,
       keys: { ...lifecycle, ...keyOps },
       onEvent(listener) {
         listeners.add(listener);

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
+import { fleetChannels, fleetEvents } from './fleetContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI handles larger files directly). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -260,6 +261,7 @@ export const contract = {
     Empty,
     z.object({ fileName: z.string(), content: z.string(), records: z.number().int().nonnegative() }),
   ),
+  ...fleetChannels,
 } as const;
 
 export type Contract = typeof contract;
@@ -280,6 +282,7 @@ export const events = {
   'session:changed': SessionStatus,
   'providers:changed': z.object({ id: ProviderIdSchema.nullable() }),
   'jobs:progress': JobProgress,
+  ...fleetEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -125,3 +125,32 @@ export const KEY_TYPE_LABELS: Readonly<Record<KeyType, string>> = {
   storage: 'Storage',
   emergency: 'Emergency',
 };
+
+// ---- Fleet registry ----
+
+/** A robot's life: built, given its identity, put to work, then taken out of service for cause or for good. */
+export const ROBOT_STATUSES = ['manufactured', 'provisioned', 'deployed', 'quarantined', 'revoked', 'decommissioned'] as const;
+export type RobotStatus = (typeof ROBOT_STATUSES)[number];
+
+/** Allowed status changes. Quarantine can be lifted (back to deployed); revocation and decommissioning cannot. */
+export const ROBOT_TRANSITIONS: Readonly<Record<RobotStatus, readonly RobotStatus[]>> = {
+  manufactured: ['provisioned', 'decommissioned'],
+  provisioned: ['deployed', 'quarantined', 'revoked', 'decommissioned'],
+  deployed: ['quarantined', 'revoked', 'decommissioned'],
+  quarantined: ['deployed', 'revoked', 'decommissioned'],
+  revoked: ['decommissioned'],
+  decommissioned: [],
+};
+
+export function canRobotTransition(from: RobotStatus, to: RobotStatus): boolean {
+  return ROBOT_TRANSITIONS[from].includes(to);
+}
+
+/** A robot's device id: what its certificate's subject names, so it is kept short and printable. */
+export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/;
+/** Site and model names: letters, digits, space and a few separators. */
+export const FLEET_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._/-]{0,63}$/u;
+/** A tag: no spaces, no ';' (the CSV separator of tags). */
+export const ROBOT_TAG_PATTERN = /^[\p{L}\p{N}._:/-]{1,32}$/u;
+/** Certificates expiring within this many days are flagged on the fleet dashboard. */
+export const CERT_EXPIRY_WARNING_DAYS = 30;

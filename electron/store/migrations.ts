@@ -2,6 +2,8 @@
 // SQL here stays portable (no SQLite-only column types or functions) so a server database can replace SQLite later.
 import type Database from 'better-sqlite3';
 import { AUDIT_SCHEMA_SQL } from '../services/audit/schema.ts';
+import { FLEET_CA_SCHEMA_SQL } from './fleetCaRepo.ts';
+import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 
@@ -77,6 +79,20 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'keys on providers (provider key references, backup and fallback recipients, per-version location), key backups',
     up(db) {
       db.exec(KEY_PROVIDER_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 4,
+    description: 'fleet registry: robots, sites, models, key versions held by each robot, robot certificates',
+    up(db) {
+      db.exec(FLEET_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 5,
+    description: 'fleet certificate authority: CA record (provider key reference, CA certificate, CRL number), issued certificates and revocations',
+    up(db) {
+      db.exec(FLEET_CA_SCHEMA_SQL);
     },
   },
 ];

@@ -106,6 +106,16 @@ describe('createConsole handlers, end to end', () => {
       'audit:query': { offset: 0, limit: 10 },
       'audit:verify': {},
       'audit:export': {},
+      'fleet:list': { offset: 0, limit: 10 },
+      'fleet:get': { deviceId: 'robot-0001' },
+      'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1' },
+      'fleet:update': { deviceId: 'robot-0001', firmware: '1.2.4' },
+      'fleet:setStatus': { deviceId: 'robot-0001', status: 'provisioned', reason: '' },
+      'fleet:sites': {},
+      'fleet:models': {},
+      'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\n' },
+      'fleet:exportCsv': {},
+      'fleet:dashboard': {},
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

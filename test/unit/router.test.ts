@@ -40,6 +40,16 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'audit:query': { offset: 0, limit: 10 },
   'audit:verify': {},
   'audit:export': {},
+  'fleet:list': { query: 'arm', status: 'deployed', site: 'Plant 1', model: 'UV-7', sort: 'name', dir: 'desc', offset: 0, limit: 100 },
+  'fleet:get': { deviceId: 'robot-0001' },
+  'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1', firmware: '1.2.3', tags: ['line-a'] },
+  'fleet:update': { deviceId: 'robot-0001', firmware: '1.2.4' },
+  'fleet:setStatus': { deviceId: 'robot-0001', status: 'provisioned', reason: 'station 3' },
+  'fleet:sites': {},
+  'fleet:models': {},
+  'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\r\n' },
+  'fleet:exportCsv': {},
+  'fleet:dashboard': {},
 };
 
 type Call = { channel: ChannelName; input: unknown };
@@ -70,6 +80,12 @@ function shapeOf(channel: ChannelName): Record<string, z.ZodType> {
   return (contract[channel].input as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
 }
 
+function isListField(schema: z.ZodType): boolean {
+  let t: unknown = schema;
+  while (t instanceof z.ZodDefault || t instanceof z.ZodOptional) t = t.unwrap();
+  return t instanceof z.ZodArray;
+}
+
 /** Malformed variants of a channel's input, each with a label for the failure message. */
 function malformedInputs(channel: ChannelName): Array<[string, unknown]> {
   const valid = VALID[channel];
@@ -89,7 +105,9 @@ function malformedInputs(channel: ChannelName): Array<[string, unknown]> {
   for (const field of Object.keys(shape)) {
     // A record-typed field (providers:save's config) legitimately takes an object.
     if (!(shape[field] instanceof z.ZodRecord)) cases.push([`${field} as an object`, { ...valid, [field]: { value: MARK } }]);
-    cases.push([`${field} as an array`, { ...valid, [field]: [MARK] }]);
+    // A list-typed field (a robot's tags) legitimately takes an array: give it an array of objects instead.
+    if (isListField(shape[field]!)) cases.push([`${field} as an array of objects`, { ...valid, [field]: [{ value: MARK }] }]);
+    else cases.push([`${field} as an array`, { ...valid, [field]: [MARK] }]);
     cases.push([`${field} as null`, { ...valid, [field]: null }]);
     cases.push([`${field} oversize (2 MiB string)`, { ...valid, [field]: MARK + 'A'.repeat(2 * 1024 * 1024) }]);
     if (!shape[field]!.safeParse(undefined).success) {

@@ -3,16 +3,22 @@ import { useUiStore, type Page } from '../state/uiStore.ts';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
 import { ProvidersPage } from '../providers/ProvidersPage.tsx';
+import { FleetDashboardPage } from '../fleet/FleetDashboardPage.tsx';
+import { FleetPage } from '../fleet/FleetPage.tsx';
 import { LockButton } from './LockButton.tsx';
 
 // Only pages that work are listed here.
 const PAGES: ReadonlyArray<{ id: Page; label: string }> = [
+  { id: 'dashboard', label: 'Dashboard' },
+  { id: 'fleet', label: 'Fleet' },
   { id: 'keys', label: 'Keys' },
   { id: 'providers', label: 'Providers' },
   { id: 'audit', label: 'Audit' },
 ];
 
 const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
+  dashboard: () => <FleetDashboardPage />,
+  fleet: () => <FleetPage />,
   keys: () => <KeysPage />,
   providers: () => <ProvidersPage />,
   audit: () => <AuditPage />,

@@ -1,0 +1,164 @@
+// DDL and repository of the fleet certificate authority: the CA record (which provider key signs, its self-signed
+// certificate, the last CRL number) and the certificates it issued, with revocation state. Only public data is stored
+// here (certificates, serials, device ids); the CA private key stays in its provider.
+// Never edit this DDL once shipped; add a migration instead.
+import type { Db } from './database.ts';
+
+export const FLEET_CA_SCHEMA_SQL = `
+CREATE TABLE fleet_ca (
+  id VARCHAR(36) PRIMARY KEY,
+  provider VARCHAR(32) NOT NULL,
+  key_ref VARCHAR(255) NOT NULL,
+  subject VARCHAR(500) NOT NULL,
+  cert_der BLOB NOT NULL,
+  not_after VARCHAR(40) NOT NULL,
+  crl_number INTEGER NOT NULL,
+  created_at VARCHAR(40) NOT NULL
+);
+CREATE TABLE fleet_certificates (
+  ca_id VARCHAR(36) NOT NULL REFERENCES fleet_ca (id),
+  serial VARCHAR(40) NOT NULL,
+  device_id VARCHAR(128) NOT NULL,
+  subject VARCHAR(500) NOT NULL,
+  not_before VARCHAR(40) NOT NULL,
+  not_after VARCHAR(40) NOT NULL,
+  cert_der BLOB NOT NULL,
+  issued_at VARCHAR(40) NOT NULL,
+  revoked_at VARCHAR(40),
+  revocation_reason VARCHAR(32),
+  PRIMARY KEY (ca_id, serial)
+);
+CREATE INDEX fleet_certificates_device ON fleet_certificates (device_id);
+CREATE INDEX fleet_certificates_expiry ON fleet_certificates (ca_id, not_after);
+`;
+
+export interface FleetCaRow {
+  id: string;
+  provider: string;
+  keyRef: string;
+  subject: string;
+  certDer: Buffer;
+  notAfter: string;
+  crlNumber: number;
+  createdAt: string;
+}
+
+export interface FleetCertRow {
+  caId: string;
+  /** Lower-case hex, no separators. */
+  serial: string;
+  deviceId: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  certDer: Buffer;
+  issuedAt: string;
+  revokedAt: string | null;
+  revocationReason: string | null;
+}
+
+export interface FleetCaRepo {
+  insertCa(row: FleetCaRow): void;
+  getCa(id: string): FleetCaRow | null;
+  /** Increments the CA's CRL number and returns the new value. */
+  nextCrlNumber(caId: string): number;
+  insertCert(row: FleetCertRow): void;
+  getCert(caId: string, serial: string): FleetCertRow | null;
+  /** Every certificate of the CA, soonest expiry first. */
+  listCerts(caId: string): FleetCertRow[];
+  /** Certificates whose notAfter is at or before `before` (ISO time), earliest first. */
+  listExpiringBefore(caId: string, before: string): FleetCertRow[];
+  listRevoked(caId: string): FleetCertRow[];
+  /** Returns false when the certificate was already revoked (nothing changes then). */
+  markRevoked(caId: string, serial: string, revokedAt: string, reason: string): boolean;
+}
+
+interface RawCa {
+  id: string;
+  provider: string;
+  key_ref: string;
+  subject: string;
+  cert_der: Buffer;
+  not_after: string;
+  crl_number: number;
+  created_at: string;
+}
+
+interface RawCert {
+  ca_id: string;
+  serial: string;
+  device_id: string;
+  subject: string;
+  not_before: string;
+  not_after: string;
+  cert_der: Buffer;
+  issued_at: string;
+  revoked_at: string | null;
+  revocation_reason: string | null;
+}
+
+const caRow = (r: RawCa): FleetCaRow => ({
+  id: r.id,
+  provider: r.provider,
+  keyRef: r.key_ref,
+  subject: r.subject,
+  certDer: r.cert_der,
+  notAfter: r.not_after,
+  crlNumber: r.crl_number,
+  createdAt: r.created_at,
+});
+
+const certRow = (r: RawCert): FleetCertRow => ({
+  caId: r.ca_id,
+  serial: r.serial,
+  deviceId: r.device_id,
+  subject: r.subject,
+  notBefore: r.not_before,
+  notAfter: r.not_after,
+  certDer: r.cert_der,
+  issuedAt: r.issued_at,
+  revokedAt: r.revoked_at,
+  revocationReason: r.revocation_reason,
+});
+
+export function createFleetCaRepo(db: Db): FleetCaRepo {
+  const insertCa = db.prepare(
+    `INSERT INTO fleet_ca (id, provider, key_ref, subject, cert_der, not_after, crl_number, created_at)
+     VALUES (@id, @provider, @keyRef, @subject, @certDer, @notAfter, @crlNumber, @createdAt)`,
+  );
+  const getCa = db.prepare('SELECT * FROM fleet_ca WHERE id = ?');
+  const bumpCrl = db.prepare('UPDATE fleet_ca SET crl_number = crl_number + 1 WHERE id = ?');
+  const crlNumber = db.prepare('SELECT crl_number FROM fleet_ca WHERE id = ?');
+  const insertCert = db.prepare(
+    `INSERT INTO fleet_certificates (ca_id, serial, device_id, subject, not_before, not_after, cert_der, issued_at, revoked_at, revocation_reason)
+     VALUES (@caId, @serial, @deviceId, @subject, @notBefore, @notAfter, @certDer, @issuedAt, @revokedAt, @revocationReason)`,
+  );
+  const getCert = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND serial = ?');
+  const listCerts = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? ORDER BY not_after, serial');
+  const expiring = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND not_after <= ? ORDER BY not_after, serial');
+  const revoked = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const markRevoked = db.prepare(
+    'UPDATE fleet_certificates SET revoked_at = ?, revocation_reason = ? WHERE ca_id = ? AND serial = ? AND revoked_at IS NULL',
+  );
+  const nextCrlNumber = db.transaction((caId: string): number => {
+    if (bumpCrl.run(caId).changes !== 1) throw new Error('fleet CA not found');
+    return (crlNumber.get(caId) as { crl_number: number }).crl_number;
+  });
+  return {
+    insertCa: (row) => void insertCa.run(row),
+    getCa(id) {
+      const r = getCa.get(id) as RawCa | undefined;
+      return r ? caRow(r) : null;
+    },
+    nextCrlNumber: (caId) => nextCrlNumber(caId),
+    insertCert: (row) => void insertCert.run(row),
+    getCert(caId, serial) {
+      const r = getCert.get(caId, serial) as RawCert | undefined;
+      return r ? certRow(r) : null;
+    },
+    listCerts: (caId) => (listCerts.all(caId) as RawCert[]).map(certRow),
+    listExpiringBefore: (caId, before) => (expiring.all(caId, before) as RawCert[]).map(certRow),
+    listRevoked: (caId) => (revoked.all(caId) as RawCert[]).map(certRow),
+    markRevoked: (caId, serial, revokedAt, reason) => markRevoked.run(revokedAt, reason, caId, serial).changes === 1,
+  };
+}

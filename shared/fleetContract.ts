@@ -1,0 +1,134 @@
+// The fleet:* channels of the IPC contract (spread into `contract` in contract.ts): the robot registry, its CSV
+// import/export and the fleet dashboard. Search, filter, sort and paging happen in the main process (SQL).
+import { z } from 'zod';
+import { DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_STATUSES, ROBOT_TAG_PATTERN } from './domain.ts';
+
+const IsoTime = z.string().datetime({ offset: true });
+const NoControl = /^[^\u0000-\u001f\u007f]*$/;
+export const DeviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, 'must be a device id (3-64 letters, digits, . _ -; starting with a letter or digit)');
+export const RobotStatusSchema = z.enum(ROBOT_STATUSES);
+const RobotName = z.string().trim().min(1, 'must not be empty').max(128).regex(NoControl, 'must not contain control characters');
+const FleetName = z.string().trim().regex(FLEET_NAME_PATTERN, 'must be 1-64 letters, digits, space . _ / -');
+const Firmware = z.string().trim().max(64).regex(NoControl, 'must not contain control characters');
+const Tags = z.array(z.string().regex(ROBOT_TAG_PATTERN, 'tags are 1-32 letters, digits, . _ : / -')).max(32);
+const Reason = z.string().trim().max(500).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
+const Empty = z.object({}).strict();
+/** Largest CSV accepted by fleet:importCsv: the IPC payload limit (about 15,000 rows; larger fleets import in parts). */
+export const MAX_FLEET_CSV_CHARS = 1024 * 1024;
+
+export const ROBOT_SORT_FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'status', 'lastSeen'] as const;
+export type RobotSortField = (typeof ROBOT_SORT_FIELDS)[number];
+
+export const RobotSummary = z.object({
+  deviceId: DeviceIdSchema,
+  name: z.string(),
+  model: z.string(),
+  site: z.string(),
+  firmware: z.string(),
+  tags: z.array(z.string()),
+  status: RobotStatusSchema,
+  lastSeen: IsoTime.nullable(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+export type RobotSummary = z.infer<typeof RobotSummary>;
+
+export const RobotKeyHolding = z.object({
+  keyId: z.string(),
+  /** The key's label and type, or null when the key is not (or no longer) in this store. */
+  label: z.string().nullable(),
+  type: z.string().nullable(),
+  /** The version the robot holds, and the key's newest version (the robot is behind when they differ). */
+  version: z.number().int().positive(),
+  currentVersion: z.number().int().positive().nullable(),
+  recordedAt: IsoTime,
+  source: z.enum(['provisioning', 'distribution']),
+});
+export type RobotKeyHolding = z.infer<typeof RobotKeyHolding>;
+
+export const RobotCertificate = z.object({
+  serial: z.string(),
+  subject: z.string(),
+  notBefore: IsoTime,
+  notAfter: IsoTime,
+  status: z.enum(['active', 'revoked']),
+  pem: z.string(),
+});
+export type RobotCertificate = z.infer<typeof RobotCertificate>;
+
+export const RobotDetail = RobotSummary.extend({
+  statusReason: z.string().nullable(),
+  keys: z.array(RobotKeyHolding),
+  certificates: z.array(RobotCertificate),
+});
+export type RobotDetail = z.infer<typeof RobotDetail>;
+
+const CountBy = z.array(z.object({ name: z.string(), count: z.number().int().nonnegative() }));
+
+export const FleetDashboard = z.object({
+  total: z.number().int().nonnegative(),
+  byStatus: z.record(RobotStatusSchema, z.number().int().nonnegative()),
+  bySite: z.array(z.object({ site: z.string(), total: z.number().int().nonnegative(), byStatus: z.record(z.string(), z.number().int().nonnegative()) })),
+  expiringCertificates: z.array(z.object({ deviceId: z.string(), serial: z.string(), notAfter: IsoTime, daysLeft: z.number().int() })),
+  expiringCertificatesTotal: z.number().int().nonnegative(),
+  overdueKeys: z.array(z.object({ keyId: z.string(), label: z.string(), type: z.string(), nextRotationAt: IsoTime, robots: z.number().int().nonnegative() })),
+  providers: z.array(z.object({ id: z.string(), kind: z.string(), ok: z.boolean().nullable(), circuit: z.string(), checkedAt: IsoTime.nullable(), detail: z.string().nullable() })),
+  generatedAt: IsoTime,
+});
+export type FleetDashboard = z.infer<typeof FleetDashboard>;
+
+const RobotFields = {
+  name: RobotName,
+  model: FleetName,
+  site: FleetName,
+  firmware: Firmware.default(''),
+  tags: Tags.default([]),
+};
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+
+export const fleetChannels = {
+  'fleet:list': channel(
+    z
+      .object({
+        query: z.string().max(64).regex(NoControl, 'must not contain control characters').default(''),
+        status: RobotStatusSchema.optional(),
+        site: FleetName.optional(),
+        model: FleetName.optional(),
+        sort: z.enum(ROBOT_SORT_FIELDS).default('deviceId'),
+        dir: z.enum(['asc', 'desc']).default('asc'),
+        offset: z.number().int().nonnegative().max(100_000_000),
+        limit: z.number().int().positive().max(500),
+      })
+      .strict(),
+    z.object({ total: z.number().int().nonnegative(), robots: z.array(RobotSummary) }),
+  ),
+  'fleet:get': channel(z.object({ deviceId: DeviceIdSchema }).strict(), RobotDetail),
+  'fleet:create': channel(
+    z.object({ deviceId: DeviceIdSchema, ...RobotFields, status: RobotStatusSchema.default('manufactured') }).strict(),
+    RobotSummary,
+  ),
+  'fleet:update': channel(
+    z
+      .object({
+        deviceId: DeviceIdSchema,
+        name: RobotName.optional(),
+        model: FleetName.optional(),
+        site: FleetName.optional(),
+        firmware: Firmware.optional(),
+        tags: Tags.optional(),
+      })
+      .strict(),
+    RobotSummary,
+  ),
+  'fleet:setStatus': channel(z.object({ deviceId: DeviceIdSchema, status: RobotStatusSchema, reason: Reason }).strict(), RobotSummary),
+  'fleet:sites': channel(Empty, z.object({ sites: CountBy })),
+  'fleet:models': channel(Empty, z.object({ models: CountBy })),
+  'fleet:importCsv': channel(z.object({ csv: z.string().max(MAX_FLEET_CSV_CHARS) }).strict(), z.object({ imported: z.number().int().nonnegative() })),
+  'fleet:exportCsv': channel(Empty, z.object({ fileName: z.string(), content: z.string(), robots: z.number().int().nonnegative() })),
+  'fleet:dashboard': channel(Empty, FleetDashboard),
+} as const;
+
+export const fleetEvents = {
+  'fleet:changed': z.object({ deviceId: DeviceIdSchema.nullable() }),
+} as const;

@@ -1,0 +1,138 @@
+// The fleet screens in Chromium against the real browser host and console: the table at 100,000 robots (search,
+// sort, only a window of rows in the DOM), an all-or-nothing CSV import, the robot detail and the dashboard counts.
+import { expect, test } from './support/consoleFixture.ts';
+import { seededRobot, seedRobots } from './support/fleetSeed.ts';
+import { completeFirstRun, openConsole, unlock } from './support/ui.ts';
+import type { Page } from '@playwright/test';
+
+const HEADER = 'device_id,name,model,site,firmware,tags,status';
+
+async function goTo(page: Page, nav: 'Fleet' | 'Dashboard'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: nav }).click();
+  await expect(page.getByRole('heading', { name: nav === 'Fleet' ? 'Fleet' : 'Fleet dashboard', level: 1 })).toBeVisible();
+}
+
+const robotRows = (page: Page) => page.getByRole('table', { name: 'Robots' }).locator('[role=row][data-device-id]');
+
+test('the fleet table at 100,000 robots: search narrows it, sort works, only a window of rows is in the DOM', async ({ page, harness }) => {
+  test.setTimeout(180_000);
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const storePath = harness.current().fleet.storePath;
+  await harness.stop();
+  seedRobots(storePath, 100_000);
+  await harness.start();
+  await openConsole(page, harness.current().host.url);
+  await unlock(page);
+  await goTo(page, 'Fleet');
+
+  const count = page.getByTestId('fleet-count');
+  await expect(count).toHaveText('100,000 robots');
+  await expect(robotRows(page).first()).toHaveAttribute('data-device-id', 'robot-000001');
+  const rendered = await page.getByRole('table', { name: 'Robots' }).getByRole('row').count();
+  expect(rendered).toBeGreaterThan(5);
+  expect(rendered).toBeLessThan(100);
+
+  // Scroll to the end: the last robot renders, and still only a window is in the DOM.
+  await page.getByTestId('fleet-scroll').evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
+  await expect(page.locator('[role=row][data-device-id="robot-100000"]')).toBeVisible();
+  expect(await page.getByRole('table', { name: 'Robots' }).getByRole('row').count()).toBeLessThan(100);
+
+  // Search narrows it to one robot.
+  await page.getByLabel('Search').fill('Unit 99999');
+  await expect(count).toHaveText('1 matching robot');
+  await expect(robotRows(page)).toHaveCount(1);
+  await expect(robotRows(page).first()).toHaveAttribute('data-device-id', 'robot-099999');
+
+  // A filter by status and site, then sort by device id descending.
+  await page.getByLabel('Search').fill('');
+  await page.getByLabel('Status').selectOption('quarantined');
+  await page.getByLabel('Site').selectOption('Depot');
+  // Statuses cycle every 6 and sites every 5: quarantined is i ≡ 3 (mod 6), Depot i ≡ 4 (mod 5), so i ≡ 9 (mod 30).
+  await expect(count).toHaveText('3,334 matching robots');
+  await expect(robotRows(page).first()).toHaveAttribute('data-device-id', 'robot-000009');
+  // Sorted by device id ascending to begin with: one click on its header turns it around.
+  await page.getByRole('columnheader', { name: /Device id/ }).getByRole('button').click();
+  await expect(page.getByRole('columnheader', { name: /Device id/ })).toHaveAttribute('aria-sort', 'descending');
+  await expect(robotRows(page).first()).toHaveAttribute('data-device-id', 'robot-099999');
+  // By name (text order, as SQLite compares): the first is what sorting the same robots here gives.
+  const matching = Array.from({ length: 100_000 }, (_, k) => seededRobot(k + 1)).filter((r) => r.status === 'quarantined' && r.site === 'Depot');
+  const byName = matching.map((r) => r.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await page.getByRole('columnheader', { name: /Name/ }).getByRole('button').click();
+  await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'ascending');
+  await expect(robotRows(page).first()).toContainText(byName[0]!);
+  await page.getByRole('columnheader', { name: /Name/ }).getByRole('button').click();
+  await expect(robotRows(page).first()).toContainText(byName.at(-1)!);
+
+  // The robot's detail opens from its row.
+  await page.getByLabel('Search').fill('Unit 99999');
+  await expect(count).toHaveText('1 matching robot');
+  await robotRows(page).first().getByRole('button', { name: 'robot-099999' }).click();
+  const detail = page.getByRole('region', { name: 'Robot robot-099999' });
+  await expect(detail).toContainText('Unit 99999');
+  await expect(detail).toContainText('quarantined');
+});
+
+test('a CSV with a bad row at line 7 is refused naming line 7 and nothing is imported; a good one imports all', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await goTo(page, 'Fleet');
+  await expect(page.getByTestId('fleet-count')).toHaveText('0 robots');
+
+  const row = (i: number, status = 'manufactured') => `csv-${i},Robot ${i},UV-7,Ward ${i % 2},2.0.${i},ward;uv,${status}`;
+  const bad = [HEADER, row(1), row(2), row(3), row(4), row(5), row(6, 'teleported'), row(7)].join('\n');
+  await page.getByRole('button', { name: 'Import CSV…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import robots from CSV' });
+  await dialog.getByLabel('Or paste CSV text').fill(bad);
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toContainText('Line 7, column status');
+  await expect(dialog.getByRole('alert')).toContainText('Nothing was imported');
+  expect((await harness.current().fleet.handlers['fleet:list']({ query: '', sort: 'deviceId', dir: 'asc', offset: 0, limit: 10 }, { transport: 'test' })).total).toBe(0);
+
+  await dialog.getByLabel('Or paste CSV text').fill([HEADER, row(1), row(2), row(3), row(4), row(5), row(6, 'deployed')].join('\n'));
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(dialog.getByRole('status')).toHaveText('Imported 6 robots.');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('fleet-count')).toHaveText('6 robots');
+  await expect(robotRows(page)).toHaveCount(6);
+
+  // Status change from the detail, only along allowed transitions.
+  await robotRows(page).filter({ hasText: 'csv-6' }).getByRole('button', { name: 'csv-6' }).click();
+  await page.getByRole('button', { name: 'Change status…' }).click();
+  const statusDialog = page.getByRole('dialog', { name: 'Change robot status' });
+  await expect(statusDialog.getByLabel('New status').locator('option')).toHaveText(['quarantined', 'revoked', 'decommissioned']);
+  await statusDialog.getByLabel('New status').selectOption('quarantined');
+  await statusDialog.getByLabel('Reason (recorded in the audit log)').fill('odd telemetry');
+  await statusDialog.getByRole('button', { name: 'Change status' }).click();
+  const detail = page.getByRole('region', { name: 'Robot csv-6' });
+  await expect(detail).toContainText('quarantined (odd telemetry)');
+  await expect(detail.getByRole('table', { name: 'Audit trail of the robot' })).toContainText('robot.status');
+});
+
+test('the dashboard counts match the registry: by status, by site, expiring certificates, overdue keys', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const fleet = harness.current().fleet;
+  const rows = Array.from({ length: 60 }, (_, k) => {
+    const r = seededRobot(k + 1);
+    return `${r.deviceId},${r.name},${r.model},${r.site},1.0,,${r.status}`;
+  });
+  fleet.fleet.importCsv([HEADER, ...rows].join('\n'));
+  fleet.fleet.attachCertificate('robot-000001', { serial: '7F01', notAfter: new Date(Date.now() + 5 * 86_400_000).toISOString(), pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+  fleet.fleet.attachCertificate('robot-000002', { serial: '7F02', notAfter: new Date(Date.now() + 300 * 86_400_000).toISOString(), pem: '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' });
+
+  await goTo(page, 'Dashboard');
+  const tiles = page.getByRole('list', { name: 'Robots by status' });
+  await expect(tiles.getByRole('listitem', { name: 'total: 60' })).toBeVisible();
+  for (const status of ['manufactured', 'provisioned', 'deployed', 'quarantined', 'revoked', 'decommissioned']) {
+    await expect(tiles.getByRole('listitem', { name: `${status}: 10` })).toBeVisible();
+  }
+  const sites = page.getByRole('table', { name: 'Robots by site' });
+  for (const site of ['Plant North', 'Plant South', 'Hospital A', 'Hospital B', 'Depot']) {
+    await expect(sites.getByRole('row').filter({ hasText: site })).toContainText('12');
+  }
+  await expect(page.getByRole('heading', { name: 'Certificates expiring within 30 days: 1' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Certificates expiring soon' })).toContainText('robot-000001');
+  await expect(page.getByRole('table', { name: 'Provider health' })).toContainText('local');
+  await expect(page.getByRole('heading', { name: 'Keys overdue for rotation: 0' })).toBeVisible();
+});

@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** Modules the main bundle requires at run time from node_modules (packaged beside it by electron-builder). */
-export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', 'pkcs11js', '@google-cloud/kms', 'google-gax', '@grpc/grpc-js'];
+// serialport stays external: its native binding is found relative to its own folder (node-gyp-build), not the bundle's.
+export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', 'pkcs11js', '@google-cloud/kms', 'google-gax', '@grpc/grpc-js', 'serialport'];
 
 const root = resolve(import.meta.dirname, '..');
 const defaultOutDir = join(root, 'dist-electron');

@@ -14,6 +14,10 @@ import { buildFleetDashboard } from './services/fleetDashboard.ts';
 import { createFleetHandlers } from './services/fleetHandlers.ts';
 import { createFleetRegistry, type FleetRegistry } from './services/fleetRegistry.ts';
 import { createFleetRepo } from './store/fleetRepo.ts';
+import { createFleetCaRepo } from './store/fleetCaRepo.ts';
+import { createFleetCaService } from './services/fleetCaService.ts';
+import { createStationHandlers } from './services/stationHandlers.ts';
+import { createStationService, type StationService } from './services/stationService.ts';
 import { createProviderHandlers } from './services/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keysShared.ts';
 import { createBackupService } from './services/backupService.ts';
@@ -53,6 +57,8 @@ export interface ConsoleOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
   providers?: ProviderTuning;
+  /** Provisioning station tuning: per-step wait for the robot and the port scan interval (ms). */
+  station?: { stepTimeoutMs?: number; pollIntervalMs?: number };
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -71,6 +77,8 @@ export interface FleetConsole {
   readonly storePath: string;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
+  /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
+  readonly station: StationService;
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
@@ -95,6 +103,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     let session: Session | null = null;
     // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
     let registry: ProviderRegistry | null = null;
+    // The fleet CA and the station live while the store is unlocked: dropped / stopped at lock and close.
+    let onLocked: (() => void) | null = null;
     const audit = createAuditLog(store.db, {
       clock,
       logger,
@@ -113,7 +123,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
       onChange: (s) => {
         if (s.state === 'unlocked') registry?.activate();
-        else void registry?.deactivate();
+        else {
+          onLocked?.();
+          void registry?.deactivate();
+        }
         emit('session:changed', s);
       },
     });
@@ -188,6 +201,36 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       }),
     );
 
+    const fleetCa = createFleetCaService({
+      db: store.db,
+      repo: createFleetCaRepo(store.db),
+      registry: liveRegistry,
+      localKms,
+      fleet,
+      session: liveSession,
+      audit,
+      clock,
+      transaction,
+    });
+    const station = createStationService({
+      ca: fleetCa,
+      keys: keyDeps.repo,
+      fleet,
+      fleetRepo,
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+      emitProgress: (p) => emit('station:progress', p),
+      ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
+      ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
+    });
+    onLocked = () => {
+      station.shutdown();
+      fleetCa.forget();
+    };
+
     /** Audits an audit-log operation (the record lands after the operation, so an export does not contain itself). */
     const auditedAuditOp = <T>(action: string, fn: () => T): T => {
       try {
@@ -215,6 +258,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
       ...providerHandlers,
       ...fleetHandlers,
+      ...createStationHandlers(fleetCa, station),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -244,6 +288,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       storePath: store.path,
       audit,
       fleet,
+      station,
       keys: { ...lifecycle, ...keyOps },
       onEvent(listener) {
         listeners.add(listener);
@@ -255,6 +300,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         if (closed) return;
         closed = true;
         try {
+          station.shutdown();
           liveSession.close();
           void liveRegistry.deactivate();
         } catch (e) {

@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       readPassphrase: (options: { confirm?: boolean }) =>
         readPassphrase({ env: process.env, stdin: process.stdin, prompt: process.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io });
+    const { exitCode } = await runCommand({ router, parsed, io, station: fleet.station });
     return exitCode;
   } finally {
     fleet.close();

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
+import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI handles larger files directly). */
@@ -262,6 +263,7 @@ export const contract = {
     z.object({ fileName: z.string(), content: z.string(), records: z.number().int().nonnegative() }),
   ),
   ...fleetChannels,
+  ...stationChannels,
 } as const;
 
 export type Contract = typeof contract;
@@ -283,6 +285,7 @@ export const events = {
   'providers:changed': z.object({ id: ProviderIdSchema.nullable() }),
   'jobs:progress': JobProgress,
   ...fleetEvents,
+  ...stationEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -116,6 +116,15 @@ describe('createConsole handlers, end to end', () => {
       'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\n' },
       'fleet:exportCsv': {},
       'fleet:dashboard': {},
+      'ca:status': {},
+      'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' },
+      'ca:crl': {},
+      'certs:list': {},
+      'certs:revoke': { serial: '0a1b', reason: 'superseded' },
+      'station:status': {},
+      'station:start': { paths: ['/dev/null'] },
+      'station:stop': {},
+      'station:retry': { path: '/dev/null' },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -50,6 +50,15 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\r\n' },
   'fleet:exportCsv': {},
   'fleet:dashboard': {},
+  'ca:status': {},
+  'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'ECPS-UV Fleet CA' },
+  'ca:crl': {},
+  'certs:list': { expiringWithinDays: 30 },
+  'certs:revoke': { serial: '0a1b2c', reason: 'keyCompromise' },
+  'station:status': {},
+  'station:start': { paths: ['/dev/ttyACM0'], vendorIds: ['2e8a'], productIds: ['000a'], allowReprovision: false },
+  'station:stop': {},
+  'station:retry': { path: '/dev/ttyACM0' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

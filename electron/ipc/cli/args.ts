@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
-  'encrypt', 'decrypt', 'audit verify', 'audit export', 'help',
+  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -31,6 +31,11 @@ const OPTIONS = {
   out: { type: 'string' },
   aad: { type: 'string' },
   force: { type: 'boolean' },
+  'device-id': { type: 'string' },
+  'ca-cert-out': { type: 'string' },
+  'kms-config': { type: 'string' },
+  'storage-path': { type: 'string' },
+  'allow-reprovision': { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -47,6 +52,7 @@ const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]
   decrypt: { options: ['in', 'out', 'aad', 'force'], required: ['in', 'out'], args: [] },
   'audit verify': { options: [], required: [], args: [] },
   'audit export': { options: ['out', 'force'], required: ['out'], args: [] },
+  provision: { options: ['device-id', 'port', 'ca-cert-out', 'kms-config', 'storage-path', 'allow-reprovision'], required: ['device-id', 'port'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -64,6 +70,9 @@ Commands:
   decrypt --in FILE --out FILE [--aad TEXT] [--force]
   audit verify                                  check the hash chain and checkpoints
   audit export --out FILE [--force]
+  provision --device-id ID --port PATH [--ca-cert-out FILE] [--kms-config FILE.json] [--storage-path DIR] [--allow-reprovision]
+                                                provision_robot_with_kms: one robot on one serial port (creates the
+                                                fleet CA on first use, in the --kms-config provider or 'local')
   help
 
 Global options:
@@ -82,6 +91,7 @@ export interface ParsedCommand {
   /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
   dataDir: string | undefined;
   operator: string;
+  /** --port of serve (the serial port path of provision stays in options.port). */
   port: number | undefined;
 }
 
@@ -138,7 +148,7 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
   }
   let port: number | undefined;
-  if (typeof values.port === 'string') {
+  if (typeof values.port === 'string' && command === 'serve') {
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port must be a number from 0 to 65535');
     port = Number(values.port);
   }

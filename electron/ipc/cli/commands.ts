@@ -4,6 +4,8 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import type { StationService } from '../../services/stationService.ts';
+import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { formatKey, formatKeyTable } from './format.ts';
@@ -17,6 +19,8 @@ export interface CommandContext {
   router: Router;
   parsed: ParsedCommand;
   io: CommandIo;
+  /** The console's provisioning station (the provision command). */
+  station?: StationService;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -135,6 +139,33 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       await writeOutput(ctx, str(o.out) ?? '', value.content);
       const summary = { fileName: value.fileName, records: value.records, out: str(o.out) };
       return show(summary, () => `exported ${value.records} audit records -> ${str(o.out)}`);
+    }
+    case 'provision': {
+      const station = ctx.station;
+      if (!station) throw new ConsoleError('internal', 'provision needs the console\'s station service.');
+      const kmsFile = str(o['kms-config']);
+      let kmsConfig: Record<string, unknown> | undefined;
+      if (kmsFile !== undefined) {
+        try {
+          kmsConfig = JSON.parse((await readInput(kmsFile, 64 * 1024)).toString('utf8')) as Record<string, unknown>;
+        } catch (e) {
+          if (e instanceof ConsoleError) throw e;
+          throw new ConsoleError('invalid_input', `--kms-config ${kmsFile} is not JSON.`, { field: 'kms-config' });
+        }
+        if (typeof kmsConfig !== 'object' || kmsConfig === null || Array.isArray(kmsConfig)) throw new ConsoleError('invalid_input', `--kms-config ${kmsFile} must hold a JSON object.`, { field: 'kms-config' });
+      }
+      await callUnlocked(ctx, 'session:status', {});
+      const value = await provisionRobotWithKms({
+        call: (channel, input) => call(router, channel, input),
+        station,
+        deviceId: str(o['device-id']) ?? '',
+        portPath: str(o.port) ?? '',
+        caCertPath: str(o['ca-cert-out']),
+        storagePath: str(o['storage-path']),
+        kmsConfig,
+        allowReprovision: o['allow-reprovision'] === true,
+      });
+      return show(value, () => `provisioned ${value.deviceId}: certificate ${value.serial} (until ${value.notAfter}), keys ${value.keyVersions.map((k) => `${k.keyId} v${k.version}`).join(', ')}`);
     }
     case 'serve':
     case 'help':

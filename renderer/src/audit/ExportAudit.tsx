@@ -1,22 +1,12 @@
 import { useState } from 'react';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-
-function download(fileName: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: 'application/x-ndjson' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { downloadText } from '../download.ts';
 
 export function ExportAudit() {
   const [saved, setSaved] = useState<{ fileName: string; records: number } | null>(null);
   const exportLog = useChannelMutation('audit:export', (result) => {
-    download(result.fileName, result.content);
+    downloadText(result.fileName, result.content, 'application/x-ndjson');
     setSaved({ fileName: result.fileName, records: result.records });
   });
 

@@ -1,22 +1,12 @@
 import { useState } from 'react';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-
-function download(fileName: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: 'text/csv' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
+import { downloadText } from '../download.ts';
 
 export function ExportFleet() {
   const [saved, setSaved] = useState<{ fileName: string; robots: number } | null>(null);
   const exportCsv = useChannelMutation('fleet:exportCsv', (r) => {
-    download(r.fileName, r.content);
+    downloadText(r.fileName, r.content, 'text/csv');
     setSaved({ fileName: r.fileName, robots: r.robots });
   });
   return (

@@ -5,12 +5,16 @@ import { AuditPage } from '../audit/AuditPage.tsx';
 import { ProvidersPage } from '../providers/ProvidersPage.tsx';
 import { FleetDashboardPage } from '../fleet/FleetDashboardPage.tsx';
 import { FleetPage } from '../fleet/FleetPage.tsx';
+import { StationPage } from '../station/StationPage.tsx';
+import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { LockButton } from './LockButton.tsx';
 
 // Only pages that work are listed here.
 const PAGES: ReadonlyArray<{ id: Page; label: string }> = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'fleet', label: 'Fleet' },
+  { id: 'station', label: 'Station' },
+  { id: 'certs', label: 'Certificates' },
   { id: 'keys', label: 'Keys' },
   { id: 'providers', label: 'Providers' },
   { id: 'audit', label: 'Audit' },
@@ -19,6 +23,8 @@ const PAGES: ReadonlyArray<{ id: Page; label: string }> = [
 const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   dashboard: () => <FleetDashboardPage />,
   fleet: () => <FleetPage />,
+  station: () => <StationPage />,
+  certs: () => <CertificatesPage />,
   keys: () => <KeysPage />,
   providers: () => <ProvidersPage />,
   audit: () => <AuditPage />,

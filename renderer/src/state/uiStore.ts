@@ -2,7 +2,7 @@
 // Nothing from the main process lives here (React Query owns that).
 import { create } from 'zustand';
 
-export type Page = 'keys' | 'audit' | 'providers' | 'dashboard' | 'fleet';
+export type Page = 'keys' | 'audit' | 'providers' | 'dashboard' | 'fleet' | 'station' | 'certs';
 
 export type KeyDialog =
   | { kind: 'create' }

@@ -1,0 +1,20 @@
+// The ca:*, certs:* and station:* channel handlers over the fleet CA service and the station service.
+import type { Handlers } from '../../shared/contract.ts';
+import type { FleetCaService } from './fleetCaService.ts';
+import type { StationService } from './stationService.ts';
+
+type StationChannel = 'ca:status' | 'ca:init' | 'ca:crl' | 'certs:list' | 'certs:revoke' | 'station:status' | 'station:start' | 'station:stop' | 'station:retry';
+
+export function createStationHandlers(ca: FleetCaService, station: StationService): Pick<Handlers, StationChannel> {
+  return {
+    'ca:status': async () => ca.status(),
+    'ca:init': (input) => ca.init(input),
+    'ca:crl': () => ca.crl(),
+    'certs:list': async ({ expiringWithinDays }) => ({ certificates: await ca.list(expiringWithinDays) }),
+    'certs:revoke': ({ serial, reason }) => ca.revoke(serial, reason),
+    'station:status': async () => station.status(),
+    'station:start': async (input) => station.start(input),
+    'station:stop': () => station.stop(),
+    'station:retry': async ({ path }) => station.retry(path),
+  };
+}

@@ -1,0 +1,98 @@
+// The ca:*, certs:* and station:* channels of the IPC contract (spread into `contract` in contract.ts): the fleet CA
+// (its signing key lives in a provider), the certificate inventory and CRL, and the factory provisioning station.
+// Nothing here carries key material: certificates and CRLs are public.
+import { z } from 'zod';
+import { PROVIDER_ID_PATTERN } from './domain.ts';
+
+const IsoTime = z.string().datetime({ offset: true });
+const Empty = z.object({}).strict();
+const ProviderId = z.string().regex(PROVIDER_ID_PATTERN, 'must be a provider id (lower-case letters, digits, _ and -, at most 32)');
+/** A CA common name: printable, no DN separators (the subject is built as CN=<name>, O=ECPS-UV Fleet). */
+const CommonName = z.string().trim().min(1, 'must not be empty').max(64).regex(/^[A-Za-z0-9 ._()-]+$/, 'letters, digits, space . _ ( ) - only');
+const Serial = z.string().regex(/^[0-9A-Fa-f:]{1,64}$/, 'must be a hex serial number');
+const PortPath = z.string().min(1).max(512).regex(/^\/[^\u0000-\u001f\u007f]*$/, 'must be an absolute device path');
+const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in hex');
+
+export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
+export const CERT_REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
+
+export const CaStatus = z.object({
+  initialized: z.boolean(),
+  providerId: z.string().nullable(),
+  keyRef: z.string().nullable(),
+  subject: z.string().nullable(),
+  certificatePem: z.string().nullable(),
+  notAfter: IsoTime.nullable(),
+});
+export type CaStatus = z.infer<typeof CaStatus>;
+
+export const CertificateInfo = z.object({
+  serial: z.string(),
+  deviceId: z.string(),
+  subject: z.string(),
+  notBefore: IsoTime,
+  notAfter: IsoTime,
+  issuedAt: IsoTime,
+  status: z.enum(['valid', 'expired', 'revoked']),
+  daysToExpiry: z.number().int(),
+  revokedAt: IsoTime.nullable(),
+  revocationReason: z.string().nullable(),
+});
+export type CertificateInfo = z.infer<typeof CertificateInfo>;
+
+export const StationStepSchema = z.enum(STATION_STEPS);
+export type StationStep = z.infer<typeof StationStepSchema>;
+/** A station error as shown: the station code (bad_crc, forged_csr, timeout, ...) and a message without secrets. */
+export const StationErrorInfo = z.object({ code: z.string(), message: z.string() });
+
+export const StationPort = z.object({
+  path: z.string(),
+  deviceId: z.string().nullable(),
+  step: StationStepSchema,
+  state: z.enum(['active', 'done', 'failed']),
+  error: StationErrorInfo.nullable(),
+});
+export type StationPort = z.infer<typeof StationPort>;
+
+export const StationStatus = z.object({
+  running: z.boolean(),
+  ports: z.array(StationPort),
+  provisionedThisShift: z.number().int().nonnegative(),
+  failedThisShift: z.number().int().nonnegative(),
+});
+export type StationStatus = z.infer<typeof StationStatus>;
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+
+export const stationChannels = {
+  'ca:status': channel(Empty, CaStatus),
+  /** Creates the CA signing key in the provider (provider.createKey) and the self-signed CA certificate; once per store. */
+  'ca:init': channel(z.object({ providerId: ProviderId, algorithm: z.enum(CA_ALGORITHMS), commonName: CommonName }).strict(), CaStatus),
+  'ca:crl': channel(Empty, z.object({ pem: z.string(), crlNumber: z.number().int().positive(), fileName: z.string(), revoked: z.number().int().nonnegative() })),
+  'certs:list': channel(
+    z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional() }).strict(),
+    z.object({ certificates: z.array(CertificateInfo) }),
+  ),
+  'certs:revoke': channel(z.object({ serial: Serial, reason: z.enum(CERT_REVOCATION_REASONS) }).strict(), z.object({ revoked: z.boolean() })),
+  'station:status': channel(Empty, StationStatus),
+  'station:start': channel(
+    z
+      .object({
+        vendorIds: z.array(UsbId).max(16).optional(),
+        productIds: z.array(UsbId).max(16).optional(),
+        /** Explicit ports (stations with fixed cables, tests with socat ptys); when given, USB listing is not used. */
+        paths: z.array(PortPath).max(64).optional(),
+        /** Re-provisioning of already provisioned robots, confirmed by the officer. */
+        allowReprovision: z.boolean().optional(),
+      })
+      .strict(),
+    StationStatus,
+  ),
+  'station:stop': channel(Empty, StationStatus),
+  'station:retry': channel(z.object({ path: PortPath }).strict(), StationStatus),
+} as const;
+
+export const stationEvents = {
+  'station:progress': z.object({ port: z.string(), deviceId: z.string().nullable(), step: StationStepSchema, state: z.enum(['active', 'done', 'failed']), error: StationErrorInfo.nullable() }),
+} as const;

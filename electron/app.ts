@@ -16,6 +16,7 @@ import { createFleetRegistry, type FleetRegistry } from './services/fleetRegistr
 import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createFleetCaService } from './services/fleetCaService.ts';
+import { type BundleService, bundleDepsFrom, createBundleService } from './services/bundleService.ts';
 import { createStationHandlers } from './services/stationHandlers.ts';
 import { createStationService, type StationService } from './services/stationService.ts';
 import { createProviderHandlers } from './services/providerHandlers.ts';
@@ -79,6 +80,8 @@ export interface FleetConsole {
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
   readonly station: StationService;
+  /** Field key distribution: signed per-robot bundles of new key versions (no channel yet; tests and scripts). */
+  readonly bundles: BundleService;
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
@@ -226,6 +229,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
     });
+    const bundles = createBundleService(
+      bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, session: liveSession, audit, clock, transaction }),
+    );
     onLocked = () => {
       station.shutdown();
       fleetCa.forget();
@@ -289,6 +295,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       audit,
       fleet,
       station,
+      bundles,
       keys: { ...lifecycle, ...keyOps },
       onEvent(listener) {
         listeners.add(listener);

@@ -38,6 +38,8 @@ export interface FleetCaService {
   list(expiringWithinDays?: number): Promise<FleetCertificateInfo[]>;
   revoke(serial: string, reason: RevocationReason): Promise<{ revoked: boolean }>;
   crl(): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
+  /** Signs with the CA key through its provider (provider.sign: the key never leaves a KMS / HSM). */
+  signWithCaKey(data: Buffer): Promise<Buffer>;
   /** Called at lock: the opened CA (and its provider handle) is dropped. */
   forget(): void;
 }
@@ -117,6 +119,10 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       const ca = await require();
       const crl = await ca.publishCrl({ actor: deps.session.actor() });
       return { pem: crl.pem, crlNumber: crl.crlNumber, revoked: crl.revoked, fileName: `ecps-fleet-ca-${crl.crlNumber}.crl.pem` };
+    },
+    async signWithCaKey(data) {
+      const ca = await require();
+      return (await providerFor(ca.providerId).sign(ca.keyRef, data)).signature;
     },
     forget() {
       opened = null;

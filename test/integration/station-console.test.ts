@@ -15,6 +15,7 @@ import { createRouter } from '../../electron/ipc/router.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { provisionRobotWithKms } from '../../electron/station/provisionRobotWithKms.ts';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { installBundle } from '../robot-sim/installBundle.ts';
 import { robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
 import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 
@@ -41,6 +42,7 @@ describe('station wired into the console', () => {
   const robots: RobotProcess[] = [];
   let c: FleetConsole;
   let caFile = '';
+  let provisionedKeystore = '';
   const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
     const parsed = contract[channel].input.parse(input);
     const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
@@ -118,6 +120,7 @@ describe('station wired into the console', () => {
     // The certificate the robot stored is the one the registry recorded.
     expect(readFileSync(path.join(keystore, 'identity.cert.pem'), 'utf8').trim()).toBe(cert.pem.trim());
     expect(robotState(keystore)?.provisioned).toBe(true);
+    provisionedKeystore = keystore;
 
     const stored = robotStoredKeys(keystore);
     expect(stored).toHaveLength(2);
@@ -140,6 +143,28 @@ describe('station wired into the console', () => {
     await call('station:stop', {});
   });
 
+
+  it('distributes a rotated key as a bundle signed by the fleet CA: installed once, recorded, a replay refused', async () => {
+    expect(provisionedKeystore).not.toBe('');
+    const comm = (await call('keys:list', { type: 'communication' })).keys[0]!;
+    const rotated = await call('keys:rotate', { keyId: comm.id });
+    const issued = await c.bundles.build('uv-100');
+    expect(issued.sequence).toBe(1);
+    const caPem = readFileSync(caFile, 'utf8'); // the CA certificate the robot was given at provisioning
+    const installed = installBundle({ keystore: provisionedKeystore, deviceId: 'uv-100', caCertPem: caPem, file: issued.content });
+    expect(installed.installed).toContainEqual({ keyId: comm.id, version: rotated.currentVersion });
+    const stored = robotStoredKeys(provisionedKeystore).find((k) => k.keyId === comm.id && k.version === rotated.currentVersion);
+    const detail = await call('keys:get', { keyId: comm.id });
+    expect(aesCheckValue(Buffer.from(stored!.material, 'base64'))).toBe(detail.versions.find((v) => v.version === rotated.currentVersion)?.checkValue);
+    const rec = await call('fleet:get', { deviceId: 'uv-100' });
+    expect(rec.keys).toContainEqual(expect.objectContaining({ keyId: comm.id, version: rotated.currentVersion, source: 'distribution' }));
+    expect(() => installBundle({ keystore: provisionedKeystore, deviceId: 'uv-100', caCertPem: caPem, file: issued.content })).toThrow(
+      expect.objectContaining({ code: 'replayed' }) as unknown as Error,
+    );
+    const audits = JSON.stringify(c.audit.query({ action: 'bundle.issue', offset: 0, limit: 10 }).records);
+    expect(audits).toContain('"outcome":"success"');
+    expect(audits).not.toContain(stored!.material);
+  });
   it('lists, revokes (registry kept in step) and publishes a CRL that openssl crl reads', async () => {
     const certs = (await call('certs:list', {})).certificates;
     expect(certs).toEqual([expect.objectContaining({ deviceId: 'uv-100', status: 'valid' })]);

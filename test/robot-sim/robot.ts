@@ -1,10 +1,12 @@
 // Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
+//   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|replay|wrong-id|bad-confirm] [--timeout-ms N] [--think-ms N] [--wait-signal]
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
+import { installBundle } from './installBundle.ts';
 import { MISBEHAVIOURS, runRobot, type Misbehaviour } from './robotSession.ts';
 
 const { values } = parseArgs({
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     baud: { type: 'string', default: '115200' },
     'think-ms': { type: 'string', default: '0' },
     'wait-signal': { type: 'boolean', default: false },
+    'install-bundle': { type: 'string' },
   },
 });
 const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert'): string => {
@@ -34,6 +37,18 @@ const misbehave = values.misbehave;
 if (misbehave !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(misbehave)) {
   process.stderr.write(`unknown --misbehave ${misbehave}\n`);
   process.exit(2);
+}
+const bundleFile = values['install-bundle'];
+if (bundleFile !== undefined) {
+  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile) };
+  try {
+    process.stdout.write(JSON.stringify({ ok: true, ...installBundle(o) }) + '\n');
+    process.exit(0);
+  } catch (e) {
+    const code = e instanceof Error && 'code' in e ? String(e.code) : 'internal';
+    process.stdout.write(JSON.stringify({ ok: false, code, message: e instanceof Error ? e.message : String(e) }) + '\n');
+    process.exit(1);
+  }
 }
 const portPath = need('port');
 const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });

@@ -1,0 +1,149 @@
+// Field key distribution bundles (issue 5): new key versions wrapped to one robot's identity key, signed by the
+// fleet CA, carried as a file (USB stick) or over the serial link. Format: /tmp/readme-parts/bundle.md.
+//   file = canonical JSON {"format":"ECPS-KEYBUNDLE-v1","body":b64(bodyBytes),"signature":b64(sig)}
+//   bodyBytes = UTF-8 JSON with fixed field order {v,bundleId,deviceId,issuedAt,sequence,signerKeyId,entries[]}
+//   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32
+//   entry.wrapped = keywrap.ts wrapKey with deviceId field "<deviceId>#bundle:<bundleId>" (AAD binds device, key,
+//   version and bundle id) and HKDF salt = bundleId bytes.
+import { constants, createHash, randomBytes, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { unwrapKey, wrapKey, type KeyToWrap } from './keywrap.ts';
+
+export const BUNDLE_FORMAT = 'ECPS-KEYBUNDLE-v1';
+const SIG_PREFIX = Buffer.from(`${BUNDLE_FORMAT}\0`);
+
+export type BundleErrorCode = 'malformed' | 'tampered' | 'foreign' | 'replayed';
+
+export class BundleError extends Error {
+  readonly code: BundleErrorCode;
+  constructor(code: BundleErrorCode, message: string) {
+    super(message);
+    this.name = 'BundleError';
+    this.code = code;
+  }
+}
+
+export interface BundleEntry { keyId: string; version: number; scheme: number; wrapped: string }
+export interface BundleBody {
+  v: 1;
+  bundleId: string;
+  deviceId: string;
+  issuedAt: string;
+  sequence: number;
+  signerKeyId: string;
+  entries: BundleEntry[];
+}
+
+/** The console signing key id: SHA-256 (hex) of the CA certificate's SubjectPublicKeyInfo. */
+export function signerKeyId(caPublicKey: KeyObject): string {
+  return createHash('sha256').update(caPublicKey.export({ format: 'der', type: 'spki' })).digest('hex');
+}
+
+function wrapCtx(deviceId: string, bundleId: string) {
+  return { deviceId: `${deviceId}#bundle:${bundleId}`, robotNonce: Buffer.from(bundleId, 'hex'), consoleNonce: Buffer.alloc(0) };
+}
+
+function canonicalBody(b: BundleBody): Buffer {
+  const entries = b.entries.map((e) => ({ keyId: e.keyId, version: e.version, scheme: e.scheme, wrapped: e.wrapped }));
+  return Buffer.from(JSON.stringify({ v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries }));
+}
+
+export function verifySignature(caPublicKey: KeyObject, body: Buffer, signature: Buffer): boolean {
+  const data = Buffer.concat([SIG_PREFIX, body]);
+  try {
+    if (caPublicKey.asymmetricKeyType === 'rsa') {
+      return cryptoVerify('sha256', data, { key: caPublicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
+    }
+    return cryptoVerify('sha256', data, { key: caPublicKey, dsaEncoding: 'der' }, signature);
+  } catch {
+    return false;
+  }
+}
+
+export interface CreateBundleInput {
+  deviceId: string;
+  identityPublicKey: KeyObject;
+  caPublicKey: KeyObject;
+  sequence: number;
+  issuedAt: string;
+  keys: readonly KeyToWrap[];
+  /** Signs ("ECPS-KEYBUNDLE-v1\0" | body) with the CA key (provider.sign). */
+  sign(data: Buffer): Promise<Buffer>;
+}
+
+export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
+  if (!Number.isSafeInteger(input.sequence) || input.sequence < 1) throw new BundleError('malformed', 'sequence must be a positive integer');
+  if (input.keys.length === 0) throw new BundleError('malformed', 'a bundle carries at least one key');
+  const bundleId = randomBytes(16).toString('hex');
+  const ctx = wrapCtx(input.deviceId, bundleId);
+  const entries = input.keys.map((k) => {
+    const w = wrapKey(input.identityPublicKey, ctx, k);
+    return { keyId: k.keyId, version: k.version, scheme: w.scheme, wrapped: w.wrapped.toString('base64') };
+  });
+  const body = canonicalBody({ v: 1, bundleId, deviceId: input.deviceId, issuedAt: input.issuedAt, sequence: input.sequence, signerKeyId: signerKeyId(input.caPublicKey), entries });
+  const signature = await input.sign(Buffer.concat([SIG_PREFIX, body]));
+  if (!verifySignature(input.caPublicKey, body, signature)) throw new BundleError('tampered', 'the CA signature does not verify under the CA public key');
+  return Buffer.from(JSON.stringify({ format: BUNDLE_FORMAT, body: body.toString('base64'), signature: signature.toString('base64') }));
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+function b64(s: unknown, what: string): Buffer {
+  if (typeof s !== 'string' || !B64.test(s)) throw new BundleError('malformed', `${what} is not base64`);
+  const buf = Buffer.from(s, 'base64');
+  if (buf.toString('base64') !== s) throw new BundleError('tampered', `${what} is not canonical base64`);
+  return buf;
+}
+
+function parseJson(buf: Buffer, what: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new BundleError('malformed', `${what} is not a JSON object`);
+}
+
+function parseBody(raw: Record<string, unknown>): BundleBody {
+  const entries = raw.entries;
+  const ok = raw.v === 1 && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
+    && typeof raw.issuedAt === 'string' && Number.isSafeInteger(raw.sequence) && (raw.sequence as number) >= 1 && typeof raw.signerKeyId === 'string'
+    && Array.isArray(entries) && entries.length > 0 && entries.every((e: unknown) => {
+      const x = e as Record<string, unknown>;
+      return x && typeof x.keyId === 'string' && Number.isSafeInteger(x.version) && (x.version as number) >= 1 && Number.isSafeInteger(x.scheme) && typeof x.wrapped === 'string';
+    });
+  if (!ok) throw new BundleError('malformed', 'the bundle body is missing or has invalid fields');
+  return raw as unknown as BundleBody;
+}
+
+export interface VerifiedBundle { body: BundleBody; keys: Array<{ keyId: string; version: number; material: Buffer }> }
+
+/**
+ * The robot's side: checks signature (CA), device, sequence, then unwraps every entry; all or nothing.
+ * Order: malformed -> foreign CA (signer id) -> tampered (signature) -> foreign device -> replayed -> unwrap.
+ */
+export function verifyBundle(file: Buffer, o: { caCertPem: string; deviceId: string; identityPrivateKey: KeyObject; lastSequence: number }): VerifiedBundle {
+  const outer = parseJson(file, 'the bundle file');
+  const keys = Object.keys(outer);
+  if (outer.format !== BUNDLE_FORMAT || keys.length !== 3 || !keys.includes('body') || !keys.includes('signature')) {
+    throw new BundleError('malformed', 'not an ECPS key bundle');
+  }
+  const bodyBytes = b64(outer.body, 'body');
+  const signature = b64(outer.signature, 'signature');
+  const caPub = new X509Certificate(o.caCertPem).publicKey;
+  const rawBody = parseJson(bodyBytes, 'the bundle body');
+  const body = parseBody(rawBody);
+  if (!canonicalBody(body).equals(bodyBytes)) throw new BundleError('tampered', 'the bundle body is not in canonical form');
+  if (body.signerKeyId !== signerKeyId(caPub)) throw new BundleError('foreign', 'the bundle was signed by another CA');
+  if (!verifySignature(caPub, bodyBytes, signature)) throw new BundleError('tampered', 'the bundle signature does not verify');
+  if (body.deviceId !== o.deviceId) throw new BundleError('foreign', 'the bundle is for another device');
+  if (body.sequence <= o.lastSequence) throw new BundleError('replayed', `sequence ${body.sequence} is not greater than the last accepted ${o.lastSequence}`);
+  const ctx = wrapCtx(body.deviceId, body.bundleId);
+  const out: VerifiedBundle['keys'] = [];
+  try {
+    for (const e of body.entries) out.push({ keyId: e.keyId, version: e.version, material: unwrapKey(o.identityPrivateKey, ctx, { keyId: e.keyId, version: e.version, scheme: e.scheme, wrapped: b64(e.wrapped, 'wrapped') }) });
+  } catch {
+    for (const k of out) k.material.fill(0);
+    throw new BundleError('tampered', 'a wrapped key could not be unwrapped');
+  }
+  return { body, keys: out };
+}

@@ -1,0 +1,53 @@
+// Test material for bundle tests: a self-signed EC P-256 CA whose private key signs in-process, and robot identities.
+import 'reflect-metadata';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, webcrypto, type KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+
+export interface KitCa { caCertPem: string; publicKey: KeyObject; sign(data: Buffer): Promise<Buffer> }
+
+export async function kitCa(name = 'CN=Bundle Test CA'): Promise<KitCa> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'), name,
+    notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keys, signingAlgorithm: ALG,
+  });
+  const priv = createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), format: 'der', type: 'pkcs8' });
+  const caCertPem = cert.toString('pem');
+  return { caCertPem, publicKey: new (await import('node:crypto')).X509Certificate(caCertPem).publicKey, sign: async (d) => sign('sha256', d, { key: priv, dsaEncoding: 'der' }) };
+}
+
+export function identity(type: 'ec' | 'rsa' = 'ec') {
+  return type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+}
+
+export const material = () => randomBytes(32);
+
+/** A CA that also issues device certificates from CSRs (for the station over a pty), signing in-process. */
+export async function kitIssuingCa(): Promise<KitCa & { caCertDer: Buffer; issueCertificate(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }> }> {
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'), name: 'CN=Bundle Fleet CA',
+    notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), keys, signingAlgorithm: ALG,
+    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true)],
+  });
+  const priv = createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), format: 'der', type: 'pkcs8' });
+  const caCertDer = Buffer.from(ca.rawData);
+  const caCertPem = ca.toString('pem');
+  const { X509Certificate } = await import('node:crypto');
+  return {
+    caCertPem, caCertDer, publicKey: new X509Certificate(caCertPem).publicKey,
+    sign: async (d) => sign('sha256', d, { key: priv, dsaEncoding: 'der' }),
+    async issueCertificate(csrDer, deviceId) {
+      const csr = new x509.Pkcs10CertificateRequest(csrDer);
+      if (!(await csr.verify())) throw new Error('CSR proof of possession invalid');
+      const cert = await x509.X509CertificateGenerator.create({
+        serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'), subject: `CN=${deviceId}`, issuer: ca.subject,
+        notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000), publicKey: csr.publicKey,
+        signingKey: keys.privateKey, signingAlgorithm: ALG, extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
+      });
+      return { certDer: Buffer.from(cert.rawData), chainDer: [caCertDer] };
+    },
+  };
+}

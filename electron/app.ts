@@ -264,7 +264,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
       ...providerHandlers,
       ...fleetHandlers,
-      ...createStationHandlers(fleetCa, station),
+      ...createStationHandlers(fleetCa, station, bundles),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);

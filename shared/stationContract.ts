@@ -3,6 +3,7 @@
 // Nothing here carries key material: certificates and CRLs are public.
 import { z } from 'zod';
 import { PROVIDER_ID_PATTERN } from './domain.ts';
+import { DeviceIdSchema } from './fleetContract.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
 const Empty = z.object({}).strict();
@@ -73,6 +74,17 @@ export const stationChannels = {
   'certs:list': channel(
     z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional() }).strict(),
     z.object({ certificates: z.array(CertificateInfo) }),
+  ),
+  /** Field key distribution: a signed bundle of the robot's newest key versions, wrapped to its identity key. */
+  'bundles:build': channel(
+    z.object({ deviceId: DeviceIdSchema }).strict(),
+    z.object({
+      fileName: z.string(),
+      /** The bundle file, base64 (key material inside is wrapped to the robot: nothing in clear crosses IPC). */
+      content: z.string(),
+      sequence: z.number().int().positive(),
+      keys: z.array(z.object({ keyId: z.string(), version: z.number().int().positive() })),
+    }),
   ),
   'certs:revoke': channel(z.object({ serial: Serial, reason: z.enum(CERT_REVOCATION_REASONS) }).strict(), z.object({ revoked: z.boolean() })),
   'station:status': channel(Empty, StationStatus),

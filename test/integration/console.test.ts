@@ -121,6 +121,7 @@ describe('createConsole handlers, end to end', () => {
       'ca:crl': {},
       'certs:list': {},
       'certs:revoke': { serial: '0a1b', reason: 'superseded' },
+      'bundles:build': { deviceId: 'uv-100' },
       'station:status': {},
       'station:start': { paths: ['/dev/null'] },
       'station:stop': {},

@@ -86,6 +86,17 @@ describe('cli provision', () => {
       expect(record.status).toBe('provisioned');
       expect(record.certificates[0]?.serial).toBe(out.serial);
       expect(readFileSync(join(storage, 'uv-300.cert.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+
+      // A key bundle for the provisioned robot, as a file for a USB stick.
+      const bundleFile = join(dir, 'uv-300.bundle.json');
+      const b = await cli(['bundle', '--device-id', 'uv-300', '--out', bundleFile, '--json']);
+      expect(b.stderr).toBe('');
+      expect(b.code).toBe(0);
+      expect(JSON.parse(b.stdout)).toMatchObject({ sequence: 1, out: bundleFile });
+      expect(JSON.parse(readFileSync(bundleFile, 'utf8'))).toMatchObject({ format: 'ECPS-KEYBUNDLE-v1' });
+      const unknown = await cli(['bundle', '--device-id', 'uv-999', '--out', join(dir, 'x.json')]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/error \[/);
     } finally {
       robot.kill();
       pair.unplug();

@@ -161,6 +161,12 @@ describe('station wired into the console', () => {
     expect(() => installBundle({ keystore: provisionedKeystore, deviceId: 'uv-100', caCertPem: caPem, file: issued.content })).toThrow(
       expect.objectContaining({ code: 'replayed' }) as unknown as Error,
     );
+    // The same through the channel the window and the CLI use: the next sequence, installed by the robot.
+    const viaChannel = await call('bundles:build', { deviceId: 'uv-100' });
+    expect(viaChannel.sequence).toBe(2);
+    const again = installBundle({ keystore: provisionedKeystore, deviceId: 'uv-100', caCertPem: caPem, file: Buffer.from(viaChannel.content, 'base64') });
+    expect(again.sequence).toBe(2);
+    expect((await failure(call('bundles:build', { deviceId: 'uv-666' }))).code).toBe('illegal_transition');
     const audits = JSON.stringify(c.audit.query({ action: 'bundle.issue', offset: 0, limit: 10 }).records);
     expect(audits).toContain('"outcome":"success"');
     expect(audits).not.toContain(stored!.material);

@@ -55,6 +55,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'ca:crl': {},
   'certs:list': { expiringWithinDays: 30 },
   'certs:revoke': { serial: '0a1b2c', reason: 'keyCompromise' },
+  'bundles:build': { deviceId: 'uv-100' },
   'station:status': {},
   'station:start': { paths: ['/dev/ttyACM0'], vendorIds: ['2e8a'], productIds: ['000a'], allowReprovision: false },
   'station:stop': {},

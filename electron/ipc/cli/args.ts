@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
-  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'help',
+  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -53,6 +53,7 @@ const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]
   'audit verify': { options: [], required: [], args: [] },
   'audit export': { options: ['out', 'force'], required: ['out'], args: [] },
   provision: { options: ['device-id', 'port', 'ca-cert-out', 'kms-config', 'storage-path', 'allow-reprovision'], required: ['device-id', 'port'], args: [] },
+  bundle: { options: ['device-id', 'out', 'force'], required: ['device-id', 'out'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -70,6 +71,7 @@ Commands:
   decrypt --in FILE --out FILE [--aad TEXT] [--force]
   audit verify                                  check the hash chain and checkpoints
   audit export --out FILE [--force]
+  bundle --device-id ID --out FILE [--force]      a signed key bundle for a provisioned robot (USB stick)
   provision --device-id ID --port PATH [--ca-cert-out FILE] [--kms-config FILE.json] [--storage-path DIR] [--allow-reprovision]
                                                 provision_robot_with_kms: one robot on one serial port (creates the
                                                 fleet CA on first use, in the --kms-config provider or 'local')

@@ -140,6 +140,12 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       const summary = { fileName: value.fileName, records: value.records, out: str(o.out) };
       return show(summary, () => `exported ${value.records} audit records -> ${str(o.out)}`);
     }
+    case 'bundle': {
+      const value = await callUnlocked(ctx, 'bundles:build', { deviceId: str(o['device-id']) ?? '' });
+      await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64').toString('utf8'));
+      const summary = { fileName: value.fileName, sequence: value.sequence, keys: value.keys, out: str(o.out) };
+      return show(summary, () => `key bundle ${value.sequence} for ${str(o['device-id'])} (${value.keys.map((k) => `${k.keyId} v${k.version}`).join(', ')}) -> ${str(o.out)}`);
+    }
     case 'provision': {
       const station = ctx.station;
       if (!station) throw new ConsoleError('internal', 'provision needs the console\'s station service.');

@@ -4,16 +4,11 @@
 import crypto from 'node:crypto';
 import { rawClient, startTestEmulator, testProvider } from '../emulators/gcp-kms/testkit.ts';
 import type { BenchResult } from './types.ts';
+import { bestOfInterleaved } from './interleave.ts';
 
 const ROUNDS = 15;
 const ITERATIONS = 100;
 const TARGET = 1.15;
-
-async function timePerCall(iterations: number, op: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await op();
-  return Number(process.hrtime.bigint() - t) / 1e6 / iterations;
-}
 
 export async function run(): Promise<BenchResult[]> {
   const emu = await startTestEmulator();
@@ -49,20 +44,7 @@ export async function run(): Promise<BenchResult[]> {
 
     const results: BenchResult[] = [];
     for (const c of cases) {
-      await timePerCall(30, c.adapter);
-      await timePerCall(30, c.sdk);
-      let bestAdapter = Infinity;
-      let bestSdk = Infinity;
-      for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which side goes first so drift affects both alike.
-        if (round % 2 === 0) {
-          bestSdk = Math.min(bestSdk, await timePerCall(ITERATIONS, c.sdk));
-          bestAdapter = Math.min(bestAdapter, await timePerCall(ITERATIONS, c.adapter));
-        } else {
-          bestAdapter = Math.min(bestAdapter, await timePerCall(ITERATIONS, c.adapter));
-          bestSdk = Math.min(bestSdk, await timePerCall(ITERATIONS, c.sdk));
-        }
-      }
+      const { bestAdapter, bestSdk } = await bestOfInterleaved(c, { warmup: 30, rounds: ROUNDS, iterations: ITERATIONS });
       const ratio = bestAdapter / bestSdk;
       results.push({
         name: c.name,

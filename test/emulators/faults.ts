@@ -49,3 +49,26 @@ export function nextFault(state: FaultState): 'drop' | 'throttle' | 'fail' | nul
   }
   return null;
 }
+
+/** The controls a test drives, over one emulator's fault state; down/up are the emulator's own listener switches. */
+export function faultControls(state: FaultState, listener: { down(): Promise<void>; up(): Promise<void>; onReset?(): void }): FaultControls {
+  return {
+    setLatency: (ms) => void (state.latencyMs = ms),
+    throttleNext: (count) => void (state.throttle = count),
+    failNext: (count, status = 500) => {
+      state.fail = count;
+      state.failStatus = status;
+    },
+    dropNext: (count) => void (state.drop = count),
+    down: () => listener.down(),
+    up: () => listener.up(),
+    reset: () => {
+      const requests = state.requests;
+      Object.assign(state, newFaultState(), { requests });
+      listener.onReset?.();
+    },
+    get requestCount() {
+      return state.requests;
+    },
+  };
+}

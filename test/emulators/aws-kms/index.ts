@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../../electron/clock.ts';
-import { newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { cryptoHandlers } from './cryptoHandlers.ts';
 import { KmsServiceError, kmsErr } from './errors.ts';
 import { keyHandlers, type Handler } from './keyHandlers.ts';
@@ -117,22 +117,11 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
     });
 
   const port = await listen(0);
-  const faults: FaultControls = {
-    setLatency: (ms) => void (fault.latencyMs = ms),
-    throttleNext: (n) => void (fault.throttle = n),
-    failNext: (n, status = 500) => {
-      fault.fail = n;
-      fault.failStatus = status;
-    },
-    dropNext: (n) => void (fault.drop = n),
+  const faults = faultControls(fault, {
     down: stop,
     up: async () => {
       if (!server.listening) await listen(port);
     },
-    reset: () => Object.assign(fault, { latencyMs: 0, throttle: 0, fail: 0, failStatus: 500, drop: 0 }),
-    get requestCount() {
-      return fault.requests;
-    },
-  };
+  });
   return { endpoint: `http://127.0.0.1:${port}`, port, faults, close: stop };
 }

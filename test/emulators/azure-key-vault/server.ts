@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { KvError } from './kvErrors.ts';
 import { serveKeys, type Body, type VaultState } from './kvHandlers.ts';
 
@@ -188,27 +188,7 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
   const port = (server.address() as AddressInfo).port;
   base = `https://127.0.0.1:${port}`;
   state.base = base;
-  const controls: FaultControls = {
-    setLatency: (ms) => void (faults.latencyMs = ms),
-    throttleNext: (count) => void (faults.throttle = count),
-    failNext: (count, status = 500) => {
-      faults.fail = count;
-      faults.failStatus = status;
-    },
-    dropNext: (count) => void (faults.drop = count),
-    down: stop,
-    up: () => (server.listening ? Promise.resolve() : listen(port)),
-    reset: () => {
-      faults.latencyMs = 0;
-      faults.throttle = 0;
-      faults.fail = 0;
-      faults.failStatus = 500;
-      faults.drop = 0;
-    },
-    get requestCount() {
-      return faults.requests;
-    },
-  };
+  const controls = faultControls(faults, { down: stop, up: () => (server.listening ? Promise.resolve() : listen(port)) });
   return {
     vaultUrl: base,
     authorityHost: base,

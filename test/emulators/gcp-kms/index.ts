@@ -12,7 +12,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Clock } from '../../../electron/clock.ts';
-import { newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { adminHandlers, type Handler } from './adminHandlers.ts';
 import { cryptoHandlers, type Corruption } from './cryptoHandlers.ts';
 import type { Msg } from './messages.ts';
@@ -132,24 +132,12 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
   const tcp = await startTcpFront(backendPort);
   front.dropPeer = (p) => tcp.dropPeer(p);
 
-  const faults: FaultControls = {
-    setLatency: (ms) => void (fault.latencyMs = ms),
-    throttleNext: (n) => void (fault.throttle = n),
-    failNext: (n, status = 500) => {
-      fault.fail = n;
-      fault.failStatus = status;
-    },
-    dropNext: (n) => void (fault.drop = n),
+  const faults = faultControls(fault, {
     down: () => tcp.down(),
     up: () => tcp.up(),
-    reset: () => {
-      Object.assign(fault, { latencyMs: 0, throttle: 0, fail: 0, failStatus: 500, drop: 0 });
-      integrity.next.length = 0;
-    },
-    get requestCount() {
-      return fault.requests;
-    },
-  };
+    onReset: () => void (integrity.next.length = 0),
+  });
+
 
   return {
     endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${tcp.port}`,

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { VaultApiError, type Body } from './fields.ts';
 import { newTransitMount, serveTransit, type Operation, type TransitMount } from './transitMount.ts';
 
@@ -195,26 +195,6 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
 
   await listen(0);
   const port = (server.address() as AddressInfo).port;
-  const controls: FaultControls = {
-    setLatency: (ms) => void (faults.latencyMs = ms),
-    throttleNext: (count) => void (faults.throttle = count),
-    failNext: (count, status = 500) => {
-      faults.fail = count;
-      faults.failStatus = status;
-    },
-    dropNext: (count) => void (faults.drop = count),
-    down: stop,
-    up: () => (server.listening ? Promise.resolve() : listen(port)),
-    reset: () => {
-      faults.latencyMs = 0;
-      faults.throttle = 0;
-      faults.fail = 0;
-      faults.failStatus = 500;
-      faults.drop = 0;
-    },
-    get requestCount() {
-      return faults.requests;
-    },
-  };
+  const controls = faultControls(faults, { down: stop, up: () => (server.listening ? Promise.resolve() : listen(port)) });
   return { endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, faults: controls, close: stop };
 }

@@ -57,7 +57,7 @@ function storeIdText(b: Buffer): string {
 }
 
 /** Serialises the header; with `withWrapped` false the wrapped bytes (and their lengths) are omitted. */
-function serializeHeader(storeId: Buffer, entries: EnvelopeEntry[], bodyNonce: Buffer, aadTag: Buffer, withWrapped: boolean): Buffer {
+function serializeHeader(storeId: Buffer, entries: readonly EnvelopeEntry[], bodyNonce: Buffer, aadTag: Buffer, withWrapped: boolean): Buffer {
   const parts: Buffer[] = [ENVELOPE_MAGIC, Buffer.from([ENVELOPE_VERSION]), storeId, Buffer.from([entries.length])];
   for (const e of entries) {
     const provider = Buffer.from(e.provider, 'utf8');
@@ -69,6 +69,9 @@ function serializeHeader(storeId: Buffer, entries: EnvelopeEntry[], bodyNonce: B
     version.writeUInt32BE(e.keyVersion);
     parts.push(Buffer.from([provider.length]), provider, Buffer.from([ref.length]), ref, version);
     if (withWrapped) {
+      if (e.wrapped.length < 1 || e.wrapped.length > MAX_WRAPPED_BYTES) {
+        throw new ConsoleError('internal', `Provider ${e.provider} returned a wrapped data key of ${e.wrapped.length} bytes (1..${MAX_WRAPPED_BYTES} fit the format).`);
+      }
       const len = Buffer.alloc(2);
       len.writeUInt16BE(e.wrapped.length);
       parts.push(len, e.wrapped);
@@ -78,7 +81,13 @@ function serializeHeader(storeId: Buffer, entries: EnvelopeEntry[], bodyNonce: B
   return Buffer.concat(parts);
 }
 
-function aadTagFor(dataKey: Buffer, aad: Buffer): Buffer {
+/** The complete header for entries that already carry their wrapped data keys (providers/envelopeWriter.ts). */
+export function envelopeHeader(storeId: string, entries: readonly EnvelopeEntry[], bodyNonce: Buffer, aadTag: Buffer): Buffer {
+  return serializeHeader(storeIdBytes(storeId), entries, bodyNonce, aadTag, true);
+}
+
+/** HMAC-SHA256 of the caller's AAD under a subkey of the data key: lets a wrong AAD be told from tampering. */
+export function aadTagFor(dataKey: Buffer, aad: Buffer): Buffer {
   const aadKey = deriveSubkey(dataKey, 'ecps/envelope/v1/aad');
   const tag = crypto.createHmac('sha256', aadKey).update(aad).digest();
   aadKey.fill(0);

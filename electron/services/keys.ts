@@ -11,6 +11,7 @@ import {
   type KeyServiceDeps,
   loadKey,
   loadVersion,
+  newKeyRow,
   nextRotation,
   runAudited,
   toDetail,
@@ -89,25 +90,8 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
           const id = crypto.randomUUID();
           note({ keyId: id });
           const at = nowIso();
-          const state: KeyState = input.activate === false ? 'pre_activation' : 'active';
-          const row: KeyRow = {
-            id,
-            label: input.label,
-            type: input.type,
-            algorithm,
-            state,
-            stateReason: null,
-            provider: 'local',
-            currentVersion: 1,
-            createdAt: at,
-            updatedAt: at,
-            rotationSeconds: profile.rotationSeconds,
-            nextRotationAt: nextRotation(profile.rotationSeconds, at, state),
-            providerKeyRef: null,
-            backupProvider: null,
-            backupKeyRef: null,
-            fallbackKeyRef: null,
-          };
+          const row = newKeyRow({ id, label: input.label, type: input.type, algorithm, activate: input.activate, rotationSeconds: profile.rotationSeconds, at, provider: 'local' });
+          const state = row.state;
           repo.insertKey(row);
           addVersion(deps, s, row, 1, at);
           return { value: toSummary(row), details: { label: input.label, state } };

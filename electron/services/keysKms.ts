@@ -14,7 +14,7 @@ import type { KmsProvider, ProviderKeyInfo } from '../providers/types.ts';
 import type { KeyRow, KeyVersionRow } from '../store/keysRepo.ts';
 import { checkLocalVersion, type IntegrityReport } from './keys.ts';
 import { backupOf, consoleVersionOf, type KmsKeyDeps, providerKeyName, providerOf, providerVersionOf } from './keysKmsShared.ts';
-import { loadKey, loadVersion, nextRotation, requireProcess, requireProtect, runAuditedAsync, toSummary } from './keysShared.ts';
+import { loadKey, loadVersion, newKeyRow, nextRotation, requireProcess, requireProtect, runAuditedAsync, toSummary } from './keysShared.ts';
 
 /** AWS KMS allows 7 to 30 days; the console asks for the minimum so the material goes as soon as the provider allows. */
 export const MIN_DESTRUCTION_WAITING_DAYS = 7;
@@ -101,25 +101,11 @@ export function createKmsKeyLifecycle(deps: KmsKeyDeps): KmsKeyLifecycle {
         const holder = made.failedOver ? backup! : primary;
         if (input.activate === false) await holder.disable(made.key.keyRef);
         const at = nowIso();
-        const state: KeyState = input.activate === false ? 'pre_activation' : 'active';
-        const row: KeyRow = {
-          id,
-          label: input.label,
-          type: input.type,
-          algorithm,
-          state,
-          stateReason: null,
-          provider: made.providerId,
-          currentVersion: 1,
-          createdAt: at,
-          updatedAt: at,
-          rotationSeconds: profile.rotationSeconds,
-          nextRotationAt: nextRotation(profile.rotationSeconds, at, state),
-          providerKeyRef: made.key.keyRef,
-          backupProvider: backupKey ? backup!.id : null,
-          backupKeyRef: backupKey?.keyRef ?? null,
-          fallbackKeyRef: null,
-        };
+        const row = newKeyRow({
+          id, label: input.label, type: input.type, algorithm, activate: input.activate, rotationSeconds: profile.rotationSeconds, at,
+          provider: made.providerId, providerKeyRef: made.key.keyRef, backupProvider: backupKey ? backup!.id : null, backupKeyRef: backupKey?.keyRef ?? null,
+        });
+        const state = row.state;
         const version = await providerVersionRow(holder, made.key.keyRef, row, 1, made.key.currentVersion, at);
         const failover: AuditDetails = made.failedOver
           ? { failover: true, from: input.provider, to: made.providerId, reason: made.primaryFailure ? `${made.primaryFailure.kind}: ${made.primaryFailure.message}`.slice(0, 300) : null }

@@ -102,6 +102,22 @@ export function nextRotation(rotationSeconds: number | null, fromIso: string, st
   return new Date(Date.parse(fromIso) + rotationSeconds * 1000).toISOString();
 }
 
+/** A new key's row at version 1: active unless created for later activation; rotation from the type's profile. */
+export function newKeyRow(o: {
+  id: string; label: string; type: KeyRow['type']; algorithm: KeyRow['algorithm']; activate: boolean | undefined;
+  rotationSeconds: number | null; at: string; provider: KeyRow['provider'];
+  providerKeyRef?: string | null; backupProvider?: KeyRow['backupProvider']; backupKeyRef?: string | null;
+}): KeyRow {
+  const state: KeyState = o.activate === false ? 'pre_activation' : 'active';
+  return {
+    id: o.id, label: o.label, type: o.type, algorithm: o.algorithm, state, stateReason: null, provider: o.provider,
+    currentVersion: 1, createdAt: o.at, updatedAt: o.at, rotationSeconds: o.rotationSeconds,
+    nextRotationAt: nextRotation(o.rotationSeconds, o.at, state),
+    providerKeyRef: o.providerKeyRef ?? null, backupProvider: o.backupProvider ?? null, backupKeyRef: o.backupKeyRef ?? null,
+    fallbackKeyRef: null,
+  };
+}
+
 export function toSummary(k: KeyRow): KeySummary {
   return {
     id: k.id,

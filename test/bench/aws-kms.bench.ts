@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { DecryptCommand, EncryptCommand, SignCommand } from '@aws-sdk/client-kms';
 import { rawClient, startTestEmulator, testProvider } from '../emulators/aws-kms/testkit.ts';
 import type { BenchResult } from './types.ts';
-import { bestOfInterleaved } from './interleave.ts';
+import { compareInterleaved } from './interleave.ts';
 
 const ROUNDS = 7;
 const ITERATIONS = 250;
@@ -41,22 +41,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
 
-    const results: BenchResult[] = [];
-    for (const c of cases) {
-      const { bestAdapter, bestSdk } = await bestOfInterleaved(c, { warmup: 50, rounds: ROUNDS, iterations: ITERATIONS });
-      const ratio = bestAdapter / bestSdk;
-      results.push({
-        name: c.name,
-        unit: 'ms/call',
-        baseline: bestSdk,
-        measured: bestAdapter,
-        ratio,
-        target: `<= ${TARGET}x the raw KMSClient call (latency)`,
-        pass: ratio <= TARGET,
-        note: 'both against the same in-process emulator over HTTP on 127.0.0.1',
-      });
-    }
-    return results;
+    return await compareInterleaved(cases, { warmup: 50, rounds: ROUNDS, iterations: ITERATIONS, targetRatio: TARGET, baselineName: 'the raw KMSClient call', note: 'both against the same in-process emulator over HTTP on 127.0.0.1' });
   } finally {
     raw.destroy();
     await provider.close();

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { rawClient, startTestEmulator, testProvider } from '../emulators/gcp-kms/testkit.ts';
 import type { BenchResult } from './types.ts';
-import { bestOfInterleaved } from './interleave.ts';
+import { compareInterleaved } from './interleave.ts';
 
 const ROUNDS = 15;
 const ITERATIONS = 100;
@@ -42,22 +42,7 @@ export async function run(): Promise<BenchResult[]> {
       },
     ];
 
-    const results: BenchResult[] = [];
-    for (const c of cases) {
-      const { bestAdapter, bestSdk } = await bestOfInterleaved(c, { warmup: 30, rounds: ROUNDS, iterations: ITERATIONS });
-      const ratio = bestAdapter / bestSdk;
-      results.push({
-        name: c.name,
-        unit: 'ms/call',
-        baseline: bestSdk,
-        measured: bestAdapter,
-        ratio,
-        target: `<= ${TARGET}x the raw KeyManagementServiceClient call (latency)`,
-        pass: ratio <= TARGET,
-        note: 'both against the same in-process emulator over gRPC on 127.0.0.1',
-      });
-    }
-    return results;
+    return await compareInterleaved(cases, { warmup: 30, rounds: ROUNDS, iterations: ITERATIONS, targetRatio: TARGET, baselineName: 'the raw KeyManagementServiceClient call', note: 'both against the same in-process emulator over gRPC on 127.0.0.1' });
   } finally {
     await raw.close();
     await provider.close();

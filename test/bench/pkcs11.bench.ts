@@ -4,17 +4,12 @@ import crypto from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { createPkcs11Provider } from '../../electron/providers/pkcs11/pkcs11Provider.ts';
 import { createSoftHsmToken, removeSoftHsmFolder } from '../integration/softhsm-kit.ts';
+import { compareInterleaved } from './interleave.ts';
 import type { BenchResult } from './types.ts';
 
 const ROUNDS = 25;
 const ITERATIONS = 200;
 const TARGET = 1.15;
-
-async function timePerCall(iterations: number, op: () => Promise<unknown>): Promise<number> {
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await op();
-  return Number(process.hrtime.bigint() - t) / 1e6 / iterations;
-}
 
 function findOne(lib: pkcs11js.PKCS11, session: Buffer, cls: number, label: string): Buffer {
   lib.C_FindObjectsInit(session, [{ type: pkcs11js.CKA_CLASS, value: cls }, { type: pkcs11js.CKA_LABEL, value: label }]);
@@ -58,11 +53,11 @@ export async function run(): Promise<BenchResult[]> {
     const rawCiphertext = lib.C_Encrypt(s, plaintext, Buffer.alloc(plaintext.length + 16));
     const message = crypto.randomBytes(64);
 
-    const cases: Array<{ name: string; adapter: () => Promise<unknown>; raw: () => Promise<unknown> }> = [
+    const cases: Array<{ name: string; adapter: () => Promise<unknown>; sdk: () => Promise<unknown> }> = [
       {
         name: 'PKCS#11 adapter encrypt 256 B (AES-256-GCM in SoftHSM2)',
         adapter: () => provider.encrypt('bench-aes', plaintext, aad),
-        raw: async () => {
+        sdk: async () => {
           lib.C_EncryptInit(s, gcm(crypto.randomBytes(12)), aesKey);
           return lib.C_Encrypt(s, plaintext, Buffer.alloc(plaintext.length + 16));
         },
@@ -70,7 +65,7 @@ export async function run(): Promise<BenchResult[]> {
       {
         name: 'PKCS#11 adapter decrypt 256 B (AES-256-GCM in SoftHSM2)',
         adapter: () => provider.decrypt('bench-aes', ciphertext, aad),
-        raw: async () => {
+        sdk: async () => {
           lib.C_DecryptInit(s, gcm(rawIv), aesKey);
           return lib.C_Decrypt(s, rawCiphertext, Buffer.alloc(rawCiphertext.length));
         },
@@ -78,42 +73,17 @@ export async function run(): Promise<BenchResult[]> {
       {
         name: 'PKCS#11 adapter sign 64 B (ECDSA P-256 in SoftHSM2)',
         adapter: () => provider.sign('bench-ec', message),
-        raw: async () => {
+        sdk: async () => {
           lib.C_SignInit(s, { mechanism: pkcs11js.CKM_ECDSA }, ecKey);
           return lib.C_Sign(s, crypto.createHash('sha256').update(message).digest(), Buffer.alloc(64));
         },
       },
     ];
 
-    const results: BenchResult[] = [];
-    for (const c of cases) {
-      await timePerCall(100, c.adapter);
-      await timePerCall(100, c.raw);
-      let bestAdapter = Infinity;
-      let bestRaw = Infinity;
-      for (let round = 0; round < ROUNDS; round++) {
-        // Alternate which side goes first so drift affects both alike.
-        if (round % 2 === 0) {
-          bestRaw = Math.min(bestRaw, await timePerCall(ITERATIONS, c.raw));
-          bestAdapter = Math.min(bestAdapter, await timePerCall(ITERATIONS, c.adapter));
-        } else {
-          bestAdapter = Math.min(bestAdapter, await timePerCall(ITERATIONS, c.adapter));
-          bestRaw = Math.min(bestRaw, await timePerCall(ITERATIONS, c.raw));
-        }
-      }
-      const ratio = bestAdapter / bestRaw;
-      results.push({
-        name: c.name,
-        unit: 'ms/call',
-        baseline: bestRaw,
-        measured: bestAdapter,
-        ratio,
-        target: `<= ${TARGET}x the raw pkcs11js calls (latency)`,
-        pass: ratio <= TARGET,
-        note: 'same SoftHSM2 token and key objects; raw side: C_*Init + C_* with a fresh nonce / SHA-256 digest',
-      });
-    }
-    return results;
+    return await compareInterleaved(cases, {
+      warmup: 100, rounds: ROUNDS, iterations: ITERATIONS, targetRatio: TARGET, baselineName: 'the raw pkcs11js calls',
+      note: 'same SoftHSM2 token and key objects; raw side: C_*Init + C_* with a fresh nonce / SHA-256 digest',
+    });
   } finally {
     if (session !== null) lib.C_CloseSession(session);
     lib.close();

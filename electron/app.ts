@@ -13,8 +13,12 @@ import { createKeyHandlers } from './services/keysHandlers.ts';
 import { buildFleetDashboard } from './services/fleetDashboard.ts';
 import { createFleetHandlers } from './services/fleetHandlers.ts';
 import { createFleetRegistry, type FleetRegistry } from './services/fleetRegistry.ts';
+import { createKeyAssignmentHandlers } from './services/keyAssignmentHandlers.ts';
+import { createKeyAssignments } from './services/keyAssignments.ts';
+import { createKeyAssignmentsRepo } from './store/keyAssignmentsRepo.ts';
 import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
+import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
 import { createFleetCaService } from './services/fleetCaService.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/bundleService.ts';
 import { createStationHandlers } from './services/stationHandlers.ts';
@@ -80,7 +84,7 @@ export interface FleetConsole {
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
   readonly station: StationService;
-  /** Field key distribution: signed per-robot bundles of new key versions (no channel yet; tests and scripts). */
+  /** Field key distribution: signed per-robot bundles (bundles:build, bundles:list, the station's distribute mode). */
   readonly bundles: BundleService;
 }
 
@@ -194,6 +198,17 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
       onFleetChanged: (deviceId) => emit('fleet:changed', { deviceId }),
     });
+    const keyAssignments = createKeyAssignments({
+      repo: createKeyAssignmentsRepo(store.db),
+      keys: keyDeps.repo,
+      fleetRepo,
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+      onFleetChanged: (deviceId) => emit('fleet:changed', { deviceId }),
+    });
     const fleetHandlers = createFleetHandlers(fleet, async () =>
       buildFleetDashboard({
         repo: fleetRepo,
@@ -215,7 +230,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       transaction,
     });
+    const bundles = createBundleService(
+      bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction, assignments: keyAssignments }),
+    );
     const station = createStationService({
+      bundles,
       ca: fleetCa,
       keys: keyDeps.repo,
       fleet,
@@ -225,13 +244,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       transaction,
+      assignments: keyAssignments,
       emitProgress: (p) => emit('station:progress', p),
       ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
     });
-    const bundles = createBundleService(
-      bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, session: liveSession, audit, clock, transaction }),
-    );
     onLocked = () => {
       station.shutdown();
       fleetCa.forget();
@@ -264,6 +281,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
       ...providerHandlers,
       ...fleetHandlers,
+      ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
       'audit:query': async (input) => {
         liveSession.require();

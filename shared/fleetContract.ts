@@ -87,6 +87,71 @@ const RobotFields = {
 
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
+/** Key types a robot receives from the station and in bundles, and so the types a site or robot can be assigned. */
+export const ASSIGNABLE_KEY_TYPES = ['communication', 'storage'] as const;
+export type AssignableKeyType = (typeof ASSIGNABLE_KEY_TYPES)[number];
+export const KEY_ASSIGNMENT_SCOPES = ['robot', 'site'] as const;
+export type KeyAssignmentScope = (typeof KEY_ASSIGNMENT_SCOPES)[number];
+/** Where a robot's effective key comes from: its own row, its site's row, the newest unassigned key, or nowhere. */
+export const KEY_ASSIGNMENT_SOURCES = ['robot', 'site', 'newest', 'none'] as const;
+
+const AssignableKeyTypeSchema = z.enum(ASSIGNABLE_KEY_TYPES);
+const AssignmentScopeSchema = z.enum(KEY_ASSIGNMENT_SCOPES);
+const AssignedKeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
+
+/** One stored assignment row, with the key as it is now and why it cannot be delivered (problem), if so. */
+export const KeyAssignment = z.object({
+  scope: AssignmentScopeSchema,
+  scopeId: z.string(),
+  keyType: AssignableKeyTypeSchema,
+  keyId: z.string(),
+  keyLabel: z.string().nullable(),
+  keyState: z.string().nullable(),
+  /** The key's current version: what the next provisioning or bundle delivers. */
+  version: z.number().int().positive().nullable(),
+  assignedAt: IsoTime,
+  assignedBy: z.string(),
+  problem: z.string().nullable(),
+});
+export type KeyAssignment = z.infer<typeof KeyAssignment>;
+
+/** The key of one type the station and bundles would deliver to the robot now; error names why none can be. */
+export const EffectiveKey = z.object({
+  keyType: AssignableKeyTypeSchema,
+  keyId: z.string().nullable(),
+  keyLabel: z.string().nullable(),
+  version: z.number().int().positive().nullable(),
+  source: z.enum(KEY_ASSIGNMENT_SOURCES),
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+});
+export type EffectiveKey = z.infer<typeof EffectiveKey>;
+
+export const RobotKeyAssignments = z.object({
+  deviceId: DeviceIdSchema,
+  site: z.string(),
+  effective: z.array(EffectiveKey),
+  robotAssignments: z.array(KeyAssignment),
+  siteAssignments: z.array(KeyAssignment),
+});
+export type RobotKeyAssignments = z.infer<typeof RobotKeyAssignments>;
+
+export const SiteKeyAssignments = z.object({ site: z.string(), robots: z.number().int().nonnegative(), assignments: z.array(KeyAssignment) });
+export type SiteKeyAssignments = z.infer<typeof SiteKeyAssignments>;
+
+const ScopeAssignments = z.object({ scope: AssignmentScopeSchema, scopeId: z.string(), assignments: z.array(KeyAssignment) });
+
+const ScopeFields = { scope: AssignmentScopeSchema, scopeId: z.string().max(64), keyType: AssignableKeyTypeSchema };
+
+/** A site as stored (no trimming here: the id names a row, it is not a name being typed in). */
+const SiteName = z.string().regex(FLEET_NAME_PATTERN, 'must be a site name (1-64 letters, digits, space . _ / -)');
+
+/** scopeId is a device id for scope robot and a site name for scope site. */
+function scopeIdMatchesScope(v: { scope: KeyAssignmentScope; scopeId: string }, ctx: z.RefinementCtx): void {
+  const r = (v.scope === 'robot' ? DeviceIdSchema : SiteName).safeParse(v.scopeId);
+  if (!r.success) ctx.addIssue({ code: 'custom', path: ['scopeId'], message: `for scope ${v.scope}: ${r.error.issues[0]?.message ?? 'invalid'}` });
+}
+
 export const fleetChannels = {
   'fleet:list': channel(
     z
@@ -127,6 +192,10 @@ export const fleetChannels = {
   'fleet:importCsv': channel(z.object({ csv: z.string().max(MAX_FLEET_CSV_CHARS) }).strict(), z.object({ imported: z.number().int().nonnegative() })),
   'fleet:exportCsv': channel(Empty, z.object({ fileName: z.string(), content: z.string(), robots: z.number().int().nonnegative() })),
   'fleet:dashboard': channel(Empty, FleetDashboard),
+  'fleet:keyAssignments': channel(z.object({ deviceId: DeviceIdSchema }).strict(), RobotKeyAssignments),
+  'fleet:siteKeyAssignments': channel(z.object({ site: FleetName }).strict(), SiteKeyAssignments),
+  'fleet:assignKey': channel(z.object({ ...ScopeFields, keyId: AssignedKeyId }).strict().superRefine(scopeIdMatchesScope), ScopeAssignments),
+  'fleet:clearKeyAssignment': channel(z.object(ScopeFields).strict().superRefine(scopeIdMatchesScope), ScopeAssignments),
 } as const;
 
 export const fleetEvents = {

@@ -16,7 +16,16 @@ const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in h
 
 export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
 export const CERT_REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
-export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
+export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'bundle', 'install'] as const;
+/** Steps of each station mode, in order (the UI shows one chip per step of the port's mode). */
+export const PROVISION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
+export const DISTRIBUTE_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
+/** provision: factory provisioning (identity, certificate, first keys); distribute: a key bundle to provisioned robots. */
+export const STATION_MODES = ['provision', 'distribute'] as const;
+export type StationMode = (typeof STATION_MODES)[number];
+export const BUNDLE_DELIVERIES = ['file', 'serial'] as const;
+/** issuing: sequence reserved, not yet signed; issued: file handed out (installation not observable); installed: the robot acknowledged over serial; failed. */
+export const BUNDLE_STATES = ['issuing', 'issued', 'installed', 'failed'] as const;
 
 export const CaStatus = z.object({
   initialized: z.boolean(),
@@ -49,6 +58,7 @@ export const StationErrorInfo = z.object({ code: z.string(), message: z.string()
 
 export const StationPort = z.object({
   path: z.string(),
+  mode: z.enum(STATION_MODES),
   deviceId: z.string().nullable(),
   step: StationStepSchema,
   state: z.enum(['active', 'done', 'failed']),
@@ -58,9 +68,15 @@ export type StationPort = z.infer<typeof StationPort>;
 
 export const StationStatus = z.object({
   running: z.boolean(),
+  /** The running station's mode (the last one when stopped). */
+  mode: z.enum(STATION_MODES),
+  /** Robots whose re-provisioning the officer confirmed in this station run and that have not been re-provisioned yet. */
+  reprovisionConfirmed: z.array(z.string()),
   ports: z.array(StationPort),
   provisionedThisShift: z.number().int().nonnegative(),
   failedThisShift: z.number().int().nonnegative(),
+  /** Key bundles installed over the serial link this shift (distribute mode). */
+  distributedThisShift: z.number().int().nonnegative(),
 });
 export type StationStatus = z.infer<typeof StationStatus>;
 
@@ -86,6 +102,23 @@ export const stationChannels = {
       keys: z.array(z.object({ keyId: z.string(), version: z.number().int().positive() })),
     }),
   ),
+  /** The bundles issued to one robot, newest first (file and serial deliveries). */
+  'bundles:list': channel(
+    z.object({ deviceId: DeviceIdSchema }).strict(),
+    z.object({
+      bundles: z.array(
+        z.object({
+          sequence: z.number().int().positive(),
+          bundleId: z.string().nullable(),
+          issuedAt: IsoTime,
+          delivery: z.enum(BUNDLE_DELIVERIES),
+          state: z.enum(BUNDLE_STATES),
+          keys: z.array(z.object({ keyId: z.string(), version: z.number().int().positive() })),
+          errorCode: z.string().nullable(),
+        }),
+      ),
+    }),
+  ),
   'certs:revoke': channel(z.object({ serial: Serial, reason: z.enum(CERT_REVOCATION_REASONS) }).strict(), z.object({ revoked: z.boolean() })),
   'station:status': channel(Empty, StationStatus),
   'station:start': channel(
@@ -95,16 +128,23 @@ export const stationChannels = {
         productIds: z.array(UsbId).max(16).optional(),
         /** Explicit ports (stations with fixed cables, tests with socat ptys); when given, USB listing is not used. */
         paths: z.array(PortPath).max(64).optional(),
-        /** Re-provisioning of already provisioned robots, confirmed by the officer. */
+        /** Re-provisioning of every already provisioned robot (scripts); the window confirms per robot instead. */
         allowReprovision: z.boolean().optional(),
+        /** provision (default) or distribute: send each provisioned robot that appears a key bundle over the link. */
+        mode: z.enum(STATION_MODES).optional(),
       })
       .strict(),
     StationStatus,
   ),
   'station:stop': channel(Empty, StationStatus),
   'station:retry': channel(z.object({ path: PortPath }).strict(), StationStatus),
+  /**
+   * The officer confirms that this already provisioned robot is to be re-provisioned (new identity, certificate and
+   * keys); good for the next session of that robot in this station run only. With a path, that port is retried now.
+   */
+  'station:confirmReprovision': channel(z.object({ deviceId: DeviceIdSchema, path: PortPath.optional() }).strict(), StationStatus),
 } as const;
 
 export const stationEvents = {
-  'station:progress': z.object({ port: z.string(), deviceId: z.string().nullable(), step: StationStepSchema, state: z.enum(['active', 'done', 'failed']), error: StationErrorInfo.nullable() }),
+  'station:progress': z.object({ port: z.string(), mode: z.enum(STATION_MODES), deviceId: z.string().nullable(), step: StationStepSchema, state: z.enum(['active', 'done', 'failed']), error: StationErrorInfo.nullable() }),
 } as const;

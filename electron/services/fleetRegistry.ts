@@ -231,15 +231,18 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
           if (!robot) throw new ConsoleError('not_found', `No robot with device id ${deviceId}; register it first or give its name, model and site.`);
           row = insertRobot({ ...robot, deviceId, status: 'manufactured' }, at);
         }
-        if (row.status !== 'provisioned') {
+        // Re-provisioning (a provisioned or deployed robot, confirmed by the officer) keeps the status; the robot's new
+        // key store holds exactly the delivered keys, so the earlier holdings are replaced.
+        const reprovisioned = row.status === 'provisioned' || row.status === 'deployed';
+        if (!reprovisioned) {
           if (!canRobotTransition(row.status, 'provisioned')) {
             throw new ConsoleError('illegal_transition', `Robot ${deviceId} is ${row.status}; it cannot be provisioned.`, { from: row.status, to: 'provisioned' });
           }
           row = { ...row, status: 'provisioned', statusReason: 'provisioned at a factory station', updatedAt: at };
           repo.update(row);
-        }
+        } else repo.clearKeyVersions(deviceId);
         holdKeys(deviceId, keys, 'provisioning', at);
-        return { value: toRobotSummary(row), details: { keys: keysDetail(keys) } };
+        return { value: toRobotSummary(row), details: { keys: keysDetail(keys), reprovisioned } };
       });
     },
 

@@ -1,17 +1,19 @@
 // The provisioning station's dependencies, built from the unlocked console: the fleet CA issues, the store delivers
-// the newest active communication and storage keys (their AES-256 material unwrapped in the main process, never
-// crossing IPC), the fleet registry says who is known / provisioned, and the commit records the robot, its
-// certificate and its key versions in ONE store transaction. Audit entries carry ids, steps and codes only.
+// each robot's communication and storage keys as key assignment chooses them (keyAssignments.ts: robot, else site,
+// else newest unassigned; their AES-256 material unwrapped in the main process, never crossing IPC), the fleet
+// registry says who is known / provisioned, and the commit records the robot, its certificate and its key versions
+// in ONE store transaction. Audit entries carry ids, steps and codes only.
 import crypto from 'node:crypto';
-import { ConsoleError } from '../../shared/errors.ts';
 import type { KeyType } from '../../shared/domain.ts';
 import { StationError } from '../station/errors.ts';
 import type { DeliverableKey, ProvisioningDeps } from '../station/session.ts';
 import type { FleetRepo } from '../store/fleetRepo.ts';
 import type { KeysRepo } from '../store/keysRepo.ts';
 import type { AuditLog } from './audit/auditLog.ts';
+import type { FleetCa } from './fleetCa.ts';
 import type { FleetCaService } from './fleetCaService.ts';
 import type { FleetRegistry } from './fleetRegistry.ts';
+import type { KeyAssignmentResolver } from './keyAssignments.ts';
 import { unwrapVersion } from './keysShared.ts';
 import type { Session } from './session.ts';
 
@@ -23,6 +25,8 @@ export interface StationDepsInput {
   session: Session;
   audit: AuditLog;
   transaction<T>(fn: () => T): T;
+  /** Which key of each delivered type a robot receives (robot / site assignment, else the newest unassigned key). */
+  assignments: KeyAssignmentResolver;
   /** Only this device id is accepted (provision_robot_with_kms runs one session for one robot). */
   expectedDeviceId?: string;
   /** Robots this many days of certificate validity (default 365). */
@@ -31,19 +35,43 @@ export interface StationDepsInput {
 
 export const DELIVERED_KEY_TYPES: readonly KeyType[] = ['communication', 'storage'];
 
-/** The newest active AES-256 key of a type whose current version's material is in this store. */
-function newestDeliverable(input: StationDepsInput, type: KeyType): DeliverableKey {
+/** The robot's assigned (or default) key versions with their material unwrapped; nothing stays unzeroed on failure. */
+function assignedDeliverables(input: StationDepsInput, deviceId: string): DeliverableKey[] {
   const s = input.session.require();
-  const candidates = input.keys
-    .list({ type, state: 'active' })
-    .filter((k) => k.algorithm === 'AES_256')
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  for (const key of candidates) {
-    const v = input.keys.getVersion(key.id, key.currentVersion);
-    if (!v || v.destroyed || !v.wrappedMaterial) continue;
-    return { keyId: key.id, version: v.version, material: unwrapVersion(s, key, v) };
+  const out: DeliverableKey[] = [];
+  try {
+    for (const { key, version } of input.assignments.deliverable(deviceId)) {
+      out.push({ keyId: key.id, version: version.version, material: unwrapVersion(s, key, version) });
+    }
+    return out;
+  } catch (e) {
+    for (const k of out) k.material.fill(0);
+    throw e;
   }
-  throw new ConsoleError('not_found', `No active AES-256 ${type} key with its material in this store: create one before provisioning.`, { type });
+}
+
+const serialKey = (s: string) => s.toLowerCase().replace(/:/g, '');
+
+/**
+ * Revokes ('superseded') every still valid certificate of the robot but `keep`: in the CA when it issued it, and the
+ * registry's copy. Synchronous, so it runs inside the commit transaction: a failure rolls the whole commit back.
+ */
+export function supersedeCertificates(
+  s: { ca: FleetCa; fleet: FleetRegistry; fleetRepo: FleetRepo; actor: string },
+  deviceId: string,
+  keep: string,
+): string[] {
+  const active = (serials: Array<{ serial: string }>) => new Map(serials.map((c) => [serialKey(c.serial), c.serial]));
+  const inRegistry = active(s.fleetRepo.certificatesOf(deviceId).filter((c) => c.status === 'active'));
+  const inCa = active(s.ca.list().filter((c) => c.deviceId === deviceId && c.status === 'valid'));
+  const superseded = [...new Set([...inRegistry.keys(), ...inCa.keys()])].filter((k) => k !== serialKey(keep));
+  for (const k of superseded) {
+    const caSerial = inCa.get(k);
+    if (caSerial !== undefined) s.ca.revoke(caSerial, 'superseded', { actor: s.actor });
+    const registrySerial = inRegistry.get(k);
+    if (registrySerial !== undefined) s.fleet.revokeCertificate(registrySerial, 'superseded');
+  }
+  return superseded;
 }
 
 export interface StationDepsHandle {
@@ -70,7 +98,7 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       return { certDer: issued.der, chainDer: [(await input.ca.require()).caCertificateDer()] };
     },
     async keysToDeliver(deviceId) {
-      const keys = DELIVERED_KEY_TYPES.map((t) => newestDeliverable(input, t));
+      const keys = assignedDeliverables(input, deviceId);
       delivered.set(deviceId, [...(delivered.get(deviceId) ?? []), ...keys.map((k) => k.material)]);
       return keys;
     },
@@ -82,17 +110,22 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       const row = fleetRepo.get(deviceId);
       return row !== null && row.status !== 'manufactured';
     },
+    seen: (deviceId) => fleet.touch(deviceId),
     async commitProvisioned(record) {
       const cert = pending.get(record.deviceId);
       if (!cert || !cert.der.equals(record.certificate)) throw new StationError('commit_failed', 'The certificate to record is not the one issued in this session.');
+      const ca = await input.ca.require();
+      const actor = session.actor();
       transaction(() => {
         fleet.recordProvisioned(record.deviceId, record.keyVersions);
         fleet.attachCertificate(record.deviceId, { serial: cert.serial, subject: cert.subject, notBefore: cert.notBefore, notAfter: cert.notAfter, pem: cert.pem });
+        // Re-provisioning: the new identity supersedes the robot's earlier certificates (CA revocation + registry copy).
+        supersedeCertificates({ ca, fleet, fleetRepo, actor }, record.deviceId, cert.serial);
       });
       pending.delete(record.deviceId);
     },
     audit(entry) {
-      const details: Record<string, string | number | boolean | null> = { port: entry.port, step: entry.step, ...(entry.details ?? {}) };
+      const details: Record<string, string | number | boolean | null> = { ...(entry.details ?? {}), port: entry.port, step: entry.step };
       if (entry.code) details.code = entry.code;
       if (entry.message) details.message = entry.message.slice(0, 200);
       audit.append({ actor: session.actor(), action: entry.action, targetType: entry.deviceId ? 'robot' : null, targetId: entry.deviceId, outcome: entry.outcome, details });

@@ -14,7 +14,9 @@ type StationChannel =
   | 'station:status'
   | 'station:start'
   | 'station:stop'
-  | 'station:retry';
+  | 'station:retry'
+  | 'station:confirmReprovision'
+  | 'bundles:list';
 
 export function createStationHandlers(ca: FleetCaService, station: StationService, bundles: BundleService): Pick<Handlers, StationChannel> {
   return {
@@ -31,5 +33,7 @@ export function createStationHandlers(ca: FleetCaService, station: StationServic
     'station:start': async (input) => station.start(input),
     'station:stop': () => station.stop(),
     'station:retry': async ({ path }) => station.retry(path),
+    'station:confirmReprovision': async ({ deviceId, path }) => station.confirmReprovision(deviceId, path),
+    'bundles:list': async ({ deviceId }) => ({ bundles: bundles.list(deviceId) }),
   };
 }

@@ -1,15 +1,21 @@
-// The console's provisioning station: one ProvisioningStation at a time while the store is unlocked, built from the
-// unlocked console's pieces (stationDeps.ts). Tracks each port's step and error for station:status, pushes
-// station:progress events, counts the shift (since unlock), and stops at lock and close. station:start/stop/retry
-// are audited here; each provisioning session is audited by the session itself (station.provision).
-import { ConsoleError } from '../../shared/errors.ts';
-import type { StationPort, StationStatus } from '../../shared/stationContract.ts';
+// The console's station: one ProvisioningStation at a time while the store is unlocked, built from the unlocked
+// console's pieces (stationDeps.ts for provisioning, distributionDeps.ts for key bundles over the link). Tracks each
+// port's mode, step and error for station:status, pushes station:progress events, counts the shift (since unlock),
+// keeps the officer's per-robot re-provisioning confirmations of this run, and stops at lock and close.
+// station:start/stop/retry and station.reprovision.confirm are audited here; each session is audited by its deps
+// (station.provision, bundle.install).
+import { ConsoleError, type ErrorCode } from '../../shared/errors.ts';
+import type { RobotStatus } from '../../shared/domain.ts';
+import type { StationMode, StationPort, StationStatus } from '../../shared/stationContract.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { DistributionResult } from '../station/distributeSession.ts';
 import type { StationError } from '../station/errors.ts';
-import type { SessionResult, SessionStep } from '../station/session.ts';
-import { ProvisioningStation, type OpenPort, type PortInfo } from '../station/station.ts';
+import type { SessionResult } from '../station/session.ts';
+import { ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../station/station.ts';
 import type { AuditLog } from './audit/auditLog.ts';
+import type { BundleService } from './bundleService.ts';
+import { createDistributionDeps } from './distributionDeps.ts';
 import type { Session } from './session.ts';
 import { createStationDeps, type StationDepsInput } from './stationDeps.ts';
 
@@ -18,7 +24,9 @@ export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDevi
   logger: Logger;
   session: Session;
   audit: AuditLog;
-  emitProgress(p: { port: string; deviceId: string | null; step: SessionStep; state: StationPort['state']; error: { code: string; message: string } | null }): void;
+  /** Key bundles for distribute mode. */
+  bundles: BundleService;
+  emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null }): void;
   /** Tests and stations with odd hardware: per-step timeout, scan interval, port listing and opening. */
   stepTimeoutMs?: number;
   pollIntervalMs?: number;
@@ -31,6 +39,7 @@ export interface StartOptions {
   productIds?: string[] | undefined;
   paths?: string[] | undefined;
   allowReprovision?: boolean | undefined;
+  mode?: StationMode | undefined;
 }
 
 export interface StationService {
@@ -38,34 +47,81 @@ export interface StationService {
   start(options: StartOptions): StationStatus;
   stop(): Promise<StationStatus>;
   retry(path: string): StationStatus;
+  /** The officer confirms one provisioned robot's re-provisioning (this station run only); with a path, that port is retried. */
+  confirmReprovision(deviceId: string, path?: string): StationStatus;
   /** One session on one port for one robot, outside the watching station (provision_robot_with_kms). */
   provisionOnce(path: string, deviceId: string, options?: { allowReprovision?: boolean }): Promise<SessionResult>;
+  /** One distribution session on one port for one robot, outside the watching station (the CLI's `distribute`). */
+  distributeOnce(path: string, deviceId: string): Promise<DistributionResult>;
   /** At lock / close: stops the station (sessions in progress end as failures) and resets the shift counters. */
   shutdown(): void;
 }
 
+/** Robots whose re-provisioning an officer may confirm (the registry keeps their status; others are refused). */
+export const REPROVISIONABLE_STATUSES: readonly RobotStatus[] = ['provisioned', 'deployed'];
+
+interface BuildOptions extends StartOptions {
+  mode: StationMode;
+  expectedDeviceId?: string;
+  /** Whether an already provisioned robot may be re-provisioned in this session. */
+  reprovision: (deviceId: string) => boolean;
+}
+
 export function createStationService(deps: StationServiceDeps): StationService {
   const ports = new Map<string, StationPort>();
-  const shift = { provisioned: 0, failed: 0 };
+  const shift = { provisioned: 0, failed: 0, distributed: 0 };
+  // Device ids the officer confirmed for re-provisioning in this station run; one confirmation = one re-provisioning.
+  const confirmed = new Set<string>();
+  let mode: StationMode = 'provision';
   let station: ProvisioningStation | null = null;
   // Bumped at shutdown: events of sessions that outlive a lock no longer touch the new shift's state.
   let generation = 0;
 
   const status = (): StationStatus => ({
     running: station !== null,
+    mode,
+    reprovisionConfirmed: [...confirmed].sort(),
     ports: [...ports.values()].sort((a, b) => a.path.localeCompare(b.path)),
     provisionedThisShift: shift.provisioned,
     failedThisShift: shift.failed,
+    distributedThisShift: shift.distributed,
   });
-  const audited = (action: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
-    deps.audit.append({ actor: deps.session.actor(), action, targetType: null, targetId: null, outcome, details });
+  const audited = (action: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>, deviceId: string | null = null) =>
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: deviceId ? 'robot' : null, targetId: deviceId, outcome, details });
 
-  const build = (options: StartOptions & { expectedDeviceId?: string }) => {
-    const handle = createStationDeps({ ...deps, ...(options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId }) });
+  const onResult = (port: string, out: PortResult, release: (id: string | null) => void, abandon: (id: string | null) => void) => {
+    const { result } = out;
+    release(result.deviceId);
+    if (!result.ok) abandon(result.deviceId);
+    if (result.ok && out.mode === 'provision') confirmed.delete(result.deviceId);
+    if (!result.ok) shift.failed++;
+    else if (out.mode === 'provision') shift.provisioned++;
+    else shift.distributed++;
+    const prev = ports.get(port);
+    const error = result.ok ? null : { code: result.error.code, message: result.error.message };
+    const entry: StationPort = {
+      path: port,
+      mode: out.mode,
+      deviceId: result.deviceId ?? prev?.deviceId ?? null,
+      step: result.ok ? 'done' : result.step,
+      state: result.ok ? 'done' : 'failed',
+      error,
+    };
+    ports.set(port, entry);
+    // Success was already announced by the 'done' progress step.
+    if (!result.ok) deps.emitProgress({ port, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
+  };
+
+  const build = (options: BuildOptions) => {
+    const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
+    const handle = createStationDeps({ ...deps, ...expected });
+    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected });
     const explicit = options.paths;
     const gen = generation;
     const s = new ProvisioningStation({
       deps: handle.deps,
+      mode: options.mode,
+      distribution,
       clock: deps.clock,
       logger: deps.logger,
       stepTimeoutMs: deps.stepTimeoutMs ?? 10_000,
@@ -73,41 +129,55 @@ export function createStationService(deps: StationServiceDeps): StationService {
       vendorIds: options.vendorIds ?? [],
       productIds: options.productIds ?? [],
       ...(explicit && explicit.length > 0 ? { paths: () => [...explicit] } : {}),
-      allowReprovision: () => options.allowReprovision === true,
+      allowReprovision: options.reprovision,
       ...(deps.listPorts ? { listPorts: deps.listPorts } : {}),
       ...(deps.openPort ? { openPort: deps.openPort } : {}),
     });
-    s.on('progress', (p: { port: string; step: SessionStep; deviceId: string | null }) => {
+    s.on('progress', (p: StationProgress) => {
       if (gen !== generation) return;
-      const entry: StationPort = { path: p.port, deviceId: p.deviceId, step: p.step, state: p.step === 'done' ? 'done' : 'active', error: null };
+      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: p.step === 'done' ? 'done' : 'active', error: null };
       ports.set(p.port, entry);
-      deps.emitProgress({ port: entry.path, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: null });
+      deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: null });
     });
-    s.on('result', ({ port, result }: { port: string; result: SessionResult }) => {
-      handle.release(result.deviceId);
+    s.on('result', ({ port, ...out }: { port: string } & PortResult) => {
       if (gen !== generation) {
-        if (!result.ok) handle.abandon(result.deviceId);
+        handle.release(out.result.deviceId);
+        if (!out.result.ok) handle.abandon(out.result.deviceId);
         return;
       }
-      if (result.ok) shift.provisioned++;
-      else {
-        shift.failed++;
-        handle.abandon(result.deviceId);
-      }
-      const prev = ports.get(port);
-      const error = result.ok ? null : { code: result.error.code, message: result.error.message };
-      const entry: StationPort = {
-        path: port,
-        deviceId: result.deviceId ?? prev?.deviceId ?? null,
-        step: result.ok ? 'done' : result.step,
-        state: result.ok ? 'done' : 'failed',
-        error,
-      };
-      ports.set(port, entry);
-      // Success was already announced by the 'done' progress step.
-      if (!result.ok) deps.emitProgress({ port, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
+      onResult(port, out, handle.release, handle.abandon);
     });
     s.on('scan-error', (e: StationError) => deps.logger.warn('station scan failed', { code: e.code }));
+    return s;
+  };
+
+  /** Starts a new session on a port that is not busy (retry and confirmReprovision). */
+  const rerun = (s: ProvisioningStation, path: string) => {
+    const p = ports.get(path);
+    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null });
+    void s.runPort(path);
+  };
+
+  /** Validates a re-provisioning confirmation; every refusal is audited and typed. */
+  const checkConfirmation = (deviceId: string, path: string | undefined): ProvisioningStation => {
+    const refuse = (code: ErrorCode, message: string): never => {
+      audited('station.reprovision.confirm', 'failure', { port: path ?? null, code }, deviceId);
+      throw new ConsoleError(code, message, { deviceId });
+    };
+    const s = station;
+    if (!s) return refuse('illegal_transition', 'The station is not running; start it in provision mode first.');
+    if (mode !== 'provision') return refuse('illegal_transition', 'The station distributes key bundles; re-provisioning is confirmed while it provisions.');
+    const robot = deps.fleetRepo.get(deviceId);
+    if (!robot) return refuse('not_found', `No robot with device id ${deviceId}.`);
+    if (!REPROVISIONABLE_STATUSES.includes(robot.status)) {
+      return refuse('illegal_transition', `Robot ${deviceId} is ${robot.status}: only a provisioned or deployed robot can be re-provisioned.`);
+    }
+    if (path !== undefined) {
+      const p = ports.get(path);
+      if (!p || p.state !== 'failed' || p.error?.code !== 'already_provisioned' || p.deviceId !== deviceId) {
+        return refuse('illegal_transition', `The last session on ${path} was not robot ${deviceId} refused as already provisioned.`);
+      }
+    }
     return s;
   };
 
@@ -124,9 +194,12 @@ export function createStationService(deps: StationServiceDeps): StationService {
         audited('station.start', 'failure', { code: 'invalid_input' });
         throw new ConsoleError('invalid_input', 'Give the station port paths or USB vendor / product ids to watch.', { field: 'paths' });
       }
-      station = build(options);
+      mode = options.mode ?? 'provision';
+      confirmed.clear();
+      station = build({ ...options, mode, reprovision: (id) => options.allowReprovision === true || confirmed.has(id) });
       station.start();
       audited('station.start', 'success', {
+        mode,
         paths: options.paths?.join(',') ?? null,
         vendorIds: options.vendorIds?.join(',') ?? null,
         productIds: options.productIds?.join(',') ?? null,
@@ -138,9 +211,10 @@ export function createStationService(deps: StationServiceDeps): StationService {
       deps.session.require();
       const s = station;
       station = null;
+      confirmed.clear();
       if (s) {
         await s.stop();
-        audited('station.stop', 'success', { provisioned: shift.provisioned, failed: shift.failed });
+        audited('station.stop', 'success', { mode, provisioned: shift.provisioned, distributed: shift.distributed, failed: shift.failed });
       }
       return status();
     },
@@ -151,27 +225,39 @@ export function createStationService(deps: StationServiceDeps): StationService {
         audited('station.retry', 'failure', { port: path, code: 'illegal_transition' });
         throw new ConsoleError('illegal_transition', 'The station is not running; start it first.');
       }
-      const p = ports.get(path);
-      if (p?.state === 'active') throw new ConsoleError('illegal_transition', `A session is already running on ${path}.`);
-      audited('station.retry', 'success', { port: path });
-      ports.set(path, { path, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null });
-      void s.provisionPort(path);
+      if (ports.get(path)?.state === 'active') throw new ConsoleError('illegal_transition', `A session is already running on ${path}.`);
+      audited('station.retry', 'success', { port: path, mode });
+      rerun(s, path);
+      return status();
+    },
+    confirmReprovision(deviceId, path) {
+      deps.session.require();
+      const s = checkConfirmation(deviceId, path);
+      confirmed.add(deviceId);
+      audited('station.reprovision.confirm', 'success', { port: path ?? null }, deviceId);
+      if (path !== undefined) rerun(s, path);
       return status();
     },
     async provisionOnce(path, deviceId, options) {
       deps.session.require();
-      const s = build({ paths: [path], expectedDeviceId: deviceId, allowReprovision: options?.allowReprovision === true });
+      const s = build({ paths: [path], mode: 'provision', expectedDeviceId: deviceId, reprovision: () => options?.allowReprovision === true });
       return s.provisionPort(path);
+    },
+    async distributeOnce(path, deviceId) {
+      deps.session.require();
+      const s = build({ paths: [path], mode: 'distribute', expectedDeviceId: deviceId, reprovision: () => false });
+      return s.distributePort(path);
     },
     shutdown() {
       const s = station;
       station = null;
       generation++;
       ports.clear();
+      confirmed.clear();
       shift.provisioned = 0;
       shift.failed = 0;
+      shift.distributed = 0;
       if (s) void s.stop().catch((e: unknown) => deps.logger.warn('station stop failed', { error: e instanceof Error ? e : String(e) }));
     },
   };
 }
-

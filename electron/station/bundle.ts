@@ -1,12 +1,14 @@
 // Field key distribution bundles (issue 5): new key versions wrapped to one robot's identity key, signed by the
-// fleet CA, carried as a file (USB stick) or over the serial link. Format: /tmp/readme-parts/bundle.md.
+// fleet CA, carried as a file (USB stick) or over the serial link. Format: README, "Field key distribution bundles";
+// over the link: README, "Key bundles over the serial link" (BUNDLE / INSTALLED, key confirmation below).
 //   file = canonical JSON {"format":"ECPS-KEYBUNDLE-v1","body":b64(bodyBytes),"signature":b64(sig)}
 //   bodyBytes = UTF-8 JSON with fixed field order {v,bundleId,deviceId,issuedAt,sequence,signerKeyId,entries[]}
 //   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32
 //   entry.wrapped = keywrap.ts wrapKey with deviceId field "<deviceId>#bundle:<bundleId>" (AAD binds device, key,
 //   version and bundle id) and HKDF salt = bundleId bytes.
-import { constants, createHash, randomBytes, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import { constants, createHash, createHmac, hkdfSync, randomBytes, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { unwrapKey, wrapKey, type KeyToWrap } from './keywrap.ts';
+import { FieldWriter } from './protocol.ts';
 
 export const BUNDLE_FORMAT = 'ECPS-KEYBUNDLE-v1';
 const SIG_PREFIX = Buffer.from(`${BUNDLE_FORMAT}\0`);
@@ -66,6 +68,8 @@ export interface CreateBundleInput {
   sequence: number;
   issuedAt: string;
   keys: readonly KeyToWrap[];
+  /** 32 hex characters (16 random bytes); a fresh random id when absent. */
+  bundleId?: string;
   /** Signs ("ECPS-KEYBUNDLE-v1\0" | body) with the CA key (provider.sign). */
   sign(data: Buffer): Promise<Buffer>;
 }
@@ -73,7 +77,8 @@ export interface CreateBundleInput {
 export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
   if (!Number.isSafeInteger(input.sequence) || input.sequence < 1) throw new BundleError('malformed', 'sequence must be a positive integer');
   if (input.keys.length === 0) throw new BundleError('malformed', 'a bundle carries at least one key');
-  const bundleId = randomBytes(16).toString('hex');
+  if (input.bundleId !== undefined && !/^[0-9a-f]{32}$/.test(input.bundleId)) throw new BundleError('malformed', 'bundleId must be 32 lowercase hex characters');
+  const bundleId = input.bundleId ?? randomBytes(16).toString('hex');
   const ctx = wrapCtx(input.deviceId, bundleId);
   const entries = input.keys.map((k) => {
     const w = wrapKey(input.identityPublicKey, ctx, k);
@@ -146,4 +151,35 @@ export function verifyBundle(file: Buffer, o: { caCertPem: string; deviceId: str
     throw new BundleError('tampered', 'a wrapped key could not be unwrapped');
   }
   return { body, keys: out };
+}
+
+// ---- key confirmation of a bundle delivered over the serial link (INSTALLED / DONE) ----
+
+/** SHA-256 of the bundle file bytes, as both MACs bind them. */
+export function bundleFileHash(file: Buffer): Buffer {
+  return createHash('sha256').update(file).digest();
+}
+
+/**
+ * Kb = HKDF-SHA256(ikm = the installed key materials in entry order, salt = bundle id bytes,
+ * info = fields("ECPS-KEYBUNDLE-v1 key-confirmation", device id), 32). Only a holder of every key material computes it.
+ */
+export function bundleConfirmationKey(deviceId: string, bundleId: string, materials: readonly Buffer[]): Buffer {
+  const info = new FieldWriter().text(`${BUNDLE_FORMAT} key-confirmation`).text(deviceId).done();
+  const ikm = Buffer.concat(materials);
+  try {
+    return Buffer.from(hkdfSync('sha256', ikm, Buffer.from(bundleId, 'hex'), info, 32));
+  } finally {
+    ikm.fill(0);
+  }
+}
+
+/** INSTALLED: the robot proves it installed exactly this file's keys. */
+export function installedMac(kb: Buffer, fileHash: Buffer): Buffer {
+  return createHmac('sha256', kb).update(`${BUNDLE_FORMAT} installed`).update(fileHash).digest();
+}
+
+/** DONE (distribution): the console proves the same to the robot, after the robot's MAC. */
+export function distributionDoneMac(kb: Buffer, fileHash: Buffer, robotMac: Buffer): Buffer {
+  return createHmac('sha256', kb).update(`${BUNDLE_FORMAT} console-done`).update(fileHash).update(robotMac).digest();
 }

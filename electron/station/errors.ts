@@ -1,4 +1,5 @@
-// Typed errors of the provisioning station. Codes are stable: they appear on screen, in the audit and in ERROR frames.
+// Typed errors of the station (provisioning and distribution sessions). Codes are stable: they appear on screen, in
+// the audit and in ERROR frames.
 import type { ErrorCode } from '../../shared/errors.ts';
 
 export const STATION_ERROR_CODES = [
@@ -12,6 +13,8 @@ export const STATION_ERROR_CODES = [
   'forged_csr', // the CSR's proof of possession or nonce signature is invalid, or names another device
   'unknown_robot',
   'already_provisioned',
+  'not_provisioned', // distribution: the robot is not provisioned/deployed or has no active certificate of the fleet CA
+  'keys_unavailable', // the keys for this robot cannot be delivered (none exists, or an assigned key is not usable)
   'certificate_rejected', // the CA refused the CSR or issued a certificate that does not match it
   'key_confirmation_failed', // the robot's confirmation MAC does not match the transcript
   'timeout', // the robot did not answer within the step's time limit
@@ -35,6 +38,8 @@ export const CONSOLE_CODE: Readonly<Record<StationErrorCode, ErrorCode>> = {
   forged_csr: 'integrity_failure',
   unknown_robot: 'not_found',
   already_provisioned: 'illegal_transition',
+  not_provisioned: 'illegal_transition',
+  keys_unavailable: 'key_disabled',
   certificate_rejected: 'invalid_input',
   key_confirmation_failed: 'integrity_failure',
   timeout: 'provider_unavailable',

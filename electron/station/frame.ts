@@ -1,4 +1,4 @@
-// Frame codec of the provisioning protocol (byte layout: /tmp/readme-parts/station.md, "Frame").
+// Frame codec of the station protocol (byte layout: README, "Factory provisioning station", "Frame").
 //   magic 'E','P' (2) | version (1) | type (1) | sequence u32 BE (4) | payload length u32 BE (4) | payload | CRC-32 u32 BE (4)
 // The CRC-32 (ISO-HDLC, zlib's) covers everything from the magic to the end of the payload.
 import { crc32 } from 'node:zlib';
@@ -18,6 +18,10 @@ export const MessageType = {
   KEYS: 0x05,
   CONFIRM: 0x06,
   DONE: 0x07,
+  /** Distribution (protocol v1 additions): a key bundle file, console -> robot. */
+  BUNDLE: 0x08,
+  /** Distribution: the robot installed the bundle (bundle id, sequence, key-confirmation MAC). */
+  INSTALLED: 0x09,
   ERROR: 0x7f,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;

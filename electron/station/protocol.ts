@@ -1,6 +1,7 @@
-// Messages of the provisioning protocol: payload layouts, parsing with bounds checks, transcript hashing.
-// Spec: /tmp/readme-parts/station.md ("Messages"). Every payload is a fixed sequence of fields, each a
-// u32 BE length followed by that many bytes; integers are u32 BE fields of length 4.
+// Messages of the station protocol: payload layouts, parsing with bounds checks, transcript hashing.
+// Spec: README, "Factory provisioning station" ("Messages") and "Key bundles over the serial link" (BUNDLE,
+// INSTALLED). Every payload is a fixed sequence of fields, each a u32 BE length followed by that many bytes;
+// integers are u32 BE fields of length 4.
 import { createHash } from 'node:crypto';
 import { StationError, type StationErrorCode } from './errors.ts';
 import { MessageType, type MessageTypeCode } from './frame.ts';
@@ -19,10 +20,18 @@ export interface WrappedKey { keyId: string; version: number; scheme: number; wr
 export interface KeysMessage { keys: WrappedKey[] }
 export interface MacMessage { mac: Buffer }
 export interface ErrorMessage { code: string; message: string }
+export interface BundleMessage { file: Buffer }
+export interface InstalledMessage { bundleId: Buffer; sequence: number; mac: Buffer }
 
 /** Fixed robot-side and console-side sequence numbers: anything else is a replay or an out-of-order frame. */
 export const ROBOT_SEQ = { HELLO: 0, CSR: 1, CONFIRM: 2 } as const;
 export const CONSOLE_SEQ = { CHALLENGE: 0, CERT: 1, KEYS: 2, DONE: 3 } as const;
+/** The same for a distribution session: HELLO -> BUNDLE -> INSTALLED -> DONE. */
+export const DISTRIBUTE_ROBOT_SEQ = { HELLO: 0, INSTALLED: 1 } as const;
+export const DISTRIBUTE_CONSOLE_SEQ = { BUNDLE: 0, DONE: 1 } as const;
+/** A bundle file sent over the link is at most 60 KiB (the frame limit is 64 KiB). */
+export const MAX_BUNDLE_FILE = 60 * 1024;
+export const BUNDLE_ID_LENGTH = 16;
 
 // ---- field codec ----
 
@@ -161,6 +170,29 @@ export function decodeMac(p: Buffer, what: string): MacMessage {
   return m;
 }
 
+export function encodeBundle(m: BundleMessage): Buffer {
+  if (m.file.length === 0 || m.file.length > MAX_BUNDLE_FILE) throw new StationError('frame_oversize', `a bundle file of ${m.file.length} bytes does not fit a BUNDLE frame (1..${MAX_BUNDLE_FILE})`);
+  return new FieldWriter().bytes(m.file).done();
+}
+export function decodeBundle(p: Buffer): BundleMessage {
+  const r = new FieldReader(p, 'BUNDLE');
+  const m = { file: r.bytes(MAX_BUNDLE_FILE) };
+  r.end();
+  if (m.file.length === 0) throw malformed('BUNDLE', 'empty bundle file');
+  return m;
+}
+
+export function encodeInstalled(m: InstalledMessage): Buffer {
+  return new FieldWriter().bytes(m.bundleId).u32(m.sequence).bytes(m.mac).done();
+}
+export function decodeInstalled(p: Buffer): InstalledMessage {
+  const r = new FieldReader(p, 'INSTALLED');
+  const m = { bundleId: r.bytes(BUNDLE_ID_LENGTH, BUNDLE_ID_LENGTH), sequence: r.u32(), mac: r.bytes(MAC_LENGTH, MAC_LENGTH) };
+  r.end();
+  if (m.sequence === 0) throw malformed('INSTALLED', 'sequence must be at least 1');
+  return m;
+}
+
 export function encodeError(m: ErrorMessage): Buffer {
   return new FieldWriter().text(m.code).text(m.message.slice(0, 200)).done();
 }
@@ -195,7 +227,7 @@ export function transcriptHash(rawFrames: Buffer[]): Buffer {
   return h.digest();
 }
 
-export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.ERROR];
+export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.INSTALLED, MessageType.ERROR];
 
 export function errorFromRobot(m: ErrorMessage): StationError {
   return new StationError('robot_error', `robot reported ${m.code}: ${m.message}`, { robotCode: m.code });

@@ -1,4 +1,5 @@
-// Console side of one provisioning session on one serial link (spec: station.md, "Session").
+// Console side of one provisioning session on one serial link
+// (spec: README, "Factory provisioning station", "Session").
 // HELLO -> CHALLENGE -> CSR -> CERT + KEYS -> CONFIRM -> commit -> DONE, each wait bounded by a timeout.
 // Any failure: an ERROR frame to the robot (best effort), an audit entry, nothing committed.
 import { randomBytes } from 'node:crypto';
@@ -41,6 +42,8 @@ export interface ProvisioningDeps {
   keysToDeliver(deviceId: string): Promise<DeliverableKey[]>;
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
   isProvisioned(deviceId: string): Promise<boolean> | boolean;
+  /** A known robot said HELLO (robots.last_seen); never fails the session. */
+  seen?(deviceId: string): void;
   commitProvisioned(record: CommitRecord): Promise<void>;
   audit(entry: StationAuditEntry): Promise<void> | void;
 }
@@ -78,15 +81,7 @@ export async function runConsoleSession(channel: FrameChannel, deps: Provisionin
     return { ok: true, ...out, durationMs };
   } catch (e) {
     const error = isStationError(e) ? e : new StationError('internal', `provisioning failed unexpectedly: ${(e as Error)?.message ?? String(e)}`);
-    if (error.code !== 'disconnected' && error.code !== 'robot_error' && !channel.closed) {
-      // Best effort: a robot that stopped reading must not hold the session open.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        channel.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: error.code, message: error.message }) }).catch(() => undefined),
-        new Promise((r) => (timer = setTimeout(r, 500))),
-      ]);
-      clearTimeout(timer);
-    }
+    await sendErrorBestEffort(channel, error);
     const durationMs = opts.clock.now() - started;
     try {
       await deps.audit({
@@ -110,11 +105,12 @@ async function provision(
 ): Promise<{ deviceId: string; transcriptHash: string; keyVersions: Array<{ keyId: string; version: number }> }> {
   const transcript: Buffer[] = [];
   enter('hello');
-  const helloFrame = await expect(channel, opts, MessageType.HELLO, ROBOT_SEQ.HELLO, 'HELLO');
+  const helloFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.HELLO, ROBOT_SEQ.HELLO, 'HELLO');
   const hello: Hello = decodeHello(helloFrame.frame.payload);
   st.deviceId = hello.deviceId;
   transcript.push(helloFrame.raw);
   if (!(await deps.isKnownRobot(hello.deviceId))) throw new StationError('unknown_robot', `robot ${hello.deviceId} is not in the fleet registry`, { deviceId: hello.deviceId });
+  markSeen(deps, opts, hello.deviceId);
   if ((await deps.isProvisioned(hello.deviceId)) && !reprovisionAllowed(opts, hello.deviceId)) {
     throw new StationError('already_provisioned', `robot ${hello.deviceId} is already provisioned; confirm re-provisioning to replace its identity`, { deviceId: hello.deviceId });
   }
@@ -125,7 +121,7 @@ async function provision(
   transcript.push(await channel.send({ type: MessageType.CHALLENGE, seq: CONSOLE_SEQ.CHALLENGE, payload: encodeChallenge({ robotNonce: hello.robotNonce, consoleNonce }) }));
 
   enter('csr');
-  const csrFrame = await expect(channel, opts, MessageType.CSR, ROBOT_SEQ.CSR, 'CSR');
+  const csrFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.CSR, ROBOT_SEQ.CSR, 'CSR');
   const csrMsg = decodeCsr(csrFrame.frame.payload);
   if (!csrMsg.robotNonce.equals(hello.robotNonce) || !csrMsg.consoleNonce.equals(consoleNonce)) {
     throw new StationError('replayed_message', 'the CSR message answers another session (nonces differ): replay refused', { deviceId: hello.deviceId });
@@ -135,6 +131,15 @@ async function provision(
   transcript.push(csrFrame.raw);
 
   enter('certificate');
+  // The keys are chosen before the certificate is issued: a robot whose keys cannot be delivered (an assigned key
+  // compromised, none created yet) gets no certificate at all, rather than one that must be revoked again.
+  let keys: DeliverableKey[];
+  try {
+    keys = await deps.keysToDeliver(hello.deviceId);
+  } catch (e) {
+    if (isStationError(e)) throw e;
+    throw new StationError('keys_unavailable', (e as Error)?.message ?? String(e), { deviceId: hello.deviceId });
+  }
   let issued: { certDer: Buffer; chainDer?: Buffer[] };
   try {
     issued = await deps.issueCertificate(csrMsg.csrDer, hello.deviceId);
@@ -145,7 +150,6 @@ async function provision(
   transcript.push(await channel.send({ type: MessageType.CERT, seq: CONSOLE_SEQ.CERT, payload: encodeCert({ certDer: issued.certDer, chainDer: issued.chainDer ?? [] }) }));
 
   enter('keys');
-  const keys = await deps.keysToDeliver(hello.deviceId);
   if (keys.length === 0) throw new StationError('internal', 'no keys to deliver: key confirmation needs at least one key', { deviceId: hello.deviceId });
   for (const k of keys) if (k.material.length !== 32) throw new StationError('internal', `key ${k.keyId} v${k.version} is not AES-256 material`);
   const wrapped = keys.map((k) => ({ keyId: k.keyId, version: k.version, ...wrapKey(checked.identityKey, ctx, k) }));
@@ -154,7 +158,7 @@ async function provision(
   enter('confirm');
   const th = transcriptHash(transcript);
   const kc = confirmationKey(ctx, keys.map((k) => k.material));
-  const confirmFrame = await expect(channel, opts, MessageType.CONFIRM, ROBOT_SEQ.CONFIRM, 'CONFIRM');
+  const confirmFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.CONFIRM, ROBOT_SEQ.CONFIRM, 'CONFIRM');
   const robotMac = decodeMac(confirmFrame.frame.payload, 'CONFIRM').mac;
   if (!macEquals(robotMac, robotConfirmMac(kc, th))) {
     throw new StationError('key_confirmation_failed', 'the robot confirmation MAC does not match: it did not receive the same keys or transcript', { deviceId: hello.deviceId });
@@ -177,9 +181,30 @@ async function provision(
   return { deviceId: hello.deviceId, transcriptHash: th.toString('hex'), keyVersions };
 }
 
+/** Tells the robot why the session ends (ERROR frame), unless the link is gone or the robot itself reported the error. */
+export async function sendErrorBestEffort(channel: FrameChannel, error: StationError): Promise<void> {
+  if (error.code === 'disconnected' || error.code === 'robot_error' || channel.closed) return;
+  // Best effort: a robot that stopped reading must not hold the session open.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    channel.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: error.code, message: error.message }) }).catch(() => undefined),
+    new Promise((r) => (timer = setTimeout(r, 500))),
+  ]);
+  clearTimeout(timer);
+}
+
+/** Records that a known robot was heard from; a failure there is logged, never fatal. */
+export function markSeen(deps: { seen?(deviceId: string): void }, opts: { port: string; logger: Logger }, deviceId: string): void {
+  try {
+    deps.seen?.(deviceId);
+  } catch (e) {
+    opts.logger.warn('recording last seen failed', { port: opts.port, deviceId, error: e instanceof Error ? e : String(e) });
+  }
+}
+
 /** Waits for the frame the protocol expects next; a robot ERROR, a reused sequence number or another type is a typed error. */
-async function expect(channel: FrameChannel, opts: SessionOptions, type: MessageTypeCode, seq: number, step: string): Promise<Received> {
-  const got = await channel.receive(opts.stepTimeoutMs, step);
+export async function expectFrame(channel: FrameChannel, stepTimeoutMs: number, type: MessageTypeCode, seq: number, step: string): Promise<Received> {
+  const got = await channel.receive(stepTimeoutMs, step);
   const { frame } = got;
   if (frame.type === MessageType.ERROR) throw errorFromRobot(decodeError(frame.payload));
   if (frame.type === type && frame.seq === seq) return got;

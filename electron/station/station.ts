@@ -1,10 +1,14 @@
 // The factory station: watches serial ports (USB vendor/product filter, or explicit paths), opens each new one with
-// serialport and provisions the robot on it, several in parallel; reports progress per port and counts the shift.
+// serialport and runs one session on it, several in parallel; reports progress per port and counts the shift.
+// Mode 'provision' runs the provisioning session (session.ts); mode 'distribute' sends each provisioned robot its
+// next key bundle (distributeSession.ts).
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
+import type { StationMode } from '../../shared/stationContract.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { StationError } from './errors.ts';
+import { runDistributionSession, type DistributeStep, type DistributionDeps, type DistributionResult } from './distributeSession.ts';
 import { runConsoleSession, type ProvisioningDeps, type SessionResult, type SessionStep } from './session.ts';
 import { FrameChannel, realTimers, type ByteLink, type Timers } from './transport.ts';
 
@@ -18,11 +22,16 @@ export interface OpenPort extends ByteLink {
 
 export interface StationConfig {
   deps: ProvisioningDeps;
+  /** 'provision' (default) or 'distribute' (needs `distribution`). */
+  mode?: StationMode;
+  distribution?: DistributionDeps;
   clock: Clock;
   logger: Logger;
   timers?: Timers;
   baudRate?: number;
   stepTimeoutMs?: number;
+  /** While waiting for the robot, check the line this often (drain) so a pulled cable is seen at once; 0 = never. */
+  linkProbeMs?: number;
   pollIntervalMs?: number;
   /** USB ids as serialport reports them (hex strings, case-insensitive); empty means any. */
   vendorIds?: string[];
@@ -35,8 +44,10 @@ export interface StationConfig {
   openPort?: (path: string, baudRate: number) => Promise<OpenPort>;
 }
 
-export interface StationProgress { port: string; step: SessionStep; deviceId: string | null; at: number }
-export interface StationStats { provisioned: number; failed: number; active: number; ports: string[] }
+export interface StationProgress { port: string; mode: StationMode; step: SessionStep | DistributeStep; deviceId: string | null; at: number }
+export interface StationStats { provisioned: number; distributed: number; failed: number; active: number; ports: string[] }
+/** One session's outcome, by the station's mode. */
+export type PortResult = { mode: 'provision'; result: SessionResult } | { mode: 'distribute'; result: DistributionResult };
 
 export function openSerialPort(path: string, baudRate: number): Promise<OpenPort> {
   const port = new SerialPort({ path, baudRate, autoOpen: false });
@@ -55,15 +66,15 @@ export function matchesUsbFilter(p: PortInfo, vendorIds: string[] = [], productI
 }
 
 /**
- * Events: 'progress' (StationProgress), 'result' ({port, result: SessionResult}), 'scan-error' (StationError).
- * A port is provisioned once while it stays present; when it disappears and comes back, it is a new robot.
+ * Events: 'progress' (StationProgress), 'result' ({port, mode, result}: port + PortResult), 'scan-error' (StationError).
+ * A port gets one session while it stays present; when it disappears and comes back, it is a new robot.
  */
 export class ProvisioningStation extends EventEmitter {
   private readonly cfg: StationConfig;
   private readonly timers: Timers;
-  private readonly active = new Map<string, Promise<SessionResult>>();
+  private readonly active = new Map<string, Promise<PortResult>>();
   private readonly finished = new Set<string>();
-  private readonly counts = { provisioned: 0, failed: 0 };
+  private readonly counts = { provisioned: 0, distributed: 0, failed: 0 };
   private pollHandle: unknown;
   private running = false;
 
@@ -71,6 +82,11 @@ export class ProvisioningStation extends EventEmitter {
     super();
     this.cfg = cfg;
     this.timers = cfg.timers ?? realTimers;
+    if (this.mode === 'distribute' && !cfg.distribution) throw new StationError('internal', 'a distribute-mode station needs its distribution dependencies');
+  }
+
+  get mode(): StationMode {
+    return this.cfg.mode ?? 'provision';
   }
 
   stats(): StationStats {
@@ -115,13 +131,27 @@ export class ProvisioningStation extends EventEmitter {
     for (const p of present) {
       if (this.active.has(p) || this.finished.has(p)) continue;
       started.push(p);
-      void this.provisionPort(p);
+      void this.runPort(p);
     }
     return started;
   }
 
-  /** Opens the port, runs one session, closes the port. Never rejects: failures are typed results. */
-  provisionPort(path: string): Promise<SessionResult> {
+  /** Provision mode: one provisioning session on the port (see runPort). */
+  async provisionPort(path: string): Promise<SessionResult> {
+    const r = await this.runPort(path);
+    if (r.mode !== 'provision') throw new StationError('internal', 'this station distributes key bundles; it does not provision');
+    return r.result;
+  }
+
+  /** Distribute mode: one distribution session on the port (see runPort). */
+  async distributePort(path: string): Promise<DistributionResult> {
+    const r = await this.runPort(path);
+    if (r.mode !== 'distribute') throw new StationError('internal', 'this station provisions; it does not distribute key bundles');
+    return r.result;
+  }
+
+  /** Opens the port, runs one session of the station's mode, closes the port. Never rejects: failures are typed results. */
+  runPort(path: string): Promise<PortResult> {
     const existing = this.active.get(path);
     if (existing) return existing;
     const run = this.runOn(path).finally(() => {
@@ -132,35 +162,60 @@ export class ProvisioningStation extends EventEmitter {
     return run;
   }
 
-  private async runOn(path: string): Promise<SessionResult> {
-    const { clock, logger, deps } = this.cfg;
+  private async runOn(path: string): Promise<PortResult> {
+    const { clock } = this.cfg;
     const started = clock.now();
     let port: OpenPort | undefined;
-    let result: SessionResult;
+    let out: PortResult;
     try {
       port = await (this.cfg.openPort ?? openSerialPort)(path, this.cfg.baudRate ?? 115200);
-      const channel = new FrameChannel(port, this.timers);
-      result = await runConsoleSession(channel, deps, {
-        port: path,
-        clock,
-        logger,
-        stepTimeoutMs: this.cfg.stepTimeoutMs ?? 10_000,
-        allowReprovision: this.cfg.allowReprovision ?? false,
-        onStep: (step, id) => {
-          this.emit('progress', { port: path, step, deviceId: id, at: clock.now() } satisfies StationProgress);
-        },
-      });
+      const channel = new FrameChannel(port, this.timers, { probeIntervalMs: this.cfg.linkProbeMs ?? (this.cfg.timers ? 0 : 250) });
+      out = await this.session(path, channel);
       channel.detach();
     } catch (e) {
       const error = e instanceof StationError ? e : new StationError('internal', (e as Error)?.message ?? String(e));
-      await Promise.resolve(deps.audit({ action: 'station.provision', outcome: 'failure', port: path, deviceId: null, step: 'hello', code: error.code, message: error.message })).catch(() => undefined);
-      result = { ok: false, deviceId: null, step: 'hello', error, durationMs: clock.now() - started };
+      out = await this.unopened(path, error, clock.now() - started);
     } finally {
       if (port?.isOpen) await new Promise<void>((r) => port?.close(() => r()));
     }
-    if (result.ok) this.counts.provisioned++;
-    else this.counts.failed++;
-    this.emit('result', { port: path, result });
-    return result;
+    if (!out.result.ok) this.counts.failed++;
+    else if (out.mode === 'provision') this.counts.provisioned++;
+    else this.counts.distributed++;
+    this.emit('result', { port: path, ...out });
+    return out;
+  }
+
+  private async session(path: string, channel: FrameChannel): Promise<PortResult> {
+    const { clock, logger } = this.cfg;
+    const common = { port: path, clock, logger, stepTimeoutMs: this.cfg.stepTimeoutMs ?? 10_000 };
+    const mode = this.mode;
+    const onStep = (step: SessionStep | DistributeStep, id: string | null) => {
+      this.emit('progress', { port: path, mode, step, deviceId: id, at: clock.now() } satisfies StationProgress);
+    };
+    if (mode === 'distribute' && this.cfg.distribution) {
+      return { mode, result: await runDistributionSession(channel, this.cfg.distribution, { ...common, onStep }) };
+    }
+    return { mode: 'provision', result: await runConsoleSession(channel, this.cfg.deps, { ...common, allowReprovision: this.cfg.allowReprovision ?? false, onStep }) };
+  }
+
+  /** The port could not be opened (or the session threw): a failure at hello, audited like a session's. */
+  private async unopened(path: string, error: StationError, durationMs: number): Promise<PortResult> {
+    if (this.mode === 'distribute' && this.cfg.distribution) {
+      const d = this.cfg.distribution;
+      await quietly(() => d.recordFailure({ port: path, deviceId: null, step: 'hello', sequence: null, code: error.code, message: error.message }));
+      return { mode: 'distribute', result: { ok: false, deviceId: null, step: 'hello', sequence: null, error, durationMs } };
+    }
+    const { deps } = this.cfg;
+    await quietly(() => deps.audit({ action: 'station.provision', outcome: 'failure', port: path, deviceId: null, step: 'hello', code: error.code, message: error.message }));
+    return { mode: 'provision', result: { ok: false, deviceId: null, step: 'hello', error, durationMs } };
+  }
+}
+
+/** Runs a best-effort record (audit of a port that never opened); its own failure must not hide the first one. */
+async function quietly(fn: () => Promise<void> | void): Promise<void> {
+  try {
+    await fn();
+  } catch {
+    /* the session result still carries the error */
   }
 }

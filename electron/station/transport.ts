@@ -32,25 +32,33 @@ export class FrameChannel {
   private closedError: StationError | undefined;
   private readonly link: ByteLink;
   private readonly timers: Timers;
+  private readonly probeIntervalMs: number;
+  private readonly lost: (err?: Error | null) => void;
   /** Bytes skipped while looking for a frame start (line noise, boot messages). */
   garbageBytes = 0;
 
-  constructor(link: ByteLink, timers: Timers = realTimers) {
+  /**
+   * `probeIntervalMs`: while waiting for a frame, check the link this often with a drain (tcdrain, sends nothing).
+   * serialport does not always report a hang-up on a pseudo-terminal (or a USB adapter whose other side vanished) as
+   * a close; the drain fails with EIO on a dead line, so a pulled cable is `disconnected`, not a `timeout`.
+   */
+  constructor(link: ByteLink, timers: Timers = realTimers, options: { probeIntervalMs?: number } = {}) {
     this.link = link;
     this.timers = timers;
+    this.probeIntervalMs = options.probeIntervalMs ?? 0;
     link.on('data', (chunk: Buffer) => {
       for (const ev of this.decoder.push(chunk)) {
         if (ev.kind === 'garbage') this.garbageBytes += ev.bytes;
         else this.deliver(ev.kind === 'frame' ? { ok: { frame: ev.frame, raw: ev.raw } } : { err: ev.error });
       }
     });
-    const lost = (err?: Error | null) => {
+    this.lost = (err?: Error | null) => {
       if (this.closedError) return;
       this.closedError = new StationError('disconnected', err?.message ? `serial link lost: ${err.message}` : 'serial link closed');
       this.deliver({ err: this.closedError });
     };
-    link.on('close', lost);
-    link.on('error', lost);
+    link.on('close', this.lost);
+    link.on('error', this.lost);
   }
 
   get closed(): boolean {
@@ -80,15 +88,34 @@ export class FrameChannel {
     if (queued) return settle(queued);
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise<Received>((resolve, reject) => {
+      let probe: unknown;
+      const stopProbe = () => {
+        if (probe !== undefined) this.timers.clearTimeout(probe);
+        probe = undefined;
+      };
       const timer = this.timers.setTimeout(() => {
+        stopProbe();
         this.waiter = undefined;
         reject(new StationError('timeout', `no answer from the robot within ${timeoutMs} ms (waiting for ${step})`, { step, timeoutMs }));
       }, timeoutMs);
-      this.waiter = (item) => {
+      const waiter = (item: Item) => {
         this.timers.clearTimeout(timer);
+        stopProbe();
         this.waiter = undefined;
         settle(item).then(resolve, reject);
       };
+      this.waiter = waiter;
+      if (this.probeIntervalMs > 0) {
+        const tick = () => {
+          probe = undefined;
+          if (this.waiter !== waiter) return;
+          this.link.drain((err) => {
+            if (err) this.lost(err);
+            else if (this.waiter === waiter) probe = this.timers.setTimeout(tick, this.probeIntervalMs);
+          });
+        };
+        probe = this.timers.setTimeout(tick, this.probeIntervalMs);
+      }
     });
   }
 

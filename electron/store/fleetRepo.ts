@@ -107,6 +107,8 @@ export interface FleetRepo {
   countByStatus(): Array<{ status: string; count: number }>;
   countBySiteAndStatus(): Array<{ site: string; status: string; count: number }>;
   upsertKeyVersion(row: RobotKeyRow): void;
+  /** Forgets every key version the robot held (re-provisioning replaces its whole key store). */
+  clearKeyVersions(deviceId: string): void;
   keysOf(deviceId: string): RobotKeyRow[];
   /** Robots that hold the key at the given version (or, without a version, at any version). */
   holders(keyId: string, version?: number): string[];
@@ -242,6 +244,7 @@ export function createFleetRepo(db: Db): FleetRepo {
     countBySiteAndStatus: () =>
       db.prepare('SELECT site, status, COUNT(*) AS count FROM robots GROUP BY site, status ORDER BY site').all() as Array<{ site: string; status: string; count: number }>,
     upsertKeyVersion: (row) => void upsertKey.run(row),
+    clearKeyVersions: (deviceId) => void db.prepare('DELETE FROM robot_keys WHERE device_id = ?').run(deviceId),
     keysOf: (deviceId) =>
       (db.prepare('SELECT * FROM robot_keys WHERE device_id = ? ORDER BY key_id').all(deviceId) as RawRobotKey[]).map((r) => ({
         deviceId: r.device_id,

@@ -95,6 +95,68 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(FLEET_CA_SCHEMA_SQL);
     },
   },
+  {
+    version: 6,
+    description: 'key bundles per robot (sequence, delivery, state); earlier bundles carried over from the audit log',
+    up(db) {
+      db.exec(KEY_BUNDLES_SQL);
+      // Bundles issued before this table existed: their sequence numbers live in the bundle.issue audit records.
+      const rows = db
+        .prepare("SELECT ts, target_id AS deviceId, details FROM audit_records WHERE action = 'bundle.issue' AND outcome = 'success' AND target_id IS NOT NULL ORDER BY seq")
+        .all() as Array<{ ts: string; deviceId: string; details: string }>;
+      const known = db.prepare('SELECT 1 FROM robots WHERE device_id = ?');
+      const insert = db.prepare(
+        "INSERT OR IGNORE INTO key_bundles (device_id, sequence, bundle_id, issued_at, delivery, state, key_versions, error_code) VALUES (?, ?, NULL, ?, 'file', 'issued', ?, NULL)",
+      );
+      for (const r of rows) {
+        let d: { sequence?: unknown; keys?: unknown };
+        try {
+          d = JSON.parse(r.details) as { sequence?: unknown; keys?: unknown };
+        } catch {
+          continue;
+        }
+        if (!Number.isSafeInteger(d.sequence) || (d.sequence as number) < 1 || !known.get(r.deviceId)) continue;
+        insert.run(r.deviceId, d.sequence, r.ts, typeof d.keys === 'string' ? d.keys : '');
+      }
+    },
+  },
+  {
+    version: 7,
+    description: 'key assignments: which communication / storage key a site or a single robot receives',
+    up(db) {
+      db.exec(KEY_ASSIGNMENTS_SQL);
+    },
+  },
 ];
+
+/** One row per bundle issued to a robot; (device_id, sequence) is unique, so a sequence number is never reused. */
+export const KEY_BUNDLES_SQL = `
+CREATE TABLE key_bundles (
+  device_id VARCHAR(64) NOT NULL REFERENCES robots (device_id),
+  sequence INTEGER NOT NULL,
+  bundle_id VARCHAR(32),
+  issued_at VARCHAR(40) NOT NULL,
+  delivery VARCHAR(8) NOT NULL CHECK (delivery IN ('file', 'serial')),
+  state VARCHAR(10) NOT NULL CHECK (state IN ('issuing', 'issued', 'installed', 'failed')),
+  key_versions VARCHAR(2000) NOT NULL,
+  error_code VARCHAR(64),
+  PRIMARY KEY (device_id, sequence)
+);
+CREATE INDEX key_bundles_issued ON key_bundles (issued_at);
+`;
+
+/** Robot-level rows override site-level rows; without either, the newest active key of the type is delivered. */
+const KEY_ASSIGNMENTS_SQL = `
+CREATE TABLE key_assignments (
+  scope VARCHAR(8) NOT NULL CHECK (scope IN ('robot', 'site')),
+  scope_id VARCHAR(64) NOT NULL,
+  key_type VARCHAR(16) NOT NULL CHECK (key_type IN ('communication', 'storage')),
+  key_id VARCHAR(36) NOT NULL REFERENCES keys (id),
+  assigned_at VARCHAR(40) NOT NULL,
+  assigned_by VARCHAR(128) NOT NULL,
+  PRIMARY KEY (scope, scope_id, key_type)
+);
+CREATE INDEX key_assignments_key ON key_assignments (key_id);
+`;
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -51,7 +51,7 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
     await nav.getByRole('button', { name: 'Station' }).click();
     await page.getByLabel(/Serial port paths/).fill(pair.consolePath);
     await page.getByRole('button', { name: 'Start station' }).click();
-    await expect(page.getByText('Station running.')).toBeVisible();
+    await expect(page.getByTestId('station-mode')).toHaveText('Station running: provisioning robots.');
     await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);
     robot.powerOn();
 

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
@@ -16,6 +17,8 @@ import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { createBundleService } from '../../electron/services/bundleService.ts';
 import { BundleError } from '../../electron/station/bundle.ts';
+import { createKeyBundlesRepo } from '../../electron/store/keyBundlesRepo.ts';
+import { KEY_BUNDLES_SQL } from '../../electron/store/migrations.ts';
 import type { ProvisioningDeps } from '../../electron/station/session.ts';
 import { writeCaFile } from '../robot-sim/harness.ts';
 import { installBundle, lastSequence } from '../robot-sim/installBundle.ts';
@@ -27,6 +30,8 @@ describe('key bundle distributed to a robot provisioned over a pty', () => {
   const dir = tempDir('ecps-bundle-console-');
   const work = tempDir('ecps-bundle-work-');
   let c: FleetConsole;
+  // The console holds its store exclusively: this service's key_bundles table (same DDL) lives in a scratch database.
+  let db: Database.Database;
   let ca: Awaited<ReturnType<typeof kitIssuingCa>>;
   const material = new Map<string, Buffer>();
   const keyAt = (keyId: string, version: number) => {
@@ -49,15 +54,20 @@ describe('key bundle distributed to a robot provisioned over a pty', () => {
     ids.comm = (await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' })).id;
     ids.storage = (await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' })).id;
     ca = await kitIssuingCa();
+    db = new Database(':memory:');
+    db.pragma('foreign_keys = OFF');
+    db.exec(KEY_BUNDLES_SQL);
   });
   afterAll(() => {
+    db.close();
     c.close();
     removeTempDirs();
   });
 
-  const service = () => createBundleService({
+  const service = (caSign?: (data: Buffer) => Promise<Buffer>) => createBundleService({
     fleet: c.fleet, audit: c.audit, clock: { now: () => Date.now() }, actor: () => 'Officer Ada',
-    caCertificatePem: async () => ca.caCertPem, caSign: ca.sign, transaction: (fn) => fn(),
+    caCertificatePem: async () => ca.caCertPem, caSign: caSign ?? ca.sign, transaction: (fn) => fn(),
+    bundles: createKeyBundlesRepo(db),
     newestKeys: async () => [keyAt(ids.comm, commVersion), keyAt(ids.storage, 1)],
   });
 
@@ -125,5 +135,29 @@ describe('key bundle distributed to a robot provisioned over a pty', () => {
     await call('fleet:create', { deviceId: 'uv-301', name: 'New', model: 'UV-7', site: 'Plant 1' });
     await expect(service().build('uv-301')).rejects.toMatchObject({ code: 'illegal_transition' });
     expect(c.audit.query({ action: 'bundle.issue', targetId: 'uv-301', offset: 0, limit: 5 }).records[0]).toMatchObject({ outcome: 'failure' });
+  });
+
+  it('gives two builds in flight at once distinct sequences, and burns the sequence of a failed signature', async () => {
+    // Both builds are inside the CA signature at the same time: a sequence taken after signing would collide.
+    let inSign = 0;
+    let release: () => void = () => undefined;
+    const bothSigning = new Promise<void>((r) => (release = r));
+    const gated = service(async (data) => {
+      if (++inSign === 2) release();
+      await bothSigning;
+      return ca.sign(data);
+    });
+    const [a, b] = await Promise.all([gated.build('uv-300'), gated.build('uv-300')]);
+    expect([a.sequence, b.sequence].sort()).toEqual([3, 4]);
+
+    await expect(service(async () => {
+      throw new Error('HSM offline');
+    }).build('uv-300')).rejects.toMatchObject({ code: 'internal' });
+    expect((await service().build('uv-300')).sequence).toBe(6);
+    const rows = createKeyBundlesRepo(db).listFor('uv-300');
+    expect(rows.map((r) => [r.sequence, r.state, r.delivery])).toEqual([[6, 'issued', 'file'], [5, 'failed', 'file'], [4, 'issued', 'file'], [3, 'issued', 'file'], [2, 'issued', 'file'], [1, 'issued', 'file']]);
+    expect(rows[1]?.errorCode).toBe('internal');
+    expect(c.audit.query({ action: 'bundle.issue', targetId: 'uv-300', offset: 0, limit: 5 }).records[1]).toMatchObject({ outcome: 'failure', details: { code: 'internal', sequence: 5 } });
+    expect(new Set(rows.map((r) => r.bundleId)).size).toBe(6);
   });
 });

@@ -116,6 +116,10 @@ describe('createConsole handlers, end to end', () => {
       'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\n' },
       'fleet:exportCsv': {},
       'fleet:dashboard': {},
+      'fleet:keyAssignments': { deviceId: 'robot-0001' },
+      'fleet:siteKeyAssignments': { site: 'Plant 1' },
+      'fleet:assignKey': { scope: 'robot', scopeId: 'robot-0001', keyType: 'communication', keyId: crypto.randomUUID() },
+      'fleet:clearKeyAssignment': { scope: 'site', scopeId: 'Plant 1', keyType: 'storage' },
       'ca:status': {},
       'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' },
       'ca:crl': {},
@@ -126,6 +130,8 @@ describe('createConsole handlers, end to end', () => {
       'station:start': { paths: ['/dev/null'] },
       'station:stop': {},
       'station:retry': { path: '/dev/null' },
+      'station:confirmReprovision': { deviceId: 'uv-100' },
+      'bundles:list': { deviceId: 'uv-100' },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -257,7 +257,9 @@ describe('station wired into the console', () => {
     await call('session:lock', {});
     expect((await failure(call('station:status', {}))).code).toBe('locked');
     await call('session:unlock', { operator: 'Officer Ada', passphrase: 'fleet passphrase 0123' });
-    expect(await call('station:status', {})).toEqual({ running: false, ports: [], provisionedThisShift: 0, failedThisShift: 0 });
+    expect(await call('station:status', {})).toEqual({
+      running: false, mode: 'provision', reprovisionConfirmed: [], ports: [], provisionedThisShift: 0, failedThisShift: 0, distributedThisShift: 0,
+    });
     // The CA re-opens after unlock (openFleetCa checks the provider key against the stored certificate).
     expect((await call('certs:list', {})).certificates.length).toBeGreaterThanOrEqual(2);
     expect(existsSync(caFile)).toBe(true);

@@ -1,10 +1,11 @@
 // The simulator's key store side of field key distribution: verifies a bundle file (electron/station/bundle.ts)
 // with the CA certificate received at provisioning and the robot's identity key, then installs every key and the
 // new sequence in one atomic write of keys.json + bundle-state.json (all or nothing; nothing written on refusal).
+// Used by `robot.ts --install-bundle FILE` (USB stick) and by robotSession.ts when a BUNDLE frame arrives (serial).
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { verifyBundle } from '../../electron/station/bundle.ts';
+import { verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
 
 export interface InstallResult { bundleId: string; sequence: number; installed: Array<{ keyId: string; version: number }> }
 
@@ -18,14 +19,22 @@ function writeAtomic(file: string, content: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
-export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string; file: Buffer }): InstallResult {
+/**
+ * `onVerified` sees the verified bundle (with its unwrapped key material) before the material is zeroed: the serial
+ * link's key confirmation (Kb) is derived there.
+ */
+export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string; file: Buffer }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
   const identityPrivateKey = createPrivateKey(readFileSync(path.join(o.keystore, 'identity.key.pem')));
   const v = verifyBundle(o.file, { caCertPem: o.caCertPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
   const keysFile = path.join(o.keystore, 'keys.json');
   const current = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as Array<{ keyId: string; version: number; material: string }>) : [];
   const kept = current.filter((k) => !v.keys.some((n) => n.keyId === k.keyId && n.version === k.version));
   const next = [...kept, ...v.keys.map((k) => ({ keyId: k.keyId, version: k.version, material: k.material.toString('base64') }))];
-  for (const k of v.keys) k.material.fill(0);
+  try {
+    onVerified?.(v);
+  } finally {
+    for (const k of v.keys) k.material.fill(0);
+  }
   // Keys first, then the sequence: a crash between the two leaves the keys installed and the bundle re-installable.
   writeAtomic(keysFile, JSON.stringify(next));
   writeAtomic(path.join(o.keystore, 'bundle-state.json'), JSON.stringify({ lastSequence: v.body.sequence, bundleId: v.body.bundleId }));

@@ -1,7 +1,9 @@
 // Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
 //   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
-//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|replay|wrong-id|bad-confirm] [--timeout-ms N] [--think-ms N] [--wait-signal]
-// Prints one JSON line with the result on stdout; exit code 0 when provisioned.
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|replay|wrong-id|bad-confirm|bad-install-mac]
+//   [--timeout-ms N] [--think-ms N] [--wait-signal]
+// On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
+// Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
@@ -53,7 +55,7 @@ if (bundleFile !== undefined) {
 const portPath = need('port');
 const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });
 await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
-const channel = new FrameChannel(port);
+const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
 if (values['wait-signal']) {
   // Booted and attached: announce it, then wait for the "power on" signal before saying HELLO.
   const start = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));

@@ -1,19 +1,24 @@
-// Robot side of the provisioning protocol, with its own key store folder, and misbehaviours on command.
+// Robot side of the station protocol, with its own key store folder, and misbehaviours on command. After HELLO, a
+// CHALLENGE means provisioning (new identity, certificate, keys); a BUNDLE means installing a key bundle with the
+// identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC).
 import 'reflect-metadata';
 import { X509Certificate, KeyObject, constants, randomBytes, sign, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { BundleError, bundleConfirmationKey, bundleFileHash, distributionDoneMac, installedMac } from '../../electron/station/bundle.ts';
 import { StationError, isStationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey } from '../../electron/station/keywrap.ts';
 import {
-  CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeCert, decodeChallenge, decodeError, decodeKeys, decodeMac, encodeCsr,
-  encodeError, encodeHello, encodeMac, nonceSignatureInput, transcriptHash,
+  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
+  decodeError, decodeKeys, decodeMac, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac, nonceSignatureInput,
+  transcriptHash,
 } from '../../electron/station/protocol.ts';
+import { installBundle } from './installBundle.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
-export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'replay', 'wrong-id', 'bad-confirm'] as const;
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac'] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
 export interface RobotOptions {
@@ -28,13 +33,30 @@ export interface RobotOptions {
   thinkMs?: number;
 }
 
-export type RobotResult = { ok: true; deviceId: string; keys: number } | { ok: false; deviceId: string; code: string; message: string };
+export type RobotResult =
+  | { ok: true; deviceId: string; mode: 'provision' | 'distribute'; keys: number; sequence?: number }
+  | { ok: false; deviceId: string; code: string; message: string };
 
 export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<RobotResult> {
   try {
-    await provisionRobot(ch, o);
-    return { ok: true, deviceId: o.deviceId, keys: (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length };
+    mkdirSync(o.keystore, { recursive: true, mode: 0o700 });
+    const robotNonce = randomBytes(NONCE_LENGTH);
+    const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
+    // The console's first answer says what this session is.
+    const first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE]]);
+    const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
+    if (first.frame.type === MessageType.BUNDLE) {
+      const sequence = await installOverLink(ch, o, first, hello);
+      return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence };
+    }
+    await provisionRobot(ch, o, { raw: hello, robotNonce }, first);
+    return { ok: true, deviceId: o.deviceId, mode: 'provision', keys: keys() };
   } catch (e) {
+    if (e instanceof BundleError) {
+      // A refused bundle: the console hears bundle_<reason> (nothing was installed).
+      await ch.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: `bundle_${e.code}`, message: e.message }) }).catch(() => undefined);
+      return { ok: false, deviceId: o.deviceId, code: `bundle_${e.code}`, message: e.message };
+    }
     const err = isStationError(e) ? e : new StationError('internal', (e as Error)?.message ?? String(e));
     if (err.code !== 'robot_error' && err.code !== 'disconnected' && !ch.closed) {
       await ch.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: err.code, message: err.message }) }).catch(() => undefined);
@@ -43,14 +65,12 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
   }
 }
 
-async function provisionRobot(ch: FrameChannel, o: RobotOptions): Promise<void> {
-  mkdirSync(o.keystore, { recursive: true, mode: 0o700 });
+async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { raw: Buffer; robotNonce: Buffer }, challengeFrame: Received): Promise<void> {
   const transcript: Buffer[] = [];
-  const robotNonce = randomBytes(NONCE_LENGTH);
-  const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
+  const { robotNonce } = helloSent;
+  const hello = helloSent.raw;
   transcript.push(hello);
 
-  const challengeFrame = await expect(ch, o, MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE);
   const challenge = decodeChallenge(challengeFrame.frame.payload);
   if (!challenge.robotNonce.equals(robotNonce)) throw new StationError('replayed_message', 'the challenge answers another HELLO');
   transcript.push(challengeFrame.raw);
@@ -119,6 +139,64 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions): Promise<void> 
     throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
   }
   writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: true, transcriptHash: th.toString('hex') }));
+}
+
+/**
+ * Installs the bundle of a BUNDLE frame (all or nothing, exactly as --install-bundle) and proves it with the INSTALLED
+ * MAC; then checks the console's DONE MAC. A refused bundle throws its BundleError (sent to the console as ERROR).
+ */
+async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer): Promise<number> {
+  const file = decodeBundle(bundleFrame.frame.payload).file;
+  if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
+  let kb: Buffer = Buffer.alloc(0);
+  await think(o);
+  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file }, (v) => {
+    kb = bundleConfirmationKey(o.deviceId, v.body.bundleId, v.keys.map((k) => k.material));
+  });
+  try {
+    const fileHash = bundleFileHash(file);
+    const mac = installedMac(kb, fileHash);
+    if (o.misbehave === 'bad-install-mac') mac[0] = (mac[0] ?? 0) ^ 1;
+    const raw = encodeFrame({ type: MessageType.INSTALLED, seq: DISTRIBUTE_ROBOT_SEQ.INSTALLED, payload: encodeInstalled({ bundleId: Buffer.from(installed.bundleId, 'hex'), sequence: installed.sequence, mac }) });
+    const lastInstalled = path.join(o.keystore, 'last-installed.frame');
+    switch (o.misbehave) {
+      case 'stall':
+        await expect(ch, { ...o, stepTimeoutMs: 10 * 60_000 }, MessageType.DONE, DISTRIBUTE_CONSOLE_SEQ.DONE);
+        throw new StationError('internal', 'the console answered a stalled robot');
+      case 'drop':
+        await ch.sendRaw(raw.subarray(0, raw.length >> 1));
+        throw new StationError('disconnected', 'dropped the line mid-frame (on command)');
+      case 'corrupt-frame': {
+        const bad = Buffer.from(raw);
+        bad[20] = (bad[20] ?? 0) ^ 0x5a;
+        await ch.sendRaw(bad);
+        break;
+      }
+      case 'replay':
+        // An INSTALLED frame recorded in an earlier session (or, without one, the HELLO of this session again).
+        await ch.sendRaw(existsSync(lastInstalled) ? readFileSync(lastInstalled) : hello);
+        break;
+      default:
+        await ch.sendRaw(raw);
+    }
+    writeFileSync(lastInstalled, raw);
+    const doneFrame = await expect(ch, o, MessageType.DONE, DISTRIBUTE_CONSOLE_SEQ.DONE);
+    if (!macEquals(decodeMac(doneFrame.frame.payload, 'DONE').mac, distributionDoneMac(kb, fileHash, mac))) {
+      throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
+    }
+    return installed.sequence;
+  } finally {
+    kb.fill(0);
+  }
+}
+
+async function expectOneOf(ch: FrameChannel, o: RobotOptions, accepted: Array<[number, number]>): Promise<Received> {
+  const got = await ch.receive(o.stepTimeoutMs, 'the console\'s answer to HELLO');
+  if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
+  if (!accepted.some(([type, seq]) => got.frame.type === type && got.frame.seq === seq)) {
+    throw new StationError('unexpected_message', `unexpected frame type ${got.frame.type} seq ${got.frame.seq}`);
+  }
+  return got;
 }
 
 async function expect(ch: FrameChannel, o: RobotOptions, type: number, seq: number): Promise<Received> {

@@ -50,6 +50,10 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\r\n' },
   'fleet:exportCsv': {},
   'fleet:dashboard': {},
+  'fleet:keyAssignments': { deviceId: 'robot-0001' },
+  'fleet:siteKeyAssignments': { site: 'Plant 1' },
+  'fleet:assignKey': { scope: 'robot', scopeId: 'robot-0001', keyType: 'communication', keyId: KEY },
+  'fleet:clearKeyAssignment': { scope: 'site', scopeId: 'Plant 1', keyType: 'storage' },
   'ca:status': {},
   'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'ECPS-UV Fleet CA' },
   'ca:crl': {},
@@ -57,9 +61,11 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'certs:revoke': { serial: '0a1b2c', reason: 'keyCompromise' },
   'bundles:build': { deviceId: 'uv-100' },
   'station:status': {},
-  'station:start': { paths: ['/dev/ttyACM0'], vendorIds: ['2e8a'], productIds: ['000a'], allowReprovision: false },
+  'station:start': { paths: ['/dev/ttyACM0'], vendorIds: ['2e8a'], productIds: ['000a'], allowReprovision: false, mode: 'distribute' },
   'station:stop': {},
   'station:retry': { path: '/dev/ttyACM0' },
+  'station:confirmReprovision': { deviceId: 'uv-100', path: '/dev/ttyACM0' },
+  'bundles:list': { deviceId: 'uv-100' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

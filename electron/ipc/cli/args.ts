@@ -12,7 +12,7 @@ export class UsageError extends Error {
 
 export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
-  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'help',
+  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -54,6 +54,7 @@ const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]
   'audit export': { options: ['out', 'force'], required: ['out'], args: [] },
   provision: { options: ['device-id', 'port', 'ca-cert-out', 'kms-config', 'storage-path', 'allow-reprovision'], required: ['device-id', 'port'], args: [] },
   bundle: { options: ['device-id', 'out', 'force'], required: ['device-id', 'out'], args: [] },
+  distribute: { options: ['device-id', 'port'], required: ['device-id', 'port'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -72,6 +73,8 @@ Commands:
   audit verify                                  check the hash chain and checkpoints
   audit export --out FILE [--force]
   bundle --device-id ID --out FILE [--force]      a signed key bundle for a provisioned robot (USB stick)
+  distribute --device-id ID --port PATH           the robot's next key bundle over one serial port (installed and
+                                                confirmed by the robot)
   provision --device-id ID --port PATH [--ca-cert-out FILE] [--kms-config FILE.json] [--storage-path DIR] [--allow-reprovision]
                                                 provision_robot_with_kms: one robot on one serial port (creates the
                                                 fleet CA on first use, in the --kms-config provider or 'local')
@@ -93,7 +96,7 @@ export interface ParsedCommand {
   /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
   dataDir: string | undefined;
   operator: string;
-  /** --port of serve (the serial port path of provision stays in options.port). */
+  /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
 }
 

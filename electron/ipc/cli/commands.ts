@@ -19,7 +19,7 @@ export interface CommandContext {
   router: Router;
   parsed: ParsedCommand;
   io: CommandIo;
-  /** The console's provisioning station (the provision command). */
+  /** The console's station service (the provision and distribute commands). */
   station?: StationService;
 }
 
@@ -172,6 +172,20 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         allowReprovision: o['allow-reprovision'] === true,
       });
       return show(value, () => `provisioned ${value.deviceId}: certificate ${value.serial} (until ${value.notAfter}), keys ${value.keyVersions.map((k) => `${k.keyId} v${k.version}`).join(', ')}`);
+    }
+    case 'distribute': {
+      const station = ctx.station;
+      if (!station) throw new ConsoleError('internal', 'distribute needs the console\'s station service.');
+      const deviceId = str(o['device-id']) ?? '';
+      const portPath = str(o.port) ?? '';
+      await callUnlocked(ctx, 'fleet:get', { deviceId }); // unlocks; validates the device id; not_found for an unknown robot
+      const result = await station.distributeOnce(portPath, deviceId);
+      if (!result.ok) {
+        const info = result.error.toInfo();
+        throw new ConsoleError(info.code, `Distributing to ${deviceId} on ${portPath} failed at step ${result.step}: ${result.error.message}`, info.details);
+      }
+      const value = { deviceId, sequence: result.sequence, keyVersions: result.keyVersions, durationMs: result.durationMs };
+      return show(value, () => `key bundle ${value.sequence} installed on ${deviceId}: keys ${value.keyVersions.map((k) => `${k.keyId} v${k.version}`).join(', ')}`);
     }
     case 'serve':
     case 'help':

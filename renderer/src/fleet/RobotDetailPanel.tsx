@@ -4,6 +4,8 @@ import { ROBOT_TRANSITIONS } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
+import { RobotBundlesPanel } from './RobotBundlesPanel.tsx';
+import { RobotKeyAssignment } from './RobotKeyAssignment.tsx';
 import { StatusBadge } from './StatusBadge.tsx';
 import { useFleetUi } from './fleetUiStore.ts';
 
@@ -84,6 +86,7 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
               </tbody>
             </table>
           )}
+          <RobotKeyAssignment deviceId={deviceId} />
           <h3>Certificates</h3>
           {robot.certificates.length === 0 ? (
             <p className="muted">No certificates issued to this robot.</p>
@@ -113,6 +116,7 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
               </tbody>
             </table>
           )}
+          <RobotBundlesPanel deviceId={deviceId} />
           <h3>Audit trail</h3>
           <ErrorMessage error={trail.error} />
           {trail.data && (

@@ -1,0 +1,147 @@
+// Console side of one key distribution session on one serial link (README, "Key bundles over the serial link"):
+// HELLO -> BUNDLE -> INSTALLED -> commit -> DONE, each wait bounded by the step timeout. The robot must be known and
+// provisioned; the bundle is the robot's next one (same key choice as bundles:build). The robot's INSTALLED MAC is
+// keyed with Kb, which only a holder of the identity private key (hence of every unwrapped key) can derive.
+// Any failure: an ERROR frame to the robot (best effort), the bundle row 'failed', a failure audit, nothing recorded
+// in the registry. Kb is zeroed when the session ends.
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { bundleFileHash, distributionDoneMac, installedMac } from './bundle.ts';
+import { StationError, isStationError } from './errors.ts';
+import { MessageType } from './frame.ts';
+import { macEquals } from './keywrap.ts';
+import { DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, decodeHello, decodeInstalled, encodeBundle, encodeMac } from './protocol.ts';
+import { expectFrame, markSeen, sendErrorBestEffort } from './session.ts';
+import type { FrameChannel } from './transport.ts';
+
+export const DISTRIBUTE_SESSION_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
+export type DistributeStep = (typeof DISTRIBUTE_SESSION_STEPS)[number];
+
+export interface KeyVersionRef { keyId: string; version: number }
+
+/** A signed bundle for this robot (its row 'issued'). `kb` is secret: the session zeroes it. */
+export interface BundleForLink { sequence: number; bundleId: string; file: Buffer; keyVersions: KeyVersionRef[]; kb: Buffer }
+
+export interface InstalledRecord { deviceId: string; sequence: number; bundleId: string; keyVersions: KeyVersionRef[]; port: string }
+
+export interface DistributionFailure {
+  port: string;
+  deviceId: string | null;
+  step: DistributeStep;
+  /** The bundle issued in this session, when there is one (its row becomes 'failed'). */
+  sequence: number | null;
+  code: string;
+  message: string;
+  details?: Record<string, string | number | boolean | null>;
+}
+
+/** What the session needs from the console (electron/services/distributionDeps.ts). */
+export interface DistributionDeps {
+  isKnownRobot(deviceId: string): Promise<boolean> | boolean;
+  /** A known robot said HELLO (robots.last_seen); never fails the session. */
+  seen?(deviceId: string): void;
+  /** Builds and signs the robot's next bundle; StationError('not_provisioned') for a robot that may not receive one. */
+  issueBundle(deviceId: string): Promise<BundleForLink>;
+  /** ONE transaction: bundle row 'installed', registry key versions (source 'distribution'), audit bundle.install success. */
+  commitInstalled(record: InstalledRecord): Promise<void> | void;
+  /** ONE transaction: bundle row 'failed' (when issued), audit bundle.install failure. */
+  recordFailure(failure: DistributionFailure): Promise<void> | void;
+}
+
+export interface DistributionOptions {
+  port: string;
+  clock: Clock;
+  logger: Logger;
+  stepTimeoutMs: number;
+  onStep?: (step: DistributeStep, deviceId: string | null) => void;
+}
+
+export type DistributionResult =
+  | { ok: true; deviceId: string; sequence: number; keyVersions: KeyVersionRef[]; durationMs: number }
+  | { ok: false; deviceId: string | null; step: DistributeStep; sequence: number | null; error: StationError; durationMs: number };
+
+interface State { step: DistributeStep; deviceId: string | null; bundle: BundleForLink | null }
+
+export async function runDistributionSession(channel: FrameChannel, deps: DistributionDeps, opts: DistributionOptions): Promise<DistributionResult> {
+  const started = opts.clock.now();
+  const st: State = { step: 'hello', deviceId: null, bundle: null };
+  const enter = (step: DistributeStep) => {
+    st.step = step;
+    opts.onStep?.(step, st.deviceId);
+  };
+  try {
+    const out = await distribute(channel, deps, opts, st, enter);
+    const durationMs = opts.clock.now() - started;
+    opts.logger.info('key bundle installed', { port: opts.port, deviceId: out.deviceId, sequence: out.sequence, durationMs });
+    return { ok: true, ...out, durationMs };
+  } catch (e) {
+    const error = isStationError(e) ? e : new StationError('internal', `distribution failed unexpectedly: ${(e as Error)?.message ?? String(e)}`);
+    await sendErrorBestEffort(channel, error);
+    const sequence = st.bundle?.sequence ?? null;
+    try {
+      await deps.recordFailure({
+        port: opts.port, deviceId: st.deviceId, step: st.step, sequence, code: error.code, message: error.message,
+        ...(error.details ? { details: error.details } : {}),
+      });
+    } catch (recordError) {
+      opts.logger.error('recording a failed distribution failed', { port: opts.port, error: recordError as Error });
+    }
+    opts.logger.warn('distribution failed', { port: opts.port, deviceId: st.deviceId, step: st.step, code: error.code, error: error.message });
+    return { ok: false, deviceId: st.deviceId, step: st.step, sequence, error, durationMs: opts.clock.now() - started };
+  } finally {
+    st.bundle?.kb.fill(0);
+  }
+}
+
+async function distribute(
+  channel: FrameChannel,
+  deps: DistributionDeps,
+  opts: DistributionOptions,
+  st: State,
+  enter: (s: DistributeStep) => void,
+): Promise<{ deviceId: string; sequence: number; keyVersions: KeyVersionRef[] }> {
+  enter('hello');
+  const helloFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.HELLO, DISTRIBUTE_ROBOT_SEQ.HELLO, 'HELLO');
+  const hello = decodeHello(helloFrame.frame.payload);
+  const deviceId = hello.deviceId;
+  st.deviceId = deviceId;
+  if (!(await deps.isKnownRobot(deviceId))) throw new StationError('unknown_robot', `robot ${deviceId} is not in the fleet registry`, { deviceId });
+  markSeen(deps, opts, deviceId);
+
+  enter('bundle');
+  let bundle: BundleForLink;
+  try {
+    bundle = await deps.issueBundle(deviceId);
+  } catch (e) {
+    if (isStationError(e)) throw e;
+    throw new StationError('internal', `the key bundle could not be built: ${(e as Error)?.message ?? String(e)}`, { deviceId });
+  }
+  st.bundle = bundle;
+  await channel.send({ type: MessageType.BUNDLE, seq: DISTRIBUTE_CONSOLE_SEQ.BUNDLE, payload: encodeBundle({ file: bundle.file }) });
+
+  enter('install');
+  const installedFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.INSTALLED, DISTRIBUTE_ROBOT_SEQ.INSTALLED, 'INSTALLED');
+  const installed = decodeInstalled(installedFrame.frame.payload);
+  if (installed.bundleId.toString('hex') !== bundle.bundleId || installed.sequence !== bundle.sequence) {
+    throw new StationError('replayed_message', `the INSTALLED message answers another bundle (sequence ${installed.sequence}): replay refused`, { deviceId });
+  }
+  const fileHash = bundleFileHash(bundle.file);
+  if (!macEquals(installed.mac, installedMac(bundle.kb, fileHash))) {
+    throw new StationError('key_confirmation_failed', 'the robot installation MAC does not match: it does not hold the keys of this bundle', { deviceId });
+  }
+
+  enter('commit');
+  try {
+    await deps.commitInstalled({ deviceId, sequence: bundle.sequence, bundleId: bundle.bundleId, keyVersions: bundle.keyVersions, port: opts.port });
+  } catch (e) {
+    throw new StationError('commit_failed', `recording the installation on ${deviceId} failed, nothing was recorded: ${(e as Error)?.message ?? String(e)}`, { deviceId });
+  }
+
+  enter('done');
+  try {
+    await channel.send({ type: MessageType.DONE, seq: DISTRIBUTE_CONSOLE_SEQ.DONE, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) });
+  } catch (e) {
+    opts.logger.warn('bundle installed but DONE could not be sent', { port: opts.port, deviceId, error: e as Error });
+  }
+  return { deviceId, sequence: bundle.sequence, keyVersions: bundle.keyVersions };
+}

@@ -188,27 +188,17 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
 
     const fleetRepo = createFleetRepo(store.db);
-    const fleet = createFleetRegistry({
-      repo: fleetRepo,
+    const fleetBase = {
       keys: keyDeps.repo,
       session: liveSession,
       audit,
       clock,
       logger,
       transaction,
-      onFleetChanged: (deviceId) => emit('fleet:changed', { deviceId }),
-    });
-    const keyAssignments = createKeyAssignments({
-      repo: createKeyAssignmentsRepo(store.db),
-      keys: keyDeps.repo,
-      fleetRepo,
-      session: liveSession,
-      audit,
-      clock,
-      logger,
-      transaction,
-      onFleetChanged: (deviceId) => emit('fleet:changed', { deviceId }),
-    });
+      onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
+    };
+    const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
+    const keyAssignments = createKeyAssignments({ ...fleetBase, repo: createKeyAssignmentsRepo(store.db), fleetRepo });
     const fleetHandlers = createFleetHandlers(fleet, async () =>
       buildFleetDashboard({
         repo: fleetRepo,

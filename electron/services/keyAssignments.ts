@@ -16,25 +16,14 @@ import {
   type SiteKeyAssignments,
 } from '../../shared/fleetContract.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
 import type { FleetRepo, RobotRow } from '../store/fleetRepo.ts';
 import type { KeyAssignmentRow, KeyAssignmentsRepo } from '../store/keyAssignmentsRepo.ts';
 import type { KeyRow, KeysRepo, KeyVersionRow } from '../store/keysRepo.ts';
-import type { AuditDetails, AuditLog } from './audit/auditLog.ts';
-import type { Session } from './session.ts';
+import type { AuditDetails } from './audit/auditLog.ts';
+import type { FleetDeps } from './fleetRegistry.ts';
 
-export interface KeyAssignmentDeps {
-  repo: KeyAssignmentsRepo;
-  keys: KeysRepo;
-  fleetRepo: FleetRepo;
-  session: Session;
-  audit: AuditLog;
-  clock: Clock;
-  logger: Logger;
-  transaction<T>(fn: () => T): T;
-  onFleetChanged(deviceId: string | null): void;
-}
+/** The fleet registry's dependencies, with the assignments table as its repo and the robots table beside it. */
+export type KeyAssignmentDeps = Omit<FleetDeps, 'repo'> & { repo: KeyAssignmentsRepo; fleetRepo: FleetRepo };
 
 /** A key version whose material is in this store, chosen for a robot (the caller unwraps and zeroes it). */
 export interface ChosenKey {

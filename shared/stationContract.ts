@@ -91,7 +91,7 @@ export const stationChannels = {
     z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional() }).strict(),
     z.object({ certificates: z.array(CertificateInfo) }),
   ),
-  /** Field key distribution: a signed bundle of the robot's newest key versions, wrapped to its identity key. */
+  /** Field key distribution: a signed bundle of the robot's assigned key versions (key assignment: robot, site, else newest), wrapped to its identity key. */
   'bundles:build': channel(
     z.object({ deviceId: DeviceIdSchema }).strict(),
     z.object({

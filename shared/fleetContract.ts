@@ -139,6 +139,40 @@ export type RobotKeyAssignments = z.infer<typeof RobotKeyAssignments>;
 export const SiteKeyAssignments = z.object({ site: z.string(), robots: z.number().int().nonnegative(), assignments: z.array(KeyAssignment) });
 export type SiteKeyAssignments = z.infer<typeof SiteKeyAssignments>;
 
+/** Robots listed per page by fleet:keyUsage (the counts per version always cover the whole fleet). */
+export const KEY_USAGE_PAGE = 200;
+
+/** One robot that holds a version of the key, as recorded at provisioning or at its last distribution. */
+export const KeyHolder = z.object({
+  deviceId: z.string(),
+  name: z.string(),
+  site: z.string(),
+  status: RobotStatusSchema,
+  version: z.number().int().positive(),
+  recordedAt: IsoTime,
+  source: z.enum(['provisioning', 'distribution']),
+});
+export type KeyHolder = z.infer<typeof KeyHolder>;
+
+/**
+ * Which robots still depend on a key and where it is assigned: what an officer checks before retiring a version or
+ * disabling the key. `versions` counts the holders of each version (only versions some robot holds, oldest first);
+ * `holders` is one page of them (oldest version first, then device id), filtered to `version` when one is given.
+ */
+export const KeyUsage = z.object({
+  keyId: z.string(),
+  currentVersion: z.number().int().positive(),
+  versions: z.array(z.object({ version: z.number().int().positive(), robots: z.number().int().nonnegative() })),
+  /** Robots holding any version of the key. */
+  robots: z.number().int().nonnegative(),
+  /** Robots matching the request's version filter (all holders without one): what `holders` pages through. */
+  matching: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  holders: z.array(KeyHolder),
+  assignments: z.array(KeyAssignment),
+});
+export type KeyUsage = z.infer<typeof KeyUsage>;
+
 const ScopeAssignments = z.object({ scope: AssignmentScopeSchema, scopeId: z.string(), assignments: z.array(KeyAssignment) });
 
 const ScopeFields = { scope: AssignmentScopeSchema, scopeId: z.string().max(64), keyType: AssignableKeyTypeSchema };
@@ -196,6 +230,10 @@ export const fleetChannels = {
   'fleet:siteKeyAssignments': channel(z.object({ site: FleetName }).strict(), SiteKeyAssignments),
   'fleet:assignKey': channel(z.object({ ...ScopeFields, keyId: AssignedKeyId }).strict().superRefine(scopeIdMatchesScope), ScopeAssignments),
   'fleet:clearKeyAssignment': channel(z.object(ScopeFields).strict().superRefine(scopeIdMatchesScope), ScopeAssignments),
+  'fleet:keyUsage': channel(
+    z.object({ keyId: AssignedKeyId, version: z.number().int().positive().max(1_000_000).optional(), offset: z.number().int().nonnegative().max(10_000_000).default(0) }).strict(),
+    KeyUsage,
+  ),
 } as const;
 
 export const fleetEvents = {

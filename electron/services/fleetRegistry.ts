@@ -231,8 +231,9 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
           if (!robot) throw new ConsoleError('not_found', `No robot with device id ${deviceId}; register it first or give its name, model and site.`);
           row = insertRobot({ ...robot, deviceId, status: 'manufactured' }, at);
         }
-        // Re-provisioning (a provisioned or deployed robot, confirmed by the officer) keeps the status; the robot's new
-        // key store holds exactly the delivered keys, so the earlier holdings are replaced.
+        // Re-provisioning (a provisioned or deployed robot, confirmed by the officer) keeps the status. Either way the
+        // robot's new key store holds exactly the delivered keys, so any earlier holdings (a quarantined robot brought
+        // back, a robot re-provisioned) are replaced.
         const reprovisioned = row.status === 'provisioned' || row.status === 'deployed';
         if (!reprovisioned) {
           if (!canRobotTransition(row.status, 'provisioned')) {
@@ -240,7 +241,8 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
           }
           row = { ...row, status: 'provisioned', statusReason: 'provisioned at a factory station', updatedAt: at };
           repo.update(row);
-        } else repo.clearKeyVersions(deviceId);
+        }
+        repo.clearKeyVersions(deviceId);
         holdKeys(deviceId, keys, 'provisioning', at);
         return { value: toRobotSummary(row), details: { keys: keysDetail(keys), reprovisioned } };
       });

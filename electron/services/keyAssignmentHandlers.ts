@@ -3,7 +3,7 @@
 import type { Handlers } from '../../shared/contract.ts';
 import type { KeyAssignments } from './keyAssignments.ts';
 
-type KeyAssignmentChannels = Pick<Handlers, 'fleet:keyAssignments' | 'fleet:siteKeyAssignments' | 'fleet:assignKey' | 'fleet:clearKeyAssignment'>;
+type KeyAssignmentChannels = Pick<Handlers, 'fleet:keyAssignments' | 'fleet:siteKeyAssignments' | 'fleet:assignKey' | 'fleet:clearKeyAssignment' | 'fleet:keyUsage'>;
 
 export function createKeyAssignmentHandlers(service: KeyAssignments): KeyAssignmentChannels {
   return {
@@ -11,5 +11,6 @@ export function createKeyAssignmentHandlers(service: KeyAssignments): KeyAssignm
     'fleet:siteKeyAssignments': async ({ site }) => service.siteView(site),
     'fleet:assignKey': async ({ scope, scopeId, keyType, keyId }) => service.assign(scope, scopeId, keyType, keyId),
     'fleet:clearKeyAssignment': async ({ scope, scopeId, keyType }) => service.clear(scope, scopeId, keyType),
+    'fleet:keyUsage': async ({ keyId, version, offset }) => service.keyUsage(keyId, version, offset),
   };
 }

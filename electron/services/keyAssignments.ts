@@ -12,6 +12,8 @@ import {
   type EffectiveKey,
   type KeyAssignment,
   type KeyAssignmentScope,
+  KEY_USAGE_PAGE,
+  type KeyUsage,
   type RobotKeyAssignments,
   type SiteKeyAssignments,
 } from '../../shared/fleetContract.ts';
@@ -48,6 +50,8 @@ export interface KeyAssignments extends KeyAssignmentResolver {
   siteView(site: string): SiteKeyAssignments;
   assign(scope: KeyAssignmentScope, scopeId: string, keyType: AssignableKeyType, keyId: string): ScopeAssignments;
   clear(scope: KeyAssignmentScope, scopeId: string, keyType: AssignableKeyType): ScopeAssignments;
+  /** Which robots hold which version of the key (one page of them) and where it is assigned. */
+  keyUsage(keyId: string, version?: number, offset?: number): KeyUsage;
 }
 
 interface Resolution {
@@ -222,6 +226,25 @@ export function createKeyAssignments(deps: KeyAssignmentDeps): KeyAssignments {
       deps.session.require();
       requireScope('site', site);
       return { site, robots: repo.robotsAtSite(site), assignments: scopeView('site', site).assignments };
+    },
+
+    keyUsage(keyId, version, offset = 0) {
+      deps.session.require();
+      const key = keys.get(keyId);
+      if (!key) throw new ConsoleError('not_found', `No key with id ${keyId}.`, { field: 'keyId' });
+      const versions = fleetRepo.holderCounts(keyId, key.currentVersion);
+      const robots = versions.reduce((n, v) => n + v.robots, 0);
+      const matching = version === undefined ? robots : (versions.find((v) => v.version === version)?.robots ?? 0);
+      const holders = fleetRepo.holderPage(keyId, version, KEY_USAGE_PAGE, offset).map(({ robot, holding }) => ({
+        deviceId: robot.deviceId,
+        name: robot.name,
+        site: robot.site,
+        status: robot.status,
+        version: holding.version,
+        recordedAt: holding.recordedAt,
+        source: holding.source,
+      }));
+      return { keyId, currentVersion: key.currentVersion, versions, robots, matching, offset, holders, assignments: repo.listForKey(keyId).map(toView) };
     },
 
     assign(scope, scopeId, keyType, keyId) {

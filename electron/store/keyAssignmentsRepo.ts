@@ -16,6 +16,8 @@ export interface KeyAssignmentsRepo {
   get(scope: KeyAssignmentScope, scopeId: string, keyType: AssignableKeyType): KeyAssignmentRow | null;
   /** The rows of one robot or one site, communication before storage. */
   listFor(scope: KeyAssignmentScope, scopeId: string): KeyAssignmentRow[];
+  /** Every robot and site this key is assigned to: sites first, then robots, each by name. */
+  listForKey(keyId: string): KeyAssignmentRow[];
   /** Inserts or replaces the row of (scope, scopeId, keyType). */
   set(row: KeyAssignmentRow): void;
   /** Removes the row; false when there was none. */
@@ -51,6 +53,7 @@ export function createKeyAssignmentsRepo(db: Db): KeyAssignmentsRepo {
     `INSERT INTO key_assignments (scope, scope_id, key_type, key_id, assigned_at, assigned_by) VALUES (@scope, @scopeId, @keyType, @keyId, @assignedAt, @assignedBy)
      ON CONFLICT (scope, scope_id, key_type) DO UPDATE SET key_id = excluded.key_id, assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by`,
   );
+  const forKey = db.prepare("SELECT * FROM key_assignments WHERE key_id = ? ORDER BY CASE scope WHEN 'site' THEN 0 ELSE 1 END, scope_id, key_type");
   const remove = db.prepare('DELETE FROM key_assignments WHERE scope = ? AND scope_id = ? AND key_type = ?');
   const assigned = db.prepare('SELECT DISTINCT key_id FROM key_assignments WHERE key_type = ?');
   const site = db.prepare('SELECT 1 FROM fleet_sites WHERE name = ?');
@@ -62,6 +65,7 @@ export function createKeyAssignmentsRepo(db: Db): KeyAssignmentsRepo {
       return r ? toRow(r) : null;
     },
     listFor: (scope, scopeId) => (listFor.all(scope, scopeId) as RawAssignment[]).map(toRow),
+    listForKey: (keyId) => (forKey.all(keyId) as RawAssignment[]).map(toRow),
     set: (row) => void upsert.run(row),
     clear: (scope, scopeId, keyType) => remove.run(scope, scopeId, keyType).changes === 1,
     assignedKeyIds: (keyType) => new Set((assigned.all(keyType) as Array<{ key_id: string }>).map((r) => r.key_id)),

@@ -127,6 +127,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(KEY_ASSIGNMENTS_SQL);
     },
   },
+  {
+    version: 8,
+    description: "robot key holdings indexed by key, version and robot, so a key's holders page in order without a sort",
+    up(db) {
+      db.exec('DROP INDEX robot_keys_key; CREATE INDEX robot_keys_key_version_device ON robot_keys (key_id, key_version, device_id);');
+    },
+  },
 ];
 
 /** One row per bundle issued to a robot; (device_id, sequence) is unique, so a sequence number is never reused. */

@@ -1,5 +1,6 @@
 import { useChannelQuery } from './hooks/channelQuery.ts';
 import { useMainProcessEvents } from './hooks/useMainProcessEvents.ts';
+import { useFleetEvents } from './fleet/useFleetEvents.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { ErrorMessage } from './components/ErrorMessage.tsx';
 import { SessionScreen } from './session/SessionScreen.tsx';
@@ -7,6 +8,8 @@ import { Shell } from './shell/Shell.tsx';
 
 export function App() {
   useMainProcessEvents();
+  // Once for the whole app: the fleet screens and the Keys screen's key usage both show fleet:* answers.
+  useFleetEvents();
   const status = useChannelQuery('session:status', {});
 
   return (

@@ -120,6 +120,7 @@ describe('createConsole handlers, end to end', () => {
       'fleet:siteKeyAssignments': { site: 'Plant 1' },
       'fleet:assignKey': { scope: 'robot', scopeId: 'robot-0001', keyType: 'communication', keyId: crypto.randomUUID() },
       'fleet:clearKeyAssignment': { scope: 'site', scopeId: 'Plant 1', keyType: 'storage' },
+      'fleet:keyUsage': { keyId: crypto.randomUUID() },
       'ca:status': {},
       'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' },
       'ca:crl': {},

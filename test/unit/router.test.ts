@@ -54,6 +54,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'fleet:siteKeyAssignments': { site: 'Plant 1' },
   'fleet:assignKey': { scope: 'robot', scopeId: 'robot-0001', keyType: 'communication', keyId: KEY },
   'fleet:clearKeyAssignment': { scope: 'site', scopeId: 'Plant 1', keyType: 'storage' },
+  'fleet:keyUsage': { keyId: KEY, version: 2, offset: 200 },
   'ca:status': {},
   'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'ECPS-UV Fleet CA' },
   'ca:crl': {},

@@ -4,11 +4,9 @@ import { CERT_EXPIRY_WARNING_DAYS, ROBOT_STATUSES } from '../../../shared/domain
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
-import { useFleetEvents } from './useFleetEvents.ts';
 import './fleet.css';
 
 export function FleetDashboardPage() {
-  useFleetEvents();
   const dash = useChannelQuery('fleet:dashboard', {});
   const d = dash.data;
 

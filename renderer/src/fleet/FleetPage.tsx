@@ -10,7 +10,6 @@ import { useFleetUi } from './fleetUiStore.ts';
 import { ImportCsvDialog } from './ImportCsvDialog.tsx';
 import { RobotDetailPanel } from './RobotDetailPanel.tsx';
 import { RobotStatusDialog } from './RobotStatusDialog.tsx';
-import { useFleetEvents } from './useFleetEvents.ts';
 import './fleet.css';
 
 const FILTER_DEBOUNCE_MS = 200;
@@ -21,7 +20,6 @@ function StatusDialogFor({ deviceId }: { deviceId: string }) {
 }
 
 export function FleetPage() {
-  useFleetEvents();
   const filters = useFleetUi((s) => s.filters);
   const sort = useFleetUi((s) => s.sort);
   const dir = useFleetUi((s) => s.dir);

@@ -1,5 +1,6 @@
-// fleet:changed invalidates every fleet:* answer (and the audit trail shown in a robot's detail refreshes with
-// audit:appended, which the shell already handles). On lock the fleet UI state is forgotten.
+// Mounted once in App. fleet:changed invalidates every fleet:* answer: the fleet screens and the Keys screen's key
+// usage (the audit trail shown in a robot's detail refreshes with audit:appended, which the shell already handles).
+// On lock the fleet UI state is forgotten.
 import { useEffect } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { subscribe } from '../api.ts';

@@ -18,6 +18,8 @@ export function useMainProcessEvents(): void {
       void queryClient.invalidateQueries({ queryKey: ['keys:list'] });
       void queryClient.invalidateQueries({ queryKey: ['keys:get'] });
       void queryClient.invalidateQueries({ queryKey: ['keys:verifyIntegrity'] });
+      // A key's state or version changes what its assignments can deliver (fleet:changed covers the holdings).
+      void queryClient.invalidateQueries({ queryKey: ['fleet:keyUsage'] });
     });
     const offAudit = subscribe('audit:appended', () => {
       if (auditTimer) return;

@@ -7,6 +7,7 @@ import { StateBadge } from './StateBadge.tsx';
 import { IntegrityCheck } from './IntegrityCheck.tsx';
 import { PublicKeyPanel } from './PublicKeyPanel.tsx';
 import { CryptoTester } from './CryptoTester.tsx';
+import { KeyUsagePanel } from './KeyUsagePanel.tsx';
 
 export function KeyDetailPanel({ keyId }: { keyId: string }) {
   const detail = useChannelQuery('keys:get', { keyId });
@@ -71,6 +72,7 @@ export function KeyDetailPanel({ keyId }: { keyId: string }) {
               ))}
             </tbody>
           </table>
+          <KeyUsagePanel key={key.id} keyId={key.id} />
           <IntegrityCheck keyId={key.id} />
           {KEY_TYPE_PROFILES[key.type].usage === 'sign' && key.state !== 'destroyed' && <PublicKeyPanel keyId={key.id} version={key.currentVersion} />}
           {KEY_TYPE_PROFILES[key.type].usage === 'encrypt' && <CryptoTester keySummary={key} />}

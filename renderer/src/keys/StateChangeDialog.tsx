@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import type { KeySummary } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, KEY_TRANSITIONS, type KeyState } from '../../../shared/domain.ts';
-import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { StateBadge } from './StateBadge.tsx';
+import { keyUsageSummary } from './KeyUsagePanel.tsx';
 
 const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
   pre_activation: '',
@@ -23,6 +24,10 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   const [reason, setReason] = useState('');
   const [typedLabel, setTypedLabel] = useState('');
   const setState = useChannelMutation('keys:setState', () => closeDialog());
+  // Who depends on the key: robots holding a version of it, sites and robots it is assigned to (delivery to them stops
+  // when the key leaves the active state).
+  const usage = useChannelQuery('fleet:keyUsage', { keyId: keySummary.id });
+  const dependents = usage.data && (usage.data.robots > 0 || usage.data.assignments.length > 0) ? usage.data : null;
   const needsTypedLabel = target === 'destroyed';
   const confirmed = !needsTypedLabel || typedLabel === keySummary.label;
 
@@ -48,6 +53,13 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
           ))}
         </fieldset>
         {target && <p className={target === 'destroyed' || target === 'compromised' ? 'warning' : 'muted'}>{CONSEQUENCES[target]}</p>}
+        {target && target !== 'active' && dependents && (
+          <p className="warning" data-testid="state-change-dependents">
+            {keyUsageSummary(dependents)}
+            {dependents.assignments.length > 0 && ' The station and key bundles refuse to deliver keys to them until the key is active again or they are reassigned.'}
+          </p>
+        )}
+        {usage.error && <p className="muted">Could not check which robots hold this key: {usage.error.message}</p>}
         <label>
           Reason (recorded in the audit log)
           <textarea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} rows={2} />

@@ -70,8 +70,12 @@ export interface BundleService {
   build(deviceId: string): Promise<IssuedBundle>;
   /** The robot's bundles, newest first (not_found for an unknown robot). */
   list(deviceId: string): BundleListEntry[];
-  /** A bundle for the serial link (throws ConsoleError; the row is then 'failed'). Not audited here: the session is. */
-  issueForSerial(deviceId: string): Promise<SerialBundle>;
+  /**
+   * A bundle for the serial link (throws ConsoleError; the row is then 'failed'). Not audited here: the session is.
+   * `reserved` hears the sequence as soon as it is reserved (before the CA signature), so that a session whose build
+   * fails afterwards can name the burnt sequence in its failure record.
+   */
+  issueForSerial(deviceId: string, reserved?: (sequence: number) => void): Promise<SerialBundle>;
   /** The robot proved the installation: row 'installed' + registry versions + `audit` (its success record), one transaction. */
   recordInstalled(b: { deviceId: string; sequence: number }, audit: () => void): void;
   /** The session failed after the bundle was issued: row 'failed' with the code + `audit` (its failure record), one transaction. */
@@ -162,7 +166,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
       }));
     },
 
-    async issueForSerial(deviceId) {
+    async issueForSerial(deviceId, reserved) {
       let keys: KeyToWrap[] = [];
       let sequence: number | null = null;
       try {
@@ -170,6 +174,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
         keys = p.keys;
         const r = reserve(p, 'serial');
         sequence = r.sequence;
+        reserved?.(r.sequence);
         const file = await sign(p, r);
         deps.transaction(() => deps.bundles.setState(deviceId, r.sequence, 'issued', ['issuing']));
         const kb = bundleConfirmationKey(deviceId, r.bundleId, keys.map((k) => k.material));

@@ -38,9 +38,9 @@ export function createDistributionDeps(input: DistributionDepsInput): Distributi
       return fleetRepo.get(deviceId) !== null;
     },
     seen: (deviceId) => fleet.touch(deviceId),
-    async issueBundle(deviceId): Promise<BundleForLink> {
+    async issueBundle(deviceId, reserved): Promise<BundleForLink> {
       try {
-        const b = await bundles.issueForSerial(deviceId);
+        const b = await bundles.issueForSerial(deviceId, reserved);
         return { sequence: b.sequence, bundleId: b.bundleId, file: b.file, keyVersions: b.keys, kb: b.kb };
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);

@@ -2,9 +2,12 @@
 // each robot's communication and storage keys as key assignment chooses them (keyAssignments.ts: robot, else site,
 // else newest unassigned; their AES-256 material unwrapped in the main process, never crossing IPC), the fleet
 // registry says who is known / provisioned, and the commit records the robot, its certificate and its key versions
-// in ONE store transaction. Audit entries carry ids, steps and codes only.
+// in ONE store transaction. Audit entries carry ids, steps and codes only. The certificate of a session that did not
+// commit is revoked (abandon); a revocation that fails is logged and audited, never dropped.
 import crypto from 'node:crypto';
 import type { KeyType } from '../../shared/domain.ts';
+import { isConsoleError } from '../../shared/errors.ts';
+import type { Logger } from '../logger.ts';
 import { StationError } from '../station/errors.ts';
 import type { DeliverableKey, ProvisioningDeps } from '../station/session.ts';
 import type { FleetRepo } from '../store/fleetRepo.ts';
@@ -31,6 +34,8 @@ export interface StationDepsInput {
   expectedDeviceId?: string;
   /** Robots this many days of certificate validity (default 365). */
   validityDays?: number;
+  /** Where a failed revocation of an abandoned session's certificate is reported (serial and device id, never keys). */
+  logger?: Logger;
 }
 
 export const DELIVERED_KEY_TYPES: readonly KeyType[] = ['communication', 'storage'];
@@ -49,6 +54,9 @@ function assignedDeliverables(input: StationDepsInput, deviceId: string): Delive
     throw e;
   }
 }
+
+/** The revocation reason of a certificate whose provisioning session did not commit. */
+const ABANDONED_REASON = 'cessationOfOperation';
 
 const serialKey = (s: string) => s.toLowerCase().replace(/:/g, '');
 
@@ -76,8 +84,12 @@ export function supersedeCertificates(
 
 export interface StationDepsHandle {
   deps: ProvisioningDeps;
-  /** Revokes a certificate issued in a session that did not commit (the robot never confirmed). */
-  abandon(deviceId: string | null): void;
+  /**
+   * Revokes a certificate issued in a session that did not commit (the robot never confirmed). Never rejects: a failed
+   * revocation (store locked, CA unavailable) is logged as an error and audited ('ca.revoke' failure), and the
+   * returned promise settles once that is done.
+   */
+  abandon(deviceId: string | null): Promise<void>;
   /** Zeroes the key material unwrapped for this robot's session (call when the session has ended). */
   release(deviceId: string | null): void;
 }
@@ -139,15 +151,35 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       for (const m of delivered.get(deviceId) ?? []) m.fill(0);
       delivered.delete(deviceId);
     },
-    abandon(deviceId) {
+    async abandon(deviceId) {
       if (deviceId === null) return;
       const cert = pending.get(deviceId);
       if (!cert) return;
       pending.delete(deviceId);
-      void input.ca
-        .require()
-        .then((ca) => ca.revoke(cert.serial, 'cessationOfOperation', { actor: session.actor() }))
-        .catch(() => undefined);
+      const actor = session.actor();
+      // Once ca.revoke is called, the CA audits the revocation itself (success or failure): no second record then.
+      let auditedByCa = false;
+      try {
+        const ca = await input.ca.require();
+        auditedByCa = true;
+        ca.revoke(cert.serial, ABANDONED_REASON, { actor });
+      } catch (e) {
+        const code = isConsoleError(e) ? e.code : 'internal';
+        const message = (e instanceof Error ? e.message : String(e)).slice(0, 200);
+        // The robot was never provisioned, yet its certificate stays valid until an officer revokes it.
+        input.logger?.error('revoking the certificate of an abandoned provisioning session failed: revoke it by hand', {
+          deviceId, serial: cert.serial, code, error: message,
+        });
+        if (auditedByCa) return;
+        try {
+          audit.append({
+            actor, action: 'ca.revoke', targetType: 'robot', targetId: deviceId, outcome: 'failure',
+            details: { serial: cert.serial, reason: ABANDONED_REASON, trigger: 'abandoned_session', code, error: message },
+          });
+        } catch (auditError) {
+          input.logger?.error('auditing a failed revocation failed', { deviceId, serial: cert.serial, error: auditError instanceof Error ? auditError : String(auditError) });
+        }
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ export interface DistributionFailure {
   port: string;
   deviceId: string | null;
   step: DistributeStep;
-  /** The bundle issued in this session, when there is one (its row becomes 'failed'). */
+  /** The bundle sequence reserved in this session, when there is one (its row becomes 'failed'), even if its build failed. */
   sequence: number | null;
   code: string;
   message: string;
@@ -40,8 +40,12 @@ export interface DistributionDeps {
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
   /** A known robot said HELLO (robots.last_seen); never fails the session. */
   seen?(deviceId: string): void;
-  /** Builds and signs the robot's next bundle; StationError('not_provisioned') for a robot that may not receive one. */
-  issueBundle(deviceId: string): Promise<BundleForLink>;
+  /**
+   * Builds and signs the robot's next bundle; StationError('not_provisioned') for a robot that may not receive one.
+   * `reserved` is called with the robot's next sequence once it is reserved, before the CA signature: a build failing
+   * after that has burnt the sequence, and the session's failure record names it.
+   */
+  issueBundle(deviceId: string, reserved: (sequence: number) => void): Promise<BundleForLink>;
   /** ONE transaction: bundle row 'installed', registry key versions (source 'distribution'), audit bundle.install success. */
   commitInstalled(record: InstalledRecord): Promise<void> | void;
   /** ONE transaction: bundle row 'failed' (when issued), audit bundle.install failure. */
@@ -60,11 +64,17 @@ export type DistributionResult =
   | { ok: true; deviceId: string; sequence: number; keyVersions: KeyVersionRef[]; durationMs: number }
   | { ok: false; deviceId: string | null; step: DistributeStep; sequence: number | null; error: StationError; durationMs: number };
 
-interface State { step: DistributeStep; deviceId: string | null; bundle: BundleForLink | null }
+interface State {
+  step: DistributeStep;
+  deviceId: string | null;
+  /** The sequence reserved for this session's bundle (set before signing, so also when the build then fails). */
+  reserved: number | null;
+  bundle: BundleForLink | null;
+}
 
 export async function runDistributionSession(channel: FrameChannel, deps: DistributionDeps, opts: DistributionOptions): Promise<DistributionResult> {
   const started = opts.clock.now();
-  const st: State = { step: 'hello', deviceId: null, bundle: null };
+  const st: State = { step: 'hello', deviceId: null, reserved: null, bundle: null };
   const enter = (step: DistributeStep) => {
     st.step = step;
     opts.onStep?.(step, st.deviceId);
@@ -77,7 +87,7 @@ export async function runDistributionSession(channel: FrameChannel, deps: Distri
   } catch (e) {
     const error = isStationError(e) ? e : new StationError('internal', `distribution failed unexpectedly: ${(e as Error)?.message ?? String(e)}`);
     await sendErrorBestEffort(channel, error);
-    const sequence = st.bundle?.sequence ?? null;
+    const sequence = st.bundle?.sequence ?? st.reserved;
     try {
       await deps.recordFailure({
         port: opts.port, deviceId: st.deviceId, step: st.step, sequence, code: error.code, message: error.message,
@@ -111,7 +121,9 @@ async function distribute(
   enter('bundle');
   let bundle: BundleForLink;
   try {
-    bundle = await deps.issueBundle(deviceId);
+    bundle = await deps.issueBundle(deviceId, (sequence) => {
+      st.reserved = sequence;
+    });
   } catch (e) {
     if (isStationError(e)) throw e;
     throw new StationError('internal', `the key bundle could not be built: ${(e as Error)?.message ?? String(e)}`, { deviceId });

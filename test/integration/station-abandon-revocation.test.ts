@@ -1,0 +1,124 @@
+// The certificate of a provisioning session that did not commit is revoked (stationDeps abandon). When that revocation
+// fails, the console says so: an error in the log (serial and device id, no key material) and a 'ca.revoke' failure in
+// the audit. Real console (createConsole in a temp folder, fleet CA on the local provider), the robot simulator on a
+// socat pty. The failure is real: the officer locks the console while the robot is between CERT and CONFIRM, so the
+// session ends uncommitted with the store locked and the CA closed.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
+import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import { createMemoryLogger } from '../../electron/logger.ts';
+import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+
+const PASS = 'fleet passphrase 0123';
+const OPERATOR = 'Officer Ada';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('station: revoking the certificate of an abandoned provisioning session', () => {
+  const dir = tempDir('ecps-abandon-console-');
+  const work = tempDir('ecps-abandon-work-');
+  const logger = createMemoryLogger();
+  const progress: Array<EventPayload<'station:progress'>> = [];
+  const pairs: PtyPair[] = [];
+  const robots: RobotProcess[] = [];
+  let c: FleetConsole;
+  let caFile = '';
+
+  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
+    const parsed = contract[channel].input.parse(input);
+    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
+    return contract[channel].output.parse(raw) as ChannelOutput<C>;
+  };
+  const revokes = (deviceId: string) => c.audit.query({ action: 'ca.revoke', targetId: deviceId, offset: 0, limit: 20 }).records;
+  const robotOn = async (deviceId: string, o: { misbehave?: string; thinkMs?: number } = {}) => {
+    const pair = await startPtyPair();
+    pairs.push(pair);
+    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore: tempDir('ecps-robot-ks-'), caCertFile: caFile, ...o });
+    robots.push(robot);
+    return { pair, robot };
+  };
+
+  beforeAll(async () => {
+    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger, station: { stepTimeoutMs: 20_000, pollIntervalMs: 200 } });
+    c.onEvent((event, payload) => {
+      if (event === 'station:progress') progress.push(payload as EventPayload<'station:progress'>);
+    });
+    await call('session:init', { operator: OPERATOR, passphrase: PASS });
+    await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' });
+    await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' });
+    const ca = await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Abandon Test CA' });
+    caFile = writeCaFile(work, ca.certificatePem ?? '');
+    await call('fleet:create', { deviceId: 'uv-ab1', name: 'Bad confirm', model: 'UV-7', site: 'Plant 1' });
+    await call('fleet:create', { deviceId: 'uv-ab2', name: 'Locked mid-session', model: 'UV-7', site: 'Plant 1' });
+  });
+  afterAll(() => {
+    for (const r of robots) r.kill();
+    for (const p of pairs) p.unplug();
+    c.close();
+    removeTempDirs();
+  });
+
+  it('revokes the certificate of a session that failed while unlocked: one ca.revoke success (the CA\'s own), no error logged', async () => {
+    const { pair, robot } = await robotOn('uv-ab1', { misbehave: 'bad-confirm' });
+    await call('station:start', { paths: [pair.consolePath] });
+    await robot.result;
+    const port = await until('port failed', async () => (await call('station:status', {})).ports.find((p) => p.path === pair.consolePath && p.state !== 'active'));
+    expect(port).toMatchObject({ deviceId: 'uv-ab1', state: 'failed', step: 'confirm', error: { code: 'key_confirmation_failed' } });
+    const [record] = await until('the revocation record', () => (revokes('uv-ab1').length > 0 ? revokes('uv-ab1') : undefined));
+    await new Promise((r) => setTimeout(r, 200)); // a second record would land right after the first
+    expect(revokes('uv-ab1')).toHaveLength(1);
+    expect(record).toMatchObject({ actor: OPERATOR, outcome: 'success', targetType: 'robot', details: expect.objectContaining({ reason: 'cessationOfOperation' }) });
+    const cert = (await call('certs:list', {})).certificates.find((x) => x.deviceId === 'uv-ab1');
+    expect(cert).toMatchObject({ serial: record?.details?.serial, status: 'revoked', revocationReason: 'cessationOfOperation' });
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
+    await call('station:stop', {});
+  });
+
+  it('a revocation that fails (console locked mid-session) is logged as an error and audited as a ca.revoke failure', async () => {
+    // The robot "thinks" between CERT + KEYS and its CONFIRM: the officer locks the console in that window.
+    const { pair } = await robotOn('uv-ab2', { thinkMs: 4000 });
+    const seen = progress.length;
+    await call('station:start', { paths: [pair.consolePath] });
+    await until('the console waiting for CONFIRM', () => (progress.slice(seen).some((p) => p.port === pair.consolePath && p.step === 'confirm') ? true : undefined));
+    const issued = c.audit.query({ action: 'ca.issue', targetId: 'uv-ab2', offset: 0, limit: 5 }).records;
+    expect(issued).toHaveLength(1);
+    const serial = issued[0]?.details?.serial;
+    expect(typeof serial).toBe('string');
+
+    await call('session:lock', {});
+    pair.unplug(); // the robot is unplugged: the session ends, uncommitted, with the store locked
+
+    const record = await until('the failed revocation in the audit', () => revokes('uv-ab2')[0]);
+    expect(record).toMatchObject({
+      action: 'ca.revoke',
+      outcome: 'failure',
+      targetType: 'robot',
+      targetId: 'uv-ab2',
+      details: { serial, reason: 'cessationOfOperation', trigger: 'abandoned_session', code: 'locked', error: expect.any(String) },
+    });
+    expect(revokes('uv-ab2')).toHaveLength(1);
+
+    const errors = logger.entries.filter((e) => e.level === 'error');
+    expect(errors).toEqual([
+      { level: 'error', message: expect.stringContaining('abandoned provisioning session failed'), fields: { deviceId: 'uv-ab2', serial, code: 'locked', error: expect.any(String) } },
+    ]);
+
+    // After unlock the certificate is still valid (the record says so) and the robot was never provisioned.
+    await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
+    expect((await call('fleet:get', { deviceId: 'uv-ab2' })).status).toBe('manufactured');
+    const cert = (await call('certs:list', {})).certificates.find((x) => x.serial === serial);
+    expect(cert).toMatchObject({ deviceId: 'uv-ab2', status: 'valid' });
+    // The officer revokes it by hand.
+    expect(await call('certs:revoke', { serial: serial as string, reason: 'cessationOfOperation' })).toEqual({ revoked: true });
+    expect(revokes('uv-ab2').map((r) => r.outcome)).toEqual(['success', 'failure']);
+  });
+});

@@ -112,6 +112,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     let registry: ProviderRegistry | null = null;
     // The fleet CA and the station live while the store is unlocked: dropped / stopped at lock and close.
     let onLocked: (() => void) | null = null;
+    // At unlock: certificates left valid by provisioning sessions that never committed are revoked (stationService).
+    let onUnlocked: (() => void) | null = null;
     const audit = createAuditLog(store.db, {
       clock,
       logger,
@@ -129,8 +131,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       storePath: store.path,
       transaction,
       onChange: (s) => {
-        if (s.state === 'unlocked') registry?.activate();
-        else {
+        if (s.state === 'unlocked') {
+          registry?.activate();
+          onUnlocked?.();
+        } else {
           onLocked?.();
           void registry?.deactivate();
         }
@@ -242,6 +246,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     onLocked = () => {
       station.shutdown();
       fleetCa.forget();
+    };
+    onUnlocked = () => {
+      // The candidates are listed synchronously here, before any station session can start.
+      void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
 
     /** Audits an audit-log operation (the record lands after the operation, so an export does not contain itself). */

@@ -40,6 +40,12 @@ export interface FleetCaService {
   crl(): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
   /** Signs with the CA key through its provider (provider.sign: the key never leaves a KMS / HSM). */
   signWithCaKey(data: Buffer): Promise<Buffer>;
+  /**
+   * Valid certificates of the current CA that no robot carries: issued in a provisioning session that never committed
+   * (the robot never confirmed, the console was locked or stopped mid-session). Synchronous, so a caller can take the
+   * list before any other work runs. Empty when no CA was created.
+   */
+  unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
   /** Called at lock: the opened CA (and its provider handle) is dropped. */
   forget(): void;
 }
@@ -123,6 +129,12 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     async signWithCaKey(data) {
       const ca = await require();
       return (await providerFor(ca.providerId).sign(ca.keyRef, data)).signature;
+    },
+    unattachedCertificates() {
+      deps.session.require();
+      const id = caId();
+      if (id === null) return [];
+      return deps.repo.listUnattached(id, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, deviceId: c.deviceId, issuedAt: c.issuedAt }));
     },
     forget() {
       opened = null;

@@ -36,6 +36,11 @@ export interface StationDepsInput {
   validityDays?: number;
   /** Where a failed revocation of an abandoned session's certificate is reported (serial and device id, never keys). */
   logger?: Logger;
+  /**
+   * Device ids whose session is issuing or holds an uncommitted certificate, shared by the station service's sessions:
+   * the sweep of abandoned certificates leaves these alone (their session commits or abandons them itself).
+   */
+  inFlight?: Set<string>;
 }
 
 export const DELIVERED_KEY_TYPES: readonly KeyType[] = ['communication', 'storage'];
@@ -94,6 +99,43 @@ export interface StationDepsHandle {
   release(deviceId: string | null): void;
 }
 
+/**
+ * Revokes the certificate of a provisioning session that never committed. Never rejects: a failure (store locked, CA
+ * unavailable) is logged and audited, and the sweep at the next unlock retries. True when the CA revoked it now.
+ */
+export async function revokeAbandonedCertificate(
+  input: Pick<StationDepsInput, 'ca' | 'session' | 'audit' | 'logger'>,
+  deviceId: string,
+  serial: string,
+  trigger: 'abandoned_session' | 'unlock_sweep',
+): Promise<boolean> {
+  const actor = input.session.actor();
+  // Once ca.revoke is called, the CA audits the revocation itself (success or failure): no second record then.
+  let auditedByCa = false;
+  try {
+    const ca = await input.ca.require();
+    auditedByCa = true;
+    return ca.revoke(serial, ABANDONED_REASON, { actor });
+  } catch (e) {
+    const code = isConsoleError(e) ? e.code : 'internal';
+    const message = (e instanceof Error ? e.message : String(e)).slice(0, 200);
+    // The robot was never provisioned; its certificate stays valid until a later sweep revokes it.
+    input.logger?.error('revoking the certificate of an abandoned provisioning session failed; the next unlock retries', {
+      deviceId, serial, trigger, code, error: message,
+    });
+    if (auditedByCa) return false;
+    try {
+      input.audit.append({
+        actor, action: 'ca.revoke', targetType: 'robot', targetId: deviceId, outcome: 'failure',
+        details: { serial, reason: ABANDONED_REASON, trigger, code, error: message },
+      });
+    } catch (auditError) {
+      input.logger?.error('auditing a failed revocation failed', { deviceId, serial, error: auditError instanceof Error ? auditError : String(auditError) });
+    }
+    return false;
+  }
+}
+
 export function createStationDeps(input: StationDepsInput): StationDepsHandle {
   const { fleet, fleetRepo, session, audit, transaction } = input;
   // Certificates issued in sessions still running, by device id (per station, not module state).
@@ -103,6 +145,8 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
 
   const deps: ProvisioningDeps = {
     async issueCertificate(csrDer, deviceId) {
+      // Marked before the CA writes the certificate row, so a sweep can never take it for an abandoned one.
+      input.inFlight?.add(deviceId);
       const ca = await input.ca.require();
       const issued = await ca.issueDeviceCertificate(csrDer, { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() });
       const subject = new crypto.X509Certificate(issued.der).subject.replace(/\n/g, ', ');
@@ -135,6 +179,7 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
         supersedeCertificates({ ca, fleet, fleetRepo, actor }, record.deviceId, cert.serial);
       });
       pending.delete(record.deviceId);
+      input.inFlight?.delete(record.deviceId);
     },
     audit(entry) {
       const details: Record<string, string | number | boolean | null> = { ...(entry.details ?? {}), port: entry.port, step: entry.step };
@@ -150,35 +195,21 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       if (deviceId === null) return;
       for (const m of delivered.get(deviceId) ?? []) m.fill(0);
       delivered.delete(deviceId);
+      // A certificate still pending is abandon()'s to revoke; it leaves the in-flight set once that was tried.
+      if (!pending.has(deviceId)) input.inFlight?.delete(deviceId);
     },
     async abandon(deviceId) {
       if (deviceId === null) return;
       const cert = pending.get(deviceId);
-      if (!cert) return;
+      if (!cert) {
+        input.inFlight?.delete(deviceId);
+        return;
+      }
       pending.delete(deviceId);
-      const actor = session.actor();
-      // Once ca.revoke is called, the CA audits the revocation itself (success or failure): no second record then.
-      let auditedByCa = false;
       try {
-        const ca = await input.ca.require();
-        auditedByCa = true;
-        ca.revoke(cert.serial, ABANDONED_REASON, { actor });
-      } catch (e) {
-        const code = isConsoleError(e) ? e.code : 'internal';
-        const message = (e instanceof Error ? e.message : String(e)).slice(0, 200);
-        // The robot was never provisioned, yet its certificate stays valid until an officer revokes it.
-        input.logger?.error('revoking the certificate of an abandoned provisioning session failed: revoke it by hand', {
-          deviceId, serial: cert.serial, code, error: message,
-        });
-        if (auditedByCa) return;
-        try {
-          audit.append({
-            actor, action: 'ca.revoke', targetType: 'robot', targetId: deviceId, outcome: 'failure',
-            details: { serial: cert.serial, reason: ABANDONED_REASON, trigger: 'abandoned_session', code, error: message },
-          });
-        } catch (auditError) {
-          input.logger?.error('auditing a failed revocation failed', { deviceId, serial: cert.serial, error: auditError instanceof Error ? auditError : String(auditError) });
-        }
+        await revokeAbandonedCertificate(input, deviceId, cert.serial, 'abandoned_session');
+      } finally {
+        input.inFlight?.delete(deviceId);
       }
     },
   };

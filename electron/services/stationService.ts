@@ -17,9 +17,9 @@ import type { AuditLog } from './audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
 import { createDistributionDeps } from './distributionDeps.ts';
 import type { Session } from './session.ts';
-import { createStationDeps, type StationDepsInput } from './stationDeps.ts';
+import { createStationDeps, revokeAbandonedCertificate, type StationDepsInput } from './stationDeps.ts';
 
-export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDeviceId'> {
+export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDeviceId' | 'inFlight'> {
   clock: Clock;
   logger: Logger;
   session: Session;
@@ -55,6 +55,12 @@ export interface StationService {
   distributeOnce(path: string, deviceId: string): Promise<DistributionResult>;
   /** At lock / close: stops the station (sessions in progress end as failures) and resets the shift counters. */
   shutdown(): void;
+  /**
+   * Revokes (cessationOfOperation) every valid certificate of the fleet CA that no robot carries and no running session
+   * holds: left by a session whose own revocation failed (store locked mid-session) or by a console that stopped
+   * mid-session. The list is taken synchronously when called; the console calls this at every unlock.
+   */
+  sweepAbandoned(): Promise<{ revoked: number; failed: number }>;
 }
 
 /** Robots whose re-provisioning an officer may confirm (the registry keeps their status; others are refused). */
@@ -73,6 +79,8 @@ export function createStationService(deps: StationServiceDeps): StationService {
   // Device ids the officer confirmed for re-provisioning in this station run; one confirmation = one re-provisioning.
   const confirmed = new Set<string>();
   let mode: StationMode = 'provision';
+  // Robots whose session is issuing or holds an uncommitted certificate, across every session this service runs.
+  const inFlight = new Set<string>();
   let station: ProvisioningStation | null = null;
   // Bumped at shutdown: events of sessions that outlive a lock no longer touch the new shift's state.
   let generation = 0;
@@ -114,7 +122,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
 
   const build = (options: BuildOptions) => {
     const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
-    const handle = createStationDeps({ ...deps, ...expected });
+    const handle = createStationDeps({ ...deps, ...expected, inFlight });
     const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected });
     const explicit = options.paths;
     const gen = generation;
@@ -247,6 +255,21 @@ export function createStationService(deps: StationServiceDeps): StationService {
       deps.session.require();
       const s = build({ paths: [path], mode: 'distribute', expectedDeviceId: deviceId, reprovision: () => false });
       return s.distributePort(path);
+    },
+    async sweepAbandoned() {
+      deps.session.require();
+      const candidates = deps.ca.unattachedCertificates().filter((c) => !inFlight.has(c.deviceId));
+      let revoked = 0;
+      let failed = 0;
+      for (const c of candidates) {
+        if (await revokeAbandonedCertificate(deps, c.deviceId, c.serial, 'unlock_sweep')) revoked++;
+        else failed++;
+      }
+      if (candidates.length > 0) {
+        const log = failed > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+        log('certificates of abandoned provisioning sessions revoked', { revoked, failed });
+      }
+      return { revoked, failed };
     },
     shutdown() {
       const s = station;

@@ -69,6 +69,11 @@ export interface FleetCaRepo {
   /** Certificates whose notAfter is at or before `before` (ISO time), earliest first. */
   listExpiringBefore(caId: string, before: string): FleetCertRow[];
   listRevoked(caId: string): FleetCertRow[];
+  /**
+   * Certificates not revoked and still valid at `at` that no robot in the registry carries (robot_certificates): issued
+   * in a provisioning session that never committed. Oldest first.
+   */
+  listUnattached(caId: string, at: string): FleetCertRow[];
   /** Returns false when the certificate was already revoked (nothing changes then). */
   markRevoked(caId: string, serial: string, revokedAt: string, reason: string): boolean;
 }
@@ -137,6 +142,10 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const listCerts = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? ORDER BY not_after, serial');
   const expiring = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND not_after <= ? ORDER BY not_after, serial');
   const revoked = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const unattached = db.prepare(
+    `SELECT * FROM fleet_certificates f WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
+     AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial) ORDER BY f.issued_at, f.serial`,
+  );
   const markRevoked = db.prepare(
     'UPDATE fleet_certificates SET revoked_at = ?, revocation_reason = ? WHERE ca_id = ? AND serial = ? AND revoked_at IS NULL',
   );
@@ -159,6 +168,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     listCerts: (caId) => (listCerts.all(caId) as RawCert[]).map(certRow),
     listExpiringBefore: (caId, before) => (expiring.all(caId, before) as RawCert[]).map(certRow),
     listRevoked: (caId) => (revoked.all(caId) as RawCert[]).map(certRow),
+    listUnattached: (caId, at) => (unattached.all(caId, at) as RawCert[]).map(certRow),
     markRevoked: (caId, serial, revokedAt, reason) => markRevoked.run(revokedAt, reason, caId, serial).changes === 1,
   };
 }

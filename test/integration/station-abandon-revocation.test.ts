@@ -2,7 +2,8 @@
 // fails, the console says so: an error in the log (serial and device id, no key material) and a 'ca.revoke' failure in
 // the audit. Real console (createConsole in a temp folder, fleet CA on the local provider), the robot simulator on a
 // socat pty. The failure is real: the officer locks the console while the robot is between CERT and CONFIRM, so the
-// session ends uncommitted with the store locked and the CA closed.
+// session ends uncommitted with the store locked and the CA closed. The sweep at the next unlock then revokes it, and
+// a sweep never touches a certificate that a robot carries or that a running session holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
@@ -109,16 +110,46 @@ describe('station: revoking the certificate of an abandoned provisioning session
 
     const errors = logger.entries.filter((e) => e.level === 'error');
     expect(errors).toEqual([
-      { level: 'error', message: expect.stringContaining('abandoned provisioning session failed'), fields: { deviceId: 'uv-ab2', serial, code: 'locked', error: expect.any(String) } },
+      {
+        level: 'error',
+        message: expect.stringContaining('abandoned provisioning session failed'),
+        fields: { deviceId: 'uv-ab2', serial, trigger: 'abandoned_session', code: 'locked', error: expect.any(String) },
+      },
     ]);
 
-    // After unlock the certificate is still valid (the record says so) and the robot was never provisioned.
+    // The unlock sweeps it: revoked by the CA (its own success record), and the robot was never provisioned.
     await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
+    await until('the sweep revoking it', () => (revokes('uv-ab2').length === 2 ? true : undefined));
+    expect(revokes('uv-ab2').map((r) => r.outcome)).toEqual(['success', 'failure']);
+    expect(revokes('uv-ab2')[0]?.details).toMatchObject({ serial, reason: 'cessationOfOperation' });
     expect((await call('fleet:get', { deviceId: 'uv-ab2' })).status).toBe('manufactured');
     const cert = (await call('certs:list', {})).certificates.find((x) => x.serial === serial);
-    expect(cert).toMatchObject({ deviceId: 'uv-ab2', status: 'valid' });
-    // The officer revokes it by hand.
-    expect(await call('certs:revoke', { serial: serial as string, reason: 'cessationOfOperation' })).toEqual({ revoked: true });
-    expect(revokes('uv-ab2').map((r) => r.outcome)).toEqual(['success', 'failure']);
+    expect(cert).toMatchObject({ deviceId: 'uv-ab2', status: 'revoked', revocationReason: 'cessationOfOperation' });
+    expect(logger.entries.some((e) => e.message.includes('abandoned provisioning sessions revoked') && e.fields?.revoked === 1)).toBe(true);
+  });
+
+  it('a sweep leaves alone the certificates robots carry and those of a session still waiting for CONFIRM', async () => {
+    // uv-ab3 is provisioned for real; uv-ab4's robot is slow to confirm while the sweep runs.
+    const done = await robotOn('uv-ab3');
+    await call('fleet:create', { deviceId: 'uv-ab3', name: 'Provisioned', model: 'UV-7', site: 'Plant 1' });
+    await call('fleet:create', { deviceId: 'uv-ab4', name: 'Slow confirm', model: 'UV-7', site: 'Plant 1' });
+    await call('station:start', { paths: [done.pair.consolePath] });
+    expect((await done.robot.result).exitCode).toBe(0);
+    await until('uv-ab3 provisioned', async () => ((await call('fleet:get', { deviceId: 'uv-ab3' })).status === 'provisioned' ? true : undefined));
+    await call('station:stop', {});
+
+    const slow = await robotOn('uv-ab4', { thinkMs: 1500 });
+    const seen = progress.length;
+    await call('station:start', { paths: [slow.pair.consolePath] });
+    await until('uv-ab4 waiting for CONFIRM', () => (progress.slice(seen).some((p) => p.port === slow.pair.consolePath && p.step === 'confirm') ? true : undefined));
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 0, failed: 0 });
+    expect((await slow.robot.result).exitCode).toBe(0);
+    await until('uv-ab4 provisioned', async () => ((await call('fleet:get', { deviceId: 'uv-ab4' })).status === 'provisioned' ? true : undefined));
+    await call('station:stop', {});
+
+    const certs = (await call('certs:list', {})).certificates;
+    for (const id of ['uv-ab3', 'uv-ab4']) expect(certs.filter((x) => x.deviceId === id).map((x) => x.status)).toEqual(['valid']);
+    // With nothing in flight any more, a sweep still finds nothing to revoke.
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 0, failed: 0 });
   });
 });

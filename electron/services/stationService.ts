@@ -259,9 +259,12 @@ export function createStationService(deps: StationServiceDeps): StationService {
     async sweepAbandoned() {
       deps.session.require();
       const candidates = deps.ca.unattachedCertificates().filter((c) => !inFlight.has(c.deviceId));
+      const gen = generation;
       let revoked = 0;
       let failed = 0;
       for (const c of candidates) {
+        // Locked or closed meanwhile (a CLI command ending): the rest wait for the next unlock, without an error each.
+        if (gen !== generation) break;
         if (await revokeAbandonedCertificate(deps, c.deviceId, c.serial, 'unlock_sweep')) revoked++;
         else failed++;
       }

@@ -1,6 +1,7 @@
 // Robots provisioned per minute: 4 simulated robots in parallel (4 socat pty pairs, 4 station sessions) vs 1 at a time.
 // Each robot is its own simulator process on its own pty pair, through the real serialport stack on both ends. The
-// simulators are booted before the clock starts (a robot on the line is already powered up); the clock covers the
+// simulators are booted before the clock starts (a robot on the line is already powered up), with their crypto paths
+// warmed (robotSession.ts warmUp: firmware has no first-call costs, a fresh Node process does); the clock covers the
 // console opening the port, the whole protocol (key generation on the robot, CSR, CA, wrapping, confirmation) and commit.
 // The simulators share this machine's 2 cores with the console; a second row models robot-side compute time
 // (what a small MCU spends on key generation and unwrapping) as waiting on the robot, as on real hardware.

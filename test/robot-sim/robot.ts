@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
-import { MISBEHAVIOURS, runRobot, type Misbehaviour } from './robotSession.ts';
+import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +57,9 @@ const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), aut
 await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
 const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
 if (values['wait-signal']) {
-  // Booted and attached: announce it, then wait for the "power on" signal before saying HELLO.
+  // Booted (crypto paths warmed, as compiled firmware needs no warm-up) and attached: announce it, then wait for the
+  // "power on" signal before saying HELLO.
+  await warmUp({ deviceId: need('device-id'), keyType: values['key-type'] === 'rsa' ? 'rsa' : 'ec', caCertPem: readFileSync(need('ca-cert'), 'utf8') });
   const start = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
   process.stdout.write(JSON.stringify({ ready: true }) + '\n');
   await start;

@@ -9,7 +9,7 @@ import * as x509 from '@peculiar/x509';
 import { BundleError, bundleConfirmationKey, bundleFileHash, distributionDoneMac, installedMac } from '../../electron/station/bundle.ts';
 import { StationError, isStationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
-import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey } from '../../electron/station/keywrap.ts';
+import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey, wrapKey } from '../../electron/station/keywrap.ts';
 import {
   CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
   decodeError, decodeKeys, decodeMac, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac, nonceSignatureInput,
@@ -204,6 +204,36 @@ async function expect(ch: FrameChannel, o: RobotOptions, type: number, seq: numb
   if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
   if (got.frame.type !== type || got.frame.seq !== seq) throw new StationError('unexpected_message', `unexpected frame type ${got.frame.type} seq ${got.frame.seq}`);
   return got;
+}
+
+/**
+ * Runs the session's crypto and encoding paths once on throwaway values (key pair, CSR, nonce signature, key wrap and
+ * unwrap, confirmation MACs, certificate checks). A simulator booted with --wait-signal calls it before it says it is
+ * ready, so a "powered-on" robot does not pay Node's first-call costs (lazy module initialisation, JIT) inside the
+ * session: robot firmware is compiled code and has none. Nothing is stored and nothing is sent.
+ */
+export async function warmUp(o: Pick<RobotOptions, 'deviceId' | 'keyType' | 'caCertPem'>): Promise<void> {
+  const identity = await generateIdentity(o.keyType);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${o.deviceId}`, keys: identity.pair, signingAlgorithm: identity.alg });
+  const csrDer = Buffer.from(csr.rawData);
+  const ctx = { deviceId: o.deviceId, robotNonce: randomBytes(NONCE_LENGTH), consoleNonce: randomBytes(NONCE_LENGTH) };
+  const input = nonceSignatureInput(o.deviceId, ctx.robotNonce, ctx.consoleNonce, csrDer);
+  const nonceSignature = o.keyType === 'rsa'
+    ? sign('sha256', input, { key: identity.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+    : sign('sha256', input, identity.privateKey);
+  const frame = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce: ctx.robotNonce, consoleNonce: ctx.consoleNonce, csrDer, nonceSignature }) });
+  const material = randomBytes(32);
+  const wrapped = wrapKey(identity.publicKey, ctx, { keyId: 'warm-up', version: 1, material });
+  const back = unwrapKey(identity.privateKey, ctx, { keyId: 'warm-up', version: 1, ...wrapped });
+  const th = transcriptHash([frame]);
+  const kc = confirmationKey(ctx, [back]);
+  const mac = robotConfirmMac(kc, th);
+  macEquals(consoleDoneMac(kc, th, mac), mac);
+  const ca = new X509Certificate(o.caCertPem);
+  ca.checkIssued(ca);
+  ca.verify(ca.publicKey);
+  identity.privateKey.export({ format: 'pem', type: 'pkcs8' });
+  for (const b of [material, back, kc]) b.fill(0);
 }
 
 async function generateIdentity(keyType: 'ec' | 'rsa') {

@@ -2,6 +2,7 @@
 // UsageError (exit 2); everything else goes through the router and its typed errors (exit 1).
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import { KEY_USAGE_PAGE } from '../../../shared/fleetContract.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -12,7 +13,8 @@ export class UsageError extends Error {
 
 export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
-  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute', 'help',
+  'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
+  'key-assignments', 'assign-key', 'unassign-key', 'key-usage', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -36,11 +38,24 @@ const OPTIONS = {
   'kms-config': { type: 'string' },
   'storage-path': { type: 'string' },
   'allow-reprovision': { type: 'boolean' },
+  site: { type: 'string' },
+  version: { type: 'string' },
+  all: { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
 const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'json', 'help'];
-const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]; required: readonly OptionName[]; args: readonly string[] }>> = {
+
+interface CommandSpec {
+  options: readonly OptionName[];
+  required: readonly OptionName[];
+  args: readonly string[];
+  /** Exactly one of these options must be given (the scope of a key assignment: a robot or a site). */
+  oneOf?: readonly OptionName[];
+}
+
+const SCOPE: readonly OptionName[] = ['device-id', 'site'];
+const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   serve: { options: ['port'], required: [], args: [] },
   init: { options: [], required: [], args: [] },
   unlock: { options: [], required: [], args: [] },
@@ -55,6 +70,10 @@ const PER_COMMAND: Readonly<Record<CommandName, { options: readonly OptionName[]
   provision: { options: ['device-id', 'port', 'ca-cert-out', 'kms-config', 'storage-path', 'allow-reprovision'], required: ['device-id', 'port'], args: [] },
   bundle: { options: ['device-id', 'out', 'force'], required: ['device-id', 'out'], args: [] },
   distribute: { options: ['device-id', 'port'], required: ['device-id', 'port'], args: [] },
+  'key-assignments': { options: SCOPE, required: [], args: [], oneOf: SCOPE },
+  'assign-key': { options: [...SCOPE, 'type', 'key'], required: ['type', 'key'], args: [], oneOf: SCOPE },
+  'unassign-key': { options: [...SCOPE, 'type'], required: ['type'], args: [], oneOf: SCOPE },
+  'key-usage': { options: ['key', 'version', 'all'], required: ['key'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -78,6 +97,16 @@ Commands:
   provision --device-id ID --port PATH [--ca-cert-out FILE] [--kms-config FILE.json] [--storage-path DIR] [--allow-reprovision]
                                                 provision_robot_with_kms: one robot on one serial port (creates the
                                                 fleet CA on first use, in the --kms-config provider or 'local')
+  key-assignments (--device-id ID | --site NAME)
+                                                a robot's effective communication and storage keys and where they come
+                                                from, or a site's assignments and its robot count
+  assign-key (--device-id ID | --site NAME) --type communication|storage --key ID
+                                                assign a key to one robot or to every robot of a site
+  unassign-key (--device-id ID | --site NAME) --type communication|storage
+                                                clear that assignment (the robot falls back to its site's key, or to
+                                                the newest unassigned key)
+  key-usage --key ID [--version N] [--all]      which robots hold which version of a key (first ${KEY_USAGE_PAGE} holders;
+                                                --all lists every one) and where the key is assigned
   help
 
 Global options:
@@ -98,6 +127,8 @@ export interface ParsedCommand {
   operator: string;
   /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
+  /** --version of key-usage: a positive integer. */
+  version: number | undefined;
 }
 
 const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
@@ -148,6 +179,13 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
   for (const name of spec.required) {
     if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`${command}: --${name} is required`);
   }
+  if (spec.oneOf) {
+    const given = spec.oneOf.filter((name) => typeof values[name] === 'string');
+    if (given.length !== 1) {
+      const names = spec.oneOf.map((name) => `--${name}`).join(' or ');
+      throw new UsageError(`${command}: give exactly one of ${names}${given.length > 1 ? ', not both' : ''}`);
+    }
+  }
   if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
@@ -157,7 +195,12 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
     if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError('--port must be a number from 0 to 65535');
     port = Number(values.port);
   }
+  let version: number | undefined;
+  if (typeof values.version === 'string') {
+    if (!/^\d+$/.test(values.version) || !Number.isSafeInteger(Number(values.version)) || Number(values.version) < 1) throw new UsageError(`${command}: --version must be a positive integer`);
+    version = Number(values.version);
+  }
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
-  return { command, args, options: values, json: values.json === true, dataDir, operator, port };
+  return { command, args, options: values, json: values.json === true, dataDir, operator, port, version };
 }

@@ -4,11 +4,12 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
 import type { StationService } from '../../services/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
-import { formatKey, formatKeyTable } from './format.ts';
+import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatScopeChange, formatSiteAssignments } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -70,6 +71,12 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
 
 const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
 const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** The scope of assign-key / unassign-key: --device-id (a robot) or --site (args.ts allows exactly one). */
+function scopeOf(o: ParsedCommand['options']): { scope: 'robot' | 'site'; scopeId: string } {
+  const deviceId = str(o['device-id']);
+  return deviceId !== undefined ? { scope: 'robot', scopeId: deviceId } : { scope: 'site', scopeId: str(o.site) ?? '' };
+}
 
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
 export async function runCommand(ctx: CommandContext): Promise<{ value: unknown; exitCode: number }> {
@@ -186,6 +193,37 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       }
       const value = { deviceId, sequence: result.sequence, keyVersions: result.keyVersions, durationMs: result.durationMs };
       return show(value, () => `key bundle ${value.sequence} installed on ${deviceId}: keys ${value.keyVersions.map((k) => `${k.keyId} v${k.version}`).join(', ')}`);
+    }
+    case 'key-assignments': {
+      const deviceId = str(o['device-id']);
+      if (deviceId !== undefined) {
+        const value = await callUnlocked(ctx, 'fleet:keyAssignments', { deviceId });
+        return show(value, () => formatRobotAssignments(value));
+      }
+      const value = await callUnlocked(ctx, 'fleet:siteKeyAssignments', { site: str(o.site) ?? '' });
+      return show(value, () => formatSiteAssignments(value));
+    }
+    case 'assign-key': {
+      const value = await callUnlocked(ctx, 'fleet:assignKey', { ...scopeOf(o), keyType: str(o.type), keyId: str(o.key) });
+      return show(value, () => formatScopeChange('assign', str(o.type) ?? '', value));
+    }
+    case 'unassign-key': {
+      const value = await callUnlocked(ctx, 'fleet:clearKeyAssignment', { ...scopeOf(o), keyType: str(o.type) });
+      return show(value, () => formatScopeChange('unassign', str(o.type) ?? '', value));
+    }
+    case 'key-usage': {
+      const input = strip({ keyId: str(o.key), version: parsed.version });
+      const first = await callUnlocked(ctx, 'fleet:keyUsage', { ...input, offset: 0 });
+      if (o.all !== true) return show(first, () => formatKeyUsage(first, first.holders, parsed.version));
+      const holders: KeyHolder[] = [...first.holders];
+      // Every holder, a page at a time; an empty page ends it too (the store is this process's alone meanwhile).
+      for (let offset = KEY_USAGE_PAGE; offset < first.matching; offset += KEY_USAGE_PAGE) {
+        const page = await call(router, 'fleet:keyUsage', { ...input, offset });
+        if (page.holders.length === 0) break;
+        holders.push(...page.holders);
+      }
+      const value = { ...first, holders };
+      return show(value, () => formatKeyUsage(value, holders, parsed.version));
     }
     case 'serve':
     case 'help':

@@ -1,5 +1,20 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeySummary } from '../../../shared/contract.ts';
+import {
+  ASSIGNABLE_KEY_TYPES,
+  type EffectiveKey,
+  type KeyAssignment,
+  type KeyHolder,
+  type KeyUsage,
+  type RobotKeyAssignments,
+  type SiteKeyAssignments,
+} from '../../../shared/fleetContract.ts';
+
+/** Rows as aligned columns (two spaces apart, no trailing blanks); the first row is the header. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
 
 export function formatKey(k: KeySummary): string {
   return `${k.id} "${k.label}" (${k.type}, ${k.algorithm}, ${k.state}, v${k.currentVersion})`;
@@ -7,10 +22,90 @@ export function formatKey(k: KeySummary): string {
 
 export function formatKeyTable(keys: readonly KeySummary[]): string {
   if (keys.length === 0) return 'no keys';
-  const rows = [
+  return formatTable([
     ['ID', 'LABEL', 'TYPE', 'ALGORITHM', 'STATE', 'VERSION', 'NEXT ROTATION'],
     ...keys.map((k) => [k.id, k.label, k.type, k.algorithm, k.state, `v${k.currentVersion}`, k.nextRotationAt ?? '-']),
+  ]);
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const scopeName = (scope: KeyAssignment['scope'], scopeId: string) => `${scope} ${scopeId}`;
+
+/** `"label" (id) v2`, as far as it is known. */
+function keyRef(label: string | null, id: string, version: number | null): string {
+  return `${label === null ? '' : `"${label}" `}(${id})${version === null ? '' : ` v${version}`}`;
+}
+
+function sourceText(e: EffectiveKey, r: RobotKeyAssignments): string {
+  switch (e.source) {
+    case 'robot':
+      return `assigned to robot ${r.deviceId}`;
+    case 'site':
+      return `assigned to site ${r.site}`;
+    case 'newest':
+      return 'newest unassigned key';
+    case 'none':
+      return 'none';
+  }
+}
+
+/** A robot's effective key per type, where it comes from, and the error of a broken assignment. */
+export function formatRobotAssignments(r: RobotKeyAssignments): string {
+  const lines = [`robot ${r.deviceId} (site ${r.site})`];
+  for (const e of r.effective) {
+    const key = e.keyId === null ? 'no key' : keyRef(e.keyLabel, e.keyId, e.version);
+    const broken = e.error !== null && (e.source === 'robot' || e.source === 'site');
+    lines.push(`${e.keyType}: ${key}; source: ${sourceText(e, r)}${broken ? ' (broken assignment)' : ''}`);
+    if (e.error !== null) lines.push(`  error [${e.errorCode ?? 'unknown'}]: ${e.error}`);
+  }
+  return lines.join('\n');
+}
+
+/** One stored assignment row: the key as it is now, who assigned it, and its problem when it cannot be delivered. */
+function assignmentLine(a: KeyAssignment, withScope: boolean): string[] {
+  const state = a.keyState === null ? '' : `, ${a.keyState}`;
+  const head = `${withScope ? `${scopeName(a.scope, a.scopeId)}: ` : ''}${a.keyType}: ${keyRef(a.keyLabel, a.keyId, a.version)}${state}; assigned ${a.assignedAt} by ${a.assignedBy}`;
+  return a.problem === null ? [head] : [head, `  problem: ${a.problem}`];
+}
+
+/** A site's assignment rows (one per assignable type, "not assigned" for the others) and its robot count. */
+export function formatSiteAssignments(s: SiteKeyAssignments): string {
+  const lines = [`site ${s.site}: ${plural(s.robots, 'robot', 'robots')}`];
+  for (const t of ASSIGNABLE_KEY_TYPES) {
+    const a = s.assignments.find((row) => row.keyType === t);
+    lines.push(...(a ? assignmentLine(a, false) : [`${t}: not assigned`]));
+  }
+  return lines.join('\n');
+}
+
+/** What assign-key / unassign-key did, then the scope's assignments as they are now. */
+export function formatScopeChange(
+  change: 'assign' | 'unassign',
+  keyType: string,
+  s: { scope: KeyAssignment['scope']; scopeId: string; assignments: readonly KeyAssignment[] },
+): string {
+  const where = scopeName(s.scope, s.scopeId);
+  const row = s.assignments.find((a) => a.keyType === keyType);
+  const head = change === 'assign' && row
+    ? `assigned the ${keyType} key ${keyRef(row.keyLabel, row.keyId, row.version)} to ${where}`
+    : `cleared the ${keyType} key assignment of ${where}`;
+  if (s.assignments.length === 0) return `${head}\n${where} has no key assignments`;
+  return [head, `${where} assignments:`, ...s.assignments.flatMap((a) => assignmentLine(a, false).map((l) => `  ${l}`))].join('\n');
+}
+
+/** "N robots hold this key (v1: a, v2: b)", the holders listed, `more` not listed, then the assignments. */
+export function formatKeyUsage(u: KeyUsage, holders: readonly KeyHolder[], filter: number | undefined): string {
+  const counts = u.versions.map((v) => `v${v.version}: ${v.robots}`).join(', ');
+  const lines = [
+    `${u.robots} ${u.robots === 1 ? 'robot holds' : 'robots hold'} this key${counts ? ` (${counts})` : ''}; current version v${u.currentVersion}`,
   ];
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  if (filter !== undefined) lines.push(`${plural(u.matching, 'robot holds', 'robots hold')} v${filter}`);
+  if (holders.length > 0) {
+    lines.push(formatTable([['DEVICE ID', 'VERSION', 'SITE', 'STATUS'], ...holders.map((h) => [h.deviceId, `v${h.version}`, h.site, h.status])]));
+  }
+  const more = u.matching - u.offset - holders.length;
+  if (more > 0) lines.push(`... and ${plural(more, 'more holder', 'more holders')} (--all lists every one)`);
+  if (u.assignments.length === 0) lines.push('assigned to no robot or site');
+  else lines.push('assignments:', ...u.assignments.flatMap((a) => assignmentLine(a, true).map((l) => `  ${l}`)));
+  return lines.join('\n');
 }

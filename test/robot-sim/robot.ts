@@ -59,7 +59,8 @@ const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
 if (values['wait-signal']) {
   // Booted (crypto paths warmed, as compiled firmware needs no warm-up) and attached: announce it, then wait for the
   // "power on" signal before saying HELLO.
-  await warmUp({ deviceId: need('device-id'), keyType: values['key-type'] === 'rsa' ? 'rsa' : 'ec', caCertPem: readFileSync(need('ca-cert'), 'utf8') });
+  // The CA file is read only when the session needs it: a console may create the CA after the robot is attached.
+  await warmUp({ deviceId: need('device-id'), keyType: values['key-type'] === 'rsa' ? 'rsa' : 'ec' });
   const start = new Promise<void>((resolve) => process.once('SIGUSR1', () => resolve()));
   process.stdout.write(JSON.stringify({ ready: true }) + '\n');
   await start;

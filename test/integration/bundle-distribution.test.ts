@@ -11,7 +11,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
@@ -24,7 +23,8 @@ import { writeCaFile } from '../robot-sim/harness.ts';
 import { installBundle, lastSequence } from '../robot-sim/installBundle.ts';
 import { provisionOnce, robotStoredKeys } from '../robot-sim/scenario.ts';
 import { kitIssuingCa } from '../unit/bundle-kit.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller } from './support/consoleCalls.ts';
 
 describe('key bundle distributed to a robot provisioned over a pty', () => {
   const dir = tempDir('ecps-bundle-console-');
@@ -41,11 +41,7 @@ describe('key bundle distributed to a robot provisioned over a pty', () => {
   };
   let commVersion = 1;
   const ids = { comm: '', storage: '' };
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
 
   beforeAll(async () => {
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger() });

@@ -2,8 +2,7 @@
 // input schemas, outputs checked against the output schemas and searched for key material and passphrases.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS, contract, type ChannelName, type ChannelInput, type ChannelOutput } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
+import { CHANNELS, type ChannelName, type ChannelInput } from '../../shared/contract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { open as gcmOpen } from '../../electron/crypto/aead.ts';
@@ -12,29 +11,10 @@ import { createStoreKeyring, masterAad } from '../../electron/crypto/storeKeyrin
 import { createMemoryLogger } from '../../electron/logger.ts';
 import type { KeyAlgorithm } from '../../shared/domain.ts';
 import { CTX, FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+import { contractCaller, failure } from './support/consoleCalls.ts';
 
 const PASS = 'integration passphrase 0123';
 const NEW_PASS = 'rotated integration passphrase';
-
-function caller(c: FleetConsole, transcript: string[]) {
-  return async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    const out = contract[channel].output.parse(raw) as ChannelOutput<C>;
-    transcript.push(JSON.stringify(raw));
-    return out;
-  };
-}
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a ConsoleError');
-}
 
 /** Every secret the store holds, recovered independently from the database file with the passphrase. */
 async function storeSecrets(dir: string, passphrase: string): Promise<string[]> {
@@ -64,12 +44,11 @@ describe('createConsole handlers, end to end', () => {
   const transcript: string[] = [];
   const events: Array<{ event: string; payload: unknown }> = [];
   let c: FleetConsole;
-  let call: ReturnType<typeof caller>;
+  const call = contractCaller(() => c, { transcript });
 
   beforeAll(async () => {
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger, clock });
     c.onEvent((event, payload) => events.push({ event, payload }));
-    call = caller(c, transcript);
   });
   afterAll(() => {
     c.close();

@@ -2,36 +2,21 @@
 // real SQLite store: robots and their lifecycle, search/filter/sort/paging, key versions held, certificates, CSV
 // import all-or-nothing, export, the dashboard, and an audit record for every change.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller, failure } from './support/consoleCalls.ts';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
 const DAY = 86_400_000;
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details ?? {} };
-    throw e;
-  }
-  throw new Error('expected a ConsoleError');
-}
 
 describe('fleet registry', () => {
   const dir = tempDir('ecps-fleet-it-');
   const clock = manualClock(Date.parse('2026-06-01T00:00:00Z'));
   const events: Array<{ event: string; payload: unknown }> = [];
   let c: FleetConsole;
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
   const lastAudit = () => c.audit.query({ offset: 0, limit: 1 }).records[0]!;
   const robotCount = async () => (await call('fleet:list', { offset: 0, limit: 1 })).total;
 

@@ -2,28 +2,18 @@
 // assigned a communication key and which is itself assigned a storage key receives exactly those key versions at
 // provisioning (not the store's newest keys); after rotating the site key a field bundle carries the new version;
 // an assigned key that is compromised is refused by name (bundle and station), never replaced by another key.
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type KeySummary } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
-import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import type { KeySummary } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
-import { createMemoryLogger } from '../../electron/logger.ts';
-import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { writeCaFile } from '../robot-sim/harness.ts';
 import { installBundle } from '../robot-sim/installBundle.ts';
 import { robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller, failure, untilEvery } from './support/consoleCalls.ts';
+import { createStationConsole, robotBench } from './support/stationRig.ts';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilEvery(100);
 
 const SITE = 'Customer Site';
 const byKeyId = (a: { keyId: string }, b: { keyId: string }) => a.keyId.localeCompare(b.keyId);
@@ -31,8 +21,6 @@ const byKeyId = (a: { keyId: string }, b: { keyId: string }) => a.keyId.localeCo
 describe('key assignment through the provisioning station and field bundles', () => {
   const dir = tempDir('ecps-assign-station-');
   const work = tempDir('ecps-assign-work-');
-  const pairs: PtyPair[] = [];
-  const robots: RobotProcess[] = [];
   let c: FleetConsole;
   let caFile = '';
   let caPem = '';
@@ -41,28 +29,12 @@ describe('key assignment through the provisioning station and field bundles', ()
   let fleetComm: KeySummary;
   let fleetDisk: KeySummary;
   let keystore = '';
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (e) {
-      if (isConsoleError(e)) return e;
-      throw e;
-    }
-    throw new Error('expected a ConsoleError');
-  };
+  const call = contractCaller(() => c);
+  const bench = robotBench(() => caFile);
   const checkValueOf = async (keyId: string, version: number) => (await call('keys:get', { keyId })).versions.find((v) => v.version === version)?.checkValue;
   /** Starts the station on a fresh pty with the simulator for `deviceId` on the other end; resolves when the port ends. */
   const provision = async (deviceId: string) => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const ks = tempDir('ecps-assign-robot-');
-    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore: ks, caCertFile: caFile });
-    robots.push(robot);
+    const { pair, keystore: ks, robot } = await bench.robotOn(deviceId, { keystore: tempDir('ecps-assign-robot-') });
     await call('station:start', { paths: [pair.consolePath] });
     await robot.result;
     const port = await until('port ended', async () => (await call('station:status', {})).ports.find((p) => p.path === pair.consolePath && p.state !== 'active'));
@@ -71,11 +43,10 @@ describe('key assignment through the provisioning station and field bundles', ()
   };
 
   beforeAll(async () => {
-    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), station: { stepTimeoutMs: 8000, pollIntervalMs: 200 } });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 8000, pollIntervalMs: 200 } });
     await call('session:init', { operator: 'Officer Ada', passphrase: 'fleet passphrase 0123' });
     caPem = (await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Assignment Test CA' })).certificatePem ?? '';
-    caFile = path.join(work, 'fleet-ca.pem');
-    writeFileSync(caFile, caPem);
+    caFile = writeCaFile(work, caPem);
     siteComm = await call('keys:create', { type: 'communication', label: 'customer site comm' });
     robotDisk = await call('keys:create', { type: 'storage', label: 'uv-300 disk' });
     // Created after the assigned keys: without assignments these are what every robot would receive.
@@ -87,8 +58,7 @@ describe('key assignment through the provisioning station and field bundles', ()
     await call('fleet:assignKey', { scope: 'robot', scopeId: 'uv-300', keyType: 'storage', keyId: robotDisk.id });
   });
   afterAll(() => {
-    for (const r of robots) r.kill();
-    for (const p of pairs) p.unplug();
+    bench.release();
     c.close();
     removeTempDirs();
   });

@@ -3,34 +3,20 @@
 // refusals (typed codes, each audited), a broken assignment reported instead of silently replaced, rotation moving
 // the effective version, and the contract refusing a scope id that does not fit its scope.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type KeySummary } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
+import type { ChannelInput, KeySummary } from '../../shared/contract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details ?? {} };
-    throw e;
-  }
-  throw new Error('expected a ConsoleError');
-}
+import { contractCaller, failure } from './support/consoleCalls.ts';
 
 describe('key assignment', () => {
   const dir = tempDir('ecps-key-assign-');
   const clock = manualClock(Date.parse('2026-06-01T00:00:00Z'));
   const events: Array<{ event: string; payload: unknown }> = [];
   let c: FleetConsole;
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
   const lastAudit = () => c.audit.query({ offset: 0, limit: 1 }).records[0]!;
   /** Keys are created a minute apart, so "newest" is well defined. */
   const key = async (type: 'communication' | 'storage' | 'emergency', label: string, activate = true): Promise<KeySummary> => {

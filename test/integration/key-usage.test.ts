@@ -2,23 +2,13 @@
 // key (counts over the whole fleet, holders a page at a time, filtered by version), where the key is assigned, and the
 // typed refusals. This is what an officer reads before retiring a key version or disabling the key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type KeySummary } from '../../shared/contract.ts';
+import { contract, type KeySummary } from '../../shared/contract.ts';
 import { KEY_USAGE_PAGE } from '../../shared/fleetContract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
-
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details ?? {} };
-    throw e;
-  }
-  throw new Error('expected a ConsoleError');
-}
+import { FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+import { contractCaller, failure } from './support/consoleCalls.ts';
 
 const ROBOTS = 450; // more than two pages
 const id = (i: number) => `uv-${String(i).padStart(4, '0')}`;
@@ -27,11 +17,7 @@ describe('key usage (fleet:keyUsage)', () => {
   const dir = tempDir('ecps-key-usage-');
   const clock = manualClock(Date.parse('2026-06-01T00:00:00Z'));
   let c: FleetConsole;
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
   let comm: KeySummary;
   let unused: KeySummary;
 

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../electron/crypto/envelope.ts';
 import { createKeyWithFailover } from '../../electron/providers/multiEnvelope.ts';
-import { isConsoleError } from '../../shared/errors.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
 import { type Bench, startBench } from './provider-kit.ts';
+import { failure as codeOf } from './support/consoleCalls.ts';
 
 let bench: Bench;
 beforeAll(async () => {
@@ -16,16 +16,6 @@ afterAll(async () => {
   await bench.close();
   removeTempDirs();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message };
-    throw e;
-  }
-  throw new Error('expected a ConsoleError');
-}
 
 const aad = Buffer.from('robot-0042|telemetry');
 

@@ -5,65 +5,35 @@
 // session ends uncommitted with the store locked and the CA closed. The sweep at the next unlock then revokes it, and
 // a sweep never touches a certificate that a robot carries or that a running session holds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
-import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import type { EventPayload } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
-import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
-
-const PASS = 'fleet passphrase 0123';
-const OPERATOR = 'Officer Ada';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller, until } from './support/consoleCalls.ts';
+import { createStationConsole, initStationFleet, OPERATOR, PASS, robotBench } from './support/stationRig.ts';
 
 describe('station: revoking the certificate of an abandoned provisioning session', () => {
   const dir = tempDir('ecps-abandon-console-');
   const work = tempDir('ecps-abandon-work-');
   const logger = createMemoryLogger();
   const progress: Array<EventPayload<'station:progress'>> = [];
-  const pairs: PtyPair[] = [];
-  const robots: RobotProcess[] = [];
   let c: FleetConsole;
   let caFile = '';
 
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
   const revokes = (deviceId: string) => c.audit.query({ action: 'ca.revoke', targetId: deviceId, offset: 0, limit: 20 }).records;
-  const robotOn = async (deviceId: string, o: { misbehave?: string; thinkMs?: number } = {}) => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore: tempDir('ecps-robot-ks-'), caCertFile: caFile, ...o });
-    robots.push(robot);
-    return { pair, robot };
-  };
+  const bench = robotBench(() => caFile);
+  const { robotOn } = bench;
 
   beforeAll(async () => {
-    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger, station: { stepTimeoutMs: 20_000, pollIntervalMs: 200 } });
-    c.onEvent((event, payload) => {
-      if (event === 'station:progress') progress.push(payload as EventPayload<'station:progress'>);
-    });
-    await call('session:init', { operator: OPERATOR, passphrase: PASS });
-    await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' });
-    await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' });
-    const ca = await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Abandon Test CA' });
-    caFile = writeCaFile(work, ca.certificatePem ?? '');
-    await call('fleet:create', { deviceId: 'uv-ab1', name: 'Bad confirm', model: 'UV-7', site: 'Plant 1' });
-    await call('fleet:create', { deviceId: 'uv-ab2', name: 'Locked mid-session', model: 'UV-7', site: 'Plant 1' });
+    c = await createStationConsole({ dataDir: dir, logger, station: { stepTimeoutMs: 20_000, pollIntervalMs: 200 }, progress });
+    ({ caFile } = await initStationFleet(call, {
+      ca: { commonName: 'Abandon Test CA', work },
+      robots: { 'uv-ab1': 'Bad confirm', 'uv-ab2': 'Locked mid-session' },
+    }));
   });
   afterAll(() => {
-    for (const r of robots) r.kill();
-    for (const p of pairs) p.unplug();
+    bench.release();
     c.close();
     removeTempDirs();
   });

@@ -1,65 +1,26 @@
 // The CLI's `distribute` command as a real process on a real store: a robot provisioned by `provision` over a socat
 // pty with the simulator, then its next key bundle sent over a new cable, installed and confirmed by the simulator.
 // Usage errors exit 2; a port that cannot be opened is a typed error (exit 1).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { lastSequence } from '../robot-sim/installBundle.ts';
+import { cliRunner, powerOnWhenOpened } from './support/cliProcess.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'electron', 'cli.ts');
-const dir = mkdtempSync(join(tmpdir(), 'ecps-cli-distribute-'));
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ECPS_PASSPHRASE: 'Distribute-cli passphrase 0123' };
-
-/** True once process `pid` holds `file` open (Linux /proc): the console has opened its end of the pty. */
-function holds(pid: number, file: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
-
-function cli(args: string[], onSpawn?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', join(dir, 'store'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (child.pid !== undefined) onSpawn?.(child.pid);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const { dir, cli } = cliRunner('ecps-cli-distribute-', 'Distribute-cli passphrase 0123');
 
 /** Runs a CLI command against a simulator on a fresh cable; the robot powers on once the CLI opened its end. */
 async function withRobot(keystore: string, caFile: string, args: (consolePath: string) => string[]) {
   const pair = await startPtyPair();
   const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-500', keystore, caCertFile: caFile, waitSignal: true });
   await robot.ready;
-  let poll: ReturnType<typeof setInterval> | undefined;
+  const power = powerOnWhenOpened(robot, pair.consolePath);
   try {
-    const r = await cli(args(pair.consolePath), (pid) => {
-      poll = setInterval(() => {
-        if (!holds(pid, pair.consolePath)) return;
-        clearInterval(poll);
-        robot.powerOn();
-      }, 20);
-    });
+    const r = await cli(args(pair.consolePath), power.onSpawn);
     return { cli: r, robot: await robot.result };
   } finally {
-    clearInterval(poll);
+    power.stop();
     robot.kill();
     pair.unplug();
   }

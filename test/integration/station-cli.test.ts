@@ -1,46 +1,13 @@
 // The CLI's `provision` command (provision_robot_with_kms) as a real process on a real store, with the robot
 // simulator on the other end of a socat pty pair: the first run creates the fleet CA and writes its certificate
 // even though no robot answers (a typed error, exit 1); the second provisions the robot and writes its record.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
+import { cliRunner, powerOnWhenOpened } from './support/cliProcess.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'electron', 'cli.ts');
-const dir = mkdtempSync(join(tmpdir(), 'ecps-station-cli-'));
-const env = { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ECPS_PASSPHRASE: 'Station-cli passphrase 0123' };
-
-/** True once process `pid` holds `file` open (Linux /proc): the console has opened its end of the pty. */
-function holds(pid: number, file: string): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
-
-function cli(args: string[], onSpawn?: (pid: number) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, '--data-dir', join(dir, 'store'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (child.pid !== undefined) onSpawn?.(child.pid);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const { dir, cli } = cliRunner('ecps-station-cli-', 'Station-cli passphrase 0123');
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -66,17 +33,11 @@ describe('cli provision', () => {
     // The robot powers on (sends HELLO) once the CLI has opened its end of the cable.
     const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-300', keystore, caCertFile: ca, waitSignal: true });
     await robot.ready;
-    let poll: ReturnType<typeof setInterval> | undefined;
+    const power = powerOnWhenOpened(robot, pair.consolePath);
     try {
       const storage = join(dir, 'records');
-      const r = await cli(['provision', '--device-id', 'uv-300', '--port', pair.consolePath, '--ca-cert-out', ca, '--storage-path', storage, '--json'], (pid) => {
-        poll = setInterval(() => {
-          if (!holds(pid, pair.consolePath)) return;
-          clearInterval(poll);
-          robot.powerOn();
-        }, 20);
-      });
-      clearInterval(poll);
+      const r = await cli(['provision', '--device-id', 'uv-300', '--port', pair.consolePath, '--ca-cert-out', ca, '--storage-path', storage, '--json'], power.onSpawn);
+      power.stop();
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout) as { deviceId: string; serial: string; keyVersions: unknown[] };

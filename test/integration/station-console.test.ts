@@ -7,79 +7,43 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
-import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
-import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import type { ChannelName, ChannelOutput, EventPayload } from '../../shared/contract.ts';
+import { ConsoleError } from '../../shared/errors.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { provisionRobotWithKms } from '../../electron/station/provisionRobotWithKms.ts';
-import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { installBundle } from '../robot-sim/installBundle.ts';
 import { robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller, failure, untilEvery } from './support/consoleCalls.ts';
+import { createStationConsole, initStationFleet, robotBench } from './support/stationRig.ts';
 
 const openssl = (cwd: string, args: string[]) => {
   const r = spawnSync('openssl', args, { cwd, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 };
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = untilEvery(100);
 
 describe('station wired into the console', () => {
   const dir = tempDir('ecps-station-console-');
   const work = tempDir('ecps-station-work-');
   const progress: Array<EventPayload<'station:progress'>> = [];
-  const pairs: PtyPair[] = [];
-  const robots: RobotProcess[] = [];
   let c: FleetConsole;
   let caFile = '';
   let provisionedKeystore = '';
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (e) {
-      if (isConsoleError(e)) return e;
-      throw e;
-    }
-    throw new Error('expected a ConsoleError');
-  };
-  const robotOn = async (deviceId: string, misbehave?: string) => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const keystore = tempDir('ecps-robot-ks-');
-    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore, caCertFile: caFile, ...(misbehave ? { misbehave } : {}) });
-    robots.push(robot);
-    return { pair, keystore, robot };
-  };
+  const call = contractCaller(() => c);
+  const bench = robotBench(() => caFile);
+  const { robotOn } = bench;
 
   beforeAll(async () => {
-    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), station: { stepTimeoutMs: 8000, pollIntervalMs: 200 } });
-    c.onEvent((event, payload) => {
-      if (event === 'station:progress') progress.push(payload as EventPayload<'station:progress'>);
-    });
-    await call('session:init', { operator: 'Officer Ada', passphrase: 'fleet passphrase 0123' });
-    await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' });
-    await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' });
-    await call('fleet:create', { deviceId: 'uv-100', name: 'Disinfector 100', model: 'UV-7', site: 'Plant 1' });
-    await call('fleet:create', { deviceId: 'uv-666', name: 'Forger', model: 'UV-7', site: 'Plant 1' });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 8000, pollIntervalMs: 200 }, progress });
+    await initStationFleet(call, { robots: { 'uv-100': 'Disinfector 100', 'uv-666': 'Forger' } });
   });
   afterAll(() => {
-    for (const r of robots) r.kill();
-    for (const p of pairs) p.unplug();
+    bench.release();
     c.close();
     removeTempDirs();
   });
@@ -189,7 +153,7 @@ describe('station wired into the console', () => {
   });
 
   it('a forged CSR: the robot is not provisioned, no certificate issued, a failure audited and shown on the port', async () => {
-    const { pair, robot } = await robotOn('uv-666', 'forged-csr');
+    const { pair, robot } = await robotOn('uv-666', { misbehave: 'forged-csr' });
     await call('station:start', { paths: [pair.consolePath] });
     await robot.result;
     const port = await until('port failed', async () => (await call('station:status', {})).ports.find((p) => p.path === pair.consolePath && p.state !== 'active'));
@@ -214,7 +178,7 @@ describe('station wired into the console', () => {
 
   it('a wrong key confirmation: the certificate issued in that session is revoked and the robot stays unprovisioned', async () => {
     await call('fleet:create', { deviceId: 'uv-777', name: 'Bad confirm', model: 'UV-7', site: 'Plant 1' });
-    const { pair, robot } = await robotOn('uv-777', 'bad-confirm');
+    const { pair, robot } = await robotOn('uv-777', { misbehave: 'bad-confirm' });
     await call('station:start', { paths: [pair.consolePath] });
     await robot.result;
     const port = await until('port failed', async () => (await call('station:status', {})).ports.find((p) => p.path === pair.consolePath && p.state !== 'active'));
@@ -251,8 +215,7 @@ describe('station wired into the console', () => {
   });
 
   it('lock stops the station and resets the shift; the channels then answer locked', async () => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
+    const pair = await bench.cable();
     await call('station:start', { paths: [pair.consolePath] });
     await call('session:lock', {});
     expect((await failure(call('station:status', {}))).code).toBe('locked');

@@ -5,53 +5,34 @@
 // keys check out and the sequence is reserved, then the CA signature is refused (DisabledException).
 import { DisableKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
-import { createConsole, type FleetConsole } from '../../electron/app.ts';
-import { createMemoryLogger } from '../../electron/logger.ts';
+import type { EventPayload } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import type { DistributionResult } from '../../electron/station/distributeSession.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { rawClient, startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
-import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { writeCaFile, type RobotProcess } from '../robot-sim/harness.ts';
 import { lastSequence } from '../robot-sim/installBundle.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
-
-const PASS = 'fleet passphrase 0123';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { contractCaller, until } from './support/consoleCalls.ts';
+import { createStationConsole, PASS, robotBench } from './support/stationRig.ts';
 
 describe('station: a bundle build that fails after its sequence was reserved', () => {
   const dir = tempDir('ecps-reserved-console-');
   const work = tempDir('ecps-reserved-work-');
   const progress: Array<EventPayload<'station:progress'>> = [];
-  const pairs: PtyPair[] = [];
-  const robots: RobotProcess[] = [];
   let emu: AwsKmsEmulator;
   let c: FleetConsole;
   let caFile = '';
   let caKeyRef = '';
   let keystore = '';
 
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
+  const call = contractCaller(() => c);
+  const bench = robotBench(() => caFile);
   const installAudits = (deviceId: string) => c.audit.query({ action: 'bundle.install', targetId: deviceId, offset: 0, limit: 20 }).records;
 
   /** One distribution session through the station (distributeOnce): the robot is powered on once the console listens. */
   const distribute = async (deviceId: string): Promise<{ result: DistributionResult; robot: Awaited<RobotProcess['result']> }> => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore, caCertFile: caFile, waitSignal: true });
-    robots.push(robot);
+    const { pair, robot } = await bench.robotOn(deviceId, { keystore, waitSignal: true });
     await robot.ready;
     const seen = progress.length;
     const session = c.station.distributeOnce(pair.consolePath, deviceId);
@@ -63,13 +44,11 @@ describe('station: a bundle build that fails after its sequence was reserved', (
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    c = await createConsole({
-      dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), env: {},
+    c = await createStationConsole({
+      dataDir: dir, env: {},
       providers: { baseDelayMs: 5, maxDelayMs: 20, failureThreshold: 5, openMs: 60_000, healthIntervalMs: 3_600_000 },
       station: { stepTimeoutMs: 8000, pollIntervalMs: 200 },
-    });
-    c.onEvent((event, payload) => {
-      if (event === 'station:progress') progress.push(payload as EventPayload<'station:progress'>);
+      progress,
     });
     await call('session:init', { operator: 'Officer Ada', passphrase: PASS });
     await call('providers:save', {
@@ -89,17 +68,13 @@ describe('station: a bundle build that fails after its sequence was reserved', (
 
     // Provisioned over a pty (its certificate signed through KMS), so that it may receive bundles.
     keystore = tempDir('ecps-robot-ks-');
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-rs1', keystore, caCertFile: caFile });
-    robots.push(robot);
+    const { pair, robot } = await bench.robotOn('uv-rs1', { keystore });
     const provisioned = await c.station.provisionOnce(pair.consolePath, 'uv-rs1');
     expect(provisioned.ok, JSON.stringify(provisioned)).toBe(true);
     expect((await robot.result).exitCode).toBe(0);
   });
   afterAll(async () => {
-    for (const r of robots) r.kill();
-    for (const p of pairs) p.unplug();
+    bench.release();
     c.close();
     await emu.close();
     removeTempDirs();

@@ -7,62 +7,32 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventPayload } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
-import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import type { EventPayload } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
-import { createMemoryLogger } from '../../electron/logger.ts';
 import { MIGRATIONS } from '../../electron/store/migrations.ts';
-import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { writeCaFile } from '../robot-sim/harness.ts';
 import { lastSequence } from '../robot-sim/installBundle.ts';
 import { robotStoredKeys } from '../robot-sim/scenario.ts';
 import { createTestCa } from '../robot-sim/testCa.ts';
-import { CTX, FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
-
-const PASS = 'fleet passphrase 0123';
-const OPERATOR = 'Officer Ada';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+import { contractCaller, failure, until } from './support/consoleCalls.ts';
+import { createStationConsole, initStationFleet, OPERATOR, PASS, robotBench } from './support/stationRig.ts';
 
 describe('station: key bundles over the serial link and re-provisioning', () => {
   const dir = tempDir('ecps-distribute-console-');
   const work = tempDir('ecps-distribute-work-');
   const progress: Array<EventPayload<'station:progress'>> = [];
-  const pairs: PtyPair[] = [];
-  const robots: RobotProcess[] = [];
   const ids = { comm: '', storage: '' };
   let c: FleetConsole;
   let caFile = '';
   let keystore = ''; // uv-d1's key store (the simulator's flash)
 
   const open = async () => {
-    c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), station: { stepTimeoutMs: 5000, pollIntervalMs: 200 } });
-    c.onEvent((event, payload) => {
-      if (event === 'station:progress') progress.push(payload as EventPayload<'station:progress'>);
-    });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
   };
-  const call = async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
-    const parsed = contract[channel].input.parse(input);
-    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
-    return contract[channel].output.parse(raw) as ChannelOutput<C>;
-  };
-  const failure = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (e) {
-      if (isConsoleError(e)) return e;
-      throw e;
-    }
-    throw new Error('expected a ConsoleError');
-  };
+  const call = contractCaller(() => c);
+  const bench = robotBench(() => caFile);
   const audits = (action: string, targetId?: string) => c.audit.query({ action, ...(targetId ? { targetId } : {}), offset: 0, limit: 100 }).records;
   const registryKeys = async (deviceId: string) =>
     (await call('fleet:get', { deviceId })).keys.map((k) => `${k.keyId}@${k.version}:${k.source}`).sort();
@@ -75,10 +45,7 @@ describe('station: key bundles over the serial link and re-provisioning', () => 
     o: { deviceId: string; keystore: string; misbehave?: string; caCertFile?: string; unplugOnExit?: boolean },
     start: (consolePath: string) => Promise<unknown>,
   ) => {
-    const pair = await startPtyPair();
-    pairs.push(pair);
-    const robot = spawnRobot({ port: pair.robotPath, deviceId: o.deviceId, keystore: o.keystore, caCertFile: o.caCertFile ?? caFile, waitSignal: true, ...(o.misbehave ? { misbehave: o.misbehave } : {}) });
-    robots.push(robot);
+    const { pair, robot } = await bench.robotOn(o.deviceId, { keystore: o.keystore, caCertFile: o.caCertFile, misbehave: o.misbehave, waitSignal: true });
     await robot.ready;
     const seen = progress.length;
     await start(pair.consolePath);
@@ -97,18 +64,16 @@ describe('station: key bundles over the serial link and re-provisioning', () => 
 
   beforeAll(async () => {
     await open();
-    await call('session:init', { operator: OPERATOR, passphrase: PASS });
-    ids.comm = (await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' })).id;
-    ids.storage = (await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' })).id;
-    const ca = await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Distribution Test CA' });
-    caFile = writeCaFile(work, ca.certificatePem ?? '');
-    await call('fleet:create', { deviceId: 'uv-d1', name: 'Distribution target', model: 'UV-7', site: 'Plant 1' });
-    await call('fleet:create', { deviceId: 'uv-new', name: 'Never provisioned', model: 'UV-7', site: 'Plant 1' });
+    const fleet = await initStationFleet(call, {
+      ca: { commonName: 'Distribution Test CA', work },
+      robots: { 'uv-d1': 'Distribution target', 'uv-new': 'Never provisioned' },
+    });
+    Object.assign(ids, fleet.ids);
+    caFile = fleet.caFile;
     keystore = tempDir('ecps-robot-ks-');
   });
   afterAll(() => {
-    for (const r of robots) r.kill();
-    for (const p of pairs) p.unplug();
+    bench.release();
     c.close();
     removeTempDirs();
   });
@@ -264,8 +229,7 @@ describe('station: key bundles over the serial link and re-provisioning', () => 
     expect((await call('station:status', {})).reprovisionConfirmed).toEqual([]);
 
     // Same cable, the robot powered on again; the confirmation retries the port at once.
-    const robot = spawnRobot({ port: refused.pair.robotPath, deviceId: 'uv-d1', keystore, caCertFile: caFile, waitSignal: true });
-    robots.push(robot);
+    const { robot } = bench.spawn(refused.pair, 'uv-d1', { keystore, waitSignal: true });
     await robot.ready;
     const seen = progress.length;
     const confirmed = await call('station:confirmReprovision', { deviceId: 'uv-d1', path: refused.pair.consolePath });

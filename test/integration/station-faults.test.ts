@@ -1,20 +1,11 @@
 // Each misbehaviour of the robot (and each refusal by the console) ends with its typed error, a failure audit
 // entry, and nothing committed. Real socat pty pairs, serialport on both ends, the simulator as a child process.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realDeps, tempDir, writeCaFile } from '../robot-sim/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { realDeps, tempDir } from '../robot-sim/harness.ts';
 import { provisionOnce, robotState } from '../robot-sim/scenario.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { useTestCaBench } from './support/testCaBench.ts';
 
-let ca: TestCa;
-let caFile: string;
-let root: string;
-beforeAll(async () => {
-  ca = await createTestCa();
-  root = tempDir('station-it-');
-  caFile = writeCaFile(root, ca.caCertPem);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const bench = useTestCaBench();
 
 const cases: Array<{ misbehave: string; code: string; step: string; robotCode: string; stepTimeoutMs?: number }> = [
   { misbehave: 'corrupt-frame', code: 'bad_crc', step: 'csr', robotCode: 'robot_error' },
@@ -29,8 +20,8 @@ const cases: Array<{ misbehave: string; code: string; step: string; robotCode: s
 describe('station: robot misbehaviour', () => {
   for (const c of cases) {
     it(`${c.misbehave} -> ${c.code}, audited, nothing committed`, async () => {
-      const { deps, commits, audits } = realDeps(ca, ['R-200']);
-      const out = await provisionOnce({ deps, caCertFile: caFile, workDir: root, deviceId: 'R-200', misbehave: c.misbehave, stepTimeoutMs: c.stepTimeoutMs ?? 8000 });
+      const { deps, commits, audits } = realDeps(bench.ca, ['R-200']);
+      const out = await provisionOnce({ deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-200', misbehave: c.misbehave, stepTimeoutMs: c.stepTimeoutMs ?? 8000 });
       expect(out.result.ok).toBe(false);
       if (out.result.ok) return;
       expect(out.result.error.code).toBe(c.code);
@@ -47,12 +38,12 @@ describe('station: robot misbehaviour', () => {
   }
 
   it('replay of a CSR frame recorded in an earlier session is refused, even with re-provisioning confirmed', async () => {
-    const keystore = tempDir('robot-ks-', root);
-    const first = realDeps(ca, ['R-300']);
-    const ok = await provisionOnce({ deps: first.deps, caCertFile: caFile, workDir: root, deviceId: 'R-300', keystore });
+    const keystore = tempDir('robot-ks-', bench.root);
+    const first = realDeps(bench.ca, ['R-300']);
+    const ok = await provisionOnce({ deps: first.deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-300', keystore });
     expect(ok.result.ok).toBe(true);
-    const second = realDeps(ca, ['R-300'], ['R-300']);
-    const out = await provisionOnce({ deps: second.deps, caCertFile: caFile, workDir: root, deviceId: 'R-300', keystore, misbehave: 'replay', allowReprovision: true });
+    const second = realDeps(bench.ca, ['R-300'], ['R-300']);
+    const out = await provisionOnce({ deps: second.deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-300', keystore, misbehave: 'replay', allowReprovision: true });
     expect(out.result.ok).toBe(false);
     if (out.result.ok) return;
     expect(out.result.error.code).toBe('replayed_message');
@@ -64,8 +55,8 @@ describe('station: robot misbehaviour', () => {
 
 describe('station: registry refusals', () => {
   it('an unknown robot is refused at HELLO', async () => {
-    const { deps, commits, audits } = realDeps(ca, ['R-other']);
-    const out = await provisionOnce({ deps, caCertFile: caFile, workDir: root, deviceId: 'R-400' });
+    const { deps, commits, audits } = realDeps(bench.ca, ['R-other']);
+    const out = await provisionOnce({ deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-400' });
     expect(out.result.ok ? 'ok' : out.result.error.code).toBe('unknown_robot');
     expect(commits).toEqual([]);
     expect(audits).toEqual([expect.objectContaining({ outcome: 'failure', code: 'unknown_robot', step: 'hello', deviceId: 'R-400' })]);
@@ -73,35 +64,35 @@ describe('station: registry refusals', () => {
   });
 
   it('an already provisioned robot is refused unless re-provisioning is confirmed', async () => {
-    const refused = realDeps(ca, ['R-500'], ['R-500']);
-    const out = await provisionOnce({ deps: refused.deps, caCertFile: caFile, workDir: root, deviceId: 'R-500' });
+    const refused = realDeps(bench.ca, ['R-500'], ['R-500']);
+    const out = await provisionOnce({ deps: refused.deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-500' });
     expect(out.result.ok ? 'ok' : out.result.error.code).toBe('already_provisioned');
     expect(refused.commits).toEqual([]);
     expect(refused.audits[0]).toMatchObject({ outcome: 'failure', code: 'already_provisioned' });
 
-    const confirmed = realDeps(ca, ['R-500'], ['R-500']);
-    const again = await provisionOnce({ deps: confirmed.deps, caCertFile: caFile, workDir: root, deviceId: 'R-500', allowReprovision: true });
+    const confirmed = realDeps(bench.ca, ['R-500'], ['R-500']);
+    const again = await provisionOnce({ deps: confirmed.deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-500', allowReprovision: true });
     expect(again.result.ok).toBe(true);
     expect(confirmed.commits).toHaveLength(1);
   });
 
   it('a failing commit leaves nothing recorded and is reported as commit_failed', async () => {
-    const { deps, audits } = realDeps(ca, ['R-600']);
+    const { deps, audits } = realDeps(bench.ca, ['R-600']);
     deps.commitProvisioned = async () => {
       throw new Error('database is locked');
     };
-    const out = await provisionOnce({ deps, caCertFile: caFile, workDir: root, deviceId: 'R-600' });
+    const out = await provisionOnce({ deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-600' });
     expect(out.result.ok ? 'ok' : out.result.error.code).toBe('commit_failed');
     expect(audits[0]).toMatchObject({ outcome: 'failure', code: 'commit_failed', step: 'commit' });
     expect(robotState(out.keystore)?.provisioned).toBe(false);
   });
 
   it('a CA that refuses the CSR ends the session with certificate_rejected', async () => {
-    const { deps, commits, audits } = realDeps(ca, ['R-700']);
+    const { deps, commits, audits } = realDeps(bench.ca, ['R-700']);
     deps.issueCertificate = async () => {
       throw new Error('policy: device not allowed');
     };
-    const out = await provisionOnce({ deps, caCertFile: caFile, workDir: root, deviceId: 'R-700' });
+    const out = await provisionOnce({ deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-700' });
     expect(out.result.ok ? 'ok' : out.result.error.code).toBe('certificate_rejected');
     expect(commits).toEqual([]);
     expect(audits[0]).toMatchObject({ outcome: 'failure', code: 'certificate_rejected', step: 'certificate' });

@@ -1,30 +1,21 @@
 // Four robots on four socat pty pairs, provisioned in parallel by one watching station.
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import type { SessionResult } from '../../electron/station/session.ts';
 import { ProvisioningStation, type StationProgress } from '../../electron/station/station.ts';
-import { realDeps, spawnRobot, startPtyPair, tempDir, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { realDeps, spawnRobot, startPtyPair, tempDir, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { robotStoredKeys } from '../robot-sim/scenario.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { useTestCaBench } from './support/testCaBench.ts';
 
-let ca: TestCa;
-let caFile: string;
-let root: string;
-beforeAll(async () => {
-  ca = await createTestCa();
-  root = tempDir('station-it-');
-  caFile = writeCaFile(root, ca.caCertPem);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const bench = useTestCaBench();
 
 describe('station: several robots in parallel', () => {
   it('watches 4 ports and provisions 4 robots at once, counting them for the shift', async () => {
     const ids = ['R-1', 'R-2', 'R-3', 'R-4'];
     const pairs: PtyPair[] = [];
     const robots: RobotProcess[] = [];
-    const { deps, commits, audits, delivered } = realDeps(ca, ids);
+    const { deps, commits, audits, delivered } = realDeps(bench.ca, ids);
     const station = new ProvisioningStation({ deps, clock: manualClock(), logger: silentLogger, paths: () => pairs.map((p) => p.consolePath), pollIntervalMs: 100 });
     try {
       for (let i = 0; i < ids.length; i++) pairs.push(await startPtyPair());
@@ -41,8 +32,8 @@ describe('station: several robots in parallel', () => {
       for (let t = 0; opened() < ids.length && t < 250; t++) await new Promise((r) => setTimeout(r, 20));
       expect(opened()).toBe(4);
       expect(station.stats().active).toBe(4);
-      const keystores = ids.map(() => tempDir('robot-ks-', root));
-      ids.forEach((id, i) => robots.push(spawnRobot({ port: pairs[i]!.robotPath, deviceId: id, keystore: keystores[i]!, caCertFile: caFile })));
+      const keystores = ids.map(() => tempDir('robot-ks-', bench.root));
+      ids.forEach((id, i) => robots.push(spawnRobot({ port: pairs[i]!.robotPath, deviceId: id, keystore: keystores[i]!, caCertFile: bench.caFile })));
       await allDone;
 
       expect(results.map((r) => r.result.ok)).toEqual([true, true, true, true]);

@@ -1,27 +1,19 @@
 // One robot provisioned end to end over a real socat pty pair, serialport on both ends, the simulator as a child process.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { realDeps, tempDir, writeCaFile } from '../robot-sim/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { realDeps } from '../robot-sim/harness.ts';
 import { provisionOnce, robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { useTestCaBench } from './support/testCaBench.ts';
 
-let ca: TestCa;
-let caFile: string;
-let root: string;
-beforeAll(async () => {
-  ca = await createTestCa();
-  root = tempDir('station-it-');
-  caFile = writeCaFile(root, ca.caCertPem);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const bench = useTestCaBench();
 
 describe('station: one robot end to end', () => {
   for (const keyType of ['ec', 'rsa'] as const) {
     it(`provisions a robot with an ${keyType} identity key generated on the robot`, async () => {
-      const { deps, commits, audits, delivered } = realDeps(ca, ['R-100']);
-      const out = await provisionOnce({ deps, caCertFile: caFile, workDir: root, deviceId: 'R-100', keyType });
+      const { deps, commits, audits, delivered } = realDeps(bench.ca, ['R-100']);
+      const out = await provisionOnce({ deps, caCertFile: bench.caFile, workDir: bench.root, deviceId: 'R-100', keyType });
       expect(out.result.ok, JSON.stringify(out.result)).toBe(true);
       expect(out.robot.exitCode).toBe(0);
       expect(out.steps).toEqual(['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done']);
@@ -37,7 +29,7 @@ describe('station: one robot end to end', () => {
       expect(robotStoredKeys(out.keystore)).toEqual(sent.map((k) => ({ keyId: k.keyId, version: k.version, material: k.material.toString('base64') })));
       const robotCert = new X509Certificate(readFileSync(path.join(out.keystore, 'identity.cert.pem')));
       expect(robotCert.raw.equals(commit.certificate)).toBe(true);
-      expect(robotCert.verify(new X509Certificate(ca.caCertDer).publicKey)).toBe(true);
+      expect(robotCert.verify(new X509Certificate(bench.ca.caCertDer).publicKey)).toBe(true);
       const robotKey = readFileSync(path.join(out.keystore, 'identity.key.pem'), 'utf8');
       expect(robotCert.checkPrivateKey((await import('node:crypto')).createPrivateKey(robotKey))).toBe(true);
       expect(robotCert.publicKey.asymmetricKeyType).toBe(keyType);

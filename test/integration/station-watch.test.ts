@@ -1,24 +1,15 @@
 // Port watching: the USB vendor/product filter over what the port lister reports, and a robot re-plugged on the
 // same path (the port disappears, then comes back) counted as a new robot. Real ptys, real serialport.
-import { rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import type { SessionResult } from '../../electron/station/session.ts';
 import { ProvisioningStation, listSerialPorts, type PortInfo } from '../../electron/station/station.ts';
-import { realDeps, spawnRobot, startPtyPair, tempDir, writeCaFile, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { realDeps, spawnRobot, startPtyPair, tempDir, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
+import { useTestCaBench } from './support/testCaBench.ts';
 
-let ca: TestCa;
-let caFile: string;
-let root: string;
-beforeAll(async () => {
-  ca = await createTestCa();
-  root = tempDir('station-it-');
-  caFile = writeCaFile(root, ca.caCertPem);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const bench = useTestCaBench();
 
 describe('station: watching ports', () => {
   it('SerialPort.list() runs on this machine (udevadm present)', async () => {
@@ -28,7 +19,7 @@ describe('station: watching ports', () => {
   it('provisions only ports whose USB ids match, and a re-plugged port again', async () => {
     const pairs: PtyPair[] = [];
     const robots: RobotProcess[] = [];
-    const { deps, commits } = realDeps(ca, ['W-1', 'W-2']);
+    const { deps, commits } = realDeps(bench.ca, ['W-1', 'W-2']);
     let listed: PortInfo[] = [];
     const station = new ProvisioningStation({
       deps, clock: manualClock(), logger: silentLogger, stepTimeoutMs: 5000,
@@ -47,7 +38,7 @@ describe('station: watching ports', () => {
       let opened = once(station, 'progress'); // the port is open and the session waits for HELLO
       expect(await station.scan()).toEqual([robotPair.consolePath]);
       await opened;
-      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-1', keystore: tempDir('robot-ks-', root), caCertFile: caFile }));
+      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-1', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile }));
       await station.stop();
       expect(results.map((r) => r.ok)).toEqual([true]);
       expect(await station.scan()).toEqual([]); // still plugged in: not provisioned twice
@@ -59,7 +50,7 @@ describe('station: watching ports', () => {
       opened = once(station, 'progress');
       expect(await station.scan()).toEqual([robotPair.consolePath]);
       await opened;
-      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-2', keystore: tempDir('robot-ks-', root), caCertFile: caFile }));
+      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-2', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile }));
       await station.stop();
       expect(results.map((r) => r.ok)).toEqual([true, true]);
       expect(commits.map((c) => c.deviceId)).toEqual(['W-1', 'W-2']);

@@ -1,0 +1,53 @@
+// Calling the real console from the integration tests: its handlers through the contract's schemas (as the router
+// calls them), the typed refusal a call ends with, and polling until something the console does in the background
+// has happened.
+import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../../shared/contract.ts';
+import { isConsoleError } from '../../../shared/errors.ts';
+import type { FleetConsole } from '../../../electron/app.ts';
+import { CTX } from '../../unit/store-testkit.ts';
+
+export type ContractCall = <C extends ChannelName>(channel: C, input: ChannelInput<C>) => Promise<ChannelOutput<C>>;
+
+/**
+ * Calls a channel's handler of the console `getConsole()` returns at the time of the call (a test may reopen it):
+ * the input parsed with `contract[channel].input`, the output checked with `contract[channel].output`.
+ * With `transcript`, every raw output that passed the check is appended to it as JSON (to search it for secrets).
+ */
+export function contractCaller(getConsole: () => FleetConsole, o: { transcript?: string[] } = {}): ContractCall {
+  return async <C extends ChannelName>(channel: C, input: ChannelInput<C>): Promise<ChannelOutput<C>> => {
+    const parsed = contract[channel].input.parse(input);
+    const raw = await (getConsole().handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(parsed, CTX);
+    const out = contract[channel].output.parse(raw) as ChannelOutput<C>;
+    o.transcript?.push(JSON.stringify(raw));
+    return out;
+  };
+}
+
+/** The ConsoleError `p` rejects with, as { code, message, details } (details {} when it has none). Anything else fails. */
+export async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, unknown> }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details ?? {} };
+    throw e;
+  }
+  throw new Error('expected a ConsoleError');
+}
+
+export type Until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms?: number) => Promise<T>;
+
+/** An `until` that asks `fn` every `everyMs` until it returns something other than undefined, failing after `ms` (default 20 s). */
+export function untilEvery(everyMs: number): Until {
+  return async <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  };
+}
+
+/** Polls every 50 ms (see untilEvery). */
+export const until: Until = untilEvery(50);

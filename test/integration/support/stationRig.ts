@@ -1,0 +1,107 @@
+// The provisioning station in the real console, as the station integration tests set it up: createConsole in a temp
+// folder with the station tuning of the test and its station:progress events collected; the fleet it starts from
+// (officer, AES-256 keys, fleet CA on the local provider, registered robots); and the socat pty pairs with the robot
+// simulator on their robot end (test/robot-sim/harness.ts), kept so that afterAll can kill and unplug them all.
+import type { EventPayload } from '../../../shared/contract.ts';
+import { createConsole, type ConsoleOptions, type FleetConsole } from '../../../electron/app.ts';
+import { createMemoryLogger } from '../../../electron/logger.ts';
+import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../../robot-sim/harness.ts';
+import { FAST_KDF, tempDir } from '../../unit/store-testkit.ts';
+import type { ContractCall } from './consoleCalls.ts';
+
+export const OPERATOR = 'Officer Ada';
+export const PASS = 'fleet passphrase 0123';
+
+export type StationProgress = EventPayload<'station:progress'>;
+
+/**
+ * createConsole in `dataDir` with the fast KDF, a memory logger unless `logger` is given, the `station` tuning and any
+ * other option given; with `progress`, every station:progress event is appended to it.
+ */
+export async function createStationConsole(
+  o: Partial<ConsoleOptions> & { dataDir: string; station: NonNullable<ConsoleOptions['station']>; progress?: StationProgress[] },
+): Promise<FleetConsole> {
+  const { progress, ...options } = o;
+  const c = await createConsole({ ...options, kdf: FAST_KDF, logger: options.logger ?? createMemoryLogger() });
+  if (progress) {
+    c.onEvent((event, payload) => {
+      if (event === 'station:progress') progress.push(payload as StationProgress);
+    });
+  }
+  return c;
+}
+
+/**
+ * The fleet a station test starts from: session:init as OPERATOR with PASS; a communication and a storage AES-256 key
+ * ('fleet comm', 'fleet storage'); with `ca`, the fleet CA on the local provider (EC P-256) with its certificate
+ * written to `ca.work`/fleet-ca.pem; then each robot of `robots` (device id -> name) registered, model UV-7 at Plant 1.
+ */
+export async function initStationFleet(
+  call: ContractCall,
+  o: { ca?: { commonName: string; work: string }; robots: Record<string, string> },
+): Promise<{ ids: { comm: string; storage: string }; caFile: string }> {
+  await call('session:init', { operator: OPERATOR, passphrase: PASS });
+  const comm = (await call('keys:create', { type: 'communication', label: 'fleet comm', algorithm: 'AES_256' })).id;
+  const storage = (await call('keys:create', { type: 'storage', label: 'fleet storage', algorithm: 'AES_256' })).id;
+  let caFile = '';
+  if (o.ca) {
+    const ca = await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: o.ca.commonName });
+    caFile = writeCaFile(o.ca.work, ca.certificatePem ?? '');
+  }
+  for (const [deviceId, name] of Object.entries(o.robots)) await call('fleet:create', { deviceId, name, model: 'UV-7', site: 'Plant 1' });
+  return { ids: { comm, storage }, caFile };
+}
+
+export interface RobotOptions {
+  /** The simulator's key store (its flash); a fresh temp folder when absent. */
+  keystore?: string;
+  /** The fleet CA certificate the robot trusts; the bench's `caFile()` when absent. */
+  caCertFile?: string;
+  misbehave?: string;
+  thinkMs?: number;
+  waitSignal?: boolean;
+}
+
+export interface RobotBench {
+  readonly pairs: PtyPair[];
+  readonly robots: RobotProcess[];
+  /** A fresh socat pty pair (the "USB cable"), unplugged by release(). */
+  cable(): Promise<PtyPair>;
+  /** The robot simulator for `deviceId` on the robot end of `pair`, killed by release(). */
+  spawn(pair: PtyPair, deviceId: string, o?: RobotOptions): { keystore: string; robot: RobotProcess };
+  /** cable() then spawn() on it. */
+  robotOn(deviceId: string, o?: RobotOptions): Promise<{ pair: PtyPair; keystore: string; robot: RobotProcess }>;
+  /** Kills every simulator and unplugs every pair started through the bench (for afterAll). */
+  release(): void;
+}
+
+/** The pty pairs and robot simulators of a test file; `caFile` names the fleet CA certificate once it is written. */
+export function robotBench(caFile: () => string): RobotBench {
+  const pairs: PtyPair[] = [];
+  const robots: RobotProcess[] = [];
+  const cable = async () => {
+    const pair = await startPtyPair();
+    pairs.push(pair);
+    return pair;
+  };
+  const spawn = (pair: PtyPair, deviceId: string, o: RobotOptions = {}) => {
+    const { keystore = tempDir('ecps-robot-ks-'), caCertFile = caFile(), ...behaviour } = o;
+    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore, caCertFile, ...behaviour });
+    robots.push(robot);
+    return { keystore, robot };
+  };
+  return {
+    pairs,
+    robots,
+    cable,
+    spawn,
+    async robotOn(deviceId, o) {
+      const pair = await cable();
+      return { pair, ...spawn(pair, deviceId, o) };
+    },
+    release() {
+      for (const r of robots) r.kill();
+      for (const p of pairs) p.unplug();
+    },
+  };
+}

@@ -1,20 +1,16 @@
 // The CLI's key assignment and key usage commands (key-assignments, assign-key, unassign-key, key-usage) as a real
 // process (node electron/cli.ts ...) on a real store in a temp folder. Robots and the key versions they hold are
 // seeded through a console in this process while no CLI runs (the store admits one console at a time).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
 import { KEY_USAGE_PAGE, type KeyUsage, type RobotKeyAssignments, type SiteKeyAssignments } from '../../shared/fleetContract.ts';
 import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
+import { cliRunner, type CliRun } from './support/cliProcess.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'electron', 'cli.ts');
 const PASS = 'Fleet-Keys-Passphrase-Marker 0123';
 
 const ROBOTS = KEY_USAGE_PAGE + 37; // more than one page of holders
@@ -23,33 +19,14 @@ const siteOf = (i: number) => (i % 2 === 0 ? 'Plant A' : 'Plant B');
 const AT_PLANT_A = Math.ceil(ROBOTS / 2);
 const ON_V2 = 3; // robots 0..2 received v2 of the communication key; the others still hold v1
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'ecps-cli-fleet-keys-'));
+const { dir, cli: run } = cliRunner('ecps-cli-fleet-keys-', PASS);
 const data = join(dir, 'store');
 
 /** One CLI process with the passphrase in its environment; nothing it prints may contain the passphrase. */
-async function cli(args: string[]): Promise<Run> {
+async function cli(args: string[]): Promise<CliRun> {
   const r = await run(args);
   expect(r.stdout + r.stderr, args.join(' ')).not.toContain('Fleet-Keys-Passphrase-Marker');
   return r;
-}
-
-function run(args: string[]): Promise<Run> {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ECPS_PASSPHRASE: PASS };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--data-dir', data], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /** A successful run's stdout (exit 0, nothing on stderr). */

@@ -22,7 +22,7 @@ import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
 import { createFleetCaService } from './services/fleetCaService.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/bundleService.ts';
 import { createStationHandlers } from './services/stationHandlers.ts';
-import { createStationService, type StationService } from './services/stationService.ts';
+import { createStationService, type StationService, type StationServiceDeps } from './services/stationService.ts';
 import { createProviderHandlers } from './services/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keysShared.ts';
 import { createBackupService } from './services/backupService.ts';
@@ -62,8 +62,11 @@ export interface ConsoleOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
   providers?: ProviderTuning;
-  /** Provisioning station tuning: per-step wait for the robot and the port scan interval (ms). */
-  station?: { stepTimeoutMs?: number; pollIntervalMs?: number };
+  /**
+   * Provisioning station tuning: per-step wait for the robot and the port scan interval (ms); `openPort` replaces how a
+   * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open).
+   */
+  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort'] };
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -242,6 +245,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       emitProgress: (p) => emit('station:progress', p),
       ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
+      ...(options.station?.openPort === undefined ? {} : { openPort: options.station.openPort }),
     });
     onLocked = () => {
       station.shutdown();

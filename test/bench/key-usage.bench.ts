@@ -63,27 +63,14 @@ export async function run(): Promise<BenchResult[]> {
         lastPageOfVersion.push(await time(() => c.handlers['fleet:keyUsage']({ keyId: key.id, version: 1, offset: 33_200 }, CTX)));
       }
       const baseline = median(dashboard);
+      const row = (name: string, times: number[], note: string): BenchResult => ({
+        name, unit: 'ms', baseline, measured: median(times), ratio: median(times) / baseline,
+        target: '<= 1x fleet:dashboard at the same fleet size', pass: median(times) / baseline <= 1,
+        note: `median of ${ROUNDS} interleaved rounds${note}`,
+      });
       return [
-        {
-          name: `key usage, first page of holders, key held by ${ROBOTS.toLocaleString('en')} robots vs the fleet dashboard`,
-          unit: 'ms',
-          baseline,
-          measured: median(firstPage),
-          ratio: median(firstPage) / baseline,
-          target: '<= 1x fleet:dashboard at the same fleet size',
-          pass: median(firstPage) / baseline <= 1,
-          note: `median of ${ROUNDS} interleaved rounds; counts per version over all holders + 200 holders`,
-        },
-        {
-          name: `key usage, last page of one version's holders (offset 33,200) vs the fleet dashboard`,
-          unit: 'ms',
-          baseline,
-          measured: median(lastPageOfVersion),
-          ratio: median(lastPageOfVersion) / baseline,
-          target: '<= 1x fleet:dashboard at the same fleet size',
-          pass: median(lastPageOfVersion) / baseline <= 1,
-          note: `median of ${ROUNDS} interleaved rounds`,
-        },
+        row(`key usage, first page of holders, key held by ${ROBOTS.toLocaleString('en')} robots vs the fleet dashboard`, firstPage, '; counts per version over all holders + 200 holders'),
+        row(`key usage, last page of one version's holders (offset 33,200) vs the fleet dashboard`, lastPageOfVersion, ''),
       ];
     } finally {
       c.close();

@@ -93,28 +93,28 @@ export async function run(): Promise<BenchResult[]> {
   const root = tempDir('bench-station-');
   const caCertFile = writeCaFile(root, ca.caCertPem);
   const results: BenchResult[] = [];
-  try {
-  for (const { thinkMs, count, label } of [
-    { thinkMs: 0, count: 8, label: 'simulators share the 2 cores' },
-    { thinkMs: 300, count: 8, label: '300 ms modelled robot compute before CSR and before CONFIRM' },
-  ]) {
+  /** Boots `count` robots and measures them one at a time, then `count * 2` robots LANES at a time; one result row. */
+  const compare = async (o: { label: string; prefix: string; caCertFile: string; thinkMs: number; note: string; measure: (rigs: Array<Rig & { id: string }>, lanes: number) => Promise<number>; booted?: (rigs: Rig[]) => void }) => {
+    const count = 8;
     const rigs: Array<Rig & { id: string }> = [];
     try {
-      const single = await bootRigs(count, `S${thinkMs}`, caCertFile, thinkMs, root);
+      const single = await bootRigs(count, `${o.prefix}S${o.thinkMs}`, o.caCertFile, o.thinkMs, root);
       rigs.push(...single);
-      const baseline = await measure(ca, single, 1);
-      const parallel = await bootRigs(count * 2, `P${thinkMs}`, caCertFile, thinkMs, root);
+      o.booted?.(single);
+      const baseline = await o.measure(single, 1);
+      const parallel = await bootRigs(count * 2, `${o.prefix}P${o.thinkMs}`, o.caCertFile, o.thinkMs, root);
       rigs.push(...parallel);
-      const measured = await measure(ca, parallel, LANES);
+      o.booted?.(parallel);
+      const measured = await o.measure(parallel, LANES);
       results.push({
-        name: `station provisioning, ${LANES} robots in parallel vs 1 (${label})`,
+        name: `station provisioning, ${LANES} robots in parallel vs 1 (${o.label})`,
         unit: 'robots/min',
         baseline,
         measured,
         ratio: measured / baseline,
         target: '>= 3x one robot at a time',
         pass: measured / baseline >= 3,
-        note: `${count} robots one at a time, ${count * 2} robots ${LANES} at a time; each robot a booted simulator on its own socat pair`,
+        note: `${count} robots one at a time, ${count * 2} robots ${LANES} at a time; ${o.note}`,
       });
     } finally {
       for (const r of rigs) {
@@ -122,39 +122,29 @@ export async function run(): Promise<BenchResult[]> {
         r.pair.unplug();
       }
     }
-  }
+  };
+  try {
+    for (const { thinkMs, label } of [
+      { thinkMs: 0, label: 'simulators share the 2 cores' },
+      { thinkMs: 300, label: '300 ms modelled robot compute before CSR and before CONFIRM' },
+    ]) {
+      await compare({ label, prefix: '', caCertFile, thinkMs, note: 'each robot a booted simulator on its own socat pair', measure: (rigs, lanes) => measure(ca, rigs, lanes) });
+    }
     // The same comparison through the whole console.
-    for (const { thinkMs, count, label } of [
-      { thinkMs: 0, count: 8, label: 'whole console, simulators share the 2 cores' },
-      { thinkMs: 300, count: 8, label: 'whole console, 300 ms modelled robot compute' },
+    for (const { thinkMs, label } of [
+      { thinkMs: 0, label: 'whole console, simulators share the 2 cores' },
+      { thinkMs: 300, label: 'whole console, 300 ms modelled robot compute' },
     ]) {
       const byPath = new Map<string, Rig>();
       const { c, caCertFile: consoleCa } = await benchConsole(tempDir(`bench-console-${thinkMs}-`, root), byPath);
-      const rigs: Array<Rig & { id: string }> = [];
       try {
-        const single = await bootRigs(count, `CS${thinkMs}`, consoleCa, thinkMs, root);
-        rigs.push(...single);
-        for (const r of single) byPath.set(r.pair.consolePath, r);
-        const baseline = await measureConsole(c, single, 1);
-        const parallel = await bootRigs(count * 2, `CP${thinkMs}`, consoleCa, thinkMs, root);
-        rigs.push(...parallel);
-        for (const r of parallel) byPath.set(r.pair.consolePath, r);
-        const measured = await measureConsole(c, parallel, LANES);
-        results.push({
-          name: `station provisioning, ${LANES} robots in parallel vs 1 (${label})`,
-          unit: 'robots/min',
-          baseline,
-          measured,
-          ratio: measured / baseline,
-          target: '>= 3x one robot at a time',
-          pass: measured / baseline >= 3,
-          note: `${count} robots one at a time, ${count * 2} robots ${LANES} at a time; createConsole (SQLite store, fleet CA on the local provider), station.provisionOnce per robot`,
+        await compare({
+          label, prefix: 'C', caCertFile: consoleCa, thinkMs,
+          note: 'createConsole (SQLite store, fleet CA on the local provider), station.provisionOnce per robot',
+          booted: (rigs) => rigs.forEach((r) => byPath.set(r.pair.consolePath, r)),
+          measure: (rigs, lanes) => measureConsole(c, rigs, lanes),
         });
       } finally {
-        for (const r of rigs) {
-          r.robot.kill();
-          r.pair.unplug();
-        }
         c.close();
       }
     }

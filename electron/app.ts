@@ -7,46 +7,41 @@ import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
 import { createStderrLogger, type Logger } from './logger.ts';
 import type { AuditLog } from './services/audit/auditLog.ts';
 import { createAuditLog } from './services/audit/index.ts';
-import { createKeyLifecycle, type KeyLifecycle } from './services/keys.ts';
-import { createKeyCrypto, type KeyCrypto } from './services/keysCrypto.ts';
-import { createKeyHandlers } from './services/keysHandlers.ts';
-import { buildFleetDashboard } from './services/fleetDashboard.ts';
-import { createFleetHandlers } from './services/fleetHandlers.ts';
-import { createFleetRegistry, type FleetRegistry } from './services/fleetRegistry.ts';
-import { createKeyAssignmentHandlers } from './services/keyAssignmentHandlers.ts';
-import { createKeyAssignments } from './services/keyAssignments.ts';
+import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
+import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
+import { createKeyHandlers } from './services/keys/keysHandlers.ts';
+import { buildFleetDashboard } from './services/fleet/fleetDashboard.ts';
+import { createFleetHandlers } from './services/fleet/fleetHandlers.ts';
+import { createFleetRegistry, type FleetRegistry } from './services/fleet/fleetRegistry.ts';
+import { createKeyAssignmentHandlers } from './services/fleet/keyAssignmentHandlers.ts';
+import { createKeyAssignments } from './services/fleet/keyAssignments.ts';
 import { createKeyAssignmentsRepo } from './store/keyAssignmentsRepo.ts';
 import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
-import { createFleetCaService } from './services/fleetCaService.ts';
-import { type BundleService, bundleDepsFrom, createBundleService } from './services/bundleService.ts';
-import { createStationHandlers } from './services/stationHandlers.ts';
-import { createStationService, type StationService, type StationServiceDeps } from './services/stationService.ts';
-import { createProviderHandlers } from './services/providerHandlers.ts';
-import type { KeyServiceDeps } from './services/keysShared.ts';
-import { createBackupService } from './services/backupService.ts';
-import { createKmsKeyLifecycle } from './services/keysKms.ts';
-import { createKmsKeyCrypto } from './services/keysKmsCrypto.ts';
-import type { KmsKeyDeps } from './services/keysKmsShared.ts';
-import { createMigrationService } from './services/migrationService.ts';
-import type { ProviderTuning } from './services/providerFactory.ts';
-import { createProviderRegistry, type ProviderRegistry } from './services/providerRegistry.ts';
+import { createFleetCaService } from './services/ca/fleetCaService.ts';
+import { type BundleService, bundleDepsFrom, createBundleService } from './services/station/bundleService.ts';
+import { createStationHandlers } from './services/station/stationHandlers.ts';
+import { createStationService, type StationService, type StationServiceDeps } from './services/station/stationService.ts';
+import { createProviderHandlers } from './services/providers/providerHandlers.ts';
+import type { KeyServiceDeps } from './services/keys/keysShared.ts';
+import { createBackupService } from './services/providers/backupService.ts';
+import { createKmsKeyLifecycle } from './services/keys/keysKms.ts';
+import { createKmsKeyCrypto } from './services/keys/keysKmsCrypto.ts';
+import type { KmsKeyDeps } from './services/keys/keysKmsShared.ts';
+import { createMigrationService } from './services/providers/migrationService.ts';
+import type { ProviderTuning } from './services/providers/providerFactory.ts';
+import { createProviderRegistry, type ProviderRegistry } from './services/providers/providerRegistry.ts';
 import { createProviderConfigStore } from './providers/config/providerConfigStore.ts';
 import { createLocalProvider } from './providers/local/localProvider.ts';
 import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRepo.ts';
 import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
-import { createSession, type Session } from './services/session.ts';
+import { createSession, type Keychain, type Session } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
 
-/** OS keychain binding (Electron's safeStorage); absent outside Electron. */
-export interface Keychain {
-  isAvailable(): boolean;
-  encrypt(data: Buffer): Buffer;
-  decrypt(data: Buffer): Buffer;
-}
+export type { Keychain } from './services/session/session.ts';
 
 export interface ConsoleOptions {
   /** Folder holding the database (the user-data folder in Electron). */

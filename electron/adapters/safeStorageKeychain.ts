@@ -1,6 +1,6 @@
 // Electron's safeStorage (OS keychain: Keychain, DPAPI, libsecret/kwallet) as the console's Keychain port.
 import { safeStorage } from 'electron';
-import type { Keychain } from '../app.ts';
+import type { Keychain } from '../services/session/session.ts';
 
 export function safeStorageKeychain(): Keychain {
   return {

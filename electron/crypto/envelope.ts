@@ -1,4 +1,4 @@
-// The console's self-describing, versioned ciphertext format (format version 1; byte layout in the README).
+// The console's self-describing, versioned ciphertext format (format version 1; byte layout in docs/ciphertext-format.md).
 // A fresh data key per message encrypts the body with AES-256-GCM; the data key is wrapped once per recipient entry
 // (provider id + key reference + key version). The header carries an HMAC of the associated data keyed from the data key,
 // so a wrong AAD is told apart from tampering: the header is authenticated as GCM AAD of each wrapped data key

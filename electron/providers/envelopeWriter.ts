@@ -1,4 +1,4 @@
-// Writes format-1 envelopes (layout: README "Ciphertext format") from a data key the caller already holds and entries
+// Writes format-1 envelopes (layout: docs/ciphertext-format.md) from a data key the caller already holds and entries
 // it already wrapped, which lets provider wrapping be asynchronous and lets one data key serve several messages.
 // crypto/envelope.ts's parseEnvelope / openEnvelopeBody read the result; the tests prove the two agree byte for byte.
 import crypto from 'node:crypto';

@@ -1,6 +1,6 @@
 // Field key distribution bundles (issue 5): new key versions wrapped to one robot's identity key, signed by the
-// fleet CA, carried as a file (USB stick) or over the serial link. Format: README, "Field key distribution bundles";
-// over the link: README, "Key bundles over the serial link" (BUNDLE / INSTALLED, key confirmation below).
+// fleet CA, carried as a file (USB stick) or over the serial link. Format: docs/key-bundles.md;
+// over the link: docs/provisioning-protocol.md, "Key bundles over the serial link" (BUNDLE / INSTALLED, key confirmation below).
 //   file = canonical JSON {"format":"ECPS-KEYBUNDLE-v1","body":b64(bodyBytes),"signature":b64(sig)}
 //   bodyBytes = UTF-8 JSON with fixed field order {v,bundleId,deviceId,issuedAt,sequence,signerKeyId,entries[]}
 //   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32

@@ -1,4 +1,4 @@
-// Console side of one key distribution session on one serial link (README, "Key bundles over the serial link"):
+// Console side of one key distribution session on one serial link (docs/provisioning-protocol.md, "Key bundles over the serial link"):
 // HELLO -> BUNDLE -> INSTALLED -> commit -> DONE, each wait bounded by the step timeout. The robot must be known and
 // provisioned; the bundle is the robot's next one (same key choice as bundles:build). The robot's INSTALLED MAC is
 // keyed with Kb, which only a holder of the identity private key (hence of every unwrapped key) can derive.
@@ -35,7 +35,7 @@ export interface DistributionFailure {
   details?: Record<string, string | number | boolean | null>;
 }
 
-/** What the session needs from the console (electron/services/distributionDeps.ts). */
+/** What the session needs from the console (electron/services/station/distributionDeps.ts). */
 export interface DistributionDeps {
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
   /** A known robot said HELLO (robots.last_seen); never fails the session. */

@@ -1,4 +1,4 @@
-// Frame codec of the station protocol (byte layout: README, "Factory provisioning station", "Frame").
+// Frame codec of the station protocol (byte layout: docs/provisioning-protocol.md, "Frame").
 //   magic 'E','P' (2) | version (1) | type (1) | sequence u32 BE (4) | payload length u32 BE (4) | payload | CRC-32 u32 BE (4)
 // The CRC-32 (ISO-HDLC, zlib's) covers everything from the magic to the end of the payload.
 import { crc32 } from 'node:zlib';

@@ -1,5 +1,5 @@
 // Key transport to the robot's identity key, and the key-confirmation MACs
-// (spec: README, "Factory provisioning station", "Messages").
+// (spec: docs/provisioning-protocol.md, "Messages").
 //   scheme 1 (EC P-256 identity): ECDH ephemeral-static, HKDF-SHA256, AES-256-GCM
 //     wrapped = ephemeral public point (65, uncompressed) | IV (12) | ciphertext | tag (16)
 //   scheme 2 (RSA identity): RSA-OAEP with SHA-256, the AAD as OAEP label; wrapped = OAEP ciphertext

@@ -1,5 +1,5 @@
 // Messages of the station protocol: payload layouts, parsing with bounds checks, transcript hashing.
-// Spec: README, "Factory provisioning station" ("Messages") and "Key bundles over the serial link" (BUNDLE,
+// Spec: docs/provisioning-protocol.md ("Messages") and "Key bundles over the serial link" (BUNDLE,
 // INSTALLED). Every payload is a fixed sequence of fields, each a u32 BE length followed by that many bytes;
 // integers are u32 BE fields of length 4.
 import { createHash } from 'node:crypto';

@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelName, ChannelOutput } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
-import type { StationService } from '../services/stationService.ts';
+import type { StationService } from '../services/station/stationService.ts';
 
 /** Calls a channel through the router (ConsoleError on a failed envelope). */
 export type RouterCall = <C extends ChannelName>(channel: C, input: unknown) => Promise<ChannelOutput<C>>;

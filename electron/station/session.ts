@@ -1,5 +1,5 @@
 // Console side of one provisioning session on one serial link
-// (spec: README, "Factory provisioning station", "Session").
+// (spec: docs/provisioning-protocol.md, "Session").
 // HELLO -> CHALLENGE -> CSR -> CERT + KEYS -> CONFIRM -> commit -> DONE, each wait bounded by a timeout.
 // Any failure: an ERROR frame to the robot (best effort), an audit entry, nothing committed.
 import { randomBytes } from 'node:crypto';

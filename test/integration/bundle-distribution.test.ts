@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { aesCheckValue } from '../../electron/crypto/keyMaterial.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
-import { createBundleService } from '../../electron/services/bundleService.ts';
+import { createBundleService } from '../../electron/services/station/bundleService.ts';
 import { BundleError } from '../../electron/station/bundle.ts';
 import { createKeyBundlesRepo } from '../../electron/store/keyBundlesRepo.ts';
 import { KEY_BUNDLES_SQL } from '../../electron/store/migrations.ts';

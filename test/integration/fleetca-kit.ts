@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createAuditLog } from '../../electron/services/audit/index.ts';
 import type { AuditLog } from '../../electron/services/audit/auditLog.ts';
-import { createFleetCa, type FleetCa } from '../../electron/services/fleetCa.ts';
+import { createFleetCa, type FleetCa } from '../../electron/services/ca/fleetCa.ts';
 import type { KmsProvider, ProviderKeySpec } from '../../electron/providers/types.ts';
 import { createFleetCaRepo, type FleetCaRepo } from '../../electron/store/fleetCaRepo.ts';
 import { localFixture, type LocalFixture } from '../unit/provider-testkit.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { isConsoleError } from '../../shared/errors.ts';
 import { canRobotTransition, ROBOT_STATUSES, ROBOT_TRANSITIONS } from '../../shared/domain.ts';
-import { neutraliseFormula, parseCsvRecords, parseFleetCsv, writeFleetCsv } from '../../electron/services/fleetCsv.ts';
+import { neutraliseFormula, parseCsvRecords, parseFleetCsv, writeFleetCsv } from '../../electron/services/fleet/fleetCsv.ts';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
 

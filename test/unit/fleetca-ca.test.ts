@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { KmsProvider } from '../../electron/providers/types.ts';
-import { createFleetCa, openFleetCa, type FleetCa } from '../../electron/services/fleetCa.ts';
+import { createFleetCa, openFleetCa, type FleetCa } from '../../electron/services/ca/fleetCa.ts';
 import { isConsoleError } from '../../shared/errors.ts';
 import { CA_SUBJECT, caFixture, newCa, openssl, robotCsr, workDir, type CaFixture } from '../integration/fleetca-kit.ts';
 import { removeTempDirs } from './store-testkit.ts';

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
 import { isConsoleError } from '../../shared/errors.ts';
-import { THROTTLE_BASE_DELAY_MS } from '../../electron/services/sessionThrottle.ts';
+import { THROTTLE_BASE_DELAY_MS } from '../../electron/services/session/sessionThrottle.ts';
 import { codeOf, CTX, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 import { createTestKeychain } from './store-testkit.ts';
 

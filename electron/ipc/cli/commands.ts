@@ -5,7 +5,7 @@ import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contr
 import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
-import type { StationService } from '../../services/stationService.ts';
+import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';

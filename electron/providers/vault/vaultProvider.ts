@@ -1,5 +1,5 @@
 // KmsProvider over HashiCorp Vault's transit secrets engine, through the official node-vault client.
-// Vault-specific choices (README, "HashiCorp Vault transit"):
+// Vault-specific choices (docs/provider-vault.md):
 // - Provider ciphertext is the ASCII of Vault's "vault:vN:<base64>" string, so operators' tools read it as is.
 // - Vault keys cannot be disabled; disable() is a console-side flag kept in `disabledKeys` (inject a persistent set).
 // - Destruction is immediate: config deletion_allowed=true, then DELETE (no waiting period to cancel).

@@ -62,7 +62,7 @@ export interface AuditLogOptions {
   clock: Clock;
   /** Write a signed checkpoint automatically every N appended records (when a signer is set). */
   checkpointEvery?: number;
-  /** Trusted audit public key (DER SPKI) to verify checkpoints against; see README on why it is not just read from the db. */
+  /** Trusted audit public key (DER SPKI) to verify checkpoints against; see docs/audit-log.md on why it is not just read from the db. */
   trustedPublicKeySpki?: () => Buffer | null;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;

@@ -1,6 +1,6 @@
 // The byte formats of the audit chain: record lines, checkpoint and seal messages, the export header. Everything
 // that is hashed or signed is built here and nowhere else, so the log, the export and the verifiers cannot drift.
-// The same formats are described in the README and checked by test/fixtures/verify-audit-export.sh.
+// The same formats are described in docs/audit-log.md and checked by test/fixtures/verify-audit-export.sh.
 import { createHash } from 'node:crypto';
 
 export const EXPORT_FORMAT = 'ecps-uv-audit-export';

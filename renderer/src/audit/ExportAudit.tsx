@@ -17,8 +17,8 @@ export function ExportAudit() {
       </button>
       {saved && (
         <span className="small" role="status">
-          Saved {saved.records} records as <code>{saved.fileName}</code>. To check it without this program, follow the README
-          section “Verifying an audit export”.
+          Saved {saved.records} records as <code>{saved.fileName}</code>. To check it without this program, follow
+          “Verifying an audit export” in docs/audit-log.md.
         </span>
       )}
       <ErrorMessage error={exportLog.error} />

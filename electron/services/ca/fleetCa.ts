@@ -1,0 +1,263 @@
+// The fleet certificate authority. Its signing key lives in a KmsProvider (local, KMS or HSM) and every signature is
+// made by provider.sign(): the CA private key is never in this process when a KMS or HSM holds it. The CA issues
+// device certificates from robots' PKCS#10 requests (proof of possession checked), keeps an inventory with expiry,
+// revokes, and publishes signed X.509 CRLs. Every issuance, revocation and CRL is audited (public facts only).
+import crypto from 'node:crypto';
+import 'reflect-metadata';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { Name } from '@peculiar/x509';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { Clock } from '../../clock.ts';
+import { verifyCsr } from '../../crypto/x509Csr.ts';
+import { signCertificate, signCrl, toPem, x509SignerFor, type X509Signer } from '../../crypto/x509Sign.ts';
+import type { KmsProvider } from '../../providers/types.ts';
+import type { FleetCaRepo, FleetCaRow, FleetCertRow } from '../../store/fleetCaRepo.ts';
+import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
+import { caTbs, crlTbs, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
+import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
+import { certificateInfo, checkDeviceId, checkPositiveInt, DEVICE_ID_PATTERN, normaliseSerial, type FleetCertificateInfo } from './fleetCaInventory.ts';
+
+export type { FleetCertificateInfo } from './fleetCaInventory.ts';
+export type { RevocationReason } from './fleetCaProfiles.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface FleetCaDeps {
+  provider: KmsProvider;
+  clock: Clock;
+  audit: AuditLog;
+  repo: FleetCaRepo;
+  /** Who acts, for the audit (default 'system'). */
+  actor?: string;
+}
+
+export interface CreateFleetCaInput extends FleetCaDeps {
+  /** A signing key (EC P-256 or RSA-2048) in `provider`. */
+  keyRef: string;
+  /** Distinguished name text, e.g. "CN=ECPS-UV Fleet CA, O=ECPS-UV Fleet". */
+  subject: string;
+  /** CA certificate validity (default 3650 days). */
+  validityDays?: number;
+}
+
+export interface IssuedCertificate {
+  serial: string;
+  deviceId: string;
+  der: Buffer;
+  pem: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+export interface PublishedCrl {
+  crlNumber: number;
+  thisUpdate: string;
+  nextUpdate: string;
+  revoked: number;
+  der: Buffer;
+  pem: string;
+}
+
+export interface FleetCa {
+  readonly id: string;
+  readonly providerId: string;
+  readonly keyRef: string;
+  caCertificateDer(): Buffer;
+  /** For stations (`ca_cert_path` of provision_robot_with_kms). */
+  caCertificatePem(): string;
+  /** Checks the CSR's self-signature and that its subject CN is exactly `deviceId`, then issues (invalid_input otherwise). */
+  issueDeviceCertificate(csr: Buffer | Uint8Array | string, options: { deviceId: string; validityDays?: number; actor?: string }): Promise<IssuedCertificate>;
+  /** The inventory, soonest expiry first. */
+  list(): FleetCertificateInfo[];
+  /** Valid (not revoked, not yet expired) certificates whose notAfter is within `days` from now, earliest first. */
+  expiringWithin(days: number): FleetCertificateInfo[];
+  certificatePem(serial: string): string;
+  /** Returns false when the certificate was already revoked. */
+  revoke(serial: string, reason: RevocationReason, options?: { actor?: string }): boolean;
+  /** A CRL signed by the CA key, valid for `validityHours` (default 168). */
+  publishCrl(options?: { validityHours?: number; actor?: string }): Promise<PublishedCrl>;
+}
+
+function spkiOfCertificate(der: Buffer): Buffer {
+  const cert = AsnConvert.parse(der, asn1X509.Certificate);
+  return Buffer.from(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+}
+
+/** Checks a freshly signed certificate against the CA public key: a provider that signed with another key is caught here. */
+function checkSignedBy(der: Buffer, signer: X509Signer): void {
+  const ok = new crypto.X509Certificate(der).verify(crypto.createPublicKey({ key: signer.spki, format: 'der', type: 'spki' }));
+  if (!ok) throw new ConsoleError('integrity_failure', 'The provider signature does not verify under the CA public key.');
+}
+
+async function signed<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw providerFailure(e);
+  }
+}
+
+export async function createFleetCa(input: CreateFleetCaInput): Promise<FleetCa> {
+  const actor = input.actor ?? 'system';
+  const validityDays = checkPositiveInt(input.validityDays ?? 3650, 'validityDays', 36_500);
+  let subject: Name;
+  try {
+    subject = new Name(input.subject);
+  } catch {
+    throw new ConsoleError('invalid_input', 'The CA subject is not a distinguished name.', { reason: 'subject_invalid' });
+  }
+  if (subject.getField('CN').length === 0) throw new ConsoleError('invalid_input', 'The CA subject needs a CN.', { reason: 'subject_invalid' });
+  const id = crypto.randomUUID();
+  const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+    input.audit.append({ actor, action: 'ca.create', targetType: 'key', targetId: input.keyRef, outcome, details: { caId: id, provider: input.provider.id, ...details } });
+  try {
+    const signer = await signed(() => x509SignerFor(input.provider, input.keyRef));
+    const now = input.clock.now();
+    const notBefore = wholeSeconds(now);
+    const notAfter = wholeSeconds(now + validityDays * DAY_MS);
+    const der = await signed(() => signCertificate(signer, caTbs({ signer, subject, serial: randomSerial(), notBefore, notAfter })));
+    checkSignedBy(der, signer);
+    const row: FleetCaRow = {
+      id,
+      provider: input.provider.id,
+      keyRef: input.keyRef,
+      subject: subject.toString(),
+      certDer: der,
+      notAfter: notAfter.toISOString(),
+      crlNumber: 0,
+      createdAt: new Date(now).toISOString(),
+    };
+    input.repo.insertCa(row);
+    audit('success', { subject: row.subject, keyType: signer.keyType, notAfter: row.notAfter });
+    return fleetCa(input, row, signer);
+  } catch (e) {
+    const err = isConsoleError(e) ? e : providerFailure(e);
+    audit('failure', { code: err.code, ...failureAuditDetails(err) });
+    throw err;
+  }
+}
+
+/** Re-opens a stored CA; refuses (integrity_failure) when the provider key is not the one the CA certificate names. */
+export async function openFleetCa(deps: FleetCaDeps & { caId: string }): Promise<FleetCa> {
+  const row = deps.repo.getCa(deps.caId);
+  if (!row) throw new ConsoleError('not_found', 'No fleet CA with this id.');
+  if (row.provider !== deps.provider.id) throw new ConsoleError('invalid_input', `The fleet CA key is in provider ${row.provider}.`, { reason: 'provider_mismatch' });
+  const signer = await signed(() => x509SignerFor(deps.provider, row.keyRef));
+  if (!signer.spki.equals(spkiOfCertificate(row.certDer))) throw new ConsoleError('integrity_failure', 'The provider key does not match the stored CA certificate.');
+  return fleetCa(deps, row, signer);
+}
+
+function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa {
+  const { repo, clock } = deps;
+  const issuer = AsnConvert.parse(ca.certDer, asn1X509.Certificate).tbsCertificate.subject;
+  const caNotAfter = Date.parse(ca.notAfter);
+  const actorOf = (o?: { actor?: string }) => o?.actor ?? deps.actor ?? 'system';
+  const rowOf = (serial: string): FleetCertRow => {
+    const row = repo.getCert(ca.id, normaliseSerial(serial));
+    if (!row) throw new ConsoleError('not_found', 'No certificate with this serial was issued by this CA.');
+    return row;
+  };
+
+  async function issue(csr: Buffer | Uint8Array | string, options: { deviceId: string; validityDays?: number; actor?: string }): Promise<IssuedCertificate> {
+    const actor = actorOf(options);
+    const deviceId = String(options.deviceId);
+    const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+      deps.audit.append({ actor, action: 'ca.issue', targetType: 'robot', targetId: DEVICE_ID_PATTERN.test(deviceId) ? deviceId : null, outcome, details: { caId: ca.id, ...details } });
+    try {
+      checkDeviceId(deviceId);
+      const validityDays = checkPositiveInt(options.validityDays ?? 365, 'validityDays', 3650);
+      const req = verifyCsr(csr);
+      if (req.commonNames.length !== 1 || req.commonNames[0] !== deviceId) {
+        throw new ConsoleError('invalid_input', `The certificate request names "${req.subject}", not device ${deviceId}.`, { reason: 'csr_subject_mismatch' });
+      }
+      const now = clock.now();
+      const notBefore = wholeSeconds(now);
+      const notAfter = wholeSeconds(now + validityDays * DAY_MS);
+      if (notAfter.getTime() > caNotAfter) throw new ConsoleError('invalid_input', 'The certificate would outlive the CA certificate.', { reason: 'validity_beyond_ca' });
+      const serial = randomSerial();
+      const der = await signed(() => signCertificate(signer, deviceTbs({ signer, issuer, deviceId, deviceSpki: req.spki, serial, notBefore, notAfter })));
+      checkSignedBy(der, signer);
+      const row: FleetCertRow = {
+        caId: ca.id,
+        serial: serial.toString('hex'),
+        deviceId,
+        subject: deviceSubject(deviceId).toString(),
+        notBefore: notBefore.toISOString(),
+        notAfter: notAfter.toISOString(),
+        certDer: der,
+        issuedAt: new Date(now).toISOString(),
+        revokedAt: null,
+        revocationReason: null,
+      };
+      repo.insertCert(row);
+      audit('success', { serial: row.serial, keyType: req.keyType, notAfter: row.notAfter });
+      return { serial: row.serial, deviceId, der, pem: toPem(der, 'CERTIFICATE'), notBefore: row.notBefore, notAfter: row.notAfter };
+    } catch (e) {
+      const err = isConsoleError(e) ? e : providerFailure(e);
+      const reason = err.details?.reason;
+      audit('failure', { code: err.code, ...(typeof reason === 'string' ? { reason } : {}), ...failureAuditDetails(err) });
+      throw err;
+    }
+  }
+
+  return {
+    id: ca.id,
+    providerId: ca.provider,
+    keyRef: ca.keyRef,
+    caCertificateDer: () => Buffer.from(ca.certDer),
+    caCertificatePem: () => toPem(ca.certDer, 'CERTIFICATE'),
+    issueDeviceCertificate: issue,
+    list: () => repo.listCerts(ca.id).map((r) => certificateInfo(r, clock.now())),
+    expiringWithin(days) {
+      const now = clock.now();
+      const before = new Date(now + checkPositiveInt(days, 'days', 36_500) * DAY_MS).toISOString();
+      return repo
+        .listExpiringBefore(ca.id, before)
+        .map((r) => certificateInfo(r, now))
+        .filter((c) => c.status === 'valid');
+    },
+    certificatePem: (serial) => toPem(rowOf(serial).certDer, 'CERTIFICATE'),
+    revoke(serial, reason, options) {
+      const actor = actorOf(options);
+      const audit = (outcome: AuditEntry['outcome'], targetId: string | null, details: AuditDetails) =>
+        deps.audit.append({ actor, action: 'ca.revoke', targetType: 'robot', targetId, outcome, details: { caId: ca.id, ...details } });
+      let row: FleetCertRow | null = null;
+      try {
+        if (!Object.hasOwn(REVOCATION_REASONS, reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
+        row = rowOf(serial);
+        const changed = repo.markRevoked(ca.id, row.serial, new Date(wholeSeconds(clock.now())).toISOString(), reason);
+        audit('success', row.deviceId, { serial: row.serial, reason, alreadyRevoked: !changed });
+        return changed;
+      } catch (e) {
+        const err = isConsoleError(e) ? e : new ConsoleError('internal', 'Revocation failed unexpectedly.');
+        audit('failure', row?.deviceId ?? null, { serial: typeof serial === 'string' ? serial.slice(0, 64) : null, code: err.code });
+        throw err;
+      }
+    },
+    async publishCrl(options) {
+      const actor = actorOf(options);
+      const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+        deps.audit.append({ actor, action: 'ca.crl.publish', targetType: 'key', targetId: ca.keyRef, outcome, details: { caId: ca.id, ...details } });
+      try {
+        const hours = checkPositiveInt(options?.validityHours ?? 168, 'validityHours', 8760);
+        const now = clock.now();
+        const thisUpdate = wholeSeconds(now);
+        const nextUpdate = wholeSeconds(now + hours * 3_600_000);
+        const entries = repo.listRevoked(ca.id).map((r) => ({
+          serial: Buffer.from(r.serial, 'hex'),
+          revokedAt: new Date(r.revokedAt ?? ca.createdAt),
+          reason: (r.revocationReason ?? 'unspecified') as RevocationReason,
+        }));
+        const crlNumber = repo.nextCrlNumber(ca.id);
+        const der = await signed(() => signCrl(signer, crlTbs({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
+        audit('success', { crlNumber, revoked: entries.length, nextUpdate: nextUpdate.toISOString() });
+        return { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
+      } catch (e) {
+        const err = isConsoleError(e) ? e : providerFailure(e);
+        audit('failure', { code: err.code, ...failureAuditDetails(err) });
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// The fleet CA's certificate and CRL profiles, as unsigned asn1 structures: the self-signed CA certificate, the device
+// certificate (CN=<deviceId>, O=ECPS-UV Fleet, URI SAN urn:ecps:robot:<deviceId>, digitalSignature, clientAuth) and
+// the v2 CRL (crlNumber, authorityKeyIdentifier, entries with reason codes). x509Sign.ts signs them through a provider.
+import crypto from 'node:crypto';
+import 'reflect-metadata';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { Name } from '@peculiar/x509';
+import { extension, keyIdentifier, signatureAlgorithm, type X509Signer } from '../../crypto/x509Sign.ts';
+
+export const FLEET_ORGANIZATION = 'ECPS-UV Fleet';
+export const ID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** Revocation reasons the console offers, with their RFC 5280 CRLReason codes. */
+export const REVOCATION_REASONS = {
+  unspecified: 0,
+  keyCompromise: 1,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  privilegeWithdrawn: 9,
+} as const;
+export type RevocationReason = keyof typeof REVOCATION_REASONS;
+
+export function deviceUri(deviceId: string): string {
+  return `urn:ecps:robot:${deviceId}`;
+}
+
+/** A random positive 16-byte serial number (126 random bits; the first byte is 0x40..0x7f, so DER needs no padding). */
+export function randomSerial(): Buffer {
+  const b = crypto.randomBytes(16);
+  b[0] = ((b[0] ?? 0) & 0x3f) | 0x40;
+  return b;
+}
+
+function bufferOf(b: Buffer): ArrayBuffer {
+  const copy = new Uint8Array(b.length);
+  copy.set(b);
+  return copy.buffer;
+}
+
+export function asnName(name: Name): asn1X509.Name {
+  return AsnConvert.parse(name.toArrayBuffer(), asn1X509.Name);
+}
+
+/** Whole seconds: X.509 times carry no fractions. */
+export function wholeSeconds(ms: number): Date {
+  return new Date(Math.floor(ms / 1000) * 1000);
+}
+
+function keyUsage(flags: number): asn1X509.KeyUsage {
+  return new asn1X509.KeyUsage(flags);
+}
+
+export interface CaProfileInput {
+  signer: X509Signer;
+  subject: Name;
+  serial: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export function caTbs(input: CaProfileInput): asn1X509.TBSCertificate {
+  const ski = keyIdentifier(input.signer.spki);
+  const name = asnName(input.subject);
+  return new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: bufferOf(input.serial),
+    signature: signatureAlgorithm(input.signer.keyType),
+    issuer: name,
+    validity: new asn1X509.Validity({ notBefore: input.notBefore, notAfter: input.notAfter }),
+    subject: asnName(input.subject),
+    subjectPublicKeyInfo: AsnConvert.parse(input.signer.spki, asn1X509.SubjectPublicKeyInfo),
+    extensions: new asn1X509.Extensions([
+      extension(asn1X509.id_ce_basicConstraints, true, new asn1X509.BasicConstraints({ cA: true, pathLenConstraint: 0 })),
+      extension(asn1X509.id_ce_keyUsage, true, keyUsage(asn1X509.KeyUsageFlags.keyCertSign | asn1X509.KeyUsageFlags.cRLSign)),
+      extension(asn1X509.id_ce_subjectKeyIdentifier, false, new asn1X509.SubjectKeyIdentifier(bufferOf(ski))),
+    ]),
+  });
+}
+
+export interface DeviceProfileInput {
+  signer: X509Signer;
+  issuer: asn1X509.Name;
+  deviceId: string;
+  deviceSpki: Buffer;
+  serial: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+export function deviceSubject(deviceId: string): Name {
+  return new Name([{ O: [FLEET_ORGANIZATION] }, { CN: [deviceId] }]);
+}
+
+export function deviceTbs(input: DeviceProfileInput): asn1X509.TBSCertificate {
+  const aki = new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new asn1X509.KeyIdentifier(bufferOf(keyIdentifier(input.signer.spki))) });
+  const san = new asn1X509.SubjectAlternativeName([new asn1X509.GeneralName({ uniformResourceIdentifier: deviceUri(input.deviceId) })]);
+  return new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: bufferOf(input.serial),
+    signature: signatureAlgorithm(input.signer.keyType),
+    issuer: input.issuer,
+    validity: new asn1X509.Validity({ notBefore: input.notBefore, notAfter: input.notAfter }),
+    subject: asnName(deviceSubject(input.deviceId)),
+    subjectPublicKeyInfo: AsnConvert.parse(input.deviceSpki, asn1X509.SubjectPublicKeyInfo),
+    extensions: new asn1X509.Extensions([
+      extension(asn1X509.id_ce_basicConstraints, true, new asn1X509.BasicConstraints({ cA: false })),
+      extension(asn1X509.id_ce_keyUsage, true, keyUsage(asn1X509.KeyUsageFlags.digitalSignature)),
+      extension(asn1X509.id_ce_extKeyUsage, false, new asn1X509.ExtendedKeyUsage([ID_KP_CLIENT_AUTH])),
+      extension(asn1X509.id_ce_subjectAltName, false, san),
+      extension(asn1X509.id_ce_authorityKeyIdentifier, false, aki),
+      extension(asn1X509.id_ce_subjectKeyIdentifier, false, new asn1X509.SubjectKeyIdentifier(bufferOf(keyIdentifier(input.deviceSpki)))),
+    ]),
+  });
+}
+
+export interface CrlEntryInput {
+  serial: Buffer;
+  revokedAt: Date;
+  reason: RevocationReason;
+}
+
+export interface CrlProfileInput {
+  signer: X509Signer;
+  issuer: asn1X509.Name;
+  crlNumber: number;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  entries: readonly CrlEntryInput[];
+}
+
+export function crlTbs(input: CrlProfileInput): asn1X509.TBSCertList {
+  const aki = new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new asn1X509.KeyIdentifier(bufferOf(keyIdentifier(input.signer.spki))) });
+  const revoked = input.entries.map(
+    (e) =>
+      new asn1X509.RevokedCertificate({
+        userCertificate: bufferOf(e.serial),
+        revocationDate: new asn1X509.Time(e.revokedAt),
+        // RFC 5280 5.3.1: the reasonCode "unspecified" SHOULD be absent.
+        ...(e.reason === 'unspecified'
+          ? {}
+          : { crlEntryExtensions: [extension(asn1X509.id_ce_cRLReasons, false, new asn1X509.CRLReason(REVOCATION_REASONS[e.reason]))] }),
+      }),
+  );
+  return new asn1X509.TBSCertList({
+    version: asn1X509.Version.v2,
+    signature: signatureAlgorithm(input.signer.keyType),
+    issuer: input.issuer,
+    thisUpdate: new asn1X509.Time(input.thisUpdate),
+    nextUpdate: new asn1X509.Time(input.nextUpdate),
+    ...(revoked.length > 0 ? { revokedCertificates: revoked } : {}),
+    crlExtensions: [
+      extension(asn1X509.id_ce_authorityKeyIdentifier, false, aki),
+      extension(asn1X509.id_ce_cRLNumber, false, new asn1X509.CRLNumber(input.crlNumber)),
+    ],
+  });
+}

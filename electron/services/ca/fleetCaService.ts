@@ -1,0 +1,151 @@
+// The console's fleet CA: created once per store (ca:init: the signing key is created in the chosen provider, then
+// the self-signed CA certificate), re-opened lazily after each unlock (openFleetCa checks the provider key against the
+// stored certificate), and forgotten at lock. Serves ca:* and certs:*; every operation is audited (by fleetCa.ts or
+// here). The CA row is the store's only fleet_ca row: its id is the persisted CA id.
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { CaStatus } from '../../../shared/stationContract.ts';
+import type { Clock } from '../../clock.ts';
+import type { Db } from '../../store/database.ts';
+import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
+import type { KmsProvider } from '../../providers/types.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type RevocationReason } from './fleetCa.ts';
+import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import type { ProviderRegistry } from '../providers/providerRegistry.ts';
+import type { Session } from '../session/session.ts';
+
+export const CA_ORGANIZATION = 'ECPS-UV Fleet';
+/** The provider id the UI shows for the built-in local provider. */
+const LOCAL_IDS = new Set(['local']);
+
+export interface FleetCaServiceDeps {
+  db: Db;
+  repo: FleetCaRepo;
+  registry: ProviderRegistry;
+  localKms: KmsProvider;
+  fleet: FleetRegistry;
+  session: Session;
+  audit: AuditLog;
+  clock: Clock;
+  transaction<T>(fn: () => T): T;
+}
+
+export interface FleetCaService {
+  status(): CaStatus;
+  init(input: { providerId: string; algorithm: 'EC_P256' | 'RSA_2048'; commonName: string }): Promise<CaStatus>;
+  /** The opened CA (not_initialized when none was created). */
+  require(): Promise<FleetCa>;
+  list(expiringWithinDays?: number): Promise<FleetCertificateInfo[]>;
+  revoke(serial: string, reason: RevocationReason): Promise<{ revoked: boolean }>;
+  crl(): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
+  /** Signs with the CA key through its provider (provider.sign: the key never leaves a KMS / HSM). */
+  signWithCaKey(data: Buffer): Promise<Buffer>;
+  /**
+   * Valid certificates of the current CA that no robot carries: issued in a provisioning session that never committed
+   * (the robot never confirmed, the console was locked or stopped mid-session). Synchronous, so a caller can take the
+   * list before any other work runs. Empty when no CA was created.
+   */
+  unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
+  /** Called at lock: the opened CA (and its provider handle) is dropped. */
+  forget(): void;
+}
+
+export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
+  let opened: FleetCa | null = null;
+
+  const caId = (): string | null => {
+    const row = deps.db.prepare('SELECT id FROM fleet_ca ORDER BY created_at DESC LIMIT 1').get() as { id: string } | undefined;
+    return row?.id ?? null;
+  };
+  const providerFor = (id: string): KmsProvider => {
+    if (LOCAL_IDS.has(id) || id === deps.localKms.id) return deps.localKms;
+    return deps.registry.require(id).provider;
+  };
+
+  const status = (): CaStatus => {
+    deps.session.require();
+    const id = caId();
+    const row = id === null ? null : deps.repo.getCa(id);
+    if (!row) return { initialized: false, providerId: null, keyRef: null, subject: null, certificatePem: null, notAfter: null };
+    const b64 = row.certDer.toString('base64').replace(/.{1,64}/g, '$&\n');
+    return { initialized: true, providerId: row.provider, keyRef: row.keyRef, subject: row.subject, certificatePem: `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`, notAfter: row.notAfter };
+  };
+
+  const require = async (): Promise<FleetCa> => {
+    deps.session.require();
+    if (opened) return opened;
+    const id = caId();
+    const row = id === null ? null : deps.repo.getCa(id);
+    if (!row) throw new ConsoleError('not_initialized', 'No fleet CA yet: create it first (Certificates, "Create fleet CA").');
+    opened = await openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
+    return opened;
+  };
+
+  return {
+    status,
+    require,
+    async init({ providerId, algorithm, commonName }) {
+      deps.session.require();
+      const actor = deps.session.actor();
+      if (caId() !== null) {
+        deps.audit.append({ actor, action: 'ca.create', targetType: null, targetId: null, outcome: 'failure', details: { code: 'already_initialized', provider: providerId } });
+        throw new ConsoleError('already_initialized', 'This store already has a fleet CA.');
+      }
+      let provider: KmsProvider;
+      let keyRef: string;
+      try {
+        provider = providerFor(providerId);
+        const name = `ecps-fleet-ca-${deps.clock.now().toString(36)}`;
+        keyRef = (await provider.createKey({ name, spec: algorithm, usage: 'sign', description: 'ECPS-UV fleet CA signing key' })).keyRef;
+      } catch (e) {
+        const code = isConsoleError(e) ? e.code : 'provider_unavailable';
+        deps.audit.append({ actor, action: 'ca.create', targetType: null, targetId: null, outcome: 'failure', details: { code, provider: providerId, step: 'create_key' } });
+        throw isConsoleError(e) ? e : new ConsoleError('provider_unavailable', `The provider could not create the CA key: ${(e as Error)?.message ?? String(e)}`);
+      }
+      // createFleetCa audits ca.create itself (success or failure, with the provider and key reference).
+      opened = await createFleetCa({ provider, keyRef, subject: `CN=${commonName}, O=${CA_ORGANIZATION}`, clock: deps.clock, audit: deps.audit, repo: deps.repo, actor });
+      return status();
+    },
+    async list(expiringWithinDays) {
+      const ca = await require();
+      return expiringWithinDays === undefined ? ca.list() : ca.expiringWithin(expiringWithinDays);
+    },
+    async revoke(serial, reason) {
+      const ca = await require();
+      const actor = deps.session.actor();
+      return deps.transaction(() => {
+        const revoked = ca.revoke(serial, reason, { actor });
+        const info = ca.list().find((c) => c.serial.toLowerCase() === serial.toLowerCase().replace(/:/g, ''));
+        // The registry keeps its own copy of robots' certificates; keep it in step when it has this one.
+        if (revoked && info && hasRegistryCertificate(deps.db, info.serial)) deps.fleet.revokeCertificate(info.serial, reason);
+        return { revoked };
+      });
+    },
+    async crl() {
+      const ca = await require();
+      const crl = await ca.publishCrl({ actor: deps.session.actor() });
+      return { pem: crl.pem, crlNumber: crl.crlNumber, revoked: crl.revoked, fileName: `ecps-fleet-ca-${crl.crlNumber}.crl.pem` };
+    },
+    async signWithCaKey(data) {
+      const ca = await require();
+      return (await providerFor(ca.providerId).sign(ca.keyRef, data)).signature;
+    },
+    unattachedCertificates() {
+      deps.session.require();
+      const id = caId();
+      if (id === null) return [];
+      return deps.repo.listUnattached(id, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, deviceId: c.deviceId, issuedAt: c.issuedAt }));
+    },
+    forget() {
+      opened = null;
+    },
+  };
+}
+
+function hasRegistryCertificate(db: Db, serial: string): boolean {
+  try {
+    return db.prepare('SELECT 1 FROM robot_certificates WHERE serial = ?').get(serial) !== undefined;
+  } catch {
+    return false;
+  }
+}

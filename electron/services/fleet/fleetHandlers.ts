@@ -1,0 +1,32 @@
+// The fleet:* channel handlers: inputs arrive parsed by the router; the registry does the work and the auditing.
+import type { Handlers } from '../../../shared/contract.ts';
+import type { FleetRegistry } from './fleetRegistry.ts';
+
+type FleetChannels = Pick<
+  Handlers,
+  | 'fleet:list'
+  | 'fleet:get'
+  | 'fleet:create'
+  | 'fleet:update'
+  | 'fleet:setStatus'
+  | 'fleet:sites'
+  | 'fleet:models'
+  | 'fleet:importCsv'
+  | 'fleet:exportCsv'
+  | 'fleet:dashboard'
+>;
+
+export function createFleetHandlers(registry: FleetRegistry, dashboard: () => ReturnType<FleetChannels['fleet:dashboard']>): FleetChannels {
+  return {
+    'fleet:list': async (input) => registry.list(input),
+    'fleet:get': async ({ deviceId }) => registry.get(deviceId),
+    'fleet:create': async (input) => registry.create(input),
+    'fleet:update': async ({ deviceId, ...changes }) => registry.update(deviceId, changes),
+    'fleet:setStatus': async ({ deviceId, status, reason }) => registry.setStatus(deviceId, status, reason),
+    'fleet:sites': async () => ({ sites: registry.sites() }),
+    'fleet:models': async () => ({ models: registry.models() }),
+    'fleet:importCsv': async ({ csv }) => registry.importCsv(csv),
+    'fleet:exportCsv': async () => registry.exportCsv(),
+    'fleet:dashboard': () => dashboard(),
+  };
+}

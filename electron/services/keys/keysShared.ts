@@ -1,0 +1,188 @@
+// What the key services share: their dependencies, the audited-operation wrapper and the row -> contract views.
+import type { KeyDetail, KeySummary } from '../../../shared/contract.ts';
+import { canProcess, canProtect, type KeyState, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+import type { KeyRow, KeysRepo, KeyVersionRow } from '../../store/keysRepo.ts';
+import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
+import type { Session, UnlockedSession } from '../session/session.ts';
+
+export interface KeyServiceDeps {
+  repo: KeysRepo;
+  session: Session;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+  transaction<T>(fn: () => T): T;
+  onKeysChanged(keyId: string | null): void;
+  /** Flushes the WAL into the database file (after destroying material). */
+  checkpointWal(): void;
+}
+
+export interface AuditedResult<T> {
+  value: T;
+  details?: AuditDetails;
+  /** Records the operation as a failure with this code although it returned (e.g. an integrity check that found damage). */
+  failureCode?: string;
+}
+
+/**
+ * Runs one key operation for the unlocked session and audits it, success or failure (with the error code).
+ * With `transactional`, the change and its success record commit together (or not at all).
+ */
+export function runAudited<T>(
+  deps: KeyServiceDeps,
+  action: string,
+  keyId: string | null,
+  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => AuditedResult<T>,
+  transactional = false,
+): T {
+  const extra: AuditDetails = {};
+  let target = keyId;
+  const note = (d: AuditDetails) => {
+    Object.assign(extra, d);
+    if (typeof d.keyId === 'string') target = d.keyId;
+  };
+  const attempt = (): T => {
+    const s = deps.session.require();
+    const result = op(s, note);
+    const details: AuditDetails = { ...extra, ...result.details };
+    if (result.failureCode) details.code = result.failureCode;
+    delete details.keyId;
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
+    return result.value;
+  };
+  try {
+    return transactional ? deps.transaction(attempt) : attempt();
+  } catch (e) {
+    const err = isConsoleError(e) ? e : new ConsoleError('internal', `${action} failed unexpectedly.`);
+    if (!isConsoleError(e)) deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
+    const details: AuditDetails = { ...extra, code: err.code };
+    delete details.keyId;
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
+    throw err;
+  }
+}
+
+export function loadKey(repo: KeysRepo, keyId: string): KeyRow {
+  const key = repo.get(keyId);
+  if (!key) throw new ConsoleError('not_found', `No key with id ${keyId}.`);
+  return key;
+}
+
+export function requireProtect(key: KeyRow): void {
+  if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${key.id} was destroyed.`);
+  if (!canProtect(key.state)) throw new ConsoleError('key_disabled', `Key ${key.id} is ${key.state}; only active keys protect new data.`, { state: key.state });
+}
+
+export function requireProcess(key: KeyRow): void {
+  if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${key.id} was destroyed.`);
+  if (!canProcess(key.state)) throw new ConsoleError('key_disabled', `Key ${key.id} is ${key.state} and may not process data.`, { state: key.state });
+}
+
+export function loadVersion(repo: KeysRepo, key: KeyRow, version: number): KeyVersionRow {
+  const v = repo.getVersion(key.id, version);
+  if (!v) throw new ConsoleError('not_found', `Key ${key.id} has no version ${version}.`);
+  if (v.destroyed) throw new ConsoleError('key_destroyed', `Version ${version} of key ${key.id} was destroyed.`);
+  return v;
+}
+
+/** Unwraps one version's secret material; the caller zeroes it. */
+export function unwrapVersion(s: UnlockedSession, key: KeyRow, v: KeyVersionRow): Buffer {
+  if (!v.wrappedMaterial) throw new ConsoleError('key_destroyed', `Version ${v.version} of key ${key.id} has no key material.`);
+  const material = s.keyring.unwrapMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial);
+  if (!material) throw new ConsoleError('integrity_failure', `The stored material of key ${key.id} version ${v.version} failed its integrity check.`);
+  return material;
+}
+
+export function nextRotation(rotationSeconds: number | null, fromIso: string, state: KeyState): string | null {
+  if (rotationSeconds === null || state === 'destroyed') return null;
+  return new Date(Date.parse(fromIso) + rotationSeconds * 1000).toISOString();
+}
+
+/** A new key's row at version 1: active unless created for later activation; rotation from the type's profile. */
+export function newKeyRow(o: {
+  id: string; label: string; type: KeyRow['type']; algorithm: KeyRow['algorithm']; activate: boolean | undefined;
+  rotationSeconds: number | null; at: string; provider: KeyRow['provider'];
+  providerKeyRef?: string | null; backupProvider?: KeyRow['backupProvider']; backupKeyRef?: string | null;
+}): KeyRow {
+  const state: KeyState = o.activate === false ? 'pre_activation' : 'active';
+  return {
+    id: o.id, label: o.label, type: o.type, algorithm: o.algorithm, state, stateReason: null, provider: o.provider,
+    currentVersion: 1, createdAt: o.at, updatedAt: o.at, rotationSeconds: o.rotationSeconds,
+    nextRotationAt: nextRotation(o.rotationSeconds, o.at, state),
+    providerKeyRef: o.providerKeyRef ?? null, backupProvider: o.backupProvider ?? null, backupKeyRef: o.backupKeyRef ?? null,
+    fallbackKeyRef: null,
+  };
+}
+
+export function toSummary(k: KeyRow): KeySummary {
+  return {
+    id: k.id,
+    label: k.label,
+    type: k.type,
+    algorithm: k.algorithm,
+    state: k.state,
+    provider: k.provider,
+    kmsBacked: k.provider !== LOCAL_PROVIDER_ID,
+    backupProvider: k.backupProvider,
+    currentVersion: k.currentVersion,
+    createdAt: k.createdAt,
+    updatedAt: k.updatedAt,
+    rotationSeconds: k.rotationSeconds,
+    nextRotationAt: k.nextRotationAt,
+  };
+}
+
+export function toDetail(k: KeyRow, versions: KeyVersionRow[]): KeyDetail {
+  return {
+    ...toSummary(k),
+    stateReason: k.stateReason,
+    versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, checkValue: v.checkValue, destroyed: v.destroyed })),
+  };
+}
+
+export interface AsyncAuditedResult<T> extends AuditedResult<T> {
+  /** Store changes, committed in one transaction together with the success record. */
+  commit?: () => void;
+}
+
+/**
+ * runAudited for operations that call a provider: `op` talks to the provider (no transaction is open while it
+ * waits), then its store changes and the success record commit together. Provider failures become ConsoleErrors
+ * with stable codes (providerErrors.ts) and are audited with the provider id, provider code and request id.
+ */
+export async function runAuditedAsync<T>(
+  deps: KeyServiceDeps,
+  action: string,
+  keyId: string | null,
+  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => Promise<AsyncAuditedResult<T>>,
+): Promise<T> {
+  const extra: AuditDetails = {};
+  let target = keyId;
+  const note = (d: AuditDetails) => {
+    Object.assign(extra, d);
+    if (typeof d.keyId === 'string') target = d.keyId;
+  };
+  try {
+    const s = deps.session.require();
+    const result = await op(s, note);
+    return deps.transaction(() => {
+      result.commit?.();
+      const details: AuditDetails = { ...extra, ...result.details };
+      if (result.failureCode) details.code = result.failureCode;
+      delete details.keyId;
+      deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
+      return result.value;
+    });
+  } catch (e) {
+    const err = providerFailure(e);
+    if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
+    const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
+    delete details.keyId;
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
+    throw err;
+  }
+}

@@ -1,0 +1,127 @@
+// The providers:* channels (list, save, test, remove) and the provider jobs on keys (backup, verifyBackup, migrate).
+// Every call is audited with the provider id; secrets are never returned, logged or audited (names only).
+import type { Handlers } from '../../../shared/contract.ts';
+import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import { SECRET_FIELDS } from '../../providers/config/schema.ts';
+import { checkPkcs11ModulePath } from '../../providers/pkcs11/modulePolicy.ts';
+import { listSlots } from '../../providers/pkcs11/pkcs11Provider.ts';
+import { isProviderError } from '../../providers/types.ts';
+import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import type { BackupService } from './backupService.ts';
+import type { MigrationService } from './migrationService.ts';
+import { failureAuditDetails } from './providerErrors.ts';
+import type { ProviderRegistry } from './providerRegistry.ts';
+import type { Session } from '../session/session.ts';
+import type { KeysRepo } from '../../store/keysRepo.ts';
+
+type ProviderChannels =
+  | 'keys:backup'
+  | 'keys:verifyBackup'
+  | 'keys:migrate'
+  | 'providers:list'
+  | 'providers:save'
+  | 'providers:test'
+  | 'providers:remove'
+  | 'providers:slots';
+
+export interface ProviderHandlerDeps {
+  registry: ProviderRegistry;
+  session: Session;
+  audit: AuditLog;
+  keys: KeysRepo;
+  backup: BackupService;
+  migration: MigrationService;
+  onProvidersChanged(id: string | null): void;
+}
+
+export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers, ProviderChannels> {
+  const { registry, session } = deps;
+
+  /** Runs a provider management call for the unlocked session and audits it (never with secret values). */
+  const audited = async <T>(action: string, id: string | null, fn: () => Promise<{ value: T; details?: AuditDetails }>, base: AuditDetails = {}): Promise<T> => {
+    try {
+      session.require();
+      const { value, details } = await fn();
+      deps.audit.append({ actor: session.actor(), action, targetType: null, targetId: id, outcome: 'success', details: { ...base, ...details } });
+      return value;
+    } catch (e) {
+      const err = isConsoleError(e) ? e : new ConsoleError('internal', `${action} failed unexpectedly.`);
+      const field: AuditDetails = typeof err.details?.field === 'string' ? { field: err.details.field } : {};
+      deps.audit.append({ actor: session.actor(), action, targetType: null, targetId: id, outcome: 'failure', details: { ...base, ...failureAuditDetails(err), ...field, code: err.code } });
+      throw err;
+    }
+  };
+
+  return {
+    'providers:list': async () => {
+      session.require();
+      return { providers: registry.list() };
+    },
+
+    'providers:save': async ({ config }) => {
+      const id = typeof config.id === 'string' ? config.id : null;
+      const kind = typeof config.provider === 'string' ? config.provider : null;
+      const secrets = Object.keys(config).filter((k) => SECRET_FIELDS.includes(k)).sort().join(',');
+      const status = await audited('provider.save', id, async () => {
+        const s = registry.save(config);
+        return { value: s, details: { provider: s.id, kind: s.kind } };
+      }, { kind, protectedFields: secrets || null });
+      deps.onProvidersChanged(status.id);
+      return status;
+    },
+
+    'providers:test': ({ id }) =>
+      audited('provider.test', id, async () => {
+        if (id === LOCAL_PROVIDER_ID) return { value: { ok: true, latencyMs: 0, detail: null } };
+        const report = await registry.require(id).provider.checkHealth();
+        deps.onProvidersChanged(id);
+        return { value: { ok: report.ok, latencyMs: report.latencyMs, detail: report.detail }, details: { provider: id, ok: report.ok, latencyMs: report.latencyMs } };
+      }),
+
+    'providers:slots': ({ modulePath }) =>
+      audited('provider.slots', null, async () => {
+        checkPkcs11ModulePath(modulePath);
+        try {
+          const slots = await listSlots(modulePath);
+          return {
+            value: {
+              slots: slots.map((s) => ({
+                slotId: s.slotId,
+                description: [s.manufacturer, s.model].filter(Boolean).join(' ') || `slot ${s.slotId}`,
+                tokenPresent: s.tokenPresent,
+                tokenLabel: s.tokenLabel,
+                manufacturer: s.manufacturer,
+                model: s.model,
+                serial: s.serial,
+                loginRequired: s.flags.includes('LOGIN_REQUIRED'),
+              })),
+            },
+            details: { modulePath, slots: slots.length },
+          };
+        } catch (e) {
+          if (isProviderError(e)) throw new ConsoleError('provider_unavailable', e.message, { field: 'pkcs11_module' });
+          throw e;
+        }
+      }, { modulePath }),
+
+    'providers:remove': async ({ id }) => {
+      await audited('provider.remove', id, async () => {
+        if (id === LOCAL_PROVIDER_ID) throw new ConsoleError('invalid_input', 'The built-in local provider cannot be removed.', { field: 'id' });
+        registry.require(id);
+        const using = deps.keys.countUsingProvider(id);
+        if (using > 0) {
+          throw new ConsoleError('invalid_input', `Provider ${id} is still used by ${using} key${using === 1 ? '' : 's'}; destroy or move them first.`, { field: 'id', keys: using });
+        }
+        await registry.remove(id);
+        return { value: null, details: { provider: id } };
+      });
+      deps.onProvidersChanged(id);
+      return { removed: true as const };
+    },
+
+    'keys:backup': ({ providerId, keyIds }) => deps.backup.backup(providerId, keyIds),
+    'keys:verifyBackup': ({ providerId }) => deps.backup.verify(providerId),
+    'keys:migrate': ({ providerId, keyIds }) => deps.migration.migrate(providerId, keyIds),
+  };
+}

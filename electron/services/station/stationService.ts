@@ -1,0 +1,289 @@
+// The console's station: one ProvisioningStation at a time while the store is unlocked, built from the unlocked
+// console's pieces (stationDeps.ts for provisioning, distributionDeps.ts for key bundles over the link). Tracks each
+// port's mode, step and error for station:status, pushes station:progress events, counts the shift (since unlock),
+// keeps the officer's per-robot re-provisioning confirmations of this run, and stops at lock and close.
+// station:start/stop/retry and station.reprovision.confirm are audited here; each session is audited by its deps
+// (station.provision, bundle.install).
+import { ConsoleError, type ErrorCode } from '../../../shared/errors.ts';
+import type { RobotStatus } from '../../../shared/domain.ts';
+import type { StationMode, StationPort, StationStatus } from '../../../shared/stationContract.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+import type { DistributionResult } from '../../station/distributeSession.ts';
+import type { StationError } from '../../station/errors.ts';
+import type { SessionResult } from '../../station/session.ts';
+import { ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../../station/station.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { BundleService } from './bundleService.ts';
+import { createDistributionDeps } from './distributionDeps.ts';
+import type { Session } from '../session/session.ts';
+import { createStationDeps, revokeAbandonedCertificate, type StationDepsInput } from './stationDeps.ts';
+
+export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDeviceId' | 'inFlight'> {
+  clock: Clock;
+  logger: Logger;
+  session: Session;
+  audit: AuditLog;
+  /** Key bundles for distribute mode. */
+  bundles: BundleService;
+  emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null }): void;
+  /** Tests and stations with odd hardware: per-step timeout, scan interval, port listing and opening. */
+  stepTimeoutMs?: number;
+  pollIntervalMs?: number;
+  listPorts?: () => Promise<PortInfo[]>;
+  openPort?: (path: string, baudRate: number) => Promise<OpenPort>;
+}
+
+export interface StartOptions {
+  vendorIds?: string[] | undefined;
+  productIds?: string[] | undefined;
+  paths?: string[] | undefined;
+  allowReprovision?: boolean | undefined;
+  mode?: StationMode | undefined;
+}
+
+export interface StationService {
+  status(): StationStatus;
+  start(options: StartOptions): StationStatus;
+  stop(): Promise<StationStatus>;
+  retry(path: string): StationStatus;
+  /** The officer confirms one provisioned robot's re-provisioning (this station run only); with a path, that port is retried. */
+  confirmReprovision(deviceId: string, path?: string): StationStatus;
+  /** One session on one port for one robot, outside the watching station (provision_robot_with_kms). */
+  provisionOnce(path: string, deviceId: string, options?: { allowReprovision?: boolean }): Promise<SessionResult>;
+  /** One distribution session on one port for one robot, outside the watching station (the CLI's `distribute`). */
+  distributeOnce(path: string, deviceId: string): Promise<DistributionResult>;
+  /** At lock / close: stops the station (sessions in progress end as failures) and resets the shift counters. */
+  shutdown(): void;
+  /**
+   * Revokes (cessationOfOperation) every valid certificate of the fleet CA that no robot carries and no running session
+   * holds: left by a session whose own revocation failed (store locked mid-session) or by a console that stopped
+   * mid-session. The list is taken synchronously when called; the console calls this at every unlock.
+   */
+  sweepAbandoned(): Promise<{ revoked: number; failed: number }>;
+}
+
+/** Robots whose re-provisioning an officer may confirm (the registry keeps their status; others are refused). */
+export const REPROVISIONABLE_STATUSES: readonly RobotStatus[] = ['provisioned', 'deployed'];
+
+interface BuildOptions extends StartOptions {
+  mode: StationMode;
+  expectedDeviceId?: string;
+  /** Whether an already provisioned robot may be re-provisioned in this session. */
+  reprovision: (deviceId: string) => boolean;
+}
+
+export function createStationService(deps: StationServiceDeps): StationService {
+  const ports = new Map<string, StationPort>();
+  const shift = { provisioned: 0, failed: 0, distributed: 0 };
+  // Device ids the officer confirmed for re-provisioning in this station run; one confirmation = one re-provisioning.
+  const confirmed = new Set<string>();
+  let mode: StationMode = 'provision';
+  // Robots whose session is issuing or holds an uncommitted certificate, across every session this service runs.
+  const inFlight = new Set<string>();
+  let station: ProvisioningStation | null = null;
+  // Bumped at shutdown: events of sessions that outlive a lock no longer touch the new shift's state.
+  let generation = 0;
+
+  const status = (): StationStatus => ({
+    running: station !== null,
+    mode,
+    reprovisionConfirmed: [...confirmed].sort(),
+    ports: [...ports.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    provisionedThisShift: shift.provisioned,
+    failedThisShift: shift.failed,
+    distributedThisShift: shift.distributed,
+  });
+  const audited = (action: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>, deviceId: string | null = null) =>
+    deps.audit.append({ actor: deps.session.actor(), action, targetType: deviceId ? 'robot' : null, targetId: deviceId, outcome, details });
+
+  const onResult = (port: string, out: PortResult, release: (id: string | null) => void, abandon: (id: string | null) => void) => {
+    const { result } = out;
+    release(result.deviceId);
+    if (!result.ok) abandon(result.deviceId);
+    if (result.ok && out.mode === 'provision') confirmed.delete(result.deviceId);
+    if (!result.ok) shift.failed++;
+    else if (out.mode === 'provision') shift.provisioned++;
+    else shift.distributed++;
+    const prev = ports.get(port);
+    const error = result.ok ? null : { code: result.error.code, message: result.error.message };
+    const entry: StationPort = {
+      path: port,
+      mode: out.mode,
+      deviceId: result.deviceId ?? prev?.deviceId ?? null,
+      step: result.ok ? 'done' : result.step,
+      state: result.ok ? 'done' : 'failed',
+      error,
+    };
+    ports.set(port, entry);
+    // Success was already announced by the 'done' progress step.
+    if (!result.ok) deps.emitProgress({ port, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
+  };
+
+  const build = (options: BuildOptions) => {
+    const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
+    const handle = createStationDeps({ ...deps, ...expected, inFlight });
+    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected });
+    const explicit = options.paths;
+    const gen = generation;
+    const s = new ProvisioningStation({
+      deps: handle.deps,
+      mode: options.mode,
+      distribution,
+      clock: deps.clock,
+      logger: deps.logger,
+      stepTimeoutMs: deps.stepTimeoutMs ?? 10_000,
+      pollIntervalMs: deps.pollIntervalMs ?? 1000,
+      vendorIds: options.vendorIds ?? [],
+      productIds: options.productIds ?? [],
+      ...(explicit && explicit.length > 0 ? { paths: () => [...explicit] } : {}),
+      allowReprovision: options.reprovision,
+      ...(deps.listPorts ? { listPorts: deps.listPorts } : {}),
+      ...(deps.openPort ? { openPort: deps.openPort } : {}),
+    });
+    s.on('progress', (p: StationProgress) => {
+      if (gen !== generation) return;
+      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: p.step === 'done' ? 'done' : 'active', error: null };
+      ports.set(p.port, entry);
+      deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: null });
+    });
+    s.on('result', ({ port, ...out }: { port: string } & PortResult) => {
+      if (gen !== generation) {
+        handle.release(out.result.deviceId);
+        if (!out.result.ok) handle.abandon(out.result.deviceId);
+        return;
+      }
+      onResult(port, out, handle.release, handle.abandon);
+    });
+    s.on('scan-error', (e: StationError) => deps.logger.warn('station scan failed', { code: e.code }));
+    return s;
+  };
+
+  /** Starts a new session on a port that is not busy (retry and confirmReprovision). */
+  const rerun = (s: ProvisioningStation, path: string) => {
+    const p = ports.get(path);
+    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null });
+    void s.runPort(path);
+  };
+
+  /** Validates a re-provisioning confirmation; every refusal is audited and typed. */
+  const checkConfirmation = (deviceId: string, path: string | undefined): ProvisioningStation => {
+    const refuse = (code: ErrorCode, message: string): never => {
+      audited('station.reprovision.confirm', 'failure', { port: path ?? null, code }, deviceId);
+      throw new ConsoleError(code, message, { deviceId });
+    };
+    const s = station;
+    if (!s) return refuse('illegal_transition', 'The station is not running; start it in provision mode first.');
+    if (mode !== 'provision') return refuse('illegal_transition', 'The station distributes key bundles; re-provisioning is confirmed while it provisions.');
+    const robot = deps.fleetRepo.get(deviceId);
+    if (!robot) return refuse('not_found', `No robot with device id ${deviceId}.`);
+    if (!REPROVISIONABLE_STATUSES.includes(robot.status)) {
+      return refuse('illegal_transition', `Robot ${deviceId} is ${robot.status}: only a provisioned or deployed robot can be re-provisioned.`);
+    }
+    if (path !== undefined) {
+      const p = ports.get(path);
+      if (!p || p.state !== 'failed' || p.error?.code !== 'already_provisioned' || p.deviceId !== deviceId) {
+        return refuse('illegal_transition', `The last session on ${path} was not robot ${deviceId} refused as already provisioned.`);
+      }
+    }
+    return s;
+  };
+
+  return {
+    status: () => {
+      deps.session.require();
+      return status();
+    },
+    start(options) {
+      deps.session.require();
+      if (station) throw new ConsoleError('illegal_transition', 'The station is already running; stop it first.');
+      // Never probe every serial device of the machine (modems, consoles): a port list or a USB filter is required.
+      if (!options.paths?.length && !options.vendorIds?.length && !options.productIds?.length) {
+        audited('station.start', 'failure', { code: 'invalid_input' });
+        throw new ConsoleError('invalid_input', 'Give the station port paths or USB vendor / product ids to watch.', { field: 'paths' });
+      }
+      mode = options.mode ?? 'provision';
+      confirmed.clear();
+      station = build({ ...options, mode, reprovision: (id) => options.allowReprovision === true || confirmed.has(id) });
+      station.start();
+      audited('station.start', 'success', {
+        mode,
+        paths: options.paths?.join(',') ?? null,
+        vendorIds: options.vendorIds?.join(',') ?? null,
+        productIds: options.productIds?.join(',') ?? null,
+        allowReprovision: options.allowReprovision === true,
+      });
+      return status();
+    },
+    async stop() {
+      deps.session.require();
+      const s = station;
+      station = null;
+      confirmed.clear();
+      if (s) {
+        await s.stop();
+        audited('station.stop', 'success', { mode, provisioned: shift.provisioned, distributed: shift.distributed, failed: shift.failed });
+      }
+      return status();
+    },
+    retry(path) {
+      deps.session.require();
+      const s = station;
+      if (!s) {
+        audited('station.retry', 'failure', { port: path, code: 'illegal_transition' });
+        throw new ConsoleError('illegal_transition', 'The station is not running; start it first.');
+      }
+      if (ports.get(path)?.state === 'active') throw new ConsoleError('illegal_transition', `A session is already running on ${path}.`);
+      audited('station.retry', 'success', { port: path, mode });
+      rerun(s, path);
+      return status();
+    },
+    confirmReprovision(deviceId, path) {
+      deps.session.require();
+      const s = checkConfirmation(deviceId, path);
+      confirmed.add(deviceId);
+      audited('station.reprovision.confirm', 'success', { port: path ?? null }, deviceId);
+      if (path !== undefined) rerun(s, path);
+      return status();
+    },
+    async provisionOnce(path, deviceId, options) {
+      deps.session.require();
+      const s = build({ paths: [path], mode: 'provision', expectedDeviceId: deviceId, reprovision: () => options?.allowReprovision === true });
+      return s.provisionPort(path);
+    },
+    async distributeOnce(path, deviceId) {
+      deps.session.require();
+      const s = build({ paths: [path], mode: 'distribute', expectedDeviceId: deviceId, reprovision: () => false });
+      return s.distributePort(path);
+    },
+    async sweepAbandoned() {
+      deps.session.require();
+      const candidates = deps.ca.unattachedCertificates().filter((c) => !inFlight.has(c.deviceId));
+      const gen = generation;
+      let revoked = 0;
+      let failed = 0;
+      for (const c of candidates) {
+        // Locked or closed meanwhile (a CLI command ending): the rest wait for the next unlock, without an error each.
+        if (gen !== generation) break;
+        if (await revokeAbandonedCertificate(deps, c.deviceId, c.serial, 'unlock_sweep')) revoked++;
+        else failed++;
+      }
+      if (candidates.length > 0) {
+        const log = failed > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+        log('certificates of abandoned provisioning sessions revoked', { revoked, failed });
+      }
+      return { revoked, failed };
+    },
+    shutdown() {
+      const s = station;
+      station = null;
+      generation++;
+      ports.clear();
+      confirmed.clear();
+      shift.provisioned = 0;
+      shift.failed = 0;
+      shift.distributed = 0;
+      if (s) void s.stop().catch((e: unknown) => deps.logger.warn('station stop failed', { error: e instanceof Error ? e : String(e) }));
+    },
+  };
+}

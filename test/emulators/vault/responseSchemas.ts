@@ -39,7 +39,11 @@ const errorBody = z.strictObject({ errors: z.array(z.string()) });
 
 const withVersion = <T extends z.ZodRawShape>(shape: T, field: keyof T & string) =>
   z.strictObject({ ...shape, key_version: keyVersion.optional() }).refine(
-    (d) => d.key_version === undefined || d.key_version === versionOf(d[field] as string),
+    (d) => {
+      const r = d as Record<string, unknown>;
+      const v = versionOf(r[field] as string);
+      return r['key_version'] === undefined || Number.isNaN(v) || r['key_version'] === v; // a bad prefix is reported above
+    },
     `key_version differs from the version in ${field}`,
   );
 
@@ -201,5 +205,5 @@ export function vaultResponseProblems(route: VaultRoute, method: string, status:
   if (!env.success) return zodProblems(env);
   const data = DATA[route];
   if (!data) return [];
-  return zodProblems(data(server).safeParse(env.data.data)).map((p) => `data.${p}`);
+  return zodProblems(data(server).safeParse(env.data.data)).map((p) => (p.startsWith('(body)') ? `data${p.slice('(body)'.length)}` : `data.${p}`));
 }

@@ -4,6 +4,7 @@ import { kmsErr } from './errors.ts';
 import { KEY_SPECS, paginate, requireNotPendingDeletion, type EmuKey, type KeyStore } from './keyStore.ts';
 import { optBool, optEnum, optInt, optString, reqString, type JsonBody } from './validate.ts';
 
+/** The action's output, or undefined for actions whose reference says they answer an empty HTTP body. */
 export type Handler = (body: JsonBody) => unknown;
 const DAY_MS = 86_400_000;
 const secs = (ms: number) => ms / 1000;
@@ -97,25 +98,25 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(target);
       if (store.aliases.has(name)) throw kmsErr.alreadyExists(`An alias with the name ${store.arnPrefix}${name} already exists`);
       store.aliases.set(name, { seq: store.nextSeq(), name, keyId: target.keyId, createdMs: now(), updatedMs: now() });
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DeleteAlias(b) {
       const name = reqString(b, 'AliasName', 1, 256);
       if (!ALIAS_RE.test(name)) throw kmsErr.validation(`Value '${name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^alias/[a-zA-Z0-9/_-]+$`);
       if (!store.aliases.delete(name)) throw kmsErr.notFound(`Alias ${store.arnPrefix}${name} is not found.`);
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     EnableKey(b) {
       const k = keyArg(b);
       requireNotPendingDeletion(k);
       k.state = 'Enabled';
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DisableKey(b) {
       const k = keyArg(b);
       requireNotPendingDeletion(k);
       k.state = 'Disabled';
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     ScheduleKeyDeletion(b) {
       const k = keyArg(b);
@@ -142,7 +143,7 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(k);
       requireSymmetric(k, 'EnableKeyRotation');
       k.rotation = { enabled: true, periodDays: period, nextMs: now() + period * DAY_MS };
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DisableKeyRotation(b) {
       const k = keyArg(b);
@@ -150,7 +151,7 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(k);
       requireSymmetric(k, 'DisableKeyRotation');
       k.rotation = { ...k.rotation, enabled: false, nextMs: null };
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     GetKeyRotationStatus(b) {
       const k = keyArg(b);

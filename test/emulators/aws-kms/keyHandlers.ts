@@ -1,7 +1,7 @@
 // Key management operations: create, describe, list, aliases, enable / disable, deletion, rotation.
 import crypto from 'node:crypto';
 import { kmsErr } from './errors.ts';
-import { KEY_SPECS, paginate, requireNotPendingDeletion, type EmuKey, type KeyStore } from './keyStore.ts';
+import { KEY_SPECS, keyMaterialId, paginate, requireNotPendingDeletion, type EmuKey, type KeyStore } from './keyStore.ts';
 import { optBool, optEnum, optInt, optString, reqString, type JsonBody } from './validate.ts';
 
 /** The action's output, or undefined for actions whose reference says they answer an empty HTTP body. */
@@ -38,6 +38,8 @@ export function keyMetadata(k: EmuKey, accountId: string) {
     KeySpec: k.spec,
     ...(k.usage === 'ENCRYPT_DECRYPT' ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : { SigningAlgorithms: signingAlgorithms(k) }),
     MultiRegion: false,
+    // "present for symmetric encryption keys with AWS_KMS or EXTERNAL origin" (every key here has AWS_KMS origin)
+    ...(k.spec === 'SYMMETRIC_DEFAULT' ? { CurrentKeyMaterialId: keyMaterialId(k, k.backing.length) } : {}),
   };
 }
 
@@ -181,7 +183,14 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       const rows = k.rotations.map((r, i) => ({ ...r, seq: i + 1 }));
       const { page, truncated, nextMarker } = paginate(rows, 'r', optString(b, 'Marker', 1, 1024), limit);
       return {
-        Rotations: page.map((r) => ({ KeyId: k.keyId, RotationDate: secs(r.dateMs), RotationType: r.type })),
+        // Rotation n made backing version n + 1; the newest material is CURRENT, the others NON_CURRENT.
+        Rotations: page.map((r) => ({
+          KeyId: k.keyId,
+          KeyMaterialId: keyMaterialId(k, r.seq + 1),
+          KeyMaterialState: r.seq + 1 === k.backing.length ? 'CURRENT' : 'NON_CURRENT',
+          RotationDate: secs(r.dateMs),
+          RotationType: r.type,
+        })),
         Truncated: truncated,
         ...(nextMarker ? { NextMarker: nextMarker } : {}),
       };

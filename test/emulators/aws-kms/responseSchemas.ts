@@ -107,10 +107,11 @@ const RESPONSES: Record<string, z.ZodType | null> = {
     'Rotations',
     z.strictObject({
       KeyId: keyId,
-      KeyMaterialId: keyMaterialId.optional(),
+      KeyMaterialId: keyMaterialId, // "Unique identifier of the key material"
       KeyMaterialDescription: z.string().optional(),
       ImportState: z.enum(['IMPORTED', 'PENDING_IMPORT']).optional(),
-      KeyMaterialState: z.enum(['NON_CURRENT', 'CURRENT', 'PENDING_ROTATION', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']).optional(),
+      // "CURRENT and NON_CURRENT are used for all KMS keys that support automatic or on-demand key rotation"
+      KeyMaterialState: z.enum(['NON_CURRENT', 'CURRENT', 'PENDING_ROTATION', 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']),
       ExpirationModel: z.enum(['KEY_MATERIAL_EXPIRES', 'KEY_MATERIAL_DOES_NOT_EXPIRE']).optional(),
       ValidTo: timestamp.optional(),
       RotationDate: timestamp.optional(),

@@ -18,14 +18,14 @@ export interface ResponseChecks {
   /** How many responses were checked, per operation name (the provider's own name, e.g. "Encrypt", "transit/encrypt"). */
   readonly checked: ReadonlyMap<string, number>;
   readonly violations: readonly SchemaViolation[];
-  /** Changes the next response body before it is checked, to prove that the check can fail. */
-  corruptNextResponse(mutate: (body: Record<string, unknown>) => void): void;
+  /** Changes the next successful response (of `operation`, if given) before it is checked, to prove the check can fail. */
+  corruptNextResponse(mutate: (body: Record<string, unknown>) => void, operation?: string): void;
   reset(): void;
 }
 
 export interface ResponseChecker extends ResponseChecks {
-  /** Applies a pending corruption to `body` (a successful response's body) and clears it. */
-  takeCorruption(body: unknown): void;
+  /** Applies a pending corruption to `body` (a successful response of `operation`) and clears it. */
+  takeCorruption(operation: string, body: unknown): void;
   /** Records one check; returns the violation message to answer with, or null when the response conforms. */
   record(operation: string, problems: string[]): string | null;
 }
@@ -33,17 +33,18 @@ export interface ResponseChecker extends ResponseChecks {
 export function createResponseChecker(enabled = true): ResponseChecker {
   const checked = new Map<string, number>();
   const violations: SchemaViolation[] = [];
-  let corruption: ((body: Record<string, unknown>) => void) | null = null;
+  let corruption: { mutate: (body: Record<string, unknown>) => void; operation: string | undefined } | null = null;
   return {
     enabled,
     checked,
     violations,
-    corruptNextResponse(mutate) {
-      corruption = mutate;
+    corruptNextResponse(mutate, operation) {
+      corruption = { mutate, operation };
     },
-    takeCorruption(body) {
+    takeCorruption(operation, body) {
       if (!corruption || typeof body !== 'object' || body === null) return;
-      const mutate = corruption;
+      if (corruption.operation !== undefined && corruption.operation !== operation) return;
+      const { mutate } = corruption;
       corruption = null;
       mutate(body as Record<string, unknown>);
     },

@@ -54,8 +54,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
     return typeof target === 'string' && target.startsWith('TrentService.') ? target.slice('TrentService.'.length) : '(no action)';
   };
   const send = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, status: number, body: unknown) => {
-    if (status === 200) responses.takeCorruption(body);
     const action = actionOf(req);
+    if (status === 200) responses.takeCorruption(action, body);
     const violation = responses.record(action, kmsResponseProblems(action, status, body));
     if (violation) [status, body] = [500, { __type: 'KMSInternalException', message: violation }];
     const text = body === undefined ? '' : JSON.stringify(body);

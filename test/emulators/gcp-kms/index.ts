@@ -108,7 +108,7 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
   const responses = createResponseChecker(options.checkResponses ?? true);
   /** The reply as the protos allow it, or an INTERNAL error naming how it drifts. */
   function checked(method: string, reply: Msg): Msg {
-    responses.takeCorruption(reply);
+    responses.takeCorruption(method, reply);
     const violation = responses.record(method, replyProblems(method, reply));
     if (violation) throw new RpcError(grpc.status.INTERNAL, violation);
     return reply;

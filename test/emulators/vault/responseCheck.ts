@@ -38,11 +38,11 @@ export function withResponseChecks(listener: http.RequestListener, checker: Resp
       } catch {
         body = text;
       }
+      const r = route(req, mounts);
       if (held.status === 200 && typeof body === 'object' && body !== null) {
-        checker.takeCorruption(body);
+        checker.takeCorruption(r, body);
         text = JSON.stringify(body);
       }
-      const r = route(req, mounts);
       const violation = checker.record(r, vaultResponseProblems(r, req.method ?? '', held.status, body, server));
       if (violation) {
         writeHead(500, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   'store_busy', // the database is locked by another process
   'provider_unavailable',
   'provider_access_denied', // the provider refused the console's credentials or permissions
+  'provider_unsupported', // the provider's server lacks a feature the console relies on (e.g. an old Vault)
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -87,5 +88,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   store_busy: 'Another console is using this database; close it first.',
   provider_unavailable: 'The key provider cannot be reached; try again later.',
   provider_access_denied: "The key provider refused the console's credentials or permissions; check the provider configuration (token, access key, policy).",
+  provider_unsupported: 'The key provider is too old or the wrong edition for what the console needs; upgrade it to the minimum named in the message.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

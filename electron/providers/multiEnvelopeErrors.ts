@@ -27,6 +27,7 @@ const PRECEDENCE: Array<[string[], ErrorCode]> = [
   [['IntegrityFailure', 'ciphertext_tampered'], 'ciphertext_tampered'],
   [['NotFound'], 'ciphertext_foreign'],
   [['InvalidInput'], 'invalid_input'],
+  [['Unsupported'], 'provider_unsupported'],
 ];
 
 export function failureSummary(operation: 'encrypt' | 'decrypt' | 'createKey', failures: readonly RecipientFailure[]): ConsoleError {

@@ -113,6 +113,7 @@ export const PROVIDER_ERROR_KINDS = [
   'InvalidInput', // rejected argument (size, format, state-independent)
   'KeyDisabled', // key disabled, pending deletion, or otherwise in a state that forbids the operation
   'IntegrityFailure', // ciphertext / signature / checksum did not verify
+  'Unsupported', // the provider's server would silently drop a guarantee the console relies on (e.g. too old)
 ] as const;
 export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 

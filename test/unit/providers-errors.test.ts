@@ -17,6 +17,7 @@ describe('provider failures as console errors', () => {
       InvalidInput: 'invalid_input',
       KeyDisabled: 'key_disabled',
       IntegrityFailure: 'integrity_failure',
+      Unsupported: 'provider_unsupported',
     } as const;
     expect(Object.keys(expected).sort()).toEqual([...PROVIDER_ERROR_KINDS].sort());
     for (const kind of PROVIDER_ERROR_KINDS) {

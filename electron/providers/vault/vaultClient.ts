@@ -25,6 +25,8 @@ export interface VaultTransitOptions {
 export interface VaultConnection {
   client: nodeVault.client;
   mount: string;
+  /** The namespace every request names (X-Vault-Namespace), if any. */
+  namespace: string | undefined;
   close(): void;
 }
 
@@ -78,6 +80,7 @@ export function openVaultConnection(options: VaultTransitOptions): VaultConnecti
   return {
     client,
     mount,
+    namespace: namespace ? namespace : undefined,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

@@ -6,6 +6,8 @@
 // - LIST is unpaged in Vault; pages are cut from the sorted name list here, the token being the last name served.
 // - The key type is learnt once per key (create / describe / first use) so that encrypting with a signing key is
 //   refused here: Vault would encrypt with RSA-OAEP instead, and would silently create a missing key on encrypt.
+// - Before the first operation and at every health check, sys/health says which Vault this is; one that would
+//   silently drop a guarantee (too old, or a namespace on Vault Community) is refused as Unsupported (vaultServer.ts).
 import crypto from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
@@ -13,6 +15,7 @@ import { ProviderError, type KmsProvider, type Page, type ProviderCapabilities, 
 import { openVaultConnection, type VaultTransitOptions } from './vaultClient.ts';
 import { toProviderError, vaultErrorStrings } from './vaultErrors.ts';
 import * as fmt from './vaultFormat.ts';
+import { refusalOf, serverInfoOf } from './vaultServer.ts';
 import { z } from 'zod';
 
 /** Where the console keeps its "disabled" flags for Vault keys; a Set works, the composition root may persist it. */
@@ -68,12 +71,48 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
   const disabled: DisabledKeySet = options.disabledKeys ?? new Set<string>();
   const keyTypes = new Map<string, string>();
   let closed = false;
+  /** Settles once sys/health has shown a server that keeps every guarantee; a refusal stays until health() passes. */
+  let serverCheck: Promise<void> | null = null;
 
   const fail = (kind: ProviderError['kind'], message: string, providerCode: string | null = null) =>
     new ProviderError(kind, `Vault: ${message}`, { providerId: id, providerCode });
   const path = (...parts: string[]) => [mount, ...parts.map(encodeURIComponent)].join('/');
 
+  /** Why sys/health's answer rules this server out (Unsupported), or null when it keeps every guarantee. */
+  function serverRefusal(health: unknown): ProviderError | null {
+    const info = serverInfoOf(health);
+    if (!info) return fail('Unavailable', 'sys/health did not report a Vault version', 'bad_response');
+    const refusal = refusalOf(info, conn.namespace);
+    return refusal ? fail('Unsupported', refusal, 'unsupported_server') : null;
+  }
+
+  function rememberServerCheck(result: Promise<void>): Promise<void> {
+    result.catch(() => undefined); // observed by the callers; kept here only to be returned again
+    serverCheck = result;
+    return result;
+  }
+
+  function requireSupportedServer(): Promise<void> {
+    if (serverCheck) return serverCheck;
+    const check = rememberServerCheck(
+      callVault('read sys/health', z.unknown(), () => client.health()).then((health) => {
+        const refusal = serverRefusal(health);
+        if (refusal) throw refusal;
+      }),
+    );
+    // A server that could not be asked is asked again next time; a refusal stands until health() passes.
+    check.catch((e: unknown) => {
+      if (serverCheck === check && !(e instanceof ProviderError && e.kind === 'Unsupported')) serverCheck = null;
+    });
+    return check;
+  }
+
   async function call<S extends z.ZodType>(what: string, schema: S, send: () => Promise<unknown>): Promise<z.infer<S>> {
+    await requireSupportedServer();
+    return callVault(what, schema, send);
+  }
+
+  async function callVault<S extends z.ZodType>(what: string, schema: S, send: () => Promise<unknown>): Promise<z.infer<S>> {
     if (closed) throw fail('Unavailable', 'the provider was closed');
     let body: unknown;
     try {
@@ -361,13 +400,17 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
       const done = (ok: boolean, detail: string | null) => ({ ok, latencyMs: Math.round((performance.now() - started) * 10) / 10, detail });
       try {
         // node-vault resolves sys/health with the body whatever the status (429 standby, 503 sealed, ...).
-        const body: unknown = await call('health', z.unknown(), () => client.health());
+        const body: unknown = await callVault('health', z.unknown(), () => client.health());
         const errors = vaultErrorStrings(body);
         if (errors.length > 0) return done(false, `sys/health: ${errors.join('; ')}`);
         const h = healthResponse.safeParse(body);
         if (!h.success) return done(false, 'sys/health: unexpected answer');
         if (!h.data.initialized) return done(false, 'Vault is not initialized');
         if (h.data.sealed) return done(false, 'Vault is sealed');
+        // The server may have been replaced since the last check (upgrade, failover to an older node).
+        const refusal = serverRefusal(body);
+        rememberServerCheck(refusal ? Promise.reject(refusal) : Promise.resolve());
+        if (refusal) return done(false, `${refusal.kind}: ${refusal.message}`);
         // Proves the token, namespace and mount, not just that a server answers.
         await provider.listKeys({ pageSize: 1 });
         return done(true, null);

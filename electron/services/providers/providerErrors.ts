@@ -12,6 +12,7 @@ const CODE_OF: Readonly<Record<ProviderErrorKind, ErrorCode>> = {
   InvalidInput: 'invalid_input',
   KeyDisabled: 'key_disabled',
   IntegrityFailure: 'integrity_failure',
+  Unsupported: 'provider_unsupported',
 };
 
 /**

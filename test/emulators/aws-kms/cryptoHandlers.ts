@@ -5,7 +5,7 @@ import { ecdsaSignDigest, ecdsaVerifyDigest, rsaPkcs1SignDigest, rsaPkcs1VerifyD
 import { kmsErr } from './errors.ts';
 import type { Handler } from './keyHandlers.ts';
 import { signingAlgorithms } from './keyHandlers.ts';
-import { requireUsable, type EmuKey, type KeyStore } from './keyStore.ts';
+import { keyMaterialId, requireUsable, type EmuKey, type KeyStore } from './keyStore.ts';
 import { canonicalContext, optContext, optEnum, optInt, reqBlob, reqEnum, reqString, type JsonBody } from './validate.ts';
 
 // Blob: 0x01 | id length | key id (ASCII) | backing version (u32 BE) | nonce (12) | AES-256-GCM ciphertext | tag (16).
@@ -34,7 +34,8 @@ function blobKeyId(blob: Buffer): string | null {
   return blob.subarray(2, 2 + n).toString('ascii');
 }
 
-function open(k: EmuKey, blob: Buffer, ctx: Record<string, string>): Buffer {
+/** The plaintext and the backing version (key material) that sealed it. */
+function open(k: EmuKey, blob: Buffer, ctx: Record<string, string>): { plaintext: Buffer; version: number } {
   const n = blob[1]!;
   const version = blob.readUInt32BE(2 + n);
   const material = k.backing[version - 1];
@@ -44,7 +45,7 @@ function open(k: EmuKey, blob: Buffer, ctx: Record<string, string>): Buffer {
   d.setAAD(Buffer.concat([blob.subarray(0, headLen), canonicalContext(ctx)]));
   d.setAuthTag(blob.subarray(blob.length - 16));
   try {
-    return Buffer.concat([d.update(blob.subarray(headLen, blob.length - 16)), d.final()]);
+    return { plaintext: Buffer.concat([d.update(blob.subarray(headLen, blob.length - 16)), d.final()]), version };
   } catch {
     throw kmsErr.invalidCiphertext();
   }
@@ -139,7 +140,8 @@ export function cryptoHandlers(store: KeyStore): Record<string, Handler> {
       if (!k) throw kmsErr.invalidCiphertext();
       checkEncryptionKey(k, 'Decrypt');
       if (alg !== undefined && alg !== 'SYMMETRIC_DEFAULT') throw kmsErr.invalidKeyUsage(`Encryption algorithm ${alg} is not supported by ${k.arn}.`);
-      return { KeyId: k.arn, Plaintext: b64(open(k, blob, ctx)), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+      const { plaintext, version } = open(k, blob, ctx);
+      return { KeyId: k.arn, Plaintext: b64(plaintext), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT', KeyMaterialId: keyMaterialId(k, version) };
     },
     GenerateDataKey(b) {
       const k = encryptionKey(b);
@@ -149,7 +151,7 @@ export function cryptoHandlers(store: KeyStore): Record<string, Handler> {
       if ((spec === undefined) === (n === undefined)) throw kmsErr.validation('Please specify either number of bytes or key spec.');
       checkEncryptionKey(k, 'GenerateDataKey');
       const plaintext = crypto.randomBytes(n ?? (spec === 'AES_128' ? 16 : 32));
-      const out = { CiphertextBlob: b64(seal(k, plaintext, ctx)), Plaintext: b64(plaintext), KeyId: k.arn };
+      const out = { CiphertextBlob: b64(seal(k, plaintext, ctx)), Plaintext: b64(plaintext), KeyId: k.arn, KeyMaterialId: keyMaterialId(k, k.backing.length) };
       plaintext.fill(0);
       return out;
     },

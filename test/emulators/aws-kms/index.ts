@@ -6,10 +6,12 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../../electron/clock.ts';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { createResponseChecker, type ResponseChecks } from '../schemaCheck.ts';
 import { cryptoHandlers } from './cryptoHandlers.ts';
 import { KmsServiceError, kmsErr } from './errors.ts';
 import { keyHandlers, type Handler } from './keyHandlers.ts';
 import { createKeyStore } from './keyStore.ts';
+import { kmsResponseProblems } from './responseSchemas.ts';
 import { verifySigV4, type TestCredentials } from './sigv4.ts';
 import type { JsonBody } from './validate.ts';
 
@@ -21,12 +23,16 @@ export interface AwsKmsEmulatorOptions {
   /** Time the SigV4 skew check compares against (default: system clock, as the real service does). */
   signatureClock?: Clock;
   accountId?: string;
+  /** Check every response against the AWS KMS API Reference (default true; responseSchemas.ts). */
+  checkResponses?: boolean;
 }
 
 export interface AwsKmsEmulator {
   endpoint: string;
   port: number;
   faults: FaultControls;
+  /** What the response-schema checks saw (counts per action, violations). */
+  responses: ResponseChecks;
   close(): Promise<void>;
 }
 
@@ -42,13 +48,22 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
   const fault = newFaultState();
   const sockets = new Set<Socket>();
 
-  const send = (res: http.ServerResponse, requestId: string, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
+  const responses = createResponseChecker(options.checkResponses ?? true);
+  const actionOf = (req: http.IncomingMessage) => {
+    const target = req.headers['x-amz-target'];
+    return typeof target === 'string' && target.startsWith('TrentService.') ? target.slice('TrentService.'.length) : '(no action)';
+  };
+  const send = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, status: number, body: unknown) => {
+    const action = actionOf(req);
+    if (status === 200) responses.takeCorruption(action, body);
+    const violation = responses.record(action, kmsResponseProblems(action, status, body));
+    if (violation) [status, body] = [500, { __type: 'KMSInternalException', message: violation }];
+    const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': JSON_11, 'x-amzn-RequestId': requestId, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   };
-  const sendError = (res: http.ServerResponse, requestId: string, e: KmsServiceError) =>
-    send(res, requestId, e.status, { __type: e.type, message: e.message });
+  const sendError = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string, e: KmsServiceError) =>
+    send(req, res, requestId, e.status, { __type: e.type, message: e.message });
 
   function serve(req: http.IncomingMessage, body: Buffer, res: http.ServerResponse, requestId: string): void {
     try {
@@ -67,9 +82,9 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw kmsErr.serialization('The request body must be a JSON object.');
       store.tick();
-      send(res, requestId, 200, handler(parsed as JsonBody));
+      send(req, res, requestId, 200, handler(parsed as JsonBody));
     } catch (e) {
-      sendError(res, requestId, e instanceof KmsServiceError ? e : kmsErr.internal());
+      sendError(req, res, requestId, e instanceof KmsServiceError ? e : kmsErr.internal());
     }
   }
 
@@ -87,9 +102,9 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
     req.on('end', () => {
       const respond = () => {
         if (kind === 'drop') return req.socket.destroy();
-        if (kind === 'throttle') return sendError(res, requestId, kmsErr.throttling());
-        if (kind === 'fail') return sendError(res, requestId, kmsErr.internal(fault.failStatus));
-        if (tooBig) return sendError(res, requestId, kmsErr.validation('The request body is too large.'));
+        if (kind === 'throttle') return sendError(req, res, requestId, kmsErr.throttling());
+        if (kind === 'fail') return sendError(req, res, requestId, kmsErr.internal(fault.failStatus));
+        if (tooBig) return sendError(req, res, requestId, kmsErr.validation('The request body is too large.'));
         serve(req, Buffer.concat(chunks), res, requestId);
       };
       if (fault.latencyMs > 0) setTimeout(respond, fault.latencyMs);
@@ -123,5 +138,5 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
       if (!server.listening) await listen(port);
     },
   });
-  return { endpoint: `http://127.0.0.1:${port}`, port, faults, close: stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, faults, responses, close: stop };
 }

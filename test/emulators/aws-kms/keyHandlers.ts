@@ -1,9 +1,10 @@
 // Key management operations: create, describe, list, aliases, enable / disable, deletion, rotation.
 import crypto from 'node:crypto';
 import { kmsErr } from './errors.ts';
-import { KEY_SPECS, paginate, requireNotPendingDeletion, type EmuKey, type KeyStore } from './keyStore.ts';
+import { KEY_SPECS, keyMaterialId, paginate, requireNotPendingDeletion, type EmuKey, type KeyStore } from './keyStore.ts';
 import { optBool, optEnum, optInt, optString, reqString, type JsonBody } from './validate.ts';
 
+/** The action's output, or undefined for actions whose reference says they answer an empty HTTP body. */
 export type Handler = (body: JsonBody) => unknown;
 const DAY_MS = 86_400_000;
 const secs = (ms: number) => ms / 1000;
@@ -37,6 +38,8 @@ export function keyMetadata(k: EmuKey, accountId: string) {
     KeySpec: k.spec,
     ...(k.usage === 'ENCRYPT_DECRYPT' ? { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] } : { SigningAlgorithms: signingAlgorithms(k) }),
     MultiRegion: false,
+    // "present for symmetric encryption keys with AWS_KMS or EXTERNAL origin" (every key here has AWS_KMS origin)
+    ...(k.spec === 'SYMMETRIC_DEFAULT' ? { CurrentKeyMaterialId: keyMaterialId(k, k.backing.length) } : {}),
   };
 }
 
@@ -97,25 +100,25 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(target);
       if (store.aliases.has(name)) throw kmsErr.alreadyExists(`An alias with the name ${store.arnPrefix}${name} already exists`);
       store.aliases.set(name, { seq: store.nextSeq(), name, keyId: target.keyId, createdMs: now(), updatedMs: now() });
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DeleteAlias(b) {
       const name = reqString(b, 'AliasName', 1, 256);
       if (!ALIAS_RE.test(name)) throw kmsErr.validation(`Value '${name}' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^alias/[a-zA-Z0-9/_-]+$`);
       if (!store.aliases.delete(name)) throw kmsErr.notFound(`Alias ${store.arnPrefix}${name} is not found.`);
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     EnableKey(b) {
       const k = keyArg(b);
       requireNotPendingDeletion(k);
       k.state = 'Enabled';
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DisableKey(b) {
       const k = keyArg(b);
       requireNotPendingDeletion(k);
       k.state = 'Disabled';
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     ScheduleKeyDeletion(b) {
       const k = keyArg(b);
@@ -142,7 +145,7 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(k);
       requireSymmetric(k, 'EnableKeyRotation');
       k.rotation = { enabled: true, periodDays: period, nextMs: now() + period * DAY_MS };
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DisableKeyRotation(b) {
       const k = keyArg(b);
@@ -150,7 +153,7 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       requireNotPendingDeletion(k);
       requireSymmetric(k, 'DisableKeyRotation');
       k.rotation = { ...k.rotation, enabled: false, nextMs: null };
-      return {};
+      return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     GetKeyRotationStatus(b) {
       const k = keyArg(b);
@@ -180,7 +183,14 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       const rows = k.rotations.map((r, i) => ({ ...r, seq: i + 1 }));
       const { page, truncated, nextMarker } = paginate(rows, 'r', optString(b, 'Marker', 1, 1024), limit);
       return {
-        Rotations: page.map((r) => ({ KeyId: k.keyId, RotationDate: secs(r.dateMs), RotationType: r.type })),
+        // Rotation n made backing version n + 1; the newest material is CURRENT, the others NON_CURRENT.
+        Rotations: page.map((r) => ({
+          KeyId: k.keyId,
+          KeyMaterialId: keyMaterialId(k, r.seq + 1),
+          KeyMaterialState: r.seq + 1 === k.backing.length ? 'CURRENT' : 'NON_CURRENT',
+          RotationDate: secs(r.dateMs),
+          RotationType: r.type,
+        })),
         Truncated: truncated,
         ...(nextMarker ? { NextMarker: nextMarker } : {}),
       };

@@ -126,6 +126,14 @@ export function createKeyStore(region: string, accountId: string, now: () => num
 export type KeyStore = ReturnType<typeof createKeyStore>;
 
 /** Crypto operations: Disabled -> DisabledException, PendingDeletion -> KMSInvalidStateException. */
+/**
+ * The KeyMaterialId of backing version `version` (1 = the key's first material): 64 hex characters, stable for the
+ * key's life, as the service reports in KeyMetadata.CurrentKeyMaterialId, Decrypt, GenerateDataKey and rotations.
+ */
+export function keyMaterialId(k: EmuKey, version: number): string {
+  return crypto.createHash('sha256').update(`${k.arn}#key-material-${version}`).digest('hex');
+}
+
 export function requireUsable(k: EmuKey): void {
   if (k.state === 'Disabled') throw kmsErr.disabled(`${k.arn} is disabled.`);
   if (k.state === 'PendingDeletion') throw kmsErr.invalidState(`${k.arn} is pending deletion.`);

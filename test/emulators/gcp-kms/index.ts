@@ -13,11 +13,13 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Clock } from '../../../electron/clock.ts';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { createResponseChecker, type ResponseChecks } from '../schemaCheck.ts';
 import { adminHandlers, type Handler } from './adminHandlers.ts';
 import { cryptoHandlers, type Corruption } from './cryptoHandlers.ts';
 import type { Msg } from './messages.ts';
 import { createJwtCheck } from './auth.ts';
 import { startTcpFront } from './proxy.ts';
+import { errorProblems, replyProblems } from './responseSchemas.ts';
 import { RpcError, rpc, toServiceError } from './status.ts';
 import { createStore } from './store.ts';
 
@@ -30,6 +32,8 @@ export interface GcpKmsEmulatorOptions {
   tls?: { certPem: string; keyPem: string };
   /** Require a self-signed service-account JWT from one of these accounts (email -> public key PEM). */
   serviceAccounts?: Readonly<Record<string, string>>;
+  /** Check every reply against the Cloud KMS protos (default true; responseSchemas.ts). */
+  checkResponses?: boolean;
 }
 
 export interface GcpKmsEmulator {
@@ -38,6 +42,8 @@ export interface GcpKmsEmulator {
   host: string;
   port: number;
   faults: FaultControls;
+  /** What the response-schema checks saw (counts per method, violations). */
+  responses: ResponseChecks;
   /** The next responses of Encrypt / Decrypt / AsymmetricSign / GetPublicKey are corrupted this way, one per call. */
   corruptNext(kind: Corruption, count?: number): void;
   /** Emulated IAM: revoke / grant a permission such as "cloudkms.cryptoKeyVersions.useToEncrypt". */
@@ -99,6 +105,15 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
     return handler.handle(call.request);
   }
 
+  const responses = createResponseChecker(options.checkResponses ?? true);
+  /** The reply as the protos allow it, or an INTERNAL error naming how it drifts. */
+  function checked(method: string, reply: Msg): Msg {
+    responses.takeCorruption(method, reply);
+    const violation = responses.record(method, replyProblems(method, reply));
+    if (violation) throw new RpcError(grpc.status.INTERNAL, violation);
+    return reply;
+  }
+
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [method, def] of Object.entries(service)) {
     if (def.requestStream || def.responseStream) continue;
@@ -114,9 +129,11 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
         try {
           if (kind === 'throttle') throw rpc.exhausted();
           if (kind === 'fail') throw fault.failStatus === 500 ? rpc.internal() : rpc.unavailable();
-          callback(null, serve(method, call));
+          callback(null, checked(method, serve(method, call)));
         } catch (e) {
-          callback(toServiceError(e, requestId), null);
+          const error = toServiceError(e, requestId);
+          if (!(e instanceof RpcError && e.message.startsWith('emulator response violates schema'))) responses.record(method, errorProblems(error.code, error.details));
+          callback(error, null);
         }
       };
       if (fault.latencyMs > 0) setTimeout(respond, fault.latencyMs);
@@ -144,6 +161,7 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
     host: '127.0.0.1',
     port: tcp.port,
     faults,
+    responses,
     corruptNext: (kind, count = 1) => {
       for (let i = 0; i < count; i++) integrity.next.push(kind);
     },

@@ -87,7 +87,9 @@ export function createStore(now: () => number, generationDelayMs: number) {
         if (v.state === 'PENDING_GENERATION' && t >= v.generateAt) v.state = 'ENABLED';
         if (v.state === 'DESTROY_SCHEDULED' && v.destroyTime !== null && t >= v.destroyTime) {
           v.state = 'DESTROYED';
+          // destroy_time is "Only present if state is DESTROY_SCHEDULED"; destroy_event_time "Only present if state is DESTROYED"
           v.destroyEventTime = v.destroyTime;
+          v.destroyTime = null;
           v.secret?.fill(0);
           v.secret = null;
           v.privateKey = null;

@@ -5,6 +5,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
+import { createResponseChecker, type ResponseChecks } from '../schemaCheck.ts';
+import { withResponseChecks } from './responseCheck.ts';
+import { behaviourOf, type VaultServerProfile } from './serverProfile.ts';
 import { VaultApiError, type Body } from './fields.ts';
 import { newTransitMount, serveTransit, type Operation, type TransitMount } from './transitMount.ts';
 
@@ -19,12 +22,18 @@ export interface VaultEmulatorOptions {
   tls?: { certPem: string; keyPem: string };
   /** Vault's listener max_request_size (default 32 MiB); larger bodies get 413. */
   maxRequestBytes?: number;
+  /** The Vault served (default MODERN_ENTERPRISE); an older one ignores what it did not yet know (serverProfile.ts). */
+  server?: VaultServerProfile;
+  /** Check every response against Vault's documented shapes (default true; responseSchemas.ts). */
+  checkResponses?: boolean;
 }
 
 export interface VaultEmulator {
   endpoint: string;
   port: number;
   faults: FaultControls;
+  /** What the response-schema checks saw (counts per endpoint, violations). */
+  responses: ResponseChecks;
   close(): Promise<void>;
 }
 
@@ -87,9 +96,10 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
   const faults = newFaultState();
   const maxRequest = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
   const mountNames = (options.mounts ?? ['transit']).map((m) => m.replace(/^\/+|\/+$/g, ''));
+  const vault = behaviourOf(options.server);
   const namespaces = new Map<string, Map<string, TransitMount>>();
   for (const ns of ['', ...(options.namespaces ?? []).map((n) => n.replace(/^\/+|\/+$/g, ''))])
-    namespaces.set(ns, new Map(mountNames.map((m) => [m, newTransitMount()])));
+    namespaces.set(ns, new Map(mountNames.map((m) => [m, newTransitMount(vault)])));
   const clusterId = crypto.randomUUID();
   const tokenBytes = Buffer.from(options.token);
 
@@ -108,9 +118,10 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
       replication_performance_mode: 'disabled',
       replication_dr_mode: 'disabled',
       server_time_utc: Math.floor(Date.now() / 1000),
-      version: '1.17.0+emulator',
+      version: vault.profile.version,
       cluster_name: 'vault-cluster-emulator',
       cluster_id: clusterId,
+      ...(vault.healthReportsEnterprise ? { enterprise: vault.profile.enterprise } : {}),
     };
     send(res, sealed ? 503 : 200, head ? undefined : body);
   };
@@ -142,7 +153,8 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
     const tokenHeader = req.headers['x-vault-token'];
     if (!tokenMatches(typeof tokenHeader === 'string' ? tokenHeader : bearer)) return sendErrors(res, 403, ['permission denied']);
     const nsHeader = req.headers['x-vault-namespace'];
-    const nsName = (typeof nsHeader === 'string' ? nsHeader : '').replace(/^\/+|\/+$/g, '');
+    // Community Vault has no namespaces: it ignores the header and serves the root namespace.
+    const nsName = vault.namespaces ? (typeof nsHeader === 'string' ? nsHeader : '').replace(/^\/+|\/+$/g, '') : '';
     const mounts = namespaces.get(nsName === 'root' ? '' : nsName);
     if (!mounts) return sendErrors(res, 403, ['permission denied']);
 
@@ -170,12 +182,13 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
     send(res, 200, envelope(result.data, result.warnings));
   }
 
-  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const responses = createResponseChecker(options.checkResponses ?? true);
+  const listener = withResponseChecks((req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       if (e instanceof VaultApiError) sendErrors(res, e.status, e.errors);
       else sendErrors(res, 500, ['internal error']);
     });
-  };
+  }, responses, vault, mountNames);
   const server = options.tls ? https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, listener) : http.createServer(listener);
 
   const listen = (port: number) =>
@@ -196,5 +209,5 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   const controls = faultControls(faults, { down: stop, up: () => (server.listening ? Promise.resolve() : listen(port)) });
-  return { endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, faults: controls, close: stop };
+  return { endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, faults: controls, responses, close: stop };
 }

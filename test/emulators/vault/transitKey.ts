@@ -68,7 +68,7 @@ const supportsEncryption = (t: TransitKeyType) => t !== 'ecdsa-p256';
 const supportsSigning = (t: TransitKeyType) => t !== 'aes256-gcm96';
 
 /** The data of GET /keys/:name, field for field as Vault formats a key policy. */
-export function formatKey(key: TransitKey): Record<string, unknown> {
+export function formatKey(key: TransitKey, reportsAutoRotatePeriod = true): Record<string, unknown> {
   const keys: Record<string, unknown> = {};
   for (const [n, v] of key.versions) {
     if (n < key.minDecryptionVersion) continue; // Vault lists only versions that may still be used
@@ -79,7 +79,7 @@ export function formatKey(key: TransitKey): Record<string, unknown> {
   }
   return {
     allow_plaintext_backup: key.allowPlaintextBackup,
-    auto_rotate_period: key.autoRotatePeriodSeconds,
+    ...(reportsAutoRotatePeriod ? { auto_rotate_period: key.autoRotatePeriodSeconds } : {}), // the field is Vault 1.10+
     deletion_allowed: key.deletionAllowed,
     derived: false,
     exportable: key.exportable,

@@ -2,6 +2,7 @@
 // the console uses, with Vault's parameter rules, status codes and error texts.
 import crypto from 'node:crypto';
 import { badRequest, boolField, decodeStdBase64, durationSecondsField, intField, stringField, VaultApiError, type Body } from './fields.ts';
+import { behaviourOf, type VaultBehaviour } from './serverProfile.ts';
 import * as tk from './transitKey.ts';
 
 export type Operation = 'create' | 'update' | 'read' | 'list' | 'delete';
@@ -11,10 +12,12 @@ export type TransitResult = { status: 200; data: Record<string, unknown>; warnin
 export interface TransitMount {
   keys: Map<string, tk.TransitKey>;
   config: { disableUpsert: boolean };
+  /** The Vault version served: what it honours of the request fields below. */
+  server: VaultBehaviour;
 }
 
-export function newTransitMount(): TransitMount {
-  return { keys: new Map(), config: { disableUpsert: false } };
+export function newTransitMount(server: VaultBehaviour = behaviourOf()): TransitMount {
+  return { keys: new Map(), config: { disableUpsert: false }, server };
 }
 
 // Vault's framework.GenericNameRegex.
@@ -30,24 +33,31 @@ function requireBase64(body: Body, field: string, label = field): Buffer | null 
   return buf;
 }
 
+/** Vault < 1.13 does not know associated_data: it encrypts and decrypts without it, so any AAD "matches". */
+function associatedData(mount: TransitMount, body: Body): Buffer | null {
+  return mount.server.associatedData ? requireBase64(body, 'associated_data', 'associated data') : null;
+}
+
 function keyType(body: Body): tk.TransitKeyType {
   const t = stringField(body, 'type') ?? 'aes256-gcm96';
   if (!(tk.KEY_TYPES as readonly string[]).includes(t)) throw badRequest(`unknown key type: ${t}`);
   return t as tk.TransitKeyType;
 }
 
-function autoRotate(body: Body): number | undefined {
+function autoRotate(mount: TransitMount, body: Body): number | undefined {
+  if (!mount.server.autoRotatePeriod) return undefined; // an unknown field to Vault < 1.10: ignored, no error
   const period = durationSecondsField(body, 'auto_rotate_period');
   if (period !== undefined && period !== 0 && period < 3600) throw badRequest('auto rotate period must be 0 to disable or at least an hour');
   return period;
 }
 
-function signOptions(body: Body, key: tk.TransitKey): tk.SignOptions {
+function signOptions(mount: TransitMount, body: Body, key: tk.TransitKey): tk.SignOptions {
   const alg = stringField(body, 'signature_algorithm') || 'pss';
   if (key.type === 'rsa-2048' && alg !== 'pss' && alg !== 'pkcs1v15') throw badRequest(`unsupported rsa signature algorithm ${alg}`);
   const marshaling = stringField(body, 'marshaling_algorithm') || 'asn1';
   if (marshaling !== 'asn1') throw badRequest(marshaling === 'jws' ? 'the jws marshaling is not offered by this emulator' : `invalid marshaling type ${marshaling}`);
-  const salt = stringField(body, 'salt_length') || 'auto';
+  // Vault < 1.12 does not know salt_length: it signs with Go's PSSSaltLengthAuto whatever the request says.
+  const salt = (mount.server.saltLength ? stringField(body, 'salt_length') : undefined) || 'auto';
   let saltLength: tk.SignOptions['saltLength'];
   if (salt === 'auto' || salt === 'hash') saltLength = salt;
   else if (/^-?\d+$/.test(salt)) saltLength = Number(salt);
@@ -61,6 +71,8 @@ function hashAlgorithm(body: Body, fromPath: string | undefined): void {
   const h = fromPath ?? stringField(body, 'hash_algorithm') ?? 'sha2-256';
   if (h !== 'sha2-256') throw badRequest(`unsupported hash algorithm ${h}`);
 }
+
+const formatKey = (mount: TransitMount, key: tk.TransitKey) => tk.formatKey(key, mount.server.autoRotatePeriod);
 
 /** Serves one request below the mount. `parts` is the path after the mount, split on "/". */
 export async function serveTransit(mount: TransitMount, op: Operation, parts: string[], body: Body): Promise<TransitResult> {
@@ -90,7 +102,7 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
       if (parts.length === 2) {
         if (op === 'read') {
           if (!key) throw new VaultApiError(404, []);
-          return ok(tk.formatKey(key));
+          return ok(formatKey(mount, key));
         }
         if (op === 'delete') {
           if (!key) throw badRequest(`error deleting policy ${a}: could not delete key; not found`);
@@ -100,25 +112,25 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
         }
         if (!write) throw unsupported();
         const type = keyType(body);
-        const period = autoRotate(body) ?? 0;
+        const period = autoRotate(mount, body) ?? 0;
         if (boolField(body, 'derived') || boolField(body, 'convergent_encryption')) throw badRequest('derived keys are not offered by this emulator');
-        if (key) return ok(tk.formatKey(key), [`key ${a} already existed`]);
+        if (key) return ok(formatKey(mount, key), [`key ${a} already existed`]);
         const created = await tk.newTransitKey(a, type, period);
         created.exportable = boolField(body, 'exportable') ?? false;
         created.allowPlaintextBackup = boolField(body, 'allow_plaintext_backup') ?? false;
         const raced = mount.keys.get(a);
-        if (raced) return ok(tk.formatKey(raced), [`key ${a} already existed`]);
+        if (raced) return ok(formatKey(mount, raced), [`key ${a} already existed`]);
         mount.keys.set(a, created);
-        return ok(tk.formatKey(created));
+        return ok(formatKey(mount, created));
       }
       if (parts.length !== 3 || (b !== 'config' && b !== 'rotate')) throw noRoute();
       if (!write) throw unsupported();
       if (b === 'rotate') {
         const k = mustExist('key not found');
         await tk.rotateTransitKey(k);
-        return ok(tk.formatKey(k));
+        return ok(formatKey(mount, k));
       }
-      return ok(configure(mustExist(`no existing key named ${a} could be found`), body));
+      return ok(configure(mount, mustExist(`no existing key named ${a} could be found`), body));
     case 'encrypt': {
       if (parts.length !== 2) throw noRoute();
       if (!write) throw unsupported();
@@ -126,7 +138,7 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
       if (plaintextText === undefined) throw badRequest('missing plaintext to encrypt');
       const plaintext = decodeStdBase64(plaintextText);
       if (!plaintext) throw badRequest('failed to base64-decode plaintext');
-      const aad = requireBase64(body, 'associated_data', 'associated data');
+      const aad = associatedData(mount, body);
       let k = key;
       if (!k) {
         // Vault creates a missing key on encrypt (an upsert) unless the mount's config/keys disables it.
@@ -145,7 +157,7 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
       if (!write) throw unsupported();
       const ciphertext = stringField(body, 'ciphertext');
       if (!ciphertext) throw badRequest('missing ciphertext to decrypt');
-      const aad = requireBase64(body, 'associated_data', 'associated data');
+      const aad = associatedData(mount, body);
       const r = tk.decrypt(mustExist('encryption key not found'), ciphertext, aad);
       return ok({ plaintext: r.plaintext.toString('base64') });
     }
@@ -188,13 +200,13 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
       if (!input) throw badRequest('unable to decode input as base64');
       if (head === 'sign') {
         const k = mustExist('signing key not found');
-        const r = tk.sign(k, input, signOptions(body, k));
+        const r = tk.sign(k, input, signOptions(mount, body, k));
         return ok({ signature: r.signature, key_version: r.version });
       }
       const signature = stringField(body, 'signature');
       if (!signature) throw badRequest('missing signature');
       const k = mustExist('signature verification key not found');
-      return ok({ valid: tk.verify(k, input, signature, signOptions(body, k)) });
+      return ok({ valid: tk.verify(k, input, signature, signOptions(mount, body, k)) });
     }
     default:
       throw noRoute();
@@ -202,7 +214,7 @@ export async function serveTransit(mount: TransitMount, op: Operation, parts: st
 }
 
 /** POST /keys/:name/config with Vault's ordering of checks; nothing changes when a check fails. */
-function configure(key: tk.TransitKey, body: Body): Record<string, unknown> {
+function configure(mount: TransitMount, key: tk.TransitKey, body: Body): Record<string, unknown> {
   let minDec = key.minDecryptionVersion;
   let minEnc = key.minEncryptionVersion;
   const dec = intField(body, 'min_decryption_version');
@@ -223,12 +235,12 @@ function configure(key: tk.TransitKey, body: Body): Record<string, unknown> {
   const deletion = boolField(body, 'deletion_allowed');
   const exportable = boolField(body, 'exportable');
   const backup = boolField(body, 'allow_plaintext_backup');
-  const period = autoRotate(body);
+  const period = autoRotate(mount, body);
   key.minDecryptionVersion = minDec;
   key.minEncryptionVersion = minEnc;
   if (deletion !== undefined) key.deletionAllowed = deletion;
   if (exportable) key.exportable = true; // once set, never unset
   if (backup) key.allowPlaintextBackup = true;
   if (period !== undefined) key.autoRotatePeriodSeconds = period;
-  return tk.formatKey(key);
+  return formatKey(mount, key);
 }

@@ -58,11 +58,7 @@ export function createKeyStateCache(o: { ttlMs: number; now: () => number; fetch
   }
 
   return {
-    latest: (name) =>
-      cached(keyOf(name, ''), async () => {
-        const s = stateOf(await o.fetch(name), o.providerId);
-        return s;
-      }),
+    latest: (name) => cached(keyOf(name, ''), async () => stateOf(await o.fetch(name), o.providerId)),
     async version(name, versionId) {
       const latest = entries.get(keyOf(name, ''));
       if (latest && o.now() - latest.at < o.ttlMs) {

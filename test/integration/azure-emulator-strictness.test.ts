@@ -2,12 +2,9 @@
 // invalid / expired bearer token (with the challenge), unknown keys and versions, operations a key does not allow or
 // its state forbids, malformed bodies, bad rotation policies, reuse of a soft-deleted name; and its soft delete keeps
 // the retention window. Raw HTTPS requests (trusting only the per-run CA) plus the official credential.
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureKeyVaultEmulator, type AzureKeyVaultEmulator } from '../emulators/azure-key-vault/server.ts';
-import { makeTestPki, newTestIdentity, type TestPki } from '../emulators/azure-key-vault/testkit.ts';
-
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; body: { error?: { code: string; message: string } } & Record<string, unknown> }
+import { makeTestPki, newTestIdentity, rawRequest, type TestPki } from '../emulators/azure-key-vault/testkit.ts';
 
 let pki: TestPki;
 let emu: AzureKeyVaultEmulator;
@@ -15,31 +12,8 @@ let now = Date.parse('2026-06-01T00:00:00Z');
 const identity = newTestIdentity();
 const V = 'api%2Dversion=2025-07-01';
 
-function request(method: string, path: string, options: { token?: string | null; body?: unknown; form?: string } = {}): Promise<Reply> {
-  const token = options.token === undefined ? emu.issueToken() : options.token;
-  const payload = options.form ?? (options.body === undefined ? '' : JSON.stringify(options.body));
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${emu.vaultUrl}${path}`,
-      {
-        method,
-        ca: pki.caPem,
-        headers: {
-          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
-          ...(payload ? { 'content-type': options.form ? 'application/x-www-form-urlencoded' : 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Reply['body']) : {} }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = (method: string, path: string, options: { token?: string | null; body?: unknown; form?: string } = {}) => rawRequest(emu, pki.caPem, method, path, options);
+const versionOf = (reply: { body: Record<string, unknown> }) => (reply.body.key as { kid: string }).kid.split('/').pop()!;
 
 const createRsa = (name: string, ops: string[]) => request('POST', `/keys/${name}/create?${V}`, { body: { kty: 'RSA', key_size: 2048, key_ops: ops } });
 
@@ -49,6 +23,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emu?.close();
+  // Every answer of this file was checked against the Key Vault response schemas, and all conformed.
+  expect(emu.schema.checks.length).toBeGreaterThan(30);
+  expect(emu.schema.violations()).toEqual([]);
 });
 
 describe('Azure Key Vault emulator strictness', () => {
@@ -107,27 +84,61 @@ describe('Azure Key Vault emulator strictness', () => {
     expect((await request('GET', `/keys/bad_name/?${V}`)).status).toBe(400);
   });
 
-  it('enforces key operations, key state, algorithms and base64url bodies', async () => {
-    await createRsa('ops', ['wrapKey', 'unwrapKey']);
+  it('enforces key operations, algorithms and base64url bodies', async () => {
+    const v = versionOf(await createRsa('ops', ['wrapKey', 'unwrapKey']));
     const value = Buffer.alloc(32, 1).toString('base64url');
-    const wrapped = await request('POST', `/keys/ops//wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value } });
+    const wrapped = await request('POST', `/keys/ops/${v}/wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value } });
     expect(wrapped.status).toBe(200);
-    const sign = await request('POST', `/keys/ops//sign?${V}`, { body: { alg: 'PS256', value } });
+    expect(wrapped.body.kid).toBe(`${emu.vaultUrl}/keys/ops/${v}`);
+    const sign = await request('POST', `/keys/ops/${v}/sign?${V}`, { body: { alg: 'PS256', value } });
     expect(sign.status).toBe(403);
     expect(sign.body.error?.message).toMatch(/not permitted/);
-    expect((await request('POST', `/keys/ops//wrapkey?${V}`, { body: { alg: 'A256GCM', value } })).status).toBe(400);
-    expect((await request('POST', `/keys/ops//wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value: 'not base64url!' } })).status).toBe(400);
+    expect((await request('POST', `/keys/ops/${v}/wrapkey?${V}`, { body: { alg: 'A256GCM', value } })).status).toBe(400);
+    expect((await request('POST', `/keys/ops/${v}/wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value: 'not base64url!' } })).status).toBe(400);
     expect((await request('POST', `/keys/ops/create?${V}`, { body: { kty: 'RSA', key_size: 1024 } })).status).toBe(400);
     expect((await request('POST', `/keys/ops2/create?${V}`, { body: { kty: 'oct' } })).status).toBe(400);
     const tampered = Buffer.from(wrapped.body.value as string, 'base64url');
     tampered[10]! ^= 1;
-    expect((await request('POST', `/keys/ops//unwrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value: tampered.toString('base64url') } })).status).toBe(400);
-    expect((await request('PATCH', `/keys/ops/?${V}`, { body: { attributes: { enabled: false } } })).status).toBe(200);
-    const disabled = await request('POST', `/keys/ops//wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value } });
-    expect(disabled.status).toBe(403);
-    expect(disabled.body.error).toMatchObject({ code: 'Forbidden' });
-    expect(disabled.body.error?.message).toMatch(/disabled/);
-    expect((await request('GET', `/keys/ops/?${V}`)).status).toBe(200);
+    expect((await request('POST', `/keys/ops/${v}/unwrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value: tampered.toString('base64url') } })).status).toBe(400);
+  });
+
+  it('refuses an empty version segment on key operations and updates (the specification requires it)', async () => {
+    const v = versionOf(await createRsa('versioned', ['wrapKey', 'unwrapKey']));
+    const value = Buffer.alloc(32, 2).toString('base64url');
+    for (const [method, path, body] of [
+      ['POST', `/keys/versioned//wrapkey?${V}`, { alg: 'RSA-OAEP-256', value }],
+      ['POST', `/keys/versioned//unwrapkey?${V}`, { alg: 'RSA-OAEP-256', value }],
+      ['PATCH', `/keys/versioned/?${V}`, { attributes: { enabled: true } }],
+    ] as const) {
+      const refused = await request(method, path, { body });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'BadParameter' });
+      expect(refused.body.error?.message).toMatch(/version/);
+    }
+    expect((await request('POST', `/keys/versioned/${v}/wrapkey?${V}`, { body: { alg: 'RSA-OAEP-256', value } })).status).toBe(200);
+    // A GET may leave the version out (the specification says so for Get Key): /keys/NAME/ is the newest version.
+    expect(versionOf(await request('GET', `/keys/versioned/?${V}`))).toBe(v);
+  });
+
+  it('a disabled key refuses decrypt, sign and unwrapKey (innererror KeyDisabled) but still encrypts, wraps and verifies', async () => {
+    const v = versionOf(await createRsa('off', ['wrapKey', 'unwrapKey', 'encrypt', 'decrypt', 'sign', 'verify']));
+    const value = Buffer.alloc(32, 3).toString('base64url');
+    const op = (name: string, body: Record<string, unknown>) => request('POST', `/keys/off/${v}/${name}?${V}`, { body });
+    const wrapped = (await op('wrapkey', { alg: 'RSA-OAEP-256', value })).body.value as string;
+    const encrypted = (await op('encrypt', { alg: 'RSA-OAEP-256', value })).body.value as string;
+    const signature = (await op('sign', { alg: 'PS256', value })).body.value as string;
+    expect((await request('PATCH', `/keys/off/${v}?${V}`, { body: { attributes: { enabled: false } } })).status).toBe(200);
+    for (const [name, body] of [['unwrapkey', { alg: 'RSA-OAEP-256', value: wrapped }], ['decrypt', { alg: 'RSA-OAEP-256', value: encrypted }], ['sign', { alg: 'PS256', value }]] as const) {
+      const refused = await op(name, body);
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({ code: 'Forbidden', innererror: { code: 'KeyDisabled' } });
+    }
+    expect((await op('wrapkey', { alg: 'RSA-OAEP-256', value })).status).toBe(200);
+    expect((await op('encrypt', { alg: 'RSA-OAEP-256', value })).status).toBe(200);
+    expect((await op('verify', { alg: 'PS256', digest: value, value: signature })).body).toEqual({ value: true });
+    const got = await request('GET', `/keys/off/?${V}`);
+    expect(got.status).toBe(200);
+    expect((got.body.attributes as { enabled: boolean }).enabled).toBe(false);
   });
 
   it('validates rotation policies against the service minimums', async () => {
@@ -149,6 +160,9 @@ describe('Azure Key Vault emulator strictness', () => {
     const second = await request('GET', `${next.pathname}${next.search}`);
     expect(second.status).toBe(200);
     expect((second.body.value as Array<{ kid: string }>)[0]!.kid).not.toBe((first.body.value as Array<{ kid: string }>)[0]!.kid);
+    // The last page has no nextLink at all (the specification's nextLink is a string, not nullable).
+    const last = await request('GET', `/keys?${V}&maxresults=25`);
+    expect(last.body).not.toHaveProperty('nextLink');
   });
 
   it('soft-deletes with the retention window, refuses the name while deleted, recovers, and purges', async () => {
@@ -156,6 +170,8 @@ describe('Azure Key Vault emulator strictness', () => {
     const deleted = await request('DELETE', `/keys/doomed?${V}`);
     expect(deleted.status).toBe(200);
     expect(deleted.body.scheduledPurgeDate).toBe((deleted.body.deletedDate as number) + 7 * 86_400);
+    // A retention under 90 days is a "Customized" recovery level.
+    expect(deleted.body.attributes).toMatchObject({ recoverableDays: 7, recoveryLevel: 'CustomizedRecoverable+Purgeable' });
     expect((await request('GET', `/keys/doomed/?${V}`)).status).toBe(404);
     const reuse = await createRsa('doomed', ['wrapKey']);
     expect(reuse.status).toBe(409);
@@ -180,42 +196,36 @@ describe('Azure Key Vault emulator strictness', () => {
 
 describe('Azure Managed HSM emulator strictness', () => {
   let hsm: AzureKeyVaultEmulator;
+  let aesVersion = '';
   const hsmIdentity = newTestIdentity();
   beforeAll(async () => {
     hsm = await startAzureKeyVaultEmulator({ tls: { certPem: pki.certPem, keyPem: pki.keyPem }, ...hsmIdentity, managedHsm: true });
   });
   afterAll(async () => {
     await hsm?.close();
+    expect(hsm.schema.violations()).toEqual([]);
   });
-  const call = (method: string, path: string, body?: unknown, token: string | null = hsm.issueToken()) =>
-    new Promise<Reply>((resolve, reject) => {
-      const payload = body === undefined ? '' : JSON.stringify(body);
-      const req = https.request(`${hsm.vaultUrl}${path}`, { method, ca: pki.caPem, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(payload ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as Reply['body']) : {} }));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const call = (method: string, path: string, body?: unknown, token: string | null = hsm.issueToken()) => rawRequest(hsm, pki.caPem, method, path, { token, body });
 
   it('challenges for the Managed HSM resource and holds HSM key types only', async () => {
     const challenge = await call('GET', `/keys/x/?${V}`, undefined, null);
     expect(challenge.headers['www-authenticate']).toContain('resource="https://managedhsm.azure.net"');
     expect((await call('POST', `/keys/soft/create?${V}`, { kty: 'RSA', key_size: 2048 })).status).toBe(400);
     expect((await call('POST', `/keys/aes/create?${V}`, { kty: 'oct-HSM', key_size: 512 })).status).toBe(400);
-    expect((await call('POST', `/keys/aes/create?${V}`, { kty: 'oct-HSM', key_size: 256, key_ops: ['encrypt', 'decrypt'] })).status).toBe(200);
+    const created = await call('POST', `/keys/aes/create?${V}`, { kty: 'oct-HSM', key_size: 256, key_ops: ['encrypt', 'decrypt'] });
+    expect(created.status).toBe(200);
+    aesVersion = versionOf(created);
   });
 
   it('does AES-GCM with an HSM-made IV, and refuses a caller IV, a wrong tag or other aad', async () => {
     const value = Buffer.from('payload').toString('base64url');
     const aad = Buffer.from('bound').toString('base64url');
-    expect((await call('POST', `/keys/aes//encrypt?${V}`, { alg: 'A256GCM', value, iv: Buffer.alloc(12).toString('base64url') })).status).toBe(400);
-    expect((await call('POST', `/keys/aes//encrypt?${V}`, { alg: 'A128GCM', value })).status).toBe(400);
-    const sealed = await call('POST', `/keys/aes//encrypt?${V}`, { alg: 'A256GCM', value, aad });
+    expect((await call('POST', `/keys/aes/${aesVersion}/encrypt?${V}`, { alg: 'A256GCM', value, iv: Buffer.alloc(12).toString('base64url') })).status).toBe(400);
+    expect((await call('POST', `/keys/aes/${aesVersion}/encrypt?${V}`, { alg: 'A128GCM', value })).status).toBe(400);
+    const sealed = await call('POST', `/keys/aes/${aesVersion}/encrypt?${V}`, { alg: 'A256GCM', value, aad });
     expect(sealed.status).toBe(200);
     expect(Buffer.from(sealed.body.iv as string, 'base64url').length).toBe(12);
-    const open = (over: Record<string, unknown>) => call('POST', `/keys/aes//decrypt?${V}`, { alg: 'A256GCM', value: sealed.body.value, iv: sealed.body.iv, tag: sealed.body.tag, aad, ...over });
+    const open = (over: Record<string, unknown>) => call('POST', `/keys/aes/${aesVersion}/decrypt?${V}`, { alg: 'A256GCM', value: sealed.body.value, iv: sealed.body.iv, tag: sealed.body.tag, aad, ...over });
     expect(Buffer.from((await open({})).body.value as string, 'base64url').toString()).toBe('payload');
     expect((await open({ aad: Buffer.from('other').toString('base64url') })).status).toBe(400);
     const badTag = Buffer.from(sealed.body.tag as string, 'base64url');

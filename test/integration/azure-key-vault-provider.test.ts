@@ -77,6 +77,49 @@ describe('Azure Key Vault adapter', () => {
     expect((await p.decrypt(k.keyRef, old.ciphertext, aad)).plaintext.toString()).toBe('v1 data');
   });
 
+  it('refuses a key disabled outside the console by itself, although the service still wraps with it', async () => {
+    const p = bed.provider({ keyStateTtlMs: 0 });
+    const k = await p.createKey({ name: 'disabled-elsewhere', spec: 'AES_256', usage: 'encrypt' });
+    const kc = bed.rawKeyClient();
+    const version = (await kc.getKey(k.keyRef)).properties.version!;
+    await kc.updateKeyProperties(k.keyRef, version, { enabled: false });
+    // The service (as the emulator reproduces it) still wraps with the disabled key...
+    expect((await bed.rawCryptoClient(`${bed.emu.vaultUrl}/keys/${k.keyRef}/${version}`).wrapKey('RSA-OAEP-256', Buffer.alloc(32))).result.length).toBe(384);
+    // ...the adapter does not.
+    expect(await providerFailure(p.encrypt(k.keyRef, Buffer.from('x'), aad))).toMatchObject({ kind: 'KeyDisabled', providerCode: 'KeyDisabled' });
+    expect(await providerFailure(p.generateDataKey(k.keyRef, aad))).toMatchObject({ kind: 'KeyDisabled' });
+  });
+
+  it('refuses encrypt and sign outside a version nbf / exp window but still decrypts and verifies', async () => {
+    const p = bed.provider({ keyStateTtlMs: 0 });
+    const kc = bed.rawKeyClient();
+    const aes = await p.createKey({ name: 'dated-aes', spec: 'AES_256', usage: 'encrypt' });
+    const ec = await p.createKey({ name: 'dated-ec', spec: 'EC_P256', usage: 'sign' });
+    const { ciphertext } = await p.encrypt(aes.keyRef, Buffer.from('written in time'), aad);
+    const { signature } = await p.sign(ec.keyRef, Buffer.from('signed in time'));
+    const past = new Date(Date.now() - 60_000);
+    for (const name of [aes.keyRef, ec.keyRef]) await kc.updateKeyProperties(name, (await kc.getKey(name)).properties.version!, { expiresOn: past });
+    expect(await providerFailure(p.encrypt(aes.keyRef, Buffer.from('late'), aad))).toMatchObject({ kind: 'KeyDisabled', providerCode: 'KeyExpired' });
+    expect(await providerFailure(p.sign(ec.keyRef, Buffer.from('late')))).toMatchObject({ kind: 'KeyDisabled', providerCode: 'KeyExpired' });
+    expect((await p.decrypt(aes.keyRef, ciphertext, aad)).plaintext.toString()).toBe('written in time');
+    expect(await p.verify(ec.keyRef, Buffer.from('signed in time'), signature)).toBe(true);
+    await kc.updateKeyProperties(aes.keyRef, (await kc.getKey(aes.keyRef)).properties.version!, { expiresOn: new Date(Date.now() + 86_400_000), notBefore: new Date(Date.now() + 3_600_000) });
+    expect(await providerFailure(p.encrypt(aes.keyRef, Buffer.from('early'), aad))).toMatchObject({ kind: 'KeyDisabled', providerCode: 'KeyNotYetValid' });
+  });
+
+  it('sees its own disable at once; another instance sees it within its TTL, and the service refusal maps by innererror', async () => {
+    const stale = bed.provider({ id: 'azure-stale', keyStateTtlMs: 60_000 });
+    const admin = bed.provider({ id: 'azure-admin' });
+    const k = await admin.createKey({ name: 'ttl-bound', spec: 'AES_256', usage: 'encrypt' });
+    const { ciphertext } = await stale.encrypt(k.keyRef, Buffer.from('cached state'), aad);
+    await admin.disable(k.keyRef);
+    expect((await providerFailure(admin.encrypt(k.keyRef, Buffer.from('x'), aad))).kind).toBe('KeyDisabled');
+    // Within its TTL the other instance still holds "enabled": the service wraps (the documented staleness bound) but
+    // refuses the unwrap with 403 innererror KeyDisabled, which maps to KeyDisabled.
+    expect((await stale.encrypt(k.keyRef, Buffer.from('within the TTL'), aad)).version).toBe(1);
+    expect(await providerFailure(stale.decrypt(k.keyRef, ciphertext, aad))).toMatchObject({ kind: 'KeyDisabled', providerCode: 'KeyDisabled' });
+  });
+
   it('binds the ciphertext to its key and version: another key or a changed version gives IntegrityFailure', async () => {
     const p = bed.provider();
     const a = await p.createKey({ name: 'bind-a', spec: 'AES_256', usage: 'encrypt' });

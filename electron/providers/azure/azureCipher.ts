@@ -2,10 +2,12 @@
 // - standard vault (format 1): AES-256-GCM in the adapter under a fresh content key, the caller's AAD, key name and
 //   version bound; Key Vault wraps the content key with RSA-OAEP-256 on an RSA vault key.
 // - Managed HSM (format 2): the HSM seals with A256GCM on an oct-HSM key; the AAD binds key name and caller's AAD.
-// Either way a changed byte, another key or other associated data gives IntegrityFailure.
+// Either way a changed byte, another key or other associated data gives IntegrityFailure. Every operation first
+// passes the adapter's own key state check and is sent to an explicit key version (never /keys/<name>//...).
 import crypto from 'node:crypto';
 import type { CryptographyClient } from '@azure/keyvault-keys';
 import { ProviderError } from '../types.ts';
+import type { Use, VersionState } from './azureKeyState.ts';
 import {
   decodeCiphertext, decodeHsmCiphertext, encodeCiphertext, encodeHsmCiphertext, gcmAad, hsmAad, openGcm, sealGcm,
 } from './azureFormat.ts';
@@ -22,7 +24,10 @@ export interface CipherContext {
   keyOperation<R>(operation: string, run: (o: Op) => Promise<R>): Promise<{ result: R; kid: string }>;
   explainMissing(name: string, e: ProviderError, existing: () => ProviderError): Promise<ProviderError>;
   numberOf(name: string, versionId: string): Promise<number>;
-  versionOfKid(kid: string): string;
+  /** Throws unless the service's answer names the version the adapter addressed. */
+  checkKid(kid: string, versionId: string): void;
+  /** The version to use (the newest when versionId is undefined), refused with KeyDisabled unless usable. */
+  usableVersion(name: string, versionId: string | undefined, use: Use): Promise<VersionState>;
   /** Validates the reference, the arguments and the key's usage; returns the key name. */
   prepare(keyRef: string, aad: Buffer | undefined): Promise<string>;
 }
@@ -45,20 +50,21 @@ export function createCipher(ctx: CipherContext) {
     if (!Buffer.isBuffer(plaintext) || plaintext.length === 0 || plaintext.length > ctx.maxPlaintextBytes)
       throw invalid(`Plaintext must be 1..${ctx.maxPlaintextBytes} bytes.`);
     const name = await ctx.prepare(keyRef, aad);
+    const { versionId } = await ctx.usableVersion(name, undefined, 'protect').catch(onUseFailure(name));
     if (ctx.managedHsm) {
       const { result, kid } = await ctx
-        .keyOperation('encrypt', (o) => ctx.cryptoClient(name, '').encrypt({ algorithm: 'A256GCM', plaintext, additionalAuthenticatedData: hsmAad(name, aad) }, o))
+        .keyOperation('encrypt', (o) => ctx.cryptoClient(name, versionId).encrypt({ algorithm: 'A256GCM', plaintext, additionalAuthenticatedData: hsmAad(name, aad) }, o))
         .catch(onUseFailure(name));
+      ctx.checkKid(kid, versionId);
       if (!result.iv || !result.authenticationTag)
         throw new ProviderError('Unavailable', 'Managed HSM answered AES-GCM without iv or tag.', { providerId: ctx.providerId, providerCode: 'MalformedResponse', retryable: false });
-      const versionId = ctx.versionOfKid(kid);
       const ciphertext = encodeHsmCiphertext({ versionId, iv: Buffer.from(result.iv), tag: Buffer.from(result.authenticationTag), body: Buffer.from(result.result) });
       return { ciphertext, version: await ctx.numberOf(name, versionId) };
     }
     const contentKey = crypto.randomBytes(32);
     try {
-      const { result, kid } = await ctx.keyOperation('wrapKey', (o) => ctx.cryptoClient(name, '').wrapKey(WRAP_ALG, contentKey, o)).catch(onUseFailure(name));
-      const versionId = ctx.versionOfKid(kid);
+      const { result, kid } = await ctx.keyOperation('wrapKey', (o) => ctx.cryptoClient(name, versionId).wrapKey(WRAP_ALG, contentKey, o)).catch(onUseFailure(name));
+      ctx.checkKid(kid, versionId);
       const sealed = sealGcm(contentKey, plaintext, gcmAad(name, versionId, aad));
       return { ciphertext: encodeCiphertext({ versionId, wrapped: Buffer.from(result.result), ...sealed }), version: await ctx.numberOf(name, versionId) };
     } finally {
@@ -71,6 +77,7 @@ export function createCipher(ctx: CipherContext) {
     if (ctx.managedHsm) {
       const c = Buffer.isBuffer(ciphertext) ? decodeHsmCiphertext(ciphertext) : null;
       if (!c) throw integrity('Not an Azure Managed HSM provider ciphertext (format 2), or truncated.');
+      await ctx.usableVersion(name, c.versionId, 'open').catch(onOpenFailure(name, c.versionId));
       const { result } = await ctx
         .keyOperation('decrypt', (o) =>
           ctx.cryptoClient(name, c.versionId).decrypt({ algorithm: 'A256GCM', ciphertext: c.body, iv: c.iv, authenticationTag: c.tag, additionalAuthenticatedData: hsmAad(name, aad) }, o),
@@ -80,6 +87,7 @@ export function createCipher(ctx: CipherContext) {
     }
     const parsed = Buffer.isBuffer(ciphertext) ? decodeCiphertext(ciphertext) : null;
     if (!parsed) throw integrity('Not an Azure Key Vault provider ciphertext (format 1), or truncated.');
+    await ctx.usableVersion(name, parsed.versionId, 'open').catch(onOpenFailure(name, parsed.versionId));
     const unwrapped = await ctx.keyOperation('unwrapKey', (o) => ctx.cryptoClient(name, parsed.versionId).unwrapKey(WRAP_ALG, parsed.wrapped, o)).catch(onOpenFailure(name, parsed.versionId));
     const contentKey = Buffer.from(unwrapped.result.result);
     try {

@@ -24,6 +24,8 @@ export interface AzureKeyVaultProviderOptions {
   credential?: TokenCredential;
   /** The URL is a Managed HSM (default: its host contains ".managedhsm."): AES_256 keys are oct-HSM keys with AES-GCM. */
   managedHsm?: boolean;
+  /** How long a key's checked state (enabled, nbf, exp, newest version) is reused, in ms (default 5000; 0 = every call). */
+  keyStateTtlMs?: number;
 }
 
 const CRYPTO_CLIENT_CACHE = 2_000;
@@ -64,13 +66,19 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
   const keys = new KeyClient(vaultUrl, credential, pipeline);
   const cryptoClients = new Map<string, CryptographyClient>();
 
-  /** A CryptographyClient for keys/<name>/<version> ('' = the newest version), kept for reuse (bounded). */
+  /**
+   * A CryptographyClient for keys/<name>/<version>, kept for reuse (bounded). Always versioned: the specification
+   * requires the version segment, so no operation goes to /keys/<name>//<operation>. Built from a key reference
+   * without key material, the SDK neither fetches the key first nor does anything locally or checks the key's dates
+   * on its own clock: every operation goes to the service, after the adapter's own state check.
+   */
   function cryptoClient(name: string, version: string): CryptographyClient {
-    const keyId = `${vaultUrl}/keys/${name}${version ? `/${version}` : ''}`;
+    if (!/^[0-9a-f]{32}$/.test(version)) throw new ProviderError('Unavailable', `A key operation on ${name} was about to be sent without a key version.`, { providerId: id, providerCode: 'MissingKeyVersion', retryable: false });
+    const keyId = `${vaultUrl}/keys/${name}/${version}`;
     let c = cryptoClients.get(keyId);
     if (!c) {
       if (cryptoClients.size >= CRYPTO_CLIENT_CACHE) cryptoClients.delete(cryptoClients.keys().next().value!);
-      c = new CryptographyClient(keyId, credential, pipeline);
+      c = new CryptographyClient({ id: keyId, name, properties: { id: keyId, name, vaultUrl, version } }, credential, pipeline);
       cryptoClients.set(keyId, c);
     }
     return c;
@@ -98,9 +106,11 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
   }
 
   const managedHsm = o.managedHsm ?? /\.managedhsm\./i.test(new URL(vaultUrl).hostname);
+  const keyStateTtlMs = o.keyStateTtlMs ?? 5_000;
+  if (!Number.isInteger(keyStateTtlMs) || keyStateTtlMs < 0 || keyStateTtlMs > 60_000) throw new ProviderError('InvalidInput', 'keyStateTtlMs must be 0..60000.', { providerId: id });
 
-  return { id, vaultUrl, managedHsm, keys, cryptoClient, call, callFast, forget: (name: string) => {
-    for (const k of [...cryptoClients.keys()]) if (k.startsWith(`${vaultUrl}/keys/${name}/`) || k === `${vaultUrl}/keys/${name}`) cryptoClients.delete(k);
+  return { id, vaultUrl, managedHsm, keyStateTtlMs, keys, cryptoClient, call, callFast, forget: (name: string) => {
+    for (const k of [...cryptoClients.keys()]) if (k.startsWith(`${vaultUrl}/keys/${name}/`)) cryptoClients.delete(k);
   }, clear: () => cryptoClients.clear() };
 }
 

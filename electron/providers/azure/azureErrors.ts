@@ -1,24 +1,43 @@
-// Azure errors -> the normalised ProviderError kinds, keeping Key Vault's error code (or Entra's error, or the
-// network code) as providerCode and x-ms-request-id as requestId. The raw error is never attached as cause: its
-// request object carries the Authorization header.
+// Azure errors -> the normalised ProviderError kinds, keeping Key Vault's error code (its innererror.code when it
+// has one, else error.code; or Entra's error, or the network code) as providerCode and x-ms-request-id as
+// requestId. Kinds come from the status and the codes, never from the message text. The raw error is never attached
+// as cause: its request object carries the Authorization header.
 import { ProviderError, type ProviderErrorKind } from '../types.ts';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'REQUEST_SEND_ERROR']);
 const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_TLS_|ERR_SSL_)/;
+
+type KvErrorBody = { code?: unknown; innerError?: KvErrorBody | null; innererror?: KvErrorBody | null } | null | undefined;
 
 interface AzureLikeError {
   name?: unknown;
   code?: unknown;
   message?: unknown;
   statusCode?: unknown;
+  /** What @azure/keyvault-keys parsed from the KeyVaultError body ({error: {code, message, innerError}}). */
+  details?: { error?: KvErrorBody };
   response?: { headers?: { get?(name: string): string | undefined } };
   errorResponse?: { error?: unknown; errorDescription?: unknown };
 }
 
-function kindOfStatus(status: number, message: string): ProviderErrorKind {
+/**
+ * 403 inner codes of a key whose state forbids the operation (Key Vault answers a disabled key with innererror
+ * KeyDisabled; KeyExpired / KeyNotYetValid are assumed by analogy with SecretExpired). Every other 403 (ForbiddenByRbac,
+ * ForbiddenByPolicy, ForbiddenByFirewall, AccessDenied, or none) is a refused caller.
+ */
+const KEY_STATE_CODES = new Set(['KeyDisabled', 'KeyExpired', 'KeyNotYetValid']);
+
+/** The innermost innererror.code of a Key Vault error body, if any. */
+function innerCodeOf(body: KvErrorBody): string | null {
+  let code: string | null = null;
+  for (let e = body?.innerError ?? body?.innererror, depth = 0; e && depth < 5; e = e.innerError ?? e.innererror, depth++) if (typeof e.code === 'string') code = e.code;
+  return code;
+}
+
+function kindOfStatus(status: number, innerCode: string | null): ProviderErrorKind {
   if (status === 401) return 'AccessDenied';
-  // Key Vault answers 403 "Forbidden" both for a disabled key and for a missing permission; the message tells them apart.
-  if (status === 403) return /disabled/i.test(message) ? 'KeyDisabled' : 'AccessDenied';
+  // Key Vault answers 403 "Forbidden" both for a key state and for a refused caller: innererror.code tells them apart.
+  if (status === 403) return innerCode !== null && KEY_STATE_CODES.has(innerCode) ? 'KeyDisabled' : 'AccessDenied';
   if (status === 404) return 'NotFound';
   if (status === 429) return 'Throttled';
   if (status >= 500) return 'Unavailable';
@@ -48,9 +67,10 @@ export function toProviderError(e: unknown, providerId: string, operation: strin
     return make('AccessDenied', `authentication failed: ${message}`, entra ?? name, false);
   }
   if (code !== null && TLS_CODES.test(code)) return make('Unavailable', `TLS verification of the service failed (${code}).`, code, false);
-  if (status !== null) return make(kindOfStatus(status, message), `${code ?? status}: ${message}`, code ?? String(status));
+  if (status !== null) {
+    const inner = innerCodeOf(err.details?.error);
+    return make(kindOfStatus(status, inner), `${inner ?? code ?? status}: ${message}`, inner ?? code ?? String(status));
+  }
   if (name === 'RestError' || (code !== null && NETWORK_CODES.has(code))) return make('Unavailable', `the service could not be reached (${code ?? message}).`, code ?? name);
-  // The SDK's own client-side checks (e.g. a key operation the key does not allow) throw plain errors.
-  if (/not supported|not allowed|can't be used|expired/i.test(message)) return make('InvalidInput', message, name);
   return make('Unavailable', message, code ?? name);
 }

@@ -2,6 +2,7 @@
 // AES_256 keys are RSA-3072 vault keys limited to wrapKey / unwrapKey: encrypt seals the plaintext with AES-256-GCM
 // under a fresh content key (the caller's associated data bound) and Key Vault wraps that key with RSA-OAEP-256.
 // RSA_2048 / EC_P256 keys sign (PS256 with salt 32 / ES256). Versions are Key Vault versions numbered in creation order.
+// Before every key operation the adapter checks the key's state itself (azureKeyState.ts) and always names the version.
 import crypto from 'node:crypto';
 import type { KeyVaultKey } from '@azure/keyvault-keys';
 import { systemClock, type Clock } from '../../clock.ts';
@@ -10,6 +11,7 @@ import { ProviderError, type CreateKeyInput, type KmsProvider, type Page, type P
 import { createAzureClients, type AzureKeyVaultProviderOptions } from './azureClient.ts';
 import { createCipher } from './azureCipher.ts';
 import { joseToDer, jwkToPem, KEY_NAME_RE, TAG, vaultKeyName } from './azureFormat.ts';
+import { createKeyStateCache, requireUsable, stateOf, type Use, type VersionState } from './azureKeyState.ts';
 import { isoDays, keyInfo, orderVersions, specOf } from './azureKeys.ts';
 
 export type { AzureKeyVaultProviderOptions } from './azureClient.ts';
@@ -57,6 +59,15 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
   };
 
   const getKey = (name: string, version?: string) => call('getKey', (o) => keys.getKey(name, { ...o, ...(version ? { version } : {}) }));
+  const keyState = createKeyStateCache({ ttlMs: az.keyStateTtlMs, now: () => clock.now(), fetch: getKey, providerId: id });
+
+  /** The state of the version to use (the newest when versionId is undefined), refused unless usable for `use`. */
+  async function usableVersion(name: string, versionId: string | undefined, use: Use): Promise<VersionState> {
+    const key = await keyState.latest(name);
+    const version = versionId === undefined || versionId === key.versionId ? key : await keyState.version(name, versionId);
+    requireUsable(name, key, version, use, clock.now(), id);
+    return version;
+  }
 
   const refreshVersions = (name: string) =>
     call('listPropertiesOfKeyVersions', async (o) => {
@@ -116,10 +127,10 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     return { result, kid };
   }
 
-  const versionOfKid = (kid: string) => {
-    const v = /\/keys\/[^/]+\/([0-9a-fA-F]{32})$/.exec(kid)?.[1];
-    if (!v) throw new ProviderError('Unavailable', 'Key Vault answered without a versioned key id.', { providerId: id, providerCode: 'MalformedResponse', retryable: false });
-    return v.toLowerCase();
+  /** The version the service answered with must be the one the adapter addressed. */
+  const checkKid = (kid: string, versionId: string) => {
+    const v = /\/keys\/[^/]+\/([0-9a-fA-F]{32})$/.exec(kid)?.[1]?.toLowerCase();
+    if (v !== versionId) throw new ProviderError('Unavailable', `Key Vault answered for key version ${v ?? '(none)'} instead of ${versionId}.`, { providerId: id, providerCode: 'MalformedResponse', retryable: false });
   };
 
   const checkBytes = (value: unknown, what: string, optional: boolean) => {
@@ -142,7 +153,8 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     keyOperation,
     explainMissing,
     numberOf,
-    versionOfKid,
+    checkKid,
+    usableVersion,
     async prepare(keyRef, aad) {
       const name = nameOf(keyRef);
       checkBytes(aad, 'Associated data', true);
@@ -153,11 +165,12 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
 
   async function publicKeyOf(name: string, version?: number): Promise<{ pem: string; version: number; versionId: string }> {
     const versionId = version === undefined ? undefined : await idOf(name, version);
-    const key: KeyVaultKey = await getKey(name, versionId).catch(async (e: unknown) => {
+    const [latest, key] = await Promise.all([keyState.latest(name), getKey(name, versionId)]).catch(async (e: unknown) => {
       throw e instanceof ProviderError ? await explainMissing(name, e, () => e) : e;
     });
-    if (key.properties.enabled === false) throw new ProviderError('KeyDisabled', `Key ${name} (version ${key.properties.version ?? '?'}) is disabled.`, { providerId: id, providerCode: 'Forbidden' });
-    const vid = (key.properties.version ?? '').toLowerCase();
+    const state = stateOf(key, id);
+    requireUsable(name, latest, state, 'open', clock.now(), id);
+    const vid = state.versionId;
     return { pem: jwkToPem(key.key ?? {}), versionId: vid, version: version ?? (await numberOf(name, vid)) };
   }
 
@@ -185,8 +198,12 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     const name = nameOf(keyRef);
     const table = await refreshVersions(name);
     // Every version, newest first: a disabled key must not decrypt old data either.
-    for (const version of [...table].reverse())
-      await call(enabled ? 'enable' : 'disable', (o) => keys.updateKeyProperties(name, version, { ...o, enabled }));
+    try {
+      for (const version of [...table].reverse())
+        await call(enabled ? 'enable' : 'disable', (o) => keys.updateKeyProperties(name, version, { ...o, enabled }));
+    } finally {
+      keyState.forget(name);
+    }
     logger.info(`azure: key ${enabled ? 'enabled' : 'disabled'}`, { providerId: id, keyName: name, versions: table.length });
   }
 
@@ -224,6 +241,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
       }
       bounded(specs, name, input.spec);
       bounded(versionTables, name, [(created.properties.version ?? '').toLowerCase()]);
+      keyState.forget(name);
       return keyInfo(created, id, { currentVersion: 1, createdAt: created.properties.createdOn, rotationPeriodDays: period });
     },
 
@@ -272,14 +290,16 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
       const name = nameOf(keyRef);
       checkBytes(message, 'The message', false);
       const spec = await requireUsage(name, 'sign');
-      const versionId = version === undefined ? '' : await idOf(name, version);
       const digest = crypto.createHash('sha256').update(message).digest();
       const alg = spec === 'EC_P256' ? 'ES256' : 'PS256';
-      const { result, kid } = await keyOperation('sign', (o) => az.cryptoClient(name, versionId).sign(alg, digest, o)).catch(async (e: unknown) => {
+      const explain = async (e: unknown): Promise<never> => {
         throw e instanceof ProviderError ? await explainMissing(name, e, () => e) : e;
-      });
+      };
+      const { versionId } = await usableVersion(name, version === undefined ? undefined : await idOf(name, version), 'protect').catch(explain);
+      const { result, kid } = await keyOperation('sign', (o) => az.cryptoClient(name, versionId).sign(alg, digest, o)).catch(explain);
+      checkKid(kid, versionId);
       const signature = spec === 'EC_P256' ? joseToDer(result.result) : Buffer.from(result.result);
-      return { signature, version: version ?? (await numberOf(name, versionOfKid(kid))) };
+      return { signature, version: version ?? (await numberOf(name, versionId)) };
     },
 
     async verify(keyRef: string, message: Buffer, signature: Buffer, version?: number) {
@@ -314,7 +334,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
       const name = nameOf(keyRef);
       await specFor(name);
       const before = await refreshVersions(name);
-      const rotated = await call('rotateKey', (o) => keys.rotateKey(name, o));
+      const rotated = await call('rotateKey', (o) => keys.rotateKey(name, o)).finally(() => keyState.forget(name));
       const versionId = (rotated.properties.version ?? '').toLowerCase();
       const number = before.length + 1;
       await call('updateKeyProperties', (o) => keys.updateKeyProperties(name, versionId, { ...o, tags: { ...rotated.properties.tags, [TAG.version]: String(number) } }));
@@ -330,7 +350,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
       const name = nameOf(keyRef);
       if (!Number.isInteger(waitingDays) || waitingDays < 0 || waitingDays > 90)
         throw invalid('waitingDays must be 0..90; Key Vault applies the vault\'s own soft-delete retention (7-90 days).');
-      const deleted = await call('beginDeleteKey', async (o) => (await keys.beginDeleteKey(name, { ...o, intervalInMs: POLL_MS })).pollUntilDone());
+      const deleted = await call('beginDeleteKey', async (o) => (await keys.beginDeleteKey(name, { ...o, intervalInMs: POLL_MS })).pollUntilDone()).finally(() => keyState.forget(name));
       az.forget(name);
       const date = deleted.properties.scheduledPurgeDate ?? new Date(clock.now() + (deleted.properties.recoverableDays ?? 90) * 86_400_000);
       logger.info('azure: key soft-deleted', { providerId: id, keyName: name, scheduledPurgeDate: date.toISOString() });
@@ -345,12 +365,12 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
         const alive = await getKey(name).then(() => true, () => false);
         throw alive ? invalid(`Key ${name} is not deleted; there is nothing to recover.`, 'KeyNotDeleted') : e;
       });
-      await call('beginRecoverDeletedKey', async (o) => (await keys.beginRecoverDeletedKey(name, { ...o, intervalInMs: POLL_MS })).pollUntilDone());
+      await call('beginRecoverDeletedKey', async (o) => (await keys.beginRecoverDeletedKey(name, { ...o, intervalInMs: POLL_MS })).pollUntilDone()).finally(() => keyState.forget(name));
     },
 
     async purge(keyRef: string) {
       const name = nameOf(keyRef);
-      await call('purgeDeletedKey', (o) => keys.purgeDeletedKey(name, o));
+      await call('purgeDeletedKey', (o) => keys.purgeDeletedKey(name, o)).finally(() => keyState.forget(name));
       specs.delete(name);
       versionTables.delete(name);
     },
@@ -368,6 +388,7 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
 
     async close() {
       az.clear();
+      keyState.clear();
       specs.clear();
       versionTables.clear();
     },

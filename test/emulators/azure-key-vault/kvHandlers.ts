@@ -1,11 +1,14 @@
-// The Key Vault keys REST surface (api-version 7.x / 2025-07-01) over one VaultStore: key management, versions,
-// rotation and rotation policies, soft delete / recover / purge, and the key operations.
+// The Key Vault keys REST surface (api-version 7.x / 2025-07-01) over one vault state: every operation of the keys
+// specification except key release and attestation. Each answer names its operation (the specification's
+// operationId), so the server can check the response against that operation's schema.
 import crypto from 'node:crypto';
-import { signDigest } from './digestSign.ts';
+import { backupBlob, importedMaterial, restoreBlob } from './kvBackup.ts';
+import { CRYPTO_PATHS, keyOperation } from './kvCrypto.ts';
 import { KvError } from './kvErrors.ts';
+import { policyBody, rotate, setPolicy } from './kvPolicy.ts';
 import {
-  checkKeyOps, checkTags, durationDays, keyBundle, keyItem, newKeyMaterial, newVersion, notFound, nowSeconds,
-  type DeletedKey, type KeyVersion, type RotationPolicy, type VaultKey,
+  checkKeyOps, checkTags, keyAttributes, keyBundle, keyItem, newKeyMaterial, newVersion, notFound, nowSeconds, requestAttributes,
+  type DeletedKey, type KeyVersion, type VaultKey,
 } from './vaultStore.ts';
 
 export interface VaultState {
@@ -14,23 +17,24 @@ export interface VaultState {
   retentionDays: number;
   now: () => number;
   base: string;
-  /** Serve as a Managed HSM: HSM key types only, oct-HSM keys with AES-GCM. */
+  /** Serve as a Managed HSM: HSM key types only, oct-HSM keys with AES. */
   managedHsm: boolean;
+  /**
+   * An empty version segment on a key operation or update (/keys/NAME//wrapkey): the specification requires the
+   * segment, so 'refuse' (the default) answers 400; 'latest' serves the newest version, as the service is reported to.
+   */
+  emptyVersionSegment: 'refuse' | 'latest';
 }
 
 export type Body = Record<string, unknown>;
 export interface Answer { status: number; body?: unknown }
+/** Filled in as soon as the request is routed, so an error answer is also attributed to its operation. */
+export interface Route { operation: string | null }
 
 const NAME_RE = /^[0-9a-zA-Z-]{1,127}$/;
 const VERSION_RE = /^[0-9a-f]{32}$/;
-const DIGEST_BYTES: Record<string, number> = { PS256: 32, RS256: 32, ES256: 32, PS384: 48, RS384: 48, ES384: 48, PS512: 64, RS512: 64, ES512: 64 };
 
 const ok = (body: unknown): Answer => ({ status: 200, body });
-
-function b64u(value: unknown, field: string): Buffer {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]*$/.test(value)) throw new KvError(400, 'BadParameter', `${field} must be base64url.`);
-  return Buffer.from(value, 'base64url');
-}
 
 function checkName(name: string): void {
   if (!NAME_RE.test(name)) throw new KvError(400, 'BadParameter', `The request URI contains an invalid name: ${name}`);
@@ -50,96 +54,57 @@ function keyOf(s: VaultState, name: string): VaultKey {
   return key;
 }
 
-function versionOf(key: VaultKey, version: string): KeyVersion {
-  if (version === '') return key.versions[key.versions.length - 1]!;
+const latestOf = (key: VaultKey) => key.versions[key.versions.length - 1]!;
+
+function versionOf(s: VaultState, key: VaultKey, version: string, emptyAllowed: boolean): KeyVersion {
+  if (version === '') {
+    if (emptyAllowed || s.emptyVersionSegment === 'latest') return latestOf(key);
+    throw new KvError(400, 'BadParameter', 'The key version is required in the request URI (/keys/{key-name}/{key-version}/...).');
+  }
   const v = VERSION_RE.test(version) ? key.versions.find((x) => x.version === version) : undefined;
   if (!v) throw notFound(key.name, version);
   return v;
 }
 
-function attributesPatch(v: KeyVersion, body: Body, now: number): void {
-  const attrs = body.attributes;
-  if (attrs !== undefined) {
-    if (attrs === null || typeof attrs !== 'object' || Array.isArray(attrs)) throw new KvError(400, 'BadParameter', 'attributes must be an object.');
-    const enabled = (attrs as Body).enabled;
-    if (enabled !== undefined && typeof enabled !== 'boolean') throw new KvError(400, 'BadParameter', 'attributes.enabled must be a boolean.');
-    if (typeof enabled === 'boolean') v.enabled = enabled;
-  }
-  if (body.tags !== undefined) v.tags = checkTags(body.tags);
-  if (body.key_ops !== undefined) v.keyOps = checkKeyOps(v.kty, body.key_ops);
-  v.updated = now;
-}
-
-function create(s: VaultState, name: string, body: Body): Answer {
-  checkName(name);
-  purgeExpired(s);
+function refuseDeletedName(s: VaultState, name: string): void {
   if (s.deleted.has(name))
     throw new KvError(409, 'Conflict', `Key ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the key can only be recovered or purged.`);
-  const material = newKeyMaterial(body, s.managedHsm);
-  const keyOps = checkKeyOps(material.kty, body.key_ops);
-  const tags = checkTags(body.tags);
-  const attrs = (body.attributes ?? {}) as Body;
-  const now = nowSeconds(s.now);
-  const v = newVersion(material, keyOps, tags, attrs.enabled !== false, now);
+}
+
+function addVersion(s: VaultState, name: string, v: KeyVersion): Answer {
   const existing = s.keys.get(name);
-  // As in the service, creating an existing name adds a new version.
+  // As in the service, creating or importing an existing name adds a new version.
   if (existing) existing.versions.push(v);
   else s.keys.set(name, { name, versions: [v], rotationPolicy: null });
   return ok(keyBundle(s.base, name, v, s.retentionDays));
 }
 
-function rotate(s: VaultState, key: VaultKey): Answer {
-  const latest = versionOf(key, '');
-  const kty = latest.kty;
-  const jwk = latest.publicJwk;
-  const suffix = latest.hsm ? '-HSM' : '';
-  const material = newKeyMaterial(
-    kty === 'RSA' ? { kty: `RSA${suffix}`, key_size: Buffer.from(jwk.n ?? '', 'base64url').length * 8 } : kty === 'EC' ? { kty: `EC${suffix}`, crv: jwk.crv } : { kty: 'oct-HSM', key_size: (latest.privateKey.symmetricKeySize ?? 32) * 8 },
-    s.managedHsm,
-  );
-  const v = newVersion(material, [...latest.keyOps], { ...latest.tags }, true, nowSeconds(s.now));
-  key.versions.push(v);
-  return ok(keyBundle(s.base, key.name, v, s.retentionDays));
+function create(s: VaultState, name: string, body: Body): Answer {
+  checkName(name);
+  purgeExpired(s);
+  refuseDeletedName(s, name);
+  const material = newKeyMaterial(body, s.managedHsm);
+  const keyOps = checkKeyOps(material.kty, body.key_ops);
+  return addVersion(s, name, newVersion(material, keyOps, checkTags(body.tags), requestAttributes(body.attributes), nowSeconds(s.now)));
 }
 
-function policyBody(s: VaultState, key: VaultKey): Body {
-  const p = key.rotationPolicy;
-  return {
-    id: `${s.base}/keys/${key.name}/rotationpolicy`,
-    lifetimeActions: p?.lifetimeActions ?? [{ trigger: { timeBeforeExpiry: 'P30D' }, action: { type: 'Notify' } }],
-    attributes: p?.attributes ?? null,
-  };
+function importKey(s: VaultState, name: string, body: Body): Answer {
+  checkName(name);
+  purgeExpired(s);
+  refuseDeletedName(s, name);
+  const { material, keyOps } = importedMaterial(body, s.managedHsm);
+  return addVersion(s, name, newVersion(material, keyOps, checkTags(body.tags), requestAttributes(body.attributes), nowSeconds(s.now)));
 }
 
-function setPolicy(s: VaultState, key: VaultKey, body: Body): Answer {
-  const actions = body.lifetimeActions ?? [];
-  if (!Array.isArray(actions)) throw new KvError(400, 'BadParameter', 'lifetimeActions must be a list.');
-  const attrs = (body.attributes ?? {}) as Body;
-  const expiry = attrs.expiryTime === undefined || attrs.expiryTime === null ? null : durationDays(attrs.expiryTime, 'expiryTime');
-  if (expiry !== null && expiry < 28) throw new KvError(400, 'BadParameter', 'The expiryTime of a rotation policy must be at least 28 days (P28D).');
-  for (const a of actions as Body[]) {
-    const type = ((a.action ?? {}) as Body).type;
-    const trigger = (a.trigger ?? {}) as Body;
-    if (type !== 'Rotate' && type !== 'Notify' && type !== 'rotate' && type !== 'notify') throw new KvError(400, 'BadParameter', 'action.type must be Rotate or Notify.');
-    if ((trigger.timeAfterCreate === undefined) === (trigger.timeBeforeExpiry === undefined))
-      throw new KvError(400, 'BadParameter', 'A lifetime action needs exactly one of timeAfterCreate and timeBeforeExpiry.');
-    if (trigger.timeAfterCreate !== undefined) {
-      const d = durationDays(trigger.timeAfterCreate, 'timeAfterCreate');
-      if (d < 7) throw new KvError(400, 'BadParameter', 'timeAfterCreate must be at least 7 days (P7D).');
-      if (expiry !== null && d > expiry - 7) throw new KvError(400, 'BadParameter', 'timeAfterCreate must be at least 7 days before expiryTime.');
-    } else {
-      const d = durationDays(trigger.timeBeforeExpiry, 'timeBeforeExpiry');
-      if (d < 7 || expiry === null || d > expiry - 7) throw new KvError(400, 'BadParameter', 'timeBeforeExpiry needs an expiryTime and must lie between 7 days and expiryTime - 7 days.');
-    }
-  }
-  const now = nowSeconds(s.now);
-  const policy: RotationPolicy = {
-    id: `${s.base}/keys/${key.name}/rotationpolicy`,
-    lifetimeActions: actions as RotationPolicy['lifetimeActions'],
-    attributes: { ...(expiry === null ? {} : { expiryTime: attrs.expiryTime as string }), created: key.rotationPolicy?.attributes.created ?? now, updated: now },
-  };
-  key.rotationPolicy = policy;
-  return ok(policyBody(s, key));
+function update(s: VaultState, name: string, v: KeyVersion, body: Body): Answer {
+  const attrs = requestAttributes(body.attributes);
+  const nbf = attrs.nbf === undefined ? v.nbf : attrs.nbf;
+  const exp = attrs.exp === undefined ? v.exp : attrs.exp;
+  if (nbf !== null && exp !== null && exp <= nbf) throw new KvError(400, 'BadParameter', 'attributes.exp must be after attributes.nbf.');
+  const tags = body.tags === undefined ? v.tags : checkTags(body.tags);
+  const keyOps = body.key_ops === undefined ? v.keyOps : checkKeyOps(v.kty, body.key_ops);
+  Object.assign(v, { enabled: attrs.enabled ?? v.enabled, nbf, exp, tags, keyOps, updated: nowSeconds(s.now) });
+  return ok(keyBundle(s.base, name, v, s.retentionDays));
 }
 
 function page(s: VaultState, all: Body[], query: URLSearchParams, path: string): Answer {
@@ -149,112 +114,105 @@ function page(s: VaultState, all: Body[], query: URLSearchParams, path: string):
   const skip = query.get('$skiptoken');
   const start = skip === null ? 0 : Number.parseInt(Buffer.from(skip, 'base64url').toString(), 10);
   if (!Number.isInteger(start) || start < 0) throw new KvError(400, 'BadParameter', 'Invalid $skiptoken.');
-  const items = all.slice(start, start + size);
   const more = start + size < all.length;
-  const next = more ? `${s.base}/${path}?api-version=${query.get('api-version')}&$skiptoken=${Buffer.from(String(start + size)).toString('base64url')}&maxresults=${size}` : null;
-  return ok({ value: items, nextLink: next });
+  const next = `${s.base}/${path}?api-version=${query.get('api-version')}&$skiptoken=${Buffer.from(String(start + size)).toString('base64url')}&maxresults=${size}`;
+  // nextLink is a string when there is a next page and absent otherwise (not nullable in the specification).
+  return ok({ value: all.slice(start, start + size), ...(more ? { nextLink: next } : {}) });
 }
+
+const deletionInfo = (s: VaultState, name: string, d: DeletedKey) => ({ recoveryId: `${s.base}/deletedkeys/${name}`, deletedDate: d.deletedDate, scheduledPurgeDate: d.scheduledPurgeDate });
 
 function deletedBundle(s: VaultState, name: string, d: DeletedKey): Body {
-  const latest = d.key.versions[d.key.versions.length - 1]!;
-  return { ...keyBundle(s.base, name, latest, s.retentionDays), recoveryId: `${s.base}/deletedkeys/${name}`, deletedDate: d.deletedDate, scheduledPurgeDate: d.scheduledPurgeDate };
+  return { ...keyBundle(s.base, name, latestOf(d.key), s.retentionDays), ...deletionInfo(s, name, d) };
 }
 
-function keyOperation(s: VaultState, key: VaultKey, version: string, op: string, body: Body): Answer {
-  const v = versionOf(key, version);
-  const opName = { wrapkey: 'wrapKey', unwrapkey: 'unwrapKey', encrypt: 'encrypt', decrypt: 'decrypt', sign: 'sign' }[op]!;
-  if (!v.enabled) throw new KvError(403, 'Forbidden', `Operation ${opName} is not allowed on a disabled key.`);
-  if (!v.keyOps.includes(opName)) throw new KvError(403, 'Forbidden', `Operation ${opName} is not permitted on this key.`);
-  const alg = body.alg;
-  const value = b64u(body.value, 'value');
-  const kid = `${s.base}/keys/${key.name}/${v.version}`;
-  if (op === 'sign') {
-    const size = typeof alg === 'string' ? DIGEST_BYTES[alg] : undefined;
-    const ec = typeof alg === 'string' && alg.startsWith('ES');
-    if (!size || (v.kty === 'EC') !== ec || (ec && v.publicJwk.crv !== { 32: 'P-256', 48: 'P-384', 64: 'P-521' }[size]))
-      throw new KvError(400, 'BadParameter', `Invalid algorithm ${String(alg)} for this key.`);
-    if (value.length !== size) throw new KvError(400, 'BadParameter', `The digest for ${String(alg)} must be ${size} bytes.`);
-    return ok({ kid, value: signDigest(v.privateKey, alg as string, value).toString('base64url') });
-  }
-  if (v.kty === 'oct') return aesGcm(v, op, alg, value, body, kid);
-  if (v.kty !== 'RSA') throw new KvError(400, 'BadParameter', `Operation ${opName} is not supported for ${v.kty} keys.`);
-  if (alg !== 'RSA-OAEP-256' && alg !== 'RSA-OAEP' && alg !== 'RSA1_5') throw new KvError(400, 'BadParameter', `Invalid algorithm ${String(alg)} for an RSA key.`);
-  const padding = alg === 'RSA1_5' ? crypto.constants.RSA_PKCS1_PADDING : crypto.constants.RSA_PKCS1_OAEP_PADDING;
-  const oaepHash = alg === 'RSA-OAEP-256' ? 'sha256' : 'sha1';
-  if (op === 'wrapkey' || op === 'encrypt') {
-    const limit = v.publicJwk.n ? Buffer.from(v.publicJwk.n, 'base64url').length - (alg === 'RSA-OAEP-256' ? 66 : alg === 'RSA-OAEP' ? 42 : 11) : 0;
-    if (value.length === 0 || value.length > limit) throw new KvError(400, 'BadParameter', `The value is too long for ${alg} with this key (at most ${limit} bytes).`);
-    return ok({ kid, value: crypto.publicEncrypt({ key: v.privateKey, padding, oaepHash }, value).toString('base64url') });
-  }
-  try {
-    return ok({ kid, value: crypto.privateDecrypt({ key: v.privateKey, padding, oaepHash }, value).toString('base64url') });
-  } catch {
-    throw new KvError(400, 'BadParameter', 'Bad Request: the ciphertext could not be decrypted with this key.');
-  }
+function restore(s: VaultState, body: Body): Answer {
+  purgeExpired(s);
+  const key = restoreBlob(body.value);
+  if (s.keys.has(key.name) || s.deleted.has(key.name)) throw new KvError(409, 'Conflict', `There is already a key named ${key.name} in this vault (or it is deleted but recoverable); the backup cannot be restored.`);
+  s.keys.set(key.name, key);
+  return ok(keyBundle(s.base, key.name, latestOf(key), s.retentionDays));
 }
 
-/** Managed HSM AES-GCM on an oct-HSM key: the HSM makes the 12-byte IV; decryption needs iv, tag and the same aad. */
-function aesGcm(v: KeyVersion, op: string, alg: unknown, value: Buffer, body: Body, kid: string): Answer {
-  const bits = (v.privateKey.symmetricKeySize ?? 0) * 8;
-  if (alg !== `A${bits}GCM` || (op !== 'encrypt' && op !== 'decrypt')) throw new KvError(400, 'BadParameter', `Invalid algorithm ${String(alg)} for operation ${op} on an oct-HSM key of ${bits} bits.`);
-  const aad = body.aad === undefined || body.aad === null ? Buffer.alloc(0) : b64u(body.aad, 'aad');
-  const cipher = `aes-${bits}-gcm` as crypto.CipherGCMTypes;
-  if (op === 'encrypt') {
-    if (body.iv !== undefined && body.iv !== null) throw new KvError(400, 'BadParameter', 'The IV for AES-GCM encryption is generated by the HSM and must not be given.');
-    if (value.length === 0) throw new KvError(400, 'BadParameter', 'value must not be empty.');
-    const iv = crypto.randomBytes(12);
-    const c = crypto.createCipheriv(cipher, v.privateKey, iv).setAAD(aad);
-    const out = Buffer.concat([c.update(value), c.final()]);
-    return ok({ kid, value: out.toString('base64url'), iv: iv.toString('base64url'), tag: c.getAuthTag().toString('base64url'), ...(aad.length ? { aad: aad.toString('base64url') } : {}) });
+function randomBytes(body: Body): Answer {
+  const count = body.count;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 128) throw new KvError(400, 'BadParameter', 'count must be an integer from 1 to 128.');
+  return ok({ value: crypto.randomBytes(count).toString('base64url') });
+}
+
+function serveKey(s: VaultState, method: string, name: string, a: string | undefined, b: string | undefined, query: URLSearchParams, body: Body, route: Route): Answer | null {
+  const op = b === undefined ? undefined : CRYPTO_PATHS[b];
+  const is = (operation: string) => ((route.operation = operation), true);
+  if (a === 'create' && b === undefined && method === 'POST' && is('CreateKey')) return create(s, name, body);
+  if (a === undefined && method === 'PUT' && is('ImportKey')) return importKey(s, name, body);
+  if (a === undefined && method === 'DELETE' && is('DeleteKey')) {
+    const key = keyOf(s, name);
+    const now = nowSeconds(s.now);
+    const d: DeletedKey = { key, deletedDate: now, scheduledPurgeDate: now + s.retentionDays * 86_400 };
+    s.keys.delete(name);
+    s.deleted.set(name, d);
+    return ok(deletedBundle(s, name, d));
   }
-  const iv = b64u(body.iv, 'iv');
-  const tag = b64u(body.tag, 'tag');
-  if (iv.length !== 12 || tag.length !== 16) throw new KvError(400, 'BadParameter', 'AES-GCM decryption needs a 12-byte iv and a 16-byte tag.');
-  try {
-    const d = crypto.createDecipheriv(cipher, v.privateKey, iv).setAAD(aad).setAuthTag(tag);
-    return ok({ kid, value: Buffer.concat([d.update(value), d.final()]).toString('base64url') });
-  } catch {
-    throw new KvError(400, 'BadParameter', 'Bad Request: AES-GCM authentication failed.');
+  if (a === 'backup' && b === undefined && method === 'POST' && is('BackupKey')) return ok({ value: backupBlob(keyOf(s, name)) });
+  if (a === 'versions' && b === undefined && method === 'GET' && is('GetKeyVersions')) {
+    const key = keyOf(s, name);
+    return page(s, key.versions.map((v) => keyItem(s.base, name, v, s.retentionDays, true)), query, `keys/${name}/versions`);
   }
+  if (a === 'rotate' && b === undefined && method === 'POST' && is('RotateKey')) return ok(keyBundle(s.base, name, rotate(s.now, keyOf(s, name), s.managedHsm), s.retentionDays));
+  if (a === 'rotationpolicy' && b === undefined && method === 'GET' && is('GetKeyRotationPolicy')) return ok(policyBody(s.base, keyOf(s, name)));
+  if (a === 'rotationpolicy' && b === undefined && method === 'PUT' && is('UpdateKeyRotationPolicy')) {
+    const key = keyOf(s, name);
+    setPolicy(s.now, key, body);
+    return ok(policyBody(s.base, key));
+  }
+  // GET /keys/NAME and /keys/NAME/ (what the SDK sends) name the newest version, as the specification allows for GET.
+  if ((a === undefined || a === '' || VERSION_RE.test(a)) && b === undefined && method === 'GET' && is('GetKey'))
+    return ok(keyBundle(s.base, name, versionOf(s, keyOf(s, name), a ?? '', true), s.retentionDays));
+  if (b === undefined && method === 'PATCH' && is('UpdateKey')) {
+    const key = keyOf(s, name);
+    return update(s, name, versionOf(s, key, a ?? '', false), body);
+  }
+  if (a !== undefined && op !== undefined && method === 'POST' && is(op)) {
+    const key = keyOf(s, name);
+    const v = versionOf(s, key, a, false);
+    return ok(keyOperation(v, `${s.base}/keys/${name}/${v.version}`, op, body, nowSeconds(s.now)));
+  }
+  if (a !== undefined && (b === 'release' || b === 'attestation'))
+    throw new KvError(501, 'NotImplemented', `This emulator does not offer key ${b}.`);
+  return null;
 }
 
 /** Serves one request whose path is split into segments (percent-decoded), after auth and api-version checks. */
-export function serveKeys(s: VaultState, method: string, seg: string[], query: URLSearchParams, body: Body): Answer {
+export function serveKeys(s: VaultState, method: string, seg: string[], query: URLSearchParams, body: Body, route: Route): Answer {
   const [root, name = '', a, b] = seg;
   if (root === 'keys' && seg.length === 1 && method === 'GET') {
+    route.operation = 'GetKeys';
     purgeExpired(s);
-    const all = [...s.keys.values()].sort((x, y) => x.name.localeCompare(y.name)).map((k) => keyItem(s.base, k.name, k.versions[k.versions.length - 1]!, s.retentionDays, false));
+    const all = [...s.keys.values()].sort((x, y) => x.name.localeCompare(y.name)).map((k) => keyItem(s.base, k.name, latestOf(k), s.retentionDays, false));
     return page(s, all, query, 'keys');
   }
-  if (root === 'keys' && name !== '') {
-    if (a === 'create' && b === undefined && method === 'POST') return create(s, name, body);
-    const key = keyOf(s, name);
-    if (a === 'versions' && b === undefined && method === 'GET')
-      return page(s, key.versions.map((v) => keyItem(s.base, name, v, s.retentionDays, true)), query, `keys/${name}/versions`);
-    if (a === 'rotate' && b === undefined && method === 'POST') return rotate(s, key);
-    if (a === 'rotationpolicy' && b === undefined) {
-      if (method === 'GET') return ok(policyBody(s, key));
-      if (method === 'PUT') return setPolicy(s, key, body);
-    }
-    if (a === undefined && method === 'DELETE') {
-      const now = nowSeconds(s.now);
-      const d: DeletedKey = { key, deletedDate: now, scheduledPurgeDate: now + s.retentionDays * 86_400 };
-      s.keys.delete(name);
-      s.deleted.set(name, d);
-      return ok(deletedBundle(s, name, d));
-    }
-    if ((a === undefined || a === '' || VERSION_RE.test(a ?? '')) && b === undefined) {
-      const v = versionOf(key, a ?? '');
-      if (method === 'GET') return ok(keyBundle(s.base, name, v, s.retentionDays));
-      if (method === 'PATCH') {
-        attributesPatch(v, body, nowSeconds(s.now));
-        return ok(keyBundle(s.base, name, v, s.retentionDays));
-      }
-    }
-    if (a !== undefined && b !== undefined && method === 'POST' && ['wrapkey', 'unwrapkey', 'encrypt', 'decrypt', 'sign'].includes(b))
-      return keyOperation(s, key, a, b, body);
+  if (root === 'keys' && seg.length === 2 && name === 'restore' && method === 'POST') {
+    route.operation = 'RestoreKey';
+    return restore(s, body);
   }
-  if (root === 'deletedkeys' && name !== '') {
+  if (root === 'rng' && seg.length === 1 && method === 'POST') {
+    route.operation = 'GetRandomBytes';
+    return randomBytes(body);
+  }
+  if (root === 'deletedkeys' && seg.length === 1 && method === 'GET') {
+    route.operation = 'GetDeletedKeys';
+    purgeExpired(s);
+    const all = [...s.deleted.entries()]
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([n, d]) => ({ kid: `${s.base}/keys/${n}`, attributes: keyAttributes(latestOf(d.key), s.retentionDays), tags: latestOf(d.key).tags, ...deletionInfo(s, n, d) }));
+    return page(s, all, query, 'deletedkeys');
+  }
+  if (root === 'keys' && name !== '' && seg.length <= 4) {
+    const answer = serveKey(s, method, name, a, b, query, body, route);
+    if (answer) return answer;
+  }
+  if (root === 'deletedkeys' && name !== '' && seg.length <= 3) {
+    route.operation = a === 'recover' ? 'RecoverDeletedKey' : method === 'DELETE' ? 'PurgeDeletedKey' : 'GetDeletedKey';
     checkName(name);
     purgeExpired(s);
     const d = s.deleted.get(name);
@@ -263,12 +221,13 @@ export function serveKeys(s: VaultState, method: string, seg: string[], query: U
     if (a === 'recover' && b === undefined && method === 'POST') {
       s.deleted.delete(name);
       s.keys.set(name, d.key);
-      return ok(keyBundle(s.base, name, d.key.versions[d.key.versions.length - 1]!, s.retentionDays));
+      return ok(keyBundle(s.base, name, latestOf(d.key), s.retentionDays));
     }
     if (a === undefined && method === 'DELETE') {
       s.deleted.delete(name);
       return { status: 204 };
     }
   }
+  route.operation = null;
   throw new KvError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
 }

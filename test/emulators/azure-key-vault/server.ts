@@ -2,14 +2,17 @@
 // CA. It also serves the Microsoft Entra endpoints a client-secret credential uses (OpenID configuration and the v2.0
 // token endpoint), so nothing leaves loopback. Vault requests follow the service: api-version required, the bearer
 // challenge (401 + WWW-Authenticate) before a token, then token checks, {"error": {"code", "message"}} bodies with
-// x-ms-request-id, soft delete with a retention window, and the shared fault controls.
+// x-ms-request-id, soft delete with a retention window, and the shared fault controls. Every Key Vault answer is
+// checked against the response schemas written from the REST specification (kvSchemas.ts): an answer that drifts
+// from them is replaced by a 500 EmulatorSchemaViolation and recorded, so a test fails instead of hiding the drift.
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { KvError } from './kvErrors.ts';
-import { serveKeys, type Body, type VaultState } from './kvHandlers.ts';
+import { serveKeys, type Body, type Route, type VaultState } from './kvHandlers.ts';
+import { checkResponse, type SchemaCheck } from './kvSchemas.ts';
 
 export interface AzureKeyVaultEmulatorOptions {
   tls: { certPem: string; keyPem: string };
@@ -21,8 +24,22 @@ export interface AzureKeyVaultEmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Milliseconds since the epoch (default Date.now): drives token expiry and purge dates. */
   now?: () => number;
-  /** Behave as a Managed HSM: HSM key types only, oct-HSM keys with AES-GCM, resource https://managedhsm.azure.net. */
+  /** Behave as a Managed HSM: HSM key types only, oct-HSM keys with AES, resource https://managedhsm.azure.net. */
   managedHsm?: boolean;
+  /** Check every Key Vault answer against the specification's schemas (default true). */
+  checkResponses?: boolean;
+  /** An empty version segment on a key operation (/keys/NAME//wrapkey): 'refuse' (default, as the specification requires the segment) or 'latest'. */
+  emptyVersionSegment?: 'refuse' | 'latest';
+  /** Test hook: rewrites an answer body before it is checked and sent (to prove the checker catches drift). */
+  tamperResponse?: (operation: string | null, status: number, body: unknown) => unknown;
+}
+
+export interface SchemaLog {
+  /** Every checked answer, in order. */
+  readonly checks: readonly SchemaCheck[];
+  /** The answers that did not conform (each was replaced by a 500 EmulatorSchemaViolation). */
+  violations(): SchemaCheck[];
+  clear(): void;
 }
 
 export interface AzureKeyVaultEmulator {
@@ -31,6 +48,7 @@ export interface AzureKeyVaultEmulator {
   authorityHost: string;
   port: number;
   faults: FaultControls;
+  schema: SchemaLog;
   /** Issues a valid access token directly (for raw-request tests). */
   issueToken(): string;
   /** Makes every issued token expire now. */
@@ -53,7 +71,6 @@ function send(res: http.ServerResponse, status: number, body: unknown, headers: 
   res.end(text);
 }
 
-const kvError = (res: http.ServerResponse, e: KvError) => send(res, e.status, { error: { code: e.code, message: e.message } }, e.headers);
 const entraError = (res: http.ServerResponse, status: number, error: string, description: string) =>
   send(res, status, { error, error_description: description, error_codes: [Number(/AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
 
@@ -79,7 +96,28 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
   const faults = newFaultState();
   const tokens = new Map<string, number>(); // token -> expiry (ms)
   let base = '';
-  const state: VaultState = { keys: new Map(), deleted: new Map(), retentionDays, now, base: '', managedHsm: options.managedHsm ?? false };
+  const state: VaultState = {
+    keys: new Map(),
+    deleted: new Map(),
+    retentionDays,
+    now,
+    base: '',
+    managedHsm: options.managedHsm ?? false,
+    emptyVersionSegment: options.emptyVersionSegment ?? 'refuse',
+  };
+  const checks: SchemaCheck[] = [];
+  const checking = options.checkResponses ?? true;
+
+  /** Sends a Key Vault answer after the schema check; a non-conforming answer becomes a loud 500. */
+  function answer(res: http.ServerResponse, route: Route, status: number, raw: unknown, headers: Record<string, string> = {}): void {
+    const body = options.tamperResponse ? options.tamperResponse(route.operation, status, raw) : raw;
+    if (!checking) return send(res, status, body, headers);
+    const check = checkResponse(route.operation, status, body);
+    checks.push(check);
+    if (check.conformed) return send(res, status, body, headers);
+    send(res, 500, { error: { code: 'EmulatorSchemaViolation', message: `The emulator's ${route.operation ?? 'error'} answer (${status}) does not conform to the Key Vault REST specification: ${check.problems.join('; ')}` } });
+  }
+  const kvError = (res: http.ServerResponse, route: Route, e: KvError) => answer(res, route, e.status, e.body(), e.headers);
 
   const issueToken = () => {
     const token = crypto.randomBytes(32).toString('base64url');
@@ -115,7 +153,7 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
     send(res, 200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: issueToken() });
   }
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, route: Route): Promise<void> {
     const fault = nextFault(faults);
     if (fault === 'drop') {
       req.socket.destroy();
@@ -124,12 +162,12 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
     if (fault === 'throttle') {
       await readBody(req);
-      return kvError(res, new KvError(429, 'Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached', { 'retry-after': '1' }));
+      return kvError(res, route, new KvError(429, 'Throttled', 'Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached', { 'retry-after': '1' }));
     }
     if (fault === 'fail') {
       await readBody(req);
       const status = faults.failStatus;
-      return kvError(res, new KvError(status, status === 503 ? 'ServiceUnavailable' : 'InternalServerError', status === 503 ? 'The service is temporarily unavailable.' : 'An internal server error occurred.'));
+      return kvError(res, route, new KvError(status, status === 503 ? 'ServiceUnavailable' : 'InternalServerError', status === 503 ? 'The service is temporarily unavailable.' : 'An internal server error occurred.'));
     }
     const url = new URL(req.url ?? '/', base);
     const seg = url.pathname.split('/').slice(1).map((s) => decodeURIComponent(s));
@@ -160,14 +198,15 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
     }
     // The SDK addresses the newest version as /keys/NAME/ (trailing slash): drop one empty final segment.
     const path = seg.length > 1 && seg[seg.length - 1] === '' ? seg.slice(0, -1) : seg;
-    const answer = serveKeys(state, req.method ?? '', path, url.searchParams, body);
-    send(res, answer.status, answer.body);
+    const served = serveKeys(state, req.method ?? '', path, url.searchParams, body, route);
+    answer(res, route, served.status, served.body);
   }
 
   const server = https.createServer({ cert: options.tls.certPem, key: options.tls.keyPem }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (e instanceof KvError) kvError(res, e);
-      else kvError(res, new KvError(500, 'InternalServerError', 'An internal server error occurred.'));
+    const route: Route = { operation: null };
+    handle(req, res, route).catch((e: unknown) => {
+      if (e instanceof KvError) kvError(res, route, e);
+      else kvError(res, route, new KvError(500, 'InternalServerError', 'An internal server error occurred.'));
     });
   });
   const listen = (port: number) =>
@@ -194,6 +233,11 @@ export async function startAzureKeyVaultEmulator(options: AzureKeyVaultEmulatorO
     authorityHost: base,
     port,
     faults: controls,
+    schema: {
+      checks,
+      violations: () => checks.filter((c) => !c.conformed),
+      clear: () => void checks.splice(0),
+    },
     issueToken,
     expireTokens: () => {
       for (const t of tokens.keys()) tokens.set(t, 0);

@@ -1,9 +1,11 @@
 // Test wiring: a per-run test CA made with openssl signs the emulator's certificate (SAN IP:127.0.0.1); the adapter
 // and the raw SDK clients trust only that CA, and the credential's authority host is the emulator itself, so no
-// request leaves loopback (no login.microsoftonline.com, no instance discovery, no IMDS).
+// request leaves loopback (no login.microsoftonline.com, no instance discovery, no IMDS). The emulator checks every
+// answer against the Key Vault response schemas; close() fails if any answer drifted from them.
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
@@ -35,11 +37,33 @@ export function newTestIdentity(): TestIdentity {
   return { tenantId: crypto.randomUUID(), clientId: crypto.randomUUID(), clientSecret: crypto.randomBytes(24).toString('base64url') };
 }
 
+export interface RawReply { status: number; headers: Record<string, string | string[] | undefined>; body: { error?: { code: string; message: string; innererror?: { code: string } } } & Record<string, unknown> }
+
+/** One raw HTTPS request to the emulator (trusting only the test CA), with a fresh token unless `token` says otherwise. */
+export function rawRequest(emu: AzureKeyVaultEmulator, caPem: string, method: string, path: string, options: { token?: string | null; body?: unknown; form?: string } = {}): Promise<RawReply> {
+  const token = options.token === undefined ? emu.issueToken() : options.token;
+  const payload = options.form ?? (options.body === undefined ? '' : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const headers = {
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+      ...(payload ? { 'content-type': options.form ? 'application/x-www-form-urlencoded' : 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+    };
+    const req = https.request(`${emu.vaultUrl}${path}`, { method, ca: caPem, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as RawReply['body']) : {} }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 export interface AzureTestBed {
   emu: AzureKeyVaultEmulator;
   pki: TestPki;
   identity: TestIdentity;
-  provider(extra?: { id?: string; timeoutMs?: number; clientSecret?: string; caPem?: string }): AzureKeyVaultProvider;
+  provider(extra?: { id?: string; timeoutMs?: number; clientSecret?: string; caPem?: string; keyStateTtlMs?: number }): AzureKeyVaultProvider;
   /** The raw SDK objects with the same transport settings as the adapter. */
   rawKeyClient(): KeyClient;
   rawCryptoClient(keyId: string): CryptographyClient;
@@ -72,6 +96,7 @@ export async function startAzureTestBed(extra: Partial<AzureKeyVaultEmulatorOpti
         caPem: o.caPem ?? pki.caPem,
         managedHsm: extra.managedHsm ?? false,
         ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
+        ...(o.keyStateTtlMs === undefined ? {} : { keyStateTtlMs: o.keyStateTtlMs }),
       });
       opened.push(p);
       return p;
@@ -81,6 +106,9 @@ export async function startAzureTestBed(extra: Partial<AzureKeyVaultEmulatorOpti
     async close() {
       for (const p of opened) await p.close();
       await emu.close();
+      // An answer that drifted from the Key Vault schemas fails the test file, even if the client coped with it.
+      const drift = emu.schema.violations();
+      if (drift.length > 0) throw new Error(`The Key Vault emulator sent ${drift.length} answer(s) that do not conform to the REST specification:\n${drift.map((d) => `${d.operation ?? 'error'} ${d.status}: ${d.problems.join('; ')}`).join('\n')}`);
     },
   };
 }

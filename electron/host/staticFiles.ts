@@ -1,6 +1,6 @@
 // Serving the built renderer from one folder: no directory listing, no path traversal (lexical check and a
 // realpath check against symlinks), a small fixed set of content types. Used by the browser host and by the
-// app:// protocol handler in main.ts.
+// app:// protocol handler of the Electron shell (electron/shell/appProtocol.ts).
 import { realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 

@@ -40,3 +40,12 @@ export function createPreloadApi(ipc: IpcRendererLike): EnvelopeApi {
   };
   return buildEnvelopeApi(invoke, subscribe);
 }
+
+export interface ContextBridgeLike {
+  exposeInMainWorld(apiKey: string, api: object): void;
+}
+
+/** What preload.ts runs: one object, window.ecps, and nothing else reaches the page. */
+export function exposePreloadApi(contextBridge: ContextBridgeLike, ipc: IpcRendererLike): void {
+  contextBridge.exposeInMainWorld('ecps', createPreloadApi(ipc));
+}

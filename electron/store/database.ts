@@ -85,11 +85,56 @@ function migrate(db: Db, from: number, now: () => string): number {
   return version;
 }
 
+/** Owner-only modes for the data folder and the store's files (POSIX; on Windows the profile folder's ACL protects them). */
+export const DATA_DIR_MODE = 0o700;
+export const STORE_FILE_MODE = 0o600;
+/** The files SQLite keeps beside the database; it creates them with the database file's own mode. */
+export const STORE_SIDE_FILES = ['-wal', '-shm', '-journal'] as const;
+
+/** Creates the data folder 0700, or tightens an existing one to 0700. */
+function privateDataDir(dataDir: string, platform: NodeJS.Platform): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+    if (platform !== 'win32') fs.chmodSync(dataDir, DATA_DIR_MODE);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConsoleError('invalid_input', `The data folder ${dataDir} cannot be created or made private to this user (${code}); use a folder you own (ECPS_DATA_DIR).`, {
+      field: 'ECPS_DATA_DIR',
+    });
+  }
+}
+
+/** Creates console.db 0600 before SQLite does (it would use 0644), or tightens an existing one and its side files. */
+function privateStoreFiles(file: string, platform: NodeJS.Platform): void {
+  if (platform === 'win32') return;
+  try {
+    const fd = fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, STORE_FILE_MODE);
+    try {
+      // Exactly 0600 whatever the umask (a umask could also take the owner's write bit).
+      fs.fchmodSync(fd, STORE_FILE_MODE);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  for (const f of [file, ...STORE_SIDE_FILES.map((suffix) => file + suffix)]) {
+    try {
+      fs.chmodSync(f, STORE_FILE_MODE);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+}
+
 /** Opens (creating when absent) the store database in dataDir. */
-export function openStoreDatabase(dataDir: string, now: () => string): OpenedStore {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+export function openStoreDatabase(dataDir: string, now: () => string, platform: NodeJS.Platform = process.platform): OpenedStore {
+  privateDataDir(dataDir, platform);
   const file = path.join(dataDir, STORE_FILE_NAME);
   checkHeader(file);
+  // After the header check: a foreign file is refused untouched, mode included.
+  privateStoreFiles(file, platform);
   let db: Db | null = null;
   try {
     db = new Database(file, { timeout: 0 });

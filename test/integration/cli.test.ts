@@ -1,6 +1,6 @@
 // The CLI as a real process (node electron/cli.ts ...) on a real store in a temp folder.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -184,9 +184,12 @@ describe('cli commands on a real store', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('exists; it was not changed (use --force to replace it)');
     expect(readFileSync(existing, 'utf8')).toBe('precious');
+    chmodSync(existing, 0o644);
     const forced = await cli(['encrypt', '--key', keyId, '--in', input, '--out', existing, '--force', ...d()], withPass);
     expect(forced.code).toBe(0);
     expect(readFileSync(existing, 'utf8')).not.toBe('precious');
+    // The replaced file is owner-only too, not left at its old 0644.
+    expect(statSync(existing).mode & 0o777).toBe(0o600);
   });
 
   it('refuses an input file over the per-call limit, and a missing one, with typed errors', async () => {

@@ -1,7 +1,9 @@
-// Checklist: CSP. The policy module's directives, and the header the browser host sends on every response.
+// Checklist: CSP. The policy module's directives, and the header on every response of the browser host and of the
+// app:// handler the Electron shell installs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserHostCsp, buildCsp, securityHeaders } from '../../electron/security/csp.ts';
 import { cookieFor, rawRequest, startHostKit, type HostKit } from './hostKit.ts';
+import { startShellKit, type ShellKit } from './shellKit.ts';
 
 function directives(csp: string): Map<string, string[]> {
   return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
@@ -64,5 +66,39 @@ describe('CSP on browser host responses', () => {
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['cache-control']).toBe('no-store');
     }
+  });
+});
+
+describe('CSP on app:// responses in Electron', () => {
+  let shell: ShellKit;
+  beforeAll(async () => {
+    shell = await startShellKit();
+  });
+  afterAll(() => shell.close());
+
+  it('is the exact policy, with the other security headers, on pages, assets, errors and refusals', async () => {
+    const handler = shell.protocol.handlers.get('app');
+    expect(handler).toBeDefined();
+    const expected =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+    const requests = [
+      { url: 'app://console/index.html', method: 'GET' },
+      { url: 'app://console/assets/app.js', method: 'GET' },
+      { url: 'app://console/missing.js', method: 'GET' },
+      { url: 'app://other/index.html', method: 'GET' },
+      { url: 'app://console/index.html', method: 'POST' },
+      { url: 'app://console/%2e%2e/secret.txt', method: 'GET' },
+    ];
+    const responses = await Promise.all(requests.map((r) => handler!(r)));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 404, 404, 405, 404]);
+    for (const res of responses) {
+      expect(res.headers.get('content-security-policy')).toBe(expected);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    }
+    expect(await responses[0]!.text()).toContain('<title>ECPS</title>');
   });
 });

@@ -1,15 +1,17 @@
 // The Electron bundles (npm run build): the preload is one CJS file that needs nothing but 'electron' (sandboxed
 // preloads cannot load npm modules or ESM), and run in a VM it exposes exactly window.ecps with the contract's API.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+// main.cjs, run with a stand-in 'electron' module, hands Electron's objects to the shell, which installs its guards.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules, createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
+import { runInNewContext, runInThisContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleElectron } from '../../build/bundle-electron.ts';
 import { CHANNELS } from '../../shared/contract.ts';
 import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
 import { MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
+import { createShellFakes } from './shellKit.ts';
 
 // A require call in code; not the text "[require(\"@aws-sdk/signature-v4-crt\");]" inside an AWS SDK error message.
 const requiresOf = (code: string) => [...new Set([...code.matchAll(/(?<!\[)\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].sort();
@@ -61,5 +63,53 @@ describe('electron bundles', () => {
     expect(channels.sort()).toEqual([...CHANNELS].sort());
     expect(await api.keys!.list!({})).toEqual({ ok: true, value: 'pong' });
     expect(invoked).toEqual([[IPC_CALL, 'keys:list', {}]]);
+  });
+
+  it("main.cjs hands Electron's app, session, protocol, ipcMain, dialog and BrowserWindow to the shell", async () => {
+    const userData = join(out, 'userData');
+    const fakes = createShellFakes({ userData, isPackaged: true });
+    const { app, session, protocol, ipcMain, dialog, createWindow } = fakes.electron;
+    const electron = {
+      app,
+      session,
+      protocol,
+      ipcMain,
+      dialog,
+      // new BrowserWindow(options) returns the recording window.
+      BrowserWindow: function BrowserWindow(options: Parameters<typeof createWindow>[0]) {
+        return createWindow(options);
+      },
+      safeStorage: { isEncryptionAvailable: () => false, getSelectedStorageBackend: () => 'basic_text' },
+    };
+    const file = join(out, 'main.cjs');
+    const projectRequire = createRequire(new URL('../../package.json', import.meta.url));
+    const requireStub = (name: string) => (name === 'electron' ? electron : projectRequire(name));
+    const saved = { ECPS_DATA_DIR: process.env.ECPS_DATA_DIR, ECPS_KDF_LOG2N: process.env.ECPS_KDF_LOG2N };
+    delete process.env.ECPS_DATA_DIR;
+    process.env.ECPS_KDF_LOG2N = '10';
+    try {
+      const wrapper = runInThisContext(Module.wrap(readFileSync(file, 'utf8')), { filename: file }) as (...args: unknown[]) => void;
+      const module = { exports: {} };
+      wrapper(module.exports, requireStub, module, file, out);
+      await fakes.startupOver;
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+    try {
+      expect(fakes.errorBoxes).toEqual([]);
+      expect(fakes.app.calls.slice(0, 4)).toEqual(['setName', 'enableSandbox', 'requestSingleInstanceLock', 'whenReady']);
+      expect(fakes.windows).toHaveLength(1);
+      const win = fakes.windows[0]!;
+      expect(win.options.webPreferences).toMatchObject({ preload: join(out, 'preload.cjs'), contextIsolation: true, sandbox: true, nodeIntegration: false, devTools: false });
+      expect(win.loaded).toEqual(['app://console/index.html']);
+      expect(win.webContents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+      expect(win.webContents.cancels('will-navigate', 'https://evil.example/')).toBe(true);
+      expect(fakes.session.permissionRequestHandler).not.toBeNull();
+      expect([...fakes.protocol.handlers.keys()]).toEqual(['app']);
+      expect([...fakes.ipcHandlers.keys()]).toEqual([IPC_CALL]);
+      expect(existsSync(join(userData, 'console.db'))).toBe(true);
+    } finally {
+      fakes.app.emit('will-quit');
+    }
   });
 });

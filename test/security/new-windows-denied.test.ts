@@ -1,22 +1,40 @@
-// Checklist: new windows denied (window.open, target=_blank, middle click): the window-open handler says deny.
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+// Checklist: new windows denied (window.open, target=_blank, middle click) and webviews refused, on every web
+// contents the shell sees.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWebviewAllowed, windowOpenDecision } from '../../electron/security/webContentsPolicy.ts';
+import { startShellKit, type ShellKit } from './shellKit.ts';
+
+const URLS = ['https://example.com/', 'app://console/index.html', 'about:blank', 'javascript:void 0', ''];
 
 describe('new windows denied', () => {
-  it('denies opening any URL in a new window', () => {
-    for (const url of ['https://example.com/', 'app://console/index.html', 'about:blank', 'javascript:void 0', '']) {
-      expect(windowOpenDecision({ url })).toEqual({ action: 'deny' });
-    }
+  let kit: ShellKit;
+  beforeAll(async () => {
+    kit = await startShellKit();
   });
+  afterAll(() => kit.close());
 
-  it('refuses webviews', () => {
+  it('the policy denies opening any URL in a new window and refuses webviews', () => {
+    for (const url of URLS) expect(windowOpenDecision({ url })).toEqual({ action: 'deny' });
     expect(isWebviewAllowed()).toBe(false);
   });
 
-  it('is installed on every web contents, together with the webview refusal', () => {
-    const main = readFileSync(new URL('../../electron/main.ts', import.meta.url), 'utf8');
-    expect(main).toContain('contents.setWindowOpenHandler((details) => windowOpenDecision(details))');
-    expect(main).toMatch(/'will-attach-webview', \(event\) => \{\s*if \(!isWebviewAllowed\(\)\) event\.preventDefault\(\);/);
+  it("installs a window-open handler on the console window's contents that denies every URL", () => {
+    const handler = kit.windows[0]!.webContents.windowOpenHandler;
+    expect(handler).not.toBeNull();
+    for (const url of URLS) expect(handler!({ url }), url).toEqual({ action: 'deny' });
+  });
+
+  it('does the same for web contents created later', () => {
+    const later = kit.newWebContents();
+    expect(later.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+  });
+
+  it('cancels will-attach-webview on every web contents', () => {
+    expect(kit.windows[0]!.webContents.cancels('will-attach-webview')).toBe(true);
+    expect(kit.newWebContents().cancels('will-attach-webview')).toBe(true);
+  });
+
+  it('the window itself is built with webviewTag off (second lock)', () => {
+    expect(kit.windows[0]!.options.webPreferences.webviewTag).toBe(false);
   });
 });

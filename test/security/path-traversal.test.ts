@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lookupStatic } from '../../electron/host/staticFiles.ts';
 import { cookieFor, rawRequest, startHostKit, type HostKit } from './hostKit.ts';
+import { startShellKit, type ShellKit } from './shellKit.ts';
 
 const SECRET_TEXT = 'TOP-SECRET-OUTSIDE-THE-RENDERER';
 
@@ -48,5 +49,25 @@ describe('path traversal refused', () => {
     expect(await lookupStatic(kit.rendererDir, '/link.txt')).toEqual({ kind: 'not_found' });
     expect(await lookupStatic(kit.rendererDir, '/%E0%A4%A')).toEqual({ kind: 'bad_request' });
     expect(await lookupStatic(join(kit.dir, 'nowhere'), '/')).toEqual({ kind: 'not_built' });
+  });
+});
+
+describe('path traversal refused on app:// in Electron', () => {
+  let shell: ShellKit;
+  beforeAll(async () => {
+    shell = await startShellKit();
+    writeFileSync(join(shell.dir, 'secret.txt'), SECRET_TEXT);
+    symlinkSync(join(shell.dir, 'secret.txt'), join(shell.rendererDir, 'link.txt'));
+  });
+  afterAll(() => shell.close());
+
+  it('the handler the shell installs serves nothing outside the renderer folder', async () => {
+    const handler = shell.protocol.handlers.get('app')!;
+    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/..%5csecret.txt', '/link.txt', `/${shell.dir}/secret.txt`]) {
+      const res = await handler({ url: `app://console${path}`, method: 'GET' });
+      expect([400, 404], `${path} -> ${res.status}`).toContain(res.status);
+      expect(await res.text(), path).not.toContain(SECRET_TEXT);
+    }
+    expect((await handler({ url: 'app://console/assets/app.js', method: 'GET' })).status).toBe(200);
   });
 });

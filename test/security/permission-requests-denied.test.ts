@@ -1,34 +1,66 @@
-// Checklist: permission requests denied. The session's request and check handlers answer with these functions.
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+// Checklist: permission requests denied. The shell installs request, check and device handlers on the default
+// session that say no to everything, and cancels the serial, HID and USB device pickers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDeviceAccessAllowed, isPermissionCheckGranted, isPermissionGranted } from '../../electron/security/webContentsPolicy.ts';
+import { electronEvent, startShellKit, type ShellKit } from './shellKit.ts';
 
 const PERMISSIONS = [
   'media', 'geolocation', 'notifications', 'midi', 'midiSysex', 'pointerLock', 'fullscreen', 'openExternal',
   'clipboard-read', 'clipboard-sanitized-write', 'display-capture', 'mediaKeySystem', 'idle-detection', 'serial',
-  'hid', 'usb', 'window-management', 'storage-access', 'unknown',
+  'hid', 'usb', 'window-management', 'storage-access', 'fileSystem', 'local-fonts', 'unknown',
 ];
+const ORIGINS = ['app://console/', 'https://evil.example/'];
 
 describe('permission requests denied', () => {
-  it('denies every permission request, from our origin or any other', () => {
+  let kit: ShellKit;
+  beforeAll(async () => {
+    kit = await startShellKit();
+  });
+  afterAll(() => kit.close());
+
+  it('the policy denies every permission, request or check, from our origin or any other, and every device', () => {
     for (const p of PERMISSIONS) {
-      expect(isPermissionGranted(p, 'app://console/'), p).toBe(false);
-      expect(isPermissionGranted(p, 'https://evil.example/'), p).toBe(false);
+      for (const origin of ORIGINS) {
+        expect(isPermissionGranted(p, origin), p).toBe(false);
+        expect(isPermissionCheckGranted(p, origin), p).toBe(false);
+      }
     }
-  });
-
-  it('answers every synchronous permission check with no', () => {
-    for (const p of PERMISSIONS) expect(isPermissionCheckGranted(p, 'app://console'), p).toBe(false);
-  });
-
-  it('gives the page no HID, USB or serial device (the main process owns the serial link)', () => {
     expect(isDeviceAccessAllowed()).toBe(false);
   });
 
-  it('is installed on the default session in main.ts', () => {
-    const main = readFileSync(new URL('../../electron/main.ts', import.meta.url), 'utf8');
-    expect(main).toContain('setPermissionRequestHandler((_wc, permission, callback, details) => callback(isPermissionGranted(permission, details.requestingUrl)))');
-    expect(main).toContain('setPermissionCheckHandler((_wc, permission, origin) => isPermissionCheckGranted(permission, origin))');
-    expect(main).toContain('setDevicePermissionHandler(() => isDeviceAccessAllowed())');
+  it("answers every permission request on the default session with false", () => {
+    const handler = kit.session.permissionRequestHandler;
+    expect(handler).not.toBeNull();
+    for (const p of PERMISSIONS) {
+      for (const requestingUrl of ORIGINS) {
+        const answers: boolean[] = [];
+        handler!({}, p, (granted) => answers.push(granted), { requestingUrl });
+        expect(answers, `${p} from ${requestingUrl}`).toEqual([false]);
+      }
+    }
+  });
+
+  it('answers every synchronous permission check with false', () => {
+    const handler = kit.session.permissionCheckHandler;
+    expect(handler).not.toBeNull();
+    for (const p of PERMISSIONS) for (const origin of ORIGINS) expect(handler!({}, p, origin), p).toBe(false);
+  });
+
+  it('gives the page no HID, USB or serial device (the main process owns the serial link)', () => {
+    const handler = kit.session.devicePermissionHandler;
+    expect(handler).not.toBeNull();
+    for (const deviceType of ['hid', 'serial', 'usb']) expect(handler!({ deviceType, origin: 'app://console' }), deviceType).toBe(false);
+  });
+
+  it('cancels the serial, HID and USB device pickers and selects nothing', () => {
+    const selected: unknown[][] = [];
+    const serial = electronEvent();
+    expect(kit.session.emit('select-serial-port', serial, [{ portId: 'p1' }], {}, (...a: unknown[]) => selected.push(a))).toBe(1);
+    const hid = electronEvent();
+    expect(kit.session.emit('select-hid-device', hid, { deviceList: [{ deviceId: 'h1' }] }, (...a: unknown[]) => selected.push(a))).toBe(1);
+    const usb = electronEvent();
+    expect(kit.session.emit('select-usb-device', usb, { deviceList: [{ deviceId: 'u1' }] }, (...a: unknown[]) => selected.push(a))).toBe(1);
+    expect([serial.defaultPrevented, hid.defaultPrevented, usb.defaultPrevented]).toEqual([true, true, true]);
+    expect(selected).toEqual([[''], [], []]);
   });
 });

@@ -11,6 +11,7 @@ import { createRouter } from '../../electron/ipc/router.ts';
 import { isTrustedSender, originOf, type FrameLike, type IpcEventLike } from '../../electron/security/senderPolicy.ts';
 import { APP_ORIGIN } from '../../electron/security/windowOptions.ts';
 import { FAST_KDF } from './hostKit.ts';
+import { startShellKit, type ShellKit } from './shellKit.ts';
 
 const WINDOW_ID = 7;
 const trusted = { webContentsId: WINDOW_ID, origin: APP_ORIGIN };
@@ -100,5 +101,45 @@ describe('sender validation', () => {
     sendConsoleEvent(target, 'keys:changed', { keyId: null });
     sendConsoleEvent(null, 'keys:changed', { keyId: null });
     expect(sent).toEqual([[IPC_EVENT, 'keys:changed', { keyId: null }]]);
+  });
+});
+
+describe('sender validation as the shell registers it', () => {
+  let kit: ShellKit;
+  beforeAll(async () => {
+    kit = await startShellKit();
+  });
+  afterAll(() => kit.close());
+
+  const fromContents = (id: number, url = 'app://console/index.html'): IpcEventLike => {
+    const main = frame(url);
+    return { senderFrame: main, sender: { id, mainFrame: main } };
+  };
+
+  it("registers exactly one IPC handler, trusting only the console window's main frame on app://console", async () => {
+    expect([...kit.ipcHandlers.keys()]).toEqual([IPC_CALL]);
+    const handler = kit.ipcHandlers.get(IPC_CALL)!;
+    const windowId = kit.windows[0]!.webContents.id;
+    expect(await handler(fromContents(windowId), 'session:status', {})).toMatchObject({ ok: true, value: { state: 'uninitialized' } });
+    const other = kit.newWebContents();
+    expect(await handler(fromContents(other.id), 'session:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+    expect(await handler(fromContents(windowId, 'https://evil.example/'), 'session:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+  });
+
+  it('pushes console events to the window on the event channel', async () => {
+    const win = kit.windows[0]!;
+    const init = await kit.ipcHandlers.get(IPC_CALL)!(fromContents(win.webContents.id), 'session:init', { operator: 'alice', passphrase: 'correct horse battery' });
+    expect(init).toMatchObject({ ok: true, value: { state: 'unlocked' } });
+    expect(win.webContents.sent).toContainEqual([IPC_EVENT, 'session:changed', expect.objectContaining({ state: 'unlocked' })]);
+    expect(win.webContents.sent.every(([channel]) => channel === IPC_EVENT)).toBe(true);
+  });
+
+  it('refuses the window once it is closed, and removes the handler when the app quits', async () => {
+    const handler = kit.ipcHandlers.get(IPC_CALL)!;
+    const windowId = kit.windows[0]!.webContents.id;
+    kit.windows[0]!.close();
+    expect(await handler(fromContents(windowId), 'session:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
+    kit.app.emit('will-quit');
+    expect(kit.ipcHandlers.size).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 // The CLI's commands: each one is a few calls through the same router as the window (transport 'cli'),
 // plus file input/output. A command that needs the store unlocks it first with the operator's passphrase.
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -58,14 +58,20 @@ async function readInput(path: string, maxBytes: number): Promise<Buffer> {
   return readFile(path);
 }
 
-/** Writes a new file (mode 0600); an existing file is kept unless --force. */
+/** Writes a new file (mode 0600); an existing file is kept unless --force, and then it is made 0600 too. */
 async function writeOutput(ctx: CommandContext, path: string, data: Buffer | string): Promise<void> {
+  let file: FileHandle | undefined;
   try {
-    await writeFile(path, data, { mode: 0o600, flag: ctx.parsed.options.force ? 'w' : 'wx' });
+    file = await open(path, ctx.parsed.options.force ? 'w' : 'wx', 0o600);
+    // A replaced file keeps its old mode (e.g. 0644): tighten it before the (possibly plaintext) data goes in.
+    await file.chmod(0o600);
+    await file.writeFile(data);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
     throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${code ?? 'error'}).`, { field: 'out' });
+  } finally {
+    await file?.close();
   }
 }
 

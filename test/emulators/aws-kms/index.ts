@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../../electron/clock.ts';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
-import { cryptoHandlers } from './cryptoHandlers.ts';
+import { cryptoHandlers, type VerifyFailureAnswer } from './cryptoHandlers.ts';
 import { KmsServiceError, kmsErr } from './errors.ts';
 import { keyHandlers, type Handler } from './keyHandlers.ts';
 import { createKeyStore } from './keyStore.ts';
@@ -27,6 +27,8 @@ export interface AwsKmsEmulator {
   endpoint: string;
   port: number;
   faults: FaultControls;
+  /** How Verify answers a signature that does not verify (default 'service': KMSInvalidSignatureException). */
+  setVerifyFailureAnswer(answer: VerifyFailureAnswer): void;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
   const sigClock = options.signatureClock ?? { now: () => Date.now() };
   const accountId = options.accountId ?? '111122223333';
   const store = createKeyStore(options.region, accountId, () => clock.now());
-  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now()), ...cryptoHandlers(store) };
+  let verifyFailureAnswer: VerifyFailureAnswer = 'service';
+  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now()), ...cryptoHandlers(store, () => verifyFailureAnswer) };
   const fault = newFaultState();
   const sockets = new Set<Socket>();
 
@@ -123,5 +126,5 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
       if (!server.listening) await listen(port);
     },
   });
-  return { endpoint: `http://127.0.0.1:${port}`, port, faults, close: stop };
+  return { endpoint: `http://127.0.0.1:${port}`, port, faults, setVerifyFailureAnswer: (answer) => void (verifyFailureAnswer = answer), close: stop };
 }

@@ -124,7 +124,7 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
       expect(['IntegrityFailure', 'InvalidInput']).toContain(truncated.kind);
     });
 
-    it('tampered and wrong-AAD decrypts never count toward the circuit breaker: a valid decrypt right after them succeeds', async () => {
+    it('tampered and wrong-AAD decrypts and garbage signatures never count toward the circuit breaker: valid calls right after them succeed', async () => {
       // A caller controls the ciphertext and the AAD; failing them must not refuse the next caller's valid decrypt.
       const threshold = 2;
       const guarded = withResilience(p, { clock: systemClock, timeoutMs: 30_000, maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2, breaker: { failureThreshold: threshold, openMs: 3_600_000 } });
@@ -146,6 +146,20 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
           variant?.set(false);
         }
       }
+      // Garbage signatures are a caller's input too: never an outage.
+      const signer = await p.createKey({ name: keyName('breaker-sign'), spec: p.capabilities.specs.sign[0]!, usage: 'sign' });
+      const message = Buffer.from('halt all robots');
+      const { signature } = await guarded.sign(signer.keyRef, message);
+      for (let i = 0; i < threshold + 3; i++) {
+        const garbage = i % 2 === 0 ? crypto.randomBytes(signature.length) : tampered(signature, i);
+        const outcome = await guarded.verify(signer.keyRef, message, garbage).then(
+          (valid) => (valid ? 'valid' : 'invalid'),
+          (e: unknown) => (isProviderError(e) ? e.kind : 'unexpected'),
+        );
+        expect(['invalid', 'IntegrityFailure', 'InvalidInput']).toContain(outcome);
+      }
+      expect(guarded.status()).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, rejected: 0, retries: 0 });
+      expect(await guarded.verify(signer.keyRef, message, signature)).toBe(true);
       // Not guarded.close(): that would close the adapter the other cases use.
     });
 

@@ -10,6 +10,7 @@ import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
 import { createKeyHandlers } from './services/keys/keysHandlers.ts';
+import { createKeyPlacer } from './services/keys/keyPlacement.ts';
 import { buildFleetDashboard } from './services/fleet/fleetDashboard.ts';
 import { createFleetHandlers } from './services/fleet/fleetHandlers.ts';
 import { createFleetRegistry, type FleetRegistry } from './services/fleet/fleetRegistry.ts';
@@ -177,7 +178,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         const k = keyDeps.repo.get(keyId);
         return k !== null && k.provider !== 'local';
       },
-      defaultProvider: () => liveRegistry.storageProviderId() ?? 'local',
+      placement: createKeyPlacer({ registry: liveRegistry, env: options.env ?? process.env, audit, session: liveSession }),
     };
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,

@@ -73,11 +73,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// The event loop can only empty while main() is pending if something it awaits holds no handle (the unref'd retry
+// timer did that once): then the command did not finish, and the CLI must not report success.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  printError('internal', 'The command stopped before it finished (nothing was left to wait for); its outcome is unknown.', ERROR_HINTS.internal);
+  process.exitCode = 1;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    finished = true;
     process.exitCode = code;
   },
   (e: unknown) => {
+    finished = true;
     if (isConsoleError(e)) printError(e.code, e.message, ERROR_HINTS[e.code]);
     else {
       createStderrLogger('error').error('cli failed', { error: e });

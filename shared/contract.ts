@@ -124,6 +124,13 @@ export const ProviderStatus = z.object({
 });
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
 
+/**
+ * The provider the environment names (KMS_PROVIDER, AWS_REGION, ...) when its configuration was refused at unlock:
+ * why (naming the variable), and whether new keys may go to the local store meanwhile (ECPS_ALLOW_LOCAL_FALLBACK).
+ */
+export const EnvironmentProviderRefusal = z.object({ message: z.string(), variable: z.string().nullable(), localFallback: z.boolean() });
+export type EnvironmentProviderRefusal = z.infer<typeof EnvironmentProviderRefusal>;
+
 export const JobProgress = z.object({
   jobId: z.string(),
   kind: z.string(),
@@ -217,7 +224,7 @@ export const contract = {
     JobProgress,
   ),
 
-  'providers:list': channel(Empty, z.object({ providers: z.array(ProviderStatus) })),
+  'providers:list': channel(Empty, z.object({ providers: z.array(ProviderStatus), environmentRefusal: EnvironmentProviderRefusal.nullable() })),
   'providers:save': channel(z.object({ config: ProviderConfigInput }).strict(), ProviderStatus),
   'providers:test': channel(
     z.object({ id: ProviderIdSchema }).strict(),

@@ -117,6 +117,27 @@ describe('AWS KMS adapter', () => {
     }
   });
 
+  it('verify() is true only when the service says SignatureValid: true', async () => {
+    // The service answers a bad signature with KMSInvalidSignatureException (API reference, Verify); the emulator's
+    // other answers (HTTP 200 with SignatureValid false or absent) prove the adapter reads the field itself. Those
+    // answers are off-spec on purpose, so the response-schema check (which would turn them into a 500) is off here.
+    const { emu, p } = await setup({ checkResponses: false });
+    for (const spec of ['RSA_2048', 'EC_P256'] as const) {
+      const k = await p.createKey({ name: `verify-${spec}`, spec, usage: 'sign' });
+      const message = Buffer.from('lift lockdown, site 4');
+      const { signature } = await p.sign(k.keyRef, message);
+      const forged = Buffer.from(signature);
+      forged[forged.length - 1]! ^= 0x01;
+      for (const answer of ['service', 'signature-valid-false', 'signature-valid-missing'] as const) {
+        emu.setVerifyFailureAnswer(answer);
+        expect(await p.verify(k.keyRef, message, signature), `${spec} ${answer} genuine`).toBe(true);
+        expect(await p.verify(k.keyRef, message, forged), `${spec} ${answer} forged`).toBe(false);
+        expect(await p.verify(k.keyRef, Buffer.from('lift lockdown, site 5'), signature), `${spec} ${answer} other message`).toBe(false);
+      }
+      emu.setVerifyFailureAnswer('service');
+    }
+  });
+
   it('lists only the console-prefixed keys, across pages with other aliases in between', async () => {
     const { emu, p } = await setup();
     const raw = rawClient(emu);

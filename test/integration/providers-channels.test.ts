@@ -131,7 +131,37 @@ describe('provider management channels', () => {
     h.console.close();
 
     const broken = await initialized({ env: { KMS_PROVIDER: 'aws_kms' } });
-    expect(broken.auditOf('provider.register')).toEqual([expect.objectContaining({ outcome: 'failure', details: expect.objectContaining({ field: 'region' }) })]);
+    expect(broken.auditOf('provider.register')).toEqual([expect.objectContaining({ outcome: 'failure', details: expect.objectContaining({ field: 'region', variable: 'AWS_REGION' }) })]);
     broken.console.close();
+  });
+
+  it('a refused environment provider is shown to the window and refuses keys:create, unless ECPS_ALLOW_LOCAL_FALLBACK=1', async () => {
+    // The window (providers:list, keys:create) and the CLI use the same handlers: neither quietly keeps keys local.
+    const env = { KMS_PROVIDER: 'aws_kms', AWS_REGION: 'moon-base-1!', USE_KMS_FOR_STORAGE: 'true' };
+    const h = await initialized({ env });
+    const list = await h.call('providers:list', {});
+    expect(list.providers.map((p) => p.id)).toEqual(['local']);
+    expect(list.environmentRefusal).toMatchObject({ variable: 'AWS_REGION', localFallback: false });
+    expect(list.environmentRefusal?.message).toMatch(/^The provider configuration in the environment was refused: AWS_REGION \(environment\) must be an AWS region/);
+    const refused = await h.fail(h.call('keys:create', { type: 'storage', label: 'nowhere' }));
+    expect(refused).toMatchObject({ code: 'invalid_input', details: { variable: 'AWS_REGION', field: 'region' } });
+    expect(refused.message).toContain('No key was created');
+    expect((await h.call('keys:list', {})).keys).toEqual([]);
+    expect(h.auditOf('key.create')).toEqual([expect.objectContaining({ outcome: 'failure', details: expect.objectContaining({ code: 'invalid_input', variable: 'AWS_REGION' }) })]);
+    // Naming the local store explicitly is the officer's choice, not a fallback.
+    expect(await h.call('keys:create', { type: 'storage', label: 'chosen', provider: 'local' })).toMatchObject({ provider: 'local' });
+    expect(h.auditOf('key.local_fallback')).toEqual([]);
+    h.console.close();
+
+    const optedIn = await initialized({ env: { ...env, ECPS_ALLOW_LOCAL_FALLBACK: '1' } });
+    expect((await optedIn.call('providers:list', {})).environmentRefusal).toMatchObject({ variable: 'AWS_REGION', localFallback: true });
+    const key = await optedIn.call('keys:create', { type: 'storage', label: 'fallback' });
+    expect(key).toMatchObject({ provider: 'local', kmsBacked: false });
+    expect(optedIn.auditOf('key.local_fallback')).toEqual([expect.objectContaining({ outcome: 'success', targetId: key.id, details: expect.objectContaining({ variable: 'AWS_REGION', optIn: 'ECPS_ALLOW_LOCAL_FALLBACK' }) })]);
+    optedIn.console.close();
+
+    const fine = await initialized({ env: { ECPS_ALLOW_LOCAL_FALLBACK: '1' } });
+    expect((await fine.call('providers:list', {})).environmentRefusal).toBeNull();
+    fine.console.close();
   });
 });

@@ -19,6 +19,10 @@ describe('vault error normalisation', () => {
     [429, 'request path "transit/encrypt/k": rate limit quota exceeded', 'Throttled'],
     [412, 'required index state not present', 'Unavailable'],
     [500, 'internal error', 'Unavailable'],
+    // Vault < 1.10 (hashicorp/vault #10842): a ciphertext or context that fails authentication is a 500 in multierror text.
+    [500, '1 error occurred:\n\t* cipher: message authentication failed\n\n', 'IntegrityFailure'],
+    [500, 'failed to RSA decrypt the ciphertext: crypto/rsa: decryption error', 'IntegrityFailure'],
+    [502, 'error reading policy: context deadline exceeded', 'Unavailable'],
     [503, 'Vault is sealed', 'Unavailable'],
     [473, '', 'Unavailable'],
   ])('%i %s -> %s', (status, message, kind) => {

@@ -3,8 +3,10 @@
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
+import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
+import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentProvider.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
@@ -109,6 +111,13 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'keys create': {
       const value = await callUnlocked(ctx, 'keys:create', strip({ type: str(o.type), label: str(o.label), algorithm: str(o.algorithm) }));
+      // Said on stdout, not only in the audit: the key is local only because the officer allowed that fallback.
+      const refusal = value.provider === LOCAL_PROVIDER_ID ? (await call(router, 'providers:list', {})).environmentRefusal : null;
+      if (refusal?.localFallback) {
+        return show({ ...value, localFallback: { reason: refusal.message, variable: refusal.variable, optIn: LOCAL_FALLBACK_VARIABLE } }, () =>
+          [`created ${formatKey(value)}`, `in the local store, because the provider configuration in the environment was refused and ${LOCAL_FALLBACK_VARIABLE}=1 is set: ${refusal.message}`].join('\n'),
+        );
+      }
       return show(value, () => `created ${formatKey(value)}`);
     }
     case 'keys rotate': {

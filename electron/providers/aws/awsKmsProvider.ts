@@ -233,8 +233,9 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       const algorithm = signingAlgorithm(await specOf(keyRef), keyRef);
       if (signature.length === 0 || signature.length > 6144) return false; // never a valid signature; the service refuses the size
       try {
-        await call('Verify', (kms, o) => kms.send(new VerifyCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, Signature: signature, ...messageFields(message) }), o));
-        return true;
+        const out = await call('Verify', (kms, o) => kms.send(new VerifyCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, Signature: signature, ...messageFields(message) }), o));
+        // Only the service's explicit yes counts: an answer without SignatureValid true is not a valid signature.
+        return out.SignatureValid === true;
       } catch (e) {
         if (e instanceof ProviderError && e.providerCode === 'KMSInvalidSignatureException') return false;
         throw e;

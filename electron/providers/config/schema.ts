@@ -26,7 +26,7 @@ export const KIND_FIELDS: Readonly<Record<ProviderKind, readonly string[]>> = {
 /** Stored only encrypted under the store's master key, never shown again, never logged. */
 export const SECRET_FIELDS: readonly string[] = ['aws_secret_access_key', 'aws_session_token', 'azure_client_secret', 'gcp_credentials_json', 'vault_token', 'pkcs11_pin'];
 
-const COMMON_ENV = { use_kms_for_storage: 'USE_KMS_FOR_STORAGE' };
+const COMMON_ENV = { use_kms_for_storage: 'USE_KMS_FOR_STORAGE', timeout_ms: 'KMS_TIMEOUT_MS', retries: 'KMS_RETRIES' };
 
 /** Environment variables per provider kind and setting (KMS_PROVIDER feeds `provider` for every kind). */
 export const ENV_VARS: Readonly<Record<ProviderKind, Readonly<Record<string, string>>>> = {

@@ -4,9 +4,9 @@ import type { Clock } from '../../clock.ts';
 import type { BreakerOptions } from './circuitBreaker.ts';
 
 export interface Timers {
-  /** Runs fn once after ms; returns a cancel function. */
+  /** Runs fn once after ms; returns a cancel function. A caller awaits it (deadline, backoff): it keeps the process alive. */
   setTimeout(fn: () => void, ms: number): () => void;
-  /** Runs fn every ms; returns a cancel function. */
+  /** Runs fn every ms; returns a cancel function. Background work (health checks): it never keeps the process alive. */
   setInterval(fn: () => void, ms: number): () => void;
 }
 
@@ -23,14 +23,18 @@ export interface ResilienceOptions {
   breaker: BreakerOptions;
   /** Default: timers.setTimeout. */
   sleep?: (ms: number) => Promise<void>;
-  /** Default: Node's timers, unref'd so they never keep the process alive. */
+  /** Default: nodeTimers. */
   timers?: Timers;
 }
 
+/**
+ * Node's timers. A one-shot timer is a deadline or a backoff wait that a pending operation awaits, so it stays ref'd:
+ * an unref'd one let the CLI exit 0 in the middle of a retry. Only the periodic health checks are unref'd, so an idle
+ * process (the window, a finished CLI command) is never kept alive by them.
+ */
 export const nodeTimers: Timers = {
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
-    t.unref();
     return () => clearTimeout(t);
   },
   setInterval(fn, ms) {

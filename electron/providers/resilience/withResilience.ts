@@ -8,7 +8,10 @@
 //   provably did not act: Throttled (it refused the request) or connection refused (providerCode ECONNREFUSED).
 // - never retried: AccessDenied, InvalidInput, NotFound, KeyDisabled, IntegrityFailure, an open circuit, health().
 // The breaker counts Unavailable only (timeouts, network errors, 5xx): a provider that answers, even with a refusal
-// or throttling, is reachable.
+// or throttling, is reachable. Integrity and usage errors never count, whatever HTTP status carried them (the adapters
+// classify by the provider's error text where a status lies, e.g. Vault < 1.10 answers a tampered ciphertext with 500):
+// input a caller controls must not be able to open the circuit for everyone else.
+// Deadlines and backoff waits are ref'd timers (a pending call keeps the process alive); close() ends them at once.
 import type { HealthReport, KmsProvider, ProviderKind } from '../types.ts';
 import { isProviderError, ProviderError, type ProviderErrorKind } from '../types.ts';
 import { type BreakerState, createCircuitBreaker } from './circuitBreaker.ts';
@@ -58,12 +61,43 @@ export interface ResilientProvider extends KmsProvider {
 
 type Policy = 'repeatable' | 'once';
 
+/** Whether a failure counts toward the circuit breaker: only the provider being unreachable or failing. */
+export function countsTowardBreaker(e: ProviderError): boolean {
+  return e.kind === 'Unavailable';
+}
+
+/** Whether a failure is worth another attempt under the call's policy (see the retry policy above). */
+export function worthRetrying(e: ProviderError, policy: Policy): boolean {
+  if (!e.retryable || (e.kind !== 'Unavailable' && e.kind !== 'Throttled')) return false;
+  if (e.providerCode === 'CircuitOpen') return false;
+  if (policy === 'repeatable') return true;
+  return e.kind === 'Throttled' || e.providerCode === 'ECONNREFUSED';
+}
+
 export function withResilience(provider: KmsProvider, options: ResilienceOptions): ResilientProvider {
   validateResilienceOptions(options);
   const { clock, timeoutMs, maxRetries, baseDelayMs, maxDelayMs } = options;
   const random = options.random ?? Math.random;
   const timers = options.timers ?? nodeTimers;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => void timers.setTimeout(resolve, ms)));
+  // What is waiting on a timer now (deadlines, backoff); close() ends each at once (providerCode 'ConsoleClosed').
+  const pending = new Set<(e: ProviderError) => void>();
+  let closed = false;
+  const closedError = (operation: string) =>
+    new ProviderError('Unavailable', `Provider ${provider.id} was closed; ${operation} did not finish.`, { providerId: provider.id, providerCode: 'ConsoleClosed', retryable: false });
+  const timerSleep = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      const end = (e: ProviderError) => {
+        cancel();
+        pending.delete(end);
+        reject(e);
+      };
+      const cancel = timers.setTimeout(() => {
+        pending.delete(end);
+        resolve();
+      }, ms);
+      pending.add(end);
+    });
+  const sleep = options.sleep ?? timerSleep;
   const listeners = new Set<(e: ResilienceEvent) => void>();
   const emit = (e: ResilienceEvent) => {
     for (const l of listeners) {
@@ -99,12 +133,19 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
   /** One attempt with a deadline; a result that arrives after the deadline is disposed of (secrets zeroed). */
   const attempt = <T>(operation: string, fn: () => Promise<T>, dispose?: (v: T) => void): Promise<T> =>
     new Promise<T>((resolve, reject) => {
+      if (closed) return reject(closedError(operation));
       let settled = false;
-      const cancel = timers.setTimeout(() => {
+      const end = (e: ProviderError) => {
         if (settled) return;
         settled = true;
-        reject(new ProviderError('Unavailable', `Provider ${provider.id} did not answer ${operation} within ${timeoutMs} ms.`, { providerId: provider.id, providerCode: 'Timeout' }));
+        cancel();
+        pending.delete(end);
+        reject(e);
+      };
+      const cancel = timers.setTimeout(() => {
+        end(new ProviderError('Unavailable', `Provider ${provider.id} did not answer ${operation} within ${timeoutMs} ms.`, { providerId: provider.id, providerCode: 'Timeout' }));
       }, timeoutMs);
+      pending.add(end);
       let running: Promise<T>;
       try {
         running = fn();
@@ -119,26 +160,22 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
           }
           settled = true;
           cancel();
+          pending.delete(end);
           resolve(v);
         },
         (e: unknown) => {
           if (settled) return;
           settled = true;
           cancel();
+          pending.delete(end);
           reject(e);
         },
       );
     });
 
-  const retryable = (e: ProviderError, policy: Policy): boolean => {
-    if (!e.retryable || (e.kind !== 'Unavailable' && e.kind !== 'Throttled')) return false;
-    if (e.providerCode === 'CircuitOpen') return false;
-    if (policy === 'repeatable') return true;
-    return e.kind === 'Throttled' || e.providerCode === 'ECONNREFUSED';
-  };
-
   const call = async <T>(operation: string, policy: Policy, fn: () => Promise<T>, dispose?: (v: T) => void): Promise<T> => {
     for (let n = 0; ; n++) {
+      if (closed) throw closedError(operation);
       const admission = breaker.admit();
       if (admission === 'reject') {
         rejected++;
@@ -162,10 +199,11 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
           breaker.success(admission);
           throw e;
         }
+        if (closed) throw e;
         lastError = summarize(e);
-        if (e.kind === 'Unavailable') breaker.failure(admission);
+        if (countsTowardBreaker(e)) breaker.failure(admission);
         else breaker.success(admission);
-        if (n >= maxRetries || !retryable(e, policy) || breaker.state() === 'open') throw e;
+        if (n >= maxRetries || !worthRetrying(e, policy) || breaker.state() === 'open') throw e;
         const delayMs = backoffDelay(n, baseDelayMs, maxDelayMs, random);
         retries++;
         emit({ type: 'retry', providerId: provider.id, operation, attempt: n + 1, delayMs, kind: e.kind });
@@ -258,8 +296,10 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
     cancelDestruction: (keyRef) => call('cancelDestruction', 'once', () => provider.cancelDestruction(keyRef)),
     health: checkHealth,
     async close() {
+      closed = true;
       for (const stop of [...stops]) stop();
       listeners.clear();
+      for (const end of [...pending]) end(closedError('the pending call'));
       await provider.close();
     },
   };

@@ -22,13 +22,17 @@ export function vaultErrorStrings(body: unknown): string[] {
 
 // 400 is Vault's answer for both bad input and a key in the wrong state; its texts tell them apart.
 const NOT_FOUND_400 = /encryption key not found|signing key not found|verification key not found|^key not found|no existing key named .* could be found|could not delete key; not found/;
-const INTEGRITY_400 = /message authentication failed|^invalid ciphertext|^invalid signature|invalid base64 signature|supplied signature|failed to RSA decrypt/;
+// "* " starts each line of Go's multierror text ("1 error occurred:\n\t* cipher: message authentication failed").
+const INTEGRITY = /message authentication failed|(?:^|\* )invalid ciphertext|(?:^|\* )invalid signature|invalid base64 signature|supplied signature|failed to RSA decrypt/m;
 const STATE_400 = /disallowed by policy \(too old\)|deletion is not allowed|less than the minimum encryption key version/;
 
 export function kindForStatus(status: number, message: string): ProviderErrorKind {
+  // Vault before 1.10 answers a ciphertext or associated data that fails authentication with 500 (hashicorp/vault
+  // #10842): the text, not the status, says it is the caller's input, which must never count against the provider.
+  if (status >= 500 && INTEGRITY.test(message)) return 'IntegrityFailure';
   if (status === 400) {
     if (NOT_FOUND_400.test(message)) return 'NotFound';
-    if (INTEGRITY_400.test(message)) return 'IntegrityFailure';
+    if (INTEGRITY.test(message)) return 'IntegrityFailure';
     if (STATE_400.test(message)) return 'KeyDisabled';
     return 'InvalidInput';
   }

@@ -9,6 +9,7 @@ import type { KeyCrypto } from './keysCrypto.ts';
 import type { KmsKeyLifecycle } from './keysKms.ts';
 import type { KmsKeyCrypto } from './keysKmsCrypto.ts';
 import type { KeyLifecycle } from './keys.ts';
+import type { KeyPlacer } from './keyPlacement.ts';
 
 export interface KmsKeyServices {
   lifecycle: KmsKeyLifecycle;
@@ -16,7 +17,7 @@ export interface KmsKeyServices {
   /** True when the key's current version lives in a provider (unknown keys: false, the local path reports them). */
   isKmsBacked(keyId: string): boolean;
   /** Where keys:create puts a key that names no provider (the storage provider when use_kms_for_storage is true). */
-  defaultProvider(): string;
+  placement: KeyPlacer;
 }
 
 /** True when the ciphertext has a recipient in this store's own key table (else its recipients are provider keys). */
@@ -57,12 +58,15 @@ export function createKeyHandlers(lifecycle: KeyLifecycle, ops: KeyCrypto, kms: 
     'keys:list': async (input) => ({ keys: lifecycle.list(input) }),
     'keys:get': async ({ keyId }) => lifecycle.get(keyId),
     'keys:create': async ({ provider, backupProvider, ...input }) => {
-      const target = provider ?? kms.defaultProvider();
+      const placed = provider === undefined ? kms.placement.place() : { provider, refusedEnvironment: null };
+      const target = placed.provider;
       if (target === LOCAL_PROVIDER_ID) {
         if (backupProvider !== undefined) {
           throw new ConsoleError('invalid_input', 'A key held in the local store takes no backup provider; use keys:backup to back it up.', { field: 'backupProvider' });
         }
-        return lifecycle.create(input);
+        const created = lifecycle.create(input);
+        if (placed.refusedEnvironment) kms.placement.recordLocalFallback(created.id, placed.refusedEnvironment);
+        return created;
       }
       return kms.lifecycle.create({ ...input, provider: target, ...(backupProvider === undefined ? {} : { backupProvider }) });
     },

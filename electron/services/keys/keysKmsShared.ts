@@ -21,6 +21,9 @@ export const fallbackKeyName = (keyId: string) => `fallback-${keyId}`;
 export function providerOf(deps: KmsKeyDeps, key: KeyRow): ProviderEntry & { keyRef: string } {
   const entry = deps.registry.get(key.provider);
   if (!entry || !key.providerKeyRef) {
+    // Most likely the environment's provider, refused at unlock: say why, naming the variable, rather than "unavailable".
+    const refused = entry ? null : deps.registry.environmentRefusal();
+    if (refused) throw new ConsoleError(refused.code, `Key ${key.id} lives in provider ${key.provider}, which is not configured in this console. ${refused.message}`, { ...refused.details, provider: key.provider });
     throw new ConsoleError('provider_unavailable', `Key ${key.id} lives in provider ${key.provider}, which is not configured in this console.`, { provider: key.provider });
   }
   return { ...entry, keyRef: key.providerKeyRef };

@@ -56,7 +56,7 @@ export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers
   return {
     'providers:list': async () => {
       session.require();
-      return { providers: registry.list() };
+      return { providers: registry.list(), environmentRefusal: registry.environmentRefusalView() };
     },
 
     'providers:save': async ({ config }) => {

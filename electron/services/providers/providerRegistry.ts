@@ -2,7 +2,7 @@
 // (KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE, ...), each built and wrapped in the resilience layer, with their
 // health checks running; the internal local KMS provider ('local-kms', used for offline fallback wraps); and the
 // data-key cache. activate() runs at unlock, deactivate() at lock and close (health checks stop, cache zeroed).
-import type { ProviderStatus } from '../../../shared/contract.ts';
+import type { EnvironmentProviderRefusal, ProviderStatus } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
@@ -13,6 +13,7 @@ import type { ProviderConfigStore } from '../../providers/config/providerConfigS
 import type { ResilienceEvent, ResilientProvider } from '../../providers/resilience/withResilience.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
+import { environmentRefusal, localFallbackAllowed } from './environmentProvider.ts';
 import { buildProvider, type ProviderFactoryDeps } from './providerFactory.ts';
 
 export type ProviderOrigin = 'saved' | 'environment';
@@ -50,6 +51,10 @@ export interface ProviderRegistry {
   remove(id: string): Promise<void>;
   /** The provider new keys go to when keys:create names none and use_kms_for_storage is true. */
   storageProviderId(): string | null;
+  /** Why the provider the environment names (KMS_PROVIDER, ...) was refused at this unlock; null when it was not. */
+  environmentRefusal(): ConsoleError | null;
+  /** providers:list's view of the refusal: its message, the variable and whether ECPS_ALLOW_LOCAL_FALLBACK is on. */
+  environmentRefusalView(): EnvironmentProviderRefusal | null;
   cache(): DataKeyCache;
 }
 
@@ -65,6 +70,7 @@ function lastErrorOf(s: ReturnType<ResilientProvider['status']>): ProviderStatus
 export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
   const entries = new Map<string, ProviderEntry & { stop: () => void }>();
   let active = false;
+  let refusedEnvironment: ConsoleError | null = null;
   let cache: DataKeyCache | null = null;
 
   const onEvent = (id: string) => (e: ResilienceEvent) => {
@@ -150,6 +156,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
           deps.audit('provider.register', view.id, 'failure', { provider: view.id, origin: 'saved', code });
         }
       }
+      refusedEnvironment = null;
       if (deps.env.KMS_PROVIDER?.trim()) {
         try {
           const config = parseProviderConfig({}, deps.env);
@@ -158,9 +165,16 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
             deps.audit('provider.register', config.id, 'success', { provider: config.id, kind: config.kind, origin: 'environment', useKmsForStorage: config.useKmsForStorage });
           }
         } catch (e) {
-          const err = isConsoleError(e) ? e : new ConsoleError('internal', 'The environment provider could not be registered.');
+          // Remembered: keys:create and the keys of that provider refuse with it instead of quietly using the local store.
+          const err = environmentRefusal(e, deps.env);
+          refusedEnvironment = err;
           deps.logger.warn('environment provider rejected', { code: err.code, message: err.message });
-          deps.audit('provider.register', null, 'failure', { origin: 'environment', code: err.code, field: (err.details?.field as string | undefined) ?? null });
+          deps.audit('provider.register', null, 'failure', {
+            origin: 'environment',
+            code: err.code,
+            field: (err.details?.field as string | undefined) ?? null,
+            variable: (err.details?.variable as string | null | undefined) ?? null,
+          });
         }
       }
       cache = cacheFor(ordered());
@@ -168,6 +182,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     async deactivate() {
       if (!active) return;
       active = false;
+      refusedEnvironment = null;
       cache?.clear();
       cache = null;
       await Promise.all([...entries.keys()].map(unregister));
@@ -229,6 +244,18 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     cache() {
       requireActive();
       return cache!;
+    },
+    environmentRefusal: () => refusedEnvironment,
+    environmentRefusalView() {
+      if (!refusedEnvironment) return null;
+      let localFallback = false;
+      try {
+        localFallback = localFallbackAllowed(deps.env);
+      } catch {
+        // A malformed opt-in is no opt-in; keys:create names the bad value.
+      }
+      const variable = refusedEnvironment.details?.variable;
+      return { message: refusedEnvironment.message, variable: typeof variable === 'string' ? variable : null, localFallback };
     },
   };
 }

@@ -32,13 +32,16 @@ export function KeyProviderFields({ encryption, choice, onChange }: Props) {
   const providers = useChannelQuery('providers:list', {});
   const list = providers.data?.providers ?? [];
   const known = providers.data !== undefined;
-  const fallback = known ? defaultProvider(list) : null;
+  // The environment's provider was refused: the default is the main process's to decide (refuse, or the audited local
+  // fallback with ECPS_ALLOW_LOCAL_FALLBACK), so the dialog sends no provider instead of quietly picking local.
+  const refusal = providers.data?.environmentRefusal ?? null;
+  const fallback = known && refusal === null ? defaultProvider(list) : null;
 
   useEffect(() => {
     if (choice.provider === null && fallback !== null) onChange({ ...choice, provider: fallback });
   }, [choice, fallback, onChange]);
 
-  const provider = choice.provider ?? fallback ?? LOCAL_PROVIDER_ID;
+  const provider = choice.provider ?? fallback ?? (refusal ? '' : LOCAL_PROVIDER_ID);
   const providerId = useId();
   const backupId = useId();
   const backups = list.filter((p) => p.id !== provider);
@@ -51,8 +54,15 @@ export function KeyProviderFields({ encryption, choice, onChange }: Props) {
           id={providerId}
           value={provider}
           disabled={!known}
-          onChange={(e) => onChange({ provider: e.target.value, backupProvider: choice.backupProvider === e.target.value ? '' : choice.backupProvider })}
+          onChange={(e) => onChange({ provider: e.target.value || null, backupProvider: choice.backupProvider === e.target.value ? '' : choice.backupProvider })}
         >
+          {refusal && (
+            <option value="">
+              {refusal.localFallback
+                ? 'Default: the local store (the environment’s provider was refused; ECPS_ALLOW_LOCAL_FALLBACK is set)'
+                : `Default: none (the environment’s provider was refused: ${refusal.variable ?? 'see the Providers page'})`}
+            </option>
+          )}
           {known ? (
             list.map((p) => (
               <option key={p.id} value={p.id}>

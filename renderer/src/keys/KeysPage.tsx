@@ -6,6 +6,7 @@ import { KeyDetailPanel } from './KeyDetailPanel.tsx';
 import { CreateKeyDialog } from './CreateKeyDialog.tsx';
 import { RotateDialog } from './RotateDialog.tsx';
 import { StateChangeDialog } from './StateChangeDialog.tsx';
+import { EnvironmentRefusalBanner } from '../providers/EnvironmentRefusalBanner.tsx';
 import { UnreachableProvidersBanner } from '../providers/UnreachableProvidersBanner.tsx';
 
 export function KeysPage() {
@@ -26,6 +27,7 @@ export function KeysPage() {
           New key…
         </button>
       </div>
+      <EnvironmentRefusalBanner />
       {keys.data && <UnreachableProvidersBanner keys={list} />}
       {keys.isPending && <p role="status">Loading keys…</p>}
       {keys.isError && <ErrorMessage error={keys.error} />}

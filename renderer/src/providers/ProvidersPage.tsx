@@ -6,6 +6,7 @@ import { ProviderTable } from './ProviderTable.tsx';
 import { ProviderDetailPanel } from './ProviderDetailPanel.tsx';
 import { ProviderFormDialog } from './ProviderFormDialog.tsx';
 import { RemoveProviderDialog } from './RemoveProviderDialog.tsx';
+import { EnvironmentRefusalBanner } from './EnvironmentRefusalBanner.tsx';
 import { HybridPanel } from './HybridPanel.tsx';
 import { keysPerProvider } from './keysPerProvider.ts';
 
@@ -34,6 +35,7 @@ export function ProvidersPage() {
           Add provider…
         </button>
       </div>
+      <EnvironmentRefusalBanner />
       {providers.isPending && <p role="status">Loading providers…</p>}
       {providers.isError && <ErrorMessage error={providers.error} />}
       {providers.data && <ProviderTable providers={list} />}

@@ -2,7 +2,7 @@
 // host on a free port, both living in the test process and closed after each test. `restart()` closes both and
 // starts new ones on the same folder (the tamper and scale tests change the database while nothing holds it open).
 // `test.use({ consoleOptions: { station: { stepTimeoutMs } } })` tunes the console a spec builds (e.g. a short
-// station step timeout for the stalled-robot case).
+// station step timeout for the stalled-robot case); `consoleOptions.env` replaces the environment it reads (KMS_PROVIDER, ...).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const TEST_KDF = { N: 1024, r: 8, p: 1 };
 const RENDERER_DIR = resolve(import.meta.dirname, '..', '..', '..', 'dist', 'renderer');
 
 /** The console options a spec may set with test.use (the data folder, clock and KDF stay the fixture's). */
-export type ConsoleTuning = Pick<ConsoleOptions, 'station'>;
+export type ConsoleTuning = Pick<ConsoleOptions, 'station' | 'env'>;
 
 export interface RunningConsole {
   fleet: FleetConsole;

@@ -110,7 +110,14 @@ function doVerify(r: SignRequest, sig: Buffer): boolean {
 
 const b64 = (b: Buffer) => b.toString('base64');
 
-export function cryptoHandlers(store: KeyStore): Record<string, Handler> {
+/**
+ * How Verify answers a signature that does not verify: 'service' as AWS KMS does (KMSInvalidSignatureException, per the
+ * API reference); the others answer HTTP 200 with SignatureValid false or without SignatureValid, a shape the service
+ * does not send, so a test can prove the client reads the field instead of trusting the absence of an error.
+ */
+export type VerifyFailureAnswer = 'service' | 'signature-valid-false' | 'signature-valid-missing';
+
+export function cryptoHandlers(store: KeyStore, verifyFailureAnswer: () => VerifyFailureAnswer = () => 'service'): Record<string, Handler> {
   const encryptionKey = (b: JsonBody) => store.resolve(reqString(b, 'KeyId', 1, 2048), true);
   const checkEncryptionKey = (k: EmuKey, op: string) => {
     requireUsable(k);
@@ -162,7 +169,12 @@ export function cryptoHandlers(store: KeyStore): Record<string, Handler> {
     Verify(b) {
       const sig = reqBlob(b, 'Signature', 1, 6144);
       const r = signRequest(store, b);
-      if (!doVerify(r, sig)) throw kmsErr.invalidSignature();
+      if (!doVerify(r, sig)) {
+        const answer = verifyFailureAnswer();
+        if (answer === 'signature-valid-false') return { KeyId: r.key.arn, SignatureValid: false, SigningAlgorithm: r.algorithm };
+        if (answer === 'signature-valid-missing') return { KeyId: r.key.arn, SigningAlgorithm: r.algorithm };
+        throw kmsErr.invalidSignature();
+      }
       return { KeyId: r.key.arn, SignatureValid: true, SigningAlgorithm: r.algorithm };
     },
     GetPublicKey(b) {

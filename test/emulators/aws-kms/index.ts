@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../../electron/clock.ts';
 import { faultControls, newFaultState, nextFault, type FaultControls } from '../faults.ts';
 import { createResponseChecker, type ResponseChecks } from '../schemaCheck.ts';
-import { cryptoHandlers } from './cryptoHandlers.ts';
+import { cryptoHandlers, type VerifyFailureAnswer } from './cryptoHandlers.ts';
 import { KmsServiceError, kmsErr } from './errors.ts';
 import { keyHandlers, type Handler } from './keyHandlers.ts';
 import { createKeyStore } from './keyStore.ts';
@@ -33,6 +33,8 @@ export interface AwsKmsEmulator {
   faults: FaultControls;
   /** What the response-schema checks saw (counts per action, violations). */
   responses: ResponseChecks;
+  /** How Verify answers a signature that does not verify (default 'service': KMSInvalidSignatureException). */
+  setVerifyFailureAnswer(answer: VerifyFailureAnswer): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
   const sigClock = options.signatureClock ?? { now: () => Date.now() };
   const accountId = options.accountId ?? '111122223333';
   const store = createKeyStore(options.region, accountId, () => clock.now());
-  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now()), ...cryptoHandlers(store) };
+  let verifyFailureAnswer: VerifyFailureAnswer = 'service';
+  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now()), ...cryptoHandlers(store, () => verifyFailureAnswer) };
   const fault = newFaultState();
   const sockets = new Set<Socket>();
 
@@ -138,5 +141,12 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
       if (!server.listening) await listen(port);
     },
   });
-  return { endpoint: `http://127.0.0.1:${port}`, port, faults, responses, close: stop };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    faults,
+    responses,
+    setVerifyFailureAnswer: (answer) => void (verifyFailureAnswer = answer),
+    close: stop,
+  };
 }

@@ -26,6 +26,8 @@ export interface VaultEmulatorOptions {
   server?: VaultServerProfile;
   /** Check every response against Vault's documented shapes (default true; responseSchemas.ts). */
   checkResponses?: boolean;
+  /** Start in the pre-1.10 error behaviour (see setPre110DecryptFailures). */
+  pre110DecryptFailures?: boolean;
 }
 
 export interface VaultEmulator {
@@ -34,7 +36,20 @@ export interface VaultEmulator {
   faults: FaultControls;
   /** What the response-schema checks saw (counts per endpoint, violations). */
   responses: ResponseChecks;
+  /**
+   * Vault before 1.10 (hashicorp/vault #10842): a decrypt whose ciphertext or associated data fails authentication
+   * answers 500 with Go's multierror text instead of 400. On: answer that way; off (default): as current Vault.
+   */
+  setPre110DecryptFailures(on: boolean): void;
   close(): Promise<void>;
+}
+
+const AUTH_FAILED = 'cipher: message authentication failed';
+
+/** Vault < 1.10's answer to a failed GCM open: an internal error wrapped by go-multierror. */
+function asPre110(e: VaultApiError): VaultApiError {
+  if (e.status !== 400 || e.errors.length !== 1 || e.errors[0] !== AUTH_FAILED) return e;
+  return new VaultApiError(500, `1 error occurred:\n\t* ${AUTH_FAILED}\n\n`);
 }
 
 const DEFAULT_MAX_REQUEST = 32 * 1024 * 1024;
@@ -94,6 +109,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
 export async function startVaultEmulator(options: VaultEmulatorOptions): Promise<VaultEmulator> {
   if (!options.token) throw new Error('startVaultEmulator: a token is required');
   const faults = newFaultState();
+  let pre110 = options.pre110DecryptFailures ?? false;
   const maxRequest = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST;
   const mountNames = (options.mounts ?? ['transit']).map((m) => m.replace(/^\/+|\/+$/g, ''));
   const vault = behaviourOf(options.server);
@@ -185,7 +201,10 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
   const responses = createResponseChecker(options.checkResponses ?? true);
   const listener = withResponseChecks((req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
-      if (e instanceof VaultApiError) sendErrors(res, e.status, e.errors);
+      if (e instanceof VaultApiError) {
+        const answer = pre110 ? asPre110(e) : e;
+        sendErrors(res, answer.status, answer.errors);
+      }
       else sendErrors(res, 500, ['internal error']);
     });
   }, responses, vault, mountNames);
@@ -209,5 +228,12 @@ export async function startVaultEmulator(options: VaultEmulatorOptions): Promise
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   const controls = faultControls(faults, { down: stop, up: () => (server.listening ? Promise.resolve() : listen(port)) });
-  return { endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, faults: controls, responses, close: stop };
+  return {
+    endpoint: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
+    port,
+    faults: controls,
+    responses,
+    setPre110DecryptFailures: (on) => void (pre110 = on),
+    close: stop,
+  };
 }

@@ -12,6 +12,7 @@ describeProviderConformance('hashicorp_vault (transit, emulator)', async () => {
   return {
     provider,
     faults: vault.faults,
+    integrityAnswerVariants: [{ name: 'Vault < 1.10 (500 for a failed authentication)', providerCode: '500', set: (on) => vault.setPre110DecryptFailures(on) }],
     async cleanup() {
       await provider.close();
       await vault.close();

@@ -3,6 +3,8 @@
 // capabilities, and the suite checks the declaration instead of skipping.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../../electron/clock.ts';
+import { withResilience } from '../../../electron/providers/resilience/withResilience.ts';
 import { isProviderError, type KmsProvider, type ProviderErrorKind, type ProviderKeyInfo } from '../../../electron/providers/types.ts';
 import type { FaultControls } from '../../emulators/faults.ts';
 
@@ -17,6 +19,11 @@ export interface ConformanceTarget {
   noFaultInjection?: string;
   /** A syntactically valid key reference that does not exist (default: 'ecps-conformance-missing'). */
   unknownKeyRef?: string;
+  /**
+   * Other ways the provider is known to answer a ciphertext or associated data that fails authentication (e.g. Vault
+   * before 1.10: HTTP 500), switched on in the emulator for the breaker case; `providerCode` is what it then answers.
+   */
+  integrityAnswerVariants?: Array<{ name: string; providerCode: string; set(on: boolean): void }>;
   cleanup(): Promise<void>;
 }
 
@@ -115,6 +122,45 @@ export function describeProviderConformance(name: string, setup: () => Promise<C
       }
       const truncated = await providerFailure(p.decrypt(key.keyRef, ciphertext.subarray(0, Math.floor(ciphertext.length / 2)), aad));
       expect(['IntegrityFailure', 'InvalidInput']).toContain(truncated.kind);
+    });
+
+    it('tampered and wrong-AAD decrypts and garbage signatures never count toward the circuit breaker: valid calls right after them succeed', async () => {
+      // A caller controls the ciphertext and the AAD; failing them must not refuse the next caller's valid decrypt.
+      const threshold = 2;
+      const guarded = withResilience(p, { clock: systemClock, timeoutMs: 30_000, maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2, breaker: { failureThreshold: threshold, openMs: 3_600_000 } });
+      const key = await newAesKey('breaker');
+      const { ciphertext } = await guarded.encrypt(key.keyRef, Buffer.from('valid orders'), aad);
+      for (const variant of [null, ...(target.integrityAnswerVariants ?? [])]) {
+        variant?.set(true);
+        try {
+          for (let i = 0; i < threshold + 3; i++) {
+            const wrongAad = await providerFailure(guarded.decrypt(key.keyRef, ciphertext, Buffer.from(`robot-${i}|link`)));
+            expect(wrongAad.kind, variant?.name).toBe('IntegrityFailure');
+            if (variant) expect(wrongAad.providerCode, variant.name).toBe(variant.providerCode);
+            const forged = await providerFailure(guarded.decrypt(key.keyRef, tampered(ciphertext, ciphertext.length - 1 - i), aad));
+            expect(['IntegrityFailure', 'InvalidInput'], variant?.name).toContain(forged.kind);
+          }
+          expect(guarded.status(), variant?.name).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, rejected: 0, retries: 0 });
+          expect((await guarded.decrypt(key.keyRef, ciphertext, aad)).plaintext.toString(), variant?.name).toBe('valid orders');
+        } finally {
+          variant?.set(false);
+        }
+      }
+      // Garbage signatures are a caller's input too: never an outage.
+      const signer = await p.createKey({ name: keyName('breaker-sign'), spec: p.capabilities.specs.sign[0]!, usage: 'sign' });
+      const message = Buffer.from('halt all robots');
+      const { signature } = await guarded.sign(signer.keyRef, message);
+      for (let i = 0; i < threshold + 3; i++) {
+        const garbage = i % 2 === 0 ? crypto.randomBytes(signature.length) : tampered(signature, i);
+        const outcome = await guarded.verify(signer.keyRef, message, garbage).then(
+          (valid) => (valid ? 'valid' : 'invalid'),
+          (e: unknown) => (isProviderError(e) ? e.kind : 'unexpected'),
+        );
+        expect(['invalid', 'IntegrityFailure', 'InvalidInput']).toContain(outcome);
+      }
+      expect(guarded.status()).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, rejected: 0, retries: 0 });
+      expect(await guarded.verify(signer.keyRef, message, signature)).toBe(true);
+      // Not guarded.close(): that would close the adapter the other cases use.
     });
 
     it('generates 256-bit data keys whose wrapped form decrypts to the same bytes under the same associated data', async () => {

@@ -29,14 +29,18 @@ function holds(pid: number, file: string): boolean {
 
 /**
  * A temp folder `dir` (prefix `dirPrefix`; the test removes it) and `cli(args)`, which runs the CLI with
- * `--data-dir dir/store` as operator alice with `passphrase` and a low scrypt cost; `onSpawn` gets the process id.
+ * `--data-dir dir/store` as operator alice with `passphrase` and a low scrypt cost; `onSpawn` gets the process id;
+ * `extraEnv` adds variables for that run (KMS_PROVIDER and its friends).
  */
-export function cliRunner(dirPrefix: string, passphrase: string): { dir: string; cli: (args: string[], onSpawn?: (pid: number) => void) => Promise<CliRun> } {
+export function cliRunner(
+  dirPrefix: string,
+  passphrase: string,
+): { dir: string; cli: (args: string[], onSpawn?: (pid: number) => void, extraEnv?: Record<string, string>) => Promise<CliRun> } {
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ECPS_PASSPHRASE: passphrase };
-  const cli = (args: string[], onSpawn?: (pid: number) => void): Promise<CliRun> =>
+  const cli = (args: string[], onSpawn?: (pid: number) => void, extraEnv: Record<string, string> = {}): Promise<CliRun> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLI, '--data-dir', join(dir, 'store'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, '--data-dir', join(dir, 'store'), ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -59,9 +59,10 @@ export interface ConsoleOptions {
   providers?: ProviderTuning;
   /**
    * Provisioning station tuning: per-step wait for the robot and the port scan interval (ms); `openPort` replaces how a
-   * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open).
+   * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open);
+   * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
    */
-  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort'] };
+  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -241,6 +242,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
       ...(options.station?.openPort === undefined ? {} : { openPort: options.station.openPort }),
+      ...(options.station?.issueWith === undefined ? {} : { issueWith: options.station.issueWith }),
     });
     onLocked = () => {
       station.shutdown();

@@ -20,6 +20,7 @@ import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
 import { createFleetCaService } from './services/ca/fleetCaService.ts';
+import { createRobotRevocation } from './services/ca/robotRevocation.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/station/bundleService.ts';
 import { createStationHandlers } from './services/station/stationHandlers.ts';
 import { createStationService, type StationService, type StationServiceDeps } from './services/station/stationService.ts';
@@ -202,7 +203,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: createKeyAssignmentsRepo(store.db), fleetRepo });
-    const fleetHandlers = createFleetHandlers(fleet, async () =>
+    const fleetCa = createFleetCaService({
+      repo: createFleetCaRepo(store.db),
+      registry: liveRegistry,
+      localKms,
+      fleet,
+      fleetRepo,
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+    });
+    const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
+    const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
         repo: fleetRepo,
         keys: keyDeps.repo,
@@ -211,18 +225,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         providers: async () => (await providerHandlers['providers:list']({}, { transport: 'test' })).providers,
       }),
     );
-
-    const fleetCa = createFleetCaService({
-      db: store.db,
-      repo: createFleetCaRepo(store.db),
-      registry: liveRegistry,
-      localKms,
-      fleet,
-      session: liveSession,
-      audit,
-      clock,
-      transaction,
-    });
     const bundles = createBundleService(
       bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction, assignments: keyAssignments }),
     );

@@ -11,13 +11,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/contract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
-import type { SessionResult } from '../../electron/station/session.ts';
-import type { RobotProcess } from '../robot-sim/harness.ts';
 import { robotState } from '../robot-sim/scenario.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { robotCsr } from './fleetca-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet, robotBench } from './support/stationRig.ts';
+import { createStationConsole, initStationFleet, provisionWithSimulator, robotBench } from './support/stationRig.ts';
 
 const FAULTY_CA_ROBOT = 'uv-id2';
 
@@ -32,17 +30,7 @@ describe('station: the robot identity checks, in the console', () => {
   const bench = robotBench(() => caFile);
   const records = (action: string, deviceId: string) => c.audit.query({ action, targetId: deviceId, offset: 0, limit: 20 }).records;
 
-  /** One provisioning session (provisionOnce); the robot is powered on once the console's session waits for HELLO. */
-  const provision = async (deviceId: string, misbehave?: string): Promise<{ result: SessionResult; robot: Awaited<RobotProcess['result']>; keystore: string }> => {
-    const { pair, robot, keystore } = await bench.robotOn(deviceId, { ...(misbehave ? { misbehave } : {}), waitSignal: true });
-    await robot.ready;
-    const seen = progress.length;
-    const session = c.station.provisionOnce(pair.consolePath, deviceId);
-    await until('the console session on the port', () => (progress.slice(seen).some((p) => p.port === pair.consolePath && p.step === 'hello') ? true : undefined));
-    robot.powerOn();
-    const [result, robotResult] = await Promise.all([session, robot.result]);
-    return { result, robot: robotResult, keystore };
-  };
+  const provision = (deviceId: string, misbehave?: string) => provisionWithSimulator(c, bench, progress, deviceId, misbehave ? { misbehave } : {});
 
   const expectNothingCommitted = async (deviceId: string) => {
     const rec = await call('fleet:get', { deviceId });

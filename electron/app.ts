@@ -21,6 +21,7 @@ import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
 import { createFleetCaService } from './services/ca/fleetCaService.ts';
+import { createRobotRevocation } from './services/ca/robotRevocation.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/station/bundleService.ts';
 import { createStationHandlers } from './services/station/stationHandlers.ts';
 import { createStationService, type StationService, type StationServiceDeps } from './services/station/stationService.ts';
@@ -60,9 +61,10 @@ export interface ConsoleOptions {
   providers?: ProviderTuning;
   /**
    * Provisioning station tuning: per-step wait for the robot and the port scan interval (ms); `openPort` replaces how a
-   * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open).
+   * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open);
+   * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
    */
-  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort'] };
+  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -202,7 +204,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: createKeyAssignmentsRepo(store.db), fleetRepo });
-    const fleetHandlers = createFleetHandlers(fleet, async () =>
+    const fleetCa = createFleetCaService({
+      repo: createFleetCaRepo(store.db),
+      registry: liveRegistry,
+      localKms,
+      fleet,
+      fleetRepo,
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+    });
+    const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
+    const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
         repo: fleetRepo,
         keys: keyDeps.repo,
@@ -211,18 +226,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         providers: async () => (await providerHandlers['providers:list']({}, { transport: 'test' })).providers,
       }),
     );
-
-    const fleetCa = createFleetCaService({
-      db: store.db,
-      repo: createFleetCaRepo(store.db),
-      registry: liveRegistry,
-      localKms,
-      fleet,
-      session: liveSession,
-      audit,
-      clock,
-      transaction,
-    });
     const bundles = createBundleService(
       bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction, assignments: keyAssignments }),
     );
@@ -242,6 +245,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.station?.stepTimeoutMs === undefined ? {} : { stepTimeoutMs: options.station.stepTimeoutMs }),
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
       ...(options.station?.openPort === undefined ? {} : { openPort: options.station.openPort }),
+      ...(options.station?.issueWith === undefined ? {} : { issueWith: options.station.issueWith }),
     });
     onLocked = () => {
       station.shutdown();

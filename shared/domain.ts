@@ -142,6 +142,10 @@ export const ROBOT_TRANSITIONS: Readonly<Record<RobotStatus, readonly RobotStatu
   decommissioned: [],
 };
 
+/** RFC 5280 CRLReason values a fleet CA revocation may carry (certs:revoke, and a robot's revocation). */
+export const CERT_REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+export type CertRevocationReason = (typeof CERT_REVOCATION_REASONS)[number];
+
 export function canRobotTransition(from: RobotStatus, to: RobotStatus): boolean {
   return ROBOT_TRANSITIONS[from].includes(to);
 }

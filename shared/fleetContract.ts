@@ -1,7 +1,7 @@
 // The fleet:* channels of the IPC contract (spread into `contract` in contract.ts): the robot registry, its CSV
 // import/export and the fleet dashboard. Search, filter, sort and paging happen in the main process (SQL).
 import { z } from 'zod';
-import { DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_STATUSES, ROBOT_TAG_PATTERN } from './domain.ts';
+import { CERT_REVOCATION_REASONS, DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_STATUSES, ROBOT_TAG_PATTERN } from './domain.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
 const NoControl = /^[^\u0000-\u001f\u007f]*$/;
@@ -62,6 +62,29 @@ export const RobotDetail = RobotSummary.extend({
   certificates: z.array(RobotCertificate),
 });
 export type RobotDetail = z.infer<typeof RobotDetail>;
+
+/** What revoking a robot revokes with it: its valid certificates (in the fleet CA, in the registry, or both). */
+export const RevocationPlan = z.object({
+  deviceId: DeviceIdSchema,
+  certificates: z.array(z.object({ serial: z.string(), notAfter: IsoTime, inCa: z.boolean(), inRegistry: z.boolean() })),
+  /** True when a CRL signed by the fleet CA will list them (some are the CA's); false when there is nothing to list. */
+  crlUpdate: z.boolean(),
+  /** The provider holding the fleet CA key (null without a CA): it must be able to sign. */
+  caProviderId: z.string().nullable(),
+});
+export type RevocationPlan = z.infer<typeof RevocationPlan>;
+
+/** A status change; when it was a revocation, what was revoked with the robot and the CRL published in the same operation. */
+export const RobotStatusChange = RobotSummary.extend({
+  revocation: z
+    .object({
+      certificateReason: z.enum(CERT_REVOCATION_REASONS),
+      revokedSerials: z.array(z.string()),
+      crl: z.object({ crlNumber: z.number().int().positive(), thisUpdate: IsoTime, nextUpdate: IsoTime, revoked: z.number().int().nonnegative(), pem: z.string() }).nullable(),
+    })
+    .optional(),
+});
+export type RobotStatusChange = z.infer<typeof RobotStatusChange>;
 
 const CountBy = z.array(z.object({ name: z.string(), count: z.number().int().nonnegative() }));
 
@@ -220,7 +243,19 @@ export const fleetChannels = {
       .strict(),
     RobotSummary,
   ),
-  'fleet:setStatus': channel(z.object({ deviceId: DeviceIdSchema, status: RobotStatusSchema, reason: Reason }).strict(), RobotSummary),
+  /**
+   * To `revoked`: one operation that revokes every valid certificate of the robot (RFC 5280 `certificateReason`,
+   * default privilegeWithdrawn), publishes a CRL listing them, and sets the status; all or nothing.
+   */
+  'fleet:setStatus': channel(
+    z
+      .object({ deviceId: DeviceIdSchema, status: RobotStatusSchema, reason: Reason, certificateReason: z.enum(CERT_REVOCATION_REASONS).optional() })
+      .strict()
+      .refine((v) => v.certificateReason === undefined || v.status === 'revoked', { path: ['certificateReason'], message: 'only when the robot is revoked' }),
+    RobotStatusChange,
+  ),
+  /** What fleet:setStatus to `revoked` would revoke with the robot (what the officer confirms). */
+  'fleet:revocationPlan': channel(z.object({ deviceId: DeviceIdSchema }).strict(), RevocationPlan),
   'fleet:sites': channel(Empty, z.object({ sites: CountBy })),
   'fleet:models': channel(Empty, z.object({ models: CountBy })),
   'fleet:importCsv': channel(z.object({ csv: z.string().max(MAX_FLEET_CSV_CHARS) }).strict(), z.object({ imported: z.number().int().nonnegative() })),

@@ -2,7 +2,7 @@
 // (its signing key lives in a provider), the certificate inventory and CRL, and the factory provisioning station.
 // Nothing here carries key material: certificates and CRLs are public.
 import { z } from 'zod';
-import { PROVIDER_ID_PATTERN } from './domain.ts';
+import { CERT_REVOCATION_REASONS, PROVIDER_ID_PATTERN } from './domain.ts';
 import { DeviceIdSchema } from './fleetContract.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
@@ -15,7 +15,7 @@ const PortPath = z.string().min(1).max(512).regex(/^\/[^\u0000-\u001f\u007f]*$/,
 const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in hex');
 
 export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
-export const CERT_REVOCATION_REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'privilegeWithdrawn'] as const;
+export { CERT_REVOCATION_REASONS } from './domain.ts';
 export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'bundle', 'install'] as const;
 /** Steps of each station mode, in order (the UI shows one chip per step of the port's mode). */
 export const PROVISION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;

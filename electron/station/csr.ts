@@ -16,13 +16,13 @@ export async function checkCsr(csrDer: Buffer, deviceId: string): Promise<Checke
   try {
     csr = new x509.Pkcs10CertificateRequest(csrDer);
   } catch {
-    throw new StationError('forged_csr', 'the CSR is not a valid PKCS#10 structure', { deviceId });
+    throw new StationError('forged_csr', 'the CSR is not a valid PKCS#10 structure', { deviceId, reason: 'csr_malformed' });
   }
   const ok = await csr.verify().catch(() => false);
-  if (!ok) throw new StationError('forged_csr', 'the CSR signature (proof of possession) is invalid', { deviceId });
+  if (!ok) throw new StationError('forged_csr', 'the CSR signature (proof of possession) is invalid', { deviceId, reason: 'csr_signature_invalid' });
   const cns = csr.subjectName.getField('CN');
   if (cns.length !== 1 || cns[0] !== deviceId) {
-    throw new StationError('forged_csr', `the CSR names another device than the robot that said hello`, { deviceId, csrSubject: cns.join(',').slice(0, 64) });
+    throw new StationError('forged_csr', `the CSR names another device than the robot that said hello`, { deviceId, reason: 'csr_subject_mismatch', csrSubject: cns.join(',').slice(0, 64) });
   }
   const spki = Buffer.from(csr.publicKey.rawData);
   const identityKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
@@ -40,17 +40,20 @@ export function checkNonceSignature(identityKey: KeyObject, input: Buffer, signa
   } catch {
     ok = false;
   }
-  if (!ok) throw new StationError('forged_csr', 'the signature over the session nonces is invalid', { deviceId });
+  if (!ok) throw new StationError('forged_csr', 'the signature over the session nonces is not made with the key of the CSR', { deviceId, reason: 'nonce_signature_invalid' });
 }
 
-/** The issued certificate must be a certificate for the CSR's key, or the CA answered something else. */
-export function checkIssued(certDer: Buffer, spki: Buffer, deviceId: string): void {
+/**
+ * The issued certificate must be a certificate for the CSR's key, or the CA answered something else (another request,
+ * a faulty or compromised issuer): the registry would otherwise bind the robot to a key it does not hold.
+ */
+export function checkIssued(certDer: Buffer, identityKey: KeyObject, deviceId: string): void {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certDer);
   } catch {
-    throw new StationError('certificate_rejected', 'the CA returned something that is not a certificate', { deviceId });
+    throw new StationError('certificate_rejected', 'the CA returned something that is not a certificate', { deviceId, reason: 'certificate_malformed' });
   }
-  const certSpki = cert.publicKey.export({ format: 'der', type: 'spki' });
-  if (!certSpki.equals(spki)) throw new StationError('certificate_rejected', 'the issued certificate does not carry the robot identity key', { deviceId });
+  // Compared as keys, not as encodings: the same key may be encoded differently (e.g. a compressed EC point).
+  if (!cert.publicKey.equals(identityKey)) throw new StationError('certificate_rejected', 'the issued certificate does not carry the robot identity key', { deviceId, reason: 'certificate_key_mismatch' });
 }

@@ -146,7 +146,7 @@ async function provision(
   } catch (e) {
     throw new StationError('certificate_rejected', `the fleet CA refused the CSR: ${(e as Error)?.message ?? String(e)}`, { deviceId: hello.deviceId });
   }
-  checkIssued(issued.certDer, checked.spki, hello.deviceId);
+  checkIssued(issued.certDer, checked.identityKey, hello.deviceId);
   transcript.push(await channel.send({ type: MessageType.CERT, seq: CONSOLE_SEQ.CERT, payload: encodeCert({ certDer: issued.certDer, chainDer: issued.chainDer ?? [] }) }));
 
   enter('keys');

@@ -60,6 +60,8 @@ export interface FleetCertRow {
 export interface FleetCaRepo {
   insertCa(row: FleetCaRow): void;
   getCa(id: string): FleetCaRow | null;
+  /** The id of the store's fleet CA (the newest, should there ever be several), or null before one was created. */
+  currentCaId(): string | null;
   /** Increments the CA's CRL number and returns the new value. */
   nextCrlNumber(caId: string): number;
   insertCert(row: FleetCertRow): void;
@@ -69,6 +71,8 @@ export interface FleetCaRepo {
   /** Certificates whose notAfter is at or before `before` (ISO time), earliest first. */
   listExpiringBefore(caId: string, before: string): FleetCertRow[];
   listRevoked(caId: string): FleetCertRow[];
+  /** The device's certificates not revoked and still valid at `at` (ISO time), oldest first. */
+  listValidOfDevice(caId: string, deviceId: string, at: string): FleetCertRow[];
   /**
    * Certificates not revoked and still valid at `at` that no robot in the registry carries (robot_certificates): issued
    * in a provisioning session that never committed. Oldest first.
@@ -132,6 +136,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
      VALUES (@id, @provider, @keyRef, @subject, @certDer, @notAfter, @crlNumber, @createdAt)`,
   );
   const getCa = db.prepare('SELECT * FROM fleet_ca WHERE id = ?');
+  const currentCaId = db.prepare('SELECT id FROM fleet_ca ORDER BY created_at DESC, id LIMIT 1');
   const bumpCrl = db.prepare('UPDATE fleet_ca SET crl_number = crl_number + 1 WHERE id = ?');
   const crlNumber = db.prepare('SELECT crl_number FROM fleet_ca WHERE id = ?');
   const insertCert = db.prepare(
@@ -142,6 +147,9 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const listCerts = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? ORDER BY not_after, serial');
   const expiring = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND not_after <= ? ORDER BY not_after, serial');
   const revoked = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const validOfDevice = db.prepare(
+    'SELECT * FROM fleet_certificates WHERE ca_id = ? AND device_id = ? AND revoked_at IS NULL AND not_after > ? ORDER BY issued_at, serial',
+  );
   const unattached = db.prepare(
     `SELECT * FROM fleet_certificates f WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
      AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial) ORDER BY f.issued_at, f.serial`,
@@ -159,6 +167,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
       const r = getCa.get(id) as RawCa | undefined;
       return r ? caRow(r) : null;
     },
+    currentCaId: () => (currentCaId.get() as { id: string } | undefined)?.id ?? null,
     nextCrlNumber: (caId) => nextCrlNumber(caId),
     insertCert: (row) => void insertCert.run(row),
     getCert(caId, serial) {
@@ -168,6 +177,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     listCerts: (caId) => (listCerts.all(caId) as RawCert[]).map(certRow),
     listExpiringBefore: (caId, before) => (expiring.all(caId, before) as RawCert[]).map(certRow),
     listRevoked: (caId) => (revoked.all(caId) as RawCert[]).map(certRow),
+    listValidOfDevice: (caId, deviceId, at) => (validOfDevice.all(caId, deviceId, at) as RawCert[]).map(certRow),
     listUnattached: (caId, at) => (unattached.all(caId, at) as RawCert[]).map(certRow),
     markRevoked: (caId, serial, revokedAt, reason) => markRevoked.run(revokedAt, reason, caId, serial).changes === 1,
   };

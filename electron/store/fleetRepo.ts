@@ -119,6 +119,8 @@ export interface FleetRepo {
   holderPage(keyId: string, version: number | undefined, limit: number, offset: number): Array<{ robot: RobotRow; holding: RobotKeyRow }>;
   insertCertificate(row: CertificateRow): void;
   setCertificateStatus(serial: string, status: 'active' | 'revoked'): boolean;
+  /** The registry's copy of a certificate, by its serial exactly as stored, or null. */
+  getCertificate(serial: string): CertificateRow | null;
   certificatesOf(deviceId: string): CertificateRow[];
   /** Active certificates whose notAfter falls before `until`, soonest first. */
   expiringCertificates(until: string, limit: number): { total: number; rows: CertificateRow[] };
@@ -295,6 +297,10 @@ export function createFleetRepo(db: Db): FleetRepo {
     },
     countHolders: (keyId) => (db.prepare('SELECT COUNT(*) AS n FROM robot_keys WHERE key_id = ?').get(keyId) as { n: number }).n,
     insertCertificate: (row) => void insertCert.run(row),
+    getCertificate(serial) {
+      const r = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?').get(serial) as Record<string, string> | undefined;
+      return r ? toCert(r) : null;
+    },
     setCertificateStatus: (serial, status) => db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?').run(status, serial).changes === 1,
     certificatesOf: (deviceId) =>
       (db.prepare('SELECT * FROM robot_certificates WHERE device_id = ? ORDER BY not_before DESC').all(deviceId) as Array<Record<string, string>>).map(toCert),

@@ -1,7 +1,13 @@
 // The fleet screens in Chromium against the real browser host and console: the table at 100,000 robots (search,
-// sort, only a window of rows in the DOM), an all-or-nothing CSV import, the robot detail and the dashboard counts.
+// sort, only a window of rows in the DOM), an all-or-nothing CSV import, the robot detail and the dashboard counts,
+// and revoking a robot (its status dialog names the certificates revoked with it and the CRL update first).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { seededRobot, seedRobots } from './support/fleetSeed.ts';
+import { CTX, holds, openRobot, prepareStation } from './support/stationUi.ts';
 import { completeFirstRun, openConsole, unlock } from './support/ui.ts';
 import type { Page } from '@playwright/test';
 
@@ -135,4 +141,50 @@ test('the dashboard counts match the registry: by status, by site, expiring cert
   await expect(page.getByRole('table', { name: 'Certificates expiring soon' })).toContainText('robot-000001');
   await expect(page.getByRole('table', { name: 'Provider health' })).toContainText('local');
   await expect(page.getByRole('heading', { name: 'Keys overdue for rotation: 0' })).toBeVisible();
+});
+
+test('revoking a robot: the status dialog names its certificate serials and the CRL update before confirming; then both are revoked', async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-revoke-'));
+  const pair = await startPtyPair();
+  try {
+    const { fleet } = harness.current();
+    const h = fleet.handlers;
+    const caFile = await prepareStation(page, harness.current().host.url, h, work, ['uv-rev-1']);
+    // Setup: the robot provisioned by the console's station (the simulator on a pty), so it holds a fleet CA certificate.
+    const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-rev-1', keystore: mkdtempSync(join(work, 'robot-')), caCertFile: caFile, waitSignal: true });
+    await robot.ready;
+    const session = fleet.station.provisionOnce(pair.consolePath, 'uv-rev-1');
+    await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);
+    robot.powerOn();
+    expect((await session).ok).toBe(true);
+    const [cert] = (await h['certs:list']({}, CTX)).certificates;
+    const serial = cert?.serial ?? '';
+    expect(cert).toMatchObject({ deviceId: 'uv-rev-1', status: 'valid' });
+
+    const detail = await openRobot(page, 'uv-rev-1');
+    await page.getByRole('button', { name: 'Change status…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change robot status' });
+    await dialog.getByLabel('New status').selectOption('revoked');
+    const notice = dialog.getByRole('region', { name: 'What revoking the robot revokes' });
+    await expect(notice).toContainText('Revoking robot uv-rev-1 also revokes its certificate, in the same operation:');
+    await expect(notice.getByRole('list', { name: 'Certificates revoked with the robot' }).getByRole('listitem')).toHaveText([`serial ${serial}, valid until ${cert?.notAfter.slice(0, 10)}`]);
+    await expect(notice).toContainText('The fleet CA then publishes an updated CRL that lists it, signed with its key in provider local-kms. If the CA cannot sign, nothing changes.');
+    await expect(notice.getByLabel('Certificate revocation reason (RFC 5280)')).toHaveValue('privilegeWithdrawn');
+    // Nothing is revoked before the officer confirms.
+    expect((await h['certs:list']({}, CTX)).certificates[0]?.status).toBe('valid');
+
+    await notice.getByLabel('Certificate revocation reason (RFC 5280)').selectOption('keyCompromise');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('stolen from ward B');
+    await dialog.getByRole('button', { name: 'Revoke robot and certificates' }).click();
+    await expect(dialog).toBeHidden();
+    await expect(detail).toContainText('revoked (stolen from ward B)');
+    expect((await h['certs:list']({}, CTX)).certificates).toEqual([expect.objectContaining({ serial, status: 'revoked', revocationReason: 'keyCompromise' })]);
+    expect((await h['fleet:get']({ deviceId: 'uv-rev-1' }, CTX)).certificates.map((c) => c.status)).toEqual(['revoked']);
+    const published = (await h['audit:query']({ action: 'ca.crl.publish', offset: 0, limit: 5 }, CTX)).records;
+    expect(published[0]).toMatchObject({ outcome: 'success', details: expect.objectContaining({ trigger: 'robot_revocation', deviceId: 'uv-rev-1', revoked: 1 }) });
+  } finally {
+    pair.unplug();
+    rmSync(work, { recursive: true, force: true });
+  }
 });

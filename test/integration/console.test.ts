@@ -90,6 +90,7 @@ describe('createConsole handlers, end to end', () => {
       'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1' },
       'fleet:update': { deviceId: 'robot-0001', firmware: '1.2.4' },
       'fleet:setStatus': { deviceId: 'robot-0001', status: 'provisioned', reason: '' },
+      'fleet:revocationPlan': { deviceId: 'robot-0001' },
       'fleet:sites': {},
       'fleet:models': {},
       'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\n' },

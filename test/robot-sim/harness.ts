@@ -79,9 +79,11 @@ export function realDeps(ca: TestCa, known: string[], provisioned: string[] = []
   const commits: CommitRecord[] = [];
   const audits: StationAuditEntry[] = [];
   const delivered = new Map<string, DeliverableKey[]>();
+  /** Device ids the CA was asked to issue a certificate for, in order. */
+  const issued: string[] = [];
   const done = new Set(provisioned);
   const deps: ProvisioningDeps = {
-    issueCertificate: (csr, id) => ca.issueCertificate(csr, id),
+    issueCertificate: (csr, id) => (issued.push(id), ca.issueCertificate(csr, id)),
     async keysToDeliver(deviceId) {
       const keys = [
         { keyId: `comm-${deviceId}`, version: 1, material: randomBytes(32) },
@@ -98,7 +100,7 @@ export function realDeps(ca: TestCa, known: string[], provisioned: string[] = []
     },
     audit: (entry) => void audits.push(entry),
   };
-  return { deps, commits, audits, delivered };
+  return { deps, commits, audits, delivered, issued };
 }
 
 export function tempDir(prefix: string, parent = tmpdir()): string {

@@ -1,6 +1,6 @@
 // Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
 //   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
-//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|replay|wrong-id|bad-confirm|bad-install-mac]
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.

@@ -18,7 +18,7 @@ import {
 import { installBundle } from './installBundle.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
-export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac'] as const;
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac'] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
 export interface RobotOptions {
@@ -82,9 +82,10 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
   let csrDer: Buffer = Buffer.from((await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${csrName}`, keys: identity.pair, signingAlgorithm: identity.alg })).rawData);
   if (o.misbehave === 'forged-csr') csrDer = flipLastByte(csrDer); // the CSR's signature no longer proves possession
   const input = nonceSignatureInput(o.deviceId, robotNonce, challenge.consoleNonce, csrDer);
-  const nonceSignature = o.keyType === 'rsa'
-    ? sign('sha256', input, { key: identity.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
-    : sign('sha256', input, identity.privateKey);
+  // wrong-nonce-key: a valid CSR (perhaps copied from a genuine robot) with the nonces signed by a key the CSR does not
+  // name, so the sender has not shown that it holds the CSR's key in this session.
+  const nonceKey = o.misbehave === 'wrong-nonce-key' ? (await generateIdentity(o.keyType)).privateKey : identity.privateKey;
+  const nonceSignature = signNonces(o.keyType, input, nonceKey);
   const csrRaw = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce, consoleNonce: challenge.consoleNonce, csrDer, nonceSignature }) });
   const lastCsr = path.join(o.keystore, 'last-csr.frame');
 
@@ -218,9 +219,7 @@ export async function warmUp(o: Pick<RobotOptions, 'deviceId' | 'keyType'>): Pro
   const csrDer = Buffer.from(csr.rawData);
   const ctx = { deviceId: o.deviceId, robotNonce: randomBytes(NONCE_LENGTH), consoleNonce: randomBytes(NONCE_LENGTH) };
   const input = nonceSignatureInput(o.deviceId, ctx.robotNonce, ctx.consoleNonce, csrDer);
-  const nonceSignature = o.keyType === 'rsa'
-    ? sign('sha256', input, { key: identity.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
-    : sign('sha256', input, identity.privateKey);
+  const nonceSignature = signNonces(o.keyType, input, identity.privateKey);
   const frame = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce: ctx.robotNonce, consoleNonce: ctx.consoleNonce, csrDer, nonceSignature }) });
   const material = randomBytes(32);
   const wrapped = wrapKey(identity.publicKey, ctx, { keyId: 'warm-up', version: 1, material });
@@ -231,6 +230,11 @@ export async function warmUp(o: Pick<RobotOptions, 'deviceId' | 'keyType'>): Pro
   macEquals(consoleDoneMac(kc, th, mac), mac);
   identity.privateKey.export({ format: 'pem', type: 'pkcs8' });
   for (const b of [material, back, kc]) b.fill(0);
+}
+
+/** The nonce signature of protocol v1: ECDSA-SHA256 (DER) for EC, RSASSA-PSS-SHA256 with a 32-byte salt for RSA. */
+function signNonces(keyType: 'ec' | 'rsa', input: Buffer, key: KeyObject): Buffer {
+  return keyType === 'rsa' ? sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }) : sign('sha256', input, key);
 }
 
 async function generateIdentity(keyType: 'ec' | 'rsa') {

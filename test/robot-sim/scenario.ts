@@ -1,5 +1,6 @@
 // One provisioning over a real socat pty pair: the console side through ProvisioningStation + serialport,
-// the robot simulator as a child process on the other end. The pair is "unplugged" (socat ended) when the robot exits.
+// the robot simulator as a child process on the other end, booted with --wait-signal and powered on once it said it
+// is ready and the console's session has started. The pair is "unplugged" (socat ended) when the robot exits.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { manualClock } from '../../electron/clock.ts';
@@ -43,9 +44,14 @@ export async function provisionOnce(o: ScenarioOptions): Promise<ScenarioOutcome
     });
     const steps: string[] = [];
     station.on('progress', (p: { step: string }) => steps.push(p.step));
-    robot = spawnRobot({ port: pair.robotPath, deviceId: o.deviceId, keystore, caCertFile: o.caCertFile, misbehave: o.misbehave, keyType: o.keyType, thinkMs: o.thinkMs });
+    // The robot boots first and says it is ready; only then does the console's session (and its first step timeout)
+    // start, and the robot is powered on: a loaded machine's slow process start never counts against a step.
+    robot = spawnRobot({ port: pair.robotPath, deviceId: o.deviceId, keystore, caCertFile: o.caCertFile, misbehave: o.misbehave, keyType: o.keyType, thinkMs: o.thinkMs, waitSignal: true });
     void robot.result.then(() => pair.unplug());
-    const result = await station.provisionPort(pair.consolePath);
+    await robot.ready;
+    const session = station.provisionPort(pair.consolePath);
+    robot.powerOn();
+    const result = await session;
     const robotTimer = setTimeout(() => robot?.kill(), 5000);
     const robotResult = await robot.result;
     clearTimeout(robotTimer);

@@ -1,5 +1,6 @@
 // A tiny real fleet CA for the station tests: a self-signed EC P-256 CA (webcrypto + @peculiar/x509) that verifies
-// each CSR's proof of possession and issues a one-year device certificate for the CSR's key.
+// each CSR's proof of possession and issues a one-year device certificate for the CSR's key; and, as a faulty CA for
+// the console's certificate check, one that answers a good CSR with a certificate for another key.
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -8,6 +9,11 @@ export interface TestCa {
   caCertPem: string;
   caCertDer: Buffer;
   issueCertificate(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }>;
+  /**
+   * A faulty CA: checks the CSR as issueCertificate does, then issues a certificate that is right in every other way
+   * (this CA, CN = deviceId, valid now) for a fresh key pair that nobody keeps instead of the CSR's key.
+   */
+  issueForAnotherKey(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }>;
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -28,21 +34,32 @@ export async function createTestCa(): Promise<TestCa> {
   return {
     caCertPem: ca.toString('pem'),
     caCertDer,
-    async issueCertificate(csrDer, deviceId) {
-      const csr = new x509.Pkcs10CertificateRequest(csrDer);
-      if (!(await csr.verify())) throw new Error('CSR proof of possession invalid');
-      const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
-        subject: `CN=${deviceId}`,
-        issuer: ca.subject,
-        notBefore: new Date(Date.now() - 60_000),
-        notAfter: new Date(Date.now() + 365 * 86_400_000),
-        publicKey: csr.publicKey,
-        signingKey: keys.privateKey,
-        signingAlgorithm: ALG,
-        extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
-      });
-      return { certDer: Buffer.from(cert.rawData), chainDer: [caCertDer] };
+    issueCertificate: async (csrDer, deviceId) => issueFor(deviceId, await checkedCsrKey(csrDer)),
+    async issueForAnotherKey(csrDer, deviceId) {
+      await checkedCsrKey(csrDer);
+      const other = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      return issueFor(deviceId, other.publicKey);
     },
   };
+
+  async function checkedCsrKey(csrDer: Buffer): Promise<x509.PublicKey> {
+    const csr = new x509.Pkcs10CertificateRequest(csrDer);
+    if (!(await csr.verify())) throw new Error('CSR proof of possession invalid');
+    return csr.publicKey;
+  }
+
+  async function issueFor(deviceId: string, publicKey: x509.PublicKey | webcrypto.CryptoKey): Promise<{ certDer: Buffer; chainDer: Buffer[] }> {
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
+      subject: `CN=${deviceId}`,
+      issuer: ca.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 365 * 86_400_000),
+      publicKey,
+      signingKey: keys.privateKey,
+      signingAlgorithm: ALG,
+      extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
+    });
+    return { certDer: Buffer.from(cert.rawData), chainDer: [caCertDer] };
+  }
 }

@@ -45,6 +45,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1', firmware: '1.2.3', tags: ['line-a'] },
   'fleet:update': { deviceId: 'robot-0001', firmware: '1.2.4' },
   'fleet:setStatus': { deviceId: 'robot-0001', status: 'provisioned', reason: 'station 3' },
+  'fleet:revocationPlan': { deviceId: 'robot-0001' },
   'fleet:sites': {},
   'fleet:models': {},
   'fleet:importCsv': { csv: 'device_id,name,model,site,firmware,tags,status\r\n' },

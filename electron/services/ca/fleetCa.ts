@@ -73,10 +73,28 @@ export interface FleetCa {
   /** Valid (not revoked, not yet expired) certificates whose notAfter is within `days` from now, earliest first. */
   expiringWithin(days: number): FleetCertificateInfo[];
   certificatePem(serial: string): string;
-  /** Returns false when the certificate was already revoked. */
-  revoke(serial: string, reason: RevocationReason, options?: { actor?: string }): boolean;
+  /** Returns false when the certificate was already revoked. `at` (ISO time, whole seconds) defaults to now. */
+  revoke(serial: string, reason: RevocationReason, options?: { actor?: string; at?: string }): boolean;
   /** A CRL signed by the CA key, valid for `validityHours` (default 168). */
   publishCrl(options?: { validityHours?: number; actor?: string }): Promise<PublishedCrl>;
+  /**
+   * Signs a CRL that lists the revoked certificates and, already, `pending` revocations the store does not hold yet.
+   * Nothing is audited as published until `record()`, which the caller runs in the transaction that stores the pending
+   * revocations (with revoke(serial, reason, {at: revokedAt})); a failed signing is audited at once.
+   */
+  prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl>;
+}
+
+export interface PendingRevocation {
+  serial: string;
+  reason: RevocationReason;
+  /** ISO time in whole seconds: the revocation date written to the CRL and, later, to the store. */
+  revokedAt: string;
+}
+
+export interface PreparedCrl extends PublishedCrl {
+  /** Audits the CRL as published (ca.crl.publish success, with `details` added). */
+  record(details?: AuditDetails): void;
 }
 
 function spkiOfCertificate(der: Buffer): Buffer {
@@ -220,13 +238,14 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
     certificatePem: (serial) => toPem(rowOf(serial).certDer, 'CERTIFICATE'),
     revoke(serial, reason, options) {
       const actor = actorOf(options);
+      const revokedAt = options?.at ?? new Date(wholeSeconds(clock.now())).toISOString();
       const audit = (outcome: AuditEntry['outcome'], targetId: string | null, details: AuditDetails) =>
         deps.audit.append({ actor, action: 'ca.revoke', targetType: 'robot', targetId, outcome, details: { caId: ca.id, ...details } });
       let row: FleetCertRow | null = null;
       try {
         if (!Object.hasOwn(REVOCATION_REASONS, reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
         row = rowOf(serial);
-        const changed = repo.markRevoked(ca.id, row.serial, new Date(wholeSeconds(clock.now())).toISOString(), reason);
+        const changed = repo.markRevoked(ca.id, row.serial, revokedAt, reason);
         audit('success', row.deviceId, { serial: row.serial, reason, alreadyRevoked: !changed });
         return changed;
       } catch (e) {
@@ -236,28 +255,38 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       }
     },
     async publishCrl(options) {
-      const actor = actorOf(options);
-      const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
-        deps.audit.append({ actor, action: 'ca.crl.publish', targetType: 'key', targetId: ca.keyRef, outcome, details: { caId: ca.id, ...details } });
-      try {
-        const hours = checkPositiveInt(options?.validityHours ?? 168, 'validityHours', 8760);
-        const now = clock.now();
-        const thisUpdate = wholeSeconds(now);
-        const nextUpdate = wholeSeconds(now + hours * 3_600_000);
-        const entries = repo.listRevoked(ca.id).map((r) => ({
-          serial: Buffer.from(r.serial, 'hex'),
-          revokedAt: new Date(r.revokedAt ?? ca.createdAt),
-          reason: (r.revocationReason ?? 'unspecified') as RevocationReason,
-        }));
-        const crlNumber = repo.nextCrlNumber(ca.id);
-        const der = await signed(() => signCrl(signer, crlTbs({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
-        audit('success', { crlNumber, revoked: entries.length, nextUpdate: nextUpdate.toISOString() });
-        return { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
-      } catch (e) {
-        const err = isConsoleError(e) ? e : providerFailure(e);
-        audit('failure', { code: err.code, ...failureAuditDetails(err) });
-        throw err;
-      }
+      const crl = await prepareCrl({ ...options, pending: [] });
+      crl.record();
+      return crl;
     },
+    prepareCrl,
   };
+
+  async function prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl> {
+    const actor = actorOf(options);
+    const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+      deps.audit.append({ actor, action: 'ca.crl.publish', targetType: 'key', targetId: ca.keyRef, outcome, details: { caId: ca.id, ...details } });
+    try {
+      const hours = checkPositiveInt(options.validityHours ?? 168, 'validityHours', 8760);
+      const now = clock.now();
+      const thisUpdate = wholeSeconds(now);
+      const nextUpdate = wholeSeconds(now + hours * 3_600_000);
+      const stored = repo.listRevoked(ca.id).map((r) => ({ serial: r.serial, revokedAt: r.revokedAt ?? ca.createdAt, reason: (r.revocationReason ?? 'unspecified') as RevocationReason }));
+      const pending = options.pending.map((p) => {
+        const row = rowOf(p.serial);
+        if (row.revokedAt !== null) throw new ConsoleError('invalid_input', `Certificate ${row.serial} is already revoked.`, { reason: 'already_revoked' });
+        if (!Object.hasOwn(REVOCATION_REASONS, p.reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
+        return { serial: row.serial, revokedAt: p.revokedAt, reason: p.reason };
+      });
+      const entries = [...stored, ...pending].map((r) => ({ serial: Buffer.from(r.serial, 'hex'), revokedAt: new Date(r.revokedAt), reason: r.reason }));
+      const crlNumber = repo.nextCrlNumber(ca.id);
+      const der = await signed(() => signCrl(signer, crlTbs({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
+      const published = { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
+      return { ...published, record: (details = {}) => audit('success', { crlNumber, revoked: entries.length, nextUpdate: published.nextUpdate, ...details }) };
+    } catch (e) {
+      const err = isConsoleError(e) ? e : providerFailure(e);
+      audit('failure', { code: err.code, ...failureAuditDetails(err) });
+      throw err;
+    }
+  }
 }

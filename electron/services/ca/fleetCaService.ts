@@ -1,32 +1,43 @@
 // The console's fleet CA: created once per store (ca:init: the signing key is created in the chosen provider, then
 // the self-signed CA certificate), re-opened lazily after each unlock (openFleetCa checks the provider key against the
 // stored certificate), and forgotten at lock. Serves ca:* and certs:*; every operation is audited (by fleetCa.ts or
-// here). The CA row is the store's only fleet_ca row: its id is the persisted CA id.
+// here). The CA row is the store's only fleet_ca row: its id is the persisted CA id. A certificate is revoked in the
+// CA and in the fleet registry's copy in one transaction: neither can stay valid while the other says revoked.
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { CaStatus } from '../../../shared/stationContract.ts';
 import type { Clock } from '../../clock.ts';
-import type { Db } from '../../store/database.ts';
+import type { Logger } from '../../logger.ts';
 import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
+import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type RevocationReason } from './fleetCa.ts';
+import { normaliseSerial } from './fleetCaInventory.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
 import type { Session } from '../session/session.ts';
 
 export const CA_ORGANIZATION = 'ECPS-UV Fleet';
+
+/** Where a revocation got to (for the failure record when the transaction rolled back). */
+interface RevocationStep {
+  at: 'ca' | 'registry';
+  deviceId: string | null;
+}
 /** The provider id the UI shows for the built-in local provider. */
 const LOCAL_IDS = new Set(['local']);
 
 export interface FleetCaServiceDeps {
-  db: Db;
   repo: FleetCaRepo;
   registry: ProviderRegistry;
   localKms: KmsProvider;
   fleet: FleetRegistry;
+  /** The registry's copies of robots' certificates, kept in step with revocations. */
+  fleetRepo: FleetRepo;
   session: Session;
   audit: AuditLog;
   clock: Clock;
+  logger: Logger;
   transaction<T>(fn: () => T): T;
 }
 
@@ -46,6 +57,13 @@ export interface FleetCaService {
    * list before any other work runs. Empty when no CA was created.
    */
   unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
+  /** The robot's certificates of the current CA that are neither revoked nor expired (none before ca:init); no provider needed. */
+  validCertificatesOf(deviceId: string): Array<{ serial: string; notAfter: string }>;
+  /**
+   * Revokes in the CA (audited by it) and the registry's active copy, when it holds one (audited by the registry).
+   * Synchronous: run it in a transaction, so that a failure of either rolls both back.
+   */
+  revokeWithRegistryCopy(ca: FleetCa, serial: string, reason: RevocationReason, options: { actor: string; at?: string }): boolean;
   /** Called at lock: the opened CA (and its provider handle) is dropped. */
   forget(): void;
 }
@@ -53,10 +71,7 @@ export interface FleetCaService {
 export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
   let opened: FleetCa | null = null;
 
-  const caId = (): string | null => {
-    const row = deps.db.prepare('SELECT id FROM fleet_ca ORDER BY created_at DESC LIMIT 1').get() as { id: string } | undefined;
-    return row?.id ?? null;
-  };
+  const caId = (): string | null => deps.repo.currentCaId();
   const providerFor = (id: string): KmsProvider => {
     if (LOCAL_IDS.has(id) || id === deps.localKms.id) return deps.localKms;
     return deps.registry.require(id).provider;
@@ -113,13 +128,19 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     async revoke(serial, reason) {
       const ca = await require();
       const actor = deps.session.actor();
-      return deps.transaction(() => {
-        const revoked = ca.revoke(serial, reason, { actor });
-        const info = ca.list().find((c) => c.serial.toLowerCase() === serial.toLowerCase().replace(/:/g, ''));
-        // The registry keeps its own copy of robots' certificates; keep it in step when it has this one.
-        if (revoked && info && hasRegistryCertificate(deps.db, info.serial)) deps.fleet.revokeCertificate(info.serial, reason);
-        return { revoked };
-      });
+      const step: RevocationStep = { at: 'ca', deviceId: null };
+      try {
+        return deps.transaction(() => ({ revoked: revokeWithRegistryCopy(ca, serial, reason, { actor }, step) }));
+      } catch (e) {
+        // Both writes were rolled back, and with them the records made inside the transaction: audit the failure now.
+        const err = isConsoleError(e) ? e : new ConsoleError('internal', 'Revocation failed unexpectedly.');
+        const shown = typeof serial === 'string' ? serial.slice(0, 64) : null;
+        const deviceId = step.deviceId;
+        deps.audit.append({ actor, action: 'ca.revoke', targetType: 'robot', targetId: deviceId, outcome: 'failure', details: { caId: ca.id, serial: shown, reason, code: err.code, step: step.at } });
+        if (step.at === 'ca') throw err;
+        deps.logger.error('revoking the fleet registry copy of a certificate failed; the revocation was rolled back', { serial: shown, deviceId, code: err.code });
+        throw new ConsoleError(err.code, `Certificate ${shown} was not revoked: the fleet registry's copy could not be updated (${err.message}). Nothing changed; try again.`, { serial: shown, step: 'registry' });
+      }
     },
     async crl() {
       const ca = await require();
@@ -136,16 +157,27 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       if (id === null) return [];
       return deps.repo.listUnattached(id, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, deviceId: c.deviceId, issuedAt: c.issuedAt }));
     },
+    validCertificatesOf(deviceId) {
+      deps.session.require();
+      const id = caId();
+      if (id === null) return [];
+      return deps.repo.listValidOfDevice(id, deviceId, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, notAfter: c.notAfter }));
+    },
+    revokeWithRegistryCopy: (ca, serial, reason, options) => revokeWithRegistryCopy(ca, serial, reason, options, { at: 'ca', deviceId: null }),
     forget() {
       opened = null;
     },
   };
-}
 
-function hasRegistryCertificate(db: Db, serial: string): boolean {
-  try {
-    return db.prepare('SELECT 1 FROM robot_certificates WHERE serial = ?').get(serial) !== undefined;
-  } catch {
-    return false;
+  function revokeWithRegistryCopy(ca: FleetCa, serial: string, reason: RevocationReason, options: { actor: string; at?: string }, step: RevocationStep): boolean {
+    const revoked = ca.revoke(serial, reason, options);
+    // Past the CA's revocation the serial is well formed and the CA's own.
+    const hex = normaliseSerial(serial);
+    step.deviceId = deps.repo.getCert(ca.id, hex)?.deviceId ?? null;
+    step.at = 'registry';
+    // The registry holds the CA's serial form. Also when the CA had it revoked already: a copy left active is revoked.
+    const copy = deps.fleetRepo.getCertificate(hex);
+    if (copy?.status === 'active') deps.fleet.revokeCertificate(copy.serial, reason);
+    return revoked;
   }
 }

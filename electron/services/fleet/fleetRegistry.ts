@@ -53,7 +53,13 @@ export interface FleetRegistry {
   get(deviceId: string): RobotDetail;
   create(input: NewRobot): RobotSummary;
   update(deviceId: string, changes: RobotChanges): RobotSummary;
+  /** Any status change but to `revoked`, which revokes the robot's certificates too (robotRevocation.ts, recordRevoked). */
   setStatus(deviceId: string, status: RobotStatus, reason: string): RobotSummary;
+  /**
+   * For the robot revocation, in its transaction once the robot's certificates are revoked: the status becomes
+   * `revoked`, audited as robot.status with the revocation's `details` (certificate serials, CRL number).
+   */
+  recordRevoked(deviceId: string, reason: string, details: AuditDetails): RobotSummary;
   sites(): Array<{ name: string; count: number }>;
   models(): Array<{ name: string; count: number }>;
   importCsv(csv: string): { imported: number };
@@ -139,6 +145,16 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
     }
   };
 
+  const changeStatus = (deviceId: string, status: RobotStatus, reason: string, extra: AuditDetails) => {
+    const before = load(deviceId);
+    if (!canRobotTransition(before.status, status)) {
+      throw new ConsoleError('illegal_transition', `Robot ${deviceId} is ${before.status}; it cannot become ${status}.`, { from: before.status, to: status });
+    }
+    const row: RobotRow = { ...before, status, statusReason: reason || null, updatedAt: nowIso() };
+    repo.update(row);
+    return { value: toRobotSummary(row), details: { from: before.status, to: status, reason, ...extra } };
+  };
+
   const keysDetail = (keys: readonly KeyVersionHolding[]) => keys.map((k) => `${k.keyId}@${k.version}`).join(' ');
 
   return {
@@ -190,14 +206,14 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
 
     setStatus(deviceId, status, reason) {
       return audited('robot.status', deviceId, () => {
-        const before = load(deviceId);
-        if (!canRobotTransition(before.status, status)) {
-          throw new ConsoleError('illegal_transition', `Robot ${deviceId} is ${before.status}; it cannot become ${status}.`, { from: before.status, to: status });
-        }
-        const row: RobotRow = { ...before, status, statusReason: reason || null, updatedAt: nowIso() };
-        repo.update(row);
-        return { value: toRobotSummary(row), details: { from: before.status, to: status, reason } };
+        // A revoked robot whose certificates stay valid is what an attacker holding it would want: never by this path.
+        if (status === 'revoked') throw new ConsoleError('invalid_input', 'A robot is revoked together with its certificates (robot revocation), not by a status change alone.', { field: 'status' });
+        return changeStatus(deviceId, status, reason, {});
       });
+    },
+
+    recordRevoked(deviceId, reason, details) {
+      return audited('robot.status', deviceId, () => changeStatus(deviceId, 'revoked', reason, details));
     },
 
     sites: () => (deps.session.require(), repo.sites()),

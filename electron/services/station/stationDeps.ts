@@ -13,7 +13,7 @@ import type { DeliverableKey, ProvisioningDeps } from '../../station/session.ts'
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import type { FleetCa } from '../ca/fleetCa.ts';
+import type { FleetCa, IssuedCertificate } from '../ca/fleetCa.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyAssignmentResolver } from '../fleet/keyAssignments.ts';
@@ -41,7 +41,14 @@ export interface StationDepsInput {
    * the sweep of abandoned certificates leaves these alone (their session commits or abandons them itself).
    */
   inFlight?: Set<string>;
+  /**
+   * How the opened fleet CA is asked for a robot's certificate; the CA's own issueDeviceCertificate when absent. Tests
+   * put a faulty CA here (one that issues for another key) to see the station refuse and revoke what it issued.
+   */
+  issueWith?: DeviceCertificateIssuer;
 }
+
+export type DeviceCertificateIssuer = (ca: FleetCa, csrDer: Buffer, options: { deviceId: string; validityDays: number; actor: string }) => Promise<IssuedCertificate>;
 
 export const DELIVERED_KEY_TYPES: readonly KeyType[] = ['communication', 'storage'];
 
@@ -148,7 +155,8 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       // Marked before the CA writes the certificate row, so a sweep can never take it for an abandoned one.
       input.inFlight?.add(deviceId);
       const ca = await input.ca.require();
-      const issued = await ca.issueDeviceCertificate(csrDer, { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() });
+      const options = { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() };
+      const issued = await (input.issueWith ? input.issueWith(ca, csrDer, options) : ca.issueDeviceCertificate(csrDer, options));
       const subject = new crypto.X509Certificate(issued.der).subject.replace(/\n/g, ', ');
       pending.set(deviceId, { serial: issued.serial, der: issued.der, pem: issued.pem, subject, notBefore: issued.notBefore, notAfter: issued.notAfter });
       return { certDer: issued.der, chainDer: [(await input.ca.require()).caCertificateDer()] };

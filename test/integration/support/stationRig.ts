@@ -5,9 +5,10 @@
 import type { EventPayload } from '../../../shared/contract.ts';
 import { createConsole, type ConsoleOptions, type FleetConsole } from '../../../electron/app.ts';
 import { createMemoryLogger } from '../../../electron/logger.ts';
+import type { SessionResult } from '../../../electron/station/session.ts';
 import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../../robot-sim/harness.ts';
 import { FAST_KDF, tempDir } from '../../unit/store-testkit.ts';
-import type { ContractCall } from './consoleCalls.ts';
+import { until, type ContractCall } from './consoleCalls.ts';
 
 export const OPERATOR = 'Officer Ada';
 export const PASS = 'fleet passphrase 0123';
@@ -104,4 +105,27 @@ export function robotBench(caFile: () => string): RobotBench {
       for (const p of pairs) p.unplug();
     },
   };
+}
+
+/**
+ * One provisioning session of the console (station.provisionOnce) with a simulator booted with --wait-signal: the
+ * robot is powered on once the console's session waits for its HELLO (seen in `progress`, the console's
+ * station:progress events), so no step timeout covers the simulator's start.
+ */
+export async function provisionWithSimulator(
+  c: FleetConsole,
+  bench: RobotBench,
+  progress: StationProgress[],
+  deviceId: string,
+  o: Omit<RobotOptions, 'waitSignal'> & { allowReprovision?: boolean } = {},
+): Promise<{ result: SessionResult; robot: Awaited<RobotProcess['result']>; keystore: string }> {
+  const { allowReprovision, ...robotOptions } = o;
+  const { pair, robot, keystore } = await bench.robotOn(deviceId, { ...robotOptions, waitSignal: true });
+  await robot.ready;
+  const seen = progress.length;
+  const session = c.station.provisionOnce(pair.consolePath, deviceId, { allowReprovision: allowReprovision === true });
+  await until('the console session on the port', () => (progress.slice(seen).some((p) => p.port === pair.consolePath && p.step === 'hello') ? true : undefined));
+  robot.powerOn();
+  const [result, robotResult] = await Promise.all([session, robot.result]);
+  return { result, robot: robotResult, keystore };
 }

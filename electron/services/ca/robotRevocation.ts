@@ -1,0 +1,131 @@
+// Revoking a robot (fleet:setStatus to `revoked`) is one operation: every valid certificate of the robot is revoked
+// with an RFC 5280 reason, the fleet CA signs a CRL that lists them, and the robot's status, the CA's revocations, the
+// registry's certificate copies and the audit records (robot.status, ca.revoke, robot.certificate.revoke,
+// ca.crl.publish) commit in ONE store transaction. The CRL is signed first, because provider.sign is asynchronous and
+// the store's transaction is not. A CA that cannot sign (its key disabled, its provider unreachable) fails the whole
+// operation with the provider's typed error and nothing changes: "revoked" in the console always means "on a CRL the
+// fleet CA signed". Meanwhile the officer can quarantine the robot, which needs no CA.
+import { canRobotTransition, type CertRevocationReason } from '../../../shared/domain.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { RevocationPlan, RobotStatusChange } from '../../../shared/fleetContract.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+import type { FleetRepo } from '../../store/fleetRepo.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import type { Session } from '../session/session.ts';
+import type { FleetCa, PreparedCrl } from './fleetCa.ts';
+import { wholeSeconds } from './fleetCaProfiles.ts';
+import type { FleetCaService } from './fleetCaService.ts';
+
+export interface RobotRevocationDeps {
+  ca: FleetCaService;
+  fleet: FleetRegistry;
+  fleetRepo: FleetRepo;
+  session: Session;
+  audit: AuditLog;
+  clock: Clock;
+  logger: Logger;
+  transaction<T>(fn: () => T): T;
+}
+
+export interface RobotRevocation {
+  /** What revoking the robot would revoke with it (the status dialog shows it before the officer confirms). */
+  plan(deviceId: string): RevocationPlan;
+  revoke(deviceId: string, reason: string, certificateReason?: CertRevocationReason): Promise<RobotStatusChange>;
+}
+
+/** The reason when none is given: the robot's right to act in the fleet is withdrawn (keyCompromise says more). */
+export const DEFAULT_ROBOT_REVOCATION_REASON: CertRevocationReason = 'privilegeWithdrawn';
+/** Signing again when the robot's certificates changed while the CRL was being signed (a session issued one). */
+const ATTEMPTS = 3;
+
+type Step = 'plan' | 'crl' | 'commit';
+
+const planKey = (p: RevocationPlan) => p.certificates.map((c) => `${c.serial}:${c.inCa}:${c.inRegistry}`).join(' ');
+
+export function createRobotRevocation(deps: RobotRevocationDeps): RobotRevocation {
+  const plan = (deviceId: string): RevocationPlan => {
+    deps.session.require();
+    if (!deps.fleetRepo.get(deviceId)) throw new ConsoleError('not_found', `No robot with device id ${deviceId}.`);
+    const byKey = new Map<string, RevocationPlan['certificates'][number]>();
+    for (const c of deps.ca.validCertificatesOf(deviceId)) byKey.set(c.serial.toLowerCase(), { serial: c.serial, notAfter: c.notAfter, inCa: true, inRegistry: false });
+    // Every copy the registry still holds as active, expired ones too: none of them may stay active.
+    for (const c of deps.fleetRepo.certificatesOf(deviceId)) {
+      if (c.status !== 'active') continue;
+      const known = byKey.get(c.serial.toLowerCase());
+      if (known) known.inRegistry = true;
+      else byKey.set(c.serial.toLowerCase(), { serial: c.serial, notAfter: c.notAfter, inCa: false, inRegistry: true });
+    }
+    const certificates = [...byKey.values()].sort((a, b) => a.notAfter.localeCompare(b.notAfter) || a.serial.localeCompare(b.serial));
+    const caProviderId = deps.ca.status().providerId;
+    return { deviceId, certificates, crlUpdate: certificates.some((c) => c.inCa), caProviderId };
+  };
+
+  /** Everything but the signing, synchronously: null when the plan changed since the CRL was signed. */
+  const commit = (deviceId: string, reason: string, certificateReason: CertRevocationReason, signedFor: RevocationPlan, ca: FleetCa | null, crl: PreparedCrl | null, revokedAt: string): RobotStatusChange | null =>
+    deps.transaction(() => {
+      const current = plan(deviceId);
+      if (planKey(current) !== planKey(signedFor)) return null;
+      const actor = deps.session.actor();
+      for (const c of current.certificates) {
+        if (c.inCa && ca) deps.ca.revokeWithRegistryCopy(ca, c.serial, certificateReason, { actor, at: revokedAt });
+        else deps.fleet.revokeCertificate(c.serial, certificateReason);
+      }
+      crl?.record({ trigger: 'robot_revocation', deviceId });
+      const revokedSerials = current.certificates.map((c) => c.serial);
+      const summary = deps.fleet.recordRevoked(deviceId, reason, { certificateReason, certificates: revokedSerials.join(' '), crlNumber: crl?.crlNumber ?? null });
+      const published = crl ? { crlNumber: crl.crlNumber, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, revoked: crl.revoked, pem: crl.pem } : null;
+      return { ...summary, revocation: { certificateReason, revokedSerials, crl: published } };
+    });
+
+  return {
+    plan,
+    async revoke(deviceId, reason, certificateReason = DEFAULT_ROBOT_REVOCATION_REASON) {
+      // Where it got to, for the failure record.
+      const at: { step: Step; planned: RevocationPlan | null } = { step: 'plan', planned: null };
+      try {
+        for (let attempt = 1; ; attempt++) {
+          at.step = 'plan';
+          const planned = (at.planned = plan(deviceId));
+          // Refused before anything is signed (and again in the commit, should it change meanwhile).
+          const robot = deps.fleetRepo.get(deviceId);
+          if (robot && !canRobotTransition(robot.status, 'revoked')) {
+            throw new ConsoleError('illegal_transition', `Robot ${deviceId} is ${robot.status}; it cannot become revoked.`, { from: robot.status, to: 'revoked' });
+          }
+          const revokedAt = new Date(wholeSeconds(deps.clock.now())).toISOString();
+          const pending = planned.certificates.filter((c) => c.inCa).map((c) => ({ serial: c.serial, reason: certificateReason, revokedAt }));
+          let ca: FleetCa | null = null;
+          let crl: PreparedCrl | null = null;
+          if (pending.length > 0) {
+            at.step = 'crl';
+            ca = await deps.ca.require();
+            crl = await ca.prepareCrl({ pending, actor: deps.session.actor() });
+          }
+          at.step = 'commit';
+          const done = commit(deviceId, reason, certificateReason, planned, ca, crl, revokedAt);
+          if (done) return done;
+          if (attempt === ATTEMPTS) throw new ConsoleError('store_busy', `Robot ${deviceId}'s certificates kept changing while the CRL was being signed. Nothing changed; try again.`);
+        }
+      } catch (e) {
+        throw failed(deviceId, at.step, at.planned, certificateReason, e);
+      }
+    },
+  };
+
+  /** Audits and logs a revocation that did not happen (after any rollback) and says plainly that nothing changed. */
+  function failed(deviceId: string, step: Step, planned: RevocationPlan | null, certificateReason: CertRevocationReason, e: unknown): ConsoleError {
+    const err = isConsoleError(e) ? e : new ConsoleError('internal', 'The robot revocation failed unexpectedly.');
+    const certificates = planned?.certificates.length ?? null;
+    deps.audit.append({
+      actor: deps.session.actor(), action: 'robot.status', targetType: 'robot', targetId: deviceId, outcome: 'failure',
+      details: { to: 'revoked', step, code: err.code, certificateReason, certificates },
+    });
+    if (step === 'plan') return err;
+    deps.logger.error('revoking a robot failed; nothing changed', { deviceId, step, code: err.code, certificates });
+    const why = step === 'crl'
+      ? `the fleet CA could not sign the CRL that lists its certificates (${err.message}). Quarantine the robot meanwhile, and revoke it once the CA key can sign again`
+      : `recording it failed (${err.message})`;
+    return new ConsoleError(err.code, `Robot ${deviceId} was not revoked and its certificates stay valid: ${why}. Nothing changed.`, { ...err.details, deviceId, step });
+  }
+}

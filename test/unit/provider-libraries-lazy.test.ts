@@ -52,7 +52,8 @@ describe('provider client libraries load on demand', () => {
   });
 
   it('a library that cannot be loaded fails every call with a typed, non-retryable Unavailable naming it', async () => {
-    const library = loadLibrary('aws-broken', 'Example KMS', () => import('./no-such-client-library.ts'));
+    const missing = './no-such-client-library.ts'; // a real import that fails, as a broken install would
+    const library = loadLibrary('aws-broken', 'Example KMS', () => import(missing));
     for (let i = 0; i < 2; i++) {
       const e = await library().then(() => null, (x: unknown) => x);
       expect(e).toBeInstanceOf(ProviderError);

@@ -1,7 +1,7 @@
 // The test tiers (docs/testing.md), each ending in one line "N passed, N failed, N skipped" and every skipped test with
 // its reason, so a green run cannot hide what it did not run:
-//   node test/run-all.ts        `npm test`: the fast tier (Vitest project "fast": unit, integration, security), then
-//                               the renderer build and the end-to-end tests (Playwright in Chromium)
+//   node test/run-all.ts        `npm test`: the fast tier (Vitest projects "unit" and "integration": unit, integration,
+//                               security), then the renderer build and the end-to-end tests (Playwright in Chromium)
 //   node test/run-all.ts unit   the fast tier's Vitest part only;  e2e: the build and Playwright only
 //   node test/run-all.ts slow   `npm run test:slow`: the slow tier (Vitest project "slow": *.slow.test.ts, real CLI
 //                               processes and terminals)
@@ -46,14 +46,14 @@ if (tier !== undefined && !['unit', 'e2e', 'slow'].includes(tier)) {
   console.error(`unknown tier "${tier}": use unit, e2e, slow or nothing`);
   process.exit(2);
 }
-const vitestProject = tier === 'slow' ? 'slow' : 'fast';
+const vitestProjects = tier === 'slow' ? ['slow'] : ['unit', 'integration'];
 const runsVitest = tier !== 'e2e';
 const runsE2e = tier === undefined || tier === 'e2e';
 let failedSteps = 0;
 if (runsVitest) {
   const what = tier === 'slow' ? 'slow tier: real processes and terminals (vitest)' : 'unit, integration, security (vitest)';
   failedSteps += run(what, bin('vitest'), [
-    'run', '--project', vitestProject, '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+    'run', ...vitestProjects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
   ]) === 0 ? 0 : 1;
 }
 if (runsE2e) {

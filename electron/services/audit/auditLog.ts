@@ -1,6 +1,5 @@
 // The seam between the audit log (owned by AUDIT) and its users (owned by CORE). AUDIT implements createAuditLog in
 // this folder; CORE calls it from app.ts and the services. Change this interface only by agreement.
-import type Database from 'better-sqlite3';
 import type { AuditRecord, AuditVerification } from '../../../shared/contract.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
@@ -67,6 +66,3 @@ export interface AuditLogOptions {
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;
 }
-
-/** DDL for the audit tables; CORE's migration 1 runs it. */
-export type { Database };

@@ -1,14 +1,14 @@
 // The audit log over the store's SQLite database: append (single and bulk), signed checkpoints, verification, paged
 // queries and the JSON Lines export. State per instance only (the signer and the listeners); the chain head is always
 // read from the database, so a rolled-back caller transaction or a second connection cannot desynchronise it.
-import type Database from 'better-sqlite3';
+import type { Db } from '../../store/database.ts';
 import type { AuditRecord } from '../../../shared/contract.ts';
+import { createAuditRepo } from '../../store/auditRepo.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
 import { buildExport } from './exportJsonl.ts';
 import { queryRecords } from './queryRecords.ts';
-import { prepareStatements } from './statements.ts';
 import { validateEntry, type ValidEntry } from './validateEntry.ts';
 import { walkChain, type WalkResult } from './walkChain.ts';
 
@@ -19,8 +19,8 @@ export interface AuditLogInternals extends AuditLog {
   verify(): WalkResult & { keySource: 'trusted' | 'stored' };
 }
 
-export function createAuditLog(db: Database.Database, options: AuditLogOptions): AuditLogInternals {
-  const st = prepareStatements(db);
+export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogInternals {
+  const repo = createAuditRepo(db);
   const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(every) || every < 1) throw new ConsoleError('invalid_input', 'checkpointEvery must be a positive integer');
   const listeners = new Set<(record: AuditRecord) => void>();
@@ -31,7 +31,7 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
 
   function insertOne(v: ValidEntry, seq: number, prev: string, ts: string): string {
     const hash = sha256Hex(recordLine(seq, ts, v.actor, v.action, v.targetType, v.targetId, v.outcome, v.details, prev));
-    st.insert.run(seq, ts, v.actor, v.action, v.targetType, v.targetId, v.outcome, v.details, hash);
+    repo.insert({ seq, ts, actor: v.actor, action: v.action, targetType: v.targetType, targetId: v.targetId, outcome: v.outcome, details: v.details, hash });
     return hash;
   }
 
@@ -52,10 +52,10 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
   /** Signs the head after re-verifying the records since the last checkpoint, so a tampered tail is never signed. */
   function signHead(strict: boolean): void {
     if (!signer) return;
-    const head = st.head.get();
-    const last = st.lastCheckpoint.get();
+    const head = repo.head();
+    const last = repo.lastCheckpoint();
     if (!head || (last && last.seq >= head.seq)) return;
-    const walk = walkChain(st, {
+    const walk = walkChain(repo, {
       startSeq: last?.seq ?? 0,
       startHash: last?.head ?? GENESIS_HASH,
       checkpoints: [],
@@ -69,11 +69,11 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
     }
     const ts = now();
     const signature = signer.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
-    st.insertCheckpoint.run(head.seq, head.hash, ts, signer.publicKeySpki.toString('base64'), signature.toString('base64'));
+    repo.insertCheckpoint({ seq: head.seq, head: head.hash, ts, public_key: signer.publicKeySpki.toString('base64'), signature: signature.toString('base64') });
   }
 
-  const appendTx = db.transaction((v: ValidEntry): AuditRecord => {
-    const head = st.head.get();
+  const appendTx = repo.writeTransaction((v: ValidEntry): AuditRecord => {
+    const head = repo.head();
     const seq = (head?.seq ?? 0) + 1;
     const ts = now();
     insertOne(v, seq, head?.hash ?? GENESIS_HASH, ts);
@@ -81,8 +81,8 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
     return toRecord(v, seq, ts);
   });
 
-  const appendManyTx = db.transaction((vs: ValidEntry[]): AuditRecord | null => {
-    const head = st.head.get();
+  const appendManyTx = repo.writeTransaction((vs: ValidEntry[]): AuditRecord | null => {
+    const head = repo.head();
     let seq = head?.seq ?? 0;
     let prev = head?.hash ?? GENESIS_HASH;
     let last: AuditRecord | null = null;
@@ -99,14 +99,14 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
 
   const log: AuditLogInternals = {
     append(entry) {
-      const record = appendTx.immediate(validateEntry(entry));
+      const record = appendTx(validateEntry(entry));
       notify(record);
       return record;
     },
     appendMany(entries) {
       if (!Array.isArray(entries)) throw new ConsoleError('invalid_input', 'appendMany expects an array of entries');
       const valid = entries.map(validateEntry);
-      const last = appendManyTx.immediate(valid);
+      const last = appendManyTx(valid);
       if (last) notify(last);
       return last;
     },
@@ -114,15 +114,15 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
       signer = next;
     },
     checkpoint() {
-      db.transaction(() => signHead(false)).immediate();
+      repo.writeTransaction(() => signHead(false))();
     },
     verify() {
       const trusted = trustedKey();
-      const walk = db.transaction(() => walkChain(st, { checkpoints: st.checkpoints.all(), trustedKey: trusted }))();
+      const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: repo.checkpoints(), trustedKey: trusted }))();
       return { ...walk, keySource: trusted ? 'trusted' : 'stored' };
     },
     query(q: AuditQuery) {
-      return queryRecords(db, q);
+      return queryRecords(repo, q);
     },
     exportJsonl() {
       if (!signer) {
@@ -130,10 +130,18 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
       }
       const s = signer;
       // One write transaction: the fresh checkpoint and the export see the same head, so the export ends covered.
-      return db.transaction(() => {
+      return repo.writeTransaction(() => {
         signHead(true);
-        return buildExport(st, s, trustedKey(), now());
-      }).immediate();
+        const t = trustedKey();
+        if (t && !t.equals(s.publicKeySpki)) {
+          throw new ConsoleError('integrity_failure', 'The audit signing key is not the trusted audit key; the export was refused.');
+        }
+        const built = buildExport(repo, s, now());
+        if (!built.ok) {
+          throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${built.walk.firstBad?.reason ?? 'unknown'}.`);
+        }
+        return { fileName: built.fileName, content: built.content, records: built.records };
+      })();
     },
     onAppend(listener) {
       listeners.add(listener);

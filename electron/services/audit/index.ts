@@ -1,5 +1,4 @@
 // The tamper-evident audit log: hash-chained records, signed checkpoints, paged queries, verifiable JSON Lines export.
-export { AUDIT_SCHEMA_SQL } from './schema.ts';
 export { createAuditLog, DEFAULT_CHECKPOINT_EVERY, type AuditLogInternals } from './createAuditLog.ts';
 export { verifyExport, type ExportVerification } from './verifyExport.ts';
 export { createAuditSigner } from './auditSigner.ts';

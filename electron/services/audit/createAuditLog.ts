@@ -1,33 +1,51 @@
-// The audit log over the store's SQLite database: append (single and bulk), signed checkpoints, verification, paged
-// queries and the JSON Lines export. State per instance only (the signer and the listeners); the chain head is always
-// read from the database, so a rolled-back caller transaction or a second connection cannot desynchronise it.
-import type { Db } from '../../store/database.ts';
+// The audit log over the store's database: append (single and bulk), signed checkpoints, verification, paged queries
+// and the JSON Lines export. State per instance only (the audit key, the alarm, the listeners, the quiet timer); the
+// chain head is always read from the database, so a rolled-back caller transaction or a second connection cannot
+// desynchronise it. Verification trusts only the key the session authenticated under the master key.
 import type { AuditRecord } from '../../../shared/contract.ts';
-import { createAuditRepo } from '../../store/auditRepo.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
+import { nodeTimers } from '../../providers/resilience/resilienceOptions.ts';
+import { createAuditRepo } from '../../store/auditRepo.ts';
+import type { Db } from '../../store/database.ts';
+import { createAlarmState } from './auditAlarm.ts';
+import type { AuditKeyState, AuditLog, AuditLogOptions, AuditQuery } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
 import { buildExport } from './exportJsonl.ts';
 import { queryRecords } from './queryRecords.ts';
+import { tailProblem, type TailProblem } from './tailCheck.ts';
 import { validateEntry, type ValidEntry } from './validateEntry.ts';
 import { walkChain, type WalkResult } from './walkChain.ts';
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
+export const DEFAULT_QUIET_CHECKPOINT_MS = 60_000;
 
 export interface AuditLogInternals extends AuditLog {
-  /** Also says whether checkpoints were checked against the trusted key or only against the key stored beside them. */
-  verify(): WalkResult & { keySource: 'trusted' | 'stored' };
+  /** Also gives the verified head (seq and hash). */
+  verify(): WalkResult;
+}
+
+/** The alarm's words when the audit key failed its check: the chain has no trustworthy signature at all. */
+const untrustedKeyText = (reason: string) => `The audit key failed its check against the master key (${reason}), so the audit chain cannot be trusted`;
+
+function untrustedKeyError(reason: string, what: string): ConsoleError {
+  return new ConsoleError('integrity_failure', `${untrustedKeyText(reason)}: no checkpoint signature can be verified${what}. Restore console.db from a backup you trust.`);
 }
 
 export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogInternals {
   const repo = createAuditRepo(db);
   const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(every) || every < 1) throw new ConsoleError('invalid_input', 'checkpointEvery must be a positive integer');
+  const quietMs = options.quietCheckpointMs ?? DEFAULT_QUIET_CHECKPOINT_MS;
+  if (!Number.isInteger(quietMs) || quietMs < 0) throw new ConsoleError('invalid_input', 'quietCheckpointMs must be a non-negative integer');
+  const timers = options.timers ?? nodeTimers;
   const listeners = new Set<(record: AuditRecord) => void>();
-  let signer: AuditSigner | null = null;
+  const alarm = createAlarmState(options.logger);
+  let key: AuditKeyState = { state: 'locked' };
+  // A refused checkpoint to record once its transaction is over (null: none owed).
+  let refusalToRecord: TailProblem | null = null;
 
   const now = () => new Date(options.clock.now()).toISOString();
-  const trustedKey = () => options.trustedPublicKeySpki?.() ?? null;
+  const signer = () => (key.state === 'trusted' ? key.signer : null);
 
   function insertOne(v: ValidEntry, seq: number, prev: string, ts: string): string {
     const hash = sha256Hex(recordLine(seq, ts, v.actor, v.action, v.targetType, v.targetId, v.outcome, v.details, prev));
@@ -49,27 +67,63 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     }
   }
 
-  /** Signs the head after re-verifying the records since the last checkpoint, so a tampered tail is never signed. */
+  /** Signs the head after checking the tail since the last checkpoint; a tail that fails is never signed. */
   function signHead(strict: boolean): void {
-    if (!signer) return;
+    const s = signer();
+    if (!s) return;
     const head = repo.head();
     const last = repo.lastCheckpoint();
-    if (!head || (last && last.seq >= head.seq)) return;
-    const walk = walkChain(repo, {
-      startSeq: last?.seq ?? 0,
-      startHash: last?.head ?? GENESIS_HASH,
-      checkpoints: [],
-      trustedKey: null,
-    });
-    if (!walk.ok || walk.headSeq !== head.seq) {
-      const reason = walk.firstBad?.reason ?? 'the chain head moved during the check';
-      if (strict) throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not signed: ${reason}.`);
-      options.logger?.error('audit checkpoint skipped: chain failed verification', { reason });
+    if (head && last && last.seq === head.seq && last.head === head.hash) return;
+    if (!head && !last) return;
+    const problem = tailProblem(repo, head, last, s.publicKeySpki);
+    if (problem) {
+      const raised = alarm.raiseChain(problem.seq, problem.reason, now());
+      options.logger?.error('audit checkpoint refused: the records since the last checkpoint failed verification', { seq: problem.seq, reason: problem.reason });
+      if (strict) throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not signed: ${problem.reason}.`);
+      if (raised) refusalToRecord = problem;
       return;
     }
+    if (!head) return;
     const ts = now();
-    const signature = signer.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
-    repo.insertCheckpoint({ seq: head.seq, head: head.hash, ts, public_key: signer.publicKeySpki.toString('base64'), signature: signature.toString('base64') });
+    const signature = s.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
+    repo.insertCheckpoint({ seq: head.seq, head: head.hash, ts, public_key: s.publicKeySpki.toString('base64'), signature: signature.toString('base64') });
+  }
+
+  /** After the transaction that refused a checkpoint: the refusal goes into the log (unsigned, like the tail before it). */
+  function recordRefusal(): void {
+    const problem = refusalToRecord;
+    if (!problem) return;
+    refusalToRecord = null;
+    log.append({
+      actor: 'system', action: 'audit.checkpoint', targetType: 'audit', targetId: null, outcome: 'failure',
+      details: { code: 'integrity_failure', seq: problem.seq, reason: problem.reason.slice(0, 500) },
+    });
+  }
+
+  // The quiet-interval checkpoint: armed by an append, fired once the log has been quiet for quietMs.
+  let lastAppendAt = 0;
+  let cancelQuiet: (() => void) | null = null;
+  function stopQuietTimer(): void {
+    cancelQuiet?.();
+    cancelQuiet = null;
+  }
+  function armQuietTimer(): void {
+    lastAppendAt = options.clock.now();
+    if (quietMs === 0 || cancelQuiet || !signer()) return;
+    scheduleQuiet(quietMs);
+  }
+  function scheduleQuiet(ms: number): void {
+    cancelQuiet = timers.setTimeout(() => {
+      cancelQuiet = null;
+      if (!repo.isOpen() || !signer()) return;
+      const idle = options.clock.now() - lastAppendAt;
+      if (idle < quietMs || repo.inTransaction()) return scheduleQuiet(Math.max(1, quietMs - idle));
+      try {
+        log.checkpoint();
+      } catch (e) {
+        options.logger?.error('quiet-interval audit checkpoint failed', { error: e instanceof Error ? e : String(e) });
+      }
+    }, ms);
   }
 
   const appendTx = repo.writeTransaction((v: ValidEntry): AuditRecord => {
@@ -97,51 +151,72 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     return last;
   });
 
+  /** The trusted key, or the error verify and export answer without one. */
+  function requireTrustedKey(what: string): Buffer {
+    if (key.state === 'untrusted') throw untrustedKeyError(key.reason, what);
+    if (key.state === 'locked') {
+      throw new ConsoleError('locked', 'Unlock the console to verify or export the audit log: only the audit key authenticated by the master key is trusted.');
+    }
+    return key.signer.publicKeySpki;
+  }
+
   const log: AuditLogInternals = {
     append(entry) {
       const record = appendTx(validateEntry(entry));
       notify(record);
+      armQuietTimer();
+      recordRefusal();
       return record;
     },
     appendMany(entries) {
       if (!Array.isArray(entries)) throw new ConsoleError('invalid_input', 'appendMany expects an array of entries');
       const valid = entries.map(validateEntry);
       const last = appendManyTx(valid);
-      if (last) notify(last);
+      if (last) {
+        notify(last);
+        armQuietTimer();
+      }
+      recordRefusal();
       return last;
     },
+    setKey(next) {
+      key = next;
+      if (next.state !== 'trusted') stopQuietTimer();
+      if (next.state === 'untrusted') alarm.setKeyProblem(`${untrustedKeyText(next.reason)}.`);
+      if (next.state === 'trusted') alarm.setKeyProblem(null);
+    },
     setSigner(next) {
-      signer = next;
+      log.setKey(next ? { state: 'trusted', signer: next } : { state: 'locked' });
     },
     checkpoint() {
       repo.writeTransaction(() => signHead(false))();
+      recordRefusal();
     },
     verify() {
-      const trusted = trustedKey();
+      const trusted = requireTrustedKey('');
       const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: repo.checkpoints(), trustedKey: trusted }))();
-      return { ...walk, keySource: trusted ? 'trusted' : 'stored' };
+      if (walk.ok) alarm.clearChain();
+      else if (walk.firstBad) alarm.raiseChain(walk.firstBad.seq, walk.firstBad.reason, now());
+      return walk;
     },
     query(q: AuditQuery) {
       return queryRecords(repo, q);
     },
     exportJsonl() {
-      if (!signer) {
-        throw new ConsoleError('locked', 'Unlock the console to export the audit log: every export is signed with the audit key.');
-      }
-      const s = signer;
+      requireTrustedKey(', so it was not exported');
+      const s = signer()!;
       // One write transaction: the fresh checkpoint and the export see the same head, so the export ends covered.
-      return repo.writeTransaction(() => {
+      const built = repo.writeTransaction(() => {
         signHead(true);
-        const t = trustedKey();
-        if (t && !t.equals(s.publicKeySpki)) {
-          throw new ConsoleError('integrity_failure', 'The audit signing key is not the trusted audit key; the export was refused.');
-        }
-        const built = buildExport(repo, s, now());
-        if (!built.ok) {
-          throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${built.walk.firstBad?.reason ?? 'unknown'}.`);
-        }
-        return { fileName: built.fileName, content: built.content, records: built.records };
+        return buildExport(repo, s, now());
       })();
+      if (!built.ok) {
+        const bad = built.walk.firstBad ?? { seq: 0, reason: 'unknown' };
+        alarm.raiseChain(bad.seq, bad.reason, now());
+        throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${bad.reason}.`);
+      }
+      alarm.clearChain();
+      return { fileName: built.fileName, content: built.content, records: built.records };
     },
     onAppend(listener) {
       listeners.add(listener);
@@ -149,6 +224,8 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
         listeners.delete(listener);
       };
     },
+    alarm: () => alarm.current(),
+    onAlarmChange: (listener) => alarm.onChange(listener),
   };
   return log;
 }

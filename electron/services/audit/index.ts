@@ -1,6 +1,6 @@
 // The tamper-evident audit log: hash-chained records, signed checkpoints, paged queries, verifiable JSON Lines export.
-export { createAuditLog, DEFAULT_CHECKPOINT_EVERY, type AuditLogInternals } from './createAuditLog.ts';
+export { createAuditLog, DEFAULT_CHECKPOINT_EVERY, DEFAULT_QUIET_CHECKPOINT_MS, type AuditLogInternals } from './createAuditLog.ts';
 export { verifyExport, type ExportVerification } from './verifyExport.ts';
 export { createAuditSigner } from './auditSigner.ts';
 export { GENESIS_HASH, keyFingerprint } from './canonical.ts';
-export type { AuditDetails, AuditEntry, AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
+export type { AuditDetails, AuditEntry, AuditKeyState, AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';

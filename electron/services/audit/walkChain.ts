@@ -98,18 +98,18 @@ function checkCheckpoint(cp: CheckpointRow, hash: string, trusted: Buffer | null
 
 /** Why cp's signature does not verify under the trusted key (null when it does). `keys` caches the parsed key. */
 export function checkpointSignatureProblem(cp: CheckpointRow, trusted: Buffer | null, keys = new Map<string, KeyObject | null>()): string | null {
-  const keyText = trusted ? trusted.toString('base64') : cp.public_key;
+  if (!trusted) return `the checkpoint at record ${cp.seq} cannot be checked: no trusted audit key`;
+  const keyText = trusted.toString('base64');
   let key = keys.get(keyText);
   if (key === undefined) {
-    key = ed25519Key(Buffer.from(keyText, 'base64'));
+    key = ed25519Key(trusted);
     keys.set(keyText, key);
   }
   if (!key) return 'the trusted audit key is not an Ed25519 key';
   const sig = Buffer.from(cp.signature, 'base64');
   const valid = sig.length === 64 && sig.toString('base64') === cp.signature &&
     verifySignature(null, Buffer.from(checkpointMessage(cp.seq, cp.head, cp.ts)), key, sig);
-  if (valid) return null;
-  return trusted ? `the checkpoint at record ${cp.seq} has an invalid signature (not signed by the trusted audit key)` : `the checkpoint at record ${cp.seq} has an invalid signature`;
+  return valid ? null : `the checkpoint at record ${cp.seq} has an invalid signature (not signed by the trusted audit key)`;
 }
 
 export function ed25519Key(spki: Buffer): KeyObject | null {

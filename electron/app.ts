@@ -53,8 +53,8 @@ export interface ConsoleOptions {
   kdf?: { N: number; r: number; p: number };
   /** Sign an audit checkpoint every N records (AUDIT's default when absent). */
   auditCheckpointEvery?: number;
-  /** Sign an audit checkpoint this long (ms) after the last record (default 60 s, 0 = never); `timers` drives it in tests. */
-  auditQuietCheckpoint?: { afterMs?: number; timers?: AuditLogOptions['timers'] };
+  /** Timed audit checkpoints (AUDIT's defaults: 60 s after the last record, 5 min after the first unsigned one); tests pass timers. */
+  auditCheckpointTimer?: Pick<AuditLogOptions, 'quietCheckpointMs' | 'maxUnsignedAgeMs' | 'timers'>;
   /** Environment read for KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE and the providers' variables (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
@@ -116,8 +116,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
-      ...(options.auditQuietCheckpoint?.afterMs === undefined ? {} : { quietCheckpointMs: options.auditQuietCheckpoint.afterMs }),
-      ...(options.auditQuietCheckpoint?.timers === undefined ? {} : { timers: options.auditQuietCheckpoint.timers }),
+      ...options.auditCheckpointTimer,
     });
     audit.onAppend((r) => emit('audit:appended', { seq: r.seq }));
     const liveSession = createSession({

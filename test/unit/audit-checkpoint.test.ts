@@ -142,6 +142,25 @@ describe('the quiet-interval checkpoint', () => {
     expect(log.verify()).toMatchObject({ ok: true, checkpoints: 1, lastCheckpointSeq: 3 });
   });
 
+  it('signs at the latest 5 min (the default) after the first unsigned record, however busy the log stays', async () => {
+    const { log, timers } = quietLog();
+    log.setSigner(newSigner());
+    // A record every 30 s never leaves the log quiet for 60 s.
+    for (let i = 0; i < 10; i++) {
+      log.append(entry(i));
+      await timers.advance(30_000);
+    }
+    expect(checkpointSeqs()).toEqual([10]);
+    for (let i = 10; i < 19; i++) {
+      log.append(entry(i));
+      await timers.advance(30_000);
+    }
+    expect(checkpointSeqs()).toEqual([10]);
+    log.append(entry(19));
+    await timers.advance(30_000);
+    expect(checkpointSeqs()).toEqual([10, 20]);
+  });
+
   it('follows a configured interval', async () => {
     const { log, timers } = quietLog(5_000);
     log.setSigner(newSigner());

@@ -83,10 +83,12 @@ export interface AuditLogOptions {
   /** Write a signed checkpoint automatically every N appended records (when a signer is set). */
   checkpointEvery?: number;
   /**
-   * Sign a checkpoint this long (ms) after the last append when nothing else did (default 60 s; 0 = never), so the
-   * unsigned tail stays short. The timer runs on `timers` (default: Node's, unref'd so an idle CLI can exit).
+   * Sign a checkpoint this long (ms) after the last append when nothing else did (default 60 s; 0 = no timer), and at
+   * the latest maxUnsignedAgeMs after the first unsigned record (default 5 min), so the unsigned tail stays short in
+   * time. The timer runs on `timers` (default: Node's, unref'd so an idle CLI can exit).
    */
   quietCheckpointMs?: number;
+  maxUnsignedAgeMs?: number;
   timers?: Pick<Timers, 'setTimeout'>;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;

@@ -1,5 +1,5 @@
 // The audit log over the store's database: append (single and bulk), signed checkpoints, verification, paged queries
-// and the JSON Lines export. State per instance only (the audit key, the alarm, the listeners, the quiet timer); the
+// and the JSON Lines export. State per instance only (the audit key, the alarm, the listeners, the checkpoint timer); the
 // chain head is always read from the database, so a rolled-back caller transaction or a second connection cannot
 // desynchronise it. Verification trusts only the key the session authenticated under the master key.
 import type { AuditRecord } from '../../../shared/contract.ts';
@@ -10,6 +10,7 @@ import type { Db } from '../../store/database.ts';
 import { createAlarmState } from './auditAlarm.ts';
 import type { AuditKeyState, AuditLog, AuditLogOptions, AuditQuery } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
+import { createCheckpointTimer, DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
 import { buildExport } from './exportJsonl.ts';
 import { queryRecords } from './queryRecords.ts';
 import { tailProblem, type TailProblem } from './tailCheck.ts';
@@ -17,7 +18,6 @@ import { validateEntry, type ValidEntry } from './validateEntry.ts';
 import { walkChain, type WalkResult } from './walkChain.ts';
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
-export const DEFAULT_QUIET_CHECKPOINT_MS = 60_000;
 
 export interface AuditLogInternals extends AuditLog {
   /** Also gives the verified head (seq and hash). */
@@ -35,9 +35,6 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
   const repo = createAuditRepo(db);
   const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(every) || every < 1) throw new ConsoleError('invalid_input', 'checkpointEvery must be a positive integer');
-  const quietMs = options.quietCheckpointMs ?? DEFAULT_QUIET_CHECKPOINT_MS;
-  if (!Number.isInteger(quietMs) || quietMs < 0) throw new ConsoleError('invalid_input', 'quietCheckpointMs must be a non-negative integer');
-  const timers = options.timers ?? nodeTimers;
   const listeners = new Set<(record: AuditRecord) => void>();
   const alarm = createAlarmState(options.logger);
   let key: AuditKeyState = { state: 'locked' };
@@ -87,6 +84,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     const ts = now();
     const signature = s.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
     repo.insertCheckpoint({ seq: head.seq, head: head.hash, ts, public_key: s.publicKeySpki.toString('base64'), signature: signature.toString('base64') });
+    timer.signed();
   }
 
   /** After the transaction that refused a checkpoint: the refusal goes into the log (unsigned, like the tail before it). */
@@ -100,31 +98,23 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     });
   }
 
-  // The quiet-interval checkpoint: armed by an append, fired once the log has been quiet for quietMs.
-  let lastAppendAt = 0;
-  let cancelQuiet: (() => void) | null = null;
-  function stopQuietTimer(): void {
-    cancelQuiet?.();
-    cancelQuiet = null;
-  }
-  function armQuietTimer(): void {
-    lastAppendAt = options.clock.now();
-    if (quietMs === 0 || cancelQuiet || !signer()) return;
-    scheduleQuiet(quietMs);
-  }
-  function scheduleQuiet(ms: number): void {
-    cancelQuiet = timers.setTimeout(() => {
-      cancelQuiet = null;
-      if (!repo.isOpen() || !signer()) return;
-      const idle = options.clock.now() - lastAppendAt;
-      if (idle < quietMs || repo.inTransaction()) return scheduleQuiet(Math.max(1, quietMs - idle));
+  const timer = createCheckpointTimer({
+    clock: options.clock,
+    timers: options.timers ?? nodeTimers,
+    quietMs: options.quietCheckpointMs ?? DEFAULT_QUIET_CHECKPOINT_MS,
+    maxAgeMs: options.maxUnsignedAgeMs ?? DEFAULT_MAX_UNSIGNED_AGE_MS,
+    ready: () => repo.isOpen() && signer() !== null && !repo.inTransaction(),
+    checkpoint() {
       try {
         log.checkpoint();
       } catch (e) {
-        options.logger?.error('quiet-interval audit checkpoint failed', { error: e instanceof Error ? e : String(e) });
+        options.logger?.error('timed audit checkpoint failed', { error: e instanceof Error ? e : String(e) });
       }
-    }, ms);
-  }
+    },
+  });
+  const appended = () => {
+    if (signer()) timer.appended();
+  };
 
   const appendTx = repo.writeTransaction((v: ValidEntry): AuditRecord => {
     const head = repo.head();
@@ -164,7 +154,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     append(entry) {
       const record = appendTx(validateEntry(entry));
       notify(record);
-      armQuietTimer();
+      appended();
       recordRefusal();
       return record;
     },
@@ -174,14 +164,14 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
       const last = appendManyTx(valid);
       if (last) {
         notify(last);
-        armQuietTimer();
+        appended();
       }
       recordRefusal();
       return last;
     },
     setKey(next) {
       key = next;
-      if (next.state !== 'trusted') stopQuietTimer();
+      if (next.state !== 'trusted') timer.stop();
       if (next.state === 'untrusted') alarm.setKeyProblem(`${untrustedKeyText(next.reason)}.`);
       if (next.state === 'trusted') alarm.setKeyProblem(null);
     },

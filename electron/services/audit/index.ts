@@ -1,5 +1,6 @@
 // The tamper-evident audit log: hash-chained records, signed checkpoints, paged queries, verifiable JSON Lines export.
-export { createAuditLog, DEFAULT_CHECKPOINT_EVERY, DEFAULT_QUIET_CHECKPOINT_MS, type AuditLogInternals } from './createAuditLog.ts';
+export { createAuditLog, DEFAULT_CHECKPOINT_EVERY, type AuditLogInternals } from './createAuditLog.ts';
+export { DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
 export { verifyExport, type ExportVerification } from './verifyExport.ts';
 export { createAuditSigner } from './auditSigner.ts';
 export { GENESIS_HASH, keyFingerprint } from './canonical.ts';

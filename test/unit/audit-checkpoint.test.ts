@@ -4,7 +4,7 @@
 // also follow a quiet interval after the last record, on an injected clock and timers (no sleeping).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { forgeRecords } from '../integration/support/auditForgery.ts';
 import { entry, makeLog, newSigner, openTestDb } from './audit-testdb.ts';
@@ -209,6 +209,10 @@ describe('the quiet-interval checkpoint', () => {
       process.on('exit', () => t.cleanup());
       console.log('appended');`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // If the timer did hold it, the test times out: the child must not outlive it.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

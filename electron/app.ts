@@ -5,7 +5,7 @@ import { ConsoleError, isConsoleError } from '../shared/errors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
 import { createStderrLogger, type Logger } from './logger.ts';
-import type { AuditLog } from './services/audit/auditLog.ts';
+import type { AuditLog, AuditLogOptions } from './services/audit/auditLog.ts';
 import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
@@ -38,7 +38,7 @@ import { createProviderConfigStore } from './providers/config/providerConfigStor
 import { createLocalProvider } from './providers/local/localProvider.ts';
 import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRepo.ts';
 import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
-import { createSession, type Keychain, type Session } from './services/session/session.ts';
+import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
@@ -55,6 +55,8 @@ export interface ConsoleOptions {
   kdf?: { N: number; r: number; p: number };
   /** Sign an audit checkpoint every N records (AUDIT's default when absent). */
   auditCheckpointEvery?: number;
+  /** Timed audit checkpoints (AUDIT's defaults: 60 s after the last record, 5 min after the first unsigned one); tests pass timers. */
+  auditCheckpointTimer?: Pick<AuditLogOptions, 'quietCheckpointMs' | 'maxUnsignedAgeMs' | 'timers'>;
   /** Environment read for KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE and the providers' variables (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
@@ -107,8 +109,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     };
     const transaction = <T>(fn: () => T): T => store.db.transaction(fn).immediate();
 
-    // The audit log asks the session for its trusted key; the session is created right after.
-    let session: Session | null = null;
     // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
     let registry: ProviderRegistry | null = null;
     // The fleet CA and the station live while the store is unlocked: dropped / stopped at lock and close.
@@ -119,7 +119,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       ...(options.auditCheckpointEvery === undefined ? {} : { checkpointEvery: options.auditCheckpointEvery }),
-      trustedPublicKeySpki: () => session?.trustedAuditPublicKey() ?? null,
+      ...options.auditCheckpointTimer,
     });
     audit.onAppend((r) => emit('audit:appended', { seq: r.seq }));
     const liveSession = createSession({
@@ -142,7 +142,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         emit('session:changed', s);
       },
     });
-    session = liveSession;
+    // The session status carries the audit alarm: the window hears when it starts, changes or ends.
+    audit.onAlarmChange(() => emit('session:changed', liveSession.status()));
     const keyring = () => liveSession.require().keyring;
     const localKms = createLocalProvider({ id: FALLBACK_PROVIDER_ID, repo: createLocalKmsRepo(store.db), keyring, clock });
     const auditProvider = (action: string, targetId: string | null, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>

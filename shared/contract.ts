@@ -34,12 +34,23 @@ const Operator = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._@ -]+$/u,
 const Reason = z.string().trim().max(500).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
 const Empty = z.object({}).strict();
 
+/** Why the audit history cannot be trusted; the window shows it as an alarm on every screen while it lasts. */
+export const AuditAlarm = z.object({
+  /** The audit key failed its check against the master key at unlock (why, in words), or null. */
+  keyProblem: z.string().nullable(),
+  /** The latest failed check of the chain (verify, export or the check before a checkpoint), or null. */
+  chainProblem: z.object({ seq: z.number().int().nonnegative(), reason: z.string(), detectedAt: IsoTime }).nullable(),
+});
+export type AuditAlarm = z.infer<typeof AuditAlarm>;
+
 export const SessionStatus = z.object({
   state: z.enum(['uninitialized', 'locked', 'unlocked']),
   operator: z.string().nullable(),
   /** Milliseconds until the next unlock attempt is accepted (0 when not throttled). */
   retryAfterMs: z.number().int().nonnegative(),
   storePath: z.string(),
+  /** Present while the audit alarm stands; pushed with session:changed whenever it starts, changes or ends. */
+  auditAlarm: AuditAlarm.optional(),
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
@@ -264,6 +275,10 @@ export const contract = {
       .strict(),
     z.object({ total: z.number().int().nonnegative(), records: z.array(AuditRecord) }),
   ),
+  /**
+   * A verdict on the chain (ok false names the first bad record). Fails with integrity_failure when the chain cannot be
+   * checked at all because the audit key failed its check against the master key, and with locked when locked.
+   */
   'audit:verify': channel(Empty, AuditVerification),
   'audit:export': channel(
     Empty,

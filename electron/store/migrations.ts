@@ -1,7 +1,7 @@
 // Schema migrations, applied in order inside one transaction each. Never edit a shipped migration; add a new one.
 // SQL here stays portable (no SQLite-only column types or functions) so a server database can replace SQLite later.
 import type Database from 'better-sqlite3';
-import { AUDIT_SCHEMA_SQL } from '../services/audit/schema.ts';
+import { AUDIT_SCHEMA_SQL } from './auditRepo.ts';
 import { FLEET_CA_SCHEMA_SQL } from './fleetCaRepo.ts';
 import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';

@@ -4,6 +4,7 @@ import { useFleetEvents } from './fleet/useFleetEvents.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { ErrorMessage } from './components/ErrorMessage.tsx';
 import { SessionScreen } from './session/SessionScreen.tsx';
+import { AuditAlarmBanner } from './shell/AuditAlarmBanner.tsx';
 import { Shell } from './shell/Shell.tsx';
 
 export function App() {
@@ -15,6 +16,8 @@ export function App() {
   return (
     <>
       <ConnectionBanner />
+      {/* On every screen, the unlock screen included, while the main process reports it. */}
+      {status.data?.auditAlarm && <AuditAlarmBanner alarm={status.data.auditAlarm} />}
       {status.isPending && <p className="center-note" role="status">Connecting to the console…</p>}
       {status.isError && (
         <div className="center-card">

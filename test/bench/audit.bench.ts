@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manualClock } from '../../electron/clock.ts';
-import { AUDIT_SCHEMA_SQL, createAuditLog, createAuditSigner, type AuditEntry } from '../../electron/services/audit/index.ts';
+import { createAuditLog, createAuditSigner, type AuditEntry } from '../../electron/services/audit/index.ts';
+import { AUDIT_SCHEMA_SQL } from '../../electron/store/auditRepo.ts';
 import type { BenchResult } from './types.ts';
 
 const APPENDS = Number(process.env.AUDIT_BENCH_APPENDS ?? 300);

@@ -1,10 +1,11 @@
 // Shared by the fleet CA tests: a real store database (with the fleet CA tables), a real audit log, a real provider
 // holding the CA key, and real openssl for robot keys, CSRs and verification.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createAuditLog } from '../../electron/services/audit/index.ts';
+import { createAuditLog, createAuditSigner } from '../../electron/services/audit/index.ts';
 import type { AuditLog } from '../../electron/services/audit/auditLog.ts';
 import { createFleetCa, type FleetCa } from '../../electron/services/ca/fleetCa.ts';
 import type { KmsProvider, ProviderKeySpec } from '../../electron/providers/types.ts';
@@ -25,6 +26,8 @@ export function caFixture(): CaFixture {
   const store = localFixture();
   store.clock.set(Math.floor(Date.now() / 1000) * 1000);
   const audit = createAuditLog(store.store.db, { clock: store.clock });
+  // As after an unlock: audit.verify() checks checkpoints against this (trusted) key only.
+  audit.setSigner(createAuditSigner(generateKeyPairSync('ed25519').privateKey));
   return { store, audit, repo: createFleetCaRepo(store.store.db), clock: store.clock };
 }
 

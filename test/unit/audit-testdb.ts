@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manualClock } from '../../electron/clock.ts';
-import { AUDIT_SCHEMA_SQL, createAuditLog, createAuditSigner } from '../../electron/services/audit/index.ts';
+import { createAuditLog, createAuditSigner } from '../../electron/services/audit/index.ts';
+import { AUDIT_SCHEMA_SQL } from '../../electron/store/auditRepo.ts';
 import type { AuditEntry, AuditLogOptions } from '../../electron/services/audit/index.ts';
 
 export function openTestDb(prefix = 'audit-') {

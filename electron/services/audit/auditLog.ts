@@ -1,9 +1,9 @@
 // The seam between the audit log (owned by AUDIT) and its users (owned by CORE). AUDIT implements createAuditLog in
 // this folder; CORE calls it from app.ts and the services. Change this interface only by agreement.
-import type Database from 'better-sqlite3';
-import type { AuditRecord, AuditVerification } from '../../../shared/contract.ts';
+import type { AuditAlarm, AuditRecord, AuditVerification } from '../../../shared/contract.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
+import type { Timers } from '../../providers/resilience/resilienceOptions.ts';
 
 export type AuditDetails = Record<string, string | number | boolean | null>;
 
@@ -26,6 +26,18 @@ export interface AuditSigner {
   sign(message: Buffer): Buffer;
 }
 
+/**
+ * What the session learned about the audit key at unlock. Only a key that passed its check under the master key is
+ * ever used to verify: the public key stored beside each checkpoint is never trusted.
+ */
+export type AuditKeyState =
+  /** No session: verify and export answer locked; nothing is signed. */
+  | { state: 'locked' }
+  /** The key passed its check: checkpoints are signed with it and verified against its public half. */
+  | { state: 'trusted'; signer: AuditSigner }
+  /** The check failed (why, in words): verify and export answer integrity_failure, and the alarm stands. */
+  | { state: 'untrusted'; reason: string };
+
 export interface AuditQuery {
   action?: string;
   actor?: string;
@@ -44,29 +56,40 @@ export interface AuditLog {
    * checkpoints that the same append() calls would. Listeners hear only the last record. Returns it (null if none).
    */
   appendMany(entries: readonly AuditEntry[]): AuditRecord | null;
-  /** Set on unlock, cleared (null) on lock. Without a signer no checkpoint is written. */
+  /** Set by the session at unlock and lock. A key that failed its check raises the alarm until a later unlock passes. */
+  setKey(key: AuditKeyState): void;
+  /** Shorthand for setKey: a signer is a trusted key, null is locked. */
   setSigner(signer: AuditSigner | null): void;
   /**
-   * Signs the current chain head if records were added since the last checkpoint and a signer is set. The records
-   * since the last checkpoint are re-verified first; a tampered tail is never signed (skipped and logged, no throw).
+   * Signs the current chain head if records were added since the last checkpoint and a trusted key is set. First the
+   * latest checkpoint is checked against the trusted key and the records since it are re-verified (links, canonical
+   * form); if they fail nothing is signed: the alarm is raised, the error logged and a failure record appended.
    */
   checkpoint(): void;
+  /** Walks the whole chain against the trusted key. Throws locked, or integrity_failure when the key failed its check. */
   verify(): AuditVerification;
   query(q: AuditQuery): { total: number; records: AuditRecord[] };
   /** JSON Lines export with header and checkpoints; writes a fresh checkpoint first when a signer is set. */
   exportJsonl(): { fileName: string; content: string; records: number };
   onAppend(listener: (record: AuditRecord) => void): () => void;
+  /** What the window must show as an alarm (null: nothing). */
+  alarm(): AuditAlarm | null;
+  /** Called whenever alarm() changes. */
+  onAlarmChange(listener: (alarm: AuditAlarm | null) => void): () => void;
 }
 
 export interface AuditLogOptions {
   clock: Clock;
   /** Write a signed checkpoint automatically every N appended records (when a signer is set). */
   checkpointEvery?: number;
-  /** Trusted audit public key (DER SPKI) to verify checkpoints against; see docs/audit-log.md on why it is not just read from the db. */
-  trustedPublicKeySpki?: () => Buffer | null;
+  /**
+   * Sign a checkpoint this long (ms) after the last append when nothing else did (default 60 s; 0 = no timer), and at
+   * the latest maxUnsignedAgeMs after the first unsigned record (default 5 min), so the unsigned tail stays short in
+   * time. The timer runs on `timers` (default: Node's, unref'd so an idle CLI can exit).
+   */
+  quietCheckpointMs?: number;
+  maxUnsignedAgeMs?: number;
+  timers?: Pick<Timers, 'setTimeout'>;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;
 }
-
-/** DDL for the audit tables; CORE's migration 1 runs it. */
-export type { Database };

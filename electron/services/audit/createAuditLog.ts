@@ -1,37 +1,52 @@
-// The audit log over the store's SQLite database: append (single and bulk), signed checkpoints, verification, paged
-// queries and the JSON Lines export. State per instance only (the signer and the listeners); the chain head is always
-// read from the database, so a rolled-back caller transaction or a second connection cannot desynchronise it.
-import type Database from 'better-sqlite3';
+// The audit log over the store's database: append (single and bulk), signed checkpoints, verification, paged queries
+// and the JSON Lines export. State per instance only (the audit key, the alarm, the listeners, the checkpoint timer); the
+// chain head is always read from the database, so a rolled-back caller transaction or a second connection cannot
+// desynchronise it. Verification trusts only the key the session authenticated under the master key.
 import type { AuditRecord } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
+import type { Timers } from '../../providers/resilience/resilienceOptions.ts';
+import { createAuditRepo } from '../../store/auditRepo.ts';
+import type { Db } from '../../store/database.ts';
+import { createAlarmState } from './auditAlarm.ts';
+import type { AuditKeyState, AuditLog, AuditLogOptions, AuditQuery } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
+import { createCheckpointTimer, DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
 import { buildExport } from './exportJsonl.ts';
 import { queryRecords } from './queryRecords.ts';
-import { prepareStatements } from './statements.ts';
+import { tailProblem, type TailProblem } from './tailCheck.ts';
 import { validateEntry, type ValidEntry } from './validateEntry.ts';
 import { walkChain, type WalkResult } from './walkChain.ts';
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
 
 export interface AuditLogInternals extends AuditLog {
-  /** Also says whether checkpoints were checked against the trusted key or only against the key stored beside them. */
-  verify(): WalkResult & { keySource: 'trusted' | 'stored' };
+  /** Also gives the verified head (seq and hash). */
+  verify(): WalkResult;
 }
 
-export function createAuditLog(db: Database.Database, options: AuditLogOptions): AuditLogInternals {
-  const st = prepareStatements(db);
+/** The alarm's words when the audit key failed its check: the chain has no trustworthy signature at all. */
+const untrustedKeyText = (reason: string) => `The audit key failed its check against the master key (${reason}), so the audit chain cannot be trusted`;
+
+function untrustedKeyError(reason: string, what: string): ConsoleError {
+  return new ConsoleError('integrity_failure', `${untrustedKeyText(reason)}: no checkpoint signature can be verified${what}. Restore console.db from a backup you trust.`);
+}
+
+export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogInternals {
+  const repo = createAuditRepo(db);
   const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
   if (!Number.isInteger(every) || every < 1) throw new ConsoleError('invalid_input', 'checkpointEvery must be a positive integer');
   const listeners = new Set<(record: AuditRecord) => void>();
-  let signer: AuditSigner | null = null;
+  const alarm = createAlarmState(options.logger);
+  let key: AuditKeyState = { state: 'locked' };
+  // A refused checkpoint to record once its transaction is over (null: none owed).
+  let refusalToRecord: TailProblem | null = null;
 
   const now = () => new Date(options.clock.now()).toISOString();
-  const trustedKey = () => options.trustedPublicKeySpki?.() ?? null;
+  const signer = () => (key.state === 'trusted' ? key.signer : null);
 
   function insertOne(v: ValidEntry, seq: number, prev: string, ts: string): string {
     const hash = sha256Hex(recordLine(seq, ts, v.actor, v.action, v.targetType, v.targetId, v.outcome, v.details, prev));
-    st.insert.run(seq, ts, v.actor, v.action, v.targetType, v.targetId, v.outcome, v.details, hash);
+    repo.insert({ seq, ts, actor: v.actor, action: v.action, targetType: v.targetType, targetId: v.targetId, outcome: v.outcome, details: v.details, hash });
     return hash;
   }
 
@@ -49,31 +64,69 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
     }
   }
 
-  /** Signs the head after re-verifying the records since the last checkpoint, so a tampered tail is never signed. */
+  /** Signs the head after checking the tail since the last checkpoint; a tail that fails is never signed. */
   function signHead(strict: boolean): void {
-    if (!signer) return;
-    const head = st.head.get();
-    const last = st.lastCheckpoint.get();
-    if (!head || (last && last.seq >= head.seq)) return;
-    const walk = walkChain(st, {
-      startSeq: last?.seq ?? 0,
-      startHash: last?.head ?? GENESIS_HASH,
-      checkpoints: [],
-      trustedKey: null,
-    });
-    if (!walk.ok || walk.headSeq !== head.seq) {
-      const reason = walk.firstBad?.reason ?? 'the chain head moved during the check';
-      if (strict) throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not signed: ${reason}.`);
-      options.logger?.error('audit checkpoint skipped: chain failed verification', { reason });
+    const s = signer();
+    if (!s) return;
+    const head = repo.head();
+    const last = repo.lastCheckpoint();
+    if (head && last && last.seq === head.seq && last.head === head.hash) return;
+    if (!head && !last) return;
+    const problem = tailProblem(repo, head, last, s.publicKeySpki);
+    if (problem) {
+      const raised = alarm.raiseChain(problem.seq, problem.reason, now());
+      options.logger?.error('audit checkpoint refused: the records since the last checkpoint failed verification', { seq: problem.seq, reason: problem.reason });
+      if (strict) throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not signed: ${problem.reason}.`);
+      if (raised) refusalToRecord = problem;
       return;
     }
+    if (!head) return;
     const ts = now();
-    const signature = signer.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
-    st.insertCheckpoint.run(head.seq, head.hash, ts, signer.publicKeySpki.toString('base64'), signature.toString('base64'));
+    const signature = s.sign(Buffer.from(checkpointMessage(head.seq, head.hash, ts)));
+    repo.insertCheckpoint({ seq: head.seq, head: head.hash, ts, public_key: s.publicKeySpki.toString('base64'), signature: signature.toString('base64') });
+    timer.signed();
   }
 
-  const appendTx = db.transaction((v: ValidEntry): AuditRecord => {
-    const head = st.head.get();
+  /** After the transaction that refused a checkpoint: the refusal goes into the log (unsigned, like the tail before it). */
+  function recordRefusal(): void {
+    const problem = refusalToRecord;
+    if (!problem) return;
+    refusalToRecord = null;
+    log.append({
+      actor: 'system', action: 'audit.checkpoint', targetType: 'audit', targetId: null, outcome: 'failure',
+      details: { code: 'integrity_failure', seq: problem.seq, reason: problem.reason.slice(0, 500) },
+    });
+  }
+
+  // The quiet-interval checkpoint is owed to nobody who waits: unref'd, so it never keeps a finished CLI alive (close()
+  // signs the tail anyway). Node's ref'd one-shot timers (nodeTimers) are for work a caller awaits.
+  const backgroundTimers: Pick<Timers, 'setTimeout'> = {
+    setTimeout(fn, ms) {
+      const t = setTimeout(fn, ms);
+      t.unref();
+      return () => clearTimeout(t);
+    },
+  };
+  const timer = createCheckpointTimer({
+    clock: options.clock,
+    timers: options.timers ?? backgroundTimers,
+    quietMs: options.quietCheckpointMs ?? DEFAULT_QUIET_CHECKPOINT_MS,
+    maxAgeMs: options.maxUnsignedAgeMs ?? DEFAULT_MAX_UNSIGNED_AGE_MS,
+    ready: () => repo.isOpen() && signer() !== null && !repo.inTransaction(),
+    checkpoint() {
+      try {
+        log.checkpoint();
+      } catch (e) {
+        options.logger?.error('timed audit checkpoint failed', { error: e instanceof Error ? e : String(e) });
+      }
+    },
+  });
+  const appended = () => {
+    if (signer()) timer.appended();
+  };
+
+  const appendTx = repo.writeTransaction((v: ValidEntry): AuditRecord => {
+    const head = repo.head();
     const seq = (head?.seq ?? 0) + 1;
     const ts = now();
     insertOne(v, seq, head?.hash ?? GENESIS_HASH, ts);
@@ -81,8 +134,8 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
     return toRecord(v, seq, ts);
   });
 
-  const appendManyTx = db.transaction((vs: ValidEntry[]): AuditRecord | null => {
-    const head = st.head.get();
+  const appendManyTx = repo.writeTransaction((vs: ValidEntry[]): AuditRecord | null => {
+    const head = repo.head();
     let seq = head?.seq ?? 0;
     let prev = head?.hash ?? GENESIS_HASH;
     let last: AuditRecord | null = null;
@@ -97,43 +150,72 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
     return last;
   });
 
+  /** The trusted key, or the error verify and export answer without one. */
+  function requireTrustedKey(what: string): Buffer {
+    if (key.state === 'untrusted') throw untrustedKeyError(key.reason, what);
+    if (key.state === 'locked') {
+      throw new ConsoleError('locked', 'Unlock the console to verify or export the audit log: only the audit key authenticated by the master key is trusted.');
+    }
+    return key.signer.publicKeySpki;
+  }
+
   const log: AuditLogInternals = {
     append(entry) {
-      const record = appendTx.immediate(validateEntry(entry));
+      const record = appendTx(validateEntry(entry));
       notify(record);
+      appended();
+      recordRefusal();
       return record;
     },
     appendMany(entries) {
       if (!Array.isArray(entries)) throw new ConsoleError('invalid_input', 'appendMany expects an array of entries');
       const valid = entries.map(validateEntry);
-      const last = appendManyTx.immediate(valid);
-      if (last) notify(last);
+      const last = appendManyTx(valid);
+      if (last) {
+        notify(last);
+        appended();
+      }
+      recordRefusal();
       return last;
     },
+    setKey(next) {
+      key = next;
+      if (next.state !== 'trusted') timer.stop();
+      if (next.state === 'untrusted') alarm.setKeyProblem(`${untrustedKeyText(next.reason)}.`);
+      if (next.state === 'trusted') alarm.setKeyProblem(null);
+    },
     setSigner(next) {
-      signer = next;
+      log.setKey(next ? { state: 'trusted', signer: next } : { state: 'locked' });
     },
     checkpoint() {
-      db.transaction(() => signHead(false)).immediate();
+      repo.writeTransaction(() => signHead(false))();
+      recordRefusal();
     },
     verify() {
-      const trusted = trustedKey();
-      const walk = db.transaction(() => walkChain(st, { checkpoints: st.checkpoints.all(), trustedKey: trusted }))();
-      return { ...walk, keySource: trusted ? 'trusted' : 'stored' };
+      const trusted = requireTrustedKey('');
+      const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: repo.checkpoints(), trustedKey: trusted }))();
+      if (walk.ok) alarm.clearChain();
+      else if (walk.firstBad) alarm.raiseChain(walk.firstBad.seq, walk.firstBad.reason, now());
+      return walk;
     },
     query(q: AuditQuery) {
-      return queryRecords(db, q);
+      return queryRecords(repo, q);
     },
     exportJsonl() {
-      if (!signer) {
-        throw new ConsoleError('locked', 'Unlock the console to export the audit log: every export is signed with the audit key.');
-      }
-      const s = signer;
+      requireTrustedKey(', so it was not exported');
+      const s = signer()!;
       // One write transaction: the fresh checkpoint and the export see the same head, so the export ends covered.
-      return db.transaction(() => {
+      const built = repo.writeTransaction(() => {
         signHead(true);
-        return buildExport(st, s, trustedKey(), now());
-      }).immediate();
+        return buildExport(repo, s, now());
+      })();
+      if (!built.ok) {
+        const bad = built.walk.firstBad ?? { seq: 0, reason: 'unknown' };
+        alarm.raiseChain(bad.seq, bad.reason, now());
+        throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${bad.reason}.`);
+      }
+      alarm.clearChain();
+      return { fileName: built.fileName, content: built.content, records: built.records };
     },
     onAppend(listener) {
       listeners.add(listener);
@@ -141,6 +223,8 @@ export function createAuditLog(db: Database.Database, options: AuditLogOptions):
         listeners.delete(listener);
       };
     },
+    alarm: () => alarm.current(),
+    onAlarmChange: (listener) => alarm.onChange(listener),
   };
   return log;
 }

@@ -1,11 +1,9 @@
-// Paged, filtered reads for the Audit screen: newest first, with the total count. Each filter has an index
-// (action, actor, target_id, ts) that also orders by seq, so pages stay fast on millions of records.
-import type Database from 'better-sqlite3';
+// Paged, filtered reads for the Audit screen: newest first, with the total count. The filters are checked here; the
+// repository's indexes (action, actor, target_id, ts, each with seq) keep pages fast on millions of records.
 import type { AuditRecord } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import type { AuditRepo } from '../../store/auditRepo.ts';
 import type { AuditQuery } from './auditLog.ts';
-
-type Row = [number, string, string, string, string | null, string | null, 'success' | 'failure', string];
 
 const MAX_LIMIT = 1000;
 
@@ -22,38 +20,23 @@ function filterText(name: string, v: string | undefined): string | null {
   return v;
 }
 
-export function queryRecords(db: Database.Database, q: AuditQuery): { total: number; records: AuditRecord[] } {
+export function queryRecords(repo: AuditRepo, q: AuditQuery): { total: number; records: AuditRecord[] } {
   if (!Number.isInteger(q.offset) || q.offset < 0) throw new ConsoleError('invalid_input', 'Audit query: offset must be a non-negative integer');
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) {
     throw new ConsoleError('invalid_input', `Audit query: limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
-  const where: string[] = [];
-  const params: Array<string | number> = [];
-  const add = (sql: string, v: string | null) => {
-    if (v !== null) {
-      where.push(sql);
-      params.push(v);
-    }
+  const filter = {
+    action: filterText('action', q.action),
+    actor: filterText('actor', q.actor),
+    targetId: filterText('targetId', q.targetId),
+    from: isoBound('from', q.from),
+    to: isoBound('to', q.to),
   };
-  add('action = ?', filterText('action', q.action));
-  add('actor = ?', filterText('actor', q.actor));
-  add('target_id = ?', filterText('targetId', q.targetId));
-  add('ts >= ?', isoBound('from', q.from));
-  add('ts <= ?', isoBound('to', q.to));
-  const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  // With only a time filter, walk the (ts, seq) index; otherwise the filter's (column, seq) index or the primary key.
-  const timeOnly = q.action === undefined && q.actor === undefined && q.targetId === undefined && (q.from !== undefined || q.to !== undefined);
-  const order = timeOnly ? 'ts DESC, seq DESC' : 'seq DESC';
-  // Prepared per call: there are only a few filter shapes and preparing costs microseconds next to the read.
-  const total = (db.prepare(`SELECT count(*) FROM audit_records${clause}`).pluck().get(...params) as number) ?? 0;
-  const rows = db
-    .prepare(`SELECT seq, ts, actor, action, target_type, target_id, outcome, details FROM audit_records${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
-    .raw(true)
-    .all(...params, q.limit, q.offset) as Row[];
+  const { total, rows } = repo.page(filter, q.limit, q.offset);
   return {
     total,
     records: rows.map((r) => ({
-      seq: r[0], ts: r[1], actor: r[2], action: r[3], targetType: r[4], targetId: r[5], outcome: r[6], details: parseDetails(r[7]),
+      seq: r[0], ts: r[1], actor: r[2], action: r[3], targetType: r[4], targetId: r[5], outcome: r[6] as AuditRecord['outcome'], details: parseDetails(r[7]),
     })),
   };
 }

@@ -1,9 +1,15 @@
 // One streaming pass over the stored chain: recomputes every record's canonical line from its columns, checks seq
-// continuity, the stored hash and every checkpoint (head and Ed25519 signature). Stops at the first bad record.
+// continuity, the stored hash and every checkpoint (head and Ed25519 signature against the trusted key only: the key
+// stored beside a checkpoint is never used). Stops at the first bad record.
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { AuditVerification } from '../../../shared/contract.ts';
+import type { CheckpointRow, RecordTuple } from '../../store/auditRepo.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
-import type { AuditStatements, CheckpointRow } from './statements.ts';
+
+/** Where the walk reads records from (the audit repository, or anything that serves the same rows). */
+export interface ChainReader {
+  recordsAfter(afterSeq: number, endSeq: number, limit: number): RecordTuple[];
+}
 
 const CHUNK = 4096;
 
@@ -14,7 +20,10 @@ export interface WalkOptions {
   /** Stop after this record (default: the end). */
   endSeq?: number;
   checkpoints: readonly CheckpointRow[];
-  /** Verify signatures against this key only; null = against the key stored with each checkpoint. */
+  /**
+   * The audit public key authenticated under the master key (DER SPKI); every checkpoint signature is checked against
+   * it alone. null only when no checkpoint is to be checked: a checkpoint met without it fails the walk.
+   */
   trustedKey: Buffer | null;
   /** Receives every verified record line in order (the export uses it). */
   onLine?: (line: string) => void;
@@ -25,7 +34,7 @@ export interface WalkResult extends AuditVerification {
   headHash: string;
 }
 
-export function walkChain(st: AuditStatements, o: WalkOptions): WalkResult {
+export function walkChain(reader: ChainReader, o: WalkOptions): WalkResult {
   let expected = (o.startSeq ?? 0) + 1;
   let prev = o.startHash ?? GENESIS_HASH;
   const end = o.endSeq ?? Number.MAX_SAFE_INTEGER;
@@ -46,7 +55,7 @@ export function walkChain(st: AuditStatements, o: WalkOptions): WalkResult {
   });
 
   for (;;) {
-    const rows = st.chunk.all(expected - 1, end, CHUNK) as unknown as Array<[number, string, string, string, string | null, string | null, string, string, string]>;
+    const rows = reader.recordsAfter(expected - 1, end, CHUNK);
     for (const r of rows) {
       const seq = r[0];
       if (seq !== expected) {
@@ -84,22 +93,23 @@ export function walkChain(st: AuditStatements, o: WalkOptions): WalkResult {
 
 function checkCheckpoint(cp: CheckpointRow, hash: string, trusted: Buffer | null, keys: Map<string, KeyObject | null>): string | null {
   if (cp.head !== hash) return `the checkpoint at record ${cp.seq} does not match the chain (records up to ${cp.seq} were changed, or the checkpoint was)`;
-  const keyText = trusted ? trusted.toString('base64') : cp.public_key;
+  return checkpointSignatureProblem(cp, trusted, keys);
+}
+
+/** Why cp's signature does not verify under the trusted key (null when it does). `keys` caches the parsed key. */
+export function checkpointSignatureProblem(cp: CheckpointRow, trusted: Buffer | null, keys = new Map<string, KeyObject | null>()): string | null {
+  if (!trusted) return `the checkpoint at record ${cp.seq} cannot be checked: no trusted audit key`;
+  const keyText = trusted.toString('base64');
   let key = keys.get(keyText);
   if (key === undefined) {
-    key = ed25519Key(Buffer.from(keyText, 'base64'));
+    key = ed25519Key(trusted);
     keys.set(keyText, key);
   }
-  if (!key) return `the checkpoint at record ${cp.seq} names a public key that is not an Ed25519 key`;
+  if (!key) return 'the trusted audit key is not an Ed25519 key';
   const sig = Buffer.from(cp.signature, 'base64');
   const valid = sig.length === 64 && sig.toString('base64') === cp.signature &&
     verifySignature(null, Buffer.from(checkpointMessage(cp.seq, cp.head, cp.ts)), key, sig);
-  if (!valid) {
-    return trusted
-      ? `the checkpoint at record ${cp.seq} has an invalid signature (not signed by the trusted audit key)`
-      : `the checkpoint at record ${cp.seq} has an invalid signature`;
-  }
-  return null;
+  return valid ? null : `the checkpoint at record ${cp.seq} has an invalid signature (not signed by the trusted audit key)`;
 }
 
 export function ed25519Key(spki: Buffer): KeyObject | null {

@@ -49,14 +49,8 @@ export interface Session {
   require(): UnlockedSession;
   /** Who audit records name: the operator when unlocked, else 'unknown'. */
   actor(): string;
-  /** The audit public key, returned only when it matches its copy authenticated under the master key. */
-  trustedAuditPublicKey(): Buffer | null;
   /** Locks without emitting an event (console shutdown); no-op when locked. */
   close(): void;
-}
-
-interface Unlocked extends UnlockedSession {
-  auditPublicSpki: Buffer | null;
 }
 
 function checkStrength(passphrase: string): void {
@@ -67,7 +61,7 @@ function checkStrength(passphrase: string): void {
 
 export function createSession(deps: SessionDeps): Session {
   const { meta, audit, clock, logger } = deps;
-  let current: Unlocked | null = null;
+  let current: UnlockedSession | null = null;
   // Set by close(): an unlock still deriving its key must not touch the closed database afterwards.
   let closing = false;
   const notClosing = () => {
@@ -87,11 +81,13 @@ export function createSession(deps: SessionDeps): Session {
 
   const status = (): SessionStatus => {
     const row = meta.get();
+    const auditAlarm = audit.alarm();
     return {
       state: row === null ? 'uninitialized' : current ? 'unlocked' : 'locked',
       operator: current?.operator ?? null,
       retryAfterMs: row === null ? 0 : retryAfterMs(meta.getThrottle(), clock.now()),
       storePath: deps.storePath,
+      ...(auditAlarm ? { auditAlarm } : {}),
     };
   };
 
@@ -109,7 +105,7 @@ export function createSession(deps: SessionDeps): Session {
     throw err;
   };
 
-  const requireUnlocked = (): Unlocked => {
+  const requireUnlocked = (): UnlockedSession => {
     if (current) return current;
     if (meta.get() === null) throw new ConsoleError('not_initialized', 'No key store exists in this folder yet; create it first.');
     throw new ConsoleError('locked', 'The key store is locked; unlock it with the operator passphrase.');
@@ -162,13 +158,18 @@ export function createSession(deps: SessionDeps): Session {
   const startSession = (row: StoreMetaRow, operator: string, master: Buffer): void => {
     const keyring = createStoreKeyring(master, row.storeId);
     master.fill(0);
-    const macOk = crypto.timingSafeEqual(keyring.macAuditPublicKey(row.auditPublicSpki), row.auditPublicMac);
+    const expectedMac = keyring.macAuditPublicKey(row.auditPublicSpki);
+    const macOk = expectedMac.length === row.auditPublicMac.length && crypto.timingSafeEqual(expectedMac, row.auditPublicMac);
     const privateDer = macOk ? keyring.unwrapAuditKey(row.auditPrivateWrapped) : null;
     current?.keyring.destroy();
-    current = { operator, storeId: row.storeId, keyring, auditPublicSpki: macOk ? row.auditPublicSpki : null };
+    current = { operator, storeId: row.storeId, keyring };
     if (privateDer === null) {
-      audit.setSigner(null);
-      logger.warn('audit key failed its integrity check; checkpoints will not be signed', { storeId: row.storeId });
+      // No fallback to the key stored in the database: verify and export refuse, and the window shows the alarm.
+      const reason = macOk
+        ? 'the stored audit private key does not unwrap under the master key'
+        : 'the MAC of the stored audit public key does not match';
+      audit.setKey({ state: 'untrusted', reason });
+      logger.error('audit key failed its integrity check; the audit chain cannot be verified or signed', { storeId: row.storeId });
       audit.append({ actor: operator, action: 'audit.key_check', targetType: 'audit', targetId: null, outcome: 'failure', details: { code: 'integrity_failure' } });
       return;
     }
@@ -260,6 +261,8 @@ export function createSession(deps: SessionDeps): Session {
           }
           startSession(row, operator, master);
           audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success' });
+          // Signs what was appended while locked, after checking it and the latest checkpoint against the trusted key.
+          audit.checkpoint();
           logger.info('key store unlocked', { operator });
           return changed();
         } catch (e) {
@@ -316,6 +319,5 @@ export function createSession(deps: SessionDeps): Session {
 
     actor: () => current?.operator ?? 'unknown',
 
-    trustedAuditPublicKey: () => (current?.auditPublicSpki ? Buffer.from(current.auditPublicSpki) : null),
   };
 }

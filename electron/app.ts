@@ -10,6 +10,7 @@ import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
 import { createKeyHandlers } from './services/keys/keysHandlers.ts';
+import { createKeyRestrictions } from './services/keys/keyPolicy.ts';
 import { buildFleetDashboard } from './services/fleet/fleetDashboard.ts';
 import { createFleetHandlers } from './services/fleet/fleetHandlers.ts';
 import { createFleetRegistry, type FleetRegistry } from './services/fleet/fleetRegistry.ts';
@@ -26,14 +27,12 @@ import { createStationService, type StationService, type StationServiceDeps } fr
 import { createProviderHandlers } from './services/providers/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keys/keysShared.ts';
 import { createBackupService } from './services/providers/backupService.ts';
-import { createKmsKeyLifecycle } from './services/keys/keysKms.ts';
-import { createKmsKeyCrypto } from './services/keys/keysKmsCrypto.ts';
-import type { KmsKeyDeps } from './services/keys/keysKmsShared.ts';
 import { createMigrationService } from './services/providers/migrationService.ts';
 import type { ProviderTuning } from './services/providers/providerFactory.ts';
 import { createProviderRegistry, type ProviderRegistry } from './services/providers/providerRegistry.ts';
 import { createProviderConfigStore } from './providers/config/providerConfigStore.ts';
 import { createLocalProvider } from './providers/local/localProvider.ts';
+import { createStoreKeyProvider } from './providers/local/storeKeyProvider.ts';
 import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRepo.ts';
 import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
 import { createSession, type Keychain, type Session } from './services/session/session.ts';
@@ -157,8 +156,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     registry = liveRegistry;
 
+    const keysRepo = createKeysRepo(store.db);
     const keyDeps: KeyServiceDeps = {
-      repo: createKeysRepo(store.db),
+      repo: keysRepo,
       session: liveSession,
       audit,
       clock,
@@ -166,26 +166,21 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
       onKeysChanged: (keyId) => emit('keys:changed', { keyId }),
       checkpointWal: () => store.checkpointWal(),
+      registry: liveRegistry,
+      store: createStoreKeyProvider({ repo: keysRepo, keyring, clock }),
+      localKms,
+      restrictions: createKeyRestrictions(),
     };
+    // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
-    const kmsDeps: KmsKeyDeps = { ...keyDeps, registry: liveRegistry, localKms };
-    const kmsKeys = {
-      lifecycle: createKmsKeyLifecycle(kmsDeps),
-      crypto: createKmsKeyCrypto(kmsDeps),
-      isKmsBacked: (keyId: string) => {
-        const k = keyDeps.repo.get(keyId);
-        return k !== null && k.provider !== 'local';
-      },
-      defaultProvider: () => liveRegistry.storageProviderId() ?? 'local',
-    };
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
       audit,
       keys: keyDeps.repo,
-      backup: createBackupService({ ...kmsDeps, backups: createKeyBackupsRepo(store.db) }),
-      migration: createMigrationService({ ...kmsDeps, onProgress: (p) => emit('jobs:progress', p) }),
+      backup: createBackupService({ ...keyDeps, backups: createKeyBackupsRepo(store.db) }),
+      migration: createMigrationService({ ...keyDeps, onProgress: (p) => emit('jobs:progress', p) }),
       onProvidersChanged: (id) => emit('providers:changed', { id }),
     });
 
@@ -275,7 +270,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         await liveSession.changePassphrase(current, next);
         return { changed: true as const };
       },
-      ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
+      ...createKeyHandlers({ lifecycle, crypto: keyOps, defaultProvider: () => liveRegistry.storageProviderId() ?? 'local' }),
       ...providerHandlers,
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import type { KeyDetail, KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import { KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { spkiToPem } from '../../crypto/keyMaterial.ts';
 import { createKeyWithFailover } from '../../providers/multiEnvelope.ts';
 import type { KmsProvider, ProviderKeyInfo } from '../../providers/types.ts';
 import type { KeyFilter } from '../../store/keysRepo.ts';
@@ -13,7 +14,7 @@ import type { AuditDetails } from '../audit/auditLog.ts';
 import { holderOfVersion, MIN_DESTRUCTION_WAITING_DAYS, primaryOf, providerKeyName, versionRecord } from './keyLocations.ts';
 import { requireState } from './keyPolicy.ts';
 import { setKeyState } from './keyStateChange.ts';
-import { type KeyServiceDeps, loadKey, loadVersion, newKeyRow, nextRotation, runAudited, toDetail, toSummary } from './keysShared.ts';
+import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, newKeyRow, nextRotation, runAudited, toDetail, toSummary } from './keysShared.ts';
 
 export interface CreateKeyInput {
   type: KeyType;
@@ -84,14 +85,18 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
         let backupKey: ProviderKeyInfo | null = null;
         try {
           if (backup && !made.failedOver) backupKey = await backup.createKey(spec);
-          if (input.activate === false) await holder.disable(made.key.keyRef);
           const at = nowIso();
           const local = made.providerId === LOCAL_PROVIDER_ID;
           const row = newKeyRow({
             id, label: input.label, type: input.type, algorithm, activate: input.activate, rotationSeconds: profile.rotationSeconds, at,
             provider: made.providerId, providerKeyRef: local ? null : made.key.keyRef, backupProvider: backupKey ? backup!.id : null, backupKeyRef: backupKey?.keyRef ?? null,
           });
+          // The version (a signing key's public key) is recorded first: a disabled provider key hands out nothing.
           const version = await versionRecord(deps, holder, made.key.keyRef, row, 1, made.key.currentVersion, at);
+          if (input.activate === false) {
+            await holder.disable(made.key.keyRef);
+            if (backupKey) await backup!.disable(backupKey.keyRef);
+          }
           const failover: AuditDetails = made.failedOver
             ? { failover: true, from: target, to: made.providerId, reason: made.primaryFailure ? `${made.primaryFailure.kind}: ${made.primaryFailure.message}`.slice(0, 300) : null }
             : {};
@@ -162,14 +167,17 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
     },
 
     publicKey(keyId, version) {
-      return runAudited(deps, 'key.export_public', keyId, async () => {
+      return runAudited(deps, 'key.export_public', keyId, async (): Promise<AuditedResult<{ pem: string; version: number }>> => {
         const key = loadKey(repo, keyId);
         if (key.algorithm === 'AES_256') throw new ConsoleError('unsupported_operation', 'An AES key has no public key.');
         requireState(key, 'publicKey', deps.restrictions);
         const v = loadVersion(repo, key, version ?? key.currentVersion);
+        // The catalog recorded each version's public key when it was made (its fingerprint is the check value), so a
+        // public key is handed out by the console's rules alone, also while the provider key is disabled.
+        if (v.publicSpki) return { value: { pem: spkiToPem(v.publicSpki), version: v.version }, details: { version: v.version } };
         const h = holderOfVersion(deps, key, v);
         const { pem } = await h.provider.getPublicKey(h.keyRef, h.providerVersion);
-        return { value: { pem, version: v.version }, details: { version: v.version, ...(h.provider === deps.store ? {} : { provider: key.provider }) } };
+        return { value: { pem, version: v.version }, details: { version: v.version, provider: key.provider } };
       });
     },
 

@@ -55,6 +55,8 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
   const { repo, clock } = deps;
   const id = LOCAL_PROVIDER_ID;
   const prepared = new Map<string, KeyVersionRow>();
+  // Keys created here whose row the lifecycle has not committed yet (enable / disable must find them meanwhile).
+  const uncommitted = new Set<string>();
   const slot = (keyRef: string, version: number) => `${keyRef}#${version}`;
   const nowIso = () => new Date(clock.now()).toISOString();
 
@@ -160,7 +162,9 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
       const keyRef = NAME.exec(valid.name)?.[1];
       if (!keyRef) throw fail('InvalidInput', 'Local console keys are named key-<console key id>.', 'InvalidName');
       if (repo.get(keyRef) || prepared.has(slot(keyRef, 1))) throw fail('InvalidInput', `A local key ${keyRef} already exists.`, 'AlreadyExists');
+      for (const ref of uncommitted) if (repo.get(ref)) uncommitted.delete(ref);
       prepare(keyRef, valid.spec, 1);
+      uncommitted.add(keyRef);
       const at = nowIso();
       return { keyRef, name: valid.name, spec: valid.spec, usage: valid.usage, state: 'enabled', currentVersion: 1, createdAt: at, deletionDate: null, rotationPeriodDays: null };
     },
@@ -250,18 +254,20 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
     },
 
     async enable(keyRef) {
-      if (prepared.has(slot(keyRef, 1))) return;
+      if (uncommitted.has(keyRef) && !repo.get(keyRef)) return;
       if (storeStateOf(load(keyRef)) === 'destroyed') throw fail('KeyDisabled', `Key ${keyRef} was destroyed and cannot be enabled.`, 'KeyState');
     },
 
     async disable(keyRef) {
-      if (!prepared.has(slot(keyRef, 1))) load(keyRef);
+      if (uncommitted.has(keyRef) && !repo.get(keyRef)) return;
+      load(keyRef);
     },
 
     async scheduleDestruction(keyRef, waitingDays) {
       if (!Number.isInteger(waitingDays) || waitingDays < 0 || waitingDays > 365) throw fail('InvalidInput', 'waitingDays must be an integer from 0 to 365.', 'InvalidWaitingPeriod');
       // A key whose creation never committed exists only here, in memory.
       for (const k of [...prepared.keys()]) if (k.startsWith(`${keyRef}#`)) prepared.delete(k);
+      uncommitted.delete(keyRef);
       if (typeof keyRef === 'string' && repo.get(keyRef)) repo.destroyMaterial(keyRef);
       return { deletionDate: nowIso() };
     },
@@ -282,6 +288,7 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
 
     async close() {
       prepared.clear();
+      uncommitted.clear();
     },
   };
 }

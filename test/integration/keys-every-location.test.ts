@@ -235,3 +235,31 @@ describe('the offline fallback copy', () => {
     expect(fallback).toEqual([{ state: 'destroyed', wrapped_material: null }]);
   });
 });
+
+describe('a key moved from the local store to a provider', () => {
+  it('is destroyed at the provider and in the store, where its older versions still were', async () => {
+    const h = await initialized();
+    await h.call('providers:save', { config: awsConfig(emu, { use_kms_for_storage: false }) });
+    const key = await h.call('keys:create', { type: 'storage', label: 'moved', provider: 'local' });
+    const old = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('before the move') });
+    expect((await h.call('keys:migrate', { providerId: 'aws-primary', keyIds: [key.id] })).state).toBe('done');
+    expect((await h.call('keys:decrypt', { ciphertext: old.ciphertext })).plaintext).toBe(b64('before the move'));
+    const compromised = await h.call('keys:setState', { keyId: key.id, state: 'compromised', reason: '' });
+    expect(compromised.locations.map((l) => [l.role, l.provider, l.action, l.outcome])).toEqual([
+      ['primary', 'aws-primary', 'disable', 'done'],
+      ['store', 'local', 'disable', 'done'],
+    ]);
+    expect((await h.fail(h.call('keys:decrypt', { ciphertext: old.ciphertext }))).code).toBe('key_disabled');
+    const destroyed = await h.call('keys:setState', { keyId: key.id, state: 'destroyed', reason: '' });
+    expect(destroyed.locations.map((l) => [l.role, l.action, l.outcome])).toEqual([
+      ['primary', 'scheduleDestruction', 'done'],
+      ['store', 'scheduleDestruction', 'done'],
+    ]);
+    expect((await atAws(key.id)).state).toBe('PendingDeletion');
+    h.console.close();
+    expect(withRawDb(h.dir, (db) => db.prepare('SELECT version, wrapped_material, destroyed FROM key_versions WHERE key_id = ? ORDER BY version').all(key.id))).toEqual([
+      { version: 1, wrapped_material: null, destroyed: 1 },
+      { version: 2, wrapped_material: null, destroyed: 1 },
+    ]);
+  });
+});

@@ -11,6 +11,7 @@ import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
 import { createKeyHandlers } from './services/keys/keysHandlers.ts';
 import { createKeyPlacer } from './services/keys/keyPlacement.ts';
+import { createKeyRestrictions } from './services/keys/keyPolicy.ts';
 import { buildFleetDashboard } from './services/fleet/fleetDashboard.ts';
 import { createFleetHandlers } from './services/fleet/fleetHandlers.ts';
 import { createFleetRegistry, type FleetRegistry } from './services/fleet/fleetRegistry.ts';
@@ -28,14 +29,12 @@ import { createStationService, type StationService, type StationServiceDeps } fr
 import { createProviderHandlers } from './services/providers/providerHandlers.ts';
 import type { KeyServiceDeps } from './services/keys/keysShared.ts';
 import { createBackupService } from './services/providers/backupService.ts';
-import { createKmsKeyLifecycle } from './services/keys/keysKms.ts';
-import { createKmsKeyCrypto } from './services/keys/keysKmsCrypto.ts';
-import type { KmsKeyDeps } from './services/keys/keysKmsShared.ts';
 import { createMigrationService } from './services/providers/migrationService.ts';
 import type { ProviderTuning } from './services/providers/providerFactory.ts';
 import { createProviderRegistry, type ProviderRegistry } from './services/providers/providerRegistry.ts';
 import { createProviderConfigStore } from './providers/config/providerConfigStore.ts';
 import { createLocalProvider } from './providers/local/localProvider.ts';
+import { createStoreKeyProvider } from './providers/local/storeKeyProvider.ts';
 import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRepo.ts';
 import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
 import { createSession, type Keychain } from './services/session/session.ts';
@@ -161,8 +160,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     registry = liveRegistry;
 
+    const keysRepo = createKeysRepo(store.db);
     const keyDeps: KeyServiceDeps = {
-      repo: createKeysRepo(store.db),
+      repo: keysRepo,
       session: liveSession,
       audit,
       clock,
@@ -170,26 +170,21 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
       onKeysChanged: (keyId) => emit('keys:changed', { keyId }),
       checkpointWal: () => store.checkpointWal(),
+      registry: liveRegistry,
+      store: createStoreKeyProvider({ repo: keysRepo, keyring, clock }),
+      localKms,
+      restrictions: createKeyRestrictions(),
     };
+    // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
-    const kmsDeps: KmsKeyDeps = { ...keyDeps, registry: liveRegistry, localKms };
-    const kmsKeys = {
-      lifecycle: createKmsKeyLifecycle(kmsDeps),
-      crypto: createKmsKeyCrypto(kmsDeps),
-      isKmsBacked: (keyId: string) => {
-        const k = keyDeps.repo.get(keyId);
-        return k !== null && k.provider !== 'local';
-      },
-      placement: createKeyPlacer({ registry: liveRegistry, env: options.env ?? process.env, audit, session: liveSession }),
-    };
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
       audit,
       keys: keyDeps.repo,
-      backup: createBackupService({ ...kmsDeps, backups: createKeyBackupsRepo(store.db) }),
-      migration: createMigrationService({ ...kmsDeps, onProgress: (p) => emit('jobs:progress', p) }),
+      backup: createBackupService({ ...keyDeps, backups: createKeyBackupsRepo(store.db) }),
+      migration: createMigrationService({ ...keyDeps, onProgress: (p) => emit('jobs:progress', p) }),
       onProvidersChanged: (id) => emit('providers:changed', { id }),
     });
 
@@ -281,7 +276,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         await liveSession.changePassphrase(current, next);
         return { changed: true as const };
       },
-      ...createKeyHandlers(lifecycle, keyOps, kmsKeys),
+      ...createKeyHandlers({ lifecycle, crypto: keyOps, placement: createKeyPlacer({ registry: liveRegistry, env: options.env ?? process.env, audit, session: liveSession }) }),
       ...providerHandlers,
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),

@@ -82,11 +82,51 @@ export const KeyVersionInfo = z.object({
 });
 export type KeyVersionInfo = z.infer<typeof KeyVersionInfo>;
 
+/** Where a copy of a key lives: its provider, its backup provider, its offline fallback key, or this store. */
+export const KeyLocationRole = z.enum(['primary', 'backup', 'fallback', 'store']);
+export const KeyLocationAction = z.enum(['enable', 'disable', 'scheduleDestruction']);
+
+/** A location a key's last state change did not reach; setting the same state again retries it. */
+export const KeyUnreachedLocation = z.object({
+  role: KeyLocationRole,
+  provider: ProviderIdSchema,
+  action: KeyLocationAction,
+  /** The state the action belongs to. */
+  state: KeyStateSchema,
+  code: z.string(),
+  message: z.string(),
+  attemptedAt: IsoTime,
+});
+export type KeyUnreachedLocation = z.infer<typeof KeyUnreachedLocation>;
+
 export const KeyDetail = KeySummary.extend({
   versions: z.array(KeyVersionInfo),
   stateReason: z.string().nullable(),
+  unreached: z.array(KeyUnreachedLocation).default([]),
 });
 export type KeyDetail = z.infer<typeof KeyDetail>;
+
+/** What one state change did at one location of the key. */
+export const KeyLocationOutcome = z.object({
+  role: KeyLocationRole,
+  provider: ProviderIdSchema,
+  action: KeyLocationAction,
+  outcome: z.enum(['done', 'failed']),
+  code: z.enum(ERROR_CODES).nullable(),
+  message: z.string().nullable(),
+  /** scheduleDestruction: when the provider deletes the material. */
+  deletionDate: IsoTime.nullable(),
+});
+export type KeyLocationOutcome = z.infer<typeof KeyLocationOutcome>;
+
+/** keys:setState: the key after the change, and what happened at each location (complete: every one reached). */
+export const KeyStateChange = KeySummary.extend({
+  complete: z.boolean(),
+  locations: z.array(KeyLocationOutcome),
+  /** Locations still not reached (after a retry too); empty when complete. */
+  unreached: z.array(KeyUnreachedLocation),
+});
+export type KeyStateChange = z.infer<typeof KeyStateChange>;
 
 export const AuditRecord = z.object({
   seq: z.number().int().positive(),
@@ -188,7 +228,8 @@ export const contract = {
     KeySummary,
   ),
   'keys:rotate': channel(z.object({ keyId: KeyId }).strict(), KeySummary),
-  'keys:setState': channel(z.object({ keyId: KeyId, state: KeyStateSchema, reason: Reason }).strict(), KeySummary),
+  /** Setting the state a key already has retries the locations its last change did not reach (illegal otherwise). */
+  'keys:setState': channel(z.object({ keyId: KeyId, state: KeyStateSchema, reason: Reason }).strict(), KeyStateChange),
   'keys:encrypt': channel(
     z.object({ keyId: KeyId, plaintext: base64(MAX_B64), aad: base64(8192).optional() }).strict(),
     z.object({ ciphertext: z.string(), keyId: KeyId, version: z.number().int().positive() }),

@@ -104,10 +104,11 @@ export function canProtect(state: KeyState): boolean {
 
 /**
  * States in which a key may still process (decrypt / verify) data it protected earlier.
- * SP 800-57 allows deactivated and compromised keys to process, under controlled conditions; suspended keys may not.
+ * SP 800-57 lets a deactivated key process; a compromised one only "under very highly controlled conditions", which
+ * the console does not offer: a compromised key is disabled wherever it lives, so nothing processes with it.
  */
 export function canProcess(state: KeyState): boolean {
-  return state === 'active' || state === 'deactivated' || state === 'compromised';
+  return state === 'active' || state === 'deactivated';
 }
 
 export const KEY_STATE_LABELS: Readonly<Record<KeyState, string>> = {

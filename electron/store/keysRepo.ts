@@ -41,6 +41,40 @@ export interface KeyVersionRow {
   providerVersion?: number | null;
 }
 
+/** A place holding a copy of a key: its provider, its backup provider, its offline fallback, or this store. */
+export type KeyLocationRole = 'primary' | 'backup' | 'fallback' | 'store';
+export type KeyLocationAction = 'enable' | 'disable' | 'scheduleDestruction';
+
+/** A location a state change could not reach: what it still needs, and why the last attempt failed. */
+export interface UnreachedLocationRow {
+  keyId: string;
+  role: KeyLocationRole;
+  provider: ProviderId;
+  keyRef: string;
+  action: KeyLocationAction;
+  /** The console state the action belongs to. */
+  forState: KeyState;
+  code: string;
+  message: string;
+  attemptedAt: string;
+}
+
+/** DDL of migration 9: the locations a key's last state change did not reach (retried by setting that state again). */
+export const KEY_UNREACHED_SQL = `
+CREATE TABLE key_unreached_locations (
+  key_id VARCHAR(36) NOT NULL REFERENCES keys (id),
+  role VARCHAR(16) NOT NULL,
+  provider VARCHAR(32) NOT NULL,
+  key_ref VARCHAR(2048) NOT NULL,
+  action VARCHAR(24) NOT NULL,
+  for_state VARCHAR(16) NOT NULL,
+  code VARCHAR(64) NOT NULL,
+  message VARCHAR(500) NOT NULL,
+  attempted_at VARCHAR(40) NOT NULL,
+  PRIMARY KEY (key_id, role)
+);
+`;
+
 export interface KeyFilter {
   type?: KeyType;
   state?: KeyState;
@@ -64,6 +98,10 @@ export interface KeysRepo {
   setFallbackKeyRef(id: string, keyRef: string): void;
   /** How many keys (not destroyed) name the provider as primary or backup. */
   countUsingProvider(provider: ProviderId): number;
+  /** The locations the key's last state change did not reach (role order). */
+  listUnreached(id: string): UnreachedLocationRow[];
+  /** Replaces the key's unreached locations with `rows` (empty: everything was reached). */
+  replaceUnreached(id: string, rows: UnreachedLocationRow[]): void;
 }
 
 interface RawKey {
@@ -155,6 +193,16 @@ export function createKeysRepo(db: Db): KeysRepo {
   const setProvider = db.prepare('UPDATE keys SET provider = ?, provider_key_ref = ?, updated_at = ? WHERE id = ?');
   const setFallback = db.prepare('UPDATE keys SET fallback_key_ref = ? WHERE id = ?');
   const countUsing = db.prepare(`SELECT count(*) AS n FROM keys WHERE state <> 'destroyed' AND (provider = ? OR backup_provider = ?)`);
+  const listUnreached = db.prepare(
+    `SELECT key_id AS keyId, role, provider, key_ref AS keyRef, action, for_state AS forState, code, message, attempted_at AS attemptedAt
+       FROM key_unreached_locations WHERE key_id = ?`,
+  );
+  const clearUnreached = db.prepare('DELETE FROM key_unreached_locations WHERE key_id = ?');
+  const insertUnreached = db.prepare(
+    `INSERT INTO key_unreached_locations (key_id, role, provider, key_ref, action, for_state, code, message, attempted_at)
+     VALUES (@keyId, @role, @provider, @keyRef, @action, @forState, @code, @message, @attemptedAt)`,
+  );
+  const ROLE_ORDER: readonly KeyLocationRole[] = ['primary', 'backup', 'fallback', 'store'];
 
   return {
     insertKey(row) {
@@ -204,6 +252,13 @@ export function createKeysRepo(db: Db): KeysRepo {
     },
     countUsingProvider(provider) {
       return (countUsing.get(provider, provider) as { n: number }).n;
+    },
+    listUnreached(id) {
+      return (listUnreached.all(id) as UnreachedLocationRow[]).sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role));
+    },
+    replaceUnreached(id, rows) {
+      clearUnreached.run(id);
+      for (const r of rows) insertUnreached.run({ ...r, keyId: id, message: r.message.slice(0, 500) });
     },
   };
 }

@@ -5,6 +5,7 @@ import { AUDIT_SCHEMA_SQL } from './auditRepo.ts';
 import { FLEET_CA_SCHEMA_SQL } from './fleetCaRepo.ts';
 import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
+import { KEY_UNREACHED_SQL } from './keysRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 
 export interface Migration {
@@ -132,6 +133,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "robot key holdings indexed by key, version and robot, so a key's holders page in order without a sort",
     up(db) {
       db.exec('DROP INDEX robot_keys_key; CREATE INDEX robot_keys_key_version_device ON robot_keys (key_id, key_version, device_id);');
+    },
+  },
+  {
+    version: 9,
+    description: 'locations (provider, backup, fallback, store) a key state change did not reach, kept until a retry reaches them',
+    up(db) {
+      db.exec(KEY_UNREACHED_SQL);
     },
   },
 ];

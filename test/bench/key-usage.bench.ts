@@ -25,9 +25,9 @@ export async function run(): Promise<BenchResult[]> {
   try {
     const first = await createConsole({ dataDir, kdf: KDF });
     await first.handlers['session:init']({ operator: 'Bench Officer', passphrase: 'bench passphrase 0123' }, CTX);
-    const key = first.keys.create({ type: 'communication', label: 'fleet link' });
-    first.keys.rotate(key.id);
-    first.keys.rotate(key.id);
+    const key = await first.keys.create({ type: 'communication', label: 'fleet link' });
+    await first.keys.rotate(key.id);
+    await first.keys.rotate(key.id);
     const storePath = first.storePath;
     first.close();
     seedRobots(storePath, ROBOTS);

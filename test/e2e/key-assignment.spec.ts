@@ -16,10 +16,10 @@ test('assigns a robot-level and a site-level key from the UI and sees the delive
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
   const fleet = harness.current().fleet;
-  const robotComm = fleet.keys.create({ type: 'communication', label: 'robot comm' });
-  const siteDisk = fleet.keys.create({ type: 'storage', label: 'north disk' });
-  fleet.keys.create({ type: 'communication', label: 'fleet comm' });
-  fleet.keys.create({ type: 'storage', label: 'fleet disk' });
+  const robotComm = await fleet.keys.create({ type: 'communication', label: 'robot comm' });
+  const siteDisk = await fleet.keys.create({ type: 'storage', label: 'north disk' });
+  await fleet.keys.create({ type: 'communication', label: 'fleet comm' });
+  await fleet.keys.create({ type: 'storage', label: 'fleet disk' });
   fleet.fleet.create({ deviceId: 'uv-e1', name: 'North one', model: 'UV-7', site: 'Plant North', firmware: '', tags: [], status: 'manufactured' });
 
   const detail = await openRobot(page, 'uv-e1');
@@ -51,11 +51,11 @@ test('assigns a robot-level and a site-level key from the UI and sees the delive
   await detail.getByLabel('Robot communication key', { exact: true }).selectOption({ label: '— none (site or newest key) —' });
   await detail.getByRole('button', { name: 'Apply robot communication key' }).click();
   await expect(row('communication').locator('td').nth(2)).toHaveText('newest unassigned key');
-  fleet.keys.rotate(siteDisk.id);
+  await fleet.keys.rotate(siteDisk.id);
   await expect(row('storage').locator('td').nth(1)).toHaveText('2');
 
   // The site key is compromised elsewhere: the view says so by name, and no other key takes its place.
-  fleet.keys.setState(siteDisk.id, 'compromised', 'disk stolen');
+  await fleet.keys.setState(siteDisk.id, 'compromised', 'disk stolen');
   const broken = table.getByRole('alert');
   await expect(broken).toContainText(`The storage key "north disk" (${siteDisk.id}) assigned to site Plant North is compromised`);
   await expect(broken).toContainText('Assign another storage key to site Plant North');

@@ -8,13 +8,13 @@ test('the key panel names the robots on each version and where the key is assign
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
   const fleet = harness.current().fleet;
-  const comm = fleet.keys.create({ type: 'communication', label: 'north link' });
-  fleet.keys.create({ type: 'storage', label: 'spare disk' });
+  const comm = await fleet.keys.create({ type: 'communication', label: 'north link' });
+  await fleet.keys.create({ type: 'storage', label: 'spare disk' });
   for (const [deviceId, name] of [['uv-n1', 'North one'], ['uv-n2', 'North two'], ['uv-n3', 'North three']] as const) {
     fleet.fleet.create({ deviceId, name, model: 'UV-7', site: 'Plant North', firmware: '', tags: [], status: 'manufactured' });
     fleet.fleet.recordKeyVersions(deviceId, [{ keyId: comm.id, version: 1 }], 'provisioning');
   }
-  fleet.keys.rotate(comm.id);
+  await fleet.keys.rotate(comm.id);
   fleet.fleet.recordKeyVersions('uv-n3', [{ keyId: comm.id, version: 2 }]);
   await fleet.handlers['fleet:assignKey']({ scope: 'site', scopeId: 'Plant North', keyType: 'communication', keyId: comm.id }, { transport: 'test' });
 

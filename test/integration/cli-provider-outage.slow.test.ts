@@ -1,6 +1,7 @@
 // The CLI as real processes against the AWS KMS emulator when the provider is down (connections refused), failing
-// (500 on every call), throttling, or slow (answers after the client's deadline): encrypt, keys create and keys state
-// end after their retries with the typed error on stderr and exit 1, and nothing changes in the store. Before the fix
+// (500 on every call), throttling, or slow (answers after the client's deadline): encrypt and keys create end after
+// their retries with the typed error on stderr and exit 1, and nothing changes in the store; keys state applies the
+// change in the console, names the provider copy it could not reach and exits 1 until retried. Before the fix
 // the backoff timer was unref'd, so Node exited mid-retry: exit 0, nothing printed, nothing done.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,6 +21,10 @@ const SLOW_MACHINE = 240_000;
 
 /** The provider from the environment (default deadline and retries), with `extra` variables for this run. */
 const run = (args: string[], extra: Record<string, string> = {}): Promise<CliRun> => cli(args, undefined, { ...providerEnv, ...extra });
+
+/** What must not change: which keys exist, where, in which state and version (timestamps and reasons may). */
+const summary = (snapshot: unknown) =>
+  (snapshot as { keys: Array<{ id: string; state: string; currentVersion: number; provider: string }> }).keys.map(({ id, state, currentVersion, provider }) => ({ id, state, currentVersion, provider }));
 
 const storeSnapshot = async () => {
   const r = await run(['keys', 'list', '--json']);
@@ -74,21 +79,30 @@ const faults: Array<{ name: string; apply: () => Promise<void>; message: RegExp;
 
 describe('CLI against a provider that is down, failing, throttling or slow', () => {
   for (const fault of faults) {
-    it(`exits 1 with provider_unavailable and changes nothing when the provider ${fault.name}`, { timeout: SLOW_MACHINE }, async () => {
+    it(`exits 1 naming the failure, creates and encrypts nothing, and keeps the unreached copy for a retry when the provider ${fault.name}`, { timeout: SLOW_MACHINE }, async () => {
       const ciphertext = join(dir, `orders-${fault.name.replace(/\W+/g, '-')}.enc`);
       await fault.apply();
       try {
         expectTypedFailure(await run(['keys', 'create', '--type', 'storage', '--label', 'never', '--json'], fault.env), 'provider_unavailable', fault.message);
         expectTypedFailure(await run(['encrypt', '--key', keyId, '--in', plain, '--out', ciphertext], fault.env), 'provider_unavailable', fault.message);
         expect(existsSync(ciphertext)).toBe(false);
-        expectTypedFailure(await run(['keys', 'state', keyId, 'suspended', '--reason', 'maintenance'], fault.env), 'provider_unavailable', fault.message);
+        // The console suspends the key at once; the provider's copy it could not reach is named, exit 1.
+        const state = await run(['keys', 'state', keyId, 'suspended', '--reason', 'maintenance'], fault.env);
+        expect(state.code, state.stdout + state.stderr).toBe(1);
+        expect(state.stdout).toMatch(/^not reached: aws-kms \(primary\) disable: \[provider_unavailable\] /m);
+        expect(state.stdout).toMatch(fault.message);
       } finally {
         emu.faults.reset();
         await emu.faults.up();
       }
-      // No key created (not even locally) and the key still active.
-      expect(await storeSnapshot()).toEqual(baseline);
-      expect((baseline as { keys: Array<{ id: string; state: string }> }).keys).toEqual([expect.objectContaining({ id: keyId, state: 'active' })]);
+      // With the provider back, the same command reaches it; reactivating restores the starting point.
+      const retried = await run(['keys', 'state', keyId, 'suspended', '--reason', 'maintenance']);
+      expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+      const back = await run(['keys', 'state', keyId, 'active', '--reason', 'maintenance over']);
+      expect(back.code, back.stdout + back.stderr).toBe(0);
+      // No key created (not even locally), and the key active at version 1 again.
+      expect(summary(await storeSnapshot())).toEqual(summary(baseline));
+      expect(summary(baseline)).toEqual([{ id: keyId, state: 'active', currentVersion: 1, provider: 'aws-kms' }]);
     });
   }
 

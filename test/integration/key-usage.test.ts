@@ -115,7 +115,8 @@ describe('key usage (fleet:keyUsage)', () => {
     const indexes = () => withRawDb(dir, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'robot_keys' AND sql IS NOT NULL ORDER BY name").pluck().all());
     // What a version-7 store looks like.
     withRawDb(dir, (db) => {
-      db.exec('DROP INDEX robot_keys_key_version_device; CREATE INDEX robot_keys_key ON robot_keys (key_id, key_version); DELETE FROM schema_migrations WHERE version = 8;');
+      db.exec('DROP INDEX robot_keys_key_version_device; CREATE INDEX robot_keys_key ON robot_keys (key_id, key_version); DELETE FROM schema_migrations WHERE version >= 8;');
+      db.exec('DROP TABLE key_unreached_locations;'); // migration 9
     });
     expect(indexes()).toEqual(['robot_keys_key']);
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), clock });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseEnvelope } from '../../electron/crypto/envelope.ts';
 import { nodeTimers, type Timers } from '../../electron/providers/resilience/resilienceOptions.ts';
 import type { JobProgress } from '../../shared/contract.ts';
+import { EXPECTED_OPERATIONS, PATH_FROM_ACTIVE, type State, STATES } from '../unit/keys-testkit.ts';
 import { removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
 import { awsConfig, b64, type Emulators, initialized, openConsole, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
 
@@ -49,6 +50,28 @@ describe('keys:backup and keys:verifyBackup', () => {
     expect(verdict.checked).toBe(3);
     expect(verdict.failures).toEqual([expect.objectContaining({ keyId: storage.id, version: 2 })]);
     again.console.close();
+  });
+});
+
+describe('keys:backup per key state (the backup column of the state x operation table, test/unit/keys-testkit.ts)', () => {
+  it('copies a named key only in the states the table allows, and skips the others when backing up all keys', async () => {
+    const h = await initialized();
+    await h.call('providers:save', { config: vaultConfig(emu) });
+    const ids: Partial<Record<State, string>> = {};
+    for (const state of STATES) {
+      const k = await h.call('keys:create', { type: 'storage', label: `backup ${state}`, provider: 'local', activate: state !== 'pre_activation' });
+      for (const step of PATH_FROM_ACTIVE[state]) await h.call('keys:setState', { keyId: k.id, state: step, reason: '' });
+      ids[state] = k.id;
+    }
+    for (const state of STATES) {
+      const expected = EXPECTED_OPERATIONS[state].backup;
+      const call = h.call('keys:backup', { providerId: 'vault-backup', keyIds: [ids[state]!] });
+      if (expected === 'ok') expect((await call).versions, state).toBe(1);
+      else expect((await h.fail(call)).code, state).toBe(expected);
+    }
+    const all = await h.call('keys:backup', { providerId: 'vault-backup' });
+    expect(all.backedUp).toBe(STATES.filter((s) => EXPECTED_OPERATIONS[s].backup === 'ok').length);
+    h.console.close();
   });
 });
 

@@ -42,29 +42,29 @@ function layout(ct: Buffer) {
 
 describe('envelope round trip', () => {
   for (const size of [0, 1, 4095, 4096, 1024 * 1024]) {
-    it(`decrypts what it encrypted at ${size} bytes, with and without associated data`, () => {
+    it(`decrypts what it encrypted at ${size} bytes, with and without associated data`, async () => {
       const plaintext = Buffer.alloc(size, 0x61);
       for (let i = 0; i < size; i += 997) plaintext[i] = i & 0xff;
       for (const aad of [Buffer.alloc(0), Buffer.from('robot-7/telemetry')]) {
-        const { ciphertext, version } = c.keys.encrypt(keyId, plaintext, aad);
+        const { ciphertext, version } = await c.keys.encrypt(keyId, plaintext, aad);
         expect(version).toBe(1);
         expect(ciphertext.includes(Buffer.from('robot-7'))).toBe(false);
-        const out = c.keys.decrypt(ciphertext, aad);
+        const out = await c.keys.decrypt(ciphertext, aad);
         expect(out.keyId).toBe(keyId);
         expect(out.plaintext.equals(plaintext)).toBe(true);
       }
     });
   }
 
-  it('uses a fresh data key and nonce per message', () => {
-    const a = c.keys.encrypt(keyId, Buffer.from('same'), Buffer.alloc(0)).ciphertext;
-    const b = c.keys.encrypt(keyId, Buffer.from('same'), Buffer.alloc(0)).ciphertext;
+  it('uses a fresh data key and nonce per message', async () => {
+    const a = (await c.keys.encrypt(keyId, Buffer.from('same'), Buffer.alloc(0))).ciphertext;
+    const b = (await c.keys.encrypt(keyId, Buffer.from('same'), Buffer.alloc(0))).ciphertext;
     const la = layout(a);
     expect(a.subarray(la.wrapped!, la.body!).equals(b.subarray(la.wrapped!, la.body!))).toBe(false);
   });
 
-  it('writes the documented header: magic, version 1, store id, one local entry', () => {
-    const ct = c.keys.encrypt(keyId, Buffer.from('x'), Buffer.alloc(0)).ciphertext;
+  it('writes the documented header: magic, version 1, store id, one local entry', async () => {
+    const ct = (await c.keys.encrypt(keyId, Buffer.from('x'), Buffer.alloc(0))).ciphertext;
     expect(ct.subarray(0, 4).toString('ascii')).toBe('ECPS');
     expect(ct[4]).toBe(ENVELOPE_VERSION);
     const env = parseEnvelope(ct);
@@ -80,7 +80,7 @@ describe('damaged ciphertext is refused with a typed error, never with plaintext
   const plaintext = Buffer.from('move robot 7 to dock 3, then power down');
 
   it('rejects every single flipped byte in header and body with the code of the field it hit', async () => {
-    const ct = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const ct = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     const o = layout(ct);
     const expected = (i: number): string[] => {
       if (i < o.count!) return ['ciphertext_foreign']; // magic, version, store id
@@ -102,7 +102,7 @@ describe('damaged ciphertext is refused with a typed error, never with plaintext
   });
 
   it('rejects truncation at every header field boundary as malformed', async () => {
-    const ct = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const ct = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     const o = layout(ct);
     const cuts = new Set<number>([0, 1, 2, 3, ...Object.values(o).filter((v) => v <= o.body!), o.body! + 15]);
     for (const cut of cuts) {
@@ -111,7 +111,7 @@ describe('damaged ciphertext is refused with a typed error, never with plaintext
   });
 
   it('rejects a body cut short (tag or data missing) as tampered or malformed', async () => {
-    const ct = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const ct = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     for (const drop of [1, 16, 17, ct.length - layout(ct).body!]) {
       expect(['ciphertext_tampered', 'ciphertext_malformed']).toContain(await codeOf(() => c.keys.decrypt(ct.subarray(0, ct.length - drop), aad)));
     }
@@ -119,20 +119,20 @@ describe('damaged ciphertext is refused with a typed error, never with plaintext
   });
 
   it('tells a wrong or missing associated data apart from tampering', async () => {
-    const ct = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const ct = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     expect(await codeOf(() => c.keys.decrypt(ct, Buffer.from('order-43')))).toBe('aad_mismatch');
     expect(await codeOf(() => c.keys.decrypt(ct, Buffer.alloc(0)))).toBe('aad_mismatch');
-    const noAad = c.keys.encrypt(keyId, plaintext, Buffer.alloc(0)).ciphertext;
+    const noAad = (await c.keys.encrypt(keyId, plaintext, Buffer.alloc(0))).ciphertext;
     expect(await codeOf(() => c.keys.decrypt(noAad, aad))).toBe('aad_mismatch');
   });
 
   it('calls ciphertext of another store foreign, even for a key id that exists there', async () => {
-    const ct = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const ct = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     expect(await codeOf(() => other.keys.decrypt(ct, aad))).toBe('ciphertext_foreign');
   });
 
   it('refuses an unknown format version and text that is not this format as foreign', async () => {
-    const ct = Buffer.from(c.keys.encrypt(keyId, plaintext, aad).ciphertext);
+    const ct = Buffer.from((await c.keys.encrypt(keyId, plaintext, aad)).ciphertext);
     ct[4] = 2;
     expect(await codeOf(() => c.keys.decrypt(ct, aad))).toBe('ciphertext_foreign');
     expect(await codeOf(() => c.keys.decrypt(Buffer.from('-----BEGIN PGP MESSAGE-----'), aad))).toBe('ciphertext_foreign');
@@ -140,8 +140,8 @@ describe('damaged ciphertext is refused with a typed error, never with plaintext
   });
 
   it('rejects a header whose data key entry was replaced by one from another message', async () => {
-    const a = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
-    const b = c.keys.encrypt(keyId, plaintext, aad).ciphertext;
+    const a = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
+    const b = (await c.keys.encrypt(keyId, plaintext, aad)).ciphertext;
     const o = layout(a);
     const spliced = Buffer.concat([a.subarray(0, o.wrapped!), b.subarray(o.wrapped!, o.nonce!), a.subarray(o.nonce!)]);
     expect(await codeOf(() => c.keys.decrypt(spliced, aad))).toBe('ciphertext_tampered');

@@ -28,9 +28,9 @@ describe('key lifecycle (NIST SP 800-57 states)', () => {
     for (const s of ['pre_activation', 'active', 'suspended', 'deactivated'] as const) expect(canTransition(s, 'compromised')).toBe(true);
   });
 
-  it('protects new data only while active, and processes old data while active, deactivated or compromised', () => {
+  it('protects new data only while active, and processes old data only while active or deactivated (never once compromised)', () => {
     expect(KEY_STATES.filter(canProtect)).toEqual(['active']);
-    expect(KEY_STATES.filter(canProcess).sort()).toEqual(['active', 'compromised', 'deactivated']);
+    expect(KEY_STATES.filter(canProcess).sort()).toEqual(['active', 'deactivated']);
   });
 
   it('lists only known states as targets', () => {

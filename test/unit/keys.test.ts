@@ -1,10 +1,12 @@
-// Keys: each type and algorithm, signatures checked with plain node:crypto, rotation, every lifecycle transition,
-// what each state allows, destruction of material, and the integrity check.
+// Keys: each type and algorithm, signatures checked with plain node:crypto, rotation, every lifecycle transition and
+// what each state allows (both against the tables written out in keys-testkit.ts), destruction of material, and the
+// integrity check.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
-import { canProcess, canProtect, canTransition, KEY_STATES, KEY_TYPE_PROFILES, type KeyState } from '../../shared/domain.ts';
+import { KEY_TYPE_PROFILES } from '../../shared/domain.ts';
+import { envelopeNaming, EXPECTED_OPERATIONS, EXPECTED_TRANSITIONS, OPERATIONS, type Operation, PATH_FROM_ACTIVE, type State, STATES } from './keys-testkit.ts';
 import { codeOf, CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -103,71 +105,89 @@ describe('lifecycle (NIST SP 800-57)', () => {
     removeTempDirs();
   });
 
-  const PATHS: Record<KeyState, KeyState[]> = {
-    pre_activation: [],
-    active: [],
-    suspended: ['suspended'],
-    deactivated: ['deactivated'],
-    compromised: ['compromised'],
-    destroyed: ['deactivated', 'destroyed'],
-  };
-
-  async function keyIn(state: KeyState) {
+  async function keyIn(state: State) {
     const k = await c.handlers['keys:create']({ type: 'storage', label: `in ${state}`, activate: state !== 'pre_activation' }, CTX);
-    for (const s of PATHS[state]) await c.handlers['keys:setState']({ keyId: k.id, state: s, reason: 'test' }, CTX);
+    for (const s of PATH_FROM_ACTIVE[state]) await c.handlers['keys:setState']({ keyId: k.id, state: s, reason: 'test' }, CTX);
     return k.id;
   }
 
-  for (const from of KEY_STATES) {
-    for (const to of KEY_STATES) {
-      const legal = canTransition(from, to);
+  // Every pair of the 6 x 6 table in keys-testkit.ts (SP 800-57 figure 3 with the project's destruction rule).
+  for (const from of STATES) {
+    for (const to of STATES) {
+      const legal = EXPECTED_TRANSITIONS[from][to];
       it(`${legal ? 'allows' : 'refuses'} ${from} -> ${to}`, async () => {
         const id = await keyIn(from);
         if (legal) {
           const s = await c.handlers['keys:setState']({ keyId: id, state: to, reason: 'operator decision' }, CTX);
-          expect(s.state).toBe(to);
+          expect(s).toMatchObject({ state: to, complete: true, unreached: [] });
           expect((await c.handlers['keys:get']({ keyId: id }, CTX)).stateReason).toBe('operator decision');
         } else {
           expect(await codeOf(() => c.handlers['keys:setState']({ keyId: id, state: to, reason: '' }, CTX))).toBe('illegal_transition');
           expect((await c.handlers['keys:get']({ keyId: id }, CTX)).state).toBe(from);
+          const last = (await c.handlers['audit:query']({ action: 'key.state', targetId: id, offset: 0, limit: 1 }, CTX)).records[0];
+          expect(last).toMatchObject({ outcome: 'failure', details: { from, to, code: 'illegal_transition' } });
         }
       });
     }
   }
 
-  it('encrypt and sign need an active key; decrypt and verify work where the state may still process', async () => {
-    for (const state of KEY_STATES) {
-      const k = await c.handlers['keys:create']({ type: 'storage', label: 'probe', activate: state !== 'pre_activation' }, CTX);
-      const s = await c.handlers['keys:create']({ type: 'device_identity', label: 'probe', algorithm: 'EC_P256', activate: state !== 'pre_activation' }, CTX);
-      const ct = state === 'pre_activation' ? null : await c.handlers['keys:encrypt']({ keyId: k.id, plaintext: b64('secret') }, CTX);
-      const sig = state === 'pre_activation' ? null : await c.handlers['keys:sign']({ keyId: s.id, data: b64('order') }, CTX);
-      for (const step of PATHS[state]) {
-        await c.handlers['keys:setState']({ keyId: k.id, state: step, reason: '' }, CTX);
-        await c.handlers['keys:setState']({ keyId: s.id, state: step, reason: '' }, CTX);
-      }
-      const refused = state === 'destroyed' ? 'key_destroyed' : 'key_disabled';
-      if (canProtect(state)) {
-        expect((await c.handlers['keys:encrypt']({ keyId: k.id, plaintext: b64('x') }, CTX)).version).toBe(1);
-      } else {
-        expect(await codeOf(() => c.handlers['keys:encrypt']({ keyId: k.id, plaintext: b64('x') }, CTX)), state).toBe(refused);
-        expect(await codeOf(() => c.handlers['keys:sign']({ keyId: s.id, data: b64('x') }, CTX)), state).toBe(refused);
-      }
-      if (ct && sig) {
-        if (canProcess(state)) {
-          expect((await c.handlers['keys:decrypt']({ ciphertext: ct.ciphertext }, CTX)).plaintext).toBe(b64('secret'));
-          expect((await c.handlers['keys:verify']({ keyId: s.id, data: b64('order'), signature: sig.signature }, CTX)).valid).toBe(true);
-        } else {
-          expect(await codeOf(() => c.handlers['keys:decrypt']({ ciphertext: ct.ciphertext }, CTX)), state).toBe(refused);
-          expect(await codeOf(() => c.handlers['keys:verify']({ keyId: s.id, data: b64('order'), signature: sig.signature }, CTX)), state).toBe(refused);
-        }
-      }
-      if (state === 'active') {
-        expect((await c.handlers['keys:rotate']({ keyId: k.id }, CTX)).currentVersion).toBe(2);
-      } else {
-        expect(await codeOf(() => c.handlers['keys:rotate']({ keyId: k.id }, CTX)), state).toBe(refused);
-      }
-    }
+  it('a local key lives in one place, this store: each state change acts there and reports it', async () => {
+    const id = await keyIn('active');
+    const expected = { role: 'primary', provider: 'local', outcome: 'done', code: null } as const;
+    expect((await c.handlers['keys:setState']({ keyId: id, state: 'suspended', reason: '' }, CTX)).locations).toEqual([{ ...expected, action: 'disable', message: null, deletionDate: null }]);
+    expect((await c.handlers['keys:setState']({ keyId: id, state: 'deactivated', reason: '' }, CTX)).locations).toEqual([{ ...expected, action: 'enable', message: null, deletionDate: null }]);
+    expect((await c.handlers['keys:setState']({ keyId: id, state: 'compromised', reason: '' }, CTX)).locations).toEqual([{ ...expected, action: 'disable', message: null, deletionDate: null }]);
+    const destroyed = await c.handlers['keys:setState']({ keyId: id, state: 'destroyed', reason: '' }, CTX);
+    expect(destroyed.locations).toEqual([{ ...expected, action: 'scheduleDestruction', message: null, deletionDate: expect.any(String) }]);
+    const perLocation = (await c.handlers['audit:query']({ action: 'key.location', targetId: id, offset: 0, limit: 10 }, CTX)).records;
+    expect(perLocation.map((r) => [r.outcome, r.details.action, r.details.provider, r.details.role]).reverse()).toEqual([
+      ['success', 'disable', 'local', 'primary'],
+      ['success', 'enable', 'local', 'primary'],
+      ['success', 'disable', 'local', 'primary'],
+      ['success', 'scheduleDestruction', 'local', 'primary'],
+    ]);
   });
+});
+
+describe('what each state allows: the console refuses by itself (state x operation table in keys-testkit.ts)', () => {
+  let c: FleetConsole;
+  let donorCiphertext: Buffer;
+  beforeAll(async () => {
+    c = await openUnlocked();
+    const donor = await c.handlers['keys:create']({ type: 'storage', label: 'donor' }, CTX);
+    donorCiphertext = Buffer.from((await c.handlers['keys:encrypt']({ keyId: donor.id, plaintext: b64('donor') }, CTX)).ciphertext, 'base64');
+  });
+  afterAll(() => {
+    c.close();
+    removeTempDirs();
+  });
+
+  for (const state of STATES) {
+    it(`${state}: ${OPERATIONS.filter((op) => op !== 'backup' && EXPECTED_OPERATIONS[state][op] === 'ok').join(', ') || 'nothing'} allowed`, async () => {
+      const activate = state !== 'pre_activation';
+      const aes = await c.handlers['keys:create']({ type: 'storage', label: `aes ${state}`, activate }, CTX);
+      const ec = await c.handlers['keys:create']({ type: 'device_identity', label: `ec ${state}`, algorithm: 'EC_P256', activate }, CTX);
+      // A pre-activation key never protected anything: an envelope naming it stands in for its ciphertext.
+      const ct = activate ? (await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('secret') }, CTX)).ciphertext : envelopeNaming(donorCiphertext, 'local', aes.id).toString('base64');
+      const sig = activate ? (await c.handlers['keys:sign']({ keyId: ec.id, data: b64('order') }, CTX)).signature : Buffer.alloc(72, 1).toString('base64');
+      for (const step of PATH_FROM_ACTIVE[state]) {
+        for (const k of [aes, ec]) await c.handlers['keys:setState']({ keyId: k.id, state: step, reason: '' }, CTX);
+      }
+      const run: Record<Exclude<Operation, 'backup'>, () => Promise<unknown>> = {
+        encrypt: () => c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('new') }, CTX),
+        decrypt: async () => expect((await c.handlers['keys:decrypt']({ ciphertext: ct }, CTX)).plaintext).toBe(b64('secret')),
+        sign: () => c.handlers['keys:sign']({ keyId: ec.id, data: b64('x') }, CTX),
+        verify: async () => expect((await c.handlers['keys:verify']({ keyId: ec.id, data: b64('order'), signature: sig }, CTX)).valid).toBe(true),
+        publicKey: () => c.handlers['keys:publicKey']({ keyId: ec.id }, CTX),
+        rotate: () => c.handlers['keys:rotate']({ keyId: aes.id }, CTX),
+      };
+      for (const op of Object.keys(run) as Array<keyof typeof run>) {
+        const expected = EXPECTED_OPERATIONS[state][op];
+        if (expected === 'ok') await run[op]();
+        else expect(await codeOf(run[op]), `${op} with a ${state} key`).toBe(expected);
+      }
+    });
+  }
 });
 
 describe('destruction and integrity', () => {
@@ -190,7 +210,7 @@ describe('destruction and integrity', () => {
     expect(await codeOf(() => c2.handlers['keys:setState']({ keyId: k.id, state: 'destroyed', reason: '' }, CTX))).toBe('illegal_transition');
     await c2.handlers['keys:setState']({ keyId: k.id, state: 'deactivated', reason: 'retired' }, CTX);
     const destroyed = await c2.handlers['keys:setState']({ keyId: k.id, state: 'destroyed', reason: 'end of life' }, CTX);
-    expect(destroyed).toMatchObject({ state: 'destroyed', nextRotationAt: null });
+    expect(destroyed).toMatchObject({ state: 'destroyed', nextRotationAt: null, complete: true, unreached: [] });
     const detail = await c2.handlers['keys:get']({ keyId: k.id }, CTX);
     expect(detail.versions.map((v) => v.destroyed)).toEqual([true, true]);
     expect(detail.label).toBe('to destroy');

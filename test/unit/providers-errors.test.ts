@@ -2,7 +2,7 @@
 // request id; mapping of provider versions onto console versions.
 import { describe, expect, it } from 'vitest';
 import { PROVIDER_ERROR_KINDS, ProviderError } from '../../electron/providers/types.ts';
-import { consoleVersionOf } from '../../electron/services/keys/keysKmsShared.ts';
+import { consoleVersionOf } from '../../electron/services/keys/keyLocations.ts';
 import { failureAuditDetails, providerFailure } from '../../electron/services/providers/providerErrors.ts';
 import type { KeyVersionRow } from '../../electron/store/keysRepo.ts';
 import { ConsoleError, ERROR_CODES, ERROR_HINTS } from '../../shared/errors.ts';

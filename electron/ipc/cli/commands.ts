@@ -11,7 +11,7 @@ import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
-import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatScopeChange, formatSiteAssignments } from './format.ts';
+import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -126,7 +126,8 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'keys state': {
       const value = await callUnlocked(ctx, 'keys:setState', { keyId: parsed.args[0], state: parsed.args[1], reason: str(o.reason) });
-      return show(value, () => `state changed: ${formatKey(value)}`);
+      // A change that did not reach every copy of the key fails the command (re-running it retries those copies).
+      return { ...show(value, () => formatStateChange(value)), exitCode: value.complete ? 0 : 1 };
     }
     case 'encrypt': {
       const data = await readInput(str(o.in) ?? '', MAX_IPC_PAYLOAD_BYTES);

@@ -1,5 +1,5 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
-import type { KeySummary } from '../../../shared/contract.ts';
+import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import {
   ASSIGNABLE_KEY_TYPES,
   type EffectiveKey,
@@ -18,6 +18,14 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 
 export function formatKey(k: KeySummary): string {
   return `${k.id} "${k.label}" (${k.type}, ${k.algorithm}, ${k.state}, v${k.currentVersion})`;
+}
+
+/** keys state: the key, then each copy of it that was not reached and how to retry. */
+export function formatStateChange(c: KeyStateChange): string {
+  const lines = [`state changed: ${formatKey(c)}`];
+  for (const u of c.unreached) lines.push(`not reached: ${u.provider} (${u.role}) ${u.action}: [${u.code}] ${u.message}`);
+  if (!c.complete) lines.push(`incomplete: run the same command again to retry the ${c.unreached.length === 1 ? 'location' : 'locations'} above`);
+  return lines.join('\n');
 }
 
 export function formatKeyTable(keys: readonly KeySummary[]): string {

@@ -1,28 +1,30 @@
-// Key lifecycle: generate, list, get, rotate, state changes (NIST SP 800-57), public-key export, integrity check.
-// Envelope encryption and signatures live in keysCrypto.ts.
+// The one key lifecycle, for every key wherever it lives: create, list, get, rotate, state changes (NIST SP 800-57,
+// keyStateChange.ts), public-key export and the integrity check. Each key's material is reached through the
+// KmsProvider contract (keyLocations.ts): local keys through the store provider (providers/local/storeKeyProvider.ts),
+// the others through their configured provider. Envelope encryption and signatures live in keysCrypto.ts.
 import crypto from 'node:crypto';
-import type { KeyDetail, KeySummary } from '../../../shared/contract.ts';
-import { canTransition, KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType } from '../../../shared/domain.ts';
+import type { KeyDetail, KeyStateChange, KeySummary } from '../../../shared/contract.ts';
+import { KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
-import { checkKeyIntegrity, generateKeyMaterial, spkiToPem } from '../../crypto/keyMaterial.ts';
-import type { KeyFilter, KeyRow, KeyVersionRow } from '../../store/keysRepo.ts';
-import type { UnlockedSession } from '../session/session.ts';
-import {
-  type KeyServiceDeps,
-  loadKey,
-  loadVersion,
-  newKeyRow,
-  nextRotation,
-  runAudited,
-  toDetail,
-  toSummary,
-} from './keysShared.ts';
+import { spkiToPem } from '../../crypto/keyMaterial.ts';
+import { createKeyWithFailover } from '../../providers/multiEnvelope.ts';
+import type { KmsProvider, ProviderKeyInfo } from '../../providers/types.ts';
+import type { KeyFilter } from '../../store/keysRepo.ts';
+import type { AuditDetails } from '../audit/auditLog.ts';
+import { holderOfVersion, MIN_DESTRUCTION_WAITING_DAYS, primaryOf, providerKeyName, versionRecord } from './keyLocations.ts';
+import { requireState } from './keyPolicy.ts';
+import { setKeyState } from './keyStateChange.ts';
+import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, newKeyRow, nextRotation, runAudited, toDetail, toSummary } from './keysShared.ts';
 
 export interface CreateKeyInput {
   type: KeyType;
   label: string;
   algorithm?: KeyAlgorithm;
   activate?: boolean;
+  /** Where the key lives (default 'local', this store). */
+  provider?: string;
+  /** A second provider that also wraps every data key (encryption keys on a provider only). */
+  backupProvider?: string;
 }
 
 export interface IntegrityReport {
@@ -31,43 +33,22 @@ export interface IntegrityReport {
 }
 
 export interface KeyLifecycle {
-  create(input: CreateKeyInput): KeySummary;
+  create(input: CreateKeyInput): Promise<KeySummary>;
   list(filter: KeyFilter): KeySummary[];
   get(keyId: string): KeyDetail;
-  rotate(keyId: string): KeySummary;
-  setState(keyId: string, state: KeyState, reason: string): KeySummary;
-  publicKey(keyId: string, version?: number): { pem: string; version: number };
-  verifyIntegrity(keyId: string): IntegrityReport;
+  rotate(keyId: string): Promise<KeySummary>;
+  /** Setting the state the key already has retries the locations its last change did not reach. */
+  setState(keyId: string, state: KeyState, reason: string): Promise<KeyStateChange>;
+  publicKey(keyId: string, version?: number): Promise<{ pem: string; version: number }>;
+  /** Store-held versions are checked against their material; provider-held ones against what the provider reports. */
+  verifyIntegrity(keyId: string): Promise<IntegrityReport>;
 }
 
-function addVersion(deps: KeyServiceDeps, s: UnlockedSession, key: Pick<KeyRow, 'id' | 'algorithm'>, version: number, at: string) {
-  const gen = generateKeyMaterial(key.algorithm);
-  try {
-    deps.repo.insertVersion({
-      keyId: key.id,
-      version,
-      createdAt: at,
-      checkValue: gen.checkValue,
-      publicSpki: gen.publicSpki,
-      wrappedMaterial: s.keyring.wrapMaterial(key.id, version, key.algorithm, gen.material),
-      destroyed: false,
-    });
-  } finally {
-    gen.material.fill(0);
-  }
-}
-
-/** Checks one version whose material is in this store (check value / public key against the unwrapped material). */
-export function checkLocalVersion(s: UnlockedSession, key: KeyRow, v: KeyVersionRow): { version: number; ok: boolean; reason: string | null } {
-  if (v.destroyed || !v.wrappedMaterial) return { version: v.version, ok: false, reason: 'key material is missing' };
-  const material = s.keyring.unwrapMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial);
-  if (!material) return { version: v.version, ok: false, reason: 'stored key material failed authentication' };
-  try {
-    const reason = checkKeyIntegrity(key.algorithm, material, v.publicSpki, v.checkValue);
-    return { version: v.version, ok: reason === null, reason };
-  } finally {
-    material.fill(0);
-  }
+/** The provider a new key may be created in: the local store, or a configured provider (not the internal fallback one). */
+function creatableIn(deps: KeyServiceDeps, providerId: string): KmsProvider {
+  if (providerId === LOCAL_PROVIDER_ID) return deps.store;
+  if (providerId === deps.localKms.id) throw new ConsoleError('invalid_input', `Provider ${providerId} holds only the console's fallback keys.`, { field: 'provider' });
+  return deps.registry.require(providerId).provider;
 }
 
 export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
@@ -75,29 +56,66 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
   const nowIso = () => new Date(clock.now()).toISOString();
 
   return {
-    create(input) {
-      const summary = runAudited(
-        deps,
-        'key.create',
-        null,
-        (s, note) => {
-          const profile = KEY_TYPE_PROFILES[input.type];
-          const algorithm = input.algorithm ?? profile.algorithms[0]!;
-          note({ type: input.type, algorithm });
-          if (!profile.algorithms.includes(algorithm)) {
-            throw new ConsoleError('invalid_input', `A ${input.type} key uses ${profile.algorithms.join(' or ')}, not ${algorithm}.`, { field: 'algorithm' });
+    async create(input) {
+      const target = input.provider ?? LOCAL_PROVIDER_ID;
+      const summary = await runAudited(deps, 'key.create', null, async (_s, note) => {
+        const profile = KEY_TYPE_PROFILES[input.type];
+        const algorithm = input.algorithm ?? profile.algorithms[0]!;
+        note({ type: input.type, algorithm, provider: target });
+        if (!profile.algorithms.includes(algorithm)) {
+          throw new ConsoleError('invalid_input', `A ${input.type} key uses ${profile.algorithms.join(' or ')}, not ${algorithm}.`, { field: 'algorithm' });
+        }
+        const primary = creatableIn(deps, target);
+        let backup: KmsProvider | null = null;
+        if (input.backupProvider !== undefined) {
+          if (target === LOCAL_PROVIDER_ID) {
+            throw new ConsoleError('invalid_input', 'A key held in the local store takes no backup provider; use keys:backup to back it up.', { field: 'backupProvider' });
           }
-          const id = crypto.randomUUID();
-          note({ keyId: id });
+          if (profile.usage !== 'encrypt') throw new ConsoleError('invalid_input', 'A backup provider wraps data keys; only encryption keys take one.', { field: 'backupProvider' });
+          if (input.backupProvider === target) throw new ConsoleError('invalid_input', 'The backup provider must differ from the primary provider.', { field: 'backupProvider' });
+          backup = creatableIn(deps, input.backupProvider);
+          note({ backupProvider: input.backupProvider });
+        }
+        const id = crypto.randomUUID();
+        note({ keyId: id });
+        const spec = { name: providerKeyName(id), spec: algorithm, usage: profile.usage, description: `ECPS console key ${id}` } as const;
+        const made = await createKeyWithFailover(primary, backup, spec);
+        const holder = made.failedOver ? backup! : primary;
+        const retire = (p: KmsProvider, keyRef: string) => p.scheduleDestruction(keyRef, p.capabilities.scheduledDestruction ? MIN_DESTRUCTION_WAITING_DAYS : 0).catch(() => undefined);
+        let backupKey: ProviderKeyInfo | null = null;
+        try {
+          if (backup && !made.failedOver) backupKey = await backup.createKey(spec);
           const at = nowIso();
-          const row = newKeyRow({ id, label: input.label, type: input.type, algorithm, activate: input.activate, rotationSeconds: profile.rotationSeconds, at, provider: 'local' });
-          const state = row.state;
-          repo.insertKey(row);
-          addVersion(deps, s, row, 1, at);
-          return { value: toSummary(row), details: { label: input.label, state } };
-        },
-        true,
-      );
+          const local = made.providerId === LOCAL_PROVIDER_ID;
+          const row = newKeyRow({
+            id, label: input.label, type: input.type, algorithm, activate: input.activate, rotationSeconds: profile.rotationSeconds, at,
+            provider: made.providerId, providerKeyRef: local ? null : made.key.keyRef, backupProvider: backupKey ? backup!.id : null, backupKeyRef: backupKey?.keyRef ?? null,
+          });
+          // The version (a signing key's public key) is recorded first: a disabled provider key hands out nothing.
+          const version = await versionRecord(deps, holder, made.key.keyRef, row, 1, made.key.currentVersion, at);
+          if (input.activate === false) {
+            await holder.disable(made.key.keyRef);
+            if (backupKey) await backup!.disable(backupKey.keyRef);
+          }
+          const failover: AuditDetails = made.failedOver
+            ? { failover: true, from: target, to: made.providerId, reason: made.primaryFailure ? `${made.primaryFailure.kind}: ${made.primaryFailure.message}`.slice(0, 300) : null }
+            : {};
+          if (made.failedOver) deps.logger.warn('key created on the backup provider: the primary is unreachable', { from: target, to: made.providerId });
+          return {
+            value: toSummary(row),
+            details: { label: input.label, state: row.state, provider: made.providerId, ...failover },
+            commit: () => {
+              repo.insertKey(row);
+              repo.insertVersion(version);
+            },
+          };
+        } catch (e) {
+          // Without its backup wrap (or its pre-activation) the key would not be what was asked for: retire it, then refuse.
+          await retire(holder, made.key.keyRef);
+          if (backupKey) await retire(backup!, backupKey.keyRef);
+          throw e;
+        }
+      });
       deps.onKeysChanged(summary.id);
       return summary;
     },
@@ -109,76 +127,77 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
 
     get(keyId) {
       deps.session.require();
-      return toDetail(loadKey(repo, keyId), repo.listVersions(keyId));
+      return toDetail(loadKey(repo, keyId), repo.listVersions(keyId), repo.listUnreached(keyId));
     },
 
-    rotate(keyId) {
-      const summary = runAudited(
-        deps,
-        'key.rotate',
-        keyId,
-        (s) => {
-          const key = loadKey(repo, keyId);
-          if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${keyId} was destroyed.`);
-          if (key.state !== 'active') throw new ConsoleError('key_disabled', `Key ${keyId} is ${key.state}; only active keys are rotated.`, { state: key.state });
-          const version = key.currentVersion + 1;
-          const at = nowIso();
-          addVersion(deps, s, key, version, at);
-          const next = nextRotation(key.rotationSeconds, at, key.state);
-          repo.setCurrentVersion(keyId, version, at, next);
-          return { value: toSummary({ ...key, currentVersion: version, updatedAt: at, nextRotationAt: next }), details: { version } };
-        },
-        true,
-      );
+    async rotate(keyId) {
+      const summary = await runAudited(deps, 'key.rotate', keyId, async () => {
+        const key = loadKey(repo, keyId);
+        requireState(key, 'rotate', deps.restrictions);
+        const p = primaryOf(deps, key);
+        if (key.algorithm !== 'AES_256' && !p.provider.capabilities.rotateSigningKeys) {
+          throw new ConsoleError(
+            'unsupported_operation',
+            `Provider ${key.provider} (${p.provider.kind}) cannot rotate signing keys: AWS KMS rotates only symmetric keys. Create a new signing key and move its users to it.`,
+            { provider: key.provider },
+          );
+        }
+        const { version: pv } = await p.provider.rotate(p.keyRef);
+        const version = key.currentVersion + 1;
+        const at = nowIso();
+        const row = await versionRecord(deps, p.provider, p.keyRef, key, version, pv, at);
+        const next = nextRotation(key.rotationSeconds, at, key.state);
+        // A cached encryption data key is wrapped under the old version: new data must use the new one.
+        if (p.provider !== deps.store) deps.registry.cache().clear();
+        return {
+          value: toSummary({ ...key, currentVersion: version, updatedAt: at, nextRotationAt: next }),
+          details: { version, ...(p.provider === deps.store ? {} : { provider: key.provider, providerVersion: pv }) },
+          commit: () => {
+            repo.insertVersion(row);
+            repo.setCurrentVersion(keyId, version, at, next);
+          },
+        };
+      });
       deps.onKeysChanged(keyId);
       return summary;
     },
 
     setState(keyId, state, reason) {
-      const summary = runAudited(
-        deps,
-        'key.state',
-        keyId,
-        (_s, note) => {
-          const key = loadKey(repo, keyId);
-          note({ from: key.state, to: state });
-          if (!canTransition(key.state, state)) {
-            throw new ConsoleError('illegal_transition', `A ${key.state} key cannot become ${state}.`, { from: key.state, to: state });
-          }
-          const at = nowIso();
-          const stateReason = reason.trim() === '' ? null : reason.trim();
-          const next = state === 'destroyed' ? null : key.nextRotationAt;
-          if (state === 'destroyed') repo.destroyMaterial(keyId);
-          repo.updateState(keyId, state, stateReason, at, next);
-          return { value: toSummary({ ...key, state, stateReason, updatedAt: at, nextRotationAt: next }), details: { reason: stateReason } };
-        },
-        true,
-      );
-      if (state === 'destroyed') deps.checkpointWal();
-      deps.onKeysChanged(keyId);
-      return summary;
+      return setKeyState(deps, keyId, state, reason);
     },
 
     publicKey(keyId, version) {
-      return runAudited(deps, 'key.export_public', keyId, () => {
+      return runAudited(deps, 'key.export_public', keyId, async (): Promise<AuditedResult<{ pem: string; version: number }>> => {
         const key = loadKey(repo, keyId);
         if (key.algorithm === 'AES_256') throw new ConsoleError('unsupported_operation', 'An AES key has no public key.');
-        if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${keyId} was destroyed.`);
+        requireState(key, 'publicKey', deps.restrictions);
         const v = loadVersion(repo, key, version ?? key.currentVersion);
-        return { value: { pem: spkiToPem(v.publicSpki!), version: v.version }, details: { version: v.version } };
+        // The catalog recorded each version's public key when it was made (its fingerprint is the check value), so a
+        // public key is handed out by the console's rules alone, also while the provider key is disabled.
+        if (v.publicSpki) return { value: { pem: spkiToPem(v.publicSpki), version: v.version }, details: { version: v.version } };
+        const h = holderOfVersion(deps, key, v);
+        const { pem } = await h.provider.getPublicKey(h.keyRef, h.providerVersion);
+        return { value: { pem, version: v.version }, details: { version: v.version, provider: key.provider } };
       });
     },
 
     verifyIntegrity(keyId) {
-      return runAudited(deps, 'key.verify_integrity', keyId, (s) => {
+      return runAudited(deps, 'key.verify_integrity', keyId, async () => {
         const key = loadKey(repo, keyId);
         if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${keyId} was destroyed; nothing is left to check.`);
-        const versions = repo.listVersions(keyId).map((v) => checkLocalVersion(s, key, v));
+        const all = repo.listVersions(keyId);
+        const primary = all.some((v) => v.provider) ? primaryOf(deps, key) : null;
+        const info = primary ? await primary.provider.describeKey(primary.keyRef) : null;
+        const versions = all.map((v) => {
+          if (!v.provider || !info) return deps.store.checkVersion(key, v);
+          const known = info.state !== 'destroyed' && (v.providerVersion ?? 1) <= info.currentVersion;
+          return { version: v.version, ok: known, reason: known ? null : `provider ${key.provider} no longer holds this version (key ${info.state})` };
+        });
         const ok = versions.every((v) => v.ok);
         const bad = versions.filter((v) => !v.ok).map((v) => v.version).join(',');
         return {
           value: { ok, versions },
-          details: { versions: versions.length, ...(bad ? { failedVersions: bad } : {}) },
+          details: { versions: versions.length, ...(bad ? { failedVersions: bad } : {}), ...(info ? { provider: key.provider, providerState: info.state } : {}) },
           ...(ok ? {} : { failureCode: 'integrity_failure' }),
         };
       });

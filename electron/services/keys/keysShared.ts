@@ -1,13 +1,17 @@
 // What the key services share: their dependencies, the audited-operation wrapper and the row -> contract views.
-import type { KeyDetail, KeySummary } from '../../../shared/contract.ts';
-import { canProcess, canProtect, type KeyState, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
-import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { KeyDetail, KeySummary, KeyUnreachedLocation } from '../../../shared/contract.ts';
+import { type KeyState, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import type { KeyRow, KeysRepo, KeyVersionRow } from '../../store/keysRepo.ts';
+import type { StoreKeyProvider } from '../../providers/local/storeKeyProvider.ts';
+import type { KmsProvider } from '../../providers/types.ts';
+import type { KeyRow, KeysRepo, KeyVersionRow, UnreachedLocationRow } from '../../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
+import type { ProviderRegistry } from '../providers/providerRegistry.ts';
 import type { Session, UnlockedSession } from '../session/session.ts';
+import type { KeyRestrictions } from './keyPolicy.ts';
 
 export interface KeyServiceDeps {
   repo: KeysRepo;
@@ -19,6 +23,14 @@ export interface KeyServiceDeps {
   onKeysChanged(keyId: string | null): void;
   /** Flushes the WAL into the database file (after destroying material). */
   checkpointWal(): void;
+  /** The configured providers (and the data-key cache). */
+  registry: ProviderRegistry;
+  /** The provider of local keys: their material in this store's key catalog. */
+  store: StoreKeyProvider;
+  /** The internal local KMS provider: holds the fallback keys of degraded (offline_mode) encryption. */
+  localKms: KmsProvider;
+  /** State changes in flight, which restrict their key before they commit. */
+  restrictions: KeyRestrictions;
 }
 
 export interface AuditedResult<T> {
@@ -26,40 +38,45 @@ export interface AuditedResult<T> {
   details?: AuditDetails;
   /** Records the operation as a failure with this code although it returned (e.g. an integrity check that found damage). */
   failureCode?: string;
+  /** Store changes, committed in one transaction together with the record. */
+  commit?: () => void;
 }
 
 /**
- * Runs one key operation for the unlocked session and audits it, success or failure (with the error code).
- * With `transactional`, the change and its success record commit together (or not at all).
+ * Runs one key operation for the unlocked session and audits it, success or failure (with the error code). `op` may
+ * talk to providers (no transaction is open while it waits); its store changes (`commit`) and its record then commit
+ * together. Provider failures become ConsoleErrors with stable codes (providerErrors.ts), audited with the provider
+ * id, provider code and request id.
  */
-export function runAudited<T>(
+export async function runAudited<T>(
   deps: KeyServiceDeps,
   action: string,
   keyId: string | null,
-  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => AuditedResult<T>,
-  transactional = false,
-): T {
+  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => Promise<AuditedResult<T>>,
+): Promise<T> {
   const extra: AuditDetails = {};
   let target = keyId;
   const note = (d: AuditDetails) => {
     Object.assign(extra, d);
     if (typeof d.keyId === 'string') target = d.keyId;
   };
-  const attempt = (): T => {
-    const s = deps.session.require();
-    const result = op(s, note);
-    const details: AuditDetails = { ...extra, ...result.details };
-    if (result.failureCode) details.code = result.failureCode;
-    delete details.keyId;
-    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
-    return result.value;
-  };
   try {
-    return transactional ? deps.transaction(attempt) : attempt();
+    const s = deps.session.require();
+    const result = await op(s, note);
+    const record = () => {
+      result.commit?.();
+      const details: AuditDetails = { ...extra, ...result.details };
+      if (result.failureCode) details.code = result.failureCode;
+      delete details.keyId;
+      deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
+      return result.value;
+    };
+    // The audit append is atomic by itself; a transaction is opened only when store changes go with it.
+    return result.commit ? deps.transaction(record) : record();
   } catch (e) {
-    const err = isConsoleError(e) ? e : new ConsoleError('internal', `${action} failed unexpectedly.`);
-    if (!isConsoleError(e)) deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
-    const details: AuditDetails = { ...extra, code: err.code };
+    const err = providerFailure(e);
+    if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
+    const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
     delete details.keyId;
     deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
     throw err;
@@ -70,16 +87,6 @@ export function loadKey(repo: KeysRepo, keyId: string): KeyRow {
   const key = repo.get(keyId);
   if (!key) throw new ConsoleError('not_found', `No key with id ${keyId}.`);
   return key;
-}
-
-export function requireProtect(key: KeyRow): void {
-  if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${key.id} was destroyed.`);
-  if (!canProtect(key.state)) throw new ConsoleError('key_disabled', `Key ${key.id} is ${key.state}; only active keys protect new data.`, { state: key.state });
-}
-
-export function requireProcess(key: KeyRow): void {
-  if (key.state === 'destroyed') throw new ConsoleError('key_destroyed', `Key ${key.id} was destroyed.`);
-  if (!canProcess(key.state)) throw new ConsoleError('key_disabled', `Key ${key.id} is ${key.state} and may not process data.`, { state: key.state });
 }
 
 export function loadVersion(repo: KeysRepo, key: KeyRow, version: number): KeyVersionRow {
@@ -136,53 +143,15 @@ export function toSummary(k: KeyRow): KeySummary {
   };
 }
 
-export function toDetail(k: KeyRow, versions: KeyVersionRow[]): KeyDetail {
+export function toUnreached(r: UnreachedLocationRow): KeyUnreachedLocation {
+  return { role: r.role, provider: r.provider, action: r.action, state: r.forState, code: r.code, message: r.message, attemptedAt: r.attemptedAt };
+}
+
+export function toDetail(k: KeyRow, versions: KeyVersionRow[], unreached: UnreachedLocationRow[]): KeyDetail {
   return {
     ...toSummary(k),
     stateReason: k.stateReason,
     versions: versions.map((v) => ({ version: v.version, createdAt: v.createdAt, checkValue: v.checkValue, destroyed: v.destroyed })),
+    unreached: unreached.map(toUnreached),
   };
-}
-
-export interface AsyncAuditedResult<T> extends AuditedResult<T> {
-  /** Store changes, committed in one transaction together with the success record. */
-  commit?: () => void;
-}
-
-/**
- * runAudited for operations that call a provider: `op` talks to the provider (no transaction is open while it
- * waits), then its store changes and the success record commit together. Provider failures become ConsoleErrors
- * with stable codes (providerErrors.ts) and are audited with the provider id, provider code and request id.
- */
-export async function runAuditedAsync<T>(
-  deps: KeyServiceDeps,
-  action: string,
-  keyId: string | null,
-  op: (s: UnlockedSession, note: (d: AuditDetails) => void) => Promise<AsyncAuditedResult<T>>,
-): Promise<T> {
-  const extra: AuditDetails = {};
-  let target = keyId;
-  const note = (d: AuditDetails) => {
-    Object.assign(extra, d);
-    if (typeof d.keyId === 'string') target = d.keyId;
-  };
-  try {
-    const s = deps.session.require();
-    const result = await op(s, note);
-    return deps.transaction(() => {
-      result.commit?.();
-      const details: AuditDetails = { ...extra, ...result.details };
-      if (result.failureCode) details.code = result.failureCode;
-      delete details.keyId;
-      deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
-      return result.value;
-    });
-  } catch (e) {
-    const err = providerFailure(e);
-    if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
-    const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
-    delete details.keyId;
-    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
-    throw err;
-  }
 }

@@ -9,15 +9,15 @@ import { isProviderError, type KmsProvider } from '../../providers/types.ts';
 import type { KeyBackupsRepo } from '../../store/keyBackupsRepo.ts';
 import type { KeyRow } from '../../store/keysRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
-import type { KmsKeyDeps } from '../keys/keysKmsShared.ts';
-import { loadKey, unwrapVersion } from '../keys/keysShared.ts';
+import { allowedIn, requireState } from '../keys/keyPolicy.ts';
+import { type KeyServiceDeps, loadKey, unwrapVersion } from '../keys/keysShared.ts';
 import { failureAuditDetails, providerFailure } from './providerErrors.ts';
 
 export const BACKUP_KEY_NAME = 'ecps-backup';
 const DIRECT = 1;
 const ENVELOPE = 2;
 
-export interface BackupDeps extends KmsKeyDeps {
+export interface BackupDeps extends KeyServiceDeps {
   backups: KeyBackupsRepo;
 }
 
@@ -59,8 +59,15 @@ export function createBackupService(deps: BackupDeps): BackupService {
     return (await p.createKey({ name: BACKUP_KEY_NAME, spec: 'AES_256', usage: 'encrypt', description: 'ECPS console key backups' })).keyRef;
   };
 
+  // All keys: those that may still be copied; named keys: each must be (keyPolicy.ts, 'backup').
   const selectKeys = (keyIds: string[] | undefined): KeyRow[] =>
-    keyIds === undefined ? repo.list({}).filter((k) => k.state !== 'destroyed') : keyIds.map((id) => loadKey(repo, id));
+    keyIds === undefined
+      ? repo.list({}).filter((k) => allowedIn(k.state, 'backup'))
+      : keyIds.map((id) => {
+          const key = loadKey(repo, id);
+          requireState(key, 'backup', deps.restrictions);
+          return key;
+        });
 
   return {
     backup(providerId, keyIds) {

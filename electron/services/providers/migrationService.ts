@@ -7,12 +7,12 @@ import type { JobProgress } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { KeyRow } from '../../store/keysRepo.ts';
-import { MIN_DESTRUCTION_WAITING_DAYS, providerVersionRow } from '../keys/keysKms.ts';
-import { type KmsKeyDeps, providerKeyName } from '../keys/keysKmsShared.ts';
-import { loadKey } from '../keys/keysShared.ts';
+import { MIN_DESTRUCTION_WAITING_DAYS, providerKeyName, providerVersionRow } from '../keys/keyLocations.ts';
+import { allowedIn } from '../keys/keyPolicy.ts';
+import { type KeyServiceDeps, loadKey } from '../keys/keysShared.ts';
 import { failureAuditDetails, providerFailure } from './providerErrors.ts';
 
-export interface MigrationDeps extends KmsKeyDeps {
+export interface MigrationDeps extends KeyServiceDeps {
   onProgress(progress: JobProgress): void;
 }
 
@@ -20,7 +20,8 @@ export interface MigrationService {
   migrate(providerId: string, keyIds?: string[]): Promise<JobProgress>;
 }
 
-const migratable = (k: KeyRow) => k.provider === LOCAL_PROVIDER_ID && k.algorithm === 'AES_256' && k.state !== 'destroyed';
+/** Local encryption keys that may still be handed elsewhere (not compromised, not destroyed: keyPolicy.ts). */
+const migratable = (k: KeyRow) => k.provider === LOCAL_PROVIDER_ID && k.algorithm === 'AES_256' && allowedIn(k.state, 'backup');
 
 export function createMigrationService(deps: MigrationDeps): MigrationService {
   const { repo, registry } = deps;
@@ -55,7 +56,7 @@ export function createMigrationService(deps: MigrationDeps): MigrationService {
       const keys = keyIds === undefined ? repo.list({}).filter(migratable) : keyIds.map((id) => loadKey(repo, id));
       for (const k of keys) {
         if (!migratable(k)) {
-          throw new ConsoleError('invalid_input', `Key ${k.id} cannot be moved: only encryption keys held in the local store (not destroyed) move to a provider.`, { field: 'keyIds' });
+          throw new ConsoleError('invalid_input', `Key ${k.id} cannot be moved: only encryption keys held in the local store (neither compromised nor destroyed) move to a provider.`, { field: 'keyIds' });
         }
       }
       const job: JobProgress = { jobId: crypto.randomUUID(), kind: 'keys.migrate', state: 'running', done: 0, total: keys.length, current: null, error: null };

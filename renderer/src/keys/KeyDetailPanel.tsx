@@ -8,6 +8,7 @@ import { IntegrityCheck } from './IntegrityCheck.tsx';
 import { PublicKeyPanel } from './PublicKeyPanel.tsx';
 import { CryptoTester } from './CryptoTester.tsx';
 import { KeyUsagePanel } from './KeyUsagePanel.tsx';
+import { UnreachedLocations } from './KeyLocations.tsx';
 
 export function KeyDetailPanel({ keyId }: { keyId: string }) {
   const detail = useChannelQuery('keys:get', { keyId });
@@ -50,6 +51,7 @@ export function KeyDetailPanel({ keyId }: { keyId: string }) {
             <dt>Updated</dt>
             <dd>{formatTime(key.updatedAt)}</dd>
           </dl>
+          <UnreachedLocations keyId={key.id} label={key.label} state={key.state} unreached={key.unreached} />
           <table className="grid compact" aria-label={`Versions of ${key.label}`}>
             <thead>
               <tr>
@@ -74,7 +76,7 @@ export function KeyDetailPanel({ keyId }: { keyId: string }) {
           </table>
           <KeyUsagePanel key={key.id} keyId={key.id} />
           <IntegrityCheck keyId={key.id} />
-          {KEY_TYPE_PROFILES[key.type].usage === 'sign' && key.state !== 'destroyed' && <PublicKeyPanel keyId={key.id} version={key.currentVersion} />}
+          {KEY_TYPE_PROFILES[key.type].usage === 'sign' && key.state !== 'destroyed' && key.state !== 'compromised' && <PublicKeyPanel keyId={key.id} version={key.currentVersion} />}
           {KEY_TYPE_PROFILES[key.type].usage === 'encrypt' && <CryptoTester keySummary={key} />}
         </>
       )}

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { KeySummary } from '../../../shared/contract.ts';
+import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, KEY_TRANSITIONS, type KeyState } from '../../../shared/domain.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
@@ -7,14 +7,15 @@ import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
+import { LocationOutcomes } from './KeyLocations.tsx';
 
 const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
   pre_activation: '',
   active: 'The key will protect new data and sign.',
   suspended: 'The key stops protecting and processing data until it is reactivated.',
   deactivated: 'The key stops protecting new data; it still decrypts and verifies what it protected earlier.',
-  compromised: 'The key is marked compromised: it never protects new data again. Use this when its secrecy is in doubt.',
-  destroyed: 'The key material is destroyed for good. Data protected only by this key becomes unrecoverable.',
+  compromised: 'The key is marked compromised and disabled wherever it lives: it never protects or decrypts data again. Use this when its secrecy is in doubt.',
+  destroyed: 'The key material is destroyed for good, in every place that holds a copy. Data protected only by this key becomes unrecoverable.',
 };
 
 export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
@@ -23,7 +24,9 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   const [target, setTarget] = useState<KeyState | null>(targets[0] ?? null);
   const [reason, setReason] = useState('');
   const [typedLabel, setTypedLabel] = useState('');
-  const setState = useChannelMutation('keys:setState', () => closeDialog());
+  // A change that reached every location closes the dialog; otherwise the dialog shows where it failed, with a retry.
+  const [result, setResult] = useState<KeyStateChange | null>(null);
+  const setState = useChannelMutation('keys:setState', (r) => (r.complete ? closeDialog() : setResult(r)));
   // Who depends on the key: robots holding a version of it, sites and robots it is assigned to (delivery to them stops
   // when the key leaves the active state).
   const usage = useChannelQuery('fleet:keyUsage', { keyId: keySummary.id });
@@ -35,6 +38,34 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
     e.preventDefault();
     if (!target || !confirmed) return;
     setState.mutate({ keyId: keySummary.id, state: target, reason: reason.trim() });
+  }
+
+  if (result) {
+    return (
+      <Dialog title={`Change the state of “${keySummary.label}”`} onClose={closeDialog}>
+        <div className="form">
+          <p className="warning" role="alert">
+            {keySummary.label} is now {KEY_STATE_LABELS[result.state]} in the console, which refuses every use its state does not allow. Not every place
+            holding the key was reached: {result.unreached.length} {result.unreached.length === 1 ? 'location still needs' : 'locations still need'} the change.
+          </p>
+          <LocationOutcomes label={keySummary.label} locations={result.locations} />
+          <ErrorMessage error={setState.error} />
+          <div className="dialog-buttons">
+            <button type="button" onClick={closeDialog}>
+              Close
+            </button>
+            <button
+              type="button"
+              className="primary"
+              disabled={setState.isPending}
+              onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}
+            >
+              Retry unreached locations
+            </button>
+          </div>
+        </div>
+      </Dialog>
+    );
   }
 
   return (

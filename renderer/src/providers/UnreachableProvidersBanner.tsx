@@ -7,7 +7,7 @@ const REFRESH_MS = 5_000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** What the configuration says happens to the keys of a provider that cannot be reached (see keysKmsCrypto). */
+/** What the configuration says happens to the keys of a provider that cannot be reached (see services/keys/keysCrypto.ts). */
 function consequence(p: ProviderStatus, primary: KeySummary[], backedUp: KeySummary[]): string {
   const parts: string[] = [];
   const signing = primary.filter((k) => KEY_TYPE_PROFILES[k.type].usage === 'sign');

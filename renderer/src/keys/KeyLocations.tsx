@@ -1,0 +1,68 @@
+import type { KeyLocationOutcome, KeyUnreachedLocation } from '../../../shared/contract.ts';
+import { KEY_STATE_LABELS, type KeyState } from '../../../shared/domain.ts';
+import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+
+const ROLE_LABELS: Readonly<Record<KeyLocationOutcome['role'], string>> = {
+  primary: 'key provider',
+  backup: 'backup provider',
+  fallback: 'offline fallback copy',
+  store: 'local store (older versions)',
+};
+
+const ACTION_LABELS: Readonly<Record<KeyLocationOutcome['action'], string>> = {
+  enable: 'Enable',
+  disable: 'Disable',
+  scheduleDestruction: 'Schedule destruction',
+};
+
+/** What one state change did at each place the key lives (provider, backup, fallback copy, store). */
+export function LocationOutcomes({ label, locations }: { label: string; locations: readonly KeyLocationOutcome[] }) {
+  return (
+    <table className="grid compact" aria-label={`Locations of ${label}`}>
+      <thead>
+        <tr>
+          <th scope="col">Where</th>
+          <th scope="col">Action</th>
+          <th scope="col">Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        {locations.map((l) => (
+          <tr key={l.role} data-outcome={l.outcome}>
+            <td>
+              {l.provider} <span className="muted">({ROLE_LABELS[l.role]})</span>
+            </td>
+            <td>{ACTION_LABELS[l.action]}</td>
+            <td>{l.outcome === 'done' ? (l.deletionDate ? `Done (deleted by ${l.deletionDate.slice(0, 10)})` : 'Done') : `Not reached: ${l.message ?? l.code ?? 'unknown error'}`}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The locations a key's last state change did not reach, with a Retry that sets the same state again. */
+export function UnreachedLocations({ keyId, label, state, unreached }: { keyId: string; label: string; state: KeyState; unreached: readonly KeyUnreachedLocation[] }) {
+  const retry = useChannelMutation('keys:setState');
+  if (unreached.length === 0) return null;
+  return (
+    <div className="warning" role="status" aria-label={`Unreached locations of ${label}`}>
+      <p>
+        “{label}” is {KEY_STATE_LABELS[state]} in the console, but {unreached.length === 1 ? 'one place that holds it was' : `${unreached.length} places that hold it were`} not
+        reached:
+      </p>
+      <ul>
+        {unreached.map((u) => (
+          <li key={u.role}>
+            {u.provider} ({ROLE_LABELS[u.role]}): {ACTION_LABELS[u.action].toLowerCase()} failed — {u.message}
+          </li>
+        ))}
+      </ul>
+      <button type="button" onClick={() => retry.mutate({ keyId, state, reason: '' })} disabled={retry.isPending}>
+        Retry unreached locations
+      </button>
+      <ErrorMessage error={retry.error} />
+    </div>
+  );
+}

@@ -69,11 +69,16 @@ export function redact(fields: Record<string, unknown> | undefined): Record<stri
 }
 
 /** Writes one JSON line per entry to stderr. */
-export function createStderrLogger(minLevel: 'info' | 'warn' | 'error' = 'info'): Logger {
+/** Where text goes: process.stderr, or a test's in-memory stream. */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+export function createStderrLogger(minLevel: 'info' | 'warn' | 'error' = 'info', stderr: TextSink = process.stderr): Logger {
   const order = { info: 0, warn: 1, error: 2 } as const;
   const write = (level: keyof typeof order, message: string, fields?: Record<string, unknown>) => {
     if (order[level] < order[minLevel]) return;
-    process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, message, ...redact(fields) }) + '\n');
+    stderr.write(JSON.stringify({ ts: new Date().toISOString(), level, message, ...redact(fields) }) + '\n');
   };
   return {
     info: (m, f) => write('info', m, f),

@@ -1,6 +1,11 @@
-// `npm test`: unit + integration + security tests (Vitest), then the renderer build and the end-to-end tests
-// (Playwright in Chromium). Prints one closing line "N passed, N failed, N skipped" and every skipped test with its
-// reason, so a green run cannot hide what it did not run.
+// The test tiers (docs/testing.md), each ending in one line "N passed, N failed, N skipped" and every skipped test with
+// its reason, so a green run cannot hide what it did not run:
+//   node test/run-all.ts        `npm test`: the fast tier (Vitest projects "unit" and "integration": unit, integration,
+//                               security), then the renderer build and the end-to-end tests (Playwright in Chromium)
+//   node test/run-all.ts unit   the fast tier's Vitest part only;  e2e: the build and Playwright only
+//   node test/run-all.ts slow   `npm run test:slow`: the slow tier (Vitest project "slow": *.slow.test.ts, real CLI
+//                               processes and terminals)
+// Each step prints its wall time and the CPU time of its processes (Linux), so runs can be compared on a busy machine.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -12,21 +17,46 @@ const out = mkdtempSync(path.join(os.tmpdir(), 'ecps-test-report-'));
 const vitestJson = path.join(out, 'vitest.json');
 const playwrightJson = path.join(out, 'playwright.json');
 
+/** CPU seconds (user + system) of the children this process has waited for; null where /proc is missing. */
+function childrenCpuSeconds(): number | null {
+  try {
+    // Fields after the command name: utime(14) stime(15) cutime(16) cstime(17), in clock ticks (100 per second on Linux).
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+const timings: string[] = [];
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 const run = (label: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
   console.log(`\n== ${label}: ${[path.basename(cmd), ...args].join(' ')}`);
+  const started = Date.now();
+  const cpuBefore = childrenCpuSeconds();
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const cpuAfter = childrenCpuSeconds();
+  const cpu = cpuBefore === null || cpuAfter === null ? '' : `, CPU ${(cpuAfter - cpuBefore).toFixed(0)} s`;
+  timings.push(`  ${label}: wall ${((Date.now() - started) / 1000).toFixed(0)} s${cpu}`);
   return r.status ?? 1;
 };
 
-const only = process.argv[2]; // 'unit' | 'e2e' | undefined (both)
+const tier = process.argv[2]; // 'unit' | 'e2e' | 'slow' | undefined (the fast tier: unit then e2e)
+if (tier !== undefined && !['unit', 'e2e', 'slow'].includes(tier)) {
+  console.error(`unknown tier "${tier}": use unit, e2e, slow or nothing`);
+  process.exit(2);
+}
+const vitestProjects = tier === 'slow' ? ['slow'] : ['unit', 'integration'];
+const runsVitest = tier !== 'e2e';
+const runsE2e = tier === undefined || tier === 'e2e';
 let failedSteps = 0;
-if (only !== 'e2e') {
-  failedSteps += run('unit, integration, security (vitest)', bin('vitest'), [
-    'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
+if (runsVitest) {
+  const what = tier === 'slow' ? 'slow tier: real processes and terminals (vitest)' : 'unit, integration, security (vitest)';
+  failedSteps += run(what, bin('vitest'), [
+    'run', ...vitestProjects.flatMap((p) => ['--project', p]), '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`,
   ]) === 0 ? 0 : 1;
 }
-if (only !== 'unit') {
+if (runsE2e) {
   const built = run('renderer build (vite)', bin('vite'), ['build', '--logLevel', 'warn']);
   if (built !== 0) failedSteps += 1;
   else
@@ -61,7 +91,7 @@ if (existsSync(vitestJson)) {
       }
     }
   }
-} else if (only !== 'e2e') failed++;
+} else if (runsVitest) failed++;
 
 interface PwSpec { title: string; tests: Array<{ status: string; annotations?: Array<{ type: string; description?: string }> }> }
 interface PwSuite { title: string; specs?: PwSpec[]; suites?: PwSuite[] }
@@ -80,12 +110,13 @@ if (existsSync(playwrightJson)) {
     for (const child of s.suites ?? []) walk(child, `${trail} > ${child.title}`);
   };
   for (const s of p.suites) walk(s, s.title);
-} else if (only !== 'unit') failed++;
+} else if (runsE2e) failed++;
 
 if (skippedList.length) {
   console.log('\nSkipped (not run here, with the reason):');
   for (const s of skippedList) console.log(`  - ${s}`);
 }
+console.log(`\nTimes (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):\n${timings.join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 rmSync(out, { recursive: true, force: true });
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);

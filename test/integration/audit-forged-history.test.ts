@@ -1,6 +1,7 @@
 // Issue 10 item 2: a history forged in console.db by someone without the passphrase (record edited, hashes recomputed,
 // every checkpoint re-signed with the attacker's own Ed25519 key, one bit of the audit public key's MAC flipped) is
-// never reported intact. The CLI runs as a real process; the router is the one the window and the host use.
+// never reported intact. The CLI's commands run in-process (runCli; the binary itself is proven in
+// cli-process.slow.test.ts); the router is the one the window and the host use.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +16,8 @@ const PASS = 'Forged-History correct horse';
 const KEY_CHECK_FAILED = /audit key failed its check against the master key/;
 const CANNOT_BE_TRUSTED = /cannot be trusted/;
 
-describe('audit verify on a forged database, as a real CLI process', () => {
-  const { dir, cli } = cliRunner('ecps-forged-cli-', PASS);
+describe('audit verify on a forged database, through the CLI', () => {
+  const { dir, cli } = cliRunner('ecps-forged-cli-', PASS, 'in-process');
   const store = join(dir, 'store');
   beforeAll(async () => {
     expect((await cli(['init'])).code).toBe(0);
@@ -53,7 +54,7 @@ describe('audit verify on a forged database, as a real CLI process', () => {
 });
 
 describe('the same forgery with the MAC left intact', () => {
-  const { dir, cli } = cliRunner('ecps-forged-mac-ok-', PASS);
+  const { dir, cli } = cliRunner('ecps-forged-mac-ok-', PASS, 'in-process');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('fails verification at the first checkpoint: it is not signed by the trusted audit key', async () => {

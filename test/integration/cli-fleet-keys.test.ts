@@ -1,6 +1,7 @@
-// The CLI's key assignment and key usage commands (key-assignments, assign-key, unassign-key, key-usage) as a real
-// process (node electron/cli.ts ...) on a real store in a temp folder. Robots and the key versions they hold are
-// seeded through a console in this process while no CLI runs (the store admits one console at a time).
+// The CLI's key assignment and key usage commands (key-assignments, assign-key, unassign-key, key-usage) through
+// runCli in this process (the real binary runs them in cli-process.slow.test.ts) on a real store in a temp folder.
+// Robots and the key versions they hold are seeded through a console while no command runs (the store admits one
+// console at a time).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,10 +20,10 @@ const siteOf = (i: number) => (i % 2 === 0 ? 'Plant A' : 'Plant B');
 const AT_PLANT_A = Math.ceil(ROBOTS / 2);
 const ON_V2 = 3; // robots 0..2 received v2 of the communication key; the others still hold v1
 
-const { dir, cli: run } = cliRunner('ecps-cli-fleet-keys-', PASS);
+const { dir, cli: run } = cliRunner('ecps-cli-fleet-keys-', PASS, 'in-process');
 const data = join(dir, 'store');
 
-/** One CLI process with the passphrase in its environment; nothing it prints may contain the passphrase. */
+/** One command line with the passphrase in its environment; nothing it prints may contain the passphrase. */
 async function cli(args: string[]): Promise<CliRun> {
   const r = await run(args);
   expect(r.stdout + r.stderr, args.join(' ')).not.toContain('Fleet-Keys-Passphrase-Marker');
@@ -89,7 +90,7 @@ describe('cli key assignment: usage errors (exit 2, the store untouched)', () =>
       [['key-usage', '--key', '00000000-0000-4000-8000-000000000000', '--version', '1.5'], /key-usage: --version must be a positive integer/],
       [['key-assignments', '--site', 'Plant A', '--all'], /key-assignments: option --all does not apply/],
     ];
-    // Refused before the store is opened, so these processes can run side by side.
+    // Refused before the store is opened, so these command lines can run side by side.
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     for (const [i, [args, message]] of cases.entries()) {
       const r = runs[i]!;

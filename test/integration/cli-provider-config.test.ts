@@ -1,4 +1,5 @@
-// A malformed provider configuration in the environment (KMS_PROVIDER and its variables) as real CLI processes: keys
+// A malformed provider configuration in the environment (KMS_PROVIDER and its variables), through runCli in this
+// process with that environment (cli-provider-outage.slow.test.ts has real processes): keys
 // create refuses with invalid_input naming the variable and creates nothing, instead of quietly putting the key in the
 // local store; keys of the refused provider say why they cannot be used; only ECPS_ALLOW_LOCAL_FALLBACK=1 lets the key
 // go to the local store, and then the CLI says so on stdout and the audit records it.
@@ -9,8 +10,8 @@ import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
 import { cliRunner, type CliRun } from './support/cliProcess.ts';
 
-const { dir, cli } = cliRunner('ecps-cli-provider-config-', 'Config-cli passphrase 0123');
-// Several CLI processes per case on a loaded build machine; a harness limit, not a speed requirement.
+const { dir, cli } = cliRunner('ecps-cli-provider-config-', 'Config-cli passphrase 0123', 'in-process');
+// Several command lines per case on a loaded build machine; a harness limit, not a speed requirement.
 const SLOW_MACHINE = 240_000;
 let emu: AwsKmsEmulator;
 let good: Record<string, string>;

@@ -1,39 +1,19 @@
-// The CLI as a real process (node electron/cli.ts ...) on a real store in a temp folder.
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// The CLI's commands in this process (runCli: argument handling, output formats, typed errors, exit codes) on a real
+// store in a temp folder. What only a real process shows (the terminal prompt, serve and its signals, the binary
+// itself) is in cli-process.slow.test.ts.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_HINTS } from '../../shared/errors.ts';
+import { cliEnv, cliInProcess, type CliRun } from './support/cliProcess.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'electron', 'cli.ts');
 const PASS = 'Cli-Passphrase-Marker correct horse';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ...extra };
-  return env;
-}
+type Run = CliRun;
 
 function cli(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return cliInProcess(args, { env: cliEnv(options.env), ...(options.stdin === undefined ? {} : { stdin: options.stdin }) });
 }
 
 let dir: string;
@@ -216,66 +196,5 @@ describe('cli commands on a real store', () => {
     // the CLI unlocks before it acts: no refused "locked" calls clutter the trail
     expect(content).not.toContain('"code":"locked"');
     expect(content).not.toContain('Cli-Passphrase-Marker');
-  });
-});
-
-// `script` (util-linux) gives the CLI a real pseudo-terminal, so the no-echo prompt is exercised as a user meets it.
-const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
-if (!SCRIPT) console.log('SKIPPED cli terminal prompt: no `script` command (util-linux) on this machine');
-
-describe('cli passphrase prompt on a terminal', () => {
-  it.skipIf(!SCRIPT)('asks without echoing what is typed', async () => {
-    const ttyData = join(dir, 'tty-store');
-    expect((await cli(['init', '--data-dir', ttyData], { stdin: `${PASS}\n` })).code).toBe(0);
-    const command = [process.execPath, CLI, 'unlock', '--data-dir', ttyData].map((a) => `'${a}'`).join(' ');
-    const child = spawn(SCRIPT!, ['-qfec', command, '/dev/null'], { cwd: ROOT, env: baseEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let typed = false;
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (!typed && out.includes('Passphrase: ')) {
-        typed = true;
-        child.stdin.write(`${PASS}\r`);
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    child.stdin.destroy();
-    expect(typed).toBe(true);
-    expect(code).toBe(0);
-    expect(out).toContain('passphrase accepted');
-    expect(out).not.toContain('Cli-Passphrase-Marker');
-  });
-});
-
-describe('cli serve', () => {
-  it('prints its URL, serves the router over the socket, and closes cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...d()], { cwd: ROOT, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = /^ECPS console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43})\n/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.once('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
-    });
-    const { origin, searchParams } = new URL(url);
-    const ws = new WebSocket(`${origin.replace('http', 'ws')}/ws?token=${searchParams.get('token')}`);
-    const reply = await new Promise<string>((resolve, reject) => {
-      ws.once('open', () => ws.send(JSON.stringify({ id: 1, channel: 'session:status', input: {} })));
-      ws.once('message', (m) => resolve(m.toString()));
-      ws.once('error', reject);
-    });
-    expect(JSON.parse(reply)).toMatchObject({ id: 1, envelope: { ok: true, value: { state: 'locked' } } });
-    const refused = await fetch(`${origin}/`);
-    expect(refused.status).toBe(401);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('SIGTERM: closing the browser host and the key store');
-    // the store was closed properly: the next process opens it
-    expect((await cli(['unlock', ...d()], withPass)).code).toBe(0);
   });
 });

@@ -25,7 +25,8 @@ let keyRef: string;
 beforeAll(async () => {
   dc.subscribe('net.client.socket', onSocket);
   emu = await startTestEmulator();
-  p = testProvider(emu, { timeoutMs: 400 });
+  // A deadline no healthy call reaches on a loaded machine; the deadline case has its own tight provider.
+  p = testProvider(emu, { timeoutMs: 10_000 });
   keyRef = (await p.createKey({ name: 'faults', spec: 'AES_256', usage: 'encrypt' })).keyRef;
 });
 afterAll(async () => {
@@ -61,11 +62,13 @@ describe('Cloud KMS adapter under faults', () => {
   });
 
   it('a slow service hits the per-call deadline: Unavailable (DEADLINE_EXCEEDED)', async () => {
+    const tight = testProvider(emu, { timeoutMs: 400 });
     emu.faults.setLatency(1_500);
     try {
-      expect(await providerFailure(p.encrypt(keyRef, Buffer.from('x')))).toMatchObject({ kind: 'Unavailable', providerCode: 'DEADLINE_EXCEEDED' });
+      expect(await providerFailure(tight.encrypt(keyRef, Buffer.from('x')))).toMatchObject({ kind: 'Unavailable', providerCode: 'DEADLINE_EXCEEDED' });
     } finally {
       emu.faults.setLatency(0);
+      await tight.close();
     }
   });
 

@@ -24,9 +24,10 @@ async function failureOf(p: Promise<unknown>) {
   throw new Error('expected a ProviderError');
 }
 
-/** Waits (really) until cond holds: for I/O that the manual clock does not drive. */
+/** Waits (really) until cond holds: for I/O that the manual clock does not drive. 60 s is a hang guard, not a speed check. */
 async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
     if (await cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }

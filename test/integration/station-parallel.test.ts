@@ -26,14 +26,18 @@ describe('station: several robots in parallel', () => {
         results.push(r);
         if (results.length === ids.length) resolve();
       }));
-      station.start();
-      // Wait until the station has all four ports open, then plug the robots in.
+      // The robots boot first and say HELLO only when powered on, so no step timeout covers a Node process start.
+      const keystores = ids.map(() => tempDir('robot-ks-', bench.root));
+      ids.forEach((id, i) => robots.push(spawnRobot({ port: pairs[i]!.robotPath, deviceId: id, keystore: keystores[i]!, caCertFile: bench.caFile, waitSignal: true })));
+      await Promise.all(robots.map((r) => r.ready));
+      // Wait until the station has all four ports open (each session waits for HELLO), then power the robots on.
       const opened = () => progress.filter((p) => p.step === 'hello').length;
-      for (let t = 0; opened() < ids.length && t < 250; t++) await new Promise((r) => setTimeout(r, 20));
+      const allOpen = new Promise<void>((resolve) => station.on('progress', () => opened() === ids.length && resolve()));
+      station.start();
+      await allOpen;
       expect(opened()).toBe(4);
       expect(station.stats().active).toBe(4);
-      const keystores = ids.map(() => tempDir('robot-ks-', bench.root));
-      ids.forEach((id, i) => robots.push(spawnRobot({ port: pairs[i]!.robotPath, deviceId: id, keystore: keystores[i]!, caCertFile: bench.caFile })));
+      for (const r of robots) r.powerOn();
       await allDone;
 
       expect(results.map((r) => r.result.ok)).toEqual([true, true, true, true]);

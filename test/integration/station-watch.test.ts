@@ -35,10 +35,15 @@ describe('station: watching ports', () => {
         { path: robotPair.consolePath, vendorId: '2e8a', productId: '000A' },
         { path: otherPair.consolePath, vendorId: '1a86', productId: '7523' }, // another USB serial device on the bench
       ];
+      // Each robot boots first and says HELLO only once the port waits for it: the 5 s step timeout never covers a
+      // Node process start on a loaded machine.
+      const first = spawnRobot({ port: robotPair.robotPath, deviceId: 'W-1', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile, waitSignal: true });
+      robots.push(first);
+      await first.ready;
       let opened = once(station, 'progress'); // the port is open and the session waits for HELLO
       expect(await station.scan()).toEqual([robotPair.consolePath]);
       await opened;
-      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-1', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile }));
+      first.powerOn();
       await station.stop();
       expect(results.map((r) => r.ok)).toEqual([true]);
       expect(await station.scan()).toEqual([]); // still plugged in: not provisioned twice
@@ -47,10 +52,13 @@ describe('station: watching ports', () => {
       listed = [];
       await station.scan();
       listed = [{ path: robotPair.consolePath, vendorId: '2e8a', productId: '000a' }];
+      const second = spawnRobot({ port: robotPair.robotPath, deviceId: 'W-2', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile, waitSignal: true });
+      robots.push(second);
+      await second.ready;
       opened = once(station, 'progress');
       expect(await station.scan()).toEqual([robotPair.consolePath]);
       await opened;
-      robots.push(spawnRobot({ port: robotPair.robotPath, deviceId: 'W-2', keystore: tempDir('robot-ks-', bench.root), caCertFile: bench.caFile }));
+      second.powerOn();
       await station.stop();
       expect(results.map((r) => r.ok)).toEqual([true, true]);
       expect(commits.map((c) => c.deviceId)).toEqual(['W-1', 'W-2']);

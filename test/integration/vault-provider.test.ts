@@ -201,7 +201,8 @@ describe('vault adapter: input validation and error normalisation', () => {
   });
 
   it('maps throttling, sealed and timeouts to retryable errors and recovers', async () => {
-    const p = provider({ timeoutMs: 150 });
+    // Healthy calls stay inside this deadline on a loaded machine; the slow case answers three deadlines late.
+    const p = provider({ timeoutMs: 2_000 });
     const key = await p.createKey({ name: name('faults'), spec: 'AES_256', usage: 'encrypt' });
     try {
       vault.faults.throttleNext(1);
@@ -214,7 +215,7 @@ describe('vault adapter: input validation and error normalisation', () => {
       const h = await p.health();
       expect(h.ok).toBe(false);
       expect(h.detail).toMatch(/sealed/);
-      vault.faults.setLatency(600);
+      vault.faults.setLatency(6_000);
       const slow = await failure(p.encrypt(key.keyRef, Buffer.from('x')));
       expect([slow.kind, slow.retryable]).toEqual(['Unavailable', true]);
     } finally {

@@ -17,7 +17,7 @@ export function startPtyPair(): Promise<PtyPair> {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`socat did not report its ptys: ${err}`));
-    }, 5000);
+    }, 30_000); // a hang guard: socat starts in milliseconds, but a loaded machine may take seconds
     proc.stderr?.on('data', (d: Buffer) => {
       err += d.toString();
       const paths = [...err.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1] as string);

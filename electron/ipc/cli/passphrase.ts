@@ -1,14 +1,22 @@
 // Where the CLI gets a passphrase: ECPS_PASSPHRASE, else a no-echo prompt on a terminal, else one line of stdin.
 // Never argv (visible to every user through ps and kept in shell history).
+import type { Readable } from 'node:stream';
 import { ConsoleError } from '../../../shared/errors.ts';
+import type { TextSink } from '../../logger.ts';
 
 export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
 
+/** What the prompt needs of stdin beyond a stream: a terminal (process.stdin on a tty) has both. */
+export interface PassphraseInput {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+}
+
 export interface PassphraseSource {
   env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadStream;
+  stdin: Readable & PassphraseInput;
   /** Where prompts go (stderr, so stdout stays clean for --json). */
-  prompt: NodeJS.WriteStream;
+  prompt: TextSink;
 }
 
 function promptNoEcho(source: PassphraseSource, question: string): Promise<string> {
@@ -16,12 +24,12 @@ function promptNoEcho(source: PassphraseSource, question: string): Promise<strin
   return new Promise((resolve, reject) => {
     let value = '';
     // Echo off before the prompt appears, so nothing typed right after it can be echoed.
-    stdin.setRawMode(true);
+    stdin.setRawMode!(true);
     prompt.write(question);
     stdin.resume();
     stdin.setEncoding('utf8');
     const finish = (err: Error | null) => {
-      stdin.setRawMode(false);
+      stdin.setRawMode!(false);
       stdin.pause();
       stdin.off('data', onData);
       prompt.write('\n');
@@ -40,7 +48,7 @@ function promptNoEcho(source: PassphraseSource, question: string): Promise<strin
   });
 }
 
-function readOneLine(stdin: NodeJS.ReadStream): Promise<string | null> {
+function readOneLine(stdin: Readable): Promise<string | null> {
   return new Promise((resolve, reject) => {
     let buffered = '';
     stdin.setEncoding('utf8');

@@ -1,13 +1,7 @@
 // KmsProvider over AWS KMS (@aws-sdk/client-kms). Keys are named by aliases "alias/<prefix><name>"; keyRef is the key ARN.
 // AWS does not number key versions: the current version is 1 + the completed rotations (ListKeyRotations).
 import crypto from 'node:crypto';
-import {
-  CancelKeyDeletionCommand, CreateAliasCommand, CreateKeyCommand, DecryptCommand, DeleteAliasCommand, DescribeKeyCommand,
-  DisableKeyCommand, EnableKeyCommand, EnableKeyRotationCommand, EncryptCommand, GenerateDataKeyCommand, GetKeyRotationStatusCommand,
-  GetPublicKeyCommand, ListAliasesCommand, ListKeyRotationsCommand, RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
-  SignCommand, VerifyCommand,
-  type AliasListEntry, type KeyMetadata,
-} from '@aws-sdk/client-kms';
+import type { AliasListEntry, KeyMetadata } from '@aws-sdk/client-kms';
 import { ProviderError, type CreateKeyInput, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderKeySpec } from '../types.ts';
 import { createKmsClient, type AwsKmsProviderOptions } from './client.ts';
 import { AWS_KEY_SPEC, SIGNING_ALGORITHM, consoleSpec, derToPem, encryptionContext, keyInfo } from './mapping.ts';
@@ -49,7 +43,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
   };
 
   const describeRaw = async (keyRef: string): Promise<KeyMetadata> => {
-    const out = await call('DescribeKey', (kms, o) => kms.send(new DescribeKeyCommand({ KeyId: keyRef }), o));
+    const out = await call('DescribeKey', (kms, o, sdk) => kms.send(new sdk.DescribeKeyCommand({ KeyId: keyRef }), o));
     const meta = out.KeyMetadata!;
     // Aliases can be re-pointed, so only key ids and ARNs are remembered.
     if (!isAliasRef(keyRef)) remember(keyRef, consoleSpec(meta, id));
@@ -66,7 +60,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
     let count = 0;
     let marker: string | undefined;
     do {
-      const out = await call('ListKeyRotations', (kms, o) => kms.send(new ListKeyRotationsCommand({ KeyId: arn, Limit: 1000, Marker: marker }), o));
+      const out = await call('ListKeyRotations', (kms, o, sdk) => kms.send(new sdk.ListKeyRotationsCommand({ KeyId: arn, Limit: 1000, Marker: marker }), o));
       count += out.Rotations?.length ?? 0;
       marker = out.Truncated ? out.NextMarker : undefined;
     } while (marker);
@@ -81,7 +75,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       aliasName !== undefined ? aliasName : consoleAliasOf(arn),
       symmetric ? countRotations(arn).catch(unknownWhilePendingDeletion(pendingDeletion)) : 0,
       symmetric && !pendingDeletion
-        ? call('GetKeyRotationStatus', (kms, o) => kms.send(new GetKeyRotationStatusCommand({ KeyId: arn }), o)).then((s) =>
+        ? call('GetKeyRotationStatus', (kms, o, sdk) => kms.send(new sdk.GetKeyRotationStatusCommand({ KeyId: arn }), o)).then((s) =>
             s.KeyRotationEnabled ? (s.RotationPeriodInDays ?? 365) : null,
           )
         : null,
@@ -98,7 +92,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
   async function consoleAliasOf(arn: string): Promise<string | null> {
     let marker: string | undefined;
     do {
-      const out = await call('ListAliases', (kms, o) => kms.send(new ListAliasesCommand({ KeyId: arn, Limit: 100, Marker: marker }), o));
+      const out = await call('ListAliases', (kms, o, sdk) => kms.send(new sdk.ListAliasesCommand({ KeyId: arn, Limit: 100, Marker: marker }), o));
       const hit = out.Aliases?.find((a) => a.AliasName?.startsWith(aliasBase));
       if (hit) return hit.AliasName!.slice(aliasBase.length);
       marker = out.Truncated ? out.NextMarker : undefined;
@@ -107,8 +101,8 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
   }
 
   async function bestEffortCleanup(arn: string, alias: string | null): Promise<void> {
-    if (alias !== null) await call('DeleteAlias', (kms, o) => kms.send(new DeleteAliasCommand({ AliasName: alias }), o)).catch(() => undefined);
-    await call('ScheduleKeyDeletion', (kms, o) => kms.send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 }), o)).catch(() => undefined);
+    if (alias !== null) await call('DeleteAlias', (kms, o, sdk) => kms.send(new sdk.DeleteAliasCommand({ AliasName: alias }), o)).catch(() => undefined);
+    await call('ScheduleKeyDeletion', (kms, o, sdk) => kms.send(new sdk.ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 }), o)).catch(() => undefined);
   }
 
   const notOneVersion = (keyRef: string, version: number | undefined) => {
@@ -142,7 +136,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
         if (!Number.isInteger(period) || period < 90 || period > 2560) throw invalid('AWS KMS rotation periods are whole days from 90 to 2560.', 'ValidationException');
       }
       if (input.description !== undefined && input.description.length > 8192) throw invalid('Description is limited to 8192 characters.', 'ValidationException');
-      const created = await call('CreateKey', (kms, o) => kms.send(new CreateKeyCommand({
+      const created = await call('CreateKey', (kms, o, sdk) => kms.send(new sdk.CreateKeyCommand({
           KeySpec: AWS_KEY_SPEC[input.spec],
           KeyUsage: input.usage === 'encrypt' ? 'ENCRYPT_DECRYPT' : 'SIGN_VERIFY',
           Description: input.description ?? `ECPS console key ${input.name}`,
@@ -151,7 +145,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       const meta = created.KeyMetadata!;
       const alias = aliasBase + input.name;
       try {
-        await call('CreateAlias', (kms, o) => kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: meta.Arn }), o));
+        await call('CreateAlias', (kms, o, sdk) => kms.send(new sdk.CreateAliasCommand({ AliasName: alias, TargetKeyId: meta.Arn }), o));
       } catch (e) {
         await bestEffortCleanup(meta.Arn!, null);
         if (e instanceof ProviderError && e.providerCode === 'AlreadyExistsException')
@@ -160,7 +154,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       }
       if (period !== null) {
         try {
-          await call('EnableKeyRotation', (kms, o) => kms.send(new EnableKeyRotationCommand({ KeyId: meta.Arn, RotationPeriodInDays: period }), o));
+          await call('EnableKeyRotation', (kms, o, sdk) => kms.send(new sdk.EnableKeyRotationCommand({ KeyId: meta.Arn, RotationPeriodInDays: period }), o));
         } catch (e) {
           await bestEffortCleanup(meta.Arn!, alias);
           throw e;
@@ -182,7 +176,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       let marker = opts?.pageToken ?? undefined;
       let more = true;
       while (more && found.length < pageSize) {
-        const out = await call('ListAliases', (kms, o) => kms.send(new ListAliasesCommand({ Limit: pageSize - found.length, Marker: marker }), o));
+        const out = await call('ListAliases', (kms, o, sdk) => kms.send(new sdk.ListAliasesCommand({ Limit: pageSize - found.length, Marker: marker }), o));
         for (const a of out.Aliases ?? []) if (a.AliasName?.startsWith(aliasBase) && a.TargetKeyId) found.push(a);
         more = out.Truncated === true && out.NextMarker !== undefined;
         marker = more ? out.NextMarker : undefined;
@@ -205,18 +199,18 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
     },
 
     async encrypt(keyRef, plaintext, aad) {
-      const out = await call('Encrypt', (kms, o) => kms.send(new EncryptCommand({ KeyId: keyRef, Plaintext: plaintext, EncryptionContext: encryptionContext(aad) }), o));
+      const out = await call('Encrypt', (kms, o, sdk) => kms.send(new sdk.EncryptCommand({ KeyId: keyRef, Plaintext: plaintext, EncryptionContext: encryptionContext(aad) }), o));
       return { ciphertext: Buffer.from(out.CiphertextBlob!), version: null };
     },
 
     async decrypt(keyRef, ciphertext, aad) {
-      const out = await call('Decrypt', (kms, o) => kms.send(new DecryptCommand({ KeyId: keyRef, CiphertextBlob: ciphertext, EncryptionContext: encryptionContext(aad) }), o));
+      const out = await call('Decrypt', (kms, o, sdk) => kms.send(new sdk.DecryptCommand({ KeyId: keyRef, CiphertextBlob: ciphertext, EncryptionContext: encryptionContext(aad) }), o));
       const p = out.Plaintext!;
       return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), version: null };
     },
 
     async generateDataKey(keyRef, aad) {
-      const out = await call('GenerateDataKey', (kms, o) => kms.send(new GenerateDataKeyCommand({ KeyId: keyRef, KeySpec: 'AES_256', EncryptionContext: encryptionContext(aad) }), o));
+      const out = await call('GenerateDataKey', (kms, o, sdk) => kms.send(new sdk.GenerateDataKeyCommand({ KeyId: keyRef, KeySpec: 'AES_256', EncryptionContext: encryptionContext(aad) }), o));
       const p = out.Plaintext!;
       return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), wrapped: Buffer.from(out.CiphertextBlob!), version: null };
     },
@@ -224,7 +218,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
     async sign(keyRef, message, version) {
       notOneVersion(keyRef, version);
       const algorithm = signingAlgorithm(await specOf(keyRef), keyRef);
-      const out = await call('Sign', (kms, o) => kms.send(new SignCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, ...messageFields(message) }), o));
+      const out = await call('Sign', (kms, o, sdk) => kms.send(new sdk.SignCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, ...messageFields(message) }), o));
       return { signature: Buffer.from(out.Signature!), version: 1 };
     },
 
@@ -233,7 +227,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       const algorithm = signingAlgorithm(await specOf(keyRef), keyRef);
       if (signature.length === 0 || signature.length > 6144) return false; // never a valid signature; the service refuses the size
       try {
-        const out = await call('Verify', (kms, o) => kms.send(new VerifyCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, Signature: signature, ...messageFields(message) }), o));
+        const out = await call('Verify', (kms, o, sdk) => kms.send(new sdk.VerifyCommand({ KeyId: keyRef, SigningAlgorithm: algorithm, Signature: signature, ...messageFields(message) }), o));
         // Only the service's explicit yes counts: an answer without SignatureValid true is not a valid signature.
         return out.SignatureValid === true;
       } catch (e) {
@@ -244,7 +238,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
 
     async getPublicKey(keyRef, version) {
       notOneVersion(keyRef, version);
-      const out = await call('GetPublicKey', (kms, o) => kms.send(new GetPublicKeyCommand({ KeyId: keyRef }), o));
+      const out = await call('GetPublicKey', (kms, o, sdk) => kms.send(new sdk.GetPublicKeyCommand({ KeyId: keyRef }), o));
       return { pem: derToPem(out.PublicKey!), version: 1 };
     },
 
@@ -253,27 +247,27 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       if ((await specOf(arn)) !== 'AES_256')
         throw invalid(`AWS KMS cannot rotate asymmetric key ${keyRef}; create a new key instead.`, 'UnsupportedOperationException');
       const before = await countRotations(arn);
-      await call('RotateKeyOnDemand', (kms, o) => kms.send(new RotateKeyOnDemandCommand({ KeyId: arn }), o));
+      await call('RotateKeyOnDemand', (kms, o, sdk) => kms.send(new sdk.RotateKeyOnDemandCommand({ KeyId: arn }), o));
       // The new rotation may not be listed yet (the service completes it asynchronously): count it ourselves.
       return { version: before + 2 };
     },
 
     async enable(keyRef) {
       const keyId = await keyIdOf(keyRef);
-      await call('EnableKey', (kms, o) => kms.send(new EnableKeyCommand({ KeyId: keyId }), o));
+      await call('EnableKey', (kms, o, sdk) => kms.send(new sdk.EnableKeyCommand({ KeyId: keyId }), o));
     },
 
     async disable(keyRef) {
       const keyId = await keyIdOf(keyRef);
-      await call('DisableKey', (kms, o) => kms.send(new DisableKeyCommand({ KeyId: keyId }), o));
+      await call('DisableKey', (kms, o, sdk) => kms.send(new sdk.DisableKeyCommand({ KeyId: keyId }), o));
     },
 
     async scheduleDestruction(keyRef, waitingDays) {
       if (!Number.isInteger(waitingDays) || waitingDays < 7 || waitingDays > 30)
         throw invalid('AWS KMS deletes keys after a waiting period of 7 to 30 days.', 'ValidationException');
       const keyId = await keyIdOf(keyRef);
-      const out = await call('ScheduleKeyDeletion', (kms, o) =>
-        kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: waitingDays }), o),
+      const out = await call('ScheduleKeyDeletion', (kms, o, sdk) =>
+        kms.send(new sdk.ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: waitingDays }), o),
       );
       return { deletionDate: out.DeletionDate!.toISOString() };
     },
@@ -281,13 +275,13 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
     async cancelDestruction(keyRef) {
       // As in the service, the key comes back disabled; enable() makes it usable again.
       const keyId = await keyIdOf(keyRef);
-      await call('CancelKeyDeletion', (kms, o) => kms.send(new CancelKeyDeletionCommand({ KeyId: keyId }), o));
+      await call('CancelKeyDeletion', (kms, o, sdk) => kms.send(new sdk.CancelKeyDeletionCommand({ KeyId: keyId }), o));
     },
 
     async health() {
       const start = performance.now();
       try {
-        await call('ListAliases', (kms, o) => kms.send(new ListAliasesCommand({ Limit: 1 }), o));
+        await call('ListAliases', (kms, o, sdk) => kms.send(new sdk.ListAliasesCommand({ Limit: 1 }), o));
         return { ok: true, latencyMs: performance.now() - start, detail: null };
       } catch (e) {
         const pe = e as ProviderError;

@@ -1,9 +1,10 @@
 // One KeyClient (and cached CryptographyClients) per provider instance, the credential, and the one place SDK calls
 // are made: every call gets the deadline and leaves through the error mapping. The SDK's own retries are off
-// (maxRetries 0): the console's resilience layer retries, so a single fault is never hidden.
-import { ClientSecretCredential, DefaultAzureCredential } from '@azure/identity';
+// (maxRetries 0): the console's resilience layer retries, so a single fault is never hidden. The libraries load when
+// the provider is built (loadLibrary.ts); the credential and the clients are made at the first call.
 import type { TokenCredential } from '@azure/identity';
-import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
+import type { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
+import { loadLibrary } from '../loadLibrary.ts';
 import { ProviderError } from '../types.ts';
 import { toProviderError } from './azureErrors.ts';
 
@@ -50,20 +51,49 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) throw new ProviderError('InvalidInput', 'timeoutMs must be 100..120000.', { providerId: id });
   const tls = o.caPem === undefined ? {} : { tlsOptions: { ca: o.caPem } };
   const noRetry = { retryOptions: { maxRetries: 0 } };
-  let credential: TokenCredential;
-  if (o.credential) credential = o.credential;
-  else if (o.credentials) {
-    const authorityHost = o.authorityHost === undefined ? undefined : checkUrl(id, o.authorityHost, 'authorityHost');
-    credential = new ClientSecretCredential(o.credentials.tenantId, o.credentials.clientId, o.credentials.clientSecret, {
-      ...tls,
-      ...noRetry,
-      // A custom authority (a local test authority) cannot answer Entra's instance discovery.
-      ...(authorityHost === undefined ? {} : { authorityHost, disableInstanceDiscovery: true }),
-    });
-  } else credential = new DefaultAzureCredential({ ...tls, ...noRetry, ...(o.authorityHost === undefined ? {} : { authorityHost: checkUrl(id, o.authorityHost, 'authorityHost') }) });
+  // Checked now, so a bad value fails the configuration rather than the first call.
+  const authorityHost = o.credential || o.authorityHost === undefined ? undefined : checkUrl(id, o.authorityHost, 'authorityHost');
+  const library = loadLibrary(id, 'Azure Key Vault', async () => {
+    const [identity, keyVault] = await Promise.all([o.credential ? null : import('@azure/identity'), import('@azure/keyvault-keys')]);
+    return { identity, keyVault };
+  });
+  const makeCredential = (identity: typeof import('@azure/identity') | null): TokenCredential => {
+    if (o.credential) return o.credential;
+    if (!identity) throw new Error('@azure/identity was not loaded');
+    if (o.credentials) {
+      return new identity.ClientSecretCredential(o.credentials.tenantId, o.credentials.clientId, o.credentials.clientSecret, {
+        ...tls,
+        ...noRetry,
+        // A custom authority (a local test authority) cannot answer Entra's instance discovery.
+        ...(authorityHost === undefined ? {} : { authorityHost, disableInstanceDiscovery: true }),
+      });
+    }
+    return new identity.DefaultAzureCredential({ ...tls, ...noRetry, ...(authorityHost === undefined ? {} : { authorityHost }) });
+  };
 
   const pipeline = { ...tls, ...noRetry, disableChallengeResourceVerification: ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(vaultUrl).hostname) };
-  const keys = new KeyClient(vaultUrl, credential, pipeline);
+  let made: { credential: TokenCredential; keys: KeyClient; Crypto: typeof CryptographyClient } | null = null;
+  /** The credential and the KeyClient, made once the libraries are loaded; call() and callFast() wait for them. */
+  const ready = async () => {
+    const { identity, keyVault } = await library();
+    if (!made) {
+      const credential = makeCredential(identity);
+      made = { credential, keys: new keyVault.KeyClient(vaultUrl, credential, pipeline), Crypto: keyVault.CryptographyClient };
+    }
+    return made;
+  };
+  const madeNow = () => {
+    if (!made) throw new ProviderError('Unavailable', 'The Azure Key Vault client was used before it was made.', { providerId: id, retryable: false });
+    return made;
+  };
+  // The KeyClient for the adapter's calls: every use sits inside call() or callFast(), which make it first.
+  const keys = new Proxy({} as KeyClient, {
+    get: (_, name) => {
+      const client = madeNow().keys;
+      const value: unknown = Reflect.get(client, name, client);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(client) : value;
+    },
+  });
   const cryptoClients = new Map<string, CryptographyClient>();
 
   /**
@@ -78,7 +108,8 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
     let c = cryptoClients.get(keyId);
     if (!c) {
       if (cryptoClients.size >= CRYPTO_CLIENT_CACHE) cryptoClients.delete(cryptoClients.keys().next().value!);
-      c = new CryptographyClient({ id: keyId, name, properties: { id: keyId, name, vaultUrl, version } }, credential, pipeline);
+      const { Crypto, credential } = madeNow();
+      c = new Crypto({ id: keyId, name, properties: { id: keyId, name, vaultUrl, version } }, credential, pipeline);
       cryptoClients.set(keyId, c);
     }
     return c;
@@ -87,6 +118,7 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
   /** Runs one SDK call under the deadline; every failure becomes a ProviderError. */
   async function call<R>(operation: string, send: (options: { abortSignal: AbortSignal }) => Promise<R>): Promise<R> {
     try {
+      await ready();
       return await send({ abortSignal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       throw toProviderError(e, id, operation);
@@ -99,6 +131,7 @@ export function createAzureClients(o: AzureKeyVaultProviderOptions) {
    */
   async function callFast<R>(operation: string, send: (options: { requestOptions: { timeout: number } }) => Promise<R>): Promise<R> {
     try {
+      await ready();
       return await send({ requestOptions: { timeout: timeoutMs } });
     } catch (e) {
       throw toProviderError(e, id, operation);

@@ -1,9 +1,9 @@
 // One KeyManagementServiceClient per provider instance, and the one place its calls are made: every call gets the
 // deadline, no library retries (the console's resilience layer owns retries and the circuit breaker), and leaves
-// through the error mapping.
+// through the error mapping. The client library loads when the provider is built (loadLibrary.ts).
 import fs from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import type { KeyManagementServiceClient } from '@google-cloud/kms';
+import { loadLibrary } from '../loadLibrary.ts';
 import { ProviderError } from '../types.ts';
 import { toProviderError } from './errors.ts';
 
@@ -61,7 +61,10 @@ function checkCredentialsFile(o: GcpKmsProviderOptions, file: string): void {
     throw bad('is a service-account file without client_email or private_key');
 }
 
-function clientOptions(o: GcpKmsProviderOptions): ConstructorParameters<typeof KeyManagementServiceClient>[0] {
+type ClientOptions = NonNullable<ConstructorParameters<typeof KeyManagementServiceClient>[0]>;
+
+/** The client's options; `insecure`: plaintext to a loopback emulator (the channel credentials come with the library). */
+function clientOptions(o: GcpKmsProviderOptions): ClientOptions & { insecure?: true } {
   // An explicit universe domain stops google-auth-library from asking the metadata server which universe it is in.
   const base = { universeDomain: 'googleapis.com', projectId: o.projectId, 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 2000 };
   let keyFile: { keyFilename?: string; credentials?: { client_email: string; private_key: string } } = {};
@@ -88,38 +91,44 @@ function clientOptions(o: GcpKmsProviderOptions): ConstructorParameters<typeof K
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // Plaintext to a loopback emulator: no call credentials can ride on an insecure channel, so none are looked up.
   return url.protocol === 'http:'
-    ? { ...base, apiEndpoint: host, port, sslCreds: grpc.credentials.createInsecure() }
+    ? { ...base, apiEndpoint: host, port, insecure: true }
     : { ...base, ...keyFile, apiEndpoint: host, port };
 }
 
 export function createGcpClient(o: GcpKmsProviderOptions) {
   const timeoutMs = o.timeoutMs ?? 10_000;
-  const settings = clientOptions(o);
+  const { insecure, ...settings } = clientOptions(o);
+  const library = loadLibrary(o.id, 'Google Cloud KMS', async () => {
+    const [kms, grpc] = await Promise.all([import('@google-cloud/kms'), import('@grpc/grpc-js')]);
+    return { kms, grpc };
+  });
   // After a connection failure grpc-js keeps the channel in reconnect backoff and fails calls fast until it ends,
   // even once the service is back. So a call that ends UNAVAILABLE retires the client; the next call gets a fresh
   // channel (with its own subchannel pool, so no backoff carries over) and connects at once.
-  const fresh = () => new KeyManagementServiceClient({ ...settings, 'grpc.use_local_subchannel_pool': 1 });
-  let client = fresh();
+  const fresh = ({ kms, grpc }: Awaited<ReturnType<typeof library>>) =>
+    new kms.KeyManagementServiceClient({ ...settings, ...(insecure ? { sslCreds: grpc.credentials.createInsecure() } : {}), 'grpc.use_local_subchannel_pool': 1 });
+  let client: KmsClient | null = null;
   let stale = false;
 
   /** Runs one client call under the deadline; every failure becomes a ProviderError. */
   async function call<R>(operation: string, send: (kms: KmsClient, options: CallOptions) => Promise<R>): Promise<R> {
-    if (stale) {
-      stale = false;
-      const old = client;
-      client = fresh();
-      void old.close().catch(() => undefined);
-    }
+    const loaded = await library();
     try {
+      if (stale || client === null) {
+        stale = false;
+        const old = client;
+        client = fresh(loaded);
+        void old?.close().catch(() => undefined);
+      }
       // A new options object per call: the client library writes the routing header into it.
       return await send(client, { timeout: timeoutMs, retry: null, autoPaginate: false });
     } catch (e) {
-      if ((e as { code?: unknown }).code === grpc.status.UNAVAILABLE) stale = true;
+      if ((e as { code?: unknown }).code === loaded.grpc.status.UNAVAILABLE) stale = true;
       throw toProviderError(e, o.id, operation);
     }
   }
 
-  return { call, close: () => client.close() };
+  return { call, close: async () => client?.close() };
 }
 
 interface CallOptions {

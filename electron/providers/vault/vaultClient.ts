@@ -1,9 +1,11 @@
 // Builds the node-vault client for one provider instance: validated options, own HTTP(S) agents (keep-alive, the CA
 // file, certificate checks that VAULT_SKIP_VERIFY cannot switch off, and closable), and no reliance on VAULT_*
 // environment variables. node-vault's debug output is silenced: it prints request bodies, which hold plaintext.
+// node-vault loads when the provider is built (loadLibrary.ts); the client is made at the first request.
 import http from 'node:http';
 import https from 'node:https';
-import nodeVault from 'node-vault';
+import type nodeVault from 'node-vault';
+import { loadLibrary } from '../loadLibrary.ts';
 import { ProviderError } from '../types.ts';
 
 export interface VaultTransitOptions {
@@ -63,20 +65,35 @@ export function openVaultConnection(options: VaultTransitOptions): VaultConnecti
     rejectUnauthorized: true,
     ...(options.caCertPem === undefined ? {} : { ca: options.caCertPem }),
   });
-  const client = nodeVault({
-    endpoint: url.origin + url.pathname.replace(/\/+$/, ''),
-    token: options.token,
-    apiVersion: 'v1',
-    debug: () => undefined,
-    // LIST as "GET ?list=1", which Vault documents as equivalent; passes proxies that refuse custom verbs.
-    noCustomHTTPVerbs: true,
-    // timeout and the agents reach axios per request (node-vault forwards them from requestOptions).
-    requestOptions: { timeout, httpAgent, httpsAgent },
+  const library = loadLibrary(providerId, 'HashiCorp Vault (node-vault)', () => import('node-vault'));
+  let made: nodeVault.client | null = null;
+  const ready = async (): Promise<nodeVault.client> => {
+    const { default: createClient } = await library();
+    if (made) return made;
+    made = createClient({
+      endpoint: url.origin + url.pathname.replace(/\/+$/, ''),
+      token: options.token,
+      apiVersion: 'v1',
+      debug: () => undefined,
+      // LIST as "GET ?list=1", which Vault documents as equivalent; passes proxies that refuse custom verbs.
+      noCustomHTTPVerbs: true,
+      // timeout and the agents reach axios per request (node-vault forwards them from requestOptions).
+      requestOptions: { timeout, httpAgent, httpsAgent },
+    });
+    // node-vault falls back to VAULT_NAMESPACE / VAULT_PREFIX from the environment; this instance uses its options only.
+    const mutable = made as unknown as { namespace: string | undefined; pathPrefix: string };
+    mutable.namespace = namespace ? namespace : undefined;
+    mutable.pathPrefix = '';
+    return made;
+  };
+  // Every node-vault request method returns a promise: each one here waits for the client first.
+  const client = new Proxy({} as nodeVault.client, {
+    get: (_, name) =>
+      async (...args: unknown[]) => {
+        const c = await ready();
+        return (Reflect.get(c, name, c) as (...a: unknown[]) => Promise<unknown>).apply(c, args);
+      },
   });
-  // node-vault falls back to VAULT_NAMESPACE / VAULT_PREFIX from the environment; this instance uses its options only.
-  const mutable = client as unknown as { namespace: string | undefined; pathPrefix: string };
-  mutable.namespace = namespace ? namespace : undefined;
-  mutable.pathPrefix = '';
   return {
     client,
     mount,

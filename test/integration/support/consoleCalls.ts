@@ -36,9 +36,12 @@ export async function failure(p: Promise<unknown>): Promise<{ code: string; mess
 
 export type Until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms?: number) => Promise<T>;
 
-/** An `until` that asks `fn` every `everyMs` until it returns something other than undefined, failing after `ms` (default 20 s). */
+/**
+ * An `until` that asks `fn` every `everyMs` until it returns something other than undefined, failing after `ms`
+ * (default 60 s: a hang guard for a loaded machine, not a speed check).
+ */
 export function untilEvery(everyMs: number): Until {
-  return async <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> => {
+  return async <T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> => {
     const end = Date.now() + ms;
     for (;;) {
       const v = await fn();

@@ -8,7 +8,7 @@ import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { lastSequence } from '../robot-sim/installBundle.ts';
 import { cliRunner, powerOnWhenOpened } from './support/cliProcess.ts';
 
-const { dir, cli } = cliRunner('ecps-cli-distribute-', 'Distribute-cli passphrase 0123');
+const { dir, cli } = cliRunner('ecps-cli-distribute-', 'Distribute-cli passphrase 0123', 'process');
 
 /** Runs a CLI command against a simulator on a fresh cable; the robot powers on once the CLI opened its end. */
 async function withRobot(keystore: string, caFile: string, args: (consolePath: string) => string[]) {

@@ -10,7 +10,7 @@ import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
 import { cliRunner, type CliRun } from './support/cliProcess.ts';
 
-const { dir, cli } = cliRunner('ecps-cli-outage-', 'Outage-cli passphrase 0123');
+const { dir, cli } = cliRunner('ecps-cli-outage-', 'Outage-cli passphrase 0123', 'process');
 let emu: AwsKmsEmulator;
 let providerEnv: Record<string, string>;
 let keyId: string;

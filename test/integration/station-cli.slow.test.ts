@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { cliRunner, powerOnWhenOpened } from './support/cliProcess.ts';
 
-const { dir, cli } = cliRunner('ecps-station-cli-', 'Station-cli passphrase 0123');
+const { dir, cli } = cliRunner('ecps-station-cli-', 'Station-cli passphrase 0123', 'process');
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

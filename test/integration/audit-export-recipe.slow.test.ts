@@ -1,4 +1,5 @@
-// Runs the documented external recipe (bash + sha256sum + openssl + base64, no node) on real exports.
+// Runs the documented external recipe (bash + sha256sum + openssl + base64, no node) on real exports. Slow tier: the
+// recipe starts several processes per record, hundreds per run.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';

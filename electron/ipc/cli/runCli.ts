@@ -1,0 +1,98 @@
+// The command-line console as a function: argv, environment and streams in, exit code out. electron/cli.ts runs it
+// over the real process; tests run it in-process (no Node start per command). Errors: "error [code]: message" and a
+// hint on stderr, exit 1; usage errors exit 2.
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { ERROR_HINTS, isConsoleError } from '../../../shared/errors.ts';
+import { createConsole, type FleetConsole } from '../../app.ts';
+import { loadConfig } from '../../config/config.ts';
+import { startBrowserHost } from '../../host/browserHost.ts';
+import { createStderrLogger, type TextSink } from '../../logger.ts';
+import { createRouter } from '../router.ts';
+import { parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
+import { runCommand } from './commands.ts';
+import { readPassphrase, type PassphraseInput } from './passphrase.ts';
+
+export interface CliIo {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** Where a passphrase is read when ECPS_PASSPHRASE is unset (a terminal gets the no-echo prompt). */
+  stdin: Readable & PassphraseInput;
+  stdout: TextSink;
+  stderr: TextSink;
+  /** `serve` runs until this resolves, with the reason it prints (the process: the first SIGINT or SIGTERM). */
+  untilStopped?: () => Promise<string>;
+}
+
+function printError(stderr: TextSink, code: string, message: string, hint: string | undefined): void {
+  stderr.write(`error [${code}]: ${message}\n`);
+  if (hint) stderr.write(`hint: ${hint}\n`);
+}
+
+/** The message and hint of an error that reached the top: typed errors as they are, anything else as internal. */
+export function reportCliFailure(stderr: TextSink, e: unknown): void {
+  if (isConsoleError(e)) printError(stderr, e.code, e.message, ERROR_HINTS[e.code]);
+  else {
+    createStderrLogger('error', stderr).error('cli failed', { error: e });
+    printError(stderr, 'internal', 'The console failed unexpectedly (details in the log line above).', ERROR_HINTS.internal);
+  }
+}
+
+/** The backstop's message: the command stopped before it finished, so its outcome is unknown. */
+export function reportUnfinished(stderr: TextSink): void {
+  printError(stderr, 'internal', 'The command stopped before it finished (nothing was left to wait for); its outcome is unknown.', ERROR_HINTS.internal);
+}
+
+async function serve(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
+  if (!io.untilStopped) throw new Error('serve needs untilStopped');
+  const logger = createStderrLogger('warn', io.stderr);
+  const host = await startBrowserHost({ console: fleet, logger, ...(parsed.port === undefined ? {} : { port: parsed.port }) });
+  io.stdout.write(`ECPS console: ${host.url}\n`);
+  const reason = await io.untilStopped();
+  io.stderr.write(`${reason}: closing the browser host and the key store\n`);
+  await host.close();
+  return 0;
+}
+
+async function runParsed(io: CliIo): Promise<number> {
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseCommandLine(io.argv, io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`usage error: ${e.message}\nRun "ecps-console help" for the list of commands.\n`);
+    return 2;
+  }
+  if (parsed.command === 'help') {
+    io.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const config = loadConfig(io.env);
+  const dataDir = resolve(parsed.dataDir ?? config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const logger = createStderrLogger('warn', io.stderr);
+  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env });
+  try {
+    if (parsed.command === 'serve') return await serve(fleet, parsed, io);
+    const router = createRouter({ handlers: fleet.handlers, logger });
+    const commandIo = {
+      out: (line: string) => void io.stdout.write(line + '\n'),
+      readPassphrase: (options: { confirm?: boolean }) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
+    };
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station });
+    return exitCode;
+  } finally {
+    fleet.close();
+  }
+}
+
+/** Runs one command line; resolves with the exit code (0 done, 1 failed with a typed error on stderr, 2 usage). */
+export async function runCli(io: CliIo): Promise<number> {
+  try {
+    return await runParsed(io);
+  } catch (e) {
+    reportCliFailure(io.stderr, e);
+    return 1;
+  }
+}

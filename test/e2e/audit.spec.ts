@@ -42,10 +42,12 @@ test('the audit log lists each action of the session, filters by key, and its ch
   const total = await rows.count();
   await expect(page.getByText(`${total} records`, { exact: true })).toBeVisible();
 
-  // The key filter narrows the list to that key's records only.
+  // The key filter narrows the list to that key's records only: its creation, the suspension at the one location it
+  // lives in (the local store: key.location) and the state change itself.
   await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Key').selectOption({ label: 'vault a' });
-  await expect(page.getByText('2 matching records')).toBeVisible();
-  await expect(rows).toHaveCount(2);
+  await expect(page.getByText('3 matching records')).toBeVisible();
+  await expect(rows).toHaveCount(3);
+  for (const action of ['key.create', 'key.location', 'key.state']) await expect(rows.filter({ hasText: action })).toHaveCount(1);
   await expect(rows.filter({ hasText: 'key.rotate' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Clear filters' }).click();
 

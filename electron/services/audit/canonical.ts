@@ -2,6 +2,7 @@
 // that is hashed or signed is built here and nowhere else, so the log, the export and the verifiers cannot drift.
 // The same formats are described in docs/audit-log.md and checked by test/fixtures/verify-audit-export.sh.
 import { createHash } from 'node:crypto';
+import type { AuditRecordInsert } from '../../store/auditRepo.ts';
 
 export const EXPORT_FORMAT = 'ecps-uv-audit-export';
 export const EXPORT_VERSION = 1;
@@ -13,17 +14,8 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** A stored record as columns (details is its canonical JSON text, keys sorted). */
-export interface RecordColumns {
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  details: string;
-}
+/** A stored record as columns (details is its canonical JSON text, keys sorted): the row without its hash. */
+export type RecordColumns = Omit<AuditRecordInsert, 'hash'>;
 
 const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 

@@ -2,7 +2,7 @@
 // the wrap context of each entry, the robot's checks in their documented order, every body field rule, and the
 // serial-link key confirmation (docs/provisioning-protocol.md). Expected bytes are built here from the docs.
 import 'reflect-metadata';
-import { constants, createHash, createHmac, createPrivateKey, hkdfSync, privateDecrypt, randomBytes, sign, verify, webcrypto, X509Certificate } from 'node:crypto';
+import { constants, createHash, createHmac, createPrivateKey, generateKeyPairSync, hkdfSync, privateDecrypt, randomBytes, sign, verify, webcrypto, X509Certificate } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import {
@@ -126,8 +126,22 @@ describe('bundle file layout (docs/key-bundles.md)', () => {
     expect(unwrapKey(robot.privateKey, ctx, { keyId: 'k-comm', version: 2, scheme: 1, wrapped: Buffer.from(String(e0.wrapped), 'base64') })).toEqual(keys[0]!.material);
   });
 
+  it('carries version 1 of a key (versions start at 1)', async () => {
+    const v1 = [{ keyId: 'k-new', version: 1, material: material() }];
+    const file = await createBundle({ deviceId: 'uv-1', identityPublicKey: robot.publicKey, caPublicKey: ca.publicKey, sequence: 5, issuedAt: ISSUED, keys: v1, sign: ca.sign });
+    expect(verifyBundle(file, opts).keys).toEqual([{ keyId: 'k-new', version: 1, material: v1[0]!.material }]);
+  });
+
+  it('a CA key of a type the format does not define verifies nothing, and building with it fails', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const body = Buffer.from('{}');
+    expect(verifySignature(ed.publicKey, body, sign(null, Buffer.concat([Buffer.from('ECPS-KEYBUNDLE-v1\0'), body]), ed.privateKey))).toBe(false);
+    await expect(createBundle({ deviceId: 'uv-1', identityPublicKey: robot.publicKey, caPublicKey: ed.publicKey, sequence: 1, issuedAt: ISSUED, keys, sign: async (d) => sign(null, d, ed.privateKey) }))
+      .rejects.toMatchObject({ code: 'tampered', message: 'the CA signature does not verify under the CA public key' });
+  });
+
   it('refuses to build with a bad sequence, no keys or a bundle id that is not 32 lowercase hex', async () => {
-    for (const sequence of [0, -1, 1.5, Number.NaN, 2 ** 53]) await expect(build({ sequence }), String(sequence)).rejects.toMatchObject({ code: 'malformed' });
+    for (const sequence of [0, -1, 1.5, Number.NaN, 2 ** 53]) await expect(build({ sequence }), String(sequence)).rejects.toMatchObject({ code: 'malformed', message: 'sequence must be a positive integer' });
     await expect(build({ sequence: 1 })).resolves.toBeInstanceOf(Buffer);
     for (const bundleId of ['00112233445566778899AABBCCDDEEFF', '0011223344556677889900aabbccddeeff'.slice(0, 31), '0011223344556677889900aabbccddeeff', 'g0112233445566778899aabbccddeeff', '']) {
       await expect(build({ bundleId }), bundleId).rejects.toMatchObject({ code: 'malformed', message: 'bundleId must be 32 lowercase hex characters' });
@@ -164,9 +178,34 @@ describe("the robot's checks, in the documented order", () => {
     ['a JSON array', Buffer.from('["ECPS-KEYBUNDLE-v1"]')],
     ['JSON null', Buffer.from('null')],
     ['a JSON string', Buffer.from('"ECPS-KEYBUNDLE-v1"')],
+    ['a JSON number', Buffer.from('17')],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0x7d])],
   ])('a file that is %s is malformed', (_what, file) => {
-    expect(refusal(() => verifyBundle(file, opts)).code).toBe('malformed');
+    const e = refusal(() => verifyBundle(file, opts));
+    expect(e).toEqual({ code: 'malformed', message: 'the bundle file is not a JSON object' });
+  });
+
+  it('refusals are BundleErrors with the code as a property', () => {
+    let caught: unknown;
+    try {
+      verifyBundle(Buffer.from('[]'), opts);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(BundleError);
+    expect(caught).toBeInstanceOf(Error);
+    expect(caught).toMatchObject({ name: 'BundleError', code: 'malformed' });
+  });
+
+  it('a body that is not valid UTF-8 is malformed, not merely re-encoded', async () => {
+    const good = outerOf(await build());
+    const body = Buffer.from(good.body, 'base64');
+    const at = body.indexOf(Buffer.from(ISSUED));
+    const broken = Buffer.concat([body.subarray(0, at), Buffer.from([0xff]), body.subarray(at + 1)]);
+    const file = Buffer.from(JSON.stringify({ ...good, body: broken.toString('base64') }));
+    expect(refusal(() => verifyBundle(file, opts))).toEqual({ code: 'malformed', message: 'the bundle body is not a JSON object' });
+    const text = Buffer.from(JSON.stringify({ ...good, body: Buffer.from('"just text"').toString('base64') }));
+    expect(refusal(() => verifyBundle(text, opts))).toEqual({ code: 'malformed', message: 'the bundle body is not a JSON object' });
   });
 
   it('takes exactly the three members, with base64 text in canonical spelling', async () => {
@@ -184,6 +223,12 @@ describe("the robot's checks, in the documented order", () => {
       ['a body with its padding and more', { ...good, body: `${good.body.replace(/=+$/, '')}=` }, 'tampered'],
     ];
     for (const [what, outer, code] of variants) expect(refusal(() => verifyBundle(Buffer.from(JSON.stringify(outer)), opts)).code, what).toBe(code);
+    const message = (outer: unknown) => refusal(() => verifyBundle(Buffer.from(JSON.stringify(outer)), opts)).message;
+    expect(message({ ...good, extra: 1 })).toBe('not an ECPS key bundle');
+    expect(message({ ...good, body: 7 })).toBe('body is not base64');
+    expect(message({ ...good, signature: '%%' })).toBe('signature is not base64');
+    expect(message({ ...good, body: good.body.replace(/=+$/, '') })).toBe('body is not canonical base64');
+    expect(message({ ...good, signature: good.signature.replace(/=+$/, '') + (good.signature.endsWith('=') ? '' : 'A') })).toMatch(/^signature is not (canonical )?base64$/);
   });
 
   it('refuses a correctly signed body that is not canonical as tampered', async () => {
@@ -210,6 +255,9 @@ describe("the robot's checks, in the documented order", () => {
       ['v "1"', { ...parsed, v: '1' }],
       ['an upper-case bundle id', { ...parsed, bundleId: String(parsed.bundleId).toUpperCase() }],
       ['a 30-hex bundle id', { ...parsed, bundleId: String(parsed.bundleId).slice(2) }],
+      ['a 33-hex bundle id (extra first digit)', { ...parsed, bundleId: `0${String(parsed.bundleId)}` }],
+      ['a 33-hex bundle id (extra last digit)', { ...parsed, bundleId: `${String(parsed.bundleId)}0` }],
+      ['a bundle id inside a list', { ...parsed, bundleId: [parsed.bundleId] }],
       ['a numeric bundle id', { ...parsed, bundleId: 7 }],
       ['a numeric device id', { ...parsed, deviceId: 1 }],
       ['a numeric issuedAt', { ...parsed, issuedAt: 0 }],

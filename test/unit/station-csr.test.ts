@@ -64,6 +64,27 @@ describe('station CSR check', () => {
     expect(await code(checkCsr(await csrFor(ec, 'CN=uv-7, CN=uv-8'), 'uv-7'))).toBe('forged_csr');
   });
 
+  it('names the robot in every refusal', async () => {
+    await expect(checkCsr(Buffer.from('not a csr'), 'uv-7')).rejects.toMatchObject({ details: { deviceId: 'uv-7' } });
+    const broken = await csrFor(ec, 'CN=uv-7');
+    broken[broken.length - 1] ^= 0x01;
+    await expect(checkCsr(broken, 'uv-7')).rejects.toMatchObject({ details: { deviceId: 'uv-7' } });
+    await expect(async () => checkNonceSignature(ec.publicKey, Buffer.from('x'), Buffer.from('y'), 'uv-7')).rejects.toMatchObject({
+      code: 'forged_csr', message: 'the signature over the session nonces is invalid', details: { deviceId: 'uv-7' },
+    });
+  });
+
+  it('refuses a CSR whose signature algorithm cannot be verified at all (a verifier error is not a pass)', async () => {
+    const der = await csrFor(ec, 'CN=uv-7');
+    // ecdsa-with-SHA256 (1.2.840.10045.4.3.2) becomes the unassigned 1.2.840.10045.4.3.9.
+    const oid = Buffer.from('06082a8648ce3d040302', 'hex');
+    const at = der.indexOf(oid);
+    expect(at).toBeGreaterThan(0);
+    const unknown = Buffer.from(der);
+    unknown[at + oid.length - 1] = 0x09;
+    await expect(checkCsr(unknown, 'uv-7')).rejects.toMatchObject({ code: 'forged_csr' });
+  });
+
   it('names the CSR subject in the refusal details, cut to 64 characters', async () => {
     const long = `x${'y'.repeat(99)}`;
     const e = await checkCsr(await csrFor(ec, `CN=${long}`), 'uv-7').catch((err: unknown) => err as { details?: Record<string, unknown> });

@@ -12,7 +12,7 @@ import {
 } from '../../electron/station/keywrap.ts';
 import {
   BUNDLE_ID_LENGTH, CONSOLE_SEQ, DEVICE_ID_PATTERN, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, MAC_LENGTH, MAX_BUNDLE_FILE, NONCE_LENGTH, ROBOT_FRAME_TYPES, ROBOT_SEQ,
-  decodeCert, decodeChallenge, decodeCsr, decodeError, decodeHello, decodeInstalled, decodeKeys, decodeMac, encodeBundle, encodeCert, encodeChallenge, encodeCsr,
+  decodeBundle, decodeCert, decodeChallenge, decodeCsr, decodeError, decodeHello, decodeInstalled, decodeKeys, decodeMac, encodeBundle, encodeCert, encodeChallenge, encodeCsr,
   encodeError, encodeHello, encodeInstalled, encodeKeys, encodeMac, errorFromRobot, nonceSignatureInput, stationErrorMessage, transcriptHash,
 } from '../../electron/station/protocol.ts';
 
@@ -97,6 +97,25 @@ describe('protocol messages, byte for byte', () => {
     expect(() => decodeHello(fields('uv-1', n32(), 'fw\u0001'))).toThrow('malformed HELLO message: text field is not clean UTF-8');
     expect(() => decodeHello(fields('a/b', n32(), 'fw'))).toThrow('malformed HELLO message: device id has invalid characters');
     expect(() => decodeChallenge(Buffer.concat([fields(n32(), n32()), Buffer.from([1])]))).toThrow('malformed CHALLENGE message: trailing bytes');
+  });
+
+  it.each([
+    ['HELLO', () => decodeHello(Buffer.concat([fields('uv-1', n32(), 'fw'), Buffer.from([0])]))],
+    ['CHALLENGE', () => decodeChallenge(Buffer.concat([fields(n32(), n32()), Buffer.from([0])]))],
+    ['CSR', () => decodeCsr(Buffer.concat([fields(n32(), n32(), 'csr', 'sig'), Buffer.from([0])]))],
+    ['CERT', () => decodeCert(Buffer.concat([fields('cert', 0), Buffer.from([0])]))],
+    ['KEYS', () => decodeKeys(Buffer.concat([fields(1, 'k', 1, 1, 'w'), Buffer.from([0])]))],
+    ['CONFIRM', () => decodeMac(Buffer.concat([fields(n32()), Buffer.from([0])]), 'CONFIRM')],
+    ['BUNDLE', () => decodeBundle(Buffer.concat([fields('file'), Buffer.from([0])]))],
+    ['INSTALLED', () => decodeInstalled(Buffer.concat([fields(randomBytes(16), 1, n32()), Buffer.from([0])]))],
+    ['ERROR', () => decodeError(Buffer.concat([fields('timeout', 'm'), Buffer.from([0])]))],
+  ])('%s with a trailing byte: "malformed %s message: trailing bytes"', (name, decode) => {
+    expect(decode).toThrow(`malformed ${name} message: trailing bytes`);
+  });
+
+  it('BUNDLE and INSTALLED name their own rule when refused', () => {
+    expect(() => decodeBundle(fields(''))).toThrow('malformed BUNDLE message: empty bundle file');
+    expect(() => decodeInstalled(fields(randomBytes(16), 0, n32()))).toThrow('malformed INSTALLED message: sequence must be at least 1');
   });
 
   it('CHALLENGE: the echoed robot nonce and a 32-byte console nonce', () => {

@@ -218,7 +218,7 @@ describe("the robot's checks, in the documented order", () => {
       ['another format', { ...good, format: 'ECPS-KEYBUNDLE-v2' }, 'malformed'],
       ['a body that is not text', { ...good, body: 7 }, 'malformed'],
       ['a body with characters outside base64', { ...good, body: `${good.body.slice(0, -4)}!!!!` }, 'malformed'],
-      ['a signature in base64url', { ...good, signature: Buffer.from(good.signature, 'base64').toString('base64url') }, 'malformed'],
+      ['a signature with a base64url character', { ...good, signature: `-${good.signature.slice(1)}` }, 'malformed'],
       ['a body without its padding', { ...good, body: good.body.replace(/=+$/, '') }, 'tampered'],
       ['a body with its padding and more', { ...good, body: `${good.body.replace(/=+$/, '')}=` }, 'tampered'],
     ];

@@ -308,6 +308,35 @@ describe('key wrapping (docs: "Key wrapping")', () => {
     expect(unwrapKey(rsaId.privateKey, ctx, { keyId: 'stor', version: 1, scheme: 2, wrapped: oaep })).toEqual(material);
   });
 
+  it('refuses a correctly wrapped key that is not 32 bytes of AES-256 material (docs: "ciphertext (32)"), in both schemes', () => {
+    const ecId = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = ecId.publicKey.export({ format: 'jwk' });
+    const peer = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    const ecWrap = (material: Buffer) => {
+      const eph = createECDH('prime256v1');
+      eph.generateKeys();
+      const aad = aadOf('comm', 5);
+      const kek = Buffer.from(hkdfSync('sha256', eph.computeSecret(peer), Buffer.concat([ctx.robotNonce, ctx.consoleNonce]), aad, 32));
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', kek, iv);
+      c.setAAD(aad);
+      const ct = Buffer.concat([c.update(material), c.final()]);
+      return Buffer.concat([eph.getPublicKey(), iv, ct, c.getAuthTag()]);
+    };
+    const rsaId = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const rsaWrap = (material: Buffer) => publicEncrypt({ key: rsaId.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: aadOf('comm', 5) }, material);
+    for (const size of [0, 16, 31, 33, 64]) {
+      const material = randomBytes(size);
+      expect(() => unwrapKey(ecId.privateKey, ctx, { keyId: 'comm', version: 5, scheme: 1, wrapped: ecWrap(material) }), `EC ${size}`)
+        .toThrow(expect.objectContaining({ code: 'key_confirmation_failed' }) as unknown as Error);
+      expect(() => unwrapKey(rsaId.privateKey, ctx, { keyId: 'comm', version: 5, scheme: 2, wrapped: rsaWrap(material) }), `RSA ${size}`)
+        .toThrow(expect.objectContaining({ code: 'key_confirmation_failed' }) as unknown as Error);
+    }
+    const key = randomBytes(32);
+    expect(unwrapKey(ecId.privateKey, ctx, { keyId: 'comm', version: 5, scheme: 1, wrapped: ecWrap(key) })).toEqual(key);
+    expect(unwrapKey(rsaId.privateKey, ctx, { keyId: 'comm', version: 5, scheme: 2, wrapped: rsaWrap(key) })).toEqual(key);
+  });
+
   it('refuses an unknown scheme, a short or altered blob, and the other scheme, with key_confirmation_failed and no key material', () => {
     const id = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const material = n32();

@@ -182,6 +182,16 @@ describe('PKCS#11: every CKR_* the adapter knows, by group', () => {
     });
   }
 
+  it('CKR_AEAD_DECRYPT_FAILED (PKCS#11 3.0, 0x42; the binding has no constant for it) is a failed tag check', () => {
+    expect((pkcs11js as unknown as Record<string, unknown>).CKR_AEAD_DECRYPT_FAILED).toBeUndefined();
+    expect(ckrName(0x42)).toBe('CKR_AEAD_DECRYPT_FAILED');
+    for (const context of ['decrypt', 'other'] as const) {
+      expect(pkcs11Error(new pkcs11js.Pkcs11Error('CKR_AEAD_DECRYPT_FAILED', 0x42, 'C_Decrypt'), 'hsm', 'op', context)).toMatchObject({
+        kind: 'IntegrityFailure', providerCode: 'CKR_AEAD_DECRYPT_FAILED', message: 'PKCS#11 op: the data did not verify (CKR_AEAD_DECRYPT_FAILED).',
+      });
+    }
+  });
+
   it('the PIN: wrong is AccessDenied, locked is AccessDenied telling who can unblock it', () => {
     expect(pkcs11Error(err('CKR_PIN_INCORRECT'), 'hsm', 'C_Login', 'login')).toMatchObject({
       kind: 'AccessDenied', providerCode: 'CKR_PIN_INCORRECT', message: 'PKCS#11 C_Login: the token rejected the PIN (CKR_PIN_INCORRECT).',

@@ -92,6 +92,10 @@ describe('walkChain: an untouched chain', () => {
     });
     expect(walk({ checkpoints: cps, endSeq: 6 })).toEqual({ ok: true, checkedRecords: 6, checkpoints: 3, lastCheckpointSeq: 6, firstBad: null, headSeq: 6, headHash: hashes[5] });
     expect(walk({ checkpoints: cps, startSeq: 2, startHash: hashes[1], endSeq: 5 })).toMatchObject({ ok: true, checkedRecords: 3, checkpoints: 1, lastCheckpointSeq: 4, headSeq: 5 });
+    // A checkpoint on the very first record walked is checked and counted.
+    expect(walk({ checkpoints: [checkpoint(1), checkpoint(3)], endSeq: 3 })).toMatchObject({ ok: true, checkpoints: 2, lastCheckpointSeq: 3 });
+    expect(walk({ checkpoints: [checkpoint(4), checkpoint(5)], startSeq: 4, startHash: hashes[3] })).toMatchObject({ ok: true, checkpoints: 1, lastCheckpointSeq: 5 });
+    expect(walk({ checkpoints: [{ ...checkpoint(5), ts: 'forged' }], startSeq: 4, startHash: hashes[3] }).firstBad?.seq).toBe(5);
     // A wrong start hash makes the first record after it fail.
     expect(walk({ startSeq: 4, startHash: hashes[2] }).firstBad).toEqual({ seq: 5, reason: 'record 5 was modified (its content no longer matches its hash, or record 4 was rewritten)' });
   });

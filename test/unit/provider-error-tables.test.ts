@@ -32,6 +32,14 @@ describe('AWS KMS: every published error code by name (no HTTP status, so only t
   });
 });
 
+describe('AWS KMS: an error name is text the service chose', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('a name like %s is an unknown code, not a property of the lookup table', (name) => {
+    const e = awsError({ name, message: 'm', $metadata: { httpStatusCode: 400 } }, 'a', 'Op');
+    expect({ kind: e.kind, providerCode: e.providerCode }).toEqual({ kind: 'InvalidInput', providerCode: name });
+    expect(awsError({ name, message: 'm', $metadata: { httpStatusCode: 503 } }, 'a', 'Op').kind).toBe('Unavailable');
+  });
+});
+
 describe('AWS KMS: transport failures, HTTP status and fault', () => {
   it.each(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED'])('%s: could not be reached', (code) => {
     const e = awsError(Object.assign(new Error(`socket ${code}`), { code }), 'aws-1', 'Sign');

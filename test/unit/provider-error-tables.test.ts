@@ -85,6 +85,10 @@ describe('AWS KMS: transport failures, HTTP status and fault', () => {
     expect(awsError({ message: 'm', $fault: 'client' }, 'a', 'Op')).toMatchObject({ kind: 'InvalidInput', providerCode: null, message: expect.stringMatching(/^AWS KMS Op: .*: m$/) });
   });
 
+  it('a server error without a message has no trailing space', () => {
+    expect(awsError({ message: '', $metadata: { httpStatusCode: 503 } }, 'a', 'Op').message).toBe('AWS KMS Op: server error 503');
+  });
+
   it('anything thrown, also not an object, becomes a ProviderError with its text and no request id', () => {
     expect(awsError('bare string', 'a', 'Op')).toMatchObject({ kind: 'Unavailable', message: 'AWS KMS Op: bare string', providerCode: null, requestId: null, providerId: 'a' });
     expect(awsError(null, 'a', 'Op').message).toBe('AWS KMS Op: null');
@@ -141,6 +145,8 @@ describe('Google Cloud KMS: every gRPC status (google.rpc.Code) by number', () =
     expect(gcpError({ code: 5, details: 'd', metadata: md({ 'x-ecps-emulator-request-id': ['emu-1'], 'x-goog-request-id': ['goog-1'] }) }, 'g', 'Op').requestId).toBe('emu-1');
     expect(gcpError({ code: 5, details: 'd', metadata: md({ 'x-goog-request-id': ['goog-1'] }) }, 'g', 'Op').requestId).toBe('goog-1');
     expect(gcpError({ code: 5, details: 'd', metadata: { get: () => [7] } }, 'g', 'Op').requestId).toBe('7');
+    // grpc-js answers a missing key with an empty list, other clients with nothing at all
+    expect(gcpError({ code: 5, details: 'd', metadata: { get: (k: string) => (k === 'x-goog-request-id' ? ['goog-2'] : undefined) } } as never, 'g', 'Op').requestId).toBe('goog-2');
     expect(gcpError({ code: 5, details: 'd', metadata: md({}) }, 'g', 'Op').requestId).toBeNull();
     expect(gcpError({ code: 5, details: 'd', metadata: {} }, 'g', 'Op').requestId).toBeNull();
     expect(gcpError({ code: 5, details: 'd', metadata: { get: () => { throw new Error('x'); } } }, 'g', 'Op').requestId).toBeNull();
@@ -156,6 +162,8 @@ describe('Google Cloud KMS: every gRPC status (google.rpc.Code) by number', () =
     expect(gcpError({ code: 99, details: 'd' }, 'g', 'Op')).toMatchObject({ kind: 'Unavailable', providerCode: null });
     expect(gcpError({ code: 3.5, details: 'd' }, 'g', 'Op')).toMatchObject({ kind: 'Unavailable', providerCode: null });
     expect(gcpError({ code: 'ECONNRESET', message: 'reset' }, 'g', 'Op')).toMatchObject({ kind: 'Unavailable', providerCode: 'ECONNRESET' });
+    // A numeric string is a transport code, not a gRPC status: '5' is not NOT_FOUND.
+    expect(gcpError({ code: '5', message: 'x' }, 'g', 'Op')).toMatchObject({ kind: 'Unavailable', providerCode: '5' });
     const already = new ProviderError('NotFound', 'x', { providerId: 'g' });
     expect(gcpError(already, 'g', 'Op')).toBe(already);
   });

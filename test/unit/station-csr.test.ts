@@ -10,9 +10,9 @@ import { kitIssuingCa } from './bundle-kit.ts';
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const RSA = (bits: number) => ({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: bits });
 
-interface Identity { alg: Algorithm & Record<string, unknown>; pair: webcrypto.CryptoKeyPair; privateKey: KeyObject; publicKey: KeyObject; spki: Buffer }
+interface Identity { alg: webcrypto.Algorithm & Record<string, unknown>; pair: webcrypto.CryptoKeyPair; privateKey: KeyObject; publicKey: KeyObject; spki: Buffer }
 
-async function identity(alg: Algorithm & Record<string, unknown>): Promise<Identity> {
+async function identity(alg: webcrypto.Algorithm & Record<string, unknown>): Promise<Identity> {
   const pair = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const publicKey = KeyObject.from(pair.publicKey);
   return { alg, pair, privateKey: KeyObject.from(pair.privateKey), publicKey, spki: publicKey.export({ format: 'der', type: 'spki' }) };
@@ -54,7 +54,7 @@ describe('station CSR check', () => {
     const der = await csrFor(ec, 'CN=uv-7');
     // The signature BIT STRING ends the DER: flipping its last byte breaks the proof of possession only.
     const broken = Buffer.from(der);
-    broken[broken.length - 1] ^= 0x01;
+    broken[broken.length - 1]! ^= 0x01;
     await expect(checkCsr(broken, 'uv-7')).rejects.toMatchObject({ code: 'forged_csr', message: expect.stringMatching(/proof of possession/) });
     await expect(checkCsr(der, 'uv-8')).rejects.toMatchObject({ code: 'forged_csr', message: expect.stringMatching(/another device/) });
     await expect(checkCsr(der, 'UV-7')).rejects.toMatchObject({ code: 'forged_csr' });
@@ -67,7 +67,7 @@ describe('station CSR check', () => {
   it('names the robot in every refusal', async () => {
     await expect(checkCsr(Buffer.from('not a csr'), 'uv-7')).rejects.toMatchObject({ details: { deviceId: 'uv-7' } });
     const broken = await csrFor(ec, 'CN=uv-7');
-    broken[broken.length - 1] ^= 0x01;
+    broken[broken.length - 1]! ^= 0x01;
     await expect(checkCsr(broken, 'uv-7')).rejects.toMatchObject({ details: { deviceId: 'uv-7' } });
     await expect(async () => checkNonceSignature(ec.publicKey, Buffer.from('x'), Buffer.from('y'), 'uv-7')).rejects.toMatchObject({
       code: 'forged_csr', message: 'the signature over the session nonces is invalid', details: { deviceId: 'uv-7' },
@@ -87,9 +87,9 @@ describe('station CSR check', () => {
 
   it('names the CSR subject in the refusal details, cut to 64 characters', async () => {
     const long = `x${'y'.repeat(99)}`;
-    const e = await checkCsr(await csrFor(ec, `CN=${long}`), 'uv-7').catch((err: unknown) => err as { details?: Record<string, unknown> });
+    const e = (await checkCsr(await csrFor(ec, `CN=${long}`), 'uv-7').catch((err: unknown) => err)) as { details?: Record<string, unknown> };
     expect(e?.details).toEqual({ deviceId: 'uv-7', csrSubject: long.slice(0, 64) });
-    const two = await checkCsr(await csrFor(ec, 'CN=a, CN=b'), 'uv-7').catch((err: unknown) => err as { details?: Record<string, unknown> });
+    const two = (await checkCsr(await csrFor(ec, 'CN=a, CN=b'), 'uv-7').catch((err: unknown) => err)) as { details?: Record<string, unknown> };
     expect(two?.details?.csrSubject).toBe('a,b');
   });
 

@@ -75,7 +75,7 @@ describe('frame decoder', () => {
 
   it('names the failure: bad CRC, wrong version (with the version) and unknown type (with the type)', () => {
     const bad = rawFrame(1, 0x01, 0, Buffer.from('x'));
-    bad[bad.length - 1] ^= 0xff;
+    bad[bad.length - 1]! ^= 0xff;
     expect(errorOf(new FrameDecoder().push(bad)[0])).toMatchObject({ code: 'bad_crc', message: expect.stringMatching(/CRC-32/) });
     const v2 = errorOf(new FrameDecoder().push(rawFrame(2, 0x01, 0, Buffer.from('x')))[0]);
     expect(v2).toMatchObject({ code: 'wrong_version', message: expect.stringMatching(/version 2 .*expected 1/), details: { version: 2 } });

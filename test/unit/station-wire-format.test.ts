@@ -357,7 +357,7 @@ describe('key wrapping (docs: "Key wrapping")', () => {
     expect(refuse(1, w.wrapped.subarray(0, 93))).toBe(true);
     expect(refuse(1, Buffer.concat([w.wrapped.subarray(0, 109), Buffer.alloc(16)]))).toBe(true);
     const iv = Buffer.from(w.wrapped);
-    iv[70] ^= 1;
+    iv[70]! ^= 1;
     expect(refuse(1, iv)).toBe(true);
     // Only the tag, no ciphertext: GCM of an empty message with a wrong tag still fails.
     expect(refuse(1, Buffer.concat([w.wrapped.subarray(0, 77), w.wrapped.subarray(109)]))).toBe(true);

@@ -1,7 +1,7 @@
 // Key transport to the robot's identity key, and the key-confirmation MACs
 // (spec: docs/provisioning-protocol.md, "Messages").
 //   scheme 1 (EC P-256 identity): ECDH ephemeral-static, HKDF-SHA256, AES-256-GCM
-//     wrapped = ephemeral public point (65, uncompressed) | IV (12) | ciphertext | tag (16)
+//     wrapped = ephemeral public point (65, uncompressed) | IV (12) | ciphertext (32) | tag (16)
 //   scheme 2 (RSA identity): RSA-OAEP with SHA-256, the AAD as OAEP label; wrapped = OAEP ciphertext
 // AAD = fields("ECPS-KEYWRAP-v1", deviceId, keyId, u32 version); HKDF salt = robotNonce | consoleNonce, info = AAD.
 import {
@@ -16,6 +16,8 @@ export const SCHEME_RSA_OAEP_SHA256 = 2;
 const POINT = 65;
 const IV = 12;
 const TAG = 16;
+/** Every delivered key is AES-256 material; a blob that unwraps to anything else is refused. */
+const KEY = 32;
 
 export interface WrapContext { deviceId: string; robotNonce: Buffer; consoleNonce: Buffer }
 export interface KeyToWrap { keyId: string; version: number; material: Buffer }
@@ -52,9 +54,14 @@ export function unwrapKey(identity: KeyObject, ctx: WrapContext, w: { keyId: str
   const aad = wrapAad(ctx.deviceId, w.keyId, w.version);
   try {
     if (w.scheme === SCHEME_RSA_OAEP_SHA256) {
-      return privateDecrypt({ key: identity, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: aad }, w.wrapped);
+      const key = privateDecrypt({ key: identity, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256', oaepLabel: aad }, w.wrapped);
+      if (key.length !== KEY) {
+        key.fill(0);
+        throw new Error('length');
+      }
+      return key;
     }
-    if (w.scheme !== SCHEME_ECDH_P256_AES256GCM || w.wrapped.length < POINT + IV + TAG) throw new Error('scheme');
+    if (w.scheme !== SCHEME_ECDH_P256_AES256GCM || w.wrapped.length !== POINT + IV + KEY + TAG) throw new Error('scheme');
     const point = w.wrapped.subarray(0, POINT);
     const eph = createPublicKey({
       key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') },

@@ -42,9 +42,21 @@ describe('sender validation', () => {
     expect(isTrustedSender(eventFrom(), null)).toBe(false);
   });
 
+  it('refuses a frame that is not the window\'s current main frame, or that has a parent (docs/security.md: main frame, no parent)', () => {
+    const main = frame('app://console/index.html');
+    // A parentless frame that is no longer (or never was) the main frame, e.g. one replaced by a navigation.
+    expect(isTrustedSender({ senderFrame: frame('app://console/index.html'), sender: { id: WINDOW_ID, mainFrame: main } }, trusted)).toBe(false);
+    // The main frame object itself, but claiming a parent.
+    const nested = frame('app://console/index.html', frame('app://console/outer.html'));
+    expect(isTrustedSender({ senderFrame: nested, sender: { id: WINDOW_ID, mainFrame: nested } }, trusted)).toBe(false);
+  });
+
   it('computes the origin of custom-scheme URLs', () => {
     expect(originOf('app://console/index.html')).toBe('app://console');
     expect(originOf('https://a.example:8443/x')).toBe('https://a.example:8443');
+    // Where the URL standard defines an origin it is used as is: a blob: URL has its creator's origin.
+    expect(originOf('blob:https://a.example/4f1c')).toBe('https://a.example');
+    expect(originOf('blob:app://console/4f1c')).toBeNull();
     expect(originOf('about:blank')).toBeNull();
     expect(originOf('::')).toBeNull();
   });

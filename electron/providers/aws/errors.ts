@@ -66,7 +66,8 @@ export function toProviderError(e: unknown, providerId: string, operation: strin
     const what = name === 'AbortError' || name === 'TimeoutError' || code === 'ETIMEDOUT' ? 'timed out' : `could not be reached (${code})`;
     return new ProviderError('Unavailable', `AWS KMS ${operation}: the service ${what}.`, opts(code ?? name));
   }
-  const mapped = name !== null ? KIND_BY_CODE[name] : undefined;
+  // Own keys only: the name is the service's text, and 'constructor' or '__proto__' must not reach Object.prototype.
+  const mapped = name !== null && Object.hasOwn(KIND_BY_CODE, name) ? KIND_BY_CODE[name] : undefined;
   if (mapped) return new ProviderError(mapped, `AWS KMS ${operation}: ${name}: ${message}`, opts(name));
   if (err.$fault === 'server' || (status !== undefined && status >= 500))
     return new ProviderError('Unavailable', `AWS KMS ${operation}: server error ${status ?? ''} ${message}`.trim(), opts(name ?? (status === undefined ? null : String(status))));

@@ -8,10 +8,13 @@ export type Pkcs11Context = 'login' | 'decrypt' | 'verify' | 'other';
 
 const CKR = pkcs11js as unknown as Record<string, number>;
 
+/** PKCS#11 3.0 return values the binding has no constant for (values from the OASIS pkcs11t.h). */
+const CKR_3_0: Readonly<Record<number, string>> = { 0x42: 'CKR_AEAD_DECRYPT_FAILED' };
+
 /** CK_RV -> its CKR_ name (from the binding's constants), for providerCode. */
 export function ckrName(code: number): string {
   for (const [name, value] of Object.entries(CKR)) if (name.startsWith('CKR_') && value === code) return name;
-  return `CKR_0x${code.toString(16).padStart(8, '0')}`;
+  return CKR_3_0[code] ?? `CKR_0x${code.toString(16).padStart(8, '0')}`;
 }
 
 const REMOVED = new Set(['CKR_TOKEN_NOT_PRESENT', 'CKR_DEVICE_REMOVED', 'CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_TOKEN_NOT_RECOGNIZED', 'CKR_SLOT_ID_INVALID']);

@@ -1,0 +1,42 @@
+// Mutation testing (npm run mutate): the modules where a surviving mutant is a security hole.
+// How to run it, timings, scores per module and every accepted survivor: docs/mutation-testing.md.
+// One file: npm run mutate -- --mutate electron/host/hostGuard.ts
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  // related: vitest runs only the test files that import the mutated file.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: true },
+  // perTest: each mutant runs only the tests that reached its code in the initial run.
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'electron/host/hostGuard.ts',
+    'electron/ipc/router.ts',
+    'electron/security/senderPolicy.ts',
+    'electron/station/frame.ts',
+    'electron/station/protocol.ts',
+    'electron/station/bundle.ts',
+    'electron/station/keywrap.ts',
+    'electron/station/csr.ts',
+    'electron/services/audit/walkChain.ts',
+    'electron/services/audit/verifyExport.ts',
+    'electron/providers/aws/errors.ts',
+    'electron/providers/aws/mapping.ts',
+    'electron/providers/gcp/errors.ts',
+    'electron/providers/pkcs11/pkcs11Errors.ts',
+  ],
+  // Static mutants (module-level constants: frame limits, the device-id pattern, error-code tables) are security
+  // relevant here, so they are tested, not ignored.
+  ignoreStatic: false,
+  reporters: ['clear-text', 'progress', 'json', 'html'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  clearTextReporter: { allowColor: false, logTests: false, reportTests: false },
+  // The build machine has 2 cores shared with other jobs.
+  concurrency: 1,
+  timeoutMS: 20000,
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // Target: at least 90% per module (the per-file rows); a run whose overall score is below 90 exits with code 1.
+  thresholds: { high: 95, low: 90, break: 90 },
+};

@@ -11,6 +11,7 @@ import { createConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import { ERROR_HINTS } from '../../shared/errors.ts';
 import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
+import { forgeAuditHistory } from './support/auditForgery.ts';
 import { CLI, ROOT, cliAsProcess, cliEnv, type CliRun } from './support/cliProcess.ts';
 
 const PASS = 'Cli-Passphrase-Marker correct horse';
@@ -67,6 +68,21 @@ describe('the real binary: one command of each family', () => {
     const verified = await cli(['audit', 'verify', ...d()], withPass);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/audit chain intact: \d+ records/);
+  });
+
+  it('a history forged in console.db (issue 10, item 2) makes the binary\'s audit verify exit 1', async () => {
+    // Its own store: the forgery edits a record, recomputes the hashes, re-signs every checkpoint with another key and
+    // flips one bit of the audit key's MAC (test/integration/support/auditForgery.ts).
+    const forgedData = join(dir, 'forged-store');
+    const f = ['--data-dir', forgedData];
+    expect((await cli(['init', ...f], withPass)).code).toBe(0);
+    expect((await cli(['keys', 'create', '--type', 'storage', '--label', 'victim', ...f], withPass)).code).toBe(0);
+    expect((await cli(['audit', 'verify', ...f], withPass)).code).toBe(0);
+    expect(forgeAuditHistory(join(forgedData, 'console.db'), { victimAction: 'key.create', newActor: 'mallory' }).resigned).toBeGreaterThan(0);
+    const v = await cli(['audit', 'verify', ...f], withPass);
+    expect(v.stdout).not.toContain('intact');
+    expect(v.code).toBe(1);
+    expect(v.stderr).toMatch(/^error \[integrity_failure\]: .*audit key failed its check against the master key/m);
   });
 
   it('the fleet key commands work through the binary', async () => {

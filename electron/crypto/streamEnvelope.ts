@@ -126,96 +126,92 @@ export class ChunkCipher {
   }
 }
 
-/**
- * Cuts a byte stream into pieces of `size`, holding each full piece back until the next byte shows it is not the last:
- * the last piece is flagged final (it is empty only when the whole stream is). Pieces are views where a read holds a
- * whole one, copies where one spans reads.
- */
-export async function* pieces(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<{ piece: Buffer; final: boolean }> {
-  let held: Buffer | null = null;
-  let part = Buffer.allocUnsafe(size);
-  let fill = 0;
-  for await (const read of source) {
-    const data = Buffer.isBuffer(read) ? read : Buffer.from(read.buffer, read.byteOffset, read.byteLength);
-    let at = 0;
-    while (at < data.length) {
-      if (held) {
-        yield { piece: held, final: false };
-        held = null;
-      }
-      if (fill === 0 && data.length - at >= size) {
-        held = data.subarray(at, at + size);
-        at += size;
-        continue;
-      }
-      const n = Math.min(size - fill, data.length - at);
-      data.copy(part, fill, at, at + n);
-      fill += n;
-      at += n;
-      if (fill === size) {
-        held = part;
-        part = Buffer.allocUnsafe(size);
-        fill = 0;
-      }
-    }
-  }
-  yield held ? { piece: held, final: true } : { piece: part.subarray(0, fill), final: true };
+/** Reads up to `buf.length` bytes at `position` (absolute) into `buf`; resolves with the count read, 0 at the end. */
+export type PositionalRead = (buf: Buffer, position: number) => Promise<number>;
+
+/** The bytes to process: `length` bytes from `start` of something read by position (a file handle, a buffer). */
+export interface StreamSource {
+  read: PositionalRead;
+  start: number;
+  length: number;
 }
 
-/** Sink of output buffers (e.g. one writev of a file handle); called with about `batchBytes` at a time. */
+/** Sink of output buffers, in order (e.g. one writev of a file handle); called with about a batch at a time. */
 export type ChunkSink = (parts: Buffer[]) => Promise<void>;
+
 const BATCH_BYTES = 1024 * 1024;
 
-async function batched(sink: ChunkSink, produce: (emit: (b: Buffer) => Promise<void>) => Promise<void>): Promise<void> {
-  let batch: Buffer[] = [];
-  let size = 0;
-  await produce(async (b) => {
-    batch.push(b);
-    size += b.length;
-    if (size >= BATCH_BYTES) {
-      const out = batch;
-      batch = [];
-      size = 0;
-      await sink(out);
+/**
+ * Runs `onPiece` over `src` cut into pieces of `pieceBytes` (the last one shorter, and flagged final), a batch of
+ * about 1 MiB at a time: the next batch is read while this one is processed, and one write is in flight at most.
+ * The length is known up front (a file's size), so no look-ahead is needed to tell the final piece. Two read buffers,
+ * reused: memory stays constant whatever the size.
+ */
+async function eachPiece(src: StreamSource, pieceBytes: number, onPiece: (piece: Buffer, index: number, final: boolean) => Buffer[], sink: ChunkSink): Promise<void> {
+  const total = src.length;
+  const count = Math.max(1, Math.ceil(total / pieceBytes));
+  const batchBytes = Math.max(1, Math.floor(BATCH_BYTES / pieceBytes)) * pieceBytes;
+  const buffers = [Buffer.allocUnsafe(Math.min(batchBytes, total)), Buffer.allocUnsafe(Math.min(batchBytes, Math.max(0, total - batchBytes)))];
+  const readBatch = async (buf: Buffer, at: number): Promise<Buffer> => {
+    let got = 0;
+    while (got < buf.length) {
+      const n = await src.read(buf.subarray(got), src.start + at + got);
+      if (n === 0) throw new ConsoleError('invalid_input', `The input changed while it was read: it ended ${total - at - got} bytes early.`, { field: 'in' });
+      got += n;
     }
-  });
-  if (batch.length > 0) await sink(batch);
+    return buf;
+  };
+  let reading: Promise<Buffer> = readBatch(buffers[0]!, 0);
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    let index = 0;
+    let offset = 0;
+    let which = 0;
+    while (index < count) {
+      const batch = await reading;
+      offset += batch.length;
+      which ^= 1;
+      const next = Math.min(batchBytes, total - offset);
+      if (next > 0) reading = readBatch(buffers[which]!.subarray(0, next), offset);
+      const out: Buffer[] = [];
+      for (let at = 0; at < batch.length || (total === 0 && index === 0); at += pieceBytes) {
+        out.push(...onPiece(batch.subarray(at, Math.min(at + pieceBytes, batch.length)), index, index === count - 1));
+        index++;
+      }
+      await writing;
+      writing = sink(out);
+    }
+    await writing;
+  } catch (e) {
+    // Let a read or write still in flight settle before the caller closes the files.
+    await Promise.allSettled([reading, writing]);
+    throw e;
+  } finally {
+    for (const b of buffers) b.fill(0); // the last plaintext (or ciphertext) read
+  }
 }
 
-/** Encrypts `source` as the chunks of a stream; resolves with the number of plaintext bytes. */
-export async function sealStream(source: AsyncIterable<Uint8Array>, cipher: ChunkCipher, chunkBytes: number, sink: ChunkSink): Promise<number> {
-  let index = 0;
-  let total = 0;
-  await batched(sink, async (emit) => {
-    for await (const { piece, final } of pieces(source, chunkBytes)) {
-      const [body, tag] = cipher.seal(index++, piece, final);
-      total += piece.length;
-      await emit(body);
-      await emit(tag);
-    }
-  });
-  return total;
+/** Encrypts `src` as the chunks of a stream; resolves with the number of plaintext bytes. */
+export async function sealStream(src: StreamSource, cipher: ChunkCipher, chunkBytes: number, sink: ChunkSink): Promise<number> {
+  await eachPiece(src, chunkBytes, (piece, index, final) => cipher.seal(index, piece, final), sink);
+  return src.length;
 }
 
 /**
- * Decrypts the chunks of a stream (the bytes after its header) into `sink`, chunk by chunk, each only once it
- * authenticated; throws ciphertext_tampered / ciphertext_malformed naming the chunk (details.chunk, details.reason).
- * The caller must treat what reached the sink as unauthenticated until this resolves.
+ * Decrypts the chunks of a stream (the bytes after its header) into `sink`, each chunk only once it authenticated;
+ * throws ciphertext_tampered / ciphertext_malformed naming the chunk (details.chunk, details.reason). The caller must
+ * treat what reached the sink as unauthenticated until this resolves.
  */
-export async function openStream(source: AsyncIterable<Uint8Array>, cipher: ChunkCipher, chunkBytes: number, sink: ChunkSink): Promise<number> {
-  let index = 0;
+export async function openStream(src: StreamSource, cipher: ChunkCipher, chunkBytes: number, sink: ChunkSink): Promise<number> {
+  if (src.length === 0) throw malformed('no chunk follows the header: truncated', { chunk: 0, reason: 'truncated' });
   let total = 0;
-  await batched(sink, async (emit) => {
-    for await (const { piece, final } of pieces(source, chunkBytes + TAG_BYTES)) {
-      if (piece.length === 0 && index === 0) throw malformed('no chunk follows the header: truncated', { chunk: 0, reason: 'truncated' });
-      if (piece.length < TAG_BYTES) throw malformed(`ends inside chunk ${index}`, { chunk: index, reason: 'truncated' });
-      const plain = cipher.open(index, piece, final);
-      if (plain === null) throw chunkFailure(cipher, index, piece, final);
-      index++;
-      total += plain.length;
-      await emit(plain);
-    }
-  });
+  await eachPiece(src, chunkBytes + TAG_BYTES, (piece, index, final) => {
+    if (piece.length < TAG_BYTES) throw malformed(`ends inside chunk ${index}`, { chunk: index, reason: 'truncated' });
+    const plain = cipher.open(index, piece, final);
+    if (plain === null) throw chunkFailure(cipher, index, piece, final);
+    total += plain.length;
+    return [plain];
+  }, sink);
   return total;
 }
 

@@ -13,14 +13,19 @@ import {
   sealStream,
   STREAM_PREFIX_BYTES,
   streamHeader,
+  type StreamSource,
 } from '../../electron/crypto/streamEnvelope.ts';
 
 const KEY_ENVELOPE = Buffer.from('stands in for the format-1 envelope of the file key');
 const AAD = Buffer.from('robot-7/firmware');
 
-/** Feeds `data` in reads of `readBytes` (as a file stream would), or in one read. */
-async function* reads(data: Buffer, readBytes = data.length || 1): AsyncGenerator<Buffer> {
-  for (let at = 0; at < data.length; at += readBytes) yield data.subarray(at, at + readBytes);
+/** `data` from `start`, read by position at most `readBytes` at a time (a file may return short reads). */
+function reads(data: Buffer, readBytes = Infinity, start = 0): StreamSource {
+  return {
+    start,
+    length: data.length - start,
+    read: async (buf, position) => data.copy(buf, 0, position, Math.min(data.length, position + Math.min(buf.length, readBytes))),
+  };
 }
 
 async function seal(plaintext: Buffer, o: { chunkBytes: number; fileKey?: Buffer; salt?: Buffer; aad?: Buffer; readBytes?: number }): Promise<Buffer> {
@@ -38,7 +43,7 @@ async function open(file: Buffer, o: { fileKey?: Buffer; aad?: Buffer; readBytes
   const headerBytes = STREAM_PREFIX_BYTES + p.keyEnvelopeBytes;
   const cipher = new ChunkCipher(o.fileKey ?? FILE_KEY, p.salt, file.subarray(0, headerBytes), o.aad ?? AAD);
   const out: Buffer[] = [];
-  await openStream(reads(file.subarray(headerBytes), o.readBytes), cipher, p.chunkBytes, async (parts) => void out.push(...parts));
+  await openStream(reads(file, o.readBytes, headerBytes), cipher, p.chunkBytes, async (parts) => void out.push(...parts));
   return Buffer.concat(out);
 }
 
@@ -83,11 +88,14 @@ describe('streaming envelope: layout', () => {
     expect(Buffer.concat(opened).equals(plaintext)).toBe(true);
   });
 
-  it('round-trips at sizes around chunk boundaries, whatever the read sizes; an empty file is one empty final chunk', async () => {
+  it('round-trips at sizes around chunk boundaries and batches, whatever the reads return; an empty file is one empty final chunk', async () => {
     for (const chunkBytes of [CHUNK, DEFAULT_CHUNK_BYTES]) {
-      for (const size of [0, 1, chunkBytes - 1, chunkBytes, chunkBytes + 1, 3 * chunkBytes]) {
+      const batch = Math.floor((1024 * 1024) / chunkBytes) * chunkBytes; // what one read asks for (1 MiB of whole chunks)
+      const batches = chunkBytes === DEFAULT_CHUNK_BYTES ? [batch + 1, 2 * batch + chunkBytes] : []; // the batch logic is the same for any chunk size
+      for (const size of [0, 1, chunkBytes - 1, chunkBytes, chunkBytes + 1, 3 * chunkBytes, ...batches]) {
         const plaintext = crypto.randomBytes(size);
-        for (const readBytes of [7, 1000, chunkBytes + 16, size + 100]) {
+        for (const readBytes of [7, 1000, chunkBytes + 16, Infinity]) {
+          if (size > 4 * CHUNK && readBytes < 1000) continue; // byte-sized reads of big inputs add time, not cases
           const file = await seal(plaintext, { chunkBytes, readBytes });
           const chunks = Math.max(1, Math.ceil(size / chunkBytes));
           expect(file.length, `${chunkBytes}/${size}`).toBe(H + size + 16 * chunks);
@@ -95,6 +103,19 @@ describe('streaming envelope: layout', () => {
         }
       }
     }
+  });
+});
+
+describe('streaming envelope: the source', () => {
+  it('refuses a source that ends before its announced length (a file that shrank while read) with invalid_input', async () => {
+    const params = newStreamParams(CHUNK);
+    const header = streamHeader(params, KEY_ENVELOPE);
+    const cipher = new ChunkCipher(FILE_KEY, params.salt, header, AAD);
+    const data = crypto.randomBytes(3 * CHUNK);
+    const shrunk = { ...reads(data.subarray(0, 2 * CHUNK)), length: data.length };
+    const out: Buffer[] = [];
+    expect(await failure(sealStream(shrunk, cipher, CHUNK, async (parts) => void out.push(...parts)))).toMatchObject({ code: 'invalid_input' });
+    expect(out).toEqual([]);
   });
 });
 
@@ -169,7 +190,7 @@ describe('streaming envelope: every tampering case is refused with a typed error
         const p = parseStreamPrefix(bad.subarray(0, STREAM_PREFIX_BYTES));
         const headerBytes = STREAM_PREFIX_BYTES + p.keyEnvelopeBytes;
         const cipher = new ChunkCipher(FILE_KEY, p.salt, bad.subarray(0, headerBytes), AAD);
-        await openStream(reads(bad.subarray(headerBytes), 13), cipher, p.chunkBytes, async (parts) => void received.push(...parts));
+        await openStream(reads(bad, 13, headerBytes), cipher, p.chunkBytes, async (parts) => void received.push(...parts));
       } catch (e) {
         error = e;
       }

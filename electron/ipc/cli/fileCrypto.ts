@@ -22,6 +22,7 @@ import {
   sealStream,
   STREAM_PREFIX_BYTES,
   streamHeader,
+  type StreamSource,
 } from '../../crypto/streamEnvelope.ts';
 
 export type RouterCall = <C extends ChannelName>(channel: C, input: unknown) => Promise<ChannelOutput<C>>;
@@ -43,7 +44,6 @@ export interface FileCryptoResult {
   format: 1 | 2;
 }
 
-const READ_BYTES = 1024 * 1024;
 /** A format-1 file the CLI wrote (base64 text) or a raw envelope: at most the single-shot limit, encoded. */
 const MAX_FORMAT1_FILE_BYTES = Math.ceil((MAX_IPC_PAYLOAD_BYTES + 4096) / 3) * 4 + 2;
 
@@ -74,6 +74,18 @@ async function refuseExisting(path: string, force: boolean): Promise<void> {
   }
 }
 
+/**
+ * Zeroes a written buffer (decrypted plaintext among them) and, when its ArrayBuffer holds exactly it (a chunk the
+ * cipher allocated, not a slice of Node's shared pool), frees that memory now rather than at a later garbage
+ * collection: what keeps the resident size flat while gigabytes stream through.
+ */
+function release(b: Buffer): void {
+  b.fill(0);
+  // ArrayBuffer.prototype.transfer (ES2024, Node >= 21): detaching drops the backing store at once.
+  const whole = b.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (whole instanceof ArrayBuffer && b.byteOffset === 0 && whole.byteLength === b.length && b.length >= 4096) whole.transfer?.(0);
+}
+
 /** A new 0600 file beside the target, renamed over it by commit() or removed by discard(). */
 async function tempOutput(path: string, force: boolean) {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.partial`);
@@ -85,19 +97,20 @@ async function tempOutput(path: string, force: boolean) {
   }
   let position = 0;
   return {
-    /** Writes every buffer, in order, at the end of what was written. */
+    /** Writes every buffer, in order, after what was written; then wipes and frees them (they are the caller's to give up). */
     async write(parts: Buffer[]): Promise<void> {
       let pending = parts;
       while (pending.length > 0) {
         const want = pending.reduce((n, b) => n + b.length, 0);
         const { bytesWritten } = await file.writev(pending, position);
         position += bytesWritten;
-        if (bytesWritten === want) return;
+        if (bytesWritten === want) break;
         // a short write: continue from where it stopped
         let skip = bytesWritten;
         while (skip >= pending[0]!.length) skip -= pending.shift()!.length;
         pending = [pending[0]!.subarray(skip), ...pending.slice(1)];
       }
+      for (const part of parts) release(part);
     },
     async commit(): Promise<void> {
       await file.sync();
@@ -160,8 +173,8 @@ export async function encryptFile(call: RouterCall, keyId: string, o: FileCrypto
       cipher = new ChunkCipher(fileKey, params.salt, header, o.aad);
       return await intoTemp(o.outPath, o.force, async (write) => {
         await write([header]);
-        const bytes = await sealStream(file.createReadStream({ highWaterMark: READ_BYTES, autoClose: false, start: 0 }), cipher, params.chunkBytes, write);
-        if (bytes !== size) throw new ConsoleError('invalid_input', `Input file ${o.inPath} changed while it was encrypted.`, { field: 'in' });
+        const bytes = await sealStream(source(file, 0, size), cipher, params.chunkBytes, write);
+        if ((await file.stat()).size !== size) throw new ConsoleError('invalid_input', `Input file ${o.inPath} changed while it was encrypted.`, { field: 'in' });
         return { keyId: sealed.keyId, version: sealed.version, bytes, format: 2 as const };
       }).finally(() => cipher.destroy());
     } finally {
@@ -170,6 +183,11 @@ export async function encryptFile(call: RouterCall, keyId: string, o: FileCrypto
   } finally {
     await file.close();
   }
+}
+
+/** `length` bytes of the file from `start`, read by position (the stream reads ahead and reuses its buffers). */
+function source(file: FileHandle, start: number, length: number): StreamSource {
+  return { start, length, read: async (buf, position) => (await file.read(buf, 0, buf.length, position)).bytesRead };
 }
 
 async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -201,7 +219,7 @@ export async function decryptFile(call: RouterCall, o: FileCryptoOptions): Promi
     }
     try {
       const bytes = await intoTemp(o.outPath, o.force, (write) =>
-        openStream(file.createReadStream({ highWaterMark: READ_BYTES, autoClose: false, start: headerBytes }), cipher, p.chunkBytes, write),
+        openStream(source(file, headerBytes, size - headerBytes), cipher, p.chunkBytes, write),
       );
       return { keyId: opened.keyId, version: opened.version, bytes, format: 2 };
     } finally {
@@ -226,10 +244,11 @@ async function decryptFormat1(call: RouterCall, file: FileHandle, size: number, 
   }
   const opened = await call('keys:decrypt', { ciphertext: envelope, aad: o.aad });
   const plaintext = Buffer.from(opened.plaintext.buffer, opened.plaintext.byteOffset, opened.plaintext.byteLength);
+  const bytes = plaintext.length;
   try {
     await intoTemp(o.outPath, o.force, (write) => write([plaintext]));
   } finally {
     plaintext.fill(0);
   }
-  return { keyId: opened.keyId, version: opened.version, bytes: plaintext.length, format: 1 };
+  return { keyId: opened.keyId, version: opened.version, bytes, format: 1 };
 }

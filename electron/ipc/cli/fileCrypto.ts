@@ -44,6 +44,7 @@ export interface FileCryptoResult {
   format: 1 | 2;
 }
 
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
 /** A format-1 file the CLI wrote (base64 text) or a raw envelope: at most the single-shot limit, encoded. */
 const MAX_FORMAT1_FILE_BYTES = Math.ceil((MAX_IPC_PAYLOAD_BYTES + 4096) / 3) * 4 + 2;
 
@@ -96,6 +97,9 @@ async function tempOutput(path: string, force: boolean) {
     throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { field: 'out' });
   }
   let position = 0;
+  let syncedTo = 0;
+  // Flushing as the file grows overlaps the disk's work with the cipher's, instead of one long fsync at the end.
+  let flushing: Promise<void> = Promise.resolve();
   return {
     /** Writes every buffer, in order, after what was written; then wipes and frees them (they are the caller's to give up). */
     async write(parts: Buffer[]): Promise<void> {
@@ -111,8 +115,14 @@ async function tempOutput(path: string, force: boolean) {
         pending = [pending[0]!.subarray(skip), ...pending.slice(1)];
       }
       for (const part of parts) release(part);
+      if (position - syncedTo >= FLUSH_EVERY_BYTES) {
+        await flushing;
+        syncedTo = position;
+        flushing = file.datasync();
+      }
     },
     async commit(): Promise<void> {
+      await flushing;
       await file.sync();
       await file.close();
       if (force) {
@@ -139,6 +149,7 @@ async function tempOutput(path: string, force: boolean) {
       }
     },
     async discard(): Promise<void> {
+      await flushing.catch(() => undefined);
       await file.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
     },

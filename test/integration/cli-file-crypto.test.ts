@@ -77,7 +77,7 @@ describe('cli encrypt / decrypt of files (format 2, streamed)', () => {
       ['empty file', Buffer.alloc(0), 'ciphertext_malformed', 'empty'],
       ['truncated: final chunk missing', file.subarray(0, h + 3 * SEALED), 'ciphertext_malformed', 'not the final chunk: truncated'],
       ['truncated: header only', header, 'ciphertext_malformed', 'no chunk follows the header'],
-      ['truncated inside the file key envelope', file.subarray(0, 60), 'ciphertext_malformed'],
+      ['truncated inside the file key envelope', file.subarray(0, 60), 'ciphertext_malformed', 'ends inside the file key envelope'],
       ['chunks reordered', Buffer.concat([header, chunk(file, 1), chunk(file, 0), chunk(file, 2), chunk(file, 3)]), 'ciphertext_tampered', 'at chunk 0'],
       ['a chunk spliced from another file under the same key', Buffer.concat([header, chunk(file, 0), chunk(other, 1), chunk(file, 2), chunk(file, 3)]), 'ciphertext_tampered', 'at chunk 1'],
       ["another file's header (same key) on these chunks", Buffer.concat([other.subarray(0, headerLength(other)), file.subarray(h)]), 'ciphertext_tampered', 'at chunk 0'],

@@ -8,18 +8,21 @@ import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 
-/** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI handles larger files directly). */
+/** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
-const MAX_B64 = Math.ceil(MAX_IPC_PAYLOAD_BYTES / 3) * 4;
 /** Ciphertext overhead allowance on top of the payload limit. */
-const MAX_CIPHERTEXT_B64 = MAX_B64 + 4096;
+const MAX_CIPHERTEXT_BYTES = MAX_IPC_PAYLOAD_BYTES + 4096;
+const MAX_AAD_BYTES = 6144;
+const MAX_SIGNATURE_BYTES = 1536;
 
-const base64 = (max: number) =>
+/**
+ * Binary data: a Uint8Array (a Node Buffer is one), carried as bytes by every transport (structured clone on Electron
+ * IPC, binary frames on the browser host; docs/ipc-contract.md), never as base64 inside the process.
+ */
+export const bytes = (max: number) =>
   z
-    .string()
-    .max(max)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
-    .refine((s) => s.length % 4 === 0, 'must be base64 (length a multiple of 4)');
+    .custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be bytes (a Uint8Array)')
+    .refine((b) => b.byteLength <= max, `must be at most ${max} bytes`);
 
 export const KeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
 export const KeyTypeSchema = z.enum(KEY_TYPES);
@@ -231,20 +234,20 @@ export const contract = {
   /** Setting the state a key already has retries the locations its last change did not reach (illegal otherwise). */
   'keys:setState': channel(z.object({ keyId: KeyId, state: KeyStateSchema, reason: Reason }).strict(), KeyStateChange),
   'keys:encrypt': channel(
-    z.object({ keyId: KeyId, plaintext: base64(MAX_B64), aad: base64(8192).optional() }).strict(),
-    z.object({ ciphertext: z.string(), keyId: KeyId, version: z.number().int().positive() }),
+    z.object({ keyId: KeyId, plaintext: bytes(MAX_IPC_PAYLOAD_BYTES), aad: bytes(MAX_AAD_BYTES).optional() }).strict(),
+    z.object({ ciphertext: bytes(MAX_CIPHERTEXT_BYTES), keyId: KeyId, version: z.number().int().positive() }),
   ),
   'keys:decrypt': channel(
-    z.object({ ciphertext: base64(MAX_CIPHERTEXT_B64), aad: base64(8192).optional() }).strict(),
-    z.object({ plaintext: z.string(), keyId: KeyId, version: z.number().int().positive() }),
+    z.object({ ciphertext: bytes(MAX_CIPHERTEXT_BYTES), aad: bytes(MAX_AAD_BYTES).optional() }).strict(),
+    z.object({ plaintext: bytes(MAX_CIPHERTEXT_BYTES), keyId: KeyId, version: z.number().int().positive() }),
   ),
   'keys:sign': channel(
-    z.object({ keyId: KeyId, data: base64(MAX_B64) }).strict(),
-    z.object({ signature: z.string(), keyId: KeyId, version: z.number().int().positive(), algorithm: z.string() }),
+    z.object({ keyId: KeyId, data: bytes(MAX_IPC_PAYLOAD_BYTES) }).strict(),
+    z.object({ signature: bytes(MAX_SIGNATURE_BYTES), keyId: KeyId, version: z.number().int().positive(), algorithm: z.string() }),
   ),
   'keys:verify': channel(
     z
-      .object({ keyId: KeyId, data: base64(MAX_B64), signature: base64(2048), version: z.number().int().positive().optional() })
+      .object({ keyId: KeyId, data: bytes(MAX_IPC_PAYLOAD_BYTES), signature: bytes(MAX_SIGNATURE_BYTES), version: z.number().int().positive().optional() })
       .strict(),
     z.object({ valid: z.boolean() }),
   ),

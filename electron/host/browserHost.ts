@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Envelope } from '../../shared/contract.ts';
 import type { FleetConsole } from '../app.ts';
 import { createRouter, type Router } from '../ipc/router.ts';
 import { silentLogger, type Logger } from '../logger.ts';
@@ -105,19 +106,34 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
   }
 
-  function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
-    if (isBinary) {
-      ws.send(malformedReply(null, 'Malformed message: expected a text frame.'));
-      return;
+  /** Sends a reply; a binary one holds plaintext or ciphertext bytes, zeroed once written to the socket. */
+  function sendReply(ws: WebSocket, id: number, envelope: Envelope<unknown>): void {
+    if (ws.readyState !== ws.OPEN) return;
+    let frame: string | Uint8Array;
+    try {
+      frame = replyFrame(id, envelope);
+    } catch (e) {
+      logger.error('browser host could not encode a reply', { error: e });
+      frame = replyFrame(id, { ok: false, error: { code: 'internal', message: 'Internal error: the reply could not be encoded; the console log has details.' } });
     }
-    const parsed = parseSocketMessage(data.toString());
+    if (typeof frame === 'string') ws.send(frame);
+    else ws.send(frame, () => (frame as Uint8Array).fill(0));
+  }
+
+  function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
+    // ws hands a whole message as one Buffer (fragments joined; binaryType 'nodebuffer').
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const parsed = parseSocketMessage(isBinary ? bytes : bytes.toString('utf8'));
     if (!parsed.ok) {
+      if (isBinary) bytes.fill(0);
       ws.send(malformedReply(parsed.id, parsed.message));
       return;
     }
     const { id, channel, input } = parsed.call;
     void router.route({ channel, input, ctx: { transport: 'browser-host' }, trustedSender: true }).then((envelope) => {
-      if (ws.readyState === ws.OPEN) ws.send(replyFrame(id, envelope));
+      // The call's bytes (e.g. plaintext to encrypt) are views into this frame: wipe it once answered.
+      if (isBinary) bytes.fill(0);
+      sendReply(ws, id, envelope);
     });
   }
 
@@ -149,7 +165,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   });
 
   const unsubscribe = options.console.onEvent((event, payload) => {
-    const frame = eventFrame(event, payload);
+    let frame: string | Uint8Array;
+    try {
+      frame = eventFrame(event, payload);
+    } catch (e) {
+      logger.error('browser host could not encode an event', { event, error: e });
+      return;
+    }
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
   });
 

@@ -1,8 +1,11 @@
-// The browser host's WebSocket message format (fixed by the lead):
+// The browser host's WebSocket message format (fixed by the lead; bytes added in issue 11):
 //   client -> server  {"id": <positive integer>, "channel": "<contract channel>", "input": <json>}
 //   server -> client  {"id": <same id>, "envelope": <Envelope>}   |   {"event": "<event name>", "payload": ...}
+// A message without bytes is a text frame of that JSON; one with bytes is a binary frame (shared/socketFrames.ts):
+// JSON header + attachments, each Uint8Array travelling as raw bytes.
 // A message that is not of that shape gets {"id": null, envelope: invalid_input} (the id is echoed when it is valid).
 import type { Envelope, EventName } from '../../shared/contract.ts';
+import { decodeBinaryFrame, encodeFrame } from '../../shared/socketFrames.ts';
 
 export interface SocketCall {
   id: number;
@@ -13,14 +16,9 @@ export interface SocketCall {
 export type ParsedSocketMessage = { ok: true; call: SocketCall } | { ok: false; id: number | null; message: string };
 
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const idOf = (header: Record<string, unknown> | null) => (header && isId(header.id) ? header.id : null);
 
-export function parseSocketMessage(text: string): ParsedSocketMessage {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return { ok: false, id: null, message: 'Malformed message: not JSON.' };
-  }
+function callOf(data: unknown): ParsedSocketMessage {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return { ok: false, id: null, message: 'Malformed message: expected an object {id, channel, input}.' };
   }
@@ -33,14 +31,31 @@ export function parseSocketMessage(text: string): ParsedSocketMessage {
   return { ok: true, call: { id, channel: msg.channel, input: msg.input } };
 }
 
-export function replyFrame(id: number | null, envelope: Envelope<unknown>): string {
-  return JSON.stringify({ id, envelope });
+/** A text frame (JSON) or a binary frame (header + attachments); never throws. */
+export function parseSocketMessage(frame: string | Uint8Array): ParsedSocketMessage {
+  if (typeof frame !== 'string') {
+    const decoded = decodeBinaryFrame(frame);
+    if (!decoded.ok) return { ok: false, id: idOf(decoded.header), message: `Malformed message: ${decoded.reason}.` };
+    return callOf(decoded.message);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(frame);
+  } catch {
+    return { ok: false, id: null, message: 'Malformed message: not JSON.' };
+  }
+  return callOf(data);
+}
+
+/** The reply frame: binary when the envelope carries bytes, text otherwise. */
+export function replyFrame(id: number | null, envelope: Envelope<unknown>): string | Uint8Array {
+  return encodeFrame({ id, envelope });
 }
 
 export function malformedReply(id: number | null, message: string): string {
-  return replyFrame(id, { ok: false, error: { code: 'invalid_input', message } });
+  return JSON.stringify({ id, envelope: { ok: false, error: { code: 'invalid_input', message } } });
 }
 
-export function eventFrame(event: EventName, payload: unknown): string {
-  return JSON.stringify({ event, payload });
+export function eventFrame(event: EventName, payload: unknown): string | Uint8Array {
+  return encodeFrame({ event, payload });
 }

@@ -3,6 +3,7 @@
 import { isEventName, type EventName, type EventPayload } from '../../shared/contract.ts';
 import { isTrustedSender, type IpcEventLike, type TrustedWindow } from '../security/senderPolicy.ts';
 import { IPC_CALL, IPC_EVENT } from './ipcChannels.ts';
+import { withOwnedBytes, zeroBytesIn } from './ownedBytes.ts';
 import type { Router } from './router.ts';
 
 export interface IpcMainLike {
@@ -17,12 +18,21 @@ export interface ElectronIpcOptions {
   trustedWindow: () => TrustedWindow | null;
 }
 
-/** Registers the one IPC handler; returns the function that removes it. */
+/**
+ * Registers the one IPC handler; returns the function that removes it. Bytes cross as Uint8Array by structured clone
+ * (no base64): the input is this call's own deserialized copy, zeroed once answered; each output byte array is sent
+ * as exactly its own bytes (ownedBytes.ts).
+ */
 export function registerElectronIpc(options: ElectronIpcOptions): () => void {
   const { ipcMain, router, trustedWindow } = options;
-  ipcMain.handle(IPC_CALL, (event, channel, input) =>
-    router.route({ channel, input, ctx: { transport: 'electron' }, trustedSender: isTrustedSender(event, trustedWindow()) }),
-  );
+  ipcMain.handle(IPC_CALL, async (event, channel, input) => {
+    try {
+      const envelope = await router.route({ channel, input, ctx: { transport: 'electron' }, trustedSender: isTrustedSender(event, trustedWindow()) });
+      return withOwnedBytes(envelope);
+    } finally {
+      zeroBytesIn(input);
+    }
+  });
   return () => ipcMain.removeHandler(IPC_CALL);
 }
 

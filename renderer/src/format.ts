@@ -1,17 +1,26 @@
-// Presentation helpers: text <-> base64 for the contract's byte fields, and dates for tables.
+// Presentation helpers: the contract's byte fields <-> what a person reads or pastes (UTF-8 text, base64), and dates
+// for tables. Base64 lives only here, at the edge of the UI; the transports carry bytes.
 
-export function utf8ToBase64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
+export const utf8Bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
-/** Decodes base64 to UTF-8 text; null when the bytes are not valid UTF-8 (the caller shows base64 instead). */
-export function base64ToUtf8(b64: string): string | null {
+/** Pasted base64 (whitespace ignored) as bytes; null when it is not base64. */
+export function base64ToBytes(text: string): Uint8Array | null {
+  const b64 = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return null;
   const binary = atob(b64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The bytes as UTF-8 text; null when they are not valid UTF-8 (the caller shows base64 instead). */
+export function bytesToUtf8(bytes: Uint8Array): string | null {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {

@@ -5,19 +5,8 @@ import crypto from 'node:crypto';
 import { encryptEnvelope, openEnvelopeBody, parseEnvelope } from '../../electron/crypto/envelope.ts';
 import { localRecipient, unwrapLocalDataKey } from '../../electron/crypto/localRecipient.ts';
 import { createStoreKeyring } from '../../electron/crypto/storeKeyring.ts';
+import { rawGcmRoundTrip as rawRoundTrip } from './rawGcm.ts';
 import type { BenchResult } from './types.ts';
-
-function rawRoundTrip(key: Buffer, msg: Buffer, aad: Buffer): Buffer {
-  const iv = crypto.randomBytes(12);
-  const c = crypto.createCipheriv('aes-256-gcm', key, iv);
-  c.setAAD(aad);
-  const ct = Buffer.concat([c.update(msg), c.final()]);
-  const tag = c.getAuthTag();
-  const d = crypto.createDecipheriv('aes-256-gcm', key, iv);
-  d.setAAD(aad);
-  d.setAuthTag(tag);
-  return Buffer.concat([d.update(ct), d.final()]);
-}
 
 export async function run(): Promise<BenchResult[]> {
   const storeId = crypto.randomUUID();

@@ -172,12 +172,16 @@ describe('cli commands on a real store', () => {
     expect(statSync(existing).mode & 0o777).toBe(0o600);
   });
 
-  it('refuses an input file over the per-call limit, and a missing one, with typed errors', async () => {
+  it('encrypts a file over the single-call limit of the window (1 MiB + 1) and decrypts it back; a missing one is not_found', async () => {
     const big = join(dir, 'big.bin');
-    writeFileSync(big, Buffer.alloc(1024 * 1024 + 1));
-    const r = await cli(['encrypt', '--key', keyId, '--in', big, '--out', join(dir, 'big.enc'), ...d()], withPass);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/error \[invalid_input\]: Input file .* is 1048577 bytes; at most 1048576 bytes per call/);
+    const payload = Buffer.alloc(1024 * 1024 + 1, 7);
+    writeFileSync(big, payload);
+    const r = await cli(['encrypt', '--key', keyId, '--in', big, '--out', join(dir, 'big.enc'), '--json', ...d()], withPass);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ keyId, bytes: payload.length, format: 2 });
+    const back = await cli(['decrypt', '--in', join(dir, 'big.enc'), '--out', join(dir, 'big.out'), ...d()], withPass);
+    expect(back.code).toBe(0);
+    expect(readFileSync(join(dir, 'big.out')).equals(payload)).toBe(true);
     const missing = await cli(['encrypt', '--key', keyId, '--in', join(dir, 'nope'), '--out', join(dir, 'n.enc'), ...d()], withPass);
     expect(missing.stderr).toContain('error [not_found]');
   });

@@ -68,10 +68,10 @@ describe('createConsole handlers, end to end', () => {
       'keys:create': { type: 'storage', label: 'x' },
       'keys:rotate': { keyId: crypto.randomUUID() },
       'keys:setState': { keyId: crypto.randomUUID(), state: 'suspended', reason: '' },
-      'keys:encrypt': { keyId: crypto.randomUUID(), plaintext: 'AAAA' },
-      'keys:decrypt': { ciphertext: 'AAAA' },
-      'keys:sign': { keyId: crypto.randomUUID(), data: 'AAAA' },
-      'keys:verify': { keyId: crypto.randomUUID(), data: 'AAAA', signature: 'AAAA' },
+      'keys:encrypt': { keyId: crypto.randomUUID(), plaintext: Buffer.from('AAAA') },
+      'keys:decrypt': { ciphertext: Buffer.from('AAAA') },
+      'keys:sign': { keyId: crypto.randomUUID(), data: Buffer.from('AAAA') },
+      'keys:verify': { keyId: crypto.randomUUID(), data: Buffer.from('AAAA'), signature: Buffer.from('AAAA') },
       'keys:publicKey': { keyId: crypto.randomUUID() },
       'keys:verifyIntegrity': { keyId: crypto.randomUUID() },
       'keys:backup': { providerId: 'vault-backup' },
@@ -123,13 +123,13 @@ describe('createConsole handlers, end to end', () => {
     expect(await call('session:unlock', { operator: 'Officer Ada', passphrase: PASS })).toMatchObject({ state: 'unlocked', operator: 'Officer Ada' });
   });
 
-  it('runs the key workflow over base64 and emits events', async () => {
+  it('runs the key workflow with bytes in and out and emits events', async () => {
     events.length = 0;
     const comm = await call('keys:create', { type: 'communication', label: 'uplink hall B' });
     expect(events.some((e) => e.event === 'keys:changed' && (e.payload as { keyId: string }).keyId === comm.id)).toBe(true);
     expect(events.some((e) => e.event === 'audit:appended')).toBe(true);
-    const aad = Buffer.from('robot-7').toString('base64');
-    const plaintext = Buffer.from('telemetry frame 1').toString('base64');
+    const aad = Buffer.from('robot-7');
+    const plaintext = Buffer.from('telemetry frame 1');
     const enc = await call('keys:encrypt', { keyId: comm.id, plaintext, aad });
     expect(await call('keys:decrypt', { ciphertext: enc.ciphertext, aad })).toEqual({ plaintext, keyId: comm.id, version: 1 });
     expect((await failure(call('keys:decrypt', { ciphertext: enc.ciphertext }))).code).toBe('aad_mismatch');
@@ -195,7 +195,7 @@ describe('two consoles side by side', () => {
       expect(seenB).toEqual([]);
       await b.handlers['session:init']({ operator: 'bob', passphrase: NEW_PASS }, CTX);
       const ka = await a.handlers['keys:create']({ type: 'storage', label: 'a' }, CTX);
-      const ct = await a.handlers['keys:encrypt']({ keyId: ka.id, plaintext: 'AAAA' }, CTX);
+      const ct = await a.handlers['keys:encrypt']({ keyId: ka.id, plaintext: Buffer.from('AAAA') }, CTX);
       expect((await b.handlers['keys:list']({}, CTX)).keys).toEqual([]);
       expect(await failure(b.handlers['keys:decrypt']({ ciphertext: ct.ciphertext }, CTX))).toMatchObject({ code: 'ciphertext_foreign' });
       await a.handlers['session:lock']({}, CTX);

@@ -1,4 +1,5 @@
 // The browser host end to end over real HTTP and WebSocket, against a real console (SQLite, scrypt, AES-GCM).
+import crypto from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -110,12 +111,102 @@ describe('browser host', () => {
       expect(reply.envelope.ok, text).toBe(false);
       expect(reply.envelope.error?.code, text).toBe('invalid_input');
     }
+    // JSON sent as a binary frame is not a binary frame: its first four bytes are no header length that fits
     const binary = await client.sendRaw(Buffer.from('{"id":1}'), null);
     expect(binary.envelope.error?.code).toBe('invalid_input');
     const withId = await client.sendRaw('{"id":9,"channel":5}', 9);
     expect(withId.envelope.error?.code).toBe('invalid_input');
     const extra = await client.sendRaw('{"id":10,"channel":"session:status","input":{},"admin":true}', 10);
     expect(extra.envelope.error?.code).toBe('invalid_input');
+    expect((await client.call('session:status', {})).ok).toBe(true);
+    ws.close();
+  });
+
+  it('carries bytes as raw binary frames both ways: a 1 MiB payload crosses as 1 MiB, not as base64', async () => {
+    kit = await startHostKit();
+    const { ws, client } = await connect(kit);
+    const frames: Array<{ binary: boolean; size: number }> = [];
+    ws.on('message', (data: Buffer, isBinary: boolean) => frames.push({ binary: isBinary, size: data.length }));
+    await client.call('session:init', { operator: 'alice', passphrase: PASS });
+    const key = (await client.call('keys:create', { type: 'storage', label: 'Disk' })).value as { id: string };
+    const plaintext = crypto.randomBytes(1024 * 1024);
+    const sent: number[] = [];
+    const send = ws.send.bind(ws);
+    ws.send = ((data: Buffer | string, ...rest: never[]) => {
+      sent.push(typeof data === 'string' ? -1 : data.length);
+      return send(data, ...rest);
+    }) as typeof ws.send;
+    frames.length = 0;
+    const enc = await client.call('keys:encrypt', { keyId: key.id, plaintext, aad: Buffer.from('robot-7') });
+    expect(enc.ok).toBe(true);
+    const ciphertext = (enc.value as { ciphertext: unknown }).ciphertext;
+    expect(ciphertext).toBeInstanceOf(Uint8Array);
+    // request and reply are one binary frame each, a few hundred bytes over the payload (base64 would add a third)
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!).toBeGreaterThan(plaintext.length);
+    expect(sent[0]!).toBeLessThan(plaintext.length + 1024);
+    const reply = frames.find((f) => f.binary)!;
+    expect(reply.size).toBeLessThan(plaintext.length + 1024);
+    const dec = await client.call('keys:decrypt', { ciphertext: ciphertext as Uint8Array, aad: Buffer.from('robot-7') });
+    expect(Buffer.from((dec.value as { plaintext: Uint8Array }).plaintext).equals(plaintext)).toBe(true);
+    // a call without bytes still goes and comes back as a text frame
+    frames.length = 0;
+    await client.call('session:status', {});
+    expect(frames.map((f) => f.binary)).toEqual([false]);
+    ws.close();
+  });
+
+  it('answers every malformed binary frame with invalid_input (the id when its header names one), and keeps serving', async () => {
+    kit = await startHostKit();
+    const { ws, client } = await connect(kit);
+    /** A binary frame: u32 header length, the header bytes, then the attachment bytes (written out by hand). */
+    const frame = (header: string | Buffer, body: Buffer = Buffer.alloc(0), headerLength?: number) => {
+      const h = typeof header === 'string' ? Buffer.from(header, 'utf8') : header;
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(headerLength ?? h.length);
+      return Buffer.concat([len, h, body]);
+    };
+    const call = (extra: string) => `{"id":5,"channel":"keys:decrypt","input":{"ciphertext":{"$bytes":0}}${extra}}`;
+    const cases: Array<[string, Buffer, number | null]> = [
+      ['three bytes', Buffer.from([0, 0, 0]), null],
+      ['header length 0', frame(''), null],
+      ['header length 1', frame('{'), null],
+      ['header length over 64 KiB', frame('{}', Buffer.alloc(10), 65537), null],
+      ['header longer than the frame', frame(call(',"attachments":[1]'), Buffer.alloc(1), 4096), null],
+      ['header not UTF-8', frame(Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), null],
+      ['header not JSON', frame('{"id":5,'), null],
+      ['header a JSON array', frame('[5]'), null],
+      ['no attachments list', frame('{"id":5,"channel":"session:status","input":{}}'), 5],
+      ['attachments not a list', frame(call(',"attachments":3'), Buffer.alloc(3)), 5],
+      ['a negative attachment length', frame(call(',"attachments":[-1]')), 5],
+      ['a fractional attachment length', frame(call(',"attachments":[1.5]'), Buffer.alloc(2)), 5],
+      ['17 attachments', frame(call(`,"attachments":[${Array(17).fill(1).join(',')}]`), Buffer.alloc(17)), 5],
+      ['fewer bytes than the attachments announce', frame(call(',"attachments":[10]'), Buffer.alloc(9)), 5],
+      ['trailing bytes after the attachments', frame(call(',"attachments":[10]'), Buffer.alloc(11)), 5],
+      ['a reference past the attachments', frame('{"id":5,"channel":"keys:decrypt","input":{"ciphertext":{"$bytes":1}},"attachments":[4]}', Buffer.alloc(4)), 5],
+      ['a reference that is not an integer', frame('{"id":5,"channel":"keys:decrypt","input":{"ciphertext":{"$bytes":"0"}},"attachments":[4]}', Buffer.alloc(4)), 5],
+      ['a reference with another key beside it', frame('{"id":5,"channel":"keys:decrypt","input":{"ciphertext":{"$bytes":0,"x":1}},"attachments":[4]}', Buffer.alloc(4)), 5],
+      ['one attachment referenced twice', frame('{"id":5,"channel":"keys:decrypt","input":{"ciphertext":{"$bytes":0},"aad":{"$bytes":0}},"attachments":[4]}', Buffer.alloc(4)), 5],
+      ['an attachment nothing refers to', frame(call(',"attachments":[4,4]'), Buffer.alloc(8)), 5],
+      ['nesting deeper than 32', frame(`{"id":5,"channel":"keys:list","input":${'['.repeat(40)}${']'.repeat(40)},"attachments":[]}`), 5],
+      ['an id that is not a positive integer', frame('{"id":0,"channel":"session:status","input":{},"attachments":[]}'), null],
+      ['a field beside id, channel and input', frame('{"id":5,"channel":"session:status","input":{},"admin":true,"attachments":[]}'), 5],
+    ];
+    for (const [name, bytes, id] of cases) {
+      const reply = await client.sendRaw(bytes, id);
+      expect(reply.id, name).toBe(id);
+      expect(reply.envelope, name).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+      expect(reply.envelope.error?.message, name).toMatch(/^Malformed message: /);
+    }
+    // Well-formed frames whose input is wrong reach the router and get its typed refusal, naming the field.
+    const protoKey = await client.sendRaw(frame('{"id":6,"channel":"keys:decrypt","input":{"__proto__":{"ciphertext":{"$bytes":0}},"ciphertext":{"$bytes":0}},"attachments":[4]}', Buffer.alloc(4)), 6);
+    expect(protoKey.envelope).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const bytesForText = await client.sendRaw(frame('{"id":7,"channel":"keys:get","input":{"keyId":{"$bytes":0}},"attachments":[36]}', Buffer.alloc(36, 0x61)), 7);
+    expect(bytesForText.envelope).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('keyId') } });
+    const textForBytes = await client.call('keys:decrypt', { ciphertext: 'RUNQUw==' });
+    expect(textForBytes).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('ciphertext: must be bytes') } });
+    // The socket stays open and the host keeps answering.
+    expect(ws.readyState).toBe(ws.OPEN);
     expect((await client.call('session:status', {})).ok).toBe(true);
     ws.close();
   });

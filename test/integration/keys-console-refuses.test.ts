@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawClient } from '../emulators/aws-kms/testkit.ts';
 import { envelopeNaming, EXPECTED_OPERATIONS, type Operation, PATH_FROM_ACTIVE, STATES } from '../unit/keys-testkit.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { awsConfig, b64, type Emulators, type Harness, initialized, startEmulators } from './providers-kit.ts';
+import { awsConfig, bytes, type Emulators, type Harness, initialized, startEmulators } from './providers-kit.ts';
 
 let emu: Emulators;
 let h: Harness;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await initialized();
   await h.call('providers:save', { config: awsConfig(emu, { enable_local_cache: false }) });
   const d = await h.call('keys:create', { type: 'storage', label: 'donor', provider: 'aws-primary' });
-  donor = Buffer.from((await h.call('keys:encrypt', { keyId: d.id, plaintext: b64('donor') })).ciphertext, 'base64');
+  donor = Buffer.from((await h.call('keys:encrypt', { keyId: d.id, plaintext: bytes('donor') })).ciphertext);
 });
 afterAll(async () => {
   h.console.close();
@@ -42,9 +42,9 @@ describe('state x operation on an AWS-held key, with AWS willing', () => {
       const aes = await h.call('keys:create', { type: 'storage', label: `aes ${state}`, provider: 'aws-primary', activate });
       const ec = await h.call('keys:create', { type: 'device_identity', label: `ec ${state}`, algorithm: 'EC_P256', provider: 'aws-primary', activate });
       const ct = activate
-        ? (await h.call('keys:encrypt', { keyId: aes.id, plaintext: b64('secret') })).ciphertext
-        : envelopeNaming(donor, 'aws-primary', (await arnOf(aes.id)).Arn!).toString('base64');
-      const sig = activate ? (await h.call('keys:sign', { keyId: ec.id, data: b64('order') })).signature : Buffer.alloc(72, 1).toString('base64');
+        ? (await h.call('keys:encrypt', { keyId: aes.id, plaintext: bytes('secret') })).ciphertext
+        : envelopeNaming(donor, 'aws-primary', (await arnOf(aes.id)).Arn!);
+      const sig = activate ? (await h.call('keys:sign', { keyId: ec.id, data: bytes('order') })).signature : Buffer.alloc(72, 1);
       for (const step of PATH_FROM_ACTIVE[state]) {
         for (const k of [aes, ec]) await h.call('keys:setState', { keyId: k.id, state: step, reason: '' });
       }
@@ -55,10 +55,10 @@ describe('state x operation on an AWS-held key, with AWS willing', () => {
       await rawClient(emu.aws).send(new SignCommand({ KeyId: ecArn, Message: Buffer.from('AWS would sign'), SigningAlgorithm: 'ECDSA_SHA_256' }));
 
       const run: Record<Exclude<Operation, 'backup'>, () => Promise<unknown>> = {
-        encrypt: () => h.call('keys:encrypt', { keyId: aes.id, plaintext: b64('new') }),
-        decrypt: async () => expect((await h.call('keys:decrypt', { ciphertext: ct })).plaintext).toBe(b64('secret')),
-        sign: () => h.call('keys:sign', { keyId: ec.id, data: b64('x') }),
-        verify: async () => expect((await h.call('keys:verify', { keyId: ec.id, data: b64('order'), signature: sig })).valid).toBe(true),
+        encrypt: () => h.call('keys:encrypt', { keyId: aes.id, plaintext: bytes('new') }),
+        decrypt: async () => expect((await h.call('keys:decrypt', { ciphertext: ct })).plaintext).toEqual(bytes('secret')),
+        sign: () => h.call('keys:sign', { keyId: ec.id, data: bytes('x') }),
+        verify: async () => expect((await h.call('keys:verify', { keyId: ec.id, data: bytes('order'), signature: sig })).valid).toBe(true),
         publicKey: () => h.call('keys:publicKey', { keyId: ec.id }),
         rotate: () => h.call('keys:rotate', { keyId: aes.id }),
       };
@@ -84,7 +84,7 @@ describe('a state change in flight', () => {
       const change = h.call('keys:setState', { keyId: key.id, state: 'compromised', reason: 'breach' });
       // The compromise is waiting for AWS to disable the key; the console already refuses to use it.
       const before = emu.aws.faults.requestCount;
-      expect((await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: b64('x') }))).code).toBe('key_disabled');
+      expect((await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('x') }))).code).toBe('key_disabled');
       expect(emu.aws.faults.requestCount - before).toBeLessThanOrEqual(1);
       // A second state change of the same key (legal from its committed state, active) is refused meanwhile.
       expect((await h.fail(h.call('keys:setState', { keyId: key.id, state: 'suspended', reason: '' }))).code).toBe('illegal_transition');
@@ -92,6 +92,6 @@ describe('a state change in flight', () => {
     } finally {
       emu.aws.faults.setLatency(0);
     }
-    expect((await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: b64('x') }))).code).toBe('key_disabled');
+    expect((await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('x') }))).code).toBe('key_disabled');
   });
 });

@@ -10,7 +10,7 @@ import { runCommand } from '../../electron/ipc/cli/commands.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { rawClient } from '../emulators/aws-kms/testkit.ts';
 import { removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
-import { awsConfig, b64, type Emulators, type Harness, initialized, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
+import { awsConfig, bytes, type Emulators, type Harness, initialized, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
 
 let emu: Emulators;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ async function vaultKeyStatus(keyId: string): Promise<number> {
 /** A storage key on AWS with a Vault backup and (offline_mode) a local fallback key, used once so every copy exists. */
 async function keyEverywhere(h: Harness, label: string) {
   const key = await h.call('keys:create', { type: 'storage', label, provider: 'aws-primary', backupProvider: 'vault-backup' });
-  const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('fleet data') });
+  const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('fleet data') });
   return { key, enc };
 }
 
@@ -221,7 +221,7 @@ describe('the offline fallback copy', () => {
     const h = await initialized();
     await h.call('providers:save', { config: awsConfig(emu, { offline_mode: true }) });
     const key = await h.call('keys:create', { type: 'storage', label: 'edge', provider: 'aws-primary' });
-    await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('x') });
+    await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('x') });
     await h.call('keys:setState', { keyId: key.id, state: 'deactivated', reason: '' });
     const out = await h.call('keys:setState', { keyId: key.id, state: 'destroyed', reason: '' });
     expect(out.locations.map((l) => [l.role, l.provider, l.outcome])).toEqual([
@@ -241,9 +241,9 @@ describe('a key moved from the local store to a provider', () => {
     const h = await initialized();
     await h.call('providers:save', { config: awsConfig(emu, { use_kms_for_storage: false }) });
     const key = await h.call('keys:create', { type: 'storage', label: 'moved', provider: 'local' });
-    const old = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('before the move') });
+    const old = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('before the move') });
     expect((await h.call('keys:migrate', { providerId: 'aws-primary', keyIds: [key.id] })).state).toBe('done');
-    expect((await h.call('keys:decrypt', { ciphertext: old.ciphertext })).plaintext).toBe(b64('before the move'));
+    expect((await h.call('keys:decrypt', { ciphertext: old.ciphertext })).plaintext).toEqual(bytes('before the move'));
     const compromised = await h.call('keys:setState', { keyId: key.id, state: 'compromised', reason: '' });
     expect(compromised.locations.map((l) => [l.role, l.provider, l.action, l.outcome])).toEqual([
       ['primary', 'aws-primary', 'disable', 'done'],

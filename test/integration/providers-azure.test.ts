@@ -3,7 +3,7 @@
 // encrypts (RSA-OAEP-256 wrap of a content key) and decrypts, and the client secret never shown again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { b64, initialized } from './providers-kit.ts';
+import { bytes, initialized } from './providers-kit.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,13 +45,13 @@ describe('Azure Key Vault through the console', () => {
 
     const key = await h.call('keys:create', { type: 'communication', label: 'fleet link', provider: 'azure' });
     expect(key).toMatchObject({ provider: 'azure', kmsBacked: true });
-    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('dock 9'), aad: b64('robot-9') });
-    expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-9') })).plaintext, 'base64').toString()).toBe('dock 9');
-    expect((await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-8') }))).code).toBe('aad_mismatch');
+    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('dock 9'), aad: bytes('robot-9') });
+    expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-9') })).plaintext).toString()).toBe('dock 9');
+    expect((await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-8') }))).code).toBe('aad_mismatch');
 
     const signer = await h.call('keys:create', { type: 'emergency', label: 'orders', provider: 'azure' });
-    const sig = await h.call('keys:sign', { keyId: signer.id, data: b64('stop all robots') });
-    expect((await h.call('keys:verify', { keyId: signer.id, data: b64('stop all robots'), signature: sig.signature })).valid).toBe(true);
+    const sig = await h.call('keys:sign', { keyId: signer.id, data: bytes('stop all robots') });
+    expect((await h.call('keys:verify', { keyId: signer.id, data: bytes('stop all robots'), signature: sig.signature })).valid).toBe(true);
 
     // A wrong client secret: the token endpoint refuses it, and the console says the credentials were denied.
     const wrong = await h.call('providers:save', {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../unit/store-testkit.ts';
 import type { GcpKmsEmulator } from '../emulators/gcp-kms/index.ts';
 import { startTestEmulator, TEST_LOCATION, TEST_PROJECT } from '../emulators/gcp-kms/testkit.ts';
-import { b64, initialized } from './providers-kit.ts';
+import { bytes, initialized } from './providers-kit.ts';
 
 let emu: GcpKmsEmulator;
 beforeAll(async () => {
@@ -28,16 +28,16 @@ describe('Google Cloud KMS through the console', () => {
 
     const key = await h.call('keys:create', { type: 'storage', label: 'black box', provider: 'gcp' });
     expect(key).toMatchObject({ provider: 'gcp', kmsBacked: true });
-    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('flight log 7'), aad: b64('robot-7') });
-    expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-7') })).plaintext, 'base64').toString()).toBe('flight log 7');
+    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('flight log 7'), aad: bytes('robot-7') });
+    expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-7') })).plaintext).toString()).toBe('flight log 7');
 
     const signer = await h.call('keys:create', { type: 'device_identity', label: 'robot-7 identity', algorithm: 'EC_P256', provider: 'gcp' });
-    const sig = await h.call('keys:sign', { keyId: signer.id, data: b64('hello') });
-    expect((await h.call('keys:verify', { keyId: signer.id, data: b64('hello'), signature: sig.signature })).valid).toBe(true);
+    const sig = await h.call('keys:sign', { keyId: signer.id, data: bytes('hello') });
+    expect((await h.call('keys:verify', { keyId: signer.id, data: bytes('hello'), signature: sig.signature })).valid).toBe(true);
 
     // The service answers with a corrupted checksum (the data-key cache is off, so the decrypt reaches it): refused.
     emu.corruptNext('checksum');
-    const refused = await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-7') }));
+    const refused = await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-7') }));
     expect(refused.code).toBe('ciphertext_tampered');
     expect(refused.message).toContain('CRC32C');
     expect(refused.message).not.toContain('flight log 7');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { contract } from '../../shared/contract.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { b64, initialized } from './providers-kit.ts';
+import { bytes, initialized } from './providers-kit.ts';
 import { createSoftHsmToken, removeSoftHsmFolder, SOFTHSM_MODULE, type SoftHsmToken } from './softhsm-kit.ts';
 
 const tokens: SoftHsmToken[] = [];
@@ -35,10 +35,10 @@ describe('PKCS#11 HSM through the console', () => {
 
     const key = await h.call('keys:create', { type: 'communication', label: 'station link', provider: 'station-hsm' });
     expect(key).toMatchObject({ provider: 'station-hsm', kmsBacked: true });
-    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('provision robot-0042'), aad: b64('robot-0042') });
-    const opened = await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-0042') });
-    expect(Buffer.from(opened.plaintext, 'base64').toString()).toBe('provision robot-0042');
-    expect((await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: b64('robot-0043') }))).code).toBe('aad_mismatch');
+    const sealed = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('provision robot-0042'), aad: bytes('robot-0042') });
+    const opened = await h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-0042') });
+    expect(Buffer.from(opened.plaintext).toString()).toBe('provision robot-0042');
+    expect((await h.fail(h.call('keys:decrypt', { ciphertext: sealed.ciphertext, aad: bytes('robot-0043') }))).code).toBe('aad_mismatch');
 
     // The key exists in the token, sensitive and never extractable (seen from outside with pkcs11-tool).
     const listing = token.pkcs11Tool(['--login', '--pin', token.pin, '--list-objects', '--type', 'secrkey']);

@@ -7,7 +7,7 @@ import { nodeTimers, type Timers } from '../../electron/providers/resilience/res
 import type { JobProgress } from '../../shared/contract.ts';
 import { EXPECTED_OPERATIONS, PATH_FROM_ACTIVE, type State, STATES } from '../unit/keys-testkit.ts';
 import { removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
-import { awsConfig, b64, type Emulators, initialized, openConsole, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
+import { awsConfig, bytes, type Emulators, initialized, openConsole, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
 
 let emu: Emulators;
 beforeAll(async () => {
@@ -82,7 +82,7 @@ describe('keys:migrate', () => {
     const a = await h.call('keys:create', { type: 'storage', label: 'archive', provider: 'local' });
     const b = await h.call('keys:create', { type: 'communication', label: 'uplink', provider: 'local' });
     const signer = await h.call('keys:create', { type: 'emergency', label: 'orders', provider: 'local' });
-    const old = await h.call('keys:encrypt', { keyId: a.id, plaintext: b64('before the move'), aad: b64('x') });
+    const old = await h.call('keys:encrypt', { keyId: a.id, plaintext: bytes('before the move'), aad: bytes('x') });
 
     const refused = await h.fail(h.call('keys:migrate', { providerId: 'aws-primary', keyIds: [a.id, signer.id] }));
     expect(refused).toMatchObject({ code: 'invalid_input' });
@@ -99,11 +99,11 @@ describe('keys:migrate', () => {
     const moved = await h.call('keys:get', { keyId: a.id });
     expect(moved).toMatchObject({ provider: 'aws-primary', kmsBacked: true, currentVersion: 2 });
     expect((await h.call('keys:get', { keyId: signer.id })).provider).toBe('local');
-    expect((await h.call('keys:decrypt', { ciphertext: old.ciphertext, aad: b64('x') })).plaintext).toBe(b64('before the move'));
-    const fresh = await h.call('keys:encrypt', { keyId: a.id, plaintext: b64('after the move'), aad: b64('x') });
+    expect((await h.call('keys:decrypt', { ciphertext: old.ciphertext, aad: bytes('x') })).plaintext).toEqual(bytes('before the move'));
+    const fresh = await h.call('keys:encrypt', { keyId: a.id, plaintext: bytes('after the move'), aad: bytes('x') });
     expect(fresh.version).toBe(2);
-    expect(parseEnvelope(Buffer.from(fresh.ciphertext, 'base64')).entries.map((e) => e.provider)).toEqual(['aws-primary']);
-    expect(await h.call('keys:decrypt', { ciphertext: fresh.ciphertext, aad: b64('x') })).toMatchObject({ plaintext: b64('after the move'), version: 2 });
+    expect(parseEnvelope(Buffer.from(fresh.ciphertext)).entries.map((e) => e.provider)).toEqual(['aws-primary']);
+    expect(await h.call('keys:decrypt', { ciphertext: fresh.ciphertext, aad: bytes('x') })).toMatchObject({ plaintext: bytes('after the move'), version: 2 });
     expect((await h.call('keys:verifyIntegrity', { keyId: a.id })).ok).toBe(true);
     expect(h.auditOf('key.migrate').filter((r) => r.outcome === 'success').map((r) => r.targetId).sort()).toEqual([a.id, b.id].sort());
 

@@ -118,4 +118,4 @@ export async function initialized(extra: Partial<ConsoleOptions> = {}, dir?: str
   return h;
 }
 
-export const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+export const bytes = (s: string) => Buffer.from(s, 'utf8');

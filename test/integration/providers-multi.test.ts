@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../electron/crypto/envelope.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { awsConfig, b64, type Emulators, initialized, startEmulators, vaultConfig } from './providers-kit.ts';
+import { awsConfig, bytes, type Emulators, initialized, startEmulators, vaultConfig } from './providers-kit.ts';
 
 let emu: Emulators;
 beforeAll(async () => {
@@ -31,18 +31,18 @@ describe('AWS primary + Vault backup', () => {
     await h.call('providers:save', { config: vaultConfig(emu, { enable_local_cache: false }) });
     const key = await h.call('keys:create', { type: 'storage', label: 'dual', provider: 'aws-primary', backupProvider: 'vault-backup' });
     expect(key).toMatchObject({ provider: 'aws-primary', backupProvider: 'vault-backup', kmsBacked: true });
-    const aad = b64('site-3');
-    const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('both ways'), aad });
-    expect(parseEnvelope(Buffer.from(enc.ciphertext, 'base64')).entries.map((e) => e.provider)).toEqual(['aws-primary', 'vault-backup']);
+    const aad = bytes('site-3');
+    const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('both ways'), aad });
+    expect(parseEnvelope(Buffer.from(enc.ciphertext)).entries.map((e) => e.provider)).toEqual(['aws-primary', 'vault-backup']);
 
     const viaVault = await withDown(emu.aws.faults, () => h.call('keys:decrypt', { ciphertext: enc.ciphertext, aad }));
-    expect(viaVault).toMatchObject({ plaintext: b64('both ways'), keyId: key.id });
+    expect(viaVault).toMatchObject({ plaintext: bytes('both ways'), keyId: key.id });
     expect(h.auditOf('key.decrypt')[0]?.details).toMatchObject({ provider: 'vault-backup', unreachable: expect.stringContaining('aws-primary') });
     // "Test connection" closes AWS's circuit again once it answers.
     expect((await h.call('providers:test', { id: 'aws-primary' })).ok).toBe(true);
 
     const viaAws = await withDown(emu.vault.faults, () => h.call('keys:decrypt', { ciphertext: enc.ciphertext, aad }));
-    expect(viaAws.plaintext).toBe(b64('both ways'));
+    expect(viaAws.plaintext).toEqual(bytes('both ways'));
     expect(h.auditOf('key.decrypt')[0]?.details).toMatchObject({ provider: 'aws-primary' });
 
     await withDown(emu.aws.faults, () =>
@@ -64,8 +64,8 @@ describe('AWS primary + Vault backup', () => {
     const rec = h.auditOf('key.create').find((r) => r.targetId === key.id);
     expect(rec).toMatchObject({ outcome: 'success', details: { failover: true, from: 'aws-primary', to: 'vault-backup' } });
     expect(String(rec?.details.reason)).toMatch(/Unavailable/);
-    const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('still works') });
-    expect((await h.call('keys:decrypt', { ciphertext: enc.ciphertext })).plaintext).toBe(b64('still works'));
+    const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('still works') });
+    expect((await h.call('keys:decrypt', { ciphertext: enc.ciphertext })).plaintext).toEqual(bytes('still works'));
     h.console.close();
   });
 });
@@ -76,12 +76,12 @@ describe('offline fallback', () => {
     await h.call('providers:save', { config: awsConfig(emu, { offline_mode: true }) });
     const key = await h.call('keys:create', { type: 'storage', label: 'edge', provider: 'aws-primary' });
     const enc = await withDown(emu.aws.faults, async () => {
-      const out = await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('offline data') });
+      const out = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('offline data') });
       // Readable now, from the local fallback, while AWS is still down.
-      expect((await h.call('keys:decrypt', { ciphertext: out.ciphertext })).plaintext).toBe(b64('offline data'));
+      expect((await h.call('keys:decrypt', { ciphertext: out.ciphertext })).plaintext).toEqual(bytes('offline data'));
       return out;
     });
-    expect(parseEnvelope(Buffer.from(enc.ciphertext, 'base64')).entries.map((e) => e.provider)).toEqual(['local-kms']);
+    expect(parseEnvelope(Buffer.from(enc.ciphertext)).entries.map((e) => e.provider)).toEqual(['local-kms']);
     const rec = h.auditOf('key.encrypt').find((r) => r.targetId === key.id);
     expect(rec?.details).toMatchObject({ degraded: true, provider: 'aws-primary' });
     expect(h.logger.entries.some((e) => e.message.startsWith('degraded encryption'))).toBe(true);
@@ -96,14 +96,14 @@ describe('offline fallback', () => {
     const key = await h.call('keys:create', { type: 'storage', label: 'strict' });
     expect(key.provider).toBe('vault-backup');
     // The first encryption caches its data key (enable_local_cache defaults to true).
-    await h.call('keys:encrypt', { keyId: key.id, plaintext: b64('one') });
+    await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('one') });
     await withDown(emu.vault.faults, async () => {
       // The console learns that Vault is down (a health check) ...
       expect((await h.call('providers:test', { id: 'vault-backup' })).ok).toBe(false);
       const status = (await h.call('providers:list', {})).providers.find((p) => p.id === 'vault-backup');
       expect(status?.health?.ok).toBe(false);
       // ... so the cached data key, wrapped only under Vault, is not used: nothing is written.
-      const err = await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: b64('two') }));
+      const err = await h.fail(h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('two') }));
       expect(err.code).toBe('provider_unavailable');
     });
     expect(h.auditOf('key.encrypt').find((r) => r.outcome === 'failure')?.details).toMatchObject({ code: 'provider_unavailable' });

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { startBrowserHost, type BrowserHost } from '../../electron/host/browserHost.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
+import { decodeBinaryFrame, encodeFrame } from '../../shared/socketFrames.ts';
 
 export const FAST_KDF = { N: 1024, r: 8, p: 1 };
 
@@ -89,14 +90,23 @@ export function openSocket(url: string, headers: Record<string, string>, origin?
 export type SocketReply = { id: number | null; envelope: { ok: boolean; value?: unknown; error?: { code: string; message: string } } };
 export type SocketPush = { event: string; payload: unknown };
 
-/** A socket client that correlates replies by id and collects pushed events. */
+/** A message the host sent: a text frame's JSON, or a binary frame decoded (shared/socketFrames.ts). */
+export function decodeHostFrame(data: WebSocket.RawData, isBinary: boolean): unknown {
+  const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  if (!isBinary) return JSON.parse(bytes.toString('utf8'));
+  const decoded = decodeBinaryFrame(bytes);
+  if (!decoded.ok) throw new Error(`the host sent a malformed binary frame: ${decoded.reason}`);
+  return decoded.message;
+}
+
+/** A socket client that correlates replies by id and collects pushed events; bytes go out as binary frames. */
 export function socketClient(ws: WebSocket) {
   const events: SocketPush[] = [];
   const replies: SocketReply[] = [];
   const waiters = new Map<number | null, (r: SocketReply) => void>();
   let nextId = 1;
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString()) as SocketReply | SocketPush;
+  ws.on('message', (data, isBinary) => {
+    const msg = decodeHostFrame(data, isBinary) as SocketReply | SocketPush;
     if ('event' in msg) events.push(msg);
     else {
       replies.push(msg);
@@ -114,12 +124,13 @@ export function socketClient(ws: WebSocket) {
     async call(channel: string, input: unknown): Promise<SocketReply['envelope']> {
       const id = nextId++;
       const reply = waitFor(id);
-      ws.send(JSON.stringify({ id, channel, input }));
+      ws.send(encodeFrame({ id, channel, input: input as unknown }));
       return (await reply).envelope;
     },
+    /** Sends exactly these bytes (a string as a text frame, a Buffer as a binary frame) and waits for the reply with that id. */
     async sendRaw(text: string | Buffer, expectId: number | null = null): Promise<SocketReply> {
       const reply = waitFor(expectId);
-      ws.send(text);
+      ws.send(text, { binary: typeof text !== 'string' });
       return reply;
     },
   };

@@ -1,7 +1,7 @@
 // Checklist: no secrets in responses. A whole session over the browser host against a real console: no reply, no
 // pushed event, no log line and no audit export contains a passphrase, plaintext or private key material.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cookieFor, openSocket, socketClient, startHostKit, type HostKit } from './hostKit.ts';
+import { cookieFor, decodeHostFrame, openSocket, socketClient, startHostKit, type HostKit } from './hostKit.ts';
 
 const PASS = 'Passphrase-Marker-7f3a9c correct horse';
 const WRONG = 'Wrong-Passphrase-Marker-51be horse';
@@ -10,16 +10,22 @@ const SECRET_FIELD = /privateKey|private_key|passphrase|masterKey|secret|dek|kek
 
 describe('no secrets in responses', () => {
   let kit: HostKit;
+  /** Every frame the host sent, as text: a binary frame as latin1, so any ASCII marker inside its bytes shows. */
   let traffic: string[];
+  let messages: unknown[];
   beforeAll(async () => {
     kit = await startHostKit();
     traffic = [];
+    messages = [];
     const opened = await openSocket(`ws://127.0.0.1:${kit.host.port}/ws`, cookieFor(kit.host));
     if (!('ws' in opened)) throw new Error('socket refused');
     const ws = opened.ws;
-    ws.on('message', (d) => traffic.push(d.toString()));
+    ws.on('message', (d, isBinary) => {
+      traffic.push((d as Buffer).toString(isBinary ? 'latin1' : 'utf8'));
+      messages.push(decodeHostFrame(d, isBinary));
+    });
     const c = socketClient(ws);
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const bytes = (s: string) => Buffer.from(s, 'utf8');
 
     await c.call('session:init', { operator: 'alice', passphrase: PASS });
     const storage = (await c.call('keys:create', { type: 'storage', label: 'Disk' })).value as { id: string };
@@ -27,8 +33,8 @@ describe('no secrets in responses', () => {
     await c.call('keys:get', { keyId: storage.id });
     await c.call('keys:get', { keyId: identity.id });
     await c.call('keys:publicKey', { keyId: identity.id });
-    await c.call('keys:sign', { keyId: identity.id, data: b64(PLAINTEXT) });
-    const enc = (await c.call('keys:encrypt', { keyId: storage.id, plaintext: b64(PLAINTEXT) })).value as { ciphertext: string };
+    await c.call('keys:sign', { keyId: identity.id, data: bytes(PLAINTEXT) });
+    const enc = (await c.call('keys:encrypt', { keyId: storage.id, plaintext: bytes(PLAINTEXT) })).value as { ciphertext: Uint8Array };
     await c.call('keys:rotate', { keyId: storage.id });
     await c.call('keys:list', {});
     await c.call('session:lock', {});
@@ -39,13 +45,15 @@ describe('no secrets in responses', () => {
     await c.call('session:changePassphrase', { current: WRONG, next: WRONG });
     await c.call('audit:query', { offset: 0, limit: 1000 });
     await c.call('audit:export', {});
-    // decrypt answers with the plaintext by design (base64): the one reply allowed to carry it
+    // decrypt answers with the plaintext by design (raw bytes in a binary frame): the one reply allowed to carry it
     const before = traffic.length;
     const dec = await c.call('keys:decrypt', { ciphertext: enc.ciphertext });
-    expect(Buffer.from((dec.value as { plaintext: string }).plaintext, 'base64').toString()).toBe(PLAINTEXT);
-    const decReply = traffic.findIndex((t, i) => i >= before && t.startsWith('{"id":') && t.includes('"plaintext":'));
+    expect(Buffer.from((dec.value as { plaintext: Uint8Array }).plaintext).toString()).toBe(PLAINTEXT);
+    const decReply = traffic.findIndex((t, i) => i >= before && t.includes('"plaintext":{"$bytes":0}'));
     expect(decReply).toBeGreaterThanOrEqual(before);
+    expect(traffic[decReply]).toContain('Plaintext-Marker-c0ffee');
     traffic.splice(decReply, 1);
+    messages.splice(decReply, 1);
     await c.call('session:status', {});
     ws.close();
   });
@@ -80,10 +88,9 @@ describe('no secrets in responses', () => {
     };
     const exportReply = traffic.find((t) => t.includes('"fileName"'));
     expect(exportReply).toBeDefined();
-    for (const t of traffic) {
-      const msg = JSON.parse(t) as unknown;
+    for (const [i, msg] of messages.entries()) {
       // the audit export's content is a JSONL string; its records are checked below
-      for (const key of keysOf(msg)) expect(key, t.slice(0, 200)).not.toMatch(SECRET_FIELD);
+      for (const key of keysOf(msg)) expect(key, traffic[i]!.slice(0, 200)).not.toMatch(SECRET_FIELD);
     }
   });
 

@@ -56,11 +56,29 @@ describe('IPC contract', () => {
     expect(r.success).toBe(false);
   });
 
-  it('bounds payload sizes of encrypt and decrypt', () => {
+  it('takes binary fields as bytes only, bounded in size: no base64 text, arrays or byte-like objects', () => {
     const keyId = '0b7f7a64-5a3c-4d1e-9b1a-2f1e8e9c0d11';
-    const big = 'A'.repeat(2 * 1024 * 1024);
-    expect(contract['keys:encrypt'].input.safeParse({ keyId, plaintext: big }).success).toBe(false);
-    expect(contract['keys:encrypt'].input.safeParse({ keyId, plaintext: 'aGVsbG8=' }).success).toBe(true);
-    expect(contract['keys:encrypt'].input.safeParse({ keyId, plaintext: 'not base64!' }).success).toBe(false);
+    const limit = 1024 * 1024; // MAX_IPC_PAYLOAD_BYTES, written out
+    const encrypt = (plaintext: unknown) => contract['keys:encrypt'].input.safeParse({ keyId, plaintext });
+    expect(encrypt(new Uint8Array(limit)).success).toBe(true);
+    expect(encrypt(Buffer.alloc(5)).success).toBe(true);
+    expect(encrypt(new Uint8Array(0)).success).toBe(true);
+    expect(encrypt(new Uint8Array(limit + 1)).success).toBe(false);
+    for (const wrong of ['aGVsbG8=', [104, 105], { 0: 104, length: 1 }, new Uint16Array(2), new ArrayBuffer(4), new DataView(new ArrayBuffer(4)), null]) {
+      const r = encrypt(wrong);
+      expect(r.success, String(wrong)).toBe(false);
+      expect(r.error?.issues[0]?.message).toBe('must be bytes (a Uint8Array)');
+    }
+    const tooBig = encrypt(new Uint8Array(limit + 1));
+    expect(tooBig.error?.issues[0]?.message).toBe(`must be at most ${limit} bytes`);
+    const decrypt = (ciphertext: unknown, aad?: unknown) => contract['keys:decrypt'].input.safeParse({ ciphertext, ...(aad === undefined ? {} : { aad }) });
+    expect(decrypt(new Uint8Array(limit + 4096)).success).toBe(true);
+    expect(decrypt(new Uint8Array(limit + 4097)).success).toBe(false);
+    expect(decrypt(new Uint8Array(10), new Uint8Array(6144)).success).toBe(true);
+    expect(decrypt(new Uint8Array(10), new Uint8Array(6145)).success).toBe(false);
+    expect(contract['keys:verify'].input.safeParse({ keyId, data: new Uint8Array(1), signature: new Uint8Array(1537) }).success).toBe(false);
+    // outputs too: a handler answering base64 text is a bug the router catches
+    expect(contract['keys:decrypt'].output.safeParse({ plaintext: 'aGVsbG8=', keyId, version: 1 }).success).toBe(false);
+    expect(contract['keys:encrypt'].output.safeParse({ ciphertext: new Uint8Array(3), keyId, version: 1 }).success).toBe(true);
   });
 });

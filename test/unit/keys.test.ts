@@ -9,7 +9,7 @@ import { KEY_TYPE_PROFILES } from '../../shared/domain.ts';
 import { envelopeNaming, EXPECTED_OPERATIONS, EXPECTED_TRANSITIONS, OPERATIONS, type Operation, PATH_FROM_ACTIVE, type State, STATES } from './keys-testkit.ts';
 import { codeOf, CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
-const b64 = (s: string) => Buffer.from(s).toString('base64');
+const bytes = (s: string) => Buffer.from(s, 'utf8');
 
 describe('key types and algorithms', () => {
   let c: FleetConsole;
@@ -41,10 +41,10 @@ describe('key types and algorithms', () => {
     const data = Buffer.from('emergency stop: all robots in hall B');
     for (const [type, algorithm] of [['emergency', 'RSA_2048'], ['device_identity', 'RSA_2048'], ['device_identity', 'EC_P256']] as const) {
       const k = await c.handlers['keys:create']({ type, label: 'signer', algorithm }, CTX);
-      const sig = await c.handlers['keys:sign']({ keyId: k.id, data: data.toString('base64') }, CTX);
+      const sig = await c.handlers['keys:sign']({ keyId: k.id, data: data }, CTX);
       const { pem } = await c.handlers['keys:publicKey']({ keyId: k.id }, CTX);
       const pub = crypto.createPublicKey(pem);
-      const signature = Buffer.from(sig.signature, 'base64');
+      const signature = Buffer.from(sig.signature);
       const ok =
         algorithm === 'RSA_2048'
           ? crypto.verify('sha256', data, { key: pub, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
@@ -52,8 +52,8 @@ describe('key types and algorithms', () => {
       expect(ok).toBe(true);
       expect(pub.asymmetricKeyType).toBe(algorithm === 'RSA_2048' ? 'rsa' : 'ec');
       expect(sig.algorithm).toBe(algorithm === 'RSA_2048' ? 'RSASSA-PSS-SHA256' : 'ECDSA-P256-SHA256-DER');
-      expect((await c.handlers['keys:verify']({ keyId: k.id, data: data.toString('base64'), signature: sig.signature }, CTX)).valid).toBe(true);
-      expect((await c.handlers['keys:verify']({ keyId: k.id, data: b64('other data'), signature: sig.signature }, CTX)).valid).toBe(false);
+      expect((await c.handlers['keys:verify']({ keyId: k.id, data: data, signature: sig.signature }, CTX)).valid).toBe(true);
+      expect((await c.handlers['keys:verify']({ keyId: k.id, data: bytes('other data'), signature: sig.signature }, CTX)).valid).toBe(false);
       const detail = await c.handlers['keys:get']({ keyId: k.id }, CTX);
       expect(detail.versions[0]!.checkValue).toBe(crypto.createHash('sha256').update(pub.export({ format: 'der', type: 'spki' })).digest('hex'));
     }
@@ -62,34 +62,34 @@ describe('key types and algorithms', () => {
   it('refuses operations a key type does not support', async () => {
     const aes = await c.handlers['keys:create']({ type: 'storage', label: 'aes' }, CTX);
     const rsa = await c.handlers['keys:create']({ type: 'emergency', label: 'rsa' }, CTX);
-    expect(await codeOf(() => c.handlers['keys:sign']({ keyId: aes.id, data: 'AAAA' }, CTX))).toBe('unsupported_operation');
+    expect(await codeOf(() => c.handlers['keys:sign']({ keyId: aes.id, data: Buffer.from('AAAA') }, CTX))).toBe('unsupported_operation');
     expect(await codeOf(() => c.handlers['keys:publicKey']({ keyId: aes.id }, CTX))).toBe('unsupported_operation');
-    expect(await codeOf(() => c.handlers['keys:encrypt']({ keyId: rsa.id, plaintext: 'AAAA' }, CTX))).toBe('unsupported_operation');
+    expect(await codeOf(() => c.handlers['keys:encrypt']({ keyId: rsa.id, plaintext: Buffer.from('AAAA') }, CTX))).toBe('unsupported_operation');
     expect(await codeOf(() => c.handlers['keys:get']({ keyId: crypto.randomUUID() }, CTX))).toBe('not_found');
     expect(await codeOf(() => c.handlers['keys:publicKey']({ keyId: rsa.id, version: 9 }, CTX))).toBe('not_found');
   });
 
   it('rotating adds a version: new data uses the newest, old ciphertext and signatures still work', async () => {
     const aes = await c.handlers['keys:create']({ type: 'communication', label: 'link' }, CTX);
-    const old = await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('before rotation') }, CTX);
+    const old = await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: bytes('before rotation') }, CTX);
     const rotated = await c.handlers['keys:rotate']({ keyId: aes.id }, CTX);
     expect(rotated.currentVersion).toBe(2);
-    const fresh = await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('after rotation') }, CTX);
+    const fresh = await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: bytes('after rotation') }, CTX);
     expect([old.version, fresh.version]).toEqual([1, 2]);
-    expect(await c.handlers['keys:decrypt']({ ciphertext: old.ciphertext }, CTX)).toMatchObject({ plaintext: b64('before rotation'), version: 1 });
-    expect(await c.handlers['keys:decrypt']({ ciphertext: fresh.ciphertext }, CTX)).toMatchObject({ plaintext: b64('after rotation'), version: 2 });
+    expect(await c.handlers['keys:decrypt']({ ciphertext: old.ciphertext }, CTX)).toMatchObject({ plaintext: bytes('before rotation'), version: 1 });
+    expect(await c.handlers['keys:decrypt']({ ciphertext: fresh.ciphertext }, CTX)).toMatchObject({ plaintext: bytes('after rotation'), version: 2 });
     const detail = await c.handlers['keys:get']({ keyId: aes.id }, CTX);
     expect(detail.versions.map((v) => v.version)).toEqual([1, 2]);
     expect(detail.versions[0]!.checkValue).not.toBe(detail.versions[1]!.checkValue);
 
     const ec = await c.handlers['keys:create']({ type: 'device_identity', label: 'robot', algorithm: 'EC_P256' }, CTX);
-    const sig1 = await c.handlers['keys:sign']({ keyId: ec.id, data: b64('hello') }, CTX);
+    const sig1 = await c.handlers['keys:sign']({ keyId: ec.id, data: bytes('hello') }, CTX);
     await c.handlers['keys:rotate']({ keyId: ec.id }, CTX);
-    const sig2 = await c.handlers['keys:sign']({ keyId: ec.id, data: b64('hello') }, CTX);
+    const sig2 = await c.handlers['keys:sign']({ keyId: ec.id, data: bytes('hello') }, CTX);
     expect(sig2.version).toBe(2);
-    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: b64('hello'), signature: sig1.signature, version: 1 }, CTX)).valid).toBe(true);
-    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: b64('hello'), signature: sig1.signature }, CTX)).valid).toBe(false);
-    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: b64('hello'), signature: sig2.signature }, CTX)).valid).toBe(true);
+    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: bytes('hello'), signature: sig1.signature, version: 1 }, CTX)).valid).toBe(true);
+    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: bytes('hello'), signature: sig1.signature }, CTX)).valid).toBe(false);
+    expect((await c.handlers['keys:verify']({ keyId: ec.id, data: bytes('hello'), signature: sig2.signature }, CTX)).valid).toBe(true);
     const pems = await Promise.all([1, 2].map((version) => c.handlers['keys:publicKey']({ keyId: ec.id, version }, CTX)));
     expect(pems[0]!.pem).not.toBe(pems[1]!.pem);
   });
@@ -155,7 +155,7 @@ describe('what each state allows: the console refuses by itself (state x operati
   beforeAll(async () => {
     c = await openUnlocked();
     const donor = await c.handlers['keys:create']({ type: 'storage', label: 'donor' }, CTX);
-    donorCiphertext = Buffer.from((await c.handlers['keys:encrypt']({ keyId: donor.id, plaintext: b64('donor') }, CTX)).ciphertext, 'base64');
+    donorCiphertext = Buffer.from((await c.handlers['keys:encrypt']({ keyId: donor.id, plaintext: bytes('donor') }, CTX)).ciphertext);
   });
   afterAll(() => {
     c.close();
@@ -168,16 +168,16 @@ describe('what each state allows: the console refuses by itself (state x operati
       const aes = await c.handlers['keys:create']({ type: 'storage', label: `aes ${state}`, activate }, CTX);
       const ec = await c.handlers['keys:create']({ type: 'device_identity', label: `ec ${state}`, algorithm: 'EC_P256', activate }, CTX);
       // A pre-activation key never protected anything: an envelope naming it stands in for its ciphertext.
-      const ct = activate ? (await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('secret') }, CTX)).ciphertext : envelopeNaming(donorCiphertext, 'local', aes.id).toString('base64');
-      const sig = activate ? (await c.handlers['keys:sign']({ keyId: ec.id, data: b64('order') }, CTX)).signature : Buffer.alloc(72, 1).toString('base64');
+      const ct = activate ? (await c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: bytes('secret') }, CTX)).ciphertext : envelopeNaming(donorCiphertext, 'local', aes.id);
+      const sig = activate ? (await c.handlers['keys:sign']({ keyId: ec.id, data: bytes('order') }, CTX)).signature : Buffer.alloc(72, 1);
       for (const step of PATH_FROM_ACTIVE[state]) {
         for (const k of [aes, ec]) await c.handlers['keys:setState']({ keyId: k.id, state: step, reason: '' }, CTX);
       }
       const run: Record<Exclude<Operation, 'backup'>, () => Promise<unknown>> = {
-        encrypt: () => c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: b64('new') }, CTX),
-        decrypt: async () => expect((await c.handlers['keys:decrypt']({ ciphertext: ct }, CTX)).plaintext).toBe(b64('secret')),
-        sign: () => c.handlers['keys:sign']({ keyId: ec.id, data: b64('x') }, CTX),
-        verify: async () => expect((await c.handlers['keys:verify']({ keyId: ec.id, data: b64('order'), signature: sig }, CTX)).valid).toBe(true),
+        encrypt: () => c.handlers['keys:encrypt']({ keyId: aes.id, plaintext: bytes('new') }, CTX),
+        decrypt: async () => expect((await c.handlers['keys:decrypt']({ ciphertext: ct }, CTX)).plaintext).toEqual(bytes('secret')),
+        sign: () => c.handlers['keys:sign']({ keyId: ec.id, data: bytes('x') }, CTX),
+        verify: async () => expect((await c.handlers['keys:verify']({ keyId: ec.id, data: bytes('order'), signature: sig }, CTX)).valid).toBe(true),
         publicKey: () => c.handlers['keys:publicKey']({ keyId: ec.id }, CTX),
         rotate: () => c.handlers['keys:rotate']({ keyId: aes.id }, CTX),
       };

@@ -24,7 +24,7 @@ const c = await createConsole({ dataDir: process.env.DATA, kdf: { N: 1024, r: 8,
 const ctx = { transport: 'test' };
 await c.handlers['session:init']({ operator: 'alice', passphrase: 'lazy libraries 0123' }, ctx);
 const key = await c.handlers['keys:create']({ type: 'storage', label: 'local only' }, ctx);
-await c.handlers['keys:encrypt']({ keyId: key.id, plaintext: Buffer.from('x').toString('base64') }, ctx);
+await c.handlers['keys:encrypt']({ keyId: key.id, plaintext: Buffer.from('x') }, ctx);
 c.close();
 const localOnly = [...seen];
 const { createAwsKmsProvider } = await import('./electron/providers/aws/awsKmsProvider.ts');

@@ -9,7 +9,7 @@ import { createMemoryLogger } from '../../electron/logger.ts';
 
 const KEY = '0b7c2a52-3f1e-4c1a-9a57-3c7f2b8e4d10';
 const MARK = 'S3CRET-MARKER-do-not-echo';
-const B64 = Buffer.from('hello').toString('base64');
+const BYTES = new Uint8Array(Buffer.from('hello'));
 
 /** One valid input per channel (TypeScript insists every channel is listed). */
 const VALID: Record<ChannelName, Record<string, unknown>> = {
@@ -23,10 +23,10 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'keys:create': { type: 'storage', label: 'Backup disk', algorithm: 'AES_256' },
   'keys:rotate': { keyId: KEY },
   'keys:setState': { keyId: KEY, state: 'suspended', reason: 'maintenance' },
-  'keys:encrypt': { keyId: KEY, plaintext: B64, aad: B64 },
-  'keys:decrypt': { ciphertext: B64 },
-  'keys:sign': { keyId: KEY, data: B64 },
-  'keys:verify': { keyId: KEY, data: B64, signature: B64 },
+  'keys:encrypt': { keyId: KEY, plaintext: BYTES, aad: BYTES },
+  'keys:decrypt': { ciphertext: BYTES },
+  'keys:sign': { keyId: KEY, data: BYTES },
+  'keys:verify': { keyId: KEY, data: BYTES, signature: BYTES },
   'keys:publicKey': { keyId: KEY },
   'keys:verifyIntegrity': { keyId: KEY },
   'keys:backup': { providerId: 'vault-backup', keyIds: [KEY] },

@@ -2,7 +2,6 @@
 // plus file input/output. A command that needs the store unlocks it first with the operator's passphrase.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
-import { MAX_IPC_PAYLOAD_BYTES } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
@@ -11,6 +10,7 @@ import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
+import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
@@ -41,8 +41,6 @@ async function callUnlocked<C extends ChannelName>(ctx: CommandContext, channel:
   }
   return call(ctx.router, channel, input);
 }
-
-const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 async function readInput(path: string, maxBytes: number): Promise<Buffer> {
   let size: number;
@@ -130,24 +128,16 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       return { ...show(value, () => formatStateChange(value)), exitCode: value.complete ? 0 : 1 };
     }
     case 'encrypt': {
-      const data = await readInput(str(o.in) ?? '', MAX_IPC_PAYLOAD_BYTES);
-      const aad = str(o.aad);
-      const value = await callUnlocked(ctx, 'keys:encrypt', strip({ keyId: str(o.key), plaintext: data.toString('base64'), aad: aad === undefined ? undefined : b64(aad) }));
-      await writeOutput(ctx, str(o.out) ?? '', value.ciphertext + '\n');
-      return show(value, () => `encrypted ${data.length} bytes with key ${value.keyId} v${value.version} -> ${str(o.out)}`);
+      const files = { inPath: str(o.in) ?? '', outPath: str(o.out) ?? '', aad: Buffer.from(str(o.aad) ?? '', 'utf8'), force: o.force === true };
+      const r = await encryptFile((channel, input) => callUnlocked(ctx, channel, input), str(o.key) ?? '', files);
+      const summary = { keyId: r.keyId, version: r.version, bytes: r.bytes, format: r.format, out: files.outPath };
+      return show(summary, () => `encrypted ${r.bytes} bytes with key ${r.keyId} v${r.version} -> ${files.outPath}`);
     }
     case 'decrypt': {
-      const text = (await readInput(str(o.in) ?? '', 2 * MAX_IPC_PAYLOAD_BYTES)).toString('utf8').trim();
-      const aad = str(o.aad);
-      const value = await callUnlocked(ctx, 'keys:decrypt', strip({ ciphertext: text, aad: aad === undefined ? undefined : b64(aad) }));
-      const plain = Buffer.from(value.plaintext, 'base64');
-      try {
-        await writeOutput(ctx, str(o.out) ?? '', plain);
-      } finally {
-        plain.fill(0);
-      }
-      const summary = { keyId: value.keyId, version: value.version, bytes: plain.length, out: str(o.out) };
-      return show(summary, () => `decrypted ${summary.bytes} bytes (key ${value.keyId} v${value.version}) -> ${str(o.out)}`);
+      const files = { inPath: str(o.in) ?? '', outPath: str(o.out) ?? '', aad: Buffer.from(str(o.aad) ?? '', 'utf8'), force: o.force === true };
+      const r = await decryptFile((channel, input) => callUnlocked(ctx, channel, input), files);
+      const summary = { keyId: r.keyId, version: r.version, bytes: r.bytes, format: r.format, out: files.outPath };
+      return show(summary, () => `decrypted ${r.bytes} bytes (key ${r.keyId} v${r.version}) -> ${files.outPath}`);
     }
     case 'audit verify': {
       const value = await callUnlocked(ctx, 'audit:verify', {});

@@ -1,5 +1,5 @@
-// The keys:* channel handlers: decode base64 inputs, call the one key lifecycle and crypto service, encode outputs.
-// Inputs arrive parsed. Every key, wherever it lives, goes through the same services.
+// The keys:* channel handlers: call the one key lifecycle and crypto service with the parsed inputs. Binary fields
+// arrive and leave as bytes (Uint8Array), viewed as Buffers without a copy. Every key, wherever it lives, goes through the same services.
 import type { Handlers } from '../../../shared/contract.ts';
 import type { KeyCrypto } from './keysCrypto.ts';
 import type { KeyLifecycle } from './keys.ts';
@@ -27,14 +27,8 @@ type KeyChannels = Pick<
   | 'keys:verifyIntegrity'
 >;
 
-const fromB64 = (s: string | undefined) => (s === undefined ? Buffer.alloc(0) : Buffer.from(s, 'base64'));
-
-/** Encodes then zeroes a secret buffer. */
-const toB64AndZero = (b: Buffer) => {
-  const s = b.toString('base64');
-  b.fill(0);
-  return s;
-};
+/** The caller's bytes as a Buffer over the same memory (no copy); absent optional bytes are empty. */
+const buf = (b: Uint8Array | undefined) => (b === undefined ? Buffer.alloc(0) : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 export function createKeyHandlers({ lifecycle, crypto, placement }: KeyHandlerDeps): KeyChannels {
   return {
@@ -50,23 +44,18 @@ export function createKeyHandlers({ lifecycle, crypto, placement }: KeyHandlerDe
     'keys:rotate': ({ keyId }) => lifecycle.rotate(keyId),
     'keys:setState': ({ keyId, state, reason }) => lifecycle.setState(keyId, state, reason),
     'keys:encrypt': async ({ keyId, plaintext, aad }) => {
-      const data = fromB64(plaintext);
-      try {
-        const r = await crypto.encrypt(keyId, data, fromB64(aad));
-        return { ciphertext: r.ciphertext.toString('base64'), keyId: r.keyId, version: r.version };
-      } finally {
-        data.fill(0);
-      }
+      const r = await crypto.encrypt(keyId, buf(plaintext), buf(aad));
+      return { ciphertext: r.ciphertext, keyId: r.keyId, version: r.version };
     },
     'keys:decrypt': async ({ ciphertext, aad }) => {
-      const r = await crypto.decrypt(fromB64(ciphertext), fromB64(aad));
-      return { plaintext: toB64AndZero(r.plaintext), keyId: r.keyId, version: r.version };
+      const r = await crypto.decrypt(buf(ciphertext), buf(aad));
+      return { plaintext: r.plaintext, keyId: r.keyId, version: r.version };
     },
     'keys:sign': async ({ keyId, data }) => {
-      const r = await crypto.sign(keyId, fromB64(data));
-      return { signature: r.signature.toString('base64'), keyId: r.keyId, version: r.version, algorithm: r.algorithm };
+      const r = await crypto.sign(keyId, buf(data));
+      return { signature: r.signature, keyId: r.keyId, version: r.version, algorithm: r.algorithm };
     },
-    'keys:verify': async ({ keyId, data, signature, version }) => ({ valid: await crypto.verify(keyId, fromB64(data), fromB64(signature), version) }),
+    'keys:verify': async ({ keyId, data, signature, version }) => ({ valid: await crypto.verify(keyId, buf(data), buf(signature), version) }),
     'keys:publicKey': ({ keyId, version }) => lifecycle.publicKey(keyId, version),
     'keys:verifyIntegrity': ({ keyId }) => lifecycle.verifyIntegrity(keyId),
   };

@@ -3,19 +3,21 @@ import type { KeySummary } from '../../../shared/contract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
-import { utf8ToBase64 } from '../format.ts';
+import { bytesToBase64, utf8Bytes } from '../format.ts';
 
 export function EncryptPane({ keySummary }: { keySummary: KeySummary }) {
   const [plaintext, setPlaintext] = useState('');
   const [aad, setAad] = useState('');
   const encrypt = useChannelMutation('keys:encrypt');
+  // Shown as base64 for copy and paste; the ciphertext itself arrived as bytes.
+  const ciphertext = encrypt.data ? bytesToBase64(encrypt.data.ciphertext) : '';
 
   function submit(e: React.FormEvent) {
     e.preventDefault();
     encrypt.mutate({
       keyId: keySummary.id,
-      plaintext: utf8ToBase64(plaintext),
-      ...(aad ? { aad: utf8ToBase64(aad) } : {}),
+      plaintext: utf8Bytes(plaintext),
+      ...(aad ? { aad: utf8Bytes(aad) } : {}),
     });
   }
 
@@ -38,12 +40,12 @@ export function EncryptPane({ keySummary }: { keySummary: KeySummary }) {
         <div className="result-ok">
           <label>
             Ciphertext (base64)
-            <textarea readOnly value={encrypt.data.ciphertext} rows={4} className="mono" />
+            <textarea readOnly value={ciphertext} rows={4} className="mono" />
           </label>
           <p className="small">
             Encrypted with version {encrypt.data.version} of <code>{encrypt.data.keyId}</code>.
           </p>
-          <CopyButton text={encrypt.data.ciphertext} label="Copy ciphertext" />
+          <CopyButton text={ciphertext} label="Copy ciphertext" />
         </div>
       )}
     </form>

@@ -1,7 +1,9 @@
 // The browser host's WebSocket transport: implements the same EnvelopeApi as the Electron preload, over
 // ws://<host>/ws (the access-token cookie travels with the upgrade request). Reconnects with capped exponential
 // backoff; calls made while disconnected wait for the socket, calls in flight when it drops fail plainly.
+// Bytes (Uint8Array fields) travel as binary frames (shared/socketFrames.ts), never as base64.
 import { buildEnvelopeApi, isEventName, type ChannelName, type Envelope, type EnvelopeApi, type EventName } from '../../../shared/contract.ts';
+import { decodeBinaryFrame, encodeFrame } from '../../../shared/socketFrames.ts';
 import { useConnectionStore } from './connectionStore.ts';
 
 export class ConnectionLostError extends Error {
@@ -38,6 +40,7 @@ export function createWsClient(options: WsClientOptions): EnvelopeApi {
   function connect(): void {
     connection.set(everOpened ? 'lost' : 'connecting');
     const ws = new WebSocket(options.url);
+    ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onopen = () => {
       backoff = BACKOFF_START_MS;
@@ -63,13 +66,18 @@ export function createWsClient(options: WsClientOptions): EnvelopeApi {
   }
 
   function handleMessage(data: unknown): void {
-    if (typeof data !== 'string') return;
     let message: unknown;
-    try {
-      message = JSON.parse(data);
-    } catch {
-      return;
-    }
+    if (data instanceof ArrayBuffer) {
+      const decoded = decodeBinaryFrame(new Uint8Array(data));
+      if (!decoded.ok) return;
+      message = decoded.message;
+    } else if (typeof data === 'string') {
+      try {
+        message = JSON.parse(data);
+      } catch {
+        return;
+      }
+    } else return;
     if (typeof message !== 'object' || message === null) return;
     const m = message as { id?: unknown; envelope?: unknown; event?: unknown; payload?: unknown };
     if (typeof m.id === 'number') {
@@ -88,8 +96,15 @@ export function createWsClient(options: WsClientOptions): EnvelopeApi {
     return new Promise((resolve, reject) => {
       const send = () => {
         const id = nextId++;
+        let frame: string | Uint8Array;
+        try {
+          frame = encodeFrame({ id, channel, input });
+        } catch {
+          resolve({ ok: false, error: { code: 'invalid_input', message: `The input for ${channel} cannot be sent to the console.` } });
+          return;
+        }
         pending.set(id, { resolve, reject });
-        socket!.send(JSON.stringify({ id, channel, input }));
+        socket!.send(frame);
       };
       if (socket && socket.readyState === WebSocket.OPEN) send();
       else waitingForOpen.push(send);

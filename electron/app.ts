@@ -4,6 +4,7 @@ import type { CallContext, EventName, EventPayload, Handlers } from '../shared/c
 import { ConsoleError, isConsoleError } from '../shared/errors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
+import type { MaterialCacheStats } from './crypto/materialCache.ts';
 import { createStderrLogger, type Logger } from './logger.ts';
 import type { AuditLog, AuditLogOptions } from './services/audit/auditLog.ts';
 import { createAuditLog } from './services/audit/index.ts';
@@ -80,6 +81,8 @@ export interface FleetConsole {
   readonly audit: AuditLog;
   /** Buffer API over the keys (no base64), for the CLI and benchmarks; same auditing and state rules as the handlers. */
   readonly keys: KeyLifecycle & KeyCrypto;
+  /** What the unlocked keyring's material cache holds (ids and counts, never material); null while locked. For tests and benchmarks. */
+  keyMaterialCache(): MaterialCacheStats | null;
   /** Absolute path of the database file. */
   readonly storePath: string;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
@@ -313,6 +316,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       station,
       bundles,
       keys: { ...lifecycle, ...keyOps },
+      keyMaterialCache() {
+        try {
+          return liveSession.require().keyring.materialCacheStats();
+        } catch {
+          return null;
+        }
+      },
       onEvent(listener) {
         listeners.add(listener);
         return () => {

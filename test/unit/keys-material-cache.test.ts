@@ -69,7 +69,7 @@ describe('the key services use the cache', () => {
     const cts = [];
     for (let i = 0; i < 5; i++) cts.push((await c.keys.encrypt(key.id, Buffer.alloc(1024, i), AAD)).ciphertext);
     for (const [i, ct] of cts.entries()) expect((await c.keys.decrypt(ct, AAD)).plaintext.equals(Buffer.alloc(1024, i))).toBe(true);
-    expect(c.keyMaterialCache()).toMatchObject({ misses: 1, hits: 9, versions: [`${key.id}#1`] });
+    expect(c.diagnostics().keyMaterialCache).toMatchObject({ misses: 1, hits: 9, versions: [`${key.id}#1`] });
     c.close();
   });
 
@@ -77,11 +77,11 @@ describe('the key services use the cache', () => {
     const c = await openUnlocked();
     const key = await c.keys.create({ type: 'storage', label: 'disk' });
     await c.keys.encrypt(key.id, Buffer.from('x'), AAD);
-    expect(c.keyMaterialCache()?.size).toBe(1);
+    expect(c.diagnostics().keyMaterialCache?.size).toBe(1);
     await c.handlers['session:lock']({}, CTX);
-    expect(c.keyMaterialCache()).toBeNull();
+    expect(c.diagnostics().keyMaterialCache).toBeNull();
     await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-    expect(c.keyMaterialCache()?.size).toBe(0);
+    expect(c.diagnostics().keyMaterialCache?.size).toBe(0);
     c.close();
   });
 
@@ -89,14 +89,14 @@ describe('the key services use the cache', () => {
     const c = await openUnlocked();
     const key = await c.keys.create({ type: 'communication', label: 'link' });
     const old = await c.keys.encrypt(key.id, Buffer.from('before'), AAD);
-    expect(c.keyMaterialCache()?.versions).toEqual([`${key.id}#1`]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([`${key.id}#1`]);
     await c.keys.rotate(key.id);
-    expect(c.keyMaterialCache()?.versions).toEqual([]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([]);
     const fresh = await c.keys.encrypt(key.id, Buffer.from('after'), AAD);
     expect(fresh.version).toBe(2);
     const back = await c.keys.decrypt(old.ciphertext, AAD);
     expect([back.version, back.plaintext.toString()]).toEqual([1, 'before']);
-    expect(c.keyMaterialCache()?.versions).toEqual([`${key.id}#2`, `${key.id}#1`]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([`${key.id}#2`, `${key.id}#1`]);
     c.close();
   });
 });
@@ -110,10 +110,10 @@ describe('a state change drops the key\'s cached material and the state check st
       const ct = (await c.keys.encrypt(key.id, Buffer.from('secret'), AAD)).ciphertext;
       await c.keys.encrypt(other.id, Buffer.from('x'), AAD);
       await c.keys.setState(key.id, state, 'test');
-      expect(c.keyMaterialCache()?.versions).toEqual([`${other.id}#1`]);
+      expect(c.diagnostics().keyMaterialCache?.versions).toEqual([`${other.id}#1`]);
       expect(await codeOf(() => c.keys.encrypt(key.id, Buffer.from('more'), AAD))).toBe(EXPECTED_OPERATIONS[state].encrypt);
       expect(await codeOf(() => c.keys.decrypt(ct, AAD))).toBe(EXPECTED_OPERATIONS[state].decrypt);
-      expect(c.keyMaterialCache()?.versions).toEqual([`${other.id}#1`]);
+      expect(c.diagnostics().keyMaterialCache?.versions).toEqual([`${other.id}#1`]);
       c.close();
     });
   }
@@ -124,9 +124,9 @@ describe('a state change drops the key\'s cached material and the state check st
     const ct = (await c.keys.encrypt(key.id, Buffer.from('secret'), AAD)).ciphertext;
     await c.keys.setState(key.id, 'suspended', 'test');
     await c.keys.setState(key.id, 'active', 'test');
-    const misses = c.keyMaterialCache()!.misses;
+    const misses = c.diagnostics().keyMaterialCache!.misses;
     expect((await c.keys.decrypt(ct, AAD)).plaintext.toString()).toBe('secret');
-    expect(c.keyMaterialCache()!.misses).toBe(misses + 1);
+    expect(c.diagnostics().keyMaterialCache!.misses).toBe(misses + 1);
     c.close();
   });
 
@@ -137,11 +137,11 @@ describe('a state change drops the key\'s cached material and the state check st
     await c.keys.setState(key.id, 'deactivated', 'test');
     // A deactivated key still decrypts (and caches its material again).
     expect((await c.keys.decrypt(ct, AAD)).plaintext.toString()).toBe('secret');
-    expect(c.keyMaterialCache()?.versions).toEqual([`${key.id}#1`]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([`${key.id}#1`]);
     await c.keys.setState(key.id, 'destroyed', 'test');
-    expect(c.keyMaterialCache()?.versions).toEqual([]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([]);
     expect(await codeOf(() => c.keys.decrypt(ct, AAD))).toBe(EXPECTED_OPERATIONS.destroyed.decrypt);
-    expect(c.keyMaterialCache()?.versions).toEqual([]);
+    expect(c.diagnostics().keyMaterialCache?.versions).toEqual([]);
     c.close();
   });
 });

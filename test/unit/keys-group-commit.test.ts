@@ -69,6 +69,32 @@ describe('group commit of audited key operations', () => {
     expect(rows.filter((r) => r.action === 'key.encrypt' && r.target_id === missing)).toMatchObject([{ outcome: 'failure', details: { code: 'not_found' } }]);
   });
 
+  it('each result is returned only once the transaction holding its record has committed', async () => {
+    const dir = tempDir();
+    const setup = await openUnlocked(dir);
+    const link = await setup.keys.create({ type: 'communication', label: 'link' });
+    setup.close();
+    const c = await open(dir);
+    await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+    const before = c.diagnostics().auditGroups.members;
+    // The store is opened with an exclusive lock, so no second connection can look: the group commit's count of
+    // committed members is read, synchronously, the moment each result arrives; the n-th result needs n committed.
+    let arrived = 0;
+    const shortfall: number[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.keys.encrypt(link.id, Buffer.alloc(i + 1), AAD).then(() => {
+          arrived++;
+          if (c.diagnostics().auditGroups.members - before < arrived) shortfall.push(i + 1);
+        }),
+      ),
+    );
+    expect(shortfall).toEqual([]);
+    c.close();
+    const rows = records(dir).filter((r) => r.action === 'key.encrypt' && r.outcome === 'success');
+    expect(rows.map((r) => r.details.bytes).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   // RAISE(ABORT) fails the statement (the operation's savepoint rolls back); RAISE(ROLLBACK) takes the whole shared
   // transaction down (the group runs again without the operation).
   for (const raise of ['ABORT', 'ROLLBACK'] as const) {

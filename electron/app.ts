@@ -115,7 +115,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         }
       }
     };
-    const transaction = <T>(fn: () => T): T => store.db.transaction(fn).immediate();
+    // One wrapper for every call (better-sqlite3 builds four closures per wrapper); nested calls become savepoints.
+    const runTransaction = store.db.transaction((fn: () => unknown) => fn());
+    const transaction = <T>(fn: () => T): T => runTransaction.immediate(fn) as T;
 
     // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
     let registry: ProviderRegistry | null = null;

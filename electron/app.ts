@@ -4,8 +4,10 @@ import type { CallContext, EventName, EventPayload, Handlers } from '../shared/c
 import { ConsoleError, isConsoleError } from '../shared/errors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
+import type { MaterialCacheStats } from './crypto/materialCache.ts';
 import { createStderrLogger, type Logger } from './logger.ts';
 import type { AuditLog, AuditLogOptions } from './services/audit/auditLog.ts';
+import { createGroupCommit, type GroupCommitOptions } from './services/audit/groupCommit.ts';
 import { createAuditLog } from './services/audit/index.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
@@ -54,6 +56,8 @@ export interface ConsoleOptions {
   kdf?: { N: number; r: number; p: number };
   /** Sign an audit checkpoint every N records (AUDIT's default when absent). */
   auditCheckpointEvery?: number;
+  /** Group commit of audited key operations: the wait for operations in flight and the group size (docs/audit-log.md); tests pass timers. */
+  auditGroupCommit?: Pick<GroupCommitOptions, 'windowMs' | 'maxBatch' | 'timers'>;
   /** Timed audit checkpoints (AUDIT's defaults: 60 s after the last record, 5 min after the first unsigned one); tests pass timers. */
   auditCheckpointTimer?: Pick<AuditLogOptions, 'quietCheckpointMs' | 'maxUnsignedAgeMs' | 'timers'>;
   /** Environment read for KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE and the providers' variables (default process.env). */
@@ -80,6 +84,11 @@ export interface FleetConsole {
   readonly audit: AuditLog;
   /** Buffer API over the keys (no base64), for the CLI and benchmarks; same auditing and state rules as the handlers. */
   readonly keys: KeyLifecycle & KeyCrypto;
+  /**
+   * For tests and benchmarks (ids and counts, never material): what the unlocked keyring's material cache holds (null
+   * while locked), and how many shared transactions carried how many audited key operations.
+   */
+  diagnostics(): { keyMaterialCache: MaterialCacheStats | null; auditGroups: { groups: number; members: number } };
   /** Absolute path of the database file. */
   readonly storePath: string;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
@@ -106,7 +115,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         }
       }
     };
-    const transaction = <T>(fn: () => T): T => store.db.transaction(fn).immediate();
+    // One wrapper for every call (better-sqlite3 builds four closures per wrapper); nested calls become savepoints.
+    const runTransaction = store.db.transaction((fn: () => unknown) => fn());
+    const transaction = <T>(fn: () => T): T => runTransaction.immediate(fn) as T;
 
     // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
     let registry: ProviderRegistry | null = null;
@@ -160,6 +171,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     registry = liveRegistry;
 
+    // Audited key operations finishing together share one durable transaction (their records and store changes).
+    const commits = createGroupCommit({ transaction, inTransaction: () => store.db.inTransaction, ...options.auditGroupCommit });
     const keysRepo = createKeysRepo(store.db);
     const keyDeps: KeyServiceDeps = {
       repo: keysRepo,
@@ -168,6 +181,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       transaction,
+      commits,
       onKeysChanged: (keyId) => emit('keys:changed', { keyId }),
       checkpointWal: () => store.checkpointWal(),
       registry: liveRegistry,
@@ -271,7 +285,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
       'session:unlock': ({ operator, passphrase }) => liveSession.unlock(operator, passphrase),
-      'session:lock': async () => liveSession.lock(),
+      'session:lock': async () => {
+        // Operations already finished commit (and are recorded) before the lock record.
+        commits.flush();
+        return liveSession.lock();
+      },
       'session:changePassphrase': async ({ current, next }) => {
         await liveSession.changePassphrase(current, next);
         return { changed: true as const };
@@ -313,6 +331,15 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       station,
       bundles,
       keys: { ...lifecycle, ...keyOps },
+      diagnostics() {
+        let keyMaterialCache: MaterialCacheStats | null = null;
+        try {
+          keyMaterialCache = liveSession.require().keyring.materialCacheStats();
+        } catch {
+          // locked: nothing is cached
+        }
+        return { keyMaterialCache, auditGroups: commits.stats() };
+      },
       onEvent(listener) {
         listeners.add(listener);
         return () => {
@@ -323,6 +350,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         if (closed) return;
         closed = true;
         try {
+          commits.flush();
           station.shutdown();
           liveSession.close();
           void liveRegistry.deactivate();

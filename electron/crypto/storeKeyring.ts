@@ -1,16 +1,27 @@
-// The unlocked store's keys: the master key and the sub-keys derived from it. Held only while the session is
-// unlocked; destroy() zeroes every buffer. Wrapping binds store id, key id, version and algorithm as GCM AAD, so a
-// wrapped value copied onto another row (or another store) does not unwrap.
+// The unlocked store's keys: the master key and the sub-keys derived from it, and the key-version material unwrapped
+// under them (materialCache.ts). Held only while the session is unlocked; destroy() zeroes every buffer, the cached
+// material included. Wrapping binds store id, key id, version and algorithm as GCM AAD, so a wrapped value copied onto
+// another row (or another store) does not unwrap.
 import crypto from 'node:crypto';
 import type { KeyAlgorithm } from '../../shared/domain.ts';
 import type { KdfParams } from '../store/storeMetaRepo.ts';
 import { deriveSubkey, open, seal } from './aead.ts';
+import { createMaterialCache, type MaterialCacheStats } from './materialCache.ts';
 
 export interface StoreKeyring {
   readonly storeId: string;
   wrapMaterial(keyId: string, version: number, algorithm: KeyAlgorithm, material: Buffer): Buffer;
-  /** Null when the stored value was modified or belongs elsewhere. */
+  /** Null when the stored value was modified or belongs elsewhere. Uncached: the caller owns (and zeroes) the result. */
   unwrapMaterial(keyId: string, version: number, algorithm: KeyAlgorithm, wrapped: Buffer): Buffer | null;
+  /**
+   * Lends the unwrapped material to `use` (null when the stored value was modified or belongs elsewhere), from the
+   * material cache while unlocked. `use` runs synchronously and neither keeps nor zeroes the buffer.
+   */
+  withMaterial<T>(keyId: string, version: number, algorithm: KeyAlgorithm, wrapped: Buffer, use: (material: Buffer | null) => T): T;
+  /** Zeroes the key's cached material (its state changed, it rotated, a version was destroyed). */
+  forgetMaterial(keyId: string): void;
+  /** What the material cache holds (ids and counts only). */
+  materialCacheStats(): MaterialCacheStats;
   wrapAuditKey(pkcs8: Buffer): Buffer;
   unwrapAuditKey(wrapped: Buffer): Buffer | null;
   /** Authenticates the stored audit public key under the master key. */
@@ -27,8 +38,14 @@ export function masterAad(storeId: string, kdf: KdfParams): Buffer {
 const materialAad = (storeId: string, keyId: string, version: number, algorithm: KeyAlgorithm) =>
   Buffer.from(`ecps/key-material/v1|${storeId}|${keyId}|${version}|${algorithm}`, 'utf8');
 
-export function createStoreKeyring(master: Buffer, storeId: string): StoreKeyring {
+export interface StoreKeyringOptions {
+  /** Bound of the material cache (key versions); default DEFAULT_MATERIAL_CACHE_ENTRIES. */
+  materialCacheEntries?: number;
+}
+
+export function createStoreKeyring(master: Buffer, storeId: string, options: StoreKeyringOptions = {}): StoreKeyring {
   const masterCopy = Buffer.from(master);
+  const cache = createMaterialCache(options.materialCacheEntries);
   const materialKey = deriveSubkey(masterCopy, 'ecps/store/v1/key-material');
   const auditWrapKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-private');
   const auditMacKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-public');
@@ -47,6 +64,14 @@ export function createStoreKeyring(master: Buffer, storeId: string): StoreKeyrin
       live();
       return open(materialKey, wrapped, materialAad(storeId, keyId, version, algorithm));
     },
+    withMaterial(keyId, version, algorithm, wrapped, use) {
+      live();
+      return cache.lend(keyId, version, algorithm, wrapped, () => open(materialKey, wrapped, materialAad(storeId, keyId, version, algorithm)), use);
+    },
+    forgetMaterial(keyId) {
+      cache.forget(keyId);
+    },
+    materialCacheStats: () => cache.stats(),
     wrapAuditKey(pkcs8) {
       live();
       return seal(auditWrapKey, pkcs8, auditAad);
@@ -65,6 +90,7 @@ export function createStoreKeyring(master: Buffer, storeId: string): StoreKeyrin
     },
     destroy() {
       destroyed = true;
+      cache.clear();
       for (const b of [masterCopy, materialKey, auditWrapKey, auditMacKey]) b.fill(0);
     },
   };

@@ -7,7 +7,8 @@
 //   is written by the lifecycle's commit (takePrepared), in the same transaction as the key row and its audit record.
 // - The enabled flag IS the console state: enable / disable change nothing here (the lifecycle's commit does), and
 //   describeKey reports the state the console row implies. Every use is refused unless that state allows it.
-// The envelope data path reads material synchronously (material()) to keep the local fast path and the format.
+// The envelope data path borrows material synchronously (withMaterial()) to keep the local fast path and the format;
+// the unlocked keyring caches it per version (crypto/materialCache.ts) and forget() drops a key's versions.
 import crypto from 'node:crypto';
 import { canProcess, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import type { Clock } from '../../clock.ts';
@@ -32,8 +33,15 @@ const NAME = /^key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 export interface StoreKeyProvider extends KmsProvider {
   /** The version row createKey / rotate prepared (removed from memory), for the lifecycle's commit; null if none. */
   takePrepared(keyRef: string, version: number): KeyVersionRow | null;
-  /** One store-held version's material, unwrapped (the caller zeroes it). Synchronous: the envelope fast path. */
+  /** One store-held version's material, unwrapped (a copy: the caller zeroes it). */
   material(key: KeyRow, v: KeyVersionRow): Buffer;
+  /**
+   * Lends one store-held version's material to `use` (from the keyring's cache while unlocked). Synchronous: the
+   * envelope fast path. `use` neither keeps nor zeroes the buffer. Throws like material() when there is none.
+   */
+  withMaterial<T>(key: KeyRow, v: KeyVersionRow, use: (material: Buffer) => T): T;
+  /** Zeroes and drops the key's cached material (state change, rotation, destruction); nothing to do while locked. */
+  forget(keyId: string): void;
   /** Checks one store-held version: check value / public key against its unwrapped material. */
   checkVersion(key: KeyRow, v: KeyVersionRow): { version: number; ok: boolean; reason: string | null };
 }
@@ -91,11 +99,22 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
     return row;
   };
 
-  const material = (key: KeyRow, v: KeyVersionRow): Buffer => {
+  const withMaterial = <T>(key: KeyRow, v: KeyVersionRow, use: (material: Buffer) => T): T => {
     if (v.destroyed || !v.wrappedMaterial) throw fail('KeyDisabled', `The material of key ${key.id} version ${v.version} was destroyed.`, 'KeyDestroyed');
-    const m = ring().unwrapMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial);
-    if (!m) throw fail('IntegrityFailure', `The stored material of key ${key.id} version ${v.version} failed its integrity check.`, 'StoredMaterialTampered');
-    return m;
+    return ring().withMaterial(key.id, v.version, key.algorithm, v.wrappedMaterial, (m) => {
+      if (!m) throw fail('IntegrityFailure', `The stored material of key ${key.id} version ${v.version} failed its integrity check.`, 'StoredMaterialTampered');
+      return use(m);
+    });
+  };
+
+  const forget = (keyId: string): void => {
+    let keyring: StoreKeyring;
+    try {
+      keyring = deps.keyring();
+    } catch {
+      return; // locked: the keyring and its cache are already gone
+    }
+    keyring.forgetMaterial(keyId);
   };
 
   const prepare = (keyRef: string, algorithm: KeyRow['algorithm'], version: number): void => {
@@ -142,8 +161,11 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
     },
 
     material(key, v) {
-      return material(key, v);
+      return withMaterial(key, v, (m) => Buffer.from(m));
     },
+
+    withMaterial,
+    forget,
 
     checkVersion(key, v) {
       if (v.destroyed || !v.wrappedMaterial) return { version: v.version, ok: false, reason: 'key material is missing' };
@@ -187,26 +209,16 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
       if (!Buffer.isBuffer(plaintext) || plaintext.length > LOCAL_MAX_PLAINTEXT) throw fail('InvalidInput', `The plaintext must be at most ${LOCAL_MAX_PLAINTEXT} bytes.`, 'InvalidPlaintext');
       const key = usable(load(keyRef), 'encrypt');
       const v = versionOf(key, undefined);
-      const m = material(key, v);
-      try {
-        return { ciphertext: sealLocal(m, key.id, v.version, plaintext, aad), version: v.version };
-      } finally {
-        m.fill(0);
-      }
+      return { ciphertext: withMaterial(key, v, (m) => sealLocal(m, key.id, v.version, plaintext, aad)), version: v.version };
     },
 
     async decrypt(keyRef, ciphertext, aad) {
       const key = usable(load(keyRef), 'encrypt');
       const version = Buffer.isBuffer(ciphertext) ? localCiphertextVersion(ciphertext) : null;
       if (version === null) throw fail('IntegrityFailure', 'The ciphertext is not local ciphertext of this key.', 'InvalidCiphertext');
-      const m = material(key, versionOf(key, version));
-      try {
-        const plaintext = openLocal(m, key.id, version, ciphertext, aad);
-        if (!plaintext) throw fail('IntegrityFailure', 'The ciphertext or its associated data failed authentication.', 'InvalidCiphertext');
-        return { plaintext, version };
-      } finally {
-        m.fill(0);
-      }
+      const plaintext = withMaterial(key, versionOf(key, version), (m) => openLocal(m, key.id, version, ciphertext, aad));
+      if (!plaintext) throw fail('IntegrityFailure', 'The ciphertext or its associated data failed authentication.', 'InvalidCiphertext');
+      return { plaintext, version };
     },
 
     async generateDataKey(keyRef, aad) {
@@ -223,12 +235,7 @@ export function createStoreKeyProvider(deps: StoreKeyProviderDeps): StoreKeyProv
     async sign(keyRef, message, version) {
       const key = usable(load(keyRef), 'sign');
       const v = versionOf(key, version);
-      const m = material(key, v);
-      try {
-        return { signature: signWith(key.algorithm, m, message), version: v.version };
-      } finally {
-        m.fill(0);
-      }
+      return { signature: withMaterial(key, v, (m) => signWith(key.algorithm, m, message)), version: v.version };
     },
 
     async verify(keyRef, message, signature, version) {

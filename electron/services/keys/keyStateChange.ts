@@ -117,6 +117,8 @@ export async function setKeyState(deps: KeyServiceDeps, keyId: string, state: Ke
         throw new ConsoleError('illegal_transition', `A ${key.state} key cannot become ${state}.`, { from: key.state, to: state });
       }
       release = deps.restrictions.begin(keyId, state);
+      // From here the new state restricts the key: its cached material goes now (unwrapped again if the state allows use).
+      deps.store.forget(keyId);
       const action = retry ? null : locationAction(key.state, state);
       const work: Array<{ loc: KeyLocation; action: KeyLocationAction }> = retry
         ? pending.map((u) => ({ loc: { role: u.role, providerId: u.provider, keyRef: u.keyRef }, action: u.action }))

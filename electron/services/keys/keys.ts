@@ -158,6 +158,8 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
           },
         };
       });
+      // New data goes to the new version; older ones are unwrapped again when a decryption needs them.
+      deps.store.forget(keyId);
       deps.onKeysChanged(keyId);
       return summary;
     },

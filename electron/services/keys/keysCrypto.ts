@@ -38,15 +38,10 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
     if (key.algorithm === 'AES_256') throw new ConsoleError('unsupported_operation', `Key ${key.id} is an AES key; sign with an RSA or EC key.`);
   };
 
-  /** Store-held version: the data key wrapped under the version's material (synchronous). */
+  /** Store-held version: the data key wrapped under the version's material (synchronous; cached while unlocked). */
   const encryptLocal = (s: UnlockedSession, key: KeyRow, v: KeyVersionRow, plaintext: Buffer, aad: Buffer): AuditedResult<{ ciphertext: Buffer; keyId: string; version: number }> => {
-    const material = deps.store.material(key, v);
-    try {
-      const ciphertext = encryptEnvelope(s.storeId, [localRecipient(key.id, v.version, material)], plaintext, aad);
-      return { value: { ciphertext, keyId: key.id, version: v.version }, details: { version: v.version, bytes: plaintext.length } };
-    } finally {
-      material.fill(0);
-    }
+    const ciphertext = deps.store.withMaterial(key, v, (material) => encryptEnvelope(s.storeId, [localRecipient(key.id, v.version, material)], plaintext, aad));
+    return { value: { ciphertext, keyId: key.id, version: v.version }, details: { version: v.version, bytes: plaintext.length } };
   };
 
   /** The key's offline fallback recipient, creating its local-kms key on first need. */
@@ -87,9 +82,7 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
     const v = repo.getVersion(key.id, version);
     if (!v || v.provider) throw tampered();
     if (v.destroyed) throw new ConsoleError('key_destroyed', `Version ${v.version} of key ${key.id} was destroyed.`);
-    const material = deps.store.material(key, v);
-    const dataKey = unwrapLocalDataKey(material, wrapped, env.wrapContext);
-    material.fill(0);
+    const dataKey = deps.store.withMaterial(key, v, (material) => unwrapLocalDataKey(material, wrapped, env.wrapContext));
     if (!dataKey) throw tampered();
     try {
       const plaintext = openEnvelopeBody(env, dataKey, aad);

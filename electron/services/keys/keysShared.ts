@@ -8,6 +8,7 @@ import type { StoreKeyProvider } from '../../providers/local/storeKeyProvider.ts
 import type { KmsProvider } from '../../providers/types.ts';
 import type { KeyRow, KeysRepo, KeyVersionRow, UnreachedLocationRow } from '../../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import type { GroupCommit } from '../audit/groupCommit.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
 import type { Session, UnlockedSession } from '../session/session.ts';
@@ -20,6 +21,8 @@ export interface KeyServiceDeps {
   clock: Clock;
   logger: Logger;
   transaction<T>(fn: () => T): T;
+  /** Where an operation's store changes and audit record commit: shared with the operations in flight beside it. */
+  commits: GroupCommit;
   onKeysChanged(keyId: string | null): void;
   /** Flushes the WAL into the database file (after destroying material). */
   checkpointWal(): void;
@@ -38,15 +41,16 @@ export interface AuditedResult<T> {
   details?: AuditDetails;
   /** Records the operation as a failure with this code although it returned (e.g. an integrity check that found damage). */
   failureCode?: string;
-  /** Store changes, committed in one transaction together with the record. */
+  /** Store changes, committed atomically together with the record. */
   commit?: () => void;
 }
 
 /**
  * Runs one key operation for the unlocked session and audits it, success or failure (with the error code). `op` may
  * talk to providers (no transaction is open while it waits); its store changes (`commit`) and its record then commit
- * together. Provider failures become ConsoleErrors with stable codes (providerErrors.ts), audited with the provider
- * id, provider code and request id.
+ * together, in a savepoint of the transaction shared with the operations finishing beside it (groupCommit.ts), and
+ * the result is returned only once that transaction is durable. Provider failures become ConsoleErrors with stable
+ * codes (providerErrors.ts), audited with the provider id, provider code and request id.
  */
 export async function runAudited<T>(
   deps: KeyServiceDeps,
@@ -60,26 +64,30 @@ export async function runAudited<T>(
     Object.assign(extra, d);
     if (typeof d.keyId === 'string') target = d.keyId;
   };
+  // While op runs, a group about to commit may wait (a few ms) for this operation's record to join it.
+  const ticket = deps.commits.begin();
   try {
     const s = deps.session.require();
     const result = await op(s, note);
-    const record = () => {
+    const actor = deps.session.actor();
+    return await ticket.commit(() => {
       result.commit?.();
       const details: AuditDetails = { ...extra, ...result.details };
       if (result.failureCode) details.code = result.failureCode;
       delete details.keyId;
-      deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
+      deps.audit.append({ actor, action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
       return result.value;
-    };
-    // The audit append is atomic by itself; a transaction is opened only when store changes go with it.
-    return result.commit ? deps.transaction(record) : record();
+    });
   } catch (e) {
     const err = providerFailure(e);
     if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
     const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
     delete details.keyId;
-    deps.audit.append({ actor: deps.session.actor(), action, targetType: 'key', targetId: target, outcome: 'failure', details });
+    const actor = deps.session.actor();
+    await ticket.commit(() => deps.audit.append({ actor, action, targetType: 'key', targetId: target, outcome: 'failure', details }));
     throw err;
+  } finally {
+    ticket.end();
   }
 }
 

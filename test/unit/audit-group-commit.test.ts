@@ -1,0 +1,225 @@
+// Group commit (docs/audit-log.md, "Group commit") over a real SQLite file (WAL, synchronous=FULL) and the real audit
+// log: operations finishing together share one transaction; each result arrives only after that transaction
+// committed; the chain stays ordered and verifies; a failing member leaves the others committed, whether SQLite rolls
+// back only its savepoint, the whole transaction, or refuses the COMMIT; a lone caller does not wait for the window,
+// and a straggler holds the others for at most the window. The window's timer is a manual one: nothing waits on time.
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGroupCommit, type GroupCommitOptions } from '../../electron/services/audit/groupCommit.ts';
+import type { AuditEntry } from '../../electron/services/audit/index.ts';
+import { makeLog, newSigner, openTestDb } from './audit-testdb.ts';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+const rec = (i: number): AuditEntry => ({ actor: `op-${i}`, action: 'key.encrypt', targetType: 'key', targetId: null, outcome: 'success', details: { n: i } });
+
+/** A window timer that fires only when the test says so. */
+function manualWindow() {
+  const pending = new Set<() => void>();
+  return {
+    timers: {
+      setTimeout(fn: () => void) {
+        pending.add(fn);
+        return () => pending.delete(fn);
+      },
+    },
+    armed: () => pending.size,
+    fire() {
+      for (const fn of [...pending]) {
+        pending.delete(fn);
+        fn();
+      }
+    },
+  };
+}
+
+/** One turn of the event loop: what a group scheduled "at once" needs to run. */
+const turn = () => new Promise((r) => setImmediate(r));
+
+function rig(opts: Partial<GroupCommitOptions> = {}) {
+  const t = openTestDb('group-commit-');
+  cleanups.push(t.cleanup);
+  const { log } = makeLog(t.db);
+  log.setSigner(newSigner());
+  let transactions = 0;
+  const window = manualWindow();
+  const gc = createGroupCommit({
+    transaction: (fn) => {
+      if (!t.db.inTransaction) transactions++;
+      return t.db.transaction(fn).immediate();
+    },
+    inTransaction: () => t.db.inTransaction,
+    timers: window.timers,
+    ...opts,
+  });
+  /** What a second connection sees: only committed rows. */
+  const committedActors = () => {
+    const reader = new Database(t.file, { readonly: true });
+    try {
+      return (reader.prepare('SELECT actor FROM audit_records ORDER BY seq').pluck().all() as string[]);
+    } finally {
+      reader.close();
+    }
+  };
+  return { ...t, log, gc, window, transactions: () => transactions, committedActors };
+}
+
+describe('group commit', () => {
+  it('operations finishing together share one transaction, in order, and each result comes after the commit', async () => {
+    const r = rig();
+    const tickets = Array.from({ length: 20 }, () => r.gc.begin());
+    const seenAtResult: Array<{ inTransaction: boolean; committed: number }> = [];
+    const results = tickets.map((t, i) =>
+      t.commit(() => r.log.append(rec(i)).seq).then((seq) => {
+        seenAtResult.push({ inTransaction: r.db.inTransaction, committed: r.committedActors().length });
+        return seq;
+      }),
+    );
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(r.transactions()).toBe(1);
+    expect(seenAtResult.every((s) => !s.inTransaction && s.committed === 20)).toBe(true);
+    expect(r.committedActors()).toEqual(Array.from({ length: 20 }, (_, i) => `op-${i}`));
+    expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 20 });
+    expect(r.gc.stats()).toEqual({ groups: 1, members: 20 });
+  });
+
+  it('a member whose work throws rolls back alone (its savepoint); the others commit in the same transaction', async () => {
+    const r = rig();
+    const tickets = Array.from({ length: 5 }, () => r.gc.begin());
+    const results = tickets.map((t, i) =>
+      t.commit(() => {
+        r.log.append(rec(i));
+        if (i === 2) throw new Error('member 2 failed after appending');
+        return i;
+      }),
+    );
+    const settled = await Promise.allSettled(results);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason.message).toBe('member 2 failed after appending');
+    expect(r.transactions()).toBe(1);
+    expect(r.committedActors()).toEqual(['op-0', 'op-1', 'op-3', 'op-4']);
+    expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 4 });
+  });
+
+  it('a member that makes SQLite roll back the whole transaction is dropped, and the group runs again without it', async () => {
+    const r = rig();
+    r.db.exec("CREATE TABLE poison (v TEXT); CREATE TRIGGER poison_rollback BEFORE INSERT ON poison BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;");
+    const tickets = Array.from({ length: 5 }, () => r.gc.begin());
+    const results = tickets.map((t, i) =>
+      t.commit(() => {
+        r.log.append(rec(i));
+        if (i === 2) r.db.prepare('INSERT INTO poison (v) VALUES (?)').run('x');
+        return i;
+      }),
+    );
+    const settled = await Promise.allSettled(results);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason.message).toBe('poisoned');
+    expect(r.transactions()).toBe(2);
+    expect(r.committedActors()).toEqual(['op-0', 'op-1', 'op-3', 'op-4']);
+    expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 4 });
+  });
+
+  it('when the COMMIT itself fails (a deferred constraint), the members are committed one by one and only the guilty one fails', async () => {
+    const r = rig();
+    r.db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);');
+    const tickets = Array.from({ length: 4 }, () => r.gc.begin());
+    const results = tickets.map((t, i) =>
+      t.commit(() => {
+        r.log.append(rec(i));
+        if (i === 1) r.db.prepare('INSERT INTO child (p) VALUES (?)').run(42);
+        return i;
+      }),
+    );
+    const settled = await Promise.allSettled(results);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(r.committedActors()).toEqual(['op-0', 'op-2', 'op-3']);
+    expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 3 });
+  });
+
+  it('a lone operation commits at once: it does not wait for the window', async () => {
+    const r = rig();
+    const t = r.gc.begin();
+    const result = t.commit(() => r.log.append(rec(0)).seq);
+    t.end();
+    // The window timer is never fired: the result can only come from the immediate commit.
+    expect(await result).toBe(1);
+    expect(r.window.armed()).toBe(0);
+  });
+
+  it('waits for an operation still in flight, then commits both in one transaction when it queues', async () => {
+    const r = rig();
+    const first = r.gc.begin();
+    const second = r.gc.begin();
+    const a = first.commit(() => r.log.append(rec(0)).seq);
+    await turn();
+    await turn();
+    expect(r.committedActors()).toEqual([]);
+    expect(r.window.armed()).toBe(1);
+    const b = second.commit(() => r.log.append(rec(1)).seq);
+    expect(await Promise.all([a, b])).toEqual([1, 2]);
+    expect(r.transactions()).toBe(1);
+  });
+
+  it('the window bounds the wait: when it elapses the queued work commits without the straggler', async () => {
+    const r = rig();
+    const first = r.gc.begin();
+    const straggler = r.gc.begin();
+    const a = first.commit(() => r.log.append(rec(0)).seq);
+    r.window.fire();
+    expect(await a).toBe(1);
+    expect(r.committedActors()).toEqual(['op-0']);
+    straggler.end();
+    await turn();
+    expect(r.transactions()).toBe(1);
+  });
+
+  it('an operation that ends without queuing releases the group waiting for it', async () => {
+    const r = rig();
+    const first = r.gc.begin();
+    const second = r.gc.begin();
+    const a = first.commit(() => r.log.append(rec(0)).seq);
+    second.end();
+    expect(await a).toBe(1);
+  });
+
+  it('flush() commits what is queued, synchronously (lock, close)', () => {
+    const r = rig();
+    const first = r.gc.begin();
+    r.gc.begin(); // still in flight: without flush the group would wait for it
+    void first.commit(() => r.log.append(rec(0)));
+    expect(r.committedActors()).toEqual([]);
+    r.gc.flush();
+    expect(r.committedActors()).toEqual(['op-0']);
+  });
+
+  it('never commits a group inside a caller\'s transaction (its records would be durable only at the caller\'s commit)', async () => {
+    const r = rig();
+    const t = r.gc.begin();
+    const a = t.commit(() => r.log.append(rec(0)).seq);
+    r.db.transaction(() => {
+      r.gc.flush();
+      expect(r.transactions()).toBe(0);
+    }).immediate();
+    expect(await a).toBe(1);
+    expect(r.transactions()).toBe(1);
+  });
+
+  it('maxBatch caps the members of one transaction', async () => {
+    const r = rig({ maxBatch: 3 });
+    const tickets = Array.from({ length: 7 }, () => r.gc.begin());
+    await Promise.all(tickets.map((t, i) => t.commit(() => r.log.append(rec(i)))));
+    expect(r.gc.stats()).toEqual({ groups: 3, members: 7 });
+    expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 7 });
+  });
+
+  it('refuses a window or a group size out of range', () => {
+    const base = { transaction: <T>(fn: () => T) => fn(), inTransaction: () => false };
+    expect(() => createGroupCommit({ ...base, windowMs: -1 })).toThrow(RangeError);
+    expect(() => createGroupCommit({ ...base, maxBatch: 0 })).toThrow(RangeError);
+  });
+});

@@ -157,28 +157,36 @@ export function createAuditRepo(db: Db): AuditRepo {
       insertCheckpoint.run(cp.seq, cp.head, cp.ts, cp.public_key, cp.signature);
     },
     page(filter, p) {
-      const { clause, params } = whereOf(filter);
-      const where = [...clause];
-      const args: Array<string | number> = [...params];
       const byTime = isFiltered(filter);
       const newer = p.after !== undefined;
       const cursor = p.after ?? p.before;
+      let bounded = filter;
+      const after: string[] = [];
+      const afterArgs: Array<string | number> = [];
       if (cursor !== undefined) {
         if (!byTime) {
-          where.push(newer ? 'seq > ?' : 'seq < ?');
-          args.push(cursor);
+          after.push(newer ? 'seq > ?' : 'seq < ?');
+          afterArgs.push(cursor);
         } else {
           const ts = tsOf.get(cursor);
           if (ts === undefined) return { rows: [], more: false };
-          // (ts, seq) after the cursor in the list's order, written so the ts index serves the range.
-          where.push(newer ? 'ts >= ? AND (ts > ? OR seq > ?)' : 'ts <= ? AND (ts < ? OR seq < ?)');
-          args.push(ts, ts, cursor);
+          // The cursor's time replaces the filter's bound on that side when it is tighter: with two bounds on one side
+          // SQLite ranges over one of them only, and a page deep in a range then scanned everything above it.
+          bounded = newer
+            ? { ...filter, from: filter.from === null || filter.from < ts ? ts : filter.from }
+            : { ...filter, to: filter.to === null || filter.to > ts ? ts : filter.to };
+          // (ts, seq) strictly after the cursor in the list's order (ISO times compare as text).
+          after.push(newer ? '(ts > ? OR seq > ?)' : '(ts < ? OR seq < ?)');
+          afterArgs.push(ts, cursor);
         }
       } else if (!byTime) {
         // The first unfiltered page: a range of the primary key from the head down.
-        where.push('seq <= ?');
-        args.push(headSeq.get() ?? 0);
+        after.push('seq <= ?');
+        afterArgs.push(headSeq.get() ?? 0);
       }
+      const { clause, params } = whereOf(bounded);
+      const where = [...clause, ...after];
+      const args: Array<string | number> = [...params, ...afterArgs];
       const dir = newer ? 'ASC' : 'DESC';
       const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
       const limits = `LIMIT ?${p.offset ? ' OFFSET ?' : ''}`;

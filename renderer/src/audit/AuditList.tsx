@@ -3,7 +3,7 @@
 // costs the same on 1,000 or 1,000,000 records.
 // - Unfiltered, the list is the chain itself: row i is record head - i, so any scroll position is one page away.
 // - Filtered, pages follow each other (each starts after the last record of the one before); the total is exact up
-//   to 10,000 matches, beyond that the list grows as it scrolls and says "more than 10,000".
+//   to 1,000 matches, beyond that the list grows as it scrolls and says "more than 1,000".
 import { useEffect, useRef } from 'react';
 import { keepPreviousData, useInfiniteQuery, useQueries } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -53,7 +53,7 @@ function ChainList() {
   return <AuditTable table={table} rowAt={rowAt} status={status} error={head.error ?? pages.find((p) => p.isError)?.error} empty={!head.isPending && headSeq === 0} />;
 }
 
-/** Filtered: keyset pages in order; the exact total (up to 10,000) sizes the list, else it grows as it scrolls. */
+/** Filtered: keyset pages in order; the exact total (up to 1,000) sizes the list, else it grows as it scrolls. */
 function FilteredList({ filter }: { filter: AuditFilterInput }) {
   const pages = useInfiniteQuery({
     queryKey: channelKey('audit:query', { ...filter, limit: PAGE_SIZE }),

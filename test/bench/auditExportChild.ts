@@ -1,9 +1,10 @@
 // Child process of audit-scale.bench.ts: one export (or the raw copy it is compared with) in a fresh process, so the
-// peak resident memory it reports (getrusage maxRSS) is the export's alone, not the generation's.
+// peak resident memory it reports is the export's alone, not the generation's. Peak = VmHWM of /proc/self/status (the
+// high-water mark of this process image; getrusage's maxRSS is not used: Linux carries it over from the forked parent).
 // argv: mode ('export' | 'raw'), database path, output path; env AUDIT_BENCH_KEY: the audit key (PKCS#8 PEM).
 import Database from 'better-sqlite3';
 import { createPrivateKey } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { manualClock } from '../../electron/clock.ts';
 import { createAuditLog, createAuditSigner } from '../../electron/services/audit/index.ts';
@@ -42,5 +43,7 @@ if (mode === 'export') {
   await once(out, 'finish');
 }
 const ms = performance.now() - t0;
+const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+if (!hwm) throw new Error('no VmHWM in /proc/self/status: this benchmark measures peak memory on Linux only');
 db.close();
-process.stdout.write(JSON.stringify({ records, bytes, ms, progressEvents, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ records, bytes, ms, progressEvents, rssBeforeMb: rssBefore / 2 ** 20, peakRssMb: Number(hwm[1]) / 1024 }) + '\n');

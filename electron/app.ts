@@ -9,6 +9,7 @@ import { createStderrLogger, type Logger } from './logger.ts';
 import type { AuditLog, AuditLogOptions } from './services/audit/auditLog.ts';
 import { createGroupCommit, type GroupCommitOptions } from './services/audit/groupCommit.ts';
 import { createAuditLog } from './services/audit/index.ts';
+import { createAuditExports, type AuditExports } from './services/audit/auditExports.ts';
 import { createKeyLifecycle, type KeyLifecycle } from './services/keys/keys.ts';
 import { createKeyCrypto, type KeyCrypto } from './services/keys/keysCrypto.ts';
 import { createKeyHandlers } from './services/keys/keysHandlers.ts';
@@ -70,6 +71,8 @@ export interface ConsoleOptions {
    * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
    */
   station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
+  /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
+  chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -97,6 +100,8 @@ export interface FleetConsole {
   readonly station: StationService;
   /** Field key distribution: signed per-robot bundles (bundles:build, bundles:list, the station's distribute mode). */
   readonly bundles: BundleService;
+  /** Streamed audit exports: the browser host's download route and the CLI's `audit export` (audited like the channel). */
+  readonly auditExports: AuditExports;
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
@@ -280,6 +285,15 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       }
     };
 
+    const auditExports = createAuditExports({
+      audit,
+      session: { require: () => void liveSession.require(), actor: () => liveSession.actor() },
+      emitProgress: (p) => emit('audit:exportProgress', p),
+      clock,
+      logger,
+      ...(options.chooseAuditExportPath ? { chooseSavePath: options.chooseAuditExportPath } : {}),
+    });
+
     let closed = false;
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
@@ -308,7 +322,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           const v = audit.verify();
           return { ok: v.ok, checkedRecords: v.checkedRecords, checkpoints: v.checkpoints, lastCheckpointSeq: v.lastCheckpointSeq, firstBad: v.firstBad };
         }),
-      'audit:export': async () => auditedAuditOp('audit.export', () => audit.exportJsonl()),
+      'audit:export': (_input, ctx) => auditExports.start(ctx.transport),
     };
 
     // After close() every channel answers locked instead of reaching a closed database.
@@ -330,6 +344,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleet,
       station,
       bundles,
+      auditExports,
       keys: { ...lifecycle, ...keyOps },
       diagnostics() {
         let keyMaterialCache: MaterialCacheStats | null = null;

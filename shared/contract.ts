@@ -153,6 +153,34 @@ export const AuditVerification = z.object({
 });
 export type AuditVerification = z.infer<typeof AuditVerification>;
 
+/** What audit:export started: where the export goes (a download from the browser host, or a file the main process writes). */
+export const AuditExportStarted = z.object({
+  /** Follows the export in audit:exportProgress; null when nothing was started (the save dialog was cancelled). */
+  exportId: z.string().nullable(),
+  fileName: z.string(),
+  /** Records the export holds: 1 up to the head signed when it started. */
+  records: z.number().int().nonnegative(),
+  delivery: z.discriminatedUnion('kind', [
+    /** Browser host: GET this path (same token and origin rules as every request) once, within a minute. */
+    z.object({ kind: z.literal('download'), path: z.string().regex(/^\/exports\/audit\/[A-Za-z0-9_-]{16,64}$/) }),
+    /** Electron: the main process is writing the file the officer chose in the save dialog. */
+    z.object({ kind: z.literal('file'), path: z.string() }),
+    z.object({ kind: z.literal('cancelled') }),
+  ]),
+});
+export type AuditExportStarted = z.infer<typeof AuditExportStarted>;
+
+/** A running export, at most about 100 times per export, then done (complete and audited) or failed (with the error). */
+export const AuditExportProgress = z.object({
+  exportId: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  records: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable(),
+});
+export type AuditExportProgress = z.infer<typeof AuditExportProgress>;
+
 const SettingValue = z.union([z.string().max(16_384), z.number().finite(), z.boolean(), z.null()]);
 /**
  * A provider configuration as the specification writes it (provider, region, vault_url, vault_token, ...) plus the
@@ -305,6 +333,11 @@ export const contract = {
   ),
   'providers:remove': channel(z.object({ id: ProviderIdSchema }).strict(), z.object({ removed: z.literal(true) })),
 
+  /**
+   * Newest first (unfiltered: by seq; filtered: by time, then seq). Page with a cursor: `before` = the last seq of a
+   * page gives the next (older) page, `after` = the first seq gives the one above it. `offset` still works but costs
+   * the rows it skips. The total is counted only without a cursor: exact when totalExact, else "more than total".
+   */
   'audit:query': channel(
     z
       .object({
@@ -313,21 +346,31 @@ export const contract = {
         targetId: z.string().max(64).optional(),
         from: IsoTime.optional(),
         to: IsoTime.optional(),
-        offset: z.number().int().nonnegative().max(100_000_000),
+        before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+        after: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+        offset: z.number().int().nonnegative().max(100_000_000).optional(),
         limit: z.number().int().positive().max(1000),
       })
-      .strict(),
-    z.object({ total: z.number().int().nonnegative(), records: z.array(AuditRecord) }),
+      .strict()
+      .refine((q) => q.before === undefined || q.after === undefined, 'give before or after, not both')
+      .refine((q) => (q.before === undefined && q.after === undefined) || !q.offset, 'a cursor (before/after) pages without an offset'),
+    z.object({
+      total: z.number().int().nonnegative().nullable(),
+      totalExact: z.boolean(),
+      more: z.boolean(),
+      records: z.array(AuditRecord),
+    }),
   ),
   /**
    * A verdict on the chain (ok false names the first bad record). Fails with integrity_failure when the chain cannot be
    * checked at all because the audit key failed its check against the master key, and with locked when locked.
    */
   'audit:verify': channel(Empty, AuditVerification),
-  'audit:export': channel(
-    Empty,
-    z.object({ fileName: z.string(), content: z.string(), records: z.number().int().nonnegative() }),
-  ),
+  /**
+   * Starts an export (a fresh checkpoint first; locked / integrity_failure like audit:verify). The file is streamed,
+   * never sent over the channel: see AuditExportStarted.delivery; progress and the outcome arrive as audit:exportProgress.
+   */
+  'audit:export': channel(Empty, AuditExportStarted),
   ...fleetChannels,
   ...stationChannels,
 } as const;
@@ -347,6 +390,7 @@ export function isChannelName(name: unknown): name is ChannelName {
 export const events = {
   'keys:changed': z.object({ keyId: KeyId.nullable() }),
   'audit:appended': z.object({ seq: z.number().int().positive() }),
+  'audit:exportProgress': AuditExportProgress,
   'session:changed': SessionStatus,
   'providers:changed': z.object({ id: ProviderIdSchema.nullable() }),
   'jobs:progress': JobProgress,

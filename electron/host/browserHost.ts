@@ -1,6 +1,7 @@
 // The browser host: HTTP + WebSocket on 127.0.0.1 serving the built renderer and the same router as Electron IPC,
 // for machines without a display server or an Electron binary, and for end-to-end tests in Chromium.
 // Every request and socket needs the per-launch token (cookie or ?token=), the right Host and, if present, Origin.
+// An audit export prepared over the socket is downloaded from /exports/audit/<id> under the same guard (auditDownload.ts).
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,6 +14,7 @@ import { silentLogger, type Logger } from '../logger.ts';
 import { browserHostCsp, securityHeaders } from '../security/csp.ts';
 import { checkAccess, newAccessToken, tokenCookie, type GuardVerdict } from './hostGuard.ts';
 import { eventFrame, malformedReply, parseSocketMessage, replyFrame } from './socketProtocol.ts';
+import { isAuditDownload, serveAuditDownload } from './auditDownload.ts';
 import { lookupStatic } from './staticFiles.ts';
 
 export const MAX_SOCKET_MESSAGE_BYTES = 2 * 1024 * 1024;
@@ -71,6 +73,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     if (!verdict.ok) {
       logger.warn('browser host refused a request', { status: verdict.status, method: req.method, path: url.pathname });
       plain(res, verdict.status, verdict.reason, headers);
+      return;
+    }
+    if (isAuditDownload(url.pathname)) {
+      await serveAuditDownload({ req, res, pathname: url.pathname, exports: options.console.auditExports, headers, logger });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

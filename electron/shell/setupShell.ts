@@ -67,6 +67,15 @@ export function setupShell(options: ShellOptions): Shell {
       keychain: options.keychain,
       kdf: config.kdf,
       env: options.env,
+      // The audit export is written by this process to the file the officer picks (streamed, any size).
+      chooseAuditExportPath: async (suggestedName) => {
+        const picked = await dialog.showSaveDialog({
+          title: 'Export the audit log',
+          defaultPath: suggestedName,
+          filters: [{ name: 'JSON Lines', extensions: ['jsonl'] }],
+        });
+        return picked.canceled || !picked.filePath ? null : picked.filePath;
+      },
     });
     const router = createRouter({ handlers: fleet.handlers, logger });
     const window = createWindow(mainWindowOptions(options.preloadPath, { devTools: !app.isPackaged }));

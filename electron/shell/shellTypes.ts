@@ -86,7 +86,11 @@ export interface ShellElectron {
   session: { readonly defaultSession: ShellSession };
   protocol: ShellProtocol;
   ipcMain: IpcMainLike;
-  dialog: { showErrorBox(title: string, content: string): void };
+  dialog: {
+    showErrorBox(title: string, content: string): void;
+    /** Where to save a file (the audit export); canceled when the officer closed the dialog. */
+    showSaveDialog(options: { title: string; defaultPath: string; filters: Array<{ name: string; extensions: string[] }> }): Promise<{ canceled: boolean; filePath?: string }>;
+  };
   /** new BrowserWindow(options). */
   createWindow(options: MainWindowOptions): ShellWindow;
 }

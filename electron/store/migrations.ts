@@ -1,7 +1,7 @@
 // Schema migrations, applied in order inside one transaction each. Never edit a shipped migration; add a new one.
 // SQL here stays portable (no SQLite-only column types or functions) so a server database can replace SQLite later.
 import type Database from 'better-sqlite3';
-import { AUDIT_SCHEMA_SQL } from './auditRepo.ts';
+import { AUDIT_QUERY_INDEXES_SQL, AUDIT_SCHEMA_SQL } from './auditRepo.ts';
 import { FLEET_CA_SCHEMA_SQL } from './fleetCaRepo.ts';
 import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
@@ -140,6 +140,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'locations (provider, backup, fallback, store) a key state change did not reach, kept until a retry reaches them',
     up(db) {
       db.exec(KEY_UNREACHED_SQL);
+    },
+  },
+  {
+    version: 10,
+    description: 'audit records indexed by (filter, ts, seq) for each filter of the Audit screen and for actor + action, so every page is one index range',
+    up(db) {
+      db.exec(AUDIT_QUERY_INDEXES_SQL);
     },
   },
 ];

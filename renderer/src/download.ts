@@ -22,3 +22,13 @@ function saveBlob(fileName: string, blob: Blob): void {
   // Revoked later: some browsers read the blob after click() returns.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/** Lets the browser download a file the browser host streams (same origin, so its token cookie goes along). */
+export function downloadFrom(path: string, fileName: string): void {
+  const a = document.createElement('a');
+  a.href = path;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+}

@@ -22,7 +22,7 @@ test('the audit list stays usable at 100,000 records: the oldest renders at the 
     batch.push({ actor: 'seed-bot', action: 'robot.heartbeat', targetType: 'robot', targetId: `robot-${i}`, outcome: 'success', details: { n: i } });
     if (batch.length === 10_000) log.appendMany(batch.splice(0));
   }
-  const { total } = log.query({ offset: 0, limit: 1 });
+  const total = log.query({ offset: 0, limit: 1 }).total!;
   const oldest = log.query({ offset: total - 1, limit: 1 }).records[0]!;
   db.close();
   expect(total).toBeGreaterThan(SEEDED);

@@ -1,9 +1,10 @@
 // Runs the documented external recipe (bash + sha256sum + openssl + base64, no node) on real exports. Slow tier: the
 // recipe starts several processes per record, hundreds per run.
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeExportFile } from '../../electron/services/audit/exportFile.ts';
 import { keyFingerprint } from '../../electron/services/audit/index.ts';
 import { entry, makeLog, newSigner, openTestDb } from '../unit/audit-testdb.ts';
 
@@ -12,7 +13,7 @@ let t: ReturnType<typeof openTestDb>;
 let content: string;
 let fingerprint: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   t = openTestDb('audit-recipe-');
   const { log, clock } = makeLog(t.db, { checkpointEvery: 8 });
   log.append(entry(0));
@@ -23,7 +24,11 @@ beforeAll(() => {
     log.append(entry(i));
     clock.advance(2000);
   }
-  content = log.exportJsonl().content;
+  // The file as the CLI, the Electron shell and the browser host produce it: streamed (exportFile.ts).
+  const out = path.join(t.dir, 'streamed.jsonl');
+  const plan = log.prepareExport();
+  await writeExportFile(out, { overwrite: false }, (sink) => log.writeExport(plan, sink));
+  content = readFileSync(out, 'utf8');
 });
 afterAll(() => t.cleanup());
 

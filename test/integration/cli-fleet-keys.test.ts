@@ -11,6 +11,7 @@ import { contract, type ChannelInput, type ChannelName, type ChannelOutput } fro
 import { KEY_USAGE_PAGE, type KeyUsage, type RobotKeyAssignments, type SiteKeyAssignments } from '../../shared/fleetContract.ts';
 import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
 import { cliRunner, type CliRun } from './support/cliProcess.ts';
+import { exportAuditText } from './support/consoleCalls.ts';
 
 const PASS = 'Fleet-Keys-Passphrase-Marker 0123';
 
@@ -291,7 +292,7 @@ describe('cli key assignment and usage: errors from the router', () => {
 
   it('assign-key is audited as the channel does: successes and the refused unknown key, in an intact chain', async () => {
     expect(await ok(['audit', 'verify'])).toMatch(/^audit chain intact: \d+ records/);
-    await withConsole(async (call) => {
+    await withConsole(async (call, c) => {
       const { records } = await call('audit:query', { action: 'fleet.key.assign', offset: 0, limit: 100 });
       const robot = records.find((r) => r.targetType === 'robot' && r.targetId === id(1) && r.outcome === 'success');
       expect(robot).toMatchObject({ actor: 'alice', details: { scope: 'robot', scopeId: id(1), keyType: 'storage', keyId: disk, version: 1, previousKeyId: null } });
@@ -307,7 +308,7 @@ describe('cli key assignment and usage: errors from the router', () => {
       expect(unassigned.records.map((r) => [r.targetType, r.targetId, r.outcome])).toEqual(
         expect.arrayContaining([['robot', id(1), 'success'], ['robot', id(1), 'failure'], ['key', comm, 'success']]),
       );
-      const all = await call('audit:export', {});
+      const all = await exportAuditText(c);
       expect(all.content).not.toContain('Fleet-Keys-Passphrase-Marker');
     });
   });

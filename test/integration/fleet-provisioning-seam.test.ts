@@ -19,7 +19,7 @@ describe('fleet registry seam for provisioning', () => {
 
   it('a failed provisioning leaves neither the robot nor its key holding; a good one records both', async () => {
     const key = await c.handlers['keys:create']({ type: 'device_identity', label: 'robot identity' }, CTX);
-    const afterUnlock = c.audit.query({ offset: 0, limit: 1 }).total;
+    const afterUnlock = c.audit.query({ offset: 0, limit: 1 }).total!;
     const robot = { name: 'Fresh unit', model: 'UV-7', site: 'Factory', firmware: '0.9', tags: [] };
     expect(() => c.fleet.recordProvisioned('fresh-001', [{ keyId: key.id, version: 7 }], robot)).toThrow(/no version 7/);
     expect((await c.handlers['fleet:list']({ query: 'fresh', sort: 'deviceId', dir: 'asc', offset: 0, limit: 10 }, CTX)).total).toBe(0);

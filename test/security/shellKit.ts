@@ -250,6 +250,8 @@ export function createShellFakes(options: { lockGranted?: boolean; isPackaged?: 
         errorBoxes.push({ title, content });
         over();
       },
+      // No test opens the save dialog through the shell: the export's file path is tested on the console (auditExports).
+      showSaveDialog: () => Promise.resolve({ canceled: true }),
     },
     createWindow: (windowOptions) => {
       if (!app.ready) throw new Error('Cannot create BrowserWindow before app is ready');

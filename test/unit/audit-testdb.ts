@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { manualClock } from '../../electron/clock.ts';
 import { createAuditLog, createAuditSigner } from '../../electron/services/audit/index.ts';
-import { AUDIT_SCHEMA_SQL } from '../../electron/store/auditRepo.ts';
+import { AUDIT_QUERY_INDEXES_SQL, AUDIT_SCHEMA_SQL } from '../../electron/store/auditRepo.ts';
 import type { AuditEntry, AuditLogOptions } from '../../electron/services/audit/index.ts';
 
 export function openTestDb(prefix = 'audit-') {
@@ -17,7 +17,9 @@ export function openTestDb(prefix = 'audit-') {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // As migrations 1 and 10 leave them.
   db.exec(AUDIT_SCHEMA_SQL);
+  db.exec(AUDIT_QUERY_INDEXES_SQL);
   return {
     db,
     dir,

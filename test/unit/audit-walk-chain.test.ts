@@ -2,9 +2,10 @@
 // computed from the formats in docs/audit-log.md ("Chain and checkpoints"), then tampered the ways the docs name.
 import Database from 'better-sqlite3';
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_SCHEMA_SQL, createAuditRepo, type CheckpointRow } from '../../electron/store/auditRepo.ts';
-import { walkChain } from '../../electron/services/audit/walkChain.ts';
+import { createParallelSignatures } from '../../electron/services/audit/parallelSignatures.ts';
+import { walkChain, type WalkOptions } from '../../electron/services/audit/walkChain.ts';
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 const GENESIS = sha('ECPS-UV-AUDIT-GENESIS-V1');
@@ -54,8 +55,25 @@ function checkpoint(seq: number, o: { key?: KeyObject; pub?: KeyObject; head?: s
 }
 
 const trusted = () => audit.publicKey.export({ format: 'der', type: 'spki' });
+// Every case runs three ways, with the same expected verdicts: signatures verified inline; every signature verified on
+// the worker while the walk hashes (parallelAfter 0); and the checkpoints read from the table in chunks, on the worker.
+type Mode = 'inline' | 'worker' | 'stored';
+let mode: Mode = 'inline';
+const parallel = createParallelSignatures();
+afterAll(() => parallel.close());
+
 // The session always walks with the key it authenticated under the master key (docs/audit-log.md): the default here.
-const walk = (o: Partial<Parameters<typeof walkChain>[1]> = {}) => walkChain(createAuditRepo(db), { checkpoints: [], trustedKey: trusted(), ...o });
+const walk = (o: Partial<WalkOptions> = {}) => {
+  const options: WalkOptions = { checkpoints: [], trustedKey: trusted(), ...o };
+  if (mode !== 'inline') Object.assign(options, { parallel, parallelAfter: 0 });
+  if (mode === 'stored' && options.checkpoints !== 'stored') {
+    db.prepare('DELETE FROM audit_checkpoints').run();
+    const insert = db.prepare('INSERT INTO audit_checkpoints (seq, head, ts, public_key, signature) VALUES (?, ?, ?, ?, ?)');
+    for (const cp of options.checkpoints) insert.run(cp.seq, cp.head, cp.ts, cp.public_key, cp.signature);
+    options.checkpoints = 'stored';
+  }
+  return walkChain(createAuditRepo(db), options);
+};
 const INVALID = (seq: number) => `the checkpoint at record ${seq} has an invalid signature (not signed by the trusted audit key)`;
 
 beforeEach(() => {
@@ -64,7 +82,12 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-describe('walkChain: an untouched chain', () => {
+describe.each<Mode>(['inline', 'worker', 'stored'])('walkChain, signatures %s', (m) => {
+beforeEach(() => {
+  mode = m;
+});
+
+describe('an untouched chain', () => {
   it('checks every record and checkpoint, hands out every line in order, and reports the head', () => {
     seed(10);
     const seen: string[] = [];
@@ -102,7 +125,7 @@ describe('walkChain: an untouched chain', () => {
   });
 });
 
-describe('walkChain: tampering the docs name', () => {
+describe('tampering the docs name', () => {
   it('an edited column is reported at that record, the walk stops there', () => {
     seed(10);
     db.prepare("UPDATE audit_records SET actor = 'mallory' WHERE seq = 7").run();
@@ -194,4 +217,5 @@ describe('walkChain: tampering the docs name', () => {
     const bad = { ...checkpoint(5), ts: '2026-02-01T00:00:58.000Z' };
     expect(walk({ checkpoints: [checkpoint(2), checkpoint(4), bad] })).toMatchObject({ ok: false, checkpoints: 2, lastCheckpointSeq: 4, firstBad: { seq: 5 } });
   });
+});
 });

@@ -6,6 +6,7 @@ import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
 import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentProvider.ts';
+import type { AuditExports } from '../../services/audit/auditExports.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
@@ -24,6 +25,8 @@ export interface CommandContext {
   io: CommandIo;
   /** The console's station service (the provision and distribute commands). */
   station?: StationService;
+  /** The console's streamed audit exports (audit export writes the file directly, in constant memory). */
+  auditExports?: AuditExports;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -148,9 +151,12 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       return show(value, () => `audit chain intact: ${value.checkedRecords} records, ${value.checkpoints} checkpoints`);
     }
     case 'audit export': {
-      const value = await callUnlocked(ctx, 'audit:export', {});
-      await writeOutput(ctx, str(o.out) ?? '', value.content);
-      const summary = { fileName: value.fileName, records: value.records, out: str(o.out) };
+      const exports = ctx.auditExports;
+      if (!exports) throw new ConsoleError('internal', 'audit export needs the console\'s audit exports.');
+      await callUnlocked(ctx, 'session:status', {});
+      // Streamed to a temporary file (0600) renamed into place when complete; an existing file only with --force.
+      const value = await exports.toFile(str(o.out) ?? '', { overwrite: o.force === true, overwriteHint: ' (use --force to replace it)' });
+      const summary = { fileName: value.fileName, records: value.records, checkpoints: value.checkpoints, bytes: value.bytes, out: str(o.out) };
       return show(summary, () => `exported ${value.records} audit records -> ${str(o.out)}`);
     }
     case 'bundle': {

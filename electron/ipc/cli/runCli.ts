@@ -80,7 +80,7 @@ async function runParsed(io: CliIo): Promise<number> {
       out: (line: string) => void io.stdout.write(line + '\n'),
       readPassphrase: (options: { confirm?: boolean }) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports });
     return exitCode;
   } finally {
     fleet.close();

@@ -44,8 +44,41 @@ export interface AuditQuery {
   targetId?: string;
   from?: string;
   to?: string;
-  offset: number;
+  /** Keyset paging: the page after this record (older), or before it (newer). */
+  before?: number;
+  after?: number;
+  /** Legacy paging (costs the rows it skips); not with a cursor. Default 0. */
+  offset?: number;
   limit: number;
+}
+
+export interface AuditQueryResult {
+  /** Matching records: exact when totalExact, else a lower bound (the count stops at a cap); null on cursor pages. */
+  total: number | null;
+  totalExact: boolean;
+  /** More records follow in the paging direction. */
+  more: boolean;
+  records: AuditRecord[];
+}
+
+/** What an export covers, fixed by prepareExport. */
+export interface AuditExportPlan {
+  headSeq: number;
+  checkpoints: number;
+  exportedAt: string;
+  fileName: string;
+}
+
+export interface AuditExportSink {
+  /** May return a promise to apply backpressure. */
+  write(chunk: string): void | Promise<void>;
+}
+
+export interface AuditExportSummary {
+  fileName: string;
+  records: number;
+  checkpoints: number;
+  bytes: number;
 }
 
 export interface AuditLog {
@@ -68,9 +101,22 @@ export interface AuditLog {
   checkpoint(): void;
   /** Walks the whole chain against the trusted key. Throws locked, or integrity_failure when the key failed its check. */
   verify(): AuditVerification;
-  query(q: AuditQuery): { total: number; records: AuditRecord[] };
-  /** JSON Lines export with header and checkpoints; writes a fresh checkpoint first when a signer is set. */
+  query(q: AuditQuery): AuditQueryResult;
+  /**
+   * JSON Lines export with header and checkpoints as one string; writes a fresh checkpoint first. For logs that fit in
+   * a string (tests, small stores): the console's channel, the CLI and the browser host stream (prepareExport + writeExport).
+   */
   exportJsonl(): { fileName: string; content: string; records: number };
+  /**
+   * Starts an export: signs the head (after checking the records since the last checkpoint) and fixes what the export
+   * covers, records 1..headSeq. Throws locked / integrity_failure like verify.
+   */
+  prepareExport(): AuditExportPlan;
+  /**
+   * Streams the planned export to the sink in constant memory, verifying the chain as it goes; the same bytes as
+   * exportJsonl. A failure (integrity_failure, or the sink's error) means the sink got an incomplete export: discard it.
+   */
+  writeExport(plan: AuditExportPlan, sink: AuditExportSink, options?: { onProgress?: (p: { records: number; bytes: number }) => void }): Promise<AuditExportSummary>;
   onAppend(listener: (record: AuditRecord) => void): () => void;
   /** What the window must show as an alarm (null: nothing). */
   alarm(): AuditAlarm | null;

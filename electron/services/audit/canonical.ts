@@ -1,7 +1,7 @@
 // The byte formats of the audit chain: record lines, checkpoint and seal messages, the export header. Everything
 // that is hashed or signed is built here and nowhere else, so the log, the export and the verifiers cannot drift.
 // The same formats are described in docs/audit-log.md and checked by test/fixtures/verify-audit-export.sh.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecordInsert } from '../../store/auditRepo.ts';
 
 export const EXPORT_FORMAT = 'ecps-uv-audit-export';
@@ -11,13 +11,16 @@ export const GENESIS_TEXT = 'ECPS-UV-AUDIT-GENESIS-V1';
 export const GENESIS_HASH = sha256Hex(GENESIS_TEXT);
 
 export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  // One-shot hashing: about 3x faster than createHash().update().digest() on a record line (docs/audit-log.md).
+  return hash('sha256', data, 'hex');
 }
 
 /** A stored record as columns (details is its canonical JSON text, keys sorted): the row without its hash. */
 export type RecordColumns = Omit<AuditRecordInsert, 'hash'>;
 
-const str = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+/** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes, so they are added directly (faster). */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const str = (s: string | null): string => (s === null ? 'null' : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /** The canonical line of a record: fixed key order, no spaces; hash = SHA-256 of its UTF-8 bytes. */
 export function recordLine(seq: number, ts: string, actor: string, action: string, targetType: string | null,

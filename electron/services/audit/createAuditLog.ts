@@ -11,7 +11,8 @@ import { createAlarmState } from './auditAlarm.ts';
 import type { AuditKeyState, AuditLog, AuditLogOptions, AuditQuery } from './auditLog.ts';
 import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
 import { createCheckpointTimer, DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
-import { buildExport } from './exportJsonl.ts';
+import { buildExport, exportFileName, streamExport, type ExportOutcome, type ExportPlan } from './exportJsonl.ts';
+import { createParallelSignatures } from './parallelSignatures.ts';
 import { queryRecords } from './queryRecords.ts';
 import { tailProblem, type TailProblem } from './tailCheck.ts';
 import { validateEntry, type ValidEntry } from './validateEntry.ts';
@@ -40,6 +41,8 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
   let key: AuditKeyState = { state: 'locked' };
   // A refused checkpoint to record once its transaction is over (null: none owed).
   let refusalToRecord: TailProblem | null = null;
+  // Checkpoint signatures of long walks (verify, export) are checked on a worker while the walk hashes.
+  const parallel = createParallelSignatures();
 
   const now = () => new Date(options.clock.now()).toISOString();
   const signer = () => (key.state === 'trusted' ? key.signer : null);
@@ -150,6 +153,16 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     return last;
   });
 
+  /** A failed export raises the alarm and refuses; a complete one clears it (it verified the whole chain). */
+  function exportVerdict(outcome: Pick<ExportOutcome, 'ok'> & { firstBad?: { seq: number; reason: string } }): void {
+    if (!outcome.ok) {
+      const bad = outcome.firstBad ?? { seq: 0, reason: 'unknown' };
+      alarm.raiseChain(bad.seq, bad.reason, now());
+      throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${bad.reason}.`);
+    }
+    alarm.clearChain();
+  }
+
   /** The trusted key, or the error verify and export answer without one. */
   function requireTrustedKey(what: string): Buffer {
     if (key.state === 'untrusted') throw untrustedKeyError(key.reason, what);
@@ -193,7 +206,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     },
     verify() {
       const trusted = requireTrustedKey('');
-      const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: repo.checkpoints(), trustedKey: trusted }))();
+      const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: 'stored', trustedKey: trusted, parallel }))();
       if (walk.ok) alarm.clearChain();
       else if (walk.firstBad) alarm.raiseChain(walk.firstBad.seq, walk.firstBad.reason, now());
       return walk;
@@ -202,20 +215,26 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
       return queryRecords(repo, q);
     },
     exportJsonl() {
+      const plan = log.prepareExport();
+      const built = buildExport(repo, signer()!, plan);
+      exportVerdict(built);
+      return { fileName: plan.fileName, content: built.ok ? built.content : '', records: plan.headSeq };
+    },
+    prepareExport() {
       requireTrustedKey(', so it was not exported');
-      const s = signer()!;
-      // One write transaction: the fresh checkpoint and the export see the same head, so the export ends covered.
-      const built = repo.writeTransaction(() => {
+      // The fresh checkpoint and the plan see the same head, so the export ends covered by a signature.
+      return repo.writeTransaction((): ExportPlan => {
         signHead(true);
-        return buildExport(repo, s, now());
+        const headSeq = repo.head()?.seq ?? 0;
+        const exportedAt = now();
+        return { headSeq, checkpoints: repo.checkpointCount(headSeq), exportedAt, fileName: exportFileName(exportedAt) };
       })();
-      if (!built.ok) {
-        const bad = built.walk.firstBad ?? { seq: 0, reason: 'unknown' };
-        alarm.raiseChain(bad.seq, bad.reason, now());
-        throw new ConsoleError('integrity_failure', `The audit log failed verification, so it was not exported: ${bad.reason}.`);
-      }
-      alarm.clearChain();
-      return { fileName: built.fileName, content: built.content, records: built.records };
+    },
+    async writeExport(plan, sink, options = {}) {
+      requireTrustedKey(', so it was not exported');
+      const outcome = await streamExport(repo, signer()!, plan, sink, { ...options, parallel });
+      exportVerdict(outcome);
+      return { fileName: plan.fileName, records: plan.headSeq, checkpoints: plan.checkpoints, bytes: outcome.ok ? outcome.bytes : 0 };
     },
     onAppend(listener) {
       listeners.add(listener);

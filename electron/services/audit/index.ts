@@ -4,4 +4,4 @@ export { DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './chec
 export { verifyExport, type ExportVerification } from './verifyExport.ts';
 export { createAuditSigner } from './auditSigner.ts';
 export { GENESIS_HASH, keyFingerprint } from './canonical.ts';
-export type { AuditDetails, AuditEntry, AuditKeyState, AuditLog, AuditLogOptions, AuditQuery, AuditSigner } from './auditLog.ts';
+export type { AuditDetails, AuditEntry, AuditExportPlan, AuditExportSink, AuditExportSummary, AuditKeyState, AuditLog, AuditLogOptions, AuditQuery, AuditQueryResult, AuditSigner } from './auditLog.ts';

@@ -1,11 +1,17 @@
-// Paged, filtered reads for the Audit screen: newest first, with the total count. The filters are checked here; the
-// repository's indexes (action, actor, target_id, ts, each with seq) keep pages fast on millions of records.
+// Paged, filtered reads for the Audit screen, flat in the size of the log: keyset pages (a cursor seq, never an
+// offset on the screen's path) over one index range each (auditRepo.ts), and a total that is exact only where it is
+// cheap: the unfiltered total is the head's seq; a filtered count stops at TOTAL_CAP and then says "more than".
 import type { AuditRecord } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { AuditRepo } from '../../store/auditRepo.ts';
-import type { AuditQuery } from './auditLog.ts';
+import type { AuditQuery, AuditQueryResult } from './auditLog.ts';
 
 const MAX_LIMIT = 1000;
+/**
+ * A filtered total counts at most this many records (then "more than 1,000"): ten screenfuls, and a count of 1,001
+ * index entries costs about what the page itself does, so a first page stays flat (test/bench/audit-scale.bench.ts).
+ */
+export const TOTAL_CAP = 1_000;
 
 function isoBound(name: string, v: string | undefined): string | null {
   if (v === undefined) return null;
@@ -20,11 +26,22 @@ function filterText(name: string, v: string | undefined): string | null {
   return v;
 }
 
-export function queryRecords(repo: AuditRepo, q: AuditQuery): { total: number; records: AuditRecord[] } {
-  if (!Number.isInteger(q.offset) || q.offset < 0) throw new ConsoleError('invalid_input', 'Audit query: offset must be a non-negative integer');
+function cursor(name: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 0) throw new ConsoleError('invalid_input', `Audit query: ${name} must be a record seq (a non-negative integer)`);
+  return v;
+}
+
+export function queryRecords(repo: AuditRepo, q: AuditQuery, cap = TOTAL_CAP): AuditQueryResult {
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(offset) || offset < 0) throw new ConsoleError('invalid_input', 'Audit query: offset must be a non-negative integer');
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) {
     throw new ConsoleError('invalid_input', `Audit query: limit must be an integer from 1 to ${MAX_LIMIT}`);
   }
+  const before = cursor('before', q.before);
+  const after = cursor('after', q.after);
+  if (before !== undefined && after !== undefined) throw new ConsoleError('invalid_input', 'Audit query: give before or after, not both');
+  if ((before !== undefined || after !== undefined) && offset > 0) throw new ConsoleError('invalid_input', 'Audit query: a cursor (before/after) pages without an offset');
   const filter = {
     action: filterText('action', q.action),
     actor: filterText('actor', q.actor),
@@ -32,9 +49,22 @@ export function queryRecords(repo: AuditRepo, q: AuditQuery): { total: number; r
     from: isoBound('from', q.from),
     to: isoBound('to', q.to),
   };
-  const { total, rows } = repo.page(filter, q.limit, q.offset);
+  const { rows, more } = repo.page(filter, { limit: q.limit, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }), offset });
+  let total: number | null = null;
+  let totalExact = true;
+  if (before === undefined && after === undefined) {
+    const filtered = Object.values(filter).some((v) => v !== null);
+    if (!filtered) total = repo.headSeq();
+    else {
+      const counted = repo.countUpTo(filter, cap);
+      totalExact = counted <= cap;
+      total = Math.min(counted, cap);
+    }
+  }
   return {
     total,
+    totalExact,
+    more,
     records: rows.map((r) => ({
       seq: r[0], ts: r[1], actor: r[2], action: r[3], targetType: r[4], targetId: r[5], outcome: r[6] as AuditRecord['outcome'], details: parseDetails(r[7]),
     })),

@@ -18,17 +18,36 @@ function detailsText(details: AuditRecord['details']): string {
     .join(' ');
 }
 
+/** A row: its record, or the seq of a record the chain lacks (deleted), or neither while its page loads. */
+export interface RowState {
+  record?: AuditRecord;
+  missingSeq?: number;
+}
+
 interface AuditRowProps {
   index: number;
   top: number;
   height: number;
   record: AuditRecord | undefined;
+  missingSeq: number | undefined;
   /** The key's label when the target is a key this console knows. */
   targetLabel: string | undefined;
 }
 
-export const AuditRow = memo(function AuditRow({ index, top, height, record, targetLabel }: AuditRowProps) {
+export const AuditRow = memo(function AuditRow({ index, top, height, record, missingSeq, targetLabel }: AuditRowProps) {
   const style = { transform: `translateY(${top}px)`, height };
+  if (!record && missingSeq !== undefined) {
+    return (
+      <div role="row" aria-rowindex={index + 2} className="vrow vrow-abs outcome-failure" style={style} data-seq={missingSeq}>
+        <div role="cell" className="vcell col-seq num">
+          {missingSeq}
+        </div>
+        <div role="cell" className="vcell">
+          Record {missingSeq} is missing from the log (deleted?): run Verify chain.
+        </div>
+      </div>
+    );
+  }
   if (!record) {
     return (
       <div role="row" aria-rowindex={index + 2} className="vrow vrow-abs loading" style={style}>

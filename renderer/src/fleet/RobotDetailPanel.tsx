@@ -149,9 +149,10 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
               </tbody>
             </table>
           )}
-          {trail.data && trail.data.total > TRAIL_LIMIT && (
+          {trail.data?.more && (
             <p className="small">
-              Newest {TRAIL_LIMIT} of {trail.data.total} records; the Audit screen filtered by this device id shows all.
+              Newest {TRAIL_LIMIT} of {trail.data.totalExact ? '' : 'more than '}
+              {(trail.data.total ?? 0).toLocaleString('en-US')} records; the Audit screen filtered by this device id shows all.
             </p>
           )}
         </>

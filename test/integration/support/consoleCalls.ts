@@ -54,3 +54,17 @@ export function untilEvery(everyMs: number): Until {
 
 /** Polls every 50 ms (see untilEvery). */
 export const until: Until = untilEvery(50);
+
+/**
+ * audit:export as the window uses it on the browser host: the channel starts the export (through the contract's
+ * schemas) and hands out a download; the download is collected as the host would stream it.
+ */
+export async function exportAuditText(c: FleetConsole): Promise<{ started: ChannelOutput<'audit:export'>; content: string }> {
+  const started = contract['audit:export'].output.parse(await c.handlers['audit:export']({}, CTX));
+  if (started.delivery.kind !== 'download' || started.exportId === null) throw new Error(`expected a download, got ${started.delivery.kind}`);
+  const ticket = c.auditExports.claim(started.exportId);
+  if (!ticket) throw new Error('the export ticket is gone');
+  const parts: string[] = [];
+  await c.auditExports.deliver(ticket, { write: (chunk) => void parts.push(chunk) });
+  return { started, content: parts.join('') };
+}

@@ -18,7 +18,7 @@ import { MessageType, type Frame } from '../../electron/station/frame.ts';
 import {
   decodeCert, decodeChallenge, decodeError, decodeHello, decodeKeys, encodeCsr, encodeError, encodeHello, encodeMac, nonceSignatureInput,
 } from '../../electron/station/protocol.ts';
-import { runConsoleSession, type CommitRecord, type DeliverableKey, type ProvisioningDeps, type SessionOptions, type StationAuditEntry } from '../../electron/station/session.ts';
+import { expectFrame, runConsoleSession, type CommitRecord, type DeliverableKey, type ProvisioningDeps, type SessionOptions, type StationAuditEntry } from '../../electron/station/session.ts';
 import type { FrameChannel } from '../../electron/station/transport.ts';
 import { runRobot, type Misbehaviour, type RobotResult } from '../robot-sim/robotSession.ts';
 import { robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
@@ -524,5 +524,15 @@ describe('ending a failed session (docs: ERROR best effort, except when the link
     expect(run.logs.filter((l) => l.level === 'error')).toStrictEqual([
       { level: 'error', message: 'audit of a failed provisioning failed', fields: { port: PORT, error: { name: 'Error', message: 'audit store full' } } },
     ]);
+  });
+});
+
+describe('a frame of a type the console has no name for (a channel other than the frame decoder, which refuses it first)', () => {
+  it('is unexpected_message and named "unknown" in the message', async () => {
+    const frame: Frame = { type: 0x7e as Frame['type'], seq: 9, payload: Buffer.alloc(0) };
+    const channel = { receive: async () => ({ frame, raw: Buffer.alloc(0) }) } as unknown as FrameChannel;
+    const err = await expectFrame(channel, 1000, MessageType.HELLO, 0, 'HELLO').then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StationError);
+    expect(err).toMatchObject({ code: 'unexpected_message', message: 'unknown frame while expecting HELLO', details: { type: 0x7e } });
   });
 });

@@ -232,7 +232,7 @@ describe('refusals before the bundle is sent', () => {
   });
 
   it('a build that fails after reserving its sequence: internal, and the failure names the burnt sequence', async () => {
-    for (const [thrown, text] of [[new Error('CA key disabled'), 'CA key disabled'], ['CA key disabled', 'CA key disabled']] as const) {
+    for (const [thrown, text] of [[new Error('CA key disabled'), 'CA key disabled'], ['CA key disabled', 'CA key disabled'], [null, 'null']] as const) {
       const run = await distribute({
         deps: {
           issueBundle: async (_id, reserved) => {
@@ -305,9 +305,18 @@ describe('the INSTALLED answer (docs: this bundle id and sequence, else replayed
   });
 });
 
+describe('the first frame (docs: the robot opens with HELLO)', () => {
+  it('any other frame is unexpected_message naming HELLO; no robot, no bundle', async () => {
+    const run = await distribute({ robot: (ch) => ch.send({ type: MessageType.INSTALLED, seq: 0, payload: Buffer.alloc(0) }) });
+    expect(run.result).toMatchObject({ ok: false, deviceId: null, step: 'hello', sequence: null, error: { code: 'unexpected_message', message: 'INSTALLED frame while expecting HELLO' } });
+    expect(run.issued).toBe(0);
+    expect(run.failures).toMatchObject([{ deviceId: null, step: 'hello', code: 'unexpected_message', message: 'INSTALLED frame while expecting HELLO' }]);
+  });
+});
+
 describe('commit and DONE (docs: the commit is one transaction; DONE failing after it is only logged)', () => {
   it('a commit that fails is commit_failed; the robot is told', async () => {
-    for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full']] as const) {
+    for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full'], [undefined, 'undefined']] as const) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await distribute({ deps: { commitInstalled: () => Promise.reject(thrown) } });
       const message = `recording the installation on ${ID} failed, nothing was recorded: ${text}`;

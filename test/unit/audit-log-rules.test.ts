@@ -141,6 +141,16 @@ describe('the timed checkpoint (docs: only while unlocked; never inside a caller
     expect(checkpointSeqs()).toEqual([]);
   });
 
+  it('a failing timed checkpoint without a logger is dropped quietly: nothing signed, nothing thrown', async () => {
+    const timers = manualTimers();
+    const { log } = makeLog(t.db, { clock: timers.clock, timers, quietCheckpointMs: 1000, checkpointEvery: 1000 });
+    const signer = newSigner();
+    log.setSigner({ publicKeySpki: signer.publicKeySpki, sign: () => { throw new Error('token removed'); } });
+    log.append(entry(0));
+    await expect(timers.advance(1000)).resolves.toBeUndefined();
+    expect(checkpointSeqs()).toEqual([]);
+  });
+
   it('re-setting a trusted key keeps the quiet checkpoint due; an untrusted key cancels it', async () => {
     const { log, timers } = quietLog();
     log.setSigner(newSigner());

@@ -3,7 +3,8 @@
 // what, what appendMany returns and tells listeners, when the timed checkpoint may run, what a refused checkpoint logs
 // and records (also inside a batch and before an export), and the alarm an export raises and clears.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AuditEntry, AuditRecord } from '../../shared/contract.ts';
+import type { AuditRecord } from '../../shared/contract.ts';
+import type { AuditEntry } from '../../electron/services/audit/index.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { createAuditLog } from '../../electron/services/audit/createAuditLog.ts';
 import { entry, makeLog, newSigner, openTestDb } from './audit-testdb.ts';

@@ -248,7 +248,6 @@ describe('refusals before the bundle is sent', () => {
 
   it('a registry that fails: internal, whatever it threw', async () => {
     for (const [thrown, text] of [[new Error('registry offline'), 'registry offline'], ['registry offline', 'registry offline'], [null, 'null']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await distribute({ deps: { isKnownRobot: () => Promise.reject(thrown) } });
       expectFailure(run, { step: 'hello', code: 'internal', message: `distribution failed unexpectedly: ${text}`, sequence: null });
     }
@@ -317,7 +316,6 @@ describe('the first frame (docs: the robot opens with HELLO)', () => {
 describe('commit and DONE (docs: the commit is one transaction; DONE failing after it is only logged)', () => {
   it('a commit that fails is commit_failed; the robot is told', async () => {
     for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full'], [undefined, 'undefined']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await distribute({ deps: { commitInstalled: () => Promise.reject(thrown) } });
       const message = `recording the installation on ${ID} failed, nothing was recorded: ${text}`;
       expectFailure(run, { step: 'commit', code: 'commit_failed', message, details: { deviceId: ID }, sequence: SEQUENCE, durationMs: 250 });

@@ -39,8 +39,11 @@ export class MemoryEnd implements ByteLink {
     setImmediate(() => cb(null));
   }
 
-  on(event: string, fn: Listener): this {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn]);
+  on(event: 'data', fn: (chunk: Buffer) => void): this;
+  on(event: 'close' | 'error', fn: (err?: Error | null) => void): this;
+  on(event: string, fn: (arg: never) => void): this {
+    // emit passes each event's own argument (a chunk for data, an error or nothing for close and error).
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn as Listener]);
     return this;
   }
 

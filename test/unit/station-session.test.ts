@@ -20,7 +20,7 @@ import {
 } from '../../electron/station/protocol.ts';
 import { expectFrame, runConsoleSession, type CommitRecord, type DeliverableKey, type ProvisioningDeps, type SessionOptions, type StationAuditEntry } from '../../electron/station/session.ts';
 import type { FrameChannel } from '../../electron/station/transport.ts';
-import { runRobot, type Misbehaviour, type RobotResult } from '../robot-sim/robotSession.ts';
+import { runRobot, type Misbehaviour } from '../robot-sim/robotSession.ts';
 import { robotState, robotStoredKeys } from '../robot-sim/scenario.ts';
 import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
 import { memoryCable } from './station-link-kit.ts';
@@ -308,7 +308,6 @@ describe('refusals at HELLO', () => {
 
   it('reports a registry that fails as internal, whatever it threw', async () => {
     for (const [thrown, text] of [[new Error('registry offline'), 'registry offline'], ['registry offline', 'registry offline'], [null, 'null']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await provision({ deps: { isKnownRobot: () => Promise.reject(thrown) } });
       expectFailure(run, { step: 'hello', code: 'internal', message: `provisioning failed unexpectedly: ${text}` });
     }
@@ -429,7 +428,6 @@ describe('the CONFIRM message (docs: 32-byte MAC, robot sequence 2)', () => {
 describe('keys and certificate (docs: keys chosen first; the certificate must carry the CSR key)', () => {
   it('a key choice that fails is keys_unavailable, and no certificate is issued', async () => {
     for (const [thrown, text] of [[new Error('key k-1 is compromised'), 'key k-1 is compromised'], ['offline', 'offline'], [null, 'null']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await provision({ deps: { keysToDeliver: () => Promise.reject(thrown) } });
       expectFailure(run, { step: 'certificate', code: 'keys_unavailable', message: text, details: { deviceId: ID } });
       expectErrorSent(run, 'keys_unavailable', text);
@@ -444,7 +442,6 @@ describe('keys and certificate (docs: keys chosen first; the certificate must ca
 
   it('a CA that refuses is certificate_rejected', async () => {
     for (const [thrown, text] of [[new Error('CA key disabled'), 'CA key disabled'], ['CA key disabled', 'CA key disabled'], [undefined, 'undefined']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await provision({ deps: { keysToDeliver: async () => [{ keyId: 'k', version: 1, material: randomBytes(32) }], issueCertificate: () => Promise.reject(thrown) } });
       expectFailure(run, { step: 'certificate', code: 'certificate_rejected', message: `the fleet CA refused the CSR: ${text}`, details: { deviceId: ID } });
     }
@@ -472,7 +469,6 @@ describe('keys and certificate (docs: keys chosen first; the certificate must ca
 describe('commit and DONE (docs: the commit is the only write; DONE failing after it is only logged)', () => {
   it('a commit that fails is commit_failed; the robot is told and does not count itself provisioned', async () => {
     for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full'], [null, 'null']] as const) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a faulty dependency may do
       const run = await provision({ deps: { commitProvisioned: () => Promise.reject(thrown) } });
       const message = `recording robot ${ID} failed, nothing was recorded: ${text}`;
       expectFailure(run, { step: 'commit', code: 'commit_failed', message, details: { deviceId: ID }, durationMs: 250 });

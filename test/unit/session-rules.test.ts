@@ -4,8 +4,12 @@
 // what an unexpected failure logs, and the log lines of each step. Expected texts are written out here.
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
-import { createMemoryLogger } from '../../electron/logger.ts';
-import { CTX, createTestKeychain, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
+import { createMemoryLogger, silentLogger } from '../../electron/logger.ts';
+import { createAuditLog } from '../../electron/services/audit/createAuditLog.ts';
+import { createSession, type Session, type SessionDeps } from '../../electron/services/session/session.ts';
+import { openStoreDatabase } from '../../electron/store/database.ts';
+import { createStoreMetaRepo } from '../../electron/store/storeMetaRepo.ts';
+import { CTX, createTestKeychain, FAST_KDF, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
 afterEach(removeTempDirs);
 
@@ -217,5 +221,81 @@ describe('the audit key check at unlock (docs/audit-log.md: a key that fails it 
     const { status } = await unlockAfter('UPDATE store_meta SET audit_public_mac = substr(audit_public_mac, 1, 16)');
     expect(status.state).toBe('unlocked');
     expect(status.auditAlarm?.keyProblem).toContain('the MAC of the stored audit public key does not match');
+  });
+});
+
+describe('the session on its own (its database stays open, so a call after close() could still write)', () => {
+  const opened: Array<{ close(): void }> = [];
+  afterEach(() => {
+    for (const s of opened.splice(0)) s.close();
+  });
+
+  function direct(over: Partial<SessionDeps> = {}) {
+    const clock = manualClock();
+    const store = openStoreDatabase(tempDir(), () => new Date(clock.now()).toISOString());
+    opened.push(store);
+    const audit = createAuditLog(store.db, { clock, quietCheckpointMs: 0 });
+    const session = createSession({
+      meta: createStoreMetaRepo(store.db), audit, clock, logger: silentLogger, kdf: FAST_KDF, storePath: store.path,
+      transaction: (fn) => store.db.transaction(fn).immediate(), onChange: () => undefined, ...over,
+    });
+    const recordCount = () => store.db.prepare('SELECT count(*) FROM audit_records').pluck().get();
+    return { session, recordCount };
+  }
+
+  it('after close(), an unlock with the right passphrase is refused as closing and writes nothing', async () => {
+    const { session, recordCount } = direct();
+    await session.init('alice', PASSPHRASE);
+    session.lock();
+    session.close();
+    const before = recordCount();
+    expect(await refusal(() => session.unlock('alice', PASSPHRASE))).toEqual(CLOSING);
+    expect(session.status().state).toBe('locked');
+    expect(recordCount()).toBe(before);
+  });
+
+  it('close() during an unlock (here: from the keychain, just before the key derivation) ends it as closing, unaudited', async () => {
+    const inner = createTestKeychain();
+    let session: Session | null = null;
+    let closeOnDecrypt = false;
+    const keychain = {
+      isAvailable: () => true,
+      encrypt: (d: Buffer) => inner.encrypt(d),
+      decrypt: (d: Buffer) => {
+        if (closeOnDecrypt) session?.close();
+        return inner.decrypt(d);
+      },
+    };
+    const d = direct({ keychain });
+    session = d.session;
+    await session.init('alice', PASSPHRASE);
+    session.lock();
+    closeOnDecrypt = true;
+    const before = d.recordCount();
+    expect(await refusal(() => d.session.unlock('alice', PASSPHRASE))).toEqual(CLOSING);
+    expect(d.recordCount()).toBe(before);
+  });
+
+  it('close() while locked records nothing and throws nothing', async () => {
+    const { session, recordCount } = direct();
+    await session.init('alice', PASSPHRASE);
+    session.lock();
+    const before = recordCount();
+    expect(() => session.close()).not.toThrow();
+    expect(recordCount()).toBe(before);
+  });
+
+  it('lock destroys the keyring: one held from before refuses to work (docs/key-store.md: lock zeroes the keys)', async () => {
+    const { session } = direct();
+    await session.init('alice', PASSPHRASE);
+    const { keyring } = session.require();
+    session.lock();
+    expect(() => keyring.wrapAuditKey(Buffer.alloc(48))).toThrow('store keyring used after lock');
+  });
+
+  it('an init whose transaction fails is internal and leaves the store uninitialized and locked', async () => {
+    const { session } = direct({ transaction: () => { throw new Error('disk full'); } });
+    expect(await refusal(() => session.init('alice', PASSPHRASE))).toEqual({ code: 'internal', message: 'store.init failed unexpectedly.' });
+    expect(session.status()).toMatchObject({ state: 'uninitialized', operator: null });
   });
 });

@@ -24,7 +24,6 @@ export default {
     'electron/services/audit/tailCheck.ts',
     'electron/services/audit/checkpointTimer.ts',
     'electron/services/audit/auditAlarm.ts',
-    'electron/services/audit/exportJsonl.ts',
     'electron/services/audit/auditSigner.ts',
     'electron/services/session/session.ts',
     'electron/station/session.ts',

@@ -240,11 +240,12 @@ describe('the session on its own (its database stays open, so a call after close
       transaction: (fn) => store.db.transaction(fn).immediate(), onChange: () => undefined, ...over,
     });
     const recordCount = () => store.db.prepare('SELECT count(*) FROM audit_records').pluck().get();
-    return { session, recordCount };
+    const failedAttempts = () => store.db.prepare('SELECT failed_attempts FROM unlock_throttle').pluck().get();
+    return { session, recordCount, failedAttempts };
   }
 
   it('after close(), an unlock with the right passphrase is refused as closing and writes nothing', async () => {
-    const { session, recordCount } = direct();
+    const { session, recordCount, failedAttempts } = direct();
     await session.init('alice', PASSPHRASE);
     session.lock();
     session.close();
@@ -252,6 +253,7 @@ describe('the session on its own (its database stays open, so a call after close
     expect(await refusal(() => session.unlock('alice', PASSPHRASE))).toEqual(CLOSING);
     expect(session.status().state).toBe('locked');
     expect(recordCount()).toBe(before);
+    expect(failedAttempts()).toBe(0);
   });
 
   it('close() during an unlock (here: from the keychain, just before the key derivation) ends it as closing, unaudited', async () => {
@@ -274,6 +276,7 @@ describe('the session on its own (its database stays open, so a call after close
     const before = d.recordCount();
     expect(await refusal(() => d.session.unlock('alice', PASSPHRASE))).toEqual(CLOSING);
     expect(d.recordCount()).toBe(before);
+    expect(d.failedAttempts()).toBe(0);
   });
 
   it('close() while locked records nothing and throws nothing', async () => {

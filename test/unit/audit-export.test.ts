@@ -1,14 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyExport } from '../../electron/services/audit/index.ts';
 import { entry, makeLog, newSigner, openTestDb } from './audit-testdb.ts';
 
 // A realistic export: 40 records (some appended while locked, unicode, quotes, newlines), 5 checkpoints, one seal.
+// Built afresh for each test (not in beforeAll), so mutation testing sees the log's code reached inside a test.
 let t: ReturnType<typeof openTestDb>;
 let content: string;
 let bytes: Buffer;
 let signer: ReturnType<typeof newSigner>;
 
-beforeAll(() => {
+beforeEach(() => {
   t = openTestDb();
   const { log, clock } = makeLog(t.db, { checkpointEvery: 9 });
   for (let i = 0; i < 4; i++) log.append(entry(i));
@@ -21,7 +22,7 @@ beforeAll(() => {
   content = log.exportJsonl().content;
   bytes = Buffer.from(content, 'utf8');
 });
-afterAll(() => t.cleanup());
+afterEach(() => t.cleanup());
 
 const lines = () => content.slice(0, -1).split('\n');
 const join = (ls: string[]) => ls.join('\n') + '\n';

@@ -1,0 +1,92 @@
+// An in-memory serial cable for station session tests in this process (so mutation testing can reach the session
+// code; the pty tests run the robot simulator in a child process). Each end is a ByteLink: what one end writes arrives
+// at the other on a later tick. Every byte each end wrote is kept, so a test can decode the frames the console sent.
+import type { ByteLink } from '../../electron/station/transport.ts';
+import { FrameDecoder, type Frame } from '../../electron/station/frame.ts';
+import { FrameChannel } from '../../electron/station/transport.ts';
+
+type Listener = (arg?: unknown) => void;
+
+export class MemoryEnd implements ByteLink {
+  peer: MemoryEnd | undefined;
+  /** Every chunk this end wrote, in order. */
+  readonly written: Buffer[] = [];
+  /** Writes numbered from this one (0-based) fail with this error; null: none fails. */
+  failFrom: { index: number; error: Error } | null = null;
+  /** Writes from this index on are never acknowledged (a peer that stopped reading); null: all are. */
+  stallFrom: number | null = null;
+  private writes = 0;
+  private readonly listeners = new Map<string, Listener[]>();
+
+  write(data: Buffer, cb?: (err?: Error | null) => void): boolean {
+    const index = this.writes++;
+    if (this.failFrom && index >= this.failFrom.index) {
+      const error = this.failFrom.error;
+      setImmediate(() => cb?.(error));
+      return false;
+    }
+    if (this.stallFrom !== null && index >= this.stallFrom) return false;
+    const copy = Buffer.from(data);
+    this.written.push(copy);
+    setImmediate(() => {
+      this.peer?.emit('data', copy);
+      cb?.(null);
+    });
+    return true;
+  }
+
+  drain(cb: (err?: Error | null) => void): void {
+    setImmediate(() => cb(null));
+  }
+
+  on(event: 'data', fn: (chunk: Buffer) => void): this;
+  on(event: 'close' | 'error', fn: (err?: Error | null) => void): this;
+  on(event: string, fn: (arg: never) => void): this {
+    // emit passes each event's own argument (a chunk for data, an error or nothing for close and error).
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), fn as Listener]);
+    return this;
+  }
+
+  removeAllListeners(event?: string): this {
+    if (event === undefined) this.listeners.clear();
+    else this.listeners.delete(event);
+    return this;
+  }
+
+  emit(event: string, arg?: unknown): void {
+    for (const fn of this.listeners.get(event) ?? []) fn(arg);
+  }
+
+  /** The frames in everything this end wrote (whole frames only). */
+  frames(): Frame[] {
+    const out: Frame[] = [];
+    for (const ev of new FrameDecoder().push(Buffer.concat(this.written))) if (ev.kind === 'frame') out.push(ev.frame);
+    return out;
+  }
+
+  /** The raw bytes of each whole frame this end wrote. */
+  rawFrames(): Buffer[] {
+    const out: Buffer[] = [];
+    for (const ev of new FrameDecoder().push(Buffer.concat(this.written))) if (ev.kind === 'frame') out.push(ev.raw);
+    return out;
+  }
+}
+
+/** A cable: the console's end and the robot's end, with a FrameChannel on each. */
+export function memoryCable() {
+  const consoleEnd = new MemoryEnd();
+  const robotEnd = new MemoryEnd();
+  consoleEnd.peer = robotEnd;
+  robotEnd.peer = consoleEnd;
+  return {
+    consoleEnd,
+    robotEnd,
+    consoleChannel: new FrameChannel(consoleEnd),
+    robotChannel: new FrameChannel(robotEnd),
+    /** The cable is pulled: both ends see `close`. */
+    unplug() {
+      consoleEnd.emit('close');
+      robotEnd.emit('close');
+    },
+  };
+}

@@ -28,6 +28,11 @@ export default {
     'electron/providers/azure/azureErrors.ts',
     'electron/providers/resilience/circuitBreaker.ts',
     'electron/providers/resilience/resilienceOptions.ts',
+    'electron/services/keys/keyPolicy.ts',
+    'electron/services/keys/keyStateChange.ts',
+    'electron/services/keys/keyLocations.ts',
+    'electron/services/keys/keys.ts',
+    'electron/providers/local/storeKeyProvider.ts',
   ],
   // Static mutants (module-level constants: frame limits, the device-id pattern, error-code tables) are security
   // relevant here, so they are tested, not ignored.

@@ -247,7 +247,16 @@ describe('keyLocations: where a key lives', () => {
 
 describe('keyLocations: versions', () => {
   it('consoleVersionOf: the matching provider version, else the newest provider-held one, else the fallback', () => {
-    const versions = [version(1, { provider: null }), version(2, { provider: 'aws', providerVersion: 1 }), version(3, { provider: 'aws', providerVersion: 2 }), version(4, { provider: 'vault', providerVersion: 2 })];
+    const versions = [
+      version(1, { provider: null }),
+      version(2, { provider: 'aws', providerVersion: 1 }),
+      version(3, { provider: 'aws', providerVersion: 2 }),
+      version(4, { provider: 'vault', providerVersion: 2 }),
+      // Rows recorded without a provider version, or with 0: never matched by number.
+      version(5, { provider: 'gcp', providerVersion: null }),
+      version(6, { provider: 'gcp', providerVersion: 0 }),
+      version(7, { provider: 'gcp', providerVersion: 3 }),
+    ];
     const TABLE: Array<[string, number | null, number, number]> = [
       ['aws', 1, 9, 2],
       ['aws', 2, 9, 3],
@@ -255,8 +264,11 @@ describe('keyLocations: versions', () => {
       ['aws', null, 9, 3],
       ['aws', 0, 9, 3], // 0 is no version
       ['vault', 2, 9, 4],
-      ['gcp', 1, 9, 9], // nothing held: the fallback
-      ['gcp', null, 7, 7],
+      ['azure', 1, 9, 9], // nothing held: the fallback
+      ['azure', null, 8, 8],
+      ['gcp', null, 9, 7], // no number asked: the newest, not the row without a number
+      ['gcp', 0, 9, 7], // 0 is no version: the newest, not the row numbered 0
+      ['gcp', 3, 9, 7],
     ];
     for (const [provider, pv, fallback, expected] of TABLE) expect([provider, pv, consoleVersionOf(versions, provider, pv, fallback)]).toEqual([provider, pv, expected]);
   });

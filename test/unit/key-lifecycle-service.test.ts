@@ -119,6 +119,7 @@ describe('key lifecycle: create', () => {
     expect(repo.getVersion(k.id, 1)).toMatchObject({ version: 1, provider: null, destroyed: false });
     expect(audit).toEqual([{ actor: 'officer', action: 'key.create', targetType: 'key', targetId: k.id, outcome: 'success', details: { type, algorithm, provider: 'local', label: `${type} key`, state: 'active' } }]);
     expect(counters.changed).toEqual([k.id]);
+    expect(counters.cacheCleared).toBe(0);
   });
 
   it('refuses an algorithm the type does not allow, naming the allowed ones', async () => {
@@ -220,6 +221,17 @@ describe('key lifecycle: create', () => {
     expect(audit[0]!.details).toMatchObject({ provider: 'vault', failover: true, from: 'aws', to: 'vault', reason: 'Unavailable: connection refused' });
     expect(warnings).toEqual([['key created on the backup provider: the primary is unreachable', { from: 'aws', to: 'vault' }]]);
   });
+
+  it('a normal create warns of nothing; a failover reason is cut to 300 characters', async () => {
+    const aws = scripted('aws');
+    const vault = scripted('vault');
+    const { keys, audit, warnings } = setup({ aws, vault });
+    await keys.create({ type: 'storage', label: 'x', provider: 'aws', backupProvider: 'vault' });
+    expect(warnings).toEqual([]);
+    aws.fail.createKey = new ProviderError('Unavailable', 'y'.repeat(400), { providerId: 'aws', providerCode: 'ECONNREFUSED' });
+    await keys.create({ type: 'storage', label: 'x', provider: 'aws', backupProvider: 'vault' });
+    expect(audit.at(-1)!.details.reason).toBe(`Unavailable: ${'y'.repeat(400)}`.slice(0, 300));
+  });
 });
 
 describe('key lifecycle: rotate, public keys, integrity', () => {
@@ -230,7 +242,9 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
     expect(r).toMatchObject({ currentVersion: 2 });
     expect(repo.getVersion(k.id, 2)).toMatchObject({ version: 2, provider: null });
     expect(audit.at(-1)).toMatchObject({ action: 'key.rotate', outcome: 'success', details: { version: 2 } });
+    expect(audit.at(-1)!.details).toEqual({ version: 2 });
     expect(counters.cacheCleared).toBe(0);
+    expect(counters.changed).toEqual([k.id, k.id]);
     await keys.setState(k.id, 'suspended', 'r');
     expect((await refusal(keys.rotate(k.id))).code).toBe('key_disabled');
   });
@@ -264,10 +278,13 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
 
   it('public keys: from the catalog, or from the provider for a version recorded without one; none for AES', async () => {
     const aws = scripted('aws');
-    const { keys, repo, f } = setup({ aws });
+    const { keys, repo, f, audit } = setup({ aws });
     const local = await keys.create({ type: 'device_identity', label: 'x', algorithm: 'EC_P256' });
     const pub = await keys.publicKey(local.id);
     expect(pub.version).toBe(1);
+    // Handed out from the catalog: the record names no provider.
+    expect(audit.at(-1)).toMatchObject({ action: 'key.export_public', outcome: 'success' });
+    expect(audit.at(-1)!.details).toEqual({ version: 1 });
     expect(crypto.createPublicKey(pub.pem).export({ format: 'der', type: 'spki' })).toEqual(repo.getVersion(local.id, 1)!.publicSpki);
     const aes = await keys.create({ type: 'storage', label: 'x' });
     expect(await refusal(keys.publicKey(aes.id))).toEqual({ code: 'unsupported_operation', message: 'An AES key has no public key.', details: undefined });
@@ -276,6 +293,7 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
     aws.calls.length = 0;
     expect(await keys.publicKey(onAws.id, 1)).toEqual({ pem: EC_PEM, version: 1 });
     expect(aws.calls).toEqual([['getPublicKey', 'aws-ref', 3]]);
+    expect(audit.at(-1)!.details).toEqual({ version: 1, provider: 'aws' });
     await keys.setState(local.id, 'compromised', 'leak');
     expect((await refusal(keys.publicKey(local.id))).code).toBe('key_disabled');
   });
@@ -298,6 +316,7 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
     expect(audit.at(-1)).toMatchObject({ outcome: 'failure', details: { versions: 2, failedVersions: '2', provider: 'aws', providerState: 'enabled', code: 'integrity_failure' } });
     aws.describe = { state: 'destroyed', currentVersion: 4 };
     expect((await keys.verifyIntegrity(onAws.id)).versions.map((v) => v.ok)).toEqual([false, false]);
+    expect(audit.at(-1)!.details).toMatchObject({ failedVersions: '1,2' });
     // A version recorded without a provider version counts as the provider's first.
     f.store.db.prepare('UPDATE key_versions SET provider_version = NULL WHERE key_id = ? AND version = 1').run(onAws.id);
     aws.describe = { state: 'enabled', currentVersion: 1 };
@@ -305,6 +324,20 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
     await keys.setState(local.id, 'deactivated', 'r');
     await keys.setState(local.id, 'destroyed', 'r');
     expect(await refusal(keys.verifyIntegrity(local.id))).toEqual({ code: 'key_destroyed', message: `Key ${local.id} was destroyed; nothing is left to check.`, details: undefined });
+  });
+
+  it('a key moved to a provider: its store-held versions are checked against their material, the others at the provider', async () => {
+    const aws = scripted('aws');
+    const { keys, f } = setup({ aws });
+    const k = await keys.create({ type: 'storage', label: 'x', provider: 'aws' });
+    await keys.rotate(k.id);
+    aws.describe = { state: 'enabled', currentVersion: 4 };
+    // Version 1 is now a store-held version whose material is gone.
+    f.store.db.prepare('UPDATE key_versions SET provider = NULL, wrapped_material = NULL WHERE key_id = ? AND version = 1').run(k.id);
+    expect(await keys.verifyIntegrity(k.id)).toEqual({
+      ok: false,
+      versions: [{ version: 1, ok: false, reason: 'key material is missing' }, { version: 2, ok: true, reason: null }],
+    });
   });
 
   it('list and get require an unlocked session', async () => {

@@ -333,6 +333,14 @@ describe('setKeyState: what was not reached is kept and retried', () => {
     expect(c2.locations[0]).toMatchObject({ outcome: 'failed', code: 'invalid_input', message: 'Provider gcp is not configured in this console. ECPS_GCP_PROJECT is empty.' });
   });
 
+  it('several unreached locations are listed comma-separated in the key.state record', async () => {
+    const aws = scriptedProvider('aws', { answer: unavailable('aws'), state: 'enabled' });
+    const vault = scriptedProvider('vault', { answer: unavailable('vault'), state: 'enabled' });
+    const h = harness(keyRow({ backupProvider: 'vault', backupKeyRef: 'key-v' }), { aws: aws.provider, vault: vault.provider });
+    await setKeyState(h.deps, KEY_ID, 'suspended', 'r');
+    expect(h.audit.at(-1)!.details).toMatchObject({ reached: 0, unreached: 'aws/primary:disable:provider_unavailable,vault/backup:disable:provider_unavailable' });
+  });
+
   it('a long provider message is kept to 500 characters', async () => {
     const long = new ProviderError('AccessDenied', 'x'.repeat(600), { providerId: 'aws', providerCode: '403' });
     const aws = scriptedProvider('aws', { answer: long, state: 'enabled' });

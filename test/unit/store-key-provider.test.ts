@@ -21,7 +21,23 @@ function setup() {
   const f = localFixture();
   fixtures.push(f);
   const repo = createKeysRepo(f.store.db);
-  const p = createStoreKeyProvider({ repo, keyring: f.keyring, clock: f.clock });
+  // Every unwrapped material buffer handed out, to check that the provider zeroes it after use.
+  const unwrapped: Buffer[] = [];
+  const keyring = () => {
+    const ring = f.keyring();
+    return new Proxy(ring, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (prop !== 'unwrapMaterial' || typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          const m = (v as (...a: unknown[]) => Buffer | null).apply(target, args);
+          if (m) unwrapped.push(m);
+          return m;
+        };
+      },
+    });
+  };
+  const p = createStoreKeyProvider({ repo, keyring, clock: f.clock });
   const nowIso = () => new Date(f.clock.now()).toISOString();
   /** Creates and commits a key the way the lifecycle does (createKey, then the row and the prepared version). */
   const make = async (algorithm: KeyRow['algorithm'], state: State = 'active') => {
@@ -35,7 +51,7 @@ function setup() {
     repo.insertVersion(p.takePrepared(id, 1)!);
     return row;
   };
-  return { f, repo, p, make, nowIso };
+  return { f, repo, p, make, nowIso, unwrapped };
 }
 
 async function failure(promise: Promise<unknown>) {
@@ -83,6 +99,7 @@ describe('store key provider: create and rotate prepare versions', () => {
     for (const name of ['mykey', `key-${crypto.randomUUID()}x`, `xkey-${crypto.randomUUID()}`, `key-${crypto.randomUUID().toUpperCase()}`]) {
       expect(await failure(p.createKey({ name, spec: 'AES_256', usage: 'encrypt' }))).toMatchObject({ kind: 'InvalidInput', code: name === 'mykey' ? 'InvalidName' : expect.any(String) });
     }
+    expect(await failure(p.createKey({ name: 'not a name!', spec: 'AES_256', usage: 'encrypt' }))).toMatchObject({ kind: 'InvalidInput', code: 'InvalidName', providerId: 'local' });
     expect(await failure(p.createKey({ name: 'key-1', spec: 'AES_256', usage: 'encrypt' }))).toEqual({ kind: 'InvalidInput', code: 'InvalidName', message: 'Local console keys are named key-<console key id>.', providerId: 'local' });
   });
 
@@ -151,6 +168,7 @@ describe('store key provider: using keys', () => {
     expect(await failure(p.encrypt(signer.id, Buffer.from('x')))).toEqual({ kind: 'InvalidInput', code: 'WrongUsage', message: `Key ${signer.id} is not a encrypt key.`, providerId: 'local' });
     const aes = await make('AES_256');
     expect(await failure(p.sign(aes.id, Buffer.from('x')))).toEqual({ kind: 'InvalidInput', code: 'WrongUsage', message: `Key ${aes.id} is not a sign key.`, providerId: 'local' });
+    expect(await failure(p.verify(aes.id, Buffer.from('x'), Buffer.from('s')))).toEqual({ kind: 'InvalidInput', code: 'WrongUsage', message: `Key ${aes.id} is not a sign key.`, providerId: 'local' });
     expect(await failure(p.encrypt('no-such-key', Buffer.from('x')))).toEqual({ kind: 'NotFound', code: 'KeyNotFound', message: 'The local store has no key no-such-key.', providerId: 'local' });
     expect((await failure(p.encrypt(42 as unknown as string, Buffer.from('x')))).code).toBe('KeyNotFound');
   });
@@ -188,7 +206,13 @@ describe('store key provider: using keys', () => {
     const v = repo.getVersion(k.id, 1)!;
     const tampered = { ...v, wrappedMaterial: Buffer.from(v.wrappedMaterial!) };
     tampered.wrappedMaterial[tampered.wrappedMaterial.length - 1]! ^= 1;
-    expect(() => p.material(repo.get(k.id)!, tampered)).toThrow(`The stored material of key ${k.id} version 1 failed its integrity check.`);
+    let te: unknown = null;
+    try {
+      p.material(repo.get(k.id)!, tampered);
+    } catch (x) {
+      te = x;
+    }
+    expect(isProviderError(te) && [te.kind, te.providerCode, te.message]).toEqual(['IntegrityFailure', 'StoredMaterialTampered', `The stored material of key ${k.id} version 1 failed its integrity check.`]);
     expect(p.checkVersion(repo.get(k.id)!, tampered)).toEqual({ version: 1, ok: false, reason: 'stored key material failed authentication' });
     expect(p.checkVersion(repo.get(k.id)!, v)).toEqual({ version: 1, ok: true, reason: null });
     expect(p.material(repo.get(k.id)!, v).length).toBe(32);
@@ -218,6 +242,40 @@ describe('store key provider: using keys', () => {
   });
 });
 
+describe('store key provider: secrets are zeroed after use', () => {
+  it('encrypt, decrypt, sign and the integrity check zero the unwrapped material', async () => {
+    const { p, make, repo, unwrapped } = setup();
+    const aes = await make('AES_256');
+    const { ciphertext } = await p.encrypt(aes.id, Buffer.from('x'));
+    await p.decrypt(aes.id, ciphertext);
+    const ec = await make('EC_P256');
+    await p.sign(ec.id, Buffer.from('m'));
+    p.checkVersion(repo.get(aes.id)!, repo.getVersion(aes.id, 1)!);
+    expect(unwrapped.length).toBe(4);
+    for (const m of unwrapped) expect(m.every((b) => b === 0)).toBe(true);
+  });
+
+  it('a data key whose wrapping fails is zeroed before the refusal', async () => {
+    const { p, make } = setup();
+    const k = await make('AES_256', 'suspended');
+    const spied: Buffer[] = [];
+    const realRandom = crypto.randomBytes;
+    const spy = (n: number) => {
+      const b = realRandom(n);
+      spied.push(b);
+      return b;
+    };
+    (crypto as unknown as { randomBytes: unknown }).randomBytes = spy;
+    try {
+      expect((await failure(p.generateDataKey(k.id))).code).toBe('KeyState');
+    } finally {
+      (crypto as unknown as { randomBytes: unknown }).randomBytes = realRandom;
+    }
+    expect(spied.length).toBe(1);
+    expect(spied[0]!.every((b) => b === 0)).toBe(true);
+  });
+});
+
 describe('store key provider: catalog operations', () => {
   it('describes a key from its console row', async () => {
     const { p, make } = setup();
@@ -228,7 +286,7 @@ describe('store key provider: catalog operations', () => {
   });
 
   it('lists local keys in pages', async () => {
-    const { p, make } = setup();
+    const { p, make, repo } = setup();
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await make('AES_256')).id);
     const first = await p.listKeys({ pageSize: 2 });
@@ -241,6 +299,11 @@ describe('store key provider: catalog operations', () => {
     expect((await p.listKeys()).items.length).toBe(3);
     expect((await p.listKeys({ pageSize: 3 })).nextPageToken).toBeNull();
     expect((await p.listKeys({ pageSize: 1000 })).items.length).toBe(3);
+    expect(await p.listKeys({ pageSize: 1 })).toMatchObject({ items: [expect.anything()], nextPageToken: '1' });
+    // A key held on another provider is not this provider's.
+    const other = { ...repo.get(ids[0]!)!, id: crypto.randomUUID(), provider: 'aws', providerKeyRef: 'arn:x' };
+    repo.insertKey(other);
+    expect((await p.listKeys()).items.map((i) => i.keyRef)).not.toContain(other.id);
     for (const pageSize of [0, 1001, 1.5]) {
       expect(await failure(p.listKeys({ pageSize }))).toEqual({ kind: 'InvalidInput', code: 'InvalidPageSize', message: 'pageSize must be an integer from 1 to 1000.', providerId: 'local' });
     }
@@ -268,9 +331,13 @@ describe('store key provider: catalog operations', () => {
   it('destruction erases the material at once (no waiting), drops prepared versions, and cannot be cancelled', async () => {
     const { p, make, repo, nowIso } = setup();
     const k = await make('AES_256');
+    const keep = await make('AES_256');
     await p.rotate(k.id);
+    await p.rotate(keep.id);
     expect(await p.scheduleDestruction(k.id, 7)).toEqual({ deletionDate: nowIso() });
     expect(p.takePrepared(k.id, 2)).toBeNull();
+    expect(p.takePrepared(keep.id, 2)).not.toBeNull();
+    expect(repo.getVersion(keep.id, 1)!.destroyed).toBe(false);
     const v = repo.getVersion(k.id, 1)!;
     expect([v.destroyed, v.wrappedMaterial]).toEqual([true, null]);
     expect(await failure(p.cancelDestruction(k.id))).toEqual({ kind: 'KeyDisabled', code: 'KeyState', message: `Destruction of key ${k.id} cannot be cancelled: the local store erases material at once.`, providerId: 'local' });

@@ -28,6 +28,7 @@ export default {
     'electron/providers/azure/azureErrors.ts',
     'electron/providers/resilience/circuitBreaker.ts',
     'electron/providers/resilience/resilienceOptions.ts',
+    'electron/providers/resilience/withResilience.ts',
     'electron/services/keys/keyPolicy.ts',
     'electron/services/keys/keyStateChange.ts',
     'electron/services/keys/keyLocations.ts',

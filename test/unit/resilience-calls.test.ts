@@ -200,6 +200,13 @@ describe('withResilience: retries', () => {
     ]);
   });
 
+  it('only Unavailable and Throttled are retried, even when another kind says it is retryable', async () => {
+    const { p, s } = setup({ maxRetries: 3 });
+    s.queue.push({ error: new ProviderError('NotFound', 'gone', { providerId: 'p1', retryable: true }) });
+    await caught(p.describeKey('k1'));
+    expect(s.calls.length).toBe(1);
+  });
+
   it('an error that an inner circuit refused (CircuitOpen) is not retried', async () => {
     const { p, s } = setup({ maxRetries: 3 });
     s.queue.push({ error: unavailable('CircuitOpen') });
@@ -269,6 +276,26 @@ describe('withResilience: the open circuit', () => {
     expect(p.breakerState()).toBe('open');
   });
 
+  it('a circuit opened by health checks alone (no error recorded) refuses with no request id', async () => {
+    const { p, s } = setup({ failureThreshold: 1 });
+    s.health.push({ ok: false, latencyMs: 0, detail: 'degraded' });
+    await p.checkHealth();
+    expect(p.lastError).toBeNull();
+    const e = (await caught(p.decrypt('k1', Buffer.from('c')))) as ProviderError;
+    expect([e.providerCode, e.requestId]).toEqual(['CircuitOpen', null]);
+  });
+
+  it('a probe that fails with a bug (not a provider answer) frees the probe slot and closes the circuit', async () => {
+    const { p, s, clock } = setup({ maxRetries: 0, failureThreshold: 1, openMs: 100 });
+    s.queue.push({ error: unavailable() });
+    await caught(p.decrypt('k1', Buffer.from('c')));
+    clock.advance(100);
+    s.queue.push({ error: new TypeError('adapter bug') });
+    await caught(p.decrypt('k1', Buffer.from('c')));
+    expect(p.breakerState()).toBe('closed');
+    expect(await p.decrypt('k1', Buffer.from('c'))).toBe('decrypt-result');
+  });
+
   it('the refusal carries no request id when the last error had none', async () => {
     const { p, s } = setup({ maxRetries: 0, failureThreshold: 1 });
     s.queue.push({ error: unavailable('503', null) });
@@ -325,6 +352,25 @@ describe('withResilience: deadlines and late results', () => {
       const fine = (await (op === 'decrypt' ? p.decrypt('k1', Buffer.from('c')) : p.generateDataKey('k1'))) as { plaintext: Buffer };
       expect(fine.plaintext.toString()).toBe('kept');
     }
+  });
+
+  it('a late answer of a call without secrets is dropped quietly (no unhandled rejection)', async () => {
+    const { p, s, timers } = setup({ maxRetries: 0 });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      s.queue.push('hang');
+      const call = caught(p.describeKey('k1'));
+      await timers.advance(1000);
+      await call;
+      s.release({ state: 'enabled' });
+      await settle();
+      await settle();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
   });
 
   it('a failure that arrives after the deadline changes nothing', async () => {
@@ -486,6 +532,19 @@ describe('withResilience: events and close', () => {
     expect([after.providerCode, after.message]).toEqual(['ConsoleClosed', 'Provider p1 was closed; sign did not finish.']);
     expect(s.calls.map((c) => c.op)).toEqual(['describeKey', 'encrypt']);
     expect(events.length).toBe(heard);
+  });
+
+  it('after close() a health check reaches nothing and nobody hears of it; a refused call counts no attempt', async () => {
+    const { p, s, events } = setup();
+    await p.close();
+    const heard = events.length;
+    s.health.push({ ok: true, latencyMs: 0, detail: null });
+    expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'Provider p1 was closed; health did not finish.' });
+    expect(s.health.length).toBe(1);
+    expect(events.length).toBe(heard);
+    const attempts = p.status().attempts;
+    await caught(p.decrypt('k1', Buffer.from('c')));
+    expect(p.status().attempts).toBe(attempts);
   });
 
   it('a call whose attempt fails after close() is not retried and not recorded', async () => {

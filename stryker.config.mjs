@@ -32,6 +32,16 @@ export default {
     'electron/providers/aws/mapping.ts',
     'electron/providers/gcp/errors.ts',
     'electron/providers/pkcs11/pkcs11Errors.ts',
+    'electron/providers/vault/vaultErrors.ts',
+    'electron/providers/azure/azureErrors.ts',
+    'electron/providers/resilience/circuitBreaker.ts',
+    'electron/providers/resilience/resilienceOptions.ts',
+    'electron/providers/resilience/withResilience.ts',
+    'electron/services/keys/keyPolicy.ts',
+    'electron/services/keys/keyStateChange.ts',
+    'electron/services/keys/keyLocations.ts',
+    'electron/services/keys/keys.ts',
+    'electron/providers/local/storeKeyProvider.ts',
   ],
   // Static mutants (module-level constants: frame limits, the device-id pattern, error-code tables) are security
   // relevant here, so they are tested, not ignored.

@@ -14,6 +14,7 @@ import { createKeysRepo } from '../../electron/store/keysRepo.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
 import { localFixture, type LocalFixture } from './provider-testkit.ts';
 import { removeTempDirs } from './store-testkit.ts';
+import { createGroupCommit } from '../../electron/services/audit/groupCommit.ts';
 
 const fixtures: LocalFixture[] = [];
 afterEach(() => {
@@ -71,6 +72,7 @@ function setup(providers: Record<string, Scripted> = {}) {
     clock: f.clock,
     logger: { error: () => undefined, warn: (...a: unknown[]) => warnings.push(a), info: () => undefined },
     transaction: <T>(fn: () => T) => f.store.db.transaction(fn)(),
+    commits: createGroupCommit({ transaction: <T>(fn: () => T) => f.store.db.transaction(fn)(), inTransaction: () => f.store.db.inTransaction }),
     onKeysChanged: (id: string | null) => counters.changed.push(id),
     checkpointWal: () => undefined,
     registry: {

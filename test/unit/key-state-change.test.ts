@@ -11,6 +11,7 @@ import { setKeyState } from '../../electron/services/keys/keyStateChange.ts';
 import type { KeyServiceDeps } from '../../electron/services/keys/keysShared.ts';
 import type { KeyRow, KeyVersionRow, UnreachedLocationRow } from '../../electron/store/keysRepo.ts';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
+import { createGroupCommit } from '../../electron/services/audit/groupCommit.ts';
 
 const KEY_ID = '7d0e3c1a-2b4c-4d6e-8f00-112233445566';
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -80,8 +81,9 @@ function harness(key: KeyRow, providers: Record<string, KmsProvider>, o: { unrea
   let unreached = o.unreached ?? [];
   const writes: unknown[][] = [];
   const audit: AuditRecord[] = [];
-  const counters = { cacheCleared: 0, walCheckpoints: 0, changed: [] as Array<string | null> };
-  const store = providers.local ?? ({ id: 'local' } as unknown as KmsProvider);
+  const counters = { cacheCleared: 0, walCheckpoints: 0, changed: [] as Array<string | null>, forgotten: [] as string[] };
+  // The store provider also lends cached key material; a state change must drop it (forget) before it acts.
+  const store = Object.assign(providers.local ?? ({ id: 'local' } as unknown as KmsProvider), { forget: (id: string) => void counters.forgotten.push(id) });
   const localKms = providers['local-kms'] ?? ({ id: 'local-kms' } as unknown as KmsProvider);
   const restrictions = createKeyRestrictions();
   const deps = {
@@ -104,6 +106,7 @@ function harness(key: KeyRow, providers: Record<string, KmsProvider>, o: { unrea
     clock: manualClock(T0),
     logger: { error: () => undefined, warn: () => undefined, info: () => undefined },
     transaction: <T>(fn: () => T) => fn(),
+    commits: createGroupCommit({ transaction: <T>(fn: () => T) => fn(), inTransaction: () => false }),
     onKeysChanged: (id: string | null) => counters.changed.push(id),
     checkpointWal: () => counters.walCheckpoints++,
     registry: {
@@ -144,6 +147,8 @@ describe('setKeyState: every location is told', () => {
     // The change restricted the key while its locations were told, and released it afterwards.
     expect(aws.seenPending()).toBe('suspended');
     expect(h.restrictions.pending(KEY_ID)).toBeUndefined();
+    // Its cached material was dropped: a suspended key's versions must be unwrapped (and refused) again.
+    expect(h.counters.forgotten).toEqual([KEY_ID]);
     expect(change).toMatchObject({ id: KEY_ID, state: 'suspended', updatedAt: AT, nextRotationAt: '2026-03-02T00:00:00.000Z', complete: true, unreached: [] });
     expect(change.locations).toEqual([
       { role: 'primary', provider: 'aws', action: 'disable', outcome: 'done', code: null, message: null, deletionDate: null },

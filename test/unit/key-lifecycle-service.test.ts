@@ -11,10 +11,11 @@ import { createKeyRestrictions } from '../../electron/services/keys/keyPolicy.ts
 import { createKeyLifecycle } from '../../electron/services/keys/keys.ts';
 import type { KeyServiceDeps } from '../../electron/services/keys/keysShared.ts';
 import { createKeysRepo } from '../../electron/store/keysRepo.ts';
-import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
+import { ConsoleError } from '../../shared/errors.ts';
 import { localFixture, type LocalFixture } from './provider-testkit.ts';
 import { removeTempDirs } from './store-testkit.ts';
 import { createGroupCommit } from '../../electron/services/audit/groupCommit.ts';
+import { consoleRefusal } from './keys-testkit.ts';
 
 const fixtures: LocalFixture[] = [];
 afterEach(() => {
@@ -92,15 +93,7 @@ function setup(providers: Record<string, Scripted> = {}) {
   return { keys: createKeyLifecycle(deps), repo, audit, warnings, counters, f, nowIso };
 }
 
-async function refusal(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = consoleRefusal;
 
 const DAY = 86_400;
 

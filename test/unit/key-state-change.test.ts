@@ -10,8 +10,9 @@ import { createKeyRestrictions } from '../../electron/services/keys/keyPolicy.ts
 import { setKeyState } from '../../electron/services/keys/keyStateChange.ts';
 import type { KeyServiceDeps } from '../../electron/services/keys/keysShared.ts';
 import type { KeyRow, KeyVersionRow, UnreachedLocationRow } from '../../electron/store/keysRepo.ts';
-import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
+import { ConsoleError } from '../../shared/errors.ts';
 import { createGroupCommit } from '../../electron/services/audit/groupCommit.ts';
+import { consoleRefusal } from './keys-testkit.ts';
 
 const KEY_ID = '7d0e3c1a-2b4c-4d6e-8f00-112233445566';
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -121,15 +122,7 @@ function harness(key: KeyRow, providers: Record<string, KmsProvider>, o: { unrea
   return { deps, audit, writes, counters, restrictions, row: () => row };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
-  try {
-    await p;
-  } catch (e) {
-    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details };
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+const codeOf = consoleRefusal;
 
 const unavailable = (id: string, code = 'Timeout') => new ProviderError('Unavailable', `no answer (${code})`, { providerId: id, providerCode: code, requestId: 'req-1' });
 

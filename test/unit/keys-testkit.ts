@@ -2,6 +2,7 @@
 // project's documented rules (docs/key-store.md, docs/providers.md "Keys on providers"). Nothing here is read from
 // shared/domain.ts or the services under test: the tests compare the console's behaviour against these tables.
 import { parseEnvelope, envelopeHeader } from '../../electron/crypto/envelope.ts';
+import { isConsoleError } from '../../shared/errors.ts';
 
 export const STATES = ['pre_activation', 'active', 'suspended', 'deactivated', 'compromised', 'destroyed'] as const;
 export type State = (typeof STATES)[number];
@@ -80,4 +81,15 @@ export function envelopeNaming(ciphertext: Buffer, provider: string, keyRef: str
   const env = parseEnvelope(ciphertext);
   const entry = { provider, keyRef, keyVersion: 1, wrapped: env.entries[0]!.wrapped };
   return Buffer.concat([envelopeHeader(env.storeId, [entry], env.bodyNonce, env.aadTag), env.body, env.bodyTag]);
+}
+
+/** The ConsoleError a promise rejects with (code, message, details); fails when it resolves or throws anything else. */
+export async function consoleRefusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isConsoleError(e)) return { code: e.code, message: e.message, details: e.details };
+    throw e;
+  }
+  throw new Error('expected a refusal');
 }

@@ -5,8 +5,10 @@
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetConsole } from '../../electron/app.ts';
+import { DEFAULT_RENDERER_DIR, startBrowserHost, type BrowserHost } from '../../electron/host/browserHost.ts';
 import { browserHostCsp, securityHeaders } from '../../electron/security/csp.ts';
 import { cookieFor, openSocket, rawRequest, socketClient, startHostKit, type HostKit, type RawResponse } from '../security/hostKit.ts';
 
@@ -243,9 +245,72 @@ describe('browser host: close()', () => {
     expect(client.events).toEqual([]);
   });
 
-  it('a port already taken is an error', async () => {
+  it('a port already taken is an error, and the failed host leaves no subscription to console events', async () => {
     const k = await start();
-    const { startBrowserHost } = await import('../../electron/host/browserHost.ts');
-    await expect(startBrowserHost({ console: k.fleet, port: k.host.port, rendererDir: k.rendererDir })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    const w = watched(k.fleet);
+    await expect(startBrowserHost({ console: w.console, port: k.host.port, rendererDir: k.rendererDir })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    expect(w.subscriptions).toEqual({ added: 1, removed: 1 });
+  });
+
+  it('unsubscribes from console events when it closes', async () => {
+    const k = await start();
+    const w = watched(k.fleet);
+    const host = await startBrowserHost({ console: w.console, rendererDir: k.rendererDir });
+    expect(w.subscriptions).toEqual({ added: 1, removed: 0 });
+    await host.close();
+    expect(w.subscriptions).toEqual({ added: 1, removed: 1 });
   });
 });
+
+describe('browser host: what it passes to the router', () => {
+  it('every socket call reaches the console as the browser-host transport', async () => {
+    const k = await start();
+    const w = watched(k.fleet);
+    let host: BrowserHost | null = null;
+    try {
+      host = await startBrowserHost({ console: w.console, rendererDir: k.rendererDir });
+      const opened = await openSocket(`ws://127.0.0.1:${host.port}/ws`, cookieFor(host));
+      if (!('ws' in opened)) throw new Error('refused');
+      const client = socketClient(opened.ws);
+      expect((await client.call('session:status', {})).ok).toBe(true);
+      expect((await client.call('keys:list', {})).ok).toBe(false); // locked: still the console's answer
+      expect(w.calls).toEqual([{ channel: 'session:status', transport: 'browser-host' }, { channel: 'keys:list', transport: 'browser-host' }]);
+      opened.ws.close();
+    } finally {
+      await host?.close();
+    }
+  });
+
+  it('serves dist/renderer of the project when no folder is given (docs/security.md)', () => {
+    expect(DEFAULT_RENDERER_DIR).toBe(resolve(import.meta.dirname, '..', '..', 'dist', 'renderer'));
+  });
+});
+
+/** The real console, with its calls (channel, transport) and its event subscriptions counted. */
+function watched(fleet: FleetConsole) {
+  const calls: Array<{ channel: string; transport: string }> = [];
+  const subscriptions = { added: 0, removed: 0 };
+  const handlers = new Proxy(fleet.handlers, {
+    get(target, name, receiver) {
+      const real = Reflect.get(target, name, receiver) as unknown;
+      if (typeof real !== 'function') return real;
+      return (input: unknown, ctx: { transport: string }) => {
+        calls.push({ channel: String(name), transport: ctx.transport });
+        return (real as (i: unknown, c: unknown) => unknown)(input, ctx);
+      };
+    },
+  });
+  const console: FleetConsole = {
+    ...fleet,
+    handlers,
+    onEvent(listener) {
+      subscriptions.added++;
+      const off = fleet.onEvent(listener);
+      return () => {
+        subscriptions.removed++;
+        off();
+      };
+    },
+  };
+  return { console, calls, subscriptions };
+}

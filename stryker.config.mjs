@@ -42,6 +42,10 @@ export default {
     'electron/services/keys/keyLocations.ts',
     'electron/services/keys/keys.ts',
     'electron/providers/local/storeKeyProvider.ts',
+    'electron/ipc/ownedBytes.ts',
+    'electron/ipc/electronIpc.ts',
+    'electron/host/socketProtocol.ts',
+    'electron/host/auditDownload.ts',
   ],
   // Static mutants (module-level constants: frame limits, the device-id pattern, error-code tables) are security
   // relevant here, so they are tested, not ignored.

@@ -281,6 +281,29 @@ describe('browser host: what it passes to the router', () => {
     }
   });
 
+  it('wipes a binary call\'s bytes (views into its frame) once the call is answered', async () => {
+    const k = await start();
+    const w = watched(k.fleet);
+    let host: BrowserHost | null = null;
+    try {
+      host = await startBrowserHost({ console: w.console, rendererDir: k.rendererDir });
+      const opened = await openSocket(`ws://127.0.0.1:${host.port}/ws`, cookieFor(host));
+      if (!('ws' in opened)) throw new Error('refused');
+      const client = socketClient(opened.ws);
+      await client.call('session:init', { operator: 'alice', passphrase: PASS });
+      const key = (await client.call('keys:create', { type: 'storage', label: 'Disk' })).value as { id: string };
+      const plaintext = new TextEncoder().encode('move to dock 7');
+      const enc = await client.call('keys:encrypt', { keyId: key.id, plaintext });
+      expect(enc.ok).toBe(true);
+      const seen = w.inputs.at(-1) as { plaintext: Uint8Array };
+      expect(seen.plaintext.byteLength).toBe(plaintext.byteLength);
+      expect([...seen.plaintext].every((b) => b === 0)).toBe(true);
+      opened.ws.close();
+    } finally {
+      await host?.close();
+    }
+  });
+
   it('serves dist/renderer of the project when no folder is given (docs/security.md)', () => {
     expect(DEFAULT_RENDERER_DIR).toBe(resolve(import.meta.dirname, '..', '..', 'dist', 'renderer'));
   });
@@ -289,6 +312,7 @@ describe('browser host: what it passes to the router', () => {
 /** The real console, with its calls (channel, transport) and its event subscriptions counted. */
 function watched(fleet: FleetConsole) {
   const calls: Array<{ channel: string; transport: string }> = [];
+  const inputs: unknown[] = [];
   const subscriptions = { added: 0, removed: 0 };
   const handlers = new Proxy(fleet.handlers, {
     get(target, name, receiver) {
@@ -296,6 +320,7 @@ function watched(fleet: FleetConsole) {
       if (typeof real !== 'function') return real;
       return (input: unknown, ctx: { transport: string }) => {
         calls.push({ channel: String(name), transport: ctx.transport });
+        inputs.push(input);
         return (real as (i: unknown, c: unknown) => unknown)(input, ctx);
       };
     },
@@ -312,5 +337,5 @@ function watched(fleet: FleetConsole) {
       };
     },
   };
-  return { console, calls, subscriptions };
+  return { console, calls, inputs, subscriptions };
 }

@@ -3,7 +3,8 @@
 // hook), over real HTTP and WebSocket on 127.0.0.1. Statuses, bodies and headers are the documented ones; the reason
 // phrases of a refused upgrade are HTTP's standard ones (RFC 9110).
 import { once } from 'node:events';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -243,6 +244,50 @@ describe('browser host: close()', () => {
     // the console still emits; nobody is listening and nothing fails
     await k.fleet.handlers['session:init']({ operator: 'bob', passphrase: PASS }, { transport: 'test' });
     expect(client.events).toEqual([]);
+  });
+
+  it('ends a download still in progress: close() does not wait for the browser', async () => {
+    const k = await start();
+    const { ws, client } = await connect(k);
+    await client.call('session:init', { operator: 'alice', passphrase: PASS });
+    const batch = Array.from({ length: 1000 }, (_, i) => ({ actor: 'seed', action: 'robot.heartbeat', targetType: 'robot' as const, targetId: `r-${i}`, outcome: 'success' as const, details: { i } }));
+    for (let n = 0; n < 10; n++) k.fleet.audit.appendMany(batch);
+    const started = (await client.call('audit:export', {})).value as { delivery: { path: string } };
+    // The browser takes the first bytes, then stops reading: the response stays in progress.
+    let firstBytes!: () => void;
+    let resumeReading!: () => void;
+    const gotFirst = new Promise<void>((r) => (firstBytes = r));
+    const ended = new Promise<boolean>((resolveEnded) => {
+      const req = request({ host: '127.0.0.1', port: k.host.port, path: started.delivery.path, headers: cookieFor(k.host) }, (res) => {
+        res.once('data', () => {
+          res.pause();
+          resumeReading = () => res.resume();
+          firstBytes();
+        });
+        res.on('close', () => resolveEnded(res.complete));
+        res.on('error', () => {});
+      });
+      req.on('error', () => resolveEnded(false));
+      req.end();
+    });
+    await gotFirst;
+    await k.host.close();
+    resumeReading(); // reading again, the browser finds the connection cut off, the file incomplete
+    expect(await ended).toBe(false);
+    ws.close();
+  });
+
+  it('listens on 127.0.0.1 only, not on every interface (Linux: read from /proc/net/tcp)', async (ctx) => {
+    if (!existsSync('/proc/net/tcp')) ctx.skip();
+    const k = await start();
+    const hexPort = k.host.port.toString(16).toUpperCase().padStart(4, '0');
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6']
+      .filter((f) => existsSync(f))
+      .flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1))
+      .map((line) => line.trim().split(/\s+/))
+      .filter((cols) => cols[1]!.endsWith(`:${hexPort}`) && cols[3] === '0A') // 0A: LISTEN
+      .map((cols) => cols[1]);
+    expect(listening).toEqual([`0100007F:${hexPort}`]); // 127.0.0.1, little-endian
   });
 
   it('a port already taken is an error, and the failed host leaves no subscription to console events', async () => {

@@ -259,7 +259,9 @@ async function decryptFormat1(call: RouterCall, file: FileHandle, size: number, 
   try {
     await intoTemp(o.outPath, o.force, (write) => write([plaintext]));
   } finally {
-    plaintext.fill(0);
+    // A written buffer was wiped, and released when it owned its memory (detached: length 0, where fill() throws);
+    // one never written (the temp file could not be made) is wiped here.
+    if (plaintext.byteLength > 0) plaintext.fill(0);
   }
   return { keyId: opened.keyId, version: opened.version, bytes, format: 1 };
 }

@@ -599,3 +599,74 @@ describe('format 1 (single-shot envelope): still decrypts, up to 1 MiB', () => {
     s.shape = undefined;
   });
 });
+
+describe('errors name what failed; files are closed and plaintext wiped on every path', () => {
+  it('the messages name the file (or the part of it) that failed', async () => {
+    const s = service();
+    const missing = join(dir, 'no-such-input');
+    expect((await failure(decryptFile(s.call, { inPath: missing, outPath: fresh('out'), aad: AAD, force: false }))).message).toContain(missing);
+    const sub = fresh('dir');
+    mkdirSync(sub);
+    expect((await failure(decryptFile(s.call, { inPath: sub, outPath: fresh('out'), aad: AAD, force: false }))).message).toContain(sub);
+    const empty = fresh('empty');
+    writeFileSync(empty, '');
+    expect((await failure(decryptFile(s.call, { inPath: empty, outPath: fresh('out'), aad: AAD, force: false }))).message).toContain(empty);
+    const { file } = await encryptTo(s, Buffer.from('x'));
+    const cut = fresh('cut');
+    writeFileSync(cut, file.subarray(0, 60));
+    expect((await failure(decryptFile(s.call, { inPath: cut, outPath: fresh('out'), aad: AAD, force: false }))).message).toMatch(/file key envelope/);
+    const text = fresh('text');
+    writeFileSync(text, 'not a ciphertext at all');
+    expect((await failure(decryptFile(s.call, { inPath: text, outPath: fresh('out'), aad: AAD, force: false }))).message).toMatch(/ECPS/);
+  });
+
+  it('leaves no file descriptor open, whether it succeeds or fails', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const s = service();
+    const plain = fresh('plain');
+    writeFileSync(plain, crypto.randomBytes(3 * CHUNK + 1));
+    const enc = fresh('enc');
+    const sub = fresh('dir');
+    mkdirSync(sub);
+    const tamperedFile = fresh('tampered');
+    const f1 = fresh('f1');
+    const ops: Array<[string, () => Promise<unknown>]> = [
+      ['encrypt', () => encryptFile(s.call, KEY_ID, { inPath: plain, outPath: enc, aad: AAD, force: false }, CHUNK)],
+      ['encrypt onto an existing file', () => encryptFile(s.call, KEY_ID, { inPath: plain, outPath: enc, aad: AAD, force: false }, CHUNK)],
+      ['decrypt', () => decryptFile(s.call, { inPath: enc, outPath: fresh('out'), aad: AAD, force: false })],
+      ['decrypt with the wrong aad', () => decryptFile(s.call, { inPath: enc, outPath: fresh('out'), aad: Buffer.from('other'), force: false })],
+      ['decrypt a tampered file', async () => {
+        const c = readFileSync(enc);
+        c[c.length - 1]! ^= 1;
+        writeFileSync(tamperedFile, c);
+        return decryptFile(s.call, { inPath: tamperedFile, outPath: fresh('out'), aad: AAD, force: false });
+      }],
+      ['decrypt format 1', async () => {
+        const r = (await s.call('keys:encrypt', { keyId: KEY_ID, plaintext: Buffer.from('m'), aad: AAD })) as { ciphertext: Uint8Array };
+        writeFileSync(f1, r.ciphertext);
+        return decryptFile(s.call, { inPath: f1, outPath: fresh('out'), aad: AAD, force: false });
+      }],
+      ['encrypt a directory', () => encryptFile(s.call, KEY_ID, { inPath: sub, outPath: fresh('out'), aad: AAD, force: false }, CHUNK)],
+      ['decrypt a directory', () => decryptFile(s.call, { inPath: sub, outPath: fresh('out'), aad: AAD, force: false })],
+    ];
+    for (const [name, op] of ops) {
+      const before = fds();
+      await op().catch(() => undefined);
+      expect(fds(), name).toBe(before);
+    }
+  });
+
+  it('format 1: a plaintext that could not be written (no such output folder) is wiped all the same', async () => {
+    const s = service();
+    const plaintext = crypto.randomBytes(8192);
+    const r = (await s.call('keys:encrypt', { keyId: KEY_ID, plaintext, aad: AAD })) as { ciphertext: Uint8Array };
+    const inPath = fresh('f1');
+    writeFileSync(inPath, r.ciphertext);
+    const before = s.returned.length;
+    const e = await failure(decryptFile(s.call, { inPath, outPath: join(dir, 'no-such-dir', 'out'), aad: AAD, force: false }));
+    expect([e.code, e.details]).toEqual(['invalid_input', { field: 'out' }]);
+    const handed = s.returned[before]!;
+    expect(handed.length).toBe(8192);
+    expect(handed.every((b) => b === 0)).toBe(true);
+  });
+});

@@ -42,7 +42,7 @@ interface World {
 
 let w: World;
 
-function world(o: { chooseSavePath?: (name: string) => Promise<string | null>; ticketTtlMs?: number; records?: number } = {}): World {
+function world(o: { chooseSavePath?: (name: string) => Promise<string | null>; ticketTtlMs?: number; records?: number; noLogger?: boolean } = {}): World {
   const t = openTestDb('audit-exports-');
   const clock = manualClock(START);
   const log = createAuditLog(t.db, { clock, quietCheckpointMs: 0 });
@@ -67,11 +67,13 @@ function world(o: { chooseSavePath?: (name: string) => Promise<string | null>; t
       if (p.state !== 'running') waiting.splice(0).forEach((r) => r(p));
     },
     clock,
-    logger: {
-      info: (m, f) => void logged.push(['info', m, f]),
-      warn: (m, f) => void logged.push(['warn', m, f]),
-      error: (m, f) => void logged.push(['error', m, f]),
-    },
+    ...(o.noLogger ? {} : {
+      logger: {
+        info: (m: string, f?: Record<string, unknown>) => void logged.push(['info', m, f]),
+        warn: (m: string, f?: Record<string, unknown>) => void logged.push(['warn', m, f]),
+        error: (m: string, f?: Record<string, unknown>) => void logged.push(['error', m, f]),
+      },
+    }),
     ...(o.chooseSavePath ? { chooseSavePath: o.chooseSavePath } : {}),
     ...(o.ticketTtlMs === undefined ? {} : { ticketTtlMs: o.ticketTtlMs }),
   });
@@ -378,5 +380,24 @@ describe('Electron: the save dialog', () => {
     expect(exportRecords(w.log).map((r) => [r.outcome, r.details])).toEqual([['failure', { code: 'invalid_input' }]]);
     // the warning follows the rejection on a later turn: wait for the log line itself
     await expect.poll(() => w.logged).toEqual([['warn', 'audit export to a file failed', { error: 'invalid_input' }]]);
+  });
+});
+
+describe('without a logger (it is optional)', () => {
+  it('a record that cannot be written does not change the answer', async () => {
+    w = world({ noLogger: true });
+    w.t.db.close();
+    const e = await failure(w.exports.toFile(fresh('closed.jsonl'), { overwrite: false }));
+    expect([e.code, e.message]).toEqual(['internal', 'audit.export failed unexpectedly.']);
+  });
+
+  it('a failed save-dialog export still ends as failed progress and a failure record, with nothing thrown', async () => {
+    w = world({ noLogger: true, chooseSavePath: async () => join(dir, 'no-such-dir', 'x.jsonl') });
+    const done = w.ended();
+    await w.exports.start('electron');
+    expect(await done).toMatchObject({ state: 'failed', error: { code: 'invalid_input' } });
+    expect(exportRecords(w.log).map((r) => [r.outcome, r.details])).toEqual([['failure', { code: 'invalid_input' }]]);
+    // the background promise settles on a later turn; an error thrown there would be an unhandled rejection
+    await new Promise<void>((r) => setImmediate(r));
   });
 });

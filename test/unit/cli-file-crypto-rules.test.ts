@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
 import { encryptEnvelope, openEnvelopeBody, parseEnvelope, tampered } from '../../electron/crypto/envelope.ts';
-import { decryptFile, encryptFile, type RouterCall } from '../../electron/ipc/cli/fileCrypto.ts';
+import { decryptFile, encryptFile, type OutputFs, type RouterCall } from '../../electron/ipc/cli/fileCrypto.ts';
 
 const STORE_ID = '0f1e2d3c-4b5a-4697-8877-665544332211';
 const KEY_ID = '6adc3764-1111-4222-8333-944455556666';
@@ -668,5 +668,78 @@ describe('errors name what failed; files are closed and plaintext wiped on every
     const handed = s.returned[before]!;
     expect(handed.length).toBe(8192);
     expect(handed.every((b) => b === 0)).toBe(true);
+  });
+});
+
+describe('what cannot be produced on demand: short writes, a file system without hard links', () => {
+  /** Writes at most `most` bytes per call, like a write(2) interrupted or cut short: the caller must continue. */
+  const shortWrites = (most: number): Partial<OutputFs> => ({
+    writev: async (file, buffers, position) => {
+      const first = buffers.find((b) => b.length > 0);
+      if (!first) return { bytesWritten: 0 };
+      // Cross buffer boundaries too: take from the first buffers until `most` bytes.
+      const take = Buffer.concat(buffers).subarray(0, most);
+      const { bytesWritten } = await file.write(take, 0, take.length, position);
+      return { bytesWritten };
+    },
+  });
+
+  it('continues a short write where it stopped: the file is complete and correct, both ways', async () => {
+    const s = service();
+    for (const most of [1, 7, CHUNK + TAG + 3]) {
+      const plaintext = crypto.randomBytes(5 * CHUNK + 9);
+      const inPath = fresh('plain');
+      writeFileSync(inPath, plaintext);
+      const outPath = fresh('enc');
+      await encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false, fs: shortWrites(most) }, CHUNK);
+      const file = readFileSync(outPath);
+      expect(file.length, `${most}`).toBe(45 + parse(file).keyEnvelope.length + plaintext.length + 6 * TAG);
+      expect((await openByHand(s, file, AAD)).equals(plaintext), `${most}`).toBe(true);
+      const back = fresh('dec');
+      await decryptFile(s.call, { inPath: outPath, outPath: back, aad: AAD, force: false, fs: shortWrites(most) });
+      expect(readFileSync(back).equals(plaintext), `${most}`).toBe(true);
+    }
+  });
+
+  const noHardLinks = (code: string): Partial<OutputFs> => ({
+    link: async () => {
+      throw Object.assign(new Error(`${code}: operation not permitted, link`), { code });
+    },
+  });
+
+  it('without hard links (EPERM, ENOTSUP, EOPNOTSUPP) the file is moved into place after checking the name is free', async () => {
+    const s = service();
+    for (const code of ['EPERM', 'ENOTSUP', 'EOPNOTSUPP']) {
+      const inPath = fresh('plain');
+      writeFileSync(inPath, 'on a USB stick');
+      const outPath = fresh('fat');
+      await encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false, fs: noHardLinks(code) }, CHUNK);
+      expect((await openByHand(s, readFileSync(outPath), AAD)).toString(), code).toBe('on a USB stick');
+      expect(statSync(outPath).mode & 0o777).toBe(0o600);
+      expect(leftovers()).toEqual([]);
+
+      // a file that appeared under the name meanwhile is not replaced
+      const taken = fresh('fat');
+      s.during = () => writeFileSync(taken, 'theirs');
+      const e = await failure(encryptFile(s.call, KEY_ID, { inPath, outPath: taken, aad: AAD, force: false, fs: noHardLinks(code) }, CHUNK));
+      s.during = undefined;
+      expect([e.code, e.details], code).toEqual(['invalid_input', { field: 'out' }]);
+      expect(e.message).toContain('exists');
+      expect(readFileSync(taken, 'utf8')).toBe('theirs');
+      expect(leftovers()).toEqual([]);
+    }
+  });
+
+  it('any other failure to link is a typed error for --out, and leaves nothing', async () => {
+    const s = service();
+    const inPath = fresh('plain');
+    writeFileSync(inPath, 'data');
+    const outPath = fresh('eio');
+    const e = await failure(encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false, fs: noHardLinks('EIO') }, CHUNK));
+    expect([e.code, e.details]).toEqual(['invalid_input', { field: 'out' }]);
+    expect(e.message).toContain('EIO');
+    expect(e.message).not.toContain('exists');
+    expect(existsSync(outPath)).toBe(false);
+    expect(leftovers()).toEqual([]);
   });
 });

@@ -566,6 +566,20 @@ describe('format 1 (single-shot envelope): still decrypts, up to 1 MiB', () => {
     }
   });
 
+  it('reads a version-1 file of up to 1,403,566 bytes (docs/cli.md) and refuses a larger one unread', async () => {
+    const s = service();
+    const LIMIT = 1_403_566; // base64 of 1 MiB + 4 KiB of envelope, and a CRLF
+    const at = fresh('limit');
+    writeFileSync(at, Buffer.alloc(LIMIT, 0x21)); // '!' is no base64: read, then refused as not ciphertext
+    const read = await failure(decryptFile(s.call, { inPath: at, outPath: fresh('out'), aad: AAD, force: false }));
+    expect(read.code).toBe('ciphertext_foreign');
+    expect(read.message).not.toContain('too large');
+    writeFileSync(at, Buffer.alloc(LIMIT + 1, 0x21));
+    const refused = await failure(decryptFile(s.call, { inPath: at, outPath: fresh('out'), aad: AAD, force: false }));
+    expect([refused.code, refused.details]).toEqual(['ciphertext_foreign', { field: 'in' }]);
+    expect(refused.message).toContain('too large');
+  });
+
   it('wipes the plaintext it wrote; frees a buffer that owns its memory, never a shared one', async () => {
     const s = service();
     const big = crypto.randomBytes(8192);

@@ -280,6 +280,19 @@ describe('browser host: start, claim, deliver', () => {
     expect(exportRecords(w.log).map((r) => [r.outcome, r.details])).toEqual([['failure', { code: 'cancelled' }]]);
   });
 
+  it('a key that fails its check between the start and the download stops it: integrity_failure, not exported', async () => {
+    const s = await w.exports.start('browser-host');
+    w.log.setKey({ state: 'untrusted', reason: 'its MAC did not match' });
+    let got = '';
+    const e = await failure(w.exports.deliver(w.exports.claim(s.exportId!)!, { write: (c) => void (got += c) }));
+    expect(e.code).toBe('integrity_failure');
+    // docs/audit-log.md: the reason, and that the chain cannot be trusted; here also that nothing was exported
+    expect(e.message).toContain('(its MAC did not match), so the audit chain cannot be trusted');
+    expect(e.message).toContain('so it was not exported');
+    expect(got).toBe('');
+    expect(exportRecords(w.log).map((r) => [r.outcome, r.details])).toEqual([['failure', { code: 'integrity_failure' }]]);
+  });
+
   it('a sink failing with an untyped error is internal', async () => {
     const s = await w.exports.start('browser-host');
     const e = await failure(w.exports.deliver(w.exports.claim(s.exportId!)!, { write: () => Promise.reject(new Error('socket hang up')) }));

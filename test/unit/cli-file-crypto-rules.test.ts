@@ -423,6 +423,7 @@ describe('output and input files', () => {
     s.during = () => writeFileSync(outPath, 'theirs');
     const e = await failure(encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false }, CHUNK));
     expect([e.code, e.details]).toEqual(['invalid_input', { field: 'out' }]);
+    expect(e.message).toContain('exists; it was not changed (use --force to replace it)');
     expect(readFileSync(outPath, 'utf8')).toBe('theirs');
     expect(leftovers()).toEqual([]);
 
@@ -742,6 +743,40 @@ describe('what cannot be produced on demand: short writes, a file system without
       expect(readFileSync(taken, 'utf8')).toBe('theirs');
       expect(leftovers()).toEqual([]);
     }
+  });
+
+  it('flushes the output to disk each time another 64 MiB was written (docs/ciphertext-format.md "Output")', async () => {
+    const s = service();
+    const MiB = 1024 * 1024;
+    const inPath = fresh('big');
+    writeFileSync(inPath, '');
+    truncateSync(inPath, 2 * 64 * MiB + 3 * MiB); // sparse: reads as zeros
+    const flushedAt: number[] = [];
+    const counting: Partial<OutputFs> = {
+      datasync: async (file) => {
+        flushedAt.push((await file.stat()).size);
+        await file.datasync();
+      },
+    };
+    const outPath = fresh('big.enc');
+    await encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false, fs: counting });
+    // two flushes: after the first 64 MiB and after the second, each within one batch (about 1 MiB) past it
+    expect(flushedAt).toHaveLength(2);
+    expect(flushedAt[0]).toBeGreaterThanOrEqual(64 * MiB);
+    expect(flushedAt[0]).toBeLessThan(66 * MiB);
+    expect(flushedAt[1]).toBeGreaterThanOrEqual(128 * MiB);
+    expect(flushedAt[1]).toBeLessThan(130 * MiB);
+    rmSync(outPath);
+    rmSync(inPath);
+  });
+
+  it('a link failure without an error code still names the output', async () => {
+    const s = service();
+    const inPath = fresh('plain');
+    writeFileSync(inPath, 'data');
+    const outPath = fresh('nocode');
+    const e = await failure(encryptFile(s.call, KEY_ID, { inPath, outPath, aad: AAD, force: false, fs: { link: () => Promise.reject(new Error('odd')) } }, CHUNK));
+    expect([e.code, e.details, e.message]).toEqual(['invalid_input', { field: 'out' }, `Output file ${outPath} cannot be written (error).`]);
   });
 
   it('any other failure to link is a typed error for --out, and leaves nothing', async () => {

@@ -34,8 +34,8 @@ export interface FileCryptoOptions {
   /** Replace an existing output file. */
   force: boolean;
   /**
-   * The two file system calls whose rare outcomes cannot be produced on demand (a short write; a file system without
-   * hard links, such as FAT on a USB stick): tests replace them to reach those paths. Default: node:fs.
+   * The file system calls whose outcomes cannot be produced or seen on demand (a short write; a file system without
+   * hard links, such as FAT on a USB stick; when the output is flushed): tests replace them. Default: node:fs.
    */
   fs?: Partial<OutputFs>;
 }
@@ -43,9 +43,10 @@ export interface FileCryptoOptions {
 export interface OutputFs {
   writev(file: FileHandle, buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
   link(existing: string, created: string): Promise<void>;
+  datasync(file: FileHandle): Promise<void>;
 }
 
-const NODE_FS: OutputFs = { writev: (file, buffers, position) => file.writev(buffers, position), link };
+const NODE_FS: OutputFs = { writev: (file, buffers, position) => file.writev(buffers, position), link, datasync: (file) => file.datasync() };
 
 export interface FileCryptoResult {
   keyId: string;
@@ -130,7 +131,7 @@ async function tempOutput(path: string, force: boolean, fs: OutputFs) {
       if (position - syncedTo >= FLUSH_EVERY_BYTES) {
         await flushing;
         syncedTo = position;
-        flushing = file.datasync();
+        flushing = fs.datasync(file);
       }
     },
     async commit(): Promise<void> {

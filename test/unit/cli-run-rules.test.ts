@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCliFailure, reportUnfinished, runCli } from '../../electron/ipc/cli/runCli.ts';
@@ -99,7 +100,9 @@ describe('runCli: exit codes and error output (docs/cli.md "Exit codes")', () =>
     const r = await cli(['keys', 'list', '--data-dir', join(file, 'store')]);
     expect(r.code).toBe(1);
     const lines = r.stderr.trimEnd().split('\n');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'error', message: 'cli failed' });
+    const logged = JSON.parse(lines[0]!) as { level: string; message: string; error?: { message?: string } };
+    expect(logged).toMatchObject({ level: 'error', message: 'cli failed' });
+    expect(logged.error?.message).toMatch(/ENOTDIR|EEXIST/); // what went wrong, for whoever reads the log
     expect(lines[1]).toBe('error [internal]: The console failed unexpectedly (details in the log line above).');
     expect(lines[2]).toMatch(/^hint: ./);
     expect(lines).toHaveLength(3);
@@ -235,6 +238,32 @@ describe('commands on a real store', () => {
     const r = await s.run(['audit', 'verify']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error \[integrity_failure\]: Audit chain broken at record 3: .+ \(\d+ records checked\)\./);
+  });
+
+  it('serve needs a way to be stopped: without one it fails as internal and says why in the log line', async () => {
+    const s = store();
+    ok(await s.run(['init']));
+    const r = await s.run(['serve', '--port', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('serve needs untilStopped');
+    expect(r.stderr).toContain('error [internal]');
+  });
+
+  it('serve listens on the --port given', async () => {
+    const s = store();
+    ok(await s.run(['init']));
+    // a port that is free now: the OS picks it, the probe lets it go
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const r = await s.run(['serve', '--port', String(port)], { untilStopped: async () => 'test stop' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^ECPS console: http://127\\.0\\.0\\.1:${port}/`));
   });
 
   it('serve prints the browser host address, runs until stopped, then says why it closes', async () => {

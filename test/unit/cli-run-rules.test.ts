@@ -193,6 +193,10 @@ describe('commands on a real store', () => {
     expect(readFileSync(dec).equals(data)).toBe(true);
     const again = ok(await s.run(['encrypt', '--key', key.id, '--in', plain, '--out', `${plain}.2.enc`]));
     expect(again.stdout).toBe(`encrypted 70000 bytes with key ${key.id} v1 -> ${plain}.2.enc\n`);
+    // encrypt does not replace an existing file without --force either
+    const refusedEnc = await s.run(['encrypt', '--key', key.id, '--in', plain, '--out', enc, '--aad', 'robot-7']);
+    expect([refusedEnc.code, refusedEnc.stderr]).toEqual([1, expect.stringMatching(/^error \[invalid_input\]: .*exists/)]);
+    ok(await s.run(['encrypt', '--key', key.id, '--in', plain, '--out', enc, '--aad', 'robot-7', '--force']));
     // the associated data is bound: without --aad it is the empty one
     const wrong = await s.run(['decrypt', '--in', enc, '--out', `${plain}.x`]);
     expect([wrong.code, wrong.stderr.split('\n')[0]!.slice(0, 20)]).toEqual([1, 'error [aad_mismatch]']);

@@ -12,11 +12,16 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // They test the key service, the envelope and audit queries, which other unit tests and the normal suite cover.
 const FILLED_IN_BEFORE_ALL = ['test/unit/keys.test.ts', 'test/unit/crypto-envelope.test.ts', 'test/unit/audit-query.test.ts'];
 
+// The CLI as a function over a real store: every test opens its own console, so it reaches nearly every module and
+// would re-run (seconds per test) for each mutant of the audit log, the session, the keys... Only the CLI's own
+// mutation run takes it: ECPS_MUTATE_CLI=1 npx stryker run --mutate electron/ipc/cli/runCli.ts,electron/ipc/cli/commands.ts
+const CLI_AS_A_FUNCTION = process.env.ECPS_MUTATE_CLI === '1' ? [] : ['test/unit/cli-run-rules.test.ts'];
+
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'test/security/sender-validation.test.ts'],
     // It sets process.umask(), which Stryker's worker threads do not allow; it tests store file modes, no mutated module.
-    exclude: [...configDefaults.exclude, 'test/unit/store-file-modes.test.ts', ...FILLED_IN_BEFORE_ALL],
+    exclude: [...configDefaults.exclude, 'test/unit/store-file-modes.test.ts', ...FILLED_IN_BEFORE_ALL, ...CLI_AS_A_FUNCTION],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

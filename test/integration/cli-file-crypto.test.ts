@@ -111,12 +111,21 @@ describe('cli encrypt / decrypt of files (format 2, streamed)', () => {
   it('decrypts format-1 ciphertext: the base64 text the CLI wrote before format 2, and a raw envelope', async () => {
     const fleet = await createConsole({ dataDir: data, kdf: { N: 1024, r: 8, p: 1 } });
     let sealed: Uint8Array;
+    // 4 KiB or more: its plaintext buffer is released once written (this once made decrypt fail after writing)
+    const large = crypto.randomBytes(8192);
+    let sealedLarge: Uint8Array;
     try {
       await fleet.handlers['session:unlock']({ operator: 'alice', passphrase: PASS }, { transport: 'test' });
       sealed = (await fleet.handlers['keys:encrypt']({ keyId: otherKeyId, plaintext: Buffer.from('written by an older console'), aad: Buffer.from('site-3') }, { transport: 'test' })).ciphertext;
+      sealedLarge = (await fleet.handlers['keys:encrypt']({ keyId: otherKeyId, plaintext: large, aad: Buffer.from('site-3') }, { transport: 'test' })).ciphertext;
     } finally {
       fleet.close();
     }
+    writeFileSync(path('large.b64'), Buffer.from(sealedLarge).toString('base64') + '\n');
+    const r = await cli(['decrypt', '--in', path('large.b64'), '--out', path('large.out'), '--aad', 'site-3', '--json']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ keyId: otherKeyId, format: 1, bytes: 8192 });
+    expect(readFileSync(path('large.out')).equals(large)).toBe(true);
     writeFileSync(path('old.b64'), Buffer.from(sealed).toString('base64') + '\n');
     writeFileSync(path('old.bin'), sealed);
     for (const name of ['old.b64', 'old.bin']) {

@@ -33,7 +33,20 @@ export interface FileCryptoOptions {
   aad: Buffer;
   /** Replace an existing output file. */
   force: boolean;
+  /**
+   * The file system calls whose outcomes cannot be produced or seen on demand (a short write; a file system without
+   * hard links, such as FAT on a USB stick; when the output is flushed): tests replace them. Default: node:fs.
+   */
+  fs?: Partial<OutputFs>;
 }
+
+export interface OutputFs {
+  writev(file: FileHandle, buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
+  link(existing: string, created: string): Promise<void>;
+  datasync(file: FileHandle): Promise<void>;
+}
+
+const NODE_FS: OutputFs = { writev: (file, buffers, position) => file.writev(buffers, position), link, datasync: (file) => file.datasync() };
 
 export interface FileCryptoResult {
   keyId: string;
@@ -88,7 +101,7 @@ function release(b: Buffer): void {
 }
 
 /** A new 0600 file beside the target, renamed over it by commit() or removed by discard(). */
-async function tempOutput(path: string, force: boolean) {
+async function tempOutput(path: string, force: boolean, fs: OutputFs) {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.partial`);
   let file: FileHandle;
   try {
@@ -106,7 +119,7 @@ async function tempOutput(path: string, force: boolean) {
       let pending = parts;
       while (pending.length > 0) {
         const want = pending.reduce((n, b) => n + b.length, 0);
-        const { bytesWritten } = await file.writev(pending, position);
+        const { bytesWritten } = await fs.writev(file, pending, position);
         position += bytesWritten;
         if (bytesWritten === want) break;
         // a short write: continue from where it stopped
@@ -118,7 +131,7 @@ async function tempOutput(path: string, force: boolean) {
       if (position - syncedTo >= FLUSH_EVERY_BYTES) {
         await flushing;
         syncedTo = position;
-        flushing = file.datasync();
+        flushing = fs.datasync(file);
       }
     },
     async commit(): Promise<void> {
@@ -131,7 +144,7 @@ async function tempOutput(path: string, force: boolean) {
       }
       try {
         // link() refuses to replace a file that appeared meanwhile, unlike rename().
-        await link(temp, path);
+        await fs.link(temp, path);
         await unlink(temp);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
@@ -139,7 +152,10 @@ async function tempOutput(path: string, force: boolean) {
           await unlink(temp).catch(() => undefined);
           throw outputExists(path);
         }
-        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+        if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') {
+          // (the caller removes the temp file)
+          throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${code ?? 'error'}).`, { field: 'out' });
+        }
         // A file system without hard links (e.g. FAT on a USB stick): check, then rename.
         await refuseExisting(path, false).catch(async (err: unknown) => {
           await unlink(temp).catch(() => undefined);
@@ -157,8 +173,8 @@ async function tempOutput(path: string, force: boolean) {
 }
 
 /** Runs `work` on a temp output; commits it when work resolves, removes it when anything fails. */
-async function intoTemp<T>(path: string, force: boolean, work: (write: (parts: Buffer[]) => Promise<void>) => Promise<T>): Promise<T> {
-  const out = await tempOutput(path, force);
+async function intoTemp<T>(o: FileCryptoOptions, work: (write: (parts: Buffer[]) => Promise<void>) => Promise<T>): Promise<T> {
+  const out = await tempOutput(o.outPath, o.force, { ...NODE_FS, ...o.fs });
   try {
     const result = await work((parts) => out.write(parts));
     await out.commit();
@@ -182,7 +198,7 @@ export async function encryptFile(call: RouterCall, keyId: string, o: FileCrypto
       sealed = await call('keys:encrypt', { keyId, plaintext: fileKey, aad: fileKeyAad(o.aad) });
       const header = streamHeader(params, Buffer.from(sealed.ciphertext));
       cipher = new ChunkCipher(fileKey, params.salt, header, o.aad);
-      return await intoTemp(o.outPath, o.force, async (write) => {
+      return await intoTemp(o, async (write) => {
         await write([header]);
         const bytes = await sealStream(source(file, 0, size), cipher, params.chunkBytes, write);
         if ((await file.stat()).size !== size) throw new ConsoleError('invalid_input', `Input file ${o.inPath} changed while it was encrypted.`, { field: 'in' });
@@ -229,7 +245,7 @@ export async function decryptFile(call: RouterCall, o: FileCryptoOptions): Promi
       fileKey.fill(0);
     }
     try {
-      const bytes = await intoTemp(o.outPath, o.force, (write) =>
+      const bytes = await intoTemp(o, (write) =>
         openStream(source(file, headerBytes, size - headerBytes), cipher, p.chunkBytes, write),
       );
       return { keyId: opened.keyId, version: opened.version, bytes, format: 2 };
@@ -257,9 +273,11 @@ async function decryptFormat1(call: RouterCall, file: FileHandle, size: number, 
   const plaintext = Buffer.from(opened.plaintext.buffer, opened.plaintext.byteOffset, opened.plaintext.byteLength);
   const bytes = plaintext.length;
   try {
-    await intoTemp(o.outPath, o.force, (write) => write([plaintext]));
+    await intoTemp(o, (write) => write([plaintext]));
   } finally {
-    plaintext.fill(0);
+    // A written buffer was wiped, and released when it owned its memory (detached: length 0, where fill() throws);
+    // one never written (the temp file could not be made) is wiped here.
+    if (plaintext.byteLength > 0) plaintext.fill(0);
   }
   return { keyId: opened.keyId, version: opened.version, bytes, format: 1 };
 }

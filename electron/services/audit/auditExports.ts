@@ -66,17 +66,22 @@ export function createAuditExports(deps: AuditExportsDeps): AuditExports {
 
   const asConsoleError = (e: unknown) => (isConsoleError(e) ? e : new ConsoleError('internal', 'audit.export failed unexpectedly.'));
 
-  /** Session and plan; a refusal is audited at once. */
-  function prepare(): AuditExportPlan {
+  /** Runs a step of starting an export; a refusal is audited at once. */
+  function refusalAudited<T>(step: () => T): T {
     try {
-      deps.session.require();
-      return deps.audit.prepareExport();
+      return step();
     } catch (e) {
       const error = asConsoleError(e);
       record('failure', { code: error.code });
       throw error;
     }
   }
+
+  /** Session and plan; a refusal is audited at once. */
+  const prepare = (): AuditExportPlan => refusalAudited(() => {
+    deps.session.require();
+    return deps.audit.prepareExport();
+  });
 
   /** Runs one export with progress events; audits how it ended. */
   async function run(id: string, plan: AuditExportPlan, write: (sink: (s: AuditExportSink) => Promise<AuditExportSummary>) => Promise<AuditExportSummary>) {
@@ -118,7 +123,8 @@ export function createAuditExports(deps: AuditExportsDeps): AuditExports {
     async start(transport) {
       purge();
       if (transport === 'electron' && deps.chooseSavePath) {
-        deps.session.require();
+        // Refused before the dialog opens, and audited like any refused start.
+        refusalAudited(() => deps.session.require());
         const suggested = exportFileName(new Date(deps.clock.now()).toISOString());
         const path = await deps.chooseSavePath(suggested);
         if (path === null) return { exportId: null, fileName: suggested, records: 0, delivery: { kind: 'cancelled' } };
@@ -143,7 +149,7 @@ export function createAuditExports(deps: AuditExportsDeps): AuditExports {
     deliver(ticket, sink) {
       return run(ticket.id, ticket.plan, (write) => write(sink));
     },
-    toFile(path, o) {
+    async toFile(path, o) {
       const plan = prepare();
       return run(newId(), plan, (write) => writeExportFile(path, o, write));
     },

@@ -136,6 +136,11 @@ export interface AuditLogOptions {
   quietCheckpointMs?: number;
   maxUnsignedAgeMs?: number;
   timers?: Pick<Timers, 'setTimeout'>;
+  /**
+   * Worker threads that hash chunks of records during a long verification (default: one per core beyond the calling
+   * thread, 1 to 4); 0: every verification is the serial walk.
+   */
+  verifyWorkers?: number;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;
 }

@@ -36,7 +36,7 @@ let log: ReturnType<typeof makeLog>['log'];
 beforeAll(() => {
   t = openTestDb('audit-parallel-');
   signer = newSigner();
-  const made = makeLog(t.db, { checkpointEvery: EVERY, verifyWorkers: 2 });
+  const made = makeLog(t.db, { checkpointEvery: EVERY, verifyWorkers: 2, verifyParallelFrom: 2 * CHUNK });
   log = made.log;
   log.setSigner(signer);
   for (let from = 0; from < N; from += 1000) {
@@ -168,7 +168,7 @@ describe('the hash workers themselves', () => {
     const pool = createHashWorkers(2);
     let confirmed = 0;
     return {
-      pool: { ...pool, size: pool.size, wait: (s) => (pool.wait(s) ? (confirmed++, true) : false) },
+      pool: { ...pool, wait: (s) => (pool.wait(s) ? (confirmed++, true) : false) },
       confirmed: () => confirmed,
     };
   }
@@ -177,7 +177,7 @@ describe('the hash workers themselves', () => {
   it('confirm every chunk of an untouched log (the serial walk only looks past the head)', () => {
     const { pool, confirmed } = counted();
     try {
-      const v = t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool }))();
+      const v = t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))();
       expect(v).toMatchObject({ ok: true, checkedRecords: N });
       expect(confirmed()).toBe(Math.ceil(N / CHUNK));
     } finally {
@@ -190,13 +190,37 @@ describe('the hash workers themselves', () => {
     try {
       const v = tampered(() => {
         edit(9000);
-        expect(verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool })).toMatchObject(stoppedAt(9000, MODIFIED(9000)));
+        expect(verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 })).toMatchObject(stoppedAt(9000, MODIFIED(9000)));
       });
       expect(v.ok).toBe(false);
       expect(confirmed()).toBe(2);
     } finally {
       pool.close();
     }
+  });
+
+  it('chunks checked on the calling thread (every worker busy) give the same verdicts, at the same seq', () => {
+    const unused = createHashWorkers(1);
+    const verifyHere = (fn: () => void) => {
+      t.db.exec('BEGIN');
+      try {
+        fn();
+        // No chunk is queued on a worker: each is checked here (the workers never start).
+        return verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: unused, queuePerWorker: 0, minRecords: 0 });
+      } finally {
+        t.db.exec('ROLLBACK');
+      }
+    };
+    expect(verifyHere(() => undefined)).toMatchObject({ ok: true, checkedRecords: N, checkpoints: Math.floor(N / EVERY) });
+    expect(verifyHere(() => edit(4097))).toMatchObject(stoppedAt(4097, MODIFIED(4097)));
+    expect(verifyHere(() => edit(8192))).toMatchObject(stoppedAt(8192, MODIFIED(8192)));
+    const forgeSig = () => {
+      const sig = Buffer.from(t.db.prepare('SELECT signature FROM audit_checkpoints WHERE seq = 8200').pluck().get() as string, 'base64');
+      sig[7]! ^= 1;
+      t.db.prepare('UPDATE audit_checkpoints SET signature = ? WHERE seq = 8200').run(sig.toString('base64'));
+    };
+    expect(verifyHere(forgeSig)).toMatchObject(stoppedAt(8200, INVALID(8200)));
+    unused.close();
   });
 
   it('leave a short log to the serial walk', () => {
@@ -209,8 +233,31 @@ describe('the hash workers themselves', () => {
     }
   });
 
-  it('a closed pool starts again; a log whose workers were closed still verifies', () => {
-    log.close();
-    expect(log.verify()).toMatchObject({ ok: true, checkedRecords: N });
+  it('stop when the read fails midway (e.g. the database closed), and start again on the next walk', () => {
+    const pool = createHashWorkers(2);
+    const repo = createAuditRepo(t.db);
+    let reads = 0;
+    const failing = { ...repo, recordsAfter: (a: number, e: number, l: number) => (++reads === 3 ? failRead() : repo.recordsAfter(a, e, l)) };
+    const failRead = (): never => {
+      throw new Error('disk I/O error');
+    };
+    try {
+      expect(() => verifyChain(failing, { trustedKey: trusted(), workers: pool, minRecords: 0 })).toThrow('disk I/O error');
+      expect(pool.running()).toBe(0);
+      expect(verifyChain(repo, { trustedKey: trusted(), workers: pool, minRecords: 0 })).toMatchObject({ ok: true, checkedRecords: N });
+      expect(pool.running()).toBe(2);
+    } finally {
+      pool.close();
+    }
+    expect(pool.running()).toBe(0);
+  });
+
+  it("stop with the log's close(); a closed log's next verify starts them again", () => {
+    const own = makeLog(t.db, { checkpointEvery: EVERY, verifyWorkers: 2, verifyParallelFrom: 0 }).log;
+    own.setSigner(signer);
+    expect(own.verify()).toMatchObject({ ok: true, checkedRecords: N });
+    own.close();
+    expect(own.verify()).toMatchObject({ ok: true, checkedRecords: N });
+    own.close();
   });
 });

@@ -141,6 +141,8 @@ export interface AuditLogOptions {
    * thread, 1 to 4); 0: every verification is the serial walk.
    */
   verifyWorkers?: number;
+  /** Logs with fewer records are verified serially (default 32,768: a worker's start costs more than it saves). */
+  verifyParallelFrom?: number;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;
 }

@@ -50,6 +50,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
   const verifyWorkers = options.verifyWorkers ?? defaultVerifyWorkers();
   if (!Number.isInteger(verifyWorkers) || verifyWorkers < 0) throw new ConsoleError('invalid_input', 'verifyWorkers must be a non-negative integer');
   const hashWorkers = verifyWorkers > 0 ? createHashWorkers(verifyWorkers) : null;
+  const parallelFrom = options.verifyParallelFrom === undefined ? {} : { minRecords: options.verifyParallelFrom };
 
   const now = () => new Date(options.clock.now()).toISOString();
   const signer = () => (key.state === 'trusted' ? key.signer : null);
@@ -213,7 +214,7 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     },
     verify() {
       const trusted = requireTrustedKey('');
-      const walk = repo.readTransaction(() => verifyChain(repo, { trustedKey: trusted, workers: hashWorkers, parallel }))();
+      const walk = repo.readTransaction(() => verifyChain(repo, { trustedKey: trusted, workers: hashWorkers, parallel, ...parallelFrom }))();
       if (walk.ok) alarm.clearChain();
       else if (walk.firstBad) alarm.raiseChain(walk.firstBad.seq, walk.firstBad.reason, now());
       return walk;

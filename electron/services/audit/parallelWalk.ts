@@ -32,6 +32,8 @@ export interface HashWorkers {
   wait(status: Int32Array): boolean;
   /** Stops every worker (they also stop after an idle minute, and never keep the process alive). */
   close(): void;
+  /** Workers started and not stopped. */
+  running(): number;
 }
 
 // Plain CommonJS, so it runs the same from the sources, the tests and the bundled Electron main process. Status 2 for
@@ -82,8 +84,11 @@ parentPort.on('message', (m) => {
 
 /** Without an answer for this long a worker is presumed stuck: the pool stops and the serial walk takes over. */
 const STALL_MS = 20_000;
-/** Below this many records the serial walk is as fast (measured in docs/audit-log.md). */
-export const PARALLEL_MIN_RECORDS = 2 * CHUNK;
+/**
+ * Below this many records a verification stays serial: starting a worker cost 30-500 ms here (idle to loaded machine),
+ * what the serial walk spends on 8,000-90,000 records (docs/audit-log.md).
+ */
+export const PARALLEL_MIN_RECORDS = 8 * CHUNK;
 const IDLE_MS = 60_000;
 
 /** One worker per core beyond the calling thread (which reads the records), at least one, at most 4. */
@@ -149,6 +154,7 @@ export function createHashWorkers(size: number = defaultVerifyWorkers()): HashWo
       return Atomics.load(status, 0) === 1;
     },
     close,
+    running: () => workers.length,
   };
 }
 
@@ -159,6 +165,11 @@ export interface VerifyOptions {
   workers: HashWorkers | null;
   /** Handed to the serial walk (for the part it walks). */
   parallel?: ParallelSignatures;
+  /**
+   * Chunks queued per worker (default 2); a chunk read while they are all queued is checked on the calling thread.
+   * 0: every chunk on the calling thread (tests of that path).
+   */
+  queuePerWorker?: number;
   /** Logs shorter than this many records are walked serially (default PARALLEL_MIN_RECORDS). */
   minRecords?: number;
 }
@@ -202,29 +213,46 @@ export function verifyChain(reader: ChainReader, o: VerifyOptions): WalkResult {
     return true;
   };
 
+  /** Checks a chunk on this thread (while every worker is busy): the serial walk over just these rows. */
+  const checkHere = (rows: RecordTuple[], after: number, prev: string, cps: CheckpointRow[]): Int32Array => {
+    const these: ChainReader = { recordsAfter: (afterSeq) => (afterSeq === after ? rows : []) };
+    const last = (rows[rows.length - 1] as RecordTuple)[0];
+    const walk = walkChain(these, { startSeq: after, startHash: prev, endSeq: last, checkpoints: cps, trustedKey: o.trustedKey });
+    return Int32Array.of(walk.ok ? 1 : 2);
+  };
+
   try {
     let after = 0;
     let prev = GENESIS_HASH;
-    const maxInFlight = pool.size * 2;
-    for (;;) {
+    const maxInFlight = pool.size * (o.queuePerWorker ?? 2);
+    reading: for (;;) {
       const rows = reader.recordsAfter(after, Number.MAX_SAFE_INTEGER, CHUNK);
       const first = rows[0];
       const last = rows[rows.length - 1];
       // Seqs come ascending and unique (the primary key): first and last tell whether the chunk has no gap.
       if (!first || !last || first[0] !== after + 1 || last[0] !== after + rows.length) break;
-      const cps: CheckpointRow[] = checkpointsAfter(after, last[0], CHUNK + 1);
-      const status = pool.submit({ rows, prev, checkpoints: cps.map((c) => [c.seq, c.head, c.ts, c.signature]), spki });
-      if (!status) break;
+      const cps: CheckpointRow[] = checkpointsAfter(after, last[0], CHUNK);
+      let status: Int32Array | null;
+      if (inFlight.length < maxInFlight) {
+        status = pool.submit({ rows, prev, checkpoints: cps.map((c) => [c.seq, c.head, c.ts, c.signature]), spki });
+        if (!status) break;
+      } else {
+        // Every worker has work queued: this thread takes the chunk instead of waiting.
+        status = checkHere(rows, after, prev, cps);
+      }
       inFlight.push({ status, lastSeq: last[0], lastHash: last[8], checkpoints: cps.length, lastCheckpointSeq: cps.length ? (cps[cps.length - 1] as CheckpointRow).seq : null });
       after = last[0];
       prev = last[8];
-      if (inFlight.length >= maxInFlight && !settleOldest()) break;
+      // Verdicts in chunk order: the finished ones now, and wait when too much is pending.
+      while (inFlight.length && (Atomics.load((inFlight[0] as InFlight).status, 0) !== 0 || inFlight.length >= 4 * maxInFlight + 1)) {
+        if (!settleOldest()) break reading;
+      }
       if (rows.length < CHUNK) break;
     }
     while (inFlight.length && settleOldest());
   } catch (e) {
     // The read failed (e.g. the database closed): nothing of this walk is left running.
-    if (inFlight.length) pool.close();
+    pool.close();
     throw e;
   }
   inFlight.length = 0;

@@ -65,7 +65,7 @@ function check(m) {
     if (h !== r[8]) return 2;
     for (; c < cps.length && cps[c][0] === r[0]; c++) {
       const cp = cps[c];
-      if (cp[1] !== h) return 2;
+      if (typeof cp[2] !== 'string' || typeof cp[3] !== 'string' || cp[1] !== h) return 2;
       const sig = f.canonicalSignature(cp[3]);
       if (!sig || !verify(null, Buffer.from(f.checkpointMessage(cp[0], cp[1], cp[2])), key, sig)) return 2;
     }

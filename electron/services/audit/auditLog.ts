@@ -138,7 +138,7 @@ export interface AuditLogOptions {
   timers?: Pick<Timers, 'setTimeout'>;
   /**
    * Worker threads that hash chunks of records during a long verification (default: one per core beyond the calling
-   * thread, 1 to 4); 0: every verification is the serial walk.
+   * thread, at most 4, and none on 2 cores or fewer); 0: every verification is the serial walk.
    */
   verifyWorkers?: number;
   /** Logs with fewer records are verified serially (default 32,768: a worker's start costs more than it saves). */

@@ -91,12 +91,17 @@ const STALL_MS = 20_000;
 export const PARALLEL_MIN_RECORDS = 8 * CHUNK;
 const IDLE_MS = 60_000;
 
-/** One worker per core beyond the calling thread (which reads the records), at least one, at most 4. */
+/**
+ * One worker per core beyond the calling thread (which reads the records), at most 4; none on 2 cores or fewer: on the
+ * shared 2-core build machine the workers found no free core and verify measured 4-25 % slower than the serial walk
+ * (docs/audit-log.md).
+ */
 export function defaultVerifyWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  const cores = availableParallelism();
+  return cores <= 2 ? 0 : Math.min(4, cores - 1);
 }
 
-export function createHashWorkers(size: number = defaultVerifyWorkers()): HashWorkers {
+export function createHashWorkers(size: number): HashWorkers {
   if (!Number.isInteger(size) || size < 1) throw new RangeError('verify workers must be a positive integer');
   const formats = canonicalFormats.toString();
   let workers: Worker[] = [];

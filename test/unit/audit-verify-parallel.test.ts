@@ -5,6 +5,7 @@
 // code. One log of 12,788 records (3 full chunks and a partial one), checkpoint every 100, is written once; each case
 // tampers inside a transaction that is rolled back afterwards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleError } from '../../shared/errors.ts';
 import { checkpointMessage, recordLine, sha256Hex } from '../../electron/services/audit/canonical.ts';
 import { createHashWorkers, verifyChain, type HashWorkers } from '../../electron/services/audit/parallelWalk.ts';
 import { createAuditRepo } from '../../electron/store/auditRepo.ts';
@@ -159,6 +160,24 @@ describe('verification on hash workers', () => {
     // Workers take only text and null; the chunk holding the blob is walked serially, which reads the blob's text.
     const blob = () => t.db.prepare('UPDATE audit_records SET actor = CAST(actor AS BLOB) WHERE seq = 5000').run();
     expect(tampered(blob)).toMatchObject({ ok: true, checkedRecords: N, checkpoints: Math.floor(N / EVERY), firstBad: null });
+  });
+});
+
+describe('the options', () => {
+  it.each<[string, Record<string, number>]>([
+    ['verifyWorkers', { verifyWorkers: -1 }],
+    ['verifyWorkers', { verifyWorkers: 1.5 }],
+    ['verifyParallelFrom', { verifyParallelFrom: -1 }],
+    ['verifyParallelFrom', { verifyParallelFrom: Number.NaN }],
+  ])('%s must be a non-negative integer: %o is refused with invalid_input', (name, bad) => {
+    let caught: unknown;
+    try {
+      makeLog(t.db, bad);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ConsoleError);
+    expect(caught).toMatchObject({ code: 'invalid_input', message: `${name} must be a non-negative integer` });
   });
 });
 

@@ -50,7 +50,9 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
   const verifyWorkers = options.verifyWorkers ?? defaultVerifyWorkers();
   if (!Number.isInteger(verifyWorkers) || verifyWorkers < 0) throw new ConsoleError('invalid_input', 'verifyWorkers must be a non-negative integer');
   const hashWorkers = verifyWorkers > 0 ? createHashWorkers(verifyWorkers) : null;
-  const parallelFrom = options.verifyParallelFrom === undefined ? {} : { minRecords: options.verifyParallelFrom };
+  const from = options.verifyParallelFrom;
+  if (from !== undefined && (!Number.isInteger(from) || from < 0)) throw new ConsoleError('invalid_input', 'verifyParallelFrom must be a non-negative integer');
+  const parallelFrom = from === undefined ? {} : { minRecords: from };
 
   const now = () => new Date(options.clock.now()).toISOString();
   const signer = () => (key.state === 'trusted' ? key.signer : null);

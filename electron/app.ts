@@ -373,6 +373,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           logger.error('locking on close failed', { error: e instanceof Error ? e : String(e) });
         } finally {
           listeners.clear();
+          audit.close();
           store.close();
         }
       },

@@ -136,6 +136,13 @@ export interface AuditLogOptions {
   quietCheckpointMs?: number;
   maxUnsignedAgeMs?: number;
   timers?: Pick<Timers, 'setTimeout'>;
+  /**
+   * Worker threads that hash chunks of records during a long verification (default: one per core beyond the calling
+   * thread, at most 4, and none on 2 cores or fewer); 0: every verification is the serial walk.
+   */
+  verifyWorkers?: number;
+  /** Logs with fewer records are verified serially (default 32,768: a worker's start costs more than it saves). */
+  verifyParallelFrom?: number;
   /** Where skipped checkpoints and failing listeners are reported (never with secrets). */
   logger?: Logger;
 }

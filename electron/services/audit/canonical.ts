@@ -18,15 +18,39 @@ export function sha256Hex(data: string | Buffer): string {
 /** A stored record as columns (details is its canonical JSON text, keys sorted): the row without its hash. */
 export type RecordColumns = Omit<AuditRecordInsert, 'hash'>;
 
-/** Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes, so they are added directly (faster). */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-const str = (s: string | null): string => (s === null ? 'null' : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-
-/** The canonical line of a record: fixed key order, no spaces; hash = SHA-256 of its UTF-8 bytes. */
-export function recordLine(seq: number, ts: string, actor: string, action: string, targetType: string | null,
-  targetId: string | null, outcome: string, details: string, prev: string): string {
-  return `{"seq":${seq},"ts":${str(ts)},"actor":${str(actor)},"action":${str(action)},"targetType":${str(targetType)},"targetId":${str(targetId)},"outcome":${str(outcome)},"details":${details},"prev":"${prev}"}`;
+/**
+ * The record line and the checkpoint message, built by one self-contained function (it refers to nothing outside its
+ * body), so the verification workers compile this same function from its source text (parallelWalk.ts): the lines
+ * they hash cannot drift from the ones written here.
+ */
+export function canonicalFormats() {
+  // Printable ASCII without `"` and `\`: JSON.stringify only adds the quotes, so they are added directly (faster).
+  const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+  const str = (s: string | null): string => (s === null ? 'null' : PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
+  return {
+    str,
+    /** The canonical line of a record: fixed key order, no spaces; hash = SHA-256 of its UTF-8 bytes. */
+    recordLine(seq: number, ts: string, actor: string, action: string, targetType: string | null, targetId: string | null,
+      outcome: string, details: string, prev: string): string {
+      return `{"seq":${seq},"ts":${str(ts)},"actor":${str(actor)},"action":${str(action)},"targetType":${str(targetType)},"targetId":${str(targetId)},"outcome":${str(outcome)},"details":${details},"prev":"${prev}"}`;
+    },
+    /** The signed message of a checkpoint; its export line is this object plus a final "signature" member. */
+    checkpointMessage(seq: number, head: string, ts: string): string {
+      return `{"type":"checkpoint","seq":${seq},"head":"${head}","ts":${str(ts)}}`;
+    },
+    /** The signature bytes when the text is canonical base64 of 64 bytes (so no two texts carry the same signature). */
+    canonicalSignature(text: string): Buffer | null {
+      const sig = Buffer.from(text, 'base64');
+      return sig.length === 64 && sig.toString('base64') === text ? sig : null;
+    },
+  };
 }
+
+const formats = canonicalFormats();
+const str = formats.str;
+export const recordLine = formats.recordLine;
+export const checkpointMessage = formats.checkpointMessage;
+export const canonicalSignature = formats.canonicalSignature;
 
 /** Canonical JSON of a details object: keys sorted, values already validated as string | finite number | boolean | null. */
 export function canonicalDetails(details: Record<string, string | number | boolean | null>): string {
@@ -37,11 +61,6 @@ export function canonicalDetails(details: Record<string, string | number | boole
     out += (i ? ',' : '') + JSON.stringify(k) + ':' + JSON.stringify(details[k]);
   }
   return out + '}';
-}
-
-/** The signed message of a checkpoint; its export line is this object plus a final "signature" member. */
-export function checkpointMessage(seq: number, head: string, ts: string): string {
-  return `{"type":"checkpoint","seq":${seq},"head":"${head}","ts":${str(ts)}}`;
 }
 
 /** The signed message of an export's last line: SHA-256 (hex) of every byte of the file before that line. */

@@ -13,16 +13,19 @@ import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canoni
 import { createCheckpointTimer, DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
 import { buildExport, exportFileName, streamExport, type ExportOutcome, type ExportPlan } from './exportJsonl.ts';
 import { createParallelSignatures } from './parallelSignatures.ts';
+import { createHashWorkers, defaultVerifyWorkers, verifyChain } from './parallelWalk.ts';
 import { queryRecords } from './queryRecords.ts';
 import { tailProblem, type TailProblem } from './tailCheck.ts';
 import { validateEntry, type ValidEntry } from './validateEntry.ts';
-import { walkChain, type WalkResult } from './walkChain.ts';
+import type { WalkResult } from './walkChain.ts';
 
 export const DEFAULT_CHECKPOINT_EVERY = 100;
 
 export interface AuditLogInternals extends AuditLog {
   /** Also gives the verified head (seq and hash). */
   verify(): WalkResult;
+  /** Stops the verification workers (the database's owner calls it before closing the database). */
+  close(): void;
 }
 
 /** The alarm's words when the audit key failed its check: the chain has no trustworthy signature at all. */
@@ -43,6 +46,13 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
   let refusalToRecord: TailProblem | null = null;
   // Checkpoint signatures of long walks (verify, export) are checked on a worker while the walk hashes.
   const parallel = createParallelSignatures();
+  // Long verifications hash chunks of records on worker threads (parallelWalk.ts); 0 workers: the serial walk.
+  const verifyWorkers = options.verifyWorkers ?? defaultVerifyWorkers();
+  if (!Number.isInteger(verifyWorkers) || verifyWorkers < 0) throw new ConsoleError('invalid_input', 'verifyWorkers must be a non-negative integer');
+  const hashWorkers = verifyWorkers > 0 ? createHashWorkers(verifyWorkers) : null;
+  const from = options.verifyParallelFrom;
+  if (from !== undefined && (!Number.isInteger(from) || from < 0)) throw new ConsoleError('invalid_input', 'verifyParallelFrom must be a non-negative integer');
+  const parallelFrom = from === undefined ? {} : { minRecords: from };
 
   const now = () => new Date(options.clock.now()).toISOString();
   const signer = () => (key.state === 'trusted' ? key.signer : null);
@@ -206,10 +216,14 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     },
     verify() {
       const trusted = requireTrustedKey('');
-      const walk = repo.readTransaction(() => walkChain(repo, { checkpoints: 'stored', trustedKey: trusted, parallel }))();
+      const walk = repo.readTransaction(() => verifyChain(repo, { trustedKey: trusted, workers: hashWorkers, parallel, ...parallelFrom }))();
       if (walk.ok) alarm.clearChain();
       else if (walk.firstBad) alarm.raiseChain(walk.firstBad.seq, walk.firstBad.reason, now());
       return walk;
+    },
+    close() {
+      hashWorkers?.close();
+      parallel.close();
     },
     query(q: AuditQuery) {
       return queryRecords(repo, q);

@@ -5,7 +5,7 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { AuditVerification } from '../../../shared/contract.ts';
 import type { CheckpointRow, RecordTuple } from '../../store/auditRepo.ts';
-import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
+import { canonicalSignature, checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
 import type { ParallelSignatures, SignatureBatch } from './parallelSignatures.ts';
 
 /** Where the walk reads records (and, for `checkpoints: 'stored'`, checkpoints) from: the audit repository. */
@@ -13,9 +13,12 @@ export interface ChainReader {
   recordsAfter(afterSeq: number, endSeq: number, limit: number): RecordTuple[];
   /** Up to `limit` checkpoints with afterSeq < seq <= endSeq, ascending. */
   checkpointsAfter?(afterSeq: number, endSeq: number, limit: number): CheckpointRow[];
+  /** The newest seq (0 when empty): lets a verification choose between the serial and the parallel walk. */
+  headSeq?(): number;
 }
 
-const CHUNK = 4096;
+/** Records per read (and per chunk handed to a hash worker). */
+export const CHUNK = 4096;
 const CHECKPOINT_CHUNK = 1024;
 /** Below this many signatures a walk verifies them inline: a worker is not worth starting for a short walk. */
 export const PARALLEL_AFTER_CHECKPOINTS = 64;
@@ -217,12 +220,6 @@ function signatureChecks(o: WalkOptions) {
     failedSoFar: () => (batch ? pendingAt(batch.firstInvalid()) : null),
     settle: () => (batch ? pendingAt(batch.settle()) : null),
   };
-}
-
-/** The signature bytes when the text is canonical base64 of 64 bytes (so no two texts carry the same signature). */
-function canonicalSignature(text: string): Buffer | null {
-  const sig = Buffer.from(text, 'base64');
-  return sig.length === 64 && sig.toString('base64') === text ? sig : null;
 }
 
 /** Why cp's signature does not verify under the trusted key (null when it does). */

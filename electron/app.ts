@@ -89,9 +89,9 @@ export interface FleetConsole {
   readonly keys: KeyLifecycle & KeyCrypto;
   /**
    * For tests and benchmarks (ids and counts, never material): what the unlocked keyring's material cache holds (null
-   * while locked), and how many shared transactions carried how many audited key operations.
+   * while locked), how many shared transactions carried how many audited key operations, and the time spent in them.
    */
-  diagnostics(): { keyMaterialCache: MaterialCacheStats | null; auditGroups: { groups: number; members: number } };
+  diagnostics(): { keyMaterialCache: MaterialCacheStats | null; auditGroups: { groups: number; members: number; transactionMs: number } };
   /** Absolute path of the database file. */
   readonly storePath: string;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */

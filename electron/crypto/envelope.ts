@@ -13,6 +13,8 @@ const AAD_TAG_BYTES = 32;
 const STORE_ID_BYTES = 16;
 const MAX_ENTRIES = 8;
 const MAX_WRAPPED_BYTES = 1024;
+/** Plaintext encrypted per cipher.update call: small enough to stay in cache while copied into the output. */
+const BODY_SLICE_BYTES = 64 * 1024;
 
 export interface RecipientRef {
   /** Provider id, e.g. 'local'. */
@@ -109,9 +111,16 @@ export function encryptEnvelope(storeId: string, recipients: readonly Recipient[
     const header = serializeHeader(sid, entries, bodyNonce, aadTag, true);
     const cipher = crypto.createCipheriv('aes-256-gcm', bodyKey, bodyNonce);
     cipher.setAAD(header);
-    const body = cipher.update(plaintext);
-    const last = cipher.final();
-    return Buffer.concat([header, body, last, cipher.getAuthTag()]);
+    // The body is encrypted a slice at a time straight into the one output buffer: no second copy of a whole
+    // message (a large one would otherwise be allocated twice, once by update() and once by the concatenation).
+    const out = Buffer.allocUnsafe(header.length + plaintext.length + TAG_BYTES);
+    let pos = header.copy(out, 0);
+    for (let at = 0; at < plaintext.length; at += BODY_SLICE_BYTES) pos += cipher.update(plaintext.subarray(at, at + BODY_SLICE_BYTES)).copy(out, pos);
+    pos += cipher.final().copy(out, pos);
+    pos += cipher.getAuthTag().copy(out, pos);
+    // GCM is a stream mode (output length = input length): every byte of `out` is written, none left uninitialised.
+    if (pos !== out.length) throw new ConsoleError('internal', 'The envelope body did not fill its buffer.');
+    return out;
   } finally {
     dataKey.fill(0);
     bodyKey.fill(0);

@@ -16,10 +16,59 @@ export function validateKdfParams(kdf: KdfParams): KdfParams {
   return { N, r, p };
 }
 
+/** A key derived ahead by the process wrapper (electron/cli-bin.js) while the process was small, and its inputs. */
+interface Prederived {
+  secret: Buffer;
+  salt: Buffer;
+  kdf: KdfParams;
+  key: Buffer;
+}
+let prederived: Prederived | null = null;
+
+/** The passphrase bytes scrypt is given: NFC, UTF-8 (electron/cli-bin.js derives ahead with the same bytes). */
+export const passphraseBytes = (passphrase: string): Buffer => Buffer.from(passphrase.normalize('NFC'), 'utf8');
+
+/**
+ * Holds a key derived ahead (the CLI derives before it loads the console's modules, so the 128 MiB scrypt work area
+ * and the modules are never resident together: docs/benchmarks.md, CLI memory). The next deriveKek call takes it
+ * only when its passphrase, salt and parameters are the same, else zeroes it; it is one-shot either way.
+ */
+export function offerPrederivedKek(passphrase: string, salt: Buffer, kdf: KdfParams, key: Buffer): void {
+  dropPrederivedKek();
+  prederived = { secret: passphraseBytes(passphrase), salt: Buffer.from(salt), kdf: { N: kdf.N, r: kdf.r, p: kdf.p }, key };
+}
+
+/** Zeroes and forgets a key derived ahead that no derivation took (at exit). */
+export function dropPrederivedKek(): void {
+  if (!prederived) return;
+  prederived.secret.fill(0);
+  prederived.key.fill(0);
+  prederived = null;
+}
+
+/** The key derived ahead, when it was derived from exactly these inputs (consumed either way). */
+function takePrederived(secret: Buffer, salt: Buffer, kdf: KdfParams): Buffer | null {
+  const held = prederived;
+  if (!held) return null;
+  prederived = null;
+  const same =
+    held.kdf.N === kdf.N && held.kdf.r === kdf.r && held.kdf.p === kdf.p && held.salt.equals(salt) &&
+    held.secret.length === secret.length && crypto.timingSafeEqual(held.secret, secret) && held.key.length === 32;
+  held.secret.fill(0);
+  if (same) return held.key;
+  held.key.fill(0);
+  return null;
+}
+
 export function deriveKek(passphrase: string, salt: Buffer, kdf: KdfParams): Promise<Buffer> {
   const { N, r, p } = validateKdfParams(kdf);
+  const secret = passphraseBytes(passphrase);
+  const ahead = takePrederived(secret, salt, { N, r, p });
+  if (ahead) {
+    secret.fill(0);
+    return Promise.resolve(ahead);
+  }
   const maxmem = 128 * N * r * p + 64 * 1024 * 1024;
-  const secret = Buffer.from(passphrase.normalize('NFC'), 'utf8');
   return new Promise((resolve, reject) => {
     crypto.scrypt(secret, salt, 32, { N, r, p, maxmem }, (err, key) => {
       secret.fill(0);

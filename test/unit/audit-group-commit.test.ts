@@ -83,7 +83,9 @@ describe('group commit', () => {
     expect(seenAtResult.every((s) => !s.inTransaction && s.committed === 20)).toBe(true);
     expect(r.committedActors()).toEqual(Array.from({ length: 20 }, (_, i) => `op-${i}`));
     expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 20 });
-    expect(r.gc.stats()).toEqual({ groups: 1, members: 20 });
+    expect(r.gc.stats()).toMatchObject({ groups: 1, members: 20 });
+    // The time inside the shared transaction (benchmarks report it per operation): a real commit takes some.
+    expect(r.gc.stats().transactionMs).toBeGreaterThan(0);
   });
 
   it('a member whose work throws rolls back alone (its savepoint); the others commit in the same transaction', async () => {
@@ -213,7 +215,7 @@ describe('group commit', () => {
     const r = rig({ maxBatch: 3 });
     const tickets = Array.from({ length: 7 }, () => r.gc.begin());
     await Promise.all(tickets.map((t, i) => t.commit(() => r.log.append(rec(i)))));
-    expect(r.gc.stats()).toEqual({ groups: 3, members: 7 });
+    expect(r.gc.stats()).toMatchObject({ groups: 3, members: 7 });
     expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 7 });
   });
 

@@ -46,8 +46,11 @@ export interface GroupCommit {
   begin(): GroupTicket;
   /** Commits what is queued, now (before a lock or close). */
   flush(): void;
-  /** Transactions that committed and the members they carried (tests, benchmarks). */
-  stats(): { groups: number; members: number };
+  /**
+   * Transactions that committed and the members they carried, and the wall time spent inside group transactions
+   * (the members' work, the COMMIT and its fsync; committed or not) in ms (tests, benchmarks).
+   */
+  stats(): { groups: number; members: number; transactionMs: number };
 }
 
 interface Member {
@@ -77,6 +80,7 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
   let immediate: NodeJS.Immediate | null = null;
   let groups = 0;
   let members = 0;
+  let transactionNs = 0n;
 
   const schedule = () => {
     if (queue.length === 0) return;
@@ -92,6 +96,7 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
   const attempt = (group: Member[]): { outcomes: Outcome[]; lost: number } => {
     const outcomes: Outcome[] = [];
     let lost = -1;
+    const started = process.hrtime.bigint();
     try {
       options.transaction(() => {
         for (const [i, m] of group.entries()) {
@@ -108,6 +113,8 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
       });
     } catch (error) {
       if (lost < 0) throw error;
+    } finally {
+      transactionNs += process.hrtime.bigint() - started;
     }
     return { outcomes, lost };
   };
@@ -182,6 +189,6 @@ export function createGroupCommit(options: GroupCommitOptions): GroupCommit {
       };
     },
     flush,
-    stats: () => ({ groups, members }),
+    stats: () => ({ groups, members, transactionMs: Number(transactionNs) / 1e6 }),
   };
 }

@@ -1,0 +1,62 @@
+// Plain JavaScript on purpose: it runs before the console's TypeScript is loaded (electron/cli-bin.js). Derives the
+// key-encryption key of an existing store while the process is small, so scrypt's work area (128 MiB at the
+// production N=2^17) and the console's modules (about 130 MB) are never resident at the same time: the CLI's peak is
+// the larger of the two instead of their sum (docs/benchmarks.md, "CLI memory"). Only a hint: crypto/kdf.ts uses the
+// key only when the unlock asks for exactly this passphrase, salt and parameters, and derives it itself otherwise.
+import crypto from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** Commands that never unlock an existing store: nothing to derive ahead. */
+const NO_UNLOCK = new Set(['help', 'init']);
+
+/** The store folder when the command line or the environment names it (the default folder is left to the CLI). */
+function namedDataDir(argv, env) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--data-dir') return argv[i + 1];
+    if (a.startsWith('--data-dir=')) return a.slice('--data-dir='.length);
+  }
+  return env.ECPS_DATA_DIR || undefined;
+}
+
+/**
+ * The key scrypt gives for ECPS_PASSPHRASE under the store's salt and parameters, with those inputs; null when there
+ * is nothing to derive ahead (no passphrase in the environment, no store named, a command that does not unlock, a
+ * store that cannot be read here). Never throws: the CLI then derives as usual.
+ */
+export async function deriveKekAhead(argv, env) {
+  try {
+    const passphrase = env.ECPS_PASSPHRASE;
+    if (!passphrase || argv.length === 0 || NO_UNLOCK.has(argv[0]) || argv.includes('--help') || argv.includes('-h')) return null;
+    const dir = namedDataDir(argv, env);
+    if (!dir) return null;
+    const file = path.join(path.resolve(dir), 'console.db');
+    if (!existsSync(file)) return null;
+    const { default: Database } = await import('better-sqlite3');
+    // No wait for a lock: a store held by another console is the CLI's to report, not this hint's.
+    const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
+    let row;
+    try {
+      row = db.prepare('SELECT kdf_params, kdf_salt FROM store_meta WHERE id = 1').get();
+    } finally {
+      db.close();
+    }
+    if (!row || !Buffer.isBuffer(row.kdf_salt)) return null;
+    const { N, r, p } = JSON.parse(row.kdf_params);
+    if (![N, r, p].every(Number.isInteger) || N > 2 ** 22 || r > 32 || p > 16) return null;
+    const kdf = { N, r, p };
+    // The same bytes and parameters as crypto/kdf.ts deriveKek (test/integration/kek-ahead.test.ts compares them).
+    const secret = Buffer.from(passphrase.normalize('NFC'), 'utf8');
+    const key = await new Promise((resolve, reject) => {
+      crypto.scrypt(secret, row.kdf_salt, 32, { N, r, p, maxmem: 128 * N * r * p + 64 * 1024 * 1024 }, (err, k) => {
+        secret.fill(0);
+        if (err) reject(err);
+        else resolve(k);
+      });
+    });
+    return { passphrase, salt: row.kdf_salt, kdf, key };
+  } catch {
+    return null;
+  }
+}

@@ -132,6 +132,22 @@ describe('the specification periods', () => {
     c.close();
   });
 
+  it('a planned rotation is dropped when the key type becomes manual, and planned again when it is scheduled again', async () => {
+    const { c, clock } = await consoleAt();
+    const k = await c.keys.create({ type: 'communication', label: 'link' });
+    clock.set(T0 + HOUR);
+    await c.rotation.scheduler.tick();
+    expect(c.rotation.scheduler.upcoming()).toHaveLength(1);
+    c.rotation.policies.setTypePolicy('communication', { mode: 'manual' });
+    clock.set(T0 + 3 * DAY);
+    expect((await c.rotation.scheduler.tick()).ran).toHaveLength(0);
+    expect(c.rotation.scheduler.upcoming()).toHaveLength(0);
+    expect(version(c, k.id)).toBe(1);
+    c.rotation.policies.setTypePolicy('communication', commPolicy());
+    expect((await c.rotation.scheduler.tick()).ran).toHaveLength(1);
+    c.close();
+  });
+
   it('jitter spreads keys made together over the jitter interval', async () => {
     const { c, clock } = await consoleAt();
     c.rotation.policies.setTypePolicy('communication', commPolicy());

@@ -26,6 +26,7 @@ import type { JobReason, JobRow, JobState, RotationRepo } from '../../store/rota
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import type { RotationPolicies } from './policies.ts';
+import type { RotationPolicy } from './policy.ts';
 
 export const DEFAULT_TICK_MS = 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -145,6 +146,13 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
   const auditRun = (key: string, outcome: 'success' | 'failure', details: AuditDetails) =>
     deps.audit.append({ actor: deps.session.actor(), action: 'rotation.run', targetType: 'key', targetId: key, outcome, details: { by: 'scheduler', ...details } });
 
+  /** A scheduled key's current version is due a period after it was made (its last rotation), plus its jitter. */
+  const dueOf = (key: KeyRow, policy: RotationPolicy): number | null => {
+    const v = keys.getVersion(key.id, key.currentVersion);
+    if (!v || policy.periodSeconds === null) return null;
+    return Date.parse(v.createdAt) + policy.periodSeconds * 1000 + jitterMs(key.id, key.currentVersion, policy.jitterSeconds);
+  };
+
   /** What the store says should happen at `now`; writes nothing. */
   const candidates = (now: number): Candidate[] => {
     const open = new Map(repo.listOpenJobs().map((j) => [`${j.keyId}\u0000${j.fromVersion}`, j]));
@@ -156,9 +164,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null;
       if (!job && scheduled) {
         if (repo.getJob(key.id, key.currentVersion)) continue; // finished (done / failed for good) for this version
-        const v = keys.getVersion(key.id, key.currentVersion);
-        if (!v) continue;
-        const dueAt = Date.parse(v.createdAt) + eff.policy.periodSeconds! * 1000 + jitterMs(key.id, key.currentVersion, eff.policy.jitterSeconds);
+        const dueAt = dueOf(key, eff.policy);
+        if (dueAt === null) continue;
         job = {
           keyId: key.id, fromVersion: key.currentVersion, reason: 'schedule', dueAt, state: 'pending', attempts: 0, nextAttemptAt: null,
           startedAt: null, finishedAt: null, lateMs: null, toVersion: null, errorCode: null,
@@ -166,8 +173,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
         fresh = true;
       } else if (job && job.reason === 'schedule' && job.state === 'pending' && scheduled) {
         // The policy may have changed since the job was planned: its due time follows the policy.
-        const v = keys.getVersion(key.id, key.currentVersion);
-        if (v) job = { ...job, dueAt: Date.parse(v.createdAt) + eff.policy.periodSeconds! * 1000 + jitterMs(key.id, key.currentVersion, eff.policy.jitterSeconds) };
+        const dueAt = dueOf(key, eff.policy);
+        if (dueAt !== null) job = { ...job, dueAt };
       }
       if (!job) continue;
       if (job.reason === 'schedule' && !scheduled) continue; // the policy became manual
@@ -275,7 +282,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const startable = candidates(now).filter((c) => c.due && c.waitingFor === null);
       let next = 0;
       const worker = async () => {
-        while (next < startable.length && unlocked() && !repo.paused()) {
+        // Stops when the console is locked meanwhile; the rest wait for the next pass.
+        while (next < startable.length && unlocked()) {
           const c = startable[next++]!;
           ran.push(await runOne(c, now));
         }

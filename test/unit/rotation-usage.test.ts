@@ -41,7 +41,7 @@ async function withLimitedKey(limit: number, extra: { block?: number } = {}) {
 describe('limits', () => {
   it("a key version's default limit is Vault's, with the warning at 80 %", async () => {
     const { c, k } = await withLimitedKey(VAULT_LIMIT);
-    expect(c.rotation.usage(k.id, 1)).toMatchObject({ limit: VAULT_LIMIT, warnAt: VAULT_WARN_AT, count: 0 });
+    expect(c.rotation.usage(k.id, 1)!).toMatchObject({ limit: VAULT_LIMIT, warnAt: VAULT_WARN_AT, count: 0 });
     c.close();
   });
 
@@ -59,7 +59,7 @@ describe('limits', () => {
     await c.keys.encrypt(k.id, MSG, AAD); // the 10th: allowed, and the limit is reached
     expect(warnings()).toHaveLength(1);
     expect(c.audit.query({ action: 'rotation.requested', targetId: k.id, limit: 10 }).records[0]!.details).toMatchObject({ version: 1, reason: 'usage_limit', count: 10, limit: 10 });
-    expect(c.rotation.usage(k.id, 1)).toMatchObject({ count: 10, warned: true, limitReached: true });
+    expect(c.rotation.usage(k.id, 1)!).toMatchObject({ count: 10, warned: true, limitReached: true });
     expect(await codeOf(() => c.keys.encrypt(k.id, MSG, AAD))).toBe('usage_limit_reached');
     const refused = c.audit.query({ action: 'key.encrypt', targetId: k.id, limit: 1 }).records[0]!;
     expect(refused).toMatchObject({ outcome: 'failure', details: { code: 'usage_limit_reached' } });
@@ -72,7 +72,7 @@ describe('limits', () => {
     expect(r.ran).toMatchObject([{ keyId: k.id, fromVersion: 1, toVersion: 2, reason: 'usage_limit', outcome: 'success' }]);
     const fresh = await c.keys.encrypt(k.id, MSG, AAD);
     expect(fresh.version).toBe(2);
-    expect(c.rotation.usage(k.id, 2).count).toBe(1);
+    expect(c.rotation.usage(k.id, 2)!.count).toBe(1);
     c.close();
   });
 
@@ -81,7 +81,7 @@ describe('limits', () => {
     for (let i = 0; i < 5; i++) await c.keys.encrypt(k.id, MSG, AAD);
     c.rotation.policies.setKeyPolicy(k.id, { mode: 'manual', usageLimit: 3 });
     expect(await codeOf(() => c.keys.encrypt(k.id, MSG, AAD))).toBe('usage_limit_reached');
-    expect(c.rotation.usage(k.id, 1).limitReached).toBe(true);
+    expect(c.rotation.usage(k.id, 1)!.limitReached).toBe(true);
     expect(c.rotation.scheduler.upcoming()).toMatchObject([{ keyId: k.id, reason: 'usage_limit' }]);
     c.close();
   });
@@ -90,7 +90,7 @@ describe('limits', () => {
     const { c, k } = await withLimitedKey(3);
     const sealed = await c.keys.encrypt(k.id, MSG, AAD);
     for (let i = 0; i < 10; i++) await c.keys.decrypt(sealed.ciphertext, AAD);
-    expect(c.rotation.usage(k.id, 1).count).toBe(1);
+    expect(c.rotation.usage(k.id, 1)!.count).toBe(1);
     c.close();
   });
 });

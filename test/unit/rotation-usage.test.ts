@@ -10,7 +10,7 @@ import { manualClock } from '../../electron/clock.ts';
 import { STORE_FILE_NAME } from '../../electron/store/database.ts';
 import { codeOf, CTX, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir } from './store-testkit.ts';
 
-/** Vault transit's default for AES-GCM keys (its documentation), and 80 % of it rounded up, worked out by hand. */
+/** Vault's default max_operations (its /sys/rotate/config documentation), and 80 % of it rounded up, worked out by hand. */
 const VAULT_LIMIT = 3_865_470_566;
 const VAULT_WARN_AT = 3_092_376_453;
 const BLOCK = 4;

@@ -5,8 +5,9 @@ import { KEY_TYPE_PROFILES, type KeyType } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 
 /**
- * Default usage limit per key version: Vault's transit default for AES-GCM keys (about 0.9 x 2^32), under NIST
- * SP 800-38D's bound of 2^32 invocations of one key with random 96-bit nonces.
+ * Default usage limit per key version: Vault's default `max_operations` (/sys/rotate/config: the encryptions after
+ * which Vault rotates its own keyring key, about 0.9 x 2^32), under NIST SP 800-38D's bound of 2^32 invocations of
+ * one AES-GCM key with random 96-bit nonces.
  */
 export const DEFAULT_USAGE_LIMIT = 3_865_470_566;
 /** The 80 % warning. */

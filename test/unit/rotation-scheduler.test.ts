@@ -304,4 +304,44 @@ describe('pause, lock and restart', () => {
     expect(c.rotation.scheduler.jobs(5, k.id).find((j) => j.fromVersion === 1)).toMatchObject({ state: 'superseded', toVersion: 2 });
     c.close();
   });
+
+  it('in the console, passes run on the interval timer and right after an unlock; close stops them', async () => {
+    const intervals: Array<{ fn: () => void; ms: number; cancelled: boolean }> = [];
+    const timers = {
+      setInterval(fn: () => void, ms: number) {
+        const entry = { fn, ms, cancelled: false };
+        intervals.push(entry);
+        return () => {
+          entry.cancelled = true;
+        };
+      },
+    };
+    const clock = manualClock(T0);
+    const c = await openUnlocked(tempDir('ecps-rot-'), { clock, rotation: { timers, tickMs: 30_000 } });
+    expect(intervals.map((i) => i.ms)).toEqual([30_000]);
+    const k = await c.keys.create({ type: 'communication', label: 'link' });
+    clock.set(T0 + 2 * DAY);
+    const changed = () => new Promise<void>((resolve) => {
+      const off = c.onEvent((event) => {
+        if (event === 'keys:changed') {
+          off();
+          resolve();
+        }
+      });
+    });
+    let signal = changed();
+    intervals[0]!.fn();
+    await signal;
+    expect(version(c, k.id)).toBe(2);
+    // Locked while the next rotation comes due: the unlock itself starts a pass.
+    await c.handlers['session:lock']({}, CTX);
+    clock.set(T0 + 4 * DAY);
+    signal = changed();
+    await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+    await signal;
+    await c.rotation.scheduler.tick();
+    expect(version(c, k.id)).toBe(3);
+    c.close();
+    expect(intervals[0]!.cancelled).toBe(true);
+  });
 });

@@ -72,7 +72,9 @@ async function runParsed(io: CliIo): Promise<number> {
   const dataDir = resolve(parsed.dataDir ?? config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logger = createStderrLogger('warn', io.stderr);
-  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env });
+  // Rotations run only where the console stays up (serve, the window): a one-shot command never starts one that its
+  // own exit would cut short (due work waits for the next console that runs the scheduler; docs/rotation.md).
+  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env, rotation: { scheduler: parsed.command === 'serve' } });
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);
     const router = createRouter({ handlers: fleet.handlers, logger });

@@ -292,6 +292,18 @@ describe('pause, lock and restart', () => {
     c2.close();
   });
 
+  it('an officer rotating in the same instant as a scheduled rotation: one new version, the loser recorded as failed', async () => {
+    const { c, clock } = await consoleAt();
+    const k = await c.keys.create({ type: 'communication', label: 'link' });
+    clock.set(T0 + 2 * DAY);
+    const [manual, pass] = await Promise.allSettled([c.keys.rotate(k.id), c.rotation.scheduler.tick()]);
+    const outcomes = [manual.status === 'fulfilled' ? 'success' : 'failure', pass.status === 'fulfilled' ? pass.value.ran[0]?.outcome : 'failure'];
+    expect(outcomes.sort()).toEqual(['failure', 'success']);
+    expect(version(c, k.id)).toBe(2);
+    expect(c.keys.get(k.id).versions.map((v) => v.version)).toEqual([1, 2]);
+    c.close();
+  });
+
   it('an officer rotating by hand supersedes the planned job: no second rotation for that period', async () => {
     const { c, clock } = await consoleAt();
     const k = await c.keys.create({ type: 'communication', label: 'link' });

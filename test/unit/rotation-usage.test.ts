@@ -76,6 +76,25 @@ describe('limits', () => {
     c.close();
   });
 
+  it('in a console whose scheduler runs, reaching the limit rotates the key by itself (no pass called by hand)', async () => {
+    const timers = { setInterval: () => () => undefined }; // periodic passes on, but their timer never fires here
+    const c = await openUnlocked(tempDir('ecps-usage-'), { clock: manualClock(Date.parse('2026-03-02T09:00:00Z')), rotation: { timers, usageBlock: BLOCK } });
+    const k = await c.keys.create({ type: 'storage', label: 'archive' });
+    c.rotation.policies.setKeyPolicy(k.id, { mode: 'manual', usageLimit: 3 });
+    const rotated = new Promise<void>((resolve) => {
+      const off = c.onEvent((event) => {
+        if (event === 'keys:changed' && c.keys.get(k.id).currentVersion === 2) {
+          off();
+          resolve();
+        }
+      });
+    });
+    for (let i = 0; i < 3; i++) await c.keys.encrypt(k.id, MSG, AAD);
+    await rotated;
+    expect((await c.keys.encrypt(k.id, MSG, AAD)).version).toBe(2);
+    c.close();
+  });
+
   it('a limit lowered below the count refuses at once and requests rotation', async () => {
     const { c, k } = await withLimitedKey(100);
     for (let i = 0; i < 5; i++) await c.keys.encrypt(k.id, MSG, AAD);

@@ -1,8 +1,7 @@
 // The CLI's rotation commands (rotation status, run-due, jobs, policy get|set) and the headless scheduler, through
 // runCli in this process on a real store. The store is seeded by a console whose clock stands 3 days before now, so
 // its communication key (24 h, docs/rotation.md) is overdue by about 2 days for the CLI's real clock.
-import { writeFileSync } from 'node:fs';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole } from '../../electron/app.ts';
@@ -76,6 +75,11 @@ describe('rotation commands', () => {
     expect(await json(['rotation', 'policy', 'set', '--key', storage, '--policy', good])).toMatchObject({ scope: `key:${storage}`, source: 'key', policy: { periodSeconds: 604_800 } });
     expect(await json(['rotation', 'policy', 'get', '--key', storage])).toMatchObject({ source: 'key', policy: { timeZone: 'Europe/Berlin' } });
     expect(await json(['rotation', 'policy', 'get', '--type', 'emergency'])).toMatchObject({ source: 'default', policy: { mode: 'scheduled', periodSeconds: 365 * 86_400 } });
+  });
+
+  it('help lists the rotation commands', async () => {
+    const help = await cli(['help']);
+    for (const c of ['rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy get', 'rotation policy set', 'scheduler']) expect(help.stdout).toContain(c);
   });
 
   it('usage mistakes exit 2', async () => {

@@ -43,6 +43,11 @@ import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRe
 import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
+import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
+import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
+import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
+import { createRotationRepo } from './store/rotationRepo.ts';
+import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
@@ -71,6 +76,12 @@ export interface ConsoleOptions {
    * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
    */
   station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
+  /**
+   * Rotation (issue 13, docs/rotation.md): `scheduler` false = no periodic passes (tests call rotation.scheduler.tick()
+   * with their clock); `tickMs` between passes; `usageBlock` uses reserved per durable write; `countUsage` false turns
+   * the usage limits off (only the benchmark's baseline does that).
+   */
+  rotation?: { scheduler?: boolean; tickMs?: number; timers?: SchedulerDeps['timers']; concurrency?: number; usageBlock?: number; countUsage?: boolean };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -102,6 +113,13 @@ export interface FleetConsole {
   readonly bundles: BundleService;
   /** Streamed audit exports: the browser host's download route and the CLI's `audit export` (audited like the channel). */
   readonly auditExports: AuditExports;
+  /** Rotation policies, the scheduler and the usage counters of key versions (docs/rotation.md). */
+  readonly rotation: {
+    policies: RotationPolicies;
+    scheduler: RotationScheduler;
+    /** A key version's usage against its limit (null for an unknown key). */
+    usage(keyId: string, version: number): VersionUsage | null;
+  };
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
@@ -179,6 +197,21 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Audited key operations finishing together share one durable transaction (their records and store changes).
     const commits = createGroupCommit({ transaction, inTransaction: () => store.db.inTransaction, ...options.auditGroupCommit });
     const keysRepo = createKeysRepo(store.db);
+    const rotationRepo = createRotationRepo(store.db);
+    const policies = createRotationPolicies({ repo: rotationRepo, keys: keysRepo, session: liveSession, audit, clock, transaction });
+    // The scheduler is made after the key service it rotates through; a usage limit reached before then waits for its pass.
+    let scheduler: RotationScheduler | null = null;
+    const usageMeter = createUsageMeter({
+      repo: createUsageRepo(store.db),
+      rotation: rotationRepo,
+      policies,
+      session: liveSession,
+      audit,
+      clock,
+      transaction,
+      ...(options.rotation?.usageBlock === undefined ? {} : { block: options.rotation.usageBlock }),
+      onLimitReached: () => scheduler?.kick(),
+    });
     const keyDeps: KeyServiceDeps = {
       repo: keysRepo,
       session: liveSession,
@@ -193,10 +226,28 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       store: createStoreKeyProvider({ repo: keysRepo, keyring, clock }),
       localKms,
       restrictions: createKeyRestrictions(),
+      ...(options.rotation?.countUsage === false ? {} : { usage: usageMeter }),
     };
     // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
+    const liveScheduler = createRotationScheduler({
+      keys: keysRepo,
+      repo: rotationRepo,
+      policies,
+      rotate: (keyId) => lifecycle.rotate(keyId),
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      transaction,
+      ...(options.rotation?.timers ? { timers: options.rotation.timers } : {}),
+      ...(options.rotation?.tickMs === undefined ? {} : { tickMs: options.rotation.tickMs }),
+      ...(options.rotation?.concurrency === undefined ? {} : { concurrency: options.rotation.concurrency }),
+      onChanged: () => emit('keys:changed', { keyId: null }),
+    });
+    scheduler = liveScheduler;
+    if (options.rotation?.scheduler !== false) liveScheduler.start();
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
@@ -267,6 +318,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleetCa.forget();
     };
     onUnlocked = () => {
+      // Rotations that came due while locked run at the next pass, soon.
+      liveScheduler.kick();
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
@@ -346,6 +399,14 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       bundles,
       auditExports,
       keys: { ...lifecycle, ...keyOps },
+      rotation: {
+        policies,
+        scheduler: liveScheduler,
+        usage(keyId, version) {
+          const key = keysRepo.get(keyId);
+          return key ? usageMeter.usage(key, version) : null;
+        },
+      },
       diagnostics() {
         let keyMaterialCache: MaterialCacheStats | null = null;
         try {
@@ -365,6 +426,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         if (closed) return;
         closed = true;
         try {
+          liveScheduler.stop();
           commits.flush();
           station.shutdown();
           liveSession.close();

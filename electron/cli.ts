@@ -2,7 +2,7 @@
 // ipc/cli/runCli.ts; this file binds them to the process: argv, environment, standard streams, signals, exit code.
 import { reportCliFailure, reportUnfinished, runCli } from './ipc/cli/runCli.ts';
 
-/** The first SIGINT or SIGTERM, by name; the handlers exist only while `serve` waits, so Ctrl-C ends other commands. */
+/** The first SIGINT or SIGTERM, by name; the handlers exist only while `serve` or `scheduler` waits, so Ctrl-C ends other commands. */
 function waitForSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals) => {

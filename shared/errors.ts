@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_access_denied', // the provider refused the console's credentials or permissions
   'provider_unsupported', // the provider's server lacks a feature the console relies on (e.g. an old Vault)
+  'usage_limit_reached', // a key version made as many encryptions as its usage limit allows; rotate the key
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'internal', // a bug: the message says what to report
 ] as const;
@@ -90,6 +91,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   provider_unavailable: 'The key provider cannot be reached; try again later.',
   provider_access_denied: "The key provider refused the console's credentials or permissions; check the provider configuration (token, access key, policy).",
   provider_unsupported: 'The key provider is too old or the wrong edition for what the console needs; upgrade it to the minimum named in the message.',
+  usage_limit_reached: 'This key version has reached its usage limit; rotate the key (rotation was requested automatically) and encrypt again.',
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

@@ -7,6 +7,8 @@ import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
 import { KEY_UNREACHED_SQL } from './keysRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
+import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
+import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 
 export interface Migration {
   version: number;
@@ -147,6 +149,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'audit records indexed by (filter, ts, seq) for each filter of the Audit screen and for actor + action, so every page is one index range',
     up(db) {
       db.exec(AUDIT_QUERY_INDEXES_SQL);
+    },
+  },
+  {
+    version: 11,
+    description: 'rotation: policies per key type and per key, scheduler jobs (one per key version), the scheduler pause flag, usage counters per key version',
+    up(db) {
+      db.exec(ROTATION_SCHEMA_SQL);
+      db.exec(KEY_VERSION_USAGE_SQL);
     },
   },
 ];

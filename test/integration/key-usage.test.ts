@@ -118,6 +118,7 @@ describe('key usage (fleet:keyUsage)', () => {
       db.exec('DROP INDEX robot_keys_key_version_device; CREATE INDEX robot_keys_key ON robot_keys (key_id, key_version); DELETE FROM schema_migrations WHERE version >= 8;');
       db.exec('DROP TABLE key_unreached_locations;'); // migration 9
       db.exec('DROP INDEX audit_records_by_action_ts; DROP INDEX audit_records_by_actor_ts; DROP INDEX audit_records_by_actor_action_ts; DROP INDEX audit_records_by_target_ts;'); // migration 10
+      db.exec('DROP TABLE rotation_jobs; DROP TABLE rotation_policies; DROP TABLE rotation_scheduler; DROP TABLE key_version_usage;'); // migration 11
     });
     expect(indexes()).toEqual(['robot_keys_key']);
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), clock });

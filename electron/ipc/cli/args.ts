@@ -14,7 +14,8 @@ export class UsageError extends Error {
 export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
-  'key-assignments', 'assign-key', 'unassign-key', 'key-usage', 'help',
+  'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -41,6 +42,8 @@ const OPTIONS = {
   site: { type: 'string' },
   version: { type: 'string' },
   all: { type: 'boolean' },
+  policy: { type: 'string' },
+  limit: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -74,6 +77,12 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'assign-key': { options: [...SCOPE, 'type', 'key'], required: ['type', 'key'], args: [], oneOf: SCOPE },
   'unassign-key': { options: [...SCOPE, 'type'], required: ['type'], args: [], oneOf: SCOPE },
   'key-usage': { options: ['key', 'version', 'all'], required: ['key'], args: [] },
+  'rotation status': { options: [], required: [], args: [] },
+  'rotation run-due': { options: [], required: [], args: [] },
+  'rotation jobs': { options: ['key', 'limit'], required: [], args: [] },
+  // rotation policy get|set (--type T | --key ID) [--policy FILE.json]: the verb is its argument.
+  'rotation policy': { options: ['type', 'key', 'policy'], required: [], args: ['get|set'], oneOf: ['type', 'key'] },
+  scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -107,6 +116,16 @@ Commands:
                                                 the newest unassigned key)
   key-usage --key ID [--version N] [--all]      which robots hold which version of a key (first ${KEY_USAGE_PAGE} holders;
                                                 --all lists every one) and where the key is assigned
+  rotation status                               the scheduler: paused, locked, rotations waiting, next due, and every
+                                                planned rotation with its due time
+  rotation run-due                              one scheduler pass now: runs the rotations that are due (windows respected)
+  rotation jobs [--key ID] [--limit N]          rotation job history, most recent first (default 50)
+  rotation policy get (--type T | --key ID)     the policy in force (and where it comes from)
+  rotation policy set (--type T | --key ID) --policy FILE.json
+                                                set a policy (docs/rotation.md); with --key and a file holding null, the
+                                                key's own policy is removed
+  scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
+                                                every minute until SIGINT / SIGTERM
   help
 
 Global options:
@@ -189,6 +208,14 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
   if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
+  }
+  if (command === 'rotation policy') {
+    if (args[0] !== 'get' && args[0] !== 'set') throw new UsageError('rotation policy: expected get or set');
+    if (args[0] === 'set' && typeof values.policy !== 'string') throw new UsageError('rotation policy set: --policy is required');
+    if (args[0] === 'get' && values.policy !== undefined) throw new UsageError('rotation policy get: option --policy does not apply');
+  }
+  if (typeof values.limit === 'string' && (!/^\d{1,4}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 1000)) {
+    throw new UsageError(`${command}: --limit must be a number from 1 to 1000`);
   }
   let port: number | undefined;
   if (typeof values.port === 'string' && command === 'serve') {

@@ -2,17 +2,18 @@
 // plus file input/output. A command that needs the store unlocks it first with the operator's passphrase.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
-import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
+import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
 import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentProvider.ts';
+import type { FleetConsole } from '../../app.ts';
 import type { AuditExports } from '../../services/audit/auditExports.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -27,6 +28,8 @@ export interface CommandContext {
   station?: StationService;
   /** The console's streamed audit exports (audit export writes the file directly, in constant memory). */
   auditExports?: AuditExports;
+  /** The console's rotation policies and scheduler (the rotation commands). */
+  rotation?: FleetConsole['rotation'];
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -86,6 +89,13 @@ function scopeOf(o: ParsedCommand['options']): { scope: 'robot' | 'site'; scopeI
   const deviceId = str(o['device-id']);
   return deviceId !== undefined ? { scope: 'robot', scopeId: deviceId } : { scope: 'site', scopeId: str(o.site) ?? '' };
 }
+
+function needRotation(ctx: CommandContext): FleetConsole['rotation'] {
+  if (!ctx.rotation) throw new ConsoleError('internal', "the rotation commands need the console's rotation service.");
+  return ctx.rotation;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
 export async function runCommand(ctx: CommandContext): Promise<{ value: unknown; exitCode: number }> {
@@ -237,7 +247,63 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       const value = { ...first, holders };
       return show(value, () => formatKeyUsage(value, holders, parsed.version));
     }
+    case 'rotation status': {
+      const rotation = needRotation(ctx);
+      await callUnlocked(ctx, 'session:status', {});
+      const value = { ...rotation.scheduler.status(), upcoming: rotation.scheduler.upcoming() };
+      return show(value, () => formatRotationStatus(value));
+    }
+    case 'rotation run-due': {
+      const rotation = needRotation(ctx);
+      await callUnlocked(ctx, 'session:status', {});
+      const value = await rotation.scheduler.tick();
+      const failed = value.ran.filter((r) => r.outcome === 'failure').length;
+      return { ...show(value, () => formatRotationRuns(value)), exitCode: failed > 0 ? 1 : 0 };
+    }
+    case 'rotation jobs': {
+      const rotation = needRotation(ctx);
+      await callUnlocked(ctx, 'session:status', {});
+      const jobs = rotation.scheduler.jobs(Number(str(o.limit) ?? 50), str(o.key)).map((j) => ({
+        ...j, dueAt: iso(j.dueAt), nextAttemptAt: iso(j.nextAttemptAt), startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt),
+      }));
+      return show({ jobs }, () => formatRotationJobs(jobs));
+    }
+    case 'rotation policy': {
+      const rotation = needRotation(ctx);
+      await callUnlocked(ctx, 'session:status', {});
+      const type = str(o.type);
+      const keyId = str(o.key);
+      if (type !== undefined && !(KEY_TYPES as readonly string[]).includes(type)) {
+        throw new ConsoleError('invalid_input', `--type must be one of ${KEY_TYPES.join(', ')}.`, { field: 'type' });
+      }
+      if (parsed.args[0] === 'set') {
+        const file = str(o.policy) ?? '';
+        let input: unknown;
+        try {
+          input = JSON.parse((await readInput(file, 64 * 1024)).toString('utf8'));
+        } catch (e) {
+          if (e instanceof ConsoleError) throw e;
+          throw new ConsoleError('invalid_input', `--policy ${file} is not JSON.`, { field: 'policy' });
+        }
+        if (type !== undefined) rotation.policies.setTypePolicy(type as KeyType, input);
+        else {
+          await callUnlocked(ctx, 'keys:get', { keyId }); // validates the id; not_found for an unknown key
+          rotation.policies.setKeyPolicy(keyId ?? '', input);
+        }
+      }
+      let value: { scope: string; source: string; policy: unknown };
+      if (type !== undefined) {
+        const e = rotation.policies.forType(type as KeyType);
+        value = { scope: `type:${type}`, source: e.source, policy: e.policy };
+      } else {
+        const key = await callUnlocked(ctx, 'keys:get', { keyId });
+        const e = rotation.policies.forKey({ id: key.id, type: key.type } as Parameters<typeof rotation.policies.forKey>[0]);
+        value = { scope: `key:${key.id}`, source: e.source, policy: e.policy };
+      }
+      return show(value, () => `${parsed.args[0] === 'set' ? 'set ' : ''}${value.scope} (${value.source}): ${JSON.stringify(value.policy)}`);
+    }
     case 'serve':
+    case 'scheduler':
     case 'help':
       throw new Error(`${parsed.command} is handled by the entry point`);
   }

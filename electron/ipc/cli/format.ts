@@ -117,3 +117,31 @@ export function formatKeyUsage(u: KeyUsage, holders: readonly KeyHolder[], filte
   else lines.push('assignments:', ...u.assignments.flatMap((a) => assignmentLine(a, true).map((l) => `  ${l}`)));
   return lines.join('\n');
 }
+
+/** rotation status: one summary line, then one line per planned rotation. */
+export function formatRotationStatus(s: {
+  paused: boolean; locked: boolean; waiting: number; deferredByWindow: number; nextDueAt: string | null; running: number;
+  upcoming: Array<{ keyId: string; keyType: string; fromVersion: number; reason: string; dueAt: string; waitingFor: string | null }>;
+}): string {
+  const head = `scheduler ${s.paused ? 'paused' : 'running'}${s.locked ? ' (store locked)' : ''}: ${s.waiting} rotation(s) waiting (${s.deferredByWindow} for a window), next due ${s.nextDueAt ?? 'none'}`;
+  const rows = s.upcoming.map((u) => `  ${u.dueAt}  ${u.keyId}  ${u.keyType} v${u.fromVersion}  ${u.reason}${u.waitingFor ? `  waiting: ${u.waitingFor}` : ''}`);
+  return [head, ...rows].join('\n');
+}
+
+/** rotation run-due: what the pass did. */
+export function formatRotationRuns(r: { ran: Array<{ keyId: string; fromVersion: number; toVersion: number | null; outcome: string; code: string | null; lateMs: number }>; status: { waiting: number } }): string {
+  if (r.ran.length === 0) return `nothing due to run now (${r.status.waiting} waiting)`;
+  return r.ran
+    .map((x) => x.outcome === 'success'
+      ? `rotated ${x.keyId} v${x.fromVersion} -> v${x.toVersion} (late by ${Math.round(x.lateMs / 1000)} s)`
+      : `${x.outcome} ${x.keyId} v${x.fromVersion}${x.code ? ` [${x.code}]` : ''}`)
+    .join('\n');
+}
+
+/** rotation jobs: one line per job. */
+export function formatRotationJobs(jobs: Array<{ keyId: string; fromVersion: number; toVersion: number | null; reason: string; state: string; dueAt: string | null; lateMs: number | null; errorCode: string | null }>): string {
+  if (jobs.length === 0) return 'no rotation jobs';
+  return jobs
+    .map((j) => `${j.dueAt}  ${j.keyId}  v${j.fromVersion}${j.toVersion ? ` -> v${j.toVersion}` : ''}  ${j.reason}  ${j.state}${j.lateMs !== null ? `  late ${Math.round(j.lateMs / 1000)} s` : ''}${j.errorCode ? `  [${j.errorCode}]` : ''}`)
+    .join('\n');
+}

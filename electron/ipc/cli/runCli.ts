@@ -55,6 +55,26 @@ async function serve(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Pro
   return 0;
 }
 
+/** The headless scheduler (stations, servers): unlocks, runs a pass now and then every minute, until stopped. */
+async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
+  if (!io.untilStopped) throw new Error('scheduler needs untilStopped');
+  const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
+  await fleet.handlers['session:unlock']({ operator: parsed.operator, passphrase }, { transport: 'cli' });
+  const first = await fleet.rotation.scheduler.tick();
+  const s = first.status;
+  io.stdout.write(`scheduler running: ${first.ran.length} rotation(s) run now, ${s.waiting} waiting, next due ${s.nextDueAt ?? 'none'}${s.paused ? ' (paused)' : ''}\n`);
+  // The passes' timer never holds a process open; this one does, until the signal.
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  try {
+    const reason = await io.untilStopped();
+    io.stderr.write(`${reason}: stopping the scheduler and closing the key store\n`);
+  } finally {
+    clearInterval(keepAlive);
+  }
+  fleet.rotation.scheduler.stop();
+  return 0;
+}
+
 async function runParsed(io: CliIo): Promise<number> {
   let parsed: ParsedCommand;
   try {
@@ -72,15 +92,18 @@ async function runParsed(io: CliIo): Promise<number> {
   const dataDir = resolve(parsed.dataDir ?? config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logger = createStderrLogger('warn', io.stderr);
-  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env });
+  // Rotations run only where the console stays up (serve, the window): a one-shot command never starts one that its
+  // own exit would cut short (due work waits for the next console that runs the scheduler; docs/rotation.md).
+  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env, rotation: { scheduler: parsed.command === 'serve' || parsed.command === 'scheduler' } });
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);
+    if (parsed.command === 'scheduler') return await headlessScheduler(fleet, parsed, io);
     const router = createRouter({ handlers: fleet.handlers, logger });
     const commandIo = {
       out: (line: string) => void io.stdout.write(line + '\n'),
       readPassphrase: (options: { confirm?: boolean }) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation });
     return exitCode;
   } finally {
     fleet.close();

@@ -15,7 +15,7 @@ import type { KeyRow, KeyVersionRow } from '../../store/keysRepo.ts';
 import type { UnlockedSession } from '../session/session.ts';
 import { backupOf, consoleVersionOf, fallbackKeyName, holderOfVersion, looksReachable, primaryOf } from './keyLocations.ts';
 import { requireState } from './keyPolicy.ts';
-import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, runAudited } from './keysShared.ts';
+import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, runAudited, type UsageCounter } from './keysShared.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -93,14 +93,26 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
   };
 
   return {
-    encrypt(keyId, plaintext, aad) {
-      return runAudited(deps, 'key.encrypt', keyId, async (s) => {
-        const key = loadKey(repo, keyId);
-        aesKey(key);
-        requireState(key, 'encrypt', deps.restrictions);
-        const current = loadVersion(repo, key, key.currentVersion);
-        return current.provider ? encryptOnProviders(s, key, plaintext, aad) : encryptLocal(s, key, current, plaintext, aad);
-      });
+    async encrypt(keyId, plaintext, aad) {
+      // The version's usage is claimed before the encryption is made; its reservation commits with the audit record.
+      const claimed: Array<ReturnType<UsageCounter['claim']>> = [];
+      try {
+        const value = await runAudited(deps, 'key.encrypt', keyId, async (s) => {
+          const key = loadKey(repo, keyId);
+          aesKey(key);
+          requireState(key, 'encrypt', deps.restrictions);
+          const current = loadVersion(repo, key, key.currentVersion);
+          const claim = deps.usage?.claim(key, current.version);
+          if (claim) claimed.push(claim);
+          const result = current.provider ? await encryptOnProviders(s, key, plaintext, aad) : encryptLocal(s, key, current, plaintext, aad);
+          return claim ? { ...result, commit: () => claim.work() } : result;
+        });
+        for (const c of claimed) c.committed();
+        return value;
+      } catch (e) {
+        for (const c of claimed) c.abandoned();
+        throw e;
+      }
     },
 
     decrypt(ciphertext, aad) {

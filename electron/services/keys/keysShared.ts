@@ -34,6 +34,14 @@ export interface KeyServiceDeps {
   localKms: KmsProvider;
   /** State changes in flight, which restrict their key before they commit. */
   restrictions: KeyRestrictions;
+  /** Counts encryptions per key version against its usage limit (services/rotation/usageMeter.ts); absent: not counted. */
+  usage?: UsageCounter;
+}
+
+/** What the key service needs of the usage meter (services/rotation/usageMeter.ts). */
+export interface UsageCounter {
+  /** Claims one encryption with a version, before it is made; throws usage_limit_reached at the limit. */
+  claim(key: KeyRow, version: number): { work(): void; committed(): void; abandoned(): void };
 }
 
 export interface AuditedResult<T> {

@@ -6,7 +6,7 @@ import { expect, test } from './support/consoleFixture.ts';
 import { completeFirstRun, openConsole } from './support/ui.ts';
 
 async function openRobot(page: Page, deviceId: string) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Fleet' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
   await page.getByRole('table', { name: 'Robots' }).getByRole('button', { name: deviceId }).click();
   return page.getByRole('region', { name: `Robot ${deviceId}` });

@@ -72,7 +72,7 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     expect(certs).toHaveLength(2);
     expect(certs.find((c) => c.serial === first?.serial)?.status).toBe('revoked');
     expect(certs.filter((c) => c.status === 'valid')).toHaveLength(1);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Certificates' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Certificates', exact: true }).click();
     const oldRow = page.getByRole('table', { name: 'Certificate inventory' }).locator(`tr[data-serial="${first?.serial}"]`);
     await expect(oldRow).toContainText('revoked');
 

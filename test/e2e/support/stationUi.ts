@@ -42,7 +42,7 @@ export async function prepareStation(page: Page, url: string, h: Handlers, work:
 }
 
 export async function goToStation(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Station' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Station', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Provisioning station' })).toBeVisible();
 }
 
@@ -102,7 +102,7 @@ export async function provisionFromUi(page: Page, pair: { consolePath: string; r
 
 /** Opens a robot's detail panel from the Fleet screen. */
 export async function openRobot(page: Page, deviceId: string): Promise<Locator> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Fleet' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet', exact: true }).click();
   await page.getByRole('table', { name: 'Robots' }).locator(`[role=row][data-device-id="${deviceId}"]`).getByRole('button', { name: deviceId }).click();
   const panel = page.getByRole('region', { name: `Robot ${deviceId}` });
   await expect(panel).toBeVisible();

@@ -15,7 +15,16 @@ export async function completeFirstRun(page: Page, operator = OPERATOR, passphra
   await page.getByLabel('Passphrase (at least 12 characters)').fill(passphrase);
   await page.getByLabel('Confirm passphrase').fill(passphrase);
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
+  await goToKeys(page);
+}
+
+/** After unlock (or first run) the console lands on the dashboard with focus on its main heading (issue 12). */
+export async function expectDashboardAfterUnlock(page: Page): Promise<void> {
+  const heading = page.getByRole('heading', { name: 'Fleet dashboard', level: 1 });
+  await expect(heading).toBeVisible();
+  await expect(heading).toBeFocused();
+  await expect(page).toHaveURL(/#\/dashboard$/);
 }
 
 export async function unlock(page: Page, passphrase = PASSPHRASE, operator = OPERATOR): Promise<void> {
@@ -98,12 +107,12 @@ export async function changeState(page: Page, label: string, target: string, rea
 }
 
 export async function goToAudit(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
 }
 
 export async function goToKeys(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Keys' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
 }
 

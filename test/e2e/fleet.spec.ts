@@ -8,13 +8,13 @@ import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { seededRobot, seedRobots } from './support/fleetSeed.ts';
 import { CTX, holds, openRobot, prepareStation } from './support/stationUi.ts';
-import { completeFirstRun, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, openConsole, unlock } from './support/ui.ts';
 import type { Page } from '@playwright/test';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
 
 async function goTo(page: Page, nav: 'Fleet' | 'Dashboard'): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: nav, exact: true }).click();
+  await clickNav(page, nav);
   await expect(page.getByRole('heading', { name: nav === 'Fleet' ? 'Fleet' : 'Fleet dashboard', level: 1 })).toBeVisible();
 }
 

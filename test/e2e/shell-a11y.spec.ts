@@ -1,15 +1,15 @@
 // The console frame (issue 12): every screen reachable from the side navigation is visited, with
 //  - no Content-Security-Policy violation on any of them (the CSP watch of design-system-csp.spec.ts);
-//  - axe (@axe-core/playwright, WCAG 2.x A/AA rules) finding no serious or critical violation on the screens on the
-//    design system and the frame around every screen; screens still on hand-written markup are listed in LEGACY with
-//    why, and their axe findings are printed as a skipped annotation, not dropped;
+//  - axe (@axe-core/playwright, WCAG 2.x A/AA rules) finding no serious or critical violation on any screen (and the
+//    Keys screen's create dialog); screens not yet ported are printed; an exemption (AXE_EXEMPT) must give a reason
+//    and its findings are printed as a skipped annotation, not dropped;
 //  - hash deep links: the URL names the screen, a typed URL opens it, filters come from it;
 //  - the favicon served (no 404) with its content type, the window title naming the screen.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { watchCsp } from './support/cspWatch.ts';
-import { completeFirstRun, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, openConsole } from './support/ui.ts';
 
 interface Screen {
   nav: string;
@@ -27,16 +27,12 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Providers', heading: 'Providers', hash: '#/providers' },
 ];
 
-/** Screens not yet ported to the design system: axe runs on the frame only (their content is excluded), and what it
- * finds inside them is reported as a skipped annotation. Remove a screen from here when it is ported. */
-const LEGACY: Readonly<Record<string, string>> = {
-  Fleet: 'not yet ported (issue 12): hand-written virtual table',
-  Keys: 'not yet ported (issue 12): hand-written table and dialogs',
-  Certificates: 'not yet ported (issue 12)',
-  Station: 'not yet ported (issue 12)',
-  Audit: 'not yet ported (issue 12): hand-written virtual table',
-  Providers: 'not yet ported (issue 12): hand-written forms',
-};
+/** Screens not yet ported to the design system (printed with every run so they are not forgotten). axe is enforced on
+ * them too: on the state this test gives them (empty lists, one key) it finds nothing serious since the Fleet and
+ * Audit virtual tables' scrollers became their row groups. A screen whose findings cannot be fixed at once may be
+ * put in AXE_EXEMPT with the reason: its content is then excluded and its findings printed as skipped, not dropped. */
+const NOT_PORTED = ['Fleet', 'Keys', 'Certificates', 'Station', 'Audit', 'Providers'];
+const AXE_EXEMPT: Readonly<Record<string, string>> = {};
 
 const SERIOUS = new Set(['serious', 'critical']);
 
@@ -49,8 +45,8 @@ async function axeSerious(page: Page, exclude?: string): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')})`);
 }
 
-test('every screen: no CSP violation, no serious axe violation on ported screens and the frame, deep links, title', async ({ page, harness }) => {
-  test.setTimeout(120_000);
+test('every screen: no CSP violation, no serious axe violation, deep links, title', async ({ page, harness }) => {
+  test.setTimeout(240_000);
   const csp = await watchCsp(page);
   const notFound: string[] = [];
   const favicons: string[] = [];
@@ -63,9 +59,8 @@ test('every screen: no CSP violation, no serious axe violation on ported screens
   expect(await axeSerious(page)).toEqual([]);
   await completeFirstRun(page);
 
-  const nav = page.getByRole('navigation', { name: 'Main' });
   for (const screen of SCREENS) {
-    await nav.getByRole('link', { name: screen.nav, exact: true }).click();
+    await clickNav(page, screen.nav);
     const heading = page.getByRole('heading', { name: screen.heading, level: 1 });
     await expect(heading).toBeVisible();
     await expect(heading).toBeFocused();
@@ -74,22 +69,36 @@ test('every screen: no CSP violation, no serious axe violation on ported screens
     // The breadcrumbs end with the screen.
     await expect(page.getByRole('navigation', { name: 'Breadcrumbs' })).toContainText(screen.heading);
 
-    const legacy = LEGACY[screen.nav];
-    if (legacy) {
+    if (NOT_PORTED.includes(screen.nav)) console.log(`NOT YET PORTED to the design system: ${screen.nav} (issue 12)`);
+    const exempt = AXE_EXEMPT[screen.nav];
+    if (exempt) {
       expect(await axeSerious(page, '.legacy-page'), `frame around ${screen.nav}`).toEqual([]);
       const inside = await axeSerious(page);
-      test.info().annotations.push({ type: 'skip', description: `axe inside ${screen.nav} (${legacy}): ${inside.length ? inside.join('; ') : 'none found'}` });
-      console.log(`SKIPPED axe inside ${screen.nav} (${legacy}): ${inside.length ? inside.join('; ') : 'none found'}`);
+      test.info().annotations.push({ type: 'skip', description: `axe inside ${screen.nav} (${exempt}): ${inside.join('; ') || 'none found'}` });
+      console.log(`SKIPPED axe inside ${screen.nav} (${exempt}): ${inside.join('; ') || 'none found'}`);
     } else {
       expect(await axeSerious(page), screen.nav).toEqual([]);
     }
   }
+
+  // The Keys screen with a key in its table, and its create dialog open.
+  await clickNav(page, 'Keys');
+  await createKey(page, { label: 'axe link', type: 'communication' });
+  expect(await axeSerious(page), 'Keys with a key').toEqual([]);
+  await page.getByRole('button', { name: 'New key…' }).click();
+  await expect(page.getByRole('dialog', { name: 'Create a key' })).toBeVisible();
+  expect(await axeSerious(page), 'Create a key dialog').toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Create a key' })).toBeHidden();
 
   // A typed URL opens its screen with its filter; an unknown screen opens the dashboard.
   await page.goto(`${harness.current().host.url}#/fleet?status=revoked&site=Nowhere`);
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
   await expect(page.getByRole('combobox', { name: 'Status' })).toHaveValue('revoked');
   await expect(page.getByRole('searchbox', { name: 'Search' })).toHaveValue('');
+  // The URL follows the filters as they change.
+  await page.getByRole('combobox', { name: 'Status' }).selectOption('deployed');
+  await expect(page).toHaveURL(/#\/fleet\?status=deployed&site=Nowhere$/);
   await page.goto(`${harness.current().host.url}#/nonsense`);
   await expect(page.getByRole('heading', { name: 'Fleet dashboard', level: 1 })).toBeVisible();
 

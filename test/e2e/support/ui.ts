@@ -27,6 +27,16 @@ export async function expectDashboardAfterUnlock(page: Page): Promise<void> {
   await expect(page).toHaveURL(/#\/dashboard$/);
 }
 
+/**
+ * Opens a screen from the side navigation. The navigation may be collapsed (Cloudscape closes it when the viewport is
+ * narrow, e.g. during a full-page screenshot); then its "Open navigation" button opens it first.
+ */
+export async function clickNav(page: Page, name: string): Promise<void> {
+  const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  if (!(await link.isVisible())) await page.getByRole('button', { name: 'Open navigation' }).click();
+  await link.click();
+}
+
 export async function unlock(page: Page, passphrase = PASSPHRASE, operator = OPERATOR): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Unlock the key store' })).toBeVisible();
   await page.getByLabel('Operator name').fill(operator);
@@ -107,12 +117,12 @@ export async function changeState(page: Page, label: string, target: string, rea
 }
 
 export async function goToAudit(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit', exact: true }).click();
+  await clickNav(page, 'Audit');
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
 }
 
 export async function goToKeys(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys', exact: true }).click();
+  await clickNav(page, 'Keys');
   await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
 }
 

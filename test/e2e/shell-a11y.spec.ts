@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { watchCsp } from './support/cspWatch.ts';
-import { clickNav, completeFirstRun, createKey, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, keyRow, openConsole } from './support/ui.ts';
 
 interface Screen {
   nav: string;
@@ -90,6 +90,21 @@ test('every screen: no CSP violation, no serious axe violation, deep links, titl
   expect(await axeSerious(page), 'Create a key dialog').toEqual([]);
   await page.keyboard.press('Escape');
   await expect(page.getByRole('dialog', { name: 'Create a key' })).toBeHidden();
+
+  // The dashboard's key figures drill down to the Keys list filtered by state or provider.
+  await clickNav(page, 'Dashboard');
+  const byState = page.getByRole('list', { name: 'Keys by state' });
+  await expect(byState.getByRole('link', { name: 'Active: 1' })).toHaveAttribute('href', '#/keys?state=active');
+  await expect(page.getByRole('list', { name: 'Keys by provider' }).getByRole('link', { name: 'local: 1' })).toHaveAttribute('href', '#/keys?provider=local');
+  await byState.getByRole('link', { name: 'Active: 1' }).click();
+  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expect(page.getByText('Showing 1 of 1 keys: state Active.')).toBeVisible();
+  await expect(keyRow(page, 'axe link')).toBeVisible();
+  await page.goto(`${harness.current().host.url}#/keys?state=compromised`);
+  await expect(page.getByText('Showing 0 of 1 keys: state Compromised.')).toBeVisible();
+  await expect(page.getByText('No key matches.')).toBeVisible();
+  await page.getByRole('link', { name: 'Show all keys' }).click();
+  await expect(keyRow(page, 'axe link')).toBeVisible();
 
   // A typed URL opens its screen with its filter; an unknown screen opens the dashboard.
   await page.goto(`${harness.current().host.url}#/fleet?status=revoked&site=Nowhere`);

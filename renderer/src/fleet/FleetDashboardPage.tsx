@@ -70,7 +70,7 @@ export function FleetDashboardPage() {
           {(compromised > 0 || d.overdueKeys.length > 0) && (
             <Alert type="error" header="Keys need attention">
               <SpaceBetween size="xxs" direction="horizontal">
-                {compromised > 0 && <Link href={hrefFor('keys')}>{`${n(compromised)} compromised ${compromised === 1 ? 'key' : 'keys'}`}</Link>}
+                {compromised > 0 && <Link href={hrefFor('keys', { state: 'compromised' })}>{`${n(compromised)} compromised ${compromised === 1 ? 'key' : 'keys'}`}</Link>}
                 {d.overdueKeys.length > 0 && <Box>{`${n(d.overdueKeys.length)} overdue for rotation (listed below)`}</Box>}
               </SpaceBetween>
             </Alert>
@@ -126,11 +126,18 @@ export function FleetDashboardPage() {
                     return (
                       <li key={st}>
                         <StatusIndicator type={st === 'compromised' ? 'error' : st === 'active' ? 'success' : 'stopped'}>
-                          <Link href={hrefFor('keys')}>{`${KEY_STATE_LABELS[st]}: ${n(count)}`}</Link>
+                          <Link href={hrefFor('keys', { state: st })}>{`${KEY_STATE_LABELS[st]}: ${n(count)}`}</Link>
                         </StatusIndicator>
                       </li>
                     );
                   })}
+                </ul>
+                <ul className="dash-figures" aria-label="Keys by provider">
+                  {keyFigures.series.map((s) => (
+                    <li key={s.provider}>
+                      <Link href={hrefFor('keys', { provider: s.provider })}>{`${s.provider}: ${n(Object.values(s.counts).reduce((a, b) => a + b, 0))}`}</Link>
+                    </li>
+                  ))}
                 </ul>
               </SpaceBetween>
             </Container>

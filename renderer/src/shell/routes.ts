@@ -11,7 +11,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   fleet: ['status', 'site', 'q'],
   station: [],
   certs: ['expiringWithinDays'],
-  keys: ['key'],
+  keys: ['key', 'state', 'provider'],
   providers: [],
   audit: [],
 };

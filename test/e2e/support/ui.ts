@@ -33,7 +33,10 @@ export async function expectDashboardAfterUnlock(page: Page): Promise<void> {
  */
 export async function clickNav(page: Page, name: string): Promise<void> {
   const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
-  if (!(await link.isVisible())) await page.getByRole('button', { name: 'Open navigation' }).click();
+  const open = page.getByRole('button', { name: 'Open navigation' });
+  // Wait for the shell first (right after unlock neither is there yet), then open the navigation if it is collapsed.
+  await expect(link.or(open).first()).toBeVisible();
+  if (!(await link.isVisible())) await open.click();
   await link.click();
 }
 

@@ -20,7 +20,7 @@ export function App() {
       {status.data?.auditAlarm && <AuditAlarmBanner alarm={status.data.auditAlarm} />}
       {status.isPending && <p className="center-note" role="status">Connecting to the console…</p>}
       {status.isError && (
-        <div className="center-card">
+        <div className="center-card legacy">
           <ErrorMessage error={status.error} />
           <button type="button" onClick={() => void status.refetch()}>
             Try again

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { forgeAuditHistory } from '../integration/support/auditForgery.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { completeFirstRun, createKey, goToAudit, goToKeys, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, goToAudit, goToKeys, openConsole, unlock } from './support/ui.ts';
 import type { Page } from '@playwright/test';
 
 const alarm = (page: Page) => page.getByRole('alert', { name: 'Audit alarm' });
@@ -13,7 +13,7 @@ const KEY_CHECK_FAILED = 'The audit key failed its check against the master key 
 
 async function expectAlarmOnEveryScreen(page: Page, text: string): Promise<void> {
   for (const name of ['Dashboard', 'Fleet', 'Station', 'Certificates', 'Keys', 'Providers', 'Audit']) {
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+    await clickNav(page, name);
     await expect(alarm(page)).toContainText(text);
     // Nothing in it closes it: it lasts as long as the condition.
     await expect(alarm(page).getByRole('button')).toHaveCount(0);
@@ -33,7 +33,7 @@ test('a database forged before unlock shows a persistent alarm on every screen, 
   await openConsole(page, harness.current().host.url);
   await expect(alarm(page)).toHaveCount(0);
   await unlock(page);
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
   await expect(alarm(page)).toContainText(KEY_CHECK_FAILED);
   await expectAlarmOnEveryScreen(page, KEY_CHECK_FAILED);
 
@@ -68,7 +68,7 @@ test('a verify that finds the chain broken raises the alarm in the shell, which 
   await harness.start();
   await openConsole(page, harness.current().host.url);
   await unlock(page);
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
   await expect(alarm(page)).toHaveCount(0);
   await goToAudit(page);
   await page.getByRole('button', { name: 'Verify chain' }).click();

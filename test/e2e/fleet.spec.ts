@@ -8,13 +8,13 @@ import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { seededRobot, seedRobots } from './support/fleetSeed.ts';
 import { CTX, holds, openRobot, prepareStation } from './support/stationUi.ts';
-import { completeFirstRun, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, openConsole, unlock } from './support/ui.ts';
 import type { Page } from '@playwright/test';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
 
 async function goTo(page: Page, nav: 'Fleet' | 'Dashboard'): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: nav }).click();
+  await clickNav(page, nav);
   await expect(page.getByRole('heading', { name: nav === 'Fleet' ? 'Fleet' : 'Fleet dashboard', level: 1 })).toBeVisible();
 }
 
@@ -128,19 +128,36 @@ test('the dashboard counts match the registry: by status, by site, expiring cert
   fleet.fleet.attachCertificate('robot-000002', { serial: '7F02', notAfter: new Date(Date.now() + 300 * 86_400_000).toISOString(), pem: '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' });
 
   await goTo(page, 'Dashboard');
+  // Every figure is a link to the list behind it, filtered (issue 12): the hrefs are the fleet screen's deep links.
   const tiles = page.getByRole('list', { name: 'Robots by status' });
-  await expect(tiles.getByRole('listitem', { name: 'total: 60' })).toBeVisible();
+  await expect(tiles.getByRole('link', { name: 'total: 60' })).toHaveAttribute('href', '#/fleet');
   for (const status of ['manufactured', 'provisioned', 'deployed', 'quarantined', 'revoked', 'decommissioned']) {
-    await expect(tiles.getByRole('listitem', { name: `${status}: 10` })).toBeVisible();
+    await expect(tiles.getByRole('link', { name: `${status}: 10` })).toHaveAttribute('href', `#/fleet?status=${status}`);
   }
+  await expect(page.locator('[aria-label="Robots by status (chart)"]').first()).toBeVisible();
   const sites = page.getByRole('table', { name: 'Robots by site' });
   for (const site of ['Plant North', 'Plant South', 'Hospital A', 'Hospital B', 'Depot']) {
     await expect(sites.getByRole('row').filter({ hasText: site })).toContainText('12');
   }
+  await expect(sites.getByRole('link', { name: 'Depot', exact: true })).toHaveAttribute('href', '#/fleet?site=Depot');
   await expect(page.getByRole('heading', { name: 'Certificates expiring within 30 days: 1' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Certificates expiring soon' })).toContainText('robot-000001');
   await expect(page.getByRole('table', { name: 'Provider health' })).toContainText('local');
   await expect(page.getByRole('heading', { name: 'Keys overdue for rotation: 0' })).toBeVisible();
+  // The certificate 5 days from expiry is counted in week 1, which opens the certificates expiring within 7 days.
+  const weeks = page.getByRole('list', { name: 'Certificates by week until expiry' });
+  await expect(weeks.getByRole('link', { name: 'Week 1 (0–6 days): 1' })).toHaveAttribute('href', '#/certs?expiringWithinDays=7');
+  await expect(weeks.getByText('Expired: 0')).toBeVisible();
+
+  // Drill down: the quarantined figure opens the fleet list filtered to quarantined robots (10 of 60).
+  await tiles.getByRole('link', { name: 'quarantined: 10' }).click();
+  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+  await expect(page).toHaveURL(/#\/fleet\?status=quarantined$/);
+  await expect(page.getByTestId('fleet-count')).toHaveText('10 matching robots');
+  await expect(page.getByRole('combobox', { name: 'Status' })).toHaveValue('quarantined');
+  // Back returns to the dashboard.
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Fleet dashboard', level: 1 })).toBeVisible();
 });
 
 test('revoking a robot: the status dialog names its certificate serials and the CRL update before confirming; then both are revoked', async ({ page, harness }) => {

@@ -3,10 +3,10 @@
 // its site; a compromised site key shows as broken (named, with what to do) instead of being replaced by another key.
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
-import { completeFirstRun, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
 
 async function openRobot(page: Page, deviceId: string) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Fleet' }).click();
+  await clickNav(page, 'Fleet');
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
   await page.getByRole('table', { name: 'Robots' }).getByRole('button', { name: deviceId }).click();
   return page.getByRole('region', { name: `Robot ${deviceId}` });

@@ -1,7 +1,7 @@
 // First run, lock and unlock, through the real renderer against a real console.
 import { manualClock } from '../../electron/clock.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { completeFirstRun, createKey, keyRow, keysTable, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
+import { completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, keysTable, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
 import { ERROR_HINTS } from '../../shared/errors.ts';
 
 test('first run refuses a short passphrase and a mismatched confirmation, then creates the store', async ({ page, harness }) => {
@@ -27,8 +27,9 @@ test('first run refuses a short passphrase and a mismatched confirmation, then c
   await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
   await expect(page.getByText(`Operator: ${OPERATOR}`)).toBeVisible();
+  await goToKeys(page);
   await expect(page.getByText('No keys yet')).toBeVisible();
 });
 
@@ -40,6 +41,11 @@ test('locking hides the keys; a wrong passphrase is refused with its hint and th
   await page.getByRole('button', { name: 'Lock' }).click();
   await expect(page.getByRole('heading', { name: 'Unlock the key store' })).toBeVisible();
   await expect(keysTable(page)).toHaveCount(0);
+  // Focus lands in the unlock form's first empty field (the operator is not kept after a lock).
+  await expect(page.getByLabel('Operator name')).toHaveValue('');
+  await expect(page.getByLabel('Operator name')).toBeFocused();
+  // Locking forgot the screen: the URL no longer names one.
+  await expect(page).not.toHaveURL(/#\//);
 
   await unlock(page, 'not the passphrase at all');
   const alert = page.getByRole('alert');
@@ -50,6 +56,8 @@ test('locking hides the keys; a wrong passphrase is refused with its hint and th
   await expect(page.getByLabel('Passphrase', { exact: true })).toHaveValue('');
 
   await unlock(page, PASSPHRASE);
+  await expectDashboardAfterUnlock(page);
+  await goToKeys(page);
   await expect(keyRow(page, 'link-alpha')).toBeVisible();
 });
 
@@ -77,5 +85,5 @@ test('repeated wrong passphrases pause unlocking with a countdown that survives 
   await page.reload();
   await expect(page.getByText(/Try again in/)).toHaveCount(0);
   await unlock(page, PASSPHRASE);
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
+import { clickNav } from './support/ui.ts';
 import { CTX, holds, openRobot, portRow, prepareStation, provisionAudits, provisionFromUi, robotKeyVersions, startStation, stopStation } from './support/stationUi.ts';
 
 test('an already provisioned robot is refused, re-provisioned after a per-robot confirmation, its old certificate revoked', async ({ page, harness }) => {
@@ -72,7 +73,7 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     expect(certs).toHaveLength(2);
     expect(certs.find((c) => c.serial === first?.serial)?.status).toBe('revoked');
     expect(certs.filter((c) => c.status === 'valid')).toHaveLength(1);
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Certificates' }).click();
+    await clickNav(page, 'Certificates');
     const oldRow = page.getByRole('table', { name: 'Certificate inventory' }).locator(`tr[data-serial="${first?.serial}"]`);
     await expect(oldRow).toContainText('revoked');
 

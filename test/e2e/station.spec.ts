@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { completeFirstRun, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
 
 const CTX: CallContext = { transport: 'test' };
 
@@ -36,8 +36,7 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
     await h['keys:create']({ type: 'storage', label: 'fleet storage', algorithm: 'AES_256' }, CTX);
     await h['fleet:create']({ deviceId: 'uv-e2e-1', name: 'E2E robot', model: 'UV-7', site: 'Plant 1', firmware: '', tags: [], status: 'manufactured' }, CTX);
 
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('button', { name: 'Certificates' }).click();
+    await clickNav(page, 'Certificates');
     const form = page.getByRole('form', { name: 'Create fleet CA' });
     await form.getByLabel('Algorithm').selectOption('EC_P256');
     await form.getByLabel('Common name').fill('E2E Fleet CA');
@@ -48,7 +47,7 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
 
     const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-e2e-1', keystore: mkdtempSync(join(work, 'robot-')), caCertFile: join(work, 'ca.pem'), waitSignal: true });
     await robot.ready;
-    await nav.getByRole('button', { name: 'Station' }).click();
+    await clickNav(page, 'Station');
     await page.getByLabel(/Serial port paths/).fill(pair.consolePath);
     await page.getByRole('button', { name: 'Start station' }).click();
     await expect(page.getByTestId('station-mode')).toHaveText('Station running: provisioning robots.');
@@ -64,11 +63,11 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
     await page.getByRole('button', { name: 'Stop station' }).click();
     await expect(page.getByRole('button', { name: 'Start station' })).toBeVisible();
 
-    await nav.getByRole('button', { name: 'Fleet' }).click();
+    await clickNav(page, 'Fleet');
     const fleetRow = page.locator('[role=row][data-device-id="uv-e2e-1"]');
     await expect(fleetRow).toContainText('provisioned');
 
-    await nav.getByRole('button', { name: 'Certificates' }).click();
+    await clickNav(page, 'Certificates');
     const certRow = page.getByRole('table', { name: 'Certificate inventory' }).locator('tr[data-serial]');
     await expect(certRow).toHaveCount(1);
     await expect(certRow).toContainText('uv-e2e-1');
@@ -110,7 +109,7 @@ test('a forged CSR shows its error on the port; Retry runs a new session; nothin
 
     const robot = spawnRobot({ port: pair.robotPath, deviceId: 'uv-forger', keystore: mkdtempSync(join(work, 'robot-')), caCertFile: join(work, 'ca.pem'), misbehave: 'forged-csr', waitSignal: true });
     await robot.ready;
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Station' }).click();
+    await clickNav(page, 'Station');
     await page.getByLabel(/Serial port paths/).fill(pair.consolePath);
     await page.getByRole('button', { name: 'Start station' }).click();
     await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { expect, test } from './support/consoleFixture.ts';
 import { seedRobots } from './support/fleetSeed.ts';
-import { completeFirstRun, createKey, goToAudit, goToKeys, openConsole, openKey, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, goToAudit, goToKeys, openConsole, openKey, unlock } from './support/ui.ts';
 import type { Page } from '@playwright/test';
 
 const IMAGES = resolve(import.meta.dirname, '..', '..', 'docs', 'images');
@@ -14,7 +14,7 @@ async function snap(page: Page, name: string): Promise<void> {
 }
 
 async function nav(page: Page, name: string, heading: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).click();
+  await clickNav(page, name);
   await expect(page.getByRole('heading', { name: heading, level: 1 })).toBeVisible();
 }
 
@@ -33,7 +33,8 @@ test('tour', async ({ page, harness }) => {
   await harness.start();
   await openConsole(page, harness.current().host.url);
   await unlock(page);
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
+  await goToKeys(page);
 
   await createKey(page, { label: 'fleet link', type: 'communication' });
   await createKey(page, { label: 'black box storage', type: 'storage' });

@@ -118,8 +118,8 @@ function AuditTable(p: { table: ReturnType<typeof useTable>; rowAt: (index: numb
             ))}
           </div>
         </div>
-        <div ref={scrollRef} className="vscroll" tabIndex={0} aria-label="Audit records, scrollable" data-testid="audit-scroll">
-          <div role="rowgroup" className="vbody" style={{ height: virtualizer.getTotalSize() }}>
+        <div ref={scrollRef} className="vscroll" tabIndex={0} role="rowgroup" aria-label="Audit records, scrollable" data-testid="audit-scroll">
+          <div className="vbody" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {
               const row = p.rowAt(item.index);
               const label = row.record?.targetId ? keyLabels.get(row.record.targetId) : undefined;

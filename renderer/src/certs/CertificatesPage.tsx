@@ -7,9 +7,16 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CreateCaForm } from './CreateCaForm.tsx';
 import { RevokeDialog } from './RevokeDialog.tsx';
 import { downloadText } from '../download.ts';
+import { useUiStore } from '../state/uiStore.ts';
 
-function Inventory() {
-  const [within, setWithin] = useState('');
+/** The route's "expiring within N days" (#/certs?expiringWithinDays=N, the dashboard's links), when it is a valid filter. */
+function routeWithin(value: string | undefined): string {
+  const days = Number(value);
+  return Number.isInteger(days) && days > 0 && days <= 36_500 ? String(days) : '';
+}
+
+function Inventory({ initialWithin }: { initialWithin: string }) {
+  const [within, setWithin] = useState(initialWithin);
   const days = Number.parseInt(within, 10);
   const certs = useChannelQuery('certs:list', Number.isInteger(days) && days > 0 ? { expiringWithinDays: days } : {});
   const [revoking, setRevoking] = useState<CertificateInfo | null>(null);
@@ -77,6 +84,9 @@ function Inventory() {
 
 export function CertificatesPage() {
   const ca = useChannelQuery('ca:status', {});
+  // A new route (a dashboard link, back/forward) starts the inventory again with that route's filter.
+  const routeSeq = useUiStore((s) => s.routeSeq);
+  const routeParams = useUiStore((s) => s.routeParams);
   return (
     <section aria-labelledby="certs-title">
       <div className="toolbar">
@@ -101,7 +111,7 @@ export function CertificatesPage() {
               Download CA certificate
             </button>
           </div>
-          <Inventory />
+          <Inventory key={routeSeq} initialWithin={routeWithin(routeParams.expiringWithinDays)} />
         </>
       )}
     </section>

@@ -1,150 +1,267 @@
-// The fleet at a glance: robots by status and by site, certificates expiring within 30 days, keys overdue for
-// rotation (and how many robots hold them), provider health. Everything comes from fleet:dashboard.
-import { CERT_EXPIRY_WARNING_DAYS, ROBOT_STATUSES } from '../../../shared/domain.ts';
+// "Are we safe?" at a glance: robots by status (donut) and by site, keys by state and provider, certificates expiring
+// by week, keys overdue for rotation, provider health. Data from fleet:dashboard and keys:list only. Every figure is a
+// link (hash deep link, shell/routes.ts) to the list behind it, filtered where that list has the filter; overdue,
+// expired, compromised, quarantined and unreachable items carry a StatusIndicator so they stand out.
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import Container from '@cloudscape-design/components/container';
+import Grid from '@cloudscape-design/components/grid';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import PieChart from '@cloudscape-design/components/pie-chart';
+import BarChart from '@cloudscape-design/components/bar-chart';
+import Table from '@cloudscape-design/components/table';
+import Link from '@cloudscape-design/components/link';
+import Box from '@cloudscape-design/components/box';
+import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
+import Alert from '@cloudscape-design/components/alert';
+import { CERT_EXPIRY_WARNING_DAYS, KEY_STATE_LABELS, ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
-import './fleet.css';
+import { hrefFor } from '../shell/routes.ts';
+import { certificatesByWeek, keysByStateAndProvider } from './dashboardFigures.ts';
+
+const n = (v: number) => v.toLocaleString('en-US');
+
+/** How a robot status looks on the dashboard: the states an officer must act on stand out. */
+const ROBOT_STATUS_LOOK: Readonly<Record<RobotStatus, StatusIndicatorProps.Type>> = {
+  manufactured: 'pending',
+  provisioned: 'info',
+  deployed: 'success',
+  quarantined: 'warning',
+  revoked: 'error',
+  decommissioned: 'stopped',
+};
 
 export function FleetDashboardPage() {
   const dash = useChannelQuery('fleet:dashboard', {});
+  const keys = useChannelQuery('keys:list', {});
   const d = dash.data;
+  const keyFigures = keysByStateAndProvider(keys.data?.keys ?? []);
+  const compromised = (keys.data?.keys ?? []).filter((k) => k.state === 'compromised').length;
+  const weeks = d ? certificatesByWeek(d.expiringCertificates, CERT_EXPIRY_WARNING_DAYS) : [];
 
   return (
-    <section aria-labelledby="dashboard-title" className="dashboard-page">
-      <div className="toolbar">
-        <h1 id="dashboard-title">Fleet dashboard</h1>
-        <span className="spacer" />
-        {d && <span className="muted small">As of {formatTime(d.generatedAt)}</span>}
-        <button type="button" onClick={() => void dash.refetch()}>
-          Refresh
-        </button>
-      </div>
-      {dash.isPending && <p role="status">Loading the dashboard…</p>}
-      <ErrorMessage error={dash.error} />
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description={d ? `As of ${formatTime(d.generatedAt)}` : undefined}
+          actions={
+            <Button
+              onClick={() => {
+                void dash.refetch();
+                void keys.refetch();
+              }}
+            >
+              Refresh
+            </Button>
+          }
+        >
+          Fleet dashboard
+        </Header>
+      }
+    >
+      {dash.isPending && <StatusIndicator type="loading">Loading the dashboard…</StatusIndicator>}
+      <ErrorMessage error={dash.error ?? keys.error} />
       {d && (
-        <div className="dash-grid">
-          <section className="panel" aria-labelledby="dash-status">
-            <h2 id="dash-status">Robots by status</h2>
-            <div className="dash-tiles" role="list" aria-label="Robots by status">
-              <div className="dash-tile" role="listitem" aria-label={`total: ${d.total}`}>
-                <strong>{d.total.toLocaleString('en-US')}</strong> total
-              </div>
-              {ROBOT_STATUSES.map((s) => (
-                <div key={s} className={`dash-tile robot-status-${s}`} role="listitem" aria-label={`${s}: ${d.byStatus[s] ?? 0}`}>
-                  <strong>{(d.byStatus[s] ?? 0).toLocaleString('en-US')}</strong> {s}
-                </div>
-              ))}
-            </div>
-          </section>
-          <section className="panel" aria-labelledby="dash-sites">
-            <h2 id="dash-sites">Robots by site</h2>
-            {d.bySite.length === 0 ? (
-              <p className="muted">No robots registered.</p>
-            ) : (
-              <table aria-label="Robots by site">
-                <thead>
-                  <tr>
-                    <th>Site</th>
-                    <th>Robots</th>
-                    <th>Deployed</th>
-                    <th>Quarantined</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.bySite.map((s) => (
-                    <tr key={s.site}>
-                      <td>{s.site}</td>
-                      <td>{s.total.toLocaleString('en-US')}</td>
-                      <td>{(s.byStatus.deployed ?? 0).toLocaleString('en-US')}</td>
-                      <td>{(s.byStatus.quarantined ?? 0).toLocaleString('en-US')}</td>
-                    </tr>
+        <SpaceBetween size="l">
+          {(compromised > 0 || d.overdueKeys.length > 0) && (
+            <Alert type="error" header="Keys need attention">
+              <SpaceBetween size="xxs" direction="horizontal">
+                {compromised > 0 && <Link href={hrefFor('keys', { state: 'compromised' })}>{`${n(compromised)} compromised ${compromised === 1 ? 'key' : 'keys'}`}</Link>}
+                {d.overdueKeys.length > 0 && <Box>{`${n(d.overdueKeys.length)} overdue for rotation (listed below)`}</Box>}
+              </SpaceBetween>
+            </Alert>
+          )}
+          <Grid gridDefinition={[{ colspan: { default: 12, m: 6 } }, { colspan: { default: 12, m: 6 } }, { colspan: { default: 12, m: 6 } }, { colspan: { default: 12, m: 6 } }]}>
+            <Container header={<Header variant="h2">Robots by status</Header>}>
+              <SpaceBetween size="m">
+                <PieChart
+                  variant="donut"
+                  size="medium"
+                  ariaLabel="Robots by status (chart)"
+                  hideFilter
+                  innerMetricValue={n(d.total)}
+                  innerMetricDescription="robots"
+                  data={ROBOT_STATUSES.filter((s) => (d.byStatus[s] ?? 0) > 0).map((s) => ({ title: s, value: d.byStatus[s] ?? 0 }))}
+                  detailPopoverContent={(datum) => [{ key: 'Robots', value: <Link href={hrefFor('fleet', { status: datum.title })}>{n(datum.value)}</Link> }]}
+                  empty={<Box textAlign="center">No robots registered.</Box>}
+                />
+                <ul className="dash-figures" aria-label="Robots by status">
+                  <li>
+                    <Link href={hrefFor('fleet')}>{`total: ${n(d.total)}`}</Link>
+                  </li>
+                  {ROBOT_STATUSES.map((s) => (
+                    <li key={s}>
+                      <StatusIndicator type={ROBOT_STATUS_LOOK[s]} colorOverride={(d.byStatus[s] ?? 0) === 0 ? 'grey' : undefined}>
+                        <Link href={hrefFor('fleet', { status: s })}>{`${s}: ${n(d.byStatus[s] ?? 0)}`}</Link>
+                      </StatusIndicator>
+                    </li>
                   ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="panel" aria-labelledby="dash-certs">
-            <h2 id="dash-certs">
-              Certificates expiring within {CERT_EXPIRY_WARNING_DAYS} days: {d.expiringCertificatesTotal}
-            </h2>
-            {d.expiringCertificates.length > 0 && (
-              <table aria-label="Certificates expiring soon">
-                <thead>
-                  <tr>
-                    <th>Robot</th>
-                    <th>Serial</th>
-                    <th>Expires</th>
-                    <th>Days left</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.expiringCertificates.map((c) => (
-                    <tr key={c.serial} className={c.daysLeft < 0 ? 'expired' : undefined}>
-                      <td>{c.deviceId}</td>
-                      <td>
-                        <code>{c.serial}</code>
-                      </td>
-                      <td>{formatTime(c.notAfter)}</td>
-                      <td>{c.daysLeft < 0 ? 'expired' : c.daysLeft}</td>
-                    </tr>
+                </ul>
+              </SpaceBetween>
+            </Container>
+            <Container header={<Header variant="h2">Keys by state and provider</Header>}>
+              <SpaceBetween size="m">
+                <BarChart
+                  ariaLabel="Keys by state and provider (chart)"
+                  xScaleType="categorical"
+                  stackedBars
+                  height={200}
+                  hideFilter
+                  xTitle="State"
+                  yTitle="Keys"
+                  series={keyFigures.series.map((s) => ({
+                    title: s.provider,
+                    type: 'bar' as const,
+                    data: keyFigures.states.map((st) => ({ x: KEY_STATE_LABELS[st], y: s.counts[st] })),
+                  }))}
+                  empty={<Box textAlign="center">No keys yet.</Box>}
+                />
+                <ul className="dash-figures" aria-label="Keys by state">
+                  {keyFigures.states.map((st) => {
+                    const count = keyFigures.series.reduce((sum, s) => sum + s.counts[st], 0);
+                    return (
+                      <li key={st}>
+                        <StatusIndicator type={st === 'compromised' ? 'error' : st === 'active' ? 'success' : 'stopped'}>
+                          <Link href={hrefFor('keys', { state: st })}>{`${KEY_STATE_LABELS[st]}: ${n(count)}`}</Link>
+                        </StatusIndicator>
+                      </li>
+                    );
+                  })}
+                </ul>
+                <ul className="dash-figures" aria-label="Keys by provider">
+                  {keyFigures.series.map((s) => (
+                    <li key={s.provider}>
+                      <Link href={hrefFor('keys', { provider: s.provider })}>{`${s.provider}: ${n(Object.values(s.counts).reduce((a, b) => a + b, 0))}`}</Link>
+                    </li>
                   ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="panel" aria-labelledby="dash-keys">
-            <h2 id="dash-keys">Keys overdue for rotation: {d.overdueKeys.length}</h2>
-            {d.overdueKeys.length > 0 && (
-              <table aria-label="Keys overdue for rotation">
-                <thead>
-                  <tr>
-                    <th>Key</th>
-                    <th>Type</th>
-                    <th>Was due</th>
-                    <th>Robots holding it</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {d.overdueKeys.map((k) => (
-                    <tr key={k.keyId}>
-                      <td>{k.label}</td>
-                      <td>{k.type}</td>
-                      <td>{formatTime(k.nextRotationAt)}</td>
-                      <td>{k.robots.toLocaleString('en-US')}</td>
-                    </tr>
+                </ul>
+              </SpaceBetween>
+            </Container>
+            <Container
+              header={
+                <Header variant="h2" description="Certificates held by robots in the fleet registry, by week until they expire.">
+                  {`Certificates expiring within ${CERT_EXPIRY_WARNING_DAYS} days: ${n(d.expiringCertificatesTotal)}`}
+                </Header>
+              }
+            >
+              <SpaceBetween size="m">
+                <BarChart
+                  ariaLabel="Certificates expiring by week (chart)"
+                  xScaleType="categorical"
+                  height={200}
+                  hideFilter
+                  hideLegend
+                  xTitle="Until expiry"
+                  yTitle="Certificates"
+                  series={[{ title: 'Certificates', type: 'bar', data: weeks.map((w) => ({ x: w.label, y: w.count })) }]}
+                />
+                {d.expiringCertificatesTotal > d.expiringCertificates.length && (
+                  <Box variant="small">{`The chart counts the ${n(d.expiringCertificates.length)} soonest of ${n(d.expiringCertificatesTotal)}.`}</Box>
+                )}
+                <ul className="dash-figures" aria-label="Certificates by week until expiry">
+                  {weeks.map((w) => (
+                    <li key={w.label}>
+                      {w.withinDays === null ? (
+                        <StatusIndicator type={w.count > 0 ? 'error' : 'stopped'}>{`${w.label}: ${n(w.count)}`}</StatusIndicator>
+                      ) : (
+                        <Link href={hrefFor('certs', { expiringWithinDays: String(w.withinDays) })}>{`${w.label}: ${n(w.count)}`}</Link>
+                      )}
+                    </li>
                   ))}
-                </tbody>
-              </table>
-            )}
-          </section>
-          <section className="panel" aria-labelledby="dash-providers">
-            <h2 id="dash-providers">Provider health</h2>
-            <table aria-label="Provider health">
-              <thead>
-                <tr>
-                  <th>Provider</th>
-                  <th>Kind</th>
-                  <th>Health</th>
-                  <th>Circuit</th>
-                  <th>Checked</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.providers.map((p) => (
-                  <tr key={p.id}>
-                    <td>{p.id}</td>
-                    <td>{p.kind}</td>
-                    <td title={p.detail ?? undefined}>{p.ok === null ? 'not checked' : p.ok ? 'reachable' : 'unreachable'}</td>
-                    <td>{p.circuit}</td>
-                    <td>{formatTime(p.checkedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        </div>
+                </ul>
+                {d.expiringCertificates.length > 0 && (
+                  <Table
+                    variant="embedded"
+                    ariaLabels={{ tableLabel: 'Certificates expiring soon' }}
+                    items={d.expiringCertificates}
+                    trackBy="serial"
+                    columnDefinitions={[
+                      { id: 'robot', header: 'Robot', cell: (c) => <Link href={hrefFor('fleet', { q: c.deviceId })}>{c.deviceId}</Link> },
+                      { id: 'serial', header: 'Serial', cell: (c) => <Box variant="code">{c.serial}</Box> },
+                      { id: 'expires', header: 'Expires', cell: (c) => formatTime(c.notAfter) },
+                      {
+                        id: 'left',
+                        header: 'Days left',
+                        cell: (c) => (c.daysLeft < 0 ? <StatusIndicator type="error">expired</StatusIndicator> : <StatusIndicator type="warning">{String(c.daysLeft)}</StatusIndicator>),
+                      },
+                    ]}
+                  />
+                )}
+              </SpaceBetween>
+            </Container>
+            <Container header={<Header variant="h2">{`Keys overdue for rotation: ${d.overdueKeys.length}`}</Header>}>
+              {d.overdueKeys.length === 0 ? (
+                <StatusIndicator type="success">Every active key is within its rotation schedule.</StatusIndicator>
+              ) : (
+                <Table
+                  variant="embedded"
+                  ariaLabels={{ tableLabel: 'Keys overdue for rotation' }}
+                  items={d.overdueKeys}
+                  trackBy="keyId"
+                  columnDefinitions={[
+                    { id: 'key', header: 'Key', cell: (k) => <Link href={hrefFor('keys', { key: k.keyId })}>{k.label}</Link> },
+                    { id: 'type', header: 'Type', cell: (k) => k.type },
+                    { id: 'due', header: 'Was due', cell: (k) => <StatusIndicator type="error">{`overdue since ${formatTime(k.nextRotationAt)}`}</StatusIndicator> },
+                    { id: 'robots', header: 'Robots holding it', cell: (k) => n(k.robots) },
+                  ]}
+                />
+              )}
+            </Container>
+          </Grid>
+          <Table
+            header={<Header variant="h2">Robots by site</Header>}
+            ariaLabels={{ tableLabel: 'Robots by site' }}
+            items={d.bySite}
+            trackBy="site"
+            empty={<Box textAlign="center">No robots registered.</Box>}
+            columnDefinitions={[
+              { id: 'site', header: 'Site', cell: (s) => <Link href={hrefFor('fleet', { site: s.site })}>{s.site}</Link> },
+              { id: 'total', header: 'Robots', cell: (s) => n(s.total) },
+              { id: 'deployed', header: 'Deployed', cell: (s) => <Link href={hrefFor('fleet', { site: s.site, status: 'deployed' })}>{n(s.byStatus.deployed ?? 0)}</Link> },
+              {
+                id: 'quarantined',
+                header: 'Quarantined',
+                cell: (s) =>
+                  (s.byStatus.quarantined ?? 0) > 0 ? (
+                    <StatusIndicator type="warning">
+                      <Link href={hrefFor('fleet', { site: s.site, status: 'quarantined' })}>{n(s.byStatus.quarantined ?? 0)}</Link>
+                    </StatusIndicator>
+                  ) : (
+                    '0'
+                  ),
+              },
+            ]}
+          />
+          <Table
+            header={<Header variant="h2">Provider health</Header>}
+            ariaLabels={{ tableLabel: 'Provider health' }}
+            items={d.providers}
+            trackBy="id"
+            columnDefinitions={[
+              { id: 'id', header: 'Provider', cell: (p) => <Link href={hrefFor('providers')}>{p.id}</Link> },
+              { id: 'kind', header: 'Kind', cell: (p) => p.kind },
+              {
+                id: 'health',
+                header: 'Health',
+                cell: (p) =>
+                  p.ok === null ? (
+                    <StatusIndicator type="pending">not checked</StatusIndicator>
+                  ) : p.ok ? (
+                    <StatusIndicator type="success">reachable</StatusIndicator>
+                  ) : (
+                    <StatusIndicator type="error">{`unreachable${p.detail ? `: ${p.detail}` : ''}`}</StatusIndicator>
+                  ),
+              },
+              { id: 'circuit', header: 'Circuit', cell: (p) => p.circuit },
+              { id: 'checked', header: 'Checked', cell: (p) => formatTime(p.checkedAt) },
+            ]}
+          />
+        </SpaceBetween>
       )}
-    </section>
+    </ContentLayout>
   );
 }

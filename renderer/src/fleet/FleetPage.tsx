@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
+import { hrefFor } from '../shell/routes.ts';
 import { useDebounced } from '../hooks/useDebounced.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { CreateRobotDialog } from './CreateRobotDialog.tsx';
@@ -32,6 +33,12 @@ export function FleetPage() {
     () => toFleetListFilter({ query, status: filters.status, site: filters.site, model: filters.model }, sort, dir),
     [query, filters.status, filters.site, filters.model, sort, dir],
   );
+
+  // The URL follows the filters (replacing, not adding, history entries), so a copied URL reopens the same list.
+  useEffect(() => {
+    const href = hrefFor('fleet', { status: filters.status, site: filters.site, q: query });
+    if (window.location.hash !== href) window.history.replaceState(null, '', href);
+  }, [filters.status, filters.site, query]);
 
   return (
     <section aria-labelledby="fleet-title" className="fleet-page">

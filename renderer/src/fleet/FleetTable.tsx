@@ -84,8 +84,8 @@ export function FleetTable({ filter }: { filter: FleetListFilter }) {
             })}
           </div>
         </div>
-        <div ref={scrollRef} className="vscroll" tabIndex={0} aria-label="Robots, scrollable" data-testid="fleet-scroll">
-          <div role="rowgroup" className="vbody" style={{ height: virtualizer.getTotalSize() }}>
+        <div ref={scrollRef} className="vscroll" tabIndex={0} role="rowgroup" aria-label="Robots, scrollable" data-testid="fleet-scroll">
+          <div className="vbody" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((item) => {
               const robot = robotsByPage.get(Math.floor(item.index / PAGE_SIZE))?.[item.index % PAGE_SIZE];
               return <FleetRow key={item.key} index={item.index} top={item.start} height={ROW_HEIGHT} robot={robot} onOpen={onOpen} />;

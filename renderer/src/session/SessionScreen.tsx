@@ -5,7 +5,7 @@ import { UnlockForm } from './UnlockForm.tsx';
 /** Before the shell: create the key store on first run, or unlock it. */
 export function SessionScreen({ status }: { status: SessionStatus }) {
   return (
-    <main className="session-screen">
+    <main className="session-screen legacy">
       <div className="center-card">
         <h1>ECPS-UV Fleet Security Console</h1>
         {status.state === 'uninitialized' ? <FirstRunForm /> : <UnlockForm status={status} />}

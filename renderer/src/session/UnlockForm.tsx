@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { call, isApiError } from '../api.ts';
@@ -15,6 +15,13 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const [busy, setBusy] = useState(false);
   const [retryAt, setRetryAt] = useState<number | null>(() => (status.retryAfterMs > 0 ? Date.now() + status.retryAfterMs : null));
   const waitMs = useCountdown(retryAt);
+  const operatorRef = useRef<HTMLInputElement>(null);
+  const passphraseRef = useRef<HTMLInputElement>(null);
+
+  // The form opens with focus in the first field to fill: the passphrase when the operator is known (after a lock).
+  useEffect(() => {
+    (operatorRef.current?.value ? passphraseRef.current : operatorRef.current)?.focus();
+  }, []);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -39,11 +46,11 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
       <h2 id="unlock-title">Unlock the key store</h2>
       <label>
         Operator name
-        <input value={operator} onChange={(e) => setOperator(e.target.value)} autoComplete="username" required maxLength={64} />
+        <input ref={operatorRef} value={operator} onChange={(e) => setOperator(e.target.value)} autoComplete="username" required maxLength={64} />
       </label>
       <label>
         Passphrase
-        <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" required />
+        <input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" required />
       </label>
       <ErrorMessage error={error} />
       {waitMs > 0 && (

@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import Button from '@cloudscape-design/components/button';
 import { channelKey, useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 
@@ -10,8 +11,8 @@ export function LockButton() {
     useUiStore.getState().reset();
   });
   return (
-    <button type="button" className="lock" onClick={() => lock.mutate({})} disabled={lock.isPending} title={lock.error?.message}>
-      {lock.isPending ? 'Locking…' : 'Lock'}
-    </button>
+    <Button onClick={() => lock.mutate({})} disabled={lock.isPending} loading={lock.isPending}>
+      Lock
+    </Button>
   );
 }

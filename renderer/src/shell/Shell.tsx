@@ -1,5 +1,14 @@
+// The console frame, like a cloud console: a top bar (product, operator, Lock), side navigation grouped by task,
+// breadcrumbs, and the page. The URL hash says which page is open (shell/routes.ts); back/forward and typed URLs work.
+// Focus: whenever a page opens (after unlock too) it goes to the page's main heading.
+import { useEffect, useRef, useState } from 'react';
+import AppLayout from '@cloudscape-design/components/app-layout';
+import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
+import BreadcrumbGroup from '@cloudscape-design/components/breadcrumb-group';
 import type { SessionStatus } from '../../../shared/contract.ts';
-import { useUiStore, type Page } from '../state/uiStore.ts';
+import { ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
+import { useUiStore } from '../state/uiStore.ts';
+import { EMPTY_FLEET_FILTERS, useFleetUi } from '../fleet/fleetUiStore.ts';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
 import { ProvidersPage } from '../providers/ProvidersPage.tsx';
@@ -8,56 +17,121 @@ import { FleetPage } from '../fleet/FleetPage.tsx';
 import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { LockButton } from './LockButton.tsx';
+import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 
-// Only pages that work are listed here.
-const PAGES: ReadonlyArray<{ id: Page; label: string }> = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'fleet', label: 'Fleet' },
-  { id: 'station', label: 'Station' },
-  { id: 'certs', label: 'Certificates' },
-  { id: 'keys', label: 'Keys' },
-  { id: 'providers', label: 'Providers' },
-  { id: 'audit', label: 'Audit' },
-];
+const PRODUCT = 'ECPS-UV Fleet Security Console';
 
-const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
-  dashboard: () => <FleetDashboardPage />,
-  fleet: () => <FleetPage />,
-  station: () => <StationPage />,
-  certs: () => <CertificatesPage />,
-  keys: () => <KeysPage />,
-  providers: () => <ProvidersPage />,
-  audit: () => <AuditPage />,
+/** Pages not yet on the design system keep their hand-written CSS, scoped under .legacy (styles.css). */
+const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.ReactNode }>> = {
+  dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
+  fleet: { legacy: true, view: () => <FleetPage /> },
+  station: { legacy: true, view: () => <StationPage /> },
+  certs: { legacy: true, view: () => <CertificatesPage /> },
+  keys: { legacy: true, view: () => <KeysPage /> },
+  providers: { legacy: true, view: () => <ProvidersPage /> },
+  audit: { legacy: true, view: () => <AuditPage /> },
 };
 
+const NAV_ITEMS: SideNavigationProps.Item[] = NAV_GROUPS.map((g) => ({
+  type: 'section-group',
+  title: g.title,
+  items: g.items.map((i) => ({ type: 'link', text: i.text, href: hrefFor(i.page) })),
+}));
+
+/** A route's filters and item that belong to a screen's own store: fleet (status, site, free text), keys (key). */
+function applyFleetParams(route: Route): void {
+  if (route.page === 'keys' && route.params.key) useUiStore.getState().selectKey(route.params.key);
+  if (route.page !== 'fleet') return;
+  const { status, site, q } = route.params;
+  if (status === undefined && site === undefined && q === undefined) return;
+  const validStatus = status !== undefined && (ROBOT_STATUSES as readonly string[]).includes(status) ? (status as RobotStatus) : '';
+  useFleetUi.setState({ filters: { ...EMPTY_FLEET_FILTERS, status: validStatus, site: site ?? '', query: q ?? '' }, selected: null });
+}
+
+/** Follows the URL hash: on mount (after unlock: a deep link, else the dashboard) and on every hashchange. */
+function useHashRoute(): void {
+  const applyRoute = useUiStore((s) => s.applyRoute);
+  useEffect(() => {
+    const follow = () => {
+      const parsed = parseHash(window.location.hash);
+      const route = parsed ?? { page: 'dashboard' as const, params: {} };
+      // No screen named (after unlock, or an unknown one): the dashboard, and the URL says so.
+      if (!parsed) window.history.replaceState(null, '', hrefFor('dashboard'));
+      applyFleetParams(route);
+      applyRoute(route);
+    };
+    follow();
+    window.addEventListener('hashchange', follow);
+    window.addEventListener('popstate', follow);
+    return () => {
+      window.removeEventListener('hashchange', follow);
+      window.removeEventListener('popstate', follow);
+    };
+  }, [applyRoute]);
+}
+
 export function Shell({ status }: { status: SessionStatus }) {
+  useHashRoute();
   const page = useUiStore((s) => s.page);
-  const goTo = useUiStore((s) => s.goTo);
+  const routeParams = useUiStore((s) => s.routeParams);
+  const routeSeq = useUiStore((s) => s.routeSeq);
+  const [navOpen, setNavOpen] = useState(true);
+  const contentRef = useRef<HTMLDivElement>(null);
+
+  // Links inside pages call goTo (pushState, no hashchange): their fleet filters are applied here.
+  useEffect(() => {
+    applyFleetParams({ page, params: routeParams });
+  }, [page, routeParams]);
+
+  useEffect(() => {
+    document.title = `${PAGE_TITLES[page]} · ${PRODUCT}`;
+  }, [page]);
+
+  // Focus the page's main heading when a page opens (and after unlock), so keyboard and screen-reader users start
+  // at the top of what they asked for instead of on the body.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      const heading = contentRef.current?.querySelector<HTMLElement>('h1');
+      if (!heading) return;
+      if (!heading.hasAttribute('tabindex')) heading.setAttribute('tabindex', '-1');
+      heading.focus({ preventScroll: true });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [routeSeq]);
+
+  const { legacy, view } = PAGE_VIEWS[page];
+  const group = groupOf(page);
+  const crumbs = [{ text: 'Console', href: hrefFor('dashboard') }];
+  if (group && group !== PAGE_TITLES[page]) crumbs.push({ text: group, href: hrefFor(NAV_GROUPS.find((g) => g.title === group)!.items[0]!.page) });
+  crumbs.push({ text: PAGE_TITLES[page], href: hrefFor(page) });
 
   return (
-    <div className="shell">
-      <header className="topbar">
-        <span className="brand">ECPS-UV Fleet Security Console</span>
-        <nav aria-label="Main">
-          {PAGES.map((p) => (
-            <button
-              key={p.id}
-              type="button"
-              className={p.id === page ? 'nav-item active' : 'nav-item'}
-              aria-current={p.id === page ? 'page' : undefined}
-              onClick={() => goTo(p.id)}
-            >
-              {p.label}
-            </button>
-          ))}
-        </nav>
-        <span className="spacer" />
-        <span className="operator" title={status.storePath}>
+    <div className="console-frame">
+      <header id="console-header" className="console-header">
+        <a className="console-brand" href={hrefFor('dashboard')}>
+          {PRODUCT}
+        </a>
+        <span className="console-spacer" />
+        <span className="console-operator" title={status.storePath}>
           Operator: <strong>{status.operator ?? 'unknown'}</strong>
         </span>
         <LockButton />
       </header>
-      <main className="page">{PAGE_VIEWS[page]()}</main>
+      <AppLayout
+        headerSelector="#console-header"
+        navigationOpen={navOpen}
+        onNavigationChange={(e) => setNavOpen(e.detail.open)}
+        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={NAV_ITEMS} />}
+        breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
+        toolsHide
+        maxContentWidth={Number.MAX_VALUE}
+        ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}
+        content={
+          <div ref={contentRef} className={legacy ? 'legacy legacy-page' : undefined} key={page}>
+            {view()}
+          </div>
+        }
+      />
     </div>
   );
 }

@@ -1,8 +1,9 @@
 // UI state only: where the officer is, what is selected, which dialog is open, the audit filters as typed.
 // Nothing from the main process lives here (React Query owns that).
 import { create } from 'zustand';
+import { hrefFor, parseHash, type Page, type Route, type RouteParams } from '../shell/routes.ts';
 
-export type Page = 'keys' | 'audit' | 'providers' | 'dashboard' | 'fleet' | 'station' | 'certs';
+export type { Page } from '../shell/routes.ts';
 
 export type KeyDialog =
   | { kind: 'create' }
@@ -25,12 +26,19 @@ export const EMPTY_AUDIT_FILTERS: AuditFilters = { action: '', actor: '', target
 
 interface UiStore {
   page: Page;
+  /** The filter parameters of the route that opened the page (shell/routes.ts). */
+  routeParams: RouteParams;
+  /** Bumped on every route applied, so a page can re-read its parameters when the same page is opened again. */
+  routeSeq: number;
   selectedKeyId: string | null;
   dialog: KeyDialog;
   auditFilters: AuditFilters;
   selectedProviderId: string | null;
   providerDialog: ProviderDialog;
-  goTo(page: Page): void;
+  /** Opens a page: the URL hash follows (a history entry), the shell applies it (Shell.tsx). */
+  goTo(page: Page, params?: RouteParams): void;
+  /** Called by the shell when the hash changes (back/forward, a link, a typed URL). */
+  applyRoute(route: Route): void;
   selectKey(keyId: string | null): void;
   openDialog(dialog: KeyDialog): void;
   closeDialog(): void;
@@ -42,14 +50,27 @@ interface UiStore {
   reset(): void;
 }
 
+/** The URL hash without reloading; pushes a history entry unless it is already there. */
+function writeHash(href: string): void {
+  if (typeof window === 'undefined' || window.location.hash === href) return;
+  window.history.pushState(null, '', href);
+}
+
 export const useUiStore = create<UiStore>((set) => ({
-  page: 'keys',
+  page: 'dashboard',
+  routeParams: {},
+  routeSeq: 0,
   selectedKeyId: null,
   dialog: null,
   auditFilters: EMPTY_AUDIT_FILTERS,
   selectedProviderId: null,
   providerDialog: null,
-  goTo: (page) => set({ page }),
+  goTo: (page, params = {}) => {
+    const href = hrefFor(page, params);
+    writeHash(href);
+    set((s) => ({ page, routeParams: parseHash(href)?.params ?? {}, routeSeq: s.routeSeq + 1 }));
+  },
+  applyRoute: (route) => set((s) => ({ page: route.page, routeParams: route.params, routeSeq: s.routeSeq + 1 })),
   selectKey: (selectedKeyId) => set({ selectedKeyId }),
   openDialog: (dialog) => set({ dialog }),
   closeDialog: () => set({ dialog: null }),
@@ -57,6 +78,9 @@ export const useUiStore = create<UiStore>((set) => ({
   clearAuditFilters: () => set({ auditFilters: EMPTY_AUDIT_FILTERS }),
   selectProvider: (selectedProviderId) => set({ selectedProviderId }),
   openProviderDialog: (providerDialog) => set({ providerDialog }),
-  reset: () =>
-    set({ page: 'keys', selectedKeyId: null, dialog: null, auditFilters: EMPTY_AUDIT_FILTERS, selectedProviderId: null, providerDialog: null }),
+  reset: () => {
+    // Locking forgets where the officer was: the next unlock lands on the dashboard.
+    if (typeof window !== 'undefined' && window.location.hash) window.history.replaceState(null, '', window.location.pathname + window.location.search);
+    set({ page: 'dashboard', routeParams: {}, selectedKeyId: null, dialog: null, auditFilters: EMPTY_AUDIT_FILTERS, selectedProviderId: null, providerDialog: null });
+  },
 }));

@@ -1,8 +1,9 @@
 // Steps on the Providers page, by role and label, as an officer takes them.
 import { expect, type Locator, type Page } from '@playwright/test';
+import { clickNav } from './ui.ts';
 
 export async function goToProviders(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Providers' }).click();
+  await clickNav(page, 'Providers');
   await expect(page.getByRole('heading', { name: 'Providers', level: 1 })).toBeVisible();
 }
 

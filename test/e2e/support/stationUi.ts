@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { AuditRecord, CallContext, Handlers } from '../../../shared/contract.ts';
-import { completeFirstRun, openConsole } from './ui.ts';
+import { clickNav, completeFirstRun, openConsole } from './ui.ts';
 
 export const CTX: CallContext = { transport: 'test' };
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -42,7 +42,7 @@ export async function prepareStation(page: Page, url: string, h: Handlers, work:
 }
 
 export async function goToStation(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Station' }).click();
+  await clickNav(page, 'Station');
   await expect(page.getByRole('heading', { name: 'Provisioning station' })).toBeVisible();
 }
 
@@ -102,7 +102,7 @@ export async function provisionFromUi(page: Page, pair: { consolePath: string; r
 
 /** Opens a robot's detail panel from the Fleet screen. */
 export async function openRobot(page: Page, deviceId: string): Promise<Locator> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Fleet' }).click();
+  await clickNav(page, 'Fleet');
   await page.getByRole('table', { name: 'Robots' }).locator(`[role=row][data-device-id="${deviceId}"]`).getByRole('button', { name: deviceId }).click();
   const panel = page.getByRole('region', { name: `Robot ${deviceId}` });
   await expect(panel).toBeVisible();

@@ -15,7 +15,29 @@ export async function completeFirstRun(page: Page, operator = OPERATOR, passphra
   await page.getByLabel('Passphrase (at least 12 characters)').fill(passphrase);
   await page.getByLabel('Confirm passphrase').fill(passphrase);
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
+  await expectDashboardAfterUnlock(page);
+  await goToKeys(page);
+}
+
+/** After unlock (or first run) the console lands on the dashboard with focus on its main heading (issue 12). */
+export async function expectDashboardAfterUnlock(page: Page): Promise<void> {
+  const heading = page.getByRole('heading', { name: 'Fleet dashboard', level: 1 });
+  await expect(heading).toBeVisible();
+  await expect(heading).toBeFocused();
+  await expect(page).toHaveURL(/#\/dashboard$/);
+}
+
+/**
+ * Opens a screen from the side navigation. The navigation may be collapsed (Cloudscape closes it when the viewport is
+ * narrow, e.g. during a full-page screenshot); then its "Open navigation" button opens it first.
+ */
+export async function clickNav(page: Page, name: string): Promise<void> {
+  const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
+  const open = page.getByRole('button', { name: 'Open navigation' });
+  // Wait for the shell first (right after unlock neither is there yet), then open the navigation if it is collapsed.
+  await expect(link.or(open).first()).toBeVisible();
+  if (!(await link.isVisible())) await open.click();
+  await link.click();
 }
 
 export async function unlock(page: Page, passphrase = PASSPHRASE, operator = OPERATOR): Promise<void> {
@@ -98,12 +120,12 @@ export async function changeState(page: Page, label: string, target: string, rea
 }
 
 export async function goToAudit(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Audit' }).click();
+  await clickNav(page, 'Audit');
   await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
 }
 
 export async function goToKeys(page: Page): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Keys' }).click();
+  await clickNav(page, 'Keys');
   await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
 }
 

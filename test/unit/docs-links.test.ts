@@ -12,7 +12,7 @@ const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.e
 function relativeTargets(markdown: string): string[] {
   const out: string[] = [];
   for (const m of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
-    const target = m[1].split('#')[0];
+    const target = (m[1] ?? '').split('#')[0] ?? '';
     if (target === '' || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // same-page anchor, http:, mailto:
     out.push(target);
   }

@@ -50,6 +50,8 @@ export interface SchedulerDeps {
   tickMs?: number;
   concurrency?: number;
   onChanged?(): void;
+  /** Runs at the start of each pass while unlocked (the drift check, providerRotation.ts); its failures are logged, never fatal. */
+  beforePass?(now: number): Promise<void>;
 }
 
 /** Why a due job does not start now. */
@@ -161,7 +163,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const eff = deps.policies.forKey(key);
       let job = open.get(`${key.id}\u0000${key.currentVersion}`) ?? null;
       let fresh = false;
-      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null;
+      // A provider-driven key rotates at its provider: the console plans no scheduled job for it (a usage-limit job still runs).
+      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null && eff.policy.driver === 'console';
       if (!job && scheduled) {
         if (repo.getJob(key.id, key.currentVersion)) continue; // finished (done / failed for good) for this version
         const dueAt = dueOf(key, eff.policy);
@@ -268,6 +271,9 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
   };
 
   const pass = async (): Promise<TickReport> => {
+    if (deps.beforePass && unlocked()) {
+      await deps.beforePass(clock.now()).catch((e: unknown) => deps.logger.error('rotation pre-pass failed', { error: isConsoleError(e) ? e.code : e instanceof Error ? e.name : 'unknown' }));
+    }
     const now = clock.now();
     const list = candidates(now);
     deps.transaction(() => {

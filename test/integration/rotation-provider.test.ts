@@ -12,7 +12,7 @@ import { rawClient, startTestEmulator } from '../emulators/aws-kms/testkit.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { awsConfig, bytes, type Harness, initialized } from './providers-kit.ts';
+import { awsConfig, bytes, type Harness, initialized, openConsole, PASS } from './providers-kit.ts';
 
 const DAY_S = 86_400;
 const DAY_MS = DAY_S * 1000;
@@ -214,6 +214,23 @@ describe('the scheduler and drift', () => {
     expect(records[0]!.details).toMatchObject({ severity: 'warning', by: 'officer', fromVersion: before });
   });
 
+  it('a pass checks the providers at most every 15 minutes (DEFAULT_DRIFT_INTERVAL_MS); on demand always', async () => {
+    const listings = () => aws.responses.checked.get('ListKeyRotations') ?? 0;
+    clock.advance(15 * 60_000);
+    await h.console.rotation.scheduler.tick();
+    const after = listings();
+    expect(after).toBeGreaterThan(0);
+    clock.advance(14 * 60_000);
+    await h.console.rotation.scheduler.tick();
+    expect(listings()).toBe(after); // within the interval: no listing
+    await h.console.rotation.provider.checkDrift({ keyId: byProvider.id });
+    expect(listings()).toBeGreaterThan(after);
+    const onDemand = listings();
+    clock.advance(60_000);
+    await h.console.rotation.scheduler.tick();
+    expect(listings()).toBeGreaterThan(onDemand); // 15 minutes since the last pass that checked
+  });
+
   it('a usage limit still rotates a provider-driven key through the console', async () => {
     const v = versionOf(byProvider.id);
     const used = h.console.rotation.usage(byProvider.id, v)!.count;
@@ -297,5 +314,23 @@ describe('providers that cannot rotate by themselves, and invalid policies', () 
 
   it('a key type cannot be provider-driven (the provider holds a schedule per key)', () => {
     expect(() => h.console.rotation.policies.setTypePolicy('storage', providerPolicy(90 * DAY_S))).toThrow(expect.objectContaining({ code: 'invalid_input', details: { field: 'driver' } }));
+  });
+});
+
+describe('a provider-driven policy is kept by the store', () => {
+  it('survives a restart of the console (same store, unlocked again)', async () => {
+    const h = await consoleWithProviders();
+    const key = await h.call('keys:create', { type: 'storage', label: 'kept', provider: 'aws-primary' });
+    await h.console.rotation.provider.setKeyPolicy(key.id, providerPolicy(120 * DAY_S));
+    h.console.close();
+    const again = await openConsole({ clock, rotation: { scheduler: false } }, h.dir);
+    try {
+      await again.call('session:unlock', { operator: 'Officer Ada', passphrase: PASS });
+      const row = again.console.rotation.policies.list().find((p) => p.scopeId === key.id);
+      expect(row?.policy).toMatchObject({ driver: 'provider', periodSeconds: 120 * DAY_S, jitterSeconds: 0, blackoutWindows: [] });
+      expect(await again.console.rotation.provider.schedule(key.id)).toMatchObject({ enabled: true, periodSeconds: 120 * DAY_S });
+    } finally {
+      again.console.close();
+    }
   });
 });

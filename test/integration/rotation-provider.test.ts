@@ -4,7 +4,10 @@
 // Vault emulators on 127.0.0.1 sharing the test's manual clock with the console; what the provider holds is read with
 // the raw AWS SDK and raw Vault HTTP, never through the console.
 import crypto from 'node:crypto';
-import { GetKeyRotationStatusCommand, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
+import {
+  CreateKeyCommand, DescribeKeyCommand, DisableKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, ListKeyRotationsCommand,
+  RotateKeyOnDemandCommand, ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
 import type { KeySummary } from '../../shared/contract.ts';
@@ -63,7 +66,6 @@ async function awsRotation(keyId: string): Promise<{ enabled: boolean; days: num
   return { enabled: s.KeyRotationEnabled === true, days: s.RotationPeriodInDays };
 }
 async function awsArn(keyId: string): Promise<string> {
-  const { DescribeKeyCommand } = await import('@aws-sdk/client-kms');
   return (await rawClient(aws).send(new DescribeKeyCommand({ KeyId: `alias/ecps/key-${keyId}` }))).KeyMetadata!.Arn!;
 }
 
@@ -153,6 +155,48 @@ describe('provider-driven rotation on AWS KMS', () => {
     expect(r.policy).toMatchObject({ driver: 'console' });
     expect(await awsRotation(key.id)).toEqual({ enabled: false, days: undefined });
     expect(policyRecords(h, key.id).at(0)).toMatchObject({ outcome: 'success', details: { driver: 'console', providerRotation: 'off' } });
+  });
+});
+
+/** The error class name the SDK parsed from the emulator's answer (its __type), and the HTTP status. */
+async function sdkError(p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { name: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, status: err.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('the AWS KMS emulator answers the rotation API as the API reference says', () => {
+  it('defaults, switching off, key states and key specs (raw SDK)', async () => {
+    const kms = rawClient(aws);
+    const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.Arn!;
+    // EnableKeyRotation without RotationPeriodInDays: the default period of 365 days.
+    await kms.send(new EnableKeyRotationCommand({ KeyId: sym }));
+    expect(await kms.send(new GetKeyRotationStatusCommand({ KeyId: sym }))).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 365 });
+    await kms.send(new DisableKeyRotationCommand({ KeyId: sym }));
+    const off = await kms.send(new GetKeyRotationStatusCommand({ KeyId: sym }));
+    expect(off.KeyRotationEnabled).toBe(false);
+    expect(off.RotationPeriodInDays).toBeUndefined();
+    expect(off.NextRotationDate).toBeUndefined();
+    // Out of range: ValidationException (400).
+    expect(await sdkError(kms.send(new EnableKeyRotationCommand({ KeyId: sym, RotationPeriodInDays: 89 })))).toEqual({ name: 'ValidationException', status: 400 });
+    // A disabled key: DisabledException; pending deletion: KMSInvalidStateException.
+    await kms.send(new DisableKeyCommand({ KeyId: sym }));
+    expect((await sdkError(kms.send(new EnableKeyRotationCommand({ KeyId: sym, RotationPeriodInDays: 90 })))).name).toBe('DisabledException');
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: sym, PendingWindowInDays: 7 }));
+    expect((await sdkError(kms.send(new GetKeyRotationStatusCommand({ KeyId: sym })))).name).toBe('KMSInvalidStateException');
+    // Asymmetric keys do not rotate: UnsupportedOperationException.
+    const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.Arn!;
+    for (const send of [
+      () => kms.send(new EnableKeyRotationCommand({ KeyId: rsa, RotationPeriodInDays: 90 })),
+      () => kms.send(new GetKeyRotationStatusCommand({ KeyId: rsa })),
+      () => kms.send(new ListKeyRotationsCommand({ KeyId: rsa })),
+    ]) expect((await sdkError(send())).name).toBe('UnsupportedOperationException');
+    // An unknown key: NotFoundException.
+    expect((await sdkError(kms.send(new GetKeyRotationStatusCommand({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }))))).toMatchObject({ name: 'NotFoundException' });
   });
 });
 

@@ -15,6 +15,7 @@ import { rawClient, startTestEmulator } from '../emulators/aws-kms/testkit.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
 import { removeTempDirs } from '../unit/store-testkit.ts';
+import { createSoftHsmToken, removeSoftHsmFolder, SOFTHSM_MODULE } from './softhsm-kit.ts';
 import { awsConfig, bytes, type Harness, initialized, openConsole, PASS } from './providers-kit.ts';
 
 const DAY_S = 86_400;
@@ -343,6 +344,22 @@ describe('providers that cannot rotate by themselves, and invalid policies', () 
     expect(err).toMatchObject({ code: 'invalid_input', details: { field: 'driver', provider: 'local' } });
     expect(err.message).toContain('cannot rotate keys by itself');
     expect(policyRecords(h, key.id).at(0)).toMatchObject({ outcome: 'failure', details: { code: 'invalid_input', field: 'driver' } });
+  });
+
+  it('a key on a PKCS#11 token (SoftHSM) is refused a provider-driven policy, and drift skips it', async () => {
+    const token = createSoftHsmToken('ecps-rot');
+    try {
+      await h.call('providers:save', { config: { provider: 'pkcs11', id: 'hsm', pkcs11_module: SOFTHSM_MODULE, pkcs11_token_label: token.label, pkcs11_pin: token.pin } });
+      const key = await h.call('keys:create', { type: 'storage', label: 'on the token', provider: 'hsm' });
+      const err = await h.fail(h.console.rotation.provider.setKeyPolicy(key.id, providerPolicy(90 * DAY_S)));
+      expect(err).toMatchObject({ code: 'invalid_input', details: { field: 'driver', provider: 'hsm' } });
+      expect(err.message).toContain('(pkcs11), which cannot rotate keys by itself');
+      expect(await h.console.rotation.provider.checkDrift({ keyId: key.id })).toEqual({ checked: 0, drift: [], errors: [] });
+      // A console-driven policy is fine.
+      expect((await h.console.rotation.provider.setKeyPolicy(key.id, { mode: 'scheduled', periodSeconds: 30 * DAY_S })).policy).toMatchObject({ driver: 'console' });
+    } finally {
+      removeSoftHsmFolder();
+    }
   });
 
   it.each([

@@ -128,6 +128,10 @@ describe('Google Cloud KMS rotationPeriod / nextRotationTime', () => {
     expect(driftRecords(key.id)).toHaveLength(1);
     const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('gcp v2') });
     expect(enc.version).toBe(2);
+    // The console's own rotation numbers its version as the listing does: not drift.
+    expect((await h.call('keys:rotate', { keyId: key.id })).currentVersion).toBe(3);
+    expect((await h.console.rotation.provider.checkDrift({ keyId: key.id })).drift).toEqual([]);
+    expect(driftRecords(key.id)).toHaveLength(1);
 
     await h.console.rotation.provider.setKeyPolicy(key.id, null);
     expect(await gcpSchedule(key.id)).toEqual({ periodSeconds: null, nextMs: null });
@@ -173,5 +177,10 @@ describe('Azure Key Vault rotation policy', () => {
     const enc = await h.call('keys:encrypt', { keyId: key.id, plaintext: bytes('azure v2') });
     expect(enc.version).toBe(2);
     expect(Buffer.from((await h.call('keys:decrypt', { ciphertext: enc.ciphertext })).plaintext).toString()).toBe('azure v2');
+    // The console's own rotation numbers its version as the listing does: not drift.
+    azureClock.advance(1000);
+    expect((await h.call('keys:rotate', { keyId: key.id })).currentVersion).toBe(3);
+    expect((await h.console.rotation.provider.checkDrift({ keyId: key.id })).drift).toEqual([]);
+    expect(driftRecords(key.id)).toHaveLength(1);
   });
 });

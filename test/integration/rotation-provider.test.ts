@@ -335,6 +335,28 @@ describe('Vault transit auto_rotate_period', () => {
   });
 });
 
+describe('drift of a signing key (Vault rotates signing keys too)', () => {
+  it('the adopted version carries its public key, read from Vault, and signs', async () => {
+    const h = await consoleWithProviders();
+    try {
+      const key = await h.call('keys:create', { type: 'device_identity', label: 'vault-signer', algorithm: 'EC_P256', provider: 'vault-main' });
+      const res = await fetch(`${vault.endpoint}/v1/transit/keys/key-${key.id}/rotate`, { method: 'POST', headers: { 'X-Vault-Token': vaultToken } });
+      await res.arrayBuffer();
+      expect((await h.console.rotation.provider.checkDrift({ keyId: key.id })).drift).toMatchObject([{ providerVersion: 2, adoptedAs: 2 }]);
+      const keyRead = await fetch(`${vault.endpoint}/v1/transit/keys/key-${key.id}`, { headers: { 'X-Vault-Token': vaultToken } });
+      const vaultPem = ((await keyRead.json()) as { data: { keys: Record<string, { public_key: string }> } }).data.keys['2']!.public_key;
+      const { pem, version } = await h.call('keys:publicKey', { keyId: key.id });
+      expect(version).toBe(2);
+      expect(crypto.createPublicKey(pem).export({ format: 'der', type: 'spki' })).toEqual(crypto.createPublicKey(vaultPem).export({ format: 'der', type: 'spki' }));
+      const signed = await h.call('keys:sign', { keyId: key.id, data: bytes('robot hello') });
+      expect(signed.version).toBe(2);
+      expect(crypto.verify('sha256', bytes('robot hello'), crypto.createPublicKey(vaultPem), Buffer.from(signed.signature))).toBe(true);
+    } finally {
+      h.console.close();
+    }
+  });
+});
+
 describe('providers that cannot rotate by themselves, and invalid policies', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -2,7 +2,8 @@
 // primary key key id + version), so the scheduler never rotates one version twice, also across restarts and crashes.
 //
 // A pass (tick) at time `now` (the injected clock):
-// 1. plans: every active key whose policy is scheduled gets a job for its current version, due at the version's
+// 0. beforePass (the drift check of providerRotation.ts, while unlocked);
+// 1. plans: every active key whose policy is scheduled (and console-driven) gets a job for its current version, due at the version's
 //    creation (its last rotation) + the period + a jitter fixed per version (0 .. jitterSeconds, from a hash, so a
 //    restart computes the same); jobs of keys that moved on (an officer rotated) are superseded; a job left running by
 //    a crash is finished when its rotation had committed (the key is past its version) or tried again otherwise;

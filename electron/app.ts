@@ -44,6 +44,7 @@ import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
+import { createProviderRotation, type ProviderRotation } from './services/rotation/providerRotation.ts';
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
@@ -79,9 +80,10 @@ export interface ConsoleOptions {
   /**
    * Rotation (issue 13, docs/rotation.md): `scheduler` false = no periodic passes (tests call rotation.scheduler.tick()
    * with their clock); `tickMs` between passes; `usageBlock` uses reserved per durable write; `countUsage` false turns
-   * the usage limits off (only the benchmark's baseline does that).
+   * the usage limits off (only the benchmark's baseline does that); `driftIntervalMs`: how often a pass checks the
+   * providers for versions the console did not make (default 15 min).
    */
-  rotation?: { scheduler?: boolean; tickMs?: number; timers?: SchedulerDeps['timers']; concurrency?: number; usageBlock?: number; countUsage?: boolean };
+  rotation?: { scheduler?: boolean; tickMs?: number; timers?: SchedulerDeps['timers']; concurrency?: number; usageBlock?: number; countUsage?: boolean; driftIntervalMs?: number };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -117,6 +119,8 @@ export interface FleetConsole {
   readonly rotation: {
     policies: RotationPolicies;
     scheduler: RotationScheduler;
+    /** Provider-driven policies (set and read back at the provider) and the drift check (providerRotation.ts). */
+    provider: ProviderRotation;
     /** A key version's usage against its limit (null for an unknown key). */
     usage(keyId: string, version: number): VersionUsage | null;
   };
@@ -231,7 +235,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
+    const providerRotation = createProviderRotation({
+      keys: keyDeps,
+      policies,
+      ...(options.rotation?.driftIntervalMs === undefined ? {} : { driftIntervalMs: options.rotation.driftIntervalMs }),
+    });
     const liveScheduler = createRotationScheduler({
+      beforePass: (now) => providerRotation.prePass(now),
       keys: keysRepo,
       repo: rotationRepo,
       policies,
@@ -402,6 +412,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       rotation: {
         policies,
         scheduler: liveScheduler,
+        provider: providerRotation,
         usage(keyId, version) {
           const key = keysRepo.get(keyId);
           return key ? usageMeter.usage(key, version) : null;

@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -82,6 +82,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation jobs': { options: ['key', 'limit'], required: [], args: [] },
   // rotation policy get|set (--type T | --key ID) [--policy FILE.json]: the verb is its argument.
   'rotation policy': { options: ['type', 'key', 'policy'], required: [], args: ['get|set'], oneOf: ['type', 'key'] },
+  'rotation drift': { options: ['key'], required: [], args: [] },
   scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
 };
@@ -123,7 +124,10 @@ Commands:
   rotation policy get (--type T | --key ID)     the policy in force (and where it comes from)
   rotation policy set (--type T | --key ID) --policy FILE.json
                                                 set a policy (docs/rotation.md); with --key and a file holding null, the
-                                                key's own policy is removed
+                                                key's own policy is removed; with --key, "driver": "provider" lets the
+                                                key's provider rotate it (set and read back at the provider)
+  rotation drift [--key ID]                     compare the providers' key versions with the console's; a version the
+                                                console did not make is recorded (rotation.drift_detected) and adopted
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
   help

@@ -2,7 +2,8 @@
 // primary key key id + version), so the scheduler never rotates one version twice, also across restarts and crashes.
 //
 // A pass (tick) at time `now` (the injected clock):
-// 1. plans: every active key whose policy is scheduled gets a job for its current version, due at the version's
+// 0. beforePass (the drift check of providerRotation.ts, while unlocked);
+// 1. plans: every active key whose policy is scheduled (and console-driven) gets a job for its current version, due at the version's
 //    creation (its last rotation) + the period + a jitter fixed per version (0 .. jitterSeconds, from a hash, so a
 //    restart computes the same); jobs of keys that moved on (an officer rotated) are superseded; a job left running by
 //    a crash is finished when its rotation had committed (the key is past its version) or tried again otherwise;
@@ -50,6 +51,8 @@ export interface SchedulerDeps {
   tickMs?: number;
   concurrency?: number;
   onChanged?(): void;
+  /** Runs at the start of each pass while unlocked (the drift check, providerRotation.ts); its failures are logged, never fatal. */
+  beforePass?(now: number): Promise<void>;
 }
 
 /** Why a due job does not start now. */
@@ -161,7 +164,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const eff = deps.policies.forKey(key);
       let job = open.get(`${key.id}\u0000${key.currentVersion}`) ?? null;
       let fresh = false;
-      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null;
+      // A provider-driven key rotates at its provider: the console plans no scheduled job for it (a usage-limit job still runs).
+      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null && eff.policy.driver === 'console';
       if (!job && scheduled) {
         if (repo.getJob(key.id, key.currentVersion)) continue; // finished (done / failed for good) for this version
         const dueAt = dueOf(key, eff.policy);
@@ -268,6 +272,9 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
   };
 
   const pass = async (): Promise<TickReport> => {
+    if (deps.beforePass && unlocked()) {
+      await deps.beforePass(clock.now()).catch((e: unknown) => deps.logger.error('rotation pre-pass failed', { error: isConsoleError(e) ? e.code : e instanceof Error ? e.name : 'unknown' }));
+    }
     const now = clock.now();
     const list = candidates(now);
     deps.transaction(() => {

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { manualClock } from '../../electron/clock.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { watchCsp } from './support/cspWatch.ts';
-import { clickNav, completeFirstRun, createKey, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, openConsole, unlock } from './support/ui.ts';
 
 const DAY = 24 * 3_600_000;
 const SERIOUS = new Set(['serious', 'critical']);
@@ -99,6 +99,17 @@ test('rotation screen: an overdue key run now, the job in the history, a policy 
   await expect(policyRow).toContainText('every 12 hours');
   await expect(policyRow).toContainText('blackout 0 6 * * 1-5 for 600 min (Europe/Berlin)');
   await expect(policyRow).toContainText('officer');
+
+  // Locked while the new version's rotation comes due (12 h + jitter after the run): the dashboard says it waited.
+  await page.getByRole('button', { name: 'Lock' }).click();
+  clock.advance(DAY);
+  await unlock(page);
+  await expectDashboardAfterUnlock(page);
+  await expect(page.getByText('Rotations waited while the console was locked')).toBeVisible();
+  await expect(page.getByText(/^1 rotation was due when the console was unlocked/)).toBeVisible();
+  await page.getByRole('link', { name: 'See the rotation schedules' }).click();
+  await expect(page.getByRole('heading', { name: 'Rotation schedules', level: 1 })).toBeVisible();
+  await expect(page.getByText('1 rotation was due when the console was unlocked')).toBeVisible();
 
   await page.getByRole('button', { name: 'Resume scheduler' }).click();
   await expect(page.getByRole('button', { name: 'Pause scheduler' })).toBeVisible();

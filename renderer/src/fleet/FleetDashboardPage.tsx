@@ -66,7 +66,7 @@ export function FleetDashboardPage() {
     >
       {dash.isPending && <StatusIndicator type="loading">Loading the dashboard…</StatusIndicator>}
       <ErrorMessage error={dash.error ?? keys.error} />
-      {waited && <Alert type="info" header="Rotations waited while the console was locked">{`${n(waited.count)} ${waited.count === 1 ? 'rotation was' : 'rotations were'} due when the console was unlocked (${formatTime(waited.unlockedAt)}). `}<Link href={hrefFor('rotation')}>Rotation schedules</Link></Alert>}
+      {waited && <Alert type="info" header="Rotations waited while the console was locked">{`${n(waited.count)} ${waited.count === 1 ? 'rotation was' : 'rotations were'} due when the console was unlocked (${formatTime(waited.unlockedAt)}). `}<Link href={hrefFor('rotation')}>See the rotation schedules</Link></Alert>}
       {d && (
         <SpaceBetween size="l">
           {(compromised > 0 || d.overdueKeys.length > 0) && (

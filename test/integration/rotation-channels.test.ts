@@ -169,3 +169,33 @@ describe('rotation channels', () => {
     expect(c.keys.get(comm.id).currentVersion).toBe(before);
   });
 });
+
+describe('run now racing a scheduler pass', () => {
+  it('a key the pass reaches while an officer runs it now is rotated once (one new version, one key.rotate)', async () => {
+    const dir = tempDir('ecps-rot-race-');
+    const clock = manualClock(T0);
+    // One rotation at a time, so the pass is still busy with the first key when the officer runs the second.
+    const c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), clock, rotation: { scheduler: false, concurrency: 1 } });
+    try {
+      const call = contractCaller(() => c);
+      await call('session:init', { operator: OPERATOR, passphrase: PASSPHRASE });
+      await call('rotation:setTypePolicy', { type: 'communication', policy: { mode: 'scheduled', periodSeconds: 24 * 3600, jitterSeconds: 0 } });
+      const first = await call('keys:create', { type: 'communication', label: 'first' });
+      clock.advance(60_000);
+      const second = await call('keys:create', { type: 'communication', label: 'second' });
+      clock.set(T0 + 2 * DAY);
+      // The pass starts with `first` (the earlier due time) and awaits its rotation; meanwhile the officer runs `second`.
+      const pass = c.rotation.scheduler.tick();
+      const officer = call('rotation:runNow', { keyId: second.id });
+      const [report, run] = await Promise.all([pass, officer]);
+      expect(run).toMatchObject({ fromVersion: 1, toVersion: 2 });
+      expect(report.ran.find((r) => r.keyId === first.id)).toMatchObject({ outcome: 'success', toVersion: 2 });
+      expect(report.ran.filter((r) => r.keyId === second.id && r.outcome !== 'skipped')).toEqual([]);
+      for (const k of [first, second]) expect(c.keys.get(k.id).currentVersion, k.label).toBe(2);
+      const rotations = c.audit.query({ action: 'key.rotate', targetId: second.id, limit: 10 }).records;
+      expect(rotations.map((r) => r.outcome)).toEqual(['success']);
+    } finally {
+      c.close();
+    }
+  });
+});

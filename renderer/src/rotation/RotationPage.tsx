@@ -17,6 +17,8 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import ProgressBar from '@cloudscape-design/components/progress-bar';
 import Alert from '@cloudscape-design/components/alert';
 import Link from '@cloudscape-design/components/link';
+import Pagination from '@cloudscape-design/components/pagination';
+import { useCollection } from '@cloudscape-design/collection-hooks';
 import { KEY_TYPES } from '../../../shared/domain.ts';
 import type { DueRotation, RotationJob, RotationPolicyView, VersionUsageView } from '../../../shared/rotationContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
@@ -28,6 +30,7 @@ import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
 
 const FORECAST_DAYS = 30;
+const FORECAST_PAGE = 50;
 const n = (v: number) => v.toLocaleString('en-US');
 const ALL: SelectProps.Option = { value: '', label: 'All' };
 
@@ -73,6 +76,8 @@ export function RotationPage() {
   const sites = useMemo(() => [...new Set(items.flatMap((i) => i.sites))].sort(), [items]);
   const shown = items.filter((i) => (!typeFilter.value || i.keyType === typeFilter.value) && (!siteFilter.value || i.sites.includes(siteFilter.value)));
   const perDay = upcoming.data ? rotationsPerDay(shown, upcoming.data.now, FORECAST_DAYS) : [];
+  // A long forecast (many keys, short periods) is paged in the window.
+  const forecastPages = useCollection(shown, { pagination: { pageSize: FORECAST_PAGE } });
   const typesShown = KEY_TYPES.filter((t) => perDay.some((d) => d.byType[t] > 0));
   const dueItems = due.data?.items ?? [];
 
@@ -168,6 +173,7 @@ export function RotationPage() {
             {
               id: 'run',
               header: 'Action',
+              minWidth: 130,
               cell: (d) => (
                 <Button ariaLabel={`Run now: ${d.label}`} disabled={d.state === 'running'} onClick={() => setRunNow(d)}>
                   Run now
@@ -217,7 +223,9 @@ export function RotationPage() {
             <Table
               ariaLabels={{ tableLabel: `Rotations in the next ${FORECAST_DAYS} days` }}
               variant="embedded"
-              items={shown}
+              {...forecastPages.collectionProps}
+              items={forecastPages.items}
+              pagination={<Pagination {...forecastPages.paginationProps} ariaLabels={{ nextPageLabel: 'Next page', previousPageLabel: 'Previous page', pageLabel: (p) => `Page ${p}` }} />}
               loading={upcoming.isPending}
               loadingText="Loading the forecast"
               trackBy={(i) => `${i.keyId}:${i.fromVersion}`}
@@ -259,6 +267,7 @@ export function RotationPage() {
                 {
                   id: 'edit',
                   header: 'Action',
+                  minWidth: 100,
                   cell: (t) => (
                     <Button ariaLabel={`Edit the ${KEY_TYPE_WORDS[t.type].toLowerCase()} policy`} onClick={() => setEditing({ kind: 'type', type: t.type, title: `${KEY_TYPE_WORDS[t.type]} keys`, policy: t.policy })}>
                       Edit
@@ -281,6 +290,7 @@ export function RotationPage() {
                 {
                   id: 'edit',
                   header: 'Action',
+                  minWidth: 100,
                   cell: (o) => (
                     <Button
                       ariaLabel={`Edit the policy of ${o.label ?? o.keyId}`}

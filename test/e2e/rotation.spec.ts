@@ -100,6 +100,23 @@ test('rotation screen: an overdue key run now, the job in the history, a policy 
   await expect(policyRow).toContainText('blackout 0 6 * * 1-5 for 600 min (Europe/Berlin)');
   await expect(policyRow).toContainText('officer');
 
+  // A key's own policy with a usage limit of 5: at 4 encryptions (80 %) its meter warns.
+  await page.getByRole('button', { name: 'Key for its own policy' }).click();
+  await page.getByRole('option', { name: /uplink/ }).click();
+  await page.getByRole('button', { name: "Set this key's own policy" }).click();
+  const own = page.getByRole('dialog', { name: 'Rotation policy of key uplink' });
+  await own.getByLabel('Usage limit (encryptions per version)').fill('5');
+  await own.getByRole('button', { name: 'Save policy' }).click();
+  await expect(own).toBeHidden();
+  await expect(page.getByRole('table', { name: 'Policies of single keys' }).getByRole('row').filter({ hasText: 'uplink' })).toContainText('5');
+  const fleet = harness.current().fleet;
+  const uplink = fleet.keys.list({}).find((k) => k.label === 'uplink')!;
+  for (let i = 0; i < 4; i++) await fleet.keys.encrypt(uplink.id, Buffer.from(`reading ${i}`), Buffer.alloc(0));
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  const meter = page.getByRole('table', { name: 'Usage per key version' }).getByRole('row').filter({ hasText: 'uplink v2' });
+  await expect(meter).toContainText('4 of 5 encryptions');
+  await expect(meter).toContainText('Over 80 % of its limit');
+
   // Locked while the new version's rotation comes due (12 h + jitter after the run): the dashboard says it waited.
   await page.getByRole('button', { name: 'Lock' }).click();
   clock.advance(DAY);

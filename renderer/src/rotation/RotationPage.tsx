@@ -66,6 +66,7 @@ export function RotationPage() {
   const [editing, setEditing] = useState<PolicyTarget | null>(null);
   const [typeFilter, setTypeFilter] = useState<SelectProps.Option>(ALL);
   const [siteFilter, setSiteFilter] = useState<SelectProps.Option>(ALL);
+  const [keyFilter, setKeyFilter] = useState<SelectProps.Option>(ALL);
   const [overrideKey, setOverrideKey] = useState<SelectProps.Option | null>(null);
 
   const refreshAll = () => {
@@ -74,7 +75,10 @@ export function RotationPage() {
   const s = status.data;
   const items = useMemo(() => upcoming.data?.items ?? [], [upcoming.data]);
   const sites = useMemo(() => [...new Set(items.flatMap((i) => i.sites))].sort(), [items]);
-  const shown = items.filter((i) => (!typeFilter.value || i.keyType === typeFilter.value) && (!siteFilter.value || i.sites.includes(siteFilter.value)));
+  const forecastKeys = useMemo(() => [...new Map(items.map((i) => [i.keyId, i.label])).entries()].sort((a, b) => a[1].localeCompare(b[1])), [items]);
+  const shown = items.filter(
+    (i) => (!typeFilter.value || i.keyType === typeFilter.value) && (!siteFilter.value || i.sites.includes(siteFilter.value)) && (!keyFilter.value || i.keyId === keyFilter.value),
+  );
   const perDay = upcoming.data ? rotationsPerDay(shown, upcoming.data.now, FORECAST_DAYS) : [];
   // A long forecast (many keys, short periods) is paged in the window.
   const forecastPages = useCollection(shown, { pagination: { pageSize: FORECAST_PAGE } });
@@ -202,6 +206,10 @@ export function RotationPage() {
                   onChange={(e) => setTypeFilter(e.detail.selectedOption)}
                   options={[ALL, ...KEY_TYPES.map((t) => ({ value: t, label: KEY_TYPE_WORDS[t] }))]}
                 />
+              </Box>
+              <Box>
+                <Box variant="awsui-key-label">Key</Box>
+                <Select ariaLabel="Key" selectedOption={keyFilter} onChange={(e) => setKeyFilter(e.detail.selectedOption)} options={[ALL, ...forecastKeys.map(([id, label]) => ({ value: id, label }))]} />
               </Box>
               <Box>
                 <Box variant="awsui-key-label">Site</Box>

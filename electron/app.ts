@@ -45,6 +45,7 @@ import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
 import { createProviderRotation, type ProviderRotation } from './services/rotation/providerRotation.ts';
+import { createRotationHandlers } from './services/rotation/rotationHandlers.ts';
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
@@ -279,7 +280,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
-    const keyAssignments = createKeyAssignments({ ...fleetBase, repo: createKeyAssignmentsRepo(store.db), fleetRepo });
+    const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
+    const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });
     const fleetCa = createFleetCaService({
       repo: createFleetCaRepo(store.db),
       registry: liveRegistry,
@@ -328,7 +330,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleetCa.forget();
     };
     onUnlocked = () => {
-      // Rotations that came due while locked run at the next pass, soon.
+      // Rotations that came due while locked run at the next pass, soon; how many waited is kept for the dashboard.
+      liveScheduler.noteUnlocked();
       liveScheduler.kick();
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
@@ -376,6 +379,24 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
+      ...createRotationHandlers({
+        policies,
+        keyPolicy: providerRotation,
+        scheduler: liveScheduler,
+        keys: keysRepo,
+        session: liveSession,
+        clock,
+        usage: (key, version) => usageMeter.usage(key, version),
+        sitesOf: (keyId) => {
+          const sites = new Set<string>();
+          for (const a of keyAssignmentsRepo.listForKey(keyId)) {
+            const site = a.scope === 'site' ? a.scopeId : fleetRepo.get(a.scopeId)?.site;
+            if (site) sites.add(site);
+          }
+          return [...sites].sort();
+        },
+        periodic: () => options.rotation?.scheduler !== false,
+      }),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);

@@ -7,6 +7,7 @@ import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KI
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
+import { rotationChannels } from './rotationContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -373,6 +374,7 @@ export const contract = {
   'audit:export': channel(Empty, AuditExportStarted),
   ...fleetChannels,
   ...stationChannels,
+  ...rotationChannels,
 } as const;
 
 export type Contract = typeof contract;

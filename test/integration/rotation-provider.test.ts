@@ -157,6 +157,16 @@ describe('provider-driven rotation on AWS KMS', () => {
     expect(await awsRotation(key.id)).toEqual({ enabled: false, days: undefined });
     expect(policyRecords(h, key.id).at(0)).toMatchObject({ outcome: 'success', details: { driver: 'console', providerRotation: 'off' } });
   });
+
+  it('the rotation:setKeyPolicy and rotation:clearKeyPolicy channels go through the provider (set, read back, off)', async () => {
+    const key = await h.call('keys:create', { type: 'storage', label: 'aws-channel', provider: 'aws-primary' });
+    const set = await h.call('rotation:setKeyPolicy', { keyId: key.id, policy: { mode: 'scheduled', driver: 'provider', periodSeconds: 120 * DAY_S } });
+    expect(set).toMatchObject({ keyId: key.id, source: 'key', policy: { driver: 'provider', periodSeconds: 120 * DAY_S } });
+    expect(await awsRotation(key.id)).toEqual({ enabled: true, days: 120 });
+    const cleared = await h.call('rotation:clearKeyPolicy', { keyId: key.id });
+    expect(cleared).toMatchObject({ keyId: key.id, source: 'default', policy: { driver: 'console' } }); // no type policy stored here
+    expect(await awsRotation(key.id)).toEqual({ enabled: false, days: undefined });
+  });
 });
 
 /** The error class name the SDK parsed from the emulator's answer (its __type), and the HTTP status. */

@@ -68,6 +68,19 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'station:retry': { path: '/dev/ttyACM0' },
   'station:confirmReprovision': { deviceId: 'uv-100', path: '/dev/ttyACM0' },
   'bundles:list': { deviceId: 'uv-100' },
+  // rotation (issue 13)
+  'rotation:status': {},
+  'rotation:due': {},
+  'rotation:runNow': { keyId: KEY },
+  'rotation:policies': { keyId: KEY },
+  'rotation:setTypePolicy': { type: 'communication', policy: { mode: 'scheduled', periodSeconds: 86_400, timeZone: 'Europe/Berlin', blackoutWindows: [{ cron: '0 6 * * 1-5', durationMinutes: 600 }] } },
+  'rotation:setKeyPolicy': { keyId: KEY, policy: { mode: 'manual', usageLimit: 1_000_000 } },
+  'rotation:clearKeyPolicy': { keyId: KEY },
+  'rotation:pause': {},
+  'rotation:resume': {},
+  'rotation:jobs': { keyId: KEY, limit: 50 },
+  'rotation:usage': { keyId: KEY },
+  'rotation:upcoming': { days: 30 },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -152,7 +152,12 @@ export function validatePolicy(input: unknown): RotationPolicy {
 export interface PolicyWindows {
   /** Null when a rotation may start at `t`; else why not ('maintenance' outside its window, 'blackout' inside one). */
   blocks(t: number): 'maintenance' | 'blackout' | null;
+  /** The first time at or after `t`, and not after `until`, at which a scheduled rotation may start; null when none. */
+  nextAllowed(t: number, until: number): number | null;
 }
+
+/** Steps nextAllowed takes at most (each jumps to a window's start or end). */
+const MAX_WINDOW_STEPS = 10_000;
 
 interface CompiledWindow {
   cron: Cron;
@@ -173,6 +178,23 @@ export function compileWindows(policy: RotationPolicy): PolicyWindows {
     blocks(t) {
       if (maintenance && !isOpen(maintenance, t)) return 'maintenance';
       if (blackouts.some((w) => isOpen(w, t))) return 'blackout';
+      return null;
+    },
+    nextAllowed(t, until) {
+      let x = t;
+      for (let step = 0; step < MAX_WINDOW_STEPS && x <= until; step++) {
+        if (maintenance && !isOpen(maintenance, x)) {
+          // Outside the maintenance window: its next opening (a start is strictly after x here).
+          const next = maintenance.cron.nextRun(new Date(x));
+          if (next === null) return null;
+          x = next.getTime();
+          continue;
+        }
+        const open = blackouts.filter((w) => isOpen(w, x));
+        if (open.length === 0) return x;
+        // Inside blackouts: jump to the latest end among those open now (a window is [start, start + duration)).
+        x = Math.max(...open.map((w) => w.cron.nextRun(new Date(x - w.durationMs))!.getTime() + w.durationMs));
+      }
       return null;
     },
   };

@@ -12,7 +12,7 @@ import { ROBOT_SEQ, encodeHello } from '../../electron/station/protocol.ts';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { CTX, expectNotProvisioned, portRow, prepareStation, provisionAudits, startStation, stopStation } from './support/stationUi.ts';
-import { auditRows, goToAudit } from './support/ui.ts';
+import { auditRows, goToAudit, pickAuditAction } from './support/ui.ts';
 
 interface FaultCase {
   deviceId: string;
@@ -118,7 +118,7 @@ test('each fault case fails its port with a clear code, is counted and audited, 
 
     // The same failures on the Audit screen, filtered by action.
     await goToAudit(page);
-    await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Action').fill('station.provision');
+    await pickAuditAction(page, 'station.provision');
     const rows = auditRows(page);
     await expect(rows).toHaveCount(CASES.length);
     for (const c of CASES) await expect(rows.filter({ hasText: `code=${c.code}` }).first(), c.code).toContainText('failure');

@@ -29,7 +29,7 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   certs: { legacy: true, view: () => <CertificatesPage /> },
   keys: { legacy: true, view: () => <KeysPage /> },
   providers: { legacy: true, view: () => <ProvidersPage /> },
-  audit: { legacy: true, view: () => <AuditPage /> },
+  audit: { legacy: false, view: () => <AuditPage /> },
 };
 
 const NAV_ITEMS: SideNavigationProps.Item[] = NAV_GROUPS.map((g) => ({

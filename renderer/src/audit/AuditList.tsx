@@ -39,7 +39,8 @@ const FILTER_WORDS: Readonly<Record<string, string>> = {
 type Row = { kind: 'record'; record: AuditRecord } | { kind: 'missing'; seq: number };
 
 export function AuditList({ filter, onError }: { filter: AuditFilterInput; onError: (error: unknown) => void }) {
-  return Object.keys(filter).length ? <FilteredList filter={filter} onError={onError} /> : <ChainList />;
+  // A new filter is a new list (keyed by it): it starts on its first page.
+  return Object.keys(filter).length ? <FilteredList key={JSON.stringify(filter)} filter={filter} onError={onError} /> : <ChainList />;
 }
 
 /** Unfiltered: page p shows records head-(p-1)*PAGE_SIZE down to the page's last, each by its seq. */
@@ -84,9 +85,6 @@ function FilteredList({ filter, onError }: { filter: AuditFilterInput; onError: 
     getNextPageParam: (last) => (last.more ? (last.records.at(-1)?.seq ?? null) : null),
     retry: false,
   });
-  // A new filter is a new list: back to its first page.
-  const filterKey = JSON.stringify(filter);
-  useEffect(() => setPage(1), [filterKey]);
   useEffect(() => onError(pages.error), [pages.error, onError]);
   const loaded = pages.data?.pages ?? [];
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;

@@ -11,7 +11,7 @@ import { UnlockForm } from './UnlockForm.tsx';
 
 export function SessionScreen({ status, setupPending }: { status: SessionStatus; setupPending: boolean }) {
   return (
-    <main className="session-screen">
+    <main>
       <ContentLayout header={<Header variant="h1">ECPS-UV Fleet Security Console</Header>}>
         <Grid gridDefinition={[{ colspan: { default: 12, s: 8, l: 6 }, offset: { default: 0, s: 2, l: 3 } }]}>
           <SpaceBetween size="m">

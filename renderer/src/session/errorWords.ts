@@ -28,7 +28,9 @@ export function errorInWords(error: unknown, fieldWords: Readonly<Record<string,
     const text = error instanceof Error ? error.message : String(error);
     return { message: text.replace(INTERNAL, '').trim() || 'Something went wrong.', hint: null, field: null, code: null };
   }
-  const named = typeof error.details?.field === 'string' ? error.details.field : null;
+  const path = typeof error.details?.field === 'string' ? error.details.field : null;
+  // "paths.0" (an element of a list field) belongs to the form's field "paths".
+  const named = path !== null && fieldWords[path] === undefined ? path.split('.')[0]! : path;
   if (error.code === 'invalid_input') {
     const words = named !== null ? fieldWords[named] : undefined;
     if (words !== undefined) return { message: words, hint: null, field: named, code: error.code };

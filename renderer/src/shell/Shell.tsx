@@ -25,7 +25,7 @@ const PRODUCT = 'ECPS-UV Fleet Security Console';
 const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.ReactNode }>> = {
   dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
   fleet: { legacy: true, view: () => <FleetPage /> },
-  station: { legacy: true, view: () => <StationPage /> },
+  station: { legacy: false, view: () => <StationPage /> },
   certs: { legacy: true, view: () => <CertificatesPage /> },
   keys: { legacy: true, view: () => <KeysPage /> },
   providers: { legacy: true, view: () => <ProvidersPage /> },

@@ -8,8 +8,7 @@
 //  - focus after lock (the unlock form's field) and after unlock (the dashboard's heading).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { axeSerious } from './support/axe.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import {
   auditFilters,
@@ -25,15 +24,6 @@ import {
   readSetupFingerprint,
   unlock,
 } from './support/ui.ts';
-
-const SERIOUS = new Set(['serious', 'critical']);
-
-async function axeSerious(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((v) => SERIOUS.has(v.impact ?? ''))
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}× e.g. ${v.nodes[0]?.target.join(' ')})`);
-}
 
 /** Words that must never reach an officer: channel names of the contract and the router's schema wording. */
 const INTERNALS = /\b(audit|session|keys|fleet|station|certs|ca|providers|bundles):[a-zA-Z]+|Invalid input for|\(input\)/;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
+import { axeSerious } from './support/axe.ts';
 import { clickNav } from './support/ui.ts';
 import { CTX, holds, openRobot, portRow, portState, prepareStation, provisionAudits, provisionFromUi, robotKeyVersions, startStation, stopStation } from './support/stationUi.ts';
 
@@ -42,12 +43,22 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     await expect(row.locator('[data-step-state="failed"]')).toHaveText('hello');
     expect((await again.result).json).toMatchObject({ ok: false, code: 'robot_error' });
     await expect(page.getByTestId('shift-failed')).toHaveText('1');
+    // The Station screen with a failed port passes axe.
+    expect(await axeSerious(page), 'station with a failed port').toEqual([]);
 
     // The officer confirms this one robot; the dialog names it, its port, its current certificate and the consequences.
     const third = robot(keystore);
     await third.ready;
-    await row.getByRole('button', { name: 'Re-provision uv-again…' }).click();
+    const opener = row.getByRole('button', { name: 'Re-provision uv-again…' });
+    await opener.click();
     const dialog = page.getByRole('dialog', { name: 'Re-provision robot' });
+    // A Cloudscape Modal: it passes axe, Escape closes it and focus goes back to the button that opened it.
+    await expect(dialog).toBeVisible();
+    expect(await axeSerious(page), 're-provision dialog').toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(opener).toBeFocused();
+    await opener.click();
     await expect(dialog).toContainText('uv-again');
     await expect(dialog).toContainText(pair.consolePath);
     await expect(dialog).toContainText(first?.serial ?? '?');

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { contract } from '../../shared/contract.ts';
 import { ConsoleError, ERROR_HINTS } from '../../shared/errors.ts';
 import { invalidInputError } from '../../electron/ipc/router.ts';
-import { ApiError } from '../../renderer/src/api.ts';
 import { errorInWords } from '../../renderer/src/session/errorWords.ts';
 import { SESSION_FIELD_WORDS, firstRunProblems, OPERATOR_WORDS, PASSPHRASE_TOO_SHORT, CONFIRMATION_MISMATCH } from '../../renderer/src/session/sessionFields.ts';
 
 const refusal = (channel: 'session:init' | 'station:start', input: unknown) => {
   const parsed = contract[channel].input.safeParse(input);
   if (parsed.success) throw new Error('expected a refusal');
-  return new ApiError(invalidInputError(channel, parsed.error).toInfo());
+  // The error exactly as the router builds it (the window's ApiError carries the same code, message and details).
+  return invalidInputError(channel, parsed.error);
 };
 
 const INTERNALS = /session:init|station:start|Invalid input for|operator:|paths\.0/;
@@ -37,7 +37,7 @@ describe('errors in words', () => {
   });
 
   it('other codes keep the main process words and the hint for the code', () => {
-    const err = new ApiError(new ConsoleError('wrong_passphrase', 'The passphrase is wrong.').toInfo());
+    const err = new ConsoleError('wrong_passphrase', 'The passphrase is wrong.');
     expect(errorInWords(err, SESSION_FIELD_WORDS)).toEqual({ message: 'The passphrase is wrong.', hint: ERROR_HINTS.wrong_passphrase, field: null, code: 'wrong_passphrase' });
   });
 });

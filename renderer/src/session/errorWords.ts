@@ -3,7 +3,12 @@
 // for logs and the CLI); here it becomes a sentence chosen by the screen for the field the error names
 // (details.field), shown next to that field. Other codes keep the main process's message, which is already in words,
 // plus the hint for the code. (A small helper kept in this folder: renderer/src/components/ belongs to another port.)
-import { isApiError } from '../api.ts';
+import { ERROR_CODES, ERROR_HINTS, type ErrorInfo } from '../../../shared/errors.ts';
+
+/** A typed error of the console (the window's ApiError, or the main process's ConsoleError: both carry {code, details}). */
+function isCodedError(e: unknown): e is Error & Pick<ErrorInfo, 'code' | 'details'> {
+  return e instanceof Error && (ERROR_CODES as readonly unknown[]).includes((e as { code?: unknown }).code);
+}
 
 export interface ErrorWords {
   /** What went wrong, in words. */
@@ -24,7 +29,7 @@ const INTERNAL = /Invalid input for [a-z]+:[A-Za-z]+:?|\b[a-z]+:[a-z][A-Za-z]+\b
  */
 export function errorInWords(error: unknown, fieldWords: Readonly<Record<string, string>> = {}): ErrorWords | null {
   if (!error) return null;
-  if (!isApiError(error)) {
+  if (!isCodedError(error)) {
     const text = error instanceof Error ? error.message : String(error);
     return { message: text.replace(INTERNAL, '').trim() || 'Something went wrong.', hint: null, field: null, code: null };
   }
@@ -43,5 +48,5 @@ export function errorInWords(error: unknown, fieldWords: Readonly<Record<string,
       code: error.code,
     };
   }
-  return { message: error.message.replace(INTERNAL, '').trim(), hint: error.hint || null, field: named, code: error.code };
+  return { message: error.message.replace(INTERNAL, '').trim(), hint: ERROR_HINTS[error.code] || null, field: named, code: error.code };
 }

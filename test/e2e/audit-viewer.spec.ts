@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { axeSerious } from './support/axe.ts';
+import { watchCsp } from './support/cspWatch.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import {
   auditFilters,
@@ -30,6 +31,8 @@ const INTERNALS = /\b(audit|session|keys|fleet|station|certs|ca|providers|bundle
 
 test('fingerprint at setup = next to Verify = the export header key; reversed range refused; errors in words; axe', async ({ page, harness }) => {
   test.setTimeout(180_000);
+  // The picker, the pagination, the copy button and the alerts under the console's strict CSP too.
+  const csp = await watchCsp(page);
   await openConsole(page, harness.current().host.url);
   await expect(page.getByRole('heading', { name: 'Create the key store' })).toBeVisible();
   // The first field has focus; the first-run screen passes axe.
@@ -104,6 +107,7 @@ test('fingerprint at setup = next to Verify = the export header key; reversed ra
   expect(await axeSerious(page), 'unlock refused').toEqual([]);
   await unlock(page);
   await expectDashboardAfterUnlock(page);
+  expect(await csp.violations()).toEqual([]);
 });
 
 test('the first-run form says every problem next to its field at once, in words, and focuses the first', async ({ page, harness }) => {

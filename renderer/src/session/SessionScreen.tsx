@@ -1,7 +1,7 @@
 // Before the shell: create the key store on first run (then its audit key fingerprint), or unlock it. A narrow
 // centred column of Cloudscape components; the product name is the page's h1.
 import Box from '@cloudscape-design/components/box';
-import ContentLayout from '@cloudscape-design/components/content-layout';
+import Container from '@cloudscape-design/components/container';
 import Grid from '@cloudscape-design/components/grid';
 import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
@@ -12,17 +12,20 @@ import { UnlockForm } from './UnlockForm.tsx';
 export function SessionScreen({ status, setupPending }: { status: SessionStatus; setupPending: boolean }) {
   return (
     <main>
-      <ContentLayout header={<Header variant="h1">ECPS-UV Fleet Security Console</Header>}>
+      <Box padding={{ vertical: 'xxl', horizontal: 'l' }}>
         <Grid gridDefinition={[{ colspan: { default: 12, s: 8, l: 6 }, offset: { default: 0, s: 2, l: 3 } }]}>
-          <SpaceBetween size="m">
-            {/* While the creation's fingerprint is shown the store is already unlocked: the same form stays mounted. */}
-            {status.state === 'uninitialized' || setupPending ? <FirstRunForm /> : <UnlockForm status={status} />}
+          <SpaceBetween size="l">
+            <Header variant="h1">ECPS-UV Fleet Security Console</Header>
+            <Container>
+              {/* While the creation's fingerprint is shown the store is already unlocked: the same form stays mounted. */}
+              {status.state === 'uninitialized' || setupPending ? <FirstRunForm /> : <UnlockForm status={status} />}
+            </Container>
             <Box variant="small" color="text-body-secondary">
               Key store: <code>{status.storePath}</code>
             </Box>
           </SpaceBetween>
         </Grid>
-      </ContentLayout>
+      </Box>
     </main>
   );
 }

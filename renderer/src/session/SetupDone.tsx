@@ -3,7 +3,6 @@
 import { useEffect, useRef } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Container from '@cloudscape-design/components/container';
 import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
@@ -22,16 +21,12 @@ export function SetupDone() {
   useEffect(() => focusHeading(titleRef.current), []);
 
   return (
-    <Container
-      header={
-        <Header variant="h2" description="The store is unlocked. One thing to write down before you start.">
-          <span ref={titleRef} id="setup-done-title">
-            Key store created
-          </span>
-        </Header>
-      }
-    >
-      <SpaceBetween size="m">
+    <SpaceBetween size="m">
+      <Header variant="h2" description="The store is unlocked. One thing to write down before you start.">
+        <span ref={titleRef} id="setup-done-title">
+          Key store created
+        </span>
+      </Header>
         <Box>
           Write down the <strong>audit key fingerprint</strong> and keep it away from this machine. The Audit screen shows it next to
           Verify, and every audit export carries it: if they ever differ from what you wrote down, the log is signed by another key.
@@ -52,7 +47,6 @@ export function SetupDone() {
         <Button variant="primary" onClick={end}>
           Continue to the console
         </Button>
-      </SpaceBetween>
-    </Container>
+    </SpaceBetween>
   );
 }

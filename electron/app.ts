@@ -407,6 +407,14 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           return { ok: v.ok, checkedRecords: v.checkedRecords, checkpoints: v.checkpoints, lastCheckpointSeq: v.lastCheckpointSeq, firstBad: v.firstBad };
         }),
       'audit:export': (_input, ctx) => auditExports.start(ctx.transport),
+      'audit:actions': async () => {
+        liveSession.require();
+        return { actions: audit.actions() };
+      },
+      'audit:keyFingerprint': async () => {
+        liveSession.require();
+        return { fingerprint: audit.keyFingerprint() };
+      },
     };
 
     // After close() every channel answers locked instead of reaching a closed database.

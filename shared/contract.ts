@@ -37,6 +37,8 @@ const Passphrase = z.string().min(1).max(1024);
 const Operator = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._@ -]+$/u, 'letters, digits, space, . _ @ - only');
 const Reason = z.string().trim().max(500).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
 const Empty = z.object({}).strict();
+/** Text typed into an audit filter: bounded, no control characters (it is a bound LIKE parameter, never SQL). */
+const AuditFilterText = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 
 /** Why the audit history cannot be trusted; the window shows it as an alarm on every screen while it lasts. */
 export const AuditAlarm = z.object({
@@ -343,8 +345,15 @@ export const contract = {
     z
       .object({
         action: z.string().max(64).optional(),
+        /** The action starts with this text (e.g. "key."); % and _ in it are matched literally. */
+        actionPrefix: AuditFilterText.optional(),
+        /** Appears in the actor, action, target id or details (ASCII letters in any case); % and _ literal. */
+        text: AuditFilterText.optional(),
         actor: z.string().max(64).optional(),
         targetId: z.string().max(64).optional(),
+        /** Records whose target is this robot (its device id) / this key (its id). */
+        robotId: AuditFilterText.optional(),
+        keyId: AuditFilterText.optional(),
         from: IsoTime.optional(),
         to: IsoTime.optional(),
         before: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
@@ -354,7 +363,11 @@ export const contract = {
       })
       .strict()
       .refine((q) => q.before === undefined || q.after === undefined, 'give before or after, not both')
-      .refine((q) => (q.before === undefined && q.after === undefined) || !q.offset, 'a cursor (before/after) pages without an offset'),
+      .refine((q) => (q.before === undefined && q.after === undefined) || !q.offset, 'a cursor (before/after) pages without an offset')
+      .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.to) >= Date.parse(q.from), {
+        path: ['to'],
+        message: 'the time range ends before it starts',
+      }),
     z.object({
       total: z.number().int().nonnegative().nullable(),
       totalExact: z.boolean(),
@@ -372,6 +385,14 @@ export const contract = {
    * never sent over the channel: see AuditExportStarted.delivery; progress and the outcome arrive as audit:exportProgress.
    */
   'audit:export': channel(Empty, AuditExportStarted),
+  /** Every action the log holds, sorted: the Audit screen's action list (what the console has written). */
+  'audit:actions': channel(Empty, z.object({ actions: z.array(z.string()) })),
+  /**
+   * The trusted audit key's fingerprint: SHA-256 (hex) of its DER public key, the one an export's header carries
+   * (docs/audit-log.md, "Verifying an audit export"). Shown when the store is created and next to Verify, so an officer
+   * can compare. locked / integrity_failure like audit:verify.
+   */
+  'audit:keyFingerprint': channel(Empty, z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$/) })),
   ...fleetChannels,
   ...stationChannels,
   ...rotationChannels,

@@ -76,6 +76,13 @@ export interface AuditPageFilter {
   targetId: string | null;
   from: string | null;
   to: string | null;
+  /** The action starts with this text (LIKE, %, _ and \\ matched literally; ASCII letters in any case). */
+  actionPrefix?: string | null;
+  /** This text appears in the actor, action, target id or details (LIKE, literal, ASCII letters in any case). */
+  text?: string | null;
+  /** Records about this robot (target type robot) or this key (target type key). */
+  robotId?: string | null;
+  keyId?: string | null;
 }
 
 export interface AuditPageRequest {
@@ -112,6 +119,8 @@ export interface AuditRepo {
   countUpTo(filter: AuditPageFilter, cap: number): number;
   /** The newest seq (0 when empty). */
   headSeq(): number;
+  /** Every distinct action in the log, sorted: one index probe per action (a skip scan), not a scan of the log. */
+  distinctActions(): string[];
   /** Wraps fn in an immediate (write) transaction; nested calls become savepoints of the caller's transaction. */
   writeTransaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   /** Wraps fn in a deferred (read) transaction, so a long read sees one snapshot. */
@@ -133,6 +142,18 @@ export function createAuditRepo(db: Db): AuditRepo {
     )
     .raw(true);
   const headSeq = db.prepare<[], number>('SELECT max(seq) FROM audit_records').pluck();
+  // A skip scan written out (SQLite and PostgreSQL both run WITH RECURSIVE): the smallest action, then the smallest one
+  // above it, ... each a probe of the (action, ts, seq) index, so the cost grows with the actions, not the records.
+  const distinctActions = db
+    .prepare<[], string>(
+      `WITH RECURSIVE acts(action) AS (
+         SELECT min(action) FROM audit_records
+         UNION ALL
+         SELECT (SELECT min(a.action) FROM audit_records a WHERE a.action > acts.action) FROM acts WHERE acts.action IS NOT NULL
+       )
+       SELECT action FROM acts WHERE action IS NOT NULL`,
+    )
+    .pluck();
   const tsOf = db.prepare<[number], string>('SELECT ts FROM audit_records WHERE seq = ?').pluck();
   const lastCheckpoint = db.prepare<[], CheckpointRow>('SELECT seq, head, ts, public_key, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
   const checkpoints = db.prepare<[], CheckpointRow>('SELECT seq, head, ts, public_key, signature FROM audit_checkpoints ORDER BY seq');
@@ -222,6 +243,7 @@ export function createAuditRepo(db: Db): AuditRepo {
       return (db.prepare(sql).pluck().get(...params, cap + 1) as number) ?? 0;
     },
     headSeq: () => headSeq.get() ?? 0,
+    distinctActions: () => distinctActions.all(),
     writeTransaction: (fn) => {
       const tx = db.transaction(fn);
       return (...args) => tx.immediate(...args);
@@ -232,7 +254,21 @@ export function createAuditRepo(db: Db): AuditRepo {
   };
 }
 
-const isFiltered = (f: AuditPageFilter) => f.action !== null || f.actor !== null || f.targetId !== null || f.from !== null || f.to !== null;
+const isFiltered = (f: AuditPageFilter) =>
+  f.action !== null || f.actor !== null || f.targetId !== null || f.from !== null || f.to !== null ||
+  (f.actionPrefix ?? null) !== null || (f.text ?? null) !== null || (f.robotId ?? null) !== null || (f.keyId ?? null) !== null;
+
+/** LIKE's wildcards (% and _) and its escape character (a backslash: every statement says so with ESCAPE) made literal. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Lower-cases ASCII letters only, as SQLite's lower() does (without ICU): the pattern and the lowered column then agree
+ * on ASCII letters on SQLite and PostgreSQL alike, whatever each database's LIKE does with case (SQLite ignores ASCII
+ * case, PostgreSQL does not).
+ */
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 
 function whereOf(f: AuditPageFilter): { clause: string[]; params: string[] } {
   const clause: string[] = [];
@@ -247,5 +283,21 @@ function whereOf(f: AuditPageFilter): { clause: string[]; params: string[] } {
   add('target_id = ?', f.targetId);
   add('ts >= ?', f.from);
   add('ts <= ?', f.to);
+  // Never spliced into the SQL: the typed text is a bound parameter with its wildcards escaped.
+  if (f.actionPrefix != null) add("lower(action) LIKE ? ESCAPE '\\'", `${likeLiteral(asciiLower(f.actionPrefix))}%`);
+  if (f.robotId != null) {
+    clause.push("target_type = 'robot'");
+    add('target_id = ?', f.robotId);
+  }
+  if (f.keyId != null) {
+    clause.push("target_type = 'key'");
+    add('target_id = ?', f.keyId);
+  }
+  if (f.text != null) {
+    const pattern = `%${likeLiteral(asciiLower(f.text))}%`;
+    const columns = ['actor', 'action', 'target_id', 'details'];
+    clause.push(`(${columns.map((c) => `lower(${c}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+    for (let i = 0; i < columns.length; i++) params.push(pattern);
+  }
   return { clause, params };
 }

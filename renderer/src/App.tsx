@@ -4,6 +4,7 @@ import { useFleetEvents } from './fleet/useFleetEvents.ts';
 import { ConnectionBanner } from './components/ConnectionBanner.tsx';
 import { ErrorMessage } from './components/ErrorMessage.tsx';
 import { SessionScreen } from './session/SessionScreen.tsx';
+import { useSetupNotice } from './session/setupNotice.ts';
 import { AuditAlarmBanner } from './shell/AuditAlarmBanner.tsx';
 import { Shell } from './shell/Shell.tsx';
 
@@ -12,6 +13,8 @@ export function App() {
   // Once for the whole app: the fleet screens and the Keys screen's key usage both show fleet:* answers.
   useFleetEvents();
   const status = useChannelQuery('session:status', {});
+  // Right after the store is created the session screen stays to show the audit key fingerprint (session/SetupDone).
+  const setupPending = useSetupNotice((s) => s.pending);
 
   return (
     <>
@@ -27,7 +30,8 @@ export function App() {
           </button>
         </div>
       )}
-      {status.data && (status.data.state === 'unlocked' ? <Shell status={status.data} /> : <SessionScreen status={status.data} />)}
+      {status.data &&
+        (status.data.state === 'unlocked' && !setupPending ? <Shell status={status.data} /> : <SessionScreen status={status.data} setupPending={setupPending} />)}
     </>
   );
 }

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { systemClock } from '../../electron/clock.ts';
 import { createAuditLog, type AuditEntry } from '../../electron/services/audit/index.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { auditRows, completeFirstRun, goToAudit, openConsole, unlock } from './support/ui.ts';
+import { auditFilters, auditRows, auditStatus, completeFirstRun, goToAudit, openConsole, unlock } from './support/ui.ts';
 
 const CAP = 1_000;
 
@@ -29,14 +29,22 @@ test('a filter matching 1,000 records shows the exact count; one matching 1,001 
   await openConsole(page, harness.current().host.url);
   await unlock(page);
   await goToAudit(page);
-  const status = page.locator('.audit-list').getByRole('status');
-  const actor = page.getByRole('form', { name: 'Audit filters' }).getByLabel('Actor');
+  const status = auditStatus(page);
+  const actor = auditFilters(page).getByLabel('Actor');
 
   await actor.fill('cap-exact');
   await expect(status).toHaveText('1,000 matching records');
   await expect(auditRows(page).first()).toContainText('cap-exact');
 
   await actor.fill('cap-over');
-  await expect(status).toHaveText('More than 1,000 matching records (counting stops there; scroll to load more)');
+  await expect(status).toHaveText('More than 1,000 matching records (counting stops there; the next pages load more)');
+  await expect(auditRows(page).first()).toContainText('cap-over');
+  // Beyond the count the pages go on: the 11th page (records 1,001 on) is reached with "next".
+  const next = page.getByRole('button', { name: 'Next page (older records)' });
+  for (let p = 2; p <= 11; p++) {
+    await next.click();
+    await expect(page.getByRole('button', { name: `Page ${p}` })).toHaveAttribute('aria-current', 'true');
+  }
+  await expect(auditRows(page)).toHaveCount(1);
   await expect(auditRows(page).first()).toContainText('cap-over');
 });

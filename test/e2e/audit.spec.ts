@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { expect, test } from './support/consoleFixture.ts';
 import {
+  auditFilters,
   auditRows,
+  auditStatus,
+  fillAuditRange,
+  pickAuditAction,
   changeState,
   completeFirstRun,
   createKey,
@@ -44,26 +48,39 @@ test('the audit log lists each action of the session, filters by key, and its ch
 
   // The key filter narrows the list to that key's records only: its creation, the suspension at the one location it
   // lives in (the local store: key.location) and the state change itself.
-  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Key').selectOption({ label: 'vault a' });
+  await auditFilters(page).getByRole('button', { name: /^Key/ }).click();
+  await page.getByRole('option', { name: /^vault a/ }).click();
   await expect(page.getByText('3 matching records')).toBeVisible();
   await expect(rows).toHaveCount(3);
   for (const action of ['key.create', 'key.location', 'key.state']) await expect(rows.filter({ hasText: action })).toHaveCount(1);
   await expect(rows.filter({ hasText: 'key.rotate' })).toHaveCount(0);
   await page.getByRole('button', { name: 'Clear filters' }).click();
 
-  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Action').fill('key.create');
+  // The action is picked from the log's own list of actions.
+  await pickAuditAction(page, 'key.create');
   await expect(page.getByText('2 matching records')).toBeVisible();
-  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Actor').fill('someone else');
+  await auditFilters(page).getByLabel('Actor').fill('someone else');
   await expect(page.getByText('0 matching records')).toBeVisible();
   await page.getByRole('button', { name: 'Clear filters' }).click();
 
+  // The start of an action, and free text anywhere in a record (letters in any case).
+  await auditFilters(page).getByLabel('Action starts with').fill('key.');
+  await expect(rows.first()).toContainText('key.');
+  await expect(rows.filter({ hasText: 'store.init' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await auditFilters(page).getByLabel('Contains text').fill('SUSPENDED');
+  await expect(rows.first()).toContainText('to=suspended');
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+
   // A time window that starts tomorrow holds nothing yet; one that started yesterday holds everything.
-  const local = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
-  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('From').fill(local(new Date(Date.now() + 86_400_000)));
+  const day = 86_400_000;
+  await fillAuditRange(page, new Date(Date.now() + day), new Date(Date.now() + 2 * day));
   await expect(page.getByText('No audit records match these filters.')).toBeVisible();
-  await page.getByRole('form', { name: 'Audit filters' }).getByLabel('From').fill(local(new Date(Date.now() - 86_400_000)));
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await fillAuditRange(page, new Date(Date.now() - day), new Date(Date.now() + day));
   await expect(page.getByText(`${total} matching records`)).toBeVisible();
   await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(auditStatus(page)).toHaveText(`${total} records`);
 
   await page.getByRole('button', { name: 'Verify chain' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Chain verified' })).toHaveText(/^Chain verified: \d+ records, \d+ checkpoints$/);

@@ -1,7 +1,7 @@
 // First run, lock and unlock, through the real renderer against a real console.
 import { manualClock } from '../../electron/clock.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, keysTable, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
+import { completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, keysTable, openConsole, OPERATOR, PASSPHRASE, readSetupFingerprint, unlock } from './support/ui.ts';
 import { ERROR_HINTS } from '../../shared/errors.ts';
 
 test('first run refuses a short passphrase and a mismatched confirmation, then creates the store', async ({ page, harness }) => {
@@ -12,7 +12,10 @@ test('first run refuses a short passphrase and a mismatched confirmation, then c
   await page.getByLabel('Passphrase (at least 12 characters)').fill('too-short');
   await page.getByLabel('Confirm passphrase').fill('too-short');
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByRole('alert')).toContainText('at least 12 characters');
+  // The problem is said next to its field (the field's description), and focus goes to that field.
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAccessibleDescription(/at least 12 characters/);
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toBeFocused();
   await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAttribute('type', 'password');
   await expect(page.getByLabel('Confirm passphrase')).toHaveAttribute('type', 'password');
   // Passphrase fields are emptied after every submit.
@@ -22,11 +25,15 @@ test('first run refuses a short passphrase and a mismatched confirmation, then c
   await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(`${PASSPHRASE}!`);
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByRole('alert')).toContainText('does not match');
+  await expect(page.getByLabel('Confirm passphrase')).toHaveAccessibleDescription(/does not match/);
+  await expect(page.getByLabel('Confirm passphrase')).toBeFocused();
 
   await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Create key store' }).click();
+  // The store is created: its audit key fingerprint is shown (heading focused) before the console opens.
+  await readSetupFingerprint(page);
+  await page.getByRole('button', { name: 'Continue to the console' }).click();
   await expectDashboardAfterUnlock(page);
   await expect(page.getByText(`Operator: ${OPERATOR}`)).toBeVisible();
   await goToKeys(page);
@@ -48,6 +55,9 @@ test('locking hides the keys; a wrong passphrase is refused with its hint and th
   await expect(page).not.toHaveURL(/#\//);
 
   await unlock(page, 'not the passphrase at all');
+  // Said next to the passphrase field, which has focus again for the next attempt.
+  await expect(page.getByLabel('Passphrase', { exact: true })).toHaveAccessibleDescription(/The passphrase is wrong\./);
+  await expect(page.getByLabel('Passphrase', { exact: true })).toBeFocused();
   const alert = page.getByRole('alert');
   await expect(alert).toContainText('The passphrase is wrong.');
   await expect(alert).toHaveAttribute('data-code', 'wrong_passphrase');

@@ -11,8 +11,8 @@ import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import { ROBOT_SEQ, encodeHello } from '../../electron/station/protocol.ts';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { CTX, expectNotProvisioned, portRow, prepareStation, provisionAudits, startStation, stopStation } from './support/stationUi.ts';
-import { auditRows, goToAudit } from './support/ui.ts';
+import { CTX, expectNotProvisioned, portRow, portState, prepareStation, provisionAudits, startStation, stopStation } from './support/stationUi.ts';
+import { auditRows, goToAudit, pickAuditAction } from './support/ui.ts';
 
 interface FaultCase {
   deviceId: string;
@@ -82,10 +82,10 @@ test('each fault case fails its port with a clear code, is counted and audited, 
     for (const c of CASES) {
       const { pair } = byDevice.get(c.deviceId) as { pair: PtyPair };
       const row = portRow(page, pair.consolePath);
-      await expect(row, c.deviceId).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+      await expect(portState(row), c.deviceId).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
       await expect(row.getByRole('alert'), c.deviceId).toHaveAttribute('data-code', c.code);
       await expect(row.getByRole('alert'), c.deviceId).toContainText(c.code);
-      await expect(row.locator('li.step-failed'), c.deviceId).toHaveText(c.step);
+      await expect(row.locator('[data-step-state="failed"]'), c.deviceId).toHaveText(c.step);
       await expect(row, c.deviceId).toContainText(`failed at ${c.step}`);
       // The console never learnt who sent a malformed HELLO; every other row names the robot.
       if (c.handMade) await expect(row).toContainText('unknown yet');
@@ -118,7 +118,7 @@ test('each fault case fails its port with a clear code, is counted and audited, 
 
     // The same failures on the Audit screen, filtered by action.
     await goToAudit(page);
-    await page.getByRole('form', { name: 'Audit filters' }).getByLabel('Action').fill('station.provision');
+    await pickAuditAction(page, 'station.provision');
     const rows = auditRows(page);
     await expect(rows).toHaveCount(CASES.length);
     for (const c of CASES) await expect(rows.filter({ hasText: `code=${c.code}` }).first(), c.code).toContainText('failure');
@@ -147,9 +147,9 @@ test.describe('with a 2 s station step timeout', () => {
       robot.powerOn();
 
       const row = portRow(page, pair.consolePath);
-      await expect(row).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+      await expect(portState(row)).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
       await expect(row.getByRole('alert')).toHaveAttribute('data-code', 'timeout');
-      await expect(row.locator('li.step-failed')).toHaveText('csr');
+      await expect(row.locator('[data-step-state="failed"]')).toHaveText('csr');
       await expect(row).toContainText('uv-stall');
       await expect(page.getByTestId('shift-failed')).toHaveText('1');
       // The console's ERROR frame ends the stalled robot too.

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
+import { axeSerious } from './support/axe.ts';
 import { clickNav } from './support/ui.ts';
-import { CTX, holds, openRobot, portRow, prepareStation, provisionAudits, provisionFromUi, robotKeyVersions, startStation, stopStation } from './support/stationUi.ts';
+import { CTX, holds, openRobot, portRow, portState, prepareStation, provisionAudits, provisionFromUi, robotKeyVersions, startStation, stopStation } from './support/stationUi.ts';
 
 test('an already provisioned robot is refused, re-provisioned after a per-robot confirmation, its old certificate revoked', async ({ page, harness }) => {
   test.setTimeout(120_000);
@@ -37,17 +38,27 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     await expect(page.getByTestId('station-mode')).toHaveText('Station running: provisioning robots.');
     again.powerOn();
     const row = portRow(page, pair.consolePath);
-    await expect(row).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+    await expect(portState(row)).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
     await expect(row.getByRole('alert')).toHaveAttribute('data-code', 'already_provisioned');
-    await expect(row.locator('li.step-failed')).toHaveText('hello');
+    await expect(row.locator('[data-step-state="failed"]')).toHaveText('hello');
     expect((await again.result).json).toMatchObject({ ok: false, code: 'robot_error' });
     await expect(page.getByTestId('shift-failed')).toHaveText('1');
+    // The Station screen with a failed port passes axe.
+    expect(await axeSerious(page), 'station with a failed port').toEqual([]);
 
     // The officer confirms this one robot; the dialog names it, its port, its current certificate and the consequences.
     const third = robot(keystore);
     await third.ready;
-    await row.getByRole('button', { name: 'Re-provision uv-again…' }).click();
+    const opener = row.getByRole('button', { name: 'Re-provision uv-again…' });
+    await opener.click();
     const dialog = page.getByRole('dialog', { name: 'Re-provision robot' });
+    // A Cloudscape Modal: it passes axe, Escape closes it and focus goes back to the button that opened it.
+    await expect(dialog).toBeVisible();
+    expect(await axeSerious(page), 're-provision dialog').toEqual([]);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(opener).toBeFocused();
+    await opener.click();
     await expect(dialog).toContainText('uv-again');
     await expect(dialog).toContainText(pair.consolePath);
     await expect(dialog).toContainText(first?.serial ?? '?');
@@ -61,8 +72,8 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     await expect(page.getByRole('status', { name: 'Re-provisioning confirmed' })).toContainText('uv-again');
     await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);
     third.powerOn();
-    await expect(row).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
-    await expect(row.locator('li.step-done')).toHaveCount(8);
+    await expect(portState(row)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+    await expect(row.locator('[data-step-state="done"]')).toHaveCount(8);
     expect((await third.result).exitCode).toBe(0);
     await expect(page.getByRole('status', { name: 'Re-provisioning confirmed' })).toBeHidden();
     await expect(page.getByTestId('shift-provisioned')).toHaveText('2');
@@ -115,10 +126,10 @@ test('distribute mode: a provisioned robot receives its key bundle over the seri
     await expect(page.getByTestId('station-mode')).toHaveText('Station running: distributing keys.');
     field.powerOn();
     const row = portRow(page, pair.consolePath);
-    await expect(row).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
-    await expect(row).toHaveAttribute('data-mode', 'distribute');
-    await expect(row.locator('li[data-step]')).toHaveText(['hello', 'bundle', 'install', 'commit', 'done']);
-    await expect(row.locator('li.step-done')).toHaveCount(5);
+    await expect(portState(row)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+    await expect(portState(row)).toHaveAttribute('data-mode', 'distribute');
+    await expect(row.locator('[data-step]')).toHaveText(['hello', 'bundle', 'install', 'commit', 'done']);
+    await expect(row.locator('[data-step-state="done"]')).toHaveCount(5);
     await expect(row).toContainText('bundle installed');
     await expect(page.getByTestId('shift-distributed')).toHaveText('1');
     await expect(page.getByTestId('shift-failed')).toHaveText('0');
@@ -173,11 +184,11 @@ test('distribute mode faults: never provisioned, unknown, and a wrong installati
 
     for (const [i, c] of cases.entries()) {
       const row = portRow(page, (pairs[i] as PtyPair).consolePath);
-      await expect(row, c.deviceId).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
-      await expect(row).toHaveAttribute('data-mode', 'distribute');
-      await expect(row.locator('li[data-step]')).toHaveText(['hello', 'bundle', 'install', 'commit', 'done']);
+      await expect(portState(row), c.deviceId).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+      await expect(portState(row)).toHaveAttribute('data-mode', 'distribute');
+      await expect(row.locator('[data-step]')).toHaveText(['hello', 'bundle', 'install', 'commit', 'done']);
       await expect(row.getByRole('alert'), c.deviceId).toHaveAttribute('data-code', c.code);
-      await expect(row.locator('li.step-failed'), c.deviceId).toHaveText(c.step);
+      await expect(row.locator('[data-step-state="failed"]'), c.deviceId).toHaveText(c.step);
       await expect(row).toContainText(c.deviceId);
       // No re-provisioning offered in distribute mode.
       await expect(row.getByRole('button', { name: /Re-provision/ })).toHaveCount(0);

@@ -10,6 +10,7 @@ import type { CallContext } from '../../shared/contract.ts';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
+import { portRow, portState } from './support/stationUi.ts';
 
 const CTX: CallContext = { transport: 'test' };
 
@@ -54,9 +55,9 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
     await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);
     robot.powerOn();
 
-    const row = page.locator(`tr[data-port="${pair.consolePath}"]`);
-    await expect(row).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
-    await expect(row.locator('li.step-done')).toHaveCount(8);
+    const row = portRow(page, pair.consolePath);
+    await expect(portState(row)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+    await expect(row.locator('[data-step-state="done"]')).toHaveCount(8);
     await expect(row).toContainText('uv-e2e-1');
     await expect(page.getByTestId('shift-provisioned')).toHaveText('1');
     expect((await robot.result).exitCode).toBe(0);
@@ -115,10 +116,10 @@ test('a forged CSR shows its error on the port; Retry runs a new session; nothin
     await expect.poll(() => holds(pair.consolePath), { timeout: 10_000 }).toBe(true);
     robot.powerOn();
 
-    const row = page.locator(`tr[data-port="${pair.consolePath}"]`);
-    await expect(row).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+    const row = portRow(page, pair.consolePath);
+    await expect(portState(row)).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
     await expect(row.getByRole('alert')).toContainText('forged_csr');
-    await expect(row.locator('li.step-failed')).toHaveText('csr');
+    await expect(row.locator('[data-step-state="failed"]')).toHaveText('csr');
     await expect(page.getByTestId('shift-failed')).toHaveText('1');
     await robot.result;
 

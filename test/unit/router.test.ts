@@ -40,6 +40,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'audit:query': { offset: 0, limit: 10 },
   'audit:verify': {},
   'audit:export': {},
+  'audit:actions': {},
+  'audit:keyFingerprint': {},
   'fleet:list': { query: 'arm', status: 'deployed', site: 'Plant 1', model: 'UV-7', sort: 'name', dir: 'desc', offset: 0, limit: 100 },
   'fleet:get': { deviceId: 'robot-0001' },
   'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1', firmware: '1.2.3', tags: ['line-a'] },

@@ -40,8 +40,15 @@ export type AuditKeyState =
 
 export interface AuditQuery {
   action?: string;
+  /** The action starts with this (e.g. "key."); wildcards in it are literal. */
+  actionPrefix?: string;
+  /** Appears in the actor, action, target id or details; wildcards literal, ASCII letters in any case. */
+  text?: string;
   actor?: string;
   targetId?: string;
+  /** Records whose target is this robot / this key. */
+  robotId?: string;
+  keyId?: string;
   from?: string;
   to?: string;
   /** Keyset paging: the page after this record (older), or before it (newer). */
@@ -102,6 +109,10 @@ export interface AuditLog {
   /** Walks the whole chain against the trusted key. Throws locked, or integrity_failure when the key failed its check. */
   verify(): AuditVerification;
   query(q: AuditQuery): AuditQueryResult;
+  /** Every action the log holds, sorted (the Audit screen's action list). */
+  actions(): string[];
+  /** SHA-256 (hex) of the trusted audit key's DER public key; throws locked / integrity_failure like verify. */
+  keyFingerprint(): string;
   /**
    * JSON Lines export with header and checkpoints as one string; writes a fresh checkpoint first. For logs that fit in
    * a string (tests, small stores): the console's channel, the CLI and the browser host stream (prepareExport + writeExport).

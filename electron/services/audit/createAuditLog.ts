@@ -9,7 +9,7 @@ import { createAuditRepo } from '../../store/auditRepo.ts';
 import type { Db } from '../../store/database.ts';
 import { createAlarmState } from './auditAlarm.ts';
 import type { AuditKeyState, AuditLog, AuditLogOptions, AuditQuery } from './auditLog.ts';
-import { checkpointMessage, GENESIS_HASH, recordLine, sha256Hex } from './canonical.ts';
+import { checkpointMessage, GENESIS_HASH, keyFingerprint, recordLine, sha256Hex } from './canonical.ts';
 import { createCheckpointTimer, DEFAULT_MAX_UNSIGNED_AGE_MS, DEFAULT_QUIET_CHECKPOINT_MS } from './checkpointTimer.ts';
 import { buildExport, exportFileName, streamExport, type ExportOutcome, type ExportPlan } from './exportJsonl.ts';
 import { createParallelSignatures } from './parallelSignatures.ts';
@@ -227,6 +227,12 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     },
     query(q: AuditQuery) {
       return queryRecords(repo, q);
+    },
+    actions() {
+      return repo.distinctActions();
+    },
+    keyFingerprint() {
+      return keyFingerprint(requireTrustedKey(', so its fingerprint is not shown'));
     },
     exportJsonl() {
       const plan = log.prepareExport();

@@ -13,6 +13,9 @@ const MAX_LIMIT = 1000;
  */
 export const TOTAL_CAP = 1_000;
 
+/** The words of the refusal of a time range whose end is before its start (the contract says the same). */
+export const REVERSED_RANGE = 'The time range ends before it starts: the end must not be earlier than the start.';
+
 function isoBound(name: string, v: string | undefined): string | null {
   if (v === undefined) return null;
   const ms = typeof v === 'string' ? Date.parse(v) : NaN;
@@ -22,7 +25,7 @@ function isoBound(name: string, v: string | undefined): string | null {
 
 function filterText(name: string, v: string | undefined): string | null {
   if (v === undefined || v === '') return null;
-  if (typeof v !== 'string' || v.length > 256) throw new ConsoleError('invalid_input', `Audit query: ${name} must be a string of at most 256 characters`);
+  if (typeof v !== 'string' || v.length > 256) throw new ConsoleError('invalid_input', `Audit query: ${name} must be a string of at most 256 characters`, { field: name });
   return v;
 }
 
@@ -48,7 +51,15 @@ export function queryRecords(repo: AuditRepo, q: AuditQuery, cap = TOTAL_CAP): A
     targetId: filterText('targetId', q.targetId),
     from: isoBound('from', q.from),
     to: isoBound('to', q.to),
+    actionPrefix: filterText('actionPrefix', q.actionPrefix),
+    text: filterText('text', q.text),
+    robotId: filterText('robotId', q.robotId),
+    keyId: filterText('keyId', q.keyId),
   };
+  // A reversed range is refused, never read as "nothing matches" (the officer would think the log is empty there).
+  if (filter.from !== null && filter.to !== null && filter.to < filter.from) {
+    throw new ConsoleError('invalid_input', REVERSED_RANGE, { field: 'to' });
+  }
   const { rows, more } = repo.page(filter, { limit: q.limit, ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }), offset });
   let total: number | null = null;
   let totalExact = true;

@@ -1,11 +1,16 @@
-import { useMemo } from 'react';
+// The Audit screen on the design system (issue 12): the chain and its key (Verify, the audit key's fingerprint,
+// Export with progress), the filters, and the records as a table paged by the main process.
+import { useCallback, useMemo, useState } from 'react';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { isApiError } from '../api.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { useDebounced } from '../hooks/useDebounced.ts';
 import { AuditFiltersBar } from './AuditFiltersBar.tsx';
 import { AuditList } from './AuditList.tsx';
 import { VerifyChain } from './VerifyChain.tsx';
-import { ExportAudit } from './ExportAudit.tsx';
-import { toFilterInput } from './auditFilterInput.ts';
+import { isReversed, REVERSED_RANGE_WORDS, toFilterInput } from './auditFilterInput.ts';
 
 const FILTER_DEBOUNCE_MS = 300;
 
@@ -13,17 +18,26 @@ export function AuditPage() {
   const filters = useUiStore((s) => s.auditFilters);
   const debounced = useDebounced(filters, FILTER_DEBOUNCE_MS);
   const filterInput = useMemo(() => toFilterInput(debounced), [debounced]);
+  const [queryError, setQueryError] = useState<unknown>(null);
+  const onError = useCallback((e: unknown) => setQueryError(e), []);
+  // A reversed range is refused next to the picker: by the picker itself, and should one reach the main process, by
+  // its invalid_input naming "to" (or "from").
+  const refusedByMain = isApiError(queryError) && queryError.code === 'invalid_input' && (queryError.details?.field === 'to' || queryError.details?.field === 'from');
+  const rangeError = isReversed(filters.range?.start, filters.range?.end) || refusedByMain ? REVERSED_RANGE_WORDS : null;
 
   return (
-    <section aria-labelledby="audit-title" className="audit-page">
-      <div className="toolbar">
-        <h1 id="audit-title">Audit log</h1>
-        <span className="spacer" />
+    <ContentLayout
+      header={
+        <Header variant="h1" description="Every action of the console, newest first, in a hash chain whose checkpoints are signed with the audit key.">
+          Audit log
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
         <VerifyChain />
-        <ExportAudit />
-      </div>
-      <AuditFiltersBar />
-      <AuditList filter={filterInput} />
-    </section>
+        <AuditFiltersBar rangeError={rangeError} />
+        <AuditList filter={filterInput} onError={onError} />
+      </SpaceBetween>
+    </ContentLayout>
   );
 }

@@ -2,15 +2,18 @@
 // browser host, or the file chosen in Electron's save dialog); audit:exportProgress events drive the progress bar
 // and the final word (saved, or why it failed).
 import { useEffect, useState } from 'react';
+import Button from '@cloudscape-design/components/button';
+import ProgressBar from '@cloudscape-design/components/progress-bar';
 import type { AuditExportProgress, ChannelOutput } from '../../../shared/contract.ts';
 import { subscribe } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { downloadFrom } from '../download.ts';
+import { ErrorAlert } from '../session/ErrorAlert.tsx';
 
 type Started = ChannelOutput<'audit:export'>;
 
-export function ExportAudit() {
+/** The button (for the chain panel's header) and the export's progress and outcome (for the panel's body). */
+export function useAuditExport(): { button: React.ReactNode; outcome: React.ReactNode } {
   const [started, setStarted] = useState<Started | null>(null);
   // Progress by export id: in Electron the first events can arrive before the call returns.
   const [progress, setProgress] = useState<Record<string, AuditExportProgress>>({});
@@ -22,31 +25,33 @@ export function ExportAudit() {
   });
   const current = started?.exportId ? progress[started.exportId] : undefined;
   const running = exportLog.isPending || (started?.exportId != null && current?.state !== 'done' && current?.state !== 'failed');
+  const total = Math.max(1, current?.total ?? started?.records ?? 1);
+  const done = current?.records ?? 0;
 
-  return (
-    <div className="export">
-      <button type="button" onClick={() => exportLog.mutate({})} disabled={running}>
+  const button = (
+      <Button onClick={() => exportLog.mutate({})} disabled={running} loading={running}>
         {running ? 'Exporting…' : 'Export (JSON Lines)'}
-      </button>
-      {started && running && (
-        <span className="small" role="status" aria-live="polite">
-          <progress max={Math.max(1, current?.total ?? started.records)} value={current?.records ?? 0} aria-label="Export progress" />{' '}
-          {(current?.records ?? 0).toLocaleString('en-US')} of {(current?.total ?? started.records).toLocaleString('en-US')} records
-        </span>
-      )}
-      {started?.delivery.kind === 'cancelled' && <span className="small" role="status">Export cancelled.</span>}
-      {started && current?.state === 'done' && (
-        <span className="small" role="status">
-          Saved {current.records} records as <code>{started.delivery.kind === 'file' ? started.delivery.path : started.fileName}</code>. To check it
-          without this program, follow “Verifying an audit export” in docs/audit-log.md.
-        </span>
-      )}
-      {current?.state === 'failed' && current.error && (
-        <p className="error" role="alert">
-          Export failed: {current.error.message}
-        </p>
-      )}
-      <ErrorMessage error={exportLog.error} />
-    </div>
+      </Button>
   );
+  const outcome = (started || exportLog.error) && (
+        <div>
+          {started && running && (
+            <ProgressBar
+              label="Export progress"
+              value={Math.round((done / total) * 100)}
+              additionalInfo={`${done.toLocaleString('en-US')} of ${(current?.total ?? started.records).toLocaleString('en-US')} records`}
+            />
+          )}
+          {started?.delivery.kind === 'cancelled' && <span role="status">Export cancelled.</span>}
+          {started && current?.state === 'done' && (
+            <span role="status">
+              Saved {current.records} records as <code>{started.delivery.kind === 'file' ? started.delivery.path : started.fileName}</code>. To check it
+              without this program, follow “Verifying an audit export” in docs/audit-log.md.
+            </span>
+          )}
+          {current?.state === 'failed' && current.error && <ErrorAlert error={new Error(current.error.message)} header="Export failed" />}
+          <ErrorAlert error={exportLog.error} header="The export did not start" />
+        </div>
+  );
+  return { button, outcome };
 }

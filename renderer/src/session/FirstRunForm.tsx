@@ -1,68 +1,114 @@
-import { useState } from 'react';
+// First run: create the key store (operator, passphrase, confirmation), then show the audit key's fingerprint to be
+// written down (SetupDone). Every problem is shown next to its field, several at once, in words; focus goes to the
+// first field with a problem, never to the page body.
+import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { call } from '../api.ts';
+import Button from '@cloudscape-design/components/button';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Input, { type InputProps } from '@cloudscape-design/components/input';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { MIN_PASSPHRASE_CHARS } from '../../../shared/domain.ts';
+import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { MIN_PASSPHRASE_LENGTH, passphraseProblem } from './passphrasePolicy.ts';
+import { errorInWords } from './errorWords.ts';
+import { firstRunProblems, SESSION_FIELD_WORDS, type FirstRunProblems } from './sessionFields.ts';
+import { useSetupNotice } from './setupNotice.ts';
+import { SetupDone } from './SetupDone.tsx';
+
+const NO_PROBLEMS: FirstRunProblems = { operator: null, passphrase: null, confirmation: null };
 
 export function FirstRunForm() {
   const queryClient = useQueryClient();
+  const setup = useSetupNotice();
   const [operator, setOperator] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [confirmation, setConfirmation] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [problems, setProblems] = useState<FirstRunProblems>(NO_PROBLEMS);
+  const [formError, setFormError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [created, setCreated] = useState(false);
+  const operatorRef = useRef<InputProps.Ref>(null);
+  const passphraseRef = useRef<InputProps.Ref>(null);
+  const confirmationRef = useRef<InputProps.Ref>(null);
+
+  useEffect(() => {
+    operatorRef.current?.focus();
+  }, []);
+
+  const focusFirst = (p: FirstRunProblems) => {
+    const first = p.operator ? operatorRef : p.passphrase ? passphraseRef : p.confirmation ? confirmationRef : null;
+    if (first) requestAnimationFrame(() => first.current?.focus());
+  };
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setError(null);
-    const local = passphraseProblem(passphrase, confirmation);
+    setFormError(null);
+    const local = firstRunProblems(operator.trim(), passphrase, confirmation);
     const secret = passphrase;
     // The passphrase leaves the form state on every submit, accepted or not.
     setPassphrase('');
     setConfirmation('');
-    setProblem(local);
-    if (local) return;
+    setProblems(local);
+    if (local.operator || local.passphrase || local.confirmation) {
+      focusFirst(local);
+      return;
+    }
     setBusy(true);
+    // Hold the session screen from now on: the session:changed event of the creation must not open the shell before
+    // the fingerprint was shown.
+    setup.begin();
     try {
       const status = await call('session:init', { operator: operator.trim(), passphrase: secret });
       queryClient.setQueryData(channelKey('session:status', {}), status);
+      setCreated(true);
     } catch (err) {
-      setError(err);
+      setup.end();
+      const words = errorInWords(err, SESSION_FIELD_WORDS);
+      const field = isApiError(err) && err.code === 'weak_passphrase' ? 'passphrase' : words?.field;
+      if (field === 'operator' || field === 'passphrase') {
+        const next = { ...NO_PROBLEMS, [field]: words?.message ?? null };
+        setProblems(next);
+        focusFirst(next);
+      } else {
+        setFormError([words?.message, words?.hint].filter(Boolean).join(' '));
+      }
     } finally {
       setBusy(false);
     }
   }
 
+  if (created) return <SetupDone />;
+
   return (
-    <form onSubmit={submit} aria-labelledby="first-run-title" className="form">
-      <h2 id="first-run-title">Create the key store</h2>
-      <p className="muted">
-        No key store exists yet. Name the operator and choose a passphrase of at least {MIN_PASSPHRASE_LENGTH} characters. It
-        protects every key; it cannot be recovered if lost.
-      </p>
-      <label>
-        Operator name
-        <input value={operator} onChange={(e) => setOperator(e.target.value)} autoComplete="username" required maxLength={64} />
-      </label>
-      <label>
-        Passphrase (at least {MIN_PASSPHRASE_LENGTH} characters)
-        <input type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="new-password" required />
-      </label>
-      <label>
-        Confirm passphrase
-        <input type="password" value={confirmation} onChange={(e) => setConfirmation(e.target.value)} autoComplete="new-password" required />
-      </label>
-      {problem && (
-        <div className="error" role="alert">
-          {problem}
-        </div>
-      )}
-      <ErrorMessage error={error} />
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Creating…' : 'Create key store'}
-      </button>
+    <form onSubmit={submit} aria-labelledby="first-run-title" noValidate>
+      <Form
+        header={
+          <Header variant="h2" description={`No key store exists yet. Name the operator and choose a passphrase of at least ${MIN_PASSPHRASE_CHARS} characters. It protects every key; it cannot be recovered if lost.`}>
+            <span id="first-run-title">Create the key store</span>
+          </Header>
+        }
+        actions={
+          <Button variant="primary" formAction="submit" loading={busy} disabled={busy}>
+            Create key store
+          </Button>
+        }
+        errorText={formError ?? undefined}
+        errorIconAriaLabel="Error"
+      >
+        <SpaceBetween size="m">
+          <FormField label="Operator name" constraintText="Letters, digits, spaces and . _ @ - ; at most 64." errorText={problems.operator ?? undefined}>
+            <Input ref={operatorRef} value={operator} onChange={(e) => setOperator(e.detail.value)} autoComplete="username" invalid={!!problems.operator} />
+          </FormField>
+          <FormField label={`Passphrase (at least ${MIN_PASSPHRASE_CHARS} characters)`} errorText={problems.passphrase ?? undefined}>
+            <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="new-password" invalid={!!problems.passphrase} />
+          </FormField>
+          <FormField label="Confirm passphrase" errorText={problems.confirmation ?? undefined}>
+            <Input ref={confirmationRef} type="password" value={confirmation} onChange={(e) => setConfirmation(e.detail.value)} autoComplete="new-password" invalid={!!problems.confirmation} />
+          </FormField>
+        </SpaceBetween>
+      </Form>
     </form>
   );
 }

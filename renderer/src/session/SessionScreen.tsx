@@ -1,18 +1,31 @@
+// Before the shell: create the key store on first run (then its audit key fingerprint), or unlock it. A narrow
+// centred column of Cloudscape components; the product name is the page's h1.
+import Box from '@cloudscape-design/components/box';
+import Container from '@cloudscape-design/components/container';
+import Grid from '@cloudscape-design/components/grid';
+import Header from '@cloudscape-design/components/header';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { FirstRunForm } from './FirstRunForm.tsx';
 import { UnlockForm } from './UnlockForm.tsx';
 
-/** Before the shell: create the key store on first run, or unlock it. */
-export function SessionScreen({ status }: { status: SessionStatus }) {
+export function SessionScreen({ status, setupPending }: { status: SessionStatus; setupPending: boolean }) {
   return (
-    <main className="session-screen legacy">
-      <div className="center-card">
-        <h1>ECPS-UV Fleet Security Console</h1>
-        {status.state === 'uninitialized' ? <FirstRunForm /> : <UnlockForm status={status} />}
-        <p className="muted small">
-          Key store: <code>{status.storePath}</code>
-        </p>
-      </div>
+    <main>
+      <Box padding={{ vertical: 'xxl', horizontal: 'l' }}>
+        <Grid gridDefinition={[{ colspan: { default: 12, s: 8, l: 6 }, offset: { default: 0, s: 2, l: 3 } }]}>
+          <SpaceBetween size="l">
+            <Header variant="h1">ECPS-UV Fleet Security Console</Header>
+            <Container>
+              {/* While the creation's fingerprint is shown the store is already unlocked: the same form stays mounted. */}
+              {status.state === 'uninitialized' || setupPending ? <FirstRunForm /> : <UnlockForm status={status} />}
+            </Container>
+            <Box variant="small" color="text-body-secondary">
+              Key store: <code>{status.storePath}</code>
+            </Box>
+          </SpaceBetween>
+        </Grid>
+      </Box>
     </main>
   );
 }

@@ -1,39 +1,66 @@
+// Unlock: operator and passphrase. Focus opens in the first field to fill (the passphrase when the operator is known)
+// and returns there after a refusal; a wrong passphrase is said next to the passphrase field with its hint; repeated
+// failures pause the button with a countdown (details.retryAfterMs, or SessionStatus.retryAfterMs on a fresh window).
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import Alert from '@cloudscape-design/components/alert';
+import Button from '@cloudscape-design/components/button';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Input, { type InputProps } from '@cloudscape-design/components/input';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
 import { useCountdown } from '../hooks/useCountdown.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatCountdown } from '../format.ts';
+import { errorInWords, type ErrorWords } from './errorWords.ts';
+import { operatorProblem, SESSION_FIELD_WORDS } from './sessionFields.ts';
 
 export function UnlockForm({ status }: { status: SessionStatus }) {
   const queryClient = useQueryClient();
   const [operator, setOperator] = useState(status.operator ?? '');
   const [passphrase, setPassphrase] = useState('');
-  const [error, setError] = useState<unknown>(null);
+  const [operatorError, setOperatorError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<ErrorWords | null>(null);
   const [busy, setBusy] = useState(false);
   const [retryAt, setRetryAt] = useState<number | null>(() => (status.retryAfterMs > 0 ? Date.now() + status.retryAfterMs : null));
   const waitMs = useCountdown(retryAt);
-  const operatorRef = useRef<HTMLInputElement>(null);
-  const passphraseRef = useRef<HTMLInputElement>(null);
+  const operatorRef = useRef<InputProps.Ref>(null);
+  const passphraseRef = useRef<InputProps.Ref>(null);
 
-  // The form opens with focus in the first field to fill: the passphrase when the operator is known (after a lock).
+  // The form opens with focus in the first field to fill: the passphrase when the operator is known.
   useEffect(() => {
-    (operatorRef.current?.value ? passphraseRef.current : operatorRef.current)?.focus();
+    (status.operator ? passphraseRef : operatorRef).current?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const secret = passphrase;
     setPassphrase('');
-    setError(null);
+    setRefusal(null);
+    const problem = operatorProblem(operator.trim());
+    setOperatorError(problem);
+    if (problem) {
+      requestAnimationFrame(() => operatorRef.current?.focus());
+      return;
+    }
     setBusy(true);
     try {
       const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
-      setError(err);
+      const words = errorInWords(err, SESSION_FIELD_WORDS);
+      if (words?.field === 'operator') {
+        setOperatorError(words.message);
+        requestAnimationFrame(() => operatorRef.current?.focus());
+      } else {
+        setRefusal(words);
+        // Back in the passphrase field to try again, never on the page body.
+        requestAnimationFrame(() => passphraseRef.current?.focus());
+      }
       const retryAfterMs = isApiError(err) ? err.details?.retryAfterMs : undefined;
       if (typeof retryAfterMs === 'number' && retryAfterMs > 0) setRetryAt(Date.now() + retryAfterMs);
     } finally {
@@ -41,26 +68,43 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     }
   }
 
+  const passphraseRefused = refusal?.code === 'wrong_passphrase' || refusal?.field === 'passphrase';
   return (
-    <form onSubmit={submit} aria-labelledby="unlock-title" className="form">
-      <h2 id="unlock-title">Unlock the key store</h2>
-      <label>
-        Operator name
-        <input ref={operatorRef} value={operator} onChange={(e) => setOperator(e.target.value)} autoComplete="username" required maxLength={64} />
-      </label>
-      <label>
-        Passphrase
-        <input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="current-password" required />
-      </label>
-      <ErrorMessage error={error} />
-      {waitMs > 0 && (
-        <p className="warning" role="status">
-          Unlocking is paused after repeated wrong passphrases. Try again in {formatCountdown(waitMs)}.
-        </p>
-      )}
-      <button type="submit" className="primary" disabled={busy || waitMs > 0}>
-        {busy ? 'Unlocking…' : 'Unlock'}
-      </button>
+    <form onSubmit={submit} aria-labelledby="unlock-title" noValidate>
+      <Form
+        header={
+          <Header variant="h2">
+            <span id="unlock-title">Unlock the key store</span>
+          </Header>
+        }
+        actions={
+          <Button variant="primary" formAction="submit" loading={busy} disabled={busy || waitMs > 0}>
+            Unlock
+          </Button>
+        }
+      >
+        <SpaceBetween size="m">
+          <FormField label="Operator name" errorText={operatorError ?? undefined}>
+            <Input ref={operatorRef} value={operator} onChange={(e) => setOperator(e.detail.value)} autoComplete="username" invalid={!!operatorError} />
+          </FormField>
+          <FormField label="Passphrase" errorText={passphraseRefused ? refusal?.message : undefined} constraintText={passphraseRefused ? (refusal?.hint ?? undefined) : undefined}>
+            <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="current-password" invalid={passphraseRefused} />
+          </FormField>
+          {refusal && (
+            <div role="alert" data-code={refusal.code ?? undefined}>
+              <Alert type={refusal.code === 'too_many_attempts' ? 'warning' : 'error'}>
+                {refusal.message}
+                {refusal.hint && <div>{refusal.hint}</div>}
+              </Alert>
+            </div>
+          )}
+          {waitMs > 0 && (
+            <div role="status">
+              <Alert type="warning">Unlocking is paused after repeated wrong passphrases. Try again in {formatCountdown(waitMs)}.</Alert>
+            </div>
+          )}
+        </SpaceBetween>
+      </Form>
     </form>
   );
 }

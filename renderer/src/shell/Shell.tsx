@@ -26,12 +26,12 @@ const PRODUCT = 'ECPS-UV Fleet Security Console';
 const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.ReactNode }>> = {
   dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
   fleet: { legacy: true, view: () => <FleetPage /> },
-  station: { legacy: true, view: () => <StationPage /> },
+  station: { legacy: false, view: () => <StationPage /> },
   certs: { legacy: true, view: () => <CertificatesPage /> },
   keys: { legacy: true, view: () => <KeysPage /> },
   rotation: { legacy: false, view: () => <RotationPage /> },
   providers: { legacy: true, view: () => <ProvidersPage /> },
-  audit: { legacy: true, view: () => <AuditPage /> },
+  audit: { legacy: false, view: () => <AuditPage /> },
 };
 
 const NAV_ITEMS: SideNavigationProps.Item[] = NAV_GROUPS.map((g) => ({

@@ -14,15 +14,20 @@ export type KeyDialog =
 export type ProviderDialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'remove'; id: string } | null;
 
 export interface AuditFilters {
+  /** One action picked from the log's list of actions ('' = any). */
   action: string;
+  /** Text the action starts with, and text anywhere in the record, as typed. */
+  actionPrefix: string;
+  text: string;
   actor: string;
-  targetId: string;
-  /** datetime-local values as typed ('' when unset). */
-  from: string;
-  to: string;
+  /** A key id picked from the list, and a robot's device id as typed. */
+  keyId: string;
+  robotId: string;
+  /** The time range as picked (ISO 8601 with the local offset), or null. */
+  range: { start: string; end: string } | null;
 }
 
-export const EMPTY_AUDIT_FILTERS: AuditFilters = { action: '', actor: '', targetId: '', from: '', to: '' };
+export const EMPTY_AUDIT_FILTERS: AuditFilters = { action: '', actionPrefix: '', text: '', actor: '', keyId: '', robotId: '', range: null };
 
 interface UiStore {
   page: Page;

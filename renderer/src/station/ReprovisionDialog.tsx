@@ -1,9 +1,12 @@
-// Re-provisioning one robot that the station refused as already provisioned: a confirmation naming the robot, its
-// port and what happens to it; on confirm the station accepts that robot's next session (this run only) and retries
-// the port now.
+// Re-provisioning one robot that the station refused as already provisioned: a confirmation (Cloudscape Modal: focus
+// trapped, Escape closes, focus back to the opener) naming the robot, its port and what happens to it; on confirm the
+// station accepts that robot's next session (this run only) and retries the port now.
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Modal from '@cloudscape-design/components/modal';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { ErrorAlert } from '../session/ErrorAlert.tsx';
 import { useShowStationStatus } from './useStationEvents.ts';
 
 export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: string; path: string; onClose(): void }) {
@@ -15,12 +18,29 @@ export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: strin
   });
   const current = (robot.data?.certificates ?? []).filter((c) => c.status === 'active');
   return (
-    <Dialog title="Re-provision robot" onClose={onClose}>
-      <div className="confirm-text">
-        <p>
-          Re-provision robot <strong>{deviceId}</strong> on <code>{path}</code>? It is already provisioned. Re-provisioning replaces its
+    <Modal
+      visible
+      onDismiss={onClose}
+      header="Re-provision robot"
+      closeAriaLabel="Close"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" onClick={() => confirm.mutate({ deviceId, path })} loading={confirm.isPending} disabled={confirm.isPending}>
+              Re-provision {deviceId}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="s">
+        <Box>
+          Re-provision robot <strong>{deviceId}</strong> on <Box variant="code">{path}</Box>? It is already provisioned. Re-provisioning replaces its
           identity:
-        </p>
+        </Box>
         <ul>
           <li>the robot generates a new identity key pair;</li>
           <li>the fleet CA issues it a new certificate;</li>
@@ -30,35 +50,21 @@ export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: strin
               current.map((c, i) => (
                 <span key={c.serial}>
                   {i > 0 ? ', ' : ''}
-                  <code>{c.serial}</code>
+                  <Box variant="code">{c.serial}</Box>
                 </span>
               ))
             ) : (
-              <span className="muted">(none active)</span>
+              <Box variant="span" color="text-status-inactive">
+                (none active)
+              </Box>
             )}{' '}
             {current.length === 1 ? 'is' : 'are'} revoked;
           </li>
           <li>it receives new keys, replacing the ones it holds.</li>
         </ul>
-        <p>The confirmation holds for this robot&apos;s next session in this station run only. The port is retried now.</p>
-      </div>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          confirm.mutate({ deviceId, path });
-        }}
-      >
-        <ErrorMessage error={confirm.error} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={confirm.isPending}>
-            Re-provision {deviceId}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+        <Box>The confirmation holds for this robot&apos;s next session in this station run only. The port is retried now.</Box>
+        <ErrorAlert error={confirm.error} header="Re-provisioning was not confirmed" />
+      </SpaceBetween>
+    </Modal>
   );
 }

@@ -1,13 +1,26 @@
 // Provisioning station: start it in a mode (provision robots, or distribute key bundles to provisioned robots) on
 // explicit port paths (fixed cables, socat ptys) or on USB vendor/product ids, watch each robot's progress live,
-// retry a failed port, confirm one robot's re-provisioning, and count the shift.
+// retry a failed port, confirm one robot's re-provisioning, and count the shift. On the design system (issue 12).
 import { useState } from 'react';
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import Container from '@cloudscape-design/components/container';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Input from '@cloudscape-design/components/input';
+import RadioGroup from '@cloudscape-design/components/radio-group';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import type { StationMode, StationStatus } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { errorInWords } from '../session/errorWords.ts';
+import { ErrorAlert } from '../session/ErrorAlert.tsx';
 import { StationPorts } from './StationPorts.tsx';
 import { useShowStationStatus, useStationEvents } from './useStationEvents.ts';
-import './station.css';
 
 const words = (text: string) => text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 
@@ -17,6 +30,13 @@ const MODE_CHOICES: Array<{ mode: StationMode; label: string; hint: string }> = 
 ];
 const RUNNING_TEXT: Record<StationMode, string> = { provision: 'provisioning robots', distribute: 'distributing keys' };
 
+/** Words for the start form's fields the main process may name (invalid_input details.field). */
+const START_FIELD_WORDS: Readonly<Record<string, string>> = {
+  paths: 'Give absolute serial port paths, e.g. /dev/ttyACM0, separated by spaces or commas.',
+  vendorIds: 'USB vendor ids are 4 hexadecimal digits, e.g. 2e8a.',
+  productIds: 'USB product ids are 4 hexadecimal digits, e.g. 000a.',
+};
+
 export function StationPage() {
   useStationEvents();
   const status = useChannelQuery('station:status', {}, { refetchInterval: 2_000 });
@@ -24,30 +44,54 @@ export function StationPage() {
   const s = status.data;
 
   return (
-    <section aria-labelledby="station-title">
-      <div className="toolbar">
-        <h1 id="station-title">Provisioning station</h1>
-        <span className="spacer" />
+    <ContentLayout
+      header={
+        <Header variant="h1" description="Provision new robots or distribute key bundles over serial cables; every session is audited.">
+          Provisioning station
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        {ca.data && !ca.data.initialized && (
+          <Alert type="warning" header="No fleet CA yet">
+            Create it on the Certificates page before provisioning robots.
+          </Alert>
+        )}
+        <ErrorAlert error={status.error} header="The station's status could not be read" />
         {s && <ShiftCounter status={s} />}
-      </div>
-      {ca.data && !ca.data.initialized && (
-        <div className="banner banner-warn">No fleet CA yet: create it on the Certificates page before provisioning robots.</div>
-      )}
-      {status.isError && <ErrorMessage error={status.error} />}
-      {s && !s.running && <StartForm lastMode={s.mode} />}
-      {s?.running && <RunningBar status={s} />}
-      {s && <StationPorts ports={s.ports} running={s.running} mode={s.mode} />}
-    </section>
+        {s && !s.running && <StartForm lastMode={s.mode} />}
+        {s?.running && <RunningBar status={s} />}
+        {s && <StationPorts ports={s.ports} running={s.running} mode={s.mode} />}
+      </SpaceBetween>
+    </ContentLayout>
   );
 }
 
 function ShiftCounter({ status: s }: { status: StationStatus }) {
+  const figure = (testId: string, value: number) => (
+    <Box variant="awsui-value-large">
+      <span data-testid={testId}>{value}</span>
+    </Box>
+  );
   return (
-    <span className="station-counter" role="status" aria-label="Shift counter">
-      This shift: <strong data-testid="shift-provisioned">{s.provisionedThisShift}</strong> provisioned,{' '}
-      <strong data-testid="shift-distributed">{s.distributedThisShift}</strong> distributed,{' '}
-      <strong data-testid="shift-failed">{s.failedThisShift}</strong> failed
-    </span>
+    <Container header={<Header variant="h2">This shift</Header>}>
+      <div role="status" aria-label="Shift counter">
+        <ColumnLayout columns={3} variant="text-grid">
+          <div>
+            <Box variant="awsui-key-label">Provisioned</Box>
+            {figure('shift-provisioned', s.provisionedThisShift)}
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Distributed</Box>
+            {figure('shift-distributed', s.distributedThisShift)}
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Failed</Box>
+            {figure('shift-failed', s.failedThisShift)}
+          </div>
+        </ColumnLayout>
+      </div>
+    </Container>
   );
 }
 
@@ -57,6 +101,8 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
   const [vendorIds, setVendorIds] = useState('');
   const [productIds, setProductIds] = useState('');
   const start = useChannelMutation('station:start', useShowStationStatus());
+  const refusal = errorInWords(start.error, START_FIELD_WORDS);
+  const fieldError = (name: string) => (refusal?.field === name ? refusal.message : undefined);
 
   const onStart = (e: React.FormEvent) => {
     e.preventDefault();
@@ -67,37 +113,39 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
   };
 
   return (
-    <form className="form panel" onSubmit={onStart} aria-label="Start the station">
-      <fieldset className="station-modes">
-        <legend>Mode</legend>
-        {MODE_CHOICES.map((c) => (
-          <label key={c.mode} className="checkbox">
-            <input type="radio" name="station-mode" value={c.mode} checked={mode === c.mode} onChange={() => setMode(c.mode)} />
-            <span>
-              <strong>{c.label}</strong> <span className="muted">— {c.hint}</span>
-            </span>
-          </label>
-        ))}
-      </fieldset>
-      <label>
-        Serial port paths (space or comma separated; or leave empty and give USB ids below)
-        <input value={paths} onChange={(e) => setPaths(e.target.value)} placeholder="/dev/ttyACM0 /dev/ttyACM1" />
-      </label>
-      <label>
-        USB vendor ids (hex)
-        <input value={vendorIds} onChange={(e) => setVendorIds(e.target.value)} placeholder="2e8a" />
-      </label>
-      <label>
-        USB product ids (hex)
-        <input value={productIds} onChange={(e) => setProductIds(e.target.value)} placeholder="000a" />
-      </label>
-      <p className="small muted">
-        A robot that is already provisioned is refused; its port then offers to re-provision that one robot after a confirmation.
-      </p>
-      <button type="submit" className="primary" disabled={start.isPending}>
-        Start station
-      </button>
-      <ErrorMessage error={start.error} />
+    <form onSubmit={onStart} aria-label="Start the station">
+      <Form
+        actions={
+          <Button variant="primary" formAction="submit" loading={start.isPending} disabled={start.isPending}>
+            Start station
+          </Button>
+        }
+        errorText={refusal && !refusal.field ? [refusal.message, refusal.hint].filter(Boolean).join(' ') : undefined}
+        errorIconAriaLabel="Error"
+      >
+        <Container header={<Header variant="h2" description="A robot that is already provisioned is refused; its port then offers to re-provision that one robot after a confirmation.">Start the station</Header>}>
+          <SpaceBetween size="m">
+            <FormField label="Mode">
+              <RadioGroup
+                value={mode}
+                onChange={(e) => setMode(e.detail.value as StationMode)}
+                items={MODE_CHOICES.map((c) => ({ value: c.mode, label: c.label, description: c.hint }))}
+              />
+            </FormField>
+            <FormField label="Serial port paths" description="Space or comma separated; or leave empty and give USB ids below." errorText={fieldError('paths')}>
+              <Input value={paths} onChange={(e) => setPaths(e.detail.value)} placeholder="/dev/ttyACM0 /dev/ttyACM1" />
+            </FormField>
+            <ColumnLayout columns={2}>
+              <FormField label="USB vendor ids (hex)" errorText={fieldError('vendorIds')}>
+                <Input value={vendorIds} onChange={(e) => setVendorIds(e.detail.value)} placeholder="2e8a" />
+              </FormField>
+              <FormField label="USB product ids (hex)" errorText={fieldError('productIds')}>
+                <Input value={productIds} onChange={(e) => setProductIds(e.detail.value)} placeholder="000a" />
+              </FormField>
+            </ColumnLayout>
+          </SpaceBetween>
+        </Container>
+      </Form>
     </form>
   );
 }
@@ -105,27 +153,41 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
 function RunningBar({ status: s }: { status: StationStatus }) {
   const stop = useChannelMutation('station:stop', useShowStationStatus());
   return (
-    <>
-      <div className="toolbar">
-        <span role="status" data-testid="station-mode" data-mode={s.mode}>
-          Station running: {RUNNING_TEXT[s.mode]}.
-        </span>
-        <button type="button" onClick={() => stop.mutate({})} disabled={stop.isPending}>
-          {stop.isPending ? 'Stopping…' : 'Stop station'}
-        </button>
-        <ErrorMessage error={stop.error} />
-      </div>
-      {s.reprovisionConfirmed.length > 0 && (
-        <div className="banner banner-warn" role="status" aria-label="Re-provisioning confirmed">
-          Re-provisioning confirmed, waiting for the robot&apos;s next session:{' '}
-          {s.reprovisionConfirmed.map((id, i) => (
-            <span key={id}>
-              {i > 0 ? ', ' : ''}
-              <strong>{id}</strong>
-            </span>
-          ))}
-        </div>
-      )}
-    </>
+    <Container
+      header={
+        <Header
+          variant="h2"
+          actions={
+            <Button onClick={() => stop.mutate({})} disabled={stop.isPending} loading={stop.isPending}>
+              {stop.isPending ? 'Stopping…' : 'Stop station'}
+            </Button>
+          }
+        >
+          Station
+        </Header>
+      }
+    >
+      <SpaceBetween size="s">
+        <StatusIndicator type="in-progress">
+          <span role="status" data-testid="station-mode" data-mode={s.mode}>
+            Station running: {RUNNING_TEXT[s.mode]}.
+          </span>
+        </StatusIndicator>
+        <ErrorAlert error={stop.error} header="The station did not stop" />
+        {s.reprovisionConfirmed.length > 0 && (
+          <div role="status" aria-label="Re-provisioning confirmed">
+            <Alert type="warning">
+              Re-provisioning confirmed, waiting for the robot&apos;s next session:{' '}
+              {s.reprovisionConfirmed.map((id, i) => (
+                <span key={id}>
+                  {i > 0 ? ', ' : ''}
+                  <strong>{id}</strong>
+                </span>
+              ))}
+            </Alert>
+          </div>
+        )}
+      </SpaceBetween>
+    </Container>
   );
 }

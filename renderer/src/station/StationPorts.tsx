@@ -1,89 +1,127 @@
-// The live ports: each robot's step-by-step progress (the steps of the port's mode), its error in words, a Retry
-// button for a failed port, and for a robot refused as already provisioned a per-robot re-provisioning confirmation.
+// The live ports: each robot's step-by-step progress (the steps of the port's mode, each with a status indicator), its
+// error in words, a Retry button for a failed port, and for a robot refused as already provisioned a per-robot
+// re-provisioning confirmation. The first cell carries the port's path, state and mode as data attributes (tests).
 import { useCallback, useState } from 'react';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
 import { DISTRIBUTE_STEPS, PROVISION_STEPS, type StationMode, type StationPort, type StationStep } from '../../../shared/stationContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { ErrorAlert } from '../session/ErrorAlert.tsx';
 import { ReprovisionDialog } from './ReprovisionDialog.tsx';
 import { useShowStationStatus } from './useStationEvents.ts';
 
 const STEPS_OF: Record<StationMode, readonly StationStep[]> = { provision: PROVISION_STEPS, distribute: DISTRIBUTE_STEPS };
 const DONE_TEXT: Record<StationMode, string> = { provision: 'provisioned', distribute: 'bundle installed' };
 
-function stepClass(port: StationPort, steps: readonly StationStep[], index: number): string {
+type StepState = 'done' | 'current' | 'failed' | 'pending';
+
+function stepState(port: StationPort, steps: readonly StationStep[], index: number): StepState {
   const at = steps.indexOf(port.step);
-  if (port.state === 'done') return 'station-step step-done';
-  if (index < at) return 'station-step step-done';
-  if (index === at) return port.state === 'failed' ? 'station-step step-failed' : 'station-step step-current';
-  return 'station-step';
+  if (port.state === 'done' || index < at) return 'done';
+  if (index === at) return port.state === 'failed' ? 'failed' : 'current';
+  return 'pending';
 }
 
-function stateText(p: StationPort): string {
-  if (p.state === 'done') return DONE_TEXT[p.mode];
-  if (p.state === 'failed') return `failed at ${p.step}`;
-  return p.step;
+const STEP_LOOK: Record<StepState, StatusIndicatorProps.Type> = { done: 'success', current: 'in-progress', failed: 'error', pending: 'pending' };
+
+function PortState({ p }: { p: StationPort }) {
+  if (p.state === 'done') return <StatusIndicator type="success">{DONE_TEXT[p.mode]}</StatusIndicator>;
+  if (p.state === 'failed') return <StatusIndicator type="error">failed at {p.step}</StatusIndicator>;
+  return <StatusIndicator type="in-progress">{p.step}</StatusIndicator>;
+}
+
+function Steps({ p }: { p: StationPort }) {
+  const steps = STEPS_OF[p.mode];
+  return (
+    <div aria-label={`Steps on ${p.path}`} role="group">
+      <SpaceBetween direction="horizontal" size="xs">
+        {steps.map((s, i) => {
+          const state = stepState(p, steps, i);
+          return (
+            <span key={s} data-step={s} data-step-state={state}>
+              <StatusIndicator type={STEP_LOOK[state]} iconAriaLabel={state} colorOverride={state === 'pending' ? 'grey' : undefined}>
+                {s}
+              </StatusIndicator>
+            </span>
+          );
+        })}
+      </SpaceBetween>
+    </div>
+  );
 }
 
 export function StationPorts({ ports, running, mode }: { ports: StationPort[]; running: boolean; mode: StationMode }) {
   const retry = useChannelMutation('station:retry', useShowStationStatus());
   const [reprovision, setReprovision] = useState<{ deviceId: string; path: string } | null>(null);
   const closeDialog = useCallback(() => setReprovision(null), []);
-  if (ports.length === 0) return <p className="muted">{running ? 'Waiting for a robot to be plugged in…' : 'No ports yet.'}</p>;
   return (
     <>
-      <table className="grid compact" aria-label="Station ports">
-        <thead>
-          <tr>
-            <th>Port</th>
-            <th>Robot</th>
-            <th>Progress</th>
-            <th>State</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {ports.map((p) => {
-            const steps = STEPS_OF[p.mode];
-            const refusedProvisioned = p.state === 'failed' && p.error?.code === 'already_provisioned' && p.deviceId !== null;
-            return (
-              <tr key={p.path} data-port={p.path} data-state={p.state} data-mode={p.mode}>
-                <td>
-                  <code>{p.path}</code>
-                </td>
-                <td>{p.deviceId ?? <span className="muted">unknown yet</span>}</td>
-                <td>
-                  <ol className="station-steps" aria-label={`Steps on ${p.path}`}>
-                    {steps.map((s, i) => (
-                      <li key={s} className={stepClass(p, steps, i)} data-step={s}>
-                        {s}
-                      </li>
-                    ))}
-                  </ol>
-                  {p.error && (
-                    <div className="error" role="alert" data-code={p.error.code}>
-                      <strong>{p.error.code}</strong>: {p.error.message}
-                    </div>
-                  )}
-                </td>
-                <td>{stateText(p)}</td>
-                <td className="actions">
+      <Table<StationPort>
+        variant="container"
+        items={ports}
+        trackBy="path"
+        ariaLabels={{ tableLabel: 'Station ports' }}
+        header={
+          <Header variant="h2" counter={`(${ports.length})`}>
+            Ports
+          </Header>
+        }
+        empty={<Box textAlign="center">{running ? 'Waiting for a robot to be plugged in…' : 'No ports yet.'}</Box>}
+        wrapLines
+        columnDefinitions={[
+          {
+            id: 'port',
+            header: 'Port',
+            cell: (p) => (
+              <span data-port={p.path} data-state={p.state} data-mode={p.mode}>
+                <Box variant="code">{p.path}</Box>
+              </span>
+            ),
+          },
+          { id: 'robot', header: 'Robot', cell: (p) => p.deviceId ?? <Box color="text-status-inactive">unknown yet</Box> },
+          {
+            id: 'progress',
+            header: 'Progress',
+            cell: (p) => (
+              <SpaceBetween size="xs">
+                <Steps p={p} />
+                {p.error && (
+                  <div role="alert" data-code={p.error.code}>
+                    <StatusIndicator type="error">
+                      {p.error.code}: {p.error.message}
+                    </StatusIndicator>
+                  </div>
+                )}
+              </SpaceBetween>
+            ),
+          },
+          { id: 'state', header: 'State', cell: (p) => <PortState p={p} /> },
+          {
+            id: 'actions',
+            header: 'Actions',
+            cell: (p) => {
+              const refusedProvisioned = p.state === 'failed' && p.error?.code === 'already_provisioned' && p.deviceId !== null;
+              return (
+                <SpaceBetween direction="horizontal" size="xs">
                   {p.state === 'failed' && running && (
-                    <button type="button" onClick={() => retry.mutate({ path: p.path })} disabled={retry.isPending}>
+                    <Button onClick={() => retry.mutate({ path: p.path })} disabled={retry.isPending}>
                       Retry
-                    </button>
+                    </Button>
                   )}
                   {refusedProvisioned && running && mode === 'provision' && p.deviceId && (
-                    <button type="button" onClick={() => setReprovision({ deviceId: p.deviceId as string, path: p.path })}>
-                      Re-provision {p.deviceId}…
-                    </button>
+                    <Button onClick={() => setReprovision({ deviceId: p.deviceId as string, path: p.path })}>Re-provision {p.deviceId}…</Button>
                   )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <ErrorMessage error={retry.error} />
+                </SpaceBetween>
+              );
+            },
+          },
+        ]}
+      />
+      <ErrorAlert error={retry.error} header="The port was not retried" />
       {reprovision && <ReprovisionDialog deviceId={reprovision.deviceId} path={reprovision.path} onClose={closeDialog} />}
     </>
   );

@@ -62,8 +62,14 @@ export async function stopStation(page: Page): Promise<void> {
   await expect(page.getByRole('button', { name: 'Start station' })).toBeVisible({ timeout: 20_000 });
 }
 
+/** A port's row in the Station ports table (its first cell holds the path, state and mode as data attributes). */
 export function portRow(page: Page, path: string): Locator {
-  return page.getByRole('table', { name: 'Station ports' }).locator(`tr[data-port="${path}"]`);
+  return page.getByRole('table', { name: 'Station ports' }).locator('tbody tr').filter({ has: page.locator(`[data-port="${path}"]`) });
+}
+
+/** The element of a port's row that carries data-state (queued/active/done/failed) and data-mode. */
+export function portState(row: Locator): Locator {
+  return row.locator('[data-port]');
 }
 
 /** The station.provision records of the audit log (newest first), optionally only one outcome. */
@@ -95,7 +101,7 @@ export async function provisionFromUi(page: Page, pair: { consolePath: string; r
   await robot.ready;
   await startStation(page, [pair.consolePath]);
   robot.powerOn();
-  await expect(portRow(page, pair.consolePath)).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
+  await expect(portState(portRow(page, pair.consolePath))).toHaveAttribute('data-state', 'done', { timeout: 30_000 });
   expect((await robot.result).exitCode).toBe(0);
   await stopStation(page);
 }

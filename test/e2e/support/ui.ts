@@ -9,14 +9,28 @@ export async function openConsole(page: Page, url: string): Promise<void> {
   await page.goto(url);
 }
 
-export async function completeFirstRun(page: Page, operator = OPERATOR, passphrase = PASSPHRASE): Promise<void> {
+/** Creates the store; returns the audit key fingerprint the console showed right after (to be written down). */
+export async function completeFirstRun(page: Page, operator = OPERATOR, passphrase = PASSPHRASE): Promise<string> {
   await expect(page.getByRole('heading', { name: 'Create the key store' })).toBeVisible();
   await page.getByLabel('Operator name').fill(operator);
   await page.getByLabel('Passphrase (at least 12 characters)').fill(passphrase);
   await page.getByLabel('Confirm passphrase').fill(passphrase);
   await page.getByRole('button', { name: 'Create key store' }).click();
+  const fingerprint = await readSetupFingerprint(page);
+  await page.getByRole('button', { name: 'Continue to the console' }).click();
   await expectDashboardAfterUnlock(page);
   await goToKeys(page);
+  return fingerprint;
+}
+
+/** The "Key store created" step: its heading has focus; returns the audit key fingerprint it shows (64 hex digits). */
+export async function readSetupFingerprint(page: Page): Promise<string> {
+  const heading = page.getByRole('heading', { name: 'Key store created' });
+  await expect(heading).toBeVisible();
+  await expect(heading).toBeFocused();
+  const shown = page.getByTestId('setup-fingerprint');
+  await expect(shown).toHaveText(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+  return ((await shown.textContent()) ?? '').replace(/ /g, '');
 }
 
 /** After unlock (or first run) the console lands on the dashboard with focus on its main heading (issue 12). */
@@ -129,6 +143,43 @@ export async function goToKeys(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Keys', level: 1 })).toBeVisible();
 }
 
+/** The rows of the current page of the audit table (each holds its record's seq as data-seq in its first cell). */
 export function auditRows(page: Page): Locator {
-  return page.getByRole('table', { name: 'Audit records' }).locator('[role=row][data-seq]');
+  return page.getByRole('table', { name: 'Audit records' }).locator('tbody tr').filter({ has: page.locator('[data-seq]') });
+}
+
+/** The audit filters form (a Cloudscape Container inside a form named "Audit filters"). */
+export function auditFilters(page: Page): Locator {
+  return page.getByRole('form', { name: 'Audit filters' });
+}
+
+/** Picks an action from the Audit screen's list of actions (a Cloudscape Select: a button, then a listbox option). */
+export async function pickAuditAction(page: Page, action: string): Promise<void> {
+  await auditFilters(page).getByRole('button', { name: /^Action/ }).click();
+  await page.getByRole('option', { name: action, exact: true }).click();
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Fills the Audit screen's time range picker (Cloudscape DateRangePicker, absolute) with local times and presses
+ * Apply. Returns the picker's dropdown, still open when the picker refused the range.
+ */
+export async function fillAuditRange(page: Page, start: Date, end: Date): Promise<Locator> {
+  await auditFilters(page).getByRole('button', { name: /time range/i }).click();
+  const dropdown = page.getByRole('dialog').filter({ has: page.getByRole('button', { name: 'Apply' }) });
+  await expect(dropdown).toBeVisible();
+  const date = (d: Date) => `${d.getFullYear()}/${two(d.getMonth() + 1)}/${two(d.getDate())}`;
+  const time = (d: Date) => `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  await dropdown.getByLabel('Start date').fill(date(start));
+  await dropdown.getByLabel('Start time').fill(time(start));
+  await dropdown.getByLabel('End date').fill(date(end));
+  await dropdown.getByLabel('End time').fill(time(end));
+  await dropdown.getByRole('button', { name: 'Apply' }).click();
+  return dropdown;
+}
+
+/** The audit table's status line ("N records", "N matching records", "More than 1,000 matching records …"). */
+export function auditStatus(page: Page): Locator {
+  return page.getByTestId('audit-status');
 }

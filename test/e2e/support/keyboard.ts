@@ -4,20 +4,22 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /** What has focus now, in words (for failure messages). */
 export async function focusedText(page: Page): Promise<string> {
-  return page.evaluate(() => {
+  // Page-side JavaScript as text: the Node tsconfig has no DOM library.
+  return (await page.evaluate(`(() => {
     const el = document.activeElement;
     if (!el) return 'nothing';
-    return `<${el.tagName.toLowerCase()}${el.getAttribute('role') ? ` role=${el.getAttribute('role')}` : ''}> ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 60)}`;
-  });
+    const role = el.getAttribute('role');
+    return '<' + el.tagName.toLowerCase() + (role ? ' role=' + role : '') + '> ' + (el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 60);
+  })()`)) as string;
 }
 
 export async function isFocused(target: Locator): Promise<boolean> {
-  return target.evaluate((el) => el === document.activeElement).catch(() => false);
+  return target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false);
 }
 
 /** True when focus is inside `container` (or on it). */
 export async function focusInside(container: Locator): Promise<boolean> {
-  return container.evaluate((el) => el.contains(document.activeElement)).catch(() => false);
+  return container.evaluate((el) => el.contains(el.ownerDocument.activeElement)).catch(() => false);
 }
 
 /** Presses `key` (Tab by default) until `target` has focus; at most `max` presses. */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnRobot, startPtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
+import { bundleCell, bundleRow } from './support/fleetUi.ts';
 import { CTX, installWithSimulator, openRobot, prepareStation, provisionFromUi, robotKeyVersions } from './support/stationUi.ts';
 
 /** The bundle file with one digit of the signed body's issuedAt changed (still canonical JSON, no longer signed). */
@@ -48,7 +49,7 @@ test('a key bundle issued from the robot panel installs on the robot once; repla
     await refusedDialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(refusedDialog).toBeHidden();
     expect((await h['fleet:get']({ deviceId: 'uv-never' }, CTX)).keys).toEqual([]);
-    await expect(never.getByRole('table', { name: 'Key bundles of the robot' }).locator('tr[data-state="issued"]')).toHaveCount(0);
+    await expect(never.getByRole('table', { name: 'Key bundles of the robot' }).getByText('issued (file)')).toHaveCount(0);
 
     // The provisioned robot: confirm, download.
     const panel = await openRobot(page, 'uv-field-1');
@@ -67,9 +68,9 @@ test('a key bundle issued from the robot panel installs on the robot once; repla
     await expect(dialog).toBeHidden();
     await expect(panel.getByRole('status').filter({ hasText: 'Bundle #1 issued' })).toContainText('uv-field-1.bundle-1.json');
 
-    const row = panel.getByRole('table', { name: 'Key bundles of the robot' }).locator('tr[data-sequence="1"]');
-    await expect(row).toHaveAttribute('data-delivery', 'file');
-    await expect(row).toHaveAttribute('data-state', 'issued');
+    const row = bundleRow(panel, '1');
+    await expect(bundleCell(row, 'delivery')).toHaveText('file');
+    await expect(bundleCell(row, 'state')).toHaveText('issued (file)');
     await expect(row).toContainText('fleet comm v2');
     await expect(row).toContainText('fleet storage v1');
     // The registry records the versions as distributed when the file is issued.

@@ -11,6 +11,7 @@ import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../ro
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious } from './support/axe.ts';
 import { clickNav } from './support/ui.ts';
+import { bundleCell, bundleRow } from './support/fleetUi.ts';
 import { CTX, holds, openRobot, portRow, portState, prepareStation, provisionAudits, provisionFromUi, robotKeyVersions, startStation, stopStation } from './support/stationUi.ts';
 
 test('an already provisioned robot is refused, re-provisioned after a per-robot confirmation, its old certificate revoked', async ({ page, harness }) => {
@@ -141,9 +142,9 @@ test('distribute mode: a provisioned robot receives its key bundle over the seri
     expect(robotKeyVersions(keystore)).toContainEqual({ keyId: storage.id, version: 1 });
     expect((await h['fleet:get']({ deviceId: 'uv-dist' }, CTX)).keys.find((k) => k.keyId === comm.id)).toMatchObject({ version: 2, source: 'distribution' });
     const panel = await openRobot(page, 'uv-dist');
-    const bundle = panel.getByRole('table', { name: 'Key bundles of the robot' }).locator('tr[data-sequence="1"]');
-    await expect(bundle).toHaveAttribute('data-delivery', 'serial');
-    await expect(bundle).toHaveAttribute('data-state', 'installed');
+    const bundle = bundleRow(panel, '1');
+    await expect(bundleCell(bundle, 'delivery')).toHaveText('serial link');
+    await expect(bundleCell(bundle, 'state')).toHaveText('installed');
     await expect(bundle).toContainText('serial link');
     await expect(bundle).toContainText('fleet comm v2');
     const { records } = await h['audit:query']({ action: 'bundle.install', offset: 0, limit: 10 }, CTX);
@@ -202,10 +203,10 @@ test('distribute mode faults: never provisioned, unknown, and a wrong installati
     expect((await h['fleet:get']({ deviceId: 'uv-fresh' }, CTX)).keys).toEqual([]);
     expect((await h['fleet:get']({ deviceId: 'uv-badmac' }, CTX)).keys.map((k) => `${k.keyId}@${k.version}`).sort()).toEqual(provisionedKeys);
     const panel = await openRobot(page, 'uv-badmac');
-    const bundle = panel.getByRole('table', { name: 'Key bundles of the robot' }).locator('tr[data-sequence]');
+    const bundle = bundleRow(panel);
     await expect(bundle).toHaveCount(1);
-    await expect(bundle).toHaveAttribute('data-state', 'failed');
-    await expect(bundle).toHaveAttribute('data-delivery', 'serial');
+    await expect(bundleCell(bundle, 'state')).toHaveText('failed');
+    await expect(bundleCell(bundle, 'delivery')).toHaveText('serial link');
     await expect(bundle).toContainText('key_confirmation_failed');
     const { records } = await h['audit:query']({ action: 'bundle.install', offset: 0, limit: 10 }, CTX);
     expect(records.map((r) => `${r.targetId}:${r.outcome}:${String(r.details.code)}`).sort()).toEqual([

@@ -46,6 +46,12 @@ describe('fleet CSV', () => {
     expect(errorOf(() => parseFleetCsv(`${HEADER}\nr!,A,UV-7,P1,1,,deployed\n`)).details).toMatchObject({ line: 2, field: 'device_id' });
     expect(errorOf(() => parseFleetCsv(`${HEADER}\nrobot-1,A,UV-7,P1,1,,deployed,extra\n`)).message).toMatch(/expected 7 fields, found 8/);
     expect(errorOf(() => parseFleetCsv('id,name\n')).message).toMatch(/header must be exactly/);
+    // A header-only file imports nothing and says so (issue 12: it used to report "Imported 0 robots" as a success).
+    for (const headerOnly of [HEADER, `${HEADER}\n`, `${HEADER}\r\n\r\n`]) {
+      const h = errorOf(() => parseFleetCsv(headerOnly));
+      expect(h.code).toBe('invalid_input');
+      expect(h.message).toMatch(/^Line 1: the file has the header but no robot rows.*Nothing was imported\.$/);
+    }
     expect(errorOf(() => parseFleetCsv(`${HEADER}\nrobot-1,A,M,S,1,,deployed\nROBOT-1,B,M,S,1,,deployed\n`)).message).toMatch(/Line 3, column device_id: .*already appears on line 2/);
   });
 

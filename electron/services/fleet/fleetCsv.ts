@@ -106,6 +106,9 @@ export function parseFleetCsv(text: string): CsvRobot[] {
   if (!header) throw csvError(1, null, 'the file is empty; expected the header ' + FLEET_CSV_COLUMNS.join(','));
   const names = header.cells.map((c) => c.trim().toLowerCase());
   if (names.join(',') !== FLEET_CSV_COLUMNS.join(',')) throw csvError(header.line, null, `the header must be exactly ${FLEET_CSV_COLUMNS.join(',')}`);
+  // A header and nothing else is almost always the wrong file (or an export of an empty registry): importing "0 robots"
+  // would read as success, so it is refused like any other unusable file (issue 12).
+  if (records.length === 0) throw csvError(header.line, null, 'the file has the header but no robot rows; add one robot per line under it');
   const seen = new Map<string, number>();
   return records.map(({ line, cells }) => {
     if (cells.length !== FLEET_CSV_COLUMNS.length) throw csvError(line, null, `expected ${FLEET_CSV_COLUMNS.length} fields, found ${cells.length}`);

@@ -1,44 +1,103 @@
+// Register one robot. Every field is checked with the schema the main process enforces before anything is sent, so
+// all problems show at once, each beside its field, in words; a refusal from the main process (a device id already
+// registered) goes beside the field it names too.
 import { useState } from 'react';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import Modal from '@cloudscape-design/components/modal';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import { fleetChannels } from '../../../shared/fleetContract.ts';
+import { isApiError } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { fieldErrorsOf, refusedField, type FieldErrors } from './fieldErrors.ts';
 import { useFleetUi } from './fleetUiStore.ts';
+
+const FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'tags'] as const;
+type Field = (typeof FIELDS)[number];
+
+const LABELS: Record<Field, { label: string; description?: string }> = {
+  deviceId: { label: 'Device id', description: '3 to 64 letters, digits, . _ - (starting with a letter or digit)' },
+  name: { label: 'Name' },
+  model: { label: 'Model' },
+  site: { label: 'Site' },
+  firmware: { label: 'Firmware', description: 'Optional' },
+  tags: { label: 'Tags (separated by ;)', description: 'Optional, e.g. ward-b;night' },
+};
 
 export function CreateRobotDialog() {
   const close = () => useFleetUi.getState().open(null);
-  const [form, setForm] = useState({ deviceId: '', name: '', model: '', site: '', firmware: '', tags: '' });
+  const [form, setForm] = useState<Record<Field, string>>({ deviceId: '', name: '', model: '', site: '', firmware: '', tags: '' });
+  const [errors, setErrors] = useState<FieldErrors<Field>>({});
+  const [other, setOther] = useState<string[]>([]);
   const create = useChannelMutation('fleet:create', () => close());
-  const field = (name: keyof typeof form, label: string) => (
-    <label>
-      {label}
-      <input value={form[name]} onChange={(e) => setForm({ ...form, [name]: e.target.value })} />
-    </label>
-  );
+  const refused = create.error ? refusedField(create.error, FIELDS) : null;
+
+  const submit = () => {
+    const input = {
+      deviceId: form.deviceId.trim(),
+      name: form.name,
+      model: form.model,
+      site: form.site,
+      firmware: form.firmware,
+      tags: form.tags.split(';').map((t) => t.trim()).filter(Boolean),
+    };
+    const checked = fieldErrorsOf(fleetChannels['fleet:create'].input, input, FIELDS);
+    setErrors(checked.errors);
+    setOther(checked.other);
+    create.reset();
+    if (Object.keys(checked.errors).length === 0 && checked.other.length === 0) create.mutate(input);
+  };
+
+  const errorFor = (f: Field): string | undefined => {
+    const own = errors[f];
+    if (own) return `${LABELS[f].label.replace(/ \(.*\)$/, '')} ${own}`;
+    if (refused === f && create.error) return create.error.message;
+    return undefined;
+  };
+  const formError = create.error && !refused ? `${create.error.message}${isApiError(create.error) && create.error.hint ? ` ${create.error.hint}` : ''}` : other.join(' ') || undefined;
+  const count = Object.keys(errors).length;
+
   return (
-    <Dialog title="Register a robot" onClose={close}>
+    <Modal
+      visible
+      onDismiss={close}
+      header="Register a robot"
+      size="medium"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={close}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={create.isPending} onClick={submit}>
+              Register robot
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          const tags = form.tags.split(';').map((t) => t.trim()).filter(Boolean);
-          create.mutate({ deviceId: form.deviceId.trim(), name: form.name, model: form.model, site: form.site, firmware: form.firmware, tags });
+          submit();
         }}
       >
-        {field('deviceId', 'Device id')}
-        {field('name', 'Name')}
-        {field('model', 'Model')}
-        {field('site', 'Site')}
-        {field('firmware', 'Firmware')}
-        {field('tags', 'Tags (separated by ;)')}
-        <ErrorMessage error={create.error} />
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending}>
-            Register robot
-          </button>
-        </div>
+        <Form errorText={formError ?? (count > 0 ? `${count} field${count === 1 ? ' needs' : 's need'} a change before the robot can be registered.` : undefined)}>
+          <ColumnLayout columns={2}>
+            {FIELDS.map((f) => (
+              <FormField key={f} label={LABELS[f].label} description={LABELS[f].description} errorText={errorFor(f)} stretch>
+                <Input value={form[f]} invalid={errorFor(f) !== undefined} onChange={(e) => setForm({ ...form, [f]: e.detail.value })} />
+              </FormField>
+            ))}
+          </ColumnLayout>
+          {/* Enter in a field submits, as in any form. */}
+          <button type="submit" hidden />
+        </Form>
       </form>
-    </Dialog>
+    </Modal>
   );
 }

@@ -1,8 +1,12 @@
 import { useState } from 'react';
+import Button from '@cloudscape-design/components/button';
+import Popover from '@cloudscape-design/components/popover';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { downloadText } from '../download.ts';
+import { FleetError } from './FleetError.tsx';
 
+/** Export CSV: the whole registry as a file; what was saved is said next to the button. */
 export function ExportFleet() {
   const [saved, setSaved] = useState<{ fileName: string; robots: number } | null>(null);
   const exportCsv = useChannelMutation('fleet:exportCsv', (r) => {
@@ -10,16 +14,20 @@ export function ExportFleet() {
     setSaved({ fileName: r.fileName, robots: r.robots });
   });
   return (
-    <div className="export">
-      <button type="button" onClick={() => exportCsv.mutate({})} disabled={exportCsv.isPending}>
-        {exportCsv.isPending ? 'Exporting…' : 'Export CSV'}
-      </button>
+    <>
+      <Button onClick={() => exportCsv.mutate({})} loading={exportCsv.isPending}>
+        Export CSV
+      </Button>
       {saved && (
-        <span className="small" role="status">
-          Saved {saved.robots.toLocaleString('en-US')} robots as <code>{saved.fileName}</code>.
+        <span role="status">
+          <StatusIndicator type="success">{`Saved ${saved.robots.toLocaleString('en-US')} robots as ${saved.fileName}.`}</StatusIndicator>
         </span>
       )}
-      <ErrorMessage error={exportCsv.error} />
-    </div>
+      {exportCsv.error ? (
+        <Popover header="Export failed" content={<FleetError error={exportCsv.error} />} triggerType="text">
+          <StatusIndicator type="error">Export failed</StatusIndicator>
+        </Popover>
+      ) : null}
+    </>
   );
 }

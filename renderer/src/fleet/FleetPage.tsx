@@ -1,24 +1,21 @@
+// The Fleet screen on the design system: the table (pages from the main process) with its filters, the dialogs that
+// register and import robots, and the robot's detail in the shell's split panel (RobotSplitPanel.tsx). The URL follows
+// the filters and the open robot, so a copied URL reopens the same list and the same robot.
 import { useEffect, useMemo } from 'react';
+import Button from '@cloudscape-design/components/button';
+import Alert from '@cloudscape-design/components/alert';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import { hrefFor } from '../shell/routes.ts';
 import { useDebounced } from '../hooks/useDebounced.ts';
-import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { CreateRobotDialog } from './CreateRobotDialog.tsx';
-import { ExportFleet } from './ExportFleet.tsx';
 import { FleetFiltersBar } from './FleetFiltersBar.tsx';
 import { FleetTable } from './FleetTable.tsx';
+import { filterProblems } from './fleetFilters.ts';
 import { toFleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { ImportCsvDialog } from './ImportCsvDialog.tsx';
-import { RobotDetailPanel } from './RobotDetailPanel.tsx';
-import { RobotStatusDialog } from './RobotStatusDialog.tsx';
-import './fleet.css';
 
 const FILTER_DEBOUNCE_MS = 200;
-
-function StatusDialogFor({ deviceId }: { deviceId: string }) {
-  const robot = useChannelQuery('fleet:get', { deviceId });
-  return robot.data ? <RobotStatusDialog robot={robot.data} /> : null;
-}
 
 export function FleetPage() {
   const filters = useFleetUi((s) => s.filters);
@@ -26,39 +23,48 @@ export function FleetPage() {
   const dir = useFleetUi((s) => s.dir);
   const selected = useFleetUi((s) => s.selected);
   const dialog = useFleetUi((s) => s.dialog);
+  const refused = useFleetUi((s) => s.refused);
   const open = useFleetUi((s) => s.open);
   // Only typing is debounced; a picked status, site or model applies at once.
   const query = useDebounced(filters.query, FILTER_DEBOUNCE_MS);
+  const problems = filterProblems({ ...filters, query });
+  const shownProblems = filterProblems(filters);
   const filter = useMemo(
-    () => toFleetListFilter({ query, status: filters.status, site: filters.site, model: filters.model }, sort, dir),
-    [query, filters.status, filters.site, filters.model, sort, dir],
+    () => toFleetListFilter({ query, status: filters.status, site: filters.site, model: filters.model }, sort, dir, filterProblems({ ...filters, query })),
+    [query, filters, sort, dir],
   );
+  const filtered = filter.query !== '' || filter.status !== undefined || filter.site !== undefined || filter.model !== undefined;
 
-  // The URL follows the filters (replacing, not adding, history entries), so a copied URL reopens the same list.
+  // The URL follows the filters and the open robot (replacing, not adding, history entries).
   useEffect(() => {
-    const href = hrefFor('fleet', { status: filters.status, site: filters.site, q: query });
+    const href = hrefFor('fleet', { status: filters.status, site: problems.site ? '' : filters.site, q: problems.query ? '' : query, robot: selected ?? '' });
     if (window.location.hash !== href) window.history.replaceState(null, '', href);
-  }, [filters.status, filters.site, query]);
+  }, [filters.status, filters.site, query, selected, problems.site, problems.query]);
 
   return (
-    <section aria-labelledby="fleet-title" className="fleet-page">
-      <div className="toolbar">
-        <h1 id="fleet-title">Fleet</h1>
-        <span className="spacer" />
-        <button type="button" onClick={() => open({ kind: 'create' })}>
-          Register robot…
-        </button>
-        <button type="button" onClick={() => open({ kind: 'import' })}>
-          Import CSV…
-        </button>
-        <ExportFleet />
-      </div>
-      <FleetFiltersBar />
-      <FleetTable filter={filter} />
-      {selected && <RobotDetailPanel key={selected} deviceId={selected} />}
+    <SpaceBetween size="m">
+      {refused.length > 0 && (
+        <Alert type="warning" header="Some filters in the link were not applied">
+          <ul aria-label="Filters not applied">
+            {refused.map((r) => (
+              <li key={r}>{r}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
+      <FleetTable
+        filter={filter}
+        filtered={filtered}
+        filterBar={<FleetFiltersBar problems={shownProblems} />}
+        actions={
+          <>
+            <Button onClick={() => open({ kind: 'create' })}>Register robot…</Button>
+            <Button onClick={() => open({ kind: 'import' })}>Import CSV…</Button>
+          </>
+        }
+      />
       {dialog?.kind === 'import' && <ImportCsvDialog />}
       {dialog?.kind === 'create' && <CreateRobotDialog />}
-      {dialog?.kind === 'status' && <StatusDialogFor deviceId={dialog.deviceId} />}
-    </section>
+    </SpaceBetween>
   );
 }

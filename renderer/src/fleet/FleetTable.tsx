@@ -1,99 +1,162 @@
-// The fleet as a virtualised table: only the rows in view exist in the DOM, and only the pages (PAGE_SIZE robots,
-// searched, filtered and sorted by the main process in SQL) those rows fall into are fetched. 100,000 robots cost
-// what a screenful costs.
-import { useCallback, useEffect, useRef } from 'react';
-import { keepPreviousData, useQueries } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import type { RobotSummary } from '../../../shared/fleetContract.ts';
-import { call } from '../api.ts';
-import { channelKey, useChannelQuery } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+// The fleet as a Cloudscape table over pages fetched from the main process: fleet:list searches, filters, sorts and
+// pages in SQL, so the window holds one page (FLEET_PAGE_SIZE rows) whether the fleet has 100 robots or 100,000.
+// Arrow keys move between cells (the table's grid keyboard navigation); Enter on a device id opens the robot in the
+// split panel. Ticked robots (bulk selection) are counted in the header.
+import { useMemo } from 'react';
+import { keepPreviousData } from '@tanstack/react-query';
+import Table, { type TableProps } from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Link from '@cloudscape-design/components/link';
+import Pagination from '@cloudscape-design/components/pagination';
+import Box from '@cloudscape-design/components/box';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Button from '@cloudscape-design/components/button';
+import type { RobotSortField, RobotSummary } from '../../../shared/fleetContract.ts';
+import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { FleetError } from './FleetError.tsx';
+import { formatTime } from '../format.ts';
 import type { FleetListFilter } from './fleetListInput.ts';
-import { FLEET_COLUMNS, FleetRow } from './FleetRow.tsx';
 import { useFleetUi } from './fleetUiStore.ts';
+import { RobotStatusIndicator } from './StatusBadge.tsx';
+import { ExportFleet } from './ExportFleet.tsx';
 
-const PAGE_SIZE = 200;
-const ROW_HEIGHT = 30;
+export const FLEET_PAGE_SIZE = 50;
 
-export function FleetTable({ filter }: { filter: FleetListFilter }) {
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const sortBy = useFleetUi((s) => s.sortBy);
+const n = (v: number) => v.toLocaleString('en-US');
+
+type Column = TableProps.ColumnDefinition<RobotSummary> & { sortingField?: RobotSortField };
+
+function columns(onOpen: (deviceId: string) => void): Column[] {
+  return [
+    {
+      id: 'deviceId',
+      header: 'Device id',
+      sortingField: 'deviceId',
+      isRowHeader: true,
+      cell: (r) => (
+        <Link
+          href={`#/fleet?robot=${encodeURIComponent(r.deviceId)}`}
+          onFollow={(e) => {
+            e.preventDefault();
+            onOpen(r.deviceId);
+          }}
+        >
+          {r.deviceId}
+        </Link>
+      ),
+    },
+    { id: 'name', header: 'Name', sortingField: 'name', cell: (r) => r.name },
+    { id: 'model', header: 'Model', sortingField: 'model', cell: (r) => r.model },
+    { id: 'site', header: 'Site', sortingField: 'site', cell: (r) => r.site },
+    { id: 'firmware', header: 'Firmware', sortingField: 'firmware', cell: (r) => r.firmware || '—' },
+    { id: 'tags', header: 'Tags', cell: (r) => r.tags.join(', ') || '—' },
+    { id: 'status', header: 'Status', sortingField: 'status', cell: (r) => <RobotStatusIndicator status={r.status} /> },
+    { id: 'lastSeen', header: 'Last seen', sortingField: 'lastSeen', cell: (r) => formatTime(r.lastSeen) },
+  ];
+}
+
+export function FleetTable({ filter, filtered, actions, filterBar }: { filter: FleetListFilter; filtered: boolean; actions: React.ReactNode; filterBar: React.ReactNode }) {
+  const pageIndex = useFleetUi((s) => s.pageIndex);
+  const setPage = useFleetUi((s) => s.setPage);
+  const setSort = useFleetUi((s) => s.setSort);
   const select = useFleetUi((s) => s.select);
-  const onOpen = useCallback((deviceId: string) => select(deviceId), [select]);
-  const head = useChannelQuery('fleet:list', { ...filter, offset: 0, limit: PAGE_SIZE }, { placeholderData: keepPreviousData });
-  const total = head.data?.total ?? 0;
-
-  // No React Compiler in this build: the virtualiser re-renders this component itself when the window moves.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 10,
-  });
-
-  // A new filter or sort is a new list: start at its top.
-  useEffect(() => {
-    scrollRef.current?.scrollTo({ top: 0 });
-  }, [filter]);
-
-  const items = virtualizer.getVirtualItems();
-  const pageNumbers = [...new Set(items.map((i) => Math.floor(i.index / PAGE_SIZE)))];
-  const pages = useQueries({
-    queries: pageNumbers.map((page) => {
-      const input = { ...filter, offset: page * PAGE_SIZE, limit: PAGE_SIZE };
-      return { queryKey: channelKey('fleet:list', input), queryFn: () => call('fleet:list', input), placeholderData: keepPreviousData };
-    }),
-  });
-  const robotsByPage = new Map<number, RobotSummary[]>();
-  pageNumbers.forEach((page, i) => {
-    const data = pages[i]?.data;
-    if (data) robotsByPage.set(page, data.robots);
-  });
-  const pageError = pages.find((p) => p.isError)?.error;
-  const filtered = filter.query !== '' || filter.status !== undefined || filter.site !== undefined || filter.model !== undefined;
+  const ticked = useFleetUi((s) => s.ticked);
+  const setTicked = useFleetUi((s) => s.setTicked);
+  const clearFilters = useFleetUi((s) => s.clearFilters);
+  const list = useChannelQuery('fleet:list', { ...filter, offset: pageIndex * FLEET_PAGE_SIZE, limit: FLEET_PAGE_SIZE }, { placeholderData: keepPreviousData });
+  const total = list.data?.total ?? 0;
+  const pagesCount = Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
+  const defs = useMemo(() => columns(select), [select]);
+  const sortingColumn = defs.find((c) => c.sortingField === filter.sort);
+  // Ticks are kept by device id across pages; the table is given the ticked robots of the page in view.
+  const tickedSet = new Set(ticked);
+  const items = list.data?.robots ?? [];
+  const selectedItems = items.filter((r) => tickedSet.has(r.deviceId));
+  const countText = list.isPending ? 'Loading robots…' : `${n(total)} ${filtered ? 'matching ' : ''}robot${total === 1 ? '' : 's'}`;
 
   return (
-    <div className="fleet-list">
-      <p className="muted" role="status" aria-live="polite" data-testid="fleet-count">
-        {head.isPending ? 'Loading robots…' : `${total.toLocaleString('en-US')} ${filtered ? 'matching ' : ''}robot${total === 1 ? '' : 's'}`}
-      </p>
-      <ErrorMessage error={head.error ?? pageError} />
-      <div role="table" aria-label="Robots" aria-rowcount={total + 1} className="vtable">
-        <div role="rowgroup" className="vhead">
-          <div role="row" aria-rowindex={1} className="vrow">
-            {FLEET_COLUMNS.map((c) => {
-              const active = c.sortable && filter.sort === c.id;
-              return (
-                <div
-                  role="columnheader"
-                  key={c.id}
-                  className={`vcell fcol-${c.id}`}
-                  aria-sort={active ? (filter.dir === 'asc' ? 'ascending' : 'descending') : undefined}
-                >
-                  {c.sortable ? (
-                    <button type="button" className="sort" onClick={() => sortBy(c.id)}>
-                      {c.label}
-                      {active ? (filter.dir === 'asc' ? ' ▲' : ' ▼') : ''}
-                    </button>
-                  ) : (
-                    c.label
-                  )}
-                </div>
-              );
-            })}
-          </div>
-        </div>
-        <div ref={scrollRef} className="vscroll" tabIndex={0} role="rowgroup" aria-label="Robots, scrollable" data-testid="fleet-scroll">
-          <div className="vbody" style={{ height: virtualizer.getTotalSize() }}>
-            {items.map((item) => {
-              const robot = robotsByPage.get(Math.floor(item.index / PAGE_SIZE))?.[item.index % PAGE_SIZE];
-              return <FleetRow key={item.key} index={item.index} top={item.start} height={ROW_HEIGHT} robot={robot} onOpen={onOpen} />;
-            })}
-          </div>
-        </div>
-      </div>
-      {!head.isPending && total === 0 && <p className="empty">{filtered ? 'No robots match these filters.' : 'No robots registered yet. Add one or import a CSV.'}</p>}
-    </div>
+    <Table<RobotSummary>
+      variant="full-page"
+      enableKeyboardNavigation
+      items={items}
+      trackBy="deviceId"
+      columnDefinitions={defs}
+      loading={list.isPending}
+      loadingText="Loading robots"
+      sortingColumn={sortingColumn}
+      sortingDescending={filter.dir === 'desc'}
+      onSortingChange={(e) => {
+        const field = (e.detail.sortingColumn as Column).sortingField;
+        if (field) setSort(field, e.detail.isDescending ? 'desc' : 'asc');
+      }}
+      selectionType="multi"
+      selectedItems={selectedItems}
+      onSelectionChange={(e) => {
+        const onPage = new Set(items.map((r) => r.deviceId));
+        const keep = ticked.filter((id) => !onPage.has(id));
+        setTicked([...keep, ...e.detail.selectedItems.map((r) => r.deviceId)]);
+      }}
+      totalItemsCount={total}
+      firstIndex={pageIndex * FLEET_PAGE_SIZE + 1}
+      ariaLabels={{
+        tableLabel: 'Robots',
+        selectionGroupLabel: 'Robot selection',
+        allItemsSelectionLabel: () => 'Tick every robot on this page',
+        itemSelectionLabel: (_, r) => `Tick ${r.deviceId}`,
+      }}
+      renderAriaLive={({ firstIndex, lastIndex, totalItemsCount }) => `Robots ${firstIndex} to ${lastIndex} of ${totalItemsCount ?? total}`}
+      header={
+        <Header
+          variant="awsui-h1-sticky"
+          counter={ticked.length > 0 ? `(${n(ticked.length)}/${n(total)})` : `(${n(total)})`}
+          description={
+            <SpaceBetween size="xs" direction="horizontal">
+              <span role="status" aria-live="polite" data-testid="fleet-count">
+                {countText}
+              </span>
+              {ticked.length > 0 && (
+                <span data-testid="fleet-ticked">
+                  {`${n(ticked.length)} selected`}{' '}
+                  <Button variant="inline-link" onClick={() => setTicked([])}>
+                    Clear selection
+                  </Button>
+                </span>
+              )}
+            </SpaceBetween>
+          }
+          actions={
+            <SpaceBetween size="xs" direction="horizontal">
+              {actions}
+              <ExportFleet />
+            </SpaceBetween>
+          }
+        >
+          Fleet
+        </Header>
+      }
+      pagination={
+        <Pagination
+          currentPageIndex={pageIndex + 1}
+          pagesCount={pagesCount}
+          onChange={(e) => setPage(e.detail.currentPageIndex - 1)}
+          ariaLabels={{
+            nextPageLabel: 'Next page',
+            previousPageLabel: 'Previous page',
+            pageLabel: (p) => `Page ${p} of ${pagesCount}`,
+            paginationLabel: 'Robot pages',
+          }}
+        />
+      }
+      empty={
+        <Box textAlign="center" color="inherit" padding="m">
+          <SpaceBetween size="xs">
+            <b>{filtered ? 'No robots match these filters.' : 'No robots registered yet. Add one or import a CSV.'}</b>
+            {filtered && <Button onClick={clearFilters}>Clear filters</Button>}
+          </SpaceBetween>
+        </Box>
+      }
+      filter={filterBar}
+      footer={list.error ? <FleetError error={list.error} /> : undefined}
+    />
   );
 }

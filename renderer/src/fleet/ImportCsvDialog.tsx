@@ -1,62 +1,125 @@
-// Import robots from a CSV file: all or nothing. A bad row is named by its line and column, and nothing is imported.
+// Import robots from a CSV file: all or nothing. A bad row is named by its line and column, and nothing is imported;
+// a file with the header and no robot is refused too (the main process says so). The file goes in through a file
+// picker (drag and drop works on it) or pasted into a full-width text box.
 import { useState } from 'react';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import Modal from '@cloudscape-design/components/modal';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import FileUpload from '@cloudscape-design/components/file-upload';
+import Textarea from '@cloudscape-design/components/textarea';
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
+import Alert from '@cloudscape-design/components/alert';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { MAX_FLEET_CSV_CHARS } from '../../../shared/fleetContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { FleetError } from './FleetError.tsx';
 import { useFleetUi } from './fleetUiStore.ts';
+
+const HEADER = 'device_id,name,model,site,firmware,tags,status';
 
 export function ImportCsvDialog() {
   const close = () => useFleetUi.getState().open(null);
   const [csv, setCsv] = useState('');
-  const [fileName, setFileName] = useState<string | null>(null);
+  const [files, setFiles] = useState<File[]>([]);
   const [done, setDone] = useState<number | null>(null);
+  const [localError, setLocalError] = useState<string | null>(null);
   const importCsv = useChannelMutation('fleet:importCsv', (r) => setDone(r.imported));
 
-  const onFile = async (file: File | undefined) => {
-    if (!file) return;
-    setFileName(file.name);
+  const onFiles = async (picked: File[]) => {
+    setFiles(picked);
     setDone(null);
+    setLocalError(null);
     importCsv.reset();
+    const file = picked[0];
+    if (!file) return;
+    if (file.size > MAX_FLEET_CSV_CHARS) {
+      setLocalError(`${file.name} is ${file.size.toLocaleString('en-US')} bytes; one import takes at most ${MAX_FLEET_CSV_CHARS.toLocaleString('en-US')} bytes (about 15,000 robots). Split the file.`);
+      setCsv('');
+      return;
+    }
     setCsv(await file.text());
   };
 
+  const submit = () => {
+    setDone(null);
+    setLocalError(null);
+    if (csv.trim() === '') {
+      setLocalError('Pick a CSV file or paste its text first.');
+      return;
+    }
+    importCsv.mutate({ csv });
+  };
+
   return (
-    <Dialog title="Import robots from CSV" onClose={close} wide>
-      <p className="small">
-        A header row <code>device_id,name,model,site,firmware,tags,status</code>, then one robot per line; tags separated by
-        <code>;</code>. The whole file is checked first: if any row is wrong, nothing is imported.
-      </p>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          setDone(null);
-          importCsv.mutate({ csv });
-        }}
-      >
-        <label>
-          CSV file
-          <input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.target.files?.[0])} />
-        </label>
-        <label>
-          Or paste CSV text
-          <textarea rows={8} value={csv} onChange={(e) => (setCsv(e.target.value), setFileName(null))} spellCheck={false} />
-        </label>
-        {fileName && <p className="small">Read {fileName}.</p>}
-        <ErrorMessage error={importCsv.error} />
-        {done !== null && (
-          <p role="status" className="ok">
-            Imported {done.toLocaleString('en-US')} robot{done === 1 ? '' : 's'}.
-          </p>
-        )}
-        <div className="actions">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-          <button type="submit" className="primary" disabled={csv.trim() === '' || importCsv.isPending}>
-            {importCsv.isPending ? 'Importing…' : 'Import'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <Modal
+      visible
+      onDismiss={close}
+      header="Import robots from CSV"
+      size="large"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={close}>
+              Close
+            </Button>
+            <Button variant="primary" loading={importCsv.isPending} onClick={submit}>
+              Import
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <Form>
+        <SpaceBetween size="m">
+          <Box variant="p">
+            A header row <Box variant="code">{HEADER}</Box>, then one robot per line; tags separated by <Box variant="code">;</Box>. The whole
+            file is checked first: if any row is wrong, nothing is imported.
+          </Box>
+          <FormField label="CSV file" description={`At most ${MAX_FLEET_CSV_CHARS.toLocaleString('en-US')} bytes.`}>
+            <FileUpload
+              value={files}
+              accept=".csv,text/csv"
+              onChange={(e) => void onFiles(e.detail.value)}
+              showFileSize
+              i18nStrings={{
+                uploadButtonText: () => 'Choose a CSV file',
+                dropzoneText: () => 'Drop a CSV file here',
+                removeFileAriaLabel: () => 'Remove the file',
+                limitShowFewer: 'Show fewer files',
+                limitShowMore: 'Show more files',
+                errorIconAriaLabel: 'Error',
+              }}
+            />
+          </FormField>
+          <FormField label="Or paste CSV text" stretch>
+            <Textarea
+              rows={12}
+              value={csv}
+              spellcheck={false}
+              placeholder={`${HEADER}\nuv-0001,Ward robot 1,UV-7,Plant North,2.0.1,ward-b;night,manufactured`}
+              onChange={(e) => {
+                setCsv(e.detail.value);
+                setFiles([]);
+                setDone(null);
+              }}
+            />
+          </FormField>
+          {localError && (
+            <Alert type="error">
+              <span role="alert">{localError}</span>
+            </Alert>
+          )}
+          <FleetError error={importCsv.error} header="Nothing was imported" />
+          {done !== null && (
+            <Alert type="success">
+              <span role="status">
+                Imported {done.toLocaleString('en-US')} robot{done === 1 ? '' : 's'}.
+              </span>
+            </Alert>
+          )}
+        </SpaceBetween>
+      </Form>
+    </Modal>
   );
 }

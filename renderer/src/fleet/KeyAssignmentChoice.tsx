@@ -5,7 +5,10 @@ import { useEffect, useState } from 'react';
 import type { KeySummary } from '../../../shared/contract.ts';
 import type { AssignableKeyType, KeyAssignment, KeyAssignmentScope } from '../../../shared/fleetContract.ts';
 import { subscribe } from '../api.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import Select, { type SelectProps } from '@cloudscape-design/components/select';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { FleetError } from './FleetError.tsx';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 
 const ASSIGNMENT_QUERIES = ['fleet:keyAssignments', 'fleet:siteKeyAssignments'] as const;
@@ -63,25 +66,25 @@ export function KeyChoice({ scope, scopeId, keyType, current, keys, label, noneT
     if (choice === NONE) clear.mutate({ scope, scopeId, keyType });
     else assign.mutate({ scope, scopeId, keyType, keyId: choice });
   };
+  const options: SelectProps.Option[] = [
+    { value: NONE, label: noneText },
+    ...(stale ? [{ value: stale.keyId, label: `${stale.keyLabel ?? stale.keyId} (${stale.keyState ?? 'missing'})`, disabled: true }] : []),
+    ...ofType.map((k) => ({ value: k.id, label: keyOptionText(k) })),
+  ];
   return (
-    <div className="key-choice">
-      <select aria-label={label} value={choice} onChange={(e) => setChoice(e.target.value)}>
-        <option value={NONE}>{noneText}</option>
-        {stale && (
-          <option value={stale.keyId} disabled>
-            {`${stale.keyLabel ?? stale.keyId} (${stale.keyState ?? 'missing'})`}
-          </option>
-        )}
-        {ofType.map((k) => (
-          <option key={k.id} value={k.id}>
-            {keyOptionText(k)}
-          </option>
-        ))}
-      </select>{' '}
-      <button type="button" aria-label={`Apply ${label.toLowerCase()}`} disabled={unchanged || pending} onClick={apply}>
-        Apply
-      </button>
-      <ErrorMessage error={assign.error ?? clear.error} />
-    </div>
+    <SpaceBetween size="xxs">
+      <SpaceBetween size="xs" direction="horizontal" alignItems="center">
+        <Select
+          ariaLabel={label}
+          selectedOption={options.find((o) => o.value === choice) ?? null}
+          options={options}
+          onChange={(e) => setChoice(e.detail.selectedOption.value ?? NONE)}
+        />
+        <Button ariaLabel={`Apply ${label.toLowerCase()}`} disabled={unchanged || pending} loading={pending} onClick={apply}>
+          Apply
+        </Button>
+      </SpaceBetween>
+      <FleetError error={assign.error ?? clear.error} />
+    </SpaceBetween>
   );
 }

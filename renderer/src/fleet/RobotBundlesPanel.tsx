@@ -5,8 +5,15 @@ import { useCallback, useEffect, useState } from 'react';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { subscribe } from '../api.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import Modal from '@cloudscape-design/components/modal';
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
+import Alert from '@cloudscape-design/components/alert';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
+import { FleetError } from './FleetError.tsx';
 import { downloadBase64 } from '../download.ts';
 import { formatTime } from '../format.ts';
 
@@ -14,6 +21,7 @@ type Issued = ChannelOutput<'bundles:build'>;
 type KeyVersion = { keyId: string; version: number };
 
 const STATE_WORDS = { issuing: 'issuing', issued: 'issued (file)', installed: 'installed', failed: 'failed' } as const;
+const STATE_LOOK: Record<keyof typeof STATE_WORDS, StatusIndicatorProps.Type> = { issuing: 'in-progress', issued: 'info', installed: 'success', failed: 'error' };
 
 function keyText(keys: KeyVersion[], labels: Map<string, string>): string {
   return keys.map((k) => `${labels.get(k.keyId) ?? k.keyId} v${k.version}`).join(', ');
@@ -37,49 +45,44 @@ export function RobotBundlesPanel({ deviceId }: { deviceId: string }) {
 
   const closeDialog = useCallback(() => setConfirming(false), []);
 
+  type Bundle = NonNullable<typeof list.data>['bundles'][number];
   return (
-    <section aria-labelledby="robot-bundles-title">
-      <div className="toolbar">
-        <h3 id="robot-bundles-title">Key bundles</h3>
-        <span className="spacer" />
-        <button type="button" onClick={() => setConfirming(true)}>
-          Issue key bundle…
-        </button>
-      </div>
+    <SpaceBetween size="xs">
       {issued && (
-        <p role="status" className="ok-text">
-          Bundle #{issued.sequence} issued and saved as <code>{issued.fileName}</code>: {keyText(issued.keys, labels)}. Copy it to the
-          robot&apos;s USB stick; the robot refuses it if it is altered or older than a bundle it has installed.
-        </p>
+        <Alert type="success">
+          <span role="status">
+            Bundle #{issued.sequence} issued and saved as <Box variant="code">{issued.fileName}</Box>: {keyText(issued.keys, labels)}. Copy it to the
+            robot&apos;s USB stick; the robot refuses it if it is altered or older than a bundle it has installed.
+          </span>
+        </Alert>
       )}
-      <ErrorMessage error={list.error} />
-      {list.data && list.data.bundles.length === 0 && <p className="muted">No key bundles issued to this robot.</p>}
-      {list.data && list.data.bundles.length > 0 && (
-        <table aria-label="Key bundles of the robot">
-          <thead>
-            <tr>
-              <th>Sequence</th>
-              <th>Issued</th>
-              <th>Delivery</th>
-              <th>State</th>
-              <th>Keys</th>
-              <th>Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.bundles.map((b) => (
-              <tr key={b.sequence} data-sequence={b.sequence} data-state={b.state} data-delivery={b.delivery}>
-                <td>{b.sequence}</td>
-                <td>{formatTime(b.issuedAt)}</td>
-                <td>{b.delivery === 'file' ? 'file' : 'serial link'}</td>
-                <td>{STATE_WORDS[b.state]}</td>
-                <td>{keyText(b.keys, labels) || '—'}</td>
-                <td>{b.errorCode ? <code>{b.errorCode}</code> : ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <FleetError error={list.error} />
+      <Table<Bundle>
+        variant="embedded"
+        header={
+          <Header variant="h3" actions={<Button onClick={() => setConfirming(true)}>Issue key bundle…</Button>}>
+            Key bundles
+          </Header>
+        }
+        ariaLabels={{ tableLabel: 'Key bundles of the robot' }}
+        items={list.data?.bundles ?? []}
+        loading={list.isPending}
+        loadingText="Loading key bundles"
+        trackBy={(b) => String(b.sequence)}
+        empty={<Box color="text-status-inactive">No key bundles issued to this robot.</Box>}
+        columnDefinitions={[
+          { id: 'sequence', header: 'Sequence', isRowHeader: true, cell: (b) => b.sequence },
+          { id: 'issued', header: 'Issued', cell: (b) => formatTime(b.issuedAt) },
+          { id: 'delivery', header: 'Delivery', cell: (b) => (b.delivery === 'file' ? 'file' : 'serial link') },
+          {
+            id: 'state',
+            header: 'State',
+            cell: (b) => <StatusIndicator type={STATE_LOOK[b.state]}>{STATE_WORDS[b.state]}</StatusIndicator>,
+          },
+          { id: 'keys', header: 'Keys', cell: (b) => keyText(b.keys, labels) || '—' },
+          { id: 'error', header: 'Error', cell: (b) => (b.errorCode ? <Box variant="code">{b.errorCode}</Box> : '') },
+        ]}
+      />
       {confirming && (
         <IssueBundleDialog
           deviceId={deviceId}
@@ -92,7 +95,7 @@ export function RobotBundlesPanel({ deviceId }: { deviceId: string }) {
           }}
         />
       )}
-    </section>
+    </SpaceBetween>
   );
 }
 
@@ -102,29 +105,31 @@ function IssueBundleDialog({ deviceId, onClose, onIssued }: { deviceId: string; 
     onIssued(r);
   });
   return (
-    <Dialog title="Issue key bundle" onClose={onClose}>
-      <p className="confirm-text">
-        Issue a key bundle file for robot <strong>{deviceId}</strong>? It carries the key versions assigned to the robot, wrapped to its
-        identity key (only this robot can open it) and signed by the fleet CA. The registry records these versions as distributed to{' '}
-        {deviceId} as soon as the file is issued; the console cannot see when it is installed.
-      </p>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          build.mutate({ deviceId });
-        }}
-      >
-        <ErrorMessage error={build.error} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={build.isPending}>
-            {build.isPending ? 'Issuing…' : `Issue bundle for ${deviceId}`}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <Modal
+      visible
+      onDismiss={onClose}
+      header="Issue key bundle"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={build.isPending} onClick={() => build.mutate({ deviceId })}>
+              {`Issue bundle for ${deviceId}`}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="m">
+        <Box variant="p">
+          Issue a key bundle file for robot <strong>{deviceId}</strong>? It carries the key versions assigned to the robot, wrapped to its
+          identity key (only this robot can open it) and signed by the fleet CA. The registry records these versions as distributed to{' '}
+          {deviceId} as soon as the file is issued; the console cannot see when it is installed.
+        </Box>
+        <FleetError error={build.error} />
+      </SpaceBetween>
+    </Modal>
   );
 }

@@ -1,162 +1,131 @@
-// One robot: its facts, the key versions it holds (and whether it is behind the key's newest version), its
-// certificates and its audit trail.
-import { ROBOT_TRANSITIONS } from '../../../shared/domain.ts';
+// One robot, in the shell's split panel: its facts, the key versions it holds (and whether it is behind the key's
+// newest version), its key assignment, its certificates, its key bundles and its audit trail.
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Box from '@cloudscape-design/components/box';
+import type { RobotDetail } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
+import { FleetError } from './FleetError.tsx';
 import { RobotBundlesPanel } from './RobotBundlesPanel.tsx';
 import { RobotKeyAssignment } from './RobotKeyAssignment.tsx';
-import { StatusBadge } from './StatusBadge.tsx';
-import { useFleetUi } from './fleetUiStore.ts';
+import { RobotStatusIndicator } from './StatusBadge.tsx';
 
 const TRAIL_LIMIT = 50;
+
+type Holding = RobotDetail['keys'][number];
+type Certificate = RobotDetail['certificates'][number];
 
 export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
   const detail = useChannelQuery('fleet:get', { deviceId });
   const trail = useChannelQuery('audit:query', { targetId: deviceId, offset: 0, limit: TRAIL_LIMIT });
-  const select = useFleetUi((s) => s.select);
-  const open = useFleetUi((s) => s.open);
   const robot = detail.data;
 
   return (
-    <section className="panel robot-detail" aria-labelledby="robot-detail-title">
-      <div className="toolbar">
-        <h2 id="robot-detail-title">Robot {deviceId}</h2>
-        <span className="spacer" />
-        {robot && ROBOT_TRANSITIONS[robot.status].length > 0 && (
-          <button type="button" onClick={() => open({ kind: 'status', deviceId })}>
-            Change status…
-          </button>
-        )}
-        <button type="button" onClick={() => select(null)}>
-          Close details
-        </button>
-      </div>
-      {detail.isPending && <p role="status">Loading robot…</p>}
-      <ErrorMessage error={detail.error} />
+    <div>
+      {detail.isPending && <StatusIndicator type="loading">Loading robot…</StatusIndicator>}
+      <FleetError error={detail.error} />
       {robot && (
-        <>
-          <dl className="facts">
-            <dt>Name</dt>
-            <dd>{robot.name}</dd>
-            <dt>Model / site</dt>
-            <dd>
-              {robot.model} at {robot.site}
-            </dd>
-            <dt>Firmware</dt>
-            <dd>{robot.firmware || '—'}</dd>
-            <dt>Status</dt>
-            <dd>
-              <StatusBadge status={robot.status} /> {robot.statusReason ? `(${robot.statusReason})` : ''}
-            </dd>
-            <dt>Tags</dt>
-            <dd>{robot.tags.join(', ') || '—'}</dd>
-            <dt>Last seen</dt>
-            <dd>{formatTime(robot.lastSeen)}</dd>
-          </dl>
-          <h3>Keys held</h3>
-          {robot.keys.length === 0 ? (
-            <p className="muted">No key versions recorded for this robot.</p>
-          ) : (
-            <table aria-label="Keys held by the robot">
-              <thead>
-                <tr>
-                  <th>Key</th>
-                  <th>Type</th>
-                  <th>Version held</th>
-                  <th>Newest version</th>
-                  <th>Recorded</th>
-                  <th>By</th>
-                </tr>
-              </thead>
-              <tbody>
-                {robot.keys.map((k) => (
-                  <tr key={k.keyId} className={k.currentVersion !== null && k.version < k.currentVersion ? 'behind' : undefined}>
-                    <td title={k.keyId}>{k.label ?? k.keyId}</td>
-                    <td>{k.type ?? 'unknown'}</td>
-                    <td>{k.version}</td>
-                    <td>
-                      {k.currentVersion ?? '—'}
-                      {k.currentVersion !== null && k.version < k.currentVersion ? ' (behind)' : ''}
-                    </td>
-                    <td>{formatTime(k.recordedAt)}</td>
-                    <td>{k.source}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+        <SpaceBetween size="l">
+          <KeyValuePairs
+            columns={4}
+            items={[
+              { label: 'Name', value: robot.name },
+              { label: 'Model / site', value: `${robot.model} at ${robot.site}` },
+              { label: 'Firmware', value: robot.firmware || '—' },
+              {
+                label: 'Status',
+                value: (
+                  <>
+                    <RobotStatusIndicator status={robot.status} /> {robot.statusReason ? `(${robot.statusReason})` : ''}
+                  </>
+                ),
+              },
+              { label: 'Tags', value: robot.tags.join(', ') || '—' },
+              { label: 'Last seen', value: formatTime(robot.lastSeen) },
+            ]}
+          />
+          <Table<Holding>
+            variant="embedded"
+            header={<Header variant="h3">Keys held</Header>}
+            ariaLabels={{ tableLabel: 'Keys held by the robot' }}
+            items={robot.keys}
+            trackBy="keyId"
+            empty={<Box color="text-status-inactive">No key versions recorded for this robot.</Box>}
+            columnDefinitions={[
+              { id: 'key', header: 'Key', cell: (k) => k.label ?? k.keyId },
+              { id: 'type', header: 'Type', cell: (k) => k.type ?? 'unknown' },
+              { id: 'version', header: 'Version held', cell: (k) => k.version },
+              {
+                id: 'newest',
+                header: 'Newest version',
+                cell: (k) =>
+                  k.currentVersion !== null && k.version < k.currentVersion ? (
+                    <StatusIndicator type="warning">{`${k.currentVersion} (behind)`}</StatusIndicator>
+                  ) : (
+                    (k.currentVersion ?? '—')
+                  ),
+              },
+              { id: 'recorded', header: 'Recorded', cell: (k) => formatTime(k.recordedAt) },
+              { id: 'source', header: 'By', cell: (k) => k.source },
+            ]}
+          />
           <RobotKeyAssignment deviceId={deviceId} />
-          <h3>Certificates</h3>
-          {robot.certificates.length === 0 ? (
-            <p className="muted">No certificates issued to this robot.</p>
-          ) : (
-            <table aria-label="Certificates of the robot">
-              <thead>
-                <tr>
-                  <th>Serial</th>
-                  <th>Subject</th>
-                  <th>Valid from</th>
-                  <th>Valid until</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {robot.certificates.map((c) => (
-                  <tr key={c.serial}>
-                    <td>
-                      <code>{c.serial}</code>
-                    </td>
-                    <td>{c.subject}</td>
-                    <td>{formatTime(c.notBefore)}</td>
-                    <td>{formatTime(c.notAfter)}</td>
-                    <td>{c.status}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table<Certificate>
+            variant="embedded"
+            header={<Header variant="h3">Certificates</Header>}
+            ariaLabels={{ tableLabel: 'Certificates of the robot' }}
+            items={robot.certificates}
+            trackBy="serial"
+            empty={<Box color="text-status-inactive">No certificates issued to this robot.</Box>}
+            columnDefinitions={[
+              { id: 'serial', header: 'Serial', cell: (c) => <Box variant="code">{c.serial}</Box> },
+              { id: 'subject', header: 'Subject', cell: (c) => c.subject },
+              { id: 'from', header: 'Valid from', cell: (c) => formatTime(c.notBefore) },
+              { id: 'until', header: 'Valid until', cell: (c) => formatTime(c.notAfter) },
+              { id: 'status', header: 'Status', cell: (c) => <StatusIndicator type={c.status === 'revoked' ? 'error' : 'success'}>{c.status}</StatusIndicator> },
+            ]}
+          />
           <RobotBundlesPanel deviceId={deviceId} />
-          <h3>Audit trail</h3>
-          <ErrorMessage error={trail.error} />
-          {trail.data && (
-            <table aria-label="Audit trail of the robot">
-              <thead>
-                <tr>
-                  <th>Seq</th>
-                  <th>Time</th>
-                  <th>Actor</th>
-                  <th>Action</th>
-                  <th>Outcome</th>
-                  <th>Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {trail.data.records.map((r) => (
-                  <tr key={r.seq}>
-                    <td>{r.seq}</td>
-                    <td>{formatTime(r.ts)}</td>
-                    <td>{r.actor}</td>
-                    <td>{r.action}</td>
-                    <td>{r.outcome}</td>
-                    <td className="muted">
-                      {Object.entries(r.details)
-                        .map(([k, v]) => `${k}=${String(v)}`)
-                        .join(' ')}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {trail.data?.more && (
-            <p className="small">
-              Newest {TRAIL_LIMIT} of {trail.data.totalExact ? '' : 'more than '}
-              {(trail.data.total ?? 0).toLocaleString('en-US')} records; the Audit screen filtered by this device id shows all.
-            </p>
-          )}
-        </>
+          <SpaceBetween size="xs">
+            <FleetError error={trail.error} />
+            <Table
+              variant="embedded"
+              header={<Header variant="h3">Audit trail</Header>}
+              ariaLabels={{ tableLabel: 'Audit trail of the robot' }}
+              items={trail.data?.records ?? []}
+              loading={trail.isPending}
+              loadingText="Loading the audit trail"
+              trackBy="seq"
+              empty={<Box color="text-status-inactive">No audit records name this robot.</Box>}
+              columnDefinitions={[
+                { id: 'seq', header: 'Seq', cell: (r) => r.seq },
+                { id: 'ts', header: 'Time', cell: (r) => formatTime(r.ts) },
+                { id: 'actor', header: 'Actor', cell: (r) => r.actor },
+                { id: 'action', header: 'Action', cell: (r) => r.action },
+                { id: 'outcome', header: 'Outcome', cell: (r) => (r.outcome === 'failure' ? <StatusIndicator type="error">failure</StatusIndicator> : r.outcome) },
+                {
+                  id: 'details',
+                  header: 'Details',
+                  cell: (r) =>
+                    Object.entries(r.details)
+                      .map(([k, v]) => `${k}=${String(v)}`)
+                      .join(' '),
+                },
+              ]}
+            />
+            {trail.data?.more && (
+              <Box variant="small">
+                Newest {TRAIL_LIMIT} of {trail.data.totalExact ? '' : 'more than '}
+                {(trail.data.total ?? 0).toLocaleString('en-US')} records; the Audit screen filtered by this device id shows all.
+              </Box>
+            )}
+          </SpaceBetween>
+        </SpaceBetween>
       )}
-    </section>
+    </div>
   );
 }

@@ -4,7 +4,13 @@
 // choice. The site's keys are set in SiteKeysDialog, opened from here.
 import { useCallback, useState } from 'react';
 import type { EffectiveKey, RobotKeyAssignments } from '../../../shared/fleetContract.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import { FleetError } from './FleetError.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { KeyChoice, useAssignableKeys, useKeyAssignmentRefresh } from './KeyAssignmentChoice.tsx';
 import { SiteKeysDialog } from './SiteKeysDialog.tsx';
@@ -16,47 +22,7 @@ function sourceText(e: EffectiveKey, site: string): string {
   return 'none';
 }
 
-function EffectiveRows({ view, effective, keys, onApplied }: { view: RobotKeyAssignments; effective: EffectiveKey; keys: ReturnType<typeof useAssignableKeys>['keys']; onApplied(): void }) {
-  const own = view.robotAssignments.find((a) => a.keyType === effective.keyType) ?? null;
-  return (
-    <>
-      <tr data-key-type={effective.keyType} className={effective.error ? 'assignment-broken' : undefined}>
-        <th scope="row">{effective.keyType}</th>
-        <td>
-          {effective.keyId ? (
-            <>
-              {effective.keyLabel ?? 'unknown key'} <code className="small">{effective.keyId}</code>
-            </>
-          ) : (
-            '—'
-          )}
-        </td>
-        <td>{effective.version ?? '—'}</td>
-        <td>{sourceText(effective, view.site)}</td>
-        <td>
-          <KeyChoice
-            key={own?.keyId ?? 'none'}
-            scope="robot"
-            scopeId={view.deviceId}
-            keyType={effective.keyType}
-            current={own}
-            keys={keys}
-            label={`Robot ${effective.keyType} key`}
-            noneText="— none (site or newest key) —"
-            onApplied={onApplied}
-          />
-        </td>
-      </tr>
-      {effective.error && (
-        <tr className="assignment-error">
-          <td colSpan={5} role="alert">
-            {effective.error}
-          </td>
-        </tr>
-      )}
-    </>
-  );
-}
+type Row = { effective: EffectiveKey; own: RobotKeyAssignments['robotAssignments'][number] | null };
 
 export function RobotKeyAssignment({ deviceId }: { deviceId: string }) {
   const refresh = useKeyAssignmentRefresh();
@@ -66,37 +32,72 @@ export function RobotKeyAssignment({ deviceId }: { deviceId: string }) {
   // Stable, so the dialog does not re-focus its first field whenever this view refetches.
   const closeSite = useCallback(() => setSiteOpen(false), []);
   const data = view.data;
+  const rows: Row[] = (data?.effective ?? []).map((effective) => ({ effective, own: data?.robotAssignments.find((a) => a.keyType === effective.keyType) ?? null }));
   return (
-    <>
-      <h3>Key assignment</h3>
-      <ErrorMessage error={view.error ?? assignable.error} />
-      {data && (
-        <>
-          <table aria-label="Key assignment of the robot">
-            <thead>
-              <tr>
-                <th>Type</th>
-                <th>Delivered key</th>
-                <th>Version</th>
-                <th>Source</th>
-                <th>Robot-level key</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.effective.map((e) => (
-                <EffectiveRows key={e.keyType} view={data} effective={e} keys={assignable.keys} onApplied={refresh} />
-              ))}
-            </tbody>
-          </table>
-          <p className="small">
-            The station and field bundles deliver these keys at their current version.{' '}
-            <button type="button" className="link" onClick={() => setSiteOpen(true)}>
-              Site keys for {data.site}…
-            </button>
-          </p>
-          {siteOpen && <SiteKeysDialog site={data.site} onClose={closeSite} />}
-        </>
-      )}
-    </>
+    <SpaceBetween size="xs">
+      <FleetError error={view.error ?? assignable.error} />
+      <Table<Row>
+        variant="embedded"
+        header={
+          <Header
+            variant="h3"
+            description="The station and field bundles deliver these keys at their current version."
+            actions={data && <Button onClick={() => setSiteOpen(true)}>{`Site keys for ${data.site}…`}</Button>}
+          >
+            Key assignment
+          </Header>
+        }
+        ariaLabels={{ tableLabel: 'Key assignment of the robot' }}
+        items={rows}
+        loading={view.isPending}
+        loadingText="Loading the key assignment"
+        trackBy={(r) => r.effective.keyType}
+        columnDefinitions={[
+          { id: 'type', header: 'Type', isRowHeader: true, cell: (r) => r.effective.keyType },
+          {
+            id: 'key',
+            header: 'Delivered key',
+            cell: (r) => (
+              <SpaceBetween size="xxs">
+                <span>
+                  {r.effective.keyId ? (
+                    <>
+                      {r.effective.keyLabel ?? 'unknown key'} <Box variant="code">{r.effective.keyId}</Box>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </span>
+                {r.effective.error && (
+                  <StatusIndicator type="error">
+                    <span role="alert">{r.effective.error}</span>
+                  </StatusIndicator>
+                )}
+              </SpaceBetween>
+            ),
+          },
+          { id: 'version', header: 'Version', cell: (r) => r.effective.version ?? '—' },
+          { id: 'source', header: 'Source', cell: (r) => sourceText(r.effective, data?.site ?? '') },
+          {
+            id: 'choice',
+            header: 'Robot-level key',
+            cell: (r) => (
+              <KeyChoice
+                key={r.own?.keyId ?? 'none'}
+                scope="robot"
+                scopeId={deviceId}
+                keyType={r.effective.keyType}
+                current={r.own}
+                keys={assignable.keys}
+                label={`Robot ${r.effective.keyType} key`}
+                noneText="— none (site or newest key) —"
+                onApplied={refresh}
+              />
+            ),
+          },
+        ]}
+      />
+      {siteOpen && data && <SiteKeysDialog site={data.site} onClose={closeSite} />}
+    </SpaceBetween>
   );
 }

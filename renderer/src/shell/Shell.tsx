@@ -6,9 +6,9 @@ import AppLayout from '@cloudscape-design/components/app-layout';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import BreadcrumbGroup from '@cloudscape-design/components/breadcrumb-group';
 import type { SessionStatus } from '../../../shared/contract.ts';
-import { ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
 import { useUiStore } from '../state/uiStore.ts';
-import { EMPTY_FLEET_FILTERS, useFleetUi } from '../fleet/fleetUiStore.ts';
+import { applyFleetRoute } from '../fleet/fleetUiStore.ts';
+import { useRobotSplitPanel } from '../fleet/RobotSplitPanel.tsx';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
 import { ProvidersPage } from '../providers/ProvidersPage.tsx';
@@ -25,7 +25,7 @@ const PRODUCT = 'ECPS-UV Fleet Security Console';
 /** Pages not yet on the design system keep their hand-written CSS, scoped under .legacy (styles.css). */
 const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.ReactNode }>> = {
   dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
-  fleet: { legacy: true, view: () => <FleetPage /> },
+  fleet: { legacy: false, view: () => <FleetPage /> },
   station: { legacy: false, view: () => <StationPage /> },
   certs: { legacy: true, view: () => <CertificatesPage /> },
   keys: { legacy: true, view: () => <KeysPage /> },
@@ -40,14 +40,10 @@ const NAV_ITEMS: SideNavigationProps.Item[] = NAV_GROUPS.map((g) => ({
   items: g.items.map((i) => ({ type: 'link', text: i.text, href: hrefFor(i.page) })),
 }));
 
-/** A route's filters and item that belong to a screen's own store: fleet (status, site, free text), keys (key). */
+/** A route's filters and item that belong to a screen's own store: fleet (status, site, q, robot), keys (key). */
 function applyFleetParams(route: Route): void {
   if (route.page === 'keys' && route.params.key) useUiStore.getState().selectKey(route.params.key);
-  if (route.page !== 'fleet') return;
-  const { status, site, q } = route.params;
-  if (status === undefined && site === undefined && q === undefined) return;
-  const validStatus = status !== undefined && (ROBOT_STATUSES as readonly string[]).includes(status) ? (status as RobotStatus) : '';
-  useFleetUi.setState({ filters: { ...EMPTY_FLEET_FILTERS, status: validStatus, site: site ?? '', query: q ?? '' }, selected: null });
+  if (route.page === 'fleet') applyFleetRoute(route.params);
 }
 
 /** Follows the URL hash: on mount (after unlock: a deep link, else the dashboard) and on every hashchange. */
@@ -79,6 +75,8 @@ export function Shell({ status }: { status: SessionStatus }) {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const [navOpen, setNavOpen] = useState(true);
   const contentRef = useRef<HTMLDivElement>(null);
+  // The open robot's detail (fleet screen) in the split panel.
+  const split = useRobotSplitPanel(page === 'fleet');
 
   // Links inside pages call goTo (pushState, no hashchange): their fleet filters are applied here.
   useEffect(() => {
@@ -126,6 +124,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={NAV_ITEMS} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
+        {...split}
         maxContentWidth={Number.MAX_VALUE}
         ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}
         content={

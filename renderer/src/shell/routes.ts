@@ -8,7 +8,7 @@ export type Page = (typeof PAGES)[number];
 /** The filter parameters each screen reads from its route (everything else is dropped). */
 export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   dashboard: [],
-  fleet: ['status', 'site', 'q'],
+  fleet: ['status', 'site', 'q', 'robot'],
   station: [],
   certs: ['expiringWithinDays'],
   keys: ['key', 'state', 'provider'],

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { AuditRecord, CallContext, Handlers } from '../../../shared/contract.ts';
 import { clickNav, completeFirstRun, openConsole } from './ui.ts';
+import { openRobotFromGrid, robotRow } from './fleetUi.ts';
 
 export const CTX: CallContext = { transport: 'test' };
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -106,13 +107,12 @@ export async function provisionFromUi(page: Page, pair: { consolePath: string; r
   await stopStation(page);
 }
 
-/** Opens a robot's detail panel from the Fleet screen. */
+/** Opens a robot's detail (the split panel) from the Fleet screen, searching for it so it is on the page in view. */
 export async function openRobot(page: Page, deviceId: string): Promise<Locator> {
   await clickNav(page, 'Fleet');
-  await page.getByRole('table', { name: 'Robots' }).locator(`[role=row][data-device-id="${deviceId}"]`).getByRole('button', { name: deviceId }).click();
-  const panel = page.getByRole('region', { name: `Robot ${deviceId}` });
-  await expect(panel).toBeVisible();
-  return panel;
+  await page.getByRole('searchbox', { name: 'Search' }).fill(deviceId);
+  await expect(robotRow(page, deviceId)).toBeVisible();
+  return openRobotFromGrid(page, deviceId);
 }
 
 /** The simulator installs a bundle file into its key store (test/robot-sim/installBundle.ts); its JSON result line. */

@@ -1,0 +1,80 @@
+// The open robot's detail in the shell's AppLayout split panel (issue 12: details beside the list, not below a tall
+// table). The shell asks this hook for the panel while the Fleet screen is open; closing the panel closes the robot
+// (and the URL stops naming it). "Change status…" opens its dialog from the panel's header.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { AppLayoutProps } from '@cloudscape-design/components/app-layout';
+import SplitPanel from '@cloudscape-design/components/split-panel';
+import Button from '@cloudscape-design/components/button';
+import { ROBOT_TRANSITIONS } from '../../../shared/domain.ts';
+import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { useFleetUi } from './fleetUiStore.ts';
+import { RobotDetailPanel } from './RobotDetailPanel.tsx';
+import { RobotStatusDialog } from './RobotStatusDialog.tsx';
+
+type SplitProps = Pick<AppLayoutProps, 'splitPanel' | 'splitPanelOpen' | 'onSplitPanelToggle' | 'splitPanelPreferences' | 'onSplitPanelPreferencesChange' | 'splitPanelSize' | 'onSplitPanelResize'>;
+
+const I18N = {
+  closeButtonAriaLabel: 'Close robot details',
+  openButtonAriaLabel: 'Open robot details',
+  preferencesTitle: 'Panel preferences',
+  preferencesPositionLabel: 'Panel position',
+  preferencesPositionDescription: 'Show the robot details below the table or beside it.',
+  preferencesPositionSide: 'Beside',
+  preferencesPositionBottom: 'Below',
+  preferencesConfirm: 'Confirm',
+  preferencesCancel: 'Cancel',
+  preferencesCloseAriaLabel: 'Close preferences',
+  resizeHandleAriaLabel: 'Resize robot details',
+  resizeHandleTooltipText: 'Drag or use the arrow keys to resize',
+};
+
+function RobotPanel({ deviceId }: { deviceId: string }) {
+  const robot = useChannelQuery('fleet:get', { deviceId });
+  const [statusOpen, setStatusOpen] = useState(false);
+  const closeStatus = useCallback(() => setStatusOpen(false), []);
+  const headingRef = useRef<HTMLDivElement>(null);
+  // Opening a robot moves focus into its panel, so a keyboard user is at its top, not 50 rows away from it.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      // The split panel's own region (labelled by its header "Robot <id>") is what takes focus.
+      const region = headingRef.current?.closest<HTMLElement>('[role=region]');
+      if (!region) return;
+      if (!region.hasAttribute('tabindex')) region.setAttribute('tabindex', '-1');
+      region.focus({ preventScroll: true });
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [deviceId]);
+  const canChange = robot.data && ROBOT_TRANSITIONS[robot.data.status].length > 0;
+  return (
+    <SplitPanel
+      header={`Robot ${deviceId}`}
+      i18nStrings={I18N}
+      closeBehavior="hide"
+      headerActions={canChange ? <Button onClick={() => setStatusOpen(true)}>Change status…</Button> : undefined}
+    >
+      <div ref={headingRef}>
+        <RobotDetailPanel key={deviceId} deviceId={deviceId} />
+      </div>
+      {statusOpen && robot.data && <RobotStatusDialog robot={robot.data} onClose={closeStatus} />}
+    </SplitPanel>
+  );
+}
+
+export function useRobotSplitPanel(active: boolean): SplitProps {
+  const selected = useFleetUi((s) => s.selected);
+  const select = useFleetUi((s) => s.select);
+  const [position, setPosition] = useState<'bottom' | 'side'>('bottom');
+  const [size, setSize] = useState(480);
+  if (!active || !selected) return { splitPanelOpen: false };
+  return {
+    splitPanel: <RobotPanel key={selected} deviceId={selected} />,
+    splitPanelOpen: true,
+    onSplitPanelToggle: (e) => {
+      if (!e.detail.open) select(null);
+    },
+    splitPanelPreferences: { position },
+    onSplitPanelPreferencesChange: (e) => setPosition(e.detail.position),
+    splitPanelSize: size,
+    onSplitPanelResize: (e) => setSize(e.detail.size),
+  };
+}

@@ -6,8 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { contract, type ChannelName } from '../../shared/contract.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import { invalidInputError } from '../../electron/ipc/router.ts';
-import { ApiError } from '../../renderer/src/api.ts';
 import { errorInWords, HIGHLIGHTED_HINT, NAMED_HINT } from '../../renderer/src/components/errorWords.ts';
+
+/** The error as the window holds it: api.ts's ApiError is an Error carrying the envelope's {code, message, details}. */
+class ApiError extends Error {
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(info: { code: string; message: string; details?: Record<string, unknown> }) {
+    super(info.message);
+    this.code = info.code;
+    this.details = info.details;
+  }
+}
 
 /** The refusal the router sends for this input, as the window receives it. */
 function refusal(channel: ChannelName, input: unknown): ApiError {

@@ -4,8 +4,14 @@
 // each issue becomes a sentence about the field it names; issues about a field the form shows go next to that field
 // (FormField errorText), the others into the summary. "Check the highlighted values" is said only when a field is
 // actually highlighted. Nothing here invents a refusal: it only rewords what the main process said.
-import { ERROR_HINTS, type ErrorCode } from '../../../shared/errors.ts';
-import { isApiError } from '../api.ts';
+import { ERROR_CODES, ERROR_HINTS, type ErrorCode, type ErrorInfo } from '../../../shared/errors.ts';
+
+/** The main process's error as the window holds it (api.ts ApiError: an Error with code and details). */
+function typedError(e: unknown): (ErrorInfo & Error) | null {
+  if (!(e instanceof Error)) return null;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code) ? (e as ErrorInfo & Error) : null;
+}
 
 export interface ErrorWords {
   /** The refusal in words, for the form's errorText / an Alert (empty when every issue sits next to its field). */
@@ -116,10 +122,11 @@ function lastName(path: string): string {
  * The error in words. `fieldLabels` names the fields the form shows (key → label); issues about those go to `fields`
  * (several at once), the rest to `summary` with the field named by its label or a readable name, never by a path.
  */
-export function errorInWords(error: unknown, fieldLabels: FieldLabels = {}): ErrorWords {
-  if (!error) return { summary: '', hint: '', fields: {}, code: null };
-  if (!isApiError(error)) {
-    const text = error instanceof Error ? error.message : String(error);
+export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}): ErrorWords {
+  if (!input) return { summary: '', hint: '', fields: {}, code: null };
+  const error = typedError(input);
+  if (error === null) {
+    const text = input instanceof Error ? input.message : String(input);
     return { summary: sentence(withoutInternals(text)), hint: '', fields: {}, code: null };
   }
   const fields: Record<string, string> = {};

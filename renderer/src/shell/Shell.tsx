@@ -17,6 +17,7 @@ import { FleetPage } from '../fleet/FleetPage.tsx';
 import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { LockButton } from './LockButton.tsx';
+import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
@@ -27,7 +28,7 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   fleet: { legacy: true, view: () => <FleetPage /> },
   station: { legacy: true, view: () => <StationPage /> },
   certs: { legacy: true, view: () => <CertificatesPage /> },
-  keys: { legacy: true, view: () => <KeysPage /> },
+  keys: { legacy: false, view: () => <KeysPage /> },
   providers: { legacy: true, view: () => <ProvidersPage /> },
   audit: { legacy: true, view: () => <AuditPage /> },
 };
@@ -77,6 +78,9 @@ export function Shell({ status }: { status: SessionStatus }) {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const [navOpen, setNavOpen] = useState(true);
   const contentRef = useRef<HTMLDivElement>(null);
+  // Details of a selected row, when the open screen shows some (shell/splitPanel.ts).
+  const splitPanel = useSplitPanel((s) => s.panel);
+  const closeSplitPanel = useSplitPanel((s) => s.onClose);
 
   // Links inside pages call goTo (pushState, no hashchange): their fleet filters are applied here.
   useEffect(() => {
@@ -124,6 +128,11 @@ export function Shell({ status }: { status: SessionStatus }) {
         navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={NAV_ITEMS} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
+        splitPanel={splitPanel ?? undefined}
+        splitPanelOpen={splitPanel !== null}
+        onSplitPanelToggle={(e) => {
+          if (!e.detail.open) closeSplitPanel?.();
+        }}
         maxContentWidth={Number.MAX_VALUE}
         ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}
         content={

@@ -18,10 +18,10 @@ test.beforeEach(async ({ page, harness }) => {
 
 /** Tabs `times` through the page and returns whether focus ever left `inside`. */
 async function focusLeaves(page: Page, inside: Locator, times: number): Promise<boolean> {
-  const handle = await inside.elementHandle();
+  await inside.evaluate((el) => el.setAttribute('data-trap-probe', ''));
   for (let i = 0; i < times; i++) {
     await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
-    const within = await page.evaluate((el) => el !== null && el.contains(document.activeElement), handle);
+    const within = await page.evaluate(`Boolean(document.activeElement && document.activeElement.closest('[data-trap-probe]'))`);
     if (!within) return true;
   }
   return false;
@@ -34,14 +34,15 @@ test('the table fits 1440 px, finds, filters by state and sorts; a bad state in 
   await createKey(page, { label: 'zulu storage', type: 'storage', preActivation: true });
 
   // No horizontal scrolling: neither the page nor the table's own scroller is wider than the window gives it.
-  const overflow = await keysTable(page).evaluate((table) => {
-    let scroller: HTMLElement | null = table.parentElement;
+  await keysTable(page).evaluate((table) => table.setAttribute('data-width-probe', ''));
+  const overflow = await page.evaluate(`(() => {
+    let scroller = document.querySelector('[data-width-probe]').parentElement;
     while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
     return {
       page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
       table: scroller ? scroller.scrollWidth - scroller.clientWidth : 0,
     };
-  });
+  })()`);
   expect(overflow).toEqual({ page: 0, table: 0 });
 
   const rows = keysTable(page).locator('tbody tr');

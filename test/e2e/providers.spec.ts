@@ -128,6 +128,12 @@ test('local keys are backed up to Vault and verified, then migrated with progres
   // Slow Vault down so that the migration's progress is seen moving, not only its end.
   vault.faults.setLatency(250);
   await hybrid.getByRole('button', { name: 'Migrate local keys to vault-e2e' }).click();
+  // It asks first (issue 12); nothing starts until confirmed.
+  const confirm = page.getByRole('dialog', { name: 'Migrate local keys to vault-e2e?' });
+  await expect(confirm).toContainText('signing keys stay local');
+  await expect(hybrid.getByRole('status', { name: 'Migration status' })).toHaveCount(0);
+  await confirm.getByRole('button', { name: 'Migrate to vault-e2e' }).click();
+  await expect(confirm).toBeHidden();
   const status = hybrid.getByRole('status', { name: 'Migration status' });
   await expect(status).toHaveText(/^Migrating to vault-e2e: [01] of 2/);
   await page.screenshot({ path: `${SHOTS}/prov-migration-running.png`, fullPage: true });

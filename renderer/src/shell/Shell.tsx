@@ -27,9 +27,9 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
   fleet: { legacy: true, view: () => <FleetPage /> },
   station: { legacy: true, view: () => <StationPage /> },
-  certs: { legacy: true, view: () => <CertificatesPage /> },
+  certs: { legacy: false, view: () => <CertificatesPage /> },
   keys: { legacy: false, view: () => <KeysPage /> },
-  providers: { legacy: true, view: () => <ProvidersPage /> },
+  providers: { legacy: false, view: () => <ProvidersPage /> },
   audit: { legacy: true, view: () => <AuditPage /> },
 };
 

@@ -27,6 +27,7 @@ export function RevokeDialog({ cert, onClose }: { cert: CertificateInfo; onClose
   return (
     <Modal
       visible
+      closeAriaLabel="Close dialog"
       onDismiss={onClose}
       header="Revoke certificate"
       footer={

@@ -71,6 +71,7 @@ export function CreateKeyDialog() {
   return (
     <Modal
       visible
+      closeAriaLabel="Close dialog"
       onDismiss={closeDialog}
       header="Create a key"
       footer={

@@ -113,9 +113,6 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
       noMatch: (
         <Box textAlign="center" color="inherit">
           <b>No key matches.</b>
-          <Box variant="p" color="inherit">
-            <Link href={hrefFor('keys')}>Show all keys</Link>
-          </Box>
         </Box>
       ),
     },

@@ -15,6 +15,7 @@ export function RotateDialog({ keySummary }: { keySummary: KeySummary }) {
   return (
     <Modal
       visible
+      closeAriaLabel="Close dialog"
       onDismiss={closeDialog}
       header={`Rotate key “${keySummary.label}”`}
       footer={

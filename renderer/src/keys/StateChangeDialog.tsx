@@ -57,6 +57,7 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
     return (
       <Modal
         visible
+      closeAriaLabel="Close dialog"
         size="large"
         onDismiss={closeDialog}
         header={title}
@@ -90,6 +91,7 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   return (
     <Modal
       visible
+      closeAriaLabel="Close dialog"
       onDismiss={closeDialog}
       header={title}
       footer={

@@ -9,6 +9,7 @@ export function ConfirmMigration({ target, localKeys, onConfirm, onCancel }: { t
   return (
     <Modal
       visible
+      closeAriaLabel="Close dialog"
       onDismiss={onCancel}
       header={`Migrate local keys to ${target}?`}
       footer={

@@ -99,6 +99,14 @@ const ROWS: Row[] = [
     hint: NAMED_HINT,
   },
   {
+    name: 'a setting name that starts the sentence keeps its case',
+    error: () => fromService(new ConsoleError('invalid_input', 'pkcs11_module (/etc/hostname) must be a shared library (.so, .dylib or .dll).', { field: 'pkcs11_module' })),
+    labels: {},
+    fields: {},
+    summary: 'pkcs11_module (/etc/hostname) must be a shared library (.so, .dylib or .dll).',
+    hint: NAMED_HINT,
+  },
+  {
     name: 'a refusal that is not about input keeps its own hint',
     error: () => fromService(new ConsoleError('aad_mismatch', 'The associated data does not match')),
     labels: { aad: 'Associated data' },

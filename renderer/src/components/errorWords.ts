@@ -76,7 +76,9 @@ export function humanName(segment: string): string {
 const sentence = (text: string): string => {
   const t = text.trim();
   if (t === '') return t;
-  const first = t.charAt(0).toUpperCase() + t.slice(1);
+  // A setting's own name (vault_url, pkcs11_module) keeps its case: it is what the officer types in the configuration.
+  const firstWord = t.split(/\s/, 1)[0] ?? '';
+  const first = /[_\d]/.test(firstWord) ? t : t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?…]$/.test(first) ? first : `${first}.`;
 };
 

@@ -32,3 +32,8 @@ export function downloadFrom(path: string, fileName: string): void {
   a.click();
   a.remove();
 }
+
+/** Saves bytes the window holds (the tester's ciphertext or plaintext) as a file, exactly as they are. */
+export function downloadBytes(fileName: string, bytes: Uint8Array, type = 'application/octet-stream'): void {
+  saveBlob(fileName, new Blob([bytes as Uint8Array<ArrayBuffer>], { type }));
+}

@@ -31,7 +31,7 @@ test('a copy of the key that cannot be reached is shown with the change, kept on
   await expect(locations.locator('tr[data-outcome="done"]')).toContainText('Disable');
   await expect(locations.locator('tr[data-outcome="failed"]')).toContainText('vault-e2e (backup provider)');
   await expect(locations.locator('tr[data-outcome="failed"]')).toContainText('Not reached: Provider vault-e2e');
-  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(dialog).toBeHidden();
   await expect(keyRow(page, 'hall b disks')).toContainText('Compromised');
 

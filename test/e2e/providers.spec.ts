@@ -2,6 +2,7 @@
 // KMS-backed keys with a backup provider, an outage seen on both pages, hybrid backup and a migration with progress.
 import { AWS_CREDENTIALS, AWS_REGION, VAULT_TOKEN, expect, test } from './support/kmsEmulators.ts';
 import { completeFirstRun, createKey, decryptText, encryptText, goToKeys, keyRow, openConsole, openKey } from './support/ui.ts';
+import { axeSerious } from './support/axe.ts';
 import { fillAws, fillVault, goToProviders, openAddProvider, providerRow, submitProvider, testConnection } from './support/providersUi.ts';
 
 const SHOTS = '/tmp/ui-shots';
@@ -127,7 +128,19 @@ test('local keys are backed up to Vault and verified, then migrated with progres
 
   // Slow Vault down so that the migration's progress is seen moving, not only its end.
   vault.faults.setLatency(250);
-  await hybrid.getByRole('button', { name: 'Migrate local keys to vault-e2e' }).click();
+  const migrateButton = hybrid.getByRole('button', { name: 'Migrate local keys to vault-e2e' });
+  await migrateButton.click();
+  // It asks first (issue 12); nothing starts until confirmed. Escape cancels and gives focus back to the button.
+  const confirm = page.getByRole('dialog', { name: 'Migrate local keys to vault-e2e?' });
+  await expect(confirm).toContainText('signing keys stay local');
+  expect(await axeSerious(page), 'Migrate confirmation').toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(confirm).toBeHidden();
+  await expect(migrateButton).toBeFocused();
+  await expect(hybrid.getByRole('status', { name: 'Migration status' })).toHaveCount(0);
+  await migrateButton.click();
+  await confirm.getByRole('button', { name: 'Migrate to vault-e2e' }).click();
+  await expect(confirm).toBeHidden();
   const status = hybrid.getByRole('status', { name: 'Migration status' });
   await expect(status).toHaveText(/^Migrating to vault-e2e: [01] of 2/);
   await page.screenshot({ path: `${SHOTS}/prov-migration-running.png`, fullPage: true });

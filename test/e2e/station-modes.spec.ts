@@ -86,7 +86,7 @@ test('an already provisioned robot is refused, re-provisioned after a per-robot 
     expect(certs.find((c) => c.serial === first?.serial)?.status).toBe('revoked');
     expect(certs.filter((c) => c.status === 'valid')).toHaveLength(1);
     await clickNav(page, 'Certificates');
-    const oldRow = page.getByRole('table', { name: 'Certificate inventory' }).locator(`tr[data-serial="${first?.serial}"]`);
+    const oldRow = page.getByRole('table', { name: 'Certificate inventory' }).locator('tbody tr').filter({ has: page.locator(`[data-serial="${first?.serial}"]`) });
     await expect(oldRow).toContainText('revoked');
 
     const { records } = await h['audit:query']({ action: 'station.reprovision.confirm', offset: 0, limit: 10 }, CTX);

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
+import { chooseOption, clickNav, completeFirstRun, openConsole } from './support/ui.ts';
 import { portRow, portState } from './support/stationUi.ts';
+import { robotRow } from './support/fleetUi.ts';
 
 const CTX: CallContext = { transport: 'test' };
 
@@ -39,7 +40,7 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
 
     await clickNav(page, 'Certificates');
     const form = page.getByRole('form', { name: 'Create fleet CA' });
-    await form.getByLabel('Algorithm').selectOption('EC_P256');
+    await chooseOption(form, 'Algorithm', 'ECDSA P-256');
     await form.getByLabel('Common name').fill('E2E Fleet CA');
     await form.getByRole('button', { name: 'Create fleet CA' }).click();
     await expect(page.getByTestId('ca-subject')).toHaveText('CN=E2E Fleet CA, O=ECPS-UV Fleet');
@@ -65,14 +66,14 @@ test('a robot on a pty is provisioned from the UI; its certificate is revoked an
     await expect(page.getByRole('button', { name: 'Start station' })).toBeVisible();
 
     await clickNav(page, 'Fleet');
-    const fleetRow = page.locator('[role=row][data-device-id="uv-e2e-1"]');
+    const fleetRow = robotRow(page, 'uv-e2e-1');
     await expect(fleetRow).toContainText('provisioned');
 
     await clickNav(page, 'Certificates');
-    const certRow = page.getByRole('table', { name: 'Certificate inventory' }).locator('tr[data-serial]');
+    const certRow = page.getByRole('table', { name: 'Certificate inventory' }).locator('tbody tr').filter({ has: page.locator('[data-serial]') });
     await expect(certRow).toHaveCount(1);
     await expect(certRow).toContainText('uv-e2e-1');
-    const serial = (await certRow.getAttribute('data-serial')) ?? '';
+    const serial = (await certRow.locator('[data-serial]').getAttribute('data-serial')) ?? '';
     await certRow.getByRole('button', { name: 'Revoke…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Revoke certificate' });
     await expect(dialog).toContainText(serial);

@@ -1,6 +1,21 @@
-// Fleet CA and certificates: the CA's status (or the form creating it), the certificate inventory with expiry,
-// revocation with a confirmation, and the CRL download.
+// Fleet CA and certificates on the design system: the CA's status (or the form creating it), the certificate
+// inventory with find, filter and sort, the "expiring within N days" filter (the dashboard's links; a value that is
+// not a whole number of days is refused beside the field, never silently ignored), revocation and the CRL download.
 import { useState } from 'react';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import Container from '@cloudscape-design/components/container';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Table from '@cloudscape-design/components/table';
+import TextFilter from '@cloudscape-design/components/text-filter';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Box from '@cloudscape-design/components/box';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Pagination from '@cloudscape-design/components/pagination';
+import { useCollection } from '@cloudscape-design/collection-hooks';
 import type { CertificateInfo } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -9,76 +24,107 @@ import { RevokeDialog } from './RevokeDialog.tsx';
 import { downloadText } from '../download.ts';
 import { useUiStore } from '../state/uiStore.ts';
 
-/** The route's "expiring within N days" (#/certs?expiringWithinDays=N, the dashboard's links), when it is a valid filter. */
-function routeWithin(value: string | undefined): string {
-  const days = Number(value);
-  return Number.isInteger(days) && days > 0 && days <= 36_500 ? String(days) : '';
+export const MAX_WITHIN_DAYS = 36_500;
+
+/** "expiring within" as typed: '' (no filter), a whole number of days, or the reason it is refused. */
+export function parseWithin(value: string): { days: number | null } | { refused: string } {
+  const text = value.trim();
+  if (text === '') return { days: null };
+  if (!/^\d+$/.test(text)) return { refused: `“${text}” is not a number of days: give a whole number from 1 to ${MAX_WITHIN_DAYS.toLocaleString('en')}.` };
+  const days = Number(text);
+  if (days < 1 || days > MAX_WITHIN_DAYS) return { refused: `Give a whole number of days from 1 to ${MAX_WITHIN_DAYS.toLocaleString('en')}.` };
+  return { days };
+}
+
+function CertStatus({ cert }: { cert: CertificateInfo }) {
+  if (cert.status === 'revoked') return <StatusIndicator type="error">{`revoked (${cert.revocationReason ?? 'unspecified'})`}</StatusIndicator>;
+  if (cert.status === 'expired') return <StatusIndicator type="stopped">expired</StatusIndicator>;
+  return <StatusIndicator type={cert.daysToExpiry <= 30 ? 'warning' : 'success'}>valid</StatusIndicator>;
 }
 
 function Inventory({ initialWithin }: { initialWithin: string }) {
   const [within, setWithin] = useState(initialWithin);
-  const days = Number.parseInt(within, 10);
-  const certs = useChannelQuery('certs:list', Number.isInteger(days) && days > 0 ? { expiringWithinDays: days } : {});
+  const parsed = parseWithin(within);
+  const days = 'days' in parsed ? parsed.days : null;
+  // A refused value filters nothing and fetches nothing new: the list stays as the last valid filter showed it.
+  const [applied, setApplied] = useState<number | null>(days);
+  if ('days' in parsed && parsed.days !== applied) setApplied(parsed.days);
+  const certs = useChannelQuery('certs:list', applied !== null ? { expiringWithinDays: applied } : {});
   const [revoking, setRevoking] = useState<CertificateInfo | null>(null);
   const crl = useChannelMutation('ca:crl', (r) => downloadText(r.fileName, r.pem, 'application/pkix-crl'));
   const list = certs.data?.certificates ?? [];
+  const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(list, {
+    filtering: {
+      fields: ['serial', 'deviceId', 'subject', 'status'],
+      empty: <Box textAlign="center">{applied !== null ? 'No certificates expiring in that window.' : 'No certificates issued yet.'}</Box>,
+      noMatch: <Box textAlign="center">No certificate matches.</Box>,
+    },
+    sorting: { defaultState: { sortingColumn: { sortingField: 'daysToExpiry' } } },
+    pagination: { pageSize: 50 },
+  });
+
   return (
-    <div className="subsection">
-      <div className="toolbar">
-        <h2>Certificates</h2>
-        <label>
-          Expiring within (days){' '}
-          <input value={within} onChange={(e) => setWithin(e.target.value)} inputMode="numeric" size={5} aria-label="Expiring within days" />
-        </label>
-        <span className="spacer" />
-        <button type="button" onClick={() => crl.mutate({})} disabled={crl.isPending}>
-          Download CRL
-        </button>
-        {crl.data && (
-          <span className="small" role="status">
-            CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked) saved as <code>{crl.data.fileName}</code>.
-          </span>
-        )}
-      </div>
+    <SpaceBetween size="m">
       <ErrorMessage error={crl.error ?? certs.error} />
-      {list.length === 0 ? (
-        <p className="muted">No certificates{within ? ' expiring in that window' : ' issued yet'}.</p>
-      ) : (
-        <table className="grid" aria-label="Certificate inventory">
-          <thead>
-            <tr>
-              <th>Serial</th>
-              <th>Robot</th>
-              <th>Not after</th>
-              <th>Days left</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((c) => (
-              <tr key={c.serial} data-serial={c.serial}>
-                <td>
-                  <code>{c.serial}</code>
-                </td>
-                <td>{c.deviceId}</td>
-                <td>{c.notAfter.slice(0, 10)}</td>
-                <td className="num">{c.daysToExpiry}</td>
-                <td>{c.status === 'revoked' ? `revoked (${c.revocationReason ?? 'unspecified'})` : c.status}</td>
-                <td className="actions">
-                  {c.status !== 'revoked' && (
-                    <button type="button" onClick={() => setRevoking(c)}>
-                      Revoke…
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        {...collectionProps}
+        ariaLabels={{ tableLabel: 'Certificate inventory' }}
+        items={items}
+        trackBy="serial"
+        loading={certs.isPending}
+        loadingText="Loading certificates"
+        wrapLines
+        header={
+          <Header
+            variant="h2"
+            counter={`(${list.length})`}
+            actions={
+              <SpaceBetween direction="horizontal" size="xs" alignItems="center">
+                {crl.data && (
+                  <span role="status">
+                    CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked) saved as <Box variant="code">{crl.data.fileName}</Box>.
+                  </span>
+                )}
+                <Button iconName="download" onClick={() => crl.mutate({})} loading={crl.isPending}>
+                  Download CRL
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Certificates
+          </Header>
+        }
+        filter={
+          <SpaceBetween direction="horizontal" size="m">
+            <FormField label="Find">
+              <TextFilter {...filterProps} filteringPlaceholder="Serial, robot, subject or status" filteringAriaLabel="Find certificates" countText={`${filteredItemsCount ?? 0} matches`} />
+            </FormField>
+            <FormField label="Expiring within (days)" errorText={'refused' in parsed ? parsed.refused : undefined} constraintText="Empty: every certificate.">
+              <Input value={within} onChange={(e) => setWithin(e.detail.value)} inputMode="numeric" ariaLabel="Expiring within days" invalid={'refused' in parsed} />
+            </FormField>
+          </SpaceBetween>
+        }
+        pagination={<Pagination {...paginationProps} ariaLabels={{ nextPageLabel: 'Next page', previousPageLabel: 'Previous page', pageLabel: (n) => `Page ${n}` }} />}
+        columnDefinitions={[
+          { id: 'serial', header: 'Serial', sortingField: 'serial', cell: (c) => <Box variant="code"><span data-serial={c.serial}>{c.serial}</span></Box> },
+          { id: 'robot', header: 'Robot', sortingField: 'deviceId', cell: (c) => c.deviceId },
+          { id: 'notAfter', header: 'Not after', sortingField: 'notAfter', cell: (c) => c.notAfter.slice(0, 10) },
+          { id: 'days', header: 'Days left', sortingField: 'daysToExpiry', cell: (c) => c.daysToExpiry },
+          { id: 'status', header: 'Status', sortingField: 'status', cell: (c) => <CertStatus cert={c} /> },
+          {
+            id: 'actions',
+            header: 'Actions',
+            cell: (c) =>
+              c.status !== 'revoked' && (
+                <Button variant="inline-link" onClick={() => setRevoking(c)}>
+                  Revoke…
+                </Button>
+              ),
+          },
+        ]}
+      />
       {revoking && <RevokeDialog cert={revoking} onClose={() => setRevoking(null)} />}
-    </div>
+    </SpaceBetween>
   );
 }
 
@@ -88,32 +134,46 @@ export function CertificatesPage() {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const routeParams = useUiStore((s) => s.routeParams);
   return (
-    <section aria-labelledby="certs-title">
-      <div className="toolbar">
-        <h1 id="certs-title">Fleet CA and certificates</h1>
-      </div>
-      {ca.isError && <ErrorMessage error={ca.error} />}
-      {ca.data && !ca.data.initialized && <CreateCaForm />}
-      {ca.data?.initialized && (
-        <>
-          <div className="panel" aria-label="Fleet CA">
-            <dl className="facts">
-              <dt>Subject</dt>
-              <dd data-testid="ca-subject">{ca.data.subject}</dd>
-              <dt>Signing key</dt>
-              <dd>
-                {ca.data.providerId} · <code>{ca.data.keyRef}</code>
-              </dd>
-              <dt>Valid until</dt>
-              <dd>{ca.data.notAfter?.slice(0, 10)}</dd>
-            </dl>
-            <button type="button" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
-              Download CA certificate
-            </button>
-          </div>
-          <Inventory key={routeSeq} initialWithin={routeWithin(routeParams.expiringWithinDays)} />
-        </>
-      )}
-    </section>
+    <ContentLayout header={<Header variant="h1" description="The fleet CA that signs robot certificates, and every certificate it issued.">Fleet CA and certificates</Header>}>
+      <SpaceBetween size="l">
+        {ca.isError && <ErrorMessage error={ca.error} />}
+        {ca.data && !ca.data.initialized && <CreateCaForm />}
+        {ca.data?.initialized && (
+          <>
+            <Container
+              header={
+                <Header
+                  variant="h2"
+                  actions={
+                    <Button iconName="download" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
+                      Download CA certificate
+                    </Button>
+                  }
+                >
+                  Fleet CA
+                </Header>
+              }
+            >
+              <KeyValuePairs
+                columns={3}
+                items={[
+                  { label: 'Subject', value: <span data-testid="ca-subject">{ca.data.subject}</span> },
+                  {
+                    label: 'Signing key',
+                    value: (
+                      <>
+                        {ca.data.providerId} · <Box variant="code">{ca.data.keyRef}</Box>
+                      </>
+                    ),
+                  },
+                  { label: 'Valid until', value: ca.data.notAfter?.slice(0, 10) ?? '' },
+                ]}
+              />
+            </Container>
+            <Inventory key={routeSeq} initialWithin={routeParams.expiringWithinDays ?? ''} />
+          </>
+        )}
+      </SpaceBetween>
+    </ContentLayout>
   );
 }

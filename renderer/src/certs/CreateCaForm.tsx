@@ -1,55 +1,63 @@
 // "Create fleet CA": the provider that will hold the CA signing key and its algorithm. The key is created in the
-// provider; the console keeps only its reference and the CA certificate.
+// provider; the console keeps only its reference and the CA certificate. Refusals go next to their field, in words.
 import { useState } from 'react';
+import Container from '@cloudscape-design/components/container';
+import Header from '@cloudscape-design/components/header';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Select from '@cloudscape-design/components/select';
+import Input from '@cloudscape-design/components/input';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import { CA_ALGORITHMS } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
+
+type Algorithm = (typeof CA_ALGORITHMS)[number];
+const ALGORITHM_LABELS: Readonly<Record<Algorithm, string>> = { EC_P256: 'ECDSA P-256', RSA_2048: 'RSA 2048' };
 
 export function CreateCaForm() {
   const providers = useChannelQuery('providers:list', {});
   const queryClient = useQueryClient();
   const [providerId, setProviderId] = useState('local');
-  const [algorithm, setAlgorithm] = useState<(typeof CA_ALGORITHMS)[number]>('EC_P256');
+  const [algorithm, setAlgorithm] = useState<Algorithm>('EC_P256');
   const [commonName, setCommonName] = useState('ECPS-UV Fleet CA');
   const init = useChannelMutation('ca:init', () => void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'ca:status' || q.queryKey[0] === 'certs:list' }));
+  const words = errorInWords(init.error, { providerId: 'Provider holding the CA signing key', algorithm: 'Algorithm', commonName: 'Common name' });
+  const providerOptions = (providers.data?.providers ?? [{ id: 'local', kind: 'local' }]).map((p) => ({ value: p.id, label: `${p.id} (${p.kind})` }));
+  const algorithmOptions = CA_ALGORITHMS.map((a) => ({ value: a, label: ALGORITHM_LABELS[a] }));
   return (
     <form
-      className="form panel"
       aria-label="Create fleet CA"
       onSubmit={(e) => {
         e.preventDefault();
         init.mutate({ providerId, algorithm, commonName });
       }}
     >
-      <h2>Create fleet CA</h2>
-      <label>
-        Provider holding the CA signing key
-        <select value={providerId} onChange={(e) => setProviderId(e.target.value)}>
-          {(providers.data?.providers ?? [{ id: 'local', kind: 'local' }]).map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.id} ({p.kind})
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Algorithm
-        <select value={algorithm} onChange={(e) => setAlgorithm(e.target.value as (typeof CA_ALGORITHMS)[number])}>
-          {CA_ALGORITHMS.map((a) => (
-            <option key={a} value={a}>
-              {a === 'EC_P256' ? 'ECDSA P-256' : 'RSA 2048'}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Common name
-        <input value={commonName} onChange={(e) => setCommonName(e.target.value)} maxLength={64} />
-      </label>
-      <button type="submit" className="primary" disabled={init.isPending}>
-        {init.isPending ? 'Creating…' : 'Create fleet CA'}
-      </button>
-      <ErrorMessage error={init.error} />
+      <Container header={<Header variant="h2">Create fleet CA</Header>}>
+        <Form
+          errorText={formErrorText(words)}
+          errorIconAriaLabel="Error"
+          actions={
+            <Button variant="primary" formAction="submit" loading={init.isPending} loadingText="Creating the fleet CA">
+              Create fleet CA
+            </Button>
+          }
+        >
+          <SpaceBetween size="m">
+            <FormField label="Provider holding the CA signing key" errorText={words.fields.providerId}>
+              <Select selectedOption={providerOptions.find((o) => o.value === providerId) ?? null} onChange={(e) => setProviderId(e.detail.selectedOption.value ?? 'local')} options={providerOptions} invalid={!!words.fields.providerId} />
+            </FormField>
+            <FormField label="Algorithm" errorText={words.fields.algorithm}>
+              <Select selectedOption={algorithmOptions.find((o) => o.value === algorithm) ?? null} onChange={(e) => setAlgorithm(e.detail.selectedOption.value as Algorithm)} options={algorithmOptions} />
+            </FormField>
+            <FormField label="Common name" errorText={words.fields.commonName} constraintText="Up to 64 characters.">
+              <Input value={commonName} onChange={(e) => setCommonName(e.detail.value)} invalid={!!words.fields.commonName} nativeInputAttributes={{ maxLength: 64 }} />
+            </FormField>
+          </SpaceBetween>
+        </Form>
+      </Container>
     </form>
   );
 }

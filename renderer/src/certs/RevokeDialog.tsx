@@ -1,50 +1,59 @@
 // Revocation asks for confirmation naming the serial and the device, and a reason (published in the next CRL).
 import { useState } from 'react';
+import Modal from '@cloudscape-design/components/modal';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Select from '@cloudscape-design/components/select';
+import Alert from '@cloudscape-design/components/alert';
 import { CERT_REVOCATION_REASONS, type CertificateInfo } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
+
+type Reason = (typeof CERT_REVOCATION_REASONS)[number];
 
 export function RevokeDialog({ cert, onClose }: { cert: CertificateInfo; onClose(): void }) {
   const queryClient = useQueryClient();
-  const [reason, setReason] = useState<(typeof CERT_REVOCATION_REASONS)[number]>('keyCompromise');
+  const [reason, setReason] = useState<Reason>('keyCompromise');
   const revoke = useChannelMutation('certs:revoke', () => {
     void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'certs:list' || String(q.queryKey[0]).startsWith('fleet:') });
     onClose();
   });
+  const words = errorInWords(revoke.error, { reason: 'Reason' });
+  const options = CERT_REVOCATION_REASONS.map((r) => ({ value: r, label: r }));
   return (
-    <Dialog title="Revoke certificate" onClose={onClose}>
-      <p className="confirm-text">
-        Revoke certificate <code>{cert.serial}</code> of robot <strong>{cert.deviceId}</strong>? The robot will be refused by
-        every service that checks the CRL. This cannot be undone.
-      </p>
-      <form
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          revoke.mutate({ serial: cert.serial, reason });
-        }}
-      >
-        <label>
-          Reason
-          <select value={reason} onChange={(e) => setReason(e.target.value as (typeof CERT_REVOCATION_REASONS)[number])}>
-            {CERT_REVOCATION_REASONS.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
-          </select>
-        </label>
-        <ErrorMessage error={revoke.error} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="danger" disabled={revoke.isPending}>
-            Revoke {cert.serial}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      onDismiss={onClose}
+      header="Revoke certificate"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={revoke.isPending} onClick={() => revoke.mutate({ serial: cert.serial, reason })}>
+              {`Revoke ${cert.serial}`}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
+        <SpaceBetween size="m">
+          <Alert type="warning">
+            Revoke certificate <Box variant="code">{cert.serial}</Box> of robot <strong>{cert.deviceId}</strong>? The robot will be refused by every service
+            that checks the CRL. This cannot be undone.
+          </Alert>
+          <FormField label="Reason" description="Published in the next CRL." errorText={words.fields.reason}>
+            <Select selectedOption={options.find((o) => o.value === reason) ?? null} onChange={(e) => setReason(e.detail.selectedOption.value as Reason)} options={options} />
+          </FormField>
+        </SpaceBetween>
+      </Form>
+    </Modal>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import Button from '@cloudscape-design/components/button';
 
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null);
@@ -11,8 +12,8 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
     }
   }
   return (
-    <button type="button" onClick={() => void copy()} disabled={!text}>
+    <Button iconName="copy" onClick={() => void copy()} disabled={!text}>
       {copied === 'yes' ? 'Copied' : copied === 'failed' ? 'Copy failed: select and copy by hand' : label}
-    </button>
+    </Button>
   );
 }

@@ -1,9 +1,18 @@
-import { useCallback, useId, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import Modal from '@cloudscape-design/components/modal';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Input, { type InputProps } from '@cloudscape-design/components/input';
+import Select from '@cloudscape-design/components/select';
+import Checkbox from '@cloudscape-design/components/checkbox';
 import { KEY_TYPES, KEY_TYPE_LABELS, KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyType } from '../../../shared/domain.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
 import { KeyProviderFields, type KeyProviderChoice } from './KeyProviderFields.tsx';
 
 function rotationText(seconds: number | null): string {
@@ -11,6 +20,9 @@ function rotationText(seconds: number | null): string {
   const days = seconds / 86_400;
   return days >= 1 ? `Rotation: every ${days} day${days === 1 ? '' : 's'}.` : `Rotation: every ${seconds / 3600} hours.`;
 }
+
+/** The fields of this form, by the names the main process uses for them (field errors go next to them). */
+export const CREATE_KEY_FIELDS = { label: 'Label', type: 'Key type', algorithm: 'Algorithm', provider: 'Provider', backupProvider: 'Backup provider' } as const;
 
 export function CreateKeyDialog() {
   const closeDialog = useUiStore((s) => s.closeDialog);
@@ -26,15 +38,22 @@ export function CreateKeyDialog() {
     closeDialog();
   });
   const profile = KEY_TYPE_PROFILES[type];
-  const descriptionId = useId();
+  const words = errorInWords(create.error, CREATE_KEY_FIELDS);
+  const canSubmit = !create.isPending && label.trim() !== '';
+  // The dialog opens on its first field (after the Modal has taken focus into itself).
+  const labelRef = useRef<InputProps.Ref>(null);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => labelRef.current?.focus());
+    return () => cancelAnimationFrame(frame);
+  }, []);
 
   function changeType(next: KeyType) {
     setType(next);
     setAlgorithm(KEY_TYPE_PROFILES[next].algorithms[0]!);
   }
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
+  function submit() {
+    if (!canSubmit) return;
     const encryption = profile.usage === 'encrypt';
     create.mutate({
       type,
@@ -46,51 +65,62 @@ export function CreateKeyDialog() {
     });
   }
 
+  const typeOptions = KEY_TYPES.map((t) => ({ value: t, label: KEY_TYPE_LABELS[t], description: KEY_TYPE_PROFILES[t].description }));
+  const algorithmOptions = profile.algorithms.map((a) => ({ value: a, label: a }));
+
   return (
-    <Dialog title="Create a key" onClose={closeDialog}>
-      <form onSubmit={submit} className="form">
-        <label>
-          Label
-          <input value={label} onChange={(e) => setLabel(e.target.value)} required maxLength={128} placeholder="e.g. robot-0042 identity" />
-        </label>
-        <label>
-          Key type
-          <select value={type} onChange={(e) => changeType(e.target.value as KeyType)} aria-describedby={descriptionId}>
-            {KEY_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {KEY_TYPE_LABELS[t]} — {KEY_TYPE_PROFILES[t].description}
-              </option>
-            ))}
-          </select>
-        </label>
-        <p className="muted small" id={descriptionId}>
-          {profile.description}. Use: {profile.usage === 'sign' ? 'signing' : 'encryption'}. {rotationText(profile.rotationSeconds)}
-        </p>
-        <label>
-          Algorithm
-          <select value={algorithm} onChange={(e) => setAlgorithm(e.target.value as KeyAlgorithm)}>
-            {profile.algorithms.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
-        </label>
-        <KeyProviderFields encryption={profile.usage === 'encrypt'} choice={where} onChange={changeWhere} />
-        <label className="checkbox">
-          <input type="checkbox" checked={preActivation} onChange={(e) => setPreActivation(e.target.checked)} />
-          Create in pre-activation (activate it later)
-        </label>
-        <ErrorMessage error={create.error} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={closeDialog}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={create.isPending || label.trim() === ''}>
-            {create.isPending ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      onDismiss={closeDialog}
+      header="Create a key"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={closeDialog}>
+              Cancel
+            </Button>
+            <Button variant="primary" onClick={submit} disabled={!canSubmit} loading={create.isPending} loadingText="Creating key">
+              Create key
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
+          <SpaceBetween size="m">
+            <FormField label="Label" errorText={words.fields.label} constraintText="Up to 128 characters.">
+              <Input value={label} onChange={(e) => setLabel(e.detail.value)} placeholder="e.g. robot-0042 identity" ref={labelRef} invalid={!!words.fields.label} />
+            </FormField>
+            <FormField label="Key type" description={`${profile.description}. Use: ${profile.usage === 'sign' ? 'signing' : 'encryption'}. ${rotationText(profile.rotationSeconds)}`} errorText={words.fields.type}>
+              <Select
+                selectedOption={typeOptions.find((o) => o.value === type) ?? null}
+                onChange={(e) => changeType(e.detail.selectedOption.value as KeyType)}
+                options={typeOptions}
+                invalid={!!words.fields.type}
+              />
+            </FormField>
+            <FormField label="Algorithm" errorText={words.fields.algorithm}>
+              <Select
+                selectedOption={algorithmOptions.find((o) => o.value === algorithm) ?? null}
+                onChange={(e) => setAlgorithm(e.detail.selectedOption.value as KeyAlgorithm)}
+                options={algorithmOptions}
+                invalid={!!words.fields.algorithm}
+              />
+            </FormField>
+            <KeyProviderFields encryption={profile.usage === 'encrypt'} choice={where} onChange={changeWhere} errors={words.fields} />
+            <Checkbox checked={preActivation} onChange={(e) => setPreActivation(e.detail.checked)}>
+              Create in pre-activation (activate it later)
+            </Checkbox>
+          </SpaceBetween>
+        </Form>
       </form>
-    </Dialog>
+    </Modal>
   );
 }

@@ -1,3 +1,8 @@
+import Container from '@cloudscape-design/components/container';
+import Header from '@cloudscape-design/components/header';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Alert from '@cloudscape-design/components/alert';
 import type { KeySummary } from '../../../shared/contract.ts';
 import { canProtect } from '../../../shared/domain.ts';
 import { EncryptPane } from './EncryptPane.tsx';
@@ -6,15 +11,14 @@ import { DecryptPane } from './DecryptPane.tsx';
 /** Encrypt with the selected key; decrypt any ciphertext (its header names the key and version). */
 export function CryptoTester({ keySummary }: { keySummary: KeySummary }) {
   return (
-    <div className="subsection">
-      <h3>Encrypt / decrypt tester</h3>
-      {!canProtect(keySummary.state) && (
-        <p className="warning">This key is not active: encrypting with it is refused. Decrypting may still work.</p>
-      )}
-      <div className="two-columns">
-        <EncryptPane keySummary={keySummary} />
-        <DecryptPane />
-      </div>
-    </div>
+    <Container header={<Header variant="h2">Encrypt / decrypt tester</Header>}>
+      <SpaceBetween size="m">
+        {!canProtect(keySummary.state) && <Alert type="warning">This key is not active: encrypting with it is refused. Decrypting may still work.</Alert>}
+        <ColumnLayout columns={2} variant="text-grid">
+          <EncryptPane keySummary={keySummary} />
+          <DecryptPane />
+        </ColumnLayout>
+      </SpaceBetween>
+    </Container>
   );
 }

@@ -1,3 +1,6 @@
+import Button from '@cloudscape-design/components/button';
+import Alert from '@cloudscape-design/components/alert';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
@@ -7,27 +10,31 @@ export function IntegrityCheck({ keyId }: { keyId: string }) {
   const result = check.data;
 
   return (
-    <div className="subsection">
-      <button type="button" onClick={() => check.mutate({ keyId })} disabled={check.isPending}>
-        {check.isPending ? 'Checking…' : 'Check integrity'}
-      </button>
+    <SpaceBetween size="xs">
+      <div>
+        <Button onClick={() => check.mutate({ keyId })} loading={check.isPending} loadingText="Checking integrity">
+          Check integrity
+        </Button>
+      </div>
       {result && (
-        <div className={result.ok ? 'result-ok' : 'result-bad'} role="status">
-          {result.ok ? `Integrity verified: all ${result.versions.length} version(s) intact.` : 'Integrity check FAILED.'}
-          {!result.ok && (
-            <ul>
-              {result.versions
-                .filter((v) => !v.ok)
-                .map((v) => (
-                  <li key={v.version}>
-                    Version {v.version}: {v.reason ?? 'failed'}
-                  </li>
-                ))}
-            </ul>
-          )}
+        <div role="status">
+          <Alert type={result.ok ? 'success' : 'error'}>
+            {result.ok ? `Integrity verified: all ${result.versions.length} version(s) intact.` : 'Integrity check FAILED.'}
+            {!result.ok && (
+              <ul>
+                {result.versions
+                  .filter((v) => !v.ok)
+                  .map((v) => (
+                    <li key={v.version}>
+                      Version {v.version}: {v.reason ?? 'failed'}
+                    </li>
+                  ))}
+              </ul>
+            )}
+          </Alert>
         </div>
       )}
       <ErrorMessage error={check.error} />
-    </div>
+    </SpaceBetween>
   );
 }

@@ -1,5 +1,6 @@
 import type { KeyLocationOutcome, KeyUnreachedLocation } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, type KeyState } from '../../../shared/domain.ts';
+import Button from '@cloudscape-design/components/button';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
@@ -59,9 +60,9 @@ export function UnreachedLocations({ keyId, label, state, unreached }: { keyId: 
           </li>
         ))}
       </ul>
-      <button type="button" onClick={() => retry.mutate({ keyId, state, reason: '' })} disabled={retry.isPending}>
+      <Button onClick={() => retry.mutate({ keyId, state, reason: '' })} loading={retry.isPending}>
         Retry unreached locations
-      </button>
+      </Button>
       <ErrorMessage error={retry.error} />
     </div>
   );

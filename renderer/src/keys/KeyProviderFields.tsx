@@ -1,4 +1,6 @@
-import { useEffect, useId } from 'react';
+import { useEffect } from 'react';
+import FormField from '@cloudscape-design/components/form-field';
+import Select, { type SelectProps } from '@cloudscape-design/components/select';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID, PROVIDER_KIND_LABELS } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
@@ -25,10 +27,12 @@ interface Props {
   encryption: boolean;
   choice: KeyProviderChoice;
   onChange(choice: KeyProviderChoice): void;
+  /** Field errors in words (components/errorWords.ts), by field name: provider, backupProvider. */
+  errors?: Readonly<Record<string, string>>;
 }
 
 /** Where a new key lives, and for encryption keys a second provider that also wraps every data key. */
-export function KeyProviderFields({ encryption, choice, onChange }: Props) {
+export function KeyProviderFields({ encryption, choice, onChange, errors = {} }: Props) {
   const providers = useChannelQuery('providers:list', {});
   const list = providers.data?.providers ?? [];
   const known = providers.data !== undefined;
@@ -42,54 +46,52 @@ export function KeyProviderFields({ encryption, choice, onChange }: Props) {
   }, [choice, fallback, onChange]);
 
   const provider = choice.provider ?? fallback ?? (refusal ? '' : LOCAL_PROVIDER_ID);
-  const providerId = useId();
-  const backupId = useId();
   const backups = list.filter((p) => p.id !== provider);
+
+  const providerOptions: SelectProps.Option[] = [
+    ...(refusal
+      ? [
+          {
+            value: '',
+            label: refusal.localFallback
+              ? 'Default: the local store (the environment’s provider was refused; ECPS_ALLOW_LOCAL_FALLBACK is set)'
+              : `Default: none (the environment’s provider was refused: ${refusal.variable ?? 'see the Providers page'})`,
+          },
+        ]
+      : []),
+    ...(known
+      ? list.map((p) => ({ value: p.id, label: `${optionText(p)}${p.id === fallback ? ' (default)' : ''}` }))
+      : [{ value: LOCAL_PROVIDER_ID, label: providers.isError ? 'Default provider (provider list unavailable)' : 'Loading providers…' }]),
+  ];
+  const backupOptions: SelectProps.Option[] = [{ value: '', label: 'None' }, ...backups.map((p) => ({ value: p.id, label: optionText(p) }))];
 
   return (
     <>
-      <div className="field">
-        <label htmlFor={providerId}>Provider</label>
-        <select
-          id={providerId}
-          value={provider}
+      <FormField label="Provider" errorText={errors.provider}>
+        <Select
+          selectedOption={providerOptions.find((o) => o.value === provider) ?? null}
           disabled={!known}
-          onChange={(e) => onChange({ provider: e.target.value || null, backupProvider: choice.backupProvider === e.target.value ? '' : choice.backupProvider })}
-        >
-          {refusal && (
-            <option value="">
-              {refusal.localFallback
-                ? 'Default: the local store (the environment’s provider was refused; ECPS_ALLOW_LOCAL_FALLBACK is set)'
-                : `Default: none (the environment’s provider was refused: ${refusal.variable ?? 'see the Providers page'})`}
-            </option>
-          )}
-          {known ? (
-            list.map((p) => (
-              <option key={p.id} value={p.id}>
-                {optionText(p)}
-                {p.id === fallback ? ' (default)' : ''}
-              </option>
-            ))
-          ) : (
-            <option value={LOCAL_PROVIDER_ID}>{providers.isError ? 'Default provider (provider list unavailable)' : 'Loading providers…'}</option>
-          )}
-        </select>
-      </div>
+          invalid={!!errors.provider}
+          options={providerOptions}
+          onChange={(e) => {
+            const value = e.detail.selectedOption.value ?? '';
+            onChange({ provider: value || null, backupProvider: choice.backupProvider === value ? '' : choice.backupProvider });
+          }}
+        />
+      </FormField>
       {encryption && known && (
-        <div className="field">
-          <label htmlFor={backupId}>Backup provider (optional)</label>
-          <select id={backupId} value={choice.backupProvider} onChange={(e) => onChange({ ...choice, backupProvider: e.target.value })}>
-            <option value="">None</option>
-            {backups.map((p) => (
-              <option key={p.id} value={p.id}>
-                {optionText(p)}
-              </option>
-            ))}
-          </select>
-        </div>
-      )}
-      {encryption && choice.backupProvider && (
-        <p className="muted small">Every data key is wrapped under both providers: data stays decryptable while either one is reachable.</p>
+        <FormField
+          label="Backup provider (optional)"
+          errorText={errors.backupProvider}
+          description={choice.backupProvider ? 'Every data key is wrapped under both providers: data stays decryptable while either one is reachable.' : undefined}
+        >
+          <Select
+            selectedOption={backupOptions.find((o) => o.value === choice.backupProvider) ?? null}
+            invalid={!!errors.backupProvider}
+            options={backupOptions}
+            onChange={(e) => onChange({ ...choice, backupProvider: e.detail.selectedOption.value ?? '' })}
+          />
+        </FormField>
       )}
     </>
   );

@@ -1,62 +1,211 @@
+// The key inventory as a Cloudscape table: search and filter (state, provider, type, algorithm, label) with a
+// property filter, sort by any column, pages of 50. Sized to fit a 1440 px window beside the navigation: type and
+// algorithm share a column, the provider column names the backup, long labels wrap.
+import { useEffect } from 'react';
+import Table, { type TableProps } from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import PropertyFilter, { type PropertyFilterProps } from '@cloudscape-design/components/property-filter';
+import Pagination from '@cloudscape-design/components/pagination';
+import Box from '@cloudscape-design/components/box';
+import Link from '@cloudscape-design/components/link';
+import { useCollection } from '@cloudscape-design/collection-hooks';
 import type { KeySummary } from '../../../shared/contract.ts';
-import { KEY_TRANSITIONS, KEY_TYPE_LABELS, canProtect } from '../../../shared/domain.ts';
+import { KEY_STATE_LABELS, KEY_STATES, KEY_TRANSITIONS, KEY_TYPE_LABELS, KEY_TYPES, canProtect } from '../../../shared/domain.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { formatTime } from '../format.ts';
+import { hrefFor } from '../shell/routes.ts';
 import { StateBadge } from './StateBadge.tsx';
 
-export function KeyTable({ keys }: { keys: KeySummary[] }) {
-  const selectedKeyId = useUiStore((s) => s.selectedKeyId);
+/** The route's filters (#/keys?state=…&provider=…, the dashboard's links) as property filter tokens. */
+export function routeQuery(state: string | null, provider: string | null): PropertyFilterProps.Query {
+  const tokens: PropertyFilterProps.Token[] = [];
+  if (state) tokens.push({ propertyKey: 'state', operator: '=', value: state });
+  if (provider) tokens.push({ propertyKey: 'provider', operator: '=', value: provider });
+  return { tokens, operation: 'and' };
+}
+
+const PROPERTIES: PropertyFilterProps.FilteringProperty[] = [
+  { key: 'label', propertyLabel: 'Label', groupValuesLabel: 'Labels', operators: [':', '!:', '='] },
+  { key: 'state', propertyLabel: 'State', groupValuesLabel: 'States', operators: ['=', '!='] },
+  { key: 'provider', propertyLabel: 'Provider', groupValuesLabel: 'Providers', operators: ['=', '!='] },
+  { key: 'type', propertyLabel: 'Type', groupValuesLabel: 'Types', operators: ['=', '!='] },
+  { key: 'algorithm', propertyLabel: 'Algorithm', groupValuesLabel: 'Algorithms', operators: ['=', '!='] },
+];
+
+const FILTER_STRINGS: PropertyFilterProps.I18nStrings = {
+  filteringAriaLabel: 'Find keys',
+  filteringPlaceholder: 'Find keys by label, state, provider, type or algorithm',
+  dismissAriaLabel: 'Dismiss',
+  clearFiltersText: 'Clear filters',
+  groupValuesText: 'Values',
+  groupPropertiesText: 'Properties',
+  operatorsText: 'Operators',
+  operationAndText: 'and',
+  operationOrText: 'or',
+  operatorContainsText: 'Contains',
+  operatorDoesNotContainText: 'Does not contain',
+  operatorEqualsText: 'Equals',
+  operatorDoesNotEqualText: 'Does not equal',
+  editTokenHeader: 'Edit filter',
+  propertyText: 'Property',
+  operatorText: 'Operator',
+  valueText: 'Value',
+  cancelActionText: 'Cancel',
+  applyActionText: 'Apply',
+  allPropertiesLabel: 'All properties',
+  tokenLimitShowMore: 'Show more',
+  tokenLimitShowFewer: 'Show fewer',
+  enteredTextLabel: (text) => `Use: "${text}"`,
+  removeTokenButtonAriaLabel: (token) => `Remove filter ${token.propertyLabel ?? ''} ${token.value}`,
+};
+
+function valueLabel(propertyKey: string | undefined, value: string): string {
+  if (propertyKey === 'state') return KEY_STATE_LABELS[value as keyof typeof KEY_STATE_LABELS] ?? value;
+  if (propertyKey === 'type') return KEY_TYPE_LABELS[value as keyof typeof KEY_TYPE_LABELS] ?? value;
+  return value;
+}
+
+/** "state Active, provider local" — the filters in words, for the status line above the table. */
+export function queryInWords(query: PropertyFilterProps.Query): string {
+  return query.tokens
+    .map((t) => {
+      const property = PROPERTIES.find((p) => p.key === t.propertyKey)?.propertyLabel.toLowerCase() ?? 'text';
+      const negated = t.operator === '!=' || t.operator === '!:' ? 'not ' : '';
+      return `${property} ${negated}${valueLabel(t.propertyKey, String(t.value))}`;
+    })
+    .join(', ');
+}
+
+interface Props {
+  keys: KeySummary[];
+  /** The query the route asks for; re-applied whenever `routeSeq` changes (a dashboard link, back/forward). */
+  initialQuery: PropertyFilterProps.Query;
+  routeSeq: number;
+  loading: boolean;
+  actions?: React.ReactNode;
+}
+
+export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Props) {
   const selectKey = useUiStore((s) => s.selectKey);
   const openDialog = useUiStore((s) => s.openDialog);
 
+  const filteringOptions: PropertyFilterProps.FilteringOption[] = [
+    ...KEY_STATES.map((s) => ({ propertyKey: 'state', value: s, label: KEY_STATE_LABELS[s] })),
+    ...KEY_TYPES.map((t) => ({ propertyKey: 'type', value: t, label: KEY_TYPE_LABELS[t] })),
+    ...[...new Set(keys.map((k) => k.provider))].map((p) => ({ propertyKey: 'provider', value: p })),
+    ...[...new Set(keys.map((k) => k.algorithm))].map((a) => ({ propertyKey: 'algorithm', value: a })),
+  ];
+
+  const { items, collectionProps, propertyFilterProps, paginationProps, filteredItemsCount, actions: collection } = useCollection(keys, {
+    propertyFiltering: {
+      filteringProperties: PROPERTIES,
+      defaultQuery: initialQuery,
+      empty: (
+        <Box textAlign="center" color="inherit">
+          <b>No keys yet</b>
+          <Box variant="p" color="inherit">
+            Create the first one with “New key…”.
+          </Box>
+        </Box>
+      ),
+      noMatch: (
+        <Box textAlign="center" color="inherit">
+          <b>No key matches.</b>
+        </Box>
+      ),
+    },
+    sorting: { defaultState: { sortingColumn: { sortingField: 'label' } } },
+    pagination: { pageSize: 50 },
+  });
+
+  // A new route (a dashboard link, back/forward, "Show all keys") replaces the filters typed so far.
+  useEffect(() => {
+    collection.setPropertyFiltering(initialQuery);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- re-applied per route, not per render
+  }, [routeSeq]);
+
+  const query = propertyFilterProps.query;
+  const filtered = query.tokens.length > 0;
+
+  const columns: TableProps.ColumnDefinition<KeySummary>[] = [
+    {
+      id: 'label',
+      header: 'Label',
+      sortingField: 'label',
+      cell: (k) => (
+        <Button variant="inline-link" onClick={() => selectKey(k.id)}>
+          {k.label}
+        </Button>
+      ),
+      minWidth: 140,
+    },
+    { id: 'type', header: 'Type', sortingField: 'type', cell: (k) => KEY_TYPE_LABELS[k.type] },
+    { id: 'state', header: 'State', sortingField: 'state', cell: (k) => <StateBadge state={k.state} /> },
+    { id: 'algorithm', header: 'Algorithm', sortingField: 'algorithm', cell: (k) => k.algorithm },
+    {
+      id: 'provider',
+      header: 'Provider',
+      sortingField: 'provider',
+      cell: (k) => (
+        <>
+          {k.provider}
+          {k.backupProvider && <Box variant="small" display="inline">{` + backup ${k.backupProvider}`}</Box>}
+        </>
+      ),
+    },
+    { id: 'kms', header: 'KMS-backed', cell: (k) => (k.kmsBacked ? 'Yes' : 'No') },
+    { id: 'version', header: 'Version', sortingField: 'currentVersion', cell: (k) => `v${k.currentVersion}` },
+    { id: 'rotation', header: 'Next rotation', sortingField: 'nextRotationAt', cell: (k) => (k.nextRotationAt ? formatTime(k.nextRotationAt) : 'Manual') },
+    {
+      id: 'actions',
+      header: 'Actions',
+      cell: (k) => (
+        <SpaceBetween direction="horizontal" size="xs">
+          <Button variant="inline-link" onClick={() => openDialog({ kind: 'rotate', keyId: k.id })} disabled={!canProtect(k.state)}>
+            Rotate
+          </Button>
+          <Button variant="inline-link" onClick={() => openDialog({ kind: 'state', keyId: k.id })} disabled={KEY_TRANSITIONS[k.state].length === 0}>
+            Change state
+          </Button>
+        </SpaceBetween>
+      ),
+    },
+  ];
+
   return (
-    <table className="grid" aria-label="Keys">
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Type</th>
-          <th scope="col">State</th>
-          <th scope="col">Algorithm</th>
-          <th scope="col">Provider</th>
-          <th scope="col">KMS-backed</th>
-          <th scope="col">Version</th>
-          <th scope="col">Created</th>
-          <th scope="col">Next rotation</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {keys.map((k) => (
-          <tr key={k.id} aria-selected={k.id === selectedKeyId} className={k.id === selectedKeyId ? 'selected' : undefined}>
-            <td>
-              <button type="button" className="link" onClick={() => selectKey(k.id)} title={k.id}>
-                {k.label}
-              </button>
-            </td>
-            <td>{KEY_TYPE_LABELS[k.type]}</td>
-            <td>
-              <StateBadge state={k.state} />
-            </td>
-            <td>{k.algorithm}</td>
-            <td>
-              {k.provider}
-              {k.backupProvider && <span className="muted small"> + backup {k.backupProvider}</span>}
-            </td>
-            <td>{k.kmsBacked ? <span className="kms-mark" title="Key material stays in the provider">Yes</span> : 'No'}</td>
-            <td className="num">v{k.currentVersion}</td>
-            <td>{formatTime(k.createdAt)}</td>
-            <td>{k.nextRotationAt ? formatTime(k.nextRotationAt) : 'Manual'}</td>
-            <td className="actions">
-              <button type="button" onClick={() => openDialog({ kind: 'rotate', keyId: k.id })} disabled={!canProtect(k.state)}>
-                Rotate
-              </button>
-              <button type="button" onClick={() => openDialog({ kind: 'state', keyId: k.id })} disabled={KEY_TRANSITIONS[k.state].length === 0}>
-                Change state
-              </button>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      {...collectionProps}
+      ariaLabels={{ tableLabel: 'Keys' }}
+      items={items}
+      columnDefinitions={columns}
+      trackBy="id"
+      loading={loading}
+      loadingText="Loading keys"
+      wrapLines
+      variant="container"
+      header={
+        <Header
+          variant="h2"
+          counter={filtered ? `(${filteredItemsCount ?? 0}/${keys.length})` : `(${keys.length})`}
+          description={
+            filtered && !loading ? (
+              <span role="status">
+                {`Showing ${filteredItemsCount ?? 0} of ${keys.length} keys: ${queryInWords(query)}. `}
+                <Link href={hrefFor('keys')}>Show all keys</Link>
+              </span>
+            ) : (
+              'Every key the console holds, with its state, provider and rotation schedule. Select a label for its details.'
+            )
+          }
+          actions={actions}
+        >
+          Key inventory
+        </Header>
+      }
+      filter={<PropertyFilter {...propertyFilterProps} filteringOptions={filteringOptions} i18nStrings={FILTER_STRINGS} countText={`${filteredItemsCount ?? 0} matches`} expandToViewport />}
+      pagination={<Pagination {...paginationProps} ariaLabels={{ nextPageLabel: 'Next page', previousPageLabel: 'Previous page', pageLabel: (n) => `Page ${n}` }} />}
+    />
   );
 }

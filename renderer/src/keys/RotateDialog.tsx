@@ -1,7 +1,10 @@
+import Modal from '@cloudscape-design/components/modal';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { KeySummary } from '../../../shared/contract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
-import { Dialog } from '../components/Dialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
 export function RotateDialog({ keySummary }: { keySummary: KeySummary }) {
@@ -10,20 +13,31 @@ export function RotateDialog({ keySummary }: { keySummary: KeySummary }) {
   const next = keySummary.currentVersion + 1;
 
   return (
-    <Dialog title={`Rotate key “${keySummary.label}”`} onClose={closeDialog}>
-      <p>
-        Rotating <strong>{keySummary.label}</strong> creates version {next}. New data is protected with version {next}; data
-        protected with earlier versions stays readable until those versions are retired.
-      </p>
-      <ErrorMessage error={rotate.error} />
-      <div className="dialog-buttons">
-        <button type="button" onClick={closeDialog}>
-          Cancel
-        </button>
-        <button type="button" className="primary" disabled={rotate.isPending} onClick={() => rotate.mutate({ keyId: keySummary.id })}>
-          {rotate.isPending ? 'Rotating…' : `Rotate “${keySummary.label}” to version ${next}`}
-        </button>
-      </div>
-    </Dialog>
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      onDismiss={closeDialog}
+      header={`Rotate key “${keySummary.label}”`}
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={closeDialog}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={rotate.isPending} loadingText="Rotating" onClick={() => rotate.mutate({ keyId: keySummary.id })}>
+              {`Rotate “${keySummary.label}” to version ${next}`}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="m">
+        <Box variant="p">
+          Rotating <strong>{keySummary.label}</strong> creates version {next}. New data is protected with version {next}; data
+          protected with earlier versions stays readable until those versions are retired.
+        </Box>
+        <ErrorMessage error={rotate.error} />
+      </SpaceBetween>
+    </Modal>
   );
 }

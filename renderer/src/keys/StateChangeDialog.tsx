@@ -3,8 +3,19 @@ import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, KEY_TRANSITIONS, type KeyState } from '../../../shared/domain.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
-import { Dialog } from '../components/Dialog.tsx';
+import Modal from '@cloudscape-design/components/modal';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Textarea from '@cloudscape-design/components/textarea';
+import RadioGroup from '@cloudscape-design/components/radio-group';
+import Alert from '@cloudscape-design/components/alert';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
@@ -33,94 +44,116 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   const dependents = usage.data && (usage.data.robots > 0 || usage.data.assignments.length > 0) ? usage.data : null;
   const needsTypedLabel = target === 'destroyed';
   const confirmed = !needsTypedLabel || typedLabel === keySummary.label;
+  const words = errorInWords(setState.error, { state: 'New state', reason: 'Reason' });
+  const title = `Change the state of “${keySummary.label}”`;
+  const destructive = target === 'destroyed' || target === 'compromised';
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
-    if (!target || !confirmed) return;
+  function submit() {
+    if (!target || !confirmed || setState.isPending) return;
     setState.mutate({ keyId: keySummary.id, state: target, reason: reason.trim() });
   }
 
   if (result) {
     return (
-      <Dialog title={`Change the state of “${keySummary.label}”`} onClose={closeDialog}>
-        <div className="form">
-          <p className="warning" role="alert">
-            {keySummary.label} is now {KEY_STATE_LABELS[result.state]} in the console, which refuses every use its state does not allow. Not every place
-            holding the key was reached: {result.unreached.length} {result.unreached.length === 1 ? 'location still needs' : 'locations still need'} the change.
-          </p>
+      <Modal
+        visible
+      closeAriaLabel="Close dialog"
+        size="large"
+        onDismiss={closeDialog}
+        header={title}
+        footer={
+          <Box float="right">
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button variant="link" onClick={closeDialog}>
+                Close
+              </Button>
+              <Button variant="primary" loading={setState.isPending} onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}>
+                Retry unreached locations
+              </Button>
+            </SpaceBetween>
+          </Box>
+        }
+      >
+        <SpaceBetween size="m">
+          <div role="alert">
+            <Alert type="warning">
+              {keySummary.label} is now {KEY_STATE_LABELS[result.state]} in the console, which refuses every use its state does not allow. Not every place
+              holding the key was reached: {result.unreached.length} {result.unreached.length === 1 ? 'location still needs' : 'locations still need'} the change.
+            </Alert>
+          </div>
           <LocationOutcomes label={keySummary.label} locations={result.locations} />
           <ErrorMessage error={setState.error} />
-          <div className="dialog-buttons">
-            <button type="button" onClick={closeDialog}>
-              Close
-            </button>
-            <button
-              type="button"
-              className="primary"
-              disabled={setState.isPending}
-              onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}
-            >
-              Retry unreached locations
-            </button>
-          </div>
-        </div>
-      </Dialog>
+        </SpaceBetween>
+      </Modal>
     );
   }
 
   return (
-    <Dialog title={`Change the state of “${keySummary.label}”`} onClose={closeDialog}>
-      <form onSubmit={submit} className="form">
-        <p>
-          Current state: <StateBadge state={keySummary.state} />
-        </p>
-        <fieldset>
-          <legend>New state</legend>
-          {targets.map((t) => (
-            <label key={t} className="checkbox">
-              <input type="radio" name="target" value={t} checked={target === t} onChange={() => setTarget(t)} />
-              {KEY_STATE_LABELS[t]}
-            </label>
-          ))}
-        </fieldset>
-        {target && <p className={target === 'destroyed' || target === 'compromised' ? 'warning' : 'muted'}>{CONSEQUENCES[target]}</p>}
-        {target && target !== 'active' && dependents && (
-          <p className="warning" data-testid="state-change-dependents">
-            {keyUsageSummary(dependents)}
-            {dependents.assignments.length > 0 && ' The station and key bundles refuse to deliver keys to them until the key is active again or they are reassigned.'}
-          </p>
-        )}
-        {usage.error && <p className="muted">Could not check which robots hold this key: {usage.error.message}</p>}
-        <label>
-          Reason (recorded in the audit log)
-          <textarea value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} rows={2} />
-        </label>
-        {needsTypedLabel && (
-          <label>
-            Type the key label “{keySummary.label}” to confirm destruction
-            <input value={typedLabel} onChange={(e) => setTypedLabel(e.target.value)} autoComplete="off" />
-          </label>
-        )}
-        {target && (
-          <p className="confirm-text">
-            You are about to set <strong>{keySummary.label}</strong> from {KEY_STATE_LABELS[keySummary.state]} to{' '}
-            <strong>{KEY_STATE_LABELS[target]}</strong>.
-          </p>
-        )}
-        <ErrorMessage error={setState.error} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={closeDialog}>
-            Cancel
-          </button>
-          <button
-            type="submit"
-            className={target === 'destroyed' || target === 'compromised' ? 'danger' : 'primary'}
-            disabled={!target || !confirmed || setState.isPending}
-          >
-            {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
-          </button>
-        </div>
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      onDismiss={closeDialog}
+      header={title}
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={closeDialog}>
+              Cancel
+            </Button>
+            <Button variant="primary" onClick={submit} disabled={!target || !confirmed} loading={setState.isPending} loadingText="Changing the state">
+              {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
+          <SpaceBetween size="m">
+            <Box>
+              Current state: <StateBadge state={keySummary.state} />
+            </Box>
+            <FormField label="New state" errorText={words.fields.state}>
+              <RadioGroup value={target} onChange={(e) => setTarget(e.detail.value as KeyState)} items={targets.map((t) => ({ value: t, label: KEY_STATE_LABELS[t] }))} />
+            </FormField>
+            {target && CONSEQUENCES[target] && (
+              <Alert type={destructive ? 'warning' : 'info'} statusIconAriaLabel={destructive ? 'Warning' : 'Info'}>
+                {CONSEQUENCES[target]}
+              </Alert>
+            )}
+            {target && target !== 'active' && dependents && (
+              <Alert type="warning" statusIconAriaLabel="Warning">
+                <span data-testid="state-change-dependents">
+                  {keyUsageSummary(dependents)}
+                  {dependents.assignments.length > 0 && ' The station and key bundles refuse to deliver keys to them until the key is active again or they are reassigned.'}
+                </span>
+              </Alert>
+            )}
+            {usage.error && <Box color="text-status-inactive">Could not check which robots hold this key: {errorInWords(usage.error).summary}</Box>}
+            <FormField label="Reason (recorded in the audit log)" errorText={words.fields.reason} constraintText="Up to 500 characters.">
+              <Textarea value={reason} onChange={(e) => setReason(e.detail.value)} rows={2} invalid={!!words.fields.reason} nativeTextareaAttributes={{ maxLength: 500 }} />
+            </FormField>
+            {needsTypedLabel && (
+              <FormField
+                label={`Type the key label “${keySummary.label}” to confirm destruction`}
+                constraintText={typedLabel !== '' && !confirmed ? 'That is not the key’s label.' : undefined}
+              >
+                <Input value={typedLabel} onChange={(e) => setTypedLabel(e.detail.value)} autoComplete={false} />
+              </FormField>
+            )}
+            {target && (
+              <Box variant="p">
+                You are about to set <strong>{keySummary.label}</strong> from {KEY_STATE_LABELS[keySummary.state]} to <strong>{KEY_STATE_LABELS[target]}</strong>.
+              </Box>
+            )}
+          </SpaceBetween>
+        </Form>
       </form>
-    </Dialog>
+    </Modal>
   );
 }

@@ -1,13 +1,11 @@
+import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import type { ProviderStatus } from '../../../shared/contract.ts';
-import { healthWord } from './providerStatusText.ts';
+import { healthWord, type HealthWord } from './providerStatusText.ts';
 
-/** A coloured dot plus the word, so the state never depends on colour alone. */
+const LOOK: Readonly<Record<HealthWord, StatusIndicatorProps.Type>> = { healthy: 'success', unreachable: 'error', 'not checked': 'pending' };
+
+/** The health word with its status icon, so the state never depends on colour alone. */
 export function HealthDot({ provider }: { provider: ProviderStatus }) {
   const word = healthWord(provider);
-  return (
-    <span className={`health health-${word.replace(' ', '-')}`}>
-      <span className="dot" aria-hidden="true" />
-      {word}
-    </span>
-  );
+  return <StatusIndicator type={LOOK[word]}>{word}</StatusIndicator>;
 }

@@ -5,6 +5,7 @@ import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { clearJobProgress, useLatestJob } from '../hooks/jobProgress.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { MigrationProgress } from './MigrationProgress.tsx';
+import { ConfirmMigration } from './ConfirmMigration.tsx';
 
 /**
  * Hybrid mode: local keys stay local but get a copy wrapped under a KMS key (backup_keys_to_kms), the copy is proven
@@ -24,6 +25,8 @@ export function HybridPanel({ providers, localKeys }: { providers: ProviderStatu
   const live = useLatestJob(MIGRATION_JOB);
   // The call answers when the job ends; until then the pushed events tell how far it is.
   const progress = migrate.data ?? live;
+  // Migration moves keys for good: it starts only after the officer confirms it in a dialog naming what moves where.
+  const [confirming, setConfirming] = useState(false);
 
   function choose(id: string) {
     setChosen(id);
@@ -34,6 +37,7 @@ export function HybridPanel({ providers, localKeys }: { providers: ProviderStatu
   }
 
   function startMigration() {
+    setConfirming(false);
     clearJobProgress(queryClient, MIGRATION_JOB);
     migrate.mutate({ providerId: target });
   }
@@ -105,12 +109,13 @@ export function HybridPanel({ providers, localKeys }: { providers: ProviderStatu
                 {target}. Earlier versions keep decrypting what they protected. Signing keys stay local.
               </p>
               <div className="toolbar">
-                <button type="button" disabled={migrate.isPending} onClick={startMigration}>
+                <button type="button" disabled={migrate.isPending} onClick={() => setConfirming(true)}>
                   {migrate.isPending ? 'Migrating…' : `Migrate local keys to ${target}`}
                 </button>
               </div>
               <ErrorMessage error={migrate.error} />
               {progress && <MigrationProgress progress={progress} target={target} />}
+              {confirming && <ConfirmMigration target={target} localKeys={localKeys} onConfirm={startMigration} onCancel={() => setConfirming(false)} />}
             </div>
           </div>
         </>

@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { PROVIDER_KIND_LABELS, type ProviderKind } from '../../../shared/domain.ts';
-import { isApiError } from '../api.ts';
+import { errorInWords } from '../components/errorWords.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { Dialog } from '../components/Dialog.tsx';
@@ -11,14 +11,6 @@ import { buildConfig, emptyValues, initialGcpSource, storedSecrets, valuesFromSt
 import { ProviderFieldInput } from './ProviderField.tsx';
 import { KindFieldset } from './KindFieldset.tsx';
 
-/** The field a refusal names ("vault_url", or a path such as "config.vault_url"), if any. */
-function refusedField(error: unknown): string | null {
-  if (!isApiError(error) || error.code !== 'invalid_input') return null;
-  const field = error.details?.field;
-  if (typeof field !== 'string') return null;
-  const parts = field.split('.');
-  return parts[parts.length - 1] ?? null;
-}
 
 /** Add a provider (kind select, fields per kind) or edit one (kind and id fixed, secrets never shown back). */
 export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: ProviderStatus; existingIds?: readonly string[] }) {
@@ -36,10 +28,12 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
   const fields = fieldsFor(kind);
   // Saving an id that exists replaces that provider: adding must not do so by accident.
   const [idTaken, setIdTaken] = useState<string | null>(null);
-  const badField = refusedField(save.error);
+  // Refusals in words (components/errorWords.ts): each next to the field it names, several at once.
+  const fieldLabels = Object.fromEntries([fields.id, ...fields.specific, ...fields.common].map((f) => [f.name, f.label]));
+  const words = errorInWords(save.error, fieldLabels);
   const errorFor = (name: string) => {
     if (name === 'id' && idTaken) return `A provider with id ${idTaken} exists already; choose another id, or edit that provider.`;
-    return badField === name && save.error instanceof Error ? save.error.message : null;
+    return words.fields[name] ?? null;
   };
 
   function changeKind(next: ProviderKind) {
@@ -52,7 +46,7 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
     setValues((v) => ({ ...v, [name]: value }));
     if (name === 'id') setIdTaken(null);
     // A refused service-account file is gone once another is picked: its message goes with it.
-    if (name === 'gcp_credentials_json' && badField === name) save.reset();
+    if (name === 'gcp_credentials_json' && words.fields[name]) save.reset();
   }
 
   function submit(e: React.FormEvent) {
@@ -118,7 +112,7 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
             />
           ))}
         </fieldset>
-        <ErrorMessage error={save.error} />
+        <ErrorMessage error={save.error} fieldLabels={fieldLabels} />
         <div className="dialog-buttons">
           <button type="button" onClick={() => close(null)}>
             Cancel

@@ -1,77 +1,135 @@
+// Every configured provider with its health, latency, circuit and last error; find, filter (kind, health) and sort.
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Box from '@cloudscape-design/components/box';
+import PropertyFilter, { type PropertyFilterProps } from '@cloudscape-design/components/property-filter';
+import { useCollection } from '@cloudscape-design/collection-hooks';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { PROVIDER_KIND_LABELS } from '../../../shared/domain.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { formatTime } from '../format.ts';
 import { HealthDot } from './HealthDot.tsx';
 import { TestConnectionButton } from './TestConnectionButton.tsx';
-import { CIRCUIT_LABELS, isEditable, storageMode } from './providerStatusText.ts';
+import { CIRCUIT_LABELS, healthWord, isEditable, storageMode } from './providerStatusText.ts';
 
-export function ProviderTable({ providers }: { providers: ProviderStatus[] }) {
-  const selected = useUiStore((s) => s.selectedProviderId);
+interface Row extends ProviderStatus {
+  kindLabel: string;
+  healthText: string;
+  latency: number | null;
+}
+
+const PROPERTIES: PropertyFilterProps.FilteringProperty[] = [
+  { key: 'id', propertyLabel: 'Id', groupValuesLabel: 'Ids', operators: [':', '='] },
+  { key: 'kindLabel', propertyLabel: 'Kind', groupValuesLabel: 'Kinds', operators: ['=', '!='] },
+  { key: 'healthText', propertyLabel: 'Health', groupValuesLabel: 'Health', operators: ['=', '!='] },
+];
+
+const FILTER_STRINGS: PropertyFilterProps.I18nStrings = {
+  filteringAriaLabel: 'Find providers',
+  filteringPlaceholder: 'Find providers by id, kind or health',
+  dismissAriaLabel: 'Dismiss',
+  clearFiltersText: 'Clear filters',
+  groupValuesText: 'Values',
+  groupPropertiesText: 'Properties',
+  operatorsText: 'Operators',
+  operationAndText: 'and',
+  operationOrText: 'or',
+  operatorContainsText: 'Contains',
+  operatorEqualsText: 'Equals',
+  operatorDoesNotEqualText: 'Does not equal',
+  editTokenHeader: 'Edit filter',
+  propertyText: 'Property',
+  operatorText: 'Operator',
+  valueText: 'Value',
+  cancelActionText: 'Cancel',
+  applyActionText: 'Apply',
+  allPropertiesLabel: 'All properties',
+  tokenLimitShowMore: 'Show more',
+  tokenLimitShowFewer: 'Show fewer',
+  enteredTextLabel: (text) => `Use: "${text}"`,
+  removeTokenButtonAriaLabel: (token) => `Remove filter ${token.propertyLabel ?? ''} ${token.value}`,
+};
+
+export function ProviderTable({ providers, loading }: { providers: ProviderStatus[]; loading: boolean }) {
   const selectProvider = useUiStore((s) => s.selectProvider);
   const openDialog = useUiStore((s) => s.openProviderDialog);
+  const rows: Row[] = providers.map((p) => ({ ...p, kindLabel: PROVIDER_KIND_LABELS[p.kind], healthText: healthWord(p), latency: p.health ? p.health.latencyMs : null }));
+  const filteringOptions = [
+    ...[...new Set(rows.map((r) => r.kindLabel))].map((v) => ({ propertyKey: 'kindLabel', value: v })),
+    ...['healthy', 'unreachable', 'not checked'].map((v) => ({ propertyKey: 'healthText', value: v })),
+  ];
+  const { items, collectionProps, propertyFilterProps, filteredItemsCount } = useCollection(rows, {
+    propertyFiltering: {
+      filteringProperties: PROPERTIES,
+      empty: <Box textAlign="center">No providers.</Box>,
+      noMatch: <Box textAlign="center">No provider matches.</Box>,
+    },
+    sorting: { defaultState: { sortingColumn: { sortingField: 'id' } } },
+  });
 
   return (
-    <table className="grid" aria-label="Providers">
-      <thead>
-        <tr>
-          <th scope="col">Id</th>
-          <th scope="col">Kind</th>
-          <th scope="col">Health</th>
-          <th scope="col">Latency</th>
-          <th scope="col">Circuit</th>
-          <th scope="col">Last error</th>
-          <th scope="col">KMS-backed</th>
-          <th scope="col">Storage</th>
-          <th scope="col">Actions</th>
-        </tr>
-      </thead>
-      <tbody>
-        {providers.map((p) => (
-          <tr key={p.id} aria-selected={p.id === selected} className={p.id === selected ? 'selected' : undefined}>
-            <td>
-              <button type="button" className="link" onClick={() => selectProvider(p.id)}>
-                {p.id}
-              </button>
-            </td>
-            <td className="wrap-cell">{PROVIDER_KIND_LABELS[p.kind]}</td>
-            <td>
-              <HealthDot provider={p} />
-            </td>
-            <td className="num">{p.health ? `${Math.round(p.health.latencyMs)} ms` : '—'}</td>
-            <td>{CIRCUIT_LABELS[p.circuit]}</td>
-            <td className="last-error" title={p.lastError ? `${p.lastError.kind}: ${p.lastError.message}` : undefined}>
-              {p.lastError ? (
-                <>
-                  <span className="muted">{formatTime(p.lastError.at)}</span>
-                  <span className="clip">
-                    {p.lastError.kind}: {p.lastError.message}
-                  </span>
-                </>
-              ) : (
-                <span className="muted">none</span>
+    <Table
+      {...collectionProps}
+      ariaLabels={{ tableLabel: 'Providers' }}
+      items={items}
+      trackBy="id"
+      loading={loading}
+      loadingText="Loading providers"
+      wrapLines
+      header={<Header variant="h2" counter={`(${providers.length})`} description="The main process checks each provider's health; this page re-reads it every 5 s.">Configured providers</Header>}
+      filter={<PropertyFilter {...propertyFilterProps} filteringOptions={filteringOptions} i18nStrings={FILTER_STRINGS} countText={`${filteredItemsCount ?? 0} matches`} expandToViewport />}
+      columnDefinitions={[
+        {
+          id: 'id',
+          header: 'Id',
+          sortingField: 'id',
+          cell: (p) => (
+            <Button variant="inline-link" onClick={() => selectProvider(p.id)}>
+              {p.id}
+            </Button>
+          ),
+        },
+        { id: 'kind', header: 'Kind', sortingField: 'kindLabel', cell: (p) => p.kindLabel },
+        { id: 'health', header: 'Health', sortingField: 'healthText', cell: (p) => <HealthDot provider={p} /> },
+        { id: 'latency', header: 'Latency', sortingField: 'latency', cell: (p) => (p.latency !== null ? `${Math.round(p.latency)} ms` : '—') },
+        { id: 'circuit', header: 'Circuit', sortingField: 'circuit', cell: (p) => CIRCUIT_LABELS[p.circuit] },
+        {
+          id: 'error',
+          header: 'Last error',
+          cell: (p) =>
+            p.lastError ? (
+              <span title={`${p.lastError.kind}: ${p.lastError.message}`}>
+                <Box variant="small">{formatTime(p.lastError.at)}</Box> {p.lastError.kind}: {p.lastError.message}
+              </span>
+            ) : (
+              'none'
+            ),
+          maxWidth: 260,
+        },
+        { id: 'kms', header: 'KMS-backed', cell: (p) => (p.kmsBacked ? 'Yes' : 'No') },
+        { id: 'storage', header: 'Storage', cell: (p) => storageMode(p) },
+        {
+          id: 'actions',
+          header: 'Actions',
+          cell: (p) => (
+            <SpaceBetween size="xxs">
+              {isEditable(p) && (
+                <SpaceBetween direction="horizontal" size="xs">
+                  <Button variant="inline-link" onClick={() => openDialog({ kind: 'edit', id: p.id })} ariaLabel={`Edit ${p.id}`}>
+                    Edit
+                  </Button>
+                  <Button variant="inline-link" onClick={() => openDialog({ kind: 'remove', id: p.id })} ariaLabel={`Remove ${p.id}`}>
+                    Remove
+                  </Button>
+                </SpaceBetween>
               )}
-            </td>
-            <td>{p.kmsBacked ? 'Yes' : 'No'}</td>
-            <td className="wrap-cell">{storageMode(p)}</td>
-            <td>
-              <div className="provider-actions">
-                {isEditable(p) && (
-                  <>
-                    <button type="button" onClick={() => openDialog({ kind: 'edit', id: p.id })} aria-label={`Edit ${p.id}`}>
-                      Edit
-                    </button>
-                    <button type="button" onClick={() => openDialog({ kind: 'remove', id: p.id })} aria-label={`Remove ${p.id}`}>
-                      Remove
-                    </button>
-                  </>
-                )}
-                <TestConnectionButton providerId={p.id} compact />
-              </div>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+              <TestConnectionButton providerId={p.id} compact />
+            </SpaceBetween>
+          ),
+        },
+      ]}
+    />
   );
 }

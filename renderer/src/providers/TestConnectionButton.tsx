@@ -1,5 +1,7 @@
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { isApiError } from '../api.ts';
+import { errorInWords } from '../components/errorWords.ts';
 
 /** providers:test for one provider, with the answer (healthy + latency, or what failed) beside the button. */
 export function TestConnectionButton({ providerId, compact }: { providerId: string; compact?: boolean }) {
@@ -7,19 +9,23 @@ export function TestConnectionButton({ providerId, compact }: { providerId: stri
   const result = test.data;
   return (
     <span className="test-connection">
-      <button type="button" onClick={() => test.mutate({ id: providerId })} disabled={test.isPending} aria-label={`Test connection to ${providerId}`}>
-        {test.isPending ? 'Testing…' : 'Test connection'}
-      </button>
-      <span role="status" aria-label={`Connection test result for ${providerId}`} className={compact ? 'small' : undefined}>
+      <Button variant={compact ? 'inline-link' : 'normal'} onClick={() => test.mutate({ id: providerId })} loading={test.isPending} ariaLabel={`Test connection to ${providerId}`}>
+        Test connection
+      </Button>
+      <span role="status" aria-label={`Connection test result for ${providerId}`}>
         {result &&
           (result.ok ? (
-            <span className="ok-text">Healthy — {Math.round(result.latencyMs)} ms</span>
+            <Box variant="small" color="text-status-success" display="inline">{`Healthy — ${Math.round(result.latencyMs)} ms`}</Box>
           ) : (
-            <span className="bad-text" title={result.detail ?? undefined}>
-              Failed after {Math.round(result.latencyMs)} ms{result.detail && !compact ? `: ${result.detail}` : ''}
-            </span>
+            <Box variant="small" color="text-status-error" display="inline">
+              <span title={result.detail ?? undefined}>{`Failed after ${Math.round(result.latencyMs)} ms${result.detail && !compact ? `: ${result.detail}` : ''}`}</span>
+            </Box>
           ))}
-        {test.error && <span className="bad-text" title={test.error.message}>{isApiError(test.error) ? `${test.error.code}: ` : ''}{test.error.message}</span>}
+        {test.error && (
+          <Box variant="small" color="text-status-error" display="inline">
+            {errorInWords(test.error).summary}
+          </Box>
+        )}
       </span>
     </span>
   );

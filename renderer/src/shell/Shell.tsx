@@ -18,6 +18,7 @@ import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { RotationPage } from '../rotation/RotationPage.tsx';
 import { LockButton } from './LockButton.tsx';
+import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
@@ -27,10 +28,10 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
   fleet: { legacy: false, view: () => <FleetPage /> },
   station: { legacy: false, view: () => <StationPage /> },
-  certs: { legacy: true, view: () => <CertificatesPage /> },
-  keys: { legacy: true, view: () => <KeysPage /> },
+  certs: { legacy: false, view: () => <CertificatesPage /> },
+  keys: { legacy: false, view: () => <KeysPage /> },
   rotation: { legacy: false, view: () => <RotationPage /> },
-  providers: { legacy: true, view: () => <ProvidersPage /> },
+  providers: { legacy: false, view: () => <ProvidersPage /> },
   audit: { legacy: false, view: () => <AuditPage /> },
 };
 
@@ -75,8 +76,20 @@ export function Shell({ status }: { status: SessionStatus }) {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const [navOpen, setNavOpen] = useState(true);
   const contentRef = useRef<HTMLDivElement>(null);
-  // The open robot's detail (fleet screen) in the split panel.
-  const split = useRobotSplitPanel(page === 'fleet');
+  // Details in the split panel: the open robot (fleet screen), or what another screen put in the slot (shell/splitPanel.ts).
+  const robotSplit = useRobotSplitPanel(page === 'fleet');
+  const slotPanel = useSplitPanel((s) => s.panel);
+  const closeSlotPanel = useSplitPanel((s) => s.onClose);
+  const split: typeof robotSplit =
+    page === 'fleet'
+      ? robotSplit
+      : {
+          splitPanel: slotPanel ?? undefined,
+          splitPanelOpen: slotPanel !== null,
+          onSplitPanelToggle: (e) => {
+            if (!e.detail.open) closeSlotPanel?.();
+          },
+        };
 
   // Links inside pages call goTo (pushState, no hashchange): their fleet filters are applied here.
   useEffect(() => {

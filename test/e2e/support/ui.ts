@@ -1,6 +1,6 @@
 // What an officer does in the console, as reusable steps. Everything goes through the rendered UI by role and label.
 import { expect, type Locator, type Page } from '@playwright/test';
-import type { KeyAlgorithm, KeyType } from '../../../shared/domain.ts';
+import { KEY_TYPE_LABELS, type KeyAlgorithm, type KeyType } from '../../../shared/domain.ts';
 
 export const OPERATOR = 'Ada Officer';
 export const PASSPHRASE = 'correct horse battery staple';
@@ -82,14 +82,35 @@ export interface NewKey {
   backupProvider?: string;
 }
 
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Picks an option in a Cloudscape Select (a button plus a listbox, not a <select>): opens the one labelled `label`
+ * and clicks the option whose text starts with `option`.
+ */
+export async function chooseOption(scope: Locator, label: string, option: string): Promise<void> {
+  await scope.getByLabel(label, { exact: true }).click();
+  await scope.page().getByRole('option', { name: new RegExp(`^(Selected )?${escapeRe(option)}\\b`) }).first().click();
+}
+
+/** The options a Cloudscape Select offers (opens it, reads them, closes it with Escape). */
+export async function optionsOf(scope: Locator, label: string): Promise<string[]> {
+  await scope.getByLabel(label, { exact: true }).click();
+  const options = scope.page().getByRole('listbox').getByRole('option');
+  await expect(options.first()).toBeVisible();
+  const texts = await options.allInnerTexts();
+  await scope.getByLabel(label, { exact: true }).click();
+  return texts.map((t) => t.split('\n')[0]!.trim());
+}
+
 export async function createKey(page: Page, key: NewKey): Promise<void> {
   await page.getByRole('button', { name: 'New key…' }).click();
   const dialog = page.getByRole('dialog', { name: 'Create a key' });
   await dialog.getByLabel('Label').fill(key.label);
-  await dialog.getByLabel('Key type').selectOption(key.type);
-  if (key.algorithm) await dialog.getByLabel('Algorithm').selectOption(key.algorithm);
-  if (key.provider) await dialog.getByLabel('Provider', { exact: true }).selectOption(key.provider);
-  if (key.backupProvider) await dialog.getByLabel('Backup provider (optional)').selectOption(key.backupProvider);
+  await chooseOption(dialog, 'Key type', KEY_TYPE_LABELS[key.type]);
+  if (key.algorithm) await chooseOption(dialog, 'Algorithm', key.algorithm);
+  if (key.provider) await chooseOption(dialog, 'Provider', key.provider);
+  if (key.backupProvider) await chooseOption(dialog, 'Backup provider (optional)', key.backupProvider);
   if (key.preActivation) await dialog.getByLabel('Create in pre-activation (activate it later)').check();
   await dialog.getByRole('button', { name: 'Create key' }).click();
   await expect(dialog).toBeHidden();
@@ -108,7 +129,7 @@ export async function encryptText(page: Page, plaintext: string, aad?: string): 
   const form = page.getByRole('form', { name: 'Encrypt' });
   await form.getByLabel('Plaintext').fill(plaintext);
   await form.getByLabel('Associated data for encryption (optional)').fill(aad ?? '');
-  await form.getByRole('button', { name: 'Encrypt' }).click();
+  await form.getByRole('button', { name: 'Encrypt', exact: true }).click();
   const output = form.getByLabel('Ciphertext (base64)');
   await expect(output).not.toHaveValue('');
   return { ciphertext: await output.inputValue(), form };
@@ -118,7 +139,7 @@ export async function decryptText(page: Page, ciphertext: string, aad?: string):
   const form = page.getByRole('form', { name: 'Decrypt' });
   await form.getByLabel('Ciphertext to decrypt (base64)').fill(ciphertext);
   await form.getByLabel('Associated data for decryption (optional)').fill(aad ?? '');
-  await form.getByRole('button', { name: 'Decrypt' }).click();
+  await form.getByRole('button', { name: 'Decrypt', exact: true }).click();
   return form;
 }
 

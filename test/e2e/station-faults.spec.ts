@@ -69,8 +69,14 @@ test('each fault case fails its port with a clear code, is counted and audited, 
       const robot = spawnRobot({ port: pair.robotPath, deviceId: c.deviceId, keystore: mkdtempSync(join(work, 'robot-')), caCertFile: caFile, waitSignal: true, ...(c.misbehave ? { misbehave: c.misbehave } : {}) });
       robots.push(robot);
       byDevice.set(c.deviceId, { pair, robot });
-      // The dropping robot leaves mid-frame; then the cable is pulled (socat ended), as on a real station.
-      if (c.misbehave === 'drop') void robot.result.then(() => pair.unplug());
+      // The dropping robot leaves mid-frame; then the cable is pulled (socat ended), as on a real station. Pulled once
+      // the port shows the console waiting for the CSR (it enters that step when its CHALLENGE has drained): pulled
+      // earlier on a loaded machine, the CHALLENGE's drain fails and the port rightly fails at "challenge" instead.
+      if (c.misbehave === 'drop') {
+        void robot.result
+          .then(() => expect(portRow(page, pair.consolePath).locator('[data-step="csr"][data-step-state="current"]')).toHaveCount(1, { timeout: 30_000 }))
+          .finally(() => pair.unplug());
+      }
     }
     await Promise.all(robots.map((r) => r.ready));
 

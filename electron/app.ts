@@ -43,9 +43,12 @@ import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRe
 import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
+import { createBatchHandlers } from './services/rotation/batchHandlers.ts';
+import { type BatchDeps, type BatchRotate, createRotationBatches, type RotationBatches } from './services/rotation/batchJobs.ts';
 import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
+import { createRotationBatchRepo } from './store/rotationBatchRepo.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
@@ -81,7 +84,20 @@ export interface ConsoleOptions {
    * with their clock); `tickMs` between passes; `usageBlock` uses reserved per durable write; `countUsage` false turns
    * the usage limits off (only the benchmark's baseline does that).
    */
-  rotation?: { scheduler?: boolean; tickMs?: number; timers?: SchedulerDeps['timers']; concurrency?: number; usageBlock?: number; countUsage?: boolean };
+  rotation?: {
+    scheduler?: boolean;
+    tickMs?: number;
+    timers?: SchedulerDeps['timers'];
+    concurrency?: number;
+    usageBlock?: number;
+    countUsage?: boolean;
+    /**
+     * Batch jobs: retry backoff (`retryBaseMs` doubling up to `retryMaxMs`), the wait itself (tests move their clock),
+     * and `rotateThrough`, which wraps the key service's rotate (tests count calls in flight or inject failures).
+     * Interrupted jobs resume at unlock while `scheduler` is not false.
+     */
+    batch?: Pick<BatchDeps, 'sleep' | 'retryBaseMs' | 'retryMaxMs'> & { rotateThrough?: (rotate: BatchRotate) => BatchRotate };
+  };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -119,6 +135,8 @@ export interface FleetConsole {
     scheduler: RotationScheduler;
     /** A key version's usage against its limit (null for an unknown key). */
     usage(keyId: string, version: number): VersionUsage | null;
+    /** Batch rotation jobs (docs/rotation.md "Batch jobs"). */
+    batches: RotationBatches;
   };
 }
 
@@ -248,6 +266,23 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     scheduler = liveScheduler;
     if (options.rotation?.scheduler !== false) liveScheduler.start();
+    const batchOptions = options.rotation?.batch ?? {};
+    const batchRotate: BatchRotate = (keyId, opts) => lifecycle.rotate(keyId, opts);
+    const batches = createRotationBatches({
+      repo: createRotationBatchRepo(store.db),
+      keys: keysRepo,
+      rotate: batchOptions.rotateThrough ? batchOptions.rotateThrough(batchRotate) : batchRotate,
+      session: liveSession,
+      audit,
+      commits,
+      clock,
+      logger,
+      transaction,
+      ...(batchOptions.sleep ? { sleep: batchOptions.sleep } : {}),
+      ...(batchOptions.retryBaseMs === undefined ? {} : { retryBaseMs: batchOptions.retryBaseMs }),
+      ...(batchOptions.retryMaxMs === undefined ? {} : { retryMaxMs: batchOptions.retryMaxMs }),
+      onProgress: (p) => emit('rotation:batchProgress', p),
+    });
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
@@ -320,6 +355,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     onUnlocked = () => {
       // Rotations that came due while locked run at the next pass, soon.
       liveScheduler.kick();
+      // Batch jobs a crash or a lock interrupted go on where they stopped (one-shot CLI commands leave them alone).
+      if (options.rotation?.scheduler !== false) batches.resumeInterrupted();
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
@@ -366,6 +403,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
+      ...createBatchHandlers(batches),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -402,6 +440,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       rotation: {
         policies,
         scheduler: liveScheduler,
+        batches,
         usage(keyId, version) {
           const key = keysRepo.get(keyId);
           return key ? usageMeter.usage(key, version) : null;

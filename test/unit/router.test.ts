@@ -68,6 +68,10 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'station:retry': { path: '/dev/ttyACM0' },
   'station:confirmReprovision': { deviceId: 'uv-100', path: '/dev/ttyACM0' },
   'bundles:list': { deviceId: 'uv-100' },
+  'rotation:batchStart': { selection: { keyIds: [KEY] }, concurrency: 4, maxAttempts: 3 },
+  'rotation:batchCancel': { batchId: KEY },
+  'rotation:batchList': { limit: 20 },
+  'rotation:batchGet': { batchId: KEY, items: true },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -31,6 +31,7 @@ export const BATCH_MAX_ATTEMPTS = 10;
 export const BATCH_MAX_KEYS = 100_000;
 export const BATCH_RETRY_BASE_MS = 1_000;
 export const BATCH_RETRY_MAX_MS = 60_000;
+/** Key ids and batch job ids are both UUIDs (lower-case hex). */
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type BatchSelection = { keyIds: string[] } | { type: KeyType } | { site: string };
@@ -191,7 +192,7 @@ export function createRotationBatches(deps: BatchDeps): RotationBatches {
   });
 
   const load = (batchId: unknown): BatchRow => {
-    if (typeof batchId !== 'string' || batchId.length === 0 || batchId.length > 36) throw invalid('batchId must be a job id.', 'batchId');
+    if (typeof batchId !== 'string' || !KEY_ID.test(batchId)) throw invalid('batchId must be a batch job id (UUID).', 'batchId');
     const b = repo.getBatch(batchId);
     if (!b) throw new ConsoleError('not_found', `No batch rotation job ${batchId}.`);
     return b;

@@ -113,6 +113,10 @@ describe('createConsole handlers, end to end', () => {
       'station:retry': { path: '/dev/null' },
       'station:confirmReprovision': { deviceId: 'uv-100' },
       'bundles:list': { deviceId: 'uv-100' },
+      'rotation:batchStart': { selection: { type: 'storage' } },
+      'rotation:batchCancel': { batchId: crypto.randomUUID() },
+      'rotation:batchList': {},
+      'rotation:batchGet': { batchId: crypto.randomUUID() },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -46,6 +46,8 @@ import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createBatchHandlers } from './services/rotation/batchHandlers.ts';
 import { type BatchDeps, type BatchRotate, createRotationBatches, type RotationBatches } from './services/rotation/batchJobs.ts';
 import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
+import { createProviderRotation, type ProviderRotation } from './services/rotation/providerRotation.ts';
+import { createRotationHandlers } from './services/rotation/rotationHandlers.ts';
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
 import { createRotationBatchRepo } from './store/rotationBatchRepo.ts';
@@ -82,7 +84,8 @@ export interface ConsoleOptions {
   /**
    * Rotation (issue 13, docs/rotation.md): `scheduler` false = no periodic passes (tests call rotation.scheduler.tick()
    * with their clock); `tickMs` between passes; `usageBlock` uses reserved per durable write; `countUsage` false turns
-   * the usage limits off (only the benchmark's baseline does that).
+   * the usage limits off (only the benchmark's baseline does that); `driftIntervalMs`: how often a pass checks the
+   * providers for versions the console did not make (default 15 min).
    */
   rotation?: {
     scheduler?: boolean;
@@ -91,6 +94,7 @@ export interface ConsoleOptions {
     concurrency?: number;
     usageBlock?: number;
     countUsage?: boolean;
+    driftIntervalMs?: number;
     /**
      * Batch jobs: retry backoff (`retryBaseMs` doubling up to `retryMaxMs`), the wait itself (tests move their clock),
      * and `rotateThrough`, which wraps the key service's rotate (tests count calls in flight or inject failures).
@@ -133,6 +137,8 @@ export interface FleetConsole {
   readonly rotation: {
     policies: RotationPolicies;
     scheduler: RotationScheduler;
+    /** Provider-driven policies (set and read back at the provider) and the drift check (providerRotation.ts). */
+    provider: ProviderRotation;
     /** A key version's usage against its limit (null for an unknown key). */
     usage(keyId: string, version: number): VersionUsage | null;
     /** Batch rotation jobs (docs/rotation.md "Batch jobs"). */
@@ -249,7 +255,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
     const keyOps = createKeyCrypto(keyDeps);
+    const providerRotation = createProviderRotation({
+      keys: keyDeps,
+      policies,
+      ...(options.rotation?.driftIntervalMs === undefined ? {} : { driftIntervalMs: options.rotation.driftIntervalMs }),
+    });
     const liveScheduler = createRotationScheduler({
+      beforePass: (now) => providerRotation.prePass(now),
       keys: keysRepo,
       repo: rotationRepo,
       policies,
@@ -304,7 +316,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
-    const keyAssignments = createKeyAssignments({ ...fleetBase, repo: createKeyAssignmentsRepo(store.db), fleetRepo });
+    const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
+    const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });
     const fleetCa = createFleetCaService({
       repo: createFleetCaRepo(store.db),
       registry: liveRegistry,
@@ -353,7 +366,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleetCa.forget();
     };
     onUnlocked = () => {
-      // Rotations that came due while locked run at the next pass, soon.
+      // Rotations that came due while locked run at the next pass, soon; how many waited is kept for the dashboard.
+      liveScheduler.noteUnlocked();
       liveScheduler.kick();
       // Batch jobs a crash or a lock interrupted go on where they stopped (one-shot CLI commands leave them alone).
       if (options.rotation?.scheduler !== false) batches.resumeInterrupted();
@@ -403,6 +417,24 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
+      ...createRotationHandlers({
+        policies,
+        keyPolicy: providerRotation,
+        scheduler: liveScheduler,
+        keys: keysRepo,
+        session: liveSession,
+        clock,
+        usage: (key, version) => usageMeter.usage(key, version),
+        sitesOf: (keyId) => {
+          const sites = new Set<string>();
+          for (const a of keyAssignmentsRepo.listForKey(keyId)) {
+            const site = a.scope === 'site' ? a.scopeId : fleetRepo.get(a.scopeId)?.site;
+            if (site) sites.add(site);
+          }
+          return [...sites].sort();
+        },
+        periodic: () => options.rotation?.scheduler !== false,
+      }),
       ...createBatchHandlers(batches),
       'audit:query': async (input) => {
         liveSession.require();
@@ -440,6 +472,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       rotation: {
         policies,
         scheduler: liveScheduler,
+        provider: providerRotation,
         batches,
         usage(keyId, version) {
           const key = keysRepo.get(keyId);

@@ -8,6 +8,7 @@ import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
+import { rotationChannels } from './rotationContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -374,6 +375,7 @@ export const contract = {
   'audit:export': channel(Empty, AuditExportStarted),
   ...fleetChannels,
   ...stationChannels,
+  ...rotationChannels,
   // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
   ...rotationBatchChannels,
 } as const;

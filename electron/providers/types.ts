@@ -71,6 +71,51 @@ export interface HealthReport {
   detail: string | null;
 }
 
+/** The provider's own rotation schedule for one key, as the provider reports it. */
+export interface ProviderRotationSchedule {
+  enabled: boolean;
+  /** The period the provider rotates at (null when off). */
+  periodSeconds: number | null;
+  /** When the provider says it rotates next (ISO; null when off or not reported). */
+  nextRotationAt: string | null;
+}
+
+/** One version of a key as the provider lists it. */
+export interface ProviderVersionInfo {
+  /** The provider's version number as the console records it (KeyVersionRow.providerVersion): 1, 2, ... */
+  version: number;
+  /** The provider's own id of it (AWS KeyMaterialId, Vault version number, Cloud KMS version name, Azure version id). */
+  versionId: string;
+  createdAt: string | null;
+  /** How it was made, where the provider says: by its own schedule, on demand (rotate), or not said. */
+  origin: 'automatic' | 'on_demand' | null;
+}
+
+/** The rotation periods a provider accepts: from minSeconds to maxSeconds (null: no upper bound), in steps of stepSeconds. */
+export interface ProviderRotationLimits {
+  minSeconds: number;
+  maxSeconds: number | null;
+  stepSeconds: number;
+  /** The limits in words, naming the provider's API ("AWS KMS RotationPeriodInDays: whole days from 90 to 2560"). */
+  text: string;
+}
+
+/**
+ * Optional capability: the provider rotates a key by itself on a schedule the console sets, reads back and switches
+ * off, and lists the key's versions (so the console can notice versions it did not make). Absent on providers that
+ * cannot rotate by themselves (local store, PKCS#11).
+ */
+export interface ProviderRotationControl {
+  readonly limits: ProviderRotationLimits;
+  /** Whether keys of this spec can rotate on the provider's own schedule (AWS: symmetric keys only). */
+  supportsSpec(spec: ProviderKeySpec): boolean;
+  setSchedule(keyRef: string, periodSeconds: number): Promise<void>;
+  getSchedule(keyRef: string): Promise<ProviderRotationSchedule>;
+  disableSchedule(keyRef: string): Promise<void>;
+  /** Every version the provider holds, oldest first. */
+  listVersions(keyRef: string): Promise<ProviderVersionInfo[]>;
+}
+
 export interface KmsProvider {
   /** Instance id from the configuration (e.g. "aws-primary"); unique within one console. */
   readonly id: string;
@@ -102,6 +147,9 @@ export interface KmsProvider {
 
   health(): Promise<HealthReport>;
   close(): Promise<void>;
+
+  /** Provider-side rotation (docs/rotation.md, "Provider-side rotation"); absent where the provider cannot rotate by itself. */
+  readonly providerRotation?: ProviderRotationControl;
 }
 
 /** Normalised error kinds (DESIGN.md, "providers/"). */

@@ -54,6 +54,8 @@ export interface PolicyRow {
   /** The key type (scope 'type') or the key id (scope 'key'). */
   scopeId: string;
   mode: 'scheduled' | 'manual';
+  /** Who rotates on the schedule; stored inside blackout_windows (see blackoutColumn), so migration 11 holds it. */
+  driver: 'console' | 'provider';
   periodSeconds: number | null;
   jitterSeconds: number;
   usageLimit: number;
@@ -143,16 +145,29 @@ interface RawJob {
 
 const num = (v: number | bigint | null): number | null => (v === null ? null : Number(v));
 
+/**
+ * The blackout_windows column holds JSON: a console-driven policy's windows as a list (as migration 11 wrote them), a
+ * provider-driven one as {"driver":"provider","windows":[]} (such a policy has no windows). A list reads as 'console'.
+ */
+const blackoutColumn = (row: Pick<PolicyRow, 'driver' | 'blackoutWindows'>): string =>
+  JSON.stringify(row.driver === 'provider' ? { driver: 'provider', windows: row.blackoutWindows } : row.blackoutWindows);
+
+const fromBlackoutColumn = (text: string): { driver: 'console' | 'provider'; windows: StoredWindow[] } => {
+  const v = JSON.parse(text) as StoredWindow[] | { driver: 'provider'; windows: StoredWindow[] };
+  return Array.isArray(v) ? { driver: 'console', windows: v } : { driver: v.driver === 'provider' ? 'provider' : 'console', windows: v.windows };
+};
+
 const toPolicy = (r: RawPolicy): PolicyRow => ({
   scope: r.scope,
   scopeId: r.scope_id,
   mode: r.mode,
+  driver: fromBlackoutColumn(r.blackout_windows).driver,
   periodSeconds: num(r.period_seconds),
   jitterSeconds: r.jitter_seconds,
   usageLimit: Number(r.usage_limit),
   timeZone: r.time_zone,
   maintenanceWindow: r.maintenance_window === null ? null : (JSON.parse(r.maintenance_window) as StoredWindow),
-  blackoutWindows: JSON.parse(r.blackout_windows) as StoredWindow[],
+  blackoutWindows: fromBlackoutColumn(r.blackout_windows).windows,
   updatedAt: r.updated_at,
   updatedBy: r.updated_by,
 });
@@ -223,10 +238,11 @@ export function createRotationRepo(db: Db): RotationRepo {
     },
     listPolicies: () => (listPolicies.all() as RawPolicy[]).map(toPolicy),
     putPolicy(row) {
+      const { driver: _driver, ...columns } = row;
       putPolicy.run({
-        ...row,
+        ...columns,
         maintenanceWindow: row.maintenanceWindow ? JSON.stringify(row.maintenanceWindow) : null,
-        blackoutWindows: JSON.stringify(row.blackoutWindows),
+        blackoutWindows: blackoutColumn(row),
       });
     },
     deletePolicy(scope, scopeId) {

@@ -21,6 +21,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Dashboard', heading: 'Fleet dashboard', hash: '#/dashboard' },
   { nav: 'Fleet', heading: 'Fleet', hash: '#/fleet' },
   { nav: 'Keys', heading: 'Keys', hash: '#/keys' },
+  { nav: 'Rotation schedules', heading: 'Rotation schedules', hash: '#/rotation' },
   { nav: 'Certificates', heading: 'Certificates', hash: '#/certs' },
   { nav: 'Station', heading: 'Station', hash: '#/station' },
   { nav: 'Audit', heading: 'Audit log', hash: '#/audit' },

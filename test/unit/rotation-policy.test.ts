@@ -30,6 +30,11 @@ const BAD: Array<[string, unknown, string, RegExp]> = [
   ['second blackout a date, not a cron', { ...good, blackoutWindows: [{ cron: '0 6 * * 1-5', durationMinutes: 600 }, { cron: '2026-01-01T00:00:00', durationMinutes: 60 }] }, 'blackoutWindows[1].cron', /blackout window 2 must be a cron expression/],
   ['blackout longer than a week', { ...good, blackoutWindows: [{ cron: '0 6 * * *', durationMinutes: 10_081 }] }, 'blackoutWindows[0].durationMinutes', /from 1 to 10080/],
   ['blackouts not a list', { ...good, blackoutWindows: { cron: '0 6 * * *', durationMinutes: 60 } }, 'blackoutWindows', /list/],
+  ['unknown driver', { ...good, driver: 'robot' }, 'driver', /"console".*"provider"/],
+  ['provider driving a manual policy', { mode: 'manual', driver: 'provider' }, 'driver', /needs mode "scheduled"/],
+  ['provider driver with jitter', { ...good, driver: 'provider', jitterSeconds: 1 }, 'jitterSeconds', /no jitter/],
+  ['provider driver with a maintenance window', { ...good, driver: 'provider', maintenanceWindow: { cron: '0 2 * * *', durationMinutes: 60 } }, 'maintenanceWindow', /no maintenance window/],
+  ['provider driver with a blackout window', { ...good, driver: 'provider', blackoutWindows: [{ cron: '0 6 * * *', durationMinutes: 60 }] }, 'blackoutWindows', /no blackout windows/],
 ];
 
 describe('validation', () => {
@@ -50,6 +55,14 @@ describe('validation', () => {
   it('accepts the limits themselves: one hour, a tenth of the period as jitter, a week-long window, the default usage limit', () => {
     const p = validatePolicy({ ...good, periodSeconds: 3600, jitterSeconds: 360, usageLimit: 3_865_470_566, blackoutWindows: [{ cron: '0 0 * * 1', durationMinutes: 10_080 }] });
     expect(p).toMatchObject({ periodSeconds: 3600, jitterSeconds: 360, usageLimit: 3_865_470_566 });
+  });
+});
+
+describe('who drives rotation', () => {
+  it('defaults to the console; a provider-driven policy has no jitter and no windows', () => {
+    expect(validatePolicy(good)).toMatchObject({ driver: 'console', jitterSeconds: 864 });
+    expect(validatePolicy({ ...good, driver: 'provider' })).toMatchObject({ driver: 'provider', jitterSeconds: 0, maintenanceWindow: null, blackoutWindows: [] });
+    expect(validatePolicy({ ...good, driver: 'provider', blackoutWindows: [] })).toMatchObject({ driver: 'provider' });
   });
 });
 

@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation batch', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -85,6 +85,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation jobs': { options: ['key', 'limit'], required: [], args: [] },
   // rotation policy get|set (--type T | --key ID) [--policy FILE.json]: the verb is its argument.
   'rotation policy': { options: ['type', 'key', 'policy'], required: [], args: ['get|set'], oneOf: ['type', 'key'] },
+  'rotation drift': { options: ['key'], required: [], args: [] },
   // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N] | status [ID] | cancel ID | resume
   'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
@@ -128,7 +129,10 @@ Commands:
   rotation policy get (--type T | --key ID)     the policy in force (and where it comes from)
   rotation policy set (--type T | --key ID) --policy FILE.json
                                                 set a policy (docs/rotation.md); with --key and a file holding null, the
-                                                key's own policy is removed
+                                                key's own policy is removed; with --key, "driver": "provider" lets the
+                                                key's provider rotate it (set and read back at the provider)
+  rotation drift [--key ID]                     compare the providers' key versions with the console's; a version the
+                                                console did not make is recorded (rotation.drift_detected) and adopted
   rotation batch start (--keys ID,ID,... | --type T | --site NAME) [--concurrency N] [--max-attempts N]
                                                 a batch rotation job (docs/rotation.md): rotates the keys N at a time
                                                 (default 4, at most 64), retrying provider outages; waits until it ends

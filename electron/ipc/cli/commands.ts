@@ -13,7 +13,7 @@ import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatBatch, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatBatch, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -288,10 +288,11 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         if (type !== undefined) rotation.policies.setTypePolicy(type as KeyType, input);
         else {
           await callUnlocked(ctx, 'keys:get', { keyId }); // validates the id; not_found for an unknown key
-          rotation.policies.setKeyPolicy(keyId ?? '', input);
+          // Any driver: a provider-driven policy is set and read back at the key's provider first.
+          await rotation.provider.setKeyPolicy(keyId ?? '', input);
         }
       }
-      let value: { scope: string; source: string; policy: unknown };
+      let value: { scope: string; source: string; policy: { driver: string }; providerSchedule?: unknown };
       if (type !== undefined) {
         const e = rotation.policies.forType(type as KeyType);
         value = { scope: `type:${type}`, source: e.source, policy: e.policy };
@@ -299,8 +300,19 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         const key = await callUnlocked(ctx, 'keys:get', { keyId });
         const e = rotation.policies.forKey({ id: key.id, type: key.type } as Parameters<typeof rotation.policies.forKey>[0]);
         value = { scope: `key:${key.id}`, source: e.source, policy: e.policy };
+        // A provider-driven key: what its provider reports now.
+        if (e.policy.driver === 'provider') value.providerSchedule = await rotation.provider.schedule(key.id);
       }
-      return show(value, () => `${parsed.args[0] === 'set' ? 'set ' : ''}${value.scope} (${value.source}): ${JSON.stringify(value.policy)}`);
+      const schedule = value.providerSchedule === undefined ? '' : `\nprovider schedule: ${JSON.stringify(value.providerSchedule)}`;
+      return show(value, () => `${parsed.args[0] === 'set' ? 'set ' : ''}${value.scope} (${value.source}): ${JSON.stringify(value.policy)}${schedule}`);
+    }
+    case 'rotation drift': {
+      const rotation = needRotation(ctx);
+      await callUnlocked(ctx, 'session:status', {});
+      const keyId = str(o.key);
+      if (keyId !== undefined) await callUnlocked(ctx, 'keys:get', { keyId }); // validates the id; not_found for an unknown key
+      const value = await rotation.provider.checkDrift(keyId === undefined ? {} : { keyId });
+      return { ...show(value, () => formatDrift(value)), exitCode: value.errors.length > 0 ? 1 : 0 };
     }
     case 'rotation batch': {
       const rotation = needRotation(ctx);

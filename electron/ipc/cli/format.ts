@@ -157,3 +157,15 @@ export function formatBatch(b: {
   const odd = (b.items ?? []).filter((i) => i.state !== 'done');
   return [head, ...odd.map((i) => `  ${i.keyId}  v${i.fromVersion}${i.toVersion ? ` -> v${i.toVersion}` : ''}  ${i.state}  attempts ${i.attempts}${i.errorCode ? `  [${i.errorCode}] ${i.errorMessage ?? ''}` : ''}`)].join('\n');
 }
+
+/** rotation drift: versions found at the providers that the console did not make (adopted), and keys not checked. */
+export function formatDrift(r: {
+  checked: number;
+  drift: Array<{ keyId: string; provider: string; providerVersion: number; providerVersionId: string; origin: string | null; adoptedAs: number; expected: boolean }>;
+  errors: Array<{ keyId: string; code: string; message: string }>;
+}): string {
+  const head = `${r.checked} provider key(s) checked: ${r.drift.length} version(s) made outside the console${r.errors.length > 0 ? `, ${r.errors.length} key(s) not checked` : ''}`;
+  const found = r.drift.map((d) => `  ${d.keyId}  ${d.provider} version ${d.providerVersion} (${d.providerVersionId}${d.origin ? `, ${d.origin}` : ''}) adopted as v${d.adoptedAs}${d.expected ? '' : '  UNEXPECTED'}`);
+  const failed = r.errors.map((e) => `  ${e.keyId}  not checked [${e.code}] ${e.message}`);
+  return [head, ...found, ...failed].join('\n');
+}

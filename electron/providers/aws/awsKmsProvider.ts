@@ -2,7 +2,10 @@
 // AWS does not number key versions: the current version is 1 + the completed rotations (ListKeyRotations).
 import crypto from 'node:crypto';
 import type { AliasListEntry, KeyMetadata } from '@aws-sdk/client-kms';
-import { ProviderError, type CreateKeyInput, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderKeySpec } from '../types.ts';
+import {
+  ProviderError, type CreateKeyInput, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderKeySpec, type ProviderRotationControl,
+  type ProviderVersionInfo,
+} from '../types.ts';
 import { createKmsClient, type AwsKmsProviderOptions } from './client.ts';
 import { AWS_KEY_SPEC, SIGNING_ALGORITHM, consoleSpec, derToPem, encryptionContext, keyInfo } from './mapping.ts';
 
@@ -17,6 +20,15 @@ const CAPABILITIES: ProviderCapabilities = Object.freeze({
   automaticRotation: true,
   scheduledDestruction: true,
   kmsBacked: true,
+});
+
+const DAY_S = 86_400;
+/** AWS KMS EnableKeyRotation: RotationPeriodInDays is a whole number of days from 90 to 2560 (API reference). */
+const ROTATION_LIMITS = Object.freeze({
+  minSeconds: 90 * DAY_S,
+  maxSeconds: 2560 * DAY_S,
+  stepSeconds: DAY_S,
+  text: 'AWS KMS rotates a key by itself every RotationPeriodInDays: a whole number of days from 90 to 2560 (7,776,000 to 221,184,000 seconds).',
 });
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -121,10 +133,55 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       ? { Message: message, MessageType: 'RAW' as const }
       : { Message: crypto.createHash('sha256').update(message).digest(), MessageType: 'DIGEST' as const };
 
+  /** Rotation queries and changes need the key id or ARN; an alias is resolved first. */
+  const providerRotation: ProviderRotationControl = {
+    limits: ROTATION_LIMITS,
+    supportsSpec: (spec) => spec === 'AES_256',
+    async setSchedule(keyRef, periodSeconds) {
+      if (!Number.isInteger(periodSeconds) || periodSeconds % DAY_S !== 0 || periodSeconds < ROTATION_LIMITS.minSeconds || periodSeconds > ROTATION_LIMITS.maxSeconds!)
+        throw invalid(ROTATION_LIMITS.text, 'ValidationException');
+      const arn = await keyIdOf(keyRef);
+      await call('EnableKeyRotation', (kms, o, sdk) => kms.send(new sdk.EnableKeyRotationCommand({ KeyId: arn, RotationPeriodInDays: periodSeconds / DAY_S }), o));
+    },
+    async getSchedule(keyRef) {
+      const arn = await keyIdOf(keyRef);
+      const s = await call('GetKeyRotationStatus', (kms, o, sdk) => kms.send(new sdk.GetKeyRotationStatusCommand({ KeyId: arn }), o));
+      if (!s.KeyRotationEnabled) return { enabled: false, periodSeconds: null, nextRotationAt: null };
+      // The reference: RotationPeriodInDays defaults to 365 when EnableKeyRotation did not name one.
+      return { enabled: true, periodSeconds: (s.RotationPeriodInDays ?? 365) * DAY_S, nextRotationAt: s.NextRotationDate ? s.NextRotationDate.toISOString() : null };
+    },
+    async disableSchedule(keyRef) {
+      const arn = await keyIdOf(keyRef);
+      await call('DisableKeyRotation', (kms, o, sdk) => kms.send(new sdk.DisableKeyRotationCommand({ KeyId: arn }), o));
+    },
+    async listVersions(keyRef) {
+      const meta = await describeRaw(keyRef);
+      const arn = meta.Arn!;
+      // Version 1 is the material the key was made with (ListKeyRotations lists only later ones); rotation n made n + 1.
+      const out: ProviderVersionInfo[] = [{ version: 1, versionId: 'initial', createdAt: meta.CreationDate ? meta.CreationDate.toISOString() : null, origin: null }];
+      if (meta.KeySpec !== 'SYMMETRIC_DEFAULT') return out;
+      let marker: string | undefined;
+      do {
+        const page = await call('ListKeyRotations', (kms, o, sdk) => kms.send(new sdk.ListKeyRotationsCommand({ KeyId: arn, Limit: 1000, Marker: marker }), o));
+        for (const r of page.Rotations ?? []) {
+          out.push({
+            version: out.length + 1,
+            versionId: r.KeyMaterialId ?? `rotation-${out.length}`,
+            createdAt: r.RotationDate ? r.RotationDate.toISOString() : null,
+            origin: r.RotationType === 'AUTOMATIC' ? 'automatic' : r.RotationType === 'ON_DEMAND' ? 'on_demand' : null,
+          });
+        }
+        marker = page.Truncated ? page.NextMarker : undefined;
+      } while (marker);
+      return out;
+    },
+  };
+
   const provider: KmsProvider = {
     id,
     kind: 'aws_kms',
     capabilities: CAPABILITIES,
+    providerRotation,
 
     async createKey(input: CreateKeyInput) {
       if (!NAME_RE.test(input.name)) throw invalid('Key name must be 1..64 characters of A-Z a-z 0-9 _ -.');

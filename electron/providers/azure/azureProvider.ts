@@ -4,10 +4,12 @@
 // RSA_2048 / EC_P256 keys sign (PS256 with salt 32 / ES256). Versions are Key Vault versions numbered in creation order.
 // Before every key operation the adapter checks the key's state itself (azureKeyState.ts) and always names the version.
 import crypto from 'node:crypto';
-import type { KeyVaultKey } from '@azure/keyvault-keys';
+import type { KeyRotationLifetimeAction, KeyRotationPolicy, KeyVaultKey } from '@azure/keyvault-keys';
 import { systemClock, type Clock } from '../../clock.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { ProviderError, type CreateKeyInput, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderKeySpec } from '../types.ts';
+import {
+  ProviderError, type CreateKeyInput, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderKeySpec, type ProviderRotationControl,
+} from '../types.ts';
 import { createAzureClients, type AzureKeyVaultProviderOptions } from './azureClient.ts';
 import { createCipher } from './azureCipher.ts';
 import { joseToDer, jwkToPem, KEY_NAME_RE, TAG, vaultKeyName } from './azureFormat.ts';
@@ -37,6 +39,18 @@ const MANAGED_HSM: ProviderCapabilities = Object.freeze({ ...STANDARD, maxPlaint
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const POLL_MS = 250;
 const CACHE_MAX = 10_000;
+
+const DAY_S = 86_400;
+/**
+ * Key Vault rotation policy: a Rotate action's timeAfterCreate is at least 7 days (P7D), and with an expiryTime at least
+ * 7 days before it (Key Vault documentation); the console writes whole days (P<n>D).
+ */
+const AZURE_ROTATION_LIMITS = Object.freeze({
+  minSeconds: 7 * DAY_S,
+  maxSeconds: null,
+  stepSeconds: DAY_S,
+  text: 'Azure Key Vault rotates a key by itself by its rotation policy: a Rotate action timeAfterCreate of whole days, at least 7 days (P7D).',
+});
 
 export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOptions & { clock?: Clock; logger?: Logger }): AzureKeyVaultProvider {
   const az = createAzureClients(options);
@@ -207,10 +221,67 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
     logger.info(`azure: key ${enabled ? 'enabled' : 'disabled'}`, { providerId: id, keyName: name, versions: table.length });
   }
 
+  /** The Rotate action of a rotation policy with a timeAfterCreate trigger (the kind the console sets), if any. */
+  const rotateAction = (actions: KeyRotationLifetimeAction[] | undefined) => actions?.find((a) => a.action.toLowerCase() === 'rotate');
+
+  /**
+   * The actions of a policy other than Rotate, kept when the console changes the Rotate action. Only a policy with an
+   * expiry keeps them: Notify triggers are times before expiry, and the default policy's Notify (shown when no policy
+   * was set) has none, so writing it back would be refused.
+   */
+  const keptActions = (current: KeyRotationPolicy): KeyRotationLifetimeAction[] =>
+    current.expiresIn ? (current.lifetimeActions ?? []).filter((a) => a.action.toLowerCase() !== 'rotate') : [];
+
+  /** Key Vault's own rotation: the key's rotation policy (GET / PUT /keys/{name}/rotationpolicy); other actions are kept. */
+  const providerRotation: ProviderRotationControl = {
+    limits: AZURE_ROTATION_LIMITS,
+    supportsSpec: () => true, // Key Vault rotates RSA and EC keys alike
+    async setSchedule(keyRef, periodSeconds) {
+      const name = nameOf(keyRef);
+      const { minSeconds, stepSeconds, text } = AZURE_ROTATION_LIMITS;
+      if (!Number.isInteger(periodSeconds) || periodSeconds < minSeconds || periodSeconds % stepSeconds !== 0) throw invalid(text, 'BadParameter');
+      const current = await call('getKeyRotationPolicy', (o) => keys.getKeyRotationPolicy(name, o));
+      const others = keptActions(current);
+      const lifetimeActions: KeyRotationLifetimeAction[] = [...others, { action: 'Rotate', timeAfterCreate: `P${periodSeconds / DAY_S}D` }];
+      await call('updateKeyRotationPolicy', (o) => keys.updateKeyRotationPolicy(name, { ...(current.expiresIn ? { expiresIn: current.expiresIn } : {}), lifetimeActions }, o));
+    },
+    async getSchedule(keyRef) {
+      const name = nameOf(keyRef);
+      const [policy, key] = await Promise.all([call('getKeyRotationPolicy', (o) => keys.getKeyRotationPolicy(name, o)), getKey(name)]);
+      const rotate = rotateAction(policy.lifetimeActions);
+      if (!rotate) return { enabled: false, periodSeconds: null, nextRotationAt: null };
+      const days = rotate.timeAfterCreate === undefined ? null : isoDays(rotate.timeAfterCreate);
+      const periodSeconds = days === null ? null : days * DAY_S;
+      const created = key.properties.createdOn;
+      return { enabled: true, periodSeconds, nextRotationAt: periodSeconds !== null && created ? new Date(created.getTime() + periodSeconds * 1000).toISOString() : null };
+    },
+    async disableSchedule(keyRef) {
+      const name = nameOf(keyRef);
+      const current = await call('getKeyRotationPolicy', (o) => keys.getKeyRotationPolicy(name, o));
+      // Without its Rotate action; an empty list restores the service's default policy (which does not rotate).
+      const lifetimeActions = keptActions(current);
+      await call('updateKeyRotationPolicy', (o) => keys.updateKeyRotationPolicy(name, { ...(current.expiresIn ? { expiresIn: current.expiresIn } : {}), lifetimeActions }, o));
+    },
+    async listVersions(keyRef) {
+      const name = nameOf(keyRef);
+      const all = await call('listPropertiesOfKeyVersions', async (o) => {
+        const out = [];
+        for await (const p of keys.listPropertiesOfKeyVersions(name, o)) out.push(p);
+        return out;
+      });
+      const created = new Map(all.map((p) => [(p.version ?? '').toLowerCase(), p.createdOn]));
+      const table = orderVersions(all);
+      bounded(versionTables, name, table);
+      // Key Vault does not say whether the policy or a rotateKey call made a version.
+      return table.map((versionId, i) => ({ version: i + 1, versionId, createdAt: created.get(versionId.toLowerCase())?.toISOString() ?? null, origin: null }));
+    },
+  };
+
   const provider: AzureKeyVaultProvider = {
     id,
     kind: 'azure_key_vault',
     capabilities,
+    providerRotation,
 
     async createKey(input: CreateKeyInput) {
       if (!NAME_RE.test(input.name)) throw invalid('Key name must be 1..64 characters of A-Z a-z 0-9 _ -.');

@@ -4,10 +4,10 @@
 // encryption keys) makes it primary. Every data-carrying call follows Google's data-integrity guidance: CRC32C of
 // what is sent, verified_* flags and response checksums checked; a mismatch is an IntegrityFailure, never a value.
 import crypto from 'node:crypto';
-import { ProviderError, type CreateKeyInput, type KmsProvider, type ProviderCapabilities, type ProviderKeySpec } from '../types.ts';
+import { ProviderError, type CreateKeyInput, type KmsProvider, type ProviderCapabilities, type ProviderKeySpec, type ProviderRotationControl } from '../types.ts';
 import { createGcpClient, type GcpKmsProviderOptions } from './client.ts';
 import { createCrc32c } from './crc32c.ts';
-import { ALGORITHM, createIntegrity, currentVersion, keyInfo, keyMeta, versionNumber, type CryptoKeyMsg, type KeyMeta } from './mapping.ts';
+import { ALGORITHM, createIntegrity, currentVersion, isoTime, keyInfo, keyMeta, versionNumber, type CryptoKeyMsg, type KeyMeta } from './mapping.ts';
 import { createVersionOps } from './versions.ts';
 
 export type { GcpKmsProviderOptions } from './client.ts';
@@ -32,6 +32,13 @@ const KEY_NAME_RE = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[A-Za-z0-9_-]
 const CACHE_MAX = 10_000;
 const DAY_S = 86_400;
 const LIST_CONCURRENCY = 8;
+/** CryptoKey.rotation_period: at least 24 hours and at most 876,000 hours (Cloud KMS reference); whole seconds here. */
+const GCP_ROTATION_LIMITS = Object.freeze({
+  minSeconds: DAY_S,
+  maxSeconds: 876_000 * 3600,
+  stepSeconds: 1,
+  text: 'Google Cloud KMS rotates a key by itself every rotationPeriod: at least 24 hours and at most 876,000 hours (86,400 to 3,153,600,000 seconds).',
+});
 
 export function createGcpKmsProvider(options: GcpKmsProviderOptions): KmsProvider {
   const id = options.id;
@@ -157,10 +164,39 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): KmsProvide
     return create();
   }
 
+  /** The key's schedule: UpdateCryptoKey with an update mask naming rotation_period and next_rotation_time. */
+  const updateSchedule = (name: string, schedule: { rotationPeriod: { seconds: number }; nextRotationTime: { seconds: number } } | null) =>
+    call('UpdateCryptoKey', (kms, o) => kms.updateCryptoKey({ cryptoKey: { name, ...(schedule ?? {}) }, updateMask: { paths: ['rotation_period', 'next_rotation_time'] } }, o));
+
+  const providerRotation: ProviderRotationControl = {
+    limits: GCP_ROTATION_LIMITS,
+    supportsSpec: (spec) => spec === 'AES_256', // automatic rotation is for ENCRYPT_DECRYPT keys only
+    async setSchedule(keyRef, periodSeconds) {
+      const { minSeconds, maxSeconds, text } = GCP_ROTATION_LIMITS;
+      if (!Number.isInteger(periodSeconds) || periodSeconds < minSeconds || periodSeconds > maxSeconds) throw invalid(text, 'INVALID_ARGUMENT');
+      // The first rotation a period from now (the console's clock), then every period.
+      await updateSchedule(keyName(keyRef), { rotationPeriod: { seconds: periodSeconds }, nextRotationTime: { seconds: Math.floor(now() / 1000) + periodSeconds } });
+    },
+    async getSchedule(keyRef) {
+      const [key] = await call('GetCryptoKey', (kms, o) => kms.getCryptoKey({ name: keyName(keyRef) }, o));
+      const period = Number(key.rotationPeriod?.seconds ?? 0);
+      if (!Number.isFinite(period) || period <= 0) return { enabled: false, periodSeconds: null, nextRotationAt: null };
+      return { enabled: true, periodSeconds: period, nextRotationAt: isoTime(key.nextRotationTime) };
+    },
+    async disableSchedule(keyRef) {
+      await updateSchedule(keyName(keyRef), null); // both paths named, both absent: cleared
+    },
+    async listVersions(keyRef) {
+      // Cloud KMS does not say whether a version came from the schedule or from CreateCryptoKeyVersion.
+      return (await versions.list(keyName(keyRef))).map((v) => ({ version: versionNumber(v.name), versionId: v.name ?? '', createdAt: isoTime(v.createTime), origin: null }));
+    },
+  };
+
   const provider: KmsProvider = {
     id,
     kind: 'google_cloud_kms',
     capabilities: CAPABILITIES,
+    providerRotation,
 
     async createKey(input) {
       if (!ID_RE.test(input.name)) throw invalid('Key name must be 1..63 characters of A-Z a-z 0-9 _ - (Cloud KMS crypto key id).');

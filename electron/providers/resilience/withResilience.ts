@@ -3,7 +3,8 @@
 //
 // Retry policy (a timed-out request may still have landed, so only calls that are safe to repeat are retried on it):
 // - safe to repeat: describeKey, listKeys, encrypt, decrypt, generateDataKey, sign, verify, getPublicKey, enable,
-//   disable: retried on Unavailable (incl. timeouts) and Throttled.
+//   disable, and provider-side rotation's set / get / switch off / list versions: retried on Unavailable (incl.
+//   timeouts) and Throttled.
 // - not safe to repeat: createKey, rotate, scheduleDestruction, cancelDestruction: retried only when the provider
 //   provably did not act: Throttled (it refused the request) or connection refused (providerCode ECONNREFUSED).
 // - never retried: AccessDenied, InvalidInput, NotFound, KeyDisabled, IntegrityFailure, an open circuit, health().
@@ -12,7 +13,7 @@
 // classify by the provider's error text where a status lies, e.g. Vault < 1.10 answers a tampered ciphertext with 500):
 // input a caller controls must not be able to open the circuit for everyone else.
 // Deadlines and backoff waits are ref'd timers (a pending call keeps the process alive); close() ends them at once.
-import type { HealthReport, KmsProvider, ProviderKind } from '../types.ts';
+import type { HealthReport, KmsProvider, ProviderKind, ProviderRotationControl } from '../types.ts';
 import { isProviderError, ProviderError, type ProviderErrorKind } from '../types.ts';
 import { type BreakerState, createCircuitBreaker } from './circuitBreaker.ts';
 import { backoffDelay, nodeTimers, type ResilienceOptions, validateResilienceOptions } from './resilienceOptions.ts';
@@ -237,6 +238,7 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
     return run;
   };
 
+  const rotation = provider.providerRotation;
   return {
     id: provider.id,
     kind: provider.kind,
@@ -295,6 +297,19 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
     scheduleDestruction: (keyRef, days) => call('scheduleDestruction', 'once', () => provider.scheduleDestruction(keyRef, days)),
     cancelDestruction: (keyRef) => call('cancelDestruction', 'once', () => provider.cancelDestruction(keyRef)),
     health: checkHealth,
+    // Setting, reading and switching off a schedule end in the same state when repeated; listing only reads.
+    ...(rotation
+      ? {
+          providerRotation: {
+            limits: rotation.limits,
+            supportsSpec: (spec) => rotation.supportsSpec(spec),
+            setSchedule: (keyRef, periodSeconds) => call('setRotationSchedule', 'repeatable', () => rotation.setSchedule(keyRef, periodSeconds)),
+            getSchedule: (keyRef) => call('getRotationSchedule', 'repeatable', () => rotation.getSchedule(keyRef)),
+            disableSchedule: (keyRef) => call('disableRotationSchedule', 'repeatable', () => rotation.disableSchedule(keyRef)),
+            listVersions: (keyRef) => call('listVersions', 'repeatable', () => rotation.listVersions(keyRef)),
+          } satisfies ProviderRotationControl,
+        }
+      : {}),
     async close() {
       closed = true;
       for (const stop of [...stops]) stop();

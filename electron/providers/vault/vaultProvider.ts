@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { ProviderError, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo } from '../types.ts';
+import { ProviderError, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderRotationControl } from '../types.ts';
 import { openVaultConnection, type VaultTransitOptions } from './vaultClient.ts';
 import { toProviderError, vaultErrorStrings } from './vaultErrors.ts';
 import * as fmt from './vaultFormat.ts';
@@ -48,6 +48,14 @@ export const VAULT_CAPABILITIES: ProviderCapabilities = Object.freeze({
   automaticRotation: true,
   scheduledDestruction: false,
   kmsBacked: true,
+});
+
+/** Transit auto_rotate_period: 0 switches it off, anything else must be at least an hour (Vault API reference). */
+const VAULT_ROTATION_LIMITS = Object.freeze({
+  minSeconds: 3600,
+  maxSeconds: null,
+  stepSeconds: 1,
+  text: 'Vault transit rotates a key by itself every auto_rotate_period: at least 1 hour (3600 seconds); 0 switches it off.',
 });
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -187,10 +195,45 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
     }
   }
 
+  /** Transit's own rotation: the key's auto_rotate_period (config endpoint), read back from the key; versions from the key read. */
+  const providerRotation: ProviderRotationControl = {
+    limits: VAULT_ROTATION_LIMITS,
+    supportsSpec: () => true, // transit rotates every key type it holds
+    async setSchedule(keyRef, periodSeconds) {
+      const name = checkRef(keyRef);
+      if (!Number.isInteger(periodSeconds) || periodSeconds < VAULT_ROTATION_LIMITS.minSeconds) throw fail('InvalidInput', VAULT_ROTATION_LIMITS.text);
+      await readKey(name); // config on a missing key is an error in Vault; reading first gives the usual NotFound
+      await call(`configure key ${name}`, z.unknown(), () => client.write(path('keys', name, 'config'), { auto_rotate_period: `${periodSeconds}s` }));
+    },
+    async getSchedule(keyRef) {
+      const data = await readKey(checkRef(keyRef));
+      const period = data.auto_rotate_period ?? 0;
+      if (period <= 0) return { enabled: false, periodSeconds: null, nextRotationAt: null };
+      // Vault rotates once the newest version is older than the period (it checks about hourly): the earliest next rotation.
+      const newest = fmt.creationTime(data, data.latest_version);
+      return { enabled: true, periodSeconds: period, nextRotationAt: newest === null ? null : new Date(Date.parse(newest) + period * 1000).toISOString() };
+    },
+    async disableSchedule(keyRef) {
+      const name = checkRef(keyRef);
+      await readKey(name);
+      await call(`configure key ${name}`, z.unknown(), () => client.write(path('keys', name, 'config'), { auto_rotate_period: '0s' }));
+    },
+    async listVersions(keyRef) {
+      const data = await readKey(checkRef(keyRef));
+      // Vault lists the versions from min_decryption_version up; it does not say which rotation made a version.
+      return Object.keys(data.keys)
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0)
+        .sort((a, b) => a - b)
+        .map((n) => ({ version: n, versionId: String(n), createdAt: fmt.creationTime(data, n), origin: null }));
+    },
+  };
+
   const provider: VaultTransitProvider = {
     id,
     kind: 'hashicorp_vault',
     capabilities: VAULT_CAPABILITIES,
+    providerRotation,
 
     async createKey(input) {
       if (typeof input?.name !== 'string' || !fmt.CREATE_NAME.test(input.name)) throw fail('InvalidInput', 'key name must be 1-64 characters of [A-Za-z0-9_-]');

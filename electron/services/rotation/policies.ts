@@ -26,8 +26,13 @@ export interface RotationPolicies {
   forKey(key: KeyRow): EffectivePolicy;
   /** Sets a key type's policy (audited). */
   setTypePolicy(type: KeyType, input: unknown): RotationPolicy;
-  /** Sets (or with null removes) a key's own policy (audited). */
-  setKeyPolicy(keyId: string, input: unknown): RotationPolicy | null;
+  /**
+   * Sets (or with null removes) a key's own policy (audited). A change to or from a provider-driven policy must have
+   * configured the provider first: only providerRotation.ts does that, passing what the provider read back as
+   * `providerApplied` (recorded in the audit record); without it such a change is refused (invalid_input, field driver).
+   * Callers that accept any policy use providerRotation's setKeyPolicy.
+   */
+  setKeyPolicy(keyId: string, input: unknown, providerApplied?: AuditDetails): RotationPolicy | null;
   /** Every stored policy. */
   list(): Array<{ scope: 'type' | 'key'; scopeId: string; policy: RotationPolicy; updatedAt: string; updatedBy: string }>;
 }
@@ -43,6 +48,7 @@ export interface PolicyDeps {
 
 const fromRow = (r: PolicyRow): RotationPolicy => ({
   mode: r.mode,
+  driver: r.driver,
   periodSeconds: r.periodSeconds,
   jitterSeconds: r.jitterSeconds,
   usageLimit: r.usageLimit,
@@ -53,6 +59,7 @@ const fromRow = (r: PolicyRow): RotationPolicy => ({
 
 const auditDetails = (p: RotationPolicy): AuditDetails => ({
   mode: p.mode,
+  driver: p.driver,
   periodSeconds: p.periodSeconds,
   jitterSeconds: p.jitterSeconds,
   usageLimit: p.usageLimit,
@@ -112,22 +119,34 @@ export function createRotationPolicies(deps: PolicyDeps): RotationPolicies {
       if (!(KEY_TYPES as readonly string[]).includes(type)) throw new ConsoleError('invalid_input', `There is no key type ${String(type)}.`, { field: 'type' });
       return audited('rotation.policy_set', null, `type:${type}`, () => {
         const policy = validatePolicy(input);
+        if (policy.driver === 'provider') {
+          throw new ConsoleError('invalid_input', 'Provider-driven rotation is set per key (the provider holds the schedule of each key), not for a key type.', { field: 'driver' });
+        }
         deps.repo.putPolicy({ scope: 'type', scopeId: type, ...policy, updatedAt: nowIso(), updatedBy: deps.session.actor() });
         byType.delete(type);
         return { value: policy, details: { scope: 'type', ...auditDetails(policy) } };
       });
     },
-    setKeyPolicy(keyId, input) {
+    setKeyPolicy(keyId, input, providerApplied) {
       return audited('rotation.policy_set', 'key', keyId, () => {
         if (!deps.keys.get(keyId)) throw new ConsoleError('not_found', `No key with id ${keyId}.`);
-        byKey.delete(keyId);
-        if (input === null) {
-          deps.repo.deletePolicy('key', keyId);
-          return { value: null as RotationPolicy | null, details: { scope: 'key', removed: true } as AuditDetails };
+        const before = deps.repo.getPolicy('key', keyId);
+        const policy = input === null ? null : validatePolicy(input);
+        if ((before?.driver === 'provider' || policy?.driver === 'provider') && providerApplied === undefined) {
+          throw new ConsoleError(
+            'invalid_input',
+            `A change to or from provider-driven rotation of key ${keyId} must set the provider's own schedule first; use the provider-aware policy setter (rotation.provider.setKeyPolicy, CLI rotation policy set).`,
+            { field: 'driver' },
+          );
         }
-        const policy = validatePolicy(input);
+        byKey.delete(keyId);
+        const applied = providerApplied ?? {};
+        if (policy === null) {
+          deps.repo.deletePolicy('key', keyId);
+          return { value: null as RotationPolicy | null, details: { scope: 'key', removed: true, ...applied } as AuditDetails };
+        }
         deps.repo.putPolicy({ scope: 'key', scopeId: keyId, ...policy, updatedAt: nowIso(), updatedBy: deps.session.actor() });
-        return { value: policy, details: { scope: 'key', ...auditDetails(policy) } };
+        return { value: policy, details: { scope: 'key', ...auditDetails(policy), ...applied } };
       });
     },
     list() {

@@ -26,9 +26,19 @@ export interface RotationWindow {
   durationMinutes: number;
 }
 
+/**
+ * Who rotates a key on its schedule: 'console' (the scheduler) or 'provider' (the key's provider, on the schedule the
+ * console sets there: AWS EnableKeyRotation, Vault auto_rotate_period, Cloud KMS rotationPeriod, an Azure rotation
+ * policy). Provider-driven rotation is set per key (providerRotation.ts), never on a key type.
+ */
+export type RotationDriver = 'console' | 'provider';
+export const ROTATION_DRIVERS: readonly RotationDriver[] = ['console', 'provider'];
+
 export interface RotationPolicy {
-  /** 'scheduled': the console rotates every periodSeconds; 'manual': only an officer (or the usage limit) rotates. */
+  /** 'scheduled': the key rotates every periodSeconds; 'manual': only an officer (or the usage limit) rotates. */
   mode: 'scheduled' | 'manual';
+  /** Who rotates on the schedule (default 'console'); the usage limit is always enforced by the console. */
+  driver: RotationDriver;
   periodSeconds: number | null;
   /** Each rotation is delayed by up to this much (fixed per key version), so keys made together do not rotate together. */
   jitterSeconds: number;
@@ -51,6 +61,7 @@ export function defaultPolicy(type: KeyType): RotationPolicy {
   const period = KEY_TYPE_PROFILES[type].rotationSeconds;
   return {
     mode: period === null ? 'manual' : 'scheduled',
+    driver: 'console',
     periodSeconds: period,
     jitterSeconds: defaultJitterSeconds(period),
     usageLimit: DEFAULT_USAGE_LIMIT,
@@ -99,6 +110,10 @@ export function validatePolicy(input: unknown): RotationPolicy {
   if (typeof input !== 'object' || input === null) throw bad('policy', 'A rotation policy is an object with a mode, a period, a usage limit and a time zone.');
   const p = input as Record<string, unknown>;
   if (p.mode !== 'scheduled' && p.mode !== 'manual') throw bad('mode', 'The rotation mode must be "scheduled" or "manual".');
+  const driver = p.driver ?? 'console';
+  if (driver !== 'console' && driver !== 'provider') throw bad('driver', 'Who drives rotation must be "console" (the console\'s scheduler) or "provider" (the key\'s provider, on its own schedule).');
+  const byProvider = driver === 'provider';
+  if (byProvider && p.mode !== 'scheduled') throw bad('driver', 'A provider-driven policy needs mode "scheduled" and a period: the provider rotates the key every periodSeconds.');
   let periodSeconds: number | null = null;
   if (p.mode === 'scheduled') {
     if (!isInt(p.periodSeconds) || p.periodSeconds < MIN_PERIOD_SECONDS) {
@@ -108,7 +123,9 @@ export function validatePolicy(input: unknown): RotationPolicy {
   } else if (p.periodSeconds !== undefined && p.periodSeconds !== null) {
     throw bad('periodSeconds', 'A manual policy has no rotation period.');
   }
-  const jitter = p.jitterSeconds ?? defaultJitterSeconds(periodSeconds);
+  // The provider keeps its own time: the console's jitter and windows do not apply to it, so they are refused.
+  const jitter = p.jitterSeconds ?? (byProvider ? 0 : defaultJitterSeconds(periodSeconds));
+  if (byProvider && jitter !== 0) throw bad('jitterSeconds', 'A provider-driven policy has no jitter: the provider rotates on its own schedule.');
   const maxJitter = periodSeconds === null ? 0 : Math.floor(periodSeconds / 10);
   if (!isInt(jitter) || jitter < 0 || jitter > maxJitter) {
     throw bad('jitterSeconds', `The jitter must be a whole number of seconds from 0 to a tenth of the period (${maxJitter} s).`);
@@ -118,20 +135,29 @@ export function validatePolicy(input: unknown): RotationPolicy {
     throw bad('usageLimit', `The usage limit must be a whole number of encryptions from 1 to ${DEFAULT_USAGE_LIMIT} (NIST SP 800-38D keeps AES-GCM with random nonces under 2^32).`);
   }
   const timeZone = validTimeZone(p.timeZone ?? 'UTC');
+  if (byProvider && p.maintenanceWindow !== undefined && p.maintenanceWindow !== null)
+    throw bad('maintenanceWindow', 'A provider-driven policy has no maintenance window: the provider rotates on its own schedule and does not know the console\'s windows.');
+  if (byProvider && Array.isArray(p.blackoutWindows) && p.blackoutWindows.length > 0)
+    throw bad('blackoutWindows', 'A provider-driven policy has no blackout windows: the provider rotates on its own schedule and does not know the console\'s windows.');
   const maintenanceWindow = p.maintenanceWindow === undefined || p.maintenanceWindow === null ? null : validWindow(p.maintenanceWindow, 'maintenanceWindow', 'the maintenance window', timeZone);
   const blackouts = p.blackoutWindows ?? [];
   if (!Array.isArray(blackouts) || blackouts.length > MAX_BLACKOUT_WINDOWS) {
     throw bad('blackoutWindows', `The blackout windows must be a list of at most ${MAX_BLACKOUT_WINDOWS} windows.`);
   }
   const blackoutWindows = blackouts.map((w, i) => validWindow(w, `blackoutWindows[${i}]`, `blackout window ${i + 1}`, timeZone));
-  return { mode: p.mode, periodSeconds, jitterSeconds: jitter, usageLimit, timeZone, maintenanceWindow, blackoutWindows };
+  return { mode: p.mode, driver, periodSeconds, jitterSeconds: jitter, usageLimit, timeZone, maintenanceWindow, blackoutWindows };
 }
 
 /** A policy's windows, compiled once: whether a scheduled rotation may start at a time. */
 export interface PolicyWindows {
   /** Null when a rotation may start at `t`; else why not ('maintenance' outside its window, 'blackout' inside one). */
   blocks(t: number): 'maintenance' | 'blackout' | null;
+  /** The first time at or after `t`, and not after `until`, at which a scheduled rotation may start; null when none. */
+  nextAllowed(t: number, until: number): number | null;
 }
+
+/** Steps nextAllowed takes at most (each jumps to a window's start or end). */
+const MAX_WINDOW_STEPS = 10_000;
 
 interface CompiledWindow {
   cron: Cron;
@@ -152,6 +178,23 @@ export function compileWindows(policy: RotationPolicy): PolicyWindows {
     blocks(t) {
       if (maintenance && !isOpen(maintenance, t)) return 'maintenance';
       if (blackouts.some((w) => isOpen(w, t))) return 'blackout';
+      return null;
+    },
+    nextAllowed(t, until) {
+      let x = t;
+      for (let step = 0; step < MAX_WINDOW_STEPS && x <= until; step++) {
+        if (maintenance && !isOpen(maintenance, x)) {
+          // Outside the maintenance window: its next opening (a start is strictly after x here).
+          const next = maintenance.cron.nextRun(new Date(x));
+          if (next === null) return null;
+          x = next.getTime();
+          continue;
+        }
+        const open = blackouts.filter((w) => isOpen(w, x));
+        if (open.length === 0) return x;
+        // Inside blackouts: jump to the latest end among those open now (a window is [start, start + duration)).
+        x = Math.max(...open.map((w) => w.cron.nextRun(new Date(x - w.durationMs))!.getTime() + w.durationMs));
+      }
       return null;
     },
   };

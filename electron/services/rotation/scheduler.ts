@@ -2,7 +2,8 @@
 // primary key key id + version), so the scheduler never rotates one version twice, also across restarts and crashes.
 //
 // A pass (tick) at time `now` (the injected clock):
-// 1. plans: every active key whose policy is scheduled gets a job for its current version, due at the version's
+// 0. beforePass (the drift check of providerRotation.ts, while unlocked);
+// 1. plans: every active key whose policy is scheduled (and console-driven) gets a job for its current version, due at the version's
 //    creation (its last rotation) + the period + a jitter fixed per version (0 .. jitterSeconds, from a hash, so a
 //    restart computes the same); jobs of keys that moved on (an officer rotated) are superseded; a job left running by
 //    a crash is finished when its rotation had committed (the key is past its version) or tried again otherwise;
@@ -15,9 +16,8 @@
 // the number of periods missed: the next job is planned from the new version's creation. Its lateness (start - due)
 // is recorded on the job and in the rotation.run audit record. A failure is audited (severity critical); a retryable
 // one (provider unreachable, console locked meanwhile) is tried again with backoff, at most MAX_ATTEMPTS times.
-import crypto from 'node:crypto';
 import type { KeyType } from '../../../shared/domain.ts';
-import { isConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import { nodeTimers, type Timers } from '../../providers/resilience/resilienceOptions.ts';
@@ -27,6 +27,8 @@ import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import type { RotationPolicies } from './policies.ts';
 import type { RotationPolicy } from './policy.ts';
+import { jitterMs } from './jitter.ts';
+import { forecastRotations, type Forecast } from './upcoming.ts';
 
 export const DEFAULT_TICK_MS = 60_000;
 export const DEFAULT_CONCURRENCY = 4;
@@ -50,6 +52,8 @@ export interface SchedulerDeps {
   tickMs?: number;
   concurrency?: number;
   onChanged?(): void;
+  /** Runs at the start of each pass while unlocked (the drift check, providerRotation.ts); its failures are logged, never fatal. */
+  beforePass?(now: number): Promise<void>;
 }
 
 /** Why a due job does not start now. */
@@ -69,6 +73,8 @@ export interface ScheduledRotation {
 
 export interface RotationRun {
   keyId: string;
+  /** Who started it: the scheduler's pass, or an officer's "run now". */
+  by?: 'scheduler' | 'officer';
   fromVersion: number;
   toVersion: number | null;
   reason: JobReason;
@@ -110,14 +116,21 @@ export interface RotationScheduler {
   stop(): void;
   /** A usage limit was reached: a pass soon (only while the periodic passes run). */
   kick(): void;
+  /**
+   * An officer's "run now": the key's planned or due rotation (its job for the current version) runs at once, whatever
+   * its due time, windows or the pause; audited as key.rotate and rotation.run (by officer). Refused when the key has
+   * no rotation planned (a manual policy: rotate it on the Keys screen) or one is running.
+   */
+  runNow(keyId: string): Promise<RotationRun>;
+  /** The rotations due up to horizonMs from now, projected from policies, windows and jitter (upcoming.ts). */
+  forecast(horizonMs: number, maxItems?: number): Forecast;
+  /** Called at unlock (before the pass it triggers): counts the rotations that waited while the console was locked. */
+  noteUnlocked(): void;
+  /** What the last unlock found waiting (rotations due then), or null before the first unlock of this process. */
+  lastUnlock(): { at: string; waiting: number } | null;
 }
 
-/** The jitter of one key version: fixed (a hash of key id and version), from 0 to jitterSeconds. */
-export function jitterMs(keyId: string, version: number, jitterSeconds: number): number {
-  if (jitterSeconds <= 0) return 0;
-  const h = crypto.createHash('sha256').update(`${keyId}:${version}`).digest();
-  return Math.floor((h.readUInt32BE(0) / 2 ** 32) * jitterSeconds * 1000);
-}
+export { jitterMs };
 
 export function retryDelayMs(attempts: number): number {
   return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1), RETRY_MAX_MS);
@@ -164,7 +177,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       let job = open.get(`${key.id}\u0000${key.currentVersion}`) ?? null;
       let fresh = false;
       let moved = false;
-      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null;
+      // A provider-driven key rotates at its provider: the console plans no scheduled job for it (a usage-limit job still runs).
+      const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null && eff.policy.driver === 'console';
       if (!job && scheduled) {
         if (repo.getJob(key.id, key.currentVersion)) continue; // finished (done / failed for good) for this version
         const dueAt = dueOf(key, eff.policy);
@@ -235,11 +249,13 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
     }
   };
 
-  const runOne = async (c: Candidate, now: number): Promise<RotationRun> => {
+  const runOne = async (c: Candidate, now: number, by: 'scheduler' | 'officer' = 'scheduler'): Promise<RotationRun & { error?: unknown }> => {
     const { job } = c;
     const lateMs = Math.max(0, now - job.dueAt);
-    const base = { keyId: job.keyId, fromVersion: job.fromVersion, reason: job.reason, lateMs };
+    const base = { keyId: job.keyId, by, fromVersion: job.fromVersion, reason: job.reason, lateMs };
     const fresh = keys.get(job.keyId);
+    // An officer's run now (or another pass) may hold the key meanwhile: never two rotations of one version.
+    if (inFlight.has(job.keyId)) return { ...base, toVersion: null, outcome: 'skipped', code: null };
     if (!fresh || fresh.currentVersion !== job.fromVersion || fresh.state !== 'active') {
       if (fresh && fresh.currentVersion > job.fromVersion) repo.markSuperseded(job.keyId, job.fromVersion, now, fresh.currentVersion);
       return { ...base, toVersion: null, outcome: 'skipped', code: null };
@@ -252,7 +268,7 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
         const rotated = await deps.rotate(job.keyId);
         deps.transaction(() => {
           repo.markDone(job.keyId, job.fromVersion, clock.now(), lateMs, rotated.currentVersion);
-          auditRun(job.keyId, 'success', { fromVersion: job.fromVersion, toVersion: rotated.currentVersion, reason: job.reason, dueAt: iso(job.dueAt), lateMs, attempts });
+          auditRun(job.keyId, 'success', { by, fromVersion: job.fromVersion, toVersion: rotated.currentVersion, reason: job.reason, dueAt: iso(job.dueAt), lateMs, attempts });
         });
         return { ...base, toVersion: rotated.currentVersion, outcome: 'success', code: null };
       } catch (e) {
@@ -261,12 +277,12 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
         deps.transaction(() => {
           repo.markFailed(job.keyId, job.fromVersion, clock.now(), code, retry);
           auditRun(job.keyId, 'failure', {
-            fromVersion: job.fromVersion, reason: job.reason, dueAt: iso(job.dueAt), lateMs, attempts, code, severity: 'critical',
+            by, fromVersion: job.fromVersion, reason: job.reason, dueAt: iso(job.dueAt), lateMs, attempts, code, severity: 'critical',
             retryAt: retry === null ? null : iso(retry),
           });
         });
         deps.logger.error('scheduled key rotation failed', { keyId: job.keyId, code });
-        return { ...base, toVersion: null, outcome: 'failure', code };
+        return { ...base, toVersion: null, outcome: 'failure', code, error: e };
       }
     } finally {
       inFlight.delete(job.keyId);
@@ -274,6 +290,9 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
   };
 
   const pass = async (): Promise<TickReport> => {
+    if (deps.beforePass && unlocked()) {
+      await deps.beforePass(clock.now()).catch((e: unknown) => deps.logger.error('rotation pre-pass failed', { error: isConsoleError(e) ? e.code : e instanceof Error ? e.name : 'unknown' }));
+    }
     const now = clock.now();
     const list = candidates(now);
     deps.transaction(() => {
@@ -310,6 +329,8 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
     deps.onChanged?.();
   };
 
+  let unlockSnapshot: { at: string; waiting: number } | null = null;
+
   const scheduler: RotationScheduler = {
     tick() {
       current ??= pass().finally(() => {
@@ -342,6 +363,42 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       stopTimer?.();
       stopTimer = null;
     },
+    async runNow(keyId) {
+      deps.session.require();
+      const key = keys.get(keyId);
+      if (!key) throw new ConsoleError('not_found', `No key with id ${keyId}.`);
+      if (inFlight.has(keyId)) throw new ConsoleError('illegal_transition', `A rotation of key "${key.label}" is running already.`);
+      if (key.state !== 'active') throw new ConsoleError('key_disabled', `Key "${key.label}" is ${key.state}: only an active key rotates.`);
+      const now = clock.now();
+      const c = candidates(now).find((x) => x.key.id === keyId);
+      if (!c) throw new ConsoleError('illegal_transition', `Key "${key.label}" has no rotation planned (its policy is manual): rotate it on the Keys screen.`);
+      if (c.fresh) deps.transaction(() => repo.insertJob(c.job));
+      const { error, ...run } = await runOne(c, now, 'officer');
+      deps.onChanged?.();
+      if (run.outcome === 'failure') throw isConsoleError(error) ? error : new ConsoleError('internal', 'The rotation failed unexpectedly; the console log has details.');
+      if (run.outcome === 'skipped') throw new ConsoleError('illegal_transition', `Key "${key.label}" was rotated meanwhile; its next rotation is planned.`);
+      return run;
+    },
+    forecast(horizonMs, maxItems) {
+      const now = clock.now();
+      const list = candidates(now).map((c) => {
+        const eff = deps.policies.forKey(c.key);
+        return {
+          id: c.key.id, label: c.key.label, type: c.key.type, currentVersion: c.key.currentVersion, policy: eff.policy, windows: eff.windows,
+          job: { reason: c.job.reason, dueAt: c.job.dueAt, nextAttemptAt: c.job.state === 'failed' ? c.job.nextAttemptAt : null },
+        };
+      });
+      return forecastRotations(list, now, horizonMs, maxItems);
+    },
+    noteUnlocked() {
+      try {
+        const waiting = candidates(clock.now()).filter((c) => c.due).length;
+        unlockSnapshot = { at: iso(clock.now()), waiting };
+      } catch (e) {
+        deps.logger.warn('counting the rotations that waited failed', { error: isConsoleError(e) ? e.code : 'internal' });
+      }
+    },
+    lastUnlock: () => unlockSnapshot,
     kick() {
       if (!stopTimer || kickQueued) return;
       kickQueued = true;

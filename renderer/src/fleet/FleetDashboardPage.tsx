@@ -37,6 +37,7 @@ const ROBOT_STATUS_LOOK: Readonly<Record<RobotStatus, StatusIndicatorProps.Type>
 export function FleetDashboardPage() {
   const dash = useChannelQuery('fleet:dashboard', {});
   const keys = useChannelQuery('keys:list', {});
+  const waited = useChannelQuery('rotation:status', {}).data?.waitedWhileLocked;
   const d = dash.data;
   const keyFigures = keysByStateAndProvider(keys.data?.keys ?? []);
   const compromised = (keys.data?.keys ?? []).filter((k) => k.state === 'compromised').length;
@@ -65,6 +66,7 @@ export function FleetDashboardPage() {
     >
       {dash.isPending && <StatusIndicator type="loading">Loading the dashboard…</StatusIndicator>}
       <ErrorMessage error={dash.error ?? keys.error} />
+      {waited && <Alert type="info" header="Rotations waited while the console was locked">{`${n(waited.count)} ${waited.count === 1 ? 'rotation was' : 'rotations were'} due when the console was unlocked (${formatTime(waited.unlockedAt)}). `}<Link href={hrefFor('rotation')}>See the rotation schedules</Link></Alert>}
       {d && (
         <SpaceBetween size="l">
           {(compromised > 0 || d.overdueKeys.length > 0) && (

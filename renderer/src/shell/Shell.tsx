@@ -16,6 +16,7 @@ import { FleetDashboardPage } from '../fleet/FleetDashboardPage.tsx';
 import { FleetPage } from '../fleet/FleetPage.tsx';
 import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
+import { RotationPage } from '../rotation/RotationPage.tsx';
 import { LockButton } from './LockButton.tsx';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 
@@ -28,6 +29,7 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   station: { legacy: true, view: () => <StationPage /> },
   certs: { legacy: true, view: () => <CertificatesPage /> },
   keys: { legacy: true, view: () => <KeysPage /> },
+  rotation: { legacy: false, view: () => <RotationPage /> },
   providers: { legacy: true, view: () => <ProvidersPage /> },
   audit: { legacy: true, view: () => <AuditPage /> },
 };

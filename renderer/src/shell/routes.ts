@@ -2,7 +2,7 @@
 // ("#/fleet?status=quarantined&site=Oslo", "#/certs?expiringWithinDays=30"). Parsing never throws: an unknown screen
 // is no route (the shell then opens the dashboard), unknown parameters are dropped, and each screen validates the
 // values it reads (docs/ui-design-system.md, "Deep links").
-export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'providers', 'audit'] as const;
+export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The filter parameters each screen reads from its route (everything else is dropped). */
@@ -12,6 +12,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   station: [],
   certs: ['expiringWithinDays'],
   keys: ['key', 'state', 'provider'],
+  rotation: [],
   providers: [],
   audit: [],
 };
@@ -26,7 +27,7 @@ export interface Route {
 /** The side navigation, grouped by task like a cloud console; link texts are the screens' names. */
 export const NAV_GROUPS: ReadonlyArray<{ title: string; items: ReadonlyArray<{ page: Page; text: string }> }> = [
   { title: 'Fleet', items: [{ page: 'dashboard', text: 'Dashboard' }, { page: 'fleet', text: 'Fleet' }] },
-  { title: 'Keys and rotation', items: [{ page: 'keys', text: 'Keys' }] },
+  { title: 'Keys and rotation', items: [{ page: 'keys', text: 'Keys' }, { page: 'rotation', text: 'Rotation schedules' }] },
   { title: 'Certificates', items: [{ page: 'certs', text: 'Certificates' }] },
   { title: 'Station', items: [{ page: 'station', text: 'Station' }] },
   { title: 'Audit', items: [{ page: 'audit', text: 'Audit' }] },
@@ -40,6 +41,7 @@ export const PAGE_TITLES: Readonly<Record<Page, string>> = {
   station: 'Station',
   certs: 'Certificates',
   keys: 'Keys',
+  rotation: 'Rotation schedules',
   providers: 'Providers',
   audit: 'Audit log',
 };

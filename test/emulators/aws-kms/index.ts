@@ -35,6 +35,8 @@ export interface AwsKmsEmulator {
   responses: ResponseChecks;
   /** How Verify answers a signature that does not verify (default 'service': KMSInvalidSignatureException). */
   setVerifyFailureAnswer(answer: VerifyFailureAnswer): void;
+  /** Test-only: EnableKeyRotation keeps 365 days whatever RotationPeriodInDays says (to prove read-back catches it). */
+  setIgnoreRotationPeriod(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
   const accountId = options.accountId ?? '111122223333';
   const store = createKeyStore(options.region, accountId, () => clock.now());
   let verifyFailureAnswer: VerifyFailureAnswer = 'service';
-  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now()), ...cryptoHandlers(store, () => verifyFailureAnswer) };
+  const quirks = { ignoreRotationPeriod: false };
+  const handlers: Record<string, Handler> = { ...keyHandlers(store, accountId, () => clock.now(), quirks), ...cryptoHandlers(store, () => verifyFailureAnswer) };
   const fault = newFaultState();
   const sockets = new Set<Socket>();
 
@@ -147,6 +150,7 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions): Promi
     faults,
     responses,
     setVerifyFailureAnswer: (answer) => void (verifyFailureAnswer = answer),
+    setIgnoreRotationPeriod: (on) => void (quirks.ignoreRotationPeriod = on),
     close: stop,
   };
 }

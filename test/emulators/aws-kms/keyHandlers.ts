@@ -47,7 +47,13 @@ function requireSymmetric(k: EmuKey, op: string): void {
   if (k.spec !== 'SYMMETRIC_DEFAULT') throw kmsErr.unsupported(`${op} is not supported for ${k.spec} keys: only symmetric encryption keys rotate.`);
 }
 
-export function keyHandlers(store: KeyStore, accountId: string, now: () => number): Record<string, Handler> {
+/** Test-only departures from the service, to prove the console notices them. */
+export interface KeyHandlerQuirks {
+  /** EnableKeyRotation accepts RotationPeriodInDays but keeps the default 365 days (a service that ignores the field). */
+  ignoreRotationPeriod: boolean;
+}
+
+export function keyHandlers(store: KeyStore, accountId: string, now: () => number, quirks: KeyHandlerQuirks = { ignoreRotationPeriod: false }): Record<string, Handler> {
   const keyArg = (b: JsonBody, allowAlias = false) => store.resolve(reqString(b, 'KeyId', 1, 2048), allowAlias);
   return {
     CreateKey(b) {
@@ -144,7 +150,8 @@ export function keyHandlers(store: KeyStore, accountId: string, now: () => numbe
       if (k.state === 'Disabled') throw kmsErr.disabled(`${k.arn} is disabled.`);
       requireNotPendingDeletion(k);
       requireSymmetric(k, 'EnableKeyRotation');
-      k.rotation = { enabled: true, periodDays: period, nextMs: now() + period * DAY_MS };
+      const kept = quirks.ignoreRotationPeriod ? 365 : period;
+      k.rotation = { enabled: true, periodDays: kept, nextMs: now() + kept * DAY_MS };
       return undefined; // "an HTTP 200 response with an empty HTTP body"
     },
     DisableKeyRotation(b) {

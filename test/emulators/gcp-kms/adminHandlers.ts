@@ -120,6 +120,38 @@ export function adminHandlers(store: Store, now: () => number, pagerSecret: Buff
       version.state = body.state;
       return versionMsg(version);
     }),
+    // UpdateCryptoKey: the fields named by update_mask are taken from crypto_key (a named field absent from it is cleared).
+    // The emulator updates the rotation schedule and labels; the reference's rules on the result: rotation_period needs
+    // next_rotation_time, only ENCRYPT_DECRYPT keys rotate automatically, the period is 24 hours to 876,000 hours.
+    UpdateCryptoKey: h('cloudkms.cryptoKeys.update', (r) => (r.cryptoKey as Msg | undefined)?.name, 'crypto_key.name', (r) => {
+      const body = (r.cryptoKey ?? {}) as Msg;
+      const key = store.key(names.cryptoKey(body.name, 'crypto_key.name'));
+      const paths = ((r.updateMask as Msg | undefined)?.paths ?? []) as string[];
+      if (paths.length === 0) throw rpc.invalid('update_mask is required.');
+      const updatable = ['rotation_period', 'next_rotation_time', 'labels'];
+      const unknown = paths.find((p) => !updatable.includes(p));
+      if (unknown !== undefined) throw rpc.invalid(`update_mask path ${unknown} is not supported for CryptoKey updates by this emulator (${updatable.join(', ')}).`);
+      let period = key.rotationPeriodS;
+      let next = key.nextRotationTime === null ? null : key.nextRotationTime / 1000;
+      if (paths.includes('rotation_period')) period = body.rotationPeriod === undefined || body.rotationPeriod === null ? null : seconds(body.rotationPeriod);
+      if (paths.includes('next_rotation_time')) next = body.nextRotationTime === undefined || body.nextRotationTime === null ? null : seconds(body.nextRotationTime);
+      if (period !== null && period !== 0) {
+        if (key.purpose !== 'ENCRYPT_DECRYPT') throw rpc.invalid('Automatic rotation is only supported for ENCRYPT_DECRYPT keys.');
+        if (next === null) throw rpc.invalid('next_rotation_time must be set if rotation_period is set.');
+        if (period < DAY || period > 36_500 * DAY) throw rpc.invalid('rotation_period must be at least 24 hours and at most 876,000 hours.');
+      }
+      if (next !== null && key.purpose !== 'ENCRYPT_DECRYPT') throw rpc.invalid('Automatic rotation is only supported for ENCRYPT_DECRYPT keys.');
+      let labels = key.labels;
+      if (paths.includes('labels')) {
+        labels = (body.labels ?? {}) as Record<string, string>;
+        for (const [k, v] of Object.entries(labels))
+          if (!/^[a-z][a-z0-9_-]{0,62}$/.test(k) || !/^[a-z0-9_-]{0,63}$/.test(v)) throw rpc.invalid(`Invalid label ${k}.`);
+      }
+      key.rotationPeriodS = period === null || period === 0 ? null : Math.floor(period);
+      key.nextRotationTime = next === null ? null : Math.floor(next * 1000);
+      key.labels = labels;
+      return keyMsg(key);
+    }),
     UpdateCryptoKeyPrimaryVersion: h('cloudkms.cryptoKeys.update', byName, 'name', (r) => {
       const key = store.key(names.cryptoKey(r.name));
       if (key.purpose !== 'ENCRYPT_DECRYPT') throw rpc.invalid(`${key.name} has purpose ${key.purpose}; only ENCRYPT_DECRYPT keys have a primary version.`);

@@ -43,11 +43,14 @@ import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRe
 import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
+import { createBatchHandlers } from './services/rotation/batchHandlers.ts';
+import { type BatchDeps, type BatchRotate, createRotationBatches, type RotationBatches } from './services/rotation/batchJobs.ts';
 import { createRotationPolicies, type RotationPolicies } from './services/rotation/policies.ts';
 import { createProviderRotation, type ProviderRotation } from './services/rotation/providerRotation.ts';
 import { createRotationHandlers } from './services/rotation/rotationHandlers.ts';
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
+import { createRotationBatchRepo } from './store/rotationBatchRepo.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
@@ -84,7 +87,21 @@ export interface ConsoleOptions {
    * the usage limits off (only the benchmark's baseline does that); `driftIntervalMs`: how often a pass checks the
    * providers for versions the console did not make (default 15 min).
    */
-  rotation?: { scheduler?: boolean; tickMs?: number; timers?: SchedulerDeps['timers']; concurrency?: number; usageBlock?: number; countUsage?: boolean; driftIntervalMs?: number };
+  rotation?: {
+    scheduler?: boolean;
+    tickMs?: number;
+    timers?: SchedulerDeps['timers'];
+    concurrency?: number;
+    usageBlock?: number;
+    countUsage?: boolean;
+    driftIntervalMs?: number;
+    /**
+     * Batch jobs: retry backoff (`retryBaseMs` doubling up to `retryMaxMs`), the wait itself (tests move their clock),
+     * and `rotateThrough`, which wraps the key service's rotate (tests count calls in flight or inject failures).
+     * Interrupted jobs resume at unlock while `scheduler` is not false.
+     */
+    batch?: Pick<BatchDeps, 'sleep' | 'retryBaseMs' | 'retryMaxMs'> & { rotateThrough?: (rotate: BatchRotate) => BatchRotate };
+  };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -124,6 +141,8 @@ export interface FleetConsole {
     provider: ProviderRotation;
     /** A key version's usage against its limit (null for an unknown key). */
     usage(keyId: string, version: number): VersionUsage | null;
+    /** Batch rotation jobs (docs/rotation.md "Batch jobs"). */
+    batches: RotationBatches;
   };
 }
 
@@ -259,6 +278,23 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     scheduler = liveScheduler;
     if (options.rotation?.scheduler !== false) liveScheduler.start();
+    const batchOptions = options.rotation?.batch ?? {};
+    const batchRotate: BatchRotate = (keyId, opts) => lifecycle.rotate(keyId, opts);
+    const batches = createRotationBatches({
+      repo: createRotationBatchRepo(store.db),
+      keys: keysRepo,
+      rotate: batchOptions.rotateThrough ? batchOptions.rotateThrough(batchRotate) : batchRotate,
+      session: liveSession,
+      audit,
+      commits,
+      clock,
+      logger,
+      transaction,
+      ...(batchOptions.sleep ? { sleep: batchOptions.sleep } : {}),
+      ...(batchOptions.retryBaseMs === undefined ? {} : { retryBaseMs: batchOptions.retryBaseMs }),
+      ...(batchOptions.retryMaxMs === undefined ? {} : { retryMaxMs: batchOptions.retryMaxMs }),
+      onProgress: (p) => emit('rotation:batchProgress', p),
+    });
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
@@ -333,6 +369,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       // Rotations that came due while locked run at the next pass, soon; how many waited is kept for the dashboard.
       liveScheduler.noteUnlocked();
       liveScheduler.kick();
+      // Batch jobs a crash or a lock interrupted go on where they stopped (one-shot CLI commands leave them alone).
+      if (options.rotation?.scheduler !== false) batches.resumeInterrupted();
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
@@ -397,6 +435,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         },
         periodic: () => options.rotation?.scheduler !== false,
       }),
+      ...createBatchHandlers(batches),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -442,6 +481,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         policies,
         scheduler: liveScheduler,
         provider: providerRotation,
+        batches,
         usage(keyId, version) {
           const key = keysRepo.get(keyId);
           return key ? usageMeter.usage(key, version) : null;

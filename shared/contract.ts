@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
+import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
@@ -396,6 +397,8 @@ export const contract = {
   ...fleetChannels,
   ...stationChannels,
   ...rotationChannels,
+  // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
+  ...rotationBatchChannels,
 } as const;
 
 export type Contract = typeof contract;
@@ -419,6 +422,7 @@ export const events = {
   'jobs:progress': JobProgress,
   ...fleetEvents,
   ...stationEvents,
+  ...rotationBatchEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

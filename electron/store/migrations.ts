@@ -7,6 +7,7 @@ import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
 import { KEY_UNREACHED_SQL } from './keysRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
+import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 
@@ -157,6 +158,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(ROTATION_SCHEMA_SQL);
       db.exec(KEY_VERSION_USAGE_SQL);
+    },
+  },
+  {
+    version: 12,
+    description: 'rotation batch jobs: one row per job (selection, concurrency, retry budget, state) and one per key in it (intent and result)',
+    up(db) {
+      db.exec(ROTATION_BATCH_SCHEMA_SQL);
     },
   },
 ];

@@ -113,6 +113,22 @@ describe('createConsole handlers, end to end', () => {
       'station:retry': { path: '/dev/null' },
       'station:confirmReprovision': { deviceId: 'uv-100' },
       'bundles:list': { deviceId: 'uv-100' },
+      'rotation:status': {},
+      'rotation:due': {},
+      'rotation:runNow': { keyId: crypto.randomUUID() },
+      'rotation:policies': { keyId: crypto.randomUUID() },
+      'rotation:setTypePolicy': { type: 'communication', policy: { mode: 'manual' } },
+      'rotation:setKeyPolicy': { keyId: crypto.randomUUID(), policy: { mode: 'manual' } },
+      'rotation:clearKeyPolicy': { keyId: crypto.randomUUID() },
+      'rotation:pause': {},
+      'rotation:resume': {},
+      'rotation:jobs': { limit: 50 },
+      'rotation:usage': { keyId: crypto.randomUUID() },
+      'rotation:upcoming': { days: 30 },
+      'rotation:batchStart': { selection: { type: 'storage' } },
+      'rotation:batchCancel': { batchId: crypto.randomUUID() },
+      'rotation:batchList': {},
+      'rotation:batchGet': { batchId: crypto.randomUUID() },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

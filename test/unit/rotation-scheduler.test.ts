@@ -148,6 +148,22 @@ describe('the specification periods', () => {
     c.close();
   });
 
+  it("a planned job's stored due time follows a changed period, and a pass with nothing changed leaves it as it is", async () => {
+    const { c, clock } = await consoleAt();
+    c.rotation.policies.setTypePolicy('communication', commPolicy({ jitterSeconds: 0 }));
+    const k = await c.keys.create({ type: 'communication', label: 'link' });
+    clock.set(T0 + HOUR);
+    await c.rotation.scheduler.tick();
+    expect(c.rotation.scheduler.jobs(10, k.id)).toMatchObject([{ state: 'pending', dueAt: T0 + 24 * HOUR }]);
+    // A 48-hour period: the job (as stored, shown by jobs()) is now due 48 hours after the version was made.
+    c.rotation.policies.setTypePolicy('communication', commPolicy({ periodSeconds: 48 * 3600, jitterSeconds: 0 }));
+    await c.rotation.scheduler.tick();
+    expect(c.rotation.scheduler.jobs(10, k.id)).toMatchObject([{ state: 'pending', dueAt: T0 + 48 * HOUR }]);
+    await c.rotation.scheduler.tick();
+    expect(c.rotation.scheduler.jobs(10, k.id)).toMatchObject([{ state: 'pending', dueAt: T0 + 48 * HOUR }]);
+    c.close();
+  });
+
   it('jitter spreads keys made together over the jitter interval', async () => {
     const { c, clock } = await consoleAt();
     c.rotation.policies.setTypePolicy('communication', commPolicy());

@@ -83,6 +83,10 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:jobs': { keyId: KEY, limit: 50 },
   'rotation:usage': { keyId: KEY },
   'rotation:upcoming': { days: 30 },
+  'rotation:batchStart': { selection: { keyIds: [KEY] }, concurrency: 4, maxAttempts: 3 },
+  'rotation:batchCancel': { batchId: KEY },
+  'rotation:batchList': { limit: 20 },
+  'rotation:batchGet': { batchId: KEY, items: true },
 };
 
 type Call = { channel: ChannelName; input: unknown };

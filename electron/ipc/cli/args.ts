@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -44,6 +44,9 @@ const OPTIONS = {
   all: { type: 'boolean' },
   policy: { type: 'string' },
   limit: { type: 'string' },
+  keys: { type: 'string' },
+  concurrency: { type: 'string' },
+  'max-attempts': { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -83,6 +86,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation policy get|set (--type T | --key ID) [--policy FILE.json]: the verb is its argument.
   'rotation policy': { options: ['type', 'key', 'policy'], required: [], args: ['get|set'], oneOf: ['type', 'key'] },
   'rotation drift': { options: ['key'], required: [], args: [] },
+  // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N] | status [ID] | cancel ID | resume
+  'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
 };
@@ -128,6 +133,12 @@ Commands:
                                                 key's provider rotate it (set and read back at the provider)
   rotation drift [--key ID]                     compare the providers' key versions with the console's; a version the
                                                 console did not make is recorded (rotation.drift_detected) and adopted
+  rotation batch start (--keys ID,ID,... | --type T | --site NAME) [--concurrency N] [--max-attempts N]
+                                                a batch rotation job (docs/rotation.md): rotates the keys N at a time
+                                                (default 4, at most 64), retrying provider outages; waits until it ends
+  rotation batch status [ID] [--limit N]        one job with its result per key, or the recent jobs
+  rotation batch cancel ID                      cancels a job's keys not yet rotating
+  rotation batch resume                         runs the jobs a killed or locked console left unfinished
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
   help
@@ -174,6 +185,28 @@ function defaultOperator(env: NodeJS.ProcessEnv): string {
   }
 }
 
+/** rotation batch: the verb, its job id where it takes one, and the options of start only. */
+function checkBatch(args: string[], values: Partial<Record<OptionName, string | boolean>>): void {
+  const verb = args[0];
+  const startOnly: OptionName[] = ['keys', 'type', 'site', 'concurrency', 'max-attempts'];
+  if (verb !== 'start' && verb !== 'status' && verb !== 'cancel' && verb !== 'resume') throw new UsageError('rotation batch: expected start, status, cancel or resume');
+  const wanted = verb === 'cancel' ? [1] : verb === 'status' ? [0, 1] : [0];
+  if (!wanted.includes(args.length - 1)) throw new UsageError(`rotation batch ${verb}: expected ${verb === 'cancel' ? 'a job ID' : verb === 'status' ? 'at most one job ID' : 'no job ID'}`);
+  if (verb !== 'start') {
+    const stray = startOnly.find((name) => values[name] !== undefined);
+    if (stray) throw new UsageError(`rotation batch ${verb}: option --${stray} does not apply`);
+    if (verb !== 'status' && values.limit !== undefined) throw new UsageError(`rotation batch ${verb}: option --limit does not apply`);
+    return;
+  }
+  if (values.limit !== undefined) throw new UsageError('rotation batch start: option --limit does not apply');
+  const given = (['keys', 'type', 'site'] as const).filter((name) => typeof values[name] === 'string');
+  if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length > 1 ? ', not several' : ''}`);
+  for (const name of ['concurrency', 'max-attempts'] as const) {
+    const v = values[name];
+    if (typeof v === 'string' && !/^\d{1,3}$/.test(v)) throw new UsageError(`rotation batch start: --${name} must be a whole number`);
+  }
+}
+
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   refusePassphraseFlag(argv);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
@@ -209,7 +242,8 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
       throw new UsageError(`${command}: give exactly one of ${names}${given.length > 1 ? ', not both' : ''}`);
     }
   }
-  if (args.length !== spec.args.length) {
+  if (command === 'rotation batch') checkBatch(args, values);
+  else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
   }

@@ -13,7 +13,7 @@ import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatBatch, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -313,6 +313,42 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       if (keyId !== undefined) await callUnlocked(ctx, 'keys:get', { keyId }); // validates the id; not_found for an unknown key
       const value = await rotation.provider.checkDrift(keyId === undefined ? {} : { keyId });
       return { ...show(value, () => formatDrift(value)), exitCode: value.errors.length > 0 ? 1 : 0 };
+    }
+    case 'rotation batch': {
+      const rotation = needRotation(ctx);
+      const verb = parsed.args[0];
+      const id = parsed.args[1];
+      if (verb === 'start') {
+        const keys = str(o.keys);
+        const selection = keys !== undefined ? { keyIds: keys.split(',').map((k) => k.trim()).filter((k) => k !== '') } : str(o.type) !== undefined ? { type: str(o.type) } : { site: str(o.site) };
+        const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+        const started = await callUnlocked(ctx, 'rotation:batchStart', strip({ selection, concurrency: num(str(o.concurrency)), maxAttempts: num(str(o['max-attempts'])) }));
+        if (!parsed.json) io.out(`batch ${started.batchId}: ${started.total} key(s), ${started.concurrency} at a time`);
+        await rotation.batches.wait(started.batchId);
+        const value = await call(router, 'rotation:batchGet', { batchId: started.batchId, items: true });
+        return { ...show(value, () => formatBatch(value)), exitCode: value.failed > 0 ? 1 : 0 };
+      }
+      if (verb === 'resume') {
+        await callUnlocked(ctx, 'session:status', {});
+        const ids = rotation.batches.resumeInterrupted();
+        const jobs: Array<ChannelOutput<'rotation:batchGet'>> = [];
+        for (const batchId of ids) {
+          await rotation.batches.wait(batchId);
+          jobs.push(await call(router, 'rotation:batchGet', { batchId, items: true }));
+        }
+        const value = { jobs };
+        return { ...show(value, () => (jobs.length === 0 ? 'no unfinished batch jobs' : jobs.map(formatBatch).join('\n\n'))), exitCode: jobs.some((j) => j.failed > 0) ? 1 : 0 };
+      }
+      if (verb === 'cancel') {
+        const value = await callUnlocked(ctx, 'rotation:batchCancel', { batchId: id });
+        return show(value, () => formatBatch(value));
+      }
+      if (id !== undefined) {
+        const value = await callUnlocked(ctx, 'rotation:batchGet', { batchId: id, items: true });
+        return show(value, () => formatBatch(value));
+      }
+      const value = await callUnlocked(ctx, 'rotation:batchList', strip({ limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
+      return show(value, () => (value.jobs.length === 0 ? 'no batch jobs' : value.jobs.map(formatBatch).join('\n')));
     }
     case 'serve':
     case 'scheduler':

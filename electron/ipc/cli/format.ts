@@ -146,6 +146,18 @@ export function formatRotationJobs(jobs: Array<{ keyId: string; fromVersion: num
     .join('\n');
 }
 
+/** A batch rotation job: one summary line, then the keys that did not simply rotate (failed, superseded, cancelled). */
+export function formatBatch(b: {
+  batchId: string; state: string; total: number; done: number; failed: number; superseded: number; cancelled: number; pending: number;
+  selection: { kind: string; value: string | null }; createdAt: string;
+  items?: Array<{ keyId: string; fromVersion: number; toVersion: number | null; state: string; attempts: number; errorCode: string | null; errorMessage: string | null }>;
+}): string {
+  const head = `${b.batchId}  ${b.createdAt}  ${b.selection.kind}${b.selection.value ? ` ${b.selection.value}` : ''}  ${b.state}  ` +
+    `${b.done}/${b.total} done, ${b.failed} failed, ${b.superseded} superseded, ${b.cancelled} cancelled, ${b.pending} pending`;
+  const odd = (b.items ?? []).filter((i) => i.state !== 'done');
+  return [head, ...odd.map((i) => `  ${i.keyId}  v${i.fromVersion}${i.toVersion ? ` -> v${i.toVersion}` : ''}  ${i.state}  attempts ${i.attempts}${i.errorCode ? `  [${i.errorCode}] ${i.errorMessage ?? ''}` : ''}`)].join('\n');
+}
+
 /** rotation drift: versions found at the providers that the console did not make (adopted), and keys not checked. */
 export function formatDrift(r: {
   checked: number;

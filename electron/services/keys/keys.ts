@@ -9,7 +9,7 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import { spkiToPem } from '../../crypto/keyMaterial.ts';
 import { createKeyWithFailover } from '../../providers/multiEnvelope.ts';
 import type { KmsProvider, ProviderKeyInfo } from '../../providers/types.ts';
-import type { KeyFilter } from '../../store/keysRepo.ts';
+import type { KeyFilter, KeyRow } from '../../store/keysRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { holderOfVersion, MIN_DESTRUCTION_WAITING_DAYS, primaryOf, providerKeyName, versionRecord } from './keyLocations.ts';
 import { requireState } from './keyPolicy.ts';
@@ -27,6 +27,21 @@ export interface CreateKeyInput {
   backupProvider?: string;
 }
 
+/** For callers that must never make two versions for one request (batch jobs, docs/rotation.md "Crash safety"). */
+export interface RotateOptions {
+  /** Refuse (illegal_transition) unless the key is still at this version: someone else rotated it meanwhile. */
+  expectVersion?: number;
+  /**
+   * A retry after a crash: when the provider already holds a version newer than the key's current one (its rotation
+   * ran but the console died before recording it), record that version instead of rotating the provider again.
+   */
+  adoptProviderVersion?: boolean;
+  /** Added to the key.rotate audit record (success and failure), e.g. the batch job and item. */
+  auditDetails?: AuditDetails;
+  /** Store changes committed in the same transaction as the new version (e.g. the batch item marked done). */
+  alsoCommit?: (version: number) => void;
+}
+
 export interface IntegrityReport {
   ok: boolean;
   versions: Array<{ version: number; ok: boolean; reason: string | null }>;
@@ -36,12 +51,25 @@ export interface KeyLifecycle {
   create(input: CreateKeyInput): Promise<KeySummary>;
   list(filter: KeyFilter): KeySummary[];
   get(keyId: string): KeyDetail;
-  rotate(keyId: string): Promise<KeySummary>;
+  rotate(keyId: string, options?: RotateOptions): Promise<KeySummary>;
   /** Setting the state the key already has retries the locations its last change did not reach. */
   setState(keyId: string, state: KeyState, reason: string): Promise<KeyStateChange>;
   publicKey(keyId: string, version?: number): Promise<{ pem: string; version: number }>;
   /** Store-held versions are checked against their material; provider-held ones against what the provider reports. */
   verifyIntegrity(keyId: string): Promise<IntegrityReport>;
+}
+
+/**
+ * The provider's newest version when it is newer than the one the key's current version records (a rotation the
+ * provider made but the console never recorded: it died in between), else null. Only for a current version held by
+ * the same provider; the local store prepares material in memory, so there nothing survives a crash to adopt.
+ */
+async function unrecordedProviderVersion(deps: KeyServiceDeps, key: KeyRow, provider: KmsProvider, keyRef: string): Promise<number | null> {
+  if (provider === deps.store) return null;
+  const current = deps.repo.getVersion(key.id, key.currentVersion);
+  if (!current || current.provider !== key.provider) return null;
+  const info = await provider.describeKey(keyRef);
+  return info.currentVersion > (current.providerVersion ?? 1) ? info.currentVersion : null;
 }
 
 /** The provider a new key may be created in: the local store, or a configured provider (not the internal fallback one). */
@@ -130,9 +158,15 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
       return toDetail(loadKey(repo, keyId), repo.listVersions(keyId), repo.listUnreached(keyId));
     },
 
-    async rotate(keyId) {
-      const summary = await runAudited(deps, 'key.rotate', keyId, async () => {
+    async rotate(keyId, options = {}) {
+      const summary = await runAudited(deps, 'key.rotate', keyId, async (_s, note) => {
+        if (options.auditDetails) note(options.auditDetails);
         const key = loadKey(repo, keyId);
+        if (options.expectVersion !== undefined && key.currentVersion !== options.expectVersion)
+          throw new ConsoleError('illegal_transition', `Key ${keyId} is at version ${key.currentVersion}, not ${options.expectVersion}: it was rotated meanwhile.`, {
+            currentVersion: key.currentVersion,
+            expectedVersion: options.expectVersion,
+          });
         requireState(key, 'rotate', deps.restrictions);
         const p = primaryOf(deps, key);
         if (key.algorithm !== 'AES_256' && !p.provider.capabilities.rotateSigningKeys) {
@@ -142,7 +176,8 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
             { provider: key.provider },
           );
         }
-        const { version: pv } = await p.provider.rotate(p.keyRef);
+        const adopted = options.adoptProviderVersion ? await unrecordedProviderVersion(deps, key, p.provider, p.keyRef) : null;
+        const pv = adopted ?? (await p.provider.rotate(p.keyRef)).version;
         const version = key.currentVersion + 1;
         const at = nowIso();
         const row = await versionRecord(deps, p.provider, p.keyRef, key, version, pv, at);
@@ -151,10 +186,11 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
         if (p.provider !== deps.store) deps.registry.cache().clear();
         return {
           value: toSummary({ ...key, currentVersion: version, updatedAt: at, nextRotationAt: next }),
-          details: { version, ...(p.provider === deps.store ? {} : { provider: key.provider, providerVersion: pv }) },
+          details: { version, ...(p.provider === deps.store ? {} : { provider: key.provider, providerVersion: pv }), ...(adopted === null ? {} : { adoptedProviderVersion: true }) },
           commit: () => {
             repo.insertVersion(row);
             repo.setCurrentVersion(keyId, version, at, next);
+            options.alsoCommit?.(version);
           },
         };
       });

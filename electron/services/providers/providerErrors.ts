@@ -23,7 +23,14 @@ export function providerFailure(e: unknown, integrityCode: ErrorCode = 'integrit
   if (isConsoleError(e)) return e;
   if (isProviderError(e)) {
     const code = e.kind === 'IntegrityFailure' ? integrityCode : CODE_OF[e.kind];
-    const details: Record<string, string | number | boolean | null> = { provider: e.providerId, providerCode: e.providerCode, requestId: e.requestId, kind: e.kind };
+    // retryable: the provider said trying again may succeed (unreachable, throttled); batch jobs retry only these.
+    const details: Record<string, string | number | boolean | null> = {
+      provider: e.providerId,
+      providerCode: e.providerCode,
+      requestId: e.requestId,
+      kind: e.kind,
+      retryable: e.retryable,
+    };
     return new ConsoleError(code, `Provider ${e.providerId}: ${e.message}`, details);
   }
   return new ConsoleError('internal', 'A provider call failed unexpectedly.');

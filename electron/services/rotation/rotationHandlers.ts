@@ -114,6 +114,8 @@ export function createRotationHandlers(deps: RotationHandlerDeps): Pick<Handlers
       return { now: iso(now), items };
     },
     'rotation:runNow': async ({ keyId }) => {
+      // Locked or not initialised first: an unknown key id must not be told apart from a known one while locked.
+      deps.session.require();
       keyOrThrow(keyId);
       const run = await scheduler.runNow(keyId);
       if (run.toVersion === null) throw new ConsoleError('internal', 'The rotation made no version.');

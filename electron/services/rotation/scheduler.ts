@@ -141,6 +141,8 @@ interface Candidate {
   job: JobRow;
   /** Not yet stored: planned at this pass. */
   fresh: boolean;
+  /** A stored pending job whose due time moved (its policy changed): written at this pass; unchanged ones are not. */
+  moved: boolean;
   due: boolean;
   waitingFor: WaitReason | null;
 }
@@ -174,6 +176,7 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const eff = deps.policies.forKey(key);
       let job = open.get(`${key.id}\u0000${key.currentVersion}`) ?? null;
       let fresh = false;
+      let moved = false;
       // A provider-driven key rotates at its provider: the console plans no scheduled job for it (a usage-limit job still runs).
       const scheduled = eff.policy.mode === 'scheduled' && eff.policy.periodSeconds !== null && eff.policy.driver === 'console';
       if (!job && scheduled) {
@@ -188,7 +191,10 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       } else if (job && job.reason === 'schedule' && job.state === 'pending' && scheduled) {
         // The policy may have changed since the job was planned: its due time follows the policy.
         const dueAt = dueOf(key, eff.policy);
-        if (dueAt !== null) job = { ...job, dueAt };
+        if (dueAt !== null && dueAt !== job.dueAt) {
+          job = { ...job, dueAt };
+          moved = true;
+        }
       }
       if (!job) continue;
       if (job.reason === 'schedule' && !scheduled) continue; // the policy became manual
@@ -197,7 +203,7 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       const due = Math.max(at, job.dueAt) <= now;
       let waitingFor: WaitReason | null = null;
       if (due && job.reason === 'schedule') waitingFor = eff.windows.blocks(now);
-      out.push({ key, job, fresh, due, waitingFor });
+      out.push({ key, job, fresh, moved, due, waitingFor });
     }
     return out;
   };
@@ -292,7 +298,7 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
     deps.transaction(() => {
       for (const c of list) {
         if (c.fresh) repo.insertJob(c.job);
-        else if (c.job.state === 'pending' && c.job.reason === 'schedule') repo.setPendingDue(c.job.keyId, c.job.fromVersion, c.job.dueAt);
+        else if (c.moved) repo.setPendingDue(c.job.keyId, c.job.fromVersion, c.job.dueAt);
       }
     });
     const ran: RotationRun[] = [];

@@ -85,6 +85,8 @@ describe('createConsole handlers, end to end', () => {
       'audit:query': { offset: 0, limit: 10 },
       'audit:verify': {},
       'audit:export': {},
+      'audit:actions': {},
+      'audit:keyFingerprint': {},
       'fleet:list': { offset: 0, limit: 10 },
       'fleet:get': { deviceId: 'robot-0001' },
       'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1' },

@@ -3,28 +3,17 @@
 // steps reach done, see the robot provisioned in the fleet table, revoke its certificate, download a CRL that
 // `openssl crl` reads.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { chooseOption, clickNav, completeFirstRun, openConsole } from './support/ui.ts';
-import { portRow, portState } from './support/stationUi.ts';
+import { holds, portRow, portState } from './support/stationUi.ts';
 import { robotRow } from './support/fleetUi.ts';
 
 const CTX: CallContext = { transport: 'test' };
-
-/** True once this process holds `file` open: the station has opened its end of the cable. */
-function holds(file: string): boolean {
-  return readdirSync('/proc/self/fd').some((fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
-    } catch {
-      return false;
-    }
-  });
-}
 
 test('a robot on a pty is provisioned from the UI; its certificate is revoked and a CRL downloaded', async ({ page, harness }) => {
   test.setTimeout(120_000);

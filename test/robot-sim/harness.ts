@@ -1,17 +1,28 @@
 // Test harness: socat pseudo-terminal pairs (the "USB cable") and the robot simulator as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CommitRecord, DeliverableKey, ProvisioningDeps, StationAuditEntry } from '../../electron/station/session.ts';
 import type { TestCa } from './testCa.ts';
 
-export interface PtyPair { consolePath: string; robotPath: string; unplug(): void; process: ChildProcess }
+/**
+ * A "USB cable": two pseudo-terminals joined by socat. `consolePath` and `robotPath` are symbolic links in a directory
+ * of this pair's own, which socat removes when it ends: a path that was unplugged stays gone. (The /dev/pts numbers
+ * themselves are reused by the kernel at once, so a test running in parallel may get the same number; reopening a bare
+ * /dev/pts path after an unplug could then open, and lock, another test's cable.) `consoleDevice` and `robotDevice`
+ * are the /dev/pts paths the links point to.
+ */
+export interface PtyPair { consolePath: string; robotPath: string; consoleDevice: string; robotDevice: string; unplug(): void; process: ChildProcess }
 
-/** Starts `socat -d -d pty,raw,echo=0 pty,raw,echo=0` and reads the two /dev/pts paths from its stderr. */
+/** Starts `socat -d -d pty,raw,echo=0,link=DIR/console pty,raw,echo=0,link=DIR/robot` and waits for its two ptys. */
 export function startPtyPair(): Promise<PtyPair> {
-  const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dir = mkdtempSync(path.join(tmpdir(), 'ecps-cable-'));
+  const consolePath = path.join(dir, 'console');
+  const robotPath = path.join(dir, 'robot');
+  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${consolePath}`, `pty,raw,echo=0,link=${robotPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     let err = '';
     const timer = setTimeout(() => {
@@ -23,7 +34,7 @@ export function startPtyPair(): Promise<PtyPair> {
       const paths = [...err.matchAll(/PTY is (\/dev\/pts\/\d+)/g)].map((m) => m[1] as string);
       if (paths.length >= 2 && /starting data transfer loop/.test(err)) {
         clearTimeout(timer);
-        resolve({ consolePath: paths[0] as string, robotPath: paths[1] as string, process: proc, unplug: () => void proc.kill('SIGTERM') });
+        resolve({ consolePath, robotPath, consoleDevice: paths[0] as string, robotDevice: paths[1] as string, process: proc, unplug: () => void proc.kill('SIGTERM') });
       }
     });
     proc.on('error', (e) => {

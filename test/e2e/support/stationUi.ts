@@ -2,7 +2,7 @@
 // Station screen driven by role and label, and what the registry, the certificate inventory and the audit log say
 // about a robot afterwards. The robots are the simulator on socat pty pairs (test/robot-sim/harness.ts).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
 import type { AuditRecord, CallContext, Handlers } from '../../../shared/contract.ts';
@@ -12,11 +12,20 @@ import { openRobotFromGrid, robotRow } from './fleetUi.ts';
 export const CTX: CallContext = { transport: 'test' };
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 
-/** True once this process holds `file` open: the station has opened its end of the cable. */
+/**
+ * True once this process holds `file` open: the station has opened its end of the cable. `file` may be a cable's
+ * symbolic link (test/robot-sim/harness.ts): what the process holds open is the pty it points to.
+ */
 export function holds(file: string): boolean {
+  let target: string;
+  try {
+    target = realpathSync(file);
+  } catch {
+    return false; // unplugged: nothing to hold
+  }
   return readdirSync('/proc/self/fd').some((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      return readlinkSync(`/proc/self/fd/${fd}`) === target;
     } catch {
       return false;
     }

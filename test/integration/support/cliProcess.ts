@@ -3,7 +3,7 @@
 // what only a process shows, such as signals, a terminal, exit under a pending timer; *.slow.test.ts files). Also
 // the robot simulator powered on once a CLI process has opened its end of the pty.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,12 +62,16 @@ export function cliAsProcess(args: string[], call: CliCall): Promise<CliRun> {
 
 export const runCliAs = (mode: CliMode) => (mode === 'in-process' ? cliInProcess : cliAsProcess);
 
-/** True once process `pid` holds `file` open (Linux /proc): the console has opened its end of the pty. */
+/**
+ * True once process `pid` holds `file` open (Linux /proc): the console has opened its end of the pty. `file` may be a
+ * cable's symbolic link (test/robot-sim/harness.ts); what the process holds is the pty it points to.
+ */
 function holds(pid: number, file: string): boolean {
   try {
+    const target = realpathSync(file);
     return readdirSync(`/proc/${pid}/fd`).some((fd) => {
       try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === target;
       } catch {
         return false;
       }

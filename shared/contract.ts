@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
+import { KeyIdSchema } from './ids.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
@@ -26,7 +27,7 @@ export const bytes = (max: number) =>
     .custom<Uint8Array>((v) => v instanceof Uint8Array, 'must be bytes (a Uint8Array)')
     .refine((b) => b.byteLength <= max, `must be at most ${max} bytes`);
 
-export const KeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
+export const KeyId = KeyIdSchema;
 export const KeyTypeSchema = z.enum(KEY_TYPES);
 export const KeyAlgorithmSchema = z.enum(KEY_ALGORITHMS);
 export const KeyStateSchema = z.enum(KEY_STATES);

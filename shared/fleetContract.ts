@@ -2,6 +2,7 @@
 // import/export and the fleet dashboard. Search, filter, sort and paging happen in the main process (SQL).
 import { z } from 'zod';
 import { CERT_REVOCATION_REASONS, DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_STATUSES, ROBOT_TAG_PATTERN } from './domain.ts';
+import { KeyIdSchema } from './ids.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
 const NoControl = /^[^\u0000-\u001f\u007f]*$/;
@@ -120,7 +121,7 @@ export const KEY_ASSIGNMENT_SOURCES = ['robot', 'site', 'newest', 'none'] as con
 
 const AssignableKeyTypeSchema = z.enum(ASSIGNABLE_KEY_TYPES);
 const AssignmentScopeSchema = z.enum(KEY_ASSIGNMENT_SCOPES);
-const AssignedKeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
+const AssignedKeyId = KeyIdSchema;
 
 /** One stored assignment row, with the key as it is now and why it cannot be delivered (problem), if so. */
 export const KeyAssignment = z.object({

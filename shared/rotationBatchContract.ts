@@ -3,9 +3,10 @@
 // with their per-key results. Progress arrives as rotation:batchProgress events. Nothing here carries key material.
 import { z } from 'zod';
 import { FLEET_NAME_PATTERN, KEY_TYPES } from './domain.ts';
+import { KeyIdSchema, uuidOf } from './ids.ts';
 
-const KeyId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
-const BatchId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a batch job id (UUID)');
+const KeyId = KeyIdSchema;
+const BatchId = uuidOf('batch job id');
 const IsoTime = z.string().datetime({ offset: true });
 const count = z.number().int().nonnegative();
 

@@ -5,9 +5,9 @@
 // is wrong in words; the schemas here bound only the shape.
 import { z } from 'zod';
 import { KEY_TYPES } from './domain.ts';
+import { KeyIdSchema } from './ids.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
-const KeyIdSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a key id (UUID)');
 const KeyTypeSchema = z.enum(KEY_TYPES);
 const Empty = z.object({}).strict();
 const Count = z.number().int().nonnegative();

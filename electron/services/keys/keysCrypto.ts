@@ -7,6 +7,7 @@
 // Every call is audited (without plaintext, data or key material); results are Buffers for the caller to encode.
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { UUID_PATTERN } from '../../../shared/ids.ts';
 import { encryptEnvelope, openEnvelopeBody, parseEnvelope, type ParsedEnvelope, tampered } from '../../crypto/envelope.ts';
 import { SIGNATURE_ALGORITHMS } from '../../crypto/keyMaterial.ts';
 import { localRecipient, unwrapLocalDataKey } from '../../crypto/localRecipient.ts';
@@ -17,7 +18,6 @@ import { backupOf, consoleVersionOf, fallbackKeyName, holderOfVersion, looksReac
 import { requireState } from './keyPolicy.ts';
 import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, runAudited, type UsageCounter } from './keysShared.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 type Details = Record<string, string | number | boolean | null>;
 
@@ -120,7 +120,7 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
         const env = parseEnvelope(ciphertext);
         if (env.storeId !== s.storeId) throw new ConsoleError('ciphertext_foreign', 'This ciphertext was made by another key store.', { storeId: env.storeId });
         // The store id is ours, so entries naming no key of this store mean the header was modified.
-        const local = env.entries.find((e) => e.provider === LOCAL_PROVIDER_ID && UUID.test(e.keyRef) && repo.get(e.keyRef) !== null);
+        const local = env.entries.find((e) => e.provider === LOCAL_PROVIDER_ID && UUID_PATTERN.test(e.keyRef) && repo.get(e.keyRef) !== null);
         let key: KeyRow | null = local ? repo.get(local.keyRef) : null;
         for (const e of local ? [] : env.entries) {
           key = repo.findByProviderRef(e.provider, e.keyRef);

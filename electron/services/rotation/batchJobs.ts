@@ -14,6 +14,7 @@
 import crypto from 'node:crypto';
 import { KEY_TYPES, type KeyType } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import { UUID_PATTERN } from '../../../shared/ids.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import { nodeTimers } from '../../providers/resilience/resilienceOptions.ts';
@@ -32,7 +33,6 @@ export const BATCH_MAX_KEYS = 100_000;
 export const BATCH_RETRY_BASE_MS = 1_000;
 export const BATCH_RETRY_MAX_MS = 60_000;
 /** Key ids and batch job ids are both UUIDs (lower-case hex). */
-const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type BatchSelection = { keyIds: string[] } | { type: KeyType } | { site: string };
 
@@ -192,7 +192,7 @@ export function createRotationBatches(deps: BatchDeps): RotationBatches {
   });
 
   const load = (batchId: unknown): BatchRow => {
-    if (typeof batchId !== 'string' || !KEY_ID.test(batchId)) throw invalid('batchId must be a batch job id (UUID).', 'batchId');
+    if (typeof batchId !== 'string' || !UUID_PATTERN.test(batchId)) throw invalid('batchId must be a batch job id (UUID).', 'batchId');
     const b = repo.getBatch(batchId);
     if (!b) throw new ConsoleError('not_found', `No batch rotation job ${batchId}.`);
     return b;
@@ -216,7 +216,7 @@ export function createRotationBatches(deps: BatchDeps): RotationBatches {
       const seen = new Set<string>();
       keys = ids.map((id: unknown, i) => {
         const field = `selection.keyIds[${i}]`;
-        if (typeof id !== 'string' || !KEY_ID.test(id)) throw invalid(`keyIds[${i}] is not a key id.`, field);
+        if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw invalid(`keyIds[${i}] is not a key id.`, field);
         if (seen.has(id)) throw invalid(`Key ${id} is listed twice.`, field);
         seen.add(id);
         const k = deps.keys.get(id);

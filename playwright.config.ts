@@ -1,4 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { SLOW_E2E_SPECS } from './test/e2e/tiers.ts';
+
+const slowSpecs = SLOW_E2E_SPECS.map((f) => `**/${f}`);
 
 // Debian's Chromium: Playwright cannot download its own browser on these machines.
 export default defineConfig({
@@ -6,6 +9,11 @@ export default defineConfig({
   // Two workers: each test has its own console, host and ptys; measured 214 s -> 165 s wall at the same load (same CPU).
   workers: 2,
   timeout: 60_000,
+  // The fast tier runs project "fast", the slow tier project "slow" (test/e2e/tiers.ts); `npm run test:e2e` runs both.
+  projects: [
+    { name: 'fast', testIgnore: slowSpecs },
+    { name: 'slow', testMatch: slowSpecs },
+  ],
   reporter: [['list']],
   use: {
     launchOptions: {

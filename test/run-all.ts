@@ -1,10 +1,12 @@
 // The test tiers (docs/testing.md), each ending in one line "N passed, N failed, N skipped" and every skipped test with
 // its reason, so a green run cannot hide what it did not run:
 //   node test/run-all.ts        `npm test`: the fast tier (Vitest projects "unit" and "integration": unit, integration,
-//                               security), then the renderer build and the end-to-end tests (Playwright in Chromium)
-//   node test/run-all.ts unit   the fast tier's Vitest part only;  e2e: the build and Playwright only
+//                               security), then the renderer build and the fast end-to-end specs (Playwright project
+//                               "fast" in Chromium)
+//   node test/run-all.ts unit   the fast tier's Vitest part only;  e2e: the build and every Playwright spec
 //   node test/run-all.ts slow   `npm run test:slow`: the slow tier (Vitest project "slow": *.slow.test.ts, real CLI
-//                               processes and terminals)
+//                               processes and terminals), then the build and the slow end-to-end specs (Playwright
+//                               project "slow": the files listed in test/e2e/tiers.ts)
 // Each step prints its wall time and the CPU time of its processes (Linux), so runs can be compared on a busy machine.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -48,7 +50,9 @@ if (tier !== undefined && !['unit', 'e2e', 'slow'].includes(tier)) {
 }
 const vitestProjects = tier === 'slow' ? ['slow'] : ['unit', 'integration'];
 const runsVitest = tier !== 'e2e';
-const runsE2e = tier === undefined || tier === 'e2e';
+const runsE2e = tier !== 'unit';
+// Playwright projects (playwright.config.ts, test/e2e/tiers.ts): the fast tier's specs, the slow tier's, or both.
+const e2eProjects = tier === 'slow' ? ['slow'] : tier === 'e2e' ? ['fast', 'slow'] : ['fast'];
 let failedSteps = 0;
 if (runsVitest) {
   const what = tier === 'slow' ? 'slow tier: real processes and terminals (vitest)' : 'unit, integration, security (vitest)';
@@ -60,7 +64,7 @@ if (runsE2e) {
   const built = run('renderer build (vite)', bin('vite'), ['build', '--logLevel', 'warn']);
   if (built !== 0) failedSteps += 1;
   else
-    failedSteps += run('end to end (playwright, chromium)', bin('playwright'), ['test', '--reporter=list,json'], {
+    failedSteps += run(`end to end (playwright, chromium, ${e2eProjects.join(' + ')} specs)`, bin('playwright'), ['test', ...e2eProjects.flatMap((p) => ['--project', p]), '--reporter=list,json'], {
       PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson,
     }) === 0 ? 0 : 1;
 }

@@ -1,0 +1,18 @@
+// Which end-to-end spec files run in which test tier (docs/testing.md). Every spec runs in CI; the fast tier
+// (`npm test`, 6-minute budget on 2 cores) keeps one journey per area, and the slow tier (`npm run test:slow`) takes
+// the long sweeps: axe on every dialog, the keyboard journey, the fault matrices and the screens' full journeys.
+// A new spec file runs in the fast tier unless it is listed here.
+export const SLOW_E2E_SPECS = [
+  'fleet-dialogs.spec.ts', // every fleet dialog with axe, focus return and field errors
+  'keys-design.spec.ts', // the Keys screen's layout, split panel, file tester and typed-label destroy
+  'shell-a11y.spec.ts', // axe, CSP, deep link and title on every screen
+  'keys.spec.ts', // the whole key lifecycle through the UI
+  'station-modes.spec.ts', // re-provisioning and distribute mode with its faults, on ptys
+  'station-faults.spec.ts', // the provisioning fault matrix on ptys
+  'providers.spec.ts', // provider add/edit/migrate against the emulators
+  'providers-hsm.spec.ts', // the PKCS#11 provider against SoftHSM2 through the UI
+  'rotation.spec.ts', // the Rotation schedules screen
+  'audit-viewer.spec.ts', // the audit viewer's filters and range picker
+  'audit.spec.ts', // verify, export and the tamper alarm through the UI
+  'keyboard-journey.spec.ts', // the keyboard-only journey among 1,000 robots
+] as const;

@@ -224,7 +224,7 @@ export function verifyOrder(file: Buffer, input: VerifyOrderInput): OrderBody {
   if (!orderBodyBytes(body).equals(bodyBytes)) throw new LockdownOrderError('tampered', 'lockdown order: body is not in canonical form');
   if (body.signerKeyId !== emergencySignerKeyId(input.emergencyPublicKey))
     throw new LockdownOrderError('foreign', 'lockdown order: signed by another key than the fleet emergency key');
-  let valid = false;
+  let valid: boolean;
   try {
     valid = cryptoVerify('sha256', orderSigningInput(bodyBytes), { key: input.emergencyPublicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
   } catch {

@@ -3,6 +3,7 @@
 // these schemas, and the renderer's types are inferred from them. Outputs carry handles, metadata and public keys
 // only, never secret key material.
 import { z } from 'zod';
+import { channel } from './channel.ts';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { KeyIdSchema } from './ids.ts';
@@ -230,7 +231,6 @@ export const JobProgress = z.object({
 });
 export type JobProgress = z.infer<typeof JobProgress>;
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const contract = {
   'session:status': channel(Empty, SessionStatus),

@@ -1,6 +1,7 @@
 // The fleet:* channels of the IPC contract (spread into `contract` in contract.ts): the robot registry, its CSV
 // import/export and the fleet dashboard. Search, filter, sort and paging happen in the main process (SQL).
 import { z } from 'zod';
+import { channel } from './channel.ts';
 import { CERT_REVOCATION_REASONS, DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_STATUSES, ROBOT_TAG_PATTERN } from './domain.ts';
 import { KeyIdSchema } from './ids.ts';
 
@@ -109,7 +110,6 @@ const RobotFields = {
   tags: Tags.default([]),
 };
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 /** Key types a robot receives from the station and in bundles, and so the types a site or robot can be assigned. */
 export const ASSIGNABLE_KEY_TYPES = ['communication', 'storage'] as const;

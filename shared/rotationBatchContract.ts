@@ -2,6 +2,7 @@
 // (docs/rotation.md "Batch jobs"): start one over a list of keys, a key type or a site; cancel it; list and read jobs
 // with their per-key results. Progress arrives as rotation:batchProgress events. Nothing here carries key material.
 import { z } from 'zod';
+import { channel } from './channel.ts';
 import { FLEET_NAME_PATTERN, KEY_TYPES } from './domain.ts';
 import { KeyIdSchema, uuidOf } from './ids.ts';
 
@@ -55,7 +56,6 @@ export const BatchViewSchema = BatchProgressSchema.extend({
   items: z.array(BatchItemResultSchema).optional(),
 });
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const rotationBatchChannels = {
   /** Stores the job and starts it; returns at once (state running). */

@@ -2,6 +2,7 @@
 // (its signing key lives in a provider), the certificate inventory and CRL, and the factory provisioning station.
 // Nothing here carries key material: certificates and CRLs are public.
 import { z } from 'zod';
+import { channel } from './channel.ts';
 import { CERT_REVOCATION_REASONS, PROVIDER_ID_PATTERN } from './domain.ts';
 import { DeviceIdSchema } from './fleetContract.ts';
 
@@ -80,7 +81,6 @@ export const StationStatus = z.object({
 });
 export type StationStatus = z.infer<typeof StationStatus>;
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const stationChannels = {
   'ca:status': channel(Empty, CaStatus),

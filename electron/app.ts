@@ -51,6 +51,9 @@ import { createRotationHandlers } from './services/rotation/rotationHandlers.ts'
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
 import { createRotationBatchRepo } from './store/rotationBatchRepo.ts';
+import { createLockdownRepo } from './store/lockdownRepo.ts';
+import { createLockdownService } from './services/emergency/lockdownService.ts';
+import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
@@ -295,6 +298,16 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(batchOptions.retryMaxMs === undefined ? {} : { retryMaxMs: batchOptions.retryMaxMs }),
       onProgress: (p) => emit('rotation:batchProgress', p),
     });
+    // Lockdown orders, signed through the key service with the emergency key (docs/lockdown-orders.md).
+    const lockdown = createLockdownService({
+      keys: keysRepo,
+      sign: (keyId, data) => keyOps.sign(keyId, data),
+      publicKey: (keyId) => lifecycle.publicKey(keyId),
+      repo: createLockdownRepo(store.db),
+      audit,
+      session: liveSession,
+      clock,
+    });
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
@@ -436,6 +449,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         periodic: () => options.rotation?.scheduler !== false,
       }),
       ...createBatchHandlers(batches),
+      ...createEmergencyHandlers(lockdown),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);

@@ -11,6 +11,7 @@ import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContr
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
+import { emergencyChannels } from './emergencyContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -400,6 +401,7 @@ export const contract = {
   ...rotationChannels,
   // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
   ...rotationBatchChannels,
+  ...emergencyChannels,
 } as const;
 
 export type Contract = typeof contract;

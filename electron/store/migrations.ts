@@ -6,6 +6,7 @@ import { FLEET_CA_SCHEMA_SQL } from './fleetCaRepo.ts';
 import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
 import { KEY_UNREACHED_SQL } from './keysRepo.ts';
+import { LOCKDOWN_SCHEMA_SQL } from './lockdownRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
@@ -165,6 +166,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rotation batch jobs: one row per job (selection, concurrency, retry budget, state) and one per key in it (intent and result)',
     up(db) {
       db.exec(ROTATION_BATCH_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 16,
+    description: 'lockdown orders: one row per order signed with the emergency key (one sequence for lockdowns and lifts)',
+    up(db) {
+      db.exec(LOCKDOWN_SCHEMA_SQL);
     },
   },
 ];

@@ -87,6 +87,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'emergency:lockdownOrder': { kind: 'lockdown', scope: { site: 'Plant 1' }, actions: ['stop_operating'], reason: 'robot stolen', message: 'Stop', validForSeconds: 3600 },
+  'emergency:lockdownList': { limit: 10 },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -9,6 +9,8 @@
 // This module is both sides: the console builds orders (`orderBody`, `encodeOrder`), and `verifyOrder` is the
 // reference of what a robot checks before it obeys, which the robot simulator runs.
 import { constants, createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_TAG_PATTERN } from '../../../shared/domain.ts';
+import { UUID_PATTERN } from '../../../shared/ids.ts';
 
 export const LOCKDOWN_FORMAT = 'ECPS-LOCKDOWN-v1';
 const SIG_PREFIX = Buffer.from(`${LOCKDOWN_FORMAT}\0`);
@@ -66,7 +68,6 @@ export class LockdownOrderError extends Error {
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
-const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._/:-]{0,63}$/u;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Clock skew tolerated between the console that issued an order and the robot that checks it. */
 export const ORDER_CLOCK_SKEW_MS = 5 * 60_000;
@@ -91,7 +92,7 @@ function checkScope(scope: unknown): OrderScope {
   }
   if ('deviceIds' in s) {
     const ids = s.deviceIds;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100_000 || !ids.every((d) => typeof d === 'string' && NAME.test(d)))
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100_000 || !ids.every((d) => typeof d === 'string' && DEVICE_ID_PATTERN.test(d)))
       throw malformed('scope.deviceIds must list 1 to 100,000 device ids');
     if (new Set(ids).size !== ids.length) throw malformed('scope.deviceIds lists a robot twice');
     return { deviceIds: [...(ids as string[])] };
@@ -99,7 +100,8 @@ function checkScope(scope: unknown): OrderScope {
   for (const k of ['site', 'model', 'firmware', 'tag'] as const) {
     if (k in s) {
       const v = s[k];
-      if (typeof v !== 'string' || !NAME.test(v)) throw malformed(`scope.${k} must be a name (1-64 letters, digits, space . _ / : -)`);
+      const pattern = k === 'tag' ? ROBOT_TAG_PATTERN : FLEET_NAME_PATTERN;
+      if (typeof v !== 'string' || !pattern.test(v)) throw malformed(`scope.${k} is not a valid ${k}`);
       return { [k]: v } as OrderScope;
     }
   }
@@ -126,7 +128,7 @@ export function checkOrderBody(b: unknown): OrderBody {
   if (new Set(actions).size !== actions.length) throw malformed('an action is listed twice');
   if (o.kind === 'lockdown' && actions.length === 0) throw malformed('a lockdown order names at least one action');
   if (o.kind === 'lift' && actions.length > 0) throw malformed('a lift order names no action');
-  if (!Array.isArray(o.wipeKeys) || !o.wipeKeys.every((k) => typeof k === 'string' && NAME.test(k))) throw malformed('wipeKeys must list key ids');
+  if (!Array.isArray(o.wipeKeys) || !o.wipeKeys.every((k) => typeof k === 'string' && UUID_PATTERN.test(k))) throw malformed('wipeKeys must list key ids');
   const wipeKeys = o.wipeKeys as string[];
   if (actions.includes('wipe_keys') !== wipeKeys.length > 0) throw malformed('wipeKeys is given with the wipe_keys action, and only then');
   if (o.mode !== 'strict' && o.mode !== 'best_effort') throw malformed('mode must be strict or best_effort');

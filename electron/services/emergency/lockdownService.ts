@@ -1,0 +1,125 @@
+// Issuing lockdown orders (issue 15, docs/lockdown-orders.md): the console reserves the next order sequence, builds
+// the canonical body, has the fleet's emergency key sign it through the key service (so the key never leaves its
+// KMS/HSM and the signature is audited as a key operation), and audits the order itself (`lockdown.order`). The file
+// is what goes on a USB stick; the robots check it with lockdownOrder.ts verifyOrder.
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { Clock } from '../../clock.ts';
+import type { KeysRepo } from '../../store/keysRepo.ts';
+import type { LockdownOrderRow, LockdownRepo } from '../../store/lockdownRepo.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import {
+  checkOrderBody, emergencySignerKeyId, encodeOrder, LockdownOrderError, MAX_ORDER_LIFETIME_MS, orderBodyBytes, orderSigningInput,
+  type LockdownAction, type LockdownMode, type OrderBody, type OrderKind, type OrderScope,
+} from './lockdownOrder.ts';
+
+export interface IssueOrderInput {
+  kind: OrderKind;
+  scope: OrderScope;
+  /** Lockdown: what robots must do (at least one). Lift: none. */
+  actions: LockdownAction[];
+  wipeKeys?: string[];
+  mode?: LockdownMode;
+  reason: string;
+  message: string;
+  /** How long robots accept the order (and a lockdown lasts), 1 minute to 90 days. */
+  validForSeconds: number;
+  /** The emergency key to sign with; by default the only active one. */
+  keyId?: string;
+}
+
+export interface IssuedOrder {
+  order: OrderBody;
+  file: Buffer;
+  keyId: string;
+  keyVersion: number;
+  row: LockdownOrderRow;
+}
+
+export interface LockdownServiceDeps {
+  keys: KeysRepo;
+  sign(keyId: string, data: Buffer): Promise<{ signature: Buffer; version: number }>;
+  publicKey(keyId: string): Promise<{ pem: string; version: number }>;
+  repo: LockdownRepo;
+  audit: AuditLog;
+  session: { require(): void; actor(): string };
+  clock: Clock;
+}
+
+export interface LockdownService {
+  issue(input: IssueOrderInput): Promise<IssuedOrder>;
+  list(limit: number): LockdownOrderRow[];
+}
+
+const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
+
+export function createLockdownService(deps: LockdownServiceDeps): LockdownService {
+  function emergencyKey(keyId: string | undefined): string {
+    if (keyId !== undefined) {
+      const key = deps.keys.get(keyId);
+      if (key === null) throw new ConsoleError('not_found', `No key ${keyId}.`);
+      if (key.type !== 'emergency') throw new ConsoleError('unsupported_operation', `Key ${keyId} is a ${key.type} key; lockdown orders are signed with an emergency key.`);
+      if (key.state !== 'active') throw new ConsoleError('illegal_transition', `Emergency key ${keyId} is ${key.state}; only an active emergency key signs orders.`);
+      return key.id;
+    }
+    const active = deps.keys.list({ type: 'emergency', state: 'active' });
+    if (active.length === 0) throw new ConsoleError('not_found', 'No active emergency key: create one (type emergency, RSA-2048) before issuing lockdown orders.');
+    if (active.length > 1) throw invalid(`There are ${active.length} active emergency keys; name the one that robots trust.`, 'keyId');
+    return active[0]!.id;
+  }
+
+  return {
+    async issue(input) {
+      deps.session.require();
+      const actor = deps.session.actor();
+      const at = deps.clock.now();
+      if (!Number.isInteger(input.validForSeconds) || input.validForSeconds < 60 || input.validForSeconds * 1000 > MAX_ORDER_LIFETIME_MS)
+        throw invalid('An order is valid for 1 minute to 90 days.', 'validForSeconds');
+      const keyId = emergencyKey(input.keyId);
+      const { pem } = await deps.publicKey(keyId);
+      const draft = {
+        v: 1 as const,
+        orderId: randomBytes(16).toString('hex'),
+        kind: input.kind,
+        sequence: 1, // replaced by the reserved one below; checked here so a bad input burns no number
+        issuedAt: new Date(at).toISOString(),
+        expiresAt: new Date(at + input.validForSeconds * 1000).toISOString(),
+        scope: input.scope,
+        actions: input.actions,
+        wipeKeys: input.wipeKeys ?? [],
+        mode: input.mode ?? 'strict',
+        reason: input.reason,
+        message: input.message,
+        signerKeyId: emergencySignerKeyId(createPublicKey(pem)),
+      };
+      try {
+        checkOrderBody(draft);
+      } catch (e) {
+        if (e instanceof LockdownOrderError) throw invalid(e.message.replace(/^lockdown order: /, 'The order is not valid: '), 'order');
+        throw e;
+      }
+      const sequence = deps.repo.reserve({
+        orderId: draft.orderId, kind: draft.kind, scope: JSON.stringify(draft.scope), actions: draft.actions.join(','), issuedAt: draft.issuedAt,
+        expiresAt: draft.expiresAt, keyId, reason: draft.reason, issuedBy: actor,
+      });
+      const order: OrderBody = { ...draft, sequence };
+      const details = { orderId: order.orderId, kind: order.kind, sequence, scope: JSON.stringify(order.scope), actions: order.actions.join(','), expiresAt: order.expiresAt, mode: order.mode, reason: order.reason };
+      try {
+        const bytes = orderBodyBytes(order);
+        const { signature, version } = await deps.sign(keyId, orderSigningInput(bytes));
+        deps.repo.markIssued(sequence, version);
+        deps.audit.append({ actor, action: 'lockdown.order', targetType: 'key', targetId: keyId, outcome: 'success', details: { ...details, keyVersion: version } });
+        return { order, file: encodeOrder(bytes, signature), keyId, keyVersion: version, row: deps.repo.get(sequence)! };
+      } catch (e) {
+        deps.repo.markFailed(sequence);
+        const code = isConsoleError(e) ? e.code : 'internal';
+        deps.audit.append({ actor, action: 'lockdown.order', targetType: 'key', targetId: keyId, outcome: 'failure', details: { ...details, code } });
+        throw isConsoleError(e) ? e : new ConsoleError('internal', 'Signing the lockdown order failed unexpectedly.');
+      }
+    },
+    list(limit) {
+      deps.session.require();
+      return deps.repo.list(limit);
+    },
+  };
+}

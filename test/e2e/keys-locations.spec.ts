@@ -13,7 +13,7 @@ test.beforeEach(async ({ page, harness }) => {
 
 test('a copy of the key that cannot be reached is shown with the change, kept on the key, and retried', async ({ page, harness, vault, aws }) => {
   const { handlers } = harness.current().fleet;
-  await handlers['providers:save']({ config: { provider: 'aws_kms', id: 'aws-e2e', region: AWS_REGION, endpoint: aws.endpoint, aws_access_key_id: AWS_CREDENTIALS.accessKeyId, aws_secret_access_key: AWS_CREDENTIALS.secretAccessKey, use_kms_for_storage: false, timeout_ms: 2000, retries: 1 } }, CTX);
+  await handlers['providers:save']({ config: { provider: 'aws_kms', id: 'aws-e2e', region: AWS_REGION, endpoint: aws.endpoint, aws_access_key_id: AWS_CREDENTIALS.accessKeyId, aws_secret_access_key: AWS_CREDENTIALS.secretAccessKey, use_kms_for_storage: false, timeout_ms: 10_000, retries: 1 } }, CTX);
   await handlers['providers:save']({ config: { provider: 'hashicorp_vault', id: 'vault-e2e', vault_url: vault.endpoint, vault_token: VAULT_TOKEN, use_kms_for_storage: false, timeout_ms: 2000, retries: 1 } }, CTX);
   await handlers['keys:create']({ type: 'storage', label: 'hall b disks', provider: 'aws-e2e', backupProvider: 'vault-e2e' }, CTX);
   await expect(keyRow(page, 'hall b disks')).toBeVisible();

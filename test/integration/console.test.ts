@@ -131,6 +131,8 @@ describe('createConsole handlers, end to end', () => {
       'rotation:batchCancel': { batchId: crypto.randomUUID() },
       'rotation:batchList': {},
       'rotation:batchGet': { batchId: crypto.randomUUID() },
+      'emergency:lockdownOrder': { kind: 'lockdown', scope: { fleet: true }, actions: ['safe_mode'], reason: 'drill', message: 'Safe mode', validForSeconds: 600 },
+      'emergency:lockdownList': {},
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

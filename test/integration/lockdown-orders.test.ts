@@ -1,10 +1,14 @@
 // Lockdown orders issued by the console (docs/lockdown-orders.md): signed with the active emergency key through the
 // key service, one sequence for lockdowns and lifts, every order audited, and the file accepted by the robot's checks
 // (verifyOrder) with the public key the console shows for its emergency key.
+import { spawn } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { applyLockdownOrder, lockdownState, operate } from '../robot-sim/lockdown.ts';
 import { LockdownOrderError, verifyOrder, type RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
-import { CTX, codeOf, openUnlocked, removeTempDirs } from '../unit/store-testkit.ts';
+import { CTX, codeOf, openUnlocked, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 
 afterAll(removeTempDirs);
 
@@ -81,6 +85,64 @@ describe('lockdown orders from the console', () => {
       await c.handlers['session:lock']({}, CTX);
       expect(await codeOf(() => c.handlers['emergency:lockdownOrder'](LOCK, CTX))).toBe('locked');
       expect(await codeOf(() => c.handlers['emergency:lockdownList']({}, CTX))).toBe('locked');
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+/** Runs the simulator binary (a robot reading a file from a USB stick) and returns its exit code and JSON line. */
+function robotProcess(args: string[]): Promise<{ code: number | null; json: { ok: boolean; code?: string; locked?: boolean } }> {
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const p = spawn(process.execPath, ['test/robot-sim/robot.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve) => p.on('close', (code) => resolve({ code, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') })));
+}
+
+describe('the robot simulator obeys the console\'s orders', () => {
+  it('a site lockdown stops the robot at that site; forged, replayed and out-of-scope orders change nothing; a lift restores it', async () => {
+    const c = await openUnlocked();
+    const h = c.handlers;
+    try {
+      const key = await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX);
+      const emergencyKeyPem = (await h['keys:publicKey']({ keyId: key.id }, CTX)).pem;
+      const lock = Buffer.from((await h['emergency:lockdownOrder'](LOCK, CTX)).content, 'base64');
+      const otherSite = Buffer.from((await h['emergency:lockdownOrder']({ ...LOCK, scope: { site: 'Plant 2' } }, CTX)).content, 'base64');
+      const lift = Buffer.from((await h['emergency:lockdownOrder']({ ...LOCK, kind: 'lift', actions: [] }, CTX)).content, 'base64');
+      const atPlant1 = tempDir('ecps-robot-');
+      const atPlant2 = tempDir('ecps-robot-');
+      const now = new Date();
+      const apply = (keystore: string, file: Buffer, site: string) =>
+        applyLockdownOrder({ keystore, facts: { ...ROBOT, site }, emergencyKeyPem, file, now });
+
+      expect(operate(atPlant1, now)).toEqual({ ok: true, safeMode: false });
+      expect(apply(atPlant1, lock, 'Plant 1').state.locked).toMatchObject({ sequence: 1, actions: ['stop_operating'], message: 'Security lockdown: stop' });
+      expect(operate(atPlant1, now)).toEqual({ ok: false, code: 'locked_down', message: 'Security lockdown: stop' });
+
+      // The robot at the other site is not in scope of the first order and stays working.
+      expect(() => apply(atPlant2, lock, 'Plant 2')).toThrow(expect.objectContaining({ code: 'out_of_scope' }));
+      expect(operate(atPlant2, now).ok).toBe(true);
+      expect(lockdownState(atPlant2)).toEqual({ lastSequence: 0, locked: null });
+
+      // A forged copy (the scope widened after signing) and a replay are refused; the state file is unchanged.
+      const before = readFileSync(path.join(atPlant1, 'lockdown-state.json'), 'utf8');
+      const outer = JSON.parse(otherSite.toString()) as { body: string };
+      const forged = Buffer.from(JSON.stringify({ ...outer, body: Buffer.from(Buffer.from(outer.body, 'base64').toString().replace('Plant 2', 'Plant 1')).toString('base64') }));
+      expect(() => apply(atPlant1, forged, 'Plant 1')).toThrow(expect.objectContaining({ code: 'tampered' }));
+      expect(() => apply(atPlant1, lock, 'Plant 1')).toThrow(expect.objectContaining({ code: 'replayed' }));
+      expect(readFileSync(path.join(atPlant1, 'lockdown-state.json'), 'utf8')).toBe(before);
+
+      // The signed lift, as a file on a USB stick read by the simulator process, restores the robot.
+      const liftFile = path.join(tempDir('ecps-usb-'), 'lift.json');
+      writeFileSync(liftFile, lift);
+      const pemFile = path.join(path.dirname(liftFile), 'emergency.pem');
+      writeFileSync(pemFile, emergencyKeyPem);
+      const applied = await robotProcess(['--apply-order', liftFile, '--emergency-key', pemFile, '--device-id', ROBOT.deviceId, '--keystore', atPlant1, '--site', 'Plant 1']);
+      expect(applied).toEqual({ code: 0, json: { ok: true, kind: 'lift', sequence: 3, locked: false } });
+      expect(await robotProcess(['--operate', '--keystore', atPlant1])).toMatchObject({ code: 0, json: { ok: true } });
+      // The same lift again: replayed, exit 1.
+      expect(await robotProcess(['--apply-order', liftFile, '--emergency-key', pemFile, '--device-id', ROBOT.deviceId, '--keystore', atPlant1, '--site', 'Plant 1'])).toMatchObject({ code: 1, json: { ok: false, code: 'replayed' } });
     } finally {
       await c.close();
     }

@@ -1,5 +1,8 @@
 // Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
 //   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
+//   or: node test/robot-sim/robot.ts --apply-order FILE --emergency-key PEM --device-id R --keystore DIR
+//         [--site S] [--model M] [--firmware F] [--tags a,b]   (lockdown.ts; a site, model or tags not given are unknown)
+//   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
@@ -9,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
+import { applyLockdownOrder, operate } from './lockdown.ts';
 import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
 const { values } = parseArgs({
@@ -25,9 +29,15 @@ const { values } = parseArgs({
     'think-ms': { type: 'string', default: '0' },
     'wait-signal': { type: 'boolean', default: false },
     'install-bundle': { type: 'string' },
+    'apply-order': { type: 'string' },
+    'emergency-key': { type: 'string' },
+    site: { type: 'string' },
+    model: { type: 'string' },
+    tags: { type: 'string' },
+    operate: { type: 'boolean', default: false },
   },
 });
-const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert'): string => {
+const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert' | 'emergency-key'): string => {
   const v = values[k];
   if (!v) {
     process.stderr.write(`missing --${k}\n`);
@@ -40,17 +50,38 @@ if (misbehave !== undefined && !(MISBEHAVIOURS as readonly string[]).includes(mi
   process.stderr.write(`unknown --misbehave ${misbehave}\n`);
   process.exit(2);
 }
-const bundleFile = values['install-bundle'];
-if (bundleFile !== undefined) {
-  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile) };
+/** One JSON line and an exit code: the offline commands (a file from a USB stick, a question to the robot). */
+function answer(fn: () => object): never {
   try {
-    process.stdout.write(JSON.stringify({ ok: true, ...installBundle(o) }) + '\n');
+    process.stdout.write(JSON.stringify({ ok: true, ...fn() }) + '\n');
     process.exit(0);
   } catch (e) {
     const code = e instanceof Error && 'code' in e ? String(e.code) : 'internal';
     process.stdout.write(JSON.stringify({ ok: false, code, message: e instanceof Error ? e.message : String(e) }) + '\n');
     process.exit(1);
   }
+}
+const orderFile = values['apply-order'];
+if (orderFile !== undefined) {
+  const facts = {
+    deviceId: need('device-id'), site: values.site ?? null, model: values.model ?? null,
+    // The robot always knows its firmware (--firmware, default sim-1.0.0, as it reports at provisioning).
+    firmware: values.firmware ?? null, tags: values.tags === undefined ? null : values.tags.split(',').filter((t) => t !== ''),
+  };
+  answer(() => {
+    const { order, state } = applyLockdownOrder({ keystore: need('keystore'), facts, emergencyKeyPem: readFileSync(need('emergency-key'), 'utf8'), file: readFileSync(orderFile), now: new Date() });
+    return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null };
+  });
+}
+if (values.operate) {
+  const r = operate(need('keystore'), new Date());
+  process.stdout.write(JSON.stringify(r) + '\n');
+  process.exit(r.ok ? 0 : 1);
+}
+const bundleFile = values['install-bundle'];
+if (bundleFile !== undefined) {
+  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile) };
+  answer(() => installBundle(o));
 }
 const portPath = need('port');
 const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });

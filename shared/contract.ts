@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
+import { rolloutChannels } from './rolloutContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
@@ -399,6 +400,8 @@ export const contract = {
   ...rotationChannels,
   // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
   ...rotationBatchChannels,
+  // Rollouts of new key versions to robots in waves, grace and retirement (rollout:*; docs/rotation.md).
+  ...rolloutChannels,
 } as const;
 
 export type Contract = typeof contract;

@@ -131,6 +131,17 @@ describe('createConsole handlers, end to end', () => {
       'rotation:batchCancel': { batchId: crypto.randomUUID() },
       'rotation:batchList': {},
       'rotation:batchGet': { batchId: crypto.randomUUID() },
+      'rollout:list': {},
+      'rollout:get': { rolloutId: crypto.randomUUID() },
+      'rollout:halt': { rolloutId: crypto.randomUUID(), reason: 'x' },
+      'rollout:resume': { rolloutId: crypto.randomUUID() },
+      'rollout:getPolicy': {},
+      'rollout:setPolicy': { policy: { canaryRobots: [], canaryPercent: 10, canarySites: [], maxFailureRatio: 0.1, graceVersions: 1, graceSeconds: 0 } },
+      'rollout:clearPolicy': {},
+      'rollout:holdings': {},
+      'rollout:versions': { keyId: crypto.randomUUID() },
+      'rollout:retire': { keyId: crypto.randomUUID(), version: 1 },
+      'rollout:needsVisit': {},
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -87,6 +87,17 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'rollout:list': { keyId: KEY, state: 'running', limit: 10 },
+  'rollout:get': { rolloutId: KEY, robots: true },
+  'rollout:halt': { rolloutId: KEY, reason: 'canary robots report errors' },
+  'rollout:resume': { rolloutId: KEY, reason: 'canary fixed' },
+  'rollout:getPolicy': { keyId: KEY },
+  'rollout:setPolicy': { policy: { canaryRobots: ['uv-1'], canaryPercent: 10, canarySites: [], maxFailureRatio: 0.1, graceVersions: 1, graceSeconds: 86400 } },
+  'rollout:clearPolicy': { keyId: KEY },
+  'rollout:holdings': {},
+  'rollout:versions': { keyId: KEY },
+  'rollout:retire': { keyId: KEY, version: 1, force: true, reason: 'robot lost at sea' },
+  'rollout:needsVisit': { site: 'Plant 1' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

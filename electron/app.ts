@@ -330,17 +330,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
-    const liveRollouts = createRollouts({
-      repo: createRolloutRepo(store.db),
-      keys: keysRepo,
-      fleetRepo,
-      session: liveSession,
-      audit,
-      clock,
-      logger,
-      transaction,
-      onChanged: (keyId) => emit('keys:changed', { keyId }),
-    });
+    const liveRollouts = createRollouts({ ...fleetBase, repo: createRolloutRepo(store.db), fleetRepo, onChanged: (keyId) => emit('keys:changed', { keyId }) });
     rollouts = liveRollouts;
     const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });

@@ -51,6 +51,9 @@ import { createRotationHandlers } from './services/rotation/rotationHandlers.ts'
 import { createRotationScheduler, type RotationScheduler, type SchedulerDeps } from './services/rotation/scheduler.ts';
 import { createUsageMeter, type VersionUsage } from './services/rotation/usageMeter.ts';
 import { createRotationBatchRepo } from './store/rotationBatchRepo.ts';
+import { createRollouts, type Rollouts } from './services/rotation/rollout.ts';
+import { createRolloutHandlers } from './services/rotation/rolloutHandlers.ts';
+import { createRolloutRepo } from './store/rolloutRepo.ts';
 import { createLockdownRepo } from './store/lockdownRepo.ts';
 import { createLockdownService } from './services/emergency/lockdownService.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
@@ -146,6 +149,8 @@ export interface FleetConsole {
     usage(keyId: string, version: number): VersionUsage | null;
     /** Batch rotation jobs (docs/rotation.md "Batch jobs"). */
     batches: RotationBatches;
+    /** Rollouts of new versions to robots in waves, grace and retirement (docs/rotation.md "Rollout to robots"). */
+    rollouts: Rollouts;
   };
 }
 
@@ -228,6 +233,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const policies = createRotationPolicies({ repo: rotationRepo, keys: keysRepo, session: liveSession, audit, clock, transaction });
     // The scheduler is made after the key service it rotates through; a usage limit reached before then waits for its pass.
     let scheduler: RotationScheduler | null = null;
+    // Rollouts hear of every new key version through the key service's change notice; made once the fleet repo exists.
+    let rollouts: Rollouts | null = null;
     const usageMeter = createUsageMeter({
       repo: createUsageRepo(store.db),
       rotation: rotationRepo,
@@ -247,7 +254,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       logger,
       transaction,
       commits,
-      onKeysChanged: (keyId) => emit('keys:changed', { keyId }),
+      onKeysChanged: (keyId) => {
+        emit('keys:changed', { keyId });
+        rollouts?.noteKeyChanged(keyId);
+      },
       checkpointWal: () => store.checkpointWal(),
       registry: liveRegistry,
       store: createStoreKeyProvider({ repo: keysRepo, keyring, clock }),
@@ -264,7 +274,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.rotation?.driftIntervalMs === undefined ? {} : { driftIntervalMs: options.rotation.driftIntervalMs }),
     });
     const liveScheduler = createRotationScheduler({
-      beforePass: (now) => providerRotation.prePass(now),
+      beforePass: async (now) => {
+        await providerRotation.prePass(now);
+        // Rollouts a missed change notice left unqueued, and previous versions due for retirement.
+        rollouts?.sweep(now);
+      },
       keys: keysRepo,
       repo: rotationRepo,
       policies,
@@ -329,6 +343,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
+    const liveRollouts = createRollouts({ ...fleetBase, repo: createRolloutRepo(store.db), fleetRepo, onChanged: (keyId) => emit('keys:changed', { keyId }) });
+    rollouts = liveRollouts;
     const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });
     const fleetCa = createFleetCaService({
@@ -354,7 +370,15 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       }),
     );
     const bundles = createBundleService(
-      bundleDepsFrom({ ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction, assignments: keyAssignments }),
+      bundleDepsFrom({
+        ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction,
+        // Field distribution follows the rollouts' gates: a robot whose wave is not open keeps the version it holds.
+        assignments: { deliverable: (deviceId) => liveRollouts.gate(deviceId, keyAssignments.deliverable(deviceId)) },
+        hooks: {
+          onInstalled: (deviceId, keys) => liveRollouts.noteInstalled(deviceId, keys),
+          onFailed: (deviceId, keys, code) => liveRollouts.noteFailed(deviceId, keys, code),
+        },
+      }),
     );
     const station = createStationService({
       bundles,
@@ -384,6 +408,12 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       liveScheduler.kick();
       // Batch jobs a crash or a lock interrupted go on where they stopped (one-shot CLI commands leave them alone).
       if (options.rotation?.scheduler !== false) batches.resumeInterrupted();
+      // Rollouts of versions made while no notice could queue them (a crash between a rotation and its rollout).
+      try {
+        liveRollouts.sweep(clock.now());
+      } catch (e) {
+        logger.warn('the rollout sweep at unlock failed', { error: isConsoleError(e) ? e.code : 'internal' });
+      }
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
@@ -449,6 +479,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         periodic: () => options.rotation?.scheduler !== false,
       }),
       ...createBatchHandlers(batches),
+      ...createRolloutHandlers(liveRollouts),
       ...createEmergencyHandlers(lockdown),
       'audit:query': async (input) => {
         liveSession.require();
@@ -496,6 +527,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         scheduler: liveScheduler,
         provider: providerRotation,
         batches,
+        rollouts: liveRollouts,
         usage(keyId, version) {
           const key = keysRepo.get(keyId);
           return key ? usageMeter.usage(key, version) : null;

@@ -8,6 +8,7 @@ import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KI
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { KeyIdSchema } from './ids.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
+import { rolloutChannels } from './rolloutContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
@@ -401,6 +402,8 @@ export const contract = {
   ...rotationChannels,
   // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
   ...rotationBatchChannels,
+  // Rollouts of new key versions to robots in waves, grace and retirement (rollout:*; docs/rotation.md).
+  ...rolloutChannels,
   ...emergencyChannels,
 } as const;
 

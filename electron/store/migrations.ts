@@ -9,6 +9,7 @@ import { KEY_UNREACHED_SQL } from './keysRepo.ts';
 import { LOCKDOWN_SCHEMA_SQL } from './lockdownRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
+import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 
@@ -166,6 +167,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rotation batch jobs: one row per job (selection, concurrency, retry budget, state) and one per key in it (intent and result)',
     up(db) {
       db.exec(ROTATION_BATCH_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 13,
+    description: 'rollouts of new key versions to robots in waves (one row per rollout, one per robot in it), rollout policies, retired key versions, robots flagged "needs a visit"',
+    up(db) {
+      db.exec(ROLLOUT_SCHEMA_SQL);
     },
   },
   {

@@ -49,6 +49,9 @@ test('rotation screen: an overdue key run now, the job in the history, a policy 
   const row = due.getByRole('row').filter({ hasText: 'uplink' });
   await expect(row).toContainText(/Overdue by (2 days|1 day 23 h)/);
   await expect(row).toContainText('waits: the scheduler is paused');
+  // No robot holds the key: no rollout, no holdings (docs/rotation.md "Rollout to robots").
+  await expect(page.getByRole('table', { name: 'Rollout waves' }).getByText('No rollouts yet', { exact: false })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Key versions held per site' }).getByText('No robot holds a key yet.')).toBeVisible();
   expect(await axeSerious(page), 'rotation screen').toEqual([]);
 
   // Run now asks first; cancelling changes nothing.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import { CTX, FAST_KDF, withRawDb } from '../unit/store-testkit.ts';
-import { cliRunner } from './support/cliProcess.ts';
+import { cliJson, cliRunner } from './support/cliProcess.ts';
 
 const PASS = 'Rotation-Batch-CLI-Passphrase 0123';
 
@@ -23,12 +23,7 @@ describe('rotation batch commands', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const json = async (args: string[]) => {
-    const r = await cli([...args, '--json']);
-    expect(r.stderr, args.join(' ')).toBe('');
-    expect(r.code, args.join(' ')).toBe(0);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
+  const json = cliJson(cli);
   type Job = { batchId: string; state: string; total: number; done: number; failed: number; items: Array<{ keyId: string; state: string; fromVersion: number; toVersion: number }> };
 
   it('start --keys rotates the listed keys, waits for the end and prints each result', async () => {

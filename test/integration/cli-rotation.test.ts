@@ -9,7 +9,7 @@ import { manualClock } from '../../electron/clock.ts';
 import { runCli } from '../../electron/ipc/cli/runCli.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
-import { cliEnv, cliRunner } from './support/cliProcess.ts';
+import { cliEnv, cliJson, cliRunner } from './support/cliProcess.ts';
 import { Readable } from 'node:stream';
 
 const PASS = 'Rotation-CLI-Passphrase 0123';
@@ -35,12 +35,7 @@ describe('rotation commands', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const json = async (args: string[]) => {
-    const r = await cli([...args, '--json']);
-    expect(r.stderr, args.join(' ')).toBe('');
-    expect(r.code, args.join(' ')).toBe(0);
-    return JSON.parse(r.stdout) as Record<string, unknown>;
-  };
+  const json = cliJson(cli);
 
   it('status lists the overdue communication key and not the manual storage key', async () => {
     const s = (await json(['rotation', 'status'])) as { paused: boolean; locked: boolean; upcoming: Array<{ keyId: string; fromVersion: number; dueAt: string }> };

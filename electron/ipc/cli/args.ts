@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -88,6 +88,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation drift': { options: ['key'], required: [], args: [] },
   // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N] | status [ID] | cancel ID | resume
   'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
+  // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
+  'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
 };
@@ -139,6 +141,9 @@ Commands:
   rotation batch status [ID] [--limit N]        one job with its result per key, or the recent jobs
   rotation batch cancel ID                      cancels a job's keys not yet rotating
   rotation batch resume                         runs the jobs a killed or locked console left unfinished
+  rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
+  rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
+  rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
   help
@@ -207,6 +212,17 @@ function checkBatch(args: string[], values: Partial<Record<OptionName, string | 
   }
 }
 
+/** rotation rollout: list takes no ID (and --key, --limit), halt and resume take one (and --reason, required by halt). */
+function checkRollout(args: string[], values: Partial<Record<OptionName, string | boolean>>): void {
+  const verb = args[0];
+  if (verb !== 'list' && verb !== 'halt' && verb !== 'resume') throw new UsageError('rotation rollout: expected list, halt or resume');
+  if (args.length !== (verb === 'list' ? 1 : 2)) throw new UsageError(`rotation rollout ${verb}: expected ${verb === 'list' ? 'no rollout ID' : 'a rollout ID'}`);
+  const allowed: OptionName[] = verb === 'list' ? ['key', 'limit'] : ['reason'];
+  const stray = (['key', 'limit', 'reason'] as const).find((name) => values[name] !== undefined && !allowed.includes(name));
+  if (stray) throw new UsageError(`rotation rollout ${verb}: option --${stray} does not apply`);
+  if (verb === 'halt' && typeof values.reason !== 'string') throw new UsageError('rotation rollout halt: --reason is required');
+}
+
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   refusePassphraseFlag(argv);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
@@ -243,6 +259,7 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
     }
   }
   if (command === 'rotation batch') checkBatch(args, values);
+  else if (command === 'rotation rollout') checkRollout(args, values);
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);

@@ -13,7 +13,7 @@ import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatBatch, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -349,6 +349,17 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       }
       const value = await callUnlocked(ctx, 'rotation:batchList', strip({ limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
       return show(value, () => (value.jobs.length === 0 ? 'no batch jobs' : value.jobs.map(formatBatch).join('\n')));
+    }
+    case 'rotation rollout': {
+      const [verb, id] = parsed.args;
+      if (verb === 'list') {
+        const value = await callUnlocked(ctx, 'rollout:list', strip({ keyId: str(o.key), limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
+        return show(value, () => (value.rollouts.length === 0 ? 'no rollouts' : value.rollouts.map(formatRollout).join('\n')));
+      }
+      const value = verb === 'halt'
+        ? await callUnlocked(ctx, 'rollout:halt', { rolloutId: id, reason: str(o.reason) })
+        : await callUnlocked(ctx, 'rollout:resume', strip({ rolloutId: id, reason: str(o.reason) }));
+      return show(value, () => formatRollout(value));
     }
     case 'serve':
     case 'scheduler':

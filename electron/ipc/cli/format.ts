@@ -158,6 +158,18 @@ export function formatBatch(b: {
   return [head, ...odd.map((i) => `  ${i.keyId}  v${i.fromVersion}${i.toVersion ? ` -> v${i.toVersion}` : ''}  ${i.state}  attempts ${i.attempts}${i.errorCode ? `  [${i.errorCode}] ${i.errorMessage ?? ''}` : ''}`)].join('\n');
 }
 
+/** rotation rollout: one rollout per line, then its progress per wave and site. */
+export function formatRollout(r: {
+  rolloutId: string; keyId: string; fromVersion: number; toVersion: number; state: string; openWave: number; waves: number;
+  robots: number; installed: number; failed: number; pending: number; haltReason: string | null;
+  progress: Array<{ wave: number; site: string; robots: number; installed: number; failed: number; pending: number }>;
+}): string {
+  const head = `${r.rolloutId}  key ${r.keyId}  v${r.fromVersion} -> v${r.toVersion}  ${r.state}  wave ${r.openWave}/${r.waves} open  ` +
+    `${r.installed}/${r.robots} installed, ${r.failed} failed, ${r.pending} pending${r.haltReason ? `  (${r.haltReason})` : ''}`;
+  const waves = r.progress.map((p) => `  wave ${p.wave}${p.wave === 1 && r.waves > 1 ? ' (canary)' : ''}  ${p.site}: ${p.installed}/${p.robots} installed, ${p.failed} failed, ${p.pending} pending`);
+  return [head, ...waves].join('\n');
+}
+
 /** rotation drift: versions found at the providers that the console did not make (adopted), and keys not checked. */
 export function formatDrift(r: {
   checked: number;

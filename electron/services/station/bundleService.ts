@@ -40,6 +40,12 @@ export interface BundleServiceDeps {
   /** The deliverable key versions (material unwrapped in the main process; zeroed by the service after use). */
   newestKeys(deviceId: string): Promise<KeyToWrap[]>;
   transaction<T>(fn: () => T): T;
+  /**
+   * Told inside the bundle's own transaction what a robot installed (its INSTALLED proof verified) or failed to install
+   * (the rollouts of docs/rotation.md count confirmations and failures from these).
+   */
+  onInstalled?(deviceId: string, keys: ReadonlyArray<{ keyId: string; version: number }>): void;
+  onFailed?(deviceId: string, keys: ReadonlyArray<{ keyId: string; version: number }>, code: string): void;
 }
 
 export interface IssuedBundle { fileName: string; content: Buffer; sequence: number; keys: Array<{ keyId: string; version: number }> }
@@ -196,13 +202,16 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
         }
         deps.fleet.recordKeyVersions(b.deviceId, row.keys, 'distribution');
         audit();
+        deps.onInstalled?.(b.deviceId, row.keys);
       });
     },
 
     recordFailed(b, code, audit) {
       deps.transaction(() => {
-        deps.bundles.setState(b.deviceId, b.sequence, 'failed', ['issuing', 'issued'], code.slice(0, ERROR_CODE_MAX));
+        const row = deps.bundles.get(b.deviceId, b.sequence);
+        const changed = deps.bundles.setState(b.deviceId, b.sequence, 'failed', ['issuing', 'issued'], code.slice(0, ERROR_CODE_MAX));
         audit();
+        if (changed && row) deps.onFailed?.(b.deviceId, row.keys, code);
       });
     },
   };
@@ -212,10 +221,11 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
 export function bundleDepsFrom(input: {
   ca: FleetCaService; keys: KeysRepo; fleet: FleetRegistry; fleetRepo: FleetRepo; bundles: KeyBundlesRepo;
   session: Session; audit: AuditLog; clock: Clock; transaction<T>(fn: () => T): T; assignments: KeyAssignmentResolver;
+  hooks?: Pick<BundleServiceDeps, 'onInstalled' | 'onFailed'>;
 }): BundleServiceDeps {
   const station = createStationDeps({ ca: input.ca, keys: input.keys, fleet: input.fleet, fleetRepo: input.fleetRepo, session: input.session, audit: input.audit, transaction: input.transaction, assignments: input.assignments });
   return {
-    fleet: input.fleet, audit: input.audit, clock: input.clock, transaction: input.transaction, bundles: input.bundles,
+    fleet: input.fleet, audit: input.audit, clock: input.clock, transaction: input.transaction, bundles: input.bundles, ...input.hooks,
     actor: () => input.session.actor(),
     caCertificatePem: async () => (await input.ca.require()).caCertificatePem(),
     caSign: (data) => input.ca.signWithCaKey(data),

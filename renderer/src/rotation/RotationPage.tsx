@@ -28,6 +28,7 @@ import { hrefFor } from '../shell/routes.ts';
 import { durationWords, KEY_TYPE_WORDS, periodWords, rotationsPerDay, windowsWords } from './rotationFormat.ts';
 import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
+import { RolloutWaves } from './RolloutWaves.tsx';
 
 const FORECAST_DAYS = 30;
 const FORECAST_PAGE = 50;
@@ -360,6 +361,8 @@ export function RotationPage() {
           ]}
         />
         <ErrorMessage error={jobs.error} />
+
+        <RolloutWaves keyLabel={(id) => keys.data?.keys.find((k) => k.id === id)?.label ?? id} onChanged={setRan} />
 
         <Table
           ariaLabels={{ tableLabel: 'Usage per key version' }}

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { runCli } from '../../../electron/ipc/cli/runCli.ts';
 import type { RobotProcess } from '../../robot-sim/harness.ts';
 
@@ -98,6 +99,16 @@ export function cliRunner(
     return run(['--data-dir', join(dir, 'store'), ...args], { env: cliEnv({ ECPS_PASSPHRASE: passphrase, ...extraEnv }), ...(onSpawn ? { onSpawn } : {}) });
   };
   return { dir, cli };
+}
+
+/** A command run with `--json` that must succeed (exit 0, nothing on stderr): its parsed output. */
+export function cliJson(cli: (args: string[]) => Promise<CliRun>): (args: string[]) => Promise<Record<string, unknown>> {
+  return async (args) => {
+    const r = await cli([...args, '--json']);
+    expect(r.stderr, args.join(' ')).toBe('');
+    expect(r.code, args.join(' ')).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { EventPayload } from '../../../shared/contract.ts';
 import { createConsole, type ConsoleOptions, type FleetConsole } from '../../../electron/app.ts';
 import { createMemoryLogger } from '../../../electron/logger.ts';
+import type { DistributionResult } from '../../../electron/station/distributeSession.ts';
 import type { SessionResult } from '../../../electron/station/session.ts';
 import { spawnRobot, startPtyPair, writeCaFile, type PtyPair, type RobotProcess } from '../../robot-sim/harness.ts';
 import { FAST_KDF, tempDir } from '../../unit/store-testkit.ts';
@@ -108,10 +109,28 @@ export function robotBench(caFile: () => string): RobotBench {
 }
 
 /**
- * One provisioning session of the console (station.provisionOnce) with a simulator booted with --wait-signal: the
- * robot is powered on once the console's session waits for its HELLO (seen in `progress`, the console's
- * station:progress events), so no step timeout covers the simulator's start.
+ * One session of the console on a fresh cable with a simulator booted with --wait-signal: `run` starts the console's
+ * session on the console end; the robot is powered on once that session waits for its HELLO (seen in `progress`, the
+ * console's station:progress events), so no step timeout covers the simulator's start.
  */
+async function withSimulator<R>(
+  bench: RobotBench,
+  progress: StationProgress[],
+  deviceId: string,
+  robotOptions: Omit<RobotOptions, 'waitSignal'>,
+  run: (consolePath: string) => Promise<R>,
+): Promise<{ result: R; robot: Awaited<RobotProcess['result']>; keystore: string }> {
+  const { pair, robot, keystore } = await bench.robotOn(deviceId, { ...robotOptions, waitSignal: true });
+  await robot.ready;
+  const seen = progress.length;
+  const session = run(pair.consolePath);
+  await until('the console session on the port', () => (progress.slice(seen).some((p) => p.port === pair.consolePath && p.step === 'hello') ? true : undefined));
+  robot.powerOn();
+  const [result, robotResult] = await Promise.all([session, robot.result]);
+  return { result, robot: robotResult, keystore };
+}
+
+/** One provisioning session of the console (station.provisionOnce) with a simulator (see withSimulator). */
 export async function provisionWithSimulator(
   c: FleetConsole,
   bench: RobotBench,
@@ -120,12 +139,19 @@ export async function provisionWithSimulator(
   o: Omit<RobotOptions, 'waitSignal'> & { allowReprovision?: boolean } = {},
 ): Promise<{ result: SessionResult; robot: Awaited<RobotProcess['result']>; keystore: string }> {
   const { allowReprovision, ...robotOptions } = o;
-  const { pair, robot, keystore } = await bench.robotOn(deviceId, { ...robotOptions, waitSignal: true });
-  await robot.ready;
-  const seen = progress.length;
-  const session = c.station.provisionOnce(pair.consolePath, deviceId, { allowReprovision: allowReprovision === true });
-  await until('the console session on the port', () => (progress.slice(seen).some((p) => p.port === pair.consolePath && p.step === 'hello') ? true : undefined));
-  robot.powerOn();
-  const [result, robotResult] = await Promise.all([session, robot.result]);
-  return { result, robot: robotResult, keystore };
+  return withSimulator(bench, progress, deviceId, robotOptions, (path) => c.station.provisionOnce(path, deviceId, { allowReprovision: allowReprovision === true }));
+}
+
+/**
+ * One distribution session of the console (station.distributeOnce: a station in distribute mode on that port for that
+ * robot) with a simulator (see withSimulator); `keystore` is the robot's key store from its provisioning.
+ */
+export async function distributeWithSimulator(
+  c: FleetConsole,
+  bench: RobotBench,
+  progress: StationProgress[],
+  deviceId: string,
+  o: Omit<RobotOptions, 'waitSignal'> & { keystore: string },
+): Promise<{ result: DistributionResult; robot: Awaited<RobotProcess['result']>; keystore: string }> {
+  return withSimulator(bench, progress, deviceId, o, (path) => c.station.distributeOnce(path, deviceId));
 }

@@ -1,0 +1,111 @@
+// Rotation schedules → Rollout waves (issue 13, docs/rotation.md "Rollout to robots"): each recent rollout of a new
+// key version to robots with its state, the wave open, and per wave and site how many robots installed it (a progress
+// bar); Resume on a halted rollout (the officer's action); and per site how many robots hold each key's current
+// version, the one before, and older ones. Data from the rollout:* channels.
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Header from '@cloudscape-design/components/header';
+import ProgressBar from '@cloudscape-design/components/progress-bar';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Table from '@cloudscape-design/components/table';
+import type { RolloutView } from '../../../shared/rolloutContract.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
+
+const STATE_WORDS: Readonly<Record<RolloutView['state'], { type: 'success' | 'error' | 'in-progress' | 'stopped'; text: string }>> = {
+  running: { type: 'in-progress', text: 'Rolling out' },
+  halted: { type: 'error', text: 'Halted' },
+  done: { type: 'success', text: 'Every robot installed it' },
+  superseded: { type: 'stopped', text: 'Superseded by a newer version' },
+};
+
+export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string) => string; onChanged: (message: string) => void }) {
+  const rollouts = useChannelQuery('rollout:list', { limit: 50 });
+  const holdings = useChannelQuery('rollout:holdings', {});
+  const resume = useChannelMutation('rollout:resume', (r) => {
+    onChanged(`Rollout of ${keyLabel(r.keyId)} v${r.toVersion} resumed.`);
+    void rollouts.refetch();
+  });
+  return (
+    <SpaceBetween size="l">
+      <Table
+        ariaLabels={{ tableLabel: 'Rollout waves' }}
+        header={
+          <Header variant="h2" counter={`(${rollouts.data?.rollouts.length ?? 0})`} description="New key versions reaching robots: the canary wave first, the rest once the canary confirmed its installations.">
+            Rollout waves
+          </Header>
+        }
+        items={rollouts.data?.rollouts ?? []}
+        loading={rollouts.isPending}
+        loadingText="Loading rollouts"
+        trackBy="rolloutId"
+        empty={<Box textAlign="center">No rollouts yet: one starts when a key that robots hold gets a new version.</Box>}
+        columnDefinitions={[
+          { id: 'key', header: 'Key', cell: (r) => `${keyLabel(r.keyId)} v${r.fromVersion} → v${r.toVersion}` },
+          {
+            id: 'state',
+            header: 'State',
+            cell: (r) => (
+              <SpaceBetween size="xxs">
+                <StatusIndicator type={STATE_WORDS[r.state].type}>{STATE_WORDS[r.state].text}</StatusIndicator>
+                {r.haltReason && <Box variant="small">{r.haltReason}</Box>}
+              </SpaceBetween>
+            ),
+          },
+          { id: 'wave', header: 'Open wave', cell: (r) => (r.waves === 1 ? 'one wave' : `${r.openWave} of ${r.waves}${r.openWave === 1 ? ' (canary)' : ''}`) },
+          {
+            id: 'progress',
+            header: 'Per wave and site',
+            minWidth: 280,
+            cell: (r) => (
+              <SpaceBetween size="xs">
+                {r.progress.map((p) => (
+                  <ProgressBar
+                    key={`${p.wave}:${p.site}`}
+                    value={p.robots === 0 ? 0 : (p.installed / p.robots) * 100}
+                    ariaLabel={`Wave ${p.wave} at ${p.site}`}
+                    label={`Wave ${p.wave}${p.wave === 1 && r.waves > 1 ? ' (canary)' : ''}, ${p.site}`}
+                    description={`${p.installed} of ${p.robots} installed${p.failed > 0 ? `, ${p.failed} failed` : ''}`}
+                    status={p.failed > 0 && r.state === 'halted' ? 'error' : 'in-progress'}
+                    resultText={`${p.failed} failed`}
+                  />
+                ))}
+              </SpaceBetween>
+            ),
+          },
+          {
+            id: 'actions',
+            header: 'Actions',
+            cell: (r) =>
+              r.state === 'halted' ? (
+                <Button ariaLabel={`Resume the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} loading={resume.isPending} onClick={() => resume.mutate({ rolloutId: r.rolloutId })}>
+                  Resume
+                </Button>
+              ) : (
+                '—'
+              ),
+          },
+        ]}
+      />
+      <ErrorMessage error={rollouts.error ?? resume.error} />
+      <Table
+        ariaLabels={{ tableLabel: 'Key versions held per site' }}
+        header={<Header variant="h2" description="Robots of each site holding a key's current version, the one before, and older ones.">Versions held per site</Header>}
+        items={holdings.data?.sites ?? []}
+        loading={holdings.isPending}
+        loadingText="Loading holdings"
+        trackBy={(h) => `${h.site}:${h.keyId}`}
+        empty={<Box textAlign="center">No robot holds a key yet.</Box>}
+        columnDefinitions={[
+          { id: 'site', header: 'Site', cell: (h) => h.site },
+          { id: 'key', header: 'Key', cell: (h) => keyLabel(h.keyId) },
+          { id: 'current', header: 'Current version', cell: (h) => `${h.current} (v${h.currentVersion})` },
+          { id: 'previous', header: 'The one before', cell: (h) => String(h.previous) },
+          { id: 'older', header: 'Older', cell: (h) => String(h.older) },
+        ]}
+      />
+      <ErrorMessage error={holdings.error} />
+    </SpaceBetween>
+  );
+}

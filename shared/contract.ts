@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { KEY_ALGORITHMS, KEY_STATES, KEY_TYPES, PROVIDER_ID_PATTERN, PROVIDER_KINDS } from './domain.ts';
 import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
+import { metricsChannels, metricsEvents } from './metricsContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
@@ -399,6 +400,8 @@ export const contract = {
   ...rotationChannels,
   // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
   ...rotationBatchChannels,
+  // Metrics and alerts (metrics:series, alerts:list, alerts:acknowledge; docs/metrics-and-alerts.md).
+  ...metricsChannels,
 } as const;
 
 export type Contract = typeof contract;
@@ -423,6 +426,7 @@ export const events = {
   ...fleetEvents,
   ...stationEvents,
   ...rotationBatchEvents,
+  ...metricsEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -10,6 +10,7 @@ import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
+import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -165,6 +166,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rotation batch jobs: one row per job (selection, concurrency, retry budget, state) and one per key in it (intent and result)',
     up(db) {
       db.exec(ROTATION_BATCH_SCHEMA_SQL);
+    },
+  },
+  // 13 is taken by another branch (operators); numbers only need to increase (database.ts applies each newer one).
+  {
+    version: 14,
+    description: 'metrics buckets per series, label and resolution (minute, hour, day; histograms for latencies) and alerts with their acknowledgement',
+    up(db) {
+      db.exec(METRICS_SCHEMA_SQL);
     },
   },
 ];

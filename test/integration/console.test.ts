@@ -131,6 +131,9 @@ describe('createConsole handlers, end to end', () => {
       'rotation:batchCancel': { batchId: crypto.randomUUID() },
       'rotation:batchList': {},
       'rotation:batchGet': { batchId: crypto.randomUUID() },
+      'metrics:series': { range: 'hour' },
+      'alerts:list': {},
+      'alerts:acknowledge': { id: crypto.randomUUID() },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -120,6 +120,7 @@ describe('key usage (fleet:keyUsage)', () => {
       db.exec('DROP INDEX audit_records_by_action_ts; DROP INDEX audit_records_by_actor_ts; DROP INDEX audit_records_by_actor_action_ts; DROP INDEX audit_records_by_target_ts;'); // migration 10
       db.exec('DROP TABLE rotation_jobs; DROP TABLE rotation_policies; DROP TABLE rotation_scheduler; DROP TABLE key_version_usage;'); // migration 11
       db.exec('DROP TABLE rotation_batch_items; DROP TABLE rotation_batches;'); // migration 12
+      db.exec('DROP TABLE metric_buckets; DROP TABLE alerts;'); // migration 14
     });
     expect(indexes()).toEqual(['robot_keys_key']);
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), clock });

@@ -87,6 +87,9 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'metrics:series': { range: 'day' },
+  'alerts:list': { unacknowledgedOnly: true, limit: 50 },
+  'alerts:acknowledge': { id: KEY },
 };
 
 type Call = { channel: ChannelName; input: unknown };

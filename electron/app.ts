@@ -114,9 +114,10 @@ export interface ConsoleOptions {
    * 10 s; tests call metrics.service.flush() or read a range), `overdueCheckMs` between checks for overdue rotations
    * (default 60 s; only where the scheduler runs periodically), `prometheus`: the loopback endpoint's address (else
    * ECPS_PROMETHEUS from `env`; null = off even if the variable is set). The endpoint is served only by long-running
-   * consoles (the window, `serve`, `scheduler`), not by one-shot CLI commands.
+   * consoles (the window, `serve`, `scheduler`), not by one-shot CLI commands. `enabled` false: key operations and
+   * provider calls are not observed (the benchmark's baseline; alerts still work).
    */
-  metrics?: { flushMs?: number; timers?: MetricsDeps['timers']; overdueCheckMs?: number; prometheus?: PrometheusAddress | null };
+  metrics?: { enabled?: boolean; flushMs?: number; timers?: MetricsDeps['timers']; overdueCheckMs?: number; prometheus?: PrometheusAddress | null };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -238,6 +239,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.metrics?.timers ? { timers: options.metrics.timers } : {}),
     });
     const alerts = createAlerts({ repo: metricsRepo, audit, session: liveSession, clock, logger, transaction, onChanged: (id) => emit('alerts:changed', { id }) });
+    const observing = options.metrics?.enabled !== false;
     /** Per provider: whether its last health check passed (a failure after a pass, or a first failure, raises HIGH). */
     const healthy = new Map<string, boolean>();
     // The session status carries the audit alarm: the window hears when it starts, changes or ends.
@@ -257,9 +259,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       audit: auditProvider,
       onChanged: (id) => emit('providers:changed', { id }),
       observe: (id, e) => {
-        if (e.type === 'call') metrics.providerObservation(id, e.ok);
-        else if (e.type === 'health') {
-          metrics.providerObservation(id, e.report.ok);
+        if (e.type === 'call') {
+          if (observing) metrics.providerObservation(id, e.ok);
+        } else if (e.type === 'health') {
+          if (observing) metrics.providerObservation(id, e.report.ok);
           if (!e.report.ok && healthy.get(id) !== false) {
             try {
               alerts.raise(healthAlert(id, e.report.detail ?? null));
@@ -306,7 +309,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       localKms,
       restrictions: createKeyRestrictions(),
       ...(options.rotation?.countUsage === false ? {} : { usage: usageMeter }),
-      observe: (action, provider, ms, ok) => metrics.keyOperation(action, provider, ms, ok),
+      ...(observing ? { observe: (action: string, provider: string, ms: number, ok: boolean) => metrics.keyOperation(action, provider, ms, ok) } : {}),
     };
     // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);

@@ -131,6 +131,8 @@ describe('createConsole handlers, end to end', () => {
       'rotation:batchCancel': { batchId: crypto.randomUUID() },
       'rotation:batchList': {},
       'rotation:batchGet': { batchId: crypto.randomUUID() },
+      'rotation:providerSchedule': { keyId: crypto.randomUUID() },
+      'rotation:checkDrift': {},
       'metrics:series': { range: 'hour' },
       'alerts:list': {},
       'alerts:acknowledge': { id: crypto.randomUUID() },

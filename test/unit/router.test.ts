@@ -87,6 +87,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'rotation:providerSchedule': { keyId: KEY },
+  'rotation:checkDrift': { keyId: KEY },
   'metrics:series': { range: 'day' },
   'alerts:list': { unacknowledgedOnly: true, limit: 50 },
   'alerts:acknowledge': { id: KEY },

@@ -60,6 +60,13 @@ import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
+import { createMetricsRepo } from './store/metricsRepo.ts';
+import { createAlerts, type Alerts } from './services/metrics/alerts.ts';
+import { healthAlert, overdueAlert } from './services/metrics/alertRules.ts';
+import { createMetrics, type Metrics, type MetricsDeps } from './services/metrics/metrics.ts';
+import { createMetricsHandlers } from './services/metrics/metricsHandlers.ts';
+import { buildRegistry, parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
+import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -108,6 +115,15 @@ export interface ConsoleOptions {
      */
     batch?: Pick<BatchDeps, 'sleep' | 'retryBaseMs' | 'retryMaxMs'> & { rotateThrough?: (rotate: BatchRotate) => BatchRotate };
   };
+  /**
+   * Metrics and alerts (docs/metrics-and-alerts.md): `flushMs` between writes of the in-memory aggregates (default
+   * 10 s; tests call metrics.service.flush() or read a range), `overdueCheckMs` between checks for overdue rotations
+   * (default 60 s; only where the scheduler runs periodically), `prometheus`: the loopback endpoint's address (else
+   * ECPS_PROMETHEUS from `env`; null = off even if the variable is set). The endpoint is served only by long-running
+   * consoles (the window, `serve`, `scheduler`), not by one-shot CLI commands. `enabled` false: key operations and
+   * provider calls are not observed (the benchmark's baseline; alerts still work).
+   */
+  metrics?: { enabled?: boolean; flushMs?: number; timers?: MetricsDeps['timers']; overdueCheckMs?: number; prometheus?: PrometheusAddress | null };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -152,11 +168,25 @@ export interface FleetConsole {
     /** Rollouts of new versions to robots in waves, grace and retirement (docs/rotation.md "Rollout to robots"). */
     rollouts: Rollouts;
   };
+  /** Indicators, the alert inbox and the opt-in Prometheus endpoint (docs/metrics-and-alerts.md). */
+  readonly metrics: {
+    service: Metrics;
+    alerts: Alerts;
+    /** Raises a rotation_overdue alert (once per key version) for each rotation an hour or more late; returns how many are overdue. */
+    checkOverdue(): number;
+    /** The Prometheus endpoint when configured (null: off). */
+    prometheus: PrometheusEndpoint | null;
+  };
 }
 
 export async function createConsole(options: ConsoleOptions): Promise<FleetConsole> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createStderrLogger('warn');
+  // A Prometheus address that is not loopback is refused before anything opens (invalid_input naming the setting).
+  const configuredProm = options.metrics?.prometheus;
+  const envProm = (options.env ?? process.env).ECPS_PROMETHEUS;
+  const promAddress = configuredProm === undefined ? (envProm ? parsePrometheusAddress(envProm) : null) : configuredProm;
+  if (promAddress) requireLoopback(promAddress, configuredProm ? 'metrics.prometheus' : 'ECPS_PROMETHEUS');
   const kdf = validateKdfParams(options.kdf ?? DEFAULT_KDF);
   const store = openStoreDatabase(options.dataDir, () => new Date(clock.now()).toISOString());
   try {
@@ -207,6 +237,19 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         emit('session:changed', s);
       },
     });
+    const metricsRepo = createMetricsRepo(store.db);
+    const metrics = createMetrics({
+      repo: metricsRepo,
+      clock,
+      logger,
+      transaction,
+      ...(options.metrics?.flushMs === undefined ? {} : { flushMs: options.metrics.flushMs }),
+      ...(options.metrics?.timers ? { timers: options.metrics.timers } : {}),
+    });
+    const alerts = createAlerts({ repo: metricsRepo, audit, session: liveSession, clock, logger, transaction, onChanged: (id) => emit('alerts:changed', { id }) });
+    const observing = options.metrics?.enabled !== false;
+    /** Per provider: whether its last health check passed (a failure after a pass, or a first failure, raises HIGH). */
+    const healthy = new Map<string, boolean>();
     // The session status carries the audit alarm: the window hears when it starts, changes or ends.
     audit.onAlarmChange(() => emit('session:changed', liveSession.status()));
     const keyring = () => liveSession.require().keyring;
@@ -223,6 +266,21 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       disabledKeys: (providerId) => createDisabledKeySet(store.db, providerId),
       audit: auditProvider,
       onChanged: (id) => emit('providers:changed', { id }),
+      observe: (id, e) => {
+        if (e.type === 'call') {
+          if (observing) metrics.providerObservation(id, e.ok);
+        } else if (e.type === 'health') {
+          if (observing) metrics.providerObservation(id, e.report.ok);
+          if (!e.report.ok && healthy.get(id) !== false) {
+            try {
+              alerts.raise(healthAlert(id, e.report.detail ?? null));
+            } catch (err) {
+              logger.warn('raising a provider alert failed', { provider: id, error: err instanceof Error ? err.name : String(err) });
+            }
+          }
+          healthy.set(id, e.report.ok);
+        }
+      },
     });
     registry = liveRegistry;
 
@@ -264,6 +322,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       localKms,
       restrictions: createKeyRestrictions(),
       ...(options.rotation?.countUsage === false ? {} : { usage: usageMeter }),
+      ...(observing ? { observe: (action: string, provider: string, ms: number, ok: boolean) => metrics.keyOperation(action, provider, ms, ok) } : {}),
     };
     // One lifecycle and one crypto service for every key, local or on a provider.
     const lifecycle = createKeyLifecycle(keyDeps);
@@ -322,6 +381,40 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       session: liveSession,
       clock,
     });
+    const checkOverdue = (): number => {
+      if (liveSession.status().state !== 'unlocked') return 0;
+      const now = clock.now();
+      let overdue = 0;
+      for (const u of liveScheduler.upcoming()) {
+        const lateMs = now - Date.parse(u.dueAt);
+        if (lateMs < OVERDUE_AFTER_MS) continue;
+        overdue++;
+        alerts.raise(overdueAlert(u.keyId, u.fromVersion, u.dueAt, lateMs));
+      }
+      return overdue;
+    };
+    metrics.start();
+    let stopOverdue: (() => void) | null = null;
+    let prometheus: PrometheusEndpoint | null = null;
+    const longRunning = options.rotation?.scheduler !== false;
+    if (longRunning) {
+      const t = setInterval(() => {
+        try {
+          checkOverdue();
+        } catch (e) {
+          logger.warn('checking for overdue rotations failed', { error: isConsoleError(e) ? e.code : 'internal' });
+        }
+      }, options.metrics?.overdueCheckMs ?? 60_000);
+      t.unref();
+      stopOverdue = () => clearInterval(t);
+      if (promAddress) {
+        // A port in use (or any bind failure) leaves the console running without the endpoint, said in the log.
+        prometheus = await startPrometheusEndpoint(promAddress, buildRegistry(metrics, () => alerts.open())).catch((e: unknown) => {
+          logger.error('the Prometheus endpoint could not start', { host: promAddress.host, port: promAddress.port, error: e instanceof Error ? e.message : String(e) });
+          return null;
+        });
+      }
+    }
     const providerHandlers = createProviderHandlers({
       registry: liveRegistry,
       session: liveSession,
@@ -481,6 +574,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createBatchHandlers(batches),
       ...createRolloutHandlers(liveRollouts),
       ...createEmergencyHandlers(lockdown),
+      ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -533,6 +627,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           return key ? usageMeter.usage(key, version) : null;
         },
       },
+      metrics: { service: metrics, alerts, checkOverdue, prometheus },
       diagnostics() {
         let keyMaterialCache: MaterialCacheStats | null = null;
         try {
@@ -553,7 +648,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         closed = true;
         try {
           liveScheduler.stop();
+          stopOverdue?.();
+          void prometheus?.close();
           commits.flush();
+          metrics.stop();
+          alerts.close();
           station.shutdown();
           liveSession.close();
           void liveRegistry.deactivate();

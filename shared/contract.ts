@@ -9,6 +9,7 @@ import { ERROR_CODES, type ErrorInfo } from './errors.ts';
 import { KeyIdSchema } from './ids.ts';
 import { rotationBatchChannels, rotationBatchEvents } from './rotationBatchContract.ts';
 import { rolloutChannels } from './rolloutContract.ts';
+import { metricsChannels, metricsEvents } from './metricsContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
@@ -405,6 +406,8 @@ export const contract = {
   // Rollouts of new key versions to robots in waves, grace and retirement (rollout:*; docs/rotation.md).
   ...rolloutChannels,
   ...emergencyChannels,
+  // Metrics and alerts (metrics:series, alerts:list, alerts:acknowledge; docs/metrics-and-alerts.md).
+  ...metricsChannels,
 } as const;
 
 export type Contract = typeof contract;
@@ -429,6 +432,7 @@ export const events = {
   ...fleetEvents,
   ...stationEvents,
   ...rotationBatchEvents,
+  ...metricsEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

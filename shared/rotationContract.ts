@@ -184,4 +184,33 @@ export const rotationChannels = {
     input: z.object({ days: z.number().int().positive().max(MAX_FORECAST_DAYS).optional() }).strict(),
     output: z.object({ now: IsoTime, until: IsoTime, items: z.array(ForecastRotation), truncated: z.boolean() }),
   },
+  /**
+   * The provider's own rotation schedule of a key, as the provider reports it now (docs/rotation.md, "Provider-side
+   * rotation"); invalid_input (field driver) for a key whose provider cannot rotate it by itself.
+   */
+  'rotation:providerSchedule': {
+    input: z.object({ keyId: KeyIdSchema }).strict(),
+    output: z.object({ keyId: KeyIdSchema, provider: z.string(), enabled: z.boolean(), periodSeconds: z.number().int().positive().nullable(), nextRotationAt: IsoTime.nullable() }),
+  },
+  /** The drift check on demand (one key, or every active provider key): versions the console did not make, adopted and audited once. */
+  'rotation:checkDrift': {
+    input: z.object({ keyId: KeyIdSchema.optional() }).strict(),
+    output: z.object({
+      checked: z.number().int().nonnegative(),
+      drift: z.array(
+        z.object({
+          keyId: KeyIdSchema,
+          provider: z.string(),
+          providerVersion: z.number().int().positive(),
+          providerVersionId: z.string(),
+          /** AWS says whether its own schedule or an on-demand rotation made it; other providers: null. */
+          origin: z.enum(['automatic', 'on_demand']).nullable(),
+          providerCreatedAt: z.string().nullable(),
+          adoptedAs: z.number().int().positive(),
+          expected: z.boolean(),
+        }),
+      ),
+      errors: z.array(z.object({ keyId: KeyIdSchema, code: z.string(), message: z.string() })),
+    }),
+  },
 } as const;

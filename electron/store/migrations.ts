@@ -12,6 +12,7 @@ import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
+import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -174,6 +175,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rollouts of new key versions to robots in waves (one row per rollout, one per robot in it), rollout policies, retired key versions, robots flagged "needs a visit"',
     up(db) {
       db.exec(ROLLOUT_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 14,
+    description: 'metrics buckets per series, label and resolution (minute, hour, day; histograms for latencies) and alerts with their acknowledgement',
+    up(db) {
+      db.exec(METRICS_SCHEMA_SQL);
     },
   },
   {

@@ -144,6 +144,11 @@ describe('createConsole handlers, end to end', () => {
       'rollout:needsVisit': {},
       'emergency:lockdownOrder': { kind: 'lockdown', scope: { fleet: true }, actions: ['safe_mode'], reason: 'drill', message: 'Safe mode', validForSeconds: 600 },
       'emergency:lockdownList': {},
+      'rotation:providerSchedule': { keyId: crypto.randomUUID() },
+      'rotation:checkDrift': {},
+      'metrics:series': { range: 'hour' },
+      'alerts:list': {},
+      'alerts:acknowledge': { id: crypto.randomUUID() },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -122,6 +122,7 @@ describe('key usage (fleet:keyUsage)', () => {
       db.exec('DROP TABLE rotation_batch_items; DROP TABLE rotation_batches;'); // migration 12
       db.exec('DROP TABLE robot_visits; DROP TABLE key_version_retirements; DROP TABLE rollout_robots; DROP TABLE rollouts; DROP TABLE rollout_policies;'); // migration 13
       db.exec('DROP TABLE lockdown_orders;'); // migration 16
+      db.exec('DROP TABLE metric_buckets; DROP TABLE alerts;'); // migration 14
     });
     expect(indexes()).toEqual(['robot_keys_key']);
     c = await createConsole({ dataDir: dir, kdf: FAST_KDF, logger: createMemoryLogger(), clock });

@@ -100,6 +100,11 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rollout:needsVisit': { site: 'Plant 1' },
   'emergency:lockdownOrder': { kind: 'lockdown', scope: { site: 'Plant 1' }, actions: ['stop_operating'], reason: 'robot stolen', message: 'Stop', validForSeconds: 3600 },
   'emergency:lockdownList': { limit: 10 },
+  'rotation:providerSchedule': { keyId: KEY },
+  'rotation:checkDrift': { keyId: KEY },
+  'metrics:series': { range: 'day' },
+  'alerts:list': { unacknowledgedOnly: true, limit: 50 },
+  'alerts:acknowledge': { id: KEY },
 };
 
 type Call = { channel: ChannelName; input: unknown };

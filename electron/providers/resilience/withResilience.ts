@@ -21,7 +21,9 @@ import { backoffDelay, nodeTimers, type ResilienceOptions, validateResilienceOpt
 export type ResilienceEvent =
   | { type: 'breaker'; providerId: string; from: BreakerState; to: BreakerState; at: number; lastError: ErrorSummary | null }
   | { type: 'retry'; providerId: string; operation: string; attempt: number; delayMs: number; kind: ProviderErrorKind }
-  | { type: 'health'; providerId: string; report: HealthReport; at: number };
+  | { type: 'health'; providerId: string; report: HealthReport; at: number }
+  /** One call's outcome for availability: ok false when the provider did not answer (what counts toward the breaker) or the open circuit refused it. */
+  | { type: 'call'; providerId: string; operation: string; ok: boolean };
 
 export interface ErrorSummary {
   kind: ProviderErrorKind;
@@ -180,6 +182,7 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
       const admission = breaker.admit();
       if (admission === 'reject') {
         rejected++;
+        emit({ type: 'call', providerId: provider.id, operation, ok: false });
         throw new ProviderError('Unavailable', `Provider ${provider.id} is unavailable (circuit open after repeated failures); ${operation} was not sent.`, {
           providerId: provider.id,
           providerCode: 'CircuitOpen',
@@ -192,6 +195,7 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
         const value = await attempt(operation, fn, dispose);
         lastLatencyMs = clock.now() - started;
         breaker.success(admission);
+        emit({ type: 'call', providerId: provider.id, operation, ok: true });
         return value;
       } catch (e) {
         lastLatencyMs = clock.now() - started;
@@ -202,8 +206,10 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
         }
         if (closed) throw e;
         lastError = summarize(e);
-        if (countsTowardBreaker(e)) breaker.failure(admission);
+        const outage = countsTowardBreaker(e);
+        if (outage) breaker.failure(admission);
         else breaker.success(admission);
+        emit({ type: 'call', providerId: provider.id, operation, ok: !outage });
         if (n >= maxRetries || !worthRetrying(e, policy) || breaker.state() === 'open') throw e;
         const delayMs = backoffDelay(n, baseDelayMs, maxDelayMs, random);
         retries++;

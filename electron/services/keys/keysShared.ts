@@ -36,7 +36,14 @@ export interface KeyServiceDeps {
   restrictions: KeyRestrictions;
   /** Counts encryptions per key version against its usage limit (services/rotation/usageMeter.ts); absent: not counted. */
   usage?: UsageCounter;
+  /** Told of every audited key operation once it is recorded (services/metrics/metrics.ts); must be cheap and not throw. */
+  observe?: KeyOperationObserver;
 }
+
+/** The action, the provider that held the key ('local' for this store), the wall time in ms and whether it succeeded. */
+export type KeyOperationObserver = (action: string, provider: string, ms: number, ok: boolean) => void;
+
+const providerOf = (d: AuditDetails): string => (typeof d.provider === 'string' ? d.provider : LOCAL_PROVIDER_ID);
 
 /** What the key service needs of the usage meter (services/rotation/usageMeter.ts). */
 export interface UsageCounter {
@@ -74,18 +81,23 @@ export async function runAudited<T>(
   };
   // While op runs, a group about to commit may wait (a few ms) for this operation's record to join it.
   const ticket = deps.commits.begin();
+  const started = deps.observe ? performance.now() : 0;
   try {
     const s = deps.session.require();
     const result = await op(s, note);
     const actor = deps.session.actor();
-    return await ticket.commit(() => {
+    let provider = LOCAL_PROVIDER_ID;
+    const value = await ticket.commit(() => {
       result.commit?.();
       const details: AuditDetails = { ...extra, ...result.details };
       if (result.failureCode) details.code = result.failureCode;
       delete details.keyId;
+      provider = providerOf(details);
       deps.audit.append({ actor, action, targetType: 'key', targetId: target, outcome: result.failureCode ? 'failure' : 'success', details });
       return result.value;
     });
+    deps.observe?.(action, provider, performance.now() - started, !result.failureCode);
+    return value;
   } catch (e) {
     const err = providerFailure(e);
     if (err.code === 'internal') deps.logger.error(`${action} failed`, { keyId: target, error: e instanceof Error ? e.name : 'unknown' });
@@ -93,6 +105,7 @@ export async function runAudited<T>(
     delete details.keyId;
     const actor = deps.session.actor();
     await ticket.commit(() => deps.audit.append({ actor, action, targetType: 'key', targetId: target, outcome: 'failure', details }));
+    deps.observe?.(action, providerOf(details), performance.now() - started, false);
     throw err;
   } finally {
     ticket.end();

@@ -33,6 +33,8 @@ export interface ProviderRegistryDeps extends ProviderFactoryDeps {
   logger: Logger;
   audit(action: string, targetId: string | null, outcome: 'success' | 'failure', details: AuditDetails): void;
   onChanged(id: string | null): void;
+  /** Every resilience event of every provider (metrics: availability per provider; alerts: failed health checks). */
+  observe?(id: string, e: ResilienceEvent): void;
 }
 
 export interface ProviderRegistry {
@@ -74,6 +76,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   let cache: DataKeyCache | null = null;
 
   const onEvent = (id: string) => (e: ResilienceEvent) => {
+    deps.observe?.(id, e);
     if (e.type === 'breaker') {
       deps.audit('provider.circuit', id, e.to === 'open' ? 'failure' : 'success', { provider: id, from: e.from, to: e.to, ...(e.lastError ? { providerCode: e.lastError.providerCode, requestId: e.lastError.requestId } : {}) });
       deps.onChanged(id);

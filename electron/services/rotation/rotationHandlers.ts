@@ -27,13 +27,15 @@ type RotationChannel =
   | 'rotation:resume'
   | 'rotation:jobs'
   | 'rotation:usage'
-  | 'rotation:upcoming';
+  | 'rotation:upcoming'
+  | 'rotation:providerSchedule'
+  | 'rotation:checkDrift';
 
 export interface RotationHandlerDeps {
   policies: RotationPolicies;
   /** A key's own policy goes through the provider-aware setter: a provider-driven policy (or leaving one) sets, reads
    * back or switches off the provider's schedule before the policy is stored (docs/rotation.md). */
-  keyPolicy: Pick<ProviderRotation, 'setKeyPolicy'>;
+  keyPolicy: Pick<ProviderRotation, 'setKeyPolicy' | 'schedule' | 'checkDrift'>;
   scheduler: RotationScheduler;
   keys: KeysRepo;
   session: Pick<Session, 'require'>;
@@ -150,6 +152,14 @@ export function createRotationHandlers(deps: RotationHandlerDeps): Pick<Handlers
       await deps.keyPolicy.setKeyPolicy(keyId, policy);
       const e = deps.policies.forKey(keyOrThrow(keyId));
       return { keyId, policy: e.policy, source: e.source };
+    },
+    'rotation:providerSchedule': async ({ keyId }) => {
+      const s = await deps.keyPolicy.schedule(keyId);
+      return { keyId, provider: keyOrThrow(keyId).provider, enabled: s.enabled, periodSeconds: s.periodSeconds, nextRotationAt: s.nextRotationAt };
+    },
+    'rotation:checkDrift': async ({ keyId }) => {
+      const r = await deps.keyPolicy.checkDrift({ ...(keyId === undefined ? {} : { keyId }), by: 'officer' });
+      return { checked: r.checked, drift: r.drift, errors: r.errors };
     },
     'rotation:clearKeyPolicy': async ({ keyId }) => {
       await deps.keyPolicy.setKeyPolicy(keyId, null);

@@ -41,6 +41,11 @@ export function useMainProcessEvents(): void {
         void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
       }
     });
+    // An alert raised, seen again or acknowledged: the inbox, the shell's badge and the charts.
+    const offAlerts = subscribe('alerts:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['alerts:list'] });
+      void queryClient.invalidateQueries({ queryKey: ['metrics:series'] });
+    });
     const offSession = subscribe('session:changed', (status) => {
       queryClient.setQueryData(channelKey('session:status', {}), status);
       if (status.state !== 'unlocked') {
@@ -55,6 +60,7 @@ export function useMainProcessEvents(): void {
       offProviders();
       offJobs();
       offSession();
+      offAlerts();
       if (auditTimer) clearTimeout(auditTimer);
     };
   }, [queryClient]);

@@ -17,6 +17,9 @@ import { FleetPage } from '../fleet/FleetPage.tsx';
 import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { RotationPage } from '../rotation/RotationPage.tsx';
+import { MetricsPage } from '../metrics/MetricsPage.tsx';
+import { useChannelQuery } from '../hooks/channelQuery.ts';
+import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
 import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
@@ -33,13 +36,22 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   rotation: { legacy: false, view: () => <RotationPage /> },
   providers: { legacy: false, view: () => <ProvidersPage /> },
   audit: { legacy: false, view: () => <AuditPage /> },
+  metrics: { legacy: false, view: () => <MetricsPage /> },
 };
 
-const NAV_ITEMS: SideNavigationProps.Item[] = NAV_GROUPS.map((g) => ({
-  type: 'section-group',
-  title: g.title,
-  items: g.items.map((i) => ({ type: 'link', text: i.text, href: hrefFor(i.page) })),
-}));
+/** The side navigation; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
+function navItems(openAlerts: number): SideNavigationProps.Item[] {
+  return NAV_GROUPS.map((g) => ({
+    type: 'section-group',
+    title: g.title,
+    items: g.items.map((i) => ({
+      type: 'link',
+      text: i.text,
+      href: hrefFor(i.page),
+      ...(i.page === 'metrics' && openAlerts > 0 ? { info: <Badge color="red">{`${openAlerts} open`}</Badge> } : {}),
+    })),
+  }));
+}
 
 /** A route's filters and item that belong to a screen's own store: fleet (status, site, q, robot), keys (key). */
 function applyFleetParams(route: Route): void {
@@ -112,6 +124,9 @@ export function Shell({ status }: { status: SessionStatus }) {
     return () => cancelAnimationFrame(frame);
   }, [routeSeq]);
 
+  const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
+  const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
+
   const { legacy, view } = PAGE_VIEWS[page];
   const group = groupOf(page);
   const crumbs = [{ text: 'Console', href: hrefFor('dashboard') }];
@@ -134,7 +149,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         headerSelector="#console-header"
         navigationOpen={navOpen}
         onNavigationChange={(e) => setNavOpen(e.detail.open)}
-        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={NAV_ITEMS} />}
+        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(openAlerts)} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
         {...split}

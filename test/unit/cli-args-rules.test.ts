@@ -274,6 +274,8 @@ describe('numbers on the command line', () => {
   // key-usage --version: a positive integer.
   const VERSIONS: Array<[string, number | null]> = [
     ['1', 1], ['2', 2], ['12', 12], ['9007199254740991', 9007199254740991], ['0', null], ['-1', null], ['9007199254740993', null], ['1.5', null], ['v2', null], ['2x', null], ['', null],
+    // Digits only: Number() alone would read these as 1, 1, 16 and 1000.
+    [' 1', null], ['1 ', null], ['0x10', null], ['1e3', null],
   ];
   it.each(VERSIONS)('key-usage --version %j gives %s', (value, version) => {
     const argv = ['key-usage', '--key', 'K1', `--version=${value}`];

@@ -171,6 +171,13 @@ describe('key-assignments of a site, assign-key and unassign-key', () => {
       'cleared the storage key assignment of site north',
     );
   });
+
+  it('unassign-key says it cleared, even when the answer still lists a row of that type (the action decides, not the rows)', () => {
+    const still = assignment({ keyType: 'storage' });
+    expect(formatScopeChange('unassign', 'storage', { scope: 'site', scopeId: 'north', assignments: [still] }).split('\n')[0]).toBe(
+      'cleared the storage key assignment of site north',
+    );
+  });
 });
 
 describe('key-usage', () => {

@@ -28,6 +28,8 @@ export default {
     'electron/services/audit/canonical.ts',
     'electron/services/audit/auditExports.ts',
     'electron/ipc/cli/fileCrypto.ts',
+    'electron/ipc/cli/args.ts',
+    'electron/ipc/cli/format.ts',
     'electron/services/session/session.ts',
     'electron/station/session.ts',
     'electron/station/distributeSession.ts',

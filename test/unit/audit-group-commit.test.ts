@@ -225,3 +225,95 @@ describe('group commit', () => {
     expect(() => createGroupCommit({ ...base, maxBatch: 0 })).toThrow(RangeError);
   });
 });
+
+describe('group commit: the window, the group size and the bookkeeping', () => {
+  /** The manual window, also recording the delay each arming asked for. */
+  function recordingWindow() {
+    const w = manualWindow();
+    const delays: number[] = [];
+    return { ...w, delays, timers: { setTimeout: (fn: () => void, ms: number) => (delays.push(ms), w.timers.setTimeout(fn)) } };
+  }
+
+  it('the window is armed once, windowMs after the first queued work (default 4 ms: docs/audit-log.md)', async () => {
+    for (const [windowMs, expected] of [[undefined, 4], [250, 250], [0, 0]] as const) {
+      const w = recordingWindow();
+      const r = rig({ timers: w.timers, ...(windowMs === undefined ? {} : { windowMs }) });
+      const [a, b, c] = [r.gc.begin(), r.gc.begin(), r.gc.begin()];
+      const done = [a.commit(() => r.log.append(rec(0)).seq), b.commit(() => r.log.append(rec(1)).seq)];
+      expect(w.delays).toEqual([expected]);
+      expect(w.armed()).toBe(1);
+      w.fire();
+      expect(await Promise.all(done)).toEqual([1, 2]);
+      c.end();
+    }
+  });
+
+  it('without injected timers the window is a real timer: a straggler that never ends holds the group only that long', async () => {
+    const r = rig({ timers: undefined, windowMs: 1 });
+    r.gc.begin(); // never queues, never ends
+    const first = r.gc.begin();
+    expect(await first.commit(() => r.log.append(rec(0)).seq)).toBe(1);
+    expect(r.committedActors()).toEqual(['op-0']);
+  });
+
+  it('a full group commits at once, without waiting for the window or for the operations still in flight', async () => {
+    const r = rig({ maxBatch: 2 });
+    const tickets = [r.gc.begin(), r.gc.begin(), r.gc.begin(), r.gc.begin()];
+    const done = [tickets[0]!.commit(() => r.log.append(rec(0)).seq), tickets[1]!.commit(() => r.log.append(rec(1)).seq)];
+    expect(await Promise.all(done)).toEqual([1, 2]);
+    expect(r.window.armed()).toBe(0);
+    expect(r.gc.stats()).toMatchObject({ groups: 1, members: 2 });
+  });
+
+  it('by default at most 256 members share one transaction', async () => {
+    const r = rig();
+    const tickets = Array.from({ length: 257 }, () => r.gc.begin());
+    await Promise.all(tickets.map((t, i) => t.commit(() => r.log.append(rec(i)))));
+    expect(r.gc.stats()).toMatchObject({ groups: 2, members: 257 });
+    expect(r.transactions()).toBe(2);
+  });
+
+  it('end() counts an operation out once: a second end(), or end() after commit, does not release a group early', async () => {
+    const r = rig();
+    const [a, b, c, d] = [r.gc.begin(), r.gc.begin(), r.gc.begin(), r.gc.begin()];
+    b.end();
+    b.end();
+    const first = a.commit(() => r.log.append(rec(0)).seq);
+    a.end();
+    await turn();
+    await turn();
+    // c and d are still in flight: the group waits for them (or for the window).
+    expect(r.committedActors()).toEqual([]);
+    expect(r.window.armed()).toBe(1);
+    c.end();
+    await turn();
+    expect(r.committedActors()).toEqual([]);
+    d.end();
+    expect(await first).toBe(1);
+    expect(r.window.armed()).toBe(0);
+  });
+
+  it('flush() with nothing queued opens no transaction; stats count groups, members and time spent in them', async () => {
+    const r = rig();
+    r.gc.flush();
+    expect(r.transactions()).toBe(0);
+    expect(r.gc.stats()).toEqual({ groups: 0, members: 0, transactionMs: 0 });
+    const t = r.gc.begin();
+    await t.commit(() => r.log.append(rec(0)));
+    const s = r.gc.stats();
+    expect([s.groups, s.members]).toEqual([1, 1]);
+    expect(s.transactionMs).toBeGreaterThan(0);
+  });
+
+  // [option, value, accepted]: windowMs from 0 to 1000 ms, maxBatch a positive integer.
+  const RANGES: Array<['windowMs' | 'maxBatch', number, boolean]> = [
+    ['windowMs', 0, true], ['windowMs', 1000, true], ['windowMs', 0.5, true], ['windowMs', -1, false], ['windowMs', 1000.5, false],
+    ['windowMs', Number.NaN, false], ['windowMs', Number.POSITIVE_INFINITY, false],
+    ['maxBatch', 1, true], ['maxBatch', 10_000, true], ['maxBatch', 0, false], ['maxBatch', -3, false], ['maxBatch', 1.5, false], ['maxBatch', Number.NaN, false],
+  ];
+  it.each(RANGES)('%s = %s: accepted %s', (name, value, ok) => {
+    const make = () => createGroupCommit({ transaction: <T>(fn: () => T) => fn(), inTransaction: () => false, [name]: value });
+    if (ok) expect(make).not.toThrow();
+    else expect(make).toThrow(new RangeError(name === 'windowMs' ? 'windowMs must be from 0 to 1000' : 'maxBatch must be a positive integer'));
+  });
+});

@@ -29,6 +29,17 @@ const OPERATIONS: Array<[op: string, args: unknown[], repeatable: boolean]> = [
   ['cancelDestruction', ['k1'], false],
 ];
 
+/**
+ * Provider-side rotation (docs/providers.md, "Resilience"): setting, reading and switching off the provider's schedule
+ * and listing its versions are safe to repeat; each call is named by its operation in errors and events.
+ */
+const ROTATION_OPERATIONS: Array<[method: string, args: unknown[], operation: string]> = [
+  ['setSchedule', ['k1', 86_400], 'setRotationSchedule'],
+  ['getSchedule', ['k1'], 'getRotationSchedule'],
+  ['disableSchedule', ['k1'], 'disableRotationSchedule'],
+  ['listVersions', ['k1'], 'listVersions'],
+];
+
 type Step = { value: unknown } | { error: unknown } | { syncThrow: unknown } | 'hang';
 
 interface Script {
@@ -40,6 +51,8 @@ interface Script {
   release(value: unknown): void;
   health: Array<HealthReport | { error: unknown } | 'hang'>;
   closed: () => boolean;
+  /** Provider-side rotation controls answering from the same queue; attached by setup({ rotation: true }). */
+  rotation: Record<string, unknown>;
 }
 
 function scripted(): Script {
@@ -71,13 +84,22 @@ function scripted(): Script {
     },
   } as unknown as KmsProvider;
   for (const [name] of OPERATIONS) (provider as unknown as Record<string, unknown>)[name] = op(name);
-  return { provider, calls, queue, health, release: (v) => hanging.shift()!(v), closed: () => closed };
+  const rotation: Record<string, unknown> = {
+    limits: { marker: 'limits' },
+    supportsSpec: (spec: string) => {
+      calls.push({ op: 'supportsSpec', args: [spec] });
+      return spec === 'AES_256';
+    },
+  };
+  for (const [name] of ROTATION_OPERATIONS) rotation[name] = op(name);
+  return { provider, calls, queue, health, release: (v) => hanging.shift()!(v), closed: () => closed, rotation };
 }
 
-function setup(o: { maxRetries?: number; failureThreshold?: number; openMs?: number; random?: number; realSleep?: boolean } = {}) {
+function setup(o: { maxRetries?: number; failureThreshold?: number; openMs?: number; random?: number; realSleep?: boolean; rotation?: boolean } = {}) {
   const clock = manualClock(T0);
   const timers = manualTimers(clock);
   const s = scripted();
+  if (o.rotation) (s.provider as unknown as Record<string, unknown>).providerRotation = s.rotation;
   const sleeps: number[] = [];
   const p = withResilience(s.provider, {
     clock,
@@ -153,6 +175,38 @@ describe('withResilience: every operation', () => {
     s.queue.push({ error: unavailable('ECONNREFUSED') }, { error: err('Throttled', 'ThrottlingException') });
     expect(await invoke(p, op, args)).toBe(`${op}-result`);
     expect(s.calls.length).toBe(3);
+  });
+});
+
+describe('withResilience: provider-side rotation', () => {
+  const rotationOf = (p: KmsProvider) => p.providerRotation as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+
+  it('a provider without rotation controls gets none; one with them gets its limits and its spec check passed through', () => {
+    expect(setup().p.providerRotation).toBeUndefined();
+    const { p, s } = setup({ rotation: true });
+    expect(p.providerRotation!.limits).toBe(s.rotation.limits);
+    expect([p.providerRotation!.supportsSpec('AES_256'), p.providerRotation!.supportsSpec('RSA_2048')]).toEqual([true, false]);
+    expect(s.calls).toEqual([{ op: 'supportsSpec', args: ['AES_256'] }, { op: 'supportsSpec', args: ['RSA_2048'] }]);
+  });
+
+  it.each(ROTATION_OPERATIONS)('%s reaches the provider with the same arguments and returns its answer', async (method, args) => {
+    const { p, s } = setup({ rotation: true });
+    expect(await rotationOf(p)[method]!(...args)).toBe(`${method}-result`);
+    expect(s.calls).toEqual([{ op: method, args }]);
+    expect(p.status().attempts).toBe(1);
+  });
+
+  it.each(ROTATION_OPERATIONS)('%s: a timeout names the operation %s and is repeated (safe to repeat)', async (method, args, operation) => {
+    const { p, s, timers, events } = setup({ maxRetries: 1, rotation: true });
+    s.queue.push('hang', 'hang');
+    const pending = caught(rotationOf(p)[method]!(...args));
+    await timers.advance(1000);
+    await settle();
+    expect(s.calls.length).toBe(2);
+    await timers.advance(2000);
+    const e = (await pending) as ProviderError;
+    expect([e.kind, e.providerCode, e.message]).toEqual(['Unavailable', 'Timeout', `Provider p1 did not answer ${operation} within 1000 ms.`]);
+    expect(events.filter((x) => x.type === 'retry')).toEqual([{ type: 'retry', providerId: 'p1', operation, attempt: 1, delayMs: 50, kind: 'Unavailable' }]);
   });
 });
 

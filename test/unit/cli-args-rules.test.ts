@@ -1,0 +1,339 @@
+// The CLI's command-line rules (electron/ipc/cli/args.ts) called directly, against docs/cli.md and the usage text it
+// documents: which words name which command, which options each command takes and requires, the arguments it
+// expects, the numbers it accepts (--port, --limit, --version, --concurrency, --max-attempts), the global options and
+// their fallbacks, and the refusal of a passphrase on the command line (argv is visible through ps). Every expected
+// command, value and refusal is written out in the tables below; none is taken from the parser.
+import { userInfo } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { parseCommandLine, refusePassphraseFlag, USAGE, UsageError } from '../../electron/ipc/cli/args.ts';
+
+const ENV: NodeJS.ProcessEnv = { ECPS_OPERATOR: 'alice' };
+const parse = (argv: string[], env: NodeJS.ProcessEnv = ENV) => parseCommandLine(argv, env);
+
+/** The UsageError message of `argv`, or a failure when it parses. */
+function refusal(argv: string[]): string {
+  try {
+    parse(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as Error).name).toBe('UsageError');
+    return (e as Error).message;
+  }
+  throw new Error(`accepted: ${argv.join(' ')}`);
+}
+
+// docs/cli.md's command list: each command with every option it takes, and what the parse must give.
+const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; options: Record<string, string | boolean> }> = [
+  { argv: ['serve', '--port', '8080'], command: 'serve', options: { port: '8080' } },
+  { argv: ['init'], command: 'init', options: {} },
+  { argv: ['unlock'], command: 'unlock', options: {} },
+  { argv: ['keys', 'list', '--type', 'storage'], command: 'keys list', options: { type: 'storage' } },
+  {
+    argv: ['keys', 'create', '--type', 'storage', '--label', 'Backup disk', '--algorithm', 'AES_256'],
+    command: 'keys create',
+    options: { type: 'storage', label: 'Backup disk', algorithm: 'AES_256' },
+  },
+  { argv: ['keys', 'rotate', 'K1'], command: 'keys rotate', args: ['K1'], options: {} },
+  { argv: ['keys', 'state', 'K1', 'suspended', '--reason', 'maintenance'], command: 'keys state', args: ['K1', 'suspended'], options: { reason: 'maintenance' } },
+  {
+    argv: ['encrypt', '--key', 'K1', '--in', 'a.bin', '--out', 'a.enc', '--aad', 'robot-7', '--force'],
+    command: 'encrypt',
+    options: { key: 'K1', in: 'a.bin', out: 'a.enc', aad: 'robot-7', force: true },
+  },
+  { argv: ['decrypt', '--in', 'a.enc', '--out', 'a.bin', '--aad', 'robot-7', '--force'], command: 'decrypt', options: { in: 'a.enc', out: 'a.bin', aad: 'robot-7', force: true } },
+  { argv: ['audit', 'verify'], command: 'audit verify', options: {} },
+  { argv: ['audit', 'export', '--out', 'audit.jsonl', '--force'], command: 'audit export', options: { out: 'audit.jsonl', force: true } },
+  {
+    argv: ['provision', '--device-id', 'R1', '--port', '/dev/ttyUSB0', '--ca-cert-out', 'ca.pem', '--kms-config', 'k.json', '--storage-path', '/s', '--allow-reprovision'],
+    command: 'provision',
+    options: { 'device-id': 'R1', port: '/dev/ttyUSB0', 'ca-cert-out': 'ca.pem', 'kms-config': 'k.json', 'storage-path': '/s', 'allow-reprovision': true },
+  },
+  { argv: ['bundle', '--device-id', 'R1', '--out', 'b.bin', '--force'], command: 'bundle', options: { 'device-id': 'R1', out: 'b.bin', force: true } },
+  { argv: ['distribute', '--device-id', 'R1', '--port', '/dev/ttyUSB0'], command: 'distribute', options: { 'device-id': 'R1', port: '/dev/ttyUSB0' } },
+  { argv: ['key-assignments', '--device-id', 'R1'], command: 'key-assignments', options: { 'device-id': 'R1' } },
+  { argv: ['key-assignments', '--site', 'north'], command: 'key-assignments', options: { site: 'north' } },
+  { argv: ['assign-key', '--site', 'north', '--type', 'storage', '--key', 'K1'], command: 'assign-key', options: { site: 'north', type: 'storage', key: 'K1' } },
+  { argv: ['assign-key', '--device-id', 'R1', '--type', 'communication', '--key', 'K1'], command: 'assign-key', options: { 'device-id': 'R1', type: 'communication', key: 'K1' } },
+  { argv: ['unassign-key', '--device-id', 'R1', '--type', 'storage'], command: 'unassign-key', options: { 'device-id': 'R1', type: 'storage' } },
+  { argv: ['unassign-key', '--site', 'north', '--type', 'storage'], command: 'unassign-key', options: { site: 'north', type: 'storage' } },
+  { argv: ['key-usage', '--key', 'K1', '--version', '2', '--all'], command: 'key-usage', options: { key: 'K1', version: '2', all: true } },
+  { argv: ['rotation', 'status'], command: 'rotation status', options: {} },
+  { argv: ['rotation', 'run-due'], command: 'rotation run-due', options: {} },
+  { argv: ['rotation', 'jobs', '--key', 'K1', '--limit', '20'], command: 'rotation jobs', options: { key: 'K1', limit: '20' } },
+  { argv: ['rotation', 'policy', 'get', '--type', 'storage'], command: 'rotation policy', args: ['get'], options: { type: 'storage' } },
+  { argv: ['rotation', 'policy', 'get', '--key', 'K1'], command: 'rotation policy', args: ['get'], options: { key: 'K1' } },
+  { argv: ['rotation', 'policy', 'set', '--key', 'K1', '--policy', 'p.json'], command: 'rotation policy', args: ['set'], options: { key: 'K1', policy: 'p.json' } },
+  { argv: ['rotation', 'drift', '--key', 'K1'], command: 'rotation drift', options: { key: 'K1' } },
+  {
+    argv: ['rotation', 'batch', 'start', '--keys', 'K1,K2', '--concurrency', '8', '--max-attempts', '3'],
+    command: 'rotation batch',
+    args: ['start'],
+    options: { keys: 'K1,K2', concurrency: '8', 'max-attempts': '3' },
+  },
+  { argv: ['rotation', 'batch', 'start', '--type', 'storage'], command: 'rotation batch', args: ['start'], options: { type: 'storage' } },
+  { argv: ['rotation', 'batch', 'start', '--site', 'north'], command: 'rotation batch', args: ['start'], options: { site: 'north' } },
+  { argv: ['rotation', 'batch', 'status'], command: 'rotation batch', args: ['status'], options: {} },
+  { argv: ['rotation', 'batch', 'status', 'J1', '--limit', '5'], command: 'rotation batch', args: ['status', 'J1'], options: { limit: '5' } },
+  { argv: ['rotation', 'batch', 'cancel', 'J1'], command: 'rotation batch', args: ['cancel', 'J1'], options: {} },
+  { argv: ['rotation', 'batch', 'resume'], command: 'rotation batch', args: ['resume'], options: {} },
+  { argv: ['scheduler'], command: 'scheduler', options: {} },
+  { argv: ['help'], command: 'help', options: {} },
+];
+
+describe('commands and their options (docs/cli.md)', () => {
+  it.each(EVERY_OPTION)('$argv.0 $argv.1 $argv.2: accepted with every option it takes', ({ argv, command, args, options }) => {
+    const p = parse(argv);
+    expect(p.command).toBe(command);
+    expect(p.args).toEqual(args ?? []);
+    expect(p.options).toEqual(options);
+    expect(p.json).toBe(false);
+    expect(p.dataDir).toBeUndefined();
+  });
+
+  it('every command of the table is in the usage text, with its name as typed', () => {
+    const names = new Set(EVERY_OPTION.map((c) => c.command));
+    expect(names.size).toBe(26);
+    for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
+    expect(USAGE).toContain('--data-dir DIR');
+    expect(USAGE).toContain('never from argv');
+  });
+
+  it('no words, --help and -h give help, whatever else is on the line', () => {
+    for (const argv of [[], ['--help'], ['-h'], ['keys', 'list', '--help'], ['--json']]) {
+      expect(parse(argv).command, argv.join(' ')).toBe('help');
+    }
+    expect(parse(['keys', 'list', '--help']).args).toEqual([]);
+  });
+
+  // [argv, the unknown words the message names]
+  const UNKNOWN: Array<[string[], string]> = [
+    [['bogus'], 'bogus'],
+    [['keys'], 'keys'],
+    [['keys', 'bogus', 'more'], 'keys bogus'],
+    [['rotation'], 'rotation'],
+    [['list', 'keys'], 'list keys'],
+  ];
+  it.each(UNKNOWN)('%j: unknown command "%s"', (argv, words) => {
+    expect(refusal(argv)).toBe(`unknown command "${words}"`);
+  });
+
+  it('a two-word command takes its words before its arguments; a one-word command keeps its second word as an argument', () => {
+    expect(parse(['keys', 'rotate', 'list']).args).toEqual(['list']);
+    expect(refusal(['init', 'list'])).toBe('init: expected no arguments, got 1');
+  });
+
+  // [argv, the message]: an option the command does not take.
+  const NOT_APPLYING: Array<[string[], string]> = [
+    [['keys', 'list', '--label', 'x'], 'keys list: option --label does not apply'],
+    [['init', '--port', '1'], 'init: option --port does not apply'],
+    [['serve', '--device-id', 'R1'], 'serve: option --device-id does not apply'],
+    [['decrypt', '--in', 'a', '--out', 'b', '--key', 'K1'], 'decrypt: option --key does not apply'],
+    [['audit', 'verify', '--force'], 'audit verify: option --force does not apply'],
+    [['rotation', 'batch', 'status', '--policy', 'p'], 'rotation batch: option --policy does not apply'],
+    [['help', '--type', 'x'], 'help: option --type does not apply'],
+  ];
+  it.each(NOT_APPLYING)('%j is refused', (argv, message) => {
+    expect(refusal(argv)).toBe(message);
+  });
+
+  it('the global options apply to every command and fill their fields', () => {
+    const p = parse(['init', '--data-dir', '/tmp/store', '--operator', 'bob', '--json']);
+    expect(p).toMatchObject({ command: 'init', dataDir: '/tmp/store', operator: 'bob', json: true });
+    expect(parse(['keys', 'list', '--json']).json).toBe(true);
+  });
+
+  // [argv, the missing option]
+  const REQUIRED: Array<[string[], string]> = [
+    [['keys', 'create', '--label', 'L'], 'keys create: --type is required'],
+    [['keys', 'create', '--type', 'storage'], 'keys create: --label is required'],
+    [['keys', 'create', '--type', 'storage', '--label', ''], 'keys create: --label is required'],
+    [['keys', 'state', 'K1', 'suspended'], 'keys state: --reason is required'],
+    [['encrypt', '--in', 'a', '--out', 'b'], 'encrypt: --key is required'],
+    [['encrypt', '--key', 'K1', '--out', 'b'], 'encrypt: --in is required'],
+    [['encrypt', '--key', 'K1', '--in', 'a'], 'encrypt: --out is required'],
+    [['decrypt', '--out', 'b'], 'decrypt: --in is required'],
+    [['decrypt', '--in', 'a'], 'decrypt: --out is required'],
+    [['audit', 'export'], 'audit export: --out is required'],
+    [['provision', '--port', '/dev/ttyUSB0'], 'provision: --device-id is required'],
+    [['provision', '--device-id', 'R1'], 'provision: --port is required'],
+    [['bundle', '--out', 'b'], 'bundle: --device-id is required'],
+    [['bundle', '--device-id', 'R1'], 'bundle: --out is required'],
+    [['distribute', '--port', '/dev/ttyUSB0'], 'distribute: --device-id is required'],
+    [['distribute', '--device-id', 'R1'], 'distribute: --port is required'],
+    [['assign-key', '--site', 'n', '--key', 'K1'], 'assign-key: --type is required'],
+    [['assign-key', '--site', 'n', '--type', 'storage'], 'assign-key: --key is required'],
+    [['unassign-key', '--site', 'n'], 'unassign-key: --type is required'],
+    [['key-usage'], 'key-usage: --key is required'],
+  ];
+  it.each(REQUIRED)('%j: %s', (argv, message) => {
+    expect(refusal(argv)).toBe(message);
+  });
+
+  // [argv, the message]: exactly one scope.
+  const ONE_OF: Array<[string[], string]> = [
+    [['key-assignments'], 'key-assignments: give exactly one of --device-id or --site'],
+    [['key-assignments', '--device-id', 'R1', '--site', 'n'], 'key-assignments: give exactly one of --device-id or --site, not both'],
+    [['assign-key', '--type', 'storage', '--key', 'K1'], 'assign-key: give exactly one of --device-id or --site'],
+    [['unassign-key', '--device-id', 'R1', '--site', 'n', '--type', 'storage'], 'unassign-key: give exactly one of --device-id or --site, not both'],
+    [['rotation', 'policy', 'get'], 'rotation policy: give exactly one of --type or --key'],
+    [['rotation', 'policy', 'get', '--type', 'storage', '--key', 'K1'], 'rotation policy: give exactly one of --type or --key, not both'],
+  ];
+  it.each(ONE_OF)('%j: %s', (argv, message) => {
+    expect(refusal(argv)).toBe(message);
+  });
+
+  // [argv, the message]: the arguments after the command words.
+  const ARGUMENTS: Array<[string[], string]> = [
+    [['keys', 'rotate'], 'keys rotate: expected ID, got none'],
+    [['keys', 'rotate', 'K1', 'K2'], 'keys rotate: expected ID, got 2'],
+    [['keys', 'state', 'K1', '--reason', 'r'], 'keys state: expected ID STATE, got 1'],
+    [['serve', 'now'], 'serve: expected no arguments, got 1'],
+    [['audit', 'verify', 'all', 'now'], 'audit verify: expected no arguments, got 2'],
+    [['rotation', 'policy', '--type', 'storage'], 'rotation policy: expected get|set, got none'],
+    [['rotation', 'policy', 'show', '--type', 'storage'], 'rotation policy: expected get or set'],
+    [['rotation', 'policy', 'set', '--type', 'storage'], 'rotation policy set: --policy is required'],
+    [['rotation', 'policy', 'get', '--type', 'storage', '--policy', 'p.json'], 'rotation policy get: option --policy does not apply'],
+  ];
+  it.each(ARGUMENTS)('%j: %s', (argv, message) => {
+    expect(refusal(argv)).toBe(message);
+  });
+});
+
+describe('rotation batch (docs/rotation.md, batch jobs)', () => {
+  const REFUSED: Array<[string[], string]> = [
+    [[], 'rotation batch: expected start, status, cancel or resume'],
+    [['stop'], 'rotation batch: expected start, status, cancel or resume'],
+    [['cancel'], 'rotation batch cancel: expected a job ID'],
+    [['cancel', 'J1', 'J2'], 'rotation batch cancel: expected a job ID'],
+    [['status', 'J1', 'J2'], 'rotation batch status: expected at most one job ID'],
+    [['start', 'J1', '--keys', 'K1'], 'rotation batch start: expected no job ID'],
+    [['resume', 'J1'], 'rotation batch resume: expected no job ID'],
+    [['status', '--keys', 'K1'], 'rotation batch status: option --keys does not apply'],
+    [['cancel', 'J1', '--type', 'storage'], 'rotation batch cancel: option --type does not apply'],
+    [['resume', '--site', 'north'], 'rotation batch resume: option --site does not apply'],
+    [['status', '--concurrency', '2'], 'rotation batch status: option --concurrency does not apply'],
+    [['resume', '--max-attempts', '2'], 'rotation batch resume: option --max-attempts does not apply'],
+    [['cancel', 'J1', '--limit', '5'], 'rotation batch cancel: option --limit does not apply'],
+    [['resume', '--limit', '5'], 'rotation batch resume: option --limit does not apply'],
+    [['start', '--keys', 'K1', '--limit', '5'], 'rotation batch start: option --limit does not apply'],
+    [['start'], 'rotation batch start: give exactly one of --keys, --type or --site'],
+    [['start', '--concurrency', '2'], 'rotation batch start: give exactly one of --keys, --type or --site'],
+    [['start', '--keys', 'K1', '--type', 'storage'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
+    [['start', '--type', 'storage', '--site', 'north'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
+    [['start', '--keys', 'K1', '--site', 'north'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
+  ];
+  it.each(REFUSED)('rotation batch %j: %s', (rest, message) => {
+    expect(refusal(['rotation', 'batch', ...rest])).toBe(message);
+  });
+
+  // --concurrency and --max-attempts: "a whole number" (at most three digits; the service bounds the value).
+  const COUNTS: Array<[string, boolean]> = [
+    ['0', true], ['4', true], ['64', true], ['999', true], ['1000', false], ['', false], ['x', false], ['4x', false], ['x4', false], ['1.5', false], ['-1', false],
+  ];
+  it.each(COUNTS)('--concurrency / --max-attempts %j: accepted %s', (value, ok) => {
+    for (const name of ['concurrency', 'max-attempts']) {
+      const argv = ['rotation', 'batch', 'start', '--type', 'storage', `--${name}=${value}`];
+      if (ok) expect(parse(argv).options[name as 'concurrency']).toBe(value);
+      else expect(refusal(argv)).toBe(`rotation batch start: --${name} must be a whole number`);
+    }
+  });
+});
+
+describe('numbers on the command line', () => {
+  // serve --port: 0 to 65535 (0: any free port).
+  const PORTS: Array<[string, number | null]> = [
+    ['0', 0], ['8080', 8080], ['65535', 65535], ['65536', null], ['123456', null], ['', null], ['http', null], ['80x', null], ['x80', null], ['-1', null], ['8.5', null],
+  ];
+  it.each(PORTS)('serve --port %j gives %s', (value, port) => {
+    const argv = ['serve', `--port=${value}`];
+    if (port === null) expect(refusal(argv)).toBe('--port must be a number from 0 to 65535');
+    else expect(parse(argv).port).toBe(port);
+  });
+
+  it('the port of serve is a number; the serial port of provision and distribute stays a path in options', () => {
+    expect(parse(['serve']).port).toBeUndefined();
+    const p = parse(['distribute', '--device-id', 'R1', '--port', '8080']);
+    expect(p.port).toBeUndefined();
+    expect(p.options.port).toBe('8080');
+    expect(parse(['provision', '--device-id', 'R1', '--port', '/dev/ttyUSB0']).port).toBeUndefined();
+  });
+
+  // --limit: 1 to 1000.
+  const LIMITS: Array<[string, boolean]> = [
+    ['1', true], ['01', true], ['50', true], ['1000', true], ['0', false], ['1001', false], ['9999', false], ['10000', false], ['', false], ['x1', false], ['1x', false], ['-5', false], ['2.5', false],
+  ];
+  it.each(LIMITS)('--limit %j: accepted %s', (value, ok) => {
+    for (const argv of [['rotation', 'jobs', `--limit=${value}`], ['rotation', 'batch', 'status', `--limit=${value}`]]) {
+      const command = argv.slice(0, 2).join(' ');
+      if (ok) expect(parse(argv).options.limit).toBe(value);
+      else expect(refusal(argv)).toBe(`${command}: --limit must be a number from 1 to 1000`);
+    }
+  });
+
+  // key-usage --version: a positive integer.
+  const VERSIONS: Array<[string, number | null]> = [
+    ['1', 1], ['2', 2], ['12', 12], ['9007199254740991', 9007199254740991], ['0', null], ['-1', null], ['9007199254740993', null], ['1.5', null], ['v2', null], ['2x', null], ['', null],
+    // Digits only: Number() alone would read these as 1, 1, 16 and 1000.
+    [' 1', null], ['1 ', null], ['0x10', null], ['1e3', null],
+  ];
+  it.each(VERSIONS)('key-usage --version %j gives %s', (value, version) => {
+    const argv = ['key-usage', '--key', 'K1', `--version=${value}`];
+    if (version === null) expect(refusal(argv)).toBe('key-usage: --version must be a positive integer');
+    else expect(parse(argv).version).toBe(version);
+  });
+
+  it('no --version leaves the version unset', () => {
+    expect(parse(['key-usage', '--key', 'K1']).version).toBeUndefined();
+  });
+});
+
+describe('the operator and the store folder', () => {
+  it('--operator, else ECPS_OPERATOR, else the OS user name', () => {
+    expect(parse(['init', '--operator', 'bob'], { ECPS_OPERATOR: 'alice' }).operator).toBe('bob');
+    expect(parse(['init'], { ECPS_OPERATOR: 'alice' }).operator).toBe('alice');
+    expect(parse(['init'], {}).operator).toBe(userInfo().username);
+    expect(parse(['init'], { ECPS_OPERATOR: '' }).operator).toBe(userInfo().username);
+  });
+
+  it('--data-dir names the folder; without it the folder is left to ECPS_DATA_DIR or the default', () => {
+    expect(parse(['init', '--data-dir', '/srv/ecps']).dataDir).toBe('/srv/ecps');
+    expect(parse(['init'], { ECPS_OPERATOR: 'a', ECPS_DATA_DIR: '/elsewhere' }).dataDir).toBeUndefined();
+  });
+});
+
+describe('no passphrase on the command line (docs/cli.md: argv is visible via ps)', () => {
+  const REFUSED = ['--passphrase', '--passphrase=secret', '-passphrase', '--password', '--password=x', '--pass', '--pass=x', '--PASSPHRASE', '--Password=x'];
+  it.each(REFUSED)('%s is refused, anywhere on the line, before anything else is read', (flag) => {
+    for (const argv of [[flag], ['init', flag], ['encrypt', '--key', 'K1', '--aad', flag, '--in', 'a', '--out', 'b'], ['bogus', flag]]) {
+      expect(() => refusePassphraseFlag(argv)).toThrow(UsageError);
+      expect(refusal(argv)).toMatch(/^refusing a passphrase on the command line: argv is visible to other users \(ps\) and kept in shell history\. Set ECPS_PASSPHRASE or type it at the prompt\.$/);
+    }
+  });
+
+  // Not a passphrase flag: a longer option name, or the word inside a value or a positional.
+  const NOT_A_FLAG = [['init'], ['keys', 'create', '--type', 'storage', '--label', 'passphrase'], ['keys', 'rotate', 'x--passphrase'], ['keys', 'rotate', 'password']];
+  it.each(NOT_A_FLAG)('%j is not refused as a passphrase', (...argv) => {
+    expect(() => refusePassphraseFlag(argv)).not.toThrow();
+    expect(() => parse(argv)).not.toThrow();
+  });
+
+  it('--passwords or --passage are unknown options, not passphrases', () => {
+    for (const flag of ['--passwords', '--passage', '--passphrase-file']) {
+      expect(() => refusePassphraseFlag([flag])).not.toThrow();
+      expect(refusal(['init', flag])).toMatch(new RegExp(`^Unknown option '${flag}'`));
+    }
+  });
+});
+
+describe('what node:util parseArgs refuses becomes a usage error', () => {
+  it('an unknown option, a missing value and a value given to a flag, each as one line', () => {
+    const unknown = refusal(['keys', 'list', '--bogus']);
+    expect(unknown).toMatch(/^Unknown option '--bogus'/);
+    const missing = refusal(['keys', 'list', '--type']);
+    expect(missing).toMatch(/--type/);
+    const flagValue = refusal(['audit', 'export', '--out', 'f', '--force=yes']);
+    expect(flagValue).toMatch(/--force/);
+    for (const m of [unknown, missing, flagValue]) expect(m).not.toContain('\n');
+  });
+});

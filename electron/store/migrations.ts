@@ -10,6 +10,7 @@ import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
+import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -165,6 +166,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rotation batch jobs: one row per job (selection, concurrency, retry budget, state) and one per key in it (intent and result)',
     up(db) {
       db.exec(ROTATION_BATCH_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 15,
+    description:
+      "operators (issue 14): one key slot, role and unlock throttle per operator; an existing store's single wrapped master key becomes the slot of the operator who next unlocks it (session.ts), so no row is changed here",
+    up(db) {
+      db.exec(OPERATORS_SCHEMA_SQL);
     },
   },
 ];

@@ -87,6 +87,12 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'session:info': {},
+  'operators:list': {},
+  'operators:add': { name: 'bob', role: 'viewer', passphrase: 'bob passphrase 123' },
+  'operators:remove': { name: 'bob' },
+  'operators:setRole': { name: 'bob', role: 'key_custodian' },
+  'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

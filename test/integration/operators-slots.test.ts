@@ -86,6 +86,8 @@ describe('key slots', () => {
     await lock(c);
     for (let i = 0; i < 3; i++) expect((await failure(unlock(c, 'bob', 'not bob passphrase'))).code).toBe('wrong_passphrase');
     expect(await failure(unlock(c, 'bob', BOB_PASS))).toMatchObject({ code: 'too_many_attempts', details: { retryAfterMs: THROTTLE_BASE_DELAY_MS } });
+    // The status (no operator named) hints the last failing operator's wait to a reloaded window.
+    expect((await c.handlers['session:status']({}, CTX)).retryAfterMs).toBe(THROTTLE_BASE_DELAY_MS);
     expect((await unlock(c, 'alice', PASSPHRASE)).state).toBe('unlocked');
     const bob = (await c.handlers['operators:list']({}, CTX)).operators.find((o) => o.name === 'bob')!;
     expect(bob).toMatchObject({ failedAttempts: 3, retryAfterMs: THROTTLE_BASE_DELAY_MS });

@@ -95,9 +95,10 @@ export function createSession(deps: SessionDeps): Session {
       state: row === null ? 'uninitialized' : current ? 'unlocked' : 'locked',
       operator: current?.operator ?? null,
       role: current?.role ?? null,
-      // Per operator since issue 14; the status names no operator, so it shows the shared throttle (unknown names,
-      // a store not yet migrated). The operator's own wait arrives with wrong_passphrase / too_many_attempts.
-      retryAfterMs: row === null ? 0 : retryAfterMs(meta.getThrottle(), clock.now()),
+      // Per operator since issue 14. The status names no operator: it shows the longer of the shared wait (unknown
+      // names, a store not yet migrated) and the wait of the operator whose passphrase failed last in this process, so
+      // a reloaded window still shows the pause. Only a hint for the window: the main process throttles per operator.
+      retryAfterMs: row === null ? 0 : Math.max(retryAfterMs(meta.getThrottle(), clock.now()), lastFailedWait()),
       storePath: deps.storePath,
       ...(auditAlarm ? { auditAlarm } : {}),
     };
@@ -125,6 +126,12 @@ export function createSession(deps: SessionDeps): Session {
 
   const slots = createSlotCrypto(deps.keychain, () => closing);
   const { operators } = deps;
+  // The operator whose passphrase failed last (in memory only), for the status' hint; cleared when they unlock.
+  let lastFailed: string | null = null;
+  const lastFailedWait = () => {
+    const t = lastFailed === null ? null : operators.get(lastFailed)?.throttle;
+    return t ? retryAfterMs(t, clock.now()) : 0;
+  };
 
   /** The throttle of a name: the operator's own row, or the shared row (unknown names, a legacy store). */
   const throttleOf = (name: string): ThrottleRow => operators.get(name)?.throttle ?? meta.getThrottle();
@@ -142,6 +149,7 @@ export function createSession(deps: SessionDeps): Session {
     const t = op ? op.throttle : meta.getThrottle();
     const next = { failedAttempts: t.failedAttempts + 1, lastFailureMs: clock.now() };
     setThrottleOf(op, next);
+    if (op) lastFailed = op.name;
     const wait = retryAfterMs(next, clock.now());
     throw new ConsoleError('wrong_passphrase', 'The passphrase is wrong.', wait > 0 ? { retryAfterMs: wait } : undefined);
   };
@@ -157,6 +165,7 @@ export function createSession(deps: SessionDeps): Session {
     const master = await slots.open(op.slot, row.storeId, op.name, passphrase);
     if (master === null) return wrongPassphrase(op);
     operators.setThrottle(op.name, { failedAttempts: 0, lastFailureMs: null });
+    if (lastFailed === op.name) lastFailed = null;
     return master;
   };
 

@@ -1,6 +1,6 @@
 // Composition root: createConsole(options) wires store, crypto, services and handlers. Used by electron/main.ts,
 // the browser host, the CLI and the tests alike. No module-level state: two consoles can run side by side.
-import type { CallContext, EventName, EventPayload, Handlers } from '../shared/contract.ts';
+import type { CallContext, ChannelName, EventName, EventPayload, Handlers } from '../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../shared/errors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { DEFAULT_KDF, validateKdfParams } from './crypto/kdf.ts';
@@ -67,6 +67,9 @@ import { createMetrics, type Metrics, type MetricsDeps } from './services/metric
 import { createMetricsHandlers } from './services/metrics/metricsHandlers.ts';
 import { buildRegistry, parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
 import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
+import { createOperatorsRepo } from './store/operatorsRepo.ts';
+import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
+import { createOperatorHandlers } from './services/operators/operators.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -147,6 +150,8 @@ export interface FleetConsole {
   diagnostics(): { keyMaterialCache: MaterialCacheStats | null; auditGroups: { groups: number; members: number; transactionMs: number } };
   /** Absolute path of the database file. */
   readonly storePath: string;
+  /** The signed-in operator's permissions: every transport's router checks each call with it (docs/operators.md). */
+  readonly access: AccessGate;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
@@ -217,8 +222,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...options.auditCheckpointTimer,
     });
     audit.onAppend((r) => emit('audit:appended', { seq: r.seq }));
+    const operatorsRepo = createOperatorsRepo(store.db);
     const liveSession = createSession({
       meta: createStoreMetaRepo(store.db),
+      operators: operatorsRepo,
       audit,
       clock,
       logger,
@@ -575,6 +582,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createRolloutHandlers(liveRollouts),
       ...createEmergencyHandlers(lockdown),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
+      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -595,12 +603,19 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
     };
 
-    // After close() every channel answers locked instead of reaching a closed database.
+    const access = createAccessGate({ session: liveSession, audit });
+    // After close() every channel answers locked instead of reaching a closed database; a channel the signed-in
+    // operator's role may not call answers forbidden, whatever called the handler (the routers check first).
     const handlers = Object.fromEntries(
       Object.entries(routes).map(([name, fn]) => [
         name,
         (input: never, ctx: CallContext) => {
           if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
+          try {
+            access.check(name as ChannelName, ctx, { parsed: input });
+          } catch (e) {
+            return Promise.reject(e);
+          }
           return (fn as (i: never, c: CallContext) => Promise<unknown>)(input, ctx);
         },
       ]),
@@ -608,6 +623,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
 
     return {
       handlers,
+      access,
       dataDir: options.dataDir,
       storePath: store.path,
       audit,

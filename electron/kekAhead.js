@@ -5,6 +5,7 @@
 // key only when the unlock asks for exactly this passphrase, salt and parameters, and derives it itself otherwise.
 import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 
 /** Commands that never unlock an existing store: nothing to derive ahead. */
@@ -18,6 +19,21 @@ function namedDataDir(argv, env) {
     if (a.startsWith('--data-dir=')) return a.slice('--data-dir='.length);
   }
   return env.ECPS_DATA_DIR || undefined;
+}
+
+/** The operator who signs in, as the CLI takes it (electron/ipc/cli/args.ts): --operator, ECPS_OPERATOR, the OS user. */
+function namedOperator(argv, env) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--operator') return argv[i + 1];
+    if (a.startsWith('--operator=')) return a.slice('--operator='.length);
+  }
+  if (env.ECPS_OPERATOR) return env.ECPS_OPERATOR;
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER || env.USERNAME || 'operator';
+  }
 }
 
 /**
@@ -38,11 +54,14 @@ export async function deriveKekAhead(argv, env) {
     const db = new Database(file, { readonly: true, fileMustExist: true, timeout: 0 });
     let row;
     try {
-      row = db.prepare('SELECT kdf_params, kdf_salt FROM store_meta WHERE id = 1').get();
+      // The operator's own key slot (docs/operators.md); a store not yet migrated to slots has only its one wrapping.
+      const hasSlots = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'operators'").get();
+      row = hasSlots ? db.prepare('SELECT kdf_params, kdf_salt FROM operators WHERE name = ?').get(namedOperator(argv, env)) : undefined;
+      if (!row || (hasSlots && db.prepare('SELECT count(*) AS n FROM operators').get().n === 0)) row = db.prepare('SELECT kdf_params, kdf_salt FROM store_meta WHERE id = 1').get();
     } finally {
       db.close();
     }
-    if (!row || !Buffer.isBuffer(row.kdf_salt)) return null;
+    if (!row || !Buffer.isBuffer(row.kdf_salt) || row.kdf_salt.length === 0) return null;
     const { N, r, p } = JSON.parse(row.kdf_params);
     if (![N, r, p].every(Number.isInteger) || N > 2 ** 22 || r > 32 || p > 16) return null;
     const kdf = { N, r, p };

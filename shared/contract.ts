@@ -14,6 +14,7 @@ import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
+import { operatorsChannels, OperatorRoleSchema } from './operatorsContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -58,6 +59,8 @@ export type AuditAlarm = z.infer<typeof AuditAlarm>;
 export const SessionStatus = z.object({
   state: z.enum(['uninitialized', 'locked', 'unlocked']),
   operator: z.string().nullable(),
+  /** The signed-in operator's role (docs/operators.md); null while locked. */
+  role: OperatorRoleSchema.nullable().optional(),
   /** Milliseconds until the next unlock attempt is accepted (0 when not throttled). */
   retryAfterMs: z.number().int().nonnegative(),
   storePath: z.string(),
@@ -408,6 +411,8 @@ export const contract = {
   ...emergencyChannels,
   // Metrics and alerts (metrics:series, alerts:list, alerts:acknowledge; docs/metrics-and-alerts.md).
   ...metricsChannels,
+  // Operators and roles (session:info, operators:list, add, remove, setRole, changePassphrase; docs/operators.md).
+  ...operatorsChannels,
 } as const;
 
 export type Contract = typeof contract;

@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'provider_unsupported', // the provider's server lacks a feature the console relies on (e.g. an old Vault)
   'usage_limit_reached', // a key version made as many encryptions as its usage limit allows; rotate the key
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
+  'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -93,5 +94,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   provider_unsupported: 'The key provider is too old or the wrong edition for what the console needs; upgrade it to the minimum named in the message.',
   usage_limit_reached: 'This key version has reached its usage limit; rotate the key (rotation was requested automatically) and encrypt again.',
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
+  forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

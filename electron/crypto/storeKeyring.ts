@@ -27,7 +27,8 @@ export interface StoreKeyring {
   /** Authenticates the stored audit public key under the master key. */
   macAuditPublicKey(spki: Buffer): Buffer;
   /** Wraps the master key under a passphrase-derived key (change passphrase). */
-  sealMaster(kek: Buffer, kdf: KdfParams): Buffer;
+  /** The master key sealed under kek; the AAD is the store's single wrapping's unless given (an operator's key slot). */
+  sealMaster(kek: Buffer, kdf: KdfParams, aad?: Buffer): Buffer;
   destroy(): void;
 }
 
@@ -84,9 +85,9 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
       live();
       return crypto.createHmac('sha256', auditMacKey).update(auditAad).update(spki).digest();
     },
-    sealMaster(kek, kdf) {
+    sealMaster(kek, kdf, aad) {
       live();
-      return seal(kek, masterCopy, masterAad(storeId, kdf));
+      return seal(kek, masterCopy, aad ?? masterAad(storeId, kdf));
     },
     destroy() {
       destroyed = true;

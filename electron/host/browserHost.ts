@@ -61,7 +61,7 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const logger = options.logger ?? silentLogger;
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
-  const router: Router = createRouter({ handlers: options.console.handlers, logger });
+  const router: Router = createRouter({ handlers: options.console.handlers, access: options.console.access, logger });
   const token = newAccessToken();
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });

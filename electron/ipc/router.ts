@@ -1,11 +1,14 @@
 // The one router of the contract. Both transports (Electron IPC, the browser host's WebSocket) and the CLI call
 // route(); it checks the sender, parses the input strictly, calls the handler, parses the output and always
 // resolves to an envelope. It never rejects, never echoes raw input (it may hold a passphrase) and never leaks
-// the text of unexpected errors.
+// the text of unexpected errors. With the console's access gate it refuses what the signed-in operator's role may not
+// call before the input is even parsed (docs/operators.md).
 import type { z } from 'zod';
 import { contract, isChannelName, type CallContext, type ChannelName, type Envelope, type Handlers } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError, type ErrorInfo } from '../../shared/errors.ts';
+import { dependsOnInput } from '../../shared/permissions.ts';
 import { silentLogger, type Logger } from '../logger.ts';
+import type { AccessGate } from '../services/operators/accessGate.ts';
 
 export interface RouteRequest {
   channel: unknown;
@@ -21,6 +24,11 @@ export interface Router {
 
 export interface RouterOptions {
   handlers: Handlers;
+  /**
+   * The signed-in operator's permissions (FleetConsole.access): checked before the input is parsed, so a refused call
+   * reaches no handler (`forbidden`, audited). The console's handlers check again, for routers built without it.
+   */
+  access?: Pick<AccessGate, 'check'>;
   logger?: Logger;
 }
 
@@ -81,9 +89,25 @@ export function createRouter(options: RouterOptions): Router {
     if (!isChannelName(channel)) {
       return fail({ code: 'unknown_channel', message: `Unknown channel ${channelLabel(channel)}.` });
     }
+    const refused = (parsedInput?: { parsed: unknown }): Envelope<never> | null => {
+      try {
+        options.access?.check(channel, ctx, parsedInput);
+        return null;
+      } catch (e) {
+        if (isConsoleError(e)) return fail(e.toInfo());
+        logger.error('ipc access check failed', { channel, transport: ctx.transport, error: e });
+        return fail({ code: 'internal', message: `Internal error while checking access to ${channel}; the console log has details.` });
+      }
+    };
+    const denied = refused();
+    if (denied) return denied;
     const spec = contract[channel];
     const parsed = spec.input.safeParse(input);
     if (!parsed.success) return fail(invalidInputError(channel, parsed.error).toInfo());
+    if (dependsOnInput(channel)) {
+      const deniedByInput = refused({ parsed: parsed.data });
+      if (deniedByInput) return deniedByInput;
+    }
 
     let result: unknown;
     try {

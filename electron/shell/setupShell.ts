@@ -77,7 +77,7 @@ export function setupShell(options: ShellOptions): Shell {
         return picked.canceled || !picked.filePath ? null : picked.filePath;
       },
     });
-    const router = createRouter({ handlers: fleet.handlers, logger });
+    const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
     const window = createWindow(mainWindowOptions(options.preloadPath, { devTools: !app.isPackaged }));
     win = window;
     const webContentsId = window.webContents.id;

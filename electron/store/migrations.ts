@@ -13,6 +13,7 @@ import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
+import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -182,6 +183,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'metrics buckets per series, label and resolution (minute, hour, day; histograms for latencies) and alerts with their acknowledgement',
     up(db) {
       db.exec(METRICS_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 15,
+    description:
+      "operators (issue 14): one key slot, role and unlock throttle per operator; an existing store's single wrapped master key becomes the slot of the operator who next unlocks it (session.ts), so no row is changed here",
+    up(db) {
+      db.exec(OPERATORS_SCHEMA_SQL);
     },
   },
   {

@@ -41,6 +41,11 @@ export interface StoreMetaRepo {
   insert(row: StoreMetaRow): void;
   /** Replaces the passphrase wrapping of the master key (change passphrase); key material is not touched. */
   updateMasterWrapping(kdf: KdfParams, salt: Buffer, wrappedMaster: Buffer, keychainBound: boolean): void;
+  /**
+   * Once the single wrapping of an existing store has become an operator's slot: overwrites it (and its salt) with
+   * zeros, then leaves them empty, so the old shared passphrase opens nothing any more.
+   */
+  clearMasterWrapping(): void;
   getThrottle(): ThrottleRow;
   setThrottle(row: ThrottleRow): void;
 }
@@ -55,6 +60,7 @@ export function createStoreMetaRepo(db: Db): StoreMetaRepo {
   const updateWrap = db.prepare(
     'UPDATE store_meta SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = ? WHERE id = 1',
   );
+  const clearWrap = db.prepare('UPDATE store_meta SET kdf_salt = ?, wrapped_master = ?, keychain_bound = 0 WHERE id = 1');
   const selectThrottle = db.prepare('SELECT failed_attempts, last_failure_ms FROM unlock_throttle WHERE id = 1');
   const upsertThrottle = db.prepare(
     `INSERT INTO unlock_throttle (id, failed_attempts, last_failure_ms) VALUES (1, ?, ?)
@@ -92,6 +98,12 @@ export function createStoreMetaRepo(db: Db): StoreMetaRepo {
     },
     updateMasterWrapping(kdf, salt, wrappedMaster, keychainBound) {
       updateWrap.run(JSON.stringify(kdf), salt, wrappedMaster, keychainBound ? 1 : 0);
+    },
+    clearMasterWrapping() {
+      const row = select.get() as RawMeta | undefined;
+      if (!row) return;
+      clearWrap.run(Buffer.alloc(row.kdf_salt.length), Buffer.alloc(row.wrapped_master.length));
+      clearWrap.run(Buffer.alloc(0), Buffer.alloc(0));
     },
     getThrottle() {
       const r = selectThrottle.get() as { failed_attempts: number; last_failure_ms: number | null } | undefined;

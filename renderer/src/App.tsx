@@ -7,6 +7,8 @@ import { SessionScreen } from './session/SessionScreen.tsx';
 import { useSetupNotice } from './session/setupNotice.ts';
 import { AuditAlarmBanner } from './shell/AuditAlarmBanner.tsx';
 import { Shell } from './shell/Shell.tsx';
+import { useEffect } from 'react';
+import { useSessionRole } from './session/permissions.ts';
 
 export function App() {
   useMainProcessEvents();
@@ -15,6 +17,10 @@ export function App() {
   const status = useChannelQuery('session:status', {});
   // Right after the store is created the session screen stays to show the audit key fingerprint (session/SetupDone).
   const setupPending = useSetupNotice((s) => s.pending);
+  // The role decides which navigation entries and actions the window shows (the main process enforces it).
+  const setRole = useSessionRole((s) => s.setRole);
+  const role = status.data?.role ?? null;
+  useEffect(() => setRole(role), [role, setRole]);
 
   return (
     <>

@@ -63,7 +63,7 @@ describe('group commit survives SIGKILL mid-burst', () => {
     expect(results.some((r) => r[1] === 'key.rotate')).toBe(true);
 
     const after = await open(dir);
-    await after.handlers['session:unlock']({ operator: 'checker', passphrase: PASSPHRASE }, CTX);
+    await after.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     expect(await after.handlers['audit:verify']({}, CTX)).toMatchObject({ ok: true, firstBad: null });
     after.close();
 

@@ -50,7 +50,7 @@ async function withConsole<T>(fn: (call: <C extends ChannelName>(channel: C, inp
     return contract[channel].output.parse(raw) as ChannelOutput<C>;
   };
   try {
-    await call('session:unlock', { operator: 'seeder', passphrase: PASS });
+    await call('session:unlock', { operator: 'alice', passphrase: PASS }); // the CLI's operator (ECPS_OPERATOR), its first admin
     return await fn(call, c);
   } finally {
     c.close();

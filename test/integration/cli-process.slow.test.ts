@@ -88,7 +88,7 @@ describe('the real binary: one command of each family', () => {
   it('the fleet key commands work through the binary', async () => {
     const c = await createConsole({ dataDir: data, kdf: FAST_KDF, logger: silentLogger });
     try {
-      await c.handlers['session:unlock']({ operator: 'seeder', passphrase: PASS }, CTX);
+      await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASS }, CTX);
       await c.handlers['fleet:importCsv']({ csv: 'device_id,name,model,site,firmware,tags,status\nuv-0001,Robot 1,UV-7,Plant A,1.0.0,,manufactured\n' }, CTX);
     } finally {
       c.close();

@@ -7,7 +7,7 @@ import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { open as gcmOpen } from '../../electron/crypto/aead.ts';
 import { deriveKek } from '../../electron/crypto/kdf.ts';
-import { createStoreKeyring, masterAad } from '../../electron/crypto/storeKeyring.ts';
+import { createStoreKeyring } from '../../electron/crypto/storeKeyring.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import type { KeyAlgorithm } from '../../shared/domain.ts';
 import { CTX, FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
@@ -17,14 +17,17 @@ const PASS = 'integration passphrase 0123';
 const NEW_PASS = 'rotated integration passphrase';
 
 /** Every secret the store holds, recovered independently from the database file with the passphrase. */
-async function storeSecrets(dir: string, passphrase: string): Promise<string[]> {
+async function storeSecrets(dir: string, passphrase: string, operator = 'Officer Ada'): Promise<string[]> {
   const { meta, versions } = withRawDb(dir, (db) => ({
-    meta: db.prepare('SELECT * FROM store_meta').get() as { store_id: string; kdf_params: string; kdf_salt: Buffer; wrapped_master: Buffer; audit_private_wrapped: Buffer },
+    // The operator's key slot (docs/operators.md) with the store's id and audit key.
+    meta: db.prepare('SELECT m.store_id, o.kdf_params, o.kdf_salt, o.wrapped_master, m.audit_private_wrapped FROM store_meta m, operators o WHERE o.name = ?').get(operator) as { store_id: string; kdf_params: string; kdf_salt: Buffer; wrapped_master: Buffer; audit_private_wrapped: Buffer },
     versions: db.prepare('SELECT v.key_id, v.version, v.wrapped_material, k.algorithm FROM key_versions v JOIN keys k ON k.id = v.key_id WHERE v.wrapped_material IS NOT NULL').all() as Array<{ key_id: string; version: number; wrapped_material: Buffer; algorithm: KeyAlgorithm }>,
   }));
   const kdf = JSON.parse(meta.kdf_params) as { N: number; r: number; p: number };
   const kek = await deriveKek(passphrase, meta.kdf_salt, kdf);
-  const master = gcmOpen(kek, meta.wrapped_master, masterAad(meta.store_id, kdf));
+  // The slot's AAD as docs/operators.md writes it: store id, operator name, scrypt parameters.
+  const aad = Buffer.from(`ecps/master-slot/v1|${meta.store_id}|${operator}|N=${kdf.N},r=${kdf.r},p=${kdf.p}`, 'utf8');
+  const master = gcmOpen(kek, meta.wrapped_master, aad);
   expect(master).not.toBeNull();
   const ring = createStoreKeyring(master!, meta.store_id);
   const secrets = [master!, kek, ring.unwrapAuditKey(meta.audit_private_wrapped)!];
@@ -149,6 +152,12 @@ describe('createConsole handlers, end to end', () => {
       'metrics:series': { range: 'hour' },
       'alerts:list': {},
       'alerts:acknowledge': { id: crypto.randomUUID() },
+      'session:info': {},
+      'operators:list': {},
+      'operators:add': { name: 'Officer Bo', role: 'viewer', passphrase: NEW_PASS },
+      'operators:remove': { name: 'Officer Bo' },
+      'operators:setRole': { name: 'Officer Bo', role: 'key_custodian' },
+      'operators:changePassphrase': { current: PASS, next: NEW_PASS },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -19,7 +19,8 @@ async function storeWith(passphrase: string): Promise<{ dir: string; salt: Buffe
   c.close();
   const db = new Database(dbFile(dir), { readonly: true });
   try {
-    const meta = db.prepare('SELECT kdf_params, kdf_salt FROM store_meta WHERE id = 1').get() as { kdf_params: string; kdf_salt: Buffer };
+    // The operator's own key slot (issue 14).
+    const meta = db.prepare("SELECT kdf_params, kdf_salt FROM operators WHERE name = 'Officer'").get() as { kdf_params: string; kdf_salt: Buffer };
     return { dir, salt: meta.kdf_salt, kdf: JSON.parse(meta.kdf_params) as typeof FAST_KDF };
   } finally {
     db.close();
@@ -37,21 +38,24 @@ afterAll(() => {
 describe('deriving the passphrase key ahead', () => {
   it('gives the key of the documented recipe for the store the command line names', async () => {
     const s = await storeWith(PASSPHRASE);
-    const ahead = await deriveKekAhead(['keys', 'list', '--data-dir', s.dir], { ECPS_PASSPHRASE: PASSPHRASE });
+    // The slot of the operator the command line names (--operator, else ECPS_OPERATOR, else the OS user).
+    const ahead = await deriveKekAhead(['keys', 'list', '--operator', 'Officer', '--data-dir', s.dir], { ECPS_PASSPHRASE: PASSPHRASE });
     expect(ahead).not.toBeNull();
     expect(ahead!.kdf).toEqual(FAST_KDF);
     expect(ahead!.salt.equals(s.salt)).toBe(true);
     expect(ahead!.key.equals(reference(PASSPHRASE, s.salt, FAST_KDF))).toBe(true);
-    const viaEnv = await deriveKekAhead(['keys', 'list'], { ECPS_PASSPHRASE: PASSPHRASE, ECPS_DATA_DIR: s.dir });
+    const viaEnv = await deriveKekAhead(['keys', 'list'], { ECPS_PASSPHRASE: PASSPHRASE, ECPS_DATA_DIR: s.dir, ECPS_OPERATOR: 'Officer' });
     expect(viaEnv!.key.equals(ahead!.key)).toBe(true);
-    const withEquals = await deriveKekAhead(['keys', 'list', `--data-dir=${s.dir}`], { ECPS_PASSPHRASE: PASSPHRASE });
+    const withEquals = await deriveKekAhead(['keys', 'list', '--operator=Officer', `--data-dir=${s.dir}`], { ECPS_PASSPHRASE: PASSPHRASE });
     expect(withEquals!.key.equals(ahead!.key)).toBe(true);
   });
 
   it('derives nothing without a passphrase in the environment, a named store, or for a command that does not unlock', async () => {
     const s = await storeWith(PASSPHRASE);
     const env = { ECPS_PASSPHRASE: PASSPHRASE };
-    expect(await deriveKekAhead(['keys', 'list', '--data-dir', s.dir], {})).toBeNull();
+    expect(await deriveKekAhead(['keys', 'list', '--operator', 'Officer', '--data-dir', s.dir], {})).toBeNull();
+    // No operator of that name: no slot to derive for.
+    expect(await deriveKekAhead(['keys', 'list', '--operator', 'Nobody', '--data-dir', s.dir], env)).toBeNull();
     expect(await deriveKekAhead(['keys', 'list'], env)).toBeNull();
     expect(await deriveKekAhead(['init', '--data-dir', s.dir], env)).toBeNull();
     expect(await deriveKekAhead(['help'], env)).toBeNull();
@@ -69,7 +73,7 @@ describe('deriving the passphrase key ahead', () => {
       c.close();
     }
     // As the CLI does: ahead of opening the store (an open console holds it locked).
-    const ahead = await deriveKekAhead(['keys', 'list', '--data-dir', s.dir], { ECPS_PASSPHRASE: PASSPHRASE });
+    const ahead = await deriveKekAhead(['keys', 'list', '--operator', 'Officer', '--data-dir', s.dir], { ECPS_PASSPHRASE: PASSPHRASE });
     const again = await open(s.dir);
     try {
       offerPrederivedKek(ahead!.passphrase, ahead!.salt, ahead!.kdf, ahead!.key);

@@ -177,7 +177,7 @@ describe('batch rotation survives SIGKILL at random points', () => {
     expect(db.versions.filter((v) => v.version === 2 && v.provider_version !== 2)).toEqual([]);
 
     const after = await open(dir, { env: {}, rotation: { scheduler: false } });
-    await after.handlers['session:unlock']({ operator: 'checker', passphrase: PASSPHRASE }, CTX);
+    await after.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     expect(await after.handlers['audit:verify']({}, CTX)).toMatchObject({ ok: true, firstBad: null });
     after.close();
   });

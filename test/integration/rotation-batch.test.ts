@@ -314,6 +314,8 @@ describe('batch rotation jobs', () => {
   it('a job left mid-way (as after a crash) resumes at unlock: a committed rotation is not made again, an uncommitted one is made once', async () => {
     const r = await rig();
     const ids = await makeKeys(r.c, 4);
+    // bob, a key custodian with his own passphrase, signs in after the restart (issue 14: unlock names the operator).
+    await r.c.handlers['operators:add']({ name: 'bob', role: 'key_custodian', passphrase: PASSPHRASE }, CTX);
     const b = r.c.rotation.batches.start({ selection: { keyIds: ids } });
     await r.c.rotation.batches.wait(b.batchId);
     r.c.close();

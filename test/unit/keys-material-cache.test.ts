@@ -8,6 +8,7 @@ import { silentLogger } from '../../electron/logger.ts';
 import { createAuditLog } from '../../electron/services/audit/index.ts';
 import { createSession, type Session } from '../../electron/services/session/session.ts';
 import { openStoreDatabase, type OpenedStore } from '../../electron/store/database.ts';
+import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
 import { createStoreMetaRepo } from '../../electron/store/storeMetaRepo.ts';
 import { EXPECTED_OPERATIONS } from './keys-testkit.ts';
 import { codeOf, CTX, FAST_KDF, openUnlocked, PASSPHRASE, removeTempDirs, tempDir } from './store-testkit.ts';
@@ -24,6 +25,7 @@ async function unlockedSession(): Promise<{ session: Session; store: OpenedStore
   const store = openStoreDatabase(tempDir(), () => new Date(clock.now()).toISOString());
   const session = createSession({
     meta: createStoreMetaRepo(store.db),
+    operators: createOperatorsRepo(store.db),
     audit: createAuditLog(store.db, { clock }),
     clock,
     logger: silentLogger,

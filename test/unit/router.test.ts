@@ -105,6 +105,12 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'metrics:series': { range: 'day' },
   'alerts:list': { unacknowledgedOnly: true, limit: 50 },
   'alerts:acknowledge': { id: KEY },
+  'session:info': {},
+  'operators:list': {},
+  'operators:add': { name: 'bob', role: 'viewer', passphrase: 'bob passphrase 123' },
+  'operators:remove': { name: 'bob' },
+  'operators:setRole': { name: 'bob', role: 'key_custodian' },
+  'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -8,6 +8,7 @@ import { createMemoryLogger, silentLogger } from '../../electron/logger.ts';
 import { createAuditLog } from '../../electron/services/audit/createAuditLog.ts';
 import { createSession, type Session, type SessionDeps } from '../../electron/services/session/session.ts';
 import { openStoreDatabase } from '../../electron/store/database.ts';
+import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
 import { createStoreMetaRepo } from '../../electron/store/storeMetaRepo.ts';
 import { CTX, createTestKeychain, FAST_KDF, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
@@ -60,7 +61,8 @@ describe('refusals: code, message, details', () => {
     const clock = manualClock();
     (await openUnlocked(dir, { clock })).close();
     const c = await open(dir, { clock });
-    const wrong = () => refusal(() => c.handlers['session:unlock']({ operator: 'mallory', passphrase: 'not the passphrase' }, CTX));
+    // Per operator (issue 14): alice's own wrong passphrases throttle alice.
+    const wrong = () => refusal(() => c.handlers['session:unlock']({ operator: 'alice', passphrase: 'not the passphrase' }, CTX));
     expect(await wrong()).toEqual({ code: 'wrong_passphrase', message: 'The passphrase is wrong.' });
     expect(await wrong()).toEqual({ code: 'wrong_passphrase', message: 'The passphrase is wrong.' });
     // docs: after 3 consecutive failures, 5 s x 2^(failures - 3).
@@ -146,25 +148,26 @@ describe('audit records and log lines of each step', () => {
     await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     await c.handlers['session:lock']({}, CTX);
     await refusal(() => c.handlers['session:unlock']({ operator: 'mallory', passphrase: 'not the passphrase' }, CTX));
-    await c.handlers['session:unlock']({ operator: 'bob', passphrase: PASSPHRASE }, CTX);
+    await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     await c.handlers['session:changePassphrase']({ current: PASSPHRASE, next: 'another long passphrase' }, CTX);
     c.close();
     const id = storeId(dir);
-    const session = records(dir).filter((r) => r.targetType === 'store');
+    const session = records(dir).filter((r) => r.targetType === 'store' || r.targetType === 'operator');
+    // The first operator is an admin; a passphrase change is the operator's own (their key slot, issue 14).
     expect(session).toEqual([
-      { actor: 'alice', action: 'store.init', targetType: 'store', targetId: id, outcome: 'success', details: { keychainBound: false, kdfN: 1024 } },
+      { actor: 'alice', action: 'store.init', targetType: 'store', targetId: id, outcome: 'success', details: { keychainBound: false, kdfN: 1024, role: 'admin' } },
       { actor: 'alice', action: 'session.lock', targetType: 'store', targetId: id, outcome: 'success', details: {} },
       { actor: 'mallory', action: 'session.unlock', targetType: 'store', targetId: null, outcome: 'failure', details: { code: 'wrong_passphrase' } },
-      { actor: 'bob', action: 'session.unlock', targetType: 'store', targetId: id, outcome: 'success', details: {} },
-      { actor: 'bob', action: 'session.change_passphrase', targetType: 'store', targetId: id, outcome: 'success', details: { keychainBound: false } },
-      { actor: 'bob', action: 'session.lock', targetType: 'store', targetId: id, outcome: 'success', details: { reason: 'close' } },
+      { actor: 'alice', action: 'session.unlock', targetType: 'store', targetId: id, outcome: 'success', details: { role: 'admin' } },
+      { actor: 'alice', action: 'session.change_passphrase', targetType: 'operator', targetId: 'alice', outcome: 'success', details: { keychainBound: false } },
+      { actor: 'alice', action: 'session.lock', targetType: 'store', targetId: id, outcome: 'success', details: { reason: 'close' } },
     ]);
     const lines = logger.entries.filter((e) => e.level === 'info' && ['key store created', 'key store unlocked', 'key store locked', 'passphrase changed'].includes(e.message));
     expect(lines).toEqual([
       { level: 'info', message: 'key store created', fields: { storeId: id, keychainBound: false } },
       { level: 'info', message: 'key store locked' },
-      { level: 'info', message: 'key store unlocked', fields: { operator: 'bob' } },
-      { level: 'info', message: 'passphrase changed', fields: { operator: 'bob' } },
+      { level: 'info', message: 'key store unlocked', fields: { operator: 'alice' } },
+      { level: 'info', message: 'passphrase changed', fields: { operator: 'alice' } },
     ]);
   });
 
@@ -236,11 +239,12 @@ describe('the session on its own (its database stays open, so a call after close
     opened.push(store);
     const audit = createAuditLog(store.db, { clock, quietCheckpointMs: 0 });
     const session = createSession({
-      meta: createStoreMetaRepo(store.db), audit, clock, logger: silentLogger, kdf: FAST_KDF, storePath: store.path,
+      meta: createStoreMetaRepo(store.db), operators: createOperatorsRepo(store.db), audit, clock, logger: silentLogger, kdf: FAST_KDF, storePath: store.path,
       transaction: (fn) => store.db.transaction(fn).immediate(), onChange: () => undefined, ...over,
     });
     const recordCount = () => store.db.prepare('SELECT count(*) FROM audit_records').pluck().get();
-    const failedAttempts = () => store.db.prepare('SELECT failed_attempts FROM unlock_throttle').pluck().get();
+    // Per operator since issue 14: alice's own count.
+    const failedAttempts = () => store.db.prepare("SELECT failed_attempts FROM operators WHERE name = 'alice'").pluck().get();
     return { session, recordCount, failedAttempts };
   }
 

@@ -12,6 +12,7 @@ afterEach(removeTempDirs);
 const snapshot = (dir: string) =>
   withRawDb(dir, (db) => ({
     meta: db.prepare('SELECT * FROM store_meta').all(),
+    slots: db.prepare('SELECT name, kdf_params, kdf_salt, wrapped_master FROM operators ORDER BY name').all(),
     keys: db.prepare('SELECT * FROM keys ORDER BY id').all(),
     versions: db.prepare('SELECT * FROM key_versions ORDER BY key_id, version').all(),
   }));
@@ -27,7 +28,9 @@ describe('first run and unlock', () => {
     const again = await open(dir);
     expect((await again.handlers['session:status']({}, CTX)).state).toBe('locked');
     expect(await codeOf(() => again.handlers['keys:list']({}, CTX))).toBe('locked');
-    expect((await again.handlers['session:unlock']({ operator: 'bob', passphrase: PASSPHRASE }, CTX)).operator).toBe('bob');
+    // Unlock names the operator: the passphrase opens alice's slot only (issue 14); another name gets the same refusal.
+    expect(await codeOf(() => again.handlers['session:unlock']({ operator: 'bob', passphrase: PASSPHRASE }, CTX))).toBe('wrong_passphrase');
+    expect(await again.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX)).toMatchObject({ operator: 'alice', role: 'admin' });
     again.close();
   });
 
@@ -56,6 +59,7 @@ describe('first run and unlock', () => {
     expect((await again.handlers['session:status']({}, CTX)).state).toBe('locked');
     again.close();
     expect(snapshot(dir)).toEqual(before);
+    // mallory is no operator: the shared count of unknown names.
     expect(withRawDb(dir, (db) => db.prepare('SELECT failed_attempts FROM unlock_throttle').get())).toEqual({ failed_attempts: 1 });
   });
 
@@ -107,37 +111,39 @@ describe('throttling wrong passphrases', () => {
     const first = await openUnlocked(dir, { clock });
     first.close();
     let c = await open(dir, { clock });
-    const wrong = () => c.handlers['session:unlock']({ operator: 'mallory', passphrase: 'guess number one' }, CTX);
-    for (let i = 0; i < 3; i++) expect(await codeOf(wrong)).toBe('wrong_passphrase');
-    expect((await c.handlers['session:status']({}, CTX)).retryAfterMs).toBe(THROTTLE_BASE_DELAY_MS);
+    // Per operator (issue 14): alice's wrong passphrases throttle alice; the wait comes with each refusal.
+    const wrong = () => c.handlers['session:unlock']({ operator: 'alice', passphrase: 'guess number one' }, CTX);
+    const refusal = async (fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (e) {
+        return isConsoleError(e) ? { code: e.code, wait: e.details?.retryAfterMs } : e;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(await refusal(wrong)).toEqual({ code: 'wrong_passphrase', wait: undefined });
+    expect(await refusal(wrong)).toEqual({ code: 'wrong_passphrase', wait: undefined });
+    expect(await refusal(wrong)).toEqual({ code: 'wrong_passphrase', wait: THROTTLE_BASE_DELAY_MS });
 
     // Even the right passphrase is refused while throttled, with the wait in the details.
-    let err: unknown;
-    try {
-      await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-    } catch (e) {
-      err = e;
-    }
-    expect(isConsoleError(err) && err.code).toBe('too_many_attempts');
-    expect(isConsoleError(err) && err.details).toEqual({ retryAfterMs: THROTTLE_BASE_DELAY_MS });
+    expect(await refusal(() => c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX))).toEqual({ code: 'too_many_attempts', wait: THROTTLE_BASE_DELAY_MS });
 
     clock.advance(THROTTLE_BASE_DELAY_MS - 1);
-    expect(await codeOf(wrong)).toBe('too_many_attempts');
+    expect(await refusal(wrong)).toEqual({ code: 'too_many_attempts', wait: 1 });
     clock.advance(1);
-    expect(await codeOf(wrong)).toBe('wrong_passphrase');
-    expect((await c.handlers['session:status']({}, CTX)).retryAfterMs).toBe(2 * THROTTLE_BASE_DELAY_MS);
+    expect(await refusal(wrong)).toEqual({ code: 'wrong_passphrase', wait: 2 * THROTTLE_BASE_DELAY_MS });
 
     // A restart does not reset the count or the wait.
     c.close();
     clock.advance(1000);
     c = await open(dir, { clock });
-    expect((await c.handlers['session:status']({}, CTX)).retryAfterMs).toBe(2 * THROTTLE_BASE_DELAY_MS - 1000);
-    expect(await codeOf(() => c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX))).toBe('too_many_attempts');
+    expect(await refusal(() => c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX))).toEqual({ code: 'too_many_attempts', wait: 2 * THROTTLE_BASE_DELAY_MS - 1000 });
 
     clock.advance(2 * THROTTLE_BASE_DELAY_MS);
-    expect((await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX)).retryAfterMs).toBe(0);
+    expect((await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX)).state).toBe('unlocked');
     await c.handlers['session:lock']({}, CTX);
-    expect(await codeOf(wrong)).toBe('wrong_passphrase');
+    // The success reset the count: one wrong passphrase is not throttled.
+    expect(await refusal(wrong)).toEqual({ code: 'wrong_passphrase', wait: undefined });
     expect((await c.handlers['session:status']({}, CTX)).retryAfterMs).toBe(0);
     c.close();
   });
@@ -174,7 +180,9 @@ describe('changing the passphrase', () => {
     const after = snapshot(dir);
     expect(after.keys).toEqual(before.keys);
     expect(after.versions).toEqual(before.versions);
-    expect(after.meta).not.toEqual(before.meta);
+    expect(after.meta).toEqual(before.meta);
+    // Only alice's slot changed: a new salt and a new wrapping of the same master key.
+    expect(after.slots).not.toEqual(before.slots);
 
     const c3 = await open(dir);
     expect(await codeOf(() => c3.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX))).toBe('wrong_passphrase');
@@ -201,7 +209,7 @@ describe('OS keychain binding', () => {
     const dir = tempDir();
     const keychain = createTestKeychain();
     (await openUnlocked(dir, { keychain })).close();
-    const row = withRawDb(dir, (db) => db.prepare('SELECT keychain_bound, wrapped_master FROM store_meta').get()) as { keychain_bound: number; wrapped_master: Buffer };
+    const row = withRawDb(dir, (db) => db.prepare("SELECT keychain_bound, wrapped_master FROM operators WHERE name = 'alice'").get()) as { keychain_bound: number; wrapped_master: Buffer };
     expect(row.keychain_bound).toBe(1);
     expect(row.wrapped_master.subarray(0, 4).toString()).toBe('TKC1');
 
@@ -224,7 +232,7 @@ describe('OS keychain binding', () => {
     expect((await same.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX)).state).toBe('unlocked');
     same.close();
     // Keychain failures are not passphrase guesses: only the one wrong passphrase was counted, and success reset it.
-    expect(withRawDb(dir, (db) => db.prepare('SELECT failed_attempts FROM unlock_throttle').get())).toEqual({ failed_attempts: 0 });
+    expect(withRawDb(dir, (db) => db.prepare("SELECT failed_attempts FROM operators WHERE name = 'alice'").get())).toEqual({ failed_attempts: 0 });
   });
 
   it('leaves the store unbound when the keychain reports itself unavailable', async () => {
@@ -232,7 +240,7 @@ describe('OS keychain binding', () => {
     const keychain = createTestKeychain();
     keychain.available = false;
     (await openUnlocked(dir, { keychain })).close();
-    expect(withRawDb(dir, (db) => db.prepare('SELECT keychain_bound FROM store_meta').get())).toEqual({ keychain_bound: 0 });
+    expect(withRawDb(dir, (db) => db.prepare("SELECT keychain_bound FROM operators WHERE name = 'alice'").get())).toEqual({ keychain_bound: 0 });
     const c = await open(dir);
     expect((await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX)).state).toBe('unlocked');
     c.close();

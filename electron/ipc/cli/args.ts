@@ -98,8 +98,8 @@ export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -
 
 Commands:
   serve [--port N]                              browser host on 127.0.0.1 (prints its URL with the access token)
-  init                                          create the key store (asks for a new passphrase)
-  unlock                                        check the passphrase
+  init                                          create the key store, its first operator an admin (asks for their passphrase)
+  unlock                                        sign in as the operator (checks their passphrase)
   keys list [--type T]                          list keys
   keys create --type T --label L [--algorithm A]
   keys rotate ID                                add a new key version
@@ -150,7 +150,9 @@ Commands:
 
 Global options:
   --data-dir DIR     key store folder (else ECPS_DATA_DIR, else the console's user-data folder)
-  --operator NAME    operator name (else ECPS_OPERATOR, else the OS user name)
+  --operator NAME    the operator who signs in, with their own passphrase (else ECPS_OPERATOR, else the OS user
+                     name); every audit record names them, and their role decides what they may do. init makes
+                     this operator the first admin (docs/operators.md)
   --json             print the raw result as JSON
 
 The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.

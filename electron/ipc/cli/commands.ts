@@ -1,5 +1,6 @@
 // The CLI's commands: each one is a few calls through the same router as the window (transport 'cli'),
-// plus file input/output. A command that needs the store unlocks it first with the operator's passphrase.
+// plus file input/output. A command that needs the store signs in first as the operator (--operator, else
+// ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
@@ -30,6 +31,11 @@ export interface CommandContext {
   auditExports?: AuditExports;
   /** The console's rotation policies and scheduler (the rotation commands). */
   rotation?: FleetConsole['rotation'];
+  /**
+   * The console's access gate: commands that use a service directly (not a channel) are checked against the channel
+   * that does the same thing, so the signed-in operator's role decides there too (docs/operators.md).
+   */
+  access?: Pick<FleetConsole['access'], 'check'>;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -46,6 +52,12 @@ async function callUnlocked<C extends ChannelName>(ctx: CommandContext, channel:
     await call(ctx.router, 'session:unlock', { operator: ctx.parsed.operator, passphrase });
   }
   return call(ctx.router, channel, input);
+}
+
+/** Signs in (when locked), then refuses (forbidden, audited) when the operator's role may not use `channel`. */
+async function unlockFor(ctx: CommandContext, channel: ChannelName): Promise<void> {
+  await callUnlocked(ctx, 'session:status', {});
+  ctx.access?.check(channel, { transport: 'cli' });
 }
 
 async function readInput(path: string, maxBytes: number): Promise<Buffer> {
@@ -163,7 +175,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     case 'audit export': {
       const exports = ctx.auditExports;
       if (!exports) throw new ConsoleError('internal', 'audit export needs the console\'s audit exports.');
-      await callUnlocked(ctx, 'session:status', {});
+      await unlockFor(ctx, 'audit:export');
       // Streamed to a temporary file (0600) renamed into place when complete; an existing file only with --force.
       const value = await exports.toFile(str(o.out) ?? '', { overwrite: o.force === true, overwriteHint: ' (use --force to replace it)' });
       const summary = { fileName: value.fileName, records: value.records, checkpoints: value.checkpoints, bytes: value.bytes, out: str(o.out) };
@@ -189,7 +201,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         }
         if (typeof kmsConfig !== 'object' || kmsConfig === null || Array.isArray(kmsConfig)) throw new ConsoleError('invalid_input', `--kms-config ${kmsFile} must hold a JSON object.`, { field: 'kms-config' });
       }
-      await callUnlocked(ctx, 'session:status', {});
+      await unlockFor(ctx, 'station:start');
       const value = await provisionRobotWithKms({
         call: (channel, input) => call(router, channel, input),
         station,
@@ -207,7 +219,8 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       if (!station) throw new ConsoleError('internal', 'distribute needs the console\'s station service.');
       const deviceId = str(o['device-id']) ?? '';
       const portPath = str(o.port) ?? '';
-      await callUnlocked(ctx, 'fleet:get', { deviceId }); // unlocks; validates the device id; not_found for an unknown robot
+      await unlockFor(ctx, 'station:start');
+      await callUnlocked(ctx, 'fleet:get', { deviceId }); // validates the device id; not_found for an unknown robot
       const result = await station.distributeOnce(portPath, deviceId);
       if (!result.ok) {
         const info = result.error.toInfo();
@@ -249,20 +262,20 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'rotation status': {
       const rotation = needRotation(ctx);
-      await callUnlocked(ctx, 'session:status', {});
+      await unlockFor(ctx, 'rotation:status');
       const value = { ...rotation.scheduler.status(), upcoming: rotation.scheduler.upcoming() };
       return show(value, () => formatRotationStatus(value));
     }
     case 'rotation run-due': {
       const rotation = needRotation(ctx);
-      await callUnlocked(ctx, 'session:status', {});
+      await unlockFor(ctx, 'rotation:runNow');
       const value = await rotation.scheduler.tick();
       const failed = value.ran.filter((r) => r.outcome === 'failure').length;
       return { ...show(value, () => formatRotationRuns(value)), exitCode: failed > 0 ? 1 : 0 };
     }
     case 'rotation jobs': {
       const rotation = needRotation(ctx);
-      await callUnlocked(ctx, 'session:status', {});
+      await unlockFor(ctx, 'rotation:jobs');
       const jobs = rotation.scheduler.jobs(Number(str(o.limit) ?? 50), str(o.key)).map((j) => ({
         ...j, dueAt: iso(j.dueAt), nextAttemptAt: iso(j.nextAttemptAt), startedAt: iso(j.startedAt), finishedAt: iso(j.finishedAt),
       }));
@@ -270,9 +283,9 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'rotation policy': {
       const rotation = needRotation(ctx);
-      await callUnlocked(ctx, 'session:status', {});
       const type = str(o.type);
       const keyId = str(o.key);
+      await unlockFor(ctx, parsed.args[0] !== 'set' ? 'rotation:policies' : type !== undefined ? 'rotation:setTypePolicy' : 'rotation:setKeyPolicy');
       if (type !== undefined && !(KEY_TYPES as readonly string[]).includes(type)) {
         throw new ConsoleError('invalid_input', `--type must be one of ${KEY_TYPES.join(', ')}.`, { field: 'type' });
       }
@@ -308,7 +321,8 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'rotation drift': {
       const rotation = needRotation(ctx);
-      await callUnlocked(ctx, 'session:status', {});
+      // Adopts versions the console did not make: a key custodian's change, like running a rotation.
+      await unlockFor(ctx, 'rotation:runNow');
       const keyId = str(o.key);
       if (keyId !== undefined) await callUnlocked(ctx, 'keys:get', { keyId }); // validates the id; not_found for an unknown key
       const value = await rotation.provider.checkDrift(keyId === undefined ? {} : { keyId });
@@ -329,7 +343,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         return { ...show(value, () => formatBatch(value)), exitCode: value.failed > 0 ? 1 : 0 };
       }
       if (verb === 'resume') {
-        await callUnlocked(ctx, 'session:status', {});
+        await unlockFor(ctx, 'rotation:batchStart');
         const ids = rotation.batches.resumeInterrupted();
         const jobs: Array<ChannelOutput<'rotation:batchGet'>> = [];
         for (const batchId of ids) {

@@ -60,6 +60,8 @@ async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io:
   if (!io.untilStopped) throw new Error('scheduler needs untilStopped');
   const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
   await fleet.handlers['session:unlock']({ operator: parsed.operator, passphrase }, { transport: 'cli' });
+  // Running rotations is the key custodian's (and the admin's): the same check as rotation:runNow.
+  fleet.access.check('rotation:runNow', { transport: 'cli' });
   const first = await fleet.rotation.scheduler.tick();
   const s = first.status;
   io.stdout.write(`scheduler running: ${first.ran.length} rotation(s) run now, ${s.waiting} waiting, next due ${s.nextDueAt ?? 'none'}${s.paused ? ' (paused)' : ''}\n`);
@@ -98,12 +100,12 @@ async function runParsed(io: CliIo): Promise<number> {
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);
     if (parsed.command === 'scheduler') return await headlessScheduler(fleet, parsed, io);
-    const router = createRouter({ handlers: fleet.handlers, logger });
+    const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
     const commandIo = {
       out: (line: string) => void io.stdout.write(line + '\n'),
       readPassphrase: (options: { confirm?: boolean }) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access });
     return exitCode;
   } finally {
     fleet.close();

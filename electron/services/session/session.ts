@@ -1,27 +1,27 @@
-// The operator session: creating the store (first run), unlocking it with the passphrase, throttling wrong attempts,
-// changing the passphrase and locking. Holds the master key (via the keyring) only while unlocked.
+// The operator session: creating the store (first run, its first operator an admin), unlocking it as a named operator
+// with their own passphrase (their key slot, docs/operators.md), throttling wrong attempts per operator, changing the
+// signed-in operator's passphrase and locking. Holds the master key (via the keyring) only while unlocked.
 import crypto from 'node:crypto';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { MIN_PASSPHRASE_CHARS, passphraseLength } from '../../../shared/domain.ts';
 import type { Clock } from '../../clock.ts';
-import { open, seal } from '../../crypto/aead.ts';
+import type { OperatorRole } from '../../../shared/operatorsContract.ts';
+import { open } from '../../crypto/aead.ts';
 import { deriveKek, SALT_BYTES } from '../../crypto/kdf.ts';
 import { createStoreKeyring, masterAad, type StoreKeyring } from '../../crypto/storeKeyring.ts';
 import type { Logger } from '../../logger.ts';
-import type { KdfParams, StoreMetaRepo, StoreMetaRow } from '../../store/storeMetaRepo.ts';
+import type { OperatorRow, OperatorSlot, OperatorsRepo } from '../../store/operatorsRepo.ts';
+import type { KdfParams, StoreMetaRepo, StoreMetaRow, ThrottleRow } from '../../store/storeMetaRepo.ts';
 import type { AuditLog, AuditSigner } from '../audit/auditLog.ts';
+import { createSlotCrypto, type Keychain, sealRaw, slotAad } from '../operators/keySlots.ts';
 import { retryAfterMs } from './sessionThrottle.ts';
 
-/** OS keychain binding (Electron's safeStorage); absent outside Electron. */
-export interface Keychain {
-  isAvailable(): boolean;
-  encrypt(data: Buffer): Buffer;
-  decrypt(data: Buffer): Buffer;
-}
+export type { Keychain } from '../operators/keySlots.ts';
 
 export interface SessionDeps {
   meta: StoreMetaRepo;
+  operators: OperatorsRepo;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
@@ -35,6 +35,8 @@ export interface SessionDeps {
 
 export interface UnlockedSession {
   readonly operator: string;
+  /** The signed-in operator's role (kept current when an admin changes it). */
+  role: OperatorRole;
   readonly storeId: string;
   readonly keyring: StoreKeyring;
 }
@@ -44,7 +46,14 @@ export interface Session {
   init(operator: string, passphrase: string): Promise<SessionStatus>;
   unlock(operator: string, passphrase: string): Promise<SessionStatus>;
   lock(): SessionStatus;
+  /** The signed-in operator's own passphrase: a new slot under a new salt; the master key and key rows are untouched. */
   changePassphrase(current: string, next: string): Promise<void>;
+  /** A new key slot for another operator, sealed from the master key in memory (unlocked only). */
+  makeSlot(operator: string, passphrase: string): Promise<OperatorSlot>;
+  /** The throttle row of a name (an operator's own; the shared one for names that are not operators). */
+  throttleOf(operator: string): ThrottleRow;
+  /** The signed-in operator's role, or null when locked. */
+  role(): OperatorRole | null;
   /** The unlocked session, or throws not_initialized / locked. */
   require(): UnlockedSession;
   /** Who audit records name: the operator when unlocked, else 'unknown'. */
@@ -85,7 +94,11 @@ export function createSession(deps: SessionDeps): Session {
     return {
       state: row === null ? 'uninitialized' : current ? 'unlocked' : 'locked',
       operator: current?.operator ?? null,
-      retryAfterMs: row === null ? 0 : retryAfterMs(meta.getThrottle(), clock.now()),
+      role: current?.role ?? null,
+      // Per operator since issue 14. The status names no operator: it shows the longer of the shared wait (unknown
+      // names, a store not yet migrated) and the wait of the operator whose passphrase failed last in this process, so
+      // a reloaded window still shows the pause. Only a hint for the window: the main process throttles per operator.
+      retryAfterMs: row === null ? 0 : Math.max(retryAfterMs(meta.getThrottle(), clock.now()), lastFailedWait()),
       storePath: deps.storePath,
       ...(auditAlarm ? { auditAlarm } : {}),
     };
@@ -111,58 +124,85 @@ export function createSession(deps: SessionDeps): Session {
     throw new ConsoleError('locked', 'The key store is locked; unlock it with the operator passphrase.');
   };
 
-  const keychainUsable = () => deps.keychain !== undefined && deps.keychain.isAvailable();
-
-  const protectWrapped = (wrapped: Buffer): { blob: Buffer; bound: boolean } =>
-    keychainUsable() ? { blob: deps.keychain!.encrypt(wrapped), bound: true } : { blob: wrapped, bound: false };
-
-  const unprotectWrapped = (row: StoreMetaRow): Buffer => {
-    if (!row.keychainBound) return row.wrappedMaster;
-    if (!keychainUsable()) {
-      throw new ConsoleError('provider_unavailable', 'This key store is bound to the OS keychain of the computer that created it, and that keychain is not available here.');
-    }
-    try {
-      return deps.keychain!.decrypt(row.wrappedMaster);
-    } catch {
-      throw new ConsoleError('integrity_failure', 'The OS keychain could not decrypt the stored master key.');
-    }
+  const slots = createSlotCrypto(deps.keychain, () => closing);
+  const { operators } = deps;
+  // The operator whose passphrase failed last (in memory only), for the status' hint; cleared when they unlock.
+  let lastFailed: string | null = null;
+  const lastFailedWait = () => {
+    const t = lastFailed === null ? null : operators.get(lastFailed)?.throttle;
+    return t ? retryAfterMs(t, clock.now()) : 0;
   };
 
-  const throttleGate = () => {
-    const wait = retryAfterMs(meta.getThrottle(), clock.now());
+  /** The throttle of a name: the operator's own row, or the shared row (unknown names, a legacy store). */
+  const throttleOf = (name: string): ThrottleRow => operators.get(name)?.throttle ?? meta.getThrottle();
+  const setThrottleOf = (op: OperatorRow | null, t: ThrottleRow) => (op ? operators.setThrottle(op.name, t) : meta.setThrottle(t));
+
+  const throttleGate = (t: ThrottleRow) => {
+    const wait = retryAfterMs(t, clock.now());
     if (wait > 0) {
       throw new ConsoleError('too_many_attempts', `Too many wrong passphrases; try again in ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
     }
   };
 
-  /** Unwraps the master key with the passphrase; counts a failure and throws wrong_passphrase when it does not open. */
-  const openMaster = async (row: StoreMetaRow, passphrase: string): Promise<Buffer> => {
-    const wrapped = unprotectWrapped(row);
-    const kek = await deriveKek(passphrase, row.kdfSalt, row.kdf);
-    if (closing) {
+  /** Counts a failure against the operator (or the shared row) and throws wrong_passphrase with the wait it causes. */
+  const wrongPassphrase = (op: OperatorRow | null): never => {
+    const t = op ? op.throttle : meta.getThrottle();
+    const next = { failedAttempts: t.failedAttempts + 1, lastFailureMs: clock.now() };
+    setThrottleOf(op, next);
+    if (op) lastFailed = op.name;
+    const wait = retryAfterMs(next, clock.now());
+    throw new ConsoleError('wrong_passphrase', 'The passphrase is wrong.', wait > 0 ? { retryAfterMs: wait } : undefined);
+  };
+
+  /** Opens the operator's slot with the passphrase; an unknown name costs the same derivation and the same answer. */
+  const openSlotOf = async (row: StoreMetaRow, op: OperatorRow | null, passphrase: string): Promise<Buffer> => {
+    if (op === null) {
+      const kek = await deriveKek(passphrase, crypto.randomBytes(SALT_BYTES), deps.kdf);
       kek.fill(0);
       notClosing();
+      return wrongPassphrase(null);
     }
-    const master = open(kek, wrapped, masterAad(row.storeId, row.kdf));
-    kek.fill(0);
-    if (master === null) {
-      const t = meta.getThrottle();
-      meta.setThrottle({ failedAttempts: t.failedAttempts + 1, lastFailureMs: clock.now() });
-      const wait = retryAfterMs(meta.getThrottle(), clock.now());
-      throw new ConsoleError('wrong_passphrase', 'The passphrase is wrong.', wait > 0 ? { retryAfterMs: wait } : undefined);
-    }
-    meta.setThrottle({ failedAttempts: 0, lastFailureMs: null });
+    const master = await slots.open(op.slot, row.storeId, op.name, passphrase);
+    if (master === null) return wrongPassphrase(op);
+    operators.setThrottle(op.name, { failedAttempts: 0, lastFailureMs: null });
+    if (lastFailed === op.name) lastFailed = null;
     return master;
   };
 
-  const startSession = (row: StoreMetaRow, operator: string, master: Buffer): void => {
+  /**
+   * A store made before operators existed: its one wrapping opens with the old shared passphrase and becomes the
+   * slot of the operator named now, an admin; the old wrapping is then wiped (docs/operators.md, "Migration").
+   */
+  const openLegacy = async (row: StoreMetaRow, operator: string, passphrase: string): Promise<Buffer> => {
+    const sealed = slots.unprotect(row.wrappedMaster, row.keychainBound);
+    const kek = await deriveKek(passphrase, row.kdfSalt, row.kdf);
+    try {
+      notClosing();
+      const master = open(kek, sealed, masterAad(row.storeId, row.kdf));
+      if (master === null) return wrongPassphrase(null);
+      const slot = slots.slotOf(Buffer.from(row.kdfSalt), row.kdf, sealRaw(master)(kek, slotAad(row.storeId, operator, row.kdf)));
+      const now = new Date(clock.now()).toISOString();
+      deps.transaction(() => {
+        operators.insert({ name: operator, role: 'admin', slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: operator, passphraseChangedAt: null });
+        meta.clearMasterWrapping();
+        meta.setThrottle({ failedAttempts: 0, lastFailureMs: null });
+        audit.append({ actor: operator, action: 'operator.migrated', targetType: 'operator', targetId: operator, outcome: 'success', details: { role: 'admin' } });
+      });
+      logger.info('single-passphrase store migrated to key slots', { operator });
+      return master;
+    } finally {
+      kek.fill(0);
+    }
+  };
+
+  const startSession = (row: StoreMetaRow, operator: string, role: OperatorRole, master: Buffer): void => {
     const keyring = createStoreKeyring(master, row.storeId);
     master.fill(0);
     const expectedMac = keyring.macAuditPublicKey(row.auditPublicSpki);
     const macOk = expectedMac.length === row.auditPublicMac.length && crypto.timingSafeEqual(expectedMac, row.auditPublicMac);
     const privateDer = macOk ? keyring.unwrapAuditKey(row.auditPrivateWrapped) : null;
     current?.keyring.destroy();
-    current = { operator, storeId: row.storeId, keyring };
+    current = { operator, role, storeId: row.storeId, keyring };
     if (privateDer === null) {
       // No fallback to the key stored in the database: verify and export refuse, and the window shows the alarm.
       const reason = macOk
@@ -199,28 +239,28 @@ export function createSession(deps: SessionDeps): Session {
           if (meta.get() !== null) throw new ConsoleError('already_initialized', 'A key store already exists in this folder.');
           checkStrength(passphrase);
           const storeId = crypto.randomUUID();
-          const salt = crypto.randomBytes(SALT_BYTES);
           const kdf = deps.kdf;
           const master = crypto.randomBytes(32);
-          const kek = await deriveKek(passphrase, salt, kdf);
-          if (closing) {
-            kek.fill(0);
+          let slot: OperatorSlot;
+          try {
+            slot = await slots.make({ storeId, operator, passphrase, kdf, seal: sealRaw(master) });
+          } catch (e) {
             master.fill(0);
-            notClosing();
+            throw e;
           }
-          const { blob, bound } = protectWrapped(seal(kek, master, masterAad(storeId, kdf)));
-          kek.fill(0);
           const keyring = createStoreKeyring(master, storeId);
           const pair = crypto.generateKeyPairSync('ed25519');
           const spki = pair.publicKey.export({ format: 'der', type: 'spki' });
           const pkcs8 = pair.privateKey.export({ format: 'der', type: 'pkcs8' });
+          const now = new Date(clock.now()).toISOString();
+          // The master key lives only in operators' slots: the store's own wrapping fields stay empty.
           const row: StoreMetaRow = {
             storeId,
-            createdAt: new Date(clock.now()).toISOString(),
+            createdAt: now,
             kdf,
-            kdfSalt: salt,
-            wrappedMaster: blob,
-            keychainBound: bound,
+            kdfSalt: Buffer.alloc(0),
+            wrappedMaster: Buffer.alloc(0),
+            keychainBound: slot.keychainBound,
             auditPublicSpki: spki,
             auditPublicMac: keyring.macAuditPublicKey(spki),
             auditPrivateWrapped: keyring.wrapAuditKey(pkcs8),
@@ -231,14 +271,15 @@ export function createSession(deps: SessionDeps): Session {
             deps.transaction(() => {
               meta.insert(row);
               meta.setThrottle({ failedAttempts: 0, lastFailureMs: null });
-              audit.append({ actor: operator, action: 'store.init', targetType: 'store', targetId: storeId, outcome: 'success', details: { keychainBound: bound, kdfN: kdf.N } });
+              operators.insert({ name: operator, role: 'admin', slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: operator, passphraseChangedAt: null });
+              audit.append({ actor: operator, action: 'store.init', targetType: 'store', targetId: storeId, outcome: 'success', details: { keychainBound: slot.keychainBound, kdfN: kdf.N, role: 'admin' } });
             });
           } catch (e) {
             master.fill(0);
             throw e;
           }
-          startSession(row, operator, master);
-          logger.info('key store created', { storeId, keychainBound: bound });
+          startSession(row, operator, 'admin', master);
+          logger.info('key store created', { storeId, keychainBound: slot.keychainBound });
           return changed();
         } catch (e) {
           return failure(operator, 'store.init', e);
@@ -251,16 +292,19 @@ export function createSession(deps: SessionDeps): Session {
         try {
           const row = meta.get();
           if (row === null) throw new ConsoleError('not_initialized', 'No key store exists in this folder yet; create it first.');
-          throttleGate();
+          const legacy = operators.count() === 0;
+          const op = legacy ? null : operators.get(operator);
+          throttleGate(op ? op.throttle : meta.getThrottle());
           let master: Buffer;
           try {
-            master = await openMaster(row, passphrase);
-          } finally {
-            // A failed attempt changes retryAfterMs: tell the window.
-            if (meta.getThrottle().failedAttempts > 0) deps.onChange(status());
+            master = legacy ? await openLegacy(row, operator, passphrase) : await openSlotOf(row, op, passphrase);
+          } catch (e) {
+            // A failed attempt changes the wait: tell the window.
+            if (!closing) deps.onChange(status());
+            throw e;
           }
-          startSession(row, operator, master);
-          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success' });
+          startSession(row, operator, op ? op.role : 'admin', master);
+          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role } });
           // Signs what was appended while locked, after checking it and the latest checkpoint against the trusted key.
           audit.checkpoint();
           logger.info('key store unlocked', { operator });
@@ -284,22 +328,17 @@ export function createSession(deps: SessionDeps): Session {
         const actor = current?.operator ?? 'unknown';
         try {
           const unlocked = requireUnlocked();
-          throttleGate();
+          const op = operators.get(unlocked.operator);
+          if (op === null) throw new ConsoleError('not_found', `Operator ${unlocked.operator} no longer exists.`);
+          throttleGate(op.throttle);
           checkStrength(next);
           const row = meta.get()!;
-          const master = await openMaster(row, currentPassphrase);
+          const master = await openSlotOf(row, op, currentPassphrase);
           master.fill(0);
-          const salt = crypto.randomBytes(SALT_BYTES);
-          const kek = await deriveKek(next, salt, deps.kdf);
-          if (closing) {
-            kek.fill(0);
-            notClosing();
-          }
-          const { blob, bound } = protectWrapped(unlocked.keyring.sealMaster(kek, deps.kdf));
-          kek.fill(0);
+          const slot = await slots.make({ storeId: unlocked.storeId, operator: op.name, passphrase: next, kdf: deps.kdf, seal: (kek, aad) => unlocked.keyring.sealMaster(kek, deps.kdf, aad) });
           deps.transaction(() => {
-            meta.updateMasterWrapping(deps.kdf, salt, blob, bound);
-            audit.append({ actor, action: 'session.change_passphrase', targetType: 'store', targetId: unlocked.storeId, outcome: 'success', details: { keychainBound: bound } });
+            operators.updateSlot(op.name, slot, new Date(clock.now()).toISOString());
+            audit.append({ actor, action: 'session.change_passphrase', targetType: 'operator', targetId: op.name, outcome: 'success', details: { keychainBound: slot.keychainBound } });
           });
           logger.info('passphrase changed', { operator: actor });
         } catch (e) {
@@ -307,6 +346,18 @@ export function createSession(deps: SessionDeps): Session {
         }
       });
     },
+
+    makeSlot(operator, passphrase) {
+      return serial(async () => {
+        const unlocked = requireUnlocked();
+        checkStrength(passphrase);
+        return slots.make({ storeId: unlocked.storeId, operator, passphrase, kdf: deps.kdf, seal: (kek, aad) => unlocked.keyring.sealMaster(kek, deps.kdf, aad) });
+      });
+    },
+
+    throttleOf,
+
+    role: () => current?.role ?? null,
 
     require: requireUnlocked,
 

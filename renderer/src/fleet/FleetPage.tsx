@@ -14,10 +14,12 @@ import { filterProblems } from './fleetFilters.ts';
 import { toFleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { ImportCsvDialog } from './ImportCsvDialog.tsx';
+import { useCan } from '../session/permissions.ts';
 
 const FILTER_DEBOUNCE_MS = 200;
 
 export function FleetPage() {
+  const canRegister = useCan('provision');
   const filters = useFleetUi((s) => s.filters);
   const sort = useFleetUi((s) => s.sort);
   const dir = useFleetUi((s) => s.dir);
@@ -57,10 +59,12 @@ export function FleetPage() {
         filtered={filtered}
         filterBar={<FleetFiltersBar problems={shownProblems} />}
         actions={
-          <>
-            <Button onClick={() => open({ kind: 'create' })}>Register robot…</Button>
-            <Button onClick={() => open({ kind: 'import' })}>Import CSV…</Button>
-          </>
+          canRegister && (
+            <>
+              <Button onClick={() => open({ kind: 'create' })}>Register robot…</Button>
+              <Button onClick={() => open({ kind: 'import' })}>Import CSV…</Button>
+            </>
+          )
         }
       />
       {dialog?.kind === 'import' && <ImportCsvDialog />}

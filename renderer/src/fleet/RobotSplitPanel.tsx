@@ -10,6 +10,7 @@ import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { RobotDetailPanel } from './RobotDetailPanel.tsx';
 import { RobotStatusDialog } from './RobotStatusDialog.tsx';
+import { useCan } from '../session/permissions.ts';
 
 type SplitProps = Pick<AppLayoutProps, 'splitPanel' | 'splitPanelOpen' | 'onSplitPanelToggle' | 'splitPanelPreferences' | 'onSplitPanelPreferencesChange' | 'splitPanelSize' | 'onSplitPanelResize'>;
 
@@ -44,7 +45,8 @@ function RobotPanel({ deviceId }: { deviceId: string }) {
     });
     return () => cancelAnimationFrame(frame);
   }, [deviceId]);
-  const canChange = robot.data && ROBOT_TRANSITIONS[robot.data.status].length > 0;
+  const mayChange = useCan('provision', 'security');
+  const canChange = mayChange && robot.data && ROBOT_TRANSITIONS[robot.data.status].length > 0;
   return (
     <SplitPanel
       header={`Robot ${deviceId}`}

@@ -17,6 +17,7 @@ import { useUiStore } from '../state/uiStore.ts';
 import { formatTime } from '../format.ts';
 import { hrefFor } from '../shell/routes.ts';
 import { StateBadge } from './StateBadge.tsx';
+import { useCan } from '../session/permissions.ts';
 
 /** The route's filters (#/keys?state=…&provider=…, the dashboard's links) as property filter tokens. */
 export function routeQuery(state: string | null, provider: string | null): PropertyFilterProps.Query {
@@ -129,6 +130,9 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
   const query = propertyFilterProps.query;
   const filtered = query.tokens.length > 0;
 
+  // Hidden behind the role as well as the key's state; the main process refuses in any case.
+  const mayRotate = useCan('keys');
+  const mayChangeState = useCan('keys', 'security');
   const columns: TableProps.ColumnDefinition<KeySummary>[] = [
     {
       id: 'label',
@@ -163,10 +167,10 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
       header: 'Actions',
       cell: (k) => (
         <SpaceBetween direction="horizontal" size="xs">
-          <Button variant="inline-link" onClick={() => openDialog({ kind: 'rotate', keyId: k.id })} disabled={!canProtect(k.state)}>
+          <Button variant="inline-link" onClick={() => openDialog({ kind: 'rotate', keyId: k.id })} disabled={!mayRotate || !canProtect(k.state)}>
             Rotate
           </Button>
-          <Button variant="inline-link" onClick={() => openDialog({ kind: 'state', keyId: k.id })} disabled={KEY_TRANSITIONS[k.state].length === 0}>
+          <Button variant="inline-link" onClick={() => openDialog({ kind: 'state', keyId: k.id })} disabled={!mayChangeState || KEY_TRANSITIONS[k.state].length === 0}>
             Change state
           </Button>
         </SpaceBetween>

@@ -18,6 +18,7 @@ import { StateChangeDialog } from './StateChangeDialog.tsx';
 import { EnvironmentRefusalBanner } from '../providers/EnvironmentRefusalBanner.tsx';
 import { UnreachableProvidersBanner } from '../providers/UnreachableProvidersBanner.tsx';
 import { KEY_STATES, PROVIDER_ID_PATTERN, type KeyState } from '../../../shared/domain.ts';
+import { useCan } from '../session/permissions.ts';
 
 /** The route's state filter (#/keys?state=compromised, the dashboard's links), when it names a key state. */
 function stateFilterOf(value: string | undefined): KeyState | null {
@@ -25,6 +26,7 @@ function stateFilterOf(value: string | undefined): KeyState | null {
 }
 
 export function KeysPage() {
+  const canCreate = useCan('keys');
   const keys = useChannelQuery('keys:list', {});
   const selectedKeyId = useUiStore((s) => s.selectedKeyId);
   const selectKey = useUiStore((s) => s.selectKey);
@@ -60,9 +62,11 @@ export function KeysPage() {
           variant="h1"
           description="Create, rotate and retire the keys that protect the fleet."
           actions={
-            <Button variant="primary" onClick={() => openDialog({ kind: 'create' })}>
-              New key…
-            </Button>
+            canCreate && (
+              <Button variant="primary" onClick={() => openDialog({ kind: 'create' })}>
+                New key…
+              </Button>
+            )
           }
         >
           Keys

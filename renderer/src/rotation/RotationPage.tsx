@@ -29,6 +29,7 @@ import { durationWords, KEY_TYPE_WORDS, periodWords, rotationsPerDay, windowsWor
 import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
 import { RolloutWaves } from './RolloutWaves.tsx';
+import { useCan } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
 const FORECAST_PAGE = 50;
@@ -53,6 +54,7 @@ const JOB_STATE_WORDS: Readonly<Record<RotationJob['state'], { type: 'success' |
 const REASON_WORDS = { schedule: 'Schedule', usage_limit: 'Usage limit reached' } as const;
 
 export function RotationPage() {
+  const canRotate = useCan('keys');
   const status = useChannelQuery('rotation:status', {});
   const due = useChannelQuery('rotation:due', {});
   const upcoming = useChannelQuery('rotation:upcoming', { days: FORECAST_DAYS });
@@ -96,6 +98,7 @@ export function RotationPage() {
             <SpaceBetween direction="horizontal" size="xs">
               <Button onClick={refreshAll}>Refresh</Button>
               {s &&
+                canRotate &&
                 (s.paused ? (
                   <Button variant="primary" loading={resume.isPending} onClick={() => resume.mutate({})}>
                     Resume scheduler
@@ -180,7 +183,7 @@ export function RotationPage() {
               header: 'Action',
               minWidth: 130,
               cell: (d) => (
-                <Button ariaLabel={`Run now: ${d.label}`} disabled={d.state === 'running'} onClick={() => setRunNow(d)}>
+                <Button ariaLabel={`Run now: ${d.label}`} disabled={d.state === 'running' || !canRotate} onClick={() => setRunNow(d)}>
                   Run now
                 </Button>
               ),

@@ -23,6 +23,8 @@ import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
 import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
+import { type OperatorRole, type Permission, ROLE_LABELS } from '../../../shared/operatorsContract.ts';
+import { can } from '../session/permissions.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
 
@@ -39,18 +41,23 @@ const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.Rea
   metrics: { legacy: false, view: () => <MetricsPage /> },
 };
 
-/** The side navigation; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
-function navItems(openAlerts: number): SideNavigationProps.Item[] {
-  return NAV_GROUPS.map((g) => ({
-    type: 'section-group',
-    title: g.title,
-    items: g.items.map((i) => ({
-      type: 'link',
-      text: i.text,
-      href: hrefFor(i.page),
-      ...(i.page === 'metrics' && openAlerts > 0 ? { info: <Badge color="red">{`${openAlerts} open`}</Badge> } : {}),
-    })),
-  }));
+/** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'] };
+
+/** The side navigation for a role; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
+function navItems(role: OperatorRole | null, openAlerts: number): SideNavigationProps.Item[] {
+  return NAV_GROUPS.map((g) => ({ ...g, items: g.items.filter((i) => can(role, ...(PAGE_NEEDS[i.page] ?? []))) }))
+    .filter((g) => g.items.length > 0)
+    .map((g) => ({
+      type: 'section-group',
+      title: g.title,
+      items: g.items.map((i) => ({
+        type: 'link',
+        text: i.text,
+        href: hrefFor(i.page),
+        ...(i.page === 'metrics' && openAlerts > 0 ? { info: <Badge color="red">{`${openAlerts} open`}</Badge> } : {}),
+      })),
+    })) as SideNavigationProps.Item[];
 }
 
 /** A route's filters and item that belong to a screen's own store: fleet (status, site, q, robot), keys (key). */
@@ -142,6 +149,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         <span className="console-spacer" />
         <span className="console-operator" title={status.storePath}>
           Operator: <strong>{status.operator ?? 'unknown'}</strong>
+          {status.role && <span className="console-role"> ({ROLE_LABELS[status.role]})</span>}
         </span>
         <LockButton />
       </header>
@@ -149,7 +157,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         headerSelector="#console-header"
         navigationOpen={navOpen}
         onNavigationChange={(e) => setNavOpen(e.detail.open)}
-        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(openAlerts)} />}
+        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(status.role ?? null, openAlerts)} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
         {...split}

@@ -15,7 +15,7 @@ const print = (line: string) => writeSync(1, `${line}\n`);
 const AAD = Buffer.from('burst');
 
 const c = await createConsole({ dataDir, kdf: { N: 1024, r: 8, p: 1 }, logger: silentLogger });
-await c.handlers['session:unlock']({ operator: 'burst', passphrase: process.env.BURST_PASSPHRASE ?? '' }, { transport: 'test' });
+await c.handlers['session:unlock']({ operator: 'alice', passphrase: process.env.BURST_PASSPHRASE ?? '' }, { transport: 'test' });
 print('READY');
 
 let next = 0;

@@ -17,7 +17,7 @@ c.onEvent((event, payload) => {
   const p = payload as { done: number; failed: number; pending: number };
   print(`P ${p.done} ${p.failed} ${p.pending}`);
 });
-await c.handlers['session:unlock']({ operator: 'batch', passphrase: process.env.BATCH_PASSPHRASE ?? '' }, { transport: 'test' });
+await c.handlers['session:unlock']({ operator: 'alice', passphrase: process.env.BATCH_PASSPHRASE ?? '' }, { transport: 'test' });
 let jobId: string;
 if (mode === 'start') {
   jobId = c.rotation.batches.start({ selection: { type: 'storage' }, concurrency: Number(concurrency ?? 8) }).batchId;

@@ -1,0 +1,116 @@
+// Operators (issue 14, docs/operators.md): list, add (an admin signed in: the new slot is sealed from the master key in
+// memory), remove (the slot is wiped), change a role, change one's own passphrase; and who is signed in. Every change
+// is audited with the signed-in operator as actor. The permission each channel needs is checked by the router
+// (shared/permissions.ts) before these run.
+import type { Handlers } from '../../../shared/contract.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import { type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS } from '../../../shared/operatorsContract.ts';
+import type { Clock } from '../../clock.ts';
+import type { OperatorRow, OperatorsRepo } from '../../store/operatorsRepo.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { Session } from '../session/session.ts';
+import { retryAfterMs } from '../session/sessionThrottle.ts';
+
+export interface OperatorsDeps {
+  repo: OperatorsRepo;
+  session: Session;
+  audit: AuditLog;
+  clock: Clock;
+  transaction<T>(fn: () => T): T;
+  /** After a slot is wiped: checkpoint the WAL so no copy of it is left there. */
+  checkpointWal(): void;
+}
+
+type OperatorHandlers = Pick<Handlers, 'session:info' | 'operators:list' | 'operators:add' | 'operators:remove' | 'operators:setRole' | 'operators:changePassphrase'>;
+
+const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
+
+export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
+  const { repo, session, audit, clock } = deps;
+
+  const info = (r: OperatorRow): OperatorInfo => ({
+    name: r.name,
+    role: r.role,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    passphraseChangedAt: r.passphraseChangedAt,
+    failedAttempts: r.throttle.failedAttempts,
+    retryAfterMs: retryAfterMs(r.throttle, clock.now()),
+  });
+
+  const existing = (name: string): OperatorRow => {
+    const row = repo.get(name);
+    if (!row) throw new ConsoleError('not_found', `There is no operator named ${name}.`, { field: 'name' });
+    return row;
+  };
+
+  /** The last admin keeps the role and the account: without one, no operator could ever be added again. */
+  const keepAnAdmin = (row: OperatorRow, what: string) => {
+    if (row.role === 'admin' && repo.countWithRole('admin') === 1) {
+      throw new ConsoleError('illegal_transition', `${row.name} is the last admin; ${what} would leave the console without one. Make another operator an admin first.`);
+    }
+  };
+
+  /** Runs an operator change, auditing it as a success or a failure with the signed-in operator as actor. */
+  const audited = async <T>(action: string, target: string, details: Record<string, string>, fn: () => Promise<T> | T): Promise<T> => {
+    session.require();
+    try {
+      return await fn();
+    } catch (e) {
+      const code = isConsoleError(e) ? e.code : 'internal';
+      audit.append({ actor: session.actor(), action, targetType: 'operator', targetId: target, outcome: 'failure', details: { ...details, code } });
+      throw e;
+    }
+  };
+
+  return {
+    'session:info': async () => {
+      const s = session.require();
+      return { operator: s.operator, role: s.role, permissions: [...ROLE_PERMISSIONS[s.role]] };
+    },
+    'operators:list': async () => {
+      session.require();
+      return { operators: repo.list().map(info) };
+    },
+    'operators:add': ({ name, role, passphrase }) =>
+      audited('operator.add', name, { role }, async () => {
+        if (repo.list().some((r) => sameName(r.name, name))) throw new ConsoleError('invalid_input', `An operator named ${name} already exists.`, { field: 'name' });
+        const slot = await session.makeSlot(name, passphrase);
+        const now = new Date(clock.now()).toISOString();
+        deps.transaction(() => {
+          repo.insert({ name, role, slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: session.actor(), passphraseChangedAt: null });
+          audit.append({ actor: session.actor(), action: 'operator.add', targetType: 'operator', targetId: name, outcome: 'success', details: { role, keychainBound: slot.keychainBound } });
+        });
+        return info(existing(name));
+      }),
+    'operators:remove': ({ name }) =>
+      audited('operator.remove', name, {}, () => {
+        const row = existing(name);
+        if (row.name === session.actor()) throw new ConsoleError('illegal_transition', 'You cannot remove yourself while signed in; another admin can.');
+        keepAnAdmin(row, 'removing them');
+        deps.transaction(() => {
+          repo.wipe(row.name);
+          audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role } });
+        });
+        deps.checkpointWal();
+        return { removed: true as const };
+      }),
+    'operators:setRole': ({ name, role }) =>
+      audited('operator.set_role', name, { role }, () => {
+        const row = existing(name);
+        if (row.role === role) return info(row);
+        if (role !== 'admin') keepAnAdmin(row, 'taking the admin role away');
+        deps.transaction(() => {
+          repo.setRole(row.name, role);
+          audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role } });
+        });
+        const s = session.require();
+        if (s.operator === row.name) s.role = role as OperatorRole;
+        return info(existing(row.name));
+      }),
+    'operators:changePassphrase': async ({ current, next }) => {
+      await session.changePassphrase(current, next);
+      return { changed: true as const };
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// Repository of the operators (issue 14, docs/operators.md): one row per operator with their role, their key slot (the
+// master key wrapped under a key derived from their own passphrase, with its KDF parameters and salt) and their own
+// unlock throttle. Removing an operator overwrites the slot with zeros before deleting the row.
+import type { OperatorRole } from '../../shared/operatorsContract.ts';
+import type { Db } from './database.ts';
+import type { KdfParams, ThrottleRow } from './storeMetaRepo.ts';
+
+export const OPERATORS_SCHEMA_SQL = `
+CREATE TABLE operators (
+  name VARCHAR(64) PRIMARY KEY,
+  role VARCHAR(24) NOT NULL CHECK (role IN ('viewer', 'station_operator', 'key_custodian', 'security_officer', 'admin')),
+  kdf_params VARCHAR(200) NOT NULL,
+  kdf_salt BLOB NOT NULL,
+  wrapped_master BLOB NOT NULL,
+  keychain_bound INTEGER NOT NULL,
+  failed_attempts INTEGER NOT NULL,
+  last_failure_ms BIGINT,
+  created_at VARCHAR(40) NOT NULL,
+  created_by VARCHAR(64) NOT NULL,
+  passphrase_changed_at VARCHAR(40)
+);
+`;
+
+/** An operator's key slot: the master key wrapped under scrypt(passphrase, salt) with these parameters. */
+export interface OperatorSlot {
+  kdf: KdfParams;
+  salt: Buffer;
+  wrappedMaster: Buffer;
+  keychainBound: boolean;
+}
+
+export interface OperatorRow {
+  name: string;
+  role: OperatorRole;
+  slot: OperatorSlot;
+  throttle: ThrottleRow;
+  createdAt: string;
+  createdBy: string;
+  passphraseChangedAt: string | null;
+}
+
+interface RawOperator {
+  name: string;
+  role: OperatorRole;
+  kdf_params: string;
+  kdf_salt: Buffer;
+  wrapped_master: Buffer;
+  keychain_bound: number;
+  failed_attempts: number;
+  last_failure_ms: number | null;
+  created_at: string;
+  created_by: string;
+  passphrase_changed_at: string | null;
+}
+
+export interface OperatorsRepo {
+  count(): number;
+  countWithRole(role: OperatorRole): number;
+  get(name: string): OperatorRow | null;
+  /** Every operator, by name. */
+  list(): OperatorRow[];
+  insert(row: OperatorRow): void;
+  updateSlot(name: string, slot: OperatorSlot, changedAt: string): void;
+  setRole(name: string, role: OperatorRole): void;
+  setThrottle(name: string, throttle: ThrottleRow): void;
+  /** Overwrites the slot (salt and wrapped key) with zeros, then deletes the row. */
+  wipe(name: string): void;
+}
+
+const toRow = (r: RawOperator): OperatorRow => ({
+  name: r.name,
+  role: r.role,
+  slot: { kdf: JSON.parse(r.kdf_params) as KdfParams, salt: r.kdf_salt, wrappedMaster: r.wrapped_master, keychainBound: r.keychain_bound === 1 },
+  throttle: { failedAttempts: r.failed_attempts, lastFailureMs: r.last_failure_ms },
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  passphraseChangedAt: r.passphrase_changed_at,
+});
+
+export function createOperatorsRepo(db: Db): OperatorsRepo {
+  const count = db.prepare('SELECT count(*) AS n FROM operators');
+  const countRole = db.prepare('SELECT count(*) AS n FROM operators WHERE role = ?');
+  const select = db.prepare('SELECT * FROM operators WHERE name = ?');
+  const selectAll = db.prepare('SELECT * FROM operators ORDER BY name');
+  const insert = db.prepare(
+    `INSERT INTO operators (name, role, kdf_params, kdf_salt, wrapped_master, keychain_bound, failed_attempts, last_failure_ms, created_at, created_by, passphrase_changed_at)
+     VALUES (@name, @role, @kdf, @salt, @wrapped, @bound, @failed, @lastFailure, @createdAt, @createdBy, @changedAt)`,
+  );
+  const updateSlot = db.prepare('UPDATE operators SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = ?, passphrase_changed_at = ? WHERE name = ?');
+  const updateRole = db.prepare('UPDATE operators SET role = ? WHERE name = ?');
+  const updateThrottle = db.prepare('UPDATE operators SET failed_attempts = ?, last_failure_ms = ? WHERE name = ?');
+  const overwrite = db.prepare('UPDATE operators SET kdf_salt = ?, wrapped_master = ? WHERE name = ?');
+  const remove = db.prepare('DELETE FROM operators WHERE name = ?');
+
+  return {
+    count: () => (count.get() as { n: number }).n,
+    countWithRole: (role) => (countRole.get(role) as { n: number }).n,
+    get(name) {
+      const r = select.get(name) as RawOperator | undefined;
+      return r ? toRow(r) : null;
+    },
+    list: () => (selectAll.all() as RawOperator[]).map(toRow),
+    insert(row) {
+      insert.run({
+        name: row.name,
+        role: row.role,
+        kdf: JSON.stringify(row.slot.kdf),
+        salt: row.slot.salt,
+        wrapped: row.slot.wrappedMaster,
+        bound: row.slot.keychainBound ? 1 : 0,
+        failed: row.throttle.failedAttempts,
+        lastFailure: row.throttle.lastFailureMs,
+        createdAt: row.createdAt,
+        createdBy: row.createdBy,
+        changedAt: row.passphraseChangedAt,
+      });
+    },
+    updateSlot(name, slot, changedAt) {
+      updateSlot.run(JSON.stringify(slot.kdf), slot.salt, slot.wrappedMaster, slot.keychainBound ? 1 : 0, changedAt, name);
+    },
+    setRole(name, role) {
+      updateRole.run(role, name);
+    },
+    setThrottle(name, t) {
+      updateThrottle.run(t.failedAttempts, t.lastFailureMs, name);
+    },
+    wipe(name) {
+      const r = select.get(name) as RawOperator | undefined;
+      if (!r) return;
+      overwrite.run(Buffer.alloc(r.kdf_salt.length), Buffer.alloc(r.wrapped_master.length), name);
+      remove.run(name);
+    },
+  };
+}

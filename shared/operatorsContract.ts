@@ -1,0 +1,82 @@
+// Operators and roles (issue 14, docs/operators.md): each operator has their own passphrase (their own key slot: the
+// master key wrapped under a key derived from it) and one role. The operators:* channels (spread into `contract` in
+// contract.ts) list, add and remove operators, change a role and change the signed-in operator's own passphrase;
+// session:info says who is signed in, with which role and what that role may do. Nothing here carries a secret back.
+import { z } from 'zod';
+
+/** The roles, from the least to the most trusted. */
+export const OPERATOR_ROLES = ['viewer', 'station_operator', 'key_custodian', 'security_officer', 'admin'] as const;
+export type OperatorRole = (typeof OPERATOR_ROLES)[number];
+
+/**
+ * What a channel may need. `read`: look at anything (lists, details, status, the audit log, verifications that change
+ * nothing). `provision`: robots, provisioning and key distribution. `keys`: create, rotate and use keys, their state
+ * (except compromise), rotation jobs, providers' keys (backup, migration). `security`: revocation, marking a key
+ * compromised, robot quarantine and revocation, the fleet CA. `admin`: operators, providers, rotation policies.
+ */
+export const PERMISSIONS = ['read', 'provision', 'keys', 'security', 'admin'] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * What each role holds. An admin holds every permission: the first (and on a one-person console the only) operator is
+ * an admin and must be able to run the whole console; separation of duties comes from giving others narrower roles.
+ */
+export const ROLE_PERMISSIONS: Readonly<Record<OperatorRole, readonly Permission[]>> = {
+  viewer: ['read'],
+  station_operator: ['read', 'provision'],
+  key_custodian: ['read', 'keys'],
+  security_officer: ['read', 'security'],
+  admin: PERMISSIONS,
+};
+
+export function roleHas(role: OperatorRole, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].includes(permission);
+}
+
+export const ROLE_LABELS: Readonly<Record<OperatorRole, string>> = {
+  viewer: 'Viewer',
+  station_operator: 'Station operator',
+  key_custodian: 'Key custodian',
+  security_officer: 'Security officer',
+  admin: 'Admin',
+};
+
+const IsoTime = z.string().datetime({ offset: true });
+const Passphrase = z.string().min(1).max(1024);
+export const OperatorName = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._@ -]+$/u, 'letters, digits, space, . _ @ - only');
+export const OperatorRoleSchema = z.enum(OPERATOR_ROLES);
+
+export const OperatorInfo = z.object({
+  name: z.string(),
+  role: OperatorRoleSchema,
+  createdAt: IsoTime,
+  createdBy: z.string(),
+  passphraseChangedAt: IsoTime.nullable(),
+  /** Wrong passphrases in a row (reset by a good one) and the wait before the next attempt is accepted. */
+  failedAttempts: z.number().int().nonnegative(),
+  retryAfterMs: z.number().int().nonnegative(),
+});
+export type OperatorInfo = z.infer<typeof OperatorInfo>;
+
+export const SessionInfo = z.object({
+  operator: z.string(),
+  role: OperatorRoleSchema,
+  permissions: z.array(z.enum(PERMISSIONS)),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
+
+export const operatorsChannels = {
+  /** Who is signed in: name, role, permissions (locked while locked). */
+  'session:info': channel(z.object({}).strict(), SessionInfo),
+  'operators:list': channel(z.object({}).strict(), z.object({ operators: z.array(OperatorInfo) })),
+  /** An admin adds an operator with a first passphrase (their slot is made from the master key in memory). */
+  'operators:add': channel(z.object({ name: OperatorName, role: OperatorRoleSchema, passphrase: Passphrase }).strict(), OperatorInfo),
+  /** Wipes (overwrites, then deletes) the operator's slot; the last admin and the signed-in operator cannot be removed. */
+  'operators:remove': channel(z.object({ name: OperatorName }).strict(), z.object({ removed: z.literal(true) })),
+  /** The last admin cannot lose the role. */
+  'operators:setRole': channel(z.object({ name: OperatorName, role: OperatorRoleSchema }).strict(), OperatorInfo),
+  /** The signed-in operator's own passphrase (the current one is checked and throttled like an unlock). */
+  'operators:changePassphrase': channel(z.object({ current: Passphrase, next: Passphrase }).strict(), z.object({ changed: z.literal(true) })),
+} as const;

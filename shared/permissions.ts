@@ -1,0 +1,159 @@
+// The permission each channel of the contract needs (issue 14, docs/operators.md). The router looks a channel up here
+// and refuses with `forbidden` before any handler runs when the signed-in operator's role lacks it. A new channel
+// must be added here (the type requires every channel), which forces a decision about who may call it.
+import type { ChannelName, ParsedInput } from './contract.ts';
+import { ROLE_PERMISSIONS, type OperatorRole, type Permission } from './operatorsContract.ts';
+
+/** Before sign-in (`open`: status, first run, unlock) or any signed-in operator (`signedIn`: lock, own passphrase). */
+export type ChannelAccess = 'open' | 'signedIn' | Permission | InputAccess<ChannelName>;
+
+/** A channel whose permission depends on its input: `anyOf` is checked before the input is parsed, `of` after. */
+export interface InputAccess<C extends ChannelName> {
+  anyOf: readonly Permission[];
+  of(input: ParsedInput<C>): Permission;
+}
+
+const byInput = <C extends ChannelName>(anyOf: readonly Permission[], of: (input: ParsedInput<C>) => Permission): InputAccess<ChannelName> =>
+  ({ anyOf, of }) as unknown as InputAccess<ChannelName>;
+
+/** Robot states that take a robot out of service for security reasons: the security officer's. */
+const SECURITY_ROBOT_STATES: readonly string[] = ['quarantined', 'revoked'];
+
+export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
+  'session:status': 'open',
+  'session:init': 'open',
+  'session:unlock': 'open',
+  'session:lock': 'signedIn',
+  'session:changePassphrase': 'signedIn',
+  'session:info': 'signedIn',
+
+  'operators:list': 'read',
+  'operators:add': 'admin',
+  'operators:remove': 'admin',
+  'operators:setRole': 'admin',
+  'operators:changePassphrase': 'signedIn',
+
+  'keys:list': 'read',
+  'keys:get': 'read',
+  'keys:publicKey': 'read',
+  'keys:verify': 'read',
+  'keys:verifyIntegrity': 'read',
+  'keys:create': 'keys',
+  'keys:rotate': 'keys',
+  // Marking a key compromised is the security officer's; every other state change the key custodian's.
+  'keys:setState': byInput<'keys:setState'>(['keys', 'security'], (i) => (i.state === 'compromised' ? 'security' : 'keys')),
+  'keys:encrypt': 'keys',
+  'keys:decrypt': 'keys',
+  'keys:sign': 'keys',
+  'keys:backup': 'keys',
+  'keys:verifyBackup': 'keys',
+  'keys:migrate': 'keys',
+
+  'providers:list': 'read',
+  'providers:save': 'admin',
+  'providers:test': 'admin',
+  'providers:slots': 'admin',
+  'providers:remove': 'admin',
+
+  'audit:query': 'read',
+  'audit:verify': 'read',
+  'audit:export': 'read',
+  'audit:actions': 'read',
+  'audit:keyFingerprint': 'read',
+
+  'fleet:list': 'read',
+  'fleet:get': 'read',
+  'fleet:sites': 'read',
+  'fleet:models': 'read',
+  'fleet:exportCsv': 'read',
+  'fleet:dashboard': 'read',
+  'fleet:keyAssignments': 'read',
+  'fleet:siteKeyAssignments': 'read',
+  'fleet:keyUsage': 'read',
+  'fleet:revocationPlan': 'read',
+  'fleet:create': 'provision',
+  'fleet:update': 'provision',
+  'fleet:importCsv': 'provision',
+  'fleet:assignKey': 'provision',
+  'fleet:clearKeyAssignment': 'provision',
+  // Quarantine and revocation are the security officer's; the rest of a robot's life the station operator's.
+  'fleet:setStatus': byInput<'fleet:setStatus'>(['provision', 'security'], (i) => (SECURITY_ROBOT_STATES.includes(i.status) ? 'security' : 'provision')),
+
+  'ca:status': 'read',
+  'certs:list': 'read',
+  'bundles:list': 'read',
+  'station:status': 'read',
+  'ca:init': 'security',
+  'ca:crl': 'security',
+  'certs:revoke': 'security',
+  'bundles:build': 'provision',
+  'station:start': 'provision',
+  'station:stop': 'provision',
+  'station:retry': 'provision',
+  'station:confirmReprovision': 'provision',
+
+  'rotation:status': 'read',
+  'rotation:due': 'read',
+  'rotation:policies': 'read',
+  'rotation:jobs': 'read',
+  'rotation:usage': 'read',
+  'rotation:upcoming': 'read',
+  'rotation:batchList': 'read',
+  'rotation:batchGet': 'read',
+  'rotation:runNow': 'keys',
+  'rotation:pause': 'keys',
+  'rotation:resume': 'keys',
+  'rotation:batchStart': 'keys',
+  'rotation:batchCancel': 'keys',
+  'rotation:setTypePolicy': 'admin',
+  'rotation:setKeyPolicy': 'admin',
+  'rotation:clearKeyPolicy': 'admin',
+  'rotation:providerSchedule': 'read',
+  // The drift check calls the provider and records what it finds: the key custodian's.
+  'rotation:checkDrift': 'keys',
+
+  'rollout:list': 'read',
+  'rollout:get': 'read',
+  'rollout:getPolicy': 'read',
+  'rollout:holdings': 'read',
+  'rollout:versions': 'read',
+  'rollout:needsVisit': 'read',
+  'rollout:halt': 'keys',
+  'rollout:resume': 'keys',
+  'rollout:retire': 'keys',
+  'rollout:setPolicy': 'admin',
+  'rollout:clearPolicy': 'admin',
+
+  'metrics:series': 'read',
+  'alerts:list': 'read',
+  // Alerts are incidents (failed rotations, lost providers, denied access): the security officer answers them.
+  'alerts:acknowledge': 'security',
+
+  'emergency:lockdownList': 'read',
+  // Lockdown is the security officer's (issue 14's role list).
+  'emergency:lockdownOrder': 'security',
+};
+
+export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };
+
+/**
+ * Whether `role` may call `channel`; with `input` (parsed), the input-dependent permission too. Without a role (no
+ * one signed in), only `open` channels pass here; the handlers answer `locked` / `not_initialized` for the rest.
+ */
+export function accessFor(channel: ChannelName, role: OperatorRole | null, input?: { parsed: unknown }): AccessVerdict {
+  const access = CHANNEL_ACCESS[channel] ?? 'admin';
+  if (access === 'open') return { allowed: true };
+  if (role === null) return { allowed: true };
+  if (access === 'signedIn') return { allowed: true };
+  const held = ROLE_PERMISSIONS[role];
+  if (typeof access === 'string') return held.includes(access) ? { allowed: true } : { allowed: false, needs: access };
+  if (!access.anyOf.some((p) => held.includes(p))) return { allowed: false, needs: access.anyOf.join(' or ') };
+  if (input === undefined) return { allowed: true };
+  const needed = access.of(input.parsed as never);
+  return held.includes(needed) ? { allowed: true } : { allowed: false, needs: needed };
+}
+
+/** Whether the channel's permission depends on its input (checked again once the input is parsed). */
+export function dependsOnInput(channel: ChannelName): boolean {
+  return typeof CHANNEL_ACCESS[channel] === 'object';
+}

@@ -219,10 +219,16 @@ describe('withResilience: retries', () => {
     expect(s.calls.length).toBe(4);
     // floor(0.5 x min(1000, 100 x 2^(n-1))) for the n-th retry.
     expect(sleeps).toEqual([50, 100, 200]);
+    // Each attempt is one failed call (availability), each wait one retry event.
+    const failedCall = { type: 'call', providerId: 'p1', operation: 'decrypt', ok: false };
     expect(events).toEqual([
+      failedCall,
       { type: 'retry', providerId: 'p1', operation: 'decrypt', attempt: 1, delayMs: 50, kind: 'Unavailable' },
+      failedCall,
       { type: 'retry', providerId: 'p1', operation: 'decrypt', attempt: 2, delayMs: 100, kind: 'Unavailable' },
+      failedCall,
       { type: 'retry', providerId: 'p1', operation: 'decrypt', attempt: 3, delayMs: 200, kind: 'Unavailable' },
+      failedCall,
     ]);
     expect(p.status()).toMatchObject({ attempts: 4, retries: 3, rejected: 0, consecutiveFailures: 4 });
     expect(p.lastError).toEqual({ kind: 'Unavailable', message: 'down 504', providerCode: '504', requestId: 'req-4', at: clock.now() });
@@ -536,11 +542,12 @@ describe('withResilience: events and close', () => {
     const off = p.onEvent((e) => heard.push(e.type));
     s.queue.push({ error: unavailable() });
     expect(await p.decrypt('k1', Buffer.from('c'))).toBe('decrypt-result');
-    expect(heard).toEqual(['retry']);
+    // The failed attempt, its retry, the answered attempt.
+    expect(heard).toEqual(['call', 'retry', 'call']);
     off();
     s.queue.push({ error: unavailable() });
     await p.decrypt('k1', Buffer.from('c'));
-    expect(heard).toEqual(['retry']);
+    expect(heard).toEqual(['call', 'retry', 'call']);
   });
 
   it('status() reports everything observed', async () => {

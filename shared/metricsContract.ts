@@ -2,10 +2,12 @@
 // indicators charted over the last hour, day or week (docs/metrics-and-alerts.md), and the alert inbox with
 // acknowledge. Nothing here carries key material.
 import { z } from 'zod';
+import { channel } from './channel.ts';
+import { uuidOf } from './ids.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
 const count = z.number().int().nonnegative();
-const AlertId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be an alert id (UUID)');
+const AlertId = uuidOf('alert id');
 
 export const METRIC_RANGES = ['hour', 'day', 'week'] as const;
 export const ALERT_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
@@ -51,7 +53,6 @@ export const AlertSchema = z.object({
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const metricsChannels = {
   /** The indicators over the last hour (minute points), day (hourly) or week (daily). */

@@ -3,6 +3,7 @@
 // contract.ts) list, add and remove operators, change a role and change the signed-in operator's own passphrase;
 // session:info says who is signed in, with which role and what that role may do. Nothing here carries a secret back.
 import { z } from 'zod';
+import { channel } from './channel.ts';
 
 /** The roles, from the least to the most trusted. */
 export const OPERATOR_ROLES = ['viewer', 'station_operator', 'key_custodian', 'security_officer', 'admin'] as const;
@@ -65,7 +66,6 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const operatorsChannels = {
   /** Who is signed in: name, role, permissions (locked while locked). */

@@ -4,9 +4,10 @@
 // older versions, retiring a previous version (refused while robots hold it unless forced with a reason), and the
 // robots a forced retirement left needing a visit. Ids, versions and counts only: never key material.
 import { z } from 'zod';
+import { channel } from './channel.ts';
+import { UUID_PATTERN as UUID } from './ids.ts';
 import { DEVICE_ID_PATTERN, FLEET_NAME_PATTERN } from './domain.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KeyId = z.string().regex(UUID, 'must be a key id (UUID)');
 const RolloutId = z.string().regex(UUID, 'must be a rollout id (UUID)');
 const DeviceId = z.string().regex(DEVICE_ID_PATTERN, 'must be a device id (3-64 letters, digits, . _ -; starting with a letter or digit)');
@@ -127,7 +128,6 @@ export const VisitSchema = z.object({
   flaggedBy: z.string(),
 });
 
-const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const rolloutChannels = {
   'rollout:list': channel(

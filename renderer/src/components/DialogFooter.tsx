@@ -6,12 +6,12 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
  * The footer every Modal of the console uses (docs/ui-design-system.md, "Dialogs"): Cancel as a link, then the
  * dialog's own actions (its primary one last), right-aligned.
  */
-export function DialogFooter({ onCancel, children }: { onCancel(): void; children?: React.ReactNode }) {
+export function DialogFooter({ onCancel, cancelText = 'Cancel', children }: { onCancel(): void; cancelText?: string; children?: React.ReactNode }) {
   return (
     <Box float="right">
       <SpaceBetween direction="horizontal" size="xs">
         <Button variant="link" onClick={onCancel}>
-          Cancel
+          {cancelText}
         </Button>
         {children}
       </SpaceBetween>

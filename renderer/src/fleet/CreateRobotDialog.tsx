@@ -7,14 +7,13 @@ import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Button from '@cloudscape-design/components/button';
-import Box from '@cloudscape-design/components/box';
-import SpaceBetween from '@cloudscape-design/components/space-between';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import { fleetChannels } from '../../../shared/fleetContract.ts';
 import { isApiError } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { fieldErrorsOf, refusedField, type FieldErrors } from './fieldErrors.ts';
 import { useFleetUi } from './fleetUiStore.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 const FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'tags'] as const;
 type Field = (typeof FIELDS)[number];
@@ -68,16 +67,11 @@ export function CreateRobotDialog() {
       header="Register a robot"
       size="medium"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={close}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={create.isPending} onClick={submit}>
-              Register robot
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={close}>
+          <Button variant="primary" loading={create.isPending} onClick={submit}>
+            Register robot
+          </Button>
+        </DialogFooter>
       }
     >
       <form

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Form from '@cloudscape-design/components/form';
@@ -14,6 +13,7 @@ import { useUiStore } from '../state/uiStore.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 import { KeyProviderFields, type KeyProviderChoice } from './KeyProviderFields.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 function rotationText(seconds: number | null): string {
   if (seconds === null) return 'Rotation: manual.';
@@ -75,16 +75,11 @@ export function CreateKeyDialog() {
       onDismiss={closeDialog}
       header="Create a key"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={closeDialog}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={submit} disabled={!canSubmit} loading={create.isPending} loadingText="Creating key">
-              Create key
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={closeDialog}>
+          <Button variant="primary" onClick={submit} disabled={!canSubmit} loading={create.isPending} loadingText="Creating key">
+            Create key
+          </Button>
+        </DialogFooter>
       }
     >
       <form

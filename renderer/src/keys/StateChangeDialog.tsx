@@ -19,6 +19,7 @@ import { formErrorText } from '../components/FormErrorText.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
   pre_activation: '',
@@ -62,16 +63,11 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
         onDismiss={closeDialog}
         header={title}
         footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={closeDialog}>
-                Close
-              </Button>
-              <Button variant="primary" loading={setState.isPending} onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}>
-                Retry unreached locations
-              </Button>
-            </SpaceBetween>
-          </Box>
+          <DialogFooter onCancel={closeDialog} cancelText="Close">
+            <Button variant="primary" loading={setState.isPending} onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}>
+              Retry unreached locations
+            </Button>
+          </DialogFooter>
         }
       >
         <SpaceBetween size="m">
@@ -95,16 +91,11 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
       onDismiss={closeDialog}
       header={title}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={closeDialog}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={submit} disabled={!target || !confirmed} loading={setState.isPending} loadingText="Changing the state">
-              {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={closeDialog}>
+          <Button variant="primary" onClick={submit} disabled={!target || !confirmed} loading={setState.isPending} loadingText="Changing the state">
+            {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
+          </Button>
+        </DialogFooter>
       }
     >
       <form

@@ -26,7 +26,7 @@ export function Pkcs11SlotPicker({ modulePath, tokenLabel, onPick }: { modulePat
   return (
     <SpaceBetween size="xs">
       <SpaceBetween direction="horizontal" size="s" alignItems="center">
-        <Button onClick={() => slots.mutate({ modulePath: path })} disabled={path === ''} loading={slots.isPending} loadingText="Listing slots">
+        <Button formAction="none" onClick={() => slots.mutate({ modulePath: path })} disabled={path === ''} loading={slots.isPending} loadingText="Listing slots">
           List slots
         </Button>
         <span role="status" aria-label="Slot listing">

@@ -28,7 +28,7 @@ export function LocationOutcomes({ label, locations }: { label: string; location
       wrapLines
       ariaLabels={{ tableLabel: `Locations of ${label}` }}
       items={[...locations]}
-      trackBy="role"
+      trackBy={(l) => `${l.role}/${l.provider}`}
       columnDefinitions={[
         { id: 'where', header: 'Where', cell: (l) => `${l.provider} (${ROLE_LABELS[l.role]})` },
         { id: 'action', header: 'Action', cell: (l) => ACTION_LABELS[l.action] },

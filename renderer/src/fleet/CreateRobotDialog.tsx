@@ -3,7 +3,6 @@
 // registered) goes beside the field it names too.
 import { useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Button from '@cloudscape-design/components/button';
@@ -14,6 +13,7 @@ import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { fieldErrorsOf, refusedField, type FieldErrors } from './fieldErrors.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 const FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'tags'] as const;
 type Field = (typeof FIELDS)[number];
@@ -74,24 +74,17 @@ export function CreateRobotDialog() {
         </DialogFooter>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <Form errorText={formError ?? (count > 0 ? `${count} field${count === 1 ? ' needs' : 's need'} a change before the robot can be registered.` : undefined)}>
-          <ColumnLayout columns={2}>
-            {FIELDS.map((f) => (
-              <FormField key={f} label={LABELS[f].label} description={LABELS[f].description} errorText={errorFor(f)} stretch>
-                <Input value={form[f]} invalid={errorFor(f) !== undefined} onChange={(e) => setForm({ ...form, [f]: e.detail.value })} />
-              </FormField>
-            ))}
-          </ColumnLayout>
-          {/* Enter in a field submits, as in any form. */}
-          <button type="submit" hidden />
-        </Form>
-      </form>
+      <SubmitForm onSubmit={submit} errorText={formError ?? (count > 0 ? `${count} field${count === 1 ? ' needs' : 's need'} a change before the robot can be registered.` : undefined)}>
+        <ColumnLayout columns={2}>
+          {FIELDS.map((f) => (
+            <FormField key={f} label={LABELS[f].label} description={LABELS[f].description} errorText={errorFor(f)} stretch>
+              <Input value={form[f]} invalid={errorFor(f) !== undefined} onChange={(e) => setForm({ ...form, [f]: e.detail.value })} />
+            </FormField>
+          ))}
+        </ColumnLayout>
+        {/* Enter in a field submits, as in any form. */}
+        <button type="submit" hidden />
+      </SubmitForm>
     </Modal>
   );
 }

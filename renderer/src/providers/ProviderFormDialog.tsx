@@ -1,6 +1,5 @@
 import { useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Select from '@cloudscape-design/components/select';
 import Button from '@cloudscape-design/components/button';
@@ -19,6 +18,7 @@ import { ADDABLE_KINDS, fieldsFor } from './providerFields.ts';
 import { buildConfig, emptyValues, initialGcpSource, storedSecrets, valuesFromStatus, withCredentialChoice, type FormValues, type GcpCredentialSource } from './providerConfig.ts';
 import { ProviderFieldInput } from './ProviderField.tsx';
 import { KindFieldset } from './KindFieldset.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 
 /** Add a provider (kind select, fields per kind) or edit one (kind and id fixed, secrets never shown back). */
@@ -89,53 +89,45 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
         </DialogFooter>
       }
     >
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
-          <SpaceBetween size="l">
-            <ColumnLayout columns={2}>
-              <FormField label="Provider kind">
-                <Select
-                  selectedOption={kindOptions.find((o) => o.value === kind) ?? null}
-                  onChange={(e) => changeKind(e.detail.selectedOption.value as ProviderKind)}
-                  options={kindOptions}
-                  disabled={!!editing}
+      <SubmitForm onSubmit={submit} errorText={formErrorText(words)}>
+        <SpaceBetween size="l">
+          <ColumnLayout columns={2}>
+            <FormField label="Provider kind">
+              <Select
+                selectedOption={kindOptions.find((o) => o.value === kind) ?? null}
+                onChange={(e) => changeKind(e.detail.selectedOption.value as ProviderKind)}
+                options={kindOptions}
+                disabled={!!editing}
+              />
+            </FormField>
+            <ProviderFieldInput field={fields.id} value={values.id ?? ''} onChange={(v) => set('id', v)} secretStored={false} error={errorFor('id')} disabled={!!editing} />
+          </ColumnLayout>
+          <KindFieldset
+            kind={kind}
+            fields={fields.specific}
+            values={values}
+            set={set}
+            secrets={secrets}
+            errorFor={errorFor}
+            gcpSource={gcpSource}
+            setGcpSource={setGcpSource}
+          />
+          <Container header={<Header variant="h3">Storage, cache and resilience</Header>}>
+            <SpaceBetween size="m">
+              {fields.common.map((f) => (
+                <ProviderFieldInput
+                  key={f.name}
+                  field={f}
+                  value={values[f.name] ?? (f.input === 'checkbox' ? false : '')}
+                  onChange={(v) => set(f.name, v)}
+                  secretStored={false}
+                  error={errorFor(f.name)}
                 />
-              </FormField>
-              <ProviderFieldInput field={fields.id} value={values.id ?? ''} onChange={(v) => set('id', v)} secretStored={false} error={errorFor('id')} disabled={!!editing} />
-            </ColumnLayout>
-            <KindFieldset
-              kind={kind}
-              fields={fields.specific}
-              values={values}
-              set={set}
-              secrets={secrets}
-              errorFor={errorFor}
-              gcpSource={gcpSource}
-              setGcpSource={setGcpSource}
-            />
-            <Container header={<Header variant="h3">Storage, cache and resilience</Header>}>
-              <SpaceBetween size="m">
-                {fields.common.map((f) => (
-                  <ProviderFieldInput
-                    key={f.name}
-                    field={f}
-                    value={values[f.name] ?? (f.input === 'checkbox' ? false : '')}
-                    onChange={(v) => set(f.name, v)}
-                    secretStored={false}
-                    error={errorFor(f.name)}
-                  />
-                ))}
-              </SpaceBetween>
-            </Container>
-          </SpaceBetween>
-        </Form>
-      </form>
+              ))}
+            </SpaceBetween>
+          </Container>
+        </SpaceBetween>
+      </SubmitForm>
     </Modal>
   );
 }

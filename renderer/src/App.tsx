@@ -1,3 +1,7 @@
+import Container from '@cloudscape-design/components/container';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelQuery } from './hooks/channelQuery.ts';
 import { useMainProcessEvents } from './hooks/useMainProcessEvents.ts';
 import { useFleetEvents } from './fleet/useFleetEvents.ts';
@@ -29,11 +33,13 @@ export function App() {
       {status.data?.auditAlarm && <AuditAlarmBanner alarm={status.data.auditAlarm} />}
       {status.isPending && <p className="center-note" role="status">Connecting to the console…</p>}
       {status.isError && (
-        <div className="center-card legacy">
-          <ErrorMessage error={status.error} />
-          <button type="button" onClick={() => void status.refetch()}>
-            Try again
-          </button>
+        <div className="center-card">
+          <Container header={<Header variant="h1">ECPS-UV Fleet Security Console</Header>}>
+            <SpaceBetween size="m">
+              <ErrorMessage error={status.error} />
+              <Button onClick={() => void status.refetch()}>Try again</Button>
+            </SpaceBetween>
+          </Container>
         </div>
       )}
       {status.data &&

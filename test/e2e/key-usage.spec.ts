@@ -23,8 +23,10 @@ test('the key panel names the robots on each version and where the key is assign
   const usage = panel.getByRole('region', { name: 'Robots and assignments' });
   await expect(usage.getByTestId('key-usage-summary')).toHaveText('3 robots hold this key (v1: 2, v2: 1). It is assigned to site Plant North (communication).');
   const perVersion = usage.getByRole('table', { name: 'Robots per key version' });
-  await expect(perVersion.locator('tr[data-version="1"]')).toContainText('v1 (behind)');
-  await expect(perVersion.locator('tr[data-version="2"]')).toContainText('v2 (current)');
+  // Each version's row (the one whose button shows its robots) says whether it is the current one.
+  const versionRow = (v: number) => perVersion.getByRole('row').filter({ has: page.getByRole('button', { name: `Show robots on v${v}` }) });
+  await expect(versionRow(1)).toContainText('v1 (behind)');
+  await expect(versionRow(2)).toContainText('v2 (current)');
   const holders = usage.getByRole('table', { name: 'Robots holding this key' });
   // Oldest version first: the robots that block retiring v1 lead the list.
   await expect(holders.locator('tbody tr')).toHaveCount(3);

@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { completeFirstRun, createKey, decryptText, encryptText, goToKeys, keyRow, openConsole, openKey } from './support/ui.ts';
-import { goToProviders, openAddProvider, providerRow, submitProvider, testConnection } from './support/providersUi.ts';
+import { chooseKind, goToProviders, openAddProvider, providerRow, submitProvider, testConnection } from './support/providersUi.ts';
 import { fillGcp, memoryFile, pickPkcs11Token } from './support/providersHsmUi.ts';
 import { createSoftHsmToken, removeSoftHsmFolder, type SoftHsmToken } from '../integration/softhsm-kit.ts';
 import { KIND_FIELDS as SETTING_NAMES, SECRET_FIELDS } from '../../electron/providers/config/schema.ts';
@@ -42,7 +42,7 @@ test.beforeEach(async ({ page, harness }) => {
 test('a PKCS#11 token picked from the slot list holds a KMS-backed key that encrypts and decrypts; the PIN never shows', async ({ page }) => {
   await goToProviders(page);
   const dialog = await openAddProvider(page);
-  await dialog.getByLabel('Provider kind').selectOption('pkcs11');
+  await chooseKind(dialog, 'PKCS#11 HSM');
   await expect(dialog.getByLabel('PKCS#11 module')).toHaveAccessibleDescription(/SoftHSM2 \/usr\/lib\/softhsm\/libsofthsm2\.so/);
   await expect(dialog.getByRole('button', { name: 'List slots' })).toBeDisabled();
   // The main process loads only shared libraries that nobody else can replace: a plain file is refused, by field.
@@ -194,7 +194,7 @@ async function serviceAccountFlow(page: Page, emulator: GcpKmsEmulator): Promise
 test('Azure Key Vault: partial client credentials are refused beside the missing one', async ({ page }) => {
   await goToProviders(page);
   const dialog = await openAddProvider(page);
-  await dialog.getByLabel('Provider kind').selectOption('azure_key_vault');
+  await chooseKind(dialog, 'Azure Key Vault');
   await dialog.getByLabel('Provider id').fill('azure-e2e');
   await dialog.getByLabel('Key Vault URL').fill('https://fleet-keys.vault.azure.net');
   await dialog.getByLabel('Tenant id').fill('contoso.onmicrosoft.com');

@@ -15,4 +15,5 @@ export const SLOW_E2E_SPECS = [
   'audit-viewer.spec.ts', // the audit viewer's filters and range picker
   'audit.spec.ts', // verify, export and the tamper alarm through the UI
   'keyboard-journey.spec.ts', // the keyboard-only journey among 1,000 robots
+  'providers-a11y.spec.ts', // axe and focus return on the Revoke and provider dialogs, provider and key details
 ] as const;

@@ -1,11 +1,11 @@
-// The session screens' errors in words (renderer/src/session/errorWords.ts): a refusal the router builds for real
+// The session screens' errors in words (errorForScreen in renderer/src/components/errorWords.ts): a refusal the router builds for real
 // (the contract's own schema, router.invalidInputError) never reaches the officer with its channel name or schema path;
 // a field it names gets the screen's sentence for that field; other codes keep the main process's words and hint.
 import { describe, expect, it } from 'vitest';
 import { contract } from '../../shared/contract.ts';
 import { ConsoleError, ERROR_HINTS } from '../../shared/errors.ts';
 import { invalidInputError } from '../../electron/ipc/router.ts';
-import { errorInWords } from '../../renderer/src/session/errorWords.ts';
+import { errorForScreen as errorInWords } from '../../renderer/src/components/errorWords.ts';
 import { SESSION_FIELD_WORDS, firstRunProblems, OPERATOR_WORDS, PASSPHRASE_TOO_SHORT, CONFIRMATION_MISMATCH } from '../../renderer/src/session/sessionFields.ts';
 
 const refusal = (channel: 'session:init' | 'station:start', input: unknown) => {

@@ -12,6 +12,7 @@ import { CERT_REVOCATION_REASONS, type CertificateInfo } from '../../../shared/s
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 type Reason = (typeof CERT_REVOCATION_REASONS)[number];
 
@@ -31,16 +32,11 @@ export function RevokeDialog({ cert, onClose }: { cert: CertificateInfo; onClose
       onDismiss={onClose}
       header="Revoke certificate"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={revoke.isPending} onClick={() => revoke.mutate({ serial: cert.serial, reason })}>
-              {`Revoke ${cert.serial}`}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={revoke.isPending} onClick={() => revoke.mutate({ serial: cert.serial, reason })}>
+            {`Revoke ${cert.serial}`}
+          </Button>
+        </DialogFooter>
       }
     >
       <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">

@@ -159,3 +159,41 @@ export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}): Err
   if (summary === '' && highlighted) summary = `${Object.keys(fields).length === 1 ? 'One value was' : `${Object.keys(fields).length} values were`} refused.`;
   return { summary, hint, fields, code: error.code };
 }
+
+/** An error for the screens that choose their own sentence per field (session, audit filters, station start). */
+export interface ScreenErrorWords {
+  /** What went wrong, in words. */
+  message: string;
+  /** What to do next, or null. */
+  hint: string | null;
+  /** The screen's field the error belongs to (a key of the words given), or null when it names no field of the form. */
+  field: string | null;
+  code: ErrorCode | null;
+}
+
+const SCREEN_FALLBACK = 'The console refused one of the values.';
+
+/**
+ * The error with the screen's own sentence for the field it names (`details.field`, e.g. `{ operator: 'The operator
+ * name may hold letters, digits, spaces and . _ @ - only.' }`); an element of a list field ("paths.0") belongs to the
+ * list ("paths"). A router message naming no such field becomes a general sentence; other codes keep the main
+ * process's words plus the code's hint. Never a channel name or schema path. Null when there is no error.
+ */
+export function errorForScreen(input: unknown, fieldWords: Readonly<Record<string, string>> = {}): ScreenErrorWords | null {
+  if (!input) return null;
+  const error = typedError(input);
+  if (error === null) {
+    const text = withoutInternals(input instanceof Error ? input.message : String(input));
+    return { message: text || 'Something went wrong.', hint: null, field: null, code: null };
+  }
+  const path = typeof error.details?.field === 'string' ? error.details.field : null;
+  const named = path !== null && fieldWords[path] === undefined ? path.split('.')[0]! : path;
+  if (error.code === 'invalid_input') {
+    const words = named !== null ? fieldWords[named] : undefined;
+    if (words !== undefined) return { message: words, hint: null, field: named, code: error.code };
+    // A message the main process wrote for people (no router prefix) is kept; a schema message is not.
+    const own = !CHANNEL_PREFIX.test(error.message);
+    return { message: own ? withoutInternals(error.message) : SCREEN_FALLBACK, hint: 'Check the values and try again.', field: null, code: error.code };
+  }
+  return { message: withoutInternals(error.message), hint: ERROR_HINTS[error.code] || null, field: named, code: error.code };
+}

@@ -3,18 +3,17 @@
 // registered) goes beside the field it names too.
 import { useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Button from '@cloudscape-design/components/button';
-import Box from '@cloudscape-design/components/box';
-import SpaceBetween from '@cloudscape-design/components/space-between';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import { fleetChannels } from '../../../shared/fleetContract.ts';
 import { isApiError } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { fieldErrorsOf, refusedField, type FieldErrors } from './fieldErrors.ts';
 import { useFleetUi } from './fleetUiStore.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 const FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'tags'] as const;
 type Field = (typeof FIELDS)[number];
@@ -68,36 +67,24 @@ export function CreateRobotDialog() {
       header="Register a robot"
       size="medium"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={close}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={create.isPending} onClick={submit}>
-              Register robot
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={close}>
+          <Button variant="primary" loading={create.isPending} onClick={submit}>
+            Register robot
+          </Button>
+        </DialogFooter>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <Form errorText={formError ?? (count > 0 ? `${count} field${count === 1 ? ' needs' : 's need'} a change before the robot can be registered.` : undefined)}>
-          <ColumnLayout columns={2}>
-            {FIELDS.map((f) => (
-              <FormField key={f} label={LABELS[f].label} description={LABELS[f].description} errorText={errorFor(f)} stretch>
-                <Input value={form[f]} invalid={errorFor(f) !== undefined} onChange={(e) => setForm({ ...form, [f]: e.detail.value })} />
-              </FormField>
-            ))}
-          </ColumnLayout>
-          {/* Enter in a field submits, as in any form. */}
-          <button type="submit" hidden />
-        </Form>
-      </form>
+      <SubmitForm onSubmit={submit} errorText={formError ?? (count > 0 ? `${count} field${count === 1 ? ' needs' : 's need'} a change before the robot can be registered.` : undefined)}>
+        <ColumnLayout columns={2}>
+          {FIELDS.map((f) => (
+            <FormField key={f} label={LABELS[f].label} description={LABELS[f].description} errorText={errorFor(f)} stretch>
+              <Input value={form[f]} invalid={errorFor(f) !== undefined} onChange={(e) => setForm({ ...form, [f]: e.detail.value })} />
+            </FormField>
+          ))}
+        </ColumnLayout>
+        {/* Enter in a field submits, as in any form. */}
+        <button type="submit" hidden />
+      </SubmitForm>
     </Modal>
   );
 }

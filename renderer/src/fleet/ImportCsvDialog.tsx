@@ -15,6 +15,7 @@ import { MAX_FLEET_CSV_CHARS } from '../../../shared/fleetContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { FleetError } from './FleetError.tsx';
 import { useFleetUi } from './fleetUiStore.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
 
@@ -58,16 +59,11 @@ export function ImportCsvDialog() {
       header="Import robots from CSV"
       size="large"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={close}>
-              Close
-            </Button>
-            <Button variant="primary" loading={importCsv.isPending} onClick={submit}>
-              Import
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={close} cancelText="Close">
+          <Button variant="primary" loading={importCsv.isPending} onClick={submit}>
+            Import
+          </Button>
+        </DialogFooter>
       }
     >
       <Form>

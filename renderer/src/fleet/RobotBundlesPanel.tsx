@@ -16,6 +16,7 @@ import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/c
 import { FleetError } from './FleetError.tsx';
 import { downloadBase64 } from '../download.ts';
 import { formatTime } from '../format.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 type Issued = ChannelOutput<'bundles:build'>;
 type KeyVersion = { keyId: string; version: number };
@@ -110,16 +111,11 @@ function IssueBundleDialog({ deviceId, onClose, onIssued }: { deviceId: string; 
       onDismiss={onClose}
       header="Issue key bundle"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={build.isPending} onClick={() => build.mutate({ deviceId })}>
-              {`Issue bundle for ${deviceId}`}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={build.isPending} onClick={() => build.mutate({ deviceId })}>
+            {`Issue bundle for ${deviceId}`}
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="m">

@@ -14,6 +14,7 @@ import type { RobotSummary } from '../../../shared/fleetContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { FleetError } from './FleetError.tsx';
 import { RevocationNotice } from './RevocationNotice.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 const MAX_REASON = 500;
 
@@ -41,19 +42,14 @@ export function RobotStatusDialog({ robot, onClose }: { robot: RobotSummary; onC
       header="Change robot status"
       size="medium"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
+        <DialogFooter onCancel={onClose}>
+          {targets.length > 0 && (
+            /* A revocation is confirmed only once the officer can see what it revokes. */
+            <Button variant="primary" loading={change.isPending} disabled={revoking && !plan.data} onClick={submit}>
+              {revoking ? 'Revoke robot and certificates' : 'Change status'}
             </Button>
-            {targets.length > 0 && (
-              /* A revocation is confirmed only once the officer can see what it revokes. */
-              <Button variant="primary" loading={change.isPending} disabled={revoking && !plan.data} onClick={submit}>
-                {revoking ? 'Revoke robot and certificates' : 'Change status'}
-              </Button>
-            )}
-          </SpaceBetween>
-        </Box>
+          )}
+        </DialogFooter>
       }
     >
       {targets.length === 0 ? (

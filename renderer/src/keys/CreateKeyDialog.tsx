@@ -1,9 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Input, { type InputProps } from '@cloudscape-design/components/input';
 import Select from '@cloudscape-design/components/select';
@@ -14,6 +12,8 @@ import { useUiStore } from '../state/uiStore.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 import { KeyProviderFields, type KeyProviderChoice } from './KeyProviderFields.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 function rotationText(seconds: number | null): string {
   if (seconds === null) return 'Rotation: manual.';
@@ -75,52 +75,40 @@ export function CreateKeyDialog() {
       onDismiss={closeDialog}
       header="Create a key"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={closeDialog}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={submit} disabled={!canSubmit} loading={create.isPending} loadingText="Creating key">
-              Create key
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={closeDialog}>
+          <Button variant="primary" onClick={submit} disabled={!canSubmit} loading={create.isPending} loadingText="Creating key">
+            Create key
+          </Button>
+        </DialogFooter>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
-          <SpaceBetween size="m">
-            <FormField label="Label" errorText={words.fields.label} constraintText="Up to 128 characters.">
-              <Input value={label} onChange={(e) => setLabel(e.detail.value)} placeholder="e.g. robot-0042 identity" ref={labelRef} invalid={!!words.fields.label} />
-            </FormField>
-            <FormField label="Key type" description={`${profile.description}. Use: ${profile.usage === 'sign' ? 'signing' : 'encryption'}. ${rotationText(profile.rotationSeconds)}`} errorText={words.fields.type}>
-              <Select
-                selectedOption={typeOptions.find((o) => o.value === type) ?? null}
-                onChange={(e) => changeType(e.detail.selectedOption.value as KeyType)}
-                options={typeOptions}
-                invalid={!!words.fields.type}
-              />
-            </FormField>
-            <FormField label="Algorithm" errorText={words.fields.algorithm}>
-              <Select
-                selectedOption={algorithmOptions.find((o) => o.value === algorithm) ?? null}
-                onChange={(e) => setAlgorithm(e.detail.selectedOption.value as KeyAlgorithm)}
-                options={algorithmOptions}
-                invalid={!!words.fields.algorithm}
-              />
-            </FormField>
-            <KeyProviderFields encryption={profile.usage === 'encrypt'} choice={where} onChange={changeWhere} errors={words.fields} />
-            <Checkbox checked={preActivation} onChange={(e) => setPreActivation(e.detail.checked)}>
-              Create in pre-activation (activate it later)
-            </Checkbox>
-          </SpaceBetween>
-        </Form>
-      </form>
+      <SubmitForm onSubmit={submit} errorText={formErrorText(words)}>
+        <SpaceBetween size="m">
+          <FormField label="Label" errorText={words.fields.label} constraintText="Up to 128 characters.">
+            <Input value={label} onChange={(e) => setLabel(e.detail.value)} placeholder="e.g. robot-0042 identity" ref={labelRef} invalid={!!words.fields.label} />
+          </FormField>
+          <FormField label="Key type" description={`${profile.description}. Use: ${profile.usage === 'sign' ? 'signing' : 'encryption'}. ${rotationText(profile.rotationSeconds)}`} errorText={words.fields.type}>
+            <Select
+              selectedOption={typeOptions.find((o) => o.value === type) ?? null}
+              onChange={(e) => changeType(e.detail.selectedOption.value as KeyType)}
+              options={typeOptions}
+              invalid={!!words.fields.type}
+            />
+          </FormField>
+          <FormField label="Algorithm" errorText={words.fields.algorithm}>
+            <Select
+              selectedOption={algorithmOptions.find((o) => o.value === algorithm) ?? null}
+              onChange={(e) => setAlgorithm(e.detail.selectedOption.value as KeyAlgorithm)}
+              options={algorithmOptions}
+              invalid={!!words.fields.algorithm}
+            />
+          </FormField>
+          <KeyProviderFields encryption={profile.usage === 'encrypt'} choice={where} onChange={changeWhere} errors={words.fields} />
+          <Checkbox checked={preActivation} onChange={(e) => setPreActivation(e.detail.checked)}>
+            Create in pre-activation (activate it later)
+          </Checkbox>
+        </SpaceBetween>
+      </SubmitForm>
     </Modal>
   );
 }

@@ -68,9 +68,7 @@ export function KeyDetailSplitPanel({ keyId, fallbackLabel }: { keyId: string; f
                 { id: 'material', header: 'Material', cell: (v) => (v.destroyed ? 'Destroyed' : 'Present') },
               ]}
             />
-            <div className="legacy">
-              <KeyUsagePanel key={key.id} keyId={key.id} />
-            </div>
+            <KeyUsagePanel key={key.id} keyId={key.id} />
             <IntegrityCheck keyId={key.id} />
             {KEY_TYPE_PROFILES[key.type].usage === 'sign' && key.state !== 'destroyed' && key.state !== 'compromised' && <PublicKeyPanel keyId={key.id} version={key.currentVersion} />}
             {KEY_TYPE_PROFILES[key.type].usage === 'encrypt' && <CryptoTester keySummary={key} />}

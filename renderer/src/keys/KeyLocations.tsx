@@ -1,6 +1,9 @@
 import type { KeyLocationOutcome, KeyUnreachedLocation } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, type KeyState } from '../../../shared/domain.ts';
 import Button from '@cloudscape-design/components/button';
+import Table from '@cloudscape-design/components/table';
+import Alert from '@cloudscape-design/components/alert';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
@@ -20,26 +23,27 @@ const ACTION_LABELS: Readonly<Record<KeyLocationOutcome['action'], string>> = {
 /** What one state change did at each place the key lives (provider, backup, fallback copy, store). */
 export function LocationOutcomes({ label, locations }: { label: string; locations: readonly KeyLocationOutcome[] }) {
   return (
-    <table className="grid compact" aria-label={`Locations of ${label}`}>
-      <thead>
-        <tr>
-          <th scope="col">Where</th>
-          <th scope="col">Action</th>
-          <th scope="col">Result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {locations.map((l) => (
-          <tr key={l.role} data-outcome={l.outcome}>
-            <td>
-              {l.provider} <span className="muted">({ROLE_LABELS[l.role]})</span>
-            </td>
-            <td>{ACTION_LABELS[l.action]}</td>
-            <td>{l.outcome === 'done' ? (l.deletionDate ? `Done (deleted by ${l.deletionDate.slice(0, 10)})` : 'Done') : `Not reached: ${l.message ?? l.code ?? 'unknown error'}`}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Table
+      variant="embedded"
+      wrapLines
+      ariaLabels={{ tableLabel: `Locations of ${label}` }}
+      items={[...locations]}
+      trackBy={(l) => `${l.role}/${l.provider}`}
+      columnDefinitions={[
+        { id: 'where', header: 'Where', cell: (l) => `${l.provider} (${ROLE_LABELS[l.role]})` },
+        { id: 'action', header: 'Action', cell: (l) => ACTION_LABELS[l.action] },
+        {
+          id: 'result',
+          header: 'Result',
+          cell: (l) =>
+            l.outcome === 'done' ? (
+              <StatusIndicator type="success">{l.deletionDate ? `Done (deleted by ${l.deletionDate.slice(0, 10)})` : 'Done'}</StatusIndicator>
+            ) : (
+              <StatusIndicator type="error">{`Not reached: ${l.message ?? l.code ?? 'unknown error'}`}</StatusIndicator>
+            ),
+        },
+      ]}
+    />
   );
 }
 
@@ -48,21 +52,26 @@ export function UnreachedLocations({ keyId, label, state, unreached }: { keyId: 
   const retry = useChannelMutation('keys:setState');
   if (unreached.length === 0) return null;
   return (
-    <div className="warning" role="status" aria-label={`Unreached locations of ${label}`}>
-      <p>
+    <div role="status" aria-label={`Unreached locations of ${label}`}>
+      <Alert
+        type="warning"
+        statusIconAriaLabel="Warning"
+        action={
+          <Button onClick={() => retry.mutate({ keyId, state, reason: '' })} loading={retry.isPending}>
+            Retry unreached locations
+          </Button>
+        }
+      >
         “{label}” is {KEY_STATE_LABELS[state]} in the console, but {unreached.length === 1 ? 'one place that holds it was' : `${unreached.length} places that hold it were`} not
         reached:
-      </p>
-      <ul>
-        {unreached.map((u) => (
-          <li key={u.role}>
-            {u.provider} ({ROLE_LABELS[u.role]}): {ACTION_LABELS[u.action].toLowerCase()} failed — {u.message}
-          </li>
-        ))}
-      </ul>
-      <Button onClick={() => retry.mutate({ keyId, state, reason: '' })} loading={retry.isPending}>
-        Retry unreached locations
-      </Button>
+        <ul>
+          {unreached.map((u) => (
+            <li key={u.role}>
+              {u.provider} ({ROLE_LABELS[u.role]}): {ACTION_LABELS[u.action].toLowerCase()} failed — {u.message}
+            </li>
+          ))}
+        </ul>
+      </Alert>
       <ErrorMessage error={retry.error} />
     </div>
   );

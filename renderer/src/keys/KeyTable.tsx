@@ -10,7 +10,7 @@ import PropertyFilter, { type PropertyFilterProps } from '@cloudscape-design/com
 import Pagination from '@cloudscape-design/components/pagination';
 import Box from '@cloudscape-design/components/box';
 import Link from '@cloudscape-design/components/link';
-import { useCollection } from '@cloudscape-design/collection-hooks';
+import { propertyFilterStrings, useFilteredCollection } from '../components/collection.tsx';
 import type { KeySummary } from '../../../shared/contract.ts';
 import { KEY_STATE_LABELS, KEY_STATES, KEY_TRANSITIONS, KEY_TYPE_LABELS, KEY_TYPES, canProtect } from '../../../shared/domain.ts';
 import { useUiStore } from '../state/uiStore.ts';
@@ -35,32 +35,7 @@ const PROPERTIES: PropertyFilterProps.FilteringProperty[] = [
   { key: 'algorithm', propertyLabel: 'Algorithm', groupValuesLabel: 'Algorithms', operators: ['=', '!='] },
 ];
 
-const FILTER_STRINGS: PropertyFilterProps.I18nStrings = {
-  filteringAriaLabel: 'Find keys',
-  filteringPlaceholder: 'Find keys by label, state, provider, type or algorithm',
-  dismissAriaLabel: 'Dismiss',
-  clearFiltersText: 'Clear filters',
-  groupValuesText: 'Values',
-  groupPropertiesText: 'Properties',
-  operatorsText: 'Operators',
-  operationAndText: 'and',
-  operationOrText: 'or',
-  operatorContainsText: 'Contains',
-  operatorDoesNotContainText: 'Does not contain',
-  operatorEqualsText: 'Equals',
-  operatorDoesNotEqualText: 'Does not equal',
-  editTokenHeader: 'Edit filter',
-  propertyText: 'Property',
-  operatorText: 'Operator',
-  valueText: 'Value',
-  cancelActionText: 'Cancel',
-  applyActionText: 'Apply',
-  allPropertiesLabel: 'All properties',
-  tokenLimitShowMore: 'Show more',
-  tokenLimitShowFewer: 'Show fewer',
-  enteredTextLabel: (text) => `Use: "${text}"`,
-  removeTokenButtonAriaLabel: (token) => `Remove filter ${token.propertyLabel ?? ''} ${token.value}`,
-};
+const FILTER_STRINGS = propertyFilterStrings('keys', 'Find keys by label, state, provider, type or algorithm');
 
 function valueLabel(propertyKey: string | undefined, value: string): string {
   if (propertyKey === 'state') return KEY_STATE_LABELS[value as keyof typeof KEY_STATE_LABELS] ?? value;
@@ -99,26 +74,20 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
     ...[...new Set(keys.map((k) => k.algorithm))].map((a) => ({ propertyKey: 'algorithm', value: a })),
   ];
 
-  const { items, collectionProps, propertyFilterProps, paginationProps, filteredItemsCount, actions: collection } = useCollection(keys, {
-    propertyFiltering: {
-      filteringProperties: PROPERTIES,
-      defaultQuery: initialQuery,
-      empty: (
-        <Box textAlign="center" color="inherit">
-          <b>No keys yet</b>
-          <Box variant="p" color="inherit">
-            Create the first one with “New key…”.
-          </Box>
+  const { items, collectionProps, propertyFilterProps, paginationProps, filteredItemsCount, actions: collection } = useFilteredCollection(keys, {
+    properties: PROPERTIES,
+    defaultQuery: initialQuery,
+    empty: (
+      <>
+        <b>No keys yet</b>
+        <Box variant="p" color="inherit">
+          Create the first one with “New key…”.
         </Box>
-      ),
-      noMatch: (
-        <Box textAlign="center" color="inherit">
-          <b>No key matches.</b>
-        </Box>
-      ),
-    },
-    sorting: { defaultState: { sortingColumn: { sortingField: 'label' } } },
-    pagination: { pageSize: 50 },
+      </>
+    ),
+    noMatch: 'No key matches.',
+    sortBy: 'label',
+    pageSize: 50,
   });
 
   // A new route (a dashboard link, back/forward, "Show all keys") replaces the filters typed so far.

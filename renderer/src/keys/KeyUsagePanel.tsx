@@ -4,6 +4,13 @@
 // fleet screen.
 import { keepPreviousData } from '@tanstack/react-query';
 import { useState } from 'react';
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Button from '@cloudscape-design/components/button';
+import ToggleButton from '@cloudscape-design/components/toggle-button';
+import Box from '@cloudscape-design/components/box';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { KEY_USAGE_PAGE, type KeyUsage } from '../../../shared/fleetContract.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
@@ -40,139 +47,121 @@ export function KeyUsagePanel({ keyId }: { keyId: string }) {
   };
   const last = u ? Math.min(u.offset + u.holders.length, u.matching) : 0;
 
+  const deviceLink = (deviceId: string, text = deviceId) => (
+    <Button variant="inline-link" onClick={() => openRobot(deviceId)}>
+      {text}
+    </Button>
+  );
+  const allVersions = (
+    <Button onClick={() => showVersion(undefined)} variant="normal">
+      All versions
+    </Button>
+  );
+
   return (
-    <section aria-labelledby="key-usage-title" className="key-usage">
-      <h3 id="key-usage-title">Robots and assignments</h3>
-      <ErrorMessage error={usage.error} />
-      {usage.isPending && <p role="status">Loading which robots hold this key…</p>}
-      {u && (
-        <>
-          <p data-testid="key-usage-summary">{keyUsageSummary(u)}</p>
-          {u.versions.length > 0 && (
-            <table className="grid compact" aria-label="Robots per key version">
-              <thead>
-                <tr>
-                  <th scope="col">Version</th>
-                  <th scope="col">Robots</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Show</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {u.versions.map((v) => (
-                  <tr key={v.version} data-version={v.version}>
-                    <td className="num">
-                      v{v.version}
-                      {v.version === u.currentVersion ? ' (current)' : ' (behind)'}
-                    </td>
-                    <td className="num">{v.robots.toLocaleString('en')}</td>
-                    <td>
-                      <button type="button" onClick={() => showVersion(v.version)} aria-pressed={version === v.version}>
-                        Show robots on v{v.version}
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {u.matching > 0 && (
-            <>
-              <div className="toolbar">
-                <span role="status" data-testid="key-holders-range">
-                  {version === undefined ? 'All holders' : `Holders of v${version}`}: {(u.offset + 1).toLocaleString('en')}–{last.toLocaleString('en')} of{' '}
-                  {u.matching.toLocaleString('en')}
-                </span>
-                <span className="spacer" />
-                {version !== undefined && (
-                  <button type="button" onClick={() => showVersion(undefined)}>
-                    All versions
-                  </button>
-                )}
-                <button type="button" disabled={u.offset === 0} onClick={() => setOffset(Math.max(0, u.offset - KEY_USAGE_PAGE))}>
-                  Previous {KEY_USAGE_PAGE}
-                </button>
-                <button type="button" disabled={last >= u.matching} onClick={() => setOffset(u.offset + KEY_USAGE_PAGE)}>
-                  Next {KEY_USAGE_PAGE}
-                </button>
-              </div>
-              <div className="scroll-box">
-                <table className="grid compact" aria-label="Robots holding this key">
-                  <thead>
-                    <tr>
-                      <th scope="col">Device id</th>
-                      <th scope="col">Name</th>
-                      <th scope="col">Site</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Version</th>
-                      <th scope="col">Recorded</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {u.holders.map((h) => (
-                      <tr key={h.deviceId} data-device-id={h.deviceId}>
-                        <td>
-                          <button type="button" className="link" onClick={() => openRobot(h.deviceId)} title={`Open robot ${h.deviceId} in the fleet`}>
-                            {h.deviceId}
-                          </button>
-                        </td>
-                        <td>{h.name}</td>
-                        <td>{h.site}</td>
-                        <td>{h.status}</td>
-                        <td className="num">v{h.version}</td>
-                        <td>
-                          {formatTime(h.recordedAt)} <span className="muted">({h.source})</span>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            </>
-          )}
-          {version !== undefined && u.matching === 0 && (
-            <p>
-              No robot holds v{version}.{' '}
-              <button type="button" onClick={() => showVersion(undefined)}>
-                All versions
-              </button>
-            </p>
-          )}
-          {u.assignments.length > 0 && (
-            <table className="grid compact" aria-label="Where this key is assigned">
-              <thead>
-                <tr>
-                  <th scope="col">Assigned to</th>
-                  <th scope="col">As</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Delivery</th>
-                </tr>
-              </thead>
-              <tbody>
-                {u.assignments.map((a) => (
-                  <tr key={`${a.scope}:${a.scopeId}:${a.keyType}`} className={a.problem ? 'assignment-broken' : undefined}>
-                    <td>
-                      {a.scope === 'robot' ? (
-                        <button type="button" className="link" onClick={() => openRobot(a.scopeId)}>
-                          robot {a.scopeId}
-                        </button>
+    <section aria-label="Robots and assignments">
+      <SpaceBetween size="s">
+        <Header variant="h3">Robots and assignments</Header>
+        <ErrorMessage error={usage.error} />
+        {usage.isPending && <StatusIndicator type="loading">Loading which robots hold this key…</StatusIndicator>}
+        {u && (
+          <>
+            <div data-testid="key-usage-summary">{keyUsageSummary(u)}</div>
+            {u.versions.length > 0 && (
+              <Table
+                variant="embedded"
+                ariaLabels={{ tableLabel: 'Robots per key version' }}
+                items={u.versions}
+                trackBy={(v) => String(v.version)}
+                columnDefinitions={[
+                  { id: 'version', header: 'Version', cell: (v) => `v${v.version}${v.version === u.currentVersion ? ' (current)' : ' (behind)'}` },
+                  { id: 'robots', header: 'Robots', cell: (v) => v.robots.toLocaleString('en') },
+                  {
+                    id: 'show',
+                    header: 'Show',
+                    cell: (v) => (
+                      <ToggleButton pressed={version === v.version} onChange={(e) => showVersion(e.detail.pressed ? v.version : undefined)}>
+                        {`Show robots on v${v.version}`}
+                      </ToggleButton>
+                    ),
+                  },
+                ]}
+              />
+            )}
+            {u.matching > 0 && (
+              <Table
+                variant="embedded"
+                wrapLines
+                ariaLabels={{ tableLabel: 'Robots holding this key' }}
+                items={u.holders}
+                trackBy="deviceId"
+                header={
+                  <Header
+                    variant="h3"
+                    counter={`(${u.matching.toLocaleString('en')})`}
+                    actions={
+                      <SpaceBetween direction="horizontal" size="xs">
+                        {version !== undefined && allVersions}
+                        <Button disabled={u.offset === 0} onClick={() => setOffset(Math.max(0, u.offset - KEY_USAGE_PAGE))}>
+                          {`Previous ${KEY_USAGE_PAGE}`}
+                        </Button>
+                        <Button disabled={last >= u.matching} onClick={() => setOffset(u.offset + KEY_USAGE_PAGE)}>
+                          {`Next ${KEY_USAGE_PAGE}`}
+                        </Button>
+                      </SpaceBetween>
+                    }
+                  >
+                    <span role="status" data-testid="key-holders-range">
+                      {version === undefined ? 'All holders' : `Holders of v${version}`}: {(u.offset + 1).toLocaleString('en')}–{last.toLocaleString('en')} of{' '}
+                      {u.matching.toLocaleString('en')}
+                    </span>
+                  </Header>
+                }
+                columnDefinitions={[
+                  { id: 'device', header: 'Device id', cell: (h) => deviceLink(h.deviceId) },
+                  { id: 'name', header: 'Name', cell: (h) => h.name },
+                  { id: 'site', header: 'Site', cell: (h) => h.site },
+                  { id: 'status', header: 'Status', cell: (h) => h.status },
+                  { id: 'version', header: 'Version', cell: (h) => `v${h.version}` },
+                  { id: 'recorded', header: 'Recorded', cell: (h) => `${formatTime(h.recordedAt)} (${h.source})` },
+                ]}
+              />
+            )}
+            {version !== undefined && u.matching === 0 && (
+              <SpaceBetween direction="horizontal" size="xs" alignItems="center">
+                <Box>No robot holds v{version}.</Box>
+                {allVersions}
+              </SpaceBetween>
+            )}
+            {u.assignments.length > 0 && (
+              <Table
+                variant="embedded"
+                wrapLines
+                ariaLabels={{ tableLabel: 'Where this key is assigned' }}
+                items={u.assignments}
+                trackBy={(a) => `${a.scope}:${a.scopeId}:${a.keyType}`}
+                columnDefinitions={[
+                  { id: 'to', header: 'Assigned to', cell: (a) => (a.scope === 'robot' ? deviceLink(a.scopeId, `robot ${a.scopeId}`) : `site ${a.scopeId}`) },
+                  { id: 'as', header: 'As', cell: (a) => `${a.keyType} key` },
+                  { id: 'by', header: 'By', cell: (a) => `${a.assignedBy}, ${formatTime(a.assignedAt)}` },
+                  {
+                    id: 'delivery',
+                    header: 'Delivery',
+                    cell: (a) =>
+                      a.problem ? (
+                        <span role="alert">
+                          <StatusIndicator type="warning">{a.problem}</StatusIndicator>
+                        </span>
                       ) : (
-                        `site ${a.scopeId}`
-                      )}
-                    </td>
-                    <td>{a.keyType} key</td>
-                    <td>
-                      {a.assignedBy}, {formatTime(a.assignedAt)}
-                    </td>
-                    <td role={a.problem ? 'alert' : undefined}>{a.problem ?? `delivers v${a.version ?? '?'}`}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </>
-      )}
+                        `delivers v${a.version ?? '?'}`
+                      ),
+                  },
+                ]}
+              />
+            )}
+          </>
+        )}
+      </SpaceBetween>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import type { KeySummary } from '../../../shared/contract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 export function RotateDialog({ keySummary }: { keySummary: KeySummary }) {
   const closeDialog = useUiStore((s) => s.closeDialog);
@@ -19,16 +20,11 @@ export function RotateDialog({ keySummary }: { keySummary: KeySummary }) {
       onDismiss={closeDialog}
       header={`Rotate key “${keySummary.label}”`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={closeDialog}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={rotate.isPending} loadingText="Rotating" onClick={() => rotate.mutate({ keyId: keySummary.id })}>
-              {`Rotate “${keySummary.label}” to version ${next}`}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={closeDialog}>
+          <Button variant="primary" loading={rotate.isPending} loadingText="Rotating" onClick={() => rotate.mutate({ keyId: keySummary.id })}>
+            {`Rotate “${keySummary.label}” to version ${next}`}
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="m">

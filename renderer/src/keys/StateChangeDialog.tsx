@@ -7,7 +7,6 @@ import Modal from '@cloudscape-design/components/modal';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Textarea from '@cloudscape-design/components/textarea';
@@ -19,6 +18,8 @@ import { formErrorText } from '../components/FormErrorText.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
   pre_activation: '',
@@ -62,16 +63,11 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
         onDismiss={closeDialog}
         header={title}
         footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={closeDialog}>
-                Close
-              </Button>
-              <Button variant="primary" loading={setState.isPending} onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}>
-                Retry unreached locations
-              </Button>
-            </SpaceBetween>
-          </Box>
+          <DialogFooter onCancel={closeDialog} cancelText="Close">
+            <Button variant="primary" loading={setState.isPending} onClick={() => setState.mutate({ keyId: keySummary.id, state: result.state, reason: '' })}>
+              Retry unreached locations
+            </Button>
+          </DialogFooter>
         }
       >
         <SpaceBetween size="m">
@@ -95,65 +91,53 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
       onDismiss={closeDialog}
       header={title}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={closeDialog}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={submit} disabled={!target || !confirmed} loading={setState.isPending} loadingText="Changing the state">
-              {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={closeDialog}>
+          <Button variant="primary" onClick={submit} disabled={!target || !confirmed} loading={setState.isPending} loadingText="Changing the state">
+            {target ? `Set “${keySummary.label}” to ${KEY_STATE_LABELS[target]}` : 'No state change allowed'}
+          </Button>
+        </DialogFooter>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
-          <SpaceBetween size="m">
-            <Box>
-              Current state: <StateBadge state={keySummary.state} />
+      <SubmitForm onSubmit={submit} errorText={formErrorText(words)}>
+        <SpaceBetween size="m">
+          <Box>
+            Current state: <StateBadge state={keySummary.state} />
+          </Box>
+          <FormField label="New state" errorText={words.fields.state}>
+            <RadioGroup value={target} onChange={(e) => setTarget(e.detail.value as KeyState)} items={targets.map((t) => ({ value: t, label: KEY_STATE_LABELS[t] }))} />
+          </FormField>
+          {target && CONSEQUENCES[target] && (
+            <Alert type={destructive ? 'warning' : 'info'} statusIconAriaLabel={destructive ? 'Warning' : 'Info'}>
+              {CONSEQUENCES[target]}
+            </Alert>
+          )}
+          {target && target !== 'active' && dependents && (
+            <Alert type="warning" statusIconAriaLabel="Warning">
+              <span data-testid="state-change-dependents">
+                {keyUsageSummary(dependents)}
+                {dependents.assignments.length > 0 && ' The station and key bundles refuse to deliver keys to them until the key is active again or they are reassigned.'}
+              </span>
+            </Alert>
+          )}
+          {usage.error && <Box color="text-status-inactive">Could not check which robots hold this key: {errorInWords(usage.error).summary}</Box>}
+          <FormField label="Reason (recorded in the audit log)" errorText={words.fields.reason} constraintText="Up to 500 characters.">
+            <Textarea value={reason} onChange={(e) => setReason(e.detail.value)} rows={2} invalid={!!words.fields.reason} nativeTextareaAttributes={{ maxLength: 500 }} />
+          </FormField>
+          {needsTypedLabel && (
+            <FormField
+              label={`Type the key label “${keySummary.label}” to confirm destruction`}
+              constraintText={typedLabel !== '' && !confirmed ? 'That is not the key’s label.' : undefined}
+            >
+              <Input value={typedLabel} onChange={(e) => setTypedLabel(e.detail.value)} autoComplete={false} />
+            </FormField>
+          )}
+          {target && (
+            <Box variant="p">
+              You are about to set <strong>{keySummary.label}</strong> from {KEY_STATE_LABELS[keySummary.state]} to <strong>{KEY_STATE_LABELS[target]}</strong>.
             </Box>
-            <FormField label="New state" errorText={words.fields.state}>
-              <RadioGroup value={target} onChange={(e) => setTarget(e.detail.value as KeyState)} items={targets.map((t) => ({ value: t, label: KEY_STATE_LABELS[t] }))} />
-            </FormField>
-            {target && CONSEQUENCES[target] && (
-              <Alert type={destructive ? 'warning' : 'info'} statusIconAriaLabel={destructive ? 'Warning' : 'Info'}>
-                {CONSEQUENCES[target]}
-              </Alert>
-            )}
-            {target && target !== 'active' && dependents && (
-              <Alert type="warning" statusIconAriaLabel="Warning">
-                <span data-testid="state-change-dependents">
-                  {keyUsageSummary(dependents)}
-                  {dependents.assignments.length > 0 && ' The station and key bundles refuse to deliver keys to them until the key is active again or they are reassigned.'}
-                </span>
-              </Alert>
-            )}
-            {usage.error && <Box color="text-status-inactive">Could not check which robots hold this key: {errorInWords(usage.error).summary}</Box>}
-            <FormField label="Reason (recorded in the audit log)" errorText={words.fields.reason} constraintText="Up to 500 characters.">
-              <Textarea value={reason} onChange={(e) => setReason(e.detail.value)} rows={2} invalid={!!words.fields.reason} nativeTextareaAttributes={{ maxLength: 500 }} />
-            </FormField>
-            {needsTypedLabel && (
-              <FormField
-                label={`Type the key label “${keySummary.label}” to confirm destruction`}
-                constraintText={typedLabel !== '' && !confirmed ? 'That is not the key’s label.' : undefined}
-              >
-                <Input value={typedLabel} onChange={(e) => setTypedLabel(e.detail.value)} autoComplete={false} />
-              </FormField>
-            )}
-            {target && (
-              <Box variant="p">
-                You are about to set <strong>{keySummary.label}</strong> from {KEY_STATE_LABELS[keySummary.state]} to <strong>{KEY_STATE_LABELS[target]}</strong>.
-              </Box>
-            )}
-          </SpaceBetween>
-        </Form>
-      </form>
+          )}
+        </SpaceBetween>
+      </SubmitForm>
     </Modal>
   );
 }

@@ -3,6 +3,7 @@ import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Alert from '@cloudscape-design/components/alert';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 /** "Migrate local keys" asks first (issue 12): what moves, where, and that it is not undone from here. */
 export function ConfirmMigration({ target, localKeys, onConfirm, onCancel }: { target: string; localKeys: number; onConfirm(): void; onCancel(): void }) {
@@ -13,16 +14,11 @@ export function ConfirmMigration({ target, localKeys, onConfirm, onCancel }: { t
       onDismiss={onCancel}
       header={`Migrate local keys to ${target}?`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onCancel}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={onConfirm}>
-              {`Migrate to ${target}`}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onCancel}>
+          <Button variant="primary" onClick={onConfirm}>
+            {`Migrate to ${target}`}
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="m">

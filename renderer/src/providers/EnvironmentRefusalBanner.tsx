@@ -1,3 +1,4 @@
+import Alert from '@cloudscape-design/components/alert';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 
 /**
@@ -9,13 +10,12 @@ export function EnvironmentRefusalBanner() {
   const refusal = providers.data?.environmentRefusal;
   if (!refusal) return null;
   return (
-    <div className="banner banner-warn" role="alert" aria-label="Environment provider refused">
-      <p>
-        <strong>{refusal.message}</strong>{' '}
+    <div role="alert" aria-label="Environment provider refused">
+      <Alert type="warning" statusIconAriaLabel="Warning" header={refusal.message}>
         {refusal.localFallback
           ? 'ECPS_ALLOW_LOCAL_FALLBACK is set: new keys that name no provider are created in the local store until the configuration is fixed.'
           : `New keys that name no provider are refused until ${refusal.variable ?? 'the configuration'} is fixed and the store is unlocked again (or ECPS_ALLOW_LOCAL_FALLBACK=1 allows the local store meanwhile).`}
-      </p>
+      </Alert>
     </div>
   );
 }

@@ -1,4 +1,13 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import Container from '@cloudscape-design/components/container';
+import Header from '@cloudscape-design/components/header';
+import FormField from '@cloudscape-design/components/form-field';
+import Select from '@cloudscape-design/components/select';
+import Button from '@cloudscape-design/components/button';
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
@@ -20,7 +29,6 @@ export function HybridPanel({ providers, localKeys }: { providers: ProviderStatu
   const backup = useChannelMutation('keys:backup');
   const verify = useChannelMutation('keys:verifyBackup');
   const migrate = useChannelMutation('keys:migrate');
-  const selectId = useId();
   const queryClient = useQueryClient();
   const live = useLatestJob(MIGRATION_JOB);
   // The call answers when the job ends; until then the pushed events tell how far it is.
@@ -42,84 +50,86 @@ export function HybridPanel({ providers, localKeys }: { providers: ProviderStatu
     migrate.mutate({ providerId: target });
   }
 
+  const options = targets.map((p) => ({ value: p.id, label: p.id }));
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return (
-    <section className="panel" aria-labelledby="hybrid-title">
-      <h2 id="hybrid-title">Hybrid mode: local keys and a KMS</h2>
-      {targets.length === 0 ? (
-        <p className="muted">Add a provider first: backups and migrations go to a configured KMS.</p>
-      ) : (
-        <>
-          <div className="toolbar">
-            <label htmlFor={selectId}>Target provider</label>
-            <select id={selectId} value={target} onChange={(e) => choose(e.target.value)}>
-              {targets.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.id}
-                </option>
-              ))}
-            </select>
-            <span className="muted">
-              {localKeys} local key{localKeys === 1 ? '' : 's'}
-            </span>
-          </div>
-          <div className="hybrid-actions">
-            <div className="hybrid-action">
-              <h3>Backup</h3>
-              <p className="small muted">Wraps the material of every local key under a key of {target}. The keys stay local.</p>
-              <div className="toolbar">
-                <button type="button" disabled={backup.isPending} onClick={() => backup.mutate({ providerId: target })}>
-                  {backup.isPending ? 'Backing up…' : `Back up local keys to ${target}`}
-                </button>
-                <button type="button" disabled={verify.isPending} onClick={() => verify.mutate({ providerId: target })}>
-                  {verify.isPending ? 'Verifying…' : 'Verify backup'}
-                </button>
-              </div>
-              <ErrorMessage error={backup.error} />
-              {backup.data && (
-                <p className="result-ok" role="status" aria-label="Backup result">
-                  Backed up {backup.data.backedUp} key{backup.data.backedUp === 1 ? '' : 's'} ({backup.data.versions} version
-                  {backup.data.versions === 1 ? '' : 's'}) to {target} under <code className="wrap">{backup.data.providerKeyRef}</code>.
-                </p>
-              )}
-              <ErrorMessage error={verify.error} />
-              {verify.data &&
-                (verify.data.ok ? (
-                  <p className="result-ok" role="status" aria-label="Backup verification">
-                    Backup verified: {verify.data.checked} version{verify.data.checked === 1 ? '' : 's'} unwrapped from {target} and
-                    identical to the store.
-                  </p>
-                ) : (
-                  <div className="result-bad" role="status" aria-label="Backup verification">
-                    Backup verification FAILED: {verify.data.failures.length} of {verify.data.checked} version
-                    {verify.data.checked === 1 ? '' : 's'} did not match.
-                    <ul>
-                      {verify.data.failures.map((f) => (
-                        <li key={`${f.keyId}/${f.version}`}>
-                          <code>{f.keyId}</code> v{f.version}: {f.reason}
-                        </li>
-                      ))}
-                    </ul>
-                  </div>
-                ))}
-            </div>
-            <div className="hybrid-action">
-              <h3>Migration</h3>
-              <p className="small muted">
-                Moves every local encryption key to {target}: its next version is created there and new data is protected by{' '}
-                {target}. Earlier versions keep decrypting what they protected. Signing keys stay local.
-              </p>
-              <div className="toolbar">
-                <button type="button" disabled={migrate.isPending} onClick={() => setConfirming(true)}>
-                  {migrate.isPending ? 'Migrating…' : `Migrate local keys to ${target}`}
-                </button>
-              </div>
-              <ErrorMessage error={migrate.error} />
-              {progress && <MigrationProgress progress={progress} target={target} />}
-              {confirming && <ConfirmMigration target={target} localKeys={localKeys} onConfirm={startMigration} onCancel={() => setConfirming(false)} />}
-            </div>
-          </div>
-        </>
-      )}
+    <section aria-label="Hybrid mode: local keys and a KMS">
+      <Container header={<Header variant="h2" description={`${plural(localKeys, 'local key')} in the store.`}>Hybrid mode: local keys and a KMS</Header>}>
+        {targets.length === 0 ? (
+          <Box color="text-status-inactive">Add a provider first: backups and migrations go to a configured KMS.</Box>
+        ) : (
+          <SpaceBetween size="l">
+            <FormField label="Target provider">
+              <Select selectedOption={options.find((o) => o.value === target) ?? null} onChange={(e) => choose(e.detail.selectedOption.value ?? '')} options={options} />
+            </FormField>
+            <ColumnLayout columns={2} variant="text-grid">
+              <SpaceBetween size="s">
+                <Header variant="h3" description={`Wraps the material of every local key under a key of ${target}. The keys stay local.`}>
+                  Backup
+                </Header>
+                <SpaceBetween direction="horizontal" size="xs">
+                  <Button loading={backup.isPending} loadingText="Backing up" onClick={() => backup.mutate({ providerId: target })}>
+                    {`Back up local keys to ${target}`}
+                  </Button>
+                  <Button loading={verify.isPending} loadingText="Verifying" onClick={() => verify.mutate({ providerId: target })}>
+                    Verify backup
+                  </Button>
+                </SpaceBetween>
+                <ErrorMessage error={backup.error} />
+                {backup.data && (
+                  <Alert type="success" statusIconAriaLabel="Success">
+                    <span role="status" aria-label="Backup result">
+                      Backed up {plural(backup.data.backedUp, 'key')} ({plural(backup.data.versions, 'version')}) to {target} under{' '}
+                      <Box variant="code" display="inline">
+                        {backup.data.providerKeyRef}
+                      </Box>
+                      .
+                    </span>
+                  </Alert>
+                )}
+                <ErrorMessage error={verify.error} />
+                {verify.data && (
+                  <Alert type={verify.data.ok ? 'success' : 'error'} statusIconAriaLabel={verify.data.ok ? 'Success' : 'Error'}>
+                    <span role="status" aria-label="Backup verification">
+                      {verify.data.ok
+                        ? `Backup verified: ${plural(verify.data.checked, 'version')} unwrapped from ${target} and identical to the store.`
+                        : `Backup verification FAILED: ${verify.data.failures.length} of ${plural(verify.data.checked, 'version')} did not match.`}
+                    </span>
+                    {!verify.data.ok && (
+                      <ul>
+                        {verify.data.failures.map((f) => (
+                          <li key={`${f.keyId}/${f.version}`}>
+                            <Box variant="code" display="inline">
+                              {f.keyId}
+                            </Box>{' '}
+                            v{f.version}: {f.reason}
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                  </Alert>
+                )}
+              </SpaceBetween>
+              <SpaceBetween size="s">
+                <Header
+                  variant="h3"
+                  description={`Moves every local encryption key to ${target}: its next version is created there and new data is protected by ${target}. Earlier versions keep decrypting what they protected. Signing keys stay local.`}
+                >
+                  Migration
+                </Header>
+                <Box>
+                  <Button loading={migrate.isPending} loadingText="Migrating" onClick={() => setConfirming(true)}>
+                    {`Migrate local keys to ${target}`}
+                  </Button>
+                </Box>
+                <ErrorMessage error={migrate.error} />
+                {progress && <MigrationProgress progress={progress} target={target} />}
+                {confirming && <ConfirmMigration target={target} localKeys={localKeys} onConfirm={startMigration} onCancel={() => setConfirming(false)} />}
+              </SpaceBetween>
+            </ColumnLayout>
+          </SpaceBetween>
+        )}
+      </Container>
     </section>
   );
 }

@@ -1,74 +1,70 @@
 // "List slots": asks the main process which slots and tokens a PKCS#11 module offers (providers:slots), so the
 // officer picks the token instead of typing its label. Choosing a row fills pkcs11_token_label.
+import Table from '@cloudscape-design/components/table';
+import Button from '@cloudscape-design/components/button';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Box from '@cloudscape-design/components/box';
+import type { ChannelOutput } from '../../../shared/contract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
+type Pkcs11SlotInfo = ChannelOutput<'providers:slots'>['slots'][number];
+
 const dash = (v: string | null) => (v === null || v === '' ? '—' : v);
+const usable = (s: Pkcs11SlotInfo) => s.tokenPresent && s.tokenLabel !== null && s.tokenLabel !== '';
 
 export function Pkcs11SlotPicker({ modulePath, tokenLabel, onPick }: { modulePath: string; tokenLabel: string; onPick(label: string): void }) {
   const slots = useChannelMutation('providers:slots');
   const path = modulePath.trim();
   const listed = slots.data?.slots;
   const listedFor = slots.variables?.modulePath;
+  const chosen = listed?.filter((s) => usable(s) && s.tokenLabel === tokenLabel) ?? [];
+  const pick = (s: Pkcs11SlotInfo | undefined) => {
+    if (s && usable(s)) onPick(s.tokenLabel!);
+  };
 
   return (
-    <div className="slot-picker">
-      <div className="toolbar">
-        <button type="button" onClick={() => slots.mutate({ modulePath: path })} disabled={path === '' || slots.isPending}>
-          {slots.isPending ? 'Listing slots…' : 'List slots'}
-        </button>
-        <span className="muted small" role="status" aria-label="Slot listing">
-          {path === '' ? 'Give the module path, then list its slots to pick a token.' : listed ? `${listed.length} slot${listed.length === 1 ? '' : 's'} in ${listedFor}` : ''}
+    <SpaceBetween size="xs">
+      <SpaceBetween direction="horizontal" size="s" alignItems="center">
+        <Button formAction="none" onClick={() => slots.mutate({ modulePath: path })} disabled={path === ''} loading={slots.isPending} loadingText="Listing slots">
+          List slots
+        </Button>
+        <span role="status" aria-label="Slot listing">
+          <Box variant="small" display="inline">
+            {path === '' ? 'Give the module path, then list its slots to pick a token.' : listed ? `${listed.length} slot${listed.length === 1 ? '' : 's'} in ${listedFor}` : ''}
+          </Box>
         </span>
-      </div>
+      </SpaceBetween>
       <ErrorMessage error={slots.error} />
       {listed && listed.length > 0 && (
-        <table className="grid compact slot-table" aria-label="Slots of the PKCS#11 module">
-          <thead>
-            <tr>
-              <th scope="col">Use</th>
-              <th scope="col">Slot id</th>
-              <th scope="col">Token label</th>
-              <th scope="col">Manufacturer</th>
-              <th scope="col">Model</th>
-              <th scope="col">Serial</th>
-              <th scope="col">Token present</th>
-            </tr>
-          </thead>
-          <tbody>
-            {listed.map((s) => {
-              const usable = s.tokenPresent && s.tokenLabel !== null && s.tokenLabel !== '';
-              const chosen = usable && s.tokenLabel === tokenLabel;
-              return (
-                <tr
-                  key={s.slotId}
-                  className={chosen ? 'selected' : usable ? 'pickable' : 'muted'}
-                  onClick={() => usable && onPick(s.tokenLabel!)}
-                  title={s.description}
-                >
-                  <td>
-                    <input
-                      type="radio"
-                      name="pkcs11-slot"
-                      checked={chosen}
-                      disabled={!usable}
-                      aria-label={usable ? `Use token ${s.tokenLabel} (slot ${s.slotId})` : s.tokenPresent ? `Slot ${s.slotId}: token not initialised` : `Slot ${s.slotId} has no token`}
-                      onChange={() => usable && onPick(s.tokenLabel!)}
-                    />
-                  </td>
-                  <td className="num nowrap">{s.slotId}</td>
-                  <td className="nowrap">{s.tokenPresent && !s.tokenLabel ? <span className="muted">not initialised</span> : dash(s.tokenLabel)}</td>
-                  <td>{dash(s.manufacturer)}</td>
-                  <td>{dash(s.model)}</td>
-                  <td className="num nowrap">{dash(s.serial)}</td>
-                  <td>{s.tokenPresent ? (s.loginRequired ? 'Yes (PIN required)' : 'Yes') : 'No'}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <Table
+          variant="embedded"
+          wrapLines
+          items={listed}
+          trackBy={(s) => String(s.slotId)}
+          selectionType="single"
+          selectedItems={chosen}
+          isItemDisabled={(s) => !usable(s)}
+          onSelectionChange={(e) => pick(e.detail.selectedItems[0])}
+          onRowClick={(e) => pick(e.detail.item)}
+          ariaLabels={{
+            tableLabel: 'Slots of the PKCS#11 module',
+            selectionGroupLabel: 'Use',
+            allItemsSelectionLabel: () => 'Use',
+            itemSelectionLabel: (_, s) =>
+              usable(s) ? `Use token ${s.tokenLabel} (slot ${s.slotId})` : s.tokenPresent ? `Slot ${s.slotId}: token not initialised` : `Slot ${s.slotId} has no token`,
+          }}
+          columnDefinitions={[
+            { id: 'slot', header: 'Slot id', cell: (s) => s.slotId },
+            { id: 'label', header: 'Token label', cell: (s) => (s.tokenPresent && !s.tokenLabel ? 'not initialised' : dash(s.tokenLabel)) },
+            { id: 'manufacturer', header: 'Manufacturer', cell: (s) => dash(s.manufacturer) },
+            { id: 'model', header: 'Model', cell: (s) => dash(s.model) },
+            { id: 'serial', header: 'Serial', cell: (s) => dash(s.serial) },
+            { id: 'present', header: 'Token present', cell: (s) => (s.tokenPresent ? (s.loginRequired ? 'Yes (PIN required)' : 'Yes') : 'No') },
+          ]}
+        />
       )}
-      {listed && listed.length === 0 && <p className="muted small">The module reports no slots.</p>}
-    </div>
+      {listed && listed.length === 0 && <Box variant="small">The module reports no slots.</Box>}
+    </SpaceBetween>
   );
 }

@@ -1,4 +1,6 @@
-import { useId } from 'react';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Checkbox from '@cloudscape-design/components/checkbox';
 import type { ProviderField } from './providerFields.ts';
 
 interface FieldProps {
@@ -7,67 +9,39 @@ interface FieldProps {
   onChange(value: string | boolean): void;
   /** The main process holds a value for this secret. */
   secretStored: boolean;
-  /** The main process's message when it refused this field. */
+  /** The main process's message when it refused this field, in words. */
   error: string | null;
   disabled?: boolean;
 }
 
-/** One labelled setting; a refused value shows its message beside it and marks the input invalid. */
+/** One labelled setting: a refused value shows its message beside it (FormField errorText) and marks the input invalid. */
 export function ProviderFieldInput({ field, value, onChange, secretStored, error, disabled }: FieldProps) {
-  const helpId = useId();
-  const errorId = useId();
-  const inputId = useId();
-  const describedBy = [field.help || (field.secret && secretStored) ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
-  const common = {
-    name: field.name,
-    disabled,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby': describedBy,
-  } as const;
-
+  const keep = field.secret && secretStored;
   if (field.input === 'checkbox') {
     return (
-      <label className="checkbox">
-        <input type="checkbox" {...common} checked={value === true} onChange={(e) => onChange(e.target.checked)} />
-        {field.label}
-        {error && (
-          <span className="field-error" id={errorId}>
-            {error}
-          </span>
-        )}
-      </label>
+      <FormField errorText={error ?? undefined} i18nStrings={{ errorIconAriaLabel: 'Error' }}>
+        <Checkbox checked={value === true} onChange={(e) => onChange(e.detail.checked)} disabled={disabled} ariaDescribedby={undefined}>
+          {field.label}
+        </Checkbox>
+      </FormField>
     );
   }
-
   const text = typeof value === 'string' ? value : '';
-  const required = field.required && !(field.secret && secretStored);
+  const description = keep || field.help ? `${keep ? 'A value is set — leave empty to keep it. ' : ''}${field.help ?? ''}` : undefined;
   return (
-    <div className={error ? 'field invalid' : 'field'}>
-      <label htmlFor={inputId}>{field.label}</label>
-      <input
-        id={inputId}
-        {...common}
-        type={field.input === 'url' ? 'text' : field.input}
-        inputMode={field.input === 'url' ? 'url' : undefined}
+    <FormField label={field.label} description={description} errorText={error ?? undefined} i18nStrings={{ errorIconAriaLabel: 'Error' }}>
+      <Input
+        name={field.name}
         value={text}
-        required={required}
-        autoComplete={field.secret ? 'new-password' : 'off'}
-        spellCheck={false}
-        placeholder={field.secret && secretStored ? 'set — leave empty to keep' : field.placeholder}
-        min={field.input === 'number' ? 0 : undefined}
-        onChange={(e) => onChange(e.target.value)}
+        type={field.input === 'url' ? 'text' : field.input === 'file' ? 'text' : field.input}
+        inputMode={field.input === 'url' ? 'url' : field.input === 'number' ? 'numeric' : undefined}
+        disabled={disabled}
+        invalid={!!error}
+        autoComplete={field.secret ? 'new-password' : false}
+        spellcheck={false}
+        placeholder={keep ? 'set — leave empty to keep' : field.placeholder}
+        onChange={(e) => onChange(e.detail.value)}
       />
-      {(field.help || (field.secret && secretStored)) && (
-        <span className="muted small field-help" id={helpId}>
-          {field.secret && secretStored ? 'A value is set — leave empty to keep it. ' : ''}
-          {field.help}
-        </span>
-      )}
-      {error && (
-        <span className="field-error" id={errorId}>
-          {error}
-        </span>
-      )}
-    </div>
+    </FormField>
   );
 }

@@ -1,15 +1,24 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import Modal from '@cloudscape-design/components/modal';
+import FormField from '@cloudscape-design/components/form-field';
+import Select from '@cloudscape-design/components/select';
+import Button from '@cloudscape-design/components/button';
+import Container from '@cloudscape-design/components/container';
+import Header from '@cloudscape-design/components/header';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { PROVIDER_KIND_LABELS, type ProviderKind } from '../../../shared/domain.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
-import { Dialog } from '../components/Dialog.tsx';
-import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { formErrorText } from '../components/FormErrorText.tsx';
 import { ADDABLE_KINDS, fieldsFor } from './providerFields.ts';
 import { buildConfig, emptyValues, initialGcpSource, storedSecrets, valuesFromStatus, withCredentialChoice, type FormValues, type GcpCredentialSource } from './providerConfig.ts';
 import { ProviderFieldInput } from './ProviderField.tsx';
 import { KindFieldset } from './KindFieldset.tsx';
+import { SubmitForm } from '../components/SubmitForm.tsx';
 
 
 /** Add a provider (kind select, fields per kind) or edit one (kind and id fixed, secrets never shown back). */
@@ -24,7 +33,6 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
     close(null);
   });
   const secrets = storedSecrets(editing);
-  const kindId = useId();
   const fields = fieldsFor(kind);
   // Saving an id that exists replaces that provider: adding must not do so by accident.
   const [idTaken, setIdTaken] = useState<string | null>(null);
@@ -49,8 +57,7 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
     if (name === 'gcp_credentials_json' && words.fields[name]) save.reset();
   }
 
-  function submit(e: React.FormEvent) {
-    e.preventDefault();
+  function submit() {
     const id = typeof values.id === 'string' ? values.id.trim() : '';
     if (!editing && existingIds.includes(id)) {
       setIdTaken(id);
@@ -66,62 +73,61 @@ export function ProviderFormDialog({ editing, existingIds = [] }: { editing?: Pr
   }
 
   const title = editing ? `Edit provider “${editing.id}”` : 'Add a provider';
+  const kindOptions = (editing ? [editing.kind] : ADDABLE_KINDS).map((k) => ({ value: k, label: PROVIDER_KIND_LABELS[k] }));
   return (
-    <Dialog title={title} onClose={() => close(null)} wide>
-      <form onSubmit={submit} className="form provider-form" aria-label={title} noValidate>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor={kindId}>Provider kind</label>
-            <select id={kindId} value={kind} onChange={(e) => changeKind(e.target.value as ProviderKind)} disabled={!!editing}>
-              {(editing ? [editing.kind] : ADDABLE_KINDS).map((k) => (
-                <option key={k} value={k}>
-                  {PROVIDER_KIND_LABELS[k]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <ProviderFieldInput
-            field={fields.id}
-            value={values.id ?? ''}
-            onChange={(v) => set('id', v)}
-            secretStored={false}
-            error={errorFor('id')}
-            disabled={!!editing}
+    <Modal
+      visible
+      size="large"
+      closeAriaLabel="Close dialog"
+      onDismiss={() => close(null)}
+      header={title}
+      footer={
+        <DialogFooter onCancel={() => close(null)}>
+          <Button variant="primary" onClick={submit} loading={save.isPending} loadingText="Saving">
+            {editing ? 'Save changes' : 'Add provider'}
+          </Button>
+        </DialogFooter>
+      }
+    >
+      <SubmitForm onSubmit={submit} errorText={formErrorText(words)}>
+        <SpaceBetween size="l">
+          <ColumnLayout columns={2}>
+            <FormField label="Provider kind">
+              <Select
+                selectedOption={kindOptions.find((o) => o.value === kind) ?? null}
+                onChange={(e) => changeKind(e.detail.selectedOption.value as ProviderKind)}
+                options={kindOptions}
+                disabled={!!editing}
+              />
+            </FormField>
+            <ProviderFieldInput field={fields.id} value={values.id ?? ''} onChange={(v) => set('id', v)} secretStored={false} error={errorFor('id')} disabled={!!editing} />
+          </ColumnLayout>
+          <KindFieldset
+            kind={kind}
+            fields={fields.specific}
+            values={values}
+            set={set}
+            secrets={secrets}
+            errorFor={errorFor}
+            gcpSource={gcpSource}
+            setGcpSource={setGcpSource}
           />
-        </div>
-        <KindFieldset
-          kind={kind}
-          fields={fields.specific}
-          values={values}
-          set={set}
-          secrets={secrets}
-          errorFor={errorFor}
-          gcpSource={gcpSource}
-          setGcpSource={setGcpSource}
-        />
-        <fieldset className="field-group">
-          <legend>Storage, cache and resilience</legend>
-          {fields.common.map((f) => (
-            <ProviderFieldInput
-              key={f.name}
-              field={f}
-              value={values[f.name] ?? (f.input === 'checkbox' ? false : '')}
-              onChange={(v) => set(f.name, v)}
-              secretStored={false}
-              error={errorFor(f.name)}
-            />
-          ))}
-        </fieldset>
-        <ErrorMessage error={save.error} fieldLabels={fieldLabels} />
-        <div className="dialog-buttons">
-          <button type="button" onClick={() => close(null)}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : editing ? 'Save changes' : 'Add provider'}
-          </button>
-        </div>
-      </form>
-    </Dialog>
+          <Container header={<Header variant="h3">Storage, cache and resilience</Header>}>
+            <SpaceBetween size="m">
+              {fields.common.map((f) => (
+                <ProviderFieldInput
+                  key={f.name}
+                  field={f}
+                  value={values[f.name] ?? (f.input === 'checkbox' ? false : '')}
+                  onChange={(v) => set(f.name, v)}
+                  secretStored={false}
+                  error={errorFor(f.name)}
+                />
+              ))}
+            </SpaceBetween>
+          </Container>
+        </SpaceBetween>
+      </SubmitForm>
+    </Modal>
   );
 }

@@ -5,7 +5,7 @@ import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Box from '@cloudscape-design/components/box';
 import PropertyFilter, { type PropertyFilterProps } from '@cloudscape-design/components/property-filter';
-import { useCollection } from '@cloudscape-design/collection-hooks';
+import { propertyFilterStrings, useFilteredCollection } from '../components/collection.tsx';
 import type { ProviderStatus } from '../../../shared/contract.ts';
 import { PROVIDER_KIND_LABELS } from '../../../shared/domain.ts';
 import { useUiStore } from '../state/uiStore.ts';
@@ -26,31 +26,7 @@ const PROPERTIES: PropertyFilterProps.FilteringProperty[] = [
   { key: 'healthText', propertyLabel: 'Health', groupValuesLabel: 'Health', operators: ['=', '!='] },
 ];
 
-const FILTER_STRINGS: PropertyFilterProps.I18nStrings = {
-  filteringAriaLabel: 'Find providers',
-  filteringPlaceholder: 'Find providers by id, kind or health',
-  dismissAriaLabel: 'Dismiss',
-  clearFiltersText: 'Clear filters',
-  groupValuesText: 'Values',
-  groupPropertiesText: 'Properties',
-  operatorsText: 'Operators',
-  operationAndText: 'and',
-  operationOrText: 'or',
-  operatorContainsText: 'Contains',
-  operatorEqualsText: 'Equals',
-  operatorDoesNotEqualText: 'Does not equal',
-  editTokenHeader: 'Edit filter',
-  propertyText: 'Property',
-  operatorText: 'Operator',
-  valueText: 'Value',
-  cancelActionText: 'Cancel',
-  applyActionText: 'Apply',
-  allPropertiesLabel: 'All properties',
-  tokenLimitShowMore: 'Show more',
-  tokenLimitShowFewer: 'Show fewer',
-  enteredTextLabel: (text) => `Use: "${text}"`,
-  removeTokenButtonAriaLabel: (token) => `Remove filter ${token.propertyLabel ?? ''} ${token.value}`,
-};
+const FILTER_STRINGS = propertyFilterStrings('providers', 'Find providers by id, kind or health');
 
 export function ProviderTable({ providers, loading }: { providers: ProviderStatus[]; loading: boolean }) {
   const selectProvider = useUiStore((s) => s.selectProvider);
@@ -60,13 +36,11 @@ export function ProviderTable({ providers, loading }: { providers: ProviderStatu
     ...[...new Set(rows.map((r) => r.kindLabel))].map((v) => ({ propertyKey: 'kindLabel', value: v })),
     ...['healthy', 'unreachable', 'not checked'].map((v) => ({ propertyKey: 'healthText', value: v })),
   ];
-  const { items, collectionProps, propertyFilterProps, filteredItemsCount } = useCollection(rows, {
-    propertyFiltering: {
-      filteringProperties: PROPERTIES,
-      empty: <Box textAlign="center">No providers.</Box>,
-      noMatch: <Box textAlign="center">No provider matches.</Box>,
-    },
-    sorting: { defaultState: { sortingColumn: { sortingField: 'id' } } },
+  const { items, collectionProps, propertyFilterProps, filteredItemsCount } = useFilteredCollection(rows, {
+    properties: PROPERTIES,
+    empty: 'No providers.',
+    noMatch: 'No provider matches.',
+    sortBy: 'id',
   });
 
   return (

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import Button from '@cloudscape-design/components/button';
@@ -6,6 +7,7 @@ import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { useSplitPanel } from '../shell/splitPanel.ts';
 import { ProviderTable } from './ProviderTable.tsx';
 import { ProviderDetailPanel } from './ProviderDetailPanel.tsx';
 import { ProviderFormDialog } from './ProviderFormDialog.tsx';
@@ -27,6 +29,16 @@ export function ProvidersPage() {
   const counts = keysPerProvider(keys.data?.keys ?? []);
   const localKeys = (keys.data?.keys ?? []).filter((k) => k.provider === LOCAL_PROVIDER_ID).length;
   const selected = list.find((p) => p.id === selectedId);
+  const selectProvider = useUiStore((s) => s.selectProvider);
+  const keysOnSelected = selected ? (counts.get(selected.id) ?? 0) : 0;
+  // The selected provider's details live in the shell's split panel while this screen is open.
+  const showPanel = useSplitPanel((s) => s.show);
+  const clearPanel = useSplitPanel((s) => s.clear);
+  useEffect(() => {
+    if (selected) showPanel(<ProviderDetailPanel key={selected.id} provider={selected} keysOnIt={keysOnSelected} />, () => selectProvider(null));
+    else clearPanel();
+  }, [selected, keysOnSelected, showPanel, clearPanel, selectProvider]);
+  useEffect(() => clearPanel, [clearPanel]);
   const dialogProvider = dialog && dialog.kind !== 'add' ? list.find((p) => p.id === dialog.id) : undefined;
 
   return (
@@ -49,15 +61,11 @@ export function ProvidersPage() {
         <EnvironmentRefusalBanner />
         {providers.isError && <ErrorMessage error={providers.error} />}
         <ProviderTable providers={list} loading={providers.isPending} />
-        {/* Not yet on the design system: the details, hybrid mode and the provider forms keep their own CSS. */}
-        <div className="legacy">
-          {selected && <ProviderDetailPanel key={`detail-${selected.id}`} provider={selected} keysOnIt={counts.get(selected.id) ?? 0} />}
-          {providers.data && <HybridPanel providers={list} localKeys={localKeys} />}
-          {dialog?.kind === 'add' && <ProviderFormDialog existingIds={list.map((p) => p.id)} />}
-          {dialog?.kind === 'edit' && dialogProvider && <ProviderFormDialog key={`edit-${dialogProvider.id}`} editing={dialogProvider} />}
-          {dialog?.kind === 'remove' && dialogProvider && <RemoveProviderDialog provider={dialogProvider} keysOnIt={counts.get(dialogProvider.id) ?? 0} />}
-        </div>
+        {providers.data && <HybridPanel providers={list} localKeys={localKeys} />}
       </SpaceBetween>
+      {dialog?.kind === 'add' && <ProviderFormDialog existingIds={list.map((p) => p.id)} />}
+      {dialog?.kind === 'edit' && dialogProvider && <ProviderFormDialog key={`edit-${dialogProvider.id}`} editing={dialogProvider} />}
+      {dialog?.kind === 'remove' && dialogProvider && <RemoveProviderDialog provider={dialogProvider} keysOnIt={counts.get(dialogProvider.id) ?? 0} />}
     </ContentLayout>
   );
 }

@@ -1,7 +1,12 @@
 // Google Cloud KMS service account: EITHER a key file picked here (read in the window, sent once as the secret
 // setting gcp_credentials_json, sealed by the main process) OR credentials_path (a file on the console machine).
 // The key itself is never put in the page: only the client_email read from the file is shown.
-import { useEffect, useId, useRef, useState } from 'react';
+import { useState } from 'react';
+import FormField from '@cloudscape-design/components/form-field';
+import FileInput from '@cloudscape-design/components/file-input';
+import RadioGroup from '@cloudscape-design/components/radio-group';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Box from '@cloudscape-design/components/box';
 import type { ProviderField } from './providerFields.ts';
 import type { GcpCredentialSource } from './providerConfig.ts';
 import { ProviderFieldInput } from './ProviderField.tsx';
@@ -37,18 +42,9 @@ function clientEmailOf(text: string): string | null {
 
 export function ServiceAccountFields(props: Props) {
   const { fileField, pathField, source, content, fileStored, errorFor } = props;
-  const inputRef = useRef<HTMLInputElement>(null);
-  const fileId = useId();
-  const statusId = useId();
-  const errorId = useId();
-  const [picked, setPicked] = useState<{ name: string; email: string | null } | null>(null);
+  const [picked, setPicked] = useState<{ file: File; email: string | null } | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
   const error = localError ?? errorFor(fileField.name);
-
-  // Once the content has been sent (and cleared from the form), the picker forgets the file too.
-  useEffect(() => {
-    if (content === '' && inputRef.current) inputRef.current.value = '';
-  }, [content]);
 
   async function pick(file: File | undefined) {
     setLocalError(null);
@@ -56,69 +52,65 @@ export function ServiceAccountFields(props: Props) {
     setPicked(null);
     if (!file) return;
     if (file.size > MAX_FILE_BYTES) {
-      setLocalError(`${file.name} is ${Math.round(file.size / 1024)} KB: a service-account key file is a few KB. Pick the JSON key file.`);
+      setLocalError(`${file.name} is ${file.size.toLocaleString('en')} bytes: a service-account key file is a few thousand. Pick the JSON key file.`);
       return;
     }
     const text = await file.text();
-    setPicked({ name: file.name, email: clientEmailOf(text) });
+    setPicked({ file, email: clientEmailOf(text) });
     props.onContent(text);
   }
 
-  const selected = content !== '' && picked;
+  // Once the content has been sent (and cleared from the form), the picker shows no file either.
+  const selected = content !== '' ? picked : null;
+  const status = selected
+    ? selected.email
+      ? `service-account file selected: ${selected.email}`
+      : `file selected: ${selected.file.name} (no client_email found in it)`
+    : fileStored
+      ? 'A service-account file is stored — leave empty to keep it, or pick another to replace it.'
+      : 'The file is read here and sent once; only its client_email is shown.';
   return (
-    <fieldset className="field-group nested-group">
-      <legend>Service account</legend>
-      <p className="muted small">
-        A key file picked here is sealed in the console’s store and needs nothing on disk; a path names a key file the
-        console machine reads itself. With neither, Application Default Credentials are used.
-      </p>
-      <div className="radio-row" role="radiogroup" aria-label="How to give the service account">
-        <label className="checkbox">
-          <input type="radio" name="gcp-credential-source" checked={source === 'file'} onChange={() => props.onSource('file')} />
-          Key file, sealed in the store
-        </label>
-        <label className="checkbox">
-          <input type="radio" name="gcp-credential-source" checked={source === 'path'} onChange={() => props.onSource('path')} />
-          Path on the console machine
-        </label>
+    <SpaceBetween size="s">
+      <div>
+        <Box variant="h4">Service account</Box>
+        <Box variant="small">
+          A key file picked here is sealed in the console’s store and needs nothing on disk; a path names a key file the
+          console machine reads itself. With neither, Application Default Credentials are used.
+        </Box>
       </div>
-      {source === 'file' ? (
-        <div className={error ? 'field invalid' : 'field'}>
-          <label htmlFor={fileId}>{fileField.label}</label>
-          <input
-            ref={inputRef}
-            id={fileId}
-            type="file"
-            name={fileField.name}
-            accept=".json,application/json"
-            aria-invalid={error ? true : undefined}
-            aria-describedby={[statusId, error ? errorId : ''].filter(Boolean).join(' ')}
-            onChange={(e) => void pick(e.target.files?.[0])}
-          />
-          <span className="muted small field-help" id={statusId} role="status" aria-label="Service-account file">
-            {selected
-              ? picked.email
-                ? `service-account file selected: ${picked.email}`
-                : `file selected: ${picked.name} (no client_email found in it)`
-              : fileStored
-                ? 'A service-account file is stored — leave empty to keep it, or pick another to replace it.'
-                : 'The file is read here and sent once; only its client_email is shown.'}
-          </span>
-          {error && (
-            <span className="field-error" id={errorId}>
-              {error}
-            </span>
-          )}
-        </div>
-      ) : (
-        <ProviderFieldInput
-          field={{ ...pathField, help: 'Absolute path of the JSON key file on the console machine (like GOOGLE_APPLICATION_CREDENTIALS).' }}
-          value={props.path}
-          onChange={(v) => props.onPath(typeof v === 'string' ? v : '')}
-          secretStored={false}
-          error={errorFor(pathField.name)}
+        <RadioGroup
+          ariaLabel="How to give the service account"
+          value={source}
+          onChange={(e) => props.onSource(e.detail.value as GcpCredentialSource)}
+          items={[
+            { value: 'file', label: 'Key file, sealed in the store' },
+            { value: 'path', label: 'Path on the console machine' },
+          ]}
         />
-      )}
-    </fieldset>
+        {source === 'file' ? (
+          <FormField
+            label={fileField.label}
+            description={
+              <span role="status" aria-label="Service-account file">
+                {status}
+              </span>
+            }
+            errorText={error ?? undefined}
+            i18nStrings={{ errorIconAriaLabel: 'Error' }}
+          >
+            <FileInput accept=".json,application/json" value={selected ? [selected.file] : []} onChange={(e) => void pick(e.detail.value[0])}>
+              Choose key file
+            </FileInput>
+          </FormField>
+        ) : (
+          <ProviderFieldInput
+            field={{ ...pathField, help: 'Absolute path of the JSON key file on the console machine (like GOOGLE_APPLICATION_CREDENTIALS).' }}
+            value={props.path}
+            onChange={(v) => props.onPath(typeof v === 'string' ? v : '')}
+            secretStored={false}
+            error={errorFor(pathField.name)}
+          />
+        )}
+    </SpaceBetween>
   );
 }

@@ -1,3 +1,5 @@
+import Alert from '@cloudscape-design/components/alert';
+import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { KeySummary, ProviderStatus } from '../../../shared/contract.ts';
 import { KEY_TYPE_PROFILES, PROVIDER_KIND_LABELS } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
@@ -50,16 +52,20 @@ export function UnreachableProvidersBanner({ keys }: { keys: KeySummary[] }) {
   if (affected.length === 0) return null;
 
   return (
-    <div className="banner banner-warn" role="alert" aria-label="Unreachable providers">
-      {affected.map(({ provider, primary, backedUp }) => (
-        <p key={provider.id}>
+    <div role="alert" aria-label="Unreachable providers">
+      <Alert type="warning" statusIconAriaLabel="Warning">
+        <SpaceBetween size="xs">
+          {affected.map(({ provider, primary, backedUp }) => (
+            <div key={provider.id}>
           <strong>
             Provider {provider.id} ({PROVIDER_KIND_LABELS[provider.kind]}) is unreachable
             {provider.lastError ? `: ${provider.lastError.message}` : ''}.
           </strong>{' '}
           {consequence(provider, primary, backedUp)}
-        </p>
-      ))}
+            </div>
+          ))}
+        </SpaceBetween>
+      </Alert>
     </div>
   );
 }

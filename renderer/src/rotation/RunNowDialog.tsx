@@ -8,6 +8,7 @@ import type { DueRotation } from '../../../shared/rotationContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { durationWords } from './rotationFormat.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 export interface RunNowResult {
   label: string;
@@ -23,16 +24,11 @@ export function RunNowDialog({ item, onClose }: { item: DueRotation; onClose: (r
       onDismiss={() => onClose(null)}
       header={`Rotate ${item.label} now?`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={() => onClose(null)}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={run.isPending} onClick={() => run.mutate({ keyId: item.keyId })}>
-              Rotate now
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={() => onClose(null)}>
+          <Button variant="primary" loading={run.isPending} onClick={() => run.mutate({ keyId: item.keyId })}>
+            Rotate now
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="s">

@@ -1,9 +1,9 @@
-// An error as a Cloudscape Alert, in words (errorWords.ts): the message, then what to do next.
+// An error as a Cloudscape Alert, in words (components/errorWords.ts errorForScreen): the message, then what to do next.
 import Alert from '@cloudscape-design/components/alert';
-import { errorInWords } from './errorWords.ts';
+import { errorForScreen } from '../components/errorWords.ts';
 
 export function ErrorAlert({ error, header, fieldWords }: { error: unknown; header?: string; fieldWords?: Readonly<Record<string, string>> }) {
-  const words = errorInWords(error, fieldWords);
+  const words = errorForScreen(error, fieldWords);
   if (!words) return null;
   return (
     <div role="alert" data-code={words.code ?? undefined}>

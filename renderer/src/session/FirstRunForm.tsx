@@ -12,7 +12,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { MIN_PASSPHRASE_CHARS } from '../../../shared/domain.ts';
 import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
-import { errorInWords } from './errorWords.ts';
+import { errorForScreen } from '../components/errorWords.ts';
 import { firstRunProblems, SESSION_FIELD_WORDS, type FirstRunProblems } from './sessionFields.ts';
 import { useSetupNotice } from './setupNotice.ts';
 import { SetupDone } from './SetupDone.tsx';
@@ -65,7 +65,7 @@ export function FirstRunForm() {
       setCreated(true);
     } catch (err) {
       setup.end();
-      const words = errorInWords(err, SESSION_FIELD_WORDS);
+      const words = errorForScreen(err, SESSION_FIELD_WORDS);
       const field = isApiError(err) && err.code === 'weak_passphrase' ? 'passphrase' : words?.field;
       if (field === 'operator' || field === 'passphrase') {
         const next = { ...NO_PROBLEMS, [field]: words?.message ?? null };

@@ -15,7 +15,7 @@ import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
 import { useCountdown } from '../hooks/useCountdown.ts';
 import { formatCountdown } from '../format.ts';
-import { errorInWords, type ErrorWords } from './errorWords.ts';
+import { errorForScreen, type ScreenErrorWords } from '../components/errorWords.ts';
 import { operatorProblem, SESSION_FIELD_WORDS } from './sessionFields.ts';
 
 export function UnlockForm({ status }: { status: SessionStatus }) {
@@ -23,7 +23,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const [operator, setOperator] = useState(status.operator ?? '');
   const [passphrase, setPassphrase] = useState('');
   const [operatorError, setOperatorError] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<ErrorWords | null>(null);
+  const [refusal, setRefusal] = useState<ScreenErrorWords | null>(null);
   const [busy, setBusy] = useState(false);
   const [retryAt, setRetryAt] = useState<number | null>(() => (status.retryAfterMs > 0 ? Date.now() + status.retryAfterMs : null));
   const waitMs = useCountdown(retryAt);
@@ -52,7 +52,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
       const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
-      const words = errorInWords(err, SESSION_FIELD_WORDS);
+      const words = errorForScreen(err, SESSION_FIELD_WORDS);
       if (words?.field === 'operator') {
         setOperatorError(words.message);
         requestAnimationFrame(() => operatorRef.current?.focus());

@@ -28,17 +28,16 @@ import { can } from '../session/permissions.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
 
-/** Pages not yet on the design system keep their hand-written CSS, scoped under .legacy (styles.css). */
-const PAGE_VIEWS: Readonly<Record<Page, { legacy: boolean; view: () => React.ReactNode }>> = {
-  dashboard: { legacy: false, view: () => <FleetDashboardPage /> },
-  fleet: { legacy: false, view: () => <FleetPage /> },
-  station: { legacy: false, view: () => <StationPage /> },
-  certs: { legacy: false, view: () => <CertificatesPage /> },
-  keys: { legacy: false, view: () => <KeysPage /> },
-  rotation: { legacy: false, view: () => <RotationPage /> },
-  providers: { legacy: false, view: () => <ProvidersPage /> },
-  audit: { legacy: false, view: () => <AuditPage /> },
-  metrics: { legacy: false, view: () => <MetricsPage /> },
+const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
+  dashboard: () => <FleetDashboardPage />,
+  fleet: () => <FleetPage />,
+  station: () => <StationPage />,
+  certs: () => <CertificatesPage />,
+  keys: () => <KeysPage />,
+  rotation: () => <RotationPage />,
+  providers: () => <ProvidersPage />,
+  audit: () => <AuditPage />,
+  metrics: () => <MetricsPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
@@ -134,7 +133,7 @@ export function Shell({ status }: { status: SessionStatus }) {
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
 
-  const { legacy, view } = PAGE_VIEWS[page];
+  const view = PAGE_VIEWS[page];
   const group = groupOf(page);
   const crumbs = [{ text: 'Console', href: hrefFor('dashboard') }];
   if (group && group !== PAGE_TITLES[page]) crumbs.push({ text: group, href: hrefFor(NAV_GROUPS.find((g) => g.title === group)!.items[0]!.page) });
@@ -164,7 +163,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         maxContentWidth={Number.MAX_VALUE}
         ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}
         content={
-          <div ref={contentRef} className={legacy ? 'legacy legacy-page' : undefined} key={page}>
+          <div ref={contentRef} key={page}>
             {view()}
           </div>
         }

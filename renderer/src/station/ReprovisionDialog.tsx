@@ -8,6 +8,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorAlert } from '../session/ErrorAlert.tsx';
 import { useShowStationStatus } from './useStationEvents.ts';
+import { DialogFooter } from '../components/DialogFooter.tsx';
 
 export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: string; path: string; onClose(): void }) {
   const robot = useChannelQuery('fleet:get', { deviceId });
@@ -24,16 +25,11 @@ export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: strin
       header="Re-provision robot"
       closeAriaLabel="Close"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" onClick={() => confirm.mutate({ deviceId, path })} loading={confirm.isPending} disabled={confirm.isPending}>
-              Re-provision {deviceId}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" onClick={() => confirm.mutate({ deviceId, path })} loading={confirm.isPending} disabled={confirm.isPending}>
+            Re-provision {deviceId}
+          </Button>
+        </DialogFooter>
       }
     >
       <SpaceBetween size="s">

@@ -17,7 +17,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import type { StationMode, StationStatus } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { errorInWords } from '../session/errorWords.ts';
+import { errorForScreen } from '../components/errorWords.ts';
 import { ErrorAlert } from '../session/ErrorAlert.tsx';
 import { StationPorts } from './StationPorts.tsx';
 import { useShowStationStatus, useStationEvents } from './useStationEvents.ts';
@@ -101,7 +101,7 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
   const [vendorIds, setVendorIds] = useState('');
   const [productIds, setProductIds] = useState('');
   const start = useChannelMutation('station:start', useShowStationStatus());
-  const refusal = errorInWords(start.error, START_FIELD_WORDS);
+  const refusal = errorForScreen(start.error, START_FIELD_WORDS);
   const fieldError = (name: string) => (refusal?.field === name ? refusal.message : undefined);
 
   const onStart = (e: React.FormEvent) => {

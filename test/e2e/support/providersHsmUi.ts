@@ -1,9 +1,10 @@
 // Steps on the Providers form for the PKCS#11, Google Cloud KMS and Azure Key Vault kinds, by role and label.
 import { expect, type Locator } from '@playwright/test';
+import { chooseKind } from './providersUi.ts';
 
 /** Chooses PKCS#11, gives the module, lists its slots and picks the token by its label; returns the slot table. */
 export async function pickPkcs11Token(dialog: Locator, form: { id: string; modulePath: string; tokenLabel: string }): Promise<Locator> {
-  await dialog.getByLabel('Provider kind').selectOption('pkcs11');
+  await chooseKind(dialog, 'PKCS#11 HSM');
   await dialog.getByLabel('Provider id').fill(form.id);
   await dialog.getByLabel('PKCS#11 module').fill(form.modulePath);
   await dialog.getByRole('button', { name: 'List slots' }).click();
@@ -21,7 +22,7 @@ export interface GcpForm {
 }
 
 export async function fillGcp(dialog: Locator, form: GcpForm): Promise<void> {
-  await dialog.getByLabel('Provider kind').selectOption('google_cloud_kms');
+  await chooseKind(dialog, 'Google Cloud KMS');
   await dialog.getByLabel('Provider id').fill(form.id);
   await dialog.getByLabel('Project id').fill(form.projectId);
   await expect(dialog.getByLabel('Location')).toHaveValue('global');

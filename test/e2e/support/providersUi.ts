@@ -40,8 +40,16 @@ export async function openAddProvider(page: Page): Promise<Locator> {
   return dialog;
 }
 
+/** Picks the provider kind (a Cloudscape Select: its button, then the option named by the kind's label). */
+export async function chooseKind(dialog: Locator, kindLabel: string): Promise<void> {
+  await dialog.getByLabel('Provider kind', { exact: true }).click();
+  const escaped = kindLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await dialog.page().getByRole('option', { name: new RegExp(`^(Selected )?${escaped}$`) }).click();
+  await expect(dialog.getByLabel('Provider kind', { exact: true })).toContainText(kindLabel);
+}
+
 export async function fillVault(dialog: Locator, form: VaultForm): Promise<void> {
-  await dialog.getByLabel('Provider kind').selectOption('hashicorp_vault');
+  await chooseKind(dialog, 'HashiCorp Vault (transit)');
   await dialog.getByLabel('Provider id').fill(form.id);
   await dialog.getByLabel('Vault URL').fill(form.url);
   await dialog.getByLabel('Vault token').fill(form.token);
@@ -49,7 +57,7 @@ export async function fillVault(dialog: Locator, form: VaultForm): Promise<void>
 }
 
 export async function fillAws(dialog: Locator, form: AwsForm): Promise<void> {
-  await dialog.getByLabel('Provider kind').selectOption('aws_kms');
+  await chooseKind(dialog, 'AWS KMS');
   await dialog.getByLabel('Provider id').fill(form.id);
   await dialog.getByLabel('Region').fill(form.region);
   await dialog.getByLabel('Endpoint (optional)').fill(form.endpoint);

@@ -6,6 +6,7 @@ import { contract, type KeySummary } from '../../shared/contract.ts';
 import { KEY_USAGE_PAGE } from '../../shared/fleetContract.ts';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
+import { makePreOperatorsStore } from './support/legacyStore.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
 import { FAST_KDF, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
 import { contractCaller, failure } from './support/consoleCalls.ts';
@@ -113,7 +114,8 @@ describe('key usage (fleet:keyUsage)', () => {
     const before = await call('fleet:keyUsage', { keyId: comm.id, version: 1, offset: 100 });
     c.close();
     const indexes = () => withRawDb(dir, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'robot_keys' AND sql IS NOT NULL ORDER BY name").pluck().all());
-    // What a version-7 store looks like.
+    // What a version-7 store looks like: one shared passphrase (no operators, migration 15; nor 16), then older still.
+    makePreOperatorsStore(dir, { operator: 'Officer Ada', passphrase: 'fleet passphrase 0123', legacyPassphrase: 'fleet passphrase 0123' });
     withRawDb(dir, (db) => {
       db.exec('DROP INDEX robot_keys_key_version_device; CREATE INDEX robot_keys_key ON robot_keys (key_id, key_version); DELETE FROM schema_migrations WHERE version >= 8;');
       db.exec('DROP TABLE key_unreached_locations;'); // migration 9
@@ -121,7 +123,6 @@ describe('key usage (fleet:keyUsage)', () => {
       db.exec('DROP TABLE rotation_jobs; DROP TABLE rotation_policies; DROP TABLE rotation_scheduler; DROP TABLE key_version_usage;'); // migration 11
       db.exec('DROP TABLE rotation_batch_items; DROP TABLE rotation_batches;'); // migration 12
       db.exec('DROP TABLE robot_visits; DROP TABLE key_version_retirements; DROP TABLE rollout_robots; DROP TABLE rollouts; DROP TABLE rollout_policies;'); // migration 13
-      db.exec('DROP TABLE lockdown_orders;'); // migration 16
       db.exec('DROP TABLE metric_buckets; DROP TABLE alerts;'); // migration 14
     });
     expect(indexes()).toEqual(['robot_keys_key']);

@@ -3,15 +3,14 @@
 // operator; the last admin stays; roles change what the next call may do; a store made before operators existed
 // becomes the slot of the operator who next unlocks it, as admin. Slots are opened here by the documented recipe
 // (scrypt, AES-256-GCM, the AAD string docs/operators.md gives), not by the code under test.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
-import { open as gcmOpen, seal as gcmSeal } from '../../electron/crypto/aead.ts';
 import { THROTTLE_BASE_DELAY_MS } from '../../electron/services/session/sessionThrottle.ts';
 import type { FleetConsole } from '../../electron/app.ts';
 import { contractCaller, failure } from './support/consoleCalls.ts';
-import { CTX, dbFile, FAST_KDF, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+import { makePreOperatorsStore, masterFromSlot } from './support/legacyStore.ts';
+import { CTX, dbFile, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
 
 afterEach(removeTempDirs);
 
@@ -25,17 +24,6 @@ async function twoOperators(dir = tempDir(), extra = {}): Promise<FleetConsole> 
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
   await contractCaller(() => c)('operators:add', { name: 'bob', role: 'key_custodian', passphrase: BOB_PASS });
   return c;
-}
-
-/** The master key from an operator's slot, by the documented recipe. */
-function masterFromSlot(dir: string, operator: string, passphrase: string): Buffer | null {
-  const row = withRawDb(dir, (db) => db.prepare('SELECT m.store_id, o.kdf_params, o.kdf_salt, o.wrapped_master FROM store_meta m, operators o WHERE o.name = ?').get(operator)) as
-    | { store_id: string; kdf_params: string; kdf_salt: Buffer; wrapped_master: Buffer }
-    | undefined;
-  if (!row) return null;
-  const kdf = JSON.parse(row.kdf_params) as { N: number; r: number; p: number };
-  const kek = crypto.scryptSync(Buffer.from(passphrase.normalize('NFC'), 'utf8'), row.kdf_salt, 32, kdf);
-  return gcmOpen(kek, row.wrapped_master, Buffer.from(`ecps/master-slot/v1|${row.store_id}|${operator}|N=${kdf.N},r=${kdf.r},p=${kdf.p}`, 'utf8'));
 }
 
 describe('key slots', () => {
@@ -137,17 +125,7 @@ describe('a store made before operators (one shared passphrase)', () => {
     const key = await contractCaller(() => c)('keys:create', { type: 'storage', label: 'old data' });
     const { ciphertext } = await c.handlers['keys:encrypt']({ keyId: key.id, plaintext: Buffer.from('kept across the migration') }, CTX);
     c.close();
-    const master = masterFromSlot(dir, 'alice', PASSPHRASE)!;
-    withRawDb(dir, (db) => {
-      const storeId = db.prepare('SELECT store_id FROM store_meta').pluck().get() as string;
-      const salt = crypto.randomBytes(16);
-      const kek = crypto.scryptSync(Buffer.from(LEGACY_PASS, 'utf8'), salt, 32, FAST_KDF);
-      // The single wrapping's AAD (docs/key-store.md): store id and scrypt parameters.
-      const aad = Buffer.from(`ecps/master/v1|${storeId}|N=${FAST_KDF.N},r=${FAST_KDF.r},p=${FAST_KDF.p}`, 'utf8');
-      db.prepare('UPDATE store_meta SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = 0').run(JSON.stringify(FAST_KDF), salt, gcmSeal(kek, master, aad));
-      db.exec('DROP TABLE operators');
-      db.prepare('DELETE FROM schema_migrations WHERE version = 15').run();
-    });
+    makePreOperatorsStore(dir, { operator: 'alice', passphrase: PASSPHRASE, legacyPassphrase: LEGACY_PASS });
     return { dir, ciphertext };
   }
 

@@ -26,8 +26,14 @@ export interface AlertDraft {
   once?: boolean;
 }
 
-/** Error codes of an operation refused for lack of rights: the console's key state, or the provider's permissions. */
-export const DENIED_CODES: ReadonlySet<string> = new Set(['key_disabled', 'provider_access_denied', 'forbidden_sender']);
+/**
+ * Error codes of an operation refused for lack of rights: the operator's role (`forbidden`, recorded as
+ * access.denied), the provider's permissions, a foreign sender; and, for key operations only (key.*), the key's state
+ * (a suspended or compromised key used anyway). Assigning a disabled key to a robot is an officer's mistake, not an
+ * access attempt, and raises nothing.
+ */
+export const DENIED_CODES: ReadonlySet<string> = new Set(['forbidden', 'provider_access_denied', 'forbidden_sender']);
+const KEY_STATE_DENIED = 'key_disabled';
 /** A failed unlock that is a guess at the passphrase (not a missing store or a busy database). */
 export const FAILED_UNLOCK_CODES: ReadonlySet<string> = new Set(['wrong_passphrase', 'too_many_attempts']);
 
@@ -54,7 +60,7 @@ export function alertForRecord(r: AuditRecord): AlertDraft | null {
     if (r.action === 'session.unlock' && code && FAILED_UNLOCK_CODES.has(code)) {
       return { kind: 'unauthorized_access', dedupeKey: 'unauthorized_access:unlock', subject: 'store', message: `A failed unlock of the key store as ${r.actor} (${code}).`, details: base };
     }
-    if (code && DENIED_CODES.has(code)) {
+    if (code && (DENIED_CODES.has(code) || (code === KEY_STATE_DENIED && r.action.startsWith('key.')))) {
       return { kind: 'unauthorized_access', dedupeKey: `unauthorized_access:${r.action}:${r.targetId ?? ''}`, subject: r.targetId, message: `${r.action} by ${r.actor} was denied (${code})${r.targetId ? ` on ${r.targetId}` : ''}.`, details: base };
     }
     return null;

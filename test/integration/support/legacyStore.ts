@@ -1,0 +1,38 @@
+// A store turned back into its form before operators (migration 15): the master key wrapped once in store_meta under
+// one shared passphrase (docs/key-store.md, "the single wrapping"), no operators table, and the schema rows of
+// migration 15 and every later one removed (a later one would stop 15 from running again). Tests that make an older
+// store (operators-slots, key-usage's version-7 store) start from here.
+import crypto from 'node:crypto';
+import { open as gcmOpen, seal as gcmSeal } from '../../../electron/crypto/aead.ts';
+import { FAST_KDF, withRawDb } from '../../unit/store-testkit.ts';
+
+/** The master key from an operator's slot, by the documented recipe. */
+export function masterFromSlot(dir: string, operator: string, passphrase: string): Buffer | null {
+  const row = withRawDb(dir, (db) => db.prepare('SELECT m.store_id, o.kdf_params, o.kdf_salt, o.wrapped_master FROM store_meta m, operators o WHERE o.name = ?').get(operator)) as
+    | { store_id: string; kdf_params: string; kdf_salt: Buffer; wrapped_master: Buffer }
+    | undefined;
+  if (!row) return null;
+  const kdf = JSON.parse(row.kdf_params) as { N: number; r: number; p: number };
+  const kek = crypto.scryptSync(Buffer.from(passphrase.normalize('NFC'), 'utf8'), row.kdf_salt, 32, kdf);
+  return gcmOpen(kek, row.wrapped_master, Buffer.from(`ecps/master-slot/v1|${row.store_id}|${operator}|N=${kdf.N},r=${kdf.r},p=${kdf.p}`, 'utf8'));
+}
+
+/**
+ * Rewrites a closed store (made by `operator` with `passphrase`) into its pre-operators form, its master key wrapped
+ * under `legacyPassphrase`. Tables of migrations after 15 are dropped too (`laterTables`), as their rows go.
+ */
+export function makePreOperatorsStore(dir: string, o: { operator: string; passphrase: string; legacyPassphrase: string }): void {
+  const master = masterFromSlot(dir, o.operator, o.passphrase);
+  if (!master) throw new Error(`no slot for ${o.operator}`);
+  withRawDb(dir, (db) => {
+    const storeId = db.prepare('SELECT store_id FROM store_meta').pluck().get() as string;
+    const salt = crypto.randomBytes(16);
+    const kek = crypto.scryptSync(Buffer.from(o.legacyPassphrase, 'utf8'), salt, 32, FAST_KDF);
+    // The single wrapping's AAD (docs/key-store.md): store id and scrypt parameters.
+    const aad = Buffer.from(`ecps/master/v1|${storeId}|N=${FAST_KDF.N},r=${FAST_KDF.r},p=${FAST_KDF.p}`, 'utf8');
+    db.prepare('UPDATE store_meta SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = 0').run(JSON.stringify(FAST_KDF), salt, gcmSeal(kek, master, aad));
+    db.exec('DROP TABLE operators');
+    db.exec('DROP TABLE lockdown_orders'); // migration 16
+    db.prepare('DELETE FROM schema_migrations WHERE version >= 15').run();
+  });
+}

@@ -149,10 +149,13 @@ describe('the role x channel matrix, through the router', () => {
 });
 
 describe('a viewer cannot change anything', () => {
-  /** Every table but the audit's, and the operators without their throttle columns. */
+  /**
+   * Every table but the audit's and what watches it (alerts: a refusal raises an unauthorised-access alert, checked
+   * below; metric_buckets: the refused calls are counted), and the operators without their throttle columns.
+   */
   const state = () =>
     withRawDb(dir, (db) => {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'audit_%' AND name NOT IN ('operators', 'unlock_throttle') ORDER BY name").pluck().all() as string[];
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'audit_%' AND name NOT IN ('operators', 'unlock_throttle', 'alerts', 'metric_buckets') ORDER BY name").pluck().all() as string[];
       return {
         ...Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).all()])),
         operators: db.prepare('SELECT name, role, kdf_salt, wrapped_master FROM operators ORDER BY name').all(),
@@ -207,6 +210,10 @@ describe('a viewer cannot change anything', () => {
       expect(env, channel).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     }
     expect(await closedState()).toEqual(before);
+    // Each refusal is unauthorised access, CRITICAL in the specification: one open alert per refused channel.
+    await signIn('admin');
+    const raised = (await call('alerts:list', { unacknowledgedOnly: true, limit: 1000 })).alerts.filter((a) => a.kind === 'unauthorized_access').map((a) => ({ subject: a.subject, severity: a.severity }));
+    for (const [channel] of changing) expect(raised, channel).toContainEqual({ subject: channel, severity: 'CRITICAL' });
   });
 });
 

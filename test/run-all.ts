@@ -9,7 +9,7 @@
 //                               project "slow": the files listed in test/e2e/tiers.ts)
 // Each step prints its wall time and the CPU time of its processes (Linux), so runs can be compared on a busy machine.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -73,29 +73,35 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const skippedList: string[] = [];
+const failedList: string[] = [];
 
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8')) as {
-    testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string }> }>;
+    testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string; failureMessages?: string[] }> }>;
   };
   for (const file of v.testResults) {
     // A file that fails outside its tests (a hook, an import) reports its tests as skipped: that is a failure.
     const fileFailed = file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed');
     if (fileFailed) {
       failed++;
-      console.log(`\nFAILED (outside any test): ${path.relative(root, file.name)}: ${(file.message ?? '').split('\n')[0]}`);
+      failedList.push(`${path.relative(root, file.name)} (outside any test): ${(file.message ?? '').split('\n')[0]}`);
       continue;
     }
     for (const t of file.assertionResults) {
       if (t.status === 'passed') passed++;
-      else if (t.status === 'failed') failed++;
-      else {
+      else if (t.status === 'failed') {
+        failed++;
+        failedList.push(`${path.relative(root, file.name)} > ${t.fullName}: ${(t.failureMessages?.[0] ?? '').split('\n')[0]?.slice(0, 300)}`);
+      } else {
         skipped++;
         skippedList.push(`${path.relative(root, file.name)} > ${t.fullName}`);
       }
     }
   }
-} else if (runsVitest) failed++;
+} else if (runsVitest) {
+  failed++;
+  failedList.push('vitest wrote no report (it did not finish)');
+}
 
 interface PwSpec { title: string; tests: Array<{ status: string; annotations?: Array<{ type: string; description?: string }> }> }
 interface PwSuite { title: string; specs?: PwSpec[]; suites?: PwSuite[] }
@@ -109,18 +115,32 @@ if (existsSync(playwrightJson)) {
           skipped++;
           const why = t.annotations?.find((a) => a.type === 'skip')?.description ?? 'no reason given';
           skippedList.push(`${trail} > ${spec.title}: ${why}`);
-        } else failed++;
+        } else {
+          failed++;
+          failedList.push(`${trail} > ${spec.title} (${t.status})`);
+        }
       }
     for (const child of s.suites ?? []) walk(child, `${trail} > ${child.title}`);
   };
   for (const s of p.suites) walk(s, s.title);
-} else if (runsE2e) failed++;
+} else if (runsE2e) {
+  failed++;
+  failedList.push('playwright wrote no report (the build failed or it did not finish)');
+}
 
 if (skippedList.length) {
   console.log('\nSkipped (not run here, with the reason):');
   for (const s of skippedList) console.log(`  - ${s}`);
 }
+if (failedList.length) {
+  console.log('\nFailed:');
+  for (const f of failedList) console.log(`  - ${f}`);
+}
 console.log(`\nTimes (load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):\n${timings.join('\n')}`);
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+const summary = `${passed} passed, ${failed} failed, ${skipped} skipped`;
+console.log(`\n${summary}`);
+// .ci/run names a file here and prints every tier's failures again at the very end, where a truncated log still shows them.
+if (process.env.ECPS_TEST_SUMMARY)
+  appendFileSync(process.env.ECPS_TEST_SUMMARY, [`${tier ?? 'fast'} tier: ${summary}`, ...failedList.map((f) => `  - ${f}`)].join('\n') + '\n');
 rmSync(out, { recursive: true, force: true });
 process.exit(failed > 0 || failedSteps > 0 ? 1 : 0);

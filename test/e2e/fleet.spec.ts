@@ -5,6 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
+import { createRolloutRepo } from '../../electron/store/rolloutRepo.ts';
 import { spawnRobot, startPtyPair } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { seededRobot, seedRobots } from './support/fleetSeed.ts';
@@ -227,4 +230,40 @@ test('revoking a robot: the status dialog names its certificate serials and the 
     pair.unplug();
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('a robot a forced retirement left behind is marked "Needs a visit" in the table, and its panel says which key, version and why', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const running = harness.current().fleet;
+  const key = await running.handlers['keys:create']({ type: 'communication', label: 'site-comm-north' }, CTX);
+  const storePath = running.storePath;
+  await harness.stop();
+  // The store a forced retirement leaves (docs/rotation.md): robot-000002 held version 1 of the key when it was
+  // retired; robot-000001 holds nothing flagged. Written through the repositories, as the rollout service does.
+  seedRobots(storePath, 3);
+  const db = new Database(storePath);
+  try {
+    const at = Date.parse('2026-11-20T10:00:00Z');
+    createFleetRepo(db).upsertKeyVersion({ deviceId: 'robot-000002', keyId: key.id, version: 1, source: 'distribution', recordedAt: new Date(at).toISOString() });
+    createRolloutRepo(db).flagVisit({ deviceId: 'robot-000002', keyId: key.id, version: 1, reason: 'lost at sea', flaggedAt: at, flaggedBy: 'Chief Officer' });
+  } finally {
+    db.close();
+  }
+  await harness.start();
+  await openConsole(page, harness.current().host.url);
+  await unlock(page);
+  await clickNav(page, 'Fleet');
+
+  await expect(robotRow(page, 'robot-000002')).toContainText('Needs a visit');
+  await expect(robotRow(page, 'robot-000001')).toBeVisible();
+  await expect(robotRow(page, 'robot-000001')).not.toContainText('Needs a visit');
+  await expect(robotRow(page, 'robot-000003')).not.toContainText('Needs a visit');
+
+  const panel = await openRobotFromGrid(page, 'robot-000002');
+  const visits = panel.getByTestId('robot-visits');
+  await expect(visits).toContainText('site-comm-north: version 1 retired on');
+  await expect(visits).toContainText('by Chief Officer (lost at sea)');
+  const other = await openRobotFromGrid(page, 'robot-000001');
+  await expect(other.getByText('Needs a visit')).toHaveCount(0);
 });

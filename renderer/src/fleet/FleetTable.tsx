@@ -19,6 +19,8 @@ import type { FleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { RobotStatusIndicator } from './StatusBadge.tsx';
 import { ExportFleet } from './ExportFleet.tsx';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import { useNeedsVisit, type Visit } from './needsVisit.ts';
 
 export const FLEET_PAGE_SIZE = 50;
 
@@ -26,7 +28,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 
 type Column = TableProps.ColumnDefinition<RobotSummary> & { sortingField?: RobotSortField };
 
-function columns(onOpen: (deviceId: string) => void): Column[] {
+function columns(onOpen: (deviceId: string) => void, visits: ReadonlyMap<string, readonly Visit[]>): Column[] {
   return [
     {
       id: 'deviceId',
@@ -50,7 +52,17 @@ function columns(onOpen: (deviceId: string) => void): Column[] {
     { id: 'site', header: 'Site', sortingField: 'site', cell: (r) => r.site },
     { id: 'firmware', header: 'Firmware', sortingField: 'firmware', cell: (r) => r.firmware || '—' },
     { id: 'tags', header: 'Tags', cell: (r) => r.tags.join(', ') || '—' },
-    { id: 'status', header: 'Status', sortingField: 'status', cell: (r) => <RobotStatusIndicator status={r.status} /> },
+    {
+      id: 'status',
+      header: 'Status',
+      sortingField: 'status',
+      cell: (r) => (
+        <SpaceBetween size="xxs">
+          <RobotStatusIndicator status={r.status} />
+          {visits.has(r.deviceId) && <StatusIndicator type="warning">Needs a visit</StatusIndicator>}
+        </SpaceBetween>
+      ),
+    },
     { id: 'lastSeen', header: 'Last seen', sortingField: 'lastSeen', cell: (r) => formatTime(r.lastSeen) },
   ];
 }
@@ -66,7 +78,8 @@ export function FleetTable({ filter, filtered, actions, filterBar }: { filter: F
   const list = useChannelQuery('fleet:list', { ...filter, offset: pageIndex * FLEET_PAGE_SIZE, limit: FLEET_PAGE_SIZE }, { placeholderData: keepPreviousData });
   const total = list.data?.total ?? 0;
   const pagesCount = Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
-  const defs = useMemo(() => columns(select), [select]);
+  const { byRobot: visits } = useNeedsVisit();
+  const defs = useMemo(() => columns(select, visits), [select, visits]);
   const sortingColumn = defs.find((c) => c.sortingField === filter.sort);
   // Ticks are kept by device id across pages; the table is given the ticked robots of the page in view.
   const tickedSet = new Set(ticked);

@@ -13,6 +13,8 @@ import { FleetError } from './FleetError.tsx';
 import { RobotBundlesPanel } from './RobotBundlesPanel.tsx';
 import { RobotKeyAssignment } from './RobotKeyAssignment.tsx';
 import { RobotStatusIndicator } from './StatusBadge.tsx';
+import Alert from '@cloudscape-design/components/alert';
+import { useNeedsVisit } from './needsVisit.ts';
 
 const TRAIL_LIMIT = 50;
 
@@ -23,6 +25,7 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
   const detail = useChannelQuery('fleet:get', { deviceId });
   const trail = useChannelQuery('audit:query', { targetId: deviceId, offset: 0, limit: TRAIL_LIMIT });
   const robot = detail.data;
+  const visits = useNeedsVisit().byRobot.get(deviceId) ?? [];
 
   return (
     <div>
@@ -30,6 +33,19 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
       <FleetError error={detail.error} />
       {robot && (
         <SpaceBetween size="l">
+          {visits.length > 0 && (
+            <Alert type="warning" header="Needs a visit">
+              A retired key version is all this robot holds for{' '}
+              {visits.length === 1 ? 'this key' : 'these keys'}: bring it to a station or give it a key bundle.
+              <ul data-testid="robot-visits">
+                {visits.map((v) => (
+                  <li key={v.keyId}>
+                    {`${robot.keys.find((k) => k.keyId === v.keyId)?.label ?? v.keyId}: version ${v.version} retired on ${formatTime(v.flaggedAt)} by ${v.flaggedBy} (${v.reason})`}
+                  </li>
+                ))}
+              </ul>
+            </Alert>
+          )}
           <KeyValuePairs
             columns={4}
             items={[

@@ -300,6 +300,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     let scheduler: RotationScheduler | null = null;
     // Rollouts hear of every new key version through the key service's change notice; made once the fleet repo exists.
     let rollouts: Rollouts | null = null;
+    const syncNextRotation = (keyId: string | null) => {
+      try {
+        scheduler?.syncNextRotation(keyId);
+      } catch (e) {
+        logger.warn('the next rotation shown for a key could not be updated', { keyId, error: e instanceof Error ? e.name : 'unknown' });
+      }
+    };
     const usageMeter = createUsageMeter({
       repo: createUsageRepo(store.db),
       rotation: rotationRepo,
@@ -320,6 +327,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
       commits,
       onKeysChanged: (keyId) => {
+        // The shown next rotation follows the key's rotation policy (the scheduler's due time), not its type's default.
+        syncNextRotation(keyId);
         emit('keys:changed', { keyId });
         rollouts?.noteKeyChanged(keyId);
       },
@@ -360,6 +369,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onChanged: () => emit('keys:changed', { keyId: null }),
     });
     scheduler = liveScheduler;
+    syncNextRotation(null);
     if (options.rotation?.scheduler !== false) liveScheduler.start();
     const batchOptions = options.rotation?.batch ?? {};
     const batchRotate: BatchRotate = (keyId, opts) => lifecycle.rotate(keyId, opts);

@@ -89,6 +89,8 @@ export interface KeysRepo {
   listVersions(id: string): KeyVersionRow[];
   updateState(id: string, state: KeyState, reason: string | null, updatedAt: string, nextRotationAt: string | null): void;
   setCurrentVersion(id: string, version: number, updatedAt: string, nextRotationAt: string | null): void;
+  /** The next rotation shown for the key (the rotation scheduler keeps it at its due time). */
+  setNextRotation(id: string, nextRotationAt: string | null): void;
   /** Overwrites then removes the wrapped material of every version of the key; metadata stays. */
   destroyMaterial(id: string): void;
   /** The key whose primary, backup or fallback reference at `provider` is `keyRef`. */
@@ -183,6 +185,7 @@ export function createKeysRepo(db: Db): KeysRepo {
   const listVersions = db.prepare('SELECT * FROM key_versions WHERE key_id = ? ORDER BY version');
   const updateState = db.prepare('UPDATE keys SET state = ?, state_reason = ?, updated_at = ?, next_rotation_at = ? WHERE id = ?');
   const setCurrent = db.prepare('UPDATE keys SET current_version = ?, updated_at = ?, next_rotation_at = ? WHERE id = ?');
+  const setNext = db.prepare('UPDATE keys SET next_rotation_at = ? WHERE id = ?');
   const materialSizes = db.prepare('SELECT version, length(wrapped_material) AS n FROM key_versions WHERE key_id = ? AND wrapped_material IS NOT NULL');
   const overwrite = db.prepare('UPDATE key_versions SET wrapped_material = ? WHERE key_id = ? AND version = ?');
   const removeMaterial = db.prepare('UPDATE key_versions SET wrapped_material = NULL, destroyed = 1 WHERE key_id = ?');
@@ -232,6 +235,9 @@ export function createKeysRepo(db: Db): KeysRepo {
     },
     setCurrentVersion(id, version, updatedAt, nextRotationAt) {
       setCurrent.run(version, updatedAt, nextRotationAt, id);
+    },
+    setNextRotation(id, nextRotationAt) {
+      setNext.run(nextRotationAt, id);
     },
     destroyMaterial(id) {
       // Overwrite in place first (with secure_delete the freed pages are zeroed as well), then drop the value.

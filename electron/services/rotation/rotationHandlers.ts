@@ -145,11 +145,13 @@ export function createRotationHandlers(deps: RotationHandlerDeps): Pick<Handlers
     },
     'rotation:setTypePolicy': async ({ type, policy }) => {
       deps.policies.setTypePolicy(type, policy);
+      deps.scheduler.syncNextRotation();
       const e = deps.policies.forType(type);
       return { type, policy: e.policy, source: e.source };
     },
     'rotation:setKeyPolicy': async ({ keyId, policy }) => {
       await deps.keyPolicy.setKeyPolicy(keyId, policy);
+      deps.scheduler.syncNextRotation(keyId);
       const e = deps.policies.forKey(keyOrThrow(keyId));
       return { keyId, policy: e.policy, source: e.source };
     },
@@ -163,6 +165,7 @@ export function createRotationHandlers(deps: RotationHandlerDeps): Pick<Handlers
     },
     'rotation:clearKeyPolicy': async ({ keyId }) => {
       await deps.keyPolicy.setKeyPolicy(keyId, null);
+      deps.scheduler.syncNextRotation(keyId);
       const e = deps.policies.forKey(keyOrThrow(keyId));
       return { keyId, policy: e.policy, source: e.source };
     },

@@ -126,6 +126,13 @@ export interface RotationScheduler {
   forecast(horizonMs: number, maxItems?: number): Forecast;
   /** Called at unlock (before the pass it triggers): counts the rotations that waited while the console was locked. */
   noteUnlocked(): void;
+  /**
+   * Keeps each active key's shown next rotation (`keys.next_rotation_at`: the Keys screen, the dashboard's overdue
+   * keys) at this scheduler's due time for its current version under its effective policy, or empty when the policy is
+   * manual; provider-driven keys are left to the provider's schedule. One key, or every active key. Returns how many
+   * changed. Runs at each pass, after a key changes and after a policy changes.
+   */
+  syncNextRotation(keyId?: string | null): number;
   /** What the last unlock found waiting (rotations due then), or null before the first unlock of this process. */
   lastUnlock(): { at: string; waiting: number } | null;
 }
@@ -289,18 +296,35 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
     }
   };
 
+  const syncNextRotation = (keyId?: string | null): number => {
+    const targets = keyId ? [keys.get(keyId)].filter((k): k is KeyRow => k !== null && k.state === 'active') : keys.list({ state: 'active' });
+    let changed = 0;
+    for (const key of targets) {
+      const { policy } = deps.policies.forKey(key);
+      if (policy.driver !== 'console') continue;
+      const due = policy.mode === 'scheduled' ? dueOf(key, policy) : null;
+      const shown = due === null ? null : iso(due);
+      if (key.nextRotationAt === shown) continue;
+      keys.setNextRotation(key.id, shown);
+      changed++;
+    }
+    return changed;
+  };
+
   const pass = async (): Promise<TickReport> => {
     if (deps.beforePass && unlocked()) {
       await deps.beforePass(clock.now()).catch((e: unknown) => deps.logger.error('rotation pre-pass failed', { error: isConsoleError(e) ? e.code : e instanceof Error ? e.name : 'unknown' }));
     }
     const now = clock.now();
     const list = candidates(now);
-    deps.transaction(() => {
+    const shownChanged = deps.transaction(() => {
       for (const c of list) {
         if (c.fresh) repo.insertJob(c.job);
         else if (c.moved) repo.setPendingDue(c.job.keyId, c.job.fromVersion, c.job.dueAt);
       }
+      return syncNextRotation();
     });
+    if (shownChanged > 0) deps.onChanged?.();
     const ran: RotationRun[] = [];
     if (unlocked() && !repo.paused()) {
       reconcile(now);
@@ -390,6 +414,7 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       });
       return forecastRotations(list, now, horizonMs, maxItems);
     },
+    syncNextRotation,
     noteUnlocked() {
       try {
         const waiting = candidates(clock.now()).filter((c) => c.due).length;

@@ -17,5 +17,6 @@ export const SLOW_E2E_SPECS = [
   'keyboard-journey.spec.ts', // the keyboard-only journey among 1,000 robots
   'providers-a11y.spec.ts', // axe and focus return on the Revoke and provider dialogs, provider and key details
   'station-bundles.spec.ts', // a key bundle installed on a robot simulator on a pty, then replayed and tampered copies
+  'rollout-actions.spec.ts', // halt, resume and forced retirement of a rollout on the Rotation screen
   'audit-alarm.spec.ts', // a database forged before unlock: the alarm on every screen, verify and export
 ] as const;

@@ -1,6 +1,6 @@
 // Rotation schedules → Rollout waves (issue 13, docs/rotation.md "Rollout to robots"): each recent rollout of a new
 // key version to robots with its state, the wave open, and per wave and site how many robots installed it (a progress
-// bar); Resume on a halted rollout (the officer's action); and per site how many robots hold each key's current
+// bar); Halt (with a reason) and Resume, and retiring a previous version (RolloutDialogs.tsx); and per site how many robots hold each key's current
 // version, the one before, and older ones. Data from the rollout:* channels.
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
@@ -9,7 +9,9 @@ import ProgressBar from '@cloudscape-design/components/progress-bar';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
+import { useState } from 'react';
 import type { RolloutView } from '../../../shared/rolloutContract.ts';
+import { HaltRolloutDialog, RetireVersionDialog } from './RolloutDialogs.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 
@@ -27,6 +29,17 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
     onChanged(`Rollout of ${keyLabel(r.keyId)} v${r.toVersion} resumed.`);
     void rollouts.refetch();
   });
+  const [halting, setHalting] = useState<RolloutView | null>(null);
+  const [retiring, setRetiring] = useState<string | null>(null);
+  const closed = (message: string | null) => {
+    setHalting(null);
+    setRetiring(null);
+    if (message) {
+      onChanged(message);
+      void rollouts.refetch();
+      void holdings.refetch();
+    }
+  };
   return (
     <SpaceBetween size="l">
       <Table
@@ -77,14 +90,23 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
           {
             id: 'actions',
             header: 'Actions',
-            cell: (r) =>
-              r.state === 'halted' ? (
-                <Button ariaLabel={`Resume the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} loading={resume.isPending} onClick={() => resume.mutate({ rolloutId: r.rolloutId })}>
-                  Resume
+            cell: (r) => (
+              <SpaceBetween size="xs" direction="horizontal">
+                {r.state === 'halted' && (
+                  <Button ariaLabel={`Resume the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} loading={resume.isPending} onClick={() => resume.mutate({ rolloutId: r.rolloutId })}>
+                    Resume
+                  </Button>
+                )}
+                {r.state === 'running' && (
+                  <Button ariaLabel={`Halt the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} onClick={() => setHalting(r)}>
+                    Halt
+                  </Button>
+                )}
+                <Button ariaLabel={`Retire a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
+                  Retire a version
                 </Button>
-              ) : (
-                '—'
-              ),
+              </SpaceBetween>
+            ),
           },
         ]}
       />
@@ -106,6 +128,8 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
         ]}
       />
       <ErrorMessage error={holdings.error} />
+      {halting && <HaltRolloutDialog rollout={halting} keyLabel={keyLabel(halting.keyId)} onClose={closed} />}
+      {retiring && <RetireVersionDialog keyId={retiring} keyLabel={keyLabel(retiring)} onClose={closed} />}
     </SpaceBetween>
   );
 }

@@ -4,6 +4,7 @@
 // compromised, a viewer's refused calls and failed sign-ins. The expected figures are the table below, written from
 // that scenario (never computed by the report code). The PDF is read back with the real `pdftotext -layout`, the CSV
 // parsed, and the detached signature checked with the real `openssl` (and refused after one byte of the PDF changes).
+// Slow tier (about 25 s: three robots provisioned by the simulator, the emulators); the fast tier has cli-report.test.ts.
 import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';

@@ -254,6 +254,12 @@ describe('compliance report', () => {
     };
     expect(cellsOf('keys', ids.disk!)).toMatchObject({ Label: 'disk-old', State: 'compromised', Provider: 'aws-primary' });
     expect(cellsOf('usage', ids.uplink!)).toEqual({ 'Key id': ids.uplink, Version: '2', Used: '4', Limit: '5', Share: '80.0%', 'Limit reached': '' });
+    // The late rotation of fleet comm (v2, due T0+2d+30min, run at T0+4d) under its 24 h policy.
+    const jobs = rows.filter((r) => r[2] === 'jobs');
+    const lateItem = jobs.find((r) => r[4] === 'Verdict' && r[5] === 'late')?.[3];
+    expect(Object.fromEntries(jobs.filter((r) => r[3] === lateItem).map((r) => [r[4], r[5]]))).toEqual({
+      'Key id': ids.comm, 'Policy now': 'every 24 h', 'From version': '2', Reason: 'schedule', Due: at(T0 + 2 * DAY + 30 * MINUTE), State: 'done', 'Late (h)': '47.5', Verdict: 'late',
+    });
     expect(cellsOf('denied', 'keys:create')).toEqual({ Operator: VIEWER, Role: 'viewer', Channel: 'keys:create', Count: '1' });
   });
 

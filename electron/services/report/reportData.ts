@@ -84,6 +84,12 @@ function inventory(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
   };
 }
 
+/** A key's policy in words: "every 24 h", "manual". */
+function policyWords(p: ReturnType<ReportSources['policyOf']>): string {
+  if (!p) return '';
+  return p.mode === 'scheduled' && p.periodSeconds !== null ? `every ${Number((p.periodSeconds / 3600).toFixed(2))} h` : p.mode;
+}
+
 function rotation(src: ReportSources, p: ReportPeriod, now: number): Omit<ReportSection, 'id' | 'title' | 'controls'> {
   const jobs = src.repo.rotationJobs(p);
   const horizon = Math.min(p.toMs, now);
@@ -94,9 +100,9 @@ function rotation(src: ReportSources, p: ReportPeriod, now: number): Omit<Report
   };
   const rows = jobs.map((j) => {
     const late = j.state === 'done' ? j.lateMs : Math.max(0, horizon - j.dueAt);
-    return [j.keyId, n(j.fromVersion), j.reason, iso(j.dueAt), j.state, hours(late), verdict(j)];
+    return [j.keyId, policyWords(src.policyOf(j.keyId)), n(j.fromVersion), j.reason, iso(j.dueAt), j.state, hours(late), verdict(j)];
   });
-  const count = (v: string) => rows.filter((r) => r[6] === v).length;
+  const count = (v: string) => rows.filter((r) => r[7] === v).length;
   const onTime = count('on time');
   const late = count('late');
   const overdue = count('overdue');
@@ -110,7 +116,7 @@ function rotation(src: ReportSources, p: ReportPeriod, now: number): Omit<Report
       ['Not yet overdue', n(count('not yet overdue'))],
       ['On-time rate', percent(onTime, onTime + late + overdue)],
     ],
-    tables: [{ id: 'jobs', title: 'Rotations due in the period', columns: ['Key id', 'From version', 'Reason', 'Due', 'State', 'Late (h)', 'Verdict'], rows }],
+    tables: [{ id: 'jobs', title: 'Rotations due in the period', columns: ['Key id', 'Policy now', 'From version', 'Reason', 'Due', 'State', 'Late (h)', 'Verdict'], rows }],
     notes: ['A rotation is late or overdue from one hour after its due time (the console\'s overdue alert threshold).'],
   };
 }

@@ -70,6 +70,8 @@ import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo } from './store/operatorsRepo.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
+import { createReportRepo } from './store/reportRepo.ts';
+import { createReportHandlers, createReportService, type ReportService } from './services/report/reportService.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -173,6 +175,8 @@ export interface FleetConsole {
     /** Rollouts of new versions to robots in waves, grace and retirement (docs/rotation.md "Rollout to robots"). */
     rollouts: Rollouts;
   };
+  /** The signed compliance report (the CLI's `report` writes its bytes and signature to files). */
+  readonly reports: ReportService;
   /** Indicators, the alert inbox and the opt-in Prometheus endpoint (docs/metrics-and-alerts.md). */
   readonly metrics: {
     service: Metrics;
@@ -551,6 +555,18 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.chooseAuditExportPath ? { chooseSavePath: options.chooseAuditExportPath } : {}),
     });
 
+    // The signed compliance report of a period (docs/compliance-report.md).
+    const reports = createReportService({
+      repo: createReportRepo(store.db),
+      audit,
+      session: liveSession,
+      clock,
+      policyOf: (keyId) => {
+        const key = keysRepo.get(keyId);
+        return key ? policies.forKey(key).policy : null;
+      },
+    });
+
     let closed = false;
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
@@ -592,6 +608,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createRolloutHandlers(liveRollouts),
       ...createEmergencyHandlers(lockdown),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
+      ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       'audit:query': async (input) => {
         liveSession.require();
@@ -641,6 +658,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       station,
       bundles,
       auditExports,
+      reports,
       keys: { ...lifecycle, ...keyOps },
       rotation: {
         policies,

@@ -132,6 +132,10 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'emergency:lockdownList': 'read',
   // Lockdown is the security officer's (issue 14's role list).
   'emergency:lockdownOrder': 'security',
+
+  // The compliance report shows who was refused, failed sign-ins, compromises and the audit's heads: evidence for an
+  // audit, so the security officer's (an admin holds every permission), not every viewer's (docs/compliance-report.md).
+  'report:generate': 'security',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

@@ -13,6 +13,7 @@ test('an admin and a viewer: each signs in with their own passphrase; the viewer
   await createKey(page, { label: 'seen-by-all', type: 'communication' });
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Station', exact: true })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Compliance reports', exact: true })).toBeVisible();
   await expect(page.getByText(`Operator: ${OPERATOR} (Admin)`)).toBeVisible();
   // The admin adds the viewer (no Operators screen yet: through the console the window talks to).
   await harness.current().fleet.handlers['operators:add']({ name: VIEWER, role: 'viewer', passphrase: VIEWER_PASS }, { transport: 'test' });
@@ -27,6 +28,7 @@ test('an admin and a viewer: each signs in with their own passphrase; the viewer
   await expect(nav.getByRole('link', { name: 'Keys', exact: true })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Station', exact: true })).toHaveCount(0);
   await expect(nav.getByRole('link', { name: 'Providers', exact: true })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'Compliance reports', exact: true })).toHaveCount(0);
   await goToKeys(page);
   await expect(keyRow(page, 'seen-by-all')).toBeVisible();
   await expect(page.getByRole('button', { name: 'New key…' })).toHaveCount(0);

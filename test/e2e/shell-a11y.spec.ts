@@ -26,6 +26,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Certificates', heading: 'Certificates', hash: '#/certs' },
   { nav: 'Station', heading: 'Station', hash: '#/station' },
   { nav: 'Audit', heading: 'Audit log', hash: '#/audit' },
+  { nav: 'Compliance reports', heading: 'Compliance reports', hash: '#/reports' },
   { nav: 'Providers', heading: 'Providers', hash: '#/providers' },
   { nav: 'Metrics and alerts', heading: 'Metrics and alerts', hash: '#/metrics' },
 ];

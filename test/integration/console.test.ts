@@ -158,6 +158,7 @@ describe('createConsole handlers, end to end', () => {
       'operators:remove': { name: 'Officer Bo' },
       'operators:setRole': { name: 'Officer Bo', role: 'key_custodian' },
       'operators:changePassphrase': { current: PASS, next: NEW_PASS },
+      'report:generate': { from: '2026-01-01', to: '2026-01-31', format: 'csv' },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -50,6 +50,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'metrics:series': READ, 'alerts:list': READ, 'alerts:acknowledge': 'oa',
   // Lockdown orders: the security officer's (the role list: "revocation, compromise, CA, lockdown").
   'emergency:lockdownList': READ, 'emergency:lockdownOrder': 'oa',
+  // The compliance report (denied accesses, failed sign-ins, compromises): evidence for the security officer.
+  'report:generate': 'oa',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

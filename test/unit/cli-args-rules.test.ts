@@ -76,6 +76,11 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   { argv: ['rotation', 'batch', 'status', 'J1', '--limit', '5'], command: 'rotation batch', args: ['status', 'J1'], options: { limit: '5' } },
   { argv: ['rotation', 'batch', 'cancel', 'J1'], command: 'rotation batch', args: ['cancel', 'J1'], options: {} },
   { argv: ['rotation', 'batch', 'resume'], command: 'rotation batch', args: ['resume'], options: {} },
+  {
+    argv: ['report', '--from', '2026-01-01', '--to', '2026-03-31', '--format', 'csv', '--out', 'q1.csv', '--force'],
+    command: 'report',
+    options: { from: '2026-01-01', to: '2026-03-31', format: 'csv', out: 'q1.csv', force: true },
+  },
   { argv: ['scheduler'], command: 'scheduler', options: {} },
   { argv: ['help'], command: 'help', options: {} },
 ];
@@ -92,7 +97,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(26);
+    expect(names.size).toBe(27);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');

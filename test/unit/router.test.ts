@@ -111,6 +111,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:remove': { name: 'bob' },
   'operators:setRole': { name: 'bob', role: 'key_custodian' },
   'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
+  'report:generate': { from: '2026-01-01', to: '2026-03-31T23:59:59Z', format: 'pdf' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

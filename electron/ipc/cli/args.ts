@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -47,6 +47,9 @@ const OPTIONS = {
   keys: { type: 'string' },
   concurrency: { type: 'string' },
   'max-attempts': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  format: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -90,6 +93,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
+  report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
 };
@@ -144,6 +148,10 @@ Commands:
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
   rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
+  report --from DATE --to DATE [--format pdf|csv] --out FILE [--force]
+                                                the signed compliance report of a period (docs/compliance-report.md):
+                                                writes FILE, FILE.sig (detached Ed25519 signature by the audit key) and
+                                                FILE.audit-key.pem (the key that verifies it); default format pdf
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
   help

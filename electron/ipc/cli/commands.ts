@@ -375,6 +375,22 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         : await callUnlocked(ctx, 'rollout:resume', strip({ rolloutId: id, reason: str(o.reason) }));
       return show(value, () => formatRollout(value));
     }
+    case 'report': {
+      const out = str(o.out) ?? '';
+      const value = await callUnlocked(ctx, 'report:generate', { from: str(o.from), to: str(o.to), format: str(o.format) ?? 'pdf' });
+      await writeOutput(ctx, out, Buffer.from(value.content, 'base64'));
+      await writeOutput(ctx, `${out}.sig`, Buffer.from(value.signature, 'base64'));
+      await writeOutput(ctx, `${out}.audit-key.pem`, value.publicKeyPem);
+      const { content: _content, signature: _signature, ...rest } = value;
+      const summary = { ...rest, out, signatureOut: `${out}.sig`, publicKeyOut: `${out}.audit-key.pem` };
+      return show(summary, () =>
+        [
+          `compliance report ${value.from} to ${value.to} (${value.format}) -> ${out}`,
+          `signature -> ${out}.sig, audit key -> ${out}.audit-key.pem (fingerprint ${value.keyFingerprint})`,
+          `verify: openssl pkeyutl -verify -pubin -inkey ${out}.audit-key.pem -rawin -in ${out} -sigfile ${out}.sig`,
+        ].join('\n'),
+      );
+    }
     case 'serve':
     case 'scheduler':
     case 'help':

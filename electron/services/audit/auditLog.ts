@@ -114,6 +114,13 @@ export interface AuditLog {
   /** SHA-256 (hex) of the trusted audit key's DER public key; throws locked / integrity_failure like verify. */
   keyFingerprint(): string;
   /**
+   * A detached signature with the trusted audit key over a whole document (the compliance report's file bytes),
+   * verifiable with `openssl pkeyutl -verify -rawin`. Refuses bytes that begin with `{`: every message the log itself
+   * signs (checkpoint, seal) is a JSON object, so a document can never pass for one. Throws locked / integrity_failure
+   * like verify.
+   */
+  signDocument(bytes: Buffer): { signature: Buffer; publicKeySpki: Buffer };
+  /**
    * JSON Lines export with header and checkpoints as one string; writes a fresh checkpoint first. For logs that fit in
    * a string (tests, small stores): the console's channel, the CLI and the browser host stream (prepareExport + writeExport).
    */

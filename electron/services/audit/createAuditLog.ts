@@ -234,6 +234,12 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     keyFingerprint() {
       return keyFingerprint(requireTrustedKey(', so its fingerprint is not shown'));
     },
+    signDocument(bytes) {
+      const publicKeySpki = requireTrustedKey(', so no document is signed');
+      // Domain separation: the log's own signed messages are JSON objects (checkpoint, seal lines).
+      if (bytes.length === 0 || bytes[0] === 0x7b) throw new ConsoleError('invalid_input', 'The audit key signs no empty document and none that begins with "{" (the form of its own checkpoint messages).');
+      return { signature: signer()!.sign(bytes), publicKeySpki };
+    },
     exportJsonl() {
       const plan = log.prepareExport();
       const built = buildExport(repo, signer()!, plan);

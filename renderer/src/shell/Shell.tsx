@@ -18,6 +18,7 @@ import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { RotationPage } from '../rotation/RotationPage.tsx';
 import { MetricsPage } from '../metrics/MetricsPage.tsx';
+import { ReportsPage } from '../reports/ReportsPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -37,11 +38,12 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   rotation: () => <RotationPage />,
   providers: () => <ProvidersPage />,
   audit: () => <AuditPage />,
+  reports: () => <ReportsPage />,
   metrics: () => <MetricsPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'] };
 
 /** The side navigation for a role; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
 function navItems(role: OperatorRole | null, openAlerts: number): SideNavigationProps.Item[] {

@@ -132,6 +132,13 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'emergency:lockdownList': 'read',
   // Lockdown is the security officer's (issue 14's role list).
   'emergency:lockdownOrder': 'security',
+  // Emergency response (docs/emergency-response.md): looking is reading; acting and reviewing the security officer's.
+  'emergency:preview': 'read',
+  'emergency:runs': 'read',
+  'emergency:run': 'read',
+  'emergency:execute': 'security',
+  'emergency:retry': 'security',
+  'emergency:review': 'security',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

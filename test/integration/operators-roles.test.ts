@@ -50,6 +50,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'metrics:series': READ, 'alerts:list': READ, 'alerts:acknowledge': 'oa',
   // Lockdown orders: the security officer's (the role list: "revocation, compromise, CA, lockdown").
   'emergency:lockdownList': READ, 'emergency:lockdownOrder': 'oa',
+  // Emergency response: anyone may look at the blast radius and the runs; acting and reviewing is the officer's.
+  'emergency:preview': READ, 'emergency:runs': READ, 'emergency:run': READ, 'emergency:execute': 'oa', 'emergency:retry': 'oa', 'emergency:review': 'oa',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

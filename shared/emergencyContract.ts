@@ -172,10 +172,12 @@ export const emergencyChannels = {
   ),
   /** Runs the playbook's actions in order, each one's progress persisted (or, with dryRun, only audits the preview). */
   'emergency:execute': channel(ExecuteInput, ExecuteOutput),
+  /** The newest runs first; each step's detail is its items counted by state ({total, done, failed, skipped, pending}). */
   'emergency:runs': channel(
     z.object({ limit: z.number().int().min(1).max(1000).optional(), needsReview: z.boolean().optional() }).strict(),
     z.object({ runs: z.array(EmergencyRunView) }),
   ),
+  /** One run with every step's full detail (each item's outcome, the CRL, the lockdown order file). */
   'emergency:run': channel(z.object({ runId: RunId }).strict(), EmergencyRunView),
   /** Runs again the actions of a run that failed (only what failed within each). */
   'emergency:retry': channel(z.object({ runId: RunId }).strict(), ExecuteOutput.omit({ preview: true, dryRun: true })),

@@ -20,10 +20,10 @@ CREATE TABLE emergency_runs (
   created_at VARCHAR(40) NOT NULL,
   updated_at VARCHAR(40) NOT NULL,
   actor VARCHAR(128) NOT NULL,
-  scope VARCHAR(4000) NOT NULL,
+  scope TEXT NOT NULL,
   actions VARCHAR(200) NOT NULL,
   reason VARCHAR(500) NOT NULL,
-  options VARCHAR(4000) NOT NULL,
+  options TEXT NOT NULL,
   robots INTEGER NOT NULL,
   state VARCHAR(8) NOT NULL CHECK (state IN ('running', 'done', 'failed')),
   break_glass_reason VARCHAR(500),
@@ -51,7 +51,8 @@ CREATE TABLE emergency_run_actions (
 /** Migration 17's backfill: every tag of every robot into robot_tags. */
 export function backfillRobotTags(db: Db): void {
   const insert = db.prepare('INSERT INTO robot_tags (tag, device_id) VALUES (?, ?) ON CONFLICT (tag, device_id) DO NOTHING');
-  for (const r of db.prepare("SELECT device_id, tags FROM robots WHERE tags <> ''").iterate() as IterableIterator<{ device_id: string; tags: string }>) {
+  // Read first, then written: better-sqlite3 allows no write while a statement of the connection is iterating.
+  for (const r of db.prepare("SELECT device_id, tags FROM robots WHERE tags <> ''").all() as Array<{ device_id: string; tags: string }>) {
     for (const tag of r.tags.split(';')) if (tag !== '') insert.run(tag, r.device_id);
   }
 }

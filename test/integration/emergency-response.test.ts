@@ -103,6 +103,24 @@ describe('scopes', () => {
     expect((await robotsOf({ kind: 'tag', tag: 'night' })).total).toBe(3);
   });
 
+  it('migration 17 indexes the tags of robots registered before it', async () => {
+    const dir = tempDir('ecps-emergency-migration-');
+    let c = await openUnlocked(dir);
+    c.fleet.create({ deviceId: 'uv-201', name: 'a', site: 'Plant 9', model: 'UV-7', firmware: '1.0', tags: ['night', 'lab'], status: 'deployed' });
+    c.fleet.create({ deviceId: 'uv-202', name: 'b', site: 'Plant 9', model: 'UV-7', firmware: '1.0', tags: ['lab'], status: 'deployed' });
+    c.close();
+    // The store as migration 16 left it.
+    withRawDb(dir, (db) => db.exec('DROP TABLE emergency_run_actions; DROP TABLE emergency_runs; DROP TABLE robot_tags; DELETE FROM schema_migrations WHERE version = 17;'));
+    c = await open(dir);
+    try {
+      await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+      const tagged = (tag: string) => c.emergency.preview({ kind: 'tag', tag }).robots.sample.map((r) => r.deviceId);
+      expect([tagged('lab'), tagged('night'), tagged('day')]).toEqual([['uv-201', 'uv-202'], ['uv-201'], []]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a scope naming what does not exist is not_found, not "nothing to do"', async () => {
     expect((await h.fail(h.call('emergency:preview', { scope: { kind: 'robot', deviceId: 'uv-999' } }))).code).toBe('not_found');
     expect((await h.fail(h.call('emergency:preview', { scope: { kind: 'robots', deviceIds: ['uv-001', 'uv-998'] } }))).code).toBe('not_found');
@@ -257,7 +275,12 @@ describe('playbooks', () => {
     expect(h.auditOf('ca.crl.publish')[0]?.details).toMatchObject({ trigger: 'emergency', runId: run.runId });
     expect(h.auditOf('lockdown.order')[0]?.details).toMatchObject({ kind: 'lockdown', scope: '{"deviceIds":["uv-001"]}' });
     expect((await h.call('emergency:run', { runId: run.runId })).state).toBe('done');
-    expect((await h.call('emergency:runs', {})).runs.map((r) => r.runId)).toContain(run.runId);
+    // The list counts each action's items; emergency:run has every item.
+    const listed = (await h.call('emergency:runs', {})).runs.find((r) => r.runId === run.runId)!;
+    expect(listed.steps.map((s) => s.detail)).toEqual([
+      { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 }, { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 }, { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 },
+      { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 }, { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 },
+    ]);
   }, 60_000);
 
   it('a wide scope without break-glass is refused (two-person approval); nothing runs', async () => {

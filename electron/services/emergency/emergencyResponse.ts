@@ -236,7 +236,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { items };
   }
 
-  async function compromiseKeys(ctx: RunContext, d: Detail): Promise<void> {
+  async function compromiseKeys(ctx: RunContext, d: Detail, save: () => void): Promise<void> {
     for (const [keyId, item] of Object.entries(d.items)) {
       if (item.state !== 'pending' && item.state !== 'failed') continue;
       try {
@@ -250,6 +250,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         const key = deps.keys.get(keyId);
         d.items[keyId] = err.code === 'illegal_transition' && key?.state === 'compromised' ? { state: 'done', note: 'already compromised' } : { state: 'failed', ...err };
       }
+      save();
     }
   }
 
@@ -304,7 +305,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
-  async function rotateShared(_ctx: RunContext, d: Detail): Promise<void> {
+  async function rotateShared(_ctx: RunContext, d: Detail, save: () => void): Promise<void> {
     for (const [keyId, item] of Object.entries(d.items)) {
       if (item.state !== 'pending' && item.state !== 'failed') continue;
       try {
@@ -313,6 +314,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       } catch (e) {
         d.items[keyId] = { state: 'failed', ...errorOf(e) };
       }
+      // Kept at once: a console that stops mid-action does not rotate this key again at the retry.
+      save();
     }
   }
 
@@ -349,7 +352,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
-  const RUNNERS: Readonly<Record<EmergencyAction, (ctx: RunContext, d: Detail) => Promise<void>>> = {
+  /** Each action works through its items; `save` persists the detail so far (after each provider round trip). */
+  const RUNNERS: Readonly<Record<EmergencyAction, (ctx: RunContext, d: Detail, save: () => void) => Promise<void>>> = {
     compromise_keys: compromiseKeys,
     revoke_certificates: revokeCertificates,
     quarantine,
@@ -365,7 +369,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const detail = JSON.parse(a.detail) as Detail;
       const attempts = a.attempts + 1;
       repo.updateAction({ ...a, state: 'running', attempts, updatedAt: nowIso() });
-      await RUNNERS[a.action as EmergencyAction](ctx, detail);
+      const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: JSON.stringify(detail), updatedAt: nowIso() });
+      await RUNNERS[a.action as EmergencyAction](ctx, detail, save);
       const items = Object.values(detail.items);
       const failed = items.filter((i) => i.state === 'failed');
       const done = items.filter((i) => i.state === 'done').length;
@@ -388,7 +393,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     repo.setRunState(ctx.run.runId, after.actions.some((x) => x.state === 'failed') ? 'failed' : 'done', nowIso());
   }
 
-  function view(runId: string): EmergencyRunView {
+  /** An action's items counted by state (the list of runs shows this instead of every item). */
+  const summary = (detail: Record<string, unknown>) => {
+    const items = Object.values((detail.items ?? {}) as Record<string, { state: string }>);
+    const count = (st: string) => items.filter((i) => i.state === st).length;
+    return { total: items.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), pending: count('pending') };
+  };
+
+  function view(runId: string, full = true): EmergencyRunView {
     const found = repo.getRun(runId);
     if (!found) throw new ConsoleError('not_found', `No emergency run ${runId}.`);
     const { run, actions } = found;
@@ -397,7 +409,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       actions: run.actions as EmergencyAction[], reason: run.reason, robots: run.robots, state: run.state, breakGlassReason: run.breakGlassReason,
       review: run.review, reviewedBy: run.reviewedBy, reviewedAt: run.reviewedAt, reviewNote: run.reviewNote,
       steps: actions.map((a) => ({
-        position: a.position, action: a.action as EmergencyAction, state: a.state, attempts: a.attempts, detail: JSON.parse(a.detail) as Record<string, unknown>,
+        position: a.position, action: a.action as EmergencyAction, state: a.state, attempts: a.attempts,
+        detail: full ? (JSON.parse(a.detail) as Record<string, unknown>) : summary(JSON.parse(a.detail) as Record<string, unknown>),
         errorCode: a.errorCode, errorMessage: a.errorMessage, updatedAt: a.updatedAt,
       })),
     };
@@ -477,7 +490,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     },
     runs(limit, needsReview) {
       deps.session.require();
-      return repo.listRuns(limit, needsReview ? 'needs_review' : undefined).map((r) => view(r.runId));
+      return repo.listRuns(limit, needsReview ? 'needs_review' : undefined).map((r) => view(r.runId, false));
     },
     run(runId) {
       deps.session.require();

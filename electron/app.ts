@@ -24,7 +24,7 @@ import { createKeyAssignmentsRepo } from './store/keyAssignmentsRepo.ts';
 import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
-import { createFleetCaService } from './services/ca/fleetCaService.ts';
+import { createFleetCaService, type FleetCaService } from './services/ca/fleetCaService.ts';
 import { createRobotRevocation } from './services/ca/robotRevocation.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/station/bundleService.ts';
 import { createStationHandlers } from './services/station/stationHandlers.ts';
@@ -57,6 +57,9 @@ import { createRolloutRepo } from './store/rolloutRepo.ts';
 import { createLockdownRepo } from './store/lockdownRepo.ts';
 import { createLockdownService } from './services/emergency/lockdownService.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
+import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
+import { createEmergencyRepo } from './store/emergencyRepo.ts';
+import { holderOf, locationsOf, looksReachable } from './services/keys/keyLocations.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
 import { createStoreMetaRepo } from './store/storeMetaRepo.ts';
@@ -177,6 +180,10 @@ export interface FleetConsole {
   };
   /** The signed compliance report (the CLI's `report` writes its bytes and signature to files). */
   readonly reports: ReportService;
+  /** Emergency response: scopes, blast-radius preview, playbook runs (docs/emergency-response.md). */
+  readonly emergency: EmergencyResponse;
+  /** The fleet CA service (tests issue robot certificates through it; the same auditing as the channels). */
+  readonly ca: FleetCaService;
   /** Indicators, the alert inbox and the opt-in Prometheus endpoint (docs/metrics-and-alerts.md). */
   readonly metrics: {
     service: Metrics;
@@ -512,6 +519,27 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.station?.openPort === undefined ? {} : { openPort: options.station.openPort }),
       ...(options.station?.issueWith === undefined ? {} : { issueWith: options.station.issueWith }),
     });
+    const emergency = createEmergencyResponse({
+      repo: createEmergencyRepo(store.db),
+      fleetRepo,
+      keys: keysRepo,
+      keyProviders: (key) => locationsOf(key, keysRepo.listVersions(key.id)).map((l) => l.providerId),
+      providerState: (providerId) => {
+        const p = holderOf(keyDeps, providerId);
+        return { configured: p !== null, reachable: p !== null && looksReachable(p) };
+      },
+      atStation: () => station.status().ports.filter((p) => p.deviceId !== null && p.state === 'active').map((p) => p.deviceId!),
+      lifecycle,
+      ca: fleetCa,
+      fleet,
+      lockdown,
+      raiseAlert: (draft) => void alerts.raise(draft),
+      audit,
+      session: liveSession,
+      clock,
+      logger,
+      transaction,
+    });
     onLocked = () => {
       station.shutdown();
       fleetCa.forget();
@@ -606,7 +634,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       }),
       ...createBatchHandlers(batches),
       ...createRolloutHandlers(liveRollouts),
-      ...createEmergencyHandlers(lockdown),
+      ...createEmergencyHandlers(lockdown, emergency),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
@@ -672,6 +700,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         },
       },
       metrics: { service: metrics, alerts, checkOverdue, prometheus },
+      emergency,
+      ca: fleetCa,
       diagnostics() {
         let keyMaterialCache: MaterialCacheStats | null = null;
         try {

@@ -3,7 +3,7 @@
 // secret (a signed instruction), and it is what the officer saves to removable media.
 import { z } from 'zod';
 import { channel } from './channel.ts';
-import { DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_TAG_PATTERN } from './domain.ts';
+import { CERT_REVOCATION_REASONS, DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_TAG_PATTERN } from './domain.ts';
 import { KeyIdSchema } from './ids.ts';
 
 export const LOCKDOWN_ACTION_NAMES = ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys'] as const;
@@ -37,7 +37,153 @@ export const LockdownOrderView = z.object({
 });
 export type LockdownOrderView = z.infer<typeof LockdownOrderView>;
 
+// ---- Emergency response (issue 15, docs/emergency-response.md): scopes, blast-radius preview, playbook runs ----
+
+const DeviceId = z.string().regex(DEVICE_ID_PATTERN, 'must be a device id');
+/** What a playbook acts on. Only `robot` and `robots` are robot-level; every other scope is wide (two-person approval). */
+export const EmergencyScopeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('robot'), deviceId: DeviceId }).strict(),
+  z.object({ kind: z.literal('robots'), deviceIds: z.array(DeviceId).min(1).max(100_000) }).strict(),
+  z.object({ kind: z.literal('site'), site: FleetName('site') }).strict(),
+  z.object({ kind: z.literal('model'), model: FleetName('model') }).strict(),
+  z.object({ kind: z.literal('firmware'), firmware: FleetName('firmware version') }).strict(),
+  z.object({ kind: z.literal('tag'), tag: z.string().regex(ROBOT_TAG_PATTERN, 'must be a tag (no spaces, at most 32)') }).strict(),
+  z.object({ kind: z.literal('key'), keyId: KeyIdSchema, version: z.number().int().positive().optional() }).strict(),
+  z.object({ kind: z.literal('serial'), serial: z.string().regex(/^(?:[0-9A-Fa-f]{2}:?){1,20}$/, 'must be a hexadecimal certificate serial') }).strict(),
+  z.object({ kind: z.literal('fleet') }).strict(),
+]);
+export type EmergencyScope = z.infer<typeof EmergencyScopeSchema>;
+export const ROBOT_LEVEL_SCOPES: ReadonlySet<EmergencyScope['kind']> = new Set(['robot', 'robots']);
+
+/** The playbook's actions, always run in this order whatever order they are given in. */
+export const EMERGENCY_ACTIONS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'] as const;
+export type EmergencyAction = (typeof EMERGENCY_ACTIONS)[number];
+
+const LockdownSettings = z
+  .object({
+    actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).min(1).max(LOCKDOWN_ACTION_NAMES.length),
+    message: Text,
+    validForSeconds: z.number().int().min(60).max(90 * 24 * 3600),
+    mode: z.enum(['strict', 'best_effort']).optional(),
+    wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
+  })
+  .strict();
+
+const Count = z.number().int().nonnegative();
+
+export const EmergencyPreview = z.object({
+  scope: EmergencyScopeSchema,
+  /** one_officer: robot-level; two_person: wide (break-glass until two-person approval exists). */
+  approval: z.enum(['one_officer', 'two_person']),
+  robots: z.object({
+    total: Count,
+    byStatus: z.array(z.object({ status: z.string(), count: Count })),
+    sample: z.array(z.object({ deviceId: z.string(), name: z.string(), site: z.string(), model: z.string(), firmware: z.string(), status: z.string() })),
+  }),
+  certificates: z.object({ total: Count, sample: z.array(z.object({ serial: z.string(), deviceId: z.string(), notAfter: z.string() })) }),
+  keys: z.array(
+    z.object({
+      keyId: z.string(),
+      label: z.string().nullable(),
+      type: z.string().nullable(),
+      state: z.string().nullable(),
+      versions: z.array(z.object({ version: z.number().int(), robotsInScope: Count })),
+      robotsInScope: Count,
+      /** Robots outside the scope holding any version of the key. */
+      robotsOutside: Count,
+      /** compromise: held only inside the scope (or the key the scope names); rotate: shared with robots outside; none: nothing to do. */
+      plan: z.enum(['compromise', 'rotate', 'none']),
+      providers: z.array(z.string()),
+    }),
+  ),
+  reach: z.object({
+    /** Robots in scope connected at a provisioning station now. */
+    now: z.array(z.string()),
+    later: Count,
+    how: z.array(z.string()),
+  }),
+  providers: z.array(z.object({ providerId: z.string(), purposes: z.array(z.string()), configured: z.boolean(), reachable: z.boolean() })),
+  outside: z.object({ sharedKeys: Count, holdingsOutside: Count, summary: z.string() }),
+});
+export type EmergencyPreview = z.infer<typeof EmergencyPreview>;
+
+export const EmergencyRunView = z.object({
+  runId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  actor: z.string(),
+  scope: EmergencyScopeSchema,
+  actions: z.array(z.enum(EMERGENCY_ACTIONS)),
+  reason: z.string(),
+  robots: Count,
+  state: z.enum(['running', 'done', 'failed']),
+  breakGlassReason: z.string().nullable(),
+  review: z.enum(['not_needed', 'needs_review', 'reviewed']),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
+  reviewNote: z.string().nullable(),
+  steps: z.array(
+    z.object({
+      position: z.number().int(),
+      action: z.enum(EMERGENCY_ACTIONS),
+      state: z.enum(['pending', 'running', 'done', 'failed', 'skipped']),
+      attempts: Count,
+      detail: z.record(z.string(), z.unknown()),
+      errorCode: z.string().nullable(),
+      errorMessage: z.string().nullable(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
+export type EmergencyRunView = z.infer<typeof EmergencyRunView>;
+
+export const ExecuteInput = z
+  .object({
+    scope: EmergencyScopeSchema,
+    actions: z.array(z.enum(EMERGENCY_ACTIONS)).min(1).max(EMERGENCY_ACTIONS.length),
+    reason: Text,
+    /** RFC 5280 reason for revoke_certificates (default keyCompromise). */
+    certificateReason: z.enum(CERT_REVOCATION_REASONS).optional(),
+    /** What the lockdown order tells robots (default: stop operating, for 7 days, the reason as message). */
+    lockdown: LockdownSettings.optional(),
+    /** Writes nothing but one audit record. */
+    dryRun: z.boolean().optional(),
+    /** One officer on a wide scope: takes effect at once, raises a CRITICAL alert, needs a second officer's review. */
+    breakGlass: z.object({ reason: Text }).strict().optional(),
+  })
+  .strict();
+export type ExecuteInput = z.infer<typeof ExecuteInput>;
+
+const ExecuteOutput = z.object({
+  dryRun: z.boolean(),
+  preview: EmergencyPreview,
+  run: EmergencyRunView.nullable(),
+  /** The lockdown order file when the run issued one (base64, like emergency:lockdownOrder). */
+  lockdownFile: z.object({ fileName: z.string(), content: z.string() }).nullable(),
+});
+
+const RunId = z.string().uuid();
+
 export const emergencyChannels = {
+  /** What a playbook on this scope would touch: robots, certificates, keys, reach, providers, what keeps working outside. */
+  'emergency:preview': channel(
+    z.object({ scope: EmergencyScopeSchema, sample: z.number().int().min(1).max(500).optional() }).strict(),
+    EmergencyPreview,
+  ),
+  /** Runs the playbook's actions in order, each one's progress persisted (or, with dryRun, only audits the preview). */
+  'emergency:execute': channel(ExecuteInput, ExecuteOutput),
+  /** The newest runs first; each step's detail is its items counted by state ({total, done, failed, skipped, pending}). */
+  'emergency:runs': channel(
+    z.object({ limit: z.number().int().min(1).max(1000).optional(), needsReview: z.boolean().optional() }).strict(),
+    z.object({ runs: z.array(EmergencyRunView) }),
+  ),
+  /** One run with every step's full detail (each item's outcome, the CRL, the lockdown order file). */
+  'emergency:run': channel(z.object({ runId: RunId }).strict(), EmergencyRunView),
+  /** Runs again the actions of a run that failed (only what failed within each). */
+  'emergency:retry': channel(z.object({ runId: RunId }).strict(), ExecuteOutput.omit({ preview: true, dryRun: true })),
+  /** A second security officer (never the one who ran it) records the review of a break-glass run. */
+  'emergency:review': channel(z.object({ runId: RunId, note: Text }).strict(), EmergencyRunView),
+
   /** Signs a lockdown (or lift) order with the active emergency key; returns the order file. */
   'emergency:lockdownOrder': channel(
     z

@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
   'internal', // a bug: the message says what to report
+  'approval_required', // a site- or fleet-wide emergency action needs two-person approval (or an explicit break-glass)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -96,4 +97,5 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
   internal: 'An internal error occurred; the audit log and the console log have details.',
+  approval_required: 'This acts on more than a list of robots: it needs a second officer\'s approval, or break-glass with a reason (reviewed afterwards).',
 };

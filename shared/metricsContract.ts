@@ -11,7 +11,7 @@ const AlertId = uuidOf('alert id');
 
 export const METRIC_RANGES = ['hour', 'day', 'week'] as const;
 export const ALERT_SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
-export const ALERT_KINDS = ['rotation_failure', 'provider_connectivity', 'unauthorized_access', 'usage_limit_near', 'rotation_overdue'] as const;
+export const ALERT_KINDS = ['rotation_failure', 'provider_connectivity', 'unauthorized_access', 'usage_limit_near', 'rotation_overdue', 'emergency_break_glass'] as const;
 
 const SeriesPoint = z.object({ t: IsoTime, value: z.number().nonnegative().nullable(), samples: count });
 const LatencyPoint = z.object({ t: IsoTime, p50: z.number().nonnegative().nullable(), p95: z.number().nonnegative().nullable(), p99: z.number().nonnegative().nullable(), samples: count });

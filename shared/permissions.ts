@@ -136,6 +136,13 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   // The compliance report shows who was refused, failed sign-ins, compromises and the audit's heads: evidence for an
   // audit, so the security officer's (an admin holds every permission), not every viewer's (docs/compliance-report.md).
   'report:generate': 'security',
+  // Emergency response (docs/emergency-response.md): looking is reading; acting and reviewing the security officer's.
+  'emergency:preview': 'read',
+  'emergency:runs': 'read',
+  'emergency:run': 'read',
+  'emergency:execute': 'security',
+  'emergency:retry': 'security',
+  'emergency:review': 'security',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

@@ -221,14 +221,27 @@ export function createFleetRepo(db: Db): FleetRepo {
      VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status, @pem)`,
   );
   const params = (row: RobotRow) => ({ ...row, tags: row.tags.join(';') });
+  // robot_tags (migration 17) indexes each tag of a robot, so a tag scope is an index range (emergencyRepo.ts).
+  const clearTags = db.prepare('DELETE FROM robot_tags WHERE device_id = ?');
+  const addTag = db.prepare('INSERT INTO robot_tags (tag, device_id) VALUES (?, ?) ON CONFLICT (tag, device_id) DO NOTHING');
+  const writeTags = (row: RobotRow, replace: boolean) => {
+    if (replace) clearTags.run(row.deviceId);
+    for (const tag of row.tags) if (tag !== '') addTag.run(tag, row.deviceId);
+  };
 
   return {
-    insert: (row) => void insertRobot.run(params(row)),
+    insert(row) {
+      insertRobot.run(params(row));
+      writeTags(row, false);
+    },
     get(deviceId) {
       const r = getRobot.get(deviceId) as RawRobot | undefined;
       return r ? toRow(r) : null;
     },
-    update: (row) => void updateRobot.run(params(row)),
+    update(row) {
+      updateRobot.run(params(row));
+      writeTags(row, true);
+    },
     list(f) {
       const where: string[] = [];
       const args: Record<string, string | number> = {};

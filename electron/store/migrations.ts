@@ -7,6 +7,7 @@ import { FLEET_SCHEMA_SQL } from './fleetRepo.ts';
 import { KEY_PROVIDER_SCHEMA_SQL } from './keyBackupsRepo.ts';
 import { KEY_UNREACHED_SQL } from './keysRepo.ts';
 import { LOCKDOWN_SCHEMA_SQL } from './lockdownRepo.ts';
+import { backfillRobotTags, EMERGENCY_SCHEMA_SQL } from './emergencyRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
 import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
@@ -198,6 +199,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'lockdown orders: one row per order signed with the emergency key (one sequence for lockdowns and lifts)',
     up(db) {
       db.exec(LOCKDOWN_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 17,
+    description: "emergency response: robots' tags indexed one row per tag (filled from robots.tags), playbook runs and their actions' progress",
+    up(db) {
+      db.exec(EMERGENCY_SCHEMA_SQL);
+      backfillRobotTags(db);
     },
   },
 ];

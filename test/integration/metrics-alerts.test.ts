@@ -19,6 +19,8 @@ const SEVERITY: Record<Alert['kind'], Alert['severity']> = {
   unauthorized_access: 'CRITICAL',
   usage_limit_near: 'MEDIUM',
   rotation_overdue: 'MEDIUM',
+  // One officer breaking glass on a wide emergency scope (docs/emergency-response.md).
+  emergency_break_glass: 'CRITICAL',
 };
 
 const HOUR = 3_600_000;

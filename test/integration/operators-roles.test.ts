@@ -52,6 +52,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'emergency:lockdownList': READ, 'emergency:lockdownOrder': 'oa',
   // The compliance report (denied accesses, failed sign-ins, compromises): evidence for the security officer.
   'report:generate': 'oa',
+  // Emergency response: anyone may look at the blast radius and the runs; acting and reviewing is the officer's.
+  'emergency:preview': READ, 'emergency:runs': READ, 'emergency:run': READ, 'emergency:execute': 'oa', 'emergency:retry': 'oa', 'emergency:review': 'oa',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

@@ -16,6 +16,7 @@ export const COMMANDS = [
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'help',
+  'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -50,8 +51,29 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
+  // Emergency response (docs/emergency-response.md): the scope, the playbook's actions, the lockdown order's settings.
+  robot: { type: 'string', multiple: true },
+  model: { type: 'string' },
+  firmware: { type: 'string' },
+  tag: { type: 'string' },
+  serial: { type: 'string' },
+  fleet: { type: 'boolean' },
+  'compromise-keys': { type: 'boolean' },
+  'revoke-certs': { type: 'boolean' },
+  quarantine: { type: 'boolean' },
+  'rotate-shared': { type: 'boolean' },
+  lockdown: { type: 'boolean' },
+  'cert-reason': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'break-glass': { type: 'string' },
+  message: { type: 'string' },
+  'order-actions': { type: 'string' },
+  'valid-for': { type: 'string' },
+  mode: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
+/** Strings, flags, and for --robot (repeatable) a list. */
+type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 
 const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'json', 'help'];
 
@@ -64,6 +86,11 @@ interface CommandSpec {
 }
 
 const SCOPE: readonly OptionName[] = ['device-id', 'site'];
+/** The scope of an emergency playbook (exactly one); a lockdown order names robots, a site, model, firmware, tag or the fleet. */
+export const EMERGENCY_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'key', 'serial', 'fleet'];
+const ORDER_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'fleet'];
+export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'quarantine', 'rotate-shared', 'lockdown'];
+const ORDER_OPTIONS: readonly OptionName[] = [...ORDER_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
 const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   serve: { options: ['port'], required: [], args: [] },
   init: { options: [], required: [], args: [] },
@@ -96,6 +123,15 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
   help: { options: [], required: [], args: [] },
+  'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit'], required: [], args: [] },
+  'emergency execute': {
+    options: [...EMERGENCY_SCOPE, ...PLAYBOOK_ACTIONS, 'reason', 'cert-reason', 'dry-run', 'break-glass', 'message', 'order-actions', 'valid-for', 'mode', 'out', 'force'],
+    required: ['reason'],
+    args: [],
+  },
+  'emergency retry': { options: ['out', 'force'], required: [], args: ['RUN-ID'] },
+  'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions'], required: ['reason', 'out'], args: [] },
+  'lockdown lift': { options: ORDER_OPTIONS, required: ['reason', 'out'], args: [] },
 };
 
 export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -- <command>, node electron/cli.ts <command>)
@@ -154,6 +190,18 @@ Commands:
                                                 FILE.audit-key.pem (the key that verifies it); default format pdf
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
+  emergency preview SCOPE [--limit N]           the blast radius (docs/emergency-response.md): robots, certificates,
+                                                keys, reach, providers, what keeps working outside the scope
+  emergency execute SCOPE ACTIONS --reason TEXT [--cert-reason R] [--dry-run] [--break-glass REASON]
+                    [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M] [--out FILE]
+                                                runs the playbook; exit 1 when any action failed (retry it)
+  emergency retry RUN-ID [--out FILE]           runs again what failed in a playbook run
+  lockdown order ORDER-SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M]
+  lockdown lift ORDER-SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS]
+                                                a signed lockdown (or lift) order file for a USB stick
+      SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
+             | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
+      ACTIONS: --compromise-keys --revoke-certs --quarantine --rotate-shared --lockdown (at least one)
   help
 
 Global options:
@@ -169,7 +217,7 @@ Existing output files are never overwritten unless --force is given.`;
 export interface ParsedCommand {
   command: CommandName;
   args: string[];
-  options: Partial<Record<OptionName, string | boolean>>;
+  options: OptionValues;
   json: boolean;
   /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
   dataDir: string | undefined;
@@ -201,7 +249,7 @@ function defaultOperator(env: NodeJS.ProcessEnv): string {
 }
 
 /** rotation batch: the verb, its job id where it takes one, and the options of start only. */
-function checkBatch(args: string[], values: Partial<Record<OptionName, string | boolean>>): void {
+function checkBatch(args: string[], values: OptionValues): void {
   const verb = args[0];
   const startOnly: OptionName[] = ['keys', 'type', 'site', 'concurrency', 'max-attempts'];
   if (verb !== 'start' && verb !== 'status' && verb !== 'cancel' && verb !== 'resume') throw new UsageError('rotation batch: expected start, status, cancel or resume');
@@ -223,7 +271,7 @@ function checkBatch(args: string[], values: Partial<Record<OptionName, string | 
 }
 
 /** rotation rollout: list takes no ID (and --key, --limit), halt and resume take one (and --reason, required by halt). */
-function checkRollout(args: string[], values: Partial<Record<OptionName, string | boolean>>): void {
+function checkRollout(args: string[], values: OptionValues): void {
   const verb = args[0];
   if (verb !== 'list' && verb !== 'halt' && verb !== 'resume') throw new UsageError('rotation rollout: expected list, halt or resume');
   if (args.length !== (verb === 'list' ? 1 : 2)) throw new UsageError(`rotation rollout ${verb}: expected ${verb === 'list' ? 'no rollout ID' : 'a rollout ID'}`);
@@ -241,7 +289,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
   }
-  const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
+  const values = parsed.values as OptionValues;
   const words = parsed.positionals;
   if (values.help || words.length === 0) return finish('help', [], values, env);
   const two = `${words[0]} ${words[1] ?? ''}`.trim();
@@ -253,7 +301,21 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   return finish(command, args, values, env);
 }
 
-function finish(command: CommandName, args: string[], values: Partial<Record<OptionName, string | boolean>>, env: NodeJS.ProcessEnv): ParsedCommand {
+/** emergency and lockdown commands: exactly one scope, at least one action for execute, well-formed numbers. */
+function checkEmergency(command: CommandName, values: OptionValues): void {
+  const scopes = (command.startsWith('lockdown') ? ORDER_SCOPE : EMERGENCY_SCOPE).filter((name) => values[name] !== undefined && values[name] !== false);
+  if (scopes.length !== 1) {
+    const names = (command.startsWith('lockdown') ? ORDER_SCOPE : EMERGENCY_SCOPE).map((n) => `--${n}`).join(', ');
+    throw new UsageError(`${command}: give exactly one scope of ${names}${scopes.length > 1 ? ', not several' : ''}`);
+  }
+  if (typeof values.key === 'string' && !/^[^:\s]+(:[1-9]\d{0,8})?$/.test(values.key)) throw new UsageError(`${command}: --key must be ID or ID:VERSION`);
+  if (command === 'emergency execute' && !PLAYBOOK_ACTIONS.some((name) => values[name] === true)) {
+    throw new UsageError(`emergency execute: give at least one action (${PLAYBOOK_ACTIONS.map((n) => `--${n}`).join(' ')})`);
+  }
+  if (typeof values['valid-for'] === 'string' && !/^\d{1,8}$/.test(values['valid-for'])) throw new UsageError(`${command}: --valid-for must be a number of seconds`);
+}
+
+function finish(command: CommandName, args: string[], values: OptionValues, env: NodeJS.ProcessEnv): ParsedCommand {
   const spec = PER_COMMAND[command];
   for (const name of Object.keys(values) as OptionName[]) {
     if (!GLOBAL.includes(name) && !spec.options.includes(name)) throw new UsageError(`${command}: option --${name} does not apply`);
@@ -268,6 +330,8 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
       throw new UsageError(`${command}: give exactly one of ${names}${given.length > 1 ? ', not both' : ''}`);
     }
   }
+  if (command.startsWith('emergency ') && command !== 'emergency retry') checkEmergency(command, values);
+  if (command.startsWith('lockdown ')) checkEmergency(command, values);
   if (command === 'rotation batch') checkBatch(args, values);
   else if (command === 'rotation rollout') checkRollout(args, values);
   else if (args.length !== spec.args.length) {

@@ -13,6 +13,7 @@ import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
+import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
@@ -93,7 +94,7 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
   }
 }
 
-const str = (v: string | boolean | undefined) => (typeof v === 'string' ? v : undefined);
+const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
 const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 /** The scope of assign-key / unassign-key: --device-id (a robot) or --site (args.ts allows exactly one). */
@@ -390,6 +391,29 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
           `verify: openssl pkeyutl -verify -pubin -inkey ${out}.audit-key.pem -rawin -in ${out} -sigfile ${out}.sig`,
         ].join('\n'),
       );
+    }
+    case 'emergency preview': {
+      const limit = str(o.limit);
+      const value = await callUnlocked(ctx, 'emergency:preview', strip({ scope: scopeFromOptions(o), sample: limit === undefined ? undefined : Math.min(500, Number(limit)) }));
+      return show(value, () => formatPreview(value));
+    }
+    case 'emergency execute':
+    case 'emergency retry': {
+      const value: ChannelOutput<'emergency:retry'> & Partial<ChannelOutput<'emergency:execute'>> = parsed.command === 'emergency execute'
+        ? await callUnlocked(ctx, 'emergency:execute', executeFromOptions(o))
+        : await callUnlocked(ctx, 'emergency:retry', { runId: parsed.args[0] });
+      // The lockdown order this run issued, for the USB stick (when --out names where).
+      const out = str(o.out);
+      if (out !== undefined && value.lockdownFile) await writeOutput(ctx, out, Buffer.from(value.lockdownFile.content, 'base64'));
+      const human = () => (value.preview ? formatExecute({ ...value, preview: value.preview, dryRun: value.dryRun === true }) : formatRun(value.run!)) + (out !== undefined && value.lockdownFile ? `
+lockdown order written to ${out}` : '');
+      return { ...show(value, human), exitCode: value.run?.state === 'failed' ? 1 : 0 };
+    }
+    case 'lockdown order':
+    case 'lockdown lift': {
+      const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(parsed.command === 'lockdown order' ? 'lockdown' : 'lift', o));
+      await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
+      return show(value.order, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}; written to ${str(o.out)}`);
     }
     case 'serve':
     case 'scheduler':

@@ -3,9 +3,12 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import type { LockdownOrderView } from '../../../shared/emergencyContract.ts';
 import type { LockdownOrderRow } from '../../store/lockdownRepo.ts';
-import type { LockdownService } from './lockdownService.ts';
+import { orderFileName, type LockdownService } from './lockdownService.ts';
 
-type EmergencyChannel = 'emergency:lockdownOrder' | 'emergency:lockdownList';
+import type { EmergencyResponse } from './emergencyResponse.ts';
+
+type EmergencyChannel =
+  | 'emergency:lockdownOrder' | 'emergency:lockdownList' | 'emergency:preview' | 'emergency:execute' | 'emergency:runs' | 'emergency:run' | 'emergency:retry' | 'emergency:review';
 
 const viewOf = (r: LockdownOrderRow): LockdownOrderView => ({
   orderId: r.orderId, kind: r.kind, sequence: r.sequence, issuedAt: r.issuedAt, expiresAt: r.expiresAt,
@@ -14,11 +17,15 @@ const viewOf = (r: LockdownOrderRow): LockdownOrderView => ({
   keyId: r.keyId, keyVersion: r.keyVersion, reason: r.reason, issuedBy: r.issuedBy, state: r.state,
 });
 
-/** The file name an officer saves: kind, sequence and order id, so two orders never share a name. */
-export const orderFileName = (o: { kind: string; sequence: number; orderId: string }) => `ecps-${o.kind}-${o.sequence}-${o.orderId.slice(0, 8)}.json`;
 
-export function createEmergencyHandlers(lockdown: LockdownService): Pick<Handlers, EmergencyChannel> {
+export function createEmergencyHandlers(lockdown: LockdownService, response: EmergencyResponse): Pick<Handlers, EmergencyChannel> {
   return {
+    'emergency:preview': async ({ scope, sample }) => response.preview(scope, sample),
+    'emergency:execute': (input) => response.execute(input),
+    'emergency:runs': async ({ limit, needsReview }) => ({ runs: response.runs(limit ?? 50, needsReview) }),
+    'emergency:run': async ({ runId }) => response.run(runId),
+    'emergency:retry': ({ runId }) => response.retry(runId),
+    'emergency:review': async ({ runId, note }) => response.review(runId, note),
     'emergency:lockdownOrder': async (input) => {
       const issued = await lockdown.issue(input);
       return { fileName: orderFileName(issued.order), content: issued.file.toString('base64'), order: viewOf(issued.row) };

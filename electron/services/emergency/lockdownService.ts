@@ -51,6 +51,9 @@ export interface LockdownService {
   list(limit: number): LockdownOrderRow[];
 }
 
+/** The file name an officer saves: kind, sequence and order id, so two orders never share a name. */
+export const orderFileName = (o: { kind: string; sequence: number; orderId: string }) => `ecps-${o.kind}-${o.sequence}-${o.orderId.slice(0, 8)}.json`;
+
 const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
 
 export function createLockdownService(deps: LockdownServiceDeps): LockdownService {

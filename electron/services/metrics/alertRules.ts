@@ -6,7 +6,7 @@
 import type { AuditRecord } from '../../../shared/contract.ts';
 import type { Severity } from '../../store/metricsRepo.ts';
 
-export type AlertKind = 'rotation_failure' | 'provider_connectivity' | 'unauthorized_access' | 'usage_limit_near' | 'rotation_overdue';
+export type AlertKind = 'rotation_failure' | 'provider_connectivity' | 'unauthorized_access' | 'usage_limit_near' | 'rotation_overdue' | 'emergency_break_glass';
 
 export const ALERT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   rotation_failure: 'CRITICAL',
@@ -14,6 +14,8 @@ export const ALERT_SEVERITY: Readonly<Record<AlertKind, Severity>> = {
   unauthorized_access: 'CRITICAL',
   usage_limit_near: 'MEDIUM',
   rotation_overdue: 'MEDIUM',
+  // One officer acted on a whole site / model / fleet without a second one's approval (docs/emergency-response.md).
+  emergency_break_glass: 'CRITICAL',
 };
 
 export interface AlertDraft {
@@ -99,5 +101,17 @@ export function healthAlert(provider: string, detail: string | null): AlertDraft
     subject: provider,
     message: `Provider ${provider} failed its health check${detail ? `: ${detail.slice(0, 300)}` : ''}.`,
     details: { provider, source: 'health_check' },
+  };
+}
+
+/** A break-glass emergency run: one alert per run, CRITICAL, until a second officer reviews it. */
+export function breakGlassAlert(runId: string, actor: string, scope: string, reason: string): AlertDraft {
+  return {
+    kind: 'emergency_break_glass',
+    dedupeKey: `emergency_break_glass:${runId}`,
+    subject: runId,
+    message: `Break-glass emergency run by ${actor} on ${scope}: ${reason}. A second security officer must review it.`,
+    details: { runId, actor, scope, reason },
+    once: true,
   };
 }

@@ -34,6 +34,7 @@ const KIND_WORDS: Readonly<Record<Alert['kind'], string>> = {
   unauthorized_access: 'Unauthorised access',
   usage_limit_near: 'Usage limit near',
   rotation_overdue: 'Rotation overdue',
+  emergency_break_glass: 'Emergency break-glass',
 };
 
 /** A chart series from points, leaving out the buckets without data (no rate where nothing ran). */

@@ -1,0 +1,517 @@
+// Emergency response (issue 15, docs/emergency-response.md): a scope (one robot, a list, a site, a model, a firmware
+// version, a tag, the holders of a key version, the robot carrying a certificate, the fleet) is resolved in SQL
+// (store/emergencyRepo.ts); the blast-radius preview says what a playbook would touch; a playbook runs its actions in a
+// fixed order (compromise keys, revoke certificates + CRL, quarantine, rotate shared keys, lockdown order), each one's
+// progress persisted per item (emergency_run_actions), so a retry runs only what failed. Each action goes through the
+// service that owns it (key lifecycle, fleet CA, fleet registry, lockdown orders), which audits its own operations;
+// this service audits the run (emergency.execute), each action (emergency.action), retries and reviews.
+// Robot-level scopes need one security officer. Wider ones need two-person approval, which does not exist yet: until
+// it does, one officer may break glass with a reason, which raises a CRITICAL alert and leaves the run needing a
+// second officer's review.
+import { randomUUID } from 'node:crypto';
+import type { CertRevocationReason } from '../../../shared/domain.ts';
+import {
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
+} from '../../../shared/emergencyContract.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+import type { EmergencyRepo, RunActionRow, RunRow, ScopeFilter } from '../../store/emergencyRepo.ts';
+import type { FleetRepo } from '../../store/fleetRepo.ts';
+import type { KeyRow, KeysRepo } from '../../store/keysRepo.ts';
+import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import type { FleetCa } from '../ca/fleetCa.ts';
+import { normaliseSerial } from '../ca/fleetCaInventory.ts';
+import type { FleetCaService } from '../ca/fleetCaService.ts';
+import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import type { KeyLifecycle } from '../keys/keys.ts';
+import { breakGlassAlert, type AlertDraft } from '../metrics/alertRules.ts';
+import { orderFileName, type IssueOrderInput, type LockdownService } from './lockdownService.ts';
+
+export interface EmergencyDeps {
+  repo: EmergencyRepo;
+  fleetRepo: FleetRepo;
+  keys: KeysRepo;
+  /** Provider ids holding a copy of the key (primary, backup, fallback, store). */
+  keyProviders(key: KeyRow): string[];
+  /** Whether a provider is configured in this console and looks reachable (circuit closed, last health check passed). */
+  providerState(providerId: string): { configured: boolean; reachable: boolean };
+  /** Robots connected at a provisioning station now (the station service's ports). */
+  atStation(): string[];
+  lifecycle: Pick<KeyLifecycle, 'setState' | 'rotate'>;
+  ca: FleetCaService;
+  fleet: FleetRegistry;
+  lockdown: LockdownService;
+  raiseAlert(draft: AlertDraft): void;
+  audit: AuditLog;
+  session: { require(): unknown; actor(): string };
+  clock: Clock;
+  logger: Logger;
+  transaction<T>(fn: () => T): T;
+}
+
+export interface ExecuteResult {
+  dryRun: boolean;
+  preview: EmergencyPreview;
+  run: EmergencyRunView | null;
+  lockdownFile: { fileName: string; content: string } | null;
+}
+
+export interface EmergencyResponse {
+  preview(scope: EmergencyScope, sample?: number): EmergencyPreview;
+  execute(input: ExecuteInput): Promise<ExecuteResult>;
+  retry(runId: string): Promise<Omit<ExecuteResult, 'preview' | 'dryRun'>>;
+  runs(limit: number, needsReview?: boolean): EmergencyRunView[];
+  run(runId: string): EmergencyRunView;
+  review(runId: string, note: string): EmergencyRunView;
+}
+
+type ItemState = 'pending' | 'done' | 'failed' | 'skipped';
+interface Item {
+  state: ItemState;
+  code?: string;
+  message?: string;
+  [k: string]: unknown;
+}
+interface Detail {
+  items: Record<string, Item>;
+  [k: string]: unknown;
+}
+
+/** The default lockdown when the playbook gives none: stop operating for 7 days, the run's reason as message. */
+const DEFAULT_LOCKDOWN_SECONDS = 7 * 24 * 3600;
+const DEFAULT_SAMPLE = 20;
+/** Robots in scope told later, and how. */
+const LATER_HOW = ['next station visit (serial link: bundle, lockdown order, CRL)', 'key bundle file (USB stick)', 'lockdown order file (USB stick)'];
+const ROTATABLE = new Set(['communication', 'storage']);
+const QUARANTINABLE = new Set(['provisioned', 'deployed']);
+
+const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
+const errorOf = (e: unknown) => (isConsoleError(e) ? { code: e.code, message: e.message.slice(0, 500) } : { code: 'internal', message: 'failed unexpectedly' });
+
+/** The scope as the repository's filter; a serial in its stored (CA) form. */
+function filterOf(scope: EmergencyScope): ScopeFilter {
+  switch (scope.kind) {
+    case 'robot':
+      return { kind: 'robots', deviceIds: [scope.deviceId] };
+    case 'serial':
+      return { kind: 'serial', serial: normaliseSerial(scope.serial) };
+    case 'key':
+      return { kind: 'key', keyId: scope.keyId, version: scope.version };
+    default:
+      return scope;
+  }
+}
+
+/** A scope in one short line (audit records, alerts). */
+export function describeScope(scope: EmergencyScope): string {
+  switch (scope.kind) {
+    case 'robot': return `robot ${scope.deviceId}`;
+    case 'robots': return `${scope.deviceIds.length} robots`;
+    case 'site': return `site ${scope.site}`;
+    case 'model': return `model ${scope.model}`;
+    case 'firmware': return `firmware ${scope.firmware}`;
+    case 'tag': return `tag ${scope.tag}`;
+    case 'key': return `holders of key ${scope.keyId}${scope.version === undefined ? '' : `:${scope.version}`}`;
+    case 'serial': return `certificate ${scope.serial}`;
+    case 'fleet': return 'the whole fleet';
+  }
+}
+
+export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse {
+  const { repo } = deps;
+  const nowIso = () => new Date(deps.clock.now()).toISOString();
+
+  /** Refuses scopes that name what does not exist (a robot, a key, a certificate): a typo must not look like "nothing to do". */
+  function checkScope(scope: EmergencyScope, filter: ScopeFilter): void {
+    if (filter.kind === 'robots') {
+      const missing = filter.deviceIds.filter((d) => deps.fleetRepo.get(d) === null);
+      if (missing.length > 0) throw new ConsoleError('not_found', `No robot with device id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}.`);
+    }
+    if (filter.kind === 'key' && deps.keys.get(filter.keyId) === null) throw new ConsoleError('not_found', `No key ${filter.keyId}.`);
+    if (filter.kind === 'serial' && deps.fleetRepo.getCertificate(filter.serial) === null) throw new ConsoleError('not_found', `No robot certificate with serial ${scope.kind === 'serial' ? scope.serial : ''}.`);
+  }
+
+  function preview(scope: EmergencyScope, sample = DEFAULT_SAMPLE): EmergencyPreview {
+    deps.session.require();
+    const filter = filterOf(scope);
+    checkScope(scope, filter);
+    const facts = repo.facts(filter, sample);
+    const byKey = new Map<string, { versions: Array<{ version: number; robotsInScope: number }>; inScope: number }>();
+    for (const h of facts.holdings) {
+      const k = byKey.get(h.keyId) ?? { versions: [], inScope: 0 };
+      k.versions.push({ version: h.version, robotsInScope: h.robots });
+      k.inScope += h.robots;
+      byKey.set(h.keyId, k);
+    }
+    if (filter.kind === 'key' && !byKey.has(filter.keyId)) byKey.set(filter.keyId, { versions: [], inScope: 0 });
+    const purposes = new Map<string, Set<string>>();
+    const use = (providerId: string, purpose: string) => {
+      const set = purposes.get(providerId) ?? new Set<string>();
+      set.add(purpose);
+      purposes.set(providerId, set);
+    };
+    const keys: EmergencyPreview['keys'] = [...byKey].map(([keyId, k]) => {
+      const row = deps.keys.get(keyId);
+      const outside = Math.max(0, deps.fleetRepo.countHolders(keyId) - k.inScope);
+      const providers = row ? [...new Set(deps.keyProviders(row))] : [];
+      let plan: 'compromise' | 'rotate' | 'none' = 'none';
+      const live = row !== null && row.state !== 'compromised' && row.state !== 'destroyed';
+      if (filter.kind === 'key') {
+        // The scope names the compromised key; its holders are who must be told, not what leaked.
+        if (keyId === filter.keyId && row !== null && row.state !== 'destroyed') plan = 'compromise';
+      } else if (live && outside === 0) plan = 'compromise';
+      else if (live && row.state === 'active' && ROTATABLE.has(row.type)) plan = 'rotate';
+      for (const p of providers) if (plan !== 'none') use(p, plan === 'compromise' ? 'disable key (compromise)' : 'rotate shared key');
+      return { keyId, label: row?.label ?? null, type: row?.type ?? null, state: row?.state ?? null, versions: k.versions, robotsInScope: k.inScope, robotsOutside: outside, plan, providers };
+    });
+    const ca = deps.ca.status();
+    if (ca.initialized && ca.providerId) use(ca.providerId, 'sign the CRL');
+    const emergencyKey = deps.keys.list({ type: 'emergency', state: 'active' })[0];
+    if (emergencyKey) use(emergencyKey.provider, 'sign the lockdown order');
+    const stationNow = deps.atStation();
+    const now = stationNow.length === 0 ? [] : repo.membersOf(filter, stationNow);
+    const rotate = keys.filter((k) => k.plan === 'rotate');
+    const holdingsOutside = rotate.reduce((n, k) => n + k.robotsOutside, 0);
+    return {
+      scope,
+      approval: ROBOT_LEVEL_SCOPES.has(scope.kind) ? 'one_officer' : 'two_person',
+      robots: {
+        total: facts.robots,
+        byStatus: facts.byStatus,
+        sample: facts.sample.map((r) => ({ deviceId: r.deviceId, name: r.name, site: r.site, model: r.model, firmware: r.firmware, status: r.status })),
+      },
+      certificates: { total: facts.certificates, sample: facts.certificateSample },
+      keys,
+      reach: { now, later: Math.max(0, facts.robots - now.length), how: LATER_HOW },
+      providers: [...purposes].map(([providerId, p]) => ({ providerId, purposes: [...p].sort(), ...deps.providerState(providerId) })).sort((a, b) => a.providerId.localeCompare(b.providerId)),
+      outside: {
+        sharedKeys: rotate.length,
+        holdingsOutside,
+        summary: rotate.length === 0
+          ? 'No key held in scope is shared with robots outside it: robots outside the scope keep working unchanged.'
+          : `${rotate.length} shared key(s) are held by ${holdingsOutside} robot holding(s) outside the scope: rotating them gives those robots a new version with their next bundle, so they keep working while the robots in scope (quarantined) are cut off.`,
+      },
+    };
+  }
+
+  // ---- the actions ----
+
+  interface RunContext {
+    run: RunRow;
+    scope: EmergencyScope;
+    options: { certificateReason: CertRevocationReason; lockdown: NonNullable<ExecuteInput['lockdown']> };
+    lockdownFile: { fileName: string; content: string } | null;
+  }
+
+  const stateReason = (run: RunRow) => `emergency run ${run.runId}: ${run.reason}`.slice(0, 500);
+
+  /** What each action will work through, fixed when the run starts (a retry finishes the same list). */
+  function plannedItems(action: EmergencyAction, p: EmergencyPreview, filter: ScopeFilter): Detail {
+    const items: Record<string, Item> = {};
+    switch (action) {
+      case 'compromise_keys':
+        for (const k of p.keys) if (k.plan === 'compromise') items[k.keyId] = { state: 'pending' };
+        break;
+      case 'rotate_shared':
+        for (const k of p.keys) if (k.plan === 'rotate') items[k.keyId] = { state: 'pending' };
+        break;
+      case 'revoke_certificates': {
+        const robots = new Set<string>();
+        for (const c of repo.certificatesOf(filter)) {
+          items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
+          robots.add(c.deviceId);
+        }
+        // Certificates of the CA that the registry has no active copy of (a session that never committed).
+        for (const r of repo.robotsOf(filter)) for (const c of deps.ca.validCertificatesOf(r.deviceId)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: r.deviceId };
+        break;
+      }
+      case 'quarantine':
+        for (const r of repo.robotsOf(filter)) items[r.deviceId] = QUARANTINABLE.has(r.status) ? { state: 'pending' } : { state: 'skipped', message: `robot is ${r.status}` };
+        break;
+      case 'lockdown':
+        items.order = { state: 'pending' };
+        break;
+    }
+    return { items };
+  }
+
+  async function compromiseKeys(ctx: RunContext, d: Detail, save: () => void): Promise<void> {
+    for (const [keyId, item] of Object.entries(d.items)) {
+      if (item.state !== 'pending' && item.state !== 'failed') continue;
+      try {
+        const change = await deps.lifecycle.setState(keyId, 'compromised', stateReason(ctx.run));
+        d.items[keyId] = change.complete
+          ? { state: 'done', locations: change.locations.length }
+          : { state: 'failed', code: 'incomplete', message: `not reached: ${change.unreached.map((u) => `${u.provider}/${u.role}`).join(', ')}` };
+      } catch (e) {
+        const err = errorOf(e);
+        // Already compromised, every location reached (an earlier run or a retry that got there).
+        const key = deps.keys.get(keyId);
+        d.items[keyId] = err.code === 'illegal_transition' && key?.state === 'compromised' ? { state: 'done', note: 'already compromised' } : { state: 'failed', ...err };
+      }
+      save();
+    }
+  }
+
+  async function revokeCertificates(ctx: RunContext, d: Detail): Promise<void> {
+    const todo = Object.entries(d.items).filter(([, i]) => i.state === 'pending' || i.state === 'failed');
+    if (todo.length === 0) return;
+    const reason = ctx.options.certificateReason;
+    const caReady = deps.ca.status().initialized;
+    const actor = deps.session.actor();
+    const validInCa = new Set<string>();
+    if (caReady) for (const deviceId of new Set(todo.map(([, i]) => String(i.deviceId)))) for (const c of deps.ca.validCertificatesOf(deviceId)) validInCa.add(c.serial.toLowerCase());
+    const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
+    try {
+      let ca: FleetCa | null = null;
+      let crl: Awaited<ReturnType<FleetCa['prepareCrl']>> | null = null;
+      if (caReady) {
+        ca = await deps.ca.require();
+        const pending = todo.filter(([s]) => validInCa.has(s)).map(([serial]) => ({ serial, reason, revokedAt }));
+        // Signed before the store changes (provider.sign is asynchronous, the transaction is not); published even
+        // when nothing new is listed, so robots get a fresh CRL at once.
+        crl = await ca.prepareCrl({ pending, actor });
+      }
+      deps.transaction(() => {
+        for (const [serial, item] of todo) {
+          if (ca && validInCa.has(serial)) deps.ca.revokeWithRegistryCopy(ca, serial, reason, { actor, at: revokedAt });
+          else if (deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
+          d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
+        }
+        crl?.record({ trigger: 'emergency', runId: ctx.run.runId });
+      });
+      if (crl) Object.assign(d, { crlNumber: crl.crlNumber, crlRevoked: crl.revoked, crlPem: crl.pem });
+      else d.note = 'no fleet CA: the registry copies are revoked, no CRL was signed';
+    } catch (e) {
+      const err = errorOf(e);
+      for (const [serial, item] of todo) d.items[serial] = { ...item, state: 'failed', ...err };
+    }
+  }
+
+  async function quarantine(ctx: RunContext, d: Detail): Promise<void> {
+    for (const [deviceId, item] of Object.entries(d.items)) {
+      if (item.state !== 'pending' && item.state !== 'failed') continue;
+      try {
+        const robot = deps.fleetRepo.get(deviceId);
+        if (robot?.status === 'quarantined') d.items[deviceId] = { state: 'done', note: 'already quarantined' };
+        else {
+          deps.fleet.setStatus(deviceId, 'quarantined', stateReason(ctx.run));
+          d.items[deviceId] = { state: 'done' };
+        }
+      } catch (e) {
+        d.items[deviceId] = { state: 'failed', ...errorOf(e) };
+      }
+    }
+  }
+
+  async function rotateShared(_ctx: RunContext, d: Detail, save: () => void): Promise<void> {
+    for (const [keyId, item] of Object.entries(d.items)) {
+      if (item.state !== 'pending' && item.state !== 'failed') continue;
+      try {
+        const key = await deps.lifecycle.rotate(keyId);
+        d.items[keyId] = { state: 'done', version: key.currentVersion };
+      } catch (e) {
+        d.items[keyId] = { state: 'failed', ...errorOf(e) };
+      }
+      // Kept at once: a console that stops mid-action does not rotate this key again at the retry.
+      save();
+    }
+  }
+
+  async function lockdown(ctx: RunContext, d: Detail): Promise<void> {
+    const item = d.items.order;
+    if (!item || (item.state !== 'pending' && item.state !== 'failed')) return;
+    const s = ctx.scope;
+    let scope: IssueOrderInput['scope'];
+    if (s.kind === 'fleet') scope = { fleet: true };
+    else if (s.kind === 'site' || s.kind === 'model' || s.kind === 'firmware' || s.kind === 'tag') {
+      const { kind: _k, ...rest } = s;
+      scope = rest as IssueOrderInput['scope'];
+    } else {
+      // A robot list, the holders of a key, the robot of a certificate: the robots themselves.
+      const deviceIds = s.kind === 'robot' ? [s.deviceId] : s.kind === 'robots' ? s.deviceIds : repo.robotsOf(filterOf(s)).map((r) => r.deviceId);
+      if (deviceIds.length === 0) {
+        d.items.order = { state: 'skipped', message: 'no robot in scope' };
+        return;
+      }
+      scope = { deviceIds };
+    }
+    try {
+      const l = ctx.options.lockdown;
+      const issued = await deps.lockdown.issue({
+        kind: 'lockdown', scope, actions: l.actions, reason: ctx.run.reason, message: l.message, validForSeconds: l.validForSeconds,
+        ...(l.mode ? { mode: l.mode } : {}), ...(l.wipeKeys ? { wipeKeys: l.wipeKeys } : {}),
+      });
+      const fileName = orderFileName(issued.order);
+      ctx.lockdownFile = { fileName, content: issued.file.toString('base64') };
+      d.items.order = { state: 'done', sequence: issued.order.sequence, orderId: issued.order.orderId };
+      Object.assign(d, { fileName, content: ctx.lockdownFile.content, sequence: issued.order.sequence });
+    } catch (e) {
+      d.items.order = { state: 'failed', ...errorOf(e) };
+    }
+  }
+
+  /** Each action works through its items; `save` persists the detail so far (after each provider round trip). */
+  const RUNNERS: Readonly<Record<EmergencyAction, (ctx: RunContext, d: Detail, save: () => void) => Promise<void>>> = {
+    compromise_keys: compromiseKeys,
+    revoke_certificates: revokeCertificates,
+    quarantine,
+    rotate_shared: rotateShared,
+    lockdown,
+  };
+
+  /** Runs the run's unfinished actions in order; each action's outcome is persisted and audited before the next. */
+  async function runActions(ctx: RunContext, retry: boolean): Promise<void> {
+    const current = repo.getRun(ctx.run.runId)!;
+    for (const a of current.actions) {
+      if (a.state === 'done' || a.state === 'skipped') continue;
+      const detail = JSON.parse(a.detail) as Detail;
+      const attempts = a.attempts + 1;
+      repo.updateAction({ ...a, state: 'running', attempts, updatedAt: nowIso() });
+      const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: JSON.stringify(detail), updatedAt: nowIso() });
+      await RUNNERS[a.action as EmergencyAction](ctx, detail, save);
+      const items = Object.values(detail.items);
+      const failed = items.filter((i) => i.state === 'failed');
+      const done = items.filter((i) => i.state === 'done').length;
+      const state: RunActionRow['state'] = failed.length > 0 ? 'failed' : done === 0 ? 'skipped' : 'done';
+      const first = failed[0];
+      const row = {
+        runId: a.runId, position: a.position, state, attempts, detail: JSON.stringify(detail),
+        errorCode: first?.code ?? null, errorMessage: first ? `${failed.length} of ${items.length} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: nowIso(),
+      };
+      const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
+      if (first?.code) details.code = first.code;
+      if (typeof detail.crlNumber === 'number') details.crlNumber = detail.crlNumber;
+      if (typeof detail.sequence === 'number') details.orderSequence = detail.sequence;
+      deps.transaction(() => {
+        repo.updateAction(row);
+        deps.audit.append({ actor: deps.session.actor(), action: 'emergency.action', targetType: null, targetId: a.runId, outcome: failed.length > 0 ? 'failure' : 'success', details });
+      });
+    }
+    const after = repo.getRun(ctx.run.runId)!;
+    repo.setRunState(ctx.run.runId, after.actions.some((x) => x.state === 'failed') ? 'failed' : 'done', nowIso());
+  }
+
+  /** An action's items counted by state (the list of runs shows this instead of every item). */
+  const summary = (detail: Record<string, unknown>) => {
+    const items = Object.values((detail.items ?? {}) as Record<string, { state: string }>);
+    const count = (st: string) => items.filter((i) => i.state === st).length;
+    return { total: items.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), pending: count('pending') };
+  };
+
+  function view(runId: string, full = true): EmergencyRunView {
+    const found = repo.getRun(runId);
+    if (!found) throw new ConsoleError('not_found', `No emergency run ${runId}.`);
+    const { run, actions } = found;
+    return {
+      runId: run.runId, createdAt: run.createdAt, updatedAt: run.updatedAt, actor: run.actor, scope: JSON.parse(run.scope) as EmergencyScope,
+      actions: run.actions as EmergencyAction[], reason: run.reason, robots: run.robots, state: run.state, breakGlassReason: run.breakGlassReason,
+      review: run.review, reviewedBy: run.reviewedBy, reviewedAt: run.reviewedAt, reviewNote: run.reviewNote,
+      steps: actions.map((a) => ({
+        position: a.position, action: a.action as EmergencyAction, state: a.state, attempts: a.attempts,
+        detail: full ? (JSON.parse(a.detail) as Record<string, unknown>) : summary(JSON.parse(a.detail) as Record<string, unknown>),
+        errorCode: a.errorCode, errorMessage: a.errorMessage, updatedAt: a.updatedAt,
+      })),
+    };
+  }
+
+  const contextOf = (run: RunRow): RunContext => {
+    const options = JSON.parse(run.options) as RunContext['options'];
+    return { run, scope: JSON.parse(run.scope) as EmergencyScope, options, lockdownFile: null };
+  };
+
+  return {
+    preview,
+    async execute(input) {
+      deps.session.require();
+      const actor = deps.session.actor();
+      const actions = EMERGENCY_ACTIONS.filter((a) => input.actions.includes(a));
+      const base: AuditDetails = { scope: JSON.stringify(input.scope).slice(0, 2000), actions: actions.join(','), reason: input.reason };
+      const refuse = (err: ConsoleError): never => {
+        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'failure', details: { ...base, code: err.code } });
+        throw err;
+      };
+      let p: EmergencyPreview;
+      try {
+        p = preview(input.scope);
+      } catch (e) {
+        return refuse(isConsoleError(e) ? e : new ConsoleError('internal', 'The emergency preview failed unexpectedly.'));
+      }
+      const counts = { robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys };
+      if (input.dryRun) {
+        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
+        return { dryRun: true, preview: p, run: null, lockdownFile: null };
+      }
+      if (p.approval === 'two_person' && !input.breakGlass) {
+        refuse(new ConsoleError('approval_required', `Acting on ${describeScope(input.scope)} needs two-person approval, which this console does not offer yet. Act on a list of robots, or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
+      }
+      if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
+      const at = nowIso();
+      const runId = randomUUID();
+      const filter = filterOf(input.scope);
+      const options = {
+        certificateReason: input.certificateReason ?? 'keyCompromise',
+        lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
+      };
+      const breakGlass = p.approval === 'two_person' ? (input.breakGlass?.reason ?? null) : null;
+      const run: RunRow = {
+        runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
+        robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,
+      };
+      const rows: RunActionRow[] = actions.map((action, position) => ({
+        runId, position, action, state: 'pending', attempts: 0, detail: JSON.stringify(plannedItems(action, p, filter)), errorCode: null, errorMessage: null, updatedAt: at,
+      }));
+      deps.transaction(() => {
+        repo.insertRun(run, rows);
+        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}) } });
+      });
+      if (breakGlass) {
+        try {
+          deps.raiseAlert(breakGlassAlert(runId, actor, describeScope(input.scope), breakGlass));
+        } catch (e) {
+          deps.logger.error('raising the break-glass alert failed', { runId, code: errorOf(e).code });
+        }
+      }
+      const ctx: RunContext = { ...contextOf(run), options };
+      await runActions(ctx, false);
+      return { dryRun: false, preview: p, run: view(runId), lockdownFile: ctx.lockdownFile };
+    },
+    async retry(runId) {
+      deps.session.require();
+      const found = repo.getRun(runId);
+      if (!found) throw new ConsoleError('not_found', `No emergency run ${runId}.`);
+      const pending = found.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
+      deps.audit.append({ actor: deps.session.actor(), action: 'emergency.retry', targetType: null, targetId: runId, outcome: pending.length > 0 ? 'success' : 'failure', details: { actions: pending.map((a) => a.action).join(','), ...(pending.length > 0 ? {} : { code: 'illegal_transition' }) } });
+      if (pending.length === 0) throw new ConsoleError('illegal_transition', `Every action of emergency run ${runId} is done; there is nothing to retry.`);
+      const ctx = contextOf(found.run);
+      await runActions(ctx, true);
+      return { run: view(runId), lockdownFile: ctx.lockdownFile };
+    },
+    runs(limit, needsReview) {
+      deps.session.require();
+      return repo.listRuns(limit, needsReview ? 'needs_review' : undefined).map((r) => view(r.runId, false));
+    },
+    run(runId) {
+      deps.session.require();
+      return view(runId);
+    },
+    review(runId, note) {
+      deps.session.require();
+      const actor = deps.session.actor();
+      const found = repo.getRun(runId);
+      const fail = (err: ConsoleError): never => {
+        deps.audit.append({ actor, action: 'emergency.review', targetType: null, targetId: runId, outcome: 'failure', details: { code: err.code } });
+        throw err;
+      };
+      if (!found) return fail(new ConsoleError('not_found', `No emergency run ${runId}.`));
+      if (found.run.review !== 'needs_review') return fail(new ConsoleError('illegal_transition', `Emergency run ${runId} needs no review (${found.run.review}).`));
+      if (found.run.actor === actor) return fail(new ConsoleError('forbidden', `${actor} ran this break-glass run; a different security officer must review it.`));
+      deps.transaction(() => {
+        if (!repo.review(runId, actor, nowIso(), note)) throw new ConsoleError('illegal_transition', `Emergency run ${runId} was reviewed meanwhile.`);
+        deps.audit.append({ actor, action: 'emergency.review', targetType: null, targetId: runId, outcome: 'success', details: { ranBy: found.run.actor, note } });
+      });
+      return view(runId);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// The CLI's emergency and lockdown commands (docs/emergency-response.md, docs/cli.md) through runCli in this process
+// on a real store in a temp folder: preview and execute with --json, the exit code of a run with a failed action (1)
+// and of its retry (0), a wide scope refused without break-glass (1), usage mistakes (2), and lockdown order / lift
+// files that the robot's checks accept. Robots and keys are seeded through a console while no command runs.
+import { readFileSync, rmSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsole } from '../../electron/app.ts';
+import { silentLogger } from '../../electron/logger.ts';
+import { verifyOrder } from '../../electron/services/emergency/lockdownOrder.ts';
+import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
+import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
+import { cliJson, cliRunner } from './support/cliProcess.ts';
+
+const PASS = 'Emergency-CLI-Passphrase-Marker 0451';
+const { dir, cli: run } = cliRunner('ecps-cli-emergency-', PASS, 'in-process');
+const data = join(dir, 'store');
+const json = cliJson(run);
+const ids = { comm: '', emergency: '' };
+let emergencyPem = '';
+
+type Call = <C extends ChannelName>(channel: C, input: ChannelInput<C>) => Promise<ChannelOutput<C>>;
+async function withConsole<T>(fn: (call: Call) => Promise<T>): Promise<T> {
+  const c = await createConsole({ dataDir: data, kdf: FAST_KDF, logger: silentLogger, rotation: { scheduler: false } });
+  const call: Call = async (channel, input) => {
+    const raw = await (c.handlers[channel] as (i: unknown, ctx: typeof CTX) => Promise<unknown>)(contract[channel].input.parse(input), CTX);
+    return contract[channel].output.parse(raw) as never;
+  };
+  try {
+    await call('session:unlock', { operator: 'alice', passphrase: PASS });
+    return await fn(call);
+  } finally {
+    c.close();
+  }
+}
+
+beforeAll(async () => {
+  expect((await run(['init'])).code).toBe(0);
+  await withConsole(async (call) => {
+    ids.comm = (await call('keys:create', { type: 'communication', label: 'Plant 1 comm', algorithm: 'AES_256' })).id;
+    ids.emergency = (await call('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' })).id;
+    emergencyPem = (await call('keys:publicKey', { keyId: ids.emergency })).pem;
+    for (const deviceId of ['uv-001', 'uv-002', 'uv-003']) {
+      await call('fleet:create', { deviceId, name: deviceId, model: 'UV-7', site: 'Plant 1', firmware: '2.1.0', status: 'deployed' });
+    }
+    await call('fleet:assignKey', { scope: 'site', scopeId: 'Plant 1', keyType: 'communication', keyId: ids.comm });
+  });
+  // The robots hold the site key (as after provisioning).
+  const c = await createConsole({ dataDir: data, kdf: FAST_KDF, logger: silentLogger, rotation: { scheduler: false } });
+  try {
+    await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASS }, CTX);
+    for (const deviceId of ['uv-001', 'uv-002', 'uv-003']) c.fleet.recordKeyVersions(deviceId, [{ keyId: ids.comm, version: 1 }], 'provisioning');
+  } finally {
+    c.close();
+  }
+}, 60_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const accepts = (file: string, deviceId: string, lastSequence: number) =>
+  verifyOrder(readFileSync(file), { emergencyPublicKey: createPublicKey(emergencyPem), robot: { deviceId, site: 'Plant 1', model: 'UV-7', firmware: '2.1.0', tags: [] }, lastSequence, now: new Date() });
+
+describe('emergency preview / execute', () => {
+  it('preview --json: the robot, its shared site key to rotate for the two others; the human form says the same', async () => {
+    const p = await json(['emergency', 'preview', '--robot', 'uv-001']);
+    expect(p).toMatchObject({ approval: 'one_officer', robots: { total: 1 }, outside: { sharedKeys: 1, holdingsOutside: 2 } });
+    expect((p.keys as Array<{ keyId: string; plan: string }>).map((k) => [k.keyId, k.plan])).toEqual([[ids.comm, 'rotate']]);
+    const human = await run(['emergency', 'preview', '--site', 'Plant 1']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/robots: 3 \(3 deployed\)/);
+    expect(human.stdout).toMatch(/two-person approval/);
+  });
+
+  it('usage mistakes exit 2: no scope, two scopes, no action, a malformed --key', async () => {
+    for (const args of [
+      ['emergency', 'preview'],
+      ['emergency', 'preview', '--robot', 'uv-001', '--site', 'Plant 1'],
+      ['emergency', 'execute', '--robot', 'uv-001', '--reason', 'x'],
+      ['emergency', 'execute', '--key', 'abc:zero', '--quarantine', '--reason', 'x'],
+      ['lockdown', 'order', '--key', 'abc', '--reason', 'x', '--out', join(dir, 'x.json')],
+    ]) expect((await run(args)).code, args.join(' ')).toBe(2);
+  });
+
+  it('a wide scope without --break-glass exits 1 (two-person approval); with --dry-run it exits 0 and changes nothing', async () => {
+    const refused = await run(['emergency', 'execute', '--site', 'Plant 1', '--quarantine', '--reason', 'site breach']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/approval_required|two-person approval/);
+    const dry = await json(['emergency', 'execute', '--site', 'Plant 1', '--quarantine', '--reason', 'site breach', '--dry-run']);
+    expect(dry).toMatchObject({ dryRun: true, run: null, preview: { robots: { total: 3 } } });
+    expect((await json(['emergency', 'preview', '--site', 'Plant 1'])).robots).toMatchObject({ byStatus: [{ status: 'deployed', count: 3 }] });
+  });
+
+  it('execute --json on one robot: quarantined, site key rotated, lockdown order written; exit 0', async () => {
+    const out = join(dir, 'uv-001-lockdown.json');
+    const r = await json(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--rotate-shared', '--lockdown', '--reason', 'uv-001 stolen', '--message', 'Stolen: stop', '--valid-for', '3600', '--out', out]);
+    const runView = r.run as { state: string; steps: Array<{ action: string; state: string }> };
+    expect(runView.state).toBe('done');
+    expect(runView.steps.map((s) => [s.action, s.state])).toEqual([['quarantine', 'done'], ['rotate_shared', 'done'], ['lockdown', 'done']]);
+    expect(accepts(out, 'uv-001', 0)).toMatchObject({ kind: 'lockdown', actions: ['stop_operating'], message: 'Stolen: stop' });
+    expect(() => accepts(out, 'uv-002', 0)).toThrow(expect.objectContaining({ code: 'out_of_scope' }));
+  });
+
+  it('a failed action exits 1 (no active emergency key to sign the order); the retry, once there is one, exits 0', async () => {
+    await withConsole((call) => call('keys:setState', { keyId: ids.emergency, state: 'suspended', reason: 'drill' }));
+    const failed = await run(['emergency', 'execute', '--robot', 'uv-002', '--robot', 'uv-003', '--quarantine', '--lockdown', '--reason', 'drill', '--json']);
+    expect(failed.code).toBe(1);
+    const runView = (JSON.parse(failed.stdout) as { run: { runId: string; state: string; steps: Array<{ action: string; state: string; errorCode: string | null }> } }).run;
+    expect(runView.steps.map((s) => [s.action, s.state, s.errorCode])).toEqual([['quarantine', 'done', null], ['lockdown', 'failed', 'not_found']]);
+    await withConsole((call) => call('keys:setState', { keyId: ids.emergency, state: 'active', reason: 'drill over' }));
+    const out = join(dir, 'retry-lockdown.json');
+    const retried = await run(['emergency', 'retry', runView.runId, '--out', out]);
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toMatch(/lockdown: done/);
+    expect(accepts(out, 'uv-003', 1).scope).toEqual({ deviceIds: ['uv-002', 'uv-003'] });
+  });
+});
+
+describe('lockdown order / lift', () => {
+  it('writes signed files the robot accepts in sequence', async () => {
+    const lock = join(dir, 'site-lock.json');
+    const lift = join(dir, 'site-lift.json');
+    const a = await json(['lockdown', 'order', '--site', 'Plant 1', '--reason', 'site drill', '--order-actions', 'safe_mode', '--out', lock]);
+    const b = await json(['lockdown', 'lift', '--site', 'Plant 1', '--reason', 'drill over', '--out', lift]);
+    expect([a.kind, b.kind]).toEqual(['lockdown', 'lift']);
+    expect(b.sequence).toBe((a.sequence as number) + 1);
+    expect(accepts(lock, 'uv-002', 0)).toMatchObject({ kind: 'lockdown', actions: ['safe_mode'] });
+    expect(accepts(lift, 'uv-002', a.sequence as number).kind).toBe('lift');
+    // An existing file is not replaced without --force.
+    expect((await run(['lockdown', 'lift', '--site', 'Plant 1', '--reason', 'again', '--out', lift])).code).toBe(1);
+  });
+});

@@ -70,6 +70,9 @@ import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo } from './store/operatorsRepo.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
+import { type Approvals, createApprovals } from './services/approvals/approvals.ts';
+import { createApprovalHandlers } from './services/approvals/approvalsHandlers.ts';
+import { createApprovalsRepo } from './store/approvalsRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -152,6 +155,11 @@ export interface FleetConsole {
   readonly storePath: string;
   /** The signed-in operator's permissions: every transport's router checks each call with it (docs/operators.md). */
   readonly access: AccessGate;
+  /**
+   * Two-person control (docs/two-person-control.md): every transport's guarded calls go through it; other services
+   * call approvals.require / requireFor before an action that needs approvals.
+   */
+  readonly approvals: Approvals;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
@@ -542,6 +550,18 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
 
     let closed = false;
+    const access = createAccessGate({ session: liveSession, audit });
+    const approvals = createApprovals({
+      repo: createApprovalsRepo(store.db),
+      operators: operatorsRepo,
+      session: liveSession,
+      audit,
+      access,
+      clock,
+      transaction,
+      // The approved input runs on its channel's own handler, past the guard (the access gate was checked already).
+      run: (channel, input, ctx) => (routes[channel] as (i: unknown, c: CallContext) => Promise<unknown>)(input, ctx),
+    });
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
@@ -583,6 +603,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createEmergencyHandlers(lockdown),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
+      ...createApprovalHandlers(approvals),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -603,7 +624,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
     };
 
-    const access = createAccessGate({ session: liveSession, audit });
     // After close() every channel answers locked instead of reaching a closed database; a channel the signed-in
     // operator's role may not call answers forbidden, whatever called the handler (the routers check first).
     const handlers = Object.fromEntries(
@@ -613,6 +633,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
           try {
             access.check(name as ChannelName, ctx, { parsed: input });
+            // A guarded call (destroying a key, making an admin, ...) becomes an approval request instead of running.
+            approvals.require(name as ChannelName, input);
           } catch (e) {
             return Promise.reject(e);
           }
@@ -624,6 +646,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     return {
       handlers,
       access,
+      approvals,
       dataDir: options.dataDir,
       storePath: store.path,
       audit,

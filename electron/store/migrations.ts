@@ -14,6 +14,7 @@ import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -198,6 +199,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'lockdown orders: one row per order signed with the emergency key (one sequence for lockdowns and lifts)',
     up(db) {
       db.exec(LOCKDOWN_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 19,
+    description: 'two-person control (issue 14): approval policies per action, requests binding a channel and the hash of its input, one approval per operator, operators\' approval public keys',
+    up(db) {
+      db.exec(APPROVALS_SCHEMA_SQL);
     },
   },
 ];

@@ -50,6 +50,11 @@ const EXPECTED: Record<ChannelName, string> = {
   'metrics:series': READ, 'alerts:list': READ, 'alerts:acknowledge': 'oa',
   // Lockdown orders: the security officer's (the role list: "revocation, compromise, CA, lockdown").
   'emergency:lockdownList': READ, 'emergency:lockdownOrder': 'oa',
+  // Two-person control: anyone signed in may approve, deny, execute or bring an approval file (the request's policy and
+  // the guarded channel's own permission decide inside); policies are the admin's.
+  'approvals:list': READ, 'approvals:policies': READ, 'approvals:exportRequest': READ,
+  'approvals:approve': '*', 'approvals:deny': '*', 'approvals:execute': '*', 'approvals:importApproval': '*', 'approvals:enrolKey': '*',
+  'approvals:setPolicy': 'a',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

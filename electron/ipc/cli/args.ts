@@ -15,8 +15,12 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler',
+  'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
+  'approvals keygen', 'approvals sign', 'help',
 ] as const;
+/** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
+export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -91,6 +95,15 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
+  'approvals list': { options: ['all', 'limit'], required: [], args: [] },
+  'approvals approve': { options: [], required: [], args: ['ID'] },
+  'approvals deny': { options: ['reason'], required: ['reason'], args: ['ID'] },
+  'approvals execute': { options: [], required: [], args: ['ID'] },
+  'approvals export': { options: ['out', 'force'], required: ['out'], args: ['ID'] },
+  'approvals import': { options: ['in'], required: ['in'], args: [] },
+  'approvals enrol': { options: ['in'], required: ['in'], args: [] },
+  'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
+  'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -146,6 +159,19 @@ Commands:
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
+  approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
+  approvals approve ID                          approve another operator's request, signed in as yourself
+  approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run
+  approvals execute ID                          run an approved request: exactly the stored input, on its channel
+  approvals export ID --out FILE                the request as a file, for an approver at another workstation
+  approvals import --in FILE                    record the approval a signed approval file carries
+  approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
+  approvals keygen --out KEY.pem                (no store) a new approval key pair: the private key encrypted under
+                                                a passphrase (ECPS_APPROVAL_KEY_PASSPHRASE or the prompt) into
+                                                KEY.pem, the public key printed to enrol
+  approvals sign --in REQUEST --key KEY.pem --out FILE
+                                                (no store) approve a request file as --operator, signed with your
+                                                approval key (docs/two-person-control.md)
   help
 
 Global options:

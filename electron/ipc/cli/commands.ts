@@ -14,7 +14,7 @@ import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -375,6 +375,39 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         : await callUnlocked(ctx, 'rollout:resume', strip({ rolloutId: id, reason: str(o.reason) }));
       return show(value, () => formatRollout(value));
     }
+    case 'approvals list': {
+      const value = await callUnlocked(ctx, 'approvals:list', strip({ open: o.all !== true, limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
+      return show(value, () => (value.requests.length === 0 ? 'no approval requests' : value.requests.map(formatApproval).join('\n')));
+    }
+    case 'approvals approve': {
+      const value = await callUnlocked(ctx, 'approvals:approve', { requestId: parsed.args[0] });
+      return show(value, () => `approved: ${formatApproval(value)}`);
+    }
+    case 'approvals deny': {
+      const value = await callUnlocked(ctx, 'approvals:deny', { requestId: parsed.args[0], reason: str(o.reason) });
+      return show(value, () => `denied: ${formatApproval(value)}`);
+    }
+    case 'approvals execute': {
+      const value = await callUnlocked(ctx, 'approvals:execute', { requestId: parsed.args[0] });
+      return show(value, () => `executed: ${formatApproval(value.request)}`);
+    }
+    case 'approvals export': {
+      const value = await callUnlocked(ctx, 'approvals:exportRequest', { requestId: parsed.args[0] });
+      await writeOutput(ctx, str(o.out) ?? '', value.content);
+      return show({ out: str(o.out), fileName: value.fileName }, () => `request file written to ${str(o.out)}`);
+    }
+    case 'approvals import': {
+      const content = (await readInput(str(o.in) ?? '', 64 * 1024)).toString('utf8');
+      const value = await callUnlocked(ctx, 'approvals:importApproval', { content });
+      return show(value, () => `approval recorded: ${formatApproval(value)}`);
+    }
+    case 'approvals enrol': {
+      const publicKeyPem = (await readInput(str(o.in) ?? '', 4096)).toString('utf8');
+      const value = await callUnlocked(ctx, 'approvals:enrolKey', { publicKeyPem });
+      return show(value, () => `approval key enrolled for ${value.operator} (SHA-256 ${value.fingerprint})`);
+    }
+    case 'approvals keygen':
+    case 'approvals sign':
     case 'serve':
     case 'scheduler':
     case 'help':

@@ -369,6 +369,20 @@ describe('approval policies', () => {
     await call('approvals:execute', { requestId: ids[0]! });
     expect((await call('approvals:policies', {})).policies.find((p) => p.action === 'key.compromise')).toMatchObject({ approvals: 1, ttlSeconds: 3600, updatedBy: 'alice' });
     expect(records('approval.set_policy').filter((r) => r.outcome === 'success').length).toBeGreaterThanOrEqual(2);
+
+    // The request naming Vera (asked while two approvals were needed): approved by two, executed; then Vera, a viewer
+    // named in the policy, may approve a compromise.
+    for (const who of ['Otto', 'Bea']) {
+      await signIn(who);
+      await call('approvals:approve', { requestId: ids[3]! });
+    }
+    await signIn('alice');
+    await call('approvals:execute', { requestId: ids[3]! });
+    const keyId = await newKey('named approver');
+    await signIn('Otto');
+    const compromise = await requested('keys:setState', { keyId, state: 'compromised', reason: 'leaked' });
+    await signIn('Vera');
+    expect(await call('approvals:approve', { requestId: compromise })).toMatchObject({ approvals: [{ approver: 'Vera' }] });
   });
 
   it('the executor needs the guarded channel\'s own permission', async () => {

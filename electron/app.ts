@@ -75,6 +75,9 @@ import { type AccessGate, createAccessGate } from './services/operators/accessGa
 import { createOperatorHandlers } from './services/operators/operators.ts';
 import { createReportRepo } from './store/reportRepo.ts';
 import { createReportHandlers, createReportService, type ReportService } from './services/report/reportService.ts';
+import { type Approvals, createApprovals } from './services/approvals/approvals.ts';
+import { createApprovalHandlers } from './services/approvals/approvalsHandlers.ts';
+import { createApprovalsRepo } from './store/approvalsRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -157,6 +160,11 @@ export interface FleetConsole {
   readonly storePath: string;
   /** The signed-in operator's permissions: every transport's router checks each call with it (docs/operators.md). */
   readonly access: AccessGate;
+  /**
+   * Two-person control (docs/two-person-control.md): every transport's guarded calls go through it; other services
+   * call approvals.require / requireFor before an action that needs approvals.
+   */
+  readonly approvals: Approvals;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
@@ -596,6 +604,18 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
 
     let closed = false;
+    const access = createAccessGate({ session: liveSession, audit });
+    const approvals = createApprovals({
+      repo: createApprovalsRepo(store.db),
+      operators: operatorsRepo,
+      session: liveSession,
+      audit,
+      access,
+      clock,
+      transaction,
+      // The approved input runs on its channel's own handler, past the guard (the access gate was checked already).
+      run: (channel, input, ctx) => (routes[channel] as (i: unknown, c: CallContext) => Promise<unknown>)(input, ctx),
+    });
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
@@ -638,6 +658,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
+      ...createApprovalHandlers(approvals),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -658,7 +679,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
     };
 
-    const access = createAccessGate({ session: liveSession, audit });
     // After close() every channel answers locked instead of reaching a closed database; a channel the signed-in
     // operator's role may not call answers forbidden, whatever called the handler (the routers check first).
     const handlers = Object.fromEntries(
@@ -668,6 +688,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
           try {
             access.check(name as ChannelName, ctx, { parsed: input });
+            // A guarded call (destroying a key, making an admin, ...) becomes an approval request instead of running.
+            approvals.require(name as ChannelName, input);
           } catch (e) {
             return Promise.reject(e);
           }
@@ -679,6 +701,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     return {
       handlers,
       access,
+      approvals,
       dataDir: options.dataDir,
       storePath: store.path,
       audit,

@@ -16,6 +16,7 @@ import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
 import { operatorsChannels, OperatorRoleSchema } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
+import { approvalsChannels } from './approvalsContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -416,6 +417,9 @@ export const contract = {
   ...operatorsChannels,
   // The signed compliance report of a period (report:generate; docs/compliance-report.md).
   ...reportChannels,
+  // Two-person control (approvals:list, approve, deny, execute, policies, setPolicy, exportRequest, importApproval,
+  // enrolKey; docs/two-person-control.md).
+  ...approvalsChannels,
 } as const;
 
 export type Contract = typeof contract;

@@ -30,8 +30,8 @@ export const ERROR_CODES = [
   'usage_limit_reached', // a key version made as many encryptions as its usage limit allows; rotate the key
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
+  'approval_required', // a guarded action: a request was made (details.requestId) and waits for other operators' approvals; a wide emergency run without break-glass
   'internal', // a bug: the message says what to report
-  'approval_required', // a site- or fleet-wide emergency action needs two-person approval (or an explicit break-glass)
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -96,6 +96,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   usage_limit_reached: 'This key version has reached its usage limit; rotate the key (rotation was requested automatically) and encrypt again.',
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
+  approval_required: 'This action needs the approval of other operators: a request was made (see Approvals). Once approved, execute it from there.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
-  approval_required: 'This acts on more than a list of robots: it needs a second officer\'s approval, or break-glass with a reason (reviewed afterwards).',
 };

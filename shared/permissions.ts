@@ -143,6 +143,17 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'emergency:execute': 'security',
   'emergency:retry': 'security',
   'emergency:review': 'security',
+  // Two-person control (docs/two-person-control.md): who may approve, deny or execute is decided by the request's
+  // policy (approve, deny) and by the guarded channel's own permission (execute), checked in the service.
+  'approvals:list': 'read',
+  'approvals:policies': 'read',
+  'approvals:exportRequest': 'read',
+  'approvals:approve': 'signedIn',
+  'approvals:deny': 'signedIn',
+  'approvals:execute': 'signedIn',
+  'approvals:importApproval': 'signedIn',
+  'approvals:enrolKey': 'signedIn',
+  'approvals:setPolicy': 'admin',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

@@ -29,6 +29,12 @@ export interface StoreKeyring {
   /** Wraps the master key under a passphrase-derived key (change passphrase). */
   /** The master key sealed under kek; the AAD is the store's single wrapping's unless given (an operator's key slot). */
   sealMaster(kek: Buffer, kdf: KdfParams, aad?: Buffer): Buffer;
+  /** An approval request's input, sealed under a sub-key of the master key (docs/two-person-control.md). */
+  sealApprovalInput(input: Buffer, aad: Buffer): Buffer;
+  /** Null when the stored value was modified or belongs to another request. */
+  openApprovalInput(sealed: Buffer, aad: Buffer): Buffer | null;
+  /** HMAC-SHA-256 of a secret field of a guarded input, so its hash binds the secret without exposing it to guessing. */
+  macApprovalSecret(value: Buffer): Buffer;
   destroy(): void;
 }
 
@@ -51,6 +57,8 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
   const auditWrapKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-private');
   const auditMacKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-public');
   const auditAad = Buffer.from(`ecps/audit-key/v1|${storeId}`, 'utf8');
+  const approvalInputKey = deriveSubkey(masterCopy, 'ecps/store/v1/approval-input');
+  const approvalMacKey = deriveSubkey(masterCopy, 'ecps/store/v1/approval-secret-mac');
   let destroyed = false;
   const live = () => {
     if (destroyed) throw new Error('store keyring used after lock');
@@ -89,10 +97,22 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
       live();
       return seal(kek, masterCopy, aad ?? masterAad(storeId, kdf));
     },
+    sealApprovalInput(input, aad) {
+      live();
+      return seal(approvalInputKey, input, aad);
+    },
+    openApprovalInput(sealed, aad) {
+      live();
+      return open(approvalInputKey, sealed, aad);
+    },
+    macApprovalSecret(value) {
+      live();
+      return crypto.createHmac('sha256', approvalMacKey).update(value).digest();
+    },
     destroy() {
       destroyed = true;
       cache.clear();
-      for (const b of [masterCopy, materialKey, auditWrapKey, auditMacKey]) b.fill(0);
+      for (const b of [masterCopy, materialKey, auditWrapKey, auditMacKey, approvalInputKey, approvalMacKey]) b.fill(0);
     },
   };
 }

@@ -15,6 +15,7 @@ import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -207,6 +208,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(EMERGENCY_SCHEMA_SQL);
       backfillRobotTags(db);
+    },
+  },
+  {
+    version: 19,
+    description: 'two-person control (issue 14): approval policies per action, requests binding a channel and the hash of its input, one approval per operator, operators\' approval public keys',
+    up(db) {
+      db.exec(APPROVALS_SCHEMA_SQL);
     },
   },
 ];

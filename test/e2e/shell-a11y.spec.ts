@@ -29,6 +29,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Compliance reports', heading: 'Compliance reports', hash: '#/reports' },
   { nav: 'Providers', heading: 'Providers', hash: '#/providers' },
   { nav: 'Metrics and alerts', heading: 'Metrics and alerts', hash: '#/metrics' },
+  { nav: 'Approvals', heading: 'Approvals', hash: '#/approvals' },
 ];
 
 /** Screens not yet ported to the design system (printed with every run so they are not forgotten). axe is enforced on

@@ -165,6 +165,15 @@ describe('createConsole handlers, end to end', () => {
       'operators:setRole': { name: 'Officer Bo', role: 'key_custodian' },
       'operators:changePassphrase': { current: PASS, next: NEW_PASS },
       'report:generate': { from: '2026-01-01', to: '2026-01-31', format: 'csv' },
+      'approvals:list': { open: true },
+      'approvals:approve': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+      'approvals:deny': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f', reason: 'not now' },
+      'approvals:execute': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+      'approvals:policies': {},
+      'approvals:setPolicy': { policy: { action: 'key.destroy', approvals: 2, roles: ['admin'], operators: [], ttlSeconds: 3600 } },
+      'approvals:exportRequest': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+      'approvals:importApproval': { content: '{}' },
+      'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
     };
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());

@@ -16,6 +16,7 @@ import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
 import type { FleetConsole } from '../../electron/app.ts';
 import { CTX, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
 import { openssl, robotCsr } from './fleetca-kit.ts';
+import { rollBackMigrations } from './support/legacyStore.ts';
 import { awsConfig, type Emulators, type Harness, initialized, PASS, startEmulators, vaultConfig } from './providers-kit.ts';
 
 let emu: Emulators;
@@ -110,7 +111,7 @@ describe('scopes', () => {
     c.fleet.create({ deviceId: 'uv-202', name: 'b', site: 'Plant 9', model: 'UV-7', firmware: '1.0', tags: ['lab'], status: 'deployed' });
     c.close();
     // The store as migration 16 left it.
-    withRawDb(dir, (db) => db.exec('DROP TABLE emergency_run_actions; DROP TABLE emergency_runs; DROP TABLE robot_tags; DELETE FROM schema_migrations WHERE version = 17;'));
+    withRawDb(dir, (db) => rollBackMigrations(db, 17));
     c = await open(dir);
     try {
       await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);

@@ -54,6 +54,11 @@ const EXPECTED: Record<ChannelName, string> = {
   'report:generate': 'oa',
   // Emergency response: anyone may look at the blast radius and the runs; acting and reviewing is the officer's.
   'emergency:preview': READ, 'emergency:runs': READ, 'emergency:run': READ, 'emergency:execute': 'oa', 'emergency:retry': 'oa', 'emergency:review': 'oa',
+  // Two-person control: anyone signed in may approve, deny, execute or bring an approval file (the request's policy and
+  // the guarded channel's own permission decide inside); policies are the admin's.
+  'approvals:list': READ, 'approvals:policies': READ, 'approvals:exportRequest': READ,
+  'approvals:approve': '*', 'approvals:deny': '*', 'approvals:execute': '*', 'approvals:importApproval': '*', 'approvals:enrolKey': '*',
+  'approvals:setPolicy': 'a',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

@@ -118,6 +118,15 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:setRole': { name: 'bob', role: 'key_custodian' },
   'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
   'report:generate': { from: '2026-01-01', to: '2026-03-31T23:59:59Z', format: 'pdf' },
+  'approvals:list': { open: true },
+  'approvals:approve': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+  'approvals:deny': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f', reason: 'not now' },
+  'approvals:execute': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+  'approvals:policies': {},
+  'approvals:setPolicy': { policy: { action: 'key.destroy', approvals: 2, roles: ['admin'], operators: [], ttlSeconds: 3600 } },
+  'approvals:exportRequest': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
+  'approvals:importApproval': { content: '{}' },
+  'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

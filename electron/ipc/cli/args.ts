@@ -17,7 +17,11 @@ export const COMMANDS = [
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
+  'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
+  'approvals keygen', 'approvals sign',
 ] as const;
+/** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
+export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
 export type CommandName = (typeof COMMANDS)[number];
 
 const OPTIONS = {
@@ -122,6 +126,15 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
+  'approvals list': { options: ['all', 'limit'], required: [], args: [] },
+  'approvals approve': { options: [], required: [], args: ['ID'] },
+  'approvals deny': { options: ['reason'], required: ['reason'], args: ['ID'] },
+  'approvals execute': { options: [], required: [], args: ['ID'] },
+  'approvals export': { options: ['out', 'force'], required: ['out'], args: ['ID'] },
+  'approvals import': { options: ['in'], required: ['in'], args: [] },
+  'approvals enrol': { options: ['in'], required: ['in'], args: [] },
+  'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
+  'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   help: { options: [], required: [], args: [] },
   'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit'], required: [], args: [] },
   'emergency execute': {
@@ -202,6 +215,19 @@ Commands:
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
       ACTIONS: --compromise-keys --revoke-certs --quarantine --rotate-shared --lockdown (at least one)
+  approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
+  approvals approve ID                          approve another operator's request, signed in as yourself
+  approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run
+  approvals execute ID                          run an approved request: exactly the stored input, on its channel
+  approvals export ID --out FILE                the request as a file, for an approver at another workstation
+  approvals import --in FILE                    record the approval a signed approval file carries
+  approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
+  approvals keygen --out KEY.pem                (no store) a new approval key pair: the private key encrypted under
+                                                a passphrase (ECPS_APPROVAL_KEY_PASSPHRASE or the prompt) into
+                                                KEY.pem, the public key printed to enrol
+  approvals sign --in REQUEST --key KEY.pem --out FILE
+                                                (no store) approve a request file as --operator, signed with your
+                                                approval key (docs/two-person-control.md)
   help
 
 Global options:

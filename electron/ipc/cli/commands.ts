@@ -15,7 +15,7 @@ import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -415,6 +415,39 @@ lockdown order written to ${out}` : '');
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
       return show(value.order, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}; written to ${str(o.out)}`);
     }
+    case 'approvals list': {
+      const value = await callUnlocked(ctx, 'approvals:list', strip({ open: o.all !== true, limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
+      return show(value, () => (value.requests.length === 0 ? 'no approval requests' : value.requests.map(formatApproval).join('\n')));
+    }
+    case 'approvals approve': {
+      const value = await callUnlocked(ctx, 'approvals:approve', { requestId: parsed.args[0] });
+      return show(value, () => `approved: ${formatApproval(value)}`);
+    }
+    case 'approvals deny': {
+      const value = await callUnlocked(ctx, 'approvals:deny', { requestId: parsed.args[0], reason: str(o.reason) });
+      return show(value, () => `denied: ${formatApproval(value)}`);
+    }
+    case 'approvals execute': {
+      const value = await callUnlocked(ctx, 'approvals:execute', { requestId: parsed.args[0] });
+      return show(value, () => `executed: ${formatApproval(value.request)}`);
+    }
+    case 'approvals export': {
+      const value = await callUnlocked(ctx, 'approvals:exportRequest', { requestId: parsed.args[0] });
+      await writeOutput(ctx, str(o.out) ?? '', value.content);
+      return show({ out: str(o.out), fileName: value.fileName }, () => `request file written to ${str(o.out)}`);
+    }
+    case 'approvals import': {
+      const content = (await readInput(str(o.in) ?? '', 64 * 1024)).toString('utf8');
+      const value = await callUnlocked(ctx, 'approvals:importApproval', { content });
+      return show(value, () => `approval recorded: ${formatApproval(value)}`);
+    }
+    case 'approvals enrol': {
+      const publicKeyPem = (await readInput(str(o.in) ?? '', 4096)).toString('utf8');
+      const value = await callUnlocked(ctx, 'approvals:enrolKey', { publicKeyPem });
+      return show(value, () => `approval key enrolled for ${value.operator} (SHA-256 ${value.fingerprint})`);
+    }
+    case 'approvals keygen':
+    case 'approvals sign':
     case 'serve':
     case 'scheduler':
     case 'help':

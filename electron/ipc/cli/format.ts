@@ -1,5 +1,6 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
+import type { ApprovalRequestView } from '../../../shared/approvalsContract.ts';
 import {
   ASSIGNABLE_KEY_TYPES,
   type EffectiveKey,
@@ -180,4 +181,11 @@ export function formatDrift(r: {
   const found = r.drift.map((d) => `  ${d.keyId}  ${d.provider} version ${d.providerVersion} (${d.providerVersionId}${d.origin ? `, ${d.origin}` : ''}) adopted as v${d.adoptedAs}${d.expected ? '' : '  UNEXPECTED'}`);
   const failed = r.errors.map((e) => `  ${e.keyId}  not checked [${e.code}] ${e.message}`);
   return [head, ...found, ...failed].join('\n');
+}
+
+/** One approval request on a line: id, state, action and what it binds, who asked, approvals so far, expiry. */
+export function formatApproval(r: ApprovalRequestView): string {
+  const fields = Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join(' ');
+  const who = r.approvals.map((a) => `${a.approver}${a.via === 'file' ? ' (file)' : ''}`).join(', ') || 'none';
+  return `${r.id}  ${r.state}  ${r.action} (${r.channel} ${fields})  by ${r.requester}  approvals ${r.approvals.length}/${r.required}: ${who}  expires ${r.expiresAt}`;
 }

@@ -10,9 +10,10 @@ import { loadConfig } from '../../config/config.ts';
 import { startBrowserHost } from '../../host/browserHost.ts';
 import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
-import { parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
+import { OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
 import { runCommand } from './commands.ts';
-import { readPassphrase, type PassphraseInput } from './passphrase.ts';
+import { PASSPHRASE_ENV, readPassphrase, type PassphraseInput } from './passphrase.ts';
+import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
 
 export interface CliIo {
   argv: string[];
@@ -89,6 +90,13 @@ async function runParsed(io: CliIo): Promise<number> {
   if (parsed.command === 'help') {
     io.stdout.write(USAGE + '\n');
     return 0;
+  }
+  if (OFFLINE_COMMANDS.includes(parsed.command)) {
+    return runOfflineApprovalCommand(parsed, {
+      out: (line) => void io.stdout.write(line + '\n'),
+      readKeyPassphrase: (options) => readPassphrase({ env: { [PASSPHRASE_ENV]: io.env[APPROVAL_KEY_PASSPHRASE_ENV] }, stdin: io.stdin, prompt: io.stderr }, options),
+      now: () => new Date(),
+    });
   }
   const config = loadConfig(io.env);
   const dataDir = resolve(parsed.dataDir ?? config.dataDir);

@@ -12,7 +12,7 @@ export interface AuditEntry {
   actor: string;
   /** Dotted action name, e.g. 'key.create', 'key.rotate', 'key.state', 'session.unlock', 'audit.export'. */
   action: string;
-  targetType: 'key' | 'robot' | 'store' | 'audit' | 'operator' | 'channel' | null;
+  targetType: 'key' | 'robot' | 'store' | 'audit' | 'operator' | 'channel' | 'approval' | null;
   targetId: string | null;
   outcome: 'success' | 'failure';
   /** Non-secret facts only (ids, versions, states, error codes). Never key material, passphrases or plaintext. */

@@ -6,7 +6,7 @@ import { canonicalDetails } from './canonical.ts';
 
 const ACTION = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z][A-Za-z0-9_-]*)*$/;
 const DETAIL_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
-const TARGET_TYPES = new Set(['key', 'robot', 'store', 'audit', 'operator', 'channel']);
+const TARGET_TYPES = new Set(['key', 'robot', 'store', 'audit', 'operator', 'channel', 'approval']);
 /** Detail names that would carry secrets. Matched case-insensitively, also inside camelCase names (e.g. newPassphrase). */
 const SECRET_KEY = /pass(word|phrase)?|secret|private|plaintext|material|mnemonic|seed|token|credential|^pin$|pin_?code|^(dek|kek)$|^key$|master/i;
 const PEM_PRIVATE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
@@ -43,7 +43,7 @@ export function validateEntry(entry: AuditEntry): ValidEntry {
   const actor = text('actor', entry.actor, 128);
   const action = text('action', entry.action, 64, ACTION);
   const targetType = entry.targetType ?? null;
-  if (targetType !== null && !TARGET_TYPES.has(targetType)) bad('targetType must be key, robot, store, audit, operator, channel or null');
+  if (targetType !== null && !TARGET_TYPES.has(targetType)) bad('targetType must be key, robot, store, audit, operator, channel, approval or null');
   const targetId = entry.targetId === null || entry.targetId === undefined ? null : text('targetId', entry.targetId, MAX_TEXT);
   if (entry.outcome !== 'success' && entry.outcome !== 'failure') bad('outcome must be success or failure');
   return { actor, action, targetType, targetId, outcome: entry.outcome, details: validDetails(entry.details) };

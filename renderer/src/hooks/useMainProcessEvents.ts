@@ -28,6 +28,8 @@ export function useMainProcessEvents(): void {
       auditTimer = setTimeout(() => {
         auditTimer = null;
         void queryClient.invalidateQueries({ queryKey: ['audit:query'] });
+        // Every step of two-person control is audited: the Approvals screen and the shell's badge follow it.
+        void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
       }, AUDIT_REFRESH_MS);
     });
     const offProviders = subscribe('providers:changed', () => {

@@ -19,6 +19,7 @@ import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { RotationPage } from '../rotation/RotationPage.tsx';
 import { MetricsPage } from '../metrics/MetricsPage.tsx';
 import { ReportsPage } from '../reports/ReportsPage.tsx';
+import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -40,13 +41,21 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   audit: () => <AuditPage />,
   reports: () => <ReportsPage />,
   metrics: () => <MetricsPage />,
+  approvals: () => <ApprovalsPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
 const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'] };
 
-/** The side navigation for a role; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
-function navItems(role: OperatorRole | null, openAlerts: number): SideNavigationProps.Item[] {
+/** The badge of a navigation link: open alerts (Metrics and alerts), requests the operator may approve (Approvals). */
+function badgeOf(page: Page, openAlerts: number, awaitingMe: number): React.ReactNode | undefined {
+  if (page === 'metrics' && openAlerts > 0) return <Badge color="red">{`${openAlerts} open`}</Badge>;
+  if (page === 'approvals' && awaitingMe > 0) return <Badge color="blue">{`${awaitingMe} to approve`}</Badge>;
+  return undefined;
+}
+
+/** The side navigation for a role, with the badges of badgeOf. */
+function navItems(role: OperatorRole | null, openAlerts: number, awaitingMe: number): SideNavigationProps.Item[] {
   return NAV_GROUPS.map((g) => ({ ...g, items: g.items.filter((i) => can(role, ...(PAGE_NEEDS[i.page] ?? []))) }))
     .filter((g) => g.items.length > 0)
     .map((g) => ({
@@ -56,7 +65,7 @@ function navItems(role: OperatorRole | null, openAlerts: number): SideNavigation
         type: 'link',
         text: i.text,
         href: hrefFor(i.page),
-        ...(i.page === 'metrics' && openAlerts > 0 ? { info: <Badge color="red">{`${openAlerts} open`}</Badge> } : {}),
+        ...(badgeOf(i.page, openAlerts, awaitingMe) ? { info: badgeOf(i.page, openAlerts, awaitingMe) } : {}),
       })),
     })) as SideNavigationProps.Item[];
 }
@@ -134,6 +143,7 @@ export function Shell({ status }: { status: SessionStatus }) {
 
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
+  const awaitingMe = useChannelQuery('approvals:list', { open: true }).data?.awaitingMe ?? 0;
 
   const view = PAGE_VIEWS[page];
   const group = groupOf(page);
@@ -158,7 +168,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         headerSelector="#console-header"
         navigationOpen={navOpen}
         onNavigationChange={(e) => setNavOpen(e.detail.open)}
-        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(status.role ?? null, openAlerts)} />}
+        navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(status.role ?? null, openAlerts, awaitingMe)} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
         {...split}

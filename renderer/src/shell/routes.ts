@@ -2,7 +2,7 @@
 // ("#/fleet?status=quarantined&site=Oslo", "#/certs?expiringWithinDays=30"). Parsing never throws: an unknown screen
 // is no route (the shell then opens the dashboard), unknown parameters are dropped, and each screen validates the
 // values it reads (docs/ui-design-system.md, "Deep links").
-export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics'] as const;
+export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The filter parameters each screen reads from its route (everything else is dropped). */
@@ -17,6 +17,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   audit: [],
   reports: [],
   metrics: [],
+  approvals: [],
 };
 
 export type RouteParams = Readonly<Record<string, string>>;
@@ -32,7 +33,7 @@ export const NAV_GROUPS: ReadonlyArray<{ title: string; items: ReadonlyArray<{ p
   { title: 'Keys and rotation', items: [{ page: 'keys', text: 'Keys' }, { page: 'rotation', text: 'Rotation schedules' }] },
   { title: 'Certificates', items: [{ page: 'certs', text: 'Certificates' }] },
   { title: 'Station', items: [{ page: 'station', text: 'Station' }] },
-  { title: 'Audit', items: [{ page: 'audit', text: 'Audit' }, { page: 'reports', text: 'Compliance reports' }] },
+  { title: 'Audit', items: [{ page: 'audit', text: 'Audit' }, { page: 'reports', text: 'Compliance reports' }, { page: 'approvals', text: 'Approvals' }] },
   { title: 'Monitoring', items: [{ page: 'metrics', text: 'Metrics and alerts' }] },
   { title: 'Providers', items: [{ page: 'providers', text: 'Providers' }] },
 ];
@@ -49,6 +50,7 @@ export const PAGE_TITLES: Readonly<Record<Page, string>> = {
   audit: 'Audit log',
   reports: 'Compliance reports',
   metrics: 'Metrics and alerts',
+  approvals: 'Approvals',
 };
 
 export function groupOf(page: Page): string {

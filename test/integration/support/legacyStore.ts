@@ -6,6 +6,24 @@ import crypto from 'node:crypto';
 import { open as gcmOpen, seal as gcmSeal } from '../../../electron/crypto/aead.ts';
 import { FAST_KDF, withRawDb } from '../../unit/store-testkit.ts';
 
+/**
+ * The tables each migration from 16 on creates, children before parents. A test that turns a store back to before
+ * version V drops the tables of V and of every later version and removes their schema rows: the runner applies only
+ * versions above the highest recorded one, so a later row left behind would stop V from running again.
+ * A new migration adds its line here.
+ */
+const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly string[]]> = [
+  [16, ['lockdown_orders']],
+  [17, ['emergency_run_actions', 'emergency_runs', 'robot_tags']],
+  [19, ['approval_votes', 'approval_requests', 'approval_policies', 'approval_keys']],
+];
+
+/** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */
+export function rollBackMigrations(db: { exec(sql: string): unknown }, version: number): void {
+  for (const [v, tables] of [...LATER_TABLES].reverse()) if (v >= version) for (const t of tables) db.exec(`DROP TABLE ${t}`);
+  db.exec(`DELETE FROM schema_migrations WHERE version >= ${Number(version)}`);
+}
+
 /** The master key from an operator's slot, by the documented recipe. */
 export function masterFromSlot(dir: string, operator: string, passphrase: string): Buffer | null {
   const row = withRawDb(dir, (db) => db.prepare('SELECT m.store_id, o.kdf_params, o.kdf_salt, o.wrapped_master FROM store_meta m, operators o WHERE o.name = ?').get(operator)) as
@@ -31,9 +49,8 @@ export function makePreOperatorsStore(dir: string, o: { operator: string; passph
     // The single wrapping's AAD (docs/key-store.md): store id and scrypt parameters.
     const aad = Buffer.from(`ecps/master/v1|${storeId}|N=${FAST_KDF.N},r=${FAST_KDF.r},p=${FAST_KDF.p}`, 'utf8');
     db.prepare('UPDATE store_meta SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = 0').run(JSON.stringify(FAST_KDF), salt, gcmSeal(kek, master, aad));
+    rollBackMigrations(db, 16);
     db.exec('DROP TABLE operators');
-    db.exec('DROP TABLE lockdown_orders'); // migration 16
-    db.exec('DROP TABLE emergency_run_actions; DROP TABLE emergency_runs; DROP TABLE robot_tags'); // migration 17
     db.prepare('DELETE FROM schema_migrations WHERE version >= 15').run();
   });
 }

@@ -1,0 +1,402 @@
+// Two-person control (issue 14, docs/two-person-control.md). A guarded call (guardedActions.ts) does not run: require()
+// stores a request binding the exact channel, the SHA-256 of the canonical JSON of its parsed input (secret fields
+// through the store's HMAC key) and the input itself sealed under a sub-key of the master key, then throws
+// `approval_required` with the request's id. Operators other than the requester approve it (signed in as themselves,
+// or with a signed approval file); once it has the approvals its policy asks for, execute() runs the stored input on
+// its channel, after checking its hash again and the executor's own permission. Requests expire; denied, expired and
+// executed requests never run; one operator's approval counts once. Every step is audited (approval.*).
+import crypto from 'node:crypto';
+import { contract, type CallContext, type ChannelName } from '../../../shared/contract.ts';
+import {
+  APPROVAL_ACTIONS,
+  type ApprovalAction,
+  type ApprovalPolicy,
+  type ApprovalPolicyView,
+  type ApprovalRequestView,
+} from '../../../shared/approvalsContract.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { OperatorRole } from '../../../shared/operatorsContract.ts';
+import type { Clock } from '../../clock.ts';
+import type { ApprovalsRepo, RequestRow } from '../../store/approvalsRepo.ts';
+import type { OperatorsRepo } from '../../store/operatorsRepo.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import type { AccessGate } from '../operators/accessGate.ts';
+import type { Session } from '../session/session.ts';
+import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
+import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
+import { classify, DEFAULT_POLICIES, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
+
+export interface ApprovalsDeps {
+  repo: ApprovalsRepo;
+  operators: Pick<OperatorsRepo, 'get' | 'list'>;
+  session: Pick<Session, 'require' | 'actor'>;
+  audit: Pick<AuditLog, 'append'>;
+  access: Pick<AccessGate, 'check'>;
+  clock: Clock;
+  transaction<T>(fn: () => T): T;
+  /** Runs a channel's handler without the approval guard (the access gate is checked here first). */
+  run(channel: ChannelName, input: unknown, ctx: CallContext): Promise<unknown>;
+}
+
+export interface Approvals {
+  /**
+   * The guard: returns when (channel, input) needs no approval (not guarded, its policy asks for none, or no operator
+   * but the caller is eligible to approve: waived and audited); otherwise stores a request and throws `approval_required` with
+   * details {requestId, action, required}. For other services (emergency break-glass): call it before acting.
+   */
+  require(channel: ChannelName, input: unknown): void;
+  /** The same for an action the caller decides on itself (its policy applies), e.g. a service's own operation. */
+  requireFor(action: ApprovalAction, channel: ChannelName, input: unknown): void;
+  list(open: boolean, limit: number): { requests: ApprovalRequestView[]; awaitingMe: number };
+  approve(requestId: string): ApprovalRequestView;
+  deny(requestId: string, reason: string): ApprovalRequestView;
+  execute(requestId: string, ctx: CallContext): Promise<{ request: ApprovalRequestView; result: unknown }>;
+  policies(): ApprovalPolicyView[];
+  /** Applies a policy (reached through the guard: lowering one was approved first). */
+  setPolicy(policy: ApprovalPolicy): ApprovalPolicyView;
+  exportRequest(requestId: string): { fileName: string; content: string };
+  importApproval(content: string): ApprovalRequestView;
+  enrolKey(publicKeyPem: string): { operator: string; fingerprint: string };
+}
+
+const SUMMARY_VALUE_CHARS = 200;
+
+export function createApprovals(deps: ApprovalsDeps): Approvals {
+  const { repo, session, audit, clock } = deps;
+  const iso = (ms = clock.now()) => new Date(ms).toISOString();
+  const running = new Set<string>();
+
+  const policyOf = (action: ApprovalAction): ApprovalPolicy => {
+    const row = repo.policy(action);
+    return row ? { action, approvals: row.approvals, roles: row.roles, operators: row.operators, ttlSeconds: row.ttlSeconds } : DEFAULT_POLICIES[action];
+  };
+  const policyOfRequest = (r: RequestRow): ApprovalPolicy => policyOf(r.action === 'approval.lower' ? (parsePolicyAction(r) ?? 'operator.admin') : r.action);
+  /** The policy a lowering request is about: its summary names the action. */
+  const parsePolicyAction = (r: RequestRow): ApprovalAction | null => {
+    const named = r.summary['policy.action'];
+    return (APPROVAL_ACTIONS as readonly string[]).includes(named ?? '') ? (named as ApprovalAction) : null;
+  };
+
+  const eligible = (policy: ApprovalPolicy, name: string, role: OperatorRole) => policy.roles.includes(role) || policy.operators.includes(name);
+
+  const log = (action: string, targetId: string | null, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>, actor = session.actor()) =>
+    audit.append({ actor, action, targetType: 'approval', targetId, outcome, details });
+
+  /** Runs fn; a refusal is audited as `action` failing (with its code), then thrown again. */
+  const audited = <T>(action: string, targetId: string | null, details: Record<string, string | number | boolean | null>, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      log(action, targetId, 'failure', { ...details, code: isConsoleError(e) ? e.code : 'internal' });
+      throw e;
+    }
+  };
+
+  /** The input with secret fields replaced by their HMAC under the store's key: what the hash is taken over. */
+  const hashable = (value: unknown): unknown => {
+    if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+    if (Array.isArray(value)) return value.map(hashable);
+    const keyring = session.require().keyring;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) =>
+        SECRET_FIELDS.has(k) && typeof v === 'string' ? [k, { $secret: keyring.macApprovalSecret(Buffer.from(v, 'utf8')).toString('hex') }] : [k, hashable(v)],
+      ),
+    );
+  };
+  const inputHash = (input: unknown) => sha256Hex(canonicalJson(hashable(input)));
+  const sealAad = (id: string, channel: string, hash: string) => Buffer.from(`ecps/approval-input/v1|${session.require().storeId}|${id}|${channel}|${hash}`, 'utf8');
+
+  /** The input's fields as text, nested ones as "a.b"; secrets hidden. */
+  const summarize = (input: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> => {
+    if (input === null || typeof input !== 'object' || input instanceof Uint8Array || Array.isArray(input)) {
+      out[prefix || 'input'] = (typeof input === 'string' ? input : canonicalJson(input)).slice(0, SUMMARY_VALUE_CHARS);
+      return out;
+    }
+    for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+      if (v === undefined) continue;
+      const name = prefix ? `${prefix}.${k}` : k;
+      if (SECRET_FIELDS.has(k)) out[name] = '(hidden)';
+      else summarize(v, name, out);
+    }
+    return out;
+  };
+
+  const expireDue = () => {
+    for (const r of repo.dueToExpire(iso())) {
+      deps.transaction(() => {
+        repo.setState(r.id, 'expired');
+        log('approval.expire', r.id, 'success', { action: r.action, channel: r.channel, approvals: repo.votes(r.id).length, required: r.required }, 'system');
+      });
+    }
+  };
+
+  const existing = (id: string): RequestRow => {
+    const r = repo.request(id);
+    if (!r) throw new ConsoleError('not_found', `There is no approval request ${id}.`, { field: 'requestId' });
+    return r;
+  };
+
+  /** What a request asks, as shown and as exported. */
+  const asked = (r: RequestRow) => ({
+    action: r.action,
+    channel: r.channel,
+    inputHash: r.inputHash,
+    summary: r.summary,
+    requester: r.requester,
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    required: r.required,
+  });
+
+  const view = (r: RequestRow): ApprovalRequestView => {
+    const votes = repo.votes(r.id);
+    const me = session.actor();
+    const op = deps.operators.get(me);
+    const canApprove =
+      op !== null && (r.state === 'pending' || r.state === 'approved') && me !== r.requester && !votes.some((v) => v.approver === me) && eligible(policyOfRequest(r), me, op.role);
+    return {
+      id: r.id,
+      ...asked(r),
+      state: r.state,
+      approvals: votes.map((v) => ({ approver: v.approver, at: v.approvedAt, via: v.via })),
+      decidedBy: r.decidedBy,
+      reason: r.reason,
+      executedAt: r.executedAt,
+      executedBy: r.executedBy,
+      canApprove,
+    };
+  };
+
+  const stillOpen = (r: RequestRow) => {
+    if (r.state === 'pending' || r.state === 'approved') return;
+    throw new ConsoleError('illegal_transition', `Approval request ${r.id} is ${r.state}; it can no longer be approved, denied or executed. Make the request again.`, { state: r.state });
+  };
+
+  /** Approvals that still count: by operators who exist and are not the requester. */
+  const countedVotes = (r: RequestRow) => repo.votes(r.id).filter((v) => v.approver !== r.requester && deps.operators.get(v.approver) !== null);
+
+  const recordApproval = (r: RequestRow, approver: string, role: OperatorRole, via: 'session' | 'file', signature: Buffer | null): ApprovalRequestView => {
+    stillOpen(r);
+    if (approver === r.requester) throw new ConsoleError('illegal_transition', 'The requester cannot approve their own request; another operator must.');
+    if (!eligible(policyOfRequest(r), approver, role)) {
+      throw new ConsoleError('forbidden', `${approver} is not among the approvers of ${r.action} (approvals:policies).`, { role, needs: 'approver' });
+    }
+    deps.transaction(() => {
+      if (!repo.addVote(r.id, { approver, approvedAt: iso(), via }, signature)) {
+        throw new ConsoleError('illegal_transition', `${approver} already approved request ${r.id}; an operator's approval counts once.`);
+      }
+      const count = countedVotes(r).length;
+      if (r.state === 'pending' && count >= r.required) repo.setState(r.id, 'approved');
+      log('approval.approve', r.id, 'success', { action: r.action, channel: r.channel, inputHash: r.inputHash, approver, via, approvals: count, required: r.required }, session.actor());
+    });
+    return view(existing(r.id));
+  };
+
+  const makeRequest = (guard: GuardedCall, channel: ChannelName, input: unknown): never => {
+    const s = session.require();
+    const policy = policyOf(guard.policyAction);
+    const id = crypto.randomUUID();
+    const hash = inputHash(input);
+    const now = clock.now();
+    const row: RequestRow = {
+      id,
+      action: guard.action,
+      channel,
+      inputHash: hash,
+      inputSealed: s.keyring.sealApprovalInput(Buffer.from(canonicalJson(input), 'utf8'), sealAad(id, channel, hash)),
+      summary: summarize(input),
+      requester: s.operator,
+      createdAt: iso(now),
+      expiresAt: iso(now + policy.ttlSeconds * 1000),
+      state: 'pending',
+      required: policy.approvals,
+      decidedBy: null,
+      reason: null,
+      executedAt: null,
+      executedBy: null,
+    };
+    deps.transaction(() => {
+      repo.insertRequest(row);
+      log('approval.request', id, 'success', { action: guard.action, channel, inputHash: hash, required: policy.approvals, expiresAt: row.expiresAt });
+    });
+    const who = policy.roles.length || policy.operators.length ? [...policy.roles, ...policy.operators].join(', ') : 'no one yet';
+    throw new ConsoleError(
+      'approval_required',
+      `${guard.action} needs ${policy.approvals} approval${policy.approvals === 1 ? '' : 's'} from another operator (${who}); request ${id} was made and expires at ${row.expiresAt}.`,
+      { requestId: id, action: guard.action, required: policy.approvals, expiresAt: row.expiresAt },
+    );
+  };
+
+  const guardWith = (guard: GuardedCall | null, channel: ChannelName, input: unknown) => {
+    if (guard === null) return;
+    const policy = policyOf(guard.policyAction);
+    if (policy.approvals === 0) return;
+    const me = session.require().operator;
+    if (!deps.operators.list().some((o) => o.name !== me && eligible(policy, o.name, o.role))) {
+      // No one else could ever approve (a one-person console, or the only admin making a second one): the action runs,
+      // and the audit says so, every time (docs/two-person-control.md, "When no one else can approve").
+      log('approval.waived', null, 'success', { action: guard.action, channel, reason: 'no_other_approver' });
+      return;
+    }
+    makeRequest(guard, channel, input);
+  };
+
+  const policyView = (action: ApprovalAction): ApprovalPolicyView => {
+    const row = repo.policy(action);
+    return { ...policyOf(action), updatedAt: row?.updatedAt ?? null, updatedBy: row?.updatedBy ?? null };
+  };
+
+  return {
+    require(channel, input) {
+      if (!GUARDED_CHANNELS.has(channel)) return;
+      guardWith(classify(channel, input, policyOf), channel, input);
+    },
+    requireFor(action, channel, input) {
+      guardWith({ action, policyAction: action }, channel, input);
+    },
+
+    list(open, limit) {
+      session.require();
+      expireDue();
+      const requests = repo.requests(open, limit).map(view);
+      const awaitingMe = repo.requests(true, 1000).map(view).filter((v) => v.canApprove).length;
+      return { requests, awaitingMe };
+    },
+
+    approve(requestId) {
+      const s = session.require();
+      return audited('approval.approve', requestId, { via: 'session' }, () => {
+        expireDue();
+        const op = deps.operators.get(s.operator);
+        if (!op) throw new ConsoleError('not_found', `Operator ${s.operator} no longer exists.`);
+        return recordApproval(existing(requestId), s.operator, op.role, 'session', null);
+      });
+    },
+
+    deny(requestId, reason) {
+      const s = session.require();
+      return audited('approval.deny', requestId, {}, () => {
+        expireDue();
+        const r = existing(requestId);
+        stillOpen(r);
+        const op = deps.operators.get(s.operator);
+        if (s.operator !== r.requester && !(op && eligible(policyOfRequest(r), s.operator, op.role))) {
+          throw new ConsoleError('forbidden', `Only the requester or an approver of ${r.action} may deny this request.`, { role: op?.role ?? null, needs: 'approver' });
+        }
+        deps.transaction(() => {
+          repo.setState(r.id, 'denied', { decidedBy: s.operator, reason });
+          log('approval.deny', r.id, 'success', { action: r.action, channel: r.channel, withdrawn: s.operator === r.requester });
+        });
+        return view(existing(r.id));
+      });
+    },
+
+    async execute(requestId, ctx) {
+      const s = session.require();
+      const r = audited('approval.execute', requestId, {}, () => {
+        expireDue();
+        const row = existing(requestId);
+        stillOpen(row);
+        const count = countedVotes(row).length;
+        if (count < row.required) {
+          throw new ConsoleError('illegal_transition', `Request ${row.id} has ${count} of the ${row.required} approvals it needs; it cannot run yet.`, { approvals: count, required: row.required });
+        }
+        if (running.has(row.id)) throw new ConsoleError('illegal_transition', `Request ${row.id} is already running.`);
+        return row;
+      });
+      const channel = r.channel as ChannelName;
+      let parsed: unknown;
+      try {
+        const opened = s.keyring.openApprovalInput(r.inputSealed, sealAad(r.id, r.channel, r.inputHash));
+        const input = opened === null ? null : contract[channel]?.input.safeParse(parseCanonical(opened.toString('utf8')));
+        if (!input?.success || inputHash(input.data) !== r.inputHash) {
+          throw new ConsoleError('integrity_failure', `The stored input of request ${r.id} does not match its hash; it was not run.`);
+        }
+        parsed = input.data;
+        deps.access.check(channel, ctx, { parsed });
+      } catch (e) {
+        log('approval.execute', r.id, 'failure', { action: r.action, channel, code: isConsoleError(e) ? e.code : 'internal' });
+        throw e;
+      }
+      running.add(r.id);
+      try {
+        const result = await deps.run(channel, parsed, ctx);
+        deps.transaction(() => {
+          repo.setState(r.id, 'executed', { executedAt: iso(), executedBy: s.operator });
+          log('approval.execute', r.id, 'success', { action: r.action, channel, inputHash: r.inputHash, approvals: countedVotes(r).map((v) => v.approver).join(',') });
+        });
+        return { request: view(existing(r.id)), result };
+      } catch (e) {
+        // The request stays approved (until it expires): a provider that was down can be tried again.
+        log('approval.execute', r.id, 'failure', { action: r.action, channel, code: isConsoleError(e) ? e.code : 'internal' });
+        throw e;
+      } finally {
+        running.delete(r.id);
+      }
+    },
+
+    policies() {
+      session.require();
+      return APPROVAL_ACTIONS.map(policyView);
+    },
+
+    setPolicy(policy) {
+      const s = session.require();
+      return audited('approval.set_policy', policy.action, {}, () => {
+        const missing = policy.operators.find((name) => deps.operators.get(name) === null);
+        if (missing) throw new ConsoleError('not_found', `There is no operator named ${missing}.`, { field: 'policy.operators' });
+        const before = policyOf(policy.action);
+        deps.transaction(() => {
+          repo.savePolicy({ ...policy, updatedAt: iso(), updatedBy: s.operator });
+          log('approval.set_policy', policy.action, 'success', { from: canonicalJson(before), to: canonicalJson(policy) });
+        });
+        return policyView(policy.action);
+      });
+    },
+
+    exportRequest(requestId) {
+      const s = session.require();
+      expireDue();
+      const r = existing(requestId);
+      stillOpen(r);
+      const file: RequestFile = { format: REQUEST_FILE_FORMAT, storeId: s.storeId, requestId: r.id, ...asked(r) };
+      log('approval.export', r.id, 'success', { action: r.action, channel: r.channel });
+      return { fileName: `approval-request-${r.id}.json`, content: `${JSON.stringify(file, null, 2)}\n` };
+    },
+
+    importApproval(content) {
+      const s = session.require();
+      return audited('approval.approve', null, { via: 'file' }, () => {
+        const file = readApprovalFile(content);
+        expireDue();
+        const r = existing(file.requestId);
+        const mismatch = ([['storeId', s.storeId], ['channel', r.channel], ['inputHash', r.inputHash], ['expiresAt', r.expiresAt]] as const).find(
+          ([field, want]) => file[field] !== want,
+        );
+        if (mismatch) throw new ConsoleError('integrity_failure', `The approval file's ${mismatch[0]} does not match request ${r.id}; it approves something else.`);
+        const op = deps.operators.get(file.approver);
+        const key = repo.approvalKey(file.approver);
+        if (!op || !key) throw new ConsoleError('integrity_failure', `${file.approver} has no enrolled approval key; the file cannot be checked.`);
+        // A key enrolled before the operator's row was made belongs to an earlier operator of the same name.
+        if (Date.parse(key.enrolledAt) < Date.parse(op.createdAt)) throw new ConsoleError('integrity_failure', `The approval key on record for ${file.approver} predates that operator.`);
+        if (!approvalSignatureValid(file, key.publicSpki)) throw new ConsoleError('integrity_failure', `The approval file's signature does not verify with ${file.approver}'s approval key.`);
+        return recordApproval(r, file.approver, op.role as OperatorRole, 'file', Buffer.from(file.signature, 'base64'));
+      });
+    },
+
+    enrolKey(publicKeyPem) {
+      const s = session.require();
+      return audited('approval.enrol_key', s.operator, {}, () => {
+        const { spki, fingerprint } = readApprovalPublicKey(publicKeyPem);
+        const owner = repo.approvalKeyOwner(fingerprint);
+        // One key, one person: a key already enrolled by someone else would let their signature count as this operator's.
+        if (owner !== null && owner !== s.operator) throw new ConsoleError('invalid_input', 'This approval key is already enrolled by another operator; make a key of your own.', { field: 'publicKeyPem' });
+        deps.transaction(() => {
+          repo.saveApprovalKey({ operator: s.operator, publicSpki: spki, fingerprint, enrolledAt: iso() });
+          log('approval.enrol_key', s.operator, 'success', { fingerprint });
+        });
+        return { operator: s.operator, fingerprint };
+      });
+    },
+  };
+}

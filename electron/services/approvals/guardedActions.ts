@@ -1,0 +1,49 @@
+// Which calls need approvals (docs/two-person-control.md, "Guarded actions"): a table of channel -> the action its
+// input makes it, if any. Another service adds a guarded action by adding its name to APPROVAL_ACTIONS
+// (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
+import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
+import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
+
+export interface GuardedCall {
+  /** What the request is for (shown, audited). */
+  action: RequestAction;
+  /** Whose policy decides how many approvals and who may give them. */
+  policyAction: ApprovalAction;
+}
+
+export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> = {
+  'key.destroy': { action: 'key.destroy', approvals: 1, roles: ['key_custodian', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  'key.compromise': { action: 'key.compromise', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  'operator.admin': { action: 'operator.admin', approvals: 1, roles: ['admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+};
+
+/** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
+export function lowers(current: ApprovalPolicy, next: ApprovalPolicy): boolean {
+  return (
+    next.approvals < current.approvals ||
+    next.ttlSeconds > current.ttlSeconds ||
+    next.roles.some((r) => !current.roles.includes(r)) ||
+    next.operators.some((o) => !current.operators.includes(o))
+  );
+}
+
+type Classifier<C extends ChannelName> = (input: ParsedInput<C>, policyOf: (action: ApprovalAction) => ApprovalPolicy) => GuardedCall | null;
+const same = (action: ApprovalAction): GuardedCall => ({ action, policyAction: action });
+
+const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
+  'keys:setState': (i) => (i.state === 'destroyed' ? same('key.destroy') : i.state === 'compromised' ? same('key.compromise') : null),
+  'operators:add': (i) => (i.role === 'admin' ? same('operator.admin') : null),
+  'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
+  'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
+};
+
+/** The channels that may need approvals (a quick test before classifying the input). */
+export const GUARDED_CHANNELS: ReadonlySet<string> = new Set(Object.keys(GUARDED));
+
+export function classify(channel: ChannelName, input: unknown, policyOf: (action: ApprovalAction) => ApprovalPolicy): GuardedCall | null {
+  const fn = GUARDED[channel] as Classifier<ChannelName> | undefined;
+  return fn ? fn(input as never, policyOf) : null;
+}
+
+/** Input fields that are secrets: hashed through the store's HMAC key and never shown in a request's summary. */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set(['passphrase', 'current', 'next']);

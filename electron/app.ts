@@ -67,7 +67,9 @@ import { createMetrics, type Metrics, type MetricsDeps } from './services/metric
 import { createMetricsHandlers } from './services/metrics/metricsHandlers.ts';
 import { buildRegistry, parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
 import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
-import { createOperatorsRepo } from './store/operatorsRepo.ts';
+import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.ts';
+import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
+import { createTotpHandlers } from './services/secondFactor/totpHandlers.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
 
@@ -127,6 +129,13 @@ export interface ConsoleOptions {
    * provider calls are not observed (the benchmark's baseline; alerts still work).
    */
   metrics?: { enabled?: boolean; flushMs?: number; timers?: MetricsDeps['timers']; overdueCheckMs?: number; prometheus?: PrometheusAddress | null };
+  /**
+   * The idle lock (docs/operators.md "Idle lock"): present for the window and the browser host, absent for the CLI and
+   * the headless scheduler. Every call counts as activity (except PASSIVE_CHANNELS) and is preceded by a check, so a
+   * call after the idle time finds the session locked; `intervalMs` between timed checks (default 15 s; null: none,
+   * tests move their clock and call idle.check()).
+   */
+  idleLock?: { intervalMs?: number | null };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -152,6 +161,8 @@ export interface FleetConsole {
   readonly storePath: string;
   /** The signed-in operator's permissions: every transport's router checks each call with it (docs/operators.md). */
   readonly access: AccessGate;
+  /** The idle lock: the shell locks through it when the OS suspends or the screen locks; tests check it with their clock. */
+  readonly idle: IdleLock;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
@@ -541,11 +552,15 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.chooseAuditExportPath ? { chooseSavePath: options.chooseAuditExportPath } : {}),
     });
 
+    const idle = createIdleLock({ clock, session: liveSession, settings: createSettingsRepo(store.db), audit, logger, transaction, beforeLock: () => commits.flush() });
+    const idleEnabled = options.idleLock !== undefined;
+    if (idleEnabled && options.idleLock?.intervalMs !== null) idle.start(options.idleLock?.intervalMs);
+
     let closed = false;
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
-      'session:unlock': ({ operator, passphrase }) => liveSession.unlock(operator, passphrase),
+      'session:unlock': ({ operator, passphrase, totp }) => liveSession.unlock(operator, passphrase, totp),
       'session:lock': async () => {
         // Operations already finished commit (and are recorded) before the lock record.
         commits.flush();
@@ -583,6 +598,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createEmergencyHandlers(lockdown),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
+      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
+      'session:idleLock': async () => {
+        liveSession.require();
+        return { minutes: idle.minutes() };
+      },
+      'session:setIdleLock': async ({ minutes }) => {
+        liveSession.require();
+        return { minutes: idle.setMinutes(minutes) };
+      },
+      'session:visibility': async ({ hidden }) => {
+        idle.visibility(hidden);
+        if (idleEnabled) idle.check();
+        return { state: liveSession.status().state };
+      },
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -612,6 +641,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         (input: never, ctx: CallContext) => {
           if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
           try {
+            if (idleEnabled) {
+              // A call after the idle time finds the session locked (the timer may not have run yet), then counts.
+              idle.check();
+              if (!PASSIVE_CHANNELS.has(name)) idle.activity();
+            }
             access.check(name as ChannelName, ctx, { parsed: input });
           } catch (e) {
             return Promise.reject(e);
@@ -624,6 +658,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     return {
       handlers,
       access,
+      idle,
       dataDir: options.dataDir,
       storePath: store.path,
       audit,
@@ -664,6 +699,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         closed = true;
         try {
           liveScheduler.stop();
+          idle.stop();
           stopOverdue?.();
           void prometheus?.close();
           commits.flush();

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'usage_limit_reached', // a key version made as many encryptions as its usage limit allows; rotate the key
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
+  'second_factor_required', // the passphrase is right; this operator's second factor (an authenticator code) is needed too
+  'wrong_second_factor', // the passphrase is right but the authenticator code is wrong, expired or already used
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -95,5 +97,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   usage_limit_reached: 'This key version has reached its usage limit; rotate the key (rotation was requested automatically) and encrypt again.',
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
+  second_factor_required: 'Enter the 6-digit code your authenticator app shows for this console.',
+  wrong_second_factor: 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

@@ -13,7 +13,7 @@ import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
-import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -198,6 +198,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'lockdown orders: one row per order signed with the emergency key (one sequence for lockdowns and lifts)',
     up(db) {
       db.exec(LOCKDOWN_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 18,
+    description: "operators' second factor (issue 14): TOTP secrets sealed under the master key with the last accepted time step, and console settings (the idle lock's time)",
+    up(db) {
+      db.exec(OPERATOR_FACTORS_SCHEMA_SQL);
     },
   },
 ];

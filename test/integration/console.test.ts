@@ -158,8 +158,13 @@ describe('createConsole handlers, end to end', () => {
       'operators:remove': { name: 'Officer Bo' },
       'operators:setRole': { name: 'Officer Bo', role: 'key_custodian' },
       'operators:changePassphrase': { current: PASS, next: NEW_PASS },
+      'operators:enrollTotp': {},
+      'operators:confirmTotp': { code: '123456' },
+      'operators:resetTotp': { name: 'Officer Bo' },
+      'session:idleLock': {},
+      'session:setIdleLock': { minutes: 15 },
     };
-    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
+    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock', 'session:visibility'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());
     for (const ch of gated) expect((await failure(call(ch, sample[ch] as never))).code, ch).toBe('not_initialized');
     expect((await call('session:init', { operator: 'Officer Ada', passphrase: PASS })).state).toBe('unlocked');

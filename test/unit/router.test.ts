@@ -111,6 +111,12 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:remove': { name: 'bob' },
   'operators:setRole': { name: 'bob', role: 'key_custodian' },
   'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
+  'operators:enrollTotp': {},
+  'operators:confirmTotp': { code: '123 456' },
+  'operators:resetTotp': { name: 'bob' },
+  'session:idleLock': {},
+  'session:setIdleLock': { minutes: 30 },
+  'session:visibility': { hidden: true },
 };
 
 type Call = { channel: ChannelName; input: unknown };

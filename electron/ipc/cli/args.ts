@@ -22,6 +22,7 @@ export type CommandName = (typeof COMMANDS)[number];
 const OPTIONS = {
   'data-dir': { type: 'string' },
   operator: { type: 'string' },
+  totp: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
@@ -50,7 +51,7 @@ const OPTIONS = {
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'json', 'help'];
+const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'json', 'help'];
 
 interface CommandSpec {
   options: readonly OptionName[];
@@ -153,6 +154,8 @@ Global options:
   --operator NAME    the operator who signs in, with their own passphrase (else ECPS_OPERATOR, else the OS user
                      name); every audit record names them, and their role decides what they may do. init makes
                      this operator the first admin (docs/operators.md)
+  --totp CODE        the operator's authenticator code, for an operator with a second factor (else ECPS_TOTP;
+                     docs/operators.md); a code works once, so each command needs a fresh one
   --json             print the raw result as JSON
 
 The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.
@@ -166,6 +169,8 @@ export interface ParsedCommand {
   /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
   dataDir: string | undefined;
   operator: string;
+  /** --totp or ECPS_TOTP: the authenticator code sent with the unlock (absent: none). */
+  totp: string | undefined;
   /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
@@ -286,5 +291,7 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
   }
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
-  return { command, args, options: values, json: values.json === true, dataDir, operator, port, version };
+  const totp = typeof values.totp === 'string' ? values.totp : env.ECPS_TOTP || undefined;
+  if (totp !== undefined && !/^\d{3} ?\d{3}$/.test(totp)) throw new UsageError('--totp (or ECPS_TOTP) must be the 6-digit code of your authenticator app');
+  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, port, version };
 }

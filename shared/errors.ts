@@ -97,7 +97,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   usage_limit_reached: 'This key version has reached its usage limit; rotate the key (rotation was requested automatically) and encrypt again.',
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
-  second_factor_required: 'Enter the 6-digit code your authenticator app shows for this console.',
+  second_factor_required: 'Enter the 6-digit code your authenticator app shows for this console (on the command line: --totp CODE or ECPS_TOTP).',
   wrong_second_factor: 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

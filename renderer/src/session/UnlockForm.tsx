@@ -126,7 +126,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           )}
           {waitMs > 0 && (
             <div role="status">
-              <Alert type="warning">Unlocking is paused after repeated wrong passphrases. Try again in {formatCountdown(waitMs)}.</Alert>
+              <Alert type="warning">Unlocking is paused after repeated failed attempts (passphrase or code). Try again in {formatCountdown(waitMs)}.</Alert>
             </div>
           )}
         </SpaceBetween>

@@ -560,7 +560,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
-      'session:unlock': ({ operator, passphrase, totp }) => liveSession.unlock(operator, passphrase, totp),
+      'session:unlock': ({ operator, passphrase, totp, tokenPin }) => liveSession.unlock(operator, passphrase, { totp, tokenPin }),
       'session:lock': async () => {
         // Operations already finished commit (and are recorded) before the lock record.
         commits.flush();

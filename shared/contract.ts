@@ -14,7 +14,7 @@ import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
-import { operatorsChannels, OperatorRoleSchema, TotpCode } from './operatorsContract.ts';
+import { operatorsChannels, OperatorRoleSchema, TokenPin, TotpCode } from './operatorsContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -241,8 +241,8 @@ export type JobProgress = z.infer<typeof JobProgress>;
 export const contract = {
   'session:status': channel(Empty, SessionStatus),
   'session:init': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
-  /** `totp`: the authenticator code, for an operator with a second factor (docs/operators.md "Second factor"). */
-  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase, totp: TotpCode.optional() }).strict(), SessionStatus),
+  /** `totp` / `tokenPin`: the second factor of an operator who has one (docs/operators.md "Second factor"). */
+  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase, totp: TotpCode.optional(), tokenPin: TokenPin.optional() }).strict(), SessionStatus),
   'session:lock': channel(Empty, SessionStatus),
   'session:changePassphrase': channel(
     z.object({ current: Passphrase, next: Passphrase }).strict(),

@@ -56,8 +56,8 @@ export const OperatorInfo = z.object({
   /** Wrong passphrases in a row (reset by a good one) and the wait before the next attempt is accepted. */
   failedAttempts: z.number().int().nonnegative(),
   retryAfterMs: z.number().int().nonnegative(),
-  /** The operator's second factor at unlock: none, or an authenticator app (TOTP) since totpEnabledAt. */
-  secondFactor: z.enum(['none', 'totp']),
+  /** The operator's second factor at unlock: none, an authenticator app (TOTP) or a PKCS#11 token's key. */
+  secondFactor: z.enum(['none', 'totp', 'pkcs11']),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 
@@ -73,6 +73,9 @@ export type SessionInfo = z.infer<typeof SessionInfo>;
  * code of another length is refused by the session as a wrong code (counted against the operator's throttle).
  */
 export const TotpCode = z.string().max(16).regex(/^[\d ]*$/, 'digits only');
+
+/** A PKCS#11 token's PIN, given with the unlock of an operator whose second factor is a token key. */
+export const TokenPin = z.string().min(1).max(256);
 
 /** Idle lock bounds (minutes) and default (docs/operators.md "Idle lock"). */
 export const IDLE_LOCK_MIN_MINUTES = 1;
@@ -106,7 +109,15 @@ export const operatorsChannels = {
   'operators:enrollTotp': channel(z.object({}).strict(), TotpEnrolment),
   /** A valid code from the app activates the pending secret: from the next unlock on, the code is required. */
   'operators:confirmTotp': channel(z.object({ code: TotpCode }).strict(), z.object({ enabled: z.literal(true) })),
-  /** An admin removes an operator's second factor (lost phone): they sign in with the passphrase alone and may enrol again. */
+  /**
+   * The signed-in operator binds an EC P-256 key pair on a PKCS#11 token as their second factor (replacing any other):
+   * the token signs a challenge now, and at every unlock (with the PIN given then).
+   */
+  'operators:enrollToken': channel(
+    z.object({ modulePath: z.string().min(1).max(1024), tokenLabel: z.string().min(1).max(32), keyLabel: z.string().min(1).max(128), pin: TokenPin }).strict(),
+    z.object({ enabled: z.literal(true) }),
+  ),
+  /** An admin removes an operator's second factor, TOTP or token (a lost phone or token): they sign in with the passphrase alone and may enrol again. */
   'operators:resetTotp': channel(z.object({ name: OperatorName }).strict(), z.object({ reset: z.literal(true) })),
   /** The idle lock's time: the session locks after this many minutes without a call from the window or the browser host. */
   'session:idleLock': channel(z.object({}).strict(), IdleLockSettings),

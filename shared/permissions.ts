@@ -35,6 +35,7 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   // Each operator enrols their own second factor; removing someone's factor is the admin's.
   'operators:enrollTotp': 'signedIn',
   'operators:confirmTotp': 'signedIn',
+  'operators:enrollToken': 'signedIn',
   'operators:resetTotp': 'admin',
   'session:idleLock': 'read',
   'session:setIdleLock': 'admin',

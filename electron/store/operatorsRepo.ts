@@ -34,6 +34,14 @@ CREATE TABLE operator_totp (
   last_step BIGINT,
   enabled_at VARCHAR(40)
 );
+CREATE TABLE operator_tokens (
+  operator VARCHAR(64) PRIMARY KEY,
+  module_path VARCHAR(1024) NOT NULL,
+  token_label VARCHAR(64) NOT NULL,
+  key_label VARCHAR(128) NOT NULL,
+  public_key VARCHAR(1000) NOT NULL,
+  enabled_at VARCHAR(40) NOT NULL
+);
 CREATE TABLE console_settings (
   name VARCHAR(64) PRIMARY KEY,
   value VARCHAR(200) NOT NULL,
@@ -48,6 +56,15 @@ export interface OperatorTotpRow {
   pendingSealed: Buffer | null;
   lastStep: number | null;
   enabledAt: string | null;
+}
+
+/** An operator's PKCS#11 token factor: where the key is and its public key (PEM), kept to verify the challenge. */
+export interface OperatorTokenRow {
+  modulePath: string;
+  tokenLabel: string;
+  keyLabel: string;
+  publicKeyPem: string;
+  enabledAt: string;
 }
 
 /** An operator's key slot: the master key wrapped under scrypt(passphrase, salt) with these parameters. */
@@ -106,6 +123,10 @@ export interface OperatorsRepo {
   setTotpLastStep(name: string, step: number): void;
   /** Overwrites the sealed secrets with zeros, then deletes the row (reset by an admin; removal). */
   clearTotp(name: string): void;
+  /** The operator's token factor, or null. */
+  token(name: string): OperatorTokenRow | null;
+  setToken(name: string, token: OperatorTokenRow): void;
+  clearToken(name: string): void;
 }
 
 /** Console-wide settings by name (the idle lock's minutes), text values. */
@@ -167,6 +188,12 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
   const updateStep = db.prepare('UPDATE operator_totp SET last_step = ? WHERE operator = ?');
   const overwriteTotp = db.prepare('UPDATE operator_totp SET secret_sealed = ?, pending_sealed = ? WHERE operator = ?');
   const removeTotp = db.prepare('DELETE FROM operator_totp WHERE operator = ?');
+  const selectToken = db.prepare('SELECT module_path, token_label, key_label, public_key, enabled_at FROM operator_tokens WHERE operator = ?');
+  const upsertToken = db.prepare(
+    `INSERT INTO operator_tokens (operator, module_path, token_label, key_label, public_key, enabled_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (operator) DO UPDATE SET module_path = excluded.module_path, token_label = excluded.token_label, key_label = excluded.key_label, public_key = excluded.public_key, enabled_at = excluded.enabled_at`,
+  );
+  const removeToken = db.prepare('DELETE FROM operator_tokens WHERE operator = ?');
   const zeroed = (b: Buffer | null) => (b === null ? null : Buffer.alloc(b.length));
   const clearTotp = (name: string) => {
     const t = selectTotp.get(name) as RawTotp | undefined;
@@ -213,6 +240,17 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       overwrite.run(Buffer.alloc(r.kdf_salt.length), Buffer.alloc(r.wrapped_master.length), name);
       remove.run(name);
       clearTotp(name);
+      removeToken.run(name);
+    },
+    token(name) {
+      const t = selectToken.get(name) as { module_path: string; token_label: string; key_label: string; public_key: string; enabled_at: string } | undefined;
+      return t ? { modulePath: t.module_path, tokenLabel: t.token_label, keyLabel: t.key_label, publicKeyPem: t.public_key, enabledAt: t.enabled_at } : null;
+    },
+    setToken(name, t) {
+      upsertToken.run(name, t.modulePath, t.tokenLabel, t.keyLabel, t.publicKeyPem, t.enabledAt);
+    },
+    clearToken(name) {
+      removeToken.run(name);
     },
     totp(name) {
       const t = selectTotp.get(name) as RawTotp | undefined;

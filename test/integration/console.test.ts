@@ -161,6 +161,7 @@ describe('createConsole handlers, end to end', () => {
       'operators:enrollTotp': {},
       'operators:confirmTotp': { code: '123456' },
       'operators:resetTotp': { name: 'Officer Bo' },
+      'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'key', pin: '1234' },
       'session:idleLock': {},
       'session:setIdleLock': { minutes: 15 },
     };

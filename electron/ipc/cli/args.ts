@@ -155,7 +155,8 @@ Global options:
                      name); every audit record names them, and their role decides what they may do. init makes
                      this operator the first admin (docs/operators.md)
   --totp CODE        the operator's authenticator code, for an operator with a second factor (else ECPS_TOTP;
-                     docs/operators.md); a code works once, so each command needs a fresh one
+                     docs/operators.md); a code works once, so each command needs a fresh one. An operator
+                     whose second factor is a PKCS#11 token gives its PIN in ECPS_TOKEN_PIN (never on argv)
   --json             print the raw result as JSON
 
 The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.
@@ -171,6 +172,8 @@ export interface ParsedCommand {
   operator: string;
   /** --totp or ECPS_TOTP: the authenticator code sent with the unlock (absent: none). */
   totp: string | undefined;
+  /** ECPS_TOKEN_PIN: the PIN of the operator's second-factor token (never from argv). */
+  tokenPin: string | undefined;
   /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
@@ -293,5 +296,6 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
   const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
   const totp = typeof values.totp === 'string' ? values.totp : env.ECPS_TOTP || undefined;
   if (totp !== undefined && !/^\d{3} ?\d{3}$/.test(totp)) throw new UsageError('--totp (or ECPS_TOTP) must be the 6-digit code of your authenticator app');
-  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, port, version };
+  const tokenPin = env.ECPS_TOKEN_PIN || undefined;
+  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, port, version };
 }

@@ -44,11 +44,12 @@ async function call<C extends ChannelName>(router: Router, channel: C, input: un
   return envelope.value as ChannelOutput<C>;
 }
 
-/** What the CLI signs in with: the operator, their passphrase and, when given, their authenticator code. */
-export const unlockInput = (parsed: Pick<ParsedCommand, 'operator' | 'totp'>, passphrase: string) => ({
+/** What the CLI signs in with: the operator, their passphrase and, when given, their authenticator code or token PIN. */
+export const unlockInput = (parsed: Pick<ParsedCommand, 'operator' | 'totp' | 'tokenPin'>, passphrase: string) => ({
   operator: parsed.operator,
   passphrase,
   ...(parsed.totp === undefined ? {} : { totp: parsed.totp }),
+  ...(parsed.tokenPin === undefined ? {} : { tokenPin: parsed.tokenPin }),
 });
 
 /** Unlocks a locked store first (asking for the passphrase), so the audit trail shows no refused "locked" calls. */

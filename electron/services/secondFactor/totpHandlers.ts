@@ -9,6 +9,7 @@ import type { OperatorsRepo } from '../../store/operatorsRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import { newTotpSecret, totpEnrolmentOf, verifyTotp } from './totp.ts';
+import { bindToken } from './tokenFactor.ts';
 
 export interface TotpHandlerDeps {
   repo: OperatorsRepo;
@@ -18,7 +19,7 @@ export interface TotpHandlerDeps {
   transaction<T>(fn: () => T): T;
 }
 
-type TotpHandlers = Pick<Handlers, 'operators:enrollTotp' | 'operators:confirmTotp' | 'operators:resetTotp'>;
+type TotpHandlers = Pick<Handlers, 'operators:enrollTotp' | 'operators:confirmTotp' | 'operators:resetTotp' | 'operators:enrollToken'>;
 
 export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
   const { repo, session, audit, clock } = deps;
@@ -26,10 +27,10 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
     audit.append({ actor: session.actor(), action, targetType: 'operator', targetId: target, outcome, ...(details ? { details } : {}) });
 
   /** Runs fn as the signed-in operator; a refusal is audited as a failure of `action` with its code. */
-  const audited = async <T>(action: string, target: () => string, fn: () => T): Promise<T> => {
+  const audited = async <T>(action: string, target: () => string, fn: () => T | Promise<T>): Promise<T> => {
     session.require();
     try {
-      return fn();
+      return await fn();
     } catch (e) {
       record(action, target(), 'failure', { code: isConsoleError(e) ? e.code : 'internal' });
       throw e;
@@ -64,6 +65,8 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
           if (!verdict.ok) throw new ConsoleError('wrong_second_factor', 'The code does not match the new authenticator entry; check the app and its clock, then try the next code.');
           deps.transaction(() => {
             repo.activateTotp(s.operator, verdict.step, new Date(clock.now()).toISOString());
+            // One factor at a time: an authenticator app replaces a token.
+            repo.clearToken(s.operator);
             record('operator.totp_enable', s.operator, 'success', { replaced: t.secretSealed ? 'yes' : 'no' });
           });
           return { enabled: true as const };
@@ -75,12 +78,25 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
       audited('operator.totp_reset', () => name, () => {
         const row = repo.get(name);
         if (!row) throw new ConsoleError('not_found', `There is no operator named ${name}.`, { field: 'name' });
-        if (!repo.totp(row.name)) throw new ConsoleError('illegal_transition', `${row.name} has no second factor to reset.`);
+        if (!repo.totp(row.name) && !repo.token(row.name)) throw new ConsoleError('illegal_transition', `${row.name} has no second factor to reset.`);
         deps.transaction(() => {
           repo.clearTotp(row.name);
+          repo.clearToken(row.name);
           record('operator.totp_reset', row.name, 'success');
         });
         return { reset: true as const };
+      }),
+    'operators:enrollToken': ({ modulePath, tokenLabel, keyLabel, pin }) =>
+      audited('operator.token_enable', () => session.actor(), async () => {
+        const operator = session.require().operator;
+        const publicKeyPem = await bindToken({ modulePath, tokenLabel, keyLabel }, pin);
+        deps.transaction(() => {
+          repo.setToken(operator, { modulePath, tokenLabel, keyLabel, publicKeyPem, enabledAt: new Date(clock.now()).toISOString() });
+          // One factor at a time: a token replaces an authenticator app.
+          repo.clearTotp(operator);
+          record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel });
+        });
+        return { enabled: true as const };
       }),
   };
 }

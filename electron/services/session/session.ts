@@ -17,6 +17,7 @@ import type { AuditLog, AuditSigner } from '../audit/auditLog.ts';
 import { createSlotCrypto, type Keychain, sealRaw, slotAad } from '../operators/keySlots.ts';
 import { retryAfterMs } from './sessionThrottle.ts';
 import { verifyTotp } from '../secondFactor/totp.ts';
+import { tokenProves } from '../secondFactor/tokenFactor.ts';
 
 export type { Keychain } from '../operators/keySlots.ts';
 
@@ -45,8 +46,8 @@ export interface UnlockedSession {
 export interface Session {
   status(): SessionStatus;
   init(operator: string, passphrase: string): Promise<SessionStatus>;
-  /** `totp`: the authenticator code, needed when the operator has a second factor (docs/operators.md). */
-  unlock(operator: string, passphrase: string, totp?: string): Promise<SessionStatus>;
+  /** `factor`: the authenticator code or the token's PIN, needed when the operator has a second factor (docs/operators.md). */
+  unlock(operator: string, passphrase: string, factor?: SecondFactorInput): Promise<SessionStatus>;
   /** Locks; `reason` (idle, suspend, screen_lock, hidden) goes into the audited session.lock record. */
   lock(reason?: LockReason): SessionStatus;
   /** The signed-in operator's own passphrase: a new slot under a new salt; the master key and key rows are untouched. */
@@ -63,6 +64,12 @@ export interface Session {
   actor(): string;
   /** Locks without emitting an event (console shutdown); no-op when locked. */
   close(): void;
+}
+
+/** What an unlock carries for the operator's second factor. */
+export interface SecondFactorInput {
+  totp?: string | undefined;
+  tokenPin?: string | undefined;
 }
 
 /** Why the main process locked the session by itself (docs/operators.md "Idle lock"). */
@@ -180,28 +187,49 @@ export function createSession(deps: SessionDeps): Session {
   };
 
   /** Counts a failed second factor against the operator's throttle and throws the code's own error. */
-  const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor'): never => {
+  const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor', factor: 'totp' | 'pkcs11'): never => {
     const next = { failedAttempts: op.throttle.failedAttempts + 1, lastFailureMs: clock.now() };
     operators.setThrottle(op.name, next);
     lastFailed = op.name;
     const wait = retryAfterMs(next, clock.now());
-    const message = code === 'second_factor_required' ? 'This operator signs in with an authenticator code too; enter the code.' : 'The authenticator code is wrong, expired or already used.';
-    throw new ConsoleError(code, message, wait > 0 ? { retryAfterMs: wait } : undefined);
+    const message =
+      factor === 'pkcs11'
+        ? code === 'second_factor_required'
+          ? "This operator signs in with a token too; enter the token's PIN."
+          : "The token refused the PIN, or it does not hold this operator's key."
+        : code === 'second_factor_required'
+          ? 'This operator signs in with an authenticator code too; enter the code.'
+          : 'The authenticator code is wrong, expired or already used.';
+    throw new ConsoleError(code, message, { factor, ...(wait > 0 ? { retryAfterMs: wait } : {}) });
   };
 
   /**
    * The operator's second factor, once the passphrase opened their slot: without a factor nothing to check; with one,
    * the code must match a step after the last accepted one (which is then recorded, so the code cannot be replayed).
    */
-  const checkSecondFactor = (op: OperatorRow, keyring: StoreKeyring, code: string | undefined): void => {
+  const checkSecondFactor = async (op: OperatorRow, keyring: StoreKeyring, factor: SecondFactorInput): Promise<void> => {
+    const token = operators.token(op.name);
+    if (token) {
+      if (!factor.tokenPin) return refuseFactor(op, 'second_factor_required', 'pkcs11');
+      let proved = false;
+      try {
+        proved = await tokenProves(token, token.publicKeyPem, factor.tokenPin);
+      } catch (e) {
+        if (!(isConsoleError(e) && e.code === 'wrong_second_factor')) throw e;
+      }
+      notClosing();
+      if (!proved) return refuseFactor(op, 'wrong_second_factor', 'pkcs11');
+      return;
+    }
     const t = operators.totp(op.name);
     if (!t?.secretSealed) return;
-    if (code === undefined || code.trim() === '') return refuseFactor(op, 'second_factor_required');
+    const code = factor.totp;
+    if (code === undefined || code.trim() === '') return refuseFactor(op, 'second_factor_required', 'totp');
     const secret = keyring.openOperatorSecret(op.name, t.secretSealed);
     if (secret === null) throw new ConsoleError('integrity_failure', `The stored second factor of ${op.name} failed its integrity check; an admin can reset it.`);
     try {
       const verdict = verifyTotp({ secret, code, nowMs: clock.now(), lastStep: t.lastStep });
-      if (!verdict.ok) return refuseFactor(op, 'wrong_second_factor');
+      if (!verdict.ok) return refuseFactor(op, 'wrong_second_factor', 'totp');
       operators.setTotpLastStep(op.name, verdict.step);
     } finally {
       secret.fill(0);
@@ -326,7 +354,7 @@ export function createSession(deps: SessionDeps): Session {
       });
     },
 
-    unlock(operator, passphrase, totp) {
+    unlock(operator, passphrase, factor = {}) {
       return serial(async () => {
         try {
           const row = meta.get();
@@ -346,7 +374,7 @@ export function createSession(deps: SessionDeps): Session {
           master.fill(0);
           if (op) {
             try {
-              checkSecondFactor(op, keyring, totp);
+              await checkSecondFactor(op, keyring, factor);
             } catch (e) {
               keyring.destroy();
               if (!closing) deps.onChange(status());
@@ -354,9 +382,9 @@ export function createSession(deps: SessionDeps): Session {
             }
             succeeded(op);
           }
-          const withFactor = op !== null && Boolean(operators.totp(op.name)?.secretSealed);
+          const secondFactor = op === null ? null : operators.token(op.name) ? 'pkcs11' : operators.totp(op.name)?.secretSealed ? 'totp' : null;
           startSession(row, operator, op ? op.role : 'admin', keyring);
-          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role, ...(withFactor ? { secondFactor: 'totp' } : {}) } });
+          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role, ...(secondFactor ? { secondFactor } : {}) } });
           // Signs what was appended while locked, after checking it and the latest checkpoint against the trusted key.
           audit.checkpoint();
           logger.info('key store unlocked', { operator });

@@ -26,7 +26,8 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const [operator, setOperator] = useState(status.operator ?? '');
   const [passphrase, setPassphrase] = useState('');
   const [code, setCode] = useState('');
-  const [needCode, setNeedCode] = useState(false);
+  /** The second factor the main process asked for: an authenticator code or a token's PIN (null: none yet). */
+  const [needFactor, setNeedFactor] = useState<'totp' | 'pkcs11' | null>(null);
   const [operatorError, setOperatorError] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ScreenErrorWords | null>(null);
   const [busy, setBusy] = useState(false);
@@ -57,14 +58,15 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     }
     setBusy(true);
     try {
-      const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret, ...(needCode && typedCode ? { totp: typedCode } : {}) });
+      const factorInput = needFactor === 'totp' ? { totp: typedCode } : needFactor === 'pkcs11' ? { tokenPin: code } : {};
+      const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret, ...(typedCode ? factorInput : {}) });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
       const words = errorForScreen(err, SESSION_FIELD_WORDS);
       const factor = words?.code === 'second_factor_required' || words?.code === 'wrong_second_factor' || words?.field === 'totp';
       if (factor) {
         // The passphrase was right: it stays (masked) for the retry with the code.
-        setNeedCode(true);
+        setNeedFactor(isApiError(err) && err.details?.factor === 'pkcs11' ? 'pkcs11' : 'totp');
         setPassphrase(secret);
         setRefusal(words);
         requestAnimationFrame(() => codeRef.current?.focus());
@@ -106,14 +108,20 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           <FormField label="Passphrase" errorText={passphraseRefused ? refusal?.message : undefined} constraintText={passphraseRefused ? (refusal?.hint ?? undefined) : undefined}>
             <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="current-password" invalid={passphraseRefused} />
           </FormField>
-          {needCode && (
+          {needFactor && (
             <FormField
-              label="Authenticator code"
-              description="The 6-digit code your authenticator app shows for this console."
+              label={needFactor === 'totp' ? 'Authenticator code' : 'Token PIN'}
+              description={needFactor === 'totp' ? 'The 6-digit code your authenticator app shows for this console.' : 'The PIN of the token holding your sign-in key.'}
               errorText={codeRefused ? refusal?.message : undefined}
-              constraintText={codeRefused ? (refusal?.hint ?? undefined) : undefined}
+              constraintText={codeRefused && needFactor === 'totp' ? (refusal?.hint ?? undefined) : undefined}
             >
-              <Input ref={codeRef} value={code} onChange={(e) => setCode(e.detail.value)} inputMode="numeric" autoComplete="one-time-code" invalid={codeRefused && refusal?.code !== 'second_factor_required'} />
+              <Input
+                ref={codeRef}
+                value={code}
+                onChange={(e) => setCode(e.detail.value)}
+                {...(needFactor === 'totp' ? { inputMode: 'numeric' as const, autoComplete: 'one-time-code' } : { type: 'password' as const, autoComplete: 'off' })}
+                invalid={codeRefused && refusal?.code !== 'second_factor_required'}
+              />
             </FormField>
           )}
           {refusal && !codeRefused && (

@@ -1,7 +1,8 @@
-// Enrolment of an operator's authenticator app (issue 14, docs/operators.md "Second factor"): the signed-in operator
-// asks for a new secret (sealed under the master key, pending, shown once as an otpauth:// URI and base32 text) and
-// confirms it with a code from the app; from then on their unlock needs a code. An admin can remove another
-// operator's factor (a lost phone). Every step audited; the secret is never logged, audited or returned again.
+// Enrolment of an operator's second factor (issue 14, docs/operators.md "Second factor"): an authenticator app (the
+// signed-in operator asks for a new secret, sealed under the master key, pending, shown once as an otpauth:// URI and
+// base32 text, and confirms it with a code from the app) or a PKCS#11 token's key (tokenFactor.ts); from then on their
+// unlock needs the code or the token. One factor at a time. An admin can remove another operator's factor (a lost
+// phone or token). Every step audited; the secret and the PIN are never logged, audited or returned again.
 import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';

@@ -70,7 +70,9 @@ import { createMetrics, type Metrics, type MetricsDeps } from './services/metric
 import { createMetricsHandlers } from './services/metrics/metricsHandlers.ts';
 import { buildRegistry, parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
 import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
-import { createOperatorsRepo } from './store/operatorsRepo.ts';
+import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.ts';
+import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
+import { createTotpHandlers } from './services/secondFactor/totpHandlers.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
 import { createReportRepo } from './store/reportRepo.ts';
@@ -135,6 +137,13 @@ export interface ConsoleOptions {
    * provider calls are not observed (the benchmark's baseline; alerts still work).
    */
   metrics?: { enabled?: boolean; flushMs?: number; timers?: MetricsDeps['timers']; overdueCheckMs?: number; prometheus?: PrometheusAddress | null };
+  /**
+   * The idle lock (docs/operators.md "Idle lock"): present for the window and the browser host, absent for the CLI and
+   * the headless scheduler. Every call counts as activity (except PASSIVE_CHANNELS) and is preceded by a check, so a
+   * call after the idle time finds the session locked; `intervalMs` between timed checks (default 15 s; null: none,
+   * tests move their clock and call idle.check()).
+   */
+  idleLock?: { intervalMs?: number | null };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
 }
@@ -165,6 +174,8 @@ export interface FleetConsole {
    * call approvals.require / requireFor before an action that needs approvals.
    */
   readonly approvals: Approvals;
+  /** The idle lock: the shell locks through it when the OS suspends or the screen locks; tests check it with their clock. */
+  readonly idle: IdleLock;
   /** The fleet registry, for the provisioning station, the fleet CA and tests (same auditing as the handlers). */
   readonly fleet: FleetRegistry;
   /** The provisioning station (station:* channels; provision_robot_with_kms runs one session on it). */
@@ -602,6 +613,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         return key ? policies.forKey(key).policy : null;
       },
     });
+    const idle = createIdleLock({ clock, session: liveSession, settings: createSettingsRepo(store.db), audit, logger, transaction, beforeLock: () => commits.flush() });
+    const idleEnabled = options.idleLock !== undefined;
+    if (idleEnabled && options.idleLock?.intervalMs !== null) idle.start(options.idleLock?.intervalMs);
 
     let closed = false;
     const access = createAccessGate({ session: liveSession, audit });
@@ -619,7 +633,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
-      'session:unlock': ({ operator, passphrase }) => liveSession.unlock(operator, passphrase),
+      'session:unlock': ({ operator, passphrase, totp, tokenPin }) => liveSession.unlock(operator, passphrase, { totp, tokenPin }),
       'session:lock': async () => {
         // Operations already finished commit (and are recorded) before the lock record.
         commits.flush();
@@ -659,6 +673,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       ...createApprovalHandlers(approvals),
+      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
+      'session:idleLock': async () => {
+        liveSession.require();
+        return { minutes: idle.minutes() };
+      },
+      'session:setIdleLock': async ({ minutes }) => {
+        liveSession.require();
+        return { minutes: idle.setMinutes(minutes) };
+      },
+      'session:visibility': async ({ hidden }) => {
+        idle.visibility(hidden);
+        if (idleEnabled) idle.check();
+        return { state: liveSession.status().state };
+      },
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);
@@ -687,6 +715,11 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         (input: never, ctx: CallContext) => {
           if (closed) return Promise.reject(new ConsoleError('locked', 'The console was closed.'));
           try {
+            if (idleEnabled) {
+              // A call after the idle time finds the session locked (the timer may not have run yet), then counts.
+              idle.check();
+              if (!PASSIVE_CHANNELS.has(name)) idle.activity();
+            }
             access.check(name as ChannelName, ctx, { parsed: input });
             // A guarded call (destroying a key, making an admin, ...) becomes an approval request instead of running.
             approvals.require(name as ChannelName, input);
@@ -702,6 +735,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       handlers,
       access,
       approvals,
+      idle,
       dataDir: options.dataDir,
       storePath: store.path,
       audit,
@@ -745,6 +779,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         closed = true;
         try {
           liveScheduler.stop();
+          idle.stop();
           stopOverdue?.();
           void prometheus?.close();
           commits.flush();

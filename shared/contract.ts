@@ -14,7 +14,7 @@ import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
-import { operatorsChannels, OperatorRoleSchema } from './operatorsContract.ts';
+import { operatorsChannels, OperatorRoleSchema, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
 
@@ -243,7 +243,8 @@ export type JobProgress = z.infer<typeof JobProgress>;
 export const contract = {
   'session:status': channel(Empty, SessionStatus),
   'session:init': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
-  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
+  /** `totp` / `tokenPin`: the second factor of an operator who has one (docs/operators.md "Second factor"). */
+  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase, totp: TotpCode.optional(), tokenPin: TokenPin.optional() }).strict(), SessionStatus),
   'session:lock': channel(Empty, SessionStatus),
   'session:changePassphrase': channel(
     z.object({ current: Passphrase, next: Passphrase }).strict(),

@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
   'approval_required', // a guarded action: a request was made (details.requestId) and waits for other operators' approvals; a wide emergency run without break-glass
+  'second_factor_required', // the passphrase is right; this operator's second factor (an authenticator code) is needed too
+  'wrong_second_factor', // the passphrase is right but the authenticator code is wrong, expired or already used
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -97,5 +99,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   cancelled: 'It was stopped before it finished; nothing complete was produced. Start it again.',
   forbidden: "Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.",
   approval_required: 'This action needs the approval of other operators: a request was made (see Approvals). Once approved, execute it from there.',
+  second_factor_required: 'Enter the 6-digit code your authenticator app shows for this console (on the command line: --totp CODE or ECPS_TOTP).',
+  wrong_second_factor: 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

@@ -56,6 +56,8 @@ export const OperatorInfo = z.object({
   /** Wrong passphrases in a row (reset by a good one) and the wait before the next attempt is accepted. */
   failedAttempts: z.number().int().nonnegative(),
   retryAfterMs: z.number().int().nonnegative(),
+  /** The operator's second factor at unlock: none, an authenticator app (TOTP) or a PKCS#11 token's key. */
+  secondFactor: z.enum(['none', 'totp', 'pkcs11']),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 
@@ -66,6 +68,27 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
+/**
+ * An authenticator code as typed: 6 digits, spaces allowed between them ("123 456"). Only its form is checked here; a
+ * code of another length is refused by the session as a wrong code (counted against the operator's throttle).
+ */
+export const TotpCode = z.string().max(16).regex(/^[\d ]*$/, 'digits only');
+
+/** A PKCS#11 token's PIN, given with the unlock of an operator whose second factor is a token key. */
+export const TokenPin = z.string().min(1).max(256);
+
+/** Idle lock bounds (minutes) and default (docs/operators.md "Idle lock"). */
+export const IDLE_LOCK_MIN_MINUTES = 1;
+export const IDLE_LOCK_MAX_MINUTES = 240;
+export const IDLE_LOCK_DEFAULT_MINUTES = 10;
+export const IdleLockSettings = z.object({
+  minutes: z.number().int().min(IDLE_LOCK_MIN_MINUTES).max(IDLE_LOCK_MAX_MINUTES),
+});
+export type IdleLockSettings = z.infer<typeof IdleLockSettings>;
+
+/** What enrolment shows once: the otpauth:// URI (for a QR code or a copy) and the base32 secret for typing in. */
+export const TotpEnrolment = z.object({ uri: z.string(), secret: z.string(), issuer: z.string(), label: z.string() });
+export type TotpEnrolment = z.infer<typeof TotpEnrolment>;
 
 export const operatorsChannels = {
   /** Who is signed in: name, role, permissions (locked while locked). */
@@ -79,4 +102,26 @@ export const operatorsChannels = {
   'operators:setRole': channel(z.object({ name: OperatorName, role: OperatorRoleSchema }).strict(), OperatorInfo),
   /** The signed-in operator's own passphrase (the current one is checked and throttled like an unlock). */
   'operators:changePassphrase': channel(z.object({ current: Passphrase, next: Passphrase }).strict(), z.object({ changed: z.literal(true) })),
+  /**
+   * The signed-in operator starts enrolling an authenticator app: a new secret (kept encrypted under the master key,
+   * pending until confirmed) whose URI and base32 text are returned this once. Starting again replaces a pending one.
+   */
+  'operators:enrollTotp': channel(z.object({}).strict(), TotpEnrolment),
+  /** A valid code from the app activates the pending secret: from the next unlock on, the code is required. */
+  'operators:confirmTotp': channel(z.object({ code: TotpCode }).strict(), z.object({ enabled: z.literal(true) })),
+  /**
+   * The signed-in operator binds an EC P-256 key pair on a PKCS#11 token as their second factor (replacing any other):
+   * the token signs a challenge now, and at every unlock (with the PIN given then).
+   */
+  'operators:enrollToken': channel(
+    z.object({ modulePath: z.string().min(1).max(1024), tokenLabel: z.string().min(1).max(32), keyLabel: z.string().min(1).max(128), pin: TokenPin }).strict(),
+    z.object({ enabled: z.literal(true) }),
+  ),
+  /** An admin removes an operator's second factor, TOTP or token (a lost phone or token): they sign in with the passphrase alone and may enrol again. */
+  'operators:resetTotp': channel(z.object({ name: OperatorName }).strict(), z.object({ reset: z.literal(true) })),
+  /** The idle lock's time: the session locks after this many minutes without a call from the window or the browser host. */
+  'session:idleLock': channel(z.object({}).strict(), IdleLockSettings),
+  'session:setIdleLock': channel(IdleLockSettings.strict(), IdleLockSettings),
+  /** The window reports that its page was hidden or shown; hidden longer than the idle time locks the session. */
+  'session:visibility': channel(z.object({ hidden: z.boolean() }).strict(), z.object({ state: z.enum(['uninitialized', 'locked', 'unlocked']) })),
 } as const;

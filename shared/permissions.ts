@@ -32,6 +32,15 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'operators:remove': 'admin',
   'operators:setRole': 'admin',
   'operators:changePassphrase': 'signedIn',
+  // Each operator enrols their own second factor; removing someone's factor is the admin's.
+  'operators:enrollTotp': 'signedIn',
+  'operators:confirmTotp': 'signedIn',
+  'operators:enrollToken': 'signedIn',
+  'operators:resetTotp': 'admin',
+  'session:idleLock': 'read',
+  'session:setIdleLock': 'admin',
+  // Hidden or shown carries no data and changes nothing but the lock: any window may say so, signed in or not.
+  'session:visibility': 'open',
 
   'keys:list': 'read',
   'keys:get': 'read',

@@ -26,7 +26,10 @@ export interface StoreKeyring {
   unwrapAuditKey(wrapped: Buffer): Buffer | null;
   /** Authenticates the stored audit public key under the master key. */
   macAuditPublicKey(spki: Buffer): Buffer;
-  /** Wraps the master key under a passphrase-derived key (change passphrase). */
+  /** An operator's own secret (their TOTP secret) sealed under a sub-key of the master key, bound to the operator. */
+  sealOperatorSecret(operator: string, secret: Buffer): Buffer;
+  /** Null when the sealed value was modified or belongs to another operator or store. */
+  openOperatorSecret(operator: string, sealed: Buffer): Buffer | null;
   /** The master key sealed under kek; the AAD is the store's single wrapping's unless given (an operator's key slot). */
   sealMaster(kek: Buffer, kdf: KdfParams, aad?: Buffer): Buffer;
   /** An approval request's input, sealed under a sub-key of the master key (docs/two-person-control.md). */
@@ -56,6 +59,8 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
   const materialKey = deriveSubkey(masterCopy, 'ecps/store/v1/key-material');
   const auditWrapKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-private');
   const auditMacKey = deriveSubkey(masterCopy, 'ecps/store/v1/audit-public');
+  const operatorSecretKey = deriveSubkey(masterCopy, 'ecps/store/v1/operator-secret');
+  const operatorAad = (operator: string) => Buffer.from(`ecps/operator-secret/v1|${storeId}|${operator.normalize('NFC')}`, 'utf8');
   const auditAad = Buffer.from(`ecps/audit-key/v1|${storeId}`, 'utf8');
   const approvalInputKey = deriveSubkey(masterCopy, 'ecps/store/v1/approval-input');
   const approvalMacKey = deriveSubkey(masterCopy, 'ecps/store/v1/approval-secret-mac');
@@ -93,6 +98,14 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
       live();
       return crypto.createHmac('sha256', auditMacKey).update(auditAad).update(spki).digest();
     },
+    sealOperatorSecret(operator, secret) {
+      live();
+      return seal(operatorSecretKey, secret, operatorAad(operator));
+    },
+    openOperatorSecret(operator, sealed) {
+      live();
+      return open(operatorSecretKey, sealed, operatorAad(operator));
+    },
     sealMaster(kek, kdf, aad) {
       live();
       return seal(kek, masterCopy, aad ?? masterAad(storeId, kdf));
@@ -112,7 +125,7 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
     destroy() {
       destroyed = true;
       cache.clear();
-      for (const b of [masterCopy, materialKey, auditWrapKey, auditMacKey, approvalInputKey, approvalMacKey]) b.fill(0);
+      for (const b of [masterCopy, materialKey, auditWrapKey, auditMacKey, approvalInputKey, approvalMacKey, operatorSecretKey]) b.fill(0);
     },
   };
 }

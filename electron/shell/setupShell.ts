@@ -67,6 +67,8 @@ export function setupShell(options: ShellOptions): Shell {
       keychain: options.keychain,
       kdf: config.kdf,
       env: options.env,
+      // The window's session locks after the idle time without a call (docs/operators.md "Idle lock").
+      idleLock: {},
       // The audit export is written by this process to the file the officer picks (streamed, any size).
       chooseAuditExportPath: async (suggestedName) => {
         const picked = await dialog.showSaveDialog({
@@ -78,6 +80,16 @@ export function setupShell(options: ShellOptions): Shell {
       },
     });
     const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
+    // The OS suspending or the screen locking locks the session at once (audited with the reason).
+    const lockFor = (reason: 'suspend' | 'screen_lock') => () => {
+      try {
+        fleet.idle.lockNow(reason);
+      } catch (e) {
+        logger.error('locking the session failed', { reason, error: e instanceof Error ? e.name : String(e) });
+      }
+    };
+    options.electron.powerMonitor.on('suspend', lockFor('suspend'));
+    options.electron.powerMonitor.on('lock-screen', lockFor('screen_lock'));
     const window = createWindow(mainWindowOptions(options.preloadPath, { devTools: !app.isPackaged }));
     win = window;
     const webContentsId = window.webContents.id;

@@ -93,4 +93,10 @@ export interface ShellElectron {
   };
   /** new BrowserWindow(options). */
   createWindow(options: MainWindowOptions): ShellWindow;
+  /** The OS going to sleep or the screen locking: the console locks its session (docs/operators.md "Idle lock"). */
+  powerMonitor: ShellPowerMonitor;
+}
+
+export interface ShellPowerMonitor {
+  on(event: 'suspend' | 'lock-screen', listener: () => void): unknown;
 }

@@ -14,7 +14,7 @@ import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
-import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 
 export interface Migration {
@@ -208,6 +208,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(EMERGENCY_SCHEMA_SQL);
       backfillRobotTags(db);
+    },
+  },
+  {
+    version: 18,
+    description: "operators' second factor (issue 14): TOTP secrets sealed under the master key with the last accepted time step, and console settings (the idle lock's time)",
+    up(db) {
+      db.exec(OPERATOR_FACTORS_SCHEMA_SQL);
     },
   },
   {

@@ -21,6 +21,52 @@ CREATE TABLE operators (
 );
 `;
 
+/**
+ * DDL of migration 18: an operator's authenticator (TOTP) secret, sealed under the master key (the active one, and one
+ * pending until its first code confirms it), and the last time step whose code was accepted (replay protection); and
+ * console-wide settings (the idle lock's time).
+ */
+export const OPERATOR_FACTORS_SCHEMA_SQL = `
+CREATE TABLE operator_totp (
+  operator VARCHAR(64) PRIMARY KEY,
+  secret_sealed BLOB,
+  pending_sealed BLOB,
+  last_step BIGINT,
+  enabled_at VARCHAR(40)
+);
+CREATE TABLE operator_tokens (
+  operator VARCHAR(64) PRIMARY KEY,
+  module_path VARCHAR(1024) NOT NULL,
+  token_label VARCHAR(64) NOT NULL,
+  key_label VARCHAR(128) NOT NULL,
+  public_key VARCHAR(1000) NOT NULL,
+  enabled_at VARCHAR(40) NOT NULL
+);
+CREATE TABLE console_settings (
+  name VARCHAR(64) PRIMARY KEY,
+  value VARCHAR(200) NOT NULL,
+  updated_at VARCHAR(40) NOT NULL,
+  updated_by VARCHAR(64) NOT NULL
+);
+`;
+
+/** An operator's TOTP factor: the sealed secrets (null when absent) and the last accepted time step. */
+export interface OperatorTotpRow {
+  secretSealed: Buffer | null;
+  pendingSealed: Buffer | null;
+  lastStep: number | null;
+  enabledAt: string | null;
+}
+
+/** An operator's PKCS#11 token factor: where the key is and its public key (PEM), kept to verify the challenge. */
+export interface OperatorTokenRow {
+  modulePath: string;
+  tokenLabel: string;
+  keyLabel: string;
+  publicKeyPem: string;
+  enabledAt: string;
+}
+
 /** An operator's key slot: the master key wrapped under scrypt(passphrase, salt) with these parameters. */
 export interface OperatorSlot {
   kdf: KdfParams;
@@ -63,8 +109,50 @@ export interface OperatorsRepo {
   updateSlot(name: string, slot: OperatorSlot, changedAt: string): void;
   setRole(name: string, role: OperatorRole): void;
   setThrottle(name: string, throttle: ThrottleRow): void;
-  /** Overwrites the slot (salt and wrapped key) with zeros, then deletes the row. */
+  /** Overwrites the slot (salt and wrapped key) and the sealed TOTP secrets with zeros, then deletes the rows. */
   wipe(name: string): void;
+  /** The operator's TOTP row, or null when they never enrolled. */
+  totp(name: string): OperatorTotpRow | null;
+  /** Names of the operators with an active TOTP factor. */
+  withTotp(): Set<string>;
+  /** A new pending secret (replaces one not yet confirmed; the active one, if any, stays until confirmed). */
+  setTotpPending(name: string, sealed: Buffer): void;
+  /** The pending secret becomes the active one, the step of the confirming code its last used step. */
+  activateTotp(name: string, step: number, at: string): void;
+  /** Records the step of an accepted code (a code of this step or an earlier one is refused from then on). */
+  setTotpLastStep(name: string, step: number): void;
+  /** Overwrites the sealed secrets with zeros, then deletes the row (reset by an admin; removal). */
+  clearTotp(name: string): void;
+  /** The operator's token factor, or null. */
+  token(name: string): OperatorTokenRow | null;
+  setToken(name: string, token: OperatorTokenRow): void;
+  clearToken(name: string): void;
+}
+
+/** Console-wide settings by name (the idle lock's minutes), text values. */
+export interface SettingsRepo {
+  get(name: string): string | null;
+  set(name: string, value: string, at: string, by: string): void;
+}
+
+export function createSettingsRepo(db: Db): SettingsRepo {
+  const select = db.prepare('SELECT value FROM console_settings WHERE name = ?');
+  const upsert = db.prepare(
+    'INSERT INTO console_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+  );
+  return {
+    get: (name) => (select.get(name) as { value: string } | undefined)?.value ?? null,
+    set(name, value, at, by) {
+      upsert.run(name, value, at, by);
+    },
+  };
+}
+
+interface RawTotp {
+  secret_sealed: Buffer | null;
+  pending_sealed: Buffer | null;
+  last_step: number | null;
+  enabled_at: string | null;
 }
 
 const toRow = (r: RawOperator): OperatorRow => ({
@@ -91,6 +179,28 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
   const updateThrottle = db.prepare('UPDATE operators SET failed_attempts = ?, last_failure_ms = ? WHERE name = ?');
   const overwrite = db.prepare('UPDATE operators SET kdf_salt = ?, wrapped_master = ? WHERE name = ?');
   const remove = db.prepare('DELETE FROM operators WHERE name = ?');
+  const selectTotp = db.prepare('SELECT secret_sealed, pending_sealed, last_step, enabled_at FROM operator_totp WHERE operator = ?');
+  const selectWithTotp = db.prepare('SELECT operator FROM operator_totp WHERE secret_sealed IS NOT NULL').pluck();
+  const upsertPending = db.prepare(
+    'INSERT INTO operator_totp (operator, secret_sealed, pending_sealed, last_step, enabled_at) VALUES (?, NULL, ?, NULL, NULL) ON CONFLICT (operator) DO UPDATE SET pending_sealed = excluded.pending_sealed',
+  );
+  const activate = db.prepare('UPDATE operator_totp SET secret_sealed = pending_sealed, pending_sealed = NULL, last_step = ?, enabled_at = ? WHERE operator = ? AND pending_sealed IS NOT NULL');
+  const updateStep = db.prepare('UPDATE operator_totp SET last_step = ? WHERE operator = ?');
+  const overwriteTotp = db.prepare('UPDATE operator_totp SET secret_sealed = ?, pending_sealed = ? WHERE operator = ?');
+  const removeTotp = db.prepare('DELETE FROM operator_totp WHERE operator = ?');
+  const selectToken = db.prepare('SELECT module_path, token_label, key_label, public_key, enabled_at FROM operator_tokens WHERE operator = ?');
+  const upsertToken = db.prepare(
+    `INSERT INTO operator_tokens (operator, module_path, token_label, key_label, public_key, enabled_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (operator) DO UPDATE SET module_path = excluded.module_path, token_label = excluded.token_label, key_label = excluded.key_label, public_key = excluded.public_key, enabled_at = excluded.enabled_at`,
+  );
+  const removeToken = db.prepare('DELETE FROM operator_tokens WHERE operator = ?');
+  const zeroed = (b: Buffer | null) => (b === null ? null : Buffer.alloc(b.length));
+  const clearTotp = (name: string) => {
+    const t = selectTotp.get(name) as RawTotp | undefined;
+    if (!t) return;
+    overwriteTotp.run(zeroed(t.secret_sealed), zeroed(t.pending_sealed), name);
+    removeTotp.run(name);
+  };
 
   return {
     count: () => (count.get() as { n: number }).n,
@@ -129,6 +239,33 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       if (!r) return;
       overwrite.run(Buffer.alloc(r.kdf_salt.length), Buffer.alloc(r.wrapped_master.length), name);
       remove.run(name);
+      clearTotp(name);
+      removeToken.run(name);
     },
+    token(name) {
+      const t = selectToken.get(name) as { module_path: string; token_label: string; key_label: string; public_key: string; enabled_at: string } | undefined;
+      return t ? { modulePath: t.module_path, tokenLabel: t.token_label, keyLabel: t.key_label, publicKeyPem: t.public_key, enabledAt: t.enabled_at } : null;
+    },
+    setToken(name, t) {
+      upsertToken.run(name, t.modulePath, t.tokenLabel, t.keyLabel, t.publicKeyPem, t.enabledAt);
+    },
+    clearToken(name) {
+      removeToken.run(name);
+    },
+    totp(name) {
+      const t = selectTotp.get(name) as RawTotp | undefined;
+      return t ? { secretSealed: t.secret_sealed, pendingSealed: t.pending_sealed, lastStep: t.last_step, enabledAt: t.enabled_at } : null;
+    },
+    withTotp: () => new Set(selectWithTotp.all() as string[]),
+    setTotpPending(name, sealed) {
+      upsertPending.run(name, sealed);
+    },
+    activateTotp(name, step, at) {
+      activate.run(step, at, name);
+    },
+    setTotpLastStep(name, step) {
+      updateStep.run(step, name);
+    },
+    clearTotp,
   };
 }

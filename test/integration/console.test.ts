@@ -174,8 +174,14 @@ describe('createConsole handlers, end to end', () => {
       'approvals:exportRequest': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
       'approvals:importApproval': { content: '{}' },
       'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
+      'operators:enrollTotp': {},
+      'operators:confirmTotp': { code: '123456' },
+      'operators:resetTotp': { name: 'Officer Bo' },
+      'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'key', pin: '1234' },
+      'session:idleLock': {},
+      'session:setIdleLock': { minutes: 15 },
     };
-    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock'].includes(ch));
+    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock', 'session:visibility'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());
     for (const ch of gated) expect((await failure(call(ch, sample[ch] as never))).code, ch).toBe('not_initialized');
     expect((await call('session:init', { operator: 'Officer Ada', passphrase: PASS })).state).toBe('unlocked');

@@ -25,6 +25,9 @@ const READ = 'vskoa';
 const EXPECTED: Record<ChannelName, string> = {
   'session:status': '*', 'session:init': '*', 'session:unlock': '*', 'session:lock': '*', 'session:changePassphrase': '*', 'session:info': '*',
   'operators:changePassphrase': '*', 'operators:list': READ, 'operators:add': 'a', 'operators:remove': 'a', 'operators:setRole': 'a',
+  // Second factor: each operator enrols their own; an admin resets another's. The idle time: read by all, set by an admin.
+  'operators:enrollTotp': '*', 'operators:confirmTotp': '*', 'operators:enrollToken': '*', 'operators:resetTotp': 'a',
+  'session:idleLock': READ, 'session:setIdleLock': 'a', 'session:visibility': '*',
   'keys:list': READ, 'keys:get': READ, 'keys:publicKey': READ, 'keys:verify': READ, 'keys:verifyIntegrity': READ,
   'keys:create': 'ka', 'keys:rotate': 'ka', 'keys:encrypt': 'ka', 'keys:decrypt': 'ka', 'keys:sign': 'ka',
   'keys:backup': 'ka', 'keys:verifyBackup': 'ka', 'keys:migrate': 'ka',
@@ -213,6 +216,8 @@ describe('a viewer cannot change anything', () => {
       ['operators:add', { name: 'Mallory', role: 'admin', passphrase: pass('Mallory') }],
       ['operators:setRole', { name: 'Vera', role: 'admin' }],
       ['operators:remove', { name: 'Kate' }],
+      ['operators:resetTotp', { name: 'Kate' }],
+      ['session:setIdleLock', { minutes: 200 }],
     ];
     for (const [channel, input] of changing) {
       const env = await route(channel, input);

@@ -213,6 +213,8 @@ export interface ShellFakes {
   ipcHandlers: Map<string, (event: IpcEventLike, ...args: unknown[]) => Promise<unknown>>;
   errorBoxes: Array<{ title: string; content: string }>;
   windows: FakeWindow[];
+  /** Electron's powerMonitor: a test emits 'suspend' or 'lock-screen'. */
+  powerMonitor: Emitter;
   electron: ShellElectron;
   /** A web contents created after start-up (a devtools view, a future window): app 'web-contents-created'. */
   newWebContents(): FakeWebContents;
@@ -228,6 +230,7 @@ export function createShellFakes(options: { lockGranted?: boolean; isPackaged?: 
   const ipcMain: IpcMainLike = { handle: (ch, fn) => void ipcHandlers.set(ch, fn), removeHandler: (ch) => void ipcHandlers.delete(ch) };
   const errorBoxes: ShellFakes['errorBoxes'] = [];
   const windows: FakeWindow[] = [];
+  const powerMonitor = new Emitter();
   let over: () => void = () => {};
   const startupOver = new Promise<void>((resolve) => (over = resolve));
   const newWebContents = () => {
@@ -245,6 +248,7 @@ export function createShellFakes(options: { lockGranted?: boolean; isPackaged?: 
     },
     protocol,
     ipcMain,
+    powerMonitor,
     dialog: {
       showErrorBox: (title, content) => {
         errorBoxes.push({ title, content });
@@ -261,7 +265,7 @@ export function createShellFakes(options: { lockGranted?: boolean; isPackaged?: 
       return win;
     },
   };
-  return { app, session, protocol, ipcHandlers, errorBoxes, windows, electron, newWebContents, startupOver };
+  return { app, session, protocol, ipcHandlers, errorBoxes, windows, powerMonitor, electron, newWebContents, startupOver };
 }
 
 export interface ShellKit extends ShellFakes {

@@ -127,6 +127,13 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'approvals:exportRequest': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
   'approvals:importApproval': { content: '{}' },
   'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
+  'operators:enrollTotp': {},
+  'operators:confirmTotp': { code: '123 456' },
+  'operators:resetTotp': { name: 'bob' },
+  'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'bob-key', pin: '1234' },
+  'session:idleLock': {},
+  'session:setIdleLock': { minutes: 30 },
+  'session:visibility': { hidden: true },
 };
 
 type Call = { channel: ChannelName; input: unknown };

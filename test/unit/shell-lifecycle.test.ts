@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStoreDatabase } from '../../electron/store/database.ts';
 import { START_FAILURE_TITLE } from '../../electron/shell/setupShell.ts';
+import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
 import { startShellKit, type ShellKit } from '../security/shellKit.ts';
 
 describe('Electron shell lifecycle', () => {
@@ -65,5 +66,27 @@ describe('Electron shell lifecycle', () => {
     expect(() => openStoreDatabase(kit!.userData, () => 'now')).toThrow(/in use by another console/);
     kit.app.emit('will-quit');
     openStoreDatabase(kit.userData, () => 'now').close();
+  });
+
+  it("locks the session when the OS suspends or the screen locks, each audited as session.lock with its reason", async () => {
+    kit = await startShellKit();
+    const main = { url: 'app://console/index.html', parent: null };
+    const fromWindow = { senderFrame: main, sender: { id: kit.windows[0]!.webContents.id, mainFrame: main } };
+    const call = (channel: string, input: unknown) => kit!.ipcHandlers.get(IPC_CALL)!(fromWindow, channel, input) as Promise<{ ok: boolean; value?: { state?: string } }>;
+    const passphrase = 'correct horse battery';
+    expect(await call('session:init', { operator: 'alice', passphrase })).toMatchObject({ ok: true, value: { state: 'unlocked' } });
+    const locks: unknown[] = [];
+    for (const [event, reason] of [['suspend', 'suspend'], ['lock-screen', 'screen_lock']] as const) {
+      expect(kit.powerMonitor.emit(event)).toBe(1);
+      expect(await call('session:status', {})).toMatchObject({ ok: true, value: { state: 'locked' } });
+      locks.push(reason);
+      expect(await call('session:unlock', { operator: 'alice', passphrase })).toMatchObject({ ok: true, value: { state: 'unlocked' } });
+    }
+    // While locked, another suspend has nothing to lock (and records nothing).
+    kit.powerMonitor.emit('suspend');
+    kit.powerMonitor.emit('suspend');
+    expect(await call('session:unlock', { operator: 'alice', passphrase })).toMatchObject({ ok: true });
+    const records = (await call('audit:query', { action: 'session.lock', limit: 10 })) as { value?: { records: Array<{ details: { reason?: string } }> } };
+    expect(records.value!.records.map((r) => r.details.reason).reverse()).toEqual([...locks, 'suspend']);
   });
 });

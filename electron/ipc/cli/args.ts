@@ -27,6 +27,7 @@ export type CommandName = (typeof COMMANDS)[number];
 const OPTIONS = {
   'data-dir': { type: 'string' },
   operator: { type: 'string' },
+  totp: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
@@ -79,7 +80,7 @@ type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
 type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 
-const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'json', 'help'];
+const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'json', 'help'];
 
 interface CommandSpec {
   options: readonly OptionName[];
@@ -235,6 +236,9 @@ Global options:
   --operator NAME    the operator who signs in, with their own passphrase (else ECPS_OPERATOR, else the OS user
                      name); every audit record names them, and their role decides what they may do. init makes
                      this operator the first admin (docs/operators.md)
+  --totp CODE        the operator's authenticator code, for an operator with a second factor (else ECPS_TOTP;
+                     docs/operators.md); a code works once, so each command needs a fresh one. An operator
+                     whose second factor is a PKCS#11 token gives its PIN in ECPS_TOKEN_PIN (never on argv)
   --json             print the raw result as JSON
 
 The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.
@@ -248,6 +252,10 @@ export interface ParsedCommand {
   /** --data-dir; absent: ECPS_DATA_DIR or the default folder (electron/config). */
   dataDir: string | undefined;
   operator: string;
+  /** --totp or ECPS_TOTP: the authenticator code sent with the unlock (absent: none). */
+  totp: string | undefined;
+  /** ECPS_TOKEN_PIN: the PIN of the operator's second-factor token (never from argv). */
+  tokenPin: string | undefined;
   /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
@@ -384,5 +392,8 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   }
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
-  return { command, args, options: values, json: values.json === true, dataDir, operator, port, version };
+  const totp = typeof values.totp === 'string' ? values.totp : env.ECPS_TOTP || undefined;
+  if (totp !== undefined && !/^\d{3} ?\d{3}$/.test(totp)) throw new UsageError('--totp (or ECPS_TOTP) must be the 6-digit code of your authenticator app');
+  const tokenPin = env.ECPS_TOKEN_PIN || undefined;
+  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, port, version };
 }

@@ -45,12 +45,20 @@ async function call<C extends ChannelName>(router: Router, channel: C, input: un
   return envelope.value as ChannelOutput<C>;
 }
 
+/** What the CLI signs in with: the operator, their passphrase and, when given, their authenticator code or token PIN. */
+export const unlockInput = (parsed: Pick<ParsedCommand, 'operator' | 'totp' | 'tokenPin'>, passphrase: string) => ({
+  operator: parsed.operator,
+  passphrase,
+  ...(parsed.totp === undefined ? {} : { totp: parsed.totp }),
+  ...(parsed.tokenPin === undefined ? {} : { tokenPin: parsed.tokenPin }),
+});
+
 /** Unlocks a locked store first (asking for the passphrase), so the audit trail shows no refused "locked" calls. */
 async function callUnlocked<C extends ChannelName>(ctx: CommandContext, channel: C, input: unknown): Promise<ChannelOutput<C>> {
   const status = await call(ctx.router, 'session:status', {});
   if (status.state === 'locked') {
     const passphrase = await ctx.io.readPassphrase({});
-    await call(ctx.router, 'session:unlock', { operator: ctx.parsed.operator, passphrase });
+    await call(ctx.router, 'session:unlock', unlockInput(ctx.parsed, passphrase));
   }
   return call(ctx.router, channel, input);
 }
@@ -126,7 +134,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'unlock': {
       const passphrase = await io.readPassphrase({});
-      const status = await call(router, 'session:unlock', { operator: parsed.operator, passphrase });
+      const status = await call(router, 'session:unlock', unlockInput(parsed, passphrase));
       return show(status, () => `passphrase accepted: ${status.storePath} unlocks for ${status.operator ?? parsed.operator}`);
     }
     case 'keys list': {

@@ -11,7 +11,7 @@ import { startBrowserHost } from '../../host/browserHost.ts';
 import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
 import { OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
-import { runCommand } from './commands.ts';
+import { runCommand, unlockInput } from './commands.ts';
 import { PASSPHRASE_ENV, readPassphrase, type PassphraseInput } from './passphrase.ts';
 import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
 
@@ -60,7 +60,7 @@ async function serve(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Pro
 async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
   if (!io.untilStopped) throw new Error('scheduler needs untilStopped');
   const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
-  await fleet.handlers['session:unlock']({ operator: parsed.operator, passphrase }, { transport: 'cli' });
+  await fleet.handlers['session:unlock'](unlockInput(parsed, passphrase), { transport: 'cli' });
   // Running rotations is the key custodian's (and the admin's): the same check as rotation:runNow.
   fleet.access.check('rotation:runNow', { transport: 'cli' });
   const first = await fleet.rotation.scheduler.tick();
@@ -104,7 +104,10 @@ async function runParsed(io: CliIo): Promise<number> {
   const logger = createStderrLogger('warn', io.stderr);
   // Rotations run only where the console stays up (serve, the window): a one-shot command never starts one that its
   // own exit would cut short (due work waits for the next console that runs the scheduler; docs/rotation.md).
-  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env, rotation: { scheduler: parsed.command === 'serve' || parsed.command === 'scheduler' } });
+  const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env, rotation: { scheduler: parsed.command === 'serve' || parsed.command === 'scheduler' },
+    // The browser host locks an idle session as the window does; one-shot commands and the headless scheduler do not.
+    ...(parsed.command === 'serve' ? { idleLock: {} } : {}),
+  });
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);
     if (parsed.command === 'scheduler') return await headlessScheduler(fleet, parsed, io);

@@ -36,6 +36,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     passphraseChangedAt: r.passphraseChangedAt,
     failedAttempts: r.throttle.failedAttempts,
     retryAfterMs: retryAfterMs(r.throttle, clock.now()),
+    secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
   });
 
   const existing = (name: string): OperatorRow => {

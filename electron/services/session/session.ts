@@ -16,6 +16,8 @@ import type { KdfParams, StoreMetaRepo, StoreMetaRow, ThrottleRow } from '../../
 import type { AuditLog, AuditSigner } from '../audit/auditLog.ts';
 import { createSlotCrypto, type Keychain, sealRaw, slotAad } from '../operators/keySlots.ts';
 import { retryAfterMs } from './sessionThrottle.ts';
+import { verifyTotp } from '../secondFactor/totp.ts';
+import { tokenProves } from '../secondFactor/tokenFactor.ts';
 
 export type { Keychain } from '../operators/keySlots.ts';
 
@@ -44,8 +46,10 @@ export interface UnlockedSession {
 export interface Session {
   status(): SessionStatus;
   init(operator: string, passphrase: string): Promise<SessionStatus>;
-  unlock(operator: string, passphrase: string): Promise<SessionStatus>;
-  lock(): SessionStatus;
+  /** `factor`: the authenticator code or the token's PIN, needed when the operator has a second factor (docs/operators.md). */
+  unlock(operator: string, passphrase: string, factor?: SecondFactorInput): Promise<SessionStatus>;
+  /** Locks; `reason` (idle, suspend, screen_lock, hidden) goes into the audited session.lock record. */
+  lock(reason?: LockReason): SessionStatus;
   /** The signed-in operator's own passphrase: a new slot under a new salt; the master key and key rows are untouched. */
   changePassphrase(current: string, next: string): Promise<void>;
   /** A new key slot for another operator, sealed from the master key in memory (unlocked only). */
@@ -61,6 +65,15 @@ export interface Session {
   /** Locks without emitting an event (console shutdown); no-op when locked. */
   close(): void;
 }
+
+/** What an unlock carries for the operator's second factor. */
+export interface SecondFactorInput {
+  totp?: string | undefined;
+  tokenPin?: string | undefined;
+}
+
+/** Why the main process locked the session by itself (docs/operators.md "Idle lock"). */
+export type LockReason = 'idle' | 'suspend' | 'screen_lock' | 'hidden';
 
 function checkStrength(passphrase: string): void {
   if (passphraseLength(passphrase) < MIN_PASSPHRASE_CHARS) {
@@ -164,9 +177,63 @@ export function createSession(deps: SessionDeps): Session {
     }
     const master = await slots.open(op.slot, row.storeId, op.name, passphrase);
     if (master === null) return wrongPassphrase(op);
+    return master;
+  };
+
+  /** The operator proved who they are (passphrase, and the code when they have a factor): their throttle starts over. */
+  const succeeded = (op: OperatorRow) => {
     operators.setThrottle(op.name, { failedAttempts: 0, lastFailureMs: null });
     if (lastFailed === op.name) lastFailed = null;
-    return master;
+  };
+
+  /** Counts a failed second factor against the operator's throttle and throws the code's own error. */
+  const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor', factor: 'totp' | 'pkcs11'): never => {
+    const next = { failedAttempts: op.throttle.failedAttempts + 1, lastFailureMs: clock.now() };
+    operators.setThrottle(op.name, next);
+    lastFailed = op.name;
+    const wait = retryAfterMs(next, clock.now());
+    const message =
+      factor === 'pkcs11'
+        ? code === 'second_factor_required'
+          ? "This operator signs in with a token too; enter the token's PIN."
+          : "The token refused the PIN, or it does not hold this operator's key."
+        : code === 'second_factor_required'
+          ? 'This operator signs in with an authenticator code too; enter the code.'
+          : 'The authenticator code is wrong, expired or already used.';
+    throw new ConsoleError(code, message, { factor, ...(wait > 0 ? { retryAfterMs: wait } : {}) });
+  };
+
+  /**
+   * The operator's second factor, once the passphrase opened their slot: without a factor nothing to check; with one,
+   * the code must match a step after the last accepted one (which is then recorded, so the code cannot be replayed).
+   */
+  const checkSecondFactor = async (op: OperatorRow, keyring: StoreKeyring, factor: SecondFactorInput): Promise<void> => {
+    const token = operators.token(op.name);
+    if (token) {
+      if (!factor.tokenPin) return refuseFactor(op, 'second_factor_required', 'pkcs11');
+      let proved = false;
+      try {
+        proved = await tokenProves(token, token.publicKeyPem, factor.tokenPin);
+      } catch (e) {
+        if (!(isConsoleError(e) && e.code === 'wrong_second_factor')) throw e;
+      }
+      notClosing();
+      if (!proved) return refuseFactor(op, 'wrong_second_factor', 'pkcs11');
+      return;
+    }
+    const t = operators.totp(op.name);
+    if (!t?.secretSealed) return;
+    const code = factor.totp;
+    if (code === undefined || code.trim() === '') return refuseFactor(op, 'second_factor_required', 'totp');
+    const secret = keyring.openOperatorSecret(op.name, t.secretSealed);
+    if (secret === null) throw new ConsoleError('integrity_failure', `The stored second factor of ${op.name} failed its integrity check; an admin can reset it.`);
+    try {
+      const verdict = verifyTotp({ secret, code, nowMs: clock.now(), lastStep: t.lastStep });
+      if (!verdict.ok) return refuseFactor(op, 'wrong_second_factor', 'totp');
+      operators.setTotpLastStep(op.name, verdict.step);
+    } finally {
+      secret.fill(0);
+    }
   };
 
   /**
@@ -195,9 +262,7 @@ export function createSession(deps: SessionDeps): Session {
     }
   };
 
-  const startSession = (row: StoreMetaRow, operator: string, role: OperatorRole, master: Buffer): void => {
-    const keyring = createStoreKeyring(master, row.storeId);
-    master.fill(0);
+  const startSession = (row: StoreMetaRow, operator: string, role: OperatorRole, keyring: StoreKeyring): void => {
     const expectedMac = keyring.macAuditPublicKey(row.auditPublicSpki);
     const macOk = expectedMac.length === row.auditPublicMac.length && crypto.timingSafeEqual(expectedMac, row.auditPublicMac);
     const privateDer = macOk ? keyring.unwrapAuditKey(row.auditPrivateWrapped) : null;
@@ -278,7 +343,9 @@ export function createSession(deps: SessionDeps): Session {
             master.fill(0);
             throw e;
           }
-          startSession(row, operator, 'admin', master);
+          const sessionKeyring = createStoreKeyring(master, storeId);
+          master.fill(0);
+          startSession(row, operator, 'admin', sessionKeyring);
           logger.info('key store created', { storeId, keychainBound: slot.keychainBound });
           return changed();
         } catch (e) {
@@ -287,7 +354,7 @@ export function createSession(deps: SessionDeps): Session {
       });
     },
 
-    unlock(operator, passphrase) {
+    unlock(operator, passphrase, factor = {}) {
       return serial(async () => {
         try {
           const row = meta.get();
@@ -303,8 +370,21 @@ export function createSession(deps: SessionDeps): Session {
             if (!closing) deps.onChange(status());
             throw e;
           }
-          startSession(row, operator, op ? op.role : 'admin', master);
-          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role } });
+          const keyring = createStoreKeyring(master, row.storeId);
+          master.fill(0);
+          if (op) {
+            try {
+              await checkSecondFactor(op, keyring, factor);
+            } catch (e) {
+              keyring.destroy();
+              if (!closing) deps.onChange(status());
+              throw e;
+            }
+            succeeded(op);
+          }
+          const secondFactor = op === null ? null : operators.token(op.name) ? 'pkcs11' : operators.totp(op.name)?.secretSealed ? 'totp' : null;
+          startSession(row, operator, op ? op.role : 'admin', keyring);
+          audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role, ...(secondFactor ? { secondFactor } : {}) } });
           // Signs what was appended while locked, after checking it and the latest checkpoint against the trusted key.
           audit.checkpoint();
           logger.info('key store unlocked', { operator });
@@ -315,9 +395,9 @@ export function createSession(deps: SessionDeps): Session {
       });
     },
 
-    lock() {
+    lock(reason) {
       const unlocked = requireUnlocked();
-      audit.append({ actor: unlocked.operator, action: 'session.lock', targetType: 'store', targetId: unlocked.storeId, outcome: 'success' });
+      audit.append({ actor: unlocked.operator, action: 'session.lock', targetType: 'store', targetId: unlocked.storeId, outcome: 'success', ...(reason ? { details: { reason } } : {}) });
       endSession();
       logger.info('key store locked');
       return changed();
@@ -335,6 +415,7 @@ export function createSession(deps: SessionDeps): Session {
           const row = meta.get()!;
           const master = await openSlotOf(row, op, currentPassphrase);
           master.fill(0);
+          succeeded(op);
           const slot = await slots.make({ storeId: unlocked.storeId, operator: op.name, passphrase: next, kdf: deps.kdf, seal: (kek, aad) => unlocked.keyring.sealMaster(kek, deps.kdf, aad) });
           deps.transaction(() => {
             operators.updateSlot(op.name, slot, new Date(clock.now()).toISOString());

@@ -1,6 +1,9 @@
 // Unlock: operator and passphrase. Focus opens in the first field to fill (the passphrase when the operator is known)
 // and returns there after a refusal; a wrong passphrase is said next to the passphrase field with its hint; repeated
 // failures pause the button with a countdown (details.retryAfterMs, or SessionStatus.retryAfterMs on a fresh window).
+// An operator with a second factor: when the main process answers second_factor_required (the passphrase was right),
+// an authenticator code field opens below the passphrase (kept, masked, for the retry) and takes the focus; a wrong
+// code is said next to that field (docs/operators.md "Second factor").
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import Alert from '@cloudscape-design/components/alert';
@@ -22,6 +25,9 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const queryClient = useQueryClient();
   const [operator, setOperator] = useState(status.operator ?? '');
   const [passphrase, setPassphrase] = useState('');
+  const [code, setCode] = useState('');
+  /** The second factor the main process asked for: an authenticator code or a token's PIN (null: none yet). */
+  const [needFactor, setNeedFactor] = useState<'totp' | 'pkcs11' | null>(null);
   const [operatorError, setOperatorError] = useState<string | null>(null);
   const [refusal, setRefusal] = useState<ScreenErrorWords | null>(null);
   const [busy, setBusy] = useState(false);
@@ -29,6 +35,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const waitMs = useCountdown(retryAt);
   const operatorRef = useRef<InputProps.Ref>(null);
   const passphraseRef = useRef<InputProps.Ref>(null);
+  const codeRef = useRef<InputProps.Ref>(null);
 
   // The form opens with focus in the first field to fill: the passphrase when the operator is known.
   useEffect(() => {
@@ -39,7 +46,9 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const secret = passphrase;
+    const typedCode = code.trim();
     setPassphrase('');
+    setCode('');
     setRefusal(null);
     const problem = operatorProblem(operator.trim());
     setOperatorError(problem);
@@ -49,11 +58,19 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     }
     setBusy(true);
     try {
-      const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret });
+      const factorInput = needFactor === 'totp' ? { totp: typedCode } : needFactor === 'pkcs11' ? { tokenPin: code } : {};
+      const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret, ...(typedCode ? factorInput : {}) });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
       const words = errorForScreen(err, SESSION_FIELD_WORDS);
-      if (words?.field === 'operator') {
+      const factor = words?.code === 'second_factor_required' || words?.code === 'wrong_second_factor' || words?.field === 'totp';
+      if (factor) {
+        // The passphrase was right: it stays (masked) for the retry with the code.
+        setNeedFactor(isApiError(err) && err.details?.factor === 'pkcs11' ? 'pkcs11' : 'totp');
+        setPassphrase(secret);
+        setRefusal(words);
+        requestAnimationFrame(() => codeRef.current?.focus());
+      } else if (words?.field === 'operator') {
         setOperatorError(words.message);
         requestAnimationFrame(() => operatorRef.current?.focus());
       } else {
@@ -69,6 +86,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   }
 
   const passphraseRefused = refusal?.code === 'wrong_passphrase' || refusal?.field === 'passphrase';
+  const codeRefused = refusal?.code === 'second_factor_required' || refusal?.code === 'wrong_second_factor' || refusal?.field === 'totp';
   return (
     <form onSubmit={submit} aria-labelledby="unlock-title" noValidate>
       <Form
@@ -90,7 +108,23 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           <FormField label="Passphrase" errorText={passphraseRefused ? refusal?.message : undefined} constraintText={passphraseRefused ? (refusal?.hint ?? undefined) : undefined}>
             <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="current-password" invalid={passphraseRefused} />
           </FormField>
-          {refusal && (
+          {needFactor && (
+            <FormField
+              label={needFactor === 'totp' ? 'Authenticator code' : 'Token PIN'}
+              description={needFactor === 'totp' ? 'The 6-digit code your authenticator app shows for this console.' : 'The PIN of the token holding your sign-in key.'}
+              errorText={codeRefused ? refusal?.message : undefined}
+              constraintText={codeRefused && needFactor === 'totp' ? (refusal?.hint ?? undefined) : undefined}
+            >
+              <Input
+                ref={codeRef}
+                value={code}
+                onChange={(e) => setCode(e.detail.value)}
+                {...(needFactor === 'totp' ? { inputMode: 'numeric' as const, autoComplete: 'one-time-code' } : { type: 'password' as const, autoComplete: 'off' })}
+                invalid={codeRefused && refusal?.code !== 'second_factor_required'}
+              />
+            </FormField>
+          )}
+          {refusal && !codeRefused && (
             <div role="alert" data-code={refusal.code ?? undefined}>
               <Alert type={refusal.code === 'too_many_attempts' ? 'warning' : 'error'}>
                 {refusal.message}
@@ -100,7 +134,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           )}
           {waitMs > 0 && (
             <div role="status">
-              <Alert type="warning">Unlocking is paused after repeated wrong passphrases. Try again in {formatCountdown(waitMs)}.</Alert>
+              <Alert type="warning">Unlocking is paused after repeated failed attempts (passphrase or code). Try again in {formatCountdown(waitMs)}.</Alert>
             </div>
           )}
         </SpaceBetween>

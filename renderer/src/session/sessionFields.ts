@@ -11,6 +11,7 @@ export const CONFIRMATION_MISMATCH = 'The confirmation does not match the passph
 export const SESSION_FIELD_WORDS: Readonly<Record<string, string>> = {
   operator: OPERATOR_WORDS,
   passphrase: 'The passphrase is refused: it must not be empty and may hold at most 1,024 characters.',
+  totp: 'The authenticator code is the 6 digits your app shows (spaces allowed).',
 };
 
 const operatorSchema = contract['session:init'].input.shape.operator;

@@ -23,6 +23,8 @@ import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
+import { SecondFactorButton } from '../session/SecondFactorDialog.tsx';
+import { useVisibilityReport } from '../session/useVisibilityReport.ts';
 import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 import { type OperatorRole, type Permission, ROLE_LABELS } from '../../../shared/operatorsContract.ts';
@@ -141,6 +143,9 @@ export function Shell({ status }: { status: SessionStatus }) {
     return () => cancelAnimationFrame(frame);
   }, [routeSeq]);
 
+  // The page hidden longer than the idle time locks the session (the main process decides).
+  useVisibilityReport();
+
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
   const awaitingMe = useChannelQuery('approvals:list', { open: true }).data?.awaitingMe ?? 0;
@@ -162,6 +167,7 @@ export function Shell({ status }: { status: SessionStatus }) {
           Operator: <strong>{status.operator ?? 'unknown'}</strong>
           {status.role && <span className="console-role"> ({ROLE_LABELS[status.role]})</span>}
         </span>
+        <SecondFactorButton />
         <LockButton />
       </header>
       <AppLayout

@@ -15,6 +15,7 @@ import { FAST_KDF, withRawDb } from '../../unit/store-testkit.ts';
 const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly string[]]> = [
   [16, ['lockdown_orders']],
   [17, ['emergency_run_actions', 'emergency_runs', 'robot_tags']],
+  [18, ['operator_totp', 'operator_tokens', 'console_settings']],
   [19, ['approval_votes', 'approval_requests', 'approval_policies', 'approval_keys']],
 ];
 

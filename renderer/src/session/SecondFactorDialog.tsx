@@ -1,0 +1,98 @@
+// The signed-in operator's own second factor (docs/operators.md "Second factor"): start an enrolment (the main
+// process makes a secret and shows it this once, as the otpauth:// URI and as base32 text to type into an
+// authenticator app), then confirm it with a code from the app. No QR code: the console ships no QR library, so the
+// URI is shown as text to copy. Closing the dialog forgets the secret (it is never asked for again).
+import { useState } from 'react';
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Modal from '@cloudscape-design/components/modal';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { CopyButton } from '../components/CopyButton.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+
+/** The base32 secret in groups of four, as apps that take typed secrets show it. */
+const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
+
+export function SecondFactorButton() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>Second factor…</Button>
+      {open && <SecondFactorDialog onClose={() => setOpen(false)} />}
+    </>
+  );
+}
+
+export function SecondFactorDialog({ onClose }: { onClose(): void }) {
+  const [code, setCode] = useState('');
+  const enrol = useChannelMutation('operators:enrollTotp');
+  const confirm = useChannelMutation('operators:confirmTotp', () => setCode(''));
+  const enrolment = enrol.data;
+  const done = confirm.isSuccess;
+
+  return (
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      onDismiss={onClose}
+      header="Authenticator app (second factor)"
+      footer={
+        <DialogFooter onCancel={onClose} cancelText={done ? 'Close' : 'Cancel'}>
+          {!enrolment && (
+            <Button variant="primary" loading={enrol.isPending} onClick={() => enrol.mutate({})}>
+              Start enrolment
+            </Button>
+          )}
+          {enrolment && !done && (
+            <Button variant="primary" loading={confirm.isPending} disabled={code.trim() === ''} onClick={() => confirm.mutate({ code: code.trim() })}>
+              Confirm code
+            </Button>
+          )}
+        </DialogFooter>
+      }
+    >
+      <SpaceBetween size="m">
+        {!enrolment && (
+          <Box variant="p">
+            With a second factor, unlocking as you needs your passphrase and the 6-digit code of an authenticator app (TOTP). Starting an
+            enrolment shows a new secret once; until you confirm it with a code, your unlock does not change. If you already have a
+            factor, confirming replaces it.
+          </Box>
+        )}
+        {enrolment && !done && (
+          <>
+            <Box variant="p">Add this entry to your authenticator app, by pasting the link or typing the secret. It is shown only now.</Box>
+            <FormField label="Link (otpauth URI)">
+              <SpaceBetween size="xs">
+                <code className="pem" data-testid="totp-uri">
+                  {enrolment.uri}
+                </code>
+                <CopyButton text={enrolment.uri} label="Copy link" />
+              </SpaceBetween>
+            </FormField>
+            <FormField label="Secret (base32)" description="SHA-1, 6 digits, 30 seconds: the defaults of authenticator apps.">
+              <SpaceBetween size="xs">
+                <code data-testid="totp-secret">{grouped(enrolment.secret)}</code>
+                <CopyButton text={enrolment.secret} label="Copy secret" />
+              </SpaceBetween>
+            </FormField>
+            <FormField label="Code from the app" description="Type the code the app now shows to switch the second factor on.">
+              <Input value={code} onChange={(e) => setCode(e.detail.value)} inputMode="numeric" autoComplete="one-time-code" />
+            </FormField>
+          </>
+        )}
+        {done && (
+          <Alert type="success" statusIconAriaLabel="Success">
+            The second factor is on. From your next unlock the console asks for the code of your authenticator app.
+          </Alert>
+        )}
+        <ErrorMessage error={enrol.error ?? confirm.error} />
+      </SpaceBetween>
+    </Modal>
+  );
+}

@@ -1,0 +1,111 @@
+// A PKCS#11 token as an operator's second factor (docs/operators.md "Second factor (PKCS#11 token)"), on a real
+// SoftHSM2 token: the operator binds an EC P-256 key pair made with pkcs11-tool; then the unlock needs the token's
+// PIN: none is second_factor_required, a wrong PIN or a token holding another key under the label is
+// wrong_second_factor (both counted against the operator's throttle), the right PIN unlocks; a wrong passphrase is
+// wrong_passphrase whatever the PIN; an admin's reset removes the factor.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetConsole } from '../../electron/app.ts';
+import { manualClock } from '../../electron/clock.ts';
+import { join } from 'node:path';
+import { cliRunner } from './support/cliProcess.ts';
+import { contractCaller } from './support/consoleCalls.ts';
+import { createSoftHsmToken, removeSoftHsmFolder, type SoftHsmToken } from './softhsm-kit.ts';
+import { codeOf, CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+
+const BOB_PASS = 'bob has a long passphrase';
+const KEY_LABEL = 'bob-sign-in';
+const clock = manualClock(Date.parse('2026-03-02T10:00:00Z'));
+const dir = tempDir('ecps-token-factor-');
+let c: FleetConsole;
+let token: SoftHsmToken;
+const call = contractCaller(() => c);
+const unlock = (operator: string, passphrase: string, tokenPin?: string) =>
+  c.handlers['session:unlock']({ operator, passphrase, ...(tokenPin === undefined ? {} : { tokenPin }) }, CTX);
+const keypair = (label: string) => token.pkcs11Tool(['--login', '--pin', token.pin, '--keypairgen', '--key-type', 'EC:prime256v1', '--label', label]);
+const bob = async () => {
+  await unlock('alice', PASSPHRASE);
+  const row = (await call('operators:list', {})).operators.find((o) => o.name === 'bob')!;
+  await call('session:lock', {});
+  return row;
+};
+
+beforeAll(async () => {
+  token = createSoftHsmToken('factor');
+  keypair(KEY_LABEL);
+  c = await open(dir, { clock, rotation: { scheduler: false } });
+  await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
+  await call('operators:add', { name: 'bob', role: 'viewer', passphrase: BOB_PASS });
+  await call('session:lock', {});
+});
+
+afterAll(async () => {
+  c.close();
+  await token.cleanup();
+  removeSoftHsmFolder();
+  removeTempDirs();
+});
+
+describe('a PKCS#11 token key as second factor', () => {
+  it('binding needs the right PIN and an EC key pair under the label; then the list says pkcs11', async () => {
+    await unlock('bob', BOB_PASS);
+    const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: KEY_LABEL };
+    expect(await codeOf(() => call('operators:enrollToken', { ...ref, pin: 'not-the-pin' }))).toBe('wrong_second_factor');
+    expect(await codeOf(() => call('operators:enrollToken', { ...ref, keyLabel: 'no such key', pin: token.pin }))).toBe('wrong_second_factor');
+    expect(await call('operators:enrollToken', { ...ref, pin: token.pin })).toEqual({ enabled: true });
+    expect(c.audit.query({ action: 'operator.token_enable', limit: 5 }).records.map((r) => r.outcome)).toEqual(['success', 'failure', 'failure']);
+    await call('session:lock', {});
+    expect((await bob()).secondFactor).toBe('pkcs11');
+  });
+
+  it('unlock: no PIN, a wrong PIN, a wrong passphrase; the right PIN opens and clears the count', async () => {
+    const noPin = await codeOf(() => unlock('bob', BOB_PASS));
+    expect(noPin).toBe('second_factor_required');
+    await expect(unlock('bob', BOB_PASS)).rejects.toMatchObject({ details: { factor: 'pkcs11' } });
+    clock.advance(60 * 60_000);
+    expect(await codeOf(() => unlock('bob', 'not bob, a wrong passphrase', token.pin))).toBe('wrong_passphrase');
+    clock.advance(60 * 60_000);
+    expect(await codeOf(() => unlock('bob', BOB_PASS, 'wrong-pin'))).toBe('wrong_second_factor');
+    expect(c.audit.query({ action: 'session.unlock', limit: 1 }).records[0]).toMatchObject({ actor: 'bob', outcome: 'failure', details: { code: 'wrong_second_factor' } });
+    clock.advance(60 * 60_000);
+    expect((await bob()).failedAttempts).toBe(4); // two without a PIN, the wrong passphrase, the wrong PIN
+    expect(await unlock('bob', BOB_PASS, token.pin)).toMatchObject({ state: 'unlocked', operator: 'bob' });
+    expect(c.audit.query({ action: 'session.unlock', limit: 1 }).records[0]).toMatchObject({ outcome: 'success', details: { secondFactor: 'pkcs11' } });
+    await call('session:lock', {});
+    expect((await bob()).failedAttempts).toBe(0);
+  });
+
+  it('a token whose key under the label was replaced does not pass (the kept public key decides)', async () => {
+    token.pkcs11Tool(['--login', '--pin', token.pin, '--delete-object', '--type', 'privkey', '--label', KEY_LABEL]);
+    token.pkcs11Tool(['--login', '--pin', token.pin, '--delete-object', '--type', 'pubkey', '--label', KEY_LABEL]);
+    keypair(KEY_LABEL);
+    expect(await codeOf(() => unlock('bob', BOB_PASS, token.pin))).toBe('wrong_second_factor');
+  });
+
+  it("an admin's reset removes the factor: the passphrase alone opens again", async () => {
+    await unlock('alice', PASSPHRASE);
+    expect(await call('operators:resetTotp', { name: 'bob' })).toEqual({ reset: true });
+    await call('session:lock', {});
+    clock.advance(60 * 60_000);
+    expect(await unlock('bob', BOB_PASS)).toMatchObject({ state: 'unlocked' });
+  });
+});
+
+describe('the CLI gives the token PIN from ECPS_TOKEN_PIN', () => {
+  const { dir: cliDir, cli } = cliRunner('ecps-token-cli-', PASSPHRASE, 'in-process');
+
+  beforeAll(async () => {
+    keypair('alice-sign-in');
+    const setup = await open(join(cliDir, 'store'));
+    await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+    await setup.handlers['operators:enrollToken']({ modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'alice-sign-in', pin: token.pin }, CTX);
+    setup.close();
+  });
+
+  it('without it the command is refused; with a wrong PIN too; with the right one it runs', async () => {
+    expect((await cli(['keys', 'list'])).stderr).toContain('error [second_factor_required]');
+    expect((await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: 'wrong-pin' })).stderr).toContain('error [wrong_second_factor]');
+    const ok = await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: token.pin });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  });
+});

@@ -70,6 +70,9 @@ import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo } from './store/operatorsRepo.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
+import { createBackupHandlers } from './services/recovery/backupHandlers.ts';
+import { createRecoveryHandlers } from './services/recovery/recovery.ts';
+import { createRecoveryRepo } from './store/recoveryRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -583,6 +586,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createEmergencyHandlers(lockdown),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
+      ...createRecoveryHandlers({ repo: createRecoveryRepo(store.db), session: liveSession, audit, clock, transaction }),
+      ...createBackupHandlers({
+        db: store.db,
+        dataDir: options.dataDir,
+        schemaVersion: store.schemaVersion,
+        kdf,
+        session: liveSession,
+        audit,
+        clock,
+        settle: () => {
+          commits.flush();
+          audit.checkpoint();
+        },
+      }),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);

@@ -15,6 +15,7 @@ import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
 import { operatorsChannels, OperatorRoleSchema } from './operatorsContract.ts';
+import { recoveryChannels } from './recoveryContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -413,6 +414,8 @@ export const contract = {
   ...metricsChannels,
   // Operators and roles (session:info, operators:list, add, remove, setRole, changePassphrase; docs/operators.md).
   ...operatorsChannels,
+  // Recovery shares of the master key and encrypted backups (recovery:*, backup:*; docs/recovery-and-backup.md).
+  ...recoveryChannels,
 } as const;
 
 export type Contract = typeof contract;

@@ -132,6 +132,14 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'emergency:lockdownList': 'read',
   // Lockdown is the security officer's (issue 14's role list).
   'emergency:lockdownOrder': 'security',
+
+  'recovery:status': 'read',
+  // Shares of the master key and whole-store backups: the admin's (docs/recovery-and-backup.md).
+  'recovery:createShares': 'admin',
+  // The ceremony runs when no operator can sign in: k valid shares are its authority, like a passphrase for unlock.
+  'recovery:recover': 'open',
+  'backup:create': 'admin',
+  'backup:restore': 'admin',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

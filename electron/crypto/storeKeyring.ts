@@ -29,6 +29,8 @@ export interface StoreKeyring {
   /** Wraps the master key under a passphrase-derived key (change passphrase). */
   /** The master key sealed under kek; the AAD is the store's single wrapping's unless given (an operator's key slot). */
   sealMaster(kek: Buffer, kdf: KdfParams, aad?: Buffer): Buffer;
+  /** A copy of the master key, for splitting it into recovery shares; the caller zeroes it. */
+  exportMaster(): Buffer;
   destroy(): void;
 }
 
@@ -88,6 +90,10 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
     sealMaster(kek, kdf, aad) {
       live();
       return seal(kek, masterCopy, aad ?? masterAad(storeId, kdf));
+    },
+    exportMaster() {
+      live();
+      return Buffer.from(masterCopy);
     },
     destroy() {
       destroyed = true;

@@ -14,6 +14,7 @@ import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 
 export interface Migration {
   version: number;
@@ -198,6 +199,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'lockdown orders: one row per order signed with the emergency key (one sequence for lockdowns and lifts)',
     up(db) {
       db.exec(LOCKDOWN_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 20,
+    description: 'recovery share sets (issue 14): custodians, k, n and a hash commitment per share of the master key; never the shares',
+    up(db) {
+      db.exec(RECOVERY_SCHEMA_SQL);
     },
   },
 ];

@@ -50,6 +50,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'metrics:series': READ, 'alerts:list': READ, 'alerts:acknowledge': 'oa',
   // Lockdown orders: the security officer's (the role list: "revocation, compromise, CA, lockdown").
   'emergency:lockdownList': READ, 'emergency:lockdownOrder': 'oa',
+  // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
+  'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

@@ -111,6 +111,11 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:remove': { name: 'bob' },
   'operators:setRole': { name: 'bob', role: 'key_custodian' },
   'operators:changePassphrase': { current: 'correct horse battery staple', next: 'another long passphrase' },
+  'recovery:status': {},
+  'recovery:createShares': { threshold: 2, custodians: ['Ann', 'Ben', 'Cy'] },
+  'recovery:recover': { shares: ['ecps-share1:x', 'ecps-share1:y'], operator: 'alice', passphrase: 'correct horse battery staple' },
+  'backup:create': { path: '/tmp/store.ecpsbak', passphrase: 'backup passphrase 1' },
+  'backup:restore': { from: '/tmp/store.ecpsbak', dataDir: '/tmp/restored', passphrase: 'backup passphrase 1' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

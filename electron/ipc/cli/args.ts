@@ -15,7 +15,8 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'scheduler',
+  'backup', 'restore', 'recovery shares', 'recovery recover', 'help',
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -47,6 +48,11 @@ const OPTIONS = {
   keys: { type: 'string' },
   concurrency: { type: 'string' },
   'max-attempts': { type: 'string' },
+  from: { type: 'string' },
+  k: { type: 'string' },
+  custodian: { type: 'string', multiple: true },
+  shares: { type: 'string' },
+  'out-dir': { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 
@@ -91,6 +97,10 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
+  backup: { options: ['out'], required: ['out'], args: [] },
+  restore: { options: ['from'], required: ['from', 'data-dir'], args: [] },
+  'recovery shares': { options: ['k', 'custodian', 'out-dir'], required: ['k'], args: [] },
+  'recovery recover': { options: ['shares'], required: ['shares'], args: [] },
   help: { options: [], required: [], args: [] },
 };
 
@@ -146,6 +156,14 @@ Commands:
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
+  backup --out FILE                             encrypted backup of the whole store (admin); the backup passphrase
+                                                comes from ECPS_BACKUP_PASSPHRASE or the prompt (docs/recovery-and-backup.md)
+  restore --from FILE --data-dir DIR            restores a backup into DIR (new or empty); no sign-in, no store needed
+  recovery shares --k K --custodian NAME --custodian NAME ... [--out-dir DIR]
+                                                splits the master key into K-of-N shares, one per custodian (admin);
+                                                printed once, or written once as one 0600 file each into DIR
+  recovery recover --shares FILE                the recovery ceremony: K shares (one per line) make --operator an admin
+                                                with a new passphrase (ECPS_PASSPHRASE or the prompt) and sign them in
   help
 
 Global options:
@@ -170,6 +188,8 @@ export interface ParsedCommand {
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
   version: number | undefined;
+  /** --custodian of recovery shares, in order (repeatable). */
+  custodians: string[];
 }
 
 const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
@@ -233,7 +253,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
   }
-  const values = parsed.values as Partial<Record<OptionName, string | boolean>>;
+  const { custodian, ...rest } = parsed.values as Partial<Record<OptionName, string | boolean>> & { custodian?: string[] };
+  const values: Partial<Record<OptionName, string | boolean>> = custodian === undefined ? rest : { ...rest, custodian: custodian.join('\n') };
   const words = parsed.positionals;
   if (values.help || words.length === 0) return finish('help', [], values, env);
   const two = `${words[0]} ${words[1] ?? ''}`.trim();
@@ -271,6 +292,11 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
     if (args[0] === 'set' && typeof values.policy !== 'string') throw new UsageError('rotation policy set: --policy is required');
     if (args[0] === 'get' && values.policy !== undefined) throw new UsageError('rotation policy get: option --policy does not apply');
   }
+  const custodians = typeof values.custodian === 'string' ? values.custodian.split('\n') : [];
+  if (command === 'recovery shares') {
+    if (!/^\d{1,2}$/.test(String(values.k))) throw new UsageError('recovery shares: --k must be a whole number');
+    if (custodians.length < 2) throw new UsageError('recovery shares: name at least two custodians (--custodian NAME, once per custodian)');
+  }
   if (typeof values.limit === 'string' && (!/^\d{1,4}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 1000)) {
     throw new UsageError(`${command}: --limit must be a number from 1 to 1000`);
   }
@@ -286,5 +312,5 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
   }
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   const operator = typeof values.operator === 'string' ? values.operator : defaultOperator(env);
-  return { command, args, options: values, json: values.json === true, dataDir, operator, port, version };
+  return { command, args, options: values, json: values.json === true, dataDir, operator, port, version, custodians };
 }

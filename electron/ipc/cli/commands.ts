@@ -2,6 +2,7 @@
 // plus file input/output. A command that needs the store signs in first as the operator (--operator, else
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -14,11 +15,12 @@ import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
+import { BACKUP_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 import { formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 
 export interface CommandIo {
   out(line: string): void;
-  readPassphrase(options: { confirm?: boolean }): Promise<string>;
+  readPassphrase(options: PassphraseOptions): Promise<string>;
 }
 
 export interface CommandContext {
@@ -375,8 +377,39 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         : await callUnlocked(ctx, 'rollout:resume', strip({ rolloutId: id, reason: str(o.reason) }));
       return show(value, () => formatRollout(value));
     }
+    case 'backup': {
+      // Signed in (an admin) before the backup passphrase is asked for.
+      await callUnlocked(ctx, 'session:status', {});
+      const passphrase = await io.readPassphrase({ confirm: true, label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV });
+      const value = await call(router, 'backup:create', { path: resolve(str(o.out) ?? ''), passphrase });
+      return show(value, () => `backup of store ${value.storeId} (${value.storeBytes} bytes) -> ${value.path} (${value.bytes} bytes, sha256 ${value.sha256})`);
+    }
+    case 'recovery shares': {
+      const outDir = str(o['out-dir']);
+      const value = await callUnlocked(ctx, 'recovery:createShares', { threshold: Number(str(o.k)), custodians: parsed.custodians });
+      const head = `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`;
+      if (outDir === undefined) {
+        return show(value, () => [head, ...value.shares.map((s) => `share ${s.index} for ${s.custodian}:\n  ${s.share}`)].join('\n'));
+      }
+      const files: string[] = [];
+      for (const s of value.shares) {
+        const file = join(outDir, `share-${s.index}-${s.custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
+        await writeOutput(ctx, file, `${s.share}\n`);
+        files.push(file);
+      }
+      const summary = { setId: value.setId, threshold: value.threshold, count: value.count, custodians: value.custodians, files };
+      return show(summary, () => [head, ...files.map((f, i) => `share ${i + 1} for ${value.shares[i]!.custodian} -> ${f}`)].join('\n'));
+    }
+    case 'recovery recover': {
+      const file = str(o.shares) ?? '';
+      const shares = (await readInput(file, 64 * 1024)).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+      const passphrase = await io.readPassphrase({ confirm: true, label: `New passphrase for ${parsed.operator}` });
+      const value = await call(router, 'recovery:recover', { shares, operator: parsed.operator, passphrase });
+      return show(value, () => `master key recovered from ${shares.length} shares (set ${value.setId}); ${value.operator} is ${value.created ? 'a new' : 'again an'} admin with the new passphrase`);
+    }
     case 'serve':
     case 'scheduler':
+    case 'restore':
     case 'help':
       throw new Error(`${parsed.command} is handled by the entry point`);
   }

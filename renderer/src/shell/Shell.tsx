@@ -18,6 +18,7 @@ import { StationPage } from '../station/StationPage.tsx';
 import { CertificatesPage } from '../certs/CertificatesPage.tsx';
 import { RotationPage } from '../rotation/RotationPage.tsx';
 import { MetricsPage } from '../metrics/MetricsPage.tsx';
+import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -38,10 +39,11 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   providers: () => <ProvidersPage />,
   audit: () => <AuditPage />,
   metrics: () => <MetricsPage />,
+  recovery: () => <RecoveryPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], recovery: ['admin'] };
 
 /** The side navigation for a role; the Metrics and alerts link carries a badge with the unacknowledged alerts. */
 function navItems(role: OperatorRole | null, openAlerts: number): SideNavigationProps.Item[] {

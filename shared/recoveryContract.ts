@@ -28,6 +28,12 @@ export const ShareSetInfo = z.object({
 });
 export type ShareSetInfo = z.infer<typeof ShareSetInfo>;
 
+const ShareSplit = z.object({
+  threshold: z.number().int().min(2).max(MAX_CUSTODIANS),
+  custodians: z.array(CustodianName).min(2).max(MAX_CUSTODIANS),
+}).strict();
+const HandedShare = z.object({ index: z.number().int().positive(), custodian: z.string(), share: z.string() });
+
 export const recoveryChannels = {
   /** The share sets made so far (custodians, k, n, when, by whom): metadata only, no share. */
   'recovery:status': channel(z.object({}).strict(), z.object({ sets: z.array(ShareSetInfo) })),
@@ -35,13 +41,7 @@ export const recoveryChannels = {
    * Splits the master key into `custodians.length` shares, `threshold` of which recover it. The answer is the only
    * place the shares ever appear: the console stores a hash commitment per share, never the share. Admin; audited.
    */
-  'recovery:createShares': channel(
-    z.object({
-      threshold: z.number().int().min(2).max(MAX_CUSTODIANS),
-      custodians: z.array(CustodianName).min(2).max(MAX_CUSTODIANS),
-    }).strict(),
-    ShareSetInfo.extend({ shares: z.array(z.object({ index: z.number().int().positive(), custodian: z.string(), share: z.string() })) }),
-  ),
+  'recovery:createShares': channel(ShareSplit, ShareSetInfo.extend({ shares: z.array(HandedShare) })),
   /**
    * The recovery ceremony (open before sign-in, like session:unlock): k shares rebuild the master key, which is checked
    * against the store; then `operator` gets a new admin slot under `passphrase` (a new operator, or an existing one
@@ -53,15 +53,27 @@ export const recoveryChannels = {
   ),
   /**
    * Writes an encrypted copy of the whole store to `path` (a new file): SQLite's online backup, then AES-256-GCM in
-   * chunks under a fresh backup key wrapped by `passphrase` (scrypt). Admin; audited.
+   * chunks under a fresh backup key wrapped by `passphrase` (scrypt) and, with `shares`, also split into k-of-n shares
+   * for custodians (returned once, like recovery shares). Admin; audited.
    */
   'backup:create': channel(
-    z.object({ path: LocalPath, passphrase: Passphrase }).strict(),
-    z.object({ path: z.string(), bytes: z.number().int(), storeBytes: z.number().int(), storeId: z.string(), createdAt: IsoTime, sha256: z.string() }),
+    z.object({ path: LocalPath, passphrase: Passphrase, shares: ShareSplit.optional() }).strict(),
+    z.object({
+      path: z.string(),
+      bytes: z.number().int(),
+      storeBytes: z.number().int(),
+      storeId: z.string(),
+      createdAt: IsoTime,
+      sha256: z.string(),
+      shares: z.array(HandedShare).optional(),
+    }),
   ),
-  /** Restores a backup file into `dataDir`, which must be absent or empty; the running store is not touched. Admin. */
+  /**
+   * Restores a backup file into `dataDir`, which must be absent or empty; the running store is not touched. The backup
+   * key comes from `passphrase` or from k of its `shares` (exactly one of the two). Admin.
+   */
   'backup:restore': channel(
-    z.object({ from: LocalPath, dataDir: LocalPath, passphrase: Passphrase }).strict(),
+    z.object({ from: LocalPath, dataDir: LocalPath, passphrase: Passphrase.optional(), shares: z.array(ShareText).min(1).max(MAX_CUSTODIANS).optional() }).strict(),
     z.object({ dataDir: z.string(), storeId: z.string(), storeBytes: z.number().int(), createdAt: IsoTime }),
   ),
 } as const;

@@ -194,9 +194,14 @@ describe('recovery shares of the master key', () => {
   });
 });
 
+/** The backups: one under the passphrase only, one whose key is also split 2 of 3 (its shares in backupShares). */
+const backupWork = tempDir('ecps-backup-');
+const backupFile = path.join(backupWork, 'store.ecpsbak');
+const sharedFile = path.join(backupWork, 'shared.ecpsbak');
+let backupShares: string[] = [];
+
 describe('encrypted backup of the whole store', () => {
-  const work = tempDir('ecps-backup-');
-  const backupFile = path.join(work, 'store.ecpsbak');
+  const work = backupWork;
   const restored = path.join(work, 'restored');
   const cli = (args: string[], env: Record<string, string> = {}) => cliInProcess(args, { env: cliEnv({ ECPS_BACKUP_PASSPHRASE: BACKUP_PASS, ...env }) });
   /** Nothing but what the test made is left in the work folder (no half-restored store, no temp folder). */
@@ -212,9 +217,13 @@ describe('encrypted backup of the whole store', () => {
     expect(fs.statSync(backupFile).mode & 0o777).toBe(0o600);
     expect(await failure(call('backup:create', { path: backupFile, passphrase: BACKUP_PASS }))).toMatchObject({ code: 'invalid_input' });
     expect(c.audit.query({ action: 'backup.create', limit: 5 }).records.map((r) => r.outcome).reverse()).toEqual(['failure', 'failure', 'success', 'failure']);
+    const shared = await call('backup:create', { path: sharedFile, passphrase: BACKUP_PASS, shares: { threshold: 2, custodians: ['Ann Archer', 'Ben Bose', 'Cy Chen'] } });
+    backupShares = shared.shares!.map((s) => s.share);
+    expect(shared.shares!.map((s) => s.custodian)).toEqual(['Ann Archer', 'Ben Bose', 'Cy Chen']);
+    expect(fs.readFileSync(sharedFile).includes(Buffer.from(backupShares[0]!.split(':')[6]!, 'hex'))).toBe(false);
     // The plaintext copy made for it is gone from the data folder.
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('.backup-'))).toEqual([]);
-    leftovers(['store.ecpsbak']);
+    leftovers(['store.ecpsbak', 'shared.ecpsbak']);
     // The store's own bytes are not in the file in the clear.
     c.close();
     const storeHead = fs.readFileSync(path.join(dir, 'console.db')).subarray(0, 16);
@@ -253,7 +262,7 @@ describe('encrypted backup of the whole store', () => {
     expect(r.stderr).toContain('error [invalid_input]');
     expect(fs.readdirSync(restored)).toEqual(['notes.txt']);
     fs.rmSync(restored, { recursive: true });
-    leftovers(['store.ecpsbak', 'flipped.ecpsbak', 'header.ecpsbak', 'cut.ecpsbak', 'foreign.ecpsbak']);
+    leftovers(['store.ecpsbak', 'shared.ecpsbak', 'flipped.ecpsbak', 'header.ecpsbak', 'cut.ecpsbak', 'foreign.ecpsbak']);
   });
 
   it('wipe the store, restore into a fresh folder: same operators, old data decrypts, audit chain verifies', async () => {
@@ -280,6 +289,54 @@ describe('encrypted backup of the whole store', () => {
   });
 });
 
+/** What the CLI says for each refusal (its details.reason is not printed). */
+const SAYS: Record<string, string> = {
+  too_few_shares: '1 share(s) given; this set needs 2 of 3',
+  share_other_backup: 'These shares are of another backup',
+  backup_key_mismatch: 'rebuild a key that does not open this backup',
+  backup_without_shares: 'was not split into shares',
+};
+
+describe('a backup whose key is also in shares', () => {
+  const work = tempDir('ecps-backup-shares-');
+  const sharesFile = path.join(work, 'shares.txt');
+  const restoreWith = async (lines: string[], into: string, file: string) => {
+    fs.writeFileSync(sharesFile, lines.join('\n'));
+    return cliInProcess(['restore', '--from', file, '--data-dir', into, '--shares', sharesFile], { env: cliEnv() });
+  };
+
+  it('k of its shares restore it (no passphrase); too few, another set, an altered share and a backup without shares are refused', async () => {
+    const shared = sharedFile;
+    const plain = backupFile;
+    const b = (i: number) => backupShares[i - 1]!;
+    const real = decodeShare(b(2), 2);
+    const bytes = Buffer.from(real.bytes);
+    bytes[3] = bytes[3]! ^ 0x10;
+    const cases: Array<[string, string[], string, string]> = [
+      ['one share', [b(1)], shared, 'too_few_shares'],
+      ['master-key shares', pick([1, 2, 3]), shared, 'share_other_backup'],
+      ['an altered share, checksum recomputed', [b(1), encodeShare({ ...real, bytes })], shared, 'backup_key_mismatch'],
+      ['a backup made without shares', [b(1), b(2)], plain, 'backup_without_shares'],
+    ];
+    for (const [what, lines, file, reason] of cases) {
+      const into = path.join(work, 'refused');
+      const r = await restoreWith(lines, into, file);
+      expect(r.code, what).toBe(1);
+      expect(r.stderr, what).toContain(reason === 'backup_key_mismatch' ? 'error [integrity_failure]' : 'error [invalid_input]');
+      expect(r.stderr, what).toContain(SAYS[reason]);
+      expect(fs.existsSync(into), what).toBe(false);
+    }
+    const into = path.join(work, 'restored');
+    const r = await restoreWith([b(3), b(1)], into, shared);
+    expect(r.stderr).toBe('');
+    c = await open(into, { rotation: { scheduler: false } });
+    await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+    expect(Buffer.from((await call('keys:decrypt', { ciphertext })).plaintext)).toEqual(plaintext);
+    expect((await call('audit:verify', {})).ok).toBe(true);
+    c.close();
+  });
+});
+
 describe('through the CLI', () => {
   const work = tempDir('ecps-recovery-cli-');
   const store = path.join(work, 'store');
@@ -298,7 +355,7 @@ describe('through the CLI', () => {
     const made = await cli(['recovery', 'shares', '--k', '2', '--custodian', 'Ann', '--custodian', 'Ben', '--custodian', 'Cy', '--out-dir', outDir, '--json']);
     expect(made.stderr).toBe('');
     expect(made.code).toBe(0);
-    const files = (JSON.parse(made.stdout) as { files: string[] }).files;
+    const files = (JSON.parse(made.stdout) as { shares: Array<{ file: string }> }).shares.map((s) => s.file);
     expect(files.map((f) => path.basename(f))).toEqual(['share-1-Ann.txt', 'share-2-Ben.txt', 'share-3-Cy.txt']);
     for (const f of files) expect(fs.statSync(f).mode & 0o777).toBe(0o600);
     expect(made.stdout).not.toContain('ecps-share1');

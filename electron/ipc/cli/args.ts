@@ -97,8 +97,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   scheduler: { options: [], required: [], args: [] },
-  backup: { options: ['out'], required: ['out'], args: [] },
-  restore: { options: ['from'], required: ['from', 'data-dir'], args: [] },
+  backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
+  restore: { options: ['from', 'shares'], required: ['from', 'data-dir'], args: [] },
   'recovery shares': { options: ['k', 'custodian', 'out-dir'], required: ['k'], args: [] },
   'recovery recover': { options: ['shares'], required: ['shares'], args: [] },
   help: { options: [], required: [], args: [] },
@@ -156,9 +156,13 @@ Commands:
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
-  backup --out FILE                             encrypted backup of the whole store (admin); the backup passphrase
-                                                comes from ECPS_BACKUP_PASSPHRASE or the prompt (docs/recovery-and-backup.md)
-  restore --from FILE --data-dir DIR            restores a backup into DIR (new or empty); no sign-in, no store needed
+  backup --out FILE [--k K --custodian NAME ... [--out-dir DIR]]
+                                                encrypted backup of the whole store (admin); the backup passphrase
+                                                comes from ECPS_BACKUP_PASSPHRASE or the prompt; with --k, the backup
+                                                key is also split into K-of-N shares (docs/recovery-and-backup.md)
+  restore --from FILE --data-dir DIR [--shares FILE]
+                                                restores a backup into DIR (new or empty); no sign-in, no store needed;
+                                                the backup passphrase, or K shares of the backup key (one per line)
   recovery shares --k K --custodian NAME --custodian NAME ... [--out-dir DIR]
                                                 splits the master key into K-of-N shares, one per custodian (admin);
                                                 printed once, or written once as one 0600 file each into DIR
@@ -293,9 +297,9 @@ function finish(command: CommandName, args: string[], values: Partial<Record<Opt
     if (args[0] === 'get' && values.policy !== undefined) throw new UsageError('rotation policy get: option --policy does not apply');
   }
   const custodians = typeof values.custodian === 'string' ? values.custodian.split('\n') : [];
-  if (command === 'recovery shares') {
-    if (!/^\d{1,2}$/.test(String(values.k))) throw new UsageError('recovery shares: --k must be a whole number');
-    if (custodians.length < 2) throw new UsageError('recovery shares: name at least two custodians (--custodian NAME, once per custodian)');
+  if (command === 'recovery shares' || (command === 'backup' && (values.k !== undefined || custodians.length > 0 || values['out-dir'] !== undefined))) {
+    if (!/^\d{1,2}$/.test(String(values.k))) throw new UsageError(`${command}: --k must be a whole number`);
+    if (custodians.length < 2) throw new UsageError(`${command}: name at least two custodians (--custodian NAME, once per custodian)`);
   }
   if (typeof values.limit === 'string' && (!/^\d{1,4}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 1000)) {
     throw new UsageError(`${command}: --limit must be a number from 1 to 1000`);

@@ -111,6 +111,29 @@ function needRotation(ctx: CommandContext): FleetConsole['rotation'] {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+type HandedShares = Array<{ index: number; custodian: string; share: string }>;
+
+/**
+ * Shares as the command hands them out: printed (each once, under its custodian's name), or with --out-dir written as
+ * one new 0600 file per custodian, and then only the files are named (--json too: `shares` becomes the file list).
+ */
+async function handOut(ctx: CommandContext, shares: HandedShares, head: string): Promise<{ value: HandedShares | Array<{ index: number; custodian: string; file: string }>; text: string }> {
+  const outDir = str(ctx.parsed.options['out-dir']);
+  if (outDir === undefined) return { value: shares, text: [head, ...shares.map((s) => `share ${s.index} for ${s.custodian}:\n  ${s.share}`)].join('\n') };
+  const files: Array<{ index: number; custodian: string; file: string }> = [];
+  for (const s of shares) {
+    const file = join(outDir, `share-${s.index}-${s.custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
+    await writeOutput(ctx, file, `${s.share}\n`);
+    files.push({ index: s.index, custodian: s.custodian, file });
+  }
+  return { value: files, text: [head, ...files.map((f) => `share ${f.index} for ${f.custodian} -> ${f.file}`)].join('\n') };
+}
+
+/** The share lines of a file: one per line; blank lines and lines starting with # are skipped. */
+export async function readShareFile(path: string): Promise<string[]> {
+  return (await readInput(path, 64 * 1024)).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+}
+
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
 export async function runCommand(ctx: CommandContext): Promise<{ value: unknown; exitCode: number }> {
   const { parsed, io, router } = ctx;
@@ -381,28 +404,20 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       // Signed in (an admin) before the backup passphrase is asked for.
       await callUnlocked(ctx, 'session:status', {});
       const passphrase = await io.readPassphrase({ confirm: true, label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV });
-      const value = await call(router, 'backup:create', { path: resolve(str(o.out) ?? ''), passphrase });
-      return show(value, () => `backup of store ${value.storeId} (${value.storeBytes} bytes) -> ${value.path} (${value.bytes} bytes, sha256 ${value.sha256})`);
+      const split = parsed.custodians.length > 0 ? { threshold: Number(str(o.k)), custodians: parsed.custodians } : undefined;
+      const value = await call(router, 'backup:create', strip({ path: resolve(str(o.out) ?? ''), passphrase, shares: split }));
+      const line = `backup of store ${value.storeId} (${value.storeBytes} bytes) -> ${value.path} (${value.bytes} bytes, sha256 ${value.sha256})`;
+      if (!value.shares) return show(value, () => line);
+      const handed = await handOut(ctx, value.shares, `its key in ${split!.threshold} of ${value.shares.length} shares (shown only now, never stored)`);
+      return show({ ...value, shares: handed.value }, () => [line, handed.text].join('\n'));
     }
     case 'recovery shares': {
-      const outDir = str(o['out-dir']);
       const value = await callUnlocked(ctx, 'recovery:createShares', { threshold: Number(str(o.k)), custodians: parsed.custodians });
-      const head = `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`;
-      if (outDir === undefined) {
-        return show(value, () => [head, ...value.shares.map((s) => `share ${s.index} for ${s.custodian}:\n  ${s.share}`)].join('\n'));
-      }
-      const files: string[] = [];
-      for (const s of value.shares) {
-        const file = join(outDir, `share-${s.index}-${s.custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
-        await writeOutput(ctx, file, `${s.share}\n`);
-        files.push(file);
-      }
-      const summary = { setId: value.setId, threshold: value.threshold, count: value.count, custodians: value.custodians, files };
-      return show(summary, () => [head, ...files.map((f, i) => `share ${i + 1} for ${value.shares[i]!.custodian} -> ${f}`)].join('\n'));
+      const handed = await handOut(ctx, value.shares, `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`);
+      return show({ ...value, shares: handed.value }, () => handed.text);
     }
     case 'recovery recover': {
-      const file = str(o.shares) ?? '';
-      const shares = (await readInput(file, 64 * 1024)).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+      const shares = await readShareFile(str(o.shares) ?? '');
       const passphrase = await io.readPassphrase({ confirm: true, label: `New passphrase for ${parsed.operator}` });
       const value = await call(router, 'recovery:recover', { shares, operator: parsed.operator, passphrase });
       return show(value, () => `master key recovered from ${shares.length} shares (set ${value.setId}); ${value.operator} is ${value.created ? 'a new' : 'again an'} admin with the new passphrase`);

@@ -11,7 +11,7 @@ import { startBrowserHost } from '../../host/browserHost.ts';
 import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
 import { parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
-import { runCommand } from './commands.ts';
+import { readShareFile, runCommand } from './commands.ts';
 import { restoreBackup } from '../../services/recovery/backup.ts';
 import { BACKUP_PASSPHRASE_ENV, readPassphrase, type PassphraseInput, type PassphraseOptions } from './passphrase.ts';
 
@@ -83,8 +83,11 @@ async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io:
  * the backup passphrase is the authority. DIR must be absent or empty (docs/recovery-and-backup.md).
  */
 async function restore(parsed: ParsedCommand, io: CliIo): Promise<number> {
-  const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, { label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV });
-  const value = await restoreBackup({ from: resolve(String(parsed.options.from)), dataDir: resolve(parsed.dataDir ?? ''), passphrase });
+  const sharesFile = parsed.options.shares;
+  const key = typeof sharesFile === 'string'
+    ? { shares: await readShareFile(resolve(sharesFile)) }
+    : { passphrase: await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, { label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV }) };
+  const value = await restoreBackup({ from: resolve(String(parsed.options.from)), dataDir: resolve(parsed.dataDir ?? ''), ...key });
   io.stdout.write(parsed.json ? `${JSON.stringify(value, null, 2)}\n` : `restored store ${value.storeId} (backup of ${value.createdAt}, ${value.storeBytes} bytes) into ${value.dataDir}; sign in there as before\n`);
   return 0;
 }

@@ -18,6 +18,8 @@ import { open as openSealed, seal } from '../../crypto/aead.ts';
 import { deriveKek, SALT_BYTES, validateKdfParams } from '../../crypto/kdf.ts';
 import { ChunkCipher, DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, newStreamParams, openStream, sealStream, type StreamSource } from '../../crypto/streamEnvelope.ts';
 import { tempOutput } from '../../ipc/cli/fileCrypto.ts';
+import { checkCustodians, checkShares, combineShares, makeShares } from './recovery.ts';
+import { shareError } from './shareCodec.ts';
 import { type Db, STORE_FILE_MODE, STORE_FILE_NAME } from '../../store/database.ts';
 import type { KdfParams } from '../../store/storeMetaRepo.ts';
 
@@ -40,8 +42,14 @@ const BackupHeader = z.object({
   wrappedKey: Hex,
   chunkBytes: z.number().int().min(MIN_CHUNK_BYTES).max(MAX_CHUNK_BYTES),
   streamSalt: Hex,
+  /** HMAC-SHA256 of a fixed text under the backup key: a key rebuilt from shares is checked with it. */
+  keyCheck: Hex,
+  /** The share set of the backup key, when it was also split into shares. */
+  shareSetId: z.string().max(32).optional(),
 }).strict();
 export type BackupHeader = z.infer<typeof BackupHeader>;
+
+const keyCheckOf = (key: Buffer) => crypto.createHmac('sha256', key).update('ecps/backup-key-check/v1').digest('hex');
 
 const keyAad = (storeId: string, kdf: KdfParams) => Buffer.from(`ecps/backup-key/v1|${storeId}|N=${kdf.N},r=${kdf.r},p=${kdf.p}`, 'utf8');
 
@@ -74,6 +82,8 @@ export interface BackupOptions {
   createdBy: string;
   now: () => string;
   chunkBytes?: number;
+  /** Also split the backup key into k-of-n shares for these custodians. */
+  shares?: { threshold: number; custodians: string[] } | undefined;
 }
 
 export interface BackupResult {
@@ -83,12 +93,15 @@ export interface BackupResult {
   storeId: string;
   createdAt: string;
   sha256: string;
+  /** The backup key's shares, when asked for: returned here once, stored nowhere. */
+  shares?: Array<{ index: number; custodian: string; share: string }>;
 }
 
 /** Writes the encrypted backup to `out` (a new file, 0600, complete or absent). */
 export async function createBackup(o: BackupOptions): Promise<BackupResult> {
   absolute(o.out, 'path');
   checkStrength(o.passphrase);
+  if (o.shares) checkCustodians(o.shares.threshold, o.shares.custodians);
   const kdf = validateKdfParams(o.kdf);
   const copy = join(o.dataDir, `.backup-${crypto.randomBytes(6).toString('hex')}.db`);
   const backupKey = crypto.randomBytes(BACKUP_KEY_BYTES);
@@ -103,6 +116,8 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
     } finally {
       kek.fill(0);
     }
+    const shareSetId = o.shares ? `b${crypto.randomBytes(7).toString('hex')}` : undefined;
+    const shares = o.shares ? await makeShares(backupKey, o.storeId, shareSetId!, o.shares.threshold, o.shares.custodians) : undefined;
     const plain = await open(copy, 'r');
     try {
       const storeBytes = (await plain.stat()).size;
@@ -120,6 +135,8 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
         wrappedKey: wrappedKey.toString('hex'),
         chunkBytes: params.chunkBytes,
         streamSalt: params.salt.toString('hex'),
+        keyCheck: keyCheckOf(backupKey),
+        ...(shareSetId ? { shareSetId } : {}),
       };
       const json = Buffer.from(JSON.stringify(header), 'utf8');
       const prefix = Buffer.alloc(PREFIX_BYTES);
@@ -144,7 +161,8 @@ export async function createBackup(o: BackupOptions): Promise<BackupResult> {
         await out.discard();
         throw e;
       }
-      return { path: o.out, bytes, storeBytes, storeId: o.storeId, createdAt, sha256: hash.digest('hex') };
+      const handed = shares?.map(({ index, custodian, share }) => ({ index, custodian, share }));
+      return { path: o.out, bytes, storeBytes, storeId: o.storeId, createdAt, sha256: hash.digest('hex'), ...(handed ? { shares: handed } : {}) };
     } finally {
       await plain.close();
     }
@@ -199,7 +217,9 @@ async function targetState(dataDir: string): Promise<'absent' | 'empty'> {
 export interface RestoreOptions {
   from: string;
   dataDir: string;
-  passphrase: string;
+  /** Exactly one of the two opens the backup key. */
+  passphrase?: string | undefined;
+  shares?: string[] | undefined;
 }
 
 export interface RestoreResult {
@@ -213,6 +233,9 @@ export interface RestoreResult {
 export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
   absolute(o.from, 'from');
   absolute(o.dataDir, 'dataDir');
+  if ((o.passphrase === undefined) === (o.shares === undefined)) {
+    throw new ConsoleError('invalid_input', 'Give the backup passphrase or the backup key\'s shares (one of the two).', { field: 'passphrase' });
+  }
   await targetState(o.dataDir);
   let file: FileHandle;
   try {
@@ -229,16 +252,15 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     const expected = head.length + header.storeBytes + Math.max(1, Math.ceil(header.storeBytes / header.chunkBytes)) * 16;
     if (size < expected) throw malformed(`it is ${expected - size} bytes shorter than its header says: truncated`);
     if (size > expected) throw new ConsoleError('ciphertext_tampered', `The backup file has ${size - expected} bytes more than its header says: data was appended.`, { reason: 'trailing_data' });
-    const kek = await deriveKek(o.passphrase, Buffer.from(header.salt, 'hex'), header.kdf);
-    const backupKey = openSealed(kek, Buffer.from(header.wrappedKey, 'hex'), keyAad(header.storeId, header.kdf));
-    kek.fill(0);
-    if (backupKey === null) throw new ConsoleError('wrong_passphrase', 'The backup passphrase is wrong (or the backup\'s key header was altered).');
+    const backupKey = o.shares ? await keyFromShares(o.shares, header) : await keyFromPassphrase(o.passphrase ?? '', header);
     try {
       cipher = new ChunkCipher(backupKey, Buffer.from(header.streamSalt, 'hex'), head, STREAM_AAD);
     } finally {
       backupKey.fill(0);
     }
-    work = await mkdtemp(join(dirname(o.dataDir), `.${basename(o.dataDir)}.restore-`));
+    work = await mkdtemp(join(dirname(o.dataDir), `.${basename(o.dataDir)}.restore-`)).catch((e: NodeJS.ErrnoException) => {
+      throw new ConsoleError('invalid_input', `Cannot restore beside ${o.dataDir}: its parent folder cannot be written (${e.code ?? 'error'}).`, { field: 'dataDir' });
+    });
     const target = join(work, STORE_FILE_NAME);
     const out = await open(target, 'wx', STORE_FILE_MODE);
     let written = 0;
@@ -268,6 +290,31 @@ export async function restoreBackup(o: RestoreOptions): Promise<RestoreResult> {
     await file.close();
     if (work !== null) await rm(work, { recursive: true, force: true });
   }
+}
+
+async function keyFromPassphrase(passphrase: string, header: BackupHeader): Promise<Buffer> {
+  const kek = await deriveKek(passphrase, Buffer.from(header.salt, 'hex'), header.kdf);
+  const key = openSealed(kek, Buffer.from(header.wrappedKey, 'hex'), keyAad(header.storeId, header.kdf));
+  kek.fill(0);
+  if (key === null) throw new ConsoleError('wrong_passphrase', 'The backup passphrase is wrong (or the backup\'s key header was altered).');
+  return key;
+}
+
+/** The backup key rebuilt from k of its shares: the backup's own store and set, checked against the header's check value. */
+async function keyFromShares(texts: string[], header: BackupHeader): Promise<Buffer> {
+  if (header.shareSetId === undefined) throw shareError('backup_without_shares', 'This backup\'s key was not split into shares; restore it with its passphrase.');
+  const decoded = checkShares(texts, header.storeId, null);
+  if (decoded[0]!.setId !== header.shareSetId) {
+    throw shareError('share_other_backup', `These shares are of another backup (set ${decoded[0]!.setId}); this backup's key was split as set ${header.shareSetId}.`);
+  }
+  const key = await combineShares(decoded);
+  const check = Buffer.from(keyCheckOf(key), 'hex');
+  const expected = Buffer.from(header.keyCheck, 'hex');
+  if (check.length !== expected.length || !crypto.timingSafeEqual(check, expected)) {
+    key.fill(0);
+    throw new ConsoleError('integrity_failure', 'The shares rebuild a key that does not open this backup: one of them was altered.', { reason: 'backup_key_mismatch' });
+  }
+  return key;
 }
 
 /** SQLite's integrity check and the store id of the decrypted copy (before it is moved into place). */

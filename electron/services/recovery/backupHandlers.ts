@@ -38,7 +38,7 @@ export function createBackupHandlers(deps: BackupDeps): BackupHandlers {
     }
   };
   return {
-    'backup:create': ({ path, passphrase }) =>
+    'backup:create': ({ path, passphrase, shares }) =>
       audited('backup.create', path, async () => {
         const s = session.require();
         deps.settle();
@@ -52,9 +52,15 @@ export function createBackupHandlers(deps: BackupDeps): BackupHandlers {
           schemaVersion: deps.schemaVersion,
           createdBy: s.operator,
           now: () => new Date(clock.now()).toISOString(),
+          shares,
         });
-      }, (r) => ({ bytes: r.bytes, storeBytes: r.storeBytes, sha256: r.sha256 })),
-    'backup:restore': ({ from, dataDir, passphrase }) =>
-      audited('backup.restore', from, () => restoreBackup({ from, dataDir, passphrase }), (r) => ({ dataDir: r.dataDir, storeId: r.storeId, storeBytes: r.storeBytes })),
+      }, (r) => ({
+        bytes: r.bytes,
+        storeBytes: r.storeBytes,
+        sha256: r.sha256,
+        ...(shares ? { shareThreshold: shares.threshold, shareCustodians: shares.custodians.join(', ') } : {}),
+      })),
+    'backup:restore': ({ from, dataDir, passphrase, shares }) =>
+      audited('backup.restore', from, () => restoreBackup({ from, dataDir, passphrase, shares }), (r) => ({ dataDir: r.dataDir, storeId: r.storeId, storeBytes: r.storeBytes, withShares: shares !== undefined ? 1 : 0 })),
   };
 }

@@ -82,6 +82,45 @@ export function checkShares(texts: readonly string[], storeId: string, set: Shar
   return shares;
 }
 
+/** k within 2..n, and each custodian named once (ignoring case). */
+export function checkCustodians(threshold: number, custodians: readonly string[]): void {
+  if (threshold < 2 || threshold > custodians.length) throw new ConsoleError('invalid_input', `k (${threshold}) must be at least 2 and at most the number of custodians (${custodians.length}).`, { field: 'threshold' });
+  custodians.forEach((c, i) => {
+    if (custodians.findIndex((o) => sameName(o, c)) !== i) throw new ConsoleError('invalid_input', `Custodian ${c} is named twice; each custodian holds one share.`, { field: 'custodians' });
+  });
+}
+
+/** Splits `secret` into one share line per custodian (k of them rebuild it), with each share's commitment. */
+export async function makeShares(secret: Buffer, storeId: string, setId: string, threshold: number, custodians: readonly string[]) {
+  // The library wants exactly a Uint8Array (not a Buffer).
+  const copy = new Uint8Array(secret);
+  let parts: Uint8Array[];
+  try {
+    parts = await split(copy, custodians.length, threshold);
+  } finally {
+    copy.fill(0);
+  }
+  return parts.map((p, i) => {
+    const bytes = Buffer.from(p);
+    p.fill(0);
+    const index = i + 1;
+    const custodian = custodians[i]!;
+    const share = encodeShare({ storeId, setId, threshold, count: custodians.length, index, custodian, bytes });
+    const commitment = shareCommitment(storeId, setId, index, bytes);
+    bytes.fill(0);
+    return { index, custodian, share, commitment };
+  });
+}
+
+/** The secret k checked shares rebuild; their bytes are zeroed. */
+export async function combineShares(shares: readonly DecodedShare[]): Promise<Buffer> {
+  const parts = shares.map((d) => new Uint8Array(d.bytes));
+  for (const d of shares) d.bytes.fill(0);
+  const secret = Buffer.from(await combine(parts));
+  for (const p of parts) p.fill(0);
+  return secret;
+}
+
 export function createRecoveryHandlers(deps: RecoveryDeps): RecoveryHandlers {
   const { repo, session, audit, clock } = deps;
   const approvals = deps.approvals ?? NO_APPROVAL_YET;
@@ -96,34 +135,13 @@ export function createRecoveryHandlers(deps: RecoveryDeps): RecoveryHandlers {
       const s = session.require();
       const details = { threshold, count: custodians.length, custodians: custodians.join(', ') };
       try {
-        if (threshold > custodians.length) throw new ConsoleError('invalid_input', `k (${threshold}) cannot exceed the number of custodians (${custodians.length}).`, { field: 'threshold' });
-        custodians.forEach((c, i) => {
-          if (custodians.findIndex((o) => sameName(o, c)) !== i) throw new ConsoleError('invalid_input', `Custodian ${c} is named twice; each custodian holds one share.`, { field: 'custodians' });
-        });
+        checkCustodians(threshold, custodians);
         const inputHash = crypto.createHash('sha256').update(JSON.stringify({ threshold, custodians })).digest('hex');
         await approvals.require({ action: 'recovery.create_shares', requester: s.operator, inputHash });
-        const master = s.keyring.exportMaster();
-        // The library wants exactly a Uint8Array (not a Buffer).
-        const secret = new Uint8Array(master);
-        master.fill(0);
-        let parts: Uint8Array[];
-        try {
-          parts = await split(secret, custodians.length, threshold);
-        } finally {
-          secret.fill(0);
-        }
         const setId = crypto.randomBytes(8).toString('hex');
+        const master = s.keyring.exportMaster();
+        const shares = await makeShares(master, s.storeId, setId, threshold, custodians).finally(() => master.fill(0));
         const createdAt = new Date(clock.now()).toISOString();
-        const shares = parts.map((p, i) => {
-          const bytes = Buffer.from(p);
-          p.fill(0);
-          const index = i + 1;
-          const custodian = custodians[i]!;
-          const text = encodeShare({ storeId: s.storeId, setId, threshold, count: custodians.length, index, custodian, bytes });
-          const commitment = shareCommitment(s.storeId, setId, index, bytes);
-          bytes.fill(0);
-          return { index, custodian, share: text, commitment };
-        });
         const row: ShareSetRow = { setId, threshold, count: custodians.length, createdAt, createdBy: s.operator, shares: shares.map(({ index, custodian, commitment }) => ({ index, custodian, commitment })) };
         deps.transaction(() => {
           repo.insert(row);
@@ -148,8 +166,7 @@ export function createRecoveryHandlers(deps: RecoveryDeps): RecoveryHandlers {
         throw e;
       }
       const { setId, threshold, count } = decoded[0]!;
-      const master = Buffer.from(await combine(decoded.map((d) => new Uint8Array(d.bytes))));
-      for (const d of decoded) d.bytes.fill(0);
+      const master = await combineShares(decoded);
       const custodians = decoded.map((d) => d.custodian).join(', ');
       const done = await session.recoverAdmin(master, operator, passphrase, { setId, threshold, count, custodians });
       return { operator, role: 'admin' as const, storeId: done.storeId, created: done.created, setId };

@@ -29,7 +29,16 @@ export function encodeShare(s: DecodedShare): string {
 }
 
 /** What is wrong with a share, as details.reason of the invalid_input refusal. */
-export type ShareProblem = 'share_malformed' | 'share_checksum' | 'share_foreign_store' | 'share_mixed_sets' | 'share_duplicate' | 'too_few_shares' | 'share_unknown' | 'share_altered';
+export type ShareProblem =
+  | 'share_malformed'
+  | 'share_checksum'
+  | 'share_foreign_store'
+  | 'share_mixed_sets'
+  | 'share_duplicate'
+  | 'too_few_shares'
+  | 'share_altered'
+  | 'share_other_backup'
+  | 'backup_without_shares';
 
 export const shareError = (reason: ShareProblem, message: string, details: Record<string, string | number> = {}) =>
   new ConsoleError('invalid_input', message, { field: 'shares', reason, ...details });

@@ -138,7 +138,9 @@ describe('recovery shares of the master key', () => {
 
   it('an existing non-admin operator recovered under their own name becomes admin with the new passphrase', async () => {
     await lockIfUnlocked();
-    expect(await call('recovery:recover', { shares: pick([2, 4, 5]), operator: 'bob', passphrase: RESCUE_PASS })).toMatchObject({ operator: 'bob', created: false, role: 'admin' });
+    // Named in other letter case: still that operator (names are unique ignoring case).
+    expect(await call('recovery:recover', { shares: pick([2, 4, 5]), operator: 'BOB', passphrase: RESCUE_PASS })).toMatchObject({ operator: 'bob', created: false, role: 'admin' });
+    expect((await call('operators:list', {})).operators.map((o) => o.name)).toEqual(['alice', 'bob', 'rescuer']);
     await call('session:lock', {});
     expect(await failure(call('session:unlock', { operator: 'bob', passphrase: BOB_PASS }))).toMatchObject({ code: 'wrong_passphrase' });
     expect(await call('session:unlock', { operator: 'bob', passphrase: RESCUE_PASS })).toMatchObject({ role: 'admin' });

@@ -169,7 +169,7 @@ export function createRecoveryHandlers(deps: RecoveryDeps): RecoveryHandlers {
       const master = await combineShares(decoded);
       const custodians = decoded.map((d) => d.custodian).join(', ');
       const done = await session.recoverAdmin(master, operator, passphrase, { setId, threshold, count, custodians });
-      return { operator, role: 'admin' as const, storeId: done.storeId, created: done.created, setId };
+      return { operator: done.operator, role: 'admin' as const, storeId: done.storeId, created: done.created, setId };
     },
   };
 }

@@ -56,7 +56,7 @@ export interface Session {
    * operator, or an existing one whose slot is replaced and who becomes admin) and is signed in. Zeroes `master`.
    * Throws integrity_failure (reason master_mismatch) for another key; audits `recovery.recover` either way.
    */
-  recoverAdmin(master: Buffer, operator: string, passphrase: string, details: Record<string, string | number>): Promise<{ created: boolean; storeId: string }>;
+  recoverAdmin(master: Buffer, operator: string, passphrase: string, details: Record<string, string | number>): Promise<{ created: boolean; storeId: string; operator: string }>;
   /** The store's id, locked or not (not_initialized before the store exists). */
   storeId(): string;
   /** The throttle row of a name (an operator's own; the shared one for names that are not operators). */
@@ -377,8 +377,11 @@ export function createSession(deps: SessionDeps): Session {
           if (master.length !== 32 || mac.length !== row.auditPublicMac.length || !crypto.timingSafeEqual(mac, row.auditPublicMac)) {
             throw new ConsoleError('integrity_failure', 'The shares rebuild a key that is not this store\'s master key: they belong to another store or were altered.', { reason: 'master_mismatch' });
           }
-          const slot = await slots.make({ storeId: row.storeId, operator, passphrase, kdf: deps.kdf, seal: sealRaw(master) });
-          const existing = operators.get(operator);
+          // Names are unique ignoring case: "Bob" recovers the operator "bob" (the slot binds the stored spelling).
+          const same = (n: string) => n.normalize('NFC').toLowerCase() === operator.normalize('NFC').toLowerCase();
+          const existing = operators.get(operator) ?? operators.list().find((o) => same(o.name)) ?? null;
+          const name = existing?.name ?? operator;
+          const slot = await slots.make({ storeId: row.storeId, operator: name, passphrase, kdf: deps.kdf, seal: sealRaw(master) });
           const now = new Date(clock.now()).toISOString();
           deps.transaction(() => {
             if (existing) {
@@ -386,15 +389,15 @@ export function createSession(deps: SessionDeps): Session {
               if (existing.role !== 'admin') operators.setRole(existing.name, 'admin');
               operators.setThrottle(existing.name, { failedAttempts: 0, lastFailureMs: null });
             } else {
-              operators.insert({ name: operator, role: 'admin', slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: 'recovery', passphraseChangedAt: null });
+              operators.insert({ name, role: 'admin', slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: 'recovery', passphraseChangedAt: null });
             }
-            audit.append({ actor: operator, action: 'recovery.recover', targetType: 'operator', targetId: operator, outcome: 'success', details: { ...details, created: !existing, previousRole: existing?.role ?? null } });
+            audit.append({ actor: name, action: 'recovery.recover', targetType: 'operator', targetId: name, outcome: 'success', details: { ...details, created: !existing, previousRole: existing?.role ?? null } });
           });
-          startSession(row, operator, 'admin', master);
+          startSession(row, name, 'admin', master);
           audit.checkpoint();
-          logger.info('master key recovered from shares; admin slot set', { operator });
+          logger.info('master key recovered from shares; admin slot set', { operator: name });
           changed();
-          return { created: !existing, storeId: row.storeId };
+          return { created: !existing, storeId: row.storeId, operator: name };
         } catch (e) {
           master.fill(0);
           return failure(operator, 'recovery.recover', e);

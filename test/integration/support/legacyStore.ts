@@ -33,6 +33,7 @@ export function makePreOperatorsStore(dir: string, o: { operator: string; passph
     db.prepare('UPDATE store_meta SET kdf_params = ?, kdf_salt = ?, wrapped_master = ?, keychain_bound = 0').run(JSON.stringify(FAST_KDF), salt, gcmSeal(kek, master, aad));
     db.exec('DROP TABLE operators');
     db.exec('DROP TABLE lockdown_orders'); // migration 16
+    db.exec('DROP TABLE recovery_shares; DROP TABLE recovery_share_sets'); // migration 20
     db.prepare('DELETE FROM schema_migrations WHERE version >= 15').run();
   });
 }

@@ -80,6 +80,9 @@ import { createReportHandlers, createReportService, type ReportService } from '.
 import { type Approvals, createApprovals } from './services/approvals/approvals.ts';
 import { createApprovalHandlers } from './services/approvals/approvalsHandlers.ts';
 import { createApprovalsRepo } from './store/approvalsRepo.ts';
+import { createBackupHandlers } from './services/recovery/backupHandlers.ts';
+import { createRecoveryHandlers } from './services/recovery/recovery.ts';
+import { createRecoveryRepo } from './store/recoveryRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -687,6 +690,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         if (idleEnabled) idle.check();
         return { state: liveSession.status().state };
       },
+      ...createRecoveryHandlers({ repo: createRecoveryRepo(store.db), session: liveSession, audit, clock, transaction }),
+      ...createBackupHandlers({
+        db: store.db,
+        dataDir: options.dataDir,
+        schemaVersion: store.schemaVersion,
+        kdf,
+        session: liveSession,
+        audit,
+        clock,
+        settle: () => {
+          commits.flush();
+          audit.checkpoint();
+        },
+      }),
       'audit:query': async (input) => {
         liveSession.require();
         return audit.query(input);

@@ -8,8 +8,11 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 
-/** Commands that never unlock an existing store: nothing to derive ahead. */
-const NO_UNLOCK = new Set(['help', 'init']);
+/**
+ * Commands that never unlock an existing store: nothing to derive ahead (restore opens no store; `recovery recover`,
+ * checked below, takes ECPS_PASSPHRASE as a new passphrase: docs/recovery-and-backup.md).
+ */
+const NO_UNLOCK = new Set(['help', 'init', 'restore']);
 
 /** The store folder when the command line or the environment names it (the default folder is left to the CLI). */
 function namedDataDir(argv, env) {
@@ -44,7 +47,7 @@ function namedOperator(argv, env) {
 export async function deriveKekAhead(argv, env) {
   try {
     const passphrase = env.ECPS_PASSPHRASE;
-    if (!passphrase || argv.length === 0 || NO_UNLOCK.has(argv[0]) || argv.includes('--help') || argv.includes('-h')) return null;
+    if (!passphrase || argv.length === 0 || NO_UNLOCK.has(argv[0]) || (argv[0] === 'recovery' && argv[1] === 'recover') || argv.includes('--help') || argv.includes('-h')) return null;
     const dir = namedDataDir(argv, env);
     if (!dir) return null;
     const file = path.join(path.resolve(dir), 'console.db');

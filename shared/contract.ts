@@ -17,6 +17,7 @@ import { emergencyChannels } from './emergencyContract.ts';
 import { operatorsChannels, OperatorRoleSchema, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
+import { recoveryChannels } from './recoveryContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -421,6 +422,8 @@ export const contract = {
   // Two-person control (approvals:list, approve, deny, execute, policies, setPolicy, exportRequest, importApproval,
   // enrolKey; docs/two-person-control.md).
   ...approvalsChannels,
+  // Recovery shares of the master key and encrypted backups (recovery:*, backup:*; docs/recovery-and-backup.md).
+  ...recoveryChannels,
 } as const;
 
 export type Contract = typeof contract;

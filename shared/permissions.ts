@@ -163,6 +163,13 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'approvals:importApproval': 'signedIn',
   'approvals:enrolKey': 'signedIn',
   'approvals:setPolicy': 'admin',
+  'recovery:status': 'read',
+  // Shares of the master key and whole-store backups: the admin's (docs/recovery-and-backup.md).
+  'recovery:createShares': 'admin',
+  // The ceremony runs when no operator can sign in: k valid shares are its authority, like a passphrase for unlock.
+  'recovery:recover': 'open',
+  'backup:create': 'admin',
+  'backup:restore': 'admin',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

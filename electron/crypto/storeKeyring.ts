@@ -38,6 +38,8 @@ export interface StoreKeyring {
   openApprovalInput(sealed: Buffer, aad: Buffer): Buffer | null;
   /** HMAC-SHA-256 of a secret field of a guarded input, so its hash binds the secret without exposing it to guessing. */
   macApprovalSecret(value: Buffer): Buffer;
+  /** A copy of the master key, for splitting it into recovery shares; the caller zeroes it. */
+  exportMaster(): Buffer;
   destroy(): void;
 }
 
@@ -121,6 +123,10 @@ export function createStoreKeyring(master: Buffer, storeId: string, options: Sto
     macApprovalSecret(value) {
       live();
       return crypto.createHmac('sha256', approvalMacKey).update(value).digest();
+    },
+    exportMaster() {
+      live();
+      return Buffer.from(masterCopy);
     },
     destroy() {
       destroyed = true;

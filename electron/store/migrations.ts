@@ -16,6 +16,7 @@ import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
+import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 
 export interface Migration {
   version: number;
@@ -222,6 +223,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'two-person control (issue 14): approval policies per action, requests binding a channel and the hash of its input, one approval per operator, operators\' approval public keys',
     up(db) {
       db.exec(APPROVALS_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 20,
+    description: 'recovery share sets (issue 14): custodians, k, n and a hash commitment per share of the master key; never the shares',
+    up(db) {
+      db.exec(RECOVERY_SCHEMA_SQL);
     },
   },
 ];

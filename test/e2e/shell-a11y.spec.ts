@@ -30,6 +30,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Providers', heading: 'Providers', hash: '#/providers' },
   { nav: 'Metrics and alerts', heading: 'Metrics and alerts', hash: '#/metrics' },
   { nav: 'Approvals', heading: 'Approvals', hash: '#/approvals' },
+  { nav: 'Recovery and backup', heading: 'Recovery and backup', hash: '#/recovery' },
 ];
 
 /** Screens not yet ported to the design system (printed with every run so they are not forgotten). axe is enforced on

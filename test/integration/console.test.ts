@@ -180,8 +180,13 @@ describe('createConsole handlers, end to end', () => {
       'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'key', pin: '1234' },
       'session:idleLock': {},
       'session:setIdleLock': { minutes: 15 },
+      'recovery:status': {},
+      'recovery:createShares': { threshold: 2, custodians: ['Ann', 'Ben'] },
+      'backup:create': { path: '/tmp/never-written.ecpsbak', passphrase: NEW_PASS },
+      'backup:restore': { from: '/tmp/never-read.ecpsbak', dataDir: '/tmp/never-restored', passphrase: NEW_PASS },
     };
-    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock', 'session:visibility'].includes(ch));
+    // recovery:recover is open like unlock (its own tests: recovery-backup.test.ts); so is session:visibility.
+    const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock', 'session:visibility', 'recovery:recover'].includes(ch));
     expect(Object.keys(sample).sort()).toEqual([...gated].sort());
     for (const ch of gated) expect((await failure(call(ch, sample[ch] as never))).code, ch).toBe('not_initialized');
     expect((await call('session:init', { operator: 'Officer Ada', passphrase: PASS })).state).toBe('unlocked');

@@ -58,6 +58,9 @@ describe('deriving the passphrase key ahead', () => {
     expect(await deriveKekAhead(['keys', 'list', '--operator', 'Nobody', '--data-dir', s.dir], env)).toBeNull();
     expect(await deriveKekAhead(['keys', 'list'], env)).toBeNull();
     expect(await deriveKekAhead(['init', '--data-dir', s.dir], env)).toBeNull();
+    // restore opens no store; recovery recover's ECPS_PASSPHRASE is the operator's new passphrase.
+    expect(await deriveKekAhead(['restore', '--from', '/tmp/x.ecpsbak', '--data-dir', s.dir, '--operator', 'Officer'], env)).toBeNull();
+    expect(await deriveKekAhead(['recovery', 'recover', '--shares', '/tmp/s.txt', '--data-dir', s.dir, '--operator', 'Officer'], env)).toBeNull();
     expect(await deriveKekAhead(['help'], env)).toBeNull();
     expect(await deriveKekAhead(['keys', 'list', '--help', '--data-dir', s.dir], env)).toBeNull();
     expect(await deriveKekAhead(['keys', 'list', '--data-dir', tempDir('ecps-kek-empty-')], env)).toBeNull();

@@ -62,6 +62,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'approvals:list': READ, 'approvals:policies': READ, 'approvals:exportRequest': READ,
   'approvals:approve': '*', 'approvals:deny': '*', 'approvals:execute': '*', 'approvals:importApproval': '*', 'approvals:enrolKey': '*',
   'approvals:setPolicy': 'a',
+  // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
+  'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

@@ -134,6 +134,11 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'session:idleLock': {},
   'session:setIdleLock': { minutes: 30 },
   'session:visibility': { hidden: true },
+  'recovery:status': {},
+  'recovery:createShares': { threshold: 2, custodians: ['Ann', 'Ben', 'Cy'] },
+  'recovery:recover': { shares: ['ecps-share1:x', 'ecps-share1:y'], operator: 'alice', passphrase: 'correct horse battery staple' },
+  'backup:create': { path: '/tmp/store.ecpsbak', passphrase: 'backup passphrase 1' },
+  'backup:restore': { from: '/tmp/store.ecpsbak', dataDir: '/tmp/restored', passphrase: 'backup passphrase 1' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -19,6 +19,7 @@ export const COMMANDS = [
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
   'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
+  'backup', 'restore', 'recovery shares', 'recovery recover',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
 export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
@@ -75,6 +76,10 @@ const OPTIONS = {
   'order-actions': { type: 'string' },
   'valid-for': { type: 'string' },
   mode: { type: 'string' },
+  k: { type: 'string' },
+  custodian: { type: 'string', multiple: true },
+  shares: { type: 'string' },
+  'out-dir': { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -136,6 +141,10 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
+  backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
+  restore: { options: ['from', 'shares'], required: ['from', 'data-dir'], args: [] },
+  'recovery shares': { options: ['k', 'custodian', 'out-dir'], required: ['k'], args: [] },
+  'recovery recover': { options: ['shares'], required: ['shares'], args: [] },
   help: { options: [], required: [], args: [] },
   'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit'], required: [], args: [] },
   'emergency execute': {
@@ -229,6 +238,18 @@ Commands:
   approvals sign --in REQUEST --key KEY.pem --out FILE
                                                 (no store) approve a request file as --operator, signed with your
                                                 approval key (docs/two-person-control.md)
+  backup --out FILE [--k K --custodian NAME ... [--out-dir DIR]]
+                                                encrypted backup of the whole store (admin); the backup passphrase
+                                                comes from ECPS_BACKUP_PASSPHRASE or the prompt; with --k, the backup
+                                                key is also split into K-of-N shares (docs/recovery-and-backup.md)
+  restore --from FILE --data-dir DIR [--shares FILE]
+                                                restores a backup into DIR (new or empty); no sign-in, no store needed;
+                                                the backup passphrase, or K shares of the backup key (one per line)
+  recovery shares --k K --custodian NAME --custodian NAME ... [--out-dir DIR]
+                                                splits the master key into K-of-N shares, one per custodian (admin);
+                                                printed once, or written once as one 0600 file each into DIR
+  recovery recover --shares FILE                the recovery ceremony: K shares (one per line) make --operator an admin
+                                                with a new passphrase (ECPS_PASSPHRASE or the prompt) and sign them in
   help
 
 Global options:
@@ -260,6 +281,8 @@ export interface ParsedCommand {
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
   version: number | undefined;
+  /** --custodian of recovery shares, in order (repeatable). */
+  custodians: string[];
 }
 
 const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
@@ -323,7 +346,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
   }
-  const values = parsed.values as OptionValues;
+  const { custodian, ...rest } = parsed.values as OptionValues & { custodian?: string[] };
+  const values: OptionValues = custodian === undefined ? rest : { ...rest, custodian: custodian.join('\n') };
   const words = parsed.positionals;
   if (values.help || words.length === 0) return finish('help', [], values, env);
   const two = `${words[0]} ${words[1] ?? ''}`.trim();
@@ -377,6 +401,11 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
     if (args[0] === 'set' && typeof values.policy !== 'string') throw new UsageError('rotation policy set: --policy is required');
     if (args[0] === 'get' && values.policy !== undefined) throw new UsageError('rotation policy get: option --policy does not apply');
   }
+  const custodians = typeof values.custodian === 'string' ? values.custodian.split('\n') : [];
+  if (command === 'recovery shares' || (command === 'backup' && (values.k !== undefined || custodians.length > 0 || values['out-dir'] !== undefined))) {
+    if (!/^\d{1,2}$/.test(String(values.k))) throw new UsageError(`${command}: --k must be a whole number`);
+    if (custodians.length < 2) throw new UsageError(`${command}: name at least two custodians (--custodian NAME, once per custodian)`);
+  }
   if (typeof values.limit === 'string' && (!/^\d{1,4}$/.test(values.limit) || Number(values.limit) < 1 || Number(values.limit) > 1000)) {
     throw new UsageError(`${command}: --limit must be a number from 1 to 1000`);
   }
@@ -395,5 +424,5 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   const totp = typeof values.totp === 'string' ? values.totp : env.ECPS_TOTP || undefined;
   if (totp !== undefined && !/^\d{3} ?\d{3}$/.test(totp)) throw new UsageError('--totp (or ECPS_TOTP) must be the 6-digit code of your authenticator app');
   const tokenPin = env.ECPS_TOKEN_PIN || undefined;
-  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, port, version };
+  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, port, version, custodians };
 }

@@ -2,6 +2,7 @@
 // plus file input/output. A command that needs the store signs in first as the operator (--operator, else
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -16,10 +17,11 @@ import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatApproval, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { BACKUP_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
   out(line: string): void;
-  readPassphrase(options: { confirm?: boolean }): Promise<string>;
+  readPassphrase(options: PassphraseOptions): Promise<string>;
 }
 
 export interface CommandContext {
@@ -117,6 +119,29 @@ function needRotation(ctx: CommandContext): FleetConsole['rotation'] {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+type HandedShares = Array<{ index: number; custodian: string; share: string }>;
+
+/**
+ * Shares as the command hands them out: printed (each once, under its custodian's name), or with --out-dir written as
+ * one new 0600 file per custodian, and then only the files are named (--json too: `shares` becomes the file list).
+ */
+async function handOut(ctx: CommandContext, shares: HandedShares, head: string): Promise<{ value: HandedShares | Array<{ index: number; custodian: string; file: string }>; text: string }> {
+  const outDir = str(ctx.parsed.options['out-dir']);
+  if (outDir === undefined) return { value: shares, text: [head, ...shares.map((s) => `share ${s.index} for ${s.custodian}:\n  ${s.share}`)].join('\n') };
+  const files: Array<{ index: number; custodian: string; file: string }> = [];
+  for (const s of shares) {
+    const file = join(outDir, `share-${s.index}-${s.custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
+    await writeOutput(ctx, file, `${s.share}\n`);
+    files.push({ index: s.index, custodian: s.custodian, file });
+  }
+  return { value: files, text: [head, ...files.map((f) => `share ${f.index} for ${f.custodian} -> ${f.file}`)].join('\n') };
+}
+
+/** The share lines of a file: one per line; blank lines and lines starting with # are skipped. */
+export async function readShareFile(path: string): Promise<string[]> {
+  return (await readInput(path, 64 * 1024)).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+}
 
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
 export async function runCommand(ctx: CommandContext): Promise<{ value: unknown; exitCode: number }> {
@@ -384,6 +409,28 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         : await callUnlocked(ctx, 'rollout:resume', strip({ rolloutId: id, reason: str(o.reason) }));
       return show(value, () => formatRollout(value));
     }
+    case 'backup': {
+      // Signed in (an admin) before the backup passphrase is asked for.
+      await callUnlocked(ctx, 'session:status', {});
+      const passphrase = await io.readPassphrase({ confirm: true, label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV });
+      const split = parsed.custodians.length > 0 ? { threshold: Number(str(o.k)), custodians: parsed.custodians } : undefined;
+      const value = await call(router, 'backup:create', strip({ path: resolve(str(o.out) ?? ''), passphrase, shares: split }));
+      const line = `backup of store ${value.storeId} (${value.storeBytes} bytes) -> ${value.path} (${value.bytes} bytes, sha256 ${value.sha256})`;
+      if (!value.shares) return show(value, () => line);
+      const handed = await handOut(ctx, value.shares, `its key in ${split!.threshold} of ${value.shares.length} shares (shown only now, never stored)`);
+      return show({ ...value, shares: handed.value }, () => [line, handed.text].join('\n'));
+    }
+    case 'recovery shares': {
+      const value = await callUnlocked(ctx, 'recovery:createShares', { threshold: Number(str(o.k)), custodians: parsed.custodians });
+      const handed = await handOut(ctx, value.shares, `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`);
+      return show({ ...value, shares: handed.value }, () => handed.text);
+    }
+    case 'recovery recover': {
+      const shares = await readShareFile(str(o.shares) ?? '');
+      const passphrase = await io.readPassphrase({ confirm: true, label: `New passphrase for ${parsed.operator}` });
+      const value = await call(router, 'recovery:recover', { shares, operator: parsed.operator, passphrase });
+      return show(value, () => `master key recovered from ${shares.length} shares (set ${value.setId}); ${value.operator} is ${value.created ? 'a new' : 'again an'} admin with the new passphrase`);
+    }
     case 'report': {
       const out = str(o.out) ?? '';
       const value = await callUnlocked(ctx, 'report:generate', { from: str(o.from), to: str(o.to), format: str(o.format) ?? 'pdf' });
@@ -458,6 +505,7 @@ lockdown order written to ${out}` : '');
     case 'approvals sign':
     case 'serve':
     case 'scheduler':
+    case 'restore':
     case 'help':
       throw new Error(`${parsed.command} is handled by the entry point`);
   }

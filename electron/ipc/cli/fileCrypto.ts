@@ -100,8 +100,11 @@ function release(b: Buffer): void {
   if (whole instanceof ArrayBuffer && b.byteOffset === 0 && whole.byteLength === b.length && b.length >= 4096) whole.transfer?.(0);
 }
 
-/** A new 0600 file beside the target, renamed over it by commit() or removed by discard(). */
-async function tempOutput(path: string, force: boolean, fs: OutputFs) {
+/**
+ * A new 0600 file beside the target, renamed over it by commit() (an existing target only when `force`) or removed by
+ * discard(). Also the backup file's writer (electron/services/recovery/backup.ts).
+ */
+export async function tempOutput(path: string, force: boolean, fs: OutputFs = NODE_FS) {
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.partial`);
   let file: FileHandle;
   try {

@@ -5,6 +5,8 @@ import { ConsoleError } from '../../../shared/errors.ts';
 import type { TextSink } from '../../logger.ts';
 
 export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
+/** The passphrase of a backup file (backup, restore): the custodians', not an operator's. */
+export const BACKUP_PASSPHRASE_ENV = 'ECPS_BACKUP_PASSPHRASE';
 
 /** What the prompt needs of stdin beyond a stream: a terminal (process.stdin on a tty) has both. */
 export interface PassphraseInput {
@@ -73,10 +75,19 @@ function readOneLine(stdin: Readable): Promise<string | null> {
   });
 }
 
-const NO_PASSPHRASE = `No passphrase given: set ${PASSPHRASE_ENV}, type it at the prompt, or pipe it on stdin.`;
+const noPassphrase = (envName: string) => `No passphrase given: set ${envName}, type it at the prompt, or pipe it on stdin.`;
 
-export async function readPassphrase(source: PassphraseSource, options: { confirm?: boolean; label?: string } = {}): Promise<string> {
-  const fromEnv = source.env[PASSPHRASE_ENV];
+export interface PassphraseOptions {
+  confirm?: boolean;
+  label?: string;
+  /** The variable that may hold it (default ECPS_PASSPHRASE). */
+  envName?: string;
+}
+
+export async function readPassphrase(source: PassphraseSource, options: PassphraseOptions = {}): Promise<string> {
+  const envName = options.envName ?? PASSPHRASE_ENV;
+  const NO_PASSPHRASE = noPassphrase(envName);
+  const fromEnv = source.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const label = options.label ?? 'Passphrase';
   if (source.stdin.isTTY) {

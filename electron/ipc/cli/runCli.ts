@@ -11,8 +11,9 @@ import { startBrowserHost } from '../../host/browserHost.ts';
 import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
 import { OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
-import { runCommand, unlockInput } from './commands.ts';
-import { PASSPHRASE_ENV, readPassphrase, type PassphraseInput } from './passphrase.ts';
+import { readShareFile, runCommand, unlockInput } from './commands.ts';
+import { restoreBackup } from '../../services/recovery/backup.ts';
+import { BACKUP_PASSPHRASE_ENV, PASSPHRASE_ENV, readPassphrase, type PassphraseInput, type PassphraseOptions } from './passphrase.ts';
 import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
 
 export interface CliIo {
@@ -78,6 +79,20 @@ async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io:
   return 0;
 }
 
+/**
+ * restore --from FILE --data-dir DIR: no console is opened (on a new computer there is no store and no operator yet);
+ * the backup passphrase is the authority. DIR must be absent or empty (docs/recovery-and-backup.md).
+ */
+async function restore(parsed: ParsedCommand, io: CliIo): Promise<number> {
+  const sharesFile = parsed.options.shares;
+  const key = typeof sharesFile === 'string'
+    ? { shares: await readShareFile(resolve(sharesFile)) }
+    : { passphrase: await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, { label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV }) };
+  const value = await restoreBackup({ from: resolve(String(parsed.options.from)), dataDir: resolve(parsed.dataDir ?? ''), ...key });
+  io.stdout.write(parsed.json ? `${JSON.stringify(value, null, 2)}\n` : `restored store ${value.storeId} (backup of ${value.createdAt}, ${value.storeBytes} bytes) into ${value.dataDir}; sign in there as before\n`);
+  return 0;
+}
+
 async function runParsed(io: CliIo): Promise<number> {
   let parsed: ParsedCommand;
   try {
@@ -98,6 +113,7 @@ async function runParsed(io: CliIo): Promise<number> {
       now: () => new Date(),
     });
   }
+  if (parsed.command === 'restore') return restore(parsed, io);
   const config = loadConfig(io.env);
   const dataDir = resolve(parsed.dataDir ?? config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -114,7 +130,7 @@ async function runParsed(io: CliIo): Promise<number> {
     const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
     const commandIo = {
       out: (line: string) => void io.stdout.write(line + '\n'),
-      readPassphrase: (options: { confirm?: boolean }) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
+      readPassphrase: (options: PassphraseOptions) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
     const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access });
     return exitCode;

@@ -54,6 +54,15 @@ export interface Session {
   changePassphrase(current: string, next: string): Promise<void>;
   /** A new key slot for another operator, sealed from the master key in memory (unlocked only). */
   makeSlot(operator: string, passphrase: string): Promise<OperatorSlot>;
+  /**
+   * The recovery ceremony's end (docs/recovery-and-backup.md): `master` (rebuilt from shares) must be this store's
+   * master key, checked against the audit key's MAC; then `operator` gets an admin slot under `passphrase` (a new
+   * operator, or an existing one whose slot is replaced and who becomes admin) and is signed in. Zeroes `master`.
+   * Throws integrity_failure (reason master_mismatch) for another key; audits `recovery.recover` either way.
+   */
+  recoverAdmin(master: Buffer, operator: string, passphrase: string, details: Record<string, string | number>): Promise<{ created: boolean; storeId: string; operator: string }>;
+  /** The store's id, locked or not (not_initialized before the store exists). */
+  storeId(): string;
   /** The throttle row of a name (an operator's own; the shared one for names that are not operators). */
   throttleOf(operator: string): ThrottleRow;
   /** The signed-in operator's role, or null when locked. */
@@ -434,6 +443,55 @@ export function createSession(deps: SessionDeps): Session {
         checkStrength(passphrase);
         return slots.make({ storeId: unlocked.storeId, operator, passphrase, kdf: deps.kdf, seal: (kek, aad) => unlocked.keyring.sealMaster(kek, deps.kdf, aad) });
       });
+    },
+
+    recoverAdmin(master, operator, passphrase, details) {
+      return serial(async () => {
+        try {
+          const row = meta.get();
+          if (row === null) throw new ConsoleError('not_initialized', 'No key store exists in this folder yet; create it first.');
+          if (current) throw new ConsoleError('illegal_transition', 'An operator is signed in: lock the console before a recovery ceremony.');
+          checkStrength(passphrase);
+          const check = createStoreKeyring(master, row.storeId);
+          const mac = check.macAuditPublicKey(row.auditPublicSpki);
+          check.destroy();
+          if (master.length !== 32 || mac.length !== row.auditPublicMac.length || !crypto.timingSafeEqual(mac, row.auditPublicMac)) {
+            throw new ConsoleError('integrity_failure', 'The shares rebuild a key that is not this store\'s master key: they belong to another store or were altered.', { reason: 'master_mismatch' });
+          }
+          // Names are unique ignoring case: "Bob" recovers the operator "bob" (the slot binds the stored spelling).
+          const same = (n: string) => n.normalize('NFC').toLowerCase() === operator.normalize('NFC').toLowerCase();
+          const existing = operators.get(operator) ?? operators.list().find((o) => same(o.name)) ?? null;
+          const name = existing?.name ?? operator;
+          const slot = await slots.make({ storeId: row.storeId, operator: name, passphrase, kdf: deps.kdf, seal: sealRaw(master) });
+          const now = new Date(clock.now()).toISOString();
+          deps.transaction(() => {
+            if (existing) {
+              operators.updateSlot(existing.name, slot, now);
+              if (existing.role !== 'admin') operators.setRole(existing.name, 'admin');
+              operators.setThrottle(existing.name, { failedAttempts: 0, lastFailureMs: null });
+            } else {
+              operators.insert({ name, role: 'admin', slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: 'recovery', passphraseChangedAt: null });
+            }
+            audit.append({ actor: name, action: 'recovery.recover', targetType: 'operator', targetId: name, outcome: 'success', details: { ...details, created: !existing, previousRole: existing?.role ?? null } });
+          });
+          const keyring = createStoreKeyring(master, row.storeId);
+          master.fill(0);
+          startSession(row, name, 'admin', keyring);
+          audit.checkpoint();
+          logger.info('master key recovered from shares; admin slot set', { operator: name });
+          changed();
+          return { created: !existing, storeId: row.storeId, operator: name };
+        } catch (e) {
+          master.fill(0);
+          return failure(operator, 'recovery.recover', e);
+        }
+      });
+    },
+
+    storeId() {
+      const row = meta.get();
+      if (row === null) throw new ConsoleError('not_initialized', 'No key store exists in this folder yet; create it first.');
+      return row.storeId;
     },
 
     throttleOf,

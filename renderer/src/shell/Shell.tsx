@@ -20,6 +20,7 @@ import { RotationPage } from '../rotation/RotationPage.tsx';
 import { MetricsPage } from '../metrics/MetricsPage.tsx';
 import { ReportsPage } from '../reports/ReportsPage.tsx';
 import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
+import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -44,10 +45,11 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   reports: () => <ReportsPage />,
   metrics: () => <MetricsPage />,
   approvals: () => <ApprovalsPage />,
+  recovery: () => <RecoveryPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'] };
 
 /** The badge of a navigation link: open alerts (Metrics and alerts), requests the operator may approve (Approvals). */
 function badgeOf(page: Page, openAlerts: number, awaitingMe: number): React.ReactNode | undefined {

@@ -17,6 +17,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [17, ['emergency_run_actions', 'emergency_runs', 'robot_tags']],
   [18, ['operator_totp', 'operator_tokens', 'console_settings']],
   [19, ['approval_votes', 'approval_requests', 'approval_policies', 'approval_keys']],
+  [20, ['recovery_shares', 'recovery_share_sets']],
 ];
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */

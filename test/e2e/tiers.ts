@@ -18,5 +18,6 @@ export const SLOW_E2E_SPECS = [
   'providers-a11y.spec.ts', // axe and focus return on the Revoke and provider dialogs, provider and key details
   'station-bundles.spec.ts', // a key bundle installed on a robot simulator on a pty, then replayed and tampered copies
   'rollout-actions.spec.ts', // halt, resume and forced retirement of a rollout on the Rotation screen
+  'rotation-policy-ui.spec.ts', // the rollout policy dialog's refusals and read-back, and a key's schedule and drift at the AWS emulator
   'audit-alarm.spec.ts', // a database forged before unlock: the alarm on every screen, verify and export
 ] as const;

@@ -1,6 +1,7 @@
 // Rotation schedules → Rollout waves (issue 13, docs/rotation.md "Rollout to robots"): each recent rollout of a new
 // key version to robots with its state, the wave open, and per wave and site how many robots installed it (a progress
-// bar); Halt (with a reason) and Resume, and retiring a previous version (RolloutDialogs.tsx); and per site how many robots hold each key's current
+// bar); Halt (with a reason) and Resume, retiring a previous version (RolloutDialogs.tsx), the rollout policy (the
+// default from the header, a key's own from its row: RolloutPolicyDialog.tsx); and per site how many robots hold each key's current
 // version, the one before, and older ones. Data from the rollout:* channels.
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
@@ -12,6 +13,7 @@ import Table from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import type { RolloutView } from '../../../shared/rolloutContract.ts';
 import { HaltRolloutDialog, RetireVersionDialog } from './RolloutDialogs.tsx';
+import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 
@@ -31,9 +33,12 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
   });
   const [halting, setHalting] = useState<RolloutView | null>(null);
   const [retiring, setRetiring] = useState<string | null>(null);
+  // The rollout policy being edited: the default one ({}) or a key's own.
+  const [policyOf, setPolicyOf] = useState<{ keyId?: string } | null>(null);
   const closed = (message: string | null) => {
     setHalting(null);
     setRetiring(null);
+    setPolicyOf(null);
     if (message) {
       onChanged(message);
       void rollouts.refetch();
@@ -45,7 +50,12 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
       <Table
         ariaLabels={{ tableLabel: 'Rollout waves' }}
         header={
-          <Header variant="h2" counter={`(${rollouts.data?.rollouts.length ?? 0})`} description="New key versions reaching robots: the canary wave first, the rest once the canary confirmed its installations.">
+          <Header
+            variant="h2"
+            counter={`(${rollouts.data?.rollouts.length ?? 0})`}
+            description="New key versions reaching robots: the canary wave first, the rest once the canary confirmed its installations."
+            actions={<Button onClick={() => setPolicyOf({})}>Rollout policy</Button>}
+          >
             Rollout waves
           </Header>
         }
@@ -105,6 +115,9 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
                 <Button ariaLabel={`Retire a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
                   Retire a version
                 </Button>
+                <Button ariaLabel={`Rollout policy of ${keyLabel(r.keyId)}`} onClick={() => setPolicyOf({ keyId: r.keyId })}>
+                  Rollout policy
+                </Button>
               </SpaceBetween>
             ),
           },
@@ -130,6 +143,7 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
       <ErrorMessage error={holdings.error} />
       {halting && <HaltRolloutDialog rollout={halting} keyLabel={keyLabel(halting.keyId)} onClose={closed} />}
       {retiring && <RetireVersionDialog keyId={retiring} keyLabel={keyLabel(retiring)} onClose={closed} />}
+      {policyOf && (policyOf.keyId === undefined ? <RolloutPolicyDialog onClose={closed} /> : <RolloutPolicyDialog keyId={policyOf.keyId} keyLabel={keyLabel(policyOf.keyId)} onClose={closed} />)}
     </SpaceBetween>
   );
 }

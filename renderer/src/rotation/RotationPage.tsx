@@ -1,6 +1,7 @@
 // Rotation schedules (issue 13): the scheduler's state, the due and overdue rotations with "Run now", what rotates when
 // over the next 30 days (a chart per day and type, and the list per key, type and site), the policies per key type and
-// per key, the scheduler's job history and each key version's usage against its limit. Data from the rotation:*
+// per key, a key's schedule at its provider with the drift check (ProviderScheduleDialog.tsx), the scheduler's job
+// history and each key version's usage against its limit. Data from the rotation:*
 // channels; times and lateness come from the console's clock (status.now), not the window's.
 import { useMemo, useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
@@ -29,6 +30,7 @@ import { durationWords, KEY_TYPE_WORDS, periodWords, rotationsPerDay, windowsWor
 import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
 import { RolloutWaves } from './RolloutWaves.tsx';
+import { ProviderScheduleDialog } from './ProviderScheduleDialog.tsx';
 import { useCan } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
@@ -71,6 +73,7 @@ export function RotationPage() {
   const [siteFilter, setSiteFilter] = useState<SelectProps.Option>(ALL);
   const [keyFilter, setKeyFilter] = useState<SelectProps.Option>(ALL);
   const [overrideKey, setOverrideKey] = useState<SelectProps.Option | null>(null);
+  const [atProvider, setAtProvider] = useState<{ keyId: string; label: string } | null>(null);
 
   const refreshAll = () => {
     for (const q of [status, due, upcoming, policies, jobs, usage, keys]) void q.refetch();
@@ -335,6 +338,14 @@ export function RotationPage() {
               >
                 Set this key's own policy
               </Button>
+              <Button
+                disabled={!overrideKey}
+                onClick={() => {
+                  if (overrideKey?.value) setAtProvider({ keyId: overrideKey.value, label: overrideKey.label ?? overrideKey.value });
+                }}
+              >
+                Schedule at the provider and drift
+              </Button>
             </SpaceBetween>
           </SpaceBetween>
         </Container>
@@ -394,6 +405,16 @@ export function RotationPage() {
               setRan(`${result.label} rotated: version ${result.fromVersion} → ${result.toVersion}.`);
               refreshAll();
             }
+          }}
+        />
+      )}
+      {atProvider && (
+        <ProviderScheduleDialog
+          keyId={atProvider.keyId}
+          keyLabel={atProvider.label}
+          onClose={(changed) => {
+            setAtProvider(null);
+            if (changed) refreshAll();
           }}
         />
       )}

@@ -98,6 +98,8 @@ export function formOf(p: RotationPolicyView): PolicyForm {
 export type FieldErrors = Record<string, string>;
 
 const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
+/** A form field holding a plain non-negative number ("24", "0.5"); anything else is said beside the field. */
+export const isNumberText = (text: string): boolean => NUMBER.test(text);
 
 /**
  * The form as a policy for rotation:set*Policy, or the fields that are not numbers at all (said in words here: the
@@ -106,7 +108,7 @@ const NUMBER = /^\s*\d+(\.\d+)?\s*$/;
 export function policyOf(form: PolicyForm): { policy: Record<string, unknown> | null; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const num = (text: string, field: string, what: string): number => {
-    if (!NUMBER.test(text)) {
+    if (!isNumberText(text)) {
       errors[field] = `Enter the ${what} as a number.`;
       return 0;
     }

@@ -9,7 +9,7 @@ import { channel } from './channel.ts';
 import { OperatorName, OperatorRoleSchema } from './operatorsContract.ts';
 
 /** The actions whose approvals are configurable (approvals:setPolicy). */
-export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin'] as const;
+export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 /** A request's action: a configurable one, or lowering the policy of one (guarded by that action's current policy). */
 export const REQUEST_ACTIONS = [...APPROVAL_ACTIONS, 'approval.lower'] as const;
@@ -19,6 +19,7 @@ export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
   'key.destroy': 'Destroy a key',
   'key.compromise': 'Mark a key compromised',
   'operator.admin': 'Make an operator an admin',
+  'recovery.shares': 'Split the master key into recovery shares',
   'approval.lower': 'Lower an approval policy',
 };
 

@@ -397,3 +397,25 @@ describe('approval policies', () => {
     expect((await call('operators:list', {})).operators.find((o) => o.name === 'Kate')?.role).toBe('admin');
   });
 });
+
+describe('exporting recovery shares needs a second admin', () => {
+  // docs/two-person-control.md: splitting the master key into shares is guarded ("recovery.shares", one other admin).
+  const SPLIT = { threshold: 2, custodians: ['Ann', 'Ben', 'Cai'] };
+
+  it('alice asks, a custodian may not approve, Bea approves, alice executes once and receives one share per custodian', async () => {
+    await signIn('alice');
+    const id = await requested('recovery:createShares', SPLIT);
+    expect(records('recovery.create_shares')).toEqual([]); // nothing made yet
+    expect(await failure(call('approvals:approve', { requestId: id }))).toMatchObject({ code: 'illegal_transition' }); // not her own
+    await signIn('Ken'); // a key custodian is not among the approvers of this action
+    expect(await failure(call('approvals:approve', { requestId: id }))).toMatchObject({ code: 'forbidden' });
+    await signIn('Bea');
+    await call('approvals:approve', { requestId: id });
+    await signIn('alice');
+    const done = await call('approvals:execute', { requestId: id });
+    const result = done.result as { threshold: number; shares: Array<{ custodian: string }> };
+    expect([result.threshold, result.shares.map((s) => s.custodian)]).toEqual([2, ['Ann', 'Ben', 'Cai']]);
+    expect(done.request.state).toBe('executed');
+    expect(await failure(call('approvals:execute', { requestId: id }))).toMatchObject({ code: 'illegal_transition' });
+  });
+});

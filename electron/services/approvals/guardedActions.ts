@@ -15,6 +15,9 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
   'key.destroy': { action: 'key.destroy', approvals: 1, roles: ['key_custodian', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
   'key.compromise': { action: 'key.compromise', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
   'operator.admin': { action: 'operator.admin', approvals: 1, roles: ['admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  // Exporting recovery shares hands out the master key in pieces: a second admin approves (the shares go to the one
+  // who executes the approved request, once; never stored).
+  'recovery.shares': { action: 'recovery.shares', approvals: 1, roles: ['admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
 };
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
@@ -34,6 +37,7 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'keys:setState': (i) => (i.state === 'destroyed' ? same('key.destroy') : i.state === 'compromised' ? same('key.compromise') : null),
   'operators:add': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
+  'recovery:createShares': () => same('recovery.shares'),
   'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
 };
 

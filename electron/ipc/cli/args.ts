@@ -17,6 +17,7 @@ export const COMMANDS = [
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
+  'operators list', 'operators add', 'operators remove', 'operators role',
   'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
@@ -36,6 +37,7 @@ const OPTIONS = {
   label: { type: 'string' },
   algorithm: { type: 'string' },
   reason: { type: 'string' },
+  role: { type: 'string' },
   key: { type: 'string' },
   in: { type: 'string' },
   out: { type: 'string' },
@@ -132,6 +134,10 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
+  'operators list': { options: [], required: [], args: [] },
+  'operators add': { options: ['role'], required: ['role'], args: ['NAME'] },
+  'operators remove': { options: [], required: [], args: ['NAME'] },
+  'operators role': { options: ['role'], required: ['role'], args: ['NAME'] },
   'approvals list': { options: ['all', 'limit'], required: [], args: [] },
   'approvals approve': { options: [], required: [], args: ['ID'] },
   'approvals deny': { options: ['reason'], required: ['reason'], args: ['ID'] },
@@ -225,6 +231,12 @@ Commands:
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
       ACTIONS: --compromise-keys --revoke-certs --quarantine --rotate-shared --lockdown (at least one)
+  operators list                                the operators: role, second factor, who added them, unlock throttle
+  operators add NAME --role ROLE                adds an operator (admin); their first passphrase from
+                                                ECPS_NEW_OPERATOR_PASSPHRASE or the prompt (docs/operators.md)
+  operators remove NAME                         wipes the operator's key slot and removes them (admin)
+  operators role NAME --role ROLE               changes an operator's role (admin); ROLE: viewer, station_operator,
+                                                key_custodian, security_officer, admin (making an admin needs approval)
   approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
   approvals approve ID                          approve another operator's request, signed in as yourself
   approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run

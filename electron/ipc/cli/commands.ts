@@ -16,8 +16,8 @@ import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
-import { formatApproval, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
-import { BACKUP_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
+import { formatApproval, formatOperator, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -469,6 +469,25 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(parsed.command === 'lockdown order' ? 'lockdown' : 'lift', o));
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
       return show(value.order, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}; written to ${str(o.out)}`);
+    }
+    case 'operators list': {
+      const value = await callUnlocked(ctx, 'operators:list', {});
+      return show(value, () => value.operators.map(formatOperator).join('\n'));
+    }
+    case 'operators add': {
+      // Signed in (an admin) before the new operator's passphrase is asked for.
+      await callUnlocked(ctx, 'session:status', {});
+      const passphrase = await io.readPassphrase({ confirm: true, label: `First passphrase for ${parsed.args[0]}`, envName: NEW_OPERATOR_PASSPHRASE_ENV });
+      const value = await call(router, 'operators:add', { name: parsed.args[0], role: str(o.role), passphrase });
+      return show(value, () => `added ${formatOperator(value)}`);
+    }
+    case 'operators remove': {
+      const value = await callUnlocked(ctx, 'operators:remove', { name: parsed.args[0] });
+      return show(value, () => `removed ${parsed.args[0]}: key slot wiped`);
+    }
+    case 'operators role': {
+      const value = await callUnlocked(ctx, 'operators:setRole', { name: parsed.args[0], role: str(o.role) });
+      return show(value, () => formatOperator(value));
     }
     case 'approvals list': {
       const value = await callUnlocked(ctx, 'approvals:list', strip({ open: o.all !== true, limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));

@@ -1,6 +1,7 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import type { ApprovalRequestView } from '../../../shared/approvalsContract.ts';
+import type { OperatorInfo } from '../../../shared/operatorsContract.ts';
 import {
   ASSIGNABLE_KEY_TYPES,
   type EffectiveKey,
@@ -184,6 +185,12 @@ export function formatDrift(r: {
 }
 
 /** One approval request on a line: id, state, action and what it binds, who asked, approvals so far, expiry. */
+/** One operator on a line: name, role, second factor, who added them and when, and a running unlock throttle. */
+export function formatOperator(o: OperatorInfo): string {
+  const wait = o.retryAfterMs > 0 ? `, unlock paused ${Math.ceil(o.retryAfterMs / 1000)} s after ${o.failedAttempts} wrong passphrases` : '';
+  return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}${wait}`;
+}
+
 export function formatApproval(r: ApprovalRequestView): string {
   const fields = Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join(' ');
   const who = r.approvals.map((a) => `${a.approver}${a.via === 'file' ? ' (file)' : ''}`).join(', ') || 'none';

@@ -7,6 +7,8 @@ import type { TextSink } from '../../logger.ts';
 export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
 /** The passphrase of a backup file (backup, restore): the custodians', not an operator's. */
 export const BACKUP_PASSPHRASE_ENV = 'ECPS_BACKUP_PASSPHRASE';
+/** The first passphrase of an operator an admin adds (operators add): the new operator's, not the admin's. */
+export const NEW_OPERATOR_PASSPHRASE_ENV = 'ECPS_NEW_OPERATOR_PASSPHRASE';
 
 /** What the prompt needs of stdin beyond a stream: a terminal (process.stdin on a tty) has both. */
 export interface PassphraseInput {

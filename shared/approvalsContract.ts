@@ -9,7 +9,7 @@ import { channel } from './channel.ts';
 import { OperatorName, OperatorRoleSchema } from './operatorsContract.ts';
 
 /** The actions whose approvals are configurable (approvals:setPolicy). */
-export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares'] as const;
+export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares', 'emergency.wide'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 /** A request's action: a configurable one, or lowering the policy of one (guarded by that action's current policy). */
 export const REQUEST_ACTIONS = [...APPROVAL_ACTIONS, 'approval.lower'] as const;
@@ -20,6 +20,7 @@ export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
   'key.compromise': 'Mark a key compromised',
   'operator.admin': 'Make an operator an admin',
   'recovery.shares': 'Split the master key into recovery shares',
+  'emergency.wide': 'Run an emergency playbook on a site, model, firmware, tag, key, certificate or the whole fleet',
   'approval.lower': 'Lower an approval policy',
 };
 

@@ -469,6 +469,8 @@ export const ErrorInfoSchema = z.object({
 /** Identity of the caller, established by the transport (never taken from the call's arguments). */
 export interface CallContext {
   transport: 'electron' | 'browser-host' | 'cli' | 'test';
+  /** Set only by approvals:execute when it runs an approved request's stored input (docs/two-person-control.md). */
+  approvedRequestId?: string;
 }
 
 /** What the main process implements: one async function per channel. */

@@ -37,7 +37,9 @@ type Figures = Record<string, string>;
  * - usage: 4 encryptions with uplink-b v2 against a limit of 5 (80 %);
  * - certificates: uv-1..uv-3 issued at T0 (365 days), uv-3's revoked at T0+4d;
  * - at T0+4d: Vera (viewer) added, refused three times (keys:create, certs:revoke, report:generate); two wrong
- *   passphrases (Vera, Ada).
+ *   passphrases (Vera, Ada);
+ * - marking disk-old compromised is a guarded action (docs/two-person-control.md) that no one but Ada could approve
+ *   (Vera is a viewer): it runs, and one approval.waived record says so.
  */
 const EXPECTED: Record<'whole' | 'early' | 'late', Record<string, Figures>> = {
   // [T0-1h, T0+10d]
@@ -47,7 +49,7 @@ const EXPECTED: Record<'whole' | 'early' | 'late', Record<string, Figures>> = {
     usage: { 'Key versions with usage': '1', 'At 80% of their limit or more': '1', 'At their limit': '0' },
     certificates: { 'Certificates issued': '3', 'Certificates revoked': '1', 'Expiring within 30 days after the period': '0' },
     incidents: { 'Keys marked compromised': '1', 'Keys destroyed': '0', 'Certificate revocations': '1', 'Lockdown orders': '0' },
-    operators: { Operators: '2', 'Role admin': '1', 'Role viewer': '1', 'Operator changes in the period': '1', 'Approval records': '0' },
+    operators: { Operators: '2', 'Role admin': '1', 'Role viewer': '1', 'Operator changes in the period': '1', 'Approval records': '1' },
     access: { 'Denied calls': '3', 'Failed sign-ins': '2' },
     audit: { 'Chain verified': 'yes', 'First failure': 'none' },
   },
@@ -65,6 +67,7 @@ const EXPECTED: Record<'whole' | 'early' | 'late', Record<string, Figures>> = {
     rotation: { 'Rotations due': '2', 'On time': '0', Late: '1', Overdue: '1', 'On-time rate': '0.0%' },
     certificates: { 'Certificates issued': '0', 'Certificates revoked': '1' },
     incidents: { 'Keys marked compromised': '1', 'Certificate revocations': '1' },
+    operators: { 'Approval records': '1' },
     access: { 'Denied calls': '3', 'Failed sign-ins': '2' },
   },
 };
@@ -219,7 +222,7 @@ describe('compliance report', () => {
     }
   });
 
-  it('the PDF maps every section to its SOC 2 and ISO/IEC 27001:2022 controls, lists the keys and says no approvals were recorded', () => {
+  it('the PDF maps every section to its SOC 2 and ISO/IEC 27001:2022 controls, lists the keys and the waived approval', () => {
     const text = pdfText(work, Buffer.from(reports.whole!.pdf.content, 'base64'));
     for (const s of SECTIONS) {
       const section = sectionText(text, s.id);
@@ -229,7 +232,9 @@ describe('compliance report', () => {
     expect(line(ids.disk!)).toMatch(/disk-old\s+storage\s+\S+\s+compromised\s+aws-primary\s+1$/);
     expect(line(ids.sig!)).toMatch(/sig-dev\s+device_identity\s+\S+\s+suspended\s+local\s+1$/);
     expect(line(ids.comm!)).toMatch(/fleet comm\s+communication\s+\S+\s+active\s+local\s+3$/);
-    expect(sectionText(text, 'operators')).toContain('No approvals recorded in the period');
+    expect(sectionText(text, 'operators')).toMatch(/approval\.waived\s+success\s+1\s*$/m);
+    expect(sectionText(text, 'operators')).not.toContain('No approvals recorded in the period');
+    expect(sectionText(pdfText(work, Buffer.from(reports.early!.pdf.content, 'base64')), 'operators')).toContain('No approvals recorded in the period');
     expect(text).toMatch(/page 1 of \d+/);
   });
 

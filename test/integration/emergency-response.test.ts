@@ -317,6 +317,26 @@ describe('playbooks', () => {
     expect(h.auditOf('emergency.review').map((r) => r.outcome)).toEqual(['failure', 'success', 'failure']);
     expect((await h.call('emergency:runs', { needsReview: true })).runs).toEqual([]);
   });
+
+  it('with a second officer, a wide run becomes an approval request; approved, it runs as asked, with no break-glass review', async () => {
+    // Bob (security officer) is signed in; Officer Ada (admin) is the other eligible approver (docs/two-person-control.md).
+    const input = { scope: { kind: 'site' as const, site: 'Plant 2' }, actions: ['quarantine' as const], reason: 'second look at the site' };
+    const asked = await h.fail(h.call('emergency:execute', input));
+    expect(asked.code).toBe('approval_required');
+    const requestId = asked.details?.requestId as string;
+    expect(typeof requestId).toBe('string');
+    expect((await h.fail(h.call('approvals:approve', { requestId }))).code).toBe('illegal_transition'); // his own
+    await h.call('session:lock', {});
+    await h.call('session:unlock', { operator: 'Officer Ada', passphrase: PASS });
+    await h.call('approvals:approve', { requestId });
+    await h.call('session:lock', {});
+    await h.call('session:unlock', { operator: 'Bob', passphrase: `${PASS} bob` });
+    const done = await h.call('approvals:execute', { requestId });
+    const run = (done.result as { run: { runId: string; state: string; review: string; breakGlassReason: string | null } }).run;
+    expect([run.state, run.review, run.breakGlassReason]).toEqual(['done', 'not_needed', null]);
+    expect(h.auditOf('emergency.execute').find((r) => r.targetId === run.runId)).toMatchObject({ outcome: 'success', details: { approvalRequestId: requestId } });
+    expect((await h.call('emergency:runs', { needsReview: true })).runs).toEqual([]);
+  });
 });
 
 async function awsState(keyId: string): Promise<string> {

@@ -233,6 +233,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (policy.approvals === 0) return;
     const me = session.require().operator;
     if (!deps.operators.list().some((o) => o.name !== me && eligible(policy, o.name, o.role))) {
+      if (guard.waivable === false) return; // the service refuses an unapproved call itself (emergency: break-glass)
       // No one else could ever approve (a one-person console, or the only admin making a second one): the action runs,
       // and the audit says so, every time (docs/two-person-control.md, "When no one else can approve").
       log('approval.waived', null, 'success', { action: guard.action, channel, reason: 'no_other_approver' });
@@ -320,7 +321,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       }
       running.add(r.id);
       try {
-        const result = await deps.run(channel, parsed, ctx);
+        const result = await deps.run(channel, parsed, { ...ctx, approvedRequestId: r.id });
         deps.transaction(() => {
           repo.setState(r.id, 'executed', { executedAt: iso(), executedBy: s.operator });
           log('approval.execute', r.id, 'success', { action: r.action, channel, inputHash: r.inputHash, approvals: countedVotes(r).map((v) => v.approver).join(',') });

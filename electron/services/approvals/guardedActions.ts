@@ -2,6 +2,7 @@
 // input makes it, if any. Another service adds a guarded action by adding its name to APPROVAL_ACTIONS
 // (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
+import { ROBOT_LEVEL_SCOPES } from '../../../shared/emergencyContract.ts';
 import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
 
 export interface GuardedCall {
@@ -9,6 +10,11 @@ export interface GuardedCall {
   action: RequestAction;
   /** Whose policy decides how many approvals and who may give them. */
   policyAction: ApprovalAction;
+  /**
+   * false: when no one else could approve, the call is not waived but passed on unapproved, for the service to refuse
+   * (an emergency has its own one-officer path, break-glass, with an alert and a review).
+   */
+  waivable?: false;
 }
 
 export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> = {
@@ -18,6 +24,9 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
   // Exporting recovery shares hands out the master key in pieces: a second admin approves (the shares go to the one
   // who executes the approved request, once; never stored).
   'recovery.shares': { action: 'recovery.shares', approvals: 1, roles: ['admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  // A playbook beyond a list of robots (issue 15): a second security officer approves, unless one officer breaks glass.
+  // An emergency request lives an hour by default: approval for a bad day, not for next week.
+  'emergency.wide': { action: 'emergency.wide', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: 3600 },
 };
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
@@ -38,6 +47,9 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'operators:add': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'recovery:createShares': () => same('recovery.shares'),
+  // A dry run writes nothing, and break-glass is the one-officer path (alert and review instead of approval).
+  'emergency:execute': (i) =>
+    i.dryRun !== true && i.breakGlass === undefined && !ROBOT_LEVEL_SCOPES.has(i.scope.kind) ? { ...same('emergency.wide'), waivable: false } : null,
   'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
 };
 

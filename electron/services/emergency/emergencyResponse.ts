@@ -59,7 +59,8 @@ export interface ExecuteResult {
 
 export interface EmergencyResponse {
   preview(scope: EmergencyScope, sample?: number): EmergencyPreview;
-  execute(input: ExecuteInput): Promise<ExecuteResult>;
+  /** `approvedRequestId`: the two-person approval this run executes (approvals:execute); a wide scope needs it or break-glass. */
+  execute(input: ExecuteInput, approvedRequestId?: string): Promise<ExecuteResult>;
   retry(runId: string): Promise<Omit<ExecuteResult, 'preview' | 'dryRun'>>;
   runs(limit: number, needsReview?: boolean): EmergencyRunView[];
   run(runId: string): EmergencyRunView;
@@ -423,7 +424,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
 
   return {
     preview,
-    async execute(input) {
+    async execute(input, approvedRequestId) {
       deps.session.require();
       const actor = deps.session.actor();
       const actions = EMERGENCY_ACTIONS.filter((a) => input.actions.includes(a));
@@ -443,8 +444,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
         return { dryRun: true, preview: p, run: null, lockdownFile: null };
       }
-      if (p.approval === 'two_person' && !input.breakGlass) {
-        refuse(new ConsoleError('approval_required', `Acting on ${describeScope(input.scope)} needs two-person approval, which this console does not offer yet. Act on a list of robots, or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
+      // The console's guard turns a wide run into an approval request before it gets here; reaching the service without
+      // an approved request or break-glass (a direct caller) is refused the same way.
+      if (p.approval === 'two_person' && !input.breakGlass && approvedRequestId === undefined) {
+        refuse(new ConsoleError('approval_required', `Acting on ${describeScope(input.scope)} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
       }
       if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
       const at = nowIso();
@@ -464,7 +467,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       }));
       deps.transaction(() => {
         repo.insertRun(run, rows);
-        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}) } });
+        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}), ...(approvedRequestId && !breakGlass ? { approvalRequestId: approvedRequestId } : {}) } });
       });
       if (breakGlass) {
         try {

@@ -183,7 +183,7 @@ function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
   const changes = src.repo.auditRecords(p, ['operator.add', 'operator.remove', 'operator.set_role'], []);
   const approvals = src.repo.auditRecords(p, [], ['approval.']);
   const notes = approvals.length === 0
-    ? ['No approvals recorded in the period (no approval.* audit records): two-person control is not yet part of the console.']
+    ? ['No approvals recorded in the period (no approval.* audit records: no guarded action was requested, approved, waived or executed).']
     : [];
   return {
     summary: [

@@ -65,16 +65,17 @@ describe('electron bundles', () => {
     expect(invoked).toEqual([[IPC_CALL, 'keys:list', {}]]);
   });
 
-  it("main.cjs hands Electron's app, session, protocol, ipcMain, dialog and BrowserWindow to the shell", async () => {
+  it("main.cjs hands Electron's app, session, protocol, ipcMain, dialog, powerMonitor and BrowserWindow to the shell", async () => {
     const userData = join(out, 'userData');
     const fakes = createShellFakes({ userData, isPackaged: true });
-    const { app, session, protocol, ipcMain, dialog, createWindow } = fakes.electron;
+    const { app, session, protocol, ipcMain, dialog, powerMonitor, createWindow } = fakes.electron;
     const electron = {
       app,
       session,
       protocol,
       ipcMain,
       dialog,
+      powerMonitor,
       // new BrowserWindow(options) returns the recording window.
       BrowserWindow: function BrowserWindow(options: Parameters<typeof createWindow>[0]) {
         return createWindow(options);

@@ -20,7 +20,7 @@ export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
   'key.compromise': 'Mark a key compromised',
   'operator.admin': 'Make an operator an admin',
   'recovery.shares': 'Split the master key into recovery shares',
-  'emergency.wide': 'Run an emergency playbook on a site, model, firmware, tag, key, certificate or the whole fleet',
+  'emergency.wide': 'Act on a site, model, firmware, tag, key, certificate or the whole fleet in an emergency (playbook or lockdown order)',
   'approval.lower': 'Lower an approval policy',
 };
 

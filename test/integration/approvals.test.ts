@@ -419,3 +419,25 @@ describe('exporting recovery shares needs a second admin', () => {
     expect(await failure(call('approvals:execute', { requestId: id }))).toMatchObject({ code: 'illegal_transition' });
   });
 });
+
+describe('a lockdown order beyond a list of robots needs a second officer', () => {
+  // docs/two-person-control.md: emergency.wide (security officer or admin approves); a lift and a list of robots are not guarded.
+  const LOCK = { kind: 'lockdown', actions: ['stop_operating'], reason: 'stolen badge', message: 'Stop and wait for an officer', validForSeconds: 3600 } as const;
+
+  it('Otto asks for a site-wide order; Bea approves; Otto executes and gets the signed order; a robot list needs no one', async () => {
+    await signIn('alice');
+    await call('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' });
+    await signIn('Otto');
+    const id = await requested('emergency:lockdownOrder', { ...LOCK, actions: [...LOCK.actions], scope: { site: 'Plant 7' } });
+    expect(records('lockdown.order')).toEqual([]);
+    await signIn('Bea');
+    await call('approvals:approve', { requestId: id });
+    await signIn('Otto');
+    const done = await call('approvals:execute', { requestId: id });
+    expect((done.result as { order: { kind: string; scope: unknown; issuedBy: string } }).order).toMatchObject({ kind: 'lockdown', scope: { site: 'Plant 7' }, issuedBy: 'Otto' });
+    // One robot named: at once, no request.
+    const direct = await call('emergency:lockdownOrder', { ...LOCK, actions: [...LOCK.actions], scope: { deviceIds: ['uv-9'] } });
+    expect(direct.order.scope).toEqual({ deviceIds: ['uv-9'] });
+    expect(records('lockdown.order').map((r) => r.outcome)).toEqual(['success', 'success']);
+  });
+});

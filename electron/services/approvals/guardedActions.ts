@@ -48,6 +48,9 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'recovery:createShares': () => same('recovery.shares'),
   // A dry run writes nothing, and break-glass is the one-officer path (alert and review instead of approval).
+  // A lockdown order for more than a list of robots (a lift restores, and is not guarded). A console where no second
+  // officer exists issues it alone, audited as waived.
+  'emergency:lockdownOrder': (i) => (i.kind === 'lockdown' && !('deviceIds' in i.scope) ? same('emergency.wide') : null),
   'emergency:execute': (i) =>
     i.dryRun !== true && i.breakGlass === undefined && !ROBOT_LEVEL_SCOPES.has(i.scope.kind) ? { ...same('emergency.wide'), waivable: false } : null,
   'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),

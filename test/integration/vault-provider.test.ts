@@ -132,6 +132,26 @@ describe('vault adapter: namespaces, mounts and keys it did not make', () => {
     await p.encrypt(key.keyRef, Buffer.from('b'));
     expect(vault.faults.requestCount - before).toBe(2);
   });
+
+  it('a read of a key whose connection is reset is tried once more (a GET changes nothing); a second reset fails; a write is never repeated', async () => {
+    const p = provider();
+    const key = await p.createKey({ name: name('reset'), spec: 'AES_256', usage: 'encrypt' });
+    // One connection dropped by the server: the read is sent again and answers (2 requests reached the emulator).
+    let before = vault.faults.requestCount;
+    vault.faults.dropNext(1);
+    expect((await p.describeKey(key.keyRef)).keyRef).toBe(key.keyRef);
+    expect(vault.faults.requestCount - before).toBe(2);
+    // Two in a row: the one retry is used up and the reset is reported (Unavailable, ECONNRESET).
+    before = vault.faults.requestCount;
+    vault.faults.dropNext(2);
+    expect(await failure(p.describeKey(key.keyRef))).toMatchObject({ kind: 'Unavailable', providerCode: 'ECONNRESET' });
+    expect(vault.faults.requestCount - before).toBe(2);
+    // An encrypt (a POST) whose connection is reset is not sent again by the adapter.
+    before = vault.faults.requestCount;
+    vault.faults.dropNext(1);
+    expect(await failure(p.encrypt(key.keyRef, Buffer.from('once')))).toMatchObject({ kind: 'Unavailable', providerCode: 'ECONNRESET' });
+    expect(vault.faults.requestCount - before).toBe(1);
+  });
 });
 
 describe('vault adapter: console-side disable and destruction', () => {

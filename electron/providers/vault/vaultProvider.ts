@@ -133,6 +133,12 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
     return parsed.data;
   }
 
+  /** The socket was closed under a request that got no answer (no HTTP response at all). */
+  function isConnectionReset(e: unknown): boolean {
+    const code = typeof e === 'object' && e !== null ? (e as { code?: unknown; response?: unknown }).code : undefined;
+    return (code === 'ECONNRESET' || code === 'EPIPE') && (e as { response?: unknown }).response === undefined;
+  }
+
   function checkRef(keyRef: string): string {
     if (typeof keyRef !== 'string' || keyRef.length > 256 || !fmt.VAULT_NAME.test(keyRef)) throw fail('InvalidInput', 'key reference is not a valid Vault key name');
     return keyRef;
@@ -150,7 +156,10 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
   }
 
   async function readKey(name: string): Promise<fmt.VaultKeyData & { requestId: string | null }> {
-    const r = await call(`read key ${name}`, keyResponse, () => client.read(path('keys', name)));
+    // A GET changes nothing: one reset connection (a pooled keep-alive socket the server or a proxy closed just as it
+    // was reused) is tried once more at once, inside whatever operation reads the key. Writes are never repeated here.
+    const read = () => client.read(path('keys', name));
+    const r = await call(`read key ${name}`, keyResponse, () => read().catch((e: unknown) => (isConnectionReset(e) ? read() : Promise.reject(e))));
     keyTypes.set(name, r.data.type);
     return { ...r.data, requestId: r.request_id ?? null };
   }

@@ -1,0 +1,98 @@
+// The approver's offline CLI side (electron/ipc/cli/approvalKeyFiles.ts, docs/two-person-control.md) without a store:
+// `approvals keygen` writes an encrypted Ed25519 private key 0600 and prints the public key; a short passphrase, an
+// existing file without --force and unreadable inputs are typed refusals. Also the operator line of `operators list`.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import crypto from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../electron/ipc/cli/args.ts';
+import { runOfflineApprovalCommand } from '../../electron/ipc/cli/approvalKeyFiles.ts';
+import { formatOperator } from '../../electron/ipc/cli/format.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'ecps-offline-approvals-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const PASS = 'approver key passphrase';
+
+async function run(argv: string[], passphrase = PASS) {
+  const lines: string[] = [];
+  const asked: Array<{ confirm?: boolean }> = [];
+  const code = await runOfflineApprovalCommand(parseCommandLine(argv, { ECPS_OPERATOR: 'Bea' }), {
+    out: (l) => void lines.push(l),
+    readKeyPassphrase: async (o) => (asked.push(o), passphrase),
+    now: () => new Date('2026-06-01T08:00:00Z'),
+  });
+  return { code, lines, asked };
+}
+const refusal = (p: Promise<unknown>) => p.then(() => null, (e: { code?: string; message?: string; details?: unknown }) => ({ code: e.code, message: e.message, details: e.details }));
+
+describe('approvals keygen', () => {
+  it('writes the private key encrypted under the passphrase, mode 0600, and prints the matching public key', async () => {
+    const out = join(dir, 'key.pem');
+    const r = await run(['approvals', 'keygen', '--out', out]);
+    expect([r.code, r.asked]).toEqual([0, [{ confirm: true }]]);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const pem = readFileSync(out, 'utf8');
+    expect(pem).toContain('-----BEGIN ENCRYPTED PRIVATE KEY-----');
+    const key = crypto.createPrivateKey({ key: pem, passphrase: PASS });
+    expect(key.asymmetricKeyType).toBe('ed25519');
+    const publicPem = crypto.createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString().trimEnd();
+    expect(r.lines).toEqual([`approval private key written to ${out} (keep it on this workstation); enrol this public key with "approvals enrol":\n${publicPem}`]);
+    expect(() => crypto.createPrivateKey({ key: pem, passphrase: 'another passphrase' })).toThrow();
+  });
+
+  it('--json prints the path and the public key', async () => {
+    const out = join(dir, 'key-json.pem');
+    const r = await run(['approvals', 'keygen', '--out', out, '--json']);
+    const printed = JSON.parse(r.lines[0]!) as { out: string; publicKeyPem: string };
+    expect(printed.out).toBe(out);
+    expect(printed.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  it('refuses a passphrase under 12 characters (11 refused, 12 accepted) and writes nothing', async () => {
+    const out = join(dir, 'weak.pem');
+    expect(await refusal(run(['approvals', 'keygen', '--out', out], 'x'.repeat(11)))).toMatchObject({ code: 'weak_passphrase', message: 'The approval key passphrase must have at least 12 characters.' });
+    expect(() => statSync(out)).toThrow();
+    expect((await run(['approvals', 'keygen', '--out', out], 'x'.repeat(12))).code).toBe(0);
+  });
+
+  it('never replaces an existing file without --force (the file is unchanged); --force replaces it', async () => {
+    const out = join(dir, 'taken.pem');
+    writeFileSync(out, 'keep me');
+    expect(await refusal(run(['approvals', 'keygen', '--out', out]))).toEqual({
+      code: 'invalid_input', message: `Output file ${out} exists; it was not changed (use --force to replace it).`, details: { field: 'out' },
+    });
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    expect((await run(['approvals', 'keygen', '--out', out, '--force'])).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('ENCRYPTED PRIVATE KEY');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('an output folder that does not exist is refused with its code, naming the field', async () => {
+    const out = join(dir, 'missing', 'key.pem');
+    expect(await refusal(run(['approvals', 'keygen', '--out', out]))).toEqual({ code: 'invalid_input', message: `Output file ${out} cannot be written (ENOENT).`, details: { field: 'out' } });
+  });
+});
+
+describe('approvals sign', () => {
+  it('a request file or key file that cannot be read is not_found, naming which', async () => {
+    const key = join(dir, 'key.pem');
+    const missing = join(dir, 'no-request.json');
+    expect(await refusal(run(['approvals', 'sign', '--in', missing, '--key', key, '--out', join(dir, 'a.json')]))).toMatchObject({ code: 'not_found', message: `The request file ${missing} cannot be read.` });
+    const request = join(dir, 'request.json');
+    writeFileSync(request, 'not json');
+    const r = await refusal(run(['approvals', 'sign', '--in', request, '--key', key, '--out', join(dir, 'a.json')]));
+    expect(r?.code).toBe('invalid_input');
+  });
+});
+
+describe('operators list line', () => {
+  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp' } as const;
+  it.each([
+    [{ failedAttempts: 0, retryAfterMs: 0 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice'],
+    [{ failedAttempts: 3, retryAfterMs: 4001 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice, unlock paused 5 s after 3 wrong passphrases'],
+    [{ failedAttempts: 4, retryAfterMs: 1 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice, unlock paused 1 s after 4 wrong passphrases'],
+  ])('%o', (throttle, line) => {
+    expect(formatOperator({ ...base, ...throttle })).toBe(line);
+  });
+});

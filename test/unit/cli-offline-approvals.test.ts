@@ -75,6 +75,33 @@ describe('approvals keygen', () => {
 });
 
 describe('approvals sign', () => {
+  // A request file as the console exports it (docs/two-person-control.md, "Approval files").
+  const REQUEST = {
+    format: 'ecps-approval-request/v1', storeId: 'store-1', requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f', action: 'key.destroy',
+    channel: 'keys:setState', inputHash: 'ab'.repeat(32), summary: { keyId: 'k-1', state: 'destroyed' }, requester: 'Kate',
+    createdAt: '2026-06-01T07:00:00.000Z', expiresAt: '2026-06-02T07:00:00.000Z', required: 1,
+  };
+
+  it('signs the request as --operator with the key (its passphrase asked once) and writes the approval file 0600', async () => {
+    const key = join(dir, 'signer.pem');
+    await run(['approvals', 'keygen', '--out', key]);
+    const request = join(dir, 'request-ok.json');
+    writeFileSync(request, JSON.stringify(REQUEST));
+    const out = join(dir, 'approval.json');
+    const r = await run(['approvals', 'sign', '--in', request, '--key', key, '--out', out, '--operator', 'Bea']);
+    expect([r.code, r.asked]).toEqual([0, [{}]]);
+    expect(r.lines).toEqual([`approved as Bea: key.destroy (keys:setState keyId=k-1 state=destroyed) requested by Kate; approval file written to ${out}`]);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    expect(file).toMatchObject({ requestId: REQUEST.requestId, approver: 'Bea', inputHash: REQUEST.inputHash });
+    const json = await run(['approvals', 'sign', '--in', request, '--key', key, '--out', join(dir, 'approval2.json'), '--operator', 'Bea', '--json']);
+    expect(JSON.parse(json.lines[0]!)).toEqual({ out: join(dir, 'approval2.json'), requestId: REQUEST.requestId, approver: 'Bea' });
+    // A wrong key passphrase is refused and writes nothing.
+    const wrong = join(dir, 'approval3.json');
+    expect((await refusal(run(['approvals', 'sign', '--in', request, '--key', key, '--out', wrong, '--operator', 'Bea'], 'not the key passphrase')))?.code).toBeTruthy();
+    expect(() => statSync(wrong)).toThrow();
+  });
+
   it('a request file or key file that cannot be read is not_found, naming which', async () => {
     const key = join(dir, 'key.pem');
     const missing = join(dir, 'no-request.json');

@@ -38,6 +38,19 @@ test('rotation screen: an overdue key run now, the job in the history, a policy 
   await expect(due.getByText('Nothing is due.')).toBeVisible();
   const next30 = page.getByRole('table', { name: 'Rotations in the next 30 days' });
   await expect(next30.getByRole('row').filter({ hasText: 'uplink' }).first()).toContainText('v1 → v2');
+  // The calendar: one row per week, Monday first; nothing today (the key was just made), then one rotation a day.
+  const calendar = page.getByRole('table', { name: 'Rotation calendar' });
+  await expect(calendar.getByRole('columnheader')).toHaveText(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
+  await expect(calendar.getByText('(today)')).toBeVisible();
+  const firstDay = calendar.getByRole('button', { name: /^Show the 1 rotation of / }).first();
+  const firstDayName = ((await firstDay.getAttribute('aria-label')) ?? '').replace('Show the 1 rotation of ', '');
+  await firstDay.click();
+  // The list narrows to that day: the key's first rotation only.
+  await expect(page.getByText(`Showing the rotations of ${firstDayName.replace(' (today)', '')} only.`)).toBeVisible();
+  await expect(next30.getByRole('row')).toHaveCount(2); // the header and one rotation
+  await expect(next30.getByRole('row').nth(1)).toContainText('v1 → v2');
+  await page.getByRole('button', { name: 'Show every day' }).click();
+  await expect(next30.getByRole('row').filter({ hasText: 'v2 → v3' })).toHaveCount(1);
 
   // The scheduler's own passes would rotate the key once it is due: pause it first (persisted and audited).
   await page.getByRole('button', { name: 'Pause scheduler' }).click();

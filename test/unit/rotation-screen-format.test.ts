@@ -2,7 +2,7 @@
 // router's shape paths land on the same form field; a field that is not a number is said in words before sending;
 // the router's text (which names the channel) never reaches the officer; durations and periods in words.
 import { describe, expect, it } from 'vitest';
-import { durationWords, errorWords, formFieldOf, formOf, periodWords, policyOf } from '../../renderer/src/rotation/rotationFormat.ts';
+import { calendarWeeks, durationWords, errorWords, formFieldOf, formOf, periodWords, policyOf, shortDay } from '../../renderer/src/rotation/rotationFormat.ts';
 
 describe('rotation screen form helpers', () => {
   it('maps an error field to the form field, from the policy check and from the shape check alike', () => {
@@ -46,5 +46,45 @@ describe('rotation screen form helpers', () => {
     expect(periodWords(86_400)).toBe('every 24 hours');
     expect(periodWords(365 * 86_400)).toBe('every 365 days');
     expect(periodWords(null)).toMatch(/^manual/);
+  });
+
+  describe('the 30-day calendar', () => {
+    const zero = { communication: 0, emergency: 0, device_identity: 0, storage: 0 };
+    const days = (first: string, count: number) => {
+      const [y, m, d] = first.split('-').map(Number) as [number, number, number];
+      return Array.from({ length: count }, (_, i) => {
+        const t = new Date(y, m - 1, d + i, 12);
+        return { day: `${t.getFullYear()}-${String(t.getMonth() + 1).padStart(2, '0')}-${String(t.getDate()).padStart(2, '0')}`, byType: { ...zero } };
+      });
+    };
+
+    it('lays the days out Monday to Sunday, blank before the first and after the last (dates from a printed calendar)', () => {
+      // December 2026: the 4th is a Friday, the 31st a Thursday; January 3rd 2027 a Sunday, the 4th a Monday.
+      const table: Array<[first: string, count: number, firstRow: Array<string | null>, lastRow: Array<string | null>, rows: number]> = [
+        ['2026-12-04', 32, [null, null, null, null, '2026-12-04', '2026-12-05', '2026-12-06'], ['2027-01-04', null, null, null, null, null, null], 6],
+        ['2026-11-30', 7, ['2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06'], ['2026-11-30', '2026-12-01', '2026-12-02', '2026-12-03', '2026-12-04', '2026-12-05', '2026-12-06'], 1],
+        ['2027-01-03', 2, [null, null, null, null, null, null, '2027-01-03'], ['2027-01-04', null, null, null, null, null, null], 2],
+      ];
+      for (const [first, count, firstRow, lastRow, rows] of table) {
+        const weeks = calendarWeeks(days(first, count));
+        expect(weeks.length, first).toBe(rows);
+        expect(weeks[0]!.map((c) => c?.day ?? null), first).toEqual(firstRow);
+        expect(weeks.at(-1)!.map((c) => c?.day ?? null), first).toEqual(lastRow);
+        for (const w of weeks) expect(w, first).toHaveLength(7);
+        expect(weeks.flat().filter(Boolean), first).toHaveLength(count);
+      }
+    });
+
+    it('totals each day over the key types', () => {
+      const d = days('2026-12-07', 2);
+      d[0]!.byType = { communication: 3, emergency: 1, device_identity: 0, storage: 2 };
+      const [week] = calendarWeeks(d);
+      expect(week![0]).toMatchObject({ day: '2026-12-07', total: 6 });
+      expect(week![1]).toMatchObject({ day: '2026-12-08', total: 0 });
+    });
+
+    it('names a day as "4 Dec"', () => {
+      expect(['2026-12-04', '2027-01-31', '2026-05-10'].map(shortDay)).toEqual(['4 Dec', '31 Jan', '10 May']);
+    });
   });
 });

@@ -1,6 +1,6 @@
 // Rotation schedules (issue 13): the scheduler's state, the due and overdue rotations with "Run now", what rotates when
-// over the next 30 days (a chart per day and type, and the list per key, type and site), the policies per key type and
-// per key, a key's schedule at its provider with the drift check (ProviderScheduleDialog.tsx), the scheduler's job
+// over the next 30 days (a chart per day and type, a calendar of weeks whose days narrow the list, and the list per key,
+// type and site), the policies per key type and per key, a key's schedule at its provider with the drift check (ProviderScheduleDialog.tsx), the scheduler's job
 // history and each key version's usage against its limit. Data from the rotation:*
 // channels; times and lateness come from the console's clock (status.now), not the window's.
 import { useMemo, useState } from 'react';
@@ -26,7 +26,8 @@ import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
 import { hrefFor } from '../shell/routes.ts';
-import { durationWords, KEY_TYPE_WORDS, periodWords, rotationsPerDay, windowsWords } from './rotationFormat.ts';
+import { calendarWeeks, dayOf, durationWords, KEY_TYPE_WORDS, periodWords, rotationsPerDay, shortDay, windowsWords } from './rotationFormat.ts';
+import { RotationCalendar } from './RotationCalendar.tsx';
 import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
 import { RolloutWaves } from './RolloutWaves.tsx';
@@ -72,6 +73,7 @@ export function RotationPage() {
   const [typeFilter, setTypeFilter] = useState<SelectProps.Option>(ALL);
   const [siteFilter, setSiteFilter] = useState<SelectProps.Option>(ALL);
   const [keyFilter, setKeyFilter] = useState<SelectProps.Option>(ALL);
+  const [dayFilter, setDayFilter] = useState<string | null>(null);
   const [overrideKey, setOverrideKey] = useState<SelectProps.Option | null>(null);
   const [atProvider, setAtProvider] = useState<{ keyId: string; label: string } | null>(null);
 
@@ -86,8 +88,10 @@ export function RotationPage() {
     (i) => (!typeFilter.value || i.keyType === typeFilter.value) && (!siteFilter.value || i.sites.includes(siteFilter.value)) && (!keyFilter.value || i.keyId === keyFilter.value),
   );
   const perDay = upcoming.data ? rotationsPerDay(shown, upcoming.data.now, FORECAST_DAYS) : [];
+  // The calendar's chosen day narrows the list (the chart and the calendar keep every day).
+  const listed = dayFilter === null ? shown : shown.filter((i) => dayOf(i.startsAt ?? i.dueAt) === dayFilter);
   // A long forecast (many keys, short periods) is paged in the window.
-  const forecastPages = useCollection(shown, { pagination: { pageSize: FORECAST_PAGE } });
+  const forecastPages = useCollection(listed, { pagination: { pageSize: FORECAST_PAGE } });
   const typesShown = KEY_TYPES.filter((t) => perDay.some((d) => d.byType[t] > 0));
   const dueItems = due.data?.items ?? [];
 
@@ -234,7 +238,16 @@ export function RotationPage() {
               series={typesShown.map((t) => ({ title: KEY_TYPE_WORDS[t], type: 'bar' as const, data: perDay.map((d) => ({ x: d.day.slice(5), y: d.byType[t] })) }))}
               empty={<Box textAlign="center">Nothing rotates in the next {FORECAST_DAYS} days.</Box>}
             />
+            <RotationCalendar weeks={calendarWeeks(perDay)} today={upcoming.data ? dayOf(upcoming.data.now) : ''} picked={dayFilter} onPick={setDayFilter} loading={upcoming.isPending} />
             {upcoming.data?.truncated && <Box variant="small">The list is cut short: it shows the earliest rotations only.</Box>}
+            {dayFilter !== null && (
+              <SpaceBetween direction="horizontal" size="xs" alignItems="center">
+                <Box>{`Showing the rotations of ${shortDay(dayFilter)} only.`}</Box>
+                <Button variant="inline-link" onClick={() => setDayFilter(null)}>
+                  Show every day
+                </Button>
+              </SpaceBetween>
+            )}
             <Table
               ariaLabels={{ tableLabel: `Rotations in the next ${FORECAST_DAYS} days` }}
               variant="embedded"
@@ -244,7 +257,7 @@ export function RotationPage() {
               loading={upcoming.isPending}
               loadingText="Loading the forecast"
               trackBy={(i) => `${i.keyId}:${i.fromVersion}`}
-              empty={<Box textAlign="center">Nothing rotates in the next {FORECAST_DAYS} days.</Box>}
+              empty={<Box textAlign="center">{dayFilter === null ? `Nothing rotates in the next ${FORECAST_DAYS} days.` : `Nothing rotates on ${shortDay(dayFilter)}.`}</Box>}
               columnDefinitions={[
                 { id: 'starts', header: 'Starts', cell: (i) => (i.startsAt ? formatTime(i.startsAt) : 'no allowed time within 30 days') },
                 { id: 'key', header: 'Key', cell: (i) => i.label },

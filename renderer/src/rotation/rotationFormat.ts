@@ -61,6 +61,45 @@ export function rotationsPerDay(items: readonly ForecastRotation[], nowIso: stri
   return [...out].map(([day, byType]) => ({ day, byType }));
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** "4 Dec" for "2026-12-04". */
+export function shortDay(day: string): string {
+  const [, m, d] = day.split('-').map(Number) as [number, number, number];
+  return `${d} ${MONTHS[m - 1]}`;
+}
+
+export interface CalendarDay {
+  /** "YYYY-MM-DD", the local day. */
+  day: string;
+  total: number;
+  byType: Record<KeyType, number>;
+}
+
+/**
+ * The timeline's days laid out as a calendar: weeks from Monday to Sunday, one row per week, `null` for the days of
+ * the first and last week that fall outside the forecast. `perDay` is rotationsPerDay's output (consecutive days).
+ */
+export function calendarWeeks(perDay: ReadonlyArray<{ day: string; byType: Record<KeyType, number> }>): Array<Array<CalendarDay | null>> {
+  const weeks: Array<Array<CalendarDay | null>> = [];
+  let week: Array<CalendarDay | null> = [];
+  for (const d of perDay) {
+    const [y, m, dd] = d.day.split('-').map(Number) as [number, number, number];
+    const column = (new Date(y, m - 1, dd, 12).getDay() + 6) % 7; // Monday 0 … Sunday 6
+    if (week.length === 0) for (let i = 0; i < column; i++) week.push(null);
+    week.push({ day: d.day, total: Object.values(d.byType).reduce((a, b) => a + b, 0), byType: d.byType });
+    if (week.length === 7) {
+      weeks.push(week);
+      week = [];
+    }
+  }
+  if (week.length > 0) {
+    while (week.length < 7) week.push(null);
+    weeks.push(week);
+  }
+  return weeks;
+}
+
 // ---- the policy editor ----
 
 export interface WindowForm {

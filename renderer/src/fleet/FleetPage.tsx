@@ -1,7 +1,7 @@
 // The Fleet screen on the design system: the table (pages from the main process) with its filters, the dialogs that
 // register and import robots, and the robot's detail in the shell's split panel (RobotSplitPanel.tsx). The URL follows
 // the filters and the open robot, so a copied URL reopens the same list and the same robot.
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import Button from '@cloudscape-design/components/button';
 import Alert from '@cloudscape-design/components/alert';
 import SpaceBetween from '@cloudscape-design/components/space-between';
@@ -15,6 +15,8 @@ import { toFleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { ImportCsvDialog } from './ImportCsvDialog.tsx';
 import { useCan } from '../session/permissions.ts';
+import { useSplitPanelDetails } from '../shell/splitPanel.ts';
+import { RobotPanel } from './RobotSplitPanel.tsx';
 
 const FILTER_DEBOUNCE_MS = 200;
 
@@ -27,6 +29,10 @@ export function FleetPage() {
   const dialog = useFleetUi((s) => s.dialog);
   const refused = useFleetUi((s) => s.refused);
   const open = useFleetUi((s) => s.open);
+  const select = useFleetUi((s) => s.select);
+  // The open robot's details live in the shell's split panel while this screen is open.
+  const robotPanel = useMemo(() => (selected ? <RobotPanel key={selected} deviceId={selected} /> : null), [selected]);
+  useSplitPanelDetails(robotPanel, useCallback(() => select(null), [select]));
   // Only typing is debounced; a picked status, site or model applies at once.
   const query = useDebounced(filters.query, FILTER_DEBOUNCE_MS);
   const problems = filterProblems({ ...filters, query });

@@ -1,18 +1,14 @@
 // The open robot's detail in the shell's AppLayout split panel (issue 12: details beside the list, not below a tall
-// table). The shell asks this hook for the panel while the Fleet screen is open; closing the panel closes the robot
-// (and the URL stops naming it). "Change status…" opens its dialog from the panel's header.
+// table). The Fleet screen puts it in the shell's one split-panel slot (shell/splitPanel.ts) like Keys and Providers
+// do; closing the panel closes the robot (and the URL stops naming it). "Change status…" opens its dialog from the panel's header.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { AppLayoutProps } from '@cloudscape-design/components/app-layout';
 import SplitPanel from '@cloudscape-design/components/split-panel';
 import Button from '@cloudscape-design/components/button';
 import { ROBOT_TRANSITIONS } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
-import { useFleetUi } from './fleetUiStore.ts';
 import { RobotDetailPanel } from './RobotDetailPanel.tsx';
 import { RobotStatusDialog } from './RobotStatusDialog.tsx';
 import { useCan } from '../session/permissions.ts';
-
-type SplitProps = Pick<AppLayoutProps, 'splitPanel' | 'splitPanelOpen' | 'onSplitPanelToggle' | 'splitPanelPreferences' | 'onSplitPanelPreferencesChange' | 'splitPanelSize' | 'onSplitPanelResize'>;
 
 const I18N = {
   closeButtonAriaLabel: 'Close robot details',
@@ -29,7 +25,7 @@ const I18N = {
   resizeHandleTooltipText: 'Drag or use the arrow keys to resize',
 };
 
-function RobotPanel({ deviceId }: { deviceId: string }) {
+export function RobotPanel({ deviceId }: { deviceId: string }) {
   const robot = useChannelQuery('fleet:get', { deviceId });
   const [statusOpen, setStatusOpen] = useState(false);
   const closeStatus = useCallback(() => setStatusOpen(false), []);
@@ -60,23 +56,4 @@ function RobotPanel({ deviceId }: { deviceId: string }) {
       {statusOpen && robot.data && <RobotStatusDialog robot={robot.data} onClose={closeStatus} />}
     </SplitPanel>
   );
-}
-
-export function useRobotSplitPanel(active: boolean): SplitProps {
-  const selected = useFleetUi((s) => s.selected);
-  const select = useFleetUi((s) => s.select);
-  const [position, setPosition] = useState<'bottom' | 'side'>('bottom');
-  const [size, setSize] = useState(480);
-  if (!active || !selected) return { splitPanelOpen: false };
-  return {
-    splitPanel: <RobotPanel key={selected} deviceId={selected} />,
-    splitPanelOpen: true,
-    onSplitPanelToggle: (e) => {
-      if (!e.detail.open) select(null);
-    },
-    splitPanelPreferences: { position },
-    onSplitPanelPreferencesChange: (e) => setPosition(e.detail.position),
-    splitPanelSize: size,
-    onSplitPanelResize: (e) => setSize(e.detail.size),
-  };
 }

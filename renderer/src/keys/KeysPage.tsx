@@ -1,6 +1,6 @@
 // The Keys screen on the design system (docs/ui-design-system.md): the inventory table with search, filter and sort,
 // the selected key's details in the AppLayout's split panel, and the create / rotate / state dialogs as Modals.
-import { useEffect } from 'react';
+import { useCallback, useMemo } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import Button from '@cloudscape-design/components/button';
@@ -9,7 +9,7 @@ import Alert from '@cloudscape-design/components/alert';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { useSplitPanel } from '../shell/splitPanel.ts';
+import { useSplitPanelDetails } from '../shell/splitPanel.ts';
 import { KeyTable, routeQuery } from './KeyTable.tsx';
 import { KeyDetailSplitPanel } from './KeyDetailPanel.tsx';
 import { CreateKeyDialog } from './CreateKeyDialog.tsx';
@@ -47,13 +47,8 @@ export function KeysPage() {
   const selectedLabel = list.find((k) => k.id === selectedKeyId)?.label;
 
   // The selected key's details live in the shell's split panel while this screen is open.
-  const showPanel = useSplitPanel((s) => s.show);
-  const clearPanel = useSplitPanel((s) => s.clear);
-  useEffect(() => {
-    if (selectedKeyId) showPanel(<KeyDetailSplitPanel key={selectedKeyId} keyId={selectedKeyId} fallbackLabel={selectedLabel} />, () => selectKey(null));
-    else clearPanel();
-  }, [selectedKeyId, selectedLabel, showPanel, clearPanel, selectKey]);
-  useEffect(() => clearPanel, [clearPanel]);
+  const keyPanel = useMemo(() => (selectedKeyId ? <KeyDetailSplitPanel key={selectedKeyId} keyId={selectedKeyId} fallbackLabel={selectedLabel} /> : null), [selectedKeyId, selectedLabel]);
+  useSplitPanelDetails(keyPanel, useCallback(() => selectKey(null), [selectKey]));
 
   return (
     <ContentLayout

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useCallback, useMemo } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import Button from '@cloudscape-design/components/button';
@@ -7,7 +7,7 @@ import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { useSplitPanel } from '../shell/splitPanel.ts';
+import { useSplitPanelDetails } from '../shell/splitPanel.ts';
 import { ProviderTable } from './ProviderTable.tsx';
 import { ProviderDetailPanel } from './ProviderDetailPanel.tsx';
 import { ProviderFormDialog } from './ProviderFormDialog.tsx';
@@ -28,17 +28,13 @@ export function ProvidersPage() {
   const list = providers.data?.providers ?? [];
   const counts = keysPerProvider(keys.data?.keys ?? []);
   const localKeys = (keys.data?.keys ?? []).filter((k) => k.provider === LOCAL_PROVIDER_ID).length;
-  const selected = list.find((p) => p.id === selectedId);
   const selectProvider = useUiStore((s) => s.selectProvider);
-  const keysOnSelected = selected ? (counts.get(selected.id) ?? 0) : 0;
   // The selected provider's details live in the shell's split panel while this screen is open.
-  const showPanel = useSplitPanel((s) => s.show);
-  const clearPanel = useSplitPanel((s) => s.clear);
-  useEffect(() => {
-    if (selected) showPanel(<ProviderDetailPanel key={selected.id} provider={selected} keysOnIt={keysOnSelected} />, () => selectProvider(null));
-    else clearPanel();
-  }, [selected, keysOnSelected, showPanel, clearPanel, selectProvider]);
-  useEffect(() => clearPanel, [clearPanel]);
+  const providerPanel = useMemo(() => {
+    const shown = providers.data?.providers.find((p) => p.id === selectedId);
+    return shown ? <ProviderDetailPanel key={shown.id} provider={shown} keysOnIt={keysPerProvider(keys.data?.keys ?? []).get(shown.id) ?? 0} /> : null;
+  }, [providers.data, keys.data, selectedId]);
+  useSplitPanelDetails(providerPanel, useCallback(() => selectProvider(null), [selectProvider]));
   const dialogProvider = dialog && dialog.kind !== 'add' ? list.find((p) => p.id === dialog.id) : undefined;
 
   return (

@@ -2,13 +2,12 @@
 // breadcrumbs, and the page. The URL hash says which page is open (shell/routes.ts); back/forward and typed URLs work.
 // Focus: whenever a page opens (after unlock too) it goes to the page's main heading.
 import { useEffect, useRef, useState } from 'react';
-import AppLayout from '@cloudscape-design/components/app-layout';
+import AppLayout, { type AppLayoutProps } from '@cloudscape-design/components/app-layout';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import BreadcrumbGroup from '@cloudscape-design/components/breadcrumb-group';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { applyFleetRoute } from '../fleet/fleetUiStore.ts';
-import { useRobotSplitPanel } from '../fleet/RobotSplitPanel.tsx';
 import { KeysPage } from '../keys/KeysPage.tsx';
 import { AuditPage } from '../audit/AuditPage.tsx';
 import { ProvidersPage } from '../providers/ProvidersPage.tsx';
@@ -109,20 +108,17 @@ export function Shell({ status }: { status: SessionStatus }) {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const [navOpen, setNavOpen] = useState(true);
   const contentRef = useRef<HTMLDivElement>(null);
-  // Details in the split panel: the open robot (fleet screen), or what another screen put in the slot (shell/splitPanel.ts).
-  const robotSplit = useRobotSplitPanel(page === 'fleet');
+  // Details in the split panel: what the open screen put in the slot (shell/splitPanel.ts); AppLayout keeps the
+  // panel's position and size as the officer leaves them.
   const slotPanel = useSplitPanel((s) => s.panel);
   const closeSlotPanel = useSplitPanel((s) => s.onClose);
-  const split: typeof robotSplit =
-    page === 'fleet'
-      ? robotSplit
-      : {
-          splitPanel: slotPanel ?? undefined,
-          splitPanelOpen: slotPanel !== null,
-          onSplitPanelToggle: (e) => {
-            if (!e.detail.open) closeSlotPanel?.();
-          },
-        };
+  const split: Pick<AppLayoutProps, 'splitPanel' | 'splitPanelOpen' | 'onSplitPanelToggle'> = {
+    splitPanel: slotPanel ?? undefined,
+    splitPanelOpen: slotPanel !== null,
+    onSplitPanelToggle: (e) => {
+      if (!e.detail.open) closeSlotPanel?.();
+    },
+  };
 
   // Links inside pages call goTo (pushState, no hashchange): their fleet filters are applied here.
   useEffect(() => {

@@ -103,6 +103,9 @@ describe('incident kit: offline and back', () => {
     const info = kit.info();
     expect(info).toMatchObject({ offline: true, providers: 'none', robots: 4, auditRecords: 1 });
     expect(info.orders.map((o) => [o.name, o.remaining, o.expired])).toEqual([['site Plant 1', 2, false], ['robot uv-003', 1, false]]);
+    // A copy of the kit as it is now (one record), later used on its own: a second branch of the chain.
+    const branch = join(tempDir('ecps-kit-branch-'), 'kit');
+    cpSync(kitDir, branch, { recursive: true });
 
     // Meanwhile, online: uv-004 is renamed (a change after the export); uv-005 joins Plant 1.
     await call('fleet:update', { deviceId: 'uv-004', name: 'uv-004 renamed' });
@@ -139,11 +142,18 @@ describe('incident kit: offline and back', () => {
     // Tampered copies are refused with nothing merged (before the real import).
     const lines = readFileSync(join(kitDir, KIT_FILES.audit), 'utf8').trimEnd().split('\n');
     expect(lines).toHaveLength(KIT_CHAIN.length);
+    await (await openOfflineKit(branch, 'alice', PASSPHRASE)).useOrder('robot uv-003', 'on the second laptop');
+    const branchLines = readFileSync(join(branch, KIT_FILES.audit), 'utf8').trimEnd().split('\n');
     const TAMPER: Array<[string, (dir: string) => void, string]> = [
       ['a record edited', (d) => writeFileSync(join(d, KIT_FILES.audit), lines.map((l, i) => (i === 2 ? l.replace('uv-001', 'uv-003') : l)).join('\n') + '\n'), 'audit_tampered'],
       ['a record removed', (d) => writeFileSync(join(d, KIT_FILES.audit), lines.filter((_, i) => i !== 6).join('\n') + '\n'), 'audit_tampered'],
       ['two records reordered', (d) => writeFileSync(join(d, KIT_FILES.audit), [lines[0], lines[2], lines[1], ...lines.slice(3)].join('\n') + '\n'), 'audit_tampered'],
       ['the last record cut off', (d) => writeFileSync(join(d, KIT_FILES.audit), lines.slice(0, -1).join('\n') + '\n'), 'audit_tampered'],
+      // Each record is signed and numbered right; only the link shows that records 3 on come from the other copy.
+      ['two copies of the kit spliced', (d) => {
+        writeFileSync(join(d, KIT_FILES.audit), [...lines.slice(0, 2), ...branchLines.slice(2)].join('\n') + '\n');
+        cpSync(join(branch, KIT_FILES.head), join(d, KIT_FILES.head));
+      }, 'audit_tampered'],
       ['the manifest edited', (d) => {
         const m = JSON.parse(readFileSync(join(d, KIT_FILES.manifest), 'utf8')) as { body: string };
         m.body = Buffer.from(Buffer.from(m.body, 'base64').toString('utf8').replace('"maxUses":2', '"maxUses":9')).toString('base64');

@@ -1,15 +1,15 @@
 // The kit:* channels (issue 15's offline incident response, docs/incident-kit.md), spread into `contract` in
-// contract.ts. kit:export makes an incident kit for the signed-in responder (their passphrase seals it) and returns its
-// files for removable media; kit:import verifies a kit brought back and reconciles its offline actions. The sealed
-// payload crosses as base64; it is encrypted, and the passphrase never comes back.
+// contract.ts. kit:export writes an incident kit for the signed-in responder (their passphrase seals it) into a folder
+// (removable media) on the console's computer; kit:import reads a kit folder brought back and reconciles its offline
+// actions. Folders, not contents, cross the channel (like backup:create): a kit is larger than the IPC payload limit.
 import { z } from 'zod';
 import { channel } from './channel.ts';
 import { LOCKDOWN_ACTION_NAMES, OrderScopeSchema } from './emergencyContract.ts';
 
 const Name = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N} ._:/=,-]+$/u, 'must be 1-64 letters, digits, space . _ : / = , -');
 const Text = z.string().trim().min(1).max(500);
-/** The sealed payload as base64: 64 MiB of registry is far beyond a fleet's copy (a robot row is ~300 bytes). */
-const MAX_PAYLOAD_B64 = 90_000_000;
+/** An absolute folder path on the console's computer. */
+const LocalPath = z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path');
 
 export const KitOrderInput = z
   .object({
@@ -26,6 +26,8 @@ export type KitOrderInput = z.infer<typeof KitOrderInput>;
 
 export const KitExportInput = z
   .object({
+    /** The new or empty folder the kit is written into. */
+    dir: LocalPath,
     /** The signed-in operator's own passphrase: it seals the kit (checked against their key slot). */
     passphrase: z.string().min(1).max(1024),
     orders: z.array(KitOrderInput).min(1).max(20),
@@ -35,16 +37,6 @@ export const KitExportInput = z
   })
   .strict();
 
-const KitFiles = z
-  .object({
-    manifest: z.string().min(1).max(1_000_000),
-    /** kit.sealed, base64. */
-    payload: z.string().min(1).max(MAX_PAYLOAD_B64),
-    audit: z.string().max(50_000_000),
-    head: z.string().min(1).max(10_000),
-  })
-  .strict();
-export type KitFiles = z.infer<typeof KitFiles>;
 
 const Finding = z.object({ kitSeq: z.number().int().nonnegative(), deviceId: z.string().nullable(), kind: z.string(), message: z.string() });
 export type KitFinding = z.infer<typeof Finding>;
@@ -70,9 +62,9 @@ export const kitChannels = {
       expiresAt: z.string(),
       robots: z.number().int().nonnegative(),
       orders: z.array(z.object({ name: z.string(), orderId: z.string(), sequence: z.number().int(), expiresAt: z.string(), maxUses: z.number().int() })),
-      files: KitFiles,
+      dir: z.string(),
     }),
   ),
   /** Verifies a kit brought back (manifest, sealed data, chain) and merges its offline actions, once. */
-  'kit:import': channel(KitFiles, KitImportReport),
+  'kit:import': channel(z.object({ dir: LocalPath }).strict(), KitImportReport),
 };

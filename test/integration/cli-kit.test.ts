@@ -47,7 +47,7 @@ describe('kit commands', () => {
 
   it('export, offline status and use, import: the exit codes of the table', async () => {
     const exported = await json(['kit', 'export', '--out', kit, '--order', 'site:Plant 1', '--order', 'robot:uv-002', '--max-uses', '1', '--reason', 'uv-002 stolen']);
-    expect(exported).toMatchObject({ responder: 'alice', robots: 2, out: kit });
+    expect(exported).toMatchObject({ responder: 'alice', robots: 2, dir: kit });
     expect(readdirSync(kit).sort()).toEqual(['audit-head.json', 'audit.jsonl', 'kit.sealed', 'manifest.json']);
     mkdirSync(join(dir, 'busy'));
     writeFileSync(join(dir, 'busy', 'note.txt'), 'x');

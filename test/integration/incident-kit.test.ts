@@ -3,13 +3,13 @@
 // refused, each refusal audited in the kit's chain), import back: the offline quarantines and the kit's records merged
 // into the main registry and audit in order, conflicts and gaps reported, the main chain still verifies; a second
 // import refused; a kit whose audit, manifest or registry copy was changed refused with nothing merged.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import { KIT_FILES, openKit, readManifest } from '../../electron/services/incidentKit/kitFormat.ts';
 import { openOfflineKit } from '../../electron/services/incidentKit/offlineKit.ts';
-import { readKitDir, writeKitDir } from '../../electron/ipc/cli/kitCli.ts';
+import { readKitDir } from '../../electron/services/incidentKit/kitFiles.ts';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
 import { isConsoleError } from '../../shared/errors.ts';
 import { CTX, PASSPHRASE, openUnlocked, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
@@ -48,8 +48,9 @@ beforeAll(async () => {
   for (const [deviceId, site] of robots) await call('fleet:create', { deviceId, name: deviceId, model: 'UV-7', site, firmware: '2.1.0', status: 'deployed' });
   await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' });
   await call('operators:add', { name: 'bob', role: 'security_officer', passphrase: BOB_PASS });
+  kitDir = join(tempDir('ecps-kit-'), 'kit');
   const kit = await call('kit:export', {
-    passphrase: PASSPHRASE, reason: 'uv-002 reported stolen', message: 'Security lockdown',
+    dir: kitDir, passphrase: PASSPHRASE, reason: 'uv-002 reported stolen', message: 'Security lockdown',
     orders: [
       { name: 'site Plant 1', scope: { site: 'Plant 1' }, maxUses: 2, validForSeconds: 3600 },
       { name: 'robot uv-003', scope: { deviceIds: ['uv-003'] }, maxUses: 1, validForSeconds: 60 },
@@ -57,8 +58,6 @@ beforeAll(async () => {
   });
   exported.kitId = kit.kitId;
   exported.at = Date.now();
-  kitDir = join(tempDir('ecps-kit-'), 'kit');
-  await writeKitDir(kitDir, { ...kit.files, payload: Buffer.from(kit.files.payload, 'base64') });
 }, 60_000);
 
 afterAll(() => c?.close());
@@ -74,7 +73,7 @@ describe('incident kit: export', () => {
       const bytes = readFileSync(join(kitDir, name)).toString('latin1');
       for (const secret of ['uv-001', 'Plant 2', 'bob', PASSPHRASE]) expect(bytes.includes(secret), `${name} shows ${secret}`).toBe(false);
     }
-    const payload = await openKit(manifest, Buffer.from(files.payload, 'base64'), PASSPHRASE);
+    const payload = await openKit(manifest, files.payload, PASSPHRASE);
     expect(Object.keys(payload).sort()).toEqual(['certificates', 'crl', 'emergencyPublicKeyPem', 'kitAuditPrivateKey', 'orders', 'robots', 'v']);
     expect(payload.crl?.pem).toMatch(/^-----BEGIN X509 CRL-----/);
     expect(payload.robots.map((r) => r.deviceId).sort()).toEqual(['uv-001', 'uv-002', 'uv-003', 'uv-004']);
@@ -87,7 +86,9 @@ describe('incident kit: export', () => {
   });
 
   it('refuses a passphrase that is not the responder\'s own, and writes no kit', async () => {
-    expect(await refusal(() => call('kit:export', { passphrase: BOB_PASS, reason: 'x', orders: [{ name: 'f', scope: { fleet: true }, maxUses: 1, validForSeconds: 60 }] }))).toEqual(['wrong_passphrase', undefined]);
+    const dir = join(tempDir('ecps-kit-refused-'), 'kit');
+    expect(await refusal(() => call('kit:export', { dir, passphrase: BOB_PASS, reason: 'x', orders: [{ name: 'f', scope: { fleet: true }, maxUses: 1, validForSeconds: 60 }] }))).toEqual(['wrong_passphrase', undefined]);
+    expect(existsSync(dir)).toBe(false);
     expect((await call('audit:query', { action: 'kit.export', offset: 0, limit: 5 })).records.map((r) => r.outcome)).toEqual(['failure', 'success']);
   });
 });
@@ -169,14 +170,13 @@ describe('incident kit: offline and back', () => {
       const copy = join(tempDir('ecps-kit-tamper-'), 'kit');
       cpSync(kitDir, copy, { recursive: true });
       tamper(copy);
-      const files = await readKitDir(copy);
-      expect(await refusal(() => call('kit:import', files)), what).toEqual(['integrity_failure', kind]);
+      expect(await refusal(() => call('kit:import', { dir: copy })), what).toEqual(['integrity_failure', kind]);
     }
     expect(await offlineRecords()).toEqual([]);
     expect(await statusOf('uv-001')).toBe('deployed');
 
     // The real import.
-    const report = await call('kit:import', await readKitDir(kitDir));
+    const report = await call('kit:import', { dir: kitDir });
     expect(report).toMatchObject({ kitId: exported.kitId, responder: 'alice', records: KIT_CHAIN.length, quarantined: ['uv-001', 'uv-002', 'uv-004'] });
     expect(report.ordersUsed.map((o) => [o.name, o.uses, o.maxUses])).toEqual([['site Plant 1', 2, 2]]);
     expect(report.conflicts.map((x) => [x.kind, x.deviceId])).toEqual([['changed_since_export', 'uv-004']]);
@@ -193,7 +193,7 @@ describe('incident kit: offline and back', () => {
     expect((await call('audit:verify', {})).ok).toBe(true);
 
     // Once only.
-    expect(await refusal(async () => call('kit:import', await readKitDir(kitDir)))).toEqual(['illegal_transition', 'already_imported']);
+    expect(await refusal(() => call('kit:import', { dir: kitDir }))).toEqual(['illegal_transition', 'already_imported']);
     expect(await offlineRecords()).toHaveLength(KIT_CHAIN.length);
   });
 });

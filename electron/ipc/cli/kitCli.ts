@@ -1,11 +1,9 @@
 // The incident kit commands (docs/incident-kit.md, docs/cli.md). kit export / kit import run on the console's store
 // through the kit:* channels (commands.ts); kit status / robots / use run offline on the kit alone (runCli.ts calls
 // runOfflineKitCommand before any store is opened): no data folder, no provider, no network.
-import { mkdir, open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { ConsoleError } from '../../../shared/errors.ts';
 import type { KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
-import { KIT_FILES } from '../../services/incidentKit/kitFormat.ts';
 import { openOfflineKit } from '../../services/incidentKit/offlineKit.ts';
 import type { ParsedCommand } from './args.ts';
 
@@ -27,37 +25,6 @@ export function kitOrdersFromOptions(o: Options): KitOrderInput[] {
     const scope = kind === 'fleet' ? { fleet: true as const } : kind === 'robot' ? { deviceIds: value.split(',').map((d) => d.trim()) } : { [kind!]: value };
     return { name: spec, scope, maxUses, validForSeconds, ...(actions ? { actions } : {}) } as KitOrderInput;
   });
-}
-
-/** Writes the kit's files into DIR, which must be new or empty (a kit is never mixed with another). */
-export async function writeKitDir(dir: string, files: Record<keyof typeof KIT_FILES, string | Buffer>): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  if ((await readdir(dir)).length > 0) throw new ConsoleError('invalid_input', `Kit folder ${dir} is not empty; an incident kit goes into a new or empty folder.`, { field: 'out' });
-  for (const [k, name] of Object.entries(KIT_FILES)) {
-    const file = await open(join(dir, name), 'wx', 0o600);
-    try {
-      await file.writeFile(files[k as keyof typeof KIT_FILES]);
-    } finally {
-      await file.close();
-    }
-  }
-}
-
-/** The kit's files as kit:import takes them. */
-export async function readKitDir(dir: string): Promise<{ manifest: string; payload: string; audit: string; head: string }> {
-  const read = async (name: string) => {
-    try {
-      return await readFile(join(dir, name));
-    } catch {
-      throw new ConsoleError('not_found', `Kit folder ${dir} has no readable ${name}.`);
-    }
-  };
-  return {
-    manifest: (await read(KIT_FILES.manifest)).toString('utf8'),
-    payload: (await read(KIT_FILES.payload)).toString('base64'),
-    audit: (await read(KIT_FILES.audit)).toString('utf8'),
-    head: (await read(KIT_FILES.head)).toString('utf8'),
-  };
 }
 
 export function formatImport(r: KitImportReport): string {

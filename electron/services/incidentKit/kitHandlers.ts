@@ -5,6 +5,6 @@ import type { KitService } from './kitService.ts';
 export function createKitHandlers(kits: KitService): Pick<Handlers, 'kit:export' | 'kit:import'> {
   return {
     'kit:export': (input) => kits.exportKit(input),
-    'kit:import': async (files) => kits.importKit(files),
+    'kit:import': ({ dir }) => kits.importKit(dir),
   };
 }

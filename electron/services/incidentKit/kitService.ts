@@ -6,7 +6,7 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { canRobotTransition } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
-import type { KitFiles, KitFinding, KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
+import type { KitFinding, KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { CertificateRow, FleetRepo, RobotRow } from '../../store/fleetRepo.ts';
 import type { IncidentKitRepo } from '../../store/incidentKitRepo.ts';
@@ -16,6 +16,7 @@ import { keyFingerprint } from '../audit/canonical.ts';
 import { scopeIncludes, type OrderScope } from '../emergency/lockdownOrder.ts';
 import type { LockdownService } from '../emergency/lockdownService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import { readKitDir, writeKitDir } from './kitFiles.ts';
 import {
   encodeManifest, headFileOf, manifestSigningInput, kitError, kitGenesis, kitPublicKeyOf, readManifest, sealKit, usesByOrder, verifyKitChain,
   type KitOrder, type KitPayload, type ManifestBody,
@@ -39,6 +40,8 @@ export interface KitServiceDeps {
 }
 
 export interface KitExportInput {
+  /** The new or empty folder to write the kit into. */
+  dir: string;
   passphrase: string;
   orders: KitOrderInput[];
   reason: string;
@@ -51,12 +54,12 @@ export interface KitExport {
   expiresAt: string;
   robots: number;
   orders: ManifestBody['orders'];
-  files: KitFiles;
+  dir: string;
 }
 
 export interface KitService {
   exportKit(input: KitExportInput): Promise<KitExport>;
-  importKit(files: KitFiles): KitImportReport;
+  importKit(dir: string): Promise<KitImportReport>;
 }
 
 export function createKitService(deps: KitServiceDeps): KitService {
@@ -110,6 +113,7 @@ export function createKitService(deps: KitServiceDeps): KitService {
       };
       const bodyBytes = Buffer.from(JSON.stringify(body), 'utf8');
       const { signature, publicKeySpki } = deps.audit.signDocument(manifestSigningInput(bodyBytes));
+      await writeKitDir(input.dir, { manifest: encodeManifest(bodyBytes, signature, publicKeySpki), payload: sealed, audit: '', head: headFileOf(kitId, kitKey.privateKey, 0, kitGenesis(kitId)) });
       deps.transaction(() => {
         deps.repo.insert({ kitId, responder, exportedBy: responder, exportedAt: body.exportedAt, expiresAt, orders: orders.length, robots: robots.length });
         deps.audit.append({
@@ -118,21 +122,21 @@ export function createKitService(deps: KitServiceDeps): KitService {
         });
       });
       return {
-        kitId, responder, expiresAt, robots: robots.length, orders: body.orders,
-        files: { manifest: encodeManifest(bodyBytes, signature, publicKeySpki), payload: sealed.toString('base64'), audit: '', head: headFileOf(kitId, kitKey.privateKey, 0, kitGenesis(kitId)) },
+        kitId, responder, expiresAt, robots: robots.length, orders: body.orders, dir: input.dir,
       };
     },
 
-    importKit(files) {
+    async importKit(dir) {
       deps.session.require();
       const actor = deps.session.actor();
       let kitId: string | null = null;
       try {
+        const files = await readKitDir(dir);
         const manifest = readManifest(files.manifest);
         const body = manifest.body;
         kitId = body.kitId;
         if (keyFingerprint(manifest.auditKeySpki) !== deps.audit.keyFingerprint()) throw kitError('integrity_failure', 'foreign_kit', 'This incident kit was not signed by this console\'s audit key.');
-        if (createHash('sha256').update(Buffer.from(files.payload, 'base64')).digest('hex') !== body.payloadSha256) throw kitError('integrity_failure', 'payload_tampered', 'The incident kit\'s sealed data (registry copy, orders) does not match its signed manifest.');
+        if (createHash('sha256').update(files.payload).digest('hex') !== body.payloadSha256) throw kitError('integrity_failure', 'payload_tampered', 'The incident kit\'s sealed data (registry copy, orders) does not match its signed manifest.');
         const chain = verifyKitChain(body.kitId, kitPublicKeyOf(body), files.audit, files.head);
         const row = deps.repo.get(body.kitId);
         if (row === null) throw kitError('not_found', 'unknown_kit', `This console has no record of exporting incident kit ${body.kitId}.`);

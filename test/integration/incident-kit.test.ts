@@ -49,13 +49,28 @@ beforeAll(async () => {
   await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' });
   await call('operators:add', { name: 'bob', role: 'security_officer', passphrase: BOB_PASS });
   kitDir = join(tempDir('ecps-kit-'), 'kit');
-  const kit = await call('kit:export', {
+  // A site-wide order signed in advance is as wide as issuing it now: a second officer approves (two-person control).
+  const input = {
     dir: kitDir, passphrase: PASSPHRASE, reason: 'uv-002 reported stolen', message: 'Security lockdown',
     orders: [
       { name: 'site Plant 1', scope: { site: 'Plant 1' }, maxUses: 2, validForSeconds: 3600 },
       { name: 'robot uv-003', scope: { deviceIds: ['uv-003'] }, maxUses: 1, validForSeconds: 60 },
     ],
-  });
+  };
+  let requestId = '';
+  try {
+    await call('kit:export', input);
+  } catch (e) {
+    if (!isConsoleError(e) || e.code !== 'approval_required') throw e;
+    requestId = String(e.details?.requestId);
+  }
+  expect(existsSync(kitDir)).toBe(false);
+  await call('session:lock', {});
+  await call('session:unlock', { operator: 'bob', passphrase: BOB_PASS });
+  await call('approvals:approve', { requestId });
+  await call('session:lock', {});
+  await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+  const kit = (await call('approvals:execute', { requestId })).result as { kitId: string };
   exported.kitId = kit.kitId;
   exported.at = Date.now();
 }, 60_000);
@@ -87,7 +102,7 @@ describe('incident kit: export', () => {
 
   it('refuses a passphrase that is not the responder\'s own, and writes no kit', async () => {
     const dir = join(tempDir('ecps-kit-refused-'), 'kit');
-    expect(await refusal(() => call('kit:export', { dir, passphrase: BOB_PASS, reason: 'x', orders: [{ name: 'f', scope: { fleet: true }, maxUses: 1, validForSeconds: 60 }] }))).toEqual(['wrong_passphrase', undefined]);
+    expect(await refusal(() => call('kit:export', { dir, passphrase: BOB_PASS, reason: 'x', orders: [{ name: 'one robot', scope: { deviceIds: ['uv-001'] }, maxUses: 1, validForSeconds: 60 }] }))).toEqual(['wrong_passphrase', undefined]);
     expect(existsSync(dir)).toBe(false);
     expect((await call('audit:query', { action: 'kit.export', offset: 0, limit: 5 })).records.map((r) => r.outcome)).toEqual(['failure', 'success']);
   });

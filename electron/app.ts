@@ -59,6 +59,10 @@ import { createLockdownService } from './services/emergency/lockdownService.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
 import { createEmergencyRepo } from './store/emergencyRepo.ts';
+import { createIncidentKitRepo } from './store/incidentKitRepo.ts';
+import { createKitService } from './services/incidentKit/kitService.ts';
+import { createKitHandlers } from './services/incidentKit/kitHandlers.ts';
+import { createSlotCrypto } from './services/operators/keySlots.ts';
 import { holderOf, locationsOf, looksReachable } from './services/keys/keyLocations.ts';
 import { createRotationRepo } from './store/rotationRepo.ts';
 import { createUsageRepo } from './store/usageRepo.ts';
@@ -562,6 +566,36 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       logger,
       transaction,
     });
+    // Incident kits for offline response (docs/incident-kit.md): orders signed like any lockdown order, the manifest
+    // with the audit key; the responder's passphrase is checked against their own slot before it seals the kit.
+    const kitSlots = createSlotCrypto(options.keychain, () => false);
+    const kits = createKitService({
+      repo: createIncidentKitRepo(store.db),
+      fleetRepo,
+      fleet,
+      lockdown,
+      publicKey: (keyId) => lifecycle.publicKey(keyId),
+      crl: async () => {
+        try {
+          return await fleetCa.crl();
+        } catch (e) {
+          if (isConsoleError(e) && e.code === 'not_initialized') return null;
+          throw e;
+        }
+      },
+      checkPassphrase: async (operator, passphrase) => {
+        const op = operatorsRepo.get(operator);
+        if (op === null) return false;
+        const master = await kitSlots.open(op.slot, liveSession.storeId(), op.name, passphrase);
+        master?.fill(0);
+        return master !== null;
+      },
+      audit,
+      session: liveSession,
+      clock,
+      kdf,
+      transaction,
+    });
     onLocked = () => {
       station.shutdown();
       fleetCa.forget();
@@ -672,6 +706,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createBatchHandlers(batches),
       ...createRolloutHandlers(liveRollouts),
       ...createEmergencyHandlers(lockdown, emergency),
+      ...createKitHandlers(kits),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),

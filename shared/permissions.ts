@@ -170,6 +170,10 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'recovery:recover': 'open',
   'backup:create': 'admin',
   'backup:restore': 'admin',
+  // Incident kits (docs/incident-kit.md): exporting hands out pre-signed lockdown orders, importing merges offline
+  // quarantines: both the security officer's.
+  'kit:export': 'security',
+  'kit:import': 'security',
 };
 
 export type AccessVerdict = { allowed: true } | { allowed: false; needs: string };

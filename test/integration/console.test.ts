@@ -184,6 +184,8 @@ describe('createConsole handlers, end to end', () => {
       'recovery:createShares': { threshold: 2, custodians: ['Ann', 'Ben'] },
       'backup:create': { path: '/tmp/never-written.ecpsbak', passphrase: NEW_PASS },
       'backup:restore': { from: '/tmp/never-read.ecpsbak', dataDir: '/tmp/never-restored', passphrase: NEW_PASS },
+      'kit:export': { dir: '/tmp/never-written-kit', passphrase: PASS, orders: [{ name: 'site Plant 1', scope: { site: 'Plant 1' }, maxUses: 2, validForSeconds: 3600 }], reason: 'drill' },
+      'kit:import': { dir: '/tmp/never-read-kit' },
     };
     // recovery:recover is open like unlock (its own tests: recovery-backup.test.ts); so is session:visibility.
     const gated = CHANNELS.filter((ch) => !['session:status', 'session:init', 'session:unlock', 'session:visibility', 'recovery:recover'].includes(ch));

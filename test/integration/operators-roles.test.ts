@@ -64,6 +64,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'approvals:setPolicy': 'a',
   // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
   'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
+  // Incident kits: exporting hands out pre-signed lockdown orders, importing merges offline quarantines: the officer's.
+  'kit:export': 'oa', 'kit:import': 'oa',
 };
 /** The input-dependent cases: (channel, valid input, who may). */
 const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; may: string }> = [

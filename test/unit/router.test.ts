@@ -139,6 +139,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'recovery:recover': { shares: ['ecps-share1:x', 'ecps-share1:y'], operator: 'alice', passphrase: 'correct horse battery staple' },
   'backup:create': { path: '/tmp/store.ecpsbak', passphrase: 'backup passphrase 1' },
   'backup:restore': { from: '/tmp/store.ecpsbak', dataDir: '/tmp/restored', passphrase: 'backup passphrase 1' },
+  'kit:export': { dir: '/media/usb/kit', passphrase: 'correct horse battery staple', orders: [{ name: 'site Plant 1', scope: { site: 'Plant 1' }, maxUses: 3, validForSeconds: 86400 }], reason: 'robot stolen' },
+  'kit:import': { dir: '/media/usb/kit' },
 };
 
 type Call = { channel: ChannelName; input: unknown };

@@ -21,10 +21,13 @@ export const COMMANDS = [
   'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
+  'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
 export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
 export type CommandName = (typeof COMMANDS)[number];
+/** Commands of the offline console on an incident kit (docs/incident-kit.md): no store, no provider, no network. */
+export const KIT_OFFLINE_COMMANDS: readonly CommandName[] = ['kit status', 'kit robots', 'kit use'];
 
 const OPTIONS = {
   'data-dir': { type: 'string' },
@@ -82,6 +85,10 @@ const OPTIONS = {
   custodian: { type: 'string', multiple: true },
   shares: { type: 'string' },
   'out-dir': { type: 'string' },
+  // Incident kits: a pre-authorised order's scope (repeatable), its uses, the kit folder offline.
+  order: { type: 'string', multiple: true },
+  'max-uses': { type: 'string' },
+  kit: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -148,6 +155,11 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
+  'kit export': { options: ['out', 'order', 'reason', 'message', 'order-actions', 'max-uses', 'valid-for'], required: ['out', 'order', 'reason'], args: [] },
+  'kit import': { options: [], required: [], args: ['DIR'] },
+  'kit status': { options: ['kit'], required: ['kit'], args: [] },
+  'kit robots': { options: ['kit'], required: ['kit'], args: [] },
+  'kit use': { options: ['kit', 'reason', 'out', 'force'], required: ['kit', 'reason'], args: ['ORDER'] },
   restore: { options: ['from', 'shares'], required: ['from', 'data-dir'], args: [] },
   'recovery shares': { options: ['k', 'custodian', 'out-dir'], required: ['k'], args: [] },
   'recovery recover': { options: ['shares'], required: ['shares'], args: [] },
@@ -262,6 +274,18 @@ Commands:
                                                 printed once, or written once as one 0600 file each into DIR
   recovery recover --shares FILE                the recovery ceremony: K shares (one per line) make --operator an admin
                                                 with a new passphrase (ECPS_PASSPHRASE or the prompt) and sign them in
+  kit export --out DIR --order SCOPE [--order SCOPE ...] --reason TEXT [--max-uses N] [--valid-for SECONDS]
+             [--message TEXT] [--order-actions LIST]
+                                                an incident kit for --operator (docs/incident-kit.md): registry copy,
+                                                CRL, one pre-authorised lockdown order per --order, sealed under your
+                                                passphrase; SCOPE: fleet | robot:ID[,ID] | site:NAME | model:NAME |
+                                                firmware:VERSION | tag:TAG (security officer)
+  kit import DIR                                verifies a kit brought back and merges its offline actions, once
+  kit status --kit DIR                          (offline, no store) the kit: orders, uses left, expiry
+  kit robots --kit DIR                          (offline) the registry copy with the offline quarantines
+  kit use ORDER --kit DIR --reason TEXT [--out FILE]
+                                                (offline) uses a pre-authorised order: its robots quarantined in the
+                                                kit's audit, the signed order file written for the robots
   help
 
 Global options:
@@ -358,8 +382,8 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.split('\n')[0] ?? 'bad arguments' : 'bad arguments');
   }
-  const { custodian, ...rest } = parsed.values as OptionValues & { custodian?: string[] };
-  const values: OptionValues = custodian === undefined ? rest : { ...rest, custodian: custodian.join('\n') };
+  const { custodian, order, ...rest } = parsed.values as OptionValues & { custodian?: string[]; order?: string[] };
+  const values: OptionValues = { ...rest, ...(custodian === undefined ? {} : { custodian: custodian.join('\n') }), ...(order === undefined ? {} : { order: order.join('\n') }) };
   const words = parsed.positionals;
   if (values.help || words.length === 0) return finish('help', [], values, env);
   const two = `${words[0]} ${words[1] ?? ''}`.trim();
@@ -402,6 +426,15 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   }
   if (command.startsWith('emergency ') && command !== 'emergency retry') checkEmergency(command, values);
   if (command.startsWith('lockdown ')) checkEmergency(command, values);
+  if (command === 'kit export') {
+    for (const name of ['max-uses', 'valid-for'] as const) {
+      const v = values[name];
+      if (typeof v === 'string' && !/^\d{1,8}$/.test(v)) throw new UsageError(`kit export: --${name} must be a whole number`);
+    }
+    for (const spec of String(values.order).split('\n')) {
+      if (!/^(fleet|(robot|site|model|firmware|tag):.+)$/.test(spec)) throw new UsageError(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION or tag:TAG`);
+    }
+  }
   if (command === 'rotation batch') checkBatch(args, values);
   else if (command === 'rotation rollout') checkRollout(args, values);
   else if (args.length !== spec.args.length) {

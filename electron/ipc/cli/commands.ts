@@ -16,6 +16,7 @@ import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
+import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { formatApproval, formatOperator, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
@@ -520,6 +521,24 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'approvals:enrolKey', { publicKeyPem });
       return show(value, () => `approval key enrolled for ${value.operator} (SHA-256 ${value.fingerprint})`);
     }
+    case 'kit export': {
+      // The kit is sealed with the responder's own passphrase: read once, used to sign in and to seal.
+      const passphrase = await io.readPassphrase({});
+      if ((await call(router, 'session:status', {})).state === 'locked') await call(router, 'session:unlock', unlockInput(parsed, passphrase));
+      const out = resolve(str(o.out) ?? '');
+      const value = await call(router, 'kit:export', strip({ dir: out, passphrase, orders: kitOrdersFromOptions(o), reason: str(o.reason), message: str(o.message) }));
+      return show(value, () => [
+        `incident kit ${value.kitId} for ${value.responder} written to ${out} (${value.robots} robot(s); usable until ${value.expiresAt})`,
+        ...value.orders.map((x) => `  order "${x.name}" #${x.sequence}: ${x.maxUses} use(s), expires ${x.expiresAt}`),
+      ].join('\n'));
+    }
+    case 'kit import': {
+      const value = await callUnlocked(ctx, 'kit:import', { dir: resolve(parsed.args[0] ?? '') });
+      return show(value, () => formatImport(value));
+    }
+    case 'kit status':
+    case 'kit robots':
+    case 'kit use':
     case 'approvals keygen':
     case 'approvals sign':
     case 'serve':

@@ -10,11 +10,12 @@ import { loadConfig } from '../../config/config.ts';
 import { startBrowserHost } from '../../host/browserHost.ts';
 import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
-import { OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
+import { KIT_OFFLINE_COMMANDS, OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
 import { readShareFile, runCommand, unlockInput } from './commands.ts';
 import { restoreBackup } from '../../services/recovery/backup.ts';
 import { BACKUP_PASSPHRASE_ENV, PASSPHRASE_ENV, readPassphrase, type PassphraseInput, type PassphraseOptions } from './passphrase.ts';
 import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
+import { runOfflineKitCommand } from './kitCli.ts';
 
 export interface CliIo {
   argv: string[];
@@ -110,6 +111,13 @@ async function runParsed(io: CliIo): Promise<number> {
     return runOfflineApprovalCommand(parsed, {
       out: (line) => void io.stdout.write(line + '\n'),
       readKeyPassphrase: (options) => readPassphrase({ env: { [PASSPHRASE_ENV]: io.env[APPROVAL_KEY_PASSPHRASE_ENV] }, stdin: io.stdin, prompt: io.stderr }, options),
+      now: () => new Date(),
+    });
+  }
+  if (KIT_OFFLINE_COMMANDS.includes(parsed.command)) {
+    return runOfflineKitCommand(parsed, {
+      out: (line) => void io.stdout.write(line + '\n'),
+      readPassphrase: () => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {}),
       now: () => new Date(),
     });
   }

@@ -51,6 +51,9 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   // A lockdown order for more than a list of robots (a lift restores, and is not guarded). A console where no second
   // officer exists issues it alone, audited as waived.
   'emergency:lockdownOrder': (i) => (i.kind === 'lockdown' && !('deviceIds' in i.scope) ? same('emergency.wide') : null),
+  // An incident kit carries lockdown orders signed in advance: one beyond a list of robots is as wide as issuing it now
+  // (docs/incident-kit.md). The responder's passphrase is a secret field (hashed, never shown).
+  'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),
   'emergency:execute': (i) =>
     i.dryRun !== true && i.breakGlass === undefined && !ROBOT_LEVEL_SCOPES.has(i.scope.kind) ? { ...same('emergency.wide'), waivable: false } : null,
   'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),

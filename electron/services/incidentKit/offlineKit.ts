@@ -1,0 +1,143 @@
+// The console offline on an incident kit (issue 15, docs/incident-kit.md): no store, no provider, no network. The
+// registry copy is read-only; what the responder does is recorded in the kit's own audit chain (audit.jsonl, signed
+// with the kit key), and the offline state (which robots are quarantined, how many uses each order has left) is that
+// chain replayed over the copy, so a record removed to win back a use breaks the chain instead.
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { canRobotTransition, type RobotStatus } from '../../../shared/domain.ts';
+import { ConsoleError } from '../../../shared/errors.ts';
+import type { RobotRow } from '../../store/fleetRepo.ts';
+import type { AuditDetails } from '../audit/auditLog.ts';
+import { scopeIncludes } from '../emergency/lockdownOrder.ts';
+import {
+  chainAppend, KIT_FILES, kitError, kitPrivateKeyOf, kitPublicKeyOf, openKit, readManifest, usesByOrder, verifyKitChain,
+  type KitChain, type KitOrder, type KitPayload, type ManifestBody,
+} from './kitFormat.ts';
+
+export interface OfflineOrderView {
+  name: string;
+  orderId: string;
+  sequence: number;
+  scope: KitOrder['scope'];
+  expiresAt: string;
+  maxUses: number;
+  used: number;
+  remaining: number;
+  expired: boolean;
+}
+
+export interface OfflineInfo {
+  /** Always true: this console makes no provider call and reaches no network. */
+  offline: true;
+  providers: 'none';
+  kitId: string;
+  responder: string;
+  exportedAt: string;
+  exportedBy: string;
+  robots: number;
+  certificates: number;
+  crlNumber: number | null;
+  auditRecords: number;
+  orders: OfflineOrderView[];
+}
+
+export interface OfflineUse {
+  order: OfflineOrderView;
+  /** The signed order file to carry to the robots (lockdownOrder.ts format). */
+  file: Buffer;
+  fileName: string;
+  quarantined: string[];
+  skipped: Array<{ deviceId: string; status: RobotStatus }>;
+}
+
+export interface OfflineKit {
+  info(): OfflineInfo;
+  /** The registry copy with the offline actions applied (quarantines). */
+  robots(): RobotRow[];
+  /** Uses a pre-authorised order: expiry and uses checked; the robots of its scope quarantined (offline). */
+  useOrder(name: string, reason: string): Promise<OfflineUse>;
+}
+
+async function readKitFile(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(dir, name));
+  } catch {
+    throw kitError('not_found', 'malformed', `Incident kit ${dir} has no readable ${name}.`);
+  }
+}
+
+/**
+ * Opens the kit in `dir` for `operator` with their passphrase: the manifest's signature, the sealed data's hash and
+ * authentication, and the kit's chain are checked first; then a kit.open record is appended.
+ */
+export async function openOfflineKit(dir: string, operator: string, passphrase: string, now: () => Date = () => new Date()): Promise<OfflineKit> {
+  const manifest = readManifest((await readKitFile(dir, KIT_FILES.manifest)).toString('utf8'));
+  const body: ManifestBody = manifest.body;
+  const sealed = await readKitFile(dir, KIT_FILES.payload);
+  if (createHash('sha256').update(sealed).digest('hex') !== body.payloadSha256) throw kitError('integrity_failure', 'payload_tampered', 'The incident kit\'s sealed data does not match its signed manifest.');
+  if (operator.normalize('NFC') !== body.responder.normalize('NFC')) throw kitError('forbidden', 'wrong_responder', `Incident kit ${body.kitId} was made for ${body.responder}, not ${operator}.`);
+  const payload: KitPayload = await openKit(body, sealed, passphrase);
+  const key = kitPrivateKeyOf(payload);
+  let chain: KitChain = verifyKitChain(body.kitId, kitPublicKeyOf(body), (await readKitFile(dir, KIT_FILES.audit)).toString('utf8'), (await readKitFile(dir, KIT_FILES.head)).toString('utf8'));
+  const robots = new Map(payload.robots.map((r) => [r.deviceId, { ...r }]));
+
+  const replay = (r: KitChain['records'][number]) => {
+    if (r.action === 'kit.robot.quarantine' && r.outcome === 'success' && r.targetId !== null) {
+      const robot = robots.get(r.targetId);
+      if (robot) Object.assign(robot, { status: 'quarantined', statusReason: String(r.details.reason ?? ''), updatedAt: r.ts });
+    }
+  };
+  chain.records.forEach(replay);
+
+  const append = async (entry: { action: string; targetType: string | null; targetId: string | null; outcome: 'success' | 'failure'; details: AuditDetails }) => {
+    const next = chainAppend(body.kitId, key, chain.head, { ...entry, ts: now().toISOString(), actor: body.responder });
+    await appendFile(join(dir, KIT_FILES.audit), `${next.line}\n`);
+    await writeFile(join(dir, KIT_FILES.head), next.headFile);
+    chain = { records: [...chain.records, next.record], head: { seq: next.record.seq, hash: next.record.hash } };
+    replay(next.record);
+    return next.record;
+  };
+
+  const view = (o: KitOrder): OfflineOrderView => {
+    const used = usesByOrder(chain.records).get(o.orderId) ?? 0;
+    return { name: o.name, orderId: o.orderId, sequence: o.sequence, scope: o.scope, expiresAt: o.expiresAt, maxUses: o.maxUses, used, remaining: Math.max(0, o.maxUses - used), expired: Date.parse(o.expiresAt) <= now().getTime() };
+  };
+
+  await append({ action: 'kit.open', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { offline: true } });
+
+  return {
+    info: () => ({
+      offline: true, providers: 'none', kitId: body.kitId, responder: body.responder, exportedAt: body.exportedAt, exportedBy: body.exportedBy,
+      robots: payload.robots.length, certificates: payload.certificates.length, crlNumber: payload.crl?.crlNumber ?? null, auditRecords: chain.head.seq,
+      orders: payload.orders.map(view),
+    }),
+    robots: () => [...robots.values()],
+    async useOrder(name, reason) {
+      if (reason.trim() === '' || reason.length > 500) throw new ConsoleError('invalid_input', 'A reason of 1-500 characters is required.', { field: 'reason' });
+      const order = payload.orders.find((o) => o.name === name || o.orderId === name);
+      if (!order) throw kitError('not_found', 'unknown_order', `The kit holds no order named "${name}" (it holds: ${payload.orders.map((o) => o.name).join(', ') || 'none'}).`);
+      const before = view(order);
+      const refuse = async (kind: 'order_expired' | 'order_exhausted', message: string) => {
+        await append({ action: 'kit.order.use', targetType: 'store', targetId: body.kitId, outcome: 'failure', details: { orderId: order.orderId, name: order.name, kitError: kind, reason } });
+        return kitError(kind === 'order_expired' ? 'illegal_transition' : 'usage_limit_reached', kind, message, { orderId: order.orderId });
+      };
+      if (before.expired) throw await refuse('order_expired', `Order "${order.name}" expired at ${order.expiresAt}; it can no longer be used.`);
+      if (before.remaining === 0) throw await refuse('order_exhausted', `Order "${order.name}" was used ${before.used} time(s), its maximum.`);
+      await append({ action: 'kit.order.use', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { orderId: order.orderId, name: order.name, sequence: order.sequence, scope: JSON.stringify(order.scope), use: before.used + 1, maxUses: order.maxUses, reason } });
+      const quarantined: string[] = [];
+      const skipped: Array<{ deviceId: string; status: RobotStatus }> = [];
+      for (const robot of [...robots.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1))) {
+        if (scopeIncludes(order.scope, { deviceId: robot.deviceId, site: robot.site, model: robot.model, firmware: robot.firmware, tags: robot.tags }) !== true) continue;
+        if (!canRobotTransition(robot.status, 'quarantined')) {
+          skipped.push({ deviceId: robot.deviceId, status: robot.status });
+          continue;
+        }
+        const exported = payload.robots.find((r) => r.deviceId === robot.deviceId)!;
+        await append({ action: 'kit.robot.quarantine', targetType: 'robot', targetId: robot.deviceId, outcome: 'success', details: { orderId: order.orderId, reason, statusAtExport: exported.status, updatedAtExport: exported.updatedAt } });
+        quarantined.push(robot.deviceId);
+      }
+      return { order: view(order), file: Buffer.from(order.file, 'base64'), fileName: `ecps-lockdown-${order.sequence}-${order.orderId.slice(0, 8)}.json`, quarantined, skipped };
+    },
+  };
+}

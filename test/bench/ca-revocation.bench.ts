@@ -11,11 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
-import { createFleetCaRepo } from '../../electron/store/fleetCaRepo.ts';
-import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
+import { benchDeviceId as deviceId, seedSiteWithCertificates } from './fleetSeed.ts';
 import type { BenchResult } from './types.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -29,7 +27,6 @@ const OPENSSL_RUNS = 5;
 const ONE_BY_ONE = process.env.CA_REVOCATION_BENCH_ONE_BY_ONE !== '0';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const deviceId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
 /** 16-byte positive serials, as the CA makes them (lower-case hex, first byte below 0x80). */
 const serialOf = (i: number) => `1e${String(i).padStart(30, '0')}`;
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -43,28 +40,7 @@ async function consoleWithCertificates(dir: string): Promise<FleetConsole> {
   await c.handlers['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'Bench Fleet CA' }, CTX);
   const storePath = c.storePath;
   c.close();
-  const db = new Database(storePath);
-  try {
-    const fleet = createFleetRepo(db);
-    const ca = createFleetCaRepo(db);
-    const caId = ca.currentCaId()!;
-    const at = new Date().toISOString();
-    const notAfter = new Date(Date.now() + 365 * 86_400_000).toISOString();
-    db.transaction(() => {
-      fleet.ensureSite('Bench Site', at);
-      fleet.ensureModel('UV-B', at);
-      for (let i = 1; i <= CERTS; i++) {
-        const id = deviceId(i);
-        const serial = serialOf(i);
-        fleet.insert({ deviceId: id, name: `Unit ${i}`, site: 'Bench Site', model: 'UV-B', firmware: '1.0.0', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: at, updatedAt: at });
-        // The certificate body is never parsed on the revocation path (the CRL lists serials).
-        ca.insertCert({ caId, serial, deviceId: id, subject: `CN=${id}`, notBefore: at, notAfter, certDer: Buffer.from('bench'), issuedAt: at, revokedAt: null, revocationReason: null });
-        fleet.insertCertificate({ serial, deviceId: id, subject: `CN=${id}`, notBefore: at, notAfter, status: 'active', pem: 'bench' });
-      }
-    })();
-  } finally {
-    db.close();
-  }
+  seedSiteWithCertificates(storePath, CERTS, serialOf);
   c = await open(dir);
   await c.handlers['session:unlock']({ operator: OPERATOR, passphrase: PASSPHRASE }, CTX);
   return c;

@@ -10,12 +10,11 @@ import { CreateKeyCommand, DisableKeyCommand } from '@aws-sdk/client-kms';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
-import { createFleetCaRepo } from '../../electron/store/fleetCaRepo.ts';
-import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
-import { rawClient, startTestEmulator, TEST_CREDENTIALS, TEST_REGION, type AwsKmsEmulator } from '../emulators/aws-kms/testkit.ts';
+import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
+import { rawClient, startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
+import { seedSiteWithCertificates } from './fleetSeed.ts';
 import type { BenchResult } from './types.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -27,7 +26,6 @@ const KEYS = 20;
 const ROUNDS = 3;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const deviceId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
 const serialOf = (i: number) => `2e${String(i).padStart(30, '0')}`;
 const open = (dir: string) => createConsole({ dataDir: dir, kdf: KDF, logger: silentLogger, env: {}, rotation: { scheduler: false }, metrics: { enabled: false } });
 
@@ -48,27 +46,7 @@ async function prepared(dir: string, emu: AwsKmsEmulator): Promise<FleetConsole>
   for (let k = 0; k < KEYS; k++) keys.push((await c.keys.create({ type: 'storage', label: `bench site key ${k}`, provider: 'aws-primary' })).id);
   const storePath = c.storePath;
   c.close();
-  const db = new Database(storePath);
-  try {
-    const fleet = createFleetRepo(db);
-    const ca = createFleetCaRepo(db);
-    const caId = ca.currentCaId()!;
-    const at = new Date().toISOString();
-    const notAfter = new Date(Date.now() + 365 * 86_400_000).toISOString();
-    db.transaction(() => {
-      fleet.ensureSite('Bench Site', at);
-      fleet.ensureModel('UV-B', at);
-      for (let i = 1; i <= ROBOTS; i++) {
-        const id = deviceId(i);
-        fleet.insert({ deviceId: id, name: `Unit ${i}`, site: 'Bench Site', model: 'UV-B', firmware: '1.0.0', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: at, updatedAt: at });
-        fleet.upsertKeyVersion({ deviceId: id, keyId: keys[i % KEYS]!, version: 1, source: 'provisioning', recordedAt: at });
-        ca.insertCert({ caId, serial: serialOf(i), deviceId: id, subject: `CN=${id}`, notBefore: at, notAfter, certDer: Buffer.from('bench'), issuedAt: at, revokedAt: null, revocationReason: null });
-        fleet.insertCertificate({ serial: serialOf(i), deviceId: id, subject: `CN=${id}`, notBefore: at, notAfter, status: 'active', pem: 'bench' });
-      }
-    })();
-  } finally {
-    db.close();
-  }
+  seedSiteWithCertificates(storePath, ROBOTS, serialOf, (i) => keys[i % KEYS]!);
   c = await open(dir);
   await c.handlers['session:unlock']({ operator: OPERATOR, passphrase: PASSPHRASE }, CTX);
   return c;

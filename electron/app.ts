@@ -374,6 +374,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       store: createStoreKeyProvider({ repo: keysRepo, keyring, clock }),
       localKms,
       restrictions: createKeyRestrictions(),
+      providerDriven: (key) => policies.forKey(key).policy.driver === 'provider',
       ...(options.rotation?.countUsage === false ? {} : { usage: usageMeter }),
       ...(observing ? { observe: (action: string, provider: string, ms: number, ok: boolean) => metrics.keyOperation(action, provider, ms, ok) } : {}),
     };

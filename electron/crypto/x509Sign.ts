@@ -8,6 +8,7 @@ import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { RsaSaPssParams, id_RSASSA_PSS, id_mgf1, sha256 } from '@peculiar/asn1-rsa';
 import type { KmsProvider } from '../providers/types.ts';
+import { derTlv } from './der.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 
 const ID_ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
@@ -66,12 +67,15 @@ export async function signCertificate(signer: X509Signer, tbs: asn1X509.TBSCerti
   return Buffer.from(AsnConvert.serialize(cert));
 }
 
-/** Signs a TBSCertList and returns the CRL DER. */
-export async function signCrl(signer: X509Signer, tbs: asn1X509.TBSCertList): Promise<Buffer> {
-  const tbsDer = Buffer.from(AsnConvert.serialize(tbs));
-  const signature = await providerSignature(signer, tbsDer);
-  const crl = new asn1X509.CertificateList({ tbsCertList: tbs, signatureAlgorithm: tbs.signature, signature });
-  return Buffer.from(AsnConvert.serialize(crl));
+/**
+ * Signs a TBSCertList's DER (whose `signature` field must equal signatureAlgorithm(keyType)) and returns the CRL DER:
+ * SEQUENCE { tbsCertList, signatureAlgorithm, signature BIT STRING }, with the signed bytes copied in as they are
+ * (serializing a long list of entries a second time would cost as much as the first).
+ */
+export async function signCrl(signer: X509Signer, tbsDer: Buffer): Promise<Buffer> {
+  const signature = Buffer.from(await providerSignature(signer, tbsDer));
+  const algorithm = Buffer.from(AsnConvert.serialize(signatureAlgorithm(signer.keyType)));
+  return derTlv(0x30, Buffer.concat([tbsDer, algorithm, derTlv(0x03, Buffer.concat([Buffer.from([0]), signature]))]));
 }
 
 export function toPem(der: Buffer, label: 'CERTIFICATE' | 'X509 CRL'): string {

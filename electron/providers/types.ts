@@ -116,6 +116,11 @@ export interface ProviderRotationControl {
   listVersions(keyRef: string): Promise<ProviderVersionInfo[]>;
 }
 
+/** What the console knows of a key's versions, for rotate(). */
+export interface RotateHint {
+  knownVersion?: number;
+}
+
 export interface KmsProvider {
   /** Instance id from the configuration (e.g. "aws-primary"); unique within one console. */
   readonly id: string;
@@ -138,7 +143,12 @@ export interface KmsProvider {
   /** PEM SubjectPublicKeyInfo. */
   getPublicKey(keyRef: string, version?: number): Promise<{ pem: string; version: number }>;
 
-  rotate(keyRef: string): Promise<{ version: number }>;
+  /**
+   * Adds a version and returns its provider number. `knownVersion`: the newest provider version the console has
+   * recorded for the key, when nothing but the console's own rotations can have added one since (no provider-driven
+   * schedule). A provider whose rotate call does not return the new number (AWS) may count from it instead of asking.
+   */
+  rotate(keyRef: string, options?: RotateHint): Promise<{ version: number }>;
   enable(keyRef: string): Promise<void>;
   disable(keyRef: string): Promise<void>;
   /** Providers without a waiting period destroy at once and return deletionDate = now. */

@@ -216,6 +216,9 @@ export function createFleetRepo(db: Db): FleetRepo {
     `INSERT INTO robot_keys (device_id, key_id, key_version, source, recorded_at) VALUES (@deviceId, @keyId, @version, @source, @recordedAt)
      ON CONFLICT (device_id, key_id) DO UPDATE SET key_version = excluded.key_version, source = excluded.source, recorded_at = excluded.recorded_at`,
   );
+  // Prepared once: an emergency run revokes thousands of certificates in one transaction.
+  const getCert = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?');
+  const setCertStatus = db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?');
   const insertCert = db.prepare(
     `INSERT INTO robot_certificates (serial, device_id, subject, not_before, not_after, status, pem)
      VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status, @pem)`,
@@ -311,10 +314,10 @@ export function createFleetRepo(db: Db): FleetRepo {
     countHolders: (keyId) => (db.prepare('SELECT COUNT(*) AS n FROM robot_keys WHERE key_id = ?').get(keyId) as { n: number }).n,
     insertCertificate: (row) => void insertCert.run(row),
     getCertificate(serial) {
-      const r = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?').get(serial) as Record<string, string> | undefined;
+      const r = getCert.get(serial) as Record<string, string> | undefined;
       return r ? toCert(r) : null;
     },
-    setCertificateStatus: (serial, status) => db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?').run(status, serial).changes === 1,
+    setCertificateStatus: (serial, status) => setCertStatus.run(status, serial).changes === 1,
     certificatesOf: (deviceId) =>
       (db.prepare('SELECT * FROM robot_certificates WHERE device_id = ? ORDER BY not_before DESC').all(deviceId) as Array<Record<string, string>>).map(toCert),
     expiringCertificates(until, limit) {

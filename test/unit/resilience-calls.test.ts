@@ -22,7 +22,7 @@ const OPERATIONS: Array<[op: string, args: unknown[], repeatable: boolean]> = [
   ['sign', ['k1', Buffer.from('m'), 2], true],
   ['verify', ['k1', Buffer.from('m'), Buffer.from('s'), 2], true],
   ['getPublicKey', ['k1', 3], true],
-  ['rotate', ['k1'], false],
+  ['rotate', ['k1', { knownVersion: 3 }], false],
   ['enable', ['k1'], true],
   ['disable', ['k1'], true],
   ['scheduleDestruction', ['k1', 7], false],

@@ -299,14 +299,17 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
       return { pem: derToPem(out.PublicKey!), version: 1 };
     },
 
-    async rotate(keyRef) {
+    async rotate(keyRef, options) {
       const arn = await keyIdOf(keyRef);
       if ((await specOf(arn)) !== 'AES_256')
         throw invalid(`AWS KMS cannot rotate asymmetric key ${keyRef}; create a new key instead.`, 'UnsupportedOperationException');
-      const before = await countRotations(arn);
+      // RotateKeyOnDemand answers with the key id only. The version it makes is 1 + the completed rotations: the
+      // console's known version when it has one (no provider schedule can have added any: one call), else listed.
+      const known = options?.knownVersion;
+      const before = known !== undefined && Number.isInteger(known) && known >= 1 ? known : (await countRotations(arn)) + 1;
       await call('RotateKeyOnDemand', (kms, o, sdk) => kms.send(new sdk.RotateKeyOnDemandCommand({ KeyId: arn }), o));
       // The new rotation may not be listed yet (the service completes it asynchronously): count it ourselves.
-      return { version: before + 2 };
+      return { version: before + 1 };
     },
 
     async enable(keyRef) {

@@ -297,7 +297,7 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
     sign: (keyRef, message, version) => call('sign', 'repeatable', () => provider.sign(keyRef, message, version)),
     verify: (keyRef, message, signature, version) => call('verify', 'repeatable', () => provider.verify(keyRef, message, signature, version)),
     getPublicKey: (keyRef, version) => call('getPublicKey', 'repeatable', () => provider.getPublicKey(keyRef, version)),
-    rotate: (keyRef) => call('rotate', 'once', () => provider.rotate(keyRef)),
+    rotate: (keyRef, options) => call('rotate', 'once', () => provider.rotate(keyRef, options)),
     enable: (keyRef) => call('enable', 'repeatable', () => provider.enable(keyRef)),
     disable: (keyRef) => call('disable', 'repeatable', () => provider.disable(keyRef)),
     scheduleDestruction: (keyRef, days) => call('scheduleDestruction', 'once', () => provider.scheduleDestruction(keyRef, days)),

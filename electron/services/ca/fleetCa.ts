@@ -14,7 +14,7 @@ import { signCertificate, signCrl, toPem, x509SignerFor, type X509Signer } from 
 import type { KmsProvider } from '../../providers/types.ts';
 import type { FleetCaRepo, FleetCaRow, FleetCertRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
-import { caTbs, crlTbs, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
+import { caTbs, crlTbsDer, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import { certificateInfo, checkDeviceId, checkPositiveInt, DEVICE_ID_PATTERN, normaliseSerial, type FleetCertificateInfo } from './fleetCaInventory.ts';
 
@@ -280,7 +280,7 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       });
       const entries = [...stored, ...pending].map((r) => ({ serial: Buffer.from(r.serial, 'hex'), revokedAt: new Date(r.revokedAt), reason: r.reason }));
       const crlNumber = repo.nextCrlNumber(ca.id);
-      const der = await signed(() => signCrl(signer, crlTbs({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
+      const der = await signed(() => signCrl(signer, crlTbsDer({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
       const published = { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
       return { ...published, record: (details = {}) => audit('success', { crlNumber, revoked: entries.length, nextUpdate: published.nextUpdate, ...details }) };
     } catch (e) {

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { Name } from '@peculiar/x509';
+import { derChildren, derTime, derTlv } from '../../crypto/der.ts';
 import { extension, keyIdentifier, signatureAlgorithm, type X509Signer } from '../../crypto/x509Sign.ts';
 
 export const FLEET_ORGANIZATION = 'ECPS-UV Fleet';
@@ -155,4 +156,41 @@ export function crlTbs(input: CrlProfileInput): asn1X509.TBSCertList {
       extension(asn1X509.id_ce_cRLNumber, false, new asn1X509.CRLNumber(input.crlNumber)),
     ],
   });
+}
+
+/** The crlEntryExtensions of each reason (a reasonCode extension; none for unspecified), serialized once. */
+const REASON_EXTENSIONS = new Map<RevocationReason, Buffer | null>();
+function reasonExtensions(reason: RevocationReason): Buffer | null {
+  if (!REASON_EXTENSIONS.has(reason)) {
+    REASON_EXTENSIONS.set(
+      reason,
+      reason === 'unspecified' ? null : Buffer.from(AsnConvert.serialize(new asn1X509.Extensions([extension(asn1X509.id_ce_cRLReasons, false, new asn1X509.CRLReason(REVOCATION_REASONS[reason]))]))),
+    );
+  }
+  return REASON_EXTENSIONS.get(reason)!;
+}
+
+/** One revokedCertificates entry, written directly (null when its date is not whole seconds in 1950..9999). */
+function revokedEntryDer(e: CrlEntryInput): Buffer | null {
+  const time = derTime(e.revokedAt);
+  if (!time) return null;
+  const ext = reasonExtensions(e.reason);
+  return derTlv(0x30, Buffer.concat(ext ? [derTlv(0x02, e.serial), time, ext] : [derTlv(0x02, e.serial), time]));
+}
+
+/**
+ * The DER of crlTbs(input), the same bytes, fast for long lists: the library writes the CRL without its entries and
+ * the entries are written directly and put in their place, before crlExtensions ([0]). The library's object model
+ * took about a quarter of a 10,000-certificate emergency revocation (docs/benchmarks.md).
+ */
+export function crlTbsDer(input: CrlProfileInput): Buffer {
+  const entries = input.entries.map(revokedEntryDer);
+  if (entries.length === 0 || entries.some((e) => e === null)) return Buffer.from(AsnConvert.serialize(crlTbs(input)));
+  const bare = Buffer.from(AsnConvert.serialize(crlTbs({ ...input, entries: [] })));
+  const children = derChildren(bare);
+  const extensions = children.find((c) => c.tag === 0xa0);
+  const first = children[0];
+  if (!extensions || !first) throw new Error('CRL: the library wrote no crlExtensions');
+  const last = children[children.length - 1]!;
+  return derTlv(0x30, Buffer.concat([bare.subarray(first.start, extensions.start), derTlv(0x30, Buffer.concat(entries as Buffer[])), bare.subarray(extensions.start, last.end)]));
 }

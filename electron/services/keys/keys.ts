@@ -8,7 +8,7 @@ import { KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType, LOCA
 import { ConsoleError } from '../../../shared/errors.ts';
 import { spkiToPem } from '../../crypto/keyMaterial.ts';
 import { createKeyWithFailover } from '../../providers/multiEnvelope.ts';
-import type { KmsProvider, ProviderKeyInfo } from '../../providers/types.ts';
+import type { KmsProvider, ProviderKeyInfo, RotateHint } from '../../providers/types.ts';
 import type { KeyFilter, KeyRow } from '../../store/keysRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { holderOfVersion, MIN_DESTRUCTION_WAITING_DAYS, primaryOf, providerKeyName, versionRecord } from './keyLocations.ts';
@@ -159,6 +159,16 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
     },
 
     async rotate(keyId, options = {}) {
+      /**
+       * The provider number of the key's current version, when the console's record is the whole story: the version is
+       * the primary provider's, and no provider schedule can have added one since (the drift check finds any other).
+       */
+      const knownProviderVersion = (key: KeyRow): RotateHint | undefined => {
+        if (deps.providerDriven?.(key) !== false) return undefined;
+        const current = repo.getVersion(key.id, key.currentVersion);
+        if (!current || current.provider !== key.provider || typeof current.providerVersion !== 'number') return undefined;
+        return { knownVersion: current.providerVersion };
+      };
       const summary = await runAudited(deps, 'key.rotate', keyId, async (_s, note) => {
         if (options.auditDetails) note(options.auditDetails);
         const key = loadKey(repo, keyId);
@@ -177,7 +187,7 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
           );
         }
         const adopted = options.adoptProviderVersion ? await unrecordedProviderVersion(deps, key, p.provider, p.keyRef) : null;
-        const pv = adopted ?? (await p.provider.rotate(p.keyRef)).version;
+        const pv = adopted ?? (await p.provider.rotate(p.keyRef, knownProviderVersion(key))).version;
         const version = key.currentVersion + 1;
         const at = nowIso();
         const row = await versionRecord(deps, p.provider, p.keyRef, key, version, pv, at);

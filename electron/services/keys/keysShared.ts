@@ -38,6 +38,11 @@ export interface KeyServiceDeps {
   usage?: UsageCounter;
   /** Told of every audited key operation once it is recorded (services/metrics/metrics.ts); must be cheap and not throw. */
   observe?: KeyOperationObserver;
+  /**
+   * Whether the key's provider rotates it on its own schedule (a provider-driven rotation policy). Absent or true:
+   * rotate() lets the provider find the key's newest version itself; false: it is told the version the console knows.
+   */
+  providerDriven?(key: KeyRow): boolean;
 }
 
 /** The action, the provider that held the key ('local' for this store), the wall time in ms and whether it succeeded. */

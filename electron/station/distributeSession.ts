@@ -133,8 +133,8 @@ async function distribute(
   if (!(await deps.isKnownRobot(deviceId))) throw new StationError('unknown_robot', `robot ${deviceId} is not in the fleet registry`, { deviceId });
   markSeen(deps, opts, deviceId);
 
-  enter('orders');
   const items = ((await deps.orderItems?.(deviceId)) ?? []).slice(0, MAX_ORDER_ITEMS);
+  if (items.length > 0) enter('orders');
   const seqs = distributeSeqs(items.length);
   for (const [i, item] of items.entries()) {
     await channel.send({ type: MessageType.ORDER, seq: seqs.order(i), payload: encodeOrder({ kind: item.kind, content: item.content }) });

@@ -5,7 +5,8 @@
 //   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
 //   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when the CRL held lists it)
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
-//   link, in a bundle and from a file); a site, model or tags not given are unknown.
+//   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
+//   order checks (a robot whose clock runs ahead; default the real time).
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     tags: { type: 'string' },
     operate: { type: 'boolean', default: false },
     'check-peer': { type: 'string' },
+    now: { type: 'string' },
   },
 });
 const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert' | 'emergency-key'): string => {
@@ -66,6 +68,11 @@ function answer(fn: () => object): never {
   }
 }
 // The robot always knows its firmware (--firmware, default sim-1.0.0, as it reports at provisioning).
+const now = values.now === undefined ? undefined : new Date(values.now);
+if (now !== undefined && Number.isNaN(now.getTime())) {
+  process.stderr.write('--now must be an ISO-8601 time\n');
+  process.exit(2);
+}
 const facts = { site: values.site ?? null, model: values.model ?? null, tags: values.tags === undefined ? null : values.tags.split(',').filter((t) => t !== '') };
 const orderFile = values['apply-order'];
 if (orderFile !== undefined) {
@@ -73,7 +80,7 @@ if (orderFile !== undefined) {
   answer(() => {
     const { order, state } = applyLockdownOrder({
       keystore: need('keystore'), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts },
-      ...(emergencyKey === undefined ? {} : { emergencyKeyPem: readFileSync(emergencyKey, 'utf8') }), file: readFileSync(orderFile), now: new Date(),
+      ...(emergencyKey === undefined ? {} : { emergencyKeyPem: readFileSync(emergencyKey, 'utf8') }), file: readFileSync(orderFile), now: now ?? new Date(),
     });
     return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null };
   });
@@ -83,12 +90,12 @@ function reply(r: { ok: boolean }): never {
   process.stdout.write(JSON.stringify(r) + '\n');
   process.exit(r.ok ? 0 : 1);
 }
-if (values.operate) reply(operate(need('keystore'), new Date()));
+if (values.operate) reply(operate(need('keystore'), now ?? new Date()));
 const peer = values['check-peer'];
 if (peer !== undefined) reply(checkPeer(need('keystore'), peer));
 const bundleFile = values['install-bundle'];
 if (bundleFile !== undefined) {
-  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
+  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile), ...(now ? { now } : {}), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
   answer(() => installBundle(o));
 }
 const portPath = need('port');
@@ -114,6 +121,7 @@ const result = await runRobot(channel, {
   stepTimeoutMs: Number(values['timeout-ms']),
   thinkMs: Number(values['think-ms']),
   facts,
+  ...(now ? { now } : {}),
 });
 process.stdout.write(JSON.stringify(result) + '\n');
 channel.detach();

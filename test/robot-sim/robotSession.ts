@@ -36,6 +36,8 @@ export interface RobotOptions {
   thinkMs?: number;
   /** What the robot knows of itself, to check an order's scope (device id and firmware always; the rest may be unknown). */
   facts?: Omit<RobotFacts, 'deviceId' | 'firmware'>;
+  /** The robot's clock for order checks (default: the real time). */
+  now?: Date;
 }
 
 export type RobotResult =
@@ -55,7 +57,7 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     while (first.frame.type === MessageType.ORDER) {
       const i = orders.length;
       const item = decodeOrder(first.frame.payload);
-      const answer = receiveItem({ keystore: o.keystore, facts: factsOf(o), caCertPem: o.caCertPem, kind: item.kind, content: item.content, now: new Date() });
+      const answer = receiveItem({ keystore: o.keystore, facts: factsOf(o), caCertPem: o.caCertPem, kind: item.kind, content: item.content, now: o.now ?? new Date() });
       orders.push({ kind: item.kind, result: answer.result });
       await ch.send({ type: MessageType.ORDER_ACK, seq: distributeSeqs(i + 1).ack(i), payload: encodeOrderAck({ kind: item.kind, digest: orderItemDigest(item.content), ...answer }) });
       first = await expectOneOf(ch, o, [[MessageType.ORDER, i + 1], [MessageType.BUNDLE, i + 1]]);
@@ -169,7 +171,7 @@ async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: R
   if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
   let kb: Buffer = Buffer.alloc(0);
   await think(o);
-  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file, facts: factsOf(o) }, (v) => {
+  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file, facts: factsOf(o), ...(o.now ? { now: o.now } : {}) }, (v) => {
     kb = bundleConfirmationKey(o.deviceId, v.body.bundleId, v.keys.map((k) => k.material));
   });
   try {

@@ -6,9 +6,14 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder, MessageType, encodeFrame } from '../../electron/station/frame.ts';
+import { manualClock } from '../../electron/clock.ts';
+import { createMemoryLogger } from '../../electron/logger.ts';
+import { runDistributionSession, type DistributionFailure, type OrderAnswer } from '../../electron/station/distributeSession.ts';
+import { StationError } from '../../electron/station/errors.ts';
 import {
-  decodeCert, decodeOrder, decodeOrderAck, distributeSeqs, encodeCert, encodeOrder, encodeOrderAck,
+  decodeCert, decodeOrder, decodeOrderAck, distributeSeqs, encodeCert, encodeHello, encodeOrder, encodeOrderAck,
 } from '../../electron/station/protocol.ts';
+import { memoryCable } from './station-link-kit.ts';
 
 /** The documented field encoding, written here independently: u32 BE length | bytes; an integer is a 4-byte field. */
 function fields(...parts: Array<Buffer | string | number>): Buffer {
@@ -104,5 +109,43 @@ describe('sequence numbers of a distribution session with ORDER frames', () => {
     expect([s.ack(0), s.ack(1), s.installed]).toEqual([1, 2, 3]);
     const none = distributeSeqs(0);
     expect([none.bundle, none.installed, none.done]).toEqual([0, 1, 1]);
+  });
+});
+
+describe('the console side of the orders step (runDistributionSession over an in-memory cable)', () => {
+  /** A robot that says HELLO, then answers the first ORDER with `ack(content)` and waits for the console's verdict. */
+  async function session(ack: (content: Buffer) => Buffer) {
+    const cable = memoryCable();
+    const answers: OrderAnswer[] = [];
+    const failures: DistributionFailure[] = [];
+    const item = { kind: 'order' as const, content: Buffer.from('order file bytes'), ref: 7 };
+    const run = runDistributionSession(cable.consoleChannel, {
+      isKnownRobot: () => true,
+      orderItems: () => [item],
+      recordOrderAnswer: (a) => void answers.push(a),
+      issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
+      commitInstalled: () => undefined,
+      recordFailure: (f) => void failures.push(f),
+    }, { port: '/dev/ttyACM0', clock: manualClock(), logger: createMemoryLogger(), stepTimeoutMs: 2000 });
+    await cable.robotChannel.send({ type: MessageType.HELLO, seq: 0, payload: encodeHello({ deviceId: 'R-1', robotNonce: randomBytes(32), firmware: 'fw' }) });
+    const got = await cable.robotChannel.receive(2000, 'ORDER');
+    expect(got.frame).toMatchObject({ type: MessageType.ORDER, seq: 0 });
+    await cable.robotChannel.send({ type: MessageType.ORDER_ACK, seq: 1, payload: ack(decodeOrder(got.frame.payload).content) });
+    return { result: await run, answers, failures };
+  }
+
+  it('records the answer to an item and goes on to the bundle', async () => {
+    const out = await session((content) => encodeOrderAck({ kind: 'order', digest: createHash('sha256').update(content).digest(), result: 'expired', message: 'expired at ...' }));
+    expect(out.answers).toEqual([{ port: '/dev/ttyACM0', deviceId: 'R-1', kind: 'order', ref: 7, result: 'expired', message: 'expired at ...' }]);
+    expect(out.result).toMatchObject({ ok: false, step: 'bundle', error: { code: 'not_provisioned' } });
+  });
+
+  it('refuses an ORDER_ACK that names another item (digest or kind) as replayed_message, recording no answer', async () => {
+    const other = await session(() => encodeOrderAck({ kind: 'order', digest: randomBytes(32), result: 'accepted', message: '' }));
+    expect(other.answers).toEqual([]);
+    expect(other.result).toMatchObject({ ok: false, step: 'orders', error: { code: 'replayed_message' } });
+    const kind = await session((content) => encodeOrderAck({ kind: 'crl', digest: createHash('sha256').update(content).digest(), result: 'accepted', message: '' }));
+    expect(kind.answers).toEqual([]);
+    expect(kind.failures[0]).toMatchObject({ step: 'orders', code: 'replayed_message' });
   });
 });

@@ -56,6 +56,8 @@ import { createRolloutHandlers } from './services/rotation/rolloutHandlers.ts';
 import { createRolloutRepo } from './store/rolloutRepo.ts';
 import { createLockdownRepo } from './store/lockdownRepo.ts';
 import { createLockdownService } from './services/emergency/lockdownService.ts';
+import { createOrderDelivery } from './services/emergency/orderDelivery.ts';
+import { createOrderDeliveryRepo } from './store/orderDeliveryRepo.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
 import { createEmergencyRepo } from './store/emergencyRepo.ts';
@@ -426,8 +428,12 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(batchOptions.retryMaxMs === undefined ? {} : { retryMaxMs: batchOptions.retryMaxMs }),
       onProgress: (p) => emit('rotation:batchProgress', p),
     });
-    // Lockdown orders, signed through the key service with the emergency key (docs/lockdown-orders.md).
+    // Lockdown orders, signed through the key service with the emergency key (docs/lockdown-orders.md); their files,
+    // the robots' answers and the published CRLs are kept for delivery at stations and in key bundles.
+    const orderDeliveryRepo = createOrderDeliveryRepo(store.db);
+    const fleetCaRepo = { ...createFleetCaRepo(store.db), saveCrl: orderDeliveryRepo.saveCrl };
     const lockdown = createLockdownService({
+      saveFile: orderDeliveryRepo.saveOrderFile,
       keys: keysRepo,
       sign: (keyId, data) => keyOps.sign(keyId, data),
       publicKey: (keyId) => lifecycle.publicKey(keyId),
@@ -495,8 +501,12 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     rollouts = liveRollouts;
     const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });
+    const orderDelivery = createOrderDelivery({
+      repo: orderDeliveryRepo, fleetRepo, keys: keysRepo, publicKey: (keyId) => lifecycle.publicKey(keyId), currentCaId: () => fleetCaRepo.currentCaId(),
+      audit, actor: () => liveSession.actor(), clock, transaction,
+    });
     const fleetCa = createFleetCaService({
-      repo: createFleetCaRepo(store.db),
+      repo: fleetCaRepo,
       registry: liveRegistry,
       localKms,
       fleet,
@@ -525,11 +535,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         hooks: {
           onInstalled: (deviceId, keys) => liveRollouts.noteInstalled(deviceId, keys),
           onFailed: (deviceId, keys, code) => liveRollouts.noteFailed(deviceId, keys, code),
+          orders: orderDelivery,
         },
       }),
     );
     const station = createStationService({
       bundles,
+      orders: orderDelivery,
       ca: fleetCa,
       keys: keyDeps.repo,
       fleet,

@@ -3,6 +3,8 @@
 // over the link: docs/provisioning-protocol.md, "Key bundles over the serial link" (BUNDLE / INSTALLED, key confirmation below).
 //   file = canonical JSON {"format":"ECPS-KEYBUNDLE-v1","body":b64(bodyBytes),"signature":b64(sig)}
 //   bodyBytes = UTF-8 JSON with fixed field order {v,bundleId,deviceId,issuedAt,sequence,signerKeyId,entries[]}
+//               v 2 (issue 15) adds, after entries, {emergencyKey,orders[],crl}: the emergency public key the robot must
+//               trust (b64 SPKI DER or null), lockdown/lift order files (b64) and the fleet CA's CRL (b64 DER or null).
 //   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32
 //   entry.wrapped = keywrap.ts wrapKey with deviceId field "<deviceId>#bundle:<bundleId>" (AAD binds device, key,
 //   version and bundle id) and HKDF salt = bundleId bytes.
@@ -25,14 +27,18 @@ export class BundleError extends Error {
 }
 
 export interface BundleEntry { keyId: string; version: number; scheme: number; wrapped: string }
+/** What a v2 bundle carries besides keys (docs/key-bundles.md, "Emergency material"). */
+export interface BundleEmergency { emergencyKey: string | null; orders: string[]; crl: string | null }
 export interface BundleBody {
-  v: 1;
+  v: 1 | 2;
   bundleId: string;
   deviceId: string;
   issuedAt: string;
   sequence: number;
   signerKeyId: string;
   entries: BundleEntry[];
+  /** v2 only. */
+  emergency?: BundleEmergency;
 }
 
 /** The console signing key id: SHA-256 (hex) of the CA certificate's SubjectPublicKeyInfo. */
@@ -46,7 +52,10 @@ function wrapCtx(deviceId: string, bundleId: string) {
 
 function canonicalBody(b: BundleBody): Buffer {
   const entries = b.entries.map((e) => ({ keyId: e.keyId, version: e.version, scheme: e.scheme, wrapped: e.wrapped }));
-  return Buffer.from(JSON.stringify({ v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries }));
+  const base = { v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries };
+  if (b.v === 1 || !b.emergency) return Buffer.from(JSON.stringify(base));
+  const e = b.emergency;
+  return Buffer.from(JSON.stringify({ ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crl }));
 }
 
 export function verifySignature(caPublicKey: KeyObject, body: Buffer, signature: Buffer): boolean {
@@ -70,6 +79,8 @@ export interface CreateBundleInput {
   keys: readonly KeyToWrap[];
   /** 32 hex characters (16 random bytes); a fresh random id when absent. */
   bundleId?: string;
+  /** Emergency material for the robot (a v2 bundle when any is given). */
+  emergency?: { emergencyKeyDer?: Buffer | null; orders?: readonly Buffer[]; crlDer?: Buffer | null };
   /** Signs ("ECPS-KEYBUNDLE-v1\0" | body) with the CA key (provider.sign). */
   sign(data: Buffer): Promise<Buffer>;
 }
@@ -84,7 +95,12 @@ export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
     const w = wrapKey(input.identityPublicKey, ctx, k);
     return { keyId: k.keyId, version: k.version, scheme: w.scheme, wrapped: w.wrapped.toString('base64') };
   });
-  const body = canonicalBody({ v: 1, bundleId, deviceId: input.deviceId, issuedAt: input.issuedAt, sequence: input.sequence, signerKeyId: signerKeyId(input.caPublicKey), entries });
+  const em = input.emergency;
+  const emergency = em && (em.emergencyKeyDer || (em.orders?.length ?? 0) > 0 || em.crlDer)
+    ? { emergencyKey: em.emergencyKeyDer?.toString('base64') ?? null, orders: (em.orders ?? []).map((o) => o.toString('base64')), crl: em.crlDer?.toString('base64') ?? null }
+    : undefined;
+  const common = { bundleId, deviceId: input.deviceId, issuedAt: input.issuedAt, sequence: input.sequence, signerKeyId: signerKeyId(input.caPublicKey), entries };
+  const body = canonicalBody(emergency ? { v: 2, ...common, emergency } : { v: 1, ...common });
   const signature = await input.sign(Buffer.concat([SIG_PREFIX, body]));
   if (!verifySignature(input.caPublicKey, body, signature)) throw new BundleError('tampered', 'the CA signature does not verify under the CA public key');
   return Buffer.from(JSON.stringify({ format: BUNDLE_FORMAT, body: body.toString('base64'), signature: signature.toString('base64') }));
@@ -108,16 +124,34 @@ function parseJson(buf: Buffer, what: string): Record<string, unknown> {
   throw new BundleError('malformed', `${what} is not a JSON object`);
 }
 
+const MAX_BUNDLE_ORDERS = 16;
+
+function parseEmergency(raw: Record<string, unknown>): BundleEmergency {
+  const { emergencyKey, orders, crl } = raw;
+  const ok = (emergencyKey === null || typeof emergencyKey === 'string') && (crl === null || typeof crl === 'string')
+    && Array.isArray(orders) && orders.length <= MAX_BUNDLE_ORDERS && orders.every((o) => typeof o === 'string' && o !== '');
+  if (!ok) throw new BundleError('malformed', 'the bundle emergency material (emergencyKey, orders, crl) is invalid');
+  return { emergencyKey: emergencyKey as string | null, orders: orders as string[], crl: crl as string | null };
+}
+
 function parseBody(raw: Record<string, unknown>): BundleBody {
   const entries = raw.entries;
-  const ok = raw.v === 1 && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
+  const ok = (raw.v === 1 || raw.v === 2) && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
     && typeof raw.issuedAt === 'string' && Number.isSafeInteger(raw.sequence) && (raw.sequence as number) >= 1 && typeof raw.signerKeyId === 'string'
     && Array.isArray(entries) && entries.length > 0 && entries.every((e: unknown) => {
       const x = e as Record<string, unknown>;
       return x && typeof x.keyId === 'string' && Number.isSafeInteger(x.version) && (x.version as number) >= 1 && Number.isSafeInteger(x.scheme) && typeof x.wrapped === 'string';
     });
   if (!ok) throw new BundleError('malformed', 'the bundle body is missing or has invalid fields');
-  return raw as unknown as BundleBody;
+  const body = { v: raw.v, bundleId: raw.bundleId, deviceId: raw.deviceId, issuedAt: raw.issuedAt, sequence: raw.sequence, signerKeyId: raw.signerKeyId, entries } as BundleBody;
+  return raw.v === 2 ? { ...body, emergency: parseEmergency(raw) } : body;
+}
+
+/** The emergency material of a verified bundle, decoded (the robot checks each order and the CRL itself). */
+export function bundleEmergency(body: BundleBody): { emergencyKeyDer: Buffer | null; orders: Buffer[]; crlDer: Buffer | null } {
+  const e = body.emergency;
+  if (!e) return { emergencyKeyDer: null, orders: [], crlDer: null };
+  return { emergencyKeyDer: e.emergencyKey === null ? null : b64(e.emergencyKey, 'emergencyKey'), orders: e.orders.map((o, i) => b64(o, `orders[${i}]`)), crlDer: e.crl === null ? null : b64(e.crl, 'crl') };
 }
 
 export interface VerifiedBundle { body: BundleBody; keys: Array<{ keyId: string; version: number; material: Buffer }> }

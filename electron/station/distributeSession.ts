@@ -1,5 +1,7 @@
 // Console side of one key distribution session on one serial link (docs/provisioning-protocol.md, "Key bundles over the serial link"):
-// HELLO -> BUNDLE -> INSTALLED -> commit -> DONE, each wait bounded by the step timeout. The robot must be known and
+// HELLO -> (ORDER -> ORDER_ACK)* -> BUNDLE -> INSTALLED -> commit -> DONE, each wait bounded by the step timeout.
+// The ORDER frames (issue 15) carry the lockdown/lift orders pending for the robot and the newest CRL; each answer
+// (accepted or a typed refusal) is recorded at once, whatever the bundle's fate. The robot must be known and
 // provisioned; the bundle is the robot's next one (same key choice as bundles:build). The robot's INSTALLED MAC is
 // keyed with Kb, which only a holder of the identity private key (hence of every unwrapped key) can derive.
 // Any failure: an ERROR frame to the robot (best effort), the bundle row 'failed', a failure audit, nothing recorded
@@ -10,11 +12,14 @@ import { bundleFileHash, distributionDoneMac, installedMac } from './bundle.ts';
 import { StationError, isStationError } from './errors.ts';
 import { MessageType } from './frame.ts';
 import { macEquals } from './keywrap.ts';
-import { DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, decodeHello, decodeInstalled, encodeBundle, encodeMac } from './protocol.ts';
+import {
+  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, decodeHello, decodeInstalled, decodeOrderAck, distributeSeqs, encodeBundle, encodeMac, encodeOrder,
+  orderItemDigest, type OrderItemKind,
+} from './protocol.ts';
 import { expectFrame, markSeen, sendErrorBestEffort } from './session.ts';
 import type { FrameChannel } from './transport.ts';
 
-export const DISTRIBUTE_SESSION_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
+export const DISTRIBUTE_SESSION_STEPS = ['hello', 'orders', 'bundle', 'install', 'commit', 'done'] as const;
 export type DistributeStep = (typeof DISTRIBUTE_SESSION_STEPS)[number];
 
 export interface KeyVersionRef { keyId: string; version: number }
@@ -35,6 +40,12 @@ export interface DistributionFailure {
   details?: Record<string, string | number | boolean | null>;
 }
 
+/** An item the robot must hear before its bundle: an order file (ref = its sequence) or a CRL (ref = its CRL number). */
+export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: number }
+
+/** The robot's answer to one item: `accepted` or its refusal code (docs/lockdown-orders.md, "Delivery"). */
+export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; result: string; message: string }
+
 /** What the session needs from the console (electron/services/station/distributionDeps.ts). */
 export interface DistributionDeps {
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
@@ -50,6 +61,10 @@ export interface DistributionDeps {
   commitInstalled(record: InstalledRecord): Promise<void> | void;
   /** ONE transaction: bundle row 'failed' (when issued), audit bundle.install failure. */
   recordFailure(failure: DistributionFailure): Promise<void> | void;
+  /** The orders pending for this robot (oldest first) and the newest CRL, sent before the bundle; none when absent. */
+  orderItems?(deviceId: string): Promise<OrderItemForLink[]> | OrderItemForLink[];
+  /** Records and audits the robot's answer to one item (in one transaction). */
+  recordOrderAnswer?(answer: OrderAnswer): Promise<void> | void;
 }
 
 export interface DistributionOptions {
@@ -118,6 +133,19 @@ async function distribute(
   if (!(await deps.isKnownRobot(deviceId))) throw new StationError('unknown_robot', `robot ${deviceId} is not in the fleet registry`, { deviceId });
   markSeen(deps, opts, deviceId);
 
+  const items = ((await deps.orderItems?.(deviceId)) ?? []).slice(0, MAX_ORDER_ITEMS);
+  if (items.length > 0) enter('orders');
+  const seqs = distributeSeqs(items.length);
+  for (const [i, item] of items.entries()) {
+    await channel.send({ type: MessageType.ORDER, seq: seqs.order(i), payload: encodeOrder({ kind: item.kind, content: item.content }) });
+    const ackFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.ORDER_ACK, seqs.ack(i), 'ORDER_ACK');
+    const ack = decodeOrderAck(ackFrame.frame.payload);
+    if (ack.kind !== item.kind || !ack.digest.equals(orderItemDigest(item.content))) {
+      throw new StationError('replayed_message', `the ORDER_ACK answers another ${ack.kind}: replay refused`, { deviceId });
+    }
+    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, result: ack.result, message: ack.message });
+  }
+
   enter('bundle');
   let bundle: BundleForLink;
   try {
@@ -129,10 +157,10 @@ async function distribute(
     throw new StationError('internal', `the key bundle could not be built: ${(e as Error)?.message ?? String(e)}`, { deviceId });
   }
   st.bundle = bundle;
-  await channel.send({ type: MessageType.BUNDLE, seq: DISTRIBUTE_CONSOLE_SEQ.BUNDLE, payload: encodeBundle({ file: bundle.file }) });
+  await channel.send({ type: MessageType.BUNDLE, seq: seqs.bundle, payload: encodeBundle({ file: bundle.file }) });
 
   enter('install');
-  const installedFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.INSTALLED, DISTRIBUTE_ROBOT_SEQ.INSTALLED, 'INSTALLED');
+  const installedFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.INSTALLED, seqs.installed, 'INSTALLED');
   const installed = decodeInstalled(installedFrame.frame.payload);
   if (installed.bundleId.toString('hex') !== bundle.bundleId || installed.sequence !== bundle.sequence) {
     throw new StationError('replayed_message', `the INSTALLED message answers another bundle (sequence ${installed.sequence}): replay refused`, { deviceId });
@@ -151,7 +179,7 @@ async function distribute(
 
   enter('done');
   try {
-    await channel.send({ type: MessageType.DONE, seq: DISTRIBUTE_CONSOLE_SEQ.DONE, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) });
+    await channel.send({ type: MessageType.DONE, seq: seqs.done, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) });
   } catch (e) {
     opts.logger.warn('bundle installed but DONE could not be sent', { port: opts.port, deviceId, error: e as Error });
   }

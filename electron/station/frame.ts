@@ -22,6 +22,10 @@ export const MessageType = {
   BUNDLE: 0x08,
   /** Distribution: the robot installed the bundle (bundle id, sequence, key-confirmation MAC). */
   INSTALLED: 0x09,
+  /** Emergency delivery (issue 15): a signed lockdown/lift order or the fleet CA's CRL, console -> robot. */
+  ORDER: 0x0a,
+  /** Emergency delivery: the robot's answer to one ORDER (accepted, or a typed refusal). */
+  ORDER_ACK: 0x0b,
   ERROR: 0x7f,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;

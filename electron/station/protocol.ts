@@ -2,7 +2,7 @@
 // Spec: docs/provisioning-protocol.md ("Messages") and "Key bundles over the serial link" (BUNDLE,
 // INSTALLED). Every payload is a fixed sequence of fields, each a u32 BE length followed by that many bytes;
 // integers are u32 BE fields of length 4.
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { StationError, type StationErrorCode } from './errors.ts';
 import { MessageType, type MessageTypeCode } from './frame.ts';
 
@@ -15,13 +15,23 @@ const MAX_CHAIN = 8;
 export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string }
 export interface Challenge { robotNonce: Buffer; consoleNonce: Buffer }
 export interface CsrMessage { robotNonce: Buffer; consoleNonce: Buffer; csrDer: Buffer; nonceSignature: Buffer }
-export interface CertMessage { certDer: Buffer; chainDer: Buffer[] }
+/**
+ * `emergencyKeyDer`: the fleet emergency public key (SubjectPublicKeyInfo DER, RSA), an optional trailing field that
+ * consoles with an active emergency key send (docs/provisioning-protocol.md, "Emergency key and orders").
+ */
+export interface CertMessage { certDer: Buffer; chainDer: Buffer[]; emergencyKeyDer?: Buffer }
 export interface WrappedKey { keyId: string; version: number; scheme: number; wrapped: Buffer }
 export interface KeysMessage { keys: WrappedKey[] }
 export interface MacMessage { mac: Buffer }
 export interface ErrorMessage { code: string; message: string }
 export interface BundleMessage { file: Buffer }
 export interface InstalledMessage { bundleId: Buffer; sequence: number; mac: Buffer }
+/** What an ORDER frame carries: a lockdown/lift order file (ECPS-LOCKDOWN-v1) or a CRL (DER). */
+export const ORDER_ITEM_KINDS = { order: 1, crl: 2 } as const;
+export type OrderItemKind = keyof typeof ORDER_ITEM_KINDS;
+export interface OrderMessage { kind: OrderItemKind; content: Buffer }
+/** The robot's answer: the item's kind and SHA-256, `accepted` or a refusal code, and a message. */
+export interface OrderAckMessage { kind: OrderItemKind; digest: Buffer; result: string; message: string }
 
 /** Fixed robot-side and console-side sequence numbers: anything else is a replay or an out-of-order frame. */
 export const ROBOT_SEQ = { HELLO: 0, CSR: 1, CONFIRM: 2 } as const;
@@ -32,6 +42,21 @@ export const DISTRIBUTE_CONSOLE_SEQ = { BUNDLE: 0, DONE: 1 } as const;
 /** A bundle file sent over the link is at most 60 KiB (the frame limit is 64 KiB). */
 export const MAX_BUNDLE_FILE = 60 * 1024;
 export const BUNDLE_ID_LENGTH = 16;
+/** An order file or a CRL sent over the link is at most 60 KiB, like a bundle. */
+export const MAX_ORDER_ITEM = 60 * 1024;
+/** At most this many ORDER frames precede the bundle in one distribution session. */
+export const MAX_ORDER_ITEMS = 16;
+const RESULT_PATTERN = /^[a-z][a-z_]{0,63}$/;
+const MAX_EMERGENCY_KEY = 2048;
+
+/**
+ * Sequence numbers of a distribution session that starts with `items` ORDER frames: the console numbers its frames
+ * 0, 1, 2... (ORDER, ..., BUNDLE, DONE), the robot too (HELLO, ORDER_ACK..., INSTALLED). With no item they are
+ * DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
+ */
+export function distributeSeqs(items: number): { order(i: number): number; ack(i: number): number; bundle: number; installed: number; done: number } {
+  return { order: (i) => i, ack: (i) => i + 1, bundle: items, installed: items + 1, done: items + 1 };
+}
 
 // ---- field codec ----
 
@@ -85,6 +110,10 @@ export class FieldReader {
   end(): void {
     if (this.off !== this.buf.length) throw malformed(this.what, 'trailing bytes');
   }
+  /** True while fields remain (an optional trailing field). */
+  more(): boolean {
+    return this.off < this.buf.length;
+  }
 }
 
 function malformed(what: string, why: string): StationError {
@@ -132,6 +161,7 @@ export function decodeCsr(p: Buffer): CsrMessage {
 export function encodeCert(m: CertMessage): Buffer {
   const w = new FieldWriter().bytes(m.certDer).u32(m.chainDer.length);
   for (const c of m.chainDer) w.bytes(c);
+  if (m.emergencyKeyDer) w.bytes(m.emergencyKeyDer);
   return w.done();
 }
 export function decodeCert(p: Buffer): CertMessage {
@@ -141,8 +171,17 @@ export function decodeCert(p: Buffer): CertMessage {
   if (n > MAX_CHAIN) throw malformed('CERT', 'chain too long');
   const chainDer: Buffer[] = [];
   for (let i = 0; i < n; i++) chainDer.push(r.bytes(16384));
+  if (!r.more()) return { certDer, chainDer };
+  const emergencyKeyDer = r.bytes(MAX_EMERGENCY_KEY);
   r.end();
-  return { certDer, chainDer };
+  let type: string | undefined;
+  try {
+    type = createPublicKey({ key: emergencyKeyDer, format: 'der', type: 'spki' }).asymmetricKeyType;
+  } catch {
+    type = undefined;
+  }
+  if (type !== 'rsa') throw malformed('CERT', 'the emergency key is not an RSA SubjectPublicKeyInfo');
+  return { certDer, chainDer, emergencyKeyDer };
 }
 
 export function encodeKeys(m: KeysMessage): Buffer {
@@ -193,6 +232,40 @@ export function decodeInstalled(p: Buffer): InstalledMessage {
   return m;
 }
 
+export function encodeOrder(m: OrderMessage): Buffer {
+  if (m.content.length === 0 || m.content.length > MAX_ORDER_ITEM) throw new StationError('frame_oversize', `an ${m.kind} of ${m.content.length} bytes does not fit an ORDER frame (1..${MAX_ORDER_ITEM})`);
+  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.content).done();
+}
+function itemKind(code: number, what: string): OrderItemKind {
+  if (code === ORDER_ITEM_KINDS.order) return 'order';
+  if (code === ORDER_ITEM_KINDS.crl) return 'crl';
+  throw malformed(what, `unknown item kind ${code}`);
+}
+export function decodeOrder(p: Buffer): OrderMessage {
+  const r = new FieldReader(p, 'ORDER');
+  const kind = itemKind(r.u32(), 'ORDER');
+  const content = r.bytes(MAX_ORDER_ITEM);
+  r.end();
+  if (content.length === 0) throw malformed('ORDER', 'empty item');
+  return { kind, content };
+}
+
+/** SHA-256 of an ORDER item's content, as its ORDER_ACK names it. */
+export function orderItemDigest(content: Buffer): Buffer {
+  return createHash('sha256').update(content).digest();
+}
+
+export function encodeOrderAck(m: OrderAckMessage): Buffer {
+  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.digest).text(m.result).text(m.message.slice(0, 200)).done();
+}
+export function decodeOrderAck(p: Buffer): OrderAckMessage {
+  const r = new FieldReader(p, 'ORDER_ACK');
+  const m = { kind: itemKind(r.u32(), 'ORDER_ACK'), digest: r.bytes(32, 32), result: r.text(64), message: r.text(256) };
+  r.end();
+  if (!RESULT_PATTERN.test(m.result)) throw malformed('ORDER_ACK', 'result must be accepted or a refusal code');
+  return m;
+}
+
 export function encodeError(m: ErrorMessage): Buffer {
   return new FieldWriter().text(m.code).text(m.message.slice(0, 200)).done();
 }
@@ -227,7 +300,7 @@ export function transcriptHash(rawFrames: Buffer[]): Buffer {
   return h.digest();
 }
 
-export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.INSTALLED, MessageType.ERROR];
+export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.INSTALLED, MessageType.ORDER_ACK, MessageType.ERROR];
 
 export function errorFromRobot(m: ErrorMessage): StationError {
   return new StationError('robot_error', `robot reported ${m.code}: ${m.message}`, { robotCode: m.code });

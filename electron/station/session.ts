@@ -42,6 +42,11 @@ export interface ProvisioningDeps {
   keysToDeliver(deviceId: string): Promise<DeliverableKey[]>;
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
   isProvisioned(deviceId: string): Promise<boolean> | boolean;
+  /**
+   * The fleet emergency public key (SPKI DER) the robot must trust for lockdown orders, sent in the CERT frame; null
+   * when the console has no active emergency key (the robot then refuses orders until a bundle brings one).
+   */
+  emergencyPublicKey?(): Promise<Buffer | null> | Buffer | null;
   /** A known robot said HELLO (robots.last_seen); never fails the session. */
   seen?(deviceId: string): void;
   commitProvisioned(record: CommitRecord): Promise<void>;
@@ -147,7 +152,9 @@ async function provision(
     throw new StationError('certificate_rejected', `the fleet CA refused the CSR: ${(e as Error)?.message ?? String(e)}`, { deviceId: hello.deviceId });
   }
   checkIssued(issued.certDer, checked.identityKey, hello.deviceId);
-  transcript.push(await channel.send({ type: MessageType.CERT, seq: CONSOLE_SEQ.CERT, payload: encodeCert({ certDer: issued.certDer, chainDer: issued.chainDer ?? [] }) }));
+  const emergencyKeyDer = (await deps.emergencyPublicKey?.()) ?? null;
+  const cert = { certDer: issued.certDer, chainDer: issued.chainDer ?? [], ...(emergencyKeyDer ? { emergencyKeyDer } : {}) };
+  transcript.push(await channel.send({ type: MessageType.CERT, seq: CONSOLE_SEQ.CERT, payload: encodeCert(cert) }));
 
   enter('keys');
   if (keys.length === 0) throw new StationError('internal', 'no keys to deliver: key confirmation needs at least one key', { deviceId: hello.deviceId });

@@ -64,6 +64,8 @@ export interface FleetCaRepo {
   currentCaId(): string | null;
   /** Increments the CA's CRL number and returns the new value. */
   nextCrlNumber(caId: string): number;
+  /** Keeps a published CRL (orderDeliveryRepo.ts, migration 23); absent in stores wired without it. */
+  saveCrl?(caId: string, crlNumber: number, thisUpdate: string, der: Buffer): void;
   insertCert(row: FleetCertRow): void;
   getCert(caId: string, serial: string): FleetCertRow | null;
   /** Every certificate of the CA, soonest expiry first. */

@@ -18,6 +18,7 @@ import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRe
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
+import { ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
 
 export interface Migration {
   version: number;
@@ -238,6 +239,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'incident kits (issue 15): one row per kit exported for offline response, so each is imported once',
     up(db) {
       db.exec(INCIDENT_KIT_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 23,
+    description: 'delivery of lockdown orders and the CRL to robots (issue 15): order files, robots\' answers, published CRLs',
+    up(db) {
+      db.exec(ORDER_DELIVERY_SCHEMA_SQL);
     },
   },
 ];

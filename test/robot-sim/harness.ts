@@ -54,12 +54,17 @@ export interface RobotProcess {
   kill(): void;
 }
 
-export function spawnRobot(args: { port: string; deviceId: string; keystore: string; caCertFile: string; misbehave?: string; keyType?: 'ec' | 'rsa'; thinkMs?: number; waitSignal?: boolean }): RobotProcess {
+export function spawnRobot(args: {
+  port: string; deviceId: string; keystore: string; caCertFile: string; misbehave?: string; keyType?: 'ec' | 'rsa'; thinkMs?: number; waitSignal?: boolean;
+  /** More simulator options, e.g. what the robot knows of itself (--site, --model, --tags) or its clock (--now). */
+  extraArgs?: string[];
+}): RobotProcess {
   const argv = ['test/robot-sim/robot.ts', '--port', args.port, '--device-id', args.deviceId, '--keystore', args.keystore, '--ca-cert', args.caCertFile];
   if (args.misbehave) argv.push('--misbehave', args.misbehave);
   if (args.keyType) argv.push('--key-type', args.keyType);
   if (args.thinkMs) argv.push('--think-ms', String(args.thinkMs));
   if (args.waitSignal) argv.push('--wait-signal');
+  if (args.extraArgs) argv.push(...args.extraArgs);
   const proc = spawn(process.execPath, argv, { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

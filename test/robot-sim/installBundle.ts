@@ -2,12 +2,23 @@
 // with the CA certificate received at provisioning and the robot's identity key, then installs every key and the
 // new sequence in one atomic write of keys.json + bundle-state.json (all or nothing; nothing written on refusal).
 // Used by `robot.ts --install-bundle FILE` (USB stick) and by robotSession.ts when a BUNDLE frame arrives (serial).
+// A v2 bundle's emergency material is applied after the keys, with the checks of the other deliveries (lockdown.ts):
+// the emergency key it names becomes the trusted one (the bundle is signed by the fleet CA), then each order, then the
+// CRL; a refused order or CRL is reported in `items` and does not undo the keys.
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
+import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
+import { bundleEmergency, verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
+import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 
-export interface InstallResult { bundleId: string; sequence: number; installed: Array<{ keyId: string; version: number }> }
+export interface InstallResult {
+  bundleId: string;
+  sequence: number;
+  installed: Array<{ keyId: string; version: number }>;
+  /** The emergency material's outcome (v2 bundles): whether an emergency key was stored, each order's and the CRL's result. */
+  emergency?: { emergencyKey: boolean; items: Array<{ kind: 'order' | 'crl'; result: string }> };
+}
 
 export function lastSequence(keystore: string): number {
   const f = path.join(keystore, 'bundle-state.json');
@@ -23,7 +34,7 @@ function writeAtomic(file: string, content: string): void {
  * `onVerified` sees the verified bundle (with its unwrapped key material) before the material is zeroed: the serial
  * link's key confirmation (Kb) is derived there.
  */
-export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string; file: Buffer }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
+export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string; file: Buffer; facts?: RobotFacts; now?: Date }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
   const identityPrivateKey = createPrivateKey(readFileSync(path.join(o.keystore, 'identity.key.pem')));
   const v = verifyBundle(o.file, { caCertPem: o.caCertPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
   const keysFile = path.join(o.keystore, 'keys.json');
@@ -38,5 +49,14 @@ export function installBundle(o: { keystore: string; deviceId: string; caCertPem
   // Keys first, then the sequence: a crash between the two leaves the keys installed and the bundle re-installable.
   writeAtomic(keysFile, JSON.stringify(next));
   writeAtomic(path.join(o.keystore, 'bundle-state.json'), JSON.stringify({ lastSequence: v.body.sequence, bundleId: v.body.bundleId }));
-  return { bundleId: v.body.bundleId, sequence: v.body.sequence, installed: v.keys.map((k) => ({ keyId: k.keyId, version: k.version })) };
+  const out: InstallResult = { bundleId: v.body.bundleId, sequence: v.body.sequence, installed: v.keys.map((k) => ({ keyId: k.keyId, version: k.version })) };
+  if (v.body.v !== 2) return out;
+  const em = bundleEmergency(v.body);
+  if (em.emergencyKeyDer) storeEmergencyKey(o.keystore, em.emergencyKeyDer);
+  const items: Array<{ kind: 'order' | 'crl'; result: string }> = [];
+  const all = [...em.orders.map((content) => ({ kind: 'order' as const, content })), ...(em.crlDer ? [{ kind: 'crl' as const, content: em.crlDer }] : [])];
+  // A robot that was told nothing of itself knows its device id only (a site-wide order then follows the order's mode).
+  const facts = o.facts ?? { deviceId: o.deviceId, site: null, model: null, firmware: null, tags: null };
+  for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: o.caCertPem, ...item, now: o.now ?? new Date() }).result });
+  return { ...out, emergency: { emergencyKey: em.emergencyKeyDer !== null, items } };
 }

@@ -1,8 +1,12 @@
 // Robot simulator: node test/robot-sim/robot.ts --port /dev/pts/N --device-id R --keystore DIR --ca-cert CA.pem
 //   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
-//   or: node test/robot-sim/robot.ts --apply-order FILE --emergency-key PEM --device-id R --keystore DIR
-//         [--site S] [--model M] [--firmware F] [--tags a,b]   (lockdown.ts; a site, model or tags not given are unknown)
+//   or: node test/robot-sim/robot.ts --apply-order FILE [--emergency-key PEM] --device-id R --keystore DIR
+//         (lockdown.ts; without --emergency-key, the one stored at provisioning or by a bundle)
 //   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
+//   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when the CRL held lists it)
+//   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
+//   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
+//   order checks (a robot whose clock runs ahead; default the real time).
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
@@ -12,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
-import { applyLockdownOrder, operate } from './lockdown.ts';
+import { applyLockdownOrder, checkPeer, operate } from './lockdown.ts';
 import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
 const { values } = parseArgs({
@@ -35,6 +39,8 @@ const { values } = parseArgs({
     model: { type: 'string' },
     tags: { type: 'string' },
     operate: { type: 'boolean', default: false },
+    'check-peer': { type: 'string' },
+    now: { type: 'string' },
   },
 });
 const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert' | 'emergency-key'): string => {
@@ -61,26 +67,35 @@ function answer(fn: () => object): never {
     process.exit(1);
   }
 }
+// The robot always knows its firmware (--firmware, default sim-1.0.0, as it reports at provisioning).
+const now = values.now === undefined ? undefined : new Date(values.now);
+if (now !== undefined && Number.isNaN(now.getTime())) {
+  process.stderr.write('--now must be an ISO-8601 time\n');
+  process.exit(2);
+}
+const facts = { site: values.site ?? null, model: values.model ?? null, tags: values.tags === undefined ? null : values.tags.split(',').filter((t) => t !== '') };
 const orderFile = values['apply-order'];
 if (orderFile !== undefined) {
-  const facts = {
-    deviceId: need('device-id'), site: values.site ?? null, model: values.model ?? null,
-    // The robot always knows its firmware (--firmware, default sim-1.0.0, as it reports at provisioning).
-    firmware: values.firmware ?? null, tags: values.tags === undefined ? null : values.tags.split(',').filter((t) => t !== ''),
-  };
+  const emergencyKey = values['emergency-key'];
   answer(() => {
-    const { order, state } = applyLockdownOrder({ keystore: need('keystore'), facts, emergencyKeyPem: readFileSync(need('emergency-key'), 'utf8'), file: readFileSync(orderFile), now: new Date() });
+    const { order, state } = applyLockdownOrder({
+      keystore: need('keystore'), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts },
+      ...(emergencyKey === undefined ? {} : { emergencyKeyPem: readFileSync(emergencyKey, 'utf8') }), file: readFileSync(orderFile), now: now ?? new Date(),
+    });
     return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null };
   });
 }
-if (values.operate) {
-  const r = operate(need('keystore'), new Date());
+/** A question to the robot: one JSON line, exit code 0 when it says yes. */
+function reply(r: { ok: boolean }): never {
   process.stdout.write(JSON.stringify(r) + '\n');
   process.exit(r.ok ? 0 : 1);
 }
+if (values.operate) reply(operate(need('keystore'), now ?? new Date()));
+const peer = values['check-peer'];
+if (peer !== undefined) reply(checkPeer(need('keystore'), peer));
 const bundleFile = values['install-bundle'];
 if (bundleFile !== undefined) {
-  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile) };
+  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile), ...(now ? { now } : {}), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
   answer(() => installBundle(o));
 }
 const portPath = need('port');
@@ -105,6 +120,8 @@ const result = await runRobot(channel, {
   misbehave: misbehave as Misbehaviour | undefined,
   stepTimeoutMs: Number(values['timeout-ms']),
   thinkMs: Number(values['think-ms']),
+  facts,
+  ...(now ? { now } : {}),
 });
 process.stdout.write(JSON.stringify(result) + '\n');
 channel.detach();

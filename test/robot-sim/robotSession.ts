@@ -1,6 +1,7 @@
 // Robot side of the station protocol, with its own key store folder, and misbehaviours on command. After HELLO, a
 // CHALLENGE means provisioning (new identity, certificate, keys); a BUNDLE means installing a key bundle with the
-// identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC).
+// identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC). ORDER
+// frames before the BUNDLE carry lockdown/lift orders and the CRL (lockdown.ts): each is answered by an ORDER_ACK.
 import 'reflect-metadata';
 import { X509Certificate, KeyObject, constants, randomBytes, sign, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -11,11 +12,13 @@ import { StationError, isStationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey, wrapKey } from '../../electron/station/keywrap.ts';
 import {
-  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
-  decodeError, decodeKeys, decodeMac, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac, nonceSignatureInput,
-  transcriptHash,
+  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
+  decodeError, decodeKeys, decodeMac, decodeOrder, distributeSeqs, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac,
+  encodeOrderAck, nonceSignatureInput, orderItemDigest, transcriptHash,
 } from '../../electron/station/protocol.ts';
+import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { installBundle } from './installBundle.ts';
+import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
 export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac'] as const;
@@ -31,10 +34,14 @@ export interface RobotOptions {
   stepTimeoutMs: number;
   /** Modelled robot-side compute time (key generation, unwrapping on a small MCU) before the CSR and the CONFIRM, ms. */
   thinkMs?: number;
+  /** What the robot knows of itself, to check an order's scope (device id and firmware always; the rest may be unknown). */
+  facts?: Omit<RobotFacts, 'deviceId' | 'firmware'>;
+  /** The robot's clock for order checks (default: the real time). */
+  now?: Date;
 }
 
 export type RobotResult =
-  | { ok: true; deviceId: string; mode: 'provision' | 'distribute'; keys: number; sequence?: number }
+  | { ok: true; deviceId: string; mode: 'provision' | 'distribute'; keys: number; sequence?: number; orders?: Array<{ kind: string; result: string }> }
   | { ok: false; deviceId: string; code: string; message: string };
 
 export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<RobotResult> {
@@ -43,11 +50,21 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     const robotNonce = randomBytes(NONCE_LENGTH);
     const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
     // The console's first answer says what this session is.
-    const first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE]]);
+    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0]]);
     const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
+    // Emergency items first (ORDER i, answered by ORDER_ACK i + 1), then the bundle.
+    const orders: Array<{ kind: string; result: string }> = [];
+    while (first.frame.type === MessageType.ORDER) {
+      const i = orders.length;
+      const item = decodeOrder(first.frame.payload);
+      const answer = receiveItem({ keystore: o.keystore, facts: factsOf(o), caCertPem: o.caCertPem, kind: item.kind, content: item.content, now: o.now ?? new Date() });
+      orders.push({ kind: item.kind, result: answer.result });
+      await ch.send({ type: MessageType.ORDER_ACK, seq: distributeSeqs(i + 1).ack(i), payload: encodeOrderAck({ kind: item.kind, digest: orderItemDigest(item.content), ...answer }) });
+      first = await expectOneOf(ch, o, [[MessageType.ORDER, i + 1], [MessageType.BUNDLE, i + 1]]);
+    }
     if (first.frame.type === MessageType.BUNDLE) {
-      const sequence = await installOverLink(ch, o, first, hello);
-      return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence };
+      const sequence = await installOverLink(ch, o, first, hello, orders.length);
+      return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence, ...(orders.length > 0 ? { orders } : {}) };
     }
     await provisionRobot(ch, o, { raw: hello, robotNonce }, first);
     return { ok: true, deviceId: o.deviceId, mode: 'provision', keys: keys() };
@@ -133,6 +150,8 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
   writeFileSync(path.join(o.keystore, 'identity.cert.pem'), new X509Certificate(cert.certDer).toString());
   writeFileSync(path.join(o.keystore, 'keys.json'), JSON.stringify(keys.map((k) => ({ keyId: k.keyId, version: k.version, material: k.material.toString('base64') }))), { mode: 0o600 });
   writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: false, transcriptHash: th.toString('hex') }));
+  // The emergency key came in the CERT frame, covered by the transcript that DONE confirms; trusted from then on.
+  if (cert.emergencyKeyDer) storeEmergencyKey(o.keystore, cert.emergencyKeyDer);
   await ch.send({ type: MessageType.CONFIRM, seq: ROBOT_SEQ.CONFIRM, payload: encodeMac({ mac }) });
 
   const doneFrame = await expect(ch, o, MessageType.DONE, CONSOLE_SEQ.DONE);
@@ -146,23 +165,24 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
  * Installs the bundle of a BUNDLE frame (all or nothing, exactly as --install-bundle) and proves it with the INSTALLED
  * MAC; then checks the console's DONE MAC. A refused bundle throws its BundleError (sent to the console as ERROR).
  */
-async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer): Promise<number> {
+async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer, items: number): Promise<number> {
+  const seqs = distributeSeqs(items);
   const file = decodeBundle(bundleFrame.frame.payload).file;
   if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
   let kb: Buffer = Buffer.alloc(0);
   await think(o);
-  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file }, (v) => {
+  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file, facts: factsOf(o), ...(o.now ? { now: o.now } : {}) }, (v) => {
     kb = bundleConfirmationKey(o.deviceId, v.body.bundleId, v.keys.map((k) => k.material));
   });
   try {
     const fileHash = bundleFileHash(file);
     const mac = installedMac(kb, fileHash);
     if (o.misbehave === 'bad-install-mac') mac[0] = (mac[0] ?? 0) ^ 1;
-    const raw = encodeFrame({ type: MessageType.INSTALLED, seq: DISTRIBUTE_ROBOT_SEQ.INSTALLED, payload: encodeInstalled({ bundleId: Buffer.from(installed.bundleId, 'hex'), sequence: installed.sequence, mac }) });
+    const raw = encodeFrame({ type: MessageType.INSTALLED, seq: seqs.installed, payload: encodeInstalled({ bundleId: Buffer.from(installed.bundleId, 'hex'), sequence: installed.sequence, mac }) });
     const lastInstalled = path.join(o.keystore, 'last-installed.frame');
     switch (o.misbehave) {
       case 'stall':
-        await expect(ch, { ...o, stepTimeoutMs: 10 * 60_000 }, MessageType.DONE, DISTRIBUTE_CONSOLE_SEQ.DONE);
+        await expect(ch, { ...o, stepTimeoutMs: 10 * 60_000 }, MessageType.DONE, seqs.done);
         throw new StationError('internal', 'the console answered a stalled robot');
       case 'drop':
         await ch.sendRaw(raw.subarray(0, raw.length >> 1));
@@ -181,7 +201,7 @@ async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: R
         await ch.sendRaw(raw);
     }
     writeFileSync(lastInstalled, raw);
-    const doneFrame = await expect(ch, o, MessageType.DONE, DISTRIBUTE_CONSOLE_SEQ.DONE);
+    const doneFrame = await expect(ch, o, MessageType.DONE, seqs.done);
     if (!macEquals(decodeMac(doneFrame.frame.payload, 'DONE').mac, distributionDoneMac(kb, fileHash, mac))) {
       throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
     }
@@ -261,6 +281,10 @@ function verifyChain(certDer: Buffer, chainDer: Buffer[], caCertPem: string, pub
     throw new StationError('certificate_rejected', 'certificate is not for this robot key');
   }
   if (!cert.subject.split('\n').includes(`CN=${deviceId}`)) throw new StationError('certificate_rejected', 'certificate names another device');
+}
+
+export function factsOf(o: Pick<RobotOptions, 'deviceId' | 'firmware' | 'facts'>): RobotFacts {
+  return { deviceId: o.deviceId, firmware: o.firmware, site: o.facts?.site ?? null, model: o.facts?.model ?? null, tags: o.facts?.tags ?? null };
 }
 
 function think(o: RobotOptions): Promise<void> {

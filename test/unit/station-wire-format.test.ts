@@ -47,7 +47,7 @@ describe('protocol constants (docs: frame types, sequence numbers, sizes)', () =
   });
 
   it('lists the frame types a robot may send: HELLO, CSR, CONFIRM, INSTALLED, ERROR', () => {
-    expect([...ROBOT_FRAME_TYPES].sort((a, b) => a - b)).toEqual([0x01, 0x03, 0x06, 0x09, 0x7f]);
+    expect([...ROBOT_FRAME_TYPES].sort((a, b) => a - b)).toEqual([0x01, 0x03, 0x06, 0x09, 0x0b, 0x7f]);
   });
 
   it('device ids are 1-64 characters of [A-Za-z0-9][A-Za-z0-9._-]*', () => {
@@ -99,11 +99,13 @@ describe('protocol messages, byte for byte', () => {
     expect(() => decodeChallenge(Buffer.concat([fields(n32(), n32()), Buffer.from([1])]))).toThrow('malformed CHALLENGE message: trailing bytes');
   });
 
+  const RSA_SPKI = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' });
   it.each([
     ['HELLO', () => decodeHello(Buffer.concat([fields('uv-1', n32(), 'fw'), Buffer.from([0])]))],
     ['CHALLENGE', () => decodeChallenge(Buffer.concat([fields(n32(), n32()), Buffer.from([0])]))],
     ['CSR', () => decodeCsr(Buffer.concat([fields(n32(), n32(), 'csr', 'sig'), Buffer.from([0])]))],
-    ['CERT', () => decodeCert(Buffer.concat([fields('cert', 0), Buffer.from([0])]))],
+    // A CERT's optional last field is the emergency key: a trailing byte after it is refused.
+    ['CERT', () => decodeCert(Buffer.concat([fields('cert', 0, RSA_SPKI), Buffer.from([0])]))],
     ['KEYS', () => decodeKeys(Buffer.concat([fields(1, 'k', 1, 1, 'w'), Buffer.from([0])]))],
     ['CONFIRM', () => decodeMac(Buffer.concat([fields(n32()), Buffer.from([0])]), 'CONFIRM')],
     ['BUNDLE', () => decodeBundle(Buffer.concat([fields('file'), Buffer.from([0])]))],

@@ -282,7 +282,14 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       const crlNumber = repo.nextCrlNumber(ca.id);
       const der = await signed(() => signCrl(signer, crlTbsDer({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
       const published = { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
-      return { ...published, record: (details = {}) => audit('success', { crlNumber, revoked: entries.length, nextUpdate: published.nextUpdate, ...details }) };
+      return {
+        ...published,
+        record: (details = {}) => {
+          // Kept for the robots (docs/lockdown-orders.md, "Delivery"): stations and key bundles carry the newest CRL.
+          repo.saveCrl?.(ca.id, crlNumber, published.thisUpdate, der);
+          audit('success', { crlNumber, revoked: entries.length, nextUpdate: published.nextUpdate, ...details });
+        },
+      };
     } catch (e) {
       const err = isConsoleError(e) ? e : providerFailure(e);
       audit('failure', { code: err.code, ...failureAuditDetails(err) });

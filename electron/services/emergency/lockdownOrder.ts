@@ -1,7 +1,7 @@
 // Lockdown orders (issue 15): a signed instruction to the robots in a scope (stop operating, safe mode, refuse peers
 // with revoked certificates, wipe listed keys), or the lift of an earlier one. Signed with the fleet's emergency key
 // (RSA-2048, RSASSA-PSS SHA-256, salt 32: the key type's algorithm, docs/lockdown-orders.md), carried as a file on a
-// USB stick (and later over the serial link and inside a key bundle). Format:
+// USB stick, over the serial link (ORDER frames) and inside a key bundle (docs/lockdown-orders.md, "Delivery"). Format:
 //   file      = {"format":"ECPS-LOCKDOWN-v1","body":b64(bodyBytes),"signature":b64(sig)}
 //   bodyBytes = UTF-8 JSON, fixed member order, no whitespace:
 //               {v,orderId,kind,sequence,issuedAt,expiresAt,scope,actions,wipeKeys,mode,reason,message,signerKeyId}

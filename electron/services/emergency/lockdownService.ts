@@ -44,6 +44,8 @@ export interface LockdownServiceDeps {
   audit: AuditLog;
   session: { require(): void; actor(): string };
   clock: Clock;
+  /** Keeps the signed file of an issued order, for stations and key bundles to deliver (orderDelivery.ts). */
+  saveFile?(sequence: number, file: Buffer): void;
 }
 
 export interface LockdownService {
@@ -110,9 +112,11 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
       try {
         const bytes = orderBodyBytes(order);
         const { signature, version } = await deps.sign(keyId, orderSigningInput(bytes));
+        const file = encodeOrder(bytes, signature);
+        deps.saveFile?.(sequence, file);
         deps.repo.markIssued(sequence, version);
         deps.audit.append({ actor, action: 'lockdown.order', targetType: 'key', targetId: keyId, outcome: 'success', details: { ...details, keyVersion: version } });
-        return { order, file: encodeOrder(bytes, signature), keyId, keyVersion: version, row: deps.repo.get(sequence)! };
+        return { order, file, keyId, keyVersion: version, row: deps.repo.get(sequence)! };
       } catch (e) {
         deps.repo.markFailed(sequence);
         const code = isConsoleError(e) ? e.code : 'internal';

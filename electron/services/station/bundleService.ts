@@ -22,6 +22,7 @@ import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyAssignmentResolver } from '../fleet/keyAssignments.ts';
 import type { Session } from '../session/session.ts';
+import type { BundleEmergencyItems, OrderDelivery } from '../emergency/orderDelivery.ts';
 import { createStationDeps } from './stationDeps.ts';
 
 /** Robots that may receive bundles; quarantined, revoked, decommissioned and manufactured robots may not. */
@@ -46,6 +47,8 @@ export interface BundleServiceDeps {
    */
   onInstalled?(deviceId: string, keys: ReadonlyArray<{ keyId: string; version: number }>): void;
   onFailed?(deviceId: string, keys: ReadonlyArray<{ keyId: string; version: number }>, code: string): void;
+  /** Lockdown delivery (issue 15): the emergency key, pending orders and the CRL a bundle carries (a v2 bundle). */
+  orders?: Pick<OrderDelivery, 'forBundle' | 'recordIncluded'>;
 }
 
 export interface IssuedBundle { fileName: string; content: Buffer; sequence: number; keys: Array<{ keyId: string; version: number }> }
@@ -90,7 +93,7 @@ export interface BundleService {
 
 const ERROR_CODE_MAX = 64;
 
-interface Prepared { deviceId: string; identity: X509Certificate; caCert: X509Certificate; keys: KeyToWrap[] }
+interface Prepared { deviceId: string; identity: X509Certificate; caCert: X509Certificate; keys: KeyToWrap[]; emergency: BundleEmergencyItems | null }
 
 export function createBundleService(deps: BundleServiceDeps): BundleService {
   const nowIso = () => new Date(deps.clock.now()).toISOString();
@@ -109,7 +112,8 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
     const identity = new X509Certificate(cert.pem);
     const caCert = new X509Certificate(await deps.caCertificatePem());
     if (!identity.verify(caCert.publicKey)) throw new ConsoleError('integrity_failure', `The certificate of ${deviceId} was not issued by the current fleet CA.`, { deviceId });
-    return { deviceId, identity, caCert, keys: await deps.newestKeys(deviceId) };
+    const emergency = deps.orders ? await deps.orders.forBundle(deviceId) : null;
+    return { deviceId, identity, caCert, keys: await deps.newestKeys(deviceId), emergency };
   }
 
   interface Reserved { sequence: number; bundleId: string; issuedAt: string }
@@ -126,7 +130,12 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
     createBundle({
       deviceId: p.deviceId, identityPublicKey: p.identity.publicKey, caPublicKey: p.caCert.publicKey, sequence: r.sequence, bundleId: r.bundleId,
       issuedAt: r.issuedAt, keys: p.keys, sign: deps.caSign,
+      ...(p.emergency ? { emergency: { emergencyKeyDer: p.emergency.emergencyKeyDer, orders: p.emergency.orders.map((o) => o.content), crlDer: p.emergency.crl?.content ?? null } } : {}),
     });
+  /** The orders and CRL signed into the bundle, recorded as included (their results stay unknown to the console). */
+  const included = (p: Prepared, sequence: number) => {
+    if (p.emergency) deps.orders?.recordIncluded(p.deviceId, [...p.emergency.orders, ...(p.emergency.crl ? [p.emergency.crl] : [])], sequence);
+  };
 
   /** A build that failed after its reservation: the row is 'failed' and its sequence burnt (the robot only needs a greater one). */
   const burn = (deviceId: string, sequence: number | null, code: string) => {
@@ -150,6 +159,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
         deps.transaction(() => {
           deps.fleet.recordKeyVersions(deviceId, held, 'distribution');
           if (!deps.bundles.setState(deviceId, r.sequence, 'issued', ['issuing'])) throw new ConsoleError('internal', `Bundle ${r.sequence} of ${deviceId} is no longer being issued.`);
+          included(p, r.sequence);
           auditIssue(deviceId, 'success', { sequence: r.sequence, keys: formatKeyVersions(held), delivery: 'file' });
         });
         return { fileName: `${deviceId}.bundle-${r.sequence}.json`, content, sequence: r.sequence, keys: held };
@@ -182,7 +192,10 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
         sequence = r.sequence;
         reserved?.(r.sequence);
         const file = await sign(p, r);
-        deps.transaction(() => deps.bundles.setState(deviceId, r.sequence, 'issued', ['issuing']));
+        deps.transaction(() => {
+          deps.bundles.setState(deviceId, r.sequence, 'issued', ['issuing']);
+          included(p, r.sequence);
+        });
         const kb = bundleConfirmationKey(deviceId, r.bundleId, keys.map((k) => k.material));
         return { deviceId, sequence: r.sequence, bundleId: r.bundleId, file, keys: keys.map((k) => ({ keyId: k.keyId, version: k.version })), kb };
       } catch (e) {
@@ -221,7 +234,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
 export function bundleDepsFrom(input: {
   ca: FleetCaService; keys: KeysRepo; fleet: FleetRegistry; fleetRepo: FleetRepo; bundles: KeyBundlesRepo;
   session: Session; audit: AuditLog; clock: Clock; transaction<T>(fn: () => T): T; assignments: KeyAssignmentResolver;
-  hooks?: Pick<BundleServiceDeps, 'onInstalled' | 'onFailed'>;
+  hooks?: Pick<BundleServiceDeps, 'onInstalled' | 'onFailed' | 'orders'>;
 }): BundleServiceDeps {
   const station = createStationDeps({ ca: input.ca, keys: input.keys, fleet: input.fleet, fleetRepo: input.fleetRepo, session: input.session, audit: input.audit, transaction: input.transaction, assignments: input.assignments });
   return {

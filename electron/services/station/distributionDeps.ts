@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
+import type { OrderDelivery } from '../emergency/orderDelivery.ts';
 
 export interface DistributionDepsInput {
   bundles: BundleService;
@@ -20,6 +21,8 @@ export interface DistributionDepsInput {
   audit: AuditLog;
   /** Only this device id is accepted (the CLI's `distribute` runs one session for one robot). */
   expectedDeviceId?: string;
+  /** Lockdown orders and the CRL sent before the bundle (ORDER frames), and the record of the robot's answers. */
+  orders?: OrderDelivery;
 }
 
 /** ConsoleError codes of bundleService that mean "this robot may not receive a bundle". */
@@ -38,6 +41,8 @@ export function createDistributionDeps(input: DistributionDepsInput): Distributi
       return fleetRepo.get(deviceId) !== null;
     },
     seen: (deviceId) => fleet.touch(deviceId),
+    orderItems: (deviceId) => input.orders?.itemsFor(deviceId) ?? [],
+    recordOrderAnswer: (answer) => input.orders?.recordAnswer(answer),
     async issueBundle(deviceId, reserved): Promise<BundleForLink> {
       try {
         const b = await bundles.issueForSerial(deviceId, reserved);

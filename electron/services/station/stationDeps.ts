@@ -13,6 +13,7 @@ import type { DeliverableKey, ProvisioningDeps } from '../../station/session.ts'
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
+import type { OrderDelivery } from '../emergency/orderDelivery.ts';
 import type { FleetCa, IssuedCertificate } from '../ca/fleetCa.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
@@ -21,6 +22,8 @@ import { unwrapVersion } from '../keys/keysShared.ts';
 import type { Session } from '../session/session.ts';
 
 export interface StationDepsInput {
+  /** Lockdown delivery (issue 15): the emergency public key sent in the CERT frame, orders and the CRL for distribution. */
+  orders?: OrderDelivery;
   ca: FleetCaService;
   keys: KeysRepo;
   fleet: FleetRegistry;
@@ -175,6 +178,7 @@ export function createStationDeps(input: StationDepsInput): StationDepsHandle {
       return row !== null && row.status !== 'manufactured';
     },
     seen: (deviceId) => fleet.touch(deviceId),
+    emergencyPublicKey: () => input.orders?.emergencyPublicKey() ?? null,
     async commitProvisioned(record) {
       const cert = pending.get(record.deviceId);
       if (!cert || !cert.der.equals(record.certificate)) throw new StationError('commit_failed', 'The certificate to record is not the one issued in this session.');

@@ -123,7 +123,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
   const build = (options: BuildOptions) => {
     const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
     const handle = createStationDeps({ ...deps, ...expected, inFlight });
-    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected });
+    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected, ...(deps.orders ? { orders: deps.orders } : {}) });
     const explicit = options.paths;
     const gen = generation;
     const s = new ProvisioningStation({

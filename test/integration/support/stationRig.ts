@@ -62,6 +62,8 @@ export interface RobotOptions {
   misbehave?: string;
   thinkMs?: number;
   waitSignal?: boolean;
+  /** More simulator options (what the robot knows of itself, its clock). */
+  extraArgs?: string[];
 }
 
 export interface RobotBench {

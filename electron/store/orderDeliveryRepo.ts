@@ -1,0 +1,82 @@
+// Repository for the delivery of lockdown orders and the CRL to robots (issue 15, migration 23,
+// docs/lockdown-orders.md "Delivery"): the signed file of each issued order (so a station or a key bundle can carry it
+// later), every robot's answer to an order or a CRL (accepted or its refusal code, by channel), and the CRLs the fleet
+// CA published (the newest goes to robots).
+import type { Db } from './database.ts';
+
+/** DDL of migration 23. */
+export const ORDER_DELIVERY_SCHEMA_SQL = `
+CREATE TABLE lockdown_order_files (
+  sequence INTEGER PRIMARY KEY REFERENCES lockdown_orders (sequence),
+  content TEXT NOT NULL
+);
+CREATE TABLE lockdown_deliveries (
+  device_id VARCHAR(64) NOT NULL REFERENCES robots (device_id),
+  item VARCHAR(8) NOT NULL CHECK (item IN ('order', 'crl')),
+  ref INTEGER NOT NULL,
+  channel VARCHAR(8) NOT NULL CHECK (channel IN ('serial', 'bundle')),
+  result VARCHAR(64) NOT NULL,
+  delivered_at VARCHAR(40) NOT NULL
+);
+CREATE INDEX lockdown_deliveries_device ON lockdown_deliveries (device_id, item, ref);
+CREATE TABLE fleet_crls (
+  ca_id VARCHAR(36) NOT NULL REFERENCES fleet_ca (id),
+  crl_number INTEGER NOT NULL,
+  this_update VARCHAR(40) NOT NULL,
+  der BLOB NOT NULL,
+  PRIMARY KEY (ca_id, crl_number)
+);
+`;
+
+/** Answers after which an item is not sent again: the robot holds it (or a newer one), or it can never apply. */
+export const FINAL_ORDER_RESULTS = ['accepted', 'replayed', 'out_of_scope', 'expired'] as const;
+export const FINAL_CRL_RESULTS = ['accepted', 'crl_stale'] as const;
+
+export interface IssuedOrderFile { sequence: number; expiresAt: string; scope: string; content: Buffer }
+export interface DeliveryRow { deviceId: string; item: 'order' | 'crl'; ref: number; channel: 'serial' | 'bundle'; result: string; deliveredAt: string }
+
+export interface OrderDeliveryRepo {
+  saveOrderFile(sequence: number, content: Buffer): void;
+  /** Issued orders with their file, not expired at `now`, sequence above `after`, oldest first. */
+  liveOrders(now: string, after: number): IssuedOrderFile[];
+  record(row: DeliveryRow): void;
+  /** The refs of `item` this robot answered with one of `results`. */
+  answered(deviceId: string, item: 'order' | 'crl', results: readonly string[]): number[];
+  list(deviceId: string): DeliveryRow[];
+  saveCrl(caId: string, crlNumber: number, thisUpdate: string, der: Buffer): void;
+  latestCrl(caId: string): { crlNumber: number; der: Buffer } | null;
+}
+
+export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
+  const insertFile = db.prepare('INSERT INTO lockdown_order_files (sequence, content) VALUES (?, ?)');
+  const live = db.prepare(
+    `SELECT o.sequence, o.expires_at, o.scope, f.content FROM lockdown_orders o JOIN lockdown_order_files f ON f.sequence = o.sequence
+     WHERE o.state = 'issued' AND o.expires_at > ? AND o.sequence > ? ORDER BY o.sequence`,
+  );
+  const insert = db.prepare(
+    'INSERT INTO lockdown_deliveries (device_id, item, ref, channel, result, delivered_at) VALUES (@deviceId, @item, @ref, @channel, @result, @deliveredAt)',
+  );
+  const answeredStmt = db.prepare('SELECT DISTINCT ref, result FROM lockdown_deliveries WHERE device_id = ? AND item = ?');
+  const listStmt = db.prepare('SELECT * FROM lockdown_deliveries WHERE device_id = ? ORDER BY delivered_at, item, ref');
+  const insertCrl = db.prepare('INSERT INTO fleet_crls (ca_id, crl_number, this_update, der) VALUES (?, ?, ?, ?)');
+  const latest = db.prepare('SELECT crl_number, der FROM fleet_crls WHERE ca_id = ? ORDER BY crl_number DESC LIMIT 1');
+  return {
+    saveOrderFile: (sequence, content) => void insertFile.run(sequence, content.toString('utf8')),
+    liveOrders: (now, after) =>
+      (live.all(now, after) as Array<{ sequence: number; expires_at: string; scope: string; content: string }>).map((r) => ({
+        sequence: r.sequence, expiresAt: r.expires_at, scope: r.scope, content: Buffer.from(r.content, 'utf8'),
+      })),
+    record: (row) => void insert.run(row),
+    answered: (deviceId, item, results) =>
+      (answeredStmt.all(deviceId, item) as Array<{ ref: number; result: string }>).filter((r) => results.includes(r.result)).map((r) => r.ref),
+    list: (deviceId) =>
+      (listStmt.all(deviceId) as Array<{ device_id: string; item: 'order' | 'crl'; ref: number; channel: 'serial' | 'bundle'; result: string; delivered_at: string }>).map((r) => ({
+        deviceId: r.device_id, item: r.item, ref: r.ref, channel: r.channel, result: r.result, deliveredAt: r.delivered_at,
+      })),
+    saveCrl: (caId, crlNumber, thisUpdate, der) => void insertCrl.run(caId, crlNumber, thisUpdate, der),
+    latestCrl(caId) {
+      const r = latest.get(caId) as { crl_number: number; der: Buffer } | undefined;
+      return r ? { crlNumber: r.crl_number, der: Buffer.from(r.der) } : null;
+    },
+  };
+}

@@ -18,6 +18,7 @@ import { operatorsChannels, OperatorRoleSchema, TokenPin, TotpCode } from './ope
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
+import { caChannels } from './caContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -424,6 +425,8 @@ export const contract = {
   ...approvalsChannels,
   // Recovery shares of the master key and encrypted backups (recovery:*, backup:*; docs/recovery-and-backup.md).
   ...recoveryChannels,
+  // Replacing and revoking the fleet CA (ca:replace, ca:revoke, ca:history; docs/fleet-ca.md).
+  ...caChannels,
 } as const;
 
 export type Contract = typeof contract;

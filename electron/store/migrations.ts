@@ -17,6 +17,7 @@ import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
+import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -230,6 +231,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'recovery share sets (issue 14): custodians, k, n and a hash commitment per share of the master key; never the shares',
     up(db) {
       db.exec(RECOVERY_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 22,
+    description: 'replacing and revoking the fleet CA (issue 14): a retired or compromised CA, robots flagged as needing a certificate from the current CA',
+    up(db) {
+      db.exec(CA_TRANSITIONS_SCHEMA_SQL);
     },
   },
 ];

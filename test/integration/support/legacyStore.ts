@@ -18,6 +18,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [18, ['operator_totp', 'operator_tokens', 'console_settings']],
   [19, ['approval_votes', 'approval_requests', 'approval_policies', 'approval_keys']],
   [20, ['recovery_shares', 'recovery_share_sets']],
+  [22, ['robot_certificate_renewals', 'fleet_ca_transitions']],
 ];
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */

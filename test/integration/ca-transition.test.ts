@@ -24,8 +24,9 @@ const TEAM = [
 /** Robots with a certificate of the first CA; uv-c3 has none (it must not be flagged). */
 const CERTIFIED = ['uv-c1', 'uv-c2'];
 
-// Near real time: openssl checks validity against the wall clock.
-const clock = manualClock(Date.now());
+// An hour behind real time, moved by seconds: openssl checks validity against the wall clock, and a notBefore ahead
+// of it would be "not yet valid".
+const clock = manualClock(Date.now() - 3600_000);
 const dir = tempDir('ecps-ca-transition-');
 const work = tempDir('ecps-ca-transition-work-');
 let c: FleetConsole;

@@ -25,6 +25,8 @@ import { createFleetRepo } from './store/fleetRepo.ts';
 import { createFleetCaRepo } from './store/fleetCaRepo.ts';
 import { createKeyBundlesRepo } from './store/keyBundlesRepo.ts';
 import { createFleetCaService, type FleetCaService } from './services/ca/fleetCaService.ts';
+import { createCaTransition, createCaTransitionHandlers } from './services/ca/caTransition.ts';
+import { createCaTransitionsRepo } from './store/caTransitionsRepo.ts';
 import { createRobotRevocation } from './services/ca/robotRevocation.ts';
 import { type BundleService, bundleDepsFrom, createBundleService } from './services/station/bundleService.ts';
 import { createStationHandlers } from './services/station/stationHandlers.ts';
@@ -517,6 +519,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       logger,
       transaction,
     });
+    // Replacing and revoking the fleet CA (ca:replace, ca:revoke: guarded, two-person control).
+    const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: createCaTransitionsRepo(store.db), session: liveSession, audit, clock, transaction });
     const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
     const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
@@ -677,6 +681,12 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       access,
       clock,
       transaction,
+      rotationPolicy: (target) => {
+        if ('type' in target) return policies.forType(target.type).policy;
+        const key = keysRepo.get('keyId' in target ? target.keyId : target.typeOfKey);
+        if (!key) return null;
+        return 'keyId' in target ? policies.forKey(key).policy : policies.forType(key.type).policy;
+      },
       // The approved input runs on its channel's own handler, past the guard (the access gate was checked already).
       run: (channel, input, ctx) => (routes[channel] as (i: unknown, c: CallContext) => Promise<unknown>)(input, ctx),
     });
@@ -698,6 +708,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
+      ...createCaTransitionHandlers(caTransition),
       ...createRotationHandlers({
         policies,
         keyPolicy: providerRotation,

@@ -19,6 +19,7 @@ import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
 import { kitChannels } from './kitContract.ts';
+import { caChannels } from './caContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -427,6 +428,8 @@ export const contract = {
   ...recoveryChannels,
   // Incident kits for offline response: export, and import with reconciliation (kit:*; docs/incident-kit.md).
   ...kitChannels,
+  // Replacing and revoking the fleet CA (ca:replace, ca:revoke, ca:history; docs/fleet-ca.md).
+  ...caChannels,
 } as const;
 
 export type Contract = typeof contract;

@@ -95,6 +95,10 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'ca:init': 'security',
   'ca:crl': 'security',
   'certs:revoke': 'security',
+  // Replacing or revoking the fleet CA: the security officer's, and guarded (two-person control: ca.replace, ca.revoke).
+  'ca:history': 'read',
+  'ca:replace': 'security',
+  'ca:revoke': 'security',
   'bundles:build': 'provision',
   'station:start': 'provision',
   'station:stop': 'provision',

@@ -8,9 +8,9 @@ import { DeviceIdSchema } from './fleetContract.ts';
 
 const IsoTime = z.string().datetime({ offset: true });
 const Empty = z.object({}).strict();
-const ProviderId = z.string().regex(PROVIDER_ID_PATTERN, 'must be a provider id (lower-case letters, digits, _ and -, at most 32)');
+export const ProviderId = z.string().regex(PROVIDER_ID_PATTERN, 'must be a provider id (lower-case letters, digits, _ and -, at most 32)');
 /** A CA common name: printable, no DN separators (the subject is built as CN=<name>, O=ECPS-UV Fleet). */
-const CommonName = z.string().trim().min(1, 'must not be empty').max(64).regex(/^[A-Za-z0-9 ._()-]+$/, 'letters, digits, space . _ ( ) - only');
+export const CommonName = z.string().trim().min(1, 'must not be empty').max(64).regex(/^[A-Za-z0-9 ._()-]+$/, 'letters, digits, space . _ ( ) - only');
 const Serial = z.string().regex(/^[0-9A-Fa-f:]{1,64}$/, 'must be a hex serial number');
 const PortPath = z.string().min(1).max(512).regex(/^\/[^\u0000-\u001f\u007f]*$/, 'must be an absolute device path');
 const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in hex');
@@ -87,9 +87,11 @@ export const stationChannels = {
   'ca:status': channel(Empty, CaStatus),
   /** Creates the CA signing key in the provider (provider.createKey) and the self-signed CA certificate; once per store. */
   'ca:init': channel(z.object({ providerId: ProviderId, algorithm: z.enum(CA_ALGORITHMS), commonName: CommonName }).strict(), CaStatus),
-  'ca:crl': channel(Empty, z.object({ pem: z.string(), crlNumber: z.number().int().positive(), fileName: z.string(), revoked: z.number().int().nonnegative() })),
+  /** A CRL of the current CA, or of a retired or compromised one by id (its CRL stays published). */
+  'ca:crl': channel(z.object({ caId: z.string().uuid().optional() }).strict(), z.object({ pem: z.string(), crlNumber: z.number().int().positive(), fileName: z.string(), revoked: z.number().int().nonnegative() })),
+  /** The current CA's certificates, or another of the store's CAs' by id (a retired or revoked CA: ca:history). */
   'certs:list': channel(
-    z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional() }).strict(),
+    z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional(), caId: z.string().uuid().optional() }).strict(),
     z.object({ certificates: z.array(CertificateInfo) }),
   ),
   /** Field key distribution: a signed bundle of the robot's assigned key versions (key assignment: robot, site, else newest), wrapped to its identity key. */

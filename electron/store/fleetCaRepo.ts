@@ -60,8 +60,13 @@ export interface FleetCertRow {
 export interface FleetCaRepo {
   insertCa(row: FleetCaRow): void;
   getCa(id: string): FleetCaRow | null;
-  /** The id of the store's fleet CA (the newest, should there ever be several), or null before one was created. */
+  /**
+   * The id of the store's current fleet CA: the newest one neither retired by a replacement nor revoked as compromised
+   * (fleet_ca_transitions); null before one was created and after the current one was revoked.
+   */
   currentCaId(): string | null;
+  /** Every CA the store has had, newest first. */
+  listCas(): FleetCaRow[];
   /** Increments the CA's CRL number and returns the new value. */
   nextCrlNumber(caId: string): number;
   /** Keeps a published CRL (orderDeliveryRepo.ts, migration 23); absent in stores wired without it. */
@@ -138,7 +143,11 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
      VALUES (@id, @provider, @keyRef, @subject, @certDer, @notAfter, @crlNumber, @createdAt)`,
   );
   const getCa = db.prepare('SELECT * FROM fleet_ca WHERE id = ?');
-  const currentCaId = db.prepare('SELECT id FROM fleet_ca ORDER BY created_at DESC, id LIMIT 1');
+  // A retired or compromised CA (fleet_ca_transitions, migration 22) is never the current one.
+  const currentCaId = db.prepare(
+    'SELECT id FROM fleet_ca c WHERE NOT EXISTS (SELECT 1 FROM fleet_ca_transitions t WHERE t.ca_id = c.id) ORDER BY created_at DESC, id LIMIT 1',
+  );
+  const listCas = db.prepare('SELECT * FROM fleet_ca ORDER BY created_at DESC, id');
   const bumpCrl = db.prepare('UPDATE fleet_ca SET crl_number = crl_number + 1 WHERE id = ?');
   const crlNumber = db.prepare('SELECT crl_number FROM fleet_ca WHERE id = ?');
   const insertCert = db.prepare(
@@ -173,6 +182,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
       return r ? caRow(r) : null;
     },
     currentCaId: () => (currentCaId.get() as { id: string } | undefined)?.id ?? null,
+    listCas: () => (listCas.all() as RawCa[]).map(caRow),
     nextCrlNumber: (caId) => nextCrlNumber(caId),
     insertCert: (row) => void insertCert.run(row),
     getCert(caId, serial) {

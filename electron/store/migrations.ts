@@ -19,6 +19,7 @@ import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
 import { ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
+import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -239,6 +240,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'incident kits (issue 15): one row per kit exported for offline response, so each is imported once',
     up(db) {
       db.exec(INCIDENT_KIT_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 22,
+    description: 'replacing and revoking the fleet CA (issue 14): a retired or compromised CA, robots flagged as needing a certificate from the current CA',
+    up(db) {
+      db.exec(CA_TRANSITIONS_SCHEMA_SQL);
     },
   },
   {

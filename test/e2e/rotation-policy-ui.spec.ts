@@ -138,3 +138,31 @@ test("a key's schedule at AWS KMS and a drift check; a local key rotates in the 
   await dialog.getByRole('button', { name: 'Check drift' }).click();
   await expect(result).toHaveText('No drift: the provider holds no version the console did not make.');
 });
+
+test("a key with no rollout gets its own rollout policy from the key row, read back, then removed", async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await harness.current().fleet.handlers['keys:create']({ type: 'communication', label: 'spare link' }, CTX);
+  await clickNav(page, 'Rotation schedules');
+  const open = async () => {
+    await page.getByRole('button', { name: 'Key for its own policy' }).click();
+    await page.getByRole('option', { name: /^(Selected )?spare link/ }).click();
+    await page.getByRole('button', { name: "This key's rollout policy" }).click();
+    const dialog = page.getByRole('dialog', { name: 'Rollout policy of spare link' });
+    await expect(dialog.getByTestId('rollout-policy-source')).toBeVisible();
+    return dialog;
+  };
+  let dialog = await open();
+  // No rollout and no policy of its own: the built-in default is in force.
+  await expect(dialog.getByTestId('rollout-policy-source')).toHaveText(SOURCE.builtin);
+  await dialog.getByLabel('Canary share of each site (%)', { exact: true }).fill('30');
+  await dialog.getByRole('button', { name: 'Save rollout policy' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText('The rollout policy of spare link was saved.')).toBeVisible();
+  dialog = await open();
+  await expect(dialog.getByTestId('rollout-policy-source')).toHaveText("This key's own rollout policy.");
+  await expectFields(dialog, { ...BUILTIN, 'Canary share of each site (%)': '30' });
+  await dialog.getByRole('button', { name: "Remove this key's own policy" }).click();
+  await expect(page.getByText('spare link follows the built-in rollout policy again.')).toBeVisible();
+});

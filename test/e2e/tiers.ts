@@ -20,4 +20,5 @@ export const SLOW_E2E_SPECS = [
   'rollout-actions.spec.ts', // halt, resume and forced retirement of a rollout on the Rotation screen
   'rotation-policy-ui.spec.ts', // the rollout policy dialog's refusals and read-back, and a key's schedule and drift at the AWS emulator
   'audit-alarm.spec.ts', // a database forged before unlock: the alarm on every screen, verify and export
+  'ca-transition-ui.spec.ts', // the fleet CA replaced from the Certificates screen, a revocation becoming an approval request
 ] as const;

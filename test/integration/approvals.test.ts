@@ -441,3 +441,21 @@ describe('a lockdown order beyond a list of robots needs a second officer', () =
     expect(records('lockdown.order').map((r) => r.outcome)).toEqual(['success', 'success']);
   });
 });
+
+describe('lowering a rotation policy needs a second admin or key custodian', () => {
+  it('a longer period for a key type is a rotation.lower request until Kate approves; a shorter one runs at once', async () => {
+    await signIn('Bea');
+    const before = (await call('rotation:policies', {})).types.find((t) => t.type === 'communication')!.policy;
+    const longer = { mode: 'scheduled' as const, periodSeconds: (before.periodSeconds ?? 3600) * 2 };
+    const id = await requested('rotation:setTypePolicy', { type: 'communication', policy: longer });
+    expect((await call('rotation:policies', {})).types.find((t) => t.type === 'communication')!.policy).toEqual(before);
+    expect((await call('approvals:list', { open: true })).requests.find((r) => r.id === id)).toMatchObject({ action: 'rotation.lower', requester: 'Bea' });
+    await signIn('Kate');
+    await call('approvals:approve', { requestId: id });
+    await signIn('Bea');
+    await call('approvals:execute', { requestId: id });
+    expect((await call('rotation:policies', {})).types.find((t) => t.type === 'communication')!.policy.periodSeconds).toBe(longer.periodSeconds);
+    // Raising it back runs at once.
+    expect((await route('rotation:setTypePolicy', { type: 'communication', policy: { mode: 'scheduled', periodSeconds: before.periodSeconds } })).ok).toBe(true);
+  });
+});

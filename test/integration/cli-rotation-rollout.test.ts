@@ -15,10 +15,13 @@ const PASS = 'Rotation-Rollout-CLI-Passphrase 0123';
 describe('rotation rollout commands', () => {
   const { dir, cli } = cliRunner('ecps-cli-rollout-', PASS, 'in-process');
   let keyId = '';
+  /** A key never rotated: no rollout. */
+  let other = '';
   beforeAll(async () => {
     const c = await createConsole({ dataDir: join(dir, 'store'), kdf: FAST_KDF, logger: silentLogger, rotation: { scheduler: false } });
     await c.handlers['session:init']({ operator: 'alice', passphrase: PASS }, CTX);
     keyId = (await c.keys.create({ type: 'communication', label: 'link' })).id;
+    other = (await c.keys.create({ type: 'communication', label: 'spare link' })).id;
     await c.handlers['rollout:setPolicy']({ policy: { canaryRobots: [], canaryPercent: 50, canarySites: [], maxFailureRatio: 0, graceVersions: 1, graceSeconds: 3600 } }, CTX);
     for (const deviceId of ['uv-c1', 'uv-c2']) {
       c.fleet.recordProvisioned(deviceId, [{ keyId, version: 1 }], { name: deviceId, model: 'UV-7', site: 'Plant A', firmware: '1.0', tags: [] });
@@ -68,5 +71,38 @@ describe('rotation rollout commands', () => {
       const r = await cli([...args, '--json']);
       expect({ args, code: r.code, stderr: r.stderr.includes(code) }).toEqual({ args, code: 1, stderr: true });
     }
+  });
+
+  it('rollout policy: shown, set field by field (the default and a key\'s own, for a key with no rollout), cleared', async () => {
+    // The default set in beforeAll (canary 50 %, no failures tolerated, one version for an hour).
+    const DEFAULT = { canaryRobots: [], canaryPercent: 50, canarySites: [], maxFailureRatio: 0, graceVersions: 1, graceSeconds: 3600 };
+    expect(await json(['rotation', 'rollout', 'policy'])).toEqual({ policy: DEFAULT, source: 'default' });
+    // A key without its own policy (and without any rollout) follows the default; given one, only the named fields change.
+    expect(await json(['rotation', 'rollout', 'policy', '--key', other])).toEqual({ policy: DEFAULT, source: 'default' });
+    expect(await json(['rotation', 'rollout', 'policy', 'set', '--key', other, '--canary-percent', '20', '--canary-sites', 'Plant A, Plant B', '--grace-seconds', '600']))
+      .toEqual({ policy: { ...DEFAULT, canaryPercent: 20, canarySites: ['Plant A', 'Plant B'], graceSeconds: 600 }, source: 'key' });
+    const text = await cli(['rotation', 'rollout', 'policy', '--key', other]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`rollout policy (key ${other}'s own): canary 20 % of Plant A,Plant B, canary robots none, halt above 0 failed, grace 1 version(s) for 600 s`);
+    expect(await json(['rotation', 'rollout', 'policy', 'clear', '--key', other])).toEqual({ policy: DEFAULT, source: 'default' });
+    expect(await json(['rotation', 'rollout', 'policy', 'set', '--max-failure-ratio', '0.25', '--canary-robots', 'uv-c1'])).toEqual({ policy: { ...DEFAULT, maxFailureRatio: 0.25, canaryRobots: ['uv-c1'] }, source: 'default' });
+  });
+
+  it('rollout policy usage mistakes exit 2; a value out of range exits 1 with invalid_input', async () => {
+    for (const args of [
+      ['rotation', 'rollout', 'policy', 'change'],
+      ['rotation', 'rollout', 'policy', 'set'],
+      ['rotation', 'rollout', 'policy', 'set', '--canary-percent', 'ten'],
+      ['rotation', 'rollout', 'policy', '--canary-percent', '10'],
+      ['rotation', 'rollout', 'policy', 'clear', '--grace-versions', '2'],
+      ['rotation', 'rollout', 'policy', 'set', '--grace-versions', '2', '--reason', 'x'],
+      ['rotation', 'rollout', 'policy', 'set', 'extra', '--grace-versions', '2'],
+      ['rotation', 'rollout', 'list', '--canary-percent', '10'],
+    ]) {
+      const r = await cli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    }
+    const r = await cli(['rotation', 'rollout', 'policy', 'set', '--canary-percent', '150', '--json']);
+    expect({ code: r.code, invalid: r.stderr.includes('invalid_input') }).toEqual({ code: 1, invalid: true });
   });
 });

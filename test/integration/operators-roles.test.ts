@@ -41,6 +41,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'fleet:setStatus': 'soa',
   'ca:status': READ, 'certs:list': READ, 'bundles:list': READ, 'station:status': READ,
   'ca:init': 'oa', 'ca:crl': 'oa', 'certs:revoke': 'oa',
+  // Replacing or revoking the fleet CA: the security officer's (and guarded: a second officer approves).
+  'ca:history': READ, 'ca:replace': 'oa', 'ca:revoke': 'oa',
   'bundles:build': 'sa', 'station:start': 'sa', 'station:stop': 'sa', 'station:retry': 'sa', 'station:confirmReprovision': 'sa',
   'rotation:status': READ, 'rotation:due': READ, 'rotation:policies': READ, 'rotation:jobs': READ, 'rotation:usage': READ,
   'rotation:upcoming': READ, 'rotation:batchList': READ, 'rotation:batchGet': READ,
@@ -210,6 +212,8 @@ describe('a viewer cannot change anything', () => {
       ['fleet:assignKey', { scope: 'site', scopeId: 'Plant 1', keyType: 'communication', keyId: key.id }],
       ['ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' }],
       ['certs:revoke', { serial: '0a1b', reason: 'superseded' }],
+      ['ca:replace', { algorithm: 'EC_P256', commonName: 'Fleet CA 2', reason: 'r' }],
+      ['ca:revoke', { reason: 'r' }],
       ['bundles:build', { deviceId: 'robot-0001' }],
       ['station:start', { paths: ['/dev/null'] }],
       ['rotation:runNow', { keyId: key.id }],

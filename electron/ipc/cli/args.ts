@@ -62,6 +62,13 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
+  // A rollout policy's fields (rotation rollout policy set; docs/rotation.md, "Rollout to robots").
+  'canary-percent': { type: 'string' },
+  'canary-robots': { type: 'string' },
+  'canary-sites': { type: 'string' },
+  'max-failure-ratio': { type: 'string' },
+  'grace-versions': { type: 'string' },
+  'grace-seconds': { type: 'string' },
   // Emergency response (docs/emergency-response.md): the scope, the playbook's actions, the lockdown order's settings.
   robot: { type: 'string', multiple: true },
   model: { type: 'string' },
@@ -94,6 +101,8 @@ type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
 type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 
+/** The options of `rotation rollout policy set`: a rollout policy's fields. */
+export const ROLLOUT_POLICY_OPTIONS = ['canary-percent', 'canary-robots', 'canary-sites', 'max-failure-ratio', 'grace-versions', 'grace-seconds'] as const;
 const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'json', 'help'];
 
 interface CommandSpec {
@@ -138,7 +147,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N] | status [ID] | cancel ID | resume
   'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
-  'rotation rollout': { options: ['key', 'limit', 'reason'], required: [], args: ['list|halt|resume', '[ID]'] },
+  //   | policy [set|clear] [--key ID] [--canary-percent N ...]
+  'rotation rollout': { options: ['key', 'limit', 'reason', ...ROLLOUT_POLICY_OPTIONS], required: [], args: ['list|halt|resume|policy', '[ID|set|clear]'] },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
   'operators list': { options: [], required: [], args: [] },
@@ -225,6 +235,11 @@ Commands:
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
   rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
+  rotation rollout policy [--key ID]            the rollout policy in force (the default, or a key's own)
+  rotation rollout policy set [--key ID] [--canary-percent N] [--canary-robots ID,..] [--canary-sites S,..]
+      [--max-failure-ratio R] [--grace-versions N] [--grace-seconds N]
+                                                changes the given fields of the default policy or of a key's own
+  rotation rollout policy clear [--key ID]      removes a key's own policy (or the default: back to the built-in one)
   report --from DATE --to DATE [--format pdf|csv] --out FILE [--force]
                                                 the signed compliance report of a period (docs/compliance-report.md):
                                                 writes FILE, FILE.sig (detached Ed25519 signature by the audit key) and
@@ -363,13 +378,29 @@ function checkBatch(args: string[], values: OptionValues): void {
   }
 }
 
-/** rotation rollout: list takes no ID (and --key, --limit), halt and resume take one (and --reason, required by halt). */
+const NUMBER_OPTIONS: ReadonlySet<string> = new Set(['canary-percent', 'max-failure-ratio', 'grace-versions', 'grace-seconds']);
+
+/**
+ * rotation rollout: list takes no ID (and --key, --limit), halt and resume take one (and --reason, required by halt);
+ * policy takes set or clear or nothing (and --key; set takes the policy's fields, at least one, numbers as numbers).
+ */
 function checkRollout(args: string[], values: OptionValues): void {
   const verb = args[0];
-  if (verb !== 'list' && verb !== 'halt' && verb !== 'resume') throw new UsageError('rotation rollout: expected list, halt or resume');
+  if (verb !== 'list' && verb !== 'halt' && verb !== 'resume' && verb !== 'policy') throw new UsageError('rotation rollout: expected list, halt, resume or policy');
+  const fields = ROLLOUT_POLICY_OPTIONS.filter((name) => values[name] !== undefined);
+  if (verb === 'policy') {
+    const sub = args[1];
+    if (args.length > 2 || (sub !== undefined && sub !== 'set' && sub !== 'clear')) throw new UsageError('rotation rollout policy: expected nothing, set or clear');
+    const stray = (['limit', 'reason'] as const).find((name) => values[name] !== undefined) ?? (sub !== 'set' ? fields[0] : undefined);
+    if (stray) throw new UsageError(`rotation rollout policy${sub ? ` ${sub}` : ''}: option --${stray} does not apply`);
+    if (sub === 'set' && fields.length === 0) throw new UsageError(`rotation rollout policy set: give at least one of --${ROLLOUT_POLICY_OPTIONS.join(', --')}`);
+    const notNumber = fields.find((name) => NUMBER_OPTIONS.has(name) && !/^\d+(\.\d+)?$/.test(String(values[name])));
+    if (notNumber) throw new UsageError(`rotation rollout policy set: --${notNumber} must be a number`);
+    return;
+  }
   if (args.length !== (verb === 'list' ? 1 : 2)) throw new UsageError(`rotation rollout ${verb}: expected ${verb === 'list' ? 'no rollout ID' : 'a rollout ID'}`);
   const allowed: OptionName[] = verb === 'list' ? ['key', 'limit'] : ['reason'];
-  const stray = (['key', 'limit', 'reason'] as const).find((name) => values[name] !== undefined && !allowed.includes(name));
+  const stray = (['key', 'limit', 'reason', ...ROLLOUT_POLICY_OPTIONS] as const).find((name) => values[name] !== undefined && !allowed.includes(name));
   if (stray) throw new UsageError(`rotation rollout ${verb}: option --${stray} does not apply`);
   if (verb === 'halt' && typeof values.reason !== 'string') throw new UsageError('rotation rollout halt: --reason is required');
 }

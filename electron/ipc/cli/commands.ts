@@ -17,7 +17,7 @@ import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
-import { formatApproval, formatOperator, formatBatch, formatRollout, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
@@ -107,6 +107,19 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
 
 const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
 const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+/** The rollout policy fields given on the command line (numbers checked by the parser; ranges by the channel). */
+const rolloutPolicyChanges = (o: ParsedCommand['options']) => {
+  const num = (v: string | boolean | string[] | undefined) => (str(v) === undefined ? undefined : Number(str(v)));
+  const list = (v: string | boolean | string[] | undefined) => str(v)?.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+  return strip({
+    canaryPercent: num(o['canary-percent']),
+    canaryRobots: list(o['canary-robots']),
+    canarySites: list(o['canary-sites']),
+    maxFailureRatio: num(o['max-failure-ratio']),
+    graceVersions: num(o['grace-versions']),
+    graceSeconds: num(o['grace-seconds']),
+  });
+};
 
 /** The scope of assign-key / unassign-key: --device-id (a robot) or --site (args.ts allows exactly one). */
 function scopeOf(o: ParsedCommand['options']): { scope: 'robot' | 'site'; scopeId: string } {
@@ -404,6 +417,15 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       if (verb === 'list') {
         const value = await callUnlocked(ctx, 'rollout:list', strip({ keyId: str(o.key), limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
         return show(value, () => (value.rollouts.length === 0 ? 'no rollouts' : value.rollouts.map(formatRollout).join('\n')));
+      }
+      if (verb === 'policy') {
+        const keyId = str(o.key);
+        const value = id === 'clear'
+          ? await callUnlocked(ctx, 'rollout:clearPolicy', strip({ keyId }))
+          : id === 'set'
+            ? await callUnlocked(ctx, 'rollout:setPolicy', strip({ keyId, policy: { ...(await callUnlocked(ctx, 'rollout:getPolicy', strip({ keyId }))).policy, ...rolloutPolicyChanges(o) } }))
+            : await callUnlocked(ctx, 'rollout:getPolicy', strip({ keyId }));
+        return show(value, () => formatRolloutPolicy(value, keyId));
       }
       const value = verb === 'halt'
         ? await callUnlocked(ctx, 'rollout:halt', { rolloutId: id, reason: str(o.reason) })

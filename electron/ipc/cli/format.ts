@@ -161,6 +161,18 @@ export function formatBatch(b: {
 }
 
 /** rotation rollout: one rollout per line, then its progress per wave and site. */
+/** A rollout policy in force, on one line: where it comes from, then its fields. */
+export function formatRolloutPolicy(
+  v: { policy: { canaryRobots: string[]; canaryPercent: number; canarySites: string[]; maxFailureRatio: number; graceVersions: number; graceSeconds: number }; source: string },
+  keyId?: string,
+): string {
+  const p = v.policy;
+  const from = v.source === 'key' ? `key ${keyId ?? ''}'s own` : v.source === 'default' ? 'the default' : 'the built-in default';
+  const robots = p.canaryRobots.length ? p.canaryRobots.join(',') : 'none';
+  const sites = p.canarySites.length ? p.canarySites.join(',') : 'every site';
+  return `rollout policy (${from}): canary ${p.canaryPercent} % of ${sites}, canary robots ${robots}, halt above ${p.maxFailureRatio} failed, grace ${p.graceVersions} version(s) for ${p.graceSeconds} s`;
+}
+
 export function formatRollout(r: {
   rolloutId: string; keyId: string; fromVersion: number; toVersion: number; state: string; openWave: number; waves: number;
   robots: number; installed: number; failed: number; pending: number; haltReason: string | null;

@@ -24,7 +24,7 @@ import type { AccessGate } from '../operators/accessGate.ts';
 import type { Session } from '../session/session.ts';
 import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
 import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
-import { classify, DEFAULT_POLICIES, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
+import { classify, type GuardContext, DEFAULT_POLICIES, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
 
 export interface ApprovalsDeps {
   repo: ApprovalsRepo;
@@ -34,6 +34,8 @@ export interface ApprovalsDeps {
   access: Pick<AccessGate, 'check'>;
   clock: Clock;
   transaction<T>(fn: () => T): T;
+  /** The rotation policy in force for a key type or a key (rotation.lower compares against it); none: never guarded. */
+  rotationPolicy?: GuardContext['rotationPolicy'];
   /** Runs a channel's handler without the approval guard (the access gate is checked here first). */
   run(channel: ChannelName, input: unknown, ctx: CallContext): Promise<unknown>;
 }
@@ -250,7 +252,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   return {
     require(channel, input) {
       if (!GUARDED_CHANNELS.has(channel)) return;
-      guardWith(classify(channel, input, policyOf), channel, input);
+      guardWith(classify(channel, input, { policyOf, rotationPolicy: deps.rotationPolicy ?? (() => null) }), channel, input);
     },
     requireFor(action, channel, input) {
       guardWith({ action, policyAction: action }, channel, input);

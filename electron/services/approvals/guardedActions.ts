@@ -3,6 +3,8 @@
 // (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
 import { ROBOT_LEVEL_SCOPES } from '../../../shared/emergencyContract.ts';
+import type { KeyType } from '../../../shared/domain.ts';
+import { type RotationPolicy, validatePolicy } from '../rotation/policy.ts';
 import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
 
 export interface GuardedCall {
@@ -27,6 +29,12 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
   // A playbook beyond a list of robots (issue 15): a second security officer approves, unless one officer breaks glass.
   // An emergency request lives an hour by default: approval for a bad day, not for next week.
   'emergency.wide': { action: 'emergency.wide', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: 3600 },
+  // Replacing or revoking the fleet CA re-issues or revokes every robot's certificate: a second security officer.
+  'ca.replace': { action: 'ca.replace', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  'ca.revoke': { action: 'ca.revoke', approvals: 1, roles: ['security_officer', 'admin'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  // A rotation policy that rotates less (issue 14, "lowering a policy"): admins set policies, an admin or a key
+  // custodian approves.
+  'rotation.lower': { action: 'rotation.lower', approvals: 1, roles: ['admin', 'key_custodian'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
 };
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
@@ -39,7 +47,36 @@ export function lowers(current: ApprovalPolicy, next: ApprovalPolicy): boolean {
   );
 }
 
-type Classifier<C extends ChannelName> = (input: ParsedInput<C>, policyOf: (action: ApprovalAction) => ApprovalPolicy) => GuardedCall | null;
+/** What a classifier may read besides the input: the approval policies, and the rotation policies in force. */
+export interface GuardContext {
+  policyOf(action: ApprovalAction): ApprovalPolicy;
+  /** The rotation policy that applies now to a key type or a key, and what a key falls back to (its type's); null: unknown. */
+  rotationPolicy(target: { type: KeyType } | { keyId: string } | { typeOfKey: string }): RotationPolicy | null;
+}
+
+/**
+ * Whether a rotation policy rotates less than the one in force (docs/two-person-control.md): scheduled rotation
+ * switched off, a longer period, or a higher usage limit. Windows, jitter and who drives rotation are not compared.
+ */
+export function lowersRotation(current: RotationPolicy, next: RotationPolicy): boolean {
+  if (next.usageLimit > current.usageLimit) return true;
+  if (current.mode !== 'scheduled') return false;
+  return next.mode !== 'scheduled' || (next.periodSeconds ?? Infinity) > (current.periodSeconds ?? Infinity);
+}
+
+/** rotation.lower when the input's policy (validated as the handler will) rotates less than the one in force. */
+const rotationLower = (current: RotationPolicy | null, input: unknown): GuardedCall | null => {
+  if (current === null) return null;
+  let next: RotationPolicy;
+  try {
+    next = validatePolicy(input);
+  } catch {
+    return null; // refused by the handler itself
+  }
+  return lowersRotation(current, next) ? same('rotation.lower') : null;
+};
+
+type Classifier<C extends ChannelName> = (input: ParsedInput<C>, ctx: GuardContext) => GuardedCall | null;
 const same = (action: ApprovalAction): GuardedCall => ({ action, policyAction: action });
 
 const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
@@ -56,15 +93,21 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),
   'emergency:execute': (i) =>
     i.dryRun !== true && i.breakGlass === undefined && !ROBOT_LEVEL_SCOPES.has(i.scope.kind) ? { ...same('emergency.wide'), waivable: false } : null,
-  'approvals:setPolicy': (i, policyOf) => (lowers(policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
+  'approvals:setPolicy': (i, ctx) => (lowers(ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
+  'ca:replace': () => same('ca.replace'),
+  'ca:revoke': () => same('ca.revoke'),
+  'rotation:setTypePolicy': (i, ctx) => rotationLower(ctx.rotationPolicy({ type: i.type }), i.policy),
+  'rotation:setKeyPolicy': (i, ctx) => rotationLower(ctx.rotationPolicy({ keyId: i.keyId }), i.policy),
+  // Removing a key's own policy puts its type's in force: guarded when that one rotates less.
+  'rotation:clearKeyPolicy': (i, ctx) => rotationLower(ctx.rotationPolicy({ keyId: i.keyId }), ctx.rotationPolicy({ typeOfKey: i.keyId })),
 };
 
 /** The channels that may need approvals (a quick test before classifying the input). */
 export const GUARDED_CHANNELS: ReadonlySet<string> = new Set(Object.keys(GUARDED));
 
-export function classify(channel: ChannelName, input: unknown, policyOf: (action: ApprovalAction) => ApprovalPolicy): GuardedCall | null {
+export function classify(channel: ChannelName, input: unknown, ctx: GuardContext): GuardedCall | null {
   const fn = GUARDED[channel] as Classifier<ChannelName> | undefined;
-  return fn ? fn(input as never, policyOf) : null;
+  return fn ? fn(input as never, ctx) : null;
 }
 
 /** Input fields that are secrets: hashed through the store's HMAC key and never shown in a request's summary. */

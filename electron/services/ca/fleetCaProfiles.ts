@@ -16,6 +16,8 @@ export const ID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 export const REVOCATION_REASONS = {
   unspecified: 0,
   keyCompromise: 1,
+  // Only for revoking every certificate of a compromised CA (ca:revoke); certs:revoke does not offer it.
+  cACompromise: 2,
   affiliationChanged: 3,
   superseded: 4,
   cessationOfOperation: 5,

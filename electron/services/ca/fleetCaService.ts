@@ -12,12 +12,16 @@ import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type RevocationReason } from './fleetCa.ts';
-import { normaliseSerial } from './fleetCaInventory.ts';
+import { certificateInfo, normaliseSerial } from './fleetCaInventory.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
 import type { Session } from '../session/session.ts';
 
 export const CA_ORGANIZATION = 'ECPS-UV Fleet';
+
+/** The current CA's CRL file name, or another CA's (named by the start of its id, so that two CAs' CRLs never clash). */
+export const crlFileName = (caId: string | null, crlNumber: number): string =>
+  caId === null ? `ecps-fleet-ca-${crlNumber}.crl.pem` : `ecps-fleet-ca-${caId.slice(0, 8)}-${crlNumber}.crl.pem`;
 
 /** Where a revocation got to (for the failure record when the transaction rolled back). */
 interface RevocationStep {
@@ -41,14 +45,25 @@ export interface FleetCaServiceDeps {
   transaction<T>(fn: () => T): T;
 }
 
+export interface NewCaInput {
+  providerId: string;
+  algorithm: 'EC_P256' | 'RSA_2048';
+  commonName: string;
+}
+
 export interface FleetCaService {
   status(): CaStatus;
-  init(input: { providerId: string; algorithm: 'EC_P256' | 'RSA_2048'; commonName: string }): Promise<CaStatus>;
+  init(input: NewCaInput): Promise<CaStatus>;
   /** The opened CA (not_initialized when none was created). */
   require(): Promise<FleetCa>;
-  list(expiringWithinDays?: number): Promise<FleetCertificateInfo[]>;
+  list(expiringWithinDays?: number, caId?: string): Promise<FleetCertificateInfo[]>;
   revoke(serial: string, reason: RevocationReason): Promise<{ revoked: boolean }>;
-  crl(): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
+  /** A CRL of the current CA, or of another of the store's CAs by id (a retired or compromised CA's CRL stays published). */
+  crl(caId?: string): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
+  /** A new CA key in the provider and its self-signed certificate, whatever CA exists (ca:replace; ca:init checks first). */
+  createCa(input: NewCaInput): Promise<FleetCa>;
+  /** Opens any CA of the store by id (not_found otherwise). */
+  open(caId: string): Promise<FleetCa>;
   /** Signs with the CA key through its provider (provider.sign: the key never leaves a KMS / HSM). */
   signWithCaKey(data: Buffer): Promise<Buffer>;
   /**
@@ -96,6 +111,34 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     return opened;
   };
 
+  /** A new CA key in the provider and its self-signed certificate (audited ca.create); it becomes current unless retired. */
+  async function createCa({ providerId, algorithm, commonName }: NewCaInput): Promise<FleetCa> {
+    deps.session.require();
+    const actor = deps.session.actor();
+    let provider: KmsProvider;
+    let keyRef: string;
+    try {
+      provider = providerFor(providerId);
+      const name = `ecps-fleet-ca-${deps.clock.now().toString(36)}`;
+      keyRef = (await provider.createKey({ name, spec: algorithm, usage: 'sign', description: 'ECPS-UV fleet CA signing key' })).keyRef;
+    } catch (e) {
+      const code = isConsoleError(e) ? e.code : 'provider_unavailable';
+      deps.audit.append({ actor, action: 'ca.create', targetType: null, targetId: null, outcome: 'failure', details: { code, provider: providerId, step: 'create_key' } });
+      throw isConsoleError(e) ? e : new ConsoleError('provider_unavailable', `The provider could not create the CA key: ${(e as Error)?.message ?? String(e)}`);
+    }
+    // createFleetCa audits ca.create itself (success or failure, with the provider and key reference).
+    return createFleetCa({ provider, keyRef, subject: `CN=${commonName}, O=${CA_ORGANIZATION}`, clock: deps.clock, audit: deps.audit, repo: deps.repo, actor });
+  }
+
+  /** Any CA of the store, current or not (the current one is the cached one). */
+  async function open(id: string): Promise<FleetCa> {
+    if (id === caId()) return require();
+    deps.session.require();
+    const row = deps.repo.getCa(id);
+    if (!row) throw new ConsoleError('not_found', 'No fleet CA with this id.');
+    return openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
+  }
+
   return {
     status,
     require,
@@ -106,22 +149,20 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
         deps.audit.append({ actor, action: 'ca.create', targetType: null, targetId: null, outcome: 'failure', details: { code: 'already_initialized', provider: providerId } });
         throw new ConsoleError('already_initialized', 'This store already has a fleet CA.');
       }
-      let provider: KmsProvider;
-      let keyRef: string;
-      try {
-        provider = providerFor(providerId);
-        const name = `ecps-fleet-ca-${deps.clock.now().toString(36)}`;
-        keyRef = (await provider.createKey({ name, spec: algorithm, usage: 'sign', description: 'ECPS-UV fleet CA signing key' })).keyRef;
-      } catch (e) {
-        const code = isConsoleError(e) ? e.code : 'provider_unavailable';
-        deps.audit.append({ actor, action: 'ca.create', targetType: null, targetId: null, outcome: 'failure', details: { code, provider: providerId, step: 'create_key' } });
-        throw isConsoleError(e) ? e : new ConsoleError('provider_unavailable', `The provider could not create the CA key: ${(e as Error)?.message ?? String(e)}`);
-      }
-      // createFleetCa audits ca.create itself (success or failure, with the provider and key reference).
-      opened = await createFleetCa({ provider, keyRef, subject: `CN=${commonName}, O=${CA_ORGANIZATION}`, clock: deps.clock, audit: deps.audit, repo: deps.repo, actor });
+      opened = await createCa({ providerId, algorithm, commonName });
       return status();
     },
-    async list(expiringWithinDays) {
+    createCa,
+    open,
+    async list(expiringWithinDays, id) {
+      if (id !== undefined && id !== caId()) {
+        // Another CA's inventory is read from the store: its key need not be reachable to list what it issued.
+        deps.session.require();
+        if (!deps.repo.getCa(id)) throw new ConsoleError('not_found', 'No fleet CA with this id.');
+        const now = deps.clock.now();
+        const all = deps.repo.listCerts(id).map((r) => certificateInfo(r, now));
+        return expiringWithinDays === undefined ? all : all.filter((c) => c.status === 'valid' && Date.parse(c.notAfter) <= now + expiringWithinDays * 86_400_000);
+      }
       const ca = await require();
       return expiringWithinDays === undefined ? ca.list() : ca.expiringWithin(expiringWithinDays);
     },
@@ -142,10 +183,10 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
         throw new ConsoleError(err.code, `Certificate ${shown} was not revoked: the fleet registry's copy could not be updated (${err.message}). Nothing changed; try again.`, { serial: shown, step: 'registry' });
       }
     },
-    async crl() {
-      const ca = await require();
+    async crl(id) {
+      const ca = id === undefined ? await require() : await open(id);
       const crl = await ca.publishCrl({ actor: deps.session.actor() });
-      return { pem: crl.pem, crlNumber: crl.crlNumber, revoked: crl.revoked, fileName: `ecps-fleet-ca-${crl.crlNumber}.crl.pem` };
+      return { pem: crl.pem, crlNumber: crl.crlNumber, revoked: crl.revoked, fileName: crlFileName(id === undefined ? null : ca.id, crl.crlNumber) };
     },
     async signWithCaKey(data) {
       const ca = await require();

@@ -22,12 +22,12 @@ export function createStationHandlers(ca: FleetCaService, station: StationServic
   return {
     'ca:status': async () => ca.status(),
     'ca:init': (input) => ca.init(input),
-    'ca:crl': () => ca.crl(),
+    'ca:crl': ({ caId }) => ca.crl(caId),
     'bundles:build': async ({ deviceId }) => {
       const b = await bundles.build(deviceId);
       return { fileName: b.fileName, content: b.content.toString('base64'), sequence: b.sequence, keys: b.keys };
     },
-    'certs:list': async ({ expiringWithinDays }) => ({ certificates: await ca.list(expiringWithinDays) }),
+    'certs:list': async ({ expiringWithinDays, caId }) => ({ certificates: await ca.list(expiringWithinDays, caId) }),
     'certs:revoke': ({ serial, reason }) => ca.revoke(serial, reason),
     'station:status': async () => station.status(),
     'station:start': async (input) => station.start(input),

@@ -21,6 +21,7 @@ import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CreateCaForm } from './CreateCaForm.tsx';
 import { RevokeDialog } from './RevokeDialog.tsx';
+import { CaTransitionDialog, type CaTransitionKind } from './CaTransitionDialog.tsx';
 import { downloadText } from '../download.ts';
 import { useUiStore } from '../state/uiStore.ts';
 
@@ -133,6 +134,7 @@ export function CertificatesPage() {
   // A new route (a dashboard link, back/forward) starts the inventory again with that route's filter.
   const routeSeq = useUiStore((s) => s.routeSeq);
   const routeParams = useUiStore((s) => s.routeParams);
+  const [transition, setTransition] = useState<CaTransitionKind | null>(null);
   return (
     <ContentLayout header={<Header variant="h1" description="The fleet CA that signs robot certificates, and every certificate it issued.">Fleet CA and certificates</Header>}>
       <SpaceBetween size="l">
@@ -145,9 +147,13 @@ export function CertificatesPage() {
                 <Header
                   variant="h2"
                   actions={
-                    <Button iconName="download" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
-                      Download CA certificate
-                    </Button>
+                    <SpaceBetween direction="horizontal" size="xs">
+                      <Button iconName="download" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
+                        Download CA certificate
+                      </Button>
+                      <Button onClick={() => setTransition('replace')}>Replace CA…</Button>
+                      <Button onClick={() => setTransition('revoke')}>Revoke CA…</Button>
+                    </SpaceBetween>
                   }
                 >
                   Fleet CA
@@ -173,6 +179,8 @@ export function CertificatesPage() {
             <Inventory key={routeSeq} initialWithin={routeParams.expiringWithinDays ?? ''} />
           </>
         )}
+        {/* Outside the CA block: after a revocation the store has no CA, and the dialog still says what happened. */}
+        {transition && <CaTransitionDialog kind={transition} onClose={() => setTransition(null)} />}
       </SpaceBetween>
     </ContentLayout>
   );

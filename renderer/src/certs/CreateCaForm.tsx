@@ -14,7 +14,7 @@ import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/ch
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 
-type Algorithm = (typeof CA_ALGORITHMS)[number];
+export type Algorithm = (typeof CA_ALGORITHMS)[number];
 const ALGORITHM_LABELS: Readonly<Record<Algorithm, string>> = { EC_P256: 'ECDSA P-256', RSA_2048: 'RSA 2048' };
 
 export function CreateCaForm() {
@@ -26,7 +26,6 @@ export function CreateCaForm() {
   const init = useChannelMutation('ca:init', () => void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'ca:status' || q.queryKey[0] === 'certs:list' }));
   const words = errorInWords(init.error, { providerId: 'Provider holding the CA signing key', algorithm: 'Algorithm', commonName: 'Common name' });
   const providerOptions = (providers.data?.providers ?? [{ id: 'local', kind: 'local' }]).map((p) => ({ value: p.id, label: `${p.id} (${p.kind})` }));
-  const algorithmOptions = CA_ALGORITHMS.map((a) => ({ value: a, label: ALGORITHM_LABELS[a] }));
   return (
     <form
       aria-label="Create fleet CA"
@@ -49,15 +48,32 @@ export function CreateCaForm() {
             <FormField label="Provider holding the CA signing key" errorText={words.fields.providerId}>
               <Select selectedOption={providerOptions.find((o) => o.value === providerId) ?? null} onChange={(e) => setProviderId(e.detail.selectedOption.value ?? 'local')} options={providerOptions} invalid={!!words.fields.providerId} />
             </FormField>
-            <FormField label="Algorithm" errorText={words.fields.algorithm}>
-              <Select selectedOption={algorithmOptions.find((o) => o.value === algorithm) ?? null} onChange={(e) => setAlgorithm(e.detail.selectedOption.value as Algorithm)} options={algorithmOptions} />
-            </FormField>
-            <FormField label="Common name" errorText={words.fields.commonName} constraintText="Up to 64 characters.">
-              <Input value={commonName} onChange={(e) => setCommonName(e.detail.value)} invalid={!!words.fields.commonName} nativeInputAttributes={{ maxLength: 64 }} />
-            </FormField>
+            <CaKeyFields algorithm={algorithm} onAlgorithm={setAlgorithm} commonName={commonName} onCommonName={setCommonName} nameLabel="Common name" fields={words.fields} />
           </SpaceBetween>
         </Form>
       </Container>
     </form>
+  );
+}
+
+/** A new CA's algorithm and common name (creating the first CA, replacing it), with refusals beside their field. */
+export function CaKeyFields(p: {
+  algorithm: Algorithm;
+  onAlgorithm(a: Algorithm): void;
+  commonName: string;
+  onCommonName(name: string): void;
+  nameLabel: string;
+  fields: Partial<Record<string, string>>;
+}) {
+  const algorithmOptions = CA_ALGORITHMS.map((a) => ({ value: a, label: ALGORITHM_LABELS[a] }));
+  return (
+    <>
+      <FormField label="Algorithm" errorText={p.fields.algorithm}>
+        <Select selectedOption={algorithmOptions.find((o) => o.value === p.algorithm) ?? null} onChange={(e) => p.onAlgorithm(e.detail.selectedOption.value as Algorithm)} options={algorithmOptions} />
+      </FormField>
+      <FormField label={p.nameLabel} errorText={p.fields.commonName} constraintText="Up to 64 characters.">
+        <Input value={p.commonName} onChange={(e) => p.onCommonName(e.detail.value)} invalid={!!p.fields.commonName} nativeInputAttributes={{ maxLength: 64 }} />
+      </FormField>
+    </>
   );
 }

@@ -16,6 +16,7 @@ import type { KeyType } from '../../../shared/domain.ts';
 import type { RotationPolicyView } from '../../../shared/rotationContract.ts';
 import { call, isApiError } from '../api.ts';
 import { errorWords, formFieldOf, formOf, policyOf, type FieldErrors, type PolicyForm, type WindowForm } from './rotationFormat.ts';
+import { ApprovalRequestedModal, approvalRequestOf } from '../components/ApprovalRequested.tsx';
 
 export type PolicyTarget =
   | { kind: 'type'; type: KeyType; title: string; policy: RotationPolicyView }
@@ -30,7 +31,11 @@ export function PolicyEditor({ target, onClose }: { target: PolicyTarget; onClos
   const [busy, setBusy] = useState(false);
   const set = (patch: Partial<PolicyForm>) => setForm((f) => ({ ...f, ...patch }));
 
+  // A policy that rotates less needs another operator's approval (rotation.lower): a request was made instead.
+  const [requested, setRequested] = useState<string | null>(null);
   const refused = (e: unknown) => {
+    const request = approvalRequestOf(e);
+    if (request !== null) return setRequested(request);
     const field = isApiError(e) ? formFieldOf(e.details?.field) : null;
     const words = e instanceof Error ? errorWords(e.message) : 'The policy was not saved.';
     if (field && field !== 'type' && field !== 'keyId') setErrors({ [field]: words });
@@ -80,6 +85,10 @@ export function PolicyEditor({ target, onClose }: { target: PolicyTarget; onClos
       </FormField>
     </ColumnLayout>
   );
+
+  if (requested !== null) {
+    return <ApprovalRequestedModal title={`Rotation policy of ${target.title}`} what={`Lowering the rotation policy of ${target.title}`} requestId={requested} onClose={() => onClose(null)} />;
+  }
 
   return (
     <Modal

@@ -32,6 +32,7 @@ import { PolicyEditor, type PolicyTarget } from './PolicyEditor.tsx';
 import { RunNowDialog } from './RunNowDialog.tsx';
 import { RolloutWaves } from './RolloutWaves.tsx';
 import { ProviderScheduleDialog } from './ProviderScheduleDialog.tsx';
+import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { useCan } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
@@ -76,6 +77,7 @@ export function RotationPage() {
   const [dayFilter, setDayFilter] = useState<string | null>(null);
   const [overrideKey, setOverrideKey] = useState<SelectProps.Option | null>(null);
   const [atProvider, setAtProvider] = useState<{ keyId: string; label: string } | null>(null);
+  const [rolloutPolicyOf, setRolloutPolicyOf] = useState<{ keyId: string; label: string } | null>(null);
 
   const refreshAll = () => {
     for (const q of [status, due, upcoming, policies, jobs, usage, keys]) void q.refetch();
@@ -359,6 +361,15 @@ export function RotationPage() {
               >
                 Schedule at the provider and drift
               </Button>
+              {/* A key's own rollout policy, whether or not a rollout of it exists yet (issue 13). */}
+              <Button
+                disabled={!overrideKey}
+                onClick={() => {
+                  if (overrideKey?.value) setRolloutPolicyOf({ keyId: overrideKey.value, label: overrideKey.label ?? overrideKey.value });
+                }}
+              >
+                This key's rollout policy
+              </Button>
             </SpaceBetween>
           </SpaceBetween>
         </Container>
@@ -428,6 +439,16 @@ export function RotationPage() {
           onClose={(changed) => {
             setAtProvider(null);
             if (changed) refreshAll();
+          }}
+        />
+      )}
+      {rolloutPolicyOf && (
+        <RolloutPolicyDialog
+          keyId={rolloutPolicyOf.keyId}
+          keyLabel={rolloutPolicyOf.label}
+          onClose={(message) => {
+            setRolloutPolicyOf(null);
+            if (message) setRan(message);
           }}
         />
       )}

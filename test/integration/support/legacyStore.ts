@@ -19,6 +19,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [19, ['approval_votes', 'approval_requests', 'approval_policies', 'approval_keys']],
   [20, ['recovery_shares', 'recovery_share_sets']],
   [21, ['incident_kits']],
+  [22, ['robot_certificate_renewals', 'fleet_ca_transitions']],
   [23, ['lockdown_deliveries', 'lockdown_order_files', 'fleet_crls']],
 ];
 

@@ -4,9 +4,20 @@
 // (docs/recovery-and-backup.md "The recovery ceremony", docs/two-person-control.md "Policies").
 import { describe, expect, it } from 'vitest';
 import { ApprovalPolicy } from '../../shared/approvalsContract.ts';
-import { ApiError } from '../../renderer/src/api.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
 import { formOfPolicy, lifetimeInWords, policyOfForm } from '../../renderer/src/operators/policyForm.ts';
 import { describeShare, shareLines, shareRefusal } from '../../renderer/src/recovery/shareLines.ts';
+
+/** The error as the window holds it: api.ts's ApiError is an Error carrying the envelope's {code, message, details}. */
+class ApiError extends Error {
+  readonly code: ErrorInfo['code'];
+  readonly details: ErrorInfo['details'];
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.code = info.code;
+    this.details = info.details;
+  }
+}
 
 describe('approval policy form', () => {
   const policy = { action: 'key.destroy' as const, approvals: 2, roles: ['admin' as const], operators: ['Ann'], ttlSeconds: 86_400 };

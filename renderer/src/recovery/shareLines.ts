@@ -2,7 +2,6 @@
 // "Share format": ecps-share1:<store>:<set>:<k>of<n>:<index>:<custodian>:<hex>:<checksum>). The window reads only the
 // fields that are not secret (whose share it is, of which set) to list what was entered; the main process checks
 // everything (checksum, store, set, duplicates, count) and names the share it refuses (details.share, its position).
-import { isApiError } from '../api.ts';
 
 /** The non-empty lines of a textarea, trimmed: one share each. */
 export function shareLines(text: string): string[] {
@@ -59,8 +58,9 @@ const REASON_WORDS: Readonly<Record<string, (d: Details) => string>> = {
 
 /** A share refusal of the main process in words, with the share it names; null for any other error. */
 export function shareRefusal(error: unknown): ShareRefusal | null {
-  if (!isApiError(error) || error.code !== 'invalid_input') return null;
-  const details: Details = error.details ?? {};
+  // The error as the window holds it (api.ts ApiError): an Error with the envelope's code and details.
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'invalid_input') return null;
+  const details: Details = (error as { details?: Details }).details ?? {};
   const words = typeof details.reason === 'string' ? REASON_WORDS[details.reason] : undefined;
   if (!words) return null;
   const at = num(details, 'share');

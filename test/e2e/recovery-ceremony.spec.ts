@@ -93,10 +93,10 @@ test('restore through the window into a fresh folder: the restored store opens a
 
     await clickNav(page, 'Recovery and backup');
     const form = page.getByRole('form', { name: 'Restore a backup' });
-    await form.getByLabel('Backup file', { exact: true }).fill(file);
+    await form.getByLabel('Backup file to restore').fill(file);
     await form.getByLabel('Restore into folder').fill(into);
     // A wrong passphrase: refused after the confirmation, nothing written, the passphrase gone from the form.
-    await form.getByLabel('Backup passphrase', { exact: true }).fill('not the backup passphrase');
+    await form.getByLabel('Passphrase of that backup').fill('not the backup passphrase');
     await form.getByRole('button', { name: 'Restore…' }).click();
     const confirm = page.getByRole('dialog', { name: 'Restore this backup?' });
     await expect(confirm).toContainText(file);
@@ -104,14 +104,14 @@ test('restore through the window into a fresh folder: the restored store opens a
     expect(await axeSerious(page, '[role="dialog"]')).toEqual([]);
     await confirm.getByRole('button', { name: 'Restore the backup' }).click();
     await expect(form.getByRole('alert')).toHaveAttribute('data-code', 'wrong_passphrase');
-    await expect(form.getByLabel('Backup passphrase', { exact: true })).toHaveValue('');
+    await expect(form.getByLabel('Passphrase of that backup')).toHaveValue('');
     expect(fs.existsSync(into)).toBe(false);
 
-    await form.getByLabel('Backup passphrase', { exact: true }).fill('custodians keep this one');
+    await form.getByLabel('Passphrase of that backup').fill('custodians keep this one');
     await form.getByRole('button', { name: 'Restore…' }).click();
     await confirm.getByRole('button', { name: 'Restore the backup' }).click();
     await expect(page.getByTestId('restore-outcome')).toContainText(new RegExp(`^Restored store \\S+ \\(\\d+ bytes, backed up .*\\) into ${into.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
-    await expect(form.getByLabel('Backup passphrase', { exact: true })).toHaveValue('');
+    await expect(form.getByLabel('Passphrase of that backup')).toHaveValue('');
     expect(await axeSerious(page)).toEqual([]);
 
     // The restored folder is a store of its own: the admin's passphrase opens it and the old data decrypts.

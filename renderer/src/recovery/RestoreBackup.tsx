@@ -24,7 +24,7 @@ import { shareLines, shareRefusal } from './shareLines.ts';
 import { sentShares, ShareEntry, type SentShare } from './ShareEntry.tsx';
 
 type KeySource = 'passphrase' | 'shares';
-const FIELD_LABELS = { from: 'Backup file', dataDir: 'Restore into folder', passphrase: 'Backup passphrase' };
+const FIELD_LABELS = { from: 'Backup file to restore', dataDir: 'Restore into folder', passphrase: 'Passphrase of that backup' };
 const isAbsolute = (p: string) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p);
 
 export function RestoreBackup() {
@@ -84,7 +84,7 @@ export function RestoreBackup() {
                 </Alert>
               </div>
             )}
-            <FormField label="Backup file" description="Absolute path of the backup file on this computer." errorText={problems.from ?? words.fields.from}>
+            <FormField label="Backup file to restore" description="Absolute path of the backup file on this computer." errorText={problems.from ?? words.fields.from}>
               <Input value={from} onChange={(e) => setFrom(e.detail.value)} placeholder="/media/usb/console.ecpsbak" invalid={!!(problems.from ?? words.fields.from)} />
             </FormField>
             <FormField label="Restore into folder" description="Absolute path of a folder that does not exist yet or is empty." errorText={problems.dataDir ?? words.fields.dataDir}>
@@ -101,7 +101,7 @@ export function RestoreBackup() {
               />
             </FormField>
             {source === 'passphrase' ? (
-              <FormField label="Backup passphrase" errorText={problems.key ?? words.fields.passphrase}>
+              <FormField label="Passphrase of that backup" errorText={problems.key ?? words.fields.passphrase}>
                 <Input type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} invalid={!!(problems.key ?? words.fields.passphrase)} autoComplete="off" />
               </FormField>
             ) : (

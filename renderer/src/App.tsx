@@ -13,6 +13,7 @@ import { AuditAlarmBanner } from './shell/AuditAlarmBanner.tsx';
 import { Shell } from './shell/Shell.tsx';
 import { useEffect } from 'react';
 import { useSessionRole } from './session/permissions.ts';
+import { useRecoveryHoldsScreen } from './recovery/recoveryNotice.ts';
 
 export function App() {
   useMainProcessEvents();
@@ -21,6 +22,8 @@ export function App() {
   const status = useChannelQuery('session:status', {});
   // Right after the store is created the session screen stays to show the audit key fingerprint (session/SetupDone).
   const setupPending = useSetupNotice((s) => s.pending);
+  // Likewise after a recovery ceremony (recovery/RecoveryCeremony.tsx), to say what it did.
+  const recovered = useRecoveryHoldsScreen();
   // The role decides which navigation entries and actions the window shows (the main process enforces it).
   const setRole = useSessionRole((s) => s.setRole);
   const role = status.data?.role ?? null;
@@ -43,7 +46,7 @@ export function App() {
         </div>
       )}
       {status.data &&
-        (status.data.state === 'unlocked' && !setupPending ? <Shell status={status.data} /> : <SessionScreen status={status.data} setupPending={setupPending} />)}
+        (status.data.state === 'unlocked' && !setupPending && !recovered ? <Shell status={status.data} /> : <SessionScreen status={status.data} setupPending={setupPending} />)}
     </>
   );
 }

@@ -31,6 +31,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Metrics and alerts', heading: 'Metrics and alerts', hash: '#/metrics' },
   { nav: 'Approvals', heading: 'Approvals', hash: '#/approvals' },
   { nav: 'Recovery and backup', heading: 'Recovery and backup', hash: '#/recovery' },
+  { nav: 'Operators', heading: 'Operators', hash: '#/operators' },
 ];
 
 /** Screens not yet ported to the design system (printed with every run so they are not forgotten). axe is enforced on

@@ -15,7 +15,7 @@ import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
-import { ApprovalRequestedModal, approvalRequestOf } from '../components/ApprovalRequested.tsx';
+import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequested.tsx';
 import { downloadText } from '../download.ts';
 import { CaKeyFields, type Algorithm } from './CreateCaForm.tsx';
 
@@ -46,8 +46,8 @@ export function CaTransitionDialog({ kind, onClose }: { kind: CaTransitionKind; 
   });
   const call = kind === 'replace' ? replace : revoke;
   const title = TITLES[kind];
-  const requested = approvalRequestOf(call.error);
-  if (requested !== null) return <ApprovalRequestedModal title={title} what={kind === 'replace' ? 'Replacing the fleet CA' : 'Revoking the fleet CA'} requestId={requested} onClose={onClose} />;
+  const requested = requestedApproval(call.error);
+  if (requested !== null) return <ApprovalRequestedDialog header={title} what={kind === 'replace' ? 'Replacing the fleet CA' : 'Revoking the fleet CA'} requestId={requested} onClose={onClose} />;
 
   if (done) {
     return (

@@ -1,42 +1,45 @@
-// What a dialog shows when its guarded call became an approval request (two-person control,
-// docs/two-person-control.md): the main process answered `approval_required` with the request's id instead of acting.
-// The dialog says what needs approval, the request id, that nothing changed yet, and links to the Approvals screen.
-import Modal from '@cloudscape-design/components/modal';
+// A guarded action's answer in a dialog (docs/two-person-control.md): the main process made an approval request
+// instead of running it. Every dialog whose action may be guarded shows this in place of its form: what was asked,
+// the request's id, that nothing changed yet, and a way to the Approvals screen. Used by the key state dialog, the
+// Operators screen (making an admin, lowering an approval policy).
+import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Alert from '@cloudscape-design/components/alert';
 import { isApiError } from '../api.ts';
 import { hrefFor } from '../shell/routes.ts';
-import { DialogFooter } from './DialogFooter.tsx';
+import { ActionModal } from './ActionModal.tsx';
 
-/** The request id when a call's error is `approval_required`, else null. */
-export function approvalRequestOf(error: unknown): string | null {
+/** The request id when `error` is the main process's `approval_required` answer, else null. */
+export function requestedApproval(error: unknown): string | null {
   return isApiError(error) && error.code === 'approval_required' ? String(error.details?.requestId ?? '') : null;
 }
 
-/** `what` completes "… needs another operator's approval", e.g. "Setting key X to Destroyed". */
-export function ApprovalRequestedModal({ title, what, requestId, onClose }: { title: string; what: string; requestId: string; onClose: () => void }) {
+/** The "Approval requested" notice: `what` says the action in words ("Setting k1 to Destroyed"). */
+export function ApprovalRequestedNotice({ what, requestId }: { what: React.ReactNode; requestId: string }) {
   return (
-    <Modal
-      visible
-      closeAriaLabel="Close dialog"
-      onDismiss={onClose}
-      header={title}
-      footer={
-        <DialogFooter onCancel={onClose} cancelText="Close">
+    <div role="status" data-testid="approval-requested">
+      <Alert type="info" header="Approval requested">
+        {what} needs another operator’s approval. Request <Box variant="code" display="inline">{requestId}</Box> was made; nothing has changed yet.
+        Once approved (another operator signs in and approves it under Approvals, or sends a signed approval file), execute it there.
+      </Alert>
+    </div>
+  );
+}
+
+/** A dialog holding only the notice, with Close and "Open Approvals". */
+export function ApprovalRequestedDialog({ header, what, requestId, onClose }: { header: string; what: React.ReactNode; requestId: string; onClose(): void }) {
+  return (
+    <ActionModal
+      header={header}
+      onClose={onClose}
+      cancelText="Close"
+      actions={
           <Button variant="primary" href={hrefFor('approvals')} onClick={onClose}>
             Open Approvals
           </Button>
-        </DialogFooter>
       }
     >
-      <div role="status" data-testid="approval-requested">
-        <Alert type="info" header="Approval requested">
-          {what} needs another operator’s approval. Request{' '}
-          <Box variant="code" display="inline">{requestId}</Box> was made; nothing has changed yet. Once approved (another operator signs in and approves it
-          under Approvals, or sends a signed approval file), execute it there.
-        </Alert>
-      </div>
-    </Modal>
+      <ApprovalRequestedNotice what={what} requestId={requestId} />
+    </ActionModal>
   );
 }

@@ -16,7 +16,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 import { StateBadge } from './StateBadge.tsx';
-import { ApprovalRequestedModal, approvalRequestOf } from '../components/ApprovalRequested.tsx';
+import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequested.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -56,9 +56,9 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   }
 
   // A destruction or compromise needs another operator's approval: the main process made a request instead of an error.
-  const requested = approvalRequestOf(setState.error);
+  const requested = requestedApproval(setState.error);
   if (requested !== null && target) {
-    return <ApprovalRequestedModal title={title} what={`Setting ${keySummary.label} to ${KEY_STATE_LABELS[target]}`} requestId={requested} onClose={closeDialog} />;
+    return <ApprovalRequestedDialog header={title} what={`Setting ${keySummary.label} to ${KEY_STATE_LABELS[target]}`} requestId={requested} onClose={closeDialog} />;
   }
 
   if (result) {

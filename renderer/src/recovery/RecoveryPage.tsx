@@ -1,7 +1,8 @@
 // Recovery and backup (issue 14, docs/recovery-and-backup.md), for admins: the share sets made so far, the share
 // ceremony (k of n shares of the master key, each shown once to its custodian, hidden again once they confirm, and
-// dropped from the window's memory after the last), and an encrypted backup of the whole store to a file. The recovery
-// ceremony itself and restoring run from the CLI (`recovery recover`, `restore`).
+// dropped from the window's memory after the last), an encrypted backup of the whole store to a file, and restoring one
+// into a fresh folder (RestoreBackup.tsx). The recovery ceremony is on the sign-in page (RecoveryCeremony.tsx), since
+// it is for when no one can sign in.
 import { useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
@@ -23,6 +24,7 @@ import { formErrorText } from '../components/FormErrorText.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { formatTime } from '../format.ts';
+import { RestoreBackup } from './RestoreBackup.tsx';
 
 type MadeSet = ChannelOutput<'recovery:createShares'>;
 
@@ -151,7 +153,7 @@ function CreateBackup() {
         if (!mismatch) backup.mutate({ path, passphrase });
       }}
     >
-      <Container header={<Header variant="h2" description="The whole store, encrypted under a key that the backup passphrase opens. Restore with the CLI: restore --from FILE --data-dir DIR.">Create backup</Header>}>
+      <Container header={<Header variant="h2" description="The whole store, encrypted under a key that the backup passphrase opens. Restore it below, or with the CLI: restore --from FILE --data-dir DIR.">Create backup</Header>}>
         <Form
           errorText={formErrorText(words)}
           errorIconAriaLabel="Error"
@@ -188,6 +190,7 @@ export function RecoveryPage() {
         <MakeShares />
         <ShareSets />
         <CreateBackup />
+        <RestoreBackup />
       </SpaceBetween>
     </ContentLayout>
   );

@@ -16,7 +16,7 @@ import type { KeyType } from '../../../shared/domain.ts';
 import type { RotationPolicyView } from '../../../shared/rotationContract.ts';
 import { call, isApiError } from '../api.ts';
 import { errorWords, formFieldOf, formOf, policyOf, type FieldErrors, type PolicyForm, type WindowForm } from './rotationFormat.ts';
-import { ApprovalRequestedModal, approvalRequestOf } from '../components/ApprovalRequested.tsx';
+import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequested.tsx';
 
 export type PolicyTarget =
   | { kind: 'type'; type: KeyType; title: string; policy: RotationPolicyView }
@@ -34,7 +34,7 @@ export function PolicyEditor({ target, onClose }: { target: PolicyTarget; onClos
   // A policy that rotates less needs another operator's approval (rotation.lower): a request was made instead.
   const [requested, setRequested] = useState<string | null>(null);
   const refused = (e: unknown) => {
-    const request = approvalRequestOf(e);
+    const request = requestedApproval(e);
     if (request !== null) return setRequested(request);
     const field = isApiError(e) ? formFieldOf(e.details?.field) : null;
     const words = e instanceof Error ? errorWords(e.message) : 'The policy was not saved.';
@@ -87,7 +87,7 @@ export function PolicyEditor({ target, onClose }: { target: PolicyTarget; onClos
   );
 
   if (requested !== null) {
-    return <ApprovalRequestedModal title={`Rotation policy of ${target.title}`} what={`Lowering the rotation policy of ${target.title}`} requestId={requested} onClose={() => onClose(null)} />;
+    return <ApprovalRequestedDialog header={`Rotation policy of ${target.title}`} what={`Lowering the rotation policy of ${target.title}`} requestId={requested} onClose={() => onClose(null)} />;
   }
 
   return (

@@ -8,6 +8,26 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { FirstRunForm } from './FirstRunForm.tsx';
 import { UnlockForm } from './UnlockForm.tsx';
+import { useState } from 'react';
+import Button from '@cloudscape-design/components/button';
+import { RecoveryCeremony, RecoveryDone } from '../recovery/RecoveryCeremony.tsx';
+import { useRecoveryNotice } from '../recovery/recoveryNotice.ts';
+
+/** The unlock form, or the recovery ceremony ("Recover with shares": no one can sign in), or what the ceremony did. */
+function SignIn({ status }: { status: SessionStatus }) {
+  const [recovering, setRecovering] = useState(false);
+  const recovered = useRecoveryNotice((s) => s.outcome !== null);
+  if (recovered) return <RecoveryDone />;
+  if (recovering) return <RecoveryCeremony onBack={() => setRecovering(false)} />;
+  return (
+    <SpaceBetween size="m">
+      <UnlockForm status={status} />
+      <Button variant="link" onClick={() => setRecovering(true)}>
+        Recover with shares
+      </Button>
+    </SpaceBetween>
+  );
+}
 
 export function SessionScreen({ status, setupPending }: { status: SessionStatus; setupPending: boolean }) {
   return (
@@ -18,7 +38,7 @@ export function SessionScreen({ status, setupPending }: { status: SessionStatus;
             <Header variant="h1">ECPS-UV Fleet Security Console</Header>
             <Container>
               {/* While the creation's fingerprint is shown the store is already unlocked: the same form stays mounted. */}
-              {status.state === 'uninitialized' || setupPending ? <FirstRunForm /> : <UnlockForm status={status} />}
+              {status.state === 'uninitialized' || setupPending ? <FirstRunForm /> : <SignIn status={status} />}
             </Container>
             <Box variant="small" color="text-body-secondary">
               Key store: <code>{status.storePath}</code>

@@ -20,6 +20,7 @@ import { MetricsPage } from '../metrics/MetricsPage.tsx';
 import { ReportsPage } from '../reports/ReportsPage.tsx';
 import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
+import { OperatorsPage } from '../operators/OperatorsPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -45,10 +46,11 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   metrics: () => <MetricsPage />,
   approvals: () => <ApprovalsPage />,
   recovery: () => <RecoveryPage />,
+  operators: () => <OperatorsPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'], operators: ['admin'] };
 
 /** The badge of a navigation link: open alerts (Metrics and alerts), requests the operator may approve (Approvals). */
 function badgeOf(page: Page, openAlerts: number, awaitingMe: number): React.ReactNode | undefined {

@@ -1,0 +1,116 @@
+// Operators and roles (issue 14, docs/operators.md), for admins: every operator with their role, second factor and
+// history; add, change a role, remove, reset a second factor (dialogs in OperatorDialogs.tsx); the idle lock's time;
+// the approval policies of the guarded actions. Other roles get no navigation entry; a typed #/operators shows them
+// why, and the main process refuses their calls whatever the window shows.
+import { useState } from 'react';
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Table from '@cloudscape-design/components/table';
+import { ROLE_LABELS, type OperatorInfo } from '../../../shared/operatorsContract.ts';
+import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { useCan, useSessionRole } from '../session/permissions.ts';
+import { formatCountdown, formatTime } from '../format.ts';
+import { AddOperatorDialog, ChangeRoleDialog, RemoveOperatorDialog, ResetFactorDialog } from './OperatorDialogs.tsx';
+import { IdleLockSetting } from './IdleLockSetting.tsx';
+import { ApprovalPolicies } from './ApprovalPolicies.tsx';
+
+const FACTOR_WORDS: Readonly<Record<OperatorInfo['secondFactor'], string>> = { none: 'None', totp: 'Authenticator app', pkcs11: 'PKCS#11 token' };
+
+type Dialog = { kind: 'add' } | { kind: 'role' | 'remove' | 'reset'; operator: OperatorInfo } | null;
+
+function signInState(o: OperatorInfo) {
+  if (o.retryAfterMs > 0) return <StatusIndicator type="warning">{`Paused ${formatCountdown(o.retryAfterMs)} after ${o.failedAttempts} failures`}</StatusIndicator>;
+  if (o.failedAttempts > 0) return <StatusIndicator type="info">{`${o.failedAttempts} failed in a row`}</StatusIndicator>;
+  return <StatusIndicator type="success">OK</StatusIndicator>;
+}
+
+function OperatorsTable() {
+  const list = useChannelQuery('operators:list', {});
+  const [selected, setSelected] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const operators = list.data?.operators ?? [];
+  const current = operators.find((o) => o.name === selected) ?? null;
+  const on = (kind: 'role' | 'remove' | 'reset') => () => current && setDialog({ kind, operator: current });
+  const close = () => setDialog(null);
+  return (
+    <SpaceBetween size="s">
+      <Table
+        header={
+          <Header
+            variant="h2"
+            counter={list.data ? `(${operators.length})` : undefined}
+            description="Each operator signs in with their own passphrase (their own key slot) and acts within their role."
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button disabled={!current} onClick={on('role')}>
+                  Change role…
+                </Button>
+                <Button disabled={!current || current.secondFactor === 'none'} onClick={on('reset')}>
+                  Reset second factor…
+                </Button>
+                <Button disabled={!current} onClick={on('remove')}>
+                  Remove…
+                </Button>
+                <Button variant="primary" onClick={() => setDialog({ kind: 'add' })}>
+                  Add operator…
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Operators
+          </Header>
+        }
+        loading={list.isPending}
+        loadingText="Loading operators"
+        items={operators}
+        trackBy="name"
+        selectionType="single"
+        selectedItems={current ? [current] : []}
+        onSelectionChange={(e) => setSelected(e.detail.selectedItems[0]?.name ?? null)}
+        ariaLabels={{ itemSelectionLabel: (_s, o) => `Select ${o.name}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Operators' }}
+        empty={<Box textAlign="center">No operators.</Box>}
+        columnDefinitions={[
+          { id: 'name', header: 'Name', cell: (o) => o.name },
+          { id: 'role', header: 'Role', cell: (o) => ROLE_LABELS[o.role] },
+          { id: 'factor', header: 'Second factor', cell: (o) => FACTOR_WORDS[o.secondFactor] },
+          { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}` },
+          { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never') },
+          { id: 'signin', header: 'Sign-in', cell: signInState },
+        ]}
+      />
+      <ErrorMessage error={list.error} />
+      {dialog?.kind === 'add' && <AddOperatorDialog onClose={close} />}
+      {dialog?.kind === 'role' && <ChangeRoleDialog operator={dialog.operator} onClose={close} />}
+      {dialog?.kind === 'remove' && <RemoveOperatorDialog operator={dialog.operator} onClose={close} />}
+      {dialog?.kind === 'reset' && <ResetFactorDialog operator={dialog.operator} onClose={close} />}
+    </SpaceBetween>
+  );
+}
+
+export function OperatorsPage() {
+  const admin = useCan('admin');
+  const role = useSessionRole((s) => s.role);
+  return (
+    <ContentLayout header={<Header variant="h1" description="Who may sign in, with which role; when the session locks by itself; who approves the actions that cannot be undone.">Operators</Header>}>
+      {admin ? (
+        <SpaceBetween size="l">
+          <OperatorsTable />
+          <IdleLockSetting />
+          <ApprovalPolicies />
+        </SpaceBetween>
+      ) : (
+        <div role="alert" data-code="forbidden">
+          <Alert type="error" header="Only an admin manages operators" statusIconAriaLabel="Error">
+            Your role ({role ? ROLE_LABELS[role] : 'unknown'}) does not allow managing operators, the idle lock or approval policies. Ask an admin.
+          </Alert>
+        </div>
+      )}
+    </ContentLayout>
+  );
+}

@@ -20,4 +20,5 @@ export const SLOW_E2E_SPECS = [
   'rollout-actions.spec.ts', // halt, resume and forced retirement of a rollout on the Rotation screen
   'rotation-policy-ui.spec.ts', // the rollout policy dialog's refusals and read-back, and a key's schedule and drift at the AWS emulator
   'audit-alarm.spec.ts', // a database forged before unlock: the alarm on every screen, verify and export
+  'emergency.spec.ts', // the Emergency screen's whole journey: shortcut, preview, dry run, execute, CRL with openssl, audit, roles
 ] as const;

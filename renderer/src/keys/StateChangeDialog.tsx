@@ -16,8 +16,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { errorInWords } from '../components/errorWords.ts';
 import { formErrorText } from '../components/FormErrorText.tsx';
 import { StateBadge } from './StateBadge.tsx';
-import { isApiError } from '../api.ts';
-import { hrefFor } from '../shell/routes.ts';
+import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequestedDialog.tsx';
 import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -57,30 +56,17 @@ export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   }
 
   // A destruction or compromise needs another operator's approval: the main process made a request instead of an error.
-  const requested = isApiError(setState.error) && setState.error.code === 'approval_required' ? String(setState.error.details?.requestId ?? '') : null;
+  const requested = requestedApproval(setState.error);
   if (requested !== null && target) {
     return (
-      <Modal
-        visible
-        closeAriaLabel="Close dialog"
-        onDismiss={closeDialog}
-        header={title}
-        footer={
-          <DialogFooter onCancel={closeDialog} cancelText="Close">
-            <Button variant="primary" href={hrefFor('approvals')} onClick={closeDialog}>
-              Open Approvals
-            </Button>
-          </DialogFooter>
-        }
+      <ApprovalRequestedDialog
+        title={title}
+        requestId={requested}
+        onClose={closeDialog}
+        after="Once approved (another operator signs in and approves it under Approvals, or sends a signed approval file), execute it there."
       >
-        <div role="status" data-testid="approval-requested">
-          <Alert type="info" header="Approval requested">
-            Setting {keySummary.label} to {KEY_STATE_LABELS[target]} needs another operator’s approval. Request{' '}
-            <Box variant="code" display="inline">{requested}</Box> was made; nothing has changed yet. Once approved (another operator signs in and approves it
-            under Approvals, or sends a signed approval file), execute it there.
-          </Alert>
-        </div>
-      </Modal>
+        Setting {keySummary.label} to {KEY_STATE_LABELS[target]} needs another operator’s approval.
+      </ApprovalRequestedDialog>
     );
   }
 

@@ -21,9 +21,11 @@ import { MetricsPage } from '../metrics/MetricsPage.tsx';
 import { ReportsPage } from '../reports/ReportsPage.tsx';
 import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
+import { EmergencyPage } from '../emergency/EmergencyPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
+import { EmergencyEntry, useEmergencyShortcut } from './EmergencyEntry.tsx';
 import { SecondFactorButton } from '../session/SecondFactorDialog.tsx';
 import { useVisibilityReport } from '../session/useVisibilityReport.ts';
 import { useSplitPanel } from './splitPanel.ts';
@@ -46,10 +48,11 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   metrics: () => <MetricsPage />,
   approvals: () => <ApprovalsPage />,
   recovery: () => <RecoveryPage />,
+  emergency: () => <EmergencyPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'], emergency: ['security'] };
 
 /** The badge of a navigation link: open alerts (Metrics and alerts), requests the operator may approve (Approvals). */
 function badgeOf(page: Page, openAlerts: number, awaitingMe: number): React.ReactNode | undefined {
@@ -147,6 +150,8 @@ export function Shell({ status }: { status: SessionStatus }) {
 
   // The page hidden longer than the idle time locks the session (the main process decides).
   useVisibilityReport();
+  const emergencyAllowed = can(status.role ?? null, ...(PAGE_NEEDS.emergency ?? []));
+  useEmergencyShortcut(emergencyAllowed);
 
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
@@ -164,6 +169,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         <a className="console-brand" href={hrefFor('dashboard')}>
           {PRODUCT}
         </a>
+        {emergencyAllowed && <EmergencyEntry active={page === 'emergency'} />}
         <span className="console-spacer" />
         <span className="console-operator" title={status.storePath}>
           Operator: <strong>{status.operator ?? 'unknown'}</strong>

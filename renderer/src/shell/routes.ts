@@ -2,7 +2,7 @@
 // ("#/fleet?status=quarantined&site=Oslo", "#/certs?expiringWithinDays=30"). Parsing never throws: an unknown screen
 // is no route (the shell then opens the dashboard), unknown parameters are dropped, and each screen validates the
 // values it reads (docs/ui-design-system.md, "Deep links").
-export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery'] as const;
+export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery', 'emergency'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The filter parameters each screen reads from its route (everything else is dropped). */
@@ -19,6 +19,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   metrics: [],
   approvals: [],
   recovery: [],
+  emergency: [],
 };
 
 export type RouteParams = Readonly<Record<string, string>>;
@@ -54,6 +55,7 @@ export const PAGE_TITLES: Readonly<Record<Page, string>> = {
   metrics: 'Metrics and alerts',
   approvals: 'Approvals',
   recovery: 'Recovery and backup',
+  emergency: 'Emergency response',
 };
 
 export function groupOf(page: Page): string {

@@ -5,7 +5,9 @@
 // figures are the ones this seed implies; a dry run writes nothing but one audit record; Execute (robot-level: one
 // officer) runs every action to done; the run's CRL lists uv-001's serial (openssl crl); the audit viewer shows the run
 // and each action. A site scope says two-person approval applies and offers break-glass. A viewer sees no entry and
-// the shortcut does nothing. axe on the screen and its dialog.
+// the shortcut does nothing. axe on the screen and its dialog. A second test: on a wide scope with a second security
+// officer present, Execute makes an approval request (nothing runs); break-glass runs at once and needs a review,
+// which the officer who ran it is refused (forbidden, shown in words) and the second officer records.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { auditRows, clickNav, completeFirstRun, expectDashboardAfterUnlock, goTo
 
 const CTX: CallContext = { transport: 'test' };
 const VIEWER_PASS = 'Vic has a long passphrase';
+const OFFICER_PASS = 'Sam has a long passphrase';
 
 /** The seed: [device id, site]; every robot deployed, model UV-7. */
 const ROBOTS: Array<[string, string]> = [
@@ -159,4 +162,62 @@ test('a robot at a site is compromised and contained from the Emergency screen',
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+});
+
+test('a wide scope: an approval request, or break-glass reviewed by a second officer (never the one who ran it)', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const c = harness.current().fleet;
+  const h = c.handlers;
+  for (const deviceId of ['uv-104', 'uv-105']) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 2', model: 'UV-9', firmware: '2.2.0', tags: [], status: 'deployed' });
+  // A second security officer exists, so a wide run is never waived.
+  await h['operators:add']({ name: 'Sam', role: 'security_officer', passphrase: OFFICER_PASS }, CTX);
+
+  await page.keyboard.press('Alt+Shift+E');
+  await page.getByRole('radio', { name: 'A site' }).check();
+  await page.getByLabel('Site', { exact: true }).fill('Plant 2');
+  await page.getByRole('button', { name: 'Preview blast radius' }).click();
+  await expect(page.getByTestId('blast-robots')).toHaveText('2');
+  await page.getByRole('checkbox', { name: 'Quarantine robots' }).check();
+  await page.getByLabel('Reason (recorded in the audit log)').fill('Plant 2 badge reader breached');
+
+  // Two-person approval: a request, nothing run.
+  await page.getByRole('button', { name: 'Execute…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Execute the playbook on site Plant 2' });
+  await dialog.getByRole('button', { name: 'Request approval' }).click();
+  const requestId = (await h['approvals:list']({ open: true }, CTX)).requests[0]!.id;
+  await expect(dialog.getByTestId('approval-requested')).toContainText(requestId);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  expect((await h['emergency:runs']({}, CTX)).runs).toEqual([]);
+
+  // Break glass: runs now, needs a review; the officer who ran it is refused as reviewer.
+  await page.getByRole('button', { name: 'Execute…' }).click();
+  await dialog.getByRole('radio', { name: 'Break glass' }).check();
+  await dialog.getByLabel(/Break-glass reason/).fill('Sam is on the night shift elsewhere');
+  await dialog.getByRole('button', { name: 'Break glass and execute' }).click();
+  const run = page.getByTestId('emergency-run');
+  await expect(run.getByTestId('run-state')).toHaveAttribute('data-state', 'done');
+  await expect(run.getByTestId('run-review')).toHaveText('Break glass: needs a second officer’s review');
+  expect((await h['fleet:get']({ deviceId: 'uv-105' }, CTX)).status).toBe('quarantined');
+  await run.getByRole('button', { name: 'Review…' }).click();
+  const review = page.getByRole('dialog', { name: 'Review the break-glass run' });
+  await review.getByLabel('Review note (recorded in the audit log)').fill('checked it myself');
+  await review.getByRole('button', { name: 'Record review' }).click();
+  await expect(review.getByRole('alert')).toHaveAttribute('data-code', 'forbidden');
+  await page.keyboard.press('Escape');
+
+  // Sam reviews it.
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await unlock(page, OFFICER_PASS, 'Sam');
+  await expectDashboardAfterUnlock(page);
+  await page.getByRole('link', { name: 'Emergency', exact: true }).click();
+  const runId = (await h['emergency:runs']({}, CTX)).runs[0]!.runId;
+  await page.getByRole('table', { name: 'Emergency runs' }).getByRole('radio', { name: `Run ${runId}` }).check();
+  await run.getByRole('button', { name: 'Review…' }).click();
+  await review.getByLabel('Review note (recorded in the audit log)').fill('breach confirmed by site security');
+  await review.getByRole('button', { name: 'Record review' }).click();
+  await expect(review).toBeHidden();
+  await expect(run.getByTestId('run-review')).toHaveText('Reviewed');
+  await expect(run).toContainText('by Sam: breach confirmed by site security');
 });

@@ -3,17 +3,19 @@
 // the real fleet CA), uv-002 and uv-003 (the site key, certificates); Plant 2 holds uv-004 (nothing shared). uv-001 is
 // compromised. The screen opens with Alt+Shift+E and from the red top-bar entry on another screen; the preview's
 // figures are the ones this seed implies; a dry run writes nothing but one audit record; Execute (robot-level: one
-// officer) runs every action to done; the run's CRL lists uv-001's serial (openssl crl); the audit viewer shows the run
-// and each action. A site scope says two-person approval applies and offers break-glass. A viewer sees no entry and
-// the shortcut does nothing. axe on the screen and its dialog. A second test: on a wide scope with a second security
-// officer present, Execute makes an approval request (nothing runs); break-glass runs at once and needs a review,
-// which the officer who ran it is refused (forbidden, shown in words) and the second officer records.
+// officer) runs every action to done; the run's CRL lists uv-001's serial (openssl crl); its lockdown order stops the
+// simulated robot and a lift signed from the orders table frees it; the audit viewer shows the run and each action. A
+// site scope says two-person approval applies and offers break-glass. A viewer sees no entry and the shortcut does
+// nothing. axe on the screen and its dialog. A second test: on a wide scope with a second security officer present,
+// Execute makes an approval request (nothing runs); break-glass runs at once and needs a review, which the officer who
+// ran it is refused (forbidden, shown in words) and the second officer records.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
+import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious, INTERNAL_WORDS } from './support/axe.ts';
 import { auditRows, clickNav, completeFirstRun, expectDashboardAfterUnlock, goToAudit, goToKeys, openConsole, pickAuditAction, unlock } from './support/ui.ts';
@@ -47,7 +49,8 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     const h = c.handlers;
     const robotKey = (await h['keys:create']({ type: 'storage', label: 'uv-001 storage', algorithm: 'AES_256' }, CTX)).id;
     const siteKey = (await h['keys:create']({ type: 'communication', label: 'Plant 1 comm', algorithm: 'AES_256' }, CTX)).id;
-    await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX);
+    const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
+    const emergencyKeyPem = (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem;
     const caPem = (await h['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'E2E Emergency CA' }, CTX)).certificatePem ?? '';
     writeFileSync(join(work, 'ca.pem'), caPem);
     for (const [deviceId, site] of ROBOTS) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site, model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
@@ -87,6 +90,7 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     for (const label of ['Mark keys compromised', 'Revoke certificates and publish a CRL', 'Quarantine robots', 'Rotate shared keys of robots outside the scope', 'Issue a lockdown order'])
       await page.getByRole('checkbox', { name: label }).check();
     await page.getByLabel('Reason (recorded in the audit log)').fill('uv-001 stolen from Plant 1');
+    await page.getByLabel("Message shown to robots' operators").fill('Stolen robot: stop');
     const before = (await h['audit:query']({ limit: 1000 }, CTX)).records;
     await page.getByRole('button', { name: 'Dry run' }).click();
     await expect(page.getByTestId('dry-run-done')).toContainText('Nothing changed');
@@ -124,6 +128,31 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     expect(listed).toContain(serials['uv-001']!.toUpperCase());
     expect(listed).not.toContain(serials['uv-002']!.toUpperCase());
     expect(crl.stdout).toMatch(/Key Compromise/);
+
+    // The run's lockdown order, carried to the robot (the simulator's checks): it refuses to operate. Lift… signs a lift
+    // order for the same scope that the robot accepts.
+    const robotKeystore = mkdtempSync(join(work, 'uv-001-'));
+    const facts = { deviceId: 'uv-001', site: 'Plant 1', model: 'UV-7', firmware: '2.1.0', tags: [] };
+    const saved = async (click: () => Promise<void>) => {
+      const d = page.waitForEvent('download');
+      await click();
+      const file = join(work, (await d).suggestedFilename());
+      await (await d).saveAs(file);
+      return readFileSync(file);
+    };
+    const orderFile = await saved(() => run.getByRole('button', { name: 'Download lockdown order' }).click());
+    expect(applyLockdownOrder({ keystore: robotKeystore, facts, emergencyKeyPem, file: orderFile, now: new Date() }).order).toMatchObject({ kind: 'lockdown', sequence: 1, scope: { deviceIds: ['uv-001'] } });
+    expect(operate(robotKeystore, new Date())).toEqual({ ok: false, code: 'locked_down', message: 'Stolen robot: stop' });
+    const orders = page.getByRole('table', { name: 'Lockdown orders' });
+    await orders.getByRole('radio', { name: 'Order 1' }).check();
+    await page.getByRole('button', { name: 'Lift…' }).click();
+    const liftDialog = page.getByRole('dialog', { name: 'Lift lockdown order 1' });
+    await liftDialog.getByLabel(/^Reason/).fill('uv-001 recovered');
+    const liftFile = await saved(() => liftDialog.getByRole('button', { name: 'Sign lift order' }).click());
+    await expect(page.getByTestId('lift-signed')).toContainText('Lift order 2 signed');
+    expect(applyLockdownOrder({ keystore: robotKeystore, facts, emergencyKeyPem, file: liftFile, now: new Date() }).order).toMatchObject({ kind: 'lift', sequence: 2 });
+    expect(operate(robotKeystore, new Date())).toEqual({ ok: true, safeMode: false });
+    await expect(orders.locator('tbody tr')).toHaveCount(2);
 
     // A wide scope: two-person approval applies; the confirmation offers break-glass with its required reason.
     await page.getByRole('radio', { name: 'A site' }).check();

@@ -30,6 +30,7 @@ import { useCan } from '../session/permissions.ts';
 import { hrefFor } from '../shell/routes.ts';
 import { BlastRadius, previewCounts } from './BlastRadius.tsx';
 import { ACTION_LABELS, EmergencyRuns } from './EmergencyRuns.tsx';
+import { LockdownOrders } from './LockdownOrders.tsx';
 import { parseRobotList, SCOPE_KINDS, scopeFromForm, type ScopeKind } from './scopeForm.ts';
 
 type OrderAction = (typeof LOCKDOWN_ACTION_NAMES)[number];
@@ -382,6 +383,7 @@ export function EmergencyPage() {
         )}
         {shown && <BlastRadius preview={shown} />}
         <EmergencyRuns selected={runId} onSelect={setRunId} canAct={canAct} />
+        <LockdownOrders canAct={canAct} />
         <Box variant="small">
           Runs waiting for two-person approval are under <Link href={hrefFor('approvals')}>Approvals</Link>.
         </Box>
@@ -396,6 +398,7 @@ export function EmergencyPage() {
             setConfirming(null);
             setRunId(id);
             void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
+            void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] });
           }}
         />
       )}

@@ -75,6 +75,7 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['emergency:run'] });
     void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
+    void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] });
   };
   const retry = useChannelMutation('emergency:retry', refresh);
   const [reviewing, setReviewing] = useState(false);

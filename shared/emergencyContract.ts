@@ -55,6 +55,21 @@ export const EmergencyScopeSchema = z.discriminatedUnion('kind', [
 export type EmergencyScope = z.infer<typeof EmergencyScopeSchema>;
 export const ROBOT_LEVEL_SCOPES: ReadonlySet<EmergencyScope['kind']> = new Set(['robot', 'robots']);
 
+/** A scope in one short line (audit records, alerts, the Emergency screen). */
+export function describeScope(scope: EmergencyScope): string {
+  switch (scope.kind) {
+    case 'robot': return `robot ${scope.deviceId}`;
+    case 'robots': return `${scope.deviceIds.length} robots`;
+    case 'site': return `site ${scope.site}`;
+    case 'model': return `model ${scope.model}`;
+    case 'firmware': return `firmware ${scope.firmware}`;
+    case 'tag': return `tag ${scope.tag}`;
+    case 'key': return `holders of key ${scope.keyId}${scope.version === undefined ? '' : `:${scope.version}`}`;
+    case 'serial': return `certificate ${scope.serial}`;
+    case 'fleet': return 'the whole fleet';
+  }
+}
+
 /** The playbook's actions, always run in this order whatever order they are given in. */
 export const EMERGENCY_ACTIONS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'] as const;
 export type EmergencyAction = (typeof EMERGENCY_ACTIONS)[number];

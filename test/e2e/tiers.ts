@@ -23,4 +23,5 @@ export const SLOW_E2E_SPECS = [
   'ca-transition-ui.spec.ts', // the fleet CA replaced from the Certificates screen, a revocation becoming an approval request
   'operators-screen.spec.ts', // the Operators screen's journey with axe on each dialog, then a viewer refused
   'recovery-ceremony.spec.ts', // the ceremony's refusals and success from the sign-in page, a restore through the window
+  'emergency.spec.ts', // the Emergency screen's whole journey: shortcut, preview, dry run, execute, CRL with openssl, audit, roles
 ] as const;

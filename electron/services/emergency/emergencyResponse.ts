@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CertRevocationReason } from '../../../shared/domain.ts';
 import {
-  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
 } from '../../../shared/emergencyContract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
@@ -27,6 +27,7 @@ import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyLifecycle } from '../keys/keys.ts';
 import { breakGlassAlert, type AlertDraft } from '../metrics/alertRules.ts';
 import { orderFileName, type IssueOrderInput, type LockdownService } from './lockdownService.ts';
+
 
 export interface EmergencyDeps {
   repo: EmergencyRepo;
@@ -101,21 +102,6 @@ function filterOf(scope: EmergencyScope): ScopeFilter {
       return { kind: 'key', keyId: scope.keyId, version: scope.version };
     default:
       return scope;
-  }
-}
-
-/** A scope in one short line (audit records, alerts). */
-export function describeScope(scope: EmergencyScope): string {
-  switch (scope.kind) {
-    case 'robot': return `robot ${scope.deviceId}`;
-    case 'robots': return `${scope.deviceIds.length} robots`;
-    case 'site': return `site ${scope.site}`;
-    case 'model': return `model ${scope.model}`;
-    case 'firmware': return `firmware ${scope.firmware}`;
-    case 'tag': return `tag ${scope.tag}`;
-    case 'key': return `holders of key ${scope.keyId}${scope.version === undefined ? '' : `:${scope.version}`}`;
-    case 'serial': return `certificate ${scope.serial}`;
-    case 'fleet': return 'the whole fleet';
   }
 }
 

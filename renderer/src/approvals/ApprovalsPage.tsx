@@ -9,14 +9,11 @@ import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Box from '@cloudscape-design/components/box';
 import Toggle from '@cloudscape-design/components/toggle';
-import Modal from '@cloudscape-design/components/modal';
-import FormField from '@cloudscape-design/components/form-field';
-import Textarea from '@cloudscape-design/components/textarea';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import { APPROVAL_ACTION_LABELS, type ApprovalRequestView, type RequestState } from '../../../shared/approvalsContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { DialogFooter } from '../components/DialogFooter.tsx';
+import { NoteDialog } from '../components/NoteDialog.tsx';
 
 const STATE_STATUS: Readonly<Record<RequestState, { type: StatusIndicatorProps.Type; text: string }>> = {
   pending: { type: 'pending', text: 'Waiting for approval' },
@@ -35,30 +32,19 @@ const approvalsSoFar = (r: ApprovalRequestView) =>
   `${r.approvals.length} of ${r.required}${r.approvals.length ? ` (${r.approvals.map((a) => `${a.approver}${a.via === 'file' ? ', by file' : ''}`).join('; ')})` : ''}`;
 
 function DenyDialog({ request, onClose }: { request: ApprovalRequestView; onClose: () => void }) {
-  const [reason, setReason] = useState('');
   const deny = useChannelMutation('approvals:deny', onClose);
   return (
-    <Modal
-      visible
-      closeAriaLabel="Close dialog"
-      onDismiss={onClose}
+    <NoteDialog
       header={`Deny “${APPROVAL_ACTION_LABELS[request.action]}” by ${request.requester}`}
-      footer={
-        <DialogFooter onCancel={onClose}>
-          <Button variant="primary" loading={deny.isPending} onClick={() => deny.mutate({ requestId: request.id, reason: reason.trim() })}>
-            Deny request
-          </Button>
-        </DialogFooter>
-      }
+      label="Reason (recorded in the audit log)"
+      submitText="Deny request"
+      pending={deny.isPending}
+      error={deny.error}
+      onSubmit={(reason) => deny.mutate({ requestId: request.id, reason })}
+      onClose={onClose}
     >
-      <SpaceBetween size="m">
-        <Box>A denied request can never run; the requester asks again if it is still needed.</Box>
-        <FormField label="Reason (recorded in the audit log)" constraintText="Up to 500 characters.">
-          <Textarea value={reason} onChange={(e) => setReason(e.detail.value)} rows={2} nativeTextareaAttributes={{ maxLength: 500 }} />
-        </FormField>
-        <ErrorMessage error={deny.error} />
-      </SpaceBetween>
-    </Modal>
+      A denied request can never run; the requester asks again if it is still needed.
+    </NoteDialog>
   );
 }
 

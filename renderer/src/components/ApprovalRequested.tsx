@@ -14,32 +14,34 @@ export function requestedApproval(error: unknown): string | null {
   return isApiError(error) && error.code === 'approval_required' ? String(error.details?.requestId ?? '') : null;
 }
 
-/** The "Approval requested" notice: `what` says the action in words ("Setting k1 to Destroyed"). */
-export function ApprovalRequestedNotice({ what, requestId }: { what: React.ReactNode; requestId: string }) {
+const NEXT = 'Once approved (another operator signs in and approves it under Approvals, or sends a signed approval file), execute it there.';
+
+/** The "Approval requested" notice: `what` says the action in words ("Setting k1 to Destroyed"); `after`, what happens next. */
+export function ApprovalRequestedNotice({ what, requestId, after = NEXT }: { what: React.ReactNode; requestId: string; after?: React.ReactNode }) {
   return (
     <div role="status" data-testid="approval-requested">
       <Alert type="info" header="Approval requested">
-        {what} needs another operator’s approval. Request <Box variant="code" display="inline">{requestId}</Box> was made; nothing has changed yet.
-        Once approved (another operator signs in and approves it under Approvals, or sends a signed approval file), execute it there.
+        {what} needs another operator’s approval. Request <Box variant="code" display="inline">{requestId}</Box> was made; nothing has changed yet.{' '}
+        {after}
       </Alert>
     </div>
   );
 }
 
 /** A dialog holding only the notice, with Close and "Open Approvals". */
-export function ApprovalRequestedDialog({ header, what, requestId, onClose }: { header: string; what: React.ReactNode; requestId: string; onClose(): void }) {
+export function ApprovalRequestedDialog({ header, what, requestId, after, onClose }: { header: string; what: React.ReactNode; requestId: string; after?: React.ReactNode; onClose(): void }) {
   return (
     <ActionModal
       header={header}
       onClose={onClose}
       cancelText="Close"
       actions={
-          <Button variant="primary" href={hrefFor('approvals')} onClick={onClose}>
-            Open Approvals
-          </Button>
+        <Button variant="primary" href={hrefFor('approvals')} onClick={onClose}>
+          Open Approvals
+        </Button>
       }
     >
-      <ApprovalRequestedNotice what={what} requestId={requestId} />
+      <ApprovalRequestedNotice what={what} requestId={requestId} after={after} />
     </ActionModal>
   );
 }

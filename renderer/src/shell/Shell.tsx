@@ -21,9 +21,11 @@ import { ReportsPage } from '../reports/ReportsPage.tsx';
 import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
 import { OperatorsPage } from '../operators/OperatorsPage.tsx';
+import { EmergencyPage } from '../emergency/EmergencyPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
+import { EmergencyEntry, useEmergencyShortcut } from './EmergencyEntry.tsx';
 import { SecondFactorButton } from '../session/SecondFactorDialog.tsx';
 import { useVisibilityReport } from '../session/useVisibilityReport.ts';
 import { useSplitPanel } from './splitPanel.ts';
@@ -47,10 +49,11 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   approvals: () => <ApprovalsPage />,
   recovery: () => <RecoveryPage />,
   operators: () => <OperatorsPage />,
+  emergency: () => <EmergencyPage />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
-const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'], operators: ['admin'] };
+const PAGE_NEEDS: Partial<Record<Page, readonly Permission[]>> = { station: ['provision'], providers: ['admin', 'keys'], reports: ['security'], recovery: ['admin'], operators: ['admin'], emergency: ['security'] };
 
 /** The badge of a navigation link: open alerts (Metrics and alerts), requests the operator may approve (Approvals). */
 function badgeOf(page: Page, openAlerts: number, awaitingMe: number): React.ReactNode | undefined {
@@ -145,6 +148,8 @@ export function Shell({ status }: { status: SessionStatus }) {
 
   // The page hidden longer than the idle time locks the session (the main process decides).
   useVisibilityReport();
+  const emergencyAllowed = can(status.role ?? null, ...(PAGE_NEEDS.emergency ?? []));
+  useEmergencyShortcut(emergencyAllowed);
 
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
@@ -162,6 +167,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         <a className="console-brand" href={hrefFor('dashboard')}>
           {PRODUCT}
         </a>
+        {emergencyAllowed && <EmergencyEntry active={page === 'emergency'} />}
         <span className="console-spacer" />
         <span className="console-operator" title={status.storePath}>
           Operator: <strong>{status.operator ?? 'unknown'}</strong>

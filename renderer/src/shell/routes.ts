@@ -2,7 +2,7 @@
 // ("#/fleet?status=quarantined&site=Oslo", "#/certs?expiringWithinDays=30"). Parsing never throws: an unknown screen
 // is no route (the shell then opens the dashboard), unknown parameters are dropped, and each screen validates the
 // values it reads (docs/ui-design-system.md, "Deep links").
-export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery', 'operators'] as const;
+export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery', 'operators', 'emergency'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The filter parameters each screen reads from its route (everything else is dropped). */
@@ -20,6 +20,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   approvals: [],
   recovery: [],
   operators: [],
+  emergency: [],
 };
 
 export type RouteParams = Readonly<Record<string, string>>;
@@ -57,6 +58,7 @@ export const PAGE_TITLES: Readonly<Record<Page, string>> = {
   approvals: 'Approvals',
   recovery: 'Recovery and backup',
   operators: 'Operators',
+  emergency: 'Emergency response',
 };
 
 export function groupOf(page: Page): string {

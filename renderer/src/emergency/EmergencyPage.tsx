@@ -1,0 +1,411 @@
+// The Emergency screen (issue 15, docs/emergency-response.md, "The Emergency screen"): a scope, a playbook of
+// composable actions, the blast-radius preview, a dry run, Execute behind a confirmation (two-person approval or
+// break-glass for wide scopes), and the runs with their progress, retry and review. The main process decides and
+// refuses; this screen only asks.
+import { useState } from 'react';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import Container from '@cloudscape-design/components/container';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import FormField from '@cloudscape-design/components/form-field';
+import Input from '@cloudscape-design/components/input';
+import Textarea from '@cloudscape-design/components/textarea';
+import RadioGroup from '@cloudscape-design/components/radio-group';
+import Checkbox from '@cloudscape-design/components/checkbox';
+import Select from '@cloudscape-design/components/select';
+import FileInput from '@cloudscape-design/components/file-input';
+import Button from '@cloudscape-design/components/button';
+import Box from '@cloudscape-design/components/box';
+import Alert from '@cloudscape-design/components/alert';
+import Modal from '@cloudscape-design/components/modal';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import Link from '@cloudscape-design/components/link';
+import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
+import { describeScope, EMERGENCY_ACTIONS, LOCKDOWN_ACTION_NAMES, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
+import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { DialogFooter } from '../components/DialogFooter.tsx';
+import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequested.tsx';
+import { useCan } from '../session/permissions.ts';
+import { hrefFor } from '../shell/routes.ts';
+import { BlastRadius, previewCounts } from './BlastRadius.tsx';
+import { ACTION_LABELS, EmergencyRuns } from './EmergencyRuns.tsx';
+import { LockdownOrders } from './LockdownOrders.tsx';
+import { parseRobotList, SCOPE_KINDS, scopeFromForm, type ScopeKind } from './scopeForm.ts';
+
+type OrderAction = (typeof LOCKDOWN_ACTION_NAMES)[number];
+const ORDER_ACTION_LABELS: Readonly<Record<OrderAction, string>> = {
+  stop_operating: 'Stop operating',
+  safe_mode: 'Safe mode',
+  refuse_revoked_peers: 'Refuse peers with revoked certificates',
+  wipe_keys: 'Wipe listed keys',
+};
+const MAX_HOURS = 90 * 24;
+
+interface Playbook {
+  actions: EmergencyAction[];
+  certReason: CertRevocationReason;
+  orderActions: OrderAction[];
+  message: string;
+  hours: string;
+  mode: 'strict' | 'best_effort';
+  wipeKeys: string;
+  reason: string;
+}
+
+const toggle = <T,>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));
+
+/** The playbook as the contract's execute input (without the scope), or the first thing wrong with it. */
+function playbookInput(p: Playbook): { input: Omit<ExecuteInput, 'scope'> } | { error: string; field: 'actions' | 'reason' | 'hours' | 'message' | 'orderActions' } {
+  if (p.actions.length === 0) return { error: 'Tick at least one action.', field: 'actions' };
+  if (p.reason.trim() === '') return { error: 'Say why (recorded in the audit log).', field: 'reason' };
+  const input: Omit<ExecuteInput, 'scope'> = { actions: EMERGENCY_ACTIONS.filter((a) => p.actions.includes(a)), reason: p.reason.trim() };
+  if (p.actions.includes('revoke_certificates')) input.certificateReason = p.certReason;
+  if (p.actions.includes('lockdown')) {
+    const hours = Number(p.hours);
+    if (!Number.isFinite(hours) || hours * 3600 < 60 || hours > MAX_HOURS) return { error: `Valid for 1 minute (0.02 h) to ${MAX_HOURS} hours (90 days).`, field: 'hours' };
+    if (p.orderActions.length === 0) return { error: 'Tick what robots must do.', field: 'orderActions' };
+    const message = p.message.trim() || p.reason.trim();
+    const wipeKeys = p.wipeKeys.split(/[\s,;]+/).filter((k) => k !== '');
+    input.lockdown = {
+      actions: p.orderActions,
+      message,
+      validForSeconds: Math.round(hours * 3600),
+      mode: p.mode,
+      ...(p.orderActions.includes('wipe_keys') && wipeKeys.length > 0 ? { wipeKeys } : {}),
+    };
+  }
+  return { input };
+}
+
+function ScopeSection({ kind, setKind, value, setValue, error }: { kind: ScopeKind; setKind(k: ScopeKind): void; value: string; setValue(v: string): void; error: string | null }) {
+  const [file, setFile] = useState<File | null>(null);
+  const field = SCOPE_KINDS.find((k) => k.kind === kind)!.field;
+  const list = kind === 'robots' ? parseRobotList(value) : null;
+  return (
+    <Container header={<Header variant="h2" description="Which robots the playbook acts on. Robot-level scopes (one robot, a list) need one security officer; every wider one needs two-person approval or break-glass.">Scope</Header>}>
+      <ColumnLayout columns={2}>
+        <FormField label="Scope">
+          <RadioGroup value={kind} onChange={(e) => setKind(e.detail.value as ScopeKind)} items={SCOPE_KINDS.map((k) => ({ value: k.kind, label: k.label }))} />
+        </FormField>
+        {field && (
+          <SpaceBetween size="s">
+            <FormField
+              label={field}
+              errorText={error ?? undefined}
+              description={kind === 'robots' ? 'Paste device ids (one a line, or separated by commas or spaces), or choose a CSV file with a deviceId column.' : undefined}
+              constraintText={list ? `${list.deviceIds.length} robot(s)${list.duplicates ? `, ${list.duplicates} repeated (counted once)` : ''}` : undefined}
+            >
+              {kind === 'robots' ? (
+                <Textarea value={value} onChange={(e) => setValue(e.detail.value)} rows={6} />
+              ) : (
+                <Input value={value} onChange={(e) => setValue(e.detail.value)} />
+              )}
+            </FormField>
+            {kind === 'robots' && (
+              <FileInput
+                accept=".csv,.txt,text/csv,text/plain"
+                value={file ? [file] : []}
+                ariaLabel="Choose a CSV file of robots"
+                onChange={(e) => {
+                  const f = e.detail.value[0] ?? null;
+                  setFile(f);
+                  if (f) void f.text().then(setValue);
+                }}
+              >
+                Choose CSV file
+              </FileInput>
+            )}
+          </SpaceBetween>
+        )}
+      </ColumnLayout>
+    </Container>
+  );
+}
+
+function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
+  const errorOf = (f: string) => (problem?.field === f ? problem.error : undefined);
+  const lockdown = p.actions.includes('lockdown');
+  return (
+    <Container header={<Header variant="h2" description="Tick the actions to run; they always run in this order, and one that fails does not stop the next.">Playbook</Header>}>
+      <SpaceBetween size="m">
+        <FormField label="Actions" errorText={errorOf('actions')}>
+          <SpaceBetween size="xxs">
+            {EMERGENCY_ACTIONS.map((a) => (
+              <Checkbox key={a} checked={p.actions.includes(a)} onChange={(e) => set({ ...p, actions: toggle(p.actions, a, e.detail.checked) })}>
+                {ACTION_LABELS[a]}
+              </Checkbox>
+            ))}
+          </SpaceBetween>
+        </FormField>
+        {p.actions.includes('revoke_certificates') && (
+          <FormField label="Revocation reason (RFC 5280)" description="A new CRL is signed and published at once.">
+            <Select
+              selectedOption={{ value: p.certReason, label: p.certReason }}
+              onChange={(e) => set({ ...p, certReason: e.detail.selectedOption.value as CertRevocationReason })}
+              options={CERT_REVOCATION_REASONS.map((r) => ({ value: r, label: r }))}
+            />
+          </FormField>
+        )}
+        {lockdown && (
+          <Container header={<Header variant="h3" description="Signed with the fleet's emergency key.">Lockdown order</Header>}>
+            <SpaceBetween size="m">
+              <FormField label="What robots must do" errorText={errorOf('orderActions')}>
+                <SpaceBetween size="xxs">
+                  {LOCKDOWN_ACTION_NAMES.map((a) => (
+                    <Checkbox key={a} checked={p.orderActions.includes(a)} onChange={(e) => set({ ...p, orderActions: toggle(p.orderActions, a, e.detail.checked) })}>
+                      {ORDER_ACTION_LABELS[a]}
+                    </Checkbox>
+                  ))}
+                </SpaceBetween>
+              </FormField>
+              {p.orderActions.includes('wipe_keys') && (
+                <FormField label="Key ids to wipe" description="Separated by commas or spaces.">
+                  <Input value={p.wipeKeys} onChange={(e) => set({ ...p, wipeKeys: e.detail.value })} />
+                </FormField>
+              )}
+              <FormField label="Message shown to robots' operators" description="Empty: the reason below.">
+                <Input value={p.message} onChange={(e) => set({ ...p, message: e.detail.value })} />
+              </FormField>
+              <FormField label="Valid for (hours)" errorText={errorOf('hours')} constraintText={`Up to ${MAX_HOURS} hours (90 days).`}>
+                <Input type="number" value={p.hours} onChange={(e) => set({ ...p, hours: e.detail.value })} />
+              </FormField>
+              <FormField label="Robots that cannot be reached">
+                <RadioGroup
+                  value={p.mode}
+                  onChange={(e) => set({ ...p, mode: e.detail.value as Playbook['mode'] })}
+                  items={[
+                    { value: 'strict', label: 'Strict', description: 'Treat a robot whose state is unknown as locked.' },
+                    { value: 'best_effort', label: 'Best effort', description: 'Robots learn of it when they are reached.' },
+                  ]}
+                />
+              </FormField>
+            </SpaceBetween>
+          </Container>
+        )}
+        <FormField label="Reason (recorded in the audit log)" errorText={errorOf('reason')} constraintText="Up to 500 characters.">
+          <Textarea value={p.reason} onChange={(e) => set({ ...p, reason: e.detail.value })} rows={2} nativeTextareaAttributes={{ maxLength: 500 }} />
+        </FormField>
+      </SpaceBetween>
+    </Container>
+  );
+}
+
+function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: EmergencyScope; preview: EmergencyPreview; input: Omit<ExecuteInput, 'scope'>; onClose(): void; onRun(runId: string): void }) {
+  const wide = preview.approval === 'two_person';
+  const [path, setPath] = useState<'request' | 'break_glass'>('request');
+  const [glassReason, setGlassReason] = useState('');
+  const execute = useChannelMutation('emergency:execute', (out) => {
+    if (out.run) onRun(out.run.runId);
+  });
+  const c = previewCounts(preview);
+  const requested = requestedApproval(execute.error);
+  const breakGlass = wide && path === 'break_glass';
+  const submit = () =>
+    execute.mutate({ scope, ...input, ...(breakGlass ? { breakGlass: { reason: glassReason.trim() } } : {}) });
+  const title = `Execute the playbook on ${describeScope(scope)}`;
+  if (requested) {
+    return (
+      <ApprovalRequestedDialog
+        header={title}
+        what="A playbook on this scope"
+        requestId={requested}
+        onClose={onClose}
+        after="A second security officer (or an admin) approves it under Approvals within an hour; then it is executed there."
+      />
+    );
+  }
+  return (
+    <Modal
+      visible
+      closeAriaLabel="Close dialog"
+      size="medium"
+      onDismiss={onClose}
+      header={title}
+      footer={
+        <DialogFooter onCancel={onClose}>
+          <Button variant="primary" loading={execute.isPending} disabled={breakGlass && glassReason.trim() === ''} onClick={submit}>
+            {!wide ? 'Execute now' : breakGlass ? 'Break glass and execute' : 'Request approval'}
+          </Button>
+        </DialogFooter>
+      }
+    >
+      <SpaceBetween size="m">
+        <Box>
+          This acts at once on {c.robots} robot(s), {c.certificates} certificate(s), {c.compromise} key(s) to compromise and {c.rotate} shared key(s) to
+          rotate:
+        </Box>
+        <ul>
+          {input.actions.map((a) => (
+            <li key={a}>{ACTION_LABELS[a]}</li>
+          ))}
+        </ul>
+        {wide && (
+          <FormField label="Approval" description="This scope is wider than a list of robots.">
+            <RadioGroup
+              value={path}
+              onChange={(e) => setPath(e.detail.value as typeof path)}
+              items={[
+                { value: 'request', label: 'Ask for two-person approval', description: 'Nothing runs until a second security officer approves it under Approvals.' },
+                {
+                  value: 'break_glass',
+                  label: 'Break glass',
+                  description: 'Runs now on my authority alone, raises a CRITICAL alert, and a second security officer must review the run afterwards.',
+                },
+              ]}
+            />
+          </FormField>
+        )}
+        {breakGlass && (
+          <FormField label="Break-glass reason (recorded in the audit log and the alert)" constraintText="Required. Up to 500 characters.">
+            <Textarea value={glassReason} onChange={(e) => setGlassReason(e.detail.value)} rows={2} nativeTextareaAttributes={{ maxLength: 500 }} />
+          </FormField>
+        )}
+        <ErrorMessage error={execute.error} />
+      </SpaceBetween>
+    </Modal>
+  );
+}
+
+export function EmergencyPage() {
+  const canAct = useCan('security');
+  const queryClient = useQueryClient();
+  const [kind, setKindState] = useState<ScopeKind>('robot');
+  const [value, setValue] = useState('');
+  const [playbook, setPlaybook] = useState<Playbook>({
+    actions: [],
+    certReason: 'keyCompromise',
+    orderActions: ['stop_operating'],
+    message: '',
+    hours: String(7 * 24),
+    mode: 'strict',
+    wipeKeys: '',
+    reason: '',
+  });
+  const [scopeError, setScopeError] = useState<string | null>(null);
+  const [problem, setProblem] = useState<{ field: string; error: string } | null>(null);
+  const [confirming, setConfirming] = useState<{ scope: EmergencyScope; input: Omit<ExecuteInput, 'scope'> } | null>(null);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [dryRunDone, setDryRunDone] = useState(false);
+  const preview = useChannelMutation('emergency:preview');
+  const dryRun = useChannelMutation('emergency:execute', () => setDryRunDone(true));
+  const setKind = (k: ScopeKind) => {
+    setKindState(k);
+    setValue('');
+    setScopeError(null);
+    preview.reset();
+    dryRun.reset();
+  };
+  const changeValue = (v: string) => {
+    setValue(v);
+    preview.reset();
+    dryRun.reset();
+  };
+
+  const readScope = (): EmergencyScope | null => {
+    const r = scopeFromForm(kind, value);
+    setScopeError('error' in r ? r.error : null);
+    return 'scope' in r ? r.scope : null;
+  };
+  const readPlaybook = () => {
+    const r = playbookInput(playbook);
+    setProblem('error' in r ? { field: r.field, error: r.error } : null);
+    return 'input' in r ? r.input : null;
+  };
+  const shown = dryRun.data?.preview ?? preview.data ?? null;
+  const current = scopeFromForm(kind, value);
+  const previewFresh = preview.data && 'scope' in current && JSON.stringify(preview.data.scope) === JSON.stringify(current.scope);
+
+  return (
+    <ContentLayout
+      header={
+        <Header
+          variant="h1"
+          description="Contain a compromise in one place: choose the robots, see what the playbook would touch, then act. Shortcut: Alt+Shift+E from any screen."
+        >
+          Emergency response
+        </Header>
+      }
+    >
+      <SpaceBetween size="l">
+        <ScopeSection kind={kind} setKind={setKind} value={value} setValue={changeValue} error={scopeError} />
+        {canAct && <PlaybookSection p={playbook} set={setPlaybook} problem={problem} />}
+        <SpaceBetween direction="horizontal" size="xs">
+          <Button
+            loading={preview.isPending}
+            onClick={() => {
+              const scope = readScope();
+              if (scope) {
+                dryRun.reset();
+                preview.mutate({ scope, sample: 50 });
+              }
+            }}
+          >
+            Preview blast radius
+          </Button>
+          {canAct && (
+            <Button
+              loading={dryRun.isPending}
+              onClick={() => {
+                const scope = readScope();
+                const input = readPlaybook();
+                if (scope && input) {
+                  setDryRunDone(false);
+                  dryRun.mutate({ scope, ...input, dryRun: true });
+                }
+              }}
+            >
+              Dry run
+            </Button>
+          )}
+          {canAct && (
+            <Button
+              variant="primary"
+              disabled={!previewFresh}
+              onClick={() => {
+                const scope = readScope();
+                const input = readPlaybook();
+                if (scope && input) setConfirming({ scope, input });
+              }}
+            >
+              Execute…
+            </Button>
+          )}
+        </SpaceBetween>
+        {canAct && !previewFresh && (
+          <Box variant="small" color="text-body-secondary">
+            Execute opens once the blast radius of this scope has been previewed.
+          </Box>
+        )}
+        <ErrorMessage error={preview.error ?? dryRun.error} />
+        {dryRunDone && dryRun.data && (
+          <div role="status" data-testid="dry-run-done">
+            <Alert type="success" header="Dry run done">
+              Nothing changed; one audit record of the dry run was written. The blast radius below is what executing would touch.
+            </Alert>
+          </div>
+        )}
+        {shown && <BlastRadius preview={shown} />}
+        <EmergencyRuns selected={runId} onSelect={setRunId} canAct={canAct} />
+        <LockdownOrders canAct={canAct} />
+        <Box variant="small">
+          Runs waiting for two-person approval are under <Link href={hrefFor('approvals')}>Approvals</Link>.
+        </Box>
+      </SpaceBetween>
+      {confirming && preview.data && (
+        <ExecuteDialog
+          scope={confirming.scope}
+          input={confirming.input}
+          preview={preview.data}
+          onClose={() => setConfirming(null)}
+          onRun={(id) => {
+            setConfirming(null);
+            setRunId(id);
+            void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
+            void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] });
+          }}
+        />
+      )}
+    </ContentLayout>
+  );
+}

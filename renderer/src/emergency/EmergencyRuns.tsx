@@ -1,0 +1,209 @@
+// The playbook runs (emergency:runs) and one run's detail (emergency:run): progress per action, polled while the run
+// is running; Retry of what failed (emergency:retry); the second officer's review of a break-glass run
+// (emergency:review); the CRL and the lockdown order the run produced, as files.
+import { useState } from 'react';
+import Table from '@cloudscape-design/components/table';
+import Header from '@cloudscape-design/components/header';
+import Container from '@cloudscape-design/components/container';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
+import { describeScope, type EmergencyAction, type EmergencyRunView } from '../../../shared/emergencyContract.ts';
+import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { NoteDialog } from '../components/NoteDialog.tsx';
+import { downloadBase64, downloadText } from '../download.ts';
+import { formatTime } from '../format.ts';
+
+export const ACTION_LABELS: Readonly<Record<EmergencyAction, string>> = {
+  compromise_keys: 'Mark keys compromised',
+  revoke_certificates: 'Revoke certificates and publish a CRL',
+  quarantine: 'Quarantine robots',
+  rotate_shared: 'Rotate shared keys of robots outside the scope',
+  lockdown: 'Issue a lockdown order',
+};
+
+type StepState = EmergencyRunView['steps'][number]['state'];
+const STEP_STATUS: Readonly<Record<StepState | EmergencyRunView['state'], { type: StatusIndicatorProps.Type; text: string }>> = {
+  pending: { type: 'pending', text: 'Pending' },
+  running: { type: 'in-progress', text: 'Running' },
+  done: { type: 'success', text: 'Done' },
+  failed: { type: 'error', text: 'Failed' },
+  skipped: { type: 'stopped', text: 'Skipped (nothing to do)' },
+};
+const REVIEW_WORDS: Readonly<Record<EmergencyRunView['review'], string>> = {
+  not_needed: 'Not needed',
+  needs_review: 'Break glass: needs a second officer’s review',
+  reviewed: 'Reviewed',
+};
+
+const State = ({ state }: { state: StepState | EmergencyRunView['state'] }) => <StatusIndicator type={STEP_STATUS[state].type}>{STEP_STATUS[state].text}</StatusIndicator>;
+
+/** A step's items counted by state: the list gives the counts, a run's full detail gives every item. */
+function itemCounts(detail: Record<string, unknown>): { total: number; done: number; failed: number; skipped: number } {
+  if (typeof detail.total === 'number') return detail as { total: number; done: number; failed: number; skipped: number };
+  const items = Object.values((detail.items ?? {}) as Record<string, { state?: string }>);
+  const n = (s: string) => items.filter((i) => i.state === s).length;
+  return { total: items.length, done: n('done'), failed: n('failed'), skipped: n('skipped') };
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function ReviewDialog({ run, onClose }: { run: EmergencyRunView; onClose: () => void }) {
+  const review = useChannelMutation('emergency:review', onClose);
+  return (
+    <NoteDialog
+      header="Review the break-glass run"
+      label="Review note (recorded in the audit log)"
+      submitText="Record review"
+      required
+      pending={review.isPending}
+      error={review.error}
+      onSubmit={(note) => review.mutate({ runId: run.runId, note })}
+      onClose={onClose}
+    >
+      {run.actor} broke glass on {describeScope(run.scope)}: “{run.breakGlassReason}”. A different security officer records here that the run was checked.
+    </NoteDialog>
+  );
+}
+
+export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean }) {
+  const queryClient = useQueryClient();
+  const run = useChannelQuery('emergency:run', { runId }, { refetchInterval: (q) => (q.state.data?.state === 'running' ? 1000 : false) });
+  const refresh = () => {
+    void queryClient.invalidateQueries({ queryKey: ['emergency:run'] });
+    void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
+    void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] });
+  };
+  const retry = useChannelMutation('emergency:retry', refresh);
+  const [reviewing, setReviewing] = useState(false);
+  const r = run.data;
+  if (!r) return <ErrorMessage error={run.error} />;
+  const crl = r.steps.find((s) => s.action === 'revoke_certificates' && str(s.detail.crlPem));
+  const order = r.steps.find((s) => s.action === 'lockdown' && str(s.detail.content));
+  return (
+    <Container
+      data-testid="emergency-run"
+      header={
+        <Header
+          variant="h2"
+          description={`${formatTime(r.createdAt)} by ${r.actor}: ${describeScope(r.scope)}, ${r.robots} robot(s). Reason: ${r.reason}`}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              {crl && (
+                <Button iconName="download" onClick={() => downloadText(`fleet-crl-${String(crl.detail.crlNumber)}.pem`, String(crl.detail.crlPem), 'application/pkix-crl')}>
+                  Download CRL
+                </Button>
+              )}
+              {order && (
+                <Button iconName="download" onClick={() => downloadBase64(String(order.detail.fileName), String(order.detail.content), 'application/json')}>
+                  Download lockdown order
+                </Button>
+              )}
+              {canAct && r.review === 'needs_review' && <Button onClick={() => setReviewing(true)}>Review…</Button>}
+              {canAct && (
+                <Button disabled={r.state !== 'failed'} loading={retry.isPending} onClick={() => retry.mutate({ runId: r.runId })}>
+                  Retry failed actions
+                </Button>
+              )}
+            </SpaceBetween>
+          }
+        >
+          Run {r.runId}
+        </Header>
+      }
+    >
+      <SpaceBetween size="m">
+        <ColumnLayout columns={3} variant="text-grid">
+          <div>
+            <Box variant="awsui-key-label">State</Box>
+            <span data-testid="run-state" data-state={r.state}>
+              <State state={r.state} />
+            </span>
+          </div>
+          <div>
+            <Box variant="awsui-key-label">Review</Box>
+            <span data-testid="run-review">{REVIEW_WORDS[r.review]}</span>
+            {r.reviewedBy && <Box>{`by ${r.reviewedBy}: ${r.reviewNote ?? ''}`}</Box>}
+          </div>
+          {r.breakGlassReason && (
+            <div>
+              <Box variant="awsui-key-label">Break-glass reason</Box>
+              {r.breakGlassReason}
+            </div>
+          )}
+        </ColumnLayout>
+        <Table
+          variant="embedded"
+          ariaLabels={{ tableLabel: 'Run progress' }}
+          items={r.steps}
+          trackBy="position"
+          columnDefinitions={[
+            { id: 'action', header: 'Action', cell: (s) => ACTION_LABELS[s.action] },
+            { id: 'state', header: 'State', cell: (s) => <span data-step-state={s.state}><State state={s.state} /></span> },
+            {
+              id: 'items',
+              header: 'Items',
+              cell: (s) => {
+                const c = itemCounts(s.detail);
+                return `${c.done} done, ${c.failed} failed, ${c.skipped} skipped of ${c.total}`;
+              },
+            },
+            { id: 'attempts', header: 'Attempts', cell: (s) => s.attempts },
+            {
+              id: 'outcome',
+              header: 'Outcome',
+              cell: (s) =>
+                s.errorMessage ??
+                (typeof s.detail.crlNumber === 'number' ? `CRL number ${s.detail.crlNumber}` : typeof s.detail.sequence === 'number' ? `Order sequence ${s.detail.sequence}` : str(s.detail.note) ?? '—'),
+            },
+          ]}
+        />
+        <ErrorMessage error={retry.error} />
+      </SpaceBetween>
+      {reviewing && (
+        <ReviewDialog
+          run={r}
+          onClose={() => {
+            setReviewing(false);
+            refresh();
+          }}
+        />
+      )}
+    </Container>
+  );
+}
+
+export function EmergencyRuns({ selected, onSelect, canAct }: { selected: string | null; onSelect: (runId: string | null) => void; canAct: boolean }) {
+  const runs = useChannelQuery('emergency:runs', { limit: 50 }, { refetchInterval: (q) => (q.state.data?.runs.some((r) => r.state === 'running') ? 1000 : false) });
+  const items = runs.data?.runs ?? [];
+  const current = items.find((r) => r.runId === selected) ?? null;
+  return (
+    <SpaceBetween size="l">
+      <Table
+        ariaLabels={{ tableLabel: 'Emergency runs', itemSelectionLabel: (_s, r) => `Run ${r.runId}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Runs' }}
+        header={<Header variant="h2" counter={runs.data ? `(${items.length})` : undefined} description="The newest first. Select a run for its progress per action.">Runs</Header>}
+        loading={runs.isPending}
+        loadingText="Loading runs"
+        items={items}
+        trackBy="runId"
+        selectionType="single"
+        selectedItems={current ? [current] : []}
+        onSelectionChange={(e) => onSelect(e.detail.selectedItems[0]?.runId ?? null)}
+        empty={<Box textAlign="center">No emergency run yet.</Box>}
+        columnDefinitions={[
+          { id: 'when', header: 'Started', cell: (r) => formatTime(r.createdAt) },
+          { id: 'actor', header: 'By', cell: (r) => r.actor },
+          { id: 'scope', header: 'Scope', cell: (r) => describeScope(r.scope) },
+          { id: 'actions', header: 'Actions', cell: (r) => r.actions.map((a) => ACTION_LABELS[a]).join('; ') },
+          { id: 'state', header: 'State', cell: (r) => <State state={r.state} /> },
+          { id: 'review', header: 'Review', cell: (r) => REVIEW_WORDS[r.review] },
+        ]}
+      />
+      <ErrorMessage error={runs.error} />
+      {selected && <RunDetail runId={selected} canAct={canAct} />}
+    </SpaceBetween>
+  );
+}

@@ -251,7 +251,7 @@ describe("the robot's checks, in the documented order", () => {
     const entry = parsed.entries[0]!;
     const withEntry = (e: unknown) => ({ ...parsed, entries: [e] });
     const bodies: Array<[string, unknown]> = [
-      ['v 2', { ...parsed, v: 2 }],
+      ['v 3', { ...parsed, v: 3 }],
       ['v "1"', { ...parsed, v: '1' }],
       ['an upper-case bundle id', { ...parsed, bundleId: String(parsed.bundleId).toUpperCase() }],
       ['a 30-hex bundle id', { ...parsed, bundleId: String(parsed.bundleId).slice(2) }],
@@ -284,6 +284,15 @@ describe("the robot's checks, in the documented order", () => {
     for (const [what, body] of bodies) {
       const f = await signedFile(JSON.stringify(body));
       expect(refusal(() => verifyBundle(f, opts)), what).toEqual({ code: 'malformed', message: 'the bundle body is missing or has invalid fields' });
+    }
+    // Version 2 carries the emergency material (docs/key-bundles.md): a v2 body without it, or with a field of the
+    // wrong type, is refused for that material.
+    for (const [what, body] of [
+      ['v 2 without emergency material', { ...parsed, v: 2 }],
+      ['v 2 with emergency material not an object', { ...parsed, v: 2, emergency: 'x' }],
+    ] as const) {
+      const f = await signedFile(JSON.stringify(body));
+      expect(refusal(() => verifyBundle(f, opts)), what).toEqual({ code: 'malformed', message: 'the bundle emergency material (emergencyKey, orders, crl) is invalid' });
     }
   });
 

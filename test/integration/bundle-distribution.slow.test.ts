@@ -4,7 +4,7 @@
 // received at provisioning), installed by the simulator's key store (installBundle), recorded in the registry, and
 // the same file installed twice is refused as replayed; another robot's bundle is refused as foreign.
 // The CA here signs in-process (bundle-kit), to drive sequences and refusals directly; the console's own CA and key
-// material are exercised by test/integration/station-console.test.ts (c.bundles.build).
+// material are exercised by test/integration/station-console.slow.test.ts (c.bundles.build).
 import { spawnSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -53,4 +53,13 @@ test('tour', async ({ page, harness }) => {
 
   await goToAudit(page);
   await snap(page, 'tour-5-audit');
+
+  // The Emergency screen (top bar, every screen): the blast radius of one robot before anything happens.
+  await page.getByRole('link', { name: 'Emergency', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Emergency response', level: 1 })).toBeVisible();
+  await page.getByRole('radio', { name: 'One robot' }).check();
+  await page.getByLabel('Device id', { exact: true }).fill('robot-000042');
+  await page.getByRole('button', { name: 'Preview blast radius' }).click();
+  await expect(page.getByTestId('blast-robots')).toHaveText('1');
+  await snap(page, 'tour-6-emergency');
 });

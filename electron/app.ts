@@ -574,6 +574,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       atStation: () => station.status().ports.filter((p) => p.deviceId !== null && p.state === 'active').map((p) => p.deviceId!),
       lifecycle,
       ca: fleetCa,
+      caTransition,
       fleet,
       lockdown,
       raiseAlert: (draft) => void alerts.raise(draft),

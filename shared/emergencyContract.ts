@@ -40,7 +40,7 @@ export type LockdownOrderView = z.infer<typeof LockdownOrderView>;
 // ---- Emergency response (issue 15, docs/emergency-response.md): scopes, blast-radius preview, playbook runs ----
 
 const DeviceId = z.string().regex(DEVICE_ID_PATTERN, 'must be a device id');
-/** What a playbook acts on. Only `robot` and `robots` are robot-level; every other scope is wide (two-person approval). */
+/** What a playbook acts on. Only `robot` and `robots` are robot-level; every other scope is wide (two-person approval), and so is any scope with a fleet-wide action (isWideRun). */
 export const EmergencyScopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('robot'), deviceId: DeviceId }).strict(),
   z.object({ kind: z.literal('robots'), deviceIds: z.array(DeviceId).min(1).max(100_000) }).strict(),
@@ -71,8 +71,15 @@ export function describeScope(scope: EmergencyScope): string {
 }
 
 /** The playbook's actions, always run in this order whatever order they are given in. */
-export const EMERGENCY_ACTIONS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'] as const;
+export const EMERGENCY_ACTIONS = ['compromise_keys', 'revoke_certificates', 'revoke_ca', 'quarantine', 'rotate_shared', 'lockdown'] as const;
 export type EmergencyAction = (typeof EMERGENCY_ACTIONS)[number];
+/** Actions that reach beyond the scope's robots whatever the scope (revoke_ca: every certificate of the fleet CA). */
+export const FLEET_WIDE_ACTIONS: ReadonlySet<EmergencyAction> = new Set(['revoke_ca']);
+
+/** Whether a playbook needs two-person approval (or break-glass): a scope beyond a list of robots, or a fleet-wide action. */
+export function isWideRun(scope: Pick<EmergencyScope, 'kind'>, actions: readonly EmergencyAction[]): boolean {
+  return !ROBOT_LEVEL_SCOPES.has(scope.kind) || actions.some((a) => FLEET_WIDE_ACTIONS.has(a));
+}
 
 const LockdownSettings = z
   .object({
@@ -119,6 +126,13 @@ export const EmergencyPreview = z.object({
   }),
   providers: z.array(z.object({ providerId: z.string(), purposes: z.array(z.string()), configured: z.boolean(), reachable: z.boolean() })),
   outside: z.object({ sharedKeys: Count, holdingsOutside: Count, summary: z.string() }),
+  /**
+   * What revoke_ca would revoke, whatever the scope: the fleet CA (the current one, or the caId asked for), its
+   * certificates not revoked yet, and the robots holding a valid one (flagged for re-provisioning). null: no CA.
+   */
+  ca: z
+    .object({ caId: z.string(), subject: z.string(), providerId: z.string(), state: z.enum(['current', 'retired', 'compromised']), certificates: Count, robots: Count })
+    .nullable(),
 });
 export type EmergencyPreview = z.infer<typeof EmergencyPreview>;
 
@@ -157,6 +171,8 @@ export const ExecuteInput = z
     scope: EmergencyScopeSchema,
     actions: z.array(z.enum(EMERGENCY_ACTIONS)).min(1).max(EMERGENCY_ACTIONS.length),
     reason: Text,
+    /** The CA revoke_ca revokes (default: the current fleet CA). */
+    caId: z.string().uuid().optional(),
     /** RFC 5280 reason for revoke_certificates (default keyCompromise). */
     certificateReason: z.enum(CERT_REVOCATION_REASONS).optional(),
     /** What the lockdown order tells robots (default: stop operating, for 7 days, the reason as message). */
@@ -182,7 +198,7 @@ const RunId = z.string().uuid();
 export const emergencyChannels = {
   /** What a playbook on this scope would touch: robots, certificates, keys, reach, providers, what keeps working outside. */
   'emergency:preview': channel(
-    z.object({ scope: EmergencyScopeSchema, sample: z.number().int().min(1).max(500).optional() }).strict(),
+    z.object({ scope: EmergencyScopeSchema, sample: z.number().int().min(1).max(500).optional(), caId: z.string().uuid().optional() }).strict(),
     EmergencyPreview,
   ),
   /** Runs the playbook's actions in order, each one's progress persisted (or, with dryRun, only audits the preview). */

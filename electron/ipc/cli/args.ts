@@ -78,6 +78,7 @@ const OPTIONS = {
   fleet: { type: 'boolean' },
   'compromise-keys': { type: 'boolean' },
   'revoke-certs': { type: 'boolean' },
+  'revoke-ca': { type: 'boolean' },
   quarantine: { type: 'boolean' },
   'rotate-shared': { type: 'boolean' },
   lockdown: { type: 'boolean' },
@@ -117,7 +118,7 @@ const SCOPE: readonly OptionName[] = ['device-id', 'site'];
 /** The scope of an emergency playbook (exactly one); a lockdown order names robots, a site, model, firmware, tag or the fleet. */
 export const EMERGENCY_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'key', 'serial', 'fleet'];
 const ORDER_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'fleet'];
-export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'quarantine', 'rotate-shared', 'lockdown'];
+export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'revoke-ca', 'quarantine', 'rotate-shared', 'lockdown'];
 const ORDER_OPTIONS: readonly OptionName[] = [...ORDER_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
 const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   serve: { options: ['port'], required: [], args: [] },
@@ -257,7 +258,8 @@ Commands:
                                                 a signed lockdown (or lift) order file for a USB stick
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
-      ACTIONS: --compromise-keys --revoke-certs --quarantine --rotate-shared --lockdown (at least one)
+      ACTIONS: --compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown (at least one;
+               --revoke-ca revokes the current fleet CA whatever the scope: two-person approval or break-glass)
   operators list                                the operators: role, second factor, who added them, unlock throttle
   operators add NAME --role ROLE                adds an operator (admin); their first passphrase from
                                                 ECPS_NEW_OPERATOR_PASSPHRASE or the prompt (docs/operators.md)

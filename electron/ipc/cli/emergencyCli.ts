@@ -40,7 +40,7 @@ export function orderScopeFromOptions(o: Options): ChannelInput<'emergency:lockd
 }
 
 const FLAG_ACTIONS: ReadonlyArray<[keyof Options, EmergencyAction]> = [
-  ['compromise-keys', 'compromise_keys'], ['revoke-certs', 'revoke_certificates'], ['quarantine', 'quarantine'], ['rotate-shared', 'rotate_shared'], ['lockdown', 'lockdown'],
+  ['compromise-keys', 'compromise_keys'], ['revoke-certs', 'revoke_certificates'], ['revoke-ca', 'revoke_ca'], ['quarantine', 'quarantine'], ['rotate-shared', 'rotate_shared'], ['lockdown', 'lockdown'],
 ];
 
 /** How long an order from the CLI stays valid unless --valid-for says otherwise: 7 days. */
@@ -97,6 +97,7 @@ export function formatPreview(p: EmergencyPreview): string {
     'providers:',
     ...p.providers.map((x) => `  ${x.providerId}: ${x.purposes.join(', ')}${x.configured ? (x.reachable ? '' : ' (not reachable now)') : ' (NOT CONFIGURED)'}`),
     `outside the scope: ${p.outside.summary}`,
+    `fleet CA (revoked by --revoke-ca whatever the scope): ${p.ca ? `${p.ca.caId} ${p.ca.subject} (${p.ca.state}): ${p.ca.certificates} certificate(s) not revoked, ${p.ca.robots} robot(s)` : 'none'}`,
   ];
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 // input makes it, if any. Another service adds a guarded action by adding its name to APPROVAL_ACTIONS
 // (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
-import { ROBOT_LEVEL_SCOPES } from '../../../shared/emergencyContract.ts';
+import { isWideRun } from '../../../shared/emergencyContract.ts';
 import type { KeyType } from '../../../shared/domain.ts';
 import { type RotationPolicy, validatePolicy } from '../rotation/policy.ts';
 import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
@@ -91,8 +91,14 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   // An incident kit carries lockdown orders signed in advance: one beyond a list of robots is as wide as issuing it now
   // (docs/incident-kit.md). The responder's passphrase is a secret field (hashed, never shown).
   'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),
-  'emergency:execute': (i) =>
-    i.dryRun !== true && i.breakGlass === undefined && !ROBOT_LEVEL_SCOPES.has(i.scope.kind) ? { ...same('emergency.wide'), waivable: false } : null,
+  // A playbook that revokes the fleet CA (revoke_ca) is wide whatever its scope, and its approval is the CA
+  // revocation's: it needs as many approvals as the stricter of emergency.wide and ca.revoke asks (the playbook is no
+  // way around ca:revoke's guard). Break-glass remains the one-officer path (docs/emergency-response.md).
+  'emergency:execute': (i, ctx) => {
+    if (i.dryRun === true || i.breakGlass !== undefined || !isWideRun(i.scope, i.actions)) return null;
+    const policyAction = i.actions.includes('revoke_ca') && ctx.policyOf('ca.revoke').approvals >= ctx.policyOf('emergency.wide').approvals ? 'ca.revoke' : 'emergency.wide';
+    return { action: 'emergency.wide', policyAction, waivable: false };
+  },
   'approvals:setPolicy': (i, ctx) => (lowers(ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
   'ca:replace': () => same('ca.replace'),
   'ca:revoke': () => same('ca.revoke'),

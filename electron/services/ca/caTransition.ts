@@ -52,6 +52,8 @@ export interface CaTransition {
   }>;
   revoke(input: { caId?: string; reason: string }): Promise<{ ca: CaHistoryEntry; revokedSerials: string[]; flagged: string[]; finalCrl: PublishedCaCrl }>;
   history(): { cas: CaHistoryEntry[]; renewals: CertificateRenewal[] };
+  /** What revoking a CA (the current one without caId) would touch: its certificates not revoked yet, the robots holding a valid one; null: no such CA. */
+  impact(caId?: string): { ca: CaHistoryEntry; certificates: number; robots: number } | null;
 }
 
 export function createCaTransition(deps: CaTransitionDeps): CaTransition {
@@ -164,6 +166,15 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
       deps.session.require();
       const currentId = repo.currentCaId();
       return { cas: repo.listCas().map((row) => entry(row, currentId)), renewals: transitions.openRenewals(iso()) };
+    },
+
+    impact(caId) {
+      deps.session.require();
+      const id = caId ?? repo.currentCaId();
+      const row = id === null ? null : repo.getCa(id);
+      if (!row) return null;
+      const certificates = repo.listCerts(row.id).filter((c) => c.revokedAt === null).length;
+      return { ca: entry(row, repo.currentCaId()), certificates, robots: transitions.holders(row.id, iso()).length };
     },
   };
 }

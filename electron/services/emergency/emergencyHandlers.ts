@@ -20,7 +20,7 @@ const viewOf = (r: LockdownOrderRow): LockdownOrderView => ({
 
 export function createEmergencyHandlers(lockdown: LockdownService, response: EmergencyResponse): Pick<Handlers, EmergencyChannel> {
   return {
-    'emergency:preview': async ({ scope, sample }) => response.preview(scope, sample),
+    'emergency:preview': async ({ scope, sample, caId }) => response.preview(scope, sample, caId),
     'emergency:execute': (input, ctx) => response.execute(input, ctx.approvedRequestId),
     'emergency:runs': async ({ limit, needsReview }) => ({ runs: response.runs(limit ?? 50, needsReview) }),
     'emergency:run': async ({ runId }) => response.run(runId),

@@ -1,17 +1,20 @@
 // Emergency response (issue 15, docs/emergency-response.md): a scope (one robot, a list, a site, a model, a firmware
 // version, a tag, the holders of a key version, the robot carrying a certificate, the fleet) is resolved in SQL
 // (store/emergencyRepo.ts); the blast-radius preview says what a playbook would touch; a playbook runs its actions in a
-// fixed order (compromise keys, revoke certificates + CRL, quarantine, rotate shared keys, lockdown order), each one's
+// fixed order (compromise keys, revoke certificates + CRL, revoke the fleet CA, quarantine, rotate shared keys, lockdown
+// order), each one's
 // progress persisted per item (emergency_run_actions), so a retry runs only what failed. Each action goes through the
 // service that owns it (key lifecycle, fleet CA, fleet registry, lockdown orders), which audits its own operations;
 // this service audits the run (emergency.execute), each action (emergency.action), retries and reviews.
-// Robot-level scopes need one security officer. Wider ones need two-person approval, which does not exist yet: until
-// it does, one officer may break glass with a reason, which raises a CRITICAL alert and leaves the run needing a
-// second officer's review.
+// Robot-level scopes need one security officer. Wider ones, and any run that revokes the fleet CA (revoke_ca reaches
+// every robot whatever the scope), need two-person approval (emergency.wide; for revoke_ca the stricter of its policy
+// and ca.revoke's, guardedActions.ts), or one officer breaks glass with a reason, which raises a CRITICAL alert and
+// leaves the run needing a second officer's review. That approval (or break-glass) is the approval of the CA's
+// revocation: the run calls the CA transition service directly, not the guarded ca:revoke channel.
 import { randomUUID } from 'node:crypto';
 import type { CertRevocationReason } from '../../../shared/domain.ts';
 import {
-  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideRun, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
 } from '../../../shared/emergencyContract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
@@ -20,6 +23,7 @@ import type { EmergencyRepo, RunActionRow, RunRow, ScopeFilter } from '../../sto
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeyRow, KeysRepo } from '../../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import type { CaTransition } from '../ca/caTransition.ts';
 import type { FleetCa } from '../ca/fleetCa.ts';
 import { normaliseSerial } from '../ca/fleetCaInventory.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
@@ -41,6 +45,8 @@ export interface EmergencyDeps {
   atStation(): string[];
   lifecycle: Pick<KeyLifecycle, 'setState' | 'rotate'>;
   ca: FleetCaService;
+  /** Revoking a compromised fleet CA (revoke_ca), and what it would touch (the preview). */
+  caTransition: Pick<CaTransition, 'revoke' | 'impact'>;
   fleet: FleetRegistry;
   lockdown: LockdownService;
   raiseAlert(draft: AlertDraft): void;
@@ -59,7 +65,8 @@ export interface ExecuteResult {
 }
 
 export interface EmergencyResponse {
-  preview(scope: EmergencyScope, sample?: number): EmergencyPreview;
+  /** `caId`: the CA revoke_ca would revoke (default: the current one). */
+  preview(scope: EmergencyScope, sample?: number, caId?: string): EmergencyPreview;
   /** `approvedRequestId`: the two-person approval this run executes (approvals:execute); a wide scope needs it or break-glass. */
   execute(input: ExecuteInput, approvedRequestId?: string): Promise<ExecuteResult>;
   retry(runId: string): Promise<Omit<ExecuteResult, 'preview' | 'dryRun'>>;
@@ -119,7 +126,18 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     if (filter.kind === 'serial' && deps.fleetRepo.getCertificate(filter.serial) === null) throw new ConsoleError('not_found', `No robot certificate with serial ${scope.kind === 'serial' ? scope.serial : ''}.`);
   }
 
-  function preview(scope: EmergencyScope, sample = DEFAULT_SAMPLE): EmergencyPreview {
+  /** What revoke_ca would touch: the CA's certificates not revoked yet and the robots holding a valid one. */
+  function caImpact(caId: string | undefined): EmergencyPreview['ca'] {
+    const impact = deps.caTransition.impact(caId);
+    if (impact === null) {
+      if (caId !== undefined) throw new ConsoleError('not_found', `No fleet CA ${caId}.`);
+      return null;
+    }
+    const { ca } = impact;
+    return { caId: ca.id, subject: ca.subject, providerId: ca.providerId, state: ca.state, certificates: impact.certificates, robots: impact.robots };
+  }
+
+  function preview(scope: EmergencyScope, sample = DEFAULT_SAMPLE, caId?: string): EmergencyPreview {
     deps.session.require();
     const filter = filterOf(scope);
     checkScope(scope, filter);
@@ -179,6 +197,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           ? 'No key held in scope is shared with robots outside it: robots outside the scope keep working unchanged.'
           : `${rotate.length} shared key(s) are held by ${holdingsOutside} robot holding(s) outside the scope: rotating them gives those robots a new version with their next bundle, so they keep working while the robots in scope (quarantined) are cut off.`,
       },
+      ca: caImpact(caId),
     };
   }
 
@@ -215,6 +234,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       }
       case 'quarantine':
         for (const r of repo.robotsOf(filter)) items[r.deviceId] = QUARANTINABLE.has(r.status) ? { state: 'pending' } : { state: 'skipped', message: `robot is ${r.status}` };
+        break;
+      case 'revoke_ca':
+        // execute refuses revoke_ca when there is no CA to revoke.
+        if (p.ca) items[p.ca.caId] = { state: 'pending' };
         break;
       case 'lockdown':
         items.order = { state: 'pending' };
@@ -273,6 +296,23 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     } catch (e) {
       const err = errorOf(e);
       for (const [serial, item] of todo) d.items[serial] = { ...item, state: 'failed', ...err };
+    }
+  }
+
+  /** Revokes the fleet CA through the CA transition service (every certificate it issued, a final CRL, its robots flagged). */
+  async function revokeCa(ctx: RunContext, d: Detail): Promise<void> {
+    for (const [caId, item] of Object.entries(d.items)) {
+      if (item.state !== 'pending' && item.state !== 'failed') continue;
+      try {
+        const out = await deps.caTransition.revoke({ caId, reason: stateReason(ctx.run) });
+        d.items[caId] = { state: 'done', revoked: out.revokedSerials.length, flagged: out.flagged.length };
+        Object.assign(d, { caId, crlNumber: out.finalCrl.crlNumber, crlRevoked: out.finalCrl.revoked, crlPem: out.finalCrl.pem, fileName: out.finalCrl.fileName });
+      } catch (e) {
+        const err = errorOf(e);
+        // Revoked already (a retry after a console that stopped before saving the outcome).
+        const already = err.code === 'illegal_transition' && deps.caTransition.impact(caId)?.ca.state === 'compromised';
+        d.items[caId] = already ? { state: 'done', note: 'CA revoked already' } : { state: 'failed', ...err };
+      }
     }
   }
 
@@ -343,6 +383,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   const RUNNERS: Readonly<Record<EmergencyAction, (ctx: RunContext, d: Detail, save: () => void) => Promise<void>>> = {
     compromise_keys: compromiseKeys,
     revoke_certificates: revokeCertificates,
+    revoke_ca: revokeCa,
     quarantine,
     rotate_shared: rotateShared,
     lockdown,
@@ -370,6 +411,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
       if (first?.code) details.code = first.code;
       if (typeof detail.crlNumber === 'number') details.crlNumber = detail.crlNumber;
+      if (typeof detail.caId === 'string') details.caId = detail.caId;
       if (typeof detail.sequence === 'number') details.orderSequence = detail.sequence;
       deps.transaction(() => {
         repo.updateAction(row);
@@ -421,20 +463,27 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       };
       let p: EmergencyPreview;
       try {
-        p = preview(input.scope);
+        p = preview(input.scope, undefined, input.caId);
       } catch (e) {
         return refuse(isConsoleError(e) ? e : new ConsoleError('internal', 'The emergency preview failed unexpectedly.'));
       }
-      const counts = { robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys };
+      const revokesCa = actions.includes('revoke_ca');
+      const counts = {
+        robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys,
+        ...(revokesCa && p.ca ? { caId: p.ca.caId, caCertificates: p.ca.certificates, caRobots: p.ca.robots } : {}),
+      };
+      const wide = isWideRun(input.scope, actions);
       if (input.dryRun) {
         deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
         return { dryRun: true, preview: p, run: null, lockdownFile: null };
       }
       // The console's guard turns a wide run into an approval request before it gets here; reaching the service without
       // an approved request or break-glass (a direct caller) is refused the same way.
-      if (p.approval === 'two_person' && !input.breakGlass && approvedRequestId === undefined) {
-        refuse(new ConsoleError('approval_required', `Acting on ${describeScope(input.scope)} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
+      if (wide && !input.breakGlass && approvedRequestId === undefined) {
+        refuse(new ConsoleError('approval_required', `${revokesCa ? 'Revoking the fleet CA' : `Acting on ${describeScope(input.scope)}`} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
       }
+      if (revokesCa && p.ca === null) refuse(new ConsoleError('not_initialized', 'There is no fleet CA to revoke; nothing was done.'));
+      if (revokesCa && p.ca?.state === 'compromised') refuse(new ConsoleError('illegal_transition', `Fleet CA ${p.ca.caId} was revoked already; nothing was done.`, { from: 'compromised', to: 'compromised' }));
       if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
       const at = nowIso();
       const runId = randomUUID();
@@ -443,7 +492,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         certificateReason: input.certificateReason ?? 'keyCompromise',
         lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
       };
-      const breakGlass = p.approval === 'two_person' ? (input.breakGlass?.reason ?? null) : null;
+      const breakGlass = wide ? (input.breakGlass?.reason ?? null) : null;
       const run: RunRow = {
         runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
         robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,

@@ -78,6 +78,14 @@ export function BlastRadius({ preview }: { preview: EmergencyPreview }) {
           </Box>
         )}
         <Box>
+          <Box variant="awsui-key-label">If the playbook revokes the fleet CA (whatever the scope)</Box>
+          <span data-testid="blast-ca">
+            {preview.ca
+              ? `${preview.ca.subject} (${preview.ca.state}, ${preview.ca.providerId}): ${preview.ca.certificates} certificate(s) not revoked yet, held by ${preview.ca.robots} robot(s) that would need re-provisioning`
+              : 'There is no fleet CA.'}
+          </span>
+        </Box>
+        <Box>
           <Box variant="awsui-key-label">Outside the scope</Box>
           <span data-testid="blast-outside">{preview.outside.summary}</span>
         </Box>

@@ -21,7 +21,7 @@ import Modal from '@cloudscape-design/components/modal';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Link from '@cloudscape-design/components/link';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
-import { describeScope, EMERGENCY_ACTIONS, LOCKDOWN_ACTION_NAMES, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
+import { describeScope, EMERGENCY_ACTIONS, isWideRun, LOCKDOWN_ACTION_NAMES, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -138,6 +138,14 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
             ))}
           </SpaceBetween>
         </FormField>
+        {p.actions.includes('revoke_ca') && (
+          <Alert type="warning" header="Revoking the fleet CA reaches the whole fleet" statusIconAriaLabel="Warning" data-testid="revoke-ca-warning">
+            Every certificate the fleet CA issued is revoked, whatever the scope, and the CA signs a final CRL and is marked compromised:
+            every robot holding one of its certificates is flagged and stops being trusted by its peers. Afterwards the console has no CA:
+            initialise a new one (Certificates, or ca:init), and every robot must be re-provisioned at a station to get a certificate of
+            it. This needs two-person approval or break-glass even for one robot.
+          </Alert>
+        )}
         {p.actions.includes('revoke_certificates') && (
           <FormField label="Revocation reason (RFC 5280)" description="A new CRL is signed and published at once.">
             <Select
@@ -192,7 +200,7 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
 }
 
 function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: EmergencyScope; preview: EmergencyPreview; input: Omit<ExecuteInput, 'scope'>; onClose(): void; onRun(runId: string): void }) {
-  const wide = preview.approval === 'two_person';
+  const wide = isWideRun(scope, input.actions);
   const [path, setPath] = useState<'request' | 'break_glass'>('request');
   const [glassReason, setGlassReason] = useState('');
   const execute = useChannelMutation('emergency:execute', (out) => {
@@ -235,13 +243,18 @@ function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: Emerg
           This acts at once on {c.robots} robot(s), {c.certificates} certificate(s), {c.compromise} key(s) to compromise and {c.rotate} shared key(s) to
           rotate:
         </Box>
+        {input.actions.includes('revoke_ca') && preview.ca && (
+          <Alert type="warning" statusIconAriaLabel="Warning">
+            It revokes the fleet CA {preview.ca.subject}: {preview.ca.certificates} certificate(s) of {preview.ca.robots} robot(s), whatever the scope.
+          </Alert>
+        )}
         <ul>
           {input.actions.map((a) => (
             <li key={a}>{ACTION_LABELS[a]}</li>
           ))}
         </ul>
         {wide && (
-          <FormField label="Approval" description="This scope is wider than a list of robots.">
+          <FormField label="Approval" description={preview.approval === 'two_person' ? 'This scope is wider than a list of robots.' : 'Revoking the fleet CA reaches every robot.'}>
             <RadioGroup
               value={path}
               onChange={(e) => setPath(e.detail.value as typeof path)}

@@ -20,6 +20,7 @@ import { formatTime } from '../format.ts';
 export const ACTION_LABELS: Readonly<Record<EmergencyAction, string>> = {
   compromise_keys: 'Mark keys compromised',
   revoke_certificates: 'Revoke certificates and publish a CRL',
+  revoke_ca: 'Revoke the fleet CA (compromised CA: every certificate it issued)',
   quarantine: 'Quarantine robots',
   rotate_shared: 'Rotate shared keys of robots outside the scope',
   lockdown: 'Issue a lockdown order',
@@ -82,6 +83,7 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
   const r = run.data;
   if (!r) return <ErrorMessage error={run.error} />;
   const crl = r.steps.find((s) => s.action === 'revoke_certificates' && str(s.detail.crlPem));
+  const finalCrl = r.steps.find((s) => s.action === 'revoke_ca' && str(s.detail.crlPem));
   const order = r.steps.find((s) => s.action === 'lockdown' && str(s.detail.content));
   return (
     <Container
@@ -95,6 +97,11 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
               {crl && (
                 <Button iconName="download" onClick={() => downloadText(`fleet-crl-${String(crl.detail.crlNumber)}.pem`, String(crl.detail.crlPem), 'application/pkix-crl')}>
                   Download CRL
+                </Button>
+              )}
+              {finalCrl && (
+                <Button iconName="download" onClick={() => downloadText(String(finalCrl.detail.fileName), String(finalCrl.detail.crlPem), 'application/pkix-crl')}>
+                  Download the revoked CA's final CRL
                 </Button>
               )}
               {order && (

@@ -84,7 +84,16 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     await expect(keys.getByRole('row').filter({ hasText: 'uv-001 storage' })).toContainText('Mark compromised');
     await expect(keys.getByRole('row').filter({ hasText: 'Plant 1 comm' })).toContainText('Rotate');
     await expect(page.getByText('Robot-level scope: one security officer may execute it.')).toBeVisible();
+    // What revoking the fleet CA would touch, whatever the scope: the seed's three certificates of three robots; ticking
+    // it warns that it is fleet-wide and what follows (a new CA, re-provisioning).
+    await expect(page.getByTestId('blast-ca')).toContainText('3 certificate(s) not revoked yet, held by 3 robot(s)');
+    const revokeCa = page.getByRole('checkbox', { name: 'Revoke the fleet CA (compromised CA: every certificate it issued)' });
+    const caWarning = page.getByText(/initialise a new one \(Certificates, or ca:init\), and every robot must be re-provisioned/);
+    await revokeCa.check();
+    await expect(caWarning).toBeVisible();
     expect(await axeSerious(page), 'the Emergency screen with a preview').toEqual([]);
+    await revokeCa.uncheck();
+    await expect(caWarning).toBeHidden();
 
     // The playbook: every action; a dry run writes one audit record and nothing else.
     for (const label of ['Mark keys compromised', 'Revoke certificates and publish a CRL', 'Quarantine robots', 'Rotate shared keys of robots outside the scope', 'Issue a lockdown order'])

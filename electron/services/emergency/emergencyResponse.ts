@@ -2,10 +2,10 @@
 // version, a tag, the holders of a key version, the robot carrying a certificate, the fleet) is resolved in SQL
 // (store/emergencyRepo.ts); the blast-radius preview says what a playbook would touch; a playbook runs its actions in a
 // fixed order (compromise keys, revoke certificates + CRL, revoke the fleet CA, quarantine, rotate shared keys, lockdown
-// order), each one's
-// progress persisted per item (emergency_run_actions), so a retry runs only what failed. Each action goes through the
-// service that owns it (key lifecycle, fleet CA, fleet registry, lockdown orders), which audits its own operations;
-// this service audits the run (emergency.execute), each action (emergency.action), retries and reviews.
+// order), each one's progress persisted per item (emergency_run_actions), so a retry runs only what failed. Each
+// action goes through the service that owns it (key lifecycle, fleet CA and its transitions, fleet registry, lockdown
+// orders), which audits its own operations; this service audits the run (emergency.execute), each action
+// (emergency.action), retries and reviews.
 // Robot-level scopes need one security officer. Wider ones, and any run that revokes the fleet CA (revoke_ca reaches
 // every robot whatever the scope), need two-person approval (emergency.wide; for revoke_ca the stricter of its policy
 // and ca.revoke's, guardedActions.ts), or one officer breaks glass with a reason, which raises a CRITICAL alert and
@@ -303,10 +303,11 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   async function revokeCa(ctx: RunContext, d: Detail): Promise<void> {
     for (const [caId, item] of Object.entries(d.items)) {
       if (item.state !== 'pending' && item.state !== 'failed') continue;
+      d.caId = caId;
       try {
         const out = await deps.caTransition.revoke({ caId, reason: stateReason(ctx.run) });
         d.items[caId] = { state: 'done', revoked: out.revokedSerials.length, flagged: out.flagged.length };
-        Object.assign(d, { caId, crlNumber: out.finalCrl.crlNumber, crlRevoked: out.finalCrl.revoked, crlPem: out.finalCrl.pem, fileName: out.finalCrl.fileName });
+        Object.assign(d, { crlNumber: out.finalCrl.crlNumber, crlRevoked: out.finalCrl.revoked, crlPem: out.finalCrl.pem, fileName: out.finalCrl.fileName });
       } catch (e) {
         const err = errorOf(e);
         // Revoked already (a retry after a console that stopped before saving the outcome).

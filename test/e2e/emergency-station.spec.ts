@@ -19,6 +19,12 @@ import { CTX, portRow, portState, prepareStation, robotKeyVersions, simulatorSay
 
 /** What each simulated robot knows of itself (the registry's site and model for these robots, prepareStation). */
 const FACTS = ['--site', 'Plant 1', '--model', 'UV-7'];
+/**
+ * The simulator's wait for each console frame, a hang guard: once, with three sessions at once on a loaded 2-core
+ * machine, a robot's answer was not ok while its port showed done (its output was not kept; the likely cause, the
+ * robot giving up on the console's DONE after its default 10 s, is what this lengthens).
+ */
+const ROBOT_WAIT = ['--timeout-ms', '30000'];
 const ROBOTS = ['uv-a', 'uv-b', 'uv-c'] as const;
 const COMPROMISED = 'uv-a';
 /**
@@ -73,7 +79,7 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     await h['rollout:setPolicy']({ policy: { ...DEFAULT_ROLLOUT_POLICY, canaryPercent: 100 } }, CTX);
     await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX);
     const plugIn = async () => {
-      const started = ROBOTS.map((deviceId, i) => spawnRobot({ port: (pairs[i] as PtyPair).robotPath, deviceId, keystore: keystores[deviceId], caCertFile: caFile, waitSignal: true, extraArgs: FACTS }));
+      const started = ROBOTS.map((deviceId, i) => spawnRobot({ port: (pairs[i] as PtyPair).robotPath, deviceId, keystore: keystores[deviceId], caCertFile: caFile, waitSignal: true, extraArgs: [...FACTS, ...ROBOT_WAIT] }));
       procs.push(...started);
       await Promise.all(started.map((r) => r.ready));
       return started;

@@ -24,4 +24,5 @@ export const SLOW_E2E_SPECS = [
   'operators-screen.spec.ts', // the Operators screen's journey with axe on each dialog, then a viewer refused
   'recovery-ceremony.spec.ts', // the ceremony's refusals and success from the sign-in page, a restore through the window
   'emergency.spec.ts', // the Emergency screen's whole journey: shortcut, preview, dry run, execute, CRL with openssl, audit, roles
+  'emergency-station.spec.ts', // issue 15's end-to-end test: a robot contained from the Emergency screen, the order, CRL and new keys delivered over ptys
 ] as const;

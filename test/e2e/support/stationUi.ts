@@ -124,13 +124,15 @@ export async function openRobot(page: Page, deviceId: string): Promise<Locator> 
   return openRobotFromGrid(page, deviceId);
 }
 
+/** One of the simulator's one-shot commands (--install-bundle, --operate, --check-peer, ...): its exit code and JSON line. */
+export function simulatorSays<T = Record<string, unknown>>(args: string[]): { exitCode: number | null; json: T } {
+  const out = spawnSync(process.execPath, ['test/robot-sim/robot.ts', ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  return { exitCode: out.status, json: JSON.parse(out.stdout.trim().split('\n').pop() ?? 'null') as T };
+}
+
 /** The simulator installs a bundle file into its key store (test/robot-sim/installBundle.ts); its JSON result line. */
 export function installWithSimulator(file: string, o: { deviceId: string; keystore: string; caCertFile: string }): { exitCode: number | null; json: { ok: boolean; code?: string; sequence?: number; installed?: Array<{ keyId: string; version: number }> } } {
-  const out = spawnSync(process.execPath, ['test/robot-sim/robot.ts', '--install-bundle', file, '--device-id', o.deviceId, '--keystore', o.keystore, '--ca-cert', o.caCertFile], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  return { exitCode: out.status, json: JSON.parse(out.stdout.trim().split('\n').pop() ?? 'null') };
+  return simulatorSays(['--install-bundle', file, '--device-id', o.deviceId, '--keystore', o.keystore, '--ca-cert', o.caCertFile]);
 }
 
 /** The key versions the simulator holds (keys.json), without their material. */

@@ -573,6 +573,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
       atStation: () => station.status().ports.filter((p) => p.deviceId !== null && p.state === 'active').map((p) => p.deviceId!),
       lifecycle,
+      expediteRollout: (keyId, reason) => rollouts?.expedite(keyId, reason),
       ca: fleetCa,
       caTransition,
       fleet,

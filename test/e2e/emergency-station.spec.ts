@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_ROLLOUT_POLICY } from '../../shared/rolloutContract.ts';
 import { spawnRobot, startPtyPair, type PtyPair, type RobotProcess } from '../robot-sim/harness.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { auditRows, goToAudit, pickAuditAction } from './support/ui.ts';
@@ -73,10 +72,9 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     const h = c.handlers;
     const caFile = await prepareStation(page, harness.current().host.url, h, work, [...ROBOTS]);
     // The emergency key exists before provisioning: each robot receives its public key in the CERT frame.
-    // One rollout wave for the whole site: under the built-in policy (a 10 % canary per site, docs/rotation.md "Waves")
-    // one of uv-b and uv-c would be the canary and the other would get the rotated keys only once the canary confirmed,
-    // which makes what a robot receives at this one shared visit depend on which session commits first.
-    await h['rollout:setPolicy']({ policy: { ...DEFAULT_ROLLOUT_POLICY, canaryPercent: 100 } }, CTX);
+    // The built-in rollout policy stays (a 10 % canary per site, docs/rotation.md "Waves"): the emergency rotation
+    // opens every wave at once (rollout.expedite), so both uv-b and uv-c get the rotated keys at this one visit. Under
+    // a canary one of them would keep the version the stolen robot holds.
     await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX);
     const plugIn = async () => {
       const started = ROBOTS.map((deviceId, i) => spawnRobot({ port: (pairs[i] as PtyPair).robotPath, deviceId, keystore: keystores[deviceId], caCertFile: caFile, waitSignal: true, extraArgs: [...FACTS, ...ROBOT_WAIT] }));
@@ -120,6 +118,9 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     const run = page.getByTestId('emergency-run');
     await expect(run.getByTestId('run-state')).toHaveAttribute('data-state', 'done');
     await expect(run.locator('[data-step-state="done"]')).toHaveCount(PLAYBOOK.length);
+    // Each rotated shared key's rollout had its waves opened at once (the canary skipped), audited per key.
+    const expedited = (await h['audit:query']({ action: 'rollout.expedite', offset: 0, limit: 10 }, CTX)).records;
+    expect(expedited.map((r) => [r.outcome, r.details.fromWave, r.details.waves]).sort()).toEqual([['success', 1, 2], ['success', 1, 2]]);
     expect((await h['fleet:get']({ deviceId: COMPROMISED }, CTX)).status).toBe('quarantined');
     for (const keyId of shared) expect((await h['keys:get']({ keyId }, CTX)).currentVersion).toBe(ROTATED_VERSION);
 

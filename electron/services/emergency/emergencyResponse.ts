@@ -44,6 +44,8 @@ export interface EmergencyDeps {
   /** Robots connected at a provisioning station now (the station service's ports). */
   atStation(): string[];
   lifecycle: Pick<KeyLifecycle, 'setState' | 'rotate'>;
+  /** Opens every wave of a key's rollout (rollout.ts expedite): a rotated shared key skips the canary. */
+  expediteRollout?(keyId: string, reason: string): void;
   ca: FleetCaService;
   /** Revoking a compromised fleet CA (revoke_ca), and what it would touch (the preview). */
   caTransition: Pick<CaTransition, 'revoke' | 'impact'>;
@@ -333,11 +335,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
-  async function rotateShared(_ctx: RunContext, d: Detail, save: () => void): Promise<void> {
+  async function rotateShared(ctx: RunContext, d: Detail, save: () => void): Promise<void> {
     for (const [keyId, item] of Object.entries(d.items)) {
       if (item.state !== 'pending' && item.state !== 'failed') continue;
       try {
         const key = await deps.lifecycle.rotate(keyId);
+        // The robots outside the scope get the new version at their next visit, all of them: a canary wave would
+        // leave the others on the version the compromised robots hold.
+        deps.expediteRollout?.(keyId, `emergency run ${ctx.run.runId}`);
         d.items[keyId] = { state: 'done', version: key.currentVersion };
       } catch (e) {
         d.items[keyId] = { state: 'failed', ...errorOf(e) };

@@ -54,6 +54,11 @@ export interface VersionStatus {
 export interface Rollouts {
   /** A key's version changed: queue a rollout when robots hold an older version and none covers the current one. */
   noteKeyChanged(keyId: string | null): void;
+  /**
+   * Opens every wave of the key's running rollout at once (an emergency rotation: the robots outside a compromised
+   * scope must not keep the old version, which the compromised robots hold, while a canary is watched). Audited.
+   */
+  expedite(keyId: string, reason: string): void;
   /** Queues every rollout missing (at unlock and at every scheduler pass), then retires versions due (unlocked only). */
   sweep(now: number): void;
   /** The versions a robot is due: `chosen` (each key at its current version) with gated keys moved back. */
@@ -254,6 +259,20 @@ export function createRollouts(deps: RolloutDeps): Rollouts {
   };
 
   const service: Rollouts = {
+    expedite(keyId, reason) {
+      const opened = deps.transaction(() => {
+        let n = 0;
+        for (const r of repo.openFor(keyId)) {
+          // A halted rollout stays halted: an officer stopped it on purpose.
+          if (r.state !== 'running' || r.openWave >= r.waves) continue;
+          repo.update(r.id, { openWave: r.waves }, clock.now());
+          audit('rollout.expedite', 'key', keyId, 'success', { rolloutId: r.id, toVersion: r.toVersion, fromWave: r.openWave, waves: r.waves, reason });
+          n += 1;
+        }
+        return n;
+      });
+      if (opened > 0) deps.onChanged?.(keyId);
+    },
     noteKeyChanged(keyId) {
       if (keyId === null || deps.session.status().state !== 'unlocked') return;
       try {

@@ -53,7 +53,7 @@ function wrapCtx(deviceId: string, bundleId: string) {
 function canonicalBody(b: BundleBody): Buffer {
   const entries = b.entries.map((e) => ({ keyId: e.keyId, version: e.version, scheme: e.scheme, wrapped: e.wrapped }));
   const base = { v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries };
-  if (b.v === 1 || !b.emergency) return Buffer.from(JSON.stringify(base));
+  if (!b.emergency) return Buffer.from(JSON.stringify(base));
   const e = b.emergency;
   return Buffer.from(JSON.stringify({ ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crl }));
 }

@@ -6,7 +6,7 @@ import { constants, createHash, createHmac, createPrivateKey, generateKeyPairSyn
 import * as x509 from '@peculiar/x509';
 import { describe, expect, it } from 'vitest';
 import {
-  BUNDLE_FORMAT, BundleError, bundleConfirmationKey, bundleFileHash, createBundle, distributionDoneMac, installedMac, signerKeyId, verifyBundle, verifySignature,
+  BUNDLE_FORMAT, BundleError, bundleConfirmationKey, bundleEmergency, bundleFileHash, createBundle, distributionDoneMac, installedMac, signerKeyId, verifyBundle, verifySignature,
 } from '../../electron/station/bundle.ts';
 import { unwrapKey } from '../../electron/station/keywrap.ts';
 import { identity, kitCa, material, type KitCa } from './bundle-kit.ts';
@@ -289,7 +289,7 @@ describe("the robot's checks, in the documented order", () => {
     // wrong type, is refused for that material.
     for (const [what, body] of [
       ['v 2 without emergency material', { ...parsed, v: 2 }],
-      ['v 2 with emergency material not an object', { ...parsed, v: 2, emergency: 'x' }],
+      ['v 2 with the material nested under another member', { ...parsed, v: 2, emergency: { emergencyKey: null, orders: [], crl: null } }],
     ] as const) {
       const f = await signedFile(JSON.stringify(body));
       expect(refusal(() => verifyBundle(f, opts)), what).toEqual({ code: 'malformed', message: 'the bundle emergency material (emergencyKey, orders, crl) is invalid' });
@@ -304,6 +304,83 @@ describe("the robot's checks, in the documented order", () => {
       const body = { ...parsed, entries: [parsed.entries[0], { ...e, wrapped: bad }] };
       const f = await signedFile(JSON.stringify(body));
       expect(refusal(() => verifyBundle(f, opts)), bad.slice(0, 12)).toEqual({ code: 'tampered', message: 'a wrapped key could not be unwrapped' });
+    }
+  });
+});
+
+describe('v2: the emergency material (docs/key-bundles.md, "Emergency material in a bundle")', () => {
+  const KEY_DER = Buffer.from('30820122300d06092a864886f70d0101010500', 'hex');
+  const ORDER_A = Buffer.from('{"format":"ECPS-LOCKDOWN-v1","a":1}');
+  const ORDER_B = Buffer.from('{"format":"ECPS-LOCKDOWN-v1","b":2}');
+  const CRL_DER = Buffer.from('308201', 'hex');
+  const withMaterial = (emergency: { emergencyKeyDer?: Buffer | null; orders?: Buffer[]; crlDer?: Buffer | null } | undefined) =>
+    createBundle({ deviceId: 'uv-1', identityPublicKey: robot.publicKey, caPublicKey: ca.publicKey, sequence: 5, issuedAt: ISSUED, keys, sign: ca.sign, emergency });
+
+  it('is version 1 without material (nothing, or only empty fields), version 2 with any of the three', async () => {
+    // [what is given, v, the three members as the body carries them (null when absent)]
+    const table: Array<[string, Parameters<typeof withMaterial>[0], 1 | 2, [string | null, string[], string | null] | null]> = [
+      ['nothing', undefined, 1, null],
+      ['all empty', { emergencyKeyDer: null, orders: [], crlDer: null }, 1, null],
+      ['the key only', { emergencyKeyDer: KEY_DER }, 2, [KEY_DER.toString('base64'), [], null]],
+      ['one order only', { orders: [ORDER_A] }, 2, [null, [ORDER_A.toString('base64')], null]],
+      ['the CRL only', { crlDer: CRL_DER }, 2, [null, [], CRL_DER.toString('base64')]],
+      ['all three, orders in order', { emergencyKeyDer: KEY_DER, orders: [ORDER_A, ORDER_B], crlDer: CRL_DER }, 2, [KEY_DER.toString('base64'), [ORDER_A.toString('base64'), ORDER_B.toString('base64')], CRL_DER.toString('base64')]],
+    ];
+    for (const [what, emergency, v, members] of table) {
+      const file = await withMaterial(emergency);
+      const text = Buffer.from(outerOf(file).body, 'base64').toString();
+      const body = JSON.parse(text) as Record<string, unknown>;
+      expect(body.v, what).toBe(v);
+      if (members === null) {
+        expect(Object.keys(body), what).toEqual(['v', 'bundleId', 'deviceId', 'issuedAt', 'sequence', 'signerKeyId', 'entries']);
+      } else {
+        // The three members follow the entries, in this order.
+        expect(Object.keys(body), what).toEqual(['v', 'bundleId', 'deviceId', 'issuedAt', 'sequence', 'signerKeyId', 'entries', 'emergencyKey', 'orders', 'crl']);
+        expect([body.emergencyKey, body.orders, body.crl], what).toEqual(members);
+      }
+      // The robot accepts it and gets the same bytes back (or nothing).
+      const verified = verifyBundle(file, opts);
+      expect(verified.keys.map((k) => k.keyId), what).toEqual(['k-comm', 'k-stor']);
+      const got = bundleEmergency(verified.body);
+      const want = emergency ?? {};
+      expect([got.emergencyKeyDer, got.orders, got.crlDer], what).toEqual([want.emergencyKeyDer ?? null, want.orders ?? [], want.crlDer ?? null]);
+    }
+  });
+
+  it('refuses each bad member of the material as malformed, even when signed; 16 orders pass, 17 do not', async () => {
+    const parsed = bodyOf(await build());
+    const v2 = (m: Record<string, unknown>) => ({ ...parsed, v: 2, emergencyKey: null, orders: [], crl: null, ...m });
+    const order = ORDER_A.toString('base64');
+    const bad: Array<[string, unknown]> = [
+      ['a numeric key', v2({ emergencyKey: 5 })],
+      ['a numeric CRL', v2({ crl: 5 })],
+      ['no CRL member', { ...v2({}), crl: undefined }],
+      ['no key member', { ...v2({}), emergencyKey: undefined }],
+      ['orders not a list', v2({ orders: order })],
+      ['an empty order', v2({ orders: [order, ''] })],
+      ['a numeric order', v2({ orders: [7] })],
+      ['17 orders', v2({ orders: Array.from({ length: 17 }, () => order) })],
+    ];
+    for (const [what, body] of bad) {
+      const f = await signedFile(JSON.stringify(body));
+      expect(refusal(() => verifyBundle(f, opts)), what).toEqual({ code: 'malformed', message: 'the bundle emergency material (emergencyKey, orders, crl) is invalid' });
+    }
+    const sixteen = await signedFile(JSON.stringify(v2({ orders: Array.from({ length: 16 }, () => order) })));
+    expect(bundleEmergency(verifyBundle(sixteen, opts).body).orders).toHaveLength(16);
+  });
+
+  it('decodes each member as canonical base64: not base64 is malformed, another spelling tampered', async () => {
+    const parsed = bodyOf(await build());
+    const v2 = (m: Record<string, unknown>) => ({ ...parsed, v: 2, emergencyKey: null, orders: [], crl: null, ...m });
+    const table: Array<[string, Record<string, unknown>, { code: string; message: string }]> = [
+      ['an order not base64', { orders: ['not base64!'] }, { code: 'malformed', message: 'orders[0] is not base64' }],
+      ['the second order not canonical', { orders: [ORDER_A.toString('base64'), 'QQ'] }, { code: 'tampered', message: 'orders[1] is not canonical base64' }],
+      ['the key not base64', { emergencyKey: '***' }, { code: 'malformed', message: 'emergencyKey is not base64' }],
+      ['the CRL not canonical', { crl: 'QR==' }, { code: 'tampered', message: 'crl is not canonical base64' }],
+    ];
+    for (const [what, m, expected] of table) {
+      const verified = verifyBundle(await signedFile(JSON.stringify(v2(m))), opts);
+      expect(refusal(() => bundleEmergency(verified.body)), what).toEqual(expected);
     }
   });
 });

@@ -11,7 +11,7 @@ import { createMemoryLogger } from '../../electron/logger.ts';
 import { runDistributionSession, type DistributionFailure, type OrderAnswer } from '../../electron/station/distributeSession.ts';
 import { StationError } from '../../electron/station/errors.ts';
 import {
-  decodeCert, decodeOrder, decodeOrderAck, distributeSeqs, encodeCert, encodeHello, encodeOrder, encodeOrderAck,
+  decodeCert, decodeOrder, decodeOrderAck, distributeSeqs, encodeCert, encodeHello, encodeOrder, encodeOrderAck, MAX_ORDER_ITEMS,
 } from '../../electron/station/protocol.ts';
 import { memoryCable } from './station-link-kit.ts';
 
@@ -146,6 +146,53 @@ describe('the console side of the orders step (runDistributionSession over an in
     expect(other.result).toMatchObject({ ok: false, step: 'orders', error: { code: 'replayed_message' } });
     const kind = await session((content) => encodeOrderAck({ kind: 'crl', digest: createHash('sha256').update(content).digest(), result: 'accepted', message: '' }));
     expect(kind.answers).toEqual([]);
-    expect(kind.failures[0]).toMatchObject({ step: 'orders', code: 'replayed_message' });
+    expect(kind.failures[0]).toMatchObject({ step: 'orders', code: 'replayed_message', deviceId: 'R-1' });
+    expect(kind.result).toMatchObject({ error: { message: 'the ORDER_ACK answers another crl: replay refused' } });
+  });
+
+  /** A robot that acknowledges every ORDER rightly until the console sends something else; counts the ORDERs. */
+  async function ackingRobot(items: Array<{ kind: 'order' | 'crl'; content: Buffer; ref: number }>, o: { record?: boolean; silent?: boolean } = {}) {
+    const cable = memoryCable();
+    const answers: OrderAnswer[] = [];
+    const failures: DistributionFailure[] = [];
+    const run = runDistributionSession(cable.consoleChannel, {
+      isKnownRobot: () => true,
+      orderItems: () => items,
+      ...(o.record === false ? {} : { recordOrderAnswer: (a: OrderAnswer) => void answers.push(a) }),
+      issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
+      commitInstalled: () => undefined,
+      recordFailure: (f) => void failures.push(f),
+    }, { port: '/dev/ttyACM0', clock: manualClock(), logger: createMemoryLogger(), stepTimeoutMs: o.silent ? 200 : 2000 });
+    await cable.robotChannel.send({ type: MessageType.HELLO, seq: 0, payload: encodeHello({ deviceId: 'R-1', robotNonce: randomBytes(32), firmware: 'fw' }) });
+    let orders = 0;
+    for (;;) {
+      const got = await cable.robotChannel.receive(2000, 'a frame').catch(() => null);
+      if (!got || got.frame.type !== MessageType.ORDER) break;
+      orders += 1;
+      if (o.silent) continue;
+      const content = decodeOrder(got.frame.payload).content;
+      await cable.robotChannel.send({ type: MessageType.ORDER_ACK, seq: orders, payload: encodeOrderAck({ kind: 'order', digest: createHash('sha256').update(content).digest(), result: 'accepted', message: '' }) });
+    }
+    return { result: await run, answers, failures, orders };
+  }
+
+  it(`sends at most ${MAX_ORDER_ITEMS} items in one session (the rest wait for the next visit)`, async () => {
+    const items = Array.from({ length: MAX_ORDER_ITEMS + 1 }, (_, i) => ({ kind: 'order' as const, content: Buffer.from(`order ${i}`), ref: i }));
+    const out = await ackingRobot(items);
+    expect(out.orders).toBe(16);
+    expect(out.answers.map((a) => a.ref)).toEqual(items.slice(0, 16).map((i) => i.ref));
+    expect(out.result).toMatchObject({ ok: false, step: 'bundle' });
+  });
+
+  it('goes on to the bundle when the console records no answers (the dependency is optional)', async () => {
+    const out = await ackingRobot([{ kind: 'order', content: Buffer.from('one order'), ref: 1 }], { record: false });
+    expect([out.orders, out.answers.length]).toEqual([1, 0]);
+    expect(out.result).toMatchObject({ ok: false, step: 'bundle', error: { code: 'not_provisioned' } });
+  });
+
+  it('a robot that never acknowledges fails the orders step with a timeout naming ORDER_ACK', async () => {
+    const out = await ackingRobot([{ kind: 'order', content: Buffer.from('one order'), ref: 1 }], { silent: true });
+    expect(out.orders).toBe(1);
+    expect(out.result).toMatchObject({ ok: false, step: 'orders', error: { code: 'timeout', message: expect.stringContaining('ORDER_ACK') } });
   });
 });

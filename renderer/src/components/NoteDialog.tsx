@@ -1,13 +1,12 @@
 // A dialog that asks for one note before an action (deny a request, review a break-glass run): what it is about, the
 // note (recorded in the audit log), the main process's refusal in words, Cancel and the action.
 import { useState } from 'react';
-import Modal from '@cloudscape-design/components/modal';
 import Button from '@cloudscape-design/components/button';
 import Box from '@cloudscape-design/components/box';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import FormField from '@cloudscape-design/components/form-field';
 import Textarea from '@cloudscape-design/components/textarea';
-import { DialogFooter } from './DialogFooter.tsx';
+import { ActionModal } from './ActionModal.tsx';
 import { ErrorMessage } from './ErrorMessage.tsx';
 
 interface Props {
@@ -27,17 +26,13 @@ interface Props {
 export function NoteDialog({ header, children, label, submitText, required = false, pending, error, onSubmit, onClose }: Props) {
   const [note, setNote] = useState('');
   return (
-    <Modal
-      visible
-      closeAriaLabel="Close dialog"
-      onDismiss={onClose}
+    <ActionModal
       header={header}
-      footer={
-        <DialogFooter onCancel={onClose}>
-          <Button variant="primary" loading={pending} disabled={required && note.trim() === ''} onClick={() => onSubmit(note.trim())}>
-            {submitText}
-          </Button>
-        </DialogFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={pending} disabled={required && note.trim() === ''} onClick={() => onSubmit(note.trim())}>
+          {submitText}
+        </Button>
       }
     >
       <SpaceBetween size="m">
@@ -47,6 +42,6 @@ export function NoteDialog({ header, children, label, submitText, required = fal
         </FormField>
         <ErrorMessage error={error} />
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

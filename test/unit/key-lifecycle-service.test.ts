@@ -57,7 +57,7 @@ function scripted(id: string, caps: { rotateSigningKeys?: boolean; scheduledDest
   return s;
 }
 
-function setup(providers: Record<string, Scripted> = {}) {
+function setup(providers: Record<string, Scripted> = {}, extra: Partial<KeyServiceDeps> = {}) {
   const f = localFixture();
   fixtures.push(f);
   const repo = createKeysRepo(f.store.db);
@@ -88,6 +88,7 @@ function setup(providers: Record<string, Scripted> = {}) {
     store,
     localKms,
     restrictions: createKeyRestrictions(),
+    ...extra,
   } as unknown as KeyServiceDeps;
   const nowIso = () => new Date(f.clock.now()).toISOString();
   return { keys: createKeyLifecycle(deps), repo, audit, warnings, counters, f, nowIso };
@@ -254,6 +255,33 @@ describe('key lifecycle: rotate, public keys, integrity', () => {
     expect(repo.get(k.id)!.currentVersion).toBe(2);
     expect(audit.at(-1)!.details).toEqual({ version: 2, provider: 'aws', providerVersion: 4 });
     expect(counters.cacheCleared).toBe(1);
+  });
+
+  it('tells the provider the version it last recorded only when no provider schedule can have added one (docs/providers.md)', async () => {
+    // [providerDriven answer, what the version row looks like, the hint rotate() receives]
+    const table: Array<[string, ((key: unknown) => boolean) | undefined, 'as made' | 'another provider' | 'no number', unknown]> = [
+      ['no provider-driven check wired', undefined, 'as made', undefined],
+      ['a provider-driven key', () => true, 'as made', undefined],
+      ['a console-driven key', () => false, 'as made', { knownVersion: 1 }],
+      ['a console-driven key whose current version is another provider\'s', () => false, 'another provider', undefined],
+      ['a console-driven key whose current version has no provider number', () => false, 'no number', undefined],
+    ];
+    for (const [what, providerDriven, row, hint] of table) {
+      const aws = scripted('aws');
+      const { keys, f } = setup({ aws }, providerDriven ? { providerDriven } : {});
+      const k = await keys.create({ type: 'communication', label: 'x', provider: 'aws' });
+      if (row === 'another provider') f.store.db.prepare("UPDATE key_versions SET provider = 'vault' WHERE key_id = ?").run(k.id);
+      if (row === 'no number') f.store.db.prepare('UPDATE key_versions SET provider_version = NULL WHERE key_id = ?').run(k.id);
+      await keys.rotate(k.id);
+      expect(aws.calls.filter((c) => c[0] === 'rotate'), what).toEqual([['rotate', 'aws-ref', hint]]);
+    }
+    // The next rotation counts from the number the provider gave the last one (4).
+    const aws = scripted('aws');
+    const { keys } = setup({ aws }, { providerDriven: () => false });
+    const k = await keys.create({ type: 'communication', label: 'x', provider: 'aws' });
+    await keys.rotate(k.id);
+    await keys.rotate(k.id);
+    expect(aws.calls.filter((c) => c[0] === 'rotate').map((c) => c[2])).toEqual([{ knownVersion: 1 }, { knownVersion: 4 }]);
   });
 
   it('a provider that cannot rotate signing keys is refused before it is asked', async () => {

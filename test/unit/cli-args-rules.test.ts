@@ -5,7 +5,7 @@
 // command, value and refusal is written out in the tables below; none is taken from the parser.
 import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, refusePassphraseFlag, USAGE, UsageError } from '../../electron/ipc/cli/args.ts';
+import { KIT_OFFLINE_COMMANDS, parseCommandLine, PLAYBOOK_ACTIONS, refusePassphraseFlag, USAGE, UsageError } from '../../electron/ipc/cli/args.ts';
 
 const ENV: NodeJS.ProcessEnv = { ECPS_OPERATOR: 'alice' };
 const parse = (argv: string[], env: NodeJS.ProcessEnv = ENV) => parseCommandLine(argv, env);
@@ -340,5 +340,113 @@ describe('what node:util parseArgs refuses becomes a usage error', () => {
     const flagValue = refusal(['audit', 'export', '--out', 'f', '--force=yes']);
     expect(flagValue).toMatch(/--force/);
     for (const m of [unknown, missing, flagValue]) expect(m).not.toContain('\n');
+  });
+});
+
+describe('rotation rollout policy (docs/cli.md, docs/rotation.md "Rollout to robots")', () => {
+  const ACCEPTED: Array<[string[], string[], Record<string, string>]> = [
+    [['policy'], ['policy'], {}],
+    [['policy', 'clear'], ['policy', 'clear'], {}],
+    [['policy', 'clear', '--key', 'K1'], ['policy', 'clear'], { key: 'K1' }],
+    [['policy', 'set', '--canary-percent', '25'], ['policy', 'set'], { 'canary-percent': '25' }],
+    [['policy', 'set', '--key', 'K1', '--max-failure-ratio', '0.25', '--grace-versions', '2', '--grace-seconds', '3600'], ['policy', 'set'], { key: 'K1', 'max-failure-ratio': '0.25', 'grace-versions': '2', 'grace-seconds': '3600' }],
+    [['policy', 'set', '--canary-robots', 'uv-1,uv-2', '--canary-sites', 'Lyon'], ['policy', 'set'], { 'canary-robots': 'uv-1,uv-2', 'canary-sites': 'Lyon' }],
+    [['list', '--key', 'K1', '--limit', '5'], ['list'], { key: 'K1', limit: '5' }],
+    [['halt', 'R1', '--reason', 'canary failed'], ['halt', 'R1'], { reason: 'canary failed' }],
+    [['resume', 'R1'], ['resume', 'R1'], {}],
+  ];
+  it.each(ACCEPTED)('rotation rollout %j', (rest, args, options) => {
+    const p = parse(['rotation', 'rollout', ...rest]);
+    expect([p.command, p.args, p.options]).toEqual(['rotation rollout', args, options]);
+  });
+
+  const REFUSED: Array<[string[], string]> = [
+    [[], 'rotation rollout: expected list, halt, resume or policy'],
+    [['stop'], 'rotation rollout: expected list, halt, resume or policy'],
+    [['policy', 'show'], 'rotation rollout policy: expected nothing, set or clear'],
+    [['policy', 'set', 'extra'], 'rotation rollout policy: expected nothing, set or clear'],
+    [['policy', 'set'], 'rotation rollout policy set: give at least one of --canary-percent, --canary-robots, --canary-sites, --max-failure-ratio, --grace-versions, --grace-seconds'],
+    [['policy', '--canary-percent', '5'], 'rotation rollout policy: option --canary-percent does not apply'],
+    [['policy', 'clear', '--grace-seconds', '5'], 'rotation rollout policy clear: option --grace-seconds does not apply'],
+    [['policy', 'set', '--limit', '5', '--canary-percent', '5'], 'rotation rollout policy set: option --limit does not apply'],
+    [['policy', 'set', '--reason', 'x', '--canary-percent', '5'], 'rotation rollout policy set: option --reason does not apply'],
+    [['policy', 'set', '--canary-percent', 'ten'], 'rotation rollout policy set: --canary-percent must be a number'],
+    [['policy', 'set', '--max-failure-ratio', '.5'], 'rotation rollout policy set: --max-failure-ratio must be a number'],
+    [['policy', 'set', '--grace-versions=-1'], 'rotation rollout policy set: --grace-versions must be a number'],
+    [['policy', 'set', '--grace-seconds', '1e3'], 'rotation rollout policy set: --grace-seconds must be a number'],
+    [['list', 'R1'], 'rotation rollout list: expected no rollout ID'],
+    [['halt', '--reason', 'x'], 'rotation rollout halt: expected a rollout ID'],
+    [['resume', 'R1', 'R2'], 'rotation rollout resume: expected a rollout ID'],
+    [['list', '--reason', 'x'], 'rotation rollout list: option --reason does not apply'],
+    [['list', '--canary-percent', '5'], 'rotation rollout list: option --canary-percent does not apply'],
+    [['halt', 'R1', '--key', 'K1', '--reason', 'x'], 'rotation rollout halt: option --key does not apply'],
+    [['resume', 'R1', '--limit', '5'], 'rotation rollout resume: option --limit does not apply'],
+    [['halt', 'R1'], 'rotation rollout halt: --reason is required'],
+  ];
+  it.each(REFUSED)('rotation rollout %j: %s', (rest, message) => {
+    expect(refusal(['rotation', 'rollout', ...rest])).toBe(message);
+  });
+});
+
+describe('kit (docs/incident-kit.md, docs/cli.md)', () => {
+  it('kit export takes its orders (repeated --order joined one per line) and needs --out, --order and --reason', () => {
+    const p = parse(['kit', 'export', '--out', '/media/kit', '--order', 'site:Plant 1', '--order', 'robot:uv-1,uv-2', '--reason', 'drill', '--max-uses', '3', '--valid-for', '86400']);
+    expect([p.command, p.options]).toEqual(['kit export', { out: '/media/kit', order: 'site:Plant 1\nrobot:uv-1,uv-2', reason: 'drill', 'max-uses': '3', 'valid-for': '86400' }]);
+    expect(parse(['kit', 'export', '--out', 'k', '--order', 'fleet', '--reason', 'r']).options.order).toBe('fleet');
+    expect(refusal(['kit', 'export', '--order', 'fleet', '--reason', 'r'])).toBe('kit export: --out is required');
+    expect(refusal(['kit', 'export', '--out', 'k', '--reason', 'r'])).toBe('kit export: --order is required');
+    expect(refusal(['kit', 'export', '--out', 'k', '--order', 'fleet'])).toBe('kit export: --reason is required');
+  });
+
+  const ORDERS: Array<[string, boolean]> = [
+    ['fleet', true], ['robot:uv-1', true], ['robot:uv-1,uv-2', true], ['site:Plant 1', true], ['model:UV-7', true], ['firmware:2.1.0', true], ['tag:night', true],
+    ['fleets', false], ['robot:', false], ['site', false], ['serial:01', false], ['key:K1', false], ['Site:Plant 1', false], [' fleet', false],
+  ];
+  it.each(ORDERS)('kit export --order %j: accepted %s', (spec, ok) => {
+    const argv = ['kit', 'export', '--out', 'k', '--reason', 'r', '--order', spec];
+    if (ok) expect(parse(argv).options.order).toBe(spec);
+    else expect(refusal(argv)).toBe(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION or tag:TAG`);
+  });
+
+  const COUNTS: Array<[string, boolean]> = [['1', true], ['99999999', true], ['100000000', false], ['0x10', false], ['1.5', false], ['-1', false], ['', false], ['two', false]];
+  it.each(COUNTS)('kit export --max-uses / --valid-for %j: accepted %s', (value, ok) => {
+    for (const name of ['max-uses', 'valid-for']) {
+      const argv = ['kit', 'export', '--out', 'k', '--reason', 'r', '--order', 'fleet', `--${name}=${value}`];
+      if (ok) expect(parse(argv).options[name as 'max-uses']).toBe(value);
+      else expect(refusal(argv)).toBe(`kit export: --${name} must be a whole number`);
+    }
+  });
+
+  it('the offline commands need --kit; kit import and kit use take one argument', () => {
+    expect(parse(['kit', 'import', '/media/kit'])).toMatchObject({ command: 'kit import', args: ['/media/kit'] });
+    expect(parse(['kit', 'status', '--kit', '/media/kit'])).toMatchObject({ command: 'kit status', options: { kit: '/media/kit' } });
+    expect(parse(['kit', 'robots', '--kit', '/media/kit'])).toMatchObject({ command: 'kit robots', options: { kit: '/media/kit' } });
+    expect(parse(['kit', 'use', 'site Plant 1', '--kit', 'k', '--reason', 'stolen', '--out', 'o.json', '--force'])).toMatchObject({ command: 'kit use', args: ['site Plant 1'], options: { kit: 'k', reason: 'stolen', out: 'o.json', force: true } });
+    for (const cmd of ['status', 'robots']) expect(refusal(['kit', cmd])).toBe(`kit ${cmd}: --kit is required`);
+    expect(refusal(['kit', 'use', 'x', '--kit', 'k'])).toBe('kit use: --reason is required');
+    expect(refusal(['kit', 'status', '--kit', 'k', '--out', 'o'])).toBe('kit status: option --out does not apply');
+    expect(refusal(['kit', 'import'])).toBe('kit import: expected DIR, got none');
+    expect(refusal(['kit', 'use', '--kit', 'k', '--reason', 'r'])).toBe('kit use: expected ORDER, got none');
+    expect(parse(['kit', 'export', '--out', 'k', '--reason', 'r', '--order', 'fleet', '--message', 'Stop now', '--order-actions', 'stop_operating,safe_mode']).options)
+      .toMatchObject({ message: 'Stop now', 'order-actions': 'stop_operating,safe_mode' });
+  });
+
+  it('kit status, robots and use are the offline console: they open no store (docs/incident-kit.md)', () => {
+    expect([...KIT_OFFLINE_COMMANDS].sort()).toEqual(['kit robots', 'kit status', 'kit use']);
+  });
+});
+
+describe('repeated options joined one per line', () => {
+  it('backup --custodian, given once per custodian', () => {
+    expect(parse(['backup', '--out', 'b.bak', '--k', '2', '--custodian', 'Ann', '--custodian', 'Bob']).options.custodian).toBe('Ann\nBob');
+    expect(parse(['backup', '--out', 'b.bak']).options).not.toHaveProperty('custodian');
+  });
+});
+
+describe('emergency execute --revoke-ca (docs/emergency-response.md, "Revoking the fleet CA")', () => {
+  it('is one of the playbook actions, and alone is enough', () => {
+    expect(PLAYBOOK_ACTIONS).toEqual(['compromise-keys', 'revoke-certs', 'revoke-ca', 'quarantine', 'rotate-shared', 'lockdown']);
+    expect(parse(['emergency', 'execute', '--fleet', '--revoke-ca', '--reason', 'CA key leaked']).options).toMatchObject({ fleet: true, 'revoke-ca': true });
+    expect(refusal(['emergency', 'execute', '--fleet', '--reason', 'x'])).toBe('emergency execute: give at least one action (--compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown)');
   });
 });

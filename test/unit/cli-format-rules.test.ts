@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatBatch,
+  formatRolloutPolicy,
   formatDrift,
   formatKey,
   formatKeyTable,
@@ -308,5 +309,21 @@ describe('rotation', () => {
       '  k2  gcp version 2 (cv2) adopted as v3  UNEXPECTED',
       '  k3  not checked [provider_unavailable] ECONNREFUSED',
     ]);
+  });
+});
+
+describe('rotation rollout policy (one line: where it comes from, then its fields)', () => {
+  const BUILT_IN = { canaryRobots: [], canaryPercent: 10, canarySites: [], maxFailureRatio: 0.2, graceVersions: 1, graceSeconds: 604800 };
+  const table: Array<[Parameters<typeof formatRolloutPolicy>[0], string | undefined, string]> = [
+    [{ policy: BUILT_IN, source: 'builtin' }, undefined, 'rollout policy (the built-in default): canary 10 % of every site, canary robots none, halt above 0.2 failed, grace 1 version(s) for 604800 s'],
+    [{ policy: { ...BUILT_IN, canaryPercent: 100 }, source: 'default' }, undefined, 'rollout policy (the default): canary 100 % of every site, canary robots none, halt above 0.2 failed, grace 1 version(s) for 604800 s'],
+    [
+      { policy: { canaryRobots: ['uv-1', 'uv-2'], canaryPercent: 5, canarySites: ['Lyon', 'Turin'], maxFailureRatio: 0, graceVersions: 2, graceSeconds: 60 }, source: 'key' },
+      'K1',
+      "rollout policy (key K1's own): canary 5 % of Lyon,Turin, canary robots uv-1,uv-2, halt above 0 failed, grace 2 version(s) for 60 s",
+    ],
+  ];
+  it.each(table)('%j', (v, keyId, line) => {
+    expect(formatRolloutPolicy(v, keyId)).toBe(line);
   });
 });

@@ -359,6 +359,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.rotation?.usageBlock === undefined ? {} : { block: options.rotation.usageBlock }),
       onLimitReached: () => scheduler?.kick(),
     });
+    // Retirements are the rollouts' (made below); the key service reads them to refuse a retired version's decryption.
+    const rolloutRepo = createRolloutRepo(store.db);
     const keyDeps: KeyServiceDeps = {
       repo: keysRepo,
       session: liveSession,
@@ -379,6 +381,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       localKms,
       restrictions: createKeyRestrictions(),
       providerDriven: (key) => policies.forKey(key).policy.driver === 'provider',
+      retiredAt: (keyId, version) => rolloutRepo.retirement(keyId, version)?.retiredAt ?? null,
       ...(options.rotation?.countUsage === false ? {} : { usage: usageMeter }),
       ...(observing ? { observe: (action: string, provider: string, ms: number, ok: boolean) => metrics.keyOperation(action, provider, ms, ok) } : {}),
     };
@@ -499,7 +502,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       onFleetChanged: (deviceId: string | null) => emit('fleet:changed', { deviceId }),
     };
     const fleet = createFleetRegistry({ ...fleetBase, repo: fleetRepo });
-    const liveRollouts = createRollouts({ ...fleetBase, repo: createRolloutRepo(store.db), fleetRepo, onChanged: (keyId) => emit('keys:changed', { keyId }) });
+    const liveRollouts = createRollouts({ ...fleetBase, repo: rolloutRepo, fleetRepo, onChanged: (keyId) => emit('keys:changed', { keyId }) });
     rollouts = liveRollouts;
     const keyAssignmentsRepo = createKeyAssignmentsRepo(store.db);
     const keyAssignments = createKeyAssignments({ ...fleetBase, repo: keyAssignmentsRepo, fleetRepo });

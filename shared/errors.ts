@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'provider_unavailable',
   'provider_access_denied', // the provider refused the console's credentials or permissions
   'provider_unsupported', // the provider's server lacks a feature the console relies on (e.g. an old Vault)
+  'key_version_retired', // the version that protected this data was retired (docs/rotation.md); an officer may reinstate it
   'usage_limit_reached', // a key version made as many encryptions as its usage limit allows; rotate the key
   'cancelled', // stopped before it finished by the other side (e.g. an export download closed by the browser)
   'forbidden', // the signed-in operator's role does not allow this channel (docs/operators.md)
@@ -84,6 +85,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   unsupported_operation: 'This key type does not support that operation.',
   key_disabled: 'The key is not in a state that allows this; check its lifecycle state.',
   key_destroyed: 'The key material was destroyed; data protected only by it cannot be recovered.',
+  key_version_retired: 'The key version that protected this data was retired. A key custodian can reinstate it for a while to re-encrypt the data.',
   ciphertext_malformed: 'The ciphertext is incomplete or damaged; copy it again in full.',
   ciphertext_foreign: 'This ciphertext was not made by this console or by a key it holds.',
   ciphertext_tampered: 'The ciphertext was modified after encryption. Treat it as hostile.',

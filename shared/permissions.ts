@@ -134,6 +134,7 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'rollout:halt': 'keys',
   'rollout:resume': 'keys',
   'rollout:retire': 'keys',
+  'rollout:reinstate': 'keys',
   'rollout:setPolicy': 'admin',
   'rollout:clearPolicy': 'admin',
 

@@ -115,6 +115,8 @@ export const VersionStatusSchema = z.object({
   retiredBy: z.string().nullable(),
   forced: z.boolean(),
   reason: z.string().nullable(),
+  /** While an officer's reinstatement holds (the version decrypts again and no pass retires it), when it ends. */
+  reinstatedUntil: IsoTime.nullable(),
 });
 
 export const VisitSchema = z.object({
@@ -165,6 +167,14 @@ export const rolloutChannels = {
       .strict()
       .refine((v) => v.force !== true || v.reason !== undefined, { message: 'a forced retirement needs a reason', path: ['reason'] }),
     z.object({ version: VersionStatusSchema, flagged: z.array(z.string()) }),
+  ),
+  /**
+   * Undoes a retirement: the version decrypts again (to re-encrypt what it protected under the current version) and no
+   * scheduler pass retires it for `days` (1-90). Refused when the version is not retired or was destroyed.
+   */
+  'rollout:reinstate': channel(
+    z.object({ keyId: KeyId, version: Version, reason: Reason, days: z.number().int().min(1).max(90) }).strict(),
+    z.object({ version: VersionStatusSchema, until: IsoTime }),
   ),
   'rollout:needsVisit': channel(z.object({ site: Site.optional() }).strict(), z.object({ robots: z.array(VisitSchema) })),
 } as const;

@@ -16,6 +16,11 @@ import { isProviderError } from './types.ts';
 export interface EnvelopeRecipient {
   provider: KmsProvider;
   keyRef: string;
+  /**
+   * The provider's version the caller knows to be current, written into the entry when the provider's answer names none
+   * (AWS KMS never says which backing key wrapped a ciphertext), so a decryption can tell which version protected it.
+   */
+  knownVersion?: number | undefined;
 }
 
 export interface MultiEnvelopeDeps {
@@ -83,7 +88,7 @@ async function wrapAll(storeId: string, list: readonly EnvelopeRecipient[], data
   const failures: Array<RecipientFailure & { error: unknown }> = [];
   settled.forEach((s, i) => {
     const r = list[i]!;
-    if (s.status === 'fulfilled') entries.push({ provider: r.provider.id, keyRef: r.keyRef, keyVersion: s.value.version ?? 0, wrapped: s.value.ciphertext });
+    if (s.status === 'fulfilled') entries.push({ provider: r.provider.id, keyRef: r.keyRef, keyVersion: s.value.version ?? r.knownVersion ?? 0, wrapped: s.value.ciphertext });
     else failures.push({ ...summarizeFailure(r.provider.id, r.keyRef, s.reason), error: s.reason });
   });
   return { entries, failures };

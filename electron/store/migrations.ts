@@ -10,7 +10,7 @@ import { LOCKDOWN_SCHEMA_SQL } from './lockdownRepo.ts';
 import { backfillRobotTags, EMERGENCY_SCHEMA_SQL } from './emergencyRepo.ts';
 import { PROVIDER_SCHEMA_SQL } from './providerRepo.ts';
 import { ROTATION_BATCH_SCHEMA_SQL } from './rotationBatchRepo.ts';
-import { ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
+import { REINSTATEMENT_SCHEMA_SQL, ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
@@ -254,6 +254,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'delivery of lockdown orders and the CRL to robots (issue 15): order files, robots\' answers, published CRLs',
     up(db) {
       db.exec(ORDER_DELIVERY_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 29,
+    description: 'reinstating a retired key version (issue 13): a retired version no longer decrypts; an officer may reinstate it for a while',
+    up(db) {
+      db.exec(REINSTATEMENT_SCHEMA_SQL);
     },
   },
 ];

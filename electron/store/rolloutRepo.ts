@@ -5,6 +5,21 @@
 // Times are epoch milliseconds (BIGINT). Portable SQL only (PostgreSQL runs it). Ids, versions and states only.
 import type { Db } from './database.ts';
 
+/** DDL of migration 29: officers' reinstatements of retired versions (a history; the retirement row is removed). */
+export const REINSTATEMENT_SCHEMA_SQL = `
+CREATE TABLE key_version_reinstatements (
+  key_id VARCHAR(36) NOT NULL REFERENCES keys (id),
+  version INTEGER NOT NULL,
+  reinstated_at BIGINT NOT NULL,
+  reinstated_by VARCHAR(128) NOT NULL,
+  reason VARCHAR(500) NOT NULL,
+  until_at BIGINT NOT NULL,
+  retired_at BIGINT NOT NULL,
+  retired_by VARCHAR(128) NOT NULL
+);
+CREATE INDEX key_version_reinstatements_version ON key_version_reinstatements (key_id, version, reinstated_at);
+`;
+
 /** DDL of migration 13. */
 export const ROLLOUT_SCHEMA_SQL = `
 CREATE TABLE rollout_policies (
@@ -108,6 +123,19 @@ export interface RetirementRow {
   holders: number;
 }
 
+/** An officer's reinstatement of a retired version (migration 29): the retirement it undid, and until when it holds. */
+export interface ReinstatementRow {
+  keyId: string;
+  version: number;
+  reinstatedAt: number;
+  reinstatedBy: string;
+  reason: string;
+  /** Until then the version is not retired again by a scheduler pass (an officer may still retire it). */
+  until: number;
+  retiredAt: number;
+  retiredBy: string;
+}
+
 export interface VisitRow {
   deviceId: string;
   keyId: string;
@@ -153,6 +181,10 @@ export interface RolloutRepo {
   retirement(keyId: string, version: number): RetirementRow | null;
   retirements(keyId: string): RetirementRow[];
   insertRetirement(row: RetirementRow): void;
+  /** Undoes a retirement and records the reinstatement (in the caller's transaction). */
+  reinstate(row: ReinstatementRow): void;
+  /** The latest reinstatement of a version, or null. */
+  reinstatement(keyId: string, version: number): ReinstatementRow | null;
   flagVisit(row: VisitRow): void;
   /** Clears the robot's visit flag for the key when it now holds a version newer than the flagged one. */
   clearVisit(deviceId: string, keyId: string, installedVersion: number): boolean;
@@ -256,6 +288,8 @@ export function createRolloutRepo(db: Db): RolloutRepo {
        GROUP BY r.site, h.key_id, k.current_version ORDER BY r.site, h.key_id`,
     );
   const holdingsAll = holdings('');
+  // Read at every decryption (a retired version no longer decrypts): prepared once.
+  const retirementOf = db.prepare('SELECT * FROM key_version_retirements WHERE key_id = ? AND version = ?');
   const holdingsOfKey = holdings('AND h.key_id = ?');
 
   return {
@@ -346,7 +380,7 @@ export function createRolloutRepo(db: Db): RolloutRepo {
       }));
     },
     retirement(keyId, version) {
-      const r = db.prepare('SELECT * FROM key_version_retirements WHERE key_id = ? AND version = ?').get(keyId, version) as Record<string, unknown> | undefined;
+      const r = retirementOf.get(keyId, version) as Record<string, unknown> | undefined;
       return r ? toRetirement(r) : null;
     },
     retirements: (keyId) =>
@@ -355,6 +389,22 @@ export function createRolloutRepo(db: Db): RolloutRepo {
       db.prepare('INSERT INTO key_version_retirements (key_id, version, retired_at, retired_by, forced, reason, holders) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
         row.keyId, row.version, row.retiredAt, row.retiredBy, row.forced ? 1 : 0, row.reason, row.holders,
       );
+    },
+    reinstate(row) {
+      db.prepare('DELETE FROM key_version_retirements WHERE key_id = ? AND version = ?').run(row.keyId, row.version);
+      db.prepare(
+        'INSERT INTO key_version_reinstatements (key_id, version, reinstated_at, reinstated_by, reason, until_at, retired_at, retired_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(row.keyId, row.version, row.reinstatedAt, row.reinstatedBy, row.reason, row.until, row.retiredAt, row.retiredBy);
+    },
+    reinstatement(keyId, version) {
+      const r = db
+        .prepare('SELECT * FROM key_version_reinstatements WHERE key_id = ? AND version = ? ORDER BY reinstated_at DESC, until_at DESC')
+        .get(keyId, version) as Record<string, unknown> | undefined;
+      if (!r) return null;
+      return {
+        keyId: String(r.key_id), version: Number(r.version), reinstatedAt: Number(r.reinstated_at), reinstatedBy: String(r.reinstated_by),
+        reason: String(r.reason), until: Number(r.until_at), retiredAt: Number(r.retired_at), retiredBy: String(r.retired_by),
+      };
     },
     flagVisit(row) {
       db.prepare(

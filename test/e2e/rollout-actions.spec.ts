@@ -1,7 +1,8 @@
 // The officer's rollout actions on the Rotation screen (issue 13, docs/rotation.md "Rollout to robots"): robots hold
 // version 1 of a communication key when it rotates, so a rollout of version 2 starts; the officer halts it (a reason
 // is required, and shown), resumes it, then retires version 1 while robots still hold it: refused until "Retire it
-// anyway" is ticked with a reason, after which the holders are flagged and the Fleet screen marks them (not the
+// anyway" is ticked with a reason, after which the holders are flagged; it reinstates the retired version (a reason,
+// 1-90 days); and the Fleet screen marks the flagged robots (not the
 // revoked robot, which holds nothing any more).
 // The store is seeded through the repositories (robots and what they hold), as provisioning leaves it.
 import Database from 'better-sqlite3';
@@ -67,8 +68,8 @@ test('halt needs a reason and resumes; retiring a version robots hold needs "any
   await expect(row).toContainText('Rolling out');
 
   // Retire version 1 while three robots hold it.
-  await row.getByRole('button', { name: 'Retire a version of uplink' }).click();
-  const retire = page.getByRole('dialog', { name: 'Retire a version of uplink' });
+  await row.getByRole('button', { name: 'Retire or reinstate a version of uplink' }).click();
+  const retire = page.getByRole('dialog', { name: 'Retire or reinstate a version of uplink' });
   const versions = retire.getByRole('table', { name: 'Versions of uplink' });
   await expect(versions.getByRole('row').filter({ hasText: 'v2' })).toContainText('Current');
   const v1 = versions.getByRole('row').filter({ hasText: 'v1' });
@@ -85,6 +86,21 @@ test('halt needs a reason and resumes; retiring a version robots hold needs "any
   await retire.getByRole('button', { name: 'Retire version 1' }).click();
   await expect(retire).toBeHidden();
   await expect(page.getByText(`uplink version 1 retired; ${HOLDERS} robots flagged as needing a visit.`)).toBeVisible();
+
+  // Reinstate it: a retired version no longer decrypts; reinstated it does again for the days chosen (1-90), with a reason.
+  await row.getByRole('button', { name: 'Retire or reinstate a version of uplink' }).click();
+  await expect(v1).toContainText('Retired');
+  await v1.getByRole('radio', { name: 'Version 1' }).check();
+  await retire.getByRole('button', { name: 'Reinstate version 1' }).click();
+  await expect(retire.getByText('Say why the version is reinstated.')).toBeVisible();
+  await retire.getByLabel('Reason').fill('re-encrypt the depot archive');
+  await retire.getByLabel('Days').fill('91');
+  await retire.getByRole('button', { name: 'Reinstate version 1' }).click();
+  await expect(retire.getByText('Enter a whole number of days from 1 to 90.')).toBeVisible();
+  await retire.getByLabel('Days').fill('14');
+  await retire.getByRole('button', { name: 'Reinstate version 1' }).click();
+  await expect(retire).toBeHidden();
+  await expect(page.getByText(/^uplink version 1 reinstated until .+: it decrypts again/)).toBeVisible();
 
   await clickNav(page, 'Fleet');
   for (const { deviceId, holds } of ROBOTS) {

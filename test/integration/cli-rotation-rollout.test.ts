@@ -105,4 +105,47 @@ describe('rotation rollout commands', () => {
     const r = await cli(['rotation', 'rollout', 'policy', 'set', '--canary-percent', '150', '--json']);
     expect({ code: r.code, invalid: r.stderr.includes('invalid_input') }).toEqual({ code: 1, invalid: true });
   });
+
+  it('versions, retire and reinstate: a held version needs --force and a reason; a retired one is reinstated for N days', async () => {
+    type Version = { version: number; state: string; holders: number; retiredBy: string | null; forced: boolean; reinstatedUntil: string | null };
+    const before = (await json(['rotation', 'rollout', 'versions', keyId])) as { versions: Version[] };
+    expect(before.versions.map((v) => [v.version, v.state, v.holders])).toEqual([[1, 'in_grace', 2], [2, 'current', 0]]);
+    const text = await cli(['rotation', 'rollout', 'versions', keyId]);
+    expect(text.stdout).toContain('v1  in its grace  2 robots hold it');
+
+    const held = await cli(['rotation', 'rollout', 'retire', keyId, '1', '--json']);
+    expect({ code: held.code, refused: held.stderr.includes('illegal_transition') }).toEqual({ code: 1, refused: true });
+    const forced = (await json(['rotation', 'rollout', 'retire', keyId, '1', '--force', '--reason', 'unit lost in transit'])) as { version: Version; flagged: string[] };
+    expect(forced.version).toMatchObject({ version: 1, state: 'retired', retiredBy: 'alice', forced: true });
+    expect([...forced.flagged].sort()).toEqual(['uv-c1', 'uv-c2']);
+
+    const again = await cli(['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 're-encrypt logs', '--days', '91', '--json']);
+    expect({ code: again.code, invalid: again.stderr.includes('invalid_input') }).toEqual({ code: 1, invalid: true });
+    const back = await cli(['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 're-encrypt logs', '--days', '3']);
+    expect(back.code).toBe(0);
+    expect(back.stdout).toMatch(/^v1 {2}in its grace, reinstated until \d{4}-\d\d-\d\dT[\d:.]+Z {2}2 robots hold it/);
+    const notRetired = await cli(['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 'twice', '--days', '3', '--json']);
+    expect({ code: notRetired.code, refused: notRetired.stderr.includes('illegal_transition') }).toEqual({ code: 1, refused: true });
+  });
+
+  it('versions, retire and reinstate usage mistakes exit 2', async () => {
+    for (const args of [
+      ['rotation', 'rollout', 'versions'],
+      ['rotation', 'rollout', 'versions', keyId, '1'],
+      ['rotation', 'rollout', 'retire', keyId],
+      ['rotation', 'rollout', 'retire', keyId, 'one'],
+      ['rotation', 'rollout', 'retire', keyId, '0'],
+      ['rotation', 'rollout', 'retire', keyId, '1', '--force'],
+      ['rotation', 'rollout', 'retire', keyId, '1', '--days', '3'],
+      ['rotation', 'rollout', 'reinstate', keyId, '1', '--days', '3'],
+      ['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 'x'],
+      ['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 'x', '--days', 'two'],
+      ['rotation', 'rollout', 'reinstate', keyId, '1', '--reason', 'x', '--days', '3', '--force'],
+      ['rotation', 'rollout', 'halt', '0b7c2a52-3f1e-4c1a-9a57-3c7f2b8e4d10', '--reason', 'x', '--force'],
+      ['rotation', 'rollout', 'list', '--days', '3'],
+    ]) {
+      const r = await cli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+    }
+  });
 });

@@ -147,6 +147,7 @@ describe('createConsole handlers, end to end', () => {
       'rollout:holdings': {},
       'rollout:versions': { keyId: crypto.randomUUID() },
       'rollout:retire': { keyId: crypto.randomUUID(), version: 1 },
+      'rollout:reinstate': { keyId: crypto.randomUUID(), version: 1, reason: 're-encrypt the archive', days: 7 },
       'rollout:needsVisit': {},
       'emergency:lockdownOrder': { kind: 'lockdown', scope: { fleet: true }, actions: ['safe_mode'], reason: 'drill', message: 'Safe mode', validForSeconds: 600 },
       'emergency:lockdownList': {},

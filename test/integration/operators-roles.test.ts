@@ -50,7 +50,7 @@ const EXPECTED: Record<ChannelName, string> = {
   'rotation:setTypePolicy': 'a', 'rotation:setKeyPolicy': 'a', 'rotation:clearKeyPolicy': 'a',
   'rotation:providerSchedule': READ, 'rotation:checkDrift': 'ka',
   'rollout:list': READ, 'rollout:get': READ, 'rollout:getPolicy': READ, 'rollout:holdings': READ, 'rollout:versions': READ, 'rollout:needsVisit': READ,
-  'rollout:halt': 'ka', 'rollout:resume': 'ka', 'rollout:retire': 'ka', 'rollout:setPolicy': 'a', 'rollout:clearPolicy': 'a',
+  'rollout:halt': 'ka', 'rollout:resume': 'ka', 'rollout:retire': 'ka', 'rollout:reinstate': 'ka', 'rollout:setPolicy': 'a', 'rollout:clearPolicy': 'a',
   // Metrics are read by all; acknowledging an alert (an incident) is the security officer's.
   'metrics:series': READ, 'alerts:list': READ, 'alerts:acknowledge': 'oa',
   // Lockdown orders: the security officer's (the role list: "revocation, compromise, CA, lockdown").

@@ -361,8 +361,8 @@ describe('rotation rollout policy (docs/cli.md, docs/rotation.md "Rollout to rob
   });
 
   const REFUSED: Array<[string[], string]> = [
-    [[], 'rotation rollout: expected list, halt, resume or policy'],
-    [['stop'], 'rotation rollout: expected list, halt, resume or policy'],
+    [[], 'rotation rollout: expected list, halt, resume, policy, versions, retire or reinstate'],
+    [['stop'], 'rotation rollout: expected list, halt, resume, policy, versions, retire or reinstate'],
     [['policy', 'show'], 'rotation rollout policy: expected nothing, set or clear'],
     [['policy', 'set', 'extra'], 'rotation rollout policy: expected nothing, set or clear'],
     [['policy', 'set'], 'rotation rollout policy set: give at least one of --canary-percent, --canary-robots, --canary-sites, --max-failure-ratio, --grace-versions, --grace-seconds'],

@@ -100,6 +100,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rollout:holdings': {},
   'rollout:versions': { keyId: KEY },
   'rollout:retire': { keyId: KEY, version: 1, force: true, reason: 'robot lost at sea' },
+  'rollout:reinstate': { keyId: KEY, version: 1, reason: 're-encrypt the archive', days: 7 },
   'rollout:needsVisit': { site: 'Plant 1' },
   'emergency:lockdownOrder': { kind: 'lockdown', scope: { site: 'Plant 1' }, actions: ['stop_operating'], reason: 'robot stolen', message: 'Stop', validForSeconds: 3600 },
   'emergency:lockdownList': { limit: 10 },

@@ -46,6 +46,7 @@ const OPTIONS = {
   out: { type: 'string' },
   aad: { type: 'string' },
   force: { type: 'boolean' },
+  days: { type: 'string' },
   'device-id': { type: 'string' },
   'ca-cert-out': { type: 'string' },
   'kms-config': { type: 'string' },
@@ -149,7 +150,12 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   //   | policy [set|clear] [--key ID] [--canary-percent N ...]
-  'rotation rollout': { options: ['key', 'limit', 'reason', ...ROLLOUT_POLICY_OPTIONS], required: [], args: ['list|halt|resume|policy', '[ID|set|clear]'] },
+  //   | versions KEY | retire KEY VERSION [--force --reason TEXT] | reinstate KEY VERSION --reason TEXT --days N
+  'rotation rollout': {
+    options: ['key', 'limit', 'reason', 'force', 'days', ...ROLLOUT_POLICY_OPTIONS],
+    required: [],
+    args: ['list|halt|resume|policy|versions|retire|reinstate', '[ID|KEY|set|clear]', '[VERSION]'],
+  },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
   'operators list': { options: [], required: [], args: [] },
@@ -236,6 +242,11 @@ Commands:
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
   rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
+  rotation rollout versions KEY                 a key's versions: current, in grace, grace ended, retired, holders
+  rotation rollout retire KEY VERSION [--force --reason TEXT]
+                                                retires a previous version: never delivered again, no longer decrypts
+  rotation rollout reinstate KEY VERSION --reason TEXT --days N
+                                                a retired version decrypts again for N days (1-90), to re-encrypt data
   rotation rollout policy [--key ID]            the rollout policy in force (the default, or a key's own)
   rotation rollout policy set [--key ID] [--canary-percent N] [--canary-robots ID,..] [--canary-sites S,..]
       [--max-failure-ratio R] [--grace-versions N] [--grace-seconds N]
@@ -388,7 +399,10 @@ const NUMBER_OPTIONS: ReadonlySet<string> = new Set(['canary-percent', 'max-fail
  */
 function checkRollout(args: string[], values: OptionValues): void {
   const verb = args[0];
-  if (verb !== 'list' && verb !== 'halt' && verb !== 'resume' && verb !== 'policy') throw new UsageError('rotation rollout: expected list, halt, resume or policy');
+  if (verb === 'versions' || verb === 'retire' || verb === 'reinstate') return checkRolloutVersion(verb, args, values);
+  if (verb !== 'list' && verb !== 'halt' && verb !== 'resume' && verb !== 'policy') throw new UsageError('rotation rollout: expected list, halt, resume, policy, versions, retire or reinstate');
+  const versionOnly = (['force', 'days'] as const).find((name) => values[name] !== undefined);
+  if (versionOnly) throw new UsageError(`rotation rollout ${verb}: option --${versionOnly} does not apply`);
   const fields = ROLLOUT_POLICY_OPTIONS.filter((name) => values[name] !== undefined);
   if (verb === 'policy') {
     const sub = args[1];
@@ -405,6 +419,21 @@ function checkRollout(args: string[], values: OptionValues): void {
   const stray = (['key', 'limit', 'reason', ...ROLLOUT_POLICY_OPTIONS] as const).find((name) => values[name] !== undefined && !allowed.includes(name));
   if (stray) throw new UsageError(`rotation rollout ${verb}: option --${stray} does not apply`);
   if (verb === 'halt' && typeof values.reason !== 'string') throw new UsageError('rotation rollout halt: --reason is required');
+}
+
+/** rotation rollout versions KEY | retire KEY VERSION [--force --reason] | reinstate KEY VERSION --reason --days. */
+function checkRolloutVersion(verb: 'versions' | 'retire' | 'reinstate', args: string[], values: OptionValues): void {
+  const wanted = verb === 'versions' ? 2 : 3;
+  if (args.length !== wanted) throw new UsageError(`rotation rollout ${verb}: expected ${verb === 'versions' ? 'a key ID' : 'a key ID and a version'}`);
+  if (verb !== 'versions' && !/^[1-9]\d{0,8}$/.test(args[2]!)) throw new UsageError(`rotation rollout ${verb}: the version must be a whole number from 1`);
+  const allowed: OptionName[] = verb === 'versions' ? [] : verb === 'retire' ? ['force', 'reason'] : ['reason', 'days'];
+  const stray = (['key', 'limit', 'reason', 'force', 'days', ...ROLLOUT_POLICY_OPTIONS] as const).find((name) => values[name] !== undefined && !allowed.includes(name));
+  if (stray) throw new UsageError(`rotation rollout ${verb}: option --${stray} does not apply`);
+  if (verb === 'retire' && values.force === true && typeof values.reason !== 'string') throw new UsageError('rotation rollout retire: --force needs --reason');
+  if (verb === 'reinstate') {
+    if (typeof values.reason !== 'string') throw new UsageError('rotation rollout reinstate: --reason is required');
+    if (typeof values.days !== 'string' || !/^\d{1,2}$/.test(values.days)) throw new UsageError('rotation rollout reinstate: --days must be a whole number from 1 to 90');
+  }
 }
 
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {

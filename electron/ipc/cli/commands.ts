@@ -17,7 +17,7 @@ import type { ParsedCommand } from './args.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
-import { formatApproval, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
@@ -426,6 +426,19 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
             ? await callUnlocked(ctx, 'rollout:setPolicy', strip({ keyId, policy: { ...(await callUnlocked(ctx, 'rollout:getPolicy', strip({ keyId }))).policy, ...rolloutPolicyChanges(o) } }))
             : await callUnlocked(ctx, 'rollout:getPolicy', strip({ keyId }));
         return show(value, () => formatRolloutPolicy(value, keyId));
+      }
+      if (verb === 'versions') {
+        const value = await callUnlocked(ctx, 'rollout:versions', { keyId: id });
+        return show(value, () => value.versions.map(formatVersionStatus).join('\n'));
+      }
+      if (verb === 'retire' || verb === 'reinstate') {
+        const version = Number(parsed.args[2]);
+        if (verb === 'retire') {
+          const value = await callUnlocked(ctx, 'rollout:retire', strip({ keyId: id, version, force: o.force === true ? true : undefined, reason: str(o.reason) }));
+          return show(value, () => [formatVersionStatus(value.version), ...(value.flagged.length > 0 ? [`flagged as needing a visit: ${value.flagged.join(', ')}`] : [])].join('\n'));
+        }
+        const value = await callUnlocked(ctx, 'rollout:reinstate', { keyId: id, version, reason: str(o.reason), days: Number(str(o.days)) });
+        return show(value, () => formatVersionStatus(value.version));
       }
       const value = verb === 'halt'
         ? await callUnlocked(ctx, 'rollout:halt', { rolloutId: id, reason: str(o.reason) })

@@ -173,6 +173,17 @@ export function formatRolloutPolicy(
   return `rollout policy (${from}): canary ${p.canaryPercent} % of ${sites}, canary robots ${robots}, halt above ${p.maxFailureRatio} failed, grace ${p.graceVersions} version(s) for ${p.graceSeconds} s`;
 }
 
+const VERSION_STATES: Readonly<Record<string, string>> = { current: 'current', in_grace: 'in its grace', grace_ended: 'grace ended', retired: 'retired' };
+
+/** One line per version: `v1  retired 2026-...Z by alice (forced: reason)  2 robots hold it`. */
+export function formatVersionStatus(v: {
+  version: number; state: string; holders: number; retiredAt: string | null; retiredBy: string | null; forced: boolean; reason: string | null; reinstatedUntil: string | null;
+}): string {
+  const retired = v.retiredAt ? ` ${v.retiredAt} by ${v.retiredBy ?? '?'}${v.forced ? ` (forced: ${v.reason ?? ''})` : ''}` : '';
+  const reinstated = v.reinstatedUntil ? `, reinstated until ${v.reinstatedUntil}` : '';
+  return `v${v.version}  ${VERSION_STATES[v.state] ?? v.state}${retired}${reinstated}  ${v.holders} robot${v.holders === 1 ? ' holds' : 's hold'} it`;
+}
+
 export function formatRollout(r: {
   rolloutId: string; keyId: string; fromVersion: number; toVersion: number; state: string; openWave: number; waves: number;
   robots: number; installed: number; failed: number; pending: number; haltReason: string | null;

@@ -54,7 +54,8 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
 
   /** Provider-held version: one data key wrapped under the key's provider and backup (fallback when offline_mode allows). */
   const encryptOnProviders = async (s: UnlockedSession, key: KeyRow, plaintext: Buffer, aad: Buffer): Promise<AuditedResult<{ ciphertext: Buffer; keyId: string; version: number }>> => {
-    const primary = primaryOf(deps, key);
+    const current = repo.getVersion(key.id, key.currentVersion);
+    const primary: EnvelopeRecipient = { ...primaryOf(deps, key), knownVersion: current?.provider === key.provider ? (current.providerVersion ?? undefined) : undefined };
     const recipients: EnvelopeRecipient[] = [primary];
     const backup = backupOf(deps, key);
     if (backup) recipients.push(backup);
@@ -77,11 +78,23 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
     return { value: { ciphertext: result.ciphertext, keyId: key.id, version: key.currentVersion }, details };
   };
 
+  /** Refuses a version retired by a rollout (or an officer) before (local) or after (provider) its data key is opened. */
+  const requireNotRetired = (key: KeyRow, version: number) => {
+    const at = deps.retiredAt?.(key.id, version) ?? null;
+    if (at === null) return;
+    throw new ConsoleError(
+      'key_version_retired',
+      `Version ${version} of key ${key.id} was retired on ${new Date(at).toISOString()}; it no longer decrypts. A key custodian can reinstate it for a while to re-encrypt the data under the current version.`,
+      { keyId: key.id, version, retiredAt: new Date(at).toISOString() },
+    );
+  };
+
   /** An entry for a version held in this store: opened with that version's material (synchronous). */
   const decryptLocal = (env: ParsedEnvelope, key: KeyRow, version: number, wrapped: Buffer, aad: Buffer): AuditedResult<{ plaintext: Buffer; keyId: string; version: number }> => {
     const v = repo.getVersion(key.id, version);
     if (!v || v.provider) throw tampered();
     if (v.destroyed) throw new ConsoleError('key_destroyed', `Version ${v.version} of key ${key.id} was destroyed.`);
+    requireNotRetired(key, v.version);
     const dataKey = deps.store.withMaterial(key, v, (material) => unwrapLocalDataKey(material, wrapped, env.wrapContext));
     if (!dataKey) throw tampered();
     try {
@@ -132,6 +145,12 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
         if (local) return decryptLocal(env, key, local.keyVersion, local.wrapped, aad);
         const r = await decryptFromRecipients({ storeId: s.storeId, cache: registry.cache() }, registry.lookup, ciphertext, aad);
         const version = consoleVersionOf(repo.listVersions(key.id), key.provider, r.providerId === key.provider ? r.keyVersion : null, key.currentVersion);
+        try {
+          requireNotRetired(key, version);
+        } catch (e) {
+          r.plaintext.fill(0);
+          throw e;
+        }
         const details: Details = { version, bytes: r.plaintext.length, provider: r.providerId };
         if (r.failures.length > 0) details.unreachable = r.failures.map((f) => `${f.providerId}:${f.providerCode ?? f.kind}`).join(',');
         return { value: { plaintext: r.plaintext, keyId: key.id, version }, details };

@@ -43,6 +43,11 @@ export interface KeyServiceDeps {
    * rotate() lets the provider find the key's newest version itself; false: it is told the version the console knows.
    */
   providerDriven?(key: KeyRow): boolean;
+  /**
+   * When a version of a key was retired (services/rotation/rollout.ts), or null while it is valid: a retired version no
+   * longer decrypts (DESIGN.md: older versions decrypt until retired). Absent: no version is ever retired.
+   */
+  retiredAt?(keyId: string, version: number): number | null;
 }
 
 /** The action, the provider that held the key ('local' for this store), the wall time in ms and whether it succeeded. */

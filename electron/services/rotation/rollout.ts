@@ -49,6 +49,8 @@ export interface VersionStatus {
   retiredBy: string | null;
   forced: boolean;
   reason: string | null;
+  /** While an officer's reinstatement holds, when it ends. */
+  reinstatedUntil: string | null;
 }
 
 export interface Rollouts {
@@ -76,6 +78,11 @@ export interface Rollouts {
   holdings(keyId?: string): Array<{ site: string; keyId: string; currentVersion: number; current: number; previous: number; older: number }>;
   versions(keyId: string): { keyId: string; currentVersion: number; versions: VersionStatus[] };
   retire(keyId: string, version: number, o?: { force?: boolean | undefined; reason?: string | undefined }): { version: VersionStatus; flagged: string[] };
+  /**
+   * Undoes a retirement so the version decrypts again (to re-encrypt what it protected); for `days` no scheduler pass
+   * retires it again (an officer still may). Audited with the reason.
+   */
+  reinstate(keyId: string, version: number, o: { reason: string; days: number }): { version: VersionStatus; until: string };
   needsVisit(site?: string): Array<{ deviceId: string; site: string; keyId: string; version: number; reason: string; flaggedAt: string; flaggedBy: string }>;
 }
 
@@ -244,7 +251,14 @@ export function createRollouts(deps: RolloutDeps): Rollouts {
       retiredBy: retired?.retiredBy ?? null,
       forced: retired?.forced ?? false,
       reason: retired?.reason ?? null,
+      reinstatedUntil: reinstatedUntil(keyId, version, now),
     };
+  };
+
+  /** While a reinstatement holds (not retired since), when it ends; otherwise null. */
+  const reinstatedUntil = (keyId: string, version: number, now: number): string | null => {
+    const r = repo.reinstatement(keyId, version);
+    return r && r.until > now && repo.retirement(keyId, version) === null ? iso(r.until) : null;
   };
 
   /** Records a retirement, flagging the robots left holding it (in the caller's transaction). */
@@ -292,6 +306,7 @@ export function createRollouts(deps: RolloutDeps): Rollouts {
         if (!key) continue;
         for (let v = 1; v < key.currentVersion; v++) {
           if (repo.retirement(keyId, v) || !keys.getVersion(keyId, v)) continue;
+          if ((repo.reinstatement(keyId, v)?.until ?? 0) > now) continue;
           const s = versionStatus(keyId, key.currentVersion, v, now);
           if (s.state === 'grace_ended' && s.holders === 0) deps.transaction(() => recordRetirement(keyId, v, 'auto', false, null, []));
         }
@@ -446,6 +461,33 @@ export function createRollouts(deps: RolloutDeps): Rollouts {
         const code = isConsoleError(e) ? e.code : 'internal';
         audit('rollout.retire', 'key', keyId, 'failure', { version, forced: force, code, holders: isConsoleError(e) && typeof e.details?.holders === 'number' ? e.details.holders : null });
         throw isConsoleError(e) ? e : new ConsoleError('internal', 'Retiring the version failed unexpectedly.');
+      } finally {
+        deps.onChanged?.(keyId);
+      }
+    },
+
+    reinstate(keyId, version, o) {
+      try {
+        return deps.transaction(() => {
+          deps.session.require();
+          loadKey(keyId);
+          const v = keys.getVersion(keyId, version);
+          if (!v) throw new ConsoleError('not_found', `Key ${keyId} has no version ${version}.`, { field: 'version' });
+          if (v.destroyed) throw new ConsoleError('key_destroyed', `Version ${version} of key ${keyId} was destroyed; there is nothing to reinstate.`, { field: 'version' });
+          const retired = repo.retirement(keyId, version);
+          if (!retired) throw new ConsoleError('illegal_transition', `Version ${version} of key ${keyId} is not retired.`, { field: 'version' });
+          const reason = o.reason.trim();
+          if (reason === '') throw new ConsoleError('invalid_input', 'A reinstatement needs a reason.', { field: 'reason' });
+          const now = clock.now();
+          const until = now + o.days * 86_400_000;
+          repo.reinstate({ keyId, version, reinstatedAt: now, reinstatedBy: actor(), reason, until, retiredAt: retired.retiredAt, retiredBy: retired.retiredBy });
+          audit('rollout.reinstate', 'key', keyId, 'success', { version, reason, until: iso(until), retiredAt: iso(retired.retiredAt), retiredBy: retired.retiredBy });
+          const key = loadKey(keyId);
+          return { version: versionStatus(keyId, key.currentVersion, version, now), until: iso(until) };
+        });
+      } catch (e) {
+        audit('rollout.reinstate', 'key', keyId, 'failure', { version, code: isConsoleError(e) ? e.code : 'internal' });
+        throw isConsoleError(e) ? e : new ConsoleError('internal', 'Reinstating the version failed unexpectedly.');
       } finally {
         deps.onChanged?.(keyId);
       }

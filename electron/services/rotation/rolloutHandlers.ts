@@ -14,6 +14,7 @@ type RolloutChannel =
   | 'rollout:holdings'
   | 'rollout:versions'
   | 'rollout:retire'
+  | 'rollout:reinstate'
   | 'rollout:needsVisit';
 
 export function createRolloutHandlers(rollouts: Rollouts): Pick<Handlers, RolloutChannel> {
@@ -28,6 +29,7 @@ export function createRolloutHandlers(rollouts: Rollouts): Pick<Handlers, Rollou
     'rollout:holdings': async ({ keyId }) => ({ sites: rollouts.holdings(keyId) }),
     'rollout:versions': async ({ keyId }) => rollouts.versions(keyId),
     'rollout:retire': async ({ keyId, version, force, reason }) => rollouts.retire(keyId, version, { force, reason }),
+    'rollout:reinstate': async ({ keyId, version, reason, days }) => rollouts.reinstate(keyId, version, { reason, days }),
     'rollout:needsVisit': async ({ site }) => ({ robots: rollouts.needsVisit(site) }),
   };
 }

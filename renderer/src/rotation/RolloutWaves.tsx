@@ -112,8 +112,8 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
                     Halt
                   </Button>
                 )}
-                <Button ariaLabel={`Retire a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
-                  Retire a version
+                <Button ariaLabel={`Retire or reinstate a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
+                  Retire or reinstate
                 </Button>
                 <Button ariaLabel={`Rollout policy of ${keyLabel(r.keyId)}`} onClick={() => setPolicyOf({ keyId: r.keyId })}>
                   Rollout policy

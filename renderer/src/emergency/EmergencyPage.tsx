@@ -159,9 +159,11 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
         {p.actions.includes('revoke_ca') && (
           <Alert type="warning" header="Revoking the fleet CA reaches the whole fleet" statusIconAriaLabel="Warning" data-testid="revoke-ca-warning">
             Every certificate the fleet CA issued is revoked, whatever the scope, and the CA signs a final CRL and is marked compromised:
-            every robot holding one of its certificates is flagged and stops being trusted by its peers. Afterwards the console has no CA:
-            initialise a new one (Certificates, or ca:init), and every robot must be re-provisioned at a station to get a certificate of
-            it. This needs two-person approval or break-glass even for one robot.
+            every robot holding one of its certificates is flagged and stops being trusted by its peers.{' '}
+            {p.caId === ''
+              ? 'Afterwards the console has no CA: initialise a new one (Certificates, or ca:init), and every robot must be re-provisioned at a station to get a certificate of it.'
+              : 'The current CA keeps signing: the flagged robots get a certificate of it when re-provisioned.'}{' '}
+            This needs two-person approval or break-glass even for one robot.
           </Alert>
         )}
         {p.actions.includes('revoke_certificates') && (

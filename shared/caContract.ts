@@ -9,6 +9,7 @@ import { CA_ALGORITHMS, CommonName, ProviderId } from './stationContract.ts';
 const IsoTime = z.string().datetime({ offset: true });
 const Empty = z.object({}).strict();
 const CaId = z.string().uuid();
+const Count = z.number().int().nonnegative();
 /** Why the CA is replaced or revoked: shown to approvers and audited. */
 const Reason = z.string().trim().min(1, 'must not be empty').max(500).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f]*$/, 'must not contain control characters');
 
@@ -33,6 +34,8 @@ export const CaHistoryEntry = z.object({
   reason: z.string().nullable(),
   /** The CA that replaced it (a replacement; null for a revocation). */
   successorId: CaId.nullable(),
+  /** What it issued: every certificate, and those still valid, revoked, expired now. */
+  certificates: z.object({ total: Count, valid: Count, revoked: Count, expired: Count }),
 });
 export type CaHistoryEntry = z.infer<typeof CaHistoryEntry>;
 

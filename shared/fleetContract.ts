@@ -68,7 +68,8 @@ export type RobotDetail = z.infer<typeof RobotDetail>;
 /** What revoking a robot revokes with it: its valid certificates (in the fleet CA, in the registry, or both). */
 export const RevocationPlan = z.object({
   deviceId: DeviceIdSchema,
-  certificates: z.array(z.object({ serial: z.string(), notAfter: IsoTime, inCa: z.boolean(), inRegistry: z.boolean() })),
+  /** caId: the CA that issued it (the current one, or a retired one during a transition); absent for a registry copy alone. */
+  certificates: z.array(z.object({ serial: z.string(), notAfter: IsoTime, caId: z.string().optional(), inCa: z.boolean(), inRegistry: z.boolean() })),
   /** True when a CRL signed by the fleet CA will list them (some are the CA's); false when there is nothing to list. */
   crlUpdate: z.boolean(),
   /** The provider holding the fleet CA key (null without a CA): it must be able to sign. */
@@ -76,13 +77,18 @@ export const RevocationPlan = z.object({
 });
 export type RevocationPlan = z.infer<typeof RevocationPlan>;
 
+const PublishedRobotCrl = z.object({ crlNumber: z.number().int().positive(), thisUpdate: IsoTime, nextUpdate: IsoTime, revoked: z.number().int().nonnegative(), pem: z.string() });
+
 /** A status change; when it was a revocation, what was revoked with the robot and the CRL published in the same operation. */
 export const RobotStatusChange = RobotSummary.extend({
   revocation: z
     .object({
       certificateReason: z.enum(CERT_REVOCATION_REASONS),
       revokedSerials: z.array(z.string()),
-      crl: z.object({ crlNumber: z.number().int().positive(), thisUpdate: IsoTime, nextUpdate: IsoTime, revoked: z.number().int().nonnegative(), pem: z.string() }).nullable(),
+      /** The current CA's CRL (or the only CA's that signed one). */
+      crl: PublishedRobotCrl.nullable(),
+      /** Every CRL signed by the revocation, one per CA that issued one of the certificates (current CA first). */
+      crls: z.array(PublishedRobotCrl.extend({ caId: z.string() })).optional(),
     })
     .optional(),
 });

@@ -78,8 +78,10 @@ export interface FleetCaRepo {
   /** Certificates whose notAfter is at or before `before` (ISO time), earliest first. */
   listExpiringBefore(caId: string, before: string): FleetCertRow[];
   listRevoked(caId: string): FleetCertRow[];
-  /** The device's certificates not revoked and still valid at `at` (ISO time), oldest first. */
-  listValidOfDevice(caId: string, deviceId: string, at: string): FleetCertRow[];
+  /** The device's certificates not revoked and still valid at `at` (ISO time), oldest first: of `caId`, or of every CA when null. */
+  listValidOfDevice(caId: string | null, deviceId: string, at: string): FleetCertRow[];
+  /** Every CA's certificate with this serial (lower-case hex): serials are random, so one at most in practice. */
+  findBySerial(serial: string): FleetCertRow[];
   /**
    * Certificates not revoked and still valid at `at` that no robot in the registry carries (robot_certificates): issued
    * in a provisioning session that never committed. Oldest first.
@@ -164,6 +166,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const validOfDevice = db.prepare(
     'SELECT * FROM fleet_certificates WHERE device_id = ? AND revoked_at IS NULL AND not_after > ? ORDER BY issued_at, serial',
   );
+  const bySerial = db.prepare('SELECT * FROM fleet_certificates WHERE serial = ? ORDER BY issued_at DESC, ca_id');
   const unattached = db.prepare(
     `SELECT * FROM fleet_certificates f WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
      AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial) ORDER BY f.issued_at, f.serial`,
@@ -192,7 +195,8 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     listCerts: (caId) => (listCerts.all(caId) as RawCert[]).map(certRow),
     listExpiringBefore: (caId, before) => (expiring.all(caId, before) as RawCert[]).map(certRow),
     listRevoked: (caId) => (revoked.all(caId) as RawCert[]).map(certRow),
-    listValidOfDevice: (caId, deviceId, at) => (validOfDevice.all(deviceId, at) as RawCert[]).filter((r) => r.ca_id === caId).map(certRow),
+    listValidOfDevice: (caId, deviceId, at) => (validOfDevice.all(deviceId, at) as RawCert[]).filter((r) => caId === null || r.ca_id === caId).map(certRow),
+    findBySerial: (serial) => (bySerial.all(serial) as RawCert[]).map(certRow),
     listUnattached: (caId, at) => (unattached.all(caId, at) as RawCert[]).map(certRow),
     markRevoked: (caId, serial, revokedAt, reason) => markRevoked.run(revokedAt, reason, caId, serial).changes === 1,
   };

@@ -21,6 +21,7 @@ export const SLOW_E2E_SPECS = [
   'rotation-policy-ui.spec.ts', // the rollout policy dialog's refusals and read-back, and a key's schedule and drift at the AWS emulator
   'audit-alarm.spec.ts', // a database forged before unlock: the alarm on every screen, verify and export
   'ca-transition-ui.spec.ts', // the fleet CA replaced from the Certificates screen, a revocation becoming an approval request
+  'ca-list-ui.spec.ts', // every fleet CA listed with counts, a retired one picked and revoked, the Fleet screen's renewal flags, revoke_ca's CA picker
   'operators-screen.spec.ts', // the Operators screen's journey with axe on each dialog, then a viewer refused
   'recovery-ceremony.spec.ts', // the ceremony's refusals and success from the sign-in page, a restore through the window
   'emergency.spec.ts', // the Emergency screen's whole journey: shortcut, preview, dry run, execute, CRL with openssl, audit, roles

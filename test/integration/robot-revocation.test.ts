@@ -79,7 +79,7 @@ describe('revoking a robot revokes its certificates and publishes the CRL, in on
     expect(cert?.status).toBe('valid');
     expect(await call('fleet:revocationPlan', { deviceId: 'uv-rv1' })).toEqual({
       deviceId: 'uv-rv1',
-      certificates: [{ serial: cert?.serial, notAfter: cert?.notAfter, inCa: true, inRegistry: true }],
+      certificates: [{ serial: cert?.serial, notAfter: cert?.notAfter, caId: (await call('ca:history', {})).cas[0]?.id, inCa: true, inRegistry: true }],
       crlUpdate: true,
       caProviderId: 'aws-ca',
     });

@@ -22,4 +22,10 @@ describe('emergency execute: action flags to playbook actions', () => {
     expect(executeFromOptions({ fleet: true, reason: 'r', ...all }).actions).toEqual(FLAGS.map(([, a]) => a));
     expect(executeFromOptions({ fleet: true, reason: 'r' }).actions).toEqual([]);
   });
+
+  it('--ca-id names the CA --revoke-ca revokes (caId); without it none is sent (the current CA)', () => {
+    const id = '0b7c3f0e-5d43-4c39-9a41-2a3f7e1d9c10';
+    expect(executeFromOptions({ fleet: true, reason: 'r', 'revoke-ca': true, 'ca-id': id })).toMatchObject({ actions: ['revoke_ca'], caId: id });
+    expect('caId' in executeFromOptions({ fleet: true, reason: 'r', 'revoke-ca': true })).toBe(false);
+  });
 });

@@ -22,6 +22,7 @@ export const COMMANDS = [
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
+  'ca history', 'ca replace', 'ca revoke', 'ca crl',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
 export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
@@ -98,6 +99,10 @@ const OPTIONS = {
   order: { type: 'string', multiple: true },
   'max-uses': { type: 'string' },
   kit: { type: 'string' },
+  // The fleet CA (docs/fleet-ca.md, "Replacing and revoking the CA"): which CA, a new CA's name and provider.
+  'ca-id': { type: 'string' },
+  'common-name': { type: 'string' },
+  provider: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -181,15 +186,19 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'recovery shares': { options: ['k', 'custodian', 'out-dir'], required: ['k'], args: [] },
   'recovery recover': { options: ['shares'], required: ['shares'], args: [] },
   help: { options: [], required: [], args: [] },
-  'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit'], required: [], args: [] },
+  'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit', 'ca-id'], required: [], args: [] },
   'emergency execute': {
-    options: [...EMERGENCY_SCOPE, ...PLAYBOOK_ACTIONS, 'reason', 'cert-reason', 'dry-run', 'break-glass', 'message', 'order-actions', 'valid-for', 'mode', 'out', 'force'],
+    options: [...EMERGENCY_SCOPE, ...PLAYBOOK_ACTIONS, 'ca-id', 'reason', 'cert-reason', 'dry-run', 'break-glass', 'message', 'order-actions', 'valid-for', 'mode', 'out', 'force'],
     required: ['reason'],
     args: [],
   },
   'emergency retry': { options: ['out', 'force'], required: [], args: ['RUN-ID'] },
   'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions'], required: ['reason', 'out'], args: [] },
   'lockdown lift': { options: ORDER_OPTIONS, required: ['reason', 'out'], args: [] },
+  'ca history': { options: [], required: [], args: [] },
+  'ca replace': { options: ['algorithm', 'common-name', 'provider', 'reason'], required: ['common-name', 'reason'], args: [] },
+  'ca revoke': { options: ['ca-id', 'reason'], required: ['reason'], args: [] },
+  'ca crl': { options: ['ca-id', 'out', 'force'], required: ['out'], args: [] },
 };
 
 export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -- <command>, node electron/cli.ts <command>)
@@ -258,9 +267,10 @@ Commands:
                                                 FILE.audit-key.pem (the key that verifies it); default format pdf
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
-  emergency preview SCOPE [--limit N]           the blast radius (docs/emergency-response.md): robots, certificates,
+  emergency preview SCOPE [--limit N] [--ca-id ID]
+                                                the blast radius (docs/emergency-response.md): robots, certificates,
                                                 keys, reach, providers, what keeps working outside the scope
-  emergency execute SCOPE ACTIONS --reason TEXT [--cert-reason R] [--dry-run] [--break-glass REASON]
+  emergency execute SCOPE ACTIONS --reason TEXT [--cert-reason R] [--ca-id ID] [--dry-run] [--break-glass REASON]
                     [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M] [--out FILE]
                                                 runs the playbook; exit 1 when any action failed (retry it)
   emergency retry RUN-ID [--out FILE]           runs again what failed in a playbook run
@@ -270,7 +280,15 @@ Commands:
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
       ACTIONS: --compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown (at least one;
-               --revoke-ca revokes the current fleet CA whatever the scope: two-person approval or break-glass)
+               --revoke-ca revokes the current fleet CA, or --ca-id's (a retired one), whatever the scope:
+               two-person approval or break-glass)
+  ca history                                    every fleet CA (current, retired, compromised) with its dates and
+                                                certificate counts, and the robots needing a current-CA certificate
+  ca replace --common-name CN --reason TEXT [--algorithm EC_P256|RSA_2048] [--provider ID]
+                                                a new fleet CA (guarded: answers with the approval request; the old
+                                                CA is retired and its robots flagged; docs/fleet-ca.md)
+  ca revoke [--ca-id ID] --reason TEXT          revokes a compromised CA, the current one or a retired one (guarded)
+  ca crl [--ca-id ID] --out FILE [--force]      a fresh CRL of the current CA, or of another CA by id (PEM)
   operators list                                the operators: role, second factor, who added them, unlock throttle
   operators add NAME --role ROLE                adds an operator (admin); their first passphrase from
                                                 ECPS_NEW_OPERATOR_PASSPHRASE or the prompt (docs/operators.md)

@@ -14,6 +14,7 @@ import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
+import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
@@ -485,7 +486,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'emergency preview': {
       const limit = str(o.limit);
-      const value = await callUnlocked(ctx, 'emergency:preview', strip({ scope: scopeFromOptions(o), sample: limit === undefined ? undefined : Math.min(500, Number(limit)) }));
+      const value = await callUnlocked(ctx, 'emergency:preview', strip({ scope: scopeFromOptions(o), sample: limit === undefined ? undefined : Math.min(500, Number(limit)), caId: str(o['ca-id']) }));
       return show(value, () => formatPreview(value));
     }
     case 'emergency execute':
@@ -570,6 +571,25 @@ lockdown order written to ${out}` : '');
     case 'kit import': {
       const value = await callUnlocked(ctx, 'kit:import', { dir: resolve(parsed.args[0] ?? '') });
       return show(value, () => formatImport(value));
+    }
+    case 'ca history': {
+      const value = await callUnlocked(ctx, 'ca:history', {});
+      return show(value, () => formatCaHistory(value));
+    }
+    case 'ca replace': {
+      // Guarded (ca.replace): usually fails with approval_required and the request id (approvals execute runs it).
+      const value = await callUnlocked(ctx, 'ca:replace', strip({ algorithm: str(o.algorithm) ?? 'EC_P256', commonName: str(o['common-name']), providerId: str(o.provider), reason: str(o.reason) }));
+      return show(value, () => formatCaReplace(value));
+    }
+    case 'ca revoke': {
+      const value = await callUnlocked(ctx, 'ca:revoke', strip({ caId: str(o['ca-id']), reason: str(o.reason) }));
+      return show(value, () => formatCaRevoke(value));
+    }
+    case 'ca crl': {
+      const value = await callUnlocked(ctx, 'ca:crl', strip({ caId: str(o['ca-id']) }));
+      await writeOutput(ctx, str(o.out) ?? '', value.pem);
+      const { pem: _pem, ...rest } = value;
+      return show({ ...rest, caId: str(o['ca-id']) ?? null, out: str(o.out) }, () => `CRL ${value.crlNumber} (${value.revoked} revoked certificate(s)) -> ${str(o.out)}`);
     }
     case 'kit status':
     case 'kit robots':

@@ -56,6 +56,7 @@ export function executeFromOptions(o: Options): Record<string, unknown> {
     actions: FLAG_ACTIONS.filter(([flag]) => o[flag] === true).map(([, a]) => a),
     reason,
     ...(text(o['cert-reason']) ? { certificateReason: text(o['cert-reason']) } : {}),
+    ...(text(o['ca-id']) ? { caId: text(o['ca-id']) } : {}),
     ...(o['dry-run'] === true ? { dryRun: true } : {}),
     ...(text(o['break-glass']) ? { breakGlass: { reason: text(o['break-glass']) } } : {}),
     ...(lockdownGiven

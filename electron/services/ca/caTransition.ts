@@ -62,6 +62,10 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
 
   const entry = (row: FleetCaRow, currentId: string | null): CaHistoryEntry => {
     const t = transitions.transition(row.id);
+    const at = iso();
+    const certs = repo.listCerts(row.id);
+    const revoked = certs.filter((c) => c.revokedAt !== null).length;
+    const expired = certs.filter((c) => c.revokedAt === null && c.notAfter <= at).length;
     return {
       id: row.id,
       providerId: row.provider,
@@ -76,6 +80,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
       changedBy: t?.changedBy ?? null,
       reason: t?.reason ?? null,
       successorId: t?.successorId ?? null,
+      certificates: { total: certs.length, valid: certs.length - revoked - expired, revoked, expired },
     };
   };
   const entryOf = (id: string): CaHistoryEntry => {

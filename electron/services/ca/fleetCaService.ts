@@ -11,7 +11,7 @@ import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type RevocationReason } from './fleetCa.ts';
+import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type PreparedCrl, type RevocationReason } from './fleetCa.ts';
 import { certificateInfo, normaliseSerial } from './fleetCaInventory.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
@@ -51,6 +51,13 @@ export interface NewCaInput {
   commonName: string;
 }
 
+/** One CA's share of a revocation across CAs: the CA, its CRL already listing `serials`, to record in the transaction. */
+export interface CaRevocations {
+  ca: FleetCa;
+  crl: PreparedCrl;
+  serials: string[];
+}
+
 export interface FleetCaService {
   status(): CaStatus;
   init(input: NewCaInput): Promise<CaStatus>;
@@ -72,8 +79,18 @@ export interface FleetCaService {
    * list before any other work runs. Empty when no CA was created.
    */
   unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
-  /** The robot's certificates of the current CA that are neither revoked nor expired (none before ca:init); no provider needed. */
-  validCertificatesOf(deviceId: string): Array<{ serial: string; notAfter: string }>;
+  /**
+   * The robot's certificates that are neither revoked nor expired, of every CA of the store: the current one and, during
+   * a transition, a retired one (a compromised CA has none left). Oldest first; no provider needed.
+   */
+  validCertificatesOf(deviceId: string): Array<{ caId: string; serial: string; notAfter: string }>;
+  /**
+   * Signs, for each CA that issued one of `pending`, a CRL that already lists them (prepareCrl), the current CA's first:
+   * every revocation lands in its own CA's CRL, signed by that CA's key (a retired CA still signs its own). With
+   * `withCurrent`, the current CA (if any) signs one even with nothing of its own pending. Nothing is recorded: the
+   * caller revokes and records each CRL in its transaction. A CA that cannot sign fails the whole call.
+   */
+  prepareRevocations(pending: Array<{ caId: string; serial: string }>, options: { reason: RevocationReason; revokedAt: string; actor: string; withCurrent?: boolean }): Promise<CaRevocations[]>;
   /**
    * Revokes in the CA (audited by it) and the registry's active copy, when it holds one (audited by the registry).
    * Synchronous: run it in a transaction, so that a failure of either rolls both back.
@@ -167,7 +184,9 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       return expiringWithinDays === undefined ? ca.list() : ca.expiringWithin(expiringWithinDays);
     },
     async revoke(serial, reason) {
-      const ca = await require();
+      // The CA that issued it: the current one, or a retired one whose certificate is still valid during a transition.
+      const owner = ownerOf(serial);
+      const ca = owner === null || owner === caId() ? await require() : await open(owner);
       const actor = deps.session.actor();
       const step: RevocationStep = { at: 'ca', deviceId: null };
       try {
@@ -200,15 +219,41 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     },
     validCertificatesOf(deviceId) {
       deps.session.require();
-      const id = caId();
-      if (id === null) return [];
-      return deps.repo.listValidOfDevice(id, deviceId, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, notAfter: c.notAfter }));
+      return deps.repo.listValidOfDevice(null, deviceId, new Date(deps.clock.now()).toISOString()).map((c) => ({ caId: c.caId, serial: c.serial, notAfter: c.notAfter }));
+    },
+    async prepareRevocations(pending, { reason, revokedAt, actor, withCurrent = false }) {
+      const current = caId();
+      const byCa = new Map<string, string[]>();
+      if (withCurrent && current !== null) byCa.set(current, []);
+      for (const p of pending) byCa.set(p.caId, [...(byCa.get(p.caId) ?? []), p.serial]);
+      const order = [...byCa.keys()].sort((a, b) => Number(b === current) - Number(a === current));
+      const out: CaRevocations[] = [];
+      for (const id of order) {
+        // The opened current CA without an extra turn: the pending serials are checked as soon as possible.
+        const ca = opened?.id === id ? opened : await open(id);
+        const serials = byCa.get(id) ?? [];
+        const crl = await ca.prepareCrl({ pending: serials.map((serial) => ({ serial, reason, revokedAt })), actor });
+        out.push({ ca, crl, serials });
+      }
+      return out;
     },
     revokeWithRegistryCopy: (ca, serial, reason, options) => revokeWithRegistryCopy(ca, serial, reason, options, { at: 'ca', deviceId: null }),
     forget() {
       opened = null;
     },
   };
+
+  /** The CA holding a not-revoked certificate with this serial (the current CA's first); null when none does. */
+  function ownerOf(serial: string): string | null {
+    let hex: string;
+    try {
+      hex = normaliseSerial(serial);
+    } catch {
+      return null; // refused and audited by the current CA's revoke
+    }
+    const open = deps.repo.findBySerial(hex).filter((r) => r.revokedAt === null);
+    return (open.find((r) => r.caId === caId()) ?? open[0])?.caId ?? null;
+  }
 
   function revokeWithRegistryCopy(ca: FleetCa, serial: string, reason: RevocationReason, options: { actor: string; at?: string }, step: RevocationStep): boolean {
     const revoked = ca.revoke(serial, reason, options);

@@ -1,5 +1,6 @@
 // Revoking a robot (fleet:setStatus to `revoked`) is one operation: every valid certificate of the robot is revoked
-// with an RFC 5280 reason, the fleet CA signs a CRL that lists them, and the robot's status, the CA's revocations, the
+// with an RFC 5280 reason, each CA that issued one (the current CA and, during a transition, a retired one) signs a
+// CRL that lists its own, and the robot's status, the CA's revocations, the
 // registry's certificate copies and the audit records (robot.status, ca.revoke, robot.certificate.revoke,
 // ca.crl.publish) commit in ONE store transaction. The CRL is signed first, because provider.sign is asynchronous and
 // the store's transaction is not. A CA that cannot sign (its key disabled, its provider unreachable) fails the whole
@@ -14,9 +15,8 @@ import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
-import type { FleetCa, PreparedCrl } from './fleetCa.ts';
 import { wholeSeconds } from './fleetCaProfiles.ts';
-import type { FleetCaService } from './fleetCaService.ts';
+import type { CaRevocations, FleetCaService } from './fleetCaService.ts';
 
 export interface RobotRevocationDeps {
   ca: FleetCaService;
@@ -42,14 +42,15 @@ const ATTEMPTS = 3;
 
 type Step = 'plan' | 'crl' | 'commit';
 
-const planKey = (p: RevocationPlan) => p.certificates.map((c) => `${c.serial}:${c.inCa}:${c.inRegistry}`).join(' ');
+const planKey = (p: RevocationPlan) => p.certificates.map((c) => `${c.serial}:${c.caId ?? ''}:${c.inCa}:${c.inRegistry}`).join(' ');
 
 export function createRobotRevocation(deps: RobotRevocationDeps): RobotRevocation {
   const plan = (deviceId: string): RevocationPlan => {
     deps.session.require();
     if (!deps.fleetRepo.get(deviceId)) throw new ConsoleError('not_found', `No robot with device id ${deviceId}.`);
     const byKey = new Map<string, RevocationPlan['certificates'][number]>();
-    for (const c of deps.ca.validCertificatesOf(deviceId)) byKey.set(c.serial.toLowerCase(), { serial: c.serial, notAfter: c.notAfter, inCa: true, inRegistry: false });
+    // Of every CA: a retired CA's certificate still valid during a transition is revoked with the robot too.
+    for (const c of deps.ca.validCertificatesOf(deviceId)) byKey.set(c.serial.toLowerCase(), { serial: c.serial, notAfter: c.notAfter, caId: c.caId, inCa: true, inRegistry: false });
     // Every copy the registry still holds as active, expired ones too: none of them may stay active.
     for (const c of deps.fleetRepo.certificatesOf(deviceId)) {
       if (c.status !== 'active') continue;
@@ -63,20 +64,25 @@ export function createRobotRevocation(deps: RobotRevocationDeps): RobotRevocatio
   };
 
   /** Everything but the signing, synchronously: null when the plan changed since the CRL was signed. */
-  const commit = (deviceId: string, reason: string, certificateReason: CertRevocationReason, signedFor: RevocationPlan, ca: FleetCa | null, crl: PreparedCrl | null, revokedAt: string): RobotStatusChange | null =>
+  const commit = (deviceId: string, reason: string, certificateReason: CertRevocationReason, signedFor: RevocationPlan, signed: CaRevocations[], revokedAt: string): RobotStatusChange | null =>
     deps.transaction(() => {
       const current = plan(deviceId);
       if (planKey(current) !== planKey(signedFor)) return null;
       const actor = deps.session.actor();
       for (const c of current.certificates) {
-        if (c.inCa && ca) deps.ca.revokeWithRegistryCopy(ca, c.serial, certificateReason, { actor, at: revokedAt });
+        const ca = c.inCa ? signed.find((s) => s.ca.id === c.caId)?.ca : undefined;
+        if (ca) deps.ca.revokeWithRegistryCopy(ca, c.serial, certificateReason, { actor, at: revokedAt });
         else deps.fleet.revokeCertificate(c.serial, certificateReason);
       }
-      crl?.record({ trigger: 'robot_revocation', deviceId });
+      for (const s of signed) s.crl.record({ trigger: 'robot_revocation', deviceId });
       const revokedSerials = current.certificates.map((c) => c.serial);
-      const summary = deps.fleet.recordRevoked(deviceId, reason, { certificateReason, certificates: revokedSerials.join(' '), crlNumber: crl?.crlNumber ?? null });
-      const published = crl ? { crlNumber: crl.crlNumber, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, revoked: crl.revoked, pem: crl.pem } : null;
-      return { ...summary, revocation: { certificateReason, revokedSerials, crl: published } };
+      // The current CA's CRL first (prepareRevocations' order); every CA's in `crls`.
+      const crls = signed.map(({ ca, crl }) => ({ caId: ca.id, crlNumber: crl.crlNumber, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate, revoked: crl.revoked, pem: crl.pem }));
+      const crlNumbers = signed.map((s) => `${s.ca.id}:${s.crl.crlNumber}`).join(' ');
+      const summary = deps.fleet.recordRevoked(deviceId, reason, { certificateReason, certificates: revokedSerials.join(' '), crlNumber: signed[0]?.crl.crlNumber ?? null, ...(signed.length > 1 ? { crls: crlNumbers } : {}) });
+      const first = crls[0];
+      const published = first ? { crlNumber: first.crlNumber, thisUpdate: first.thisUpdate, nextUpdate: first.nextUpdate, revoked: first.revoked, pem: first.pem } : null;
+      return { ...summary, revocation: { certificateReason, revokedSerials, crl: published, crls } };
     });
 
   return {
@@ -94,16 +100,20 @@ export function createRobotRevocation(deps: RobotRevocationDeps): RobotRevocatio
             throw new ConsoleError('illegal_transition', `Robot ${deviceId} is ${robot.status}; it cannot become revoked.`, { from: robot.status, to: 'revoked' });
           }
           const revokedAt = new Date(wholeSeconds(deps.clock.now())).toISOString();
-          const pending = planned.certificates.filter((c) => c.inCa).map((c) => ({ serial: c.serial, reason: certificateReason, revokedAt }));
-          let ca: FleetCa | null = null;
-          let crl: PreparedCrl | null = null;
+          const pending = planned.certificates.flatMap((c) => (c.inCa && c.caId ? [{ caId: c.caId, serial: c.serial }] : []));
+          let signed: CaRevocations[] = [];
           if (pending.length > 0) {
             at.step = 'crl';
-            ca = await deps.ca.require();
-            crl = await ca.prepareCrl({ pending, actor: deps.session.actor() });
+            try {
+              signed = await deps.ca.prepareRevocations(pending, { reason: certificateReason, revokedAt, actor: deps.session.actor() });
+            } catch (e) {
+              // One of them was revoked since the plan was taken (certs:revoke meanwhile): plan again.
+              if (isConsoleError(e) && e.details?.reason === 'already_revoked' && attempt < ATTEMPTS) continue;
+              throw e;
+            }
           }
           at.step = 'commit';
-          const done = commit(deviceId, reason, certificateReason, planned, ca, crl, revokedAt);
+          const done = commit(deviceId, reason, certificateReason, planned, signed, revokedAt);
           if (done) return done;
           if (attempt === ATTEMPTS) throw new ConsoleError('store_busy', `Robot ${deviceId}'s certificates kept changing while the CRL was being signed. Nothing changed; try again.`);
         }

@@ -24,7 +24,6 @@ import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeyRow, KeysRepo } from '../../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { CaTransition } from '../ca/caTransition.ts';
-import type { FleetCa } from '../ca/fleetCa.ts';
 import { normaliseSerial } from '../ca/fleetCaInventory.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
@@ -230,7 +229,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
           robots.add(c.deviceId);
         }
-        // Certificates of the CA that the registry has no active copy of (a session that never committed).
+        // Certificates of a CA (the current one, or a retired one during a transition) that the registry has no active
+        // copy of (a session that never committed).
         for (const r of repo.robotsOf(filter)) for (const c of deps.ca.validCertificatesOf(r.deviceId)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: r.deviceId };
         break;
       }
@@ -270,31 +270,33 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     const todo = Object.entries(d.items).filter(([, i]) => i.state === 'pending' || i.state === 'failed');
     if (todo.length === 0) return;
     const reason = ctx.options.certificateReason;
-    const caReady = deps.ca.status().initialized;
     const actor = deps.session.actor();
-    const validInCa = new Set<string>();
-    if (caReady) for (const deviceId of new Set(todo.map(([, i]) => String(i.deviceId)))) for (const c of deps.ca.validCertificatesOf(deviceId)) validInCa.add(c.serial.toLowerCase());
+    // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
+    const issuer = new Map<string, string>();
+    for (const deviceId of new Set(todo.map(([, i]) => String(i.deviceId)))) for (const c of deps.ca.validCertificatesOf(deviceId)) issuer.set(c.serial.toLowerCase(), c.caId);
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
-      let ca: FleetCa | null = null;
-      let crl: Awaited<ReturnType<FleetCa['prepareCrl']>> | null = null;
-      if (caReady) {
-        ca = await deps.ca.require();
-        const pending = todo.filter(([s]) => validInCa.has(s)).map(([serial]) => ({ serial, reason, revokedAt }));
-        // Signed before the store changes (provider.sign is asynchronous, the transaction is not); published even
-        // when nothing new is listed, so robots get a fresh CRL at once.
-        crl = await ca.prepareCrl({ pending, actor });
-      }
+      const pending = todo.flatMap(([serial]) => (issuer.has(serial) ? [{ serial, caId: issuer.get(serial)! }] : []));
+      // Signed before the store changes (provider.sign is asynchronous, the transaction is not), one CRL per CA that
+      // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
+      const signed = await deps.ca.prepareRevocations(pending, { reason, revokedAt, actor, withCurrent: true });
+      const caOf = new Map(signed.map((x) => [x.ca.id, x.ca]));
       deps.transaction(() => {
         for (const [serial, item] of todo) {
-          if (ca && validInCa.has(serial)) deps.ca.revokeWithRegistryCopy(ca, serial, reason, { actor, at: revokedAt });
+          const ca = caOf.get(issuer.get(serial) ?? '');
+          if (ca) deps.ca.revokeWithRegistryCopy(ca, serial, reason, { actor, at: revokedAt });
           else if (deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
           d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
         }
-        crl?.record({ trigger: 'emergency', runId: ctx.run.runId });
+        for (const x of signed) x.crl.record({ trigger: 'emergency', runId: ctx.run.runId });
       });
-      if (crl) Object.assign(d, { crlNumber: crl.crlNumber, crlRevoked: crl.revoked, crlPem: crl.pem });
-      else d.note = 'no fleet CA: the registry copies are revoked, no CRL was signed';
+      // The first is the current CA's when there is one; every CA's CRL is in `crls`.
+      const first = signed[0];
+      if (first) Object.assign(d, { crlNumber: first.crl.crlNumber, crlRevoked: first.crl.revoked, crlPem: first.crl.pem });
+      if (signed.length > 1 || (first && !deps.ca.status().initialized)) {
+        d.crls = signed.map((x) => ({ caId: x.ca.id, crlNumber: x.crl.crlNumber, revoked: x.crl.revoked, pem: x.crl.pem }));
+      }
+      if (!first) d.note = 'no fleet CA: the registry copies are revoked, no CRL was signed';
     } catch (e) {
       const err = errorOf(e);
       for (const [serial, item] of todo) d.items[serial] = { ...item, state: 'failed', ...err };

@@ -28,8 +28,12 @@ const CONSEQUENCES: Readonly<Record<CaTransitionKind, string>> = {
   revoke:
     'Every certificate this CA issued is revoked (CA compromise) and listed in a final CRL signed now; its robots are flagged. The console then has no CA until a new one is created. This cannot be undone.',
 };
+/** Revoking a retired CA (caId): the current CA keeps signing. */
+const RETIRED_CONSEQUENCE =
+  'Every certificate this retired CA issued that is still valid is revoked (CA compromise) and listed in a final CRL signed now by its key; its robots are flagged. The current CA keeps signing. This cannot be undone.';
 
-export function CaTransitionDialog({ kind, onClose }: { kind: CaTransitionKind; onClose(): void }) {
+/** `caId`: revoke that (retired) CA rather than the current one. */
+export function CaTransitionDialog({ kind, caId, onClose }: { kind: CaTransitionKind; caId?: string; onClose(): void }) {
   const queryClient = useQueryClient();
   const [algorithm, setAlgorithm] = useState<Algorithm>('EC_P256');
   const [commonName, setCommonName] = useState('ECPS-UV Fleet CA');
@@ -45,7 +49,7 @@ export function CaTransitionDialog({ kind, onClose }: { kind: CaTransitionKind; 
     setDone({ flagged: r.flagged.length, crl: r.finalCrl });
   });
   const call = kind === 'replace' ? replace : revoke;
-  const title = TITLES[kind];
+  const title = caId === undefined ? TITLES[kind] : 'Revoke a retired fleet CA (compromised)';
   const requested = requestedApproval(call.error);
   if (requested !== null) return <ApprovalRequestedDialog header={title} what={kind === 'replace' ? 'Replacing the fleet CA' : 'Revoking the fleet CA'} requestId={requested} onClose={onClose} />;
 
@@ -68,7 +72,7 @@ export function CaTransitionDialog({ kind, onClose }: { kind: CaTransitionKind; 
   const submit = () => {
     if (call.isPending) return;
     if (kind === 'replace') replace.mutate({ algorithm, commonName, reason: reason.trim() });
-    else revoke.mutate({ reason: reason.trim() });
+    else revoke.mutate({ ...(caId === undefined ? {} : { caId }), reason: reason.trim() });
   };
   return (
     <Modal
@@ -87,7 +91,7 @@ export function CaTransitionDialog({ kind, onClose }: { kind: CaTransitionKind; 
       <Form errorText={formErrorText(words)} errorIconAriaLabel="Error">
         <SpaceBetween size="m">
           <Alert type="warning">
-            {CONSEQUENCES[kind]} <Box variant="span">A second security officer must approve it.</Box>
+            {caId === undefined ? CONSEQUENCES[kind] : RETIRED_CONSEQUENCE} <Box variant="span">A second security officer must approve it.</Box>
           </Alert>
           {kind === 'replace' && (
             <CaKeyFields algorithm={algorithm} onAlgorithm={setAlgorithm} commonName={commonName} onCommonName={setCommonName} nameLabel="Common name of the new CA" fields={words.fields} />

@@ -1,5 +1,5 @@
-// Fleet CA and certificates on the design system: the CA's status (or the form creating it), the certificate
-// inventory with find, filter and sort, the "expiring within N days" filter (the dashboard's links; a value that is
+// Fleet CA and certificates on the design system: the CA's status (or the form creating it), every CA the store has
+// had (current, retired, compromised; CaListPanel), the picked CA's certificate inventory with find, filter and sort, the "expiring within N days" filter (the dashboard's links; a value that is
 // not a whole number of days is refused beside the field, never silently ignored), revocation and the CRL download.
 import { useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
@@ -22,6 +22,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CreateCaForm } from './CreateCaForm.tsx';
 import { RevokeDialog } from './RevokeDialog.tsx';
 import { CaTransitionDialog, type CaTransitionKind } from './CaTransitionDialog.tsx';
+import { CaListPanel } from './CaListPanel.tsx';
 import { downloadText } from '../download.ts';
 import { useUiStore } from '../state/uiStore.ts';
 
@@ -43,14 +44,16 @@ function CertStatus({ cert }: { cert: CertificateInfo }) {
   return <StatusIndicator type={cert.daysToExpiry <= 30 ? 'warning' : 'success'}>valid</StatusIndicator>;
 }
 
-function Inventory({ initialWithin }: { initialWithin: string }) {
+/** `caId`: another CA than the current one (a retired or compromised CA's certificates and CRL). */
+function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: string }) {
   const [within, setWithin] = useState(initialWithin);
   const parsed = parseWithin(within);
   const days = 'days' in parsed ? parsed.days : null;
   // A refused value filters nothing and fetches nothing new: the list stays as the last valid filter showed it.
   const [applied, setApplied] = useState<number | null>(days);
   if ('days' in parsed && parsed.days !== applied) setApplied(parsed.days);
-  const certs = useChannelQuery('certs:list', applied !== null ? { expiringWithinDays: applied } : {});
+  const byCa = caId === undefined ? {} : { caId };
+  const certs = useChannelQuery('certs:list', applied !== null ? { ...byCa, expiringWithinDays: applied } : byCa);
   const [revoking, setRevoking] = useState<CertificateInfo | null>(null);
   const crl = useChannelMutation('ca:crl', (r) => downloadText(r.fileName, r.pem, 'application/pkix-crl'));
   const list = certs.data?.certificates ?? [];
@@ -86,13 +89,13 @@ function Inventory({ initialWithin }: { initialWithin: string }) {
                     CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked) saved as <Box variant="code">{crl.data.fileName}</Box>.
                   </span>
                 )}
-                <Button iconName="download" onClick={() => crl.mutate({})} loading={crl.isPending}>
+                <Button iconName="download" onClick={() => crl.mutate(byCa)} loading={crl.isPending}>
                   Download CRL
                 </Button>
               </SpaceBetween>
             }
           >
-            Certificates
+            {caId === undefined ? 'Certificates' : 'Certificates of the picked CA'}
           </Header>
         }
         filter={
@@ -134,11 +137,16 @@ export function CertificatesPage() {
   // A new route (a dashboard link, back/forward) starts the inventory again with that route's filter.
   const routeSeq = useUiStore((s) => s.routeSeq);
   const routeParams = useUiStore((s) => s.routeParams);
-  const [transition, setTransition] = useState<CaTransitionKind | null>(null);
+  const [transition, setTransition] = useState<{ kind: CaTransitionKind; caId?: string } | null>(null);
+  const history = useChannelQuery('ca:history', {});
+  const cas = history.data?.cas ?? [];
+  const [picked, setPicked] = useState<string | null>(null);
+  const selected = cas.find((c) => c.id === picked) ?? cas.find((c) => c.state === 'current') ?? cas[0] ?? null;
   return (
     <ContentLayout header={<Header variant="h1" description="The fleet CA that signs robot certificates, and every certificate it issued.">Fleet CA and certificates</Header>}>
       <SpaceBetween size="l">
         {ca.isError && <ErrorMessage error={ca.error} />}
+        {history.isError && <ErrorMessage error={history.error} />}
         {ca.data && !ca.data.initialized && <CreateCaForm />}
         {ca.data?.initialized && (
           <>
@@ -151,8 +159,8 @@ export function CertificatesPage() {
                       <Button iconName="download" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
                         Download CA certificate
                       </Button>
-                      <Button onClick={() => setTransition('replace')}>Replace CA…</Button>
-                      <Button onClick={() => setTransition('revoke')}>Revoke CA…</Button>
+                      <Button onClick={() => setTransition({ kind: 'replace' })}>Replace CA…</Button>
+                      <Button onClick={() => setTransition({ kind: 'revoke' })}>Revoke CA…</Button>
                     </SpaceBetween>
                   }
                 >
@@ -176,11 +184,18 @@ export function CertificatesPage() {
                 ]}
               />
             </Container>
-            <Inventory key={routeSeq} initialWithin={routeParams.expiringWithinDays ?? ''} />
           </>
         )}
+        {cas.length > 0 && <CaListPanel cas={cas} selected={selected} onSelect={setPicked} onRevoke={(c) => setTransition({ kind: 'revoke', caId: c.id })} />}
+        {selected && (
+          <Inventory
+            key={`${routeSeq}-${selected.id}`}
+            initialWithin={routeParams.expiringWithinDays ?? ''}
+            {...(selected.state === 'current' ? {} : { caId: selected.id })}
+          />
+        )}
         {/* Outside the CA block: after a revocation the store has no CA, and the dialog still says what happened. */}
-        {transition && <CaTransitionDialog kind={transition} onClose={() => setTransition(null)} />}
+        {transition && <CaTransitionDialog kind={transition.kind} {...(transition.caId ? { caId: transition.caId } : {})} onClose={() => setTransition(null)} />}
       </SpaceBetween>
     </ContentLayout>
   );

@@ -20,7 +20,7 @@ export function RevokeDialog({ cert, onClose }: { cert: CertificateInfo; onClose
   const queryClient = useQueryClient();
   const [reason, setReason] = useState<Reason>('keyCompromise');
   const revoke = useChannelMutation('certs:revoke', () => {
-    void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'certs:list' || String(q.queryKey[0]).startsWith('fleet:') });
+    void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'certs:list' || q.queryKey[0] === 'ca:history' || String(q.queryKey[0]).startsWith('fleet:') });
     onClose();
   });
   const words = errorInWords(revoke.error, { reason: 'Reason' });

@@ -22,7 +22,7 @@ import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Link from '@cloudscape-design/components/link';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
 import { describeScope, EMERGENCY_ACTIONS, isWideRun, LOCKDOWN_ACTION_NAMES, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
-import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
+import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { ApprovalRequestedDialog, requestedApproval } from '../components/ApprovalRequested.tsx';
@@ -51,6 +51,8 @@ interface Playbook {
   mode: 'strict' | 'best_effort';
   wipeKeys: string;
   reason: string;
+  /** The CA revoke_ca revokes: '' for the current one, else a retired CA's id. */
+  caId: string;
 }
 
 const toggle = <T,>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));
@@ -61,6 +63,7 @@ function playbookInput(p: Playbook): { input: Omit<ExecuteInput, 'scope'> } | { 
   if (p.reason.trim() === '') return { error: 'Say why (recorded in the audit log).', field: 'reason' };
   const input: Omit<ExecuteInput, 'scope'> = { actions: EMERGENCY_ACTIONS.filter((a) => p.actions.includes(a)), reason: p.reason.trim() };
   if (p.actions.includes('revoke_certificates')) input.certificateReason = p.certReason;
+  if (p.actions.includes('revoke_ca') && p.caId !== '') input.caId = p.caId;
   if (p.actions.includes('lockdown')) {
     const hours = Number(p.hours);
     if (!Number.isFinite(hours) || hours * 3600 < 60 || hours > MAX_HOURS) return { error: `Valid for 1 minute (0.02 h) to ${MAX_HOURS} hours (90 days).`, field: 'hours' };
@@ -123,6 +126,20 @@ function ScopeSection({ kind, setKind, value, setValue, error }: { kind: ScopeKi
   );
 }
 
+/** Which CA revoke_ca revokes: the current one, or a retired one still trusted during a transition. */
+function RevokedCaField({ p, set }: { p: Playbook; set(p: Playbook): void }) {
+  const history = useChannelQuery('ca:history', {});
+  const options = (history.data?.cas ?? [])
+    .filter((c) => c.state !== 'compromised')
+    .map((c) => ({ value: c.state === 'current' ? '' : c.id, label: `${c.subject} (${c.state})`, description: `${c.id.slice(0, 8)} · ${c.certificates.valid} valid certificate(s)` }));
+  const selected = options.find((o) => o.value === p.caId) ?? options[0] ?? null;
+  return (
+    <FormField label="Fleet CA to revoke" description="The current CA, or a retired one whose certificates are still valid during a transition.">
+      <Select selectedOption={selected} onChange={(e) => set({ ...p, caId: e.detail.selectedOption.value ?? '' })} options={options} ariaLabel="Fleet CA to revoke" empty="No fleet CA to revoke" />
+    </FormField>
+  );
+}
+
 function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
   const errorOf = (f: string) => (problem?.field === f ? problem.error : undefined);
   const lockdown = p.actions.includes('lockdown');
@@ -138,12 +155,15 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
             ))}
           </SpaceBetween>
         </FormField>
+        {p.actions.includes('revoke_ca') && <RevokedCaField p={p} set={set} />}
         {p.actions.includes('revoke_ca') && (
           <Alert type="warning" header="Revoking the fleet CA reaches the whole fleet" statusIconAriaLabel="Warning" data-testid="revoke-ca-warning">
             Every certificate the fleet CA issued is revoked, whatever the scope, and the CA signs a final CRL and is marked compromised:
-            every robot holding one of its certificates is flagged and stops being trusted by its peers. Afterwards the console has no CA:
-            initialise a new one (Certificates, or ca:init), and every robot must be re-provisioned at a station to get a certificate of
-            it. This needs two-person approval or break-glass even for one robot.
+            every robot holding one of its certificates is flagged and stops being trusted by its peers.{' '}
+            {p.caId === ''
+              ? 'Afterwards the console has no CA: initialise a new one (Certificates, or ca:init), and every robot must be re-provisioned at a station to get a certificate of it.'
+              : 'The current CA keeps signing: the flagged robots get a certificate of it when re-provisioned.'}{' '}
+            This needs two-person approval or break-glass even for one robot.
           </Alert>
         )}
         {p.actions.includes('revoke_certificates') && (
@@ -294,6 +314,7 @@ export function EmergencyPage() {
     mode: 'strict',
     wipeKeys: '',
     reason: '',
+    caId: '',
   });
   const [scopeError, setScopeError] = useState<string | null>(null);
   const [problem, setProblem] = useState<{ field: string; error: string } | null>(null);
@@ -350,7 +371,7 @@ export function EmergencyPage() {
               const scope = readScope();
               if (scope) {
                 dryRun.reset();
-                preview.mutate({ scope, sample: 50 });
+                preview.mutate({ scope, sample: 50, ...(playbook.actions.includes('revoke_ca') && playbook.caId !== '' ? { caId: playbook.caId } : {}) });
               }
             }}
           >

@@ -21,6 +21,7 @@ import { RobotStatusIndicator } from './StatusBadge.tsx';
 import { ExportFleet } from './ExportFleet.tsx';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useNeedsVisit, type Visit } from './needsVisit.ts';
+import { RENEWAL_WORDS, useRenewals, type Renewal } from './renewals.ts';
 
 export const FLEET_PAGE_SIZE = 50;
 
@@ -28,7 +29,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 
 type Column = TableProps.ColumnDefinition<RobotSummary> & { sortingField?: RobotSortField };
 
-function columns(onOpen: (deviceId: string) => void, visits: ReadonlyMap<string, readonly Visit[]>): Column[] {
+function columns(onOpen: (deviceId: string) => void, visits: ReadonlyMap<string, readonly Visit[]>, renewals: ReadonlyMap<string, Renewal>): Column[] {
   return [
     {
       id: 'deviceId',
@@ -63,6 +64,14 @@ function columns(onOpen: (deviceId: string) => void, visits: ReadonlyMap<string,
         </SpaceBetween>
       ),
     },
+    {
+      id: 'certificate',
+      header: 'Certificate',
+      cell: (r) => {
+        const renewal = renewals.get(r.deviceId);
+        return renewal ? <StatusIndicator type="warning">{`Needs a new certificate (${RENEWAL_WORDS[renewal.reason]})`}</StatusIndicator> : '—';
+      },
+    },
     { id: 'lastSeen', header: 'Last seen', sortingField: 'lastSeen', cell: (r) => formatTime(r.lastSeen) },
   ];
 }
@@ -79,7 +88,8 @@ export function FleetTable({ filter, filtered, actions, filterBar }: { filter: F
   const total = list.data?.total ?? 0;
   const pagesCount = Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
   const { byRobot: visits } = useNeedsVisit();
-  const defs = useMemo(() => columns(select, visits), [select, visits]);
+  const renewals = useRenewals();
+  const defs = useMemo(() => columns(select, visits, renewals), [select, visits, renewals]);
   const sortingColumn = defs.find((c) => c.sortingField === filter.sort);
   // Ticks are kept by device id across pages; the table is given the ticked robots of the page in view.
   const tickedSet = new Set(ticked);

@@ -74,6 +74,8 @@ export interface FleetCaService {
   unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
   /** The robot's certificates of the current CA that are neither revoked nor expired (none before ca:init); no provider needed. */
   validCertificatesOf(deviceId: string): Array<{ serial: string; notAfter: string }>;
+  /** The same for many robots at once (an emergency run's scope): serial and robot of each. */
+  validCertificatesOfDevices(deviceIds: readonly string[]): Array<{ serial: string; deviceId: string }>;
   /**
    * Revokes in the CA (audited by it) and the registry's active copy, when it holds one (audited by the registry).
    * Synchronous: run it in a transaction, so that a failure of either rolls both back.
@@ -203,6 +205,11 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       const id = caId();
       if (id === null) return [];
       return deps.repo.listValidOfDevice(id, deviceId, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, notAfter: c.notAfter }));
+    },
+    validCertificatesOfDevices(deviceIds) {
+      deps.session.require();
+      const id = caId();
+      return id === null ? [] : deps.repo.listValidOfDevices(id, deviceIds, new Date(deps.clock.now()).toISOString());
     },
     revokeWithRegistryCopy: (ca, serial, reason, options) => revokeWithRegistryCopy(ca, serial, reason, options, { at: 'ca', deviceId: null }),
     forget() {

@@ -96,6 +96,17 @@ const DEFAULT_SAMPLE = 20;
 const LATER_HOW = ['next station visit (serial link: bundle, lockdown order, CRL)', 'key bundle file (USB stick)', 'lockdown order file (USB stick)'];
 const ROTATABLE = new Set(['communication', 'storage']);
 const QUARANTINABLE = new Set(['provisioned', 'deployed']);
+/** Keys marked compromised (and disabled at their providers) at the same time by one run. */
+export const COMPROMISE_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time, in the items' order; resolves when all have settled. */
+export async function eachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
 const errorOf = (e: unknown) => (isConsoleError(e) ? { code: e.code, message: e.message.slice(0, 500) } : { code: 'internal', message: 'failed unexpectedly' });
@@ -231,7 +242,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           robots.add(c.deviceId);
         }
         // Certificates of the CA that the registry has no active copy of (a session that never committed).
-        for (const r of repo.robotsOf(filter)) for (const c of deps.ca.validCertificatesOf(r.deviceId)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: r.deviceId };
+        const deviceIds = repo.robotsOf(filter).map((r) => r.deviceId);
+        for (const c of deps.ca.validCertificatesOfDevices(deviceIds)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: c.deviceId };
         break;
       }
       case 'quarantine':
@@ -248,9 +260,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { items };
   }
 
+  /**
+   * Marks each key compromised and disables it at its providers, COMPROMISE_CONCURRENCY keys at a time (the provider
+   * round trips overlap; each key's own locations stay in the key service's order). Each key's outcome is its own item,
+   * saved as soon as it is known, so a retry redoes only the keys that failed.
+   */
   async function compromiseKeys(ctx: RunContext, d: Detail, save: () => void): Promise<void> {
-    for (const [keyId, item] of Object.entries(d.items)) {
-      if (item.state !== 'pending' && item.state !== 'failed') continue;
+    const todo = Object.entries(d.items).filter(([, item]) => item.state === 'pending' || item.state === 'failed').map(([keyId]) => keyId);
+    await eachConcurrently(todo, COMPROMISE_CONCURRENCY, async (keyId) => {
       try {
         const change = await deps.lifecycle.setState(keyId, 'compromised', stateReason(ctx.run));
         d.items[keyId] = change.complete
@@ -263,7 +280,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         d.items[keyId] = err.code === 'illegal_transition' && key?.state === 'compromised' ? { state: 'done', note: 'already compromised' } : { state: 'failed', ...err };
       }
       save();
-    }
+    });
   }
 
   async function revokeCertificates(ctx: RunContext, d: Detail): Promise<void> {
@@ -273,7 +290,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     const caReady = deps.ca.status().initialized;
     const actor = deps.session.actor();
     const validInCa = new Set<string>();
-    if (caReady) for (const deviceId of new Set(todo.map(([, i]) => String(i.deviceId)))) for (const c of deps.ca.validCertificatesOf(deviceId)) validInCa.add(c.serial.toLowerCase());
+    if (caReady) for (const c of deps.ca.validCertificatesOfDevices([...new Set(todo.map(([, i]) => String(i.deviceId)))])) validInCa.add(c.serial.toLowerCase());
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
       let ca: FleetCa | null = null;
@@ -285,10 +302,18 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         // when nothing new is listed, so robots get a fresh CRL at once.
         crl = await ca.prepareCrl({ pending, actor });
       }
+      const inCa = ca ? todo.filter(([s]) => validInCa.has(s)).map(([s]) => s) : [];
+      // One transaction: the CA's revocations and the registry's copies in batches of REVOKE_BATCH_MAX, each batch one
+      // ca.revoke.batch record naming its serials, the reason and the CRL number; the CRL recorded last. A failure
+      // anywhere rolls all of it back (the items stay failed, a retry does them again).
       deps.transaction(() => {
+        if (ca && crl) {
+          const registryCopies = deps.fleet.revokeCertificateCopies(inCa);
+          ca.revokeBatch(inCa, reason, { at: revokedAt, actor, registryCopies, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: crl.crlNumber } });
+        }
         for (const [serial, item] of todo) {
-          if (ca && validInCa.has(serial)) deps.ca.revokeWithRegistryCopy(ca, serial, reason, { actor, at: revokedAt });
-          else if (deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
+          // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
+          if (!validInCa.has(serial) && deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
           d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
         }
         crl?.record({ trigger: 'emergency', runId: ctx.run.runId });

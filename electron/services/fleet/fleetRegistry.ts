@@ -75,6 +75,11 @@ export interface FleetRegistry {
   attachCertificate(deviceId: string, cert: CertificateInput): void;
   /** Marks a certificate revoked (the CA's CRL is its own concern). */
   revokeCertificate(serial: string, reason: string): void;
+  /**
+   * For a batch revocation by the CA, in its transaction: the active copies among `serials` become revoked, not audited
+   * here (the CA's ca.revoke.batch record names every serial and counts these copies). Answers the serials changed.
+   */
+  revokeCertificateCopies(serials: readonly string[]): Set<string>;
   /** Robots that still hold this key (at this version, when given): what blocks retiring it. */
   holdersOf(keyId: string, version?: number): string[];
   /** Records when a robot was last heard from (not audited: it is telemetry, not a change an officer made). */
@@ -288,6 +293,13 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
         if (!repo.setCertificateStatus(serial, 'revoked')) throw new ConsoleError('not_found', `No certificate with serial ${serial}.`);
         return { value: undefined, details: { serial, reason } };
       });
+    },
+
+    revokeCertificateCopies(serials) {
+      deps.session.require();
+      const changed = repo.revokeActiveCertificates(serials);
+      if (changed.size > 0) deps.onFleetChanged(null);
+      return changed;
     },
 
     holdersOf: (keyId, version) => repo.holders(keyId, version),

@@ -34,6 +34,14 @@ async function reopen(dir: string): Promise<FleetConsole> {
   return c;
 }
 
+/** The fleet of fleetWithCertificates (closed) with a trigger `test_abort` that aborts the statement `when` names. */
+async function fleetFailingAt(robots: number, when: string): Promise<string> {
+  const { dir, c } = await fleetWithCertificates(robots);
+  c.close();
+  withRawDb(dir, (db) => db.exec(`CREATE TRIGGER test_abort ${when} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`));
+  return dir;
+}
+
 const revokeFleet = (c: FleetConsole) =>
   c.handlers['emergency:execute'](
     { scope: { kind: 'fleet' }, actions: ['revoke_certificates'], reason: 'CA drill', certificateReason: 'cessationOfOperation', breakGlass: { reason: 'no second officer in a test' } },
@@ -108,12 +116,8 @@ describe('an emergency run revokes its certificates in batches', () => {
 
   it('a failure in the middle of a batch changes nothing; the retry revokes and audits them all', async () => {
     const n = 1500;
-    const { dir, c: first } = await fleetWithCertificates(n);
-    first.close();
     // Certificate 1,200 (in the second batch) cannot be revoked: the database aborts its update.
-    withRawDb(dir, (db) =>
-      db.exec(`CREATE TRIGGER test_abort BEFORE UPDATE OF revoked_at ON fleet_certificates WHEN NEW.serial = '${serialOf(1200)}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`),
-    );
+    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF revoked_at ON fleet_certificates WHEN NEW.serial = '${serialOf(1200)}'`);
     let c = await reopen(dir);
     let runId: string;
     try {
@@ -147,5 +151,65 @@ describe('an emergency run revokes its certificates in batches', () => {
     } finally {
       c.close();
     }
+  });
+});
+
+describe('an emergency run quarantines its robots in batches', () => {
+  const quarantineFleet = (c: FleetConsole) =>
+    c.handlers['emergency:execute']({ scope: { kind: 'fleet' }, actions: ['quarantine'], reason: 'site breach', breakGlass: { reason: 'no second officer in a test' } }, CTX);
+  const quarantined = (dir: string) => withRawDb(dir, (db) => db.prepare("SELECT device_id FROM robots WHERE status = 'quarantined' ORDER BY device_id").pluck().all());
+
+  // [robots, the batch records' sizes in order (1,000 robots a record at most)]
+  const TABLE: Array<[number, number[]]> = [
+    [3, [3]],
+    [1001, [1000, 1]],
+  ];
+  it.each(TABLE)('%i robots: one robot.status.batch record per batch (%j) naming exactly them', async (n, sizes) => {
+    const { dir, c } = await fleetWithCertificates(n);
+    try {
+      const out = await quarantineFleet(c);
+      expect([out.run!.steps[0]!.state, out.run!.state]).toEqual(['done', 'done']);
+      const batches = audit(c, 'robot.status.batch');
+      expect(batches.map((r) => r.details.count)).toEqual(sizes);
+      expect(batches.flatMap((r) => String(r.details.deviceList).split(' '))).toEqual(range(n).map(benchDeviceId));
+      expect(batches.flatMap((r) => String(r.details.fromList).split(' '))).toEqual(range(n).map(() => 'deployed'));
+      for (const r of batches) expect(r.details).toMatchObject({ to: 'quarantined', runId: out.run!.runId, reason: expect.stringContaining('site breach') });
+      expect(audit(c, 'robot.status')).toEqual([]);
+      expect(await reportFigure(c, 'Robots revoked or quarantined')).toBe(String(n));
+    } finally {
+      c.close();
+    }
+    expect(quarantined(dir)).toEqual(range(n).map(benchDeviceId));
+  });
+
+  it('a batch that fails changes none of its robots; the others are done; the retry finishes it', async () => {
+    const n = 1500;
+    // Robot 1,200 (second batch) cannot be updated.
+    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF status ON robots WHEN NEW.device_id = '${benchDeviceId(1200)}'`);
+    let c = await reopen(dir);
+    let runId: string;
+    try {
+      const out = await quarantineFleet(c);
+      runId = out.run!.runId;
+      expect(out.run!.state).toBe('failed');
+      expect(out.run!.steps[0]!.errorMessage).toContain('500 of 1500 failed');
+      expect(audit(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
+    } finally {
+      c.close();
+    }
+    // The first batch whole, nothing of the second.
+    expect(quarantined(dir)).toEqual(range(1000).map(benchDeviceId));
+    withRawDb(dir, (db) => db.exec('DROP TRIGGER test_abort'));
+    c = await reopen(dir);
+    try {
+      const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
+      expect(retried.run!.state).toBe('done');
+      const batches = audit(c, 'robot.status.batch');
+      expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
+      expect(String(batches[1]!.details.deviceList).split(' ')).toEqual(range(500).map((i) => benchDeviceId(1000 + i)));
+    } finally {
+      c.close();
+    }
+    expect(quarantined(dir)).toEqual(range(n).map(benchDeviceId));
   });
 });

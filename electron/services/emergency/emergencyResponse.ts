@@ -27,7 +27,7 @@ import type { CaTransition } from '../ca/caTransition.ts';
 import type { FleetCa } from '../ca/fleetCa.ts';
 import { normaliseSerial } from '../ca/fleetCaInventory.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
-import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import { QUARANTINE_BATCH_MAX, type FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyLifecycle } from '../keys/keys.ts';
 import { breakGlassAlert, type AlertDraft } from '../metrics/alertRules.ts';
 import { orderFileName, type IssueOrderInput, type LockdownService } from './lockdownService.ts';
@@ -344,18 +344,27 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
+  /**
+   * Quarantines the robots in batches of QUARANTINE_BATCH_MAX: each batch one transaction and one robot.status.batch
+   * record naming its robots (docs/emergency-response.md); a batch that fails leaves its robots failed and unchanged.
+   */
   async function quarantine(ctx: RunContext, d: Detail): Promise<void> {
-    for (const [deviceId, item] of Object.entries(d.items)) {
-      if (item.state !== 'pending' && item.state !== 'failed') continue;
+    const todo = Object.entries(d.items).filter(([, item]) => item.state === 'pending' || item.state === 'failed').map(([deviceId]) => deviceId);
+    for (let i = 0; i < todo.length; i += QUARANTINE_BATCH_MAX) {
+      const batch = todo.slice(i, i + QUARANTINE_BATCH_MAX);
       try {
-        const robot = deps.fleetRepo.get(deviceId);
-        if (robot?.status === 'quarantined') d.items[deviceId] = { state: 'done', note: 'already quarantined' };
-        else {
-          deps.fleet.setStatus(deviceId, 'quarantined', stateReason(ctx.run));
-          d.items[deviceId] = { state: 'done' };
+        const outcome = deps.fleet.quarantineBatch(batch, stateReason(ctx.run), { runId: ctx.run.runId, batch: i / QUARANTINE_BATCH_MAX + 1, batches: Math.ceil(todo.length / QUARANTINE_BATCH_MAX) });
+        for (const deviceId of batch) {
+          const o = outcome.get(deviceId);
+          d.items[deviceId] = o === 'quarantined'
+            ? { state: 'done' }
+            : o === 'already'
+              ? { state: 'done', note: 'already quarantined' }
+              : { state: 'failed', code: o ?? 'internal', message: o === 'not_found' ? `No robot with device id ${deviceId}.` : `Robot ${deviceId} cannot become quarantined.` };
         }
       } catch (e) {
-        d.items[deviceId] = { state: 'failed', ...errorOf(e) };
+        const err = errorOf(e);
+        for (const deviceId of batch) d.items[deviceId] = { state: 'failed', ...err };
       }
     }
   }

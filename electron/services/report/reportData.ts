@@ -151,10 +151,13 @@ function certificates(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 
 }
 
 // ca.revoke.batch: an emergency run's revocations, one record per batch of up to 1,000 serials (docs/audit-log.md).
-const INCIDENT_ACTIONS = ['key.state', 'ca.revoke', 'ca.revoke.batch', 'robot.status', 'lockdown.order'] as const;
+// robot.status.batch: an emergency run's quarantine, one record per batch of up to 1,000 robots.
+const INCIDENT_ACTIONS = ['key.state', 'ca.revoke', 'ca.revoke.batch', 'robot.status', 'robot.status.batch', 'lockdown.order'] as const;
 
 /** A batch record's serials as the report names them: how many, the CRL, the first and the last. */
-const batchSerials = (d: Record<string, unknown>): string[] => String(d.serialList ?? '').split(' ').filter(Boolean);
+/** The items a batch record's list detail names. */
+const listed = (d: Record<string, unknown>, name: 'serialList' | 'deviceList'): string[] => String(d[name] ?? '').split(' ').filter(Boolean);
+const batchSerials = (d: Record<string, unknown>): string[] => listed(d, 'serialList');
 
 function batchWhat(d: Record<string, unknown>): string {
   const serials = batchSerials(d);
@@ -173,6 +176,7 @@ function incidents(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
     const d = parseDetails(r);
     if (r.action === 'key.state' || r.action === 'robot.status') return `to ${String(d.to)}`;
     if (r.action === 'ca.revoke') return `serial ${String(d.serial ?? '')}`;
+    if (r.action === 'robot.status.batch') return `${listed(d, 'deviceList').length} robots to ${String(d.to)}`;
     return r.action === 'ca.revoke.batch' ? batchWhat(d) : String(d.kind ?? '');
   };
   const ok = (a: string) => records.filter((r) => r.outcome === 'success' && r.action === a);
@@ -183,7 +187,7 @@ function incidents(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
       ['Keys marked compromised', n(ok('key.state').filter((r) => parseDetails(r).to === 'compromised').length)],
       ['Keys destroyed', n(ok('key.state').filter((r) => parseDetails(r).to === 'destroyed').length)],
       ['Certificate revocations', n(revocations)],
-      ['Robots revoked or quarantined', n(ok('robot.status').length)],
+      ['Robots revoked or quarantined', n(ok('robot.status').length + ok('robot.status.batch').reduce((sum, r) => sum + listed(parseDetails(r), 'deviceList').length, 0))],
       ['Lockdown orders', n(ok('lockdown.order').length)],
       ['Failed attempts', n(records.filter((r) => r.outcome === 'failure').length)],
     ],

@@ -3,6 +3,7 @@
 import type { RobotSortField } from '../../shared/fleetContract.ts';
 import type { RobotStatus } from '../../shared/domain.ts';
 import type { Db } from './database.ts';
+import { inListStatement } from './inList.ts';
 
 export const FLEET_SCHEMA_SQL = `
 CREATE TABLE fleet_sites (name VARCHAR(64) PRIMARY KEY, created_at VARCHAR(40) NOT NULL);
@@ -119,6 +120,8 @@ export interface FleetRepo {
   holderPage(keyId: string, version: number | undefined, limit: number, offset: number): Array<{ robot: RobotRow; holding: RobotKeyRow }>;
   insertCertificate(row: CertificateRow): void;
   setCertificateStatus(serial: string, status: 'active' | 'revoked'): boolean;
+  /** Marks the active copies among these serials revoked (500 a statement); answers the serials it changed. */
+  revokeActiveCertificates(serials: readonly string[]): Set<string>;
   /** The registry's copy of a certificate, by its serial exactly as stored, or null. */
   getCertificate(serial: string): CertificateRow | null;
   certificatesOf(deviceId: string): CertificateRow[];
@@ -219,6 +222,8 @@ export function createFleetRepo(db: Db): FleetRepo {
   // Prepared once: an emergency run revokes thousands of certificates in one transaction.
   const getCert = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?');
   const setCertStatus = db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?');
+  // RETURNING: SQLite 3.35+ and PostgreSQL alike.
+  const revokeActive = inListStatement(db, (marks) => `UPDATE robot_certificates SET status = 'revoked' WHERE serial IN (${marks}) AND status = 'active' RETURNING serial`);
   const insertCert = db.prepare(
     `INSERT INTO robot_certificates (serial, device_id, subject, not_before, not_after, status, pem)
      VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status, @pem)`,
@@ -318,6 +323,11 @@ export function createFleetRepo(db: Db): FleetRepo {
       return r ? toCert(r) : null;
     },
     setCertificateStatus: (serial, status) => setCertStatus.run(status, serial).changes === 1,
+    revokeActiveCertificates(serials) {
+      const changed = new Set<string>();
+      revokeActive<{ serial: string }>(serials, (chunk) => chunk, (r) => changed.add(r.serial));
+      return changed;
+    },
     certificatesOf: (deviceId) =>
       (db.prepare('SELECT * FROM robot_certificates WHERE device_id = ? ORDER BY not_before DESC').all(deviceId) as Array<Record<string, string>>).map(toCert),
     expiringCertificates(until, limit) {

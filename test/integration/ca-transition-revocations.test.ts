@@ -116,8 +116,10 @@ describe('revocations during a CA transition reach every CA that issued the robo
       expect(copies.find((x) => x.serial === s.old)?.status, `${row.deviceId} old copy`).toBe(row.inOldCrl ? 'revoked' : 'active');
       if (s.fresh) expect(copies.find((x) => x.serial === s.fresh)?.status, `${row.deviceId} new copy`).toBe(row.inNewCrl ? 'revoked' : 'active');
     }
-    // Each revocation is audited by the CA that issued the certificate.
+    // Each revocation is audited by the CA that issued the certificate: one ca.revoke record (certs:revoke, a robot's
+    // revocation) or a serial of a ca.revoke.batch record (the emergency run; docs/audit-log.md, "Batch records").
     const revokedBy = new Map(records('ca.revoke').filter((r) => r.outcome === 'success').map((r) => [r.details.serial, r.details.caId]));
+    for (const r of records('ca.revoke.batch')) for (const serial of String(r.details.serialList).split(' ')) revokedBy.set(serial, r.details.caId);
     for (const row of TABLE) {
       const s = serials[row.deviceId]!;
       expect(revokedBy.get(s.old)).toBe(row.inOldCrl ? oldCa.id : undefined);

@@ -195,10 +195,23 @@ describe('audit entries are validated and never carry secrets', () => {
     ['NaN detail', { ...base, details: { n: Number.NaN } }],
     ['lone surrogate', { ...base, details: { s: 'a\uD800' } }],
     ['control char in actor', { ...base, actor: 'al\u0000ice' }],
-    ['huge detail', { ...base, details: { s: 'x'.repeat(5000) } }],
+    ['huge detail', { ...base, details: { s: 'x'.repeat(2001) } }],
+    // A list (name ending in List) may be longer, up to 65,536 characters (docs/audit-log.md).
+    ['huge list', { ...base, details: { serialList: 'x'.repeat(65_537) } }],
+    ['a list-like name not ending in List', { ...base, details: { listing: 'x'.repeat(2001) } }],
   ])('refuses %s with invalid_input', (_name, bad) => {
     const { log } = makeLog(t.db);
     expect(errorCode(() => log.append(bad as never))).toBe('invalid_input');
+  });
+
+  it('keeps details at their limits: 2,000 characters, 65,536 for a list', () => {
+    const { log } = makeLog(t.db);
+    log.setSigner(newSigner());
+    const details = { s: 'x'.repeat(2000), serialList: Array.from({ length: 1000 }, (_, i) => `uv-${String(i).padStart(61, '0')}`).join(' ').padEnd(65_536, 'y') };
+    expect(details.serialList).toHaveLength(65_536);
+    const r = log.append({ ...base, details });
+    expect(log.query({ offset: 0, limit: 1 }).records[0]).toEqual(r);
+    expect(log.verify().ok).toBe(true);
   });
 
   it('keeps unicode, quotes and newlines in details exactly and still verifies', () => {

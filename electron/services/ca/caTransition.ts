@@ -181,7 +181,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
       const id = caId ?? repo.currentCaId();
       const row = id === null ? null : repo.getCa(id);
       if (!row) return null;
-      const certificates = repo.listCerts(row.id).filter((c) => c.revokedAt === null).length;
+      const certificates = repo.countNotRevoked(row.id);
       return { ca: entry(row, repo.currentCaId()), certificates, robots: transitions.holders(row.id, iso()).length };
     },
   };

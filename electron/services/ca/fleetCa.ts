@@ -75,6 +75,14 @@ export interface FleetCa {
   certificatePem(serial: string): string;
   /** Returns false when the certificate was already revoked. `at` (ISO time, whole seconds) defaults to now. */
   revoke(serial: string, reason: RevocationReason, options?: { actor?: string; at?: string }): boolean;
+  /**
+   * Revokes many certificates with one reason and time, writing ONE `ca.revoke.batch` audit record per
+   * REVOKE_BATCH_MAX serials instead of one `ca.revoke` each (docs/audit-log.md, "Batch records"): the record names
+   * every serial revoked (`serialList`), the robot of each (`deviceList`, same order), the reason and the caller's
+   * `details` (the CRL number, the run). Synchronous and with no transaction of its own: the caller
+   * runs it in the transaction that records the CRL, so a failure anywhere leaves no batch half revoked or unaudited.
+   */
+  revokeBatch(serials: readonly string[], reason: RevocationReason, options: BatchRevocationOptions): { revoked: number; records: number };
   /** A CRL signed by the CA key, valid for `validityHours` (default 168). */
   publishCrl(options?: { validityHours?: number; actor?: string }): Promise<PublishedCrl>;
   /**
@@ -83,6 +91,19 @@ export interface FleetCa {
    * revocations (with revoke(serial, reason, {at: revokedAt})); a failed signing is audited at once.
    */
   prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl>;
+}
+
+/** At most this many serials per ca.revoke.batch record (its lists stay under the audit's 65,536-character list limit). */
+export const REVOKE_BATCH_MAX = 1000;
+
+export interface BatchRevocationOptions {
+  /** ISO time in whole seconds (the CRL's revocation date). */
+  at: string;
+  actor?: string;
+  /** Added to every batch record (e.g. crlNumber, runId, trigger). */
+  details?: AuditDetails;
+  /** The serials whose registry copy the caller revoked in the same transaction (counted per batch as registryCopies). */
+  registryCopies?: ReadonlySet<string>;
 }
 
 export interface PendingRevocation {
@@ -254,6 +275,40 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
         throw err;
       }
     },
+    revokeBatch(serials, reason, options) {
+      if (!Object.hasOwn(REVOCATION_REASONS, reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
+      const actor = actorOf(options);
+      const batches = Math.ceil(serials.length / REVOKE_BATCH_MAX);
+      let revoked = 0;
+      for (let b = 0; b < batches; b++) {
+        const revokedHere: string[] = [];
+        const devices: string[] = [];
+        let already = 0;
+        let copies = 0;
+        const chunk = serials.slice(b * REVOKE_BATCH_MAX, (b + 1) * REVOKE_BATCH_MAX).map(normaliseSerial);
+        const changed = repo.markRevokedMany(ca.id, chunk, options.at, reason);
+        for (const hex of chunk) {
+          const deviceId = changed.get(hex);
+          if (deviceId === undefined) {
+            rowOf(hex); // not_found for a serial the CA never issued
+            already++;
+            continue;
+          }
+          revokedHere.push(hex);
+          devices.push(deviceId);
+          if (options.registryCopies?.has(hex)) copies++;
+        }
+        revoked += revokedHere.length;
+        deps.audit.append({
+          actor, action: 'ca.revoke.batch', targetType: null, targetId: ca.id, outcome: 'success',
+          details: {
+            ...options.details, caId: ca.id, reason, revokedAt: options.at, batch: b + 1, batches, count: revokedHere.length, alreadyRevoked: already,
+            registryCopies: copies, serialList: revokedHere.join(' '), deviceList: devices.join(' '),
+          },
+        });
+      }
+      return { revoked, records: batches };
+    },
     async publishCrl(options) {
       const crl = await prepareCrl({ ...options, pending: [] });
       crl.record();
@@ -272,11 +327,14 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       const thisUpdate = wholeSeconds(now);
       const nextUpdate = wholeSeconds(now + hours * 3_600_000);
       const stored = repo.listRevoked(ca.id).map((r) => ({ serial: r.serial, revokedAt: r.revokedAt ?? ca.createdAt, reason: (r.revocationReason ?? 'unspecified') as RevocationReason }));
+      const states = repo.revocationStates(ca.id, options.pending.map((p) => normaliseSerial(p.serial)));
       const pending = options.pending.map((p) => {
-        const row = rowOf(p.serial);
-        if (row.revokedAt !== null) throw new ConsoleError('invalid_input', `Certificate ${row.serial} is already revoked.`, { reason: 'already_revoked' });
+        const serial = normaliseSerial(p.serial);
+        const state = states.get(serial);
+        if (state === undefined) throw new ConsoleError('not_found', 'No certificate with this serial was issued by this CA.');
+        if (state !== null) throw new ConsoleError('invalid_input', `Certificate ${serial} is already revoked.`, { reason: 'already_revoked' });
         if (!Object.hasOwn(REVOCATION_REASONS, p.reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
-        return { serial: row.serial, revokedAt: p.revokedAt, reason: p.reason };
+        return { serial, revokedAt: p.revokedAt, reason: p.reason };
       });
       const entries = [...stored, ...pending].map((r) => ({ serial: Buffer.from(r.serial, 'hex'), revokedAt: new Date(r.revokedAt), reason: r.reason }));
       const crlNumber = repo.nextCrlNumber(ca.id);

@@ -91,6 +91,8 @@ export interface FleetCaService {
    * caller revokes and records each CRL in its transaction. A CA that cannot sign fails the whole call.
    */
   prepareRevocations(pending: Array<{ caId: string; serial: string }>, options: { reason: RevocationReason; revokedAt: string; actor: string; withCurrent?: boolean }): Promise<CaRevocations[]>;
+  /** validCertificatesOf for many robots at once (an emergency run's scope), every CA: the CA, serial and robot of each. */
+  validCertificatesOfDevices(deviceIds: readonly string[]): Array<{ caId: string; serial: string; deviceId: string }>;
   /**
    * Revokes in the CA (audited by it) and the registry's active copy, when it holds one (audited by the registry).
    * Synchronous: run it in a transaction, so that a failure of either rolls both back.
@@ -225,7 +227,11 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       const current = caId();
       const byCa = new Map<string, string[]>();
       if (withCurrent && current !== null) byCa.set(current, []);
-      for (const p of pending) byCa.set(p.caId, [...(byCa.get(p.caId) ?? []), p.serial]);
+      for (const p of pending) {
+        const list = byCa.get(p.caId);
+        if (list) list.push(p.serial);
+        else byCa.set(p.caId, [p.serial]);
+      }
       const order = [...byCa.keys()].sort((a, b) => Number(b === current) - Number(a === current));
       const out: CaRevocations[] = [];
       for (const id of order) {
@@ -236,6 +242,10 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
         out.push({ ca, crl, serials });
       }
       return out;
+    },
+    validCertificatesOfDevices(deviceIds) {
+      deps.session.require();
+      return deps.repo.listValidOfDevices(null, deviceIds, new Date(deps.clock.now()).toISOString());
     },
     revokeWithRegistryCopy: (ca, serial, reason, options) => revokeWithRegistryCopy(ca, serial, reason, options, { at: 'ca', deviceId: null }),
     forget() {

@@ -26,7 +26,7 @@ import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { CaTransition } from '../ca/caTransition.ts';
 import { normaliseSerial } from '../ca/fleetCaInventory.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
-import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
+import { QUARANTINE_BATCH_MAX, type FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyLifecycle } from '../keys/keys.ts';
 import { breakGlassAlert, type AlertDraft } from '../metrics/alertRules.ts';
 import { orderFileName, type IssueOrderInput, type LockdownService } from './lockdownService.ts';
@@ -95,6 +95,17 @@ const DEFAULT_SAMPLE = 20;
 const LATER_HOW = ['next station visit (serial link: bundle, lockdown order, CRL)', 'key bundle file (USB stick)', 'lockdown order file (USB stick)'];
 const ROTATABLE = new Set(['communication', 'storage']);
 const QUARANTINABLE = new Set(['provisioned', 'deployed']);
+/** Keys marked compromised (and disabled at their providers) at the same time by one run. */
+export const COMPROMISE_CONCURRENCY = 8;
+
+/** Runs `fn` over `items`, at most `limit` at a time, in the items' order; resolves when all have settled. */
+export async function eachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
 const errorOf = (e: unknown) => (isConsoleError(e) ? { code: e.code, message: e.message.slice(0, 500) } : { code: 'internal', message: 'failed unexpectedly' });
@@ -230,8 +241,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           robots.add(c.deviceId);
         }
         // Certificates of a CA (the current one, or a retired one during a transition) that the registry has no active
-        // copy of (a session that never committed).
-        for (const r of repo.robotsOf(filter)) for (const c of deps.ca.validCertificatesOf(r.deviceId)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: r.deviceId };
+        // copy of (a session that never committed): one query per 500 robots.
+        const deviceIds = repo.robotsOf(filter).map((r) => r.deviceId);
+        for (const c of deps.ca.validCertificatesOfDevices(deviceIds)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: c.deviceId };
         break;
       }
       case 'quarantine':
@@ -248,9 +260,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { items };
   }
 
+  /**
+   * Marks each key compromised and disables it at its providers, COMPROMISE_CONCURRENCY keys at a time (the provider
+   * round trips overlap; each key's own locations stay in the key service's order). Each key's outcome is its own item,
+   * saved as soon as it is known, so a retry redoes only the keys that failed.
+   */
   async function compromiseKeys(ctx: RunContext, d: Detail, save: () => void): Promise<void> {
-    for (const [keyId, item] of Object.entries(d.items)) {
-      if (item.state !== 'pending' && item.state !== 'failed') continue;
+    const todo = Object.entries(d.items).filter(([, item]) => item.state === 'pending' || item.state === 'failed').map(([keyId]) => keyId);
+    await eachConcurrently(todo, COMPROMISE_CONCURRENCY, async (keyId) => {
       try {
         const change = await deps.lifecycle.setState(keyId, 'compromised', stateReason(ctx.run));
         d.items[keyId] = change.complete
@@ -263,7 +280,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         d.items[keyId] = err.code === 'illegal_transition' && key?.state === 'compromised' ? { state: 'done', note: 'already compromised' } : { state: 'failed', ...err };
       }
       save();
-    }
+    });
   }
 
   async function revokeCertificates(ctx: RunContext, d: Detail): Promise<void> {
@@ -273,19 +290,25 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     const actor = deps.session.actor();
     // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
     const issuer = new Map<string, string>();
-    for (const deviceId of new Set(todo.map(([, i]) => String(i.deviceId)))) for (const c of deps.ca.validCertificatesOf(deviceId)) issuer.set(c.serial.toLowerCase(), c.caId);
+    for (const c of deps.ca.validCertificatesOfDevices([...new Set(todo.map(([, i]) => String(i.deviceId)))])) issuer.set(c.serial.toLowerCase(), c.caId);
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
       const pending = todo.flatMap(([serial]) => (issuer.has(serial) ? [{ serial, caId: issuer.get(serial)! }] : []));
       // Signed before the store changes (provider.sign is asynchronous, the transaction is not), one CRL per CA that
       // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
       const signed = await deps.ca.prepareRevocations(pending, { reason, revokedAt, actor, withCurrent: true });
-      const caOf = new Map(signed.map((x) => [x.ca.id, x.ca]));
+      // One transaction: each CA's revocations and the registry's copies in batches of REVOKE_BATCH_MAX, each batch one
+      // ca.revoke.batch record naming its serials, the reason and that CA's CRL number; the CRLs recorded last. A failure
+      // anywhere rolls all of it back (the items stay failed, a retry does them again).
       deps.transaction(() => {
+        for (const x of signed) {
+          if (x.serials.length === 0) continue;
+          const registryCopies = deps.fleet.revokeCertificateCopies(x.serials);
+          x.ca.revokeBatch(x.serials, reason, { at: revokedAt, actor, registryCopies, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber } });
+        }
         for (const [serial, item] of todo) {
-          const ca = caOf.get(issuer.get(serial) ?? '');
-          if (ca) deps.ca.revokeWithRegistryCopy(ca, serial, reason, { actor, at: revokedAt });
-          else if (deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
+          // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
+          if (!issuer.has(serial) && deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
           d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
         }
         for (const x of signed) x.crl.record({ trigger: 'emergency', runId: ctx.run.runId });
@@ -321,18 +344,27 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
+  /**
+   * Quarantines the robots in batches of QUARANTINE_BATCH_MAX: each batch one transaction and one robot.status.batch
+   * record naming its robots (docs/emergency-response.md); a batch that fails leaves its robots failed and unchanged.
+   */
   async function quarantine(ctx: RunContext, d: Detail): Promise<void> {
-    for (const [deviceId, item] of Object.entries(d.items)) {
-      if (item.state !== 'pending' && item.state !== 'failed') continue;
+    const todo = Object.entries(d.items).filter(([, item]) => item.state === 'pending' || item.state === 'failed').map(([deviceId]) => deviceId);
+    for (let i = 0; i < todo.length; i += QUARANTINE_BATCH_MAX) {
+      const batch = todo.slice(i, i + QUARANTINE_BATCH_MAX);
       try {
-        const robot = deps.fleetRepo.get(deviceId);
-        if (robot?.status === 'quarantined') d.items[deviceId] = { state: 'done', note: 'already quarantined' };
-        else {
-          deps.fleet.setStatus(deviceId, 'quarantined', stateReason(ctx.run));
-          d.items[deviceId] = { state: 'done' };
+        const outcome = deps.fleet.quarantineBatch(batch, stateReason(ctx.run), { runId: ctx.run.runId, batch: i / QUARANTINE_BATCH_MAX + 1, batches: Math.ceil(todo.length / QUARANTINE_BATCH_MAX) });
+        for (const deviceId of batch) {
+          const o = outcome.get(deviceId);
+          d.items[deviceId] = o === 'quarantined'
+            ? { state: 'done' }
+            : o === 'already'
+              ? { state: 'done', note: 'already quarantined' }
+              : { state: 'failed', code: o ?? 'internal', message: o === 'not_found' ? `No robot with device id ${deviceId}.` : `Robot ${deviceId} cannot become quarantined.` };
         }
       } catch (e) {
-        d.items[deviceId] = { state: 'failed', ...errorOf(e) };
+        const err = errorOf(e);
+        for (const deviceId of batch) d.items[deviceId] = { state: 'failed', ...err };
       }
     }
   }

@@ -56,6 +56,13 @@ export interface FleetRegistry {
   /** Any status change but to `revoked`, which revokes the robot's certificates too (robotRevocation.ts, recordRevoked). */
   setStatus(deviceId: string, status: RobotStatus, reason: string): RobotSummary;
   /**
+   * Quarantines many robots in one transaction with ONE `robot.status.batch` audit record (`deviceList`, `fromList` in
+   * the same order, `to`, `reason`, `count`, and `details`) instead of one `robot.status` each; at most
+   * QUARANTINE_BATCH_MAX robots a call. Answers each robot's outcome: `quarantined`, `already` (it was), or the error code
+   * that kept it out (`not_found`, `illegal_transition`); those others are left as they are and not in the record.
+   */
+  quarantineBatch(deviceIds: readonly string[], reason: string, details: AuditDetails): Map<string, 'quarantined' | 'already' | 'not_found' | 'illegal_transition'>;
+  /**
    * For the robot revocation, in its transaction once the robot's certificates are revoked: the status becomes
    * `revoked`, audited as robot.status with the revocation's `details` (certificate serials, CRL number).
    */
@@ -75,11 +82,19 @@ export interface FleetRegistry {
   attachCertificate(deviceId: string, cert: CertificateInput): void;
   /** Marks a certificate revoked (the CA's CRL is its own concern). */
   revokeCertificate(serial: string, reason: string): void;
+  /**
+   * For a batch revocation by the CA, in its transaction: the active copies among `serials` become revoked, not audited
+   * here (the CA's ca.revoke.batch record names every serial and counts these copies). Answers the serials changed.
+   */
+  revokeCertificateCopies(serials: readonly string[]): Set<string>;
   /** Robots that still hold this key (at this version, when given): what blocks retiring it. */
   holdersOf(keyId: string, version?: number): string[];
   /** Records when a robot was last heard from (not audited: it is telemetry, not a change an officer made). */
   touch(deviceId: string, at?: string): void;
 }
+
+/** At most this many robots per quarantineBatch call (its record's lists stay under the audit's list limit). */
+export const QUARANTINE_BATCH_MAX = 1000;
 
 export const toRobotSummary = (r: RobotRow): RobotSummary => ({
   deviceId: r.deviceId,
@@ -212,6 +227,37 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
       });
     },
 
+    quarantineBatch(deviceIds, reason, details) {
+      if (deviceIds.length > QUARANTINE_BATCH_MAX) throw new ConsoleError('invalid_input', `At most ${QUARANTINE_BATCH_MAX} robots a batch.`, { field: 'deviceIds' });
+      const outcome = new Map<string, 'quarantined' | 'already' | 'not_found' | 'illegal_transition'>();
+      const changed: string[] = [];
+      const from: string[] = [];
+      deps.transaction(() => {
+        deps.session.require();
+        const at = nowIso();
+        for (const deviceId of deviceIds) {
+          const before = repo.get(deviceId);
+          if (!before) outcome.set(deviceId, 'not_found');
+          else if (before.status === 'quarantined') outcome.set(deviceId, 'already');
+          else if (!canRobotTransition(before.status, 'quarantined')) outcome.set(deviceId, 'illegal_transition');
+          else {
+            repo.update({ ...before, status: 'quarantined', statusReason: reason || null, updatedAt: at });
+            outcome.set(deviceId, 'quarantined');
+            changed.push(deviceId);
+            from.push(before.status);
+          }
+        }
+        if (changed.length > 0) {
+          deps.audit.append({
+            actor: deps.session.actor(), action: 'robot.status.batch', targetType: null, targetId: null, outcome: 'success',
+            details: { ...details, to: 'quarantined', reason, count: changed.length, deviceList: changed.join(' '), fromList: from.join(' ') },
+          });
+        }
+      });
+      if (changed.length > 0) deps.onFleetChanged(null);
+      return outcome;
+    },
+
     recordRevoked(deviceId, reason, details) {
       return audited('robot.status', deviceId, () => changeStatus(deviceId, 'revoked', reason, details));
     },
@@ -288,6 +334,13 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
         if (!repo.setCertificateStatus(serial, 'revoked')) throw new ConsoleError('not_found', `No certificate with serial ${serial}.`);
         return { value: undefined, details: { serial, reason } };
       });
+    },
+
+    revokeCertificateCopies(serials) {
+      deps.session.require();
+      const changed = repo.revokeActiveCertificates(serials);
+      if (changed.size > 0) deps.onFleetChanged(null);
+      return changed;
     },
 
     holdersOf: (keyId, version) => repo.holders(keyId, version),

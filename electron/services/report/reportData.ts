@@ -150,7 +150,20 @@ function certificates(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 
   };
 }
 
-const INCIDENT_ACTIONS = ['key.state', 'ca.revoke', 'robot.status', 'lockdown.order'] as const;
+// ca.revoke.batch: an emergency run's revocations, one record per batch of up to 1,000 serials (docs/audit-log.md).
+// robot.status.batch: an emergency run's quarantine, one record per batch of up to 1,000 robots.
+const INCIDENT_ACTIONS = ['key.state', 'ca.revoke', 'ca.revoke.batch', 'robot.status', 'robot.status.batch', 'lockdown.order'] as const;
+
+/** A batch record's serials as the report names them: how many, the CRL, the first and the last. */
+/** The items a batch record's list detail names. */
+const listed = (d: Record<string, unknown>, name: 'serialList' | 'deviceList'): string[] => String(d[name] ?? '').split(' ').filter(Boolean);
+const batchSerials = (d: Record<string, unknown>): string[] => listed(d, 'serialList');
+
+function batchWhat(d: Record<string, unknown>): string {
+  const serials = batchSerials(d);
+  const range = serials.length > 1 ? `${serials[0]} … ${serials.at(-1)}` : (serials[0] ?? '');
+  return `${serials.length} serials (CRL ${String(d.crlNumber ?? '')}): ${range}`;
+}
 
 function incidents(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id' | 'title' | 'controls'> {
   const records = src.repo.auditRecords(p, INCIDENT_ACTIONS, []).filter((r) => {
@@ -161,15 +174,20 @@ function incidents(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
   });
   const what = (r: ReportAuditRow) => {
     const d = parseDetails(r);
-    return r.action === 'key.state' || r.action === 'robot.status' ? `to ${String(d.to)}` : r.action === 'ca.revoke' ? `serial ${String(d.serial ?? '')}` : String(d.kind ?? '');
+    if (r.action === 'key.state' || r.action === 'robot.status') return `to ${String(d.to)}`;
+    if (r.action === 'ca.revoke') return `serial ${String(d.serial ?? '')}`;
+    if (r.action === 'robot.status.batch') return `${listed(d, 'deviceList').length} robots to ${String(d.to)}`;
+    return r.action === 'ca.revoke.batch' ? batchWhat(d) : String(d.kind ?? '');
   };
   const ok = (a: string) => records.filter((r) => r.outcome === 'success' && r.action === a);
+  // Each certificate once: a ca.revoke record names one, a batch record the serials of its serialList.
+  const revocations = ok('ca.revoke').length + ok('ca.revoke.batch').reduce((sum, r) => sum + batchSerials(parseDetails(r)).length, 0);
   return {
     summary: [
       ['Keys marked compromised', n(ok('key.state').filter((r) => parseDetails(r).to === 'compromised').length)],
       ['Keys destroyed', n(ok('key.state').filter((r) => parseDetails(r).to === 'destroyed').length)],
-      ['Certificate revocations', n(ok('ca.revoke').length)],
-      ['Robots revoked or quarantined', n(ok('robot.status').length)],
+      ['Certificate revocations', n(revocations)],
+      ['Robots revoked or quarantined', n(ok('robot.status').length + ok('robot.status.batch').reduce((sum, r) => sum + listed(parseDetails(r), 'deviceList').length, 0))],
       ['Lockdown orders', n(ok('lockdown.order').length)],
       ['Failed attempts', n(records.filter((r) => r.outcome === 'failure').length)],
     ],

@@ -17,6 +17,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import type { AuditRecord } from '../../../shared/contract.ts';
+import { detailsText } from './detailsText.ts';
 import { call } from '../api.ts';
 import { channelKey, useChannelQuery } from '../hooks/channelQuery.ts';
 import { formatTime } from '../format.ts';
@@ -141,10 +142,12 @@ function targetText(record: AuditRecord, keyLabels: ReadonlyMap<string, string>)
   return `${record.targetType ?? ''} ${name}`.trim();
 }
 
-const detailsText = (details: AuditRecord['details']) =>
-  Object.entries(details)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
+
+function DetailsCell({ details }: { details: AuditRecord['details'] }) {
+  const shown = detailsText(details);
+  const full = detailsText(details, true);
+  return shown === full ? shown : <span title={full}>{shown}</span>;
+}
 
 function columns(keyLabels: ReadonlyMap<string, string>): TableProps.ColumnDefinition<Row>[] {
   const whenRecord = (render: (r: AuditRecord) => React.ReactNode, missing: React.ReactNode = null) => (row: Row) => (row.kind === 'record' ? render(row.record) : missing);
@@ -160,7 +163,7 @@ function columns(keyLabels: ReadonlyMap<string, string>): TableProps.ColumnDefin
       cell: whenRecord((r) => <StatusIndicator type={r.outcome === 'success' ? 'success' : 'error'}>{r.outcome}</StatusIndicator>),
       width: 130,
     },
-    { id: 'details', header: 'Details', cell: whenRecord((r) => detailsText(r.details)) },
+    { id: 'details', header: 'Details', cell: whenRecord((r) => <DetailsCell details={r.details} />) },
   ];
 }
 

@@ -1,0 +1,215 @@
+// Emergency revocation in batches (issue 15, docs/emergency-response.md "Revoking many certificates"): an emergency run
+// over the fleet revokes every certificate in one transaction with ONE ca.revoke.batch audit record per 1,000 serials,
+// naming each serial, its robot, the reason and the CRL number; the CRL openssl reads back lists exactly them; the
+// compliance report counts each certificate once. A failure in the middle of the second batch (a SQLite trigger that
+// aborts the update of one serial) leaves nothing half done: no certificate revoked in the CA or the registry, no batch
+// record, no CRL recorded; the retry path then finishes it all. Robots and certificates are seeded through the
+// repositories while no console holds the store (test/bench/fleetSeed.ts), with a real local fleet CA.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FleetConsole } from '../../electron/app.ts';
+import { benchDeviceId, seedSiteWithCertificates } from '../bench/fleetSeed.ts';
+import { CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
+import { openssl, workDir, writeFile } from './fleetca-kit.ts';
+
+const work = workDir();
+afterAll(() => removeTempDirs());
+
+/** 16-byte serials as the CA makes them (lower-case hex, first byte below 0x80). */
+const serialOf = (i: number) => `3e${String(i).padStart(30, '0')}`;
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+/** A store with a local fleet CA and `robots` robots, each with one valid certificate (CA row and registry copy). */
+async function fleetWithCertificates(robots: number): Promise<{ dir: string; c: FleetConsole }> {
+  const dir = tempDir('ecps-batch-revocation-');
+  let c = await openUnlocked(dir);
+  await c.handlers['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'Batch Test CA' }, CTX);
+  c.close();
+  seedSiteWithCertificates(dbFile(dir), robots, serialOf);
+  c = await reopen(dir);
+  return { dir, c };
+}
+async function reopen(dir: string): Promise<FleetConsole> {
+  const c = await open(dir);
+  await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+  return c;
+}
+
+/** The fleet of fleetWithCertificates (closed) with a trigger `test_abort` that aborts the statement `when` names. */
+async function fleetFailingAt(robots: number, when: string): Promise<string> {
+  const { dir, c } = await fleetWithCertificates(robots);
+  c.close();
+  withRawDb(dir, (db) => db.exec(`CREATE TRIGGER test_abort ${when} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`));
+  return dir;
+}
+
+const revokeFleet = (c: FleetConsole) =>
+  c.handlers['emergency:execute'](
+    { scope: { kind: 'fleet' }, actions: ['revoke_certificates'], reason: 'CA drill', certificateReason: 'cessationOfOperation', breakGlass: { reason: 'no second officer in a test' } },
+    CTX,
+  );
+
+/** The serials a CRL (PEM) lists, as openssl prints them (upper-case hex). */
+function crlSerials(pem: string): string[] {
+  const r = openssl(work, ['crl', '-in', writeFile(work, `crl-${Math.random().toString(36).slice(2)}.pem`, pem), '-noout', '-text']);
+  expect(r.status, r.out).toBe(0);
+  return [...r.out.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!).sort();
+}
+
+const audit = (c: FleetConsole, action: string) => c.audit.query({ action, offset: 0, limit: 100 }).records.reverse();
+
+/** The figure of the compliance report's incidents summary named `label` (its CSV). */
+async function reportFigure(c: FleetConsole, label: string): Promise<string> {
+  const now = Date.now();
+  const r = await c.handlers['report:generate']({ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString(), format: 'csv' }, CTX);
+  const csv = Buffer.from(r.content, 'base64').toString('utf8');
+  const line = csv.split('\n').find((l) => l.startsWith('summary,incidents,') && l.includes(`,${label},`));
+  return line!.slice(line!.indexOf(`,${label},`) + label.length + 2).replaceAll('"', '').trim();
+}
+
+describe('an emergency run revokes its certificates in batches', () => {
+  // [certificates, the batch records' sizes in order (1,000 serials a record at most)]
+  const TABLE: Array<[number, number[]]> = [
+    [1, [1]],
+    [1000, [1000]],
+    [2001, [1000, 1000, 1]],
+  ];
+
+  it.each(TABLE)('%i certificates: one record per batch (%j), each serial on the CRL and in exactly one record', async (n, sizes) => {
+    const { c } = await fleetWithCertificates(n);
+    try {
+      const out = await revokeFleet(c);
+      const step = out.run!.steps[0]!;
+      expect([step.action, step.state, step.detail.crlRevoked]).toEqual(['revoke_certificates', 'done', n]);
+      const expected = range(n).map(serialOf);
+      // The CRL read back by openssl lists exactly the revoked serials.
+      expect(crlSerials(String(step.detail.crlPem))).toEqual(expected.map((s) => s.toUpperCase()).sort());
+
+      const batches = audit(c, 'ca.revoke.batch');
+      expect(batches.map((r) => r.details.count)).toEqual(sizes);
+      const listed = batches.flatMap((r) => String(r.details.serialList).split(' '));
+      expect(listed).toEqual(expected);
+      // Each serial's robot, in the same order.
+      expect(batches.flatMap((r) => String(r.details.deviceList).split(' '))).toEqual(range(n).map(benchDeviceId));
+      for (const [i, r] of batches.entries()) {
+        expect(r).toMatchObject({
+          outcome: 'success',
+          details: {
+            reason: 'cessationOfOperation', crlNumber: step.detail.crlNumber, runId: out.run!.runId, trigger: 'emergency', batch: i + 1, batches: sizes.length,
+            registryCopies: sizes[i], alreadyRevoked: 0,
+          },
+        });
+      }
+      // No per-certificate records on this path; the CRL recorded once, after the batches.
+      expect([audit(c, 'ca.revoke').length, audit(c, 'robot.certificate.revoke').length]).toEqual([0, 0]);
+      const crlRecords = audit(c, 'ca.crl.publish');
+      expect(crlRecords.map((r) => [r.details.crlNumber, r.details.revoked])).toEqual([[step.detail.crlNumber, n]]);
+      expect(crlRecords[0]!.seq).toBeGreaterThan(batches.at(-1)!.seq);
+      // The registry's copies are revoked too: nothing active is left in scope.
+      expect((await c.handlers['emergency:preview']({ scope: { kind: 'fleet' } }, CTX)).certificates.total).toBe(0);
+      // The compliance report counts each certificate once.
+      expect(await reportFigure(c, 'Certificate revocations')).toBe(String(n));
+      expect(c.audit.verify().ok).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a failure in the middle of a batch changes nothing; the retry revokes and audits them all', async () => {
+    const n = 1500;
+    // Certificate 1,200 (in the second batch) cannot be revoked: the database aborts its update.
+    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF revoked_at ON fleet_certificates WHEN NEW.serial = '${serialOf(1200)}'`);
+    let c = await reopen(dir);
+    let runId: string;
+    try {
+      const out = await revokeFleet(c);
+      runId = out.run!.runId;
+      const step = out.run!.steps[0]!;
+      expect([step.state, out.run!.state]).toEqual(['failed', 'failed']);
+      // Nothing half done: no revocation in the CA or the registry, no batch record, no CRL recorded.
+      expect(audit(c, 'ca.revoke.batch')).toEqual([]);
+      expect(audit(c, 'ca.crl.publish').filter((r) => r.outcome === 'success')).toEqual([]);
+      expect((await c.handlers['emergency:preview']({ scope: { kind: 'fleet' } }, CTX)).certificates.total).toBe(n);
+      expect(audit(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
+    } finally {
+      c.close();
+    }
+    withRawDb(dir, (db) => {
+      expect(db.prepare('SELECT COUNT(*) FROM fleet_certificates WHERE revoked_at IS NOT NULL').pluck().get()).toBe(0);
+      expect(db.prepare("SELECT COUNT(*) FROM robot_certificates WHERE status = 'revoked'").pluck().get()).toBe(0);
+      db.exec('DROP TRIGGER test_abort');
+    });
+    c = await reopen(dir);
+    try {
+      const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
+      const step = retried.run!.steps[0]!;
+      expect([step.state, retried.run!.state, step.detail.crlRevoked]).toEqual(['done', 'done', n]);
+      expect(crlSerials(String(step.detail.crlPem))).toEqual(range(n).map((i) => serialOf(i).toUpperCase()).sort());
+      const batches = audit(c, 'ca.revoke.batch');
+      expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
+      expect(batches.flatMap((r) => String(r.details.serialList).split(' '))).toEqual(range(n).map(serialOf));
+      expect(batches.every((r) => r.details.runId === runId && r.details.crlNumber === step.detail.crlNumber)).toBe(true);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('an emergency run quarantines its robots in batches', () => {
+  const quarantineFleet = (c: FleetConsole) =>
+    c.handlers['emergency:execute']({ scope: { kind: 'fleet' }, actions: ['quarantine'], reason: 'site breach', breakGlass: { reason: 'no second officer in a test' } }, CTX);
+  const quarantined = (dir: string) => withRawDb(dir, (db) => db.prepare("SELECT device_id FROM robots WHERE status = 'quarantined' ORDER BY device_id").pluck().all());
+
+  // [robots, the batch records' sizes in order (1,000 robots a record at most)]
+  const TABLE: Array<[number, number[]]> = [
+    [3, [3]],
+    [1001, [1000, 1]],
+  ];
+  it.each(TABLE)('%i robots: one robot.status.batch record per batch (%j) naming exactly them', async (n, sizes) => {
+    const { dir, c } = await fleetWithCertificates(n);
+    try {
+      const out = await quarantineFleet(c);
+      expect([out.run!.steps[0]!.state, out.run!.state]).toEqual(['done', 'done']);
+      const batches = audit(c, 'robot.status.batch');
+      expect(batches.map((r) => r.details.count)).toEqual(sizes);
+      expect(batches.flatMap((r) => String(r.details.deviceList).split(' '))).toEqual(range(n).map(benchDeviceId));
+      expect(batches.flatMap((r) => String(r.details.fromList).split(' '))).toEqual(range(n).map(() => 'deployed'));
+      for (const r of batches) expect(r.details).toMatchObject({ to: 'quarantined', runId: out.run!.runId, reason: expect.stringContaining('site breach') });
+      expect(audit(c, 'robot.status')).toEqual([]);
+      expect(await reportFigure(c, 'Robots revoked or quarantined')).toBe(String(n));
+    } finally {
+      c.close();
+    }
+    expect(quarantined(dir)).toEqual(range(n).map(benchDeviceId));
+  });
+
+  it('a batch that fails changes none of its robots; the others are done; the retry finishes it', async () => {
+    const n = 1500;
+    // Robot 1,200 (second batch) cannot be updated.
+    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF status ON robots WHEN NEW.device_id = '${benchDeviceId(1200)}'`);
+    let c = await reopen(dir);
+    let runId: string;
+    try {
+      const out = await quarantineFleet(c);
+      runId = out.run!.runId;
+      expect(out.run!.state).toBe('failed');
+      expect(out.run!.steps[0]!.errorMessage).toContain('500 of 1500 failed');
+      expect(audit(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
+    } finally {
+      c.close();
+    }
+    // The first batch whole, nothing of the second.
+    expect(quarantined(dir)).toEqual(range(1000).map(benchDeviceId));
+    withRawDb(dir, (db) => db.exec('DROP TRIGGER test_abort'));
+    c = await reopen(dir);
+    try {
+      const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
+      expect(retried.run!.state).toBe('done');
+      const batches = audit(c, 'robot.status.batch');
+      expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
+      expect(String(batches[1]!.details.deviceList).split(' ')).toEqual(range(500).map((i) => benchDeviceId(1000 + i)));
+    } finally {
+      c.close();
+    }
+    expect(quarantined(dir)).toEqual(range(n).map(benchDeviceId));
+  });
+});

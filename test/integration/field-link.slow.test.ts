@@ -9,6 +9,7 @@
 //   certificate of another CA are refused, each audited `field.refuse` with its code;
 // - the console's contact record says when each robot was last seen and how its poll ended.
 import 'reflect-metadata';
+import { spawn } from 'node:child_process';
 import { KeyObject, webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
@@ -18,11 +19,33 @@ import { pollField, type FieldPollOptions, type FieldPollResult } from '../robot
 import { operate } from '../robot-sim/lockdown.ts';
 import { robotStoredKeys } from '../robot-sim/scenario.ts';
 import { createTestCa } from '../robot-sim/testCa.ts';
+import { Readable } from 'node:stream';
+import { runCli } from '../../electron/ipc/cli/runCli.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet, provisionWithSimulator, robotBench, type StationProgress } from './support/stationRig.ts';
+import { cliEnv, ROOT } from './support/cliProcess.ts';
+import { createStationConsole, initStationFleet, OPERATOR, PASS, provisionWithSimulator, robotBench, type StationProgress } from './support/stationRig.ts';
+
+/** The simulator as a real process: `robot.ts --field HOST:PORT` (one poll), its JSON line and exit code. */
+async function simulatorPoll(args: string[]): Promise<{ exitCode: number | null; json: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, ['test/robot-sim/robot.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exitCode = await new Promise<number | null>((r) => proc.on('exit', r));
+  return { exitCode, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
+}
 
 const ROBOTS = ['uv-f1', 'uv-f2', 'uv-f3'] as const;
+
+/** Polls `read` until it gives a value (the CLI's output line); a hang guard only, never a timing assertion. */
+async function until<T>(read: () => T | undefined): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const v = read();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the CLI never said it was listening');
+}
 type Robot = (typeof ROBOTS)[number];
 
 describe('the field link: rollouts, lockdown orders and refusals over mutual TLS', () => {
@@ -69,10 +92,13 @@ describe('the field link: rollouts, lockdown orders and refusals over mutual TLS
       policy: { canaryRobots: ['uv-f1'], canaryPercent: 0, canarySites: [], maxFailureRatio: 0, graceVersions: 1, graceSeconds: 3600 },
     });
   }, 120_000);
+  let closed = false;
   afterAll(async () => {
-    await c.field.stop();
+    if (!closed) {
+      await c.field.stop();
+      c.close();
+    }
     bench.release();
-    c.close();
     removeTempDirs();
   });
 
@@ -170,5 +196,28 @@ describe('the field link: rollouts, lockdown orders and refusals over mutual TLS
     expect(await call('field:stop', {})).toMatchObject({ running: false, port: null });
     expect(await poll('uv-f2')).toMatchObject({ ok: false, code: 'ECONNREFUSED' });
     expect(c.audit.query({ action: 'field.stop', offset: 0, limit: 10 }).records).toHaveLength(1);
+  });
+
+  it('headless: `field --listen` serves the simulator process (`robot.ts --field`) until stopped', async () => {
+    c.close();
+    closed = true;
+    let stdout = '';
+    let stop: (reason: string) => void = () => undefined;
+    const stopped = new Promise<string>((r) => (stop = r));
+    const cli = runCli({
+      argv: ['--data-dir', dir, '--operator', OPERATOR, 'field', '--listen', '127.0.0.1:0'],
+      env: cliEnv({ ECPS_PASSPHRASE: PASS }),
+      stdin: Readable.from([]),
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: () => undefined },
+      untilStopped: () => stopped,
+    });
+    const line = await until(() => /listening on 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
+    const robot = ['--device-id', 'uv-f2', '--keystore', keystores.get('uv-f2')!, '--ca-cert', caFile, '--site', 'Plant 1', '--model', 'UV-7'];
+    expect(await simulatorPoll(['--field', `127.0.0.1:${line}`, ...robot])).toEqual({ exitCode: 0, json: { ok: true, result: 'up_to_date' } });
+    expect(await simulatorPoll(['--field', `127.0.0.1:${line}`, '--device-id', 'uv-f3', '--keystore', keystores.get('uv-f3')!, '--ca-cert', caFile]))
+      .toMatchObject({ exitCode: 1, json: { ok: false, code: 'certificate_revoked' } });
+    stop('test done');
+    expect(await cli).toBe(0);
   });
 });

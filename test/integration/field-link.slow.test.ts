@@ -198,6 +198,15 @@ describe('the field link: rollouts, lockdown orders and refusals over mutual TLS
     expect(c.audit.query({ action: 'field.stop', offset: 0, limit: 10 }).records).toHaveLength(1);
   });
 
+  it('locking the console stops the link (serving needs the unlocked store), audited', async () => {
+    port = (await call('field:start', { host: '127.0.0.1', port: 0 })).port!;
+    await call('session:lock', {});
+    expect(c.field.status()).toMatchObject({ running: false, port: null });
+    expect(await poll('uv-f2')).toMatchObject({ ok: false, code: 'ECONNREFUSED' });
+    await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
+    expect(c.audit.query({ action: 'field.stop', offset: 0, limit: 10 }).records).toHaveLength(2);
+  });
+
   it('headless: `field --listen` serves the simulator process (`robot.ts --field`) until stopped', async () => {
     c.close();
     closed = true;

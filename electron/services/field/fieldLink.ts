@@ -256,13 +256,14 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
       server = null;
       const was = listening;
       listening = null;
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
+      // Audited before anything awaits: at lock and close the store is still open in this synchronous part.
       try {
         audit('field.stop', 'success', null, { host: was?.host ?? null, port: was?.port ?? null });
       } catch (e) {
         deps.logger.warn('auditing the field link stop failed', { error: e instanceof Error ? e.message : String(e) });
       }
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
       return status();
     },
     async idle() {

@@ -91,6 +91,11 @@ import { createApprovalsRepo } from './store/approvalsRepo.ts';
 import { createBackupHandlers } from './services/recovery/backupHandlers.ts';
 import { createRecoveryHandlers } from './services/recovery/recovery.ts';
 import { createRecoveryRepo } from './store/recoveryRepo.ts';
+import { createFieldLink, type FieldLink } from './services/field/fieldLink.ts';
+import { caRecordLookup, dueCheck, trustedCas } from './services/field/fieldDeps.ts';
+import { createFieldHandlers } from './services/field/fieldHandlers.ts';
+import { createFieldContactRepo } from './store/fieldContactRepo.ts';
+import { createDistributionDeps } from './services/station/distributionDeps.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -193,6 +198,8 @@ export interface FleetConsole {
   readonly station: StationService;
   /** Field key distribution: signed per-robot bundles (bundles:build, bundles:list, the station's distribute mode). */
   readonly bundles: BundleService;
+  /** The field link: robots poll over mutual TLS for bundles, orders and the CRL (field:* channels; docs/field-link.md). */
+  readonly field: FieldLink;
   /** Streamed audit exports: the browser host's download route and the CLI's `audit export` (audited like the channel). */
   readonly auditExports: AuditExports;
   /** Rotation policies, the scheduler and the usage counters of key versions (docs/rotation.md). */
@@ -618,8 +625,22 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       kdf,
       transaction,
     });
+    // The field link (docs/field-link.md): the same deliveries as a station in distribute mode, over mutual TLS.
+    const deliverable = (deviceId: string) => liveRollouts.gate(deviceId, keyAssignments.deliverable(deviceId));
+    const field = createFieldLink({
+      session: liveSession, audit, clock, logger,
+      ca: () => fleetCa.require(),
+      trustedCas: () => trustedCas(caTransition.history().cas, clock.now()),
+      caCertificate: caRecordLookup(fleetCaRepo),
+      fleetRepo,
+      contacts: createFieldContactRepo(store.db),
+      due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery }),
+      distribution: (deviceId) => createDistributionDeps({ bundles, fleet, fleetRepo, session: liveSession, audit, orders: orderDelivery, expectedDeviceId: deviceId }),
+      stepTimeoutMs: options.station?.stepTimeoutMs ?? 10_000,
+    });
     onLocked = () => {
       station.shutdown();
+      void field.stop();
       fleetCa.forget();
     };
     onUnlocked = () => {
@@ -713,6 +734,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
+      ...createFieldHandlers(field, liveSession),
       ...createCaTransitionHandlers(caTransition),
       ...createRotationHandlers({
         policies,
@@ -823,6 +845,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleet,
       station,
       bundles,
+      field,
       auditExports,
       reports,
       keys: { ...lifecycle, ...keyOps },
@@ -867,6 +890,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           metrics.stop();
           alerts.close();
           station.shutdown();
+          void field.stop();
           liveSession.close();
           void liveRegistry.deactivate();
         } catch (e) {

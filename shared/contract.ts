@@ -20,6 +20,7 @@ import { approvalsChannels } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
 import { kitChannels } from './kitContract.ts';
 import { caChannels } from './caContract.ts';
+import { fieldChannels } from './fieldContract.ts';
 
 /** Largest payload accepted by keys:encrypt / keys:sign over IPC (the CLI streams files of any size itself). */
 export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
@@ -430,6 +431,8 @@ export const contract = {
   ...kitChannels,
   // Replacing and revoking the fleet CA (ca:replace, ca:revoke, ca:history; docs/fleet-ca.md).
   ...caChannels,
+  // The field link: robots poll over mutual TLS for bundles, orders and the CRL (field:*; docs/field-link.md).
+  ...fieldChannels,
 } as const;
 
 export type Contract = typeof contract;

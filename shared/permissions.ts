@@ -104,6 +104,10 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'station:stop': 'provision',
   'station:retry': 'provision',
   'station:confirmReprovision': 'provision',
+  // The field link (docs/field-link.md) serves robots like a station in distribute mode: the station operator's.
+  'field:status': 'read',
+  'field:start': 'provision',
+  'field:stop': 'provision',
 
   'rotation:status': 'read',
   'rotation:due': 'read',

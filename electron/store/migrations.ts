@@ -19,6 +19,7 @@ import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
 import { ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
+import { FIELD_CONTACTS_SCHEMA_SQL } from './fieldContactRepo.ts';
 import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 
 export interface Migration {
@@ -254,6 +255,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'delivery of lockdown orders and the CRL to robots (issue 15): order files, robots\' answers, published CRLs',
     up(db) {
       db.exec(ORDER_DELIVERY_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 26,
+    description: 'the field link (issues 13 and 15): when each robot was last seen over the network link, from where, and how its last poll ended',
+    up(db) {
+      db.exec(FIELD_CONTACTS_SCHEMA_SQL);
     },
   },
   {

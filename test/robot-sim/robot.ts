@@ -4,6 +4,8 @@
 //         (lockdown.ts; without --emergency-key, the one stored at provisioning or by a bundle)
 //   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
 //   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when the CRL held lists it)
+//   or: node test/robot-sim/robot.ts --field HOST:PORT --device-id R --keystore DIR --ca-cert CA.pem  (one poll of the
+//         field link over mutual TLS with the certificate from provisioning, fieldClient.ts; exit 0 unless refused or failed)
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
 //   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
 //   order checks (a robot whose clock runs ahead; default the real time).
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
+import { pollField } from './fieldClient.ts';
 import { applyLockdownOrder, checkPeer, operate } from './lockdown.ts';
 import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
@@ -41,6 +44,7 @@ const { values } = parseArgs({
     operate: { type: 'boolean', default: false },
     'check-peer': { type: 'string' },
     now: { type: 'string' },
+    field: { type: 'string' },
   },
 });
 const need = (k: 'port' | 'device-id' | 'keystore' | 'ca-cert' | 'emergency-key'): string => {
@@ -97,6 +101,20 @@ const bundleFile = values['install-bundle'];
 if (bundleFile !== undefined) {
   const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile), ...(now ? { now } : {}), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
   answer(() => installBundle(o));
+}
+const field = values.field;
+if (field !== undefined) {
+  const m = /^(.+):(\d{1,5})$/.exec(field);
+  if (!m) {
+    process.stderr.write('--field must be HOST:PORT\n');
+    process.exit(2);
+  }
+  const out = await pollField({
+    host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), deviceId: need('device-id'), keystore: need('keystore'), caCertPem: readFileSync(need('ca-cert'), 'utf8'),
+    firmware: values.firmware ?? 'sim-1.0.0', stepTimeoutMs: Number(values['timeout-ms']), facts, ...(now ? { now } : {}),
+  });
+  process.stdout.write(JSON.stringify(out) + '\n');
+  process.exit(out.ok && (out.result === 'up_to_date' || out.robot.ok) ? 0 : 1);
 }
 const portPath = need('port');
 const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });

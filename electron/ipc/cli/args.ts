@@ -15,7 +15,7 @@ export const COMMANDS = [
   'serve', 'init', 'unlock', 'keys list', 'keys create', 'keys rotate', 'keys state',
   'encrypt', 'decrypt', 'audit verify', 'audit export', 'provision', 'bundle', 'distribute',
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
-  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'help',
+  'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'field', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
   'operators list', 'operators add', 'operators remove', 'operators role',
   'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
@@ -58,6 +58,8 @@ const OPTIONS = {
   all: { type: 'boolean' },
   policy: { type: 'string' },
   limit: { type: 'string' },
+  listen: { type: 'string' },
+  'certificate-days': { type: 'string' },
   keys: { type: 'string' },
   concurrency: { type: 'string' },
   'max-attempts': { type: 'string' },
@@ -163,6 +165,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
+  field: { options: ['listen', 'certificate-days'], required: ['listen'], args: [] },
   'operators list': { options: [], required: [], args: [] },
   'operators add': { options: ['role'], required: ['role'], args: ['NAME'] },
   'operators remove': { options: [], required: [], args: ['NAME'] },
@@ -267,6 +270,9 @@ Commands:
                                                 FILE.audit-key.pem (the key that verifies it); default format pdf
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
+  field --listen HOST:PORT [--certificate-days N]
+                                                headless field link (docs/field-link.md): unlocks, then serves robots
+                                                polling over mutual TLS until SIGINT / SIGTERM
   emergency preview SCOPE [--limit N] [--ca-id ID]
                                                 the blast radius (docs/emergency-response.md): robots, certificates,
                                                 keys, reach, providers, what keeps working outside the scope

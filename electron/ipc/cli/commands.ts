@@ -598,6 +598,7 @@ lockdown order written to ${out}` : '');
     case 'approvals sign':
     case 'serve':
     case 'scheduler':
+    case 'field':
     case 'restore':
     case 'help':
       throw new Error(`${parsed.command} is handled by the entry point`);

@@ -80,6 +80,32 @@ async function headlessScheduler(fleet: FleetConsole, parsed: ParsedCommand, io:
   return 0;
 }
 
+/** HOST:PORT (an IPv6 address in brackets) of `field --listen`; a usage error otherwise. */
+export function parseListen(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !(port >= 0 && port <= 65_535)) throw new UsageError('field: --listen must be HOST:PORT, e.g. 127.0.0.1:8443');
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+/** field --listen HOST:PORT: unlocks, starts the field link (docs/field-link.md) and serves until a signal. */
+async function headlessField(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
+  if (!io.untilStopped) throw new Error('field needs untilStopped');
+  const address = parseListen(String(parsed.options.listen));
+  const days = parsed.options['certificate-days'];
+  const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
+  await fleet.handlers['session:unlock'](unlockInput(parsed, passphrase), { transport: 'cli' });
+  fleet.access.check('field:start', { transport: 'cli' });
+  const s = await fleet.field.start({ ...address, certificateDays: typeof days === 'string' ? Number(days) : undefined });
+  io.stdout.write(parsed.json
+    ? `${JSON.stringify({ host: s.host, port: s.port, certificate: s.certificate })}\n`
+    : `field link listening on ${s.host}:${s.port} (server certificate ${s.certificate?.serial}, valid until ${s.certificate?.notAfter})\n`);
+  const reason = await io.untilStopped();
+  io.stderr.write(`${reason}: stopping the field link and closing the key store\n`);
+  await fleet.field.stop();
+  return 0;
+}
+
 /**
  * restore --from FILE --data-dir DIR: no console is opened (on a new computer there is no store and no operator yet);
  * the backup passphrase is the authority. DIR must be absent or empty (docs/recovery-and-backup.md).
@@ -135,6 +161,7 @@ async function runParsed(io: CliIo): Promise<number> {
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);
     if (parsed.command === 'scheduler') return await headlessScheduler(fleet, parsed, io);
+    if (parsed.command === 'field') return await headlessField(fleet, parsed, io);
     const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
     const commandIo = {
       out: (line: string) => void io.stdout.write(line + '\n'),

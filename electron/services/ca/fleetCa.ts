@@ -14,7 +14,7 @@ import { signCertificate, signCrl, toPem, x509SignerFor, type X509Signer } from 
 import type { KmsProvider } from '../../providers/types.ts';
 import type { FleetCaRepo, FleetCaRow, FleetCertRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
-import { caTbs, crlTbsDer, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
+import { caTbs, crlTbsDer, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, serverTbs, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import { certificateInfo, checkDeviceId, checkPositiveInt, DEVICE_ID_PATTERN, normaliseSerial, type FleetCertificateInfo } from './fleetCaInventory.ts';
 
@@ -91,6 +91,11 @@ export interface FleetCa {
    * revocations (with revoke(serial, reason, {at: revokedAt})); a failed signing is audited at once.
    */
   prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl>;
+  /**
+   * The field link's TLS server certificate (docs/field-link.md) for a key the listener made: serverAuth, the hosts as
+   * subjectAltName. Not in the device inventory (no robot holds it); audited `ca.issue` with `profile: field_server`.
+   */
+  issueServerCertificate(spkiDer: Buffer, options: { hosts: readonly string[]; validityDays: number; actor?: string }): Promise<{ serial: string; der: Buffer; pem: string; notAfter: string }>;
 }
 
 /** At most this many serials per ca.revoke.batch record (its lists stay under the audit's 65,536-character list limit). */
@@ -315,6 +320,27 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       return crl;
     },
     prepareCrl,
+    async issueServerCertificate(spkiDer, options) {
+      const actor = actorOf(options);
+      const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+        deps.audit.append({ actor, action: 'ca.issue', targetType: null, targetId: null, outcome, details: { caId: ca.id, profile: 'field_server', hosts: options.hosts.join(','), ...details } });
+      try {
+        const validityDays = checkPositiveInt(options.validityDays, 'validityDays', 397);
+        if (options.hosts.length === 0) throw new ConsoleError('invalid_input', 'A server certificate names at least one host.', { reason: 'hosts_missing' });
+        const now = clock.now();
+        const notBefore = wholeSeconds(now);
+        const notAfter = wholeSeconds(Math.min(now + validityDays * DAY_MS, caNotAfter));
+        const serial = randomSerial();
+        const der = await signed(() => signCertificate(signer, serverTbs({ signer, issuer, hosts: options.hosts, deviceSpki: spkiDer, serial, notBefore, notAfter })));
+        checkSignedBy(der, signer);
+        audit('success', { serial: serial.toString('hex'), notAfter: notAfter.toISOString() });
+        return { serial: serial.toString('hex'), der, pem: toPem(der, 'CERTIFICATE'), notAfter: notAfter.toISOString() };
+      } catch (e) {
+        const err = isConsoleError(e) ? e : providerFailure(e);
+        audit('failure', { code: err.code, ...failureAuditDetails(err) });
+        throw err;
+      }
+    },
   };
 
   async function prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl> {

@@ -97,21 +97,25 @@ export function deviceSubject(deviceId: string): Name {
 }
 
 export function deviceTbs(input: DeviceProfileInput): asn1X509.TBSCertificate {
+  return leafTbs(input, deviceSubject(input.deviceId), ID_KP_CLIENT_AUTH, [new asn1X509.GeneralName({ uniformResourceIdentifier: deviceUri(input.deviceId) })]);
+}
+
+/** An end-entity certificate of the fleet CA: digitalSignature, one extended key usage, the given subjectAltName. */
+function leafTbs(input: Omit<DeviceProfileInput, 'deviceId'>, subject: Name, eku: string, san: asn1X509.GeneralName[]): asn1X509.TBSCertificate {
   const aki = new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new asn1X509.KeyIdentifier(bufferOf(keyIdentifier(input.signer.spki))) });
-  const san = new asn1X509.SubjectAlternativeName([new asn1X509.GeneralName({ uniformResourceIdentifier: deviceUri(input.deviceId) })]);
   return new asn1X509.TBSCertificate({
     version: asn1X509.Version.v3,
     serialNumber: bufferOf(input.serial),
     signature: signatureAlgorithm(input.signer.keyType),
     issuer: input.issuer,
     validity: new asn1X509.Validity({ notBefore: input.notBefore, notAfter: input.notAfter }),
-    subject: asnName(deviceSubject(input.deviceId)),
+    subject: asnName(subject),
     subjectPublicKeyInfo: AsnConvert.parse(input.deviceSpki, asn1X509.SubjectPublicKeyInfo),
     extensions: new asn1X509.Extensions([
       extension(asn1X509.id_ce_basicConstraints, true, new asn1X509.BasicConstraints({ cA: false })),
       extension(asn1X509.id_ce_keyUsage, true, keyUsage(asn1X509.KeyUsageFlags.digitalSignature)),
-      extension(asn1X509.id_ce_extKeyUsage, false, new asn1X509.ExtendedKeyUsage([ID_KP_CLIENT_AUTH])),
-      extension(asn1X509.id_ce_subjectAltName, false, san),
+      extension(asn1X509.id_ce_extKeyUsage, false, new asn1X509.ExtendedKeyUsage([eku])),
+      extension(asn1X509.id_ce_subjectAltName, false, new asn1X509.SubjectAlternativeName(san)),
       extension(asn1X509.id_ce_authorityKeyIdentifier, false, aki),
       extension(asn1X509.id_ce_subjectKeyIdentifier, false, new asn1X509.SubjectKeyIdentifier(bufferOf(keyIdentifier(input.deviceSpki)))),
     ]),
@@ -195,4 +199,21 @@ export function crlTbsDer(input: CrlProfileInput): Buffer {
   if (!extensions || !first) throw new Error('CRL: the library wrote no crlExtensions');
   const last = children[children.length - 1]!;
   return derTlv(0x30, Buffer.concat([bare.subarray(first.start, extensions.start), derTlv(0x30, Buffer.concat(entries as Buffer[])), bare.subarray(extensions.start, last.end)]));
+}
+
+export const ID_KP_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+/** The field link's server certificate subject (docs/field-link.md). */
+export const FIELD_SERVER_CN = 'ECPS-UV Field Link';
+
+export interface ServerProfileInput extends Omit<DeviceProfileInput, 'deviceId'> {
+  /** Host names (dNSName) and IP addresses (iPAddress) robots connect to. */
+  hosts: readonly string[];
+}
+
+const IP_PATTERN = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+:[0-9a-fA-F:]*)$/;
+
+/** The field link's TLS server certificate: serverAuth only, its host names and addresses as subjectAltName. */
+export function serverTbs(input: ServerProfileInput): asn1X509.TBSCertificate {
+  const san = input.hosts.map((h) => new asn1X509.GeneralName(IP_PATTERN.test(h) ? { iPAddress: h } : { dNSName: h }));
+  return leafTbs(input, new Name([{ O: [FLEET_ORGANIZATION] }, { CN: [FIELD_SERVER_CN] }]), ID_KP_SERVER_AUTH, san);
 }

@@ -19,6 +19,7 @@ import type { StationMode, StationStatus } from '../../../shared/stationContract
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { errorForScreen } from '../components/errorWords.ts';
 import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { FieldLinkPanel } from '../field/FieldLinkPanel.tsx';
 import { StationPorts } from './StationPorts.tsx';
 import { useShowStationStatus, useStationEvents } from './useStationEvents.ts';
 
@@ -62,6 +63,7 @@ export function StationPage() {
         {s && !s.running && <StartForm lastMode={s.mode} />}
         {s?.running && <RunningBar status={s} />}
         {s && <StationPorts ports={s.ports} running={s.running} mode={s.mode} />}
+        <FieldLinkPanel />
       </SpaceBetween>
     </ContentLayout>
   );

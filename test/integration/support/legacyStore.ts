@@ -21,6 +21,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [21, ['incident_kits']],
   [22, ['robot_certificate_renewals', 'fleet_ca_transitions']],
   [23, ['lockdown_deliveries', 'lockdown_order_files', 'fleet_crls']],
+  [26, ['field_contacts']],
   [29, ['key_version_reinstatements']],
 ];
 

@@ -1,0 +1,131 @@
+// The field link (docs/field-link.md) on the Station screen: start it on an address (the fleet CA issues its server
+// certificate), stop it, and see the robots that polled it: when last seen, from where, how their last poll ended.
+import { useCallback, useState } from 'react';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import Container from '@cloudscape-design/components/container';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Input from '@cloudscape-design/components/input';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
+import Table from '@cloudscape-design/components/table';
+import type { FieldContact, FieldStatus } from '../../../shared/fieldContract.ts';
+import { channelKey, useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
+import { errorForScreen } from '../components/errorWords.ts';
+import { ErrorAlert } from '../session/ErrorAlert.tsx';
+
+const START_FIELD_WORDS: Readonly<Record<string, string>> = {
+  host: 'Give a host name or an IP address the robots can reach, e.g. 0.0.0.0 or 10.1.2.3.',
+  port: 'Give a free TCP port from 1 to 65535 (0 takes any free port).',
+};
+
+/** A poll's outcome in words, with its status type. */
+function resultIndicator(result: string) {
+  if (result === 'installed') return <StatusIndicator type="success">Installed</StatusIndicator>;
+  if (result === 'up_to_date') return <StatusIndicator type="success">Up to date</StatusIndicator>;
+  if (result === 'session') return <StatusIndicator type="in-progress">Session</StatusIndicator>;
+  return <StatusIndicator type="error">{result}</StatusIndicator>;
+}
+
+export function FieldLinkPanel() {
+  const status = useChannelQuery('field:status', {}, { refetchInterval: 5_000 });
+  const s = status.data;
+  return (
+    <Container
+      header={
+        <Header variant="h2" description="Robots reachable only over the network poll this console over mutual TLS for due key versions, lockdown orders and the CRL.">
+          Field link
+        </Header>
+      }
+    >
+      <SpaceBetween size="m">
+        <ErrorAlert error={status.error} header="The field link's status could not be read" />
+        {s && (s.running ? <Running status={s} /> : <StartForm />)}
+        {s && <Contacts contacts={s.contacts} />}
+      </SpaceBetween>
+    </Container>
+  );
+}
+
+function useShowFieldStatus() {
+  const client = useQueryClient();
+  return useCallback((value: FieldStatus) => client.setQueryData(channelKey('field:status', {}), value), [client]);
+}
+
+function StartForm() {
+  const [host, setHost] = useState('0.0.0.0');
+  const [port, setPort] = useState('8443');
+  const start = useChannelMutation('field:start', useShowFieldStatus());
+  const refusal = errorForScreen(start.error, START_FIELD_WORDS);
+  const fieldError = (name: string) => (refusal?.field === name ? refusal.message : undefined);
+  const onStart = (e: React.FormEvent) => {
+    e.preventDefault();
+    start.mutate({ host: host.trim(), port: Number(port) });
+  };
+  return (
+    <form onSubmit={onStart} aria-label="Start the field link">
+      <Form
+        actions={
+          <Button variant="primary" formAction="submit" loading={start.isPending} disabled={start.isPending}>
+            Start field link
+          </Button>
+        }
+        errorText={refusal && !refusal.field ? [refusal.message, refusal.hint].filter(Boolean).join(' ') : undefined}
+        errorIconAriaLabel="Error"
+      >
+        <ColumnLayout columns={2}>
+          <FormField label="Listen address" errorText={fieldError('host')}>
+            <Input value={host} onChange={(e) => setHost(e.detail.value)} />
+          </FormField>
+          <FormField label="Port" errorText={fieldError('port')}>
+            <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} />
+          </FormField>
+        </ColumnLayout>
+      </Form>
+    </form>
+  );
+}
+
+function Running({ status: s }: { status: FieldStatus }) {
+  const stop = useChannelMutation('field:stop', useShowFieldStatus());
+  return (
+    <SpaceBetween size="s">
+      <StatusIndicator type="in-progress">
+        <span role="status" data-testid="field-listening">
+          Listening on {s.host}:{s.port}
+        </span>
+      </StatusIndicator>
+      {s.certificate && (
+        <Box variant="small">
+          Server certificate {s.certificate.serial}, valid until {s.certificate.notAfter}
+        </Box>
+      )}
+      <Button onClick={() => stop.mutate({})} disabled={stop.isPending} loading={stop.isPending}>
+        Stop field link
+      </Button>
+      <ErrorAlert error={stop.error} header="The field link did not stop" />
+    </SpaceBetween>
+  );
+}
+
+function Contacts({ contacts }: { contacts: FieldContact[] }) {
+  return (
+    <Table
+      variant="embedded"
+      ariaLabels={{ tableLabel: 'Robots seen over the field link' }}
+      header={<Header variant="h3" counter={`(${contacts.length})`}>Robots seen over the link</Header>}
+      items={contacts}
+      empty={<Box color="text-body-secondary">No robot has polled the field link yet.</Box>}
+      columnDefinitions={[
+        { id: 'deviceId', header: 'Robot', cell: (c) => c.deviceId },
+        { id: 'lastSeen', header: 'Last seen', cell: (c) => c.lastSeen },
+        { id: 'address', header: 'From', cell: (c) => c.lastAddress },
+        { id: 'result', header: 'Last poll', cell: (c) => resultIndicator(c.lastResult) },
+        { id: 'polls', header: 'Polls', cell: (c) => c.polls },
+      ]}
+    />
+  );
+}

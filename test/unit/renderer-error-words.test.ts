@@ -179,6 +179,14 @@ const ROWS: Row[] = [
     hint,
   })),
   {
+    name: 'another code naming a field the form shows: beside it, and the hint points there (a token PIN refused at enrolment)',
+    error: () => fromService(new ConsoleError('wrong_second_factor', 'The token refused the PIN.', { field: 'pin' })),
+    labels: { modulePath: 'PKCS#11 module', pin: 'Token PIN' },
+    fields: { pin: 'The token refused the PIN.' },
+    summary: 'One value was refused.',
+    hint: HIGHLIGHTED_HINT,
+  },
+  {
     name: 'a channel name of any area is never shown',
     error: () => fromService(new ConsoleError('forbidden', 'operators:resetTotp and approvals:setPolicy need the admin role.')),
     labels: {},

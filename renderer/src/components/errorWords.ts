@@ -157,8 +157,11 @@ export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}, fiel
     else rest.push(message);
   }
   const highlighted = Object.keys(fields).length > 0;
+  // A highlighted field says what is wrong with it; the hint then points there, whatever the code (a token's refused
+  // PIN is wrong_second_factor, whose own hint is about authenticator apps).
   let hint = ERROR_HINTS[error.code] ?? '';
-  if (error.code === 'invalid_input') hint = highlighted ? HIGHLIGHTED_HINT : NAMED_HINT;
+  if (highlighted) hint = HIGHLIGHTED_HINT;
+  else if (error.code === 'invalid_input') hint = NAMED_HINT;
   let summary = rest.join(' ');
   if (summary === '' && highlighted) summary = `${Object.keys(fields).length === 1 ? 'One value was' : `${Object.keys(fields).length} values were`} refused.`;
   return { summary, hint, fields, code: error.code };

@@ -36,7 +36,8 @@ test('the field link starts and stops from the Station screen, refusing a client
     await form.getByLabel('Listen address').fill('127.0.0.1');
     await form.getByLabel('Port').fill('70000');
     await form.getByRole('button', { name: 'Start field link' }).click();
-    await expect(form.getByText('Give a free TCP port from 1 to 65535 (0 takes any free port).')).toBeVisible();
+    // The refusal sits under its field as the contract's rule in words (docs/ui-design-system.md, errors).
+    await expect(form.getByText('Must be at most 65535.')).toBeVisible();
 
     await form.getByLabel('Port').fill('0');
     await form.getByRole('button', { name: 'Start field link' }).click();

@@ -5,6 +5,7 @@
 // wrong_passphrase whatever the PIN; an admin's reset removes the factor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
+import type { ConsoleError } from '../../shared/errors.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { join } from 'node:path';
 import { cliRunner } from './support/cliProcess.ts';
@@ -31,7 +32,6 @@ const bob = async () => {
 
 beforeAll(async () => {
   token = createSoftHsmToken('factor');
-  keypair(KEY_LABEL);
   c = await open(dir, { clock, rotation: { scheduler: false } });
   await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
   await call('operators:add', { name: 'bob', role: 'viewer', passphrase: BOB_PASS });
@@ -46,13 +46,39 @@ afterAll(async () => {
 });
 
 describe('a PKCS#11 token key as second factor', () => {
+  it('enrolment refusals name the field they are about (module path, token label, PIN, key label), for the window', async () => {
+    keypair(KEY_LABEL);
+    token.pkcs11Tool(['--login', '--pin', token.pin, '--keypairgen', '--key-type', 'EC:secp384r1', '--label', 'bob-p384']);
+    await unlock('bob', BOB_PASS);
+    const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: KEY_LABEL, pin: token.pin };
+    const refusal = async (input: typeof ref) => {
+      try {
+        await call('operators:enrollToken', input);
+      } catch (e) {
+        const err = e as ConsoleError;
+        return [err.code, err.details?.field, err.message];
+      }
+      return ['accepted'];
+    };
+    // [input, code, field, words the message holds] (table written here).
+    const CASES: Array<[typeof ref, string, string, RegExp]> = [
+      [{ ...ref, modulePath: '/usr/lib/no-such-pkcs11-module.so' }, 'invalid_input', 'modulePath', /does not exist/],
+      [{ ...ref, tokenLabel: 'no such token' }, 'provider_unavailable', 'tokenLabel', /not present/],
+      [{ ...ref, pin: 'not-the-pin' }, 'wrong_second_factor', 'pin', /refused the PIN/],
+      [{ ...ref, keyLabel: 'no such key' }, 'wrong_second_factor', 'keyLabel', /no EC P-256 key pair labelled no such key/],
+      [{ ...ref, keyLabel: 'bob-p384' }, 'wrong_second_factor', 'keyLabel', /bob-p384 is not an EC P-256 key/],
+    ];
+    for (const [input, code, field, words] of CASES) expect(await refusal(input)).toEqual([code, field, expect.stringMatching(words)]);
+    await call('session:lock', {});
+  });
+
   it('binding needs the right PIN and an EC key pair under the label; then the list says pkcs11', async () => {
     await unlock('bob', BOB_PASS);
     const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: KEY_LABEL };
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, pin: 'not-the-pin' }))).toBe('wrong_second_factor');
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, keyLabel: 'no such key', pin: token.pin }))).toBe('wrong_second_factor');
     expect(await call('operators:enrollToken', { ...ref, pin: token.pin })).toEqual({ enabled: true });
-    expect(c.audit.query({ action: 'operator.token_enable', limit: 5 }).records.map((r) => r.outcome)).toEqual(['success', 'failure', 'failure']);
+    expect(c.audit.query({ action: 'operator.token_enable', limit: 3 }).records.map((r) => r.outcome)).toEqual(['success', 'failure', 'failure']);
     await call('session:lock', {});
     expect((await bob()).secondFactor).toBe('pkcs11');
   });

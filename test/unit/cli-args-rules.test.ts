@@ -83,6 +83,14 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   },
   { argv: ['scheduler'], command: 'scheduler', options: {} },
   { argv: ['help'], command: 'help', options: {} },
+  { argv: ['operators', 'idle-time', 'set', '15'], command: 'operators idle-time', args: ['set', '15'], options: {} },
+  { argv: ['operators', 'reset-factor', 'Tom'], command: 'operators reset-factor', args: ['Tom'], options: {} },
+  {
+    argv: ['approvals', 'policy', 'set', 'key.destroy', '--m', '2', '--eligible', 'admin,key_custodian', '--eligible-operators', 'Ann', '--ttl', '3600'],
+    command: 'approvals policy',
+    args: ['set', 'key.destroy'],
+    options: { m: '2', eligible: 'admin,key_custodian', 'eligible-operators': 'Ann', ttl: '3600' },
+  },
 ];
 
 describe('commands and their options (docs/cli.md)', () => {
@@ -97,7 +105,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(27);
+    expect(names.size).toBe(30);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');

@@ -27,6 +27,9 @@ function refusal(channel: ChannelName, input: unknown): ApiError {
 }
 
 const fromService = (e: ConsoleError) => new ApiError(e.toInfo());
+const FORBIDDEN_HINT = 'Your role does not allow this; ask an operator who holds that permission, or an admin to change your role.';
+/** The session forms' labels, as the unlock and first-run forms show them (written here, not imported). */
+const SESSION = { operator: 'Operator name', passphrase: 'Passphrase', totp: 'Authenticator code', tokenPin: 'Token PIN' };
 const KEY = '00000000-0000-4000-8000-000000000000';
 
 /** Words that must never reach an officer. */
@@ -36,6 +39,8 @@ interface Row {
   name: string;
   error: () => unknown;
   labels: Record<string, string>;
+  /** The form cannot highlight its fields (a filter bar): every issue is said in the summary with its label. */
+  notShown?: true;
   fields: Record<string, string>;
   summary: string;
   hint: string;
@@ -115,6 +120,81 @@ const ROWS: Row[] = [
     hint: 'The associated data is not the one used at encryption.',
   },
   {
+    name: 'the one rule without highlighting: the label, then the rule reworded (audit filter bar)',
+    error: () => refusal('audit:query', { text: 'x'.repeat(129), limit: 10 }),
+    labels: { text: 'Contains text', actor: 'Actor' },
+    notShown: true,
+    fields: {},
+    summary: 'Contains text must be at most 128 characters.',
+    hint: NAMED_HINT,
+  },
+  {
+    name: 'several labelled fields without highlighting, each named by its label',
+    error: () => refusal('keys:create', { type: 'nope', label: '', algorithm: 'AES_256' }),
+    labels: { label: 'Label', type: 'Key type' },
+    notShown: true,
+    fields: {},
+    summary: 'Key type is not one of the allowed choices. Label must not be empty.',
+    hint: NAMED_HINT,
+  },
+  {
+    name: 'a service refusal naming a labelled field, not highlighted: its own words in the summary',
+    error: () => fromService(new ConsoleError('invalid_input', 'The time range ends before it starts: the end must not be earlier than the start.', { field: 'to' })),
+    labels: { to: 'End of the time range' },
+    notShown: true,
+    fields: {},
+    summary: 'The time range ends before it starts: the end must not be earlier than the start.',
+    hint: NAMED_HINT,
+  },
+  {
+    name: 'an element of a list field belongs to the list (station start: paths.0 -> Serial port paths)',
+    error: () => refusal('station:start', { mode: 'provision', paths: ['relative/path'] }),
+    labels: { paths: 'Serial port paths', vendorIds: 'USB vendor ids (hex)' },
+    fields: { paths: 'Must be an absolute device path.' },
+    summary: 'One value was refused.',
+    hint: HIGHLIGHTED_HINT,
+  },
+  {
+    name: 'unlock: an authenticator code of letters, next to the code field',
+    error: () => refusal('session:unlock', { operator: 'ada', passphrase: 'correct horse battery staple', totp: 'abc' }),
+    labels: SESSION,
+    fields: { totp: 'May contain only digits.' },
+    summary: 'One value was refused.',
+    hint: HIGHLIGHTED_HINT,
+  },
+  // Each code the session forms meet maps to its sentence (the hint), the main process's message kept.
+  ...([
+    ['wrong_passphrase', 'The passphrase is wrong.', 'Check the passphrase (keyboard layout, Caps Lock). Repeated wrong attempts are slowed down.'],
+    ['wrong_second_factor', 'The code is wrong.', 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.'],
+    ['second_factor_required', 'Give your second factor.', 'Enter the 6-digit code your authenticator app shows for this console (on the command line: --totp CODE or ECPS_TOTP).'],
+    ['too_many_attempts', 'Too many attempts.', 'Too many wrong passphrases. Wait, then try again.'],
+    ['forbidden', 'Your role may not do this.', FORBIDDEN_HINT],
+    ['approval_required', 'Request 1 was made.', 'This action needs the approval of other operators: a request was made (see Approvals). Once approved, execute it from there.'],
+  ] as const).map(([code, message, hint]): Row => ({
+    name: `code ${code}: the message, then the code's sentence`,
+    error: () => fromService(new ConsoleError(code, message)),
+    labels: SESSION,
+    fields: {},
+    summary: message,
+    hint,
+  })),
+  {
+    name: 'another code naming a field the form shows: beside it, and the hint points there (a token PIN refused at enrolment)',
+    error: () => fromService(new ConsoleError('wrong_second_factor', 'The token refused the PIN.', { field: 'pin' })),
+    labels: { modulePath: 'PKCS#11 module', pin: 'Token PIN' },
+    fields: { pin: 'The token refused the PIN.' },
+    summary: 'One value was refused.',
+    hint: HIGHLIGHTED_HINT,
+  },
+  {
+    name: 'a channel name of any area is never shown',
+    error: () => fromService(new ConsoleError('forbidden', 'operators:resetTotp and approvals:setPolicy need the admin role.')),
+    labels: {},
+    fields: {},
+    summary: 'The request and the request need the admin role.',
+    hint: FORBIDDEN_HINT,
+  },
+  {
     name: 'an error that did not come from the main process',
     error: () => new Error('channel keys:encrypt is not available on this transport'),
     labels: {},
@@ -126,7 +206,7 @@ const ROWS: Row[] = [
 
 describe('errorInWords', () => {
   it.each(ROWS)('$name', (row) => {
-    const words = errorInWords(row.error(), row.labels);
+    const words = errorInWords(row.error(), row.labels, row.notShown !== true);
     expect(words.fields).toEqual(row.fields);
     expect(words.summary).toBe(row.summary);
     expect(words.hint).toBe(row.hint);
@@ -135,7 +215,7 @@ describe('errorInWords', () => {
 
   it('says "Check the highlighted values" only when a field is highlighted', () => {
     for (const row of ROWS) {
-      const words = errorInWords(row.error(), row.labels);
+      const words = errorInWords(row.error(), row.labels, row.notShown !== true);
       expect(words.hint === HIGHLIGHTED_HINT).toBe(Object.keys(words.fields).length > 0);
     }
   });

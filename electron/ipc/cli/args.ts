@@ -17,8 +17,8 @@ export const COMMANDS = [
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'field', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
-  'operators list', 'operators add', 'operators remove', 'operators role',
-  'approvals list', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
+  'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor',
+  'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
@@ -105,6 +105,11 @@ const OPTIONS = {
   'ca-id': { type: 'string' },
   'common-name': { type: 'string' },
   provider: { type: 'string' },
+  // An approval policy's fields (approvals policy set; docs/two-person-control.md, "Policies").
+  m: { type: 'string' },
+  eligible: { type: 'string' },
+  'eligible-operators': { type: 'string' },
+  ttl: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -112,6 +117,8 @@ type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 
 /** The options of `rotation rollout policy set`: a rollout policy's fields. */
 export const ROLLOUT_POLICY_OPTIONS = ['canary-percent', 'canary-robots', 'canary-sites', 'max-failure-ratio', 'grace-versions', 'grace-seconds'] as const;
+/** The options of `approvals policy set`: an approval policy's fields. */
+export const APPROVAL_POLICY_OPTIONS = ['m', 'eligible', 'eligible-operators', 'ttl'] as const;
 const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'json', 'help'];
 
 interface CommandSpec {
@@ -170,6 +177,11 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'operators add': { options: ['role'], required: ['role'], args: ['NAME'] },
   'operators remove': { options: [], required: [], args: ['NAME'] },
   'operators role': { options: ['role'], required: ['role'], args: ['NAME'] },
+  // operators idle-time get | set MINUTES
+  'operators idle-time': { options: [], required: [], args: ['get|set', '[MINUTES]'] },
+  'operators reset-factor': { options: [], required: [], args: ['NAME'] },
+  // approvals policy list | set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
+  'approvals policy': { options: APPROVAL_POLICY_OPTIONS, required: [], args: ['list|set', '[ACTION]'] },
   'approvals list': { options: ['all', 'limit'], required: [], args: [] },
   'approvals approve': { options: [], required: [], args: ['ID'] },
   'approvals deny': { options: ['reason'], required: ['reason'], args: ['ID'] },
@@ -301,6 +313,9 @@ Commands:
   operators remove NAME                         wipes the operator's key slot and removes them (admin)
   operators role NAME --role ROLE               changes an operator's role (admin); ROLE: viewer, station_operator,
                                                 key_custodian, security_officer, admin (making an admin needs approval)
+  operators idle-time get | set MINUTES         the idle lock's time (set: admin; 1 to 240 minutes)
+  operators reset-factor NAME                   removes an operator's second factor, TOTP or token (admin): they
+                                                sign in with their passphrase alone and may enrol again
   approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
   approvals approve ID                          approve another operator's request, signed in as yourself
   approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run
@@ -308,6 +323,10 @@ Commands:
   approvals export ID --out FILE                the request as a file, for an approver at another workstation
   approvals import --in FILE                    record the approval a signed approval file carries
   approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
+  approvals policy list                         each guarded action's policy: approvals needed, who may approve, life
+  approvals policy set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
+                                                changes the fields given (admin; "none" empties a list); lowering a
+                                                policy needs approval itself (docs/two-person-control.md)
   approvals keygen --out KEY.pem                (no store) a new approval key pair: the private key encrypted under
                                                 a passphrase (ECPS_APPROVAL_KEY_PASSPHRASE or the prompt) into
                                                 KEY.pem, the public key printed to enrol
@@ -460,6 +479,33 @@ function checkRolloutVersion(verb: 'versions' | 'retire' | 'reinstate', args: st
   }
 }
 
+/** operators idle-time: get takes nothing; set takes the minutes as a whole number (the range is the channel's). */
+function checkIdleTime(args: string[]): void {
+  const verb = args[0];
+  if (verb !== 'get' && verb !== 'set') throw new UsageError('operators idle-time: expected get or set MINUTES');
+  if (verb === 'get' && args.length !== 1) throw new UsageError('operators idle-time get: expected no other argument');
+  if (verb === 'set' && (args.length !== 2 || !/^\d{1,6}$/.test(args[1] ?? ''))) throw new UsageError('operators idle-time set: expected MINUTES, a whole number');
+}
+
+/**
+ * approvals policy: list takes nothing; set takes the action and at least one field (the other fields keep their
+ * current value); --m and --ttl are whole numbers, the lists comma-separated (`none` for an empty list).
+ */
+function checkApprovalPolicy(args: string[], values: OptionValues): void {
+  const verb = args[0];
+  if (verb !== 'list' && verb !== 'set') throw new UsageError('approvals policy: expected list or set ACTION');
+  const fields = APPROVAL_POLICY_OPTIONS.filter((name) => values[name] !== undefined);
+  if (verb === 'list') {
+    if (args.length !== 1) throw new UsageError('approvals policy list: expected no other argument');
+    if (fields[0]) throw new UsageError(`approvals policy list: option --${fields[0]} does not apply`);
+    return;
+  }
+  if (args.length !== 2) throw new UsageError('approvals policy set: expected ACTION (one of the actions `approvals policy list` prints)');
+  if (fields.length === 0) throw new UsageError(`approvals policy set: give at least one of --${APPROVAL_POLICY_OPTIONS.join(', --')}`);
+  const notNumber = (['m', 'ttl'] as const).find((name) => values[name] !== undefined && !/^\d{1,8}$/.test(String(values[name])));
+  if (notNumber) throw new UsageError(`approvals policy set: --${notNumber} must be a whole number`);
+}
+
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   refusePassphraseFlag(argv);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
@@ -523,6 +569,8 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   }
   if (command === 'rotation batch') checkBatch(args, values);
   else if (command === 'rotation rollout') checkRollout(args, values);
+  else if (command === 'operators idle-time') checkIdleTime(args);
+  else if (command === 'approvals policy') checkApprovalPolicy(args, values);
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);

@@ -18,7 +18,7 @@ import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
-import { formatApproval, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatApprovalPolicy, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
@@ -156,6 +156,18 @@ async function handOut(ctx: CommandContext, shares: HandedShares, head: string):
 /** The share lines of a file: one per line; blank lines and lines starting with # are skipped. */
 export async function readShareFile(path: string): Promise<string[]> {
   return (await readInput(path, 64 * 1024)).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+/**
+ * The policy `approvals policy set ACTION` sends: the action's current policy with the fields given changed. An action
+ * that has no policy is sent as given, for the channel to refuse it (invalid_input naming the action).
+ */
+function approvalPolicyFrom(action: string, o: ParsedCommand['options'], current: ReadonlyArray<ChannelOutput<'approvals:policies'>['policies'][number]>) {
+  const found = current.find((p) => p.action === action);
+  const base = found ? { action, approvals: found.approvals, roles: found.roles, operators: found.operators, ttlSeconds: found.ttlSeconds } : { action };
+  const list = (v: string | undefined) => (v === undefined ? undefined : v.trim() === 'none' ? [] : v.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return { ...base, ...strip({ approvals: num(str(o.m)), roles: list(str(o.eligible)), operators: list(str(o['eligible-operators'])), ttlSeconds: num(str(o.ttl)) }) };
 }
 
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
@@ -525,6 +537,22 @@ lockdown order written to ${out}` : '');
     case 'operators role': {
       const value = await callUnlocked(ctx, 'operators:setRole', { name: parsed.args[0], role: str(o.role) });
       return show(value, () => formatOperator(value));
+    }
+    case 'operators idle-time': {
+      const value = parsed.args[0] === 'set'
+        ? await callUnlocked(ctx, 'session:setIdleLock', { minutes: Number(parsed.args[1]) })
+        : await callUnlocked(ctx, 'session:idleLock', {});
+      return show(value, () => `idle lock after ${value.minutes} minute(s) without activity`);
+    }
+    case 'operators reset-factor': {
+      const value = await callUnlocked(ctx, 'operators:resetTotp', { name: parsed.args[0] });
+      return show(value, () => `second factor of ${parsed.args[0]} removed: they sign in with their passphrase alone`);
+    }
+    case 'approvals policy': {
+      const { policies } = await callUnlocked(ctx, 'approvals:policies', {});
+      if (parsed.args[0] === 'list') return show({ policies }, () => policies.map(formatApprovalPolicy).join('\n'));
+      const value = await call(router, 'approvals:setPolicy', { policy: approvalPolicyFrom(parsed.args[1] ?? '', o, policies) });
+      return show(value, () => formatApprovalPolicy(value));
     }
     case 'approvals list': {
       const value = await callUnlocked(ctx, 'approvals:list', strip({ open: o.all !== true, limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));

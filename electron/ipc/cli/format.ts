@@ -1,6 +1,6 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
-import type { ApprovalRequestView } from '../../../shared/approvalsContract.ts';
+import type { ApprovalPolicyView, ApprovalRequestView } from '../../../shared/approvalsContract.ts';
 import type { OperatorInfo } from '../../../shared/operatorsContract.ts';
 import {
   ASSIGNABLE_KEY_TYPES,
@@ -218,4 +218,11 @@ export function formatApproval(r: ApprovalRequestView): string {
   const fields = Object.entries(r.summary).map(([k, v]) => `${k}=${v}`).join(' ');
   const who = r.approvals.map((a) => `${a.approver}${a.via === 'file' ? ' (file)' : ''}`).join(', ') || 'none';
   return `${r.id}  ${r.state}  ${r.action} (${r.channel} ${fields})  by ${r.requester}  approvals ${r.approvals.length}/${r.required}: ${who}  expires ${r.expiresAt}`;
+}
+
+/** One approval policy: the action, M, who may approve (roles, then named operators), a request's life, who changed it. */
+export function formatApprovalPolicy(p: ApprovalPolicyView): string {
+  const eligible = [...p.roles, ...p.operators.map((n) => `"${n}"`)].join(',') || 'none';
+  const changed = p.updatedAt === null ? 'default' : `set ${p.updatedAt} by ${p.updatedBy ?? '?'}`;
+  return `${p.action}  approvals ${p.approvals}  eligible ${eligible}  requests live ${p.ttlSeconds} s  (${changed})`;
 }

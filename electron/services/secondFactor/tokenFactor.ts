@@ -34,13 +34,20 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
       const find = (cls: number) => findObjects(lib, session, [{ type: pkcs11js.CKA_CLASS, value: cls }, { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC }, { type: pkcs11js.CKA_LABEL, value: ref.keyLabel }]);
       const [priv] = find(pkcs11js.CKO_PRIVATE_KEY);
       const [pub] = find(pkcs11js.CKO_PUBLIC_KEY);
-      if (!priv || !pub) throw new ConsoleError('wrong_second_factor', `The token holds no EC key pair labelled ${ref.keyLabel}.`);
+      if (!priv || !pub) throw new ConsoleError('wrong_second_factor', `The token holds no EC P-256 key pair labelled ${ref.keyLabel}.`);
       const point = lib.C_GetAttributeValue(session, pub, [{ type: pkcs11js.CKA_EC_POINT }])[0]?.value;
       if (!Buffer.isBuffer(point)) throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} has no public point.`);
+      let publicKeyPem: string;
+      try {
+        publicKeyPem = ecPublicPem(point);
+      } catch {
+        // Another curve (a P-384 point is 97 bytes): the console verifies P-256 signatures only.
+        throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} is not an EC P-256 key.`);
+      }
       lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, priv);
       const digest = crypto.createHash('sha256').update(challenge).digest();
       const signature = Buffer.from(lib.C_Sign(session, digest, Buffer.alloc(64)));
-      return { signature, publicKeyPem: ecPublicPem(point) };
+      return { signature, publicKeyPem };
     });
   } catch (e) {
     if (e instanceof ConsoleError) throw e;
@@ -58,12 +65,32 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
 const verifies = (publicKeyPem: string, challenge: Buffer, signature: Buffer) =>
   crypto.verify('sha256', challenge, { key: publicKeyPem, dsaEncoding: 'ieee-p1363' }, signature);
 
+/**
+ * The enrolment field a refusal is about (operators:enrollToken's input names), so the window says it beside that
+ * field: the module path, the token label, the PIN, or the key label. Only at enrolment: an unlock says no more than
+ * that the factor failed.
+ */
+function enrolmentField(e: ConsoleError): string | undefined {
+  if (e.code === 'invalid_input' && e.details?.field === 'pkcs11_module') return 'modulePath';
+  if (e.code === 'wrong_second_factor') return /refused the PIN/.test(e.message) ? 'pin' : 'keyLabel';
+  if (e.code === 'provider_unavailable' && /is not present in module/.test(e.message)) return 'tokenLabel';
+  if (e.code === 'provider_unavailable' && /module/i.test(e.message) && /not found|could not be loaded/.test(e.message)) return 'modulePath';
+  return undefined;
+}
+
 /** Enrolment: proves the key signs (a challenge verified against the token's own public key) and returns that key. */
 export async function bindToken(ref: TokenKeyRef, pin: string): Promise<string> {
   const challenge = crypto.randomBytes(CHALLENGE_BYTES);
-  const { signature, publicKeyPem } = await signWithToken(ref, pin, challenge);
-  if (!verifies(publicKeyPem, challenge, signature)) throw new ConsoleError('wrong_second_factor', 'The token key did not sign a challenge that its public key verifies.');
-  return publicKeyPem;
+  try {
+    const { signature, publicKeyPem } = await signWithToken(ref, pin, challenge);
+    if (!verifies(publicKeyPem, challenge, signature)) throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} did not sign a challenge that its public key verifies: it must be an EC P-256 key pair.`);
+    return publicKeyPem;
+  } catch (e) {
+    const field = e instanceof ConsoleError ? enrolmentField(e) : undefined;
+    if (field === undefined) throw e;
+    const err = e as ConsoleError;
+    throw new ConsoleError(err.code, err.message, { ...err.details, field });
+  }
 }
 
 /** Unlock: the token signs a fresh challenge that the kept public key verifies. */

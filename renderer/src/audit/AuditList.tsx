@@ -21,19 +21,24 @@ import { detailsText } from './detailsText.ts';
 import { call } from '../api.ts';
 import { channelKey, useChannelQuery } from '../hooks/channelQuery.ts';
 import { formatTime } from '../format.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
-import { REVERSED_RANGE_WORDS, type AuditFilterInput } from './auditFilterInput.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import type { AuditFilterInput } from './auditFilterInput.ts';
 
 export const PAGE_SIZE = 100;
 
-/** The main process's refusals of a filter, in words, by the field it names. */
-const FILTER_WORDS: Readonly<Record<string, string>> = {
-  to: REVERSED_RANGE_WORDS,
-  from: REVERSED_RANGE_WORDS,
-  actionPrefix: 'The start of the action is refused: at most 128 characters, no control characters.',
-  text: 'The text to look for is refused: at most 128 characters, no control characters.',
-  robotId: 'The robot id is refused: at most 128 characters, no control characters.',
-  actor: 'The actor is refused: at most 64 characters.',
+/**
+ * The filters' labels (AuditFiltersBar), for the main process's refusals of a filter: said here in the one wording
+ * rule, the label then the rule (the bar cannot highlight a property filter's token).
+ */
+const FILTER_LABELS: Readonly<Record<string, string>> = {
+  action: 'Action',
+  actionPrefix: 'Action starts with',
+  text: 'Contains text',
+  actor: 'Actor',
+  keyId: 'Key',
+  robotId: 'Robot',
+  from: 'Start of the time range',
+  to: 'End of the time range',
 };
 
 /** A row: a record, or the seq of a record the chain lacks (deleted). */
@@ -206,7 +211,7 @@ function AuditTable(p: AuditTableProps) {
         </Header>
       }
       pagination={p.pagination}
-      footer={p.error ? <ErrorAlert error={p.error} header="The records could not be read" fieldWords={FILTER_WORDS} /> : undefined}
+      footer={p.error ? <ErrorMessage error={p.error} header="The records could not be read" fieldLabels={FILTER_LABELS} fieldsShown={false} /> : undefined}
     />
   );
 }

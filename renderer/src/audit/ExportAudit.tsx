@@ -8,7 +8,7 @@ import type { AuditExportProgress, ChannelOutput } from '../../../shared/contrac
 import { subscribe } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { downloadFrom } from '../download.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
 type Started = ChannelOutput<'audit:export'>;
 
@@ -49,8 +49,8 @@ export function useAuditExport(): { button: React.ReactNode; outcome: React.Reac
               without this program, follow “Verifying an audit export” in docs/audit-log.md.
             </span>
           )}
-          {current?.state === 'failed' && current.error && <ErrorAlert error={new Error(current.error.message)} header="Export failed" />}
-          <ErrorAlert error={exportLog.error} header="The export did not start" />
+          {current?.state === 'failed' && current.error && <ErrorMessage error={new Error(current.error.message)} header="Export failed" />}
+          <ErrorMessage error={exportLog.error} header="The export did not start" />
         </div>
   );
   return { button, outcome };

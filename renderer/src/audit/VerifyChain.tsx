@@ -10,7 +10,7 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useAuditExport } from './ExportAudit.tsx';
 
 /** A fingerprint in groups of four, easier to read aloud and to compare with one written down. */
@@ -91,8 +91,8 @@ export function VerifyChain() {
         />
         <Box variant="small">Compare the fingerprint with the one written down when the key store was created. A different one means the log is signed by another key.</Box>
         {exporting.outcome}
-        <ErrorAlert error={fingerprint.error} header="The audit key cannot be shown" />
-        <ErrorAlert error={verify.error} header="Verification could not run" />
+        <ErrorMessage error={fingerprint.error} header="The audit key cannot be shown" />
+        <ErrorMessage error={verify.error} header="Verification could not run" />
       </SpaceBetween>
     </Container>
   );

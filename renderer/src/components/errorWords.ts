@@ -29,7 +29,7 @@ export type FieldLabels = Readonly<Record<string, string>>;
 
 const CHANNEL_PREFIX = /^Invalid input for [A-Za-z]+:[A-Za-z]+:\s*/;
 /** A channel name anywhere in a text ("keys:create", "session:init"): never shown. */
-const CHANNEL_NAME = /\b(?:session|keys|providers|audit|fleet|ca|certs|station|jobs|bundles):[A-Za-z]+\b/g;
+const CHANNEL_NAME = /\b(?:session|keys|providers|audit|fleet|ca|certs|station|jobs|bundles|alerts|approvals|backup|emergency|kit|metrics|operators|recovery|report|rollout|rotation):[A-Za-z]+\b/g;
 const MORE = /\s*\(and (\d+) more\)\s*$/;
 
 export const HIGHLIGHTED_HINT = 'Check the highlighted values and try again.';
@@ -121,10 +121,14 @@ function lastName(path: string): string {
 }
 
 /**
- * The error in words. `fieldLabels` names the fields the form shows (key → label); issues about those go to `fields`
- * (several at once), the rest to `summary` with the field named by its label or a readable name, never by a path.
+ * The error in words: the one wording rule of every screen (issue 12). A field's refusal is its label and the rule,
+ * reworded ("Label must be at most 128 characters."); the code's hint (shared/errors.ts ERROR_HINTS) says what to do.
+ * `fieldLabels` names the form's fields (key → label). When the form shows those fields (`fieldsShown`, the default),
+ * issues about them go to `fields` (several at once), each shown under its label as the rule alone; the rest go to
+ * `summary`, named by their label or a readable name, never by a path. A form that cannot highlight its fields (a
+ * filter bar) passes `fieldsShown: false`: every issue is then said in the summary with the field's label.
  */
-export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}): ErrorWords {
+export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}, fieldsShown = true): ErrorWords {
   if (!input) return { summary: '', hint: '', fields: {}, code: null };
   const error = typedError(input);
   if (error === null) {
@@ -138,62 +142,27 @@ export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}): Err
     for (const issue of parsed.issues) {
       const key = fieldKeyOf(issue.path, fieldLabels);
       const rule = reword(withoutInternals(issue.rule));
-      if (key !== null) {
+      if (key !== null && fieldsShown) {
         fields[key] = fields[key] ? `${fields[key]} ${sentence(rule)}` : sentence(rule);
       } else {
-        rest.push(sentence(`${humanName(lastName(issue.path))} ${rule}`));
+        rest.push(sentence(`${key !== null ? fieldLabels[key] : humanName(lastName(issue.path))} ${rule}`));
       }
     }
     if (parsed.more > 0) rest.push(`${parsed.more} more value${parsed.more === 1 ? ' was' : 's were'} refused too.`);
   } else {
     const message = sentence(withoutInternals(error.message));
     const field = error.details?.field;
-    const key = typeof field === 'string' ? fieldKeyOf(field, fieldLabels) : null;
+    const key = typeof field === 'string' && fieldsShown ? fieldKeyOf(field, fieldLabels) : null;
     if (key !== null) fields[key] = message;
     else rest.push(message);
   }
   const highlighted = Object.keys(fields).length > 0;
+  // A highlighted field says what is wrong with it; the hint then points there, whatever the code (a token's refused
+  // PIN is wrong_second_factor, whose own hint is about authenticator apps).
   let hint = ERROR_HINTS[error.code] ?? '';
-  if (error.code === 'invalid_input') hint = highlighted ? HIGHLIGHTED_HINT : NAMED_HINT;
+  if (highlighted) hint = HIGHLIGHTED_HINT;
+  else if (error.code === 'invalid_input') hint = NAMED_HINT;
   let summary = rest.join(' ');
   if (summary === '' && highlighted) summary = `${Object.keys(fields).length === 1 ? 'One value was' : `${Object.keys(fields).length} values were`} refused.`;
   return { summary, hint, fields, code: error.code };
-}
-
-/** An error for the screens that choose their own sentence per field (session, audit filters, station start). */
-export interface ScreenErrorWords {
-  /** What went wrong, in words. */
-  message: string;
-  /** What to do next, or null. */
-  hint: string | null;
-  /** The screen's field the error belongs to (a key of the words given), or null when it names no field of the form. */
-  field: string | null;
-  code: ErrorCode | null;
-}
-
-const SCREEN_FALLBACK = 'The console refused one of the values.';
-
-/**
- * The error with the screen's own sentence for the field it names (`details.field`, e.g. `{ operator: 'The operator
- * name may hold letters, digits, spaces and . _ @ - only.' }`); an element of a list field ("paths.0") belongs to the
- * list ("paths"). A router message naming no such field becomes a general sentence; other codes keep the main
- * process's words plus the code's hint. Never a channel name or schema path. Null when there is no error.
- */
-export function errorForScreen(input: unknown, fieldWords: Readonly<Record<string, string>> = {}): ScreenErrorWords | null {
-  if (!input) return null;
-  const error = typedError(input);
-  if (error === null) {
-    const text = withoutInternals(input instanceof Error ? input.message : String(input));
-    return { message: text || 'Something went wrong.', hint: null, field: null, code: null };
-  }
-  const path = typeof error.details?.field === 'string' ? error.details.field : null;
-  const named = path !== null && fieldWords[path] === undefined ? path.split('.')[0]! : path;
-  if (error.code === 'invalid_input') {
-    const words = named !== null ? fieldWords[named] : undefined;
-    if (words !== undefined) return { message: words, hint: null, field: named, code: error.code };
-    // A message the main process wrote for people (no router prefix) is kept; a schema message is not.
-    const own = !CHANNEL_PREFIX.test(error.message);
-    return { message: own ? withoutInternals(error.message) : SCREEN_FALLBACK, hint: 'Check the values and try again.', field: null, code: error.code };
-  }
-  return { message: withoutInternals(error.message), hint: ERROR_HINTS[error.code] || null, field: named, code: error.code };
 }

@@ -14,13 +14,11 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import type { FieldContact, FieldStatus } from '../../../shared/fieldContract.ts';
 import { channelKey, useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { errorForScreen } from '../components/errorWords.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { formErrorText } from '../components/FormErrorText.tsx';
 
-const START_FIELD_WORDS: Readonly<Record<string, string>> = {
-  host: 'Give a host name or an IP address the robots can reach, e.g. 0.0.0.0 or 10.1.2.3.',
-  port: 'Give a free TCP port from 1 to 65535 (0 takes any free port).',
-};
+const START_FIELD_LABELS = { host: 'Listen address', port: 'Port' };
 
 /** A poll's outcome in words, with its status type. */
 function resultIndicator(result: string) {
@@ -42,7 +40,7 @@ export function FieldLinkPanel() {
       }
     >
       <SpaceBetween size="m">
-        <ErrorAlert error={status.error} header="The field link's status could not be read" />
+        <ErrorMessage error={status.error} header="The field link's status could not be read" />
         {s && (s.running ? <Running status={s} /> : <StartForm />)}
         {s && <Contacts contacts={s.contacts} />}
       </SpaceBetween>
@@ -59,8 +57,8 @@ function StartForm() {
   const [host, setHost] = useState('0.0.0.0');
   const [port, setPort] = useState('8443');
   const start = useChannelMutation('field:start', useShowFieldStatus());
-  const refusal = errorForScreen(start.error, START_FIELD_WORDS);
-  const fieldError = (name: string) => (refusal?.field === name ? refusal.message : undefined);
+  const refusal = errorInWords(start.error, START_FIELD_LABELS);
+  const fieldError = (name: keyof typeof START_FIELD_LABELS) => refusal.fields[name];
   const onStart = (e: React.FormEvent) => {
     e.preventDefault();
     start.mutate({ host: host.trim(), port: Number(port) });
@@ -73,14 +71,14 @@ function StartForm() {
             Start field link
           </Button>
         }
-        errorText={refusal && !refusal.field ? [refusal.message, refusal.hint].filter(Boolean).join(' ') : undefined}
+        errorText={formErrorText(refusal)}
         errorIconAriaLabel="Error"
       >
         <ColumnLayout columns={2}>
-          <FormField label="Listen address" errorText={fieldError('host')}>
+          <FormField label={START_FIELD_LABELS.host} description="A host name or an IP address the robots can reach, e.g. 0.0.0.0 or 10.1.2.3." errorText={fieldError('host')}>
             <Input value={host} onChange={(e) => setHost(e.detail.value)} />
           </FormField>
-          <FormField label="Port" errorText={fieldError('port')}>
+          <FormField label={START_FIELD_LABELS.port} description="A free TCP port from 1 to 65535 (0 takes any free port)." errorText={fieldError('port')}>
             <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} />
           </FormField>
         </ColumnLayout>
@@ -106,7 +104,7 @@ function Running({ status: s }: { status: FieldStatus }) {
       <Button onClick={() => stop.mutate({})} disabled={stop.isPending} loading={stop.isPending}>
         Stop field link
       </Button>
-      <ErrorAlert error={stop.error} header="The field link did not stop" />
+      <ErrorMessage error={stop.error} header="The field link did not stop" />
     </SpaceBetween>
   );
 }

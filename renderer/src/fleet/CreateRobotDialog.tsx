@@ -8,9 +8,9 @@ import Input from '@cloudscape-design/components/input';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import { fleetChannels } from '../../../shared/fleetContract.ts';
-import { isApiError } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { fieldErrorsOf, refusedField, type FieldErrors } from './fieldErrors.ts';
+import { fieldErrorsOf, type FieldErrors } from './fieldErrors.ts';
+import { errorInWords } from '../components/errorWords.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { SubmitForm } from '../components/SubmitForm.tsx';
@@ -27,13 +27,16 @@ const LABELS: Record<Field, { label: string; description?: string }> = {
   tags: { label: 'Tags (separated by ;)', description: 'Optional, e.g. ward-b;night' },
 };
 
+const FIELD_LABELS: Readonly<Record<string, string>> = Object.fromEntries(FIELDS.map((f) => [f, LABELS[f].label]));
+
 export function CreateRobotDialog() {
   const close = () => useFleetUi.getState().open(null);
   const [form, setForm] = useState<Record<Field, string>>({ deviceId: '', name: '', model: '', site: '', firmware: '', tags: '' });
   const [errors, setErrors] = useState<FieldErrors<Field>>({});
   const [other, setOther] = useState<string[]>([]);
   const create = useChannelMutation('fleet:create', () => close());
-  const refused = create.error ? refusedField(create.error, FIELDS) : null;
+  /** The main process's refusal, in the one wording rule (beside the field it names, else in the form's error). */
+  const refusal = errorInWords(create.error, FIELD_LABELS);
 
   const submit = () => {
     const input = {
@@ -54,10 +57,9 @@ export function CreateRobotDialog() {
   const errorFor = (f: Field): string | undefined => {
     const own = errors[f];
     if (own) return `${LABELS[f].label.replace(/ \(.*\)$/, '')} ${own}`;
-    if (refused === f && create.error) return create.error.message;
-    return undefined;
+    return refusal.fields[f];
   };
-  const formError = create.error && !refused ? `${create.error.message}${isApiError(create.error) && create.error.hint ? ` ${create.error.hint}` : ''}` : other.join(' ') || undefined;
+  const formError = create.error ? [refusal.summary, refusal.hint].filter(Boolean).join(' ') || undefined : other.join(' ') || undefined;
   const count = Object.keys(errors).length;
 
   return (

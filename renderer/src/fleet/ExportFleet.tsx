@@ -4,7 +4,7 @@ import Popover from '@cloudscape-design/components/popover';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { downloadText } from '../download.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
 /** Export CSV: the whole registry as a file; what was saved is said next to the button. */
 export function ExportFleet() {
@@ -24,7 +24,7 @@ export function ExportFleet() {
         </span>
       )}
       {exportCsv.error ? (
-        <Popover header="Export failed" content={<FleetError error={exportCsv.error} />} triggerType="text">
+        <Popover header="Export failed" content={<ErrorMessage error={exportCsv.error} />} triggerType="text">
           <StatusIndicator type="error">Export failed</StatusIndicator>
         </Popover>
       ) : null}

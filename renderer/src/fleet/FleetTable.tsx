@@ -13,7 +13,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Button from '@cloudscape-design/components/button';
 import type { RobotSortField, RobotSummary } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
 import type { FleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
@@ -179,7 +179,7 @@ export function FleetTable({ filter, filtered, actions, filterBar }: { filter: F
         </Box>
       }
       filter={filterBar}
-      footer={list.error ? <FleetError error={list.error} /> : undefined}
+      footer={list.error ? <ErrorMessage error={list.error} /> : undefined}
     />
   );
 }

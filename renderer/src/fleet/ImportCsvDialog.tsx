@@ -13,7 +13,7 @@ import Alert from '@cloudscape-design/components/alert';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { MAX_FLEET_CSV_CHARS } from '../../../shared/fleetContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useFleetUi } from './fleetUiStore.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 
@@ -106,7 +106,7 @@ export function ImportCsvDialog() {
               <span role="alert">{localError}</span>
             </Alert>
           )}
-          <FleetError error={importCsv.error} header="Nothing was imported" />
+          <ErrorMessage error={importCsv.error} header="Nothing was imported" />
           {done !== null && (
             <Alert type="success">
               <span role="status">

@@ -8,7 +8,7 @@ import { subscribe } from '../api.ts';
 import Select, { type SelectProps } from '@cloudscape-design/components/select';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 
 const ASSIGNMENT_QUERIES = ['fleet:keyAssignments', 'fleet:siteKeyAssignments'] as const;
@@ -84,7 +84,7 @@ export function KeyChoice({ scope, scopeId, keyType, current, keys, label, noneT
           Apply
         </Button>
       </SpaceBetween>
-      <FleetError error={assign.error ?? clear.error} />
+      <ErrorMessage error={assign.error ?? clear.error} />
     </SpaceBetween>
   );
 }

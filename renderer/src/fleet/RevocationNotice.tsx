@@ -8,7 +8,7 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Box from '@cloudscape-design/components/box';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
 import type { RevocationPlan } from '../../../shared/fleetContract.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 
 const day = (iso: string) => iso.slice(0, 10);
 
@@ -20,7 +20,7 @@ export function RevocationNotice(props: {
   onReason(reason: CertRevocationReason): void;
 }) {
   const { deviceId, plan } = props;
-  if (props.error) return <FleetError error={props.error} />;
+  if (props.error) return <ErrorMessage error={props.error} />;
   if (!plan) return <StatusIndicator type="loading">Finding the certificates of robot {deviceId}…</StatusIndicator>;
   const n = plan.certificates.length;
   const options = CERT_REVOCATION_REASONS.map((r) => ({ value: r, label: r }));

@@ -13,7 +13,7 @@ import Box from '@cloudscape-design/components/box';
 import Alert from '@cloudscape-design/components/alert';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { downloadBase64 } from '../download.ts';
 import { formatTime } from '../format.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -57,7 +57,7 @@ export function RobotBundlesPanel({ deviceId }: { deviceId: string }) {
           </span>
         </Alert>
       )}
-      <FleetError error={list.error} />
+      <ErrorMessage error={list.error} />
       <Table<Bundle>
         variant="embedded"
         header={
@@ -124,7 +124,7 @@ function IssueBundleDialog({ deviceId, onClose, onIssued }: { deviceId: string; 
           identity key (only this robot can open it) and signed by the fleet CA. The registry records these versions as distributed to{' '}
           {deviceId} as soon as the file is issued; the console cannot see when it is installed.
         </Box>
-        <FleetError error={build.error} />
+        <ErrorMessage error={build.error} />
       </SpaceBetween>
     </Modal>
   );

@@ -9,7 +9,7 @@ import Box from '@cloudscape-design/components/box';
 import type { RobotDetail } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { formatTime } from '../format.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RobotBundlesPanel } from './RobotBundlesPanel.tsx';
 import { RobotKeyAssignment } from './RobotKeyAssignment.tsx';
 import { RobotStatusIndicator } from './StatusBadge.tsx';
@@ -30,7 +30,7 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
   return (
     <div>
       {detail.isPending && <StatusIndicator type="loading">Loading robot…</StatusIndicator>}
-      <FleetError error={detail.error} />
+      <ErrorMessage error={detail.error} />
       {robot && (
         <SpaceBetween size="l">
           {visits.length > 0 && (
@@ -107,7 +107,7 @@ export function RobotDetailPanel({ deviceId }: { deviceId: string }) {
           />
           <RobotBundlesPanel deviceId={deviceId} />
           <SpaceBetween size="xs">
-            <FleetError error={trail.error} />
+            <ErrorMessage error={trail.error} />
             <Table
               variant="embedded"
               header={<Header variant="h3">Audit trail</Header>}

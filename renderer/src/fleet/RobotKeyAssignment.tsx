@@ -10,7 +10,7 @@ import Button from '@cloudscape-design/components/button';
 import Box from '@cloudscape-design/components/box';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { KeyChoice, useAssignableKeys, useKeyAssignmentRefresh } from './KeyAssignmentChoice.tsx';
 import { SiteKeysDialog } from './SiteKeysDialog.tsx';
@@ -35,7 +35,7 @@ export function RobotKeyAssignment({ deviceId }: { deviceId: string }) {
   const rows: Row[] = (data?.effective ?? []).map((effective) => ({ effective, own: data?.robotAssignments.find((a) => a.keyType === effective.keyType) ?? null }));
   return (
     <SpaceBetween size="xs">
-      <FleetError error={view.error ?? assignable.error} />
+      <ErrorMessage error={view.error ?? assignable.error} />
       <Table<Row>
         variant="embedded"
         header={

@@ -12,7 +12,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { ROBOT_TRANSITIONS, type CertRevocationReason, type RobotStatus } from '../../../shared/domain.ts';
 import type { RobotSummary } from '../../../shared/fleetContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RevocationNotice } from './RevocationNotice.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 
@@ -80,7 +80,7 @@ export function RobotStatusDialog({ robot, onClose }: { robot: RobotSummary; onC
                 Robot {robot.deviceId} goes from {robot.status} to {status}.
               </Box>
               {revoking && <RevocationNotice deviceId={robot.deviceId} plan={plan.data} error={plan.error} reason={certificateReason} onReason={setCertificateReason} />}
-              <FleetError error={change.error} />
+              <ErrorMessage error={change.error} />
             </SpaceBetween>
           </Form>
         </form>

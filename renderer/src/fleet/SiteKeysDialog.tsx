@@ -9,7 +9,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { ASSIGNABLE_KEY_TYPES, type AssignableKeyType, type KeyAssignment } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
-import { FleetError } from './FleetError.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { KeyChoice, useAssignableKeys, useKeyAssignmentRefresh } from './KeyAssignmentChoice.tsx';
 
 type Row = { keyType: AssignableKeyType; row: KeyAssignment | null };
@@ -36,7 +36,7 @@ export function SiteKeysDialog({ site, onClose }: { site: string; onClose(): voi
     >
       <SpaceBetween size="m">
         {view.isPending && <StatusIndicator type="loading">Loading site keys…</StatusIndicator>}
-        <FleetError error={view.error ?? assignable.error} />
+        <ErrorMessage error={view.error ?? assignable.error} />
         {data && (
           <>
             <Box variant="p">

@@ -31,10 +31,3 @@ export function fieldErrorsOf<F extends string>(schema: z.ZodType, value: unknow
   }
   return { errors, other };
 }
-
-/** The field a main-process refusal names (details.field), when it is one of the form's fields. */
-export function refusedField<F extends string>(error: unknown, fields: readonly F[]): F | null {
-  const details = (error as { details?: unknown } | null)?.details;
-  const field = details && typeof details === 'object' ? (details as Record<string, unknown>).field : undefined;
-  return typeof field === 'string' && (fields as readonly string[]).includes(field) ? (field as F) : null;
-}

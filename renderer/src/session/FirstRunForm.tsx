@@ -10,10 +10,10 @@ import Header from '@cloudscape-design/components/header';
 import Input, { type InputProps } from '@cloudscape-design/components/input';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { MIN_PASSPHRASE_CHARS } from '../../../shared/domain.ts';
-import { call, isApiError } from '../api.ts';
+import { call } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
-import { errorForScreen } from '../components/errorWords.ts';
-import { firstRunProblems, SESSION_FIELD_WORDS, type FirstRunProblems } from './sessionFields.ts';
+import { errorInWords } from '../components/errorWords.ts';
+import { firstRunProblems, SESSION_FIELD_LABELS, type FirstRunProblems } from './sessionFields.ts';
 import { useSetupNotice } from './setupNotice.ts';
 import { SetupDone } from './SetupDone.tsx';
 
@@ -65,14 +65,15 @@ export function FirstRunForm() {
       setCreated(true);
     } catch (err) {
       setup.end();
-      const words = errorForScreen(err, SESSION_FIELD_WORDS);
-      const field = isApiError(err) && err.code === 'weak_passphrase' ? 'passphrase' : words?.field;
-      if (field === 'operator' || field === 'passphrase') {
-        const next = { ...NO_PROBLEMS, [field]: words?.message ?? null };
+      const words = errorInWords(err, SESSION_FIELD_LABELS);
+      // A weak passphrase is about the passphrase field, though the main process names no field for it.
+      const fields = words.code === 'weak_passphrase' ? { passphrase: words.summary } : words.fields;
+      if (fields.operator !== undefined || fields.passphrase !== undefined) {
+        const next = { ...NO_PROBLEMS, operator: fields.operator ?? null, passphrase: fields.passphrase ?? null };
         setProblems(next);
         focusFirst(next);
       } else {
-        setFormError([words?.message, words?.hint].filter(Boolean).join(' '));
+        setFormError([words.summary, words.hint].filter(Boolean).join(' '));
       }
     } finally {
       setBusy(false);

@@ -1,7 +1,8 @@
 // The signed-in operator's own second factor (docs/operators.md "Second factor"): start an enrolment (the main
 // process makes a secret and shows it this once, as the otpauth:// URI and as base32 text to type into an
 // authenticator app), then confirm it with a code from the app. No QR code: the console ships no QR library, so the
-// URI is shown as text to copy. Closing the dialog forgets the secret (it is never asked for again).
+// URI is shown as text to copy. Closing the dialog forgets the secret (it is never asked for again). Or the operator
+// binds an EC P-256 key pair on a PKCS#11 token (TokenFactorForm.tsx): the dialog opens with the choice of the two.
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
@@ -9,11 +10,13 @@ import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
 import Modal from '@cloudscape-design/components/modal';
+import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { TokenFactorForm, TOKEN_FORM_ID } from './TokenFactorForm.tsx';
 
 /** The base32 secret in groups of four, as apps that take typed secrets show it. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
@@ -28,27 +31,37 @@ export function SecondFactorButton() {
   );
 }
 
+type FactorKind = 'totp' | 'token';
+
 export function SecondFactorDialog({ onClose }: { onClose(): void }) {
+  const [kind, setKind] = useState<FactorKind>('totp');
   const [code, setCode] = useState('');
   const enrol = useChannelMutation('operators:enrollTotp');
   const confirm = useChannelMutation('operators:confirmTotp', () => setCode(''));
+  const bind = useChannelMutation('operators:enrollToken');
   const enrolment = enrol.data;
-  const done = confirm.isSuccess;
+  const done = confirm.isSuccess || bind.isSuccess;
+  const token = kind === 'token';
 
   return (
     <Modal
       visible
       closeAriaLabel="Close dialog"
       onDismiss={onClose}
-      header="Authenticator app (second factor)"
+      header="Second factor"
       footer={
         <DialogFooter onCancel={onClose} cancelText={done ? 'Close' : 'Cancel'}>
-          {!enrolment && (
+          {token && !done && (
+            <Button variant="primary" formAction="submit" form={TOKEN_FORM_ID} loading={bind.isPending}>
+              Bind token
+            </Button>
+          )}
+          {!token && !enrolment && (
             <Button variant="primary" loading={enrol.isPending} onClick={() => enrol.mutate({})}>
               Start enrolment
             </Button>
           )}
-          {enrolment && !done && (
+          {!token && enrolment && !done && (
             <Button variant="primary" loading={confirm.isPending} disabled={code.trim() === ''} onClick={() => confirm.mutate({ code: code.trim() })}>
               Confirm code
             </Button>
@@ -57,14 +70,27 @@ export function SecondFactorDialog({ onClose }: { onClose(): void }) {
       }
     >
       <SpaceBetween size="m">
-        {!enrolment && (
+        {!enrolment && !done && (
+          <FormField label="Kind of second factor">
+            <RadioGroup
+              value={kind}
+              onChange={(e) => setKind(e.detail.value as FactorKind)}
+              items={[
+                { value: 'totp', label: 'Authenticator app', description: 'A 6-digit code (TOTP) from an app on your phone.' },
+                { value: 'token', label: 'PKCS#11 token', description: 'An EC P-256 key pair on a smart card or hardware token; its PIN at each unlock.' },
+              ]}
+            />
+          </FormField>
+        )}
+        {token && !done && <TokenFactorForm bind={bind} />}
+        {!token && !enrolment && (
           <Box variant="p">
             With a second factor, unlocking as you needs your passphrase and the 6-digit code of an authenticator app (TOTP). Starting an
             enrolment shows a new secret once; until you confirm it with a code, your unlock does not change. If you already have a
             factor, confirming replaces it.
           </Box>
         )}
-        {enrolment && !done && (
+        {!token && enrolment && !done && (
           <>
             <Box variant="p">Add this entry to your authenticator app, by pasting the link or typing the secret. It is shown only now.</Box>
             <FormField label="Link (otpauth URI)">
@@ -88,10 +114,12 @@ export function SecondFactorDialog({ onClose }: { onClose(): void }) {
         )}
         {done && (
           <Alert type="success" statusIconAriaLabel="Success">
-            The second factor is on. From your next unlock the console asks for the code of your authenticator app.
+            {token
+              ? 'The token is your second factor. From your next unlock the console asks for its PIN and signs a challenge with its key.'
+              : 'The second factor is on. From your next unlock the console asks for the code of your authenticator app.'}
           </Alert>
         )}
-        <ErrorMessage error={enrol.error ?? confirm.error} />
+        {!token && <ErrorMessage error={enrol.error ?? confirm.error} />}
       </SpaceBetween>
     </Modal>
   );

@@ -8,7 +8,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { groupFingerprint } from '../audit/VerifyChain.tsx';
-import { ErrorAlert } from './ErrorAlert.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useSetupNotice } from './setupNotice.ts';
 import { focusHeading } from './focusHeading.ts';
 
@@ -43,7 +43,7 @@ export function SetupDone() {
         ) : fingerprint.isPending ? (
           <StatusIndicator type="loading">Reading the audit key</StatusIndicator>
         ) : null}
-        <ErrorAlert error={fingerprint.error} header="The audit key cannot be shown" />
+        <ErrorMessage error={fingerprint.error} header="The audit key cannot be shown" />
         <Button variant="primary" onClick={end}>
           Continue to the console
         </Button>

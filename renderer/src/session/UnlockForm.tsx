@@ -18,8 +18,13 @@ import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
 import { useCountdown } from '../hooks/useCountdown.ts';
 import { formatCountdown } from '../format.ts';
-import { errorForScreen, type ScreenErrorWords } from '../components/errorWords.ts';
-import { operatorProblem, SESSION_FIELD_WORDS } from './sessionFields.ts';
+import { errorInWords, type ErrorWords } from '../components/errorWords.ts';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { operatorProblem, SESSION_FIELD_LABELS } from './sessionFields.ts';
+
+/** A refusal about the second factor: asked for, wrong, or its field refused (the passphrase was right). */
+const isFactorRefusal = (words: ErrorWords) =>
+  words.code === 'second_factor_required' || words.code === 'wrong_second_factor' || words.fields.totp !== undefined || words.fields.tokenPin !== undefined;
 
 export function UnlockForm({ status }: { status: SessionStatus }) {
   const queryClient = useQueryClient();
@@ -29,7 +34,8 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   /** The second factor the main process asked for: an authenticator code or a token's PIN (null: none yet). */
   const [needFactor, setNeedFactor] = useState<'totp' | 'pkcs11' | null>(null);
   const [operatorError, setOperatorError] = useState<string | null>(null);
-  const [refusal, setRefusal] = useState<ScreenErrorWords | null>(null);
+  /** The main process's refusal of the last attempt (the error itself: worded by errorInWords where it is shown). */
+  const [refused, setRefused] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [retryAt, setRetryAt] = useState<number | null>(() => (status.retryAfterMs > 0 ? Date.now() + status.retryAfterMs : null));
   const waitMs = useCountdown(retryAt);
@@ -49,7 +55,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     const typedCode = code.trim();
     setPassphrase('');
     setCode('');
-    setRefusal(null);
+    setRefused(null);
     const problem = operatorProblem(operator.trim());
     setOperatorError(problem);
     if (problem) {
@@ -62,19 +68,18 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
       const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret, ...(typedCode ? factorInput : {}) });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
-      const words = errorForScreen(err, SESSION_FIELD_WORDS);
-      const factor = words?.code === 'second_factor_required' || words?.code === 'wrong_second_factor' || words?.field === 'totp';
-      if (factor) {
+      const words = errorInWords(err, SESSION_FIELD_LABELS);
+      if (isFactorRefusal(words)) {
         // The passphrase was right: it stays (masked) for the retry with the code.
         setNeedFactor(isApiError(err) && err.details?.factor === 'pkcs11' ? 'pkcs11' : 'totp');
         setPassphrase(secret);
-        setRefusal(words);
+        setRefused(err);
         requestAnimationFrame(() => codeRef.current?.focus());
-      } else if (words?.field === 'operator') {
-        setOperatorError(words.message);
+      } else if (words.fields.operator !== undefined) {
+        setOperatorError(words.fields.operator);
         requestAnimationFrame(() => operatorRef.current?.focus());
       } else {
-        setRefusal(words);
+        setRefused(err);
         // Back in the passphrase field to try again, never on the page body.
         requestAnimationFrame(() => passphraseRef.current?.focus());
       }
@@ -85,8 +90,11 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     }
   }
 
-  const passphraseRefused = refusal?.code === 'wrong_passphrase' || refusal?.field === 'passphrase';
-  const codeRefused = refusal?.code === 'second_factor_required' || refusal?.code === 'wrong_second_factor' || refusal?.field === 'totp';
+  const refusal = errorInWords(refused, SESSION_FIELD_LABELS);
+  const passphraseRefused = refusal.code === 'wrong_passphrase' || refusal.fields.passphrase !== undefined;
+  const codeRefused = isFactorRefusal(refusal);
+  /** Next to a field: the field's own words, else the refusal's summary; the hint below it. */
+  const nextToField = (field: string) => refusal.fields[field] ?? refusal.summary;
   return (
     <form onSubmit={submit} aria-labelledby="unlock-title" noValidate>
       <Form
@@ -105,33 +113,26 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           <FormField label="Operator name" errorText={operatorError ?? undefined}>
             <Input ref={operatorRef} value={operator} onChange={(e) => setOperator(e.detail.value)} autoComplete="username" invalid={!!operatorError} />
           </FormField>
-          <FormField label="Passphrase" errorText={passphraseRefused ? refusal?.message : undefined} constraintText={passphraseRefused ? (refusal?.hint ?? undefined) : undefined}>
+          <FormField label="Passphrase" errorText={passphraseRefused ? nextToField('passphrase') : undefined} constraintText={passphraseRefused ? refusal.hint || undefined : undefined}>
             <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="current-password" invalid={passphraseRefused} />
           </FormField>
           {needFactor && (
             <FormField
               label={needFactor === 'totp' ? 'Authenticator code' : 'Token PIN'}
               description={needFactor === 'totp' ? 'The 6-digit code your authenticator app shows for this console.' : 'The PIN of the token holding your sign-in key.'}
-              errorText={codeRefused ? refusal?.message : undefined}
-              constraintText={codeRefused && needFactor === 'totp' ? (refusal?.hint ?? undefined) : undefined}
+              errorText={codeRefused ? nextToField(needFactor === 'totp' ? 'totp' : 'tokenPin') : undefined}
+              constraintText={codeRefused && needFactor === 'totp' ? refusal.hint || undefined : undefined}
             >
               <Input
                 ref={codeRef}
                 value={code}
                 onChange={(e) => setCode(e.detail.value)}
                 {...(needFactor === 'totp' ? { inputMode: 'numeric' as const, autoComplete: 'one-time-code' } : { type: 'password' as const, autoComplete: 'off' })}
-                invalid={codeRefused && refusal?.code !== 'second_factor_required'}
+                invalid={codeRefused && refusal.code !== 'second_factor_required'}
               />
             </FormField>
           )}
-          {refusal && !codeRefused && (
-            <div role="alert" data-code={refusal.code ?? undefined}>
-              <Alert type={refusal.code === 'too_many_attempts' ? 'warning' : 'error'}>
-                {refusal.message}
-                {refusal.hint && <div>{refusal.hint}</div>}
-              </Alert>
-            </div>
-          )}
+          {!codeRefused && <ErrorMessage error={refused} fieldLabels={SESSION_FIELD_LABELS} />}
           {waitMs > 0 && (
             <div role="status">
               <Alert type="warning">Unlocking is paused after repeated failed attempts (passphrase or code). Try again in {formatCountdown(waitMs)}.</Alert>

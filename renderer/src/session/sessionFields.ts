@@ -1,4 +1,4 @@
-// The session forms' field checks and the words for each field the main process may name (contract field names).
+// The session forms' field checks and the labels of the fields the main process may name (contract field names).
 // The rules are the contract's own (shared/contract.ts, shared/domain.ts): the form only says so before the round trip.
 import { contract } from '../../../shared/contract.ts';
 import { MIN_PASSPHRASE_CHARS, passphraseLength } from '../../../shared/domain.ts';
@@ -7,11 +7,12 @@ export const OPERATOR_WORDS = 'The operator name needs 1 to 64 characters: lette
 export const PASSPHRASE_TOO_SHORT = `The passphrase needs at least ${MIN_PASSPHRASE_CHARS} characters.`;
 export const CONFIRMATION_MISMATCH = 'The confirmation does not match the passphrase.';
 
-/** Words for the fields the main process names in invalid_input (details.field). */
-export const SESSION_FIELD_WORDS: Readonly<Record<string, string>> = {
-  operator: OPERATOR_WORDS,
-  passphrase: 'The passphrase is refused: it must not be empty and may hold at most 1,024 characters.',
-  totp: 'The authenticator code is the 6 digits your app shows (spaces allowed).',
+/** The labels of the session forms' fields the main process may name in invalid_input (contract field names). */
+export const SESSION_FIELD_LABELS: Readonly<Record<string, string>> = {
+  operator: 'Operator name',
+  passphrase: 'Passphrase',
+  totp: 'Authenticator code',
+  tokenPin: 'Token PIN',
 };
 
 const operatorSchema = contract['session:init'].input.shape.operator;

@@ -6,7 +6,7 @@ import Button from '@cloudscape-design/components/button';
 import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useShowStationStatus } from './useStationEvents.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 
@@ -59,7 +59,7 @@ export function ReprovisionDialog({ deviceId, path, onClose }: { deviceId: strin
           <li>it receives new keys, replacing the ones it holds.</li>
         </ul>
         <Box>The confirmation holds for this robot&apos;s next session in this station run only. The port is retried now.</Box>
-        <ErrorAlert error={confirm.error} header="Re-provisioning was not confirmed" />
+        <ErrorMessage error={confirm.error} header="Re-provisioning was not confirmed" />
       </SpaceBetween>
     </Modal>
   );

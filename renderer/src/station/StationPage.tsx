@@ -17,8 +17,9 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import type { StationMode, StationStatus } from '../../../shared/stationContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
-import { errorForScreen } from '../components/errorWords.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { errorInWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { FieldLinkPanel } from '../field/FieldLinkPanel.tsx';
 import { StationPorts } from './StationPorts.tsx';
 import { useShowStationStatus, useStationEvents } from './useStationEvents.ts';
@@ -31,11 +32,11 @@ const MODE_CHOICES: Array<{ mode: StationMode; label: string; hint: string }> = 
 ];
 const RUNNING_TEXT: Record<StationMode, string> = { provision: 'provisioning robots', distribute: 'distributing keys' };
 
-/** Words for the start form's fields the main process may name (invalid_input details.field). */
-const START_FIELD_WORDS: Readonly<Record<string, string>> = {
-  paths: 'Give absolute serial port paths, e.g. /dev/ttyACM0, separated by spaces or commas.',
-  vendorIds: 'USB vendor ids are 4 hexadecimal digits, e.g. 2e8a.',
-  productIds: 'USB product ids are 4 hexadecimal digits, e.g. 000a.',
+/** The start form's fields the main process may name (invalid_input): their labels, for the one wording rule. */
+const START_FIELD_LABELS: Readonly<Record<string, string>> = {
+  paths: 'Serial port paths',
+  vendorIds: 'USB vendor ids (hex)',
+  productIds: 'USB product ids (hex)',
 };
 
 export function StationPage() {
@@ -58,7 +59,7 @@ export function StationPage() {
             Create it on the Certificates page before provisioning robots.
           </Alert>
         )}
-        <ErrorAlert error={status.error} header="The station's status could not be read" />
+        <ErrorMessage error={status.error} header="The station's status could not be read" />
         {s && <ShiftCounter status={s} />}
         {s && !s.running && <StartForm lastMode={s.mode} />}
         {s?.running && <RunningBar status={s} />}
@@ -103,8 +104,8 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
   const [vendorIds, setVendorIds] = useState('');
   const [productIds, setProductIds] = useState('');
   const start = useChannelMutation('station:start', useShowStationStatus());
-  const refusal = errorForScreen(start.error, START_FIELD_WORDS);
-  const fieldError = (name: string) => (refusal?.field === name ? refusal.message : undefined);
+  const refusal = errorInWords(start.error, START_FIELD_LABELS);
+  const fieldError = (name: string) => refusal.fields[name];
 
   const onStart = (e: React.FormEvent) => {
     e.preventDefault();
@@ -122,7 +123,7 @@ function StartForm({ lastMode }: { lastMode: StationMode }) {
             Start station
           </Button>
         }
-        errorText={refusal && !refusal.field ? [refusal.message, refusal.hint].filter(Boolean).join(' ') : undefined}
+        errorText={formErrorText(refusal)}
         errorIconAriaLabel="Error"
       >
         <Container header={<Header variant="h2" description="A robot that is already provisioned is refused; its port then offers to re-provision that one robot after a confirmation.">Start the station</Header>}>
@@ -175,7 +176,7 @@ function RunningBar({ status: s }: { status: StationStatus }) {
             Station running: {RUNNING_TEXT[s.mode]}.
           </span>
         </StatusIndicator>
-        <ErrorAlert error={stop.error} header="The station did not stop" />
+        <ErrorMessage error={stop.error} header="The station did not stop" />
         {s.reprovisionConfirmed.length > 0 && (
           <div role="status" aria-label="Re-provisioning confirmed">
             <Alert type="warning">

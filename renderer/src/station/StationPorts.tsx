@@ -10,7 +10,7 @@ import Table from '@cloudscape-design/components/table';
 import Header from '@cloudscape-design/components/header';
 import { DISTRIBUTE_STEPS, PROVISION_STEPS, type StationMode, type StationPort, type StationStep } from '../../../shared/stationContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
-import { ErrorAlert } from '../session/ErrorAlert.tsx';
+import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ReprovisionDialog } from './ReprovisionDialog.tsx';
 import { useShowStationStatus } from './useStationEvents.ts';
 
@@ -121,7 +121,7 @@ export function StationPorts({ ports, running, mode }: { ports: StationPort[]; r
           },
         ]}
       />
-      <ErrorAlert error={retry.error} header="The port was not retried" />
+      <ErrorMessage error={retry.error} header="The port was not retried" />
       {reprovision && <ReprovisionDialog deviceId={reprovision.deviceId} path={reprovision.path} onClose={closeDialog} />}
     </>
   );

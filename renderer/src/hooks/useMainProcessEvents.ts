@@ -20,8 +20,9 @@ export function useMainProcessEvents(): void {
       void queryClient.invalidateQueries({ queryKey: ['keys:verifyIntegrity'] });
       // A key's state or version changes what its assignments can deliver (fleet:changed covers the holdings).
       void queryClient.invalidateQueries({ queryKey: ['fleet:keyUsage'] });
-      // A rotation (the scheduler's or an officer's) changes the rotation screen's lists.
-      void queryClient.invalidateQueries({ predicate: (q) => String(q.queryKey[0]).startsWith('rotation:') });
+      // A rotation (the scheduler's or an officer's) changes the rotation screen's lists; a rollout's change (halt,
+      // resume, a retirement or reinstatement) is announced as keys:changed too.
+      void queryClient.invalidateQueries({ predicate: (q) => /^(rotation|rollout):/.test(String(q.queryKey[0])) });
     });
     const offAudit = subscribe('audit:appended', () => {
       if (auditTimer) return;

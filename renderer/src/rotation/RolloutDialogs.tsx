@@ -70,7 +70,7 @@ const STATE_WORDS: Readonly<Record<VersionStatus['state'], { type: 'success' | '
 };
 
 export function RetireVersionDialog({ keyId, keyLabel, onClose }: { keyId: string; keyLabel: string; onClose: (message: string | null) => void }) {
-  const versions = useChannelQuery('rollout:versions', { keyId });
+  const versions = useChannelQuery('rollout:versions', { keyId }, { gcTime: 0, staleTime: 0 });
   const [picked, setPicked] = useState<VersionStatus | null>(null);
   const [force, setForce] = useState(false);
   const [reason, setReason] = useState('');

@@ -1,7 +1,7 @@
 // Checks a robot's PKCS#10 CSR: its self-signature (proof of possession of the identity key), the device id
 // in its subject, and the identity key type. Also checks that an issued certificate carries the CSR's key.
 import 'reflect-metadata';
-import { X509Certificate, createPublicKey, verify as verifySignature, constants, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, sign as signBytes, verify as verifySignature, constants, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { StationError } from './errors.ts';
 import { schemeFor } from './keywrap.ts';
@@ -30,17 +30,32 @@ export async function checkCsr(csrDer: Buffer, deviceId: string): Promise<Checke
   return { identityKey, spki };
 }
 
-/** Verifies the robot's signature over the session nonces (ECDSA-SHA256 DER, or RSA-PSS-SHA256 with 32-byte salt). */
-export function checkNonceSignature(identityKey: KeyObject, input: Buffer, signature: Buffer, deviceId: string): void {
-  let ok: boolean;
+/**
+ * A signature by a robot's identity key as protocol v1 makes them: ECDSA-SHA256 (DER) for an EC key, RSASSA-PSS-SHA256
+ * with a 32-byte salt for RSA. The robot signs the session nonces (CSR) and its ORDER_ACK answers this way.
+ */
+export function signWithIdentity(privateKey: KeyObject, input: Buffer): Buffer {
+  return privateKey.asymmetricKeyType === 'rsa'
+    ? signBytes('sha256', input, { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
+    : signBytes('sha256', input, privateKey);
+}
+
+/** Whether `signature` is the identity key's signature over `input` (signWithIdentity); false for anything unreadable. */
+export function identitySignatureValid(identityKey: KeyObject, input: Buffer, signature: Buffer): boolean {
   try {
-    ok = identityKey.asymmetricKeyType === 'rsa'
+    return identityKey.asymmetricKeyType === 'rsa'
       ? verifySignature('sha256', input, { key: identityKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
       : verifySignature('sha256', input, identityKey, signature);
   } catch {
-    ok = false;
+    return false;
   }
-  if (!ok) throw new StationError('forged_csr', 'the signature over the session nonces is not made with the key of the CSR', { deviceId, reason: 'nonce_signature_invalid' });
+}
+
+/** Verifies the robot's signature over the session nonces (ECDSA-SHA256 DER, or RSA-PSS-SHA256 with 32-byte salt). */
+export function checkNonceSignature(identityKey: KeyObject, input: Buffer, signature: Buffer, deviceId: string): void {
+  if (!identitySignatureValid(identityKey, input, signature)) {
+    throw new StationError('forged_csr', 'the signature over the session nonces is not made with the key of the CSR', { deviceId, reason: 'nonce_signature_invalid' });
+  }
 }
 
 /**

@@ -6,15 +6,18 @@
 // keyed with Kb, which only a holder of the identity private key (hence of every unwrapped key) can derive.
 // Any failure: an ERROR frame to the robot (best effort), the bundle row 'failed', a failure audit, nothing recorded
 // in the registry. Kb is zeroed when the session ends.
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { bundleFileHash, distributionDoneMac, installedMac } from './bundle.ts';
 import { StationError, isStationError } from './errors.ts';
 import { MessageType } from './frame.ts';
+import { identitySignatureValid } from './csr.ts';
 import { macEquals } from './keywrap.ts';
+import { encodeOrderChunk, needsChunks, splitItem } from './orderChunks.ts';
 import {
-  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, decodeHello, decodeInstalled, decodeOrderAck, distributeSeqs, encodeBundle, encodeMac, encodeOrder,
-  orderItemDigest, type OrderItemKind,
+  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, NONCE_LENGTH, decodeHello, decodeInstalled, decodeOrderAck, distributeSeqs, encodeBundle, encodeMac, encodeOrder,
+  orderAckSignatureInput, orderItemDigest, type OrderItemKind,
 } from './protocol.ts';
 import { expectFrame, markSeen, sendErrorBestEffort } from './session.ts';
 import type { FrameChannel } from './transport.ts';
@@ -46,6 +49,9 @@ export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: n
 /** The robot's answer to one item: `accepted` or its refusal code (docs/lockdown-orders.md, "Delivery"). */
 export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; result: string; message: string }
 
+/** An ORDER_ACK the console refused (forged, another session's, another item's): audited; the item stays pending. */
+export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; code: 'forged_ack' | 'replayed_message'; message: string }
+
 /** What the session needs from the console (electron/services/station/distributionDeps.ts). */
 export interface DistributionDeps {
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
@@ -65,6 +71,14 @@ export interface DistributionDeps {
   orderItems?(deviceId: string): Promise<OrderItemForLink[]> | OrderItemForLink[];
   /** Records and audits the robot's answer to one item (in one transaction). */
   recordOrderAnswer?(answer: OrderAnswer): Promise<void> | void;
+  /**
+   * The robot's identity public key, to authenticate its ORDER_ACK answers: from the newest certificate the fleet CA
+   * issued to it (a revoked one too: a compromised robot still answers its lockdown). Null: the robot has none, and
+   * no item is sent (it could not be authenticated). Needed when orderItems gives items.
+   */
+  robotIdentityKey?(deviceId: string): Promise<KeyObject | null> | KeyObject | null;
+  /** Audits a refused ORDER_ACK (nothing recorded as delivered: the item stays pending). */
+  refuseOrderAnswer?(refused: RefusedOrderAnswer): Promise<void> | void;
 }
 
 export interface DistributionOptions {
@@ -134,17 +148,12 @@ async function distribute(
   markSeen(deps, opts, deviceId);
 
   const items = ((await deps.orderItems?.(deviceId)) ?? []).slice(0, MAX_ORDER_ITEMS);
-  if (items.length > 0) enter('orders');
-  const seqs = distributeSeqs(items.length);
-  for (const [i, item] of items.entries()) {
-    await channel.send({ type: MessageType.ORDER, seq: seqs.order(i), payload: encodeOrder({ kind: item.kind, content: item.content }) });
-    const ackFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.ORDER_ACK, seqs.ack(i), 'ORDER_ACK');
-    const ack = decodeOrderAck(ackFrame.frame.payload);
-    if (ack.kind !== item.kind || !ack.digest.equals(orderItemDigest(item.content))) {
-      throw new StationError('replayed_message', `the ORDER_ACK answers another ${ack.kind}: replay refused`, { deviceId });
-    }
-    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, result: ack.result, message: ack.message });
+  let consoleFrames = 0;
+  if (items.length > 0) {
+    enter('orders');
+    consoleFrames = await sendOrderItems(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, items);
   }
+  const seqs = distributeSeqs(items.length, consoleFrames);
 
   enter('bundle');
   let bundle: BundleForLink;
@@ -184,4 +193,46 @@ async function distribute(
     opts.logger.warn('bundle installed but DONE could not be sent', { port: opts.port, deviceId, error: e as Error });
   }
   return { deviceId, sequence: bundle.sequence, keyVersions: bundle.keyVersions };
+}
+
+/**
+ * The orders step: each item in one ORDER frame, or in ORDER_CHUNK frames when over 60 KiB, then the robot's ORDER_ACK,
+ * authenticated before it is recorded: it must name this item (kind and SHA-256) and carry the robot's identity-key
+ * signature over this session's nonces, the item's place and the answer. A refused ack is audited and fails the
+ * session; the item stays pending. Returns how many frames the console sent (the sequence numbers go on from there).
+ */
+async function sendOrderItems(
+  channel: FrameChannel,
+  deps: DistributionDeps,
+  opts: DistributionOptions,
+  robot: { deviceId: string; robotNonce: Buffer },
+  items: OrderItemForLink[],
+): Promise<number> {
+  const { deviceId } = robot;
+  const identityKey = (await deps.robotIdentityKey?.(deviceId)) ?? null;
+  if (identityKey === null) {
+    throw new StationError('not_provisioned', `robot ${deviceId} has no certificate of the fleet CA: its answers to orders could not be authenticated`, { deviceId });
+  }
+  const consoleNonce = randomBytes(NONCE_LENGTH);
+  const seqs = distributeSeqs(items.length);
+  let frames = 0;
+  for (const [index, item] of items.entries()) {
+    const m = { kind: item.kind, content: item.content, consoleNonce };
+    const payloads = needsChunks(item.content) ? splitItem(m).map((c) => ({ type: MessageType.ORDER_CHUNK, payload: encodeOrderChunk(c) })) : [{ type: MessageType.ORDER, payload: encodeOrder(m) }];
+    for (const f of payloads) await channel.send({ ...f, seq: frames++ });
+    const ackFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.ORDER_ACK, seqs.ack(index), 'ORDER_ACK');
+    const ack = decodeOrderAck(ackFrame.frame.payload);
+    const digest = orderItemDigest(item.content);
+    const refuse = async (code: 'forged_ack' | 'replayed_message', message: string, reason: string): Promise<never> => {
+      await deps.refuseOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, code, message });
+      throw new StationError(code, message, { deviceId, reason, item: item.kind, ref: item.ref });
+    };
+    if (ack.kind !== item.kind || !ack.digest.equals(digest)) await refuse('replayed_message', `the ORDER_ACK answers another ${ack.kind}: replay refused`, 'ack_for_another_item');
+    const signed = orderAckSignatureInput({ ...robot, consoleNonce, index, kind: ack.kind, digest: ack.digest, result: ack.result, message: ack.message });
+    if (!identitySignatureValid(identityKey, signed, ack.signature)) {
+      await refuse('forged_ack', `the ORDER_ACK for ${item.kind} ${item.ref} is not signed by ${deviceId}'s identity key for this session: refused`, 'ack_signature_invalid');
+    }
+    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, result: ack.result, message: ack.message });
+  }
+  return frames;
 }

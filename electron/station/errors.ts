@@ -11,6 +11,8 @@ export const STATION_ERROR_CODES = [
   'unexpected_message', // a valid frame arrived out of protocol order
   'replayed_message', // a sequence number was reused or a message echoes another session's nonces
   'forged_csr', // the CSR's proof of possession or nonce signature is invalid, or names another device
+  'forged_ack', // an ORDER_ACK's signature is not the robot's identity key over this session and this item
+  'bad_chunk', // an ORDER_CHUNK out of order, duplicate, missing, oversize, inconsistent or not matching its digest
   'unknown_robot',
   'already_provisioned',
   'not_provisioned', // distribution: the robot is not provisioned/deployed or has no active certificate of the fleet CA
@@ -36,6 +38,8 @@ export const CONSOLE_CODE: Readonly<Record<StationErrorCode, ErrorCode>> = {
   unexpected_message: 'invalid_input',
   replayed_message: 'integrity_failure',
   forged_csr: 'integrity_failure',
+  forged_ack: 'integrity_failure',
+  bad_chunk: 'invalid_input',
   unknown_robot: 'not_found',
   already_provisioned: 'illegal_transition',
   not_provisioned: 'illegal_transition',

@@ -26,6 +26,8 @@ export const MessageType = {
   ORDER: 0x0a,
   /** Emergency delivery: the robot's answer to one ORDER (accepted, or a typed refusal). */
   ORDER_ACK: 0x0b,
+  /** Emergency delivery: one piece of an item over MAX_ORDER_ITEM (a large CRL), console -> robot (orderChunks.ts). */
+  ORDER_CHUNK: 0x0c,
   ERROR: 0x7f,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;

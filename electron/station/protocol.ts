@@ -29,9 +29,13 @@ export interface InstalledMessage { bundleId: Buffer; sequence: number; mac: Buf
 /** What an ORDER frame carries: a lockdown/lift order file (ECPS-LOCKDOWN-v1) or a CRL (DER). */
 export const ORDER_ITEM_KINDS = { order: 1, crl: 2 } as const;
 export type OrderItemKind = keyof typeof ORDER_ITEM_KINDS;
-export interface OrderMessage { kind: OrderItemKind; content: Buffer }
-/** The robot's answer: the item's kind and SHA-256, `accepted` or a refusal code, and a message. */
-export interface OrderAckMessage { kind: OrderItemKind; digest: Buffer; result: string; message: string }
+/** `consoleNonce`: fresh per session (32 bytes), the same in every ORDER and ORDER_CHUNK frame of the session. */
+export interface OrderMessage { kind: OrderItemKind; content: Buffer; consoleNonce: Buffer }
+/**
+ * The robot's answer: the item's kind and SHA-256, `accepted` or a refusal code, a message, and the robot's signature
+ * with its identity key over `orderAckSignatureInput` (binds the answer to the item and to this session).
+ */
+export interface OrderAckMessage { kind: OrderItemKind; digest: Buffer; result: string; message: string; signature: Buffer }
 
 /** Fixed robot-side and console-side sequence numbers: anything else is a replay or an out-of-order frame. */
 export const ROBOT_SEQ = { HELLO: 0, CSR: 1, CONFIRM: 2 } as const;
@@ -49,13 +53,17 @@ export const MAX_ORDER_ITEMS = 16;
 const RESULT_PATTERN = /^[a-z][a-z_]{0,63}$/;
 const MAX_EMERGENCY_KEY = 2048;
 
+/** The largest signature an ORDER_ACK may carry (an RSA-4096 PSS signature is 512 bytes, ECDSA P-256 DER <= 72). */
+const MAX_ACK_SIGNATURE = 1024;
+
 /**
- * Sequence numbers of a distribution session that starts with `items` ORDER frames: the console numbers its frames
- * 0, 1, 2... (ORDER, ..., BUNDLE, DONE), the robot too (HELLO, ORDER_ACK..., INSTALLED). With no item they are
- * DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
+ * Sequence numbers of a distribution session that starts with `items` items sent in `consoleFrames` frames (one ORDER
+ * per item, or several ORDER_CHUNK frames for an item over MAX_ORDER_ITEM; default one frame per item): the console
+ * numbers its frames 0, 1, 2... (ORDER or ORDER_CHUNK..., BUNDLE, DONE), the robot too (HELLO, ORDER_ACK...,
+ * INSTALLED). With no item they are DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
  */
-export function distributeSeqs(items: number): { order(i: number): number; ack(i: number): number; bundle: number; installed: number; done: number } {
-  return { order: (i) => i, ack: (i) => i + 1, bundle: items, installed: items + 1, done: items + 1 };
+export function distributeSeqs(items: number, consoleFrames = items): { ack(i: number): number; bundle: number; installed: number; done: number } {
+  return { ack: (i) => i + 1, bundle: consoleFrames, installed: items + 1, done: consoleFrames + 1 };
 }
 
 // ---- field codec ----
@@ -116,7 +124,7 @@ export class FieldReader {
   }
 }
 
-function malformed(what: string, why: string): StationError {
+export function malformed(what: string, why: string): StationError {
   return new StationError('bad_frame', `malformed ${what} message: ${why}`);
 }
 
@@ -234,9 +242,9 @@ export function decodeInstalled(p: Buffer): InstalledMessage {
 
 export function encodeOrder(m: OrderMessage): Buffer {
   if (m.content.length === 0 || m.content.length > MAX_ORDER_ITEM) throw new StationError('frame_oversize', `an ${m.kind} of ${m.content.length} bytes does not fit an ORDER frame (1..${MAX_ORDER_ITEM})`);
-  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.content).done();
+  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.content).bytes(m.consoleNonce).done();
 }
-function itemKind(code: number, what: string): OrderItemKind {
+export function itemKind(code: number, what: string): OrderItemKind {
   if (code === ORDER_ITEM_KINDS.order) return 'order';
   if (code === ORDER_ITEM_KINDS.crl) return 'crl';
   throw malformed(what, `unknown item kind ${code}`);
@@ -245,9 +253,10 @@ export function decodeOrder(p: Buffer): OrderMessage {
   const r = new FieldReader(p, 'ORDER');
   const kind = itemKind(r.u32(), 'ORDER');
   const content = r.bytes(MAX_ORDER_ITEM);
+  const consoleNonce = r.bytes(NONCE_LENGTH, NONCE_LENGTH);
   r.end();
   if (content.length === 0) throw malformed('ORDER', 'empty item');
-  return { kind, content };
+  return { kind, content, consoleNonce };
 }
 
 /** SHA-256 of an ORDER item's content, as its ORDER_ACK names it. */
@@ -255,15 +264,47 @@ export function orderItemDigest(content: Buffer): Buffer {
   return createHash('sha256').update(content).digest();
 }
 
+/** The ORDER_ACK message text as sent and signed: at most 200 characters. */
+export const ackMessageText = (message: string): string => message.slice(0, 200);
+
 export function encodeOrderAck(m: OrderAckMessage): Buffer {
-  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.digest).text(m.result).text(m.message.slice(0, 200)).done();
+  return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.digest).text(m.result).text(ackMessageText(m.message)).bytes(m.signature).done();
 }
 export function decodeOrderAck(p: Buffer): OrderAckMessage {
   const r = new FieldReader(p, 'ORDER_ACK');
-  const m = { kind: itemKind(r.u32(), 'ORDER_ACK'), digest: r.bytes(32, 32), result: r.text(64), message: r.text(256) };
+  const m = { kind: itemKind(r.u32(), 'ORDER_ACK'), digest: r.bytes(32, 32), result: r.text(64), message: r.text(256), signature: r.bytes(MAX_ACK_SIGNATURE) };
   r.end();
   if (!RESULT_PATTERN.test(m.result)) throw malformed('ORDER_ACK', 'result must be accepted or a refusal code');
+  if (m.signature.length === 0) throw malformed('ORDER_ACK', 'the signature is missing');
   return m;
+}
+
+/** What an ORDER_ACK binds: this session (device id, HELLO's robot nonce, the console nonce), the item and the answer. */
+export interface OrderAckBinding {
+  deviceId: string;
+  robotNonce: Buffer;
+  consoleNonce: Buffer;
+  /** The item's place in the session (0-based). */
+  index: number;
+  kind: OrderItemKind;
+  digest: Buffer;
+  result: string;
+  message: string;
+}
+
+/** The bytes the robot signs with its identity key for an ORDER_ACK (docs/provisioning-protocol.md, "Emergency key and orders"). */
+export function orderAckSignatureInput(b: OrderAckBinding): Buffer {
+  return new FieldWriter()
+    .text('ECPS-ORDER-ACK-v1')
+    .text(b.deviceId)
+    .bytes(b.robotNonce)
+    .bytes(b.consoleNonce)
+    .u32(b.index)
+    .u32(ORDER_ITEM_KINDS[b.kind])
+    .bytes(b.digest)
+    .text(b.result)
+    .text(ackMessageText(b.message))
+    .done();
 }
 
 export function encodeError(m: ErrorMessage): Buffer {

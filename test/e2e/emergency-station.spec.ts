@@ -148,6 +148,9 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     for (const [i, d] of ROBOTS.entries()) {
       const expected = SESSIONS[d];
       const row = portRow(page, (pairs[i] as PtyPair).consolePath);
+      // This run's row: the station keeps the provisioning run's rows (state done) until a port's new session reports,
+      // so "done" alone could be read from the previous run.
+      await expect(portState(row), d).toHaveAttribute('data-mode', 'distribute', { timeout: 30_000 });
       await expect(portState(row), d).toHaveAttribute('data-state', expected.state, { timeout: 30_000 });
       await expect(row).toContainText(d);
       if (expected.code) {

@@ -7,7 +7,7 @@
 // - forged, foreign-signed, replayed, older, expired and out-of-scope orders over the link are each refused with
 //   their typed code and change nothing on the robot; a signed lift restores it.
 import { spawn } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, sign as cryptoSign, constants } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, sign as cryptoSign, constants } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,7 @@ describe('lockdown orders and the CRL reach robots', () => {
     const session = runDistributionSession(channel, {
       isKnownRobot: () => true,
       orderItems: () => items,
+      robotIdentityKey: () => new X509Certificate(readFileSync(path.join(ks.l1, 'identity.cert.pem'))).publicKey,
       recordOrderAnswer: (a) => void answers.push(a),
       issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
       commitInstalled: () => undefined,

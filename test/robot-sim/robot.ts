@@ -9,7 +9,7 @@
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
 //   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
 //   order checks (a robot whose clock runs ahead; default the real time).
-//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac]
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.

@@ -3,7 +3,7 @@
 // identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC). ORDER
 // frames before the BUNDLE carry lockdown/lift orders and the CRL (lockdown.ts): each is answered by an ORDER_ACK.
 import 'reflect-metadata';
-import { X509Certificate, KeyObject, constants, randomBytes, sign, webcrypto } from 'node:crypto';
+import { X509Certificate, KeyObject, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -14,14 +14,16 @@ import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey,
 import {
   CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
   decodeError, decodeKeys, decodeMac, decodeOrder, distributeSeqs, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac,
-  encodeOrderAck, nonceSignatureInput, orderItemDigest, transcriptHash,
+  encodeOrderAck, nonceSignatureInput, orderAckSignatureInput, orderItemDigest, transcriptHash, type OrderAckBinding,
 } from '../../electron/station/protocol.ts';
+import { signWithIdentity } from '../../electron/station/csr.ts';
+import { ChunkAssembler, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { installBundle } from './installBundle.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
-export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac'] as const;
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack'] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
 export interface RobotOptions {
@@ -50,20 +52,29 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     const robotNonce = randomBytes(NONCE_LENGTH);
     const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
     // The console's first answer says what this session is.
-    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0]]);
+    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0]]);
     const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
-    // Emergency items first (ORDER i, answered by ORDER_ACK i + 1), then the bundle.
+    // Emergency items first (each one ORDER, or ORDER_CHUNK frames for a large item; answered by ORDER_ACK i + 1),
+    // then the bundle. The console numbers its frames on from the last one it sent.
     const orders: Array<{ kind: string; result: string }> = [];
-    while (first.frame.type === MessageType.ORDER) {
-      const i = orders.length;
-      const item = decodeOrder(first.frame.payload);
+    const chunks = new ChunkAssembler();
+    let consoleSeq = 0;
+    while (first.frame.type === MessageType.ORDER || first.frame.type === MessageType.ORDER_CHUNK) {
+      consoleSeq += 1;
+      const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunks.push(decodeOrderChunk(first.frame.payload));
+      if (item === null) {
+        first = await nextChunk(ch, o, chunks, consoleSeq);
+        continue;
+      }
+      const index = orders.length;
       const answer = receiveItem({ keystore: o.keystore, facts: factsOf(o), caCertPem: o.caCertPem, kind: item.kind, content: item.content, now: o.now ?? new Date() });
       orders.push({ kind: item.kind, result: answer.result });
-      await ch.send({ type: MessageType.ORDER_ACK, seq: distributeSeqs(i + 1).ack(i), payload: encodeOrderAck({ kind: item.kind, digest: orderItemDigest(item.content), ...answer }) });
-      first = await expectOneOf(ch, o, [[MessageType.ORDER, i + 1], [MessageType.BUNDLE, i + 1]]);
+      const binding = { deviceId: o.deviceId, robotNonce, consoleNonce: item.consoleNonce, index, kind: item.kind, digest: orderItemDigest(item.content), ...answer };
+      await sendOrderAck(ch, o, binding, distributeSeqs(index + 1).ack(index));
+      first = await expectOneOf(ch, o, [[MessageType.ORDER, consoleSeq], [MessageType.ORDER_CHUNK, consoleSeq], [MessageType.BUNDLE, consoleSeq]]);
     }
     if (first.frame.type === MessageType.BUNDLE) {
-      const sequence = await installOverLink(ch, o, first, hello, orders.length);
+      const sequence = await installOverLink(ch, o, first, hello, distributeSeqs(orders.length, consoleSeq));
       return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence, ...(orders.length > 0 ? { orders } : {}) };
     }
     await provisionRobot(ch, o, { raw: hello, robotNonce }, first);
@@ -102,7 +113,7 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
   // wrong-nonce-key: a valid CSR (perhaps copied from a genuine robot) with the nonces signed by a key the CSR does not
   // name, so the sender has not shown that it holds the CSR's key in this session.
   const nonceKey = o.misbehave === 'wrong-nonce-key' ? (await generateIdentity(o.keyType)).privateKey : identity.privateKey;
-  const nonceSignature = signNonces(o.keyType, input, nonceKey);
+  const nonceSignature = signWithIdentity(nonceKey, input);
   const csrRaw = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce, consoleNonce: challenge.consoleNonce, csrDer, nonceSignature }) });
   const lastCsr = path.join(o.keystore, 'last-csr.frame');
 
@@ -165,8 +176,7 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
  * Installs the bundle of a BUNDLE frame (all or nothing, exactly as --install-bundle) and proves it with the INSTALLED
  * MAC; then checks the console's DONE MAC. A refused bundle throws its BundleError (sent to the console as ERROR).
  */
-async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer, items: number): Promise<number> {
-  const seqs = distributeSeqs(items);
+async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer, seqs: ReturnType<typeof distributeSeqs>): Promise<number> {
   const file = decodeBundle(bundleFrame.frame.payload).file;
   if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
   let kb: Buffer = Buffer.alloc(0);
@@ -211,6 +221,32 @@ async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: R
   }
 }
 
+/**
+ * The robot's answer to one item, signed with its identity key over this session and this item (a robot never
+ * provisioned has no identity key and signs nothing: the console refuses its empty signature). Misbehaviours:
+ * forged-ack signs with a key nobody certified; replay-ack sends the ORDER_ACK frame it sent in an earlier session
+ * (its signature covers that session's nonces), when it kept one.
+ */
+async function sendOrderAck(ch: FrameChannel, o: RobotOptions, b: OrderAckBinding, seq: number): Promise<void> {
+  const keyFile = path.join(o.keystore, 'identity.key.pem');
+  const key = o.misbehave === 'forged-ack' ? (await generateIdentity(o.keyType)).privateKey : existsSync(keyFile) ? createPrivateKey(readFileSync(keyFile)) : null;
+  const signature = key ? signWithIdentity(key, orderAckSignatureInput(b)) : Buffer.alloc(0);
+  const raw = encodeFrame({ type: MessageType.ORDER_ACK, seq, payload: encodeOrderAck({ kind: b.kind, digest: b.digest, result: b.result, message: b.message, signature }) });
+  const lastAck = path.join(o.keystore, `last-ack-${b.index}.frame`);
+  const replayed = o.misbehave === 'replay-ack' && existsSync(lastAck) ? readFileSync(lastAck) : null;
+  await ch.sendRaw(replayed ?? raw);
+  if (!replayed) writeFileSync(lastAck, raw);
+}
+
+/** The next frame while a chunked item is partly received: its next ORDER_CHUNK (the assembler judges its index). */
+async function nextChunk(ch: FrameChannel, o: RobotOptions, chunks: ChunkAssembler, seq: number): Promise<Received> {
+  const got = await ch.receive(o.stepTimeoutMs, 'the next ORDER_CHUNK');
+  if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
+  if (got.frame.type !== MessageType.ORDER_CHUNK) throw chunks.interrupted();
+  if (got.frame.seq !== seq) throw new StationError('replayed_message', `ORDER_CHUNK with sequence ${got.frame.seq}, expected ${seq}`);
+  return got;
+}
+
 async function expectOneOf(ch: FrameChannel, o: RobotOptions, accepted: Array<[number, number]>): Promise<Received> {
   const got = await ch.receive(o.stepTimeoutMs, 'the console\'s answer to HELLO');
   if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
@@ -239,7 +275,7 @@ export async function warmUp(o: Pick<RobotOptions, 'deviceId' | 'keyType'>): Pro
   const csrDer = Buffer.from(csr.rawData);
   const ctx = { deviceId: o.deviceId, robotNonce: randomBytes(NONCE_LENGTH), consoleNonce: randomBytes(NONCE_LENGTH) };
   const input = nonceSignatureInput(o.deviceId, ctx.robotNonce, ctx.consoleNonce, csrDer);
-  const nonceSignature = signNonces(o.keyType, input, identity.privateKey);
+  const nonceSignature = signWithIdentity(identity.privateKey, input);
   const frame = encodeFrame({ type: MessageType.CSR, seq: ROBOT_SEQ.CSR, payload: encodeCsr({ robotNonce: ctx.robotNonce, consoleNonce: ctx.consoleNonce, csrDer, nonceSignature }) });
   const material = randomBytes(32);
   const wrapped = wrapKey(identity.publicKey, ctx, { keyId: 'warm-up', version: 1, material });
@@ -250,11 +286,6 @@ export async function warmUp(o: Pick<RobotOptions, 'deviceId' | 'keyType'>): Pro
   macEquals(consoleDoneMac(kc, th, mac), mac);
   identity.privateKey.export({ format: 'pem', type: 'pkcs8' });
   for (const b of [material, back, kc]) b.fill(0);
-}
-
-/** The nonce signature of protocol v1: ECDSA-SHA256 (DER) for EC, RSASSA-PSS-SHA256 with a 32-byte salt for RSA. */
-function signNonces(keyType: 'ec' | 'rsa', input: Buffer, key: KeyObject): Buffer {
-  return keyType === 'rsa' ? sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }) : sign('sha256', input, key);
 }
 
 async function generateIdentity(keyType: 'ec' | 'rsa') {

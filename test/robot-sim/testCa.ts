@@ -14,6 +14,8 @@ export interface TestCa {
    * (this CA, CN = deviceId, valid now) for a fresh key pair that nobody keeps instead of the CSR's key.
    */
   issueForAnotherKey(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }>;
+  /** A CRL (DER) of this CA listing `serials` (hex), with CRL number `crlNumber` (1..127), signed ECDSA-SHA256. */
+  issueCrl(serials: string[], crlNumber: number): Promise<Buffer>;
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -35,6 +37,20 @@ export async function createTestCa(): Promise<TestCa> {
     caCertPem: ca.toString('pem'),
     caCertDer,
     issueCertificate: async (csrDer, deviceId) => issueFor(deviceId, await checkedCsrKey(csrDer)),
+    async issueCrl(serials, crlNumber) {
+      const now = Date.now();
+      const crl = await x509.X509CrlGenerator.create({
+        issuer: ca.subject,
+        thisUpdate: new Date(now - 60_000),
+        nextUpdate: new Date(now + 7 * 86_400_000),
+        entries: serials.map((serialNumber) => ({ serialNumber, revocationDate: new Date(now - 60_000), reason: x509.X509CrlReason.keyCompromise })),
+        // crlNumber (2.5.29.20): a DER INTEGER, one content byte for 1..127.
+        extensions: [new x509.Extension('2.5.29.20', false, Buffer.from([0x02, 0x01, crlNumber]))],
+        signingKey: keys.privateKey,
+        signingAlgorithm: ALG,
+      });
+      return Buffer.from(crl.rawData);
+    },
     async issueForAnotherKey(csrDer, deviceId) {
       await checkedCsrKey(csrDer);
       const other = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;

@@ -5,7 +5,7 @@
 // transaction). Items put in a key bundle are recorded as `included`: the console cannot see a file's installation.
 import { createPublicKey } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
-import type { OrderAnswer, OrderItemForLink } from '../../station/distributeSession.ts';
+import type { OrderAnswer, OrderItemForLink, RefusedOrderAnswer } from '../../station/distributeSession.ts';
 import { MAX_ORDER_ITEMS } from '../../station/protocol.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
@@ -37,6 +37,8 @@ export interface OrderDelivery {
   forBundle(deviceId: string): Promise<BundleEmergencyItems>;
   /** A robot's answer over the serial link: recorded and audited in one transaction. */
   recordAnswer(answer: OrderAnswer): void;
+  /** An ORDER_ACK the console refused (forged, replayed, another item's): audited only; the item stays pending. */
+  refuseAnswer(refused: RefusedOrderAnswer): void;
   /** Items signed into a key bundle (result `included`), inside the bundle's own transaction. */
   recordIncluded(deviceId: string, items: readonly OrderItemForLink[], bundleSequence: number): void;
 }
@@ -86,6 +88,9 @@ export function createOrderDelivery(deps: OrderDeliveryDeps): OrderDelivery {
         deps.repo.record({ deviceId: a.deviceId, item: a.kind, ref: a.ref, channel: 'serial', result: a.result, deliveredAt: nowIso() });
         audit(a.deviceId, a.result === 'accepted' ? 'success' : 'failure', { item: a.kind, ref: a.ref, channel: 'serial', result: a.result, port: a.port, message: a.message.slice(0, 200) });
       });
+    },
+    refuseAnswer(r) {
+      audit(r.deviceId, 'failure', { item: r.kind, ref: r.ref, channel: 'serial', result: 'ack_refused', code: r.code, port: r.port, message: r.message.slice(0, 200) });
     },
     recordIncluded(deviceId, items, bundleSequence) {
       for (const i of items) {

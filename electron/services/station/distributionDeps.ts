@@ -2,10 +2,11 @@
 // the fleet registry says who is known (and records last seen), the bundle service issues the robot's next bundle
 // (delivery 'serial') and records its installation or failure together with the 'bundle.install' audit record in ONE
 // store transaction. Audit details carry ids, versions, the sequence, the port and codes only.
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { isConsoleError } from '../../../shared/errors.ts';
 import type { BundleForLink, DistributionDeps, DistributionFailure, InstalledRecord } from '../../station/distributeSession.ts';
 import { StationError } from '../../station/errors.ts';
-import type { FleetRepo } from '../../store/fleetRepo.ts';
+import type { CertificateRow, FleetRepo } from '../../store/fleetRepo.ts';
 import { formatKeyVersions } from '../../store/keyBundlesRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
@@ -30,6 +31,16 @@ const NOT_ELIGIBLE = new Set(['illegal_transition', 'integrity_failure']);
 /** ConsoleError codes of the key choice (keyAssignments.ts): an assigned key not usable, or no key of a type at all. */
 const KEYS_UNAVAILABLE = new Set(['key_disabled', 'key_destroyed', 'not_found', 'unsupported_operation']);
 
+/**
+ * The identity public key a robot signs its ORDER_ACK answers with: its newest active certificate's, else its newest
+ * revoked one's (an emergency revokes a compromised robot's certificate, and that robot must still hear its lockdown;
+ * its answer then proves only that the holder of that key answered). Null without any certificate.
+ */
+export function identityKeyOf(certs: readonly CertificateRow[]): KeyObject | null {
+  const newest = [...certs].sort((a, b) => Number(b.status === 'active') - Number(a.status === 'active') || b.notBefore.localeCompare(a.notBefore))[0];
+  return newest ? new X509Certificate(newest.pem).publicKey : null;
+}
+
 export function createDistributionDeps(input: DistributionDepsInput): DistributionDeps {
   const { bundles, fleet, fleetRepo, session, audit } = input;
   const append = (deviceId: string | null, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
@@ -43,6 +54,8 @@ export function createDistributionDeps(input: DistributionDepsInput): Distributi
     seen: (deviceId) => fleet.touch(deviceId),
     orderItems: (deviceId) => input.orders?.itemsFor(deviceId) ?? [],
     recordOrderAnswer: (answer) => input.orders?.recordAnswer(answer),
+    refuseOrderAnswer: (refused) => input.orders?.refuseAnswer(refused),
+    robotIdentityKey: (deviceId) => identityKeyOf(fleetRepo.certificatesOf(deviceId)),
     async issueBundle(deviceId, reserved): Promise<BundleForLink> {
       try {
         const b = await bundles.issueForSerial(deviceId, reserved);

@@ -1,0 +1,145 @@
+// A 10,000-entry CRL over the serial link (docs/provisioning-protocol.md, "Chunked items"): ~430 KB, seven times what
+// one ORDER frame carries. A robot simulator provisioned by a real test CA over a socat pty pair, then a distribution
+// session (the station's own session code, electron/station/distributeSession.ts) whose one item is that CRL: the
+// console sends it in ORDER_CHUNK frames, the robot reassembles it, checks the CA signature over the whole, keeps it
+// and answers with a signed ORDER_ACK; the robot then refuses a peer listed anywhere in it (first, middle, last entry).
+// A CRL whose signature was broken travels whole and is refused by the robot (crl_foreign); chunks sent out of order,
+// twice or with a piece missing make the robot refuse the item with bad_chunk (its ERROR frame) and keep nothing.
+import { spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../electron/clock.ts';
+import { createMemoryLogger } from '../../electron/logger.ts';
+import { runDistributionSession, type OrderAnswer, type OrderItemForLink } from '../../electron/station/distributeSession.ts';
+import { StationError } from '../../electron/station/errors.ts';
+import { MessageType } from '../../electron/station/frame.ts';
+import { encodeOrderChunk, splitItem, type OrderChunkMessage } from '../../electron/station/orderChunks.ts';
+import { decodeError, decodeHello } from '../../electron/station/protocol.ts';
+import { openSerialPort } from '../../electron/station/station.ts';
+import { FrameChannel } from '../../electron/station/transport.ts';
+import { realDeps, spawnRobot, startPtyPair, writeCaFile } from '../robot-sim/harness.ts';
+import { provisionOnce } from '../robot-sim/scenario.ts';
+import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+
+const DEVICE = 'uv-crl';
+const ENTRIES = 10_000;
+/** The revoked serials: 16 hex digits each, the first digit 1 (a positive INTEGER), distinct. */
+const serials = Array.from({ length: ENTRIES }, (_, i) => `1${i.toString(16).padStart(15, '0')}`);
+
+/** The simulator's one-shot question (--check-peer): one JSON line and its exit code. */
+async function checkPeer(keystore: string, serial: string): Promise<{ exitCode: number | null; json: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, ['test/robot-sim/robot.ts', '--check-peer', serial, '--keystore', keystore], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exitCode = await new Promise<number | null>((r) => proc.on('exit', r));
+  return { exitCode, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
+}
+
+describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
+  const work = tempDir('ecps-crl-chunks-');
+  let ca: TestCa;
+  let caFile = '';
+  let keystore = '';
+  let bigCrl: Buffer;
+
+  beforeAll(async () => {
+    ca = await createTestCa();
+    caFile = writeCaFile(work, ca.caCertPem);
+    const { deps } = realDeps(ca, [DEVICE]);
+    const out = await provisionOnce({ deps, caCertFile: caFile, deviceId: DEVICE, workDir: work });
+    expect(out.result.ok, JSON.stringify(out.result)).toBe(true);
+    keystore = out.keystore;
+    bigCrl = await ca.issueCrl(serials, 2);
+  });
+  afterAll(() => removeTempDirs());
+
+  /** The robot's identity key as the console knows it: from the certificate the CA issued at provisioning. */
+  const identity = () => new X509Certificate(readFileSync(path.join(keystore, 'identity.cert.pem'))).publicKey;
+
+  /**
+   * The robot booted on a fresh cable and powered on; `consoleSide` plays the console on the other end. Returns what
+   * the console side returned and the robot's own result.
+   */
+  async function overCable<T>(consoleSide: (channel: FrameChannel, port: string) => Promise<T>) {
+    const pair = await startPtyPair();
+    const robot = spawnRobot({ port: pair.robotPath, deviceId: DEVICE, keystore, caCertFile: caFile, waitSignal: true });
+    try {
+      await robot.ready;
+      const port = await openSerialPort(pair.consolePath, 115200);
+      const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
+      const run = consoleSide(channel, pair.consolePath);
+      robot.powerOn();
+      const [result, robotResult] = await Promise.all([run, robot.result]);
+      channel.detach();
+      await new Promise<void>((r) => port.close(() => r()));
+      return { result, robot: robotResult };
+    } finally {
+      robot.kill();
+      pair.unplug();
+    }
+  }
+
+  /** The station's distribution session with `items` before the bundle (refused: the session ends there). */
+  const distribute = (items: OrderItemForLink[]) =>
+    overCable(async (channel, port) => {
+      const answers: OrderAnswer[] = [];
+      const result = await runDistributionSession(channel, {
+        isKnownRobot: (id) => id === DEVICE,
+        orderItems: () => items,
+        robotIdentityKey: identity,
+        recordOrderAnswer: (a) => void answers.push(a),
+        issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
+        commitInstalled: () => undefined,
+        recordFailure: () => undefined,
+      }, { port, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 20_000 });
+      return { result, answers };
+    });
+
+  it('the CRL is far over one frame; the robot takes it whole, checks it, keeps it and refuses listed peers', async () => {
+    expect(bigCrl.length).toBeGreaterThan(400_000);
+    const out = await distribute([{ kind: 'crl', content: bigCrl, ref: 2 }]);
+    expect(out.result.answers, JSON.stringify(out.robot)).toEqual([{ port: expect.any(String), deviceId: DEVICE, kind: 'crl', ref: 2, result: 'accepted', message: `CRL 2 held (${ENTRIES} revoked)` }]);
+    expect(out.result.result).toMatchObject({ ok: false, step: 'bundle', error: { code: 'not_provisioned' } });
+    expect(readFileSync(path.join(keystore, 'crl.der'))).toEqual(bigCrl);
+    for (const s of [serials[0], serials[ENTRIES / 2], serials[ENTRIES - 1]] as string[]) {
+      expect(await checkPeer(keystore, s), s).toMatchObject({ exitCode: 1, json: { ok: false, code: 'peer_revoked' } });
+    }
+    expect((await checkPeer(keystore, '2000000000000000')).exitCode).toBe(0);
+  });
+
+  it('a CRL whose signature was broken crosses whole and is refused by the robot over the whole (crl_foreign)', async () => {
+    const broken = Buffer.from(bigCrl);
+    broken.writeUInt8((broken.at(-5) ?? 0) ^ 0x01, broken.length - 5); // inside the signature, in the last chunk
+    const out = await distribute([{ kind: 'crl', content: broken, ref: 2 }]);
+    expect(out.result.answers.map((a) => a.result)).toEqual(['crl_foreign']);
+    expect(readFileSync(path.join(keystore, 'crl.der'))).toEqual(bigCrl);
+  });
+
+  /** A console that sends the chunks of `crl` in the order `order` (indexes) and reports the robot's answer. */
+  const sendChunks = (order: number[]) =>
+    overCable(async (channel) => {
+      const hello = decodeHello((await channel.receive(20_000, 'HELLO')).frame.payload);
+      expect(hello.deviceId).toBe(DEVICE);
+      const chunks: OrderChunkMessage[] = splitItem({ kind: 'crl', content: bigCrl, consoleNonce: Buffer.alloc(32, 9) });
+      let seq = 0;
+      for (const i of order) await channel.send({ type: MessageType.ORDER_CHUNK, seq: seq++, payload: encodeOrderChunk(chunks[i] as OrderChunkMessage) });
+      if (order.length < chunks.length) await channel.send({ type: MessageType.BUNDLE, seq, payload: Buffer.alloc(8) });
+      const got = await channel.receive(20_000, 'the robot answer');
+      return got.frame.type === MessageType.ERROR ? decodeError(got.frame.payload) : { code: `frame type ${got.frame.type}`, message: '' };
+    });
+
+  it.each([
+    ['chunk 2 after chunk 0 (out of order)', [0, 2, 1], 'chunk 2 of 8 arrived before chunk 1'],
+    ['chunk 1 twice (duplicate)', [0, 1, 1], 'chunk 1 of 8 arrived twice'],
+    ['the last chunk missing: the bundle came instead', [0, 1, 2, 3, 4, 5, 6], 'the item ended after 7 of 8 chunks'],
+  ])('the robot refuses %s with bad_chunk and keeps nothing', async (_name, order, message) => {
+    const before = existsSync(path.join(keystore, 'crl.der')) ? readFileSync(path.join(keystore, 'crl.der')) : null;
+    const out = await sendChunks(order);
+    expect(out.result).toEqual({ code: 'bad_chunk', message });
+    expect(out.robot.json).toMatchObject({ ok: false, code: 'bad_chunk' });
+    expect(readFileSync(path.join(keystore, 'crl.der'))).toEqual(before);
+  });
+});

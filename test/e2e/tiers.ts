@@ -27,4 +27,5 @@ export const SLOW_E2E_SPECS = [
   'emergency-station.spec.ts', // issue 15's end-to-end test: a robot contained from the Emergency screen, the order, CRL and new keys delivered over ptys
   'fleet.spec.ts', // the fleet table at 100,000 robots, CSV import, dashboard counts, revocation, needs-a-visit (the fleet's fast journeys stay: key-assignment, key-usage)
   'audit-count-cap.spec.ts', // 1,000 vs 1,001 matching records (audit-scale stays in the fast tier)
+  'incident-kit-offline.spec.ts', // issue 15's offline console in the window: serve --kit, sign in, use an order, an expired one refused, kit import
 ] as const;

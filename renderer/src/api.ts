@@ -32,7 +32,7 @@ export function isApiError(e: unknown): e is ApiError {
 }
 
 let api: EnvelopeApi | null = null;
-/** The socket's call by any channel name (null in Electron, whose preload exposes the contract's channels only). */
+/** The socket's call by any channel name (null in Electron, whose preload exposes the kit's channels as a group). */
 let rawInvoke: RawInvoke | null = null;
 
 /** Picks the transport once: the preload's bridge when present, else the browser host's socket. */
@@ -65,8 +65,12 @@ export function subscribe<E extends EventName>(event: E, listener: (payload: Eve
 /** A call outside the console's contract (the offline console's channels): its value, or an ApiError. */
 export async function callRaw(channel: string, input: unknown): Promise<unknown> {
   currentApi();
-  if (!rawInvoke) throw new ApiError({ code: 'unknown_channel', message: `Channel ${channel} is not available in this window.` });
-  const envelope = await rawInvoke(channel, input);
+  const [domain, verb] = channel.split(':') as [string, string];
+  // Electron: the preload's kitOffline group (preloadBridge.ts); the browser host: the socket's raw call.
+  const viaPreload = (window.ecps as unknown as Record<string, Record<string, ((i: unknown) => Promise<Envelope<unknown>>) | undefined> | undefined> | undefined)?.[domain]?.[verb];
+  const send = viaPreload ?? (rawInvoke ? (i: unknown) => rawInvoke!(channel, i) : null);
+  if (!send) throw new ApiError({ code: 'unknown_channel', message: `Channel ${channel} is not available in this window.` });
+  const envelope = await send(input);
   if (envelope.ok) return envelope.value;
   throw new ApiError(envelope.error);
 }

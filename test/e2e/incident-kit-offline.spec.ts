@@ -1,7 +1,7 @@
 // Issue 15's offline console in the window (docs/incident-kit.md): a kit exported by the console's own export path,
 // `serve --kit DIR` run through the CLI (no store opened), the responder signing in with their passphrase, the offline
 // banner, an order used on a robot (uses left go down, the robot quarantined in the kit, the record in the kit's own
-// chain, verified), an expired order refused on screen; then the kit imported into the store with the use reconciled.
+// chain, verified), an expired order refused on screen, a console channel refused on the socket; then the kit imported into the store with the use reconciled.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     const served = cli(['serve', '--kit', kitDir], {
       until, now: () => new Date(Date.now() + ahead),
       onOut: (text) => {
-        const m = text.match(/OFFLINE.*(http:\/\/127\.0\.0\.1:\d+\/\?token=\w+)/);
+        const m = text.match(/OFFLINE.*(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)\n/);
         if (m) announce(m[1]!);
       },
     });
@@ -106,6 +106,17 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     await expect(page.getByRole('row', { name: /robot uv-003/ })).toContainText('Expired');
     await page.getByRole('tab', { name: 'Kit audit' }).click();
     await expect(page.getByRole('row', { name: /kit\.order\.use.*failure/ })).toContainText('order_expired');
+
+    // Over the same socket the window uses, a console channel is refused: only the kit's channels are served.
+    const refused = await page.evaluate(() => new Promise<unknown>((resolve) => {
+      const ws = new WebSocket(`ws://${(globalThis as unknown as { location: { host: string } }).location.host}/ws`);
+      ws.onopen = () => ws.send(JSON.stringify({ id: 1, channel: 'keys:list', input: {} }));
+      ws.onmessage = (m) => {
+        resolve(JSON.parse(String(m.data)));
+        ws.close();
+      };
+    }));
+    expect(refused).toMatchObject({ id: 1, envelope: { ok: false, error: { code: 'offline_kit' } } });
 
     stop('test done');
     expect(await served.done).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, session } from 'electron';
 import { safeStorageKeychain } from './adapters/safeStorageKeychain.ts';
 import { createStderrLogger } from './logger.ts';
-import { setupShell } from './shell/setupShell.ts';
+import { kitSwitch, setupShell } from './shell/setupShell.ts';
 
 setupShell({
   electron: { app, session, protocol, ipcMain, dialog, powerMonitor, createWindow: (options) => new BrowserWindow(options) },
@@ -13,4 +13,5 @@ setupShell({
   env: process.env,
   logger: createStderrLogger('info'),
   keychain: safeStorageKeychain(),
+  kitDir: kitSwitch(process.argv),
 });

@@ -18,6 +18,7 @@ if (missing.length > 0) {
   console.log(`ECPS console: the app is not built (missing ${missing.join(', ')}); run \`npm run build\` first.`);
   process.exit(1);
 }
-const child = spawn(binary, [join(root, 'dist-electron', 'main.cjs')], { stdio: 'inherit', cwd: root });
+// Arguments after `npm start --` go to the app (e.g. `--kit DIR`: the offline console on an incident kit).
+const child = spawn(binary, [join(root, 'dist-electron', 'main.cjs'), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   'approval_required', // a guarded action: a request was made (details.requestId) and waits for other operators' approvals; a wide emergency run without break-glass
   'second_factor_required', // the passphrase is right; this operator's second factor (an authenticator code) is needed too
   'wrong_second_factor', // the passphrase is right but the authenticator code is wrong, expired or already used
+  'offline_kit', // the console runs offline on an incident kit (serve --kit): only the kit's channels are served
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -103,5 +104,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   approval_required: 'This action needs the approval of other operators: a request was made (see Approvals). Once approved, execute it from there.',
   second_factor_required: 'Enter the 6-digit code your authenticator app shows for this console (on the command line: --totp CODE or ECPS_TOTP).',
   wrong_second_factor: 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.',
+  offline_kit: 'This console runs offline on an incident kit: only the kit\'s registry, orders and audit are available. Use the console on the store for everything else.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

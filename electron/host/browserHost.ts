@@ -21,7 +21,10 @@ export const MAX_SOCKET_MESSAGE_BYTES = 2 * 1024 * 1024;
 export const DEFAULT_RENDERER_DIR = resolve(import.meta.dirname, '..', '..', 'dist', 'renderer');
 
 export interface BrowserHostOptions {
-  console: FleetConsole;
+  /** The console on a store; absent when `router` serves the offline console on an incident kit (serve --kit). */
+  console?: FleetConsole;
+  /** In place of the console's router (kitModeRouter.ts): no events, no audit downloads. */
+  router?: Router;
   /** 0 or absent: a free port. */
   port?: number;
   rendererDir?: string;
@@ -61,7 +64,10 @@ function refuseUpgrade(socket: Socket, status: number, reason: string): void {
 export async function startBrowserHost(options: BrowserHostOptions): Promise<BrowserHost> {
   const logger = options.logger ?? silentLogger;
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
-  const router: Router = createRouter({ handlers: options.console.handlers, access: options.console.access, logger });
+  const fleet = options.console;
+  const chosen = options.router ?? (fleet && createRouter({ handlers: fleet.handlers, access: fleet.access, logger }));
+  if (!chosen) throw new Error('startBrowserHost needs a console or a router');
+  const router: Router = chosen;
   const token = newAccessToken();
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
@@ -75,8 +81,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       plain(res, verdict.status, verdict.reason, headers);
       return;
     }
-    if (isAuditDownload(url.pathname)) {
-      await serveAuditDownload({ req, res, pathname: url.pathname, exports: options.console.auditExports, headers, logger });
+    if (fleet && isAuditDownload(url.pathname)) {
+      await serveAuditDownload({ req, res, pathname: url.pathname, exports: fleet.auditExports, headers, logger });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -170,7 +176,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     });
   });
 
-  const unsubscribe = options.console.onEvent((event, payload) => {
+  const broadcast: Parameters<FleetConsole['onEvent']>[0] = (event, payload) => {
     let frame: string | Uint8Array;
     try {
       frame = eventFrame(event, payload);
@@ -179,7 +185,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       return;
     }
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(frame);
-  });
+  };
+  const unsubscribe = fleet ? fleet.onEvent(broadcast) : () => undefined;
 
   try {
     await new Promise<void>((resolveListen, reject) => {

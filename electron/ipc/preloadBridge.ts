@@ -3,6 +3,7 @@
 // Pure (no 'electron' import) so the security tests can inspect exactly what the window receives.
 import { buildEnvelopeApi, isEventName, type ChannelName, type Envelope, type EnvelopeApi, type EventName } from '../../shared/contract.ts';
 import { IPC_CALL, IPC_EVENT } from './ipcChannels.ts';
+import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 
 type IpcListener = (event: unknown, ...args: unknown[]) => void;
 
@@ -38,7 +39,10 @@ export function createPreloadApi(ipc: IpcRendererLike): EnvelopeApi {
       ipc.removeListener(IPC_EVENT, onMessage);
     };
   };
-  return buildEnvelopeApi(invoke, subscribe);
+  // The offline console's channels (shared/kitOfflineContract.ts) as one more group: only a window started with
+  // --kit is answered on them (a console on a store replies unknown_channel).
+  const kitOffline = Object.fromEntries(KIT_OFFLINE_CHANNELS.map((name) => [name.split(':')[1]!, (input: unknown) => invoke(name as ChannelName, input)]));
+  return Object.assign(buildEnvelopeApi(invoke, subscribe), { kitOffline }) as EnvelopeApi;
 }
 
 export interface ContextBridgeLike {

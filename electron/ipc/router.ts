@@ -4,7 +4,7 @@
 // the text of unexpected errors. With the console's access gate it refuses what the signed-in operator's role may not
 // call before the input is even parsed (docs/operators.md).
 import type { z } from 'zod';
-import { contract, isChannelName, type CallContext, type ChannelName, type Envelope, type Handlers } from '../../shared/contract.ts';
+import { contract, isChannelName, type CallContext, type Envelope, type Handlers } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError, type ErrorInfo } from '../../shared/errors.ts';
 import { dependsOnInput } from '../../shared/permissions.ts';
 import { silentLogger, type Logger } from '../logger.ts';
@@ -61,7 +61,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${where}: ${issue.message}`;
 }
 
-export function invalidInputError(channel: ChannelName, error: z.ZodError): ConsoleError {
+export function invalidInputError(channel: string, error: z.ZodError): ConsoleError {
   const issues = error.issues;
   const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map(describeIssue).join('; ');
   const more = issues.length > MAX_ISSUES_IN_MESSAGE ? ` (and ${issues.length - MAX_ISSUES_IN_MESSAGE} more)` : '';
@@ -70,7 +70,7 @@ export function invalidInputError(channel: ChannelName, error: z.ZodError): Cons
   return new ConsoleError('invalid_input', `Invalid input for ${channel}: ${shown}${more}`, { field });
 }
 
-function channelLabel(channel: unknown): string {
+export function channelLabel(channel: unknown): string {
   return typeof channel === 'string' ? segment(channel) : `(${typeof channel})`;
 }
 

@@ -6,6 +6,8 @@ import { createConsole, type Keychain } from '../app.ts';
 import { APP_FOLDER_NAME, loadConfig } from '../config/config.ts';
 import { registerElectronIpc, sendConsoleEvent } from '../ipc/electronIpc.ts';
 import { createRouter } from '../ipc/router.ts';
+import { createKitModeRouter } from '../services/incidentKit/kitModeRouter.ts';
+import { resolve } from 'node:path';
 import type { Logger } from '../logger.ts';
 import { APP_ORIGIN, APP_START_URL, mainWindowOptions } from '../security/windowOptions.ts';
 import { handleAppProtocol, registerAppScheme } from './appProtocol.ts';
@@ -21,6 +23,17 @@ export interface ShellOptions {
   env: NodeJS.ProcessEnv;
   logger: Logger;
   keychain: Keychain;
+  /** `--kit DIR` on the command line (kitSwitch): the window runs the offline console on that incident kit, no store. */
+  kitDir?: string | null;
+}
+
+/** The incident kit folder of `--kit DIR` or `--kit=DIR` in Electron's argv (absolute as given), or null. */
+export function kitSwitch(argv: readonly string[]): string | null {
+  for (const [i, arg] of argv.entries()) {
+    if (arg.startsWith('--kit=') && arg.length > 6) return arg.slice(6);
+    if (arg === '--kit' && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) return argv[i + 1]!;
+  }
+  return null;
 }
 
 export interface Shell {
@@ -59,6 +72,10 @@ export function setupShell(options: ShellOptions): Shell {
     hardenSession(session.defaultSession);
     handleAppProtocol(protocol, options.rendererDir);
 
+    if (options.kitDir) {
+      await startKitWindow(options.kitDir);
+      return;
+    }
     const config = loadConfig(options.env);
     const fleet = await createConsole({
       // ECPS_DATA_DIR, when set, wins (as for the CLI); otherwise Electron's user-data folder.
@@ -111,6 +128,23 @@ export function setupShell(options: ShellOptions): Shell {
       unregister();
       fleet.close();
     });
+    await window.loadURL(APP_START_URL);
+  }
+
+  /** The offline console on an incident kit (docs/incident-kit.md): the kit-mode router, no store, no provider, no events. */
+  async function startKitWindow(dir: string): Promise<void> {
+    const { ipcMain, createWindow } = options.electron;
+    const router = createKitModeRouter({ dir: resolve(dir), logger });
+    const window = createWindow(mainWindowOptions(options.preloadPath, { devTools: !app.isPackaged }));
+    win = window;
+    const webContentsId = window.webContents.id;
+    const unregister = registerElectronIpc({ ipcMain, router, trustedWindow: () => (win && !win.isDestroyed() ? { webContentsId, origin: APP_ORIGIN } : null) });
+    window.once('ready-to-show', () => win?.show());
+    window.on('closed', () => {
+      win = null;
+    });
+    app.on('window-all-closed', () => app.quit());
+    app.once('will-quit', () => unregister());
     await window.loadURL(APP_START_URL);
   }
 

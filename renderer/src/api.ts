@@ -3,7 +3,7 @@
 // here: a call returns its value or throws an ApiError carrying the stable {code, message, details}.
 import type { ChannelInput, ChannelName, ChannelOutput, Envelope, EnvelopeApi, EventName, EventPayload } from '../../shared/contract.ts';
 import { ERROR_HINTS, type ErrorCode, type ErrorInfo } from '../../shared/errors.ts';
-import { createWsClient, defaultSocketUrl } from './transport/wsClient.ts';
+import { createWsTransport, defaultSocketUrl, type RawInvoke } from './transport/wsClient.ts';
 
 declare global {
   interface Window {
@@ -32,11 +32,14 @@ export function isApiError(e: unknown): e is ApiError {
 }
 
 let api: EnvelopeApi | null = null;
+/** The socket's call by any channel name (null in Electron, whose preload exposes the kit's channels as a group). */
+let rawInvoke: RawInvoke | null = null;
 
 /** Picks the transport once: the preload's bridge when present, else the browser host's socket. */
 export function connectApi(onReconnect: () => void): EnvelopeApi {
   if (api) return api;
-  api = window.ecps ?? createWsClient({ url: defaultSocketUrl(), onReconnect });
+  if (window.ecps) api = window.ecps;
+  else ({ api, invoke: rawInvoke } = createWsTransport({ url: defaultSocketUrl(), onReconnect }));
   return api;
 }
 
@@ -57,4 +60,17 @@ export async function call<C extends ChannelName>(channel: C, input: ChannelInpu
 
 export function subscribe<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
   return currentApi().on(event, listener);
+}
+
+/** A call outside the console's contract (the offline console's channels): its value, or an ApiError. */
+export async function callRaw(channel: string, input: unknown): Promise<unknown> {
+  currentApi();
+  const [domain, verb] = channel.split(':') as [string, string];
+  // Electron: the preload's kitOffline group (preloadBridge.ts); the browser host: the socket's raw call.
+  const viaPreload = (window.ecps as unknown as Record<string, Record<string, ((i: unknown) => Promise<Envelope<unknown>>) | undefined> | undefined> | undefined)?.[domain]?.[verb];
+  const send = viaPreload ?? (rawInvoke ? (i: unknown) => rawInvoke!(channel, i) : null);
+  if (!send) throw new ApiError({ code: 'unknown_channel', message: `Channel ${channel} is not available in this window.` });
+  const envelope = await send(input);
+  if (envelope.ok) return envelope.value;
+  throw new ApiError(envelope.error);
 }

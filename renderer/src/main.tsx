@@ -6,7 +6,7 @@ import '@cloudscape-design/global-styles/index.css';
 import { I18nProvider } from '@cloudscape-design/components/i18n';
 import enMessages from '@cloudscape-design/components/i18n/messages/all.en';
 import { connectApi } from './api.ts';
-import { App } from './App.tsx';
+import { KitModeGate } from './incidentKit/KitModeGate.tsx';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -23,7 +23,7 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <I18nProvider locale="en" messages={[enMessages]}>
       <QueryClientProvider client={queryClient}>
-        <App />
+        <KitModeGate />
       </QueryClientProvider>
     </I18nProvider>
   </StrictMode>,

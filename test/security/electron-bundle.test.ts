@@ -9,6 +9,7 @@ import { runInNewContext, runInThisContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleElectron } from '../../build/bundle-electron.ts';
 import { CHANNELS } from '../../shared/contract.ts';
+import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
 import { MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
 import { createShellFakes } from './shellKit.ts';
@@ -39,7 +40,7 @@ describe('electron bundles', () => {
     expect(requiresOf(code)).toContain('electron');
   });
 
-  it('run in a sandbox-like VM, the preload exposes exactly one object, ecps, with the contract API', async () => {
+  it('run in a sandbox-like VM, the preload exposes exactly one object, ecps, with the contract API and the offline kit\'s channels', async () => {
     const code = readFileSync(join(out, 'preload.cjs'), 'utf8');
     const exposed = new Map<string, unknown>();
     const invoked: unknown[][] = [];
@@ -60,7 +61,7 @@ describe('electron bundles', () => {
     expect([...exposed.keys()]).toEqual(['ecps']);
     const api = exposed.get('ecps') as Record<string, Record<string, (i: unknown) => Promise<unknown>>> & { on: unknown };
     const channels = Object.entries(api).flatMap(([d, g]) => (d === 'on' ? [] : Object.keys(g as object).map((v) => `${d}:${v}`)));
-    expect(channels.sort()).toEqual([...CHANNELS].sort());
+    expect(channels.sort()).toEqual([...CHANNELS, ...KIT_OFFLINE_CHANNELS].sort());
     expect(await api.keys!.list!({})).toEqual({ ok: true, value: 'pong' });
     expect(invoked).toEqual([[IPC_CALL, 'keys:list', {}]]);
   });

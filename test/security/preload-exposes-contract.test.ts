@@ -2,6 +2,7 @@
 // ipcRenderer); here it runs over recording stand-ins (electron-bundle.test.ts runs the bundled preload itself).
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, EVENT_NAMES, buildEnvelopeApi } from '../../shared/contract.ts';
+import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { IPC_CALL, IPC_EVENT } from '../../electron/ipc/ipcChannels.ts';
 import { createPreloadApi, exposePreloadApi, type IpcRendererLike } from '../../electron/ipc/preloadBridge.ts';
 
@@ -22,11 +23,11 @@ function recordingIpc(reply: (channel: string, args: unknown[]) => Promise<unkno
   return { ipc, invoked, listeners, emit };
 }
 
-describe('preload exposes only contract channels', () => {
+describe("preload exposes only contract channels (the console's and the offline kit's)", () => {
   it('has one function per contract channel grouped by domain, plus on(), and nothing else', () => {
     const api = createPreloadApi(recordingIpc().ipc) as unknown as Record<string, unknown>;
     const expected = buildEnvelopeApi(async () => ({ ok: true, value: null }), () => () => {}) as unknown as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual(Object.keys(expected).sort());
+    expect(Object.keys(api).sort()).toEqual([...Object.keys(expected), 'kitOffline'].sort());
     const exposed: string[] = [];
     for (const [domain, group] of Object.entries(api)) {
       if (domain === 'on') continue;
@@ -35,7 +36,7 @@ describe('preload exposes only contract channels', () => {
         exposed.push(`${domain}:${verb}`);
       }
     }
-    expect(exposed.sort()).toEqual([...CHANNELS].sort());
+    expect(exposed.sort()).toEqual([...CHANNELS, ...KIT_OFFLINE_CHANNELS].sort());
     expect(typeof api.on).toBe('function');
   });
 

@@ -286,6 +286,8 @@ export interface ShellKitOptions {
   env?: NodeJS.ProcessEnv;
   /** Prepares the folders (e.g. a damaged console.db) before the shell starts. */
   prepare?: (paths: { dir: string; userData: string }) => void;
+  /** Start the window on this incident kit folder (`--kit DIR`) instead of a store. */
+  kitDir?: string;
 }
 
 /** Runs setupShell over the fakes and waits until start-up is over (window loaded, or failure shown). */
@@ -299,7 +301,7 @@ export async function startShellKit(options: ShellKitOptions = {}): Promise<Shel
   const fakes = createShellFakes({ userData, ...options });
   const logger = createMemoryLogger();
   const env = options.env ?? { ECPS_KDF_LOG2N: '10' };
-  const shell = setupShell({ electron: fakes.electron, rendererDir, preloadPath, env, logger, keychain: unavailableKeychain });
+  const shell = setupShell({ electron: fakes.electron, rendererDir, preloadPath, env, logger, keychain: unavailableKeychain, kitDir: options.kitDir ?? null });
   await shell.started;
   return {
     ...fakes,

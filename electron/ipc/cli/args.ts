@@ -136,7 +136,7 @@ const ORDER_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware'
 export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'revoke-ca', 'quarantine', 'rotate-shared', 'lockdown'];
 const ORDER_OPTIONS: readonly OptionName[] = [...ORDER_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
 const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
-  serve: { options: ['port'], required: [], args: [] },
+  serve: { options: ['port', 'kit'], required: [], args: [] },
   init: { options: [], required: [], args: [] },
   unlock: { options: [], required: [], args: [] },
   'keys list': { options: ['type'], required: [], args: [] },
@@ -220,6 +220,7 @@ export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -
 
 Commands:
   serve [--port N]                              browser host on 127.0.0.1 (prints its URL with the access token)
+  serve --kit DIR [--port N]                    (offline, no store) the offline console on an incident kit in the window
   init                                          create the key store, its first operator an admin (asks for their passphrase)
   unlock                                        sign in as the operator (checks their passphrase)
   keys list [--type T]                          list keys

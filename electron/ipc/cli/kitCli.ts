@@ -1,10 +1,8 @@
 // The incident kit commands (docs/incident-kit.md, docs/cli.md). kit export / kit import run on the console's store
 // through the kit:* channels (commands.ts); kit status / robots / use run offline on the kit alone (runCli.ts calls
 // runOfflineKitCommand before any store is opened): no data folder, no provider, no network.
-import { open } from 'node:fs/promises';
-import { ConsoleError } from '../../../shared/errors.ts';
 import type { KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
-import { openOfflineKit } from '../../services/incidentKit/offlineKit.ts';
+import { openOfflineKit, writeOrderFile } from '../../services/incidentKit/offlineKit.ts';
 import type { ParsedCommand } from './args.ts';
 
 type Options = ParsedCommand['options'];
@@ -70,14 +68,7 @@ export async function runOfflineKitCommand(parsed: ParsedCommand, io: OfflineKit
       const used = await kit.useOrder(parsed.args[0]!, text(o.reason)!);
       const out = text(o.out);
       if (out !== undefined) {
-        const file = await open(out, o.force ? 'w' : 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
-          throw new ConsoleError('invalid_input', `Output file ${out} cannot be written (${e.code ?? 'error'}).`, { field: 'out' });
-        });
-        try {
-          await file.writeFile(used.file);
-        } finally {
-          await file.close();
-        }
+        await writeOrderFile(out, used.file, o.force === true);
       }
       const { file: _file, ...value } = used;
       show({ offline: true, ...value, out: out ?? null }, () => [

@@ -16,6 +16,7 @@ import { restoreBackup } from '../../services/recovery/backup.ts';
 import { BACKUP_PASSPHRASE_ENV, PASSPHRASE_ENV, readPassphrase, type PassphraseInput, type PassphraseOptions } from './passphrase.ts';
 import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
 import { runOfflineKitCommand } from './kitCli.ts';
+import { createKitModeRouter } from '../../services/incidentKit/kitModeRouter.ts';
 
 export interface CliIo {
   argv: string[];
@@ -26,6 +27,8 @@ export interface CliIo {
   stderr: TextSink;
   /** `serve` runs until this resolves, with the reason it prints (the process: the first SIGINT or SIGTERM). */
   untilStopped?: () => Promise<string>;
+  /** The offline console's clock (kit status / use, serve --kit); the system clock when absent. */
+  now?: () => Date;
 }
 
 function printError(stderr: TextSink, code: string, message: string, hint: string | undefined): void {
@@ -54,6 +57,19 @@ async function serve(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Pro
   io.stdout.write(`ECPS console: ${host.url}\n`);
   const reason = await io.untilStopped();
   io.stderr.write(`${reason}: closing the browser host and the key store\n`);
+  await host.close();
+  return 0;
+}
+
+/** serve --kit DIR: the offline console on an incident kit in the window; no data folder, store or provider opened. */
+async function serveKit(parsed: ParsedCommand, io: CliIo): Promise<number> {
+  if (!io.untilStopped) throw new Error('serve needs untilStopped');
+  const logger = createStderrLogger('warn', io.stderr);
+  const router = createKitModeRouter({ dir: resolve(String(parsed.options.kit)), now: io.now ?? (() => new Date()), logger });
+  const host = await startBrowserHost({ router, logger, ...(parsed.port === undefined ? {} : { port: parsed.port }) });
+  io.stdout.write(`ECPS console (OFFLINE, incident kit ${router.dir}; no provider is called): ${host.url}\n`);
+  const reason = await io.untilStopped();
+  io.stderr.write(`${reason}: closing the browser host\n`);
   await host.close();
   return 0;
 }
@@ -144,10 +160,11 @@ async function runParsed(io: CliIo): Promise<number> {
     return runOfflineKitCommand(parsed, {
       out: (line) => void io.stdout.write(line + '\n'),
       readPassphrase: () => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {}),
-      now: () => new Date(),
+      now: io.now ?? (() => new Date()),
     });
   }
   if (parsed.command === 'restore') return restore(parsed, io);
+  if (parsed.command === 'serve' && typeof parsed.options.kit === 'string') return serveKit(parsed, io);
   const config = loadConfig(io.env);
   const dataDir = resolve(parsed.dataDir ?? config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });

@@ -19,14 +19,13 @@ import type { CertificateRow, RobotRow } from '../../store/fleetRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { canonicalDetails, recordLine, sha256Hex } from '../audit/canonical.ts';
 import type { LockdownAction, OrderScope } from '../emergency/lockdownOrder.ts';
+import type { KitErrorKind } from '../../../shared/kitOfflineContract.ts';
 
 export const KIT_FORMAT = 'ECPS-INCIDENT-KIT-v1';
 export const KIT_FILES = { manifest: 'manifest.json', payload: 'kit.sealed', audit: 'audit.jsonl', head: 'audit-head.json' } as const;
 
-/** Why a kit is refused: each a ConsoleError whose details.kitError says which check failed. */
-export type KitErrorKind =
-  | 'malformed' | 'manifest_tampered' | 'foreign_kit' | 'payload_tampered' | 'audit_tampered' | 'wrong_responder' | 'unknown_kit' | 'already_imported'
-  | 'order_expired' | 'order_exhausted' | 'unknown_order';
+/** Why a kit is refused: each a ConsoleError whose details.kitError says which check failed (shared/kitOfflineContract.ts). */
+export type { KitErrorKind };
 
 export function kitError(code: ErrorCode, kind: KitErrorKind, message: string, extra: Record<string, string | number> = {}): ConsoleError {
   return new ConsoleError(code, message, { kitError: kind, ...extra });

@@ -2,18 +2,19 @@
 // registry copy is read-only; what the responder does is recorded in the kit's own audit chain (audit.jsonl, signed
 // with the kit key), and the offline state (which robots are quarantined, how many uses each order has left) is that
 // chain replayed over the copy, so a record removed to win back a use breaks the chain instead.
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, open, readFile, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { canRobotTransition, type RobotStatus } from '../../../shared/domain.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
-import type { RobotRow } from '../../store/fleetRepo.ts';
+import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import type { CertificateRow, RobotRow } from '../../store/fleetRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { scopeIncludes } from '../emergency/lockdownOrder.ts';
 import {
   chainAppend, KIT_FILES, kitError, kitPrivateKeyOf, kitPublicKeyOf, openKit, readManifest, usesByOrder, verifyKitChain,
   type KitChain, type KitOrder, type KitPayload, type ManifestBody,
 } from './kitFormat.ts';
+import { crlSerials } from './crlSerials.ts';
 
 export interface OfflineOrderView {
   name: string;
@@ -51,13 +52,41 @@ export interface OfflineUse {
   skipped: Array<{ deviceId: string; status: RobotStatus }>;
 }
 
+/** The kit's chain as the folder holds it now: verified from its genesis to its signed head, or why not. */
+export interface OfflineAudit {
+  verified: boolean;
+  problem: { code: string; message: string; kitError: string | null } | null;
+  head: { seq: number; hash: string } | null;
+  records: KitChain['records'];
+}
+
 export interface OfflineKit {
   info(): OfflineInfo;
+  /** The registry copy's certificates and the serials of the CRL published at export. */
+  certificates(): { certificates: Array<Omit<CertificateRow, 'pem'>>; crl: { crlNumber: number; serials: string[] } | null };
+  /** Reads audit.jsonl and its head again and verifies them (a change made beside this console shows here). */
+  audit(): Promise<OfflineAudit>;
   /** The registry copy with the offline actions applied (quarantines). */
   robots(): RobotRow[];
   /** Uses a pre-authorised order: expiry and uses checked; the robots of its scope quarantined (offline). */
   useOrder(name: string, reason: string): Promise<OfflineUse>;
 }
+
+/** Writes a signed order file for the robots (a USB stick): a new file unless `force`, 0600. */
+export async function writeOrderFile(path: string, bytes: Buffer, force = false): Promise<void> {
+  const file = await open(path, force ? 'w' : 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
+      throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${e.code ?? 'error'}).`, { field: 'out' });
+    });
+  try {
+    await file.writeFile(bytes);
+  } finally {
+    await file.close();
+  }
+}
+
+/** A refusal as the window shows it: code, message and the kit check that failed. */
+export const problemOf = (e: unknown) =>
+  isConsoleError(e) ? { code: e.code, message: e.message, kitError: typeof e.details?.kitError === 'string' ? e.details.kitError : null } : { code: 'internal', message: 'The kit could not be read.', kitError: null };
 
 async function readKitFile(dir: string, name: string): Promise<Buffer> {
   try {
@@ -113,6 +142,18 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
       orders: payload.orders.map(view),
     }),
     robots: () => [...robots.values()],
+    certificates: () => ({
+      certificates: payload.certificates.map(({ pem: _pem, ...c }) => c),
+      crl: payload.crl ? { crlNumber: payload.crl.crlNumber, serials: crlSerials(payload.crl.pem) } : null,
+    }),
+    async audit() {
+      try {
+        const now = verifyKitChain(body.kitId, kitPublicKeyOf(body), (await readKitFile(dir, KIT_FILES.audit)).toString('utf8'), (await readKitFile(dir, KIT_FILES.head)).toString('utf8'));
+        return { verified: true, problem: null, head: now.head, records: now.records };
+      } catch (e) {
+        return { verified: false, problem: problemOf(e), head: null, records: chain.records };
+      }
+    },
     async useOrder(name, reason) {
       if (reason.trim() === '' || reason.length > 500) throw new ConsoleError('invalid_input', 'A reason of 1-500 characters is required.', { field: 'reason' });
       const order = payload.orders.find((o) => o.name === name || o.orderId === name);

@@ -2,7 +2,7 @@
 // ws://<host>/ws (the access-token cookie travels with the upgrade request). Reconnects with capped exponential
 // backoff; calls made while disconnected wait for the socket, calls in flight when it drops fail plainly.
 // Bytes (Uint8Array fields) travel as binary frames (shared/socketFrames.ts), never as base64.
-import { buildEnvelopeApi, isEventName, type ChannelName, type Envelope, type EnvelopeApi, type EventName } from '../../../shared/contract.ts';
+import { buildEnvelopeApi, isEventName, type Envelope, type EnvelopeApi, type EventName } from '../../../shared/contract.ts';
 import { decodeBinaryFrame, encodeFrame } from '../../../shared/socketFrames.ts';
 import { useConnectionStore } from './connectionStore.ts';
 
@@ -27,7 +27,14 @@ export interface WsClientOptions {
   onReconnect?: () => void;
 }
 
+/** The socket's raw call, by any channel name: the offline console's kitOffline:* channels use it (incidentKit/kitApi.ts). */
+export type RawInvoke = (channel: string, input: unknown) => Promise<Envelope<unknown>>;
+
 export function createWsClient(options: WsClientOptions): EnvelopeApi {
+  return createWsTransport(options).api;
+}
+
+export function createWsTransport(options: WsClientOptions): { api: EnvelopeApi; invoke: RawInvoke } {
   const connection = useConnectionStore.getState();
   const pending = new Map<number, Pending>();
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
@@ -92,7 +99,7 @@ export function createWsClient(options: WsClientOptions): EnvelopeApi {
     }
   }
 
-  function invoke(channel: ChannelName, input: unknown): Promise<Envelope<unknown>> {
+  function invoke(channel: string, input: unknown): Promise<Envelope<unknown>> {
     return new Promise((resolve, reject) => {
       const send = () => {
         const id = nextId++;
@@ -119,7 +126,7 @@ export function createWsClient(options: WsClientOptions): EnvelopeApi {
   }
 
   connect();
-  return buildEnvelopeApi(invoke, subscribe);
+  return { api: buildEnvelopeApi(invoke, subscribe), invoke };
 }
 
 /** ws://<same host>/ws: same origin as the page, so the host's Origin check and the cookie both apply. */

@@ -161,7 +161,8 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
           transitions.record({ caId: id, state: 'compromised', successorId: before?.successorId ?? null, changedAt: now, changedBy: actor, reason: input.reason });
           // The robots whose certificate this revocation closed: a certificate revoked earlier in the same second has
           // the same revocation time, so the time alone cannot tell them apart; the serials revoked here can.
-          const closedHere = new Set(repo.listCerts(id).filter((c) => serials.includes(c.serial)).map((c) => c.deviceId));
+          const revokedHere = new Set(serials);
+          const closedHere = new Set(repo.listCerts(id).filter((c) => revokedHere.has(c.serial)).map((c) => c.deviceId));
           const holders = transitions.holders(id, now, revokedAt).filter((deviceId) => closedHere.has(deviceId));
           for (const deviceId of holders) transitions.flag({ deviceId, caId: id, reason: 'ca_compromised', flaggedAt: now, flaggedBy: actor });
           deps.audit.append({

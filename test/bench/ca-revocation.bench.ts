@@ -5,7 +5,10 @@
 // certificate revoked in the CA and in the registry, audited, and a CRL listing all 10,000 signed and recorded. The
 // baseline is `openssl ca -gencrl` over an openssl CA directory whose index.txt lists the same 10,000 serials as
 // revoked (only that command is timed, its process start included). Reported besides: the same 10,000 revoked one at a
-// time through certs:revoke and then ca:crl (what a script on the channels would do), against the same baseline.
+// time through certs:revoke and then ca:crl (what a script on the channels would do), against the same baseline, and
+// revoking the whole CA: an emergency run with the one action "revoke the fleet CA" (revoke_ca, break glass): every
+// certificate revoked in batches (ca.revoke.batch), the final CRL signed and recorded, the CA compromised, its robots
+// flagged.
 // Rounds alternate the sides; each console round has a fresh store. Run: npm run bench -- ca-revocation
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ async function consoleWithCertificates(dir: string): Promise<FleetConsole> {
   return c;
 }
 
-type ConsolePath = 'emergency' | 'one by one';
+type ConsolePath = 'emergency' | 'revoke_ca' | 'one by one';
 
 /** Milliseconds from the first revocation to the CRL that lists all CERTS certificates signed and recorded. */
 async function consoleRound(how: ConsolePath): Promise<number> {
@@ -55,14 +58,14 @@ async function consoleRound(how: ConsolePath): Promise<number> {
   try {
     let revoked: number;
     const t0 = performance.now();
-    if (how === 'emergency') {
+    if (how !== 'one by one') {
       const out = await c.emergency.execute({
-        scope: { kind: 'fleet' }, actions: ['revoke_certificates'], reason: 'bench: fleet CA compromise drill', certificateReason: 'keyCompromise',
+        scope: { kind: 'fleet' }, actions: [how === 'emergency' ? 'revoke_certificates' : 'revoke_ca'], reason: 'bench: fleet CA compromise drill', certificateReason: 'keyCompromise',
         breakGlass: { reason: 'bench: no second officer in a benchmark' },
       });
       const ms = performance.now() - t0;
       const step = out.run!.steps[0]!;
-      if (step.state !== 'done') throw new Error(`emergency revocation ${step.state}: ${step.errorMessage}`);
+      if (step.state !== 'done') throw new Error(`emergency ${how} ${step.state}: ${step.errorMessage}`);
       revoked = Number(step.detail.crlRevoked);
       if (revoked !== CERTS) throw new Error(`the CRL lists ${revoked}, expected ${CERTS}`);
       return ms;
@@ -117,11 +120,12 @@ function opensslCa(): { dir: string; gencrl: () => number } {
 export async function run(): Promise<BenchResult[]> {
   const ossl = opensslCa();
   try {
-    const times: Record<ConsolePath | 'openssl', number[]> = { emergency: [], 'one by one': [], openssl: [] };
+    const times: Record<ConsolePath | 'openssl', number[]> = { emergency: [], revoke_ca: [], 'one by one': [], openssl: [] };
     const loads: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < OPENSSL_RUNS; i++) times.openssl.push(ossl.gencrl());
       times.emergency.push(await consoleRound('emergency'));
+      times.revoke_ca.push(await consoleRound('revoke_ca'));
       if (round === 0 && ONE_BY_ONE) times['one by one'].push(await consoleRound('one by one'));
       loads.push(load());
     }
@@ -137,6 +141,7 @@ export async function run(): Promise<BenchResult[]> {
       };
     };
     const rows = [row(`revoke ${n} certificates + publish the CRL (emergency run, one transaction) vs openssl ca -gencrl over the same ${n}`, times.emergency, ">= 0.5x openssl's speed", true)];
+    rows.push(row(`revoke the fleet CA with its ${n} certificates + its final CRL (emergency run, revoke_ca) vs openssl ca -gencrl over the same ${n}`, times.revoke_ca, 'reported', false));
     if (ONE_BY_ONE) rows.push(row(`revoke ${n} certificates one by one (certs:revoke) + ca:crl vs openssl ca -gencrl`, times['one by one'], 'reported', false));
     return rows;
   } finally {

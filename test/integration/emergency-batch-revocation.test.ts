@@ -7,64 +7,17 @@
 // repositories while no console holds the store (test/bench/fleetSeed.ts), with a real local fleet CA.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
-import { benchDeviceId, seedSiteWithCertificates } from '../bench/fleetSeed.ts';
-import { CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
-import { openssl, workDir, writeFile } from './fleetca-kit.ts';
+import { benchDeviceId } from '../bench/fleetSeed.ts';
+import { CTX, removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
+import { auditOf, crlSerials, fleetFailingAt, fleetWithCertificates, range, reopen, reportFigure, serialOf } from './batch-revocation-kit.ts';
 
-const work = workDir();
 afterAll(() => removeTempDirs());
-
-/** 16-byte serials as the CA makes them (lower-case hex, first byte below 0x80). */
-const serialOf = (i: number) => `3e${String(i).padStart(30, '0')}`;
-const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-
-/** A store with a local fleet CA and `robots` robots, each with one valid certificate (CA row and registry copy). */
-async function fleetWithCertificates(robots: number): Promise<{ dir: string; c: FleetConsole }> {
-  const dir = tempDir('ecps-batch-revocation-');
-  let c = await openUnlocked(dir);
-  await c.handlers['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'Batch Test CA' }, CTX);
-  c.close();
-  seedSiteWithCertificates(dbFile(dir), robots, serialOf);
-  c = await reopen(dir);
-  return { dir, c };
-}
-async function reopen(dir: string): Promise<FleetConsole> {
-  const c = await open(dir);
-  await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  return c;
-}
-
-/** The fleet of fleetWithCertificates (closed) with a trigger `test_abort` that aborts the statement `when` names. */
-async function fleetFailingAt(robots: number, when: string): Promise<string> {
-  const { dir, c } = await fleetWithCertificates(robots);
-  c.close();
-  withRawDb(dir, (db) => db.exec(`CREATE TRIGGER test_abort ${when} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`));
-  return dir;
-}
 
 const revokeFleet = (c: FleetConsole) =>
   c.handlers['emergency:execute'](
     { scope: { kind: 'fleet' }, actions: ['revoke_certificates'], reason: 'CA drill', certificateReason: 'cessationOfOperation', breakGlass: { reason: 'no second officer in a test' } },
     CTX,
   );
-
-/** The serials a CRL (PEM) lists, as openssl prints them (upper-case hex). */
-function crlSerials(pem: string): string[] {
-  const r = openssl(work, ['crl', '-in', writeFile(work, `crl-${Math.random().toString(36).slice(2)}.pem`, pem), '-noout', '-text']);
-  expect(r.status, r.out).toBe(0);
-  return [...r.out.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!).sort();
-}
-
-const audit = (c: FleetConsole, action: string) => c.audit.query({ action, offset: 0, limit: 100 }).records.reverse();
-
-/** The figure of the compliance report's incidents summary named `label` (its CSV). */
-async function reportFigure(c: FleetConsole, label: string): Promise<string> {
-  const now = Date.now();
-  const r = await c.handlers['report:generate']({ from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 3_600_000).toISOString(), format: 'csv' }, CTX);
-  const csv = Buffer.from(r.content, 'base64').toString('utf8');
-  const line = csv.split('\n').find((l) => l.startsWith('summary,incidents,') && l.includes(`,${label},`));
-  return line!.slice(line!.indexOf(`,${label},`) + label.length + 2).replaceAll('"', '').trim();
-}
 
 describe('an emergency run revokes its certificates in batches', () => {
   // [certificates, the batch records' sizes in order (1,000 serials a record at most)]
@@ -84,7 +37,7 @@ describe('an emergency run revokes its certificates in batches', () => {
       // The CRL read back by openssl lists exactly the revoked serials.
       expect(crlSerials(String(step.detail.crlPem))).toEqual(expected.map((s) => s.toUpperCase()).sort());
 
-      const batches = audit(c, 'ca.revoke.batch');
+      const batches = auditOf(c, 'ca.revoke.batch');
       expect(batches.map((r) => r.details.count)).toEqual(sizes);
       const listed = batches.flatMap((r) => String(r.details.serialList).split(' '));
       expect(listed).toEqual(expected);
@@ -100,8 +53,8 @@ describe('an emergency run revokes its certificates in batches', () => {
         });
       }
       // No per-certificate records on this path; the CRL recorded once, after the batches.
-      expect([audit(c, 'ca.revoke').length, audit(c, 'robot.certificate.revoke').length]).toEqual([0, 0]);
-      const crlRecords = audit(c, 'ca.crl.publish');
+      expect([auditOf(c, 'ca.revoke').length, auditOf(c, 'robot.certificate.revoke').length]).toEqual([0, 0]);
+      const crlRecords = auditOf(c, 'ca.crl.publish');
       expect(crlRecords.map((r) => [r.details.crlNumber, r.details.revoked])).toEqual([[step.detail.crlNumber, n]]);
       expect(crlRecords[0]!.seq).toBeGreaterThan(batches.at(-1)!.seq);
       // The registry's copies are revoked too: nothing active is left in scope.
@@ -126,10 +79,10 @@ describe('an emergency run revokes its certificates in batches', () => {
       const step = out.run!.steps[0]!;
       expect([step.state, out.run!.state]).toEqual(['failed', 'failed']);
       // Nothing half done: no revocation in the CA or the registry, no batch record, no CRL recorded.
-      expect(audit(c, 'ca.revoke.batch')).toEqual([]);
-      expect(audit(c, 'ca.crl.publish').filter((r) => r.outcome === 'success')).toEqual([]);
+      expect(auditOf(c, 'ca.revoke.batch')).toEqual([]);
+      expect(auditOf(c, 'ca.crl.publish').filter((r) => r.outcome === 'success')).toEqual([]);
       expect((await c.handlers['emergency:preview']({ scope: { kind: 'fleet' } }, CTX)).certificates.total).toBe(n);
-      expect(audit(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
+      expect(auditOf(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
     } finally {
       c.close();
     }
@@ -144,7 +97,7 @@ describe('an emergency run revokes its certificates in batches', () => {
       const step = retried.run!.steps[0]!;
       expect([step.state, retried.run!.state, step.detail.crlRevoked]).toEqual(['done', 'done', n]);
       expect(crlSerials(String(step.detail.crlPem))).toEqual(range(n).map((i) => serialOf(i).toUpperCase()).sort());
-      const batches = audit(c, 'ca.revoke.batch');
+      const batches = auditOf(c, 'ca.revoke.batch');
       expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
       expect(batches.flatMap((r) => String(r.details.serialList).split(' '))).toEqual(range(n).map(serialOf));
       expect(batches.every((r) => r.details.runId === runId && r.details.crlNumber === step.detail.crlNumber)).toBe(true);
@@ -169,12 +122,12 @@ describe('an emergency run quarantines its robots in batches', () => {
     try {
       const out = await quarantineFleet(c);
       expect([out.run!.steps[0]!.state, out.run!.state]).toEqual(['done', 'done']);
-      const batches = audit(c, 'robot.status.batch');
+      const batches = auditOf(c, 'robot.status.batch');
       expect(batches.map((r) => r.details.count)).toEqual(sizes);
       expect(batches.flatMap((r) => String(r.details.deviceList).split(' '))).toEqual(range(n).map(benchDeviceId));
       expect(batches.flatMap((r) => String(r.details.fromList).split(' '))).toEqual(range(n).map(() => 'deployed'));
       for (const r of batches) expect(r.details).toMatchObject({ to: 'quarantined', runId: out.run!.runId, reason: expect.stringContaining('site breach') });
-      expect(audit(c, 'robot.status')).toEqual([]);
+      expect(auditOf(c, 'robot.status')).toEqual([]);
       expect(await reportFigure(c, 'Robots revoked or quarantined')).toBe(String(n));
     } finally {
       c.close();
@@ -193,7 +146,7 @@ describe('an emergency run quarantines its robots in batches', () => {
       runId = out.run!.runId;
       expect(out.run!.state).toBe('failed');
       expect(out.run!.steps[0]!.errorMessage).toContain('500 of 1500 failed');
-      expect(audit(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
+      expect(auditOf(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
     } finally {
       c.close();
     }
@@ -204,7 +157,7 @@ describe('an emergency run quarantines its robots in batches', () => {
     try {
       const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
       expect(retried.run!.state).toBe('done');
-      const batches = audit(c, 'robot.status.batch');
+      const batches = auditOf(c, 'robot.status.batch');
       expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
       expect(String(batches[1]!.details.deviceList).split(' ')).toEqual(range(500).map((i) => benchDeviceId(1000 + i)));
     } finally {

@@ -3,7 +3,8 @@
 // and robots and certificates seeded here: the preview's CA figures; a run with revoke_ca is wide whatever its scope
 // (refused without approval, an approval request under the stricter of emergency.wide and ca.revoke); a dry run changes
 // nothing; break-glass revokes every certificate of the CA (certs:list, and the final CRL as openssl reads it), marks
-// the CA compromised (ca:history), flags its robots, and audits each step; a second run finds no CA to revoke.
+// the CA compromised (ca:history), flags its robots, and audits each step (the certificates in one ca.revoke.batch
+// record naming the run, none per certificate); a second run finds no CA to revoke.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +127,14 @@ describe('revoke_ca in the playbook', () => {
     expect(h.auditOf('emergency.execute').find((r) => r.targetId === run.runId)).toMatchObject({ outcome: 'success', details: { breakGlass: 'CA key on a paste site', caId } });
     expect(h.auditOf('emergency.action')[0]).toMatchObject({ targetId: run.runId, outcome: 'success', details: { step: 'revoke_ca', caId, crlNumber: step.detail.crlNumber, done: 1, failed: 0 } });
     expect(h.auditOf('ca.compromise')).toMatchObject([{ outcome: 'success', targetId: caId, details: { revoked: OPEN_CERTS, flagged: HOLDERS } }]);
+    // The certificates in one ca.revoke.batch record naming the run (docs/audit-log.md, "Batch records"); the only
+    // per-certificate records are uv-104's, from its certs:revoke before the emergency.
+    const [batch, ...more] = h.auditOf('ca.revoke.batch');
+    expect(more).toEqual([]);
+    expect(batch).toMatchObject({ outcome: 'success', targetId: caId, details: { trigger: 'ca_revoke', runId: run.runId, crlNumber: step.detail.crlNumber, count: OPEN_CERTS, registryCopies: OPEN_CERTS } });
+    expect(String(batch!.details.serialList).split(' ').sort()).toEqual(['uv-101', 'uv-102', 'uv-103'].map((d) => serials[d]!).sort());
+    expect(h.auditOf('ca.revoke').map((r) => r.targetId)).toEqual(['uv-104']);
+    expect(h.auditOf('robot.certificate.revoke').map((r) => r.details.serial)).toEqual([serials['uv-104']]);
     expect((await h.call('alerts:list', {})).alerts.filter((a) => a.kind === 'emergency_break_glass').map((a) => a.subject)).toEqual([run.runId]);
   });
 

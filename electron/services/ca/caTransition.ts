@@ -5,10 +5,11 @@
 //   certificates still verify until the robots get new ones) and every robot holding a valid certificate of it is
 //   flagged as needing a certificate from the new CA (settled when it gets one: caTransitionsRepo.ts).
 // - revoke: a compromised CA (current or retired): every certificate it issued that is not revoked yet is revoked
-//   (reason cACompromise), with the registry's copies; a final CRL signed by the CA lists them all; the CA is marked
-//   compromised and its robots flagged. The CRL is signed first (provider.sign is asynchronous, the store's transaction
-//   is not); nothing changes when it cannot be signed. Every step is audited (ca.replace, ca.compromise, and the CA's
-//   own ca.create, ca.revoke, ca.crl.publish).
+//   (reason cACompromise), with the registry's copies, in one transaction; a final CRL signed by the CA lists them all;
+//   the CA is marked compromised and its robots flagged. The CRL is signed first (provider.sign is asynchronous, the
+//   store's transaction is not); nothing changes when it cannot be signed. Every step is audited (ca.replace,
+//   ca.compromise, and the CA's own ca.create, ca.crl.publish, and one ca.revoke.batch record per 1,000 certificates
+//   revoked, trigger ca_revoke: docs/audit-log.md, "Batch records").
 import type { CaHistoryEntry, CertificateRenewal } from '../../../shared/caContract.ts';
 import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
@@ -50,7 +51,8 @@ export interface CaTransition {
     flagged: string[];
     previousCrl: PublishedCaCrl;
   }>;
-  revoke(input: { caId?: string; reason: string }): Promise<{ ca: CaHistoryEntry; revokedSerials: string[]; flagged: string[]; finalCrl: PublishedCaCrl }>;
+  /** `runId`: the emergency run revoking it (revoke_ca), named in its records; not part of the ca:revoke channel. */
+  revoke(input: { caId?: string; reason: string; runId?: string }): Promise<{ ca: CaHistoryEntry; revokedSerials: string[]; flagged: string[]; finalCrl: PublishedCaCrl }>;
   history(): { cas: CaHistoryEntry[]; renewals: CertificateRenewal[] };
   /** What revoking a CA (the current one without caId) would touch: its certificates not revoked yet, the robots holding a valid one; null: no such CA. */
   impact(caId?: string): { ca: CaHistoryEntry; certificates: number; robots: number } | null;
@@ -150,13 +152,17 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
           if (open().join(' ') !== serials.join(' ')) {
             throw new ConsoleError('store_busy', 'The CA issued or revoked a certificate while its final CRL was being signed. Nothing changed; try again.');
           }
-          for (const serial of serials) deps.ca.revokeWithRegistryCopy(ca, serial, 'cACompromise', { actor, at: revokedAt });
+          // Every certificate and its registry copy in batches: one ca.revoke.batch record per REVOKE_BATCH_MAX serials.
+          deps.ca.revokeBatchWithRegistryCopies(ca, serials, 'cACompromise', {
+            actor, at: revokedAt, details: { trigger: 'ca_revoke', crlNumber: crl.crlNumber, ...(input.runId === undefined ? {} : { runId: input.runId }) },
+          });
           crl.record({ trigger: 'ca_compromise' });
           const now = iso();
           transitions.record({ caId: id, state: 'compromised', successorId: before?.successorId ?? null, changedAt: now, changedBy: actor, reason: input.reason });
           // The robots whose certificate this revocation closed: a certificate revoked earlier in the same second has
           // the same revocation time, so the time alone cannot tell them apart; the serials revoked here can.
-          const closedHere = new Set(repo.listCerts(id).filter((c) => serials.includes(c.serial)).map((c) => c.deviceId));
+          const revokedHere = new Set(serials);
+          const closedHere = new Set(repo.listCerts(id).filter((c) => revokedHere.has(c.serial)).map((c) => c.deviceId));
           const holders = transitions.holders(id, now, revokedAt).filter((deviceId) => closedHere.has(deviceId));
           for (const deviceId of holders) transitions.flag({ deviceId, caId: id, reason: 'ca_compromised', flaggedAt: now, flaggedBy: actor });
           deps.audit.append({
@@ -190,7 +196,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
 export function createCaTransitionHandlers(t: CaTransition): Pick<Handlers, 'ca:replace' | 'ca:revoke' | 'ca:history'> {
   return {
     'ca:replace': (input) => t.replace(input),
-    'ca:revoke': (input) => t.revoke(input),
+    'ca:revoke': ({ caId, reason }) => t.revoke({ caId, reason }),
     'ca:history': async () => t.history(),
   };
 }

@@ -11,7 +11,7 @@ import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { createFleetCa, openFleetCa, type FleetCa, type FleetCertificateInfo, type PreparedCrl, type RevocationReason } from './fleetCa.ts';
+import { createFleetCa, openFleetCa, type BatchRevocationOptions, type FleetCa, type FleetCertificateInfo, type PreparedCrl, type RevocationReason } from './fleetCa.ts';
 import { certificateInfo, normaliseSerial } from './fleetCaInventory.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
@@ -98,6 +98,12 @@ export interface FleetCaService {
    * Synchronous: run it in a transaction, so that a failure of either rolls both back.
    */
   revokeWithRegistryCopy(ca: FleetCa, serial: string, reason: RevocationReason, options: { actor: string; at?: string }): boolean;
+  /**
+   * Revokes many of `ca`'s certificates and the registry's active copies of them: ca.revokeBatch, one ca.revoke.batch
+   * record per REVOKE_BATCH_MAX serials counting the copies (no per-certificate record). Synchronous and with no
+   * transaction of its own: the caller runs it in the transaction that records the CRL listing them.
+   */
+  revokeBatchWithRegistryCopies(ca: FleetCa, serials: readonly string[], reason: RevocationReason, options: Omit<BatchRevocationOptions, 'registryCopies'>): { revoked: number; records: number };
   /** Called at lock: the opened CA (and its provider handle) is dropped. */
   forget(): void;
 }
@@ -248,6 +254,11 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       return deps.repo.listValidOfDevices(null, deviceIds, new Date(deps.clock.now()).toISOString());
     },
     revokeWithRegistryCopy: (ca, serial, reason, options) => revokeWithRegistryCopy(ca, serial, reason, options, { at: 'ca', deviceId: null }),
+    revokeBatchWithRegistryCopies(ca, serials, reason, options) {
+      if (serials.length === 0) return { revoked: 0, records: 0 };
+      const registryCopies = deps.fleet.revokeCertificateCopies(serials);
+      return ca.revokeBatch(serials, reason, { ...options, registryCopies });
+    },
     forget() {
       opened = null;
     },

@@ -302,9 +302,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       // anywhere rolls all of it back (the items stay failed, a retry does them again).
       deps.transaction(() => {
         for (const x of signed) {
-          if (x.serials.length === 0) continue;
-          const registryCopies = deps.fleet.revokeCertificateCopies(x.serials);
-          x.ca.revokeBatch(x.serials, reason, { at: revokedAt, actor, registryCopies, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber } });
+          deps.ca.revokeBatchWithRegistryCopies(x.ca, x.serials, reason, { at: revokedAt, actor, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber } });
         }
         for (const [serial, item] of todo) {
           // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
@@ -332,7 +330,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       if (item.state !== 'pending' && item.state !== 'failed') continue;
       d.caId = caId;
       try {
-        const out = await deps.caTransition.revoke({ caId, reason: stateReason(ctx.run) });
+        const out = await deps.caTransition.revoke({ caId, reason: stateReason(ctx.run), runId: ctx.run.runId });
         d.items[caId] = { state: 'done', revoked: out.revokedSerials.length, flagged: out.flagged.length };
         Object.assign(d, { crlNumber: out.finalCrl.crlNumber, crlRevoked: out.finalCrl.revoked, crlPem: out.finalCrl.pem, fileName: out.finalCrl.fileName });
       } catch (e) {

@@ -150,7 +150,7 @@ function certificates(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 
   };
 }
 
-// ca.revoke.batch: an emergency run's revocations, one record per batch of up to 1,000 serials (docs/audit-log.md).
+// ca.revoke.batch: an emergency run's or a CA revocation's certificates, one record per batch of up to 1,000 serials (docs/audit-log.md).
 // robot.status.batch: an emergency run's quarantine, one record per batch of up to 1,000 robots.
 const INCIDENT_ACTIONS = ['key.state', 'ca.revoke', 'ca.revoke.batch', 'robot.status', 'robot.status.batch', 'lockdown.order'] as const;
 

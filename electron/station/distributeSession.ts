@@ -19,7 +19,7 @@ import {
   DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, NONCE_LENGTH, decodeHello, decodeInstalled, decodeOrderAck, distributeSeqs, encodeBundle, encodeMac, encodeOrder,
   orderAckSignatureInput, orderItemDigest, type OrderItemKind,
 } from './protocol.ts';
-import { expectFrame, markSeen, sendErrorBestEffort } from './session.ts';
+import { expectFrame, markSeen, sendDone, sendErrorBestEffort } from './session.ts';
 import type { FrameChannel } from './transport.ts';
 
 export const DISTRIBUTE_SESSION_STEPS = ['hello', 'orders', 'bundle', 'install', 'commit', 'done'] as const;
@@ -187,11 +187,7 @@ async function distribute(
   }
 
   enter('done');
-  try {
-    await channel.send({ type: MessageType.DONE, seq: seqs.done, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) });
-  } catch (e) {
-    opts.logger.warn('bundle installed but DONE could not be sent', { port: opts.port, deviceId, error: e as Error });
-  }
+  await sendDone(channel, { type: MessageType.DONE, seq: seqs.done, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) }, deviceId, `bundle ${bundle.sequence} is recorded as installed`);
   return { deviceId, sequence: bundle.sequence, keyVersions: bundle.keyVersions };
 }
 

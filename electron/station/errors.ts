@@ -23,6 +23,7 @@ export const STATION_ERROR_CODES = [
   'disconnected', // the port closed or failed mid-session (robot unplugged)
   'robot_error', // the robot reported an error in an ERROR frame
   'commit_failed', // recording the robot failed; nothing was committed
+  'done_not_delivered', // the commit stands but the DONE frame could not be written: the robot did not hear the end
   'internal',
 ] as const;
 
@@ -50,6 +51,7 @@ export const CONSOLE_CODE: Readonly<Record<StationErrorCode, ErrorCode>> = {
   disconnected: 'provider_unavailable',
   robot_error: 'invalid_input',
   commit_failed: 'internal',
+  done_not_delivered: 'provider_unavailable',
   internal: 'internal',
 };
 

@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { checkCsr, checkIssued, checkNonceSignature } from './csr.ts';
 import { StationError, isStationError } from './errors.ts';
-import { MessageType, messageTypeName, type MessageTypeCode } from './frame.ts';
+import { MessageType, messageTypeName, type Frame, type MessageTypeCode } from './frame.ts';
 import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, wrapKey } from './keywrap.ts';
 import {
   CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeCsr, decodeError, decodeHello, decodeMac, encodeCert, encodeChallenge,
@@ -180,12 +180,23 @@ async function provision(
   }
 
   enter('done');
-  try {
-    await channel.send({ type: MessageType.DONE, seq: CONSOLE_SEQ.DONE, payload: encodeMac({ mac: consoleDoneMac(kc, th, robotMac) }) });
-  } catch (e) {
-    opts.logger.warn('robot provisioned but DONE could not be sent', { port: opts.port, deviceId: hello.deviceId, error: e as Error });
-  }
+  await sendDone(channel, { type: MessageType.DONE, seq: CONSOLE_SEQ.DONE, payload: encodeMac({ mac: consoleDoneMac(kc, th, robotMac) }) }, hello.deviceId, 'the robot is recorded as provisioned');
   return { deviceId: hello.deviceId, transcriptHash: th.toString('hex'), keyVersions };
+}
+
+/**
+ * Writes the DONE frame (written and drained) after the commit. A write that fails ends the session as
+ * `done_not_delivered`: the commit stands, but the robot did not hear the end and will not count itself done, so the
+ * port must not show done (docs/station.md, "DONE").
+ */
+export async function sendDone(channel: FrameChannel, frame: Frame, deviceId: string, committed: string): Promise<void> {
+  try {
+    await channel.send(frame);
+  } catch (e) {
+    const cause = isStationError(e) ? e.code : 'internal';
+    const why = (e as Error)?.message ?? String(e);
+    throw new StationError('done_not_delivered', `${committed}, but the DONE frame could not be sent to ${deviceId}: ${why}`, { deviceId, cause });
+  }
 }
 
 /** Tells the robot why the session ends (ERROR frame), unless the link is gone or the robot itself reported the error. */

@@ -12,6 +12,14 @@ import { runDistributionSession, type DistributeStep, type DistributionDeps, typ
 import { runConsoleSession, type ProvisioningDeps, type SessionResult, type SessionStep } from './session.ts';
 import { FrameChannel, realTimers, type ByteLink, type Timers } from './transport.ts';
 
+/**
+ * The console's default wait for each robot frame (HELLO, CSR, CONFIRM, ORDER_ACK, INSTALLED). It only ends a session
+ * with a robot that is plugged in but silent (a pulled cable is seen by the link probe at once), so it is generous: a
+ * robot generating its identity key on a small MCU, or any robot on a loaded station PC, must not be cut off at a
+ * working step (a false timeout costs a failed session, a revoked certificate and a retry). docs/station.md.
+ */
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+
 export interface PortInfo { path: string; vendorId?: string; productId?: string; serialNumber?: string }
 
 /** An open port as the station uses it: bytes plus close. */
@@ -29,6 +37,7 @@ export interface StationConfig {
   logger: Logger;
   timers?: Timers;
   baudRate?: number;
+  /** Per-step wait for the robot, ms (DEFAULT_STEP_TIMEOUT_MS). */
   stepTimeoutMs?: number;
   /** While waiting for the robot, check the line this often (drain) so a pulled cable is seen at once; 0 = never. */
   linkProbeMs?: number;
@@ -187,7 +196,7 @@ export class ProvisioningStation extends EventEmitter {
 
   private async session(path: string, channel: FrameChannel): Promise<PortResult> {
     const { clock, logger } = this.cfg;
-    const common = { port: path, clock, logger, stepTimeoutMs: this.cfg.stepTimeoutMs ?? 10_000 };
+    const common = { port: path, clock, logger, stepTimeoutMs: this.cfg.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS };
     const mode = this.mode;
     const onStep = (step: SessionStep | DistributeStep, id: string | null) => {
       this.emit('progress', { port: path, mode, step, deviceId: id, at: clock.now() } satisfies StationProgress);

@@ -19,9 +19,10 @@ import { CTX, portRow, portState, prepareStation, robotKeyVersions, simulatorSay
 /** What each simulated robot knows of itself (the registry's site and model for these robots, prepareStation). */
 const FACTS = ['--site', 'Plant 1', '--model', 'UV-7'];
 /**
- * The simulator's wait for each console frame, a hang guard: once, with three sessions at once on a loaded 2-core
- * machine, a robot's answer was not ok while its port showed done (its output was not kept; the likely cause, the
- * robot giving up on the console's DONE after its default 10 s, is what this lengthens).
+ * The simulator's wait for each console frame, a hang guard on a loaded 2-core machine. A robot's answer once was not
+ * ok while its port showed done: the station then marked a port done before the DONE frame was written (a failed
+ * write only logged), and a new run showed the last run's rows; both are fixed (docs/station.md, "When a port is
+ * done"), so a port shows done only once its robot was sent DONE.
  */
 const ROBOT_WAIT = ['--timeout-ms', '30000'];
 const ROBOTS = ['uv-a', 'uv-b', 'uv-c'] as const;
@@ -148,8 +149,7 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     for (const [i, d] of ROBOTS.entries()) {
       const expected = SESSIONS[d];
       const row = portRow(page, (pairs[i] as PtyPair).consolePath);
-      // This run's row: the station keeps the provisioning run's rows (state done) until a port's new session reports,
-      // so "done" alone could be read from the previous run.
+      // This run's row (station:start clears the provisioning run's rows; the mode check says so once more).
       await expect(portState(row), d).toHaveAttribute('data-mode', 'distribute', { timeout: 30_000 });
       await expect(portState(row), d).toHaveAttribute('data-state', expected.state, { timeout: 30_000 });
       await expect(row).toContainText(d);

@@ -70,7 +70,9 @@ describe('station wired into the console', () => {
     expect(robotResult.exitCode).toBe(0);
     const port = await until('port done', async () => (await call('station:status', {})).ports.find((p) => p.path === pair.consolePath && p.state !== 'active'));
     expect(port).toMatchObject({ deviceId: 'uv-100', step: 'done', state: 'done', error: null });
-    expect(progress.filter((p) => p.port === pair.consolePath).map((p) => p.step)).toEqual(['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done']);
+    // Every step while it runs (the done step: DONE being sent), then the session's end (docs/station.md, station:progress).
+    const steps = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'].map((s) => `${s}:active`);
+    expect(progress.filter((p) => p.port === pair.consolePath).map((p) => `${p.step}:${p.state}`)).toEqual([...steps, 'done:done']);
     expect((await call('station:status', {})).provisionedThisShift).toBe(1);
 
     const robotRec = await call('fleet:get', { deviceId: 'uv-100' });

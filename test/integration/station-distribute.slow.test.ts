@@ -119,7 +119,8 @@ describe('station: key bundles over the serial link and re-provisioning', () => 
     expect(out.robot.exitCode).toBe(0);
     expect(out.robot.json).toMatchObject({ ok: true, mode: 'distribute', sequence: 5 });
     expect(out.port).toMatchObject({ mode: 'distribute', deviceId: 'uv-d1', step: 'done', state: 'done', error: null });
-    expect(out.events.map((e) => e.step)).toEqual(['hello', 'bundle', 'install', 'commit', 'done']);
+    // Every step while it runs (the done step: DONE being sent), then the session's end (docs/station.md, station:progress).
+    expect(out.events.map((e) => `${e.step}:${e.state}`)).toEqual([...['hello', 'bundle', 'install', 'commit', 'done'].map((s) => `${s}:active`), 'done:done']);
     expect(out.events.every((e) => e.mode === 'distribute')).toBe(true);
     expect(lastSequence(keystore)).toBe(5); // after the carried-over sequence 4
 

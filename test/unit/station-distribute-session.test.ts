@@ -313,7 +313,7 @@ describe('the first frame (docs: the robot opens with HELLO)', () => {
   });
 });
 
-describe('commit and DONE (docs: the commit is one transaction; DONE failing after it is only logged)', () => {
+describe('commit and DONE (docs: the commit is one transaction; a DONE not sent after it fails the session, the commit stands)', () => {
   it('a commit that fails is commit_failed; the robot is told', async () => {
     for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full'], [undefined, 'undefined']] as const) {
       const run = await distribute({ deps: { commitInstalled: () => Promise.reject(thrown) } });
@@ -323,14 +323,19 @@ describe('commit and DONE (docs: the commit is one transaction; DONE failing aft
     }
   });
 
-  it('DONE that cannot be sent after the commit: installed, with a warning', async () => {
+  it('DONE that cannot be sent after the commit: done_not_delivered at done, its failure recorded; the commit stands', async () => {
     // The console's second write is DONE (BUNDLE, DONE).
     const run = await distribute({ cable: (c) => void (c.consoleEnd.failFrom = { index: 1, error: new Error('EIO') }) });
-    expect(run.result).toStrictEqual({ ok: true, deviceId: ID, sequence: SEQUENCE, keyVersions: KEY_VERSIONS, durationMs: 1000 });
+    const message = `bundle ${SEQUENCE} is recorded as installed, but the DONE frame could not be sent to ${ID}: serial write failed: EIO`;
+    expect(run.result.ok).toBe(false);
+    if (run.result.ok) return;
+    expect({ step: run.result.step, sequence: run.result.sequence, code: run.result.error.code, message: run.result.error.message })
+      .toStrictEqual({ step: 'done', sequence: SEQUENCE, code: 'done_not_delivered', message });
     expect(run.commits).toHaveLength(1);
-    expect(run.logs.filter((l) => l.level === 'warn')).toMatchObject([
-      { message: 'bundle installed but DONE could not be sent', fields: { port: PORT, deviceId: ID, error: { name: 'StationError', message: 'serial write failed: EIO', code: 'disconnected' } } },
+    expect(run.failures).toStrictEqual([
+      { port: PORT, deviceId: ID, step: 'done', sequence: SEQUENCE, code: 'done_not_delivered', message, details: { deviceId: ID, cause: 'disconnected' } },
     ]);
+    expect(run.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['distribution failed']);
     expect(run.bundle.kb.equals(Buffer.alloc(32))).toBe(true);
   });
 

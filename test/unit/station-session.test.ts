@@ -466,7 +466,7 @@ describe('keys and certificate (docs: keys chosen first; the certificate must ca
   });
 });
 
-describe('commit and DONE (docs: the commit is the only write; DONE failing after it is only logged)', () => {
+describe('commit and DONE (docs: the commit is the only write; a DONE not sent after it fails the session, the commit stands)', () => {
   it('a commit that fails is commit_failed; the robot is told and does not count itself provisioned', async () => {
     for (const [thrown, text] of [[new Error('disk full'), 'disk full'], ['disk full', 'disk full'], [null, 'null']] as const) {
       const run = await provision({ deps: { commitProvisioned: () => Promise.reject(thrown) } });
@@ -477,15 +477,20 @@ describe('commit and DONE (docs: the commit is the only write; DONE failing afte
     }
   });
 
-  it('DONE that cannot be sent after the commit: provisioned, with a warning', async () => {
+  it('DONE that cannot be sent after the commit: done_not_delivered at done, audited as a failure; the commit stands', async () => {
     // The console's fourth write is DONE (CHALLENGE, CERT, KEYS, DONE).
     const run = await provision({ cable: (c) => void (c.consoleEnd.failFrom = { index: 3, error: new Error('EIO') }) });
-    expect(run.result).toMatchObject({ ok: true, deviceId: ID, durationMs: 1000 });
+    const message = `the robot is recorded as provisioned, but the DONE frame could not be sent to ${ID}: serial write failed: EIO`;
+    expect(run.result.ok).toBe(false);
+    if (run.result.ok) return;
+    expect({ step: run.result.step, code: run.result.error.code, message: run.result.error.message, details: run.result.error.details })
+      .toStrictEqual({ step: 'done', code: 'done_not_delivered', message, details: { deviceId: ID, cause: 'disconnected' } });
     expect(run.commits).toHaveLength(1);
-    expect(run.audits).toMatchObject([{ outcome: 'success', step: 'done' }]);
-    expect(run.logs.filter((l) => l.level === 'warn')).toMatchObject([
-      { message: 'robot provisioned but DONE could not be sent', fields: { port: PORT, deviceId: ID, error: { name: 'StationError', message: 'serial write failed: EIO', code: 'disconnected' } } },
+    expect(run.audits).toStrictEqual([
+      { action: 'station.provision', outcome: 'failure', port: PORT, deviceId: ID, step: 'done', code: 'done_not_delivered', message, details: { deviceId: ID, cause: 'disconnected' } },
     ]);
+    expect(run.logs.filter((l) => l.level === 'warn').map((l) => l.message)).toEqual(['provisioning failed']);
+    expect(run.steps).toEqual(stepsUpTo('done'));
   });
 });
 

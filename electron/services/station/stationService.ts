@@ -12,7 +12,7 @@ import type { Logger } from '../../logger.ts';
 import type { DistributionResult } from '../../station/distributeSession.ts';
 import type { StationError } from '../../station/errors.ts';
 import type { SessionResult } from '../../station/session.ts';
-import { ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../../station/station.ts';
+import { DEFAULT_STEP_TIMEOUT_MS, ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../../station/station.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
 import { createDistributionDeps } from './distributionDeps.ts';
@@ -116,8 +116,8 @@ export function createStationService(deps: StationServiceDeps): StationService {
       error,
     };
     ports.set(port, entry);
-    // Success was already announced by the 'done' progress step.
-    if (!result.ok) deps.emitProgress({ port, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
+    // The session's end is announced here, success included: the 'done' step is only the DONE frame being sent.
+    deps.emitProgress({ port, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
   };
 
   const build = (options: BuildOptions) => {
@@ -132,7 +132,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       distribution,
       clock: deps.clock,
       logger: deps.logger,
-      stepTimeoutMs: deps.stepTimeoutMs ?? 10_000,
+      stepTimeoutMs: deps.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
       pollIntervalMs: deps.pollIntervalMs ?? 1000,
       vendorIds: options.vendorIds ?? [],
       productIds: options.productIds ?? [],
@@ -143,7 +143,8 @@ export function createStationService(deps: StationServiceDeps): StationService {
     });
     s.on('progress', (p: StationProgress) => {
       if (gen !== generation) return;
-      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: p.step === 'done' ? 'done' : 'active', error: null };
+      // Never 'done' from a step: a port is done only once its session ended ok (the DONE frame written and drained).
+      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: 'active', error: null };
       ports.set(p.port, entry);
       deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: null });
     });
@@ -204,6 +205,9 @@ export function createStationService(deps: StationServiceDeps): StationService {
       }
       mode = options.mode ?? 'provision';
       confirmed.clear();
+      // A new run starts with no port rows: the last run's outcomes (a 'done' above all) must never read as this run's.
+      // The shift counters and the audit keep the last run's results.
+      ports.clear();
       station = build({ ...options, mode, reprovision: (id) => options.allowReprovision === true || confirmed.has(id) });
       station.start();
       audited('station.start', 'success', {

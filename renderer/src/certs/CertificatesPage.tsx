@@ -138,7 +138,8 @@ export function CertificatesPage() {
   const routeSeq = useUiStore((s) => s.routeSeq);
   const routeParams = useUiStore((s) => s.routeParams);
   const [transition, setTransition] = useState<{ kind: CaTransitionKind; caId?: string } | null>(null);
-  const history = useChannelQuery('ca:history', {});
+  // Read afresh at each visit: a CA made or replaced since the last one changes the list (and which CA is current).
+  const history = useChannelQuery('ca:history', {}, { staleTime: 0 });
   const cas = history.data?.cas ?? [];
   const [picked, setPicked] = useState<string | null>(null);
   const selected = cas.find((c) => c.id === picked) ?? cas.find((c) => c.state === 'current') ?? cas[0] ?? null;
@@ -187,11 +188,12 @@ export function CertificatesPage() {
           </>
         )}
         {cas.length > 0 && <CaListPanel cas={cas} selected={selected} onSelect={setPicked} onRevoke={(c) => setTransition({ kind: 'revoke', caId: c.id })} />}
-        {selected && (
+        {/* The current CA's inventory also before the CA list has come back (or when it could not be read). */}
+        {(selected || ca.data?.initialized) && (
           <Inventory
-            key={`${routeSeq}-${selected.id}`}
+            key={`${routeSeq}-${selected?.id ?? 'current'}`}
             initialWithin={routeParams.expiringWithinDays ?? ''}
-            {...(selected.state === 'current' ? {} : { caId: selected.id })}
+            {...(selected && selected.state !== 'current' ? { caId: selected.id } : {})}
           />
         )}
         {/* Outside the CA block: after a revocation the store has no CA, and the dialog still says what happened. */}

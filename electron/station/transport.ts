@@ -22,6 +22,9 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** How long one frame may take to be written and drained before the channel calls it a `timeout`. */
+export const DEFAULT_WRITE_TIMEOUT_MS = 30_000;
+
 export interface Received { frame: Frame; raw: Buffer }
 type Item = { ok: Received } | { err: StationError };
 
@@ -33,6 +36,7 @@ export class FrameChannel {
   private readonly link: ByteLink;
   private readonly timers: Timers;
   private readonly probeIntervalMs: number;
+  private readonly writeTimeoutMs: number;
   private readonly lost: (err?: Error | null) => void;
   /** Bytes skipped while looking for a frame start (line noise, boot messages). */
   garbageBytes = 0;
@@ -41,11 +45,14 @@ export class FrameChannel {
    * `probeIntervalMs`: while waiting for a frame, check the link this often with a drain (tcdrain, sends nothing).
    * serialport does not always report a hang-up on a pseudo-terminal (or a USB adapter whose other side vanished) as
    * a close; the drain fails with EIO on a dead line, so a pulled cable is `disconnected`, not a `timeout`.
+   * `writeTimeoutMs`: a frame not written and drained within this time is a `timeout` (a robot that stopped reading,
+   * with the line's buffers full, would otherwise hold the session, and its port, for ever). Default 30 s.
    */
-  constructor(link: ByteLink, timers: Timers = realTimers, options: { probeIntervalMs?: number } = {}) {
+  constructor(link: ByteLink, timers: Timers = realTimers, options: { probeIntervalMs?: number; writeTimeoutMs?: number } = {}) {
     this.link = link;
     this.timers = timers;
     this.probeIntervalMs = options.probeIntervalMs ?? 0;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
     link.on('data', (chunk: Buffer) => {
       for (const ev of this.decoder.push(chunk)) {
         if (ev.kind === 'garbage') this.garbageBytes += ev.bytes;
@@ -75,9 +82,21 @@ export class FrameChannel {
   sendRaw(raw: Buffer): Promise<void> {
     if (this.closedError) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (err: StationError | null) => {
+        if (settled) return;
+        settled = true;
+        this.timers.clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = this.timers.setTimeout(
+        () => settle(new StationError('timeout', `a ${raw.length}-byte frame was not taken by the other side within ${this.writeTimeoutMs / 1000} s (serial write not drained)`, { bytes: raw.length })),
+        this.writeTimeoutMs,
+      );
       this.link.write(raw, (err) => {
-        if (err) return reject(new StationError('disconnected', `serial write failed: ${err.message}`));
-        this.link.drain((e) => (e ? reject(new StationError('disconnected', `serial drain failed: ${e.message}`)) : resolve()));
+        if (err) return settle(new StationError('disconnected', `serial write failed: ${err.message}`));
+        this.link.drain((e) => settle(e ? new StationError('disconnected', `serial drain failed: ${e.message}`) : null));
       });
     });
   }

@@ -44,6 +44,8 @@ test('halt needs a reason and resumes; retiring a version robots hold needs "any
   await harness.start();
   await openConsole(page, harness.current().host.url);
   await unlock(page);
+  // The key service refuses while the store is locked: the rotation waits until the unlock has landed (the dashboard).
+  await expect(page.getByRole('heading', { name: 'Fleet dashboard', level: 1 })).toBeVisible();
   // Version 2 is made while the robots hold version 1: a rollout of version 2 to them starts.
   await harness.current().fleet.handlers['keys:rotate']({ keyId: key.id }, CTX);
 

@@ -174,10 +174,20 @@ export function auditFilters(page: Page): Locator {
   return page.getByRole('form', { name: 'Audit filters' });
 }
 
-/** Picks an action from the Audit screen's list of actions (a Cloudscape Select: a button, then a listbox option). */
+/**
+ * Picks an action from the Audit screen's list of actions (a Cloudscape Select: a button, then a listbox option), and
+ * checks the Select then shows it. The listbox scrolls its selected option into view as it opens, so a click aimed at
+ * another option can land on a neighbour while the list is still moving (seen once in CI: "Any action" got picked);
+ * the pick is then made again from a closed list.
+ */
 export async function pickAuditAction(page: Page, action: string): Promise<void> {
-  await auditFilters(page).getByRole('button', { name: /^Action/ }).click();
-  await page.getByRole('option', { name: action, exact: true }).click();
+  const trigger = auditFilters(page).getByRole('button', { name: /^Action/ });
+  await expect(async () => {
+    if ((await page.getByRole('listbox').count()) > 0) await page.keyboard.press('Escape');
+    await trigger.click();
+    await page.getByRole('option', { name: action, exact: true }).click({ timeout: 5_000 });
+    await expect(trigger).toHaveAccessibleName(`Action ${action}`, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
 }
 
 const two = (n: number) => String(n).padStart(2, '0');

@@ -115,11 +115,16 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     await expect(page.getByTestId('kit-chain-state')).toHaveAttribute('data-verified', 'true');
     await expect(page.getByRole('row', { name: /kit\.robot\.quarantine.*uv-002.*success/ })).toBeVisible();
 
-    // Two hours later on the laptop's clock: idle for longer than the idle time, the kit is locked back to the
-    // sign-in page (the page read afresh); signed in again, the one-minute order is refused, the refusal recorded.
+    // Two hours later on the laptop's clock: idle for longer than the idle time, the next action finds the kit locked
+    // and the window goes back to the sign-in page, saying why; signed in again, the one-minute order is refused, the
+    // refusal recorded.
     ahead += 2 * 3600_000;
-    await page.reload();
+    await page.getByRole('tab', { name: 'Orders' }).click();
+    await page.getByRole('button', { name: 'Use order robot uv-003' }).click();
+    await dialog.getByLabel('Reason').fill('after a long pause');
+    await dialog.getByRole('button', { name: 'Use order' }).click();
     await expect(page.getByTestId('kit-locked')).toHaveAttribute('data-locked-by', 'idle');
+    await expect(page.getByRole('heading', { name: 'Incident kit: sign in' })).toBeVisible();
     await page.getByLabel('Passphrase').fill(PASS);
     await page.getByRole('button', { name: 'Open the kit' }).click();
     await expect(page.getByRole('heading', { name: 'Offline incident console' })).toBeVisible();

@@ -26,6 +26,7 @@ export const KIT_OFFLINE_REFUSALS = {
   tamperedPayload: { code: 'integrity_failure', kitError: 'payload_tampered' },
   tamperedAudit: { code: 'integrity_failure', kitError: 'audit_tampered' },
   notSignedIn: { code: 'locked', kitError: null },
+  tooManyAttempts: { code: 'too_many_attempts', kitError: null },
   otherChannel: { code: 'offline_kit', kitError: null },
 } as const satisfies Record<string, { code: ErrorCode; kitError: KitErrorKind | null }>;
 
@@ -50,6 +51,9 @@ export type KitOrderView = z.infer<typeof KitOrderView>;
 
 const ErrorShape = z.object({ code: z.string(), message: z.string(), kitError: z.string().nullable() });
 
+/** Why the console locks an opened kit by itself: the idle time passed, the page hidden that long, the OS suspending or its screen locking. */
+export const KIT_LOCK_REASONS = ['idle', 'hidden', 'suspend', 'screen_lock'] as const;
+
 /** What the sign-in page shows before the passphrase: the manifest (what a lost stick reveals anyway). */
 export const KitModeStatus = z.object({
   kitMode: z.literal(true),
@@ -69,6 +73,10 @@ export const KitModeStatus = z.object({
     })
     .nullable(),
   problem: ErrorShape.nullable(),
+  /** Milliseconds until the kit accepts another passphrase (wrong ones are throttled per kit); 0: now. */
+  retryAfterMs: z.number().int().nonnegative(),
+  /** Why the console locked the kit since the last sign-in (null: it did not, or the responder signed out). */
+  lockedBy: z.enum(KIT_LOCK_REASONS).nullable(),
 });
 export type KitModeStatus = z.infer<typeof KitModeStatus>;
 
@@ -144,6 +152,8 @@ export const KitUseOrderResult = z.object({
   fileName: z.string(),
   /** The path the signed order file was written to. */
   writtenTo: z.string(),
+  /** The signed order file itself (base64), for the window to offer as a download (the browser host is not the laptop's disk). */
+  content: z.string(),
 });
 export type KitUseOrderResult = z.infer<typeof KitUseOrderResult>;
 
@@ -162,6 +172,8 @@ export const kitOfflineChannels = {
   'kitOffline:useOrder': channel(KitUseOrderInput, KitUseOrderResult),
   /** The kit's own audit chain, verified again from the folder. */
   'kitOffline:audit': channel(Empty, KitAuditView),
+  /** The page was hidden or shown again: hidden longer than the idle time locks the kit (not activity itself). */
+  'kitOffline:visibility': channel(z.object({ hidden: z.boolean() }).strict(), z.object({ hidden: z.boolean() })),
 };
 
 export type KitOfflineContract = typeof kitOfflineChannels;

@@ -134,7 +134,10 @@ export function setupShell(options: ShellOptions): Shell {
   /** The offline console on an incident kit (docs/incident-kit.md): the kit-mode router, no store, no provider, no events. */
   async function startKitWindow(dir: string): Promise<void> {
     const { ipcMain, createWindow } = options.electron;
-    const router = createKitModeRouter({ dir: resolve(dir), logger });
+    // The opened kit locks after the idle time, and at once when the OS suspends or the screen locks.
+    const router = createKitModeRouter({ dir: resolve(dir), logger, idleLock: {} });
+    options.electron.powerMonitor.on('suspend', () => router.idle?.lockNow('suspend'));
+    options.electron.powerMonitor.on('lock-screen', () => router.idle?.lockNow('screen_lock'));
     const window = createWindow(mainWindowOptions(options.preloadPath, { devTools: !app.isPackaged }));
     win = window;
     const webContentsId = window.webContents.id;
@@ -144,7 +147,10 @@ export function setupShell(options: ShellOptions): Shell {
       win = null;
     });
     app.on('window-all-closed', () => app.quit());
-    app.once('will-quit', () => unregister());
+    app.once('will-quit', () => {
+      unregister();
+      router.close();
+    });
     await window.loadURL(APP_START_URL);
   }
 

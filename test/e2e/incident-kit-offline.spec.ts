@@ -1,8 +1,10 @@
 // Issue 15's offline console in the window (docs/incident-kit.md): a kit exported by the console's own export path,
 // `serve --kit DIR` run through the CLI (no store opened), the responder signing in with their passphrase, the offline
 // banner, an order used on a robot (uses left go down, the robot quarantined in the kit, the record in the kit's own
-// chain, verified), an expired order refused on screen, a console channel refused on the socket; then the kit imported into the store with the use reconciled.
-import { mkdtempSync, rmSync } from 'node:fs';
+// chain, verified, the order file offered as a download), wrong passphrases paused, the idle lock back to the sign-in
+// page, an expired order refused on screen, a console channel refused on the socket; then the kit imported into the
+// store with the use reconciled.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -69,9 +71,19 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     await page.goto(url);
     await expect(page.getByTestId('kit-offline-banner')).toContainText(/Offline - incident kit [0-9a-f-]+, exported \d{4}-\d\d-\d\d \d\d:\d\d UTC, no provider is called/);
     await expect(page.getByRole('heading', { name: 'Incident kit: sign in' })).toBeVisible();
-    await page.getByLabel('Passphrase').fill('not my passphrase');
-    await page.getByRole('button', { name: 'Open the kit' }).click();
-    await expect(page.locator('[role="alert"][data-code="wrong_passphrase"]')).toBeVisible();
+    // Wrong passphrases are throttled per kit: the third pauses the sign-in (5 s on the kit's clock, as for operators).
+    for (let i = 1; i <= 3; i++) {
+      await page.getByLabel('Passphrase').fill(`not my passphrase ${i}`);
+      await page.getByRole('button', { name: 'Open the kit' }).click();
+      await expect(page.locator('[role="alert"][data-code="wrong_passphrase"]')).toBeVisible();
+    }
+    await expect(page.getByTestId('kit-sign-in-paused')).toContainText(/Try again in [1-5] s/);
+    await expect(page.getByRole('button', { name: 'Open the kit' })).toBeDisabled();
+    // The kit's clock passes the pause; a fresh page reads the wait (none left) from the kit's status.
+    ahead += 5_000;
+    await page.reload();
+    await expect(page.getByRole('heading', { name: 'Incident kit: sign in' })).toBeVisible();
+    await expect(page.getByTestId('kit-sign-in-paused')).toHaveCount(0);
     await page.getByLabel('Passphrase').fill(PASS);
     await page.getByRole('button', { name: 'Open the kit' }).click();
 
@@ -86,6 +98,14 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     await dialog.getByRole('button', { name: 'Use order' }).click();
     await expect(page.getByTestId('kit-order-used')).toContainText('Quarantined in the kit: uv-002');
     await expect(row).toContainText('1 of 2');
+    // The order file: written into the kit's orders folder on the laptop, and offered as a download to this browser.
+    const [written] = readdirSync(join(kitDir, 'orders'));
+    await expect(page.getByTestId('kit-order-used')).toContainText(`Signed order written to ${join(kitDir, 'orders', written!)}`);
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the order file' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe(written);
+    expect(readFileSync(await download.path())).toEqual(readFileSync(join(kitDir, 'orders', written!)));
 
     await page.getByRole('tab', { name: 'Robots' }).click();
     await expect(page.getByTestId('kit-robot-status-uv-002')).toHaveText('quarantined');
@@ -95,9 +115,19 @@ test('the offline console on an incident kit: sign in, use an order, an expired 
     await expect(page.getByTestId('kit-chain-state')).toHaveAttribute('data-verified', 'true');
     await expect(page.getByRole('row', { name: /kit\.robot\.quarantine.*uv-002.*success/ })).toBeVisible();
 
-    // Two hours later on the laptop's clock: the one-minute order is refused on screen, and the refusal recorded.
-    ahead = 2 * 3600_000;
+    // Two hours later on the laptop's clock: idle for longer than the idle time, the next action finds the kit locked
+    // and the window goes back to the sign-in page, saying why; signed in again, the one-minute order is refused, the
+    // refusal recorded.
+    ahead += 2 * 3600_000;
     await page.getByRole('tab', { name: 'Orders' }).click();
+    await page.getByRole('button', { name: 'Use order robot uv-003' }).click();
+    await dialog.getByLabel('Reason').fill('after a long pause');
+    await dialog.getByRole('button', { name: 'Use order' }).click();
+    await expect(page.getByTestId('kit-locked')).toHaveAttribute('data-locked-by', 'idle');
+    await expect(page.getByRole('heading', { name: 'Incident kit: sign in' })).toBeVisible();
+    await page.getByLabel('Passphrase').fill(PASS);
+    await page.getByRole('button', { name: 'Open the kit' }).click();
+    await expect(page.getByRole('heading', { name: 'Offline incident console' })).toBeVisible();
     await page.getByRole('button', { name: 'Use order robot uv-003' }).click();
     await dialog.getByLabel('Reason').fill('too late');
     await dialog.getByRole('button', { name: 'Use order' }).click();

@@ -74,4 +74,14 @@ describe('kit commands', () => {
     const status = JSON.parse((await offline(['kit', 'status', '--kit', kit, '--json'])).stdout) as { offline: boolean; providers: string; orders: Array<{ name: string; used: number }> };
     expect([status.offline, status.providers, status.orders.map((o) => [o.name, o.used])]).toEqual([true, 'none', [['site:Plant 1', 1], ['robot:uv-002', 0]]]);
   });
+
+  it('wrong passphrases are throttled per kit: after the third, even the right one waits (exit 1, the wait in words)', async () => {
+    // A clock that does not move (the wait never passes by itself): 3 free attempts, then 5 s (docs/operators.md).
+    const frozen = new Date();
+    const at = (args: string[], passphrase: string) => cliInProcess(['--data-dir', noStore, ...args], { env: cliEnv({ ECPS_PASSPHRASE: passphrase }), now: () => frozen });
+    for (let i = 0; i < 3; i++) expect((await at(['kit', 'status', '--kit', kit], 'not the passphrase')).stderr).toMatch(/wrong_passphrase/);
+    const held = await at(['kit', 'status', '--kit', kit], PASS);
+    expect([held.code, held.stderr]).toEqual([1, expect.stringMatching(/too_many_attempts.*try again in 5 s/)]);
+    expect((await at(['kit', 'use', 'robot:uv-002', '--kit', kit, '--reason', 'x'], PASS)).stderr).toMatch(/too_many_attempts/);
+  });
 });

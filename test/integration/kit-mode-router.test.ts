@@ -159,6 +159,111 @@ describe('kit mode: a tampered kit', () => {
   });
 });
 
+/** A copy of the kit (its own files, so its own throttle count) served by a router on a clock the test moves. */
+function kitCopy(name: string, idleLock?: { intervalMs: null }) {
+  const dir = join(work, name);
+  cpSync(kitDir, dir, { recursive: true });
+  const clock = { ms: Date.now() };
+  const at = () => new Date(clock.ms);
+  return { dir, clock, at, router: createKitModeRouter({ dir, now: at, ...(idleLock ? { idleLock } : {}) }) };
+}
+const errorOf = (e: Envelope<unknown>) => (e.ok ? null : e.error);
+
+describe('kit mode: wrong passphrases are throttled per kit', () => {
+  // The operators' unlock policy (docs/operators.md): 3 attempts free, then 5 s after the 3rd failure, doubling.
+  const WAIT_AFTER_FAILURE = [0, 0, 5_000, 10_000, 20_000];
+
+  it('waits grow after the free attempts, survive a restart of the console and the CLI, and end with the right passphrase', async () => {
+    const { dir, clock, at, router: r } = kitCopy('throttled');
+    const wrong = () => route('kitOffline:signIn', { operator: 'alice', passphrase: 'a wrong guess' }, r);
+    const right = (via = r) => route('kitOffline:signIn', { operator: 'alice', passphrase: PASSPHRASE }, via);
+    for (const wait of WAIT_AFTER_FAILURE.slice(0, 3)) {
+      const e = errorOf(await wrong());
+      expect([e?.code, e?.details?.retryAfterMs ?? 0]).toEqual(['wrong_passphrase', wait]);
+    }
+    // Even the right passphrase waits: refused with the wait in words, and the refusal does not count.
+    const held = errorOf(await right());
+    expect([held?.code, held?.details?.retryAfterMs, held?.message]).toEqual(['too_many_attempts', 5_000, expect.stringContaining('try again in 5 s')]);
+    expect(pair({ code: held!.code, kitError: null })).toEqual(pair(KIT_OFFLINE_REFUSALS.tooManyAttempts));
+    clock.ms += 4_000;
+    expect(value<{ retryAfterMs: number }>(await route('kitOffline:status', {}, r)).retryAfterMs).toBe(1_000);
+    // Restarting the offline console (a new router, the CLI) does not reset it: the count is in the kit's files.
+    const restarted = createKitModeRouter({ dir, now: at });
+    expect(errorOf(await right(restarted))?.code).toBe('too_many_attempts');
+    const cli = runOfflineKitCommand(parseCommandLine(['--operator', 'alice', 'kit', 'status', '--kit', dir], {}), { out: () => undefined, readPassphrase: async () => PASSPHRASE, now: at });
+    await expect(cli).rejects.toMatchObject({ code: 'too_many_attempts', details: { retryAfterMs: 1_000 } });
+    clock.ms += 1_000;
+    const fourth = errorOf(await wrong());
+    expect([fourth?.code, fourth?.details?.retryAfterMs]).toEqual(['wrong_passphrase', WAIT_AFTER_FAILURE[3]]);
+    clock.ms += WAIT_AFTER_FAILURE[3]! - 1;
+    expect(errorOf(await right(restarted))?.message).toContain('try again in 1 s');
+    clock.ms += 1;
+    expect(value<{ kitId: string }>(await right(restarted)).kitId).toBeTypeOf('string');
+    // The failures before it are recorded in the kit's chain with the sign-in (a guesser has no key to record them).
+    const records = value<{ records: Array<{ action: string; details: Record<string, unknown> }> }>(await route('kitOffline:audit', {}, restarted)).records;
+    expect(records.filter((x) => x.action === 'kit.open').at(-1)!.details.failedAttemptsBefore).toBe(4);
+    // The count started over: the next wrong passphrases are free again.
+    for (const wait of WAIT_AFTER_FAILURE.slice(0, 2)) expect(errorOf(await wrong())?.details?.retryAfterMs ?? 0).toBe(wait);
+  });
+
+  it('a second kit keeps its own count, and parallel attempts cannot slip past the wait', async () => {
+    const { router: r } = kitCopy('throttled-parallel');
+    const { router: other } = kitCopy('throttled-other');
+    const attempts = await Promise.all(Array.from({ length: 5 }, () => route('kitOffline:signIn', { operator: 'alice', passphrase: 'a wrong guess' }, r)));
+    expect(attempts.map((e) => errorOf(e)?.code)).toEqual(['wrong_passphrase', 'wrong_passphrase', 'wrong_passphrase', 'too_many_attempts', 'too_many_attempts']);
+    expect(value<{ kitId: string }>(await route('kitOffline:signIn', { operator: 'alice', passphrase: PASSPHRASE }, other)).kitId).toBeTypeOf('string');
+  });
+});
+
+describe('kit mode: the idle lock', () => {
+  const MIN = 60_000;
+  const IDLE = 10 * MIN; // the console's default idle time (docs/operators.md "Idle lock")
+  const signIn = (r: KitModeRouter) => route('kitOffline:signIn', { operator: 'alice', passphrase: PASSPHRASE }, r);
+  const statusOf = async (r: KitModeRouter) => value<{ signedIn: boolean; lockedBy: string | null }>(await route('kitOffline:status', {}, r));
+
+  it('calls keep the kit open; the idle time without one locks it back to the sign-in page, recorded in the chain', async () => {
+    const { clock, router: r } = kitCopy('idle', { intervalMs: null });
+    value(await signIn(r));
+    clock.ms += IDLE - MIN;
+    value(await route('kitOffline:robots', {}, r));
+    clock.ms += IDLE - MIN;
+    value(await route('kitOffline:info', {}, r));
+    // The window's own status polls are not activity.
+    clock.ms += IDLE / 2;
+    expect(await statusOf(r)).toEqual(expect.objectContaining({ signedIn: true, lockedBy: null }));
+    clock.ms += IDLE / 2;
+    expect(await statusOf(r)).toEqual(expect.objectContaining({ signedIn: false, lockedBy: 'idle' }));
+    expect(refusal(await route('kitOffline:info', {}, r))).toEqual(pair(KIT_OFFLINE_REFUSALS.notSignedIn));
+    value(await signIn(r));
+    expect((await statusOf(r)).lockedBy).toBeNull();
+    const records = value<{ records: Array<{ action: string; details: Record<string, unknown> }> }>(await route('kitOffline:audit', {}, r)).records;
+    expect(records.slice(-3).map((x) => [x.action, x.details.reason ?? null])).toEqual([['kit.open', null], ['kit.lock', 'idle'], ['kit.open', null]]);
+  });
+
+  it('a page hidden for the idle time locks it, a call after the idle time finds it locked, and the OS suspending locks it at once', async () => {
+    const { clock, router: r } = kitCopy('idle-hidden', { intervalMs: null });
+    value(await signIn(r));
+    value(await route('kitOffline:visibility', { hidden: true }, r));
+    clock.ms += IDLE;
+    expect((await statusOf(r)).lockedBy).toBe('hidden');
+    value(await signIn(r));
+    clock.ms += IDLE;
+    expect(refusal(await route('kitOffline:robots', {}, r))).toEqual(pair(KIT_OFFLINE_REFUSALS.notSignedIn));
+    expect((await statusOf(r)).lockedBy).toBe('idle');
+    value(await signIn(r));
+    expect(r.idle?.lockNow('suspend')).toBe(true);
+    expect(await statusOf(r)).toEqual(expect.objectContaining({ signedIn: false, lockedBy: 'suspend' }));
+  });
+
+  it('without the idle lock (the CLI and tests) nothing locks by itself', async () => {
+    const { clock, router: r } = kitCopy('no-idle');
+    value(await signIn(r));
+    clock.ms += 3 * IDLE;
+    expect(r.idle).toBeNull();
+    value(await route('kitOffline:info', {}, r));
+  });
+});
+
 describe('back online', () => {
   it('the kit used in the window imports into the store with the quarantine reconciled', async () => {
     expect(existsSync(join(kitDir, 'orders'))).toBe(true);

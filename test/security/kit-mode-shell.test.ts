@@ -52,4 +52,11 @@ describe('the window in kit mode', () => {
     expect(await handler(fromContents(kit.newWebContents().id), 'kitOffline:status', {})).toMatchObject({ ok: false, error: { code: 'forbidden_sender' } });
     expect(existsSync(join(kit.userData, 'console.db'))).toBe(false);
   });
+
+  it('the OS suspending or the screen locking reaches the kit-mode router (it locks an opened kit, kit-mode-router.test.ts)', async () => {
+    const handler = kit.ipcHandlers.get(IPC_CALL)!;
+    for (const event of ['suspend', 'lock-screen']) expect(kit.powerMonitor.emit(event), event).toBe(1);
+    // Nothing was open: nothing locked, and the sign-in page's status still answers.
+    expect(await handler(fromContents(kit.windows[0]!.webContents.id), 'kitOffline:status', {})).toMatchObject({ ok: true, value: { signedIn: false, lockedBy: null } });
+  });
 });

@@ -65,12 +65,13 @@ async function serve(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Pro
 async function serveKit(parsed: ParsedCommand, io: CliIo): Promise<number> {
   if (!io.untilStopped) throw new Error('serve needs untilStopped');
   const logger = createStderrLogger('warn', io.stderr);
-  const router = createKitModeRouter({ dir: resolve(String(parsed.options.kit)), now: io.now ?? (() => new Date()), logger });
+  const router = createKitModeRouter({ dir: resolve(String(parsed.options.kit)), now: io.now ?? (() => new Date()), logger, idleLock: {} });
   const host = await startBrowserHost({ router, logger, ...(parsed.port === undefined ? {} : { port: parsed.port }) });
   io.stdout.write(`ECPS console (OFFLINE, incident kit ${router.dir}; no provider is called): ${host.url}\n`);
   const reason = await io.untilStopped();
   io.stderr.write(`${reason}: closing the browser host\n`);
   await host.close();
+  router.close();
   return 0;
 }
 

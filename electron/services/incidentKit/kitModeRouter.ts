@@ -13,18 +13,34 @@ import { channelLabel, invalidInputError, type RouteRequest, type Router } from 
 import { silentLogger, type Logger } from '../../logger.ts';
 import { KIT_FILES, readManifest } from './kitFormat.ts';
 import { openOfflineKit, problemOf, writeOrderFile, type OfflineKit } from './offlineKit.ts';
+import { kitThrottle } from './kitThrottle.ts';
+import { createIdleLock, type IdleLock } from '../session/idleLock.ts';
+import type { LockReason } from '../session/session.ts';
 
 export interface KitModeRouterOptions {
   /** The kit folder (removable media). */
   dir: string;
   now?: () => Date;
   logger?: Logger;
+  /**
+   * The idle lock (the console's, session/idleLock.ts) for the window and `serve --kit`: the opened kit is forgotten
+   * after `minutes` without a call (default: the console's 10) or with the page hidden that long, checked before each
+   * call and every `intervalMs` (default 15 s; null: no timer, tests move their clock). Absent: no idle lock.
+   */
+  idleLock?: { minutes?: number; intervalMs?: number | null };
 }
 
 export interface KitModeRouter extends Router {
   /** The kit folder served. */
   readonly dir: string;
+  /** The idle lock, when enabled: the shell locks through it when the OS suspends or the screen locks. */
+  readonly idle: IdleLock | null;
+  /** Stops the idle lock's timer. */
+  close(): void;
 }
+
+/** Calls the window makes by itself: they do not keep an unattended kit open. */
+const PASSIVE_KIT_CHANNELS: ReadonlySet<string> = new Set(['kitOffline:status', 'kitOffline:visibility']);
 
 type KitHandlers = { [C in KitOfflineChannel]: (input: KitOfflineInput<C>) => Promise<KitOfflineOutput<C>> };
 
@@ -35,6 +51,36 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
   const now = options.now ?? (() => new Date());
   const logger = options.logger ?? silentLogger;
   let kit: OfflineKit | null = null;
+  let lockedBy: LockReason | null = null;
+  // One call at a time: sign-in attempts cannot race past the throttle, and the kit's chain is appended in order.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const idle = options.idleLock
+    ? createIdleLock({
+        clock: { now: () => now().getTime() },
+        session: {
+          role: () => (kit ? 'security_officer' : null),
+          actor: () => 'kit',
+          lock: (reason) => {
+            const closing = kit;
+            kit = null;
+            lockedBy = reason;
+            // Recorded in the kit's chain (after any call in progress); the kit is forgotten at once.
+            if (closing) serial(() => closing.lock(reason)).catch((e: unknown) => logger.warn('the kit lock could not be recorded', { error: e instanceof Error ? e.name : String(e) }));
+          },
+        },
+        settings: { get: () => (options.idleLock?.minutes === undefined ? null : String(options.idleLock.minutes)), set: () => undefined },
+        audit: { append: () => { throw new ConsoleError('offline_kit', 'The idle time of the offline console is not a setting.'); } },
+        logger,
+        transaction: (fn) => fn(),
+      })
+    : null;
+  if (idle && options.idleLock?.intervalMs !== null) idle.start(options.idleLock?.intervalMs);
 
   const opened = (): OfflineKit => {
     if (!kit) throw new ConsoleError('locked', 'Sign in with your passphrase to open the incident kit.');
@@ -42,15 +88,16 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
   };
 
   async function status(): Promise<KitModeStatus> {
-    const base = { kitMode: true as const, offline: true as const, providers: 'none' as const, signedIn: kit !== null };
+    const base = { kitMode: true as const, offline: true as const, providers: 'none' as const, signedIn: kit !== null, lockedBy };
     try {
       const { body } = readManifest(await readFile(join(dir, KIT_FILES.manifest), 'utf8').catch(() => {
         throw new ConsoleError('not_found', `Incident kit ${dir} has no readable ${KIT_FILES.manifest}.`);
       }));
       const { kitId, responder, exportedAt, exportedBy, expiresAt, robots, orders } = body;
-      return { ...base, manifest: { kitId, responder, exportedAt, exportedBy, expiresAt, robots, orders: orders.map(({ name, orderId, sequence, expiresAt: e, maxUses }) => ({ name, orderId, sequence, expiresAt: e, maxUses })) }, problem: null };
+      const retryAfterMs = await kitThrottle(dir, kitId, () => now().getTime()).retryAfterMs();
+      return { ...base, manifest: { kitId, responder, exportedAt, exportedBy, expiresAt, robots, orders: orders.map(({ name, orderId, sequence, expiresAt: e, maxUses }) => ({ name, orderId, sequence, expiresAt: e, maxUses })) }, problem: null, retryAfterMs };
     } catch (e) {
-      return { ...base, manifest: null, problem: problemOf(e) };
+      return { ...base, manifest: null, problem: problemOf(e), retryAfterMs: 0 };
     }
   }
 
@@ -59,10 +106,12 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
     'kitOffline:signIn': async ({ operator, passphrase }) => {
       kit = null;
       kit = await openOfflineKit(dir, operator, passphrase, now);
+      lockedBy = null;
       return kit.info();
     },
     'kitOffline:signOut': async () => {
       kit = null;
+      lockedBy = null;
       return { signedIn: false as const };
     },
     'kitOffline:info': async () => opened().info(),
@@ -79,7 +128,13 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
         path = join(dir, 'orders', `use-${used.order.used}-${used.fileName}`);
       }
       await writeOrderFile(path, used.file, false);
-      return { order: used.order, quarantined: used.quarantined, skipped: used.skipped, fileName: used.fileName, writtenTo: path };
+      return { order: used.order, quarantined: used.quarantined, skipped: used.skipped, fileName: used.fileName, writtenTo: path, content: used.file.toString('base64') };
+    },
+    'kitOffline:visibility': async ({ hidden }) => {
+      opened();
+      idle?.visibility(hidden);
+      idle?.check();
+      return { hidden };
     },
   };
 
@@ -95,7 +150,14 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
     if (!parsed.success) return fail(invalidInputError(channel, parsed.error));
     let result: unknown;
     try {
-      result = await (handlers[channel] as (i: unknown) => Promise<unknown>)(parsed.data);
+      result = await serial(async () => {
+        if (idle) {
+          // A call after the idle time finds the kit locked (the timer may not have run yet), then counts.
+          idle.check();
+          if (!PASSIVE_KIT_CHANNELS.has(channel)) idle.activity();
+        }
+        return (handlers[channel] as (i: unknown) => Promise<unknown>)(parsed.data);
+      });
     } catch (e) {
       if (isConsoleError(e)) return fail(e);
       logger.error('kit mode handler failed', { channel, error: e });
@@ -109,5 +171,5 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
     return { ok: true, value: output.data };
   }
 
-  return { dir, route };
+  return { dir, route, idle, close: () => idle?.stop() };
 }

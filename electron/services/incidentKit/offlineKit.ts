@@ -15,6 +15,8 @@ import {
   type KitChain, type KitOrder, type KitPayload, type ManifestBody,
 } from './kitFormat.ts';
 import { crlSerials } from './crlSerials.ts';
+import { kitThrottle } from './kitThrottle.ts';
+import { waitInWords } from '../session/sessionThrottle.ts';
 
 export interface OfflineOrderView {
   name: string;
@@ -70,6 +72,8 @@ export interface OfflineKit {
   robots(): RobotRow[];
   /** Uses a pre-authorised order: expiry and uses checked; the robots of its scope quarantined (offline). */
   useOrder(name: string, reason: string): Promise<OfflineUse>;
+  /** Records that the console locked the kit (idle, hidden, the OS suspending): kit.lock with the reason. */
+  lock(reason: string): Promise<void>;
 }
 
 /** Writes a signed order file for the robots (a USB stick): a new file unless `force`, 0600. */
@@ -106,7 +110,18 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
   const sealed = await readKitFile(dir, KIT_FILES.payload);
   if (createHash('sha256').update(sealed).digest('hex') !== body.payloadSha256) throw kitError('integrity_failure', 'payload_tampered', 'The incident kit\'s sealed data does not match its signed manifest.');
   if (operator.normalize('NFC') !== body.responder.normalize('NFC')) throw kitError('forbidden', 'wrong_responder', `Incident kit ${body.kitId} was made for ${body.responder}, not ${operator}.`);
-  const payload: KitPayload = await openKit(body, sealed, passphrase);
+  // Wrong passphrases are throttled per kit (kitThrottle.ts): the wait is checked before the key derivation.
+  const throttle = kitThrottle(dir, body.kitId, () => now().getTime());
+  const attempts = await throttle.gate();
+  let payload: KitPayload;
+  try {
+    payload = await openKit(body, sealed, passphrase);
+  } catch (e) {
+    if (!isConsoleError(e) || e.code !== 'wrong_passphrase') throw e;
+    const wait = await throttle.failed(attempts);
+    throw new ConsoleError('wrong_passphrase', wait > 0 ? `${e.message} Too many wrong passphrases: try again in ${waitInWords(wait)}.` : e.message, wait > 0 ? { retryAfterMs: wait } : undefined);
+  }
+  await throttle.succeeded(attempts);
   const key = kitPrivateKeyOf(payload);
   let chain: KitChain = verifyKitChain(body.kitId, kitPublicKeyOf(body), (await readKitFile(dir, KIT_FILES.audit)).toString('utf8'), (await readKitFile(dir, KIT_FILES.head)).toString('utf8'));
   const robots = new Map(payload.robots.map((r) => [r.deviceId, { ...r }]));
@@ -133,7 +148,8 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
     return { name: o.name, orderId: o.orderId, sequence: o.sequence, scope: o.scope, expiresAt: o.expiresAt, maxUses: o.maxUses, used, remaining: Math.max(0, o.maxUses - used), expired: Date.parse(o.expiresAt) <= now().getTime() };
   };
 
-  await append({ action: 'kit.open', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { offline: true } });
+  // The wrong passphrases before this one are recorded here: a guesser has no kit key to record them with.
+  await append({ action: 'kit.open', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { offline: true, ...(attempts.failedAttempts > 0 ? { failedAttemptsBefore: attempts.failedAttempts } : {}) } });
 
   return {
     info: () => ({
@@ -153,6 +169,9 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
       } catch (e) {
         return { verified: false, problem: problemOf(e), head: null, records: chain.records };
       }
+    },
+    async lock(reason) {
+      await append({ action: 'kit.lock', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { reason } });
     },
     async useOrder(name, reason) {
       if (reason.trim() === '' || reason.length > 500) throw new ConsoleError('invalid_input', 'A reason of 1-500 characters is required.', { field: 'reason' });

@@ -21,7 +21,8 @@ export const PASSIVE_CHANNELS: ReadonlySet<string> = new Set(['session:status', 
 
 export interface IdleLockDeps {
   clock: Clock;
-  session: Pick<Session, 'role' | 'lock' | 'actor'>;
+  /** The console's session, or anything that locks like it (the offline console's opened kit, kitModeRouter.ts). */
+  session: Pick<Session, 'role' | 'actor'> & { lock(reason: LockReason): unknown };
   settings: SettingsRepo;
   audit: Pick<AuditLog, 'append'>;
   logger: Logger;

@@ -15,7 +15,7 @@ import type { OperatorRow, OperatorSlot, OperatorsRepo } from '../../store/opera
 import type { KdfParams, StoreMetaRepo, StoreMetaRow, ThrottleRow } from '../../store/storeMetaRepo.ts';
 import type { AuditLog, AuditSigner } from '../audit/auditLog.ts';
 import { createSlotCrypto, type Keychain, sealRaw, slotAad } from '../operators/keySlots.ts';
-import { retryAfterMs } from './sessionThrottle.ts';
+import { afterFailure, retryAfterMs, throttleGate as sharedGate } from './sessionThrottle.ts';
 import { verifyTotp } from '../secondFactor/totp.ts';
 import { tokenProves } from '../secondFactor/tokenFactor.ts';
 
@@ -159,17 +159,12 @@ export function createSession(deps: SessionDeps): Session {
   const throttleOf = (name: string): ThrottleRow => operators.get(name)?.throttle ?? meta.getThrottle();
   const setThrottleOf = (op: OperatorRow | null, t: ThrottleRow) => (op ? operators.setThrottle(op.name, t) : meta.setThrottle(t));
 
-  const throttleGate = (t: ThrottleRow) => {
-    const wait = retryAfterMs(t, clock.now());
-    if (wait > 0) {
-      throw new ConsoleError('too_many_attempts', `Too many wrong passphrases; try again in ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
-    }
-  };
+  const throttleGate = (t: ThrottleRow) => sharedGate(t, clock.now());
 
   /** Counts a failure against the operator (or the shared row) and throws wrong_passphrase with the wait it causes. */
   const wrongPassphrase = (op: OperatorRow | null): never => {
     const t = op ? op.throttle : meta.getThrottle();
-    const next = { failedAttempts: t.failedAttempts + 1, lastFailureMs: clock.now() };
+    const next = afterFailure(t, clock.now());
     setThrottleOf(op, next);
     if (op) lastFailed = op.name;
     const wait = retryAfterMs(next, clock.now());
@@ -197,7 +192,7 @@ export function createSession(deps: SessionDeps): Session {
 
   /** Counts a failed second factor against the operator's throttle and throws the code's own error. */
   const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor', factor: 'totp' | 'pkcs11'): never => {
-    const next = { failedAttempts: op.throttle.failedAttempts + 1, lastFailureMs: clock.now() };
+    const next = afterFailure(op.throttle, clock.now());
     operators.setThrottle(op.name, next);
     lastFailed = op.name;
     const wait = retryAfterMs(next, clock.now());

@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Badge from '@cloudscape-design/components/badge';
+import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
@@ -13,6 +14,7 @@ import Textarea from '@cloudscape-design/components/textarea';
 import type { KitOrderView, KitUseOrderResult } from '../../../shared/kitOfflineContract.ts';
 import { ActionModal } from '../components/ActionModal.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { downloadBase64 } from '../download.ts';
 import { useKitMutation, useKitQuery } from './kitApi.ts';
 import { formatWhen, scopeInWords } from './kitWords.ts';
 
@@ -38,6 +40,12 @@ function UseOrderDialog({ order, onClose, onUsed }: { order: KitOrderView; onClo
   );
 }
 
+/**
+ * The order file as a download (the browser showing this window may not run on the laptop that holds the kit): named
+ * as the file written, so two uses of one order do not collide.
+ */
+const orderFileName = (r: KitUseOrderResult) => r.writtenTo.split('/').pop() || r.fileName;
+
 function stateOf(o: KitOrderView) {
   if (o.expired) return <Badge color="red">Expired</Badge>;
   if (o.remaining === 0) return <Badge color="grey">No uses left</Badge>;
@@ -56,6 +64,9 @@ export function KitOrders() {
           <Alert type="success" dismissible onDismiss={() => setDone(null)} header={`Order "${done.order.name}" used (${done.order.used} of ${done.order.maxUses})`}>
             Quarantined in the kit: {done.quarantined.join(', ') || 'none'}
             {done.skipped.length > 0 && `; skipped: ${done.skipped.map((s) => `${s.deviceId} (${s.status})`).join(', ')}`}. Signed order written to {done.writtenTo}.
+            <Box margin={{ top: 's' }}>
+              <Button iconName="download" onClick={() => downloadBase64(orderFileName(done), done.content, 'application/json')}>Download the order file</Button>
+            </Box>
           </Alert>
         </div>
       )}

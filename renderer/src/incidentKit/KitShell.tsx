@@ -5,7 +5,8 @@ import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Tabs from '@cloudscape-design/components/tabs';
 import type { KitModeStatus } from '../../../shared/kitOfflineContract.ts';
-import { useKitMutation } from './kitApi.ts';
+import { useVisibilityReport } from '../session/useVisibilityReport.ts';
+import { reportKitVisibility, useKitMutation } from './kitApi.ts';
 import { KitAudit } from './KitAudit.tsx';
 import { KitCertificatesView } from './KitCertificates.tsx';
 import { KitOrders } from './KitOrders.tsx';
@@ -13,6 +14,8 @@ import { KitRobots } from './KitRobots.tsx';
 
 export function KitShell({ status }: { status: KitModeStatus }) {
   const signOut = useKitMutation('kitOffline:signOut');
+  // The page hidden longer than the idle time locks the kit (the main side decides), as for the console's session.
+  useVisibilityReport(reportKitVisibility);
   return (
     <main className="kit-shell" aria-label="Offline incident console">
       <SpaceBetween size="m">

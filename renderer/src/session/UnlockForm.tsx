@@ -16,7 +16,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import type { SessionStatus } from '../../../shared/contract.ts';
 import { call, isApiError } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
-import { useCountdown } from '../hooks/useCountdown.ts';
+import { useRetryPause } from '../hooks/useRetryPause.ts';
 import { formatCountdown } from '../format.ts';
 import { errorInWords, type ErrorWords } from '../components/errorWords.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -37,8 +37,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   /** The main process's refusal of the last attempt (the error itself: worded by errorInWords where it is shown). */
   const [refused, setRefused] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [retryAt, setRetryAt] = useState<number | null>(() => (status.retryAfterMs > 0 ? Date.now() + status.retryAfterMs : null));
-  const waitMs = useCountdown(retryAt);
+  const { waitMs, pauseFrom } = useRetryPause(status.retryAfterMs);
   const operatorRef = useRef<InputProps.Ref>(null);
   const passphraseRef = useRef<InputProps.Ref>(null);
   const codeRef = useRef<InputProps.Ref>(null);
@@ -83,8 +82,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
         // Back in the passphrase field to try again, never on the page body.
         requestAnimationFrame(() => passphraseRef.current?.focus());
       }
-      const retryAfterMs = isApiError(err) ? err.details?.retryAfterMs : undefined;
-      if (typeof retryAfterMs === 'number' && retryAfterMs > 0) setRetryAt(Date.now() + retryAfterMs);
+      pauseFrom(err);
     } finally {
       setBusy(false);
     }

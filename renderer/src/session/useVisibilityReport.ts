@@ -4,14 +4,17 @@
 import { useEffect } from 'react';
 import { call } from '../api.ts';
 
-export function useVisibilityReport(): void {
+const reportToSession = (hidden: boolean) => call('session:visibility', { hidden });
+
+/** `send` carries the report: the session's channel by default, the offline console's for an incident kit. */
+export function useVisibilityReport(send: (hidden: boolean) => Promise<unknown> = reportToSession): void {
   useEffect(() => {
     const report = () => {
       // Best effort: a lost report only means the plain idle lock applies.
-      call('session:visibility', { hidden: document.visibilityState === 'hidden' }).catch(() => undefined);
+      send(document.visibilityState === 'hidden').catch(() => undefined);
     };
     if (document.visibilityState === 'hidden') report();
     document.addEventListener('visibilitychange', report);
     return () => document.removeEventListener('visibilitychange', report);
-  }, []);
+  }, [send]);
 }

@@ -25,6 +25,8 @@ export interface CliCall {
   stdin?: string;
   /** Process mode only: gets the process id once it is spawned. */
   onSpawn?: (pid: number) => void;
+  /** In-process mode only: the offline console's clock (kit status / use). */
+  now?: () => Date;
 }
 
 /** The environment a test CLI starts with: no inherited provider variables, a low scrypt cost, operator alice. */
@@ -42,6 +44,7 @@ export async function cliInProcess(args: string[], call: CliCall): Promise<CliRu
     stdin: Readable.from(call.stdin ? [Buffer.from(call.stdin)] : []),
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t) },
+    ...(call.now ? { now: call.now } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -10,6 +10,27 @@ export function derLength(n: number): Buffer {
   return Buffer.from([0x80 | bytes.length, ...bytes]);
 }
 
+/** How many bytes a TLV of a single-byte tag and `length` content bytes takes before its content. */
+export function derHeaderSize(length: number): number {
+  if (length < 0x80) return 2;
+  let n = 2;
+  for (let v = length; v > 0; v = Math.floor(v / 256)) n++;
+  return n;
+}
+
+/** Writes the tag and length of a TLV into `out` at `at` (derHeaderSize(length) bytes); answers where its content starts. */
+export function putDerHeader(out: Buffer, at: number, tag: number, length: number): number {
+  out[at] = tag;
+  if (length < 0x80) {
+    out[at + 1] = length;
+    return at + 2;
+  }
+  const count = derHeaderSize(length) - 2;
+  out[at + 1] = 0x80 | count;
+  for (let i = count, v = length; i >= 1; i--, v = Math.floor(v / 256)) out[at + 1 + i] = v & 0xff;
+  return at + 2 + count;
+}
+
 /** One TLV of a single-byte tag. */
 export function derTlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);

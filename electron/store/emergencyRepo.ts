@@ -124,10 +124,17 @@ export interface EmergencyRepo {
   membersOf(scope: ScopeFilter, deviceIds: readonly string[]): string[];
   /** Active certificate copies of the scope's robots, by serial. */
   certificatesOf(scope: ScopeFilter): Array<{ serial: string; deviceId: string }>;
+  /**
+   * The valid certificates (neither revoked nor expired at `at`) of every fleet CA held by the scope's robots, by serial:
+   * one query over the scope (what robotsOf and then the CA's certificates of 500 robots a query answered).
+   */
+  validCaCertificatesOf(scope: ScopeFilter, at: string): Array<{ caId: string; serial: string; deviceId: string }>;
   insertRun(run: RunRow, actions: readonly RunActionRow[]): void;
   getRun(runId: string): { run: RunRow; actions: RunActionRow[] } | null;
   listRuns(limit: number, review?: ReviewState): RunRow[];
   updateAction(row: Pick<RunActionRow, 'runId' | 'position' | 'state' | 'attempts' | 'detail' | 'errorCode' | 'errorMessage' | 'updatedAt'>): void;
+  /** An action starts (again): its state and attempts, its detail unchanged. */
+  markActionRunning(runId: string, position: number, attempts: number, at: string): void;
   setRunState(runId: string, state: RunState, at: string): void;
   /** Records the review of a run that needs one; false when it does not (any more). */
   review(runId: string, by: string, at: string, note: string): boolean;
@@ -298,6 +305,16 @@ export function createEmergencyRepo(db: Db): EmergencyRepo {
       );
       return out;
     },
+    validCaCertificatesOf(scope, at) {
+      const out: Array<{ caId: string; serial: string; deviceId: string }> = [];
+      for (const p of predicates(scope)) {
+        const rows = db
+          .prepare(`SELECT f.ca_id, f.serial, f.device_id FROM robots r JOIN fleet_certificates f ON f.device_id = r.device_id WHERE f.revoked_at IS NULL AND f.not_after > ? AND ${p.sql} ORDER BY f.serial`)
+          .all(at, ...p.params) as Array<{ ca_id: string; serial: string; device_id: string }>;
+        for (const r of rows) out.push({ caId: r.ca_id, serial: r.serial, deviceId: r.device_id });
+      }
+      return out;
+    },
     insertRun(run, actions) {
       insertRun.run({ ...run, actions: run.actions.join(',') });
       for (const a of actions) insertAction.run(a);
@@ -315,6 +332,8 @@ export function createEmergencyRepo(db: Db): EmergencyRepo {
       return (rows as RawRun[]).map(toRun);
     },
     updateAction: (row) => void updateAction.run(row),
+    markActionRunning: (runId, position, attempts, at) =>
+      void db.prepare("UPDATE emergency_run_actions SET state = 'running', attempts = ?, updated_at = ? WHERE run_id = ? AND position = ?").run(attempts, at, runId, position),
     setRunState: (runId, state, at) => void db.prepare('UPDATE emergency_runs SET state = ?, updated_at = ? WHERE run_id = ?').run(state, at, runId),
     review: (runId, by, at, note) =>
       db

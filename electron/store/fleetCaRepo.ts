@@ -79,6 +79,10 @@ export interface FleetCaRepo {
   /** Certificates whose notAfter is at or before `before` (ISO time), earliest first. */
   listExpiringBefore(caId: string, before: string): FleetCertRow[];
   listRevoked(caId: string): FleetCertRow[];
+  /** What a CRL lists of each revoked certificate (serial, when, why), without the certificates: oldest revocation first. */
+  listRevokedEntries(caId: string): Array<{ serial: string; revokedAt: string; reason: string | null }>;
+  /** The CA's certificates counted: all, revoked, and not revoked but expired at `at` (ISO time). */
+  countStates(caId: string, at: string): { total: number; revoked: number; expired: number };
   /** The device's certificates not revoked and still valid at `at` (ISO time), oldest first: of `caId`, or of every CA when null. */
   listValidOfDevice(caId: string | null, deviceId: string, at: string): FleetCertRow[];
   /** Every CA's certificate with this serial (lower-case hex): serials are random, so one at most in practice. */
@@ -172,6 +176,11 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const listCerts = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? ORDER BY not_after, serial');
   const expiring = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND not_after <= ? ORDER BY not_after, serial');
   const revoked = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const revokedEntries = db.prepare('SELECT serial, revoked_at, revocation_reason FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const countStates = db.prepare(
+    `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS revoked,
+     COALESCE(SUM(CASE WHEN revoked_at IS NULL AND not_after <= ? THEN 1 ELSE 0 END), 0) AS expired FROM fleet_certificates WHERE ca_id = ?`,
+  );
   // By the device index alone: with ca_id in the WHERE clause SQLite's planner took the (ca_id, not_after) index and
   // read every valid certificate of the CA for each robot (an emergency run over 10,000 robots was quadratic). A robot
   // has a handful of certificates; the CA is checked on those rows.
@@ -216,6 +225,9 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     listCerts: (caId) => (listCerts.all(caId) as RawCert[]).map(certRow),
     listExpiringBefore: (caId, before) => (expiring.all(caId, before) as RawCert[]).map(certRow),
     listRevoked: (caId) => (revoked.all(caId) as RawCert[]).map(certRow),
+    listRevokedEntries: (caId) =>
+      (revokedEntries.all(caId) as Array<{ serial: string; revoked_at: string; revocation_reason: string | null }>).map((r) => ({ serial: r.serial, revokedAt: r.revoked_at, reason: r.revocation_reason })),
+    countStates: (caId, at) => countStates.get(at, caId) as { total: number; revoked: number; expired: number },
     listValidOfDevice: (caId, deviceId, at) => (validOfDevice.all(deviceId, at) as RawCert[]).filter((r) => caId === null || r.ca_id === caId).map(certRow),
     findBySerial: (serial) => (bySerial.all(serial) as RawCert[]).map(certRow),
     listValidOfDevices(caId, deviceIds, at) {

@@ -13,6 +13,39 @@ import { auditOf, crlSerials, fleetFailingAt, fleetWithCertificates, range, reop
 
 afterAll(() => removeTempDirs());
 
+type Executed = Awaited<ReturnType<FleetConsole['handlers']['emergency:execute']>>;
+type Retried = Awaited<ReturnType<FleetConsole['handlers']['emergency:retry']>>;
+
+/**
+ * A run over `n` robots in which the database aborts one update (the trigger `test_abort`, `when`): `failed` checks
+ * the run; `between` the store with no console open, before the trigger is dropped; `retried` the retry of the run.
+ */
+async function failThenRetry(n: number, when: string, run: (c: FleetConsole) => Promise<Executed>, checks: {
+  failed(c: FleetConsole, out: Executed): Promise<void>;
+  between(dir: string): void;
+  retried(c: FleetConsole, out: Retried, runId: string): void;
+}): Promise<string> {
+  const dir = await fleetFailingAt(n, when);
+  let c = await reopen(dir);
+  let runId: string;
+  try {
+    const out = await run(c);
+    runId = out.run!.runId;
+    await checks.failed(c, out);
+  } finally {
+    c.close();
+  }
+  checks.between(dir);
+  withRawDb(dir, (db) => db.exec('DROP TRIGGER test_abort'));
+  c = await reopen(dir);
+  try {
+    checks.retried(c, await c.handlers['emergency:retry']({ runId }, CTX), runId);
+  } finally {
+    c.close();
+  }
+  return dir;
+}
+
 const revokeFleet = (c: FleetConsole) =>
   c.handlers['emergency:execute'](
     { scope: { kind: 'fleet' }, actions: ['revoke_certificates'], reason: 'CA drill', certificateReason: 'cessationOfOperation', breakGlass: { reason: 'no second officer in a test' } },
@@ -70,40 +103,30 @@ describe('an emergency run revokes its certificates in batches', () => {
   it('a failure in the middle of a batch changes nothing; the retry revokes and audits them all', async () => {
     const n = 1500;
     // Certificate 1,200 (in the second batch) cannot be revoked: the database aborts its update.
-    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF revoked_at ON fleet_certificates WHEN NEW.serial = '${serialOf(1200)}'`);
-    let c = await reopen(dir);
-    let runId: string;
-    try {
-      const out = await revokeFleet(c);
-      runId = out.run!.runId;
-      const step = out.run!.steps[0]!;
-      expect([step.state, out.run!.state]).toEqual(['failed', 'failed']);
-      // Nothing half done: no revocation in the CA or the registry, no batch record, no CRL recorded.
-      expect(auditOf(c, 'ca.revoke.batch')).toEqual([]);
-      expect(auditOf(c, 'ca.crl.publish').filter((r) => r.outcome === 'success')).toEqual([]);
-      expect((await c.handlers['emergency:preview']({ scope: { kind: 'fleet' } }, CTX)).certificates.total).toBe(n);
-      expect(auditOf(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
-    } finally {
-      c.close();
-    }
-    withRawDb(dir, (db) => {
-      expect(db.prepare('SELECT COUNT(*) FROM fleet_certificates WHERE revoked_at IS NOT NULL').pluck().get()).toBe(0);
-      expect(db.prepare("SELECT COUNT(*) FROM robot_certificates WHERE status = 'revoked'").pluck().get()).toBe(0);
-      db.exec('DROP TRIGGER test_abort');
+    await failThenRetry(n, `BEFORE UPDATE OF revoked_at ON fleet_certificates WHEN NEW.serial = '${serialOf(1200)}'`, revokeFleet, {
+      async failed(c, out) {
+        const step = out.run!.steps[0]!;
+        expect([step.state, out.run!.state]).toEqual(['failed', 'failed']);
+        // Nothing half done: no revocation in the CA or the registry, no batch record, no CRL recorded.
+        expect(auditOf(c, 'ca.revoke.batch')).toEqual([]);
+        expect(auditOf(c, 'ca.crl.publish').filter((r) => r.outcome === 'success')).toEqual([]);
+        expect((await c.handlers['emergency:preview']({ scope: { kind: 'fleet' } }, CTX)).certificates.total).toBe(n);
+        expect(auditOf(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
+      },
+      between: (dir) => withRawDb(dir, (db) => {
+        expect(db.prepare('SELECT COUNT(*) FROM fleet_certificates WHERE revoked_at IS NOT NULL').pluck().get()).toBe(0);
+        expect(db.prepare("SELECT COUNT(*) FROM robot_certificates WHERE status = 'revoked'").pluck().get()).toBe(0);
+      }),
+      retried(c, retried, runId) {
+        const step = retried.run!.steps[0]!;
+        expect([step.state, retried.run!.state, step.detail.crlRevoked]).toEqual(['done', 'done', n]);
+        expect(crlSerials(String(step.detail.crlPem))).toEqual(range(n).map((i) => serialOf(i).toUpperCase()).sort());
+        const batches = auditOf(c, 'ca.revoke.batch');
+        expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
+        expect(batches.flatMap((r) => String(r.details.serialList).split(' '))).toEqual(range(n).map(serialOf));
+        expect(batches.every((r) => r.details.runId === runId && r.details.crlNumber === step.detail.crlNumber)).toBe(true);
+      },
     });
-    c = await reopen(dir);
-    try {
-      const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
-      const step = retried.run!.steps[0]!;
-      expect([step.state, retried.run!.state, step.detail.crlRevoked]).toEqual(['done', 'done', n]);
-      expect(crlSerials(String(step.detail.crlPem))).toEqual(range(n).map((i) => serialOf(i).toUpperCase()).sort());
-      const batches = auditOf(c, 'ca.revoke.batch');
-      expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
-      expect(batches.flatMap((r) => String(r.details.serialList).split(' '))).toEqual(range(n).map(serialOf));
-      expect(batches.every((r) => r.details.runId === runId && r.details.crlNumber === step.detail.crlNumber)).toBe(true);
-    } finally {
-      c.close();
-    }
   });
 });
 
@@ -138,31 +161,21 @@ describe('an emergency run quarantines its robots in batches', () => {
   it('a batch that fails changes none of its robots; the others are done; the retry finishes it', async () => {
     const n = 1500;
     // Robot 1,200 (second batch) cannot be updated.
-    const dir = await fleetFailingAt(n, `BEFORE UPDATE OF status ON robots WHEN NEW.device_id = '${benchDeviceId(1200)}'`);
-    let c = await reopen(dir);
-    let runId: string;
-    try {
-      const out = await quarantineFleet(c);
-      runId = out.run!.runId;
-      expect(out.run!.state).toBe('failed');
-      expect(out.run!.steps[0]!.errorMessage).toContain('500 of 1500 failed');
-      expect(auditOf(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
-    } finally {
-      c.close();
-    }
-    // The first batch whole, nothing of the second.
-    expect(quarantined(dir)).toEqual(range(1000).map(benchDeviceId));
-    withRawDb(dir, (db) => db.exec('DROP TRIGGER test_abort'));
-    c = await reopen(dir);
-    try {
-      const retried = await c.handlers['emergency:retry']({ runId: runId! }, CTX);
-      expect(retried.run!.state).toBe('done');
-      const batches = auditOf(c, 'robot.status.batch');
-      expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
-      expect(String(batches[1]!.details.deviceList).split(' ')).toEqual(range(500).map((i) => benchDeviceId(1000 + i)));
-    } finally {
-      c.close();
-    }
+    const dir = await failThenRetry(n, `BEFORE UPDATE OF status ON robots WHEN NEW.device_id = '${benchDeviceId(1200)}'`, quarantineFleet, {
+      async failed(c, out) {
+        expect(out.run!.state).toBe('failed');
+        expect(out.run!.steps[0]!.errorMessage).toContain('500 of 1500 failed');
+        expect(auditOf(c, 'robot.status.batch').map((r) => r.details.count)).toEqual([1000]);
+      },
+      // The first batch whole, nothing of the second.
+      between: (d) => expect(quarantined(d)).toEqual(range(1000).map(benchDeviceId)),
+      retried(c, retried) {
+        expect(retried.run!.state).toBe('done');
+        const batches = auditOf(c, 'robot.status.batch');
+        expect(batches.map((r) => r.details.count)).toEqual([1000, 500]);
+        expect(String(batches[1]!.details.deviceList).split(' ')).toEqual(range(500).map((i) => benchDeviceId(1000 + i)));
+      },
+    });
     expect(quarantined(dir)).toEqual(range(n).map(benchDeviceId));
   });
 });

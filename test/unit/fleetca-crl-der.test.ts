@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { derChildren, derTime } from '../../electron/crypto/der.ts';
+import { derChildren, derHeaderSize, derTime, putDerHeader } from '../../electron/crypto/der.ts';
 import { signatureAlgorithm, signCrl, toPem, x509SignerFor, type X509Signer } from '../../electron/crypto/x509Sign.ts';
 import { crlTbs, crlTbsDer, type CrlEntryInput, type CrlProfileInput, type RevocationReason } from '../../electron/services/ca/fleetCaProfiles.ts';
 import { caFixture, newCa, openssl, workDir, writeFile, type CaFixture } from '../integration/fleetca-kit.ts';
@@ -44,6 +44,9 @@ const CASES: Array<[string, CrlEntryInput[]]> = [
     { serial: serial('12'), revokedAt: new Date('2050-01-01T00:00:00Z'), reason: 'unspecified' },
     { serial: serial('13'), revokedAt: new Date('2099-07-04T12:34:56Z'), reason: 'privilegeWithdrawn' },
   ]],
+  ['two times and two reasons interleaved (each encoded once, used many times)', Array.from({ length: 6 }, (_, i) => ({
+    serial: serial(`6${i}`), revokedAt: new Date(i % 2 === 0 ? '2026-12-05T06:00:00Z' : '2051-02-03T04:05:06Z'), reason: i % 3 === 0 ? 'unspecified' as const : 'keyCompromise' as const,
+  }))],
   ['a date with milliseconds (left to the library)', [{ serial: serial('21'), revokedAt: new Date('2026-12-04T23:01:02.345Z'), reason: 'keyCompromise' }]],
   ['a date before 1950 (left to the library)', [{ serial: serial('22'), revokedAt: new Date('1949-12-31T23:59:59Z'), reason: 'keyCompromise' }]],
 ];
@@ -59,7 +62,19 @@ const TIMES: Array<[string, 'UTCTime' | 'GeneralizedTime' | 'left to the library
   ['1949-12-31T23:59:59Z', 'left to the library'],
 ];
 
+// X.690 8.1.3: [length, the header's bytes (tag 0x30 then the length octets)].
+const HEADERS: Array<[number, string]> = [
+  [0, '3000'], [127, '307f'], [128, '308180'], [255, '3081ff'], [256, '30820100'], [65_535, '3082ffff'], [65_536, '3083010000'], [400_000, '3083061a80'],
+];
+
 describe('CRL entries written directly', () => {
+  it.each(HEADERS)('a TLV header of content length %i is %s', (length, hex) => {
+    expect(derHeaderSize(length)).toBe(hex.length / 2);
+    const out = Buffer.alloc(hex.length / 2 + 1, 0xee);
+    expect(putDerHeader(out, 1, 0x30, length)).toBe(out.length);
+    expect(out.subarray(1).toString('hex')).toBe(hex);
+  });
+
   it.each(TIMES)('%s is written as %s, in the bytes the library writes', (iso, form) => {
     const d = new Date(iso);
     const der = derTime(d);

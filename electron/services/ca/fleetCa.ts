@@ -352,10 +352,11 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
       const now = clock.now();
       const thisUpdate = wholeSeconds(now);
       const nextUpdate = wholeSeconds(now + hours * 3_600_000);
-      const stored = repo.listRevoked(ca.id).map((r) => ({ serial: r.serial, revokedAt: r.revokedAt ?? ca.createdAt, reason: (r.revocationReason ?? 'unspecified') as RevocationReason }));
-      const states = repo.revocationStates(ca.id, options.pending.map((p) => normaliseSerial(p.serial)));
-      const pending = options.pending.map((p) => {
-        const serial = normaliseSerial(p.serial);
+      const stored = repo.listRevokedEntries(ca.id).map((r) => ({ serial: r.serial, revokedAt: r.revokedAt, reason: (r.reason ?? 'unspecified') as RevocationReason }));
+      const serials = options.pending.map((p) => normaliseSerial(p.serial));
+      const states = repo.revocationStates(ca.id, serials);
+      const pending = options.pending.map((p, i) => {
+        const serial = serials[i]!;
         const state = states.get(serial);
         if (state === undefined) throw new ConsoleError('not_found', 'No certificate with this serial was issued by this CA.');
         if (state !== null) throw new ConsoleError('invalid_input', `Certificate ${serial} is already revoked.`, { reason: 'already_revoked' });

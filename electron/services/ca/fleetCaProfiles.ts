@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { Name } from '@peculiar/x509';
-import { derChildren, derTime, derTlv } from '../../crypto/der.ts';
+import { derChildren, derHeaderSize, derTime, derTlv, putDerHeader } from '../../crypto/der.ts';
 import { extension, keyIdentifier, signatureAlgorithm, type X509Signer } from '../../crypto/x509Sign.ts';
 
 export const FLEET_ORGANIZATION = 'ECPS-UV Fleet';
@@ -176,12 +176,36 @@ function reasonExtensions(reason: RevocationReason): Buffer | null {
   return REASON_EXTENSIONS.get(reason)!;
 }
 
-/** One revokedCertificates entry, written directly (null when its date is not whole seconds in 1950..9999). */
-function revokedEntryDer(e: CrlEntryInput): Buffer | null {
-  const time = derTime(e.revokedAt);
-  if (!time) return null;
-  const ext = reasonExtensions(e.reason);
-  return derTlv(0x30, Buffer.concat(ext ? [derTlv(0x02, e.serial), time, ext] : [derTlv(0x02, e.serial), time]));
+/**
+ * The revokedCertificates entries, written directly into one buffer (null when a date is not whole seconds in
+ * 1950..9999: the library then writes the CRL). Each entry is SEQUENCE { INTEGER serial, Time, [reasonCode] }; the
+ * time and the reason's extensions are encoded once per distinct value (an emergency run revokes thousands at one
+ * time with one reason), so a 10,000-entry list is two passes over the serials and no per-entry allocation.
+ */
+function revokedEntriesDer(entries: readonly CrlEntryInput[]): Buffer | null {
+  const times = new Map<number, Buffer | null>();
+  const parts: Array<{ serial: Buffer; time: Buffer; ext: Buffer | null; content: number }> = [];
+  let total = 0;
+  for (const e of entries) {
+    const ms = e.revokedAt.getTime();
+    let time = times.get(ms);
+    if (time === undefined) times.set(ms, (time = derTime(e.revokedAt)));
+    if (time === null) return null;
+    const ext = reasonExtensions(e.reason);
+    const content = derHeaderSize(e.serial.length) + e.serial.length + time.length + (ext?.length ?? 0);
+    parts.push({ serial: e.serial, time, ext, content });
+    total += derHeaderSize(content) + content;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of parts) {
+    at = putDerHeader(out, at, 0x30, p.content);
+    at = putDerHeader(out, at, 0x02, p.serial.length);
+    at += p.serial.copy(out, at);
+    at += p.time.copy(out, at);
+    if (p.ext) at += p.ext.copy(out, at);
+  }
+  return out;
 }
 
 /**
@@ -190,15 +214,15 @@ function revokedEntryDer(e: CrlEntryInput): Buffer | null {
  * took about a quarter of a 10,000-certificate emergency revocation (docs/benchmarks.md).
  */
 export function crlTbsDer(input: CrlProfileInput): Buffer {
-  const entries = input.entries.map(revokedEntryDer);
-  if (entries.length === 0 || entries.some((e) => e === null)) return Buffer.from(AsnConvert.serialize(crlTbs(input)));
+  const entries = input.entries.length === 0 ? null : revokedEntriesDer(input.entries);
+  if (entries === null) return Buffer.from(AsnConvert.serialize(crlTbs(input)));
   const bare = Buffer.from(AsnConvert.serialize(crlTbs({ ...input, entries: [] })));
   const children = derChildren(bare);
   const extensions = children.find((c) => c.tag === 0xa0);
   const first = children[0];
   if (!extensions || !first) throw new Error('CRL: the library wrote no crlExtensions');
   const last = children[children.length - 1]!;
-  return derTlv(0x30, Buffer.concat([bare.subarray(first.start, extensions.start), derTlv(0x30, Buffer.concat(entries as Buffer[])), bare.subarray(extensions.start, last.end)]));
+  return derTlv(0x30, Buffer.concat([bare.subarray(first.start, extensions.start), derTlv(0x30, entries), bare.subarray(extensions.start, last.end)]));
 }
 
 export const ID_KP_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';

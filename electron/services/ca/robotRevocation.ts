@@ -1,8 +1,9 @@
 // Revoking a robot (fleet:setStatus to `revoked`) is one operation: every valid certificate of the robot is revoked
 // with an RFC 5280 reason, each CA that issued one (the current CA and, during a transition, a retired one) signs a
 // CRL that lists its own, and the robot's status, the CA's revocations, the
-// registry's certificate copies and the audit records (robot.status, ca.revoke, robot.certificate.revoke,
-// ca.crl.publish) commit in ONE store transaction. The CRL is signed first, because provider.sign is asynchronous and
+// registry's certificate copies and the audit records (robot.status, ca.crl.publish, and the revocations': one
+// ca.revoke and one robot.certificate.revoke for a robot's only certificate; for several, one ca.revoke.batch per CA
+// naming its serials and counting the registry copies, as an emergency run writes them) commit in ONE store transaction. The CRL is signed first, because provider.sign is asynchronous and
 // the store's transaction is not. A CA that cannot sign (its key disabled, its provider unreachable) fails the whole
 // operation with the provider's typed error and nothing changes: "revoked" in the console always means "on a CRL the
 // fleet CA signed". Meanwhile the officer can quarantine the robot, which needs no CA.
@@ -69,11 +70,18 @@ export function createRobotRevocation(deps: RobotRevocationDeps): RobotRevocatio
       const current = plan(deviceId);
       if (planKey(current) !== planKey(signedFor)) return null;
       const actor = deps.session.actor();
-      for (const c of current.certificates) {
-        const ca = c.inCa ? signed.find((s) => s.ca.id === c.caId)?.ca : undefined;
-        if (ca) deps.ca.revokeWithRegistryCopy(ca, c.serial, certificateReason, { actor, at: revokedAt });
-        else deps.fleet.revokeCertificate(c.serial, certificateReason);
+      const inCa = current.certificates.filter((c) => c.inCa && signed.some((s) => s.ca.id === c.caId));
+      if (inCa.length === 1) {
+        // One certificate: one clear ca.revoke record (and the registry copy's own).
+        deps.ca.revokeWithRegistryCopy(signed.find((s) => s.ca.id === inCa[0]!.caId)!.ca, inCa[0]!.serial, certificateReason, { actor, at: revokedAt });
+      } else {
+        for (const s of signed) {
+          const serials = inCa.filter((c) => c.caId === s.ca.id).map((c) => c.serial);
+          deps.ca.revokeBatchWithRegistryCopies(s.ca, serials, certificateReason, { at: revokedAt, actor, details: { trigger: 'robot_revocation', deviceId, crlNumber: s.crl.crlNumber } });
+        }
       }
+      // Copies the registry holds of certificates no CA can revoke any more (expired, or of no CA of the store).
+      for (const c of current.certificates) if (!inCa.includes(c)) deps.fleet.revokeCertificate(c.serial, certificateReason);
       for (const s of signed) s.crl.record({ trigger: 'robot_revocation', deviceId });
       const revokedSerials = current.certificates.map((c) => c.serial);
       // The current CA's CRL first (prepareRevocations' order); every CA's in `crls`.

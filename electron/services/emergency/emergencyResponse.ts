@@ -220,12 +220,18 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     scope: EmergencyScope;
     options: { certificateReason: CertRevocationReason; lockdown: NonNullable<ExecuteInput['lockdown']> };
     lockdownFile: { fileName: string; content: string } | null;
+    /**
+     * serial -> the CA that issued it, for the scope's valid CA certificates, as the plan read them: set by execute and
+     * dropped once an action has awaited anything. Until then nothing else ran (the store is this process's alone), so
+     * revoke_certificates as the run's first action uses it instead of reading the same 10,000 rows again.
+     */
+    issuers?: Map<string, string> | undefined;
   }
 
   const stateReason = (run: RunRow) => `emergency run ${run.runId}: ${run.reason}`.slice(0, 500);
 
   /** What each action will work through, fixed when the run starts (a retry finishes the same list). */
-  function plannedItems(action: EmergencyAction, p: EmergencyPreview, filter: ScopeFilter): Detail {
+  function plannedItems(action: EmergencyAction, p: EmergencyPreview, filter: ScopeFilter, issuers: Map<string, string>): Detail {
     const items: Record<string, Item> = {};
     switch (action) {
       case 'compromise_keys':
@@ -235,15 +241,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         for (const k of p.keys) if (k.plan === 'rotate') items[k.keyId] = { state: 'pending' };
         break;
       case 'revoke_certificates': {
-        const robots = new Set<string>();
-        for (const c of repo.certificatesOf(filter)) {
-          items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
-          robots.add(c.deviceId);
-        }
+        for (const c of repo.certificatesOf(filter)) items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
         // Certificates of a CA (the current one, or a retired one during a transition) that the registry has no active
-        // copy of (a session that never committed): one query per 500 robots.
-        const deviceIds = repo.robotsOf(filter).map((r) => r.deviceId);
-        for (const c of deps.ca.validCertificatesOfDevices(deviceIds)) items[c.serial.toLowerCase()] ??= { state: 'pending', deviceId: c.deviceId };
+        // copy of (a session that never committed): one query over the scope joined to the CAs' certificates.
+        for (const c of repo.validCaCertificatesOf(filter, nowIso())) {
+          const serial = c.serial.toLowerCase();
+          items[serial] ??= { state: 'pending', deviceId: c.deviceId };
+          issuers.set(serial, c.caId);
+        }
         break;
       }
       case 'quarantine':
@@ -283,14 +288,18 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     });
   }
 
-  async function revokeCertificates(ctx: RunContext, d: Detail): Promise<void> {
+  async function revokeCertificates(ctx: RunContext, d: Detail, _save: () => void, finish: () => void): Promise<boolean> {
     const todo = Object.entries(d.items).filter(([, i]) => i.state === 'pending' || i.state === 'failed');
-    if (todo.length === 0) return;
+    if (todo.length === 0) return false;
+    const keys = new Set(Object.keys(d));
     const reason = ctx.options.certificateReason;
     const actor = deps.session.actor();
     // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
-    const issuer = new Map<string, string>();
-    for (const c of deps.ca.validCertificatesOfDevices([...new Set(todo.map(([, i]) => String(i.deviceId)))])) issuer.set(c.serial.toLowerCase(), c.caId);
+    let issuer = ctx.issuers;
+    if (issuer === undefined) {
+      issuer = new Map<string, string>();
+      for (const c of deps.ca.validCertificatesOfDevices([...new Set(todo.map(([, i]) => String(i.deviceId)))])) issuer.set(c.serial.toLowerCase(), c.caId);
+    }
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
       const pending = todo.flatMap(([serial]) => (issuer.has(serial) ? [{ serial, caId: issuer.get(serial)! }] : []));
@@ -298,8 +307,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
       const signed = await deps.ca.prepareRevocations(pending, { reason, revokedAt, actor, withCurrent: true });
       // One transaction: each CA's revocations and the registry's copies in batches of REVOKE_BATCH_MAX, each batch one
-      // ca.revoke.batch record naming its serials, the reason and that CA's CRL number; the CRLs recorded last. A failure
-      // anywhere rolls all of it back (the items stay failed, a retry does them again).
+      // ca.revoke.batch record naming its serials, the reason and that CA's CRL number; the CRLs recorded; then the
+      // action's outcome and its emergency.action record (finish), so the run's items are written once more, not twice,
+      // and one durable commit holds all of it. A failure anywhere rolls all of it back (the items stay failed, a retry
+      // does them again).
       deps.transaction(() => {
         for (const x of signed) {
           deps.ca.revokeBatchWithRegistryCopies(x.ca, x.serials, reason, { at: revokedAt, actor, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber } });
@@ -310,17 +321,22 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
         }
         for (const x of signed) x.crl.record({ trigger: 'emergency', runId: ctx.run.runId });
+        // The first is the current CA's when there is one; every CA's CRL is in `crls`.
+        const first = signed[0];
+        if (first) Object.assign(d, { crlNumber: first.crl.crlNumber, crlRevoked: first.crl.revoked, crlPem: first.crl.pem });
+        if (signed.length > 1 || (first && !deps.ca.status().initialized)) {
+          d.crls = signed.map((x) => ({ caId: x.ca.id, crlNumber: x.crl.crlNumber, revoked: x.crl.revoked, pem: x.crl.pem }));
+        }
+        if (!first) d.note = 'no fleet CA: the registry copies are revoked, no CRL was signed';
+        finish();
       });
-      // The first is the current CA's when there is one; every CA's CRL is in `crls`.
-      const first = signed[0];
-      if (first) Object.assign(d, { crlNumber: first.crl.crlNumber, crlRevoked: first.crl.revoked, crlPem: first.crl.pem });
-      if (signed.length > 1 || (first && !deps.ca.status().initialized)) {
-        d.crls = signed.map((x) => ({ caId: x.ca.id, crlNumber: x.crl.crlNumber, revoked: x.crl.revoked, pem: x.crl.pem }));
-      }
-      if (!first) d.note = 'no fleet CA: the registry copies are revoked, no CRL was signed';
+      return true;
     } catch (e) {
       const err = errorOf(e);
+      // Rolled back: no CRL of this attempt was recorded, so none is named.
+      for (const k of Object.keys(d)) if (!keys.has(k)) delete d[k];
       for (const [serial, item] of todo) d.items[serial] = { ...item, state: 'failed', ...err };
+      return false;
     }
   }
 
@@ -417,8 +433,13 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
-  /** Each action works through its items; `save` persists the detail so far (after each provider round trip). */
-  const RUNNERS: Readonly<Record<EmergencyAction, (ctx: RunContext, d: Detail, save: () => void) => Promise<void>>> = {
+  /**
+   * Each action works through its items; `save` persists the detail so far (after each provider round trip). A runner
+   * that commits its work in one transaction of its own may call `finish` inside it (the action's outcome, its record
+   * and, after the last action, the run's state) and answer true; otherwise runActions writes the outcome after it.
+   */
+  type Runner = (ctx: RunContext, d: Detail, save: () => void, finish: () => void) => Promise<boolean | void>;
+  const RUNNERS: Readonly<Record<EmergencyAction, Runner>> = {
     compromise_keys: compromiseKeys,
     revoke_certificates: revokeCertificates,
     revoke_ca: revokeCa,
@@ -430,34 +451,41 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   /** Runs the run's unfinished actions in order; each action's outcome is persisted and audited before the next. */
   async function runActions(ctx: RunContext, retry: boolean): Promise<void> {
     const current = repo.getRun(ctx.run.runId)!;
-    for (const a of current.actions) {
-      if (a.state === 'done' || a.state === 'skipped') continue;
+    const states = new Map(current.actions.map((a) => [a.position, a.state]));
+    const open = current.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
+    const runState = () => ([...states.values()].some((st) => st === 'failed') ? 'failed' : 'done');
+    for (const [n, a] of open.entries()) {
       const detail = JSON.parse(a.detail) as Detail;
       const attempts = a.attempts + 1;
-      repo.updateAction({ ...a, state: 'running', attempts, updatedAt: nowIso() });
+      // The state alone: the planned items stay as written when the run started.
+      repo.markActionRunning(a.runId, a.position, attempts, nowIso());
       const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: JSON.stringify(detail), updatedAt: nowIso() });
-      await RUNNERS[a.action as EmergencyAction](ctx, detail, save);
-      const items = Object.values(detail.items);
-      const failed = items.filter((i) => i.state === 'failed');
-      const done = items.filter((i) => i.state === 'done').length;
-      const state: RunActionRow['state'] = failed.length > 0 ? 'failed' : done === 0 ? 'skipped' : 'done';
-      const first = failed[0];
-      const row = {
-        runId: a.runId, position: a.position, state, attempts, detail: JSON.stringify(detail),
-        errorCode: first?.code ?? null, errorMessage: first ? `${failed.length} of ${items.length} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: nowIso(),
-      };
-      const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
-      if (first?.code) details.code = first.code;
-      if (typeof detail.crlNumber === 'number') details.crlNumber = detail.crlNumber;
-      if (typeof detail.caId === 'string') details.caId = detail.caId;
-      if (typeof detail.sequence === 'number') details.orderSequence = detail.sequence;
-      deps.transaction(() => {
-        repo.updateAction(row);
+      const finish = () => {
+        const items = Object.values(detail.items);
+        const failed = items.filter((i) => i.state === 'failed');
+        const done = items.filter((i) => i.state === 'done').length;
+        const state: RunActionRow['state'] = failed.length > 0 ? 'failed' : done === 0 ? 'skipped' : 'done';
+        const first = failed[0];
+        const at = nowIso();
+        repo.updateAction({
+          runId: a.runId, position: a.position, state, attempts, detail: JSON.stringify(detail),
+          errorCode: first?.code ?? null, errorMessage: first ? `${failed.length} of ${items.length} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: at,
+        });
+        const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
+        if (first?.code) details.code = first.code;
+        if (typeof detail.crlNumber === 'number') details.crlNumber = detail.crlNumber;
+        if (typeof detail.caId === 'string') details.caId = detail.caId;
+        if (typeof detail.sequence === 'number') details.orderSequence = detail.sequence;
         deps.audit.append({ actor: deps.session.actor(), action: 'emergency.action', targetType: null, targetId: a.runId, outcome: failed.length > 0 ? 'failure' : 'success', details });
-      });
+        states.set(a.position, state);
+        // The run's state with its last action's outcome: one commit fewer.
+        if (n === open.length - 1) repo.setRunState(ctx.run.runId, runState(), at);
+      };
+      const committed = await RUNNERS[a.action as EmergencyAction](ctx, detail, save, finish);
+      ctx.issuers = undefined;
+      if (committed !== true) deps.transaction(finish);
     }
-    const after = repo.getRun(ctx.run.runId)!;
-    repo.setRunState(ctx.run.runId, after.actions.some((x) => x.state === 'failed') ? 'failed' : 'done', nowIso());
+    if (open.length === 0) repo.setRunState(ctx.run.runId, runState(), nowIso());
   }
 
   /** An action's items counted by state (the list of runs shows this instead of every item). */
@@ -535,8 +563,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
         robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,
       };
+      const issuers = new Map<string, string>();
       const rows: RunActionRow[] = actions.map((action, position) => ({
-        runId, position, action, state: 'pending', attempts: 0, detail: JSON.stringify(plannedItems(action, p, filter)), errorCode: null, errorMessage: null, updatedAt: at,
+        runId, position, action, state: 'pending', attempts: 0, detail: JSON.stringify(plannedItems(action, p, filter, issuers)), errorCode: null, errorMessage: null, updatedAt: at,
       }));
       deps.transaction(() => {
         repo.insertRun(run, rows);
@@ -549,7 +578,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           deps.logger.error('raising the break-glass alert failed', { runId, code: errorOf(e).code });
         }
       }
-      const ctx: RunContext = { ...contextOf(run), options };
+      const ctx: RunContext = { ...contextOf(run), options, issuers };
       await runActions(ctx, false);
       return { dryRun: false, preview: p, run: view(runId), lockdownFile: ctx.lockdownFile };
     },

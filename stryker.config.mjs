@@ -49,6 +49,7 @@ export default {
     'electron/providers/local/storeKeyProvider.ts',
     'electron/ipc/ownedBytes.ts',
     'electron/ipc/electronIpc.ts',
+    'electron/ipc/preloadBridge.ts',
     'electron/host/socketProtocol.ts',
     'electron/host/auditDownload.ts',
   ],

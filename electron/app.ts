@@ -638,7 +638,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       caCertificate: caRecordLookup(fleetCaRepo),
       fleetRepo,
       contacts: createFieldContactRepo(store.db),
-      due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery }),
+      due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery, reissueDue: (deviceId) => reissue.due(deviceId) }),
       distribution: (deviceId) => createDistributionDeps({ bundles, fleet, fleetRepo, session: liveSession, audit, orders: orderDelivery, reissue, expectedDeviceId: deviceId }),
       stepTimeoutMs: options.station?.stepTimeoutMs ?? 10_000,
     });

@@ -34,7 +34,10 @@ export interface ReissueDepsInput {
   validityDays?: number;
 }
 
-export type ReissueDeps = Required<Pick<DistributionDeps, 'reissueOffer' | 'reissueCertificate' | 'commitReissue' | 'failReissue'>>;
+export type ReissueDeps = Required<Pick<DistributionDeps, 'reissueOffer' | 'reissueCertificate' | 'commitReissue' | 'failReissue'>> & {
+  /** Whether a session would re-issue this robot (the field link's due check): no provider call. */
+  due(deviceId: string): boolean;
+};
 
 /** The reason a revoked re-issued certificate carries: the exchange did not complete. */
 const FAILED_REISSUE_REASON = 'cessationOfOperation';
@@ -48,17 +51,25 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
   const append = (deviceId: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
     audit.append({ actor: session.actor(), action: 'station.reissue', targetType: 'robot', targetId: deviceId, outcome, details });
 
+  /** The current CA and the retired one the robot was flagged for (the newest such flag); null: no re-issue. */
+  const offerCas = (deviceId: string) => {
+    const currentId = caRepo.currentCaId();
+    const current = currentId === null ? null : caRepo.getCa(currentId);
+    if (!current) return null;
+    const at = new Date(input.clock.now()).toISOString();
+    // A robot flagged for a compromised CA is re-provisioned: nothing that CA signs (an endorsement) can be trusted.
+    const flags = transitions.openRenewalsOf(deviceId, at).filter((f) => f.reason === 'ca_replaced' && transitions.transition(f.caId)?.state === 'retired');
+    const flag = flags[flags.length - 1];
+    const retired = flag ? caRepo.getCa(flag.caId) : null;
+    return retired ? { current, retired } : null;
+  };
+
   return {
+    due: (deviceId) => offerCas(deviceId) !== null,
     async reissueOffer(deviceId) {
-      const currentId = caRepo.currentCaId();
-      const current = currentId === null ? null : caRepo.getCa(currentId);
-      if (!current) return null;
-      const at = new Date(input.clock.now()).toISOString();
-      // The newest retired CA the robot was flagged for (a robot flagged twice holds a certificate of the later one).
-      const flags = transitions.openRenewalsOf(deviceId, at).filter((f) => f.reason === 'ca_replaced' && transitions.transition(f.caId)?.state === 'retired');
-      const flag = flags[flags.length - 1];
-      const retired = flag ? caRepo.getCa(flag.caId) : null;
-      if (!flag || !retired) return null;
+      const cas = offerCas(deviceId);
+      if (!cas) return null;
+      const { current, retired } = cas;
       const key = `${retired.id}>${current.id}`;
       let pending = endorsements.get(key);
       if (!pending) {

@@ -71,7 +71,6 @@ export function FleetFiltersBar({ problems }: { problems: FilterProblems }) {
           <Select
             selectedOption={option(filters.renewal, renewalOptions)}
             options={renewalOptions}
-            ariaLabel="Certificate renewal"
             onChange={(e) => setFilter('renewal', (e.detail.selectedOption.value ?? '') as RenewalFilter | '')}
           />
         </FormField>

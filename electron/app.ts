@@ -96,6 +96,7 @@ import { caRecordLookup, dueCheck, trustedCas } from './services/field/fieldDeps
 import { createFieldHandlers } from './services/field/fieldHandlers.ts';
 import { createFieldContactRepo } from './store/fieldContactRepo.ts';
 import { createDistributionDeps } from './services/station/distributionDeps.ts';
+import { createReissueDeps } from './services/station/reissueDeps.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -530,7 +531,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       transaction,
     });
     // Replacing and revoking the fleet CA (ca:replace, ca:revoke: guarded, two-person control).
-    const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: createCaTransitionsRepo(store.db), session: liveSession, audit, clock, transaction });
+    const caTransitions = createCaTransitionsRepo(store.db);
+    const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction });
+    const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger });
     const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
     const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
@@ -556,6 +559,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const station = createStationService({
       bundles,
       orders: orderDelivery,
+      reissue,
       ca: fleetCa,
       keys: keyDeps.repo,
       fleet,
@@ -634,8 +638,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       caCertificate: caRecordLookup(fleetCaRepo),
       fleetRepo,
       contacts: createFieldContactRepo(store.db),
-      due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery }),
-      distribution: (deviceId) => createDistributionDeps({ bundles, fleet, fleetRepo, session: liveSession, audit, orders: orderDelivery, expectedDeviceId: deviceId }),
+      due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery, reissueDue: (deviceId) => reissue.due(deviceId) }),
+      distribution: (deviceId) => createDistributionDeps({ bundles, fleet, fleetRepo, session: liveSession, audit, orders: orderDelivery, reissue, expectedDeviceId: deviceId }),
       stepTimeoutMs: options.station?.stepTimeoutMs ?? 10_000,
     });
     onLocked = () => {

@@ -18,6 +18,12 @@ const Empty = z.object({}).strict();
 /** Largest CSV accepted by fleet:importCsv: the IPC payload limit (about 15,000 rows; larger fleets import in parts). */
 export const MAX_FLEET_CSV_CHARS = 1024 * 1024;
 
+/**
+ * fleet:list's renewal filter: robots with an open flag "needs a certificate from the current CA" (any reason, or one
+ * reason: the CA was replaced or compromised; docs/fleet-ca.md). The reasons are caContract's RENEWAL_REASONS.
+ */
+export const RENEWAL_FILTERS = ['any', 'ca_replaced', 'ca_compromised'] as const;
+export type RenewalFilter = (typeof RENEWAL_FILTERS)[number];
 export const ROBOT_SORT_FIELDS = ['deviceId', 'name', 'model', 'site', 'firmware', 'status', 'lastSeen'] as const;
 export type RobotSortField = (typeof ROBOT_SORT_FIELDS)[number];
 
@@ -224,6 +230,7 @@ export const fleetChannels = {
         status: RobotStatusSchema.optional(),
         site: FleetName.optional(),
         model: FleetName.optional(),
+        renewal: z.enum(RENEWAL_FILTERS).optional(),
         sort: z.enum(ROBOT_SORT_FIELDS).default('deviceId'),
         dir: z.enum(['asc', 'desc']).default('asc'),
         offset: z.number().int().nonnegative().max(100_000_000),

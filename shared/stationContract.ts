@@ -17,9 +17,9 @@ const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in h
 
 export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
 export { CERT_REVOCATION_REASONS } from './domain.ts';
-export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'orders', 'bundle', 'install'] as const;
+export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'orders', 'bundle', 'install', 'reissue'] as const;
 /** Steps of each station mode, in order (the UI shows one chip per step of the port's mode; a distribution's transient
- * 'orders' step, only when orders or a CRL are sent, has no chip). */
+ * 'reissue' and 'orders' steps, only when a certificate is re-issued or orders or a CRL are sent, have no chip). */
 export const PROVISION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
 export const DISTRIBUTE_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
 /** provision: factory provisioning (identity, certificate, first keys); distribute: a key bundle to provisioned robots. */

@@ -59,7 +59,11 @@ function canonicalBody(b: BundleBody): Buffer {
 }
 
 export function verifySignature(caPublicKey: KeyObject, body: Buffer, signature: Buffer): boolean {
-  const data = Buffer.concat([SIG_PREFIX, body]);
+  return caSignatureValid(caPublicKey, Buffer.concat([SIG_PREFIX, body]), signature);
+}
+
+/** Whether `signature` is the CA key's signature (provider.sign) over `data`: ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32. */
+export function caSignatureValid(caPublicKey: KeyObject, data: Buffer, signature: Buffer): boolean {
   try {
     if (caPublicKey.asymmetricKeyType === 'rsa') {
       return cryptoVerify('sha256', data, { key: caPublicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature);
@@ -160,7 +164,7 @@ export interface VerifiedBundle { body: BundleBody; keys: Array<{ keyId: string;
  * The robot's side: checks signature (CA), device, sequence, then unwraps every entry; all or nothing.
  * Order: malformed -> foreign CA (signer id) -> tampered (signature) -> foreign device -> replayed -> unwrap.
  */
-export function verifyBundle(file: Buffer, o: { caCertPem: string; deviceId: string; identityPrivateKey: KeyObject; lastSequence: number }): VerifiedBundle {
+export function verifyBundle(file: Buffer, o: { caCertPem: string | readonly string[]; deviceId: string; identityPrivateKey: KeyObject; lastSequence: number }): VerifiedBundle {
   const outer = parseJson(file, 'the bundle file');
   const keys = Object.keys(outer);
   if (outer.format !== BUNDLE_FORMAT || keys.length !== 3 || !keys.includes('body') || !keys.includes('signature')) {
@@ -168,11 +172,12 @@ export function verifyBundle(file: Buffer, o: { caCertPem: string; deviceId: str
   }
   const bodyBytes = b64(outer.body, 'body');
   const signature = b64(outer.signature, 'signature');
-  const caPub = new X509Certificate(o.caCertPem).publicKey;
   const rawBody = parseJson(bodyBytes, 'the bundle body');
   const body = parseBody(rawBody);
   if (!canonicalBody(body).equals(bodyBytes)) throw new BundleError('tampered', 'the bundle body is not in canonical form');
-  if (body.signerKeyId !== signerKeyId(caPub)) throw new BundleError('foreign', 'the bundle was signed by another CA');
+  // A robot may trust several CAs during a CA transition (the retired one and its endorsed successor): the signer id names one.
+  const caPub = (typeof o.caCertPem === 'string' ? [o.caCertPem] : o.caCertPem).map((pem) => new X509Certificate(pem).publicKey).find((k) => signerKeyId(k) === body.signerKeyId);
+  if (!caPub) throw new BundleError('foreign', 'the bundle was signed by another CA');
   if (!verifySignature(caPub, bodyBytes, signature)) throw new BundleError('tampered', 'the bundle signature does not verify');
   if (body.deviceId !== o.deviceId) throw new BundleError('foreign', 'the bundle is for another device');
   if (body.sequence <= o.lastSequence) throw new BundleError('replayed', `sequence ${body.sequence} is not greater than the last accepted ${o.lastSequence}`);

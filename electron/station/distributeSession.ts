@@ -1,5 +1,7 @@
 // Console side of one key distribution session on one serial link (docs/provisioning-protocol.md, "Key bundles over the serial link"):
-// HELLO -> (ORDER -> ORDER_ACK)* -> BUNDLE -> INSTALLED -> commit -> DONE, each wait bounded by the step timeout.
+// HELLO -> [RENEW -> CSR -> CERT -> RENEWED] -> (ORDER -> ORDER_ACK)* -> BUNDLE -> INSTALLED -> commit -> DONE, each wait
+// bounded by the step timeout. The re-issue exchange (after a CA replacement) gives a flagged robot a certificate of
+// the current CA for its registered identity key, and the current CA's certificate endorsed by the retired one.
 // The ORDER frames (issue 15) carry the lockdown/lift orders pending for the robot and the newest CRL; each answer
 // (accepted or a typed refusal) is recorded at once, whatever the bundle's fate. The robot must be known and
 // provisioned; the bundle is the robot's next one (same key choice as bundles:build). The robot's INSTALLED MAC is
@@ -12,17 +14,18 @@ import type { Logger } from '../logger.ts';
 import { bundleFileHash, distributionDoneMac, installedMac } from './bundle.ts';
 import { StationError, isStationError } from './errors.ts';
 import { MessageType } from './frame.ts';
-import { identitySignatureValid } from './csr.ts';
+import { checkCsr, checkIssued, identitySignatureValid } from './csr.ts';
 import { macEquals } from './keywrap.ts';
 import { encodeOrderChunk, needsChunks, splitItem } from './orderChunks.ts';
 import {
-  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, NONCE_LENGTH, decodeHello, decodeInstalled, decodeOrderAck, distributeSeqs, encodeBundle, encodeMac, encodeOrder,
-  orderAckSignatureInput, orderItemDigest, type OrderItemKind,
+  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, NONCE_LENGTH, RENEW_SEQ, decodeCsr, decodeHello, decodeInstalled, decodeOrderAck, decodeRenewed, distributeSeqs,
+  encodeBundle, encodeCert, encodeMac, encodeOrder, encodeRenew, orderAckSignatureInput, orderItemDigest, reissueSignatureInput, renewedSignatureInput,
+  type OrderItemKind,
 } from './protocol.ts';
 import { expectFrame, markSeen, sendDone, sendErrorBestEffort } from './session.ts';
 import type { FrameChannel } from './transport.ts';
 
-export const DISTRIBUTE_SESSION_STEPS = ['hello', 'orders', 'bundle', 'install', 'commit', 'done'] as const;
+export const DISTRIBUTE_SESSION_STEPS = ['hello', 'reissue', 'orders', 'bundle', 'install', 'commit', 'done'] as const;
 export type DistributeStep = (typeof DISTRIBUTE_SESSION_STEPS)[number];
 
 export interface KeyVersionRef { keyId: string; version: number }
@@ -52,6 +55,18 @@ export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKi
 /** An ORDER_ACK the console refused (forged, another session's, another item's): audited; the item stays pending. */
 export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; code: 'forged_ack' | 'replayed_message'; message: string }
 
+/**
+ * A flagged robot's re-issue offer: the current CA's certificate, endorsed by the retired CA whose certificate the
+ * robot holds (`endorserKeyId`: that CA's signerKeyId), from CA `fromCaId` to CA `toCaId`.
+ */
+export interface ReissueOffer { fromCaId: string; toCaId: string; caCertDer: Buffer; endorserKeyId: string; endorsement: Buffer }
+
+/** A certificate issued in a re-issue exchange, not yet recorded in the registry. */
+export interface ReissuedCertificate { serial: string; certDer: Buffer }
+
+/** A refused or failed re-issue (audited `station.reissue` failure; the flag stays open). */
+export interface ReissueFailure { port: string; deviceId: string; code: string; reason: string; message: string; serial: string | null }
+
 /** What the session needs from the console (electron/services/station/distributionDeps.ts). */
 export interface DistributionDeps {
   isKnownRobot(deviceId: string): Promise<boolean> | boolean;
@@ -79,6 +94,14 @@ export interface DistributionDeps {
   robotIdentityKey?(deviceId: string): Promise<KeyObject | null> | KeyObject | null;
   /** Audits a refused ORDER_ACK (nothing recorded as delivered: the item stays pending). */
   refuseOrderAnswer?(refused: RefusedOrderAnswer): Promise<void> | void;
+  /** The re-issue offer for a robot flagged as needing a certificate of the current CA; null: no re-issue. */
+  reissueOffer?(deviceId: string): Promise<ReissueOffer | null> | ReissueOffer | null;
+  /** Issues a certificate of the current CA for the (checked) CSR; recorded by the CA, not yet in the registry. */
+  reissueCertificate?(deviceId: string, csrDer: Buffer): Promise<ReissuedCertificate>;
+  /** ONE transaction: the certificate in the registry, audit station.reissue success (the flag settles with it). */
+  commitReissue?(r: { port: string; deviceId: string; offer: ReissueOffer; issued: ReissuedCertificate }): Promise<void> | void;
+  /** Audits a refused or failed re-issue; a certificate issued in it (`serial`) is revoked. Never rejects. */
+  failReissue?(f: ReissueFailure): Promise<void> | void;
 }
 
 export interface DistributionOptions {
@@ -147,13 +170,18 @@ async function distribute(
   if (!(await deps.isKnownRobot(deviceId))) throw new StationError('unknown_robot', `robot ${deviceId} is not in the fleet registry`, { deviceId });
   markSeen(deps, opts, deviceId);
 
+  const offer = (await deps.reissueOffer?.(deviceId)) ?? null;
+  if (offer) {
+    enter('reissue');
+    await reissue(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, offer);
+  }
   const items = ((await deps.orderItems?.(deviceId)) ?? []).slice(0, MAX_ORDER_ITEMS);
   let consoleFrames = 0;
   if (items.length > 0) {
     enter('orders');
-    consoleFrames = await sendOrderItems(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, items);
+    consoleFrames = await sendOrderItems(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, items, offer !== null);
   }
-  const seqs = distributeSeqs(items.length, consoleFrames);
+  const seqs = distributeSeqs(items.length, consoleFrames, offer !== null);
 
   enter('bundle');
   let bundle: BundleForLink;
@@ -203,6 +231,7 @@ async function sendOrderItems(
   opts: DistributionOptions,
   robot: { deviceId: string; robotNonce: Buffer },
   items: OrderItemForLink[],
+  renewed: boolean,
 ): Promise<number> {
   const { deviceId } = robot;
   const identityKey = (await deps.robotIdentityKey?.(deviceId)) ?? null;
@@ -210,12 +239,12 @@ async function sendOrderItems(
     throw new StationError('not_provisioned', `robot ${deviceId} has no certificate of the fleet CA: its answers to orders could not be authenticated`, { deviceId });
   }
   const consoleNonce = randomBytes(NONCE_LENGTH);
-  const seqs = distributeSeqs(items.length);
+  const seqs = distributeSeqs(items.length, items.length, renewed);
   let frames = 0;
   for (const [index, item] of items.entries()) {
     const m = { kind: item.kind, content: item.content, consoleNonce };
     const payloads = needsChunks(item.content) ? splitItem(m).map((c) => ({ type: MessageType.ORDER_CHUNK, payload: encodeOrderChunk(c) })) : [{ type: MessageType.ORDER, payload: encodeOrder(m) }];
-    for (const f of payloads) await channel.send({ ...f, seq: frames++ });
+    for (const f of payloads) await channel.send({ ...f, seq: seqs.consoleBase + frames++ });
     const ackFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.ORDER_ACK, seqs.ack(index), 'ORDER_ACK');
     const ack = decodeOrderAck(ackFrame.frame.payload);
     const digest = orderItemDigest(item.content);
@@ -231,4 +260,58 @@ async function sendOrderItems(
     await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, result: ack.result, message: ack.message });
   }
   return frames;
+}
+
+/**
+ * The re-issue exchange: RENEW (the current CA's certificate, endorsed by the retired CA, and a fresh nonce); the robot's
+ * CSR made with its identity key (proof of possession), with its identity-key signature over the session, the CSR and
+ * the CA certificate; the key must be the robot's registered identity key. The current CA issues; CERT carries the
+ * certificate and the CA certificate; RENEWED (signed by the identity key over the session and the certificate) says
+ * the robot checked and stored it; then the registry records it and the flag settles. A refusal or failure is audited
+ * (`station.reissue` failure) and a certificate issued in it revoked; the session then fails.
+ */
+async function reissue(channel: FrameChannel, deps: DistributionDeps, opts: DistributionOptions, robot: { deviceId: string; robotNonce: Buffer }, offer: ReissueOffer): Promise<void> {
+  const { deviceId, robotNonce } = robot;
+  let issued: ReissuedCertificate | null = null;
+  try {
+    const identityKey = (await deps.robotIdentityKey?.(deviceId)) ?? null;
+    if (identityKey === null) throw new StationError('not_provisioned', `robot ${deviceId} has no registered identity key: it cannot be re-issued a certificate`, { deviceId, reason: 'no_identity_key' });
+    const consoleNonce = randomBytes(NONCE_LENGTH);
+    await channel.send({ type: MessageType.RENEW, seq: RENEW_SEQ.RENEW, payload: encodeRenew({ consoleNonce, caCertDer: offer.caCertDer, endorserKeyId: offer.endorserKeyId, endorsement: offer.endorsement }) });
+    const csrFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.CSR, RENEW_SEQ.CSR, 'CSR');
+    const csr = decodeCsr(csrFrame.frame.payload);
+    if (!csr.robotNonce.equals(robotNonce) || !csr.consoleNonce.equals(consoleNonce)) {
+      throw new StationError('replayed_message', 'the re-issue CSR answers another session (nonces differ): replay refused', { deviceId, reason: 'reissue_nonce_mismatch' });
+    }
+    const checked = await checkCsr(csr.csrDer, deviceId);
+    if (!identitySignatureValid(checked.identityKey, reissueSignatureInput(deviceId, robotNonce, consoleNonce, csr.csrDer, offer.caCertDer), csr.nonceSignature)) {
+      throw new StationError('forged_csr', 'the signature over the re-issue session is not made with the key of the CSR', { deviceId, reason: 'nonce_signature_invalid' });
+    }
+    if (!checked.identityKey.equals(identityKey)) {
+      throw new StationError('identity_key_mismatch', `the re-issue CSR is for another key than ${deviceId}'s registered identity key: refused`, { deviceId, reason: 'csr_key_not_registered' });
+    }
+    if (!deps.reissueCertificate) throw new StationError('internal', 'this console cannot re-issue certificates', { deviceId });
+    try {
+      issued = await deps.reissueCertificate(deviceId, csr.csrDer);
+    } catch (e) {
+      throw new StationError('certificate_rejected', `the fleet CA refused the re-issue CSR: ${(e as Error)?.message ?? String(e)}`, { deviceId, reason: 'ca_refused' });
+    }
+    checkIssued(issued.certDer, identityKey, deviceId);
+    await channel.send({ type: MessageType.CERT, seq: RENEW_SEQ.CERT, payload: encodeCert({ certDer: issued.certDer, chainDer: [offer.caCertDer] }) });
+    const renewedFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.RENEWED, RENEW_SEQ.RENEWED, 'RENEWED');
+    const renewed = decodeRenewed(renewedFrame.frame.payload);
+    if (!identitySignatureValid(identityKey, renewedSignatureInput(deviceId, robotNonce, consoleNonce, issued.certDer), renewed.signature)) {
+      throw new StationError('forged_ack', `the RENEWED answer is not signed by ${deviceId}'s identity key for this certificate: refused`, { deviceId, reason: 'renewed_signature_invalid' });
+    }
+    try {
+      await deps.commitReissue?.({ port: opts.port, deviceId, offer, issued });
+    } catch (e) {
+      throw new StationError('commit_failed', `recording the re-issued certificate of ${deviceId} failed: ${(e as Error)?.message ?? String(e)}`, { deviceId });
+    }
+  } catch (e) {
+    const error = isStationError(e) ? e : new StationError('internal', `the re-issue failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, { deviceId });
+    const reason = typeof error.details?.reason === 'string' ? error.details.reason : typeof error.details?.robotCode === 'string' ? `robot:${error.details.robotCode}` : error.code;
+    await deps.failReissue?.({ port: opts.port, deviceId, code: error.code, reason, message: error.message, serial: issued?.serial ?? null });
+    throw error;
+  }
 }

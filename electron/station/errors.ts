@@ -12,6 +12,7 @@ export const STATION_ERROR_CODES = [
   'replayed_message', // a sequence number was reused or a message echoes another session's nonces
   'forged_csr', // the CSR's proof of possession or nonce signature is invalid, or names another device
   'forged_ack', // an ORDER_ACK's signature is not the robot's identity key over this session and this item
+  'identity_key_mismatch', // a re-issue CSR names a key that is not the robot's registered identity key
   'bad_chunk', // an ORDER_CHUNK out of order, duplicate, missing, oversize, inconsistent or not matching its digest
   'unknown_robot',
   'already_provisioned',
@@ -40,6 +41,7 @@ export const CONSOLE_CODE: Readonly<Record<StationErrorCode, ErrorCode>> = {
   replayed_message: 'integrity_failure',
   forged_csr: 'integrity_failure',
   forged_ack: 'integrity_failure',
+  identity_key_mismatch: 'integrity_failure',
   bad_chunk: 'invalid_input',
   unknown_robot: 'not_found',
   already_provisioned: 'illegal_transition',

@@ -28,6 +28,13 @@ export const MessageType = {
   ORDER_ACK: 0x0b,
   /** Emergency delivery: one piece of an item over MAX_ORDER_ITEM (a large CRL), console -> robot (orderChunks.ts). */
   ORDER_CHUNK: 0x0c,
+  /**
+   * Re-issue (after a CA replacement): the current CA's certificate, endorsed by the retired CA the robot trusts, and a
+   * fresh console nonce, console -> robot; the robot answers with a CSR frame made with its identity key.
+   */
+  RENEW: 0x0d,
+  /** Re-issue: the robot stored the new certificate (signed with its identity key over the session and the certificate). */
+  RENEWED: 0x0e,
   ERROR: 0x7f,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;

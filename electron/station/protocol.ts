@@ -62,9 +62,14 @@ const MAX_ACK_SIGNATURE = 1024;
  * numbers its frames 0, 1, 2... (ORDER or ORDER_CHUNK..., BUNDLE, DONE), the robot too (HELLO, ORDER_ACK...,
  * INSTALLED). With no item they are DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
  */
-export function distributeSeqs(items: number, consoleFrames = items): { ack(i: number): number; bundle: number; installed: number; done: number } {
-  return { ack: (i) => i + 1, bundle: consoleFrames, installed: items + 1, done: consoleFrames + 1 };
+export function distributeSeqs(items: number, consoleFrames = items, renewed = false): { ack(i: number): number; bundle: number; installed: number; done: number; consoleBase: number } {
+  // A re-issue exchange opens the session (RENEW, CERT from the console; CSR, RENEWED from the robot): two frames each side.
+  const base = renewed ? 2 : 0;
+  return { ack: (i) => base + i + 1, bundle: base + consoleFrames, installed: base + items + 1, done: base + consoleFrames + 1, consoleBase: base };
 }
+
+/** Sequence numbers of the re-issue exchange, right after HELLO (docs/provisioning-protocol.md, "Re-issue after a CA replacement"). */
+export const RENEW_SEQ = { RENEW: 0, CSR: 1, CERT: 1, RENEWED: 2 } as const;
 
 // ---- field codec ----
 
@@ -307,6 +312,65 @@ export function orderAckSignatureInput(b: OrderAckBinding): Buffer {
     .done();
 }
 
+/**
+ * RENEW: the current CA's certificate (DER), the retired CA's endorsement of it (its signature over
+ * caEndorsementInput), the retired CA's key id (signerKeyId of its certificate: which CA the robot checks it with) and a
+ * fresh console nonce.
+ */
+export interface RenewMessage { consoleNonce: Buffer; caCertDer: Buffer; endorserKeyId: string; endorsement: Buffer }
+/** RENEWED: the robot's identity-key signature over renewedSignatureInput. */
+export interface RenewedMessage { signature: Buffer }
+
+export function encodeRenew(m: RenewMessage): Buffer {
+  return new FieldWriter().bytes(m.consoleNonce).bytes(m.caCertDer).text(m.endorserKeyId).bytes(m.endorsement).done();
+}
+export function decodeRenew(p: Buffer): RenewMessage {
+  const r = new FieldReader(p, 'RENEW');
+  const m = { consoleNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), caCertDer: r.bytes(16384), endorserKeyId: r.text(64), endorsement: r.bytes(MAX_ACK_SIGNATURE) };
+  r.end();
+  if (!/^[0-9a-f]{64}$/.test(m.endorserKeyId)) throw malformed('RENEW', 'the endorser key id is not a SHA-256 hex digest');
+  if (m.caCertDer.length === 0 || m.endorsement.length === 0) throw malformed('RENEW', 'the CA certificate or its endorsement is missing');
+  return m;
+}
+export function encodeRenewed(m: RenewedMessage): Buffer {
+  return new FieldWriter().bytes(m.signature).done();
+}
+export function decodeRenewed(p: Buffer): RenewedMessage {
+  const r = new FieldReader(p, 'RENEWED');
+  const m = { signature: r.bytes(MAX_ACK_SIGNATURE) };
+  r.end();
+  if (m.signature.length === 0) throw malformed('RENEWED', 'the signature is missing');
+  return m;
+}
+
+/** What the retired CA signs (with its key, as it signs bundles) to tell its robots to trust the new CA certificate. */
+export function caEndorsementInput(caCertDer: Buffer): Buffer {
+  return new FieldWriter().text('ECPS-CA-ENDORSE-v1').bytes(caCertDer).done();
+}
+
+/** What the robot signs with its identity key besides a re-issue CSR: the session, the CSR's and the new CA's hashes. */
+export function reissueSignatureInput(deviceId: string, robotNonce: Buffer, consoleNonce: Buffer, csrDer: Buffer, caCertDer: Buffer): Buffer {
+  return new FieldWriter()
+    .text('ECPS-REISSUE-v1 possession')
+    .text(deviceId)
+    .bytes(robotNonce)
+    .bytes(consoleNonce)
+    .bytes(createHash('sha256').update(csrDer).digest())
+    .bytes(createHash('sha256').update(caCertDer).digest())
+    .done();
+}
+
+/** What RENEWED signs: the session and the certificate the robot checked and stored. */
+export function renewedSignatureInput(deviceId: string, robotNonce: Buffer, consoleNonce: Buffer, certDer: Buffer): Buffer {
+  return new FieldWriter()
+    .text('ECPS-REISSUE-v1 stored')
+    .text(deviceId)
+    .bytes(robotNonce)
+    .bytes(consoleNonce)
+    .bytes(createHash('sha256').update(certDer).digest())
+    .done();
+}
+
 export function encodeError(m: ErrorMessage): Buffer {
   return new FieldWriter().text(m.code).text(m.message.slice(0, 200)).done();
 }
@@ -341,7 +405,7 @@ export function transcriptHash(rawFrames: Buffer[]): Buffer {
   return h.digest();
 }
 
-export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.INSTALLED, MessageType.ORDER_ACK, MessageType.ERROR];
+export const ROBOT_FRAME_TYPES: readonly MessageTypeCode[] = [MessageType.HELLO, MessageType.CSR, MessageType.CONFIRM, MessageType.INSTALLED, MessageType.ORDER_ACK, MessageType.RENEWED, MessageType.ERROR];
 
 export function errorFromRobot(m: ErrorMessage): StationError {
   return new StationError('robot_error', `robot reported ${m.code}: ${m.message}`, { robotCode: m.code });

@@ -55,6 +55,8 @@ export interface CaTransitionsRepo {
   flag(row: RenewalRow): void;
   /** Flags still open: no valid certificate of a CA without a transition issued at or after the flag. */
   openRenewals(at: string): RenewalRow[];
+  /** The same for one robot (the station's re-issue). */
+  openRenewalsOf(deviceId: string, at: string): RenewalRow[];
 }
 
 interface RawTransition {
@@ -93,13 +95,16 @@ export function createCaTransitionsRepo(db: Db): CaTransitionsRepo {
     `INSERT INTO robot_certificate_renewals (device_id, ca_id, reason, flagged_at, flagged_by)
      VALUES (@deviceId, @caId, @reason, @flaggedAt, @flaggedBy)`,
   );
-  const open = db.prepare(
+  const openSql = (oneRobot: boolean) =>
     `SELECT n.* FROM robot_certificate_renewals n JOIN robots r ON r.device_id = n.device_id
-     WHERE r.status <> 'revoked' AND NOT EXISTS (
+     WHERE r.status <> 'revoked' ${oneRobot ? 'AND n.device_id = ?' : ''} AND NOT EXISTS (
        SELECT 1 FROM fleet_certificates f WHERE f.device_id = n.device_id AND f.revoked_at IS NULL AND f.not_after > ?
          AND f.issued_at >= n.flagged_at AND NOT EXISTS (SELECT 1 FROM fleet_ca_transitions t WHERE t.ca_id = f.ca_id))
-     ORDER BY n.flagged_at, n.device_id`,
-  );
+     ORDER BY n.flagged_at, n.device_id`;
+  const open = db.prepare(openSql(false));
+  const openOf = db.prepare(openSql(true));
+  type RawRenewal = { device_id: string; ca_id: string; reason: RenewalRow['reason']; flagged_at: string; flagged_by: string };
+  const renewalRow = (r: RawRenewal): RenewalRow => ({ deviceId: r.device_id, caId: r.ca_id, reason: r.reason, flaggedAt: r.flagged_at, flaggedBy: r.flagged_by });
   const record = db.transaction((row: CaTransitionRow) => {
     del.run(row.caId);
     insert.run(row);
@@ -115,13 +120,7 @@ export function createCaTransitionsRepo(db: Db): CaTransitionsRepo {
     flag(row) {
       if (!hasFlag.get(row.deviceId, row.caId)) insertFlag.run(row);
     },
-    openRenewals: (at) =>
-      (open.all(at) as Array<{ device_id: string; ca_id: string; reason: RenewalRow['reason']; flagged_at: string; flagged_by: string }>).map((r) => ({
-        deviceId: r.device_id,
-        caId: r.ca_id,
-        reason: r.reason,
-        flaggedAt: r.flagged_at,
-        flaggedBy: r.flagged_by,
-      })),
+    openRenewals: (at) => (open.all(at) as RawRenewal[]).map(renewalRow),
+    openRenewalsOf: (deviceId, at) => (openOf.all(deviceId, at) as RawRenewal[]).map(renewalRow),
   };
 }

@@ -1,6 +1,6 @@
 // Repository for the fleet registry: robots, sites, models, which key versions each robot holds, its certificates.
 // Search, filter, sort and paging are SQL over indexed columns, so the fleet table costs a page, not the fleet.
-import type { RobotSortField } from '../../shared/fleetContract.ts';
+import type { RenewalFilter, RobotSortField } from '../../shared/fleetContract.ts';
 import type { RobotStatus } from '../../shared/domain.ts';
 import type { Db } from './database.ts';
 import { inListStatement } from './inList.ts';
@@ -87,6 +87,10 @@ export interface RobotFilter {
   status?: RobotStatus | undefined;
   site?: string | undefined;
   model?: string | undefined;
+  /** Only robots with an open renewal flag (of this reason, or any), open at `at` (caTransitionsRepo's rule). */
+  renewal?: RenewalFilter | undefined;
+  /** The time a renewal flag's settling certificate must still be valid at (ISO); needed with `renewal`. */
+  at?: string | undefined;
   sort: RobotSortField;
   dir: 'asc' | 'desc';
   offset: number;
@@ -263,6 +267,17 @@ export function createFleetRepo(db: Db): FleetRepo {
           where.push(`${column} = @${column}`);
           args[column] = value;
         }
+      }
+      if (f.renewal) {
+        // The same rule as caTransitionsRepo.openRenewals: flagged, not revoked, and no valid certificate issued since the
+        // flag by a CA without a transition. Both lookups go by device id (renewals' primary key, fleet_certificates_device).
+        where.push(`status <> 'revoked' AND EXISTS (
+          SELECT 1 FROM robot_certificate_renewals n WHERE n.device_id = robots.device_id ${f.renewal === 'any' ? '' : 'AND n.reason = @renewal'}
+            AND NOT EXISTS (
+              SELECT 1 FROM fleet_certificates c WHERE c.device_id = n.device_id AND c.revoked_at IS NULL AND c.not_after > @at
+                AND c.issued_at >= n.flagged_at AND NOT EXISTS (SELECT 1 FROM fleet_ca_transitions t WHERE t.ca_id = c.ca_id)))`);
+        if (f.renewal !== 'any') args.renewal = f.renewal;
+        args.at = f.at ?? new Date().toISOString();
       }
       const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
       const dir = f.dir === 'desc' ? 'DESC' : 'ASC';

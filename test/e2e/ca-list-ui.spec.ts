@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { expect, test } from './support/consoleFixture.ts';
+import { fleetFilter, pickOption } from './support/fleetUi.ts';
 import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
 
 const CTX: CallContext = { transport: 'test' };
@@ -60,6 +61,14 @@ test('the fleet CAs listed, a retired CA picked, its robots flagged on the Fleet
     await clickNav(page, 'Fleet');
     await expect(page.getByRole('row', { name: /Tick uv-ca2/ })).toContainText('Needs a new certificate (CA replaced)');
     await expect(page.getByRole('row', { name: /Tick uv-ca1/ })).not.toContainText('Needs a new certificate');
+    // Its Certificate filter keeps only the flagged robot (fleet:list {renewal}); none is flagged for a compromise yet.
+    await pickOption(page, fleetFilter(page, 'Certificate'), 'Needs a new certificate (CA replaced)');
+    await expect(page.getByRole('row', { name: /Tick uv-ca2/ })).toBeVisible();
+    await expect(page.getByRole('row', { name: /Tick uv-ca1/ })).toHaveCount(0);
+    await pickOption(page, fleetFilter(page, 'Certificate'), 'Needs a new certificate (CA compromised)');
+    await expect(page.getByRole('row', { name: /Tick uv-ca/ })).toHaveCount(0);
+    await pickOption(page, fleetFilter(page, 'Certificate'), 'Any');
+    await expect(page.getByRole('row', { name: /Tick uv-ca1/ })).toBeVisible();
 
     // The Emergency screen's revoke_ca may pick the retired CA; the preview names it.
     await page.getByRole('link', { name: 'Emergency', exact: true }).click();

@@ -64,6 +64,12 @@ async function approvedRun(channel: ChannelName, input: unknown, requester: stri
   return (await call('approvals:execute', { requestId })).result;
 }
 
+/** fleet:list with the renewal filter: the device ids on one page, and the total. */
+const flaggedIn = async (renewal: 'any' | 'ca_replaced' | 'ca_compromised', more: { status?: 'manufactured' | 'deployed'; limit?: number } = {}) => {
+  const page = await call('fleet:list', { query: '', renewal, sort: 'deviceId', dir: 'asc', offset: 0, limit: more.limit ?? 50, ...(more.status ? { status: more.status } : {}) });
+  return { ids: page.robots.map((r) => r.deviceId), total: page.total };
+};
+
 const verify = (caFiles: string[], cert: string, crl?: string) => {
   const bundle = writeFile(work, `trust-${crypto.randomUUID()}.pem`, caFiles.map((f) => readFileSync(path.join(work, f), 'utf8')).join(''));
   return openssl(work, ['verify', ...(crl ? ['-crl_check', '-CRLfile', crl] : []), '-CAfile', bundle, cert]);
@@ -131,6 +137,16 @@ describe('replacing the fleet CA', () => {
     const history = await call('ca:history', {});
     expect(history.renewals.map((r) => [r.deviceId, r.caId, r.reason])).toEqual([['uv-c2', firstCaId, 'ca_replaced']]);
     expect(history.cas.map((x) => [x.id, x.state])).toEqual([[replaced.current.id, 'current'], [firstCaId, 'retired']]);
+    // The Fleet screen's filter finds it (uv-c1 settled, uv-c3 never flagged), by reason, with the other filters.
+    expect(await flaggedIn('any')).toEqual({ ids: ['uv-c2'], total: 1 });
+    expect(await flaggedIn('ca_replaced')).toEqual({ ids: ['uv-c2'], total: 1 });
+    expect(await flaggedIn('ca_compromised')).toEqual({ ids: [], total: 0 });
+    expect(await flaggedIn('any', { status: 'manufactured' })).toEqual({ ids: ['uv-c2'], total: 1 });
+    expect(await flaggedIn('any', { status: 'deployed' })).toEqual({ ids: [], total: 0 });
+    // Validated by the contract: an unknown renewal filter is refused, naming the field.
+    const refused = await route('fleet:list', { query: '', renewal: 'soon', sort: 'deviceId', dir: 'asc', offset: 0, limit: 10 });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(JSON.stringify(refused)).toContain('renewal');
   });
 });
 
@@ -167,6 +183,11 @@ describe('revoking a compromised fleet CA', () => {
     expect((await call('ca:status', {})).initialized).toBe(false);
     const renewals = (await call('ca:history', {})).renewals.filter((r) => r.caId === current.id);
     expect(renewals.map((r) => [r.deviceId, r.reason]).sort()).toEqual(CERTIFIED.map((d) => [d, 'ca_compromised']));
+    // The filter by reason: both flagged for the compromise; their earlier ca_replaced flags reopen too, since the
+    // certificates that settled them were revoked with the CA. A page of one still counts both.
+    expect(await flaggedIn('ca_compromised')).toEqual({ ids: CERTIFIED, total: 2 });
+    expect(await flaggedIn('ca_replaced')).toEqual({ ids: CERTIFIED, total: 2 });
+    expect(await flaggedIn('any', { limit: 1 })).toEqual({ ids: ['uv-c1'], total: 2 });
   });
 
   it('a compromised CA cannot be revoked twice, and a new CA can be made afterwards', async () => {

@@ -34,7 +34,7 @@ function writeAtomic(file: string, content: string): void {
  * `onVerified` sees the verified bundle (with its unwrapped key material) before the material is zeroed: the serial
  * link's key confirmation (Kb) is derived there.
  */
-export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string; file: Buffer; facts?: RobotFacts; now?: Date }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
+export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string | readonly string[]; file: Buffer; facts?: RobotFacts; now?: Date }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
   const identityPrivateKey = createPrivateKey(readFileSync(path.join(o.keystore, 'identity.key.pem')));
   const v = verifyBundle(o.file, { caCertPem: o.caCertPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
   const keysFile = path.join(o.keystore, 'keys.json');
@@ -57,6 +57,6 @@ export function installBundle(o: { keystore: string; deviceId: string; caCertPem
   const all = [...em.orders.map((content) => ({ kind: 'order' as const, content })), ...(em.crlDer ? [{ kind: 'crl' as const, content: em.crlDer }] : [])];
   // A robot that was told nothing of itself knows its device id only (a site-wide order then follows the order's mode).
   const facts = o.facts ?? { deviceId: o.deviceId, site: null, model: null, firmware: null, tags: null };
-  for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: o.caCertPem, ...item, now: o.now ?? new Date() }).result });
+  for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: typeof o.caCertPem === 'string' ? o.caCertPem : o.caCertPem[0]!, ...item, now: o.now ?? new Date() }).result });
   return { ...out, emergency: { emergencyKey: em.emergencyKeyDer !== null, items } };
 }

@@ -4,14 +4,18 @@
 //         (lockdown.ts; without --emergency-key, the one stored at provisioning or by a bundle)
 //   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
 //   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when the CRL held lists it)
+//   or: node test/robot-sim/robot.ts --check-peer-cert PEM --keystore DIR --ca-cert CA.pem  (a peer's certificate: refused
+//         with peer_untrusted unless a trusted CA issued it, the factory one or a successor it endorsed (reissue.ts), and
+//         with peer_revoked when the CRL held lists it)
 //   or: node test/robot-sim/robot.ts --field HOST:PORT --device-id R --keystore DIR --ca-cert CA.pem  (one poll of the
 //         field link over mutual TLS with the certificate from provisioning, fieldClient.ts; exit 0 unless refused or failed)
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
 //   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
 //   order checks (a robot whose clock runs ahead; default the real time).
-//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack]
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack|reissue-other-key|reissue-bad-signature]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
-// On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation.
+// On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation (after a
+// RENEW: a certificate re-issue, reissue.ts).
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,6 +24,7 @@ import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
 import { pollField } from './fieldClient.ts';
 import { applyLockdownOrder, checkPeer, operate } from './lockdown.ts';
+import { checkPeerCertificate, trustedCaPems } from './reissue.ts';
 import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
 const { values } = parseArgs({
@@ -43,6 +48,7 @@ const { values } = parseArgs({
     tags: { type: 'string' },
     operate: { type: 'boolean', default: false },
     'check-peer': { type: 'string' },
+    'check-peer-cert': { type: 'string' },
     now: { type: 'string' },
     field: { type: 'string' },
   },
@@ -97,9 +103,11 @@ function reply(r: { ok: boolean }): never {
 if (values.operate) reply(operate(need('keystore'), now ?? new Date()));
 const peer = values['check-peer'];
 if (peer !== undefined) reply(checkPeer(need('keystore'), peer));
+const peerCert = values['check-peer-cert'];
+if (peerCert !== undefined) reply(checkPeerCertificate(need('keystore'), readFileSync(need('ca-cert'), 'utf8'), readFileSync(peerCert, 'utf8'), now ?? new Date()));
 const bundleFile = values['install-bundle'];
 if (bundleFile !== undefined) {
-  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), file: readFileSync(bundleFile), ...(now ? { now } : {}), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
+  const o = { keystore: need('keystore'), deviceId: need('device-id'), caCertPem: trustedCaPems(need('keystore'), readFileSync(need('ca-cert'), 'utf8')), file: readFileSync(bundleFile), ...(now ? { now } : {}), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts } };
   answer(() => installBundle(o));
 }
 const field = values.field;

@@ -12,7 +12,7 @@ import { StationError, isStationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey, wrapKey } from '../../electron/station/keywrap.ts';
 import {
-  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, NONCE_LENGTH, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
+  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, NONCE_LENGTH, RENEW_SEQ, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
   decodeError, decodeKeys, decodeMac, decodeOrder, distributeSeqs, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac,
   encodeOrderAck, nonceSignatureInput, orderAckSignatureInput, orderItemDigest, transcriptHash, type OrderAckBinding,
 } from '../../electron/station/protocol.ts';
@@ -20,10 +20,11 @@ import { signWithIdentity } from '../../electron/station/csr.ts';
 import { ChunkAssembler, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { installBundle } from './installBundle.ts';
+import { answerRenew, trustedCaPems } from './reissue.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
-export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack'] as const;
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack', 'reissue-other-key', 'reissue-bad-signature'] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
 export interface RobotOptions {
@@ -43,7 +44,7 @@ export interface RobotOptions {
 }
 
 export type RobotResult =
-  | { ok: true; deviceId: string; mode: 'provision' | 'distribute'; keys: number; sequence?: number; orders?: Array<{ kind: string; result: string }> }
+  | { ok: true; deviceId: string; mode: 'provision' | 'distribute'; keys: number; sequence?: number; orders?: Array<{ kind: string; result: string }>; reissued?: boolean }
   | { ok: false; deviceId: string; code: string; message: string };
 
 export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<RobotResult> {
@@ -52,13 +53,20 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     const robotNonce = randomBytes(NONCE_LENGTH);
     const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
     // The console's first answer says what this session is.
-    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0]]);
+    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0], [MessageType.RENEW, RENEW_SEQ.RENEW]]);
     const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
+    // A re-issue first (after a CA replacement: RENEW, CSR, CERT, RENEWED; the frames after it are numbered on from 2).
+    const renewed = first.frame.type === MessageType.RENEW;
+    const base = distributeSeqs(0, 0, renewed).consoleBase;
+    if (renewed) {
+      await answerRenew(ch, o, robotNonce, first, verifyChain);
+      first = await expectOneOf(ch, o, [[MessageType.BUNDLE, base], [MessageType.ORDER, base], [MessageType.ORDER_CHUNK, base]]);
+    }
     // Emergency items first (each one ORDER, or ORDER_CHUNK frames for a large item; answered by ORDER_ACK i + 1),
     // then the bundle. The console numbers its frames on from the last one it sent.
     const orders: Array<{ kind: string; result: string }> = [];
     const chunks = new ChunkAssembler();
-    let consoleSeq = 0;
+    let consoleSeq = base;
     while (first.frame.type === MessageType.ORDER || first.frame.type === MessageType.ORDER_CHUNK) {
       consoleSeq += 1;
       const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunks.push(decodeOrderChunk(first.frame.payload));
@@ -70,12 +78,12 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
       const answer = receiveItem({ keystore: o.keystore, facts: factsOf(o), caCertPem: o.caCertPem, kind: item.kind, content: item.content, now: o.now ?? new Date() });
       orders.push({ kind: item.kind, result: answer.result });
       const binding = { deviceId: o.deviceId, robotNonce, consoleNonce: item.consoleNonce, index, kind: item.kind, digest: orderItemDigest(item.content), ...answer };
-      await sendOrderAck(ch, o, binding, distributeSeqs(index + 1).ack(index));
+      await sendOrderAck(ch, o, binding, distributeSeqs(index + 1, index + 1, renewed).ack(index));
       first = await expectOneOf(ch, o, [[MessageType.ORDER, consoleSeq], [MessageType.ORDER_CHUNK, consoleSeq], [MessageType.BUNDLE, consoleSeq]]);
     }
     if (first.frame.type === MessageType.BUNDLE) {
-      const sequence = await installOverLink(ch, o, first, hello, distributeSeqs(orders.length, consoleSeq));
-      return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence, ...(orders.length > 0 ? { orders } : {}) };
+      const sequence = await installOverLink(ch, o, first, hello, distributeSeqs(orders.length, consoleSeq - base, renewed));
+      return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence, ...(orders.length > 0 ? { orders } : {}), ...(renewed ? { reissued: true } : {}) };
     }
     await provisionRobot(ch, o, { raw: hello, robotNonce }, first);
     return { ok: true, deviceId: o.deviceId, mode: 'provision', keys: keys() };
@@ -181,7 +189,7 @@ async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: R
   if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
   let kb: Buffer = Buffer.alloc(0);
   await think(o);
-  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: o.caCertPem, file, facts: factsOf(o), ...(o.now ? { now: o.now } : {}) }, (v) => {
+  const installed = installBundle({ keystore: o.keystore, deviceId: o.deviceId, caCertPem: trustedCaPems(o.keystore, o.caCertPem), file, facts: factsOf(o), ...(o.now ? { now: o.now } : {}) }, (v) => {
     kb = bundleConfirmationKey(o.deviceId, v.body.bundleId, v.keys.map((k) => k.material));
   });
   try {
@@ -297,7 +305,7 @@ async function generateIdentity(keyType: 'ec' | 'rsa') {
 }
 
 /** The certificate must be for this robot's key and name, signed by the CA the robot was given, and valid now. */
-function verifyChain(certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string): void {
+export function verifyChain(certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string): void {
   const cert = new X509Certificate(certDer);
   const ca = new X509Certificate(caCertPem);
   const intermediates = chainDer.map((d) => new X509Certificate(d)).filter((c) => !c.raw.equals(ca.raw));

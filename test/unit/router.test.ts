@@ -42,7 +42,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'audit:export': {},
   'audit:actions': {},
   'audit:keyFingerprint': {},
-  'fleet:list': { query: 'arm', status: 'deployed', site: 'Plant 1', model: 'UV-7', sort: 'name', dir: 'desc', offset: 0, limit: 100 },
+  'fleet:list': { query: 'arm', status: 'deployed', site: 'Plant 1', model: 'UV-7', renewal: 'ca_replaced', sort: 'name', dir: 'desc', offset: 0, limit: 100 },
   'fleet:get': { deviceId: 'robot-0001' },
   'fleet:create': { deviceId: 'robot-0001', name: 'Arm one', model: 'UV-7', site: 'Plant 1', firmware: '1.2.3', tags: ['line-a'] },
   'fleet:update': { deviceId: 'robot-0001', firmware: '1.2.4' },

@@ -7,10 +7,12 @@ import {
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../../electron/station/errors.ts';
+import { MessageType } from '../../electron/station/frame.ts';
 import {
   SCHEME_ECDH_P256_AES256GCM, SCHEME_RSA_OAEP_SHA256, confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, schemeFor, unwrapKey, wrapAad, wrapKey,
 } from '../../electron/station/keywrap.ts';
 import {
+  RENEW_SEQ, decodeRenew, decodeRenewed, distributeSeqs, encodeRenew, encodeRenewed,
   BUNDLE_ID_LENGTH, CONSOLE_SEQ, DEVICE_ID_PATTERN, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, MAC_LENGTH, MAX_BUNDLE_FILE, NONCE_LENGTH, ROBOT_FRAME_TYPES, ROBOT_SEQ,
   decodeBundle, decodeCert, decodeChallenge, decodeCsr, decodeError, decodeHello, decodeInstalled, decodeKeys, decodeMac, encodeBundle, encodeCert, encodeChallenge, encodeCsr,
   encodeError, encodeHello, encodeInstalled, encodeKeys, encodeMac, errorFromRobot, nonceSignatureInput, stationErrorMessage, transcriptHash,
@@ -46,8 +48,33 @@ describe('protocol constants (docs: frame types, sequence numbers, sizes)', () =
     expect([NONCE_LENGTH, MAC_LENGTH, BUNDLE_ID_LENGTH, MAX_BUNDLE_FILE]).toEqual([32, 32, 16, 61440]);
   });
 
-  it('lists the frame types a robot may send: HELLO, CSR, CONFIRM, INSTALLED, ERROR', () => {
-    expect([...ROBOT_FRAME_TYPES].sort((a, b) => a - b)).toEqual([0x01, 0x03, 0x06, 0x09, 0x0b, 0x7f]);
+  it('lists the frame types a robot may send: HELLO, CSR, CONFIRM, INSTALLED, ORDER_ACK, RENEWED, ERROR', () => {
+    expect([...ROBOT_FRAME_TYPES].sort((a, b) => a - b)).toEqual([0x01, 0x03, 0x06, 0x09, 0x0b, 0x0e, 0x7f]);
+  });
+
+  it('a re-issue exchange opens a distribution session: RENEW 0, CSR 1, CERT 1, RENEWED 2, the rest numbered on after them', () => {
+    expect([MessageType.RENEW, MessageType.RENEWED]).toEqual([0x0d, 0x0e]);
+    expect(RENEW_SEQ).toEqual({ RENEW: 0, CSR: 1, CERT: 1, RENEWED: 2 });
+    // (items, console frames, renewed) -> [ack(0), ack(1), bundle, installed, done], from the docs' sequence table.
+    const table: Array<[number, number, boolean, number[]]> = [
+      [0, 0, false, [1, 2, 0, 1, 1]],
+      [0, 0, true, [3, 4, 2, 3, 3]],
+      [2, 2, true, [3, 4, 4, 5, 5]],
+      [1, 3, true, [3, 4, 5, 4, 6]],
+    ];
+    for (const [items, frames, renewed, want] of table) {
+      const s = distributeSeqs(items, frames, renewed);
+      expect([s.ack(0), s.ack(1), s.bundle, s.installed, s.done], `${items}/${frames}/${renewed}`).toEqual(want);
+    }
+  });
+
+  it('RENEW and RENEWED round-trip, and a RENEW without a proper endorser key id or endorsement is malformed', () => {
+    const m = { consoleNonce: Buffer.alloc(32, 7), caCertDer: Buffer.from('ca'), endorserKeyId: 'a'.repeat(64), endorsement: Buffer.from('sig') };
+    expect(decodeRenew(encodeRenew(m))).toEqual(m);
+    expect(decodeRenewed(encodeRenewed({ signature: Buffer.from('s') }))).toEqual({ signature: Buffer.from('s') });
+    expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: 'A'.repeat(64) }))).toThrow(/endorser key id/);
+    expect(() => decodeRenew(encodeRenew({ ...m, endorsement: Buffer.alloc(0) }))).toThrow(/missing/);
+    expect(() => decodeRenewed(encodeRenewed({ signature: Buffer.alloc(0) }))).toThrow(/missing/);
   });
 
   it('device ids are 1-64 characters of [A-Za-z0-9][A-Za-z0-9._-]*', () => {

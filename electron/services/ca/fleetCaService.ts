@@ -73,6 +73,8 @@ export interface FleetCaService {
   open(caId: string): Promise<FleetCa>;
   /** Signs with the CA key through its provider (provider.sign: the key never leaves a KMS / HSM). */
   signWithCaKey(data: Buffer): Promise<Buffer>;
+  /** The same with the key of any CA of the store by id (a retired CA endorsing its successor's certificate). */
+  signWithCaKeyOf(caId: string, data: Buffer): Promise<Buffer>;
   /**
    * Valid certificates of the current CA that no robot carries: issued in a provisioning session that never committed
    * (the robot never confirmed, the console was locked or stopped mid-session). Synchronous, so a caller can take the
@@ -217,6 +219,10 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     },
     async signWithCaKey(data) {
       const ca = await require();
+      return (await providerFor(ca.providerId).sign(ca.keyRef, data)).signature;
+    },
+    async signWithCaKeyOf(id, data) {
+      const ca = await open(id);
       return (await providerFor(ca.providerId).sign(ca.keyRef, data)).signature;
     },
     unattachedCertificates() {

@@ -25,6 +25,8 @@ export function dueCheck(input: {
   deliverable(deviceId: string): ChosenKey[];
   fleetRepo: Pick<FleetRepo, 'keysOf'>;
   orders: Pick<OrderDelivery, 'itemsFor'>;
+  /** Whether the robot waits for a certificate of the current CA that a session re-issues (reissueDeps.ts). */
+  reissueDue?(deviceId: string): boolean;
 }): (deviceId: string) => boolean {
   return (deviceId) => {
     let chosen: ChosenKey[];
@@ -35,7 +37,7 @@ export function dueCheck(input: {
     }
     const held = new Set(input.fleetRepo.keysOf(deviceId).map((k) => `${k.keyId}@${k.version}`));
     if (chosen.some((c) => !held.has(`${c.key.id}@${c.version.version}`))) return true;
-    return input.orders.itemsFor(deviceId).length > 0;
+    return input.orders.itemsFor(deviceId).length > 0 || input.reissueDue?.(deviceId) === true;
   };
 }
 

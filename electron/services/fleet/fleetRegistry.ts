@@ -175,7 +175,7 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
   return {
     list(filter) {
       deps.session.require();
-      const { total, robots } = repo.list(filter);
+      const { total, robots } = repo.list(filter.renewal ? { ...filter, at: new Date(deps.clock.now()).toISOString() } : filter);
       return { total, robots: robots.map(toRobotSummary) };
     },
 

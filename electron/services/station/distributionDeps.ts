@@ -13,6 +13,7 @@ import type { BundleService } from './bundleService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
 import type { OrderDelivery } from '../emergency/orderDelivery.ts';
+import type { ReissueDeps } from './reissueDeps.ts';
 
 export interface DistributionDepsInput {
   bundles: BundleService;
@@ -24,6 +25,8 @@ export interface DistributionDepsInput {
   expectedDeviceId?: string;
   /** Lockdown orders and the CRL sent before the bundle (ORDER frames), and the record of the robot's answers. */
   orders?: OrderDelivery;
+  /** Re-issue of flagged robots' certificates after a CA replacement (reissueDeps.ts). */
+  reissue?: ReissueDeps;
 }
 
 /** ConsoleError codes of bundleService that mean "this robot may not receive a bundle". */
@@ -56,6 +59,7 @@ export function createDistributionDeps(input: DistributionDepsInput): Distributi
     recordOrderAnswer: (answer) => input.orders?.recordAnswer(answer),
     refuseOrderAnswer: (refused) => input.orders?.refuseAnswer(refused),
     robotIdentityKey: (deviceId) => identityKeyOf(fleetRepo.certificatesOf(deviceId)),
+    ...input.reissue,
     async issueBundle(deviceId, reserved): Promise<BundleForLink> {
       try {
         const b = await bundles.issueForSerial(deviceId, reserved);

@@ -16,6 +16,7 @@ import { DEFAULT_STEP_TIMEOUT_MS, ProvisioningStation, type OpenPort, type PortI
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
 import { createDistributionDeps } from './distributionDeps.ts';
+import type { ReissueDeps } from './reissueDeps.ts';
 import type { Session } from '../session/session.ts';
 import { createStationDeps, revokeAbandonedCertificate, type StationDepsInput } from './stationDeps.ts';
 
@@ -26,6 +27,8 @@ export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDevi
   audit: AuditLog;
   /** Key bundles for distribute mode. */
   bundles: BundleService;
+  /** Re-issue of flagged robots' certificates in distribute mode (reissueDeps.ts). */
+  reissue?: ReissueDeps;
   emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null }): void;
   /** Tests and stations with odd hardware: per-step timeout, scan interval, port listing and opening. */
   stepTimeoutMs?: number;
@@ -123,7 +126,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
   const build = (options: BuildOptions) => {
     const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
     const handle = createStationDeps({ ...deps, ...expected, inFlight });
-    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected, ...(deps.orders ? { orders: deps.orders } : {}) });
+    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected, ...(deps.orders ? { orders: deps.orders } : {}), ...(deps.reissue ? { reissue: deps.reissue } : {}) });
     const explicit = options.paths;
     const gen = generation;
     const s = new ProvisioningStation({

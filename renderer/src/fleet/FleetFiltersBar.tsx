@@ -1,4 +1,4 @@
-// Search, status, site and model filters. A value the main process would refuse (a search over 64 characters, a
+// Search, status, site, model and certificate renewal filters. A value the main process would refuse (a search over 64 characters, a
 // site that is not a site name) is refused here beside its field, in words, and left out of the list's query.
 import FormField from '@cloudscape-design/components/form-field';
 import Input from '@cloudscape-design/components/input';
@@ -6,9 +6,11 @@ import Select, { type SelectProps } from '@cloudscape-design/components/select';
 import Button from '@cloudscape-design/components/button';
 import Grid from '@cloudscape-design/components/grid';
 import { ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
+import type { RenewalFilter } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import type { FilterProblems } from './fleetFilters.ts';
 import { useFleetUi } from './fleetUiStore.ts';
+import { RENEWAL_WORDS } from './renewals.ts';
 
 const ANY: SelectProps.Option = { value: '', label: 'Any' };
 
@@ -24,11 +26,17 @@ export function FleetFiltersBar({ problems }: { problems: FilterProblems }) {
   const models = useChannelQuery('fleet:models', {});
   const statusOptions = [ANY, ...ROBOT_STATUSES.map((s) => ({ value: s, label: s }))];
   const siteOptions = [ANY, ...(sites.data?.sites ?? []).map((s) => ({ value: s.name, label: s.name, description: `${s.count.toLocaleString('en-US')} robots` }))];
+  const renewalOptions: SelectProps.Option[] = [
+    ANY,
+    { value: 'any', label: 'Needs a new certificate' },
+    { value: 'ca_replaced', label: `Needs a new certificate (${RENEWAL_WORDS.ca_replaced})` },
+    { value: 'ca_compromised', label: `Needs a new certificate (${RENEWAL_WORDS.ca_compromised})` },
+  ];
   const modelOptions = [ANY, ...(models.data?.models ?? []).map((m) => ({ value: m.name, label: m.name, description: `${m.count.toLocaleString('en-US')} robots` }))];
 
   return (
     <div role="search" aria-label="Fleet filters">
-      <Grid gridDefinition={[{ colspan: { default: 12, s: 4 } }, { colspan: { default: 4, s: 2 } }, { colspan: { default: 4, s: 2 } }, { colspan: { default: 4, s: 2 } }, { colspan: { default: 12, s: 2 } }]}>
+      <Grid gridDefinition={[{ colspan: { default: 12, s: 3 } }, { colspan: { default: 6, s: 2 } }, { colspan: { default: 6, s: 2 } }, { colspan: { default: 6, s: 2 } }, { colspan: { default: 6, s: 2 } }, { colspan: { default: 12, s: 1 } }]}>
         <FormField label="Search" errorText={problems.query ? `The search ${problems.query}` : undefined} stretch>
           <Input
             type="search"
@@ -57,6 +65,13 @@ export function FleetFiltersBar({ problems }: { problems: FilterProblems }) {
             filteringType="auto"
             invalid={problems.model !== undefined}
             onChange={(e) => setFilter('model', e.detail.selectedOption.value ?? '')}
+          />
+        </FormField>
+        <FormField label="Certificate">
+          <Select
+            selectedOption={option(filters.renewal, renewalOptions)}
+            options={renewalOptions}
+            onChange={(e) => setFilter('renewal', (e.detail.selectedOption.value ?? '') as RenewalFilter | '')}
           />
         </FormField>
         <FormField label="Filters">

@@ -38,10 +38,10 @@ export function FleetPage() {
   const problems = filterProblems({ ...filters, query });
   const shownProblems = filterProblems(filters);
   const filter = useMemo(
-    () => toFleetListFilter({ query, status: filters.status, site: filters.site, model: filters.model }, sort, dir, filterProblems({ ...filters, query })),
+    () => toFleetListFilter({ ...filters, query }, sort, dir, filterProblems({ ...filters, query })),
     [query, filters, sort, dir],
   );
-  const filtered = filter.query !== '' || filter.status !== undefined || filter.site !== undefined || filter.model !== undefined;
+  const filtered = filter.query !== '' || filter.status !== undefined || filter.site !== undefined || filter.model !== undefined || filter.renewal !== undefined;
 
   // The URL follows the filters and the open robot (replacing, not adding, history entries).
   useEffect(() => {

@@ -13,6 +13,7 @@ export function toFleetListFilter(f: FleetFilters, sort: RobotSortField, dir: 'a
     ...(f.status ? { status: f.status } : {}),
     ...(f.site && !problems.site ? { site: f.site.trim() } : {}),
     ...(f.model && !problems.model ? { model: f.model.trim() } : {}),
+    ...(f.renewal ? { renewal: f.renewal } : {}),
     sort,
     dir,
   };

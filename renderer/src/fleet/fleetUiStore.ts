@@ -3,7 +3,7 @@
 // link asked for that the screen refused. Robots themselves live in the main process (React Query owns them).
 import { create } from 'zustand';
 import { ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
-import type { RobotSortField } from '../../../shared/fleetContract.ts';
+import type { RenewalFilter, RobotSortField } from '../../../shared/fleetContract.ts';
 import type { RouteParams } from '../shell/routes.ts';
 import { filterProblems } from './fleetFilters.ts';
 
@@ -12,9 +12,11 @@ export interface FleetFilters {
   status: RobotStatus | '';
   site: string;
   model: string;
+  /** Robots needing a certificate from the current CA ('any' or one reason); '' = no such filter. */
+  renewal: RenewalFilter | '';
 }
 
-export const EMPTY_FLEET_FILTERS: FleetFilters = { query: '', status: '', site: '', model: '' };
+export const EMPTY_FLEET_FILTERS: FleetFilters = { query: '', status: '', site: '', model: '', renewal: '' };
 
 export type FleetDialog = { kind: 'import' } | { kind: 'create' } | { kind: 'status'; deviceId: string } | null;
 
@@ -76,6 +78,7 @@ export function applyFleetRoute(params: RouteParams): void {
     site: problems.site ? '' : wanted.site,
     query: problems.query ? '' : wanted.query,
     model: '',
+    renewal: '',
   };
   useFleetUi.setState({ filters, pageIndex: 0, selected: robot ?? null, refused });
 }

@@ -22,8 +22,8 @@ export function firstRobotId(page: Page): Locator {
   return robotRows(page).first().getByRole('rowheader');
 }
 
-/** A filter select of the Fleet screen (Status, Site, Model): its trigger, named "<label> <value>". */
-export function fleetFilter(page: Page, label: 'Status' | 'Site' | 'Model'): Locator {
+/** A filter select of the Fleet screen (Status, Site, Model, Certificate): its trigger, named "<label> <value>". */
+export function fleetFilter(page: Page, label: 'Status' | 'Site' | 'Model' | 'Certificate'): Locator {
   return page.getByRole('search', { name: 'Fleet filters' }).getByRole('button', { name: new RegExp(`^${label} `) });
 }
 

@@ -2,6 +2,8 @@
 // folder with the station tuning of the test and its station:progress events collected; the fleet it starts from
 // (officer, AES-256 keys, fleet CA on the local provider, registered robots); and the socat pty pairs with the robot
 // simulator on their robot end (test/robot-sim/harness.ts), kept so that afterAll can kill and unplug them all.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import type { EventPayload } from '../../../shared/contract.ts';
 import { createConsole, type ConsoleOptions, type FleetConsole } from '../../../electron/app.ts';
 import { createMemoryLogger } from '../../../electron/logger.ts';
@@ -156,4 +158,13 @@ export async function distributeWithSimulator(
   o: Omit<RobotOptions, 'waitSignal'> & { keystore: string },
 ): Promise<{ result: DistributionResult; robot: Awaited<RobotProcess['result']>; keystore: string }> {
   return withSimulator(bench, progress, deviceId, o, (path) => c.station.distributeOnce(path, deviceId));
+}
+
+/** Runs one of the simulator's one-shot commands (--check-peer-cert, --operate...) as a child process: its exit code and JSON line. */
+export async function robotSays(args: string[]): Promise<{ exitCode: number | null; json: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, ['test/robot-sim/robot.ts', ...args], { cwd: path.resolve(import.meta.dirname, '../../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exitCode = await new Promise<number | null>((r) => proc.on('exit', r));
+  return { exitCode, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
 }

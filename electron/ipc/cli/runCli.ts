@@ -104,6 +104,17 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/** The address of `field` (null: the stored one); usage errors before any store is opened. */
+function fieldAddress(parsed: ParsedCommand): { host: string; port: number } | null {
+  const listen = parsed.options.listen;
+  if (listen === undefined && (parsed.options['at-unlock'] === true || parsed.options['certificate-days'] !== undefined)) {
+    throw new UsageError('field: --at-unlock and --certificate-days go with --listen HOST:PORT');
+  }
+  const address = typeof listen === 'string' ? parseListen(listen) : null;
+  if (address && address.port === 0 && parsed.options['at-unlock'] === true) throw new UsageError('field: --at-unlock needs a fixed port (1-65535): robots are configured with it');
+  return address;
+}
+
 /**
  * field [--listen HOST:PORT [--at-unlock]]: unlocks, starts the field link (docs/field-link.md) and serves until a
  * signal. Without --listen the stored "start at unlock" setting names the address (refused when it is off);
@@ -111,11 +122,7 @@ export function parseListen(value: string): { host: string; port: number } {
  */
 async function headlessField(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
   if (!io.untilStopped) throw new Error('field needs untilStopped');
-  const listen = parsed.options.listen;
-  if (listen === undefined && (parsed.options['at-unlock'] === true || parsed.options['certificate-days'] !== undefined)) {
-    throw new UsageError('field: --at-unlock and --certificate-days go with --listen HOST:PORT');
-  }
-  const address = typeof listen === 'string' ? parseListen(listen) : null;
+  const address = fieldAddress(parsed);
   const days = parsed.options['certificate-days'];
   const certificateDays = typeof days === 'string' ? Number(days) : undefined;
   const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
@@ -125,7 +132,6 @@ async function headlessField(fleet: FleetConsole, parsed: ParsedCommand, io: Cli
   if (address) {
     target = { ...address, certificateDays };
     if (parsed.options['at-unlock'] === true) {
-      if (address.port === 0) throw new UsageError('field: --at-unlock needs a fixed port (1-65535): robots are configured with it');
       await fleet.handlers['field:setAutostart']({ enabled: true, ...address, ...(certificateDays === undefined ? {} : { certificateDays }) }, { transport: 'cli' });
     }
   } else {
@@ -161,6 +167,13 @@ async function runParsed(io: CliIo): Promise<number> {
   let parsed: ParsedCommand;
   try {
     parsed = parseCommandLine(io.argv, io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`usage error: ${e.message}\nRun "ecps-console help" for the list of commands.\n`);
+    return 2;
+  }
+  try {
+    if (parsed.command === 'field') fieldAddress(parsed);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`usage error: ${e.message}\nRun "ecps-console help" for the list of commands.\n`);

@@ -3,7 +3,8 @@
 // - the stored setting "start the field link when the console unlocks" (field:autostart, field:setAutostart): off by
 //   default, refused with its field when invalid, audited; the link starts at unlock on the stored address in a console
 //   opened with startAtUnlock (the window, serve, scheduler), stops at lock, starts again at the next unlock, survives
-//   a restart of the console, and never starts in a console without startAtUnlock (one-shot CLI commands);
+//   a restart of the console, and never starts in a console without startAtUnlock (one-shot CLI commands); an address
+//   taken at unlock leaves the console unlocked and the link stopped, with the failed start audited;
 // - the server certificate (30 days) is kept while more than a third of its validity remains and renewed once less
 //   remains (after 20 days), audited field.renew; new handshakes get the new certificate; a replaced fleet CA has the
 //   certificate renewed at once, issued by the new CA.
@@ -109,6 +110,28 @@ describe('the field link with the console', () => {
     await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     await c.field.idle();
     expect(c.field.status().running).toBe(false);
+  });
+
+  it('an address taken at unlock: the unlock succeeds, the link stays stopped, the failed start is audited', async () => {
+    c = await open(tempDir('ecps-field-taken-'), { rotation: { scheduler: false }, field: { startAtUnlock: true, renewCheckMs: null } });
+    const call = contractCaller(() => c!);
+    await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
+    await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Field Taken CA' });
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    try {
+      const port = (holder.address() as net.AddressInfo).port;
+      await call('field:setAutostart', { enabled: true, host: '127.0.0.1', port });
+      await call('session:lock', {});
+      await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+      const failed = () => c!.audit.query({ action: 'field.start', offset: 0, limit: 10 }).records.filter((r) => r.outcome === 'failure');
+      for (let i = 0; i < 400 && failed().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(failed().map((r) => [r.details.port, r.details.code])).toEqual([[port, 'invalid_input']]);
+      expect(c.field.status().running).toBe(false);
+      expect((await call('session:status', {})).state).toBe('unlocked');
+    } finally {
+      await new Promise<void>((r) => holder.close(() => r()));
+    }
   });
 
   it('renews its server certificate once less than a third of its validity remains, and when the CA is replaced', async () => {

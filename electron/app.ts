@@ -94,6 +94,7 @@ import { createRecoveryRepo } from './store/recoveryRepo.ts';
 import { createFieldLink, type FieldLink } from './services/field/fieldLink.ts';
 import { caRecordLookup, dueCheck, trustedCas } from './services/field/fieldDeps.ts';
 import { createFieldHandlers } from './services/field/fieldHandlers.ts';
+import { createFieldAutostart } from './services/field/fieldAutostart.ts';
 import { createFieldContactRepo } from './store/fieldContactRepo.ts';
 import { createDistributionDeps } from './services/station/distributionDeps.ts';
 import { createReissueDeps } from './services/station/reissueDeps.ts';
@@ -124,6 +125,12 @@ export interface ConsoleOptions {
    * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
    */
   station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
+  /**
+   * The field link (docs/field-link.md): `startAtUnlock` true lets the stored "start when the console unlocks" setting
+   * start it at each unlock (the window, `serve`, the headless `scheduler` and `field`; never one-shot CLI commands);
+   * `renewCheckMs` between checks of its server certificate (default 1 hour; null: tests call field.checkRenewal()).
+   */
+  field?: { startAtUnlock?: boolean; renewCheckMs?: number | null };
   /**
    * Rotation (issue 13, docs/rotation.md): `scheduler` false = no periodic passes (tests call rotation.scheduler.tick()
    * with their clock); `tickMs` between passes; `usageBlock` uses reserved per durable write; `countUsage` false turns
@@ -641,7 +648,20 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       due: dueCheck({ deliverable, fleetRepo, orders: orderDelivery, reissueDue: (deviceId) => reissue.due(deviceId) }),
       distribution: (deviceId) => createDistributionDeps({ bundles, fleet, fleetRepo, session: liveSession, audit, orders: orderDelivery, reissue, expectedDeviceId: deviceId }),
       stepTimeoutMs: options.station?.stepTimeoutMs ?? 10_000,
+      currentCaId: () => fleetCaRepo.currentCaId(),
+      ...(options.field?.renewCheckMs === undefined ? {} : { renewCheckMs: options.field.renewCheckMs }),
     });
+    const fieldAutostart = createFieldAutostart({ settings: createSettingsRepo(store.db), link: field, session: liveSession, audit, clock, logger, transaction });
+    // A replaced CA: the running field link gets a certificate of the new one at once (not at its next periodic check).
+    const caHandlers = createCaTransitionHandlers(caTransition);
+    const caHandlersRenewingField: typeof caHandlers = {
+      ...caHandlers,
+      'ca:replace': async (input, ctx) => {
+        const out = await caHandlers['ca:replace'](input, ctx);
+        await field.checkRenewal();
+        return out;
+      },
+    };
     onLocked = () => {
       station.shutdown();
       void field.stop();
@@ -659,6 +679,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       } catch (e) {
         logger.warn('the rollout sweep at unlock failed', { error: isConsoleError(e) ? e.code : 'internal' });
       }
+      // The field link on its stored address, when an officer asked for it (docs/field-link.md "Starting at unlock").
+      if (options.field?.startAtUnlock === true) void fieldAutostart.atUnlock();
       // The candidates are listed synchronously here, before any station session can start.
       void station.sweepAbandoned().catch((e: unknown) => logger.warn('sweeping abandoned certificates failed', { error: isConsoleError(e) ? e.code : 'internal' }));
     };
@@ -738,8 +760,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...fleetHandlers,
       ...createKeyAssignmentHandlers(keyAssignments),
       ...createStationHandlers(fleetCa, station, bundles),
-      ...createFieldHandlers(field, liveSession),
-      ...createCaTransitionHandlers(caTransition),
+      ...createFieldHandlers(field, liveSession, fieldAutostart),
+      ...caHandlersRenewingField,
       ...createRotationHandlers({
         policies,
         keyPolicy: providerRotation,

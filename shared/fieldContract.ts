@@ -42,6 +42,23 @@ export type FieldStatus = z.infer<typeof FieldStatus>;
 
 const Empty = z.object({}).strict();
 
+/**
+ * The stored setting "start the field link when the console unlocks" (console_settings `field_link_autostart`): on
+ * which address, and the server certificate's validity. Honoured by the window, `serve` and the headless `scheduler`
+ * and `field` commands; one-shot CLI commands never start the link.
+ */
+export const FieldAutostart = z
+  .object({
+    enabled: z.boolean(),
+    host: z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:-]+$/, 'must be a host name or an IP address'),
+    /** A fixed port (1-65535): robots are configured with it. */
+    port: z.number().int().min(1).max(65_535),
+    /** Days of validity of the server certificate (1-397; absent: 30). */
+    certificateDays: z.number().int().min(1).max(397).optional(),
+  })
+  .strict();
+export type FieldAutostart = z.infer<typeof FieldAutostart>;
+
 export const fieldChannels = {
   /** The listener's state and the robots seen over it. */
   'field:status': channel(Empty, FieldStatus),
@@ -49,4 +66,8 @@ export const fieldChannels = {
   'field:start': channel(FieldListenInput, FieldStatus),
   /** Stops the listener (sessions in progress are cut; nothing when stopped). */
   'field:stop': channel(Empty, FieldStatus),
+  /** The stored "start at unlock" setting (disabled on 0.0.0.0:8443 until an officer sets one). */
+  'field:autostart': channel(Empty, FieldAutostart),
+  /** Stores the "start at unlock" setting (audited settings.field_link); it applies from the next unlock. */
+  'field:setAutostart': channel(FieldAutostart, FieldAutostart),
 } as const;

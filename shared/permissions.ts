@@ -108,6 +108,8 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'field:status': 'read',
   'field:start': 'provision',
   'field:stop': 'provision',
+  'field:autostart': 'read',
+  'field:setAutostart': 'provision',
 
   'rotation:status': 'read',
   'rotation:due': 'read',

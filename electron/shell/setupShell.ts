@@ -86,6 +86,8 @@ export function setupShell(options: ShellOptions): Shell {
       env: options.env,
       // The window's session locks after the idle time without a call (docs/operators.md "Idle lock").
       idleLock: {},
+      // The field link starts at each unlock when an officer stored that setting (docs/field-link.md).
+      field: { startAtUnlock: true },
       // The audit export is written by this process to the file the officer picks (streamed, any size).
       chooseAuditExportPath: async (suggestedName) => {
         const picked = await dialog.showSaveDialog({

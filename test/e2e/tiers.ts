@@ -31,4 +31,5 @@ export const SLOW_E2E_SPECS = [
   'operators-token.spec.ts', // a PKCS#11 token bound as second factor from the top bar on SoftHSM2, its refusals, then an unlock with it
   'field-link.spec.ts', // the field link started and stopped from the Station screen, a client without a certificate refused (its rules: field-link-rules, field-link.slow)
   'incident-kit-offline.spec.ts', // issue 15's offline console in the window: serve --kit, sign in, use an order, an expired one refused, kit import
+  'rotation-batch.spec.ts', // batch rotation jobs on the Rotation screen: progress, a per-key error at a downed AWS emulator, cancel
 ] as const;

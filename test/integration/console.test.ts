@@ -121,6 +121,8 @@ describe('createConsole handlers, end to end', () => {
       'field:status': {},
       'field:start': { host: '127.0.0.1', port: 0 },
       'field:stop': {},
+      'field:autostart': {},
+      'field:setAutostart': { enabled: false, host: '127.0.0.1', port: 8443 },
       'station:retry': { path: '/dev/null' },
       'station:confirmReprovision': { deviceId: 'uv-100' },
       'bundles:list': { deviceId: 'uv-100' },

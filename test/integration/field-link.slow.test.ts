@@ -7,9 +7,11 @@
 //   outside the scope is up to date;
 // - a robot whose certificate is revoked, a quarantined robot, a client without a certificate and one with a
 //   certificate of another CA are refused, each audited `field.refuse` with its code;
-// - the console's contact record says when each robot was last seen and how its poll ended.
+// - the console's contact record says when each robot was last seen and how its poll ended;
+// - headless, `field --listen` serves the simulator; `--at-unlock` stores the address, and `field` alone serves on it.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { KeyObject, webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
@@ -228,5 +230,43 @@ describe('the field link: rollouts, lockdown orders and refusals over mutual TLS
       .toMatchObject({ exitCode: 1, json: { ok: false, code: 'certificate_revoked' } });
     stop('test done');
     expect(await cli).toBe(0);
+  });
+
+  it('headless: `field --listen HOST:PORT --at-unlock` stores the address; `field` alone then serves on it', async () => {
+    const run = (args: string[]) => {
+      const out = { stdout: '', stderr: '' };
+      let stop: (reason: string) => void = () => undefined;
+      const stopped = new Promise<string>((r) => (stop = r));
+      const exit = runCli({
+        argv: ['--data-dir', dir, '--operator', OPERATOR, 'field', ...args],
+        env: cliEnv({ ECPS_PASSPHRASE: PASS }),
+        stdin: Readable.from([]),
+        stdout: { write: (t: string) => (out.stdout += t) },
+        stderr: { write: (t: string) => (out.stderr += t) },
+        untilStopped: () => stopped,
+      });
+      return { out, exit, stop };
+    };
+    // Nothing stored yet: `field` alone is refused and names --listen; --at-unlock without an address is a usage error.
+    const none = run([]);
+    expect(await none.exit).toBe(1);
+    expect(none.out.stderr).toContain('invalid_input');
+    expect(none.out.stderr).toContain('--listen');
+    expect(await run(['--at-unlock']).exit).toBe(2);
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const storing = run(['--listen', `127.0.0.1:${port}`, '--at-unlock']);
+    expect(await until(() => /listening on 127\.0\.0\.1:(\d+)/.exec(storing.out.stdout)?.[1])).toBe(String(port));
+    storing.stop('test done');
+    expect(await storing.exit).toBe(0);
+    // `field` alone: the stored address; the simulator polls it.
+    const stored = run([]);
+    expect(await until(() => /listening on 127\.0\.0\.1:(\d+)/.exec(stored.out.stdout)?.[1])).toBe(String(port));
+    const robot = ['--device-id', 'uv-f2', '--keystore', keystores.get('uv-f2')!, '--ca-cert', caFile, '--site', 'Plant 1', '--model', 'UV-7'];
+    expect(await simulatorPoll(['--field', `127.0.0.1:${port}`, ...robot])).toEqual({ exitCode: 0, json: { ok: true, result: 'up_to_date' } });
+    stored.stop('test done');
+    expect(await stored.exit).toBe(0);
   });
 });

@@ -44,7 +44,7 @@ const EXPECTED: Record<ChannelName, string> = {
   // Replacing or revoking the fleet CA: the security officer's (and guarded: a second officer approves).
   'ca:history': READ, 'ca:replace': 'oa', 'ca:revoke': 'oa',
   'bundles:build': 'sa', 'station:start': 'sa', 'station:stop': 'sa', 'station:retry': 'sa', 'station:confirmReprovision': 'sa',
-  'field:status': READ, 'field:start': 'sa', 'field:stop': 'sa',
+  'field:status': READ, 'field:start': 'sa', 'field:stop': 'sa', 'field:autostart': READ, 'field:setAutostart': 'sa',
   'rotation:status': READ, 'rotation:due': READ, 'rotation:policies': READ, 'rotation:jobs': READ, 'rotation:usage': READ,
   'rotation:upcoming': READ, 'rotation:batchList': READ, 'rotation:batchGet': READ,
   'rotation:runNow': 'ka', 'rotation:pause': 'ka', 'rotation:resume': 'ka', 'rotation:batchStart': 'ka', 'rotation:batchCancel': 'ka',

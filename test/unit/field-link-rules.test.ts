@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dueCheck, trustedCas } from '../../electron/services/field/fieldDeps.ts';
+import { renewalReason } from '../../electron/services/field/fieldLink.ts';
 import type { ChosenKey } from '../../electron/services/fleet/keyAssignments.ts';
 import { UsageError } from '../../electron/ipc/cli/args.ts';
 import { parseListen } from '../../electron/ipc/cli/runCli.ts';
@@ -50,6 +51,24 @@ describe('is anything due', () => {
     ['the key choice fails: the session records why', { held: { comm: 1 }, due: 'throws' as const, items: 0 }, true],
   ])('%s', (_name, o, expected) => {
     expect(check(o)).toBe(expected);
+  });
+});
+
+describe('server certificate renewal', () => {
+  const D = 86_400_000;
+  // docs/field-link.md: renewed once less than a third of its validity remains, or when its CA is no longer current.
+  const TABLE: Array<[name: string, validDays: number, atDay: number, caId: string, current: string | null, expected: string | null]> = [
+    ['fresh', 30, 0, 'ca-1', 'ca-1', null],
+    ['exactly a third left (day 20 of 30)', 30, 20, 'ca-1', 'ca-1', null],
+    ['less than a third left (day 20.5 of 30)', 30, 20.5, 'ca-1', 'ca-1', 'expiring'],
+    ['expired', 30, 31, 'ca-1', 'ca-1', 'expiring'],
+    ['a 3-day certificate on its third day', 3, 2.5, 'ca-1', 'ca-1', 'expiring'],
+    ['a 3-day certificate on its second day', 3, 1.5, 'ca-1', 'ca-1', null],
+    ['its CA replaced', 30, 1, 'ca-1', 'ca-2', 'ca_replaced'],
+    ['no current CA (revoked): nothing to renew with', 30, 1, 'ca-1', null, null],
+  ];
+  it.each(TABLE)('%s', (_name, validDays, atDay, caId, current, expected) => {
+    expect(renewalReason({ notBefore: NOW, notAfter: NOW + validDays * D, caId }, NOW + atDay * D, current)).toBe(expected);
   });
 });
 

@@ -73,6 +73,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'field:status': {},
   'field:start': { host: '127.0.0.1', port: 8443, certificateDays: 30 },
   'field:stop': {},
+  'field:autostart': {},
+  'field:setAutostart': { enabled: true, host: '127.0.0.1', port: 8443, certificateDays: 30 },
   'station:retry': { path: '/dev/ttyACM0' },
   'station:confirmReprovision': { deviceId: 'uv-100', path: '/dev/ttyACM0' },
   'bundles:list': { deviceId: 'uv-100' },

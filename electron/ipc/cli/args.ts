@@ -60,6 +60,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   listen: { type: 'string' },
   'certificate-days': { type: 'string' },
+  'at-unlock': { type: 'boolean' },
   keys: { type: 'string' },
   concurrency: { type: 'string' },
   'max-attempts': { type: 'string' },
@@ -172,7 +173,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   },
   report: { options: ['from', 'to', 'format', 'out', 'force'], required: ['from', 'to', 'out'], args: [] },
   scheduler: { options: [], required: [], args: [] },
-  field: { options: ['listen', 'certificate-days'], required: ['listen'], args: [] },
+  field: { options: ['listen', 'certificate-days', 'at-unlock'], required: [], args: [] },
   'operators list': { options: [], required: [], args: [] },
   'operators add': { options: ['role'], required: ['role'], args: ['NAME'] },
   'operators remove': { options: [], required: [], args: ['NAME'] },
@@ -283,9 +284,11 @@ Commands:
                                                 FILE.audit-key.pem (the key that verifies it); default format pdf
   scheduler                                     headless scheduler for stations and servers: unlocks, then runs a pass
                                                 every minute until SIGINT / SIGTERM
-  field --listen HOST:PORT [--certificate-days N]
+  field [--listen HOST:PORT [--certificate-days N] [--at-unlock]]
                                                 headless field link (docs/field-link.md): unlocks, then serves robots
-                                                polling over mutual TLS until SIGINT / SIGTERM
+                                                polling over mutual TLS until SIGINT / SIGTERM; without --listen on the
+                                                stored "start at unlock" address; --at-unlock stores this address as
+                                                that setting (the window, serve and scheduler then start it at unlock)
   emergency preview SCOPE [--limit N] [--ca-id ID]
                                                 the blast radius (docs/emergency-response.md): robots, certificates,
                                                 keys, reach, providers, what keeps working outside the scope

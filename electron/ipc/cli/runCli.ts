@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ERROR_HINTS, isConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, ERROR_HINTS, isConsoleError } from '../../../shared/errors.ts';
 import { createConsole, type FleetConsole } from '../../app.ts';
 import { loadConfig } from '../../config/config.ts';
 import { startBrowserHost } from '../../host/browserHost.ts';
@@ -105,15 +105,42 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** field --listen HOST:PORT: unlocks, starts the field link (docs/field-link.md) and serves until a signal. */
+/** The address of `field` (null: the stored one); usage errors before any store is opened. */
+function fieldAddress(parsed: ParsedCommand): { host: string; port: number } | null {
+  const listen = parsed.options.listen;
+  if (listen === undefined && (parsed.options['at-unlock'] === true || parsed.options['certificate-days'] !== undefined)) {
+    throw new UsageError('field: --at-unlock and --certificate-days go with --listen HOST:PORT');
+  }
+  const address = typeof listen === 'string' ? parseListen(listen) : null;
+  if (address && address.port === 0 && parsed.options['at-unlock'] === true) throw new UsageError('field: --at-unlock needs a fixed port (1-65535): robots are configured with it');
+  return address;
+}
+
+/**
+ * field [--listen HOST:PORT [--at-unlock]]: unlocks, starts the field link (docs/field-link.md) and serves until a
+ * signal. Without --listen the stored "start at unlock" setting names the address (refused when it is off);
+ * --at-unlock stores the given address as that setting first (audited settings.field_link).
+ */
 async function headlessField(fleet: FleetConsole, parsed: ParsedCommand, io: CliIo): Promise<number> {
   if (!io.untilStopped) throw new Error('field needs untilStopped');
-  const address = parseListen(String(parsed.options.listen));
+  const address = fieldAddress(parsed);
   const days = parsed.options['certificate-days'];
+  const certificateDays = typeof days === 'string' ? Number(days) : undefined;
   const passphrase = await readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, {});
   await fleet.handlers['session:unlock'](unlockInput(parsed, passphrase), { transport: 'cli' });
   fleet.access.check('field:start', { transport: 'cli' });
-  const s = await fleet.field.start({ ...address, certificateDays: typeof days === 'string' ? Number(days) : undefined });
+  let target: { host: string; port: number; certificateDays: number | undefined };
+  if (address) {
+    target = { ...address, certificateDays };
+    if (parsed.options['at-unlock'] === true) {
+      await fleet.handlers['field:setAutostart']({ enabled: true, ...address, ...(certificateDays === undefined ? {} : { certificateDays }) }, { transport: 'cli' });
+    }
+  } else {
+    const stored = await fleet.handlers['field:autostart']({}, { transport: 'cli' });
+    if (!stored.enabled) throw new ConsoleError('invalid_input', 'No field link address is stored: give --listen HOST:PORT (with --at-unlock to store it).', { field: 'listen' });
+    target = { host: stored.host, port: stored.port, certificateDays: stored.certificateDays };
+  }
+  const s = await fleet.field.start(target);
   io.stdout.write(parsed.json
     ? `${JSON.stringify({ host: s.host, port: s.port, certificate: s.certificate })}\n`
     : `field link listening on ${s.host}:${s.port} (server certificate ${s.certificate?.serial}, valid until ${s.certificate?.notAfter})\n`);
@@ -141,6 +168,13 @@ async function runParsed(io: CliIo): Promise<number> {
   let parsed: ParsedCommand;
   try {
     parsed = parseCommandLine(io.argv, io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`usage error: ${e.message}\nRun "ecps-console help" for the list of commands.\n`);
+    return 2;
+  }
+  try {
+    if (parsed.command === 'field') fieldAddress(parsed);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.stderr.write(`usage error: ${e.message}\nRun "ecps-console help" for the list of commands.\n`);
@@ -175,6 +209,8 @@ async function runParsed(io: CliIo): Promise<number> {
   const fleet = await createConsole({ dataDir, logger, kdf: config.kdf, env: io.env, rotation: { scheduler: parsed.command === 'serve' || parsed.command === 'scheduler' },
     // The browser host locks an idle session as the window does; one-shot commands and the headless scheduler do not.
     ...(parsed.command === 'serve' ? { idleLock: {} } : {}),
+    // The stored "start the field link at unlock" setting: only consoles that stay up (docs/field-link.md).
+    ...(parsed.command === 'serve' || parsed.command === 'scheduler' ? { field: { startAtUnlock: true } } : {}),
   });
   try {
     if (parsed.command === 'serve') return await serve(fleet, parsed, io);

@@ -51,6 +51,26 @@ export interface FieldLinkDeps {
   distribution(deviceId: string): DistributionDeps;
   /** Per-step wait for the robot inside a session (ms). */
   stepTimeoutMs: number;
+  /** The current fleet CA's id (null: none): a server certificate of another CA is renewed (the CA was replaced). */
+  currentCaId(): string | null;
+  /** How often a running link checks its server certificate (ms, default 1 hour; null: only when checkRenewal is called). */
+  renewCheckMs?: number | null;
+  /** Periodic timer (default Node's, unref'd: it never keeps a process alive). */
+  setInterval?: (fn: () => void, ms: number) => () => void;
+}
+
+/** Why a server certificate is renewed: less than a third of its validity left, or issued by a CA no longer current. */
+export type RenewalReason = 'expiring' | 'ca_replaced';
+
+/**
+ * Whether the listener's certificate is renewed at `now` (docs/field-link.md "Server certificate renewal"): once less
+ * than a third of its validity remains (a 30-day certificate after 20 days), or when the CA that issued it is no
+ * longer the current one.
+ */
+export function renewalReason(cert: { notBefore: number; notAfter: number; caId: string | null }, now: number, currentCaId: string | null): RenewalReason | null {
+  if (currentCaId !== null && cert.caId !== currentCaId) return 'ca_replaced';
+  const third = (cert.notAfter - cert.notBefore) / 3;
+  return cert.notAfter - now < third ? 'expiring' : null;
 }
 
 export interface FieldLink {
@@ -59,6 +79,11 @@ export interface FieldLink {
   status(): FieldStatus;
   /** Resolves when every session in progress has ended (tests, shutdown). */
   idle(): Promise<void>;
+  /**
+   * Renews the running listener's server certificate when renewalReason says so (audited field.renew; new handshakes
+   * get the new certificate, sessions in progress keep theirs). Also run periodically while the link listens.
+   */
+  checkRenewal(): Promise<{ renewed: RenewalReason | null; serial: string | null }>;
 }
 
 /** The first line the console writes after the handshake (docs/field-link.md). */
@@ -84,6 +109,7 @@ class Refused extends Error {
 }
 
 const DEFAULT_CERT_DAYS = 30;
+const DEFAULT_RENEW_CHECK_MS = 3_600_000;
 const MAX_CONTACTS = 200;
 
 /** The frame channel's byte link over a TLS stream (the serial port's write / drain / events). */
@@ -98,7 +124,55 @@ export function tlsByteLink(s: TLSSocket): ByteLink {
 
 export function createFieldLink(deps: FieldLinkDeps): FieldLink {
   let server: tls.Server | null = null;
-  let listening: { host: string; port: number; serial: string; notAfter: string; startedAt: string } | null = null;
+  let listening: {
+    host: string; port: number; serial: string; notAfter: string; startedAt: string;
+    notBeforeMs: number; caId: string | null; certificateDays: number;
+  } | null = null;
+  let stopTimer: (() => void) | null = null;
+  let renewing: Promise<{ renewed: RenewalReason | null; serial: string | null }> | null = null;
+  const every = deps.setInterval ?? ((fn: () => void, ms: number) => {
+    const t = setInterval(fn, ms);
+    t.unref();
+    return () => clearInterval(t);
+  });
+
+  /** A fresh key (in memory only) and its certificate from the current fleet CA, as a TLS context's key and cert. */
+  async function issue(host: string, certificateDays: number) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const ca = await deps.ca();
+    const caId = deps.currentCaId();
+    const cert = await ca.issueServerCertificate(publicKey.export({ format: 'der', type: 'spki' }), {
+      hosts: [host], validityDays: certificateDays, actor: deps.session.actor(),
+    });
+    const notBeforeMs = Date.parse(new X509Certificate(cert.pem).validFrom);
+    return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }), cert, caId, notBeforeMs };
+  }
+
+  async function renewNow(): Promise<{ renewed: RenewalReason | null; serial: string | null }> {
+    const l = listening;
+    const s = server;
+    if (!l || !s) return { renewed: null, serial: null };
+    const reason = renewalReason({ notBefore: l.notBeforeMs, notAfter: Date.parse(l.notAfter), caId: l.caId }, deps.clock.now(), deps.currentCaId());
+    if (reason === null) return { renewed: null, serial: l.serial };
+    try {
+      deps.session.require();
+      const fresh = await issue(l.host, l.certificateDays);
+      if (server !== s || listening !== l) return { renewed: null, serial: listening?.serial ?? null }; // stopped meanwhile
+      s.setSecureContext({ key: fresh.key, cert: fresh.cert.pem, ca: deps.trustedCas().map((c) => c.pem), minVersion: 'TLSv1.3' });
+      listening = { ...l, serial: fresh.cert.serial, notAfter: fresh.cert.notAfter, notBeforeMs: fresh.notBeforeMs, caId: fresh.caId };
+      audit('field.renew', 'success', null, { reason, previousSerial: l.serial, serial: fresh.cert.serial, notAfter: fresh.cert.notAfter, caId: fresh.caId });
+      return { renewed: reason, serial: fresh.cert.serial };
+    } catch (e) {
+      const code = e instanceof ConsoleError ? e.code : 'internal';
+      try {
+        audit('field.renew', 'failure', null, { reason, serial: l.serial, notAfter: l.notAfter, code });
+      } catch {
+        // locked meanwhile: the link stops at lock anyway
+      }
+      deps.logger.warn('renewing the field link certificate failed; the current one stays', { code, notAfter: l.notAfter });
+      return { renewed: null, serial: l.serial };
+    }
+  }
   const active = new Set<string>();
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<TLSSocket>();
@@ -199,20 +273,18 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
     };
   };
 
-  return {
+  const link: FieldLink = {
     status,
     async start({ host, port, certificateDays }) {
       deps.session.require();
       if (server) throw new ConsoleError('illegal_transition', `The field link is already listening on ${listening?.host}:${listening?.port}.`);
       const details = { host, port };
       try {
-        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-        const ca = await deps.ca();
-        const cert = await ca.issueServerCertificate(publicKey.export({ format: 'der', type: 'spki' }), {
-          hosts: [host], validityDays: certificateDays ?? DEFAULT_CERT_DAYS, actor: deps.session.actor(),
-        });
+        const days = certificateDays ?? DEFAULT_CERT_DAYS;
+        const first = await issue(host, days);
+        const cert = first.cert;
         const s = tls.createServer({
-          key: privateKey.export({ format: 'pem', type: 'pkcs8' }),
+          key: first.key,
           cert: cert.pem,
           ca: deps.trustedCas().map((c) => c.pem),
           requestCert: true,
@@ -242,7 +314,12 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
         });
         s.on('error', (err) => deps.logger.error('the field link listener failed', { error: err.message }));
         server = s;
-        listening = { host, port: (s.address() as AddressInfo).port, serial: cert.serial, notAfter: cert.notAfter, startedAt: nowIso() };
+        listening = {
+          host, port: (s.address() as AddressInfo).port, serial: cert.serial, notAfter: cert.notAfter, startedAt: nowIso(),
+          notBeforeMs: first.notBeforeMs, caId: first.caId, certificateDays: days,
+        };
+        const checkMs = deps.renewCheckMs === undefined ? DEFAULT_RENEW_CHECK_MS : deps.renewCheckMs;
+        if (checkMs !== null) stopTimer = every(() => void link.checkRenewal(), checkMs);
         audit('field.start', 'success', null, { host, port: listening.port, serial: cert.serial, notAfter: cert.notAfter });
         return status();
       } catch (e) {
@@ -256,6 +333,8 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
       server = null;
       const was = listening;
       listening = null;
+      stopTimer?.();
+      stopTimer = null;
       // Audited before anything awaits: at lock and close the store is still open in this synchronous part.
       try {
         audit('field.stop', 'success', null, { host: was?.host ?? null, port: was?.port ?? null });
@@ -269,5 +348,13 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
     async idle() {
       while (sessions.size > 0) await Promise.allSettled([...sessions]);
     },
+    checkRenewal() {
+      // One renewal at a time: a timer tick during a slow CA signature waits for it instead of issuing twice.
+      renewing ??= renewNow().finally(() => {
+        renewing = null;
+      });
+      return renewing;
+    },
   };
+  return link;
 }

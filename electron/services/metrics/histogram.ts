@@ -14,14 +14,23 @@ export function bucketBound(index: number): number {
   return MIN_MS * GROWTH ** index;
 }
 
-/** The bucket of a sample (ms): the smallest i with value <= bucketBound(i). */
+/** Every bucket's upper bound, computed once (bucketBound(i) for i = 0..LAST_INDEX). */
+const BOUNDS: readonly number[] = Array.from({ length: LAST_INDEX + 1 }, (_, i) => bucketBound(i));
+
+/**
+ * The bucket of a sample (ms): the smallest i with value <= bucketBound(i) (LAST_INDEX above MAX_MS). A binary search
+ * of the precomputed bounds: no logarithm or power per sample on the encryption path (docs/benchmarks.md).
+ */
 export function bucketIndex(valueMs: number): number {
   if (!(valueMs > MIN_MS)) return 0;
-  let i = Math.ceil(Math.log(valueMs / MIN_MS) / Math.log(GROWTH));
-  // Floating point: step to the exact smallest bound that is not below the value.
-  while (i > 0 && bucketBound(i - 1) >= valueMs) i--;
-  while (bucketBound(i) < valueMs) i++;
-  return Math.min(i, LAST_INDEX);
+  let lo = 0;
+  let hi = LAST_INDEX;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (BOUNDS[mid]! >= valueMs) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Sparse histogram: bucket index -> count. */

@@ -90,13 +90,23 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   const operationsTotal = new Map<string, number>();
   let stopTimer: (() => void) | null = null;
 
+  // The aggregate each series and label is adding to (its minute's entry of `pending`), so the per-operation path finds
+  // it with two map lookups and no key string; forgotten whenever `pending` is emptied or rebuilt (flush).
+  const latest = new Map<string, Map<string, MinuteAggregate>>();
+
   const add = (series: string, label: string, count: number, total: number, latencyMs?: number) => {
     const minuteStart = bucketStart(clock.now(), 'minute');
-    const k = `${series}\u0000${label}\u0000${minuteStart}`;
-    let a = pending.get(k);
-    if (!a) {
-      a = { series, label, minuteStart, count: 0, total: 0, histogram: latencyMs === undefined ? null : {} };
-      pending.set(k, a);
+    let bySeries = latest.get(series);
+    if (!bySeries) latest.set(series, (bySeries = new Map()));
+    let a = bySeries.get(label);
+    if (a === undefined || a.minuteStart !== minuteStart) {
+      const k = `${series}\u0000${label}\u0000${minuteStart}`;
+      a = pending.get(k);
+      if (!a) {
+        a = { series, label, minuteStart, count: 0, total: 0, histogram: latencyMs === undefined ? null : {} };
+        pending.set(k, a);
+      }
+      bySeries.set(label, a);
     }
     a.count += count;
     a.total += total;
@@ -114,6 +124,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
     }
     const aggregates = [...pending.values()];
     pending.clear();
+    latest.clear();
     const now = clock.now();
     try {
       deps.transaction(() => {
@@ -127,6 +138,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
         const again = pending.get(k);
         pending.set(k, again ? { ...a, count: a.count + again.count, total: a.total + again.total, histogram: a.histogram ? mergeInto(a.histogram, again.histogram ?? {}) : null } : a);
       }
+      latest.clear();
       deps.logger.warn('storing metrics failed', { error: e instanceof Error ? e.name : String(e) });
     }
   };

@@ -82,16 +82,18 @@ export const warnThreshold = (limit: number): number => Math.ceil(limit * USAGE_
 export function createUsageMeter(deps: UsageMeterDeps): UsageMeter {
   const block = deps.block ?? DEFAULT_USAGE_BLOCK;
   if (!Number.isSafeInteger(block) || block < 1) throw new RangeError('the usage block must be a positive integer');
-  const counters = new Map<string, Counter>();
+  // Per key id, per version: found with two map lookups and no key string on each encryption.
+  const counters = new Map<string, Map<number, Counter>>();
 
   const counter = (keyId: string, version: number): Counter => {
-    const id = `${keyId}\u0000${version}`;
-    let c = counters.get(id);
+    let versions = counters.get(keyId);
+    if (!versions) counters.set(keyId, (versions = new Map()));
+    let c = versions.get(version);
     if (!c) {
       const row = deps.repo.get(keyId, version);
       const reserved = row?.reserved ?? 0;
       c = { used: reserved, durable: reserved, writing: reserved, warned: row?.warnedAt != null, warnWriting: false, requested: row?.limitReachedAt != null };
-      counters.set(id, c);
+      versions.set(version, c);
     }
     return c;
   };

@@ -1,7 +1,8 @@
 // Rotation schedules (issue 13): the scheduler's state, the due and overdue rotations with "Run now", what rotates when
 // over the next 30 days (a chart per day and type, a calendar of weeks whose days narrow the list, and the list per key,
 // type and site), the policies per key type and per key, a key's schedule at its provider with the drift check (ProviderScheduleDialog.tsx), the scheduler's job
-// history and each key version's usage against its limit. Data from the rotation:*
+// history, the batch jobs with their progress and per-key errors (BatchJobs.tsx) and each key version's usage against
+// its limit. Data from the rotation:*
 // channels; times and lateness come from the console's clock (status.now), not the window's.
 import { useMemo, useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
@@ -33,6 +34,7 @@ import { RunNowDialog } from './RunNowDialog.tsx';
 import { RolloutWaves } from './RolloutWaves.tsx';
 import { ProviderScheduleDialog } from './ProviderScheduleDialog.tsx';
 import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
+import { BatchJobs } from './BatchJobs.tsx';
 import { useCan } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
@@ -399,6 +401,8 @@ export function RotationPage() {
           ]}
         />
         <ErrorMessage error={jobs.error} />
+
+        <BatchJobs canRotate={canRotate} keyLabel={(id) => keys.data?.keys.find((k) => k.id === id)?.label ?? id} />
 
         <RolloutWaves keyLabel={(id) => keys.data?.keys.find((k) => k.id === id)?.label ?? id} onChanged={setRan} />
 

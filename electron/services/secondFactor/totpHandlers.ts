@@ -10,7 +10,7 @@ import type { OperatorsRepo } from '../../store/operatorsRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import { newTotpSecret, totpEnrolmentOf, verifyTotp } from './totp.ts';
-import { bindToken } from './tokenFactor.ts';
+import { bindToken, tokenKeyType } from './tokenFactor.ts';
 
 export interface TotpHandlerDeps {
   repo: OperatorsRepo;
@@ -95,7 +95,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
           repo.setToken(operator, { modulePath, tokenLabel, keyLabel, publicKeyPem, enabledAt: new Date(clock.now()).toISOString() });
           // One factor at a time: a token replaces an authenticator app.
           repo.clearTotp(operator);
-          record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel });
+          record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel, keyType: tokenKeyType(publicKeyPem) });
         });
         return { enabled: true as const };
       }),

@@ -72,12 +72,25 @@ describe('a PKCS#11 token key as second factor', () => {
     await call('session:lock', {});
   });
 
+  it("a signed-in viewer lists the module's tokens to pick theirs (operators:tokenSlots), audited; a bad module is refused", async () => {
+    await unlock('bob', BOB_PASS);
+    const { slots } = await call('operators:tokenSlots', { modulePath: token.modulePath });
+    expect(slots).toEqual(expect.arrayContaining([expect.objectContaining({ tokenLabel: token.label, tokenPresent: true, loginRequired: true })]));
+    expect(c.audit.query({ action: 'operator.token_slots', limit: 1 }).records[0]).toMatchObject({ actor: 'bob', outcome: 'success', details: { modulePath: token.modulePath, slots: String(slots.length) } });
+    expect(await codeOf(() => call('operators:tokenSlots', { modulePath: '/usr/lib/no-such-pkcs11-module.so' }))).toBe('invalid_input');
+    expect(c.audit.query({ action: 'operator.token_slots', limit: 1 }).records[0]).toMatchObject({ actor: 'bob', outcome: 'failure', details: { code: 'invalid_input' } });
+    await call('session:lock', {});
+  });
+
   it('binding needs the right PIN and an EC key pair under the label; then the list says pkcs11', async () => {
     await unlock('bob', BOB_PASS);
     const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: KEY_LABEL };
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, pin: 'not-the-pin' }))).toBe('wrong_second_factor');
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, keyLabel: 'no such key', pin: token.pin }))).toBe('wrong_second_factor');
-    expect(await call('operators:enrollToken', { ...ref, pin: token.pin })).toEqual({ enabled: true });
+    const bound = await call('operators:enrollToken', { ...ref, pin: token.pin });
+    expect(bound.enabled).toBe(true);
+    // A token's enrolment gives recovery codes too (docs/operators.md "Recovery codes").
+    expect(bound.recoveryCodes).toHaveLength(10);
     expect(c.audit.query({ action: 'operator.token_enable', limit: 3 }).records.map((r) => r.outcome)).toEqual(['success', 'failure', 'failure']);
     await call('session:lock', {});
     expect((await bob()).secondFactor).toBe('pkcs11');

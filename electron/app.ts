@@ -745,7 +745,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const routes: Handlers = {
       'session:status': async () => liveSession.status(),
       'session:init': ({ operator, passphrase }) => liveSession.init(operator, passphrase),
-      'session:unlock': ({ operator, passphrase, totp, tokenPin }) => liveSession.unlock(operator, passphrase, { totp, tokenPin }),
+      'session:unlock': ({ operator, passphrase, totp, tokenPin, recoveryCode }) => liveSession.unlock(operator, passphrase, { totp, tokenPin, recoveryCode }),
       'session:lock': async () => {
         // Operations already finished commit (and are recorded) before the lock record.
         commits.flush();
@@ -788,7 +788,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createReportHandlers(reports),
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       ...createApprovalHandlers(approvals),
-      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
+      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction }),
       'session:idleLock': async () => {
         liveSession.require();
         return { minutes: idle.minutes() };

@@ -14,7 +14,7 @@ import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels } from './emergencyContract.ts';
-import { operatorsChannels, OperatorRoleSchema, TokenPin, TotpCode } from './operatorsContract.ts';
+import { operatorsChannels, OperatorRoleSchema, Pkcs11ModuleInput, Pkcs11SlotList, RecoveryCode, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
@@ -248,7 +248,7 @@ export const contract = {
   'session:status': channel(Empty, SessionStatus),
   'session:init': channel(z.object({ operator: Operator, passphrase: Passphrase }).strict(), SessionStatus),
   /** `totp` / `tokenPin`: the second factor of an operator who has one (docs/operators.md "Second factor"). */
-  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase, totp: TotpCode.optional(), tokenPin: TokenPin.optional() }).strict(), SessionStatus),
+  'session:unlock': channel(z.object({ operator: Operator, passphrase: Passphrase, totp: TotpCode.optional(), tokenPin: TokenPin.optional(), recoveryCode: RecoveryCode.optional() }).strict(), SessionStatus),
   'session:lock': channel(Empty, SessionStatus),
   'session:changePassphrase': channel(
     z.object({ current: Passphrase, next: Passphrase }).strict(),
@@ -332,23 +332,7 @@ export const contract = {
     z.object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), detail: z.string().nullable() }),
   ),
   /** The slots a PKCS#11 module offers, so the officer picks a token instead of typing its label. */
-  'providers:slots': channel(
-    z.object({ modulePath: z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path') }).strict(),
-    z.object({
-      slots: z.array(
-        z.object({
-          slotId: z.string(),
-          description: z.string(),
-          tokenPresent: z.boolean(),
-          tokenLabel: z.string().nullable(),
-          manufacturer: z.string().nullable(),
-          model: z.string().nullable(),
-          serial: z.string().nullable(),
-          loginRequired: z.boolean().nullable(),
-        }),
-      ),
-    }),
-  ),
+  'providers:slots': channel(Pkcs11ModuleInput, Pkcs11SlotList),
   'providers:remove': channel(z.object({ id: ProviderIdSchema }).strict(), z.object({ removed: z.literal(true) })),
 
   /**

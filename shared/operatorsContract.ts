@@ -58,6 +58,8 @@ export const OperatorInfo = z.object({
   retryAfterMs: z.number().int().nonnegative(),
   /** The operator's second factor at unlock: none, an authenticator app (TOTP) or a PKCS#11 token's key. */
   secondFactor: z.enum(['none', 'totp', 'pkcs11']),
+  /** Recovery codes of the operator not yet used (docs/operators.md "Recovery codes"). */
+  recoveryCodesLeft: z.number().int().nonnegative(),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 
@@ -77,6 +79,15 @@ export const TotpCode = z.string().max(16).regex(/^[\d ]*$/, 'digits only');
 /** A PKCS#11 token's PIN, given with the unlock of an operator whose second factor is a token key. */
 export const TokenPin = z.string().min(1).max(256);
 
+/**
+ * A recovery code, given instead of the second factor at unlock when the authenticator or token is lost: 16
+ * characters of Crockford base32, shown in groups of four (dashes and spaces are ignored, case too).
+ */
+export const RecoveryCode = z.string().min(1).max(64).regex(/^[0-9A-Za-z -]*$/, 'letters, digits, dashes and spaces only');
+
+/** The recovery codes made at a factor's enrolment (or regenerated): shown this once, stored only as slow hashes. */
+const RecoveryCodes = z.array(z.string());
+
 /** Idle lock bounds (minutes) and default (docs/operators.md "Idle lock"). */
 export const IDLE_LOCK_MIN_MINUTES = 1;
 export const IDLE_LOCK_MAX_MINUTES = 240;
@@ -89,6 +100,24 @@ export type IdleLockSettings = z.infer<typeof IdleLockSettings>;
 /** What enrolment shows once: the otpauth:// URI (for a QR code or a copy) and the base32 secret for typing in. */
 export const TotpEnrolment = z.object({ uri: z.string(), secret: z.string(), issuer: z.string(), label: z.string() });
 export type TotpEnrolment = z.infer<typeof TotpEnrolment>;
+
+/** A PKCS#11 module to ask for its slots (providers:slots, operators:tokenSlots). */
+export const Pkcs11ModuleInput = z.object({ modulePath: z.string().min(1).max(4096).regex(/^\//, 'must be an absolute path') }).strict();
+/** The slots a PKCS#11 module reports, each with its token when one is present (no login, no PIN). */
+export const Pkcs11SlotList = z.object({
+  slots: z.array(
+    z.object({
+      slotId: z.string(),
+      description: z.string(),
+      tokenPresent: z.boolean(),
+      tokenLabel: z.string().nullable(),
+      manufacturer: z.string().nullable(),
+      model: z.string().nullable(),
+      serial: z.string().nullable(),
+      loginRequired: z.boolean().nullable(),
+    }),
+  ),
+});
 
 export const operatorsChannels = {
   /** Who is signed in: name, role, permissions (locked while locked). */
@@ -108,15 +137,22 @@ export const operatorsChannels = {
    */
   'operators:enrollTotp': channel(z.object({}).strict(), TotpEnrolment),
   /** A valid code from the app activates the pending secret: from the next unlock on, the code is required. */
-  'operators:confirmTotp': channel(z.object({ code: TotpCode }).strict(), z.object({ enabled: z.literal(true) })),
+  'operators:confirmTotp': channel(z.object({ code: TotpCode }).strict(), z.object({ enabled: z.literal(true), recoveryCodes: RecoveryCodes })),
   /**
-   * The signed-in operator binds an EC P-256 key pair on a PKCS#11 token as their second factor (replacing any other):
+   * The signed-in operator binds an EC P-256 or RSA (2048 to 4096 bits) key pair on a PKCS#11 token as their second factor (replacing any other):
    * the token signs a challenge now, and at every unlock (with the PIN given then).
    */
   'operators:enrollToken': channel(
     z.object({ modulePath: z.string().min(1).max(1024), tokenLabel: z.string().min(1).max(32), keyLabel: z.string().min(1).max(128), pin: TokenPin }).strict(),
-    z.object({ enabled: z.literal(true) }),
+    z.object({ enabled: z.literal(true), recoveryCodes: RecoveryCodes }),
   ),
+  /**
+   * The signed-in operator's new set of recovery codes (they need a second factor): the old set stops working; the new
+   * codes are returned this once.
+   */
+  'operators:regenerateRecoveryCodes': channel(z.object({}).strict(), z.object({ recoveryCodes: RecoveryCodes })),
+  /** The slots and tokens of a module, so the signed-in operator picks their token in the binding form instead of typing its label. */
+  'operators:tokenSlots': channel(Pkcs11ModuleInput, Pkcs11SlotList),
   /** An admin removes an operator's second factor, TOTP or token (a lost phone or token): they sign in with the passphrase alone and may enrol again. */
   'operators:resetTotp': channel(z.object({ name: OperatorName }).strict(), z.object({ reset: z.literal(true) })),
   /** The idle lock's time: the session locks after this many minutes without a call from the window or the browser host. */

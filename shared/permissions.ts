@@ -36,6 +36,9 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'operators:enrollTotp': 'signedIn',
   'operators:confirmTotp': 'signedIn',
   'operators:enrollToken': 'signedIn',
+  // Any signed-in operator may list a module's tokens to bind their own (providers:slots is the admin's, for providers).
+  'operators:tokenSlots': 'signedIn',
+  'operators:regenerateRecoveryCodes': 'signedIn',
   'operators:resetTotp': 'admin',
   'session:idleLock': 'read',
   'session:setIdleLock': 'admin',

@@ -14,7 +14,7 @@ import { REINSTATEMENT_SCHEMA_SQL, ROLLOUT_SCHEMA_SQL } from './rolloutRepo.ts';
 import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
-import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL } from './operatorsRepo.ts';
+import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL, RECOVERY_CODES_SCHEMA_SQL } from './operatorsRepo.ts';
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
@@ -269,6 +269,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'reinstating a retired key version (issue 13): a retired version no longer decrypts; an officer may reinstate it for a while',
     up(db) {
       db.exec(REINSTATEMENT_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 33,
+    description: 'recovery codes for a lost authenticator or token (issue 14): single-use codes per operator, stored as slow hashes',
+    up(db) {
+      db.exec(RECOVERY_CODES_SCHEMA_SQL);
     },
   },
 ];

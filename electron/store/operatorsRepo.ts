@@ -50,6 +50,32 @@ CREATE TABLE console_settings (
 );
 `;
 
+/**
+ * DDL of migration 33: an operator's recovery codes (docs/operators.md "Recovery codes"), one row per code of the
+ * current set: the code's slow hash (scrypt with the store's parameters and the set's own salt), and when it was used
+ * (a used code's hash is overwritten with zeros).
+ */
+export const RECOVERY_CODES_SCHEMA_SQL = `
+CREATE TABLE operator_recovery_codes (
+  operator VARCHAR(64) NOT NULL,
+  position INTEGER NOT NULL,
+  kdf_params VARCHAR(200) NOT NULL,
+  salt BLOB NOT NULL,
+  code_hash BLOB NOT NULL,
+  created_at VARCHAR(40) NOT NULL,
+  used_at VARCHAR(40),
+  PRIMARY KEY (operator, position)
+);
+`;
+
+/** One recovery code of an operator's set, not yet used: its place in the set and how its hash was made. */
+export interface RecoveryCodeRow {
+  position: number;
+  kdf: KdfParams;
+  salt: Buffer;
+  hash: Buffer;
+}
+
 /** An operator's TOTP factor: the sealed secrets (null when absent) and the last accepted time step. */
 export interface OperatorTotpRow {
   secretSealed: Buffer | null;
@@ -127,6 +153,14 @@ export interface OperatorsRepo {
   token(name: string): OperatorTokenRow | null;
   setToken(name: string, token: OperatorTokenRow): void;
   clearToken(name: string): void;
+  /** The operator's recovery codes not yet used. */
+  recoveryCodes(name: string): RecoveryCodeRow[];
+  /** Replaces the operator's set (the old one is overwritten with zeros and deleted). */
+  replaceRecoveryCodes(name: string, rows: RecoveryCodeRow[], at: string): void;
+  /** Marks a code used (its hash overwritten with zeros); false when it was already used or is not there. */
+  useRecoveryCode(name: string, position: number, at: string): boolean;
+  /** Overwrites the operator's codes with zeros, then deletes them (factor reset, removal). */
+  clearRecoveryCodes(name: string): void;
 }
 
 /** Console-wide settings by name (the idle lock's minutes), text values. */
@@ -195,6 +229,15 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
   );
   const removeToken = db.prepare('DELETE FROM operator_tokens WHERE operator = ?');
   const zeroed = (b: Buffer | null) => (b === null ? null : Buffer.alloc(b.length));
+  const selectCodes = db.prepare('SELECT position, kdf_params, salt, code_hash FROM operator_recovery_codes WHERE operator = ? AND used_at IS NULL ORDER BY position');
+  const insertCode = db.prepare('INSERT INTO operator_recovery_codes (operator, position, kdf_params, salt, code_hash, created_at, used_at) VALUES (?, ?, ?, ?, ?, ?, NULL)');
+  const useCode = db.prepare('UPDATE operator_recovery_codes SET used_at = ?, code_hash = ? WHERE operator = ? AND position = ? AND used_at IS NULL');
+  const zeroCodes = db.prepare('UPDATE operator_recovery_codes SET code_hash = ?, salt = ? WHERE operator = ?');
+  const removeCodes = db.prepare('DELETE FROM operator_recovery_codes WHERE operator = ?');
+  const clearRecoveryCodes = (name: string) => {
+    zeroCodes.run(Buffer.alloc(32), Buffer.alloc(16), name);
+    removeCodes.run(name);
+  };
   const clearTotp = (name: string) => {
     const t = selectTotp.get(name) as RawTotp | undefined;
     if (!t) return;
@@ -241,6 +284,7 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       remove.run(name);
       clearTotp(name);
       removeToken.run(name);
+      clearRecoveryCodes(name);
     },
     token(name) {
       const t = selectToken.get(name) as { module_path: string; token_label: string; key_label: string; public_key: string; enabled_at: string } | undefined;
@@ -252,6 +296,19 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
     clearToken(name) {
       removeToken.run(name);
     },
+    recoveryCodes: (name) =>
+      (selectCodes.all(name) as Array<{ position: number; kdf_params: string; salt: Buffer; code_hash: Buffer }>).map((r) => ({
+        position: r.position,
+        kdf: JSON.parse(r.kdf_params) as KdfParams,
+        salt: r.salt,
+        hash: r.code_hash,
+      })),
+    replaceRecoveryCodes(name, rows, at) {
+      clearRecoveryCodes(name);
+      for (const r of rows) insertCode.run(name, r.position, JSON.stringify(r.kdf), r.salt, r.hash, at);
+    },
+    useRecoveryCode: (name, position, at) => useCode.run(at, Buffer.alloc(32), name, position).changes === 1,
+    clearRecoveryCodes,
     totp(name) {
       const t = selectTotp.get(name) as RawTotp | undefined;
       return t ? { secretSealed: t.secret_sealed, pendingSealed: t.pending_sealed, lastStep: t.last_step, enabledAt: t.enabled_at } : null;

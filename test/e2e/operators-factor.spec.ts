@@ -4,19 +4,14 @@
 // opens with the right one. A lock by the console itself (the idle lock's path) returns the window to the unlock form.
 import { expect, test } from './support/consoleFixture.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
-import { completeFirstRun, expectDashboardAfterUnlock, openConsole, PASSPHRASE, unlock } from './support/ui.ts';
+import { completeFirstRun, expectDashboardAfterUnlock, enrolTotpInTopBar, openConsole, PASSPHRASE, unlock } from './support/ui.ts';
 
 test('enrol an authenticator app, then unlock: the code is asked for, a wrong one refused in words, the right one opens', async ({ page, harness }) => {
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
 
-  await page.getByRole('button', { name: 'Second factor…' }).click();
+  const secret = await enrolTotpInTopBar(page, codeAt);
   const dialog = page.getByRole('dialog');
-  await dialog.getByRole('button', { name: 'Start enrolment' }).click();
-  await expect(dialog.getByTestId('totp-uri')).toHaveText(/^otpauth:\/\/totp\//);
-  const secret = ((await dialog.getByTestId('totp-secret').textContent()) ?? '').replace(/ /g, '');
-  await dialog.getByLabel('Code from the app').fill(codeAt(secret, Date.now()));
-  await dialog.getByRole('button', { name: 'Confirm code' }).click();
   await expect(dialog.getByText('The second factor is on.')).toBeVisible();
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
 

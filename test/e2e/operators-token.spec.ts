@@ -47,7 +47,7 @@ test('bind a PKCS#11 token from the top bar: refusals beside their fields, the P
     [{ module: '/usr/lib/no-such-pkcs11-module.so', pin: token.pin }, 'PKCS#11 module', /does not exist/],
     [{ pin: 'not-the-pin' }, 'Token PIN', /The token refused the PIN\./],
     [{ key: P384, pin: token.pin }, 'Key label', /officer-p384 is not an EC P-256 key\./],
-    [{ key: 'no-such-key', pin: token.pin }, 'Key label', /no EC P-256 key pair labelled no-such-key/],
+    [{ key: 'no-such-key', pin: token.pin }, 'Key label', /no EC P-256 or RSA key pair labelled no-such-key/],
   ];
   for (const [values, label, words] of REFUSALS) {
     await bind(values);
@@ -58,8 +58,17 @@ test('bind a PKCS#11 token from the top bar: refusals beside their fields, the P
   }
   expect(await axeSerious(page, '[role="dialog"]'), 'token form with a refusal').toEqual([]);
 
-  await bind({ pin: token.pin });
+  // The token picked from the module's slots (operators:tokenSlots) instead of typed.
+  await field('Token label').fill('');
+  await form.getByRole('button', { name: 'List slots' }).click();
+  await form.getByRole('radio', { name: new RegExp(`^Use token ${token.label} \\(slot`) }).check();
+  await expect(field('Token label')).toHaveValue(token.label);
+  await field('Key label').fill(KEY);
+  await field('Token PIN').fill(token.pin);
+  await dialog.getByRole('button', { name: 'Bind token' }).click();
   await expect(dialog.getByText('The token is your second factor.')).toBeVisible();
+  // The recovery codes, shown this once.
+  await expect(dialog.getByTestId('recovery-codes').getByRole('listitem')).toHaveCount(10);
   await expect(form).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   const enabled = harness.current().fleet.audit.query({ action: 'operator.token_enable', limit: 10 }).records;

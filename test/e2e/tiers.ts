@@ -29,6 +29,7 @@ export const SLOW_E2E_SPECS = [
   'fleet.spec.ts', // the fleet table at 100,000 robots, CSV import, dashboard counts, revocation, needs-a-visit (the fleet's fast journeys stay: key-assignment, key-usage)
   'audit-count-cap.spec.ts', // 1,000 vs 1,001 matching records (audit-scale stays in the fast tier)
   'operators-token.spec.ts', // a PKCS#11 token bound as second factor from the top bar on SoftHSM2, its refusals, then an unlock with it
+  'operators-recovery.spec.ts', // recovery codes shown at a TOTP enrolment, unlocks with them (one reused), regenerated from the top bar
   'field-link.spec.ts', // the field link started and stopped from the Station screen, a client without a certificate refused (its rules: field-link-rules, field-link.slow)
   'incident-kit-offline.spec.ts', // issue 15's offline console in the window: serve --kit, sign in, use an order, an expired one refused, kit import
   'rotation-batch.spec.ts', // batch rotation jobs on the Rotation screen: progress, a per-key error at a downed AWS emulator, cancel

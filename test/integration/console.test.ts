@@ -187,6 +187,8 @@ describe('createConsole handlers, end to end', () => {
       'operators:confirmTotp': { code: '123456' },
       'operators:resetTotp': { name: 'Officer Bo' },
       'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'key', pin: '1234' },
+      'operators:tokenSlots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
+      'operators:regenerateRecoveryCodes': {},
       'session:idleLock': {},
       'session:setIdleLock': { minutes: 15 },
       'recovery:status': {},

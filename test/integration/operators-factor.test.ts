@@ -71,7 +71,7 @@ describe('enrolment', () => {
     await unlock('bob', BOB_PASS);
     const wrong = String((Number(codeAt(bobSecret, clock.now())) + 500_000) % 1_000_000).padStart(6, '0');
     expect(await codeOf(() => call('operators:confirmTotp', { code: wrong }))).toBe('wrong_second_factor');
-    expect(await call('operators:confirmTotp', { code: codeAt(bobSecret, clock.now()) })).toEqual({ enabled: true });
+    expect(await call('operators:confirmTotp', { code: codeAt(bobSecret, clock.now()) })).toMatchObject({ enabled: true, recoveryCodes: expect.any(Array) });
     // Newest first: the activation, then the refused wrong code.
     expect(c.audit.query({ action: 'operator.totp_enable', limit: 5 }).records.map((r) => [r.actor, r.targetId, r.outcome, r.details.code ?? null])).toEqual([
       ['bob', 'bob', 'success', null],

@@ -27,6 +27,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'operators:changePassphrase': '*', 'operators:list': READ, 'operators:add': 'a', 'operators:remove': 'a', 'operators:setRole': 'a',
   // Second factor: each operator enrols their own; an admin resets another's. The idle time: read by all, set by an admin.
   'operators:enrollTotp': '*', 'operators:confirmTotp': '*', 'operators:enrollToken': '*', 'operators:resetTotp': 'a',
+  // Listing a module's tokens to bind one's own, and one's own recovery codes: any signed-in operator.
+  'operators:tokenSlots': '*', 'operators:regenerateRecoveryCodes': '*',
   'session:idleLock': READ, 'session:setIdleLock': 'a', 'session:visibility': '*',
   'keys:list': READ, 'keys:get': READ, 'keys:publicKey': READ, 'keys:verify': READ, 'keys:verifyIntegrity': READ,
   'keys:create': 'ka', 'keys:rotate': 'ka', 'keys:encrypt': 'ka', 'keys:decrypt': 'ka', 'keys:sign': 'ka',

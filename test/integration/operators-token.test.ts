@@ -65,10 +65,20 @@ describe('a PKCS#11 token key as second factor', () => {
       [{ ...ref, modulePath: '/usr/lib/no-such-pkcs11-module.so' }, 'invalid_input', 'modulePath', /does not exist/],
       [{ ...ref, tokenLabel: 'no such token' }, 'provider_unavailable', 'tokenLabel', /not present/],
       [{ ...ref, pin: 'not-the-pin' }, 'wrong_second_factor', 'pin', /refused the PIN/],
-      [{ ...ref, keyLabel: 'no such key' }, 'wrong_second_factor', 'keyLabel', /no EC P-256 key pair labelled no such key/],
+      [{ ...ref, keyLabel: 'no such key' }, 'wrong_second_factor', 'keyLabel', /no EC P-256 or RSA key pair labelled no such key/],
       [{ ...ref, keyLabel: 'bob-p384' }, 'wrong_second_factor', 'keyLabel', /bob-p384 is not an EC P-256 key/],
     ];
     for (const [input, code, field, words] of CASES) expect(await refusal(input)).toEqual([code, field, expect.stringMatching(words)]);
+    await call('session:lock', {});
+  });
+
+  it("a signed-in viewer lists the module's tokens to pick theirs (operators:tokenSlots), audited; a bad module is refused", async () => {
+    await unlock('bob', BOB_PASS);
+    const { slots } = await call('operators:tokenSlots', { modulePath: token.modulePath });
+    expect(slots).toEqual(expect.arrayContaining([expect.objectContaining({ tokenLabel: token.label, tokenPresent: true, loginRequired: true })]));
+    expect(c.audit.query({ action: 'operator.token_slots', limit: 1 }).records[0]).toMatchObject({ actor: 'bob', outcome: 'success', details: { modulePath: token.modulePath, slots: String(slots.length) } });
+    expect(await codeOf(() => call('operators:tokenSlots', { modulePath: '/usr/lib/no-such-pkcs11-module.so' }))).toBe('invalid_input');
+    expect(c.audit.query({ action: 'operator.token_slots', limit: 1 }).records[0]).toMatchObject({ actor: 'bob', outcome: 'failure', details: { code: 'invalid_input' } });
     await call('session:lock', {});
   });
 
@@ -77,7 +87,10 @@ describe('a PKCS#11 token key as second factor', () => {
     const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: KEY_LABEL };
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, pin: 'not-the-pin' }))).toBe('wrong_second_factor');
     expect(await codeOf(() => call('operators:enrollToken', { ...ref, keyLabel: 'no such key', pin: token.pin }))).toBe('wrong_second_factor');
-    expect(await call('operators:enrollToken', { ...ref, pin: token.pin })).toEqual({ enabled: true });
+    const bound = await call('operators:enrollToken', { ...ref, pin: token.pin });
+    expect(bound.enabled).toBe(true);
+    // A token's enrolment gives recovery codes too (docs/operators.md "Recovery codes").
+    expect(bound.recoveryCodes).toHaveLength(10);
     expect(c.audit.query({ action: 'operator.token_enable', limit: 3 }).records.map((r) => r.outcome)).toEqual(['success', 'failure', 'failure']);
     await call('session:lock', {});
     expect((await bob()).secondFactor).toBe('pkcs11');
@@ -113,6 +126,52 @@ describe('a PKCS#11 token key as second factor', () => {
     await call('session:lock', {});
     clock.advance(60 * 60_000);
     expect(await unlock('bob', BOB_PASS)).toMatchObject({ state: 'unlocked' });
+  });
+});
+
+describe('an RSA key pair on the token as second factor', () => {
+  const CAROL_PASS = 'carol has a long passphrase';
+  const rsaPair = (label: string, bits: number) => token.pkcs11Tool(['--login', '--pin', token.pin, '--keypairgen', '--key-type', `rsa:${bits}`, '--label', label]);
+  const unlockCarol = (pin?: string) => unlock('carol', CAROL_PASS, pin);
+
+  beforeAll(async () => {
+    await unlock('alice', PASSPHRASE);
+    await call('operators:add', { name: 'carol', role: 'viewer', passphrase: CAROL_PASS });
+    await call('session:lock', {});
+    rsaPair('carol-rsa', 2048);
+    rsaPair('carol-rsa-short', 1024);
+  });
+
+  it('a 1024-bit RSA key is refused at binding (the key label named), a 2048-bit one is bound', async () => {
+    clock.advance(60 * 60_000);
+    await unlockCarol();
+    const ref = { modulePath: token.modulePath, tokenLabel: token.label, pin: token.pin };
+    await expect(call('operators:enrollToken', { ...ref, keyLabel: 'carol-rsa-short' })).rejects.toMatchObject({
+      code: 'wrong_second_factor',
+      details: { field: 'keyLabel' },
+      message: expect.stringMatching(/carol-rsa-short has 1024 bits; the console accepts RSA keys of 2048/),
+    });
+    expect(await call('operators:enrollToken', { ...ref, keyLabel: 'carol-rsa' })).toMatchObject({ enabled: true });
+    expect(c.audit.query({ action: 'operator.token_enable', limit: 1 }).records[0]).toMatchObject({ actor: 'carol', outcome: 'success', details: { keyLabel: 'carol-rsa', keyType: 'rsa-2048' } });
+    await call('session:lock', {});
+  });
+
+  it('unlock with the RSA key: the token signs a challenge that the kept RSA public key verifies', async () => {
+    expect(await codeOf(() => unlockCarol())).toBe('second_factor_required');
+    expect(await codeOf(() => unlockCarol('wrong-pin'))).toBe('wrong_second_factor');
+    clock.advance(60 * 60_000);
+    expect(await unlockCarol(token.pin)).toMatchObject({ state: 'unlocked', operator: 'carol' });
+    expect(c.audit.query({ action: 'session.unlock', limit: 1 }).records[0]).toMatchObject({ actor: 'carol', outcome: 'success', details: { secondFactor: 'pkcs11' } });
+    await call('session:lock', {});
+  });
+
+  it('another RSA key under the same label is refused: the kept public key decides', async () => {
+    token.pkcs11Tool(['--login', '--pin', token.pin, '--delete-object', '--type', 'privkey', '--label', 'carol-rsa']);
+    token.pkcs11Tool(['--login', '--pin', token.pin, '--delete-object', '--type', 'pubkey', '--label', 'carol-rsa']);
+    rsaPair('carol-rsa', 2048);
+    clock.advance(60 * 60_000);
+    expect(await codeOf(() => unlockCarol(token.pin))).toBe('wrong_second_factor');
+    expect(c.audit.query({ action: 'session.unlock', limit: 1 }).records[0]).toMatchObject({ actor: 'carol', outcome: 'failure', details: { code: 'wrong_second_factor' } });
   });
 });
 

@@ -114,7 +114,7 @@ describe('approvals sign', () => {
 });
 
 describe('operators list line', () => {
-  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp' } as const;
+  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp', recoveryCodesLeft: 10 } as const;
   it.each([
     [{ failedAttempts: 0, retryAfterMs: 0 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice'],
     [{ failedAttempts: 3, retryAfterMs: 4001 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice, unlock paused 5 s after 3 wrong passphrases'],

@@ -140,6 +140,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:confirmTotp': { code: '123 456' },
   'operators:resetTotp': { name: 'bob' },
   'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'bob-key', pin: '1234' },
+  'operators:tokenSlots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
+  'operators:regenerateRecoveryCodes': {},
   'session:idleLock': {},
   'session:setIdleLock': { minutes: 30 },
   'session:visibility': { hidden: true },

@@ -17,7 +17,7 @@ export const COMMANDS = [
   'key-assignments', 'assign-key', 'unassign-key', 'key-usage',
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'field', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
-  'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor',
+  'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor', 'operators recovery-codes',
   'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
@@ -34,6 +34,7 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   operator: { type: 'string' },
   totp: { type: 'string' },
+  'recovery-code': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   port: { type: 'string' },
@@ -120,7 +121,7 @@ type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 export const ROLLOUT_POLICY_OPTIONS = ['canary-percent', 'canary-robots', 'canary-sites', 'max-failure-ratio', 'grace-versions', 'grace-seconds'] as const;
 /** The options of `approvals policy set`: an approval policy's fields. */
 export const APPROVAL_POLICY_OPTIONS = ['m', 'eligible', 'eligible-operators', 'ttl'] as const;
-const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'json', 'help'];
+const GLOBAL: readonly OptionName[] = ['data-dir', 'operator', 'totp', 'recovery-code', 'json', 'help'];
 
 interface CommandSpec {
   options: readonly OptionName[];
@@ -181,6 +182,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // operators idle-time get | set MINUTES
   'operators idle-time': { options: [], required: [], args: ['get|set', '[MINUTES]'] },
   'operators reset-factor': { options: [], required: [], args: ['NAME'] },
+  // operators recovery-codes regenerate
+  'operators recovery-codes': { options: [], required: [], args: ['regenerate'] },
   // approvals policy list | set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
   'approvals policy': { options: APPROVAL_POLICY_OPTIONS, required: [], args: ['list|set', '[ACTION]'] },
   'approvals list': { options: ['all', 'limit'], required: [], args: [] },
@@ -318,6 +321,8 @@ Commands:
   operators role NAME --role ROLE               changes an operator's role (admin); ROLE: viewer, station_operator,
                                                 key_custodian, security_officer, admin (making an admin needs approval)
   operators idle-time get | set MINUTES         the idle lock's time (set: admin; 1 to 240 minutes)
+  operators recovery-codes regenerate           a new set of your recovery codes, printed this once (the old set
+                                                stops working); you need a second factor
   operators reset-factor NAME                   removes an operator's second factor, TOTP or token (admin): they
                                                 sign in with their passphrase alone and may enrol again
   approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
@@ -371,6 +376,8 @@ Global options:
   --totp CODE        the operator's authenticator code, for an operator with a second factor (else ECPS_TOTP;
                      docs/operators.md); a code works once, so each command needs a fresh one. An operator
                      whose second factor is a PKCS#11 token gives its PIN in ECPS_TOKEN_PIN (never on argv)
+  --recovery-code CODE  one of the operator's recovery codes instead of the code or the PIN (a lost
+                     authenticator or token; else ECPS_RECOVERY_CODE); each code works once
   --json             print the raw result as JSON
 
 The passphrase comes from ECPS_PASSPHRASE, else a prompt without echo, else one line of stdin; never from argv.
@@ -388,6 +395,8 @@ export interface ParsedCommand {
   totp: string | undefined;
   /** ECPS_TOKEN_PIN: the PIN of the operator's second-factor token (never from argv). */
   tokenPin: string | undefined;
+  /** --recovery-code or ECPS_RECOVERY_CODE: a recovery code instead of the second factor (absent: none). */
+  recoveryCode: string | undefined;
   /** --port of serve (the serial port path of provision and distribute stays in options.port). */
   port: number | undefined;
   /** --version of key-usage: a positive integer. */
@@ -574,6 +583,7 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   if (command === 'rotation batch') checkBatch(args, values);
   else if (command === 'rotation rollout') checkRollout(args, values);
   else if (command === 'operators idle-time') checkIdleTime(args);
+  else if (command === 'operators recovery-codes' && (args.length !== 1 || args[0] !== 'regenerate')) throw new UsageError('operators recovery-codes: expected regenerate');
   else if (command === 'approvals policy') checkApprovalPolicy(args, values);
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
@@ -607,5 +617,7 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   const totp = typeof values.totp === 'string' ? values.totp : env.ECPS_TOTP || undefined;
   if (totp !== undefined && !/^\d{3} ?\d{3}$/.test(totp)) throw new UsageError('--totp (or ECPS_TOTP) must be the 6-digit code of your authenticator app');
   const tokenPin = env.ECPS_TOKEN_PIN || undefined;
-  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, port, version, custodians };
+  const recoveryCode = typeof values['recovery-code'] === 'string' ? values['recovery-code'] : env.ECPS_RECOVERY_CODE || undefined;
+  if (recoveryCode !== undefined && !/^[0-9A-Za-z -]{1,64}$/.test(recoveryCode)) throw new UsageError('--recovery-code (or ECPS_RECOVERY_CODE) must be one of your recovery codes, e.g. 7K2M-9QXD-4HNA-0TRB');
+  return { command, args, options: values, json: values.json === true, dataDir, operator, totp, tokenPin, recoveryCode, port, version, custodians };
 }

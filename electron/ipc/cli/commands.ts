@@ -50,11 +50,12 @@ async function call<C extends ChannelName>(router: Router, channel: C, input: un
 }
 
 /** What the CLI signs in with: the operator, their passphrase and, when given, their authenticator code or token PIN. */
-export const unlockInput = (parsed: Pick<ParsedCommand, 'operator' | 'totp' | 'tokenPin'>, passphrase: string) => ({
+export const unlockInput = (parsed: Pick<ParsedCommand, 'operator' | 'totp' | 'tokenPin' | 'recoveryCode'>, passphrase: string) => ({
   operator: parsed.operator,
   passphrase,
   ...(parsed.totp === undefined ? {} : { totp: parsed.totp }),
   ...(parsed.tokenPin === undefined ? {} : { tokenPin: parsed.tokenPin }),
+  ...(parsed.recoveryCode === undefined ? {} : { recoveryCode: parsed.recoveryCode }),
 });
 
 /** Unlocks a locked store first (asking for the passphrase), so the audit trail shows no refused "locked" calls. */
@@ -547,6 +548,10 @@ lockdown order written to ${out}` : '');
     case 'operators reset-factor': {
       const value = await callUnlocked(ctx, 'operators:resetTotp', { name: parsed.args[0] });
       return show(value, () => `second factor of ${parsed.args[0]} removed: they sign in with their passphrase alone`);
+    }
+    case 'operators recovery-codes': {
+      const value = await callUnlocked(ctx, 'operators:regenerateRecoveryCodes', {});
+      return show(value, () => ['new recovery codes (each works once; the old ones no longer do; keep them offline):', ...value.recoveryCodes].join('\n'));
     }
     case 'approvals policy': {
       const { policies } = await callUnlocked(ctx, 'approvals:policies', {});

@@ -37,6 +37,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     failedAttempts: r.throttle.failedAttempts,
     retryAfterMs: retryAfterMs(r.throttle, clock.now()),
     secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
+    recoveryCodesLeft: repo.recoveryCodes(r.name).length,
   });
 
   const existing = (name: string): OperatorRow => {

@@ -4,9 +4,7 @@ import type { Handlers } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { SECRET_FIELDS } from '../../providers/config/schema.ts';
-import { checkPkcs11ModulePath } from '../../providers/pkcs11/modulePolicy.ts';
-import { listSlots } from '../../providers/pkcs11/pkcs11Provider.ts';
-import { isProviderError } from '../../providers/types.ts';
+import { moduleSlots } from '../../providers/pkcs11/moduleSlots.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { BackupService } from './backupService.ts';
 import type { MigrationService } from './migrationService.ts';
@@ -81,28 +79,8 @@ export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers
 
     'providers:slots': ({ modulePath }) =>
       audited('provider.slots', null, async () => {
-        checkPkcs11ModulePath(modulePath);
-        try {
-          const slots = await listSlots(modulePath);
-          return {
-            value: {
-              slots: slots.map((s) => ({
-                slotId: s.slotId,
-                description: [s.manufacturer, s.model].filter(Boolean).join(' ') || `slot ${s.slotId}`,
-                tokenPresent: s.tokenPresent,
-                tokenLabel: s.tokenLabel,
-                manufacturer: s.manufacturer,
-                model: s.model,
-                serial: s.serial,
-                loginRequired: s.flags.includes('LOGIN_REQUIRED'),
-              })),
-            },
-            details: { modulePath, slots: slots.length },
-          };
-        } catch (e) {
-          if (isProviderError(e)) throw new ConsoleError('provider_unavailable', e.message, { field: 'pkcs11_module' });
-          throw e;
-        }
+        const value = await moduleSlots(modulePath);
+        return { value, details: { modulePath, slots: value.slots.length } };
       }, { modulePath }),
 
     'providers:remove': async ({ id }) => {

@@ -7,20 +7,25 @@ import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
 import type { OperatorsRepo } from '../../store/operatorsRepo.ts';
+import type { KdfParams } from '../../store/storeMetaRepo.ts';
+import { makeRecoveryCodes, RECOVERY_CODE_COUNT } from '../recoveryCodes/recoveryCodes.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import { newTotpSecret, totpEnrolmentOf, verifyTotp } from './totp.ts';
-import { bindToken } from './tokenFactor.ts';
+import { bindToken, tokenKeyType } from './tokenFactor.ts';
+import { moduleSlots } from '../../providers/pkcs11/moduleSlots.ts';
 
 export interface TotpHandlerDeps {
   repo: OperatorsRepo;
   session: Session;
   audit: AuditLog;
   clock: Clock;
+  /** The KDF parameters recovery codes are hashed with (the store's passphrase KDF). */
+  kdf: KdfParams;
   transaction<T>(fn: () => T): T;
 }
 
-type TotpHandlers = Pick<Handlers, 'operators:enrollTotp' | 'operators:confirmTotp' | 'operators:resetTotp' | 'operators:enrollToken'>;
+type TotpHandlers = Pick<Handlers, 'operators:enrollTotp' | 'operators:confirmTotp' | 'operators:resetTotp' | 'operators:enrollToken' | 'operators:tokenSlots' | 'operators:regenerateRecoveryCodes'>;
 
 export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
   const { repo, session, audit, clock } = deps;
@@ -36,6 +41,16 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
       record(action, target(), 'failure', { code: isConsoleError(e) ? e.code : 'internal' });
       throw e;
     }
+  };
+
+  /** A new set of recovery codes for the operator: the codes (shown once) and a store step to run in the factor's transaction. */
+  const newRecoveryCodes = async (operator: string) => {
+    const { codes, rows } = await makeRecoveryCodes(session.require().storeId, operator, deps.kdf);
+    const store = () => {
+      repo.replaceRecoveryCodes(operator, rows, new Date(clock.now()).toISOString());
+      record('operator.recoveryCode.regenerate', operator, 'success', { count: String(RECOVERY_CODE_COUNT) });
+    };
+    return { codes, store };
   };
 
   return {
@@ -55,7 +70,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
         }
       }),
     'operators:confirmTotp': ({ code }) =>
-      audited('operator.totp_enable', () => session.actor(), () => {
+      audited('operator.totp_enable', () => session.actor(), async () => {
         const s = session.require();
         const t = repo.totp(s.operator);
         if (!t?.pendingSealed) throw new ConsoleError('illegal_transition', 'There is no enrolment to confirm; start the enrolment first.');
@@ -64,13 +79,15 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
         try {
           const verdict = verifyTotp({ secret, code, nowMs: clock.now(), lastStep: t.lastStep });
           if (!verdict.ok) throw new ConsoleError('wrong_second_factor', 'The code does not match the new authenticator entry; check the app and its clock, then try the next code.');
+          const recovery = await newRecoveryCodes(s.operator);
           deps.transaction(() => {
             repo.activateTotp(s.operator, verdict.step, new Date(clock.now()).toISOString());
             // One factor at a time: an authenticator app replaces a token.
             repo.clearToken(s.operator);
             record('operator.totp_enable', s.operator, 'success', { replaced: t.secretSealed ? 'yes' : 'no' });
+            recovery.store();
           });
-          return { enabled: true as const };
+          return { enabled: true as const, recoveryCodes: recovery.codes };
         } finally {
           secret.fill(0);
         }
@@ -83,6 +100,8 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
         deps.transaction(() => {
           repo.clearTotp(row.name);
           repo.clearToken(row.name);
+          // The codes stood in for that factor: they go with it.
+          repo.clearRecoveryCodes(row.name);
           record('operator.totp_reset', row.name, 'success');
         });
         return { reset: true as const };
@@ -91,13 +110,32 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
       audited('operator.token_enable', () => session.actor(), async () => {
         const operator = session.require().operator;
         const publicKeyPem = await bindToken({ modulePath, tokenLabel, keyLabel }, pin);
+        const recovery = await newRecoveryCodes(operator);
         deps.transaction(() => {
           repo.setToken(operator, { modulePath, tokenLabel, keyLabel, publicKeyPem, enabledAt: new Date(clock.now()).toISOString() });
           // One factor at a time: a token replaces an authenticator app.
           repo.clearTotp(operator);
-          record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel });
+          record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel, keyType: tokenKeyType(publicKeyPem) });
+          recovery.store();
         });
-        return { enabled: true as const };
+        return { enabled: true as const, recoveryCodes: recovery.codes };
+      }),
+    'operators:regenerateRecoveryCodes': () =>
+      audited('operator.recoveryCode.regenerate', () => session.actor(), async () => {
+        const operator = session.require().operator;
+        if (!repo.token(operator) && !repo.totp(operator)?.secretSealed) {
+          throw new ConsoleError('illegal_transition', 'Recovery codes stand in for a second factor: enrol an authenticator app or a token first.');
+        }
+        const recovery = await newRecoveryCodes(operator);
+        deps.transaction(recovery.store);
+        return { recoveryCodes: recovery.codes };
+      }),
+    'operators:tokenSlots': ({ modulePath }) =>
+      audited('operator.token_slots', () => session.actor(), async () => {
+        const operator = session.require().operator;
+        const listed = await moduleSlots(modulePath);
+        record('operator.token_slots', operator, 'success', { modulePath, slots: String(listed.slots.length) });
+        return listed;
       }),
   };
 }

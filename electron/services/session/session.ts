@@ -18,6 +18,7 @@ import { createSlotCrypto, type Keychain, sealRaw, slotAad } from '../operators/
 import { afterFailure, retryAfterMs, throttleGate as sharedGate } from './sessionThrottle.ts';
 import { verifyTotp } from '../secondFactor/totp.ts';
 import { tokenProves } from '../secondFactor/tokenFactor.ts';
+import { matchRecoveryCode } from '../recoveryCodes/recoveryCodes.ts';
 
 export type { Keychain } from '../operators/keySlots.ts';
 
@@ -79,7 +80,12 @@ export interface Session {
 export interface SecondFactorInput {
   totp?: string | undefined;
   tokenPin?: string | undefined;
+  /** One of the operator's recovery codes, instead of the code or the PIN (a lost authenticator or token). */
+  recoveryCode?: string | undefined;
 }
+
+/** What proved the second factor at an unlock (the audit record's `secondFactor`). */
+type UsedFactor = 'totp' | 'pkcs11' | 'recovery_code';
 
 /** Why the main process locked the session by itself (docs/operators.md "Idle lock"). */
 export type LockReason = 'idle' | 'suspend' | 'screen_lock' | 'hidden';
@@ -191,13 +197,15 @@ export function createSession(deps: SessionDeps): Session {
   };
 
   /** Counts a failed second factor against the operator's throttle and throws the code's own error. */
-  const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor', factor: 'totp' | 'pkcs11'): never => {
+  const refuseFactor = (op: OperatorRow, code: 'second_factor_required' | 'wrong_second_factor', factor: 'totp' | 'pkcs11' | 'recovery_code'): never => {
     const next = afterFailure(op.throttle, clock.now());
     operators.setThrottle(op.name, next);
     lastFailed = op.name;
     const wait = retryAfterMs(next, clock.now());
     const message =
-      factor === 'pkcs11'
+      factor === 'recovery_code'
+        ? 'The recovery code is wrong or was already used.'
+        : factor === 'pkcs11'
         ? code === 'second_factor_required'
           ? "This operator signs in with a token too; enter the token's PIN."
           : "The token refused the PIN, or it does not hold this operator's key."
@@ -211,8 +219,14 @@ export function createSession(deps: SessionDeps): Session {
    * The operator's second factor, once the passphrase opened their slot: without a factor nothing to check; with one,
    * the code must match a step after the last accepted one (which is then recorded, so the code cannot be replayed).
    */
-  const checkSecondFactor = async (op: OperatorRow, keyring: StoreKeyring, factor: SecondFactorInput): Promise<void> => {
+  const checkSecondFactor = async (op: OperatorRow, keyring: StoreKeyring, factor: SecondFactorInput, storeId: string): Promise<UsedFactor | null> => {
     const token = operators.token(op.name);
+    const t = operators.totp(op.name);
+    if (!token && !t?.secretSealed) return null;
+    if (factor.recoveryCode !== undefined && factor.recoveryCode.trim() !== '') {
+      await useRecoveryCode(op, factor.recoveryCode, storeId);
+      return 'recovery_code';
+    }
     if (token) {
       if (!factor.tokenPin) return refuseFactor(op, 'second_factor_required', 'pkcs11');
       let proved = false;
@@ -223,10 +237,9 @@ export function createSession(deps: SessionDeps): Session {
       }
       notClosing();
       if (!proved) return refuseFactor(op, 'wrong_second_factor', 'pkcs11');
-      return;
+      return 'pkcs11';
     }
-    const t = operators.totp(op.name);
-    if (!t?.secretSealed) return;
+    if (!t?.secretSealed) return null;
     const code = factor.totp;
     if (code === undefined || code.trim() === '') return refuseFactor(op, 'second_factor_required', 'totp');
     const secret = keyring.openOperatorSecret(op.name, t.secretSealed);
@@ -235,8 +248,31 @@ export function createSession(deps: SessionDeps): Session {
       const verdict = verifyTotp({ secret, code, nowMs: clock.now(), lastStep: t.lastStep });
       if (!verdict.ok) return refuseFactor(op, 'wrong_second_factor', 'totp');
       operators.setTotpLastStep(op.name, verdict.step);
+      return 'totp';
     } finally {
       secret.fill(0);
+    }
+  };
+
+  /**
+   * A recovery code instead of the factor (docs/operators.md "Recovery codes"): it must be one of the operator's unused
+   * codes; it is then used up (in the same transaction as its audit record, with the count left). A wrong or used code
+   * counts against the operator's throttle like a wrong factor. Unlocks run one at a time, so a code cannot be spent
+   * twice by two calls at once.
+   */
+  const useRecoveryCode = async (op: OperatorRow, code: string, storeId: string): Promise<void> => {
+    const position = await matchRecoveryCode(operators.recoveryCodes(op.name), storeId, op.name, code);
+    notClosing();
+    const at = new Date(clock.now()).toISOString();
+    const used = position !== null && deps.transaction(() => {
+      if (!operators.useRecoveryCode(op.name, position, at)) return false;
+      const remaining = operators.recoveryCodes(op.name).length;
+      audit.append({ actor: op.name, action: 'operator.recoveryCode.used', targetType: 'operator', targetId: op.name, outcome: 'success', details: { remaining } });
+      return true;
+    });
+    if (!used) {
+      audit.append({ actor: op.name, action: 'operator.recoveryCode.used', targetType: 'operator', targetId: op.name, outcome: 'failure', details: { code: 'wrong_second_factor', remaining: operators.recoveryCodes(op.name).length } });
+      refuseFactor(op, 'wrong_second_factor', 'recovery_code');
     }
   };
 
@@ -376,9 +412,10 @@ export function createSession(deps: SessionDeps): Session {
           }
           const keyring = createStoreKeyring(master, row.storeId);
           master.fill(0);
+          let secondFactor: UsedFactor | null = null;
           if (op) {
             try {
-              await checkSecondFactor(op, keyring, factor);
+              secondFactor = await checkSecondFactor(op, keyring, factor, row.storeId);
             } catch (e) {
               keyring.destroy();
               if (!closing) deps.onChange(status());
@@ -386,7 +423,6 @@ export function createSession(deps: SessionDeps): Session {
             }
             succeeded(op);
           }
-          const secondFactor = op === null ? null : operators.token(op.name) ? 'pkcs11' : operators.totp(op.name)?.secretSealed ? 'totp' : null;
           startSession(row, operator, op ? op.role : 'admin', keyring);
           audit.append({ actor: operator, action: 'session.unlock', targetType: 'store', targetId: row.storeId, outcome: 'success', details: { role: current!.role, ...(secondFactor ? { secondFactor } : {}) } });
           // Signs what was appended while locked, after checking it and the latest checkpoint against the trusted key.

@@ -1,5 +1,6 @@
-// "List slots": asks the main process which slots and tokens a PKCS#11 module offers (providers:slots), so the
-// officer picks the token instead of typing its label. Choosing a row fills pkcs11_token_label.
+// "List slots": asks the main process which slots and tokens a PKCS#11 module offers (providers:slots for a provider,
+// the admin's; operators:tokenSlots when an operator binds a token as their second factor), so the officer picks the
+// token instead of typing its label. Choosing a row fills the token label field.
 import Table from '@cloudscape-design/components/table';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
@@ -13,8 +14,11 @@ type Pkcs11SlotInfo = ChannelOutput<'providers:slots'>['slots'][number];
 const dash = (v: string | null) => (v === null || v === '' ? '—' : v);
 const usable = (s: Pkcs11SlotInfo) => s.tokenPresent && s.tokenLabel !== null && s.tokenLabel !== '';
 
-export function Pkcs11SlotPicker({ modulePath, tokenLabel, onPick }: { modulePath: string; tokenLabel: string; onPick(label: string): void }) {
-  const slots = useChannelMutation('providers:slots');
+/** The channels that list a module's slots (same input and output). */
+export type SlotChannel = 'providers:slots' | 'operators:tokenSlots';
+
+export function Pkcs11SlotPicker({ modulePath, tokenLabel, onPick, channel = 'providers:slots' }: { modulePath: string; tokenLabel: string; onPick(label: string): void; channel?: SlotChannel }) {
+  const slots = useChannelMutation(channel);
   const path = modulePath.trim();
   const listed = slots.data?.slots;
   const listedFor = slots.variables?.modulePath;

@@ -2,7 +2,9 @@
 // process makes a secret and shows it this once, as the otpauth:// URI and as base32 text to type into an
 // authenticator app), then confirm it with a code from the app. No QR code: the console ships no QR library, so the
 // URI is shown as text to copy. Closing the dialog forgets the secret (it is never asked for again). Or the operator
-// binds an EC P-256 key pair on a PKCS#11 token (TokenFactorForm.tsx): the dialog opens with the choice of the two.
+// binds an EC P-256 or RSA key pair on a PKCS#11 token (TokenFactorForm.tsx): the dialog opens with the choice of the
+// two, and a third: new recovery codes. Either enrolment ends with the recovery codes, shown this once
+// (RecoveryCodesShown.tsx).
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
@@ -17,31 +19,35 @@ import { CopyButton } from '../components/CopyButton.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { TokenFactorForm, TOKEN_FORM_ID } from './TokenFactorForm.tsx';
+import { RecoveryCodesShown } from '../recoveryCodes/RecoveryCodesShown.tsx';
 
 /** The base32 secret in groups of four, as apps that take typed secrets show it. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
 
-export function SecondFactorButton() {
+export function SecondFactorButton({ operator }: { operator: string | null }) {
   const [open, setOpen] = useState(false);
   return (
     <>
       <Button onClick={() => setOpen(true)}>Second factor…</Button>
-      {open && <SecondFactorDialog onClose={() => setOpen(false)} />}
+      {open && <SecondFactorDialog operator={operator} onClose={() => setOpen(false)} />}
     </>
   );
 }
 
-type FactorKind = 'totp' | 'token';
+type FactorKind = 'totp' | 'token' | 'recovery';
 
-export function SecondFactorDialog({ onClose }: { onClose(): void }) {
+export function SecondFactorDialog({ operator, onClose }: { operator: string | null; onClose(): void }) {
   const [kind, setKind] = useState<FactorKind>('totp');
   const [code, setCode] = useState('');
   const enrol = useChannelMutation('operators:enrollTotp');
   const confirm = useChannelMutation('operators:confirmTotp', () => setCode(''));
   const bind = useChannelMutation('operators:enrollToken');
+  const regenerate = useChannelMutation('operators:regenerateRecoveryCodes');
   const enrolment = enrol.data;
-  const done = confirm.isSuccess || bind.isSuccess;
+  const recoveryCodes = confirm.data?.recoveryCodes ?? bind.data?.recoveryCodes ?? regenerate.data?.recoveryCodes;
+  const done = confirm.isSuccess || bind.isSuccess || regenerate.isSuccess;
   const token = kind === 'token';
+  const recovery = kind === 'recovery';
 
   return (
     <Modal
@@ -56,12 +62,17 @@ export function SecondFactorDialog({ onClose }: { onClose(): void }) {
               Bind token
             </Button>
           )}
-          {!token && !enrolment && (
+          {recovery && !done && (
+            <Button variant="primary" loading={regenerate.isPending} onClick={() => regenerate.mutate({})}>
+              Make new codes
+            </Button>
+          )}
+          {kind === 'totp' && !enrolment && (
             <Button variant="primary" loading={enrol.isPending} onClick={() => enrol.mutate({})}>
               Start enrolment
             </Button>
           )}
-          {!token && enrolment && !done && (
+          {kind === 'totp' && enrolment && !done && (
             <Button variant="primary" loading={confirm.isPending} disabled={code.trim() === ''} onClick={() => confirm.mutate({ code: code.trim() })}>
               Confirm code
             </Button>
@@ -77,20 +88,27 @@ export function SecondFactorDialog({ onClose }: { onClose(): void }) {
               onChange={(e) => setKind(e.detail.value as FactorKind)}
               items={[
                 { value: 'totp', label: 'Authenticator app', description: 'A 6-digit code (TOTP) from an app on your phone.' },
-                { value: 'token', label: 'PKCS#11 token', description: 'An EC P-256 key pair on a smart card or hardware token; its PIN at each unlock.' },
+                { value: 'token', label: 'PKCS#11 token', description: 'An EC P-256 or RSA key pair on a smart card or hardware token; its PIN at each unlock.' },
+                { value: 'recovery', label: 'New recovery codes', description: 'Replaces your recovery codes (you need a second factor); the old ones stop working.' },
               ]}
             />
           </FormField>
         )}
         {token && !done && <TokenFactorForm bind={bind} />}
-        {!token && !enrolment && (
+        {recovery && !done && (
+          <Box variant="p">
+            Recovery codes unlock the console once each when your authenticator app or token is lost. Making new ones shows ten
+            new codes once; the codes you had stop working.
+          </Box>
+        )}
+        {kind === 'totp' && !enrolment && (
           <Box variant="p">
             With a second factor, unlocking as you needs your passphrase and the 6-digit code of an authenticator app (TOTP). Starting an
             enrolment shows a new secret once; until you confirm it with a code, your unlock does not change. If you already have a
             factor, confirming replaces it.
           </Box>
         )}
-        {!token && enrolment && !done && (
+        {kind === 'totp' && enrolment && !done && (
           <>
             <Box variant="p">Add this entry to your authenticator app, by pasting the link or typing the secret. It is shown only now.</Box>
             <FormField label="Link (otpauth URI)">
@@ -112,14 +130,16 @@ export function SecondFactorDialog({ onClose }: { onClose(): void }) {
             </FormField>
           </>
         )}
-        {done && (
+        {done && !recovery && (
           <Alert type="success" statusIconAriaLabel="Success">
             {token
               ? 'The token is your second factor. From your next unlock the console asks for its PIN and signs a challenge with its key.'
               : 'The second factor is on. From your next unlock the console asks for the code of your authenticator app.'}
           </Alert>
         )}
-        {!token && <ErrorMessage error={enrol.error ?? confirm.error} />}
+        {recoveryCodes && <RecoveryCodesShown codes={recoveryCodes} operator={operator} />}
+        {kind === 'totp' && <ErrorMessage error={enrol.error ?? confirm.error} />}
+        {recovery && <ErrorMessage error={regenerate.error} />}
       </SpaceBetween>
     </Modal>
   );

@@ -24,7 +24,11 @@ import { operatorProblem, SESSION_FIELD_LABELS } from './sessionFields.ts';
 
 /** A refusal about the second factor: asked for, wrong, or its field refused (the passphrase was right). */
 const isFactorRefusal = (words: ErrorWords) =>
-  words.code === 'second_factor_required' || words.code === 'wrong_second_factor' || words.fields.totp !== undefined || words.fields.tokenPin !== undefined;
+  words.code === 'second_factor_required' ||
+  words.code === 'wrong_second_factor' ||
+  words.fields.totp !== undefined ||
+  words.fields.tokenPin !== undefined ||
+  words.fields.recoveryCode !== undefined;
 
 export function UnlockForm({ status }: { status: SessionStatus }) {
   const queryClient = useQueryClient();
@@ -33,6 +37,8 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
   const [code, setCode] = useState('');
   /** The second factor the main process asked for: an authenticator code or a token's PIN (null: none yet). */
   const [needFactor, setNeedFactor] = useState<'totp' | 'pkcs11' | null>(null);
+  /** The operator chose "Use a recovery code" instead of the factor (a lost authenticator or token). */
+  const [useRecovery, setUseRecovery] = useState(false);
   const [operatorError, setOperatorError] = useState<string | null>(null);
   /** The main process's refusal of the last attempt (the error itself: worded by errorInWords where it is shown). */
   const [refused, setRefused] = useState<unknown>(null);
@@ -63,14 +69,16 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     }
     setBusy(true);
     try {
-      const factorInput = needFactor === 'totp' ? { totp: typedCode } : needFactor === 'pkcs11' ? { tokenPin: code } : {};
+      const factorInput = useRecovery ? { recoveryCode: typedCode } : needFactor === 'totp' ? { totp: typedCode } : needFactor === 'pkcs11' ? { tokenPin: code } : {};
       const next = await call('session:unlock', { operator: operator.trim(), passphrase: secret, ...(typedCode ? factorInput : {}) });
       queryClient.setQueryData(channelKey('session:status', {}), next);
     } catch (err) {
       const words = errorInWords(err, SESSION_FIELD_LABELS);
       if (isFactorRefusal(words)) {
         // The passphrase was right: it stays (masked) for the retry with the code.
-        setNeedFactor(isApiError(err) && err.details?.factor === 'pkcs11' ? 'pkcs11' : 'totp');
+        const factor = isApiError(err) ? err.details?.factor : undefined;
+        // A refused recovery code keeps the factor asked before (the code field stays a recovery code field).
+        if (factor !== 'recovery_code') setNeedFactor(factor === 'pkcs11' ? 'pkcs11' : 'totp');
         setPassphrase(secret);
         setRefused(err);
         requestAnimationFrame(() => codeRef.current?.focus());
@@ -114,8 +122,35 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
           <FormField label="Passphrase" errorText={passphraseRefused ? nextToField('passphrase') : undefined} constraintText={passphraseRefused ? refusal.hint || undefined : undefined}>
             <Input ref={passphraseRef} type="password" value={passphrase} onChange={(e) => setPassphrase(e.detail.value)} autoComplete="current-password" invalid={passphraseRefused} />
           </FormField>
-          {needFactor && (
+          {needFactor && useRecovery && (
             <FormField
+              label="Recovery code"
+              description="One of the recovery codes shown when you enrolled your second factor; each works once."
+              errorText={codeRefused ? nextToField('recoveryCode') : undefined}
+              secondaryControl={
+                <Button formAction="none" variant="inline-link" onClick={() => setUseRecovery(false)}>
+                  {needFactor === 'totp' ? 'Use the authenticator code' : 'Use the token'}
+                </Button>
+              }
+            >
+              <Input ref={codeRef} value={code} onChange={(e) => setCode(e.detail.value)} autoComplete="off" spellcheck={false} invalid={codeRefused && refusal.code !== 'second_factor_required'} />
+            </FormField>
+          )}
+          {needFactor && !useRecovery && (
+            <FormField
+              secondaryControl={
+                <Button
+                  formAction="none"
+                  variant="inline-link"
+                  onClick={() => {
+                    setUseRecovery(true);
+                    setCode('');
+                    requestAnimationFrame(() => codeRef.current?.focus());
+                  }}
+                >
+                  Use a recovery code
+                </Button>
+              }
               label={needFactor === 'totp' ? 'Authenticator code' : 'Token PIN'}
               description={needFactor === 'totp' ? 'The 6-digit code your authenticator app shows for this console.' : 'The PIN of the token holding your sign-in key.'}
               errorText={codeRefused ? nextToField(needFactor === 'totp' ? 'totp' : 'tokenPin') : undefined}

@@ -13,6 +13,7 @@ export const SESSION_FIELD_LABELS: Readonly<Record<string, string>> = {
   passphrase: 'Passphrase',
   totp: 'Authenticator code',
   tokenPin: 'Token PIN',
+  recoveryCode: 'Recovery code',
 };
 
 const operatorSchema = contract['session:init'].input.shape.operator;

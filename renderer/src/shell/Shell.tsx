@@ -173,7 +173,7 @@ export function Shell({ status }: { status: SessionStatus }) {
           Operator: <strong>{status.operator ?? 'unknown'}</strong>
           {status.role && <span className="console-role"> ({ROLE_LABELS[status.role]})</span>}
         </span>
-        <SecondFactorButton />
+        <SecondFactorButton operator={status.operator} />
         <LockButton />
       </header>
       <AppLayout

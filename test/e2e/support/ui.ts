@@ -61,6 +61,21 @@ export async function unlock(page: Page, passphrase = PASSPHRASE, operator = OPE
   await page.getByRole('button', { name: 'Unlock' }).click();
 }
 
+/**
+ * Enrols an authenticator app from the top bar's "Second factor…" dialog (the code computed with `codeAt` from the
+ * secret shown) and returns the base32 secret; the dialog stays open on its result.
+ */
+export async function enrolTotpInTopBar(page: Page, codeAt: (secret: string, ms: number) => string): Promise<string> {
+  await page.getByRole('button', { name: 'Second factor…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Start enrolment' }).click();
+  await expect(dialog.getByTestId('totp-uri')).toHaveText(/^otpauth:\/\/totp\//);
+  const secret = ((await dialog.getByTestId('totp-secret').textContent()) ?? '').replace(/ /g, '');
+  await dialog.getByLabel('Code from the app').fill(codeAt(secret, Date.now()));
+  await dialog.getByRole('button', { name: 'Confirm code' }).click();
+  return secret;
+}
+
 export function keysTable(page: Page): Locator {
   return page.getByRole('table', { name: 'Keys' });
 }

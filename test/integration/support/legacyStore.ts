@@ -23,6 +23,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [23, ['lockdown_deliveries', 'lockdown_order_files', 'fleet_crls']],
   [26, ['field_contacts']],
   [29, ['key_version_reinstatements']],
+  [33, ['operator_recovery_codes']],
 ];
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */

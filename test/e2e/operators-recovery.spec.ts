@@ -1,0 +1,55 @@
+// Recovery codes through the browser host (issue 14, docs/operators.md "Recovery codes"): the enrolment of an
+// authenticator app ends with ten codes shown once (copy and download offered); at unlock "Use a recovery code"
+// replaces the code field, a code opens the console once, the same code again is refused beside the field, and the
+// top bar's dialog makes a new set that replaces the old one.
+import { expect, test } from './support/consoleFixture.ts';
+import { codeAt } from '../integration/support/totpCodes.ts';
+import { completeFirstRun, expectDashboardAfterUnlock, enrolTotpInTopBar, openConsole, unlock } from './support/ui.ts';
+
+test('recovery codes: shown once at enrolment, each opens the console once, regenerated from the top bar', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+
+  await enrolTotpInTopBar(page, codeAt);
+  const dialog = page.getByRole('dialog');
+  const shown = dialog.getByTestId('recovery-codes').getByRole('listitem');
+  await expect(shown).toHaveCount(10);
+  const codes = (await shown.allTextContents()).map((t) => t.trim());
+  for (const code of codes) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/);
+  await expect(dialog.getByRole('button', { name: 'Copy codes' })).toBeVisible();
+  const download = page.waitForEvent('download');
+  await dialog.getByRole('button', { name: 'Download codes' }).click();
+  expect((await download).suggestedFilename()).toMatch(/^ecps-recovery-codes.*\.txt$/);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+
+  const signInWithCode = async (code: string) => {
+    await page.getByRole('button', { name: 'Lock' }).click();
+    await unlock(page);
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    const field = page.getByLabel('Recovery code', { exact: true });
+    await expect(field).toBeFocused();
+    await field.fill(code);
+    await page.getByRole('button', { name: 'Unlock' }).click();
+  };
+  await signInWithCode(codes[0]!);
+  await expectDashboardAfterUnlock(page);
+  expect(harness.current().fleet.audit.query({ action: 'operator.recoveryCode.used', limit: 1 }).records[0]).toMatchObject({ outcome: 'success', details: { remaining: 9 } });
+
+  // The same code a second time: refused beside the field, in words.
+  await signInWithCode(codes[0]!);
+  await expect(page.getByLabel('Recovery code', { exact: true })).toHaveAccessibleDescription(/The recovery code is wrong or was already used\./);
+  await page.getByLabel('Recovery code', { exact: true }).fill(codes[1]!);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expectDashboardAfterUnlock(page);
+
+  // New codes from the top bar: shown once; the old ones stop working.
+  await page.getByRole('button', { name: 'Second factor…' }).click();
+  await dialog.getByRole('radio', { name: /New recovery codes/ }).check();
+  await dialog.getByRole('button', { name: 'Make new codes' }).click();
+  await expect(shown).toHaveCount(10);
+  const fresh = (await shown.allTextContents()).map((t) => t.trim());
+  expect(fresh.some((c) => codes.includes(c))).toBe(false);
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await signInWithCode(codes[2]!);
+  await expect(page.getByLabel('Recovery code', { exact: true })).toHaveAccessibleDescription(/The recovery code is wrong or was already used\./);
+});

@@ -4,6 +4,7 @@
 // during the transition, and a revocation revokes every certificate of the CA, which its final CRL lists (openssl).
 // The expectations come from the rules written here, not from the service.
 import crypto from 'node:crypto';
+import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +148,39 @@ describe('replacing the fleet CA', () => {
     const refused = await route('fleet:list', { query: '', renewal: 'soon', sort: 'deviceId', dir: 'asc', offset: 0, limit: 10 });
     expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(JSON.stringify(refused)).toContain('renewal');
+  });
+
+  it('only a certificate issued at or after the flag settles it, in ca:history and in the Fleet filter alike', async () => {
+    // uv-c1's certificate of the new CA settled its flag. Moved after that certificate's issue, the flag is open again
+    // (an older certificate does not answer a newer flag); moved back, it is settled again. Both rules read the data.
+    const issuedAt = (await call('certs:list', {})).certificates.filter((x) => x.deviceId === 'uv-c1').map((x) => x.issuedAt);
+    expect(issuedAt).toHaveLength(1);
+    const setFlaggedAt = async (at: string): Promise<string> => {
+      c.close();
+      const db = new Database(c.storePath);
+      try {
+        const was = db.prepare("SELECT flagged_at FROM robot_certificate_renewals WHERE device_id = 'uv-c1'").pluck().get() as string;
+        db.prepare("UPDATE robot_certificate_renewals SET flagged_at = ? WHERE device_id = 'uv-c1'").run(at);
+        return was;
+      } finally {
+        db.close();
+        c = await open(dir, { clock, rotation: { scheduler: false } });
+        const router = createRouter({ handlers: c.handlers, access: c.access });
+        route = (channel, input) => router.route({ channel, input, ctx: CTX, trustedSender: true });
+        await signIn('Otto');
+      }
+    };
+    const open1 = (await call('ca:history', {})).renewals.map((r) => r.deviceId);
+    expect(open1).toEqual(['uv-c2']);
+    const original = await setFlaggedAt(new Date(Date.parse(issuedAt[0]!) + 1).toISOString());
+    expect((await call('ca:history', {})).renewals.map((r) => r.deviceId).sort()).toEqual(['uv-c1', 'uv-c2']);
+    expect(await flaggedIn('any')).toEqual({ ids: ['uv-c1', 'uv-c2'], total: 2 });
+    // At the very instant of issue it counts as answered (issued at or after the flag).
+    await setFlaggedAt(issuedAt[0]!);
+    expect((await call('ca:history', {})).renewals.map((r) => r.deviceId)).toEqual(['uv-c2']);
+    expect(await flaggedIn('any')).toEqual({ ids: ['uv-c2'], total: 1 });
+    await setFlaggedAt(original);
+    expect(await flaggedIn('any')).toEqual({ ids: ['uv-c2'], total: 1 });
   });
 });
 

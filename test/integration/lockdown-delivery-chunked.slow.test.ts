@@ -5,7 +5,6 @@
 // and answers with a signed ORDER_ACK; the robot then refuses a peer listed anywhere in it (first, middle, last entry).
 // A CRL whose signature was broken travels whole and is refused by the robot (crl_foreign); chunks sent out of order,
 // twice or with a piece missing make the robot refuse the item with bad_chunk (its ERROR frame) and keep nothing.
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { realDeps, spawnRobot, startPtyPair, writeCaFile } from '../robot-sim/ha
 import { provisionOnce } from '../robot-sim/scenario.ts';
 import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { robotSays } from './support/stationRig.ts';
 
 const DEVICE = 'uv-crl';
 const ENTRIES = 10_000;
@@ -30,13 +30,7 @@ const ENTRIES = 10_000;
 const serials = Array.from({ length: ENTRIES }, (_, i) => `1${i.toString(16).padStart(15, '0')}`);
 
 /** The simulator's one-shot question (--check-peer): one JSON line and its exit code. */
-async function checkPeer(keystore: string, serial: string): Promise<{ exitCode: number | null; json: Record<string, unknown> }> {
-  const proc = spawn(process.execPath, ['test/robot-sim/robot.ts', '--check-peer', serial, '--keystore', keystore], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exitCode = await new Promise<number | null>((r) => proc.on('exit', r));
-  return { exitCode, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
-}
+const checkPeer = (keystore: string, serial: string) => robotSays(['--check-peer', serial, '--keystore', keystore]);
 
 describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
   const work = tempDir('ecps-crl-chunks-');

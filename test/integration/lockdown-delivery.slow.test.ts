@@ -6,7 +6,6 @@
 //   refuses to operate and refuses a peer whose certificate the CRL lists; each answer is recorded and audited;
 // - forged, foreign-signed, replayed, older, expired and out-of-scope orders over the link are each refused with
 //   their typed code and change nothing on the robot; a signed lift restores it.
-import { spawn } from 'node:child_process';
 import { X509Certificate, createPublicKey, generateKeyPairSync, sign as cryptoSign, constants } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,19 +23,10 @@ import { FrameChannel } from '../../electron/station/transport.ts';
 import { lockdownState } from '../robot-sim/lockdown.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
-import { createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, type StationProgress } from './support/stationRig.ts';
+import { createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, robotSays, type StationProgress } from './support/stationRig.ts';
 
 const PLANT1 = ['--site', 'Plant 1', '--model', 'UV-7'];
 const LOCK = { kind: 'lockdown' as const, scope: { site: 'Plant 1' }, actions: ['stop_operating' as const], reason: 'uv-l2 stolen', message: 'Security lockdown: stop now', validForSeconds: 3600 };
-
-/** Runs the simulator's one-shot commands (--operate, --check-peer, --install-bundle) as a child process. */
-async function robotSays(args: string[]): Promise<{ exitCode: number | null; json: Record<string, unknown> }> {
-  const proc = spawn(process.execPath, ['test/robot-sim/robot.ts', ...args], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exitCode = await new Promise<number | null>((r) => proc.on('exit', r));
-  return { exitCode, json: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown> };
-}
 
 describe('lockdown orders and the CRL reach robots', () => {
   const dir = tempDir('ecps-delivery-console-');

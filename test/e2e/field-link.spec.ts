@@ -1,6 +1,8 @@
 // The field link from the Station screen (docs/field-link.md): a port out of range is refused on its field; the link
 // starts on 127.0.0.1 with a server certificate from the fleet CA (its serial shown is the one the channel reports),
-// a client without a certificate is refused and audited, the panel passes axe, and the link stops.
+// a client without a certificate is refused and audited, the panel passes axe, and the link stops. The "start at unlock"
+// setting: off at first, a port out of range refused beside its field, turned on with an address (stored and audited),
+// still on after a reload, turned off.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +58,33 @@ test('the field link starts and stops from the Station screen, refusing a client
     await page.getByRole('button', { name: 'Stop field link' }).click();
     await expect(page.getByRole('form', { name: 'Start the field link' })).toBeVisible();
     expect((await h['field:status']({}, CTX)).running).toBe(false);
+
+    // Start at unlock: off on 0.0.0.0:8443 until an officer sets it (docs/field-link.md "Starting at unlock").
+    const autostart = page.getByTestId('field-autostart');
+    await expect(autostart).toHaveText('Does not start when the console unlocks');
+    const atUnlock = page.getByRole('form', { name: 'Start at unlock' });
+    await expect(atUnlock.getByLabel('Address at unlock')).toHaveValue('0.0.0.0');
+    await atUnlock.getByLabel('Address at unlock').fill('127.0.0.1');
+    await atUnlock.getByLabel('Port at unlock').fill('0');
+    await atUnlock.getByRole('button', { name: 'Turn on start at unlock' }).click();
+    await expect(atUnlock.getByLabel('Port at unlock')).toHaveAccessibleDescription(/Must be at least 1\./);
+    expect((await h['field:autostart']({}, CTX)).enabled).toBe(false);
+
+    await atUnlock.getByLabel('Port at unlock').fill('9443');
+    await atUnlock.getByRole('button', { name: 'Turn on start at unlock' }).click();
+    await expect(autostart).toHaveText('Starts when the console unlocks, on 127.0.0.1:9443');
+    expect(await h['field:autostart']({}, CTX)).toEqual({ enabled: true, host: '127.0.0.1', port: 9443 });
+    const stored = await h['audit:query']({ action: 'settings.field_link', offset: 0, limit: 10 }, CTX);
+    expect(stored.records.map((r) => r.details)).toMatchObject([{ enabled: true, host: '127.0.0.1', port: 9443, wasEnabled: false }]);
+
+    // Read back after a reload: the setting lives in the store, not in the window.
+    await page.reload();
+    await goToStation(page);
+    await expect(autostart).toHaveText('Starts when the console unlocks, on 127.0.0.1:9443');
+    await expect(atUnlock.getByLabel('Port at unlock')).toHaveValue('9443');
+    await atUnlock.getByRole('button', { name: 'Turn off start at unlock' }).click();
+    await expect(autostart).toHaveText('Does not start when the console unlocks');
+    expect(await h['field:autostart']({}, CTX)).toEqual({ enabled: false, host: '127.0.0.1', port: 9443 });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

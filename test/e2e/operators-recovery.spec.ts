@@ -1,10 +1,11 @@
 // Recovery codes through the browser host (issue 14, docs/operators.md "Recovery codes"): the enrolment of an
 // authenticator app ends with ten codes shown once (copy and download offered); at unlock "Use a recovery code"
 // replaces the code field, a code opens the console once, the same code again is refused beside the field, and the
-// top bar's dialog makes a new set that replaces the old one.
+// top bar's dialog makes a new set that replaces the old one. The count left is shown in that dialog and on the
+// Operators screen: 10 after enrolment, 9 once a code was used.
 import { expect, test } from './support/consoleFixture.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
-import { completeFirstRun, expectDashboardAfterUnlock, enrolTotpInTopBar, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, expectDashboardAfterUnlock, enrolTotpInTopBar, OPERATOR, openConsole, unlock } from './support/ui.ts';
 
 test('recovery codes: shown once at enrolment, each opens the console once, regenerated from the top bar', async ({ page, harness }) => {
   await openConsole(page, harness.current().host.url);
@@ -20,10 +21,17 @@ test('recovery codes: shown once at enrolment, each opens the console once, rege
   const download = page.waitForEvent('download');
   await dialog.getByRole('button', { name: 'Download codes' }).click();
   expect((await download).suggestedFilename()).toMatch(/^ecps-recovery-codes.*\.txt$/);
+  const countLeft = dialog.getByTestId('recovery-codes-left');
+  await expect(countLeft).toHaveText('10 recovery codes left');
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  const operatorsCount = async (text: string) => {
+    await clickNav(page, 'Operators');
+    await expect(page.getByRole('row', { name: new RegExp(OPERATOR) }).getByTestId('recovery-codes-left')).toHaveText(text);
+  };
+  await operatorsCount('10 recovery codes left');
 
   const signInWithCode = async (code: string) => {
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await unlock(page);
     await page.getByRole('button', { name: 'Use a recovery code' }).click();
     const field = page.getByLabel('Recovery code', { exact: true });
@@ -34,6 +42,10 @@ test('recovery codes: shown once at enrolment, each opens the console once, rege
   await signInWithCode(codes[0]!);
   await expectDashboardAfterUnlock(page);
   expect(harness.current().fleet.audit.query({ action: 'operator.recoveryCode.used', limit: 1 }).records[0]).toMatchObject({ outcome: 'success', details: { remaining: 9 } });
+  await page.getByRole('button', { name: 'Second factor…' }).click();
+  await expect(countLeft).toHaveText('9 recovery codes left');
+  await dialog.getByRole('button', { name: 'Cancel', exact: true }).click();
+  await operatorsCount('9 recovery codes left');
 
   // The same code a second time: refused beside the field, in words.
   await signInWithCode(codes[0]!);

@@ -1,11 +1,13 @@
 // Pure helpers of the Operators screen and the recovery ceremony: the policy form's values to and from the contract's
 // policy (lifetime in minutes, M as typed), a lifetime in words, share lines as pasted, whose share a line is, and each
-// share refusal of the main process in words with the share it names. Expectations come from the tables below
+// share refusal of the main process in words with the share it names; the recovery codes left in words, a warning at
+// two or fewer. Expectations come from the tables below
 // (docs/recovery-and-backup.md "The recovery ceremony", docs/two-person-control.md "Policies").
 import { describe, expect, it } from 'vitest';
 import { ApprovalPolicy } from '../../shared/approvalsContract.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 import { formOfPolicy, lifetimeInWords, policyOfForm } from '../../renderer/src/operators/policyForm.ts';
+import { recoveryCount } from '../../renderer/src/recoveryCodes/recoveryCount.ts';
 import { describeShare, shareLines, shareRefusal } from '../../renderer/src/recovery/shareLines.ts';
 
 /** The error as the window holds it: api.ts's ApiError is an Error carrying the envelope's {code, message, details}. */
@@ -94,4 +96,17 @@ describe('share lines', () => {
     expect(shareRefusal(new Error('share_checksum'))).toBeNull();
     expect(shareRefusal(null)).toBeNull();
   });
+});
+
+describe('recovery codes left', () => {
+  // docs/operators.md "Recovery codes": 0-10 codes; two or fewer left is shown as a warning.
+  const table: Array<[number, string, boolean]> = [
+    [10, '10 recovery codes left', false],
+    [9, '9 recovery codes left', false],
+    [3, '3 recovery codes left', false],
+    [2, '2 recovery codes left', true],
+    [1, '1 recovery code left', true],
+    [0, '0 recovery codes left', true],
+  ];
+  it.each(table)('%i left: “%s”, warning %s', (left, text, few) => expect(recoveryCount(left)).toEqual({ text, few }));
 });

@@ -1,14 +1,11 @@
 // The field link (docs/field-link.md) on the Station screen: start it on an address (the fleet CA issues its server
-// certificate), stop it, and see the robots that polled it: when last seen, from where, how their last poll ended.
+// certificate), stop it, whether it starts when the console unlocks (FieldAutostartForm.tsx), and the robots that
+// polled it: when last seen, from where, how their last poll ended.
 import { useCallback, useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Container from '@cloudscape-design/components/container';
-import Form from '@cloudscape-design/components/form';
-import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
-import Input from '@cloudscape-design/components/input';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
@@ -16,7 +13,8 @@ import type { FieldContact, FieldStatus } from '../../../shared/fieldContract.ts
 import { channelKey, useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { errorInWords } from '../components/errorWords.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { formErrorText } from '../components/FormErrorText.tsx';
+import { AddressForm } from './AddressForm.tsx';
+import { FieldAutostartForm } from './FieldAutostartForm.tsx';
 
 const START_FIELD_LABELS = { host: 'Listen address', port: 'Port' };
 
@@ -42,6 +40,7 @@ export function FieldLinkPanel() {
       <SpaceBetween size="m">
         <ErrorMessage error={status.error} header="The field link's status could not be read" />
         {s && (s.running ? <Running status={s} /> : <StartForm />)}
+        <FieldAutostartForm />
         {s && <Contacts contacts={s.contacts} />}
       </SpaceBetween>
     </Container>
@@ -58,32 +57,23 @@ function StartForm() {
   const [port, setPort] = useState('8443');
   const start = useChannelMutation('field:start', useShowFieldStatus());
   const refusal = errorInWords(start.error, START_FIELD_LABELS);
-  const fieldError = (name: keyof typeof START_FIELD_LABELS) => refusal.fields[name];
-  const onStart = (e: React.FormEvent) => {
-    e.preventDefault();
-    start.mutate({ host: host.trim(), port: Number(port) });
-  };
   return (
-    <form onSubmit={onStart} aria-label="Start the field link">
-      <Form
-        actions={
-          <Button variant="primary" formAction="submit" loading={start.isPending} disabled={start.isPending}>
-            Start field link
-          </Button>
-        }
-        errorText={formErrorText(refusal)}
-        errorIconAriaLabel="Error"
-      >
-        <ColumnLayout columns={2}>
-          <FormField label={START_FIELD_LABELS.host} description="A host name or an IP address the robots can reach, e.g. 0.0.0.0 or 10.1.2.3." errorText={fieldError('host')}>
-            <Input value={host} onChange={(e) => setHost(e.detail.value)} />
-          </FormField>
-          <FormField label={START_FIELD_LABELS.port} description="A free TCP port from 1 to 65535 (0 takes any free port)." errorText={fieldError('port')}>
-            <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} />
-          </FormField>
-        </ColumnLayout>
-      </Form>
-    </form>
+    <AddressForm
+      name="Start the field link"
+      labels={START_FIELD_LABELS}
+      host={host}
+      port={port}
+      onHost={setHost}
+      onPort={setPort}
+      onSubmit={() => start.mutate({ host: host.trim(), port: Number(port) })}
+      refusal={refusal}
+      portDescription="A free TCP port from 1 to 65535 (0 takes any free port)."
+      actions={
+        <Button variant="primary" formAction="submit" loading={start.isPending} disabled={start.isPending}>
+          Start field link
+        </Button>
+      }
+    />
   );
 }
 

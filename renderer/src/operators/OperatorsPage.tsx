@@ -1,5 +1,6 @@
-// Operators and roles (issue 14, docs/operators.md), for admins: every operator with their role, second factor and
-// history; add, change a role, remove, reset a second factor (dialogs in OperatorDialogs.tsx); the idle lock's time;
+// Operators and roles (issue 14, docs/operators.md), for admins: every operator with their role, second factor (and
+// its recovery codes left) and history; add, change a role, remove, reset a second factor (dialogs in
+// OperatorDialogs.tsx); the idle lock's time;
 // the approval policies of the guarded actions. Other roles get no navigation entry; a typed #/operators shows them
 // why, and the main process refuses their calls whatever the window shows.
 import { useState } from 'react';
@@ -16,6 +17,7 @@ import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useCan, useSessionRole } from '../session/permissions.ts';
 import { formatCountdown, formatTime } from '../format.ts';
+import { RecoveryCodesLeft } from '../recoveryCodes/RecoveryCodesLeft.tsx';
 import { AddOperatorDialog, ChangeRoleDialog, RemoveOperatorDialog, ResetFactorDialog } from './OperatorDialogs.tsx';
 import { IdleLockSetting } from './IdleLockSetting.tsx';
 import { ApprovalPolicies } from './ApprovalPolicies.tsx';
@@ -79,6 +81,7 @@ function OperatorsTable() {
           { id: 'name', header: 'Name', cell: (o) => o.name },
           { id: 'role', header: 'Role', cell: (o) => ROLE_LABELS[o.role] },
           { id: 'factor', header: 'Second factor', cell: (o) => FACTOR_WORDS[o.secondFactor] },
+          { id: 'recovery', header: 'Recovery codes', cell: (o) => (o.secondFactor === 'none' ? '-' : <RecoveryCodesLeft left={o.recoveryCodesLeft} />) },
           { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}` },
           { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never') },
           { id: 'signin', header: 'Sign-in', cell: signInState },

@@ -4,7 +4,7 @@
 // URI is shown as text to copy. Closing the dialog forgets the secret (it is never asked for again). Or the operator
 // binds an EC P-256 or RSA key pair on a PKCS#11 token (TokenFactorForm.tsx): the dialog opens with the choice of the
 // two, and a third: new recovery codes. Either enrolment ends with the recovery codes, shown this once
-// (RecoveryCodesShown.tsx).
+// (RecoveryCodesShown.tsx). With a factor on, the dialog says how many recovery codes are left (RecoveryCodesLeft.tsx).
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
@@ -14,12 +14,13 @@ import Input from '@cloudscape-design/components/input';
 import Modal from '@cloudscape-design/components/modal';
 import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import { useChannelMutation } from '../hooks/channelQuery.ts';
+import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { CopyButton } from '../components/CopyButton.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { TokenFactorForm, TOKEN_FORM_ID } from './TokenFactorForm.tsx';
 import { RecoveryCodesShown } from '../recoveryCodes/RecoveryCodesShown.tsx';
+import { RecoveryCodesLeft } from '../recoveryCodes/RecoveryCodesLeft.tsx';
 
 /** The base32 secret in groups of four, as apps that take typed secrets show it. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, '$1 ').trim();
@@ -39,10 +40,17 @@ type FactorKind = 'totp' | 'token' | 'recovery';
 export function SecondFactorDialog({ operator, onClose }: { operator: string | null; onClose(): void }) {
   const [kind, setKind] = useState<FactorKind>('totp');
   const [code, setCode] = useState('');
+  const queryClient = useQueryClient();
+  /** A new set of codes changes the count the dialog and the Operators screen show. */
+  const recount = () => void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
   const enrol = useChannelMutation('operators:enrollTotp');
-  const confirm = useChannelMutation('operators:confirmTotp', () => setCode(''));
-  const bind = useChannelMutation('operators:enrollToken');
-  const regenerate = useChannelMutation('operators:regenerateRecoveryCodes');
+  const confirm = useChannelMutation('operators:confirmTotp', () => {
+    setCode('');
+    recount();
+  });
+  const bind = useChannelMutation('operators:enrollToken', recount);
+  const regenerate = useChannelMutation('operators:regenerateRecoveryCodes', recount);
+  const me = useChannelQuery('operators:list', {}).data?.operators.find((o) => o.name === operator);
   const enrolment = enrol.data;
   const recoveryCodes = confirm.data?.recoveryCodes ?? bind.data?.recoveryCodes ?? regenerate.data?.recoveryCodes;
   const done = confirm.isSuccess || bind.isSuccess || regenerate.isSuccess;
@@ -81,6 +89,7 @@ export function SecondFactorDialog({ operator, onClose }: { operator: string | n
       }
     >
       <SpaceBetween size="m">
+        {me && me.secondFactor !== 'none' && <RecoveryCodesLeft left={me.recoveryCodesLeft} />}
         {!enrolment && !done && (
           <FormField label="Kind of second factor">
             <RadioGroup

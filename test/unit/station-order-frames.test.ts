@@ -90,7 +90,7 @@ describe('ORDER and ORDER_ACK frames', () => {
 
   it('a frame whose type byte is no known type is an unknown_type error, not an order', () => {
     const raw = encodeFrame({ type: MessageType.ORDER, seq: 0, payload: fields(1, orderFile, nonce) });
-    raw[3] = 0x0d;
+    raw[3] = 0x3c; // no frame type (docs/provisioning-protocol.md lists 0x01-0x0e and 0x7f)
     raw.writeUInt32BE(crc32(raw.subarray(0, raw.length - 4)), raw.length - 4);
     expect(new FrameDecoder().push(raw).map((e) => (e.kind === 'error' ? e.error.code : e.kind))).toEqual(['unknown_type']);
   });

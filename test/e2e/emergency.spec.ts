@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import type { CallContext } from '../../shared/contract.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
@@ -41,6 +42,15 @@ const EXPECTED_ROBOT = { robots: '1', certificates: '1', compromise: '1', rotate
 /** The site scope "Plant 1" after that run: three robots; two active certificates (uv-001's is revoked); the site key,
  * held only inside the site, to compromise (uv-001's own key is compromised already); nothing shared to rotate. */
 const EXPECTED_SITE = { robots: '3', certificates: '2', compromise: '1', rotate: '0' };
+/** The bytes of the file the browser downloads when `click` runs, saved under `dir`. */
+async function savedDownload(page: Page, dir: string, click: () => Promise<void>): Promise<Buffer> {
+  const d = page.waitForEvent('download');
+  await click();
+  const file = join(dir, (await d).suggestedFilename());
+  await (await d).saveAs(file);
+  return readFileSync(file);
+}
+
 const STEPS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'];
 
 test('a robot at a site is compromised and contained from the Emergency screen', async ({ page, harness }) => {
@@ -146,13 +156,7 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     // order for the same scope that the robot accepts.
     const robotKeystore = mkdtempSync(join(work, 'uv-001-'));
     const facts = { deviceId: 'uv-001', site: 'Plant 1', model: 'UV-7', firmware: '2.1.0', tags: [] };
-    const saved = async (click: () => Promise<void>) => {
-      const d = page.waitForEvent('download');
-      await click();
-      const file = join(work, (await d).suggestedFilename());
-      await (await d).saveAs(file);
-      return readFileSync(file);
-    };
+    const saved = (click: () => Promise<void>) => savedDownload(page, work, click);
     const orderFile = await saved(() => run.getByRole('button', { name: 'Download lockdown order' }).click());
     expect(applyLockdownOrder({ keystore: robotKeystore, facts, emergencyKeyPem, file: orderFile, now: new Date() }).order).toMatchObject({ kind: 'lockdown', sequence: 1, scope: { deviceIds: ['uv-001'] } });
     expect(operate(robotKeystore, new Date())).toEqual({ ok: false, code: 'locked_down', message: 'Stolen robot: stop' });
@@ -303,13 +307,7 @@ test('a lockdown order issued on its own for one robot, checked by the robot; a 
     await dialog.getByLabel("Message shown to robots' operators").fill('Return to the dock');
     await dialog.getByLabel('Reason (recorded in the audit log)').fill('uv-201 behaving oddly');
     await expect(dialog.getByText('Say why (recorded in the audit log).')).toBeHidden();
-    const saved = async (click: () => Promise<void>) => {
-      const d = page.waitForEvent('download');
-      await click();
-      const file = join(work, (await d).suggestedFilename());
-      await (await d).saveAs(file);
-      return readFileSync(file);
-    };
+    const saved = (click: () => Promise<void>) => savedDownload(page, work, click);
     const orderFile = await saved(() => dialog.getByRole('button', { name: 'Sign lockdown order' }).click());
     await expect(dialog.getByTestId('order-signed')).toContainText('Lockdown order 1 signed');
     await expect(dialog.getByTestId('order-sequence')).toHaveText('1');

@@ -8,14 +8,19 @@
 // site scope says two-person approval applies and offers break-glass. A viewer sees no entry and the shortcut does
 // nothing. axe on the screen and its dialog. A second test: on a wide scope with a second security officer present,
 // Execute makes an approval request (nothing runs); break-glass runs at once and needs a review, which the officer who
-// ran it is refused (forbidden, shown in words) and the second officer records.
+// ran it is refused (forbidden, shown in words) and the second officer records. A third: a lockdown order issued on
+// its own from the screen for one robot (no playbook): a field error in words, the signed file downloaded and checked
+// by the simulator's order checks (signature, scope, sequence), its sequence and expiry shown, a lift from the same
+// dialog, axe on the dialog; on a site with a second officer present the dialog shows the approval request instead.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import type { CallContext } from '../../shared/contract.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
+import { LockdownOrderError } from '../../electron/services/emergency/lockdownOrder.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious, INTERNAL_WORDS } from './support/axe.ts';
 import { auditRows, clickNav, completeFirstRun, expectDashboardAfterUnlock, goToAudit, goToKeys, openConsole, pickAuditAction, unlock } from './support/ui.ts';
@@ -37,6 +42,15 @@ const EXPECTED_ROBOT = { robots: '1', certificates: '1', compromise: '1', rotate
 /** The site scope "Plant 1" after that run: three robots; two active certificates (uv-001's is revoked); the site key,
  * held only inside the site, to compromise (uv-001's own key is compromised already); nothing shared to rotate. */
 const EXPECTED_SITE = { robots: '3', certificates: '2', compromise: '1', rotate: '0' };
+/** The bytes of the file the browser downloads when `click` runs, saved under `dir`. */
+async function savedDownload(page: Page, dir: string, click: () => Promise<void>): Promise<Buffer> {
+  const d = page.waitForEvent('download');
+  await click();
+  const file = join(dir, (await d).suggestedFilename());
+  await (await d).saveAs(file);
+  return readFileSync(file);
+}
+
 const STEPS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'];
 
 test('a robot at a site is compromised and contained from the Emergency screen', async ({ page, harness }) => {
@@ -142,13 +156,7 @@ test('a robot at a site is compromised and contained from the Emergency screen',
     // order for the same scope that the robot accepts.
     const robotKeystore = mkdtempSync(join(work, 'uv-001-'));
     const facts = { deviceId: 'uv-001', site: 'Plant 1', model: 'UV-7', firmware: '2.1.0', tags: [] };
-    const saved = async (click: () => Promise<void>) => {
-      const d = page.waitForEvent('download');
-      await click();
-      const file = join(work, (await d).suggestedFilename());
-      await (await d).saveAs(file);
-      return readFileSync(file);
-    };
+    const saved = (click: () => Promise<void>) => savedDownload(page, work, click);
     const orderFile = await saved(() => run.getByRole('button', { name: 'Download lockdown order' }).click());
     expect(applyLockdownOrder({ keystore: robotKeystore, facts, emergencyKeyPem, file: orderFile, now: new Date() }).order).toMatchObject({ kind: 'lockdown', sequence: 1, scope: { deviceIds: ['uv-001'] } });
     expect(operate(robotKeystore, new Date())).toEqual({ ok: false, code: 'locked_down', message: 'Stolen robot: stop' });
@@ -190,7 +198,7 @@ test('a robot at a site is compromised and contained from the Emergency screen',
 
     // A viewer sees no Emergency entry, and the shortcut does nothing.
     await h['operators:add']({ name: 'Vic', role: 'viewer', passphrase: VIEWER_PASS }, CTX);
-    await page.getByRole('button', { name: 'Lock' }).click();
+    await page.getByRole('button', { name: 'Lock', exact: true }).click();
     await unlock(page, VIEWER_PASS, 'Vic');
     await expectDashboardAfterUnlock(page);
     await expect(page.getByRole('link', { name: 'Emergency', exact: true })).toHaveCount(0);
@@ -246,7 +254,7 @@ test('a wide scope: an approval request, or break-glass reviewed by a second off
   await page.keyboard.press('Escape');
 
   // Sam reviews it.
-  await page.getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
   await unlock(page, OFFICER_PASS, 'Sam');
   await expectDashboardAfterUnlock(page);
   await page.getByRole('link', { name: 'Emergency', exact: true }).click();
@@ -258,4 +266,100 @@ test('a wide scope: an approval request, or break-glass reviewed by a second off
   await expect(review).toBeHidden();
   await expect(run.getByTestId('run-review')).toHaveText('Reviewed');
   await expect(run).toContainText('by Sam: breach confirmed by site security');
+});
+
+test('a lockdown order issued on its own for one robot, checked by the robot; a site needs approval', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-order-'));
+  try {
+    await openConsole(page, harness.current().host.url);
+    await completeFirstRun(page);
+    const c = harness.current().fleet;
+    const h = c.handlers;
+    const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
+    const emergencyKeyPem = (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem;
+    for (const deviceId of ['uv-201', 'uv-202']) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
+    const facts = (deviceId: string) => ({ deviceId, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [] });
+
+    await page.keyboard.press('Alt+Shift+E');
+    await page.getByRole('radio', { name: 'One robot' }).check();
+    await page.getByLabel('Device id', { exact: true }).fill('uv-201');
+    const issueButton = page.getByRole('button', { name: 'Issue a lockdown order…' });
+    await expect(issueButton).toBeDisabled();
+    await page.getByRole('button', { name: 'Preview blast radius' }).click();
+    await expect(page.getByTestId('blast-robots')).toHaveText('1');
+    await issueButton.click();
+    const dialog = page.getByRole('dialog', { name: 'Issue a lockdown order for robot uv-201' });
+    await expect(dialog).toContainText('It reaches 1 robot(s) in the registry');
+
+    // Field errors in words beside their fields; nothing is signed.
+    await dialog.getByLabel('Valid for (hours)').fill('3000');
+    await dialog.getByRole('button', { name: 'Sign lockdown order' }).click();
+    await expect(dialog.getByText('Valid for 1 minute (0.02 h) to 2160 hours (90 days).')).toBeVisible();
+    await expect(dialog.getByText('Say why (recorded in the audit log).')).toBeVisible();
+    expect(await axeSerious(page, '[role="dialog"]'), 'the Issue a lockdown order dialog with its errors').toEqual([]);
+    expect((await h['emergency:lockdownList']({}, CTX)).orders).toEqual([]);
+
+    // Safe mode too, best effort, 2 hours: signed, saved, its sequence and expiry shown.
+    await dialog.getByRole('checkbox', { name: 'Safe mode' }).check();
+    await dialog.getByRole('radio', { name: 'Best effort' }).check();
+    await dialog.getByLabel('Valid for (hours)').fill('2');
+    await dialog.getByLabel("Message shown to robots' operators").fill('Return to the dock');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('uv-201 behaving oddly');
+    await expect(dialog.getByText('Say why (recorded in the audit log).')).toBeHidden();
+    const saved = (click: () => Promise<void>) => savedDownload(page, work, click);
+    const orderFile = await saved(() => dialog.getByRole('button', { name: 'Sign lockdown order' }).click());
+    await expect(dialog.getByTestId('order-signed')).toContainText('Lockdown order 1 signed');
+    await expect(dialog.getByTestId('order-sequence')).toHaveText('1');
+
+    // The robot's own checks: the signature, its scope (uv-201 only), the sequence; the expiry is the one shown.
+    const keystore = mkdtempSync(join(work, 'uv-201-'));
+    const applied = applyLockdownOrder({ keystore, facts: facts('uv-201'), emergencyKeyPem, file: orderFile, now: new Date() }).order;
+    expect(applied).toMatchObject({ kind: 'lockdown', sequence: 1, scope: { deviceIds: ['uv-201'] }, actions: ['stop_operating', 'safe_mode'], mode: 'best_effort', message: 'Return to the dock', reason: 'uv-201 behaving oddly' });
+    expect(Date.parse(applied.expiresAt) - Date.parse(applied.issuedAt)).toBe(2 * 3600 * 1000);
+    const shownExpiry = new Date((await dialog.getByTestId('order-expires').innerText()).replace(' ', 'T')).getTime();
+    expect(Math.floor(Date.parse(applied.expiresAt) / 1000) * 1000).toBe(shownExpiry);
+    expect(operate(keystore, new Date())).toEqual({ ok: false, code: 'locked_down', message: 'Return to the dock' });
+    const refusal = (keystoreOf: string, deviceId: string, file: Buffer) => {
+      try {
+        applyLockdownOrder({ keystore: keystoreOf, facts: facts(deviceId), emergencyKeyPem, file, now: new Date() });
+        return 'accepted';
+      } catch (e) {
+        return e instanceof LockdownOrderError ? e.code : String(e);
+      }
+    };
+    expect(refusal(mkdtempSync(join(work, 'uv-202-')), 'uv-202', orderFile)).toBe('out_of_scope');
+    expect(refusal(keystore, 'uv-201', orderFile)).toBe('replayed');
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await expect(page.getByRole('table', { name: 'Lockdown orders' }).locator('tbody tr')).toHaveCount(1);
+
+    // A lift from the same dialog: sequence 2, the robot works again.
+    await issueButton.click();
+    await dialog.getByRole('radio', { name: 'Lift' }).check();
+    await expect(dialog.getByRole('checkbox', { name: 'Stop operating' })).toHaveCount(0);
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('uv-201 checked');
+    const liftFile = await saved(() => dialog.getByRole('button', { name: 'Sign lift order' }).click());
+    await expect(dialog.getByTestId('order-signed')).toContainText('Lift order 2 signed');
+    expect(applyLockdownOrder({ keystore, facts: facts('uv-201'), emergencyKeyPem, file: liftFile, now: new Date() }).order).toMatchObject({ kind: 'lift', sequence: 2 });
+    expect(operate(keystore, new Date())).toEqual({ ok: true, safeMode: false });
+    await page.keyboard.press('Escape');
+
+    // A site, with a second security officer present: the main process answers with an approval request; nothing signed.
+    await h['operators:add']({ name: 'Sam', role: 'security_officer', passphrase: OFFICER_PASS }, CTX);
+    await page.getByRole('radio', { name: 'A site' }).check();
+    await page.getByLabel('Site', { exact: true }).fill('Plant 3');
+    await page.getByRole('button', { name: 'Preview blast radius' }).click();
+    await expect(page.getByTestId('blast-robots')).toHaveText('2');
+    await issueButton.click();
+    const wide = page.getByRole('dialog', { name: 'Issue a lockdown order for site Plant 3' });
+    await expect(wide).toContainText('needs two-person approval');
+    await wide.getByLabel('Reason (recorded in the audit log)').fill('Plant 3 intrusion');
+    await wide.getByRole('button', { name: 'Sign or request approval' }).click();
+    const requests = (await h['approvals:list']({ open: true }, CTX)).requests;
+    expect(requests).toHaveLength(1);
+    await expect(wide.getByTestId('approval-requested')).toContainText(requests[0]!.id);
+    expect((await h['emergency:lockdownList']({}, CTX)).orders).toHaveLength(2);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 });

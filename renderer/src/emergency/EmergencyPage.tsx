@@ -21,7 +21,7 @@ import Modal from '@cloudscape-design/components/modal';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Link from '@cloudscape-design/components/link';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
-import { describeScope, EMERGENCY_ACTIONS, isWideRun, LOCKDOWN_ACTION_NAMES, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
+import { describeScope, EMERGENCY_ACTIONS, isWideRun, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -31,52 +31,33 @@ import { hrefFor } from '../shell/routes.ts';
 import { BlastRadius, previewCounts } from './BlastRadius.tsx';
 import { ACTION_LABELS, EmergencyRuns } from './EmergencyRuns.tsx';
 import { LockdownOrders } from './LockdownOrders.tsx';
+import { OrderFields } from './OrderFields.tsx';
+import { IssueOrderDialog } from './IssueOrderDialog.tsx';
+import { orderSettingsOf, toggle, type OrderField, type OrderSettings } from './orderForm.ts';
 import { parseRobotList, SCOPE_KINDS, scopeFromForm, type ScopeKind } from './scopeForm.ts';
 
-type OrderAction = (typeof LOCKDOWN_ACTION_NAMES)[number];
-const ORDER_ACTION_LABELS: Readonly<Record<OrderAction, string>> = {
-  stop_operating: 'Stop operating',
-  safe_mode: 'Safe mode',
-  refuse_revoked_peers: 'Refuse peers with revoked certificates',
-  wipe_keys: 'Wipe listed keys',
-};
-const MAX_HOURS = 90 * 24;
-
-interface Playbook {
+interface Playbook extends OrderSettings {
   actions: EmergencyAction[];
   certReason: CertRevocationReason;
-  orderActions: OrderAction[];
-  message: string;
-  hours: string;
-  mode: 'strict' | 'best_effort';
-  wipeKeys: string;
   reason: string;
   /** The CA revoke_ca revokes: '' for the current one, else a retired CA's id. */
   caId: string;
 }
 
-const toggle = <T,>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));
-
 /** The playbook as the contract's execute input (without the scope), or the first thing wrong with it. */
-function playbookInput(p: Playbook): { input: Omit<ExecuteInput, 'scope'> } | { error: string; field: 'actions' | 'reason' | 'hours' | 'message' | 'orderActions' } {
+function playbookInput(p: Playbook): { input: Omit<ExecuteInput, 'scope'> } | { error: string; field: 'actions' | OrderField } {
   if (p.actions.length === 0) return { error: 'Tick at least one action.', field: 'actions' };
   if (p.reason.trim() === '') return { error: 'Say why (recorded in the audit log).', field: 'reason' };
   const input: Omit<ExecuteInput, 'scope'> = { actions: EMERGENCY_ACTIONS.filter((a) => p.actions.includes(a)), reason: p.reason.trim() };
   if (p.actions.includes('revoke_certificates')) input.certificateReason = p.certReason;
   if (p.actions.includes('revoke_ca') && p.caId !== '') input.caId = p.caId;
   if (p.actions.includes('lockdown')) {
-    const hours = Number(p.hours);
-    if (!Number.isFinite(hours) || hours * 3600 < 60 || hours > MAX_HOURS) return { error: `Valid for 1 minute (0.02 h) to ${MAX_HOURS} hours (90 days).`, field: 'hours' };
-    if (p.orderActions.length === 0) return { error: 'Tick what robots must do.', field: 'orderActions' };
-    const message = p.message.trim() || p.reason.trim();
-    const wipeKeys = p.wipeKeys.split(/[\s,;]+/).filter((k) => k !== '');
-    input.lockdown = {
-      actions: p.orderActions,
-      message,
-      validForSeconds: Math.round(hours * 3600),
-      mode: p.mode,
-      ...(p.orderActions.includes('wipe_keys') && wipeKeys.length > 0 ? { wipeKeys } : {}),
-    };
+    const r = orderSettingsOf(p, 'lockdown', p.reason);
+    if ('errors' in r) {
+      const [field, error] = Object.entries(r.errors)[0]!;
+      return { error, field: field as OrderField };
+    }
+    input.lockdown = r.settings;
   }
   return { input };
 }
@@ -177,38 +158,7 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
         )}
         {lockdown && (
           <Container header={<Header variant="h3" description="Signed with the fleet's emergency key.">Lockdown order</Header>}>
-            <SpaceBetween size="m">
-              <FormField label="What robots must do" errorText={errorOf('orderActions')}>
-                <SpaceBetween size="xxs">
-                  {LOCKDOWN_ACTION_NAMES.map((a) => (
-                    <Checkbox key={a} checked={p.orderActions.includes(a)} onChange={(e) => set({ ...p, orderActions: toggle(p.orderActions, a, e.detail.checked) })}>
-                      {ORDER_ACTION_LABELS[a]}
-                    </Checkbox>
-                  ))}
-                </SpaceBetween>
-              </FormField>
-              {p.orderActions.includes('wipe_keys') && (
-                <FormField label="Key ids to wipe" description="Separated by commas or spaces.">
-                  <Input value={p.wipeKeys} onChange={(e) => set({ ...p, wipeKeys: e.detail.value })} />
-                </FormField>
-              )}
-              <FormField label="Message shown to robots' operators" description="Empty: the reason below.">
-                <Input value={p.message} onChange={(e) => set({ ...p, message: e.detail.value })} />
-              </FormField>
-              <FormField label="Valid for (hours)" errorText={errorOf('hours')} constraintText={`Up to ${MAX_HOURS} hours (90 days).`}>
-                <Input type="number" value={p.hours} onChange={(e) => set({ ...p, hours: e.detail.value })} />
-              </FormField>
-              <FormField label="Robots that cannot be reached">
-                <RadioGroup
-                  value={p.mode}
-                  onChange={(e) => set({ ...p, mode: e.detail.value as Playbook['mode'] })}
-                  items={[
-                    { value: 'strict', label: 'Strict', description: 'Treat a robot whose state is unknown as locked.' },
-                    { value: 'best_effort', label: 'Best effort', description: 'Robots learn of it when they are reached.' },
-                  ]}
-                />
-              </FormField>
-            </SpaceBetween>
+            <OrderFields p={p} set={set} errors={problem ? { [problem.field]: problem.error } : {}} />
           </Container>
         )}
         <FormField label="Reason (recorded in the audit log)" errorText={errorOf('reason')} constraintText="Up to 500 characters.">
@@ -321,6 +271,7 @@ export function EmergencyPage() {
   const [confirming, setConfirming] = useState<{ scope: EmergencyScope; input: Omit<ExecuteInput, 'scope'> } | null>(null);
   const [runId, setRunId] = useState<string | null>(null);
   const [dryRunDone, setDryRunDone] = useState(false);
+  const [issuing, setIssuing] = useState(false);
   const preview = useChannelMutation('emergency:preview');
   const dryRun = useChannelMutation('emergency:execute', () => setDryRunDone(true));
   const setKind = (k: ScopeKind) => {
@@ -405,10 +356,15 @@ export function EmergencyPage() {
               Execute…
             </Button>
           )}
+          {canAct && (
+            <Button disabled={!previewFresh} onClick={() => setIssuing(true)}>
+              Issue a lockdown order…
+            </Button>
+          )}
         </SpaceBetween>
         {canAct && !previewFresh && (
           <Box variant="small" color="text-body-secondary">
-            Execute opens once the blast radius of this scope has been previewed.
+            Execute and Issue a lockdown order open once the blast radius of this scope has been previewed.
           </Box>
         )}
         <ErrorMessage error={preview.error ?? dryRun.error} />
@@ -426,6 +382,14 @@ export function EmergencyPage() {
           Runs waiting for two-person approval are under <Link href={hrefFor('approvals')}>Approvals</Link>.
         </Box>
       </SpaceBetween>
+      {issuing && preview.data && (
+        <IssueOrderDialog
+          scope={preview.data.scope}
+          preview={preview.data}
+          onClose={() => setIssuing(false)}
+          onIssued={() => void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] })}
+        />
+      )}
       {confirming && preview.data && (
         <ExecuteDialog
           scope={confirming.scope}

@@ -54,6 +54,15 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // The code field appears (or changes kind) in the same update that asks for it: it is focused once that update has
+  // committed and the ref names the new input. A frame callback could run before the commit and find no field (the
+  // focus then stayed on the page; seen in CI).
+  const [codeFocus, setCodeFocus] = useState(0);
+  useEffect(() => {
+    if (codeFocus > 0) codeRef.current?.focus();
+  }, [codeFocus]);
+  const focusCode = () => setCodeFocus((n) => n + 1);
+
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const secret = passphrase;
@@ -81,7 +90,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
         if (factor !== 'recovery_code') setNeedFactor(factor === 'pkcs11' ? 'pkcs11' : 'totp');
         setPassphrase(secret);
         setRefused(err);
-        requestAnimationFrame(() => codeRef.current?.focus());
+        focusCode();
       } else if (words.fields.operator !== undefined) {
         setOperatorError(words.fields.operator);
         requestAnimationFrame(() => operatorRef.current?.focus());
@@ -145,7 +154,7 @@ export function UnlockForm({ status }: { status: SessionStatus }) {
                   onClick={() => {
                     setUseRecovery(true);
                     setCode('');
-                    requestAnimationFrame(() => codeRef.current?.focus());
+                    focusCode();
                   }}
                 >
                   Use a recovery code

@@ -12,7 +12,7 @@ import {
   SCHEME_ECDH_P256_AES256GCM, SCHEME_RSA_OAEP_SHA256, confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, schemeFor, unwrapKey, wrapAad, wrapKey,
 } from '../../electron/station/keywrap.ts';
 import {
-  RENEW_SEQ, decodeRenew, decodeRenewed, distributeSeqs, encodeRenew, encodeRenewed,
+  RENEW_SEQ, caEndorsementInput, decodeRenew, decodeRenewed, distributeSeqs, encodeRenew, encodeRenewed, reissueSignatureInput, renewedSignatureInput,
   BUNDLE_ID_LENGTH, CONSOLE_SEQ, DEVICE_ID_PATTERN, DISTRIBUTE_CONSOLE_SEQ, DISTRIBUTE_ROBOT_SEQ, MAC_LENGTH, MAX_BUNDLE_FILE, NONCE_LENGTH, ROBOT_FRAME_TYPES, ROBOT_SEQ,
   decodeBundle, decodeCert, decodeChallenge, decodeCsr, decodeError, decodeHello, decodeInstalled, decodeKeys, decodeMac, encodeBundle, encodeCert, encodeChallenge, encodeCsr,
   encodeError, encodeHello, encodeInstalled, encodeKeys, encodeMac, errorFromRobot, nonceSignatureInput, stationErrorMessage, transcriptHash,
@@ -74,7 +74,47 @@ describe('protocol constants (docs: frame types, sequence numbers, sizes)', () =
     expect(decodeRenewed(encodeRenewed({ signature: Buffer.from('s') }))).toEqual({ signature: Buffer.from('s') });
     expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: 'A'.repeat(64) }))).toThrow(/endorser key id/);
     expect(() => decodeRenew(encodeRenew({ ...m, endorsement: Buffer.alloc(0) }))).toThrow(/missing/);
-    expect(() => decodeRenewed(encodeRenewed({ signature: Buffer.alloc(0) }))).toThrow(/missing/);
+    expect(() => decodeRenewed(encodeRenewed({ signature: Buffer.alloc(0) }))).toThrow(/malformed RENEWED message: the signature is missing/);
+  });
+
+  it('RENEW refuses trailing bytes, a short or long key id, a missing CA certificate, and names itself', () => {
+    const m = { consoleNonce: Buffer.alloc(32, 7), caCertDer: Buffer.from('ca'), endorserKeyId: 'b'.repeat(64), endorsement: Buffer.from('sig') };
+    const good = encodeRenew(m);
+    expect(() => decodeRenew(Buffer.concat([good, Buffer.from([0, 0, 0, 1, 9])]))).toThrow(/RENEW/);
+    expect(() => decodeRenew(good.subarray(0, good.length - 2))).toThrow(/RENEW/);
+    expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: 'b'.repeat(63) }))).toThrow(/endorser key id/);
+    expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: `${'b'.repeat(63)}g` }))).toThrow(/malformed RENEW message: the endorser key id/);
+    expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: `g${'b'.repeat(63)}` }))).toThrow(/endorser key id/);
+    expect(() => decodeRenew(encodeRenew({ ...m, caCertDer: Buffer.alloc(0) }))).toThrow(/malformed RENEW message: the CA certificate or its endorsement is missing/);
+    const renewed = encodeRenewed({ signature: Buffer.from('s') });
+    expect(() => decodeRenewed(Buffer.concat([renewed, Buffer.from([0, 0, 0, 1, 9])]))).toThrow(/RENEWED/);
+  });
+
+  it('the re-issue signature inputs bind every field and differ by purpose (docs/provisioning-protocol.md)', () => {
+    const n1 = Buffer.alloc(32, 1);
+    const n2 = Buffer.alloc(32, 2);
+    const csr = Buffer.from('csr');
+    const ca = Buffer.from('ca');
+    const base = reissueSignatureInput('uv-1', n1, n2, csr, ca);
+    // Each input, changed alone, changes what is signed.
+    for (const other of [
+      reissueSignatureInput('uv-2', n1, n2, csr, ca), reissueSignatureInput('uv-1', n2, n2, csr, ca), reissueSignatureInput('uv-1', n1, n1, csr, ca),
+      reissueSignatureInput('uv-1', n1, n2, Buffer.from('csR'), ca), reissueSignatureInput('uv-1', n1, n2, csr, Buffer.from('cA')),
+    ]) expect(other.equals(base)).toBe(false);
+    expect(base.includes(Buffer.from('ECPS-REISSUE-v1 possession'))).toBe(true);
+    // The hashes are carried, not the raw CSR or CA certificate.
+    expect(base.includes(createHash('sha256').update(csr).digest())).toBe(true);
+    expect(base.includes(createHash('sha256').update(ca).digest())).toBe(true);
+    const stored = renewedSignatureInput('uv-1', n1, n2, Buffer.from('cert'));
+    expect(stored.includes(Buffer.from('ECPS-REISSUE-v1 stored'))).toBe(true);
+    expect(stored.includes(createHash('sha256').update(Buffer.from('cert')).digest())).toBe(true);
+    for (const other of [renewedSignatureInput('uv-2', n1, n2, Buffer.from('cert')), renewedSignatureInput('uv-1', n2, n2, Buffer.from('cert')), renewedSignatureInput('uv-1', n1, n1, Buffer.from('cert')), renewedSignatureInput('uv-1', n1, n2, Buffer.from('cerT'))]) {
+      expect(other.equals(stored)).toBe(false);
+    }
+    const endorse = caEndorsementInput(ca);
+    expect(endorse.includes(Buffer.from('ECPS-CA-ENDORSE-v1'))).toBe(true);
+    expect(endorse.includes(ca)).toBe(true);
+    expect(caEndorsementInput(Buffer.from('cb')).equals(endorse)).toBe(false);
   });
 
   it('device ids are 1-64 characters of [A-Za-z0-9][A-Za-z0-9._-]*', () => {

@@ -2,7 +2,8 @@
 // authenticator app ends with ten codes shown once (copy and download offered); at unlock "Use a recovery code"
 // replaces the code field, a code opens the console once, the same code again is refused beside the field, and the
 // top bar's dialog makes a new set that replaces the old one. The count left is shown in that dialog and on the
-// Operators screen: 10 after enrolment, 9 once a code was used.
+// Operators screen: 10 after enrolment, 9 once a code was used. At 2 codes or fewer a reminder sits above every screen
+// by itself (dismissible until the count changes) and opens the dialog on "New recovery codes".
 import { expect, test } from './support/consoleFixture.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
 import { clickNav, completeFirstRun, expectDashboardAfterUnlock, enrolTotpInTopBar, OPERATOR, openConsole, unlock } from './support/ui.ts';
@@ -64,4 +65,33 @@ test('recovery codes: shown once at enrolment, each opens the console once, rege
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await signInWithCode(codes[2]!);
   await expect(page.getByLabel('Recovery code', { exact: true })).toHaveAccessibleDescription(/The recovery code is wrong or was already used\./);
+  await page.getByLabel('Recovery code', { exact: true }).fill(fresh[0]!);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expectDashboardAfterUnlock(page);
+
+  // The reminder comes by itself at 2 codes or fewer (docs/operators.md), not before: spend the fresh set down to 2.
+  const reminder = page.getByTestId('recovery-codes-reminder');
+  for (const [i, code] of fresh.slice(1, 8).entries()) {
+    await signInWithCode(code);
+    await expectDashboardAfterUnlock(page);
+    const left = 10 - 2 - i;
+    if (left > 2) await expect(reminder, `${left} codes left`).toHaveCount(0);
+  }
+  await expect(reminder).toContainText('2 recovery codes left');
+  // Dismissed, it stays away on other screens until the count changes.
+  await reminder.getByRole('button', { name: 'Dismiss the reminder' }).click();
+  await expect(reminder).toHaveCount(0);
+  await clickNav(page, 'Operators');
+  await expect(reminder).toHaveCount(0);
+  await signInWithCode(fresh[8]!);
+  await expectDashboardAfterUnlock(page);
+  await expect(reminder).toContainText('1 recovery code left');
+  // Its button opens the dialog on "New recovery codes"; a new set ends the reminder.
+  await reminder.getByRole('button', { name: 'Make new codes…' }).click();
+  await expect(dialog.getByRole('radio', { name: /New recovery codes/ })).toBeChecked();
+  await dialog.getByRole('button', { name: 'Make new codes' }).click();
+  await expect(shown).toHaveCount(10);
+  await expect(countLeft).toHaveText('10 recovery codes left');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(reminder).toHaveCount(0);
 });

@@ -35,10 +35,10 @@ export function SecondFactorButton({ operator }: { operator: string | null }) {
   );
 }
 
-type FactorKind = 'totp' | 'token' | 'recovery';
+export type FactorKind = 'totp' | 'token' | 'recovery';
 
-export function SecondFactorDialog({ operator, onClose }: { operator: string | null; onClose(): void }) {
-  const [kind, setKind] = useState<FactorKind>('totp');
+export function SecondFactorDialog({ operator, onClose, initialKind = 'totp' }: { operator: string | null; onClose(): void; initialKind?: FactorKind }) {
+  const [kind, setKind] = useState<FactorKind>(initialKind);
   const [code, setCode] = useState('');
   const queryClient = useQueryClient();
   /** A new set of codes changes the count the dialog and the Operators screen show. */

@@ -27,6 +27,7 @@ import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
 import { EmergencyEntry, useEmergencyShortcut } from './EmergencyEntry.tsx';
 import { SecondFactorButton } from '../session/SecondFactorDialog.tsx';
+import { useRecoveryCodesReminder } from '../recoveryCodes/RecoveryCodesReminder.tsx';
 import { useVisibilityReport } from '../session/useVisibilityReport.ts';
 import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
@@ -155,6 +156,8 @@ export function Shell({ status }: { status: SessionStatus }) {
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
   const awaitingMe = useChannelQuery('approvals:list', { open: true }).data?.awaitingMe ?? 0;
 
+  const reminder = useRecoveryCodesReminder(status.operator);
+
   const view = PAGE_VIEWS[page];
   const group = groupOf(page);
   const crumbs = [{ text: 'Console', href: hrefFor('dashboard') }];
@@ -183,6 +186,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         navigation={<SideNavigation header={{ text: 'Fleet security', href: hrefFor('dashboard') }} activeHref={hrefFor(page)} items={navItems(status.role ?? null, openAlerts, awaitingMe)} />}
         breadcrumbs={<BreadcrumbGroup ariaLabel="Breadcrumbs" items={crumbs} />}
         toolsHide
+        notifications={reminder}
         {...split}
         maxContentWidth={Number.MAX_VALUE}
         ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}

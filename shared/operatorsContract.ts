@@ -60,6 +60,8 @@ export const OperatorInfo = z.object({
   secondFactor: z.enum(['none', 'totp', 'pkcs11']),
   /** Recovery codes of the operator not yet used (docs/operators.md "Recovery codes"). */
   recoveryCodesLeft: z.number().int().nonnegative(),
+  /** The operator's newest successful unlock in the audit log (window, browser host or CLI); null when never. */
+  lastSignInAt: IsoTime.nullable(),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 

@@ -49,6 +49,24 @@ describe('key slots', () => {
     expect(withRawDb(dir, (db) => db.prepare('SELECT length(wrapped_master) AS w, length(kdf_salt) AS s FROM store_meta').get())).toEqual({ w: 0, s: 0 });
   });
 
+  it('the operators list says when each last signed in: the first run, a good unlock, never a refused one', async () => {
+    const clock = manualClock(Date.parse('2026-03-01T10:00:00Z'));
+    const c = await twoOperators(tempDir(), { clock });
+    const lastOf = async (name: string) => (await c.handlers['operators:list']({}, CTX)).operators.find((o) => o.name === name)!.lastSignInAt;
+    expect(await lastOf('alice')).toBe('2026-03-01T10:00:00.000Z');
+    expect(await lastOf('bob')).toBeNull();
+    await lock(c);
+    clock.set(Date.parse('2026-03-02T08:15:00Z'));
+    await unlock(c, 'bob', BOB_PASS);
+    await lock(c);
+    clock.set(Date.parse('2026-03-02T09:00:00Z'));
+    expect((await failure(unlock(c, 'bob', 'not bob passphrase'))).code).toBe('wrong_passphrase');
+    await unlock(c, 'alice', PASSPHRASE);
+    expect(await lastOf('bob')).toBe('2026-03-02T08:15:00.000Z');
+    expect(await lastOf('alice')).toBe('2026-03-02T09:00:00.000Z');
+    c.close();
+  });
+
   it('a removed operator cannot unlock (their slot is gone from the file); the other still can', async () => {
     const dir = tempDir();
     const c = await twoOperators(dir);

@@ -211,7 +211,8 @@ export function formatDrift(r: {
 /** One operator on a line: name, role, second factor, who added them and when, and a running unlock throttle. */
 export function formatOperator(o: OperatorInfo): string {
   const wait = o.retryAfterMs > 0 ? `, unlock paused ${Math.ceil(o.retryAfterMs / 1000)} s after ${o.failedAttempts} wrong passphrases` : '';
-  return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}${wait}`;
+  const last = o.lastSignInAt ? `last sign-in ${o.lastSignInAt}` : 'never signed in';
+  return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}  ${last}${wait}`;
 }
 
 export function formatApproval(r: ApprovalRequestView): string {

@@ -28,6 +28,12 @@ const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === 
 export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
   const { repo, session, audit, clock } = deps;
 
+  /** The newest of the operator's successful unlocks and, for the first admin, the first run that signed them in. */
+  const lastSignIn = (name: string): string | null => {
+    const times = [audit.lastSuccessAt(name, 'session.unlock'), audit.lastSuccessAt(name, 'store.init')].filter((t): t is string => t !== null);
+    return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null;
+  };
+
   const info = (r: OperatorRow): OperatorInfo => ({
     name: r.name,
     role: r.role,
@@ -38,6 +44,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     retryAfterMs: retryAfterMs(r.throttle, clock.now()),
     secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
     recoveryCodesLeft: repo.recoveryCodes(r.name).length,
+    lastSignInAt: lastSignIn(r.name),
   });
 
   const existing = (name: string): OperatorRow => {

@@ -84,6 +84,7 @@ function OperatorsTable() {
           { id: 'recovery', header: 'Recovery codes', cell: (o) => (o.secondFactor === 'none' ? '-' : <RecoveryCodesLeft left={o.recoveryCodesLeft} />) },
           { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}` },
           { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never') },
+          { id: 'last', header: 'Last sign-in', cell: (o) => (o.lastSignInAt ? formatTime(o.lastSignInAt) : 'Never') },
           { id: 'signin', header: 'Sign-in', cell: signInState },
         ]}
       />

@@ -1,5 +1,6 @@
 // Composition root: createConsole(options) wires store, crypto, services and handlers. Used by electron/main.ts,
 // the browser host, the CLI and the tests alike. No module-level state: two consoles can run side by side.
+import { createKeyedLock } from './services/keys/keyedLock.ts';
 import type { CallContext, ChannelName, EventName, EventPayload, Handlers } from '../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../shared/errors.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -377,6 +378,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Retirements are the rollouts' (made below); the key service reads them to refuse a retired version's decryption.
     const rolloutRepo = createRolloutRepo(store.db);
     const keyDeps: KeyServiceDeps = {
+      versionLock: createKeyedLock(),
       repo: keysRepo,
       session: liveSession,
       audit,

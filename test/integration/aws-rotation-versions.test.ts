@@ -79,3 +79,21 @@ describe('AWS version numbering of console rotations', () => {
     expect(await awsVersion(key.id)).toBe(3);
   });
 });
+
+describe('two rotations of one key at the same moment', () => {
+  // Each click on Rotate is a rotation: two at once make two versions, numbered in turn, each equal to AWS's count.
+  it.each([
+    ['an AWS KMS key', 'aws-primary'],
+    ['a local store key', undefined],
+  ] as const)('%s: both succeed, versions 2 and 3, no version number reused', async (_what, provider) => {
+    const key = await h.call('keys:create', { type: 'storage', label: `concurrent-${provider ?? 'local'}`, ...(provider ? { provider } : {}) });
+    const done = await Promise.allSettled([h.call('keys:rotate', { keyId: key.id }), h.call('keys:rotate', { keyId: key.id })]);
+    expect(done.map((d) => d.status)).toEqual(['fulfilled', 'fulfilled']);
+    const versions = done.map((d) => (d as PromiseFulfilledResult<{ currentVersion: number }>).value.currentVersion).sort();
+    expect(versions).toEqual([2, 3]);
+    const detail = await h.call('keys:get', { keyId: key.id });
+    expect(detail.currentVersion).toBe(3);
+    expect(detail.versions.map((v: { version: number }) => v.version).sort()).toEqual([1, 2, 3]);
+    if (provider) expect(await awsVersion(key.id)).toBe(3);
+  });
+});

@@ -2,6 +2,7 @@
 // keyStateChange.ts), public-key export and the integrity check. Each key's material is reached through the
 // KmsProvider contract (keyLocations.ts): local keys through the store provider (providers/local/storeKeyProvider.ts),
 // the others through their configured provider. Envelope encryption and signatures live in keysCrypto.ts.
+import { createKeyedLock } from './keyedLock.ts';
 import crypto from 'node:crypto';
 import type { KeyDetail, KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import { KEY_TYPE_PROFILES, type KeyAlgorithm, type KeyState, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
@@ -82,6 +83,60 @@ function creatableIn(deps: KeyServiceDeps, providerId: string): KmsProvider {
 export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
   const { repo, clock } = deps;
   const nowIso = () => new Date(clock.now()).toISOString();
+  const versionLock = deps.versionLock ?? createKeyedLock();
+
+  /** One rotation; rotate() runs it under the key's version lock. */
+  const rotateNow = async (keyId: string, options: RotateOptions): Promise<KeySummary> => {
+    /**
+     * The provider number of the key's current version, when the console's record is the whole story: the version is
+     * the primary provider's, and no provider schedule can have added one since (the drift check finds any other).
+     */
+    const knownProviderVersion = (key: KeyRow): RotateHint | undefined => {
+      if (deps.providerDriven?.(key) !== false) return undefined;
+      const current = repo.getVersion(key.id, key.currentVersion);
+      if (!current || current.provider !== key.provider || typeof current.providerVersion !== 'number') return undefined;
+      return { knownVersion: current.providerVersion };
+    };
+    const summary = await runAudited(deps, 'key.rotate', keyId, async (_s, note) => {
+      if (options.auditDetails) note(options.auditDetails);
+      const key = loadKey(repo, keyId);
+      if (options.expectVersion !== undefined && key.currentVersion !== options.expectVersion)
+        throw new ConsoleError('illegal_transition', `Key ${keyId} is at version ${key.currentVersion}, not ${options.expectVersion}: it was rotated meanwhile.`, {
+          currentVersion: key.currentVersion,
+          expectedVersion: options.expectVersion,
+        });
+      requireState(key, 'rotate', deps.restrictions);
+      const p = primaryOf(deps, key);
+      if (key.algorithm !== 'AES_256' && !p.provider.capabilities.rotateSigningKeys) {
+        throw new ConsoleError(
+          'unsupported_operation',
+          `Provider ${key.provider} (${p.provider.kind}) cannot rotate signing keys: AWS KMS rotates only symmetric keys. Create a new signing key and move its users to it.`,
+          { provider: key.provider },
+        );
+      }
+      const adopted = options.adoptProviderVersion ? await unrecordedProviderVersion(deps, key, p.provider, p.keyRef) : null;
+      const pv = adopted ?? (await p.provider.rotate(p.keyRef, knownProviderVersion(key))).version;
+      const version = key.currentVersion + 1;
+      const at = nowIso();
+      const row = await versionRecord(deps, p.provider, p.keyRef, key, version, pv, at);
+      const next = nextRotation(key.rotationSeconds, at, key.state);
+      // A cached encryption data key is wrapped under the old version: new data must use the new one.
+      if (p.provider !== deps.store) deps.registry.cache().clear();
+      return {
+        value: toSummary({ ...key, currentVersion: version, updatedAt: at, nextRotationAt: next }),
+        details: { version, ...(p.provider === deps.store ? {} : { provider: key.provider, providerVersion: pv }), ...(adopted === null ? {} : { adoptedProviderVersion: true }) },
+        commit: () => {
+          repo.insertVersion(row);
+          repo.setCurrentVersion(keyId, version, at, next);
+          options.alsoCommit?.(version);
+        },
+      };
+    });
+    // New data goes to the new version; older ones are unwrapped again when a decryption needs them.
+    deps.store.forget(keyId);
+    deps.onKeysChanged(keyId);
+    return summary;
+  };
 
   return {
     async create(input) {
@@ -158,56 +213,8 @@ export function createKeyLifecycle(deps: KeyServiceDeps): KeyLifecycle {
       return toDetail(loadKey(repo, keyId), repo.listVersions(keyId), repo.listUnreached(keyId));
     },
 
-    async rotate(keyId, options = {}) {
-      /**
-       * The provider number of the key's current version, when the console's record is the whole story: the version is
-       * the primary provider's, and no provider schedule can have added one since (the drift check finds any other).
-       */
-      const knownProviderVersion = (key: KeyRow): RotateHint | undefined => {
-        if (deps.providerDriven?.(key) !== false) return undefined;
-        const current = repo.getVersion(key.id, key.currentVersion);
-        if (!current || current.provider !== key.provider || typeof current.providerVersion !== 'number') return undefined;
-        return { knownVersion: current.providerVersion };
-      };
-      const summary = await runAudited(deps, 'key.rotate', keyId, async (_s, note) => {
-        if (options.auditDetails) note(options.auditDetails);
-        const key = loadKey(repo, keyId);
-        if (options.expectVersion !== undefined && key.currentVersion !== options.expectVersion)
-          throw new ConsoleError('illegal_transition', `Key ${keyId} is at version ${key.currentVersion}, not ${options.expectVersion}: it was rotated meanwhile.`, {
-            currentVersion: key.currentVersion,
-            expectedVersion: options.expectVersion,
-          });
-        requireState(key, 'rotate', deps.restrictions);
-        const p = primaryOf(deps, key);
-        if (key.algorithm !== 'AES_256' && !p.provider.capabilities.rotateSigningKeys) {
-          throw new ConsoleError(
-            'unsupported_operation',
-            `Provider ${key.provider} (${p.provider.kind}) cannot rotate signing keys: AWS KMS rotates only symmetric keys. Create a new signing key and move its users to it.`,
-            { provider: key.provider },
-          );
-        }
-        const adopted = options.adoptProviderVersion ? await unrecordedProviderVersion(deps, key, p.provider, p.keyRef) : null;
-        const pv = adopted ?? (await p.provider.rotate(p.keyRef, knownProviderVersion(key))).version;
-        const version = key.currentVersion + 1;
-        const at = nowIso();
-        const row = await versionRecord(deps, p.provider, p.keyRef, key, version, pv, at);
-        const next = nextRotation(key.rotationSeconds, at, key.state);
-        // A cached encryption data key is wrapped under the old version: new data must use the new one.
-        if (p.provider !== deps.store) deps.registry.cache().clear();
-        return {
-          value: toSummary({ ...key, currentVersion: version, updatedAt: at, nextRotationAt: next }),
-          details: { version, ...(p.provider === deps.store ? {} : { provider: key.provider, providerVersion: pv }), ...(adopted === null ? {} : { adoptedProviderVersion: true }) },
-          commit: () => {
-            repo.insertVersion(row);
-            repo.setCurrentVersion(keyId, version, at, next);
-            options.alsoCommit?.(version);
-          },
-        };
-      });
-      // New data goes to the new version; older ones are unwrapped again when a decryption needs them.
-      deps.store.forget(keyId);
-      deps.onKeysChanged(keyId);
-      return summary;
+    rotate(keyId, options = {}) {
+      return versionLock.run(keyId, () => rotateNow(keyId, options));
     },
 
     setState(keyId, state, reason) {

@@ -1,4 +1,5 @@
 // What the key services share: their dependencies, the audited-operation wrapper and the row -> contract views.
+import type { KeyedLock } from './keyedLock.ts';
 import type { KeyDetail, KeySummary, KeyUnreachedLocation } from '../../../shared/contract.ts';
 import { type KeyState, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
@@ -48,6 +49,8 @@ export interface KeyServiceDeps {
    * longer decrypts (DESIGN.md: older versions decrypt until retired). Absent: no version is ever retired.
    */
   retiredAt?(keyId: string, version: number): number | null;
+  /** Serialises what makes a key's next version (a rotation, a drift adoption) per key; absent: the lifecycle's own. */
+  versionLock?: KeyedLock;
 }
 
 /** The action, the provider that held the key ('local' for this store), the wall time in ms and whether it succeeded. */

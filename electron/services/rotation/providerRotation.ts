@@ -226,7 +226,9 @@ export function createProviderRotation(deps: ProviderRotationDeps): ProviderRota
         }
         report.checked++;
         try {
-          report.drift.push(...(await adopt(key, target.control, target.keyRef, by)));
+          // Under the key's version lock: an officer's rotation in flight finishes first, then the check looks again.
+          const run = () => adopt(key, target.control, target.keyRef, by);
+          report.drift.push(...(await (k.versionLock ? k.versionLock.run(key.id, run) : run())));
         } catch (e) {
           const err = providerFailure(e);
           report.errors.push({ keyId: key.id, code: err.code, message: err.message });

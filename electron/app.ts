@@ -419,7 +419,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       keys: keysRepo,
       repo: rotationRepo,
       policies,
-      rotate: (keyId) => lifecycle.rotate(keyId),
+      rotate: (keyId, expectVersion) => lifecycle.rotate(keyId, { expectVersion }),
       session: liveSession,
       audit,
       clock,

@@ -41,8 +41,11 @@ export interface SchedulerDeps {
   keys: KeysRepo;
   repo: RotationRepo;
   policies: RotationPolicies;
-  /** The key service's rotate (audited as key.rotate). */
-  rotate(keyId: string): Promise<{ currentVersion: number }>;
+  /**
+   * The key service's rotate (audited as key.rotate), refused with illegal_transition (details.expectedVersion) when
+   * the key is no longer at expectVersion: another rotation (an officer's, queued on the key's lock) got there first.
+   */
+  rotate(keyId: string, expectVersion: number): Promise<{ currentVersion: number }>;
   session: Session;
   audit: AuditLog;
   clock: Clock;
@@ -272,7 +275,18 @@ export function createRotationScheduler(deps: SchedulerDeps): RotationScheduler 
       deps.transaction(() => repo.markRunning(job.keyId, job.fromVersion, now));
       const attempts = job.attempts + 1;
       try {
-        const rotated = await deps.rotate(job.keyId);
+        let rotated: { currentVersion: number };
+        try {
+          rotated = await deps.rotate(job.keyId, job.fromVersion);
+        } catch (e) {
+          // An officer's rotation made the next version while this job waited for the key: the job stands down, as
+          // when it finds the key rotated before it starts (superseded; no failure, no second version).
+          if (!isConsoleError(e) || e.code !== 'illegal_transition' || typeof e.details?.currentVersion !== 'number' || e.details.expectedVersion !== job.fromVersion) throw e;
+          const now2 = clock.now();
+          const to = e.details.currentVersion;
+          deps.transaction(() => repo.markSuperseded(job.keyId, job.fromVersion, now2, to));
+          return { ...base, toVersion: null, outcome: 'skipped', code: null };
+        }
         deps.transaction(() => {
           repo.markDone(job.keyId, job.fromVersion, clock.now(), lateMs, rotated.currentVersion);
           auditRun(job.keyId, 'success', { by, fromVersion: job.fromVersion, toVersion: rotated.currentVersion, reason: job.reason, dueAt: iso(job.dueAt), lateMs, attempts });

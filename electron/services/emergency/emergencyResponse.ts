@@ -307,7 +307,11 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
-      const pending = todo.flatMap(([serial]) => (issuer.has(serial) ? [{ serial, caId: issuer.get(serial)! }] : []));
+      const pending: Array<{ serial: string; caId: string }> = [];
+      for (const [serial] of todo) {
+        const caId = issuer.get(serial);
+        if (caId !== undefined) pending.push({ serial, caId });
+      }
       // Signed before the store changes (provider.sign is asynchronous, the transaction is not), one CRL per CA that
       // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
       const signed = await deps.ca.prepareRevocations(pending, { reason, revokedAt, actor, withCurrent: true });

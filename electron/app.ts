@@ -64,6 +64,7 @@ import { createOrderDeliveryRepo } from './store/orderDeliveryRepo.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
 import { createEmergencyRepo } from './store/emergencyRepo.ts';
+import { toPem } from './crypto/x509Sign.ts';
 import { createIncidentKitRepo } from './store/incidentKitRepo.ts';
 import { createKitService } from './services/incidentKit/kitService.ts';
 import { createKitHandlers } from './services/incidentKit/kitHandlers.ts';
@@ -601,6 +602,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       caTransition,
       fleet,
       lockdown,
+      storedCrlPem: (caId, crlNumber) => {
+        const der = orderDeliveryRepo.crl(caId, crlNumber);
+        return der === null ? null : toPem(der, 'X509 CRL');
+      },
       raiseAlert: (draft) => void alerts.raise(draft),
       audit,
       session: liveSession,

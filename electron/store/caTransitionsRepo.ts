@@ -51,6 +51,8 @@ export interface CaTransitionsRepo {
    * device id. With `revokedAt`, also the robots whose certificates were revoked at exactly that time (a compromise).
    */
   holders(caId: string, at: string, revokedAt?: string): string[];
+  /** How many robots holders() would list (a count in SQL: the preview of a 10,000-robot CA needs no list). */
+  countHolders(caId: string, at: string): number;
   /** Flags a robot (an existing flag for the same CA stays as it was). */
   flag(row: RenewalRow): void;
   /** Flags still open: no valid certificate of a CA without a transition issued at or after the flag. */
@@ -85,11 +87,10 @@ export function createCaTransitionsRepo(db: Db): CaTransitionsRepo {
      VALUES (@caId, @state, @successorId, @changedAt, @changedBy, @reason)`,
   );
   const list = db.prepare('SELECT * FROM fleet_ca_transitions ORDER BY changed_at, ca_id');
-  const holders = db.prepare(
-    `SELECT DISTINCT f.device_id FROM fleet_certificates f JOIN robots r ON r.device_id = f.device_id
-     WHERE f.ca_id = ? AND r.status <> 'revoked' AND f.not_after > ? AND (f.revoked_at IS NULL OR f.revoked_at = ?)
-     ORDER BY f.device_id`,
-  );
+  const holdersFrom = `FROM fleet_certificates f JOIN robots r ON r.device_id = f.device_id
+     WHERE f.ca_id = ? AND r.status <> 'revoked' AND f.not_after > ? AND (f.revoked_at IS NULL OR f.revoked_at = ?)`;
+  const holders = db.prepare(`SELECT DISTINCT f.device_id ${holdersFrom} ORDER BY f.device_id`);
+  const countHolders = db.prepare(`SELECT COUNT(DISTINCT f.device_id) AS n ${holdersFrom}`);
   const hasFlag = db.prepare('SELECT 1 FROM robot_certificate_renewals WHERE device_id = ? AND ca_id = ?');
   const insertFlag = db.prepare(
     `INSERT INTO robot_certificate_renewals (device_id, ca_id, reason, flagged_at, flagged_by)
@@ -117,6 +118,7 @@ export function createCaTransitionsRepo(db: Db): CaTransitionsRepo {
     record: (row) => record(row),
     list: () => (list.all() as RawTransition[]).map(transitionRow),
     holders: (caId, at, revokedAt) => (holders.all(caId, at, revokedAt ?? null) as Array<{ device_id: string }>).map((r) => r.device_id),
+    countHolders: (caId, at) => (countHolders.get(caId, at, null) as { n: number }).n,
     flag(row) {
       if (!hasFlag.get(row.deviceId, row.caId)) insertFlag.run(row);
     },

@@ -227,7 +227,10 @@ export function createFleetRepo(db: Db): FleetRepo {
   const getCert = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?');
   const setCertStatus = db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?');
   // RETURNING: SQLite 3.35+ and PostgreSQL alike.
-  const revokeActive = inListStatement(db, (marks) => `UPDATE robot_certificates SET status = 'revoked' WHERE serial IN (${marks}) AND status = 'active' RETURNING serial`);
+  // `status <> 'revoked'` (the same rows: a copy is active or revoked), not `status = 'active'`: SQLite's planner took the
+  // (status, not_after) index for an equality and read every active copy for each chunk of serials (quadratic over a
+  // 10,000-certificate emergency run); an inequality leaves it the primary key.
+  const revokeActive = inListStatement(db, (marks) => `UPDATE robot_certificates SET status = 'revoked' WHERE serial IN (${marks}) AND status <> 'revoked' RETURNING serial`);
   const insertCert = db.prepare(
     `INSERT INTO robot_certificates (serial, device_id, subject, not_before, not_after, status, pem)
      VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status, @pem)`,

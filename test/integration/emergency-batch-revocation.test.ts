@@ -61,14 +61,20 @@ describe('an emergency run revokes its certificates in batches', () => {
   ];
 
   it.each(TABLE)('%i certificates: one record per batch (%j), each serial on the CRL and in exactly one record', async (n, sizes) => {
-    const { c } = await fleetWithCertificates(n);
+    const { c, dir } = await fleetWithCertificates(n);
+    let runId = '';
     try {
       const out = await revokeFleet(c);
+      runId = out.run!.runId;
       const step = out.run!.steps[0]!;
       expect([step.action, step.state, step.detail.crlRevoked]).toEqual(['revoke_certificates', 'done', n]);
       const expected = range(n).map(serialOf);
       // The CRL read back by openssl lists exactly the revoked serials.
       expect(crlSerials(String(step.detail.crlPem))).toEqual(expected.map((s) => s.toUpperCase()).sort());
+      // Each certificate is its own item, with its robot; emergency:run, read from the store, shows the run as execute
+      // answered it, the CRL's PEM included.
+      expect(step.detail.items).toEqual(Object.fromEntries(range(n).map((i) => [serialOf(i), { state: 'done', deviceId: benchDeviceId(i) }])));
+      expect(await c.handlers['emergency:run']({ runId }, CTX)).toEqual(out.run);
 
       const batches = auditOf(c, 'ca.revoke.batch');
       expect(batches.map((r) => r.details.count)).toEqual(sizes);
@@ -98,6 +104,14 @@ describe('an emergency run revokes its certificates in batches', () => {
     } finally {
       c.close();
     }
+    // The step is stored once, with its outcome: every item, and the CRL named by its CA and number (recorded in
+    // fleet_crls), not a second copy of it.
+    withRawDb(dir, (db) => {
+      const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions WHERE run_id = ?').pluck().get(runId) as string) as Record<string, unknown>;
+      expect(Object.keys(stored.items as object)).toHaveLength(n);
+      expect(stored.crlPem).toBeUndefined();
+      expect(db.prepare('SELECT COUNT(*) FROM fleet_crls WHERE ca_id = ? AND crl_number = ?').pluck().get(stored.crlCaId, stored.crlNumber)).toBe(1);
+    });
   });
 
   it('a failure in the middle of a batch changes nothing; the retry revokes and audits them all', async () => {
@@ -114,6 +128,9 @@ describe('an emergency run revokes its certificates in batches', () => {
         expect(auditOf(c, 'emergency.action').map((r) => [r.details.step, r.outcome, r.details.failed])).toEqual([['revoke_certificates', 'failure', n]]);
       },
       between: (dir) => withRawDb(dir, (db) => {
+        // The list of certificates the action worked through is kept with its failure: the retry finishes it.
+        const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions').pluck().get() as string) as { items: Record<string, { state: string }> };
+        expect(Object.entries(stored.items).filter(([, i]) => i.state === 'failed').map(([serial]) => serial).sort()).toEqual(range(n).map(serialOf));
         expect(db.prepare('SELECT COUNT(*) FROM fleet_certificates WHERE revoked_at IS NOT NULL').pluck().get()).toBe(0);
         expect(db.prepare("SELECT COUNT(*) FROM robot_certificates WHERE status = 'revoked'").pluck().get()).toBe(0);
       }),

@@ -187,7 +187,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
       const row = id === null ? null : repo.getCa(id);
       if (!row) return null;
       const certificates = repo.countNotRevoked(row.id);
-      return { ca: entry(row, repo.currentCaId()), certificates, robots: transitions.holders(row.id, iso()).length };
+      return { ca: entry(row, repo.currentCaId()), certificates, robots: transitions.countHolders(row.id, iso()) };
     },
   };
 }

@@ -50,6 +50,8 @@ export interface EmergencyDeps {
   caTransition: Pick<CaTransition, 'revoke' | 'impact'>;
   fleet: FleetRegistry;
   lockdown: LockdownService;
+  /** A recorded CRL as PEM (fleet_crls), or null: a run keeps its CRL's CA and number, not a copy of the CRL. */
+  storedCrlPem(caId: string, crlNumber: number): string | null;
   raiseAlert(draft: AlertDraft): void;
   audit: AuditLog;
   session: { require(): unknown; actor(): string };
@@ -220,18 +222,16 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     scope: EmergencyScope;
     options: { certificateReason: CertRevocationReason; lockdown: NonNullable<ExecuteInput['lockdown']> };
     lockdownFile: { fileName: string; content: string } | null;
-    /**
-     * serial -> the CA that issued it, for the scope's valid CA certificates, as the plan read them: set by execute and
-     * dropped once an action has awaited anything. Until then nothing else ran (the store is this process's alone), so
-     * revoke_certificates as the run's first action uses it instead of reading the same 10,000 rows again.
-     */
-    issuers?: Map<string, string> | undefined;
   }
 
   const stateReason = (run: RunRow) => `emergency run ${run.runId}: ${run.reason}`.slice(0, 500);
 
-  /** What each action will work through, fixed when the run starts (a retry finishes the same list). */
-  function plannedItems(action: EmergencyAction, p: EmergencyPreview, filter: ScopeFilter, issuers: Map<string, string>): Detail {
+  /**
+   * What each action will work through, fixed when the run starts (a retry finishes the same list). Except
+   * revoke_certificates: its list (one item per certificate, 10,000 in a fleet-wide run) is listed when the action runs
+   * and stored once, with its outcome, in the commit that revokes them (listCertificates); until then its items are empty.
+   */
+  function plannedItems(action: EmergencyAction, p: EmergencyPreview): Detail {
     const items: Record<string, Item> = {};
     switch (action) {
       case 'compromise_keys':
@@ -240,19 +240,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       case 'rotate_shared':
         for (const k of p.keys) if (k.plan === 'rotate') items[k.keyId] = { state: 'pending' };
         break;
-      case 'revoke_certificates': {
-        for (const c of repo.certificatesOf(filter)) items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
-        // Certificates of a CA (the current one, or a retired one during a transition) that the registry has no active
-        // copy of (a session that never committed): one query over the scope joined to the CAs' certificates.
-        for (const c of repo.validCaCertificatesOf(filter, nowIso())) {
-          const serial = c.serial.toLowerCase();
-          items[serial] ??= { state: 'pending', deviceId: c.deviceId };
-          issuers.set(serial, c.caId);
-        }
-        break;
-      }
       case 'quarantine':
-        for (const r of repo.robotsOf(filter)) items[r.deviceId] = QUARANTINABLE.has(r.status) ? { state: 'pending' } : { state: 'skipped', message: `robot is ${r.status}` };
+        for (const r of repo.robotsOf(filterOf(p.scope))) items[r.deviceId] = QUARANTINABLE.has(r.status) ? { state: 'pending' } : { state: 'skipped', message: `robot is ${r.status}` };
         break;
       case 'revoke_ca':
         // execute refuses revoke_ca when there is no CA to revoke.
@@ -288,21 +277,41 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     });
   }
 
+  /**
+   * revoke_certificates' items when the action first runs: the scope's active certificate copies and its valid
+   * certificates of every CA (the current one, or a retired one during a transition) that the registry has no active
+   * copy of (a session that never committed), with the CA that issued each (serial -> CA id, into `issuer`).
+   */
+  function listCertificates(scope: EmergencyScope, items: Record<string, Item>, issuer: Map<string, string>): void {
+    const filter = filterOf(scope);
+    for (const c of repo.certificatesOf(filter)) items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
+    for (const c of repo.validCaCertificatesOf(filter, nowIso())) {
+      const serial = c.serial.toLowerCase();
+      items[serial] ??= { state: 'pending', deviceId: c.deviceId };
+      issuer.set(serial, c.caId);
+    }
+  }
+
   async function revokeCertificates(ctx: RunContext, d: Detail, _save: () => void, finish: () => void): Promise<boolean> {
+    // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
+    const issuer = new Map<string, string>();
+    const listedNow = Object.keys(d.items).length === 0;
+    if (listedNow) listCertificates(ctx.scope, d.items, issuer);
     const todo = Object.entries(d.items).filter(([, i]) => i.state === 'pending' || i.state === 'failed');
     if (todo.length === 0) return false;
     const keys = new Set(Object.keys(d));
     const reason = ctx.options.certificateReason;
     const actor = deps.session.actor();
-    // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
-    let issuer = ctx.issuers;
-    if (issuer === undefined) {
-      issuer = new Map<string, string>();
+    if (!listedNow) {
       for (const c of deps.ca.validCertificatesOfDevices([...new Set(todo.map(([, i]) => String(i.deviceId)))])) issuer.set(c.serial.toLowerCase(), c.caId);
     }
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
     try {
-      const pending = todo.flatMap(([serial]) => (issuer.has(serial) ? [{ serial, caId: issuer.get(serial)! }] : []));
+      const pending: Array<{ serial: string; caId: string }> = [];
+      for (const [serial] of todo) {
+        const caId = issuer.get(serial);
+        if (caId !== undefined) pending.push({ serial, caId });
+      }
       // Signed before the store changes (provider.sign is asynchronous, the transaction is not), one CRL per CA that
       // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
       const signed = await deps.ca.prepareRevocations(pending, { reason, revokedAt, actor, withCurrent: true });
@@ -318,12 +327,13 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         for (const [serial, item] of todo) {
           // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
           if (!issuer.has(serial) && deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
-          d.items[serial] = { ...item, state: 'done', code: undefined, message: undefined };
+          d.items[serial] = { state: 'done', deviceId: item.deviceId };
         }
         for (const x of signed) x.crl.record({ trigger: 'emergency', runId: ctx.run.runId });
-        // The first is the current CA's when there is one; every CA's CRL is in `crls`.
+        // The first is the current CA's when there is one; every CA's CRL is in `crls`. The PEMs are shown, not stored
+        // (storedDetail): each CRL is recorded in fleet_crls by its CA and number.
         const first = signed[0];
-        if (first) Object.assign(d, { crlNumber: first.crl.crlNumber, crlRevoked: first.crl.revoked, crlPem: first.crl.pem });
+        if (first) Object.assign(d, { crlCaId: first.ca.id, crlNumber: first.crl.crlNumber, crlRevoked: first.crl.revoked, crlPem: first.crl.pem });
         if (signed.length > 1 || (first && !deps.ca.status().initialized)) {
           d.crls = signed.map((x) => ({ caId: x.ca.id, crlNumber: x.crl.crlNumber, revoked: x.crl.revoked, pem: x.crl.pem }));
         }
@@ -448,18 +458,25 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     lockdown,
   };
 
-  /** Runs the run's unfinished actions in order; each action's outcome is persisted and audited before the next. */
-  async function runActions(ctx: RunContext, retry: boolean): Promise<void> {
+  /**
+   * Runs the run's unfinished actions in order; each action's outcome is persisted and audited before the next.
+   * `startedFirst`: the run was stored with its first action running (execute: one commit fewer). Answers each action's
+   * detail as it was persisted last, by position (the caller's view needs not read and parse it back).
+   */
+  async function runActions(ctx: RunContext, retry: boolean, startedFirst = false): Promise<Map<number, Detail>> {
     const current = repo.getRun(ctx.run.runId)!;
     const states = new Map(current.actions.map((a) => [a.position, a.state]));
     const open = current.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
     const runState = () => ([...states.values()].some((st) => st === 'failed') ? 'failed' : 'done');
+    const details = new Map<number, Detail>();
     for (const [n, a] of open.entries()) {
       const detail = JSON.parse(a.detail) as Detail;
-      const attempts = a.attempts + 1;
+      details.set(a.position, detail);
+      const started = startedFirst && n === 0;
+      const attempts = started ? a.attempts : a.attempts + 1;
       // The state alone: the planned items stay as written when the run started.
-      repo.markActionRunning(a.runId, a.position, attempts, nowIso());
-      const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: JSON.stringify(detail), updatedAt: nowIso() });
+      if (!started) repo.markActionRunning(a.runId, a.position, attempts, nowIso());
+      const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: storedDetail(detail), updatedAt: nowIso() });
       const finish = () => {
         const items = Object.values(detail.items);
         const failed = items.filter((i) => i.state === 'failed');
@@ -468,7 +485,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         const first = failed[0];
         const at = nowIso();
         repo.updateAction({
-          runId: a.runId, position: a.position, state, attempts, detail: JSON.stringify(detail),
+          runId: a.runId, position: a.position, state, attempts, detail: storedDetail(detail),
           errorCode: first?.code ?? null, errorMessage: first ? `${failed.length} of ${items.length} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: at,
         });
         const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
@@ -482,10 +499,42 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         if (n === open.length - 1) repo.setRunState(ctx.run.runId, runState(), at);
       };
       const committed = await RUNNERS[a.action as EmergencyAction](ctx, detail, save, finish);
-      ctx.issuers = undefined;
       if (committed !== true) deps.transaction(finish);
     }
     if (open.length === 0) repo.setRunState(ctx.run.runId, runState(), nowIso());
+    return details;
+  }
+
+  /**
+   * An action's detail as stored: a CRL the action recorded (fleet_crls) is named by its CA (`crlCaId`, or revoke_ca's
+   * `caId`) and number, not copied (10,000 entries are ~0.5 MB of PEM); shownDetail puts the PEM back.
+   */
+  function storedDetail(d: Detail): string {
+    const { crlPem, crls, ...rest } = d;
+    const out: Record<string, unknown> = rest;
+    const named = typeof d.crlNumber === 'number' && (typeof d.crlCaId === 'string' || typeof d.caId === 'string');
+    if (crlPem !== undefined && !named) out.crlPem = crlPem;
+    if (Array.isArray(crls)) out.crls = (crls as Array<Record<string, unknown>>).map(({ pem: _pem, ...c }) => c);
+    return JSON.stringify(out);
+  }
+
+  /** A stored detail as the channels show it: each CRL it names with its PEM (also a run stored with the PEM copied). */
+  function shownDetail(text: string): Detail {
+    const d = JSON.parse(text) as Detail;
+    const caId = typeof d.crlCaId === 'string' ? d.crlCaId : typeof d.caId === 'string' ? d.caId : null;
+    if (d.crlPem === undefined && caId !== null && typeof d.crlNumber === 'number') {
+      const pem = deps.storedCrlPem(caId, d.crlNumber);
+      if (pem !== null) d.crlPem = pem;
+    }
+    if (Array.isArray(d.crls)) {
+      for (const c of d.crls as Array<{ caId: string; crlNumber: number; pem?: string }>) {
+        if (c.pem === undefined) {
+          const pem = deps.storedCrlPem(c.caId, c.crlNumber);
+          if (pem !== null) c.pem = pem;
+        }
+      }
+    }
+    return d;
   }
 
   /** An action's items counted by state (the list of runs shows this instead of every item). */
@@ -495,7 +544,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { total: items.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), pending: count('pending') };
   };
 
-  function view(runId: string, full = true): EmergencyRunView {
+  /** `known`: details this process holds as they were persisted (runActions'), used instead of parsing them again. */
+  function view(runId: string, full = true, known?: ReadonlyMap<number, Detail>): EmergencyRunView {
     const found = repo.getRun(runId);
     if (!found) throw new ConsoleError('not_found', `No emergency run ${runId}.`);
     const { run, actions } = found;
@@ -505,7 +555,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       review: run.review, reviewedBy: run.reviewedBy, reviewedAt: run.reviewedAt, reviewNote: run.reviewNote,
       steps: actions.map((a) => ({
         position: a.position, action: a.action as EmergencyAction, state: a.state, attempts: a.attempts,
-        detail: full ? (JSON.parse(a.detail) as Record<string, unknown>) : summary(JSON.parse(a.detail) as Record<string, unknown>),
+        detail: full ? (known?.get(a.position) ?? shownDetail(a.detail)) : summary(JSON.parse(a.detail) as Record<string, unknown>),
         errorCode: a.errorCode, errorMessage: a.errorMessage, updatedAt: a.updatedAt,
       })),
     };
@@ -553,7 +603,6 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
       const at = nowIso();
       const runId = randomUUID();
-      const filter = filterOf(input.scope);
       const options = {
         certificateReason: input.certificateReason ?? 'keyCompromise',
         lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
@@ -563,9 +612,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
         robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,
       };
-      const issuers = new Map<string, string>();
+      // The first action is stored running (its first attempt): no commit of its own to mark it.
       const rows: RunActionRow[] = actions.map((action, position) => ({
-        runId, position, action, state: 'pending', attempts: 0, detail: JSON.stringify(plannedItems(action, p, filter, issuers)), errorCode: null, errorMessage: null, updatedAt: at,
+        runId, position, action, state: position === 0 ? 'running' : 'pending', attempts: position === 0 ? 1 : 0, detail: JSON.stringify(plannedItems(action, p)),
+        errorCode: null, errorMessage: null, updatedAt: at,
       }));
       deps.transaction(() => {
         repo.insertRun(run, rows);
@@ -578,9 +628,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           deps.logger.error('raising the break-glass alert failed', { runId, code: errorOf(e).code });
         }
       }
-      const ctx: RunContext = { ...contextOf(run), options, issuers };
-      await runActions(ctx, false);
-      return { dryRun: false, preview: p, run: view(runId), lockdownFile: ctx.lockdownFile };
+      const ctx: RunContext = { ...contextOf(run), options };
+      const details = await runActions(ctx, false, true);
+      return { dryRun: false, preview: p, run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
     },
     async retry(runId) {
       deps.session.require();
@@ -590,8 +640,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       deps.audit.append({ actor: deps.session.actor(), action: 'emergency.retry', targetType: null, targetId: runId, outcome: pending.length > 0 ? 'success' : 'failure', details: { actions: pending.map((a) => a.action).join(','), ...(pending.length > 0 ? {} : { code: 'illegal_transition' }) } });
       if (pending.length === 0) throw new ConsoleError('illegal_transition', `Every action of emergency run ${runId} is done; there is nothing to retry.`);
       const ctx = contextOf(found.run);
-      await runActions(ctx, true);
-      return { run: view(runId), lockdownFile: ctx.lockdownFile };
+      const details = await runActions(ctx, true);
+      return { run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
     },
     runs(limit, needsReview) {
       deps.session.require();

@@ -12,6 +12,7 @@ import { createBundle, signerKeyId } from '../../electron/station/bundle.ts';
 import { caEndorsementInput } from '../../electron/station/protocol.ts';
 import { addTrustedCa, applyCrl, checkPeer, CrlError } from '../robot-sim/caTrust.ts';
 import { installBundle } from '../robot-sim/installBundle.ts';
+import { receiveItem } from '../robot-sim/lockdown.ts';
 import { checkPeerCertificate, trustedCaPems } from '../robot-sim/reissue.ts';
 import { identity, kitFullCa, material, type KitFullCa } from './bundle-kit.ts';
 import { removeTempDirs, tempDir } from './store-testkit.ts';
@@ -65,6 +66,14 @@ describe('one CRL per trusted CA', () => {
 
   it('a robot that did not learn the new CA answers crl_foreign to its CRL', async () => {
     expect(apply(robotKeystore(false), await newCa.crl([], 1))).toBe('crl_foreign');
+  });
+
+  it('over the link (an ORDER item, with the factory CA as the robot\'s --ca-cert) the learnt CA\'s CRL is accepted', async () => {
+    const facts = { deviceId: 'uv-1', site: null, model: null, firmware: null, tags: null };
+    const item = async (ks: string, n: number) => receiveItem({ keystore: ks, facts, caCertPem: oldCa.caCertPem, kind: 'crl', content: await newCa.crl([], n), now: new Date() }).result;
+    expect(await item(robotKeystore(false), 1)).toBe('crl_foreign');
+    const ks = robotKeystore();
+    expect([await item(ks, 1), await item(ks, 1)]).toEqual(['accepted', 'crl_stale']);
   });
 
   it('refuses a peer whose certificate its issuer\'s CRL lists, and only its issuer\'s', async () => {

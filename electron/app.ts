@@ -100,6 +100,7 @@ import { createFieldAutostart } from './services/field/fieldAutostart.ts';
 import { createFieldContactRepo } from './store/fieldContactRepo.ts';
 import { createDistributionDeps } from './services/station/distributionDeps.ts';
 import { createReissueDeps } from './services/station/reissueDeps.ts';
+import { createCaEndorsements } from './services/ca/caEndorsement.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -543,7 +544,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Replacing and revoking the fleet CA (ca:replace, ca:revoke: guarded, two-person control).
     const caTransitions = createCaTransitionsRepo(store.db);
     const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction });
-    const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger });
+    // The retired CAs' endorsements of the current CA: over the link (RENEW) and in key bundle files (v3), signed once per pair.
+    const caEndorsements = createCaEndorsements({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions });
+    const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger, endorsements: caEndorsements });
     const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
     const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
@@ -556,7 +559,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     );
     const bundles = createBundleService(
       bundleDepsFrom({
-        ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction,
+        ca: fleetCa, keys: keyDeps.repo, fleet, fleetRepo, bundles: createKeyBundlesRepo(store.db), session: liveSession, audit, clock, transaction, endorsements: caEndorsements,
         // Field distribution follows the rollouts' gates: a robot whose wave is not open keeps the version it holds.
         assignments: { deliverable: (deviceId) => liveRollouts.gate(deviceId, keyAssignments.deliverable(deviceId)) },
         hooks: {

@@ -5,17 +5,20 @@
 //   bodyBytes = UTF-8 JSON with fixed field order {v,bundleId,deviceId,issuedAt,sequence,signerKeyId,entries[]}
 //               v 2 (issue 15) adds, after entries, {emergencyKey,orders[],crl}: the emergency public key the robot must
 //               trust (b64 SPKI DER or null), lockdown/lift order files (b64) and the fleet CA's CRL (b64 DER or null).
+//               v 3 (issue 15) adds, after crl, caEndorsement {caCert, endorserKeyId, endorsement}: the signing CA's
+//               certificate endorsed by the retired CA that issued the robot's certificate (a USB bundle for a robot not
+//               yet re-issued after a CA replacement); the robot checks it with the CA it trusts, then trusts the new CA.
 //   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32
 //   entry.wrapped = keywrap.ts wrapKey with deviceId field "<deviceId>#bundle:<bundleId>" (AAD binds device, key,
 //   version and bundle id) and HKDF salt = bundleId bytes.
 import { constants, createHash, createHmac, hkdfSync, randomBytes, verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { unwrapKey, wrapKey, type KeyToWrap } from './keywrap.ts';
-import { FieldWriter } from './protocol.ts';
+import { caEndorsementInput, FieldWriter } from './protocol.ts';
 
 export const BUNDLE_FORMAT = 'ECPS-KEYBUNDLE-v1';
 const SIG_PREFIX = Buffer.from(`${BUNDLE_FORMAT}\0`);
 
-export type BundleErrorCode = 'malformed' | 'tampered' | 'foreign' | 'replayed';
+export type BundleErrorCode = 'malformed' | 'tampered' | 'foreign' | 'replayed' | 'endorsement_invalid';
 
 export class BundleError extends Error {
   readonly code: BundleErrorCode;
@@ -29,16 +32,24 @@ export class BundleError extends Error {
 export interface BundleEntry { keyId: string; version: number; scheme: number; wrapped: string }
 /** What a v2 bundle carries besides keys (docs/key-bundles.md, "Emergency material"). */
 export interface BundleEmergency { emergencyKey: string | null; orders: string[]; crl: string | null }
+/**
+ * What a v3 bundle carries for a robot whose CA was replaced (docs/key-bundles.md, "The new CA certificate"): the
+ * signing CA's certificate (b64 DER), the retired CA's signerKeyId (hex) and its endorsement (b64: its signature over
+ * caEndorsementInput(caCert), the same endorsement RENEW carries over the link).
+ */
+export interface BundleCaEndorsement { caCert: string; endorserKeyId: string; endorsement: string }
 export interface BundleBody {
-  v: 1 | 2;
+  v: 1 | 2 | 3;
   bundleId: string;
   deviceId: string;
   issuedAt: string;
   sequence: number;
   signerKeyId: string;
   entries: BundleEntry[];
-  /** v2 only. */
+  /** v2 and v3. */
   emergency?: BundleEmergency;
+  /** v3 only. */
+  caEndorsement?: BundleCaEndorsement;
 }
 
 /** The console signing key id: SHA-256 (hex) of the CA certificate's SubjectPublicKeyInfo. */
@@ -55,7 +66,10 @@ function canonicalBody(b: BundleBody): Buffer {
   const base = { v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries };
   if (!b.emergency) return Buffer.from(JSON.stringify(base));
   const e = b.emergency;
-  return Buffer.from(JSON.stringify({ ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crl }));
+  const v2 = { ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crl };
+  const c = b.caEndorsement;
+  if (!c) return Buffer.from(JSON.stringify(v2));
+  return Buffer.from(JSON.stringify({ ...v2, caEndorsement: { caCert: c.caCert, endorserKeyId: c.endorserKeyId, endorsement: c.endorsement } }));
 }
 
 export function verifySignature(caPublicKey: KeyObject, body: Buffer, signature: Buffer): boolean {
@@ -85,6 +99,8 @@ export interface CreateBundleInput {
   bundleId?: string;
   /** Emergency material for the robot (a v2 bundle when any is given). */
   emergency?: { emergencyKeyDer?: Buffer | null; orders?: readonly Buffer[]; crlDer?: Buffer | null };
+  /** The signing CA's certificate endorsed by the robot's retired CA (a v3 bundle when given). */
+  caEndorsement?: { caCertDer: Buffer; endorserKeyId: string; endorsement: Buffer };
   /** Signs ("ECPS-KEYBUNDLE-v1\0" | body) with the CA key (provider.sign). */
   sign(data: Buffer): Promise<Buffer>;
 }
@@ -104,7 +120,14 @@ export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
     ? { emergencyKey: em.emergencyKeyDer?.toString('base64') ?? null, orders: (em.orders ?? []).map((o) => o.toString('base64')), crl: em.crlDer?.toString('base64') ?? null }
     : undefined;
   const common = { bundleId, deviceId: input.deviceId, issuedAt: input.issuedAt, sequence: input.sequence, signerKeyId: signerKeyId(input.caPublicKey), entries };
-  const body = canonicalBody(emergency ? { v: 2, ...common, emergency } : { v: 1, ...common });
+  const ce = input.caEndorsement;
+  if (ce && signerKeyId(new X509Certificate(ce.caCertDer).publicKey) !== common.signerKeyId) {
+    throw new BundleError('malformed', 'the endorsed CA certificate is not the certificate of the CA signing the bundle');
+  }
+  if (ce && !/^[0-9a-f]{64}$/.test(ce.endorserKeyId)) throw new BundleError('malformed', 'the endorser key id is not a SHA-256 hex digest');
+  const body = canonicalBody(ce
+    ? { v: 3, ...common, emergency: emergency ?? { emergencyKey: null, orders: [], crl: null }, caEndorsement: { caCert: ce.caCertDer.toString('base64'), endorserKeyId: ce.endorserKeyId, endorsement: ce.endorsement.toString('base64') } }
+    : emergency ? { v: 2, ...common, emergency } : { v: 1, ...common });
   const signature = await input.sign(Buffer.concat([SIG_PREFIX, body]));
   if (!verifySignature(input.caPublicKey, body, signature)) throw new BundleError('tampered', 'the CA signature does not verify under the CA public key');
   return Buffer.from(JSON.stringify({ format: BUNDLE_FORMAT, body: body.toString('base64'), signature: signature.toString('base64') }));
@@ -138,9 +161,17 @@ function parseEmergency(raw: Record<string, unknown>): BundleEmergency {
   return { emergencyKey: emergencyKey as string | null, orders: orders as string[], crl: crl as string | null };
 }
 
+function parseCaEndorsement(raw: unknown): BundleCaEndorsement {
+  const c = raw as Record<string, unknown> | null;
+  const ok = !!c && typeof c === 'object' && !Array.isArray(c) && typeof c.caCert === 'string' && c.caCert !== '' && typeof c.endorsement === 'string' && c.endorsement !== ''
+    && typeof c.endorserKeyId === 'string' && /^[0-9a-f]{64}$/.test(c.endorserKeyId);
+  if (!ok) throw new BundleError('malformed', 'the bundle caEndorsement (caCert, endorserKeyId, endorsement) is invalid');
+  return { caCert: c.caCert as string, endorserKeyId: c.endorserKeyId as string, endorsement: c.endorsement as string };
+}
+
 function parseBody(raw: Record<string, unknown>): BundleBody {
   const entries = raw.entries;
-  const ok = (raw.v === 1 || raw.v === 2) && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
+  const ok = (raw.v === 1 || raw.v === 2 || raw.v === 3) && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
     && typeof raw.issuedAt === 'string' && Number.isSafeInteger(raw.sequence) && (raw.sequence as number) >= 1 && typeof raw.signerKeyId === 'string'
     && Array.isArray(entries) && entries.length > 0 && entries.every((e: unknown) => {
       const x = e as Record<string, unknown>;
@@ -148,7 +179,8 @@ function parseBody(raw: Record<string, unknown>): BundleBody {
     });
   if (!ok) throw new BundleError('malformed', 'the bundle body is missing or has invalid fields');
   const body = { v: raw.v, bundleId: raw.bundleId, deviceId: raw.deviceId, issuedAt: raw.issuedAt, sequence: raw.sequence, signerKeyId: raw.signerKeyId, entries } as BundleBody;
-  return raw.v === 2 ? { ...body, emergency: parseEmergency(raw) } : body;
+  if (raw.v === 1) return body;
+  return raw.v === 2 ? { ...body, emergency: parseEmergency(raw) } : { ...body, emergency: parseEmergency(raw), caEndorsement: parseCaEndorsement(raw.caEndorsement) };
 }
 
 /** The emergency material of a verified bundle, decoded (the robot checks each order and the CRL itself). */
@@ -158,13 +190,48 @@ export function bundleEmergency(body: BundleBody): { emergencyKeyDer: Buffer | n
   return { emergencyKeyDer: e.emergencyKey === null ? null : b64(e.emergencyKey, 'emergencyKey'), orders: e.orders.map((o, i) => b64(o, `orders[${i}]`)), crlDer: e.crl === null ? null : b64(e.crl, 'crl') };
 }
 
-export interface VerifiedBundle { body: BundleBody; keys: Array<{ keyId: string; version: number; material: Buffer }> }
+export interface VerifiedBundle {
+  body: BundleBody;
+  keys: Array<{ keyId: string; version: number; material: Buffer }>;
+  /** The CA certificate (PEM) this bundle taught: its signer, endorsed by a trusted CA; null when the signer was trusted already. */
+  endorsedCaPem: string | null;
+}
+
+/** The CAs a robot checks an endorsement with: those it trusts, less those it knows were compromised. */
+export interface EndorsementTrust { trusted: readonly X509Certificate[]; compromised?: readonly X509Certificate[] }
+
+/**
+ * Checks the retired CA's endorsement of a new CA certificate (RENEW over the link, caEndorsement in a v3 bundle):
+ * the endorser must be a CA the robot trusts and does not hold as compromised, its signature over
+ * caEndorsementInput(caCertDer) must verify, and the certificate must be a self-signed CA certificate. Returns it;
+ * refusals are BundleError 'endorsement_invalid' (a certificate that does not parse: 'malformed').
+ */
+export function checkCaEndorsement(e: { caCertDer: Buffer; endorserKeyId: string; endorsement: Buffer }, trust: EndorsementTrust): X509Certificate {
+  const endorser = trust.trusted.find((c) => signerKeyId(c.publicKey) === e.endorserKeyId);
+  if (!endorser) throw new BundleError('endorsement_invalid', 'the new CA certificate is endorsed by a CA this robot does not trust');
+  if ((trust.compromised ?? []).some((c) => c.raw.equals(endorser.raw))) {
+    throw new BundleError('endorsement_invalid', 'the new CA certificate is endorsed by a CA this robot holds as compromised');
+  }
+  if (!caSignatureValid(endorser.publicKey, caEndorsementInput(e.caCertDer), e.endorsement)) {
+    throw new BundleError('endorsement_invalid', 'the endorsement of the new CA certificate does not verify under the CA it names');
+  }
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(e.caCertDer);
+  } catch {
+    throw new BundleError('malformed', 'the endorsed CA certificate does not parse');
+  }
+  if (!cert.ca || !cert.verify(cert.publicKey)) throw new BundleError('endorsement_invalid', 'the endorsed certificate is not a self-signed CA certificate');
+  return cert;
+}
 
 /**
  * The robot's side: checks signature (CA), device, sequence, then unwraps every entry; all or nothing.
- * Order: malformed -> foreign CA (signer id) -> tampered (signature) -> foreign device -> replayed -> unwrap.
+ * Order: malformed -> foreign CA (signer id; a v3 bundle's signer may instead be the endorsed CA certificate it
+ * carries: endorsement_invalid or foreign when that does not hold) -> tampered (signature) -> foreign device ->
+ * replayed -> unwrap. `compromisedCaPem`: trusted CAs whose endorsement the robot no longer takes.
  */
-export function verifyBundle(file: Buffer, o: { caCertPem: string | readonly string[]; deviceId: string; identityPrivateKey: KeyObject; lastSequence: number }): VerifiedBundle {
+export function verifyBundle(file: Buffer, o: { caCertPem: string | readonly string[]; compromisedCaPem?: readonly string[]; deviceId: string; identityPrivateKey: KeyObject; lastSequence: number }): VerifiedBundle {
   const outer = parseJson(file, 'the bundle file');
   const keys = Object.keys(outer);
   if (outer.format !== BUNDLE_FORMAT || keys.length !== 3 || !keys.includes('body') || !keys.includes('signature')) {
@@ -176,7 +243,17 @@ export function verifyBundle(file: Buffer, o: { caCertPem: string | readonly str
   const body = parseBody(rawBody);
   if (!canonicalBody(body).equals(bodyBytes)) throw new BundleError('tampered', 'the bundle body is not in canonical form');
   // A robot may trust several CAs during a CA transition (the retired one and its endorsed successor): the signer id names one.
-  const caPub = (typeof o.caCertPem === 'string' ? [o.caCertPem] : o.caCertPem).map((pem) => new X509Certificate(pem).publicKey).find((k) => signerKeyId(k) === body.signerKeyId);
+  const trusted = (typeof o.caCertPem === 'string' ? [o.caCertPem] : o.caCertPem).map((pem) => new X509Certificate(pem));
+  let endorsed: X509Certificate | null = null;
+  let caPub = trusted.find((c) => signerKeyId(c.publicKey) === body.signerKeyId)?.publicKey;
+  if (!caPub && body.caEndorsement) {
+    // Not a CA it trusts yet: the bundle may carry its signer's certificate, endorsed by the robot's (retired) CA.
+    const c = body.caEndorsement;
+    const caCertDer = b64(c.caCert, 'caEndorsement.caCert');
+    endorsed = checkCaEndorsement({ caCertDer, endorserKeyId: c.endorserKeyId, endorsement: b64(c.endorsement, 'caEndorsement.endorsement') }, { trusted, compromised: (o.compromisedCaPem ?? []).map((pem) => new X509Certificate(pem)) });
+    if (signerKeyId(endorsed.publicKey) !== body.signerKeyId) throw new BundleError('foreign', 'the bundle was signed by another CA than the endorsed CA certificate it carries');
+    caPub = endorsed.publicKey;
+  }
   if (!caPub) throw new BundleError('foreign', 'the bundle was signed by another CA');
   if (!verifySignature(caPub, bodyBytes, signature)) throw new BundleError('tampered', 'the bundle signature does not verify');
   if (body.deviceId !== o.deviceId) throw new BundleError('foreign', 'the bundle is for another device');
@@ -189,7 +266,7 @@ export function verifyBundle(file: Buffer, o: { caCertPem: string | readonly str
     for (const k of out) k.material.fill(0);
     throw new BundleError('tampered', 'a wrapped key could not be unwrapped');
   }
-  return { body, keys: out };
+  return { body, keys: out, endorsedCaPem: endorsed ? endorsed.toString() : null };
 }
 
 // ---- key confirmation of a bundle delivered over the serial link (INSTALLED / DONE) ----

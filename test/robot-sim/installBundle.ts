@@ -4,18 +4,23 @@
 // Used by `robot.ts --install-bundle FILE` (USB stick) and by robotSession.ts when a BUNDLE frame arrives (serial).
 // A v2 bundle's emergency material is applied after the keys, with the checks of the other deliveries (lockdown.ts):
 // the emergency key it names becomes the trusted one (the bundle is signed by the fleet CA), then each order, then the
-// CRL; a refused order or CRL is reported in `items` and does not undo the keys.
-import { createPrivateKey } from 'node:crypto';
+// CRL; a refused order or CRL is reported in `items` and does not undo the keys. A v3 bundle signed by a CA the robot
+// does not trust yet carries that CA's certificate endorsed by the robot's (retired) CA: once the bundle verified and
+// its keys are installed, the robot trusts the new CA (caTrust.ts), so the bundle's CRL of the new CA is then accepted.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
-import { bundleEmergency, verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
+import { bundleEmergency, signerKeyId, verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
+import { addTrustedCa, compromisedCaPems } from './caTrust.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 
 export interface InstallResult {
   bundleId: string;
   sequence: number;
   installed: Array<{ keyId: string; version: number }>;
+  /** The CA the robot trusts from this bundle on (a v3 bundle's endorsed signer; its signerKeyId), or null. */
+  trustedCa: string | null;
   /** The emergency material's outcome (v2 bundles): whether an emergency key was stored, each order's and the CRL's result. */
   emergency?: { emergencyKey: boolean; items: Array<{ kind: 'order' | 'crl'; result: string }> };
 }
@@ -36,7 +41,9 @@ function writeAtomic(file: string, content: string): void {
  */
 export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string | readonly string[]; file: Buffer; facts?: RobotFacts; now?: Date }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
   const identityPrivateKey = createPrivateKey(readFileSync(path.join(o.keystore, 'identity.key.pem')));
-  const v = verifyBundle(o.file, { caCertPem: o.caCertPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
+  const factoryCaPem = typeof o.caCertPem === 'string' ? o.caCertPem : o.caCertPem[0]!;
+  const compromisedCaPem = compromisedCaPems(o.keystore, factoryCaPem);
+  const v = verifyBundle(o.file, { caCertPem: o.caCertPem, compromisedCaPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
   const keysFile = path.join(o.keystore, 'keys.json');
   const current = existsSync(keysFile) ? (JSON.parse(readFileSync(keysFile, 'utf8')) as Array<{ keyId: string; version: number; material: string }>) : [];
   const kept = current.filter((k) => !v.keys.some((n) => n.keyId === k.keyId && n.version === k.version));
@@ -49,14 +56,16 @@ export function installBundle(o: { keystore: string; deviceId: string; caCertPem
   // Keys first, then the sequence: a crash between the two leaves the keys installed and the bundle re-installable.
   writeAtomic(keysFile, JSON.stringify(next));
   writeAtomic(path.join(o.keystore, 'bundle-state.json'), JSON.stringify({ lastSequence: v.body.sequence, bundleId: v.body.bundleId }));
-  const out: InstallResult = { bundleId: v.body.bundleId, sequence: v.body.sequence, installed: v.keys.map((k) => ({ keyId: k.keyId, version: k.version })) };
-  if (v.body.v !== 2) return out;
+  // The endorsed signer is trusted once its bundle is installed (a refused bundle changes nothing), before its CRL is read.
+  if (v.endorsedCaPem !== null) addTrustedCa(o.keystore, factoryCaPem, v.endorsedCaPem);
+  const out: InstallResult = { bundleId: v.body.bundleId, sequence: v.body.sequence, installed: v.keys.map((k) => ({ keyId: k.keyId, version: k.version })), trustedCa: v.endorsedCaPem === null ? null : signerKeyId(new X509Certificate(v.endorsedCaPem).publicKey) };
+  if (v.body.v === 1) return out;
   const em = bundleEmergency(v.body);
   if (em.emergencyKeyDer) storeEmergencyKey(o.keystore, em.emergencyKeyDer);
   const items: Array<{ kind: 'order' | 'crl'; result: string }> = [];
   const all = [...em.orders.map((content) => ({ kind: 'order' as const, content })), ...(em.crlDer ? [{ kind: 'crl' as const, content: em.crlDer }] : [])];
   // A robot that was told nothing of itself knows its device id only (a site-wide order then follows the order's mode).
   const facts = o.facts ?? { deviceId: o.deviceId, site: null, model: null, firmware: null, tags: null };
-  for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: typeof o.caCertPem === 'string' ? o.caCertPem : o.caCertPem[0]!, ...item, now: o.now ?? new Date() }).result });
+  for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: factoryCaPem, ...item, now: o.now ?? new Date() }).result });
   return { ...out, emergency: { emergencyKey: em.emergencyKeyDer !== null, items } };
 }

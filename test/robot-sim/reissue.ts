@@ -1,7 +1,7 @@
 // The simulator's side of a certificate re-issue after a CA replacement (RENEW -> CSR -> CERT -> RENEWED, spec:
-// docs/provisioning-protocol.md, "Re-issue after a CA replacement") and the CA trust it keeps: the CA certificate it
-// was given at the factory (--ca-cert) and every CA certificate a CA it trusts endorsed (trusted-cas.json in its key
-// store). The robot checks the endorsement before answering, makes its CSR with the identity key it already holds, and
+// docs/provisioning-protocol.md, "Re-issue after a CA replacement"), with the CA trust it keeps (caTrust.ts: the
+// factory CA and every CA certificate a CA it trusts endorsed). The robot checks the endorsement before answering
+// (bundle.ts checkCaEndorsement, as for a bundle that carries one), makes its CSR with the identity key it already holds, and
 // stores the new certificate only once it chains to the endorsed CA and carries its own key. Peer checks
 // (--check-peer-cert) accept a certificate of any trusted CA.
 import 'reflect-metadata';
@@ -9,30 +9,17 @@ import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } fr
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { caSignatureValid, signerKeyId } from '../../electron/station/bundle.ts';
+import { BundleError, checkCaEndorsement } from '../../electron/station/bundle.ts';
 import { signWithIdentity } from '../../electron/station/csr.ts';
 import { StationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import {
-  RENEW_SEQ, caEndorsementInput, decodeCert, decodeError, decodeRenew, encodeCsr, encodeRenewed, reissueSignatureInput, renewedSignatureInput,
+  RENEW_SEQ, decodeCert, decodeError, decodeRenew, encodeCsr, encodeRenewed, reissueSignatureInput, renewedSignatureInput,
 } from '../../electron/station/protocol.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
-import { checkPeer } from './lockdown.ts';
+import { addTrustedCa, checkPeerOfIssuer, compromisedCaPems, trustedCaPems } from './caTrust.ts';
 
-const trustFile = (keystore: string) => path.join(keystore, 'trusted-cas.json');
-
-/** Every CA certificate the robot trusts: the factory one first, then the endorsed successors in the order received. */
-export function trustedCaPems(keystore: string, factoryCaPem: string): string[] {
-  const stored = existsSync(trustFile(keystore)) ? (JSON.parse(readFileSync(trustFile(keystore), 'utf8')) as string[]) : [];
-  return [factoryCaPem, ...stored];
-}
-
-function addTrustedCa(keystore: string, factoryCaPem: string, pem: string): void {
-  const all = trustedCaPems(keystore, factoryCaPem);
-  if (all.some((p) => new X509Certificate(p).raw.equals(new X509Certificate(pem).raw))) return;
-  writeFileSync(`${trustFile(keystore)}.tmp`, JSON.stringify([...all.slice(1), pem]));
-  renameSync(`${trustFile(keystore)}.tmp`, trustFile(keystore));
-}
+export { trustedCaPems };
 
 export interface ReissueRobot {
   deviceId: string;
@@ -49,12 +36,14 @@ export interface ReissueRobot {
  */
 export async function answerRenew(ch: FrameChannel, o: ReissueRobot, robotNonce: Buffer, renewFrame: Received, verifyChain: (certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string) => void): Promise<void> {
   const renew = decodeRenew(renewFrame.frame.payload);
-  const endorser = trustedCaPems(o.keystore, o.caCertPem).map((pem) => new X509Certificate(pem)).find((c) => signerKeyId(c.publicKey) === renew.endorserKeyId);
-  if (!endorser || !caSignatureValid(endorser.publicKey, caEndorsementInput(renew.caCertDer), renew.endorsement)) {
-    throw new StationError('certificate_rejected', 'the new CA certificate is not endorsed by a CA this robot trusts');
+  const toX509 = (pems: string[]) => pems.map((pem) => new X509Certificate(pem));
+  let newCa: X509Certificate;
+  try {
+    newCa = checkCaEndorsement(renew, { trusted: toX509(trustedCaPems(o.keystore, o.caCertPem)), compromised: toX509(compromisedCaPems(o.keystore, o.caCertPem)) });
+  } catch (e) {
+    if (e instanceof BundleError) throw new StationError('certificate_rejected', e.message);
+    throw e;
   }
-  const newCa = new X509Certificate(renew.caCertDer);
-  if (!newCa.ca || !newCa.verify(newCa.publicKey)) throw new StationError('certificate_rejected', 'the endorsed certificate is not a self-signed CA certificate');
   const keyFile = path.join(o.keystore, 'identity.key.pem');
   if (!existsSync(keyFile)) throw new StationError('not_provisioned', 'this robot holds no identity key: it was never provisioned');
   const identity = createPrivateKey(readFileSync(keyFile));
@@ -92,12 +81,12 @@ async function makeCsr(privateKey: KeyObject, deviceId: string): Promise<Buffer>
 
 /**
  * Whether the robot talks to a peer presenting this certificate: it must be issued by a CA the robot trusts (the
- * factory CA or an endorsed successor), valid now, and not on the CRL the robot holds.
+ * factory CA or an endorsed successor), valid now, and not on the CRL the robot holds of that issuer.
  */
 export function checkPeerCertificate(keystore: string, factoryCaPem: string, certPem: string, now: Date): { ok: true } | { ok: false; code: 'peer_untrusted' | 'peer_revoked'; message: string } {
   const cert = new X509Certificate(certPem);
-  const issuer = trustedCaPems(keystore, factoryCaPem).map((pem) => new X509Certificate(pem)).find((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey));
-  if (!issuer) return { ok: false, code: 'peer_untrusted', message: 'the peer certificate is not issued by a CA this robot trusts' };
+  const issuer = trustedCaPems(keystore, factoryCaPem).find((pem) => { const ca = new X509Certificate(pem); return cert.checkIssued(ca) && cert.verify(ca.publicKey); });
+  if (issuer === undefined) return { ok: false, code: 'peer_untrusted', message: 'the peer certificate is not issued by a CA this robot trusts' };
   if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) return { ok: false, code: 'peer_untrusted', message: 'the peer certificate is not valid now' };
-  return checkPeer(keystore, cert.serialNumber);
+  return checkPeerOfIssuer(keystore, factoryCaPem, issuer, cert.serialNumber);
 }

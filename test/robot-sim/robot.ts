@@ -2,11 +2,13 @@
 //   or: node test/robot-sim/robot.ts --install-bundle FILE --device-id R --keystore DIR --ca-cert CA.pem (installBundle.ts)
 //   or: node test/robot-sim/robot.ts --apply-order FILE [--emergency-key PEM] --device-id R --keystore DIR
 //         (lockdown.ts; without --emergency-key, the one stored at provisioning or by a bundle)
+//   or: node test/robot-sim/robot.ts --apply-crl FILE --keystore DIR --ca-cert CA.pem  (a CRL from a USB stick, DER: kept
+//         when a trusted CA signed it and its number is above the one held of that CA; caTrust.ts)
 //   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
-//   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when the CRL held lists it)
+//   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when a CRL held lists it)
 //   or: node test/robot-sim/robot.ts --check-peer-cert PEM --keystore DIR --ca-cert CA.pem  (a peer's certificate: refused
 //         with peer_untrusted unless a trusted CA issued it, the factory one or a successor it endorsed (reissue.ts), and
-//         with peer_revoked when the CRL held lists it)
+//         with peer_revoked when the CRL held of its issuer lists it)
 //   or: node test/robot-sim/robot.ts --field HOST:PORT --device-id R --keystore DIR --ca-cert CA.pem  (one poll of the
 //         field link over mutual TLS with the certificate from provisioning, fieldClient.ts; exit 0 unless refused or failed)
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
@@ -23,7 +25,8 @@ import { SerialPort } from 'serialport';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
 import { pollField } from './fieldClient.ts';
-import { applyLockdownOrder, checkPeer, operate } from './lockdown.ts';
+import { applyCrl, checkPeer } from './caTrust.ts';
+import { applyLockdownOrder, operate } from './lockdown.ts';
 import { checkPeerCertificate, trustedCaPems } from './reissue.ts';
 import { MISBEHAVIOURS, runRobot, warmUp, type Misbehaviour } from './robotSession.ts';
 
@@ -42,6 +45,7 @@ const { values } = parseArgs({
     'wait-signal': { type: 'boolean', default: false },
     'install-bundle': { type: 'string' },
     'apply-order': { type: 'string' },
+    'apply-crl': { type: 'string' },
     'emergency-key': { type: 'string' },
     site: { type: 'string' },
     model: { type: 'string' },
@@ -95,6 +99,8 @@ if (orderFile !== undefined) {
     return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null };
   });
 }
+const crlFile = values['apply-crl'];
+if (crlFile !== undefined) answer(() => applyCrl({ keystore: need('keystore'), caCertPem: readFileSync(need('ca-cert'), 'utf8'), der: readFileSync(crlFile) }));
 /** A question to the robot: one JSON line, exit code 0 when it says yes. */
 function reply(r: { ok: boolean }): never {
   process.stdout.write(JSON.stringify(r) + '\n');

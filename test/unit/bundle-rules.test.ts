@@ -9,7 +9,7 @@ import {
   BUNDLE_FORMAT, BundleError, bundleConfirmationKey, bundleEmergency, bundleFileHash, createBundle, distributionDoneMac, installedMac, signerKeyId, verifyBundle, verifySignature,
 } from '../../electron/station/bundle.ts';
 import { unwrapKey } from '../../electron/station/keywrap.ts';
-import { identity, kitCa, material, type KitCa } from './bundle-kit.ts';
+import { bundleRefusal as refusal, identity, kitCa, material, type KitCa } from './bundle-kit.ts';
 
 /** The station field encoding (u32 BE length | bytes), written independently. */
 const fields = (...parts: string[]) => Buffer.concat(parts.flatMap((p) => {
@@ -47,15 +47,6 @@ const build = (o: Partial<{ deviceId: string; sequence: number; signer: KitCa; b
   });
 const opts = { caCertPem: ca.caCertPem, deviceId: 'uv-1', identityPrivateKey: robot.privateKey, lastSequence: 4 };
 
-const refusal = (fn: () => unknown): { code: string; message: string } => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof BundleError) return { code: e.code, message: e.message };
-    throw e;
-  }
-  return { code: 'accepted', message: '' };
-};
 
 /** A bundle file around any body text, correctly signed by the kit CA (so only the rule under test can refuse it). */
 async function signedFile(bodyText: string, signer: KitCa = ca): Promise<Buffer> {
@@ -251,7 +242,7 @@ describe("the robot's checks, in the documented order", () => {
     const entry = parsed.entries[0]!;
     const withEntry = (e: unknown) => ({ ...parsed, entries: [e] });
     const bodies: Array<[string, unknown]> = [
-      ['v 3', { ...parsed, v: 3 }],
+      ['v 4', { ...parsed, v: 4 }],
       ['v "1"', { ...parsed, v: '1' }],
       ['an upper-case bundle id', { ...parsed, bundleId: String(parsed.bundleId).toUpperCase() }],
       ['a 30-hex bundle id', { ...parsed, bundleId: String(parsed.bundleId).slice(2) }],

@@ -8,6 +8,9 @@
 // Sequence per robot: the key_bundles table (keyBundlesRepo.ts). The next number is reserved by a row in state
 // 'issuing', in a synchronous transaction, before the asynchronous CA signature; a failed build burns its number.
 // Audit details carry ids, versions and the sequence only, never key material.
+// A robot whose certificate is of a retired CA (replaced, not compromised; not re-issued yet) gets a v3 bundle: the
+// current CA's certificate endorsed by that retired CA rides along, so the robot can trust the bundle's signer
+// (caEndorsement.ts; docs/key-bundles.md, "The new CA certificate"). Its robots' bundles name the endorser (endorsedBy).
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { RobotStatus } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
@@ -18,6 +21,7 @@ import type { FleetRepo } from '../../store/fleetRepo.ts';
 import { formatKeyVersions, type BundleDelivery, type KeyBundleRow, type KeyBundlesRepo } from '../../store/keyBundlesRepo.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
+import type { CaEndorsement, CaEndorsements } from '../ca/caEndorsement.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyAssignmentResolver } from '../fleet/keyAssignments.ts';
@@ -49,6 +53,11 @@ export interface BundleServiceDeps {
   onFailed?(deviceId: string, keys: ReadonlyArray<{ keyId: string; version: number }>, code: string): void;
   /** Lockdown delivery (issue 15): the emergency key, pending orders and the CRL a bundle carries (a v2 bundle). */
   orders?: Pick<OrderDelivery, 'forBundle' | 'recordIncluded'>;
+  /**
+   * For a robot whose certificate the current CA did not issue: the current CA's certificate endorsed by the retired CA
+   * that did (caEndorsement.ts forCertificate; throws for a compromised or unknown CA). Absent: such a robot is refused.
+   */
+  caEndorsementFor?(deviceId: string, certificate: X509Certificate): Promise<CaEndorsement | null>;
 }
 
 export interface IssuedBundle { fileName: string; content: Buffer; sequence: number; keys: Array<{ keyId: string; version: number }> }
@@ -93,7 +102,14 @@ export interface BundleService {
 
 const ERROR_CODE_MAX = 64;
 
-interface Prepared { deviceId: string; identity: X509Certificate; caCert: X509Certificate; keys: KeyToWrap[]; emergency: BundleEmergencyItems | null }
+interface Prepared {
+  deviceId: string;
+  identity: X509Certificate;
+  caCert: X509Certificate;
+  keys: KeyToWrap[];
+  emergency: BundleEmergencyItems | null;
+  endorsement: CaEndorsement | null;
+}
 
 export function createBundleService(deps: BundleServiceDeps): BundleService {
   const nowIso = () => new Date(deps.clock.now()).toISOString();
@@ -111,9 +127,12 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
     if (!cert) throw new ConsoleError('illegal_transition', `Robot ${deviceId} has no active certificate: provision it first.`, { deviceId });
     const identity = new X509Certificate(cert.pem);
     const caCert = new X509Certificate(await deps.caCertificatePem());
-    if (!identity.verify(caCert.publicKey)) throw new ConsoleError('integrity_failure', `The certificate of ${deviceId} was not issued by the current fleet CA.`, { deviceId });
+    // A certificate of a retired CA: the bundle carries the current CA's certificate endorsed by that CA.
+    const ofCurrentCa = identity.verify(caCert.publicKey);
+    const endorsement = ofCurrentCa ? null : ((await deps.caEndorsementFor?.(deviceId, identity)) ?? null);
+    if (!ofCurrentCa && !endorsement) throw new ConsoleError('integrity_failure', `The certificate of ${deviceId} was not issued by the current fleet CA.`, { deviceId });
     const emergency = deps.orders ? await deps.orders.forBundle(deviceId) : null;
-    return { deviceId, identity, caCert, keys: await deps.newestKeys(deviceId), emergency };
+    return { deviceId, identity, caCert, keys: await deps.newestKeys(deviceId), emergency, endorsement };
   }
 
   interface Reserved { sequence: number; bundleId: string; issuedAt: string }
@@ -131,6 +150,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
       deviceId: p.deviceId, identityPublicKey: p.identity.publicKey, caPublicKey: p.caCert.publicKey, sequence: r.sequence, bundleId: r.bundleId,
       issuedAt: r.issuedAt, keys: p.keys, sign: deps.caSign,
       ...(p.emergency ? { emergency: { emergencyKeyDer: p.emergency.emergencyKeyDer, orders: p.emergency.orders.map((o) => o.content), crlDer: p.emergency.crl?.content ?? null } } : {}),
+      ...(p.endorsement ? { caEndorsement: { caCertDer: p.endorsement.caCertDer, endorserKeyId: p.endorsement.endorserKeyId, endorsement: p.endorsement.endorsement } } : {}),
     });
   /** The orders and CRL signed into the bundle, recorded as included (their results stay unknown to the console). */
   const included = (p: Prepared, sequence: number) => {
@@ -160,7 +180,7 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
           deps.fleet.recordKeyVersions(deviceId, held, 'distribution');
           if (!deps.bundles.setState(deviceId, r.sequence, 'issued', ['issuing'])) throw new ConsoleError('internal', `Bundle ${r.sequence} of ${deviceId} is no longer being issued.`);
           included(p, r.sequence);
-          auditIssue(deviceId, 'success', { sequence: r.sequence, keys: formatKeyVersions(held), delivery: 'file' });
+          auditIssue(deviceId, 'success', { sequence: r.sequence, keys: formatKeyVersions(held), delivery: 'file', ...(p.endorsement ? { endorsedBy: p.endorsement.fromCaId } : {}) });
         });
         return { fileName: `${deviceId}.bundle-${r.sequence}.json`, content, sequence: r.sequence, keys: held };
       } catch (e) {
@@ -235,6 +255,8 @@ export function bundleDepsFrom(input: {
   ca: FleetCaService; keys: KeysRepo; fleet: FleetRegistry; fleetRepo: FleetRepo; bundles: KeyBundlesRepo;
   session: Session; audit: AuditLog; clock: Clock; transaction<T>(fn: () => T): T; assignments: KeyAssignmentResolver;
   hooks?: Pick<BundleServiceDeps, 'onInstalled' | 'onFailed' | 'orders'>;
+  /** The retired CAs' endorsements (shared with the re-issue over the link); absent: only robots of the current CA get bundles. */
+  endorsements?: CaEndorsements;
 }): BundleServiceDeps {
   const station = createStationDeps({ ca: input.ca, keys: input.keys, fleet: input.fleet, fleetRepo: input.fleetRepo, session: input.session, audit: input.audit, transaction: input.transaction, assignments: input.assignments });
   return {
@@ -242,6 +264,7 @@ export function bundleDepsFrom(input: {
     actor: () => input.session.actor(),
     caCertificatePem: async () => (await input.ca.require()).caCertificatePem(),
     caSign: (data) => input.ca.signWithCaKey(data),
+    ...(input.endorsements ? { caEndorsementFor: input.endorsements.forCertificate } : {}),
     async newestKeys(deviceId) {
       const keys = await station.deps.keysToDeliver(deviceId);
       // The station deps keep a reference for release(); the service zeroes the buffers itself, so copy first.

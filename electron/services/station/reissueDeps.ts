@@ -8,11 +8,10 @@
 import { X509Certificate } from 'node:crypto';
 import { isConsoleError } from '../../../shared/errors.ts';
 import type { DistributionDeps, ReissueOffer } from '../../station/distributeSession.ts';
-import { signerKeyId } from '../../station/bundle.ts';
-import { caEndorsementInput } from '../../station/protocol.ts';
 import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
+import { createCaEndorsements, type CaEndorsements } from '../ca/caEndorsement.ts';
 import type { IssuedCertificate } from '../ca/fleetCa.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
@@ -22,7 +21,7 @@ import type { Logger } from '../../logger.ts';
 
 export interface ReissueDepsInput {
   ca: FleetCaService;
-  caRepo: Pick<FleetCaRepo, 'getCa' | 'currentCaId'>;
+  caRepo: Pick<FleetCaRepo, 'getCa' | 'currentCaId' | 'listCas'>;
   transitions: Pick<CaTransitionsRepo, 'openRenewalsOf' | 'transition'>;
   fleet: Pick<FleetRegistry, 'attachCertificate'>;
   session: Pick<Session, 'actor'>;
@@ -30,6 +29,8 @@ export interface ReissueDepsInput {
   clock: Clock;
   transaction<T>(fn: () => T): T;
   logger?: Logger;
+  /** The retired CAs' endorsements, shared with the bundle files (one signature per pair of CAs); made here when absent. */
+  endorsements?: CaEndorsements;
   /** Days of validity of a re-issued certificate (default 365, as at provisioning). */
   validityDays?: number;
 }
@@ -44,8 +45,8 @@ const FAILED_REISSUE_REASON = 'cessationOfOperation';
 
 export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
   const { ca, caRepo, transitions, session, audit } = input;
-  // One endorsement per (retired CA, current CA) for this station's run: the retired key signs once, not per robot.
-  const endorsements = new Map<string, Promise<Buffer>>();
+  // One endorsement per (retired CA, current CA): the retired key signs once, not per robot.
+  const endorsements = input.endorsements ?? createCaEndorsements({ ca, caRepo, transitions });
   // Certificates issued in exchanges still running, by serial (what the registry records: the CA's own dates and PEM).
   const issuedBySerial = new Map<string, IssuedCertificate>();
   const append = (deviceId: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
@@ -69,17 +70,7 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
     async reissueOffer(deviceId) {
       const cas = offerCas(deviceId);
       if (!cas) return null;
-      const { current, retired } = cas;
-      const key = `${retired.id}>${current.id}`;
-      let pending = endorsements.get(key);
-      if (!pending) {
-        pending = ca.signWithCaKeyOf(retired.id, caEndorsementInput(current.certDer));
-        endorsements.set(key, pending);
-        pending.catch(() => endorsements.delete(key));
-      }
-      const endorsement = await pending;
-      const endorserKeyId = signerKeyId(new X509Certificate(retired.certDer).publicKey);
-      return { fromCaId: retired.id, toCaId: current.id, caCertDer: current.certDer, endorserKeyId, endorsement } satisfies ReissueOffer;
+      return (await endorsements.endorse(cas.retired, cas.current)) satisfies ReissueOffer;
     },
     async reissueCertificate(deviceId, csrDer) {
       const issued = await (await ca.require()).issueDeviceCertificate(csrDer, { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() });

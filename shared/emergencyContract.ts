@@ -20,6 +20,18 @@ export const OrderScopeSchema = z.union([
 ]);
 
 const Text = z.string().trim().min(1).max(500);
+const SERIAL = z.string().regex(/^(?:[0-9A-Fa-f]{2}:?){1,20}$/, 'must be a hexadecimal certificate serial');
+
+/**
+ * What an order issued on its own may name: an order's scope, or the robots holding a key (version) or a certificate
+ * serial, which the console resolves to the robots holding it when it signs (the order names them: `deviceIds`).
+ */
+export const OrderInputScopeSchema = z.union([
+  ...OrderScopeSchema.options,
+  z.object({ keyId: KeyIdSchema, version: z.number().int().positive().optional() }).strict(),
+  z.object({ serial: SERIAL }).strict(),
+]);
+export type OrderInputScope = z.infer<typeof OrderInputScopeSchema>;
 
 export const LockdownOrderView = z.object({
   orderId: z.string(),
@@ -49,7 +61,7 @@ export const EmergencyScopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('firmware'), firmware: FleetName('firmware version') }).strict(),
   z.object({ kind: z.literal('tag'), tag: z.string().regex(ROBOT_TAG_PATTERN, 'must be a tag (no spaces, at most 32)') }).strict(),
   z.object({ kind: z.literal('key'), keyId: KeyIdSchema, version: z.number().int().positive().optional() }).strict(),
-  z.object({ kind: z.literal('serial'), serial: z.string().regex(/^(?:[0-9A-Fa-f]{2}:?){1,20}$/, 'must be a hexadecimal certificate serial') }).strict(),
+  z.object({ kind: z.literal('serial'), serial: SERIAL }).strict(),
   z.object({ kind: z.literal('fleet') }).strict(),
 ]);
 export type EmergencyScope = z.infer<typeof EmergencyScopeSchema>;
@@ -81,6 +93,21 @@ export function isWideRun(scope: Pick<EmergencyScope, 'kind'>, actions: readonly
   return !ROBOT_LEVEL_SCOPES.has(scope.kind) || actions.some((a) => FLEET_WIDE_ACTIONS.has(a));
 }
 
+/** The playbook's scope an order's input scope names (the same robots): what decides whether it is wide. */
+export function orderEmergencyScope(scope: OrderInputScope): EmergencyScope {
+  if ('fleet' in scope) return { kind: 'fleet' };
+  if ('deviceIds' in scope) return { kind: 'robots', deviceIds: scope.deviceIds };
+  if ('keyId' in scope) return { kind: 'key', keyId: scope.keyId, ...(scope.version === undefined ? {} : { version: scope.version }) };
+  if ('serial' in scope) return { kind: 'serial', serial: scope.serial };
+  if ('site' in scope) return { kind: 'site', site: scope.site };
+  if ('model' in scope) return { kind: 'model', model: scope.model };
+  if ('firmware' in scope) return { kind: 'firmware', firmware: scope.firmware };
+  return { kind: 'tag', tag: scope.tag };
+}
+
+/** Whether an order issued on its own needs two-person approval (or break-glass): a lockdown whose scope would make a playbook wide. A lift restores, and never does. */
+export const isWideOrder = (o: { kind: 'lockdown' | 'lift'; scope: OrderInputScope }): boolean => o.kind === 'lockdown' && isWideRun(orderEmergencyScope(o.scope), ['lockdown']);
+
 const LockdownSettings = z
   .object({
     actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).min(1).max(LOCKDOWN_ACTION_NAMES.length),
@@ -88,6 +115,8 @@ const LockdownSettings = z
     validForSeconds: z.number().int().min(60).max(90 * 24 * 3600),
     mode: z.enum(['strict', 'best_effort']).optional(),
     wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
+    /** The emergency key to sign with (default: the only active one). */
+    keyId: KeyIdSchema.optional(),
   })
   .strict();
 
@@ -193,6 +222,27 @@ const ExecuteOutput = z.object({
   lockdownFile: z.object({ fileName: z.string(), content: z.string() }).nullable(),
 });
 
+/** A lockdown (or lift) order issued on its own (emergency:lockdownOrder). */
+export const LockdownOrderInput = z
+  .object({
+    kind: z.enum(['lockdown', 'lift']),
+    scope: OrderInputScopeSchema,
+    actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).max(LOCKDOWN_ACTION_NAMES.length),
+    wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
+    mode: z.enum(['strict', 'best_effort']).optional(),
+    reason: Text,
+    message: Text,
+    validForSeconds: z.number().int().min(60).max(90 * 24 * 3600),
+    keyId: KeyIdSchema.optional(),
+    /**
+     * One officer on a wide lockdown (isWideOrder): signed at once, recorded as a break-glass emergency run with the
+     * lockdown action alone (a CRITICAL alert, a second officer's review with emergency:review), as the playbook's.
+     */
+    breakGlass: z.object({ reason: Text }).strict().optional(),
+  })
+  .strict();
+export type LockdownOrderInput = z.infer<typeof LockdownOrderInput>;
+
 const RunId = z.string().uuid();
 
 export const emergencyChannels = {
@@ -217,24 +267,14 @@ export const emergencyChannels = {
 
   /** Signs a lockdown (or lift) order with the active emergency key; returns the order file. */
   'emergency:lockdownOrder': channel(
-    z
-      .object({
-        kind: z.enum(['lockdown', 'lift']),
-        scope: OrderScopeSchema,
-        actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).max(LOCKDOWN_ACTION_NAMES.length),
-        wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
-        mode: z.enum(['strict', 'best_effort']).optional(),
-        reason: Text,
-        message: Text,
-        validForSeconds: z.number().int().min(60).max(90 * 24 * 3600),
-        keyId: KeyIdSchema.optional(),
-      })
-      .strict(),
+    LockdownOrderInput,
     z.object({
       fileName: z.string(),
       /** The order file (docs/lockdown-orders.md), base64. */
       content: z.string(),
       order: LockdownOrderView,
+      /** The break-glass emergency run that recorded the order (it needs a second officer's review); null without break-glass. */
+      runId: z.string().uuid().nullable(),
     }),
   ),
   'emergency:lockdownList': channel(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), z.object({ orders: z.array(LockdownOrderView) })),

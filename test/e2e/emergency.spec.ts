@@ -12,12 +12,17 @@
 // its own from the screen for one robot (no playbook): a field error in words, the signed file downloaded and checked
 // by the simulator's order checks (signature, scope, sequence), its sequence and expiry shown, a lift from the same
 // dialog, axe on the dialog; on a site with a second officer present the dialog shows the approval request instead.
+// A fourth: an order for the holders of a key version, with a second officer present: a key no robot holds is refused
+// in words before signing; for a held version the dialog shows how many robots hold it, break-glass needs its reason,
+// then signs at once an order naming those robots (the simulator's checks agree), raises the CRITICAL alert and leaves
+// a run awaiting review on the screen, with no approval request.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { CallContext } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
 import { LockdownOrderError } from '../../electron/services/emergency/lockdownOrder.ts';
@@ -49,6 +54,16 @@ async function savedDownload(page: Page, dir: string, click: () => Promise<void>
   const file = join(dir, (await d).suggestedFilename());
   await (await d).saveAs(file);
   return readFileSync(file);
+}
+
+/** The console signed in at first run with an active emergency key: its fleet console, handlers and the key's public PEM. */
+async function signedInWithEmergencyKey(page: Page, current: { host: { url: string }; fleet: FleetConsole }) {
+  await openConsole(page, current.host.url);
+  await completeFirstRun(page);
+  const c = current.fleet;
+  const h = c.handlers;
+  const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
+  return { c, h, emergencyKeyPem: (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem };
 }
 
 const STEPS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'];
@@ -272,12 +287,7 @@ test('a lockdown order issued on its own for one robot, checked by the robot; a 
   test.setTimeout(90_000);
   const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-order-'));
   try {
-    await openConsole(page, harness.current().host.url);
-    await completeFirstRun(page);
-    const c = harness.current().fleet;
-    const h = c.handlers;
-    const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
-    const emergencyKeyPem = (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem;
+    const { c, h, emergencyKeyPem } = await signedInWithEmergencyKey(page, harness.current());
     for (const deviceId of ['uv-201', 'uv-202']) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
     const facts = (deviceId: string) => ({ deviceId, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [] });
 
@@ -354,11 +364,90 @@ test('a lockdown order issued on its own for one robot, checked by the robot; a 
     const wide = page.getByRole('dialog', { name: 'Issue a lockdown order for site Plant 3' });
     await expect(wide).toContainText('needs two-person approval');
     await wide.getByLabel('Reason (recorded in the audit log)').fill('Plant 3 intrusion');
-    await wide.getByRole('button', { name: 'Sign or request approval' }).click();
+    await wide.getByRole('button', { name: 'Request approval' }).click();
     const requests = (await h['approvals:list']({ open: true }, CTX)).requests;
     expect(requests).toHaveLength(1);
     await expect(wide.getByTestId('approval-requested')).toContainText(requests[0]!.id);
     expect((await h['emergency:lockdownList']({}, CTX)).orders).toHaveLength(2);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('an order for the holders of a key version: counted before signing, break-glass signs at once and awaits review; nobody is refused', async ({ page, harness }) => {
+  test.setTimeout(90_000);
+  const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-order-key-'));
+  try {
+    const { c, h, emergencyKeyPem } = await signedInWithEmergencyKey(page, harness.current());
+    const siteKey = (await h['keys:create']({ type: 'communication', label: 'Plant 4 comm', algorithm: 'AES_256' }, CTX)).id;
+    await h['keys:rotate']({ keyId: siteKey }, CTX);
+    const unheld = (await h['keys:create']({ type: 'storage', label: 'held by nobody', algorithm: 'AES_256' }, CTX)).id;
+    // [robot, the version of the site key it holds]: version 2 is held by uv-302 and uv-303.
+    const held: Array<[string, number]> = [['uv-301', 1], ['uv-302', 2], ['uv-303', 2]];
+    for (const [deviceId, version] of held) {
+      c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 4', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
+      c.fleet.recordKeyVersions(deviceId, [{ keyId: siteKey, version }], 'provisioning');
+    }
+    // A second security officer exists: without break-glass this order would wait for approval.
+    await h['operators:add']({ name: 'Sam', role: 'security_officer', passphrase: OFFICER_PASS }, CTX);
+
+    await page.keyboard.press('Alt+Shift+E');
+    await page.getByRole('radio', { name: 'Holders of a key (version)' }).check();
+    const issueButton = page.getByRole('button', { name: 'Issue a lockdown order…' });
+    const previewScope = async (value: string, robots: string) => {
+      await page.getByLabel('Key id[:version]', { exact: true }).fill(value);
+      await page.getByRole('button', { name: 'Preview blast radius' }).click();
+      await expect(page.getByTestId('blast-robots')).toHaveText(robots);
+      await issueButton.click();
+    };
+
+    // A key no robot holds: said in words, and nothing can be signed.
+    await previewScope(unheld, '0');
+    const empty = page.getByRole('dialog', { name: `Issue a lockdown order for holders of key ${unheld}` });
+    await expect(empty.getByTestId('order-resolves-to-nobody')).toContainText('an order for nobody is not signed');
+    await expect(empty.getByRole('button', { name: 'Request approval' })).toBeDisabled();
+    await page.keyboard.press('Escape');
+    await expect(empty).toBeHidden();
+
+    // Version 2: two robots, counted before signing.
+    await previewScope(`${siteKey}:2`, '2');
+    const dialog = page.getByRole('dialog', { name: `Issue a lockdown order for holders of key ${siteKey}:2` });
+    await expect(dialog.getByTestId('order-resolved-count')).toHaveText('2');
+    await dialog.getByLabel('Reason (recorded in the audit log)').fill('Plant 4 site key copied');
+    await expect(dialog.getByRole('button', { name: 'Request approval' })).toBeVisible();
+    await dialog.getByRole('radio', { name: 'Break glass' }).check();
+    // Break-glass without its reason: refused beside the field, nothing signed.
+    await dialog.getByRole('button', { name: 'Break glass and sign' }).click();
+    await expect(dialog.getByText('Say why you break glass instead of asking a second officer (recorded in the audit log and the alert).')).toBeVisible();
+    expect((await h['emergency:lockdownList']({}, CTX)).orders).toEqual([]);
+    expect(await axeSerious(page, '[role="dialog"]'), 'the order dialog with break-glass and its error').toEqual([]);
+
+    await dialog.getByLabel('Break-glass reason').fill('Sam is unreachable; the key is being used now');
+    const file = await savedDownload(page, work, () => dialog.getByRole('button', { name: 'Break glass and sign' }).click());
+    await expect(dialog.getByTestId('order-signed')).toContainText('Lockdown order 1 signed');
+    await expect(dialog.getByTestId('order-named-robots')).toContainText('It names 2 robot(s): uv-302, uv-303.');
+    await expect(dialog.getByTestId('order-break-glass')).toContainText('a second security officer must review the run');
+
+    // The robots' own checks: the two holders of version 2 accept it, the holder of version 1 is out of scope.
+    const says = (deviceId: string) => {
+      try {
+        applyLockdownOrder({ keystore: mkdtempSync(join(work, `${deviceId}-`)), facts: { deviceId, site: 'Plant 4', model: 'UV-7', firmware: '2.1.0', tags: [] }, emergencyKeyPem, file, now: new Date() });
+        return 'accepted';
+      } catch (e) {
+        return e instanceof LockdownOrderError ? e.code : String(e);
+      }
+    };
+    expect(held.map(([d]) => [d, says(d)])).toEqual([['uv-301', 'out_of_scope'], ['uv-302', 'accepted'], ['uv-303', 'accepted']]);
+
+    // Signed at once: no approval request; a CRITICAL alert; a run awaiting a second officer's review, on the screen.
+    expect((await h['approvals:list']({ open: true }, CTX)).requests).toEqual([]);
+    const runs = (await h['emergency:runs']({ needsReview: true }, CTX)).runs;
+    expect(runs.map((r) => [r.actions, r.breakGlassReason])).toEqual([[['lockdown'], 'Sam is unreachable; the key is being used now']]);
+    const alerts = (await h['alerts:list']({}, CTX)).alerts.filter((a) => a.kind === 'emergency_break_glass');
+    expect(alerts.map((a) => [a.severity, a.subject])).toEqual([['CRITICAL', runs[0]!.runId]]);
+    await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('table', { name: 'Emergency runs' }).getByRole('radio', { name: `Run ${runs[0]!.runId}` }).check();
+    await expect(page.getByTestId('emergency-run').getByTestId('run-review')).toHaveText('Break glass: needs a second officer’s review');
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
 // on a real store in a temp folder: preview and execute with --json, the exit code of a run with a failed action (1)
 // and of its retry (0), a wide scope refused without break-glass (1), usage mistakes (2), and lockdown order / lift
 // files that the robot's checks accept. Robots and keys are seeded through a console while no command runs.
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +78,10 @@ describe('emergency preview / execute', () => {
       ['emergency', 'preview', '--robot', 'uv-001', '--site', 'Plant 1'],
       ['emergency', 'execute', '--robot', 'uv-001', '--reason', 'x'],
       ['emergency', 'execute', '--key', 'abc:zero', '--quarantine', '--reason', 'x'],
-      ['lockdown', 'order', '--key', 'abc', '--reason', 'x', '--out', join(dir, 'x.json')],
+      ['lockdown', 'order', '--key', 'abc:zero', '--reason', 'x', '--out', join(dir, 'x.json')],
+      ['lockdown', 'order', '--key', 'abc', '--site', 'Plant 1', '--reason', 'x', '--out', join(dir, 'x.json')],
+      // A lift never needs approval: break-glass does not apply to it.
+      ['lockdown', 'lift', '--site', 'Plant 1', '--reason', 'x', '--break-glass', 'alone', '--out', join(dir, 'x.json')],
     ]) expect((await run(args)).code, args.join(' ')).toBe(2);
   });
 
@@ -128,5 +131,21 @@ describe('lockdown order / lift', () => {
     expect(accepts(lift, 'uv-002', a.sequence as number).kind).toBe('lift');
     // An existing file is not replaced without --force.
     expect((await run(['lockdown', 'lift', '--site', 'Plant 1', '--reason', 'again', '--out', lift])).code).toBe(1);
+  });
+
+  it('--key ID:VERSION names the robots holding that version; --break-glass signs at once and records a run to review', async () => {
+    // beforeAll: uv-001, uv-002 and uv-003 hold version 1 of the site key.
+    const file = join(dir, 'key-lock.json');
+    const o = await json(['lockdown', 'order', '--key', `${ids.comm}:1`, '--reason', 'site key copied', '--break-glass', 'no second officer', '--out', file]);
+    expect(o.scope).toEqual({ deviceIds: ['uv-001', 'uv-002', 'uv-003'] });
+    expect(typeof o.runId).toBe('string');
+    expect(accepts(file, 'uv-002', 0)).toMatchObject({ kind: 'lockdown', scope: { deviceIds: ['uv-001', 'uv-002', 'uv-003'] } });
+    const runView = await withConsole((call) => call('emergency:run', { runId: o.runId as string }));
+    expect([runView.review, runView.breakGlassReason, runView.actions]).toEqual(['needs_review', 'no second officer', ['lockdown']]);
+    // A key version nobody holds: refused (exit 1), no file written.
+    const none = await run(['lockdown', 'order', '--key', `${ids.comm}:7`, '--reason', 'x', '--out', join(dir, 'nobody.json')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/order for nobody/);
+    expect(existsSync(join(dir, 'nobody.json'))).toBe(false);
   });
 });

@@ -154,7 +154,7 @@ describe('createConsole handlers, end to end', () => {
       'rollout:retire': { keyId: crypto.randomUUID(), version: 1 },
       'rollout:reinstate': { keyId: crypto.randomUUID(), version: 1, reason: 're-encrypt the archive', days: 7 },
       'rollout:needsVisit': {},
-      'emergency:lockdownOrder': { kind: 'lockdown', scope: { fleet: true }, actions: ['safe_mode'], reason: 'drill', message: 'Safe mode', validForSeconds: 600 },
+      'emergency:lockdownOrder': { kind: 'lockdown', scope: { serial: '0a1b' }, actions: ['safe_mode'], reason: 'drill', message: 'Safe mode', validForSeconds: 600, breakGlass: { reason: 'drill' } },
       'emergency:lockdownList': {},
       'emergency:preview': { scope: { kind: 'fleet' } },
       'emergency:execute': { scope: { kind: 'robot', deviceId: 'uv-100' }, actions: ['quarantine'], reason: 'drill' },

@@ -79,6 +79,8 @@ const BY_INPUT: Array<{ channel: ChannelName; input: Record<string, unknown>; ma
   { channel: 'fleet:setStatus', input: { deviceId: 'robot-0001', status: 'revoked', reason: 'stolen' }, may: 'oa' },
   { channel: 'fleet:setStatus', input: { deviceId: 'robot-0001', status: 'quarantined', reason: 'odd traffic' }, may: 'oa' },
   { channel: 'fleet:setStatus', input: { deviceId: 'robot-0001', status: 'deployed', reason: '' }, may: 'sa' },
+  // Break-glass on an order issued on its own is the security officer's, as the order itself.
+  { channel: 'emergency:lockdownOrder', input: { kind: 'lockdown', scope: { site: 'Plant 1' }, actions: ['stop_operating'], reason: 'r', message: 'm', validForSeconds: 60, breakGlass: { reason: 'alone' } }, may: 'oa' },
 ];
 
 const allowed = (may: string, role: RoleName) => may === '*' || may.includes(ROLE_LETTER[role]);

@@ -2,7 +2,7 @@
 // docs/emergency-response.md: each action flag names one playbook action (the contract's names, written out here),
 // in the playbook's order whatever the order on the command line.
 import { describe, expect, it } from 'vitest';
-import { executeFromOptions } from '../../electron/ipc/cli/emergencyCli.ts';
+import { executeFromOptions, orderFromOptions, orderScopeFromOptions } from '../../electron/ipc/cli/emergencyCli.ts';
 
 describe('emergency execute: action flags to playbook actions', () => {
   const FLAGS: Array<[string, string]> = [
@@ -27,5 +27,31 @@ describe('emergency execute: action flags to playbook actions', () => {
     const id = '0b7c3f0e-5d43-4c39-9a41-2a3f7e1d9c10';
     expect(executeFromOptions({ fleet: true, reason: 'r', 'revoke-ca': true, 'ca-id': id })).toMatchObject({ actions: ['revoke_ca'], caId: id });
     expect('caId' in executeFromOptions({ fleet: true, reason: 'r', 'revoke-ca': true })).toBe(false);
+  });
+});
+
+// lockdown order / lift: each scope option to the order's input scope (docs/lockdown-orders.md, "Issuing"): the
+// format's own selectors as such, --key and --serial as the holders the console resolves when it signs.
+describe('lockdown order: scope options to the order scope, and --break-glass', () => {
+  const KEY = '0b7c3f0e-5d43-4c39-9a41-2a3f7e1d9c10';
+  const SCOPES: Array<[Record<string, string | boolean | string[]>, unknown]> = [
+    [{ robot: 'uv-1' }, { deviceIds: ['uv-1'] }],
+    [{ robot: ['uv-1', 'uv-2'] }, { deviceIds: ['uv-1', 'uv-2'] }],
+    [{ site: 'Plant 1' }, { site: 'Plant 1' }],
+    [{ model: 'UV-7' }, { model: 'UV-7' }],
+    [{ firmware: '2.1' }, { firmware: '2.1' }],
+    [{ tag: 'night' }, { tag: 'night' }],
+    [{ key: KEY }, { keyId: KEY }],
+    [{ key: `${KEY}:3` }, { keyId: KEY, version: 3 }],
+    [{ serial: '7F:01' }, { serial: '7F:01' }],
+    [{ fleet: true }, { fleet: true }],
+  ];
+  it.each(SCOPES)('%j is the scope %j', (options, scope) => {
+    expect(orderScopeFromOptions(options)).toEqual(scope);
+    expect(orderFromOptions('lockdown', { ...options, reason: 'r' }).scope).toEqual(scope);
+  });
+  it('--break-glass REASON is sent as breakGlass; without it none is', () => {
+    expect(orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r', 'break-glass': 'alone tonight' }).breakGlass).toEqual({ reason: 'alone tonight' });
+    expect('breakGlass' in orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r' })).toBe(false);
   });
 });

@@ -9,7 +9,7 @@ import { orderInputOf, orderScopeOf, type OrderForm } from '../../renderer/src/e
 
 const KEY = '0b6f3c2e-4a1d-4c8e-9f00-1234567890ab';
 const INPUT = emergencyChannels['emergency:lockdownOrder'].input;
-const FORM: OrderForm = { kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: '168', mode: 'strict', reason: 'uv-001 stolen' };
+const FORM: OrderForm = { kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: '168', mode: 'strict', reason: 'uv-001 stolen', approval: 'request', glassReason: '' };
 const ONE = { deviceIds: ['uv-001'] };
 
 describe("the screen's scope as the order's scope", () => {
@@ -21,16 +21,45 @@ describe("the screen's scope as the order's scope", () => {
     [{ kind: 'firmware', firmware: '2.1.0' }, { firmware: '2.1.0' }],
     [{ kind: 'tag', tag: 'night' }, { tag: 'night' }],
     [{ kind: 'fleet' }, { fleet: true }],
+    // The holders of a key (version) and the robot of a certificate: named as such, resolved by the console when it signs.
+    [{ kind: 'key', keyId: KEY }, { keyId: KEY }],
+    [{ kind: 'key', keyId: KEY, version: 3 }, { keyId: KEY, version: 3 }],
+    [{ kind: 'serial', serial: '7F:01' }, { serial: '7F:01' }],
   ];
-  it.each(table)('%j names %j', (scope, expected) => {
+  it.each(table)('%j names %j, which the channel accepts', (scope, expected) => {
     expect(orderScopeOf(scope)).toEqual({ scope: expected });
+    expect(INPUT.safeParse({ kind: 'lockdown', scope: expected, actions: ['stop_operating'], reason: 'r', message: 'm', validForSeconds: 60 }).success).toBe(true);
   });
-  it.each<EmergencyScope>([
-    { kind: 'key', keyId: KEY },
-    { kind: 'serial', serial: '7F:01' },
-  ])('%j is not a scope an order names: the playbook is pointed to', (scope) => {
-    const r = orderScopeOf(scope);
-    expect('error' in r ? r.error : r).toMatch(/tick "Issue a lockdown order" in the playbook/);
+});
+
+describe('break-glass from the dialog', () => {
+  const GLASS = { approval: 'break_glass' as const, glassReason: '  no second officer tonight ' };
+  // [scope, kind, whether break-glass is sent]: only a lockdown wider than a list of robots (docs/emergency-response.md).
+  const table: Array<[unknown, 'lockdown' | 'lift', boolean]> = [
+    [{ site: 'Plant 1' }, 'lockdown', true],
+    [{ fleet: true }, 'lockdown', true],
+    [{ keyId: KEY, version: 2 }, 'lockdown', true],
+    [{ serial: '7F:01' }, 'lockdown', true],
+    [ONE, 'lockdown', false],
+    [{ site: 'Plant 1' }, 'lift', false],
+  ];
+  it.each(table)('%j, a %s: break-glass sent %s', (scope, kind, sent) => {
+    const r = orderInputOf({ ...FORM, ...GLASS, kind }, scope as typeof ONE);
+    expect('input' in r).toBe(true);
+    if (!('input' in r)) return;
+    expect(r.input.breakGlass).toEqual(sent ? { reason: 'no second officer tonight' } : undefined);
+    expect(INPUT.safeParse(r.input).success).toBe(true);
+  });
+  it('asking for approval sends no break-glass', () => {
+    const r = orderInputOf({ ...FORM, glassReason: 'typed, then changed my mind' }, { site: 'Plant 1' });
+    expect('input' in r && r.input).not.toHaveProperty('breakGlass');
+  });
+  it.each<[string, string, RegExp]>([
+    ['no reason', '   ', /^Say why you break glass instead of asking a second officer/],
+    ['a reason over 500 characters', 'g'.repeat(501), /At most 500 characters \(501 given\)/],
+  ])('break-glass with %s is refused beside its field', (_what, glassReason, message) => {
+    const r = orderInputOf({ ...FORM, approval: 'break_glass', glassReason }, { site: 'Plant 1' });
+    expect('errors' in r && r.errors.glassReason).toMatch(message);
   });
 });
 

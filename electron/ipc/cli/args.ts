@@ -132,11 +132,10 @@ interface CommandSpec {
 }
 
 const SCOPE: readonly OptionName[] = ['device-id', 'site'];
-/** The scope of an emergency playbook (exactly one); a lockdown order names robots, a site, model, firmware, tag or the fleet. */
+/** The scope of an emergency playbook or a lockdown order (exactly one); an order resolves --key and --serial to robots. */
 export const EMERGENCY_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'key', 'serial', 'fleet'];
-const ORDER_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'fleet'];
 export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'revoke-ca', 'quarantine', 'rotate-shared', 'lockdown'];
-const ORDER_OPTIONS: readonly OptionName[] = [...ORDER_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
+const ORDER_OPTIONS: readonly OptionName[] = [...EMERGENCY_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
 const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   serve: { options: ['port', 'kit'], required: [], args: [] },
   init: { options: [], required: [], args: [] },
@@ -212,7 +211,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
     args: [],
   },
   'emergency retry': { options: ['out', 'force'], required: [], args: ['RUN-ID'] },
-  'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions'], required: ['reason', 'out'], args: [] },
+  'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions', 'break-glass'], required: ['reason', 'out'], args: [] },
   'lockdown lift': { options: ORDER_OPTIONS, required: ['reason', 'out'], args: [] },
   'ca history': { options: [], required: [], args: [] },
   'ca replace': { options: ['algorithm', 'common-name', 'provider', 'reason'], required: ['common-name', 'reason'], args: [] },
@@ -299,11 +298,13 @@ Commands:
                     [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M] [--out FILE]
                                                 runs the playbook; exit 1 when any action failed (retry it)
   emergency retry RUN-ID [--out FILE]           runs again what failed in a playbook run
-  lockdown order ORDER-SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M]
-  lockdown lift ORDER-SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS]
-                                                a signed lockdown (or lift) order file for a USB stick
+  lockdown order SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M]
+                 [--break-glass REASON]
+  lockdown lift SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS]
+                                                a signed lockdown (or lift) order file for a USB stick; --key and
+                                                --serial name the robots holding them when it is signed
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
-             | --key ID[:VERSION] | --serial HEX | --fleet        (ORDER-SCOPE: not --key nor --serial)
+             | --key ID[:VERSION] | --serial HEX | --fleet
       ACTIONS: --compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown (at least one;
                --revoke-ca revokes the current fleet CA, or --ca-id's (a retired one), whatever the scope:
                two-person approval or break-glass)
@@ -542,9 +543,9 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
 
 /** emergency and lockdown commands: exactly one scope, at least one action for execute, well-formed numbers. */
 function checkEmergency(command: CommandName, values: OptionValues): void {
-  const scopes = (command.startsWith('lockdown') ? ORDER_SCOPE : EMERGENCY_SCOPE).filter((name) => values[name] !== undefined && values[name] !== false);
+  const scopes = EMERGENCY_SCOPE.filter((name) => values[name] !== undefined && values[name] !== false);
   if (scopes.length !== 1) {
-    const names = (command.startsWith('lockdown') ? ORDER_SCOPE : EMERGENCY_SCOPE).map((n) => `--${n}`).join(', ');
+    const names = EMERGENCY_SCOPE.map((n) => `--${n}`).join(', ');
     throw new UsageError(`${command}: give exactly one scope of ${names}${scopes.length > 1 ? ', not several' : ''}`);
   }
   if (typeof values.key === 'string' && !/^[^:\s]+(:[1-9]\d{0,8})?$/.test(values.key)) throw new UsageError(`${command}: --key must be ID or ID:VERSION`);

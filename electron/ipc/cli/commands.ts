@@ -518,7 +518,9 @@ lockdown order written to ${out}` : '');
     case 'lockdown lift': {
       const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(parsed.command === 'lockdown order' ? 'lockdown' : 'lift', o));
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
-      return show(value.order, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}; written to ${str(o.out)}`);
+      const named = 'deviceIds' in value.order.scope ? `; names ${value.order.scope.deviceIds.length} robot(s)` : '';
+      const glass = value.runId ? `\nBREAK-GLASS: recorded as emergency run ${value.runId} (CRITICAL alert raised); a second security officer must review it` : '';
+      return show({ ...value.order, runId: value.runId }, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}${named}; written to ${str(o.out)}${glass}`);
     }
     case 'operators list': {
       const value = await callUnlocked(ctx, 'operators:list', {});

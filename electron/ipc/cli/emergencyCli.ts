@@ -25,7 +25,7 @@ export function scopeFromOptions(o: Options): EmergencyScope {
   return { kind: 'fleet' };
 }
 
-/** A lockdown order's scope (the order format's own: device ids, site, model, firmware, tag or fleet). */
+/** A lockdown order's scope: the order format's own, or a key (version) or serial the console resolves to robots. */
 export function orderScopeFromOptions(o: Options): ChannelInput<'emergency:lockdownOrder'>['scope'] {
   const s = scopeFromOptions(o);
   switch (s.kind) {
@@ -35,7 +35,9 @@ export function orderScopeFromOptions(o: Options): ChannelInput<'emergency:lockd
     case 'model': return { model: s.model };
     case 'firmware': return { firmware: s.firmware };
     case 'tag': return { tag: s.tag };
-    default: return { fleet: true };
+    case 'key': return { keyId: s.keyId, ...(s.version === undefined ? {} : { version: s.version }) };
+    case 'serial': return { serial: s.serial };
+    case 'fleet': return { fleet: true };
   }
 }
 
@@ -83,6 +85,7 @@ export function orderFromOptions(kind: 'lockdown' | 'lift', o: Options): Record<
     message: text(o.message) ?? reason,
     validForSeconds: Number(text(o['valid-for']) ?? DEFAULT_VALID_SECONDS),
     ...(text(o.mode) ? { mode: text(o.mode) } : {}),
+    ...(text(o['break-glass']) ? { breakGlass: { reason: text(o['break-glass']) } } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
 // input makes it, if any. Another service adds a guarded action by adding its name to APPROVAL_ACTIONS
 // (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
-import { isWideRun } from '../../../shared/emergencyContract.ts';
+import { isWideOrder, isWideRun } from '../../../shared/emergencyContract.ts';
 import type { KeyType } from '../../../shared/domain.ts';
 import { type RotationPolicy, validatePolicy } from '../rotation/policy.ts';
 import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
@@ -85,9 +85,10 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'recovery:createShares': () => same('recovery.shares'),
   // A dry run writes nothing, and break-glass is the one-officer path (alert and review instead of approval).
-  // A lockdown order for more than a list of robots (a lift restores, and is not guarded). A console where no second
-  // officer exists issues it alone, audited as waived.
-  'emergency:lockdownOrder': (i) => (i.kind === 'lockdown' && !('deviceIds' in i.scope) ? same('emergency.wide') : null),
+  // A lockdown order whose scope would make a playbook wide (isWideOrder: beyond a list of robots, including the holders
+  // of a key or a certificate serial; a lift restores, and is not guarded). A console where no second officer exists
+  // issues it alone, audited as waived. Break-glass is the one-officer path here too (a run with its alert and review).
+  'emergency:lockdownOrder': (i) => (i.breakGlass === undefined && isWideOrder(i) ? same('emergency.wide') : null),
   // An incident kit carries lockdown orders signed in advance: one beyond a list of robots is as wide as issuing it now
   // (docs/incident-kit.md). The responder's passphrase is a secret field (hashed, never shown).
   'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),

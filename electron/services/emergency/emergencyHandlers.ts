@@ -1,9 +1,11 @@
 // The emergency:* channels (shared/emergencyContract.ts) over the lockdown order service. The router has already
-// validated the input against the contract; the service checks the order again (the CLI reaches it directly).
+// validated the input against the contract; the service checks the order again (the CLI reaches it directly). An order
+// issued on its own goes through the emergency response service, which resolves key and certificate scopes to robots
+// and records a break-glass order as a run (its alert and review).
 import type { Handlers } from '../../../shared/contract.ts';
 import type { LockdownOrderView } from '../../../shared/emergencyContract.ts';
 import type { LockdownOrderRow } from '../../store/lockdownRepo.ts';
-import { orderFileName, type LockdownService } from './lockdownService.ts';
+import type { LockdownService } from './lockdownService.ts';
 
 import type { EmergencyResponse } from './emergencyResponse.ts';
 
@@ -27,8 +29,8 @@ export function createEmergencyHandlers(lockdown: LockdownService, response: Eme
     'emergency:retry': ({ runId }) => response.retry(runId),
     'emergency:review': async ({ runId, note }) => response.review(runId, note),
     'emergency:lockdownOrder': async (input) => {
-      const issued = await lockdown.issue(input);
-      return { fileName: orderFileName(issued.order), content: issued.file.toString('base64'), order: viewOf(issued.row) };
+      const { fileName, content, row, runId } = await response.issueOrder(input);
+      return { fileName, content, order: viewOf(row), runId };
     },
     'emergency:lockdownList': async ({ limit }) => ({ orders: lockdown.list(limit ?? 100).map(viewOf) }),
   };

@@ -14,9 +14,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CertRevocationReason } from '../../../shared/domain.ts';
 import {
-  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideRun, type EmergencyAction, type EmergencyPreview, type EmergencyRunView, type EmergencyScope, type ExecuteInput,
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideOrder, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunView,
+  type EmergencyScope, type ExecuteInput, type LockdownOrderInput,
 } from '../../../shared/emergencyContract.ts';
-import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
+import { ConsoleError, ERROR_CODES, isConsoleError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { EmergencyRepo, RunActionRow, RunRow, ScopeFilter } from '../../store/emergencyRepo.ts';
@@ -29,6 +30,8 @@ import type { FleetCaService } from '../ca/fleetCaService.ts';
 import { QUARANTINE_BATCH_MAX, type FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { KeyLifecycle } from '../keys/keys.ts';
 import { breakGlassAlert, type AlertDraft } from '../metrics/alertRules.ts';
+import type { LockdownOrderRow } from '../../store/lockdownRepo.ts';
+import type { OrderScope } from './lockdownOrder.ts';
 import { orderFileName, type IssueOrderInput, type LockdownService } from './lockdownService.ts';
 
 
@@ -67,6 +70,14 @@ export interface ExecuteResult {
   lockdownFile: { fileName: string; content: string } | null;
 }
 
+/** A lockdown or lift order issued on its own: its file, its row, and the break-glass run that recorded it (or null). */
+export interface StandaloneOrder {
+  fileName: string;
+  content: string;
+  row: LockdownOrderRow;
+  runId: string | null;
+}
+
 export interface EmergencyResponse {
   /** `caId`: the CA revoke_ca would revoke (default: the current one). */
   preview(scope: EmergencyScope, sample?: number, caId?: string): EmergencyPreview;
@@ -76,6 +87,11 @@ export interface EmergencyResponse {
   runs(limit: number, needsReview?: boolean): EmergencyRunView[];
   run(runId: string): EmergencyRunView;
   review(runId: string, note: string): EmergencyRunView;
+  /**
+   * A lockdown or lift order on its own (emergency:lockdownOrder): the holders of a key (version) or a certificate
+   * serial resolved to their robots now; with break-glass, a run of the lockdown action alone (execute's alert and review).
+   */
+  issueOrder(input: LockdownOrderInput): Promise<StandaloneOrder>;
 }
 
 type ItemState = 'pending' | 'done' | 'failed' | 'skipped';
@@ -410,30 +426,49 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
+  /**
+   * The scope an order names for a playbook's scope: the same selector; for a robot list, the holders of a key (version)
+   * or the robot of a certificate serial, the robots themselves, resolved now (`resolvedFrom` says what was named).
+   * null: that names no robot (an order for nobody is never signed).
+   */
+  function orderScopeFor(s: EmergencyScope): { scope: OrderScope; resolvedFrom?: string } | null {
+    switch (s.kind) {
+      case 'fleet': return { scope: { fleet: true } };
+      case 'site': return { scope: { site: s.site } };
+      case 'model': return { scope: { model: s.model } };
+      case 'firmware': return { scope: { firmware: s.firmware } };
+      case 'tag': return { scope: { tag: s.tag } };
+      case 'robot': return { scope: { deviceIds: [s.deviceId] } };
+      case 'robots': return { scope: { deviceIds: s.deviceIds } };
+      case 'key':
+      case 'serial': {
+        const deviceIds = repo.robotsOf(filterOf(s)).map((r) => r.deviceId);
+        return deviceIds.length === 0 ? null : { scope: { deviceIds }, resolvedFrom: describeScope(s) };
+      }
+    }
+  }
+
+  /** The order settings of a lockdown (the playbook's, or an order's own) as the lockdown service's input. */
+  const orderInputOf = (
+    l: NonNullable<ExecuteInput['lockdown']> & { kind?: 'lockdown' | 'lift' },
+    reason: string,
+    target: { scope: OrderScope; resolvedFrom?: string },
+  ): IssueOrderInput => ({
+    kind: l.kind ?? 'lockdown', scope: target.scope, actions: l.actions, reason, message: l.message, validForSeconds: l.validForSeconds,
+    ...(l.mode ? { mode: l.mode } : {}), ...(l.wipeKeys ? { wipeKeys: l.wipeKeys } : {}), ...(l.keyId ? { keyId: l.keyId } : {}),
+    ...(target.resolvedFrom ? { resolvedFrom: target.resolvedFrom } : {}),
+  });
+
   async function lockdown(ctx: RunContext, d: Detail): Promise<void> {
     const item = d.items.order;
     if (!item || (item.state !== 'pending' && item.state !== 'failed')) return;
-    const s = ctx.scope;
-    let scope: IssueOrderInput['scope'];
-    if (s.kind === 'fleet') scope = { fleet: true };
-    else if (s.kind === 'site' || s.kind === 'model' || s.kind === 'firmware' || s.kind === 'tag') {
-      const { kind: _k, ...rest } = s;
-      scope = rest as IssueOrderInput['scope'];
-    } else {
-      // A robot list, the holders of a key, the robot of a certificate: the robots themselves.
-      const deviceIds = s.kind === 'robot' ? [s.deviceId] : s.kind === 'robots' ? s.deviceIds : repo.robotsOf(filterOf(s)).map((r) => r.deviceId);
-      if (deviceIds.length === 0) {
-        d.items.order = { state: 'skipped', message: 'no robot in scope' };
-        return;
-      }
-      scope = { deviceIds };
+    const target = orderScopeFor(ctx.scope);
+    if (target === null) {
+      d.items.order = { state: 'skipped', message: 'no robot in scope' };
+      return;
     }
     try {
-      const l = ctx.options.lockdown;
-      const issued = await deps.lockdown.issue({
-        kind: 'lockdown', scope, actions: l.actions, reason: ctx.run.reason, message: l.message, validForSeconds: l.validForSeconds,
-        ...(l.mode ? { mode: l.mode } : {}), ...(l.wipeKeys ? { wipeKeys: l.wipeKeys } : {}),
-      });
+      const issued = await deps.lockdown.issue(orderInputOf(ctx.options.lockdown, ctx.run.reason, target));
       const fileName = orderFileName(issued.order);
       ctx.lockdownFile = { fileName, content: issued.file.toString('base64') };
       d.items.order = { state: 'done', sequence: issued.order.sequence, orderId: issued.order.orderId };
@@ -566,72 +601,110 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { run, scope: JSON.parse(run.scope) as EmergencyScope, options, lockdownFile: null };
   };
 
+  async function issueOrder(input: LockdownOrderInput): Promise<StandaloneOrder> {
+    deps.session.require();
+    const scope = orderEmergencyScope(input.scope);
+    let target: { scope: OrderScope; resolvedFrom?: string } | null = { scope: input.scope as OrderScope };
+    if (scope.kind === 'key' || scope.kind === 'serial') {
+      checkScope(scope, filterOf(scope));
+      target = orderScopeFor(scope);
+      if (target === null) throw invalid(`No robot holds ${describeScope(scope)} now: an order for nobody is not signed.`, 'scope');
+    }
+    const { kind, breakGlass, reason, scope: _named, ...settings } = input;
+    const order = orderInputOf({ ...settings, kind }, reason, target);
+    if (!breakGlass) {
+      const issued = await deps.lockdown.issue(order);
+      return { fileName: orderFileName(issued.order), content: issued.file.toString('base64'), row: issued.row, runId: null };
+    }
+    if (!isWideOrder(input)) {
+      throw invalid(kind === 'lift' ? 'A lift order never needs approval: issue it without break-glass.' : `An order for ${describeScope(scope)} needs no approval: issue it without break-glass.`, 'breakGlass');
+    }
+    // A bad order raises no alert and opens no run: the lockdown service's checks first, then the playbook's break-glass
+    // path with the lockdown action alone (its audit, alert, review and retry).
+    await deps.lockdown.check(order);
+    const { keyId, mode, wipeKeys, actions, message, validForSeconds } = settings;
+    const lockdownSettings = { actions, message, validForSeconds, ...(mode ? { mode } : {}), ...(wipeKeys ? { wipeKeys } : {}), ...(keyId ? { keyId } : {}) };
+    const out = await execute({ scope, actions: ['lockdown'], reason, lockdown: lockdownSettings, breakGlass });
+    const run = out.run!;
+    const step = run.steps[0]!;
+    const sequence = step.detail.sequence;
+    const row = typeof sequence === 'number' ? deps.lockdown.get(sequence) : null;
+    if (step.state !== 'done' || out.lockdownFile === null || row === null) {
+      const code: ErrorCode = (ERROR_CODES as readonly string[]).includes(step.errorCode ?? '') ? (step.errorCode as ErrorCode) : 'internal';
+      throw new ConsoleError(code, `Break-glass run ${run.runId} is recorded (CRITICAL alert raised, review pending) but the order was not signed: ${step.errorMessage ?? 'nothing to sign'}. Retry the run on the Emergency screen.`, { runId: run.runId });
+    }
+    return { ...out.lockdownFile, row, runId: run.runId };
+  }
+
+  async function execute(input: ExecuteInput, approvedRequestId?: string): Promise<ExecuteResult> {
+    deps.session.require();
+    const actor = deps.session.actor();
+    const actions = EMERGENCY_ACTIONS.filter((a) => input.actions.includes(a));
+    const base: AuditDetails = { scope: JSON.stringify(input.scope).slice(0, 2000), actions: actions.join(','), reason: input.reason };
+    const refuse = (err: ConsoleError): never => {
+      deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'failure', details: { ...base, code: err.code } });
+      throw err;
+    };
+    let p: EmergencyPreview;
+    try {
+      p = preview(input.scope, undefined, input.caId);
+    } catch (e) {
+      return refuse(isConsoleError(e) ? e : new ConsoleError('internal', 'The emergency preview failed unexpectedly.'));
+    }
+    const revokesCa = actions.includes('revoke_ca');
+    const counts = {
+      robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys,
+      ...(revokesCa && p.ca ? { caId: p.ca.caId, caCertificates: p.ca.certificates, caRobots: p.ca.robots } : {}),
+    };
+    const wide = isWideRun(input.scope, actions);
+    if (input.dryRun) {
+      deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
+      return { dryRun: true, preview: p, run: null, lockdownFile: null };
+    }
+    // The console's guard turns a wide run into an approval request before it gets here; reaching the service without
+    // an approved request or break-glass (a direct caller) is refused the same way.
+    if (wide && !input.breakGlass && approvedRequestId === undefined) {
+      refuse(new ConsoleError('approval_required', `${revokesCa ? 'Revoking the fleet CA' : `Acting on ${describeScope(input.scope)}`} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
+    }
+    if (revokesCa && p.ca === null) refuse(new ConsoleError('not_initialized', 'There is no fleet CA to revoke; nothing was done.'));
+    if (revokesCa && p.ca?.state === 'compromised') refuse(new ConsoleError('illegal_transition', `Fleet CA ${p.ca.caId} was revoked already; nothing was done.`, { from: 'compromised', to: 'compromised' }));
+    if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
+    const at = nowIso();
+    const runId = randomUUID();
+    const options = {
+      certificateReason: input.certificateReason ?? 'keyCompromise',
+      lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
+    };
+    const breakGlass = wide ? (input.breakGlass?.reason ?? null) : null;
+    const run: RunRow = {
+      runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
+      robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,
+    };
+    // The first action is stored running (its first attempt): no commit of its own to mark it.
+    const rows: RunActionRow[] = actions.map((action, position) => ({
+      runId, position, action, state: position === 0 ? 'running' : 'pending', attempts: position === 0 ? 1 : 0, detail: JSON.stringify(plannedItems(action, p)),
+      errorCode: null, errorMessage: null, updatedAt: at,
+    }));
+    deps.transaction(() => {
+      repo.insertRun(run, rows);
+      deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}), ...(approvedRequestId && !breakGlass ? { approvalRequestId: approvedRequestId } : {}) } });
+    });
+    if (breakGlass) {
+      try {
+        deps.raiseAlert(breakGlassAlert(runId, actor, describeScope(input.scope), breakGlass));
+      } catch (e) {
+        deps.logger.error('raising the break-glass alert failed', { runId, code: errorOf(e).code });
+      }
+    }
+    const ctx: RunContext = { ...contextOf(run), options };
+    const details = await runActions(ctx, false, true);
+    return { dryRun: false, preview: p, run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
+  }
+
   return {
     preview,
-    async execute(input, approvedRequestId) {
-      deps.session.require();
-      const actor = deps.session.actor();
-      const actions = EMERGENCY_ACTIONS.filter((a) => input.actions.includes(a));
-      const base: AuditDetails = { scope: JSON.stringify(input.scope).slice(0, 2000), actions: actions.join(','), reason: input.reason };
-      const refuse = (err: ConsoleError): never => {
-        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'failure', details: { ...base, code: err.code } });
-        throw err;
-      };
-      let p: EmergencyPreview;
-      try {
-        p = preview(input.scope, undefined, input.caId);
-      } catch (e) {
-        return refuse(isConsoleError(e) ? e : new ConsoleError('internal', 'The emergency preview failed unexpectedly.'));
-      }
-      const revokesCa = actions.includes('revoke_ca');
-      const counts = {
-        robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys,
-        ...(revokesCa && p.ca ? { caId: p.ca.caId, caCertificates: p.ca.certificates, caRobots: p.ca.robots } : {}),
-      };
-      const wide = isWideRun(input.scope, actions);
-      if (input.dryRun) {
-        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
-        return { dryRun: true, preview: p, run: null, lockdownFile: null };
-      }
-      // The console's guard turns a wide run into an approval request before it gets here; reaching the service without
-      // an approved request or break-glass (a direct caller) is refused the same way.
-      if (wide && !input.breakGlass && approvedRequestId === undefined) {
-        refuse(new ConsoleError('approval_required', `${revokesCa ? 'Revoking the fleet CA' : `Acting on ${describeScope(input.scope)}`} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
-      }
-      if (revokesCa && p.ca === null) refuse(new ConsoleError('not_initialized', 'There is no fleet CA to revoke; nothing was done.'));
-      if (revokesCa && p.ca?.state === 'compromised') refuse(new ConsoleError('illegal_transition', `Fleet CA ${p.ca.caId} was revoked already; nothing was done.`, { from: 'compromised', to: 'compromised' }));
-      if (p.robots.total === 0 && input.scope.kind !== 'key') refuse(invalid(`The scope (${describeScope(input.scope)}) names no robot; nothing was done.`, 'scope'));
-      const at = nowIso();
-      const runId = randomUUID();
-      const options = {
-        certificateReason: input.certificateReason ?? 'keyCompromise',
-        lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
-      };
-      const breakGlass = wide ? (input.breakGlass?.reason ?? null) : null;
-      const run: RunRow = {
-        runId, createdAt: at, updatedAt: at, actor, scope: JSON.stringify(input.scope), actions, reason: input.reason, options: JSON.stringify(options),
-        robots: p.robots.total, state: 'running', breakGlassReason: breakGlass, review: breakGlass ? 'needs_review' : 'not_needed', reviewedBy: null, reviewedAt: null, reviewNote: null,
-      };
-      // The first action is stored running (its first attempt): no commit of its own to mark it.
-      const rows: RunActionRow[] = actions.map((action, position) => ({
-        runId, position, action, state: position === 0 ? 'running' : 'pending', attempts: position === 0 ? 1 : 0, detail: JSON.stringify(plannedItems(action, p)),
-        errorCode: null, errorMessage: null, updatedAt: at,
-      }));
-      deps.transaction(() => {
-        repo.insertRun(run, rows);
-        deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}), ...(approvedRequestId && !breakGlass ? { approvalRequestId: approvedRequestId } : {}) } });
-      });
-      if (breakGlass) {
-        try {
-          deps.raiseAlert(breakGlassAlert(runId, actor, describeScope(input.scope), breakGlass));
-        } catch (e) {
-          deps.logger.error('raising the break-glass alert failed', { runId, code: errorOf(e).code });
-        }
-      }
-      const ctx: RunContext = { ...contextOf(run), options };
-      const details = await runActions(ctx, false, true);
-      return { dryRun: false, preview: p, run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
-    },
+    execute,
+    issueOrder,
     async retry(runId) {
       deps.session.require();
       const found = repo.getRun(runId);

@@ -26,6 +26,8 @@ export interface IssueOrderInput {
   validForSeconds: number;
   /** The emergency key to sign with; by default the only active one. */
   keyId?: string;
+  /** The scope the officer named when the console resolved it to `scope`'s robots (the holders of a key, a certificate): audited. */
+  resolvedFrom?: string;
 }
 
 export interface IssuedOrder {
@@ -50,6 +52,10 @@ export interface LockdownServiceDeps {
 
 export interface LockdownService {
   issue(input: IssueOrderInput): Promise<IssuedOrder>;
+  /** The checks `issue` makes before it reserves a sequence (the order's fields, the signing key), signing nothing. */
+  check(input: IssueOrderInput): Promise<void>;
+  /** One order by its sequence. */
+  get(sequence: number): LockdownOrderRow | null;
   list(limit: number): LockdownOrderRow[];
 }
 
@@ -73,42 +79,51 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
     return active[0]!.id;
   }
 
+  /** The order as it will be signed (its sequence still 1) and the key that signs it, or why robots would refuse it. */
+  async function draftOf(input: IssueOrderInput) {
+    deps.session.require();
+    const at = deps.clock.now();
+    if (!Number.isInteger(input.validForSeconds) || input.validForSeconds < 60 || input.validForSeconds * 1000 > MAX_ORDER_LIFETIME_MS)
+      throw invalid('An order is valid for 1 minute to 90 days.', 'validForSeconds');
+    const keyId = emergencyKey(input.keyId);
+    const { pem } = await deps.publicKey(keyId);
+    const draft = {
+      v: 1 as const,
+      orderId: randomBytes(16).toString('hex'),
+      kind: input.kind,
+      sequence: 1, // replaced by the reserved one below; checked here so a bad input burns no number
+      issuedAt: new Date(at).toISOString(),
+      expiresAt: new Date(at + input.validForSeconds * 1000).toISOString(),
+      scope: input.scope,
+      actions: input.actions,
+      wipeKeys: input.wipeKeys ?? [],
+      mode: input.mode ?? 'strict',
+      reason: input.reason,
+      message: input.message,
+      signerKeyId: emergencySignerKeyId(createPublicKey(pem)),
+    };
+    try {
+      checkOrderBody(draft);
+    } catch (e) {
+      if (e instanceof LockdownOrderError) throw invalid(e.message.replace(/^lockdown order: /, 'The order is not valid: '), 'order');
+      throw e;
+    }
+    return { draft, keyId };
+  }
+
   return {
+    async check(input) {
+      await draftOf(input);
+    },
     async issue(input) {
-      deps.session.require();
+      const { draft, keyId } = await draftOf(input);
       const actor = deps.session.actor();
-      const at = deps.clock.now();
-      if (!Number.isInteger(input.validForSeconds) || input.validForSeconds < 60 || input.validForSeconds * 1000 > MAX_ORDER_LIFETIME_MS)
-        throw invalid('An order is valid for 1 minute to 90 days.', 'validForSeconds');
-      const keyId = emergencyKey(input.keyId);
-      const { pem } = await deps.publicKey(keyId);
-      const draft = {
-        v: 1 as const,
-        orderId: randomBytes(16).toString('hex'),
-        kind: input.kind,
-        sequence: 1, // replaced by the reserved one below; checked here so a bad input burns no number
-        issuedAt: new Date(at).toISOString(),
-        expiresAt: new Date(at + input.validForSeconds * 1000).toISOString(),
-        scope: input.scope,
-        actions: input.actions,
-        wipeKeys: input.wipeKeys ?? [],
-        mode: input.mode ?? 'strict',
-        reason: input.reason,
-        message: input.message,
-        signerKeyId: emergencySignerKeyId(createPublicKey(pem)),
-      };
-      try {
-        checkOrderBody(draft);
-      } catch (e) {
-        if (e instanceof LockdownOrderError) throw invalid(e.message.replace(/^lockdown order: /, 'The order is not valid: '), 'order');
-        throw e;
-      }
       const sequence = deps.repo.reserve({
         orderId: draft.orderId, kind: draft.kind, scope: JSON.stringify(draft.scope), actions: draft.actions.join(','), issuedAt: draft.issuedAt,
         expiresAt: draft.expiresAt, keyId, reason: draft.reason, issuedBy: actor,
       });
       const order: OrderBody = { ...draft, sequence };
-      const details = { orderId: order.orderId, kind: order.kind, sequence, scope: JSON.stringify(order.scope), actions: order.actions.join(','), expiresAt: order.expiresAt, mode: order.mode, reason: order.reason };
+      const details = { orderId: order.orderId, kind: order.kind, sequence, scope: JSON.stringify(order.scope), actions: order.actions.join(','), expiresAt: order.expiresAt, mode: order.mode, reason: order.reason, ...(input.resolvedFrom ? { resolvedFrom: input.resolvedFrom } : {}) };
       try {
         const bytes = orderBodyBytes(order);
         const { signature, version } = await deps.sign(keyId, orderSigningInput(bytes));
@@ -123,6 +138,10 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
         deps.audit.append({ actor, action: 'lockdown.order', targetType: 'key', targetId: keyId, outcome: 'failure', details: { ...details, code } });
         throw isConsoleError(e) ? e : new ConsoleError('internal', 'Signing the lockdown order failed unexpectedly.');
       }
+    },
+    get(sequence) {
+      deps.session.require();
+      return deps.repo.get(sequence);
     },
     list(limit) {
       deps.session.require();

@@ -387,7 +387,11 @@ export function EmergencyPage() {
           scope={preview.data.scope}
           preview={preview.data}
           onClose={() => setIssuing(false)}
-          onIssued={() => void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] })}
+          onIssued={() => {
+            void queryClient.invalidateQueries({ queryKey: ['emergency:lockdownList'] });
+            // A break-glass order is recorded as a run awaiting review.
+            void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
+          }}
         />
       )}
       {confirming && preview.data && (

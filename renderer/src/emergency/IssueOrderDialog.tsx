@@ -2,7 +2,11 @@
 // emergency key on its own, without running a playbook (emergency:lockdownOrder, docs/lockdown-orders.md). Each field's
 // error is shown beside it in words; the blast radius is the preview's. A lockdown beyond a list of robots is guarded
 // by the main process (two-person approval, action emergency.wide): its approval_required answer is shown as the
-// request it made. The signed order is saved as its file at once, and its sequence and expiry are shown.
+// request it made, unless the officer breaks glass (a reason required): then it is signed at once and recorded as a
+// break-glass run (CRITICAL alert, a second officer's review), as the playbook's Execute does. The holders of a key
+// version or a certificate serial are shown as the robots the preview counted; the console resolves them again when it
+// signs, and refuses an order for nobody. The signed order is saved as its file at once, and its sequence and expiry
+// are shown.
 import { useState } from 'react';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import FormField from '@cloudscape-design/components/form-field';
@@ -11,7 +15,7 @@ import Textarea from '@cloudscape-design/components/textarea';
 import Button from '@cloudscape-design/components/button';
 import Box from '@cloudscape-design/components/box';
 import Alert from '@cloudscape-design/components/alert';
-import { describeScope, ROBOT_LEVEL_SCOPES, type EmergencyPreview, type EmergencyScope } from '../../../shared/emergencyContract.ts';
+import { describeScope, type EmergencyPreview, type EmergencyScope } from '../../../shared/emergencyContract.ts';
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -21,23 +25,29 @@ import { downloadBase64 } from '../download.ts';
 import { formatTime } from '../format.ts';
 import { previewCounts } from './BlastRadius.tsx';
 import { OrderFields } from './OrderFields.tsx';
-import { orderInputOf, orderScopeOf, type OrderForm } from './orderForm.ts';
+import { orderInputOf, orderIsWide, orderScopeOf, type OrderForm } from './orderForm.ts';
 
 type Issued = ChannelOutput<'emergency:lockdownOrder'>;
 
 const saveOrder = (out: Issued) => downloadBase64(out.fileName, out.content, 'application/json');
 
 export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope: EmergencyScope; preview: EmergencyPreview; onClose(): void; onIssued(): void }) {
-  const [form, setForm] = useState<OrderForm>({ kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: String(7 * 24), mode: 'strict', reason: '' });
+  const [form, setForm] = useState<OrderForm>({
+    kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: String(7 * 24), mode: 'strict', reason: '', approval: 'request', glassReason: '',
+  });
   const [tried, setTried] = useState(false);
   const issue = useChannelMutation('emergency:lockdownOrder', (out) => {
     saveOrder(out);
     onIssued();
   });
-  const target = orderScopeOf(scope);
-  const result = 'scope' in target ? orderInputOf(form, target.scope) : null;
-  const errors = tried && result && 'errors' in result ? result.errors : {};
-  const wide = !ROBOT_LEVEL_SCOPES.has(scope.kind);
+  const target = orderScopeOf(scope).scope;
+  const result = orderInputOf(form, target);
+  const errors = tried && 'errors' in result ? result.errors : {};
+  const wide = orderIsWide(form, target);
+  const breakGlass = wide && form.approval === 'break_glass';
+  // The holders of a key version or a certificate serial: the order names the robots the console finds when it signs.
+  const resolves = 'keyId' in target || 'serial' in target;
+  const nobody = resolves && preview.robots.total === 0;
   const c = previewCounts(preview);
   const title = `Issue a lockdown order for ${describeScope(scope)}`;
   const requested = requestedApproval(issue.error);
@@ -55,7 +65,7 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
   const done = issue.data;
   const submit = () => {
     setTried(true);
-    if (result && 'input' in result) issue.mutate(result.input);
+    if ('input' in result) issue.mutate(result.input);
   };
   return (
     <ActionModal
@@ -66,8 +76,8 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
         done ? (
           <Button onClick={() => saveOrder(done)}>Download again</Button>
         ) : (
-          <Button variant="primary" loading={issue.isPending} disabled={'error' in target} onClick={submit}>
-            {form.kind === 'lift' ? 'Sign lift order' : wide ? 'Sign or request approval' : 'Sign lockdown order'}
+          <Button variant="primary" loading={issue.isPending} disabled={nobody} onClick={submit}>
+            {form.kind === 'lift' ? 'Sign lift order' : breakGlass ? 'Break glass and sign' : wide ? 'Request approval' : 'Sign lockdown order'}
           </Button>
         )
       }
@@ -79,11 +89,23 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
               <Box>
                 Sequence <strong data-testid="order-sequence">{done.order.sequence}</strong>; expires <strong data-testid="order-expires">{formatTime(done.order.expiresAt)}</strong>.
               </Box>
+              {'deviceIds' in done.order.scope && resolves && (
+                <Box data-testid="order-named-robots">
+                  It names {done.order.scope.deviceIds.length} robot(s): {done.order.scope.deviceIds.slice(0, 10).join(', ')}
+                  {done.order.scope.deviceIds.length > 10 ? ', …' : ''}.
+                </Box>
+              )}
               <Box>
                 Saved as <Box variant="code" display="inline">{done.fileName}</Box>. Carry it to robots that cannot be reached; stations and the field link deliver it to the others.
               </Box>
             </SpaceBetween>
           </Alert>
+          {done.runId && (
+            <Alert type="warning" header="Break glass recorded" statusIconAriaLabel="Warning" data-testid="order-break-glass">
+              Emergency run <Box variant="code" display="inline">{done.runId.slice(0, 8)}</Box> records this order: a CRITICAL alert was raised, and a second
+              security officer must review the run under Emergency runs.
+            </Alert>
+          )}
         </div>
       ) : (
         <SpaceBetween size="m">
@@ -91,16 +113,15 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
             Signed with the fleet&apos;s emergency key, without running a playbook. It reaches {c.robots} robot(s) in the registry ({c.now} at a station now,{' '}
             {c.later} only later: a station visit, the field link, a key bundle or the file on a USB stick).
           </Box>
-          {'error' in target && (
-            <Alert type="warning" statusIconAriaLabel="Warning">
-              {target.error}
+          {resolves && !nobody && (
+            <Alert type="info" statusIconAriaLabel="Info" data-testid="order-resolved">
+              The {describeScope(scope)} {scope.kind === 'serial' ? 'belongs to' : 'are'} <strong data-testid="order-resolved-count">{preview.robots.total}</strong> robot(s) now.
+              The order names them one by one: the console finds them again when it signs, so a robot that gets the key afterwards is not included.
             </Alert>
           )}
-          {wide && form.kind === 'lockdown' && (
-            <Alert type="info" statusIconAriaLabel="Info">
-              A lockdown beyond a list of robots needs two-person approval: the console makes an approval request and signs nothing until it is approved
-              (on a console with no second security officer it is signed at once, audited as waived). For break-glass, run the playbook with &quot;Issue a lockdown
-              order&quot; ticked.
+          {nobody && (
+            <Alert type="error" statusIconAriaLabel="Error" data-testid="order-resolves-to-nobody">
+              No robot holds the {describeScope(scope)}: an order for nobody is not signed.
             </Alert>
           )}
           <FormField label="Order">
@@ -117,6 +138,27 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
           <FormField label="Reason (recorded in the audit log)" errorText={errors.reason} constraintText="Up to 500 characters.">
             <Textarea value={form.reason} onChange={(e) => setForm({ ...form, reason: e.detail.value })} rows={2} />
           </FormField>
+          {wide && (
+            <FormField label="Approval" description="A lockdown beyond a list of robots needs two-person approval, as a playbook on this scope does.">
+              <RadioGroup
+                value={form.approval}
+                onChange={(e) => setForm({ ...form, approval: e.detail.value as OrderForm['approval'] })}
+                items={[
+                  {
+                    value: 'request',
+                    label: 'Ask for two-person approval',
+                    description: 'Nothing is signed until a second security officer approves it under Approvals (on a console with no second officer it is signed at once, audited as waived).',
+                  },
+                  { value: 'break_glass', label: 'Break glass', description: 'Signed now on my authority alone, raises a CRITICAL alert, and a second security officer must review it afterwards.' },
+                ]}
+              />
+            </FormField>
+          )}
+          {breakGlass && (
+            <FormField label="Break-glass reason (recorded in the audit log and the alert)" errorText={errors.glassReason} constraintText="Required. Up to 500 characters.">
+              <Textarea value={form.glassReason} onChange={(e) => setForm({ ...form, glassReason: e.detail.value })} rows={2} ariaLabel="Break-glass reason" />
+            </FormField>
+          )}
           <ErrorMessage error={issue.error} />
         </SpaceBetween>
       )}

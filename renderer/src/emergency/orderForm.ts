@@ -1,7 +1,7 @@
 // A lockdown or lift order issued on its own from the Emergency screen (emergency:lockdownOrder, docs/lockdown-orders.md):
 // the screen's scope as the order's scope, and the dialog's fields as the channel's input or what is wrong with each
 // field, in words. Pure, so test/unit/emergency-order-form.test.ts checks it against tables of its own.
-import { LOCKDOWN_ACTION_NAMES, type EmergencyScope } from '../../../shared/emergencyContract.ts';
+import { isWideOrder, LOCKDOWN_ACTION_NAMES, type EmergencyScope } from '../../../shared/emergencyContract.ts';
 import type { ChannelInput } from '../../../shared/contract.ts';
 import { UUID_PATTERN } from '../../../shared/ids.ts';
 
@@ -16,8 +16,11 @@ const MAX_TEXT = 500;
 /** `list` with `item` added (on) or removed (off): a checkbox group's value. */
 export const toggle = <T>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));
 
-/** The scope an order names for the screen's scope, or why an order alone cannot name it. */
-export function orderScopeOf(scope: EmergencyScope): { scope: OrderScope } | { error: string } {
+/**
+ * The scope an order names for the screen's scope. The holders of a key (version) and the robot of a certificate serial
+ * are named as such: the console resolves them to their robots when it signs, and the order names those robots.
+ */
+export function orderScopeOf(scope: EmergencyScope): { scope: OrderScope } {
   switch (scope.kind) {
     case 'fleet': return { scope: { fleet: true } };
     case 'robot': return { scope: { deviceIds: [scope.deviceId] } };
@@ -26,9 +29,8 @@ export function orderScopeOf(scope: EmergencyScope): { scope: OrderScope } | { e
     case 'model': return { scope: { model: scope.model } };
     case 'firmware': return { scope: { firmware: scope.firmware } };
     case 'tag': return { scope: { tag: scope.tag } };
-    case 'key':
-    case 'serial':
-      return { error: 'An order names robots, a site, a model, a firmware version, a tag or the fleet. For the holders of a key or a certificate serial, tick "Issue a lockdown order" in the playbook: it names their robots.' };
+    case 'key': return { scope: { keyId: scope.keyId, ...(scope.version === undefined ? {} : { version: scope.version }) } };
+    case 'serial': return { scope: { serial: scope.serial } };
   }
 }
 
@@ -46,9 +48,13 @@ export interface OrderSettings {
 export interface OrderForm extends OrderSettings {
   kind: 'lockdown' | 'lift';
   reason: string;
+  /** A wide lockdown: ask for two-person approval, or break glass (signed at once, alert, review). */
+  approval: 'request' | 'break_glass';
+  /** Why one officer breaks glass (required then). */
+  glassReason: string;
 }
 
-export type OrderField = 'orderActions' | 'wipeKeys' | 'message' | 'hours' | 'reason';
+export type OrderField = 'orderActions' | 'wipeKeys' | 'message' | 'hours' | 'reason' | 'glassReason';
 export type OrderErrors = Partial<Record<OrderField, string>>;
 
 /** What robots must do and for how long, or what is wrong with each field; `kind` lift names no action. */
@@ -79,11 +85,26 @@ export function orderSettingsOf(s: OrderSettings, kind: 'lockdown' | 'lift', rea
   };
 }
 
-/** The dialog's fields as the channel's input for `scope`, or what is wrong with each field, in words. */
+/** A required text of 1-500 characters, or what is wrong with it. */
+const textError = (text: string, missing: string) => (text === '' ? missing : text.length > MAX_TEXT ? `At most ${MAX_TEXT} characters (${text.length} given).` : null);
+
+/** Whether the order needs two-person approval or break-glass (the main process decides the same way). */
+export const orderIsWide = (f: Pick<OrderForm, 'kind'>, scope: OrderScope) => isWideOrder({ kind: f.kind, scope });
+
+/**
+ * The dialog's fields as the channel's input for `scope`, or what is wrong with each field, in words. Break-glass is
+ * sent only for a wide order (a lift or a robot list never needs approval).
+ */
 export function orderInputOf(f: OrderForm, scope: OrderScope): { input: OrderInput } | { errors: OrderErrors } {
   const reason = f.reason.trim();
-  const reasonError = reason === '' ? 'Say why (recorded in the audit log).' : reason.length > MAX_TEXT ? `At most ${MAX_TEXT} characters (${reason.length} given).` : null;
+  const errors: OrderErrors = {};
+  const reasonError = textError(reason, 'Say why (recorded in the audit log).');
+  if (reasonError) errors.reason = reasonError;
+  const breakGlass = f.approval === 'break_glass' && orderIsWide(f, scope);
+  const glassReason = f.glassReason.trim();
+  const glassError = breakGlass ? textError(glassReason, 'Say why you break glass instead of asking a second officer (recorded in the audit log and the alert).') : null;
+  if (glassError) errors.glassReason = glassError;
   const r = orderSettingsOf(f, f.kind, reason);
-  if ('errors' in r || reasonError) return { errors: { ...('errors' in r ? r.errors : {}), ...(reasonError ? { reason: reasonError } : {}) } };
-  return { input: { kind: f.kind, scope, reason, ...r.settings } };
+  if ('errors' in r || Object.keys(errors).length > 0) return { errors: { ...('errors' in r ? r.errors : {}), ...errors } };
+  return { input: { kind: f.kind, scope, reason, ...r.settings, ...(breakGlass ? { breakGlass: { reason: glassReason } } : {}) } };
 }

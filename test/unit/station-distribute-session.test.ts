@@ -388,7 +388,7 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     return { deps, log };
   }
 
-  interface ReissueRefusal { code: string; message: string; reason: string; details: Record<string, unknown>; serial: string | null }
+  interface ReissueRefusal { code: string; message: string; reason: string; details: Record<string, unknown> | undefined; serial: string | null }
   /** A refusal whose details are the device and the reason (docs/fleet-ca.md's reasons). */
   const refusal = (code: string, message: string, reason: string, serial: string | null = null): ReissueRefusal => ({ code, message, reason, details: { deviceId: ID, reason }, serial });
 
@@ -400,7 +400,7 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     expect({ step: run.result.step, sequence: run.result.sequence, code: run.result.error.code, message: run.result.error.message, details: run.result.error.details })
       .toStrictEqual({ step: 'reissue', sequence: null, code: f.code, message: f.message, details: f.details });
     expect(log.fails).toStrictEqual([{ port: PORT, deviceId: ID, code: f.code, reason: f.reason, message: f.message, serial: f.serial }]);
-    expect(run.failures).toStrictEqual([{ port: PORT, deviceId: ID, step: 'reissue', sequence: null, code: f.code, message: f.message, details: f.details }]);
+    expect(run.failures).toStrictEqual([{ port: PORT, deviceId: ID, step: 'reissue', sequence: null, code: f.code, message: f.message, ...(f.details ? { details: f.details } : {}) }]);
     expect(log.commits).toEqual([]);
     expect(run.commits).toEqual([]);
     expect(run.issued).toBe(0);
@@ -414,6 +414,15 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     const renew = decodeRenew((await ch.receive(5000, 'RENEW')).frame.payload);
     await ch.send({ type: MessageType.CSR, seq: 1, payload: csr(robotNonce, renew) });
     return ch.receive(5000, 'the end');
+  };
+
+  /** The simulator's real robot, which sends `instead` where it would send its RENEWED frame. */
+  const robotSendingInsteadOfRenewed = (instead: Frame) => (ch: FrameChannel) => {
+    ch.sendRaw = ((send) => (raw: Buffer) => {
+      const f = new FrameDecoder().push(raw)[0];
+      return send(f?.kind === 'frame' && f.frame.type === MessageType.RENEWED ? encodeFrame(instead) : raw);
+    })(ch.sendRaw.bind(ch));
+    return runRobot(ch, { deviceId: ID, keystore: provisionedKeystore(), caCertPem: ca.caCertPem, keyType: 'ec', firmware: 'fw-2.1', stepTimeoutMs: 5000 });
   };
 
   it('a flagged robot: RENEW 0 with the endorsed CA certificate, CERT 1, the bundle then numbered on from 2, one commit', async () => {
@@ -529,16 +538,8 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     const { deps, log } = reissueDeps();
     const run = await distribute({
       deps,
-      robot: (ch) => {
-        // The real robot, whose RENEWED carries an identity-key signature over something else.
-        ch.sendRaw = ((send) => (raw: Buffer) => {
-          const f = new FrameDecoder().push(raw)[0];
-          if (f?.kind !== 'frame' || f.frame.type !== MessageType.RENEWED) return send(raw);
-          const forged = sign('sha256', Buffer.from('another session'), identity.privateKey);
-          return send(encodeFrame({ type: MessageType.RENEWED, seq: 2, payload: encodeRenewed({ signature: forged }) }));
-        })(ch.sendRaw.bind(ch));
-        return runRobot(ch, { deviceId: ID, keystore: provisionedKeystore(), caCertPem: ca.caCertPem, keyType: 'ec', firmware: 'fw-2.1', stepTimeoutMs: 5000 });
-      },
+      // The real robot, whose RENEWED carries an identity-key signature over something else.
+      robot: robotSendingInsteadOfRenewed({ type: MessageType.RENEWED, seq: 2, payload: encodeRenewed({ signature: sign('sha256', Buffer.from('another session'), identity.privateKey) }) }),
     });
     const message = `the RENEWED answer is not signed by ${ID}'s identity key for this certificate: refused`;
     expect(log.issued).toHaveLength(1);
@@ -578,6 +579,29 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     expectReissueFailure(run, log, {
       code: 'timeout', message: 'no answer from the robot within 200 ms (waiting for CSR)', reason: 'timeout', details: { step: 'CSR', timeoutMs: 200 }, serial: null,
     });
+  });
+
+  it('a robot that leaves after RENEW: disconnected, its code as the reason (no details)', async () => {
+    const { deps, log } = reissueDeps();
+    const run = await distribute({
+      deps, unplugWhenRobotEnds: true,
+      robot: async (ch) => {
+        await ch.send({ type: MessageType.HELLO, seq: 0, payload: encodeHello({ deviceId: ID, robotNonce: randomBytes(32), firmware: 'fw-2.1' }) });
+        await ch.receive(5000, 'RENEW');
+      },
+    });
+    expectReissueFailure(run, log, { code: 'disconnected', message: 'serial link closed', reason: 'disconnected', details: undefined, serial: null });
+  });
+
+  it('another frame in place of RENEWED: unexpected_message naming RENEWED, the new certificate to be revoked', async () => {
+    const { deps, log } = reissueDeps();
+    const run = await distribute({
+      deps,
+      robot: robotSendingInsteadOfRenewed({ type: MessageType.INSTALLED, seq: 2, payload: Buffer.alloc(0) }),
+    });
+    expect(log.issued).toHaveLength(1);
+    expect(run.result).toMatchObject({ ok: false, step: 'reissue', error: { code: 'unexpected_message', message: 'INSTALLED frame while expecting RENEWED' } });
+    expect(log.fails).toMatchObject([{ code: 'unexpected_message', reason: 'unexpected_message', serial: log.issued[0]!.serial }]);
   });
 
   it('an unexpected failure (the registry throws): internal, reason internal, whatever was thrown', async () => {

@@ -5,7 +5,7 @@
 // Frames are built by hand from the documented layout (magic "EP", version 1, type, seq, length, payload, CRC-32).
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../../electron/station/errors.ts';
-import { FrameChannel, type Timers } from '../../electron/station/transport.ts';
+import { FrameChannel, realTimers, type Timers } from '../../electron/station/transport.ts';
 import { MemoryEnd, handFrame } from './station-link-kit.ts';
 
 const frameBytes = (type: number, seq: number, payload: Buffer): Buffer => handFrame(1, type, seq, payload);
@@ -135,6 +135,7 @@ describe('a closed or failing link: disconnected', () => {
     end.emit('close');
     end.emit('error', new Error('ENXIO'));
     expect(await outcome(ch.receive(1500, 'CSR'))).toMatchObject({ code: 'disconnected', message: 'serial link lost: EIO' });
+    expect(await outcome(ch.receive(1500, 'CSR'))).toMatchObject({ code: 'disconnected', message: 'serial link lost: EIO' });
     const quiet = new FrameChannel(new MemoryEnd(), manualTimers());
     const e = new MemoryEnd();
     const withEmpty = new FrameChannel(e, manualTimers());
@@ -180,6 +181,15 @@ describe('the link probe (docs/station.md: while waiting, a drain every probe in
     }
     end.emit('data', frameBytes(HELLO, 0, Buffer.alloc(0)));
     await got;
+    expect(timers.armed()).toEqual([]);
+  });
+
+  it('a wait that runs out stops its probe too: no timer is left', async () => {
+    const end = new ProbedEnd();
+    const timers = manualTimers();
+    const waiting = outcome(new FrameChannel(end, timers, { probeIntervalMs: 250 }).receive(1500, 'CSR'));
+    timers.fire(1500);
+    expect(await waiting).toMatchObject({ code: 'timeout' });
     expect(timers.armed()).toEqual([]);
   });
 
@@ -243,5 +253,15 @@ describe('detach', () => {
     // With no one waiting it only stops taking data.
     const idle = new FrameChannel(new MemoryEnd(), manualTimers());
     expect(() => idle.detach()).not.toThrow();
+  });
+});
+
+describe('the default timers', () => {
+  it('clear what they set: a cleared timer never runs (checked after a later timer ran)', async () => {
+    let fired = false;
+    realTimers.clearTimeout(realTimers.setTimeout(() => void (fired = true), 1));
+    // Node runs due timers in order of their deadline: once this later one has run, the cleared one would have too.
+    await new Promise((r) => realTimers.setTimeout(() => r(undefined), 20));
+    expect(fired).toBe(false);
   });
 });

@@ -14,6 +14,8 @@ export default {
     'electron/ipc/router.ts',
     'electron/security/senderPolicy.ts',
     'electron/station/frame.ts',
+    'electron/station/errors.ts',
+    'electron/station/transport.ts',
     'electron/station/protocol.ts',
     'electron/station/bundle.ts',
     'electron/station/keywrap.ts',

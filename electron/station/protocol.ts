@@ -226,12 +226,17 @@ export function encodeBundle(m: BundleMessage): Buffer {
   if (m.file.length === 0 || m.file.length > MAX_BUNDLE_FILE) throw new StationError('frame_oversize', `a bundle file of ${m.file.length} bytes does not fit a BUNDLE frame (1..${MAX_BUNDLE_FILE})`);
   return new FieldWriter().bytes(m.file).done();
 }
-export function decodeBundle(p: Buffer): BundleMessage {
-  const r = new FieldReader(p, 'BUNDLE');
-  const m = { file: r.bytes(MAX_BUNDLE_FILE) };
+/** A payload of one byte field that may not be empty (BUNDLE, RENEWED): at most `max` bytes, else `bad_frame`. */
+function decodeOneField(p: Buffer, what: string, max: number, emptyReason: string): Buffer {
+  const r = new FieldReader(p, what);
+  const b = r.bytes(max);
   r.end();
-  if (m.file.length === 0) throw malformed('BUNDLE', 'empty bundle file');
-  return m;
+  if (b.length === 0) throw malformed(what, emptyReason);
+  return b;
+}
+
+export function decodeBundle(p: Buffer): BundleMessage {
+  return { file: decodeOneField(p, 'BUNDLE', MAX_BUNDLE_FILE, 'empty bundle file') };
 }
 
 export function encodeInstalled(m: InstalledMessage): Buffer {
@@ -336,11 +341,7 @@ export function encodeRenewed(m: RenewedMessage): Buffer {
   return new FieldWriter().bytes(m.signature).done();
 }
 export function decodeRenewed(p: Buffer): RenewedMessage {
-  const r = new FieldReader(p, 'RENEWED');
-  const m = { signature: r.bytes(MAX_ACK_SIGNATURE) };
-  r.end();
-  if (m.signature.length === 0) throw malformed('RENEWED', 'the signature is missing');
-  return m;
+  return { signature: decodeOneField(p, 'RENEWED', MAX_ACK_SIGNATURE, 'the signature is missing') };
 }
 
 /** What the retired CA signs (with its key, as it signs bundles) to tell its robots to trust the new CA certificate. */

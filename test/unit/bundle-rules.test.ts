@@ -144,6 +144,13 @@ describe('bundle file layout (docs/key-bundles.md)', () => {
 });
 
 describe("the robot's checks, in the documented order", () => {
+  it('a robot trusting several CAs (a CA transition, docs/fleet-ca.md) checks with the one the signerKeyId names', async () => {
+    const file = await build({ signer: otherCa });
+    expect(verifyBundle(file, { ...opts, caCertPem: [ca.caCertPem, otherCa.caCertPem] }).keys.map((k) => k.keyId)).toEqual(['k-comm', 'k-stor']);
+    expect(verifyBundle(file, { ...opts, caCertPem: [otherCa.caCertPem] }).body.sequence).toBe(5);
+    expect(refusal(() => verifyBundle(file, { ...opts, caCertPem: [ca.caCertPem] }))).toEqual({ code: 'foreign', message: 'the bundle was signed by another CA' });
+  });
+
   it('accepts the next sequence and nothing at or below the last accepted', async () => {
     const file = await build({ sequence: 5 });
     expect(verifyBundle(file, { ...opts, lastSequence: 4 }).body.sequence).toBe(5);

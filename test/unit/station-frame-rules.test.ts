@@ -1,23 +1,11 @@
 // The frame rules of docs/provisioning-protocol.md ("Frame"): the type codes, the limits at their exact boundaries,
 // the decoder's order of checks (oversize reported at once, before the bytes arrive) and its garbage accounting.
-import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { StationError } from '../../electron/station/errors.ts';
 import { FrameDecoder, MAX_PAYLOAD, MessageType, encodeFrame, messageTypeName, type DecodeEvent } from '../../electron/station/frame.ts';
+import { handFrame } from './station-link-kit.ts';
 
-/** A frame built from the documented layout, by hand. */
-function rawFrame(version: number, type: number, seq: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(12);
-  head.write('EP', 0, 'latin1');
-  head[2] = version;
-  head[3] = type;
-  head.writeUInt32BE(seq, 4);
-  head.writeUInt32BE(payload.length, 8);
-  const body = Buffer.concat([head, payload]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([body, crc]);
-}
+const rawFrame = handFrame;
 
 const errorOf = (ev: DecodeEvent | undefined) => (ev?.kind === 'error' ? ev.error : undefined);
 

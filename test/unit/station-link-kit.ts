@@ -1,6 +1,7 @@
 // An in-memory serial cable for station session tests in this process (so mutation testing can reach the session
 // code; the pty tests run the robot simulator in a child process). Each end is a ByteLink: what one end writes arrives
 // at the other on a later tick. Every byte each end wrote is kept, so a test can decode the frames the console sent.
+import { crc32 } from 'node:zlib';
 import type { ByteLink } from '../../electron/station/transport.ts';
 import { FrameDecoder, type Frame } from '../../electron/station/frame.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
@@ -89,4 +90,18 @@ export function memoryCable() {
       robotEnd.emit('close');
     },
   };
+}
+
+/** A frame built by hand from docs/provisioning-protocol.md ("Frame"): "EP", version, type, seq, length, payload, CRC-32. */
+export function handFrame(version: number, type: number, seq: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(12);
+  head.write('EP', 0, 'latin1');
+  head[2] = version;
+  head[3] = type;
+  head.writeUInt32BE(seq, 4);
+  head.writeUInt32BE(payload.length, 8);
+  const body = Buffer.concat([head, payload]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([body, crc]);
 }

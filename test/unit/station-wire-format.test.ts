@@ -73,7 +73,17 @@ describe('protocol constants (docs: frame types, sequence numbers, sizes)', () =
     expect(decodeRenew(encodeRenew(m))).toEqual(m);
     expect(decodeRenewed(encodeRenewed({ signature: Buffer.from('s') }))).toEqual({ signature: Buffer.from('s') });
     expect(() => decodeRenew(encodeRenew({ ...m, endorserKeyId: 'A'.repeat(64) }))).toThrow(/endorser key id/);
-    expect(() => decodeRenew(encodeRenew({ ...m, endorsement: Buffer.alloc(0) }))).toThrow(/missing/);
+    // docs/provisioning-protocol.md, "Re-issue after a CA replacement": an empty certificate or endorsement is bad_frame.
+    const refused = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        expect(e).toBeInstanceOf(StationError);
+        return [(e as StationError).code, (e as StationError).message];
+      }
+      return ['accepted', ''];
+    };
+    expect(refused(() => decodeRenew(encodeRenew({ ...m, endorsement: Buffer.alloc(0) })))).toEqual(['bad_frame', 'malformed RENEW message: the CA certificate or its endorsement is missing']);
     expect(() => decodeRenewed(encodeRenewed({ signature: Buffer.alloc(0) }))).toThrow(/malformed RENEWED message: the signature is missing/);
   });
 

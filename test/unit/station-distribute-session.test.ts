@@ -561,7 +561,7 @@ describe('the re-issue exchange (RENEW, CSR, CERT, RENEWED)', () => {
     const { deps, log } = reissueDeps();
     const run = await distribute({ deps, robotCaPem: otherCa.caCertPem });
     expectReissueFailure(run, log, {
-      code: 'robot_error', message: 'robot reported certificate_rejected: the new CA certificate is not endorsed by a CA this robot trusts',
+      code: 'robot_error', message: 'robot reported certificate_rejected: the new CA certificate is endorsed by a CA this robot does not trust',
       reason: 'robot:certificate_rejected', details: { robotCode: 'certificate_rejected' }, serial: null,
     });
     expect(sentTypes(run)).toEqual([[MessageType.RENEW, 0]]);

@@ -1,0 +1,86 @@
+// Shared by the in-process CLI tests of test/unit (cli-run-entry, cli-run-security): runCli with captured streams on
+// stores in one temp folder, and stores seeded through the console's channels while no command runs.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll } from 'vitest';
+import { createConsole, type FleetConsole } from '../../electron/app.ts';
+import { silentLogger } from '../../electron/logger.ts';
+import { runCli } from '../../electron/ipc/cli/runCli.ts';
+
+export const PASS = 'Cli-Run-Passphrase correct horse';
+export const BOB_PASS = 'bob the viewer has a passphrase';
+export const TEST_CTX = { transport: 'test' } as const;
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+export interface CliOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Called once the command serves (serve, field, scheduler), with what stdout holds then; resolves with the reason. */
+  untilStopped?: (out: () => string) => Promise<string>;
+  now?: () => Date;
+}
+
+/** Temp folder for this test file: `fresh()` names a store folder not created yet. */
+export function cliFolder(prefix: string): { fresh: (what?: string) => string } {
+  let root = '';
+  let n = 0;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  return { fresh: (what = 'store') => join(root, `${what}-${++n}`) };
+}
+
+export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ECPS_KDF_LOG2N: '10', ECPS_OPERATOR: 'alice', ECPS_PASSPHRASE: PASS, ...extra };
+}
+
+export async function cli(args: string[], o: CliOptions = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const until = o.untilStopped;
+  const code = await runCli({
+    argv: args,
+    env: o.env ?? cliEnv(),
+    stdin: Readable.from([]),
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    ...(until ? { untilStopped: () => until(() => stdout) } : {}),
+    ...(o.now ? { now: o.now } : {}),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs fn on a console of `dir` signed in as alice, then closes it. */
+export async function withConsole<T>(dir: string, fn: (c: FleetConsole) => Promise<T>, o: { init?: boolean } = {}): Promise<T> {
+  const c = await createConsole({ dataDir: dir, kdf: { N: 1024, r: 8, p: 1 }, logger: silentLogger, rotation: { scheduler: false } });
+  try {
+    await c.handlers[o.init ? 'session:init' : 'session:unlock']({ operator: 'alice', passphrase: PASS }, TEST_CTX);
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
+
+/** A new store with alice (admin) and bob (viewer), and a fleet CA when asked. */
+export async function seededStore(dir: string, o: { ca?: boolean } = {}): Promise<string> {
+  await withConsole(dir, async (c) => {
+    await c.handlers['operators:add']({ name: 'bob', role: 'viewer', passphrase: BOB_PASS }, TEST_CTX);
+    if (o.ca) await c.handlers['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'CLI Test CA' }, TEST_CTX);
+  }, { init: true });
+  return dir;
+}
+
+/** A port free now: the OS picks it, the probe lets it go. */
+export const freePort = () => new Promise<number>((resolve) => {
+  const probe = createServer();
+  probe.listen(0, '127.0.0.1', () => {
+    const p = (probe.address() as AddressInfo).port;
+    probe.close(() => resolve(p));
+  });
+});
+
+export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

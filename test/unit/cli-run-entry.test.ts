@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, freePort, PASS, seededStore, TEST_CTX, withConsole } from './cli-run-testkit.ts';
+import { auditRows, BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, freePort, listening, PASS, seededStore, TEST_CTX, withConsole } from './cli-run-testkit.ts';
 
 const BACKUP_PASS = 'Backup-Passphrase of the custodians';
 const USAGE_TAIL = '\nRun "ecps-console help" for the list of commands.\n';
@@ -96,6 +96,21 @@ describe('field: the headless field link (docs/field-link.md)', () => {
     expect((await cli(['field', '--listen', '127.0.0.1:0', '--data-dir', dir], { untilStopped: async () => 'test stop' })).code).toBe(0);
     const r = await cli(['field', '--data-dir', dir], { untilStopped: async () => 'test stop' });
     expect(r.stderr).toMatch(/^error \[invalid_input\]: No field link address is stored/);
+  });
+
+  it('the stored address starts with the headless scheduler, never with a one-shot command (docs/field-link.md)', async () => {
+    const dir = await seeded({ ca: true });
+    const port = await freePort();
+    const starts = () => auditRows(dir).filter((r) => r.action === 'field.start' && r.outcome === 'success').length;
+    expect((await cli(['field', '--listen', `127.0.0.1:${port}`, '--at-unlock', '--data-dir', dir], { untilStopped: async () => 'test stop' })).code).toBe(0);
+    expect(starts()).toBe(1);
+    const before = auditRows(dir).length;
+    expect((await cli(['keys', 'list', '--data-dir', dir])).code).toBe(0);
+    // the one-shot command signed in and out, and started nothing (no field link, no server certificate issued for it)
+    expect(auditRows(dir).slice(before).map((r) => r.action)).toEqual(['session.unlock', 'session.lock']);
+    const r = await cli(['scheduler', '--data-dir', dir], { untilStopped: async () => (await listening(port), 'test stop') });
+    expect(r.code).toBe(0);
+    expect(starts()).toBe(2);
   });
 
   it('a viewer may not start it (forbidden, exit 1, nothing listens)', async () => {

@@ -4,14 +4,12 @@
 // export` / `kit import` and the offline kit commands (no store), `serve --kit`, `lockdown order` / `lift` and
 // `emergency execute` / `retry` with their exit codes and files. Stores are seeded through the console's channels
 // while no command runs; every test opens its own consoles (never in a beforeAll hook: vitest.mutate.config.ts).
-import Database from 'better-sqlite3';
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { verifyOrder } from '../../electron/services/emergency/lockdownOrder.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
-import { BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, seededStore, TEST_CTX, withConsole, type Run } from './cli-run-testkit.ts';
+import { auditRows, BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, seededStore, TEST_CTX, withConsole, type Run } from './cli-run-testkit.ts';
 
 const { fresh } = cliFolder('ecps-cli-security-');
 /** docs/operators.md: four groups of four characters of Crockford's base32 (no I, L, O, U). */
@@ -27,16 +25,6 @@ const refused = (r: Run, code: string) => {
   expect([r.code, r.stdout]).toEqual([1, '']);
   expect(r.stderr).toMatch(new RegExp(`^error \\[${code}\\]: .+\\nhint: .+\\n$`));
 };
-
-function auditRows(dir: string): Array<{ actor: string; action: string; outcome: string; details: Record<string, unknown> }> {
-  const db = new Database(join(dir, 'console.db'), { readonly: true });
-  try {
-    const rows = db.prepare('SELECT actor, action, outcome, details FROM audit_records ORDER BY seq').all() as Array<{ actor: string; action: string; outcome: string; details: string }>;
-    return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
-  } finally {
-    db.close();
-  }
-}
 
 /** alice with an authenticator app: its secret and the ten recovery codes of the enrolment. */
 async function withAuthenticator(): Promise<{ dir: string; secret: string; codes: string[] }> {

@@ -1,7 +1,8 @@
 // Shared by the in-process CLI tests of test/unit (cli-run-entry, cli-run-security): runCli with captured streams on
 // stores in one temp folder, and stores seeded through the console's channels while no command runs.
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -84,3 +85,27 @@ export const freePort = () => new Promise<number>((resolve) => {
 });
 
 export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+/** The store's audit records, oldest first, details parsed (the console holding the file must be closed). */
+export function auditRows(dir: string): Array<{ actor: string; action: string; outcome: string; details: Record<string, unknown> }> {
+  const db = new Database(join(dir, 'console.db'), { readonly: true });
+  try {
+    const rows = db.prepare('SELECT actor, action, outcome, details FROM audit_records ORDER BY seq').all() as Array<{ actor: string; action: string; outcome: string; details: string }>;
+    return rows.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+  } finally {
+    db.close();
+  }
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port (polled every 20 ms; fails after `attempts`). */
+export async function listening(port: number, attempts = 500): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+}

@@ -233,6 +233,20 @@ describe('lockdown order / lift (docs/emergency-response.md)', () => {
   });
 });
 
+describe('emergency preview --limit (docs/cli.md: the sample of robots shown; the channel takes at most 500)', () => {
+  it('--limit N shows N robots of the scope; a --limit above 500 shows at most 500 instead of being refused', async () => {
+    const { dir } = await fleetStore();
+    const sampled = async (limit: string[]) => {
+      const r = ok(await cli(['emergency', 'preview', '--site', 'Plant 1', ...limit, '--json', '--data-dir', dir]));
+      const value = JSON.parse(r.stdout) as { robots: { total: number; sample: Array<{ deviceId: string }> } };
+      return [value.robots.total, value.robots.sample.length];
+    };
+    expect(await sampled(['--limit', '1'])).toEqual([2, 1]);
+    expect(await sampled(['--limit', '1000'])).toEqual([2, 2]);
+    expect(await sampled([])).toEqual([2, 2]);
+  });
+});
+
 describe('emergency execute / retry: exit 1 while an action failed, the lockdown order file (docs/cli.md)', () => {
   it('a failed action exits 1 and prints the run; the retry, once it can succeed, exits 0 and writes the order to --out', async () => {
     const { dir, emergencyPem, emergencyId } = await fleetStore({ siteKey: true });

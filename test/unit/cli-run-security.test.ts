@@ -1,31 +1,17 @@
-// The CLI's security-relevant commands of issues 11, 14 and 15 (electron/ipc/cli/commands.ts through runCli), in this
-// process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes"), docs/incident-kit.md and
-// docs/emergency-response.md: --recovery-code and --totp at sign-in, `operators recovery-codes regenerate`, `kit
-// export` / `kit import` and the offline kit commands (no store), `serve --kit`, `lockdown order` / `lift` and
-// `emergency execute` / `retry` with their exit codes and files. Stores are seeded through the console's channels
+// The CLI's sign-in factors and incident kit commands of issues 14 and 15 (electron/ipc/cli/commands.ts through
+// runCli), in this process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes") and
+// docs/incident-kit.md: --recovery-code and --totp at sign-in, `operators recovery-codes regenerate`, `operators
+// reset-factor`, `kit export` / `kit import` and the offline kit commands (no store), `serve --kit`, with their exit
+// codes, files and role refusals. Stores are seeded through the console's channels
 // while no command runs; every test opens its own consoles (never in a beforeAll hook: vitest.mutate.config.ts).
-import { createPublicKey } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { verifyOrder } from '../../electron/services/emergency/lockdownOrder.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
-import { auditRows, BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, seededStore, TEST_CTX, withConsole, type Run } from './cli-run-testkit.ts';
+import { asBob, auditRows, BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, fleetStore, ok, refused, seededStore, TEST_CTX, withConsole } from './cli-run-testkit.ts';
 
 const { fresh } = cliFolder('ecps-cli-security-');
 /** docs/operators.md: four groups of four characters of Crockford's base32 (no I, L, O, U). */
 const CODE_SHAPE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
-const asBob = () => env({ ECPS_OPERATOR: 'bob', ECPS_PASSPHRASE: BOB_PASS });
-
-const ok = (r: Run) => {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r;
-};
-const refused = (r: Run, code: string) => {
-  expect([r.code, r.stdout]).toEqual([1, '']);
-  expect(r.stderr).toMatch(new RegExp(`^error \\[${code}\\]: .+\\nhint: .+\\n$`));
-};
-
 /** alice with an authenticator app: its secret and the ten recovery codes of the enrolment. */
 async function withAuthenticator(): Promise<{ dir: string; secret: string; codes: string[] }> {
   const dir = await seededStore(fresh());
@@ -91,36 +77,34 @@ describe('--recovery-code: one of the operator\'s codes instead of the second fa
     expect(auditRows(dir).filter((r) => r.action === 'operator.recoveryCode.regenerate' && r.outcome === 'success')).toHaveLength(3);
   });
 
+  it('operators reset-factor NAME (admin): NAME signs in with the passphrase alone, and their codes are gone (docs/operators.md)', async () => {
+    const dir = await seededStore(fresh());
+    const bobCodes = await withConsole(dir, async (c) => {
+      await c.handlers['session:lock']({}, TEST_CTX);
+      await c.handlers['session:unlock']({ operator: 'bob', passphrase: BOB_PASS }, TEST_CTX);
+      const { secret } = await c.handlers['operators:enrollTotp']({}, TEST_CTX);
+      return (await c.handlers['operators:confirmTotp']({ code: codeAt(secret, Date.now(), -1) }, TEST_CTX)).recoveryCodes;
+    });
+    refused(await cli(['keys', 'list', '--data-dir', dir], { env: asBob() }), 'second_factor_required');
+    // a viewer may not reset anyone's factor, not even with a valid code of their own
+    refused(await cli(['operators', 'reset-factor', 'bob', '--recovery-code', bobCodes[0]!, '--data-dir', dir], { env: asBob() }), 'forbidden');
+    const reset = ok(await cli(['operators', 'reset-factor', 'bob', '--data-dir', dir]));
+    expect(reset.stdout).toMatch(/^second factor of bob removed/);
+    expect(reset.stdout.split('\n')).toHaveLength(2);
+    ok(await cli(['keys', 'list', '--data-dir', dir], { env: asBob() }));
+    // nothing left to reset (docs/operators.md's channel table: illegal_transition)
+    refused(await cli(['operators', 'reset-factor', 'bob', '--json', '--data-dir', dir]), 'illegal_transition');
+  });
+
   it('an operator without a second factor has no codes to regenerate: illegal_transition, exit 1', async () => {
     const dir = await seededStore(fresh());
     refused(await cli(['operators', 'recovery-codes', 'regenerate', '--data-dir', dir]), 'illegal_transition');
   });
 });
 
-/** A store with an emergency key and two deployed robots at Plant 1 (what a kit and an order need). */
-async function fleetStore(o: { siteKey?: boolean } = {}): Promise<{ dir: string; emergencyPem: string; emergencyId: string }> {
-  const dir = await seededStore(fresh());
-  return withConsole(dir, async (c) => {
-    const call = <T,>(channel: string, input: unknown) => (c.handlers as unknown as Record<string, (i: unknown, ctx: typeof TEST_CTX) => Promise<T>>)[channel]!(input, TEST_CTX);
-    const emergency = await call<{ id: string }>('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' });
-    for (const deviceId of ['uv-001', 'uv-002']) await call('fleet:create', { deviceId, name: deviceId, model: 'UV-7', site: 'Plant 1', firmware: '2.1.0', tags: [], status: 'deployed' });
-    if (o.siteKey) {
-      const comm = await call<{ id: string }>('keys:create', { type: 'communication', label: 'Plant 1 comm', algorithm: 'AES_256' });
-      await call('fleet:assignKey', { scope: 'site', scopeId: 'Plant 1', keyType: 'communication', keyId: comm.id });
-      for (const deviceId of ['uv-001', 'uv-002']) c.fleet.recordKeyVersions(deviceId, [{ keyId: comm.id, version: 1 }], 'provisioning');
-    }
-    const { pem } = await call<{ pem: string }>('keys:publicKey', { keyId: emergency.id });
-    return { dir, emergencyPem: pem, emergencyId: emergency.id };
-  });
-}
-
-/** What a robot's check says of an order file (docs/emergency-response.md, the robot's side). */
-const robotCheck = (file: string, pem: string, deviceId: string, lastSequence: number) =>
-  verifyOrder(readFileSync(file), { emergencyPublicKey: createPublicKey(pem), robot: { deviceId, site: 'Plant 1', model: 'UV-7', firmware: '2.1.0', tags: [] }, lastSequence, now: new Date() });
-
 describe('kit export / import and the offline kit commands (docs/incident-kit.md, docs/cli.md)', () => {
   it('export writes the sealed kit and says what is in it; the offline commands read it with no store; import merges once', async () => {
-    const { dir } = await fleetStore();
+    const { dir } = await fleetStore(fresh, );
     const kit = fresh('kit');
     const exported = ok(await cli(['kit', 'export', '--out', kit, '--order', 'site:Plant 1', '--order', 'robot:uv-002', '--max-uses', '1', '--reason', 'uv-002 stolen', '--data-dir', dir]));
     const lines = exported.stdout.split('\n');
@@ -150,7 +134,7 @@ describe('kit export / import and the offline kit commands (docs/incident-kit.md
   });
 
   it('export --json gives the kit id, responder, robots and orders', async () => {
-    const { dir } = await fleetStore();
+    const { dir } = await fleetStore(fresh, );
     const kit = fresh('kit');
     const value = JSON.parse(ok(await cli(['kit', 'export', '--out', kit, '--order', 'fleet', '--reason', 'drill', '--json', '--data-dir', dir])).stdout) as { responder: string; robots: number; orders: Array<{ name: string; maxUses: number }> };
     expect(value).toMatchObject({ responder: 'alice', robots: 2 });
@@ -159,21 +143,21 @@ describe('kit export / import and the offline kit commands (docs/incident-kit.md
   });
 
   it('the kit is sealed with the passphrase the responder signs in with: a wrong one exports nothing', async () => {
-    const { dir } = await fleetStore();
+    const { dir } = await fleetStore(fresh, );
     const kit = fresh('kit');
     refused(await cli(['kit', 'export', '--out', kit, '--order', 'fleet', '--reason', 'x', '--data-dir', dir], { env: env({ ECPS_PASSPHRASE: 'not alice passphrase at all' }) }), 'wrong_passphrase');
     expect(existsSync(kit) ? readdirSync(kit) : []).toEqual([]);
   });
 
   it('a viewer may not export a kit (forbidden, exit 1, nothing written)', async () => {
-    const { dir } = await fleetStore();
+    const { dir } = await fleetStore(fresh, );
     const kit = fresh('kit');
     refused(await cli(['kit', 'export', '--out', kit, '--order', 'fleet', '--reason', 'x', '--data-dir', dir], { env: asBob() }), 'forbidden');
     expect(existsSync(kit) ? readdirSync(kit) : []).toEqual([]);
   });
 
   it('serve --kit serves the offline console on the kit until stopped, with no store opened', async () => {
-    const { dir } = await fleetStore();
+    const { dir } = await fleetStore(fresh, );
     const kit = fresh('kit');
     ok(await cli(['kit', 'export', '--out', kit, '--order', 'fleet', '--reason', 'drill', '--data-dir', dir]));
     const noStore = fresh('never-created');
@@ -194,95 +178,5 @@ describe('kit export / import and the offline kit commands (docs/incident-kit.md
     const r = await cli(['serve', '--kit', fresh('kit'), '--port', '0', '--data-dir', fresh('never-created')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('serve needs untilStopped');
-  });
-});
-
-describe('lockdown order / lift (docs/emergency-response.md)', () => {
-  it('writes a signed order the robots in scope accept, 0600; says what it wrote; the lift follows in sequence', async () => {
-    const { dir, emergencyPem, emergencyId } = await fleetStore();
-    const lock = fresh('lock');
-    const made = ok(await cli(['lockdown', 'order', '--site', 'Plant 1', '--reason', 'site drill', '--order-actions', 'safe_mode', '--out', lock, '--data-dir', dir]));
-    const order = robotCheck(lock, emergencyPem, 'uv-002', 0);
-    expect(order).toMatchObject({ kind: 'lockdown', actions: ['safe_mode'] });
-    expect(statSync(lock).mode & 0o777).toBe(0o600);
-    // the human line names the kind, the sequence, the signing key and where the file went
-    expect(made.stdout).toMatch(new RegExp(`^lockdown order ${order.sequence} \\(\\S+\\) signed with key ${emergencyId} v1, valid until \\S+; written to ${escapeRegExp(lock)}\\n$`));
-
-    const lift = fresh('lift');
-    const lifted = JSON.parse(ok(await cli(['lockdown', 'lift', '--site', 'Plant 1', '--reason', 'drill over', '--out', lift, '--json', '--data-dir', dir])).stdout) as { kind: string; sequence: number };
-    expect(lifted).toMatchObject({ kind: 'lift', sequence: order.sequence + 1 });
-    expect(robotCheck(lift, emergencyPem, 'uv-002', order.sequence).kind).toBe('lift');
-  });
-
-  it('an existing file is kept without --force (exit 1) and replaced, made 0600, with it', async () => {
-    const { dir, emergencyPem } = await fleetStore();
-    const file = fresh('lock');
-    writeFileSync(file, 'the old content', { mode: 0o644 });
-    refused(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--data-dir', dir]), 'invalid_input');
-    expect(readFileSync(file, 'utf8')).toBe('the old content');
-    ok(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--force', '--data-dir', dir]));
-    expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(robotCheck(file, emergencyPem, 'uv-001', 0).kind).toBe('lockdown');
-  });
-
-  it('a viewer may not issue one (forbidden, no file)', async () => {
-    const { dir } = await fleetStore();
-    const file = fresh('lock');
-    refused(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--data-dir', dir], { env: asBob() }), 'forbidden');
-    expect(existsSync(file)).toBe(false);
-  });
-});
-
-describe('emergency preview --limit (docs/cli.md: the sample of robots shown; the channel takes at most 500)', () => {
-  it('--limit N shows N robots of the scope; a --limit above 500 shows at most 500 instead of being refused', async () => {
-    const { dir } = await fleetStore();
-    const sampled = async (limit: string[]) => {
-      const r = ok(await cli(['emergency', 'preview', '--site', 'Plant 1', ...limit, '--json', '--data-dir', dir]));
-      const value = JSON.parse(r.stdout) as { robots: { total: number; sample: Array<{ deviceId: string }> } };
-      return [value.robots.total, value.robots.sample.length];
-    };
-    expect(await sampled(['--limit', '1'])).toEqual([2, 1]);
-    expect(await sampled(['--limit', '1000'])).toEqual([2, 2]);
-    expect(await sampled([])).toEqual([2, 2]);
-  });
-});
-
-describe('emergency execute / retry: exit 1 while an action failed, the lockdown order file (docs/cli.md)', () => {
-  it('a failed action exits 1 and prints the run; the retry, once it can succeed, exits 0 and writes the order to --out', async () => {
-    const { dir, emergencyPem, emergencyId } = await fleetStore({ siteKey: true });
-    // no active emergency key: the lockdown step cannot sign
-    await withConsole(dir, (c) => c.handlers['keys:setState']({ keyId: emergencyId, state: 'suspended', reason: 'drill' }, TEST_CTX));
-    const failedOut = fresh('never-written');
-    const failed = await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'drill', '--out', failedOut, '--data-dir', dir]);
-    expect([failed.code, failed.stderr]).toEqual([1, '']);
-    expect(failed.stdout).toMatch(/lockdown: failed/);
-    expect(failed.stdout).not.toMatch(/lockdown order written/);
-    expect(existsSync(failedOut)).toBe(false);
-    const runId = /^run (\S+): failed /m.exec(failed.stdout)?.[1] ?? '';
-    expect(runId).not.toBe('');
-
-    await withConsole(dir, (c) => c.handlers['keys:setState']({ keyId: emergencyId, state: 'active', reason: 'drill over' }, TEST_CTX));
-    const out = fresh('retry-order');
-    const retried = ok(await cli(['emergency', 'retry', runId, '--out', out, '--data-dir', dir]));
-    expect(retried.stdout).toMatch(/lockdown: done/);
-    expect(retried.stdout.endsWith(`\nlockdown order written to ${out}\n`)).toBe(true);
-    expect(robotCheck(out, emergencyPem, 'uv-001', 0).scope).toEqual({ deviceIds: ['uv-001'] });
-    expect(statSync(out).mode & 0o777).toBe(0o600);
-  });
-
-  it('execute --json on one robot: the run is done (exit 0) and the order is written; without --out nothing is written', async () => {
-    const { dir, emergencyPem } = await fleetStore({ siteKey: true });
-    const out = fresh('order');
-    const value = JSON.parse(ok(await cli(['emergency', 'execute', '--robot', 'uv-002', '--quarantine', '--lockdown', '--reason', 'stolen', '--out', out, '--json', '--data-dir', dir])).stdout) as { run: { state: string } };
-    expect(value.run.state).toBe('done');
-    expect(robotCheck(out, emergencyPem, 'uv-002', 0).kind).toBe('lockdown');
-    const human = ok(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'stolen', '--data-dir', dir]));
-    expect(human.stdout).not.toMatch(/written to/);
-  });
-
-  it('a viewer may not execute (forbidden, nothing quarantined)', async () => {
-    const { dir } = await fleetStore();
-    refused(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--reason', 'x', '--data-dir', dir], { env: asBob() }), 'forbidden');
-    expect(auditRows(dir).filter((r) => r.action.startsWith('emergency.') && r.outcome === 'success')).toEqual([]);
   });
 });

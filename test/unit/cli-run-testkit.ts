@@ -1,4 +1,4 @@
-// Shared by the in-process CLI tests of test/unit (cli-run-entry, cli-run-security): runCli with captured streams on
+// Shared by the in-process CLI tests of test/unit (cli-run-entry, cli-run-security, cli-run-emergency): runCli with captured streams on
 // stores in one temp folder, and stores seeded through the console's channels while no command runs.
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import { runCli } from '../../electron/ipc/cli/runCli.ts';
@@ -109,3 +109,32 @@ export async function listening(port: number, attempts = 500): Promise<void> {
   }
   throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
+
+/** A store with an emergency key and two deployed robots at Plant 1 (what a kit and an order need). */
+export async function fleetStore(fresh: () => string, o: { siteKey?: boolean } = {}): Promise<{ dir: string; emergencyPem: string; emergencyId: string }> {
+  const dir = await seededStore(fresh());
+  return withConsole(dir, async (c) => {
+    const call = <T,>(channel: string, input: unknown) => (c.handlers as unknown as Record<string, (i: unknown, ctx: typeof TEST_CTX) => Promise<T>>)[channel]!(input, TEST_CTX);
+    const emergency = await call<{ id: string }>('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' });
+    for (const deviceId of ['uv-001', 'uv-002']) await call('fleet:create', { deviceId, name: deviceId, model: 'UV-7', site: 'Plant 1', firmware: '2.1.0', tags: [], status: 'deployed' });
+    if (o.siteKey) {
+      const comm = await call<{ id: string }>('keys:create', { type: 'communication', label: 'Plant 1 comm', algorithm: 'AES_256' });
+      await call('fleet:assignKey', { scope: 'site', scopeId: 'Plant 1', keyType: 'communication', keyId: comm.id });
+      for (const deviceId of ['uv-001', 'uv-002']) c.fleet.recordKeyVersions(deviceId, [{ keyId: comm.id, version: 1 }], 'provisioning');
+    }
+    const { pem } = await call<{ pem: string }>('keys:publicKey', { keyId: emergency.id });
+    return { dir, emergencyPem: pem, emergencyId: emergency.id };
+  });
+}
+
+export const asBob = () => cliEnv({ ECPS_OPERATOR: 'bob', ECPS_PASSPHRASE: BOB_PASS });
+
+export const ok = (r: Run) => {
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return r;
+};
+export const refused = (r: Run, code: string) => {
+  expect([r.code, r.stdout]).toEqual([1, '']);
+  expect(r.stderr).toMatch(new RegExp(`^error \\[${code}\\]: .+\\nhint: .+\\n$`));
+};

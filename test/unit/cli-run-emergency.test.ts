@@ -63,6 +63,9 @@ describe('emergency preview --limit (docs/cli.md: the sample of robots shown; th
     expect(await sampled(['--limit', '1'])).toEqual([2, 1]);
     expect(await sampled(['--limit', '1000'])).toEqual([2, 2]);
     expect(await sampled([])).toEqual([2, 2]);
+    // the human form counts the scope's robots by status, as cli-emergency.test.ts reads it ("robots: 3 (3 deployed)")
+    const human = ok(await cli(['emergency', 'preview', '--site', 'Plant 1', '--data-dir', dir]));
+    expect(human.stdout).toMatch(/^robots: 2 \(2 deployed\)$/m);
   });
 });
 

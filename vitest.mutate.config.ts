@@ -15,7 +15,9 @@ const FILLED_IN_BEFORE_ALL = ['test/unit/keys.test.ts', 'test/unit/crypto-envelo
 // The CLI as a function over a real store: every test opens its own console, so it reaches nearly every module and
 // would re-run (seconds per test) for each mutant of the audit log, the session, the keys... Only the CLI's own
 // mutation run takes it: ECPS_MUTATE_CLI=1 npx stryker run --mutate electron/ipc/cli/runCli.ts,electron/ipc/cli/commands.ts
-const CLI_AS_A_FUNCTION = process.env.ECPS_MUTATE_CLI === '1' ? [] : ['test/unit/cli-run-rules.test.ts'];
+const CLI_AS_A_FUNCTION = process.env.ECPS_MUTATE_CLI === '1'
+  ? []
+  : ['test/unit/cli-run-rules.test.ts', 'test/unit/cli-run-entry.test.ts', 'test/unit/cli-run-security.test.ts', 'test/unit/cli-run-emergency.test.ts'];
 
 export default defineConfig({
   test: {

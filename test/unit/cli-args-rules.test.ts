@@ -458,3 +458,65 @@ describe('emergency execute --revoke-ca (docs/emergency-response.md, "Revoking t
     expect(refusal(['emergency', 'execute', '--fleet', '--reason', 'x'])).toBe('emergency execute: give at least one action (--compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown)');
   });
 });
+
+describe('the second factor at sign-in: --totp, ECPS_TOKEN_PIN, --recovery-code (docs/cli.md, docs/operators.md)', () => {
+  const CODE = '7K2M-9QXD-4HNA-0TRB';
+  // [argv after "keys list", environment besides ECPS_OPERATOR, the fields expected]
+  const ACCEPTED: Array<[string, string[], Record<string, string>, { totp?: string; tokenPin?: string; recoveryCode?: string }]> = [
+    ['none given', [], {}, {}],
+    ['--totp, six digits', ['--totp', '123456'], {}, { totp: '123456' }],
+    ['--totp as the app shows it, "123 456"', ['--totp', '123 456'], {}, { totp: '123 456' }],
+    ['ECPS_TOTP without the option', [], { ECPS_TOTP: '654321' }, { totp: '654321' }],
+    ['--totp over ECPS_TOTP', ['--totp', '111111'], { ECPS_TOTP: '222222' }, { totp: '111111' }],
+    ['an empty ECPS_TOTP is none', [], { ECPS_TOTP: '' }, {}],
+    ['the token PIN from ECPS_TOKEN_PIN', [], { ECPS_TOKEN_PIN: '4711' }, { tokenPin: '4711' }],
+    ['an empty ECPS_TOKEN_PIN is none', [], { ECPS_TOKEN_PIN: '' }, {}],
+    ['--recovery-code as shown', ['--recovery-code', CODE], {}, { recoveryCode: CODE }],
+    ['--recovery-code typed in lower case without dashes', ['--recovery-code', '7k2m9qxd4hna0trb'], {}, { recoveryCode: '7k2m9qxd4hna0trb' }],
+    ['--recovery-code with spaces', ['--recovery-code', '7K2M 9QXD 4HNA 0TRB'], {}, { recoveryCode: '7K2M 9QXD 4HNA 0TRB' }],
+    ['ECPS_RECOVERY_CODE without the option', [], { ECPS_RECOVERY_CODE: CODE }, { recoveryCode: CODE }],
+    ['--recovery-code over ECPS_RECOVERY_CODE', ['--recovery-code', 'AAAA-BBBB-CCCC-DDDD'], { ECPS_RECOVERY_CODE: CODE }, { recoveryCode: 'AAAA-BBBB-CCCC-DDDD' }],
+    ['an empty ECPS_RECOVERY_CODE is none', [], { ECPS_RECOVERY_CODE: '' }, {}],
+    ['a code of 64 characters (the longest accepted)', ['--recovery-code', 'A'.repeat(64)], {}, { recoveryCode: 'A'.repeat(64) }],
+  ];
+  it.each(ACCEPTED)('%s', (_what, argv, env, fields) => {
+    const p = parse(['keys', 'list', ...argv], { ECPS_OPERATOR: 'alice', ...env });
+    expect({ totp: p.totp, tokenPin: p.tokenPin, recoveryCode: p.recoveryCode }).toEqual({ totp: undefined, tokenPin: undefined, recoveryCode: undefined, ...fields });
+  });
+
+  // [what, argv after "keys list", environment, what the usage error must name]
+  const REFUSED: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['five digits', ['--totp', '12345'], {}, /^--totp \(or ECPS_TOTP\) must be the 6-digit code/],
+    ['seven digits', ['--totp', '1234567'], {}, /^--totp \(or ECPS_TOTP\) must be the 6-digit code/],
+    ['letters', ['--totp', 'abcdef'], {}, /^--totp \(or ECPS_TOTP\) must be the 6-digit code/],
+    ['a code with text after it', ['--totp', '123456x'], {}, /^--totp \(or ECPS_TOTP\)/],
+    ['text before a code', ['--totp', 'x123456'], {}, /^--totp \(or ECPS_TOTP\)/],
+    ['a bad ECPS_TOTP', [], { ECPS_TOTP: '12-34-56' }, /^--totp \(or ECPS_TOTP\)/],
+    ['an empty --recovery-code', ['--recovery-code', ''], {}, /^--recovery-code \(or ECPS_RECOVERY_CODE\) must be one of your recovery codes/],
+    ['65 characters', ['--recovery-code', 'A'.repeat(65)], {}, /^--recovery-code \(or ECPS_RECOVERY_CODE\)/],
+    ['a shell character', ['--recovery-code', '7K2M-9QXD;rm'], {}, /^--recovery-code \(or ECPS_RECOVERY_CODE\)/],
+    ['a line break', ['--recovery-code', '7K2M\n9QXD'], {}, /^--recovery-code \(or ECPS_RECOVERY_CODE\)/],
+    ['a bad ECPS_RECOVERY_CODE', [], { ECPS_RECOVERY_CODE: 'code=7K2M' }, /^--recovery-code \(or ECPS_RECOVERY_CODE\)/],
+  ];
+  it.each(REFUSED)('refuses %s', (_what, argv, env, message) => {
+    let caught: unknown = null;
+    try {
+      parse(['keys', 'list', ...argv], { ECPS_OPERATOR: 'alice', ...env });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as Error).message).toMatch(message);
+  });
+
+  it('the token PIN is never taken from argv (docs/cli.md)', () => {
+    expect(refusal(['keys', 'list', '--token-pin', '4711'])).toMatch(/token-pin/);
+  });
+
+  it('operators recovery-codes takes exactly the word regenerate', () => {
+    expect(parse(['operators', 'recovery-codes', 'regenerate'])).toMatchObject({ command: 'operators recovery-codes', args: ['regenerate'] });
+    for (const args of [[], ['rotate'], ['regenerate', 'now']]) {
+      expect(refusal(['operators', 'recovery-codes', ...args])).toBe('operators recovery-codes: expected regenerate');
+    }
+  });
+});

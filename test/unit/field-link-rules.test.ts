@@ -77,10 +77,12 @@ describe('field --listen', () => {
     ['127.0.0.1:8443', { host: '127.0.0.1', port: 8443 }],
     ['field.plant1.example:0', { host: 'field.plant1.example', port: 0 }],
     ['[::1]:9000', { host: '::1', port: 9000 }],
+    ['0.0.0.0:65535', { host: '0.0.0.0', port: 65535 }], // the highest TCP port
+    [' 127.0.0.1:8443\n', { host: '127.0.0.1', port: 8443 }], // blanks around a pasted value
   ])('reads %s', (text, expected) => {
     expect(parseListen(text)).toEqual(expected);
   });
-  it.each(['127.0.0.1', '127.0.0.1:65536', ':8443', '::1:80'])('refuses %s as a usage error', (text) => {
+  it.each(['127.0.0.1', '127.0.0.1:65536', ':8443', '::1:80', '127.0.0.1:8443x', '127.0.0.1:8443 extra', 'x127.0.0.1:8443:1'])('refuses %s as a usage error', (text) => {
     expect(() => parseListen(text)).toThrow(UsageError);
   });
 });

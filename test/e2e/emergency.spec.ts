@@ -18,10 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import type { CallContext } from '../../shared/contract.ts';
+import type { FleetConsole } from '../../electron/app.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
 import { LockdownOrderError } from '../../electron/services/emergency/lockdownOrder.ts';
-import { expect, test } from './support/consoleFixture.ts';
+import { expect, test, type ConsoleHarness } from './support/consoleFixture.ts';
 import { axeSerious, INTERNAL_WORDS } from './support/axe.ts';
 import { auditRows, clickNav, completeFirstRun, expectDashboardAfterUnlock, goToAudit, goToKeys, openConsole, pickAuditAction, unlock } from './support/ui.ts';
 
@@ -51,20 +52,30 @@ async function savedDownload(page: Page, dir: string, click: () => Promise<void>
   return readFileSync(file);
 }
 
+/** The console opened in the page past its first run, with the fleet console behind it and its handlers. */
+async function freshConsole(page: Page, harness: ConsoleHarness) {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const c = harness.current().fleet;
+  return { c, h: c.handlers };
+}
+
+/** A fleet emergency key (RSA, the key robots check lockdown orders with); its public key in PEM. */
+async function fleetEmergencyKeyPem(h: FleetConsole['handlers']): Promise<string> {
+  const keyId = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
+  return (await h['keys:publicKey']({ keyId }, CTX)).pem;
+}
+
 const STEPS = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'];
 
 test('a robot at a site is compromised and contained from the Emergency screen', async ({ page, harness }) => {
   test.setTimeout(120_000);
   const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-emergency-'));
   try {
-    await openConsole(page, harness.current().host.url);
-    await completeFirstRun(page);
-    const c = harness.current().fleet;
-    const h = c.handlers;
+    const { c, h } = await freshConsole(page, harness);
     const robotKey = (await h['keys:create']({ type: 'storage', label: 'uv-001 storage', algorithm: 'AES_256' }, CTX)).id;
     const siteKey = (await h['keys:create']({ type: 'communication', label: 'Plant 1 comm', algorithm: 'AES_256' }, CTX)).id;
-    const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
-    const emergencyKeyPem = (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem;
+    const emergencyKeyPem = await fleetEmergencyKeyPem(h);
     const caPem = (await h['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'E2E Emergency CA' }, CTX)).certificatePem ?? '';
     writeFileSync(join(work, 'ca.pem'), caPem);
     for (const [deviceId, site] of ROBOTS) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site, model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
@@ -272,12 +283,8 @@ test('a lockdown order issued on its own for one robot, checked by the robot; a 
   test.setTimeout(90_000);
   const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-order-'));
   try {
-    await openConsole(page, harness.current().host.url);
-    await completeFirstRun(page);
-    const c = harness.current().fleet;
-    const h = c.handlers;
-    const emergencyKey = (await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX)).id;
-    const emergencyKeyPem = (await h['keys:publicKey']({ keyId: emergencyKey }, CTX)).pem;
+    const { c, h } = await freshConsole(page, harness);
+    const emergencyKeyPem = await fleetEmergencyKeyPem(h);
     for (const deviceId of ['uv-201', 'uv-202']) c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
     const facts = (deviceId: string) => ({ deviceId, site: 'Plant 3', model: 'UV-7', firmware: '2.1.0', tags: [] });
 

@@ -12,23 +12,19 @@ import { signerKeyId } from '../../station/bundle.ts';
 import { caEndorsementInput } from '../../station/protocol.ts';
 import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
-import type { AuditLog } from '../audit/auditLog.ts';
+import type { AuditedChangeDeps } from '../audit/auditLog.ts';
 import type { IssuedCertificate } from '../ca/fleetCa.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
-import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 
-export interface ReissueDepsInput {
+export interface ReissueDepsInput extends AuditedChangeDeps {
   ca: FleetCaService;
   caRepo: Pick<FleetCaRepo, 'getCa' | 'currentCaId'>;
   transitions: Pick<CaTransitionsRepo, 'openRenewalsOf' | 'transition'>;
   fleet: Pick<FleetRegistry, 'attachCertificate'>;
   session: Pick<Session, 'actor'>;
-  audit: Pick<AuditLog, 'append'>;
-  clock: Clock;
-  transaction<T>(fn: () => T): T;
   logger?: Logger;
   /** Days of validity of a re-issued certificate (default 365, as at provisioning). */
   validityDays?: number;

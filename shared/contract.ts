@@ -395,7 +395,7 @@ export const contract = {
   ...fleetChannels,
   ...stationChannels,
   ...rotationChannels,
-  // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet; docs/rotation.md).
+  // Batch rotation jobs (rotation:batchStart, batchCancel, batchList, batchGet, batchItems; docs/rotation.md).
   ...rotationBatchChannels,
   // Rollouts of new key versions to robots in waves, grace and retirement (rollout:*; docs/rotation.md).
   ...rolloutChannels,

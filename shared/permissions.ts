@@ -122,6 +122,7 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'rotation:upcoming': 'read',
   'rotation:batchList': 'read',
   'rotation:batchGet': 'read',
+  'rotation:batchItems': 'read',
   'rotation:runNow': 'keys',
   'rotation:pause': 'keys',
   'rotation:resume': 'keys',

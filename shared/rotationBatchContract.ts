@@ -56,6 +56,18 @@ export const BatchViewSchema = BatchProgressSchema.extend({
   items: z.array(BatchItemResultSchema).optional(),
 });
 
+/** A page of a job's items (rotation:batchItems); electron/services/rotation/batchJobs.ts makes and reads cursors. */
+export const BATCH_ITEMS_PAGE_MAX = 500;
+
+export const BatchItemsPageSchema = z.object({
+  batchId: BatchId,
+  state: z.enum(BATCH_ITEM_STATES).nullable(),
+  /** Items of the job in that state now (every item without a state). */
+  matching: count,
+  items: z.array(BatchItemResultSchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
 
 export const rotationBatchChannels = {
   /** Stores the job and starts it; returns at once (state running). */
@@ -72,7 +84,23 @@ export const rotationBatchChannels = {
   /** Pending keys are cancelled; rotations already asked for finish. Resolves once the job has stopped. */
   'rotation:batchCancel': channel(z.object({ batchId: BatchId }).strict(), BatchViewSchema),
   'rotation:batchList': channel(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), z.object({ jobs: z.array(BatchViewSchema) })),
+  /** `items: true` adds every item of the job (the CLI's status); the screen pages them with rotation:batchItems. */
   'rotation:batchGet': channel(z.object({ batchId: BatchId, items: z.boolean().optional() }).strict(), BatchViewSchema),
+  /**
+   * A job's items in order, a page at a time (keyset on the item's seq): `limit` 1 to 500 (default 100), `cursor` the
+   * previous page's nextCursor (made for the same job and filter), `state` only the items in that state (failed ...).
+   */
+  'rotation:batchItems': channel(
+    z
+      .object({
+        batchId: BatchId,
+        cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a page cursor (nextCursor of the previous page)').optional(),
+        limit: z.number().int().min(1).max(BATCH_ITEMS_PAGE_MAX).optional(),
+        state: z.enum(BATCH_ITEM_STATES).optional(),
+      })
+      .strict(),
+    BatchItemsPageSchema,
+  ),
 } as const;
 
 export const rotationBatchEvents = {

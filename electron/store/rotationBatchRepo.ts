@@ -96,6 +96,13 @@ export interface RotationBatchRepo {
   listBatches(limit: number): BatchRow[];
   listRunning(): BatchRow[];
   items(batchId: string): BatchItemRow[];
+  /**
+   * One page of a job's items in order (keyset: the items after `afterSeq`, 0 for the first page), at most `limit`,
+   * only those in `state` when given. Served by the primary key (batch_id, seq) or rotation_batch_items_state.
+   */
+  itemsPage(batchId: string, afterSeq: number, limit: number, state: BatchItemState | null): BatchItemRow[];
+  /** How many of a job's items are in `state` (every item when null). */
+  countItems(batchId: string, state: BatchItemState | null): number;
   item(batchId: string, seq: number): BatchItemRow | null;
   counts(batchId: string): BatchCounts;
   /** Items not finished (pending or rotating), in order. */
@@ -195,6 +202,10 @@ export function createRotationBatchRepo(db: Db): RotationBatchRepo {
   const listRunning = db.prepare("SELECT * FROM rotation_batches WHERE state = 'running' ORDER BY created_at, id");
   const items = db.prepare('SELECT * FROM rotation_batch_items WHERE batch_id = ? ORDER BY seq');
   const item = db.prepare('SELECT * FROM rotation_batch_items WHERE batch_id = ? AND seq = ?');
+  const pageAll = db.prepare('SELECT * FROM rotation_batch_items WHERE batch_id = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const pageOf = db.prepare('SELECT * FROM rotation_batch_items WHERE batch_id = ? AND state = ? AND seq > ? ORDER BY seq LIMIT ?');
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM rotation_batch_items WHERE batch_id = ?');
+  const countOf = db.prepare('SELECT COUNT(*) AS n FROM rotation_batch_items WHERE batch_id = ? AND state = ?');
   const openItems = db.prepare("SELECT * FROM rotation_batch_items WHERE batch_id = ? AND state IN ('pending', 'rotating') ORDER BY seq");
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM rotation_batch_items WHERE batch_id = ? GROUP BY state');
   const rotating = db.prepare(
@@ -238,6 +249,12 @@ export function createRotationBatchRepo(db: Db): RotationBatchRepo {
     listBatches: (limit) => (listBatches.all(limit) as RawBatch[]).map(toBatch),
     listRunning: () => (listRunning.all() as RawBatch[]).map(toBatch),
     items: (batchId) => (items.all(batchId) as RawItem[]).map(toItem),
+    itemsPage: (batchId, afterSeq, limit, state) =>
+      ((state === null ? pageAll.all(batchId, afterSeq, limit) : pageOf.all(batchId, state, afterSeq, limit)) as RawItem[]).map(toItem),
+    countItems(batchId, state) {
+      const r = (state === null ? countAll.get(batchId) : countOf.get(batchId, state)) as { n: number | bigint };
+      return Number(r.n);
+    },
     item(batchId, seq) {
       const r = item.get(batchId, seq) as RawItem | undefined;
       return r ? toItem(r) : null;

@@ -3,15 +3,30 @@
 // over every storage key with one attempt per key, started from the screen: its progress bar reaches 3 of 3 with 2
 // rotated and 1 failed, and the AWS key's row in the job's keys says provider_unavailable. A second batch of the AWS
 // key alone with 5 attempts keeps running (a provider unreachable is tried again after 1, 2, 4 s ...): its key waits with
-// the error of its last attempt, and Cancel stops the job (the key cancelled, nothing rotated). axe passes.
+// the error of its last attempt, and Cancel stops the job (the key cancelled, nothing rotated). The first job's keys
+// filtered by outcome: failed only is the AWS key. A batch over 27 communication keys lists them 25 to a page: the
+// second page holds the other 2, every key once across both, and Previous goes back to the same first page. axe passes.
 import { expect, test } from './support/kmsEmulators.ts';
 import { AWS_CREDENTIALS, AWS_REGION } from './support/kmsEmulators.ts';
 import { axeSerious } from './support/axe.ts';
 import { CTX } from './support/stationUi.ts';
 import { chooseOption, clickNav, completeFirstRun, openConsole } from './support/ui.ts';
+import type { Locator, Page } from '@playwright/test';
+
+/** Chooses an outcome in the "Show" filter of the job's keys. */
+async function showOnly(page: Page, option: string): Promise<void> {
+  await page.getByRole('button', { name: /^Show keys by outcome/ }).click();
+  await page.getByRole('option', { name: new RegExp(`^${option}`) }).click();
+}
+
+/** The key labels in the rows of the job's keys table now shown. */
+async function labelsShown(items: Locator, pattern: RegExp): Promise<string[]> {
+  const texts = await items.getByRole('row').filter({ hasText: pattern }).allInnerTexts();
+  return texts.map((t) => pattern.exec(t)![0]);
+}
 
 test('a batch over every storage key: progress to the end, a per-key error, then a retrying batch cancelled', async ({ page, harness, aws }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
   const { handlers } = harness.current().fleet;
@@ -72,4 +87,41 @@ test('a batch over every storage key: progress to the end, a per-key error, then
   await expect(second).toContainText('1 of 1 keys finished: 0 rotated, 1 cancelled');
   await expect(items.getByRole('row').filter({ hasText: 'hall b disks' })).toContainText('Cancelled');
   await expect(second.getByRole('button', { name: /^Cancel the batch job/ })).toHaveCount(0);
+
+  // The first job's keys by outcome: failed only is the AWS key, rotated only the other two.
+  await first.getByRole('button', { name: /^Show keys of the batch job/ }).click();
+  await expect(items.getByRole('row').filter({ hasText: /hall . disks/ })).toHaveCount(3);
+  await showOnly(page, 'Failed only');
+  await expect(items.getByRole('row').filter({ hasText: /hall . disks/ })).toHaveCount(1);
+  await expect(items.getByRole('row').filter({ hasText: 'hall b disks' })).toContainText('provider_unavailable');
+  await showOnly(page, 'Rotated only');
+  expect((await labelsShown(items, /hall . disks/)).sort()).toEqual(['hall a disks', 'hall c disks']);
+
+  // 27 communication keys ('uplink' and 26 more), 25 to a page: the second page holds the other two.
+  const comm = ['uplink'];
+  for (let i = 0; i < 26; i++) {
+    const label = `comm ${String(i).padStart(2, '0')}`;
+    await handlers['keys:create']({ type: 'communication', label }, CTX);
+    comm.push(label);
+  }
+  await page.getByRole('button', { name: 'Rotate in a batch' }).click();
+  dialog = page.getByRole('dialog', { name: 'Rotate keys in a batch' });
+  await chooseOption(dialog, 'Key type', 'Communication');
+  await dialog.getByRole('button', { name: 'Start the batch' }).click();
+  await expect(dialog).toBeHidden();
+  const third = jobs.getByRole('row').filter({ hasText: 'Communication keys' });
+  await expect(third).toContainText('27 of 27 keys finished: 27 rotated');
+  const COMM = /comm \d\d|uplink/;
+  await expect(items.getByRole('row').filter({ hasText: COMM })).toHaveCount(25);
+  await expect(page.getByRole('heading', { name: /^Keys of the batch job/ })).toContainText('(27)');
+  const firstPage = await labelsShown(items, COMM);
+  await page.getByRole('button', { name: 'Next page of keys' }).click();
+  await expect(items.getByRole('row').filter({ hasText: COMM })).toHaveCount(2);
+  const secondPage = await labelsShown(items, COMM);
+  expect([...firstPage, ...secondPage].sort()).toEqual([...comm].sort());
+  await expect(items.getByRole('row').filter({ hasText: COMM }).first()).toContainText('v1 → v2');
+  expect(await axeSerious(page), 'second page of a job').toEqual([]);
+  await page.getByRole('button', { name: 'Previous page of keys' }).click();
+  await expect(items.getByRole('row').filter({ hasText: COMM })).toHaveCount(25);
+  expect(await labelsShown(items, COMM)).toEqual(firstPage);
 });

@@ -142,6 +142,7 @@ describe('createConsole handlers, end to end', () => {
       'rotation:batchCancel': { batchId: crypto.randomUUID() },
       'rotation:batchList': {},
       'rotation:batchGet': { batchId: crypto.randomUUID() },
+      'rotation:batchItems': { batchId: crypto.randomUUID(), limit: 10 },
       'rollout:list': {},
       'rollout:get': { rolloutId: crypto.randomUUID() },
       'rollout:halt': { rolloutId: crypto.randomUUID(), reason: 'x' },

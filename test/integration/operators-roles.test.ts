@@ -48,7 +48,7 @@ const EXPECTED: Record<ChannelName, string> = {
   'bundles:build': 'sa', 'station:start': 'sa', 'station:stop': 'sa', 'station:retry': 'sa', 'station:confirmReprovision': 'sa',
   'field:status': READ, 'field:start': 'sa', 'field:stop': 'sa', 'field:autostart': READ, 'field:setAutostart': 'sa',
   'rotation:status': READ, 'rotation:due': READ, 'rotation:policies': READ, 'rotation:jobs': READ, 'rotation:usage': READ,
-  'rotation:upcoming': READ, 'rotation:batchList': READ, 'rotation:batchGet': READ,
+  'rotation:upcoming': READ, 'rotation:batchList': READ, 'rotation:batchGet': READ, 'rotation:batchItems': READ,
   'rotation:runNow': 'ka', 'rotation:pause': 'ka', 'rotation:resume': 'ka', 'rotation:batchStart': 'ka', 'rotation:batchCancel': 'ka',
   'rotation:setTypePolicy': 'a', 'rotation:setKeyPolicy': 'a', 'rotation:clearKeyPolicy': 'a',
   'rotation:providerSchedule': READ, 'rotation:checkDrift': 'ka',

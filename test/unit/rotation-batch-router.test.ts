@@ -18,6 +18,7 @@ function recording() {
   const handlers = Object.fromEntries(
     CHANNELS.map((channel) => [channel, async (input: unknown) => {
       calls.push({ channel, input });
+      if (channel === 'rotation:batchItems') return { batchId: KEY, state: null, matching: 0, items: [], nextCursor: null };
       return channel === 'rotation:batchList' ? { jobs: [VIEW] } : VIEW;
     }]),
   ) as unknown as Handlers;
@@ -44,6 +45,16 @@ const REFUSED: Array<[ChannelName, unknown, string]> = [
   ['rotation:batchGet', { batchId: KEY, items: 'yes' }, 'items'],
   ['rotation:batchGet', { batchId: KEY.toUpperCase() }, 'batchId'],
   ['rotation:batchList', { limit: 0 }, 'limit'],
+  ['rotation:batchItems', { batchId: 'job-1' }, 'batchId'],
+  ['rotation:batchItems', { batchId: KEY, limit: 0 }, 'limit'],
+  ['rotation:batchItems', { batchId: KEY, limit: 501 }, 'limit'],
+  ['rotation:batchItems', { batchId: KEY, limit: 2.5 }, 'limit'],
+  ['rotation:batchItems', { batchId: KEY, cursor: '' }, 'cursor'],
+  ['rotation:batchItems', { batchId: KEY, cursor: 'not a cursor!' }, 'cursor'],
+  ['rotation:batchItems', { batchId: KEY, cursor: 'a'.repeat(201) }, 'cursor'],
+  ['rotation:batchItems', { batchId: KEY, cursor: 12 }, 'cursor'],
+  ['rotation:batchItems', { batchId: KEY, state: 'broken' }, 'state'],
+  ['rotation:batchItems', { batchId: KEY, offset: 10 }, '(input)'],
   ['rotation:batchList', { limit: 1001 }, 'limit'],
 ];
 
@@ -67,6 +78,9 @@ describe('rotation:batch* channels at the router', () => {
       ['rotation:batchCancel', { batchId: KEY }],
       ['rotation:batchGet', { batchId: KEY }],
       ['rotation:batchList', {}],
+      ['rotation:batchItems', { batchId: KEY }],
+      ['rotation:batchItems', { batchId: KEY, limit: 1, state: 'failed' }],
+      ['rotation:batchItems', { batchId: KEY, limit: 500, cursor: 'MTIz' }],
     ];
     for (const [channel, input] of VALID) {
       const envelope = await router.route({ channel, input, ctx, trustedSender: true });

@@ -95,6 +95,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rotation:batchCancel': { batchId: KEY },
   'rotation:batchList': { limit: 20 },
   'rotation:batchGet': { batchId: KEY, items: true },
+  'rotation:batchItems': { batchId: KEY, cursor: 'abc_-1', limit: 500, state: 'failed' },
   'rollout:list': { keyId: KEY, state: 'running', limit: 10 },
   'rollout:get': { rolloutId: KEY, robots: true },
   'rollout:halt': { rolloutId: KEY, reason: 'canary robots report errors' },

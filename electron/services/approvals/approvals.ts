@@ -16,24 +16,20 @@ import {
 } from '../../../shared/approvalsContract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { OperatorRole } from '../../../shared/operatorsContract.ts';
-import type { Clock } from '../../clock.ts';
 import type { ApprovalsRepo, RequestRow } from '../../store/approvalsRepo.ts';
 import type { OperatorsRepo } from '../../store/operatorsRepo.ts';
-import type { AuditLog } from '../audit/auditLog.ts';
+import type { AuditedChangeDeps } from '../audit/auditLog.ts';
 import type { AccessGate } from '../operators/accessGate.ts';
 import type { Session } from '../session/session.ts';
 import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
 import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
 import { classify, type GuardContext, DEFAULT_POLICIES, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
 
-export interface ApprovalsDeps {
+export interface ApprovalsDeps extends AuditedChangeDeps {
   repo: ApprovalsRepo;
   operators: Pick<OperatorsRepo, 'get' | 'list'>;
   session: Pick<Session, 'require' | 'actor'>;
-  audit: Pick<AuditLog, 'append'>;
   access: Pick<AccessGate, 'check'>;
-  clock: Clock;
-  transaction<T>(fn: () => T): T;
   /** The rotation policy in force for a key type or a key (rotation.lower compares against it); none: never guarded. */
   rotationPolicy?: GuardContext['rotationPolicy'];
   /** Runs a channel's handler without the approval guard (the access gate is checked here first). */

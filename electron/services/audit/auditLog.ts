@@ -144,6 +144,14 @@ export interface AuditLog {
   onAlarmChange(listener: (alarm: AuditAlarm | null) => void): () => void;
 }
 
+/** What a service that audits its changes inside the store's transactions is given (its own deps extend this). */
+export interface AuditedChangeDeps {
+  audit: Pick<AuditLog, 'append'>;
+  clock: Clock;
+  /** Runs fn in one store transaction (its audit records commit with its changes). */
+  transaction<T>(fn: () => T): T;
+}
+
 export interface AuditLogOptions {
   clock: Clock;
   /** Write a signed checkpoint automatically every N appended records (when a signer is set). */

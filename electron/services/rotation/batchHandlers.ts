@@ -3,7 +3,7 @@
 import type { Handlers } from '../../../shared/contract.ts';
 import type { RotationBatches } from './batchJobs.ts';
 
-type BatchChannel = 'rotation:batchStart' | 'rotation:batchCancel' | 'rotation:batchList' | 'rotation:batchGet';
+type BatchChannel = 'rotation:batchStart' | 'rotation:batchCancel' | 'rotation:batchList' | 'rotation:batchGet' | 'rotation:batchItems';
 
 export function createBatchHandlers(batches: RotationBatches): Pick<Handlers, BatchChannel> {
   return {
@@ -11,5 +11,6 @@ export function createBatchHandlers(batches: RotationBatches): Pick<Handlers, Ba
     'rotation:batchCancel': ({ batchId }) => batches.cancel(batchId),
     'rotation:batchList': async ({ limit }) => ({ jobs: batches.list(limit) }),
     'rotation:batchGet': async ({ batchId, items }) => batches.get(batchId, items ?? false),
+    'rotation:batchItems': async (query) => batches.items(query),
   };
 }

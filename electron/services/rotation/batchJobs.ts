@@ -32,6 +32,9 @@ export const BATCH_MAX_ATTEMPTS = 10;
 export const BATCH_MAX_KEYS = 100_000;
 export const BATCH_RETRY_BASE_MS = 1_000;
 export const BATCH_RETRY_MAX_MS = 60_000;
+/** A page of a job's items (rotation:batchItems): 100 unless asked, at most 500. */
+export const BATCH_ITEMS_DEFAULT_LIMIT = 100;
+export const BATCH_ITEMS_MAX_LIMIT = 500;
 /** Key ids and batch job ids are both UUIDs (lower-case hex). */
 
 export type BatchSelection = { keyIds: string[] } | { type: KeyType } | { site: string };
@@ -78,6 +81,27 @@ export interface BatchView extends BatchProgress {
   items?: BatchItemResult[];
 }
 
+export interface BatchItemsQuery {
+  batchId: string;
+  /** From the previous page's nextCursor; none for the first page. */
+  cursor?: string;
+  /** Items per page (1 to 500, default 100). */
+  limit?: number;
+  /** Only the items in this state (for example failed); every item when absent. */
+  state?: BatchItemState;
+}
+
+export interface BatchItemsPage {
+  batchId: string;
+  state: BatchItemState | null;
+  /** Items of the job in that state now (every item without a state). */
+  matching: number;
+  /** In the job's order (seq). */
+  items: BatchItemResult[];
+  /** The cursor of the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
 export type BatchRotate = (keyId: string, options: RotateOptions) => Promise<{ currentVersion: number }>;
 
 export interface BatchDeps {
@@ -106,6 +130,8 @@ export interface RotationBatches {
   /** Pending items are cancelled; items already rotating finish. */
   cancel(batchId: string): Promise<BatchView>;
   get(batchId: string, withItems?: boolean): BatchView;
+  /** One page of a job's items in order, optionally only those in one state (keyset paging by seq). */
+  items(query: BatchItemsQuery): BatchItemsPage;
   list(limit?: number): BatchView[];
   /** Starts every stored job left running (a crash, a lock) that no run of this process carries; returns their ids. */
   resumeInterrupted(): string[];
@@ -129,6 +155,28 @@ function intIn(v: unknown, min: number, max: number, fallback: number, field: st
   if (v === undefined) return fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw invalid(`${field} must be a whole number from ${min} to ${max}.`, field);
   return v;
+}
+
+const ITEM_STATES: readonly BatchItemState[] = ['pending', 'rotating', 'done', 'failed', 'superseded', 'cancelled'];
+const CURSOR_TEXT = /^[A-Za-z0-9_-]{1,200}$/;
+const CURSOR_BODY = /^([0-9a-f-]{36}):([a-z]+):([1-9][0-9]{0,8})$/;
+
+/**
+ * A page cursor names the job, the state filter and the last item's seq (base64url, opaque to callers), so a cursor
+ * is refused with another job or another filter rather than silently paging something else.
+ */
+export function encodeBatchCursor(batchId: string, state: BatchItemState | null, seq: number): string {
+  return Buffer.from(`${batchId}:${state ?? 'all'}:${seq}`, 'utf8').toString('base64url');
+}
+
+function decodeBatchCursor(cursor: unknown, batchId: string, state: BatchItemState | null): number {
+  const bad = (why: string) => invalid(`cursor ${why}; start again from the first page.`, 'cursor');
+  if (typeof cursor !== 'string' || !CURSOR_TEXT.test(cursor)) throw bad('is not a page cursor of this console');
+  const m = CURSOR_BODY.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw bad('is not a page cursor of this console');
+  if (m[1] !== batchId) throw bad('belongs to another batch job');
+  if (m[2] !== (state ?? 'all')) throw bad('was made for another filter');
+  return Number(m[3]);
 }
 
 interface Runner {
@@ -458,6 +506,25 @@ export function createRotationBatches(deps: BatchDeps): RotationBatches {
     get(batchId, withItems = false) {
       deps.session.require();
       return view(load(batchId), withItems);
+    },
+    items(query) {
+      deps.session.require();
+      const b = load(query?.batchId);
+      const state = query.state ?? null;
+      if (state !== null && !ITEM_STATES.includes(state)) throw invalid(`state must be one of ${ITEM_STATES.join(', ')}.`, 'state');
+      const limit = intIn(query.limit, 1, BATCH_ITEMS_MAX_LIMIT, BATCH_ITEMS_DEFAULT_LIMIT, 'limit');
+      const after = query.cursor === undefined ? 0 : decodeBatchCursor(query.cursor, b.id, state);
+      // One more than asked tells whether a next page exists without counting.
+      const rows = repo.itemsPage(b.id, after, limit + 1, state);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        batchId: b.id,
+        state,
+        matching: repo.countItems(b.id, state),
+        items: page.map(itemView),
+        nextCursor: rows.length > limit && last ? encodeBatchCursor(b.id, state, last.seq) : null,
+      };
     },
     list(limit = 50) {
       deps.session.require();

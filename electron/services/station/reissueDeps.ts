@@ -10,24 +10,20 @@ import { isConsoleError } from '../../../shared/errors.ts';
 import type { DistributionDeps, ReissueOffer } from '../../station/distributeSession.ts';
 import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
-import type { AuditLog } from '../audit/auditLog.ts';
+import type { AuditedChangeDeps } from '../audit/auditLog.ts';
 import { createCaEndorsements, type CaEndorsements } from '../ca/caEndorsement.ts';
 import type { IssuedCertificate } from '../ca/fleetCa.ts';
 import type { FleetCaService } from '../ca/fleetCaService.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
-import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 
-export interface ReissueDepsInput {
+export interface ReissueDepsInput extends AuditedChangeDeps {
   ca: FleetCaService;
   caRepo: Pick<FleetCaRepo, 'getCa' | 'currentCaId' | 'listCas'>;
   transitions: Pick<CaTransitionsRepo, 'openRenewalsOf' | 'transition'>;
   fleet: Pick<FleetRegistry, 'attachCertificate'>;
   session: Pick<Session, 'actor'>;
-  audit: Pick<AuditLog, 'append'>;
-  clock: Clock;
-  transaction<T>(fn: () => T): T;
   logger?: Logger;
   /** The retired CAs' endorsements, shared with the bundle files (one signature per pair of CAs); made here when absent. */
   endorsements?: CaEndorsements;

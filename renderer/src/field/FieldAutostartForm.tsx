@@ -1,16 +1,14 @@
 // The field link's "start when the console unlocks" setting (docs/field-link.md "Starting at unlock") on the Station
 // screen: everyone sees the stored setting (field:autostart); an operator allowed to provision (station operator,
 // admin) turns it on with an address, or off (field:setAutostart). It applies from the next unlock.
-import { useState } from 'react';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import type { FieldAutostart } from '../../../shared/fieldContract.ts';
 import { channelKey, useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { errorInWords } from '../components/errorWords.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useCan } from '../session/permissions.ts';
-import { AddressForm, portNumber } from './AddressForm.tsx';
+import { AddressForm, portNumber, useAddressDraft } from './AddressForm.tsx';
 
 const AUTOSTART_FIELD_LABELS = { host: 'Address at unlock', port: 'Port at unlock' };
 
@@ -40,29 +38,20 @@ export function FieldAutostartForm() {
 
 function ChangeAutostart({ stored }: { stored: FieldAutostart }) {
   const queryClient = useQueryClient();
-  /** What is typed; null: the stored value. */
-  const [host, setHost] = useState<string | null>(null);
-  const [port, setPort] = useState<string | null>(null);
+  const draft = useAddressDraft({ host: stored.host, port: String(stored.port) });
   const save = useChannelMutation('field:setAutostart', (value) => {
     queryClient.setQueryData(channelKey('field:autostart', {}), value);
-    setHost(null);
-    setPort(null);
+    draft.reset();
   });
-  const refusal = errorInWords(save.error, AUTOSTART_FIELD_LABELS);
-  const hostText = host ?? stored.host;
-  const portText = port ?? String(stored.port);
-  const turnOn = () => save.mutate({ ...stored, enabled: true, host: hostText.trim(), port: portNumber(portText) });
+  const turnOn = () => save.mutate({ ...stored, enabled: true, host: draft.host.trim(), port: portNumber(draft.port) });
   const turnOff = () => save.mutate({ ...stored, enabled: false });
   return (
     <AddressForm
       name="Start at unlock"
       labels={AUTOSTART_FIELD_LABELS}
-      host={hostText}
-      port={portText}
-      onHost={setHost}
-      onPort={setPort}
+      draft={draft}
       onSubmit={turnOn}
-      refusal={refusal}
+      error={save.error}
       portDescription="A fixed TCP port from 1 to 65535: the robots are configured with it."
       actions={
         <SpaceBetween direction="horizontal" size="xs">

@@ -1,7 +1,7 @@
 // The field link (docs/field-link.md) on the Station screen: start it on an address (the fleet CA issues its server
 // certificate), stop it, whether it starts when the console unlocks (FieldAutostartForm.tsx), and the robots that
 // polled it: when last seen, from where, how their last poll ended.
-import { useCallback, useState } from 'react';
+import { useCallback } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
@@ -11,12 +11,12 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import type { FieldContact, FieldStatus } from '../../../shared/fieldContract.ts';
 import { channelKey, useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
-import { errorInWords } from '../components/errorWords.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
-import { AddressForm } from './AddressForm.tsx';
+import { AddressForm, useAddressDraft } from './AddressForm.tsx';
 import { FieldAutostartForm } from './FieldAutostartForm.tsx';
 
 const START_FIELD_LABELS = { host: 'Listen address', port: 'Port' };
+const START_DEFAULTS = { host: '0.0.0.0', port: '8443' };
 
 /** A poll's outcome in words, with its status type. */
 function resultIndicator(result: string) {
@@ -53,20 +53,15 @@ function useShowFieldStatus() {
 }
 
 function StartForm() {
-  const [host, setHost] = useState('0.0.0.0');
-  const [port, setPort] = useState('8443');
+  const draft = useAddressDraft(START_DEFAULTS);
   const start = useChannelMutation('field:start', useShowFieldStatus());
-  const refusal = errorInWords(start.error, START_FIELD_LABELS);
   return (
     <AddressForm
       name="Start the field link"
       labels={START_FIELD_LABELS}
-      host={host}
-      port={port}
-      onHost={setHost}
-      onPort={setPort}
-      onSubmit={() => start.mutate({ host: host.trim(), port: Number(port) })}
-      refusal={refusal}
+      draft={draft}
+      onSubmit={() => start.mutate({ host: draft.host.trim(), port: Number(draft.port) })}
+      error={start.error}
       portDescription="A free TCP port from 1 to 65535 (0 takes any free port)."
       actions={
         <Button variant="primary" formAction="submit" loading={start.isPending} disabled={start.isPending}>

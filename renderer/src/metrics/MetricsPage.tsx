@@ -12,13 +12,13 @@ import ColumnLayout from '@cloudscape-design/components/column-layout';
 import SegmentedControl from '@cloudscape-design/components/segmented-control';
 import LineChart from '@cloudscape-design/components/line-chart';
 import type { MixedLineBarChartProps } from '@cloudscape-design/components/mixed-line-bar-chart';
-import Table from '@cloudscape-design/components/table';
 import Box from '@cloudscape-design/components/box';
 import Toggle from '@cloudscape-design/components/toggle';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import type { Alert } from '../../../shared/metricsContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { SectionTable } from '../components/SectionTable.tsx';
 import { formatTime } from '../format.ts';
 
 type Range = 'hour' | 'day' | 'week';
@@ -89,22 +89,16 @@ export function MetricsPage() {
       }
     >
       <SpaceBetween size="l">
-        <Table
-          ariaLabels={{ tableLabel: 'Alerts' }}
-          header={
-            <Header
-              variant="h2"
-              counter={open ? `(${open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW} open)` : undefined}
-              actions={<Toggle checked={openOnly} onChange={(e) => setOpenOnly(e.detail.checked)}>Unacknowledged only</Toggle>}
-            >
-              Alert inbox
-            </Header>
-          }
+        <SectionTable
+          title="Alert inbox"
+          label="Alerts"
+          counter={open ? `(${open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW} open)` : undefined}
+          actions={<Toggle checked={openOnly} onChange={(e) => setOpenOnly(e.detail.checked)}>Unacknowledged only</Toggle>}
           items={alerts.data?.alerts ?? []}
           loading={alerts.isPending}
           loadingText="Loading alerts"
           trackBy="id"
-          empty={<Box textAlign="center">{openOnly ? 'No unacknowledged alerts.' : 'No alerts.'}</Box>}
+          empty={openOnly ? 'No unacknowledged alerts.' : 'No alerts.'}
           columnDefinitions={[
             { id: 'severity', header: 'Severity', cell: (a) => <StatusIndicator type={SEVERITY_LOOK[a.severity]}>{a.severity}</StatusIndicator> },
             { id: 'kind', header: 'Kind', cell: (a) => KIND_WORDS[a.kind] },

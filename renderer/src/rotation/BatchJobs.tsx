@@ -1,10 +1,8 @@
 // Batch rotation jobs on the Rotation schedules screen (issue 13: "job history with progress bars and per-item
 // errors"): the jobs from rotation:batchList with a progress bar each, kept fresh by rotation:batchProgress events;
-// a job's keys with their outcome and error (rotation:batchGet with items); Cancel for a running job
+// a job's keys with their outcome and error, a page at a time (BatchItemsTable.tsx); Cancel for a running job
 // (rotation:batchCancel); and a dialog that starts one over a key type, a site or chosen keys (rotation:batchStart).
 import { useEffect, useState } from 'react';
-import Table from '@cloudscape-design/components/table';
-import Header from '@cloudscape-design/components/header';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
@@ -20,28 +18,20 @@ import type { ChannelInput, ChannelOutput } from '../../../shared/contract.ts';
 import { subscribe } from '../api.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { SectionTable } from '../components/SectionTable.tsx';
 import { ActionModal } from '../components/ActionModal.tsx';
 import { SubmitForm } from '../components/SubmitForm.tsx';
 import { formatTime } from '../format.ts';
 import { KEY_TYPE_WORDS } from './rotationFormat.ts';
+import { BatchItemsTable } from './BatchItemsTable.tsx';
 
 type BatchView = ChannelOutput<'rotation:batchGet'>;
-type BatchItem = NonNullable<BatchView['items']>[number];
 
 const n = (v: number) => v.toLocaleString('en-US');
 
 const BATCH_STATE_WORDS: Readonly<Record<BatchView['state'], { type: 'success' | 'in-progress' | 'stopped'; text: string }>> = {
   running: { type: 'in-progress', text: 'Running' },
   done: { type: 'success', text: 'Finished' },
-  cancelled: { type: 'stopped', text: 'Cancelled' },
-};
-
-const ITEM_STATE_WORDS: Readonly<Record<BatchItem['state'], { type: 'success' | 'error' | 'pending' | 'in-progress' | 'stopped'; text: string }>> = {
-  pending: { type: 'pending', text: 'Waiting' },
-  rotating: { type: 'in-progress', text: 'Rotating' },
-  done: { type: 'success', text: 'Rotated' },
-  failed: { type: 'error', text: 'Failed' },
-  superseded: { type: 'stopped', text: 'Superseded (rotated by someone else)' },
   cancelled: { type: 'stopped', text: 'Cancelled' },
 };
 
@@ -69,48 +59,27 @@ export function BatchJobs({ canRotate, keyLabel }: { canRotate: boolean; keyLabe
   const list = useChannelQuery('rotation:batchList', { limit: 50 });
   const [openId, setOpenId] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
-  const detail = useChannelQuery('rotation:batchGet', { batchId: openId ?? '00000000-0000-4000-8000-000000000000', items: true }, { enabled: openId !== null });
-  const cancel = useChannelMutation('rotation:batchCancel', () => {
-    void list.refetch();
-    if (openId) void detail.refetch();
-  });
+  const cancel = useChannelMutation('rotation:batchCancel', () => void list.refetch());
   const { refetch: refetchList } = list;
-  const { refetch: refetchDetail } = detail;
-  // Each progress event (one per finished key, and at the job's end) refreshes the list and the open job's keys.
-  useEffect(
-    () =>
-      subscribe('rotation:batchProgress', (p) => {
-        void refetchList();
-        if (p.batchId === openId) void refetchDetail();
-      }),
-    [openId, refetchList, refetchDetail],
-  );
+  // Each progress event (one per finished key, and at the job's end) refreshes the list; the open job's keys follow
+  // its counts.
+  useEffect(() => subscribe('rotation:batchProgress', () => void refetchList()), [refetchList]);
   const jobs = list.data?.jobs ?? [];
   const open = openId ? jobs.find((j) => j.batchId === openId) : undefined;
 
   return (
     <SpaceBetween size="m">
-      <Table
-        ariaLabels={{ tableLabel: 'Batch rotation jobs' }}
-        header={
-          <Header
-            variant="h2"
-            counter={`(${jobs.length})`}
-            description="Keys rotated together (a key type, a site, or chosen keys), a few at a time, with retries for errors that may pass. Most recent first."
-            actions={
-              canRotate && (
-                <Button onClick={() => setStarting(true)}>Rotate in a batch</Button>
-              )
-            }
-          >
-            Batch jobs
-          </Header>
-        }
+      <SectionTable
+        title="Batch jobs"
+        label="Batch rotation jobs"
+        counter={`(${jobs.length})`}
+        description="Keys rotated together (a key type, a site, or chosen keys), a few at a time, with retries for errors that may pass. Most recent first."
+        actions={canRotate && <Button onClick={() => setStarting(true)}>Rotate in a batch</Button>}
         items={jobs}
         loading={list.isPending}
         loadingText="Loading batch jobs"
         trackBy="batchId"
-        empty={<Box textAlign="center">No batch jobs yet.</Box>}
+        empty="No batch jobs yet."
         columnDefinitions={[
           { id: 'started', header: 'Started', cell: (b) => `${formatTime(b.createdAt)} by ${b.createdBy}` },
           { id: 'selection', header: 'Keys', cell: selectionWords },
@@ -148,25 +117,15 @@ export function BatchJobs({ canRotate, keyLabel }: { canRotate: boolean; keyLabe
       />
       <ErrorMessage error={list.error ?? cancel.error} />
       {open && (
-        <Table
-          ariaLabels={{ tableLabel: 'Keys of the batch job' }}
-          variant="embedded"
-          header={<Header variant="h3" description={batchSummary(open)}>{`Keys of the batch job started ${formatTime(open.createdAt)}`}</Header>}
-          items={detail.data?.items ?? []}
-          loading={detail.isPending}
-          loadingText="Loading the job's keys"
-          trackBy="seq"
-          empty={<Box textAlign="center">No keys.</Box>}
-          columnDefinitions={[
-            { id: 'key', header: 'Key', cell: (i) => keyLabel(i.keyId) },
-            { id: 'versions', header: 'Versions', cell: (i) => (i.toVersion === null ? `from v${i.fromVersion}` : `v${i.fromVersion} → v${i.toVersion}`) },
-            { id: 'state', header: 'Outcome', cell: (i) => <StatusIndicator type={ITEM_STATE_WORDS[i.state].type}>{ITEM_STATE_WORDS[i.state].text}</StatusIndicator> },
-            { id: 'attempts', header: 'Attempts', cell: (i) => String(i.attempts) },
-            { id: 'error', header: 'Error', cell: (i) => (i.errorCode ? `${i.errorCode}: ${i.errorMessage ?? ''}${i.state === 'pending' ? ' (tried again soon)' : ''}` : i.recovered ? 'finished after a restart' : '—') },
-          ]}
+        <BatchItemsTable
+          key={open.batchId}
+          batchId={open.batchId}
+          title={`Keys of the batch job started ${formatTime(open.createdAt)}`}
+          description={batchSummary(open)}
+          counts={`${open.state} ${open.done} ${open.failed} ${open.superseded} ${open.cancelled} ${open.pending}`}
+          keyLabel={keyLabel}
         />
       )}
-      <ErrorMessage error={detail.error} />
       {starting && (
         <BatchStartDialog
           onClose={(started) => {

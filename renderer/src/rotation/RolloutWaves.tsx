@@ -5,16 +5,15 @@
 // version, the one before, and older ones. Data from the rollout:* channels.
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Header from '@cloudscape-design/components/header';
 import ProgressBar from '@cloudscape-design/components/progress-bar';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import Table from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import type { RolloutView } from '../../../shared/rolloutContract.ts';
 import { HaltRolloutDialog, RetireVersionDialog } from './RolloutDialogs.tsx';
 import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { SectionTable } from '../components/SectionTable.tsx';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 
 const STATE_WORDS: Readonly<Record<RolloutView['state'], { type: 'success' | 'error' | 'in-progress' | 'stopped'; text: string }>> = {
@@ -47,23 +46,16 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
   };
   return (
     <SpaceBetween size="l">
-      <Table
-        ariaLabels={{ tableLabel: 'Rollout waves' }}
-        header={
-          <Header
-            variant="h2"
-            counter={`(${rollouts.data?.rollouts.length ?? 0})`}
-            description="New key versions reaching robots: the canary wave first, the rest once the canary confirmed its installations."
-            actions={<Button onClick={() => setPolicyOf({})}>Rollout policy</Button>}
-          >
-            Rollout waves
-          </Header>
-        }
+      <SectionTable
+        title="Rollout waves"
+        counter={`(${rollouts.data?.rollouts.length ?? 0})`}
+        description="New key versions reaching robots: the canary wave first, the rest once the canary confirmed its installations."
+        actions={<Button onClick={() => setPolicyOf({})}>Rollout policy</Button>}
         items={rollouts.data?.rollouts ?? []}
         loading={rollouts.isPending}
         loadingText="Loading rollouts"
         trackBy="rolloutId"
-        empty={<Box textAlign="center">No rollouts yet: one starts when a key that robots hold gets a new version.</Box>}
+        empty="No rollouts yet: one starts when a key that robots hold gets a new version."
         columnDefinitions={[
           { id: 'key', header: 'Key', cell: (r) => `${keyLabel(r.keyId)} v${r.fromVersion} → v${r.toVersion}` },
           {
@@ -124,14 +116,15 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
         ]}
       />
       <ErrorMessage error={rollouts.error ?? resume.error} />
-      <Table
-        ariaLabels={{ tableLabel: 'Key versions held per site' }}
-        header={<Header variant="h2" description="Robots of each site holding a key's current version, the one before, and older ones.">Versions held per site</Header>}
+      <SectionTable
+        title="Versions held per site"
+        label="Key versions held per site"
+        description="Robots of each site holding a key's current version, the one before, and older ones."
         items={holdings.data?.sites ?? []}
         loading={holdings.isPending}
         loadingText="Loading holdings"
         trackBy={(h) => `${h.site}:${h.keyId}`}
-        empty={<Box textAlign="center">No robot holds a key yet.</Box>}
+        empty="No robot holds a key yet."
         columnDefinitions={[
           { id: 'site', header: 'Site', cell: (h) => h.site },
           { id: 'key', header: 'Key', cell: (h) => keyLabel(h.keyId) },

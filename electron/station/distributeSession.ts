@@ -46,14 +46,19 @@ export interface DistributionFailure {
   details?: Record<string, string | number | boolean | null>;
 }
 
-/** An item the robot must hear before its bundle: an order file (ref = its sequence) or a CRL (ref = its CRL number). */
-export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: number }
+/**
+ * An item the robot must hear before its bundle: an order file (ref = its sequence) or a CRL (ref = its CRL number,
+ * `caId` its CA: numbers count per CA). `caId` stays on the console: the robot names an item by its SHA-256.
+ */
+export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: number; caId?: string }
 
 /** The robot's answer to one item: `accepted` or its refusal code (docs/lockdown-orders.md, "Delivery"). */
-export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; result: string; message: string }
+export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; result: string; message: string }
 
 /** An ORDER_ACK the console refused (forged, another session's, another item's): audited; the item stays pending. */
-export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; code: 'forged_ack' | 'replayed_message'; message: string }
+export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; code: 'forged_ack' | 'replayed_message'; message: string }
+
+const caOf = (item: OrderItemForLink): { caId?: string } => (item.caId === undefined ? {} : { caId: item.caId });
 
 /**
  * A flagged robot's re-issue offer: the current CA's certificate, endorsed by the retired CA whose certificate the
@@ -249,7 +254,7 @@ async function sendOrderItems(
     const ack = decodeOrderAck(ackFrame.frame.payload);
     const digest = orderItemDigest(item.content);
     const refuse = async (code: 'forged_ack' | 'replayed_message', message: string, reason: string): Promise<never> => {
-      await deps.refuseOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, code, message });
+      await deps.refuseOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...caOf(item), code, message });
       throw new StationError(code, message, { deviceId, reason, item: item.kind, ref: item.ref });
     };
     if (ack.kind !== item.kind || !ack.digest.equals(digest)) await refuse('replayed_message', `the ORDER_ACK answers another ${ack.kind}: replay refused`, 'ack_for_another_item');
@@ -257,7 +262,7 @@ async function sendOrderItems(
     if (!identitySignatureValid(identityKey, signed, ack.signature)) {
       await refuse('forged_ack', `the ORDER_ACK for ${item.kind} ${item.ref} is not signed by ${deviceId}'s identity key for this session: refused`, 'ack_signature_invalid');
     }
-    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, result: ack.result, message: ack.message });
+    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...caOf(item), result: ack.result, message: ack.message });
   }
   return frames;
 }

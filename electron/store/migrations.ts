@@ -18,7 +18,7 @@ import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL, RECOVERY_CODES_SCHEM
 import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
-import { ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
+import { CRL_DELIVERY_CA_SQL, ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
 import { FIELD_CONTACTS_SCHEMA_SQL } from './fieldContactRepo.ts';
 import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 
@@ -276,6 +276,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'recovery codes for a lost authenticator or token (issue 14): single-use codes per operator, stored as slow hashes',
     up(db) {
       db.exec(RECOVERY_CODES_SCHEMA_SQL);
+    },
+  },
+  {
+    version: 37,
+    description: 'the CRLs of retired and compromised CAs delivered to robots (issue 15): each CRL answer names its CA',
+    up(db) {
+      db.exec(CRL_DELIVERY_CA_SQL);
     },
   },
 ];

@@ -1,15 +1,16 @@
 // Delivery of lockdown orders and the CRL to robots (issue 15, docs/lockdown-orders.md "Delivery"): what a robot must
 // still hear (the issued, unexpired orders whose scope covers it, above the newest one it holds, and the newest CRL
-// it has not taken), the emergency public key it must trust (given at provisioning and in key bundles), and the record
+// it has not taken of the current CA and of each retired or compromised CA that issued it a certificate), the emergency public key it must trust (given at provisioning and in key bundles), and the record
 // of each answer a robot gives over the serial link (lockdown_deliveries + a `lockdown.deliver` audit record, in one
 // transaction). Items put in a key bundle are recorded as `included`: the console cannot see a file's installation.
+// A bundle carries one CRL, the current CA's; the other CAs' CRLs go over the serial link and the field link only.
 import { createPublicKey } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { OrderAnswer, OrderItemForLink, RefusedOrderAnswer } from '../../station/distributeSession.ts';
 import { MAX_ORDER_ITEMS } from '../../station/protocol.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
-import { FINAL_CRL_RESULTS, FINAL_ORDER_RESULTS, type OrderDeliveryRepo } from '../../store/orderDeliveryRepo.ts';
+import { FINAL_CRL_RESULTS, FINAL_ORDER_RESULTS, FINAL_RETIRED_CRL_RESULTS, type OrderDeliveryRepo } from '../../store/orderDeliveryRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import { scopeIncludes, type OrderScope } from './lockdownOrder.ts';
 
@@ -31,9 +32,12 @@ export interface BundleEmergencyItems { emergencyKeyDer: Buffer | null; orders: 
 export interface OrderDelivery {
   /** The active emergency key's SubjectPublicKeyInfo (DER); null when there is none, or several (ambiguous). */
   emergencyPublicKey(): Promise<Buffer | null>;
-  /** Pending orders (oldest first, at most MAX_ORDER_ITEMS - 1) then the CRL, for an ORDER frame each. */
+  /**
+   * Pending orders (oldest first, at most MAX_ORDER_ITEMS less the CRLs' count, and less 1) then the CRLs (the current
+   * CA's, then those of the other CAs that issued the robot a certificate, oldest CA first), for an ORDER frame each.
+   */
   itemsFor(deviceId: string): OrderItemForLink[];
-  /** The same plus the emergency key, for a key bundle. */
+  /** The orders, the current CA's CRL (a bundle holds one) and the emergency key, for a key bundle. */
   forBundle(deviceId: string): Promise<BundleEmergencyItems>;
   /** A robot's answer over the serial link: recorded and audited in one transaction. */
   recordAnswer(answer: OrderAnswer): void;
@@ -43,27 +47,46 @@ export interface OrderDelivery {
   recordIncluded(deviceId: string, items: readonly OrderItemForLink[], bundleSequence: number): void;
 }
 
+/** The CA a CRL item or answer belongs to (null for an order), and the same as an audit detail. */
+const caIdOf = (i: { kind: string; caId?: string }): string | null => (i.kind === 'crl' ? (i.caId ?? null) : null);
+const caDetail = (i: { kind: string; caId?: string }): { caId?: string } => {
+  const caId = caIdOf(i);
+  return caId === null ? {} : { caId };
+};
+
 export function createOrderDelivery(deps: OrderDeliveryDeps): OrderDelivery {
   const nowIso = () => new Date(deps.clock.now()).toISOString();
 
-  function pendingOrders(deviceId: string): OrderItemForLink[] {
+  function pendingOrders(deviceId: string, room: number): OrderItemForLink[] {
     const robot = deps.fleetRepo.get(deviceId);
     if (!robot) return [];
-    const held = deps.repo.answered(deviceId, 'order', ['accepted', 'replayed']);
-    const final = new Set(deps.repo.answered(deviceId, 'order', FINAL_ORDER_RESULTS));
+    const held = deps.repo.answeredOrders(deviceId, ['accepted', 'replayed']);
+    const final = new Set(deps.repo.answeredOrders(deviceId, FINAL_ORDER_RESULTS));
     const facts = { deviceId, site: robot.site, model: robot.model, firmware: robot.firmware, tags: robot.tags };
     return deps.repo
       .liveOrders(nowIso(), Math.max(0, ...held))
       .filter((o) => !final.has(o.sequence) && scopeIncludes(JSON.parse(o.scope) as OrderScope, facts) === true)
-      .slice(-(MAX_ORDER_ITEMS - 1))
+      .slice(-room)
       .map((o) => ({ kind: 'order', content: o.content, ref: o.sequence }));
   }
 
-  function pendingCrl(deviceId: string): OrderItemForLink | null {
+  /** CA `caId`'s newest CRL unless this robot gave a final answer to it. */
+  function pendingCrlOf(deviceId: string, caId: string, final: readonly string[]): OrderItemForLink | null {
+    const crl = deps.repo.latestCrl(caId);
+    if (!crl || deps.repo.answeredCrls(deviceId, caId, final).includes(crl.crlNumber)) return null;
+    return { kind: 'crl', content: crl.der, ref: crl.crlNumber, caId };
+  }
+
+  function pendingCurrentCrl(deviceId: string): OrderItemForLink | null {
     const caId = deps.currentCaId();
-    const crl = caId === null ? null : deps.repo.latestCrl(caId);
-    if (!crl || deps.repo.answered(deviceId, 'crl', FINAL_CRL_RESULTS).includes(crl.crlNumber)) return null;
-    return { kind: 'crl', content: crl.der, ref: crl.crlNumber };
+    return caId === null ? null : pendingCrlOf(deviceId, caId, FINAL_CRL_RESULTS);
+  }
+
+  /** The current CA's CRL, then the newest CRL of each other CA that issued the robot a certificate. */
+  function pendingCrls(deviceId: string): OrderItemForLink[] {
+    const current = pendingCurrentCrl(deviceId);
+    const others = deps.repo.otherCrlCasOf(deviceId, deps.currentCaId()).map((caId) => pendingCrlOf(deviceId, caId, FINAL_RETIRED_CRL_RESULTS));
+    return [current, ...others].filter((c) => c !== null).slice(0, MAX_ORDER_ITEMS - 1);
   }
 
   const audit = (deviceId: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
@@ -77,25 +100,25 @@ export function createOrderDelivery(deps: OrderDeliveryDeps): OrderDelivery {
       return createPublicKey(pem).export({ format: 'der', type: 'spki' });
     },
     itemsFor(deviceId) {
-      const crl = pendingCrl(deviceId);
-      return [...pendingOrders(deviceId), ...(crl ? [crl] : [])];
+      const crls = pendingCrls(deviceId);
+      return [...pendingOrders(deviceId, MAX_ORDER_ITEMS - Math.max(1, crls.length)), ...crls];
     },
     async forBundle(deviceId) {
-      return { emergencyKeyDer: await this.emergencyPublicKey(), orders: pendingOrders(deviceId), crl: pendingCrl(deviceId) };
+      return { emergencyKeyDer: await this.emergencyPublicKey(), orders: pendingOrders(deviceId, MAX_ORDER_ITEMS - 1), crl: pendingCurrentCrl(deviceId) };
     },
     recordAnswer(a) {
       deps.transaction(() => {
-        deps.repo.record({ deviceId: a.deviceId, item: a.kind, ref: a.ref, channel: 'serial', result: a.result, deliveredAt: nowIso() });
-        audit(a.deviceId, a.result === 'accepted' ? 'success' : 'failure', { item: a.kind, ref: a.ref, channel: 'serial', result: a.result, port: a.port, message: a.message.slice(0, 200) });
+        deps.repo.record({ deviceId: a.deviceId, item: a.kind, ref: a.ref, channel: 'serial', result: a.result, deliveredAt: nowIso(), caId: caIdOf(a) });
+        audit(a.deviceId, a.result === 'accepted' ? 'success' : 'failure', { item: a.kind, ref: a.ref, ...caDetail(a), channel: 'serial', result: a.result, port: a.port, message: a.message.slice(0, 200) });
       });
     },
     refuseAnswer(r) {
-      audit(r.deviceId, 'failure', { item: r.kind, ref: r.ref, channel: 'serial', result: 'ack_refused', code: r.code, port: r.port, message: r.message.slice(0, 200) });
+      audit(r.deviceId, 'failure', { item: r.kind, ref: r.ref, ...caDetail(r), channel: 'serial', result: 'ack_refused', code: r.code, port: r.port, message: r.message.slice(0, 200) });
     },
     recordIncluded(deviceId, items, bundleSequence) {
       for (const i of items) {
-        deps.repo.record({ deviceId, item: i.kind, ref: i.ref, channel: 'bundle', result: 'included', deliveredAt: nowIso() });
-        audit(deviceId, 'success', { item: i.kind, ref: i.ref, channel: 'bundle', result: 'included', bundleSequence });
+        deps.repo.record({ deviceId, item: i.kind, ref: i.ref, channel: 'bundle', result: 'included', deliveredAt: nowIso(), caId: caIdOf(i) });
+        audit(deviceId, 'success', { item: i.kind, ref: i.ref, ...caDetail(i), channel: 'bundle', result: 'included', bundleSequence });
       }
     },
   };

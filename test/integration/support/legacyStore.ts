@@ -24,6 +24,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [26, ['field_contacts']],
   [29, ['key_version_reinstatements']],
   [33, ['operator_recovery_codes']],
+  [37, []], // adds lockdown_deliveries.ca_id (dropped with migration 23's tables)
 ];
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */

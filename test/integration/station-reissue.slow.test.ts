@@ -3,7 +3,9 @@
 // robot simulator: a flagged robot gets a certificate of the new CA for the identity key it already holds, learns the
 // new CA certificate (endorsed by the old CA it trusts), then installs a bundle the new CA signed and accepts peers
 // with new-CA certificates; the flag settles and the re-issue is recorded and audited. Refused: a CSR for another key
-// than the registered one, a session signature by another key, a robot that cannot check the endorsement.
+// than the registered one, a session signature by another key, a robot that cannot check the endorsement. A robot
+// still on the retired CA hears that CA's newest CRL over the link (docs/lockdown-orders.md, "Delivery"), recorded
+// with its CA, and then refuses a peer that CRL lists.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
 import { createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, robotSays, type StationProgress } from './support/stationRig.ts';
 
-const ROBOTS = { 'uv-r1': 'Re-issued', 'uv-r2': 'Other key', 'uv-r3': 'Bad signature', 'uv-r4': 'Cannot check the endorsement' };
+const ROBOTS = { 'uv-r1': 'Re-issued', 'uv-r2': 'Other key', 'uv-r3': 'Bad signature', 'uv-r4': 'Cannot check the endorsement', 'uv-r5': 'Hears the retired CA\'s CRL' };
 
 describe('station: re-issue of flagged robots after a CA replacement', () => {
   const dir = tempDir('ecps-reissue-console-');
@@ -23,6 +25,7 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
   let c: FleetConsole;
   let oldCaFile = '';
   let newCaPem = '';
+  let oldCaId = '';
   const keystores: Record<string, string> = {};
   const call = contractCaller(() => c);
   const bench = robotBench(() => oldCaFile);
@@ -41,6 +44,7 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
     const replaced = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Reissue New CA', reason: 'planned replacement' });
     expect([...replaced.flagged].sort()).toEqual(Object.keys(ROBOTS));
     newCaPem = replaced.current.certificatePem;
+    oldCaId = replaced.previous.id;
   });
   afterAll(() => {
     bench.release();
@@ -69,7 +73,7 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
     const serials = (await call('fleet:get', { deviceId: 'uv-r1' })).certificates.map((x) => x.serial.toLowerCase().replace(/:/g, ''));
     expect(serials).toContain(after.serialNumber.toLowerCase());
     expect(audits('station.reissue', 'uv-r1')).toEqual([expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ serial: expect.any(String) }) })]);
-    expect(await openRenewals()).toEqual(['uv-r2', 'uv-r3', 'uv-r4']);
+    expect(await openRenewals()).toEqual(['uv-r2', 'uv-r3', 'uv-r4', 'uv-r5']);
 
     // Peers: a robot that learnt the new CA accepts a new-CA certificate; one that has not is still refused it.
     const newCert = writeCaFile(tempDir('ecps-reissue-peer-'), after.toString());
@@ -106,4 +110,23 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
       expect(valid).toEqual([]);
     });
   }
+
+  it('a robot on the retired CA hears that CA\'s newest CRL over the link, then refuses a peer it lists', async () => {
+    // uv-r4's certificate of the retired CA, revoked during the transition: on the retired CA's own CRL.
+    const peer = certOf(keystores['uv-r4']!);
+    const peerFile = writeCaFile(tempDir('ecps-reissue-revoked-'), peer.toString());
+    const check = () => robotSays(['--check-peer-cert', peerFile, '--keystore', keystores['uv-r5']!, '--ca-cert', oldCaFile]);
+    expect(await check()).toMatchObject({ exitCode: 0, json: { ok: true } });
+    expect(await call('certs:revoke', { serial: peer.serialNumber, reason: 'keyCompromise' })).toEqual({ revoked: true });
+    // The retired CA's newest CRL (ca:crl signs one more, kept for the robots).
+    const oldCrl = (await call('ca:crl', { caId: oldCaId })).crlNumber;
+
+    const out = await distributeWithSimulator(c, bench, progress, 'uv-r5', { keystore: keystores['uv-r5']! });
+    expect(out.result).toMatchObject({ ok: true });
+    // The robot's answer to the retired CA's CRL: recorded with that CA and its number, audited.
+    const heard = audits('lockdown.deliver', 'uv-r5').filter((r) => r.details.item === 'crl' && r.details.caId === oldCaId);
+    expect(heard.map((r) => [r.outcome, r.details.channel, r.details.result])).toEqual([['success', 'serial', 'accepted']]);
+    expect(heard[0]!.details.ref).toBe(oldCrl);
+    expect(await check()).toMatchObject({ exitCode: 1, json: { ok: false, code: 'peer_revoked' } });
+  });
 });

@@ -9,6 +9,8 @@ export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
 export const BACKUP_PASSPHRASE_ENV = 'ECPS_BACKUP_PASSPHRASE';
 /** The first passphrase of an operator an admin adds (operators add): the new operator's, not the admin's. */
 export const NEW_OPERATOR_PASSPHRASE_ENV = 'ECPS_NEW_OPERATOR_PASSPHRASE';
+/** A PKCS#11 token's PIN: at sign-in (operators whose factor is a token) and when binding a token (operators token bind). */
+export const TOKEN_PIN_ENV = 'ECPS_TOKEN_PIN';
 
 /** What the prompt needs of stdin beyond a stream: a terminal (process.stdin on a tty) has both. */
 export interface PassphraseInput {

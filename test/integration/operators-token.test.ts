@@ -3,13 +3,13 @@
 // PIN: none is second_factor_required, a wrong PIN or a token holding another key under the label is
 // wrong_second_factor (both counted against the operator's throttle), the right PIN unlocks; a wrong passphrase is
 // wrong_passphrase whatever the PIN; an admin's reset removes the factor. The CLI gives the PIN from ECPS_TOKEN_PIN
-// and binds a token through `operators token slots / bind` (the PIN never on argv).
+// and binds a token through `operators token slots / bind` (the PIN never on argv; from the variable or stdin).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import type { ConsoleError } from '../../shared/errors.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { join } from 'node:path';
-import { cliRunner } from './support/cliProcess.ts';
+import { cliEnv, cliInProcess, cliRunner } from './support/cliProcess.ts';
 import { contractCaller } from './support/consoleCalls.ts';
 import { createSoftHsmToken, removeSoftHsmFolder, type SoftHsmToken } from './softhsm-kit.ts';
 import { codeOf, CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
@@ -201,9 +201,12 @@ describe('the CLI binds the signed-in operator\'s token key (operators token slo
   const storeDir = join(cliDir, 'store');
   /** docs/operators.md: four groups of four characters of Crockford's base32. */
   const CODE_SHAPE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+  /** The codes the binding printed (the next test signs in with one). */
+  let recoveryCodes: string[] = [];
 
   beforeAll(async () => {
     keypair('alice-cli-bound');
+    keypair('alice-cli-second');
     const setup = await open(storeDir);
     await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     setup.close();
@@ -224,8 +227,8 @@ describe('the CLI binds the signed-in operator\'s token key (operators token slo
     expect([noKey.code, noKey.stderr.split(':')[0]]).toEqual([1, 'error [wrong_second_factor]']);
     // no PIN at all (no variable, nothing on stdin): the command says where a PIN comes from, binds nothing
     const noPin = await cli(['operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-bound']);
-    expect(noPin.code).toBe(1);
-    expect(noPin.stderr).toMatch(/ECPS_TOKEN_PIN/);
+    expect([noPin.code, noPin.stdout]).toEqual([1, '']);
+    expect(noPin.stderr).toMatch(/^error \[invalid_input\]: No token PIN given: set ECPS_TOKEN_PIN, type it at the prompt, or pipe it on stdin\.\n/);
 
     const bound = await bind('alice-cli-bound', token.pin);
     expect([bound.code, bound.stderr]).toEqual([0, '']);
@@ -233,6 +236,7 @@ describe('the CLI binds the signed-in operator\'s token key (operators token slo
     expect(lines[0]).toMatch(new RegExp(`token key bound.*${token.label}.*recovery codes`, 'i'));
     expect(lines.slice(1, -1)).toHaveLength(10);
     for (const code of lines.slice(1, -1)) expect(code).toMatch(CODE_SHAPE);
+    recoveryCodes = lines.slice(1, -1);
 
     // from now on the token signs in: without its PIN refused, with it the command runs
     expect((await cli(['keys', 'list'])).stderr).toMatch(/^error \[second_factor_required\]/);
@@ -260,5 +264,19 @@ describe('the CLI binds the signed-in operator\'s token key (operators token slo
     const r = await cli(['operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-bound', '--pin', token.pin]);
     expect([r.code, r.stdout]).toEqual([2, '']);
     expect(r.stderr).toMatch(/^usage error: refusing a token PIN on the command line/);
+  });
+
+  it('replacing the token key: signed in with a recovery code (no ECPS_TOKEN_PIN), the new PIN is read from stdin (docs/cli.md)', async () => {
+    expect(recoveryCodes).toHaveLength(10);
+    const r = await cliInProcess(
+      ['--data-dir', storeDir, 'operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-second', '--recovery-code', recoveryCodes[0]!],
+      { env: cliEnv({ ECPS_PASSPHRASE: PASSPHRASE }), stdin: `${token.pin}\n` },
+    );
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.split('\n').slice(1, -1)).toHaveLength(10);
+    // the token still signs in (now with the new key); the old set of codes went with the old binding
+    const withPin = await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: token.pin });
+    expect([withPin.code, withPin.stderr]).toEqual([0, '']);
+    expect((await cli(['keys', 'list', '--recovery-code', recoveryCodes[1]!])).stderr).toMatch(/^error \[wrong_second_factor\]/);
   });
 });

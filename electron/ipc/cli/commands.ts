@@ -573,7 +573,7 @@ lockdown order written to ${out}` : '');
       // Signed in before the token's PIN is asked for (ECPS_TOKEN_PIN or the prompt; never argv).
       await callUnlocked(ctx, 'session:status', {});
       const tokenLabel = str(o['token-label']);
-      const pin = await io.readPassphrase({ label: `PIN of token ${tokenLabel}`, envName: TOKEN_PIN_ENV });
+      const pin = await io.readPassphrase({ label: `PIN of token ${tokenLabel}`, envName: TOKEN_PIN_ENV, what: 'token PIN' });
       const value = await call(router, 'operators:enrollToken', { modulePath, tokenLabel, keyLabel: str(o['key-label']), pin });
       return show(value, () => formatRecoveryCodes(`token key bound: your unlock now needs token ${tokenLabel} and its PIN. Recovery codes`, value.recoveryCodes));
     }

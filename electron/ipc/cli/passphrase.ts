@@ -79,18 +79,20 @@ function readOneLine(stdin: Readable): Promise<string | null> {
   });
 }
 
-const noPassphrase = (envName: string) => `No passphrase given: set ${envName}, type it at the prompt, or pipe it on stdin.`;
+const noPassphrase = (envName: string, what: string) => `No ${what} given: set ${envName}, type it at the prompt, or pipe it on stdin.`;
 
 export interface PassphraseOptions {
   confirm?: boolean;
   label?: string;
   /** The variable that may hold it (default ECPS_PASSPHRASE). */
   envName?: string;
+  /** What the secret is, in the message when none is given (default: passphrase). */
+  what?: string;
 }
 
 export async function readPassphrase(source: PassphraseSource, options: PassphraseOptions = {}): Promise<string> {
   const envName = options.envName ?? PASSPHRASE_ENV;
-  const NO_PASSPHRASE = noPassphrase(envName);
+  const NO_PASSPHRASE = noPassphrase(envName, options.what ?? 'passphrase');
   const fromEnv = source.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const label = options.label ?? 'Passphrase';

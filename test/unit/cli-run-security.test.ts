@@ -1,6 +1,7 @@
 // The CLI's sign-in factors and incident kit commands of issues 14 and 15 (electron/ipc/cli/commands.ts through
-// runCli), in this process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes") and
-// docs/incident-kit.md: --recovery-code and --totp at sign-in, `operators recovery-codes regenerate`, `operators
+// runCli), in this process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes", "Second factor") and
+// docs/incident-kit.md: --recovery-code and --totp at sign-in, `operators totp enrol / confirm` (and the usage of
+// `operators token`), `operators recovery-codes regenerate`, `operators
 // reset-factor`, `kit export` / `kit import` and the offline kit commands (no store), `serve --kit`, with their exit
 // codes, files and role refusals. Stores are seeded through the console's channels
 // while no command runs; every test opens its own consoles (never in a beforeAll hook: vitest.mutate.config.ts).

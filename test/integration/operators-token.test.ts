@@ -2,13 +2,14 @@
 // SoftHSM2 token: the operator binds an EC P-256 key pair made with pkcs11-tool; then the unlock needs the token's
 // PIN: none is second_factor_required, a wrong PIN or a token holding another key under the label is
 // wrong_second_factor (both counted against the operator's throttle), the right PIN unlocks; a wrong passphrase is
-// wrong_passphrase whatever the PIN; an admin's reset removes the factor.
+// wrong_passphrase whatever the PIN; an admin's reset removes the factor. The CLI gives the PIN from ECPS_TOKEN_PIN
+// and binds a token through `operators token slots / bind` (the PIN never on argv; from the variable or stdin).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import type { ConsoleError } from '../../shared/errors.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { join } from 'node:path';
-import { cliRunner } from './support/cliProcess.ts';
+import { cliEnv, cliInProcess, cliRunner } from './support/cliProcess.ts';
 import { contractCaller } from './support/consoleCalls.ts';
 import { createSoftHsmToken, removeSoftHsmFolder, type SoftHsmToken } from './softhsm-kit.ts';
 import { codeOf, CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
@@ -192,5 +193,90 @@ describe('the CLI gives the token PIN from ECPS_TOKEN_PIN', () => {
     const ok = await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: token.pin });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
+  });
+});
+
+describe('the CLI binds the signed-in operator\'s token key (operators token slots / bind; docs/cli.md)', () => {
+  const { dir: cliDir, cli } = cliRunner('ecps-token-bind-cli-', PASSPHRASE, 'in-process');
+  const storeDir = join(cliDir, 'store');
+  /** docs/operators.md: four groups of four characters of Crockford's base32. */
+  const CODE_SHAPE = /^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$/;
+  /** The codes the binding printed (the next test signs in with one). */
+  let recoveryCodes: string[] = [];
+
+  beforeAll(async () => {
+    keypair('alice-cli-bound');
+    keypair('alice-cli-second');
+    const setup = await open(storeDir);
+    await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+    setup.close();
+  });
+
+  it('slots lists the token; bind refuses a wrong PIN and an unknown key, binds with ECPS_TOKEN_PIN and prints ten codes; the token then signs in', async () => {
+    const slots = await cli(['operators', 'token', 'slots', '--module', token.modulePath]);
+    expect([slots.code, slots.stderr]).toEqual([0, '']);
+    expect(slots.stdout.split('\n')[0]).toMatch(/^SLOT +TOKEN /);
+    expect(slots.stdout).toMatch(new RegExp(`^\\S+ +${token.label} `, 'm'));
+
+    const bind = (keyLabel: string, pin: string) =>
+      cli(['operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', keyLabel], undefined, { ECPS_TOKEN_PIN: pin });
+    const wrongPin = await bind('alice-cli-bound', 'not-the-pin');
+    expect([wrongPin.code, wrongPin.stdout]).toEqual([1, '']);
+    expect(wrongPin.stderr).toMatch(/^error \[wrong_second_factor\]: /);
+    const noKey = await bind('no such key', token.pin);
+    expect([noKey.code, noKey.stderr.split(':')[0]]).toEqual([1, 'error [wrong_second_factor]']);
+    // no PIN at all (no variable, nothing on stdin): the command says where a PIN comes from, binds nothing
+    const noPin = await cli(['operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-bound']);
+    expect([noPin.code, noPin.stdout]).toEqual([1, '']);
+    expect(noPin.stderr).toMatch(/^error \[invalid_input\]: No token PIN given: set ECPS_TOKEN_PIN, type it at the prompt, or pipe it on stdin\.\n/);
+
+    const bound = await bind('alice-cli-bound', token.pin);
+    expect([bound.code, bound.stderr]).toEqual([0, '']);
+    const lines = bound.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`token key bound.*${token.label}.*recovery codes`, 'i'));
+    expect(lines.slice(1, -1)).toHaveLength(10);
+    for (const code of lines.slice(1, -1)) expect(code).toMatch(CODE_SHAPE);
+    recoveryCodes = lines.slice(1, -1);
+
+    // from now on the token signs in: without its PIN refused, with it the command runs
+    expect((await cli(['keys', 'list'])).stderr).toMatch(/^error \[second_factor_required\]/);
+    const withPin = await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: token.pin });
+    expect([withPin.code, withPin.stderr]).toEqual([0, '']);
+
+    // audited as the channel audits (two refusals with their codes, then the binding); the PIN nowhere in the audit
+    const check = await open(storeDir);
+    try {
+      await check.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE, tokenPin: token.pin }, CTX);
+      const records = check.audit.query({ action: 'operator.token_enable', limit: 10 }).records.reverse();
+      expect(records.map((r) => [r.actor, r.outcome, r.details?.code ?? null])).toEqual([
+        ['alice', 'failure', 'wrong_second_factor'],
+        ['alice', 'failure', 'wrong_second_factor'],
+        ['alice', 'success', null],
+      ]);
+      expect(check.audit.query({ action: 'operator.token_slots', limit: 1 }).records[0]).toMatchObject({ actor: 'alice', outcome: 'success' });
+      expect(JSON.stringify(check.audit.query({ limit: 500 }).records)).not.toContain(token.pin);
+    } finally {
+      check.close();
+    }
+  });
+
+  it('the PIN as an argument is refused (usage, exit 2), nothing bound', async () => {
+    const r = await cli(['operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-bound', '--pin', token.pin]);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^usage error: refusing a token PIN on the command line/);
+  });
+
+  it('replacing the token key: signed in with a recovery code (no ECPS_TOKEN_PIN), the new PIN is read from stdin (docs/cli.md)', async () => {
+    expect(recoveryCodes).toHaveLength(10);
+    const r = await cliInProcess(
+      ['--data-dir', storeDir, 'operators', 'token', 'bind', '--module', token.modulePath, '--token-label', token.label, '--key-label', 'alice-cli-second', '--recovery-code', recoveryCodes[0]!],
+      { env: cliEnv({ ECPS_PASSPHRASE: PASSPHRASE }), stdin: `${token.pin}\n` },
+    );
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.split('\n').slice(1, -1)).toHaveLength(10);
+    // the token still signs in (now with the new key); the old set of codes went with the old binding
+    const withPin = await cli(['keys', 'list'], undefined, { ECPS_TOKEN_PIN: token.pin });
+    expect([withPin.code, withPin.stderr]).toEqual([0, '']);
+    expect((await cli(['keys', 'list', '--recovery-code', recoveryCodes[1]!])).stderr).toMatch(/^error \[wrong_second_factor\]/);
   });
 });

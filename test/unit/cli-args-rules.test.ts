@@ -85,6 +85,15 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   { argv: ['help'], command: 'help', options: {} },
   { argv: ['operators', 'idle-time', 'set', '15'], command: 'operators idle-time', args: ['set', '15'], options: {} },
   { argv: ['operators', 'reset-factor', 'Tom'], command: 'operators reset-factor', args: ['Tom'], options: {} },
+  { argv: ['operators', 'totp', 'enrol'], command: 'operators totp', args: ['enrol'], options: {} },
+  { argv: ['operators', 'totp', 'confirm', '--code', '123 456'], command: 'operators totp', args: ['confirm'], options: { code: '123 456' } },
+  { argv: ['operators', 'token', 'slots', '--module', '/m.so'], command: 'operators token', args: ['slots'], options: { module: '/m.so' } },
+  {
+    argv: ['operators', 'token', 'bind', '--module', '/m.so', '--token-label', 'card', '--key-label', 'me'],
+    command: 'operators token',
+    args: ['bind'],
+    options: { module: '/m.so', 'token-label': 'card', 'key-label': 'me' },
+  },
   {
     argv: ['approvals', 'policy', 'set', 'key.destroy', '--m', '2', '--eligible', 'admin,key_custodian', '--eligible-operators', 'Ann', '--ttl', '3600'],
     command: 'approvals policy',
@@ -105,7 +114,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(30);
+    expect(names.size).toBe(32);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');
@@ -510,7 +519,12 @@ describe('the second factor at sign-in: --totp, ECPS_TOKEN_PIN, --recovery-code 
   });
 
   it('the token PIN is never taken from argv (docs/cli.md)', () => {
-    expect(refusal(['keys', 'list', '--token-pin', '4711'])).toMatch(/token-pin/);
+    // docs/cli.md: --pin or --token-pin, in any form, is refused with where the PIN comes from instead
+    for (const flag of [['--token-pin', '4711'], ['--pin', '4711'], ['--PIN=4711'], ['-pin', '4711']]) {
+      expect(refusal(['keys', 'list', ...flag]), flag.join(' ')).toMatch(/^refusing a token PIN on the command line: .*Set ECPS_TOKEN_PIN or type it at the prompt\.$/);
+    }
+    // an option whose name merely contains "pin" is not taken for one
+    expect(refusal(['keys', 'list', '--pinned'])).toMatch(/Unknown option '--pinned'/);
   });
 
   it('operators recovery-codes takes exactly the word regenerate', () => {

@@ -69,6 +69,15 @@ describe('emergency preview --limit (docs/cli.md: the sample of robots shown; th
   });
 });
 
+describe('emergency preview --ca-id (docs/cli.md: the CA that --revoke-ca would revoke)', () => {
+  it('a CA id that names no CA is not_found and a malformed one invalid_input (exit 1); without --ca-id the same preview runs', async () => {
+    const { dir } = await fleetStore(fresh, );
+    refused(await cli(['emergency', 'preview', '--site', 'Plant 1', '--ca-id', '00000000-0000-4000-8000-000000000000', '--data-dir', dir]), 'not_found');
+    refused(await cli(['emergency', 'preview', '--site', 'Plant 1', '--ca-id', 'no-such-ca', '--data-dir', dir]), 'invalid_input');
+    ok(await cli(['emergency', 'preview', '--site', 'Plant 1', '--data-dir', dir]));
+  });
+});
+
 describe('emergency execute / retry: exit 1 while an action failed, the lockdown order file (docs/cli.md)', () => {
   it('a failed action exits 1 and prints the run; the retry, once it can succeed, exits 0 and writes the order to --out', async () => {
     const { dir, emergencyPem, emergencyId } = await fleetStore(fresh, { siteKey: true });
@@ -100,6 +109,13 @@ describe('emergency execute / retry: exit 1 while an action failed, the lockdown
     expect(robotCheck(out, emergencyPem, 'uv-002', 0).kind).toBe('lockdown');
     const human = ok(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'stolen', '--data-dir', dir]));
     expect(human.stdout).not.toMatch(/written to/);
+    // docs/cli.md: the run's line, one line per action in the order they run, and nothing more without --out
+    expect(human.stdout.replace(/^run \S+:/, 'run R:').split('\n')).toEqual([
+      'run R: done (1 robot(s), by alice)',
+      '  1. quarantine: done (1 done, 0 failed, 0 skipped; attempt 1)',
+      '  2. lockdown: done (1 done, 0 failed, 0 skipped; attempt 1)',
+      '',
+    ]);
   });
 
   it('--dry-run changes nothing and exits 0 (it has no run)', async () => {

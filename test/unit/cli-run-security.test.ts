@@ -1,10 +1,12 @@
 // The CLI's sign-in factors and incident kit commands of issues 14 and 15 (electron/ipc/cli/commands.ts through
-// runCli), in this process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes") and
-// docs/incident-kit.md: --recovery-code and --totp at sign-in, `operators recovery-codes regenerate`, `operators
+// runCli), in this process on real stores, against docs/cli.md, docs/operators.md ("Recovery codes", "Second factor") and
+// docs/incident-kit.md: --recovery-code and --totp at sign-in, `operators totp enrol / confirm` (and the usage of
+// `operators token`), `operators recovery-codes regenerate`, `operators
 // reset-factor`, `kit export` / `kit import` and the offline kit commands (no store), `serve --kit`, with their exit
 // codes, files and role refusals. Stores are seeded through the console's channels
 // while no command runs; every test opens its own consoles (never in a beforeAll hook: vitest.mutate.config.ts).
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codeAt } from '../integration/support/totpCodes.ts';
 import { asBob, auditRows, BOB_PASS, cli, cliEnv as env, cliFolder, escapeRegExp, fleetStore, ok, refused, seededStore, TEST_CTX, withConsole } from './cli-run-testkit.ts';
@@ -99,6 +101,109 @@ describe('--recovery-code: one of the operator\'s codes instead of the second fa
   it('an operator without a second factor has no codes to regenerate: illegal_transition, exit 1', async () => {
     const dir = await seededStore(fresh());
     refused(await cli(['operators', 'recovery-codes', 'regenerate', '--data-dir', dir]), 'illegal_transition');
+  });
+});
+
+/** A six-digit code the app does not show around now for `secret` (none of the steps a verifier accepts). */
+function wrongCode(secret: string): string {
+  const valid = new Set([-2, -1, 0, 1, 2].map((offset) => codeAt(secret, Date.now(), offset)));
+  return ['000000', '111111', '222222'].find((c) => !valid.has(c))!;
+}
+
+describe('operators totp enrol / confirm: the signed-in operator enrols their authenticator app (docs/cli.md, docs/operators.md)', () => {
+  it('enrol prints the URI and secret once; a wrong code is refused; the right one prints ten codes; then --totp signs in', async () => {
+    const dir = await seededStore(fresh());
+    const run = (args: string[], e = env()) => cli([...args, '--data-dir', dir], { env: e });
+    const enrol = ok(await run(['operators', 'totp', 'enrol']));
+    const secret = /^ {2}secret: ([A-Z2-7]+)$/m.exec(enrol.stdout)?.[1] ?? '';
+    const uri = /^ {2}uri: +(\S+)$/m.exec(enrol.stdout)?.[1] ?? '';
+    // RFC 4648 base32, the key an app takes (at least 128 bits: 26 characters)
+    expect(secret.length).toBeGreaterThanOrEqual(26);
+    // the URI an app scans: otpauth://totp/ with the same secret, labelled with the operator
+    const parsedUri = new URL(uri);
+    expect([parsedUri.protocol, parsedUri.host, parsedUri.searchParams.get('secret')]).toEqual(['otpauth:', 'totp', secret]);
+    expect(decodeURIComponent(parsedUri.pathname)).toContain('alice');
+    expect(enrol.stdout).toMatch(/operators totp confirm --code/);
+    // pending only: until confirmed, the passphrase alone still signs in
+    ok(await run(['keys', 'list']));
+
+    refused(await run(['operators', 'totp', 'confirm', '--code', wrongCode(secret)]), 'wrong_second_factor');
+    ok(await run(['keys', 'list']));
+    // the code of the previous step, so that the sign-in below may use the current one
+    const confirmed = ok(await run(['operators', 'totp', 'confirm', '--code', codeAt(secret, Date.now(), -1)]));
+    const lines = confirmed.stdout.split('\n');
+    expect(lines[0]).toMatch(/authenticator app enabled.*recovery codes/i);
+    expect(lines.slice(1, -1)).toHaveLength(10);
+    for (const code of lines.slice(1, -1)) expect(code).toMatch(CODE_SHAPE);
+    expect(lines.at(-1)).toBe('');
+
+    refused(await run(['keys', 'list']), 'second_factor_required');
+    ok(await run(['keys', 'list', '--totp', codeAt(secret, Date.now())]));
+    // one of the printed codes stands in for the app once
+    ok(await run(['keys', 'list', '--recovery-code', lines[1]!]));
+
+    const rows = auditRows(dir);
+    const steps = rows.filter((r) => r.action === 'operator.totp_enroll' || r.action === 'operator.totp_enable').map((r) => [r.actor, r.action, r.outcome, r.details.code ?? null]);
+    expect(steps).toEqual([
+      ['alice', 'operator.totp_enroll', 'success', null],
+      ['alice', 'operator.totp_enable', 'failure', 'wrong_second_factor'],
+      ['alice', 'operator.totp_enable', 'success', null],
+    ]);
+    expect(rows.filter((r) => r.action === 'session.unlock' && r.outcome === 'success').at(-2)?.details).toMatchObject({ secondFactor: 'totp' });
+    // the secret was on stdout only: in no file of the data folder (log, audit, store) and on no stderr
+    for (const name of readdirSync(dir)) {
+      const bytes = readFileSync(join(dir, name));
+      expect(bytes.includes(secret), name).toBe(false);
+    }
+    expect(enrol.stderr + confirmed.stderr).toBe('');
+  });
+
+  it('enrol --json gives the URI, secret, issuer and label; confirm with no enrolment pending is illegal_transition', async () => {
+    const dir = await seededStore(fresh());
+    refused(await cli(['operators', 'totp', 'confirm', '--code', '123456', '--data-dir', dir]), 'illegal_transition');
+    const value = JSON.parse(ok(await cli(['operators', 'totp', 'enrol', '--json', '--data-dir', dir])).stdout) as Record<string, string>;
+    expect(Object.keys(value).sort()).toEqual(['issuer', 'label', 'secret', 'uri']);
+    expect(new URL(value.uri!).searchParams.get('secret')).toBe(value.secret);
+    // a viewer enrols their own factor too (any signed-in operator; docs/operators.md)
+    ok(await cli(['operators', 'totp', 'enrol', '--data-dir', dir], { env: asBob() }));
+    expect(auditRows(dir).filter((r) => r.action === 'operator.totp_enroll' && r.outcome === 'success').map((r) => r.actor)).toEqual(['alice', 'bob']);
+  });
+
+  it('a module path the channel refuses is its typed error (invalid_input, exit 1), audited', async () => {
+    const dir = await seededStore(fresh());
+    refused(await cli(['operators', 'token', 'slots', '--module', 'relative/libsofthsm2.so', '--data-dir', dir]), 'invalid_input');
+    refused(await cli(['operators', 'token', 'slots', '--module', '/usr/lib/no-such-pkcs11-module.so', '--data-dir', dir]), 'invalid_input');
+    expect(auditRows(dir).filter((r) => r.action === 'operator.token_slots').map((r) => [r.outcome, r.details.code])).toEqual([['failure', 'invalid_input']]);
+  });
+});
+
+describe('operators totp / token: usage mistakes exit 2 before any store is opened (docs/cli.md)', () => {
+  // [argv after "operators", what the usage line must say] (from docs/cli.md's command list)
+  const CASES: Array<[string[], RegExp]> = [
+    [['totp'], /operators totp: expected enrol or confirm/],
+    [['totp', 'start'], /operators totp: expected enrol or confirm/],
+    [['totp', 'enrol', 'now'], /operators totp: expected enrol or confirm/],
+    [['totp', 'confirm'], /--code must be the 6-digit code/],
+    [['totp', 'confirm', '--code', '12345'], /--code must be the 6-digit code/],
+    [['totp', 'confirm', '--code', '12345a'], /--code must be the 6-digit code/],
+    [['totp', 'enrol', '--code', '123456'], /operators totp enrol: option --code does not apply/],
+    [['token', 'slots'], /operators token: --module is required/],
+    [['token', 'list', '--module', '/m.so'], /operators token: expected slots or bind/],
+    [['token', 'slots', '--module', '/m.so', '--key-label', 'k'], /operators token slots: option --key-label does not apply/],
+    [['token', 'bind', '--module', '/m.so', '--key-label', 'k'], /operators token bind: --token-label is required/],
+    [['token', 'bind', '--module', '/m.so', '--token-label', 't'], /operators token bind: --key-label is required/],
+    [['token', 'bind', '--module', '/m.so', '--token-label', 't', '--key-label', 'k', '--pin', '1234'], /refusing a token PIN on the command line.*ECPS_TOKEN_PIN/],
+    [['token', 'bind', '--module', '/m.so', '--token-label', 't', '--key-label', 'k', '--pin=1234'], /refusing a token PIN on the command line/],
+    [['token', 'bind', '--module', '/m.so', '--token-label', 't', '--key-label', 'k', '--token-pin', '1234'], /refusing a token PIN on the command line/],
+    [['totp', 'enrol', '--module', '/m.so'], /operators totp: option --module does not apply/],
+  ];
+  it.each(CASES)('operators %j', async (argv, words) => {
+    const dir = fresh('never-created');
+    const r = await cli(['operators', ...argv, '--data-dir', dir]);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^usage error: /);
+    expect(r.stderr.split('\n')[0]).toMatch(words);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 

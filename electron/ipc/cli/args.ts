@@ -18,6 +18,7 @@ export const COMMANDS = [
   'rotation status', 'rotation run-due', 'rotation jobs', 'rotation policy', 'rotation drift', 'rotation batch', 'rotation rollout', 'report', 'scheduler', 'field', 'help',
   'emergency preview', 'emergency execute', 'emergency retry', 'lockdown order', 'lockdown lift',
   'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor', 'operators recovery-codes',
+  'operators totp', 'operators token',
   'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
   'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
@@ -112,6 +113,11 @@ const OPTIONS = {
   eligible: { type: 'string' },
   'eligible-operators': { type: 'string' },
   ttl: { type: 'string' },
+  // The signed-in operator's own second factor (operators totp / operators token; docs/operators.md).
+  code: { type: 'string' },
+  module: { type: 'string' },
+  'token-label': { type: 'string' },
+  'key-label': { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -183,6 +189,10 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'operators reset-factor': { options: [], required: [], args: ['NAME'] },
   // operators recovery-codes regenerate
   'operators recovery-codes': { options: [], required: [], args: ['regenerate'] },
+  // operators totp enrol | confirm --code NNNNNN
+  'operators totp': { options: ['code'], required: [], args: ['enrol|confirm'] },
+  // operators token slots --module PATH | bind --module PATH --token-label L --key-label K (the PIN: ECPS_TOKEN_PIN or the prompt)
+  'operators token': { options: ['module', 'token-label', 'key-label'], required: ['module'], args: ['slots|bind'] },
   // approvals policy list | set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
   'approvals policy': { options: APPROVAL_POLICY_OPTIONS, required: [], args: ['list|set', '[ACTION]'] },
   'approvals list': { options: ['all', 'limit'], required: [], args: [] },
@@ -326,6 +336,14 @@ Commands:
                                                 stops working); you need a second factor
   operators reset-factor NAME                   removes an operator's second factor, TOTP or token (admin): they
                                                 sign in with their passphrase alone and may enrol again
+  operators totp enrol                          starts enrolling your authenticator app: prints its otpauth:// URI
+                                                and base32 secret this once (nothing changes until confirmed)
+  operators totp confirm --code NNNNNN          the app's code turns the pending secret on; prints your ten
+                                                recovery codes this once
+  operators token slots --module PATH           the slots and tokens of a PKCS#11 module
+  operators token bind --module PATH --token-label L --key-label K
+                                                binds a key pair on your token as your second factor; its PIN from
+                                                ECPS_TOKEN_PIN or the prompt (never argv); prints recovery codes once
   approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
   approvals approve ID                          approve another operator's request, signed in as yourself
   approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run
@@ -407,6 +425,7 @@ export interface ParsedCommand {
 }
 
 const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
+const PIN_FLAG = /^--?(token-)?pin(=|$)/i;
 
 export function refusePassphraseFlag(argv: readonly string[]): void {
   if (argv.some((a) => PASSPHRASE_FLAG.test(a))) {
@@ -414,6 +433,9 @@ export function refusePassphraseFlag(argv: readonly string[]): void {
       'refusing a passphrase on the command line: argv is visible to other users (ps) and kept in shell history. ' +
         'Set ECPS_PASSPHRASE or type it at the prompt.',
     );
+  }
+  if (argv.some((a) => PIN_FLAG.test(a))) {
+    throw new UsageError('refusing a token PIN on the command line: argv is visible to other users (ps) and kept in shell history. Set ECPS_TOKEN_PIN or type it at the prompt.');
   }
 }
 
@@ -491,6 +513,30 @@ function checkRolloutVersion(verb: 'versions' | 'retire' | 'reinstate', args: st
     if (typeof values.reason !== 'string') throw new UsageError('rotation rollout reinstate: --reason is required');
     if (typeof values.days !== 'string' || !/^\d{1,2}$/.test(values.days)) throw new UsageError('rotation rollout reinstate: --days must be a whole number from 1 to 90');
   }
+}
+
+/** operators totp: enrol takes nothing; confirm takes --code, the app's six digits. */
+function checkTotp(args: string[], values: OptionValues): void {
+  const verb = args[0];
+  if (args.length !== 1 || (verb !== 'enrol' && verb !== 'confirm')) throw new UsageError('operators totp: expected enrol or confirm');
+  if (verb === 'enrol' && values.code !== undefined) throw new UsageError('operators totp enrol: option --code does not apply (it goes to operators totp confirm)');
+  if (verb === 'confirm' && (typeof values.code !== 'string' || !/^\d{3} ?\d{3}$/.test(values.code))) {
+    throw new UsageError('operators totp confirm: --code must be the 6-digit code your authenticator app shows for the new entry');
+  }
+}
+
+/** operators token: slots takes --module only; bind takes --module, --token-label and --key-label. */
+function checkToken(args: string[], values: OptionValues): void {
+  const verb = args[0];
+  if (args.length !== 1 || (verb !== 'slots' && verb !== 'bind')) throw new UsageError('operators token: expected slots or bind');
+  const labels = ['token-label', 'key-label'] as const;
+  if (verb === 'slots') {
+    const stray = labels.find((name) => values[name] !== undefined);
+    if (stray) throw new UsageError(`operators token slots: option --${stray} does not apply`);
+    return;
+  }
+  const missing = labels.find((name) => typeof values[name] !== 'string' || values[name] === '');
+  if (missing) throw new UsageError(`operators token bind: --${missing} is required`);
 }
 
 /** operators idle-time: get takes nothing; set takes the minutes as a whole number (the range is the channel's). */
@@ -586,6 +632,8 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   else if (command === 'operators idle-time') checkIdleTime(args);
   else if (command === 'operators recovery-codes' && (args.length !== 1 || args[0] !== 'regenerate')) throw new UsageError('operators recovery-codes: expected regenerate');
   else if (command === 'approvals policy') checkApprovalPolicy(args, values);
+  else if (command === 'operators totp') checkTotp(args, values);
+  else if (command === 'operators token') checkToken(args, values);
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);

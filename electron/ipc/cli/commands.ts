@@ -18,8 +18,8 @@ import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
-import { formatApproval, formatApprovalPolicy, formatOperator, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
-import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, type PassphraseOptions } from './passphrase.ts';
+import { formatApproval, formatApprovalPolicy, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
   out(line: string): void;
@@ -553,7 +553,29 @@ lockdown order written to ${out}` : '');
     }
     case 'operators recovery-codes': {
       const value = await callUnlocked(ctx, 'operators:regenerateRecoveryCodes', {});
-      return show(value, () => ['new recovery codes (each works once; the old ones no longer do; keep them offline):', ...value.recoveryCodes].join('\n'));
+      return show(value, () => formatRecoveryCodes('new recovery codes; the old ones no longer work', value.recoveryCodes));
+    }
+    case 'operators totp': {
+      if (parsed.args[0] === 'enrol') {
+        // Printed here only (stdout): the secret is never logged or audited, and the store keeps it sealed.
+        const value = await callUnlocked(ctx, 'operators:enrollTotp', {});
+        return show(value, () => formatTotpEnrolment(value));
+      }
+      const value = await callUnlocked(ctx, 'operators:confirmTotp', { code: str(o.code) });
+      return show(value, () => formatRecoveryCodes('authenticator app enabled: your unlock now needs its code. Recovery codes', value.recoveryCodes));
+    }
+    case 'operators token': {
+      const modulePath = str(o.module);
+      if (parsed.args[0] === 'slots') {
+        const value = await callUnlocked(ctx, 'operators:tokenSlots', { modulePath });
+        return show(value, () => formatTokenSlots(value));
+      }
+      // Signed in before the token's PIN is asked for (ECPS_TOKEN_PIN or the prompt; never argv).
+      await callUnlocked(ctx, 'session:status', {});
+      const tokenLabel = str(o['token-label']);
+      const pin = await io.readPassphrase({ label: `PIN of token ${tokenLabel}`, envName: TOKEN_PIN_ENV, what: 'token PIN' });
+      const value = await call(router, 'operators:enrollToken', { modulePath, tokenLabel, keyLabel: str(o['key-label']), pin });
+      return show(value, () => formatRecoveryCodes(`token key bound: your unlock now needs token ${tokenLabel} and its PIN. Recovery codes`, value.recoveryCodes));
     }
     case 'approvals policy': {
       const { policies } = await callUnlocked(ctx, 'approvals:policies', {});

@@ -1,7 +1,8 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
 import type { ApprovalPolicyView, ApprovalRequestView } from '../../../shared/approvalsContract.ts';
-import type { OperatorInfo } from '../../../shared/operatorsContract.ts';
+import type { z } from 'zod';
+import type { OperatorInfo, Pkcs11SlotList, TotpEnrolment } from '../../../shared/operatorsContract.ts';
 import {
   ASSIGNABLE_KEY_TYPES,
   type EffectiveKey,
@@ -226,4 +227,32 @@ export function formatApprovalPolicy(p: ApprovalPolicyView): string {
   const eligible = [...p.roles, ...p.operators.map((n) => `"${n}"`)].join(',') || 'none';
   const changed = p.updatedAt === null ? 'default' : `set ${p.updatedAt} by ${p.updatedBy ?? '?'}`;
   return `${p.action}  approvals ${p.approvals}  eligible ${eligible}  requests live ${p.ttlSeconds} s  (${changed})`;
+}
+
+/** Recovery codes shown this once: a heading that says what they are, then one code a line. */
+export function formatRecoveryCodes(head: string, codes: readonly string[]): string {
+  return [`${head} (each works once; keep them offline):`, ...codes].join('\n');
+}
+
+/** operators totp enrol: the URI for a QR code or a copy, and the secret for typing in, then what to do next. */
+export function formatTotpEnrolment(e: TotpEnrolment): string {
+  return [
+    `authenticator entry for ${e.label} (issuer ${e.issuer}), shown this once:`,
+    `  uri:    ${e.uri}`,
+    `  secret: ${e.secret}`,
+    'add it to your authenticator app, then run: operators totp confirm --code NNNNNN',
+  ].join('\n');
+}
+
+/** operators token slots: one line per slot, with its token when one is present. */
+export function formatTokenSlots(list: z.infer<typeof Pkcs11SlotList>): string {
+  if (list.slots.length === 0) return 'no slots';
+  const rows = list.slots.map((s) => [
+    s.slotId,
+    s.tokenPresent ? (s.tokenLabel ?? '') : '(no token)',
+    [s.manufacturer, s.model].filter((x) => x).join(' '),
+    s.serial ?? '',
+    s.loginRequired === null ? '' : s.loginRequired ? 'yes' : 'no',
+  ]);
+  return formatTable([['SLOT', 'TOKEN', 'MAKER/MODEL', 'SERIAL', 'PIN'], ...rows]);
 }

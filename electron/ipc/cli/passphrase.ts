@@ -9,6 +9,8 @@ export const PASSPHRASE_ENV = 'ECPS_PASSPHRASE';
 export const BACKUP_PASSPHRASE_ENV = 'ECPS_BACKUP_PASSPHRASE';
 /** The first passphrase of an operator an admin adds (operators add): the new operator's, not the admin's. */
 export const NEW_OPERATOR_PASSPHRASE_ENV = 'ECPS_NEW_OPERATOR_PASSPHRASE';
+/** A PKCS#11 token's PIN: at sign-in (operators whose factor is a token) and when binding a token (operators token bind). */
+export const TOKEN_PIN_ENV = 'ECPS_TOKEN_PIN';
 
 /** What the prompt needs of stdin beyond a stream: a terminal (process.stdin on a tty) has both. */
 export interface PassphraseInput {
@@ -77,18 +79,20 @@ function readOneLine(stdin: Readable): Promise<string | null> {
   });
 }
 
-const noPassphrase = (envName: string) => `No passphrase given: set ${envName}, type it at the prompt, or pipe it on stdin.`;
+const noPassphrase = (envName: string, what: string) => `No ${what} given: set ${envName}, type it at the prompt, or pipe it on stdin.`;
 
 export interface PassphraseOptions {
   confirm?: boolean;
   label?: string;
   /** The variable that may hold it (default ECPS_PASSPHRASE). */
   envName?: string;
+  /** What the secret is, in the message when none is given (default: passphrase). */
+  what?: string;
 }
 
 export async function readPassphrase(source: PassphraseSource, options: PassphraseOptions = {}): Promise<string> {
   const envName = options.envName ?? PASSPHRASE_ENV;
-  const NO_PASSPHRASE = noPassphrase(envName);
+  const NO_PASSPHRASE = noPassphrase(envName, options.what ?? 'passphrase');
   const fromEnv = source.env[envName];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const label = options.label ?? 'Passphrase';

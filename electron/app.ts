@@ -615,6 +615,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       transaction,
+      onRunChanged: (change) => emit('emergency:runChanged', change),
     });
     // Incident kits for offline response (docs/incident-kit.md): orders signed like any lockdown order, the manifest
     // with the audit key; the responder's passphrase is checked against their own slot before it seals the kit.

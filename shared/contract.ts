@@ -13,7 +13,7 @@ import { metricsChannels, metricsEvents } from './metricsContract.ts';
 import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
-import { emergencyChannels } from './emergencyContract.ts';
+import { emergencyChannels, emergencyEvents } from './emergencyContract.ts';
 import { operatorsChannels, OperatorRoleSchema, Pkcs11ModuleInput, Pkcs11SlotList, RecoveryCode, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels } from './approvalsContract.ts';
@@ -442,6 +442,7 @@ export const events = {
   ...stationEvents,
   ...rotationBatchEvents,
   ...metricsEvents,
+  ...emergencyEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

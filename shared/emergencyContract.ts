@@ -180,6 +180,8 @@ export const EmergencyRunView = z.object({
   reviewedBy: z.string().nullable(),
   reviewedAt: z.string().nullable(),
   reviewNote: z.string().nullable(),
+  /** playbook: run from emergency:execute; order: a lockdown order issued on its own with break-glass (emergency:lockdownOrder), recorded as a run of the lockdown action alone. */
+  origin: z.enum(['playbook', 'order']),
   steps: z.array(
     z.object({
       position: z.number().int(),
@@ -239,11 +241,39 @@ export const LockdownOrderInput = z
      * lockdown action alone (a CRITICAL alert, a second officer's review with emergency:review), as the playbook's.
      */
     breakGlass: z.object({ reason: Text }).strict().optional(),
+    /**
+     * A key (version) or certificate serial scope: how many robots the officer was shown. The console resolves the
+     * scope again when it signs; another count is refused (`illegal_transition`, field `scope`, details.robots the new
+     * count) and nothing is signed. Refused with any other scope (they are not resolved to robots).
+     */
+    expectedRobots: z.number().int().nonnegative().max(1_000_000).optional(),
   })
   .strict();
 export type LockdownOrderInput = z.infer<typeof LockdownOrderInput>;
 
 const RunId = z.string().uuid();
+
+const StepCounts = z.object({ total: Count, done: Count, failed: Count, skipped: Count, pending: Count });
+
+/**
+ * Pushed when a run changes (emergency:runChanged): `started` (stored, its first action running), `step` (an action
+ * started, saved progress, or finished; after the last one `state` is the run's outcome), `retried` (a retry began),
+ * `reviewed`. Sent after the change is committed; the window refreshes the run from it instead of polling.
+ */
+export const EmergencyRunChanged = z.object({
+  runId: RunId,
+  change: z.enum(['started', 'step', 'retried', 'reviewed']),
+  state: z.enum(['running', 'done', 'failed']),
+  review: z.enum(['not_needed', 'needs_review', 'reviewed']),
+  step: z
+    .object({ position: z.number().int(), action: z.enum(EMERGENCY_ACTIONS), state: z.enum(['pending', 'running', 'done', 'failed', 'skipped']), attempts: Count, items: StepCounts })
+    .nullable(),
+});
+export type EmergencyRunChanged = z.infer<typeof EmergencyRunChanged>;
+
+export const emergencyEvents = {
+  'emergency:runChanged': EmergencyRunChanged,
+} as const;
 
 export const emergencyChannels = {
   /** What a playbook on this scope would touch: robots, certificates, keys, reach, providers, what keeps working outside. */

@@ -15,7 +15,9 @@
 // A fourth: an order for the holders of a key version, with a second officer present: a key no robot holds is refused
 // in words before signing; for a held version the dialog shows how many robots hold it, break-glass needs its reason,
 // then signs at once an order naming those robots (the simulator's checks agree), raises the CRITICAL alert and leaves
-// a run awaiting review on the screen, with no approval request.
+// a run awaiting review on the screen (listed as an order issued on its own), with no approval request; a robot that
+// gets the key between the count shown and the signature makes the console refuse (nothing signed) and the dialog
+// show the new count and ask again.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -388,6 +390,8 @@ test('an order for the holders of a key version: counted before signing, break-g
       c.fleet.create({ deviceId, name: `Robot ${deviceId}`, site: 'Plant 4', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
       c.fleet.recordKeyVersions(deviceId, [{ keyId: siteKey, version }], 'provisioning');
     }
+    // uv-304 gets version 2 after the officer was shown the count, before the signature (below).
+    c.fleet.create({ deviceId: 'uv-304', name: 'Robot uv-304', site: 'Plant 4', model: 'UV-7', firmware: '2.1.0', tags: [], status: 'deployed' });
     // A second security officer exists: without break-glass this order would wait for approval.
     await h['operators:add']({ name: 'Sam', role: 'security_officer', passphrase: OFFICER_PASS }, CTX);
 
@@ -423,9 +427,16 @@ test('an order for the holders of a key version: counted before signing, break-g
     expect(await axeSerious(page, '[role="dialog"]'), 'the order dialog with break-glass and its error').toEqual([]);
 
     await dialog.getByLabel('Break-glass reason').fill('Sam is unreachable; the key is being used now');
+    // A robot gets the key after the officer saw "2": the console counts 3 when signing, refuses, and the dialog asks again.
+    c.fleet.recordKeyVersions('uv-304', [{ keyId: siteKey, version: 2 }], 'provisioning');
+    await dialog.getByRole('button', { name: 'Break glass and sign' }).click();
+    await expect(dialog.getByTestId('order-recounted')).toContainText('the console found 3 robot(s), not the 2 shown');
+    await expect(dialog.getByTestId('order-resolved-count')).toHaveText('3');
+    expect((await h['emergency:lockdownList']({}, CTX)).orders).toEqual([]);
+    expect((await h['emergency:runs']({}, CTX)).runs).toEqual([]);
     const file = await savedDownload(page, work, () => dialog.getByRole('button', { name: 'Break glass and sign' }).click());
     await expect(dialog.getByTestId('order-signed')).toContainText('Lockdown order 1 signed');
-    await expect(dialog.getByTestId('order-named-robots')).toContainText('It names 2 robot(s): uv-302, uv-303.');
+    await expect(dialog.getByTestId('order-named-robots')).toContainText('It names 3 robot(s): uv-302, uv-303, uv-304.');
     await expect(dialog.getByTestId('order-break-glass')).toContainText('a second security officer must review the run');
 
     // The robots' own checks: the two holders of version 2 accept it, the holder of version 1 is out of scope.
@@ -437,7 +448,7 @@ test('an order for the holders of a key version: counted before signing, break-g
         return e instanceof LockdownOrderError ? e.code : String(e);
       }
     };
-    expect(held.map(([d]) => [d, says(d)])).toEqual([['uv-301', 'out_of_scope'], ['uv-302', 'accepted'], ['uv-303', 'accepted']]);
+    expect([...held.map(([d]) => d), 'uv-304'].map((d) => [d, says(d)])).toEqual([['uv-301', 'out_of_scope'], ['uv-302', 'accepted'], ['uv-303', 'accepted'], ['uv-304', 'accepted']]);
 
     // Signed at once: no approval request; a CRITICAL alert; a run awaiting a second officer's review, on the screen.
     expect((await h['approvals:list']({ open: true }, CTX)).requests).toEqual([]);
@@ -446,6 +457,8 @@ test('an order for the holders of a key version: counted before signing, break-g
     const alerts = (await h['alerts:list']({}, CTX)).alerts.filter((a) => a.kind === 'emergency_break_glass');
     expect(alerts.map((a) => [a.severity, a.subject])).toEqual([['CRITICAL', runs[0]!.runId]]);
     await dialog.getByRole('button', { name: 'Close', exact: true }).click();
+    // Listed as what it was: an order issued on its own, not a playbook.
+    await expect(page.getByRole('table', { name: 'Emergency runs' }).getByTestId('run-origin-order')).toHaveText('Lockdown order issued on its own (break-glass)');
     await page.getByRole('table', { name: 'Emergency runs' }).getByRole('radio', { name: `Run ${runs[0]!.runId}` }).check();
     await expect(page.getByTestId('emergency-run').getByTestId('run-review')).toHaveText('Break glass: needs a second officer’s review');
   } finally {

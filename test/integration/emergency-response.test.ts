@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmergencyScope } from '../../shared/emergencyContract.ts';
+import type { EmergencyRunChanged, EmergencyScope } from '../../shared/emergencyContract.ts';
 import { rawClient } from '../emulators/aws-kms/testkit.ts';
 import { applyLockdownOrder, operate } from '../robot-sim/lockdown.ts';
 import type { FleetConsole } from '../../electron/app.ts';
@@ -208,6 +208,7 @@ describe('playbooks', () => {
 
   it('contains a compromised robot: key disabled at AWS and Vault (Vault down first, then retried), certificate on a new CRL, quarantine, site key rotated, lockdown order', async () => {
     await emu.vault.faults.down();
+    const eventsBefore = h.events.length;
     const out = await h.call('emergency:execute', {
       scope: { kind: 'robot', deviceId: 'uv-001' },
       // Given out of order: the playbook runs them in its own order.
@@ -219,7 +220,7 @@ describe('playbooks', () => {
     expect(run.steps.map((s) => [s.action, s.state])).toEqual([
       ['compromise_keys', 'failed'], ['revoke_certificates', 'done'], ['quarantine', 'done'], ['rotate_shared', 'done'], ['lockdown', 'done'],
     ]);
-    expect(run).toMatchObject({ state: 'failed', review: 'not_needed', robots: 1, actor: 'Officer Ada' });
+    expect(run).toMatchObject({ state: 'failed', review: 'not_needed', robots: 1, actor: 'Officer Ada', origin: 'playbook' });
     expect(run.steps[0]).toMatchObject({ errorCode: 'incomplete' });
     expect(await awsState(ids.robotKey)).toBe('Disabled');
     expect((await h.call('keys:get', { keyId: ids.robotKey })).state).toBe('compromised');
@@ -263,6 +264,33 @@ describe('playbooks', () => {
     expect(retried.state).toBe('done');
     expect(h.auditOf('key.rotate')).toHaveLength(rotateRecords);
     expect((await h.fail(h.call('emergency:retry', { runId: run.runId }))).code).toBe('illegal_transition');
+    // Pushed to the window (emergency:runChanged) after each committed change, in order: [change, action, step state,
+    // attempt, run state]. Compromise and rotation save after each key (one key each here: a 'running' with progress).
+    const pushed = h.events.slice(eventsBefore).filter((e) => e.event === 'emergency:runChanged').map((e) => e.payload as EmergencyRunChanged);
+    expect(pushed.every((e) => e.runId === run.runId && e.review === 'not_needed')).toBe(true);
+    expect(pushed.map((e) => [e.change, e.step?.action ?? null, e.step?.state ?? null, e.step?.attempts ?? null, e.state])).toEqual([
+      ['started', 'compromise_keys', 'running', 1, 'running'],
+      ['step', 'compromise_keys', 'running', 1, 'running'],
+      ['step', 'compromise_keys', 'failed', 1, 'running'],
+      ['step', 'revoke_certificates', 'running', 1, 'running'],
+      ['step', 'revoke_certificates', 'done', 1, 'running'],
+      ['step', 'quarantine', 'running', 1, 'running'],
+      ['step', 'quarantine', 'done', 1, 'running'],
+      ['step', 'rotate_shared', 'running', 1, 'running'],
+      ['step', 'rotate_shared', 'running', 1, 'running'],
+      ['step', 'rotate_shared', 'done', 1, 'running'],
+      ['step', 'lockdown', 'running', 1, 'running'],
+      ['step', 'lockdown', 'done', 1, 'failed'],
+      ['retried', null, null, null, 'failed'],
+      ['step', 'compromise_keys', 'running', 2, 'failed'],
+      ['step', 'compromise_keys', 'running', 2, 'failed'],
+      ['step', 'compromise_keys', 'done', 2, 'done'],
+    ]);
+    // The progress counts the action's items: the compromised key failed at the first attempt (saved), done at the retry.
+    expect(pushed.filter((e) => e.step?.action === 'compromise_keys').map((e) => e.step!.items)).toEqual([
+      { total: 1, done: 0, failed: 0, skipped: 0, pending: 1 }, { total: 1, done: 0, failed: 1, skipped: 0, pending: 0 }, { total: 1, done: 0, failed: 1, skipped: 0, pending: 0 },
+      { total: 1, done: 0, failed: 1, skipped: 0, pending: 0 }, { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 }, { total: 1, done: 1, failed: 0, skipped: 0, pending: 0 },
+    ]);
     const vaultLocations = h.auditOf('key.location').filter((r) => r.targetId === ids.robotKey && r.details.provider === 'vault-backup').map((r) => r.outcome);
     expect(vaultLocations).toEqual(['success', 'failure']);
 
@@ -312,6 +340,7 @@ describe('playbooks', () => {
     await h.call('session:lock', {});
     await h.call('session:unlock', { operator: 'Bob', passphrase: `${PASS} bob` });
     const reviewed = await h.call('emergency:review', { runId: run.runId, note: 'confirmed with the site manager' });
+    expect(h.events.filter((e) => e.event === 'emergency:runChanged').at(-1)?.payload).toEqual({ runId: run.runId, change: 'reviewed', state: 'done', review: 'reviewed', step: null });
     expect(reviewed).toMatchObject({ review: 'reviewed', reviewedBy: 'Bob', reviewNote: 'confirmed with the site manager' });
     expect((await h.fail(h.call('emergency:review', { runId: run.runId, note: 'again' }))).code).toBe('illegal_transition');
     expect(h.auditOf('emergency.review').map((r) => r.outcome)).toEqual(['failure', 'success', 'failure']);

@@ -109,6 +109,42 @@ describe('key-version and certificate-serial scopes', () => {
     expect(await sequences()).toEqual(before);
   });
 
+  it('expectedRobots: the count the officer saw must be the count found when signing, else nothing is signed', async () => {
+    // A key of its own: uv-101 holds it when the officer is shown the count (1); uv-103 gets it before the signature.
+    const keyId = (await h.call('keys:create', { type: 'storage', label: 'counted', algorithm: 'AES_256', provider: 'local' })).id;
+    h.console.fleet.recordKeyVersions('uv-101', [{ keyId, version: 1 }], 'provisioning');
+    expect((await h.call('emergency:preview', { scope: { kind: 'key', keyId, version: 1 } })).robots.total).toBe(1);
+    h.console.fleet.recordKeyVersions('uv-103', [{ keyId, version: 1 }], 'provisioning');
+    const before = await sequences();
+    const orders = h.auditOf('lockdown.order').length;
+    const signatures = h.auditOf('key.sign').length;
+    const runs = (await h.call('emergency:runs', {})).runs.length;
+    const alerts = (await breakGlassAlerts()).length;
+    for (const breakGlass of [undefined, { reason: 'no time to wait' }]) {
+      const refused = await h.fail(h.call('emergency:lockdownOrder', { ...ORDER, scope: { keyId, version: 1 }, expectedRobots: 1, ...(breakGlass ? { breakGlass } : {}) }));
+      expect({ breakGlass: !!breakGlass, code: refused.code, details: refused.details }).toEqual({ breakGlass: !!breakGlass, code: 'illegal_transition', details: { field: 'scope', robots: 2, expected: 1 } });
+      expect(refused.message).toMatch(/now resolves to 2 robot\(s\), not the 1 shown: nothing was signed/);
+    }
+    // Nothing signed: no order number used, no order or signature audited, no break-glass run or alert.
+    expect(await sequences()).toEqual(before);
+    expect(h.auditOf('lockdown.order').length).toBe(orders);
+    expect(h.auditOf('key.sign').length).toBe(signatures);
+    expect((await h.call('emergency:runs', {})).runs.length).toBe(runs);
+    expect((await breakGlassAlerts()).length).toBe(alerts);
+    // Asked again with the new count: signed, naming both.
+    const out = await h.call('emergency:lockdownOrder', { ...ORDER, scope: { keyId, version: 1 }, expectedRobots: 2 });
+    expect(out.order.scope).toEqual({ deviceIds: ['uv-101', 'uv-103'] });
+    expect(await sequences()).toEqual([out.order.sequence, ...before]);
+    // A serial scope the same way; a scope that is not resolved to robots refuses the count.
+    expect((await h.call('emergency:lockdownOrder', { ...ORDER, scope: { serial: serials['uv-102']! }, expectedRobots: 1 })).order.scope).toEqual({ deviceIds: ['uv-102'] });
+    expect((await h.fail(h.call('emergency:lockdownOrder', { ...ORDER, scope: { serial: serials['uv-102']! }, expectedRobots: 0 }))).details).toEqual({ field: 'scope', robots: 1, expected: 0 });
+    const list = await h.fail(h.call('emergency:lockdownOrder', { ...ORDER, scope: { deviceIds: ['uv-101'] }, expectedRobots: 1 }));
+    expect([list.code, list.details]).toEqual(['invalid_input', { field: 'expectedRobots' }]);
+    for (const expectedRobots of [-1, 1.5, '2']) {
+      expect((await route('emergency:lockdownOrder', { ...ORDER, scope: { keyId, version: 1 }, expectedRobots })).error?.code).toBe('invalid_input');
+    }
+  });
+
   it('the router refuses a bad key id, version or serial before any handler', async () => {
     const before = await sequences();
     for (const scope of [{ keyId: 'not-a-uuid' }, { keyId: ids.siteKey, version: 0 }, { keyId: ids.siteKey, version: 1.5 }, { serial: 'zz' }, { serial: '' }, { keyId: ids.siteKey, serial: '01' }]) {
@@ -142,14 +178,17 @@ describe('break-glass for an order on its own', () => {
     expect(['uv-101', 'uv-102', 'uv-103'].map((d) => robotSays(out.content, d))).toEqual(['out_of_scope', 'accepted', 'accepted']);
     const runId = out.runId!;
     const run = await h.call('emergency:run', { runId });
-    expect(run).toMatchObject({ state: 'done', actions: ['lockdown'], review: 'needs_review', breakGlassReason: 'no second officer on site tonight', scope: { kind: 'key', keyId: ids.siteKey, version: 2 } });
+    expect(run).toMatchObject({ origin: 'order', state: 'done', actions: ['lockdown'], review: 'needs_review', breakGlassReason: 'no second officer on site tonight', scope: { kind: 'key', keyId: ids.siteKey, version: 2 } });
     expect(run.steps[0]).toMatchObject({ action: 'lockdown', state: 'done', detail: { sequence: out.order.sequence, fileName: out.fileName, content: out.content } });
     const alerts = await breakGlassAlerts();
     expect(alerts.length).toBe(alertsBefore + 1);
     expect(alerts.filter((a) => a.subject === runId).map((a) => a.severity)).toEqual(['CRITICAL']);
-    expect((await h.call('emergency:runs', { needsReview: true })).runs.map((r) => r.runId)).toEqual([runId]);
+    expect((await h.call('emergency:runs', { needsReview: true })).runs.map((r) => [r.runId, r.origin])).toEqual([[runId, 'order']]);
+    // Pushed as a run's changes like a playbook's: stored with its one action running, then that action done.
+    const pushed = h.events.filter((e) => e.event === 'emergency:runChanged' && (e.payload as { runId: string }).runId === runId).map((e) => e.payload as { change: string; state: string; step: { state: string } | null });
+    expect(pushed.map((e) => [e.change, e.step?.state, e.state])).toEqual([['started', 'running', 'running'], ['step', 'done', 'done']]);
     // Audited: the break-glass run, its action, the order (and its signature as a key operation).
-    expect(h.auditOf('emergency.execute')[0]).toMatchObject({ outcome: 'success', targetId: runId, details: { breakGlass: 'no second officer on site tonight', actions: 'lockdown' } });
+    expect(h.auditOf('emergency.execute')[0]).toMatchObject({ outcome: 'success', targetId: runId, details: { breakGlass: 'no second officer on site tonight', actions: 'lockdown', origin: 'order' } });
     expect(h.auditOf('emergency.action')[0]).toMatchObject({ outcome: 'success', targetId: runId, details: { step: 'lockdown', orderSequence: out.order.sequence } });
     expect(h.auditOf('lockdown.order')[0]).toMatchObject({ outcome: 'success', details: { sequence: out.order.sequence, resolvedFrom: `holders of key ${ids.siteKey}:2` } });
     expect(h.auditOf('key.sign').length).toBeGreaterThan(0);

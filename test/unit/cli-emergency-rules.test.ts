@@ -2,7 +2,8 @@
 // docs/emergency-response.md: each action flag names one playbook action (the contract's names, written out here),
 // in the playbook's order whatever the order on the command line.
 import { describe, expect, it } from 'vitest';
-import { executeFromOptions, orderFromOptions, orderScopeFromOptions } from '../../electron/ipc/cli/emergencyCli.ts';
+import { executeFromOptions, formatRun, orderFromOptions, orderScopeFromOptions } from '../../electron/ipc/cli/emergencyCli.ts';
+import type { EmergencyRunView } from '../../shared/emergencyContract.ts';
 
 describe('emergency execute: action flags to playbook actions', () => {
   const FLAGS: Array<[string, string]> = [
@@ -53,5 +54,17 @@ describe('lockdown order: scope options to the order scope, and --break-glass', 
   it('--break-glass REASON is sent as breakGlass; without it none is', () => {
     expect(orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r', 'break-glass': 'alone tonight' }).breakGlass).toEqual({ reason: 'alone tonight' });
     expect('breakGlass' in orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r' })).toBe(false);
+  });
+});
+
+describe('a run as the CLI prints it', () => {
+  const RUN: EmergencyRunView = {
+    runId: '0b7c3f0e-5d43-4c39-9a41-2a3f7e1d9c10', createdAt: '2026-12-05T10:00:00.000Z', updatedAt: '2026-12-05T10:00:01.000Z', actor: 'Ada',
+    scope: { kind: 'site', site: 'Plant 1' }, actions: ['lockdown'], reason: 'r', robots: 3, state: 'done', breakGlassReason: 'alone tonight',
+    review: 'needs_review', reviewedBy: null, reviewedAt: null, reviewNote: null, origin: 'order', steps: [],
+  };
+  it('says a break-glass order issued on its own is one, and a playbook run is not', () => {
+    expect(formatRun(RUN)).toBe(`run ${RUN.runId}: done (a lockdown order issued on its own, 3 robot(s), by Ada, BREAK-GLASS: alone tonight; review: needs_review)`);
+    expect(formatRun({ ...RUN, origin: 'playbook' })).toBe(`run ${RUN.runId}: done (3 robot(s), by Ada, BREAK-GLASS: alone tonight; review: needs_review)`);
   });
 });

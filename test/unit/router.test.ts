@@ -108,7 +108,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'rollout:retire': { keyId: KEY, version: 1, force: true, reason: 'robot lost at sea' },
   'rollout:reinstate': { keyId: KEY, version: 1, reason: 're-encrypt the archive', days: 7 },
   'rollout:needsVisit': { site: 'Plant 1' },
-  'emergency:lockdownOrder': { kind: 'lockdown', scope: { keyId: KEY, version: 2 }, actions: ['stop_operating'], reason: 'robot stolen', message: 'Stop', validForSeconds: 3600, breakGlass: { reason: 'no second officer tonight' } },
+  'emergency:lockdownOrder': { kind: 'lockdown', scope: { keyId: KEY, version: 2 }, actions: ['stop_operating'], reason: 'robot stolen', message: 'Stop', validForSeconds: 3600, breakGlass: { reason: 'no second officer tonight' }, expectedRobots: 2 },
   'emergency:lockdownList': { limit: 10 },
   'emergency:preview': { scope: { kind: 'site', site: 'Plant 1' }, sample: 10 },
   'emergency:execute': { scope: { kind: 'robot', deviceId: 'uv-001' }, actions: ['quarantine', 'revoke_certificates', 'lockdown'], reason: 'robot stolen', certificateReason: 'keyCompromise', dryRun: true, lockdown: { actions: ['stop_operating'], message: 'Stop', validForSeconds: 3600, keyId: KEY } },

@@ -108,7 +108,7 @@ export function formatPreview(p: EmergencyPreview): string {
 
 export function formatRun(r: EmergencyRunView): string {
   const lines = [
-    `run ${r.runId}: ${r.state} (${r.robots} robot(s), by ${r.actor}${r.breakGlassReason ? `, BREAK-GLASS: ${r.breakGlassReason}; review: ${r.review}` : ''})`,
+    `run ${r.runId}: ${r.state} (${r.origin === 'order' ? 'a lockdown order issued on its own, ' : ''}${r.robots} robot(s), by ${r.actor}${r.breakGlassReason ? `, BREAK-GLASS: ${r.breakGlassReason}; review: ${r.review}` : ''})`,
     ...r.steps.map((s) => {
       const items = Object.values((s.detail.items ?? {}) as Record<string, { state: string }>);
       const count = (st: string) => items.filter((i) => i.state === st).length;

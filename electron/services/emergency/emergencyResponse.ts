@@ -14,8 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CertRevocationReason } from '../../../shared/domain.ts';
 import {
-  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideOrder, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunView,
-  type EmergencyScope, type ExecuteInput, type LockdownOrderInput,
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideOrder, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunChanged,
+  type EmergencyRunView, type EmergencyScope, type ExecuteInput, type LockdownOrderInput,
 } from '../../../shared/emergencyContract.ts';
 import { ConsoleError, ERROR_CODES, isConsoleError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
@@ -61,6 +61,8 @@ export interface EmergencyDeps {
   clock: Clock;
   logger: Logger;
   transaction<T>(fn: () => T): T;
+  /** Told after each committed change of a run (app.ts pushes it to the window as emergency:runChanged). */
+  onRunChanged?(change: EmergencyRunChanged): void;
 }
 
 export interface ExecuteResult {
@@ -236,9 +238,21 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   interface RunContext {
     run: RunRow;
     scope: EmergencyScope;
-    options: { certificateReason: CertRevocationReason; lockdown: NonNullable<ExecuteInput['lockdown']> };
+    options: { certificateReason: CertRevocationReason; lockdown: NonNullable<ExecuteInput['lockdown']>; origin?: 'order' };
     lockdownFile: { fileName: string; content: string } | null;
   }
+
+  /** Tells the listener of a committed change; a listener that throws never fails the run. */
+  function notify(change: EmergencyRunChanged): void {
+    try {
+      deps.onRunChanged?.(change);
+    } catch (e) {
+      deps.logger.warn('emergency run listener failed', { runId: change.runId, code: errorOf(e).code });
+    }
+  }
+  const stepChange = (a: Pick<RunActionRow, 'runId' | 'position' | 'action'>, state: RunActionRow['state'], attempts: number, detail: Detail) => ({
+    position: a.position, action: a.action as EmergencyAction, state, attempts, items: summary(detail),
+  });
 
   const stateReason = (run: RunRow) => `emergency run ${run.runId}: ${run.reason}`.slice(0, 500);
 
@@ -503,6 +517,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     const states = new Map(current.actions.map((a) => [a.position, a.state]));
     const open = current.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
     const runState = () => ([...states.values()].some((st) => st === 'failed') ? 'failed' : 'done');
+    const { state: stateBefore, review } = current.run;
     const details = new Map<number, Detail>();
     for (const [n, a] of open.entries()) {
       const detail = JSON.parse(a.detail) as Detail;
@@ -510,8 +525,15 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const started = startedFirst && n === 0;
       const attempts = started ? a.attempts : a.attempts + 1;
       // The state alone: the planned items stay as written when the run started.
-      if (!started) repo.markActionRunning(a.runId, a.position, attempts, nowIso());
-      const save = () => repo.updateAction({ ...a, state: 'running', attempts, detail: storedDetail(detail), updatedAt: nowIso() });
+      const running = () => notify({ runId: a.runId, change: 'step', state: stateBefore, review, step: stepChange(a, 'running', attempts, detail) });
+      if (!started) {
+        repo.markActionRunning(a.runId, a.position, attempts, nowIso());
+        running();
+      }
+      const save = () => {
+        repo.updateAction({ ...a, state: 'running', attempts, detail: storedDetail(detail), updatedAt: nowIso() });
+        running();
+      };
       const finish = () => {
         const items = Object.values(detail.items);
         const failed = items.filter((i) => i.state === 'failed');
@@ -535,6 +557,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       };
       const committed = await RUNNERS[a.action as EmergencyAction](ctx, detail, save, finish);
       if (committed !== true) deps.transaction(finish);
+      // Committed: the action's outcome, and after the last one the run's.
+      const last = n === open.length - 1;
+      notify({ runId: a.runId, change: 'step', state: last ? runState() : stateBefore, review, step: stepChange(a, states.get(a.position)!, attempts, detail) });
     }
     if (open.length === 0) repo.setRunState(ctx.run.runId, runState(), nowIso());
     return details;
@@ -588,6 +613,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       runId: run.runId, createdAt: run.createdAt, updatedAt: run.updatedAt, actor: run.actor, scope: JSON.parse(run.scope) as EmergencyScope,
       actions: run.actions as EmergencyAction[], reason: run.reason, robots: run.robots, state: run.state, breakGlassReason: run.breakGlassReason,
       review: run.review, reviewedBy: run.reviewedBy, reviewedAt: run.reviewedAt, reviewNote: run.reviewNote,
+      origin: (JSON.parse(run.options) as RunContext['options']).origin ?? 'playbook',
       steps: actions.map((a) => ({
         position: a.position, action: a.action as EmergencyAction, state: a.state, attempts: a.attempts,
         detail: full ? (known?.get(a.position) ?? shownDetail(a.detail)) : summary(JSON.parse(a.detail) as Record<string, unknown>),
@@ -609,8 +635,19 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       checkScope(scope, filterOf(scope));
       target = orderScopeFor(scope);
       if (target === null) throw invalid(`No robot holds ${describeScope(scope)} now: an order for nobody is not signed.`, 'scope');
+      const robots = 'deviceIds' in target.scope ? target.scope.deviceIds.length : 0;
+      // The officer saw another count: a robot got (or lost) the key meanwhile. Nothing is signed, no number reserved.
+      if (input.expectedRobots !== undefined && input.expectedRobots !== robots) {
+        throw new ConsoleError(
+          'illegal_transition',
+          `The ${describeScope(scope)} now resolves to ${robots} robot(s), not the ${input.expectedRobots} shown: nothing was signed. Check the new count and sign again.`,
+          { field: 'scope', robots, expected: input.expectedRobots },
+        );
+      }
+    } else if (input.expectedRobots !== undefined) {
+      throw invalid('expectedRobots applies only to the holders of a key (version) or a certificate serial: other scopes are not resolved to robots.', 'expectedRobots');
     }
-    const { kind, breakGlass, reason, scope: _named, ...settings } = input;
+    const { kind, breakGlass, reason, scope: _named, expectedRobots: _shown, ...settings } = input;
     const order = orderInputOf({ ...settings, kind }, reason, target);
     if (!breakGlass) {
       const issued = await deps.lockdown.issue(order);
@@ -624,7 +661,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     await deps.lockdown.check(order);
     const { keyId, mode, wipeKeys, actions, message, validForSeconds } = settings;
     const lockdownSettings = { actions, message, validForSeconds, ...(mode ? { mode } : {}), ...(wipeKeys ? { wipeKeys } : {}), ...(keyId ? { keyId } : {}) };
-    const out = await execute({ scope, actions: ['lockdown'], reason, lockdown: lockdownSettings, breakGlass });
+    const out = await executeRun({ scope, actions: ['lockdown'], reason, lockdown: lockdownSettings, breakGlass }, undefined, 'order');
     const run = out.run!;
     const step = run.steps[0]!;
     const sequence = step.detail.sequence;
@@ -636,7 +673,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { ...out.lockdownFile, row, runId: run.runId };
   }
 
-  async function execute(input: ExecuteInput, approvedRequestId?: string): Promise<ExecuteResult> {
+  /** `origin` order: a lockdown order issued on its own with break-glass (issueOrder), marked so in the run's options. */
+  async function executeRun(input: ExecuteInput, approvedRequestId: string | undefined, origin: 'playbook' | 'order'): Promise<ExecuteResult> {
     deps.session.require();
     const actor = deps.session.actor();
     const actions = EMERGENCY_ACTIONS.filter((a) => input.actions.includes(a));
@@ -674,6 +712,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     const options = {
       certificateReason: input.certificateReason ?? 'keyCompromise',
       lockdown: input.lockdown ?? { actions: ['stop_operating'], message: input.reason, validForSeconds: DEFAULT_LOCKDOWN_SECONDS },
+      ...(origin === 'order' ? { origin } : {}),
     };
     const breakGlass = wide ? (input.breakGlass?.reason ?? null) : null;
     const run: RunRow = {
@@ -687,8 +726,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }));
     deps.transaction(() => {
       repo.insertRun(run, rows);
-      deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(breakGlass ? { breakGlass } : {}), ...(approvedRequestId && !breakGlass ? { approvalRequestId: approvedRequestId } : {}) } });
+      deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: runId, outcome: 'success', details: { ...base, dryRun: false, ...counts, ...(origin === 'order' ? { origin } : {}), ...(breakGlass ? { breakGlass } : {}), ...(approvedRequestId && !breakGlass ? { approvalRequestId: approvedRequestId } : {}) } });
     });
+    notify({ runId, change: 'started', state: 'running', review: run.review, step: rows[0] ? stepChange(rows[0], 'running', 1, JSON.parse(rows[0].detail) as Detail) : null });
     if (breakGlass) {
       try {
         deps.raiseAlert(breakGlassAlert(runId, actor, describeScope(input.scope), breakGlass));
@@ -703,7 +743,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
 
   return {
     preview,
-    execute,
+    execute: (input, approvedRequestId) => executeRun(input, approvedRequestId, 'playbook'),
     issueOrder,
     async retry(runId) {
       deps.session.require();
@@ -712,6 +752,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const pending = found.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
       deps.audit.append({ actor: deps.session.actor(), action: 'emergency.retry', targetType: null, targetId: runId, outcome: pending.length > 0 ? 'success' : 'failure', details: { actions: pending.map((a) => a.action).join(','), ...(pending.length > 0 ? {} : { code: 'illegal_transition' }) } });
       if (pending.length === 0) throw new ConsoleError('illegal_transition', `Every action of emergency run ${runId} is done; there is nothing to retry.`);
+      notify({ runId, change: 'retried', state: found.run.state, review: found.run.review, step: null });
       const ctx = contextOf(found.run);
       const details = await runActions(ctx, true);
       return { run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
@@ -739,6 +780,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         if (!repo.review(runId, actor, nowIso(), note)) throw new ConsoleError('illegal_transition', `Emergency run ${runId} was reviewed meanwhile.`);
         deps.audit.append({ actor, action: 'emergency.review', targetType: null, targetId: runId, outcome: 'success', details: { ranBy: found.run.actor, note } });
       });
+      notify({ runId, change: 'reviewed', state: found.run.state, review: 'reviewed', step: null });
       return view(runId);
     },
   };

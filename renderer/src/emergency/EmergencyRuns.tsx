@@ -1,7 +1,10 @@
-// The playbook runs (emergency:runs) and one run's detail (emergency:run): progress per action, polled while the run
-// is running; Retry of what failed (emergency:retry); the second officer's review of a break-glass run
-// (emergency:review); the CRL and the lockdown order the run produced, as files.
-import { useState } from 'react';
+// The playbook runs (emergency:runs) and one run's detail (emergency:run): progress per action, refreshed by the pushed
+// emergency:runChanged event (a slow fallback refresh while a run is running: a run driven by another process on the
+// same database, the CLI's `emergency retry`, pushes nothing to this window); Retry of what failed (emergency:retry);
+// the second officer's review of a break-glass run (emergency:review); the CRL and the lockdown order the run produced,
+// as files. A lockdown order issued on its own with break-glass is recorded as a run too, and marked so.
+import { useEffect, useState } from 'react';
+import Badge from '@cloudscape-design/components/badge';
 import Table from '@cloudscape-design/components/table';
 import Header from '@cloudscape-design/components/header';
 import Container from '@cloudscape-design/components/container';
@@ -11,6 +14,7 @@ import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import { describeScope, type EmergencyAction, type EmergencyRunView } from '../../../shared/emergencyContract.ts';
+import { subscribe } from '../api.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
@@ -39,6 +43,23 @@ const REVIEW_WORDS: Readonly<Record<EmergencyRunView['review'], string>> = {
   needs_review: 'Break glass: needs a second officer’s review',
   reviewed: 'Reviewed',
 };
+
+/**
+ * While a run shows running, a refresh this often besides the pushed events. The events are not dropped while the
+ * window is connected (one ordered socket or Electron IPC channel; a reconnect refetches everything), but a run changed
+ * by another console process on the same database (the CLI) emits them only in that process.
+ */
+const FALLBACK_REFRESH_MS = 15_000;
+const whileRunning = (running: boolean) => (running ? FALLBACK_REFRESH_MS : false);
+
+/** Refetches on every emergency:runChanged event (of `runId` alone when given). */
+function useRunChanged(refetch: () => unknown, runId?: string) {
+  useEffect(() => subscribe('emergency:runChanged', (e) => void (runId === undefined || e.runId === runId ? refetch() : undefined)), [refetch, runId]);
+}
+
+/** What a run was: a playbook, or a lockdown order issued on its own (break-glass, recorded as a one-action run). */
+const OriginBadge = ({ run }: { run: EmergencyRunView }) =>
+  run.origin === 'order' ? <Badge color="red">Lockdown order issued on its own (break-glass)</Badge> : null;
 
 const State = ({ state }: { state: StepState | EmergencyRunView['state'] }) => <StatusIndicator type={STEP_STATUS[state].type}>{STEP_STATUS[state].text}</StatusIndicator>;
 
@@ -72,7 +93,8 @@ function ReviewDialog({ run, onClose }: { run: EmergencyRunView; onClose: () => 
 
 export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean }) {
   const queryClient = useQueryClient();
-  const run = useChannelQuery('emergency:run', { runId }, { refetchInterval: (q) => (q.state.data?.state === 'running' ? 1000 : false) });
+  const run = useChannelQuery('emergency:run', { runId }, { refetchInterval: (q) => whileRunning(q.state.data?.state === 'running') });
+  useRunChanged(run.refetch, runId);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['emergency:run'] });
     void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
@@ -118,7 +140,10 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
             </SpaceBetween>
           }
         >
-          Run {r.runId}
+          <SpaceBetween direction="horizontal" size="xs">
+            <span>Run {r.runId}</span>
+            <OriginBadge run={r} />
+          </SpaceBetween>
         </Header>
       }
     >
@@ -184,7 +209,8 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
 }
 
 export function EmergencyRuns({ selected, onSelect, canAct }: { selected: string | null; onSelect: (runId: string | null) => void; canAct: boolean }) {
-  const runs = useChannelQuery('emergency:runs', { limit: 50 }, { refetchInterval: (q) => (q.state.data?.runs.some((r) => r.state === 'running') ? 1000 : false) });
+  const runs = useChannelQuery('emergency:runs', { limit: 50 }, { refetchInterval: (q) => whileRunning(q.state.data?.runs.some((r) => r.state === 'running') === true) });
+  useRunChanged(runs.refetch);
   const items = runs.data?.runs ?? [];
   const current = items.find((r) => r.runId === selected) ?? null;
   return (
@@ -204,7 +230,18 @@ export function EmergencyRuns({ selected, onSelect, canAct }: { selected: string
           { id: 'when', header: 'Started', cell: (r) => formatTime(r.createdAt) },
           { id: 'actor', header: 'By', cell: (r) => r.actor },
           { id: 'scope', header: 'Scope', cell: (r) => describeScope(r.scope) },
-          { id: 'actions', header: 'Actions', cell: (r) => r.actions.map((a) => ACTION_LABELS[a]).join('; ') },
+          {
+            id: 'actions',
+            header: 'Actions',
+            cell: (r) =>
+              r.origin === 'order' ? (
+                <span data-testid="run-origin-order">
+                  <OriginBadge run={r} />
+                </span>
+              ) : (
+                r.actions.map((a) => ACTION_LABELS[a]).join('; ')
+              ),
+          },
           { id: 'state', header: 'State', cell: (r) => <State state={r.state} /> },
           { id: 'review', header: 'Review', cell: (r) => REVIEW_WORDS[r.review] },
         ]}

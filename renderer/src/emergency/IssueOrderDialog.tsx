@@ -4,9 +4,10 @@
 // by the main process (two-person approval, action emergency.wide): its approval_required answer is shown as the
 // request it made, unless the officer breaks glass (a reason required): then it is signed at once and recorded as a
 // break-glass run (CRITICAL alert, a second officer's review), as the playbook's Execute does. The holders of a key
-// version or a certificate serial are shown as the robots the preview counted; the console resolves them again when it
-// signs, and refuses an order for nobody. The signed order is saved as its file at once, and its sequence and expiry
-// are shown.
+// version or a certificate serial are shown as the robots the preview counted, and that count is sent with the order
+// (expectedRobots): the console resolves them again when it signs and refuses another count (illegal_transition,
+// details.robots) with nothing signed; the dialog then shows the new count and asks again, sending it next time. An
+// order for nobody is refused. The signed order is saved as its file at once, and its sequence and expiry are shown.
 import { useState } from 'react';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import FormField from '@cloudscape-design/components/form-field';
@@ -17,6 +18,7 @@ import Box from '@cloudscape-design/components/box';
 import Alert from '@cloudscape-design/components/alert';
 import { describeScope, type EmergencyPreview, type EmergencyScope } from '../../../shared/emergencyContract.ts';
 import type { ChannelOutput } from '../../../shared/contract.ts';
+import { isApiError } from '../api.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ActionModal } from '../components/ActionModal.tsx';
@@ -29,6 +31,12 @@ import { orderInputOf, orderIsWide, orderScopeOf, type OrderForm } from './order
 
 type Issued = ChannelOutput<'emergency:lockdownOrder'>;
 
+/** The console's count when it refused the one the officer was shown (a robot got or lost the key meanwhile), or null. */
+export function changedCount(error: unknown): number | null {
+  if (!isApiError(error) || error.code !== 'illegal_transition' || error.details?.field !== 'scope') return null;
+  return typeof error.details.robots === 'number' ? error.details.robots : null;
+}
+
 const saveOrder = (out: Issued) => downloadBase64(out.fileName, out.content, 'application/json');
 
 export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope: EmergencyScope; preview: EmergencyPreview; onClose(): void; onIssued(): void }) {
@@ -36,6 +44,9 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
     kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: String(7 * 24), mode: 'strict', reason: '', approval: 'request', glassReason: '',
   });
   const [tried, setTried] = useState(false);
+  // The robots the officer has been shown for a key or serial scope: the preview's count, then the console's new one.
+  const [shown, setShown] = useState(preview.robots.total);
+  const [recounted, setRecounted] = useState<{ from: number; to: number } | null>(null);
   const issue = useChannelMutation('emergency:lockdownOrder', (out) => {
     saveOrder(out);
     onIssued();
@@ -47,7 +58,7 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
   const breakGlass = wide && form.approval === 'break_glass';
   // The holders of a key version or a certificate serial: the order names the robots the console finds when it signs.
   const resolves = 'keyId' in target || 'serial' in target;
-  const nobody = resolves && preview.robots.total === 0;
+  const nobody = resolves && shown === 0;
   const c = previewCounts(preview);
   const title = `Issue a lockdown order for ${describeScope(scope)}`;
   const requested = requestedApproval(issue.error);
@@ -65,8 +76,17 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
   const done = issue.data;
   const submit = () => {
     setTried(true);
-    if ('input' in result) issue.mutate(result.input);
+    if (!('input' in result)) return;
+    issue.mutate(resolves ? { ...result.input, expectedRobots: shown } : result.input, {
+      onError: (e) => {
+        const to = changedCount(e);
+        if (to === null) return;
+        setRecounted({ from: shown, to });
+        setShown(to);
+      },
+    });
   };
+  const refusedCount = changedCount(issue.error) !== null;
   return (
     <ActionModal
       header={title}
@@ -115,8 +135,14 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
           </Box>
           {resolves && !nobody && (
             <Alert type="info" statusIconAriaLabel="Info" data-testid="order-resolved">
-              The {describeScope(scope)} {scope.kind === 'serial' ? 'belongs to' : 'are'} <strong data-testid="order-resolved-count">{preview.robots.total}</strong> robot(s) now.
-              The order names them one by one: the console finds them again when it signs, so a robot that gets the key afterwards is not included.
+              The {describeScope(scope)} {scope.kind === 'serial' ? 'belongs to' : 'are'} <strong data-testid="order-resolved-count">{shown}</strong> robot(s) now.
+              The order names them one by one: the console finds them again when it signs and signs only if it finds this many, so a robot that gets the key
+              afterwards is not included without you seeing it.
+            </Alert>
+          )}
+          {recounted && refusedCount && (
+            <Alert type="warning" statusIconAriaLabel="Warning" data-testid="order-recounted" header="The number of robots changed: nothing was signed">
+              When signing, the console found {recounted.to} robot(s), not the {recounted.from} shown. Check the new count above and sign again if it is still right.
             </Alert>
           )}
           {nobody && (
@@ -159,7 +185,7 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
               <Textarea value={form.glassReason} onChange={(e) => setForm({ ...form, glassReason: e.detail.value })} rows={2} ariaLabel="Break-glass reason" />
             </FormField>
           )}
-          <ErrorMessage error={issue.error} />
+          {!refusedCount && <ErrorMessage error={issue.error} />}
         </SpaceBetween>
       )}
     </ActionModal>

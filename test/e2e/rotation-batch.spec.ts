@@ -15,8 +15,15 @@ import type { Locator, Page } from '@playwright/test';
 
 /** Chooses an outcome in the "Show" filter of the job's keys. */
 async function showOnly(page: Page, option: string): Promise<void> {
-  await page.getByRole('button', { name: /^Show keys by outcome/ }).click();
-  await page.getByRole('option', { name: new RegExp(`^${option}`) }).click();
+  // The jobs table above re-renders on every progress event and can move the open list under the pointer: a click
+  // aimed at the option then lands beside it (seen once in CI: the list stayed open on "All keys"). Pick until the
+  // Select says the option is chosen.
+  const trigger = page.getByRole('button', { name: /^Show keys by outcome/ });
+  await expect(async () => {
+    if ((await trigger.getAttribute('aria-expanded')) !== 'true') await trigger.click();
+    await page.getByRole('option', { name: new RegExp(`^${option}`) }).click({ timeout: 5_000 });
+    await expect(trigger).toHaveAccessibleName(`Show keys by outcome ${option}`, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
 }
 
 /** The key labels in the rows of the job's keys table now shown. */

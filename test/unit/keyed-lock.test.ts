@@ -69,4 +69,32 @@ describe('keyed lock', () => {
     expect(ended).toEqual([0, 1, 2]);
     expect(most).toBe(1);
   });
+
+  it('a call queued after the first finished still waits for the second; the lock forgets a key once its work is done', async () => {
+    const lock = createKeyedLock();
+    const first = gate();
+    const second = gate();
+    const log: string[] = [];
+    const a = lock.run('k', () => first.promise);
+    const b = lock.run('k', async () => {
+      log.push('b start');
+      await second.promise;
+      log.push('b end');
+    });
+    expect(lock.busyKeys()).toBe(1);
+    first.open();
+    await a;
+    // Let the first call's clean-up run: it must not drop the entry the second call queued.
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    const c = lock.run('k', async () => {
+      log.push('c start');
+    });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(log).toEqual(['b start']);
+    second.open();
+    await Promise.all([b, c]);
+    expect(log).toEqual(['b start', 'b end', 'c start']);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(lock.busyKeys()).toBe(0);
+  });
 });

@@ -6,6 +6,8 @@
 
 export interface KeyedLock {
   run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** How many keys have work queued or running (the map holds no key once its work is done). */
+  busyKeys(): number;
 }
 
 export function createKeyedLock(): KeyedLock {
@@ -22,5 +24,6 @@ export function createKeyedLock(): KeyedLock {
       });
       return mine;
     },
+    busyKeys: () => tails.size,
   };
 }

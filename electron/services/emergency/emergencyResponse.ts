@@ -613,10 +613,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   }
 
   /** An action's items counted by state (the list of runs shows this instead of every item). */
+  // One pass: a fleet-wide action counts its 100,000 items again after each of its 100 batches (progress events).
   const summary = (detail: Record<string, unknown>) => {
-    const items = Object.values((detail.items ?? {}) as Record<string, { state: string }>);
-    const count = (st: string) => items.filter((i) => i.state === st).length;
-    return { total: items.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), pending: count('pending') };
+    const out = { total: 0, done: 0, failed: 0, skipped: 0, pending: 0 };
+    for (const item of Object.values((detail.items ?? {}) as Record<string, { state: string }>)) {
+      out.total++;
+      if (item.state === 'done' || item.state === 'failed' || item.state === 'skipped' || item.state === 'pending') out[item.state]++;
+    }
+    return out;
   };
 
   /** `known`: details this process holds as they were persisted (runActions'), used instead of parsing them again. */

@@ -1,13 +1,14 @@
 // Progress of fleet-wide emergency actions and of a retry, as pushed to the window (emergency:runChanged, issue 15,
 // docs/emergency-response.md "Progress and retries"): quarantine and revoke_certificates go 1,000 robots or
 // certificates a batch and push one `progress` event per batch, the done counts rising to the total; a retry makes the
-// run `running` (stored, and pushed) until it ends, then `done` or `failed`. Fleets seeded as in the batch-revocation
+// run `running` (stored, and pushed) until it ends, then `done` or `failed`; a run this console is working on is not
+// retried a second time at once. Fleets seeded as in the batch-revocation
 // tests (test/bench/fleetSeed.ts: every robot deployed with one valid certificate of a real local fleet CA).
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import type { EmergencyRunChanged, EmergencyRunView } from '../../shared/emergencyContract.ts';
 import { benchDeviceId } from '../bench/fleetSeed.ts';
-import { CTX, removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
+import { codeOf, CTX, removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
 import { fleetFailingAt, fleetWithCertificates, reopen } from './batch-revocation-kit.ts';
 
 afterAll(() => removeTempDirs());
@@ -42,7 +43,13 @@ describe('a fleet-wide run pushes one progress event per batch', () => {
     const { c } = await fleetWithCertificates(ROBOTS);
     try {
       const pushed = collect(c);
-      const out = await c.handlers['emergency:execute']({ scope: { kind: 'fleet' }, actions: ['quarantine', 'revoke_certificates'], reason: 'fleet drill', breakGlass: GLASS }, CTX);
+      const running = c.handlers['emergency:execute']({ scope: { kind: 'fleet' }, actions: ['quarantine', 'revoke_certificates'], reason: 'fleet drill', breakGlass: GLASS }, CTX);
+      // The run is stored at once; while this console works on it, a retry of it is refused (and audited).
+      const [runId] = (await c.handlers['emergency:runs']({ limit: 1 }, CTX)).runs.map((r) => r.runId);
+      expect(await codeOf(() => c.handlers['emergency:retry']({ runId: runId! }, CTX))).toBe('illegal_transition');
+      expect(c.audit.query({ action: 'emergency.retry', offset: 0, limit: 10 }).records.map((r) => [r.targetId, r.outcome, r.details.code])).toEqual([[runId, 'failure', 'illegal_transition']]);
+      const out = await running;
+      expect(out.run!.runId).toBe(runId);
       expect(out.run!.steps.map((s) => [s.action, s.state])).toEqual([['revoke_certificates', 'done'], ['quarantine', 'done']]);
       expect(progressOf(pushed)).toEqual(EXPECTED);
       // Each action's progress comes after it started and before its outcome.

@@ -257,12 +257,16 @@ const StepCounts = z.object({ total: Count, done: Count, failed: Count, skipped:
 
 /**
  * Pushed when a run changes (emergency:runChanged): `started` (stored, its first action running), `step` (an action
- * started, saved progress, or finished; after the last one `state` is the run's outcome), `retried` (a retry began),
- * `reviewed`. Sent after the change is committed; the window refreshes the run from it instead of polling.
+ * started, saved progress, or finished; after the last one `state` is the run's outcome), `retried` (a retry began:
+ * the run is `running` again until it ends; `failed` if it stopped on an unexpected error), `reviewed`. Sent after
+ * the change is committed; the window refreshes the run from it instead of polling. `progress`: a batch of a
+ * fleet-wide action (quarantine, revoke_certificates: 1,000 items a batch) was done, `step.items` counting the items
+ * so far; it is not stored (revoke_certificates' batches commit together at the action's end), so the window shows
+ * the counts from the event instead of reading the run.
  */
 export const EmergencyRunChanged = z.object({
   runId: RunId,
-  change: z.enum(['started', 'step', 'retried', 'reviewed']),
+  change: z.enum(['started', 'step', 'progress', 'retried', 'reviewed']),
   state: z.enum(['running', 'done', 'failed']),
   review: z.enum(['not_needed', 'needs_review', 'reviewed']),
   step: z

@@ -148,4 +148,20 @@ describe('lockdown order / lift', () => {
     expect(none.stderr).toMatch(/order for nobody/);
     expect(existsSync(join(dir, 'nobody.json'))).toBe(false);
   });
+
+  it('--expect-robots N: another count is refused with a clear error, exit 1, nothing signed; the right count signs', async () => {
+    // beforeAll: three robots (uv-001..uv-003) hold version 1 of the site key.
+    const wrong = join(dir, 'expect-wrong.json');
+    const refused = await run(['lockdown', 'order', '--key', `${ids.comm}:1`, '--expect-robots', '2', '--reason', 'counted', '--break-glass', 'alone', '--out', wrong]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/illegal_transition.*now resolves to 3 robot\(s\), not the 2 expected: nothing was signed/);
+    expect(existsSync(wrong)).toBe(false);
+    const right = join(dir, 'expect-right.json');
+    const signed = await json(['lockdown', 'order', '--key', `${ids.comm}:1`, '--expect-robots', '3', '--reason', 'counted', '--break-glass', 'alone', '--out', right]);
+    expect(signed.scope).toEqual({ deviceIds: ['uv-001', 'uv-002', 'uv-003'] });
+    // The refusal used no order number: the signed order follows the one before it.
+    const orders = await withConsole((call) => call('emergency:lockdownList', {}));
+    expect(orders.orders.map((o) => o.sequence).slice(0, 2)).toEqual([signed.sequence, (signed.sequence as number) - 1]);
+    expect(accepts(right, 'uv-003', 0).scope).toEqual({ deviceIds: ['uv-001', 'uv-002', 'uv-003'] });
+  });
 });

@@ -273,17 +273,21 @@ describe('playbooks', () => {
       ['step', 'compromise_keys', 'running', 1, 'running'],
       ['step', 'compromise_keys', 'failed', 1, 'running'],
       ['step', 'revoke_certificates', 'running', 1, 'running'],
+      // One batch each (one certificate, one robot): one progress event each.
+      ['progress', 'revoke_certificates', 'running', 1, 'running'],
       ['step', 'revoke_certificates', 'done', 1, 'running'],
       ['step', 'quarantine', 'running', 1, 'running'],
+      ['progress', 'quarantine', 'running', 1, 'running'],
       ['step', 'quarantine', 'done', 1, 'running'],
       ['step', 'rotate_shared', 'running', 1, 'running'],
       ['step', 'rotate_shared', 'running', 1, 'running'],
       ['step', 'rotate_shared', 'done', 1, 'running'],
       ['step', 'lockdown', 'running', 1, 'running'],
       ['step', 'lockdown', 'done', 1, 'failed'],
-      ['retried', null, null, null, 'failed'],
-      ['step', 'compromise_keys', 'running', 2, 'failed'],
-      ['step', 'compromise_keys', 'running', 2, 'failed'],
+      // The retry makes the run running until it ends.
+      ['retried', null, null, null, 'running'],
+      ['step', 'compromise_keys', 'running', 2, 'running'],
+      ['step', 'compromise_keys', 'running', 2, 'running'],
       ['step', 'compromise_keys', 'done', 2, 'done'],
     ]);
     // The progress counts the action's items: the compromised key failed at the first attempt (saved), done at the retry.

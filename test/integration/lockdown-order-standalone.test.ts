@@ -123,11 +123,17 @@ describe('key-version and certificate-serial scopes', () => {
     for (const breakGlass of [undefined, { reason: 'no time to wait' }]) {
       const refused = await h.fail(h.call('emergency:lockdownOrder', { ...ORDER, scope: { keyId, version: 1 }, expectedRobots: 1, ...(breakGlass ? { breakGlass } : {}) }));
       expect({ breakGlass: !!breakGlass, code: refused.code, details: refused.details }).toEqual({ breakGlass: !!breakGlass, code: 'illegal_transition', details: { field: 'scope', robots: 2, expected: 1 } });
-      expect(refused.message).toMatch(/now resolves to 2 robot\(s\), not the 1 shown: nothing was signed/);
+      expect(refused.message).toMatch(/now resolves to 2 robot\(s\), not the 1 expected: nothing was signed/);
+      // One audit record of the refusal with both counts (newest first), naming no key or order.
+      expect(h.auditOf('lockdown.order')[0]).toMatchObject({
+        outcome: 'failure', targetId: null,
+        details: { code: 'illegal_transition', expectedRobots: 1, resolvedRobots: 2, resolvedFrom: `holders of key ${keyId}:1`, signed: false },
+      });
     }
-    // Nothing signed: no order number used, no order or signature audited, no break-glass run or alert.
+    // Nothing signed: no order number used, one failed lockdown.order record per refusal and no other, no signature
+    // audited, no break-glass run or alert.
     expect(await sequences()).toEqual(before);
-    expect(h.auditOf('lockdown.order').length).toBe(orders);
+    expect(h.auditOf('lockdown.order').length).toBe(orders + 2);
     expect(h.auditOf('key.sign').length).toBe(signatures);
     expect((await h.call('emergency:runs', {})).runs.length).toBe(runs);
     expect((await breakGlassAlerts()).length).toBe(alerts);

@@ -2,6 +2,7 @@
 // docs/emergency-response.md: each action flag names one playbook action (the contract's names, written out here),
 // in the playbook's order whatever the order on the command line.
 import { describe, expect, it } from 'vitest';
+import { parseCommandLine, UsageError } from '../../electron/ipc/cli/args.ts';
 import { executeFromOptions, formatRun, orderFromOptions, orderScopeFromOptions } from '../../electron/ipc/cli/emergencyCli.ts';
 import type { EmergencyRunView } from '../../shared/emergencyContract.ts';
 
@@ -54,6 +55,41 @@ describe('lockdown order: scope options to the order scope, and --break-glass', 
   it('--break-glass REASON is sent as breakGlass; without it none is', () => {
     expect(orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r', 'break-glass': 'alone tonight' }).breakGlass).toEqual({ reason: 'alone tonight' });
     expect('breakGlass' in orderFromOptions('lockdown', { site: 'Plant 1', reason: 'r' })).toBe(false);
+  });
+});
+
+// --expect-robots N (docs/lockdown-orders.md, "Issuing"): the count the responder expects --key / --serial to resolve
+// to, sent as expectedRobots; a bad number or another scope is a usage mistake (nothing reaches the console).
+describe('lockdown order --expect-robots', () => {
+  const KEY = '0b7c3f0e-5d43-4c39-9a41-2a3f7e1d9c10';
+  const BASE = ['--reason', 'r', '--out', 'o.json'];
+  const ACCEPTED: Array<[string[], number]> = [
+    [['lockdown', 'order', '--key', `${KEY}:2`, '--expect-robots', '3', ...BASE], 3],
+    [['lockdown', 'order', '--serial', '7F:01', '--expect-robots', '1', ...BASE], 1],
+    [['lockdown', 'order', '--key', KEY, '--expect-robots', '0', ...BASE], 0],
+    [['lockdown', 'lift', '--key', KEY, '--expect-robots', '12', ...BASE], 12],
+  ];
+  it.each(ACCEPTED)('%j sends expectedRobots %i', (argv, expected) => {
+    const parsed = parseCommandLine(argv, {});
+    expect(orderFromOptions(argv[1] === 'lift' ? 'lift' : 'lockdown', parsed.options).expectedRobots).toBe(expected);
+  });
+  it('without it no expectedRobots is sent', () => {
+    const parsed = parseCommandLine(['lockdown', 'order', '--key', KEY, ...BASE], {});
+    expect('expectedRobots' in orderFromOptions('lockdown', parsed.options)).toBe(false);
+  });
+  const REFUSED: Array<[string[], RegExp]> = [
+    [['--key', KEY, '--expect-robots', 'two'], /whole number/],
+    [['--key', KEY, '--expect-robots', '-1'], /.+/],
+    [['--key', KEY, '--expect-robots', '1.5'], /whole number/],
+    [['--site', 'Plant 1', '--expect-robots', '2'], /only to --key and --serial/],
+    [['--fleet', '--expect-robots', '2'], /only to --key and --serial/],
+  ];
+  it.each(REFUSED)('%j is a usage error', (extra, message) => {
+    expect(() => parseCommandLine(['lockdown', 'order', ...extra, ...BASE], {})).toThrow(UsageError);
+    expect(() => parseCommandLine(['lockdown', 'order', ...extra, ...BASE], {})).toThrow(message);
+  });
+  it('does not apply to emergency execute', () => {
+    expect(() => parseCommandLine(['emergency', 'execute', '--key', KEY, '--lockdown', '--reason', 'r', '--expect-robots', '1'], {})).toThrow(/does not apply/);
   });
 });
 

@@ -95,6 +95,7 @@ const OPTIONS = {
   message: { type: 'string' },
   'order-actions': { type: 'string' },
   'valid-for': { type: 'string' },
+  'expect-robots': { type: 'string' },
   mode: { type: 'string' },
   k: { type: 'string' },
   custodian: { type: 'string', multiple: true },
@@ -141,7 +142,7 @@ const SCOPE: readonly OptionName[] = ['device-id', 'site'];
 /** The scope of an emergency playbook or a lockdown order (exactly one); an order resolves --key and --serial to robots. */
 export const EMERGENCY_SCOPE: readonly OptionName[] = ['robot', 'site', 'model', 'firmware', 'tag', 'key', 'serial', 'fleet'];
 export const PLAYBOOK_ACTIONS: readonly OptionName[] = ['compromise-keys', 'revoke-certs', 'revoke-ca', 'quarantine', 'rotate-shared', 'lockdown'];
-const ORDER_OPTIONS: readonly OptionName[] = [...EMERGENCY_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'out', 'force'];
+const ORDER_OPTIONS: readonly OptionName[] = [...EMERGENCY_SCOPE, 'reason', 'message', 'valid-for', 'mode', 'expect-robots', 'out', 'force'];
 const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   serve: { options: ['port', 'kit'], required: [], args: [] },
   init: { options: [], required: [], args: [] },
@@ -309,10 +310,12 @@ Commands:
                                                 runs the playbook; exit 1 when any action failed (retry it)
   emergency retry RUN-ID [--out FILE]           runs again what failed in a playbook run
   lockdown order SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M]
-                 [--break-glass REASON]
-  lockdown lift SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS]
+                 [--break-glass REASON] [--expect-robots N]
+  lockdown lift SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS] [--expect-robots N]
                                                 a signed lockdown (or lift) order file for a USB stick; --key and
-                                                --serial name the robots holding them when it is signed
+                                                --serial name the robots holding them when it is signed;
+                                                --expect-robots N (with --key or --serial): sign only if they are
+                                                N robots, else nothing is signed (audited) and the exit code is 1
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet
       ACTIONS: --compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown (at least one;
@@ -599,6 +602,11 @@ function checkEmergency(command: CommandName, values: OptionValues): void {
     throw new UsageError(`emergency execute: give at least one action (${PLAYBOOK_ACTIONS.map((n) => `--${n}`).join(' ')})`);
   }
   if (typeof values['valid-for'] === 'string' && !/^\d{1,8}$/.test(values['valid-for'])) throw new UsageError(`${command}: --valid-for must be a number of seconds`);
+  const expect = values['expect-robots'];
+  if (typeof expect === 'string') {
+    if (!/^\d{1,7}$/.test(expect)) throw new UsageError(`${command}: --expect-robots must be a whole number of robots`);
+    if (values.key === undefined && values.serial === undefined) throw new UsageError(`${command}: --expect-robots applies only to --key and --serial (the scopes resolved to robots when signed)`);
+  }
 }
 
 function finish(command: CommandName, args: string[], values: OptionValues, env: NodeJS.ProcessEnv): ParsedCommand {

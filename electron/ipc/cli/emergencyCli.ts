@@ -86,6 +86,8 @@ export function orderFromOptions(kind: 'lockdown' | 'lift', o: Options): Record<
     validForSeconds: Number(text(o['valid-for']) ?? DEFAULT_VALID_SECONDS),
     ...(text(o.mode) ? { mode: text(o.mode) } : {}),
     ...(text(o['break-glass']) ? { breakGlass: { reason: text(o['break-glass']) } } : {}),
+    // How many robots the responder expects --key / --serial to name: another count is refused, nothing signed.
+    ...(text(o['expect-robots']) ? { expectedRobots: Number(text(o['expect-robots'])) } : {}),
   };
 }
 

@@ -109,6 +109,11 @@ export interface BatchRevocationOptions {
   details?: AuditDetails;
   /** The serials whose registry copy the caller revoked in the same transaction (counted per batch as registryCopies). */
   registryCopies?: ReadonlySet<string>;
+  /**
+   * Told after each batch is written with the serials it covered (normalised), inside the caller's transaction: not
+   * committed yet (an emergency run pushes it as progress; a rollback later makes them failed again).
+   */
+  onBatch?(serials: readonly string[]): void;
 }
 
 export interface PendingRevocation {
@@ -311,6 +316,7 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa
             registryCopies: copies, serialList: revokedHere.join(' '), deviceList: devices.join(' '),
           },
         });
+        options.onBatch?.(chunk);
       }
       return { revoked, records: batches };
     },

@@ -146,6 +146,8 @@ function filterOf(scope: EmergencyScope): ScopeFilter {
 
 export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse {
   const { repo } = deps;
+  /** Runs this console is executing or retrying now: a second retry of one of them is refused. */
+  const inProgress = new Set<string>();
   const nowIso = () => new Date(deps.clock.now()).toISOString();
 
   /** Refuses scopes that name what does not exist (a robot, a key, a certificate): a typo must not look like "nothing to do". */
@@ -322,7 +324,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     }
   }
 
-  async function revokeCertificates(ctx: RunContext, d: Detail, _save: () => void, finish: () => void): Promise<boolean> {
+  async function revokeCertificates(ctx: RunContext, d: Detail, _save: () => void, finish: () => void, progress: () => void): Promise<boolean> {
     // serial -> the CA that issued it, for every CA's valid certificate (the current CA's and a retired one's).
     const issuer = new Map<string, string>();
     const listedNow = Object.keys(d.items).length === 0;
@@ -349,10 +351,17 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       // ca.revoke.batch record naming its serials, the reason and that CA's CRL number; the CRLs recorded; then the
       // action's outcome and its emergency.action record (finish), so the run's items are written once more, not twice,
       // and one durable commit holds all of it. A failure anywhere rolls all of it back (the items stay failed, a retry
-      // does them again).
+      // does them again). Each batch written is pushed as progress (not committed yet: a rollback makes them failed).
+      const batchDone = (serials: readonly string[]) => {
+        for (const serial of serials) {
+          const item = d.items[serial];
+          if (item) d.items[serial] = { ...item, state: 'done' };
+        }
+        progress();
+      };
       deps.transaction(() => {
         for (const x of signed) {
-          deps.ca.revokeBatchWithRegistryCopies(x.ca, x.serials, reason, { at: revokedAt, actor, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber } });
+          deps.ca.revokeBatchWithRegistryCopies(x.ca, x.serials, reason, { at: revokedAt, actor, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber }, onBatch: batchDone });
         }
         for (const [serial, item] of todo) {
           // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
@@ -401,8 +410,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   /**
    * Quarantines the robots in batches of QUARANTINE_BATCH_MAX: each batch one transaction and one robot.status.batch
    * record naming its robots (docs/emergency-response.md); a batch that fails leaves its robots failed and unchanged.
+   * Each batch's outcome is pushed as progress, and the event loop gets a turn before the next batch (the window's
+   * requests and the pushed events are not held until the whole fleet is done).
    */
-  async function quarantine(ctx: RunContext, d: Detail): Promise<void> {
+  async function quarantine(ctx: RunContext, d: Detail, _save: () => void, _finish: () => void, progress: () => void): Promise<void> {
     const todo = Object.entries(d.items).filter(([, item]) => item.state === 'pending' || item.state === 'failed').map(([deviceId]) => deviceId);
     for (let i = 0; i < todo.length; i += QUARANTINE_BATCH_MAX) {
       const batch = todo.slice(i, i + QUARANTINE_BATCH_MAX);
@@ -420,6 +431,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         const err = errorOf(e);
         for (const deviceId of batch) d.items[deviceId] = { state: 'failed', ...err };
       }
+      progress();
+      if (i + QUARANTINE_BATCH_MAX < todo.length) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
@@ -496,8 +509,9 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
    * Each action works through its items; `save` persists the detail so far (after each provider round trip). A runner
    * that commits its work in one transaction of its own may call `finish` inside it (the action's outcome, its record
    * and, after the last action, the run's state) and answer true; otherwise runActions writes the outcome after it.
+   * `progress` pushes the items' counts so far without storing them (after each batch of a fleet-wide action).
    */
-  type Runner = (ctx: RunContext, d: Detail, save: () => void, finish: () => void) => Promise<boolean | void>;
+  type Runner = (ctx: RunContext, d: Detail, save: () => void, finish: () => void, progress: () => void) => Promise<boolean | void>;
   const RUNNERS: Readonly<Record<EmergencyAction, Runner>> = {
     compromise_keys: compromiseKeys,
     revoke_certificates: revokeCertificates,
@@ -534,6 +548,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         repo.updateAction({ ...a, state: 'running', attempts, detail: storedDetail(detail), updatedAt: nowIso() });
         running();
       };
+      const progress = () => notify({ runId: a.runId, change: 'progress', state: stateBefore, review, step: stepChange(a, 'running', attempts, detail) });
       const finish = () => {
         const items = Object.values(detail.items);
         const failed = items.filter((i) => i.state === 'failed');
@@ -555,7 +570,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         // The run's state with its last action's outcome: one commit fewer.
         if (n === open.length - 1) repo.setRunState(ctx.run.runId, runState(), at);
       };
-      const committed = await RUNNERS[a.action as EmergencyAction](ctx, detail, save, finish);
+      const committed = await RUNNERS[a.action as EmergencyAction](ctx, detail, save, finish, progress);
       if (committed !== true) deps.transaction(finish);
       // Committed: the action's outcome, and after the last one the run's.
       const last = n === open.length - 1;
@@ -598,10 +613,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   }
 
   /** An action's items counted by state (the list of runs shows this instead of every item). */
+  // One pass: a fleet-wide action counts its 100,000 items again after each of its 100 batches (progress events).
   const summary = (detail: Record<string, unknown>) => {
-    const items = Object.values((detail.items ?? {}) as Record<string, { state: string }>);
-    const count = (st: string) => items.filter((i) => i.state === st).length;
-    return { total: items.length, done: count('done'), failed: count('failed'), skipped: count('skipped'), pending: count('pending') };
+    const out = { total: 0, done: 0, failed: 0, skipped: 0, pending: 0 };
+    for (const item of Object.values((detail.items ?? {}) as Record<string, { state: string }>)) {
+      out.total++;
+      if (item.state === 'done' || item.state === 'failed' || item.state === 'skipped' || item.state === 'pending') out[item.state]++;
+    }
+    return out;
   };
 
   /** `known`: details this process holds as they were persisted (runActions'), used instead of parsing them again. */
@@ -636,11 +655,17 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       target = orderScopeFor(scope);
       if (target === null) throw invalid(`No robot holds ${describeScope(scope)} now: an order for nobody is not signed.`, 'scope');
       const robots = 'deviceIds' in target.scope ? target.scope.deviceIds.length : 0;
-      // The officer saw another count: a robot got (or lost) the key meanwhile. Nothing is signed, no number reserved.
+      // The officer saw (or the CLI expected) another count: a robot got or lost the key meanwhile. Nothing is signed, no
+      // number reserved; the refusal is audited with both counts.
       if (input.expectedRobots !== undefined && input.expectedRobots !== robots) {
+        const resolvedFrom = describeScope(scope);
+        deps.audit.append({
+          actor: deps.session.actor(), action: 'lockdown.order', targetType: null, targetId: null, outcome: 'failure',
+          details: { kind: input.kind, reason: input.reason, resolvedFrom, expectedRobots: input.expectedRobots, resolvedRobots: robots, code: 'illegal_transition', signed: false },
+        });
         throw new ConsoleError(
           'illegal_transition',
-          `The ${describeScope(scope)} now resolves to ${robots} robot(s), not the ${input.expectedRobots} shown: nothing was signed. Check the new count and sign again.`,
+          `The ${resolvedFrom} now resolves to ${robots} robot(s), not the ${input.expectedRobots} expected: nothing was signed. Check the new count and sign again.`,
           { field: 'scope', robots, expected: input.expectedRobots },
         );
       }
@@ -737,7 +762,13 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       }
     }
     const ctx: RunContext = { ...contextOf(run), options };
-    const details = await runActions(ctx, false, true);
+    inProgress.add(runId);
+    let details: Map<number, Detail>;
+    try {
+      details = await runActions(ctx, false, true);
+    } finally {
+      inProgress.delete(runId);
+    }
     return { dryRun: false, preview: p, run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
   }
 
@@ -750,12 +781,36 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const found = repo.getRun(runId);
       if (!found) throw new ConsoleError('not_found', `No emergency run ${runId}.`);
       const pending = found.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
-      deps.audit.append({ actor: deps.session.actor(), action: 'emergency.retry', targetType: null, targetId: runId, outcome: pending.length > 0 ? 'success' : 'failure', details: { actions: pending.map((a) => a.action).join(','), ...(pending.length > 0 ? {} : { code: 'illegal_transition' }) } });
-      if (pending.length === 0) throw new ConsoleError('illegal_transition', `Every action of emergency run ${runId} is done; there is nothing to retry.`);
-      notify({ runId, change: 'retried', state: found.run.state, review: found.run.review, step: null });
-      const ctx = contextOf(found.run);
-      const details = await runActions(ctx, true);
-      return { run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
+      const busy = inProgress.has(runId);
+      const audit = (code: ErrorCode | null) =>
+        deps.audit.append({ actor: deps.session.actor(), action: 'emergency.retry', targetType: null, targetId: runId, outcome: code ? 'failure' : 'success', details: { actions: pending.map((a) => a.action).join(','), ...(code ? { code } : {}) } });
+      if (pending.length === 0 || busy) {
+        audit('illegal_transition');
+        throw new ConsoleError('illegal_transition', busy ? `Emergency run ${runId} is being worked on already; wait for it to finish.` : `Every action of emergency run ${runId} is done; there is nothing to retry.`);
+      }
+      // The run is running again until the retry ends (stored with the retry's record, and pushed), then done or failed.
+      inProgress.add(runId);
+      try {
+        deps.transaction(() => {
+          audit(null);
+          repo.setRunState(runId, 'running', nowIso());
+        });
+        notify({ runId, change: 'retried', state: 'running', review: found.run.review, step: null });
+        const ctx = contextOf({ ...found.run, state: 'running' });
+        try {
+          const details = await runActions(ctx, true);
+          return { run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
+        } catch (e) {
+          // Failed outside the actions' own handling: the run is not left running.
+          if (repo.getRun(runId)?.run.state === 'running') {
+            repo.setRunState(runId, 'failed', nowIso());
+            notify({ runId, change: 'retried', state: 'failed', review: found.run.review, step: null });
+          }
+          throw e;
+        }
+      } finally {
+        inProgress.delete(runId);
+      }
     },
     runs(limit, needsReview) {
       deps.session.require();

@@ -1,6 +1,8 @@
 // The playbook runs (emergency:runs) and one run's detail (emergency:run): progress per action, refreshed by the pushed
 // emergency:runChanged event (a slow fallback refresh while a run is running: a run driven by another process on the
-// same database, the CLI's `emergency retry`, pushes nothing to this window); Retry of what failed (emergency:retry);
+// same database, the CLI's `emergency retry`, pushes nothing to this window); a running step's progress bar follows
+// its pushed `progress` events (one per batch; runProgress.ts); Retry of what failed (emergency:retry, the run shows
+// running while it works);
 // the second officer's review of a break-glass run (emergency:review); the CRL and the lockdown order the run produced,
 // as files. A lockdown order issued on its own with break-glass is recorded as a run too, and marked so.
 import { useEffect, useState } from 'react';
@@ -12,6 +14,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
+import ProgressBar from '@cloudscape-design/components/progress-bar';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import { describeScope, type EmergencyAction, type EmergencyRunView } from '../../../shared/emergencyContract.ts';
 import { subscribe } from '../api.ts';
@@ -20,6 +23,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
 import { downloadBase64, downloadText } from '../download.ts';
 import { formatTime } from '../format.ts';
+import { applyRunChange, canRetry, needsRefetch, percentDone, shownCounts, type LiveCounts } from './runProgress.ts';
 
 export const ACTION_LABELS: Readonly<Record<EmergencyAction, string>> = {
   compromise_keys: 'Mark keys compromised',
@@ -52,9 +56,20 @@ const REVIEW_WORDS: Readonly<Record<EmergencyRunView['review'], string>> = {
 const FALLBACK_REFRESH_MS = 15_000;
 const whileRunning = (running: boolean) => (running ? FALLBACK_REFRESH_MS : false);
 
-/** Refetches on every emergency:runChanged event (of `runId` alone when given). */
-function useRunChanged(refetch: () => unknown, runId?: string) {
-  useEffect(() => subscribe('emergency:runChanged', (e) => void (runId === undefined || e.runId === runId ? refetch() : undefined)), [refetch, runId]);
+/**
+ * Refetches on every emergency:runChanged event (of `runId` alone when given) but a progress event, which changed
+ * nothing stored; `onChange` sees every event of the run.
+ */
+function useRunChanged(refetch: () => unknown, runId?: string, onChange?: (e: Parameters<typeof applyRunChange>[1]) => void) {
+  useEffect(
+    () =>
+      subscribe('emergency:runChanged', (e) => {
+        if (runId !== undefined && e.runId !== runId) return;
+        onChange?.(e);
+        if (needsRefetch(e)) void refetch();
+      }),
+    [refetch, runId, onChange],
+  );
 }
 
 /** What a run was: a playbook, or a lockdown order issued on its own (break-glass, recorded as a one-action run). */
@@ -62,14 +77,6 @@ const OriginBadge = ({ run }: { run: EmergencyRunView }) =>
   run.origin === 'order' ? <Badge color="red">Lockdown order issued on its own (break-glass)</Badge> : null;
 
 const State = ({ state }: { state: StepState | EmergencyRunView['state'] }) => <StatusIndicator type={STEP_STATUS[state].type}>{STEP_STATUS[state].text}</StatusIndicator>;
-
-/** A step's items counted by state: the list gives the counts, a run's full detail gives every item. */
-function itemCounts(detail: Record<string, unknown>): { total: number; done: number; failed: number; skipped: number } {
-  if (typeof detail.total === 'number') return detail as { total: number; done: number; failed: number; skipped: number };
-  const items = Object.values((detail.items ?? {}) as Record<string, { state?: string }>);
-  const n = (s: string) => items.filter((i) => i.state === s).length;
-  return { total: items.length, done: n('done'), failed: n('failed'), skipped: n('skipped') };
-}
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -94,7 +101,9 @@ function ReviewDialog({ run, onClose }: { run: EmergencyRunView; onClose: () => 
 export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean }) {
   const queryClient = useQueryClient();
   const run = useChannelQuery('emergency:run', { runId }, { refetchInterval: (q) => whileRunning(q.state.data?.state === 'running') });
-  useRunChanged(run.refetch, runId);
+  const [live, setLive] = useState<LiveCounts>({});
+  const [onChange] = useState(() => (e: Parameters<typeof applyRunChange>[1]) => setLive((l) => applyRunChange(l, e)));
+  useRunChanged(run.refetch, runId, onChange);
   const refresh = () => {
     void queryClient.invalidateQueries({ queryKey: ['emergency:run'] });
     void queryClient.invalidateQueries({ queryKey: ['emergency:runs'] });
@@ -133,7 +142,7 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
               )}
               {canAct && r.review === 'needs_review' && <Button onClick={() => setReviewing(true)}>Review…</Button>}
               {canAct && (
-                <Button disabled={r.state !== 'failed'} loading={retry.isPending} onClick={() => retry.mutate({ runId: r.runId })}>
+                <Button disabled={!canRetry(r)} loading={retry.isPending} onClick={() => retry.mutate({ runId: r.runId })}>
                   Retry failed actions
                 </Button>
               )}
@@ -179,8 +188,15 @@ export function RunDetail({ runId, canAct }: { runId: string; canAct: boolean })
               id: 'items',
               header: 'Items',
               cell: (s) => {
-                const c = itemCounts(s.detail);
-                return `${c.done} done, ${c.failed} failed, ${c.skipped} skipped of ${c.total}`;
+                const c = shownCounts(s, live);
+                const words = `${c.done} done, ${c.failed} failed, ${c.skipped} skipped of ${c.total}`;
+                return s.state === 'running' ? (
+                  <span data-testid="step-progress" data-done={c.done} data-total={c.total}>
+                    <ProgressBar value={percentDone(c)} additionalInfo={words} ariaLabel={`${ACTION_LABELS[s.action]}: progress`} />
+                  </span>
+                ) : (
+                  words
+                );
               },
             },
             { id: 'attempts', header: 'Attempts', cell: (s) => s.attempts },
@@ -247,7 +263,7 @@ export function EmergencyRuns({ selected, onSelect, canAct }: { selected: string
         ]}
       />
       <ErrorMessage error={runs.error} />
-      {selected && <RunDetail runId={selected} canAct={canAct} />}
+      {selected && <RunDetail key={selected} runId={selected} canAct={canAct} />}
     </SpaceBetween>
   );
 }

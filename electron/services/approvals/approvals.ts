@@ -190,6 +190,18 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     return view(existing(r.id));
   };
 
+  /**
+   * A removal approved for one person must not remove another: an operator of the same name added after the request
+   * (the first removed, a namesake added) is not the one the approvers saw.
+   */
+  const notReplacedSince = (r: RequestRow, parsed: unknown) => {
+    if (r.channel !== 'operators:remove') return;
+    const target = deps.operators.get((parsed as { name: string }).name);
+    if (target && Date.parse(target.createdAt) > Date.parse(r.createdAt)) {
+      throw new ConsoleError('illegal_transition', `${target.name} was added after request ${r.id} was made; that request was for the operator of that name before. Make a new request.`);
+    }
+  };
+
   const makeRequest = (guard: GuardedCall, channel: ChannelName, input: unknown): never => {
     const s = session.require();
     const policy = policyOf(guard.policyAction);
@@ -248,7 +260,13 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   return {
     require(channel, input) {
       if (!GUARDED_CHANNELS.has(channel)) return;
-      guardWith(classify(channel, input, { policyOf, rotationPolicy: deps.rotationPolicy ?? (() => null) }), channel, input);
+      const ctx: GuardContext = {
+        policyOf,
+        rotationPolicy: deps.rotationPolicy ?? (() => null),
+        operatorNamed: (name) => deps.operators.get(name)?.name ?? null,
+        signedIn: () => session.require().operator,
+      };
+      guardWith(classify(channel, input, ctx), channel, input);
     },
     requireFor(action, channel, input) {
       guardWith({ action, policyAction: action }, channel, input);
@@ -313,6 +331,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         }
         parsed = input.data;
         deps.access.check(channel, ctx, { parsed });
+        notReplacedSince(r, parsed);
       } catch (e) {
         log('approval.execute', r.id, 'failure', { action: r.action, channel, code: isConsoleError(e) ? e.code : 'internal' });
         throw e;

@@ -738,6 +738,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const access = createAccessGate({ session: liveSession, audit });
     const approvals = createApprovals({
       repo: createApprovalsRepo(store.db),
+      onChanged: (change) => emit('approvals:changed', change),
       operators: operatorsRepo,
       session: liveSession,
       audit,

@@ -112,3 +112,12 @@ export const approvalsChannels = {
     z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
   ),
 } as const;
+
+/**
+ * Pushed by the main process after a request is created, approved, denied, expired or executed (state: its state
+ * after the change), and after a policy changes (requestId and state null: who may approve may have changed). The
+ * window's Approvals list and the shell's badge refresh on it.
+ */
+export const ApprovalsChanged = z.object({ requestId: RequestId.nullable(), state: z.enum(REQUEST_STATES).nullable() });
+export type ApprovalsChanged = z.infer<typeof ApprovalsChanged>;
+export const approvalsEvents = { 'approvals:changed': ApprovalsChanged } as const;

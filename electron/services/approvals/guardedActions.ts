@@ -68,7 +68,8 @@ const covers = (b: RotationWindow, a: RotationWindow) => a.cron === b.cron && b.
 /**
  * Whether a rotation policy lowers the one in force (docs/two-person-control.md, "Lowering a rotation policy"): the
  * rule is that anything that can make a due rotation happen later or less surely is lowering. Concretely: a higher
- * usage limit; for a scheduled policy, scheduled rotation switched off, a longer period, more jitter, rotation handed
+ * usage limit; for a scheduled policy, scheduled rotation switched off, a longer period, a longer period + jitter (the
+ * longest a version lives on schedule; more jitter on the same period), rotation handed
  * from the console to the key's provider (the console no longer runs it nor sees it run), a maintenance window added
  * or not covering the old one, a blackout window added or lengthened, or the time zone moved while windows apply.
  * Cron expressions are not compared for meaning: a changed one counts as lowering (the safe side).
@@ -78,7 +79,8 @@ export function lowersRotation(current: RotationPolicy, next: RotationPolicy): b
   if (current.mode !== 'scheduled') return false;
   if (next.mode !== 'scheduled' || (next.periodSeconds ?? Infinity) > (current.periodSeconds ?? Infinity)) return true;
   if (current.driver === 'console' && next.driver === 'provider') return true;
-  if (next.jitterSeconds > current.jitterSeconds) return true;
+  // Jitter delays a due rotation by up to its length: the longest a version lives on schedule is period + jitter.
+  if ((next.periodSeconds ?? 0) + next.jitterSeconds > (current.periodSeconds ?? 0) + current.jitterSeconds) return true;
   const windows = next.maintenanceWindow !== null || next.blackoutWindows.length > 0;
   if (windows && next.timeZone !== current.timeZone) return true;
   if (next.maintenanceWindow !== null && (current.maintenanceWindow === null || !covers(next.maintenanceWindow, current.maintenanceWindow))) return true;

@@ -83,6 +83,7 @@ import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.ts';
 import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
 import { createTotpHandlers } from './services/secondFactor/totpHandlers.ts';
+import { createReminderHandlers } from './services/recoveryCodes/reminder.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
 import { createReportRepo } from './store/reportRepo.ts';
@@ -801,6 +802,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction }),
+      ...createReminderHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
       'session:idleLock': async () => {
         liveSession.require();
         return { minutes: idle.minutes() };

@@ -83,6 +83,7 @@ import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.ts';
 import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
 import { createTotpHandlers } from './services/secondFactor/totpHandlers.ts';
+import { createReminderHandlers } from './services/recoveryCodes/reminder.ts';
 import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
 import { createReportRepo } from './store/reportRepo.ts';
@@ -738,6 +739,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const access = createAccessGate({ session: liveSession, audit });
     const approvals = createApprovals({
       repo: createApprovalsRepo(store.db),
+      onChanged: (change) => emit('approvals:changed', change),
       operators: operatorsRepo,
       session: liveSession,
       audit,
@@ -800,6 +802,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction }),
+      ...createReminderHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
       'session:idleLock': async () => {
         liveSession.require();
         return { minutes: idle.minutes() };

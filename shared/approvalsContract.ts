@@ -9,7 +9,7 @@ import { channel } from './channel.ts';
 import { OperatorName, OperatorRoleSchema } from './operatorsContract.ts';
 
 /** The actions whose approvals are configurable (approvals:setPolicy). */
-export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares', 'emergency.wide', 'ca.replace', 'ca.revoke', 'rotation.lower'] as const;
+export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares', 'emergency.wide', 'ca.replace', 'ca.revoke', 'rotation.lower', 'operator.remove'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 /** A request's action: a configurable one, or lowering the policy of one (guarded by that action's current policy). */
 export const REQUEST_ACTIONS = [...APPROVAL_ACTIONS, 'approval.lower'] as const;
@@ -23,7 +23,8 @@ export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
   'emergency.wide': 'Act on a site, model, firmware, tag, key, certificate or the whole fleet in an emergency (playbook or lockdown order)',
   'ca.replace': 'Replace the fleet CA (a new CA key and certificate; robots need new certificates)',
   'ca.revoke': 'Revoke a compromised fleet CA (every certificate it issued is revoked)',
-  'rotation.lower': 'Lower a rotation policy (a longer period, a higher usage limit, or no scheduled rotation)',
+  'rotation.lower': 'Lower a rotation policy (a due rotation would happen later or less surely: a longer period, a higher usage limit, no scheduled rotation, more jitter, the provider driving it, narrower windows)',
+  'operator.remove': 'Remove an operator (their key slot is wiped; they can no longer sign in or approve)',
   'approval.lower': 'Lower an approval policy',
 };
 
@@ -111,3 +112,12 @@ export const approvalsChannels = {
     z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
   ),
 } as const;
+
+/**
+ * Pushed by the main process after a request is created, approved, denied, expired or executed (state: its state
+ * after the change), and after a policy changes (requestId and state null: who may approve may have changed). The
+ * window's Approvals list and the shell's badge refresh on it.
+ */
+export const ApprovalsChanged = z.object({ requestId: RequestId.nullable(), state: z.enum(REQUEST_STATES).nullable() });
+export type ApprovalsChanged = z.infer<typeof ApprovalsChanged>;
+export const approvalsEvents = { 'approvals:changed': ApprovalsChanged } as const;

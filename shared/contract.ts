@@ -16,7 +16,7 @@ import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels, emergencyEvents } from './emergencyContract.ts';
 import { operatorsChannels, OperatorRoleSchema, Pkcs11ModuleInput, Pkcs11SlotList, RecoveryCode, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
-import { approvalsChannels } from './approvalsContract.ts';
+import { approvalsChannels, approvalsEvents } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
 import { kitChannels } from './kitContract.ts';
 import { caChannels } from './caContract.ts';
@@ -443,6 +443,7 @@ export const events = {
   ...rotationBatchEvents,
   ...metricsEvents,
   ...emergencyEvents,
+  ...approvalsEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

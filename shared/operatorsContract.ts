@@ -153,6 +153,13 @@ export const operatorsChannels = {
    * codes are returned this once.
    */
   'operators:regenerateRecoveryCodes': channel(z.object({}).strict(), z.object({ recoveryCodes: RecoveryCodes })),
+  /**
+   * The signed-in operator's dismissal of the few-recovery-codes reminder: the count of unused codes when they
+   * dismissed it (null: never, or their codes changed since). The window shows the reminder again once the count differs.
+   */
+  'operators:recoveryReminder': channel(z.object({}).strict(), z.object({ dismissedAt: z.number().int().nonnegative().nullable() })),
+  /** Dismisses the reminder for the signed-in operator at their current count of unused codes (kept in the store). */
+  'operators:dismissRecoveryReminder': channel(z.object({}).strict(), z.object({ dismissedAt: z.number().int().nonnegative() })),
   /** The slots and tokens of a module, so the signed-in operator picks their token in the binding form instead of typing its label. */
   'operators:tokenSlots': channel(Pkcs11ModuleInput, Pkcs11SlotList),
   /** An admin removes an operator's second factor, TOTP or token (a lost phone or token): they sign in with the passphrase alone and may enrol again. */

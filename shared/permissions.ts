@@ -39,6 +39,8 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   // Any signed-in operator may list a module's tokens to bind their own (providers:slots is the admin's, for providers).
   'operators:tokenSlots': 'signedIn',
   'operators:regenerateRecoveryCodes': 'signedIn',
+  'operators:recoveryReminder': 'signedIn',
+  'operators:dismissRecoveryReminder': 'signedIn',
   'operators:resetTotp': 'admin',
   'session:idleLock': 'read',
   'session:setIdleLock': 'admin',

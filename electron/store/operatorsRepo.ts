@@ -1,6 +1,7 @@
 // Repository of the operators (issue 14, docs/operators.md): one row per operator with their role, their key slot (the
 // master key wrapped under a key derived from their own passphrase, with its KDF parameters and salt) and their own
 // unlock throttle. Removing an operator overwrites the slot with zeros before deleting the row.
+import { createHash } from 'node:crypto';
 import type { OperatorRole } from '../../shared/operatorsContract.ts';
 import type { Db } from './database.ts';
 import type { KdfParams, ThrottleRow } from './storeMetaRepo.ts';
@@ -161,6 +162,12 @@ export interface OperatorsRepo {
   useRecoveryCode(name: string, position: number, at: string): boolean;
   /** Overwrites the operator's codes with zeros, then deletes them (factor reset, removal). */
   clearRecoveryCodes(name: string): void;
+  /**
+   * The count of unused recovery codes at which the operator dismissed the few-codes reminder; null when never, or
+   * when their codes changed since (a code used, a new set, a reset and a removal forget the dismissal).
+   */
+  recoveryReminderDismissedAt(name: string): number | null;
+  setRecoveryReminderDismissedAt(name: string, count: number, at: string): void;
 }
 
 /** Console-wide settings by name (the idle lock's minutes), text values. */
@@ -234,9 +241,19 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
   const useCode = db.prepare('UPDATE operator_recovery_codes SET used_at = ?, code_hash = ? WHERE operator = ? AND position = ? AND used_at IS NULL');
   const zeroCodes = db.prepare('UPDATE operator_recovery_codes SET code_hash = ?, salt = ? WHERE operator = ?');
   const removeCodes = db.prepare('DELETE FROM operator_recovery_codes WHERE operator = ?');
+  // The reminder's dismissal is a console_settings row per operator (no table of its own). Names and the column are
+  // both up to 64 characters, so the row is named by a hash of the operator's name.
+  const reminderSetting = (name: string) => `recovery_reminder/${createHash('sha256').update(name.normalize('NFC'), 'utf8').digest('hex').slice(0, 40)}`;
+  const selectSetting = db.prepare('SELECT value FROM console_settings WHERE name = ?').pluck();
+  const upsertSetting = db.prepare(
+    'INSERT INTO console_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
+  );
+  const removeSetting = db.prepare('DELETE FROM console_settings WHERE name = ?');
+  const forgetReminder = (name: string) => removeSetting.run(reminderSetting(name));
   const clearRecoveryCodes = (name: string) => {
     zeroCodes.run(Buffer.alloc(32), Buffer.alloc(16), name);
     removeCodes.run(name);
+    forgetReminder(name);
   };
   const clearTotp = (name: string) => {
     const t = selectTotp.get(name) as RawTotp | undefined;
@@ -307,8 +324,19 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       clearRecoveryCodes(name);
       for (const r of rows) insertCode.run(name, r.position, JSON.stringify(r.kdf), r.salt, r.hash, at);
     },
-    useRecoveryCode: (name, position, at) => useCode.run(at, Buffer.alloc(32), name, position).changes === 1,
+    useRecoveryCode(name, position, at) {
+      const used = useCode.run(at, Buffer.alloc(32), name, position).changes === 1;
+      if (used) forgetReminder(name);
+      return used;
+    },
     clearRecoveryCodes,
+    recoveryReminderDismissedAt(name) {
+      const value = selectSetting.get(reminderSetting(name)) as string | undefined;
+      return value === undefined ? null : Number(value);
+    },
+    setRecoveryReminderDismissedAt(name, count, at) {
+      upsertSetting.run(reminderSetting(name), String(count), at, name);
+    },
     totp(name) {
       const t = selectTotp.get(name) as RawTotp | undefined;
       return t ? { secretSealed: t.secret_sealed, pendingSealed: t.pending_sealed, lastStep: t.last_step, enabledAt: t.enabled_at } : null;

@@ -60,6 +60,20 @@ export interface ReportAuditRow {
   details: string;
 }
 
+/** A two-person approval request (docs/two-person-control.md) with its approvers, oldest approval first. */
+export interface ReportApprovalRequestRow {
+  id: string;
+  action: string;
+  requester: string;
+  state: string;
+  createdAt: string;
+  expiresAt: string;
+  decidedBy: string | null;
+  executedAt: string | null;
+  executedBy: string | null;
+  approvers: string[];
+}
+
 export interface ReportCheckpointRow {
   seq: number;
   head: string;
@@ -89,6 +103,8 @@ export interface ReportRepo {
   auditRecords(p: ReportPeriod, actions: readonly string[], prefixes: readonly string[]): ReportAuditRow[];
   /** Records within the period, and the checkpoints signed within it. */
   auditWithin(p: ReportPeriod): { records: number; checkpoints: ReportCheckpointRow[] };
+  /** Approval requests made within the period, oldest first, with their state now and who approved them. */
+  approvalRequests(p: ReportPeriod): ReportApprovalRequestRow[];
 }
 
 const CERT_COLUMNS = 'serial, device_id AS deviceId, not_after AS notAfter, issued_at AS issuedAt, revoked_at AS revokedAt, revocation_reason AS revocationReason';
@@ -99,6 +115,14 @@ export function createReportRepo(db: Db): ReportRepo {
   const keys = db.prepare(
     `SELECT id, label, key_type AS type, algorithm, state, provider, current_version AS currentVersion, created_at AS createdAt
        FROM keys WHERE created_at <= ? ORDER BY key_type, label, id`,
+  );
+  const approvalRequests = db.prepare(
+    `SELECT id, action, requester, state, created_at AS createdAt, expires_at AS expiresAt, decided_by AS decidedBy, executed_at AS executedAt, executed_by AS executedBy
+       FROM approval_requests WHERE created_at >= ? AND created_at <= ? ORDER BY created_at, id`,
+  );
+  const approvalVotes = db.prepare(
+    `SELECT v.request_id AS requestId, v.approver FROM approval_votes v JOIN approval_requests r ON r.id = v.request_id
+      WHERE r.created_at >= ? AND r.created_at <= ? ORDER BY v.approved_at, v.approver`,
   );
   const jobs = db.prepare(
     `SELECT key_id AS keyId, from_version AS fromVersion, reason, due_at AS dueAt, state, late_ms AS lateMs, finished_at AS finishedAt
@@ -145,6 +169,11 @@ export function createReportRepo(db: Db): ReportRepo {
       const sql = `SELECT seq, ts, actor, action, target_id AS targetId, outcome, details FROM audit_records
                     WHERE ts >= ? AND ts <= ? AND (${where.map((w) => (w.includes('LIKE') ? `${w} ESCAPE '\\'` : w)).join(' OR ')}) ORDER BY seq`;
       return db.prepare(sql).all(p.from, p.to, ...actions, ...likes) as ReportAuditRow[];
+    },
+    approvalRequests(p) {
+      const votes = new Map<string, string[]>();
+      for (const v of approvalVotes.all(p.from, p.to) as Array<{ requestId: string; approver: string }>) votes.set(v.requestId, [...(votes.get(v.requestId) ?? []), v.approver]);
+      return (approvalRequests.all(p.from, p.to) as Array<Omit<ReportApprovalRequestRow, 'approvers'>>).map((r) => ({ ...r, approvers: votes.get(r.id) ?? [] }));
     },
     auditWithin: (p) => ({ records: Number(recordCount.get(p.from, p.to)), checkpoints: checkpoints.all(p.from, p.to) as ReportCheckpointRow[] }),
   };

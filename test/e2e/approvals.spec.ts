@@ -1,6 +1,7 @@
 // Two-person control through the browser host (docs/two-person-control.md): custodian Kate's destruction of a key is
 // answered "approval requested" with the request's id (not an error); Ken signs in as himself, sees the request in
-// the Approvals badge and screen, approves and executes it; the key is destroyed.
+// the Approvals badge and screen (a request denied elsewhere changes the badge through approvals:changed),
+// approves and executes it; the key is destroyed.
 import { expect, test } from './support/consoleFixture.ts';
 import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, openConsole, unlock } from './support/ui.ts';
 
@@ -34,10 +35,21 @@ test('a destruction asked by Kate is approved and executed by Ken in the window'
   await expect(dialog.getByRole('alert')).toHaveCount(0);
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(keyRow(page, LABEL)).toContainText('Deactivated');
+  // A second request by Kate, made through the main process in her session: denied below from outside the window.
+  const other = (await fleet.handlers['keys:create']({ type: 'storage', label: 'second' }, t)).id;
+  await fleet.handlers['keys:setState']({ keyId: other, state: 'deactivated', reason: 'out of use' }, t);
+  const second = await fleet.handlers['keys:setState']({ keyId: other, state: 'destroyed', reason: 'end of life' }, t).then(
+    () => '',
+    (e: { details?: { requestId?: string } }) => e.details?.requestId ?? '',
+  );
+  expect(second).not.toBe('');
 
   await page.getByRole('button', { name: 'Lock' }).click();
   await unlock(page, pass('Ken'), 'Ken');
   await expectDashboardAfterUnlock(page);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByText('2 to approve')).toBeVisible();
+  // Denied elsewhere (through the main process, not this window): the badge follows the approvals:changed push.
+  await fleet.handlers['approvals:deny']({ requestId: second, reason: 'keep it' }, t);
   await expect(page.getByRole('navigation', { name: 'Main' }).getByText('1 to approve')).toBeVisible();
   await clickNav(page, 'Approvals');
   await expect(page.getByRole('heading', { name: 'Approvals', level: 1 })).toBeVisible();

@@ -3,6 +3,7 @@
 // replaces the code field, a code opens the console once, the same code again is refused beside the field, and the
 // top bar's dialog makes a new set that replaces the old one. The count left is shown in that dialog and on the
 // Operators screen: 10 after enrolment, 9 once a code was used. At 2 codes or fewer a reminder sits above every screen
+// (its dismissal kept in the store: a reloaded window does not bring it back)
 // by itself (dismissible until the count changes) and opens the dialog on "New recovery codes".
 import { expect, test } from './support/consoleFixture.ts';
 import { codeAt } from '../integration/support/totpCodes.ts';
@@ -82,6 +83,10 @@ test('recovery codes: shown once at enrolment, each opens the console once, rege
   await reminder.getByRole('button', { name: 'Dismiss the reminder' }).click();
   await expect(reminder).toHaveCount(0);
   await clickNav(page, 'Operators');
+  await expect(reminder).toHaveCount(0);
+  // Kept in the store (operators:dismissRecoveryReminder), not in the page: a reloaded window does not bring it back.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Operators', level: 1 })).toBeVisible();
   await expect(reminder).toHaveCount(0);
   await signInWithCode(fresh[8]!);
   await expectDashboardAfterUnlock(page);

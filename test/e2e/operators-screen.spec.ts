@@ -1,6 +1,6 @@
 // The Operators screen through the browser host (issue 14, docs/operators.md, docs/two-person-control.md): an admin
-// adds a viewer and a key custodian, changes a role and removes one; making an admin when another admin could approve
-// shows the approval request the main process made; the idle lock's time and an approval policy are saved and read
+// adds a viewer and a key custodian and changes a role; making an admin, or removing an operator, when another
+// operator could approve shows the approval request the main process made; the idle lock's time and an approval policy are saved and read
 // back; lowering that policy becomes a request too. A viewer has no Operators entry, a typed #/operators says why,
 // and the main process's router refuses the viewer's operators:add sent over the window's own socket.
 import type { Page } from '@playwright/test';
@@ -31,7 +31,7 @@ async function select(page: Page, name: string): Promise<void> {
   await operatorsTable(page).getByRole('radio', { name: `Select ${name}` }).check();
 }
 
-test('an admin adds, changes and removes operators; making an admin asks for approval; idle lock and a policy read back', async ({ page, harness }) => {
+test('an admin adds and changes operators; making an admin or removing one asks for approval; idle lock and a policy read back', async ({ page, harness }) => {
   const fleet = harness.current().fleet;
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
@@ -87,15 +87,22 @@ test('an admin adds, changes and removes operators; making an admin asks for app
   await roleDialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(row(page, CUSTODIAN)).toContainText('Security officer');
 
-  // Remove: the dialog names the operator.
+  // Remove: the dialog names the operator. Cora approves things (a security officer) and Bob could approve her removal,
+  // so the main process makes an operator.remove request and the dialog shows it; Cora stays.
   await select(page, CUSTODIAN);
   await page.getByRole('button', { name: 'Remove…' }).click();
   const removeDialog = page.getByRole('dialog', { name: `Remove operator “${CUSTODIAN}”` });
   await expect(removeDialog).toContainText(`${CUSTODIAN} (Security officer) will no longer be able to sign in`);
   expect(await axeSerious(page, '[role="dialog"]')).toEqual([]);
   await removeDialog.getByRole('button', { name: `Remove ${CUSTODIAN}` }).click();
-  await expect(row(page, CUSTODIAN)).toHaveCount(0);
-  expect((await fleet.handlers['operators:list']({}, t)).operators.map((o) => o.name)).not.toContain(CUSTODIAN);
+  const removal = removeDialog.getByTestId('approval-requested');
+  await expect(removal).toContainText('Approval requested');
+  const removals = (await fleet.handlers['approvals:list']({ open: true }, t)).requests.filter((r) => r.action === 'operator.remove');
+  expect(removals.map((r) => r.summary.name)).toEqual([CUSTODIAN]);
+  await expect(removal).toContainText(removals[0]!.id);
+  await removeDialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(row(page, CUSTODIAN)).toContainText('Security officer');
+  expect((await fleet.handlers['operators:list']({}, t)).operators.map((o) => o.name)).toContain(CUSTODIAN);
 
   // Idle lock: out of bounds refused beside the field; 25 saved and read back.
   const idle = page.getByRole('form', { name: 'Idle lock' });

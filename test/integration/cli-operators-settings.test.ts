@@ -89,7 +89,7 @@ describe('operator settings and approval policies through the CLI', () => {
 
   it('policy list prints every configurable action; set changes only the fields given', async () => {
     const list = JSON.parse((await as('Vera', ['approvals', 'policy', 'list', '--json'])).stdout) as { policies: Array<{ action: string; approvals: number; roles: string[]; ttlSeconds: number }> };
-    expect(list.policies.map((p) => p.action).sort()).toEqual(['ca.replace', 'ca.revoke', 'emergency.wide', 'key.compromise', 'key.destroy', 'operator.admin', 'recovery.shares', 'rotation.lower'].sort());
+    expect(list.policies.map((p) => p.action).sort()).toEqual(['ca.replace', 'ca.revoke', 'emergency.wide', 'key.compromise', 'key.destroy', 'operator.admin', 'recovery.shares', 'rotation.lower', 'operator.remove'].sort());
     const before = list.policies.find((p) => p.action === 'key.compromise')!;
     // More approvals from fewer roles: raising (adding approvers or a longer life would be lowering, below).
     const set = await as('alice', ['approvals', 'policy', 'set', 'key.compromise', '--m', '2', '--eligible', 'admin', '--json']);

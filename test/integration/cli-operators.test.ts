@@ -55,13 +55,24 @@ describe('cli operators', () => {
     ]);
   });
 
-  it('the admin changes a role and removes an operator; the last admin cannot remove themselves', async () => {
+  it('the admin changes a role and removes operators (an approver only with approval); the last admin cannot remove themselves', async () => {
     const role = await run(['operators', 'role', 'bob', '--role', 'key_custodian']);
     expect([role.code, role.stdout]).toEqual([0, expect.stringMatching(/^bob {2}key_custodian /)]);
     const self = await run(['operators', 'remove', 'alice']);
     expect(self.code).toBe(1);
-    const removed = await run(['operators', 'remove', 'bob']);
-    expect([removed.code, removed.stdout.trim()]).toEqual([0, 'removed bob: key slot wiped']);
+    // bob, a key custodian, approves things: removing him is a two-person action (operator.remove), and he is the one
+    // other approver. The request's id is in the answer; bob approves, alice executes.
+    const asked = await run(['operators', 'remove', 'bob']);
+    expect([asked.code, asked.stderr]).toEqual([1, expect.stringContaining('error [approval_required]')]);
+    expect((await listed()).operators.map((o) => o.name)).toEqual(['alice', 'bob']);
+    const id = /request ([0-9a-f-]{36})/.exec(asked.stderr)?.[1] ?? '';
+    expect((await run(['approvals', 'approve', id], { operator: 'bob', passphrase: BOB_PASS })).code).toBe(0);
+    expect((await run(['approvals', 'execute', id])).code).toBe(0);
+    expect((await listed()).operators.map((o) => o.name)).toEqual(['alice']);
+    // A viewer approves nothing: with no one else to approve, removing one runs at once (waived, audited).
+    expect((await run(['operators', 'add', 'carol', '--role', 'viewer'], { extra: { ECPS_NEW_OPERATOR_PASSPHRASE: BOB_PASS } })).code).toBe(0);
+    const removed = await run(['operators', 'remove', 'carol']);
+    expect([removed.code, removed.stdout.trim()]).toEqual([0, 'removed carol: key slot wiped']);
     expect((await listed()).operators.map((o) => o.name)).toEqual(['alice']);
   });
 

@@ -190,6 +190,8 @@ describe('createConsole handlers, end to end', () => {
       'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'key', pin: '1234' },
       'operators:tokenSlots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
       'operators:regenerateRecoveryCodes': {},
+      'operators:recoveryReminder': {},
+      'operators:dismissRecoveryReminder': {},
       'session:idleLock': {},
       'session:setIdleLock': { minutes: 15 },
       'recovery:status': {},

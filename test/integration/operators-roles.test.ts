@@ -29,6 +29,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'operators:enrollTotp': '*', 'operators:confirmTotp': '*', 'operators:enrollToken': '*', 'operators:resetTotp': 'a',
   // Listing a module's tokens to bind one's own, and one's own recovery codes: any signed-in operator.
   'operators:tokenSlots': '*', 'operators:regenerateRecoveryCodes': '*',
+  // The recovery-codes reminder's dismissal: each operator's own.
+  'operators:recoveryReminder': '*', 'operators:dismissRecoveryReminder': '*',
   'session:idleLock': READ, 'session:setIdleLock': 'a', 'session:visibility': '*',
   'keys:list': READ, 'keys:get': READ, 'keys:publicKey': READ, 'keys:verify': READ, 'keys:verifyIntegrity': READ,
   'keys:create': 'ka', 'keys:rotate': 'ka', 'keys:encrypt': 'ka', 'keys:decrypt': 'ka', 'keys:sign': 'ka',

@@ -74,7 +74,15 @@ describe('key slots', () => {
     const bobSlot = withRawDb(dir, (db) => db.prepare("SELECT wrapped_master FROM operators WHERE name = 'bob'").pluck().get() as Buffer);
     const again = await open(dir);
     await unlock(again, 'alice', PASSPHRASE);
-    expect(await again.handlers['operators:remove']({ name: 'bob' }, CTX)).toEqual({ removed: true });
+    // bob, a key custodian, could approve: his removal is a request he approves (docs/two-person-control.md).
+    const asked = await failure(again.handlers['operators:remove']({ name: 'bob' }, CTX));
+    expect(asked.code).toBe('approval_required');
+    await lock(again);
+    await unlock(again, 'bob', BOB_PASS);
+    await again.handlers['approvals:approve']({ requestId: asked.details.requestId as string }, CTX);
+    await lock(again);
+    await unlock(again, 'alice', PASSPHRASE);
+    expect((await again.handlers['approvals:execute']({ requestId: asked.details.requestId as string }, CTX)).result).toEqual({ removed: true });
     expect((await again.handlers['operators:list']({}, CTX)).operators.map((o) => o.name)).toEqual(['alice']);
     await lock(again);
     expect(await failure(unlock(again, 'bob', BOB_PASS))).toMatchObject({ code: 'wrong_passphrase' });

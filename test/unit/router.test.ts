@@ -143,6 +143,8 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'operators:enrollToken': { modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'ecps', keyLabel: 'bob-key', pin: '1234' },
   'operators:tokenSlots': { modulePath: '/usr/lib/softhsm/libsofthsm2.so' },
   'operators:regenerateRecoveryCodes': {},
+  'operators:recoveryReminder': {},
+  'operators:dismissRecoveryReminder': {},
   'session:idleLock': {},
   'session:setIdleLock': { minutes: 30 },
   'session:visibility': { hidden: true },

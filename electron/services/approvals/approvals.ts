@@ -13,6 +13,7 @@ import {
   type ApprovalPolicy,
   type ApprovalPolicyView,
   type ApprovalRequestView,
+  type ApprovalsChanged,
 } from '../../../shared/approvalsContract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { OperatorRole } from '../../../shared/operatorsContract.ts';
@@ -32,6 +33,8 @@ export interface ApprovalsDeps extends AuditedChangeDeps {
   access: Pick<AccessGate, 'check'>;
   /** The rotation policy in force for a key type or a key (rotation.lower compares against it); none: never guarded. */
   rotationPolicy?: GuardContext['rotationPolicy'];
+  /** Called after each committed change of a request (made, approved, denied, expired, executed) or of a policy. */
+  onChanged?(change: ApprovalsChanged): void;
   /** Runs a channel's handler without the approval guard (the access gate is checked here first). */
   run(channel: ChannelName, input: unknown, ctx: CallContext): Promise<unknown>;
 }
@@ -63,6 +66,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const { repo, session, audit, clock } = deps;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
   const running = new Set<string>();
+  const changed = (requestId: string | null, state: ApprovalsChanged['state']) => deps.onChanged?.({ requestId, state });
 
   const policyOf = (action: ApprovalAction): ApprovalPolicy => {
     const row = repo.policy(action);
@@ -125,6 +129,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         repo.setState(r.id, 'expired');
         log('approval.expire', r.id, 'success', { action: r.action, channel: r.channel, approvals: repo.votes(r.id).length, required: r.required }, 'system');
       });
+      changed(r.id, 'expired');
     }
   };
 
@@ -179,15 +184,32 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     if (!eligible(policyOfRequest(r), approver, role)) {
       throw new ConsoleError('forbidden', `${approver} is not among the approvers of ${r.action} (approvals:policies).`, { role, needs: 'approver' });
     }
+    let state = r.state;
     deps.transaction(() => {
       if (!repo.addVote(r.id, { approver, approvedAt: iso(), via }, signature)) {
         throw new ConsoleError('illegal_transition', `${approver} already approved request ${r.id}; an operator's approval counts once.`);
       }
       const count = countedVotes(r).length;
-      if (r.state === 'pending' && count >= r.required) repo.setState(r.id, 'approved');
+      if (r.state === 'pending' && count >= r.required) {
+        repo.setState(r.id, 'approved');
+        state = 'approved';
+      }
       log('approval.approve', r.id, 'success', { action: r.action, channel: r.channel, inputHash: r.inputHash, approver, via, approvals: count, required: r.required }, session.actor());
     });
+    changed(r.id, state);
     return view(existing(r.id));
+  };
+
+  /**
+   * A removal approved for one person must not remove another: an operator of the same name added after the request
+   * (the first removed, a namesake added) is not the one the approvers saw.
+   */
+  const notReplacedSince = (r: RequestRow, parsed: unknown) => {
+    if (r.channel !== 'operators:remove') return;
+    const target = deps.operators.get((parsed as { name: string }).name);
+    if (target && Date.parse(target.createdAt) > Date.parse(r.createdAt)) {
+      throw new ConsoleError('illegal_transition', `${target.name} was added after request ${r.id} was made; that request was for the operator of that name before. Make a new request.`);
+    }
   };
 
   const makeRequest = (guard: GuardedCall, channel: ChannelName, input: unknown): never => {
@@ -217,6 +239,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       repo.insertRequest(row);
       log('approval.request', id, 'success', { action: guard.action, channel, inputHash: hash, required: policy.approvals, expiresAt: row.expiresAt });
     });
+    changed(id, 'pending');
     const who = policy.roles.length || policy.operators.length ? [...policy.roles, ...policy.operators].join(', ') : 'no one yet';
     throw new ConsoleError(
       'approval_required',
@@ -248,7 +271,13 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   return {
     require(channel, input) {
       if (!GUARDED_CHANNELS.has(channel)) return;
-      guardWith(classify(channel, input, { policyOf, rotationPolicy: deps.rotationPolicy ?? (() => null) }), channel, input);
+      const ctx: GuardContext = {
+        policyOf,
+        rotationPolicy: deps.rotationPolicy ?? (() => null),
+        operatorNamed: (name) => deps.operators.get(name)?.name ?? null,
+        signedIn: () => session.require().operator,
+      };
+      guardWith(classify(channel, input, ctx), channel, input);
     },
     requireFor(action, channel, input) {
       guardWith({ action, policyAction: action }, channel, input);
@@ -286,6 +315,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           repo.setState(r.id, 'denied', { decidedBy: s.operator, reason });
           log('approval.deny', r.id, 'success', { action: r.action, channel: r.channel, withdrawn: s.operator === r.requester });
         });
+        changed(r.id, 'denied');
         return view(existing(r.id));
       });
     },
@@ -313,6 +343,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         }
         parsed = input.data;
         deps.access.check(channel, ctx, { parsed });
+        notReplacedSince(r, parsed);
       } catch (e) {
         log('approval.execute', r.id, 'failure', { action: r.action, channel, code: isConsoleError(e) ? e.code : 'internal' });
         throw e;
@@ -324,6 +355,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           repo.setState(r.id, 'executed', { executedAt: iso(), executedBy: s.operator });
           log('approval.execute', r.id, 'success', { action: r.action, channel, inputHash: r.inputHash, approvals: countedVotes(r).map((v) => v.approver).join(',') });
         });
+        changed(r.id, 'executed');
         return { request: view(existing(r.id)), result };
       } catch (e) {
         // The request stays approved (until it expires): a provider that was down can be tried again.
@@ -349,6 +381,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           repo.savePolicy({ ...policy, updatedAt: iso(), updatedBy: s.operator });
           log('approval.set_policy', policy.action, 'success', { from: canonicalJson(before), to: canonicalJson(policy) });
         });
+        changed(null, null);
         return policyView(policy.action);
       });
     },

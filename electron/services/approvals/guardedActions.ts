@@ -4,7 +4,7 @@
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
 import { isWideOrder, isWideRun } from '../../../shared/emergencyContract.ts';
 import type { KeyType } from '../../../shared/domain.ts';
-import { type RotationPolicy, validatePolicy } from '../rotation/policy.ts';
+import { type RotationPolicy, type RotationWindow, validatePolicy } from '../rotation/policy.ts';
 import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
 
 export interface GuardedCall {
@@ -35,6 +35,11 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
   // A rotation policy that rotates less (issue 14, "lowering a policy"): admins set policies, an admin or a key
   // custodian approves.
   'rotation.lower': { action: 'rotation.lower', approvals: 1, roles: ['admin', 'key_custodian'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  // Removing an operator takes away an approver: an admin who removed every other approver alone could then act alone
+  // (the waiver). So anyone who approves some action by default (an admin, a key custodian, a security officer) may
+  // approve a removal, the operator removed included (their consent); removing someone when no such operator but the
+  // admin is left (a viewer, a station operator) is waived as usual.
+  'operator.remove': { action: 'operator.remove', approvals: 1, roles: ['admin', 'key_custodian', 'security_officer'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
 };
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
@@ -50,18 +55,36 @@ export function lowers(current: ApprovalPolicy, next: ApprovalPolicy): boolean {
 /** What a classifier may read besides the input: the approval policies, and the rotation policies in force. */
 export interface GuardContext {
   policyOf(action: ApprovalAction): ApprovalPolicy;
+  /** The stored name of the operator the handler would find under that name (null: none), and who is signed in. */
+  operatorNamed?(name: string): string | null;
+  signedIn?(): string | null;
   /** The rotation policy that applies now to a key type or a key, and what a key falls back to (its type's); null: unknown. */
   rotationPolicy(target: { type: KeyType } | { keyId: string } | { typeOfKey: string }): RotationPolicy | null;
 }
 
+/** b is open whenever a is: the same start, at least as long. */
+const covers = (b: RotationWindow, a: RotationWindow) => a.cron === b.cron && b.durationMinutes >= a.durationMinutes;
+
 /**
- * Whether a rotation policy rotates less than the one in force (docs/two-person-control.md): scheduled rotation
- * switched off, a longer period, or a higher usage limit. Windows, jitter and who drives rotation are not compared.
+ * Whether a rotation policy lowers the one in force (docs/two-person-control.md, "Lowering a rotation policy"): the
+ * rule is that anything that can make a due rotation happen later or less surely is lowering. Concretely: a higher
+ * usage limit; for a scheduled policy, scheduled rotation switched off, a longer period, a longer period + jitter (the
+ * longest a version lives on schedule; more jitter on the same period), rotation handed
+ * from the console to the key's provider (the console no longer runs it nor sees it run), a maintenance window added
+ * or not covering the old one, a blackout window added or lengthened, or the time zone moved while windows apply.
+ * Cron expressions are not compared for meaning: a changed one counts as lowering (the safe side).
  */
 export function lowersRotation(current: RotationPolicy, next: RotationPolicy): boolean {
   if (next.usageLimit > current.usageLimit) return true;
   if (current.mode !== 'scheduled') return false;
-  return next.mode !== 'scheduled' || (next.periodSeconds ?? Infinity) > (current.periodSeconds ?? Infinity);
+  if (next.mode !== 'scheduled' || (next.periodSeconds ?? Infinity) > (current.periodSeconds ?? Infinity)) return true;
+  if (current.driver === 'console' && next.driver === 'provider') return true;
+  // Jitter delays a due rotation by up to its length: the longest a version lives on schedule is period + jitter.
+  if ((next.periodSeconds ?? 0) + next.jitterSeconds > (current.periodSeconds ?? 0) + current.jitterSeconds) return true;
+  const windows = next.maintenanceWindow !== null || next.blackoutWindows.length > 0;
+  if (windows && next.timeZone !== current.timeZone) return true;
+  if (next.maintenanceWindow !== null && (current.maintenanceWindow === null || !covers(next.maintenanceWindow, current.maintenanceWindow))) return true;
+  return next.blackoutWindows.some((b) => !current.blackoutWindows.some((a) => covers(a, b)));
 }
 
 /** rotation.lower when the input's policy (validated as the handler will) rotates less than the one in force. */
@@ -83,6 +106,11 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'keys:setState': (i) => (i.state === 'destroyed' ? same('key.destroy') : i.state === 'compromised' ? same('key.compromise') : null),
   'operators:add': (i) => (i.role === 'admin' ? same('operator.admin') : null),
   'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
+  // A removal the handler refuses (no such operator, oneself) makes no request: the handler refuses it, audited.
+  'operators:remove': (i, ctx) => {
+    const target = ctx.operatorNamed ? ctx.operatorNamed(i.name) : i.name;
+    return target === null || target === ctx.signedIn?.() ? null : same('operator.remove');
+  },
   'recovery:createShares': () => same('recovery.shares'),
   // A dry run writes nothing, and break-glass is the one-officer path (alert and review instead of approval).
   // A lockdown order whose scope would make a playbook wide (isWideOrder: beyond a list of robots, including the holders

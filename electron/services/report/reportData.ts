@@ -9,7 +9,7 @@
 // - audit actions: the records dated within the period (both ends included).
 import { OVERDUE_AFTER_MS } from '../../../shared/rotationContract.ts';
 import type { AuditVerification } from '../../../shared/contract.ts';
-import type { ReportAuditRow, ReportPeriod, ReportRepo } from '../../store/reportRepo.ts';
+import type { ReportApprovalRequestRow, ReportAuditRow, ReportPeriod, ReportRepo } from '../../store/reportRepo.ts';
 import { CONTROL_MAP, type ControlMapping, REPORT_SECTIONS, type ReportSectionId, SECTION_TITLES } from './controls.ts';
 
 export const EXPIRING_DAYS = 30;
@@ -200,6 +200,11 @@ function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
   const ops = src.repo.operators();
   const changes = src.repo.auditRecords(p, ['operator.add', 'operator.remove', 'operator.set_role'], []);
   const approvals = src.repo.auditRecords(p, [], ['approval.']);
+  const requests = src.repo.approvalRequests(p);
+  // Executed: when it ran; expired: its expiry; denied: the denial's record (the request row keeps no time of it).
+  const denials = new Map(approvals.filter((r) => r.action === 'approval.deny' && r.outcome === 'success').map((r) => [r.targetId, r.ts]));
+  const closedAt = (r: ReportApprovalRequestRow) =>
+    r.state === 'executed' ? (r.executedAt ?? '') : r.state === 'expired' ? r.expiresAt : r.state === 'denied' ? (denials.get(r.id) ?? '') : '';
   const notes = approvals.length === 0
     ? ['No approvals recorded in the period (no approval.* audit records: no guarded action was requested, approved, waived or executed).']
     : [];
@@ -214,6 +219,12 @@ function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
       { id: 'operators', title: 'Operators and roles (now)', columns: ['Operator', 'Role', 'Created', 'Created by'], rows: ops.map((o) => [o.name, o.role, o.createdAt, o.createdBy]) },
       { id: 'changes', title: 'Operator changes', columns: ['Seq', 'Time', 'Actor', 'Action', 'Operator', 'Outcome'], rows: changes.map((r) => [n(r.seq), r.ts, r.actor, r.action, r.targetId ?? '', r.outcome]) },
       { id: 'approvals', title: 'Two-person approvals', columns: ['Action', 'Outcome', 'Count'], rows: countBy(approvals, (r) => [r.action, r.outcome]) },
+      {
+        id: 'approval-requests',
+        title: 'Approval requests made in the period (state now)',
+        columns: ['Request', 'Action', 'Requester', 'Approvers', 'Outcome', 'Requested', 'Closed', 'Closed by'],
+        rows: requests.map((r) => [r.id, r.action, r.requester, r.approvers.join(' ') || '-', r.state, r.createdAt, closedAt(r), r.executedBy ?? r.decidedBy ?? '']),
+      },
     ],
     notes,
   };

@@ -29,9 +29,12 @@ export function useMainProcessEvents(): void {
       auditTimer = setTimeout(() => {
         auditTimer = null;
         void queryClient.invalidateQueries({ queryKey: ['audit:query'] });
-        // Every step of two-person control is audited: the Approvals screen and the shell's badge follow it.
-        void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
       }, AUDIT_REFRESH_MS);
+    });
+    // A request made, approved, denied, expired or executed, or a policy changed: the Approvals screen and the badge.
+    const offApprovals = subscribe('approvals:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
     });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
@@ -64,6 +67,7 @@ export function useMainProcessEvents(): void {
       offJobs();
       offSession();
       offAlerts();
+      offApprovals();
       if (auditTimer) clearTimeout(auditTimer);
     };
   }, [queryClient]);

@@ -172,6 +172,10 @@ function ConfirmOnOperator({ header, action, children, pending, error, onConfirm
 
 export function RemoveOperatorDialog({ operator, onClose }: { operator: OperatorInfo; onClose(): void }) {
   const remove = useOperatorChange('operators:remove', onClose);
+  const requested = requestedApproval(remove.error);
+  if (requested !== null) {
+    return <ApprovalRequestedDialog header={`Remove operator “${operator.name}”`} what={`Removing ${operator.name}`} requestId={requested} onClose={onClose} />;
+  }
   return (
     <ConfirmOnOperator
       header={`Remove operator “${operator.name}”`}
@@ -182,7 +186,8 @@ export function RemoveOperatorDialog({ operator, onClose }: { operator: Operator
       onClose={onClose}
     >
       {operator.name} ({ROLE_LABELS[operator.role]}) will no longer be able to sign in: their key slot is overwritten and deleted. Their past actions stay in
-      the audit log. This cannot be undone; to let them back in, add them again with a new passphrase.
+      the audit log. This cannot be undone; to let them back in, add them again with a new passphrase. Another approver
+      (an admin, a key custodian or a security officer; {operator.name} too) approves it first, unless no one else could.
     </ConfirmOnOperator>
   );
 }

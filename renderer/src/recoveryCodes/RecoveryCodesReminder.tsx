@@ -1,21 +1,27 @@
 // A reminder that comes by itself (docs/operators.md "Recovery codes"): when the signed-in operator has a second
 // factor and few unused recovery codes (recoveryCount.ts), a warning sits in the shell's notification slot above every
-// screen, with a button that opens the Second factor dialog on "New recovery codes". Dismissing it hides it until the
-// count changes or the next sign-in; it goes away on its own once new codes are made.
+// screen, with a button that opens the Second factor dialog on "New recovery codes". Dismissing it is kept in the store
+// for that operator (operators:dismissRecoveryReminder) and hides it until the count of unused codes changes, across
+// sign-ins and restarts; it goes away on its own once new codes are made.
 import { useState } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import Alert from '@cloudscape-design/components/alert';
 import Button from '@cloudscape-design/components/button';
-import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { SecondFactorDialog } from '../session/SecondFactorDialog.tsx';
 import { recoveryCount } from './recoveryCount.ts';
 
 /** The reminder for the shell's notification slot, or null when there is nothing to say (so the slot stays empty). */
 export function useRecoveryCodesReminder(operator: string | null): React.ReactNode {
   const me = useChannelQuery('operators:list', {}).data?.operators.find((o) => o.name === operator);
-  const [dismissedAt, setDismissedAt] = useState<number | null>(null);
+  const stored = useChannelQuery('operators:recoveryReminder', {}, { enabled: operator !== null }).data;
+  const queryClient = useQueryClient();
+  const dismiss = useChannelMutation('operators:dismissRecoveryReminder', () => void queryClient.invalidateQueries({ queryKey: ['operators:recoveryReminder'] }));
   const [open, setOpen] = useState(false);
   const left = me && me.secondFactor !== 'none' ? me.recoveryCodesLeft : null;
-  const show = left !== null && recoveryCount(left).few && dismissedAt !== left;
+  // Hidden at once on a click (the store answers a moment later), and while the stored dismissal is at this count.
+  const dismissedAt = dismiss.isPending || dismiss.isSuccess ? (dismiss.data?.dismissedAt ?? left) : (stored?.dismissedAt ?? null);
+  const show = left !== null && stored !== undefined && recoveryCount(left).few && dismissedAt !== left;
   if (!show && !open) return null;
   return (
     <>
@@ -25,7 +31,7 @@ export function useRecoveryCodesReminder(operator: string | null): React.ReactNo
             type="warning"
             dismissible
             dismissAriaLabel="Dismiss the reminder"
-            onDismiss={() => setDismissedAt(left)}
+            onDismiss={() => dismiss.mutate({})}
             header={recoveryCount(left).text}
             action={<Button onClick={() => setOpen(true)}>Make new codes…</Button>}
           >

@@ -33,6 +33,7 @@ import { useSplitPanel } from './splitPanel.ts';
 import { groupOf, hrefFor, NAV_GROUPS, PAGE_TITLES, parseHash, type Page, type Route } from './routes.ts';
 import { type OperatorRole, type Permission, ROLE_LABELS } from '../../../shared/operatorsContract.ts';
 import { can } from '../session/permissions.ts';
+import { useExpiryRefresh } from '../approvals/useExpiryRefresh.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
 
@@ -154,7 +155,9 @@ export function Shell({ status }: { status: SessionStatus }) {
 
   const open = useChannelQuery('alerts:list', { unacknowledgedOnly: true, limit: 1 }).data?.open;
   const openAlerts = open ? open.CRITICAL + open.HIGH + open.MEDIUM + open.LOW : 0;
-  const awaitingMe = useChannelQuery('approvals:list', { open: true }).data?.awaitingMe ?? 0;
+  const openApprovals = useChannelQuery('approvals:list', { open: true }).data;
+  const awaitingMe = openApprovals?.awaitingMe ?? 0;
+  useExpiryRefresh(openApprovals?.requests);
 
   const reminder = useRecoveryCodesReminder(status.operator);
 

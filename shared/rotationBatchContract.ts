@@ -84,7 +84,7 @@ export const rotationBatchChannels = {
   /** Pending keys are cancelled; rotations already asked for finish. Resolves once the job has stopped. */
   'rotation:batchCancel': channel(z.object({ batchId: BatchId }).strict(), BatchViewSchema),
   'rotation:batchList': channel(z.object({ limit: z.number().int().min(1).max(1000).optional() }).strict(), z.object({ jobs: z.array(BatchViewSchema) })),
-  /** `items: true` adds every item of the job (the CLI's status); the screen pages them with rotation:batchItems. */
+  /** `items: true` adds every item of the job (the CLI's batch start and resume); the screen and `batch status ID` page them with rotation:batchItems. */
   'rotation:batchGet': channel(z.object({ batchId: BatchId, items: z.boolean().optional() }).strict(), BatchViewSchema),
   /**
    * A job's items in order, a page at a time (keyset on the item's seq): `limit` 1 to 500 (default 100), `cursor` the

@@ -74,6 +74,13 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   { argv: ['rotation', 'batch', 'start', '--site', 'north'], command: 'rotation batch', args: ['start'], options: { site: 'north' } },
   { argv: ['rotation', 'batch', 'status'], command: 'rotation batch', args: ['status'], options: {} },
   { argv: ['rotation', 'batch', 'status', 'J1', '--limit', '5'], command: 'rotation batch', args: ['status', 'J1'], options: { limit: '5' } },
+  {
+    argv: ['rotation', 'batch', 'status', 'J1', '--outcome', 'failed', '--limit', '5', '--after', 'C1'],
+    command: 'rotation batch',
+    args: ['status', 'J1'],
+    options: { outcome: 'failed', limit: '5', after: 'C1' },
+  },
+  { argv: ['rotation', 'batch', 'status', 'J1', '--all'], command: 'rotation batch', args: ['status', 'J1'], options: { all: true } },
   { argv: ['rotation', 'batch', 'cancel', 'J1'], command: 'rotation batch', args: ['cancel', 'J1'], options: {} },
   { argv: ['rotation', 'batch', 'resume'], command: 'rotation batch', args: ['resume'], options: {} },
   {
@@ -244,6 +251,14 @@ describe('rotation batch (docs/rotation.md, batch jobs)', () => {
     [['start', '--keys', 'K1', '--type', 'storage'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
     [['start', '--type', 'storage', '--site', 'north'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
     [['start', '--keys', 'K1', '--site', 'north'], 'rotation batch start: give exactly one of --keys, --type or --site, not several'],
+    // Paging a job's keys: status ID only; --after or --all; an outcome is one of the item states.
+    [['status', '--outcome', 'failed'], 'rotation batch status: option --outcome applies only to one job (status ID)'],
+    [['status', '--all'], 'rotation batch status: option --all applies only to one job (status ID)'],
+    [['cancel', 'J1', '--after', 'C1'], 'rotation batch cancel: option --after applies only to one job (status ID)'],
+    [['resume', '--all'], 'rotation batch resume: option --all applies only to one job (status ID)'],
+    [['start', '--type', 'storage', '--outcome', 'done'], 'rotation batch start: option --outcome applies only to one job (status ID)'],
+    [['status', 'J1', '--after', 'C1', '--all'], 'rotation batch status: give --after or --all, not both'],
+    [['status', 'J1', '--outcome', 'broken'], 'rotation batch status: --outcome must be one of pending, rotating, done, failed, superseded, cancelled'],
   ];
   it.each(REFUSED)('rotation batch %j: %s', (rest, message) => {
     expect(refusal(['rotation', 'batch', ...rest])).toBe(message);

@@ -3,6 +3,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KEY_USAGE_PAGE } from '../../../shared/fleetContract.ts';
+import { BATCH_ITEM_STATES } from '../../../shared/rotationBatchContract.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -60,6 +61,9 @@ const OPTIONS = {
   all: { type: 'boolean' },
   policy: { type: 'string' },
   limit: { type: 'string' },
+  // rotation batch status ID: a page of the job's keys in one outcome, after a cursor (docs/cli.md).
+  outcome: { type: 'string' },
+  after: { type: 'string' },
   listen: { type: 'string' },
   'certificate-days': { type: 'string' },
   'at-unlock': { type: 'boolean' },
@@ -168,8 +172,9 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   // rotation policy get|set (--type T | --key ID) [--policy FILE.json]: the verb is its argument.
   'rotation policy': { options: ['type', 'key', 'policy'], required: [], args: ['get|set'], oneOf: ['type', 'key'] },
   'rotation drift': { options: ['key'], required: [], args: [] },
-  // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N] | status [ID] | cancel ID | resume
-  'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
+  // rotation batch start (--keys ID,ID | --type T | --site NAME) [--concurrency N] [--max-attempts N]
+  //   | status [--limit N] | status ID [--outcome STATE] [--limit N] [--after CURSOR | --all] | cancel ID | resume
+  'rotation batch': { options: ['keys', 'type', 'site', 'concurrency', 'max-attempts', 'limit', 'outcome', 'after', 'all'], required: [], args: ['start|status|cancel|resume', '[ID]'] },
   // rotation rollout list [--key ID] [--limit N] | halt ID --reason TEXT | resume ID [--reason TEXT]
   //   | policy [set|clear] [--key ID] [--canary-percent N ...]
   //   | versions KEY | retire KEY VERSION [--force --reason TEXT] | reinstate KEY VERSION --reason TEXT --days N
@@ -275,7 +280,11 @@ Commands:
   rotation batch start (--keys ID,ID,... | --type T | --site NAME) [--concurrency N] [--max-attempts N]
                                                 a batch rotation job (docs/rotation.md): rotates the keys N at a time
                                                 (default 4, at most 64), retrying provider outages; waits until it ends
-  rotation batch status [ID] [--limit N]        one job with its result per key, or the recent jobs
+  rotation batch status [--limit N]             the recent jobs (default 50)
+  rotation batch status ID [--outcome STATE] [--limit N] [--after CURSOR | --all]
+                                                one job's summary and a page of its keys' results (default 100, at
+                                                most 500; STATE pending|rotating|done|failed|superseded|cancelled);
+                                                prints the cursor of the next page; --all prints every page
   rotation batch cancel ID                      cancels a job's keys not yet rotating
   rotation batch resume                         runs the jobs a killed or locked console left unfinished
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
@@ -462,14 +471,30 @@ function checkBatch(args: string[], values: OptionValues): void {
     const stray = startOnly.find((name) => values[name] !== undefined);
     if (stray) throw new UsageError(`rotation batch ${verb}: option --${stray} does not apply`);
     if (verb !== 'status' && values.limit !== undefined) throw new UsageError(`rotation batch ${verb}: option --limit does not apply`);
+    checkBatchPaging(verb === 'status' && args.length === 2, verb === 'status' ? 'status' : verb, values);
     return;
   }
   if (values.limit !== undefined) throw new UsageError('rotation batch start: option --limit does not apply');
+  checkBatchPaging(false, 'start', values);
   const given = (['keys', 'type', 'site'] as const).filter((name) => typeof values[name] === 'string');
   if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length > 1 ? ', not several' : ''}`);
   for (const name of ['concurrency', 'max-attempts'] as const) {
     const v = values[name];
     if (typeof v === 'string' && !/^\d{1,3}$/.test(v)) throw new UsageError(`rotation batch start: --${name} must be a whole number`);
+  }
+}
+
+/** The paging options of `rotation batch status ID` (one job's items): nowhere else; --after or --all, not both. */
+function checkBatchPaging(oneJob: boolean, what: string, values: OptionValues): void {
+  const given = (['outcome', 'after', 'all'] as const).find((name) => values[name] !== undefined);
+  if (!oneJob) {
+    if (given) throw new UsageError(`rotation batch ${what}: option --${given} applies only to one job (status ID)`);
+    return;
+  }
+  if (values.after !== undefined && values.all !== undefined) throw new UsageError('rotation batch status: give --after or --all, not both');
+  const outcome = values.outcome;
+  if (typeof outcome === 'string' && !(BATCH_ITEM_STATES as readonly string[]).includes(outcome)) {
+    throw new UsageError(`rotation batch status: --outcome must be one of ${BATCH_ITEM_STATES.join(', ')}`);
   }
 }
 

@@ -14,6 +14,7 @@ import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
+import { batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
@@ -420,8 +421,10 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         return show(value, () => formatBatch(value));
       }
       if (id !== undefined) {
-        const value = await callUnlocked(ctx, 'rotation:batchGet', { batchId: id, items: true });
-        return show(value, () => formatBatch(value));
+        const limit = str(o.limit);
+        const query = { batchId: id, outcome: str(o.outcome), limit: limit === undefined ? undefined : Number(limit), after: str(o.after), all: o.all === true, json: parsed.json };
+        const calls = { job: (batchId: string) => callUnlocked(ctx, 'rotation:batchGet', { batchId }), page: (input: object) => call(router, 'rotation:batchItems', input), out: io.out };
+        return { value: await batchStatus(query, calls), exitCode: 0 };
       }
       const value = await callUnlocked(ctx, 'rotation:batchList', strip({ limit: str(o.limit) === undefined ? undefined : Number(str(o.limit)) }));
       return show(value, () => (value.jobs.length === 0 ? 'no batch jobs' : value.jobs.map(formatBatch).join('\n')));

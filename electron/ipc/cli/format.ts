@@ -158,7 +158,12 @@ export function formatBatch(b: {
   const head = `${b.batchId}  ${b.createdAt}  ${b.selection.kind}${b.selection.value ? ` ${b.selection.value}` : ''}  ${b.state}  ` +
     `${b.done}/${b.total} done, ${b.failed} failed, ${b.superseded} superseded, ${b.cancelled} cancelled, ${b.pending} pending`;
   const odd = (b.items ?? []).filter((i) => i.state !== 'done');
-  return [head, ...odd.map((i) => `  ${i.keyId}  v${i.fromVersion}${i.toVersion ? ` -> v${i.toVersion}` : ''}  ${i.state}  attempts ${i.attempts}${i.errorCode ? `  [${i.errorCode}] ${i.errorMessage ?? ''}` : ''}`)].join('\n');
+  return [head, ...odd.map(formatBatchItem)].join('\n');
+}
+
+/** One key of a batch job: `  KEY  v1 -> v2  done  attempts 1  [code] message`. */
+export function formatBatchItem(i: { keyId: string; fromVersion: number; toVersion: number | null; state: string; attempts: number; errorCode: string | null; errorMessage: string | null }): string {
+  return `  ${i.keyId}  v${i.fromVersion}${i.toVersion ? ` -> v${i.toVersion}` : ''}  ${i.state}  attempts ${i.attempts}${i.errorCode ? `  [${i.errorCode}] ${i.errorMessage ?? ''}` : ''}`;
 }
 
 /** rotation rollout: one rollout per line, then its progress per wave and site. */

@@ -17,6 +17,34 @@ CREATE TABLE robot_ca_endorsements (
 );
 `;
 
+/**
+ * Migration 38's back-fill from the audit log: a key bundle issued with an endorsement (`bundle.issue` success with
+ * `endorsedBy`: the retired CA) endorsed the CA that was current when it was issued (the newest CA created by then);
+ * a successful re-issue (`station.reissue` success) names both CAs (`previousCaId` endorsed `caId`). A RENEW whose
+ * exchange failed is audited without its CAs, so it is not carried over. Robots or CAs no longer in the store are skipped.
+ */
+export function backfillCaEndorsements(db: Db): void {
+  const rows = db
+    .prepare("SELECT ts, action, target_id, details FROM audit_records WHERE action IN ('bundle.issue', 'station.reissue') AND outcome = 'success' AND target_id IS NOT NULL ORDER BY seq")
+    .all() as Array<{ ts: string; action: string; target_id: string; details: string }>;
+  const cas = db.prepare('SELECT id, created_at FROM fleet_ca ORDER BY created_at, id').all() as Array<{ id: string; created_at: string }>;
+  const known = db.prepare('SELECT 1 FROM robots WHERE device_id = ?');
+  const insert = createCaEndorsedRepo(db);
+  const isCa = (id: unknown): id is string => typeof id === 'string' && cas.some((c) => c.id === id);
+  for (const r of rows) {
+    let d: Record<string, unknown>;
+    try {
+      d = JSON.parse(r.details) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const endorsedBy = r.action === 'bundle.issue' ? d.endorsedBy : d.previousCaId;
+    const caId = r.action === 'bundle.issue' ? cas.filter((c) => c.created_at <= r.ts).pop()?.id : d.caId;
+    if (!isCa(endorsedBy) || !isCa(caId) || caId === endorsedBy || !known.get(r.target_id)) continue;
+    insert.record({ deviceId: r.target_id, caId, endorsedBy, via: r.action === 'bundle.issue' ? 'bundle' : 'renew', firstSentAt: r.ts });
+  }
+}
+
 /** How an endorsement reached the robot: RENEW over a link, or a key bundle (file or serial). */
 export type EndorsementVia = 'renew' | 'bundle';
 export interface RobotCaEndorsement { deviceId: string; caId: string; endorsedBy: string; via: EndorsementVia; firstSentAt: string }

@@ -131,16 +131,22 @@ describe('CRLs pending for a robot, per CA', () => {
   });
 });
 
+/** A fresh store in `dir` with these CAs (id -> the day it was created) and robots (deployed). */
+function seededStore(dir: string, cas: Record<string, number>, robots: string[]): OpenedStore {
+  const store = openStoreDatabase(dir, () => iso(0));
+  const ca = createFleetCaRepo(store.db);
+  const fleet = createFleetRepo(store.db);
+  for (const [id, day] of Object.entries(cas)) ca.insertCa({ id, provider: 'local', keyRef: id, subject: `CN=${id}`, certDer: Buffer.from(id), notAfter: iso(3650), crlNumber: 0, createdAt: iso(day) });
+  fleet.ensureSite('s', iso(0));
+  fleet.ensureModel('m', iso(0));
+  for (const deviceId of robots) fleet.insert({ deviceId, name: deviceId, model: 'm', site: 's', firmware: '1', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: iso(0), updatedAt: iso(0) });
+  return store;
+}
+
 describe('migration 37 names the CA of the CRL answers recorded before it', () => {
   it('each old answer gets the CA whose CRL of that number was the newest published at the time', () => {
     const dir = tempDir();
-    let store = openStoreDatabase(dir, () => iso(0));
-    const ca = createFleetCaRepo(store.db);
-    const fleet = createFleetRepo(store.db);
-    ['ca-a', 'ca-b'].forEach((id, i) => ca.insertCa({ id, provider: 'local', keyRef: id, subject: `CN=${id}`, certDer: Buffer.from(id), notAfter: iso(3650), crlNumber: 0, createdAt: iso(i) }));
-    fleet.ensureSite('s', iso(0));
-    fleet.ensureModel('m', iso(0));
-    fleet.insert({ deviceId: 'r1', name: 'r1', model: 'm', site: 's', firmware: '1', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: iso(0), updatedAt: iso(0) });
+    let store = seededStore(dir, { 'ca-a': 0, 'ca-b': 1 }, ['r1']);
     const repo = createOrderDeliveryRepo(store.db);
     // A's CRL 1 on day 1, B's CRL 1 on day 5: an answer to number 1 on day 3 is A's, on day 6 B's; an order names no CA.
     repo.saveCrl('ca-a', 1, iso(1), crlBytes('ca-a', 1));
@@ -159,6 +165,40 @@ describe('migration 37 names the CA of the CRL answers recorded before it', () =
         ['crl', 1, iso(3), 'ca-a'],
         ['crl', 1, iso(6), 'ca-b'],
         ['order', 1, iso(6), null],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe('migration 38 carries over the endorsements the audit log names', () => {
+  it('a bundle with endorsedBy endorsed the CA current when it was issued; a re-issue names both CAs; the rest is skipped', () => {
+    const dir = tempDir();
+    // A on day 0, B on day 2 (A retired), C on day 6 (B retired).
+    let store = seededStore(dir, { 'ca-a': 0, 'ca-b': 2, 'ca-c': 6 }, ['r1', 'r2', 'r3']);
+    store.db.exec('DROP TABLE robot_ca_endorsements');
+    store.db.exec('DELETE FROM schema_migrations WHERE version >= 38');
+    const audit = store.db.prepare('INSERT INTO audit_records (seq, ts, actor, action, target_type, target_id, outcome, details, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const rows: Array<[string, string, string, 'success' | 'failure', Record<string, unknown>]> = [
+      [iso(3), 'bundle.issue', 'r1', 'success', { sequence: 1, delivery: 'file', endorsedBy: 'ca-a' }], // B endorsed by A
+      [iso(7), 'bundle.issue', 'r1', 'success', { sequence: 2, delivery: 'file', endorsedBy: 'ca-a' }], // C endorsed by A
+      [iso(8), 'bundle.issue', 'r2', 'success', { sequence: 1, delivery: 'file' }], // no endorsement
+      [iso(8), 'bundle.issue', 'r3', 'failure', { code: 'internal', sequence: 1 }],
+      [iso(9), 'station.reissue', 'r2', 'success', { port: '/dev/x', serial: '0a', caId: 'ca-c', previousCaId: 'ca-b' }],
+      [iso(9), 'station.reissue', 'r3', 'failure', { port: '/dev/x', code: 'forged_csr' }],
+      [iso(9), 'bundle.issue', 'gone', 'success', { sequence: 1, endorsedBy: 'ca-a' }], // not a robot of the store
+    ];
+    rows.forEach(([ts, action, target, outcome, details], i) => audit.run(1000 + i, ts, 'officer', action, 'robot', target, outcome, JSON.stringify(details), 'x'.repeat(64)));
+    store.close();
+    store = openStoreDatabase(dir, () => iso(10));
+    try {
+      const repo = createCaEndorsedRepo(store.db);
+      const got = ['r1', 'r2', 'r3'].flatMap((d) => repo.listFor(d).map((e) => [e.deviceId, e.caId, e.endorsedBy, e.via, e.firstSentAt]));
+      expect(got).toEqual([
+        ['r1', 'ca-b', 'ca-a', 'bundle', iso(3)],
+        ['r1', 'ca-c', 'ca-a', 'bundle', iso(7)],
+        ['r2', 'ca-c', 'ca-b', 'renew', iso(9)],
       ]);
     } finally {
       store.close();

@@ -61,6 +61,7 @@ import { createLockdownRepo } from './store/lockdownRepo.ts';
 import { createLockdownService } from './services/emergency/lockdownService.ts';
 import { createOrderDelivery } from './services/emergency/orderDelivery.ts';
 import { createOrderDeliveryRepo } from './store/orderDeliveryRepo.ts';
+import { createCaEndorsedRepo } from './store/caEndorsedRepo.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
 import { createEmergencyRepo } from './store/emergencyRepo.ts';
@@ -546,7 +547,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const caTransitions = createCaTransitionsRepo(store.db);
     const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction });
     // The retired CAs' endorsements of the current CA: over the link (RENEW) and in key bundle files (v3), signed once per pair.
-    const caEndorsements = createCaEndorsements({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions });
+    // Each endorsement sent is recorded per robot (migration 38), so the endorsed CA's CRL reaches it once that CA is retired.
+    const caEndorsements = createCaEndorsements({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, endorsed: { repo: createCaEndorsedRepo(store.db), now: () => clock.now() } });
     const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger, endorsements: caEndorsements });
     const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
     const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>

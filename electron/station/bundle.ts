@@ -8,6 +8,8 @@
 //               v 3 (issue 15) adds, after crl, caEndorsement {caCert, endorserKeyId, endorsement}: the signing CA's
 //               certificate endorsed by the retired CA that issued the robot's certificate (a USB bundle for a robot not
 //               yet re-issued after a CA replacement); the robot checks it with the CA it trusts, then trusts the new CA.
+//               v 4 (issue 15) replaces crl with crls[] (the current CA's CRL, then those of the retired or compromised
+//               CAs relevant to the robot) and keeps caEndorsement after it, null when there is none.
 //   signature = CA signature over ("ECPS-KEYBUNDLE-v1\0" | bodyBytes): ECDSA P-256 SHA-256 (DER) or RSA-PSS SHA-256 salt 32
 //   entry.wrapped = keywrap.ts wrapKey with deviceId field "<deviceId>#bundle:<bundleId>" (AAD binds device, key,
 //   version and bundle id) and HKDF salt = bundleId bytes.
@@ -30,8 +32,11 @@ export class BundleError extends Error {
 }
 
 export interface BundleEntry { keyId: string; version: number; scheme: number; wrapped: string }
-/** What a v2 bundle carries besides keys (docs/key-bundles.md, "Emergency material"). */
-export interface BundleEmergency { emergencyKey: string | null; orders: string[]; crl: string | null }
+/**
+ * What a v2+ bundle carries besides keys (docs/key-bundles.md, "Emergency material"): `crls` is v2/v3's `crl` (none or
+ * one) or v4's `crls` (any number, each of its own CA).
+ */
+export interface BundleEmergency { emergencyKey: string | null; orders: string[]; crls: string[] }
 /**
  * What a v3 bundle carries for a robot whose CA was replaced (docs/key-bundles.md, "The new CA certificate"): the
  * signing CA's certificate (b64 DER), the retired CA's signerKeyId (hex) and its endorsement (b64: its signature over
@@ -39,16 +44,16 @@ export interface BundleEmergency { emergencyKey: string | null; orders: string[]
  */
 export interface BundleCaEndorsement { caCert: string; endorserKeyId: string; endorsement: string }
 export interface BundleBody {
-  v: 1 | 2 | 3;
+  v: 1 | 2 | 3 | 4;
   bundleId: string;
   deviceId: string;
   issuedAt: string;
   sequence: number;
   signerKeyId: string;
   entries: BundleEntry[];
-  /** v2 and v3. */
+  /** v2, v3 and v4. */
   emergency?: BundleEmergency;
-  /** v3 only. */
+  /** v3 (always) and v4 (when the robot needs it). */
   caEndorsement?: BundleCaEndorsement;
 }
 
@@ -66,10 +71,12 @@ function canonicalBody(b: BundleBody): Buffer {
   const base = { v: b.v, bundleId: b.bundleId, deviceId: b.deviceId, issuedAt: b.issuedAt, sequence: b.sequence, signerKeyId: b.signerKeyId, entries };
   if (!b.emergency) return Buffer.from(JSON.stringify(base));
   const e = b.emergency;
-  const v2 = { ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crl };
   const c = b.caEndorsement;
-  if (!c) return Buffer.from(JSON.stringify(v2));
-  return Buffer.from(JSON.stringify({ ...v2, caEndorsement: { caCert: c.caCert, endorserKeyId: c.endorserKeyId, endorsement: c.endorsement } }));
+  const endorsement = c ? { caCert: c.caCert, endorserKeyId: c.endorserKeyId, endorsement: c.endorsement } : null;
+  if (b.v === 4) return Buffer.from(JSON.stringify({ ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crls: [...e.crls], caEndorsement: endorsement }));
+  if (e.crls.length > 1) throw new BundleError('malformed', `a v${b.v} bundle holds at most one CRL`);
+  const v2 = { ...base, emergencyKey: e.emergencyKey, orders: [...e.orders], crl: e.crls[0] ?? null };
+  return Buffer.from(JSON.stringify(endorsement ? { ...v2, caEndorsement: endorsement } : v2));
 }
 
 export function verifySignature(caPublicKey: KeyObject, body: Buffer, signature: Buffer): boolean {
@@ -97,8 +104,11 @@ export interface CreateBundleInput {
   keys: readonly KeyToWrap[];
   /** 32 hex characters (16 random bytes); a fresh random id when absent. */
   bundleId?: string;
-  /** Emergency material for the robot (a v2 bundle when any is given). */
-  emergency?: { emergencyKeyDer?: Buffer | null; orders?: readonly Buffer[]; crlDer?: Buffer | null };
+  /**
+   * Emergency material for the robot (a v2 bundle when any is given): `crlDer` the current CA's CRL, `otherCrlsDer`
+   * those of other CAs (retired or compromised) the robot must hear: any makes the bundle v4.
+   */
+  emergency?: { emergencyKeyDer?: Buffer | null; orders?: readonly Buffer[]; crlDer?: Buffer | null; otherCrlsDer?: readonly Buffer[] };
   /** The signing CA's certificate endorsed by the robot's retired CA (a v3 bundle when given). */
   caEndorsement?: { caCertDer: Buffer; endorserKeyId: string; endorsement: Buffer };
   /** Signs ("ECPS-KEYBUNDLE-v1\0" | body) with the CA key (provider.sign). */
@@ -116,8 +126,10 @@ export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
     return { keyId: k.keyId, version: k.version, scheme: w.scheme, wrapped: w.wrapped.toString('base64') };
   });
   const em = input.emergency;
-  const emergency = em && (em.emergencyKeyDer || (em.orders?.length ?? 0) > 0 || em.crlDer)
-    ? { emergencyKey: em.emergencyKeyDer?.toString('base64') ?? null, orders: (em.orders ?? []).map((o) => o.toString('base64')), crl: em.crlDer?.toString('base64') ?? null }
+  const crls = [...(em?.crlDer ? [em.crlDer] : []), ...(em?.otherCrlsDer ?? [])].map((c) => c.toString('base64'));
+  if (crls.length > MAX_BUNDLE_CRLS) throw new BundleError('malformed', `a bundle carries at most ${MAX_BUNDLE_CRLS} CRLs`);
+  const emergency = em && (em.emergencyKeyDer || (em.orders?.length ?? 0) > 0 || crls.length > 0)
+    ? { emergencyKey: em.emergencyKeyDer?.toString('base64') ?? null, orders: (em.orders ?? []).map((o) => o.toString('base64')), crls }
     : undefined;
   const common = { bundleId, deviceId: input.deviceId, issuedAt: input.issuedAt, sequence: input.sequence, signerKeyId: signerKeyId(input.caPublicKey), entries };
   const ce = input.caEndorsement;
@@ -125,9 +137,10 @@ export async function createBundle(input: CreateBundleInput): Promise<Buffer> {
     throw new BundleError('malformed', 'the endorsed CA certificate is not the certificate of the CA signing the bundle');
   }
   if (ce && !/^[0-9a-f]{64}$/.test(ce.endorserKeyId)) throw new BundleError('malformed', 'the endorser key id is not a SHA-256 hex digest');
-  const body = canonicalBody(ce
-    ? { v: 3, ...common, emergency: emergency ?? { emergencyKey: null, orders: [], crl: null }, caEndorsement: { caCert: ce.caCertDer.toString('base64'), endorserKeyId: ce.endorserKeyId, endorsement: ce.endorsement.toString('base64') } }
-    : emergency ? { v: 2, ...common, emergency } : { v: 1, ...common });
+  const caEndorsement = ce ? { caCert: ce.caCertDer.toString('base64'), endorserKeyId: ce.endorserKeyId, endorsement: ce.endorsement.toString('base64') } : undefined;
+  // The oldest layout that holds what the robot is sent (a robot that knows only an older one still reads it).
+  const v = (em?.otherCrlsDer?.length ?? 0) > 0 ? 4 : ce ? 3 : emergency ? 2 : 1;
+  const body = canonicalBody(v === 1 ? { v, ...common } : { v, ...common, emergency: emergency ?? { emergencyKey: null, orders: [], crls: [] }, ...(caEndorsement ? { caEndorsement } : {}) });
   const signature = await input.sign(Buffer.concat([SIG_PREFIX, body]));
   if (!verifySignature(input.caPublicKey, body, signature)) throw new BundleError('tampered', 'the CA signature does not verify under the CA public key');
   return Buffer.from(JSON.stringify({ format: BUNDLE_FORMAT, body: body.toString('base64'), signature: signature.toString('base64') }));
@@ -152,13 +165,22 @@ function parseJson(buf: Buffer, what: string): Record<string, unknown> {
 }
 
 const MAX_BUNDLE_ORDERS = 16;
+/** As many CRLs as the serial link sends in one session (MAX_ORDER_ITEMS less one). */
+const MAX_BUNDLE_CRLS = 15;
 
+const stringList = (a: unknown, max: number): a is string[] => Array.isArray(a) && a.length <= max && a.every((o) => typeof o === 'string' && o !== '');
+
+/** v2/v3: {emergencyKey, orders, crl}; v4: {emergencyKey, orders, crls}. */
 function parseEmergency(raw: Record<string, unknown>): BundleEmergency {
-  const { emergencyKey, orders, crl } = raw;
-  const ok = (emergencyKey === null || typeof emergencyKey === 'string') && (crl === null || typeof crl === 'string')
-    && Array.isArray(orders) && orders.length <= MAX_BUNDLE_ORDERS && orders.every((o) => typeof o === 'string' && o !== '');
-  if (!ok) throw new BundleError('malformed', 'the bundle emergency material (emergencyKey, orders, crl) is invalid');
-  return { emergencyKey: emergencyKey as string | null, orders: orders as string[], crl: crl as string | null };
+  const { emergencyKey, orders } = raw;
+  const common = (emergencyKey === null || typeof emergencyKey === 'string') && stringList(orders, MAX_BUNDLE_ORDERS);
+  if (raw.v === 4) {
+    if (!common || !stringList(raw.crls, MAX_BUNDLE_CRLS)) throw new BundleError('malformed', 'the bundle emergency material (emergencyKey, orders, crls) is invalid');
+    return { emergencyKey: emergencyKey as string | null, orders: orders as string[], crls: raw.crls };
+  }
+  const { crl } = raw;
+  if (!common || !(crl === null || typeof crl === 'string')) throw new BundleError('malformed', 'the bundle emergency material (emergencyKey, orders, crl) is invalid');
+  return { emergencyKey: emergencyKey as string | null, orders: orders as string[], crls: crl === null ? [] : [crl] };
 }
 
 function parseCaEndorsement(raw: unknown): BundleCaEndorsement {
@@ -171,7 +193,7 @@ function parseCaEndorsement(raw: unknown): BundleCaEndorsement {
 
 function parseBody(raw: Record<string, unknown>): BundleBody {
   const entries = raw.entries;
-  const ok = (raw.v === 1 || raw.v === 2 || raw.v === 3) && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
+  const ok = (raw.v === 1 || raw.v === 2 || raw.v === 3 || raw.v === 4) && typeof raw.bundleId === 'string' && /^[0-9a-f]{32}$/.test(raw.bundleId) && typeof raw.deviceId === 'string'
     && typeof raw.issuedAt === 'string' && Number.isSafeInteger(raw.sequence) && (raw.sequence as number) >= 1 && typeof raw.signerKeyId === 'string'
     && Array.isArray(entries) && entries.length > 0 && entries.every((e: unknown) => {
       const x = e as Record<string, unknown>;
@@ -180,14 +202,16 @@ function parseBody(raw: Record<string, unknown>): BundleBody {
   if (!ok) throw new BundleError('malformed', 'the bundle body is missing or has invalid fields');
   const body = { v: raw.v, bundleId: raw.bundleId, deviceId: raw.deviceId, issuedAt: raw.issuedAt, sequence: raw.sequence, signerKeyId: raw.signerKeyId, entries } as BundleBody;
   if (raw.v === 1) return body;
-  return raw.v === 2 ? { ...body, emergency: parseEmergency(raw) } : { ...body, emergency: parseEmergency(raw), caEndorsement: parseCaEndorsement(raw.caEndorsement) };
+  const emergency = parseEmergency(raw);
+  if (raw.v === 2 || (raw.v === 4 && raw.caEndorsement === null)) return { ...body, emergency };
+  return { ...body, emergency, caEndorsement: parseCaEndorsement(raw.caEndorsement) };
 }
 
-/** The emergency material of a verified bundle, decoded (the robot checks each order and the CRL itself). */
-export function bundleEmergency(body: BundleBody): { emergencyKeyDer: Buffer | null; orders: Buffer[]; crlDer: Buffer | null } {
+/** The emergency material of a verified bundle, decoded (the robot checks each order and each CRL itself, in order). */
+export function bundleEmergency(body: BundleBody): { emergencyKeyDer: Buffer | null; orders: Buffer[]; crls: Buffer[] } {
   const e = body.emergency;
-  if (!e) return { emergencyKeyDer: null, orders: [], crlDer: null };
-  return { emergencyKeyDer: e.emergencyKey === null ? null : b64(e.emergencyKey, 'emergencyKey'), orders: e.orders.map((o, i) => b64(o, `orders[${i}]`)), crlDer: e.crl === null ? null : b64(e.crl, 'crl') };
+  if (!e) return { emergencyKeyDer: null, orders: [], crls: [] };
+  return { emergencyKeyDer: e.emergencyKey === null ? null : b64(e.emergencyKey, 'emergencyKey'), orders: e.orders.map((o, i) => b64(o, `orders[${i}]`)), crls: e.crls.map((c, i) => b64(c, body.v === 4 ? `crls[${i}]` : 'crl')) };
 }
 
 export interface VerifiedBundle {

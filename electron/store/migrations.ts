@@ -19,6 +19,7 @@ import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
 import { CRL_DELIVERY_CA_SQL, ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
+import { backfillCaEndorsements, ROBOT_CA_ENDORSEMENTS_SQL } from './caEndorsedRepo.ts';
 import { FIELD_CONTACTS_SCHEMA_SQL } from './fieldContactRepo.ts';
 import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 
@@ -283,6 +284,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the CRLs of retired and compromised CAs delivered to robots (issue 15): each CRL answer names its CA',
     up(db) {
       db.exec(CRL_DELIVERY_CA_SQL);
+    },
+  },
+  {
+    version: 38,
+    description: 'the CAs endorsed to each robot (issue 15): a robot that learnt a CA by endorsement hears its CRL once it is retired or compromised',
+    up(db) {
+      db.exec(ROBOT_CA_ENDORSEMENTS_SQL);
+      backfillCaEndorsements(db);
     },
   },
 ];

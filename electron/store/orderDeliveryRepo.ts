@@ -2,7 +2,8 @@
 // docs/lockdown-orders.md "Delivery"): the signed file of each issued order (so a station or a key bundle can carry it
 // later), every robot's answer to an order or a CRL (accepted or its refusal code, by channel), and the CRLs the fleet
 // CA published (the newest goes to robots). Migration 37 names the CA of each CRL answer (ca_id): CRL numbers count per
-// CA, and a robot may hear the CRLs of several CAs (the current one's and that of each CA that issued it a certificate).
+// CA, and a robot may hear the CRLs of several CAs (the current one's and that of each CA that issued it a certificate or
+// was endorsed to it: caEndorsedRepo.ts, migration 38).
 import type { Db } from './database.ts';
 
 /** DDL of migration 23. */
@@ -64,7 +65,10 @@ export interface OrderDeliveryRepo {
   answeredOrders(deviceId: string, results: readonly string[]): number[];
   /** The numbers of CA `caId`'s CRLs this robot answered with one of `results`. */
   answeredCrls(deviceId: string, caId: string, results: readonly string[]): number[];
-  /** The CAs other than `exceptCaId` that issued this robot a certificate (revoked or not) and published a CRL, oldest CA first. */
+  /**
+   * The CAs other than `exceptCaId` that issued this robot a certificate (revoked or not) or were endorsed to it
+   * (robot_ca_endorsements), and published a CRL, oldest CA first.
+   */
   otherCrlCasOf(deviceId: string, exceptCaId: string | null): string[];
   list(deviceId: string): DeliveryRow[];
   saveCrl(caId: string, crlNumber: number, thisUpdate: string, der: Buffer): void;
@@ -87,9 +91,11 @@ export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
   );
   const answeredOrdersStmt = db.prepare("SELECT DISTINCT ref, result FROM lockdown_deliveries WHERE device_id = ? AND item = 'order'");
   const answeredCrlsStmt = db.prepare("SELECT DISTINCT ref, result FROM lockdown_deliveries WHERE device_id = ? AND item = 'crl' AND ca_id = ?");
-  // fleet_certificates_device finds the robot's certificates; a CA without a stored CRL has nothing to deliver.
+  // fleet_certificates_device finds the robot's certificates, the primary key of robot_ca_endorsements the CAs endorsed
+  // to it (migration 38: trusted without a certificate); a CA without a stored CRL has nothing to deliver.
   const crlCas = db.prepare(
-    `SELECT a.id FROM fleet_ca a WHERE a.id IN (SELECT f.ca_id FROM fleet_certificates f WHERE f.device_id = ?)
+    `SELECT a.id FROM fleet_ca a WHERE (a.id IN (SELECT f.ca_id FROM fleet_certificates f WHERE f.device_id = ?)
+       OR a.id IN (SELECT e.ca_id FROM robot_ca_endorsements e WHERE e.device_id = ?))
      AND EXISTS (SELECT 1 FROM fleet_crls c WHERE c.ca_id = a.id) ORDER BY a.created_at, a.id`,
   );
   const listStmt = db.prepare('SELECT * FROM lockdown_deliveries WHERE device_id = ? ORDER BY delivered_at, item, ca_id, ref');
@@ -105,7 +111,7 @@ export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
     record: (row) => void insert.run(row),
     answeredOrders: (deviceId, results) => refsWith(answeredOrdersStmt.all(deviceId), results),
     answeredCrls: (deviceId, caId, results) => refsWith(answeredCrlsStmt.all(deviceId, caId), results),
-    otherCrlCasOf: (deviceId, exceptCaId) => (crlCas.all(deviceId) as Array<{ id: string }>).map((r) => r.id).filter((id) => id !== exceptCaId),
+    otherCrlCasOf: (deviceId, exceptCaId) => (crlCas.all(deviceId, deviceId) as Array<{ id: string }>).map((r) => r.id).filter((id) => id !== exceptCaId),
     list: (deviceId) =>
       (listStmt.all(deviceId) as Array<{ device_id: string; item: 'order' | 'crl'; ref: number; channel: 'serial' | 'bundle'; result: string; delivered_at: string; ca_id: string | null }>).map((r) => ({
         deviceId: r.device_id, item: r.item, ref: r.ref, channel: r.channel, result: r.result, deliveredAt: r.delivered_at, caId: r.ca_id,

@@ -72,8 +72,9 @@ describe('a key bundle file carries the new CA certificate to a robot of the rep
     const built = await call('bundles:build', { deviceId: 'uv-e1' });
     const content = Buffer.from(built.content, 'base64');
     const body = JSON.parse(Buffer.from((JSON.parse(content.toString()) as { body: string }).body, 'base64').toString()) as Record<string, unknown>;
-    // As docs/key-bundles.md writes it: v3, signed by the new CA, carrying its certificate endorsed by the old CA.
-    expect(body).toMatchObject({ v: 3, deviceId: 'uv-e1', signerKeyId: signerKeyId(newCa.publicKey), caEndorsement: { caCert: newCa.raw.toString('base64'), endorserKeyId: signerKeyId(oldCa.publicKey) } });
+    // As docs/key-bundles.md writes it: signed by the new CA, carrying its certificate endorsed by the old CA; v4, since
+    // the old CA's CRL signed at the replacement rides along (every CRL the link would send).
+    expect(body).toMatchObject({ v: 4, deviceId: 'uv-e1', signerKeyId: signerKeyId(newCa.publicKey), caEndorsement: { caCert: newCa.raw.toString('base64'), endorserKeyId: signerKeyId(oldCa.publicKey) } });
     expect(audits('bundle.issue', 'uv-e1')).toEqual([expect.objectContaining({ outcome: 'success', details: expect.objectContaining({ delivery: 'file', endorsedBy: oldCaId }) })]);
 
     const bundleFile = file(built.fileName, content);

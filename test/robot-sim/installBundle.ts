@@ -7,6 +7,7 @@
 // CRL; a refused order or CRL is reported in `items` and does not undo the keys. A v3 bundle signed by a CA the robot
 // does not trust yet carries that CA's certificate endorsed by the robot's (retired) CA: once the bundle verified and
 // its keys are installed, the robot trusts the new CA (caTrust.ts), so the bundle's CRL of the new CA is then accepted.
+// A v4 bundle carries several CRLs (crls[]): each is applied to the slot of the CA that signed it, in the bundle's order.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,7 +64,8 @@ export function installBundle(o: { keystore: string; deviceId: string; caCertPem
   const em = bundleEmergency(v.body);
   if (em.emergencyKeyDer) storeEmergencyKey(o.keystore, em.emergencyKeyDer);
   const items: Array<{ kind: 'order' | 'crl'; result: string }> = [];
-  const all = [...em.orders.map((content) => ({ kind: 'order' as const, content })), ...(em.crlDer ? [{ kind: 'crl' as const, content: em.crlDer }] : [])];
+  // Each CRL goes to its own CA's slot (caTrust.ts): a newer number per CA wins, a CA the robot does not trust is crl_foreign.
+  const all = [...em.orders.map((content) => ({ kind: 'order' as const, content })), ...em.crls.map((content) => ({ kind: 'crl' as const, content }))];
   // A robot that was told nothing of itself knows its device id only (a site-wide order then follows the order's mode).
   const facts = o.facts ?? { deviceId: o.deviceId, site: null, model: null, firmware: null, tags: null };
   for (const item of all) items.push({ kind: item.kind, result: receiveItem({ keystore: o.keystore, facts, caCertPem: factoryCaPem, ...item, now: o.now ?? new Date() }).result });

@@ -249,7 +249,7 @@ describe("the robot's checks, in the documented order", () => {
     const entry = parsed.entries[0]!;
     const withEntry = (e: unknown) => ({ ...parsed, entries: [e] });
     const bodies: Array<[string, unknown]> = [
-      ['v 4', { ...parsed, v: 4 }],
+      ['v 5 (unknown)', { ...parsed, v: 5 }],
       ['v "1"', { ...parsed, v: '1' }],
       ['an upper-case bundle id', { ...parsed, bundleId: String(parsed.bundleId).toUpperCase() }],
       ['a 30-hex bundle id', { ...parsed, bundleId: String(parsed.bundleId).slice(2) }],
@@ -341,7 +341,7 @@ describe('v2: the emergency material (docs/key-bundles.md, "Emergency material i
       expect(verified.keys.map((k) => k.keyId), what).toEqual(['k-comm', 'k-stor']);
       const got = bundleEmergency(verified.body);
       const want = emergency ?? {};
-      expect([got.emergencyKeyDer, got.orders, got.crlDer], what).toEqual([want.emergencyKeyDer ?? null, want.orders ?? [], want.crlDer ?? null]);
+      expect([got.emergencyKeyDer, got.orders, got.crls], what).toEqual([want.emergencyKeyDer ?? null, want.orders ?? [], want.crlDer ? [want.crlDer] : []]);
     }
   });
 
@@ -380,6 +380,77 @@ describe('v2: the emergency material (docs/key-bundles.md, "Emergency material i
       const verified = verifyBundle(await signedFile(JSON.stringify(v2(m))), opts);
       expect(refusal(() => bundleEmergency(verified.body)), what).toEqual(expected);
     }
+  });
+});
+
+describe('v4: every CRL the link would send (docs/key-bundles.md, "Every CRL the robot must hear (v4)")', () => {
+  const CRL_CURRENT = Buffer.from('3081aa01', 'hex');
+  const CRL_RETIRED = Buffer.from('3081bb02', 'hex');
+  const CRL_COMPROMISED = Buffer.from('3081cc03', 'hex');
+  const ORDER = Buffer.from('{"format":"ECPS-LOCKDOWN-v1","c":3}');
+  const b64s = (...b: Buffer[]) => b.map((x) => x.toString('base64'));
+  const V2_MEMBERS = ['v', 'bundleId', 'deviceId', 'issuedAt', 'sequence', 'signerKeyId', 'entries', 'emergencyKey', 'orders', 'crl'];
+  const V4_MEMBERS = ['v', 'bundleId', 'deviceId', 'issuedAt', 'sequence', 'signerKeyId', 'entries', 'emergencyKey', 'orders', 'crls', 'caEndorsement'];
+  const make = (emergency: NonNullable<Parameters<typeof createBundle>[0]['emergency']>) =>
+    createBundle({ deviceId: 'uv-1', identityPublicKey: robot.publicKey, caPublicKey: ca.publicKey, sequence: 5, issuedAt: ISSUED, keys, sign: ca.sign, emergency });
+
+  it('is v4 only when CRLs of other CAs ride along: crls = the current CA\'s, then the others in order; caEndorsement null', async () => {
+    // [what, given, v, members in order, the CRLs as the body carries them]
+    const table: Array<[string, Parameters<typeof make>[0], number, string[], unknown]> = [
+      ['the current CA\'s CRL only: still v2, one crl', { crlDer: CRL_CURRENT }, 2, V2_MEMBERS, CRL_CURRENT.toString('base64')],
+      ['the current CA\'s and two others', { crlDer: CRL_CURRENT, otherCrlsDer: [CRL_RETIRED, CRL_COMPROMISED] }, 4, V4_MEMBERS, b64s(CRL_CURRENT, CRL_RETIRED, CRL_COMPROMISED)],
+      ['others only (the current CA published none)', { otherCrlsDer: [CRL_COMPROMISED] }, 4, V4_MEMBERS, b64s(CRL_COMPROMISED)],
+    ];
+    for (const [what, emergency, v, members, crls] of table) {
+      const file = await make(emergency);
+      const body = bodyOf(file);
+      expect([body.v, Object.keys(body), v === 4 ? body.crls : body.crl], what).toEqual([v, members, crls]);
+      if (v === 4) expect(body.caEndorsement, what).toBeNull();
+      const got = bundleEmergency(verifyBundle(file, opts).body);
+      expect(got.crls, what).toEqual([...(emergency.crlDer ? [emergency.crlDer] : []), ...(emergency.otherCrlsDer ?? [])]);
+    }
+  });
+
+  it('refuses bad crls members as malformed, and 16 CRLs (15 pass)', async () => {
+    const parsed = bodyOf(await build());
+    const v4 = (m: Record<string, unknown>) => ({ ...parsed, v: 4, emergencyKey: null, orders: [], crls: [], caEndorsement: null, ...m });
+    const crl = CRL_RETIRED.toString('base64');
+    const bad: Array<[string, unknown, string]> = [
+      ['crls not a list', v4({ crls: crl }), 'the bundle emergency material (emergencyKey, orders, crls) is invalid'],
+      ['an empty CRL', v4({ crls: [crl, ''] }), 'the bundle emergency material (emergencyKey, orders, crls) is invalid'],
+      ['a v2 crl member instead of crls', { ...v4({}), crls: undefined, crl }, 'the bundle emergency material (emergencyKey, orders, crls) is invalid'],
+      ['16 CRLs', v4({ crls: Array.from({ length: 16 }, () => crl) }), 'the bundle emergency material (emergencyKey, orders, crls) is invalid'],
+      ['no caEndorsement member', { ...v4({}), caEndorsement: undefined }, 'the bundle caEndorsement (caCert, endorserKeyId, endorsement) is invalid'],
+    ];
+    for (const [what, body, message] of bad) {
+      const f = await signedFile(JSON.stringify(body));
+      expect(refusal(() => verifyBundle(f, opts)), what).toEqual({ code: 'malformed', message });
+    }
+    const fifteen = await signedFile(JSON.stringify(v4({ crls: Array.from({ length: 15 }, () => crl) })));
+    expect(bundleEmergency(verifyBundle(fifteen, opts).body).crls).toHaveLength(15);
+    const o = ORDER.toString('base64');
+    expect(bundleEmergency(verifyBundle(await signedFile(JSON.stringify(v4({ orders: [o], crls: [crl] }))), opts).body)).toEqual({ emergencyKeyDer: null, orders: [ORDER], crls: [CRL_RETIRED] });
+  });
+
+  it('still reads v1, v2 and v3 bodies written by hand as the doc lays them out (older bundles)', async () => {
+    const parsed = bodyOf(await build());
+    const crl = CRL_CURRENT.toString('base64');
+    // A v3 endorsement is not checked when the signer is a CA the robot trusts already: its shape only.
+    const endorsement = { caCert: 'AQID', endorserKeyId: 'ab'.repeat(32), endorsement: 'BAUG' };
+    // [what, body, the CRLs the robot then reads]
+    const table: Array<[string, Record<string, unknown>, Buffer[]]> = [
+      ['v1', { ...parsed, v: 1 }, []],
+      ['v2 with a CRL', { ...parsed, v: 2, emergencyKey: null, orders: [], crl }, [CRL_CURRENT]],
+      ['v2 without a CRL', { ...parsed, v: 2, emergencyKey: null, orders: [], crl: null }, []],
+      ['v3 with a CRL', { ...parsed, v: 3, emergencyKey: null, orders: [], crl, caEndorsement: endorsement }, [CRL_CURRENT]],
+    ];
+    for (const [what, body, crls] of table) {
+      const v = verifyBundle(await signedFile(JSON.stringify(body)), opts);
+      expect([v.body.v, v.keys.map((k) => k.keyId), bundleEmergency(v.body).crls], what).toEqual([body.v, ['k-comm', 'k-stor'], crls]);
+    }
+    // A v2/v3 body with a crls list (v4's member) is not one of them.
+    const mixed = await signedFile(JSON.stringify({ ...parsed, v: 2, emergencyKey: null, orders: [], crls: [crl] }));
+    expect(refusal(() => verifyBundle(mixed, opts))).toEqual({ code: 'malformed', message: 'the bundle emergency material (emergencyKey, orders, crl) is invalid' });
   });
 });
 

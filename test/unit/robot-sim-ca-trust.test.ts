@@ -143,6 +143,38 @@ describe('a v3 key bundle on the simulator', () => {
   });
 });
 
+describe('a v4 key bundle on the simulator: several CRLs, each to its own CA\'s slot', () => {
+  const keys = [{ keyId: 'k-comm', version: 4, material: material() }];
+  const install = (ks: string, file: Buffer) => installBundle({ keystore: ks, deviceId: 'uv-1', caCertPem: trustedCaPems(ks, oldCa.caCertPem), file });
+
+  it('applies every CRL in order: newest number per CA wins, an unknown CA stays crl_foreign; then refuses the peers they list', async () => {
+    const ks = robotKeystore(true);
+    const now = new Date();
+    const peerOfOld = await oldCa.issue(identity().publicKey, 'uv-peer-old');
+    const peerOfNew = await newCa.issue(identity().publicKey, 'uv-peer-new');
+    // [the CRL's CA, its number, what it lists, what the robot answers], in the bundle's order: the signer's CRL first.
+    const crls: Array<[KitFullCa, number, string[], string]> = [
+      [newCa, 2, [peerOfNew.serial], 'accepted'],
+      [oldCa, 5, [peerOfOld.serial], 'accepted'],
+      [otherCa, 1, [], 'crl_foreign'],
+      [oldCa, 3, [], 'crl_stale'],
+    ];
+    const ders = await Promise.all(crls.map(([ca, n, serials]) => ca.crl(serials.map((serial) => ({ serial, reason: cACompromise })), n)));
+    const file = await createBundle({
+      deviceId: 'uv-1', identityPublicKey: robot.publicKey, caPublicKey: newCa.publicKey, sequence: 1, issuedAt: '2026-01-01T00:00:00.000Z', keys, sign: newCa.sign,
+      emergency: { crlDer: ders[0]!, otherCrlsDer: ders.slice(1) },
+    });
+    for (const peer of [peerOfOld, peerOfNew]) expect(checkPeerCertificate(ks, oldCa.caCertPem, peer.pem, now)).toEqual({ ok: true });
+    const out = install(ks, file);
+    expect(out).toMatchObject({ sequence: 1, installed: [{ keyId: 'k-comm', version: 4 }], trustedCa: null });
+    expect(out.emergency?.items).toEqual(crls.map(([, , , result]) => ({ kind: 'crl', result })));
+    // Each CA's CRL in its own file, the older number of the factory CA not kept.
+    await crlNumbered(oldCa, ks, 'crl.der', 5);
+    await crlNumbered(newCa, ks, `crl-${signerKeyId(newCa.publicKey)}.der`, 2);
+    for (const peer of [peerOfOld, peerOfNew]) expect(checkPeerCertificate(ks, oldCa.caCertPem, peer.pem, now)).toMatchObject({ ok: false, code: 'peer_revoked' });
+  });
+});
+
 /** The DER of `ca`'s CRL the robot holds in `file`, checked to carry `n` (reads it back from the key store). */
 async function crlNumbered(ca: KitFullCa, ks: string, file: string, n: number): Promise<Buffer> {
   const der = readFileSync(path.join(ks, file));

@@ -3,11 +3,13 @@
 // a certificate of the retired CA (its factory CA, or one it learnt) can check the new CA with a CA it already trusts.
 // Carried by RENEW over the serial link and the field link (electron/services/station/reissueDeps.ts) and by a key
 // bundle file built for such a robot (bundleService.ts, v3 bundles: docs/key-bundles.md). Only a retired CA (replaced,
-// not compromised) endorses: nothing a compromised CA signs can be trusted, so its robots are re-provisioned.
+// not compromised) endorses: nothing a compromised CA signs can be trusted, so its robots are re-provisioned. Each
+// endorsement sent to a robot is recorded (recordSent): the robot may trust that CA without a certificate from it.
 import { X509Certificate } from 'node:crypto';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { signerKeyId } from '../../station/bundle.ts';
 import { caEndorsementInput } from '../../station/protocol.ts';
+import type { CaEndorsedRepo, EndorsementVia } from '../../store/caEndorsedRepo.ts';
 import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo, FleetCaRow } from '../../store/fleetCaRepo.ts';
 import type { FleetCaService } from './fleetCaService.ts';
@@ -24,12 +26,20 @@ export interface CaEndorsements {
    * it); integrity_failure when no CA of the store issued it; not_initialized without a current CA.
    */
   forCertificate(deviceId: string, certificate: X509Certificate): Promise<CaEndorsement | null>;
+  /**
+   * Records that `e` was sent to the robot (RENEW, or a bundle issued), so that the endorsed CA's CRL reaches it once
+   * that CA is retired or compromised (robot_ca_endorsements, migration 38). Called inside the caller's transaction
+   * where there is one; nothing when the console was wired without the repository.
+   */
+  recordSent(deviceId: string, e: CaEndorsement, via: EndorsementVia): void;
 }
 
 export function createCaEndorsements(deps: {
   ca: Pick<FleetCaService, 'signWithCaKeyOf'>;
   caRepo: Pick<FleetCaRepo, 'getCa' | 'currentCaId' | 'listCas'>;
   transitions: Pick<CaTransitionsRepo, 'transition'>;
+  /** Where sent endorsements are recorded, with the time of the console's clock. */
+  endorsed?: { repo: Pick<CaEndorsedRepo, 'record'>; now(): number };
 }): CaEndorsements {
   const signed = new Map<string, Promise<Buffer>>();
 
@@ -47,6 +57,9 @@ export function createCaEndorsements(deps: {
 
   return {
     endorse,
+    recordSent(deviceId, e, via) {
+      deps.endorsed?.repo.record({ deviceId, caId: e.toCaId, endorsedBy: e.fromCaId, via, firstSentAt: new Date(deps.endorsed.now()).toISOString() });
+    },
     async forCertificate(deviceId, certificate) {
       const currentId = deps.caRepo.currentCaId();
       const current = currentId === null ? null : deps.caRepo.getCa(currentId);

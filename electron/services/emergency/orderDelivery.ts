@@ -1,9 +1,10 @@
 // Delivery of lockdown orders and the CRL to robots (issue 15, docs/lockdown-orders.md "Delivery"): what a robot must
 // still hear (the issued, unexpired orders whose scope covers it, above the newest one it holds, and the newest CRL
-// it has not taken of the current CA and of each retired or compromised CA that issued it a certificate), the emergency public key it must trust (given at provisioning and in key bundles), and the record
+// it has not taken of the current CA and of each retired or compromised CA that issued it a certificate or was endorsed
+// to it), the emergency public key it must trust (given at provisioning and in key bundles), and the record
 // of each answer a robot gives over the serial link (lockdown_deliveries + a `lockdown.deliver` audit record, in one
 // transaction). Items put in a key bundle are recorded as `included`: the console cannot see a file's installation.
-// A bundle carries one CRL, the current CA's; the other CAs' CRLs go over the serial link and the field link only.
+// A bundle carries the same CRLs as the link: the current CA's, and the other CAs' in a v4 bundle.
 import { createPublicKey } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { OrderAnswer, OrderItemForLink, RefusedOrderAnswer } from '../../station/distributeSession.ts';
@@ -27,7 +28,11 @@ export interface OrderDeliveryDeps {
 }
 
 /** What a key bundle carries for the robot besides its keys. */
-export interface BundleEmergencyItems { emergencyKeyDer: Buffer | null; orders: OrderItemForLink[]; crl: OrderItemForLink | null }
+/**
+ * What a key bundle carries for the robot besides its keys: the same CRLs as the link (pendingCrls), split into the
+ * current CA's (`crl`: v2/v3 hold it alone) and the other CAs' (`otherCrls`, oldest CA first: they make the bundle v4).
+ */
+export interface BundleEmergencyItems { emergencyKeyDer: Buffer | null; orders: OrderItemForLink[]; crl: OrderItemForLink | null; otherCrls: OrderItemForLink[] }
 
 export interface OrderDelivery {
   /** The active emergency key's SubjectPublicKeyInfo (DER); null when there is none, or several (ambiguous). */
@@ -37,7 +42,7 @@ export interface OrderDelivery {
    * CA's, then those of the other CAs that issued the robot a certificate, oldest CA first), for an ORDER frame each.
    */
   itemsFor(deviceId: string): OrderItemForLink[];
-  /** The orders, the current CA's CRL (a bundle holds one) and the emergency key, for a key bundle. */
+  /** The orders, the CRLs the link would send (the current CA's, then the other CAs') and the emergency key, for a key bundle. */
   forBundle(deviceId: string): Promise<BundleEmergencyItems>;
   /** A robot's answer over the serial link: recorded and audited in one transaction. */
   recordAnswer(answer: OrderAnswer): void;
@@ -104,7 +109,12 @@ export function createOrderDelivery(deps: OrderDeliveryDeps): OrderDelivery {
       return [...pendingOrders(deviceId, MAX_ORDER_ITEMS - Math.max(1, crls.length)), ...crls];
     },
     async forBundle(deviceId) {
-      return { emergencyKeyDer: await this.emergencyPublicKey(), orders: pendingOrders(deviceId, MAX_ORDER_ITEMS - 1), crl: pendingCurrentCrl(deviceId) };
+      const currentCaId = deps.currentCaId();
+      const crls = pendingCrls(deviceId);
+      return {
+        emergencyKeyDer: await this.emergencyPublicKey(), orders: pendingOrders(deviceId, MAX_ORDER_ITEMS - 1),
+        crl: crls.find((c) => c.caId === currentCaId) ?? null, otherCrls: crls.filter((c) => c.caId !== currentCaId),
+      };
     },
     recordAnswer(a) {
       deps.transaction(() => {

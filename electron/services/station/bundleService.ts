@@ -11,6 +11,8 @@
 // A robot whose certificate is of a retired CA (replaced, not compromised; not re-issued yet) gets a v3 bundle: the
 // current CA's certificate endorsed by that retired CA rides along, so the robot can trust the bundle's signer
 // (caEndorsement.ts; docs/key-bundles.md, "The new CA certificate"). Its robots' bundles name the endorser (endorsedBy).
+// A bundle carries every CRL the link would deliver to the robot: the current CA's, and when there are others (a
+// retired or compromised CA that issued the robot a certificate or was endorsed to it) the body is v4 ("crls").
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { RobotStatus } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
@@ -58,6 +60,8 @@ export interface BundleServiceDeps {
    * that did (caEndorsement.ts forCertificate; throws for a compromised or unknown CA). Absent: such a robot is refused.
    */
   caEndorsementFor?(deviceId: string, certificate: X509Certificate): Promise<CaEndorsement | null>;
+  /** Records, in the bundle's transaction once it is issued, that its endorsement was sent (caEndorsement.ts recordSent). */
+  recordEndorsed?(deviceId: string, endorsement: CaEndorsement): void;
 }
 
 export interface IssuedBundle { fileName: string; content: Buffer; sequence: number; keys: Array<{ keyId: string; version: number }> }
@@ -149,12 +153,16 @@ export function createBundleService(deps: BundleServiceDeps): BundleService {
     createBundle({
       deviceId: p.deviceId, identityPublicKey: p.identity.publicKey, caPublicKey: p.caCert.publicKey, sequence: r.sequence, bundleId: r.bundleId,
       issuedAt: r.issuedAt, keys: p.keys, sign: deps.caSign,
-      ...(p.emergency ? { emergency: { emergencyKeyDer: p.emergency.emergencyKeyDer, orders: p.emergency.orders.map((o) => o.content), crlDer: p.emergency.crl?.content ?? null } } : {}),
+      ...(p.emergency ? { emergency: { emergencyKeyDer: p.emergency.emergencyKeyDer, orders: p.emergency.orders.map((o) => o.content), crlDer: p.emergency.crl?.content ?? null, otherCrlsDer: p.emergency.otherCrls.map((c) => c.content) } } : {}),
       ...(p.endorsement ? { caEndorsement: { caCertDer: p.endorsement.caCertDer, endorserKeyId: p.endorsement.endorserKeyId, endorsement: p.endorsement.endorsement } } : {}),
     });
-  /** The orders and CRL signed into the bundle, recorded as included (their results stay unknown to the console). */
+  /**
+   * The orders and CRLs signed into the bundle, recorded as included (their results stay unknown to the console), and
+   * the endorsement it carries as sent; inside the transaction that marks the bundle issued.
+   */
   const included = (p: Prepared, sequence: number) => {
-    if (p.emergency) deps.orders?.recordIncluded(p.deviceId, [...p.emergency.orders, ...(p.emergency.crl ? [p.emergency.crl] : [])], sequence);
+    if (p.emergency) deps.orders?.recordIncluded(p.deviceId, [...p.emergency.orders, ...(p.emergency.crl ? [p.emergency.crl] : []), ...p.emergency.otherCrls], sequence);
+    if (p.endorsement) deps.recordEndorsed?.(p.deviceId, p.endorsement);
   };
 
   /** A build that failed after its reservation: the row is 'failed' and its sequence burnt (the robot only needs a greater one). */
@@ -264,7 +272,7 @@ export function bundleDepsFrom(input: {
     actor: () => input.session.actor(),
     caCertificatePem: async () => (await input.ca.require()).caCertificatePem(),
     caSign: (data) => input.ca.signWithCaKey(data),
-    ...(input.endorsements ? { caEndorsementFor: input.endorsements.forCertificate } : {}),
+    ...(input.endorsements ? { caEndorsementFor: input.endorsements.forCertificate, recordEndorsed: (deviceId, e) => input.endorsements?.recordSent(deviceId, e, 'bundle') } : {}),
     async newestKeys(deviceId) {
       const keys = await station.deps.keysToDeliver(deviceId);
       // The station deps keep a reference for release(); the service zeroes the buffers itself, so copy first.

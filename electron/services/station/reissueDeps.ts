@@ -66,7 +66,10 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
     async reissueOffer(deviceId) {
       const cas = offerCas(deviceId);
       if (!cas) return null;
-      return (await endorsements.endorse(cas.retired, cas.current)) satisfies ReissueOffer;
+      const offer = await endorsements.endorse(cas.retired, cas.current);
+      // Sent in RENEW: the robot may trust the current CA from now on even if the exchange fails after it checked it.
+      endorsements.recordSent(deviceId, offer, 'renew');
+      return offer satisfies ReissueOffer;
     },
     async reissueCertificate(deviceId, csrDer) {
       const issued = await (await ca.require()).issueDeviceCertificate(csrDer, { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() });

@@ -88,3 +88,38 @@ describe('the verbs and options of operators totp, token and idle-time, and reco
     expect(parseCommandLine(['backup', '--out', 'b.bin'], ENV).custodians).toEqual([]);
   });
 });
+
+// docs/cli.md: SCOPE is exactly one of --robot ID (repeatable) | --site | --model | --firmware | --tag | --key ID[:VERSION]
+// | --serial | --fleet; emergency execute needs at least one action; --valid-for is a number of seconds.
+describe('the scope and numbers of the emergency and lockdown commands (parsed directly)', () => {
+  const SCOPES = 'give exactly one scope of --robot, --site, --model, --firmware, --tag, --key, --serial, --fleet';
+  const ACCEPTED: string[][] = [
+    ['emergency', 'preview', '--key', 'K1'],
+    ['emergency', 'preview', '--key', 'K1:3'],
+    ['emergency', 'preview', '--key', 'K1:123456789'],
+    ['emergency', 'preview', '--robot', 'uv-1', '--robot', 'uv-2'],
+    ['lockdown', 'lift', '--fleet', '--reason', 'r', '--out', 'o', '--valid-for', '3600'],
+    ['lockdown', 'lift', '--fleet', '--reason', 'r', '--out', 'o', '--valid-for', '12345678'],
+  ];
+  it.each(ACCEPTED)('%j is accepted', (...argv) => {
+    expect(() => parseCommandLine(argv, ENV)).not.toThrow();
+  });
+  const REFUSED: Array<[string[], string]> = [
+    [['emergency', 'preview'], `emergency preview: ${SCOPES}`],
+    [['emergency', 'preview', '--site', 'A', '--fleet'], `emergency preview: ${SCOPES}, not several`],
+    [['lockdown', 'lift', '--reason', 'r', '--out', 'o'], `lockdown lift: ${SCOPES}`],
+    [['emergency', 'preview', '--key', 'K1:0'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'preview', '--key', 'K1:x'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'preview', '--key', ':3'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'preview', '--key', 'K 1'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'preview', '--key', 'K1:1234567890'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'preview', '--key', 'K1:3:4'], 'emergency preview: --key must be ID or ID:VERSION'],
+    [['emergency', 'execute', '--fleet', '--reason', 'r'], 'emergency execute: give at least one action (--compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown)'],
+    [['lockdown', 'lift', '--fleet', '--reason', 'r', '--out', 'o', '--valid-for', '1h'], 'lockdown lift: --valid-for must be a number of seconds'],
+    [['lockdown', 'lift', '--fleet', '--reason', 'r', '--out', 'o', '--valid-for', '123456789'], 'lockdown lift: --valid-for must be a number of seconds'],
+    [['lockdown', 'lift', '--fleet', '--reason', 'r', '--out', 'o', '--valid-for=-5'], 'lockdown lift: --valid-for must be a number of seconds'],
+  ];
+  it.each(REFUSED)('%j: %s', (argv, message) => {
+    expect(refusal(argv)).toBe(message);
+  });
+});

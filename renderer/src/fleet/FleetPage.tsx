@@ -11,7 +11,8 @@ import { CreateRobotDialog } from './CreateRobotDialog.tsx';
 import { FleetFiltersBar } from './FleetFiltersBar.tsx';
 import { FleetTable } from './FleetTable.tsx';
 import { filterProblems } from './fleetFilters.ts';
-import { toFleetListFilter } from './fleetListInput.ts';
+import { appliedListFilter } from './fleetListInput.ts';
+import { usePrefetchFleetList } from './usePrefetchFleetList.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { ImportCsvDialog } from './ImportCsvDialog.tsx';
 import { useCan } from '../session/permissions.ts';
@@ -37,10 +38,8 @@ export function FleetPage() {
   const query = useDebounced(filters.query, FILTER_DEBOUNCE_MS);
   const problems = filterProblems({ ...filters, query });
   const shownProblems = filterProblems(filters);
-  const filter = useMemo(
-    () => toFleetListFilter({ ...filters, query }, sort, dir, filterProblems({ ...filters, query })),
-    [query, filters, sort, dir],
-  );
+  const filter = useMemo(() => appliedListFilter(filters, query, sort, dir), [query, filters, sort, dir]);
+  usePrefetchFleetList(query);
   const filtered = filter.query !== '' || filter.status !== undefined || filter.site !== undefined || filter.model !== undefined || filter.renewal !== undefined;
 
   // The URL follows the filters and the open robot (replacing, not adding, history entries).

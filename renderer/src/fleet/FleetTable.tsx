@@ -15,15 +15,13 @@ import type { RobotSortField, RobotSummary } from '../../../shared/fleetContract
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
-import type { FleetListFilter } from './fleetListInput.ts';
+import { FLEET_PAGE_SIZE, listPage, type FleetListFilter } from './fleetListInput.ts';
 import { useFleetUi } from './fleetUiStore.ts';
 import { RobotStatusIndicator } from './StatusBadge.tsx';
 import { ExportFleet } from './ExportFleet.tsx';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useNeedsVisit, type Visit } from './needsVisit.ts';
 import { RENEWAL_WORDS, useRenewals, type Renewal } from './renewals.ts';
-
-export const FLEET_PAGE_SIZE = 50;
 
 const n = (v: number) => v.toLocaleString('en-US');
 
@@ -84,7 +82,7 @@ export function FleetTable({ filter, filtered, actions, filterBar }: { filter: F
   const ticked = useFleetUi((s) => s.ticked);
   const setTicked = useFleetUi((s) => s.setTicked);
   const clearFilters = useFleetUi((s) => s.clearFilters);
-  const list = useChannelQuery('fleet:list', { ...filter, offset: pageIndex * FLEET_PAGE_SIZE, limit: FLEET_PAGE_SIZE }, { placeholderData: keepPreviousData });
+  const list = useChannelQuery('fleet:list', listPage(filter, pageIndex), { placeholderData: keepPreviousData });
   const total = list.data?.total ?? 0;
   const pagesCount = Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
   const { byRobot: visits } = useNeedsVisit();

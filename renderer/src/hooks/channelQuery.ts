@@ -2,10 +2,9 @@
 import { useMutation, useQuery, useQueryClient, type UseQueryOptions } from '@tanstack/react-query';
 import type { ChannelInput, ChannelName, ChannelOutput } from '../../../shared/contract.ts';
 import { call } from '../api.ts';
+import { channelKey } from './channelKey.ts';
 
-export function channelKey<C extends ChannelName>(channel: C, input: ChannelInput<C>): readonly [C, ChannelInput<C>] {
-  return [channel, input] as const;
-}
+export { channelKey };
 
 type ExtraOptions<C extends ChannelName> = Omit<UseQueryOptions<ChannelOutput<C>, Error, ChannelOutput<C>, readonly [C, ChannelInput<C>]>, 'queryKey' | 'queryFn'>;
 

@@ -1,5 +1,5 @@
-// The guard rules merged on 2026-12-05 that the mutation run found unpinned (docs/mutation-testing.md, "Round of
-// 2026-12-05 (d)"): which operators:remove calls become an operator.remove request (docs/two-person-control.md's table:
+// The guard rules merged on 2026-12-05 that the mutation run found unpinned (docs/mutation-testing.md,
+// "Mutation round of 2026-12-05 (d)"): which operators:remove calls become an operator.remove request (docs/two-person-control.md's table:
 // any operator, not oneself nor a name that does not exist), and rows of the "Lowering a rotation policy" table that
 // the other rows did not separate (a longer period whose period + jitter is not longer; the time zone moved while only
 // blackout windows apply). Expectations are the docs' tables, written out below.

@@ -88,7 +88,7 @@ describe('the robot reassembling a chunked item', () => {
     const a = new ChunkAssembler();
     const [c0, c1, c2] = chunks() as [OrderChunkMessage, OrderChunkMessage, OrderChunkMessage];
     expect([a.push(c0), a.open, a.push(c1)]).toEqual([null, true, null]);
-    expect(a.push(c2)).toEqual({ kind: 'crl', content: item, consoleNonce: nonce });
+    expect(a.push(c2)).toEqual({ kind: 'crl', content: item, nonce: nonce });
     expect(a.open).toBe(false);
   });
 
@@ -99,7 +99,7 @@ describe('the robot reassembling a chunked item', () => {
     ['chunk 2 right after chunk 0 (out of order)', [c0, c2], 'out_of_order', 'chunk 2 of 3 arrived before chunk 1'],
     ['chunk 0 twice (duplicate)', [c0, c0], 'duplicate', 'chunk 0 of 3 arrived twice'],
     ['chunk 1 twice (duplicate)', [c0, c1, c1], 'duplicate', 'chunk 1 of 3 arrived twice'],
-    ['a chunk of another session (console nonce)', [c0, { ...c1, consoleNonce: otherNonce }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
+    ['a chunk of another session (console nonce)', [c0, { ...c1, nonce: otherNonce }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk of another item (digest)', [c0, { ...c1, digest: sha256(Buffer.from('x')) }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk of another kind', [c0, { ...c1, kind: 'order' as const }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk whose bytes were changed (digest of the whole)', [c0, { ...c1, data: Buffer.from(c1.data).fill(7, 0, 1) }, c2], 'digest_mismatch', 'the reassembled item does not match the SHA-256 its chunks announce'],

@@ -136,11 +136,18 @@ export class ChunkAssembler<K extends ChunkKind = OrderItemKind> {
     return this.first !== null;
   }
 
+  /** A refused chunk drops the whole item received so far (nothing of it is kept). */
   push(c: ChunkMessage<K>): { kind: K; content: Buffer; nonce: Buffer } | null {
-    if (this.sessionNonce && !c.nonce.equals(this.sessionNonce)) {
+    try {
+      return this.take(c);
+    } catch (e) {
       this.reset();
-      throw chunkError('wrong_session', `chunk ${c.index} of ${c.total} names another session's nonce: refused`);
+      throw e;
     }
+  }
+
+  private take(c: ChunkMessage<K>): { kind: K; content: Buffer; nonce: Buffer } | null {
+    if (this.sessionNonce && !c.nonce.equals(this.sessionNonce)) throw chunkError('wrong_session', `chunk ${c.index} of ${c.total} names another session's nonce: refused`);
     const first = this.first ?? (c.index === 0 ? c : null);
     if (first === null) throw chunkError('missing', `chunk ${c.index} of ${c.total} arrived first: chunk 0 is missing`);
     if (this.first !== null && !sameItem(first, c)) throw chunkError('inconsistent', `chunk ${c.index} names another item than chunk 0 (kind, count, length, digest or session)`);

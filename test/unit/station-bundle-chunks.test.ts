@@ -10,27 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { MessageType } from '../../electron/station/frame.ts';
 import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk, encodeBundleChunk, splitBundle, type ChunkMessage } from '../../electron/station/orderChunks.ts';
 import { decodeHello, distributeSeqs, encodeHello } from '../../electron/station/protocol.ts';
+import { fields, refusal } from './station-link-kit.ts';
 
-/** The documented field encoding, written here independently: u32 BE length | bytes; an integer is a 4-byte field. */
-function fields(...parts: Array<Buffer | number | string>): Buffer {
-  const out: Buffer[] = [];
-  for (const p of parts) {
-    const bytes = typeof p === 'number' ? Buffer.from([p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff]) : Buffer.from(p);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    out.push(len, bytes);
-  }
-  return Buffer.concat(out);
-}
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
-const refusal = (fn: () => unknown): { code: string; reason: unknown; message: string } => {
-  try {
-    fn();
-  } catch (e) {
-    return { code: (e as { code: string }).code, reason: (e as { details?: { reason?: unknown } }).details?.reason, message: (e as Error).message };
-  }
-  return { code: 'none', reason: undefined, message: '' };
-};
 
 const PIECE = 61_440;
 const helloNonce = randomBytes(32);

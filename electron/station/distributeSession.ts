@@ -1,5 +1,6 @@
 // Console side of one key distribution session on one serial link (docs/provisioning-protocol.md, "Key bundles over the serial link"):
-// HELLO -> [RENEW -> CSR -> CERT -> RENEWED] -> (ORDER -> ORDER_ACK)* -> BUNDLE -> INSTALLED -> commit -> DONE, each wait
+// HELLO -> [RENEW -> CSR -> CERT -> RENEWED] -> (ORDER -> ORDER_ACK)* -> BUNDLE (or BUNDLE_CHUNK..., for a file over
+// 60 KiB to a robot whose HELLO announces them) -> INSTALLED -> commit -> DONE, each wait
 // bounded by the step timeout. The re-issue exchange (after a CA replacement) gives a flagged robot a certificate of
 // the current CA for its registered identity key, and the current CA's certificate endorsed by the retired one.
 // The ORDER frames (issue 15) carry the lockdown/lift orders pending for the robot and the newest CRL; each answer
@@ -16,11 +17,11 @@ import { StationError, isStationError } from './errors.ts';
 import { MessageType } from './frame.ts';
 import { checkCsr, checkIssued, identitySignatureValid } from './csr.ts';
 import { macEquals } from './keywrap.ts';
-import { encodeOrderChunk, needsChunks, splitItem } from './orderChunks.ts';
+import { encodeBundleChunk, encodeOrderChunk, needsChunks, splitBundle, splitItem } from './orderChunks.ts';
 import {
-  DISTRIBUTE_ROBOT_SEQ, MAX_ORDER_ITEMS, NONCE_LENGTH, RENEW_SEQ, decodeCsr, decodeHello, decodeInstalled, decodeOrderAck, decodeRenewed, distributeSeqs,
+  DISTRIBUTE_ROBOT_SEQ, HELLO_CAPABILITIES, MAX_BUNDLE_FILE, MAX_ORDER_ITEMS, NONCE_LENGTH, RENEW_SEQ, decodeCsr, decodeHello, decodeInstalled, decodeOrderAck, decodeRenewed, distributeSeqs,
   encodeBundle, encodeCert, encodeMac, encodeOrder, encodeRenew, orderAckSignatureInput, orderItemDigest, reissueSignatureInput, renewedSignatureInput,
-  type OrderItemKind,
+  type Hello, type OrderItemKind,
 } from './protocol.ts';
 import { expectFrame, markSeen, sendDone, sendErrorBestEffort } from './session.ts';
 import type { FrameChannel } from './transport.ts';
@@ -199,7 +200,8 @@ async function distribute(
     throw new StationError('internal', `the key bundle could not be built: ${(e as Error)?.message ?? String(e)}`, { deviceId });
   }
   st.bundle = bundle;
-  await channel.send({ type: MessageType.BUNDLE, seq: seqs.bundle, payload: encodeBundle({ file: bundle.file }) });
+  const bundleFrames = bundlePayloads(bundle.file, hello);
+  for (const [i, f] of bundleFrames.entries()) await channel.send({ ...f, seq: seqs.bundle + i });
 
   enter('install');
   const installedFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.INSTALLED, seqs.installed, 'INSTALLED');
@@ -220,8 +222,24 @@ async function distribute(
   }
 
   enter('done');
-  await sendDone(channel, { type: MessageType.DONE, seq: seqs.done, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) }, deviceId, `bundle ${bundle.sequence} is recorded as installed`);
+  await sendDone(channel, { type: MessageType.DONE, seq: distributeSeqs(items.length, consoleFrames, offer !== null, bundleFrames.length).done, payload: encodeMac({ mac: distributionDoneMac(bundle.kb, fileHash, installed.mac) }) }, deviceId, `bundle ${bundle.sequence} is recorded as installed`);
   return { deviceId, sequence: bundle.sequence, keyVersions: bundle.keyVersions };
+}
+
+/**
+ * The frames that carry the bundle file: one BUNDLE frame when it fits (any firmware), else BUNDLE_CHUNK frames bound
+ * to the robot's HELLO nonce, when the robot's HELLO says it takes them (up to MAX_CHUNKED_ITEM, 2 MiB). A firmware
+ * that knows only one-frame bundles is not sent a bundle it cannot take: frame_oversize (reason
+ * robot_takes_one_frame_bundles), before anything of the bundle is sent.
+ */
+function bundlePayloads(file: Buffer, hello: Hello): Array<{ type: typeof MessageType.BUNDLE | typeof MessageType.BUNDLE_CHUNK; payload: Buffer }> {
+  if (file.length <= MAX_BUNDLE_FILE) return [{ type: MessageType.BUNDLE, payload: encodeBundle({ file }) }];
+  if (((hello.capabilities ?? 0) & HELLO_CAPABILITIES.BUNDLE_CHUNKS) === 0) {
+    throw new StationError('frame_oversize', `the key bundle of ${file.length} bytes is over one BUNDLE frame (${MAX_BUNDLE_FILE} bytes) and robot ${hello.deviceId}'s firmware (${hello.firmware}) does not announce BUNDLE_CHUNK frames`, {
+      deviceId: hello.deviceId, reason: 'robot_takes_one_frame_bundles', bytes: file.length,
+    });
+  }
+  return splitBundle(file, hello.robotNonce).map((c) => ({ type: MessageType.BUNDLE_CHUNK, payload: encodeBundleChunk(c) }));
 }
 
 /**

@@ -35,6 +35,11 @@ export const MessageType = {
   RENEW: 0x0d,
   /** Re-issue: the robot stored the new certificate (signed with its identity key over the session and the certificate). */
   RENEWED: 0x0e,
+  /**
+   * Distribution: one piece of a key bundle file over MAX_BUNDLE_FILE (its CRLs make it too large for one BUNDLE frame),
+   * console -> robot, only to a robot whose HELLO announces HELLO_CAPABILITIES.BUNDLE_CHUNKS (orderChunks.ts).
+   */
+  BUNDLE_CHUNK: 0x0f,
   ERROR: 0x7f,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;

@@ -12,7 +12,13 @@ export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_KEYS = 32;
 const MAX_CHAIN = 8;
 
-export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string }
+/**
+ * `capabilities`: an optional trailing u32 bit set (docs/provisioning-protocol.md, "Capabilities"); a firmware that
+ * does not send it has none (0).
+ */
+export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string; capabilities?: number }
+/** The HELLO capability bits. BUNDLE_CHUNKS: the robot takes a bundle file over 60 KiB in BUNDLE_CHUNK frames. */
+export const HELLO_CAPABILITIES = { BUNDLE_CHUNKS: 0x1 } as const;
 export interface Challenge { robotNonce: Buffer; consoleNonce: Buffer }
 export interface CsrMessage { robotNonce: Buffer; consoleNonce: Buffer; csrDer: Buffer; nonceSignature: Buffer }
 /**
@@ -59,13 +65,14 @@ const MAX_ACK_SIGNATURE = 1024;
 /**
  * Sequence numbers of a distribution session that starts with `items` items sent in `consoleFrames` frames (one ORDER
  * per item, or several ORDER_CHUNK frames for an item over MAX_ORDER_ITEM; default one frame per item): the console
- * numbers its frames 0, 1, 2... (ORDER or ORDER_CHUNK..., BUNDLE, DONE), the robot too (HELLO, ORDER_ACK...,
- * INSTALLED). With no item they are DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
+ * numbers its frames 0, 1, 2... (ORDER or ORDER_CHUNK..., BUNDLE or BUNDLE_CHUNK..., DONE), the robot too (HELLO,
+ * ORDER_ACK..., INSTALLED). `bundleFrames`: 1 for a BUNDLE frame, the chunk count for BUNDLE_CHUNK frames (the first
+ * is numbered `bundle`). With no item and one BUNDLE they are DISTRIBUTE_CONSOLE_SEQ and DISTRIBUTE_ROBOT_SEQ.
  */
-export function distributeSeqs(items: number, consoleFrames = items, renewed = false): { ack(i: number): number; bundle: number; installed: number; done: number; consoleBase: number } {
+export function distributeSeqs(items: number, consoleFrames = items, renewed = false, bundleFrames = 1): { ack(i: number): number; bundle: number; installed: number; done: number; consoleBase: number } {
   // A re-issue exchange opens the session (RENEW, CERT from the console; CSR, RENEWED from the robot): two frames each side.
   const base = renewed ? 2 : 0;
-  return { ack: (i) => base + i + 1, bundle: base + consoleFrames, installed: base + items + 1, done: base + consoleFrames + 1, consoleBase: base };
+  return { ack: (i) => base + i + 1, bundle: base + consoleFrames, installed: base + items + 1, done: base + consoleFrames + bundleFrames, consoleBase: base };
 }
 
 /** Sequence numbers of the re-issue exchange, right after HELLO (docs/provisioning-protocol.md, "Re-issue after a CA replacement"). */
@@ -127,6 +134,10 @@ export class FieldReader {
   more(): boolean {
     return this.off < this.buf.length;
   }
+  /** How many bytes remain unread. */
+  get remaining(): number {
+    return this.buf.length - this.off;
+  }
 }
 
 export function malformed(what: string, why: string): StationError {
@@ -136,11 +147,15 @@ export function malformed(what: string, why: string): StationError {
 // ---- messages ----
 
 export function encodeHello(m: Hello): Buffer {
-  return new FieldWriter().text(m.deviceId).bytes(m.robotNonce).text(m.firmware).done();
+  const w = new FieldWriter().text(m.deviceId).bytes(m.robotNonce).text(m.firmware);
+  if (m.capabilities !== undefined) w.u32(m.capabilities);
+  return w.done();
 }
 export function decodeHello(p: Buffer): Hello {
   const r = new FieldReader(p, 'HELLO');
-  const m = { deviceId: r.text(64), robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), firmware: r.text(64) };
+  const base = { deviceId: r.text(64), robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), firmware: r.text(64) };
+  // The optional capabilities field is one u32 field (8 bytes); anything else after the firmware is trailing bytes.
+  const m: Hello = r.remaining === 8 ? { ...base, capabilities: r.u32() } : base;
   r.end();
   if (!DEVICE_ID_PATTERN.test(m.deviceId)) throw malformed('HELLO', 'device id has invalid characters');
   return m;

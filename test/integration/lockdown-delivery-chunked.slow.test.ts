@@ -16,9 +16,8 @@ import { StationError } from '../../electron/station/errors.ts';
 import { MessageType } from '../../electron/station/frame.ts';
 import { encodeOrderChunk, splitItem, type OrderChunkMessage } from '../../electron/station/orderChunks.ts';
 import { decodeError, decodeHello } from '../../electron/station/protocol.ts';
-import { openSerialPort } from '../../electron/station/station.ts';
-import { FrameChannel } from '../../electron/station/transport.ts';
-import { realDeps, spawnRobot, startPtyPair, writeCaFile } from '../robot-sim/harness.ts';
+import type { FrameChannel } from '../../electron/station/transport.ts';
+import { overCable as onCable, realDeps, writeCaFile } from '../robot-sim/harness.ts';
 import { provisionOnce } from '../robot-sim/scenario.ts';
 import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
@@ -53,31 +52,8 @@ describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
   /** The robot's identity key as the console knows it: from the certificate the CA issued at provisioning. */
   const identity = () => new X509Certificate(readFileSync(path.join(keystore, 'identity.cert.pem'))).publicKey;
 
-  /**
-   * The robot booted on a fresh cable and powered on; `consoleSide` plays the console on the other end. Returns what
-   * the console side returned and the robot's own result.
-   */
-  async function overCable<T>(consoleSide: (channel: FrameChannel, port: string) => Promise<T>) {
-    const pair = await startPtyPair();
-    const robot = spawnRobot({ port: pair.robotPath, deviceId: DEVICE, keystore, caCertFile: caFile, waitSignal: true });
-    try {
-      await robot.ready;
-      const port = await openSerialPort(pair.consolePath, 115200);
-      const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
-      const run = consoleSide(channel, pair.consolePath);
-      robot.powerOn();
-      const [result, robotResult] = await Promise.all([run, robot.result]);
-      channel.detach();
-      // The cable is pulled before the port closes: a write the robot never took (it refused the item and stopped
-      // reading) then fails at once instead of holding the close.
-      pair.unplug();
-      await new Promise<void>((r) => port.close(() => r()));
-      return { result, robot: robotResult };
-    } finally {
-      robot.kill();
-      pair.unplug();
-    }
-  }
+  /** The robot on a fresh cable, `consoleSide` playing the console (harness.ts). */
+  const overCable = <T,>(consoleSide: (channel: FrameChannel, port: string) => Promise<T>) => onCable({ deviceId: DEVICE, keystore, caCertFile: caFile }, consoleSide);
 
   /** The station's distribution session with `items` before the bundle (refused: the session ends there). */
   const distribute = (items: OrderItemForLink[]) =>

@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CommitRecord, DeliverableKey, ProvisioningDeps, StationAuditEntry } from '../../electron/station/session.ts';
+import { openSerialPort } from '../../electron/station/station.ts';
+import { FrameChannel } from '../../electron/station/transport.ts';
 import type { TestCa } from './testCa.ts';
 
 /**
@@ -88,6 +90,32 @@ export function spawnRobot(args: {
     });
   });
   return { process: proc, ready, powerOn: () => void proc.kill('SIGUSR1'), result, kill: () => void (proc.exitCode === null && proc.kill('SIGKILL')) };
+}
+
+/**
+ * A robot simulator booted on a fresh cable and powered on, with `consoleSide` playing the console on the other end
+ * (the station's own session code, or a hand-made one). Returns what the console side returned and the robot's result.
+ */
+export async function overCable<T>(robot: Omit<Parameters<typeof spawnRobot>[0], 'port' | 'waitSignal'>, consoleSide: (channel: FrameChannel, port: string) => Promise<T>) {
+  const pair = await startPtyPair();
+  const sim = spawnRobot({ ...robot, port: pair.robotPath, waitSignal: true });
+  try {
+    await sim.ready;
+    const port = await openSerialPort(pair.consolePath, 115200);
+    const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
+    const run = consoleSide(channel, pair.consolePath);
+    sim.powerOn();
+    const [result, robotResult] = await Promise.all([run, sim.result]);
+    channel.detach();
+    // The cable is pulled before the port closes: a write the robot never took (it refused an item and stopped
+    // reading) then fails at once instead of holding the close.
+    pair.unplug();
+    await new Promise<void>((r) => port.close(() => r()));
+    return { result, robot: robotResult };
+  } finally {
+    sim.kill();
+    pair.unplug();
+  }
 }
 
 /** Real implementations of the session's dependencies: the test CA, fresh AES-256 keys, in-memory registry. */

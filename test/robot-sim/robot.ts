@@ -16,6 +16,7 @@
 //   order checks (a robot whose clock runs ahead; default the real time).
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack|reissue-other-key|reissue-bad-signature]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
+//   [--one-frame-bundles]: plays an older firmware whose HELLO announces no BUNDLE_CHUNK frames (one-frame bundles only)
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation (after a
 // RENEW: a certificate re-issue, reissue.ts).
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     baud: { type: 'string', default: '115200' },
     'think-ms': { type: 'string', default: '0' },
     'wait-signal': { type: 'boolean', default: false },
+    'one-frame-bundles': { type: 'boolean', default: false },
     'install-bundle': { type: 'string' },
     'apply-order': { type: 'string' },
     'apply-crl': { type: 'string' },
@@ -152,6 +154,7 @@ const result = await runRobot(channel, {
   misbehave: misbehave as Misbehaviour | undefined,
   stepTimeoutMs: Number(values['timeout-ms']),
   thinkMs: Number(values['think-ms']),
+  oneFrameBundles: values['one-frame-bundles'] ?? false,
   facts,
   ...(now ? { now } : {}),
 });

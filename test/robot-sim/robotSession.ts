@@ -2,6 +2,8 @@
 // CHALLENGE means provisioning (new identity, certificate, keys); a BUNDLE means installing a key bundle with the
 // identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC). ORDER
 // frames before the BUNDLE carry lockdown/lift orders and the CRL (lockdown.ts): each is answered by an ORDER_ACK.
+// A bundle file over 60 KiB comes in BUNDLE_CHUNK frames (its HELLO announces it takes them, unless the robot plays
+// an older firmware with `oneFrameBundles`): reassembled and checked whole before the same install.
 import 'reflect-metadata';
 import { X509Certificate, KeyObject, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -12,12 +14,12 @@ import { StationError, isStationError } from '../../electron/station/errors.ts';
 import { MessageType, encodeFrame } from '../../electron/station/frame.ts';
 import { confirmationKey, consoleDoneMac, macEquals, robotConfirmMac, unwrapKey, wrapKey } from '../../electron/station/keywrap.ts';
 import {
-  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, NONCE_LENGTH, RENEW_SEQ, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
+  CONSOLE_SEQ, DISTRIBUTE_CONSOLE_SEQ, HELLO_CAPABILITIES, NONCE_LENGTH, RENEW_SEQ, ROBOT_SEQ, decodeBundle, decodeCert, decodeChallenge,
   decodeError, decodeKeys, decodeMac, decodeOrder, distributeSeqs, encodeCsr, encodeError, encodeHello, encodeInstalled, encodeMac,
   encodeOrderAck, nonceSignatureInput, orderAckSignatureInput, orderItemDigest, transcriptHash, type OrderAckBinding,
 } from '../../electron/station/protocol.ts';
 import { signWithIdentity } from '../../electron/station/csr.ts';
-import { ChunkAssembler, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
+import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { installBundle } from './installBundle.ts';
 import { answerRenew, trustedCaPems } from './reissue.ts';
@@ -41,6 +43,8 @@ export interface RobotOptions {
   facts?: Omit<RobotFacts, 'deviceId' | 'firmware'>;
   /** The robot's clock for order checks (default: the real time). */
   now?: Date;
+  /** Plays a firmware that knows only one-frame BUNDLE (its HELLO announces no capability). */
+  oneFrameBundles?: boolean;
 }
 
 export type RobotResult =
@@ -51,16 +55,16 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
   try {
     mkdirSync(o.keystore, { recursive: true, mode: 0o700 });
     const robotNonce = randomBytes(NONCE_LENGTH);
-    const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware }) });
+    const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware, ...(o.oneFrameBundles ? {} : { capabilities: HELLO_CAPABILITIES.BUNDLE_CHUNKS }) }) });
     // The console's first answer says what this session is.
-    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0], [MessageType.RENEW, RENEW_SEQ.RENEW]]);
+    let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], ...bundleChunkAt(o, DISTRIBUTE_CONSOLE_SEQ.BUNDLE), [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0], [MessageType.RENEW, RENEW_SEQ.RENEW]]);
     const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
     // A re-issue first (after a CA replacement: RENEW, CSR, CERT, RENEWED; the frames after it are numbered on from 2).
     const renewed = first.frame.type === MessageType.RENEW;
     const base = distributeSeqs(0, 0, renewed).consoleBase;
     if (renewed) {
       await answerRenew(ch, o, robotNonce, first, verifyChain);
-      first = await expectOneOf(ch, o, [[MessageType.BUNDLE, base], [MessageType.ORDER, base], [MessageType.ORDER_CHUNK, base]]);
+      first = await expectOneOf(ch, o, [[MessageType.BUNDLE, base], ...bundleChunkAt(o, base), [MessageType.ORDER, base], [MessageType.ORDER_CHUNK, base]]);
     }
     // Emergency items first (each one ORDER, or ORDER_CHUNK frames for a large item; answered by ORDER_ACK i + 1),
     // then the bundle. The console numbers its frames on from the last one it sent.
@@ -69,9 +73,9 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     let consoleSeq = base;
     while (first.frame.type === MessageType.ORDER || first.frame.type === MessageType.ORDER_CHUNK) {
       consoleSeq += 1;
-      const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunks.push(decodeOrderChunk(first.frame.payload));
+      const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunked(chunks.push(decodeOrderChunk(first.frame.payload)));
       if (item === null) {
-        first = await nextChunk(ch, o, chunks, consoleSeq);
+        first = await nextChunk(ch, o, chunks, MessageType.ORDER_CHUNK, consoleSeq);
         continue;
       }
       const index = orders.length;
@@ -79,10 +83,11 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
       orders.push({ kind: item.kind, result: answer.result });
       const binding = { deviceId: o.deviceId, robotNonce, consoleNonce: item.consoleNonce, index, kind: item.kind, digest: orderItemDigest(item.content), ...answer };
       await sendOrderAck(ch, o, binding, distributeSeqs(index + 1, index + 1, renewed).ack(index));
-      first = await expectOneOf(ch, o, [[MessageType.ORDER, consoleSeq], [MessageType.ORDER_CHUNK, consoleSeq], [MessageType.BUNDLE, consoleSeq]]);
+      first = await expectOneOf(ch, o, [[MessageType.ORDER, consoleSeq], [MessageType.ORDER_CHUNK, consoleSeq], [MessageType.BUNDLE, consoleSeq], ...bundleChunkAt(o, consoleSeq)]);
     }
-    if (first.frame.type === MessageType.BUNDLE) {
-      const sequence = await installOverLink(ch, o, first, hello, distributeSeqs(orders.length, consoleSeq - base, renewed));
+    if (first.frame.type === MessageType.BUNDLE || first.frame.type === MessageType.BUNDLE_CHUNK) {
+      const { file, frames } = await receiveBundle(ch, o, first, robotNonce);
+      const sequence = await installOverLink(ch, o, file, hello, distributeSeqs(orders.length, consoleSeq - base, renewed, frames));
       return { ok: true, deviceId: o.deviceId, mode: 'distribute', keys: keys(), sequence, ...(orders.length > 0 ? { orders } : {}), ...(renewed ? { reissued: true } : {}) };
     }
     await provisionRobot(ch, o, { raw: hello, robotNonce }, first);
@@ -180,12 +185,33 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
   writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: true, transcriptHash: th.toString('hex') }));
 }
 
+/** A BUNDLE_CHUNK frame with this sequence number is an accepted answer, unless the robot plays an older firmware. */
+const bundleChunkAt = (o: RobotOptions, seq: number): Array<[number, number]> => (o.oneFrameBundles ? [] : [[MessageType.BUNDLE_CHUNK, seq]]);
+
+/** An item reassembled from ORDER_CHUNK frames, named as one ORDER names it. */
+const chunked = (c: { kind: 'order' | 'crl'; content: Buffer; nonce: Buffer } | null) => (c === null ? null : { kind: c.kind, content: c.content, consoleNonce: c.nonce });
+
 /**
- * Installs the bundle of a BUNDLE frame (all or nothing, exactly as --install-bundle) and proves it with the INSTALLED
- * MAC; then checks the console's DONE MAC. A refused bundle throws its BundleError (sent to the console as ERROR).
+ * The bundle file of one BUNDLE frame, or reassembled from BUNDLE_CHUNK frames (numbered on from the first, each bound
+ * to this session's HELLO nonce; the whole checked against its length and SHA-256), and how many frames carried it.
+ * A refused chunk throws bad_chunk: nothing is installed.
  */
-async function installOverLink(ch: FrameChannel, o: RobotOptions, bundleFrame: Received, hello: Buffer, seqs: ReturnType<typeof distributeSeqs>): Promise<number> {
-  const file = decodeBundle(bundleFrame.frame.payload).file;
+async function receiveBundle(ch: FrameChannel, o: RobotOptions, first: Received, robotNonce: Buffer): Promise<{ file: Buffer; frames: number }> {
+  if (first.frame.type === MessageType.BUNDLE) return { file: decodeBundle(first.frame.payload).file, frames: 1 };
+  const chunks = new ChunkAssembler<'bundle'>({ sessionNonce: robotNonce });
+  let frame = first;
+  for (let frames = 1; ; frames++) {
+    const whole = chunks.push(decodeBundleChunk(frame.frame.payload));
+    if (whole) return { file: whole.content, frames };
+    frame = await nextChunk(ch, o, chunks, MessageType.BUNDLE_CHUNK, first.frame.seq + frames);
+  }
+}
+
+/**
+ * Installs a bundle file (all or nothing, exactly as --install-bundle) and proves it with the INSTALLED MAC; then
+ * checks the console's DONE MAC. A refused bundle throws its BundleError (sent to the console as ERROR).
+ */
+async function installOverLink(ch: FrameChannel, o: RobotOptions, file: Buffer, hello: Buffer, seqs: ReturnType<typeof distributeSeqs>): Promise<number> {
   if (!existsSync(path.join(o.keystore, 'identity.key.pem'))) throw new BundleError('foreign', 'this robot holds no identity key: it was never provisioned');
   let kb: Buffer = Buffer.alloc(0);
   await think(o);
@@ -246,12 +272,13 @@ async function sendOrderAck(ch: FrameChannel, o: RobotOptions, b: OrderAckBindin
   if (!replayed) writeFileSync(lastAck, raw);
 }
 
-/** The next frame while a chunked item is partly received: its next ORDER_CHUNK (the assembler judges its index). */
-async function nextChunk(ch: FrameChannel, o: RobotOptions, chunks: ChunkAssembler, seq: number): Promise<Received> {
-  const got = await ch.receive(o.stepTimeoutMs, 'the next ORDER_CHUNK');
+/** The next frame while a chunked item is partly received: its next ORDER_CHUNK or BUNDLE_CHUNK (the assembler judges its index). */
+async function nextChunk(ch: FrameChannel, o: RobotOptions, chunks: { interrupted(): StationError }, type: number, seq: number): Promise<Received> {
+  const name = type === MessageType.ORDER_CHUNK ? 'ORDER_CHUNK' : 'BUNDLE_CHUNK';
+  const got = await ch.receive(o.stepTimeoutMs, `the next ${name}`);
   if (got.frame.type === MessageType.ERROR) throw new StationError('robot_error', `console reported ${decodeError(got.frame.payload).code}`);
-  if (got.frame.type !== MessageType.ORDER_CHUNK) throw chunks.interrupted();
-  if (got.frame.seq !== seq) throw new StationError('replayed_message', `ORDER_CHUNK with sequence ${got.frame.seq}, expected ${seq}`);
+  if (got.frame.type !== type) throw chunks.interrupted();
+  if (got.frame.seq !== seq) throw new StationError('replayed_message', `${name} with sequence ${got.frame.seq}, expected ${seq}`);
   return got;
 }
 

@@ -2,7 +2,7 @@
 // each CSR's proof of possession and issues a one-year device certificate for the CSR's key; and, as a faulty CA for
 // the console's certificate check, one that answers a good CSR with a certificate for another key.
 import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { KeyObject, randomBytes, sign, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 export interface TestCa {
@@ -16,12 +16,16 @@ export interface TestCa {
   issueForAnotherKey(csrDer: Buffer, deviceId: string): Promise<{ certDer: Buffer; chainDer: Buffer[] }>;
   /** A CRL (DER) of this CA listing `serials` (hex), with CRL number `crlNumber` (1..127), signed ECDSA-SHA256. */
   issueCrl(serials: string[], crlNumber: number): Promise<Buffer>;
+  /** The CA's public key and its signature as provider.sign makes it (ECDSA P-256 SHA-256, DER): signs key bundles. */
+  publicKey: KeyObject;
+  sign(data: Buffer): Promise<Buffer>;
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 export async function createTestCa(): Promise<TestCa> {
-  const keys = (await webcrypto.subtle.generateKey(ALG, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const signingKey = KeyObject.from(keys.privateKey);
   const now = Date.now();
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomBytes(8).toString('hex').replace(/^[89a-f]/, '1'),
@@ -36,6 +40,8 @@ export async function createTestCa(): Promise<TestCa> {
   return {
     caCertPem: ca.toString('pem'),
     caCertDer,
+    publicKey: KeyObject.from(keys.publicKey),
+    sign: async (data) => sign('sha256', data, { key: signingKey, dsaEncoding: 'der' }),
     issueCertificate: async (csrDer, deviceId) => issueFor(deviceId, await checkedCsrKey(csrDer)),
     async issueCrl(serials, crlNumber) {
       const now = Date.now();

@@ -11,14 +11,14 @@ const errorOf = (ev: DecodeEvent | undefined) => (ev?.kind === 'error' ? ev.erro
 
 describe('frame types and limits', () => {
   it('uses the documented type codes, and names them', () => {
-    expect(MessageType).toEqual({ HELLO: 0x01, CHALLENGE: 0x02, CSR: 0x03, CERT: 0x04, KEYS: 0x05, CONFIRM: 0x06, DONE: 0x07, BUNDLE: 0x08, INSTALLED: 0x09, ORDER: 0x0a, ORDER_ACK: 0x0b, ORDER_CHUNK: 0x0c, RENEW: 0x0d, RENEWED: 0x0e, ERROR: 0x7f });
+    expect(MessageType).toEqual({ HELLO: 0x01, CHALLENGE: 0x02, CSR: 0x03, CERT: 0x04, KEYS: 0x05, CONFIRM: 0x06, DONE: 0x07, BUNDLE: 0x08, INSTALLED: 0x09, ORDER: 0x0a, ORDER_ACK: 0x0b, ORDER_CHUNK: 0x0c, RENEW: 0x0d, RENEWED: 0x0e, BUNDLE_CHUNK: 0x0f, ERROR: 0x7f });
     expect(messageTypeName(0x01)).toBe('HELLO');
     expect(messageTypeName(0x09)).toBe('INSTALLED');
     expect(messageTypeName(0x7f)).toBe('ERROR');
     expect(messageTypeName(0x00)).toBeUndefined();
     expect(messageTypeName(0x0a)).toBe('ORDER');
     expect(messageTypeName(0x0e)).toBe('RENEWED');
-    expect(messageTypeName(0x0f)).toBeUndefined();
+    expect(messageTypeName(0x10)).toBeUndefined();
   });
 
   it('encodes a payload of exactly 65536 bytes and refuses one byte more', () => {

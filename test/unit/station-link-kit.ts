@@ -105,3 +105,25 @@ export function handFrame(version: number, type: number, seq: number, payload: B
   crc.writeUInt32BE(crc32(body));
   return Buffer.concat([body, crc]);
 }
+
+/** The documented field encoding, written here independently: u32 BE length | bytes; an integer is a 4-byte field. */
+export function fields(...parts: Array<Buffer | number | string>): Buffer {
+  const out: Buffer[] = [];
+  for (const p of parts) {
+    const bytes = typeof p === 'number' ? Buffer.from([p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff]) : Buffer.from(p);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(bytes.length);
+    out.push(len, bytes);
+  }
+  return Buffer.concat(out);
+}
+
+/** What `fn` threw: its station code, `details.reason` and message ('none' when it did not throw). */
+export function refusal(fn: () => unknown): { code: string; reason: unknown; message: string } {
+  try {
+    fn();
+  } catch (e) {
+    return { code: (e as { code: string }).code, reason: (e as { details?: { reason?: unknown } }).details?.reason, message: (e as Error).message };
+  }
+  return { code: 'none', reason: undefined, message: '' };
+}

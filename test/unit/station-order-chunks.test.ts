@@ -10,27 +10,9 @@ import { FrameDecoder, MessageType, encodeFrame } from '../../electron/station/f
 import {
   CHUNK_DATA, ChunkAssembler, MAX_CHUNKED_ITEM, decodeOrderChunk, encodeOrderChunk, splitItem, type OrderChunkMessage,
 } from '../../electron/station/orderChunks.ts';
+import { fields, refusal } from './station-link-kit.ts';
 
-/** The documented field encoding, written here independently: u32 BE length | bytes; an integer is a 4-byte field. */
-function fields(...parts: Array<Buffer | number>): Buffer {
-  const out: Buffer[] = [];
-  for (const p of parts) {
-    const bytes = typeof p === 'number' ? Buffer.from([p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff]) : p;
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    out.push(len, bytes);
-  }
-  return Buffer.concat(out);
-}
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
-const refusal = (fn: () => unknown): { code: string; reason: unknown; message: string } => {
-  try {
-    fn();
-  } catch (e) {
-    return { code: (e as { code: string }).code, reason: (e as { details?: { reason?: unknown } }).details?.reason, message: (e as Error).message };
-  }
-  return { code: 'none', reason: undefined, message: '' };
-};
 
 const PIECE = 61_440; // 60 KiB: an ORDER frame's largest item, and a chunk's data
 const nonce = randomBytes(32);
@@ -88,7 +70,7 @@ describe('the robot reassembling a chunked item', () => {
     const a = new ChunkAssembler();
     const [c0, c1, c2] = chunks() as [OrderChunkMessage, OrderChunkMessage, OrderChunkMessage];
     expect([a.push(c0), a.open, a.push(c1)]).toEqual([null, true, null]);
-    expect(a.push(c2)).toEqual({ kind: 'crl', content: item, consoleNonce: nonce });
+    expect(a.push(c2)).toEqual({ kind: 'crl', content: item, nonce: nonce });
     expect(a.open).toBe(false);
   });
 
@@ -99,7 +81,7 @@ describe('the robot reassembling a chunked item', () => {
     ['chunk 2 right after chunk 0 (out of order)', [c0, c2], 'out_of_order', 'chunk 2 of 3 arrived before chunk 1'],
     ['chunk 0 twice (duplicate)', [c0, c0], 'duplicate', 'chunk 0 of 3 arrived twice'],
     ['chunk 1 twice (duplicate)', [c0, c1, c1], 'duplicate', 'chunk 1 of 3 arrived twice'],
-    ['a chunk of another session (console nonce)', [c0, { ...c1, consoleNonce: otherNonce }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
+    ['a chunk of another session (console nonce)', [c0, { ...c1, nonce: otherNonce }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk of another item (digest)', [c0, { ...c1, digest: sha256(Buffer.from('x')) }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk of another kind', [c0, { ...c1, kind: 'order' as const }], 'inconsistent', 'chunk 1 names another item than chunk 0 (kind, count, length, digest or session)'],
     ['a chunk whose bytes were changed (digest of the whole)', [c0, { ...c1, data: Buffer.from(c1.data).fill(7, 0, 1) }, c2], 'digest_mismatch', 'the reassembled item does not match the SHA-256 its chunks announce'],

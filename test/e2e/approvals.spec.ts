@@ -2,8 +2,9 @@
 // answered "approval requested" with the request's id (not an error); Ken signs in as himself, sees the request in
 // the Approvals badge and screen (a request denied elsewhere changes the badge through approvals:changed),
 // approves and executes it; the key is destroyed.
+import { addOperators } from '../integration/support/consoleCalls.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, goToKeys, keyRow, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
 const LABEL = 'to be destroyed';
@@ -16,7 +17,9 @@ test('a destruction asked by Kate is approved and executed by Ken in the window'
   const t = { transport: 'test' as const };
   const keyId = (await fleet.handlers['keys:list']({}, t)).keys.find((k) => k.label === LABEL)!.id;
   await fleet.handlers['keys:setState']({ keyId, state: 'deactivated', reason: 'out of use' }, t);
-  for (const name of ['Kate', 'Ken']) await fleet.handlers['operators:add']({ name, role: 'key_custodian', passphrase: pass(name) }, t);
+  // Ken, the second approver, is added with Kate's approval (operator.approver; through the main process).
+  await addOperators(fleet, { name: OPERATOR, passphrase: PASSPHRASE }, ['Kate', 'Ken'].map((name) => ({ name, role: 'key_custodian' as const, passphrase: pass(name) })));
+  await expectDashboardAfterUnlock(page);
 
   await page.getByRole('button', { name: 'Lock' }).click();
   await unlock(page, pass('Kate'), 'Kate');

@@ -2,8 +2,9 @@
 // two-person control). On a console with one operator the replacement runs at once (waived, audited) and the screen
 // shows the new CA; once two security officers exist, officer Otto's revocation is answered "approval requested" with
 // the request's id, and the CA stays as it was.
+import { addOperators } from '../integration/support/consoleCalls.ts';
 import { expect, test } from './support/consoleFixture.ts';
-import { clickNav, completeFirstRun, expectDashboardAfterUnlock, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, expectDashboardAfterUnlock, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
 const t = { transport: 'test' as const };
@@ -26,7 +27,9 @@ test('the CA replaced from the Certificates screen; a revocation becomes an appr
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByTestId('ca-subject')).toHaveText('CN=Second E2E CA, O=ECPS-UV Fleet');
 
-  for (const name of ['Otto', 'Olga']) await fleet.handlers['operators:add']({ name, role: 'security_officer', passphrase: pass(name) }, t);
+  // Olga, the second approver, is added with Otto's approval (operator.approver; through the main process).
+  await addOperators(fleet, { name: OPERATOR, passphrase: PASSPHRASE }, ['Otto', 'Olga'].map((name) => ({ name, role: 'security_officer' as const, passphrase: pass(name) })));
+  await expectDashboardAfterUnlock(page);
   await page.getByRole('button', { name: 'Lock' }).click();
   await unlock(page, pass('Otto'), 'Otto');
   await expectDashboardAfterUnlock(page);

@@ -6,7 +6,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious } from './support/axe.ts';
-import { clickNav, completeFirstRun, expectDashboardAfterUnlock, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, expectDashboardAfterUnlock, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
 
 const t = { transport: 'test' as const };
 const pass = (name: string) => `${name} has a long passphrase`;
@@ -70,8 +70,22 @@ test('an admin adds and changes operators; making an admin or removing one asks 
   await roleDialog.getByRole('button', { name: `Make ${CUSTODIAN} Security officer` }).click();
   await expect(row(page, CUSTODIAN)).toContainText('Security officer');
 
-  // A second admin while Ada is the only one: no one else could approve, so it runs (waived, audited).
+  // A second admin while Ada is the only admin: Cora (an officer) could approve, so adding Bob is a request
+  // (operator.approver) the dialog shows; Cora approves it and Ada executes it (through the main process).
   await addOperator(page, 'Bob Admin', 'Admin');
+  const addDialog = page.getByRole('dialog', { name: 'Add operator' });
+  await expect(addDialog.getByTestId('approval-requested')).toContainText('Approval requested');
+  const bob = (await fleet.handlers['approvals:list']({ open: true }, t)).requests;
+  expect(bob.map((r) => [r.action, r.summary.name, r.summary.role])).toEqual([['operator.approver', 'Bob Admin', 'admin']]);
+  await addDialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await fleet.handlers['session:lock']({}, t);
+  await fleet.handlers['session:unlock']({ operator: CUSTODIAN, passphrase: pass(CUSTODIAN) }, t);
+  await fleet.handlers['approvals:approve']({ requestId: bob[0]!.id }, t);
+  await fleet.handlers['session:lock']({}, t);
+  await fleet.handlers['session:unlock']({ operator: OPERATOR, passphrase: PASSPHRASE }, t);
+  await fleet.handlers['approvals:execute']({ requestId: bob[0]!.id }, t);
+  await expectDashboardAfterUnlock(page);
+  await clickNav(page, 'Operators');
   await expect(row(page, 'Bob Admin')).toContainText('Admin');
   // A third: Bob could approve, so the main process makes a request and the dialog shows it.
   await select(page, CUSTODIAN);

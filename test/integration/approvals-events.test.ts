@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalsChanged } from '../../shared/approvalsContract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
-import { contractCaller, failure } from './support/consoleCalls.ts';
+import { contractCaller, failure, addOperators } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
@@ -73,7 +73,10 @@ describe('approvals:changed', () => {
     expect(policy.approvals).toBe(1);
     const raise = await pushedBy(() => call('approvals:setPolicy', { policy: { action: 'operator.remove', approvals: 2, roles: ['admin', 'key_custodian'], operators: [], ttlSeconds: 3600 } }));
     expect(raise, 'a policy changed: who may approve may have changed').toEqual([{ requestId: null, state: null }]);
-    await call('operators:add', { name: 'Ken', role: 'key_custodian', passphrase: pass('Ken') });
+    // Ken can approve: Kate approves adding him (operator.approver).
+    await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, [{ name: 'Ken', role: 'key_custodian', passphrase: pass('Ken') }], [
+      { name: 'Kate', passphrase: pass('Kate') },
+    ]);
     const id = await requestRemoval('Sam');
     await signIn('Kate');
     expect(await pushedBy(() => call('approvals:approve', { requestId: id }))).toEqual([{ requestId: id, state: 'pending' }]);

@@ -8,17 +8,20 @@ import type { FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { generateApprovalKey, loadApprovalPrivateKey, readRequestFile, signApproval } from '../../electron/services/approvals/approvalFile.ts';
-import { contractCaller, failure } from './support/consoleCalls.ts';
+import { contractCaller, failure, addOperators } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
-/** The operators of the tests, with their roles. alice is the first admin; Bea is made an admin while alice is the only one. */
+/**
+ * The operators of the tests, with their roles, in the order they are added. alice is the first admin; Bea is made an
+ * admin while alice is the only operator (waived); every later approver is added with an earlier one's approval.
+ */
 const TEAM = [
+  { name: 'Bea', role: 'admin' },
   { name: 'Kate', role: 'key_custodian' },
   { name: 'Ken', role: 'key_custodian' },
   { name: 'Otto', role: 'security_officer' },
   { name: 'Vera', role: 'viewer' },
-  { name: 'Bea', role: 'admin' },
 ] as const;
 const HOUR = 3600_000;
 /** The documented default: a request lives 24 hours. */
@@ -65,7 +68,7 @@ const records = (action: string) => c.audit.query({ action, limit: 1000 }).recor
 beforeAll(async () => {
   c = await open(dir, { clock, rotation: { scheduler: false } });
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const op of TEAM) await call('operators:add', { name: op.name, role: op.role, passphrase: pass(op.name) });
+  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, TEAM.map((op) => ({ name: op.name, role: op.role, passphrase: pass(op.name) })));
   await reopen();
 });
 
@@ -78,7 +81,11 @@ describe('guarded calls become requests', () => {
   it('making the second admin while alice is the only one was waived (no one else could approve), and audited', () => {
     const waived = records('approval.waived');
     expect(waived.map((r) => [r.actor, r.details.action, r.details.channel, r.details.reason])).toEqual([['alice', 'operator.admin', 'operators:add', 'no_other_approver']]);
-    expect(records('approval.request')).toEqual([]);
+    // Then each operator who can approve something was a request (operator.approver) that Bea approved; a viewer was not.
+    expect(records('approval.request').map((r) => [r.actor, r.details.action, r.details.channel]).reverse()).toEqual(
+      ['Kate', 'Ken', 'Otto'].map(() => ['alice', 'operator.approver', 'operators:add']),
+    );
+    expect(records('approval.approve').map((r) => r.details.approver)).toEqual(['Bea', 'Bea', 'Bea']);
   });
 
   // Each guarded action, the operator who asks, and a call that is not guarded on the same channel (runs at once).

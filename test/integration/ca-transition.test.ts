@@ -13,7 +13,7 @@ import type { FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { openssl, robotCsr, writeFile } from './fleetca-kit.ts';
-import { contractCaller, failure } from './support/consoleCalls.ts';
+import { contractCaller, failure, addOperators } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
@@ -83,7 +83,7 @@ const firstCerts: Record<string, { serial: string; file: string }> = {};
 beforeAll(async () => {
   c = await open(dir, { clock, rotation: { scheduler: false } });
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const op of TEAM) await call('operators:add', { name: op.name, role: op.role, passphrase: pass(op.name) });
+  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, TEAM.map((op) => ({ name: op.name, role: op.role, passphrase: pass(op.name) })));
   const router = createRouter({ handlers: c.handlers, access: c.access });
   route = (channel, input) => router.route({ channel, input, ctx: CTX, trustedSender: true });
   firstCaPem = (await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'First Fleet CA' })).certificatePem ?? '';

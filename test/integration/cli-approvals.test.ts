@@ -1,6 +1,7 @@
 // Two-person control through the CLI (docs/cli.md, docs/two-person-control.md): a destruction asked by custodian Kate
 // answers approval_required; Ken approves signed in as himself (or offline, with a signed approval file made by
 // `approvals keygen` / `approvals sign` on a workstation without the store); Kate executes; the key is destroyed.
+import { addOperators } from './support/consoleCalls.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ const keyIds: string[] = [];
 beforeAll(async () => {
   const setup = await open(join(dir, 'store'));
   await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const name of ['Kate', 'Ken']) await setup.handlers['operators:add']({ name, role: 'key_custodian', passphrase: pass(name) }, CTX);
+  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, ['Kate', 'Ken'].map((name) => ({ name, role: 'key_custodian' as const, passphrase: pass(name) })));
   for (const label of ['cli destroy', 'cli destroy by file', 'cli denied']) {
     const key = await setup.handlers['keys:create']({ type: 'storage', label }, CTX);
     await setup.handlers['keys:setState']({ keyId: key.id, state: 'deactivated', reason: 'out of use' }, CTX);
@@ -96,8 +97,10 @@ describe('approvals through the CLI', () => {
     expect((await as('Ken', ['approvals', 'deny', id, '--reason', 'wrong key'])).stdout).toContain(`denied: ${id}  denied`);
     expect((await as('Kate', ['approvals', 'execute', id])).stderr).toContain('error [illegal_transition]');
     expect(await stateOf(keyIds[2]!)).toBe('deactivated');
-    const all = JSON.parse((await as('Kate', ['approvals', 'list', '--all', '--json'])).stdout) as { requests: Array<{ id: string; state: string }> };
-    expect(all.requests.map((r) => r.state).sort()).toEqual(['denied', 'executed', 'executed']);
+    const all = JSON.parse((await as('Kate', ['approvals', 'list', '--all', '--json'])).stdout) as { requests: Array<{ id: string; action: string; state: string }> };
+    // (Adding Ken, a second approver, was a request Kate approved when the store was set up.)
+    expect(all.requests.filter((r) => r.action === 'key.destroy').map((r) => r.state).sort()).toEqual(['denied', 'executed', 'executed']);
+    expect(all.requests.filter((r) => r.action !== 'key.destroy').map((r) => [r.action, r.state])).toEqual([['operator.approver', 'executed']]);
     expect((JSON.parse((await as('Kate', ['approvals', 'list', '--json'])).stdout) as { requests: unknown[] }).requests).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openssl, robotCsr, writeFile } from './fleetca-kit.ts';
 import { cliRunner } from './support/cliProcess.ts';
-import { contractCaller } from './support/consoleCalls.ts';
+import { contractCaller, addOperators } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs } from '../unit/store-testkit.ts';
 
 const pass = (name: string) => `${name} has a long passphrase`;
@@ -45,7 +45,7 @@ beforeAll(async () => {
   const c = await open(join(dir, 'store'));
   const call = contractCaller(() => c);
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const name of ['Otto', 'Olga']) await call('operators:add', { name, role: 'security_officer', passphrase: pass(name) });
+  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, ['Otto', 'Olga'].map((name) => ({ name, role: 'security_officer' as const, passphrase: pass(name) })));
   await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'CLI Fleet CA' });
   const ca = await c.ca.require();
   for (const deviceId of ROBOTS) {

@@ -2,6 +2,7 @@
 // docs/cli.md) through runCli on a real store. Who may run which command is the issue's own role definitions, written
 // here as a table (not read from shared/permissions.ts): everyone may read (viewer: "read only"); the idle time, an
 // operator's second factor and the approval policies are the admin's ("operators, providers, policies").
+import { addOperators } from './support/consoleCalls.ts';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliRunner } from './support/cliProcess.ts';
@@ -34,7 +35,7 @@ const MATRIX: ReadonlyArray<{ args: string[]; allowed: readonly Role[] }> = [
 beforeAll(async () => {
   const setup = await open(join(dir, 'store'));
   await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const role of ROLES.filter((r) => r !== 'admin')) await setup.handlers['operators:add']({ name: BY_ROLE[role], role, passphrase: pass(BY_ROLE[role]) }, CTX);
+  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, ROLES.filter((r) => r !== 'admin').map((role) => ({ name: BY_ROLE[role], role, passphrase: pass(BY_ROLE[role]) })));
   await setup.handlers['operators:add']({ name: 'Tom', role: 'viewer', passphrase: pass('Tom') }, CTX);
   // Tom enrols an authenticator app (signed in as himself).
   await setup.handlers['session:lock']({}, CTX);
@@ -89,15 +90,18 @@ describe('operator settings and approval policies through the CLI', () => {
 
   it('policy list prints every configurable action; set changes only the fields given', async () => {
     const list = JSON.parse((await as('Vera', ['approvals', 'policy', 'list', '--json'])).stdout) as { policies: Array<{ action: string; approvals: number; roles: string[]; ttlSeconds: number }> };
-    expect(list.policies.map((p) => p.action).sort()).toEqual(['ca.replace', 'ca.revoke', 'emergency.wide', 'key.compromise', 'key.destroy', 'operator.admin', 'recovery.shares', 'rotation.lower', 'operator.remove'].sort());
+    expect(list.policies.map((p) => p.action).sort()).toEqual(['ca.replace', 'ca.revoke', 'emergency.wide', 'key.compromise', 'key.destroy', 'operator.admin', 'recovery.shares', 'rotation.lower', 'operator.remove', 'operator.approver'].sort());
     const before = list.policies.find((p) => p.action === 'key.compromise')!;
-    // More approvals from fewer roles: raising (adding approvers or a longer life would be lowering, below).
-    const set = await as('alice', ['approvals', 'policy', 'set', 'key.compromise', '--m', '2', '--eligible', 'admin', '--json']);
+    // Fewer roles takes Sol (a security officer) away from the approvers: lowering, a request (the waiver could follow).
+    const fewer = await as('alice', ['approvals', 'policy', 'set', 'key.compromise', '--m', '2', '--eligible', 'admin', '--json']);
+    expect([fewer.code, fewer.stderr]).toEqual([1, expect.stringContaining('error [approval_required]: approval.lower')]);
+    // More approvals from the same roles: raising, at once (adding approvers or a longer life would be lowering, below).
+    const set = await as('alice', ['approvals', 'policy', 'set', 'key.compromise', '--m', '2', '--json']);
     expect(set.stderr).toBe('');
     const after = JSON.parse(set.stdout) as { approvals: number; roles: string[]; operators: string[]; ttlSeconds: number; updatedBy: string };
-    expect(after).toMatchObject({ approvals: 2, roles: ['admin'], operators: [], ttlSeconds: before.ttlSeconds, updatedBy: 'alice' });
+    expect(after).toMatchObject({ approvals: 2, roles: before.roles, operators: [], ttlSeconds: before.ttlSeconds, updatedBy: 'alice' });
     const human = await as('alice', ['approvals', 'policy', 'list']);
-    expect(human.stdout).toMatch(/^key\.compromise {2}approvals 2 {2}eligible admin {2}requests live \d+ s {2}\(set .* by alice\)$/m);
+    expect(human.stdout).toMatch(/^key\.compromise {2}approvals 2 {2}eligible security_officer,admin {2}requests live \d+ s {2}\(set .* by alice\)$/m);
   });
 
   it('lowering a policy answers approval_required with the request, like other guarded commands; nothing changes until approved', async () => {

@@ -4,6 +4,7 @@
 // playbook's; and break-glass for one officer: signed at once, recorded as an emergency run needing a second officer's
 // review, a CRITICAL alert, every step audited; refused without a justification, for a lift or a robot list, for a
 // bad order (no alert, no run), and for a role that may not issue orders.
+import { addOperators } from './support/consoleCalls.ts';
 import { createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput, ChannelName } from '../../shared/contract.ts';
@@ -165,8 +166,11 @@ describe('break-glass for an order on its own', () => {
   const BOB = { name: 'Bob', pass: `${PASS} bob` };
 
   it('with a second officer a key-scoped or site lockdown is wide (an approval request), a robot list or a lift is not', async () => {
-    await h.call('operators:add', { name: BOB.name, role: 'security_officer', passphrase: BOB.pass });
-    await h.call('operators:add', { name: 'Kate', role: 'key_custodian', passphrase: `${PASS} kate` });
+    // Kate, a second approver, is added with Bob's approval (operator.approver).
+    await addOperators(h.console, { name: 'Officer Ada', passphrase: PASS }, [
+      { name: BOB.name, role: 'security_officer', passphrase: BOB.pass },
+      { name: 'Kate', role: 'key_custodian', passphrase: `${PASS} kate` },
+    ]);
     const before = await sequences();
     for (const scope of [{ keyId: ids.siteKey, version: 2 }, { serial: serials['uv-102']! }, { site: 'Plant 1' }, { fleet: true as const }]) {
       const asked = await h.fail(h.call('emergency:lockdownOrder', { ...ORDER, scope }));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApprovalPolicy } from '../../shared/approvalsContract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
-import { contractCaller, failure } from './support/consoleCalls.ts';
+import { addOperators, contractCaller, failure } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 
 type Role = 'viewer' | 'station_operator' | 'key_custodian' | 'security_officer' | 'admin';
@@ -62,7 +62,8 @@ async function store(names: string[], policy?: Partial<ApprovalPolicy>, clock = 
   const call = contractCaller(() => c);
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
   if (policy) await call('approvals:setPolicy', { policy: { ...DEFAULT_REMOVE_POLICY, ...policy } });
-  for (const name of names) await call('operators:add', { name, role: ROLE_OF[name]!, passphrase: pass(name) });
+  // Each approver after the first is added with an earlier one's approval (operator.approver).
+  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, names.map((name) => ({ name, role: ROLE_OF[name]!, passphrase: pass(name) })));
   const signIn = async (name: string) => {
     await c.handlers['session:lock']({}, CTX);
     await c.handlers['session:unlock']({ operator: name, passphrase: name === 'alice' ? PASSPHRASE : pass(name) }, CTX);

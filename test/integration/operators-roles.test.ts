@@ -9,7 +9,7 @@ import { CHANNELS, type ChannelName, type Handlers } from '../../shared/contract
 import type { FleetConsole } from '../../electron/app.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
 import { cliRunner } from './support/cliProcess.ts';
-import { contractCaller } from './support/consoleCalls.ts';
+import { contractCaller, addOperators } from './support/consoleCalls.ts';
 import { CTX, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from '../unit/store-testkit.ts';
 
 type RoleName = 'viewer' | 'station_operator' | 'key_custodian' | 'security_officer' | 'admin';
@@ -103,9 +103,7 @@ const call = contractCaller(() => c);
 beforeAll(async () => {
   c = await open(dir, { rotation: { scheduler: false } });
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const role of ROLE_NAMES.filter((r) => r !== 'admin')) {
-    await c.handlers['operators:add']({ name: OPERATOR_OF[role], role, passphrase: pass(OPERATOR_OF[role]) }, CTX);
-  }
+  await addOperators(c, { name: OPERATOR_OF.admin, passphrase: PASSPHRASE }, ROLE_NAMES.filter((r) => r !== 'admin').map((role) => ({ name: OPERATOR_OF[role], role, passphrase: pass(OPERATOR_OF[role]) })));
   // A handler object that records which handlers ran, then runs the console's (the one open at the time: a test reopens it).
   const spied = Object.fromEntries(
     CHANNELS.map((name) => [name, (input: never, ctx: never) => (handlerCalls.push(name), (c.handlers[name] as (i: never, x: never) => Promise<unknown>)(input, ctx))]),

@@ -24,7 +24,7 @@ import type { AccessGate } from '../operators/accessGate.ts';
 import type { Session } from '../session/session.ts';
 import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
 import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
-import { classify, type GuardContext, DEFAULT_POLICIES, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
+import { classify, type GuardContext, DEFAULT_POLICIES, eligible, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
 
 export interface ApprovalsDeps extends AuditedChangeDeps {
   repo: ApprovalsRepo;
@@ -78,8 +78,6 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const named = r.summary['policy.action'];
     return (APPROVAL_ACTIONS as readonly string[]).includes(named ?? '') ? (named as ApprovalAction) : null;
   };
-
-  const eligible = (policy: ApprovalPolicy, name: string, role: OperatorRole) => policy.roles.includes(role) || policy.operators.includes(name);
 
   const log = (action: string, targetId: string | null, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>, actor = session.actor()) =>
     audit.append({ actor, action, targetType: 'approval', targetId, outcome, details });
@@ -181,6 +179,9 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const recordApproval = (r: RequestRow, approver: string, role: OperatorRole, via: 'session' | 'file', signature: Buffer | null): ApprovalRequestView => {
     stillOpen(r);
     if (approver === r.requester) throw new ConsoleError('illegal_transition', 'The requester cannot approve their own request; another operator must.');
+    if (r.channel === 'operators:setRole' && approver === deps.operators.get(r.summary.name ?? '')?.name) {
+      throw new ConsoleError('illegal_transition', `${approver} cannot approve their own new role; another operator must.`);
+    }
     if (!eligible(policyOfRequest(r), approver, role)) {
       throw new ConsoleError('forbidden', `${approver} is not among the approvers of ${r.action} (approvals:policies).`, { role, needs: 'approver' });
     }
@@ -253,7 +254,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const policy = policyOf(guard.policyAction);
     if (policy.approvals === 0) return;
     const me = session.require().operator;
-    if (!deps.operators.list().some((o) => o.name !== me && eligible(policy, o.name, o.role))) {
+    if (!deps.operators.list().some((o) => o.name !== me && o.name !== guard.concerns && eligible(policy, o.name, o.role))) {
       if (guard.waivable === false) return; // the service refuses an unapproved call itself (emergency: break-glass)
       // No one else could ever approve (a one-person console, or the only admin making a second one): the action runs,
       // and the audit says so, every time (docs/two-person-control.md, "When no one else can approve").
@@ -276,6 +277,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         rotationPolicy: deps.rotationPolicy ?? (() => null),
         operatorNamed: (name) => deps.operators.get(name)?.name ?? null,
         signedIn: () => session.require().operator,
+        operators: () => deps.operators.list(),
       };
       guardWith(classify(channel, input, ctx), channel, input);
     },

@@ -5,7 +5,8 @@ import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
 import { isWideOrder, isWideRun } from '../../../shared/emergencyContract.ts';
 import type { KeyType } from '../../../shared/domain.ts';
 import { type RotationPolicy, type RotationWindow, validatePolicy } from '../rotation/policy.ts';
-import { DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
+import { APPROVAL_ACTIONS, DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
+import type { OperatorRole } from '../../../shared/operatorsContract.ts';
 
 export interface GuardedCall {
   /** What the request is for (shown, audited). */
@@ -17,6 +18,11 @@ export interface GuardedCall {
    * (an emergency has its own one-officer path, break-glass, with an alert and a review).
    */
   waivable?: false;
+  /**
+   * The operator the call gives a role to (operators:setRole): not counted as someone else who could approve it (their
+   * own promotion is no second person's check), and refused as its approver.
+   */
+  concerns?: string;
 }
 
 export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> = {
@@ -40,7 +46,15 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
   // approve a removal, the operator removed included (their consent); removing someone when no such operator but the
   // admin is left (a viewer, a station operator) is waived as usual.
   'operator.remove': { action: 'operator.remove', approvals: 1, roles: ['admin', 'key_custodian', 'security_officer'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
+  // Adding an operator who can approve something (or raising one's role so they approve more): the admin types the
+  // first passphrase, so one admin alone could add an approver they control and approve their own request with it.
+  // The approvers already there (the same roles as a removal) witness the new one; a store where no one else approves
+  // anything (a new store's first admin) waives it as usual.
+  'operator.approver': { action: 'operator.approver', approvals: 1, roles: ['admin', 'key_custodian', 'security_officer'], operators: [], ttlSeconds: DEFAULT_TTL_SECONDS },
 };
+
+/** Whether the operator (name, role) may approve under the policy: by role or by name. */
+export const eligible = (policy: ApprovalPolicy, name: string, role: OperatorRole): boolean => policy.roles.includes(role) || policy.operators.includes(name);
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
 export function lowers(current: ApprovalPolicy, next: ApprovalPolicy): boolean {
@@ -58,6 +72,8 @@ export interface GuardContext {
   /** The stored name of the operator the handler would find under that name (null: none), and who is signed in. */
   operatorNamed?(name: string): string | null;
   signedIn?(): string | null;
+  /** Every operator in the store (who could approve what). */
+  operators?(): readonly { name: string; role: OperatorRole }[];
   /** The rotation policy that applies now to a key type or a key, and what a key falls back to (its type's); null: unknown. */
   rotationPolicy(target: { type: KeyType } | { keyId: string } | { typeOfKey: string }): RotationPolicy | null;
 }
@@ -102,10 +118,47 @@ const rotationLower = (current: RotationPolicy | null, input: unknown): GuardedC
 type Classifier<C extends ChannelName> = (input: ParsedInput<C>, ctx: GuardContext) => GuardedCall | null;
 const same = (action: ApprovalAction): GuardedCall => ({ action, policyAction: action });
 
+/** The operators other than the signed-in one (and `besides`) who are eligible under a policy. */
+const othersUnder = (ctx: GuardContext, policy: ApprovalPolicy, besides: string | null = null): string[] => {
+  const me = ctx.signedIn?.() ?? null;
+  return (ctx.operators?.() ?? []).filter((o) => o.name !== me && o.name !== besides && eligible(policy, o.name, o.role)).map((o) => o.name);
+};
+
+/**
+ * Making `name` hold `role` (added, or from `fromRole`): operator.admin for an admin, operator.approver for anyone
+ * who could then approve an action they could not before. An existing operator's own promotion is checked by someone
+ * else: they do not count among those who could approve it. When both apply, the first with someone else to approve it
+ * decides (a lone admin among custodians cannot make a second admin alone: the custodians witness it); when neither
+ * has, the first, which the waiver then lets run.
+ */
+const grantGuard = (ctx: GuardContext, name: string, role: OperatorRole, fromRole: OperatorRole | null): GuardedCall | null => {
+  const gains = APPROVAL_ACTIONS.some((a) => eligible(ctx.policyOf(a), name, role) && !(fromRole !== null && eligible(ctx.policyOf(a), name, fromRole)));
+  const candidates: ApprovalAction[] = [...(role === 'admin' ? (['operator.admin'] as const) : []), ...(gains ? (['operator.approver'] as const) : [])];
+  const first = candidates[0];
+  if (first === undefined) return null;
+  const besides = fromRole === null ? null : name;
+  const decides = candidates.find((a) => ctx.policyOf(a).approvals > 0 && othersUnder(ctx, ctx.policyOf(a), besides).length > 0) ?? first;
+  return besides === null ? same(decides) : { ...same(decides), concerns: besides };
+};
+
+/**
+ * A policy change lowers control when it lowers the policy itself (lowers) or takes away an approver other than the
+ * one asking: dropping a role or a name could leave no one else eligible, and the waiver would then let them act alone.
+ */
+const lowersFor = (ctx: GuardContext, current: ApprovalPolicy, next: ApprovalPolicy): boolean => {
+  if (lowers(current, next)) return true;
+  const still = new Set(othersUnder(ctx, next));
+  return othersUnder(ctx, current).some((name) => !still.has(name));
+};
+
 const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'keys:setState': (i) => (i.state === 'destroyed' ? same('key.destroy') : i.state === 'compromised' ? same('key.compromise') : null),
-  'operators:add': (i) => (i.role === 'admin' ? same('operator.admin') : null),
-  'operators:setRole': (i) => (i.role === 'admin' ? same('operator.admin') : null),
+  'operators:add': (i, ctx) => grantGuard(ctx, i.name, i.role, null),
+  // A role change to one that approves nothing new (a demotion, a sideways move) runs at once.
+  'operators:setRole': (i, ctx) => {
+    const target = ctx.operators?.().find((o) => o.name === (ctx.operatorNamed?.(i.name) ?? i.name));
+    return grantGuard(ctx, target?.name ?? i.name, i.role, target?.role ?? null);
+  },
   // A removal the handler refuses (no such operator, oneself) makes no request: the handler refuses it, audited.
   'operators:remove': (i, ctx) => {
     const target = ctx.operatorNamed ? ctx.operatorNamed(i.name) : i.name;
@@ -128,7 +181,7 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
     const policyAction = i.actions.includes('revoke_ca') && ctx.policyOf('ca.revoke').approvals >= ctx.policyOf('emergency.wide').approvals ? 'ca.revoke' : 'emergency.wide';
     return { action: 'emergency.wide', policyAction, waivable: false };
   },
-  'approvals:setPolicy': (i, ctx) => (lowers(ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
+  'approvals:setPolicy': (i, ctx) => (lowersFor(ctx, ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
   'ca:replace': () => same('ca.replace'),
   'ca:revoke': () => same('ca.revoke'),
   'rotation:setTypePolicy': (i, ctx) => rotationLower(ctx.rotationPolicy({ type: i.type }), i.policy),

@@ -28,7 +28,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<OperatorRole, string>> = {
   station_operator: 'Provisioning and key distribution.',
   key_custodian: 'Keys, rotation and the providers’ keys.',
   security_officer: 'Revocation, compromise, the fleet CA, lockdown, reports.',
-  admin: 'Everything, with operators, providers and policies. Making an admin needs another admin’s approval.',
+  admin: 'Everything, with operators, providers and policies. Making an admin, or anyone who can approve, needs another approver’s approval.',
 };
 
 const ROLE_ITEMS = OPERATOR_ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r], description: ROLE_DESCRIPTIONS[r] }));
@@ -55,7 +55,7 @@ export function AddOperatorDialog({ onClose }: { onClose(): void }) {
   const add = useOperatorChange('operators:add', onClose);
   const requested = requestedApproval(add.error);
   if (requested !== null) {
-    return <ApprovalRequestedDialog header="Add operator" what={`Adding ${name.trim()} as an admin`} requestId={requested} onClose={onClose} />;
+    return <ApprovalRequestedDialog header="Add operator" what={`Adding ${name.trim()} as ${ROLE_LABELS[role]}`} requestId={requested} onClose={onClose} />;
   }
   const words = errorInWords(add.error, ADD_LABELS);
 
@@ -111,7 +111,7 @@ export function ChangeRoleDialog({ operator, onClose }: { operator: OperatorInfo
   const setRoleOf = useOperatorChange('operators:setRole', onClose);
   const header = `Change the role of “${operator.name}”`;
   const requested = requestedApproval(setRoleOf.error);
-  if (requested !== null) return <ApprovalRequestedDialog header={header} what={`Making ${operator.name} an admin`} requestId={requested} onClose={onClose} />;
+  if (requested !== null) return <ApprovalRequestedDialog header={header} what={`Making ${operator.name} ${ROLE_LABELS[role]}`} requestId={requested} onClose={onClose} />;
   const submit = () => {
     if (role !== operator.role && !setRoleOf.isPending) setRoleOf.mutate({ name: operator.name, role });
   };

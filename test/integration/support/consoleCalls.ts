@@ -68,3 +68,51 @@ export async function exportAuditText(c: FleetConsole): Promise<{ started: Chann
   await c.auditExports.deliver(ticket, { write: (chunk) => void parts.push(chunk) });
   return { started, content: parts.join('') };
 }
+
+export interface Credentials {
+  name: string;
+  passphrase: string;
+}
+
+/**
+ * Adds operators as the admin `admin` (signed in when it is called, and again when it returns), the way a team does it:
+ * an operator who can approve something is a two-person action once another approver is in the store
+ * (operator.approver, operator.admin; docs/two-person-control.md), so when the add answers `approval_required` the
+ * first of `witnesses` (operators already there) or of the operators added before who may approve it signs in and
+ * approves, and the admin executes the request.
+ */
+export async function addOperators(
+  c: FleetConsole,
+  admin: Credentials,
+  ops: readonly (Credentials & { role: ChannelInput<'operators:add'>['role'] })[],
+  witnesses: readonly Credentials[] = [],
+): Promise<void> {
+  const call = contractCaller(() => c);
+  const signIn = async (who: Credentials) => {
+    await c.handlers['session:lock']({}, CTX);
+    await c.handlers['session:unlock']({ operator: who.name, passphrase: who.passphrase }, CTX);
+  };
+  const added: Credentials[] = [...witnesses];
+  for (const op of ops) {
+    try {
+      await call('operators:add', { name: op.name, role: op.role, passphrase: op.passphrase });
+    } catch (e) {
+      if (!isConsoleError(e) || e.code !== 'approval_required') throw e;
+      const requestId = e.details?.requestId as string;
+      let approved = false;
+      for (const witness of added) {
+        await signIn(witness);
+        const request = (await call('approvals:list', { open: true })).requests.find((r) => r.id === requestId);
+        if (request?.canApprove) {
+          await call('approvals:approve', { requestId });
+          approved = true;
+          break;
+        }
+      }
+      await signIn(admin);
+      if (!approved) throw new Error(`no operator added before ${op.name} may approve adding them`, { cause: e });
+      await call('approvals:execute', { requestId });
+    }
+    added.push(op);
+  }
+}

@@ -367,6 +367,8 @@ test('a lockdown order issued on its own for one robot, checked by the robot; a 
     await expect(wide).toContainText('needs two-person approval');
     await wide.getByLabel('Reason (recorded in the audit log)').fill('Plant 3 intrusion');
     await wide.getByRole('button', { name: 'Request approval' }).click();
+    // the click returns before the request is made: wait for the dialog to say so, then read the store
+    await expect(wide.getByTestId('approval-requested')).toBeVisible();
     const requests = (await h['approvals:list']({ open: true }, CTX)).requests;
     expect(requests).toHaveLength(1);
     await expect(wide.getByTestId('approval-requested')).toContainText(requests[0]!.id);

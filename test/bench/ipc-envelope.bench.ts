@@ -42,9 +42,11 @@ async function medianRound(
   rounds: number,
   iterations: number,
   sides: { raw: () => unknown; path: () => Promise<unknown> },
-): Promise<{ raw: number; path: number; pathCpuMs: number; pathWallMs: number }> {
+): Promise<{ raw: number; path: number; pathCpuMs: number; pathSysMs: number; pathFaults: number; pathWallMs: number }> {
   const seen: Array<{ raw: number; path: number }> = [];
   let pathCpu = 0;
+  let pathSys = 0;
+  let pathFaults = 0;
   let pathWall = 0;
   for (let round = 0; round < rounds; round++) {
     let raw = 0n;
@@ -54,17 +56,20 @@ async function medianRound(
       sides.raw();
       raw += process.hrtime.bigint() - t;
       const cpu = process.cpuUsage();
+      const faults = process.resourceUsage().minorPageFault;
       t = process.hrtime.bigint();
       await sides.path();
       path += process.hrtime.bigint() - t;
       const used = process.cpuUsage(cpu);
       pathCpu += (used.user + used.system) / 1000;
+      pathSys += used.system / 1000;
+      pathFaults += process.resourceUsage().minorPageFault - faults;
     }
     seen.push({ raw: Number(raw) / 1e9, path: Number(path) / 1e9 });
     pathWall += Number(path) / 1e6;
   }
   seen.sort((x, y) => x.raw / x.path - y.raw / y.path);
-  return { ...seen[Math.floor(seen.length / 2)]!, pathCpuMs: pathCpu, pathWallMs: pathWall };
+  return { ...seen[Math.floor(seen.length / 2)]!, pathCpuMs: pathCpu, pathSysMs: pathSys, pathFaults, pathWallMs: pathWall };
 }
 
 /** Callers in flight in the concurrent rows: each does one round trip, all at once; the raw side does as many in turn. */
@@ -172,7 +177,8 @@ export async function run(): Promise<BenchResult[]> {
           `median of ${ROUNDS} rounds, raw and path calls alternating; each call includes its durable audit append; ` +
           `per round trip over all rounds: path ${perTrip(best.pathWallMs)}` +
           ` ms wall, ${perTrip(after.transactionMs - before.transactionMs)} ms of it in durable commit transactions ` +
-          `(${opsPerCommit.toFixed(1)} audited operations per commit), ${perTrip(best.pathCpuMs)} ms process CPU; load average ${os.loadavg()[0]!.toFixed(1)}`,
+          `(${opsPerCommit.toFixed(1)} audited operations per commit), ${perTrip(best.pathCpuMs)} ms process CPU ` +
+          `(${perTrip(best.pathSysMs)} ms of it system time), ${(best.pathFaults / trips).toFixed(0)} minor page faults; load average ${os.loadavg()[0]!.toFixed(1)}`,
       });
     }
     return results;

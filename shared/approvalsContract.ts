@@ -11,8 +11,11 @@ import { OperatorName, OperatorRoleSchema } from './operatorsContract.ts';
 /** The actions whose approvals are configurable (approvals:setPolicy). */
 export const APPROVAL_ACTIONS = ['key.destroy', 'key.compromise', 'operator.admin', 'recovery.shares', 'emergency.wide', 'ca.replace', 'ca.revoke', 'rotation.lower', 'operator.remove', 'operator.approver'] as const;
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
-/** A request's action: a configurable one, or lowering the policy of one (guarded by that action's current policy). */
-export const REQUEST_ACTIONS = [...APPROVAL_ACTIONS, 'approval.lower'] as const;
+/**
+ * A request's action: a configurable one, lowering the policy of one (guarded by that action's current policy), or a
+ * role change that approves less (operator.demote, guarded by operator.remove's policy: both take an approver away).
+ */
+export const REQUEST_ACTIONS = [...APPROVAL_ACTIONS, 'approval.lower', 'operator.demote'] as const;
 export type RequestAction = (typeof REQUEST_ACTIONS)[number];
 
 export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
@@ -24,9 +27,10 @@ export const APPROVAL_ACTION_LABELS: Readonly<Record<RequestAction, string>> = {
   'ca.replace': 'Replace the fleet CA (a new CA key and certificate; robots need new certificates)',
   'ca.revoke': 'Revoke a compromised fleet CA (every certificate it issued is revoked)',
   'rotation.lower': 'Lower a rotation policy (a due rotation would happen later or less surely: a longer period, a higher usage limit, no scheduled rotation, more jitter, the provider driving it, narrower windows)',
-  'operator.remove': 'Remove an operator (their key slot is wiped; they can no longer sign in or approve)',
+  'operator.remove': 'Remove an operator (their key slot is wiped; they can no longer sign in or approve), or change their role so they approve less',
   'operator.approver': 'Add an operator who can approve, or give one a role that approves more',
   'approval.lower': 'Lower an approval policy',
+  'operator.demote': 'Change an operator\'s role so they approve less (under the removal policy)',
 };
 
 export const REQUEST_STATES = ['pending', 'approved', 'denied', 'executed', 'expired'] as const;

@@ -103,7 +103,11 @@ export interface ReportRepo {
   auditRecords(p: ReportPeriod, actions: readonly string[], prefixes: readonly string[]): ReportAuditRow[];
   /** Records within the period, and the checkpoints signed within it. */
   auditWithin(p: ReportPeriod): { records: number; checkpoints: ReportCheckpointRow[] };
-  /** Approval requests made within the period, oldest first, with their state now and who approved them. */
+  /**
+   * Approval requests made within the period or with any approval.* audit record within it (approved, denied,
+   * executed, expired, exported there: a request made before the period counts too), oldest first, with their state
+   * now and who approved them.
+   */
   approvalRequests(p: ReportPeriod): ReportApprovalRequestRow[];
 }
 
@@ -116,13 +120,17 @@ export function createReportRepo(db: Db): ReportRepo {
     `SELECT id, label, key_type AS type, algorithm, state, provider, current_version AS currentVersion, created_at AS createdAt
        FROM keys WHERE created_at <= ? ORDER BY key_type, label, id`,
   );
+  // A request of the period: made in it, or named by an approval.* record in it (the service audits each step of a
+  // request with its id as target). Parameters: from, to, from, to.
+  const REQUEST_IN_PERIOD = `(r.created_at >= ? AND r.created_at <= ?)
+      OR r.id IN (SELECT a.target_id FROM audit_records a WHERE a.ts >= ? AND a.ts <= ? AND a.target_type = 'approval' AND a.action LIKE 'approval.%')`;
   const approvalRequests = db.prepare(
-    `SELECT id, action, requester, state, created_at AS createdAt, expires_at AS expiresAt, decided_by AS decidedBy, executed_at AS executedAt, executed_by AS executedBy
-       FROM approval_requests WHERE created_at >= ? AND created_at <= ? ORDER BY created_at, id`,
+    `SELECT r.id, r.action, r.requester, r.state, r.created_at AS createdAt, r.expires_at AS expiresAt, r.decided_by AS decidedBy, r.executed_at AS executedAt, r.executed_by AS executedBy
+       FROM approval_requests r WHERE ${REQUEST_IN_PERIOD} ORDER BY r.created_at, r.id`,
   );
   const approvalVotes = db.prepare(
     `SELECT v.request_id AS requestId, v.approver FROM approval_votes v JOIN approval_requests r ON r.id = v.request_id
-      WHERE r.created_at >= ? AND r.created_at <= ? ORDER BY v.approved_at, v.approver`,
+      WHERE ${REQUEST_IN_PERIOD} ORDER BY v.approved_at, v.approver`,
   );
   const jobs = db.prepare(
     `SELECT key_id AS keyId, from_version AS fromVersion, reason, due_at AS dueAt, state, late_ms AS lateMs, finished_at AS finishedAt
@@ -172,8 +180,8 @@ export function createReportRepo(db: Db): ReportRepo {
     },
     approvalRequests(p) {
       const votes = new Map<string, string[]>();
-      for (const v of approvalVotes.all(p.from, p.to) as Array<{ requestId: string; approver: string }>) votes.set(v.requestId, [...(votes.get(v.requestId) ?? []), v.approver]);
-      return (approvalRequests.all(p.from, p.to) as Array<Omit<ReportApprovalRequestRow, 'approvers'>>).map((r) => ({ ...r, approvers: votes.get(r.id) ?? [] }));
+      for (const v of approvalVotes.all(p.from, p.to, p.from, p.to) as Array<{ requestId: string; approver: string }>) votes.set(v.requestId, [...(votes.get(v.requestId) ?? []), v.approver]);
+      return (approvalRequests.all(p.from, p.to, p.from, p.to) as Array<Omit<ReportApprovalRequestRow, 'approvers'>>).map((r) => ({ ...r, approvers: votes.get(r.id) ?? [] }));
     },
     auditWithin: (p) => ({ records: Number(recordCount.get(p.from, p.to)), checkpoints: checkpoints.all(p.from, p.to) as ReportCheckpointRow[] }),
   };

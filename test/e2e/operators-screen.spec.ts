@@ -1,6 +1,6 @@
 // The Operators screen through the browser host (issue 14, docs/operators.md, docs/two-person-control.md): an admin
-// adds a viewer and a key custodian and changes a role; making an admin, or removing an operator, when another
-// operator could approve shows the approval request the main process made; the idle lock's time and an approval policy are saved and read
+// adds a viewer and a key custodian and changes a role; a demotion, making an admin, or removing an operator, when
+// another operator could approve shows the approval request the main process made; the idle lock's time and an approval policy are saved and read
 // back; lowering that policy becomes a request too. A viewer has no Operators entry, a typed #/operators says why,
 // and the main process's router refuses the viewer's operators:add sent over the window's own socket.
 import type { Page } from '@playwright/test';
@@ -32,6 +32,9 @@ async function select(page: Page, name: string): Promise<void> {
 }
 
 test('an admin adds and changes operators; making an admin or removing one asks for approval; idle lock and a policy read back', async ({ page, harness }) => {
+  // A hang guard: with the demotion's approval (two sign-ins and a return to the screen) the journey took 1.9 to 2.0
+  // minutes on a loaded 2-core machine, at the default 2-minute limit.
+  test.setTimeout(240_000);
   const fleet = harness.current().fleet;
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
@@ -61,13 +64,29 @@ test('an admin adds and changes operators; making an admin or removing one asks 
     expect.arrayContaining([[VIEWER, 'viewer'], [CUSTODIAN, 'key_custodian']]),
   );
 
-  // Change a role.
+  // Change a role. Cora would stop approving key destruction (a custodian's): a demotion (operator.demote), and she is
+  // the only other approver, so the request is hers to consent to; the dialog shows it. She approves, Ada executes.
   await select(page, CUSTODIAN);
   await page.getByRole('button', { name: 'Change role…' }).click();
   const roleDialog = page.getByRole('dialog', { name: `Change the role of “${CUSTODIAN}”` });
   await roleDialog.getByRole('radio', { name: 'Security officer' }).check();
   expect(await axeSerious(page, '[role="dialog"]')).toEqual([]);
   await roleDialog.getByRole('button', { name: `Make ${CUSTODIAN} Security officer` }).click();
+  const demotion = roleDialog.getByTestId('approval-requested');
+  await expect(demotion).toContainText('Approval requested');
+  const demotions = (await fleet.handlers['approvals:list']({ open: true }, t)).requests;
+  expect(demotions.map((r) => [r.action, r.summary.name, r.summary.role])).toEqual([['operator.demote', CUSTODIAN, 'security_officer']]);
+  await expect(demotion).toContainText(demotions[0]!.id);
+  await roleDialog.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(row(page, CUSTODIAN)).toContainText('Key custodian');
+  await fleet.handlers['session:lock']({}, t);
+  await fleet.handlers['session:unlock']({ operator: CUSTODIAN, passphrase: pass(CUSTODIAN) }, t);
+  await fleet.handlers['approvals:approve']({ requestId: demotions[0]!.id }, t);
+  await fleet.handlers['session:lock']({}, t);
+  await fleet.handlers['session:unlock']({ operator: OPERATOR, passphrase: PASSPHRASE }, t);
+  await fleet.handlers['approvals:execute']({ requestId: demotions[0]!.id }, t);
+  await expectDashboardAfterUnlock(page);
+  await clickNav(page, 'Operators');
   await expect(row(page, CUSTODIAN)).toContainText('Security officer');
 
   // A second admin while Ada is the only admin: Cora (an officer) could approve, so adding Bob is a request

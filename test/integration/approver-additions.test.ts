@@ -45,7 +45,7 @@ async function store(names: string[], policy?: Partial<ApprovalPolicy> & { actio
   return { c, call, signIn, roles, records };
 }
 
-type Outcome = 'at once' | 'waived' | `request ${ApprovalAction}` | 'forbidden';
+type Outcome = 'at once' | 'waived' | `request ${ApprovalAction | 'operator.demote'}` | 'forbidden';
 interface GrantRow {
   what: string;
   store: string[];
@@ -72,14 +72,18 @@ const GRANTS: GrantRow[] = [
   { what: 'an admin, another admin present', store: ['Bea'], actor: 'alice', change: { add: 'admin' }, outcome: 'request operator.admin' },
   { what: 'an admin, only a custodian present', store: ['Kate'], actor: 'alice', change: { add: 'admin' }, outcome: 'request operator.approver' },
   { what: 'a custodian by a second admin', store: ['Bea', 'Kate'], actor: 'Bea', change: { add: 'key_custodian' }, outcome: 'request operator.approver' },
-  // Role changes: to one that approves more is the same; a demotion or a move to a role approving nothing is not.
+  // Role changes: to one that approves more is the same; a move to a role approving nothing new is not (a demotion is
+  // operator.demote: test/integration/operator-demotion-approval.test.ts).
   { what: 'a viewer made a custodian, a custodian present', store: ['Kate', 'Vera'], actor: 'alice', change: { setRole: 'Vera', to: 'key_custodian' }, outcome: 'request operator.approver' },
   { what: 'a viewer made a station operator, a custodian present', store: ['Kate', 'Vera'], actor: 'alice', change: { setRole: 'Vera', to: 'station_operator' }, outcome: 'at once' },
-  { what: 'a custodian made a viewer, an officer present', store: ['Otto', 'Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'viewer' }, outcome: 'at once' },
+  { what: 'a custodian made a viewer, an officer present', store: ['Otto', 'Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'viewer' }, outcome: 'request operator.demote' },
   { what: 'a custodian made an officer (approves compromise now), another custodian present', store: ['Kate', 'Ken'], actor: 'alice', change: { setRole: 'Kate', to: 'security_officer' }, outcome: 'request operator.approver' },
   // Her own promotion is not hers to witness: with no one else, the waiver.
-  { what: 'the only custodian made an officer', store: ['Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'security_officer' }, outcome: 'waived' },
+  { what: 'the only other operator, a viewer, made a custodian', store: ['Vera'], actor: 'alice', change: { setRole: 'Vera', to: 'key_custodian' }, outcome: 'waived' },
   { what: 'the only custodian made an admin', store: ['Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'admin' }, outcome: 'waived' },
+  // A custodian made an officer also stops approving key destruction: with no one else to witness the gain, she
+  // consents to the loss (operator.demote; it was waived before demotions were guarded).
+  { what: 'the only custodian made an officer', store: ['Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'security_officer' }, outcome: 'request operator.demote' },
   // Only an admin adds operators.
   { what: 'a viewer added by a custodian', store: ['Kate'], actor: 'Kate', change: { add: 'viewer' }, outcome: 'forbidden' },
   // Configurable: no approvals, or only admins approving additions.

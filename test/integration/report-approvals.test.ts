@@ -1,7 +1,8 @@
 // The compliance report's per-request approvals table (docs/compliance-report.md, section 6): one row per approval
-// request made in the period with its id, action, requester, approvers, outcome and times. The PDF's text
-// (pdftotext -layout) is checked against the store as the approvals channel reads it: an executed, a denied and a
-// pending request on day 1, and one made on day 2 that a day-1 report leaves out.
+// request with any approval.* record in the period (made, approved, denied, executed, expired there), with its id,
+// action, requester, approvers, outcome (now) and times. The PDF's text (pdftotext -layout) is checked against the
+// store as the approvals channel reads it: an executed, a denied and a pending request on day 1; one made on day 2
+// that a day-1 report leaves out; and one made on day 1 but approved and executed on day 2, which both list.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,12 +35,14 @@ async function pdfTextOf(from: string, to: string): Promise<string> {
 beforeAll(async () => {
   c = await open(join(work, 'store'), { clock, rotation: { scheduler: false } });
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  for (const name of ['Kate', 'Vera', 'Sam', 'Tim', 'Ulla']) await call('operators:add', { name, role: name === 'Kate' ? 'key_custodian' : 'viewer', passphrase: pass(name) });
+  for (const name of ['Kate', 'Vera', 'Sam', 'Tim', 'Ulla', 'Wim']) await call('operators:add', { name, role: name === 'Kate' ? 'key_custodian' : 'viewer', passphrase: pass(name) });
   ids.executed = await requestRemoval('Vera');
   clock.advance(60_000);
   ids.denied = await requestRemoval('Sam');
   clock.advance(60_000);
   ids.pending = await requestRemoval('Tim');
+  clock.advance(60_000);
+  ids.lateExecuted = await requestRemoval('Wim');
   await signIn('Kate');
   clock.advance(60_000);
   await call('approvals:approve', { requestId: ids.executed });
@@ -49,6 +52,13 @@ beforeAll(async () => {
   await call('approvals:execute', { requestId: ids.executed });
   clock.set(Date.parse('2026-06-02T07:00:00Z')); // day 2, before day 1's requests expire
   ids.nextDay = await requestRemoval('Ulla');
+  // Day 1's request for Wim, approved and executed on day 2.
+  await signIn('Kate');
+  clock.advance(60_000);
+  await call('approvals:approve', { requestId: ids.lateExecuted });
+  await signIn('alice');
+  clock.advance(60_000);
+  await call('approvals:execute', { requestId: ids.lateExecuted });
 });
 
 afterAll(() => {
@@ -75,13 +85,24 @@ describe('the approvals table of the compliance report', () => {
       expect(line, `a row for ${cells[0]}`).toBeDefined();
       expect(line!.trim().split(/\s{2,}/)).toEqual(cells);
     }
-    expect(text).toContain('Approval requests made in the period (state now)');
+    expect(text).toContain('Approval requests with any approval record in the period (state now)');
     expect(text, 'a request made on day 2 is not in a day-1 report').not.toContain(ids.nextDay);
   });
 
-  it('a report of day 2 lists only the request made that day', async () => {
+  it('a report of day 2 lists the request made that day and the day-1 request executed that day, not the others', async () => {
     const text = await pdfTextOf('2026-06-02', '2026-06-02');
     expect(text).toContain(ids.nextDay);
-    for (const k of ['executed', 'denied', 'pending']) expect(text).not.toContain(ids[k]);
+    const r = (await call('approvals:list', { open: false })).requests.find((s) => s.id === ids.lateExecuted)!;
+    expect([r.state, r.createdAt.slice(0, 10), r.executedAt?.slice(0, 10)]).toEqual(['executed', '2026-06-01', '2026-06-02']);
+    const line = text.split('\n').find((l) => l.includes(ids.lateExecuted!));
+    expect(line, 'a row for the day-1 request executed on day 2').toBeDefined();
+    expect(line!.trim().split(/\s{2,}/)).toEqual([r.id, 'operator.remove', 'alice', 'Kate', 'executed', r.createdAt, r.executedAt, r.executedBy]);
+    for (const k of ['executed', 'denied', 'pending']) expect(text, `${k}: no record of it on day 2`).not.toContain(ids[k]);
+  });
+
+  it('a report of day 1 lists the day-1 request executed later too, with its state now', async () => {
+    const text = await pdfTextOf('2026-06-01', '2026-06-01');
+    const line = text.split('\n').find((l) => l.includes(ids.lateExecuted!));
+    expect(line?.trim().split(/\s{2,}/).slice(1, 5)).toEqual(['operator.remove', 'alice', 'Kate', 'executed']);
   });
 });

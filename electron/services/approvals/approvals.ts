@@ -72,7 +72,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const row = repo.policy(action);
     return row ? { action, approvals: row.approvals, roles: row.roles, operators: row.operators, ttlSeconds: row.ttlSeconds } : DEFAULT_POLICIES[action];
   };
-  const policyOfRequest = (r: RequestRow): ApprovalPolicy => policyOf(r.action === 'approval.lower' ? (parsePolicyAction(r) ?? 'operator.admin') : r.action);
+  const policyOfRequest = (r: RequestRow): ApprovalPolicy =>
+    policyOf(r.action === 'approval.lower' ? (parsePolicyAction(r) ?? 'operator.admin') : r.action === 'operator.demote' ? 'operator.remove' : r.action);
   /** The policy a lowering request is about: its summary names the action. */
   const parsePolicyAction = (r: RequestRow): ApprovalAction | null => {
     const named = r.summary['policy.action'];
@@ -179,7 +180,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   const recordApproval = (r: RequestRow, approver: string, role: OperatorRole, via: 'session' | 'file', signature: Buffer | null): ApprovalRequestView => {
     stillOpen(r);
     if (approver === r.requester) throw new ConsoleError('illegal_transition', 'The requester cannot approve their own request; another operator must.');
-    if (r.channel === 'operators:setRole' && approver === deps.operators.get(r.summary.name ?? '')?.name) {
+    // A promotion is not its target's to approve; a demotion is (their consent, as for a removal).
+    if (r.channel === 'operators:setRole' && r.action !== 'operator.demote' && approver === deps.operators.get(r.summary.name ?? '')?.name) {
       throw new ConsoleError('illegal_transition', `${approver} cannot approve their own new role; another operator must.`);
     }
     if (!eligible(policyOfRequest(r), approver, role)) {

@@ -124,21 +124,33 @@ const othersUnder = (ctx: GuardContext, policy: ApprovalPolicy, besides: string 
   return (ctx.operators?.() ?? []).filter((o) => o.name !== me && o.name !== besides && eligible(policy, o.name, o.role)).map((o) => o.name);
 };
 
+/** Whether holding `to` instead of `from` lets `name` approve some action they could not (by role; a name stays named). */
+const approvesMore = (ctx: GuardContext, name: string, to: OperatorRole, from: OperatorRole | null): boolean =>
+  APPROVAL_ACTIONS.some((a) => eligible(ctx.policyOf(a), name, to) && !(from !== null && eligible(ctx.policyOf(a), name, from)));
+
+/** A demotion's request: shown and audited as such, approved under operator.remove's policy (it takes an approver away). */
+const DEMOTE: GuardedCall = { action: 'operator.demote', policyAction: 'operator.remove' };
+
 /**
  * Making `name` hold `role` (added, or from `fromRole`): operator.admin for an admin, operator.approver for anyone
- * who could then approve an action they could not before. An existing operator's own promotion is checked by someone
- * else: they do not count among those who could approve it. When both apply, the first with someone else to approve it
- * decides (a lone admin among custodians cannot make a second admin alone: the custodians witness it); when neither
- * has, the first, which the waiver then lets run.
+ * who could then approve an action they could not before, operator.demote (operator.remove's policy) for someone else
+ * who could then no longer approve an action they could (`demotes`). An existing operator's own promotion is checked by
+ * someone else: they do not count among those who could approve it; their demotion they may approve (their consent,
+ * as for a removal). When several apply, the first with someone else to approve it decides (a lone admin among
+ * custodians cannot make a second admin alone: the custodians witness it; a custodian made an officer with no one else
+ * to witness the gain consents to the loss); when none has, the first, which the waiver then lets run.
  */
-const grantGuard = (ctx: GuardContext, name: string, role: OperatorRole, fromRole: OperatorRole | null): GuardedCall | null => {
-  const gains = APPROVAL_ACTIONS.some((a) => eligible(ctx.policyOf(a), name, role) && !(fromRole !== null && eligible(ctx.policyOf(a), name, fromRole)));
-  const candidates: ApprovalAction[] = [...(role === 'admin' ? (['operator.admin'] as const) : []), ...(gains ? (['operator.approver'] as const) : [])];
+const grantGuard = (ctx: GuardContext, name: string, role: OperatorRole, fromRole: OperatorRole | null, demotes = false): GuardedCall | null => {
+  const besides = fromRole === null ? null : name;
+  const grant = (a: ApprovalAction): GuardedCall => (besides === null ? same(a) : { ...same(a), concerns: besides });
+  const candidates: GuardedCall[] = [
+    ...(role === 'admin' ? [grant('operator.admin')] : []),
+    ...(approvesMore(ctx, name, role, fromRole) ? [grant('operator.approver')] : []),
+    ...(demotes ? [DEMOTE] : []),
+  ];
   const first = candidates[0];
   if (first === undefined) return null;
-  const besides = fromRole === null ? null : name;
-  const decides = candidates.find((a) => ctx.policyOf(a).approvals > 0 && othersUnder(ctx, ctx.policyOf(a), besides).length > 0) ?? first;
-  return besides === null ? same(decides) : { ...same(decides), concerns: besides };
+  return candidates.find((g) => ctx.policyOf(g.policyAction).approvals > 0 && othersUnder(ctx, ctx.policyOf(g.policyAction), g.concerns).length > 0) ?? first;
 };
 
 /**
@@ -154,10 +166,13 @@ const lowersFor = (ctx: GuardContext, current: ApprovalPolicy, next: ApprovalPol
 const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   'keys:setState': (i) => (i.state === 'destroyed' ? same('key.destroy') : i.state === 'compromised' ? same('key.compromise') : null),
   'operators:add': (i, ctx) => grantGuard(ctx, i.name, i.role, null),
-  // A role change to one that approves nothing new (a demotion, a sideways move) runs at once.
+  // A role change that approves more is a grant; one that approves less (loses any action the operator could approve)
+  // takes an approver away, like a removal: operator.demote under operator.remove's policy. Demoting oneself is one's
+  // own consent: it runs at once (the handler keeps the last admin). A move that neither gains nor loses runs at once.
   'operators:setRole': (i, ctx) => {
     const target = ctx.operators?.().find((o) => o.name === (ctx.operatorNamed?.(i.name) ?? i.name));
-    return grantGuard(ctx, target?.name ?? i.name, i.role, target?.role ?? null);
+    const demotes = target !== undefined && target.name !== ctx.signedIn?.() && approvesMore(ctx, target.name, target.role, i.role);
+    return grantGuard(ctx, target?.name ?? i.name, i.role, target?.role ?? null, demotes);
   },
   // A removal the handler refuses (no such operator, oneself) makes no request: the handler refuses it, audited.
   'operators:remove': (i, ctx) => {

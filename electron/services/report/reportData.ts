@@ -221,7 +221,7 @@ function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
       { id: 'approvals', title: 'Two-person approvals', columns: ['Action', 'Outcome', 'Count'], rows: countBy(approvals, (r) => [r.action, r.outcome]) },
       {
         id: 'approval-requests',
-        title: 'Approval requests made in the period (state now)',
+        title: 'Approval requests with any approval record in the period (state now)',
         columns: ['Request', 'Action', 'Requester', 'Approvers', 'Outcome', 'Requested', 'Closed', 'Closed by'],
         rows: requests.map((r) => [r.id, r.action, r.requester, r.approvers.join(' ') || '-', r.state, r.createdAt, closedAt(r), r.executedBy ?? r.decidedBy ?? '']),
       },

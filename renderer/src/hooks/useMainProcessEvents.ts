@@ -32,9 +32,12 @@ export function useMainProcessEvents(): void {
       }, AUDIT_REFRESH_MS);
     });
     // A request made, approved, denied, expired or executed, or a policy changed: the Approvals screen and the badge.
-    const offApprovals = subscribe('approvals:changed', () => {
+    // An executed request may have added, removed or changed the role of an operator (operator.approver, .admin,
+    // .remove, .demote): the Operators screen's list too, or it shows the operators from before for up to 5 s.
+    const offApprovals = subscribe('approvals:changed', (e) => {
       void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
+      if (e.state === 'executed') void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
     });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });

@@ -28,7 +28,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<OperatorRole, string>> = {
   station_operator: 'Provisioning and key distribution.',
   key_custodian: 'Keys, rotation and the providers’ keys.',
   security_officer: 'Revocation, compromise, the fleet CA, lockdown, reports.',
-  admin: 'Everything, with operators, providers and policies. Making an admin, or anyone who can approve, needs another approver’s approval.',
+  admin: 'Everything, with operators, providers and policies. Making an admin or anyone who can approve, removing an approver, or changing a role so it approves less needs another approver’s approval.',
 };
 
 const ROLE_ITEMS = OPERATOR_ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r], description: ROLE_DESCRIPTIONS[r] }));

@@ -1,9 +1,8 @@
 // Checkpoint signatures verified on a worker thread while the chain walk hashes records on the calling thread: an
 // Ed25519 verification costs as much as hashing ~50 records, so at one checkpoint per 100 records it was half of a
 // verify (measured in docs/audit-log.md). The walk stays synchronous: it hands signatures over in batches and reads
-// the verdicts from shared memory (Atomics). At the end the calling thread does not wait for the worker's backlog: it
-// verifies the signatures still unchecked from the last one backwards until it meets the worker. Every signature is
-// still verified against the trusted key; if the worker stops answering, the rest are verified inline.
+// the verdicts from shared memory (Atomics), blocking only at the end for the ones still being checked. Every
+// signature is still verified against the trusted key; if the worker stops answering, the rest are verified inline.
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
@@ -13,10 +12,7 @@ export interface SignatureBatch {
   add(message: string, signatureBase64: string): void;
   /** The ordinal of the first signature found invalid so far, without waiting; null while none. */
   firstInvalid(): number | null;
-  /**
-   * Ends the batch once every signature is checked (the ones the worker has not reached are checked here, from the
-   * last backwards): the ordinal of the first invalid one, or null.
-   */
+  /** Waits until every queued signature is checked: the ordinal of the first invalid one, or null. */
   settle(): number | null;
   /** How many leading checks are known valid (the walk drops what it kept for them). */
   checkedValid(): number;
@@ -29,12 +25,9 @@ export interface ParallelSignatures {
   close(): void;
 }
 
-// The worker verifies each [message, signature] of a message in order and publishes progress in shared memory: ctl[0] =
-// signatures checked from the first one on (all valid, or up to the first invalid one), ctl[1] = ordinal of the first
-// invalid one (-1: none), ctl[2] = the ordinal it stops before (set when the walk ends and the calling thread verifies
-// the rest from the back; items from there on are left to it and never counted as checked). Plain CommonJS, so it runs
-// the same from the sources, the tests and the bundled Electron main process. Strings cross (a pooled Buffer would copy
-// its pool).
+// The worker verifies each [message, signature] of a message and publishes progress in shared memory: ctl[0] =
+// signatures checked, ctl[1] = ordinal of the first invalid one (-1: none). Plain CommonJS, so it runs the same from
+// the sources, the tests and the bundled Electron main process. Strings cross (a pooled Buffer would copy its pool).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
@@ -47,17 +40,13 @@ parentPort.on('message', (m) => {
     try { key = createPublicKey({ key: Buffer.from(m.spki, 'base64'), format: 'der', type: 'spki' }); } catch { key = null; }
   }
   for (let i = 0; i < m.items.length; i += 2) {
-    const ordinal = m.first + i / 2;
-    if (Atomics.load(ctl, 1) >= 0 || ordinal >= Atomics.load(ctl, 2)) break;
+    if (Atomics.load(ctl, 1) >= 0) break;
     let ok = false;
     try { ok = key !== null && verify(null, Buffer.from(m.items[i]), key, Buffer.from(m.items[i + 1], 'base64')); } catch { ok = false; }
-    if (!ok) {
-      Atomics.store(ctl, 1, ordinal);
-    } else {
-      Atomics.store(ctl, 0, ordinal + 1);
-    }
-    Atomics.notify(ctl, 0);
+    if (!ok) Atomics.store(ctl, 1, m.first + i / 2);
   }
+  Atomics.add(ctl, 0, m.items.length / 2);
+  Atomics.notify(ctl, 0);
 });
 `;
 
@@ -109,9 +98,8 @@ export function createParallelSignatures(): ParallelSignatures {
       const walk = ++walks;
       const spkiText = spki.toString('base64');
       const w = ensureWorker();
-      const ctl = new Int32Array(new SharedArrayBuffer(12));
+      const ctl = new Int32Array(new SharedArrayBuffer(8));
       ctl[1] = -1;
-      ctl[2] = 0x7fffffff;
       // Messages and signatures from ordinal keptFrom on, kept until the worker confirmed them.
       let kept: string[] = [];
       let keptFrom = 0;
@@ -194,27 +182,10 @@ export function createParallelSignatures(): ParallelSignatures {
           return inline ? invalid : workerInvalid();
         },
         settle() {
+          post();
+          if (!inline && !waitFor(posted)) goInline();
           stopWhenIdle();
-          if (inline) return invalid;
-          // The worker goes on from the front; this thread verifies from the last signature backwards until they meet
-          // (the signatures not yet posted first), instead of waiting for the worker's backlog. Each side checks a
-          // signature the same way, so one checked by both (where they meet) has one verdict.
-          let low = added; // this thread verified [low, added)
-          let mine: number | null = null;
-          while (low > checked() && workerInvalid() === null) {
-            const ordinal = low - 1;
-            Atomics.store(ctl, 2, ordinal);
-            const i = (ordinal - keptFrom) * 2;
-            const ok = verifySignature(null, Buffer.from(kept[i] as string), trustedKey, Buffer.from(kept[i + 1] as string, 'base64'));
-            if (!ok) mine = ordinal;
-            low = ordinal;
-          }
-          Atomics.store(ctl, 2, 0);
-          pending = [];
-          // The worker checks in order: an invalid one it found has only valid ones before it. Otherwise it confirmed
-          // [0, low) and this thread [low, added), so the first invalid is the lowest this thread found.
-          const theirs = workerInvalid();
-          return theirs === null ? mine : mine === null ? theirs : Math.min(theirs, mine);
+          return inline ? invalid : workerInvalid();
         },
         checkedValid() {
           if (inline) return invalid ?? added;

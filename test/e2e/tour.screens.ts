@@ -21,7 +21,7 @@ const IMAGES = resolve(import.meta.dirname, '..', '..', 'docs', 'images');
 
 async function snap(page: Page, name: string): Promise<void> {
   // The top of the screen (a screen opened after a long one keeps the window's scroll position).
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: resolve(IMAGES, `${name}.png`), fullPage: false });
 }
 

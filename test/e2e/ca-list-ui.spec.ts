@@ -63,6 +63,13 @@ test('the fleet CAs listed, a retired CA picked, its robots flagged on the Fleet
     await expect(inventory.locator(`[data-serial="${old[1]}"]`)).toBeVisible();
     await find.fill('');
     await expect(inventory.getByRole('row')).toHaveCount(3);
+    // Sort: by serial, ascending after a click on its header, descending after a second.
+    const serials = () => inventory.locator('[data-serial]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-serial')));
+    const ascending = [...old].sort();
+    await inventory.getByRole('columnheader', { name: /^Serial/ }).click();
+    await expect.poll(serials).toEqual(ascending);
+    await inventory.getByRole('columnheader', { name: /^Serial/ }).click();
+    await expect.poll(serials).toEqual([...ascending].reverse());
 
     // The Fleet table: uv-ca2 needs a certificate from the current CA; uv-ca1 got one.
     await clickNav(page, 'Fleet');

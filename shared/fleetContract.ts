@@ -110,8 +110,19 @@ export const FleetDashboard = z.object({
   expiringCertificatesTotal: z.number().int().nonnegative(),
   overdueKeys: z.array(z.object({ keyId: z.string(), label: z.string(), type: z.string(), nextRotationAt: IsoTime, robots: z.number().int().nonnegative() })),
   providers: z.array(z.object({ id: z.string(), kind: z.string(), ok: z.boolean().nullable(), circuit: z.string(), checkedAt: IsoTime.nullable(), detail: z.string().nullable() })),
+  /**
+   * Key versions held across the fleet: per key robots hold, how many robots hold its current version and how many an
+   * older one ("behind"; a key no longer in the store counts as behind, its label, type and version null). The keys
+   * with the most robots behind first, at most KEY_VERSIONS_LISTED; the totals count every key.
+   */
+  keyVersions: z.array(
+    z.object({ keyId: z.string(), label: z.string().nullable(), type: z.string().nullable(), currentVersion: z.number().int().positive().nullable(), current: z.number().int().nonnegative(), behind: z.number().int().nonnegative() }),
+  ),
+  keyVersionsTotal: z.object({ keys: z.number().int().nonnegative(), current: z.number().int().nonnegative(), behind: z.number().int().nonnegative() }),
   generatedAt: IsoTime,
 });
+/** How many keys the dashboard's "key versions held" lists (the totals count them all). */
+export const KEY_VERSIONS_LISTED = 20;
 export type FleetDashboard = z.infer<typeof FleetDashboard>;
 
 const RobotFields = {

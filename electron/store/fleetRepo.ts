@@ -118,6 +118,8 @@ export interface FleetRepo {
   /** Robots that hold the key at the given version (or, without a version, at any version). */
   holders(keyId: string, version?: number): string[];
   countHolders(keyId: string): number;
+  /** How many robots hold each (key, version) across the fleet, by key id then version (the dashboard's key versions). */
+  countByKeyVersion(): Array<{ keyId: string; version: number; robots: number }>;
   /** How many robots hold each version 1..upTo of the key (versions nobody holds are absent), oldest version first. */
   holderCounts(keyId: string, upTo: number): Array<{ version: number; robots: number }>;
   /** One page of the key's holders with their robot rows, oldest version first, then device id. */
@@ -335,6 +337,12 @@ export function createFleetRepo(db: Db): FleetRepo {
       }));
     },
     countHolders: (keyId) => (db.prepare('SELECT COUNT(*) AS n FROM robot_keys WHERE key_id = ?').get(keyId) as { n: number }).n,
+    countByKeyVersion: () =>
+      db.prepare('SELECT key_id AS keyId, key_version AS version, COUNT(*) AS robots FROM robot_keys GROUP BY key_id, key_version ORDER BY key_id, key_version').all() as Array<{
+        keyId: string;
+        version: number;
+        robots: number;
+      }>,
     insertCertificate: (row) => void insertCert.run(row),
     getCertificate(serial) {
       const r = getCert.get(serial) as Record<string, string> | undefined;

@@ -80,7 +80,7 @@ test('fingerprint at setup = next to Verify = the export header key; reversed ra
   const day = 86_400_000;
   const picker = await fillAuditRange(page, new Date(Date.now() + day), new Date(Date.now() - day));
   await expect(picker).toBeVisible();
-  await expect(picker).toContainText('The end of the time range is before its start');
+  await expect(picker).toContainText('The end must not be earlier than the start.');
   expect(await axeSerious(page), 'time range picker (refusing)').toEqual([]);
   await picker.getByRole('button', { name: 'Cancel' }).click();
   await expect(auditStatus(page)).toHaveText(before);
@@ -119,11 +119,15 @@ test('the first-run form says every problem next to its field at once, in words,
   await page.getByLabel('Passphrase (at least 12 characters)').fill('short');
   await page.getByLabel('Confirm passphrase').fill('different');
   await page.getByRole('button', { name: 'Create key store' }).click();
+  // In the one wording of every form (components/errorWords.ts): the rule under the field's label, as the main
+  // process's refusal of the same value would read there (after the error icon's label), and the form's summary
+  // counting the refused values.
   const operator = page.getByLabel('Operator name');
-  await expect(operator).toHaveAccessibleDescription(/letters, digits, spaces and \. _ @ - only/);
+  await expect(operator).toHaveAccessibleDescription(/^Error May contain only letters, digits, space, \. _ @ -\./);
   await expect(operator).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAccessibleDescription(/at least 12 characters/);
-  await expect(page.getByLabel('Confirm passphrase')).toHaveAccessibleDescription(/does not match/);
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAccessibleDescription(/^Error Must be at least 12 characters\./);
+  await expect(page.getByLabel('Confirm passphrase')).toHaveAccessibleDescription(/^Error Does not match the passphrase\./);
+  await expect(page.getByRole('alert').filter({ hasText: '3 values were refused.' })).toContainText('Check the highlighted values and try again.');
   await expect(operator).toBeFocused();
   await expect(page.locator('body')).not.toContainText(INTERNALS);
   expect(await axeSerious(page), 'first run with errors').toEqual([]);

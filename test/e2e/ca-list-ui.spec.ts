@@ -56,6 +56,20 @@ test('the fleet CAs listed, a retired CA picked, its robots flagged on the Fleet
     const inventory = page.getByRole('table', { name: 'Certificate inventory' });
     for (const serial of old) await expect(inventory.locator(`[data-serial="${serial}"]`)).toBeVisible();
     await expect(inventory.getByRole('row')).toHaveCount(3);
+    // Find narrows the inventory (issue 12: search on every list): one serial typed, its row alone; cleared, both.
+    const find = page.getByLabel('Find certificates');
+    await find.fill(old[1]!);
+    await expect(inventory.getByRole('row')).toHaveCount(2);
+    await expect(inventory.locator(`[data-serial="${old[1]}"]`)).toBeVisible();
+    await find.fill('');
+    await expect(inventory.getByRole('row')).toHaveCount(3);
+    // Sort: by serial, ascending after a click on its header, descending after a second.
+    const serials = () => inventory.locator('[data-serial]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-serial')));
+    const ascending = [...old].sort();
+    await inventory.getByRole('columnheader', { name: /^Serial/ }).click();
+    await expect.poll(serials).toEqual(ascending);
+    await inventory.getByRole('columnheader', { name: /^Serial/ }).click();
+    await expect.poll(serials).toEqual([...ascending].reverse());
 
     // The Fleet table: uv-ca2 needs a certificate from the current CA; uv-ca1 got one.
     await clickNav(page, 'Fleet');

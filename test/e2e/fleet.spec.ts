@@ -140,7 +140,7 @@ test('a CSV with a bad row at line 7 is refused naming line 7 and nothing is imp
   await expect(detail.getByRole('table', { name: 'Audit trail of the robot' })).toContainText('robot.status');
 });
 
-test('the dashboard counts match the registry: by status, by site, expiring certificates, overdue keys', async ({ page, harness }) => {
+test('the dashboard counts match the registry: by status, by site, expiring certificates, overdue keys, key versions held', async ({ page, harness }) => {
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
   const fleet = harness.current().fleet;
@@ -151,6 +151,11 @@ test('the dashboard counts match the registry: by status, by site, expiring cert
   fleet.fleet.importCsv([HEADER, ...rows].join('\n'));
   fleet.fleet.attachCertificate('robot-000001', { serial: '7F01', notAfter: new Date(Date.now() + 5 * 86_400_000).toISOString(), pem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
   fleet.fleet.attachCertificate('robot-000002', { serial: '7F02', notAfter: new Date(Date.now() + 300 * 86_400_000).toISOString(), pem: '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n' });
+  // Key versions held: "fleet uplink" is at version 2; robots 1-3 still hold version 1 (behind), robots 4-5 hold 2.
+  const t = { transport: 'test' as const };
+  const uplink = (await fleet.handlers['keys:create']({ type: 'communication', label: 'fleet uplink' }, t)).id;
+  await fleet.handlers['keys:rotate']({ keyId: uplink }, t);
+  for (const [i, version] of [[1, 1], [2, 1], [3, 1], [4, 2], [5, 2]] as const) fleet.fleet.recordKeyVersions(seededRobot(i).deviceId, [{ keyId: uplink, version }]);
 
   await goTo(page, 'Dashboard');
   // Every figure is a link to the list behind it, filtered (issue 12): the hrefs are the fleet screen's deep links.
@@ -173,6 +178,14 @@ test('the dashboard counts match the registry: by status, by site, expiring cert
   const weeks = page.getByRole('list', { name: 'Certificates by week until expiry' });
   await expect(weeks.getByRole('link', { name: 'Week 1 (0–6 days): 1' })).toHaveAttribute('href', '#/certs?expiringWithinDays=7');
   await expect(weeks.getByText('Expired: 0')).toBeVisible();
+  // Key versions held across the fleet: 2 robots current, 3 behind; the key links to its details.
+  await expect(page.getByRole('heading', { name: 'Key versions held across the fleet: 2 current, 3 behind' })).toBeVisible();
+  await expect(page.locator('[aria-label="Key versions held across the fleet (chart)"]').first()).toBeVisible();
+  const held = page.getByRole('table', { name: 'Key versions held across the fleet' }).getByRole('row').filter({ hasText: 'fleet uplink' });
+  await expect(held).toContainText('v2');
+  await expect(held.getByRole('cell').nth(2)).toHaveText('2');
+  await expect(held.getByRole('cell').nth(3)).toHaveText('3');
+  await expect(held.getByRole('link', { name: 'fleet uplink' })).toHaveAttribute('href', `#/keys?key=${uplink}`);
 
   // Drill down: the quarantined figure opens the fleet list filtered to quarantined robots (10 of 60).
   await tiles.getByRole('link', { name: 'quarantined: 10' }).click();

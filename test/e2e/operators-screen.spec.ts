@@ -50,8 +50,9 @@ test('an admin adds and changes operators; making an admin or removing one asks 
   await dialog.getByLabel('First passphrase', { exact: true }).fill('short');
   await dialog.getByLabel('First passphrase again').fill('other');
   await dialog.getByRole('button', { name: 'Add operator' }).click();
-  await expect(dialog.getByText('The passphrase needs at least 12 characters.')).toBeVisible();
-  await expect(dialog.getByText('The confirmation does not match the passphrase.')).toBeVisible();
+  // In the one wording of every form: the rule under the field's label (after the error icon's label).
+  await expect(dialog.getByLabel('First passphrase', { exact: true })).toHaveAccessibleDescription(/^Error Must be at least 12 characters\./);
+  await expect(dialog.getByLabel('First passphrase again')).toHaveAccessibleDescription(/^Error Does not match the passphrase\./);
   expect(await axeSerious(page, '[role="dialog"]')).toEqual([]);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 

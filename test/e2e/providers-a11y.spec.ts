@@ -11,7 +11,7 @@ import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious, INTERNAL_WORDS } from './support/axe.ts';
 import { clickNav, completeFirstRun, openConsole, openKey, unlock } from './support/ui.ts';
-import { goToProviders, openAddProvider, providerRow } from './support/providersUi.ts';
+import { goToProviders, openAddProvider, providerRow, providersTable } from './support/providersUi.ts';
 
 const CTX: CallContext = { transport: 'test' };
 const SERIAL = '0a11ce';
@@ -77,6 +77,22 @@ test('Revoke and the provider dialogs, details and robots panel: no serious axe 
   await expect(add.getByLabel('Provider id')).toHaveAttribute('aria-invalid', 'true');
   expect(await add.innerText()).not.toMatch(INTERNAL_WORDS);
   await checkDialog(page, add, addButton, 'Add a provider dialog with field errors');
+
+  // Find and sort (issue 12: search, filter and sort on every list): free text narrows the list to vault-a11y, Clear
+  // filters brings local back; ids ascending by default, descending after a click on the Id header.
+  const providerRows = providersTable(page).locator('tbody tr');
+  await expect(providerRows).toHaveCount(2);
+  await expect(providerRows.nth(0)).toContainText('local');
+  const findProviders = page.getByRole('combobox', { name: 'Find providers' });
+  await findProviders.fill('vault');
+  await findProviders.press('Enter');
+  await expect(providerRows).toHaveCount(1);
+  await expect(providerRow(page, 'vault-a11y')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await expect(providerRows).toHaveCount(2);
+  await providersTable(page).getByRole('columnheader', { name: /^Id/ }).click();
+  await expect(providerRows.nth(0)).toContainText('vault-a11y');
+  await expect(providerRows.nth(1)).toContainText('local');
 
   // Edit and Remove from the provider's row.
   const editButton = providerRow(page, 'vault-a11y').getByRole('button', { name: 'Edit vault-a11y' });

@@ -13,7 +13,7 @@ test('first run refuses a short passphrase and a mismatched confirmation, then c
   await page.getByLabel('Confirm passphrase').fill('too-short');
   await page.getByRole('button', { name: 'Create key store' }).click();
   // The problem is said next to its field (the field's description), and focus goes to that field.
-  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAccessibleDescription(/at least 12 characters/);
+  await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAccessibleDescription(/Must be at least 12 characters\./);
   await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByLabel('Passphrase (at least 12 characters)')).toBeFocused();
   await expect(page.getByLabel('Passphrase (at least 12 characters)')).toHaveAttribute('type', 'password');
@@ -25,7 +25,7 @@ test('first run refuses a short passphrase and a mismatched confirmation, then c
   await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);
   await page.getByLabel('Confirm passphrase').fill(`${PASSPHRASE}!`);
   await page.getByRole('button', { name: 'Create key store' }).click();
-  await expect(page.getByLabel('Confirm passphrase')).toHaveAccessibleDescription(/does not match/);
+  await expect(page.getByLabel('Confirm passphrase')).toHaveAccessibleDescription(/Does not match the passphrase\./);
   await expect(page.getByLabel('Confirm passphrase')).toBeFocused();
 
   await page.getByLabel('Passphrase (at least 12 characters)').fill(PASSPHRASE);

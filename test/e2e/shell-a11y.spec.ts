@@ -8,6 +8,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
+import { INTERNAL_WORDS } from './support/axe.ts';
 import { watchCsp } from './support/cspWatch.ts';
 import { fleetFilter, pickOption } from './support/fleetUi.ts';
 import { clickNav, completeFirstRun, createKey, keyRow, openConsole } from './support/ui.ts';
@@ -75,6 +76,8 @@ test('every screen: no CSP violation, no serious axe violation, deep links, titl
     await expect(page).toHaveTitle(`${screen.heading} · ECPS-UV Fleet Security Console`);
     // The breadcrumbs end with the screen.
     await expect(page.getByRole('navigation', { name: 'Breadcrumbs' })).toContainText(screen.heading);
+    // No internals on the screen: no channel name, no router "Invalid input for …", no schema path (issue 12).
+    expect(await page.locator('body').innerText(), `${screen.nav} shows internals`).not.toMatch(INTERNAL_WORDS);
 
     if (NOT_PORTED.includes(screen.nav)) console.log(`NOT YET PORTED to the design system: ${screen.nav} (issue 12)`);
     const exempt = AXE_EXEMPT[screen.nav];

@@ -89,6 +89,9 @@ describe('fleet registry', () => {
     );
     expect(dash.expiringCertificates).toEqual([{ deviceId: 'uv-0002', serial: '0A1B', notAfter: expect.any(String), daysLeft: 8 }]);
     expect(dash.overdueKeys).toEqual([expect.objectContaining({ label: 'uplink', robots: 2 })]);
+    // Key versions held: uplink is at version 2; uv-0001 holds 2 (current), uv-0002 still 1 (behind).
+    expect(dash.keyVersions).toEqual([{ keyId: dash.overdueKeys[0]!.keyId, label: 'uplink', type: 'communication', currentVersion: 2, current: 1, behind: 1 }]);
+    expect(dash.keyVersionsTotal).toEqual({ keys: 1, current: 1, behind: 1 });
     expect(dash.providers.map((p) => p.id)).toContain('local');
     c.fleet.revokeCertificate('0A1B', 'robot quarantined');
     expect((await call('fleet:dashboard', {})).expiringCertificatesTotal).toBe(0);

@@ -2,6 +2,9 @@
 // router's shape paths land on the same form field; a field that is not a number is said in words before sending;
 // the router's text (which names the channel) never reaches the officer; durations and periods in words.
 import { describe, expect, it } from 'vitest';
+import { contract } from '../../shared/contract.ts';
+import { ConsoleError } from '../../shared/errors.ts';
+import { invalidInputError } from '../../electron/ipc/router.ts';
 import { calendarWeeks, durationWords, errorWords, formFieldOf, formOf, periodWords, policyOf, shortDay } from '../../renderer/src/rotation/rotationFormat.ts';
 
 describe('rotation screen form helpers', () => {
@@ -19,9 +22,16 @@ describe('rotation screen form helpers', () => {
     for (const [field, expected] of table) expect(formFieldOf(field), String(field)).toBe(expected);
   });
 
-  it('never shows the router text (channel name and path); the policy check words pass through', () => {
-    expect(errorWords('Invalid input for rotation:setTypePolicy: policy.mode: Invalid option')).not.toMatch(/rotation:|policy\./);
-    expect(errorWords('The rotation period must be a whole number of seconds, at least 3600 (1 hour).')).toBe('The rotation period must be a whole number of seconds, at least 3600 (1 hour).');
+  it('never shows the router text (channel name and path), says the refused value in words; the policy check words pass through', () => {
+    // Real refusals as the window holds them (an Error carrying the envelope's code, message and details).
+    const received = (e: ConsoleError) => Object.assign(new Error(e.message), e.toInfo());
+    const parsed = contract['rotation:setTypePolicy'].input.safeParse({ type: 'storage', policy: { mode: 'sometimes' } });
+    if (parsed.success) throw new Error('test input was accepted');
+    const routerText = errorWords(received(invalidInputError('rotation:setTypePolicy', parsed.error)));
+    expect(routerText).not.toMatch(/rotation:|policy\.|Invalid input for/);
+    expect(routerText).toContain('Mode is not one of the allowed choices.');
+    const period = new ConsoleError('invalid_input', 'The rotation period must be a whole number of seconds, at least 3600 (1 hour).', { field: 'periodSeconds' });
+    expect(errorWords(received(period))).toBe('The rotation period must be a whole number of seconds, at least 3600 (1 hour).');
   });
 
   it('turns the form into a policy (hours to seconds) and says which fields are not numbers', () => {

@@ -4,13 +4,12 @@ import { useCallback, useMemo, useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
-import { isApiError } from '../api.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { useDebounced } from '../hooks/useDebounced.ts';
 import { AuditFiltersBar } from './AuditFiltersBar.tsx';
 import { AuditList } from './AuditList.tsx';
 import { VerifyChain } from './VerifyChain.tsx';
-import { isReversed, REVERSED_RANGE_WORDS, toFilterInput } from './auditFilterInput.ts';
+import { rangeErrorOf, toFilterInput } from './auditFilterInput.ts';
 
 const FILTER_DEBOUNCE_MS = 300;
 
@@ -20,10 +19,9 @@ export function AuditPage() {
   const filterInput = useMemo(() => toFilterInput(debounced), [debounced]);
   const [queryError, setQueryError] = useState<unknown>(null);
   const onError = useCallback((e: unknown) => setQueryError(e), []);
-  // A reversed range is refused next to the picker: by the picker itself, and should one reach the main process, by
-  // its invalid_input naming "to" (or "from").
-  const refusedByMain = isApiError(queryError) && queryError.code === 'invalid_input' && (queryError.details?.field === 'to' || queryError.details?.field === 'from');
-  const rangeError = isReversed(filters.range?.start, filters.range?.end) || refusedByMain ? REVERSED_RANGE_WORDS : null;
+  // A reversed range is refused next to the picker, in the one wording of every form: by the picker itself, and should
+  // one reach the main process, by its refusal naming "to" (or "from").
+  const rangeError = rangeErrorOf(filters, queryError);
 
   return (
     <ContentLayout

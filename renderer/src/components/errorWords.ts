@@ -4,6 +4,7 @@
 // each issue becomes a sentence about the field it names; issues about a field the form shows go next to that field
 // (FormField errorText), the others into the summary. "Check the highlighted values" is said only when a field is
 // actually highlighted. Nothing here invents a refusal: it only rewords what the main process said.
+import type { z } from 'zod';
 import { ERROR_CODES, ERROR_HINTS, type ErrorCode, type ErrorInfo } from '../../../shared/errors.ts';
 
 /** The main process's error as the window holds it (api.ts ApiError: an Error with code and details). */
@@ -163,6 +164,45 @@ export function errorInWords(input: unknown, fieldLabels: FieldLabels = {}, fiel
   if (highlighted) hint = HIGHLIGHTED_HINT;
   else if (error.code === 'invalid_input') hint = NAMED_HINT;
   let summary = rest.join(' ');
-  if (summary === '' && highlighted) summary = `${Object.keys(fields).length === 1 ? 'One value was' : `${Object.keys(fields).length} values were`} refused.`;
+  if (summary === '' && highlighted) summary = refusedCount(Object.keys(fields).length);
   return { summary, hint, fields, code: error.code };
+}
+
+/** "One value was refused." / "3 values were refused." */
+function refusedCount(n: number): string {
+  return `${n === 1 ? 'One value was' : `${n} values were`} refused.`;
+}
+
+/**
+ * A rule as a form says it under its field, worded like the main process's refusals: zod's message reworded, as a
+ * sentence ("Too small: expected string to have >=1 characters" -> "Must not be empty."). The field's label is the
+ * FormField's, above it.
+ */
+export function ruleInWords(rule: string): string {
+  return sentence(reword(withoutInternals(rule)));
+}
+
+/**
+ * `schema`'s (the contract's own) refusal of one field's value, as its rules in words, the way the main process's
+ * refusal of that value reads next to the field (every rule it breaks, up to the router's three); null when valid.
+ */
+export function schemaRuleInWords(schema: z.ZodType, value: unknown): string | null {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return null;
+  const rules = parsed.error.issues.slice(0, 3).map((i) => ruleInWords(i.message));
+  return rules.length > 0 ? rules.join(' ') : ruleInWords('Invalid input');
+}
+
+/**
+ * A form's own checks before it sends, said exactly as a refusal by the main process would be (the one rule above):
+ * each refused field's rule goes next to it (several at once), the summary counts them and the hint points at the
+ * highlighted fields. `checked` maps the form's field keys to their rule in words, null or absent when the value is
+ * fine. Nothing refused: empty words (no summary, no hint).
+ */
+export function checkedInWords(checked: Readonly<Record<string, string | null | undefined>>): ErrorWords {
+  const fields: Record<string, string> = {};
+  for (const [key, rule] of Object.entries(checked)) if (rule) fields[key] = rule;
+  const n = Object.keys(fields).length;
+  if (n === 0) return { summary: '', hint: '', fields, code: null };
+  return { summary: refusedCount(n), hint: HIGHLIGHTED_HINT, fields, code: 'invalid_input' };
 }

@@ -1,5 +1,5 @@
 // "Are we safe?" at a glance: robots by status (donut) and by site, keys by state and provider, certificates expiring
-// by week, keys overdue for rotation, provider health. Data from fleet:dashboard and keys:list only. Every figure is a
+// by week, keys overdue for rotation, key versions held across the fleet (current / behind), provider health. Data from fleet:dashboard and keys:list only. Every figure is a
 // link (hash deep link, shell/routes.ts) to the list behind it, filtered where that list has the filter; overdue,
 // expired, compromised, quarantined and unreachable items carry a StatusIndicator so they stand out.
 import ContentLayout from '@cloudscape-design/components/content-layout';
@@ -16,6 +16,7 @@ import Box from '@cloudscape-design/components/box';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import Alert from '@cloudscape-design/components/alert';
 import { CERT_EXPIRY_WARNING_DAYS, KEY_STATE_LABELS, ROBOT_STATUSES, type RobotStatus } from '../../../shared/domain.ts';
+import type { FleetDashboard } from '../../../shared/fleetContract.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { formatTime } from '../format.ts';
@@ -238,6 +239,7 @@ export function FleetDashboardPage() {
               },
             ]}
           />
+          <KeyVersionsHeld versions={d.keyVersions} total={d.keyVersionsTotal} />
           <Table
             header={<Header variant="h2">Provider health</Header>}
             ariaLabels={{ tableLabel: 'Provider health' }}
@@ -265,5 +267,62 @@ export function FleetDashboardPage() {
         </SpaceBetween>
       )}
     </ContentLayout>
+  );
+}
+
+/** How many keys the "key versions held" chart draws (the table under it lists every key the dashboard sent). */
+const KEY_VERSIONS_CHARTED = 10;
+
+/**
+ * Key versions held across the fleet: per key robots hold, robots on its current version and robots behind it, as
+ * stacked bars and a table; each key links to its details (their robots panel lists the holders of each version).
+ */
+function KeyVersionsHeld({ versions, total }: { versions: FleetDashboard['keyVersions']; total: FleetDashboard['keyVersionsTotal'] }) {
+  const name = (k: FleetDashboard['keyVersions'][number]) => k.label ?? `${k.keyId} (not in this store)`;
+  const charted = versions.slice(0, KEY_VERSIONS_CHARTED);
+  return (
+    <Container
+      header={
+        <Header variant="h2" description="Robots holding each key's current version, and robots behind it (an older version), the keys with the most robots behind first.">
+          {`Key versions held across the fleet: ${n(total.current)} current, ${n(total.behind)} behind`}
+        </Header>
+      }
+    >
+      <SpaceBetween size="m">
+        <BarChart
+          ariaLabel="Key versions held across the fleet (chart)"
+          xScaleType="categorical"
+          stackedBars
+          height={200}
+          hideFilter
+          xTitle="Key"
+          yTitle="Robots"
+          series={[
+            { title: 'Current version', type: 'bar' as const, data: charted.map((k) => ({ x: name(k), y: k.current })) },
+            { title: 'Behind', type: 'bar' as const, data: charted.map((k) => ({ x: name(k), y: k.behind })) },
+          ]}
+          empty={<Box textAlign="center">No robot holds a key yet.</Box>}
+        />
+        {total.keys > charted.length && <Box variant="small">{`The chart shows the ${n(charted.length)} keys with the most robots behind, of ${n(total.keys)} keys held.`}</Box>}
+        {versions.length > 0 && (
+          <Table
+            variant="embedded"
+            ariaLabels={{ tableLabel: 'Key versions held across the fleet' }}
+            items={versions}
+            trackBy="keyId"
+            columnDefinitions={[
+              { id: 'key', header: 'Key', cell: (k) => (k.label === null ? name(k) : <Link href={hrefFor('keys', { key: k.keyId })}>{k.label}</Link>) },
+              { id: 'version', header: 'Current version', cell: (k) => (k.currentVersion === null ? '—' : `v${k.currentVersion}`) },
+              { id: 'current', header: 'Robots on it', cell: (k) => n(k.current) },
+              {
+                id: 'behind',
+                header: 'Robots behind',
+                cell: (k) => (k.behind > 0 ? <StatusIndicator type="warning">{n(k.behind)}</StatusIndicator> : '0'),
+              },
+            ]}
+          />
+        )}
+      </SpaceBetween>
+    </Container>
   );
 }

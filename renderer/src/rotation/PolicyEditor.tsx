@@ -37,7 +37,7 @@ export function PolicyEditor({ target, onClose }: { target: PolicyTarget; onClos
     const request = requestedApproval(e);
     if (request !== null) return setRequested(request);
     const field = isApiError(e) ? formFieldOf(e.details?.field) : null;
-    const words = e instanceof Error ? errorWords(e.message) : 'The policy was not saved.';
+    const words = errorWords(e);
     if (field && field !== 'type' && field !== 'keyId') setErrors({ [field]: words });
     else setFormError(words);
   };

@@ -21,7 +21,7 @@ type DriftReport = ChannelOutput<'rotation:checkDrift'>;
 
 /** The drift check's answer in words, one line per finding. */
 export function driftWords(r: DriftReport): string[] {
-  const lines = r.errors.map((e) => `The provider could not be checked: ${e.message}`);
+  const lines = r.errors.map((failure) => `The provider could not be checked: ${failure.message}`);
   for (const d of r.drift) {
     const how = d.origin === 'automatic' ? "by the provider's own schedule" : d.origin === 'on_demand' ? 'on demand, outside the console' : 'outside the console';
     lines.push(

@@ -1,5 +1,6 @@
 // Words and figures for the rotation screen: durations, policy summaries, the timeline's days, and the policy
 // editor's form <-> the policy the main process checks (with its field errors mapped to the form's fields).
+import { errorInWords } from '../components/errorWords.ts';
 import type { KeyType } from '../../../shared/domain.ts';
 import type { ForecastRotation, RotationPolicyView } from '../../../shared/rotationContract.ts';
 
@@ -181,7 +182,11 @@ export function formFieldOf(field: unknown): string | null {
   return path.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
 }
 
-/** A refusal's message in words: the shape check's text names the channel and a path, so it is replaced. */
-export function errorWords(message: string): string {
-  return message.startsWith('Invalid input for ') ? 'This value is not accepted: check its format.' : message;
+/**
+ * A refusal in the one wording of every screen (components/errorWords.ts errorInWords): each refused value named in
+ * words with its rule ("Mode is not one of the allowed choices."), a service's sentence kept; never a channel name or
+ * a schema path.
+ */
+export function errorWords(error: unknown): string {
+  return errorInWords(error).summary || 'The policy was not saved.';
 }

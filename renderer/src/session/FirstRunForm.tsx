@@ -1,6 +1,8 @@
 // First run: create the key store (operator, passphrase, confirmation), then show the audit key's fingerprint to be
-// written down (SetupDone). Every problem is shown next to its field, several at once, in words; focus goes to the
-// first field with a problem, never to the page body.
+// written down (SetupDone). Every problem is shown next to its field, several at once, in the one wording of every
+// screen (components/errorWords.ts: the rule under the field's label, the form's summary counting the refused values),
+// whether the form found it before sending or the main process refused it; focus goes to the first field with a
+// problem, never to the page body.
 import { useEffect, useRef, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import Button from '@cloudscape-design/components/button';
@@ -12,7 +14,8 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import { MIN_PASSPHRASE_CHARS } from '../../../shared/domain.ts';
 import { call } from '../api.ts';
 import { channelKey } from '../hooks/channelQuery.ts';
-import { errorInWords } from '../components/errorWords.ts';
+import { checkedInWords, errorInWords, type ErrorWords } from '../components/errorWords.ts';
+import { formErrorText } from '../components/FormErrorText.tsx';
 import { firstRunProblems, SESSION_FIELD_LABELS, type FirstRunProblems } from './sessionFields.ts';
 import { useSetupNotice } from './setupNotice.ts';
 import { SetupDone } from './SetupDone.tsx';
@@ -26,7 +29,7 @@ export function FirstRunForm() {
   const [passphrase, setPassphrase] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [problems, setProblems] = useState<FirstRunProblems>(NO_PROBLEMS);
-  const [formError, setFormError] = useState<string | null>(null);
+  const [formWords, setFormWords] = useState<ErrorWords | null>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState(false);
   const operatorRef = useRef<InputProps.Ref>(null);
@@ -44,7 +47,7 @@ export function FirstRunForm() {
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
-    setFormError(null);
+    setFormWords(null);
     const local = firstRunProblems(operator.trim(), passphrase, confirmation);
     const secret = passphrase;
     // The passphrase leaves the form state on every submit, accepted or not.
@@ -52,6 +55,7 @@ export function FirstRunForm() {
     setConfirmation('');
     setProblems(local);
     if (local.operator || local.passphrase || local.confirmation) {
+      setFormWords(checkedInWords({ ...local }));
       focusFirst(local);
       return;
     }
@@ -71,9 +75,10 @@ export function FirstRunForm() {
       if (fields.operator !== undefined || fields.passphrase !== undefined) {
         const next = { ...NO_PROBLEMS, operator: fields.operator ?? null, passphrase: fields.passphrase ?? null };
         setProblems(next);
+        setFormWords(checkedInWords({ ...next }));
         focusFirst(next);
       } else {
-        setFormError([words.summary, words.hint].filter(Boolean).join(' '));
+        setFormWords(words);
       }
     } finally {
       setBusy(false);
@@ -95,7 +100,7 @@ export function FirstRunForm() {
             Create key store
           </Button>
         }
-        errorText={formError ?? undefined}
+        errorText={formWords ? formErrorText(formWords) : undefined}
         errorIconAriaLabel="Error"
       >
         <SpaceBetween size="m">

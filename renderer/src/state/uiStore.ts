@@ -2,6 +2,7 @@
 // Nothing from the main process lives here (React Query owns that).
 import { create } from 'zustand';
 import { hrefFor, parseHash, type Page, type Route, type RouteParams } from '../shell/routes.ts';
+import type { AuditFilters } from '../audit/auditFilterInput.ts';
 
 export type { Page } from '../shell/routes.ts';
 
@@ -13,19 +14,7 @@ export type KeyDialog =
 
 export type ProviderDialog = { kind: 'add' } | { kind: 'edit'; id: string } | { kind: 'remove'; id: string } | null;
 
-export interface AuditFilters {
-  /** One action picked from the log's list of actions ('' = any). */
-  action: string;
-  /** Text the action starts with, and text anywhere in the record, as typed. */
-  actionPrefix: string;
-  text: string;
-  actor: string;
-  /** A key id picked from the list, and a robot's device id as typed. */
-  keyId: string;
-  robotId: string;
-  /** The time range as picked (ISO 8601 with the local offset), or null. */
-  range: { start: string; end: string } | null;
-}
+export type { AuditFilters };
 
 export const EMPTY_AUDIT_FILTERS: AuditFilters = { action: '', actionPrefix: '', text: '', actor: '', keyId: '', robotId: '', range: null };
 

@@ -280,13 +280,15 @@ Commands:
   rotation batch start (--keys ID,ID,... | --type T | --site NAME) [--concurrency N] [--max-attempts N]
                                                 a batch rotation job (docs/rotation.md): rotates the keys N at a time
                                                 (default 4, at most 64), retrying provider outages; waits until it ends
+                                                (progress on stderr), prints its summary and first 100 failed keys
   rotation batch status [--limit N]             the recent jobs (default 50)
   rotation batch status ID [--outcome STATE] [--limit N] [--after CURSOR | --all]
                                                 one job's summary and a page of its keys' results (default 100, at
                                                 most 500; STATE pending|rotating|done|failed|superseded|cancelled);
                                                 prints the cursor of the next page; --all prints every page
   rotation batch cancel ID                      cancels a job's keys not yet rotating
-  rotation batch resume                         runs the jobs a killed or locked console left unfinished
+  rotation batch resume                         runs the jobs a killed or locked console left unfinished (prints
+                                                each as start does)
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
   rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)

@@ -473,13 +473,13 @@ function checkBatch(args: string[], values: OptionValues): void {
     const stray = startOnly.find((name) => values[name] !== undefined);
     if (stray) throw new UsageError(`rotation batch ${verb}: option --${stray} does not apply`);
     if (verb !== 'status' && values.limit !== undefined) throw new UsageError(`rotation batch ${verb}: option --limit does not apply`);
-    checkBatchPaging(verb === 'status' && args.length === 2, verb === 'status' ? 'status' : verb, values);
+    checkBatchPaging(verb === 'status' && args.length === 2, verb, values);
     return;
   }
   if (values.limit !== undefined) throw new UsageError('rotation batch start: option --limit does not apply');
   checkBatchPaging(false, 'start', values);
   const given = (['keys', 'type', 'site'] as const).filter((name) => typeof values[name] === 'string');
-  if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length > 1 ? ', not several' : ''}`);
+  if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length === 0 ? '' : ', not several'}`);
   for (const name of ['concurrency', 'max-attempts'] as const) {
     const v = values[name];
     if (typeof v === 'string' && !/^\d{1,3}$/.test(v)) throw new UsageError(`rotation batch start: --${name} must be a whole number`);

@@ -26,15 +26,31 @@ describe('rotation batch commands', () => {
   const json = cliJson(cli);
   type Job = { batchId: string; state: string; total: number; done: number; failed: number; items: Array<{ keyId: string; state: string; fromVersion: number; toVersion: number }> };
 
-  it('start --keys rotates the listed keys, waits for the end and prints each result', async () => {
+  it('start --keys rotates the listed keys, waits for the end and prints the summary and its failed keys (none); status --all has each result', async () => {
     const job = (await json(['rotation', 'batch', 'start', '--keys', `${ids[0]},${ids[1]}`, '--concurrency', '2'])) as unknown as Job;
-    expect(job).toMatchObject({ state: 'done', total: 2, done: 2, failed: 0 });
-    expect(job.items.map((i) => [i.keyId, i.state, i.fromVersion, i.toVersion])).toEqual([
+    // docs/cli.md: the job's view plus outcome "failed", matching, items (the first page of failed keys), nextCursor
+    expect(job).toMatchObject({ state: 'done', total: 2, done: 2, failed: 0, outcome: 'failed', matching: 0, items: [], nextCursor: null });
+    const all = (await json(['rotation', 'batch', 'status', job.batchId, '--all'])) as unknown as Job;
+    expect(all.items.map((i) => [i.keyId, i.state, i.fromVersion, i.toVersion])).toEqual([
       [ids[0], 'done', 1, 2],
       [ids[1], 'done', 1, 2],
     ]);
     const keys = (await json(['keys', 'list'])) as { keys: Array<{ id: string; currentVersion: number }> };
     expect(ids.map((id) => keys.keys.find((k) => k.id === id)!.currentVersion)).toEqual([2, 2, 1, 1]);
+  });
+
+  it('start in human form: the start line, the summary, where to see every key; progress on stderr', async () => {
+    const r = await cli(['rotation', 'batch', 'start', '--keys', ids[2]!]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const batchId = /^batch (\S+): 1 key\(s\), \d+ at a time$/.exec(lines[0]!)?.[1];
+    expect(batchId).toBeDefined();
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toContain(`${batchId}  `);
+    expect(lines[1]).toContain('1/1 done, 0 failed, 0 superseded, 0 cancelled, 0 pending');
+    expect(lines[2]).toBe(`every key: rotation batch status ${batchId} --all`);
+    // one key: its one tenth step (all of it) printed once
+    expect(r.stderr).toBe(`batch ${batchId}: 1/1 settled (1 done, 0 failed, 0 superseded, 0 cancelled)\n`);
   });
 
   it('start --type rotates every active key of the type; status lists the jobs and shows one with its items', async () => {
@@ -90,8 +106,9 @@ describe('rotation batch commands', () => {
       db.prepare('UPDATE keys SET current_version = 1 WHERE id = ?').run(ids[3]);
     });
     const resumed = (await json(['rotation', 'batch', 'resume'])) as { jobs: Job[] };
-    expect(resumed.jobs).toMatchObject([{ batchId: job.batchId, state: 'done', done: 1 }]);
-    expect(resumed.jobs[0]!.items[0]).toMatchObject({ state: 'done', toVersion: 2 });
+    expect(resumed.jobs).toMatchObject([{ batchId: job.batchId, state: 'done', done: 1, outcome: 'failed', matching: 0, items: [], nextCursor: null }]);
+    const one = (await json(['rotation', 'batch', 'status', job.batchId])) as unknown as Job;
+    expect(one.items[0]).toMatchObject({ state: 'done', toVersion: 2 });
     expect((await json(['rotation', 'batch', 'resume'])) as { jobs: Job[] }).toEqual({ jobs: [] });
   });
 });

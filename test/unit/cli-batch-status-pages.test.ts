@@ -53,3 +53,61 @@ describe('rotation batch status pages', () => {
     expect(value).toMatchObject({ printed: 5 });
   });
 });
+
+// The human form, line by line as docs/cli.md gives it: the summary line, one line per key, then
+// `N of M key(s) OUTCOME on this page; next page: --after CURSOR` (or `last page`); --all ends with `N of M key(s)`.
+describe('rotation batch status pages, human form', () => {
+  const FULL_JOB = { batchId: 'job-1', state: 'done', total: 5, done: 0, failed: 5, superseded: 0, cancelled: 0, pending: 0, selection: { kind: 'type', value: 'storage' }, createdAt: '2026-12-05T10:00:00.000Z' };
+  const SUMMARY = 'job-1  2026-12-05T10:00:00.000Z  type storage  done  0/5 done, 5 failed, 0 superseded, 0 cancelled, 0 pending';
+  const key = (keyId: string) => ({ keyId, fromVersion: 1, toVersion: null, state: 'failed', attempts: 2, errorCode: 'unavailable', errorMessage: 'down' });
+  const LINE = (keyId: string) => `  ${keyId}  v1  failed  attempts 2  [unavailable] down`;
+  const BOOK: Record<string, { items: object[]; nextCursor: string | null }> = {
+    start: { items: [key('k1'), key('k2')], nextCursor: 'c1' },
+    c1: { items: [key('k3')], nextCursor: null },
+  };
+  function human(state: string | null, book = BOOK, matching = 3) {
+    const sent: object[] = [];
+    const out: string[] = [];
+    const c = {
+      job: () => Promise.resolve(FULL_JOB),
+      page: (input: { cursor?: string }) => {
+        sent.push(input);
+        return Promise.resolve({ ...book[input.cursor ?? 'start']!, state, matching });
+      },
+      out: (t: string) => out.push(t),
+    } as unknown as BatchStatusCalls;
+    return { c, sent, out };
+  }
+
+  it('one page with more after it: the keys, then the count with the outcome and the next cursor', async () => {
+    const { c, out } = human('failed');
+    await batchStatus({ batchId: 'job-1', outcome: 'failed', all: false, json: false }, c);
+    expect(out.join('\n').split('\n')).toEqual([SUMMARY, LINE('k1'), LINE('k2'), '2 of 3 key(s) failed on this page; next page: --after c1']);
+  });
+
+  it('the last page, every outcome: no outcome word, "last page"', async () => {
+    const { c, sent, out } = human(null);
+    await batchStatus({ batchId: 'job-1', after: 'c1', all: false, json: false }, c);
+    expect(sent).toStrictEqual([{ batchId: 'job-1', cursor: 'c1' }]);
+    expect(out.join('\n').split('\n')).toEqual([SUMMARY, LINE('k3'), '1 of 3 key(s) on this page; last page']);
+  });
+
+  it('no option sends no state, limit or cursor member at all', async () => {
+    const { c, sent } = human(null);
+    await batchStatus({ batchId: 'job-1', all: false, json: false }, c);
+    expect(sent).toStrictEqual([{ batchId: 'job-1' }]);
+  });
+
+  it('--all: the summary, each page as read, then "N of M key(s)"', async () => {
+    const { c, sent, out } = human('failed');
+    await batchStatus({ batchId: 'job-1', outcome: 'failed', limit: 2, all: true, json: false }, c);
+    expect(sent).toStrictEqual([{ batchId: 'job-1', state: 'failed', limit: 2 }, { batchId: 'job-1', state: 'failed', limit: 2, cursor: 'c1' }]);
+    expect(out).toEqual([SUMMARY, `${LINE('k1')}\n${LINE('k2')}`, LINE('k3'), '3 of 3 key(s) failed']);
+  });
+
+  it('--all with no key in that outcome: the summary and "0 of 0", no empty line', async () => {
+    const { c, out } = human('superseded', { start: { items: [], nextCursor: null } }, 0);
+    await batchStatus({ batchId: 'job-1', outcome: 'superseded', all: true, json: false }, c);
+    expect(out).toEqual([SUMMARY, '0 of 0 key(s) superseded']);
+  });
+});

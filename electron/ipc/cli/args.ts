@@ -280,13 +280,15 @@ Commands:
   rotation batch start (--keys ID,ID,... | --type T | --site NAME) [--concurrency N] [--max-attempts N]
                                                 a batch rotation job (docs/rotation.md): rotates the keys N at a time
                                                 (default 4, at most 64), retrying provider outages; waits until it ends
+                                                (progress on stderr), prints its summary and first 100 failed keys
   rotation batch status [--limit N]             the recent jobs (default 50)
   rotation batch status ID [--outcome STATE] [--limit N] [--after CURSOR | --all]
                                                 one job's summary and a page of its keys' results (default 100, at
                                                 most 500; STATE pending|rotating|done|failed|superseded|cancelled);
                                                 prints the cursor of the next page; --all prints every page
   rotation batch cancel ID                      cancels a job's keys not yet rotating
-  rotation batch resume                         runs the jobs a killed or locked console left unfinished
+  rotation batch resume                         runs the jobs a killed or locked console left unfinished (prints
+                                                each as start does)
   rotation rollout list [--key ID] [--limit N]  rollouts of new key versions to robots, with their waves' progress
   rotation rollout halt ID --reason TEXT        stops a running rollout (robots not yet installed keep their version)
   rotation rollout resume ID [--reason TEXT]    resumes a halted rollout (its failed robots are due again)
@@ -471,13 +473,13 @@ function checkBatch(args: string[], values: OptionValues): void {
     const stray = startOnly.find((name) => values[name] !== undefined);
     if (stray) throw new UsageError(`rotation batch ${verb}: option --${stray} does not apply`);
     if (verb !== 'status' && values.limit !== undefined) throw new UsageError(`rotation batch ${verb}: option --limit does not apply`);
-    checkBatchPaging(verb === 'status' && args.length === 2, verb === 'status' ? 'status' : verb, values);
+    checkBatchPaging(verb === 'status' && args.length === 2, verb, values);
     return;
   }
   if (values.limit !== undefined) throw new UsageError('rotation batch start: option --limit does not apply');
   checkBatchPaging(false, 'start', values);
   const given = (['keys', 'type', 'site'] as const).filter((name) => typeof values[name] === 'string');
-  if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length > 1 ? ', not several' : ''}`);
+  if (given.length !== 1) throw new UsageError(`rotation batch start: give exactly one of --keys, --type or --site${given.length === 0 ? '' : ', not several'}`);
   for (const name of ['concurrency', 'max-attempts'] as const) {
     const v = values[name];
     if (typeof v === 'string' && !/^\d{1,3}$/.test(v)) throw new UsageError(`rotation batch start: --${name} must be a whole number`);

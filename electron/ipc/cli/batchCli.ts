@@ -55,3 +55,40 @@ export async function batchStatus(q: BatchStatusQuery, calls: BatchStatusCalls):
   calls.out(q.json ? '],"nextCursor":null}' : `${shown(printed)}`);
   return { ...summary, printed };
 }
+
+/** How many keys of a job are shown at the end of `start` and `resume`: one page of the failed ones. */
+export const FINISHED_PAGE = 100;
+
+/**
+ * `rotation batch start` and `resume` (docs/cli.md): a finished job's summary (its counts per outcome, id and state)
+ * and the first page of its failed keys only, then how to see the rest: a 1,000-key job prints at most
+ * FINISHED_PAGE key lines. Failed keys first because they are the ones an operator acts on (retry, investigate); done
+ * keys are the expected outcome and superseded or cancelled ones need no action, and their counts are in the summary.
+ * The value (and --json) is the document `status ID --outcome failed --limit FINISHED_PAGE --json` prints.
+ */
+export async function batchFinished(batchId: string, calls: Omit<BatchStatusCalls, 'out'>): Promise<{ value: Job & { outcome: string | null; matching: number; nextCursor: string | null }; text: string }> {
+  const job = await calls.job(batchId);
+  const page = await calls.page({ batchId, state: 'failed', limit: FINISHED_PAGE });
+  const value = { ...job, outcome: page.state, matching: page.matching, items: page.items, nextCursor: page.nextCursor };
+  const lines = [formatBatch(job)];
+  if (page.matching > 0) {
+    lines.push(`  failed keys:`, ...page.items.map(formatBatchItem));
+    lines.push(page.nextCursor === null
+      ? `${page.items.length} of ${page.matching} failed key(s) shown`
+      : `${page.items.length} of ${page.matching} failed key(s) shown; the next: rotation batch status ${batchId} --outcome failed --after ${page.nextCursor}`);
+  }
+  lines.push(`every key: rotation batch status ${batchId} --all`);
+  return { value, text: lines.join('\n') };
+}
+
+/** The progress line of a running job, printed at each tenth of its keys settled (never twice for one tenth). */
+export function batchProgressPrinter(out: (line: string) => void): (p: { batchId: string; total: number; done: number; failed: number; superseded: number; cancelled: number; pending: number }) => void {
+  const printed = new Map<string, number>();
+  return (p) => {
+    const settled = p.total - p.pending;
+    const tenth = Math.floor((settled * 10) / p.total); // a job has at least one key (an empty selection is refused)
+    if (tenth <= (printed.get(p.batchId) ?? 0)) return;
+    printed.set(p.batchId, tenth);
+    out(`batch ${p.batchId}: ${settled}/${p.total} settled (${p.done} done, ${p.failed} failed, ${p.superseded} superseded, ${p.cancelled} cancelled)`);
+  };
+}

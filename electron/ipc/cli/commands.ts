@@ -3,18 +3,18 @@
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ChannelName, ChannelOutput, Envelope } from '../../../shared/contract.ts';
+import type { ChannelName, ChannelOutput, Envelope, EventPayload } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
 import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentProvider.ts';
-import type { FleetConsole } from '../../app.ts';
+import type { ConsoleEventListener, FleetConsole } from '../../app.ts';
 import type { AuditExports } from '../../services/audit/auditExports.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
-import { batchStatus } from './batchCli.ts';
+import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
@@ -24,6 +24,8 @@ import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type
 
 export interface CommandIo {
   out(line: string): void;
+  /** Progress while a command waits (stderr: stdout keeps the result alone). */
+  progress?(line: string): void;
   readPassphrase(options: PassphraseOptions): Promise<string>;
 }
 
@@ -42,6 +44,8 @@ export interface CommandContext {
    * that does the same thing, so the signed-in operator's role decides there too (docs/operators.md).
    */
   access?: Pick<FleetConsole['access'], 'check'>;
+  /** The console's events (a batch job's progress while `rotation batch start` / `resume` wait). */
+  events?: Pick<FleetConsole, 'onEvent'>;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -129,6 +133,20 @@ function scopeOf(o: ParsedCommand['options']): { scope: 'robot' | 'site'; scopeI
   const deviceId = str(o['device-id']);
   return deviceId !== undefined ? { scope: 'robot', scopeId: deviceId } : { scope: 'site', scopeId: str(o.site) ?? '' };
 }
+
+/** Prints rotation:batchProgress events through io.progress (each tenth of a job's keys). */
+function progressListener(io: CommandIo): ConsoleEventListener {
+  const print = batchProgressPrinter((line) => io.progress?.(line));
+  return (event, payload) => {
+    if (event === 'rotation:batchProgress') print(payload as EventPayload<'rotation:batchProgress'>);
+  };
+}
+
+/** A finished job read back for `start` / `resume`: its view without items, then a page of its failed keys. */
+const finishedCalls = (router: Router) => ({
+  job: (batchId: string) => call(router, 'rotation:batchGet', { batchId }),
+  page: (input: object) => call(router, 'rotation:batchItems', input),
+});
 
 function needRotation(ctx: CommandContext): FleetConsole['rotation'] {
   if (!ctx.rotation) throw new ConsoleError('internal', "the rotation commands need the console's rotation service.");
@@ -399,22 +417,34 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
         const keys = str(o.keys);
         const selection = keys !== undefined ? { keyIds: keys.split(',').map((k) => k.trim()).filter((k) => k !== '') } : str(o.type) !== undefined ? { type: str(o.type) } : { site: str(o.site) };
         const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-        const started = await callUnlocked(ctx, 'rotation:batchStart', strip({ selection, concurrency: num(str(o.concurrency)), maxAttempts: num(str(o['max-attempts'])) }));
-        if (!parsed.json) io.out(`batch ${started.batchId}: ${started.total} key(s), ${started.concurrency} at a time`);
-        await rotation.batches.wait(started.batchId);
-        const value = await call(router, 'rotation:batchGet', { batchId: started.batchId, items: true });
-        return { ...show(value, () => formatBatch(value)), exitCode: value.failed > 0 ? 1 : 0 };
+        // Progress on stderr while the CLI waits, in the human form only: with --json, stdout holds one document and
+        // stderr only an error, as for every command.
+        const stopProgress = parsed.json ? undefined : ctx.events?.onEvent(progressListener(io));
+        try {
+          const started = await callUnlocked(ctx, 'rotation:batchStart', strip({ selection, concurrency: num(str(o.concurrency)), maxAttempts: num(str(o['max-attempts'])) }));
+          if (!parsed.json) io.out(`batch ${started.batchId}: ${started.total} key(s), ${started.concurrency} at a time`);
+          await rotation.batches.wait(started.batchId);
+          const { value, text } = await batchFinished(started.batchId, finishedCalls(router));
+          return { ...show(value, () => text), exitCode: value.failed > 0 ? 1 : 0 };
+        } finally {
+          stopProgress?.();
+        }
       }
       if (verb === 'resume') {
         await unlockFor(ctx, 'rotation:batchStart');
-        const ids = rotation.batches.resumeInterrupted();
-        const jobs: Array<ChannelOutput<'rotation:batchGet'>> = [];
-        for (const batchId of ids) {
-          await rotation.batches.wait(batchId);
-          jobs.push(await call(router, 'rotation:batchGet', { batchId, items: true }));
+        const stopProgress = parsed.json ? undefined : ctx.events?.onEvent(progressListener(io));
+        try {
+          const ids = rotation.batches.resumeInterrupted();
+          const jobs: Array<Awaited<ReturnType<typeof batchFinished>>> = [];
+          for (const batchId of ids) {
+            await rotation.batches.wait(batchId);
+            jobs.push(await batchFinished(batchId, finishedCalls(router)));
+          }
+          const value = { jobs: jobs.map((j) => j.value) };
+          return { ...show(value, () => (jobs.length === 0 ? 'no unfinished batch jobs' : jobs.map((j) => j.text).join('\n\n'))), exitCode: jobs.some((j) => j.value.failed > 0) ? 1 : 0 };
+        } finally {
+          stopProgress?.();
         }
-        const value = { jobs };
-        return { ...show(value, () => (jobs.length === 0 ? 'no unfinished batch jobs' : jobs.map(formatBatch).join('\n\n'))), exitCode: jobs.some((j) => j.failed > 0) ? 1 : 0 };
       }
       if (verb === 'cancel') {
         const value = await callUnlocked(ctx, 'rotation:batchCancel', { batchId: id });

@@ -219,9 +219,10 @@ async function runParsed(io: CliIo): Promise<number> {
     const router = createRouter({ handlers: fleet.handlers, access: fleet.access, logger });
     const commandIo = {
       out: (line: string) => void io.stdout.write(line + '\n'),
+      progress: (line: string) => void io.stderr.write(line + '\n'),
       readPassphrase: (options: PassphraseOptions) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access, events: fleet });
     return exitCode;
   } finally {
     fleet.close();

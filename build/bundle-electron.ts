@@ -1,12 +1,51 @@
 // `npm run build` (after vite build): bundles the Electron main process and the preload to CommonJS.
 // The preload must be one self-contained CJS file: sandboxed preloads cannot load ESM or npm modules.
-import { build, type BuildOptions } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** Modules the main bundle requires at run time from node_modules (packaged beside it by electron-builder). */
 // serialport stays external: its native binding is found relative to its own folder (node-gyp-build), not the bundle's.
 export const MAIN_EXTERNALS = ['electron', 'better-sqlite3', 'pkcs11js', '@google-cloud/kms', 'google-gax', '@grpc/grpc-js', 'serialport'];
+
+/**
+ * Provider client libraries the main bundle loads only when a provider of their kind is built
+ * (electron/providers/loadLibrary.ts). Each group is bundled into its own file under dist-electron/sdk/, next to
+ * main.cjs, and main.cjs requires that file at the dynamic import: V8 keeps the source text of every script it has
+ * compiled, so SDKs bundled into main.cjs would sit in the main process's heap (and be marked by every major GC) even
+ * though their code never runs. The Azure packages share one file: they share @azure/core-* and their classes.
+ */
+export const LAZY_SDKS: Record<string, string[]> = {
+  'aws-kms.cjs': ['@aws-sdk/client-kms'],
+  'azure.cjs': ['@azure/identity', '@azure/keyvault-keys'],
+  'node-vault.cjs': ['node-vault'],
+};
+/** The relative paths main.cjs requires its lazily loaded SDK files by. */
+export const LAZY_SDK_REQUIRES = Object.keys(LAZY_SDKS).map((f) => `./sdk/${f}`);
+
+/** In main.cjs, each lazily loaded package is a stub that requires its SDK file; the import() keeps it lazy. */
+const lazySdkPlugin: Plugin = {
+  name: 'lazy-sdk',
+  setup(b) {
+    const fileOf = new Map(Object.entries(LAZY_SDKS).flatMap(([file, pkgs]) => pkgs.map((p) => [p, file] as const)));
+    const filter = new RegExp(`^(${[...fileOf.keys()].map((p) => p.replace(/[/\\-]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'lazy-sdk' }));
+    b.onResolve({ filter: /^\.\/sdk\//, namespace: 'lazy-sdk' }, (a) => ({ path: a.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-sdk' }, (a) => ({
+      contents: `module.exports = require(${JSON.stringify(`./sdk/${fileOf.get(a.path)!}`)})[${JSON.stringify(a.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * V8 stores a script's source one byte per character only when every character fits in Latin-1; one em dash in a
+ * comment doubles the heap the source takes. esbuild's default ASCII charset escapes strings and identifiers but not
+ * comments or regular expressions, where \uXXXX means the same character.
+ */
+function asciiOnly(code: string): string {
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 const root = resolve(import.meta.dirname, '..');
 const defaultOutDir = join(root, 'dist-electron');
@@ -24,14 +63,30 @@ const common: BuildOptions = {
 
 export async function bundleElectron(outDir: string = defaultOutDir): Promise<string[]> {
   await rm(outDir, { recursive: true, force: true });
-  await build({
+  // Native and Electron modules stay external, and so does the Google Cloud client, which loads its gRPC service
+  // definitions from files next to its code; ws' optional native helpers are never installed.
+  const external = [...MAIN_EXTERNALS, 'bufferutil', 'utf-8-validate'];
+  const main = await build({
     ...common,
     entryPoints: [join(root, 'electron', 'main.ts')],
     outfile: join(outDir, 'main.cjs'),
-    // Native and Electron modules stay external, and so does the Google Cloud client, which loads its gRPC service
-    // definitions from files next to its code; ws' optional native helpers are never installed.
-    external: [...MAIN_EXTERNALS, 'bufferutil', 'utf-8-validate'],
+    external,
+    plugins: [lazySdkPlugin],
+    write: false,
   });
+  const sdks = await Promise.all(
+    Object.entries(LAZY_SDKS).map(([file, pkgs]) =>
+      build({
+        ...common,
+        stdin: { contents: `module.exports = { ${pkgs.map((p) => `${JSON.stringify(p)}: require(${JSON.stringify(p)})`).join(', ')} };`, resolveDir: root, loader: 'js' },
+        outfile: join(outDir, 'sdk', file),
+        external,
+        write: false,
+      }),
+    ),
+  );
+  await mkdir(join(outDir, 'sdk'), { recursive: true });
+  for (const f of [main, ...sdks].flatMap((r) => r.outputFiles)) await writeFile(f.path, asciiOnly(f.text));
   await build({
     ...common,
     entryPoints: [join(root, 'electron', 'preload.ts')],

@@ -1,7 +1,9 @@
 // The Electron bundles (npm run build): the preload is one CJS file that needs nothing but 'electron' (sandboxed
 // preloads cannot load npm modules or ESM), and run in a VM it exposes exactly window.ecps with the contract's API.
 // main.cjs, run with a stand-in 'electron' module, hands Electron's objects to the shell, which installs its guards.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The AWS, Azure and Vault clients are bundled into files of their own (dist-electron/sdk/) that main.cjs requires
+// only when a provider of their kind is built: V8 keeps the source of every script it compiled in the heap.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,10 @@ import { bundleElectron } from '../../build/bundle-electron.ts';
 import { CHANNELS } from '../../shared/contract.ts';
 import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
-import { MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
+import { LAZY_SDK_REQUIRES, LAZY_SDKS, MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
+import type { IpcEventLike } from '../../electron/security/senderPolicy.ts';
+import { awsConfig, startEmulators, vaultConfig } from '../integration/providers-kit.ts';
+import { startAzureTestBed } from '../emulators/azure-key-vault/testkit.ts';
 import { createShellFakes } from './shellKit.ts';
 
 // A require call in code; not the text "[require(\"@aws-sdk/signature-v4-crt\");]" inside an AWS SDK error message.
@@ -34,10 +39,50 @@ describe('electron bundles', () => {
 
   it('bundle main as CJS requiring only the declared external modules and Node built-ins', () => {
     const code = readFileSync(join(out, 'main.cjs'), 'utf8');
-    const allowed = new Set([...MAIN_EXTERNALS, ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const allowed = new Set([...MAIN_EXTERNALS, ...LAZY_SDK_REQUIRES, ...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     const foreign = requiresOf(code).filter((r) => !allowed.has(r));
     expect(foreign).toEqual([]);
     expect(requiresOf(code)).toContain('electron');
+    expect(requiresOf(code)).toEqual(expect.arrayContaining(['./sdk/aws-kms.cjs', './sdk/azure.cjs', './sdk/node-vault.cjs']));
+  });
+
+  it('bundle the AWS, Azure and Vault clients into their own files, needing only Node built-ins, and leave them out of main.cjs', () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    // Each package's file, functions it exports (from the packages' documentation) and packages that come with it.
+    const expected: Record<string, { file: string; exports: string[]; with: string[] }> = {
+      '@aws-sdk/client-kms': { file: 'aws-kms.cjs', exports: ['KMSClient', 'EncryptCommand'], with: ['@smithy/core'] },
+      '@azure/identity': { file: 'azure.cjs', exports: ['DefaultAzureCredential', 'ClientSecretCredential'], with: ['@azure/msal-node'] },
+      '@azure/keyvault-keys': { file: 'azure.cjs', exports: ['KeyClient', 'CryptographyClient'], with: ['@azure/core-rest-pipeline'] },
+      'node-vault': { file: 'node-vault.cjs', exports: [], with: ['tv4'] },
+    };
+    expect(Object.entries(LAZY_SDKS).flatMap(([file, pkgs]) => pkgs.map((p) => `${p} ${file}`)).sort()).toEqual(
+      Object.entries(expected).map(([p, d]) => `${p} ${d.file}`).sort(),
+    );
+    // esbuild names every bundled module by its path (a comment or a __commonJS key): "node_modules/<package>/...".
+    const bundles = (code: string, pkg: string) => code.includes(`node_modules/${pkg}/`);
+    const main = readFileSync(join(out, 'main.cjs'), 'utf8');
+    expect(bundles(main, 'zod'), 'the check sees what main.cjs bundles').toBe(true);
+    for (const [pkg, d] of Object.entries(expected)) {
+      const file = join(out, 'sdk', d.file);
+      const code = readFileSync(file, 'utf8');
+      expect(requiresOf(code).filter((r) => !builtins.has(r)), d.file).toEqual([]);
+      for (const p of [pkg, ...d.with]) {
+        expect(bundles(code, p), `${p} in ${d.file}`).toBe(true);
+        expect(bundles(main, p), `${p} in main.cjs`).toBe(false);
+      }
+      const loaded = createRequire(file)(file) as Record<string, unknown>;
+      expect(Object.keys(loaded), d.file).toEqual(LAZY_SDKS[d.file]);
+      for (const name of d.exports) expect(typeof (loaded[pkg] as Record<string, unknown>)[name], `${pkg} ${name}`).toBe('function');
+      if (pkg === 'node-vault') expect(typeof loaded[pkg]).toBe('function');
+    }
+  });
+
+  it('write main.cjs and the SDK files in ASCII, which V8 holds at one byte per character', () => {
+    for (const file of [join(out, 'main.cjs'), ...Object.keys(LAZY_SDKS).map((f) => join(out, 'sdk', f))]) {
+      const code = readFileSync(file, 'utf8');
+      expect(code.length, file).toBeGreaterThan(100_000);
+      expect(code.match(/[^\x00-\x7f]/g), file).toBeNull();
+    }
   });
 
   it('run in a sandbox-like VM, the preload exposes exactly one object, ecps, with the contract API and the offline kit\'s channels', async () => {
@@ -66,8 +111,8 @@ describe('electron bundles', () => {
     expect(invoked).toEqual([[IPC_CALL, 'keys:list', {}]]);
   });
 
-  it("main.cjs hands Electron's app, session, protocol, ipcMain, dialog, powerMonitor and BrowserWindow to the shell", async () => {
-    const userData = join(out, 'userData');
+  /** Runs main.cjs with the recording fakes; `required` lists what it required, in order. */
+  async function runMain(userData: string) {
     const fakes = createShellFakes({ userData, isPackaged: true });
     const { app, session, protocol, ipcMain, dialog, powerMonitor, createWindow } = fakes.electron;
     const electron = {
@@ -85,7 +130,10 @@ describe('electron bundles', () => {
     };
     const file = join(out, 'main.cjs');
     const projectRequire = createRequire(new URL('../../package.json', import.meta.url));
-    const requireStub = (name: string) => (name === 'electron' ? electron : projectRequire(name));
+    // Relative paths resolve next to main.cjs, as Node's require does for the file it loads.
+    const bundleRequire = createRequire(file);
+    const required: string[] = [];
+    const requireStub = (name: string) => (required.push(name), name === 'electron' ? electron : name.startsWith('./') ? bundleRequire(name) : projectRequire(name));
     const saved = { ECPS_DATA_DIR: process.env.ECPS_DATA_DIR, ECPS_KDF_LOG2N: process.env.ECPS_KDF_LOG2N };
     delete process.env.ECPS_DATA_DIR;
     process.env.ECPS_KDF_LOG2N = '10';
@@ -97,6 +145,12 @@ describe('electron bundles', () => {
     } finally {
       for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
     }
+    return { fakes, required };
+  }
+
+  it("main.cjs hands Electron's app, session, protocol, ipcMain, dialog, powerMonitor and BrowserWindow to the shell", async () => {
+    const userData = join(out, 'userData');
+    const { fakes } = await runMain(userData);
     try {
       expect(fakes.errorBoxes).toEqual([]);
       expect(fakes.app.calls.slice(0, 4)).toEqual(['setName', 'enableSandbox', 'requestSingleInstanceLock', 'whenReady']);
@@ -112,6 +166,62 @@ describe('electron bundles', () => {
       expect(existsSync(join(userData, 'console.db'))).toBe(true);
     } finally {
       fakes.app.emit('will-quit');
+    }
+  });
+
+  it('main.cjs loads no provider client until a provider of its kind is saved, then the AWS, Vault and Azure ones work against their emulators', async () => {
+    const emu = await startEmulators();
+    const bed = await startAzureTestBed();
+    const caFile = join(out, 'azure-ca.pem');
+    writeFileSync(caFile, bed.pki.caPem);
+    const { fakes, required } = await runMain(join(out, 'userData-providers'));
+    // Distinct files in the order first required (both Azure packages come from azure.cjs).
+    const sdkFiles = () => [...new Set(required.filter((r) => r.startsWith('./sdk/')))];
+    try {
+      const win = fakes.windows[0]!;
+      const frame = { url: 'app://console/index.html', parent: null };
+      const event: IpcEventLike = { senderFrame: frame, sender: { id: win.webContents.id, mainFrame: frame } };
+      const call = (channel: string, input: unknown) => fakes.ipcHandlers.get(IPC_CALL)!(event, channel, input) as Promise<{ ok: boolean; value?: unknown; error?: unknown }>;
+      expect(await call('session:init', { operator: 'alice', passphrase: 'lazy provider clients 0123' })).toMatchObject({ ok: true });
+      expect(await call('keys:create', { type: 'storage', label: 'local only' })).toMatchObject({ ok: true });
+      expect(sdkFiles()).toEqual([]);
+
+      expect(await call('providers:save', { config: awsConfig(emu, { use_kms_for_storage: false }) })).toMatchObject({ ok: true, value: { id: 'aws-primary', kind: 'aws_kms' } });
+      expect(await call('providers:test', { id: 'aws-primary' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
+      expect(sdkFiles()).toEqual(['./sdk/aws-kms.cjs']);
+
+      expect(await call('providers:save', { config: vaultConfig(emu) })).toMatchObject({ ok: true, value: { id: 'vault-backup', kind: 'hashicorp_vault' } });
+      expect(await call('providers:test', { id: 'vault-backup' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
+      expect(sdkFiles()).toEqual(['./sdk/aws-kms.cjs', './sdk/node-vault.cjs']);
+
+      const azure = {
+        provider: 'azure_key_vault',
+        id: 'azure',
+        key_vault_url: bed.emu.vaultUrl,
+        azure_tenant_id: bed.identity.tenantId,
+        azure_client_id: bed.identity.clientId,
+        azure_client_secret: bed.identity.clientSecret,
+        azure_authority_host: bed.emu.authorityHost,
+        azure_ca_cert: caFile,
+        use_kms_for_storage: true,
+        retries: 0,
+      };
+      expect(await call('providers:save', { config: azure })).toMatchObject({ ok: true, value: { id: 'azure', kind: 'azure_key_vault' } });
+      expect(await call('providers:test', { id: 'azure' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
+      // A key held by the Azure emulator seals and opens a message through the bundled client.
+      const key = (await call('keys:create', { type: 'communication', label: 'fleet link', provider: 'azure' })) as { ok: boolean; value: { id: string } };
+      expect(key).toMatchObject({ ok: true, value: { provider: 'azure', kmsBacked: true } });
+      // Fresh bytes per call: Electron hands the console a clone, which the console zeroes after use.
+      const aad = () => new TextEncoder().encode('robot-9');
+      const sealed = (await call('keys:encrypt', { keyId: key.value.id, plaintext: new TextEncoder().encode('dock 9'), aad: aad() })) as { ok: boolean; value: { ciphertext: Uint8Array } };
+      expect(sealed.ok).toBe(true);
+      const opened = (await call('keys:decrypt', { ciphertext: sealed.value.ciphertext, aad: aad() })) as { ok: boolean; value: { plaintext: Uint8Array } };
+      expect(new TextDecoder().decode(opened.value.plaintext)).toBe('dock 9');
+      expect(sdkFiles()).toEqual(['./sdk/aws-kms.cjs', './sdk/node-vault.cjs', './sdk/azure.cjs']);
+    } finally {
+      fakes.app.emit('will-quit');
+      await emu.close();
+      await bed.close();
     }
   });
 });

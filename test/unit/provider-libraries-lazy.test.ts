@@ -18,6 +18,9 @@ const CHILD = `
 import { registerHooks } from 'node:module';
 const seen = new Set();
 registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(r.url); if (m) seen.add(m[1]); return r; } });
+// The modules the entry points load: electron/cli.ts and cli-bin.js (the CLI and \`serve\`, whose browser host it imports)
+// and app.ts (main.ts's shell builds the console through it; the bundled main.cjs is checked in electron-bundle.test.ts).
+await import('./electron/ipc/cli/runCli.ts');
 const { createConsole } = await import('./electron/app.ts');
 const { silentLogger } = await import('./electron/logger.ts');
 const c = await createConsole({ dataDir: process.env.DATA, kdf: { N: 1024, r: 8, p: 1 }, logger: silentLogger, env: {} });
@@ -35,7 +38,7 @@ console.log(JSON.stringify({ localOnly, afterAws: [...seen] }));
 `;
 
 describe('provider client libraries load on demand', () => {
-  it('a console with only local keys loads none of them; building an AWS provider loads the AWS client', () => {
+  it('the CLI and a console with only local keys load none of them; building an AWS provider loads the AWS client', () => {
     const data = mkdtempSync(join(tmpdir(), 'ecps-lazy-'));
     try {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], { cwd: ROOT, env: { PATH: process.env.PATH, DATA: data }, encoding: 'utf8' });

@@ -5,18 +5,17 @@
 // it takes a CRL of the new CA from a file (--apply-crl, kept beside the old CA's, newer number wins per CA) and
 // refuses a peer that CRL lists. Once the old CA is revoked as compromised, no bundle is built for its robots.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import { signerKeyId } from '../../electron/station/bundle.ts';
-import { writeCaFile } from '../robot-sim/harness.ts';
+import { fileIn, pemToDer, writeCaFile } from '../robot-sim/harness.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet, provisionWithSimulator, robotBench, robotSays } from './support/stationRig.ts';
+import { createStationConsole, initStationFleet, provisionAll, provisionWithSimulator, robotBench, robotSays } from './support/stationRig.ts';
 
 const ROBOTS = { 'uv-e1': 'USB bundle', 'uv-e2': 'Peer of the new CA', 'uv-e3': 'Old CA, compromised later' };
-const pemToDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 
 describe('a key bundle file carries the new CA certificate to a robot of the replaced CA', () => {
   const dir = tempDir('ecps-bundleca-console-');
@@ -26,26 +25,18 @@ describe('a key bundle file carries the new CA certificate to a robot of the rep
   let oldCaFile = '';
   let oldCaId = '';
   let newCaPem = '';
-  const keystores: Record<string, string> = {};
+  let keystores: Record<string, string> = {};
   const call = contractCaller(() => c);
   const bench = robotBench(() => oldCaFile);
   const audits = (action: string, targetId: string) => c.audit.query({ action, targetId, offset: 0, limit: 100 }).records;
-  const file = (name: string, content: Buffer | string) => {
-    const f = path.join(work, name);
-    writeFileSync(f, content);
-    return f;
-  };
+  const file = fileIn(work);
   /** The simulator as a process, robot uv-e1 with the old CA as its factory CA. */
   const e1Says = (args: string[]) => robotSays([...args, '--device-id', 'uv-e1', '--keystore', keystores['uv-e1']!, '--ca-cert', oldCaFile]);
 
   beforeAll(async () => {
     c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
     oldCaFile = (await initStationFleet(call, { ca: { commonName: 'Bundle Old CA', work }, robots: ROBOTS })).caFile;
-    for (const deviceId of ['uv-e1', 'uv-e3']) {
-      const out = await provisionWithSimulator(c, bench, progress, deviceId);
-      expect(out.result).toMatchObject({ ok: true });
-      keystores[deviceId] = out.keystore;
-    }
+    keystores = await provisionAll(c, bench, progress, ['uv-e1', 'uv-e3']);
     const replaced = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Bundle New CA', reason: 'planned replacement' });
     expect([...replaced.flagged].sort()).toEqual(['uv-e1', 'uv-e3']);
     oldCaId = replaced.previous.id;

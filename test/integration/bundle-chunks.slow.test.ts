@@ -19,16 +19,15 @@ import { runDistributionSession, type BundleForLink, type DistributionFailure, t
 import { MessageType, type Frame } from '../../electron/station/frame.ts';
 import { decodeBundleChunk, encodeBundleChunk, splitBundle } from '../../electron/station/orderChunks.ts';
 import type { FrameChannel } from '../../electron/station/transport.ts';
-import { overCable, realDeps, writeCaFile } from '../robot-sim/harness.ts';
-import { provisionOnce } from '../robot-sim/scenario.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { overCable, provisionedRobot, revokedSerials } from '../robot-sim/harness.ts';
+import type { TestCa } from '../robot-sim/testCa.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { robotSays } from './support/stationRig.ts';
 
 const DEVICE = 'uv-bigbundle';
 const ENTRIES = 10_000;
-/** The revoked serials: 16 hex digits each, the first digit 1 (a positive INTEGER), distinct. */
-const serials = Array.from({ length: ENTRIES }, (_, i) => `1${i.toString(16).padStart(15, '0')}`);
+/** The revoked serials (distinct, each a positive INTEGER). */
+const serials = revokedSerials(ENTRIES);
 /** The documented limits: one BUNDLE frame carries a file of at most 60 KiB; a chunk carries 60 KiB; 2 MiB in all. */
 const ONE_FRAME = 60 * 1024;
 const chunkCount = (file: Buffer) => Math.ceil(file.length / ONE_FRAME);
@@ -44,12 +43,7 @@ describe('a key bundle over one frame crosses the serial link in BUNDLE_CHUNK fr
   let nextSequence = 1;
 
   beforeAll(async () => {
-    ca = await createTestCa();
-    caFile = writeCaFile(work, ca.caCertPem);
-    const { deps } = realDeps(ca, [DEVICE]);
-    const out = await provisionOnce({ deps, caCertFile: caFile, deviceId: DEVICE, workDir: work });
-    expect(out.result.ok, JSON.stringify(out.result)).toBe(true);
-    keystore = out.keystore;
+    ({ ca, caFile, keystore } = await provisionedRobot(work, DEVICE));
     bigCrl = await ca.issueCrl(serials, 2);
   });
   afterAll(() => removeTempDirs());

@@ -7,17 +7,16 @@
 // distribute-mode station hears B's CRL over the serial link and refuses uv-p1 as well.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
-import { writeCaFile } from '../robot-sim/harness.ts';
+import { fileIn, pemToDer, writeCaFile } from '../robot-sim/harness.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
-import { createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, robotSays } from './support/stationRig.ts';
+import { createStationConsole, distributeWithSimulator, initStationFleet, provisionAll, provisionWithSimulator, robotBench, robotSays } from './support/stationRig.ts';
 
 const ROBOTS = { 'uv-u1': 'USB only', 'uv-l1': 'At a station', 'uv-p1': 'Peer of CA B' };
-const pemToDer = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 /** The body of a bundle file, as docs/key-bundles.md lays it out. */
 const bodyOf = (content: Buffer) => JSON.parse(Buffer.from((JSON.parse(content.toString()) as { body: string }).body, 'base64').toString()) as Record<string, unknown>;
 /** What a CRL is, read from its DER: its issuer's common name and its CRL number. */
@@ -34,17 +33,13 @@ describe('the CRLs of retired and compromised CAs reach a robot by USB and by th
   let c: FleetConsole;
   let caAFile = '';
   let peerCert = '';
-  const keystores: Record<string, string> = {};
+  let keystores: Record<string, string> = {};
   /** [issuer CN, CRL number] of the newest CRL of each CA, from the console's answers (ca:replace, ca:revoke, ca:crl). */
   const newest: Record<'A' | 'B' | 'C', [string, number]> = { A: ['', 0], B: ['', 0], C: ['', 0] };
   let caBId = '';
   const call = contractCaller(() => c);
   const bench = robotBench(() => caAFile);
-  const file = (name: string, content: Buffer | string) => {
-    const f = path.join(work, name);
-    writeFileSync(f, content);
-    return f;
-  };
+  const file = fileIn(work);
   /** The simulator as a process for a robot of factory CA A. */
   const says = (deviceId: string, args: string[]) => robotSays([...args, '--device-id', deviceId, '--keystore', keystores[deviceId]!, '--ca-cert', caAFile]);
   const installBundleFile = async (deviceId: string) => {
@@ -57,11 +52,7 @@ describe('the CRLs of retired and compromised CAs reach a robot by USB and by th
   beforeAll(async () => {
     c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
     caAFile = (await initStationFleet(call, { ca: { commonName: 'Reach CA A', work }, robots: ROBOTS })).caFile;
-    for (const deviceId of ['uv-u1', 'uv-l1']) {
-      const out = await provisionWithSimulator(c, bench, progress, deviceId);
-      expect(out.result).toMatchObject({ ok: true });
-      keystores[deviceId] = out.keystore;
-    }
+    keystores = await provisionAll(c, bench, progress, ['uv-u1', 'uv-l1']);
     const toB = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Reach CA B', reason: 'planned replacement' });
     newest.A = crlId(pemToDer(toB.previousCrl.pem));
     caBId = toB.current.id;

@@ -2,7 +2,7 @@
 // on a real store in a temp folder: preview and execute with --json, the exit code of a run with a failed action (1)
 // and of its retry (0), a wide scope refused without break-glass (1), usage mistakes (2), and lockdown order / lift
 // files that the robot's checks accept. Robots and keys are seeded through a console while no command runs.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,43 @@ describe('lockdown order / lift', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/order for nobody/);
     expect(existsSync(join(dir, 'nobody.json'))).toBe(false);
+  });
+
+  it('each refusal exits 1 with no file and no order number used; the console audits its refusals, an existing --out is refused first', async () => {
+    // [what, arguments, stderr, the audited refusal code; null: refused by the CLI before the console is asked].
+    const taken = join(dir, 'taken.json');
+    writeFileSync(taken, 'an earlier order file');
+    const cases: Array<[string, string[], RegExp, string | null]> = [
+      ['a key version nobody holds', ['--key', `${ids.comm}:9`], /order for nobody/, 'invalid_input'],
+      ['an unknown serial', ['--serial', '0badc0de'], /not_found.*No robot certificate with serial 0badc0de/, 'not_found'],
+      ['wipe_keys naming no key', ['--robot', 'uv-001', '--order-actions', 'wipe_keys'], /invalid_input.*The order is not valid/, 'invalid_input'],
+      ['an --out file that exists', ['--robot', 'uv-001', '--out', taken], /exists; it was not changed/, null],
+    ];
+    const count = () => withConsole(async (call) => ({
+      sequences: (await call('emergency:lockdownList', {})).orders.map((o) => o.sequence),
+      refusals: (await call('audit:query', { action: 'lockdown.order', offset: 0, limit: 1000 })).records.filter((r) => r.outcome === 'failure'),
+    }));
+    const before = await count();
+    let refusals = before.refusals.length;
+    for (const [what, args, stderr, audited] of cases) {
+      const out = args.includes('--out') ? [] : ['--out', join(dir, `refused-${refusals}.json`)];
+      const r = await run(['lockdown', 'order', ...args, '--reason', 'refusal drill', ...out]);
+      expect({ what, code: r.code, stderr: stderr.test(r.stderr) }).toEqual({ what, code: 1, stderr: true });
+      const now = await count();
+      expect({ what, sequences: now.sequences }).toEqual({ what, sequences: before.sequences });
+      if (audited === null) {
+        expect({ what, refusals: now.refusals.length }).toEqual({ what, refusals });
+      } else {
+        expect({ what, refusals: now.refusals.length, code: now.refusals[0]?.details.code, signed: now.refusals[0]?.details.signed, why: now.refusals[0]?.details.reason })
+          .toEqual({ what, refusals: refusals + 1, code: audited, signed: false, why: 'refusal drill' });
+        refusals++;
+      }
+    }
+    expect(readFileSync(taken, 'utf8')).toBe('an earlier order file');
+    expect(existsSync(join(dir, 'refused-0.json'))).toBe(false);
+    // The next order takes the next number.
+    const next = await json(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'after the refusals', '--out', join(dir, 'after-refusals.json')]);
+    expect(next.sequence).toBe(Math.max(0, ...before.sequences) + 1);
   });
 
   it('--expect-robots N: another count is refused with a clear error, exit 1, nothing signed; the right count signs', async () => {

@@ -17,16 +17,15 @@ import { MessageType } from '../../electron/station/frame.ts';
 import { encodeOrderChunk, splitItem, type OrderChunkMessage } from '../../electron/station/orderChunks.ts';
 import { decodeError, decodeHello } from '../../electron/station/protocol.ts';
 import type { FrameChannel } from '../../electron/station/transport.ts';
-import { overCable as onCable, realDeps, writeCaFile } from '../robot-sim/harness.ts';
-import { provisionOnce } from '../robot-sim/scenario.ts';
-import { createTestCa, type TestCa } from '../robot-sim/testCa.ts';
+import { overCable as onCable, provisionedRobot, revokedSerials } from '../robot-sim/harness.ts';
+import type { TestCa } from '../robot-sim/testCa.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { robotSays } from './support/stationRig.ts';
 
 const DEVICE = 'uv-crl';
 const ENTRIES = 10_000;
-/** The revoked serials: 16 hex digits each, the first digit 1 (a positive INTEGER), distinct. */
-const serials = Array.from({ length: ENTRIES }, (_, i) => `1${i.toString(16).padStart(15, '0')}`);
+/** The revoked serials (distinct, each a positive INTEGER). */
+const serials = revokedSerials(ENTRIES);
 
 /** The simulator's one-shot question (--check-peer): one JSON line and its exit code. */
 const checkPeer = (keystore: string, serial: string) => robotSays(['--check-peer', serial, '--keystore', keystore]);
@@ -39,12 +38,7 @@ describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
   let bigCrl: Buffer;
 
   beforeAll(async () => {
-    ca = await createTestCa();
-    caFile = writeCaFile(work, ca.caCertPem);
-    const { deps } = realDeps(ca, [DEVICE]);
-    const out = await provisionOnce({ deps, caCertFile: caFile, deviceId: DEVICE, workDir: work });
-    expect(out.result.ok, JSON.stringify(out.result)).toBe(true);
-    keystore = out.keystore;
+    ({ ca, caFile, keystore } = await provisionedRobot(work, DEVICE));
     bigCrl = await ca.issueCrl(serials, 2);
   });
   afterAll(() => removeTempDirs());

@@ -162,6 +162,53 @@ describe('key-version and certificate-serial scopes', () => {
   });
 });
 
+describe('every refusal before a sequence is reserved is audited', () => {
+  it('one failed lockdown.order record per refusal, with its code and reason; nothing signed, no number used', async () => {
+    // [what, the order, the code, the reason the record must give, the field named] (docs/lockdown-orders.md,
+    // "Issuing": the console's scope checks, then the lockdown service's checks of the order and its key).
+    const cases: Array<[string, () => OrderInput, string, RegExp, string | undefined]> = [
+      ['a key nobody holds', () => ({ ...ORDER, scope: { keyId: ids.unheld } }), 'invalid_input', /No robot holds .*an order for nobody is not signed/, 'scope'],
+      ['a key version nobody holds', () => ({ ...ORDER, scope: { keyId: ids.siteKey, version: 3 } }), 'invalid_input', /No robot holds .*:3 now/, 'scope'],
+      ['an unknown key', () => ({ ...ORDER, scope: { keyId: '00000000-0000-4000-8000-000000000001' } }), 'not_found', /^No key 00000000-0000-4000-8000-000000000001\.$/, undefined],
+      ['an unknown certificate serial', () => ({ ...ORDER, scope: { serial: '0badc0de' } }), 'not_found', /^No robot certificate with serial 0badc0de\.$/, undefined],
+      ['another robot count', () => ({ ...ORDER, scope: { keyId: ids.siteKey, version: 2 }, expectedRobots: 5 }), 'illegal_transition', /now resolves to 2 robot\(s\), not the 5 expected/, 'scope'],
+      ['a count for a robot list', () => ({ ...ORDER, scope: { deviceIds: ['uv-101'] }, expectedRobots: 1 }), 'invalid_input', /expectedRobots applies only to/, 'expectedRobots'],
+      ['a lockdown without an action', () => ({ ...ORDER, actions: [], scope: { deviceIds: ['uv-101'] } }), 'invalid_input', /^The order is not valid: /, 'order'],
+      ['a lift with an action', () => ({ ...ORDER, kind: 'lift', scope: { deviceIds: ['uv-101'] } }), 'invalid_input', /^The order is not valid: /, 'order'],
+      ['wipe_keys naming no key', () => ({ ...ORDER, actions: ['wipe_keys'], scope: { deviceIds: ['uv-101'] } }), 'invalid_input', /^The order is not valid: /, 'order'],
+      ['an unknown signing key', () => ({ ...ORDER, scope: { deviceIds: ['uv-101'] }, keyId: '00000000-0000-4000-8000-000000000002' }), 'not_found', /^No key 00000000-0000-4000-8000-000000000002\.$/, undefined],
+      ['a signing key that is not an emergency key', () => ({ ...ORDER, scope: { deviceIds: ['uv-101'] }, keyId: ids.siteKey }), 'unsupported_operation', /is a communication key; lockdown orders are signed with an emergency key/, undefined],
+      ['break-glass for a robot list', () => ({ ...ORDER, scope: { deviceIds: ['uv-101'] }, breakGlass: { reason: 'r' } }), 'invalid_input', /needs no approval: issue it without break-glass/, 'breakGlass'],
+      ['break-glass for a lift', () => ({ ...ORDER, kind: 'lift', actions: [], scope: { site: 'Plant 1' }, breakGlass: { reason: 'r' } }), 'invalid_input', /lift order never needs approval/, 'breakGlass'],
+      ['break-glass for a bad order', () => ({ ...ORDER, actions: ['wipe_keys'], scope: { site: 'Plant 1' }, breakGlass: { reason: 'r' } }), 'invalid_input', /^The order is not valid: /, 'order'],
+    ];
+    const before = await sequences();
+    const signatures = h.auditOf('key.sign').length;
+    const runs = (await h.call('emergency:runs', {})).runs.length;
+    const alerts = (await breakGlassAlerts()).length;
+    for (const [what, input, code, reason, field] of cases) {
+      const records = h.auditOf('lockdown.order').length;
+      const refused = await h.fail(h.call('emergency:lockdownOrder', input()));
+      expect({ what, code: refused.code, reason: reason.test(refused.message) }).toEqual({ what, code, reason: true });
+      // Exactly one new record (newest first), a failure naming no key or order, with the refusal's code and reason.
+      const all = h.auditOf('lockdown.order');
+      expect({ what, added: all.length - records }).toEqual({ what, added: 1 });
+      const record = all[0]!;
+      expect({ what, outcome: record.outcome, targetId: record.targetId, code: record.details.code, signed: record.details.signed, field: record.details.field, sequence: record.details.sequence })
+        .toEqual({ what, outcome: 'failure', targetId: null, code, signed: false, field, sequence: undefined });
+      expect({ what, reason: reason.test(String(record.details.refusal)), kind: record.details.kind, why: record.details.reason, scope: JSON.parse(String(record.details.scope)) })
+        .toEqual({ what, reason: true, kind: input().kind, why: ORDER.reason, scope: input().scope });
+    }
+    // Nothing signed, no number reserved, no break-glass run or alert; the next valid order takes the next number.
+    expect(await sequences()).toEqual(before);
+    expect(h.auditOf('key.sign').length).toBe(signatures);
+    expect((await h.call('emergency:runs', {})).runs.length).toBe(runs);
+    expect((await breakGlassAlerts()).length).toBe(alerts);
+    const next = await h.call('emergency:lockdownOrder', { ...ORDER, scope: { deviceIds: ['uv-101'] } });
+    expect(next.order.sequence).toBe(Math.max(0, ...before) + 1);
+  });
+});
+
 describe('break-glass for an order on its own', () => {
   const BOB = { name: 'Bob', pass: `${PASS} bob` };
 

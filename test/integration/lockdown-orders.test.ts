@@ -41,7 +41,9 @@ describe('lockdown orders from the console', () => {
 
       // Audited: the order (with its scope and sequence) and the signature as a key operation.
       const orders = (await h['audit:query']({ action: 'lockdown.order', offset: 0, limit: 10 }, CTX)).records;
-      expect(orders.map((r) => [r.outcome, r.details.kind, r.details.sequence])).toEqual([['success', 'lift', 2], ['success', 'lockdown', 1]]);
+      // The first attempt, without an emergency key, was refused before a number was reserved: audited, no sequence.
+      expect(orders.map((r) => [r.outcome, r.details.kind, r.details.sequence, r.details.code])).toEqual([['success', 'lift', 2, undefined], ['success', 'lockdown', 1, undefined], ['failure', 'lockdown', undefined, 'not_found']]);
+      expect(orders[2]?.details).toMatchObject({ signed: false, refusal: expect.stringMatching(/^No active emergency key/) });
       expect(orders[1]?.details).toMatchObject({ scope: '{"site":"Plant 1"}', actions: 'stop_operating', reason: 'robot uv-009 stolen', keyVersion: 1 });
       expect((await h['audit:query']({ action: 'key.sign', offset: 0, limit: 10 }, CTX)).records.filter((r) => r.targetId === key.id)).toHaveLength(2);
 

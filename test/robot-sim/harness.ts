@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { CommitRecord, DeliverableKey, ProvisioningDeps, StationAuditEntry } from '../../electron/station/session.ts';
 import { openSerialPort } from '../../electron/station/station.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
-import type { TestCa } from './testCa.ts';
+import { createTestCa, type TestCa } from './testCa.ts';
 
 /**
  * A "USB cable": two pseudo-terminals joined by socat. `consolePath` and `robotPath` are symbolic links in a directory
@@ -156,3 +156,34 @@ export function writeCaFile(dir: string, pem: string): string {
   writeFileSync(file, pem);
   return file;
 }
+
+/** Writes files into `dir`: `(name, content)` returns the file's path (tests that hand files to the simulator). */
+export function fileIn(dir: string): (name: string, content: Buffer | string) => string {
+  return (name, content) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+}
+
+/** The DER bytes of one PEM block. */
+export const pemToDer = (pem: string): Buffer => Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+
+/** `count` distinct serials for a CRL: 16 hex digits each, the first digit 1 (a positive INTEGER). */
+export const revokedSerials = (count: number): string[] => Array.from({ length: count }, (_, i) => `1${i.toString(16).padStart(15, '0')}`);
+
+/**
+ * A robot simulator provisioned once by a fresh test CA over a socat pty pair (the station's own provisioning
+ * session, scenario.ts), for tests that then talk to it: the CA, its certificate file in `work`, the robot's keystore.
+ * Fails the test when provisioning does not succeed.
+ */
+export async function provisionedRobot(work: string, deviceId: string): Promise<{ ca: TestCa; caFile: string; keystore: string }> {
+  // scenario.ts imports this file: loaded when called, not at import time.
+  const { provisionOnce } = await import('./scenario.ts');
+  const ca = await createTestCa();
+  const caFile = writeCaFile(work, ca.caCertPem);
+  const out = await provisionOnce({ deps: realDeps(ca, [deviceId]).deps, caCertFile: caFile, deviceId, workDir: work });
+  if (!out.result.ok) throw new Error(`provisioning ${deviceId} failed: ${JSON.stringify(out.result)}`);
+  return { ca, caFile, keystore: out.keystore };
+}
+

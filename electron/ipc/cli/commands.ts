@@ -112,6 +112,16 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
   }
 }
 
+/**
+ * Refuses an --out file writeOutput would refuse for existing (without --force), before anything is asked of the
+ * console: a lockdown order is signed and its sequence used before its file is written, so a file that cannot take it
+ * must stop the command first (writeOutput still refuses one created in between).
+ */
+async function outputFree(ctx: CommandContext, path: string): Promise<void> {
+  if (ctx.parsed.options.force) return;
+  if (await stat(path).then(() => true, () => false)) throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
+}
+
 const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
 const strip = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 /** The rollout policy fields given on the command line (numbers checked by the parser; ranges by the channel). */
@@ -549,6 +559,7 @@ lockdown order written to ${out}` : '');
     }
     case 'lockdown order':
     case 'lockdown lift': {
+      await outputFree(ctx, str(o.out) ?? '');
       const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(parsed.command === 'lockdown order' ? 'lockdown' : 'lift', o));
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
       const named = 'deviceIds' in value.order.scope ? `; names ${value.order.scope.deviceIds.length} robot(s)` : '';

@@ -648,29 +648,45 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
 
   async function issueOrder(input: LockdownOrderInput): Promise<StandaloneOrder> {
     deps.session.require();
+    // Every refusal before the lockdown service reserves a sequence (a scope naming nothing or nobody, a count that
+    // changed, break-glass an order does not need) is audited: one failed lockdown.order record naming no key or
+    // order, with the refusal's code and message (no secret: scopes, counts, key ids), nothing signed, no number
+    // used. The lockdown service audits its own refusals (the order's fields, the signing key) the same way.
+    const refuse = (err: ConsoleError, extra: AuditDetails = {}): never => {
+      const field: AuditDetails = typeof err.details?.field === 'string' ? { field: err.details.field } : {};
+      deps.audit.append({
+        actor: deps.session.actor(), action: 'lockdown.order', targetType: null, targetId: null, outcome: 'failure',
+        details: { kind: input.kind, reason: input.reason, scope: JSON.stringify(input.scope).slice(0, 2000), ...extra, code: err.code, refusal: err.message.slice(0, 500), ...field, signed: false },
+      });
+      throw err;
+    };
     const scope = orderEmergencyScope(input.scope);
     let target: { scope: OrderScope; resolvedFrom?: string } | null = { scope: input.scope as OrderScope };
     if (scope.kind === 'key' || scope.kind === 'serial') {
-      checkScope(scope, filterOf(scope));
+      try {
+        checkScope(scope, filterOf(scope));
+      } catch (e) {
+        if (!isConsoleError(e)) throw e;
+        refuse(e);
+      }
       target = orderScopeFor(scope);
-      if (target === null) throw invalid(`No robot holds ${describeScope(scope)} now: an order for nobody is not signed.`, 'scope');
+      const resolvedFrom = describeScope(scope);
+      if (target === null) return refuse(invalid(`No robot holds ${resolvedFrom} now: an order for nobody is not signed.`, 'scope'), { resolvedFrom, resolvedRobots: 0 });
       const robots = 'deviceIds' in target.scope ? target.scope.deviceIds.length : 0;
       // The officer saw (or the CLI expected) another count: a robot got or lost the key meanwhile. Nothing is signed, no
       // number reserved; the refusal is audited with both counts.
       if (input.expectedRobots !== undefined && input.expectedRobots !== robots) {
-        const resolvedFrom = describeScope(scope);
-        deps.audit.append({
-          actor: deps.session.actor(), action: 'lockdown.order', targetType: null, targetId: null, outcome: 'failure',
-          details: { kind: input.kind, reason: input.reason, resolvedFrom, expectedRobots: input.expectedRobots, resolvedRobots: robots, code: 'illegal_transition', signed: false },
-        });
-        throw new ConsoleError(
-          'illegal_transition',
-          `The ${resolvedFrom} now resolves to ${robots} robot(s), not the ${input.expectedRobots} expected: nothing was signed. Check the new count and sign again.`,
-          { field: 'scope', robots, expected: input.expectedRobots },
+        refuse(
+          new ConsoleError(
+            'illegal_transition',
+            `The ${resolvedFrom} now resolves to ${robots} robot(s), not the ${input.expectedRobots} expected: nothing was signed. Check the new count and sign again.`,
+            { field: 'scope', robots, expected: input.expectedRobots },
+          ),
+          { resolvedFrom, expectedRobots: input.expectedRobots, resolvedRobots: robots },
         );
       }
     } else if (input.expectedRobots !== undefined) {
-      throw invalid('expectedRobots applies only to the holders of a key (version) or a certificate serial: other scopes are not resolved to robots.', 'expectedRobots');
+      refuse(invalid('expectedRobots applies only to the holders of a key (version) or a certificate serial: other scopes are not resolved to robots.', 'expectedRobots'), { expectedRobots: input.expectedRobots });
     }
     const { kind, breakGlass, reason, scope: _named, expectedRobots: _shown, ...settings } = input;
     const order = orderInputOf({ ...settings, kind }, reason, target);
@@ -679,10 +695,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       return { fileName: orderFileName(issued.order), content: issued.file.toString('base64'), row: issued.row, runId: null };
     }
     if (!isWideOrder(input)) {
-      throw invalid(kind === 'lift' ? 'A lift order never needs approval: issue it without break-glass.' : `An order for ${describeScope(scope)} needs no approval: issue it without break-glass.`, 'breakGlass');
+      refuse(invalid(kind === 'lift' ? 'A lift order never needs approval: issue it without break-glass.' : `An order for ${describeScope(scope)} needs no approval: issue it without break-glass.`, 'breakGlass'), { breakGlass: true });
     }
-    // A bad order raises no alert and opens no run: the lockdown service's checks first, then the playbook's break-glass
-    // path with the lockdown action alone (its audit, alert, review and retry).
+    // A bad order raises no alert and opens no run: the lockdown service's checks first (audited there), then the
+    // playbook's break-glass path with the lockdown action alone (its audit, alert, review and retry).
     await deps.lockdown.check(order);
     const { keyId, mode, wipeKeys, actions, message, validForSeconds } = settings;
     const lockdownSettings = { actions, message, validForSeconds, ...(mode ? { mode } : {}), ...(wipeKeys ? { wipeKeys } : {}), ...(keyId ? { keyId } : {}) };

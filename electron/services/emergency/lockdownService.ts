@@ -7,7 +7,7 @@ import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
 import type { KeysRepo } from '../../store/keysRepo.ts';
 import type { LockdownOrderRow, LockdownRepo } from '../../store/lockdownRepo.ts';
-import type { AuditLog } from '../audit/auditLog.ts';
+import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import {
   checkOrderBody, emergencySignerKeyId, encodeOrder, LockdownOrderError, MAX_ORDER_LIFETIME_MS, orderBodyBytes, orderSigningInput,
   type LockdownAction, type LockdownMode, type OrderBody, type OrderKind, type OrderScope,
@@ -79,9 +79,31 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
     return active[0]!.id;
   }
 
-  /** The order as it will be signed (its sequence still 1) and the key that signs it, or why robots would refuse it. */
+  /**
+   * The order as it will be signed (its sequence still 1) and the key that signs it, or why robots would refuse it. A
+   * refusal here reserves no sequence and signs nothing; it is audited (one failed `lockdown.order` record, naming no
+   * order: `signed: false`) with its code and message, which name fields, keys and limits, never key material.
+   */
   async function draftOf(input: IssueOrderInput) {
     deps.session.require();
+    try {
+      return await buildDraft(input);
+    } catch (e) {
+      const err = isConsoleError(e) ? e : null;
+      const field: AuditDetails = typeof err?.details?.field === 'string' ? { field: err.details.field } : {};
+      deps.audit.append({
+        actor: deps.session.actor(), action: 'lockdown.order', targetType: null, targetId: null, outcome: 'failure',
+        details: {
+          kind: input.kind, reason: input.reason, scope: JSON.stringify(input.scope).slice(0, 2000), ...(input.keyId ? { keyId: input.keyId } : {}),
+          ...(input.resolvedFrom ? { resolvedFrom: input.resolvedFrom } : {}), code: err?.code ?? 'internal',
+          refusal: err ? err.message.slice(0, 500) : 'the order could not be prepared (unexpected error)', ...field, signed: false,
+        },
+      });
+      throw e;
+    }
+  }
+
+  async function buildDraft(input: IssueOrderInput) {
     const at = deps.clock.now();
     if (!Number.isInteger(input.validForSeconds) || input.validForSeconds < 60 || input.validForSeconds * 1000 > MAX_ORDER_LIFETIME_MS)
       throw invalid('An order is valid for 1 minute to 90 days.', 'validForSeconds');

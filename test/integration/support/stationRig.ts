@@ -146,6 +146,17 @@ export async function provisionWithSimulator(
   return withSimulator(bench, progress, deviceId, robotOptions, (path) => c.station.provisionOnce(path, deviceId, { allowReprovision: allowReprovision === true }));
 }
 
+/** Provisions each robot in turn from the console's station with the simulator; each must succeed. Their keystores by device id. */
+export async function provisionAll(c: FleetConsole, bench: RobotBench, progress: StationProgress[], deviceIds: string[]): Promise<Record<string, string>> {
+  const keystores: Record<string, string> = {};
+  for (const deviceId of deviceIds) {
+    const out = await provisionWithSimulator(c, bench, progress, deviceId);
+    if (!out.result.ok) throw new Error(`provisioning ${deviceId} failed: ${JSON.stringify(out.result)}`);
+    keystores[deviceId] = out.keystore;
+  }
+  return keystores;
+}
+
 /**
  * One distribution session of the console (station.distributeOnce: a station in distribute mode on that port for that
  * robot) with a simulator (see withSimulator); `keystore` is the robot's key store from its provisioning.

@@ -39,6 +39,14 @@ export function useMainProcessEvents(): void {
       void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
       if (e.state === 'executed') void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
     });
+    // An operator added, removed, their role, passphrase, second factor or recovery codes changed, by whoever in the main
+    // process (another browser-host tab, an approved request executed): the Operators screen, the top bar's factor and
+    // codes, and the Approvals list (who may approve follows roles). Another process cannot change the store while this
+    // one has it open (its exclusive lock: store_busy), so nothing changes unannounced (docs/operators.md).
+    const offOperators = subscribe('operators:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
+    });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
     });
@@ -71,6 +79,7 @@ export function useMainProcessEvents(): void {
       offSession();
       offAlerts();
       offApprovals();
+      offOperators();
       if (auditTimer) clearTimeout(auditTimer);
     };
   }, [queryClient]);

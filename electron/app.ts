@@ -266,6 +266,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         }
       }
     };
+    /** An operator added, removed, their role, passphrase, second factor or recovery codes changed (committed). */
+    const operatorChanged = (name: string) => emit('operators:changed', { name });
     // One wrapper for every call (better-sqlite3 builds four closures per wrapper); nested calls become savepoints.
     const runTransaction = store.db.transaction((fn: () => unknown) => fn());
     const transaction = <T>(fn: () => T): T => runTransaction.immediate(fn) as T;
@@ -801,9 +803,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKitHandlers(kits),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
-      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal() }),
+      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal(), onChanged: operatorChanged }),
       ...createApprovalHandlers(approvals),
-      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction }),
+      ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction, onChanged: operatorChanged }),
       ...createReminderHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),
       'session:idleLock': async () => {
         liveSession.require();

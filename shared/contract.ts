@@ -14,7 +14,7 @@ import { stationChannels, stationEvents } from './stationContract.ts';
 import { fleetChannels, fleetEvents } from './fleetContract.ts';
 import { rotationChannels } from './rotationContract.ts';
 import { emergencyChannels, emergencyEvents } from './emergencyContract.ts';
-import { operatorsChannels, OperatorRoleSchema, Pkcs11ModuleInput, Pkcs11SlotList, RecoveryCode, TokenPin, TotpCode } from './operatorsContract.ts';
+import { operatorsChannels, operatorsEvents, OperatorRoleSchema, Pkcs11ModuleInput, Pkcs11SlotList, RecoveryCode, TokenPin, TotpCode } from './operatorsContract.ts';
 import { reportChannels } from './reportContract.ts';
 import { approvalsChannels, approvalsEvents } from './approvalsContract.ts';
 import { recoveryChannels } from './recoveryContract.ts';
@@ -444,6 +444,7 @@ export const events = {
   ...metricsEvents,
   ...emergencyEvents,
   ...approvalsEvents,
+  ...operatorsEvents,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

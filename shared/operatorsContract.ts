@@ -170,3 +170,14 @@ export const operatorsChannels = {
   /** The window reports that its page was hidden or shown; hidden longer than the idle time locks the session. */
   'session:visibility': channel(z.object({ hidden: z.boolean() }).strict(), z.object({ state: z.enum(['uninitialized', 'locked', 'unlocked']) })),
 } as const;
+
+/**
+ * Pushed by the main process after a committed change of an operator, whoever made it in this process (a window, the
+ * browser host, an approved request executed): added, removed, a role changed, a passphrase changed, a second factor
+ * enrolled or reset, recovery codes made (`name`: the operator). No other process can change the store meanwhile: the
+ * console holds it under an exclusive lock (a CLI command gets store_busy), so this covers every change the window
+ * could miss (docs/operators.md, "Operators screen").
+ */
+export const OperatorsChanged = z.object({ name: z.string() });
+export type OperatorsChanged = z.infer<typeof OperatorsChanged>;
+export const operatorsEvents = { 'operators:changed': OperatorsChanged } as const;

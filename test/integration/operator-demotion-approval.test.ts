@@ -186,8 +186,14 @@ describe('an approved demotion runs as approved', () => {
     await s.signIn('alice');
     const requestId = (await failure(s.call('operators:setRole', { name: 'Kate', role: 'security_officer' }))).details.requestId as string;
     await s.signIn('Kate');
+    // The list agrees with approving: Kate is eligible under operator.approver's policy by role, but not for her own
+    // promotion (not offered, not counted as awaiting her).
+    const seenByKate = await s.call('approvals:list', { open: true });
+    expect([seenByKate.requests.find((r) => r.id === requestId)?.canApprove, seenByKate.awaitingMe]).toEqual([false, 0]);
     expect(await failure(s.call('approvals:approve', { requestId }))).toMatchObject({ code: 'illegal_transition' });
     await s.signIn('Ken');
+    const seenByKen = await s.call('approvals:list', { open: true });
+    expect([seenByKen.requests.find((r) => r.id === requestId)?.canApprove, seenByKen.awaitingMe]).toEqual([true, 1]);
     await s.call('approvals:approve', { requestId });
     await s.signIn('alice');
     await s.call('approvals:execute', { requestId });

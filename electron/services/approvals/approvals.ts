@@ -24,7 +24,18 @@ import type { AccessGate } from '../operators/accessGate.ts';
 import type { Session } from '../session/session.ts';
 import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
 import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
-import { classify, type GuardContext, DEFAULT_POLICIES, eligible, GUARDED_CHANNELS, SECRET_FIELDS, type GuardedCall } from './guardedActions.ts';
+import {
+  classify,
+  type GuardContext,
+  DEFAULT_POLICIES,
+  eligibleUnderAll,
+  GUARDED_CHANNELS,
+  guardDecision,
+  requestAlsoUnder,
+  SECRET_FIELDS,
+  strictest,
+  type GuardedCall,
+} from './guardedActions.ts';
 
 export interface ApprovalsDeps extends AuditedChangeDeps {
   repo: ApprovalsRepo;
@@ -72,8 +83,14 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     const row = repo.policy(action);
     return row ? { action, approvals: row.approvals, roles: row.roles, operators: row.operators, ttlSeconds: row.ttlSeconds } : DEFAULT_POLICIES[action];
   };
-  const policyOfRequest = (r: RequestRow): ApprovalPolicy =>
-    policyOf(r.action === 'approval.lower' ? (parsePolicyAction(r) ?? 'operator.admin') : r.action === 'operator.demote' ? 'operator.remove' : r.action);
+  /** The policies a request is judged under now (its own, and a second one: guardedActions.ts requestAlsoUnder). */
+  const policiesOfRequest = (r: RequestRow): ApprovalPolicy[] => {
+    const own = policyOf(r.action === 'approval.lower' ? (parsePolicyAction(r) ?? 'operator.admin') : r.action === 'operator.demote' ? 'operator.remove' : r.action);
+    const also = requestAlsoUnder(r);
+    return also === null || also === own.action ? [own] : [own, policyOf(also)];
+  };
+  const policiesOfCall = (guard: GuardedCall): ApprovalPolicy[] =>
+    guard.alsoUnder === undefined || guard.alsoUnder === guard.policyAction ? [policyOf(guard.policyAction)] : [policyOf(guard.policyAction), policyOf(guard.alsoUnder)];
   /** The policy a lowering request is about: its summary names the action. */
   const parsePolicyAction = (r: RequestRow): ApprovalAction | null => {
     const named = r.summary['policy.action'];
@@ -150,12 +167,21 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     required: r.required,
   });
 
+  /**
+   * Whether `name` is the operator a role change grants more to (operators:setRole, any action but operator.demote):
+   * their own promotion is not theirs to approve; a demotion is (their consent, as for a removal).
+   */
+  const promotes = (r: RequestRow, name: string) => r.channel === 'operators:setRole' && r.action !== 'operator.demote' && name === deps.operators.get(r.summary.name ?? '')?.name;
+
   const view = (r: RequestRow): ApprovalRequestView => {
     const votes = repo.votes(r.id);
     const me = session.actor();
     const op = deps.operators.get(me);
     const canApprove =
-      op !== null && (r.state === 'pending' || r.state === 'approved') && me !== r.requester && !votes.some((v) => v.approver === me) && eligible(policyOfRequest(r), me, op.role);
+      op !== null && (r.state === 'pending' || r.state === 'approved') && me !== r.requester &&
+      !promotes(r, me) &&
+      !votes.some((v) => v.approver === me) &&
+      eligibleUnderAll(policiesOfRequest(r), me, op.role);
     return {
       id: r.id,
       ...asked(r),
@@ -181,11 +207,13 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
     stillOpen(r);
     if (approver === r.requester) throw new ConsoleError('illegal_transition', 'The requester cannot approve their own request; another operator must.');
     // A promotion is not its target's to approve; a demotion is (their consent, as for a removal).
-    if (r.channel === 'operators:setRole' && r.action !== 'operator.demote' && approver === deps.operators.get(r.summary.name ?? '')?.name) {
+    if (promotes(r, approver)) {
       throw new ConsoleError('illegal_transition', `${approver} cannot approve their own new role; another operator must.`);
     }
-    if (!eligible(policyOfRequest(r), approver, role)) {
-      throw new ConsoleError('forbidden', `${approver} is not among the approvers of ${r.action} (approvals:policies).`, { role, needs: 'approver' });
+    const policies = policiesOfRequest(r);
+    if (!eligibleUnderAll(policies, approver, role)) {
+      const under = policies.length > 1 ? ` (it is judged under ${policies.map((p) => p.action).join(' and ')}: an approver must be eligible under each)` : '';
+      throw new ConsoleError('forbidden', `${approver} is not among the approvers of ${r.action}${under} (approvals:policies).`, { role, needs: 'approver' });
     }
     let state = r.state;
     deps.transaction(() => {
@@ -217,7 +245,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   const makeRequest = (guard: GuardedCall, channel: ChannelName, input: unknown): never => {
     const s = session.require();
-    const policy = policyOf(guard.policyAction);
+    const policies = policiesOfCall(guard);
+    const policy = strictest(policies);
     const id = crypto.randomUUID();
     const hash = inputHash(input);
     const now = clock.now();
@@ -243,7 +272,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       log('approval.request', id, 'success', { action: guard.action, channel, inputHash: hash, required: policy.approvals, expiresAt: row.expiresAt });
     });
     changed(id, 'pending');
-    const who = policy.roles.length || policy.operators.length ? [...policy.roles, ...policy.operators].join(', ') : 'no one yet';
+    const whoUnder = (p: ApprovalPolicy) => (p.roles.length || p.operators.length ? [...p.roles, ...p.operators].join(', ') : 'no one yet');
+    const who = policies.length === 1 ? whoUnder(policies[0]!) : policies.map((p) => `${p.action}: ${whoUnder(p)}`).join('; and ');
     throw new ConsoleError(
       'approval_required',
       `${guard.action} needs ${policy.approvals} approval${policy.approvals === 1 ? '' : 's'} from another operator (${who}); request ${id} was made and expires at ${row.expiresAt}.`,
@@ -253,17 +283,31 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
 
   const guardWith = (guard: GuardedCall | null, channel: ChannelName, input: unknown) => {
     if (guard === null) return;
-    const policy = policyOf(guard.policyAction);
-    if (policy.approvals === 0) return;
+    const policies = policiesOfCall(guard);
     const me = session.require().operator;
-    if (!deps.operators.list().some((o) => o.name !== me && o.name !== guard.concerns && eligible(policy, o.name, o.role))) {
-      if (guard.waivable === false) return; // the service refuses an unapproved call itself (emergency: break-glass)
-      // No one else could ever approve (a one-person console, or the only admin making a second one): the action runs,
-      // and the audit says so, every time (docs/two-person-control.md, "When no one else can approve").
-      log('approval.waived', null, 'success', { action: guard.action, channel, reason: 'no_other_approver' });
-      return;
+    const others = deps.operators.list().filter((o) => o.name !== me && o.name !== guard.concerns);
+    switch (guardDecision(policies, others, guard.waivable !== false)) {
+      case 'run':
+        return;
+      case 'pass':
+        return; // the service refuses an unapproved call itself (emergency: break-glass)
+      case 'waive':
+        // No one else could ever approve (a one-person console, or the only admin making a second one): the action
+        // runs, and the audit says so, every time (docs/two-person-control.md, "When no one else can approve").
+        log('approval.waived', null, 'success', { action: guard.action, channel, reason: 'no_other_approver' });
+        return;
+      case 'refuse': {
+        const names = policies.map((p) => p.action);
+        log('approval.request', null, 'failure', { action: guard.action, channel, code: 'forbidden', reason: 'no_approver_under_all', policies: names.join(',') });
+        throw new ConsoleError(
+          'forbidden',
+          `${guard.action} is judged under ${names.join(' and ')}, and no operator other than you is eligible under all of them (each alone names someone): no request was made and nothing was done. Change the policies so that someone is eligible under each (approvals:policies)${guard.waivable === false ? ', or break glass' : ''}.`,
+          { needs: 'approver', policies: names.join(',') },
+        );
+      }
+      case 'request':
+        makeRequest(guard, channel, input);
     }
-    makeRequest(guard, channel, input);
   };
 
   const policyView = (action: ApprovalAction): ApprovalPolicyView => {
@@ -312,7 +356,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         const r = existing(requestId);
         stillOpen(r);
         const op = deps.operators.get(s.operator);
-        if (s.operator !== r.requester && !(op && eligible(policyOfRequest(r), s.operator, op.role))) {
+        if (s.operator !== r.requester && !(op && eligibleUnderAll(policiesOfRequest(r), s.operator, op.role))) {
           throw new ConsoleError('forbidden', `Only the requester or an approver of ${r.action} may deny this request.`, { role: op?.role ?? null, needs: 'approver' });
         }
         deps.transaction(() => {

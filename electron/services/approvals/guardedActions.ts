@@ -14,6 +14,11 @@ export interface GuardedCall {
   /** Whose policy decides how many approvals and who may give them. */
   policyAction: ApprovalAction;
   /**
+   * A second policy the call is judged under too (the stricter of both, policiesFor): as many approvals as the larger
+   * asks, only operators eligible under both may approve, the shorter life.
+   */
+  alsoUnder?: ApprovalAction;
+  /**
    * false: when no one else could approve, the call is not waived but passed on unapproved, for the service to refuse
    * (an emergency has its own one-officer path, break-glass, with an alert and a review).
    */
@@ -55,6 +60,60 @@ export const DEFAULT_POLICIES: Readonly<Record<ApprovalAction, ApprovalPolicy>> 
 
 /** Whether the operator (name, role) may approve under the policy: by role or by name. */
 export const eligible = (policy: ApprovalPolicy, name: string, role: OperatorRole): boolean => policy.roles.includes(role) || policy.operators.includes(name);
+
+/**
+ * The policies that decide who may approve a call judged under several: those that ask for approvals (a policy asking
+ * none imposes no check, so its approvers restrict nothing); all of them when none asks.
+ */
+export const bindingPolicies = (policies: readonly ApprovalPolicy[]): readonly ApprovalPolicy[] => {
+  const asking = policies.filter((p) => p.approvals > 0);
+  return asking.length > 0 ? asking : policies;
+};
+
+/** Whether the operator may approve under every binding policy (each by role or by name: eligible above). */
+export const eligibleUnderAll = (policies: readonly ApprovalPolicy[], name: string, role: OperatorRole): boolean =>
+  policies.length > 0 && bindingPolicies(policies).every((p) => eligible(p, name, role));
+
+/** The approvals a call judged under several policies needs (the most any asks) and its life (the shortest). */
+export const strictest = (policies: readonly ApprovalPolicy[]): { approvals: number; ttlSeconds: number } => ({
+  approvals: Math.max(0, ...policies.map((p) => p.approvals)),
+  ttlSeconds: Math.min(...policies.map((p) => p.ttlSeconds)),
+});
+
+/**
+ * What the guard does with a call (docs/two-person-control.md, "When no one else can approve"), given the policies it
+ * is judged under and the operators other than the caller (and the call's target) who could approve it:
+ * - 'run': no approval asked (every policy asks for none);
+ * - 'request': someone is eligible under every policy: a request is made;
+ * - 'refuse': no one is eligible under all of them although each alone has someone: the policies disagree (an admin
+ *   narrowed one of them), which is not "no one else exists"; waiving then would let one policy's edit reach the
+ *   waiver, so nothing runs and no request is made;
+ * - 'waive': no one else could approve under any reading (the waiver, audited), or 'pass' when the call is not
+ *   waivable (the service refuses it unapproved itself: an emergency's path is break-glass).
+ */
+export function guardDecision(
+  policies: readonly ApprovalPolicy[],
+  others: readonly { name: string; role: OperatorRole }[],
+  waivable: boolean,
+): 'run' | 'request' | 'refuse' | 'waive' | 'pass' {
+  if (strictest(policies).approvals === 0) return 'run';
+  if (others.some((o) => eligibleUnderAll(policies, o.name, o.role))) return 'request';
+  const binding = bindingPolicies(policies);
+  if (binding.length > 1 && binding.every((p) => others.some((o) => eligible(p, o.name, o.role)))) return 'refuse';
+  return waivable ? 'waive' : 'pass';
+}
+
+/**
+ * The policy actions a stored request is judged under besides its own (GuardedCall.alsoUnder), from what the request
+ * binds: a wide emergency run whose actions include revoke_ca is judged under ca.revoke's policy too. The summary's
+ * `actions` is the canonical JSON of the run's actions (at most six short names, never cut); a request without it is
+ * taken to revoke the CA (the stricter reading).
+ */
+export function requestAlsoUnder(r: { channel: string; action: RequestAction; summary: Record<string, string> }): ApprovalAction | null {
+  if (r.channel !== 'emergency:execute' || r.action !== 'emergency.wide') return null;
+  const actions = r.summary.actions;
+  return actions === undefined || actions.includes('"revoke_ca"') ? 'ca.revoke' : null;
+}
 
 /** Fewer approvals, anyone who could not approve before, or a longer life: a policy change that weakens control. */
 export function lowers(current: ApprovalPolicy, next: ApprovalPolicy): boolean {
@@ -188,13 +247,13 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   // An incident kit carries lockdown orders signed in advance: one beyond a list of robots is as wide as issuing it now
   // (docs/incident-kit.md). The responder's passphrase is a secret field (hashed, never shown).
   'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),
-  // A playbook that revokes the fleet CA (revoke_ca) is wide whatever its scope, and its approval is the CA
-  // revocation's: it needs as many approvals as the stricter of emergency.wide and ca.revoke asks (the playbook is no
-  // way around ca:revoke's guard). Break-glass remains the one-officer path (docs/emergency-response.md).
-  'emergency:execute': (i, ctx) => {
+  // A playbook that revokes the fleet CA (revoke_ca) is wide whatever its scope, and it is judged under the stricter of
+  // emergency.wide and ca.revoke: as many approvals as the larger asks, approvers eligible under both, the shorter life
+  // (the playbook is no way around ca:revoke's guard, nor around emergency.wide's). Break-glass remains the one-officer
+  // path (docs/emergency-response.md).
+  'emergency:execute': (i) => {
     if (i.dryRun === true || i.breakGlass !== undefined || !isWideRun(i.scope, i.actions)) return null;
-    const policyAction = i.actions.includes('revoke_ca') && ctx.policyOf('ca.revoke').approvals >= ctx.policyOf('emergency.wide').approvals ? 'ca.revoke' : 'emergency.wide';
-    return { action: 'emergency.wide', policyAction, waivable: false };
+    return { action: 'emergency.wide', policyAction: 'emergency.wide', ...(i.actions.includes('revoke_ca') ? { alsoUnder: 'ca.revoke' as const } : {}), waivable: false };
   },
   'approvals:setPolicy': (i, ctx) => (lowersFor(ctx, ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),
   'ca:replace': () => same('ca.replace'),

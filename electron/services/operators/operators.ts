@@ -19,6 +19,8 @@ export interface OperatorsDeps {
   transaction<T>(fn: () => T): T;
   /** After a slot is wiped: checkpoint the WAL so no copy of it is left there. */
   checkpointWal(): void;
+  /** Called after each committed change of an operator (added, removed, role, passphrase): the operators:changed push. */
+  onChanged?(name: string): void;
 }
 
 type OperatorHandlers = Pick<Handlers, 'session:info' | 'operators:list' | 'operators:add' | 'operators:remove' | 'operators:setRole' | 'operators:changePassphrase'>;
@@ -90,6 +92,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           repo.insert({ name, role, slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: session.actor(), passphraseChangedAt: null });
           audit.append({ actor: session.actor(), action: 'operator.add', targetType: 'operator', targetId: name, outcome: 'success', details: { role, keychainBound: slot.keychainBound } });
         });
+        deps.onChanged?.(name);
         return info(existing(name));
       }),
     'operators:remove': ({ name }) =>
@@ -101,6 +104,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           repo.wipe(row.name);
           audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role } });
         });
+        deps.onChanged?.(row.name);
         deps.checkpointWal();
         return { removed: true as const };
       }),
@@ -113,12 +117,14 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           repo.setRole(row.name, role);
           audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role } });
         });
+        deps.onChanged?.(row.name);
         const s = session.require();
         if (s.operator === row.name) s.role = role as OperatorRole;
         return info(existing(row.name));
       }),
     'operators:changePassphrase': async ({ current, next }) => {
       await session.changePassphrase(current, next);
+      deps.onChanged?.(session.actor());
       return { changed: true as const };
     },
   };

@@ -23,6 +23,8 @@ export interface TotpHandlerDeps {
   /** The KDF parameters recovery codes are hashed with (the store's passphrase KDF). */
   kdf: KdfParams;
   transaction<T>(fn: () => T): T;
+  /** Called after each committed change of an operator's second factor or recovery codes: the operators:changed push. */
+  onChanged?(name: string): void;
 }
 
 type TotpHandlers = Pick<Handlers, 'operators:enrollTotp' | 'operators:confirmTotp' | 'operators:resetTotp' | 'operators:enrollToken' | 'operators:tokenSlots' | 'operators:regenerateRecoveryCodes'>;
@@ -87,6 +89,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
             record('operator.totp_enable', s.operator, 'success', { replaced: t.secretSealed ? 'yes' : 'no' });
             recovery.store();
           });
+          deps.onChanged?.(s.operator);
           return { enabled: true as const, recoveryCodes: recovery.codes };
         } finally {
           secret.fill(0);
@@ -104,6 +107,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
           repo.clearRecoveryCodes(row.name);
           record('operator.totp_reset', row.name, 'success');
         });
+        deps.onChanged?.(row.name);
         return { reset: true as const };
       }),
     'operators:enrollToken': ({ modulePath, tokenLabel, keyLabel, pin }) =>
@@ -118,6 +122,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
           record('operator.token_enable', operator, 'success', { device: tokenLabel, keyLabel, keyType: tokenKeyType(publicKeyPem) });
           recovery.store();
         });
+        deps.onChanged?.(operator);
         return { enabled: true as const, recoveryCodes: recovery.codes };
       }),
     'operators:regenerateRecoveryCodes': () =>
@@ -128,6 +133,7 @@ export function createTotpHandlers(deps: TotpHandlerDeps): TotpHandlers {
         }
         const recovery = await newRecoveryCodes(operator);
         deps.transaction(recovery.store);
+        deps.onChanged?.(operator);
         return { recoveryCodes: recovery.codes };
       }),
     'operators:tokenSlots': ({ modulePath }) =>

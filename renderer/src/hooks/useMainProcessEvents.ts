@@ -5,6 +5,7 @@ import { subscribe } from '../api.ts';
 import { channelKey } from './channelQuery.ts';
 import { recordJobProgress } from './jobProgress.ts';
 import { useUiStore } from '../state/uiStore.ts';
+import { hrefFor, parseHash } from '../shell/routes.ts';
 
 /** Audit appends can come in bursts; refresh the list at most this often. */
 const AUDIT_REFRESH_MS = 300;
@@ -39,6 +40,14 @@ export function useMainProcessEvents(): void {
       void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
       if (e.state === 'executed') void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
     });
+    // An operator added, removed, their role, passphrase, second factor or recovery codes changed, by whoever in the main
+    // process (another browser-host tab, an approved request executed): the Operators screen, the top bar's factor and
+    // codes, and the Approvals list (who may approve follows roles). Another process cannot change the store while this
+    // one has it open (its exclusive lock: store_busy), so nothing changes unannounced (docs/operators.md).
+    const offOperators = subscribe('operators:changed', () => {
+      void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
+    });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });
     });
@@ -57,6 +66,10 @@ export function useMainProcessEvents(): void {
     });
     const offSession = subscribe('session:changed', (status) => {
       queryClient.setQueryData(channelKey('session:status', {}), status);
+      // Unlocked with no screen in the URL (a lock cleared it): the dashboard, as the shell says when it mounts. A lock
+      // and an unlock pushed back to back (another client's, or the harness's) can leave the shell mounted, so it
+      // does not run its mount-time route again.
+      if (status.state === 'unlocked' && parseHash(window.location.hash) === null) window.history.replaceState(null, '', hrefFor('dashboard'));
       if (status.state !== 'unlocked') {
         // Locked: drop everything fetched under the previous session from memory.
         queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'session:status' });
@@ -71,6 +84,7 @@ export function useMainProcessEvents(): void {
       offSession();
       offAlerts();
       offApprovals();
+      offOperators();
       if (auditTimer) clearTimeout(auditTimer);
     };
   }, [queryClient]);

@@ -205,12 +205,15 @@ describe('electron bundles', () => {
         azure_ca_cert: caFile,
         use_kms_for_storage: true,
         retries: 0,
+        // This test is about when the client loads, not about timeouts: at load 20 the first Azure calls through a
+        // freshly loaded client took longer than the default deadline once (keys:create failed in a loaded run).
+        timeout_ms: 60_000,
       };
       expect(await call('providers:save', { config: azure })).toMatchObject({ ok: true, value: { id: 'azure', kind: 'azure_key_vault' } });
       expect(await call('providers:test', { id: 'azure' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
       // A key held by the Azure emulator seals and opens a message through the bundled client.
       const key = (await call('keys:create', { type: 'communication', label: 'fleet link', provider: 'azure' })) as { ok: boolean; value: { id: string } };
-      expect(key).toMatchObject({ ok: true, value: { provider: 'azure', kmsBacked: true } });
+      expect(key, JSON.stringify(key)).toMatchObject({ ok: true, value: { provider: 'azure', kmsBacked: true } });
       // Fresh bytes per call: Electron hands the console a clone, which the console zeroes after use.
       const aad = () => new TextEncoder().encode('robot-9');
       const sealed = (await call('keys:encrypt', { keyId: key.value.id, plaintext: new TextEncoder().encode('dock 9'), aad: aad() })) as { ok: boolean; value: { ciphertext: Uint8Array } };

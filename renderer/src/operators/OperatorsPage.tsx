@@ -77,6 +77,9 @@ function OperatorsTable() {
         onSelectionChange={(e) => setSelected(e.detail.selectedItems[0]?.name ?? null)}
         ariaLabels={{ itemSelectionLabel: (_s, o) => `Select ${o.name}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Operators' }}
         empty={<Box textAlign="center">No operators.</Box>}
+        // Nine columns fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
+        // without it the table scrolled sideways and its last column was cut (operators-screen.spec.ts measures both).
+        wrapLines
         columnDefinitions={[
           { id: 'name', header: 'Name', cell: (o) => o.name },
           { id: 'role', header: 'Role', cell: (o) => ROLE_LABELS[o.role] },

@@ -283,7 +283,14 @@ export const fleetChannels = {
   'fleet:revocationPlan': channel(z.object({ deviceId: DeviceIdSchema }).strict(), RevocationPlan),
   'fleet:sites': channel(Empty, z.object({ sites: CountBy })),
   'fleet:models': channel(Empty, z.object({ models: CountBy })),
-  'fleet:importCsv': channel(z.object({ csv: z.string().max(MAX_FLEET_CSV_CHARS) }).strict(), z.object({ imported: z.number().int().nonnegative() })),
+  /**
+   * `check: true` validates the whole file as the import would (rows, duplicates, robots already registered) and
+   * imports nothing: the window confirms the count and sites it answers before the real import (issue 12).
+   */
+  'fleet:importCsv': channel(
+    z.object({ csv: z.string().max(MAX_FLEET_CSV_CHARS), check: z.boolean().optional() }).strict(),
+    z.object({ imported: z.number().int().nonnegative(), checked: z.object({ robots: z.number().int().nonnegative(), sites: CountBy }).optional() }),
+  ),
   'fleet:exportCsv': channel(Empty, z.object({ fileName: z.string(), content: z.string(), robots: z.number().int().nonnegative() })),
   'fleet:dashboard': channel(Empty, FleetDashboard),
   'fleet:keyAssignments': channel(z.object({ deviceId: DeviceIdSchema }).strict(), RobotKeyAssignments),

@@ -148,6 +148,10 @@ test('Import CSV at 1440 px: labels clear of their inputs, a wide CSV box and a 
   await dialog.locator('input[type=file]').setInputFiles({ name: 'robots.csv', mimeType: 'text/csv', buffer: Buffer.from('device_id,name,model,site,firmware,tags,status\nuv-9,Nine,UV-7,Depot,,,manufactured\n') });
   await expect(dialog.getByLabel('Or paste CSV text')).toHaveValue(/uv-9,Nine/);
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  // The confirmation names the count and the one site before anything is imported; axe on it too.
+  await expect(dialog.getByText('Import 1 robot into site Depot?', { exact: true })).toBeVisible();
+  expect(await axeSerious(page), 'axe on the import confirmation').toEqual([]);
+  await dialog.getByRole('button', { name: 'Import 1 robot', exact: true }).click();
   await expect(dialog.getByRole('status')).toHaveText('Imported 1 robot.');
 });
 

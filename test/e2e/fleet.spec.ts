@@ -120,6 +120,16 @@ test('a CSV with a bad row at line 7 is refused naming line 7 and nothing is imp
 
   await dialog.getByLabel('Or paste CSV text').fill([HEADER, row(1), row(2), row(3), row(4), row(5), row(6, 'deployed')].join('\n'));
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  // Checked first, then confirmed with its count and sites (issue 12: an import confirms first): nothing yet imported.
+  // rows 1..6 alternate Ward 1 (1, 3, 5) and Ward 0 (2, 4, 6): three each, the sites in name order at equal counts.
+  await expect(dialog.getByText('Import 6 robots into 2 sites?', { exact: true })).toBeVisible();
+  await expect(dialog.getByTestId('import-confirmation')).toHaveText('Ward 0: 3 robots; Ward 1: 3 robots.');
+  expect((await harness.current().fleet.handlers['fleet:list']({ query: '', sort: 'deviceId', dir: 'asc', offset: 0, limit: 10 }, { transport: 'test' })).total).toBe(0);
+  // Back returns to the file, unchanged; Import checks it again.
+  await dialog.getByRole('button', { name: 'Back', exact: true }).click();
+  await expect(dialog.getByRole('button', { name: 'Import 6 robots' })).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Import 6 robots' }).click();
   await expect(dialog.getByRole('status')).toHaveText('Imported 6 robots.');
   await dialog.getByRole('button', { name: 'Close', exact: true }).click();
   await expect(page.getByTestId('fleet-count')).toHaveText('6 robots');

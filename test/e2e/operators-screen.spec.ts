@@ -27,6 +27,19 @@ async function addOperator(page: Page, name: string, role: string, check = false
   await dialog.getByRole('button', { name: 'Add operator' }).click();
 }
 
+/** How far the page and the Operators table's own scroller are wider than the window gives them (0: no sideways scroll). */
+async function overflow(page: Page): Promise<{ page: number; table: number }> {
+  await operatorsTable(page).evaluate((table) => table.setAttribute('data-width-probe', ''));
+  return page.evaluate(`(() => {
+    let scroller = document.querySelector('[data-width-probe]').parentElement;
+    while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
+    return {
+      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      table: scroller ? scroller.scrollWidth - scroller.clientWidth : 0,
+    };
+  })()`);
+}
+
 async function select(page: Page, name: string): Promise<void> {
   await operatorsTable(page).getByRole('radio', { name: `Select ${name}` }).check();
 }
@@ -60,6 +73,15 @@ test('an admin adds and changes operators; making an admin or removing one asks 
   await expect(row(page, VIEWER)).toContainText('Viewer');
   await addOperator(page, CUSTODIAN, 'Key custodian');
   await expect(row(page, CUSTODIAN)).toContainText('Key custodian');
+  // The table fits the window at 1280 and 1440 px with the side navigation open: no sideways scrolling, every column
+  // (the last, Sign-in, included) inside the window (issue 12; at 1280 px its last column used to be cut).
+  for (const width of [1280, 1440]) {
+    await page.setViewportSize({ width, height: 900 });
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Operators', exact: true })).toBeVisible();
+    expect(await overflow(page), `at ${width} px`).toEqual({ page: 0, table: 0 });
+    const last = (await operatorsTable(page).getByRole('columnheader', { name: 'Sign-in', exact: true }).boundingBox())!;
+    expect(last.x + last.width, `Sign-in column inside the window at ${width} px`).toBeLessThanOrEqual(width);
+  }
   // The passphrases were sent, not kept: each operator signs in with their own (checked through the console).
   expect((await fleet.handlers['operators:list']({}, t)).operators.map((o) => [o.name, o.role])).toEqual(
     expect.arrayContaining([[VIEWER, 'viewer'], [CUSTODIAN, 'key_custodian']]),

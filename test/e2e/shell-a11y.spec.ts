@@ -33,6 +33,7 @@ const SCREENS: readonly Screen[] = [
   { nav: 'Approvals', heading: 'Approvals', hash: '#/approvals' },
   { nav: 'Recovery and backup', heading: 'Recovery and backup', hash: '#/recovery' },
   { nav: 'Operators', heading: 'Operators', hash: '#/operators' },
+  { nav: 'Settings', heading: 'Settings', hash: '#/settings' },
 ];
 
 /** Screens not yet ported to the design system (printed with every run so they are not forgotten). axe is enforced on

@@ -19,7 +19,11 @@ const CTX: CallContext = { transport: 'test' };
 
 const IMAGES = resolve(import.meta.dirname, '..', '..', 'docs', 'images');
 
+/** TOUR_ONLY=screen-settings,screen-operators: write only these pictures (the tour still walks every screen). */
+const ONLY = process.env.TOUR_ONLY ? new Set(process.env.TOUR_ONLY.split(',').map((n) => n.trim())) : null;
+
 async function snap(page: Page, name: string): Promise<void> {
+  if (ONLY && !ONLY.has(name)) return;
   // The top of the screen (a screen opened after a long one keeps the window's scroll position).
   await page.evaluate('window.scrollTo(0, 0)');
   await page.screenshot({ path: resolve(IMAGES, `${name}.png`), fullPage: false });
@@ -125,4 +129,8 @@ const SCREEN_READY: Partial<Record<string, (page: Page) => Promise<void>>> = {
   certs: (page) => expect(page.getByRole('table', { name: 'Certificate inventory' }).getByRole('row')).toHaveCount(7),
   approvals: (page) => expect(page.getByRole('row').filter({ hasText: OPERATOR }).first()).toBeVisible(),
   operators: (page) => expect(page.getByText('Ken Officer').first()).toBeVisible(),
+  settings: async (page) => {
+    await expect(page.getByTestId('settings-operator')).toHaveText(OPERATOR);
+    await expect(page.getByTestId('settings-idle-lock')).toContainText('minutes');
+  },
 };

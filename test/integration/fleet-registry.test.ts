@@ -125,6 +125,23 @@ describe('fleet registry', () => {
     expect(await robotCount()).toBe(before);
   });
 
+  it('checks an import first: the robots and their sites, nothing written or audited; a refusal names its line the same way', async () => {
+    const before = await robotCount();
+    const auditBefore = lastAudit();
+    const row = (i: number, site: string) => `chk-${i},C ${i},UV-7,${site},1.0,,manufactured`;
+    // 3 robots at Depot East, 2 at Annex: the sites by count, most first.
+    const csv = [HEADER, row(1, 'Depot East'), row(2, 'Annex'), row(3, 'Depot East'), row(4, 'Annex'), row(5, 'Depot East')].join('\n');
+    expect(await call('fleet:importCsv', { csv, check: true })).toEqual({ imported: 0, checked: { robots: 5, sites: [{ name: 'Depot East', count: 3 }, { name: 'Annex', count: 2 }] } });
+    expect(await robotCount()).toBe(before);
+    expect(lastAudit()).toEqual(auditBefore);
+    // A robot already registered is refused by the check as by the import (line 3 is uv-0001).
+    const clash = [HEADER, row(1, 'Annex'), 'uv-0001,Again,UV-7,Annex,1.0,,manufactured'].join('\n');
+    expect(await failure(call('fleet:importCsv', { csv: clash, check: true }))).toMatchObject({ code: 'invalid_input', details: { line: 3, field: 'device_id' } });
+    // The confirmed import then writes the same five.
+    expect(await call('fleet:importCsv', { csv })).toEqual({ imported: 5 });
+    expect(await robotCount()).toBe(before + 5);
+  });
+
   it('exports every robot as CSV with formulas neutralised, and the export re-imports into an empty store', async () => {
     await call('fleet:create', { deviceId: 'evil-001', name: '=cmd|calc', model: 'UV-7', site: 'Plant 1' });
     const out = await call('fleet:exportCsv', {});

@@ -13,6 +13,7 @@ describe('hash routes', () => {
     ['#/keys?key=abc', { page: 'keys', params: { key: 'abc' } }],
     ['#/keys/', { page: 'keys', params: {} }],
     ['#/fleet?site=', { page: 'fleet', params: {} }],
+    ['#/settings?tab=x', { page: 'settings', params: {} }],
   ])('%s is %j', (hash, route) => {
     expect(parseHash(hash)).toEqual(route);
   });

@@ -30,7 +30,7 @@ export function createFleetHandlers(registry: FleetRegistry, revocation: RobotRe
     'fleet:revocationPlan': async ({ deviceId }) => revocation.plan(deviceId),
     'fleet:sites': async () => ({ sites: registry.sites() }),
     'fleet:models': async () => ({ models: registry.models() }),
-    'fleet:importCsv': async ({ csv }) => registry.importCsv(csv),
+    'fleet:importCsv': async ({ csv, check }) => registry.importCsv(csv, check),
     'fleet:exportCsv': async () => registry.exportCsv(),
     'fleet:dashboard': () => dashboard(),
   };

@@ -69,7 +69,8 @@ export interface FleetRegistry {
   recordRevoked(deviceId: string, reason: string, details: AuditDetails): RobotSummary;
   sites(): Array<{ name: string; count: number }>;
   models(): Array<{ name: string; count: number }>;
-  importCsv(csv: string): { imported: number };
+  /** `check`: validate only (nothing written, not audited); answers the robots and their sites that would be imported. */
+  importCsv(csv: string, check?: boolean): { imported: number; checked?: { robots: number; sites: Array<{ name: string; count: number }> } };
   exportCsv(): { fileName: string; content: string; robots: number };
   /**
    * For the provisioning station: marks a robot provisioned (registering it first when unknown) and records the key
@@ -265,7 +266,18 @@ export function createFleetRegistry(deps: FleetDeps): FleetRegistry {
     sites: () => (deps.session.require(), repo.sites()),
     models: () => (deps.session.require(), repo.models()),
 
-    importCsv(csv) {
+    importCsv(csv, check = false) {
+      if (check) {
+        deps.session.require();
+        const robots: CsvRobot[] = parseFleetCsv(csv);
+        const sites = new Map<string, number>();
+        for (const { line, deviceId, site } of robots) {
+          if (repo.get(deviceId)) throw csvError(line, 'device_id', `a robot with device id ${deviceId} is already registered`);
+          sites.set(site, (sites.get(site) ?? 0) + 1);
+        }
+        const byCount = [...sites].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+        return { imported: 0, checked: { robots: robots.length, sites: byCount } };
+      }
       return audited('fleet.import', null, () => {
         const robots: CsvRobot[] = parseFleetCsv(csv);
         const at = nowIso();

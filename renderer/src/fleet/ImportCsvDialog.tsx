@@ -1,7 +1,9 @@
 // Import robots from a CSV file: all or nothing. A bad row is named by its line and column, and nothing is imported;
 // a file with the header and no robot is refused too (the main process says so). The file goes in through a file
-// picker (drag and drop works on it) or pasted into a full-width text box.
-import { useState } from 'react';
+// picker (drag and drop works on it) or pasted into a full-width text box. Import first checks the whole file in the
+// main process (fleet:importCsv with check: nothing written), then asks to confirm the count and the sites ("Import
+// 1,234 robots into site Depot?"); only the confirmation imports, showing that it runs until the one transaction ends.
+import { useRef, useState } from 'react';
 import Modal from '@cloudscape-design/components/modal';
 import Form from '@cloudscape-design/components/form';
 import FormField from '@cloudscape-design/components/form-field';
@@ -11,6 +13,7 @@ import Button from '@cloudscape-design/components/button';
 import Box from '@cloudscape-design/components/box';
 import Alert from '@cloudscape-design/components/alert';
 import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { MAX_FLEET_CSV_CHARS } from '../../../shared/fleetContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -18,6 +21,23 @@ import { useFleetUi } from './fleetUiStore.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 
 const HEADER = 'device_id,name,model,site,firmware,tags,status';
+/** Sites named one by one in the confirmation; the rest are counted. */
+const SITES_NAMED = 8;
+
+const n = (count: number) => count.toLocaleString('en-US');
+const robotsWord = (count: number) => `${n(count)} robot${count === 1 ? '' : 's'}`;
+
+interface Checked {
+  csv: string;
+  robots: number;
+  sites: ReadonlyArray<{ name: string; count: number }>;
+}
+
+/** "Import 1,234 robots into site Depot?" / "Import 6 robots into 2 sites?" */
+export function confirmationQuestion(c: Pick<Checked, 'robots' | 'sites'>): string {
+  const where = c.sites.length === 1 ? `site ${c.sites[0]!.name}` : `${n(c.sites.length)} sites`;
+  return `Import ${robotsWord(c.robots)} into ${where}?`;
+}
 
 export function ImportCsvDialog() {
   const close = () => useFleetUi.getState().open(null);
@@ -25,13 +45,26 @@ export function ImportCsvDialog() {
   const [files, setFiles] = useState<File[]>([]);
   const [done, setDone] = useState<number | null>(null);
   const [localError, setLocalError] = useState<string | null>(null);
-  const importCsv = useChannelMutation('fleet:importCsv', (r) => setDone(r.imported));
+  /** The file as the main process checked it, waiting for the officer's confirmation (null: not checked yet). */
+  const [checked, setChecked] = useState<Checked | null>(null);
+  /** The text sent to be checked: the confirmation imports exactly that. */
+  const sentCsv = useRef('');
+  const check = useChannelMutation('fleet:importCsv', (r) => r.checked && setChecked({ csv: sentCsv.current, robots: r.checked.robots, sites: r.checked.sites }));
+  const importCsv = useChannelMutation('fleet:importCsv', (r) => {
+    setChecked(null);
+    setDone(r.imported);
+  });
+  const edited = () => {
+    setDone(null);
+    setChecked(null);
+    check.reset();
+    importCsv.reset();
+  };
 
   const onFiles = async (picked: File[]) => {
     setFiles(picked);
-    setDone(null);
+    edited();
     setLocalError(null);
-    importCsv.reset();
     const file = picked[0];
     if (!file) return;
     if (file.size > MAX_FLEET_CSV_CHARS) {
@@ -43,14 +76,17 @@ export function ImportCsvDialog() {
   };
 
   const submit = () => {
-    setDone(null);
+    edited();
     setLocalError(null);
     if (csv.trim() === '') {
       setLocalError('Pick a CSV file or paste its text first.');
       return;
     }
-    importCsv.mutate({ csv });
+    sentCsv.current = csv;
+    check.mutate({ csv, check: true });
   };
+  const confirm = () => checked && importCsv.mutate({ csv: checked.csv });
+  const importing = importCsv.isPending;
 
   return (
     <Modal
@@ -59,11 +95,19 @@ export function ImportCsvDialog() {
       header="Import robots from CSV"
       size="large"
       footer={
-        <DialogFooter onCancel={close} cancelText="Close">
-          <Button variant="primary" loading={importCsv.isPending} onClick={submit}>
-            Import
-          </Button>
-        </DialogFooter>
+        checked ? (
+          <DialogFooter onCancel={() => setChecked(null)} cancelText="Back">
+            <Button variant="primary" loading={importing} onClick={confirm}>
+              {`Import ${robotsWord(checked.robots)}`}
+            </Button>
+          </DialogFooter>
+        ) : (
+          <DialogFooter onCancel={close} cancelText="Close">
+            <Button variant="primary" loading={check.isPending} onClick={submit}>
+              Import
+            </Button>
+          </DialogFooter>
+        )
       }
     >
       <Form>
@@ -94,10 +138,11 @@ export function ImportCsvDialog() {
               value={csv}
               spellcheck={false}
               placeholder={`${HEADER}\nuv-0001,Ward robot 1,UV-7,Plant North,2.0.1,ward-b;night,manufactured`}
+              readOnly={checked !== null}
               onChange={(e) => {
                 setCsv(e.detail.value);
                 setFiles([]);
-                setDone(null);
+                edited();
               }}
             />
           </FormField>
@@ -106,7 +151,26 @@ export function ImportCsvDialog() {
               <span role="alert">{localError}</span>
             </Alert>
           )}
-          <ErrorMessage error={importCsv.error} header="Nothing was imported" />
+          {checked && (
+            <Alert type="warning" header={confirmationQuestion(checked)} statusIconAriaLabel="Warning">
+              <SpaceBetween size="xs">
+                <span data-testid="import-confirmation">
+                  {checked.sites
+                    .slice(0, SITES_NAMED)
+                    .map((s) => `${s.name}: ${robotsWord(s.count)}`)
+                    .join('; ')}
+                  {checked.sites.length > SITES_NAMED ? `; and ${n(checked.sites.length - SITES_NAMED)} more sites.` : '.'}
+                </span>
+                <span>The whole file was checked and nothing is imported yet. Each robot is registered with the status its row gives; Back changes the file.</span>
+                {importing && (
+                  <span role="status">
+                    <StatusIndicator type="loading">{`Importing ${robotsWord(checked.robots)}: all in one step, nothing is kept if any row fails.`}</StatusIndicator>
+                  </span>
+                )}
+              </SpaceBetween>
+            </Alert>
+          )}
+          <ErrorMessage error={check.error ?? importCsv.error} header="Nothing was imported" />
           {done !== null && (
             <Alert type="success">
               <span role="status">

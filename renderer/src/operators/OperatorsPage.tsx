@@ -77,15 +77,19 @@ function OperatorsTable() {
         onSelectionChange={(e) => setSelected(e.detail.selectedItems[0]?.name ?? null)}
         ariaLabels={{ itemSelectionLabel: (_s, o) => `Select ${o.name}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Operators' }}
         empty={<Box textAlign="center">No operators.</Box>}
+        // Nine columns fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
+        // without it the table scrolled sideways and its last column was cut (operators-screen.spec.ts measures both).
+        wrapLines
         columnDefinitions={[
-          { id: 'name', header: 'Name', cell: (o) => o.name },
+          // Columns keep a floor so a date, a status or a name never breaks inside a word; longer text wraps at spaces.
+          { id: 'name', header: 'Name', cell: (o) => o.name, minWidth: 110 },
           { id: 'role', header: 'Role', cell: (o) => ROLE_LABELS[o.role] },
           { id: 'factor', header: 'Second factor', cell: (o) => FACTOR_WORDS[o.secondFactor] },
           { id: 'recovery', header: 'Recovery codes', cell: (o) => (o.secondFactor === 'none' ? '-' : <RecoveryCodesLeft left={o.recoveryCodesLeft} />) },
-          { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}` },
-          { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never') },
-          { id: 'last', header: 'Last sign-in', cell: (o) => (o.lastSignInAt ? formatTime(o.lastSignInAt) : 'Never') },
-          { id: 'signin', header: 'Sign-in', cell: signInState },
+          { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}`, minWidth: 120 },
+          { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never'), minWidth: 120 },
+          { id: 'last', header: 'Last sign-in', cell: (o) => (o.lastSignInAt ? formatTime(o.lastSignInAt) : 'Never'), minWidth: 120 },
+          { id: 'signin', header: 'Sign-in', cell: signInState, minWidth: 88 },
         ]}
       />
       <ErrorMessage error={list.error} />

@@ -22,6 +22,7 @@ import { ApprovalsPage } from '../approvals/ApprovalsPage.tsx';
 import { RecoveryPage } from '../recovery/RecoveryPage.tsx';
 import { OperatorsPage } from '../operators/OperatorsPage.tsx';
 import { EmergencyPage } from '../emergency/EmergencyPage.tsx';
+import { SettingsPage } from '../settings/SettingsPage.tsx';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import Badge from '@cloudscape-design/components/badge';
 import { LockButton } from './LockButton.tsx';
@@ -37,7 +38,7 @@ import { useExpiryRefresh } from '../approvals/useExpiryRefresh.ts';
 
 const PRODUCT = 'ECPS-UV Fleet Security Console';
 
-const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
+const PAGE_VIEWS: Readonly<Record<Page, (status: SessionStatus) => React.ReactNode>> = {
   dashboard: () => <FleetDashboardPage />,
   fleet: () => <FleetPage />,
   station: () => <StationPage />,
@@ -52,6 +53,7 @@ const PAGE_VIEWS: Readonly<Record<Page, () => React.ReactNode>> = {
   recovery: () => <RecoveryPage />,
   operators: () => <OperatorsPage />,
   emergency: () => <EmergencyPage />,
+  settings: (status) => <SettingsPage operator={status.operator ?? null} />,
 };
 
 /** Screens only some roles have use for (the others are read by every role): hidden from the rest. */
@@ -195,7 +197,7 @@ export function Shell({ status }: { status: SessionStatus }) {
         ariaLabels={{ navigation: 'Main', navigationClose: 'Close navigation', navigationToggle: 'Open navigation' }}
         content={
           <div ref={contentRef} key={page}>
-            {view()}
+            {view(status)}
           </div>
         }
       />

@@ -2,7 +2,7 @@
 // ("#/fleet?status=quarantined&site=Oslo", "#/certs?expiringWithinDays=30"). Parsing never throws: an unknown screen
 // is no route (the shell then opens the dashboard), unknown parameters are dropped, and each screen validates the
 // values it reads (docs/ui-design-system.md, "Deep links").
-export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery', 'operators', 'emergency'] as const;
+export const PAGES = ['dashboard', 'fleet', 'station', 'certs', 'keys', 'rotation', 'providers', 'audit', 'reports', 'metrics', 'approvals', 'recovery', 'operators', 'emergency', 'settings'] as const;
 export type Page = (typeof PAGES)[number];
 
 /** The filter parameters each screen reads from its route (everything else is dropped). */
@@ -21,6 +21,7 @@ export const ROUTE_PARAMS: Readonly<Record<Page, readonly string[]>> = {
   recovery: [],
   operators: [],
   emergency: [],
+  settings: [],
 };
 
 export type RouteParams = Readonly<Record<string, string>>;
@@ -41,6 +42,7 @@ export const NAV_GROUPS: ReadonlyArray<{ title: string; items: ReadonlyArray<{ p
   { title: 'Providers', items: [{ page: 'providers', text: 'Providers' }] },
   { title: 'Recovery', items: [{ page: 'recovery', text: 'Recovery and backup' }] },
   { title: 'Administration', items: [{ page: 'operators', text: 'Operators' }] },
+  { title: 'Settings', items: [{ page: 'settings', text: 'Settings' }] },
 ];
 
 /** The page title shown in breadcrumbs and the window title. */
@@ -59,6 +61,7 @@ export const PAGE_TITLES: Readonly<Record<Page, string>> = {
   recovery: 'Recovery and backup',
   operators: 'Operators',
   emergency: 'Emergency response',
+  settings: 'Settings',
 };
 
 export function groupOf(page: Page): string {

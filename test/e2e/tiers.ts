@@ -33,4 +33,5 @@ export const SLOW_E2E_SPECS = [
   'field-link.spec.ts', // the field link started and stopped from the Station screen, a client without a certificate refused (its rules: field-link-rules, field-link.slow)
   'incident-kit-offline.spec.ts', // issue 15's offline console in the window: serve --kit, sign in, use an order, an expired one refused, kit import
   'rotation-batch.spec.ts', // batch rotation jobs on the Rotation screen: progress, a per-key error at a downed AWS emulator, cancel
+  'operators-refresh.spec.ts', // the Operators screen follows operators:changed (add, role, factor, removal) without a reload (operators.spec stays fast)
 ] as const;

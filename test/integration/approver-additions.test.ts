@@ -6,14 +6,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApprovalAction, ApprovalPolicy } from '../../shared/approvalsContract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
-import { manualClock } from '../../electron/clock.ts';
-import { addOperators, contractCaller, failure } from './support/consoleCalls.ts';
-import { CTX, open, PASSPHRASE, removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { addOperators, failure } from './support/consoleCalls.ts';
+import { approverStore, pass, ROLE_OF, type Role } from './support/approverStore.ts';
+import { CTX, PASSPHRASE, removeTempDirs } from '../unit/store-testkit.ts';
 
-type Role = 'viewer' | 'station_operator' | 'key_custodian' | 'security_officer' | 'admin';
-const pass = (name: string) => `${name} has a long passphrase`;
-/** Everyone a row may name, with their role; alice is the first admin of every store. */
-const ROLE_OF: Record<string, Role> = { Vera: 'viewer', Sam: 'station_operator', Kate: 'key_custodian', Ken: 'key_custodian', Otto: 'security_officer', Bea: 'admin' };
 /** The documented default policies (docs/two-person-control.md, "Guarded actions"). */
 const APPROVER_ROLES: Role[] = ['admin', 'key_custodian', 'security_officer'];
 const DEFAULTS: Partial<Record<ApprovalAction, ApprovalPolicy>> = {
@@ -27,23 +23,8 @@ afterAll(() => {
   removeTempDirs();
 });
 
-/** A store with alice and `names` (added in order, each approver after the first approved by an earlier one). */
-async function store(names: string[], policy?: Partial<ApprovalPolicy> & { action: ApprovalAction }) {
-  const clock = manualClock(Date.parse('2026-06-01T08:00:00Z'));
-  const c = await open(tempDir('ecps-approver-'), { clock, rotation: { scheduler: false } });
-  consoles.push(c);
-  const call = contractCaller(() => c);
-  await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  if (policy) await call('approvals:setPolicy', { policy: { ...DEFAULTS[policy.action]!, ...policy } });
-  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, names.map((name) => ({ name, role: ROLE_OF[name]!, passphrase: pass(name) })));
-  const signIn = async (name: string, passphrase = name === 'alice' ? PASSPHRASE : pass(name)) => {
-    await c.handlers['session:lock']({}, CTX);
-    await c.handlers['session:unlock']({ operator: name, passphrase }, CTX);
-  };
-  const roles = async () => Object.fromEntries((await call('operators:list', {})).operators.map((o) => [o.name, o.role]));
-  const records = (action: string) => c.audit.query({ action, limit: 1000 }).records;
-  return { c, call, signIn, roles, records };
-}
+/** A store with alice and `names` (support/approverStore.ts). */
+const store = (names: string[], policy?: Partial<ApprovalPolicy> & { action: ApprovalAction }) => approverStore(consoles, 'ecps-approver-', names, DEFAULTS, policy);
 
 type Outcome = 'at once' | 'waived' | `request ${ApprovalAction | 'operator.demote'}` | 'forbidden';
 interface GrantRow {

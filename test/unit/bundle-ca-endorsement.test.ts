@@ -5,16 +5,8 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createBundle, signerKeyId, verifyBundle } from '../../electron/station/bundle.ts';
-import { bundleRefusal as refusal, identity, kitFullCa, material, type KitFullCa } from './bundle-kit.ts';
+import { bundleRefusal as refusal, endorseInput, identity, kitFullCa, material, type KitFullCa } from './bundle-kit.ts';
 
-/** fields(...): u32 BE length | bytes, written independently of the station code. */
-const fields = (...parts: Buffer[]) => Buffer.concat(parts.flatMap((b) => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(b.length);
-  return [len, b];
-}));
-/** What the retired CA signs (docs/fleet-ca.md, "Re-issue at the station"): fields("ECPS-CA-ENDORSE-v1", caCertDer). */
-const endorseInput = (caCertDer: Buffer) => fields(Buffer.from('ECPS-CA-ENDORSE-v1'), caCertDer);
 
 const oldCa = await kitFullCa('CN=Old Fleet CA');
 const newCa = await kitFullCa('CN=New Fleet CA');

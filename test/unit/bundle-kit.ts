@@ -105,3 +105,13 @@ export function bundleRefusal(fn: () => unknown): { code: string; message: strin
   }
   return { code: 'accepted', message: '' };
 }
+
+/** fields(...): u32 BE length | bytes, written independently of the station code (docs/fleet-ca.md). */
+export const fields = (...parts: Buffer[]) =>
+  Buffer.concat(parts.flatMap((b) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return [len, b];
+  }));
+/** What the retired CA signs (docs/fleet-ca.md, "Re-issue at the station"): fields("ECPS-CA-ENDORSE-v1", caCertDer). */
+export const endorseInput = (caCertDer: Buffer) => fields(Buffer.from('ECPS-CA-ENDORSE-v1'), caCertDer);

@@ -7,16 +7,9 @@
 // docs/key-bundles.md; the messages are written out here.
 import { describe, expect, it } from 'vitest';
 import { checkCaEndorsement, createBundle, signerKeyId, verifyBundle } from '../../electron/station/bundle.ts';
-import { bundleRefusal as refusal, identity, kitCa, kitFullCa, material, type KitCa } from './bundle-kit.ts';
+import { bundleRefusal as refusal, endorseInput, identity, kitCa, kitFullCa, material, type KitCa } from './bundle-kit.ts';
 import { X509Certificate } from 'node:crypto';
 
-/** fields(...): u32 BE length | bytes, written independently of the station code (docs/fleet-ca.md). */
-const fields = (...parts: Buffer[]) => Buffer.concat(parts.flatMap((b) => {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(b.length);
-  return [len, b];
-}));
-const endorseInput = (caCertDer: Buffer) => fields(Buffer.from('ECPS-CA-ENDORSE-v1'), caCertDer);
 
 const oldCa = await kitFullCa('CN=Old Fleet CA');
 const newCa = await kitFullCa('CN=New Fleet CA');

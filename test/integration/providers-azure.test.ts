@@ -3,7 +3,7 @@
 // encrypts (RSA-OAEP-256 wrap of a content key) and decrypts, and the client secret never shown again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../unit/store-testkit.ts';
-import { bytes, initialized } from './providers-kit.ts';
+import { azureConfig, bytes, initialized } from './providers-kit.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,20 +25,7 @@ afterAll(async () => {
 describe('Azure Key Vault through the console', () => {
   it('holds a KMS-backed key configured from the dictionary, and never shows the client secret again', async () => {
     const h = await initialized();
-    const saved = await h.call('providers:save', {
-      config: {
-        provider: 'azure_key_vault',
-        id: 'azure',
-        key_vault_url: bed.emu.vaultUrl,
-        azure_tenant_id: bed.identity.tenantId,
-        azure_client_id: bed.identity.clientId,
-        azure_client_secret: bed.identity.clientSecret,
-        azure_authority_host: bed.emu.authorityHost,
-        azure_ca_cert: caFile,
-        use_kms_for_storage: true,
-        retries: 0,
-      },
-    });
+    const saved = await h.call('providers:save', { config: azureConfig(bed, caFile) });
     expect(saved).toMatchObject({ id: 'azure', kind: 'azure_key_vault', kmsBacked: true });
     expect(saved.settings.azure_client_secret).toBe('set');
     expect((await h.call('providers:test', { id: 'azure' })).ok).toBe(true);
@@ -55,7 +42,7 @@ describe('Azure Key Vault through the console', () => {
 
     // A wrong client secret: the token endpoint refuses it, and the console says the credentials were denied.
     const wrong = await h.call('providers:save', {
-      config: { provider: 'azure_key_vault', id: 'azure-wrong', key_vault_url: bed.emu.vaultUrl, azure_tenant_id: bed.identity.tenantId, azure_client_id: bed.identity.clientId, azure_client_secret: 'not-the-secret', azure_authority_host: bed.emu.authorityHost, azure_ca_cert: caFile, use_kms_for_storage: false, retries: 0 },
+      config: azureConfig(bed, caFile, { id: 'azure-wrong', azure_client_secret: 'not-the-secret', use_kms_for_storage: false }),
     });
     expect(wrong.id).toBe('azure-wrong');
     const denied = await h.fail(h.call('keys:create', { type: 'storage', label: 'never', provider: 'azure-wrong' }));

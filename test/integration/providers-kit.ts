@@ -7,6 +7,7 @@ import { createMemoryLogger } from '../../electron/logger.ts';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput, type EventName } from '../../shared/contract.ts';
 import { isConsoleError } from '../../shared/errors.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
+import type { AzureTestBed } from '../emulators/azure-key-vault/testkit.ts';
 import { startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
 import { startVaultEmulator, type VaultEmulator } from '../emulators/vault/server.ts';
 import { CTX, FAST_KDF, tempDir } from '../unit/store-testkit.ts';
@@ -60,6 +61,23 @@ export function vaultConfig(emu: Emulators, extra: Record<string, string | numbe
     use_kms_for_storage: false,
     timeout_ms: 2000,
     retries: 1,
+    ...extra,
+  };
+}
+
+/** An Azure Key Vault provider on the test bed's emulator, trusting its CA from `caFile` (a PEM of bed.pki.caPem). */
+export function azureConfig(bed: AzureTestBed, caFile: string, extra: Record<string, string | number | boolean> = {}) {
+  return {
+    provider: 'azure_key_vault',
+    id: 'azure',
+    key_vault_url: bed.emu.vaultUrl,
+    azure_tenant_id: bed.identity.tenantId,
+    azure_client_id: bed.identity.clientId,
+    azure_client_secret: bed.identity.clientSecret,
+    azure_authority_host: bed.emu.authorityHost,
+    azure_ca_cert: caFile,
+    use_kms_for_storage: true,
+    retries: 0,
     ...extra,
   };
 }

@@ -15,7 +15,7 @@ import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { IPC_CALL } from '../../electron/ipc/ipcChannels.ts';
 import { LAZY_SDK_REQUIRES, LAZY_SDKS, MAIN_EXTERNALS } from '../../build/bundle-electron.ts';
 import type { IpcEventLike } from '../../electron/security/senderPolicy.ts';
-import { awsConfig, startEmulators, vaultConfig } from '../integration/providers-kit.ts';
+import { awsConfig, azureConfig, startEmulators, vaultConfig } from '../integration/providers-kit.ts';
 import { startAzureTestBed } from '../emulators/azure-key-vault/testkit.ts';
 import { createShellFakes } from './shellKit.ts';
 
@@ -194,21 +194,9 @@ describe('electron bundles', () => {
       expect(await call('providers:test', { id: 'vault-backup' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
       expect(sdkFiles()).toEqual(['./sdk/aws-kms.cjs', './sdk/node-vault.cjs']);
 
-      const azure = {
-        provider: 'azure_key_vault',
-        id: 'azure',
-        key_vault_url: bed.emu.vaultUrl,
-        azure_tenant_id: bed.identity.tenantId,
-        azure_client_id: bed.identity.clientId,
-        azure_client_secret: bed.identity.clientSecret,
-        azure_authority_host: bed.emu.authorityHost,
-        azure_ca_cert: caFile,
-        use_kms_for_storage: true,
-        retries: 0,
-        // This test is about when the client loads, not about timeouts: at load 20 the first Azure calls through a
-        // freshly loaded client took longer than the default deadline once (keys:create failed in a loaded run).
-        timeout_ms: 60_000,
-      };
+      // This test is about when the client loads, not about timeouts: at load 20 the first Azure calls through a freshly
+      // loaded client took longer than the default deadline once (keys:create failed in a loaded run).
+      const azure = azureConfig(bed, caFile, { timeout_ms: 60_000 });
       expect(await call('providers:save', { config: azure })).toMatchObject({ ok: true, value: { id: 'azure', kind: 'azure_key_vault' } });
       expect(await call('providers:test', { id: 'azure' })).toEqual({ ok: true, value: { ok: true, latencyMs: expect.any(Number), detail: null } });
       // A key held by the Azure emulator seals and opens a message through the bundled client.

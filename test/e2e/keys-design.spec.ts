@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious, INTERNAL_WORDS } from './support/axe.ts';
+import { sidewaysOverflow } from './support/overflow.ts';
 import { completeFirstRun, createKey, keyRow, keysTable, openConsole, openKey } from './support/ui.ts';
 
 test.use({ viewport: { width: 1440, height: 900 } });
@@ -34,15 +35,7 @@ test('the table fits 1440 px, finds, filters by state and sorts; a bad state in 
   await createKey(page, { label: 'zulu storage', type: 'storage', preActivation: true });
 
   // No horizontal scrolling: neither the page nor the table's own scroller is wider than the window gives it.
-  await keysTable(page).evaluate((table) => table.setAttribute('data-width-probe', ''));
-  const overflow = await page.evaluate(`(() => {
-    let scroller = document.querySelector('[data-width-probe]').parentElement;
-    while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
-    return {
-      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      table: scroller ? scroller.scrollWidth - scroller.clientWidth : 0,
-    };
-  })()`);
+  const overflow = await sidewaysOverflow(page, keysTable(page));
   expect(overflow).toEqual({ page: 0, table: 0 });
 
   const rows = keysTable(page).locator('tbody tr');

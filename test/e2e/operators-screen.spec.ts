@@ -6,6 +6,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { axeSerious } from './support/axe.ts';
+import { sidewaysOverflow } from './support/overflow.ts';
 import { clickNav, completeFirstRun, expectDashboardAfterUnlock, openConsole, OPERATOR, PASSPHRASE, unlock } from './support/ui.ts';
 
 const t = { transport: 'test' as const };
@@ -28,17 +29,7 @@ async function addOperator(page: Page, name: string, role: string, check = false
 }
 
 /** How far the page and the Operators table's own scroller are wider than the window gives them (0: no sideways scroll). */
-async function overflow(page: Page): Promise<{ page: number; table: number }> {
-  await operatorsTable(page).evaluate((table) => table.setAttribute('data-width-probe', ''));
-  return page.evaluate(`(() => {
-    let scroller = document.querySelector('[data-width-probe]').parentElement;
-    while (scroller && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
-    return {
-      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-      table: scroller ? scroller.scrollWidth - scroller.clientWidth : 0,
-    };
-  })()`);
-}
+const overflow = (page: Page) => sidewaysOverflow(page, operatorsTable(page));
 
 async function select(page: Page, name: string): Promise<void> {
   await operatorsTable(page).getByRole('radio', { name: `Select ${name}` }).check();

@@ -39,9 +39,12 @@ describe('lockdown order / lift (docs/emergency-response.md)', () => {
     writeFileSync(file, 'the old content', { mode: 0o644 });
     refused(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--data-dir', dir]), 'invalid_input');
     expect(readFileSync(file, 'utf8')).toBe('the old content');
+    // refused before the console was asked: nothing signed, no order recorded (docs/lockdown-orders.md)
+    expect(auditRows(dir).filter((r) => r.action === 'lockdown.order')).toEqual([]);
     ok(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--force', '--data-dir', dir]));
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(robotCheck(file, emergencyPem, 'uv-001', 0).kind).toBe('lockdown');
+    // the first order of the store: sequence MAX + 1 = 1, none burnt by the refused attempt
+    expect(robotCheck(file, emergencyPem, 'uv-001', 0)).toMatchObject({ kind: 'lockdown', sequence: 1 });
   });
 
   it('a viewer may not issue one (forbidden, no file)', async () => {

@@ -54,8 +54,10 @@ async function failing<T>(fn: () => Promise<T>): Promise<T> {
 describe('the CLI exits 1 when the provider fails, 0 when it is back', () => {
   it('rotation batch start: exit 1, the summary, the failed key with its code, how to see the rest; exit 0 once the provider answers', async () => {
     const { run, keyId } = await storeWithKey();
-    const r = await failing(() => run(['rotation', 'batch', 'start', '--keys', keyId, '--max-attempts', '1']));
+    // --keys is a comma-separated list: spaces around an id and empty entries are dropped (one key here)
+    const r = await failing(() => run(['rotation', 'batch', 'start', '--keys', ` ${keyId} ,, `, '--max-attempts', '1']));
     expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.endsWith('\n'), 'each stderr line ends with a newline').toBe(true);
     const lines = r.stdout.trimEnd().split('\n');
     const batchId = /^batch (\S+): 1 key\(s\), 4 at a time$/.exec(lines[0]!)?.[1];
     expect(batchId, lines[0]).toBeDefined();
@@ -71,6 +73,10 @@ describe('the CLI exits 1 when the provider fails, 0 when it is back', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/ 1\/1 done, 0 failed, /);
     expect(again.stdout).not.toContain('failed keys:');
+    // --type selects every key of that type (the store's one storage key)
+    const byType = await run(['rotation', 'batch', 'start', '--type', 'storage']);
+    expect(byType.code, byType.stderr).toBe(0);
+    expect(byType.stdout).toMatch(/^batch \S+: 1 key\(s\), 4 at a time\n/);
   });
 
   it('rotation batch start --json: exit 1, one JSON document (the failed page), no progress on stderr', async () => {
@@ -81,6 +87,14 @@ describe('the CLI exits 1 when the provider fails, 0 when it is back', () => {
     expect(job).toMatchObject({ state: 'done', total: 1, done: 0, failed: 1, outcome: 'failed', matching: 1, nextCursor: null });
     expect(job.items).toHaveLength(1);
     expect(job.items[0]).toMatchObject({ keyId, state: 'failed', attempts: 1, errorCode: 'provider_unavailable' });
+  });
+
+  it('rotation batch cancel of a job that does not exist: refused (not_found), nothing resumed', async () => {
+    const { run } = await storeWithKey();
+    const r = await run(['rotation', 'batch', 'cancel', '00000000-0000-4000-8000-000000000000']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error \[not_found\]: /m);
   });
 
   it('rotation batch resume with nothing unfinished: exit 0, says so (--json: no jobs)', async () => {

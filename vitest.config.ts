@@ -12,6 +12,8 @@ const FAST_LIMITS = { testTimeout: 120_000, hookTimeout: 120_000 };
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Two workers on two cores: Vitest's default (availableParallelism() - 1) ran one file at a time (docs/testing.md).
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

@@ -768,10 +768,6 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         commits.flush();
         return liveSession.lock();
       },
-      'session:changePassphrase': async ({ current, next }) => {
-        await liveSession.changePassphrase(current, next);
-        return { changed: true as const };
-      },
       ...createKeyHandlers({ lifecycle, crypto: keyOps, placement: createKeyPlacer({ registry: liveRegistry, env: options.env ?? process.env, audit, session: liveSession }) }),
       ...providerHandlers,
       ...fleetHandlers,

@@ -1,7 +1,7 @@
 // operators:changed (docs/operators.md, "Operators screen"): the main process pushes it after each committed change of
 // an operator, whoever made it in this process, so the Operators screen refreshes without a reload. The expected
-// events are written here step by step: added, role changed, passphrase changed, second factor enabled and reset,
-// recovery codes made, removed; a change approved and executed as a request; a refused change and a list push none.
+// events are written here step by step: added, role changed, passphrase changed (through either channel), second
+// factor enabled and reset, recovery codes made, removed; a change approved and executed as a request; a refused change and a list push none.
 // No other process can change the operators unannounced: a CLI command on the store the console holds is refused
 // (store_busy) and changes nothing, so the push covers every change the window could miss.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,9 @@ describe('operators:changed', () => {
     expect(await pushedBy(() => call('operators:confirmTotp', { code: codeAt(secret, clock.now()) }))).toEqual([{ name: 'Sam' }]);
     expect(await pushedBy(() => call('operators:regenerateRecoveryCodes', {}))).toEqual([{ name: 'Sam' }]);
     expect(await pushedBy(() => call('operators:changePassphrase', { current: pass('Sam'), next: `${pass('Sam')} and more` }))).toEqual([{ name: 'Sam' }]);
+    // The older channel (the Settings screen's) is the same change: it pushes too (until 2026-12-05 it did not, and
+    // the Operators screen showed the old "passphrase changed" time until a reload).
+    expect(await pushedBy(() => call('session:changePassphrase', { current: `${pass('Sam')} and more`, next: `${pass('Sam')} once more` }))).toEqual([{ name: 'Sam' }]);
     await c.handlers['session:lock']({}, CTX);
     await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
     expect(await pushedBy(() => call('operators:resetTotp', { name: 'Sam' }))).toEqual([{ name: 'Sam' }]);

@@ -23,7 +23,10 @@ export interface OperatorsDeps {
   onChanged?(name: string): void;
 }
 
-type OperatorHandlers = Pick<Handlers, 'session:info' | 'operators:list' | 'operators:add' | 'operators:remove' | 'operators:setRole' | 'operators:changePassphrase'>;
+type OperatorHandlers = Pick<
+  Handlers,
+  'session:info' | 'operators:list' | 'operators:add' | 'operators:remove' | 'operators:setRole' | 'operators:changePassphrase' | 'session:changePassphrase'
+>;
 
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 
@@ -53,6 +56,13 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     const row = repo.get(name);
     if (!row) throw new ConsoleError('not_found', `There is no operator named ${name}.`, { field: 'name' });
     return row;
+  };
+
+  /** The signed-in operator changes their own passphrase (their slot re-sealed; throttled like an unlock). */
+  const changeOwnPassphrase = async ({ current, next }: { current: string; next: string }) => {
+    await session.changePassphrase(current, next);
+    deps.onChanged?.(session.actor());
+    return { changed: true as const };
   };
 
   /** The last admin keeps the role and the account: without one, no operator could ever be added again. */
@@ -122,10 +132,10 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         if (s.operator === row.name) s.role = role as OperatorRole;
         return info(existing(row.name));
       }),
-    'operators:changePassphrase': async ({ current, next }) => {
-      await session.changePassphrase(current, next);
-      deps.onChanged?.(session.actor());
-      return { changed: true as const };
-    },
+    // One implementation behind both channels (the older session:changePassphrase, which the Settings screen calls,
+    // and operators:changePassphrase): the same checks, audit record and operators:changed push (the Operators
+    // screen shows when each passphrase was changed).
+    'operators:changePassphrase': changeOwnPassphrase,
+    'session:changePassphrase': changeOwnPassphrase,
   };
 }

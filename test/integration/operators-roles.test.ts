@@ -287,4 +287,28 @@ describe('through the CLI: the actor is the operator who signed in, and the role
     ]);
     check.close();
   });
+
+  // `rotation batch resume` restarts the batch jobs a killed console left unfinished: it starts rotations, the same
+  // thing rotation:batchStart does (docs/operators.md, "Where it is enforced": a CLI command that uses a service
+  // directly is checked against the channel that does the same thing). So who may run it is that channel's row of the
+  // table above, and a refusal is audited against that channel.
+  it('rotation batch resume: the role table\'s rotation:batchStart row decides; a viewer gets forbidden, exit 1, audited', async () => {
+    const who: Array<[name: string, role: RoleName, passphrase: string]> = [['Vera', 'viewer', pass('Vera')], ['Kate', 'key_custodian', pass('Kate')], ['alice', 'admin', PASSPHRASE]];
+    const refusedBy: string[] = [];
+    for (const [name, role, passphrase] of who) {
+      const r = await as(name, passphrase, ['rotation', 'batch', 'resume']);
+      if (allowed(EXPECTED['rotation:batchStart'], role)) {
+        expect([r.code, r.stderr, r.stdout.trim()], name).toEqual([0, '', 'no unfinished batch jobs']);
+      } else {
+        expect([r.code, r.stderr.includes('error [forbidden]')], name).toEqual([1, true]);
+        refusedBy.push(name);
+      }
+    }
+    expect(refusedBy).toEqual(['Vera']);
+    const check = await open(join(cliDir, 'store'));
+    await check.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+    const denied = check.audit.query({ action: 'access.denied', limit: 100 }).records.filter((r) => r.targetId === 'rotation:batchStart');
+    expect(denied.map((r) => [r.actor, r.outcome, r.details.code, r.details.role, r.details.needs, r.details.transport])).toEqual([['Vera', 'failure', 'forbidden', 'viewer', 'keys', 'cli']]);
+    check.close();
+  });
 });

@@ -111,10 +111,21 @@ export const approvalsChannels = {
   'approvals:exportRequest': channel(z.object({ requestId: RequestId }).strict(), z.object({ fileName: z.string(), content: z.string() })),
   /** Records the approval a signed approval file carries (its signature checked against the approver's enrolled key). */
   'approvals:importApproval': channel(z.object({ content: FileText }).strict(), ApprovalRequestView),
-  /** The signed-in operator enrols (or replaces) their own Ed25519 approval public key (PEM, SPKI). */
+  /**
+   * The signed-in operator enrols (or replaces) their own Ed25519 approval public key (PEM, SPKI). A replaced key is
+   * revoked; a revoked key is refused (approval_key_revoked).
+   */
   'approvals:enrolKey': channel(
     z.object({ publicKeyPem: z.string().min(40).max(1024) }).strict(),
     z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/) }),
+  ),
+  /**
+   * An admin removes (revokes) an operator's enrolled approval key, with a reason: files it signed are refused from
+   * then on (approval_key_revoked), also if it is enrolled again. The operator still approves signed in at the console.
+   */
+  'approvals:revokeKey': channel(
+    z.object({ operator: OperatorName, reason: Reason.min(1) }).strict(),
+    z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/), revokedAt: IsoTime }),
   ),
 } as const;
 

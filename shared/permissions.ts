@@ -180,6 +180,8 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'approvals:importApproval': 'signedIn',
   'approvals:enrolKey': 'signedIn',
   'approvals:setPolicy': 'admin',
+  // Removing another operator's approval key (a leaked one): the admin's, as resetting a second factor is.
+  'approvals:revokeKey': 'admin',
   'recovery:status': 'read',
   // Shares of the master key and whole-store backups: the admin's (docs/recovery-and-backup.md).
   'recovery:createShares': 'admin',

@@ -1,7 +1,8 @@
 // Repository of two-person control (issue 14, docs/two-person-control.md): approval policies per action, requests
 // (the exact channel, the hash of its input and the input itself sealed under the master key), one approval row per
-// approving operator (the primary key makes an operator's approval count once), and each operator's enrolled
-// approval public key (for signed approval files).
+// approving operator (the primary key makes an operator's approval count once), each operator's enrolled
+// approval public key (for signed approval files), and the keys revoked (removed by an admin or replaced by their
+// operator: migration 40), kept so that a file they signed is refused and they are never enrolled again.
 import type { OperatorRole } from '../../shared/operatorsContract.ts';
 import type { RequestAction, RequestState } from '../../shared/approvalsContract.ts';
 import type { Db } from './database.ts';
@@ -50,6 +51,25 @@ CREATE TABLE approval_keys (
 );
 `;
 
+/**
+ * Migration 40. A revoked key keeps its public key (to recognise a file it signed and say so) and why: `removed` by
+ * an admin (with the reason given) or `replaced` by its operator enrolling another. The fingerprint is the primary
+ * key: a revoked key cannot be enrolled again, so it is revoked once.
+ */
+export const APPROVAL_KEYS_REVOKED_SQL = `
+CREATE TABLE approval_keys_revoked (
+  fingerprint VARCHAR(64) PRIMARY KEY,
+  operator VARCHAR(64) NOT NULL,
+  public_spki BLOB NOT NULL,
+  enrolled_at VARCHAR(40) NOT NULL,
+  revoked_at VARCHAR(40) NOT NULL,
+  revoked_by VARCHAR(64) NOT NULL,
+  why VARCHAR(8) NOT NULL CHECK (why IN ('removed', 'replaced')),
+  reason VARCHAR(500)
+);
+CREATE INDEX approval_keys_revoked_operator ON approval_keys_revoked (operator);
+`;
+
 export interface PolicyRow {
   action: string;
   approvals: number;
@@ -91,6 +111,13 @@ export interface ApprovalKeyRow {
   enrolledAt: string;
 }
 
+export interface RevokedApprovalKeyRow extends ApprovalKeyRow {
+  revokedAt: string;
+  revokedBy: string;
+  why: 'removed' | 'replaced';
+  reason: string | null;
+}
+
 export interface ApprovalsRepo {
   policy(action: string): PolicyRow | null;
   savePolicy(row: PolicyRow): void;
@@ -108,7 +135,35 @@ export interface ApprovalsRepo {
   /** Who enrolled the key with this fingerprint, if anyone. */
   approvalKeyOwner(fingerprint: string): string | null;
   saveApprovalKey(row: ApprovalKeyRow): void;
+  /** Moves the operator's enrolled key to the revoked keys (it is no longer enrolled); false when none is enrolled. */
+  revokeApprovalKey(operator: string, revocation: Pick<RevokedApprovalKeyRow, 'revokedAt' | 'revokedBy' | 'why' | 'reason'>): boolean;
+  /** The revoked key with this fingerprint, if any. */
+  revokedApprovalKey(fingerprint: string): RevokedApprovalKeyRow | null;
+  /** Every key revoked that was enrolled under this operator name, oldest revocation first. */
+  revokedApprovalKeys(operator: string): RevokedApprovalKeyRow[];
 }
+
+interface RawRevokedKey {
+  operator: string;
+  public_spki: Buffer;
+  fingerprint: string;
+  enrolled_at: string;
+  revoked_at: string;
+  revoked_by: string;
+  why: 'removed' | 'replaced';
+  reason: string | null;
+}
+
+const toRevokedKey = (r: RawRevokedKey): RevokedApprovalKeyRow => ({
+  operator: r.operator,
+  publicSpki: r.public_spki,
+  fingerprint: r.fingerprint,
+  enrolledAt: r.enrolled_at,
+  revokedAt: r.revoked_at,
+  revokedBy: r.revoked_by,
+  why: r.why,
+  reason: r.reason,
+});
 
 interface RawRequest {
   id: string;
@@ -170,6 +225,12 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
   const selectKeyOwner = db.prepare('SELECT operator FROM approval_keys WHERE fingerprint = ?');
   const deleteKey = db.prepare('DELETE FROM approval_keys WHERE operator = ?');
   const insertKey = db.prepare('INSERT INTO approval_keys (operator, public_spki, fingerprint, enrolled_at) VALUES (?, ?, ?, ?)');
+  const insertRevoked = db.prepare(
+    `INSERT INTO approval_keys_revoked (fingerprint, operator, public_spki, enrolled_at, revoked_at, revoked_by, why, reason)
+     SELECT fingerprint, operator, public_spki, enrolled_at, ?, ?, ?, ? FROM approval_keys WHERE operator = ?`,
+  );
+  const selectRevoked = db.prepare('SELECT * FROM approval_keys_revoked WHERE fingerprint = ?');
+  const selectRevokedOf = db.prepare('SELECT * FROM approval_keys_revoked WHERE operator = ? ORDER BY revoked_at, fingerprint');
 
   return {
     policy(action) {
@@ -219,5 +280,15 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
       deleteKey.run(k.operator);
       insertKey.run(k.operator, k.publicSpki, k.fingerprint, k.enrolledAt);
     },
+    revokeApprovalKey(operator, v) {
+      if (insertRevoked.run(v.revokedAt, v.revokedBy, v.why, v.reason, operator).changes === 0) return false;
+      deleteKey.run(operator);
+      return true;
+    },
+    revokedApprovalKey(fingerprint) {
+      const r = selectRevoked.get(fingerprint) as RawRevokedKey | undefined;
+      return r ? toRevokedKey(r) : null;
+    },
+    revokedApprovalKeys: (operator) => (selectRevokedOf.all(operator) as RawRevokedKey[]).map(toRevokedKey),
   };
 }

@@ -15,7 +15,7 @@ import { ROTATION_SCHEMA_SQL } from './rotationRepo.ts';
 import { KEY_VERSION_USAGE_SQL } from './usageRepo.ts';
 import { METRICS_SCHEMA_SQL } from './metricsRepo.ts';
 import { OPERATOR_FACTORS_SCHEMA_SQL, OPERATORS_SCHEMA_SQL, RECOVERY_CODES_SCHEMA_SQL } from './operatorsRepo.ts';
-import { APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
+import { APPROVAL_KEYS_REVOKED_SQL, APPROVALS_SCHEMA_SQL } from './approvalsRepo.ts';
 import { RECOVERY_SCHEMA_SQL } from './recoveryRepo.ts';
 import { INCIDENT_KIT_SCHEMA_SQL } from './incidentKitRepo.ts';
 import { CRL_DELIVERY_CA_SQL, ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryRepo.ts';
@@ -292,6 +292,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(ROBOT_CA_ENDORSEMENTS_SQL);
       backfillCaEndorsements(db);
+    },
+  },
+  {
+    version: 40,
+    description: 'revoked approval keys (issue 14): a key an admin removed or its operator replaced never approves again, even enrolled anew',
+    up(db) {
+      db.exec(APPROVAL_KEYS_REVOKED_SQL);
     },
   },
 ];

@@ -184,6 +184,7 @@ describe('createConsole handlers, end to end', () => {
       'approvals:exportRequest': { requestId: '8d3c1f4e-2b6a-4c1d-9e7f-0a1b2c3d4e5f' },
       'approvals:importApproval': { content: '{}' },
       'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
+      'approvals:revokeKey': { operator: 'Ken', reason: 'key file left on a shared drive' },
       'operators:enrollTotp': {},
       'operators:confirmTotp': { code: '123456' },
       'operators:resetTotp': { name: 'Officer Bo' },

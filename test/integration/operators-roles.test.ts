@@ -69,6 +69,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'approvals:list': READ, 'approvals:policies': READ, 'approvals:exportRequest': READ,
   'approvals:approve': '*', 'approvals:deny': '*', 'approvals:execute': '*', 'approvals:importApproval': '*', 'approvals:enrolKey': '*',
   'approvals:setPolicy': 'a',
+  // Removing an operator's approval key (a leaked one) is the admin's, like resetting their second factor.
+  'approvals:revokeKey': 'a',
   // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
   'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
   // Incident kits: exporting hands out pre-signed lockdown orders, importing merges offline quarantines: the officer's.

@@ -21,7 +21,7 @@ export const COMMANDS = [
   'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor', 'operators recovery-codes',
   'operators totp', 'operators token',
   'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
-  'approvals keygen', 'approvals sign',
+  'approvals revoke-key', 'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
@@ -208,6 +208,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals export': { options: ['out', 'force'], required: ['out'], args: ['ID'] },
   'approvals import': { options: ['in'], required: ['in'], args: [] },
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
+  'approvals revoke-key': { options: ['reason'], required: ['reason'], args: ['OPERATOR'] },
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
@@ -365,6 +366,8 @@ Commands:
   approvals export ID --out FILE                the request as a file, for an approver at another workstation
   approvals import --in FILE                    record the approval a signed approval file carries
   approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
+  approvals revoke-key OPERATOR --reason TEXT   (admin) remove an operator's approval key: files it signed are refused,
+                                                also if it is enrolled again; they still approve signed in
   approvals policy list                         each guarded action's policy: approvals needed, who may approve, life
   approvals policy set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
                                                 changes the fields given (admin; "none" empties a list); lowering a

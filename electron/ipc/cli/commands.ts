@@ -658,6 +658,10 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'approvals:enrolKey', { publicKeyPem });
       return show(value, () => `approval key enrolled for ${value.operator} (SHA-256 ${value.fingerprint})`);
     }
+    case 'approvals revoke-key': {
+      const value = await callUnlocked(ctx, 'approvals:revokeKey', { operator: parsed.args[0], reason: str(o.reason) });
+      return show(value, () => `approval key of ${value.operator} removed (SHA-256 ${value.fingerprint}) at ${value.revokedAt}`);
+    }
     case 'kit export': {
       // The kit is sealed with the responder's own passphrase: read once, used to sign in and to seal.
       const passphrase = await io.readPassphrase({});

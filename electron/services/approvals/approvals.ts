@@ -69,6 +69,8 @@ export interface Approvals {
   exportRequest(requestId: string): { fileName: string; content: string };
   importApproval(content: string): ApprovalRequestView;
   enrolKey(publicKeyPem: string): { operator: string; fingerprint: string };
+  /** An admin removes an operator's enrolled approval key (the router checks the role); audited with the reason. */
+  revokeKey(operator: string, reason: string): { operator: string; fingerprint: string; revokedAt: string };
 }
 
 const SUMMARY_VALUE_CHARS = 200;
@@ -455,6 +457,16 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         );
         if (mismatch) throw new ConsoleError('integrity_failure', `The approval file's ${mismatch[0]} does not match request ${r.id}; it approves something else.`);
         const op = deps.operators.get(file.approver);
+        // A file signed by a key that was removed or replaced is refused by name, whatever is enrolled now.
+        const revoked = op ? repo.revokedApprovalKeys(file.approver).find((k) => approvalSignatureValid(file, k.publicSpki)) : undefined;
+        if (revoked) {
+          const how = revoked.why === 'removed' ? `removed by ${revoked.revokedBy} at ${revoked.revokedAt}${revoked.reason ? ` (${revoked.reason})` : ''}` : `replaced by a new key at ${revoked.revokedAt}`;
+          throw new ConsoleError(
+            'approval_key_revoked',
+            `The approval file is signed with ${file.approver}'s approval key ${revoked.fingerprint.slice(0, 16)}…, which was ${how}; it approves nothing any more. ${file.approver} signs again with their current key, or approves signed in at the console.`,
+            { approver: file.approver, fingerprint: revoked.fingerprint, why: revoked.why, revokedAt: revoked.revokedAt, revokedBy: revoked.revokedBy },
+          );
+        }
         const key = repo.approvalKey(file.approver);
         if (!op || !key) throw new ConsoleError('integrity_failure', `${file.approver} has no enrolled approval key; the file cannot be checked.`);
         // A key enrolled before the operator's row was made belongs to an earlier operator of the same name.
@@ -468,14 +480,43 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       const s = session.require();
       return audited('approval.enrol_key', s.operator, {}, () => {
         const { spki, fingerprint } = readApprovalPublicKey(publicKeyPem);
+        // A revoked key stays revoked: whoever holds a leaked copy must not get it counted again by enrolling it.
+        const revoked = repo.revokedApprovalKey(fingerprint);
+        if (revoked) {
+          throw new ConsoleError('approval_key_revoked', `This approval key was ${revoked.why} on ${revoked.revokedAt} and cannot be enrolled again; make a new key (approvals keygen).`, {
+            field: 'publicKeyPem',
+            fingerprint,
+            why: revoked.why,
+            revokedAt: revoked.revokedAt,
+          });
+        }
         const owner = repo.approvalKeyOwner(fingerprint);
         // One key, one person: a key already enrolled by someone else would let their signature count as this operator's.
         if (owner !== null && owner !== s.operator) throw new ConsoleError('invalid_input', 'This approval key is already enrolled by another operator; make a key of your own.', { field: 'publicKeyPem' });
+        const before = repo.approvalKey(s.operator);
+        const replaced = before !== null && before.fingerprint !== fingerprint ? before.fingerprint : null;
+        const now = iso();
         deps.transaction(() => {
-          repo.saveApprovalKey({ operator: s.operator, publicSpki: spki, fingerprint, enrolledAt: iso() });
-          log('approval.enrol_key', s.operator, 'success', { fingerprint });
+          // The key it replaces is revoked: a file it signed no longer counts (a leaked key is replaced this way).
+          if (replaced !== null) repo.revokeApprovalKey(s.operator, { revokedAt: now, revokedBy: s.operator, why: 'replaced', reason: null });
+          repo.saveApprovalKey({ operator: s.operator, publicSpki: spki, fingerprint, enrolledAt: now });
+          log('approval.enrol_key', s.operator, 'success', { fingerprint, replaced });
         });
         return { operator: s.operator, fingerprint };
+      });
+    },
+
+    revokeKey(operator, reason) {
+      session.require();
+      return audited('approval.revoke_key', operator, { reason }, () => {
+        const key = repo.approvalKey(operator);
+        if (!key) throw new ConsoleError('not_found', `${operator} has no enrolled approval key.`, { field: 'operator' });
+        const revokedAt = iso();
+        deps.transaction(() => {
+          repo.revokeApprovalKey(operator, { revokedAt, revokedBy: session.actor(), why: 'removed', reason });
+          log('approval.revoke_key', operator, 'success', { fingerprint: key.fingerprint, reason });
+        });
+        return { operator, fingerprint: key.fingerprint, revokedAt };
       });
     },
   };

@@ -14,6 +14,7 @@ type ApprovalHandlers = Pick<
   | 'approvals:exportRequest'
   | 'approvals:importApproval'
   | 'approvals:enrolKey'
+  | 'approvals:revokeKey'
 >;
 
 export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
@@ -27,5 +28,6 @@ export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
     'approvals:exportRequest': async ({ requestId }) => approvals.exportRequest(requestId),
     'approvals:importApproval': async ({ content }) => approvals.importApproval(content),
     'approvals:enrolKey': async ({ publicKeyPem }) => approvals.enrolKey(publicKeyPem),
+    'approvals:revokeKey': async ({ operator, reason }) => approvals.revokeKey(operator, reason),
   };
 }

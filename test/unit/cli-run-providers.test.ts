@@ -288,8 +288,11 @@ describe('roles: the role table decides (forbidden, exit 1, audited)', () => {
         else refused(r, 'forbidden');
       }
     }
+    // the role is checked before the file is read: a viewer's bad file is forbidden, not invalid_input
+    refused(await run(['providers', 'save', '--config', configFile(dir, 'open', awsConfig('aws-open', emu.endpoint), 0o644)], asBob()), 'forbidden');
+    refused(await run(['providers', 'save', '--config', join(dir, 'absent.json')], asBob()), 'forbidden');
     const denied = auditRows(dir).filter((r) => r.outcome === 'denied' || r.details.code === 'forbidden').map((r) => r.actor);
-    expect(denied.filter((a) => a === 'bob')).toHaveLength(3);
+    expect(denied.filter((a) => a === 'bob')).toHaveLength(5);
     expect(denied.filter((a) => a === 'carol')).toHaveLength(3);
     expect(await listIds(run)).toEqual(['local', 'aws-cli']);
     secretNowhere(dir, outputs);

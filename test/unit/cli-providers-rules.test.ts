@@ -132,7 +132,7 @@ describe('the configuration file of providers save', () => {
       expect([r.code, r.message, r.details]).toEqual(['invalid_input', `--config ${path} ${what}`, { field: 'config' }]);
     }
     const big = file(`{"a":"${'x'.repeat(MAX_CONFIG_BYTES)}"}`);
-    expect((await refusal(readProviderConfigFile(big))).message).toBe(`--config ${big} is ${MAX_CONFIG_BYTES + 8} bytes; at most ${MAX_CONFIG_BYTES}.`);
+    expect(await refusal(readProviderConfigFile(big))).toEqual({ code: 'invalid_input', message: `--config ${big} is ${MAX_CONFIG_BYTES + 8} bytes; at most ${MAX_CONFIG_BYTES}.`, details: { field: 'config' } });
     expect(MAX_CONFIG_BYTES).toBe(64 * 1024);
     const exact = file(`{"a":"${'x'.repeat(MAX_CONFIG_BYTES - 8)}"}`);
     expect(Object.keys(await readProviderConfigFile(exact))).toEqual(['a']);

@@ -107,6 +107,11 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
     args: ['set', 'key.destroy'],
     options: { m: '2', eligible: 'admin,key_custodian', 'eligible-operators': 'Ann', ttl: '3600' },
   },
+  { argv: ['keys', 'verify-integrity', 'K1'], command: 'keys verify-integrity', args: ['K1'], options: {} },
+  { argv: ['providers', 'list'], command: 'providers list', options: {} },
+  { argv: ['providers', 'test', 'aws-kms'], command: 'providers test', args: ['aws-kms'], options: {} },
+  { argv: ['providers', 'save', '--config', 'aws.json'], command: 'providers save', options: { config: 'aws.json' } },
+  { argv: ['providers', 'remove', 'aws-kms'], command: 'providers remove', args: ['aws-kms'], options: {} },
 ];
 
 describe('commands and their options (docs/cli.md)', () => {
@@ -121,7 +126,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(32);
+    expect(names.size).toBe(37);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');
@@ -360,6 +365,35 @@ describe('no passphrase on the command line (docs/cli.md: argv is visible via ps
       expect(() => refusePassphraseFlag([flag])).not.toThrow();
       expect(refusal(['init', flag])).toMatch(new RegExp(`^Unknown option '${flag}'`));
     }
+  });
+});
+
+describe('no provider secret on the command line (docs/cli.md: providers save takes a file)', () => {
+  // Every secret setting of docs/providers.md, as a flag with dashes or underscores, any case, alone or with =value.
+  const SECRETS = ['aws_secret_access_key', 'aws_session_token', 'azure_client_secret', 'gcp_credentials_json', 'vault_token', 'pkcs11_pin'];
+  it.each(SECRETS)('%s as a flag is refused by name, never with its value', (name) => {
+    for (const flag of [`--${name}`, `--${name.replace(/_/g, '-')}`, `-${name.toUpperCase()}`, `--${name}=s3cr3t-value`]) {
+      for (const argv of [['providers', 'save', '--config', 'a.json', flag], [flag, 'providers', 'list']]) {
+        const m = refusal(argv);
+        expect(m).toMatch(/^refusing the provider secret \S+ on the command line: argv is visible to other users \(ps\) and kept in shell history\. Put it in the file of providers save --config FILE\.json \(readable only by you\)\.$/);
+        expect(m.split(' ')[4]!.toLowerCase().replace(/-/g, '_')).toBe(name);
+        expect(m).not.toContain('s3cr3t');
+      }
+    }
+  });
+
+  it('a longer name, or the name inside a value, is not a secret flag', () => {
+    expect(() => refusePassphraseFlag(['--vault-tokens'])).not.toThrow();
+    expect(() => refusePassphraseFlag(['keys', 'rotate', 'x--vault-token'])).not.toThrow();
+    expect(() => refusePassphraseFlag(['providers', 'save', '--config', 'vault_token.json'])).not.toThrow();
+  });
+
+  it('--config with the settings themselves is refused without repeating them; a file name is taken', () => {
+    for (const value of ['{"vault_token":"s3cr3t"}', '  {', '[1]']) {
+      const m = refusal(['providers', 'save', '--config', value]);
+      expect(m).toBe('providers save: --config takes the name of a JSON file, not the settings themselves (argv is visible to other users via ps and kept in shell history)');
+    }
+    expect(parse(['providers', 'save', '--config', 'x{.json']).options).toEqual({ config: 'x{.json' });
   });
 });
 

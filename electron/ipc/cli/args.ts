@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { KEY_USAGE_PAGE } from '../../../shared/fleetContract.ts';
 import { BATCH_ITEM_STATES } from '../../../shared/rotationBatchContract.ts';
+import { SECRET_FIELDS } from '../../providers/config/schema.ts';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -25,6 +26,7 @@ export const COMMANDS = [
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
+  'providers list', 'providers test', 'providers save', 'providers remove', 'keys verify-integrity',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
 export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
@@ -123,6 +125,8 @@ const OPTIONS = {
   module: { type: 'string' },
   'token-label': { type: 'string' },
   'key-label': { type: 'string' },
+  // providers save: the configuration (with its secrets) comes from a file, never from argv (docs/cli.md).
+  config: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -234,6 +238,11 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'ca replace': { options: ['algorithm', 'common-name', 'provider', 'reason'], required: ['common-name', 'reason'], args: [] },
   'ca revoke': { options: ['ca-id', 'reason'], required: ['reason'], args: [] },
   'ca crl': { options: ['ca-id', 'out', 'force'], required: ['out'], args: [] },
+  'providers list': { options: [], required: [], args: [] },
+  'providers test': { options: [], required: [], args: ['ID'] },
+  'providers save': { options: ['config'], required: ['config'], args: [] },
+  'providers remove': { options: [], required: [], args: ['ID'] },
+  'keys verify-integrity': { options: [], required: [], args: ['ID'] },
 };
 
 export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -- <command>, node electron/cli.ts <command>)
@@ -247,6 +256,8 @@ Commands:
   keys create --type T --label L [--algorithm A]
   keys rotate ID                                add a new key version
   keys state ID STATE --reason R                change the lifecycle state
+  keys verify-integrity ID                      checks every version of the key (its material, or what its provider
+                                                holds); exit 1 with integrity_failure when one fails
   encrypt --key ID --in FILE --out FILE [--aad TEXT] [--force]
   decrypt --in FILE --out FILE [--aad TEXT] [--force]
   audit verify                                  check the hash chain and checkpoints
@@ -340,6 +351,14 @@ Commands:
                                                 CA is retired and its robots flagged; docs/fleet-ca.md)
   ca revoke [--ca-id ID] --reason TEXT          revokes a compromised CA, the current one or a retired one (guarded)
   ca crl [--ca-id ID] --out FILE [--force]      a fresh CRL of the current CA, or of another CA by id (PEM)
+  providers list                                the key providers: id, kind, where, origin, health (checked by this
+                                                command), circuit, last error; never a secret
+  providers test ID                             a health check of one provider now (admin): exit 0 when it answers,
+                                                exit 1 with provider_unavailable when it does not
+  providers save --config FILE.json             adds or changes a provider (admin); its settings, secrets included,
+                                                from a file only readable by you (never argv); a secret left out of
+                                                an existing provider's file keeps its saved value
+  providers remove ID                           removes a provider no key uses (admin)
   operators list                                the operators: role, second factor, who added them, unlock throttle
   operators add NAME --role ROLE                adds an operator (admin); their first passphrase from
                                                 ECPS_NEW_OPERATOR_PASSPHRASE or the prompt (docs/operators.md)
@@ -443,6 +462,8 @@ export interface ParsedCommand {
 
 const PASSPHRASE_FLAG = /^--?(passphrase|password|pass)(=|$)/i;
 const PIN_FLAG = /^--?(token-)?pin(=|$)/i;
+/** A provider's secret setting as a flag (--vault-token, --aws_secret_access_key=...): refused before parsing. */
+const SECRET_FLAG = new RegExp(`^--?(${SECRET_FIELDS.map((f) => f.replace(/_/g, '[-_]')).join('|')})(=|$)`, 'i');
 
 export function refusePassphraseFlag(argv: readonly string[]): void {
   if (argv.some((a) => PASSPHRASE_FLAG.test(a))) {
@@ -453,6 +474,11 @@ export function refusePassphraseFlag(argv: readonly string[]): void {
   }
   if (argv.some((a) => PIN_FLAG.test(a))) {
     throw new UsageError('refusing a token PIN on the command line: argv is visible to other users (ps) and kept in shell history. Set ECPS_TOKEN_PIN or type it at the prompt.');
+  }
+  const secret = argv.find((a) => SECRET_FLAG.test(a));
+  if (secret !== undefined) {
+    const name = SECRET_FLAG.exec(secret)![1]!;
+    throw new UsageError(`refusing the provider secret ${name} on the command line: argv is visible to other users (ps) and kept in shell history. Put it in the file of providers save --config FILE.json (readable only by you).`);
   }
 }
 
@@ -675,6 +701,10 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);
+  }
+  if (command === 'providers save' && /^\s*[[{]/.test(String(values.config))) {
+    // Its text is never echoed: it may hold a secret. argv is visible to other users (ps) and kept in shell history.
+    throw new UsageError('providers save: --config takes the name of a JSON file, not the settings themselves (argv is visible to other users via ps and kept in shell history)');
   }
   if (command === 'rotation policy') {
     if (args[0] !== 'get' && args[0] !== 'set') throw new UsageError('rotation policy: expected get or set');

@@ -19,6 +19,7 @@ import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile } from './fileCrypto.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
+import { formatProviders, formatSavedProvider, integrityResult, providerTestResult, readProviderConfigFile } from './providersCli.ts';
 import { formatApproval, formatApprovalPolicy, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type PassphraseOptions } from './passphrase.ts';
 
@@ -198,6 +199,28 @@ function approvalPolicyFrom(action: string, o: ParsedCommand['options'], current
   const list = (v: string | undefined) => (v === undefined ? undefined : v.trim() === 'none' ? [] : v.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   return { ...base, ...strip({ approvals: num(str(o.m)), roles: list(str(o.eligible)), operators: list(str(o['eligible-operators'])), ttlSeconds: num(str(o.ttl)) }) };
+}
+
+/**
+ * providers:list once every provider's first health check has answered: each unlock starts one per provider, so the
+ * HEALTH printed is this command's, not "not checked" (a check ends within the provider's own timeout and retries).
+ */
+async function providersChecked(ctx: CommandContext): Promise<ChannelOutput<'providers:list'>> {
+  await unlockFor(ctx, 'providers:list');
+  let wake = () => undefined as void;
+  const stop = ctx.events?.onEvent((event) => {
+    if (event === 'providers:changed') wake();
+  });
+  try {
+    for (;;) {
+      const changed = new Promise<void>((resolve) => (wake = resolve));
+      const value = await call(ctx.router, 'providers:list', {});
+      if (!stop || value.providers.every((p) => p.health !== null)) return value;
+      await changed;
+    }
+  } finally {
+    stop?.();
+  }
 }
 
 /** Runs a command; returns the value to print with --json (and prints the human form otherwise). */
@@ -695,6 +718,36 @@ lockdown order written to ${out}` : '');
       await writeOutput(ctx, str(o.out) ?? '', value.pem);
       const { pem: _pem, ...rest } = value;
       return show({ ...rest, caId: str(o['ca-id']) ?? null, out: str(o.out) }, () => `CRL ${value.crlNumber} (${value.revoked} revoked certificate(s)) -> ${str(o.out)}`);
+    }
+    case 'providers list': {
+      const value = await providersChecked(ctx);
+      return show(value, () => formatProviders(value));
+    }
+    case 'providers test': {
+      const id = parsed.args[0] ?? '';
+      const value = await callUnlocked(ctx, 'providers:test', { id });
+      // A provider that did not answer is provider_unavailable, exit 1 (not a result printed with exit 0).
+      const text = providerTestResult(id, value);
+      return show({ id, ...value }, () => text);
+    }
+    case 'providers save': {
+      // Signed in and the role checked (forbidden, audited) before the file with its secrets is read.
+      await unlockFor(ctx, 'providers:save');
+      const config = await readProviderConfigFile(resolve(str(o.config) ?? ''));
+      const value = await call(router, 'providers:save', { config });
+      return show(value, () => formatSavedProvider(value));
+    }
+    case 'providers remove': {
+      const id = parsed.args[0] ?? '';
+      const value = await callUnlocked(ctx, 'providers:remove', { id });
+      return show({ id, ...value }, () => `removed provider ${id}`);
+    }
+    case 'keys verify-integrity': {
+      const keyId = parsed.args[0] ?? '';
+      const value = await callUnlocked(ctx, 'keys:verifyIntegrity', { keyId });
+      // A version that fails its check is integrity_failure, exit 1, as audit verify does for the audit chain.
+      const text = integrityResult(keyId, value);
+      return show(value, () => text);
     }
     case 'kit status':
     case 'kit robots':

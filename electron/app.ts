@@ -45,6 +45,7 @@ import { createDisabledKeySet, createKeyBackupsRepo } from './store/keyBackupsRe
 import { createLocalKmsRepo, createProviderConfigRepo } from './store/providerRepo.ts';
 import { createSession, type Keychain } from './services/session/session.ts';
 import { openStoreDatabase } from './store/database.ts';
+import { createKeyMaterialsRepo } from './store/keyMaterialsRepo.ts';
 import { createKeysRepo, FALLBACK_PROVIDER_ID } from './store/keysRepo.ts';
 import { createBatchHandlers } from './services/rotation/batchHandlers.ts';
 import { type BatchDeps, type BatchRotate, createRotationBatches, type RotationBatches } from './services/rotation/batchJobs.ts';
@@ -385,6 +386,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const rolloutRepo = createRolloutRepo(store.db);
     const keyDeps: KeyServiceDeps = {
       versionLock: createKeyedLock(),
+      materials: createKeyMaterialsRepo(store.db),
       repo: keysRepo,
       session: liveSession,
       audit,

@@ -21,6 +21,11 @@ export interface EnvelopeRecipient {
    * (AWS KMS never says which backing key wrapped a ciphertext), so a decryption can tell which version protected it.
    */
   knownVersion?: number | undefined;
+  /**
+   * Ask this recipient (the first one only) for the data key (its generateDataKey) instead of wrapping a local random
+   * one: the provider's answer then names the material that wrapped it (AWS KeyMaterialId), returned as materialId.
+   */
+  generate?: boolean;
 }
 
 export interface MultiEnvelopeDeps {
@@ -46,6 +51,8 @@ export interface MultiEncryptResult {
   skipped: RecipientFailure[];
   degraded: boolean;
   dataKeyFromCache: boolean;
+  /** The material the first recipient wrapped the data key under, when it generated the key and named it (else null). */
+  materialId: string | null;
 }
 
 export interface MultiDecryptResult {
@@ -54,6 +61,8 @@ export interface MultiDecryptResult {
   keyRef: string;
   keyVersion: number;
   dataKeyFromCache: boolean;
+  /** The provider's id of the material that had wrapped the data key, where it said (AWS KeyMaterialId), else null. */
+  materialId: string | null;
   /** Recipients tried before the one that worked. */
   failures: RecipientFailure[];
 }
@@ -94,6 +103,21 @@ async function wrapAll(storeId: string, list: readonly EnvelopeRecipient[], data
   return { entries, failures };
 }
 
+/** The first recipient makes the data key (see EnvelopeRecipient.generate); when it cannot, dataKey is null and the failure kept. */
+async function generateFirst(storeId: string, r: EnvelopeRecipient) {
+  try {
+    const g = await r.provider.generateDataKey(r.keyRef, providerWrapContext(storeId, r.provider.id, r.keyRef));
+    if (g.plaintext.length !== KEY_BYTES) {
+      g.plaintext.fill(0);
+      throw new ConsoleError('integrity_failure', `Provider ${r.provider.id} returned a data key of ${g.plaintext.length} bytes, not ${KEY_BYTES}.`);
+    }
+    const entry: EnvelopeEntry = { provider: r.provider.id, keyRef: r.keyRef, keyVersion: g.version ?? r.knownVersion ?? 0, wrapped: g.wrapped };
+    return { dataKey: g.plaintext as Buffer | null, materialId: g.materialId ?? null, entries: [entry], failures: [] as Array<RecipientFailure & { error: unknown }> };
+  } catch (e) {
+    return { dataKey: null, materialId: null, entries: [] as EnvelopeEntry[], failures: [{ ...summarizeFailure(r.provider.id, r.keyRef, e), error: e }] };
+  }
+}
+
 /** Encrypts `plaintext` with one data key wrapped under every recipient (see EncryptOptions for partial failure). */
 export async function encryptForRecipients(
   deps: MultiEnvelopeDeps,
@@ -110,15 +134,18 @@ export async function encryptForRecipients(
     try {
       const ciphertext = writeEnvelope(deps.storeId, cached.dataKey, cached.entries, plaintext, aad);
       const used = cached.entries.map((e) => ({ providerId: e.provider, keyRef: e.keyRef, keyVersion: e.keyVersion }));
-      return { ciphertext, recipients: used, skipped: [], degraded: false, dataKeyFromCache: true };
+      return { ciphertext, recipients: used, skipped: [], degraded: false, dataKeyFromCache: true, materialId: null };
     } finally {
       cached.dataKey.fill(0);
     }
   }
 
-  const dataKey = (deps.randomBytes ?? crypto.randomBytes)(KEY_BYTES);
+  const generated = recipients[0]!.generate ? await generateFirst(deps.storeId, recipients[0]!) : null;
+  const dataKey = generated?.dataKey ?? (deps.randomBytes ?? crypto.randomBytes)(KEY_BYTES);
   try {
-    let { entries, failures } = await wrapAll(deps.storeId, recipients, dataKey);
+    const rest = await wrapAll(deps.storeId, generated ? recipients.slice(1) : recipients, dataKey);
+    let entries = [...(generated?.entries ?? []), ...rest.entries];
+    let failures = [...(generated?.failures ?? []), ...rest.failures];
     let degraded = false;
     const unreachable = failures.length > 0 && failures.every((f) => retryLater(f.error));
     if (failures.length > 0 && unreachable && options.fallback) {
@@ -140,6 +167,7 @@ export async function encryptForRecipients(
       skipped: failures.map(({ error: _e, ...f }) => f),
       degraded,
       dataKeyFromCache: false,
+      materialId: generated?.materialId ?? null,
     };
   } finally {
     dataKey.fill(0);
@@ -159,12 +187,13 @@ export async function decryptFromRecipients(deps: MultiEnvelopeDeps, lookup: Pro
   const env = parseEnvelope(ciphertext);
   if (env.storeId !== deps.storeId) throw new ConsoleError('ciphertext_foreign', 'This ciphertext was made by another key store.', { storeId: env.storeId });
   const failures: RecipientFailure[] = [];
-  let found: { dataKey: Buffer; entry: EnvelopeEntry; fromCache: boolean } | null = null;
+  let found: { dataKey: Buffer; entry: EnvelopeEntry; fromCache: boolean; materialId: string | null } | null = null;
 
   for (const entry of env.entries) {
-    const hit = deps.cache?.get({ providerId: entry.provider, keyRef: entry.keyRef, wrapped: entry.wrapped, aad: providerWrapContext(env.storeId, entry.provider, entry.keyRef) });
+    const ref = { providerId: entry.provider, keyRef: entry.keyRef, wrapped: entry.wrapped, aad: providerWrapContext(env.storeId, entry.provider, entry.keyRef) };
+    const hit = deps.cache?.get(ref);
     if (hit) {
-      found = { dataKey: hit, entry, fromCache: true };
+      found = { dataKey: hit, entry, fromCache: true, materialId: deps.cache!.materialOf(ref) };
       break;
     }
   }
@@ -178,13 +207,13 @@ export async function decryptFromRecipients(deps: MultiEnvelopeDeps, lookup: Pro
     }
     const ctx = providerWrapContext(env.storeId, entry.provider, entry.keyRef);
     try {
-      const { plaintext } = await provider.decrypt(entry.keyRef, entry.wrapped, ctx);
+      const { plaintext, materialId } = await provider.decrypt(entry.keyRef, entry.wrapped, ctx);
       if (plaintext.length !== KEY_BYTES) {
         plaintext.fill(0);
         throw tampered();
       }
-      if (deps.cache?.enabled) deps.cache.put({ providerId: entry.provider, keyRef: entry.keyRef, wrapped: entry.wrapped, aad: ctx }, Buffer.from(plaintext));
-      found = { dataKey: plaintext, entry, fromCache: false };
+      if (deps.cache?.enabled) deps.cache.put({ providerId: entry.provider, keyRef: entry.keyRef, wrapped: entry.wrapped, aad: ctx }, Buffer.from(plaintext), materialId ?? null);
+      found = { dataKey: plaintext, entry, fromCache: false, materialId: materialId ?? null };
       break;
     } catch (e) {
       failures.push(summarizeFailure(entry.provider, entry.keyRef, e));
@@ -203,7 +232,7 @@ export async function decryptFromRecipients(deps: MultiEnvelopeDeps, lookup: Pro
       if (isConsoleError(e) && e.code === 'aad_mismatch' && !bodyAuthentic(env, dataKey)) throw tampered();
       throw e;
     }
-    return { plaintext, providerId: entry.provider, keyRef: entry.keyRef, keyVersion: entry.keyVersion, dataKeyFromCache: found.fromCache, failures };
+    return { plaintext, providerId: entry.provider, keyRef: entry.keyRef, keyVersion: entry.keyVersion, dataKeyFromCache: found.fromCache, materialId: found.materialId, failures };
   } finally {
     dataKey.fill(0);
   }

@@ -133,9 +133,10 @@ export interface KmsProvider {
 
   /** Provider ciphertext is opaque bytes; `version` is the key version that encrypted it, where the provider says. */
   encrypt(keyRef: string, plaintext: Buffer, aad?: Buffer): Promise<{ ciphertext: Buffer; version: number | null }>;
-  decrypt(keyRef: string, ciphertext: Buffer, aad?: Buffer): Promise<{ plaintext: Buffer; version: number | null }>;
-  /** A fresh 256-bit data key, in clear (caller zeroes it) and wrapped under keyRef. */
-  generateDataKey(keyRef: string, aad?: Buffer): Promise<{ plaintext: Buffer; wrapped: Buffer; version: number | null }>;
+  /** `materialId`: the provider's id of the key material that wrapped it, where the provider says (AWS KeyMaterialId). */
+  decrypt(keyRef: string, ciphertext: Buffer, aad?: Buffer): Promise<{ plaintext: Buffer; version: number | null; materialId?: string | null }>;
+  /** A fresh 256-bit data key, in clear (caller zeroes it) and wrapped under keyRef; `materialId` as for decrypt. */
+  generateDataKey(keyRef: string, aad?: Buffer): Promise<{ plaintext: Buffer; wrapped: Buffer; version: number | null; materialId?: string | null }>;
 
   /** Signs SHA-256(message): RSA keys with RSASSA-PSS (MGF1-SHA-256, salt 32), EC keys with ECDSA (DER). */
   sign(keyRef: string, message: Buffer, version?: number): Promise<{ signature: Buffer; version: number }>;

@@ -22,6 +22,7 @@ import { CRL_DELIVERY_CA_SQL, ORDER_DELIVERY_SCHEMA_SQL } from './orderDeliveryR
 import { backfillCaEndorsements, ROBOT_CA_ENDORSEMENTS_SQL } from './caEndorsedRepo.ts';
 import { FIELD_CONTACTS_SCHEMA_SQL } from './fieldContactRepo.ts';
 import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
+import { KEY_VERSION_MATERIALS_SQL } from './keyMaterialsRepo.ts';
 
 export interface Migration {
   version: number;
@@ -292,6 +293,13 @@ export const MIGRATIONS: readonly Migration[] = [
     up(db) {
       db.exec(ROBOT_CA_ENDORSEMENTS_SQL);
       backfillCaEndorsements(db);
+    },
+  },
+  {
+    version: 39,
+    description: 'the provider key material each key version names (issue 13): AWS KMS versions are mapped by KeyMaterialId, not by position',
+    up(db) {
+      db.exec(KEY_VERSION_MATERIALS_SQL);
     },
   },
   {

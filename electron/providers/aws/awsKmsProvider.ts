@@ -263,13 +263,14 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
     async decrypt(keyRef, ciphertext, aad) {
       const out = await call('Decrypt', (kms, o, sdk) => kms.send(new sdk.DecryptCommand({ KeyId: keyRef, CiphertextBlob: ciphertext, EncryptionContext: encryptionContext(aad) }), o));
       const p = out.Plaintext!;
-      return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), version: null };
+      // KeyMaterialId names the material that wrapped the blob (AWS never numbers versions: the console maps it to its label).
+      return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), version: null, materialId: out.KeyMaterialId ?? null };
     },
 
     async generateDataKey(keyRef, aad) {
       const out = await call('GenerateDataKey', (kms, o, sdk) => kms.send(new sdk.GenerateDataKeyCommand({ KeyId: keyRef, KeySpec: 'AES_256', EncryptionContext: encryptionContext(aad) }), o));
       const p = out.Plaintext!;
-      return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), wrapped: Buffer.from(out.CiphertextBlob!), version: null };
+      return { plaintext: Buffer.from(p.buffer, p.byteOffset, p.byteLength), wrapped: Buffer.from(out.CiphertextBlob!), version: null, materialId: out.KeyMaterialId ?? null };
     },
 
     async sign(keyRef, message, version) {

@@ -50,8 +50,13 @@ export interface DataKeyCache {
   readonly enabled: boolean;
   /** A copy of the unwrapped data key, or null. */
   get(ref: WrappedRef): Buffer | null;
-  /** Takes ownership of `dataKey` (zeroes it when it leaves the cache). A disabled cache zeroes it at once. */
-  put(ref: WrappedRef, dataKey: Buffer): void;
+  /**
+   * Takes ownership of `dataKey` (zeroes it when it leaves the cache). A disabled cache zeroes it at once. `materialId`:
+   * the provider's id of the material that wrapped it (AWS KeyMaterialId), kept for materialOf.
+   */
+  put(ref: WrappedRef, dataKey: Buffer, materialId?: string | null): void;
+  /** The material id put with a live entry (null when none or not cached); no hit or miss is counted. */
+  materialOf(ref: WrappedRef): string | null;
   /** The current encryption data key for a recipient set (copy), counting one use; null when none is usable. */
   takeEncryptionKey(recipientSet: string): EncryptionKey | null;
   /** Takes ownership of `key.dataKey`. */
@@ -68,6 +73,7 @@ interface Entry {
   addedAt: number;
   uses: number;
   entries: EnvelopeEntry[] | null;
+  material: string | null;
 }
 
 function lengthPrefixed(parts: Buffer[]): crypto.Hash {
@@ -160,12 +166,17 @@ export function createDataKeyCache(options: DataKeyCacheOptions): DataKeyCache {
       hits++;
       return Buffer.from(e.secret);
     },
-    put(ref, dataKey) {
+    put(ref, dataKey, materialId) {
       if (!enabled) {
         dataKey.fill(0);
         return;
       }
-      insert(wrappedId(ref), { secret: dataKey, addedAt: clock.now(), uses: 0, entries: null });
+      insert(wrappedId(ref), { secret: dataKey, addedAt: clock.now(), uses: 0, entries: null, material: materialId ?? null });
+    },
+    materialOf(ref) {
+      if (!enabled) return null;
+      const e = map.get(wrappedId(ref));
+      return e && !expired(e) ? e.material : null;
     },
     takeEncryptionKey(recipientSet) {
       if (!enabled) return null;
@@ -185,7 +196,7 @@ export function createDataKeyCache(options: DataKeyCacheOptions): DataKeyCache {
         key.dataKey.fill(0);
         return;
       }
-      insert(`encrypt|${recipientSet}`, { secret: key.dataKey, addedAt: clock.now(), uses: 1, entries: key.entries });
+      insert(`encrypt|${recipientSet}`, { secret: key.dataKey, addedAt: clock.now(), uses: 1, entries: key.entries, material: null });
     },
     sweep,
     clear() {

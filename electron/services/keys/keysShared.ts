@@ -7,6 +7,7 @@ import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { StoreKeyProvider } from '../../providers/local/storeKeyProvider.ts';
 import type { KmsProvider } from '../../providers/types.ts';
+import type { KeyMaterialsRepo } from '../../store/keyMaterialsRepo.ts';
 import type { KeyRow, KeysRepo, KeyVersionRow, UnreachedLocationRow } from '../../store/keysRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { GroupCommit } from '../audit/groupCommit.ts';
@@ -51,6 +52,12 @@ export interface KeyServiceDeps {
   retiredAt?(keyId: string, version: number): number | null;
   /** Serialises what makes a key's next version (a rotation, a drift adoption) per key; absent: the lifecycle's own. */
   versionLock?: KeyedLock;
+  /**
+   * The provider material each version names (AWS KMS KeyMaterialId, migration 39): learnt from the first data key
+   * generated under a version and from drift adoptions; decryption and the drift check map materials to versions by
+   * it. Absent: versions are told apart by the provider's numbers only (as before migration 39).
+   */
+  materials?: KeyMaterialsRepo;
 }
 
 /** The action, the provider that held the key ('local' for this store), the wall time in ms and whether it succeeded. */

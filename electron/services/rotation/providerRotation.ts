@@ -12,6 +12,7 @@
 import type { KeyAlgorithm } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { ProviderKeySpec, ProviderRotationControl, ProviderRotationSchedule, ProviderVersionInfo } from '../../providers/types.ts';
+import type { VersionMaterialRow } from '../../store/keyMaterialsRepo.ts';
 import type { KeyRow } from '../../store/keysRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { primaryOf, providerVersionRow } from '../keys/keyLocations.ts';
@@ -58,6 +59,8 @@ export interface ProviderRotation {
   checkDrift(options?: { keyId?: string; by?: 'scheduler' | 'officer' }): Promise<DriftReport>;
   /** The scheduler's pre-pass: checkDrift when the last one is at least driftIntervalMs old. */
   prePass(now: number): Promise<void>;
+  /** The provider material each version of a key names, where the console learnt it (AWS KeyMaterialId), oldest first. */
+  materials(keyId: string): VersionMaterialRow[];
 }
 
 export interface ProviderRotationDeps {
@@ -102,16 +105,31 @@ export function createProviderRotation(deps: ProviderRotationDeps): ProviderRota
     throw err;
   };
 
+  /** The provider's position of the material a console version is bound to, when bound and listed (else null). */
+  const materialPosition = (keyId: string, version: number, versions: ProviderVersionInfo[]): number | null => {
+    const bound = k.materials?.listForKey(keyId).find((m) => m.version === version);
+    return bound ? (versions.find((v) => v.versionId === bound.materialId)?.version ?? null) : null;
+  };
+
   /** Adopts the provider versions above the newest one the console knows, oldest first. */
   const adopt = async (key: KeyRow, control: ProviderRotationControl, keyRef: string, by: string): Promise<DriftFinding[]> => {
     const provider = primaryOf(k, key).provider;
     const versions = await control.listVersions(keyRef);
     const found: DriftFinding[] = [];
-    for (const v of versions.sort((a, b) => a.version - b.version)) {
+    // AWS names each material (KeyMaterialId; "initial" and "rotation-n" are the adapter's stand-ins when it did not).
+    const materialNamed = (v: ProviderVersionInfo) => provider.kind === 'aws_kms' && v.versionId !== 'initial' && !v.versionId.startsWith('rotation-');
+    versions.sort((a, b) => a.version - b.version);
+    for (const v of versions) {
       const current = loadKey(k.repo, key.id);
       const known = k.repo.listVersions(key.id).filter((r) => r.provider);
       if (known.length === 0) return found; // a key the console holds itself: nothing to compare
-      const newest = Math.max(...known.map((r) => r.providerVersion ?? 1));
+      // A material the console already names is known, wherever its position (AWS KeyMaterialId, migration 39).
+      if (k.materials?.versionOf(key.id, v.versionId) != null) continue;
+      // When the current version names its material, the provider's versions after that material are new; before it
+      // (e.g. one made outside the console just before a console rotation) they were never current. Otherwise (a
+      // version not bound yet, a key rotated before migration 39) the provider's numbers decide, as before.
+      const anchor = materialPosition(key.id, current.currentVersion, versions);
+      const newest = anchor ?? Math.max(...known.map((r) => r.providerVersion ?? 1));
       if (v.version <= newest) continue;
       const version = current.currentVersion + 1;
       const createdAt = v.createdAt ?? nowIso();
@@ -128,6 +146,9 @@ export function createProviderRotation(deps: ProviderRotationDeps): ProviderRota
         const at = nowIso();
         k.repo.insertVersion(row);
         k.repo.setCurrentVersion(key.id, version, at, nextRotation(current.rotationSeconds, createdAt, current.state));
+        if (k.materials && materialNamed(v)) {
+          k.materials.bind({ keyId: key.id, version, provider: key.provider, materialId: v.versionId, learntFrom: 'drift', learntAt: at });
+        }
         k.audit.append({
           actor: k.session.actor(), action: 'rotation.drift_detected', targetType: 'key', targetId: key.id, outcome: 'success',
           details: {
@@ -239,6 +260,11 @@ export function createProviderRotation(deps: ProviderRotationDeps): ProviderRota
         for (const id of new Set(report.drift.map((d) => d.keyId))) k.onKeysChanged(id);
       }
       return report;
+    },
+
+    materials(keyId) {
+      k.session.require();
+      return k.materials?.listForKey(loadKey(k.repo, keyId).id) ?? [];
     },
 
     async prePass(now) {

@@ -26,6 +26,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [33, ['operator_recovery_codes']],
   [37, []], // adds lockdown_deliveries.ca_id (dropped with migration 23's tables)
   [38, ['robot_ca_endorsements']],
+  [39, ['key_version_materials']],
   [40, ['approval_keys_revoked']],
 ];
 

@@ -373,6 +373,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
           deps.ca.revokeBatchWithRegistryCopies(x.ca, x.serials, reason, { at: revokedAt, actor, details: { trigger: 'emergency', runId: ctx.run.runId, crlNumber: x.crl.crlNumber }, onBatch: batchDone });
         }
         for (const [serial, item] of todo) {
+          // Marked done by its batch already (batchDone), as below.
+          if (issuer.has(serial) && d.items[serial]?.state === 'done') continue;
           // A registry copy whose CA certificate is no longer valid (revoked or expired), or no CA: the registry alone.
           if (!issuer.has(serial) && deps.fleetRepo.getCertificate(serial)?.status === 'active') deps.fleet.revokeCertificate(serial, reason);
           d.items[serial] = { state: 'done', deviceId: item.deviceId };
@@ -558,23 +560,26 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
         running();
       };
       const progress = (counts?: ItemCounts) => notify({ runId: a.runId, change: 'progress', state: stateBefore, review, step: stepChange(a, 'running', attempts, detail, counts) });
+      // The items' counts at the outcome (finish), for its pushed step: 10,000 items are not counted again.
+      let outcomeCounts: ItemCounts | undefined;
       const finish = () => {
-        const items = Object.values(detail.items);
-        const failed = items.filter((i) => i.state === 'failed');
-        const done = items.filter((i) => i.state === 'done').length;
-        const state: RunActionRow['state'] = failed.length > 0 ? 'failed' : done === 0 ? 'skipped' : 'done';
-        const first = failed[0];
+        // One pass: the counts (as summary gives them) and the first failed item.
+        const counts = summary(detail);
+        const first = counts.failed > 0 ? Object.values(detail.items).find((i) => i.state === 'failed') : undefined;
+        outcomeCounts = counts;
+        const { total, done, failed } = counts;
+        const state: RunActionRow['state'] = failed > 0 ? 'failed' : done === 0 ? 'skipped' : 'done';
         const at = nowIso();
         repo.updateAction({
           runId: a.runId, position: a.position, state, attempts, detail: storedDetail(detail),
-          errorCode: first?.code ?? null, errorMessage: first ? `${failed.length} of ${items.length} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: at,
+          errorCode: first?.code ?? null, errorMessage: first ? `${failed} of ${total} failed; first: ${first.message ?? first.code}`.slice(0, 1000) : null, updatedAt: at,
         });
-        const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: items.length, done, failed: failed.length, skipped: items.length - done - failed.length };
+        const details: AuditDetails = { runId: a.runId, step: a.action, attempt: attempts, retry, items: total, done, failed, skipped: total - done - failed };
         if (first?.code) details.code = first.code;
         if (typeof detail.crlNumber === 'number') details.crlNumber = detail.crlNumber;
         if (typeof detail.caId === 'string') details.caId = detail.caId;
         if (typeof detail.sequence === 'number') details.orderSequence = detail.sequence;
-        deps.audit.append({ actor: deps.session.actor(), action: 'emergency.action', targetType: null, targetId: a.runId, outcome: failed.length > 0 ? 'failure' : 'success', details });
+        deps.audit.append({ actor: deps.session.actor(), action: 'emergency.action', targetType: null, targetId: a.runId, outcome: failed > 0 ? 'failure' : 'success', details });
         states.set(a.position, state);
         // The run's state with its last action's outcome: one commit fewer.
         if (n === open.length - 1) repo.setRunState(ctx.run.runId, runState(), at);
@@ -583,7 +588,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       if (committed !== true) deps.transaction(finish);
       // Committed: the action's outcome, and after the last one the run's.
       const last = n === open.length - 1;
-      notify({ runId: a.runId, change: 'step', state: last ? runState() : stateBefore, review, step: stepChange(a, states.get(a.position)!, attempts, detail) });
+      notify({ runId: a.runId, change: 'step', state: last ? runState() : stateBefore, review, step: stepChange(a, states.get(a.position)!, attempts, detail, outcomeCounts) });
     }
     if (open.length === 0) repo.setRunState(ctx.run.runId, runState(), nowIso());
     return details;

@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import type { BenchResult } from './types.ts';
 
 const dir = import.meta.dirname;
-const filter = process.argv[2];
+// `npm run bench -- ca-revocation` or `-- --ca-revocation` (the leading dashes matched no file and ran nothing).
+const filter = process.argv[2]?.replace(/^--/, '');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => !filter || f.includes(filter))

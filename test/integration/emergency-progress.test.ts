@@ -52,6 +52,14 @@ describe('a fleet-wide run pushes one progress event per batch', () => {
       expect(out.run!.runId).toBe(runId);
       expect(out.run!.steps.map((s) => [s.action, s.state])).toEqual([['revoke_certificates', 'done'], ['quarantine', 'done']]);
       expect(progressOf(pushed)).toEqual(EXPECTED);
+      // Every count of each event: what is not done yet is still pending (the total less EXPECTED's done), none failed.
+      expect(pushed.filter((e) => e.change === 'progress').map((e) => e.step?.items)).toEqual(
+        EXPECTED.map(([, done, total]) => ({ total, done, pending: total - done, failed: 0, skipped: 0 })),
+      );
+      // Each action's outcome pushed with its final counts: all 2,500 done.
+      expect(pushed.filter((e) => e.change === 'step' && e.step?.state === 'done').map((e) => [e.step?.action, e.step?.items])).toEqual(
+        ['revoke_certificates', 'quarantine'].map((action) => [action, { total: ROBOTS, done: ROBOTS, pending: 0, failed: 0, skipped: 0 }]),
+      );
       // Each action's progress comes after it started and before its outcome.
       const order = pushed.map((e) => `${e.change}:${e.step?.action ?? ''}:${e.step?.state ?? ''}`);
       expect(order).toEqual([

@@ -121,6 +121,27 @@ describe('emergency execute / retry: exit 1 while an action failed, the lockdown
     ]);
   });
 
+  it('an existing --out file stops execute and retry before the console is asked: nothing run, nothing signed, no sequence used, the file kept', async () => {
+    const { dir, emergencyPem } = await fleetStore(fresh, { siteKey: true });
+    const file = fresh('order');
+    writeFileSync(file, 'the old content', { mode: 0o644 });
+    const runs = () => withConsole(dir, async (c) => (await c.handlers['emergency:runs']({}, TEST_CTX)).runs);
+    refused(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'drill', '--out', file, '--data-dir', dir]), 'invalid_input');
+    expect(readFileSync(file, 'utf8')).toBe('the old content');
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+    expect(await runs()).toEqual([]);
+    // no emergency or lockdown record at all (an order signed and refused afterwards would leave lockdown.order)
+    expect(auditRows(dir).filter((r) => /^(emergency|lockdown)\./.test(r.action))).toEqual([]);
+    // retry is checked the same way, before the run is looked up: an unknown run id still gives invalid_input (the file)
+    refused(await cli(['emergency', 'retry', '00000000-0000-4000-8000-000000000000', '--out', file, '--data-dir', dir]), 'invalid_input');
+    expect(readFileSync(file, 'utf8')).toBe('the old content');
+    // with --force the same run goes through and its order is the store's first: sequence 1, none burnt above
+    ok(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'drill', '--out', file, '--force', '--data-dir', dir]));
+    expect(robotCheck(file, emergencyPem, 'uv-001', 0)).toMatchObject({ kind: 'lockdown', sequence: 1 });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await runs()).toHaveLength(1);
+  });
+
   it('--dry-run changes nothing and exits 0 (it has no run)', async () => {
     const { dir } = await fleetStore(fresh, { siteKey: true });
     const out = fresh('never-written');

@@ -29,12 +29,14 @@ describe('opening and migrating', () => {
     again.close();
   });
 
-  it('runs in WAL mode with full synchronous writes, foreign keys and secure delete', () => {
+  it('runs in WAL mode with full synchronous writes, foreign keys, secure delete and a 32 MiB page cache', () => {
     const s = openStoreDatabase(tempDir(), now);
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(s.db.pragma('secure_delete', { simple: true })).toBe(1);
+    // 32 MiB of page cache (a negative cache_size is KiB; SQLite's default is -2000)
+    expect(s.db.pragma('cache_size', { simple: true })).toBe(-32 * 1024);
     expect(() => s.db.prepare("INSERT INTO key_versions (key_id, version, created_at, check_value, destroyed) VALUES ('nope', 1, 'x', 'y', 0)").run()).toThrow(/FOREIGN KEY/);
     s.close();
   });

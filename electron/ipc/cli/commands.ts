@@ -115,8 +115,9 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
 
 /**
  * Refuses an --out file writeOutput would refuse for existing (without --force), before anything is asked of the
- * console: a lockdown order is signed and its sequence used before its file is written, so a file that cannot take it
- * must stop the command first (writeOutput still refuses one created in between).
+ * console: a lockdown order (`lockdown order/lift`, `emergency execute/retry --lockdown`) is signed and its sequence
+ * used before its file is written, so a file that cannot take it must stop the command first (writeOutput still
+ * refuses one created in between).
  */
 async function outputFree(ctx: CommandContext, path: string): Promise<void> {
   if (ctx.parsed.options.force) return;
@@ -570,11 +571,13 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     }
     case 'emergency execute':
     case 'emergency retry': {
+      // Before the console is asked: the run may sign a lockdown order (its sequence used) before the file is written.
+      const out = str(o.out);
+      if (out !== undefined) await outputFree(ctx, out);
       const value: ChannelOutput<'emergency:retry'> & Partial<ChannelOutput<'emergency:execute'>> = parsed.command === 'emergency execute'
         ? await callUnlocked(ctx, 'emergency:execute', executeFromOptions(o))
         : await callUnlocked(ctx, 'emergency:retry', { runId: parsed.args[0] });
       // The lockdown order this run issued, for the USB stick (when --out names where).
-      const out = str(o.out);
       if (out !== undefined && value.lockdownFile) await writeOutput(ctx, out, Buffer.from(value.lockdownFile.content, 'base64'));
       const human = () => (value.preview ? formatExecute({ ...value, preview: value.preview, dryRun: value.dryRun === true }) : formatRun(value.run!)) + (out !== undefined && value.lockdownFile ? `
 lockdown order written to ${out}` : '');

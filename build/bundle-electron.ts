@@ -20,6 +20,8 @@ export const LAZY_SDKS: Record<string, string[]> = {
   'aws-kms.cjs': ['@aws-sdk/client-kms'],
   'azure.cjs': ['@azure/identity', '@azure/keyvault-keys'],
   'node-vault.cjs': ['node-vault'],
+  // Not a provider, but the same case: the font engine (1.5 MB) is needed only when a PDF report is made.
+  'fontkit.cjs': ['@pdf-lib/fontkit'],
 };
 /** The relative paths main.cjs requires its lazily loaded SDK files by. */
 export const LAZY_SDK_REQUIRES = Object.keys(LAZY_SDKS).map((f) => `./sdk/${f}`);

@@ -3,7 +3,6 @@
 // Sans Mono for the tables so columns line up as plain text, and `pdftotext -layout` gives them back. Names print as
 // stored (NFC) in every script the three fonts share (Latin, Greek, Cyrillic, ...); a character they lack (CJK, for
 // one) is printed as U+FFFD, and the header lists such characters once. The CSV keeps every character.
-import fontkit from '@pdf-lib/fontkit';
 import { PDFDocument, type PDFFont, type PDFPage } from 'pdf-lib';
 import type { ReportData, ReportTable } from './reportData.ts';
 import type { ReportFontBytes } from './reportFonts.ts';
@@ -115,7 +114,8 @@ const codePoint = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4,
 
 export async function renderPdf(report: ReportData, fonts: ReportFontBytes): Promise<Buffer> {
   const doc = await PDFDocument.create();
-  doc.registerFontkit(fontkit);
+  // Loaded at the first PDF, not at start-up: the main process's heap holds fontkit only once a PDF report is made.
+  doc.registerFontkit((await import('@pdf-lib/fontkit')).default);
   const at = new Date(report.generatedAt);
   doc.setTitle(`ECPS-UV compliance report ${report.period.from} to ${report.period.to}`);
   doc.setProducer('ECPS-UV Fleet Security Console');

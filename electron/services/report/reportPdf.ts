@@ -15,6 +15,10 @@ const LINE = 10.5;
 const MAX_CELL = 64;
 /** Printed for a character the fonts lack (if they lack this one too: "?"). */
 export const REPLACEMENT = '\uFFFD';
+/** fontkit's default features (its DefaultShaper), all off. */
+const NO_SHAPING = Object.fromEntries(
+  ['rvrn', 'ltra', 'ltrm', 'frac', 'numr', 'dnom', 'ccmp', 'locl', 'rlig', 'mark', 'mkmk', 'calt', 'clig', 'liga', 'rclt', 'curs', 'kern'].map((f) => [f, false]),
+);
 /** How many of the missing characters the header names (the rest are counted). */
 const LISTED_MISSING = 12;
 
@@ -123,8 +127,10 @@ export async function renderPdf(report: ReportData, fonts: ReportFontBytes): Pro
   doc.setCreationDate(at);
   doc.setModificationDate(at);
   // Subsets: only the glyphs printed are embedded. Each named with a subset tag of its own (six capitals and "+", as
-  // PDF readers expect of a subset; fixed, so the same report gives the same bytes).
-  const embed = (bytes: Uint8Array, name: string) => doc.embedFont(bytes, { subset: true, customName: name });
+  // PDF readers expect of a subset; fixed, so the same report gives the same bytes). No OpenType shaping: one (NFC)
+  // character, one glyph, so columns count characters and text extracts as stored; pdf-lib ignores glyph positions
+  // (kerning, marks) anyway, and shaping took most of the rendering time.
+  const embed = (bytes: Uint8Array, name: string) => doc.embedFont(bytes, { subset: true, customName: name, features: NO_SHAPING });
   const mono = await embed(fonts.mono, 'ECPSAA+DejaVuSansMono');
   const bold = await embed(fonts.bold, 'ECPSAB+DejaVuSans-Bold');
   const plain = await embed(fonts.plain, 'ECPSAC+DejaVuSans');

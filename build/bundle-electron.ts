@@ -1,8 +1,9 @@
 // `npm run build` (after vite build): bundles the Electron main process and the preload to CommonJS.
 // The preload must be one self-contained CJS file: sandboxed preloads cannot load ESM or npm modules.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BUNDLED_FONT_FOLDER, packageFontFolder, REPORT_FONT_FILES, REPORT_FONT_LICENSE } from '../electron/services/report/reportFonts.ts';
 
 /** Modules the main bundle requires at run time from node_modules (packaged beside it by electron-builder). */
 // serialport stays external: its native binding is found relative to its own folder (node-gyp-build), not the bundle's.
@@ -19,6 +20,8 @@ export const LAZY_SDKS: Record<string, string[]> = {
   'aws-kms.cjs': ['@aws-sdk/client-kms'],
   'azure.cjs': ['@azure/identity', '@azure/keyvault-keys'],
   'node-vault.cjs': ['node-vault'],
+  // Not a provider, but the same case: the font engine (1.5 MB) is needed only when a PDF report is made.
+  'fontkit.cjs': ['@pdf-lib/fontkit'],
 };
 /** The relative paths main.cjs requires its lazily loaded SDK files by. */
 export const LAZY_SDK_REQUIRES = Object.keys(LAZY_SDKS).map((f) => `./sdk/${f}`);
@@ -61,6 +64,18 @@ const common: BuildOptions = {
   absWorkingDir: root,
 };
 
+/**
+ * The compliance report's font files (electron/services/report/reportFonts.ts) and their licence, copied next to
+ * main.cjs: main.ts hands this folder to the console, and electron-builder packs dist-electron/** whole. Read as files
+ * (not bundled into main.cjs as text, where 1.8 MB of base64 would stay in the heap).
+ */
+async function copyReportFonts(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const pkg = packageFontFolder();
+  for (const file of Object.values(REPORT_FONT_FILES)) await copyFile(join(pkg, 'ttf', file), join(dir, file));
+  await copyFile(join(pkg, REPORT_FONT_LICENSE), join(dir, REPORT_FONT_LICENSE));
+}
+
 export async function bundleElectron(outDir: string = defaultOutDir): Promise<string[]> {
   await rm(outDir, { recursive: true, force: true });
   // Native and Electron modules stay external, and so does the Google Cloud client, which loads its gRPC service
@@ -72,6 +87,9 @@ export async function bundleElectron(outDir: string = defaultOutDir): Promise<st
     outfile: join(outDir, 'main.cjs'),
     external,
     plugins: [lazySdkPlugin],
+    // A CommonJS bundle has no import.meta: the code that reads it (reportFonts.ts' node_modules fallback) sees
+    // undefined and says so, and main.ts hands the console the bundle's own folders instead.
+    define: { 'import.meta.url': 'undefined' },
     write: false,
   });
   const sdks = await Promise.all(
@@ -87,6 +105,7 @@ export async function bundleElectron(outDir: string = defaultOutDir): Promise<st
   );
   await mkdir(join(outDir, 'sdk'), { recursive: true });
   for (const f of [main, ...sdks].flatMap((r) => r.outputFiles)) await writeFile(f.path, asciiOnly(f.text));
+  await copyReportFonts(join(outDir, BUNDLED_FONT_FOLDER));
   await build({
     ...common,
     entryPoints: [join(root, 'electron', 'preload.ts')],

@@ -176,6 +176,8 @@ export interface ConsoleOptions {
   idleLock?: { intervalMs?: number | null };
   /** Electron: where an audit export is saved (a save dialog, electron/adapters/); null when cancelled. */
   chooseAuditExportPath?: (suggestedName: string) => Promise<string | null>;
+  /** The folder of the compliance report's font files (Electron: dist-electron/fonts next to main.cjs); absent: node_modules. */
+  reportFontDir?: string;
 }
 
 export type ConsoleEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -732,6 +734,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       audit,
       session: liveSession,
       clock,
+      fontDir: options.reportFontDir ?? null,
       policyOf: (keyId) => {
         const key = keysRepo.get(keyId);
         return key ? policies.forKey(key).policy : null;

@@ -20,6 +20,8 @@ export interface ShellOptions {
   rendererDir: string;
   /** The bundled preload (dist-electron/preload.cjs). */
   preloadPath: string;
+  /** The compliance report's font files (dist-electron/fonts, copied there by build/bundle-electron.ts). */
+  reportFontDir?: string;
   env: NodeJS.ProcessEnv;
   logger: Logger;
   keychain: Keychain;
@@ -89,6 +91,7 @@ export function setupShell(options: ShellOptions): Shell {
       // The field link starts at each unlock when an officer stored that setting (docs/field-link.md).
       field: { startAtUnlock: true },
       // The audit export is written by this process to the file the officer picks (streamed, any size).
+      ...(options.reportFontDir ? { reportFontDir: options.reportFontDir } : {}),
       chooseAuditExportPath: async (suggestedName) => {
         const picked = await dialog.showSaveDialog({
           title: 'Export the audit log',

@@ -2,8 +2,12 @@
 // preloads cannot load npm modules or ESM), and run in a VM it exposes exactly window.ecps with the contract's API.
 // main.cjs, run with a stand-in 'electron' module, hands Electron's objects to the shell, which installs its guards.
 // The AWS, Azure and Vault clients are bundled into files of their own (dist-electron/sdk/) that main.cjs requires
-// only when a provider of their kind is built: V8 keeps the source of every script it compiled in the heap.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// only when a provider of their kind is built (the font engine, fontkit, when a PDF report is made): V8 keeps the
+// source of every script it compiled in the heap.
+// The compliance report's fonts are copied next to main.cjs (dist-electron/fonts) with their licence, and main.cjs
+// finds them there: a PDF report generated through it prints a Polish key label as stored.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +22,7 @@ import type { IpcEventLike } from '../../electron/security/senderPolicy.ts';
 import { awsConfig, azureConfig, startEmulators, vaultConfig } from '../integration/providers-kit.ts';
 import { startAzureTestBed } from '../emulators/azure-key-vault/testkit.ts';
 import { createShellFakes } from './shellKit.ts';
+import { packageFontFolder } from '../../electron/services/report/reportFonts.ts';
 
 // A require call in code; not the text "[require(\"@aws-sdk/signature-v4-crt\");]" inside an AWS SDK error message.
 const requiresOf = (code: string) => [...new Set([...code.matchAll(/(?<!\[)\brequire\("([^"]+)"\)/g)].map((m) => m[1]!))].sort();
@@ -43,10 +48,10 @@ describe('electron bundles', () => {
     const foreign = requiresOf(code).filter((r) => !allowed.has(r));
     expect(foreign).toEqual([]);
     expect(requiresOf(code)).toContain('electron');
-    expect(requiresOf(code)).toEqual(expect.arrayContaining(['./sdk/aws-kms.cjs', './sdk/azure.cjs', './sdk/node-vault.cjs']));
+    expect(requiresOf(code)).toEqual(expect.arrayContaining(['./sdk/aws-kms.cjs', './sdk/azure.cjs', './sdk/node-vault.cjs', './sdk/fontkit.cjs']));
   });
 
-  it('bundle the AWS, Azure and Vault clients into their own files, needing only Node built-ins, and leave them out of main.cjs', () => {
+  it('bundle the AWS, Azure and Vault clients and the font engine into their own files, needing only Node built-ins, and leave them out of main.cjs', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     // Each package's file, functions it exports (from the packages' documentation) and packages that come with it.
     const expected: Record<string, { file: string; exports: string[]; with: string[] }> = {
@@ -54,6 +59,8 @@ describe('electron bundles', () => {
       '@azure/identity': { file: 'azure.cjs', exports: ['DefaultAzureCredential', 'ClientSecretCredential'], with: ['@azure/msal-node'] },
       '@azure/keyvault-keys': { file: 'azure.cjs', exports: ['KeyClient', 'CryptographyClient'], with: ['@azure/core-rest-pipeline'] },
       'node-vault': { file: 'node-vault.cjs', exports: [], with: ['tv4'] },
+      // The compliance report's font engine (its pako is pdf-lib's too, so it stays in main.cjs as well).
+      '@pdf-lib/fontkit': { file: 'fontkit.cjs', exports: ['create'], with: [] },
     };
     expect(Object.entries(LAZY_SDKS).flatMap(([file, pkgs]) => pkgs.map((p) => `${p} ${file}`)).sort()).toEqual(
       Object.entries(expected).map(([p, d]) => `${p} ${d.file}`).sort(),
@@ -164,6 +171,41 @@ describe('electron bundles', () => {
       expect([...fakes.protocol.handlers.keys()]).toEqual(['app']);
       expect([...fakes.ipcHandlers.keys()]).toEqual([IPC_CALL]);
       expect(existsSync(join(userData, 'console.db'))).toBe(true);
+    } finally {
+      fakes.app.emit('will-quit');
+    }
+  });
+
+  it('ship the report fonts and their licence next to main.cjs, which prints a PDF report\'s non-ASCII label with them', async () => {
+    // The files as the dejavu-fonts-ttf package has them (docs/compliance-report.md names these three and the licence).
+    const pkg = packageFontFolder();
+    const expected: Record<string, string> = {
+      'DejaVuSans.ttf': join(pkg, 'ttf', 'DejaVuSans.ttf'),
+      'DejaVuSans-Bold.ttf': join(pkg, 'ttf', 'DejaVuSans-Bold.ttf'),
+      'DejaVuSansMono.ttf': join(pkg, 'ttf', 'DejaVuSansMono.ttf'),
+      LICENSE: join(pkg, 'LICENSE'),
+    };
+    expect(readdirSync(join(out, 'fonts')).sort()).toEqual(Object.keys(expected).sort());
+    for (const [file, source] of Object.entries(expected)) expect(readFileSync(join(out, 'fonts', file)).equals(readFileSync(source)), file).toBe(true);
+    expect(readFileSync(join(out, 'fonts', 'LICENSE'), 'utf8')).toContain('Bitstream Vera');
+
+    const { fakes, required } = await runMain(join(out, 'userData-report'));
+    try {
+      const win = fakes.windows[0]!;
+      const frame = { url: 'app://console/index.html', parent: null };
+      const event: IpcEventLike = { senderFrame: frame, sender: { id: win.webContents.id, mainFrame: frame } };
+      const call = (channel: string, input: unknown) => fakes.ipcHandlers.get(IPC_CALL)!(event, channel, input) as Promise<{ ok: boolean; value?: unknown; error?: unknown }>;
+      expect(await call('session:init', { operator: 'alice', passphrase: 'report fonts in the bundle 0123' })).toMatchObject({ ok: true });
+      expect(await call('keys:create', { type: 'storage', label: 'Łódź plant' })).toMatchObject({ ok: true });
+      expect(required, 'the font engine is loaded by the first PDF, not at start').not.toContain('./sdk/fontkit.cjs');
+      const today = new Date().toISOString().slice(0, 10);
+      const report = (await call('report:generate', { from: today, to: today, format: 'pdf' })) as { ok: boolean; value: { content: string }; error?: unknown };
+      expect(report.ok, JSON.stringify(report.error)).toBe(true);
+      const file = join(out, 'bundle-report.pdf');
+      writeFileSync(file, Buffer.from(report.value.content, 'base64'));
+      const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+      expect(text).toMatch(/\sŁódź plant\s+storage\s/u);
+      expect(required).toContain('./sdk/fontkit.cjs');
     } finally {
       fakes.app.emit('will-quit');
     }

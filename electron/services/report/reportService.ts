@@ -11,6 +11,7 @@ import type { ReportRepo } from '../../store/reportRepo.ts';
 import { parsePeriod } from './period.ts';
 import { collectReport, type ReportSources } from './reportData.ts';
 import { renderCsv } from './reportCsv.ts';
+import { loadReportFonts } from './reportFonts.ts';
 import { renderPdf } from './reportPdf.ts';
 
 export interface ReportDeps {
@@ -19,6 +20,8 @@ export interface ReportDeps {
   session: { require(): { storeId: string }; actor(): string };
   clock: Clock;
   policyOf: ReportSources['policyOf'];
+  /** The folder of the PDF's font files (the Electron bundle's dist-electron/fonts); absent: the npm package's. */
+  fontDir?: string | null;
 }
 
 export interface GeneratedReport extends Omit<ReportGenerated, 'content' | 'signature'> {
@@ -48,7 +51,7 @@ export function createReportService(deps: ReportDeps): ReportService {
           { period, generatedAt: new Date(now).toISOString(), generatedBy: session.actor(), storeId: unlocked.storeId, keyFingerprint: audit.keyFingerprint() },
           now,
         );
-        const bytes = input.format === 'pdf' ? await renderPdf(data) : renderCsv(data);
+        const bytes = input.format === 'pdf' ? await renderPdf(data, loadReportFonts(deps.fontDir)) : renderCsv(data);
         const { signature, publicKeySpki } = audit.signDocument(bytes);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         const fileName = `ecps-compliance-${period.from.slice(0, 10)}-to-${period.to.slice(0, 10)}.${input.format}`;

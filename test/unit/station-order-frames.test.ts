@@ -74,7 +74,8 @@ describe('ORDER and ORDER_ACK frames', () => {
     ['ORDER_ACK with a short digest', () => decodeOrderAck(fields(1, randomBytes(31), 'accepted', '', sig)), 'malformed ORDER_ACK message: field must be 32 bytes'],
     ['ORDER_ACK of an unknown kind', () => decodeOrderAck(fields(0, randomBytes(32), 'accepted', '', sig)), 'malformed ORDER_ACK message: unknown item kind 0'],
     ['ORDER_ACK with a result that is no code', () => decodeOrderAck(fields(1, randomBytes(32), 'Accepted!', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
-    // The result is `[a-z][a-z_]*` as a whole: a code followed by anything else is not a code either.
+    // The result is `[a-z][a-z_]*` as a whole: a code with anything before or after it is not a code either.
+    ['ORDER_ACK with a result that only ends as a code', () => decodeOrderAck(fields(1, randomBytes(32), '_accepted', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
     ['ORDER_ACK with a result that only starts as a code', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted-1', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
     ['ORDER_ACK with a trailing byte', () => decodeOrderAck(Buffer.concat([fields(1, randomBytes(32), 'accepted', '', sig), Buffer.from([0])])), 'malformed ORDER_ACK message: trailing bytes'],
     ['ORDER_ACK truncated', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted')), 'malformed ORDER_ACK message: truncated'],

@@ -250,6 +250,7 @@ describe('the hash workers themselves', () => {
       t.db.prepare('UPDATE audit_checkpoints SET signature = ? WHERE seq = 8200').run(sig.toString('base64'));
     };
     expect(verifyHere(forgeSig)).toMatchObject(stoppedAt(8200, INVALID(8200)));
+    expect(unused.running()).toBe(0);
     unused.close();
   });
 
@@ -311,6 +312,42 @@ describe('the hash workers themselves', () => {
 
   it.each([0, -1, 1.5, Number.NaN])('refuse a pool of %s workers (RangeError)', (size) => {
     expect(() => createHashWorkers(size)).toThrow(new RangeError('verify workers must be a positive integer'));
+  });
+
+  it('the idle minute counts from the last chunk handed out, and close() ends it (manual timers)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pool = createHashWorkers(2);
+    const walk = () => t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))();
+    try {
+      walk();
+      vi.advanceTimersByTime(30_000);
+      walk(); // the minute starts again here
+      vi.advanceTimersByTime(30_000);
+      expect(pool.running()).toBe(2);
+      pool.close();
+      expect(pool.running()).toBe(0);
+      walk(); // a new minute; the one close() ended does not stop these workers
+      vi.advanceTimersByTime(59_999);
+      expect(pool.running()).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(pool.running()).toBe(0);
+    } finally {
+      pool.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('without workers, or on an empty log, the serial walk alone gives the verdict', () => {
+    expect(t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: null, minRecords: 0 }))()).toMatchObject({ ok: true, checkedRecords: N });
+    const empty = openTestDb('audit-parallel-empty-');
+    const pool = createHashWorkers(2);
+    try {
+      expect(verifyChain(createAuditRepo(empty.db), { trustedKey: trusted(), workers: pool, minRecords: 0 })).toMatchObject({ ok: true, checkedRecords: 0, firstBad: null });
+      expect(pool.running()).toBe(0);
+    } finally {
+      pool.close();
+      empty.cleanup();
+    }
   });
 
   it('start on the first chunk, and stop after an idle minute (manual timers)', () => {

@@ -367,6 +367,50 @@ describe('the hash workers themselves', () => {
     }
   });
 
+  /**
+   * Workers scripted by this test (the scheduling, not the hashing, is under test): chunk k's verdict is verdicts[k]
+   * (1 confirmed, 2 not; null: the pool cannot take it), given at once or only when the walk waits for it.
+   */
+  function scripted(verdicts: Array<1 | 2 | null>, answer: 'at once' | 'when waited for') {
+    const given = new Map<Int32Array, number>();
+    let submitted = 0;
+    const pool: HashWorkers = {
+      size: 2,
+      submit() {
+        const v = verdicts[submitted++];
+        if (v === null || v === undefined) return null;
+        const status = new Int32Array(1);
+        if (answer === 'at once') status[0] = v;
+        given.set(status, v);
+        return status;
+      },
+      wait(status) {
+        status[0] = given.get(status)!;
+        return status[0] === 1;
+      },
+      close: () => undefined,
+      running: () => 0,
+    };
+    return { pool, submitted: () => submitted };
+  }
+  // [verdicts, when, chunks handed out]: chunks go out in order, two per worker (2 workers: 4) may wait unanswered;
+  // after the first chunk not confirmed (or not taken) nothing more is handed out (docs/audit-log.md). The log is
+  // untouched, so the serial walk from that chunk on always ends ok.
+  const SCHEDULE: Array<[Array<1 | 2 | null>, 'at once' | 'when waited for', number]> = [
+    [[1, 1, 1, 1], 'at once', 4],
+    [[1, 1, 2, 1], 'at once', 3],
+    [[2, 1, 1, 1], 'at once', 1],
+    [[1, null, 1, 1], 'at once', 2],
+    [[1, 1, 1, 1], 'when waited for', 4],
+    [[1, 2, 1, 1], 'when waited for', 4],
+  ];
+  it.each(SCHEDULE)('hand out chunks by the rules: verdicts %j given %s: %i chunks handed out', (verdicts, answer, handedOut) => {
+    const { pool, submitted } = scripted(verdicts, answer);
+    const v = t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))();
+    expect(v).toMatchObject({ ok: true, checkedRecords: N, checkpoints: Math.floor(N / EVERY), firstBad: null });
+    expect(submitted()).toBe(handedOut);
+  });
+
   it('leave a short log to the serial walk', () => {
     const { pool, confirmed } = counted();
     try {

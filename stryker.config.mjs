@@ -17,6 +17,7 @@ export default {
     'electron/station/errors.ts',
     'electron/station/transport.ts',
     'electron/station/protocol.ts',
+    'electron/station/orderChunks.ts',
     'electron/station/bundle.ts',
     'electron/station/keywrap.ts',
     'electron/station/csr.ts',

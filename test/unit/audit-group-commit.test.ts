@@ -4,7 +4,7 @@
 // back only its savepoint, the whole transaction, or refuses the COMMIT; a lone caller does not wait for the window,
 // and a straggler holds the others for at most the window. The window's timer is a manual one: nothing waits on time.
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGroupCommit, type GroupCommitOptions } from '../../electron/services/audit/groupCommit.ts';
 import type { AuditEntry } from '../../electron/services/audit/index.ts';
 import { makeLog, newSigner, openTestDb } from './audit-testdb.ts';
@@ -106,23 +106,35 @@ describe('group commit', () => {
     expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 4 });
   });
 
-  it('a member that makes SQLite roll back the whole transaction is dropped, and the group runs again without it', async () => {
+  // [the member that poisons]: the first, a middle and the last of five; the group runs again without it (2 transactions).
+  it.each([0, 2, 4])('a member that makes SQLite roll back the whole transaction is dropped, and the group runs again without it (member %i)', async (bad) => {
     const r = rig();
     r.db.exec("CREATE TABLE poison (v TEXT); CREATE TRIGGER poison_rollback BEFORE INSERT ON poison BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;");
     const tickets = Array.from({ length: 5 }, () => r.gc.begin());
     const results = tickets.map((t, i) =>
       t.commit(() => {
         r.log.append(rec(i));
-        if (i === 2) r.db.prepare('INSERT INTO poison (v) VALUES (?)').run('x');
+        if (i === bad) r.db.prepare('INSERT INTO poison (v) VALUES (?)').run('x');
         return i;
       }),
     );
     const settled = await Promise.allSettled(results);
-    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-    expect((settled[2] as PromiseRejectedResult).reason.message).toBe('poisoned');
+    expect(settled.map((s) => s.status)).toEqual([0, 1, 2, 3, 4].map((i) => (i === bad ? 'rejected' : 'fulfilled')));
+    expect((settled[bad] as PromiseRejectedResult).reason.message).toBe('poisoned');
     expect(r.transactions()).toBe(2);
-    expect(r.committedActors()).toEqual(['op-0', 'op-1', 'op-3', 'op-4']);
+    expect(r.committedActors()).toEqual([0, 1, 2, 3, 4].filter((i) => i !== bad).map((i) => `op-${i}`));
     expect(r.log.verify()).toMatchObject({ ok: true, checkedRecords: 4 });
+    expect(r.gc.stats()).toMatchObject({ groups: 1, members: 4 });
+  });
+
+  it('a lone member that makes SQLite roll back its transaction fails alone: no group is counted, no empty transaction follows', async () => {
+    const r = rig();
+    r.db.exec("CREATE TABLE poison (v TEXT); CREATE TRIGGER poison_rollback BEFORE INSERT ON poison BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END;");
+    const t = r.gc.begin();
+    await expect(t.commit(() => r.db.prepare('INSERT INTO poison (v) VALUES (?)').run('x'))).rejects.toThrow('poisoned');
+    expect(r.transactions()).toBe(1);
+    expect(r.gc.stats()).toMatchObject({ groups: 0, members: 0 });
+    expect(r.committedActors()).toEqual([]);
   });
 
   it('when the COMMIT itself fails (a deferred constraint), the members are committed one by one and only the guilty one fails', async () => {
@@ -303,6 +315,59 @@ describe('group commit: the window, the group size and the bookkeeping', () => {
     const s = r.gc.stats();
     expect([s.groups, s.members]).toEqual([1, 1]);
     expect(s.transactionMs).toBeGreaterThan(0);
+  });
+
+  it('an operation that ends with nothing queued arms no window', async () => {
+    const r = rig();
+    const [a, b] = [r.gc.begin(), r.gc.begin()];
+    a.end();
+    await turn();
+    expect(r.window.armed()).toBe(0);
+    expect(r.transactions()).toBe(0);
+    b.end();
+  });
+
+  it('flush() cancels the commit it had scheduled for the next turn: work queued after it still waits for the operations in flight', async () => {
+    const r = rig();
+    const a = r.gc.begin();
+    const first = a.commit(() => r.log.append(rec(0)).seq); // nothing else in flight: scheduled for the next turn
+    r.gc.flush();
+    expect(r.committedActors()).toEqual(['op-0']);
+    const [b, c] = [r.gc.begin(), r.gc.begin()];
+    const second = b.commit(() => r.log.append(rec(1)).seq);
+    await turn();
+    await turn();
+    // c is still in flight and the window has not elapsed: b's work waits.
+    expect(r.committedActors()).toEqual(['op-0']);
+    expect(r.window.armed()).toBe(1);
+    c.end();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+  });
+
+  it('the default timer is cancelled when the group commits before the window elapses', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    cleanups.push(() => vi.useRealTimers());
+    const r = rig({ timers: undefined, windowMs: 1000 });
+    const others = vi.getTimerCount();
+    const [a, b] = [r.gc.begin(), r.gc.begin()];
+    // Work that arms no timer of its own (an audit append may arm the checkpoint timer).
+    const done = a.commit(() => r.db.prepare('SELECT 7').pluck().get());
+    expect(vi.getTimerCount()).toBe(others + 1);
+    b.end(); // the last one in flight: the group commits now, not at the window
+    expect(await done).toBe(7);
+    expect(vi.getTimerCount()).toBe(others);
+  });
+
+  it('stats count the time inside the group transactions in ms: never more than the test measured around them', () => {
+    const r = rig();
+    const tickets = Array.from({ length: 3 }, () => r.gc.begin());
+    tickets.forEach((t, i) => void t.commit(() => r.log.append(rec(i))));
+    const before = process.hrtime.bigint();
+    r.gc.flush();
+    const aroundMs = Number(process.hrtime.bigint() - before) / 1e6;
+    const { transactionMs } = r.gc.stats();
+    expect(transactionMs).toBeGreaterThan(0);
+    expect(transactionMs).toBeLessThanOrEqual(aroundMs);
   });
 
   // [option, value, accepted]: windowMs from 0 to 1000 ms, maxBatch a positive integer.

@@ -4,10 +4,11 @@
 // across a boundary; the expected seq, reason and counts come from the table below and the chunk layout, not from the
 // code. One log of 12,788 records (3 full chunks and a partial one), checkpoint every 100, is written once; each case
 // tampers inside a transaction that is rolled back afterwards.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConsoleError } from '../../shared/errors.ts';
 import { checkpointMessage, recordLine, sha256Hex } from '../../electron/services/audit/canonical.ts';
-import { createHashWorkers, verifyChain, type HashWorkers } from '../../electron/services/audit/parallelWalk.ts';
+import { createHashWorkers, defaultVerifyWorkers, verifyChain, type HashWorkers } from '../../electron/services/audit/parallelWalk.ts';
 import { createAuditRepo } from '../../electron/store/auditRepo.ts';
 import { entry, makeLog, newSigner, openTestDb } from './audit-testdb.ts';
 
@@ -181,14 +182,24 @@ describe('the options', () => {
   });
 });
 
+describe('the defaults (docs/audit-log.md)', () => {
+  // [cores, workers]: one per core beyond the calling thread, at most 4; none on 2 cores or fewer.
+  const WORKERS: Array<[number, number]> = [[1, 0], [2, 0], [3, 2], [4, 3], [5, 4], [6, 4], [64, 4]];
+  it.each(WORKERS)('%i cores: %i hash workers', (cores, workers) => {
+    expect(defaultVerifyWorkers(cores)).toBe(workers);
+  });
+});
+
 describe('the hash workers themselves', () => {
   /** The workers, counting the chunks they confirmed. */
-  function counted(): { pool: HashWorkers; confirmed: () => number } {
+  function counted(): { pool: HashWorkers; confirmed: () => number; submitted: () => number } {
     const pool = createHashWorkers(2);
     let confirmed = 0;
+    let submitted = 0;
     return {
-      pool: { ...pool, wait: (s) => (pool.wait(s) ? (confirmed++, true) : false) },
+      pool: { ...pool, submit: (job) => (submitted++, pool.submit(job)), wait: (s) => (pool.wait(s) ? (confirmed++, true) : false) },
       confirmed: () => confirmed,
+      submitted: () => submitted,
     };
   }
   const trusted = () => signer.publicKeySpki;
@@ -239,7 +250,165 @@ describe('the hash workers themselves', () => {
       t.db.prepare('UPDATE audit_checkpoints SET signature = ? WHERE seq = 8200').run(sig.toString('base64'));
     };
     expect(verifyHere(forgeSig)).toMatchObject(stoppedAt(8200, INVALID(8200)));
+    expect(unused.running()).toBe(0);
     unused.close();
+  });
+
+  it('by default, hash only from 32,768 records on (the head seq decides; shorter logs stay serial)', () => {
+    // The reader reports a head of 32,767 or 32,768 records; the chain read is this file's 12,788 records.
+    for (const [head, chunks] of [[32_767, 0], [32_768, Math.ceil(N / CHUNK)]] as const) {
+      const { pool, confirmed } = counted();
+      try {
+        const repo = createAuditRepo(t.db);
+        const v = t.db.transaction(() => verifyChain({ ...repo, headSeq: () => head }, { trustedKey: trusted(), workers: pool }))();
+        expect(v).toMatchObject({ ok: true, checkedRecords: N });
+        expect(confirmed()).toBe(chunks);
+      } finally {
+        pool.close();
+      }
+    }
+  });
+
+  // [case, trusted key, verdict]: without an Ed25519 trusted key no chunk goes to a worker; the serial walk gives its
+  // verdict at the first checkpoint (docs/audit-log.md: signatures are checked against the trusted key only).
+  const P256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+  const SERIAL_ONLY: Array<[string, () => Buffer | null, object]> = [
+    ['no trusted key', () => null, stoppedAt(EVERY, `the checkpoint at record ${EVERY} cannot be checked: no trusted audit key`)],
+    ['a trusted key that is not Ed25519 (P-256)', () => P256, stoppedAt(EVERY, 'the trusted audit key is not an Ed25519 key')],
+  ];
+  it.each(SERIAL_ONLY)('hand nothing to the workers with %s', (_case, key, verdict) => {
+    const { pool, submitted } = counted();
+    try {
+      const v = t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: key(), workers: pool, minRecords: 0 }))();
+      expect(v).toMatchObject(verdict);
+      expect(submitted()).toBe(0);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('hand nothing to the workers from a reader that cannot list checkpoints: the serial walk refuses it', () => {
+    const { pool, submitted } = counted();
+    try {
+      const reader = { ...createAuditRepo(t.db), checkpointsAfter: undefined };
+      expect(() => verifyChain(reader, { trustedKey: trusted(), workers: pool, minRecords: 0 })).toThrow(new Error('this chain reader cannot read checkpoints'));
+      expect(submitted()).toBe(0);
+    } finally {
+      pool.close();
+    }
+  });
+
+  it('a reader that cannot tell its head is not held to the minimum: its chunks go to the workers', () => {
+    const { pool, confirmed } = counted();
+    try {
+      const repo = createAuditRepo(t.db);
+      const v = t.db.transaction(() => verifyChain({ ...repo, headSeq: undefined }, { trustedKey: trusted(), workers: pool }))();
+      expect(v).toMatchObject({ ok: true, checkedRecords: N });
+      expect(confirmed()).toBe(Math.ceil(N / CHUNK));
+    } finally {
+      pool.close();
+    }
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuse a pool of %s workers (RangeError)', (size) => {
+    expect(() => createHashWorkers(size)).toThrow(new RangeError('verify workers must be a positive integer'));
+  });
+
+  it('the idle minute counts from the last chunk handed out, and close() ends it (manual timers)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pool = createHashWorkers(2);
+    const walk = () => t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))();
+    try {
+      walk();
+      vi.advanceTimersByTime(30_000);
+      walk(); // the minute starts again here
+      vi.advanceTimersByTime(30_000);
+      expect(pool.running()).toBe(2);
+      pool.close();
+      expect(pool.running()).toBe(0);
+      walk(); // a new minute; the one close() ended does not stop these workers
+      vi.advanceTimersByTime(59_999);
+      expect(pool.running()).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(pool.running()).toBe(0);
+    } finally {
+      pool.close();
+      vi.useRealTimers();
+    }
+  });
+
+  it('without workers, or on an empty log, the serial walk alone gives the verdict', () => {
+    expect(t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: null, minRecords: 0 }))()).toMatchObject({ ok: true, checkedRecords: N });
+    const empty = openTestDb('audit-parallel-empty-');
+    const pool = createHashWorkers(2);
+    try {
+      expect(verifyChain(createAuditRepo(empty.db), { trustedKey: trusted(), workers: pool, minRecords: 0 })).toMatchObject({ ok: true, checkedRecords: 0, firstBad: null });
+      expect(pool.running()).toBe(0);
+    } finally {
+      pool.close();
+      empty.cleanup();
+    }
+  });
+
+  it('start on the first chunk, and stop after an idle minute (manual timers)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pool = createHashWorkers(2);
+    try {
+      expect(pool.running()).toBe(0);
+      expect(t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))()).toMatchObject({ ok: true, checkedRecords: N });
+      expect(pool.running()).toBe(2);
+      vi.advanceTimersByTime(59_999);
+      expect(pool.running()).toBe(2);
+      vi.advanceTimersByTime(1);
+      expect(pool.running()).toBe(0);
+    } finally {
+      pool.close();
+      vi.useRealTimers();
+    }
+  });
+
+  /**
+   * Workers scripted by this test (the scheduling, not the hashing, is under test): chunk k's verdict is verdicts[k]
+   * (1 confirmed, 2 not; null: the pool cannot take it), given at once or only when the walk waits for it.
+   */
+  function scripted(verdicts: Array<1 | 2 | null>, answer: 'at once' | 'when waited for') {
+    const given = new Map<Int32Array, number>();
+    let submitted = 0;
+    const pool: HashWorkers = {
+      size: 2,
+      submit() {
+        const v = verdicts[submitted++];
+        if (v === null || v === undefined) return null;
+        const status = new Int32Array(1);
+        if (answer === 'at once') status[0] = v;
+        given.set(status, v);
+        return status;
+      },
+      wait(status) {
+        status[0] = given.get(status)!;
+        return status[0] === 1;
+      },
+      close: () => undefined,
+      running: () => 0,
+    };
+    return { pool, submitted: () => submitted };
+  }
+  // [verdicts, when, chunks handed out]: chunks go out in order, two per worker (2 workers: 4) may wait unanswered;
+  // after the first chunk not confirmed (or not taken) nothing more is handed out (docs/audit-log.md). The log is
+  // untouched, so the serial walk from that chunk on always ends ok.
+  const SCHEDULE: Array<[Array<1 | 2 | null>, 'at once' | 'when waited for', number]> = [
+    [[1, 1, 1, 1], 'at once', 4],
+    [[1, 1, 2, 1], 'at once', 3],
+    [[2, 1, 1, 1], 'at once', 1],
+    [[1, null, 1, 1], 'at once', 2],
+    [[1, 1, 1, 1], 'when waited for', 4],
+    [[1, 2, 1, 1], 'when waited for', 4],
+  ];
+  it.each(SCHEDULE)('hand out chunks by the rules: verdicts %j given %s: %i chunks handed out', (verdicts, answer, handedOut) => {
+    const { pool, submitted } = scripted(verdicts, answer);
+    const v = t.db.transaction(() => verifyChain(createAuditRepo(t.db), { trustedKey: trusted(), workers: pool, minRecords: 0 }))();
+    expect(v).toMatchObject({ ok: true, checkedRecords: N, checkpoints: Math.floor(N / EVERY), firstBad: null });
+    expect(submitted()).toBe(handedOut);
   });
 
   it('leave a short log to the serial walk', () => {

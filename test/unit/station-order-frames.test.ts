@@ -74,6 +74,10 @@ describe('ORDER and ORDER_ACK frames', () => {
     ['ORDER_ACK with a short digest', () => decodeOrderAck(fields(1, randomBytes(31), 'accepted', '', sig)), 'malformed ORDER_ACK message: field must be 32 bytes'],
     ['ORDER_ACK of an unknown kind', () => decodeOrderAck(fields(0, randomBytes(32), 'accepted', '', sig)), 'malformed ORDER_ACK message: unknown item kind 0'],
     ['ORDER_ACK with a result that is no code', () => decodeOrderAck(fields(1, randomBytes(32), 'Accepted!', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
+    // The result is `[a-z][a-z_]*` as a whole: a code with anything before or after it is not a code either.
+    ['ORDER_ACK with a result that only ends as a code', () => decodeOrderAck(fields(1, randomBytes(32), '_accepted', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
+    ['ORDER_ACK with a result that only starts as a code', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted-1', '', sig)), 'malformed ORDER_ACK message: result must be accepted or a refusal code'],
+    ['ORDER_ACK with a trailing byte', () => decodeOrderAck(Buffer.concat([fields(1, randomBytes(32), 'accepted', '', sig), Buffer.from([0])])), 'malformed ORDER_ACK message: trailing bytes'],
     ['ORDER_ACK truncated', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted')), 'malformed ORDER_ACK message: truncated'],
     ['ORDER_ACK without a signature (an unsigned, pre-authentication answer)', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted', '')), 'malformed ORDER_ACK message: truncated'],
     ['ORDER_ACK with an empty signature', () => decodeOrderAck(fields(1, randomBytes(32), 'accepted', '', Buffer.alloc(0))), 'malformed ORDER_ACK message: the signature is missing'],
@@ -83,8 +87,13 @@ describe('ORDER and ORDER_ACK frames', () => {
   });
 
   it('refuses to encode an empty or oversized item (frame_oversize): it would not fit a frame', () => {
-    expect(codeOf(() => encodeOrder({ kind: 'crl', content: Buffer.alloc(60 * 1024 + 1), consoleNonce: nonce })).code).toBe('frame_oversize');
-    expect(codeOf(() => encodeOrder({ kind: 'order', content: Buffer.alloc(0), consoleNonce: nonce })).code).toBe('frame_oversize');
+    // The message names the kind, the size and the 1..61,440-byte range of an ORDER's content (the operator reads it).
+    expect(codeOf(() => encodeOrder({ kind: 'crl', content: Buffer.alloc(60 * 1024 + 1), consoleNonce: nonce }))).toEqual({
+      code: 'frame_oversize', message: 'an crl of 61441 bytes does not fit an ORDER frame (1..61440)',
+    });
+    expect(codeOf(() => encodeOrder({ kind: 'order', content: Buffer.alloc(0), consoleNonce: nonce }))).toEqual({
+      code: 'frame_oversize', message: 'an order of 0 bytes does not fit an ORDER frame (1..61440)',
+    });
     expect(encodeOrder({ kind: 'crl', content: Buffer.alloc(60 * 1024), consoleNonce: nonce })).toHaveLength(4 + 4 + 4 + 60 * 1024 + 4 + 32);
   });
 

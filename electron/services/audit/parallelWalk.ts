@@ -96,8 +96,7 @@ const IDLE_MS = 60_000;
  * shared 2-core build machine verify with a worker measured slower than the serial walk in 8 of 10 bench rows
  * (docs/audit-log.md).
  */
-export function defaultVerifyWorkers(): number {
-  const cores = availableParallelism();
+export function defaultVerifyWorkers(cores = availableParallelism()): number {
   return cores <= 2 ? 0 : Math.min(4, cores - 1);
 }
 

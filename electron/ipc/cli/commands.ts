@@ -94,10 +94,7 @@ async function readInput(path: string, maxBytes: number, flag = 'in'): Promise<B
   if (size > maxBytes) {
     throw new ConsoleError('invalid_input', `Input file ${path} is ${size} bytes; at most ${maxBytes} bytes per call.`, { field: flag });
   }
-  const data = await readFile(path);
-  // Read whole, so a file that grew after stat() is still held to the limit.
-  if (data.length > maxBytes) throw new ConsoleError('invalid_input', `Input file ${path} is ${data.length} bytes; at most ${maxBytes} bytes per call.`, { field: flag });
-  return data;
+  return readFile(path);
 }
 
 /** Writes a new file (mode 0600); an existing file is kept unless --force, and then it is made 0600 too. */

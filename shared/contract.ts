@@ -27,7 +27,8 @@ export const MAX_IPC_PAYLOAD_BYTES = 1024 * 1024;
 /** Ciphertext overhead allowance on top of the payload limit. */
 const MAX_CIPHERTEXT_BYTES = MAX_IPC_PAYLOAD_BYTES + 4096;
 const MAX_AAD_BYTES = 6144;
-const MAX_SIGNATURE_BYTES = 1536;
+/** Largest signature keys:sign returns and keys:verify accepts. */
+export const MAX_SIGNATURE_BYTES = 1536;
 
 /**
  * Binary data: a Uint8Array (a Node Buffer is one), carried as bytes by every transport (structured clone on Electron
@@ -240,6 +241,8 @@ export const JobProgress = z.object({
   /** What is being worked on now, in words (never secrets). */
   current: z.string().nullable(),
   error: z.string().nullable(),
+  /** The typed code of `error` (a failed job), so a script can tell an outage from a refusal; absent from older events. */
+  errorCode: z.enum(ERROR_CODES).nullable().optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
 

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'ciphertext_tampered', // authentication failed: the ciphertext or its header was modified
   'aad_mismatch', // the associated data differs from the one bound at encryption
   'integrity_failure', // stored key material or records failed their integrity check
+  'signature_invalid', // a signature that does not verify over the data under the key named (CLI keys verify)
   'store_newer', // the database was written by a newer version of the console
   'store_corrupt',
   'store_busy', // the database is locked by another process
@@ -93,6 +94,7 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   ciphertext_tampered: 'The ciphertext was modified after encryption. Treat it as hostile.',
   aad_mismatch: 'The associated data is not the one used at encryption.',
   integrity_failure: 'Stored data failed its integrity check. Investigate before relying on it.',
+  signature_invalid: 'The data or the signature was changed, or it was signed by another key or key version (give --version N for a version before the current one). Do not trust the data.',
   store_newer: 'This database was written by a newer console; update the console.',
   store_corrupt: 'The database is damaged. It was not modified; restore it from backup.',
   store_busy: 'Another console is using this database; close it first.',

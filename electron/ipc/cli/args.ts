@@ -27,6 +27,7 @@ export const COMMANDS = [
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
   'providers list', 'providers test', 'providers save', 'providers remove', 'keys verify-integrity',
+  'keys sign', 'keys verify', 'keys backup', 'keys verify-backup', 'keys migrate',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
 export const OFFLINE_COMMANDS: readonly CommandName[] = ['approvals keygen', 'approvals sign'];
@@ -127,6 +128,8 @@ const OPTIONS = {
   'key-label': { type: 'string' },
   // providers save: the configuration (with its secrets) comes from a file, never from argv (docs/cli.md).
   config: { type: 'string' },
+  // keys verify: the signature file (raw bytes, as keys sign writes it).
+  sig: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
 /** Strings, flags, and for --robot (repeatable) a list. */
@@ -243,6 +246,12 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'providers save': { options: ['config'], required: ['config'], args: [] },
   'providers remove': { options: [], required: [], args: ['ID'] },
   'keys verify-integrity': { options: [], required: [], args: ['ID'] },
+  'keys sign': { options: ['in', 'out', 'force'], required: ['in', 'out'], args: ['ID'] },
+  'keys verify': { options: ['in', 'sig', 'version'], required: ['in', 'sig'], args: ['ID'] },
+  // keys backup|migrate --provider P (KEY-ID ... | --all): the keys named, or with --all every key the channel takes.
+  'keys backup': { options: ['provider', 'all'], required: ['provider'], args: ['KEY-ID ...|--all'] },
+  'keys verify-backup': { options: ['provider'], required: ['provider'], args: [] },
+  'keys migrate': { options: ['provider', 'all'], required: ['provider'], args: ['KEY-ID ...|--all'] },
 };
 
 export const USAGE = `Usage: ecps-console <command> [options]     (npm run cli -- <command>, node electron/cli.ts <command>)
@@ -258,6 +267,18 @@ Commands:
   keys state ID STATE --reason R                change the lifecycle state
   keys verify-integrity ID                      checks every version of the key (its material, or what its provider
                                                 holds); exit 1 with integrity_failure when one fails
+  keys sign ID --in FILE --out SIGFILE [--force]
+                                                signs FILE (at most 1 MiB) with the key's current version; SIGFILE
+                                                holds the raw signature
+  keys verify ID --in FILE --sig SIGFILE [--version N]
+                                                exit 0 when the signature verifies (under version N, default the
+                                                current one), exit 1 with signature_invalid when it does not
+  keys backup --provider P (KEY-ID ... | --all) wraps the local keys' material under a key of provider P
+  keys verify-backup --provider P               unwraps every backed-up version from P and compares it with the
+                                                store; exit 1 with integrity_failure when one differs
+  keys migrate --provider P (KEY-ID ... | --all)
+                                                moves local encryption keys to P (their next version lives there);
+                                                exit 1 with the failure's code when a key was not moved
   encrypt --key ID --in FILE --out FILE [--aad TEXT] [--force]
   decrypt --in FILE --out FILE [--aad TEXT] [--force]
   audit verify                                  check the hash chain and checkpoints
@@ -625,6 +646,19 @@ function checkApprovalPolicy(args: string[], values: OptionValues): void {
   if (notNumber) throw new UsageError(`approvals policy set: --${notNumber} must be a whole number`);
 }
 
+/** Most keys one keys:backup / keys:migrate call takes (the channel's own limit). */
+export const MAX_KEYS_PER_CALL = 10_000;
+
+/**
+ * keys backup / keys migrate: the keys are named (one or more IDs) or --all, never neither (a migration moves keys for
+ * good: the window asks for a confirmation, the command for the explicit --all) and never both.
+ */
+function checkKeySelection(command: 'keys backup' | 'keys migrate', args: string[], values: OptionValues): void {
+  if (values.all === true && args.length > 0) throw new UsageError(`${command}: give key IDs or --all, not both`);
+  if (values.all !== true && args.length === 0) throw new UsageError(`${command}: name the keys (KEY-ID ...) or give --all for every key`);
+  if (args.length > MAX_KEYS_PER_CALL) throw new UsageError(`${command}: at most ${MAX_KEYS_PER_CALL} key IDs per call`);
+}
+
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   refusePassphraseFlag(argv);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
@@ -698,6 +732,7 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   else if (command === 'approvals policy') checkApprovalPolicy(args, values);
   else if (command === 'operators totp') checkTotp(args, values);
   else if (command === 'operators token') checkToken(args, values);
+  else if (command === 'keys backup' || command === 'keys migrate') checkKeySelection(command, args, values);
   else if (args.length !== spec.args.length) {
     const wanted = spec.args.length ? spec.args.join(' ') : 'no arguments';
     throw new UsageError(`${command}: expected ${wanted}, got ${args.length === 0 ? 'none' : args.length}`);

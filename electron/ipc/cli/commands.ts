@@ -3,7 +3,7 @@
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
 import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ChannelName, ChannelOutput, Envelope, EventPayload } from '../../../shared/contract.ts';
+import { MAX_IPC_PAYLOAD_BYTES, MAX_SIGNATURE_BYTES, type ChannelName, type ChannelOutput, type Envelope, type EventPayload } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts';
@@ -17,7 +17,8 @@ import type { ParsedCommand } from './args.ts';
 import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
-import { decryptFile, encryptFile } from './fileCrypto.ts';
+import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
+import { backupVerifyResult, formatBackup, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { formatProviders, formatSavedProvider, integrityResult, providerTestResult, readProviderConfigFile } from './providersCli.ts';
 import { formatApproval, formatApprovalPolicy, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
@@ -80,18 +81,18 @@ async function unlockFor(ctx: CommandContext, channel: ChannelName): Promise<voi
   ctx.access?.check(channel, { transport: 'cli' });
 }
 
-async function readInput(path: string, maxBytes: number): Promise<Buffer> {
+async function readInput(path: string, maxBytes: number, flag = 'in'): Promise<Buffer> {
   let size: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new ConsoleError('invalid_input', `--in ${path} is not a regular file.`);
+    if (!info.isFile()) throw new ConsoleError('invalid_input', `--${flag} ${path} is not a regular file.`, { field: flag });
     size = info.size;
   } catch (e) {
     if (e instanceof ConsoleError) throw e;
     throw new ConsoleError('not_found', `Input file ${path} cannot be read.`);
   }
   if (size > maxBytes) {
-    throw new ConsoleError('invalid_input', `Input file ${path} is ${size} bytes; at most ${maxBytes} bytes per call.`, { field: 'in' });
+    throw new ConsoleError('invalid_input', `Input file ${path} is ${size} bytes; at most ${maxBytes} bytes per call.`, { field: flag });
   }
   return readFile(path);
 }
@@ -751,6 +752,54 @@ lockdown order written to ${out}` : '');
       // A version that fails its check is integrity_failure, exit 1, as audit verify does for the audit chain.
       const text = integrityResult(keyId, value);
       return show(value, () => text);
+    }
+    case 'keys sign': {
+      const keyId = parsed.args[0] ?? '';
+      const inPath = str(o.in) ?? '';
+      const out = str(o.out) ?? '';
+      // An --out that exists (without --force) stops the command before the key signs (each signature is audited).
+      await outputFree(ctx, out);
+      const data = await readInput(inPath, MAX_IPC_PAYLOAD_BYTES);
+      const value = await callUnlocked(ctx, 'keys:sign', { keyId, data });
+      // Written to a temp file beside --out and renamed into place: complete or absent, never a half signature.
+      const file = await tempOutput(out, o.force === true);
+      try {
+        await file.write([Buffer.from(value.signature)]);
+        await file.commit();
+      } catch (e) {
+        await file.discard();
+        throw e;
+      }
+      const summary = { keyId: value.keyId, version: value.version, algorithm: value.algorithm, bytes: data.length, signatureBytes: value.signature.byteLength, out };
+      return show(summary, () => `signed ${data.length} bytes with key ${value.keyId} v${value.version} (${value.algorithm}) -> ${out}`);
+    }
+    case 'keys verify': {
+      const keyId = parsed.args[0] ?? '';
+      const inPath = str(o.in) ?? '';
+      const sigPath = str(o.sig) ?? '';
+      const data = await readInput(inPath, MAX_IPC_PAYLOAD_BYTES);
+      const signature = await readInput(sigPath, MAX_SIGNATURE_BYTES, 'sig');
+      const value = await callUnlocked(ctx, 'keys:verify', strip({ keyId, data, signature, version: parsed.version }));
+      // A signature that does not verify is signature_invalid, exit 1 (not "valid: false" printed with exit 0).
+      const text = signatureResult(keyId, { inPath, sigPath, version: parsed.version }, value);
+      return show({ keyId, version: parsed.version ?? null, ...value }, () => text);
+    }
+    case 'keys backup': {
+      const providerId = str(o.provider) ?? '';
+      const value = await callUnlocked(ctx, 'keys:backup', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
+      return show({ providerId, ...value }, () => formatBackup(providerId, value));
+    }
+    case 'keys verify-backup': {
+      const providerId = str(o.provider) ?? '';
+      const value = await callUnlocked(ctx, 'keys:verifyBackup', { providerId });
+      const text = backupVerifyResult(providerId, value);
+      return show({ providerId, ...value }, () => text);
+    }
+    case 'keys migrate': {
+      const providerId = str(o.provider) ?? '';
+      const value = await callUnlocked(ctx, 'keys:migrate', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
+      const text = migrationResult(providerId, value);
+      return show({ providerId, ...value }, () => text);
     }
     case 'kit status':
     case 'kit robots':

@@ -59,7 +59,7 @@ export function createMigrationService(deps: MigrationDeps): MigrationService {
           throw new ConsoleError('invalid_input', `Key ${k.id} cannot be moved: only encryption keys held in the local store (neither compromised nor destroyed) move to a provider.`, { field: 'keyIds' });
         }
       }
-      const job: JobProgress = { jobId: crypto.randomUUID(), kind: 'keys.migrate', state: 'running', done: 0, total: keys.length, current: null, error: null };
+      const job: JobProgress = { jobId: crypto.randomUUID(), kind: 'keys.migrate', state: 'running', done: 0, total: keys.length, current: null, error: null, errorCode: null };
       const report = (patch: Partial<JobProgress>) => {
         Object.assign(job, patch);
         deps.onProgress({ ...job });
@@ -73,7 +73,7 @@ export function createMigrationService(deps: MigrationDeps): MigrationService {
         } catch (e) {
           const err = providerFailure(e);
           deps.audit.append({ actor: deps.session.actor(), action: 'key.migrate', targetType: 'key', targetId: key.id, outcome: 'failure', details: { provider: providerId, ...failureAuditDetails(err), code: err.code } });
-          report({ state: 'failed', current: null, error: `Key "${key.label}" (${key.id}) was not moved: ${err.message}`.slice(0, 500) });
+          report({ state: 'failed', current: null, error: `Key "${key.label}" (${key.id}) was not moved: ${err.message}`.slice(0, 500), errorCode: err.code });
           return { ...job };
         }
         report({ done: job.done + 1 });

@@ -32,6 +32,9 @@ const LINES: Array<[StationOrderResult, string]> = [
   [order(5, 'site A', 'refused', 'new_firmware_code'), 'Lockdown order #5 (site A): refused, code new_firmware_code'],
   [order(6, 'site A', 'answer_refused', 'forged_ack'), "Lockdown order #6 (site A): the robot's answer was not signed by its identity key: refused by the console, still pending"],
   [crl(9, 'answer_refused', 'replayed_message'), "CRL #9: the robot's answer was for another item: refused by the console, still pending"],
+  [crl(9, 'answer_refused', 'bad_frame'), "CRL #9: the robot's answer was refused by the console (bad_frame), still pending"],
+  // An order the console could not describe (no kind, no scope): its number only.
+  [{ item: 'order', ref: 5, orderKind: null, scope: null, ca: null, outcome: 'accepted', result: 'accepted', message: '' }, 'Order #5: accepted'],
 ];
 
 describe('station: an order or CRL and its answer in words', () => {
@@ -47,6 +50,10 @@ describe('station: the chips of a port', () => {
     expect(stepsOf(port({ mode: 'provision', step: 'csr' }))).toEqual(['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done']);
     expect(stepsOf(port({ step: 'bundle' }))).toEqual(['hello', 'bundle', 'install', 'commit', 'done']);
     expect(stepsOf(port({ state: 'done', step: 'done' }))).toEqual(['hello', 'bundle', 'install', 'commit', 'done']);
+  });
+  it('a port done: every chip done, the last one too', () => {
+    const done = port({ state: 'done', step: 'done', orders: [crl(1, 'accepted', 'accepted')] });
+    expect(stepsOf(done).map((_, i) => stepState(done, stepsOf(done), i))).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
   });
   it('a distribution at the orders step, or whose robot answered items: an orders chip after hello', () => {
     const withOrders = ['hello', 'orders', 'bundle', 'install', 'commit', 'done'];

@@ -128,9 +128,10 @@ export interface ConsoleOptions {
   /**
    * Provisioning station tuning: per-step wait for the robot and the port scan interval (ms); `openPort` replaces how a
    * serial port is opened (stations with odd hardware; the benchmark powers a simulated robot on once its port is open);
-   * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA).
+   * `issueWith` replaces how the fleet CA is asked for a robot's certificate (tests: a faulty CA); `listPorts` replaces the
+   * USB port listing (tests: a robot unplugged and plugged in again).
    */
-  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith'] };
+  station?: { stepTimeoutMs?: number; pollIntervalMs?: number; openPort?: StationServiceDeps['openPort']; issueWith?: StationServiceDeps['issueWith']; listPorts?: StationServiceDeps['listPorts'] };
   /**
    * The field link (docs/field-link.md): `startAtUnlock` true lets the stored "start when the console unlocks" setting
    * start it at each unlock (the window, `serve`, the headless `scheduler` and `field`; never one-shot CLI commands);
@@ -597,6 +598,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.station?.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.station.pollIntervalMs }),
       ...(options.station?.openPort === undefined ? {} : { openPort: options.station.openPort }),
       ...(options.station?.issueWith === undefined ? {} : { issueWith: options.station.issueWith }),
+      ...(options.station?.listPorts === undefined ? {} : { listPorts: options.station.listPorts }),
     });
     const emergency = createEmergencyResponse({
       repo: createEmergencyRepo(store.db),

@@ -18,8 +18,8 @@ const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in h
 export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
 export { CERT_REVOCATION_REASONS } from './domain.ts';
 export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'orders', 'bundle', 'install', 'reissue'] as const;
-/** Steps of each station mode, in order (the UI shows one chip per step of the port's mode; a distribution's transient
- * 'reissue' and 'orders' steps, only when a certificate is re-issued or orders or a CRL are sent, have no chip). */
+/** Steps of each station mode, in order (the UI shows one chip per step of the port's mode, and an `orders` chip after
+ * `hello` for a distribution that sends orders or a CRL; the transient 'reissue' step has no chip). */
 export const PROVISION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
 export const DISTRIBUTE_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
 /** provision: factory provisioning (identity, certificate, first keys); distribute: a key bundle to provisioned robots. */
@@ -58,6 +58,35 @@ export type StationStep = z.infer<typeof StationStepSchema>;
 /** A station error as shown: the station code (bad_crc, forged_csr, timeout, ...) and a message without secrets. */
 export const StationErrorInfo = z.object({ code: z.string(), message: z.string() });
 
+/**
+ * What became of one lockdown/lift order or CRL the station sent a robot (distribute mode, step `orders`; docs/station.md
+ * "Orders and CRLs on the port"): `accepted` by the robot, `refused` by it (`result` its code: out_of_scope, crl_stale,
+ * ...), or `answer_refused`: the console refused the robot's ORDER_ACK (`result` forged_ack or replayed_message), so
+ * the item stays pending. Ids, numbers, codes and words only.
+ */
+export const ORDER_ITEM_OUTCOMES = ['accepted', 'refused', 'answer_refused'] as const;
+export const StationOrderResult = z
+  .object({
+    item: z.enum(['order', 'crl']),
+    /** An order's sequence, or a CRL's number (CRL numbers count per CA). */
+    ref: z.number().int().nonnegative(),
+    /** An order's kind; null for a CRL. */
+    orderKind: z.enum(['lockdown', 'lift']).nullable(),
+    /** An order's scope in words ("site Plant 1", "robots uv-a, uv-b"); null for a CRL. */
+    scope: z.string().max(200).nullable(),
+    /** A CRL's CA: the current fleet CA, or another (retired or compromised) that issued or was endorsed to the robot; null for an order. */
+    ca: z.enum(['current', 'other']).nullable(),
+    outcome: z.enum(ORDER_ITEM_OUTCOMES),
+    /** `accepted`, the robot's refusal code, or the console's code for a refused answer. */
+    result: z.string().min(1).max(64),
+    /** The robot's message with its answer (the console's, for a refused answer), at most 200 characters. */
+    message: z.string().max(200),
+  })
+  .strict();
+export type StationOrderResult = z.infer<typeof StationOrderResult>;
+/** At most this many items in one session (MAX_ORDER_ITEMS of the serial protocol). */
+export const MAX_STATION_ORDER_RESULTS = 16;
+
 export const StationPort = z.object({
   path: z.string(),
   mode: z.enum(STATION_MODES),
@@ -65,6 +94,8 @@ export const StationPort = z.object({
   step: StationStepSchema,
   state: z.enum(['active', 'done', 'failed']),
   error: StationErrorInfo.nullable(),
+  /** The robot's answers to the orders and CRLs sent in the port's current (or last) session, in the order sent; [] when none. */
+  orders: z.array(StationOrderResult).max(MAX_STATION_ORDER_RESULTS),
 });
 export type StationPort = z.infer<typeof StationPort>;
 
@@ -149,5 +180,19 @@ export const stationChannels = {
 } as const;
 
 export const stationEvents = {
-  'station:progress': z.object({ port: z.string(), mode: z.enum(STATION_MODES), deviceId: z.string().nullable(), step: StationStepSchema, state: z.enum(['active', 'done', 'failed']), error: StationErrorInfo.nullable() }),
+  /**
+   * One per step (state active), one per answer to an order or CRL (step orders, active, `orders` grown by one), and one
+   * at the session's end (done or failed). `orders`: the port's answers so far in this session, as in station:status.
+   */
+  'station:progress': z
+    .object({
+      port: z.string(),
+      mode: z.enum(STATION_MODES),
+      deviceId: z.string().nullable(),
+      step: StationStepSchema,
+      state: z.enum(['active', 'done', 'failed']),
+      error: StationErrorInfo.nullable(),
+      orders: z.array(StationOrderResult).max(MAX_STATION_ORDER_RESULTS),
+    })
+    .strict(),
 } as const;

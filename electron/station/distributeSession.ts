@@ -51,15 +51,24 @@ export interface DistributionFailure {
  * An item the robot must hear before its bundle: an order file (ref = its sequence) or a CRL (ref = its CRL number,
  * `caId` its CA: numbers count per CA). `caId` stays on the console: the robot names an item by its SHA-256.
  */
-export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: number; caId?: string }
+export interface OrderItemForLink { kind: OrderItemKind; content: Buffer; ref: number; caId?: string; about?: OrderItemAbout }
+
+/**
+ * What the Station screen says of an item (it stays on the console, like `caId`): an order's kind and scope in words,
+ * or whether a CRL is the current fleet CA's. Carried into the answer so the station can show it per port.
+ */
+export type OrderItemAbout = { orderKind: 'lockdown' | 'lift'; scope: string } | { ca: 'current' | 'other' };
 
 /** The robot's answer to one item: `accepted` or its refusal code (docs/lockdown-orders.md, "Delivery"). */
-export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; result: string; message: string }
+export interface OrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; about?: OrderItemAbout; result: string; message: string }
 
 /** An ORDER_ACK the console refused (forged, another session's, another item's): audited; the item stays pending. */
-export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; code: 'forged_ack' | 'replayed_message'; message: string }
+export interface RefusedOrderAnswer { port: string; deviceId: string; kind: OrderItemKind; ref: number; caId?: string; about?: OrderItemAbout; code: 'forged_ack' | 'replayed_message'; message: string }
 
-const caOf = (item: OrderItemForLink): { caId?: string } => (item.caId === undefined ? {} : { caId: item.caId });
+const refOf = (item: OrderItemForLink): { caId?: string; about?: OrderItemAbout } => ({
+  ...(item.caId === undefined ? {} : { caId: item.caId }),
+  ...(item.about === undefined ? {} : { about: item.about }),
+});
 
 /**
  * A flagged robot's re-issue offer: the current CA's certificate, endorsed by the retired CA whose certificate the
@@ -272,7 +281,7 @@ async function sendOrderItems(
     const ack = decodeOrderAck(ackFrame.frame.payload);
     const digest = orderItemDigest(item.content);
     const refuse = async (code: 'forged_ack' | 'replayed_message', message: string, reason: string): Promise<never> => {
-      await deps.refuseOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...caOf(item), code, message });
+      await deps.refuseOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...refOf(item), code, message });
       throw new StationError(code, message, { deviceId, reason, item: item.kind, ref: item.ref });
     };
     if (ack.kind !== item.kind || !ack.digest.equals(digest)) await refuse('replayed_message', `the ORDER_ACK answers another ${ack.kind}: replay refused`, 'ack_for_another_item');
@@ -280,7 +289,7 @@ async function sendOrderItems(
     if (!identitySignatureValid(identityKey, signed, ack.signature)) {
       await refuse('forged_ack', `the ORDER_ACK for ${item.kind} ${item.ref} is not signed by ${deviceId}'s identity key for this session: refused`, 'ack_signature_invalid');
     }
-    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...caOf(item), result: ack.result, message: ack.message });
+    await deps.recordOrderAnswer?.({ port: opts.port, deviceId, kind: item.kind, ref: item.ref, ...refOf(item), result: ack.result, message: ack.message });
   }
   return frames;
 }

@@ -52,7 +52,7 @@ export const FINAL_CRL_RESULTS = ['accepted', 'crl_stale'] as const;
  */
 export const FINAL_RETIRED_CRL_RESULTS = [...FINAL_CRL_RESULTS, 'crl_foreign'] as const;
 
-export interface IssuedOrderFile { sequence: number; expiresAt: string; scope: string; content: Buffer }
+export interface IssuedOrderFile { sequence: number; kind: 'lockdown' | 'lift'; expiresAt: string; scope: string; content: Buffer }
 /** `caId`: the CA of a CRL (its `ref` is that CA's CRL number); null for an order. */
 export interface DeliveryRow { deviceId: string; item: 'order' | 'crl'; ref: number; channel: 'serial' | 'bundle'; result: string; deliveredAt: string; caId: string | null }
 
@@ -83,7 +83,7 @@ const refsWith = (rows: unknown[], results: readonly string[]): number[] =>
 export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
   const insertFile = db.prepare('INSERT INTO lockdown_order_files (sequence, content) VALUES (?, ?)');
   const live = db.prepare(
-    `SELECT o.sequence, o.expires_at, o.scope, f.content FROM lockdown_orders o JOIN lockdown_order_files f ON f.sequence = o.sequence
+    `SELECT o.sequence, o.kind, o.expires_at, o.scope, f.content FROM lockdown_orders o JOIN lockdown_order_files f ON f.sequence = o.sequence
      WHERE o.state = 'issued' AND o.expires_at > ? AND o.sequence > ? ORDER BY o.sequence`,
   );
   const insert = db.prepare(
@@ -105,8 +105,8 @@ export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
   return {
     saveOrderFile: (sequence, content) => void insertFile.run(sequence, content.toString('utf8')),
     liveOrders: (now, after) =>
-      (live.all(now, after) as Array<{ sequence: number; expires_at: string; scope: string; content: string }>).map((r) => ({
-        sequence: r.sequence, expiresAt: r.expires_at, scope: r.scope, content: Buffer.from(r.content, 'utf8'),
+      (live.all(now, after) as Array<{ sequence: number; kind: 'lockdown' | 'lift'; expires_at: string; scope: string; content: string }>).map((r) => ({
+        sequence: r.sequence, kind: r.kind, expiresAt: r.expires_at, scope: r.scope, content: Buffer.from(r.content, 'utf8'),
       })),
     record: (row) => void insert.run(row),
     answeredOrders: (deviceId, results) => refsWith(answeredOrdersStmt.all(deviceId), results),

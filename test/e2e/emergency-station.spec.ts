@@ -6,7 +6,8 @@
 // `openssl crl` lists uv-a's serial. Then the Station screen in distribute mode with the three robots plugged in:
 // uv-a receives the lockdown order and the CRL over the serial link (its bundle is refused: it is quarantined) and
 // refuses to operate; uv-b and uv-c receive the CRL and their bundles with the new versions of the site's keys, still
-// operate and refuse uv-a as a peer. The audit viewer shows each emergency action and each delivery.
+// operate and refuse uv-a as a peer. Each port row shows an `orders` chip and, per item, what the robot answered, in
+// words (docs/station.md, "Orders and CRLs on the port"). The audit viewer shows each emergency action and each delivery.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -137,6 +138,18 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
     expect(listed).toContain(serials[COMPROMISED].toUpperCase());
     for (const d of ['uv-b', 'uv-c'] as const) expect(listed).not.toContain(serials[d].toUpperCase());
     expect(crl.stdout).toMatch(/Key Compromise/);
+    // The run's CRL is the CA's newest: its number is the one the robots hear at the station.
+    const crlNumber = Number(/CRL Number:\s*\n?\s*(?:0x)?(\d+)/.exec(crl.stdout)?.[1] ?? NaN);
+    expect(crlNumber).toBeGreaterThan(0);
+    // The run's lockdown order: its number and its scope, the one robot named.
+    const { orders: issued } = await h['emergency:lockdownList']({ limit: 10 }, CTX);
+    expect(issued.map((o) => [o.kind, o.scope])).toEqual([['lockdown', { deviceIds: [COMPROMISED] }]]);
+    const orderSequence = (issued[0] as (typeof issued)[number]).sequence;
+    /** Each item as the port row says it (SESSIONS' items, in the order sent). */
+    const lineOf = (item: string): string => {
+      const [kind, result] = item.split(':');
+      return `${kind === 'order' ? `Lockdown order #${orderSequence} (robot ${COMPROMISED})` : `CRL #${crlNumber}`}: ${result}`;
+    };
 
     // Before the station visit every robot still operates.
     for (const d of ROBOTS) expect(simulatorSays(['--operate', '--keystore', keystores[d]]).exitCode, d).toBe(0);
@@ -153,6 +166,10 @@ test('a compromised robot contained from the Emergency screen: the order, the CR
       await expect(portState(row), d).toHaveAttribute('data-mode', 'distribute', { timeout: 30_000 });
       await expect(portState(row), d).toHaveAttribute('data-state', expected.state, { timeout: 30_000 });
       await expect(row).toContainText(d);
+      // The orders step has its chip (done: every item answered) and one line per item with the robot's answer.
+      await expect(row.locator('[data-step="orders"]'), d).toHaveAttribute('data-step-state', 'done');
+      const sent = row.getByRole('list', { name: `Orders and CRLs sent on ${(pairs[i] as PtyPair).consolePath}` }).getByRole('listitem');
+      await expect(sent, d).toHaveText(expected.items.map(lineOf));
       if (expected.code) {
         await expect(row.getByRole('alert'), d).toHaveAttribute('data-code', expected.code);
         await expect(row.locator('[data-step-state="failed"]'), d).toHaveText(expected.step ?? '?');

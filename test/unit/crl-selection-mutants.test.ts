@@ -21,7 +21,7 @@ function delivery(w: World) {
       w.answers.filter(([ca, , r]) => deviceId === DEVICE && ca === caId && results.includes(r)).map(([, n]) => n),
     otherCrlCasOf: (deviceId: string, except: string | null) => (deviceId === DEVICE ? w.others.filter((c) => c !== except) : []),
     answeredOrders: () => [],
-    liveOrders: () => Array.from({ length: w.orders ?? 0 }, (_, i) => ({ sequence: i + 1, expiresAt: '2099-01-01T00:00:00.000Z', scope: '{"fleet":true}', content: Buffer.from(`order ${i + 1}`) })),
+    liveOrders: () => Array.from({ length: w.orders ?? 0 }, (_, i) => ({ sequence: i + 1, kind: 'lockdown' as const, expiresAt: '2099-01-01T00:00:00.000Z', scope: '{"fleet":true}', content: Buffer.from(`order ${i + 1}`) })),
   } as unknown as OrderDeliveryRepo;
   return createOrderDelivery({
     repo, fleetRepo: { get: () => ({ site: 's', model: 'm', firmware: '1', tags: [] }) as never }, keys: { list: () => [] },

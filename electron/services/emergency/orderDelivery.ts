@@ -52,6 +52,24 @@ export interface OrderDelivery {
   recordIncluded(deviceId: string, items: readonly OrderItemForLink[], bundleSequence: number): void;
 }
 
+/** How many device ids of a robot-list scope are named in words before "and N more". */
+const NAMED_ROBOTS = 3;
+
+/** An order's scope in words for the Station screen ("site Plant 1", "robots uv-a, uv-b and 4 more"), at most 200 characters. */
+export function orderScopeInWords(scope: OrderScope): string {
+  let words: string;
+  if ('fleet' in scope) words = 'the whole fleet';
+  else if ('deviceIds' in scope) {
+    const ids = scope.deviceIds;
+    const more = ids.length - NAMED_ROBOTS;
+    words = `robot${ids.length === 1 ? '' : 's'} ${ids.slice(0, NAMED_ROBOTS).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  } else if ('site' in scope) words = `site ${scope.site}`;
+  else if ('model' in scope) words = `model ${scope.model}`;
+  else if ('firmware' in scope) words = `firmware ${scope.firmware}`;
+  else words = `tag ${scope.tag}`;
+  return words.length > 200 ? `${words.slice(0, 199)}…` : words;
+}
+
 /** The CA a CRL item or answer belongs to (null for an order), and the same as an audit detail. */
 const caIdOf = (i: { kind: string; caId?: string }): string | null => (i.kind === 'crl' ? (i.caId ?? null) : null);
 const caDetail = (i: { kind: string; caId?: string }): { caId?: string } => {
@@ -72,14 +90,14 @@ export function createOrderDelivery(deps: OrderDeliveryDeps): OrderDelivery {
       .liveOrders(nowIso(), Math.max(0, ...held))
       .filter((o) => !final.has(o.sequence) && scopeIncludes(JSON.parse(o.scope) as OrderScope, facts) === true)
       .slice(-room)
-      .map((o) => ({ kind: 'order', content: o.content, ref: o.sequence }));
+      .map((o) => ({ kind: 'order', content: o.content, ref: o.sequence, about: { orderKind: o.kind, scope: orderScopeInWords(JSON.parse(o.scope) as OrderScope) } }));
   }
 
   /** CA `caId`'s newest CRL unless this robot gave a final answer to it. */
   function pendingCrlOf(deviceId: string, caId: string, final: readonly string[]): OrderItemForLink | null {
     const crl = deps.repo.latestCrl(caId);
     if (!crl || deps.repo.answeredCrls(deviceId, caId, final).includes(crl.crlNumber)) return null;
-    return { kind: 'crl', content: crl.der, ref: crl.crlNumber, caId };
+    return { kind: 'crl', content: crl.der, ref: crl.crlNumber, caId, about: { ca: caId === deps.currentCaId() ? 'current' : 'other' } };
   }
 
   function pendingCurrentCrl(deviceId: string): OrderItemForLink | null {

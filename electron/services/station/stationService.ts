@@ -6,10 +6,10 @@
 // (station.provision, bundle.install).
 import { ConsoleError, type ErrorCode } from '../../../shared/errors.ts';
 import type { RobotStatus } from '../../../shared/domain.ts';
-import type { StationMode, StationPort, StationStatus } from '../../../shared/stationContract.ts';
+import { MAX_STATION_ORDER_RESULTS, type StationMode, type StationOrderResult, type StationPort, type StationStatus } from '../../../shared/stationContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import type { DistributionResult } from '../../station/distributeSession.ts';
+import type { DistributionDeps, DistributionResult, OrderAnswer, RefusedOrderAnswer } from '../../station/distributeSession.ts';
 import type { StationError } from '../../station/errors.ts';
 import type { SessionResult } from '../../station/session.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../../station/station.ts';
@@ -29,7 +29,8 @@ export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDevi
   bundles: BundleService;
   /** Re-issue of flagged robots' certificates in distribute mode (reissueDeps.ts). */
   reissue?: ReissueDeps;
-  emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null }): void;
+  /** station:progress: the port's row as station:status shows it, under `port` (its path). */
+  emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null; orders: StationOrderResult[] }): void;
   /** Tests and stations with odd hardware: per-step timeout, scan interval, port listing and opening. */
   stepTimeoutMs?: number;
   pollIntervalMs?: number;
@@ -66,6 +67,27 @@ export interface StationService {
   sweepAbandoned(): Promise<{ revoked: number; failed: number }>;
 }
 
+/**
+ * One answer of the orders step as the Station screen shows it (docs/station.md, "Orders and CRLs on the port"): the
+ * robot's answer (accepted or its refusal code), or the console's refusal of that answer (forged or replayed ack).
+ */
+export function orderResultOf(a: OrderAnswer | RefusedOrderAnswer): StationOrderResult {
+  const order = a.about && 'orderKind' in a.about ? a.about : null;
+  const crl = a.about && 'ca' in a.about ? a.about : null;
+  const refused = 'code' in a;
+  const result = refused ? a.code : a.result;
+  return {
+    item: a.kind,
+    ref: a.ref,
+    orderKind: a.kind === 'order' ? (order?.orderKind ?? null) : null,
+    scope: a.kind === 'order' ? (order?.scope.slice(0, 200) ?? null) : null,
+    ca: a.kind === 'crl' ? (crl?.ca ?? null) : null,
+    outcome: refused ? 'answer_refused' : result === 'accepted' ? 'accepted' : 'refused',
+    result: result.slice(0, 64) || 'unknown',
+    message: a.message.slice(0, 200),
+  };
+}
+
 /** Robots whose re-provisioning an officer may confirm (the registry keeps their status; others are refused). */
 export const REPROVISIONABLE_STATUSES: readonly RobotStatus[] = ['provisioned', 'deployed'];
 
@@ -100,6 +122,9 @@ export function createStationService(deps: StationServiceDeps): StationService {
   const audited = (action: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>, deviceId: string | null = null) =>
     deps.audit.append({ actor: deps.session.actor(), action, targetType: deviceId ? 'robot' : null, targetId: deviceId, outcome, details });
 
+  const emitPort = (entry: StationPort) =>
+    deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: entry.error, orders: [...entry.orders] });
+
   const onResult = (port: string, out: PortResult, release: (id: string | null) => void, abandon: (id: string | null) => void) => {
     const { result } = out;
     release(result.deviceId);
@@ -117,18 +142,44 @@ export function createStationService(deps: StationServiceDeps): StationService {
       step: result.ok ? 'done' : result.step,
       state: result.ok ? 'done' : 'failed',
       error,
+      orders: prev?.orders ?? [],
     };
     ports.set(port, entry);
     // The session's end is announced here, success included: the 'done' step is only the DONE frame being sent.
-    deps.emitProgress({ port, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error });
+    emitPort(entry);
+  };
+
+  /**
+   * The distribution deps, with each answer of the orders step also put on its port's row and announced (step orders),
+   * once it is recorded (or, for an answer the console refused, audited). `gen`: the station run's generation.
+   */
+  const withOrderResults = (d: DistributionDeps, gen: number): DistributionDeps => {
+    const show = (a: OrderAnswer | RefusedOrderAnswer) => {
+      const p = ports.get(a.port);
+      if (gen !== generation || !p || p.orders.length >= MAX_STATION_ORDER_RESULTS) return;
+      const entry: StationPort = { ...p, deviceId: a.deviceId, step: 'orders', state: 'active', error: null, orders: [...p.orders, orderResultOf(a)] };
+      ports.set(a.port, entry);
+      emitPort(entry);
+    };
+    return {
+      ...d,
+      async recordOrderAnswer(a) {
+        await d.recordOrderAnswer?.(a);
+        show(a);
+      },
+      async refuseOrderAnswer(r) {
+        await d.refuseOrderAnswer?.(r);
+        show(r);
+      },
+    };
   };
 
   const build = (options: BuildOptions) => {
     const expected = options.expectedDeviceId === undefined ? {} : { expectedDeviceId: options.expectedDeviceId };
     const handle = createStationDeps({ ...deps, ...expected, inFlight });
-    const distribution = createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected, ...(deps.orders ? { orders: deps.orders } : {}), ...(deps.reissue ? { reissue: deps.reissue } : {}) });
-    const explicit = options.paths;
     const gen = generation;
+    const distribution = withOrderResults(createDistributionDeps({ bundles: deps.bundles, fleet: deps.fleet, fleetRepo: deps.fleetRepo, session: deps.session, audit: deps.audit, ...expected, ...(deps.orders ? { orders: deps.orders } : {}), ...(deps.reissue ? { reissue: deps.reissue } : {}) }), gen);
+    const explicit = options.paths;
     const s = new ProvisioningStation({
       deps: handle.deps,
       mode: options.mode,
@@ -147,9 +198,11 @@ export function createStationService(deps: StationServiceDeps): StationService {
     s.on('progress', (p: StationProgress) => {
       if (gen !== generation) return;
       // Never 'done' from a step: a port is done only once its session ended ok (the DONE frame written and drained).
-      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: 'active', error: null };
+      // A session starts at hello: the answers of the port's last session go then.
+      const orders = p.step === 'hello' ? [] : (ports.get(p.port)?.orders ?? []);
+      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: 'active', error: null, orders };
       ports.set(p.port, entry);
-      deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: null });
+      emitPort(entry);
     });
     s.on('result', ({ port, ...out }: { port: string } & PortResult) => {
       if (gen !== generation) {
@@ -166,7 +219,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
   /** Starts a new session on a port that is not busy (retry and confirmReprovision). */
   const rerun = (s: ProvisioningStation, path: string) => {
     const p = ports.get(path);
-    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null });
+    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null, orders: [] });
     void s.runPort(path);
   };
 

@@ -1,5 +1,6 @@
-// The live ports: each robot's step-by-step progress (the steps of the port's mode, each with a status indicator), its
-// error in words, a Retry button for a failed port, and for a robot refused as already provisioned a per-robot
+// The live ports: each robot's step-by-step progress (the steps of the port's mode, each with a status indicator, and
+// an `orders` step when a distribution sends orders or a CRL), what the robot answered to each order and CRL in words,
+// its error in words, a Retry button for a failed port, and for a robot refused as already provisioned a per-robot
 // re-provisioning confirmation. The first cell carries the port's path, state and mode as data attributes (tests).
 import { useCallback, useState } from 'react';
 import Box from '@cloudscape-design/components/box';
@@ -8,25 +9,27 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import Header from '@cloudscape-design/components/header';
-import { DISTRIBUTE_STEPS, PROVISION_STEPS, type StationMode, type StationPort, type StationStep } from '../../../shared/stationContract.ts';
+import type { StationMode, StationOrderResult, StationPort, StationStep } from '../../../shared/stationContract.ts';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ReprovisionDialog } from './ReprovisionDialog.tsx';
+import { orderResultLine } from './orderWords.ts';
+import { stepState, stepsOf, type StepState } from './portSteps.ts';
 import { useShowStationStatus } from './useStationEvents.ts';
 
-const STEPS_OF: Record<StationMode, readonly StationStep[]> = { provision: PROVISION_STEPS, distribute: DISTRIBUTE_STEPS };
 const DONE_TEXT: Record<StationMode, string> = { provision: 'provisioned', distribute: 'bundle installed' };
 
-type StepState = 'done' | 'current' | 'failed' | 'pending';
-
-function stepState(port: StationPort, steps: readonly StationStep[], index: number): StepState {
-  const at = steps.indexOf(port.step);
-  if (port.state === 'done' || index < at) return 'done';
-  if (index === at) return port.state === 'failed' ? 'failed' : 'current';
-  return 'pending';
-}
 
 const STEP_LOOK: Record<StepState, StatusIndicatorProps.Type> = { done: 'success', current: 'in-progress', failed: 'error', pending: 'pending' };
+
+
+/** A done orders step with an item not accepted shows as a warning (the session went on; the officer should look). */
+function stepLook(s: StationStep, state: StepState, p: StationPort): StatusIndicatorProps.Type {
+  if (s === 'orders' && state === 'done' && p.orders.some((r) => r.outcome !== 'accepted')) return 'warning';
+  return STEP_LOOK[state];
+}
+
+const OUTCOME_LOOK: Record<StationOrderResult['outcome'], StatusIndicatorProps.Type> = { accepted: 'success', refused: 'warning', answer_refused: 'error' };
 
 function PortState({ p }: { p: StationPort }) {
   if (p.state === 'done') return <StatusIndicator type="success">{DONE_TEXT[p.mode]}</StatusIndicator>;
@@ -35,7 +38,7 @@ function PortState({ p }: { p: StationPort }) {
 }
 
 function Steps({ p }: { p: StationPort }) {
-  const steps = STEPS_OF[p.mode];
+  const steps = stepsOf(p);
   return (
     <div aria-label={`Steps on ${p.path}`} role="group">
       <SpaceBetween direction="horizontal" size="xs">
@@ -43,7 +46,7 @@ function Steps({ p }: { p: StationPort }) {
           const state = stepState(p, steps, i);
           return (
             <span key={s} data-step={s} data-step-state={state}>
-              <StatusIndicator type={STEP_LOOK[state]} iconAriaLabel={state} colorOverride={state === 'pending' ? 'grey' : undefined}>
+              <StatusIndicator type={stepLook(s, state, p)} iconAriaLabel={state} colorOverride={state === 'pending' ? 'grey' : undefined}>
                 {s}
               </StatusIndicator>
             </span>
@@ -51,6 +54,25 @@ function Steps({ p }: { p: StationPort }) {
         })}
       </SpaceBetween>
     </div>
+  );
+}
+
+/** What the robot answered to each order and CRL of this session, one line each, in the order sent. */
+function OrderResults({ p }: { p: StationPort }) {
+  if (p.orders.length === 0) return null;
+  return (
+    <ul aria-label={`Orders and CRLs sent on ${p.path}`}>
+      {p.orders.map((r, i) => (
+        <li key={`${r.item}-${r.ref}-${i}`} data-item={r.item} data-ref={r.ref} data-outcome={r.outcome} data-result={r.result}>
+          <StatusIndicator type={OUTCOME_LOOK[r.outcome]}>{orderResultLine(r)}</StatusIndicator>
+          {r.outcome !== 'accepted' && r.message && (
+            <Box variant="small" color="text-body-secondary">
+              {r.outcome === 'answer_refused' ? 'Console' : 'Robot'}: {r.message}
+            </Box>
+          )}
+        </li>
+      ))}
+    </ul>
   );
 }
 
@@ -89,6 +111,7 @@ export function StationPorts({ ports, running, mode }: { ports: StationPort[]; r
             cell: (p) => (
               <SpaceBetween size="xs">
                 <Steps p={p} />
+                <OrderResults p={p} />
                 {p.error && (
                   <div role="alert" data-code={p.error.code}>
                     <StatusIndicator type="error">

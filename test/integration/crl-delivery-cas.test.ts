@@ -14,6 +14,7 @@ import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
 import { createOrderDeliveryRepo, type OrderDeliveryRepo } from '../../electron/store/orderDeliveryRepo.ts';
 import { createCaEndorsedRepo } from '../../electron/store/caEndorsedRepo.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
+import { rollBackMigrations } from './support/legacyStore.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -151,9 +152,9 @@ describe('migration 37 names the CA of the CRL answers recorded before it', () =
     // A's CRL 1 on day 1, B's CRL 1 on day 5: an answer to number 1 on day 3 is A's, on day 6 B's; an order names no CA.
     repo.saveCrl('ca-a', 1, iso(1), crlBytes('ca-a', 1));
     repo.saveCrl('ca-b', 1, iso(5), crlBytes('ca-b', 1));
-    store.db.exec('DROP TABLE robot_ca_endorsements');
+    // The store as migration 36 left it: the later migrations' tables (and what they changed) undone.
+    rollBackMigrations(store.db, 37);
     store.db.exec('ALTER TABLE lockdown_deliveries DROP COLUMN ca_id');
-    store.db.exec('DELETE FROM schema_migrations WHERE version >= 37');
     const old = store.db.prepare('INSERT INTO lockdown_deliveries (device_id, item, ref, channel, result, delivered_at) VALUES (?, ?, ?, ?, ?, ?)');
     old.run('r1', 'crl', 1, 'serial', 'accepted', iso(3));
     old.run('r1', 'crl', 1, 'serial', 'accepted', iso(6));
@@ -177,8 +178,7 @@ describe('migration 38 carries over the endorsements the audit log names', () =>
     const dir = tempDir();
     // A on day 0, B on day 2 (A retired), C on day 6 (B retired).
     let store = seededStore(dir, { 'ca-a': 0, 'ca-b': 2, 'ca-c': 6 }, ['r1', 'r2', 'r3']);
-    store.db.exec('DROP TABLE robot_ca_endorsements');
-    store.db.exec('DELETE FROM schema_migrations WHERE version >= 38');
+    rollBackMigrations(store.db, 38);
     const audit = store.db.prepare('INSERT INTO audit_records (seq, ts, actor, action, target_type, target_id, outcome, details, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     const rows: Array<[string, string, string, 'success' | 'failure', Record<string, unknown>]> = [
       [iso(3), 'bundle.issue', 'r1', 'success', { sequence: 1, delivery: 'file', endorsedBy: 'ca-a' }], // B endorsed by A

@@ -1,7 +1,9 @@
 // DDL and repository of the fleet certificate authority: the CA record (which provider key signs, its self-signed
 // certificate, the last CRL number) and the certificates it issued, with revocation state. Only public data is stored
 // here (certificates, serials, device ids); the CA private key stays in its provider.
-// Never edit this DDL once shipped; add a migration instead.
+// Never edit this DDL once shipped; add a migration instead. Since migration 41 a certificate's DER is in
+// fleet_certificate_ders (migrations.ts CERTIFICATE_BODIES_SQL), not in fleet_certificates: the rows a revocation
+// rewrites hold no certificate. Every query that answers a FleetCertRow joins it back (CERT_SELECT).
 import type { Db } from './database.ts';
 import { inListStatement } from './inList.ts';
 
@@ -155,6 +157,9 @@ const certRow = (r: RawCert): FleetCertRow => ({
   revocationReason: r.revocation_reason,
 });
 
+/** A certificate's row with its DER (migration 41): `FROM fleet_certificates f` joined to its body. */
+const CERT_SELECT = 'SELECT f.*, d.cert_der FROM fleet_certificates f JOIN fleet_certificate_ders d ON d.ca_id = f.ca_id AND d.serial = f.serial';
+
 export function createFleetCaRepo(db: Db): FleetCaRepo {
   const insertCa = db.prepare(
     `INSERT INTO fleet_ca (id, provider, key_ref, subject, cert_der, not_after, crl_number, created_at)
@@ -168,14 +173,19 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const listCas = db.prepare('SELECT * FROM fleet_ca ORDER BY created_at DESC, id');
   const bumpCrl = db.prepare('UPDATE fleet_ca SET crl_number = crl_number + 1 WHERE id = ?');
   const crlNumber = db.prepare('SELECT crl_number FROM fleet_ca WHERE id = ?');
-  const insertCert = db.prepare(
-    `INSERT INTO fleet_certificates (ca_id, serial, device_id, subject, not_before, not_after, cert_der, issued_at, revoked_at, revocation_reason)
-     VALUES (@caId, @serial, @deviceId, @subject, @notBefore, @notAfter, @certDer, @issuedAt, @revokedAt, @revocationReason)`,
+  const insertCertRow = db.prepare(
+    `INSERT INTO fleet_certificates (ca_id, serial, device_id, subject, not_before, not_after, issued_at, revoked_at, revocation_reason)
+     VALUES (@caId, @serial, @deviceId, @subject, @notBefore, @notAfter, @issuedAt, @revokedAt, @revocationReason)`,
   );
-  const getCert = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND serial = ?');
-  const listCerts = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? ORDER BY not_after, serial');
-  const expiring = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND not_after <= ? ORDER BY not_after, serial');
-  const revoked = db.prepare('SELECT * FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
+  const insertCertDer = db.prepare('INSERT INTO fleet_certificate_ders (ca_id, serial, cert_der) VALUES (@caId, @serial, @certDer)');
+  const insertCert = db.transaction((row: FleetCertRow) => {
+    insertCertRow.run(row);
+    insertCertDer.run(row);
+  });
+  const getCert = db.prepare(`${CERT_SELECT} WHERE f.ca_id = ? AND f.serial = ?`);
+  const listCerts = db.prepare(`${CERT_SELECT} WHERE f.ca_id = ? ORDER BY f.not_after, f.serial`);
+  const expiring = db.prepare(`${CERT_SELECT} WHERE f.ca_id = ? AND f.not_after <= ? ORDER BY f.not_after, f.serial`);
+  const revoked = db.prepare(`${CERT_SELECT} WHERE f.ca_id = ? AND f.revoked_at IS NOT NULL ORDER BY f.revoked_at, f.serial`);
   const revokedEntries = db.prepare('SELECT serial, revoked_at, revocation_reason FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NOT NULL ORDER BY revoked_at, serial');
   const countStates = db.prepare(
     `SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN revoked_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS revoked,
@@ -185,14 +195,14 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   // read every valid certificate of the CA for each robot (an emergency run over 10,000 robots was quadratic). A robot
   // has a handful of certificates; the CA is checked on those rows.
   const validOfDevice = db.prepare(
-    'SELECT * FROM fleet_certificates WHERE device_id = ? AND revoked_at IS NULL AND not_after > ? ORDER BY issued_at, serial',
+    `${CERT_SELECT} WHERE f.device_id = ? AND f.revoked_at IS NULL AND f.not_after > ? ORDER BY f.issued_at, f.serial`,
   );
-  const bySerial = db.prepare('SELECT * FROM fleet_certificates WHERE serial = ? ORDER BY issued_at DESC, ca_id');
+  const bySerial = db.prepare(`${CERT_SELECT} WHERE f.serial = ? ORDER BY f.issued_at DESC, f.ca_id`);
   // The same by the device index for many robots at once (without the certificates' DER): an emergency run over
   // 10,000 robots asked 20,000 times one robot at a time.
   const validOfDevices = inListStatement(db, (marks) => `SELECT ca_id, serial, device_id FROM fleet_certificates WHERE device_id IN (${marks}) AND revoked_at IS NULL AND not_after > ?`);
   const unattached = db.prepare(
-    `SELECT * FROM fleet_certificates f WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
+    `${CERT_SELECT} WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
      AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial) ORDER BY f.issued_at, f.serial`,
   );
   const markRevoked = db.prepare(
@@ -217,7 +227,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     currentCaId: () => (currentCaId.get() as { id: string } | undefined)?.id ?? null,
     listCas: () => (listCas.all() as RawCa[]).map(caRow),
     nextCrlNumber: (caId) => nextCrlNumber(caId),
-    insertCert: (row) => void insertCert.run(row),
+    insertCert: (row) => insertCert(row),
     getCert(caId, serial) {
       const r = getCert.get(caId, serial) as RawCert | undefined;
       return r ? certRow(r) : null;

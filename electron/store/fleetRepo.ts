@@ -50,6 +50,10 @@ CREATE INDEX robot_certificates_device ON robot_certificates (device_id);
 CREATE INDEX robot_certificates_expiry ON robot_certificates (status, not_after);
 `;
 
+// Since migration 41 a copy's PEM is in robot_certificate_pems (migrations.ts CERTIFICATE_BODIES_SQL): a revocation
+// rewrites the copy's row (status) without its certificate. Every query that answers a CertificateRow joins it back.
+const COPY_SELECT = 'SELECT c.*, p.pem FROM robot_certificates c JOIN robot_certificate_pems p ON p.serial = c.serial';
+
 export interface RobotRow {
   deviceId: string;
   name: string;
@@ -226,17 +230,22 @@ export function createFleetRepo(db: Db): FleetRepo {
      ON CONFLICT (device_id, key_id) DO UPDATE SET key_version = excluded.key_version, source = excluded.source, recorded_at = excluded.recorded_at`,
   );
   // Prepared once: an emergency run revokes thousands of certificates in one transaction.
-  const getCert = db.prepare('SELECT * FROM robot_certificates WHERE serial = ?');
+  const getCert = db.prepare(`${COPY_SELECT} WHERE c.serial = ?`);
   const setCertStatus = db.prepare('UPDATE robot_certificates SET status = ? WHERE serial = ?');
   // RETURNING: SQLite 3.35+ and PostgreSQL alike.
   // `status <> 'revoked'` (the same rows: a copy is active or revoked), not `status = 'active'`: SQLite's planner took the
   // (status, not_after) index for an equality and read every active copy for each chunk of serials (quadratic over a
   // 10,000-certificate emergency run); an inequality leaves it the primary key.
   const revokeActive = inListStatement(db, (marks) => `UPDATE robot_certificates SET status = 'revoked' WHERE serial IN (${marks}) AND status <> 'revoked' RETURNING serial`);
-  const insertCert = db.prepare(
-    `INSERT INTO robot_certificates (serial, device_id, subject, not_before, not_after, status, pem)
-     VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status, @pem)`,
+  const insertCertRow = db.prepare(
+    `INSERT INTO robot_certificates (serial, device_id, subject, not_before, not_after, status)
+     VALUES (@serial, @deviceId, @subject, @notBefore, @notAfter, @status)`,
   );
+  const insertCertPem = db.prepare('INSERT INTO robot_certificate_pems (serial, pem) VALUES (@serial, @pem)');
+  const insertCert = db.transaction((row: CertificateRow) => {
+    insertCertRow.run(row);
+    insertCertPem.run(row);
+  });
   const params = (row: RobotRow) => ({ ...row, tags: row.tags.join(';') });
   // robot_tags (migration 17) indexes each tag of a robot, so a tag scope is an index range (emergencyRepo.ts).
   const clearTags = db.prepare('DELETE FROM robot_tags WHERE device_id = ?');
@@ -343,7 +352,7 @@ export function createFleetRepo(db: Db): FleetRepo {
         version: number;
         robots: number;
       }>,
-    insertCertificate: (row) => void insertCert.run(row),
+    insertCertificate: (row) => insertCert(row),
     getCertificate(serial) {
       const r = getCert.get(serial) as Record<string, string> | undefined;
       return r ? toCert(r) : null;
@@ -355,10 +364,10 @@ export function createFleetRepo(db: Db): FleetRepo {
       return changed;
     },
     certificatesOf: (deviceId) =>
-      (db.prepare('SELECT * FROM robot_certificates WHERE device_id = ? ORDER BY not_before DESC').all(deviceId) as Array<Record<string, string>>).map(toCert),
+      (db.prepare(`${COPY_SELECT} WHERE c.device_id = ? ORDER BY c.not_before DESC`).all(deviceId) as Array<Record<string, string>>).map(toCert),
     expiringCertificates(until, limit) {
       const total = (db.prepare("SELECT COUNT(*) AS n FROM robot_certificates WHERE status = 'active' AND not_after < ?").get(until) as { n: number }).n;
-      const rows = db.prepare("SELECT * FROM robot_certificates WHERE status = 'active' AND not_after < ? ORDER BY not_after LIMIT ?").all(until, limit) as Array<Record<string, string>>;
+      const rows = db.prepare(`${COPY_SELECT} WHERE c.status = 'active' AND c.not_after < ? ORDER BY c.not_after LIMIT ?`).all(until, limit) as Array<Record<string, string>>;
       return { total, rows: rows.map(toCert) };
     },
   };

@@ -7,6 +7,20 @@ import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
 
 export const benchDeviceId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
 
+/**
+ * BENCH_CERT_BODY_BYTES=N: each certificate's body N bytes (the DER; the registry's PEM its base64 in PEM lines), as a
+ * real certificate's size weighs on the store's pages (a P-256 device certificate's DER is ~500-700 bytes). Unset: the
+ * 5-byte placeholder the benchmarks' history was measured with.
+ */
+const BODY_BYTES = Number(process.env.BENCH_CERT_BODY_BYTES ?? 0);
+const bodyOf = (i: number): { der: Buffer; pem: string } => {
+  if (!(BODY_BYTES > 0)) return { der: Buffer.from('bench'), pem: 'bench' };
+  const der = Buffer.alloc(BODY_BYTES, i % 251);
+  der.writeUInt32BE(i, 0);
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
+  return { der, pem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n` };
+};
+
 export function seedSiteWithCertificates(storePath: string, robots: number, serialOf: (i: number) => string, keyOf?: (i: number) => string): void {
   const db = new Database(storePath);
   try {
@@ -24,8 +38,9 @@ export function seedSiteWithCertificates(storePath: string, robots: number, seri
         const serial = serialOf(i);
         fleet.insert({ deviceId, name: `Unit ${i}`, site: 'Bench Site', model: 'UV-B', firmware: '1.0.0', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: at, updatedAt: at });
         if (keyOf) fleet.upsertKeyVersion({ deviceId, keyId: keyOf(i), version: 1, source: 'provisioning', recordedAt: at });
-        ca.insertCert({ caId, serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, certDer: Buffer.from('bench'), issuedAt: at, revokedAt: null, revocationReason: null });
-        fleet.insertCertificate({ serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, status: 'active', pem: 'bench' });
+        const body = bodyOf(i);
+        ca.insertCert({ caId, serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, certDer: body.der, issuedAt: at, revokedAt: null, revocationReason: null });
+        fleet.insertCertificate({ serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, status: 'active', pem: body.pem });
       }
     })();
   } finally {

@@ -152,7 +152,7 @@ describe('migration 37 names the CA of the CRL answers recorded before it', () =
     // A's CRL 1 on day 1, B's CRL 1 on day 5: an answer to number 1 on day 3 is A's, on day 6 B's; an order names no CA.
     repo.saveCrl('ca-a', 1, iso(1), crlBytes('ca-a', 1));
     repo.saveCrl('ca-b', 1, iso(5), crlBytes('ca-b', 1));
-    // Back to before 37: every later migration's tables (LATER_TABLES) and 37's column go.
+    // The store as migration 36 left it: the later migrations' tables (and what they changed) undone.
     rollBackMigrations(store.db, 37);
     store.db.exec('ALTER TABLE lockdown_deliveries DROP COLUMN ca_id');
     const old = store.db.prepare('INSERT INTO lockdown_deliveries (device_id, item, ref, channel, result, delivered_at) VALUES (?, ?, ?, ?, ?, ?)');

@@ -81,9 +81,16 @@ describe('a retry makes the run running until it ends', () => {
     let c = await reopen(dir);
     let runId = '';
     try {
+      const first = collect(c);
       const out = await c.handlers['emergency:execute']({ scope: { kind: 'fleet' }, actions: ['quarantine'], reason: 'fleet drill', breakGlass: GLASS }, CTX);
       runId = out.run!.runId;
       expect([out.run!.state, out.run!.steps[0]!.state]).toEqual(['failed', 'failed']);
+      // Every count of each quarantine progress event: the first batch of 1,000 done, the rest pending; then the
+      // second batch (500, one transaction) failed as a whole.
+      expect(first.filter((e) => e.change === 'progress').map((e) => e.step?.items)).toEqual([
+        { total: 1500, done: 1000, pending: 500, failed: 0, skipped: 0 },
+        { total: 1500, done: 1000, pending: 0, failed: 500, skipped: 0 },
+      ]);
     } finally {
       c.close();
     }
@@ -110,6 +117,8 @@ describe('a retry makes the run running until it ends', () => {
       ]);
       // The retried batch (500 robots) brings the done count from 1,000 to the total.
       expect(progressOf(pushed)).toEqual([['quarantine', 1500, 1500, 'running']]);
+      // The 500 failed ones retried and done: none failed or pending any more.
+      expect(pushed.filter((e) => e.change === 'progress').map((e) => e.step?.items)).toEqual([{ total: 1500, done: 1500, pending: 0, failed: 0, skipped: 0 }]);
       expect(await Promise.all(seen)).toEqual([
         ['retried', 'running', 'running'],
         ['step', 'running', 'running'],

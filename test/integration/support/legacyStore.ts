@@ -28,11 +28,25 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [38, ['robot_ca_endorsements']],
   [39, ['key_version_materials']],
   [40, ['approval_keys_revoked']],
+  [41, ['fleet_certificate_ders', 'robot_certificate_pems']], // and the bodies' columns back (UNDO below)
 ];
+
+/** What a migration changed in earlier tables, undone before its own tables go (their rows moved back). */
+const UNDO: Readonly<Record<number, string>> = {
+  // Migration 41 moved the certificates' bodies out of fleet_certificates and robot_certificates.
+  41: `ALTER TABLE fleet_certificates ADD COLUMN cert_der BLOB NOT NULL DEFAULT X'';
+    UPDATE fleet_certificates SET cert_der = (SELECT d.cert_der FROM fleet_certificate_ders d WHERE d.ca_id = fleet_certificates.ca_id AND d.serial = fleet_certificates.serial);
+    ALTER TABLE robot_certificates ADD COLUMN pem TEXT NOT NULL DEFAULT '';
+    UPDATE robot_certificates SET pem = (SELECT p.pem FROM robot_certificate_pems p WHERE p.serial = robot_certificates.serial);`,
+};
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */
 export function rollBackMigrations(db: { exec(sql: string): unknown }, version: number): void {
-  for (const [v, tables] of [...LATER_TABLES].reverse()) if (v >= version) for (const t of tables) db.exec(`DROP TABLE ${t}`);
+  for (const [v, tables] of [...LATER_TABLES].reverse()) {
+    if (v < version) continue;
+    if (UNDO[v]) db.exec(UNDO[v]);
+    for (const t of tables) db.exec(`DROP TABLE ${t}`);
+  }
   db.exec(`DELETE FROM schema_migrations WHERE version >= ${Number(version)}`);
 }
 

@@ -87,8 +87,8 @@ export type StationOrderResult = z.infer<typeof StationOrderResult>;
 /** At most this many items in one session (MAX_ORDER_ITEMS of the serial protocol). */
 export const MAX_STATION_ORDER_RESULTS = 16;
 
-export const StationPort = z.object({
-  path: z.string(),
+/** A port's session as the window sees it: in station:status (with `path`) and in station:progress (with `port`). */
+const PortSessionFields = {
   mode: z.enum(STATION_MODES),
   deviceId: z.string().nullable(),
   step: StationStepSchema,
@@ -96,7 +96,9 @@ export const StationPort = z.object({
   error: StationErrorInfo.nullable(),
   /** The robot's answers to the orders and CRLs sent in the port's current (or last) session, in the order sent; [] when none. */
   orders: z.array(StationOrderResult).max(MAX_STATION_ORDER_RESULTS),
-});
+};
+
+export const StationPort = z.object({ path: z.string(), ...PortSessionFields });
 export type StationPort = z.infer<typeof StationPort>;
 
 export const StationStatus = z.object({
@@ -184,15 +186,5 @@ export const stationEvents = {
    * One per step (state active), one per answer to an order or CRL (step orders, active, `orders` grown by one), and one
    * at the session's end (done or failed). `orders`: the port's answers so far in this session, as in station:status.
    */
-  'station:progress': z
-    .object({
-      port: z.string(),
-      mode: z.enum(STATION_MODES),
-      deviceId: z.string().nullable(),
-      step: StationStepSchema,
-      state: z.enum(['active', 'done', 'failed']),
-      error: StationErrorInfo.nullable(),
-      orders: z.array(StationOrderResult).max(MAX_STATION_ORDER_RESULTS),
-    })
-    .strict(),
+  'station:progress': z.object({ port: z.string(), ...PortSessionFields }).strict(),
 } as const;

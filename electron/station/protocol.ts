@@ -266,7 +266,7 @@ export function decodeInstalled(p: Buffer): InstalledMessage {
 }
 
 export function encodeOrder(m: OrderMessage): Buffer {
-  if (m.content.length === 0 || m.content.length > MAX_ORDER_ITEM) throw new StationError('frame_oversize', `an ${m.kind} of ${m.content.length} bytes does not fit an ORDER frame (1..${MAX_ORDER_ITEM})`);
+  if (m.content.length === 0 || m.content.length > MAX_ORDER_ITEM) throw new StationError('frame_oversize', `${m.kind === 'crl' ? 'a CRL' : 'an order'} of ${m.content.length} bytes does not fit an ORDER frame (1..${MAX_ORDER_ITEM})`);
   return new FieldWriter().u32(ORDER_ITEM_KINDS[m.kind]).bytes(m.content).bytes(m.consoleNonce).done();
 }
 export function itemKind(code: number, what: string): OrderItemKind {

@@ -89,7 +89,7 @@ describe('ORDER and ORDER_ACK frames', () => {
   it('refuses to encode an empty or oversized item (frame_oversize): it would not fit a frame', () => {
     // The message names the kind, the size and the 1..61,440-byte range of an ORDER's content (the operator reads it).
     expect(codeOf(() => encodeOrder({ kind: 'crl', content: Buffer.alloc(60 * 1024 + 1), consoleNonce: nonce }))).toEqual({
-      code: 'frame_oversize', message: 'an crl of 61441 bytes does not fit an ORDER frame (1..61440)',
+      code: 'frame_oversize', message: 'a CRL of 61441 bytes does not fit an ORDER frame (1..61440)',
     });
     expect(codeOf(() => encodeOrder({ kind: 'order', content: Buffer.alloc(0), consoleNonce: nonce }))).toEqual({
       code: 'frame_oversize', message: 'an order of 0 bytes does not fit an ORDER frame (1..61440)',

@@ -514,7 +514,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       session: liveSession,
       audit,
       keys: keyDeps.repo,
-      backup: createBackupService({ ...keyDeps, backups: createKeyBackupsRepo(store.db) }),
+      backup: createBackupService({ ...keyDeps, backups: createKeyBackupsRepo(store.db), onProgress: (p) => emit('jobs:progress', p) }),
       migration: createMigrationService({ ...keyDeps, onProgress: (p) => emit('jobs:progress', p) }),
       onProvidersChanged: (id) => emit('providers:changed', { id }),
     });

@@ -81,6 +81,25 @@ const flipped = (b: Buffer, at: number) => {
 /** A file's bytes: a pattern that is not all one value, so a flipped byte is a different file. */
 const sample = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff));
 
+/** A keys job's progress line on stderr, as docs/cli.md writes it: `migrate|backup JOB: N/M key(s) (F failed)`. */
+const PROGRESS = /^(migrate|backup) ([0-9a-f-]{36}): (\d+)\/(\d+) keys? \((\d+) failed\)$/;
+/** stderr read as progress lines: [verb, job, done, total, failed] each; any other line fails the test. */
+function progressLines(stderr: string): Array<[string, string, number, number, number]> {
+  return stderr.split('\n').filter((l) => l !== '').map((l) => {
+    const m = PROGRESS.exec(l);
+    expect(m, `not a progress line: ${l}`).not.toBeNull();
+    return [m![1]!, m![2]!, Number(m![3]), Number(m![4]), Number(m![5])];
+  });
+}
+/** Exit 0 with only progress lines on stderr (of `verb`, one job); returns the run and the lines' done counts. */
+function okWithProgress(r: Run, verb: string): Run & { done: number[] } {
+  expect(r.code, r.stderr).toBe(0);
+  const lines = progressLines(r.stderr);
+  expect(new Set(lines.map((l) => `${l[0]} ${l[1]}`)).size).toBeLessThanOrEqual(1);
+  for (const l of lines) expect(l[0]).toBe(verb);
+  return { ...r, done: lines.map((l) => l[2]) };
+}
+
 describe('keys sign / keys verify: the raw signature, checked by Node; exit 1 signature_invalid when it does not verify', () => {
   it.each([
     ['EC_P256', 'device_identity', 'ECDSA-P256-SHA256-DER'],
@@ -226,7 +245,8 @@ describe('keys backup / keys verify-backup: to the AWS KMS emulator; exit 1 inte
     refused(none, 'not_found');
     expect(none.stderr).toContain("Provider aws-cli holds no backup of this store's keys");
 
-    const one = ok(await run(['keys', 'backup', '--provider', 'aws-cli', disk]));
+    const one = okWithProgress(await run(['keys', 'backup', '--provider', 'aws-cli', disk]), 'backup');
+    expect(one.done).toEqual([1]);
     expect(one.stdout).toMatch(/^backed up 1 key \(2 versions\) to aws-cli under \S+\n$/);
     const all = JSON.parse(ok(await run(['keys', 'backup', '--provider', 'aws-cli', '--all', '--json'])).stdout) as Record<string, unknown>;
     expect(all).toMatchObject({ providerId: 'aws-cli', backedUp: 2, versions: 3 });
@@ -239,7 +259,7 @@ describe('keys backup / keys verify-backup: to the AWS KMS emulator; exit 1 inte
     expect(bad.stderr).toMatch(new RegExp(`^error \\[integrity_failure\\]: Backup at aws-cli: 1 of 3 versions did not match the store: ${disk} v2 \\(.+\\)\\.\\n`));
     refused(await run(['keys', 'verify-backup', '--provider', 'aws-cli', '--json']), 'integrity_failure');
     // backing the key up again repairs the copy
-    ok(await run(['keys', 'backup', '--provider', 'aws-cli', disk, identity]));
+    expect(okWithProgress(await run(['keys', 'backup', '--provider', 'aws-cli', disk, identity]), 'backup').done).toEqual([1, 2]);
     ok(await run(['keys', 'verify-backup', '--provider', 'aws-cli']));
 
     refused(await run(['keys', 'backup', '--provider', 'no-such', '--all']), 'not_found');
@@ -270,7 +290,8 @@ describe('keys migrate: local keys move to the AWS KMS emulator; old ciphertext 
     refused(refusedSigner, 'invalid_input');
     expect(refusedSigner.stderr).toContain(signer);
 
-    const moved = ok(await run(['keys', 'migrate', '--provider', 'aws-cli', archive]));
+    const moved = okWithProgress(await run(['keys', 'migrate', '--provider', 'aws-cli', archive]), 'migrate');
+    expect(moved.done).toEqual([1]);
     expect(moved.stdout).toMatch(/^moved 1 of 1 key to aws-cli \(job [0-9a-f-]{36}\): their next version lives there; earlier versions keep decrypting\n$/);
     const keys = () => run(['keys', 'list', '--json']).then((r) => (JSON.parse(ok(r).stdout) as { keys: Array<{ id: string; provider: string; currentVersion: number }> }).keys);
     expect((await keys()).map((k) => [k.id, k.provider, k.currentVersion]).sort()).toEqual([[archive, 'aws-cli', 2], [uplink, 'local', 1], [signer, 'local', 1]].sort());
@@ -291,8 +312,9 @@ describe('keys migrate: local keys move to the AWS KMS emulator; old ciphertext 
     } finally {
       await emu.faults.up();
     }
-    refused(down, 'provider_unavailable');
-    expect(down.stderr).toMatch(new RegExp(`^error \\[provider_unavailable\\]: Key "uplink" \\(${uplink}\\) was not moved: .+ 0 of 1 key moved before it stopped \\(job [0-9a-f-]{36}\\)\\.\\n`));
+    expect([down.code, down.stdout]).toEqual([1, '']);
+    // the one progress line says the key failed, then the error
+    expect(down.stderr).toMatch(new RegExp(`^migrate [0-9a-f-]{36}: 0/1 key \\(1 failed\\)\\nerror \\[provider_unavailable\\]: Key "uplink" \\(${uplink}\\) was not moved: .+ 0 of 1 key moved before it stopped \\(job [0-9a-f-]{36}\\)\\.\\n`));
     expect((await keys()).find((k) => k.id === uplink)).toMatchObject({ provider: 'local', currentVersion: 1 });
 
     const all = JSON.parse(ok(await run(['keys', 'migrate', '--provider', 'aws-cli', '--all', '--json'])).stdout) as Record<string, unknown>;
@@ -303,6 +325,47 @@ describe('keys migrate: local keys move to the AWS KMS emulator; old ciphertext 
     expect(auditRows(dir).filter((r) => r.action === 'key.migrate').map((r) => [r.outcome, r.details.code ?? null])).toEqual([
       ['success', null], ['failure', 'provider_unavailable'], ['success', null],
     ]);
+  });
+});
+
+/**
+ * docs/cli.md: a keys job prints its progress on stderr at each tenth of its keys settled (never twice for one tenth),
+ * as `rotation batch start` does; stdout holds the result alone, and with --json stderr stays empty. For 25 keys the
+ * tenths are crossed at these keys (floor(n * 10 / 25) grows at n = 3, 5, 8, ...): written here, not computed.
+ */
+const KEYS = 25;
+const TENTHS_OF_25 = [3, 5, 8, 10, 13, 15, 18, 20, 23, 25];
+
+describe('keys migrate / keys backup: progress on stderr at each tenth of the keys, nothing with --json', () => {
+  it(`backs up and moves ${KEYS} keys: ${TENTHS_OF_25.length} progress lines each, stdout unchanged`, async () => {
+    const { dir, run } = await store(async (call) => {
+      await call('providers:save', { config: awsConfig('aws-cli') });
+    });
+    const ids = await withConsole(dir, async (c) => {
+      const made: string[] = [];
+      for (let i = 0; i < KEYS + 1; i++) made.push((await c.handlers['keys:create']({ type: 'storage', label: `bulk ${i}`, algorithm: 'AES_256', provider: 'local' }, TEST_CTX)).id);
+      return made;
+    });
+    const many = ids.slice(0, KEYS);
+    const last = ids[KEYS]!;
+
+    const backup = await run(['keys', 'backup', '--provider', 'aws-cli', ...many]);
+    expect(backup.stdout).toMatch(new RegExp(`^backed up ${KEYS} keys \\(${KEYS} versions\\) to aws-cli under \\S+\\n$`));
+    const backupLines = progressLines(backup.stderr);
+    expect(backupLines.map(([verb, , done, total, failed]) => [verb, done, total, failed])).toEqual(TENTHS_OF_25.map((n) => ['backup', n, KEYS, 0]));
+    expect(new Set(backupLines.map((l) => l[1])).size).toBe(1);
+    expect(backup.code).toBe(0);
+    // --json: one document on stdout, nothing on stderr
+    const backupJson = ok(await run(['keys', 'backup', '--provider', 'aws-cli', ...many, '--json']));
+    expect(JSON.parse(backupJson.stdout)).toMatchObject({ providerId: 'aws-cli', backedUp: KEYS, versions: KEYS });
+
+    const moved = await run(['keys', 'migrate', '--provider', 'aws-cli', ...many]);
+    const job = /\(job ([0-9a-f-]{36})\)/.exec(moved.stdout)?.[1];
+    expect(moved.stdout).toBe(`moved ${KEYS} of ${KEYS} keys to aws-cli (job ${job}): their next version lives there; earlier versions keep decrypting\n`);
+    expect(moved.stderr).toBe(TENTHS_OF_25.map((n) => `migrate ${job}: ${n}/${KEYS} keys (0 failed)\n`).join(''));
+    expect(moved.code).toBe(0);
+    const movedJson = ok(await run(['keys', 'migrate', '--provider', 'aws-cli', last, '--json']));
+    expect(JSON.parse(movedJson.stdout)).toMatchObject({ providerId: 'aws-cli', kind: 'keys.migrate', state: 'done', done: 1, total: 1 });
   });
 });
 
@@ -334,7 +397,7 @@ describe('roles: the role table decides (forbidden, exit 1, audited)', () => {
     writeFileSync(file, sample(64));
     const sig = join(dir, 'data.sig');
     ok(await run(['keys', 'sign', signer, '--in', file, '--out', sig]));
-    ok(await run(['keys', 'backup', '--provider', 'aws-cli', '--all']));
+    okWithProgress(await run(['keys', 'backup', '--provider', 'aws-cli', '--all']), 'backup');
     let n = 0;
     const argv = async (command: string): Promise<string[]> => {
       n++;
@@ -349,7 +412,8 @@ describe('roles: the role table decides (forbidden, exit 1, audited)', () => {
     for (const [role, , env] of AS) {
       for (const [command, roles] of Object.entries(MAY)) {
         const r = await run(await argv(command), env);
-        if (roles.includes(role)) expect([role, command, r.code, r.stderr]).toEqual([role, command, 0, '']);
+        // (keys backup / migrate of one key print its one progress line on stderr)
+        if (roles.includes(role)) expect([role, command, r.code, progressLines(r.stderr).length]).toEqual([role, command, 0, command === 'keys backup' || command === 'keys migrate' ? 1 : 0]);
         else {
           expect([role, command, r.code]).toEqual([role, command, 1]);
           refused(r, 'forbidden');

@@ -18,7 +18,7 @@ import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts'
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
-import { backupVerifyResult, formatBackup, migrationResult, signatureResult } from './keysCli.ts';
+import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { formatProviders, formatSavedProvider, integrityResult, providerTestResult, readProviderConfigFile } from './providersCli.ts';
 import { formatApproval, formatApprovalPolicy, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
@@ -153,6 +153,20 @@ function progressListener(io: CommandIo): ConsoleEventListener {
   return (event, payload) => {
     if (event === 'rotation:batchProgress') print(payload as EventPayload<'rotation:batchProgress'>);
   };
+}
+
+/**
+ * Prints jobs:progress events of one kind (keys.migrate, keys.backup) through io.progress, each tenth of the job's
+ * keys. Human form only: with --json, stderr holds only an error, as for every command.
+ */
+function keysJobProgress(ctx: CommandContext, kind: string, verb: string): (() => void) | undefined {
+  if (ctx.parsed.json) return undefined;
+  const print = jobProgressPrinter(verb, (line) => ctx.io.progress?.(line));
+  return ctx.events?.onEvent((event, payload) => {
+    if (event !== 'jobs:progress') return;
+    const p = payload as EventPayload<'jobs:progress'>;
+    if (p.kind === kind) print(p);
+  });
 }
 
 /** A finished job read back for `start` / `resume`: its view without items, then a page of its failed keys. */
@@ -786,8 +800,13 @@ lockdown order written to ${out}` : '');
     }
     case 'keys backup': {
       const providerId = str(o.provider) ?? '';
-      const value = await callUnlocked(ctx, 'keys:backup', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
-      return show({ providerId, ...value }, () => formatBackup(providerId, value));
+      const stopProgress = keysJobProgress(ctx, 'keys.backup', 'backup');
+      try {
+        const value = await callUnlocked(ctx, 'keys:backup', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
+        return show({ providerId, ...value }, () => formatBackup(providerId, value));
+      } finally {
+        stopProgress?.();
+      }
     }
     case 'keys verify-backup': {
       const providerId = str(o.provider) ?? '';
@@ -797,9 +816,14 @@ lockdown order written to ${out}` : '');
     }
     case 'keys migrate': {
       const providerId = str(o.provider) ?? '';
-      const value = await callUnlocked(ctx, 'keys:migrate', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
-      const text = migrationResult(providerId, value);
-      return show({ providerId, ...value }, () => text);
+      const stopProgress = keysJobProgress(ctx, 'keys.migrate', 'migrate');
+      try {
+        const value = await callUnlocked(ctx, 'keys:migrate', strip({ providerId, keyIds: o.all === true ? undefined : parsed.args }));
+        const text = migrationResult(providerId, value);
+        return show({ providerId, ...value }, () => text);
+      } finally {
+        stopProgress?.();
+      }
     }
     case 'kit status':
     case 'kit robots':

@@ -57,3 +57,20 @@ export function migrationResult(providerId: string, job: ChannelOutput<'keys:mig
   }
   return `moved ${job.done} of ${plural(job.total, 'key')} to ${providerId} (job ${job.jobId}): their next version lives there; earlier versions keep decrypting`;
 }
+
+/**
+ * The progress line of a keys job (keys:migrate, keys:backup: jobs:progress events), printed at each tenth of its keys
+ * settled, never twice for one tenth, as `rotation batch start` prints its own (batchProgressPrinter). A migration
+ * stops on the key that fails, so "failed" is 0 or 1; a job of no keys prints nothing.
+ */
+export function jobProgressPrinter(verb: string, out: (line: string) => void): (p: Pick<ChannelOutput<'keys:migrate'>, 'jobId' | 'state' | 'done' | 'total'>) => void {
+  const printed = new Map<string, number>();
+  return (p) => {
+    if (p.total === 0) return;
+    const failed = p.state === 'failed' ? 1 : 0;
+    const tenth = Math.floor(((p.done + failed) * 10) / p.total);
+    if (tenth <= (printed.get(p.jobId) ?? 0)) return;
+    printed.set(p.jobId, tenth);
+    out(`${verb} ${p.jobId}: ${p.done}/${plural(p.total, 'key')} (${failed} failed)`);
+  };
+}

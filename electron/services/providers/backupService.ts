@@ -2,6 +2,8 @@
 // created on first use) and keeps the wrapped copies in the store; verifyBackup unwraps each through the provider
 // and checks it against the store's own record of that version (check value or public key), per version.
 // Material above the provider's plaintext limit is wrapped in a one-recipient envelope instead of directly.
+import crypto from 'node:crypto';
+import type { JobProgress } from '../../../shared/contract.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { checkKeyIntegrity } from '../../crypto/keyMaterial.ts';
 import { decryptFromRecipients, encryptForRecipients } from '../../providers/multiEnvelope.ts';
@@ -19,6 +21,8 @@ const ENVELOPE = 2;
 
 export interface BackupDeps extends KeyServiceDeps {
   backups: KeyBackupsRepo;
+  /** The job's progress (kind keys.backup) after each key, as keys:migrate reports its own: the CLI prints it. */
+  onProgress?(progress: JobProgress): void;
 }
 
 export interface BackupService {
@@ -78,29 +82,44 @@ export function createBackupService(deps: BackupDeps): BackupService {
         const ref = await backupKeyRef(p);
         let versions = 0;
         let backedUp = 0;
-        for (const key of keys) {
-          let any = false;
-          for (const v of repo.listVersions(key.id)) {
-            if (v.destroyed || !v.wrappedMaterial) continue;
-            const material = unwrapVersion(s, key, v);
-            try {
-              const aad = backupAad(s.storeId, key.id, v.version, key.algorithm);
-              let wrapped: Buffer;
-              if (material.length <= p.capabilities.maxPlaintextBytes) {
-                wrapped = Buffer.concat([Buffer.from([DIRECT]), (await p.encrypt(ref, material, aad)).ciphertext]);
-              } else {
-                const r = await encryptForRecipients({ storeId: s.storeId }, [{ provider: p, keyRef: ref }], material, aad);
-                wrapped = Buffer.concat([Buffer.from([ENVELOPE]), r.ciphertext]);
+        const job: JobProgress = { jobId: crypto.randomUUID(), kind: 'keys.backup', state: 'running', done: 0, total: keys.length, current: null, error: null, errorCode: null };
+        const report = (patch: Partial<JobProgress>) => {
+          Object.assign(job, patch);
+          deps.onProgress?.({ ...job });
+        };
+        report({});
+        try {
+          for (const key of keys) {
+            report({ current: `backing up key "${key.label}" (${key.id}) to ${providerId}` });
+            let any = false;
+            for (const v of repo.listVersions(key.id)) {
+              if (v.destroyed || !v.wrappedMaterial) continue;
+              const material = unwrapVersion(s, key, v);
+              try {
+                const aad = backupAad(s.storeId, key.id, v.version, key.algorithm);
+                let wrapped: Buffer;
+                if (material.length <= p.capabilities.maxPlaintextBytes) {
+                  wrapped = Buffer.concat([Buffer.from([DIRECT]), (await p.encrypt(ref, material, aad)).ciphertext]);
+                } else {
+                  const r = await encryptForRecipients({ storeId: s.storeId }, [{ provider: p, keyRef: ref }], material, aad);
+                  wrapped = Buffer.concat([Buffer.from([ENVELOPE]), r.ciphertext]);
+                }
+                backups.upsert({ provider: providerId, keyId: key.id, version: v.version, backupKeyRef: ref, wrapped, checkValue: v.checkValue, createdAt: new Date(deps.clock.now()).toISOString() });
+                versions++;
+                any = true;
+              } finally {
+                material.fill(0);
               }
-              backups.upsert({ provider: providerId, keyId: key.id, version: v.version, backupKeyRef: ref, wrapped, checkValue: v.checkValue, createdAt: new Date(deps.clock.now()).toISOString() });
-              versions++;
-              any = true;
-            } finally {
-              material.fill(0);
             }
+            if (any) backedUp++;
+            report({ done: job.done + 1 });
           }
-          if (any) backedUp++;
+        } catch (e) {
+          const err = providerFailure(e);
+          report({ state: 'failed', current: null, error: err.message.slice(0, 500), errorCode: err.code });
+          throw e;
         }
+        report({ state: 'done', current: null });
         return { value: { backedUp, versions, providerKeyRef: ref }, details: { keys: backedUp, versions, providerKeyRef: ref } };
       });
     },

@@ -26,7 +26,7 @@ export const COMMANDS = [
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
-  'providers list', 'providers test', 'providers save', 'providers remove', 'keys verify-integrity',
+  'providers list', 'providers test', 'providers save', 'providers remove', 'providers slots', 'keys verify-integrity',
   'keys sign', 'keys verify', 'keys backup', 'keys verify-backup', 'keys migrate',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
@@ -245,6 +245,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'providers test': { options: [], required: [], args: ['ID'] },
   'providers save': { options: ['config'], required: ['config'], args: [] },
   'providers remove': { options: [], required: [], args: ['ID'] },
+  // providers slots --module PATH: the slots and tokens of a PKCS#11 module, to write a pkcs11 provider's file (admin).
+  'providers slots': { options: ['module'], required: ['module'], args: [] },
   'keys verify-integrity': { options: [], required: [], args: ['ID'] },
   'keys sign': { options: ['in', 'out', 'force'], required: ['in', 'out'], args: ['ID'] },
   'keys verify': { options: ['in', 'sig', 'version'], required: ['in', 'sig'], args: ['ID'] },
@@ -380,6 +382,8 @@ Commands:
                                                 from a file only readable by you (never argv); a secret left out of
                                                 an existing provider's file keeps its saved value
   providers remove ID                           removes a provider no key uses (admin)
+  providers slots --module PATH                 the slots and tokens of a PKCS#11 module (admin): pick the token
+                                                label a pkcs11 provider's file names
   operators list                                the operators: role, second factor, who added them, unlock throttle
   operators add NAME --role ROLE                adds an operator (admin); their first passphrase from
                                                 ECPS_NEW_OPERATOR_PASSPHRASE or the prompt (docs/operators.md)

@@ -755,6 +755,10 @@ lockdown order written to ${out}` : '');
       const value = await call(router, 'providers:save', { config });
       return show(value, () => formatSavedProvider(value));
     }
+    case 'providers slots': {
+      const value = await callUnlocked(ctx, 'providers:slots', { modulePath: str(o.module) });
+      return show(value, () => formatTokenSlots(value));
+    }
     case 'providers remove': {
       const id = parsed.args[0] ?? '';
       const value = await callUnlocked(ctx, 'providers:remove', { id });

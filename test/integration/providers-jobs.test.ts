@@ -28,8 +28,16 @@ describe('keys:backup and keys:verifyBackup', () => {
     const identity = await h.call('keys:create', { type: 'device_identity', label: 'robot id', algorithm: 'RSA_2048', provider: 'local' });
     expect(identity.provider).toBe('local');
 
+    h.events.length = 0;
     const done = await h.call('keys:backup', { providerId });
     expect(done).toMatchObject({ backedUp: 2, versions: 3 });
+    // Its progress as jobs:progress events (kind keys.backup, what the CLI prints): started, each key, done.
+    const progress = h.events.filter((e) => e.event === 'jobs:progress').map((e) => e.payload as JobProgress);
+    expect(progress.map((p) => [p.kind, p.state, p.done, p.total])).toEqual([
+      ['keys.backup', 'running', 0, 2], ['keys.backup', 'running', 0, 2], ['keys.backup', 'running', 1, 2],
+      ['keys.backup', 'running', 1, 2], ['keys.backup', 'running', 2, 2], ['keys.backup', 'done', 2, 2],
+    ]);
+    expect(new Set(progress.map((p) => p.jobId)).size).toBe(1);
     // A second run reuses the backup key.
     expect((await h.call('keys:backup', { providerId, keyIds: [storage.id] })).providerKeyRef).toBe(done.providerKeyRef);
     expect(await h.call('keys:verifyBackup', { providerId })).toEqual({ ok: true, checked: 3, failures: [] });

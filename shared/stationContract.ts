@@ -18,8 +18,9 @@ const UsbId = z.string().regex(/^(0x)?[0-9A-Fa-f]{1,4}$/, 'must be a USB id in h
 export const CA_ALGORITHMS = ['EC_P256', 'RSA_2048'] as const;
 export { CERT_REVOCATION_REASONS } from './domain.ts';
 export const STATION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done', 'orders', 'bundle', 'install', 'reissue'] as const;
-/** Steps of each station mode, in order (the UI shows one chip per step of the port's mode, and an `orders` chip after
- * `hello` for a distribution that sends orders or a CRL; the transient 'reissue' step has no chip). */
+/** Steps of each station mode, in order (the UI shows one chip per step of the port's mode, and after `hello` a
+ * `reissue` chip for a distribution that re-issues the robot's certificate and an `orders` chip for one that sends
+ * orders or a CRL). */
 export const PROVISION_STEPS = ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'] as const;
 export const DISTRIBUTE_STEPS = ['hello', 'bundle', 'install', 'commit', 'done'] as const;
 /** provision: factory provisioning (identity, certificate, first keys); distribute: a key bundle to provisioned robots. */
@@ -87,6 +88,13 @@ export type StationOrderResult = z.infer<typeof StationOrderResult>;
 /** At most this many items in one session (MAX_ORDER_ITEMS of the serial protocol). */
 export const MAX_STATION_ORDER_RESULTS = 16;
 
+/**
+ * An order or CRL that was pending for the robot when its session started and never sent because the session failed
+ * before it (docs/station.md, "Orders and CRLs on the port"): described as in StationOrderResult, without an answer.
+ */
+export const StationNotSentItem = StationOrderResult.pick({ item: true, ref: true, orderKind: true, scope: true, ca: true }).strict();
+export type StationNotSentItem = z.infer<typeof StationNotSentItem>;
+
 /** A port's session as the window sees it: in station:status (with `path`) and in station:progress (with `port`). */
 const PortSessionFields = {
   mode: z.enum(STATION_MODES),
@@ -96,6 +104,13 @@ const PortSessionFields = {
   error: StationErrorInfo.nullable(),
   /** The robot's answers to the orders and CRLs sent in the port's current (or last) session, in the order sent; [] when none. */
   orders: z.array(StationOrderResult).max(MAX_STATION_ORDER_RESULTS),
+  /**
+   * The items pending for the robot when the session started that were never sent because it failed first (at hello,
+   * reissue or orders), in the order they would have gone; filled at the failed session's end, [] otherwise.
+   */
+  notSent: z.array(StationNotSentItem).max(MAX_STATION_ORDER_RESULTS),
+  /** The session reached the `reissue` step (a robot re-issued a certificate after a CA replacement). */
+  reissued: z.boolean(),
 };
 
 export const StationPort = z.object({ path: z.string(), ...PortSessionFields });

@@ -140,19 +140,32 @@ describe('station: the orders step on the port, per item', () => {
     removeTempDirs();
   });
 
-  /** The items each robot is sent (its pending orders oldest first, then the CRL) and what it answers, as the screen gets them. */
-  const expectedFor = (deviceId: string): StationOrderResult[] => {
+  /** The items pending for each robot (its orders oldest first, then the CRL), with what it answers. */
+  const pendingFor = (deviceId: string) => {
     const r = ROBOTS[deviceId] as RobotSetup;
     const orders = ORDERS.flatMap((o, i) => (covers(o.scope, deviceId) ? [{ item: 'order' as const, ref: sequences[i] as number, orderKind: 'lockdown' as const, scope: o.words, ca: null }] : []));
-    const items = [...orders.map((o) => ({ ...o, answer: r.orderAnswer })), { item: 'crl' as const, ref: crlNumber, orderKind: null, scope: null, ca: 'current' as const, answer: r.crlAnswer }];
+    return [...orders.map((o) => ({ ...o, answer: r.orderAnswer })), { item: 'crl' as const, ref: crlNumber, orderKind: null, scope: null, ca: 'current' as const, answer: r.crlAnswer }];
+  };
+  /** The items each robot is sent and what it answers, as the screen gets them. */
+  const expectedFor = (deviceId: string): StationOrderResult[] => {
+    const items = pendingFor(deviceId);
     // A refused answer ends the session: nothing after it is sent.
     const last = items.findIndex((i) => outcomeOf(i.answer) === 'answer_refused');
     return items.slice(0, last === -1 ? items.length : last + 1).map(({ answer, ...i }) => ({ ...i, outcome: outcomeOf(answer), result: answer, message: expect.any(String) as unknown as string }));
+  };
+  /** The items a robot's failed session never sent: those after the answer the console refused; none for a session that went on. */
+  const notSentFor = (deviceId: string) => {
+    const items = pendingFor(deviceId);
+    const last = items.findIndex((i) => outcomeOf(i.answer) === 'answer_refused');
+    return last === -1 ? [] : items.slice(last + 1).map(({ answer: _answer, ...i }) => i);
   };
 
   it.each(Object.keys(ROBOTS))('%s: its port row lists each order and CRL sent and its answer, in the order sent', (deviceId) => {
     const port = distributed.find((p) => p.path === pathOf(deviceId));
     expect(port?.orders).toEqual(expectedFor(deviceId));
+    expect(port?.notSent).toEqual(notSentFor(deviceId));
+    if (ROBOTS[deviceId]?.misbehave === 'forged-ack') expect(port?.notSent.length).toBeGreaterThan(0);
+    expect(port?.reissued).toBe(false);
     // The forger's session fails at the orders step (its answer refused); the others go on to their bundle.
     if (ROBOTS[deviceId]?.misbehave === 'forged-ack') expect(port).toMatchObject({ state: 'failed', step: 'orders', error: { code: 'forged_ack' } });
     else expect(port).toMatchObject({ state: 'done', step: 'done', error: null });
@@ -165,6 +178,9 @@ describe('station: the orders step on the port, per item', () => {
     // Entering the step (none answered yet), then one event per answer, each with the list so far.
     expect(mine.filter((p) => p.step === 'orders' && p.state === 'active').map((p) => p.orders.length)).toEqual([0, ...expected.map((_, i) => i + 1)]);
     expect(mine.at(-1)?.orders).toEqual(expected);
+    // What was never sent is told at the session's end only, with the failure.
+    expect(mine.at(-1)?.notSent).toEqual(notSentFor(deviceId));
+    expect(mine.slice(0, -1).every((p) => p.notSent.length === 0)).toBe(true);
     // The session starts with no item shown (hello), and the answers stay on the row through the bundle steps.
     expect(mine[0]).toMatchObject({ step: 'hello', orders: [] });
     for (const p of mine.filter((e) => ['bundle', 'install', 'commit', 'done'].includes(e.step))) expect(p.orders).toEqual(expected);

@@ -60,6 +60,12 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
     // The bundle after the re-issue is signed by the new CA: the robot installed it because it trusts the endorsed CA.
     expect(out.robot.json).toMatchObject({ ok: true, mode: 'distribute', reissued: true });
     expect(progress.slice(seen).map((p) => p.step)).toContain('reissue');
+    // The Station screen's reissue chip: the row says so from the reissue step on, through the session's end.
+    const session = progress.slice(seen);
+    const from = session.findIndex((p) => p.step === 'reissue');
+    expect(session.slice(0, from).map((p) => p.reissued)).toEqual(session.slice(0, from).map(() => false));
+    expect(session.slice(from).map((p) => p.reissued)).toEqual(session.slice(from).map(() => true));
+    expect(session.at(-1)).toMatchObject({ state: 'done', reissued: true, notSent: [] });
 
     // What the robot stored: issued by the new CA, verifying under its key, for the same identity key as before.
     const after = certOf(keystores['uv-r1']!);
@@ -85,6 +91,7 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
     const next = await distributeWithSimulator(c, bench, progress, 'uv-r1', { keystore: keystores['uv-r1']! });
     expect(next.result).toMatchObject({ ok: true });
     expect(progress.slice(again).some((p) => p.step === 'reissue')).toBe(false);
+    expect(progress.slice(again).some((p) => p.reissued)).toBe(false);
     expect(audits('station.reissue', 'uv-r1')).toHaveLength(1);
   });
 
@@ -100,8 +107,13 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
       const ks = keystores[r.deviceId]!;
       const before = certOf(ks);
       const o = { keystore: ks, ...('misbehave' in r ? { misbehave: r.misbehave } : {}), ...('trustsNewCaOnly' in r ? { caCertFile: writeCaFile(tempDir('ecps-reissue-ca-'), newCaPem) } : {}) };
+      const seen = progress.length;
       const out = await distributeWithSimulator(c, bench, progress, r.deviceId, o);
       expect(out.result).toMatchObject({ ok: false, step: 'reissue', error: { code: r.code } });
+      // The row ends failed at its reissue chip, no item sent (no answer on the row, no lockdown.deliver record).
+      const end = progress.slice(seen).at(-1);
+      expect(end).toMatchObject({ state: 'failed', step: 'reissue', reissued: true, orders: [] });
+      expect(audits('lockdown.deliver', r.deviceId)).toEqual([]);
       expect(audits('station.reissue', r.deviceId)).toEqual([expect.objectContaining({ outcome: 'failure', details: expect.objectContaining({ code: r.code, reason: r.reason }) })]);
       expect(certOf(ks).serialNumber).toBe(before.serialNumber);
       expect(await openRenewals()).toContain(r.deviceId);

@@ -3,10 +3,11 @@
 // docs/lockdown-orders.md "What a robot checks" and the robot's CRL checks); the chips of a port (an `orders` chip
 // only for a distribution that sends items); how the main process turns an answer into a row item; an order's scope in words.
 import { describe, expect, it } from 'vitest';
-import type { StationOrderResult, StationPort } from '../../shared/stationContract.ts';
-import { orderResultLine } from '../../renderer/src/station/orderWords.ts';
+import type { StationNotSentItem, StationOrderResult, StationPort, StationStep } from '../../shared/stationContract.ts';
+import type { OrderItemForLink } from '../../electron/station/distributeSession.ts';
+import { notSentLine, orderResultLine } from '../../renderer/src/station/orderWords.ts';
 import { stepState, stepsOf } from '../../renderer/src/station/portSteps.ts';
-import { orderResultOf } from '../../electron/services/station/stationService.ts';
+import { notSentOf, orderResultOf } from '../../electron/services/station/stationService.ts';
 import { orderScopeInWords } from '../../electron/services/emergency/orderDelivery.ts';
 
 const order = (ref: number, scope: string, outcome: StationOrderResult['outcome'], result: string, orderKind: 'lockdown' | 'lift' = 'lockdown'): StationOrderResult =>
@@ -43,7 +44,7 @@ describe('station: an order or CRL and its answer in words', () => {
   });
 });
 
-const port = (p: Partial<StationPort>): StationPort => ({ path: '/dev/ttyACM0', mode: 'distribute', deviceId: 'uv-1', step: 'hello', state: 'active', error: null, orders: [], ...p });
+const port = (p: Partial<StationPort>): StationPort => ({ path: '/dev/ttyACM0', mode: 'distribute', deviceId: 'uv-1', step: 'hello', state: 'active', error: null, orders: [], notSent: [], reissued: false, ...p });
 
 describe('station: the chips of a port', () => {
   it('provision and distribute without items: the mode\'s steps', () => {
@@ -100,5 +101,63 @@ describe('station: an order\'s scope in words', () => {
   });
   it('at most 200 characters', () => {
     expect(orderScopeInWords({ deviceIds: ['a'.repeat(120), 'b'.repeat(120)] }).length).toBeLessThanOrEqual(200);
+  });
+});
+
+// A distribution that re-issues the robot's certificate (docs/fleet-ca.md "Re-issue at the station") shows a reissue
+// chip after hello, current while the robot is at it; then the orders chip when items were sent or left unsent.
+// [the port, its chips, each chip's state]
+const CHIPS: Array<[string, Partial<StationPort>, StationStep[], string[]]> = [
+  ['at reissue', { step: 'reissue', reissued: true }, ['hello', 'reissue', 'bundle', 'install', 'commit', 'done'], ['done', 'current', 'pending', 'pending', 'pending', 'pending']],
+  // An event of the step itself shows the chip even before the row's flag (the same event sets both).
+  ['at reissue, flag not yet set', { step: 'reissue' }, ['hello', 'reissue', 'bundle', 'install', 'commit', 'done'], ['done', 'current', 'pending', 'pending', 'pending', 'pending']],
+  ['past reissue, at bundle', { step: 'bundle', reissued: true }, ['hello', 'reissue', 'bundle', 'install', 'commit', 'done'], ['done', 'done', 'current', 'pending', 'pending', 'pending']],
+  ['past reissue, at orders', { step: 'orders', reissued: true }, ['hello', 'reissue', 'orders', 'bundle', 'install', 'commit', 'done'], ['done', 'done', 'current', 'pending', 'pending', 'pending', 'pending']],
+  ['failed at reissue, items never sent', { step: 'reissue', state: 'failed', reissued: true, notSent: [{ item: 'crl', ref: 4, orderKind: null, scope: null, ca: 'current' }] }, ['hello', 'reissue', 'orders', 'bundle', 'install', 'commit', 'done'], ['done', 'failed', 'pending', 'pending', 'pending', 'pending', 'pending']],
+  ['re-issued and done', { step: 'done', state: 'done', reissued: true }, ['hello', 'reissue', 'bundle', 'install', 'commit', 'done'], ['done', 'done', 'done', 'done', 'done', 'done']],
+  ['failed at hello, items never sent', { step: 'hello', state: 'failed', notSent: [{ item: 'order', ref: 2, orderKind: 'lift', scope: 'site A', ca: null }] }, ['hello', 'orders', 'bundle', 'install', 'commit', 'done'], ['failed', 'pending', 'pending', 'pending', 'pending', 'pending']],
+  // Provisioning has no reissue step: a stray flag adds no chip.
+  ['provision', { mode: 'provision', step: 'csr', reissued: true }, ['hello', 'challenge', 'csr', 'certificate', 'keys', 'confirm', 'commit', 'done'], ['done', 'done', 'current', 'pending', 'pending', 'pending', 'pending', 'pending']],
+];
+
+describe('station: the reissue chip', () => {
+  it.each(CHIPS)('%s', (_name, p, chips, states) => {
+    const row = port(p);
+    expect(stepsOf(row)).toEqual(chips);
+    expect(chips.map((_, i) => stepState(row, chips, i))).toEqual(states);
+  });
+});
+
+const notSent = (item: 'order' | 'crl', ref: number, extra: Partial<StationNotSentItem> = {}): StationNotSentItem =>
+  ({ item, ref, orderKind: item === 'order' ? 'lockdown' : null, scope: item === 'order' ? 'site Plant 1' : null, ca: item === 'crl' ? 'current' : null, ...extra });
+
+describe('station: an item its failed session never sent, in words', () => {
+  it.each([
+    [notSent('order', 7), 'reissue', 'Lockdown order #7 (site Plant 1): not sent: the session failed at reissue'],
+    [notSent('order', 8, { orderKind: 'lift', scope: 'robot uv-2' }), 'orders', 'Lift order #8 (robot uv-2): not sent: the session failed at orders'],
+    [notSent('crl', 12), 'hello', 'CRL #12: not sent: the session failed at hello'],
+    [notSent('crl', 3, { ca: 'other' }), 'orders', 'CRL #3 of a former fleet CA: not sent: the session failed at orders'],
+  ] as Array<[StationNotSentItem, StationStep, string]>)('%j at %s reads "%s"', (i, step, line) => {
+    expect(notSentLine(i, step)).toBe(line);
+  });
+});
+
+describe('station: which pending items a failed session never sent', () => {
+  const link = (kind: 'order' | 'crl', ref: number, caId?: string): OrderItemForLink =>
+    ({ kind, ref, content: Buffer.alloc(0), ...(caId ? { caId } : {}), about: kind === 'order' ? { orderKind: 'lockdown', scope: 'site Plant 1' } : { ca: caId === 'old' ? 'other' : 'current' } });
+  // [pending at the session's start, keys of the items answered, expected not sent]
+  const CASES: Array<[string, OrderItemForLink[], string[], StationNotSentItem[]]> = [
+    ['nothing answered (failed at hello or reissue): all of them, in order', [link('order', 7), link('crl', 12, 'cur')], [], [notSent('order', 7), notSent('crl', 12)]],
+    ['the first answered (its answer refused): the rest', [link('order', 7), link('order', 8), link('crl', 12, 'cur')], ['order:7:'], [notSent('order', 8), notSent('crl', 12)]],
+    ['all answered: none', [link('order', 7), link('crl', 12, 'cur')], ['order:7:', 'crl:12:cur'], []],
+    // CRL numbers count per CA: the current CA's #3 answered leaves a former CA's #3 unsent.
+    ['same number, another CA', [link('crl', 3, 'cur'), link('crl', 3, 'old')], ['crl:3:cur'], [notSent('crl', 3, { ca: 'other' })]],
+    ['nothing pending: none', [], [], []],
+  ];
+  it.each(CASES)('%s', (_name, pending, answered, expected) => {
+    expect(notSentOf(pending, new Set(answered))).toEqual(expected);
+  });
+  it('at most 16 (the contract\'s bound)', () => {
+    expect(notSentOf(Array.from({ length: 20 }, (_, i) => link('order', i + 1)), new Set())).toHaveLength(16);
   });
 });

@@ -6,12 +6,13 @@
 // (station.provision, bundle.install).
 import { ConsoleError, type ErrorCode } from '../../../shared/errors.ts';
 import type { RobotStatus } from '../../../shared/domain.ts';
-import { MAX_STATION_ORDER_RESULTS, type StationMode, type StationOrderResult, type StationPort, type StationStatus } from '../../../shared/stationContract.ts';
+import { MAX_STATION_ORDER_RESULTS, type StationMode, type StationNotSentItem, type StationOrderResult, type StationPort, type StationStatus } from '../../../shared/stationContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import type { DistributionDeps, DistributionResult, OrderAnswer, RefusedOrderAnswer } from '../../station/distributeSession.ts';
+import type { DistributionDeps, DistributionResult, OrderAnswer, OrderItemForLink, RefusedOrderAnswer } from '../../station/distributeSession.ts';
 import type { StationError } from '../../station/errors.ts';
 import type { SessionResult } from '../../station/session.ts';
+import { MAX_ORDER_ITEMS } from '../../station/protocol.ts';
 import { DEFAULT_STEP_TIMEOUT_MS, ProvisioningStation, type OpenPort, type PortInfo, type PortResult, type StationProgress } from '../../station/station.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { BundleService } from './bundleService.ts';
@@ -30,7 +31,7 @@ export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDevi
   /** Re-issue of flagged robots' certificates in distribute mode (reissueDeps.ts). */
   reissue?: ReissueDeps;
   /** station:progress: the port's row as station:status shows it, under `port` (its path). */
-  emitProgress(p: { port: string; mode: StationMode; deviceId: string | null; step: StationPort['step']; state: StationPort['state']; error: { code: string; message: string } | null; orders: StationOrderResult[] }): void;
+  emitProgress(p: Omit<StationPort, 'path'> & { port: string }): void;
   /** Tests and stations with odd hardware: per-step timeout, scan interval, port listing and opening. */
   stepTimeoutMs?: number;
   pollIntervalMs?: number;
@@ -72,20 +73,38 @@ export interface StationService {
  * robot's answer (accepted or its refusal code), or the console's refusal of that answer (forged or replayed ack).
  */
 export function orderResultOf(a: OrderAnswer | RefusedOrderAnswer): StationOrderResult {
-  const order = a.about && 'orderKind' in a.about ? a.about : null;
-  const crl = a.about && 'ca' in a.about ? a.about : null;
   const refused = 'code' in a;
   const result = refused ? a.code : a.result;
   return {
-    item: a.kind,
-    ref: a.ref,
-    orderKind: a.kind === 'order' ? (order?.orderKind ?? null) : null,
-    scope: a.kind === 'order' ? (order?.scope.slice(0, 200) ?? null) : null,
-    ca: a.kind === 'crl' ? (crl?.ca ?? null) : null,
+    ...orderItemOf({ kind: a.kind, ref: a.ref, ...(a.about === undefined ? {} : { about: a.about }) }),
     outcome: refused ? 'answer_refused' : result === 'accepted' ? 'accepted' : 'refused',
     result: result.slice(0, 64) || 'unknown',
     message: a.message.slice(0, 200),
   };
+}
+
+/** An order or CRL as the Station screen describes it: its kind and scope, or its CRL's CA (`about`, made by orderDelivery.itemsFor). */
+export function orderItemOf(i: Pick<OrderItemForLink, 'kind' | 'ref' | 'about'>): StationNotSentItem {
+  const order = i.about && 'orderKind' in i.about ? i.about : null;
+  const crl = i.about && 'ca' in i.about ? i.about : null;
+  return {
+    item: i.kind,
+    ref: i.ref,
+    orderKind: i.kind === 'order' ? (order?.orderKind ?? null) : null,
+    scope: i.kind === 'order' ? (order?.scope.slice(0, 200) ?? null) : null,
+    ca: i.kind === 'crl' ? (crl?.ca ?? null) : null,
+  };
+}
+
+/** Identifies an item across the pending list and the answers (CRL numbers count per CA, so the CA's id is part of it). */
+const itemKey = (i: { kind: string; ref: number; caId?: string | undefined }) => `${i.kind}:${i.ref}:${i.caId ?? ''}`;
+
+/**
+ * The items pending for the robot when its session started and not answered in it (never sent, the session having
+ * failed first), in the order the session would have sent them.
+ */
+export function notSentOf(pending: readonly OrderItemForLink[], answered: ReadonlySet<string>): StationNotSentItem[] {
+  return pending.filter((i) => !answered.has(itemKey(i))).slice(0, MAX_STATION_ORDER_RESULTS).map(orderItemOf);
 }
 
 /** Robots whose re-provisioning an officer may confirm (the registry keeps their status; others are refused). */
@@ -100,6 +119,17 @@ interface BuildOptions extends StartOptions {
 
 export function createStationService(deps: StationServiceDeps): StationService {
   const ports = new Map<string, StationPort>();
+  // Per port, for its current session: the items pending for its robot when the session started (taken once the robot
+  // is known; null before) and the keys of those it answered. Only a failed session shows the rest, as not sent.
+  const sessionItems = new Map<string, { pending: OrderItemForLink[] | null; answered: Set<string> }>();
+  const pendingFor = (deviceId: string): OrderItemForLink[] => {
+    try {
+      return (deps.orders?.itemsFor(deviceId) ?? []).slice(0, MAX_ORDER_ITEMS);
+    } catch (e) {
+      deps.logger.warn('station: the items pending for a robot could not be listed', { deviceId, code: (e as { code?: string })?.code ?? 'internal' });
+      return [];
+    }
+  };
   const shift = { provisioned: 0, failed: 0, distributed: 0 };
   // Device ids the officer confirmed for re-provisioning in this station run; one confirmation = one re-provisioning.
   const confirmed = new Set<string>();
@@ -123,7 +153,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
     deps.audit.append({ actor: deps.session.actor(), action, targetType: deviceId ? 'robot' : null, targetId: deviceId, outcome, details });
 
   const emitPort = (entry: StationPort) =>
-    deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: entry.error, orders: [...entry.orders] });
+    deps.emitProgress({ port: entry.path, mode: entry.mode, deviceId: entry.deviceId, step: entry.step, state: entry.state, error: entry.error, orders: [...entry.orders], notSent: [...entry.notSent], reissued: entry.reissued });
 
   const onResult = (port: string, out: PortResult, release: (id: string | null) => void, abandon: (id: string | null) => void) => {
     const { result } = out;
@@ -135,14 +165,22 @@ export function createStationService(deps: StationServiceDeps): StationService {
     else shift.distributed++;
     const prev = ports.get(port);
     const error = result.ok ? null : { code: result.error.code, message: result.error.message };
+    const deviceId = result.deviceId ?? prev?.deviceId ?? null;
+    const items = sessionItems.get(port);
+    sessionItems.delete(port);
+    // A failed distribution: what was pending for the robot at its start and never sent. A robot identified at hello
+    // but failed before its next step has had nothing sent, so what is pending now is what was then.
+    const notSent = result.ok || out.mode !== 'distribute' || deviceId === null ? [] : notSentOf(items?.pending ?? pendingFor(deviceId), items?.answered ?? new Set());
     const entry: StationPort = {
       path: port,
       mode: out.mode,
-      deviceId: result.deviceId ?? prev?.deviceId ?? null,
+      deviceId,
       step: result.ok ? 'done' : result.step,
       state: result.ok ? 'done' : 'failed',
       error,
       orders: prev?.orders ?? [],
+      notSent,
+      reissued: prev?.reissued ?? false,
     };
     ports.set(port, entry);
     // The session's end is announced here, success included: the 'done' step is only the DONE frame being sent.
@@ -156,7 +194,9 @@ export function createStationService(deps: StationServiceDeps): StationService {
   const withOrderResults = (d: DistributionDeps, gen: number): DistributionDeps => {
     const show = (a: OrderAnswer | RefusedOrderAnswer) => {
       const p = ports.get(a.port);
-      if (gen !== generation || !p || p.orders.length >= MAX_STATION_ORDER_RESULTS) return;
+      if (gen !== generation || !p) return;
+      sessionItems.get(a.port)?.answered.add(itemKey(a));
+      if (p.orders.length >= MAX_STATION_ORDER_RESULTS) return;
       const entry: StationPort = { ...p, deviceId: a.deviceId, step: 'orders', state: 'active', error: null, orders: [...p.orders, orderResultOf(a)] };
       ports.set(a.port, entry);
       emitPort(entry);
@@ -199,8 +239,14 @@ export function createStationService(deps: StationServiceDeps): StationService {
       if (gen !== generation) return;
       // Never 'done' from a step: a port is done only once its session ended ok (the DONE frame written and drained).
       // A session starts at hello: the answers of the port's last session go then.
-      const orders = p.step === 'hello' ? [] : (ports.get(p.port)?.orders ?? []);
-      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: 'active', error: null, orders };
+      const prev = p.step === 'hello' ? undefined : ports.get(p.port);
+      const orders = prev?.orders ?? [];
+      if (p.step === 'hello') sessionItems.set(p.port, { pending: null, answered: new Set() });
+      const items = sessionItems.get(p.port);
+      // The robot is known from the step after hello on: what is pending for it now is what the session will send.
+      if (p.mode === 'distribute' && p.deviceId !== null && items && items.pending === null) items.pending = pendingFor(p.deviceId);
+      const reissued = (prev?.reissued ?? false) || p.step === 'reissue';
+      const entry: StationPort = { path: p.port, mode: p.mode, deviceId: p.deviceId, step: p.step, state: 'active', error: null, orders, notSent: [], reissued };
       ports.set(p.port, entry);
       emitPort(entry);
     });
@@ -219,7 +265,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
   /** Starts a new session on a port that is not busy (retry and confirmReprovision). */
   const rerun = (s: ProvisioningStation, path: string) => {
     const p = ports.get(path);
-    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null, orders: [] });
+    ports.set(path, { path, mode, deviceId: p?.deviceId ?? null, step: 'hello', state: 'active', error: null, orders: [], notSent: [], reissued: false });
     void s.runPort(path);
   };
 
@@ -264,6 +310,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       // A new run starts with no port rows: the last run's outcomes (a 'done' above all) must never read as this run's.
       // The shift counters and the audit keep the last run's results.
       ports.clear();
+      sessionItems.clear();
       station = build({ ...options, mode, reprovision: (id) => options.allowReprovision === true || confirmed.has(id) });
       station.start();
       audited('station.start', 'success', {
@@ -339,6 +386,7 @@ export function createStationService(deps: StationServiceDeps): StationService {
       station = null;
       generation++;
       ports.clear();
+      sessionItems.clear();
       confirmed.clear();
       shift.provisioned = 0;
       shift.failed = 0;

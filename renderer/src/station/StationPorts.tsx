@@ -13,7 +13,7 @@ import type { StationMode, StationOrderResult, StationPort, StationStep } from '
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ReprovisionDialog } from './ReprovisionDialog.tsx';
-import { orderResultLine } from './orderWords.ts';
+import { notSentLine, orderResultLine } from './orderWords.ts';
 import { stepState, stepsOf, type StepState } from './portSteps.ts';
 import { useShowStationStatus } from './useStationEvents.ts';
 
@@ -57,9 +57,9 @@ function Steps({ p }: { p: StationPort }) {
   );
 }
 
-/** What the robot answered to each order and CRL of this session, one line each, in the order sent. */
+/** What the robot answered to each order and CRL of this session, one line each, in the order sent; then those its failed session never sent. */
 function OrderResults({ p }: { p: StationPort }) {
-  if (p.orders.length === 0) return null;
+  if (p.orders.length === 0 && p.notSent.length === 0) return null;
   return (
     <ul aria-label={`Orders and CRLs sent on ${p.path}`}>
       {p.orders.map((r, i) => (
@@ -70,6 +70,11 @@ function OrderResults({ p }: { p: StationPort }) {
               {r.outcome === 'answer_refused' ? 'Console' : 'Robot'}: {r.message}
             </Box>
           )}
+        </li>
+      ))}
+      {p.notSent.map((i, n) => (
+        <li key={`not-sent-${i.item}-${i.ref}-${n}`} data-item={i.item} data-ref={i.ref} data-outcome="not_sent">
+          <StatusIndicator type="stopped">{notSentLine(i, p.step)}</StatusIndicator>
         </li>
       ))}
     </ul>

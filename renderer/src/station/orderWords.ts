@@ -1,7 +1,7 @@
 // The orders step of a distribution in words an officer understands (docs/station.md, "Orders and CRLs on the port"):
 // what was sent ("Lockdown order #7 (site Plant 1)", "CRL #12") and what the robot answered ("accepted", "refused,
 // older than the one it holds"), from the codes of docs/lockdown-orders.md ("What a robot checks") and the CRL checks.
-import type { StationOrderResult } from '../../../shared/stationContract.ts';
+import type { StationNotSentItem, StationOrderResult, StationStep } from '../../../shared/stationContract.ts';
 
 /** A robot's refusal of an order, by its code. */
 export const ORDER_REFUSAL_WORDS: Readonly<Record<string, string>> = {
@@ -29,7 +29,7 @@ export const ANSWER_REFUSAL_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** What was sent: "Lockdown order #7 (site Plant 1)", "Lift order #8", "CRL #12", "CRL #3 of a former fleet CA". */
-export function orderItemLabel(r: StationOrderResult): string {
+export function orderItemLabel(r: StationNotSentItem): string {
   if (r.item === 'crl') return `CRL #${r.ref}${r.ca === 'other' ? ' of a former fleet CA' : ''}`;
   const kind = r.orderKind === 'lift' ? 'Lift order' : r.orderKind === 'lockdown' ? 'Lockdown order' : 'Order';
   return `${kind} #${r.ref}${r.scope ? ` (${r.scope})` : ''}`;
@@ -46,4 +46,9 @@ export function orderOutcomeWords(r: StationOrderResult): string {
 /** One line per item: "Lockdown order #7 (site Plant 1): accepted". */
 export function orderResultLine(r: StationOrderResult): string {
   return `${orderItemLabel(r)}: ${orderOutcomeWords(r)}`;
+}
+
+/** An item pending for the robot that its failed session never sent: "CRL #12: not sent: the session failed at reissue". */
+export function notSentLine(i: StationNotSentItem, failedAt: StationStep): string {
+  return `${orderItemLabel(i)}: not sent: the session failed at ${failedAt}`;
 }

@@ -6,13 +6,17 @@ const STEPS_OF: Record<StationMode, readonly StationStep[]> = { provision: PROVI
 export type StepState = 'done' | 'current' | 'failed' | 'pending';
 
 /**
- * The chips of a port: its mode's steps, with `orders` after `hello` when this distribution sends orders or a CRL (it
- * is at that step, or the robot answered some). The transient `reissue` step has no chip.
+ * The chips of a port: its mode's steps, and after `hello` in a distribution: `reissue` when it re-issues the robot's
+ * certificate (it reached that step), then `orders` when it sends orders or a CRL (it is at that step, the robot
+ * answered some, or some were pending and never sent because the session failed first).
  */
 export function stepsOf(p: StationPort): readonly StationStep[] {
   const steps = STEPS_OF[p.mode];
-  if (p.mode !== 'distribute' || (p.step !== 'orders' && p.orders.length === 0)) return steps;
-  return [steps[0] as StationStep, 'orders', ...steps.slice(1)];
+  if (p.mode !== 'distribute') return steps;
+  const extra: StationStep[] = [];
+  if (p.reissued || p.step === 'reissue') extra.push('reissue');
+  if (p.step === 'orders' || p.orders.length > 0 || p.notSent.length > 0) extra.push('orders');
+  return [steps[0] as StationStep, ...extra, ...steps.slice(1)];
 }
 
 /** Steps before the port's current one are done, the current one is current (or failed), the rest pending; all done once the port is. */

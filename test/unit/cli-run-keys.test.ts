@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorRole } from '../../shared/operatorsContract.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
-import { asBob, auditRows, BOB_PASS, cli, cliEnv, cliFolder, ok, refused, seededStore, TEST_CTX, withConsole, type Run } from './cli-run-testkit.ts';
+import { asBob, auditRows, BOB_PASS, cli, cliEnv, cliFolder, ok, refused, seededStore, TEST_CTX, withConsole, usageError, type Run } from './cli-run-testkit.ts';
 
 const { fresh } = cliFolder('ecps-cli-keys-');
 const CAROL_PASS = 'carol keeps the keys safe 42';
@@ -454,9 +454,7 @@ describe('usage mistakes exit 2 before any store is opened', () => {
     [['keys', 'migrate', '--provider', 'aws', '--all', '--force']],
   ])('%j', async (argv) => {
     const dir = fresh('never');
-    const r = await cli([...argv, '--data-dir', dir]);
-    expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toMatch(/^usage error: .+\nRun "ecps-console help" for the list of commands\.\n$/);
+    usageError(await cli([...argv, '--data-dir', dir]));
     expect(readdirSync(join(dir, '..')).includes(dir.split('/').pop()!)).toBe(false);
   });
 });

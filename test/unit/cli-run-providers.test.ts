@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperatorRole } from '../../shared/operatorsContract.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { startTestEmulator, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
-import { asBob, auditRows, cli, cliEnv, cliFolder, freePort, ok, refused, seededStore, TEST_CTX, withConsole, type Run } from './cli-run-testkit.ts';
+import { asBob, auditRows, cli, cliEnv, cliFolder, freePort, ok, refused, seededStore, TEST_CTX, withConsole, usageError, type Run } from './cli-run-testkit.ts';
 
 const { fresh } = cliFolder('ecps-cli-providers-');
 /** The provider's secret: printed, audited or stored in the clear anywhere, the test finds it. */
@@ -314,9 +314,7 @@ describe('usage mistakes exit 2 before any store is opened', () => {
     [['keys', 'verify-integrity', 'a', 'b']],
   ])('%j', async (argv) => {
     const dir = fresh('never');
-    const r = await cli([...argv, '--data-dir', dir]);
-    expect([r.code, r.stdout]).toEqual([2, '']);
-    expect(r.stderr).toMatch(/^usage error: .+\nRun "ecps-console help" for the list of commands\.\n$/);
+    usageError(await cli([...argv, '--data-dir', dir]));
     expect(readdirSync(join(dir, '..')).includes(dir.split('/').pop()!)).toBe(false);
   });
 });

@@ -134,6 +134,11 @@ export const ok = (r: Run) => {
   expect(r.code).toBe(0);
   return r;
 };
+/** A usage mistake: exit 2, nothing on stdout, the mistake and where to look on stderr (docs/cli.md). */
+export const usageError = (r: Run) => {
+  expect([r.code, r.stdout]).toEqual([2, '']);
+  expect(r.stderr).toMatch(/^usage error: .+\nRun "ecps-console help" for the list of commands\.\n$/);
+};
 export const refused = (r: Run, code: string) => {
   expect([r.code, r.stdout]).toEqual([1, '']);
   expect(r.stderr).toMatch(new RegExp(`^error \\[${code}\\]: .+\\nhint: .+\\n$`));

@@ -88,12 +88,12 @@ describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
   /** A console that sends the chunks of `crl` in the order `order` (indexes) and reports the robot's answer. */
   const sendChunks = (order: number[]) =>
     overCable(async (channel) => {
-      const hello = decodeHello((await channel.receive(20_000, 'HELLO')).frame.payload);
+      const hello = decodeHello((await channel.receive(60_000, 'HELLO')).frame.payload);
       expect(hello.deviceId).toBe(DEVICE);
       const chunks: OrderChunkMessage[] = splitItem({ kind: 'crl', content: bigCrl, consoleNonce: Buffer.alloc(32, 9) });
       // The robot answers as soon as it judges a chunk and then stops reading: its answer is awaited while the rest is
       // still being written (a ~60 KiB frame the robot no longer reads fills the line's buffers and never drains).
-      const answer = channel.receive(20_000, 'the robot answer');
+      const answer = channel.receive(60_000, 'the robot answer');
       void (async () => {
         let seq = 0;
         for (const i of order) await channel.send({ type: MessageType.ORDER_CHUNK, seq: seq++, payload: encodeOrderChunk(chunks[i] as OrderChunkMessage) });

@@ -98,7 +98,10 @@ export function spawnRobot(args: {
  */
 export async function overCable<T>(robot: Omit<Parameters<typeof spawnRobot>[0], 'port' | 'waitSignal'>, consoleSide: (channel: FrameChannel, port: string) => Promise<T>) {
   const pair = await startPtyPair();
-  const sim = spawnRobot({ ...robot, port: pair.robotPath, waitSignal: true });
+  // The robot waits up to 60 s for each console frame (its own default is 10 s): the console side here is a test
+  // that may write several 60 KiB frames on a loaded machine, and a robot that gives up first answers `timeout`
+  // instead of the refusal under test (seen once in CI, load 6.5). A caller's own --timeout-ms comes later and wins.
+  const sim = spawnRobot({ ...robot, extraArgs: ['--timeout-ms', '60000', ...(robot.extraArgs ?? [])], port: pair.robotPath, waitSignal: true });
   try {
     await sim.ready;
     const port = await openSerialPort(pair.consolePath, 115200);

@@ -66,7 +66,7 @@ import { createCaEndorsedRepo } from './store/caEndorsedRepo.ts';
 import { createEmergencyHandlers } from './services/emergency/emergencyHandlers.ts';
 import { createEmergencyResponse, type EmergencyResponse } from './services/emergency/emergencyResponse.ts';
 import { createEmergencyRepo } from './store/emergencyRepo.ts';
-import { toPem } from './crypto/x509Sign.ts';
+import { toPem } from './crypto/x509Plain.ts';
 import { createIncidentKitRepo } from './store/incidentKitRepo.ts';
 import { createKitService } from './services/incidentKit/kitService.ts';
 import { createKitHandlers } from './services/incidentKit/kitHandlers.ts';
@@ -80,7 +80,7 @@ import { createAlerts, type Alerts } from './services/metrics/alerts.ts';
 import { healthAlert, overdueAlert } from './services/metrics/alertRules.ts';
 import { createMetrics, type Metrics, type MetricsDeps } from './services/metrics/metrics.ts';
 import { createMetricsHandlers } from './services/metrics/metricsHandlers.ts';
-import { buildRegistry, parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
+import { parsePrometheusAddress, type PrometheusAddress, type PrometheusEndpoint, requireLoopback, startPrometheusEndpoint } from './services/metrics/prometheus.ts';
 import { OVERDUE_AFTER_MS } from '../shared/rotationContract.ts';
 import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.ts';
 import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
@@ -503,10 +503,13 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       stopOverdue = () => clearInterval(t);
       if (promAddress) {
         // A port in use (or any bind failure) leaves the console running without the endpoint, said in the log.
-        prometheus = await startPrometheusEndpoint(promAddress, buildRegistry(metrics, () => alerts.open())).catch((e: unknown) => {
-          logger.error('the Prometheus endpoint could not start', { host: promAddress.host, port: promAddress.port, error: e instanceof Error ? e.message : String(e) });
-          return null;
-        });
+        // prom-client is imported here, only when the endpoint is configured (not loaded at start-up otherwise).
+        prometheus = await import('./services/metrics/prometheusRegistry.ts')
+          .then(({ buildRegistry }) => startPrometheusEndpoint(promAddress, buildRegistry(metrics, () => alerts.open())))
+          .catch((e: unknown) => {
+            logger.error('the Prometheus endpoint could not start', { host: promAddress.host, port: promAddress.port, error: e instanceof Error ? e.message : String(e) });
+            return null;
+          });
       }
     }
     const providerHandlers = createProviderHandlers({

@@ -1,8 +1,7 @@
 // Checks a robot's PKCS#10 CSR: its self-signature (proof of possession of the identity key), the device id
 // in its subject, and the identity key type. Also checks that an issued certificate carries the CSR's key.
-import 'reflect-metadata';
 import { X509Certificate, createPublicKey, sign as signBytes, verify as verifySignature, constants, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as x509 from '@peculiar/x509';
 import { StationError } from './errors.ts';
 import { schemeFor } from './keywrap.ts';
 
@@ -11,10 +10,21 @@ export interface CheckedCsr {
   spki: Buffer;
 }
 
+/**
+ * @peculiar/x509 (with reflect-metadata, which it needs first) is loaded at the first CSR, not at start-up: the
+ * console's startup graph reaches this module (field link, provisioning sessions), and every major GC of the main
+ * process marks what is loaded (test/unit/startup-libraries-lazy.test.ts).
+ */
+async function x509Library(): Promise<typeof x509> {
+  await import('reflect-metadata');
+  return import('@peculiar/x509');
+}
+
 export async function checkCsr(csrDer: Buffer, deviceId: string): Promise<CheckedCsr> {
+  const { Pkcs10CertificateRequest } = await x509Library();
   let csr: x509.Pkcs10CertificateRequest;
   try {
-    csr = new x509.Pkcs10CertificateRequest(csrDer);
+    csr = new Pkcs10CertificateRequest(csrDer);
   } catch {
     throw new StationError('forged_csr', 'the CSR is not a valid PKCS#10 structure', { deviceId, reason: 'csr_malformed' });
   }

@@ -3,7 +3,6 @@
 // Mode 'provision' runs the provisioning session (session.ts); mode 'distribute' sends each provisioned robot its
 // next key bundle (distributeSession.ts).
 import { EventEmitter } from 'node:events';
-import { SerialPort } from 'serialport';
 import type { StationMode } from '../../shared/stationContract.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -58,13 +57,21 @@ export interface StationStats { provisioned: number; distributed: number; failed
 /** One session's outcome, by the station's mode. */
 export type PortResult = { mode: 'provision'; result: SessionResult } | { mode: 'distribute'; result: DistributionResult };
 
-export function openSerialPort(path: string, baudRate: number): Promise<OpenPort> {
+/**
+ * serialport (its parsers, stream and native binding) is loaded when a station first lists or opens a port, not at
+ * start-up: the console imports this module whether or not a station ever runs, and every major GC of the main
+ * process marks what is loaded (test/unit/startup-libraries-lazy.test.ts).
+ */
+const serialPortLibrary = async () => (await import('serialport')).SerialPort;
+
+export async function openSerialPort(path: string, baudRate: number): Promise<OpenPort> {
+  const SerialPort = await serialPortLibrary();
   const port = new SerialPort({ path, baudRate, autoOpen: false });
   return new Promise((resolve, reject) => port.open((e) => (e ? reject(new StationError('disconnected', `cannot open ${path}: ${e.message}`, { port: path })) : resolve(port))));
 }
 
 export async function listSerialPorts(): Promise<PortInfo[]> {
-  return (await SerialPort.list()).map((p) => ({ path: p.path, vendorId: p.vendorId, productId: p.productId, serialNumber: p.serialNumber }));
+  return (await (await serialPortLibrary()).list()).map((p) => ({ path: p.path, vendorId: p.vendorId, productId: p.productId, serialNumber: p.serialNumber }));
 }
 
 export function matchesUsbFilter(p: PortInfo, vendorIds: string[] = [], productIds: string[] = []): boolean {

@@ -14,13 +14,12 @@ import type { CaHistoryEntry, CertificateRenewal } from '../../../shared/caContr
 import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { Clock } from '../../clock.ts';
-import { toPem } from '../../crypto/x509Sign.ts';
+import { toPem, wholeSeconds } from '../../crypto/x509Plain.ts';
 import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo, FleetCaRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import type { FleetCa, PreparedCrl } from './fleetCa.ts';
-import { wholeSeconds } from './fleetCaProfiles.ts';
 import { crlFileName, type FleetCaService, type NewCaInput } from './fleetCaService.ts';
 
 /** A compromised CA's final CRL is valid for a year (the longest a CRL may be): no later one will be signed by that key. */

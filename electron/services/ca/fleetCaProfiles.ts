@@ -46,10 +46,7 @@ export function asnName(name: Name): asn1X509.Name {
   return AsnConvert.parse(name.toArrayBuffer(), asn1X509.Name);
 }
 
-/** Whole seconds: X.509 times carry no fractions. */
-export function wholeSeconds(ms: number): Date {
-  return new Date(Math.floor(ms / 1000) * 1000);
-}
+export { wholeSeconds } from '../../crypto/x509Plain.ts';
 
 function keyUsage(flags: number): asn1X509.KeyUsage {
   return new asn1X509.KeyUsage(flags);

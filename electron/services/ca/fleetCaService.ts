@@ -11,13 +11,20 @@ import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { KmsProvider } from '../../providers/types.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
-import { createFleetCa, openFleetCa, type BatchRevocationOptions, type FleetCa, type FleetCertificateInfo, type PreparedCrl, type RevocationReason } from './fleetCa.ts';
+import type { BatchRevocationOptions, FleetCa, FleetCertificateInfo, PreparedCrl, RevocationReason } from './fleetCa.ts';
 import { certificateInfo, normaliseSerial } from './fleetCaInventory.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
 import type { Session } from '../session/session.ts';
 
 export const CA_ORGANIZATION = 'ECPS-UV Fleet';
+
+/**
+ * fleetCa.ts with its ASN.1 libraries (@peculiar/x509, @peculiar/asn1-*, reflect-metadata: about 4 MB of heap) is
+ * loaded when a CA is first created or opened, not at start-up: every major GC of the main process marks what is
+ * loaded, and a console that signs no certificate never needs them (test/unit/startup-libraries-lazy.test.ts).
+ */
+const fleetCaModule = () => import('./fleetCa.ts');
 
 /** The current CA's CRL file name, or another CA's (named by the start of its id, so that two CAs' CRLs never clash). */
 export const crlFileName = (caId: string | null, crlNumber: number): string =>
@@ -134,7 +141,7 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     const id = caId();
     const row = id === null ? null : deps.repo.getCa(id);
     if (!row) throw new ConsoleError('not_initialized', 'No fleet CA yet: create it first (Certificates, "Create fleet CA").');
-    opened = await openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
+    opened = await (await fleetCaModule()).openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
     return opened;
   };
 
@@ -154,7 +161,7 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       throw isConsoleError(e) ? e : new ConsoleError('provider_unavailable', `The provider could not create the CA key: ${(e as Error)?.message ?? String(e)}`);
     }
     // createFleetCa audits ca.create itself (success or failure, with the provider and key reference).
-    return createFleetCa({ provider, keyRef, subject: `CN=${commonName}, O=${CA_ORGANIZATION}`, clock: deps.clock, audit: deps.audit, repo: deps.repo, actor });
+    return (await fleetCaModule()).createFleetCa({ provider, keyRef, subject: `CN=${commonName}, O=${CA_ORGANIZATION}`, clock: deps.clock, audit: deps.audit, repo: deps.repo, actor });
   }
 
   /** Any CA of the store, current or not (the current one is the cached one). */
@@ -163,7 +170,7 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     deps.session.require();
     const row = deps.repo.getCa(id);
     if (!row) throw new ConsoleError('not_found', 'No fleet CA with this id.');
-    return openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
+    return (await fleetCaModule()).openFleetCa({ caId: row.id, provider: providerFor(row.provider), clock: deps.clock, audit: deps.audit, repo: deps.repo, actor: deps.session.actor() });
   }
 
   return {

@@ -16,7 +16,7 @@ import type { FleetRepo } from '../../store/fleetRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { FleetRegistry } from '../fleet/fleetRegistry.ts';
 import type { Session } from '../session/session.ts';
-import { wholeSeconds } from './fleetCaProfiles.ts';
+import { wholeSeconds } from '../../crypto/x509Plain.ts';
 import type { CaRevocations, FleetCaService } from './fleetCaService.ts';
 
 export interface RobotRevocationDeps {

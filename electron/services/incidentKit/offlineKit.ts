@@ -14,7 +14,6 @@ import {
   chainAppend, KIT_FILES, kitError, kitPrivateKeyOf, kitPublicKeyOf, openKit, readManifest, usesByOrder, verifyKitChain,
   type KitChain, type KitOrder, type KitPayload, type ManifestBody,
 } from './kitFormat.ts';
-import { crlSerials } from './crlSerials.ts';
 import { kitThrottle } from './kitThrottle.ts';
 import { waitInWords } from '../session/sessionThrottle.ts';
 
@@ -65,7 +64,9 @@ export interface OfflineAudit {
 export interface OfflineKit {
   info(): OfflineInfo;
   /** The registry copy's certificates and the serials of the CRL published at export. */
-  certificates(): { certificates: Array<Omit<CertificateRow, 'pem'>>; crl: { crlNumber: number; serials: string[] } | null };
+  // Asynchronous: the CRL's ASN.1 reader (crlSerials.ts, @peculiar/asn1-*) is loaded at the first call, not when the
+  // console starts (main.ts imports this module for kit mode; every major GC marks what is loaded).
+  certificates(): Promise<{ certificates: Array<Omit<CertificateRow, 'pem'>>; crl: { crlNumber: number; serials: string[] } | null }>;
   /** Reads audit.jsonl and its head again and verifies them (a change made beside this console shows here). */
   audit(): Promise<OfflineAudit>;
   /** The registry copy with the offline actions applied (quarantines). */
@@ -158,9 +159,9 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
       orders: payload.orders.map(view),
     }),
     robots: () => [...robots.values()],
-    certificates: () => ({
+    certificates: async () => ({
       certificates: payload.certificates.map(({ pem: _pem, ...c }) => c),
-      crl: payload.crl ? { crlNumber: payload.crl.crlNumber, serials: crlSerials(payload.crl.pem) } : null,
+      crl: payload.crl ? { crlNumber: payload.crl.crlNumber, serials: (await import('./crlSerials.ts')).crlSerials(payload.crl.pem) } : null,
     }),
     async audit() {
       try {

@@ -3,12 +3,12 @@
 // is refused with invalid_input before anything binds: the indicators describe key use and must not leave the machine.
 // The metrics are read at scrape time from the same store and in-memory aggregates as the metrics:series channel, in
 // a registry of this console's own (never prom-client's global one), so two consoles in one process stay apart.
+// The registry (prom-client) is built in prometheusRegistry.ts, which the console imports only when the endpoint is
+// configured: a console without it does not load prom-client (test/unit/startup-libraries-lazy.test.ts).
 import http from 'node:http';
 import net from 'node:net';
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { ConsoleError } from '../../../shared/errors.ts';
-import type { Severity } from '../../store/metricsRepo.ts';
-import type { Metrics } from './metrics.ts';
 
 export interface PrometheusAddress {
   host: string;
@@ -46,44 +46,6 @@ export function requireLoopback(address: PrometheusAddress, field = 'ECPS_PROMET
       { field, host: address.host },
     );
   }
-}
-
-/** The console's metrics as a prom-client registry, read at scrape time. */
-export function buildRegistry(metrics: Metrics, openAlerts: () => Record<Severity, number>): Registry {
-  const registry = new Registry();
-  let snap: ReturnType<Metrics['snapshot']> | null = null;
-  // One snapshot per scrape: the first collector reads it, the others reuse it.
-  const current = () => (snap ??= metrics.snapshot());
-  const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => void) =>
-    new Gauge({ name, help, labelNames, registers: [registry], collect(this: Gauge) { this.reset(); collect(this); } });
-  new Counter({
-    name: 'ecps_key_operations_total',
-    help: 'Audited key operations since the console started, by action.',
-    labelNames: ['operation'],
-    registers: [registry],
-    collect(this: Counter) {
-      snap = null;
-      this.reset();
-      for (const [op, n] of Object.entries(current().operationsTotal)) this.inc({ operation: op }, n);
-    },
-  });
-  gauge('key_operations_per_second', 'Key operations per second over the last full minute.', [], (g) => g.set(current().operationsPerSecond));
-  gauge('key_rotation_success_rate', 'Percent of key rotation attempts that succeeded in the last hour (absent when none ran).', [], (g) => {
-    const r = current().rotationSuccessRate;
-    if (r !== null) g.set(r);
-  });
-  gauge('kms_availability', 'Percent of provider calls and health checks that succeeded in the last hour, per provider.', ['provider'], (g) => {
-    for (const [provider, v] of Object.entries(current().availability)) g.set({ provider }, v);
-  });
-  gauge('encryption_latency_ms', 'Encryption latency percentiles (ms) in the last hour, per provider.', ['provider', 'quantile'], (g) => {
-    for (const [provider, q] of Object.entries(current().latency)) {
-      for (const [quantile, v] of [['0.5', q.p50], ['0.95', q.p95], ['0.99', q.p99]] as const) if (v !== null) g.set({ provider, quantile }, v);
-    }
-  });
-  gauge('ecps_alerts_unacknowledged', 'Unacknowledged alerts per severity.', ['severity'], (g) => {
-    for (const [severity, n] of Object.entries(openAlerts())) g.set({ severity }, n);
-  });
-  return registry;
 }
 
 /** Serves `registry` on a loopback address; refuses any other address before binding. */

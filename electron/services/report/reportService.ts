@@ -12,7 +12,6 @@ import { parsePeriod } from './period.ts';
 import { collectReport, type ReportSources } from './reportData.ts';
 import { renderCsv } from './reportCsv.ts';
 import { loadReportFonts } from './reportFonts.ts';
-import { renderPdf } from './reportPdf.ts';
 
 export interface ReportDeps {
   repo: ReportRepo;
@@ -51,7 +50,8 @@ export function createReportService(deps: ReportDeps): ReportService {
           { period, generatedAt: new Date(now).toISOString(), generatedBy: session.actor(), storeId: unlocked.storeId, keyFingerprint: audit.keyFingerprint() },
           now,
         );
-        const bytes = input.format === 'pdf' ? await renderPdf(data, loadReportFonts(deps.fontDir)) : renderCsv(data);
+        // pdf-lib is loaded at the first PDF, not at start-up: every major GC of the main process marks what it loads.
+        const bytes = input.format === 'pdf' ? await (await import('./reportPdf.ts')).renderPdf(data, loadReportFonts(deps.fontDir)) : renderCsv(data);
         const { signature, publicKeySpki } = audit.signDocument(bytes);
         const sha256 = createHash('sha256').update(bytes).digest('hex');
         const fileName = `ecps-compliance-${period.from.slice(0, 10)}-to-${period.to.slice(0, 10)}.${input.format}`;

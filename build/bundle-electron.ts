@@ -22,6 +22,12 @@ export const LAZY_SDKS: Record<string, string[]> = {
   'node-vault.cjs': ['node-vault'],
   // Not a provider, but the same case: the font engine (1.5 MB) is needed only when a PDF report is made.
   'fontkit.cjs': ['@pdf-lib/fontkit'],
+  // The same for pdf-lib itself (reportService.ts imports reportPdf.ts at the first PDF)...
+  'pdf-lib.cjs': ['pdf-lib'],
+  // ...and for the fleet CA's X.509 and ASN.1 libraries (fleetCaService.ts imports fleetCa.ts when a CA is first
+  // created or opened; csr.ts and offlineKit.ts at their first CSR or CRL). One file: the asn1 packages share
+  // @peculiar/asn1-schema's schema storage, and @peculiar/x509's tsyringe needs reflect-metadata loaded first.
+  'x509.cjs': ['reflect-metadata', '@peculiar/asn1-schema', '@peculiar/asn1-x509', '@peculiar/asn1-rsa', '@peculiar/asn1-csr', '@peculiar/x509'],
 };
 /** The relative paths main.cjs requires its lazily loaded SDK files by. */
 export const LAZY_SDK_REQUIRES = Object.keys(LAZY_SDKS).map((f) => `./sdk/${f}`);

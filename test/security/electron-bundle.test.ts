@@ -2,11 +2,12 @@
 // preloads cannot load npm modules or ESM), and run in a VM it exposes exactly window.ecps with the contract's API.
 // main.cjs, run with a stand-in 'electron' module, hands Electron's objects to the shell, which installs its guards.
 // The AWS, Azure and Vault clients are bundled into files of their own (dist-electron/sdk/) that main.cjs requires
-// only when a provider of their kind is built (the font engine, fontkit, when a PDF report is made): V8 keeps the
-// source of every script it compiled in the heap.
+// only when a provider of their kind is built (pdf-lib and its font engine, fontkit, when a PDF report is made; the
+// X.509 and ASN.1 libraries when the fleet CA is first used): V8 keeps the source of every script it compiled in the heap.
 // The compliance report's fonts are copied next to main.cjs (dist-electron/fonts) with their licence, and main.cjs
 // finds them there: a PDF report generated through it prints a Polish key label as stored.
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -48,10 +49,10 @@ describe('electron bundles', () => {
     const foreign = requiresOf(code).filter((r) => !allowed.has(r));
     expect(foreign).toEqual([]);
     expect(requiresOf(code)).toContain('electron');
-    expect(requiresOf(code)).toEqual(expect.arrayContaining(['./sdk/aws-kms.cjs', './sdk/azure.cjs', './sdk/node-vault.cjs', './sdk/fontkit.cjs']));
+    expect(requiresOf(code)).toEqual(expect.arrayContaining(['./sdk/aws-kms.cjs', './sdk/azure.cjs', './sdk/node-vault.cjs', './sdk/fontkit.cjs', './sdk/pdf-lib.cjs', './sdk/x509.cjs']));
   });
 
-  it('bundle the AWS, Azure and Vault clients and the font engine into their own files, needing only Node built-ins, and leave them out of main.cjs', () => {
+  it('bundle the AWS, Azure and Vault clients, pdf-lib, the font engine and the X.509 libraries into their own files, needing only Node built-ins, and leave them out of main.cjs', () => {
     const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
     // Each package's file, functions it exports (from the packages' documentation) and packages that come with it.
     const expected: Record<string, { file: string; exports: string[]; with: string[] }> = {
@@ -59,8 +60,16 @@ describe('electron bundles', () => {
       '@azure/identity': { file: 'azure.cjs', exports: ['DefaultAzureCredential', 'ClientSecretCredential'], with: ['@azure/msal-node'] },
       '@azure/keyvault-keys': { file: 'azure.cjs', exports: ['KeyClient', 'CryptographyClient'], with: ['@azure/core-rest-pipeline'] },
       'node-vault': { file: 'node-vault.cjs', exports: [], with: ['tv4'] },
-      // The compliance report's font engine (its pako is pdf-lib's too, so it stays in main.cjs as well).
+      // The compliance report's font engine and PDF writer (both bundle pako).
       '@pdf-lib/fontkit': { file: 'fontkit.cjs', exports: ['create'], with: [] },
+      'pdf-lib': { file: 'pdf-lib.cjs', exports: ['PDFDocument'], with: ['@pdf-lib/standard-fonts', 'pako'] },
+      // The fleet CA's X.509 and ASN.1 libraries; reflect-metadata is a global polyfill (no exports of its own).
+      'reflect-metadata': { file: 'x509.cjs', exports: [], with: [] },
+      '@peculiar/asn1-schema': { file: 'x509.cjs', exports: ['AsnConvert', 'OctetString'], with: ['asn1js'] },
+      '@peculiar/asn1-x509': { file: 'x509.cjs', exports: ['Certificate', 'TBSCertificate', 'CertificateList'], with: [] },
+      '@peculiar/asn1-rsa': { file: 'x509.cjs', exports: ['RsaSaPssParams'], with: [] },
+      '@peculiar/asn1-csr': { file: 'x509.cjs', exports: ['CertificationRequest'], with: [] },
+      '@peculiar/x509': { file: 'x509.cjs', exports: ['Name', 'Pkcs10CertificateRequest'], with: ['tsyringe'] },
     };
     expect(Object.entries(LAZY_SDKS).flatMap(([file, pkgs]) => pkgs.map((p) => `${p} ${file}`)).sort()).toEqual(
       Object.entries(expected).map(([p, d]) => `${p} ${d.file}`).sort(),
@@ -176,7 +185,7 @@ describe('electron bundles', () => {
     }
   });
 
-  it('ship the report fonts and their licence next to main.cjs, which prints a PDF report\'s non-ASCII label with them', async () => {
+  it('ship the report fonts and their licence next to main.cjs, which prints a PDF report\'s non-ASCII label with them (pdf-lib loaded then), and signs a fleet CA (X.509 libraries loaded then)', async () => {
     // The files as the dejavu-fonts-ttf package has them (docs/compliance-report.md names these three and the licence).
     const pkg = packageFontFolder();
     const expected: Record<string, string> = {
@@ -198,6 +207,8 @@ describe('electron bundles', () => {
       expect(await call('session:init', { operator: 'alice', passphrase: 'report fonts in the bundle 0123' })).toMatchObject({ ok: true });
       expect(await call('keys:create', { type: 'storage', label: 'Łódź plant' })).toMatchObject({ ok: true });
       expect(required, 'the font engine is loaded by the first PDF, not at start').not.toContain('./sdk/fontkit.cjs');
+      expect(required, 'pdf-lib is loaded by the first PDF, not at start').not.toContain('./sdk/pdf-lib.cjs');
+      expect(required, 'the X.509 libraries are loaded by the fleet CA, not at start').not.toContain('./sdk/x509.cjs');
       const today = new Date().toISOString().slice(0, 10);
       const report = (await call('report:generate', { from: today, to: today, format: 'pdf' })) as { ok: boolean; value: { content: string }; error?: unknown };
       expect(report.ok, JSON.stringify(report.error)).toBe(true);
@@ -206,6 +217,14 @@ describe('electron bundles', () => {
       const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
       expect(text).toMatch(/\sŁódź plant\s+storage\s/u);
       expect(required).toContain('./sdk/fontkit.cjs');
+      expect(required).toContain('./sdk/pdf-lib.cjs');
+      expect(required).not.toContain('./sdk/x509.cjs');
+      // The fleet CA works from the bundle's X.509 file (the ASN.1 packages share one schema storage there).
+      const ca = (await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Bundle CA' })) as { ok: boolean; value: { initialized: boolean; certificatePem: string }; error?: unknown };
+      expect(ca.ok, JSON.stringify(ca.error)).toBe(true);
+      expect(ca.value.initialized).toBe(true);
+      expect(new X509Certificate(ca.value.certificatePem).subject).toContain('CN=Bundle CA');
+      expect(required).toContain('./sdk/x509.cjs');
     } finally {
       fakes.app.emit('will-quit');
     }

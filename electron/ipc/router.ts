@@ -2,7 +2,8 @@
 // route(); it checks the sender, parses the input strictly, calls the handler, parses the output and always
 // resolves to an envelope. It never rejects, never echoes raw input (it may hold a passphrase) and never leaks
 // the text of unexpected errors. With the console's access gate it refuses what the signed-in operator's role may not
-// call before the input is even parsed (docs/operators.md).
+// call before the input is even parsed (docs/operators.md), and hands the gate each input its schema refuses (the gate
+// audits those of the emergency operations, docs/emergency-response.md "Audit").
 import type { z } from 'zod';
 import { contract, isChannelName, type CallContext, type Envelope, type Handlers } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError, type ErrorInfo } from '../../shared/errors.ts';

@@ -110,9 +110,16 @@ describe('schema refusals handed to the gate (docs/emergency-response.md "Audit"
       access: { check: () => undefined, refusedInput: () => { throw new Error('audit bug S3CRET'); } },
     });
     const env = await call(router, 'emergency:execute', { scope: 'everything' });
-    expect(env).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(env).toMatchObject({ ok: false, error: { code: 'internal', message: 'Internal error while refusing the input of emergency:execute; the console log has details.' } });
     expect(JSON.stringify(env)).not.toContain('S3CRET');
     expect(logger.entries.find((e) => e.message === 'auditing a refused input failed')).toMatchObject({ level: 'error', fields: { channel: 'emergency:execute', transport: 'test' } });
+    expect(ran).toEqual([]);
+  });
+
+  it('a router without a gate refuses the input as before (invalid_input, no handler)', async () => {
+    const ran: string[] = [];
+    const env = await call(createRouter({ handlers: recordingHandlers(ran) }), 'emergency:retry', { runId: 42 });
+    expect(env).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(ran).toEqual([]);
   });
 });

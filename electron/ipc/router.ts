@@ -2,7 +2,8 @@
 // route(); it checks the sender, parses the input strictly, calls the handler, parses the output and always
 // resolves to an envelope. It never rejects, never echoes raw input (it may hold a passphrase) and never leaks
 // the text of unexpected errors. With the console's access gate it refuses what the signed-in operator's role may not
-// call before the input is even parsed (docs/operators.md).
+// call before the input is even parsed (docs/operators.md), and hands the gate each input its schema refuses (the gate
+// audits those of the emergency operations, docs/emergency-response.md "Audit").
 import type { z } from 'zod';
 import { contract, isChannelName, type CallContext, type Envelope, type Handlers } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError, type ErrorInfo } from '../../shared/errors.ts';
@@ -28,7 +29,7 @@ export interface RouterOptions {
    * The signed-in operator's permissions (FleetConsole.access): checked before the input is parsed, so a refused call
    * reaches no handler (`forbidden`, audited). The console's handlers check again, for routers built without it.
    */
-  access?: Pick<AccessGate, 'check'>;
+  access?: Pick<AccessGate, 'check'> & Partial<Pick<AccessGate, 'refusedInput'>>;
   logger?: Logger;
 }
 
@@ -103,7 +104,17 @@ export function createRouter(options: RouterOptions): Router {
     if (denied) return denied;
     const spec = contract[channel];
     const parsed = spec.input.safeParse(input);
-    if (!parsed.success) return fail(invalidInputError(channel, parsed.error).toInfo());
+    if (!parsed.success) {
+      const error = invalidInputError(channel, parsed.error).toInfo();
+      // Audited for the channels that audit every refusal (the gate decides which), like a forbidden call.
+      try {
+        options.access?.refusedInput?.(channel, ctx, error);
+      } catch (e) {
+        logger.error('auditing a refused input failed', { channel, transport: ctx.transport, error: e });
+        return fail({ code: 'internal', message: `Internal error while refusing the input of ${channel}; the console log has details.` });
+      }
+      return fail(error);
+    }
     if (dependsOnInput(channel)) {
       const deniedByInput = refused({ parsed: parsed.data });
       if (deniedByInput) return deniedByInput;

@@ -4,6 +4,8 @@
 // certificate is revoked. (b) Distribute mode: a provisioned robot receives its key bundle over the serial link (five
 // chips to done, keys.json holds the console's versions, the robot's bundle list shows it installed via serial).
 // (c) Distribution faults: a robot that was never provisioned and an unknown robot fail their ports with their codes.
+// (d) A distribute session failed by a forged ORDER_ACK: the port lists the refused answer, then each pending item it
+// never sent as "not sent" (docs/station.md, "Orders and CRLs on the port").
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +219,57 @@ test('distribute mode faults: never provisioned, unknown, and a wrong installati
   } finally {
     for (const r of robots) r.kill();
     for (const p of pairs) p.unplug();
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+test('distribute mode: a session that fails at its orders lists, after the answer refused, the items it never sent as "not sent"', async ({ page, harness }) => {
+  test.setTimeout(120_000);
+  const work = mkdtempSync(join(tmpdir(), 'ecps-e2e-modes-'));
+  const pair = await startPtyPair();
+  const robots: RobotProcess[] = [];
+  try {
+    const h = harness.current().fleet.handlers;
+    const caFile = await prepareStation(page, harness.current().host.url, h, work, ['uv-forger']);
+    // The emergency key before provisioning: the robot gets its public key and takes orders.
+    await h['keys:create']({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }, CTX);
+    const keystore = mkdtempSync(join(work, 'robot-'));
+    const robot = (misbehave?: string) => {
+      const r = spawnRobot({ port: pair.robotPath, deviceId: 'uv-forger', keystore, caCertFile: caFile, waitSignal: true, extraArgs: ['--site', 'Plant 1', '--model', 'UV-7'], ...(misbehave ? { misbehave } : {}) });
+      robots.push(r);
+      return r;
+    };
+    await provisionFromUi(page, pair, robot());
+    // Pending for the robot, in the order the station sends them (docs/station.md): the two orders that cover it,
+    // oldest first, then the newest CRL.
+    const order = (scope: { site: string } | { deviceIds: string[] }) =>
+      h['emergency:lockdownOrder']({ kind: 'lockdown', scope, actions: ['stop_operating'], reason: 'drill', message: 'Stop now', validForSeconds: 3600 }, CTX);
+    const site = (await order({ site: 'Plant 1' })).order.sequence;
+    const own = (await order({ deviceIds: ['uv-forger'] })).order.sequence;
+    const crl = (await h['ca:crl']({}, CTX)).crlNumber;
+
+    // The robot signs its first answer with another key: the console refuses it and the session ends at orders.
+    const field = robot('forged-ack');
+    await field.ready;
+    await startStation(page, [pair.consolePath], 'distribute');
+    field.powerOn();
+    const row = portRow(page, pair.consolePath);
+    await expect(portState(row)).toHaveAttribute('data-state', 'failed', { timeout: 30_000 });
+    await expect(row.getByRole('alert')).toHaveAttribute('data-code', 'forged_ack');
+    const items = row.getByRole('list', { name: `Orders and CRLs sent on ${pair.consolePath}` }).getByRole('listitem');
+    await expect(items).toHaveCount(3);
+    await expect(items.nth(0)).toHaveAttribute('data-outcome', 'answer_refused');
+    await expect(items.nth(0)).toHaveAttribute('data-ref', String(site));
+    // The two items after it were never sent: one grey line each, in words (docs/station.md).
+    const notSent = row.locator('[data-outcome="not_sent"]');
+    await expect(notSent).toHaveText([
+      `Lockdown order #${own} (robot uv-forger): not sent: the session failed at orders`,
+      `CRL #${crl}: not sent: the session failed at orders`,
+    ]);
+    await stopStation(page);
+  } finally {
+    for (const r of robots) r.kill();
+    pair.unplug();
     rmSync(work, { recursive: true, force: true });
   }
 });

@@ -149,15 +149,15 @@ describe('lockdown order / lift', () => {
     expect(existsSync(join(dir, 'nobody.json'))).toBe(false);
   });
 
-  it('each refusal exits 1 with no file and no order number used; the console audits its refusals, an existing --out is refused first', async () => {
-    // [what, arguments, stderr, the audited refusal code; null: refused by the CLI before the console is asked].
+  it('each refusal exits 1 with no file and no order number used; each is audited, an existing --out refused first (by the CLI)', async () => {
+    // [what, arguments, stderr, the audited refusal code].
     const taken = join(dir, 'taken.json');
     writeFileSync(taken, 'an earlier order file');
-    const cases: Array<[string, string[], RegExp, string | null]> = [
+    const cases: Array<[string, string[], RegExp, string]> = [
       ['a key version nobody holds', ['--key', `${ids.comm}:9`], /order for nobody/, 'invalid_input'],
       ['an unknown serial', ['--serial', '0badc0de'], /not_found.*No robot certificate with serial 0badc0de/, 'not_found'],
       ['wipe_keys naming no key', ['--robot', 'uv-001', '--order-actions', 'wipe_keys'], /invalid_input.*The order is not valid/, 'invalid_input'],
-      ['an --out file that exists', ['--robot', 'uv-001', '--out', taken], /exists; it was not changed/, null],
+      ['an --out file that exists', ['--robot', 'uv-001', '--out', taken], /exists; it was not changed/, 'invalid_input'],
     ];
     const count = () => withConsole(async (call) => ({
       sequences: (await call('emergency:lockdownList', {})).orders.map((o) => o.sequence),
@@ -171,13 +171,9 @@ describe('lockdown order / lift', () => {
       expect({ what, code: r.code, stderr: stderr.test(r.stderr) }).toEqual({ what, code: 1, stderr: true });
       const now = await count();
       expect({ what, sequences: now.sequences }).toEqual({ what, sequences: before.sequences });
-      if (audited === null) {
-        expect({ what, refusals: now.refusals.length }).toEqual({ what, refusals });
-      } else {
-        expect({ what, refusals: now.refusals.length, code: now.refusals[0]?.details.code, signed: now.refusals[0]?.details.signed, why: now.refusals[0]?.details.reason })
-          .toEqual({ what, refusals: refusals + 1, code: audited, signed: false, why: 'refusal drill' });
-        refusals++;
-      }
+      expect({ what, refusals: now.refusals.length, code: now.refusals[0]?.details.code, signed: now.refusals[0]?.details.signed, why: now.refusals[0]?.details.reason })
+        .toEqual({ what, refusals: refusals + 1, code: audited, signed: false, why: 'refusal drill' });
+      refusals++;
     }
     expect(readFileSync(taken, 'utf8')).toBe('an earlier order file');
     expect(existsSync(join(dir, 'refused-0.json'))).toBe(false);
@@ -200,5 +196,50 @@ describe('lockdown order / lift', () => {
     const orders = await withConsole((call) => call('emergency:lockdownList', {}));
     expect(orders.orders.map((o) => o.sequence).slice(0, 2)).toEqual([signed.sequence, (signed.sequence as number) - 1]);
     expect(accepts(right, 'uv-003', 0).scope).toEqual({ deviceIds: ['uv-001', 'uv-002', 'uv-003'] });
+  });
+});
+
+describe('an --out file that exists', () => {
+  it('each emergency command refuses it before anything is signed (exit 1, the file kept) and audits the refusal as the console does', async () => {
+    const taken = join(dir, 'taken-by-an-earlier-order.json');
+    writeFileSync(taken, 'an earlier order file');
+    // A finished run to retry (its one action done: nothing pending).
+    const finished = (await json(['emergency', 'execute', '--robot', 'uv-002', '--quarantine', '--reason', 'a run to retry'])).run as { runId: string; state: string };
+    expect(finished.state).toBe('done');
+    const why = { code: 'invalid_input', refusal: `Output file ${taken} exists; it was not changed (use --force to replace it).`, field: 'out', refusedBy: 'cli' };
+    const failed = (action: string, targetId: string | null, details: Record<string, unknown>) => ({ actor: 'alice', action, targetType: null, targetId, outcome: 'failure', details: { ...details, ...why } });
+    // [command line, the one record of the operation it leaves].
+    const cases: Array<[string[], ReturnType<typeof failed>]> = [
+      [['lockdown', 'order', '--site', 'Plant 1', '--reason', 'out taken', '--out', taken],
+        failed('lockdown.order', null, { kind: 'lockdown', reason: 'out taken', scope: '{"site":"Plant 1"}', signed: false })],
+      [['lockdown', 'lift', '--robot', 'uv-002', '--robot', 'uv-003', '--reason', 'lift, out taken', '--out', taken],
+        failed('lockdown.order', null, { kind: 'lift', reason: 'lift, out taken', scope: '{"deviceIds":["uv-002","uv-003"]}', signed: false })],
+      [['emergency', 'execute', '--robot', 'uv-003', '--lockdown', '--quarantine', '--reason', 'run, out taken', '--out', taken],
+        failed('emergency.execute', null, { scope: '{"kind":"robot","deviceId":"uv-003"}', actions: 'quarantine,lockdown', reason: 'run, out taken', dryRun: false })],
+      [['emergency', 'retry', finished.runId, '--out', taken],
+        failed('emergency.retry', finished.runId, { actions: '' })],
+    ];
+    const OPERATIONS = ['lockdown.order', 'emergency.execute', 'emergency.retry'];
+    const state = () => withConsole(async (call) => {
+      const records = (await call('audit:query', { offset: 0, limit: 1000 })).records;
+      return {
+        seq: Math.max(...records.map((r) => r.seq)),
+        records,
+        sequences: (await call('emergency:lockdownList', {})).orders.map((o) => o.sequence),
+        runs: (await call('emergency:runs', {})).runs.map((r) => [r.runId, r.state]),
+      };
+    });
+    for (const [args, expected] of cases) {
+      const before = await state();
+      const r = await run(args);
+      expect({ args, code: r.code, stderr: /invalid_input.*exists; it was not changed/.test(r.stderr) }).toEqual({ args, code: 1, stderr: true });
+      const after = await state();
+      // Nothing signed, no order number used, no run started or changed.
+      expect({ args, sequences: after.sequences, runs: after.runs }).toEqual({ args, sequences: before.sequences, runs: before.runs });
+      const added = after.records.filter((x) => x.seq > before.seq && OPERATIONS.includes(x.action));
+      expect(added.map(({ actor, action, targetType, targetId, outcome, details }) => ({ actor, action, targetType, targetId, outcome, details }))).toEqual([expected]);
+      expect(JSON.stringify(added)).not.toContain(PASS);
+    }
+    expect(readFileSync(taken, 'utf8')).toBe('an earlier order file');
   });
 });

@@ -39,8 +39,9 @@ describe('lockdown order / lift (docs/emergency-response.md)', () => {
     writeFileSync(file, 'the old content', { mode: 0o644 });
     refused(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--data-dir', dir]), 'invalid_input');
     expect(readFileSync(file, 'utf8')).toBe('the old content');
-    // refused before the console was asked: nothing signed, no order recorded (docs/lockdown-orders.md)
-    expect(auditRows(dir).filter((r) => r.action === 'lockdown.order')).toEqual([]);
+    // refused before the console was asked: nothing signed, no order recorded, the refusal audited (docs/lockdown-orders.md)
+    expect(auditRows(dir).filter((r) => r.action === 'lockdown.order').map((r) => [r.actor, r.outcome, r.details.code, r.details.field, r.details.signed, r.details.refusedBy]))
+      .toEqual([['alice', 'failure', 'invalid_input', 'out', false, 'cli']]);
     ok(await cli(['lockdown', 'order', '--robot', 'uv-001', '--reason', 'x', '--out', file, '--force', '--data-dir', dir]));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // the first order of the store: sequence MAX + 1 = 1, none burnt by the refused attempt
@@ -121,7 +122,7 @@ describe('emergency execute / retry: exit 1 while an action failed, the lockdown
     ]);
   });
 
-  it('an existing --out file stops execute and retry before the console is asked: nothing run, nothing signed, no sequence used, the file kept', async () => {
+  it('an existing --out file stops execute and retry before the console is asked: nothing run, nothing signed, no sequence used, the file kept, the refusal audited', async () => {
     const { dir, emergencyPem } = await fleetStore(fresh, { siteKey: true });
     const file = fresh('order');
     writeFileSync(file, 'the old content', { mode: 0o644 });
@@ -130,11 +131,13 @@ describe('emergency execute / retry: exit 1 while an action failed, the lockdown
     expect(readFileSync(file, 'utf8')).toBe('the old content');
     expect(statSync(file).mode & 0o777).toBe(0o644);
     expect(await runs()).toEqual([]);
-    // no emergency or lockdown record at all (an order signed and refused afterwards would leave lockdown.order)
-    expect(auditRows(dir).filter((r) => /^(emergency|lockdown)\./.test(r.action))).toEqual([]);
+    // no emergency or lockdown record but the refusal's (an order signed and refused afterwards would leave lockdown.order)
+    const records = () => auditRows(dir).filter((r) => /^(emergency|lockdown)\./.test(r.action)).map((r) => [r.action, r.outcome, r.details.code, r.details.field, r.details.refusedBy]);
+    expect(records()).toEqual([['emergency.execute', 'failure', 'invalid_input', 'out', 'cli']]);
     // retry is checked the same way, before the run is looked up: an unknown run id still gives invalid_input (the file)
     refused(await cli(['emergency', 'retry', '00000000-0000-4000-8000-000000000000', '--out', file, '--data-dir', dir]), 'invalid_input');
     expect(readFileSync(file, 'utf8')).toBe('the old content');
+    expect(records().slice(1)).toEqual([['emergency.retry', 'failure', 'invalid_input', 'out', 'cli']]);
     // with --force the same run goes through and its order is the store's first: sequence 1, none burnt above
     ok(await cli(['emergency', 'execute', '--robot', 'uv-001', '--quarantine', '--lockdown', '--reason', 'drill', '--out', file, '--force', '--data-dir', dir]));
     expect(robotCheck(file, emergencyPem, 'uv-001', 0)).toMatchObject({ kind: 'lockdown', sequence: 1 });

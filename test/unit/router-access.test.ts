@@ -87,3 +87,39 @@ describe('router access gate', () => {
     expect(ran).toEqual([]);
   });
 });
+
+describe('schema refusals handed to the gate (docs/emergency-response.md "Audit")', () => {
+  it('a refused input is handed over once (channel, context, the error the caller gets) and reaches no handler; a valid one is not', async () => {
+    const ran: string[] = [];
+    const handed: Array<[string, unknown, unknown]> = [];
+    const router = createRouter({ handlers: recordingHandlers(ran), access: { check: () => undefined, refusedInput: (channel, ctx, error) => void handed.push([channel, ctx, error]) } });
+    const env = await call(router, 'emergency:retry', { runId: 42, passphrase: 'S3CRET' });
+    expect(env.ok).toBe(false);
+    expect(handed).toEqual([['emergency:retry', { transport: 'test' }, env.ok ? null : env.error]]);
+    expect(handed[0]?.[2]).toMatchObject({ code: 'invalid_input' });
+    expect(ran).toEqual([]);
+    await call(router, 'keys:rotate', { keyId: KEY });
+    expect(handed).toHaveLength(1);
+  });
+
+  it('a gate that breaks while auditing the refusal answers internal, logged, and runs nothing', async () => {
+    const ran: string[] = [];
+    const logger = createMemoryLogger();
+    const router = createRouter({
+      handlers: recordingHandlers(ran), logger,
+      access: { check: () => undefined, refusedInput: () => { throw new Error('audit bug S3CRET'); } },
+    });
+    const env = await call(router, 'emergency:execute', { scope: 'everything' });
+    expect(env).toMatchObject({ ok: false, error: { code: 'internal', message: 'Internal error while refusing the input of emergency:execute; the console log has details.' } });
+    expect(JSON.stringify(env)).not.toContain('S3CRET');
+    expect(logger.entries.find((e) => e.message === 'auditing a refused input failed')).toMatchObject({ level: 'error', fields: { channel: 'emergency:execute', transport: 'test' } });
+    expect(ran).toEqual([]);
+  });
+
+  it('a router without a gate refuses the input as before (invalid_input, no handler)', async () => {
+    const ran: string[] = [];
+    const env = await call(createRouter({ handlers: recordingHandlers(ran) }), 'emergency:retry', { runId: 42 });
+    expect(env).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(ran).toEqual([]);
+  });
+});

@@ -10,13 +10,14 @@ import { KEY_USAGE_PAGE, type KeyHolder } from '../../../shared/fleetContract.ts
 import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentProvider.ts';
 import type { ConsoleEventListener, FleetConsole } from '../../app.ts';
 import type { AuditExports } from '../../services/audit/auditExports.ts';
+import type { CliRefusedOperation } from '../../services/emergency/emergencyResponse.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
-import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, scopeFromOptions } from './emergencyCli.ts';
+import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
@@ -48,6 +49,8 @@ export interface CommandContext {
   access?: Pick<FleetConsole['access'], 'check'>;
   /** The console's events (a batch job's progress while `rotation batch start` / `resume` wait). */
   events?: Pick<FleetConsole, 'onEvent'>;
+  /** The console's emergency service: audits the CLI's own refusal of an emergency command (an --out that exists). */
+  emergency?: Pick<FleetConsole['emergency'], 'auditCliRefusal'>;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -123,6 +126,22 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
 async function outputFree(ctx: CommandContext, path: string): Promise<void> {
   if (ctx.parsed.options.force) return;
   if (await stat(path).then(() => true, () => false)) throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
+}
+
+/**
+ * outputFree for the emergency commands (`lockdown order/lift`, `emergency execute/retry --out`): still before
+ * anything is signed, but after sign-in and the role's check of `channel` (a forbidden call is refused and audited as
+ * such first), so that the refusal is audited as the console audits its own refusals of the operation, naming the
+ * operator who proved who they are (before sign-in the CLI knows only a name it was given).
+ */
+async function emergencyOutputFree(ctx: CommandContext, channel: ChannelName, path: string, operation: () => CliRefusedOperation): Promise<void> {
+  await unlockFor(ctx, channel);
+  try {
+    await outputFree(ctx, path);
+  } catch (e) {
+    if (e instanceof ConsoleError) ctx.emergency?.auditCliRefusal(operation(), e);
+    throw e;
+  }
 }
 
 const str = (v: string | boolean | string[] | undefined) => (typeof v === 'string' ? v : undefined);
@@ -588,7 +607,13 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     case 'emergency retry': {
       // Before the console is asked: the run may sign a lockdown order (its sequence used) before the file is written.
       const out = str(o.out);
-      if (out !== undefined) await outputFree(ctx, out);
+      if (out !== undefined) {
+        await emergencyOutputFree(ctx, parsed.command === 'emergency execute' ? 'emergency:execute' : 'emergency:retry', out, () => {
+          if (parsed.command === 'emergency retry') return { action: 'emergency.retry', runId: parsed.args[0] ?? '' };
+          const input = executeFromOptions(o);
+          return { action: 'emergency.execute', scope: input.scope, actions: input.actions as string[], reason: String(input.reason), dryRun: input.dryRun === true };
+        });
+      }
       const value: ChannelOutput<'emergency:retry'> & Partial<ChannelOutput<'emergency:execute'>> = parsed.command === 'emergency execute'
         ? await callUnlocked(ctx, 'emergency:execute', executeFromOptions(o))
         : await callUnlocked(ctx, 'emergency:retry', { runId: parsed.args[0] });
@@ -600,8 +625,9 @@ lockdown order written to ${out}` : '');
     }
     case 'lockdown order':
     case 'lockdown lift': {
-      await outputFree(ctx, str(o.out) ?? '');
-      const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(parsed.command === 'lockdown order' ? 'lockdown' : 'lift', o));
+      const kind = parsed.command === 'lockdown order' ? 'lockdown' : 'lift';
+      await emergencyOutputFree(ctx, 'emergency:lockdownOrder', str(o.out) ?? '', () => ({ action: 'lockdown.order', kind, scope: orderScopeFromOptions(o), reason: str(o.reason) ?? '' }));
+      const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(kind, o));
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
       const named = 'deviceIds' in value.order.scope ? `; names ${value.order.scope.deviceIds.length} robot(s)` : '';
       const glass = value.runId ? `\nBREAK-GLASS: recorded as emergency run ${value.runId} (CRITICAL alert raised); a second security officer must review it` : '';

@@ -222,7 +222,7 @@ async function runParsed(io: CliIo): Promise<number> {
       progress: (line: string) => void io.stderr.write(line + '\n'),
       readPassphrase: (options: PassphraseOptions) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access, events: fleet });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access, events: fleet, emergency: fleet.emergency });
     return exitCode;
   } finally {
     fleet.close();

@@ -94,7 +94,20 @@ export interface EmergencyResponse {
    * serial resolved to their robots now; with break-glass, a run of the lockdown action alone (execute's alert and review).
    */
   issueOrder(input: LockdownOrderInput): Promise<StandaloneOrder>;
+  /**
+   * A refusal by the CLI before it asks the console (an --out file that exists: the run or order would sign, and use
+   * its order number, before the file is written), audited as the console audits its own refusals of the operation:
+   * one failed record of its action (lockdown.order, emergency.execute, emergency.retry) naming the signed-in operator,
+   * the refusal's code, message and field, `refusedBy: 'cli'`; nothing signed. Throws locked when no one is signed in.
+   */
+  auditCliRefusal(operation: CliRefusedOperation, err: ConsoleError): void;
 }
+
+/** What the CLI was asked to do when it refused before the console was asked (its own options, unchecked). */
+export type CliRefusedOperation =
+  | { action: 'lockdown.order'; kind: 'lockdown' | 'lift'; scope: unknown; reason: string }
+  | { action: 'emergency.execute'; scope: unknown; actions: readonly string[]; reason: string; dryRun: boolean }
+  | { action: 'emergency.retry'; runId: string };
 
 type ItemState = 'pending' | 'done' | 'failed' | 'skipped';
 interface Item {
@@ -811,10 +824,30 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     return { dryRun: false, preview: p, run: view(runId, true, details), lockdownFile: ctx.lockdownFile };
   }
 
+  function auditCliRefusal(op: CliRefusedOperation, err: ConsoleError): void {
+    deps.session.require();
+    const why: AuditDetails = {
+      code: err.code, refusal: err.message.slice(0, 500), ...(typeof err.details?.field === 'string' ? { field: err.details.field } : {}), refusedBy: 'cli',
+    };
+    const record = (action: string, targetId: string | null, details: AuditDetails) =>
+      deps.audit.append({ actor: deps.session.actor(), action, targetType: null, targetId, outcome: 'failure', details: { ...details, ...why } });
+    switch (op.action) {
+      case 'lockdown.order':
+        return void record(op.action, null, { kind: op.kind, reason: op.reason, scope: JSON.stringify(op.scope).slice(0, 2000), signed: false });
+      case 'emergency.execute':
+        return void record(op.action, null, { scope: JSON.stringify(op.scope).slice(0, 2000), actions: EMERGENCY_ACTIONS.filter((a) => op.actions.includes(a)).join(','), reason: op.reason, dryRun: op.dryRun });
+      case 'emergency.retry': {
+        const pending = repo.getRun(op.runId)?.actions.filter((a) => a.state !== 'done' && a.state !== 'skipped');
+        return void record(op.action, op.runId, pending ? { actions: pending.map((a) => a.action).join(',') } : {});
+      }
+    }
+  }
+
   return {
     preview,
     execute: (input, approvedRequestId) => executeRun(input, approvedRequestId, 'playbook'),
     issueOrder,
+    auditCliRefusal,
     async retry(runId) {
       deps.session.require();
       const found = repo.getRun(runId);

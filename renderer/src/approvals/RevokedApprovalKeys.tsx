@@ -31,6 +31,7 @@ export function RevokedApprovalKeys() {
         loadingText="Loading revoked approval keys"
         items={items}
         trackBy="fingerprint"
+        ariaLabels={{ tableLabel: 'Revoked approval keys' }}
         empty={<Box textAlign="center">No approval key has been revoked.</Box>}
         columnDefinitions={[
           { id: 'operator', header: 'Operator', cell: (k) => k.operator },

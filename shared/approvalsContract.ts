@@ -92,6 +92,24 @@ export const ApprovalRequestView = z.object({
 });
 export type ApprovalRequestView = z.infer<typeof ApprovalRequestView>;
 
+/**
+ * A revoked approval key as approvals:listRevokedKeys shows it: whose, which (SHA-256 of its SPKI), when and by whom,
+ * why (`removed` by an admin, with the reason given; `replaced` by its operator enrolling another, no reason). No
+ * secret: a public key's fingerprint only.
+ */
+export const RevokedApprovalKeyView = z
+  .object({
+    operator: z.string(),
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    enrolledAt: IsoTime,
+    revokedAt: IsoTime,
+    revokedBy: z.string(),
+    why: z.enum(['removed', 'replaced']),
+    reason: z.string().nullable(),
+  })
+  .strict();
+export type RevokedApprovalKeyView = z.infer<typeof RevokedApprovalKeyView>;
+
 export const approvalsChannels = {
   /** Requests, newest first; `open` only: pending and approved ones (expired ones are marked expired first). */
   'approvals:list': channel(
@@ -127,6 +145,8 @@ export const approvalsChannels = {
     z.object({ operator: OperatorName, reason: Reason.min(1) }).strict(),
     z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/), revokedAt: IsoTime }),
   ),
+  /** Every revoked approval key (removed or replaced), newest revocation first: any signed-in reader may look. */
+  'approvals:listRevokedKeys': channel(z.object({}).strict(), z.object({ keys: z.array(RevokedApprovalKeyView) }).strict()),
 } as const;
 
 /**

@@ -226,6 +226,37 @@ export const ProviderStatus = z.object({
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
 
 /**
+ * Why a provider failed providers:health, as a code only (never the provider's message, which could quote a URL or
+ * an account): the kind of provider error behind it in snake_case, or `health_check_failed` when none was thrown.
+ */
+export const PROVIDER_HEALTH_CODES = [
+  'unavailable',
+  'throttled',
+  'access_denied',
+  'not_found',
+  'invalid_input',
+  'key_disabled',
+  'integrity_failure',
+  'unsupported',
+  'health_check_failed',
+] as const;
+export type ProviderHealthCode = (typeof PROVIDER_HEALTH_CODES)[number];
+
+/** One provider's answer to providers:health: nothing but these five facts (no settings, no messages). */
+export const ProviderHealth = z
+  .object({
+    id: ProviderIdSchema,
+    kind: ProviderKindSchema,
+    reachable: z.boolean(),
+    /** Whole milliseconds the check took (0 for the built-in local provider). */
+    latencyMs: z.number().int().nonnegative(),
+    /** Null when reachable. */
+    code: z.enum(PROVIDER_HEALTH_CODES).nullable(),
+  })
+  .strict();
+export type ProviderHealth = z.infer<typeof ProviderHealth>;
+
+/**
  * The provider the environment names (KMS_PROVIDER, AWS_REGION, ...) when its configuration was refused at unlock:
  * why (naming the variable), and whether new keys may go to the local store meanwhile (ECPS_ALLOW_LOCAL_FALLBACK).
  */
@@ -334,6 +365,11 @@ export const contract = {
     z.object({ id: ProviderIdSchema }).strict(),
     z.object({ ok: z.boolean(), latencyMs: z.number().nonnegative(), detail: z.string().nullable() }),
   ),
+  /**
+   * A health check of every configured provider now (what providers:test does for one), for any signed-in reader:
+   * id, kind, reachable, latency and an error code only. Sorted as providers:list (local first, then by id).
+   */
+  'providers:health': channel(Empty, z.object({ providers: z.array(ProviderHealth) }).strict()),
   /** The slots a PKCS#11 module offers, so the officer picks a token instead of typing its label. */
   'providers:slots': channel(Pkcs11ModuleInput, Pkcs11SlotList),
   'providers:remove': channel(z.object({ id: ProviderIdSchema }).strict(), z.object({ removed: z.literal(true) })),

@@ -66,6 +66,9 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'providers:list': 'read',
   'providers:save': 'admin',
   'providers:test': 'admin',
+  // Every provider's reachability, latency and an error code, nothing from its settings or messages: a viewer may
+  // script a health check (providers:test, with the provider's detail, stays the admin's).
+  'providers:health': 'read',
   'providers:slots': 'admin',
   'providers:remove': 'admin',
 
@@ -182,6 +185,8 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'approvals:setPolicy': 'admin',
   // Removing another operator's approval key (a leaked one): the admin's, as resetting a second factor is.
   'approvals:revokeKey': 'admin',
+  // Which approval keys no longer count (fingerprints, who, when, why): nothing secret, so every reader's.
+  'approvals:listRevokedKeys': 'read',
   'recovery:status': 'read',
   // Shares of the master key and whole-store backups: the admin's (docs/recovery-and-backup.md).
   'recovery:createShares': 'admin',

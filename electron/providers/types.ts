@@ -69,6 +69,11 @@ export interface HealthReport {
   latencyMs: number;
   /** Short, non-secret description of what failed. */
   detail: string | null;
+  /**
+   * Of a failed check, the kind of provider error behind it, where one was thrown (providers:health's error code: the
+   * kind alone, never the message). Absent on success.
+   */
+  errorKind?: ProviderErrorKind;
 }
 
 /** The provider's own rotation schedule for one key, as the provider reports it. */

@@ -141,6 +141,8 @@ export interface ApprovalsRepo {
   revokedApprovalKey(fingerprint: string): RevokedApprovalKeyRow | null;
   /** Every key revoked that was enrolled under this operator name, oldest revocation first. */
   revokedApprovalKeys(operator: string): RevokedApprovalKeyRow[];
+  /** Every revoked key of every operator, newest revocation first (approvals:listRevokedKeys). */
+  allRevokedApprovalKeys(): RevokedApprovalKeyRow[];
 }
 
 interface RawRevokedKey {
@@ -231,6 +233,7 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
   );
   const selectRevoked = db.prepare('SELECT * FROM approval_keys_revoked WHERE fingerprint = ?');
   const selectRevokedOf = db.prepare('SELECT * FROM approval_keys_revoked WHERE operator = ? ORDER BY revoked_at, fingerprint');
+  const selectRevokedAll = db.prepare('SELECT * FROM approval_keys_revoked ORDER BY revoked_at DESC, fingerprint');
 
   return {
     policy(action) {
@@ -290,5 +293,6 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
       return r ? toRevokedKey(r) : null;
     },
     revokedApprovalKeys: (operator) => (selectRevokedOf.all(operator) as RawRevokedKey[]).map(toRevokedKey),
+    allRevokedApprovalKeys: () => (selectRevokedAll.all() as RawRevokedKey[]).map(toRevokedKey),
   };
 }

@@ -38,6 +38,8 @@ const EXPECTED: Record<ChannelName, string> = {
   // Input-dependent: with {} only who holds neither permission is refused; the inputs below split the rest.
   'keys:setState': 'koa',
   'providers:list': READ, 'providers:save': 'a', 'providers:test': 'a', 'providers:slots': 'a', 'providers:remove': 'a',
+  // A health check of every provider with nothing but reachable, latency and an error code: a viewer may script it.
+  'providers:health': READ,
   'audit:query': READ, 'audit:verify': READ, 'audit:export': READ, 'audit:actions': READ, 'audit:keyFingerprint': READ,
   'fleet:list': READ, 'fleet:get': READ, 'fleet:sites': READ, 'fleet:models': READ, 'fleet:exportCsv': READ, 'fleet:dashboard': READ,
   'fleet:keyAssignments': READ, 'fleet:siteKeyAssignments': READ, 'fleet:keyUsage': READ, 'fleet:revocationPlan': READ,
@@ -71,6 +73,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'approvals:setPolicy': 'a',
   // Removing an operator's approval key (a leaked one) is the admin's, like resetting their second factor.
   'approvals:revokeKey': 'a',
+  // Which approval keys were revoked (fingerprints, who, when, why): nothing secret, read by all.
+  'approvals:listRevokedKeys': READ,
   // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
   'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
   // Incident kits: exporting hands out pre-signed lockdown orders, importing merges offline quarantines: the officer's.

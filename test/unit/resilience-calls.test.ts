@@ -461,10 +461,10 @@ describe('withResilience: health checks', () => {
     expect(await p.health()).toEqual({ ok: false, latencyMs: 1, detail: 'x' });
   });
 
-  it('a failing health check is a report, not an error: provider errors give their message, anything else a fixed text', async () => {
+  it('a failing health check is a report, not an error: provider errors give their message and kind, anything else a fixed text', async () => {
     const { p, s } = setup();
     s.health.push({ error: unavailable('503', 'rq') });
-    expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'down 503' });
+    expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'down 503', errorKind: 'Unavailable' });
     expect(p.lastError).toMatchObject({ providerCode: '503', requestId: 'rq' });
     s.health.push({ error: new Error('boom') });
     expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'health check failed' });
@@ -476,7 +476,7 @@ describe('withResilience: health checks', () => {
     s.health.push('hang');
     const check = p.checkHealth();
     await timers.advance(1000);
-    expect(await check).toEqual({ ok: false, latencyMs: 1000, detail: 'Provider p1 did not answer health within 1000 ms.' });
+    expect(await check).toEqual({ ok: false, latencyMs: 1000, detail: 'Provider p1 did not answer health within 1000 ms.', errorKind: 'Unavailable' });
     expect(p.status().lastHealth).toMatchObject({ ok: false, at: T0 + 1000 });
   });
 
@@ -600,7 +600,7 @@ describe('withResilience: events and close', () => {
     await p.close();
     const heard = events.length;
     s.health.push({ ok: true, latencyMs: 0, detail: null });
-    expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'Provider p1 was closed; health did not finish.' });
+    expect(await p.checkHealth()).toEqual({ ok: false, latencyMs: 0, detail: 'Provider p1 was closed; health did not finish.', errorKind: 'Unavailable' });
     expect(s.health.length).toBe(1);
     expect(events.length).toBe(heard);
     const attempts = p.status().attempts;

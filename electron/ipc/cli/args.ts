@@ -22,11 +22,11 @@ export const COMMANDS = [
   'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor', 'operators recovery-codes',
   'operators totp', 'operators token',
   'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
-  'approvals revoke-key', 'approvals keygen', 'approvals sign',
+  'approvals revoke-key', 'approvals revoked-keys', 'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
-  'providers list', 'providers test', 'providers save', 'providers remove', 'providers slots', 'keys verify-integrity',
+  'providers list', 'providers test', 'providers health', 'providers save', 'providers remove', 'providers slots', 'keys verify-integrity',
   'keys sign', 'keys verify', 'keys backup', 'keys verify-backup', 'keys migrate',
 ] as const;
 /** Commands that run without the key store (an approver's own workstation): they never open a data folder. */
@@ -216,6 +216,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals import': { options: ['in'], required: ['in'], args: [] },
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
   'approvals revoke-key': { options: ['reason'], required: ['reason'], args: ['OPERATOR'] },
+  'approvals revoked-keys': { options: [], required: [], args: [] },
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
@@ -243,6 +244,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'ca crl': { options: ['ca-id', 'out', 'force'], required: ['out'], args: [] },
   'providers list': { options: [], required: [], args: [] },
   'providers test': { options: [], required: [], args: ['ID'] },
+  'providers health': { options: [], required: [], args: [] },
   'providers save': { options: ['config'], required: ['config'], args: [] },
   'providers remove': { options: [], required: [], args: ['ID'] },
   // providers slots --module PATH: the slots and tokens of a PKCS#11 module, to write a pkcs11 provider's file (admin).
@@ -378,6 +380,8 @@ Commands:
                                                 command), circuit, last error; never a secret
   providers test ID                             a health check of one provider now (admin): exit 0 when it answers,
                                                 exit 1 with provider_unavailable when it does not
+  providers health                              a health check of every provider now (any role): id, kind, reachable,
+                                                latency, error code; exit 1 when any is unreachable
   providers save --config FILE.json             adds or changes a provider (admin); its settings, secrets included,
                                                 from a file only readable by you (never argv); a secret left out of
                                                 an existing provider's file keeps its saved value
@@ -412,6 +416,8 @@ Commands:
   approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
   approvals revoke-key OPERATOR --reason TEXT   (admin) remove an operator's approval key: files it signed are refused,
                                                 also if it is enrolled again; they still approve signed in
+  approvals revoked-keys                        the approval keys revoked (removed by an admin or replaced): operator,
+                                                fingerprint, when, by whom, reason; newest first
   approvals policy list                         each guarded action's policy: approvals needed, who may approve, life
   approvals policy set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
                                                 changes the fields given (admin; "none" empties a list); lowering a

@@ -21,8 +21,8 @@ import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromO
 import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
-import { formatProviders, formatSavedProvider, integrityResult, providerTestResult, readProviderConfigFile } from './providersCli.ts';
-import { formatApproval, formatApprovalPolicy, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, providerHealthExit, providerTestResult, readProviderConfigFile } from './providersCli.ts';
+import { formatApproval, formatApprovalPolicy, formatRevokedApprovalKeys, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
@@ -729,6 +729,10 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'approvals:revokeKey', { operator: parsed.args[0], reason: str(o.reason) });
       return show(value, () => `approval key of ${value.operator} removed (SHA-256 ${value.fingerprint}) at ${value.revokedAt}`);
     }
+    case 'approvals revoked-keys': {
+      const value = await callUnlocked(ctx, 'approvals:listRevokedKeys', {});
+      return show(value, () => formatRevokedApprovalKeys(value.keys));
+    }
     case 'kit export': {
       // The kit is sealed with the responder's own passphrase: read once, used to sign in and to seal.
       const passphrase = await io.readPassphrase({});
@@ -773,6 +777,10 @@ lockdown order written to ${out}` : '');
       // A provider that did not answer is provider_unavailable, exit 1 (not a result printed with exit 0).
       const text = providerTestResult(id, value);
       return show({ id, ...value }, () => text);
+    }
+    case 'providers health': {
+      const value = await callUnlocked(ctx, 'providers:health', {});
+      return { ...show(value, () => formatProviderHealth(value)), exitCode: providerHealthExit(value) };
     }
     case 'providers save': {
       // Signed in and the role checked (forbidden, audited) before the file with its secrets is read.

@@ -1,6 +1,6 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
-import type { ApprovalPolicyView, ApprovalRequestView } from '../../../shared/approvalsContract.ts';
+import type { ApprovalPolicyView, ApprovalRequestView, RevokedApprovalKeyView } from '../../../shared/approvalsContract.ts';
 import type { z } from 'zod';
 import type { OperatorInfo, Pkcs11SlotList, TotpEnrolment } from '../../../shared/operatorsContract.ts';
 import {
@@ -232,6 +232,16 @@ export function formatApprovalPolicy(p: ApprovalPolicyView): string {
   const eligible = [...p.roles, ...p.operators.map((n) => `"${n}"`)].join(',') || 'none';
   const changed = p.updatedAt === null ? 'default' : `set ${p.updatedAt} by ${p.updatedBy ?? '?'}`;
   return `${p.action}  approvals ${p.approvals}  eligible ${eligible}  requests live ${p.ttlSeconds} s  (${changed})`;
+}
+
+/**
+ * approvals revoked-keys: one row per revoked key, newest revocation first, with why: the admin's reason for a
+ * removed key, "replaced" for one its operator replaced by enrolling another.
+ */
+export function formatRevokedApprovalKeys(keys: readonly RevokedApprovalKeyView[]): string {
+  if (keys.length === 0) return 'no approval key has been revoked';
+  const why = (k: RevokedApprovalKeyView) => (k.why === 'replaced' ? 'replaced by a new key' : `removed: ${k.reason ?? '-'}`);
+  return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'REVOKED AT', 'BY', 'REASON'], ...keys.map((k) => [k.operator, k.fingerprint, k.revokedAt, k.revokedBy, why(k)])]);
 }
 
 /** Recovery codes shown this once: a heading that says what they are, then one code a line. */

@@ -61,6 +61,20 @@ export function providerTestResult(id: string, r: ChannelOutput<'providers:test'
   return `provider ${id} reachable (${Math.round(r.latencyMs)} ms)`;
 }
 
+/**
+ * providers health: one row per provider (id, kind, reachable, latency, error code); exit 1 when any is unreachable,
+ * the table (or the JSON) printed either way so a script sees which.
+ */
+export function formatProviderHealth(v: ChannelOutput<'providers:health'>): string {
+  const rows = v.providers.map((p) => [p.id, p.kind, p.reachable ? 'yes' : 'no', `${p.latencyMs} ms`, p.code ?? '-']);
+  const down = v.providers.filter((p) => !p.reachable).length;
+  const summary = down === 0 ? `all ${v.providers.length} provider(s) reachable` : `${down} of ${v.providers.length} provider(s) unreachable`;
+  return [formatTable([['ID', 'KIND', 'REACHABLE', 'LATENCY', 'CODE'], ...rows]), summary].join('\n');
+}
+
+/** The exit code of providers health: 1 when any provider is unreachable. */
+export const providerHealthExit = (v: ChannelOutput<'providers:health'>): number => (v.providers.every((p) => p.reachable) ? 0 : 1);
+
 /** keys verify-integrity: each version's result; a failed version is integrity_failure naming them (exit 1). */
 export function integrityResult(keyId: string, r: ChannelOutput<'keys:verifyIntegrity'>): string {
   const bad = r.versions.filter((v) => !v.ok);

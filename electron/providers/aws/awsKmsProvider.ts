@@ -346,7 +346,7 @@ export function createAwsKmsProvider(options: AwsKmsProviderOptions): KmsProvide
         return { ok: true, latencyMs: performance.now() - start, detail: null };
       } catch (e) {
         const pe = e as ProviderError;
-        return { ok: false, latencyMs: performance.now() - start, detail: `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}` };
+        return { ok: false, latencyMs: performance.now() - start, detail: `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}`, errorKind: pe.kind };
       }
     },
 

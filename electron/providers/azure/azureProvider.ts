@@ -453,7 +453,8 @@ export function createAzureKeyVaultProvider(options: AzureKeyVaultProviderOption
         return { ok: true, latencyMs: clock.now() - started, detail: null };
       } catch (e) {
         const pe = e instanceof ProviderError ? e : null;
-        return { ok: false, latencyMs: clock.now() - started, detail: pe ? `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}` : 'unexpected error' };
+        if (!pe) return { ok: false, latencyMs: clock.now() - started, detail: 'unexpected error' };
+        return { ok: false, latencyMs: clock.now() - started, detail: `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}`, errorKind: pe.kind };
       }
     },
 

@@ -395,7 +395,7 @@ export function createGcpKmsProvider(options: GcpKmsProviderOptions): KmsProvide
         const pe = e as ProviderError;
         // The key ring is created with the first key: a missing ring still proves the service answers and we may ask.
         if (pe.kind === 'NotFound') return { ok: true, latencyMs: performance.now() - start, detail: 'key ring not created yet' };
-        return { ok: false, latencyMs: performance.now() - start, detail: `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}` };
+        return { ok: false, latencyMs: performance.now() - start, detail: `${pe.kind}${pe.providerCode ? ` (${pe.providerCode})` : ''}`, errorKind: pe.kind };
       }
     },
 

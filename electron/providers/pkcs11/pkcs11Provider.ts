@@ -353,7 +353,7 @@ export function createPkcs11Provider(options: Pkcs11ProviderOptions): KmsProvide
         return done(true, null);
       } catch (e) {
         const err = toProviderError(e, id, 'health');
-        return done(false, err.message);
+        return { ...done(false, err.message), errorKind: err.kind };
       }
     },
 

@@ -227,7 +227,9 @@ export function withResilience(provider: KmsProvider, options: ResilienceOptions
     const run = attempt('health', () => provider.health())
       .catch((e: unknown): HealthReport => {
         if (isProviderError(e)) lastError = summarize(e);
-        return { ok: false, latencyMs: clock.now() - started, detail: isProviderError(e) ? e.message : 'health check failed' };
+        return isProviderError(e)
+          ? { ok: false, latencyMs: clock.now() - started, detail: e.message, errorKind: e.kind }
+          : { ok: false, latencyMs: clock.now() - started, detail: 'health check failed' };
       })
       .then((report) => {
         attempts++;

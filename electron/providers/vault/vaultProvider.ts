@@ -11,7 +11,7 @@
 import crypto from 'node:crypto';
 import { systemClock, type Clock } from '../../clock.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
-import { ProviderError, type KmsProvider, type Page, type ProviderCapabilities, type ProviderKeyInfo, type ProviderRotationControl } from '../types.ts';
+import { ProviderError, type HealthReport, type KmsProvider, type Page, type ProviderCapabilities, type ProviderErrorKind, type ProviderKeyInfo, type ProviderRotationControl } from '../types.ts';
 import { openVaultConnection, type VaultTransitOptions } from './vaultClient.ts';
 import { toProviderError, vaultErrorStrings } from './vaultErrors.ts';
 import * as fmt from './vaultFormat.ts';
@@ -449,7 +449,9 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
 
     async health() {
       const started = performance.now();
-      const done = (ok: boolean, detail: string | null) => ({ ok, latencyMs: Math.round((performance.now() - started) * 10) / 10, detail });
+      const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
+      const done = (ok: boolean, detail: string | null, errorKind: ProviderErrorKind = 'Unavailable'): HealthReport =>
+        ok ? { ok, latencyMs: latencyMs(), detail } : { ok, latencyMs: latencyMs(), detail, errorKind };
       try {
         // node-vault resolves sys/health with the body whatever the status (429 standby, 503 sealed, ...).
         const body: unknown = await callVault('health', z.unknown(), () => client.health());
@@ -462,13 +464,13 @@ export function createVaultTransitProvider(options: VaultTransitProviderOptions)
         // The server may have been replaced since the last check (upgrade, failover to an older node).
         const refusal = serverRefusal(body);
         rememberServerCheck(refusal ? Promise.reject(refusal) : Promise.resolve());
-        if (refusal) return done(false, `${refusal.kind}: ${refusal.message}`);
+        if (refusal) return done(false, `${refusal.kind}: ${refusal.message}`, refusal.kind);
         // Proves the token, namespace and mount, not just that a server answers.
         await provider.listKeys({ pageSize: 1 });
         return done(true, null);
       } catch (e) {
         const err = e instanceof ProviderError ? e : toProviderError(id, 'health', e);
-        return done(false, `${err.kind}: ${err.message}`);
+        return done(false, `${err.kind}: ${err.message}`, err.kind);
       }
     },
 

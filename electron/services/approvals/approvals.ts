@@ -14,6 +14,7 @@ import {
   type ApprovalPolicyView,
   type ApprovalRequestView,
   type ApprovalsChanged,
+  type RevokedApprovalKeyView,
 } from '../../../shared/approvalsContract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { OperatorRole } from '../../../shared/operatorsContract.ts';
@@ -71,6 +72,8 @@ export interface Approvals {
   enrolKey(publicKeyPem: string): { operator: string; fingerprint: string };
   /** An admin removes an operator's enrolled approval key (the router checks the role); audited with the reason. */
   revokeKey(operator: string, reason: string): { operator: string; fingerprint: string; revokedAt: string };
+  /** Every revoked approval key, newest revocation first (a read: the router checks the role). */
+  revokedKeys(): RevokedApprovalKeyView[];
 }
 
 const SUMMARY_VALUE_CHARS = 200;
@@ -518,6 +521,19 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         });
         return { operator, fingerprint: key.fingerprint, revokedAt };
       });
+    },
+
+    revokedKeys() {
+      session.require();
+      return repo.allRevokedApprovalKeys().map((k) => ({
+        operator: k.operator,
+        fingerprint: k.fingerprint,
+        enrolledAt: k.enrolledAt,
+        revokedAt: k.revokedAt,
+        revokedBy: k.revokedBy,
+        why: k.why,
+        reason: k.reason,
+      }));
     },
   };
 }

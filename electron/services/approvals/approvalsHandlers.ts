@@ -15,6 +15,7 @@ type ApprovalHandlers = Pick<
   | 'approvals:importApproval'
   | 'approvals:enrolKey'
   | 'approvals:revokeKey'
+  | 'approvals:listRevokedKeys'
 >;
 
 export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
@@ -29,5 +30,6 @@ export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
     'approvals:importApproval': async ({ content }) => approvals.importApproval(content),
     'approvals:enrolKey': async ({ publicKeyPem }) => approvals.enrolKey(publicKeyPem),
     'approvals:revokeKey': async ({ operator, reason }) => approvals.revokeKey(operator, reason),
+    'approvals:listRevokedKeys': async () => ({ keys: approvals.revokedKeys() }),
   };
 }

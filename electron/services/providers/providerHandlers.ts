@@ -1,10 +1,11 @@
 // The providers:* channels (list, save, test, remove) and the provider jobs on keys (backup, verifyBackup, migrate).
 // Every call is audited with the provider id; secrets are never returned, logged or audited (names only).
-import type { Handlers } from '../../../shared/contract.ts';
+import type { Handlers, ProviderHealthCode } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { SECRET_FIELDS } from '../../providers/config/schema.ts';
 import { moduleSlots } from '../../providers/pkcs11/moduleSlots.ts';
+import type { HealthReport, ProviderErrorKind } from '../../providers/types.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { BackupService } from './backupService.ts';
 import type { MigrationService } from './migrationService.ts';
@@ -20,6 +21,7 @@ type ProviderChannels =
   | 'providers:list'
   | 'providers:save'
   | 'providers:test'
+  | 'providers:health'
   | 'providers:remove'
   | 'providers:slots';
 
@@ -32,6 +34,18 @@ export interface ProviderHandlerDeps {
   migration: MigrationService;
   onProvidersChanged(id: string | null): void;
 }
+
+/** providers:health's code for a failed check: the provider error's kind, never its message. */
+export const HEALTH_CODE_OF: Readonly<Record<ProviderErrorKind, ProviderHealthCode>> = {
+  Unavailable: 'unavailable',
+  Throttled: 'throttled',
+  AccessDenied: 'access_denied',
+  NotFound: 'not_found',
+  InvalidInput: 'invalid_input',
+  KeyDisabled: 'key_disabled',
+  IntegrityFailure: 'integrity_failure',
+  Unsupported: 'unsupported',
+};
 
 export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers, ProviderChannels> {
   const { registry, session } = deps;
@@ -49,6 +63,14 @@ export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers
       deps.audit.append({ actor: session.actor(), action, targetType: null, targetId: id, outcome: 'failure', details: { ...base, ...failureAuditDetails(err), ...field, code: err.code } });
       throw err;
     }
+  };
+
+  /** One provider's health check now (the built-in local provider always answers); listeners hear of it. */
+  const check = async (id: string): Promise<HealthReport> => {
+    if (id === LOCAL_PROVIDER_ID) return { ok: true, latencyMs: 0, detail: null };
+    const report = await registry.require(id).provider.checkHealth();
+    deps.onProvidersChanged(id);
+    return report;
   };
 
   return {
@@ -71,11 +93,24 @@ export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers
 
     'providers:test': ({ id }) =>
       audited('provider.test', id, async () => {
+        const report = await check(id);
         if (id === LOCAL_PROVIDER_ID) return { value: { ok: true, latencyMs: 0, detail: null } };
-        const report = await registry.require(id).provider.checkHealth();
-        deps.onProvidersChanged(id);
         return { value: { ok: report.ok, latencyMs: report.latencyMs, detail: report.detail }, details: { provider: id, ok: report.ok, latencyMs: report.latencyMs } };
       }),
+
+    // A read like providers:list (not audited, as it is not): only the five facts of each provider leave here, never
+    // the report's detail (a provider's message can quote an endpoint or an account).
+    'providers:health': async () => {
+      session.require();
+      const providers = await Promise.all(
+        registry.list().map(async (p) => {
+          const report = await check(p.id);
+          const code = report.ok ? null : report.errorKind ? HEALTH_CODE_OF[report.errorKind] : 'health_check_failed';
+          return { id: p.id, kind: p.kind, reachable: report.ok, latencyMs: Math.max(0, Math.round(report.latencyMs)), code };
+        }),
+      );
+      return { providers };
+    },
 
     'providers:slots': ({ modulePath }) =>
       audited('provider.slots', null, async () => {

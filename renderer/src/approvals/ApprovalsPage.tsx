@@ -14,6 +14,7 @@ import { APPROVAL_ACTION_LABELS, type ApprovalRequestView, type RequestState } f
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
+import { RevokedApprovalKeys } from './RevokedApprovalKeys.tsx';
 
 const STATE_STATUS: Readonly<Record<RequestState, { type: StatusIndicatorProps.Type; text: string }>> = {
   pending: { type: 'pending', text: 'Waiting for approval' },
@@ -114,6 +115,7 @@ export function ApprovalsPage() {
         </Box>
       )}
       {denying && <DenyDialog request={denying} onClose={() => { setDenying(null); refresh(); }} />}
+      <RevokedApprovalKeys />
     </SpaceBetween>
   );
 }

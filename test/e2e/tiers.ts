@@ -34,4 +34,8 @@ export const SLOW_E2E_SPECS = [
   'incident-kit-offline.spec.ts', // issue 15's offline console in the window: serve --kit, sign in, use an order, an expired one refused, kit import
   'rotation-batch.spec.ts', // batch rotation jobs on the Rotation screen: progress, a per-key error at a downed AWS emulator, cancel
   'operators-refresh.spec.ts', // the Operators screen follows operators:changed (add, role, factor, removal) without a reload (operators.spec stays fast)
+  'operators-factor.spec.ts', // TOTP enrolment in the top bar, then an unlock asking for the code (29 test-s of 777 at load 30; operators.spec stays as the operators' fast journey)
+  'keys-locations.spec.ts', // AWS KMS and Vault emulators, Vault stopped and restarted: what a change of state reached where, Retry (35 test-s; key-usage.spec stays as the Keys screen's fast journey)
+  'design-system-csp.spec.ts', // a Vite build of the design-system probe inside the test, then its CSP watch (25 test-s; the console's own CSP stays fast in test/security/csp.test.ts)
+  'access.spec.ts', // the token gate's refusals and a dropped connection (40 test-s; session.spec stays as sign-in's fast journey, test/security/browser-host-token.test.ts the token's)
 ] as const;

@@ -4,7 +4,7 @@
 // The router's keys:encrypt / keys:decrypt are served here by the real format-1 envelope (electron/crypto/envelope.ts)
 // under a key held by this test: the same bytes, checks and typed errors as the local provider (store id, tampered
 // wrap, aad_mismatch), without opening a console (a console in this file would make every audit mutant static,
-// vitest.mutate.config.ts). The whole CLI path with a real store is test/integration/cli-file-crypto.test.ts.
+// vitest.mutate.config.ts). The whole CLI path with a real store is test/integration/cli-file-crypto.slow.test.ts.
 //
 // Every file is checked and every tampered file is built by hand with raw node:crypto from the documented layout:
 // prefix (magic, version 2, chunk size, salt, E), the file key's envelope opened with "ecps/stream/v2/file-key\0" ||

@@ -1,5 +1,5 @@
 // The retry rules of an emergency run (docs/emergency-response.md, "Progress and retries"), in process so the mutation
-// run reaches them (the integration test emergency-progress.test.ts checks the same on 1,500 robots, outside the
+// run reaches them (the integration test emergency-progress.slow.test.ts checks the same on 1,500 robots, outside the
 // mutation configuration): a retry makes the run `running` (stored, and pushed) until it ends, then `done` or
 // `failed`; a run this console is working on is not retried a second time (refused, audited, illegal_transition); once
 // the retry ended it can be retried again; a run with nothing left to do is refused (audited); an unknown run is not_found.

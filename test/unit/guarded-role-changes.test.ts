@@ -3,7 +3,7 @@
 // and the policies in force given, so the mutation run (unit tests only) reaches every branch. The expectations are
 // the docs' rules written out as a table: role before -> role after, who else is in the store -> no request, or the
 // request's action, the policy it is approved under, and the operator it concerns (not counted as their own witness).
-// The same rules through the router: test/integration/operator-demotion-approval.test.ts, approver-additions.test.ts.
+// The same rules through the router: test/integration/operator-demotion-approval.slow.test.ts, approver-additions.slow.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { ApprovalAction, ApprovalPolicy } from '../../shared/approvalsContract.ts';
 import type { OperatorRole } from '../../shared/operatorsContract.ts';

@@ -54,7 +54,7 @@ const GRANTS: GrantRow[] = [
   { what: 'an admin, only a custodian present', store: ['Kate'], actor: 'alice', change: { add: 'admin' }, outcome: 'request operator.approver' },
   { what: 'a custodian by a second admin', store: ['Bea', 'Kate'], actor: 'Bea', change: { add: 'key_custodian' }, outcome: 'request operator.approver' },
   // Role changes: to one that approves more is the same; a move to a role approving nothing new is not (a demotion is
-  // operator.demote: test/integration/operator-demotion-approval.test.ts).
+  // operator.demote: test/integration/operator-demotion-approval.slow.test.ts).
   { what: 'a viewer made a custodian, a custodian present', store: ['Kate', 'Vera'], actor: 'alice', change: { setRole: 'Vera', to: 'key_custodian' }, outcome: 'request operator.approver' },
   { what: 'a viewer made a station operator, a custodian present', store: ['Kate', 'Vera'], actor: 'alice', change: { setRole: 'Vera', to: 'station_operator' }, outcome: 'at once' },
   { what: 'a custodian made a viewer, an officer present', store: ['Otto', 'Kate'], actor: 'alice', change: { setRole: 'Kate', to: 'viewer' }, outcome: 'request operator.demote' },

@@ -119,10 +119,11 @@ function setup(o: { offline?: Pid[]; materials?: boolean; cache?: boolean; usage
   const usage: string[] = [];
   const limited = new Set<string>();
   const realMaterials = createKeyMaterialsRepo(f.store.db);
-  const materialsFail = { now: false };
+  const materialsFail = { now: false as boolean | 'not an Error' };
   const materials: KeyMaterialsRepo = {
     ...realMaterials,
     bind: (row) => {
+      if (materialsFail.now === 'not an Error') throw 'disk full';
       if (materialsFail.now) throw new RangeError('disk full');
       return realMaterials.bind(row);
     },
@@ -582,6 +583,25 @@ describe('AWS key materials: a version is bound to the material of its first dat
     await t.crypto.encrypt(key.id, DATA, AAD);
     expect(t.calls.filter((c) => c.startsWith('aws.'))).toEqual(['aws.generateDataKey', 'aws.generateDataKey']);
     expect(t.materials.listForKey(key.id).map((m) => m.version)).toEqual([1]);
+  });
+
+  it('something thrown that is no Error is logged as unknown', async () => {
+    const t = setup({ materials: true });
+    const key = await t.aesOn('aws');
+    t.materialsFail.now = 'not an Error';
+    expect((await t.crypto.encrypt(key.id, DATA, AAD)).version).toBe(1);
+    expect(t.warnings).toEqual([['the key material of a version could not be recorded', { keyId: key.id, version: 1, error: 'unknown' }]]);
+  });
+
+  it('the provider down when asked for the data key (the backup wraps it): no material is named, nothing bound, nothing logged', async () => {
+    const t = setup({ materials: true });
+    const key = await t.aesOn('aws', 'vault');
+    t.down.add('aws');
+    const e = await t.crypto.encrypt(key.id, DATA, AAD);
+    expect(entriesOf(e.ciphertext).map((x) => x[0])).toEqual(['vault']);
+    expect(t.calls.filter((c) => c.startsWith('aws.'))).toEqual(['aws.generateDataKey']);
+    expect(t.materials.listForKey(key.id)).toEqual([]);
+    expect(t.warnings).toEqual([]);
   });
 
   it('a rotation committed before the binding runs: nothing is bound to the version that is no longer current', async () => {

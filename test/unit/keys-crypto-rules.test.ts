@@ -462,6 +462,64 @@ describe('keys on providers: encrypt and decrypt', () => {
   });
 });
 
+describe('the providers listed in the audit, several at once (comma-separated, in entry order)', () => {
+  it('encryption: primary and backup both down with offline_mode, both listed as skipped', async () => {
+    const t = setup({ offline: ['aws'] });
+    const key = await t.aesOn('aws', 'vault');
+    t.down.add('aws');
+    t.down.add('vault');
+    await t.crypto.encrypt(key.id, DATA, AAD);
+    expect(last(t).details).toMatchObject({ skipped: 'aws:ECONNREFUSED,vault:ECONNREFUSED', degraded: true });
+  });
+
+  it('decryption: primary and backup both down, the fallback answers; both listed as unreachable', async () => {
+    const t = setup({ offline: ['aws'] });
+    const key = await t.aesOn('aws', 'vault');
+    t.down.add('aws');
+    t.down.add('vault');
+    await t.crypto.encrypt(key.id, DATA, AAD);
+    t.down.clear();
+    const row = t.repo.get(key.id)!;
+    const three = await encryptForRecipients(
+      { storeId: t.storeId },
+      [{ provider: t.providerNamed('aws')!, keyRef: row.providerKeyRef! }, { provider: t.providerNamed('vault')!, keyRef: row.backupKeyRef! }, { provider: t.localKms, keyRef: row.fallbackKeyRef! }],
+      DATA,
+      AAD,
+    );
+    t.down.add('aws');
+    t.down.add('vault');
+    expect(await t.crypto.decrypt(three.ciphertext, AAD)).toMatchObject({ plaintext: DATA, keyId: key.id });
+    expect(last(t).details).toMatchObject({ provider: 'local-kms', unreachable: 'aws:ECONNREFUSED,vault:ECONNREFUSED' });
+  });
+});
+
+describe('which key a header names (docs/ciphertext-format.md step 3): the audit target of a modified header', () => {
+  // The body is bound to the whole header, so every edited header below ends as ciphertext_tampered; what differs is
+  // the key found first, which the failure record names (or not).
+  it('an entry of another provider carrying a store key\'s id names no key', async () => {
+    const t = setup();
+    const key = await t.aesOn();
+    const e = await t.crypto.encrypt(key.id, DATA, AAD);
+    const entry = parseEnvelope(e.ciphertext).entries[0]!;
+    expect((await consoleRefusal(t.crypto.decrypt(withEntries(e.ciphertext, [{ ...entry, provider: 'gcp' }]), AAD))).code).toBe('ciphertext_tampered');
+    expect(last(t)).toMatchObject({ targetId: null, outcome: 'failure' });
+  });
+
+  it.each([
+    ['before', true],
+    ['after', false],
+  ] as const)('a provider key\'s entry with an entry naming nothing %s it: the provider key is found', async (_where, bogusFirst) => {
+    const t = setup();
+    const key = await t.aesOn('vault');
+    const e = await t.crypto.encrypt(key.id, DATA, AAD);
+    const entry = parseEnvelope(e.ciphertext).entries[0]!;
+    const bogus = [{ ...entry, provider: 'local', keyRef: crypto.randomUUID() }, { ...entry, provider: 'gcp', keyRef: 'key-nothing' }];
+    const edited = withEntries(e.ciphertext, bogusFirst ? [...bogus, entry] : [entry, ...bogus]);
+    expect((await consoleRefusal(t.crypto.decrypt(edited, AAD))).code).toBe('ciphertext_tampered');
+    expect(last(t)).toMatchObject({ targetId: key.id, outcome: 'failure', details: { code: 'ciphertext_tampered' } });
+  });
+});
+
 describe('cached data keys only while every provider of the key looks reachable', () => {
   it('all circuits closed: the second encryption reuses the cached data key (no provider call)', async () => {
     const t = setup({ cache: true });

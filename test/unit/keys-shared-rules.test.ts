@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../electron/providers/types.ts';
 import { createGroupCommit } from '../../electron/services/audit/groupCommit.ts';
 import { validateEntry } from '../../electron/services/audit/validateEntry.ts';
-import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, nextRotation, runAudited, unwrapVersion } from '../../electron/services/keys/keysShared.ts';
-import type { KeyRow, KeysRepo, KeyVersionRow } from '../../electron/store/keysRepo.ts';
+import { type AuditedResult, type KeyServiceDeps, loadKey, loadVersion, newKeyRow, nextRotation, runAudited, toDetail, toSummary, toUnreached, unwrapVersion } from '../../electron/services/keys/keysShared.ts';
+import type { KeyRow, KeysRepo, KeyVersionRow, UnreachedLocationRow } from '../../electron/store/keysRepo.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import { consoleRefusal } from './keys-testkit.ts';
 
@@ -254,5 +254,64 @@ describe('nextRotation', () => {
   ];
   it.each(TABLE)('every %s s in state %s: %s', (seconds, state, want) => {
     expect(nextRotation(seconds, FROM, state as never)).toBe(want);
+  });
+});
+
+// A new key's row (docs/key-store.md: a key starts at version 1, active unless created for later activation; its next
+// rotation one period after creation) and the views keys:list / keys:get return (shared/contract.ts; docs/providers.md:
+// `kmsBacked` is true for a key held by a provider, false for one held in this store).
+describe('newKeyRow', () => {
+  const AT = '2026-05-01T10:00:00.000Z';
+  const base = { id: 'K1', label: 'hall B', type: 'storage' as const, algorithm: 'AES_256' as const, rotationSeconds: 3600, at: AT, provider: 'local' };
+  it.each([
+    [undefined, 'active', '2026-05-01T11:00:00.000Z'],
+    [true, 'active', '2026-05-01T11:00:00.000Z'],
+    [false, 'pre_activation', '2026-05-01T11:00:00.000Z'],
+  ] as const)('activate %s: state %s, version 1, next rotation %s, nothing on a provider', (activate, state, next) => {
+    expect(newKeyRow({ ...base, activate })).toEqual({
+      id: 'K1', label: 'hall B', type: 'storage', algorithm: 'AES_256', state, stateReason: null, provider: 'local',
+      currentVersion: 1, createdAt: AT, updatedAt: AT, rotationSeconds: 3600, nextRotationAt: next,
+      providerKeyRef: null, backupProvider: null, backupKeyRef: null, fallbackKeyRef: null,
+    });
+  });
+  it('without a rotation period there is no next rotation; provider references are kept', () => {
+    const row = newKeyRow({ ...base, activate: undefined, rotationSeconds: null, provider: 'aws', providerKeyRef: 'arn:k', backupProvider: 'vault', backupKeyRef: 'key-K1' });
+    expect(row).toMatchObject({ rotationSeconds: null, nextRotationAt: null, provider: 'aws', providerKeyRef: 'arn:k', backupProvider: 'vault', backupKeyRef: 'key-K1', fallbackKeyRef: null });
+  });
+});
+
+describe('toSummary, toDetail, toUnreached', () => {
+  const row: KeyRow = {
+    id: 'K7', label: 'fleet data', type: 'storage', algorithm: 'AES_256', state: 'suspended', stateReason: 'audit', provider: 'aws',
+    currentVersion: 2, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z', rotationSeconds: 86_400,
+    nextRotationAt: '2026-02-02T00:00:00.000Z', providerKeyRef: 'arn:secret-ref', backupProvider: 'vault', backupKeyRef: 'key-K7', fallbackKeyRef: 'fb-1',
+  };
+  const SUMMARY = {
+    id: 'K7', label: 'fleet data', type: 'storage', algorithm: 'AES_256', state: 'suspended', provider: 'aws', kmsBacked: true,
+    backupProvider: 'vault', currentVersion: 2, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-02-01T00:00:00.000Z',
+    rotationSeconds: 86_400, nextRotationAt: '2026-02-02T00:00:00.000Z',
+  };
+  it('the summary: the listed fields only (no provider references), kmsBacked for a provider key', () => {
+    expect(toSummary(row)).toEqual(SUMMARY);
+    expect(toSummary({ ...row, provider: 'local', backupProvider: null })).toMatchObject({ provider: 'local', kmsBacked: false, backupProvider: null });
+  });
+  it('the detail: the summary, the state reason, each version without material, and what was not reached', () => {
+    const versions: KeyVersionRow[] = [
+      { keyId: 'K7', version: 1, createdAt: '2026-01-01T00:00:00.000Z', checkValue: 'cv1', publicSpki: null, wrappedMaterial: Buffer.from('secret'), destroyed: false, provider: null, providerVersion: null },
+      { keyId: 'K7', version: 2, createdAt: '2026-01-15T00:00:00.000Z', checkValue: 'provider:aws', publicSpki: null, wrappedMaterial: null, destroyed: true, provider: 'aws', providerVersion: 4 },
+    ];
+    const unreached: UnreachedLocationRow[] = [
+      { keyId: 'K7', role: 'backup', provider: 'vault', keyRef: 'key-K7', action: 'disable', forState: 'suspended', code: 'provider_unavailable', message: 'vault is down', attemptedAt: '2026-02-01T00:00:01.000Z' },
+    ];
+    expect(toDetail(row, versions, unreached)).toEqual({
+      ...SUMMARY,
+      stateReason: 'audit',
+      versions: [
+        { version: 1, createdAt: '2026-01-01T00:00:00.000Z', checkValue: 'cv1', destroyed: false },
+        { version: 2, createdAt: '2026-01-15T00:00:00.000Z', checkValue: 'provider:aws', destroyed: true },
+      ],
+      unreached: [{ role: 'backup', provider: 'vault', action: 'disable', state: 'suspended', code: 'provider_unavailable', message: 'vault is down', attemptedAt: '2026-02-01T00:00:01.000Z' }],
+    });
+    expect(toUnreached(unreached[0]!)).toEqual({ role: 'backup', provider: 'vault', action: 'disable', state: 'suspended', code: 'provider_unavailable', message: 'vault is down', attemptedAt: '2026-02-01T00:00:01.000Z' });
   });
 });

@@ -73,8 +73,11 @@ export const useUiStore = create<UiStore>((set) => ({
   selectProvider: (selectedProviderId) => set({ selectedProviderId }),
   openProviderDialog: (providerDialog) => set({ providerDialog }),
   reset: () => {
-    // Locking forgets where the officer was: the next unlock lands on the dashboard.
+    // Locking forgets where the officer was: the next unlock lands on the dashboard. It counts as a navigation
+    // (routeSeq): a lock and an unlock pushed back to back can leave the shell mounted, and the shell focuses the
+    // page's heading when routeSeq changes, so without it the dashboard appeared with nothing focused (seen in CI
+    // under load).
     if (typeof window !== 'undefined' && window.location.hash) window.history.replaceState(null, '', window.location.pathname + window.location.search);
-    set({ page: 'dashboard', routeParams: {}, selectedKeyId: null, dialog: null, auditFilters: EMPTY_AUDIT_FILTERS, selectedProviderId: null, providerDialog: null });
+    set((s) => ({ page: 'dashboard', routeParams: {}, routeSeq: s.routeSeq + 1, selectedKeyId: null, dialog: null, auditFilters: EMPTY_AUDIT_FILTERS, selectedProviderId: null, providerDialog: null }));
   },
 }));

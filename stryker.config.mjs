@@ -66,6 +66,9 @@ export default {
   // The build machine has 2 cores shared with other jobs.
   concurrency: 1,
   timeoutMS: 20000,
+  // The initial (unmutated) test run: Stryker's default of 5 minutes ran out for distributeSession.ts and for
+  // keywrap.ts + csr.ts on 2026-12-05 with the load average at 17 to 27 (docs/mutation-testing.md, round (k)).
+  dryRunTimeoutMinutes: 20,
   tempDirName: '.stryker-tmp',
   // The Node toolchain folder is not project code; in a git worktree it is a symlink to a folder, which the sandbox
   // copy cannot copy (EISDIR).

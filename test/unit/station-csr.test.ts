@@ -1,10 +1,10 @@
 // The console's checks of a robot's CSR, nonce signature and issued certificate (docs/provisioning-protocol.md,
 // "Proof of possession"): real PKCS#10 requests built with @peculiar/x509 as the robot simulator builds them.
 import 'reflect-metadata';
-import { constants, createPublicKey, generateKeyPairSync, KeyObject, sign, webcrypto } from 'node:crypto';
+import { constants, createPublicKey, generateKeyPairSync, KeyObject, sign, verify, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkCsr, checkIssued, checkNonceSignature } from '../../electron/station/csr.ts';
+import { checkCsr, checkIssued, checkNonceSignature, signWithIdentity } from '../../electron/station/csr.ts';
 import { kitIssuingCa } from './bundle-kit.ts';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
@@ -124,6 +124,28 @@ describe('station nonce signature', () => {
     expect(await code(() => checkNonceSignature(ec.publicKey, input, Buffer.alloc(0), 'uv-7'))).toBe('forged_csr');
     // A key node:crypto cannot verify with at all (X25519) is a refusal too, not a crash.
     expect(await code(() => checkNonceSignature(generateKeyPairSync('x25519').publicKey, input, ecSig, 'uv-7'))).toBe('forged_csr');
+  });
+});
+
+// The robot's side (the simulator signs its CSR nonces, RENEWED and ORDER_ACK answers with it): the docs' schemes,
+// checked here with node:crypto's own verify and the documented parameters, not with identitySignatureValid.
+describe('station identity signature (signWithIdentity)', () => {
+  const input = Buffer.from('fields(ECPS-ORDER-ACK-v1, ...)');
+  const pss = (key: KeyObject, saltLength: number) => ({ key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength });
+
+  it('RSA: RSASSA-PSS-SHA256 with a 32-byte salt, not PKCS#1 v1.5 and not another salt length', () => {
+    const sig = signWithIdentity(rsa.privateKey, input);
+    expect(verify('sha256', input, pss(rsa.publicKey, 32), sig)).toBe(true);
+    expect(verify('sha256', input, rsa.publicKey, sig)).toBe(false);
+    expect(verify('sha256', input, pss(rsa.publicKey, 20), sig)).toBe(false);
+    expect(verify('sha256', Buffer.from('other'), pss(rsa.publicKey, 32), sig)).toBe(false);
+  });
+
+  it('EC P-256: ECDSA-SHA256 in DER (a SEQUENCE), not IEEE P1363', () => {
+    const sig = signWithIdentity(ec.privateKey, input);
+    expect(sig[0]).toBe(0x30);
+    expect(verify('sha256', input, ec.publicKey, sig)).toBe(true);
+    expect(verify('sha256', input, { key: ec.publicKey, dsaEncoding: 'ieee-p1363' }, sig)).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@
 // committed, and the exact frames the console sent. The pty tests (test/integration/station-*.test.ts) run the same
 // session against the simulator in a child process.
 import 'reflect-metadata';
-import { createHash, createHmac, hkdfSync, randomBytes, sign, webcrypto, KeyObject } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, hkdfSync, randomBytes, sign, webcrypto, KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -251,6 +251,17 @@ describe('a provisioning session that succeeds', () => {
     expect(run.robot).toMatchObject({ ok: true });
     expect(decodeCert(run.sent[1]!.payload).chainDer).toEqual([]);
     expect(run.logs.filter((l) => l.level !== 'info')).toEqual([]);
+  });
+
+  it("CERT ends with the fleet emergency key's SPKI when the console has one, and without the field when it has none (docs: \"The emergency key at provisioning\")", async () => {
+    const spki = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'der', type: 'spki' });
+    const one = Buffer.from([0, 0, 0, 1]);
+    for (const [emergencyPublicKey, tail] of [[() => spki, [spki]], [() => null, []]] as const) {
+      const run = await provision({ deps: { emergencyPublicKey } });
+      expect(run.result).toMatchObject({ ok: true, deviceId: ID });
+      // certificate DER, u32 chain count (a 4-byte field), the chain, [emergency public key]: each a field.
+      expect(run.sent[1]!.payload).toEqual(fields(run.issued[0]!.certDer, one, ca.caCertDer, ...tail));
+    }
   });
 
   it('records a known robot as last seen and carries on when recording it fails', async () => {

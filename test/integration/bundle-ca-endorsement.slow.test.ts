@@ -34,7 +34,7 @@ describe('a key bundle file carries the new CA certificate to a robot of the rep
   const e1Says = (args: string[]) => robotSays([...args, '--device-id', 'uv-e1', '--keystore', keystores['uv-e1']!, '--ca-cert', oldCaFile]);
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 }, progress });
     oldCaFile = (await initStationFleet(call, { ca: { commonName: 'Bundle Old CA', work }, robots: ROBOTS })).caFile;
     keystores = await provisionAll(c, bench, progress, ['uv-e1', 'uv-e3']);
     const replaced = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Bundle New CA', reason: 'planned replacement' });

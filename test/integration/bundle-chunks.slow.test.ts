@@ -80,7 +80,7 @@ describe('a key bundle over one frame crosses the serial link in BUNDLE_CHUNK fr
         issueBundle: async (_id, reserved) => (reserved(bundle.sequence), bundle),
         commitInstalled: (r) => void commits.push(r),
         recordFailure: (f) => void failures.push(f),
-      }, { port, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 20_000 });
+      }, { port, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 60_000 });
     });
     return { ...out, sent, commits, failures };
   }

@@ -50,7 +50,7 @@ describe('the CRLs of retired and compromised CAs reach a robot by USB and by th
   const crlsOf = (body: Record<string, unknown>) => (body.crls as string[]).map((b) => crlId(Buffer.from(b, 'base64')));
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 }, progress });
     caAFile = (await initStationFleet(call, { ca: { commonName: 'Reach CA A', work }, robots: ROBOTS })).caFile;
     keystores = await provisionAll(c, bench, progress, ['uv-u1', 'uv-l1']);
     const toB = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Reach CA B', reason: 'planned replacement' });

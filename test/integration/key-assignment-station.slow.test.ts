@@ -43,7 +43,7 @@ describe('key assignment through the provisioning station and field bundles', ()
   };
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 8000, pollIntervalMs: 200 } });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 } });
     await call('session:init', { operator: 'Officer Ada', passphrase: 'fleet passphrase 0123' });
     caPem = (await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Assignment Test CA' })).certificatePem ?? '';
     caFile = writeCaFile(work, caPem);

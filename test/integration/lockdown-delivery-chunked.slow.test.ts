@@ -61,7 +61,7 @@ describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
         issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
         commitInstalled: () => undefined,
         recordFailure: () => undefined,
-      }, { port, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 20_000 });
+      }, { port, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 60_000 });
       return { result, answers };
     });
 

@@ -45,7 +45,7 @@ describe('lockdown orders and the CRL reach robots', () => {
     c.audit.query({ action: 'lockdown.deliver', targetId: deviceId, offset: 0, limit: 100 }).records.map((r) => [r.outcome, r.details.item, r.details.ref, r.details.channel, r.details.result]).reverse();
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 8000, pollIntervalMs: 200 }, progress });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 }, progress });
     const fleet = await initStationFleet(call, { ca: { commonName: 'Lockdown Delivery CA', work }, robots: { 'uv-l1': 'Lockdown target', 'uv-l2': 'Provisioned before the emergency key' } });
     caFile = fleet.caFile;
     ks.l1 = tempDir('ecps-robot-l1-');
@@ -131,7 +131,7 @@ describe('lockdown orders and the CRL reach robots', () => {
       issueBundle: () => Promise.reject(new StationError('not_provisioned', 'orders only')),
       commitInstalled: () => undefined,
       recordFailure: () => undefined,
-    }, { port: pair.consolePath, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 8000 });
+    }, { port: pair.consolePath, clock: systemClock, logger: createMemoryLogger(), stepTimeoutMs: 60_000 });
     robot.powerOn();
     const [result] = await Promise.all([session, robot.result]);
     channel.detach();

@@ -100,7 +100,7 @@ describe('batch rotation survives SIGKILL at random points', () => {
           endpoint: emu.endpoint,
           aws_access_key_id: TEST_CREDENTIALS.accessKeyId,
           aws_secret_access_key: TEST_CREDENTIALS.secretAccessKey,
-          timeout_ms: 10_000,
+          timeout_ms: 60_000,
           retries: 2,
         },
       },

@@ -39,7 +39,7 @@ describe('station wired into the console', () => {
   const { robotOn } = bench;
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 8000, pollIntervalMs: 200 }, progress });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 }, progress });
     await initStationFleet(call, { robots: { 'uv-100': 'Disinfector 100', 'uv-666': 'Forger' } });
   });
   afterAll(() => {

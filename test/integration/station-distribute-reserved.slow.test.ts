@@ -47,7 +47,7 @@ describe('station: a bundle build that fails after its sequence was reserved', (
     c = await createStationConsole({
       dataDir: dir, env: {},
       providers: { baseDelayMs: 5, maxDelayMs: 20, failureThreshold: 5, openMs: 60_000, healthIntervalMs: 3_600_000 },
-      station: { stepTimeoutMs: 8000, pollIntervalMs: 200 },
+      station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 },
       progress,
     });
     await call('session:init', { operator: 'Officer Ada', passphrase: PASS });

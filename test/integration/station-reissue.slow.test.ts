@@ -34,7 +34,7 @@ describe('station: re-issue of flagged robots after a CA replacement', () => {
   const openRenewals = async () => (await call('ca:history', {})).renewals.map((r) => r.deviceId).sort();
 
   beforeAll(async () => {
-    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 5000, pollIntervalMs: 200 }, progress });
+    c = await createStationConsole({ dataDir: dir, station: { stepTimeoutMs: 60_000, pollIntervalMs: 200 }, progress });
     oldCaFile = (await initStationFleet(call, { ca: { commonName: 'Reissue Old CA', work }, robots: ROBOTS })).caFile;
     for (const deviceId of Object.keys(ROBOTS)) {
       const out = await provisionWithSimulator(c, bench, progress, deviceId);

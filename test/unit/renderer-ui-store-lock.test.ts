@@ -1,3 +1,4 @@
+// Type-checked with the renderer (renderer/tsconfig.json: the DOM types uiStore.ts uses), not with the main program.
 // What a lock does to the window's UI state (renderer/src/state/uiStore.ts): it forgets where the officer was and
 // counts as a navigation to the dashboard. The shell focuses the page's main heading when `routeSeq` changes
 // (renderer/src/shell/Shell.tsx); a lock and an unlock pushed back to back can leave the shell mounted, so a reset that

@@ -112,6 +112,8 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   { argv: ['providers', 'test', 'aws-kms'], command: 'providers test', args: ['aws-kms'], options: {} },
   { argv: ['providers', 'save', '--config', 'aws.json'], command: 'providers save', options: { config: 'aws.json' } },
   { argv: ['providers', 'remove', 'aws-kms'], command: 'providers remove', args: ['aws-kms'], options: {} },
+  { argv: ['providers', 'health'], command: 'providers health', options: {} },
+  { argv: ['approvals', 'revoked-keys'], command: 'approvals revoked-keys', options: {} },
 ];
 
 describe('commands and their options (docs/cli.md)', () => {
@@ -126,7 +128,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(37);
+    expect(names.size).toBe(39);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');
@@ -224,6 +226,8 @@ describe('commands and their options (docs/cli.md)', () => {
     [['keys', 'state', 'K1', '--reason', 'r'], 'keys state: expected ID STATE, got 1'],
     [['serve', 'now'], 'serve: expected no arguments, got 1'],
     [['audit', 'verify', 'all', 'now'], 'audit verify: expected no arguments, got 2'],
+    [['providers', 'health', 'aws-kms'], 'providers health: expected no arguments, got 1'],
+    [['approvals', 'revoked-keys', 'Kate'], 'approvals revoked-keys: expected no arguments, got 1'],
     [['rotation', 'policy', '--type', 'storage'], 'rotation policy: expected get|set, got none'],
     [['rotation', 'policy', 'show', '--type', 'storage'], 'rotation policy: expected get or set'],
     [['rotation', 'policy', 'set', '--type', 'storage'], 'rotation policy set: --policy is required'],

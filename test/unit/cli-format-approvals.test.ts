@@ -10,6 +10,7 @@ import {
   formatApproval,
   formatApprovalPolicy,
   formatRecoveryCodes,
+  formatRevokedApprovalKeys,
   formatTokenSlots,
   formatTotpEnrolment,
 } from '../../electron/ipc/cli/format.ts';
@@ -104,5 +105,29 @@ describe('operators token slots: a table, one slot a row', () => {
       '22                Maker                               no',
       '3     ecps        OnlyModel                   1234',
     ]);
+  });
+});
+
+// approvals revoked-keys (docs/two-person-control.md): operator, fingerprint, revoked at, by whom and why: the admin's
+// reason for a removed key, "replaced by a new key" for one its operator replaced; a line when none was revoked.
+describe('approvals revoked-keys: one row per revoked key', () => {
+  const FP = 'ab'.repeat(32);
+  it('prints the header, then each key with why it was revoked', () => {
+    const lines = formatRevokedApprovalKeys([
+      { operator: 'Kate', fingerprint: FP, enrolledAt: T, revokedAt: E, revokedBy: 'Bea', why: 'removed', reason: 'laptop lost' },
+      { operator: 'Ken', fingerprint: FP, enrolledAt: T, revokedAt: T, revokedBy: 'Ken', why: 'replaced', reason: null },
+      { operator: 'Otto', fingerprint: FP, enrolledAt: T, revokedAt: T, revokedBy: 'Bea', why: 'removed', reason: null },
+    ]).split('\n');
+    const pad = (s: string, n: number) => s.padEnd(n);
+    expect(lines).toEqual([
+      `OPERATOR  ${pad('FINGERPRINT (SHA-256)', 64)}  REVOKED AT                BY   REASON`,
+      `Kate      ${FP}  ${E}  Bea  removed: laptop lost`,
+      `Ken       ${FP}  ${T}  Ken  replaced by a new key`,
+      `Otto      ${FP}  ${T}  Bea  removed: -`,
+    ]);
+  });
+
+  it('says so when no key has been revoked', () => {
+    expect(formatRevokedApprovalKeys([])).toBe('no approval key has been revoked');
   });
 });

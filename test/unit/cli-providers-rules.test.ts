@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProviderStatus } from '../../shared/contract.ts';
 import { ConsoleError } from '../../shared/errors.ts';
-import { formatProviders, formatSavedProvider, integrityResult, MAX_CONFIG_BYTES, providerTestResult, readProviderConfigFile } from '../../electron/ipc/cli/providersCli.ts';
+import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, MAX_CONFIG_BYTES, providerHealthExit, providerTestResult, readProviderConfigFile } from '../../electron/ipc/cli/providersCli.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'ecps-cli-providers-rules-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -138,5 +138,31 @@ describe('the configuration file of providers save', () => {
     expect(Object.keys(await readProviderConfigFile(exact))).toEqual(['a']);
     expect(await refusal(readProviderConfigFile(join(root, 'absent.json')))).toEqual({ code: 'not_found', message: `--config ${join(root, 'absent.json')} cannot be read.`, details: { field: 'config' } });
     expect(await refusal(readProviderConfigFile(root))).toEqual({ code: 'invalid_input', message: `--config ${root} is not a regular file.`, details: { field: 'config' } });
+  });
+});
+
+// providers health (docs/cli.md): one row per provider with id, kind, reachable yes/no, latency and the error code;
+// a last line that counts the unreachable ones; exit 1 when any is unreachable. Rows and lines written out by hand.
+describe('providers health: the table, its summary line and the exit code', () => {
+  const up = { id: 'aws', kind: 'aws_kms', reachable: true, latencyMs: 12, code: null } as const;
+  const down = { id: 'vault-eu', kind: 'hashicorp_vault', reachable: false, latencyMs: 3004, code: 'unavailable' } as const;
+
+  it.each([
+    [[up], ['ID   KIND     REACHABLE  LATENCY  CODE', 'aws  aws_kms  yes        12 ms    -', 'all 1 provider(s) reachable'], 0],
+    [
+      [up, down],
+      [
+        'ID        KIND             REACHABLE  LATENCY  CODE',
+        'aws       aws_kms          yes        12 ms    -',
+        'vault-eu  hashicorp_vault  no         3004 ms  unavailable',
+        '1 of 2 provider(s) unreachable',
+      ],
+      1,
+    ],
+    [[down, { ...down, id: 'v2' }], ['ID        KIND             REACHABLE  LATENCY  CODE', 'vault-eu  hashicorp_vault  no         3004 ms  unavailable', 'v2        hashicorp_vault  no         3004 ms  unavailable', '2 of 2 provider(s) unreachable'], 1],
+  ] as const)('%#: prints the rows and exits %s', (providers, lines, exit) => {
+    const v = { providers: [...providers] };
+    expect(formatProviderHealth(v).split('\n')).toEqual(lines);
+    expect(providerHealthExit(v)).toBe(exit);
   });
 });

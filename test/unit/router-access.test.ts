@@ -122,4 +122,11 @@ describe('schema refusals handed to the gate (docs/emergency-response.md "Audit"
     expect(env).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     expect(ran).toEqual([]);
   });
+
+  it('a gate that only checks (no refusedInput, as RouterOptions allows) still refuses the input as invalid_input', async () => {
+    const ran: string[] = [];
+    const env = await call(createRouter({ handlers: recordingHandlers(ran), access: { check: () => undefined } }), 'emergency:retry', { runId: 42 });
+    expect(env).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(ran).toEqual([]);
+  });
 });

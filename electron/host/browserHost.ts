@@ -37,6 +37,12 @@ export interface BrowserHost {
   origin: string;
   port: number;
   token: string;
+  /**
+   * Cuts every open socket at once, as a crash or a network fault would (no close handshake); returns how many.
+   * The host keeps serving: the windows reconnect (renderer/src/transport/reconnect.ts). Used by the e2e test of
+   * reconnection (test/e2e/reconnect.spec.ts).
+   */
+  dropSockets(): number;
   close(): Promise<void>;
 }
 
@@ -220,5 +226,12 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return closing;
   }
 
-  return { url: `${origin}/?token=${token}`, origin, port, token, close };
+  function dropSockets(): number {
+    const count = sockets.size;
+    for (const ws of sockets) ws.terminate();
+    sockets.clear();
+    return count;
+  }
+
+  return { url: `${origin}/?token=${token}`, origin, port, token, dropSockets, close };
 }

@@ -1,10 +1,12 @@
 // The browser host's WebSocket transport: implements the same EnvelopeApi as the Electron preload, over
-// ws://<host>/ws (the access-token cookie travels with the upgrade request). Reconnects with capped exponential
-// backoff; calls made while disconnected wait for the socket, calls in flight when it drops fail plainly.
+// ws://<host>/ws (the access-token cookie travels with the upgrade request). Reconnects after a drop on the schedule
+// and triggers of reconnect.ts (1, 2, 4, then 5 s; at once when the officer uses the page); calls made while
+// disconnected wait for the socket, calls in flight when it drops fail plainly.
 // Bytes (Uint8Array fields) travel as binary frames (shared/socketFrames.ts), never as base64.
 import { buildEnvelopeApi, isEventName, type Envelope, type EnvelopeApi, type EventName } from '../../../shared/contract.ts';
 import { decodeBinaryFrame, encodeFrame } from '../../../shared/socketFrames.ts';
 import { useConnectionStore } from './connectionStore.ts';
+import { createReconnector, listenForReconnectTriggers } from './reconnect.ts';
 
 export class ConnectionLostError extends Error {
   constructor() {
@@ -17,9 +19,6 @@ interface Pending {
   resolve(envelope: Envelope<unknown>): void;
   reject(error: Error): void;
 }
-
-const BACKOFF_START_MS = 250;
-const BACKOFF_MAX_MS = 10_000;
 
 export interface WsClientOptions {
   url: string;
@@ -41,8 +40,13 @@ export function createWsTransport(options: WsClientOptions): { api: EnvelopeApi;
   const waitingForOpen: Array<() => void> = [];
   let socket: WebSocket | null = null;
   let nextId = 1;
-  let backoff = BACKOFF_START_MS;
   let everOpened = false;
+
+  const reconnector = createReconnector({
+    connect,
+    abort: () => socket?.close(),
+    onWaiting: (at) => connection.set('lost', at),
+  });
 
   function connect(): void {
     connection.set(everOpened ? 'lost' : 'connecting');
@@ -50,11 +54,14 @@ export function createWsTransport(options: WsClientOptions): { api: EnvelopeApi;
     ws.binaryType = 'arraybuffer';
     socket = ws;
     ws.onopen = () => {
-      backoff = BACKOFF_START_MS;
+      if (socket !== ws) return;
+      reconnector.opened();
       connection.set('open');
       const reconnected = everOpened;
       everOpened = true;
       for (const send of waitingForOpen.splice(0)) send();
+      // Events sent while the socket was down are lost: the caller refetches what the window shows, the session's
+      // state included (locked if the console locked meanwhile).
       if (reconnected) options.onReconnect?.();
     };
     ws.onmessage = (event) => handleMessage(event.data);
@@ -65,10 +72,7 @@ export function createWsTransport(options: WsClientOptions): { api: EnvelopeApi;
         pending.delete(id);
         call.reject(new ConnectionLostError());
       }
-      const delay = backoff;
-      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
-      connection.set('lost', Date.now() + delay);
-      setTimeout(connect, delay + Math.floor(Math.random() * 100));
+      reconnector.closed();
     };
   }
 
@@ -125,7 +129,10 @@ export function createWsTransport(options: WsClientOptions): { api: EnvelopeApi;
     return () => set.delete(listener);
   }
 
-  connect();
+  const reconnectNow = () => void reconnector.now();
+  connection.setReconnectNow(reconnectNow);
+  listenForReconnectTriggers({ window, document, isVisible: () => document.visibilityState === 'visible' }, reconnectNow);
+  reconnector.start();
   return { api: buildEnvelopeApi(invoke, subscribe), invoke };
 }
 

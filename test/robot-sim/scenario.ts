@@ -17,6 +17,8 @@ export interface ScenarioOptions {
   misbehave?: string;
   keyType?: 'ec' | 'rsa';
   stepTimeoutMs?: number;
+  /** How long the robot waits for each console frame (robot.ts --timeout-ms): 60 s unless given. */
+  robotTimeoutMs?: number;
   allowReprovision?: boolean;
   thinkMs?: number;
   /** Folder for the robot's key store (removed by the test); the OS temp folder otherwise. */
@@ -45,8 +47,11 @@ export async function provisionOnce(o: ScenarioOptions): Promise<ScenarioOutcome
     const steps: string[] = [];
     station.on('progress', (p: { step: string }) => steps.push(p.step));
     // The robot boots first and says it is ready; only then does the console's session (and its first step timeout)
-    // start, and the robot is powered on: a loaded machine's slow process start never counts against a step.
-    robot = spawnRobot({ port: pair.robotPath, deviceId: o.deviceId, keystore, caCertFile: o.caCertFile, misbehave: o.misbehave, keyType: o.keyType, thinkMs: o.thinkMs, waitSignal: true });
+    // start, and the robot is powered on: a loaded machine's slow process start never counts against a step. It waits
+    // up to 60 s for each console frame (its own default is 10 s), as in overCable (harness.ts): a robot that gives up
+    // first on a loaded machine answers `timeout` instead of what the test checks; a stalled console still ends the
+    // session by its step timeout and ERROR frame.
+    robot = spawnRobot({ port: pair.robotPath, deviceId: o.deviceId, keystore, caCertFile: o.caCertFile, misbehave: o.misbehave, keyType: o.keyType, thinkMs: o.thinkMs, waitSignal: true, extraArgs: ['--timeout-ms', String(o.robotTimeoutMs ?? 60_000)] });
     void robot.result.then(() => pair.unplug());
     await robot.ready;
     const session = station.provisionPort(pair.consolePath);

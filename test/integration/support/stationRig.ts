@@ -56,6 +56,9 @@ export async function initStationFleet(
   return { ids: { comm, storage }, caFile };
 }
 
+/** How long a simulator spawned here waits for each console frame (robot.ts --timeout-ms). */
+export const ROBOT_FRAME_TIMEOUT_MS = 60_000;
+
 export interface RobotOptions {
   /** The simulator's key store (its flash); a fresh temp folder when absent. */
   keystore?: string;
@@ -91,8 +94,11 @@ export function robotBench(caFile: () => string): RobotBench {
     return pair;
   };
   const spawn = (pair: PtyPair, deviceId: string, o: RobotOptions = {}) => {
-    const { keystore = tempDir('ecps-robot-ks-'), caCertFile = caFile(), ...behaviour } = o;
-    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore, caCertFile, ...behaviour });
+    const { keystore = tempDir('ecps-robot-ks-'), caCertFile = caFile(), extraArgs = [], ...behaviour } = o;
+    // The robot waits up to 60 s for each console frame (its own default is 10 s), as in overCable (harness.ts): on a
+    // loaded machine a robot that gives up first answers `timeout` instead of what the test checks. A stalled console
+    // still ends the session by its own step timeout and ERROR frame; a caller's own --timeout-ms comes later and wins.
+    const robot = spawnRobot({ port: pair.robotPath, deviceId, keystore, caCertFile, ...behaviour, extraArgs: ['--timeout-ms', String(ROBOT_FRAME_TIMEOUT_MS), ...extraArgs] });
     robots.push(robot);
     return { keystore, robot };
   };

@@ -4,6 +4,7 @@
 // from the policy (1 s doubling, never above 5 s, shortened by up to a quarter at random), not from the code.
 import { describe, expect, it } from 'vitest';
 import {
+  browserTimers,
   CONNECT_TIMEOUT_MS,
   createReconnector,
   listenForReconnectTriggers,
@@ -161,10 +162,26 @@ describe('the reconnector', () => {
     expect(reconnector.phase).toBe('waiting');
   });
 
-  it('an open socket is never aborted, however long it stays open', () => {
+  it('each attempt has its own handshake deadline: an earlier attempt\'s never cuts a later one short', () => {
     const { timers, log, reconnector } = rig();
     reconnector.start();
+    timers.advance(100);
+    reconnector.closed(); // the first attempt failed after 0.1 s
+    timers.advance(1_000); // the second starts
+    expect(log.connects).toBe(2);
+    timers.advance(CONNECT_TIMEOUT_MS - 1);
+    expect(log.aborts).toBe(0);
+    timers.advance(1);
+    expect(log.aborts).toBe(1);
+  });
+
+  it('an open socket is never aborted, however long it stays open', () => {
+    const { timers, log, reconnector } = rig();
+    expect(reconnector.phase).toBe('connecting');
+    reconnector.start();
     reconnector.opened();
+    expect(reconnector.phase).toBe('open');
+    expect(timers.timerCount).toBe(0);
     timers.advance(10 * CONNECT_TIMEOUT_MS);
     expect(log.aborts).toBe(0);
     expect(timers.timerCount).toBe(0);
@@ -224,5 +241,28 @@ describe('the triggers', () => {
     expect(log.connects).toBe(before + 1);
     src.window.dispatchEvent(new Event('pointerdown'));
     expect(log.connects).toBe(before + 1);
+  });
+});
+
+describe('the page\'s timers (browserTimers)', () => {
+  it('reads the clock, runs a timer, cancels one, and draws random numbers in [0, 1)', async () => {
+    const before = Date.now();
+    const now = browserTimers.now();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+    const r = browserTimers.random();
+    expect(r).toBeGreaterThanOrEqual(0);
+    expect(r).toBeLessThan(1);
+    expect(new Set(Array.from({ length: 20 }, () => browserTimers.random())).size).toBeGreaterThan(1);
+    const ran: string[] = [];
+    const cancelled = browserTimers.setTimeout(() => ran.push('cancelled'), 0);
+    browserTimers.clearTimeout(cancelled);
+    await new Promise<void>((resolve) =>
+      browserTimers.setTimeout(() => {
+        ran.push('ran');
+        resolve();
+      }, 0),
+    );
+    expect(ran).toEqual(['ran']);
   });
 });

@@ -5,6 +5,7 @@
 // appear by the approvals:changed push, revokes Kate's with a reason in the dialog, and sees it move to the revoked
 // table. Then "Check health" on the Providers screen, and its audit record. Expected values come from the tables here.
 import crypto from 'node:crypto';
+import { createServer } from 'node:net';
 import { addOperators } from '../integration/support/consoleCalls.ts';
 import { generateApprovalKey } from '../../electron/services/approvals/approvalFile.ts';
 import { expect, test } from './support/consoleFixture.ts';
@@ -21,8 +22,21 @@ const REFUSED: Array<{ what: string; pem: string; says: string; cleared: boolean
   { what: 'a private key', pem: privatePem, says: 'This is a private key: never give it to the console.', cleared: true },
   { what: 'an RSA public key', pem: rsaPublic, says: 'The approval key must be an Ed25519 public key.', cleared: false },
 ];
-/** The health check's rows with only the built-in provider: id, kind, reachable, latency, code. */
-const HEALTH_ROWS = [['local', 'Local encrypted store', 'Reachable', '0 ms', '—']];
+/** The health check's rows: id, kind, reachable, latency (a pattern: the closed port's is measured), code. */
+const HEALTH_ROWS: Array<[string, string, string, RegExp, string]> = [
+  ['local', 'Local encrypted store', 'Reachable', /^0 ms$/, '—'],
+  ['vault-down', 'HashiCorp Vault (transit)', 'Unreachable', /^\d+ ms$/, 'unavailable'],
+];
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed): a provider there is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  await new Promise<void>((done) => server.close(() => done()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
 
 test('an operator enrols an approval key, an admin revokes it, and anyone checks provider health', async ({ page, harness }) => {
   await openConsole(page, harness.current().host.url);
@@ -86,7 +100,9 @@ test('an operator enrols an approval key, an admin revokes it, and anyone checks
   const revokedCells = revokedRows.nth(0).getByRole('cell');
   for (const [i, text] of [[0, KATE.name], [1, fingerprintOf(kateKey.publicPem)], [3, OPERATOR], [4, REASON]] as const) await expect(revokedCells.nth(i)).toHaveText(text);
 
-  // Provider health, checked from the Providers screen, and audited once.
+  // Provider health, checked from the Providers screen, and audited once: the built-in store and a Vault nobody runs.
+  const port = await closedPort();
+  await fleet.handlers['providers:save']({ config: { provider: 'hashicorp_vault', id: 'vault-down', vault_url: `http://127.0.0.1:${port}`, vault_token: 'hvs.not-a-real-token', use_kms_for_storage: false, timeout_ms: 2000, retries: 1 } }, t);
   await clickNav(page, 'Providers');
   await page.getByRole('button', { name: 'Check health' }).click();
   const health = page.getByRole('table', { name: 'Health check' });
@@ -95,7 +111,8 @@ test('an operator enrols an approval key, an admin revokes it, and anyone checks
   for (const [i, row] of HEALTH_ROWS.entries()) {
     for (const [j, text] of row.entries()) await expect(healthRows.nth(i).getByRole('cell').nth(j)).toHaveText(text);
   }
-  await expect(page.getByText('All 1 provider(s) reachable.', { exact: false })).toBeVisible();
+  await expect(page.getByText('1 of 2 provider(s) unreachable.', { exact: false })).toBeVisible();
   const checks = fleet.audit.query({ action: 'provider.health', limit: 10 }).records;
-  expect(checks.map((r) => [r.actor, r.outcome, r.details])).toEqual([[OPERATOR, 'success', { providers: 'local', codes: 'ok', unreachable: 0 }]]);
+  expect(checks.map((r) => [r.actor, r.outcome, r.details])).toEqual([[OPERATOR, 'success', { providers: 'local,vault-down', codes: 'ok,unavailable', unreachable: 1 }]]);
+  expect(JSON.stringify(checks)).not.toContain('hvs.not-a-real-token');
 });

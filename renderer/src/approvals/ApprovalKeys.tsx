@@ -21,19 +21,11 @@ import { FilePick } from '../components/FilePick.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
 import { errorInWords } from '../components/errorWords.ts';
 import { formatTime } from '../format.ts';
+import { localKeyRefusal, PRIVATE_KEY_REFUSAL } from './approvalKeyText.ts';
 
 /** An approval public key file is a few hundred bytes; anything past this is not one. */
 const MAX_KEY_FILE_BYTES = 4096;
 const PEM_LABELS = { publicKeyPem: 'Public key (PEM)' } as const;
-/** Said before sending, as the main process would (approvalFile.ts readApprovalPublicKey): a private key never leaves. */
-export const PRIVATE_KEY_REFUSAL = 'This is a private key: never give it to the console. Enrol the public key that approvals keygen printed.';
-
-/** The window's own refusal of a pasted text before it is sent (null: send it; the main process checks the rest). */
-export function localKeyRefusal(pem: string): string | null {
-  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) return PRIVATE_KEY_REFUSAL;
-  if (pem.trim() === '') return 'Paste the public key or choose its file.';
-  return null;
-}
 
 function EnrolDialog({ mine, onClose }: { mine: ApprovalKeyView | null; onClose(): void }) {
   const [pem, setPem] = useState('');

@@ -8,12 +8,8 @@ import Table from '@cloudscape-design/components/table';
 import type { ProviderHealth } from '../../../shared/contract.ts';
 import { PROVIDER_KIND_LABELS } from '../../../shared/domain.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { healthSummary } from './healthSummary.ts';
 
-/** The result's summary line: how many answered out of how many. */
-export function healthSummary(rows: readonly Pick<ProviderHealth, 'reachable'>[]): string {
-  const down = rows.filter((r) => !r.reachable).length;
-  return down === 0 ? `All ${rows.length} provider(s) reachable.` : `${down} of ${rows.length} provider(s) unreachable.`;
-}
 
 export function ProviderHealthResult({ result, checkedAt, error }: { result: { providers: ProviderHealth[] } | undefined; checkedAt: string | null; error: unknown }) {
   if (!result && !error) return null;

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_KEY_REFUSAL, localKeyRefusal, PRIVATE_KEY_REFUSAL } from '../../renderer/src/approvals/approvalKeyText.ts';
 import { healthSummary } from '../../renderer/src/providers/healthSummary.ts';
+import { readApprovalPublicKey } from '../../electron/services/approvals/approvalFile.ts';
 
 const ed = crypto.generateKeyPairSync('ed25519');
 const KEY_TEXTS: Array<{ what: string; text: string; refusal: string | null }> = [
@@ -22,6 +23,18 @@ const KEY_TEXTS: Array<{ what: string; text: string; refusal: string | null }> =
 describe('localKeyRefusal', () => {
   it.each(KEY_TEXTS)('$what', ({ text, refusal }) => {
     expect(localKeyRefusal(text)).toBe(refusal);
+  });
+
+  it('says a private key is refused in the main process\'s own words (issue 12: one wording), and asks for the key when empty', () => {
+    let mainProcess = '';
+    try {
+      readApprovalPublicKey(KEY_TEXTS[1]!.text);
+    } catch (e) {
+      mainProcess = (e as Error).message;
+    }
+    expect(mainProcess).toMatch(/^This is a private key: never give it to the console\./);
+    expect(PRIVATE_KEY_REFUSAL).toBe(mainProcess);
+    expect(EMPTY_KEY_REFUSAL).toBe('Paste the public key or choose its file.');
   });
 });
 

@@ -110,6 +110,19 @@ export const RevokedApprovalKeyView = z
   .strict();
 export type RevokedApprovalKeyView = z.infer<typeof RevokedApprovalKeyView>;
 
+/**
+ * An approval key enrolled now, as approvals:listKeys shows it: whose, which (SHA-256 of its SPKI) and since when. Only
+ * keys that count: the operator exists and enrolled it after their operator row was made. No key material.
+ */
+export const ApprovalKeyView = z
+  .object({
+    operator: z.string(),
+    fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+    enrolledAt: IsoTime,
+  })
+  .strict();
+export type ApprovalKeyView = z.infer<typeof ApprovalKeyView>;
+
 export const approvalsChannels = {
   /** Requests, newest first; `open` only: pending and approved ones (expired ones are marked expired first). */
   'approvals:list': channel(
@@ -147,12 +160,15 @@ export const approvalsChannels = {
   ),
   /** Every revoked approval key (removed or replaced), newest revocation first: any signed-in reader may look. */
   'approvals:listRevokedKeys': channel(z.object({}).strict(), z.object({ keys: z.array(RevokedApprovalKeyView) }).strict()),
+  /** Who has an approval key enrolled now (operator, fingerprint, enrolled at), newest first: any signed-in reader. */
+  'approvals:listKeys': channel(z.object({}).strict(), z.object({ keys: z.array(ApprovalKeyView) }).strict()),
 } as const;
 
 /**
  * Pushed by the main process after a request is created, approved, denied, expired or executed (state: its state
- * after the change), and after a policy changes (requestId and state null: who may approve may have changed). The
- * window's Approvals list and the shell's badge refresh on it.
+ * after the change), and after a policy changes or an approval key is enrolled, replaced or revoked (requestId and
+ * state null: who may approve, or with which key, may have changed). The window's Approvals list, its enrolled and
+ * revoked key tables and the shell's badge refresh on it.
  */
 export const ApprovalsChanged = z.object({ requestId: RequestId.nullable(), state: z.enum(REQUEST_STATES).nullable() });
 export type ApprovalsChanged = z.infer<typeof ApprovalsChanged>;

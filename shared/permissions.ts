@@ -187,6 +187,8 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'approvals:revokeKey': 'admin',
   // Which approval keys no longer count (fingerprints, who, when, why): nothing secret, so every reader's.
   'approvals:listRevokedKeys': 'read',
+  // Who has an approval key enrolled now (operator, fingerprint, since when): no key material, so every reader's.
+  'approvals:listKeys': 'read',
   'recovery:status': 'read',
   // Shares of the master key and whole-store backups: the admin's (docs/recovery-and-backup.md).
   'recovery:createShares': 'admin',

@@ -143,6 +143,8 @@ export interface ApprovalsRepo {
   revokedApprovalKeys(operator: string): RevokedApprovalKeyRow[];
   /** Every revoked key of every operator, newest revocation first (approvals:listRevokedKeys). */
   allRevokedApprovalKeys(): RevokedApprovalKeyRow[];
+  /** Every enrolled (not revoked) key, newest enrolment first, then by operator (approvals:listKeys). */
+  allApprovalKeys(): ApprovalKeyRow[];
 }
 
 interface RawRevokedKey {
@@ -234,6 +236,7 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
   const selectRevoked = db.prepare('SELECT * FROM approval_keys_revoked WHERE fingerprint = ?');
   const selectRevokedOf = db.prepare('SELECT * FROM approval_keys_revoked WHERE operator = ? ORDER BY revoked_at, fingerprint');
   const selectRevokedAll = db.prepare('SELECT * FROM approval_keys_revoked ORDER BY revoked_at DESC, fingerprint');
+  const selectKeysAll = db.prepare('SELECT operator, public_spki, fingerprint, enrolled_at FROM approval_keys ORDER BY enrolled_at DESC, operator');
 
   return {
     policy(action) {
@@ -294,5 +297,12 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
     },
     revokedApprovalKeys: (operator) => (selectRevokedOf.all(operator) as RawRevokedKey[]).map(toRevokedKey),
     allRevokedApprovalKeys: () => (selectRevokedAll.all() as RawRevokedKey[]).map(toRevokedKey),
+    allApprovalKeys: () =>
+      (selectKeysAll.all() as Array<{ operator: string; public_spki: Buffer; fingerprint: string; enrolled_at: string }>).map((r) => ({
+        operator: r.operator,
+        publicSpki: r.public_spki,
+        fingerprint: r.fingerprint,
+        enrolledAt: r.enrolled_at,
+      })),
   };
 }

@@ -187,6 +187,7 @@ describe('createConsole handlers, end to end', () => {
       'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
       'approvals:revokeKey': { operator: 'Ken', reason: 'key file left on a shared drive' },
       'approvals:listRevokedKeys': {},
+      'approvals:listKeys': {},
       'operators:enrollTotp': {},
       'operators:confirmTotp': { code: '123456' },
       'operators:resetTotp': { name: 'Officer Bo' },

@@ -75,6 +75,8 @@ const EXPECTED: Record<ChannelName, string> = {
   'approvals:revokeKey': 'a',
   // Which approval keys were revoked (fingerprints, who, when, why): nothing secret, read by all.
   'approvals:listRevokedKeys': READ,
+  // Who has an approval key enrolled now (operator, fingerprint, enrolled at): nothing secret, read by all.
+  'approvals:listKeys': READ,
   // Recovery shares and backups are the admin's; the recovery ceremony runs before sign-in (k shares are its authority).
   'recovery:status': READ, 'recovery:createShares': 'a', 'recovery:recover': '*', 'backup:create': 'a', 'backup:restore': 'a',
   // Incident kits: exporting hands out pre-signed lockdown orders, importing merges offline quarantines: the officer's.

@@ -5,8 +5,9 @@
 //   settings, no provider message: they may carry an endpoint or an account);
 // - a provider that does not answer is unreachable with code `unavailable`; one that refuses the console's credentials
 //   `access_denied`; a reachable one has code null;
-// - any signed-in operator may run it, a viewer included (providers:test stays the admin's); it is not audited, as
-//   providers:list is not;
+// - any signed-in operator may run it, a viewer included (providers:test stays the admin's); each check is one
+//   `provider.health` audit record (actor: who ran it; details: the providers in order, each one's code, `ok` when
+//   reachable, and how many were unreachable; no latency, message, setting or secret); providers:list is not audited;
 // - the CLI prints the same (--json: the channel's value) and exits 1 when any provider is unreachable, 0 otherwise.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,20 +94,30 @@ describe('providers:health through the router', () => {
       }
       const text = JSON.stringify(env);
       for (const s of secrets()) expect(text).not.toContain(s);
+      // One audit record of the check, its details written from the table's row.
+      const record = h.console.audit.query({ action: 'provider.health', limit: 1 }).records[0];
+      expect(record).toMatchObject({ actor: VIEWER.name, outcome: 'success', targetId: null });
+      expect(record?.details).toEqual({
+        providers: c.expect.map((r) => r.id).join(','),
+        codes: c.expect.map((r) => r.code ?? 'ok').join(','),
+        unreachable: c.expect.filter((r) => !r.reachable).length,
+      });
+      for (const s of secrets()) expect(JSON.stringify(record)).not.toContain(s);
     });
   }
 
-  it('a viewer may not run providers:test; neither providers:list nor providers:health is audited', async () => {
+  it('a viewer may not run providers:test; providers:list is not audited, each providers:health is one record', async () => {
     expect(await route('providers:test', { id: 'aws-primary' })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const count = () => h.console.audit.query({ limit: 1000 }).records.length;
+    const records = () => h.console.audit.query({ limit: 1000 }).records;
     // A first check with every emulator up lets a circuit the previous cases opened close again (that transition is
-    // the registry's own record, provider.circuit, whoever checks); then nothing more is recorded.
+    // the registry's own record, provider.circuit, whoever checks); then only the check itself is recorded.
     expect((await route('providers:health', {})).ok).toBe(true);
-    const before = count();
+    const before = records().length;
     expect((await route('providers:list', {})).ok).toBe(true);
-    const afterList = count();
+    const afterList = records().length;
     expect((await route('providers:health', {})).ok).toBe(true);
-    expect([afterList - before, count() - afterList]).toEqual([0, 0]);
+    expect([afterList - before, records().length - afterList]).toEqual([0, 1]);
+    expect(records()[0]).toMatchObject({ action: 'provider.health', actor: VIEWER.name }); // newest first
     // The input is strict.
     expect(await route('providers:health', { id: 'aws-primary' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
   });
@@ -115,6 +126,17 @@ describe('providers:health through the router', () => {
 describe('providers health on the command line, as a viewer', () => {
   const { dir, cli } = cliRunner('ecps-cli-providers-health-', PASS, 'in-process');
   const asViewer = (args: string[]) => cli(args, undefined, { ECPS_OPERATOR: VIEWER.name, ECPS_PASSPHRASE: VIEWER.passphrase });
+
+  /** The newest n provider.health records in the CLI's store (opened once the command has closed it). */
+  async function healthRecords(n: number) {
+    const store = await open(join(dir, 'store'), { env: {} });
+    try {
+      await store.handlers['session:unlock']({ operator: ADMIN, passphrase: PASS }, CTX);
+      return store.audit.query({ action: 'provider.health', limit: n }).records;
+    } finally {
+      store.close();
+    }
+  }
 
   beforeAll(async () => {
     const setup = await open(join(dir, 'store'), { env: {} });
@@ -148,6 +170,10 @@ describe('providers health on the command line, as a viewer', () => {
       const value = JSON.parse(json.stdout) as { providers: ProviderHealth[] };
       expect(value.providers.map((p) => [p.id, p.kind, p.reachable ? 'yes' : 'no', p.code ?? '-'])).toEqual(c.rows);
       for (const s of secrets()) expect(human.stdout + json.stdout + human.stderr + json.stderr).not.toContain(s);
+      // Each command's check is audited in the store, as the viewer, with the table's ids and codes.
+      const checks = await healthRecords(2);
+      const details = { providers: c.rows.map((r) => r[0]).join(','), codes: c.rows.map((r) => (r[3] === '-' ? 'ok' : r[3])).join(','), unreachable: c.rows.filter((r) => r[2] === 'no').length };
+      expect(checks.map((r) => [r.actor, r.details])).toEqual([[VIEWER.name, details], [VIEWER.name, details]]);
     });
   }
 });

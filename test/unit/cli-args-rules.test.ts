@@ -114,6 +114,7 @@ const EVERY_OPTION: Array<{ argv: string[]; command: string; args?: string[]; op
   { argv: ['providers', 'remove', 'aws-kms'], command: 'providers remove', args: ['aws-kms'], options: {} },
   { argv: ['providers', 'health'], command: 'providers health', options: {} },
   { argv: ['approvals', 'revoked-keys'], command: 'approvals revoked-keys', options: {} },
+  { argv: ['approvals', 'keys'], command: 'approvals keys', options: {} },
 ];
 
 describe('commands and their options (docs/cli.md)', () => {
@@ -128,7 +129,7 @@ describe('commands and their options (docs/cli.md)', () => {
 
   it('every command of the table is in the usage text, with its name as typed', () => {
     const names = new Set(EVERY_OPTION.map((c) => c.command));
-    expect(names.size).toBe(39);
+    expect(names.size).toBe(40);
     for (const name of names) expect(USAGE).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(USAGE).toMatch(/^Usage: ecps-console <command> \[options\]/);
     expect(USAGE).toContain('--data-dir DIR');
@@ -228,6 +229,7 @@ describe('commands and their options (docs/cli.md)', () => {
     [['audit', 'verify', 'all', 'now'], 'audit verify: expected no arguments, got 2'],
     [['providers', 'health', 'aws-kms'], 'providers health: expected no arguments, got 1'],
     [['approvals', 'revoked-keys', 'Kate'], 'approvals revoked-keys: expected no arguments, got 1'],
+    [['approvals', 'keys', 'Kate'], 'approvals keys: expected no arguments, got 1'],
     [['rotation', 'policy', '--type', 'storage'], 'rotation policy: expected get|set, got none'],
     [['rotation', 'policy', 'show', '--type', 'storage'], 'rotation policy: expected get or set'],
     [['rotation', 'policy', 'set', '--type', 'storage'], 'rotation policy set: --policy is required'],

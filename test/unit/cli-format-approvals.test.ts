@@ -11,6 +11,7 @@ import {
   formatApprovalPolicy,
   formatRecoveryCodes,
   formatRevokedApprovalKeys,
+  formatApprovalKeys,
   formatTokenSlots,
   formatTotpEnrolment,
 } from '../../electron/ipc/cli/format.ts';
@@ -129,5 +130,27 @@ describe('approvals revoked-keys: one row per revoked key', () => {
 
   it('says so when no key has been revoked', () => {
     expect(formatRevokedApprovalKeys([])).toBe('no approval key has been revoked');
+  });
+});
+
+// approvals keys (docs/two-person-control.md "Who has a key"): operator, fingerprint, enrolled at, in the order given
+// (the channel's: newest first); a line when no key is enrolled.
+describe('approvals keys: one row per enrolled key', () => {
+  const FP1 = 'ab'.repeat(32);
+  const FP2 = '0c'.repeat(32);
+  it('prints the header, then each key', () => {
+    const lines = formatApprovalKeys([
+      { operator: 'Otto Officer', fingerprint: FP1, enrolledAt: E },
+      { operator: 'Ken', fingerprint: FP2, enrolledAt: T },
+    ]).split('\n');
+    expect(lines).toEqual([
+      `OPERATOR      ${'FINGERPRINT (SHA-256)'.padEnd(64)}  ENROLLED AT`,
+      `Otto Officer  ${FP1}  ${E}`,
+      `Ken           ${FP2}  ${T}`,
+    ]);
+  });
+
+  it('says so when no key is enrolled', () => {
+    expect(formatApprovalKeys([])).toBe('no approval key is enrolled');
   });
 });

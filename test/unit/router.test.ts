@@ -140,6 +140,7 @@ const VALID: Record<ChannelName, Record<string, unknown>> = {
   'approvals:enrolKey': { publicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n' },
   'approvals:revokeKey': { operator: 'Ken', reason: 'key file left on a shared drive' },
   'approvals:listRevokedKeys': {},
+  'approvals:listKeys': {},
   'operators:enrollTotp': {},
   'operators:confirmTotp': { code: '123 456' },
   'operators:resetTotp': { name: 'bob' },

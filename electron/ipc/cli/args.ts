@@ -22,7 +22,7 @@ export const COMMANDS = [
   'operators list', 'operators add', 'operators remove', 'operators role', 'operators idle-time', 'operators reset-factor', 'operators recovery-codes',
   'operators totp', 'operators token',
   'approvals list', 'approvals policy', 'approvals approve', 'approvals deny', 'approvals execute', 'approvals export', 'approvals import', 'approvals enrol',
-  'approvals revoke-key', 'approvals revoked-keys', 'approvals keygen', 'approvals sign',
+  'approvals revoke-key', 'approvals revoked-keys', 'approvals keys', 'approvals keygen', 'approvals sign',
   'backup', 'restore', 'recovery shares', 'recovery recover',
   'kit export', 'kit import', 'kit status', 'kit robots', 'kit use',
   'ca history', 'ca replace', 'ca revoke', 'ca crl',
@@ -217,6 +217,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
   'approvals revoke-key': { options: ['reason'], required: ['reason'], args: ['OPERATOR'] },
   'approvals revoked-keys': { options: [], required: [], args: [] },
+  'approvals keys': { options: [], required: [], args: [] },
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
@@ -418,6 +419,8 @@ Commands:
                                                 also if it is enrolled again; they still approve signed in
   approvals revoked-keys                        the approval keys revoked (removed by an admin or replaced): operator,
                                                 fingerprint, when, by whom, reason; newest first
+  approvals keys                                who has an approval key enrolled now: operator, fingerprint, enrolled
+                                                at; newest first
   approvals policy list                         each guarded action's policy: approvals needed, who may approve, life
   approvals policy set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
                                                 changes the fields given (admin; "none" empties a list); lowering a

@@ -22,7 +22,7 @@ import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, providerHealthExit, providerTestResult, readProviderConfigFile } from './providersCli.ts';
-import { formatApproval, formatApprovalPolicy, formatRevokedApprovalKeys, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
+import { formatApproval, formatApprovalPolicy, formatRevokedApprovalKeys, formatApprovalKeys, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type PassphraseOptions } from './passphrase.ts';
 
 export interface CommandIo {
@@ -732,6 +732,10 @@ lockdown order written to ${out}` : '');
     case 'approvals revoked-keys': {
       const value = await callUnlocked(ctx, 'approvals:listRevokedKeys', {});
       return show(value, () => formatRevokedApprovalKeys(value.keys));
+    }
+    case 'approvals keys': {
+      const value = await callUnlocked(ctx, 'approvals:listKeys', {});
+      return show(value, () => formatApprovalKeys(value.keys));
     }
     case 'kit export': {
       // The kit is sealed with the responder's own passphrase: read once, used to sign in and to seal.

@@ -1,6 +1,6 @@
 // Human-readable output of the CLI (the --json form prints the raw values instead).
 import type { KeyStateChange, KeySummary } from '../../../shared/contract.ts';
-import type { ApprovalPolicyView, ApprovalRequestView, RevokedApprovalKeyView } from '../../../shared/approvalsContract.ts';
+import type { ApprovalKeyView, ApprovalPolicyView, ApprovalRequestView, RevokedApprovalKeyView } from '../../../shared/approvalsContract.ts';
 import type { z } from 'zod';
 import type { OperatorInfo, Pkcs11SlotList, TotpEnrolment } from '../../../shared/operatorsContract.ts';
 import {
@@ -242,6 +242,12 @@ export function formatRevokedApprovalKeys(keys: readonly RevokedApprovalKeyView[
   if (keys.length === 0) return 'no approval key has been revoked';
   const why = (k: RevokedApprovalKeyView) => (k.why === 'replaced' ? 'replaced by a new key' : `removed: ${k.reason ?? '-'}`);
   return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'REVOKED AT', 'BY', 'REASON'], ...keys.map((k) => [k.operator, k.fingerprint, k.revokedAt, k.revokedBy, why(k)])]);
+}
+
+/** approvals keys: one row per approval key enrolled now, newest enrolment first. */
+export function formatApprovalKeys(keys: readonly ApprovalKeyView[]): string {
+  if (keys.length === 0) return 'no approval key is enrolled';
+  return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'ENROLLED AT'], ...keys.map((k) => [k.operator, k.fingerprint, k.enrolledAt])]);
 }
 
 /** Recovery codes shown this once: a heading that says what they are, then one code a line. */

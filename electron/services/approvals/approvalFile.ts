@@ -93,6 +93,11 @@ export function approvalSignatureValid(file: ApprovalFile, publicSpki: Buffer): 
 
 /** An Ed25519 public key in PEM as DER (SPKI) and its fingerprint (SHA-256 of the DER); invalid_input otherwise. */
 export function readApprovalPublicKey(pem: string): { spki: Buffer; fingerprint: string } {
+  // Node derives a public key from a private one: a pasted private key would be taken (and would have reached the
+  // console). Refused by its PEM label, before any parsing, whatever the key type.
+  if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(pem)) {
+    throw new ConsoleError('invalid_input', 'This is a private key: never give it to the console. Enrol the public key that approvals keygen printed.', { field: 'publicKeyPem' });
+  }
   let key: crypto.KeyObject;
   try {
     key = crypto.createPublicKey({ key: pem, format: 'pem' });

@@ -13,6 +13,7 @@ import {
   type ApprovalPolicy,
   type ApprovalPolicyView,
   type ApprovalRequestView,
+  type ApprovalKeyView,
   type ApprovalsChanged,
   type RevokedApprovalKeyView,
 } from '../../../shared/approvalsContract.ts';
@@ -74,6 +75,11 @@ export interface Approvals {
   revokeKey(operator: string, reason: string): { operator: string; fingerprint: string; revokedAt: string };
   /** Every revoked approval key, newest revocation first (a read: the router checks the role). */
   revokedKeys(): RevokedApprovalKeyView[];
+  /**
+   * The approval keys enrolled now that count (the operator exists and enrolled it after their row was made), newest
+   * enrolment first: operator, fingerprint, enrolled at (a read: the router checks the role).
+   */
+  enrolledKeys(): ApprovalKeyView[];
 }
 
 const SUMMARY_VALUE_CHARS = 200;
@@ -505,6 +511,8 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           repo.saveApprovalKey({ operator: s.operator, publicSpki: spki, fingerprint, enrolledAt: now });
           log('approval.enrol_key', s.operator, 'success', { fingerprint, replaced });
         });
+        // The enrolled and revoked key tables (a replaced key moved) follow this push.
+        changed(null, null);
         return { operator: s.operator, fingerprint };
       });
     },
@@ -519,6 +527,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
           repo.revokeApprovalKey(operator, { revokedAt, revokedBy: session.actor(), why: 'removed', reason });
           log('approval.revoke_key', operator, 'success', { fingerprint: key.fingerprint, reason });
         });
+        changed(null, null);
         return { operator, fingerprint: key.fingerprint, revokedAt };
       });
     },
@@ -534,6 +543,18 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
         why: k.why,
         reason: k.reason,
       }));
+    },
+
+    enrolledKeys() {
+      session.require();
+      // A key left by a removed operator (or by an earlier operator of the same name) approves nothing: not listed.
+      return repo
+        .allApprovalKeys()
+        .filter((k) => {
+          const op = deps.operators.get(k.operator);
+          return op !== null && Date.parse(k.enrolledAt) >= Date.parse(op.createdAt);
+        })
+        .map((k) => ({ operator: k.operator, fingerprint: k.fingerprint, enrolledAt: k.enrolledAt }));
     },
   };
 }

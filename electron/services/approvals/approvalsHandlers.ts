@@ -16,6 +16,7 @@ type ApprovalHandlers = Pick<
   | 'approvals:enrolKey'
   | 'approvals:revokeKey'
   | 'approvals:listRevokedKeys'
+  | 'approvals:listKeys'
 >;
 
 export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
@@ -31,5 +32,6 @@ export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
     'approvals:enrolKey': async ({ publicKeyPem }) => approvals.enrolKey(publicKeyPem),
     'approvals:revokeKey': async ({ operator, reason }) => approvals.revokeKey(operator, reason),
     'approvals:listRevokedKeys': async () => ({ keys: approvals.revokedKeys() }),
+    'approvals:listKeys': async () => ({ keys: approvals.enrolledKeys() }),
   };
 }

@@ -1,4 +1,4 @@
-// The providers:* channels (list, save, test, remove) and the provider jobs on keys (backup, verifyBackup, migrate).
+// The providers:* channels (list, save, test, health, remove) and the provider jobs on keys (backup, verifyBackup, migrate).
 // Every call is audited with the provider id; secrets are never returned, logged or audited (names only).
 import type { Handlers, ProviderHealthCode } from '../../../shared/contract.ts';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
@@ -46,6 +46,18 @@ export const HEALTH_CODE_OF: Readonly<Record<ProviderErrorKind, ProviderHealthCo
   IntegrityFailure: 'integrity_failure',
   Unsupported: 'unsupported',
 };
+
+/**
+ * The audit details of one providers:health call: the providers checked (ids, in the answer's order), each one's code
+ * in the same order (`ok` when reachable) and how many were unreachable. Ids and codes only: no latency, no message.
+ */
+export function healthAuditDetails(providers: ReadonlyArray<{ id: string; reachable: boolean; code: ProviderHealthCode | null }>): AuditDetails {
+  return {
+    providers: providers.map((p) => p.id).join(','),
+    codes: providers.map((p) => (p.reachable ? 'ok' : (p.code ?? 'health_check_failed'))).join(','),
+    unreachable: providers.filter((p) => !p.reachable).length,
+  };
+}
 
 export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers, ProviderChannels> {
   const { registry, session } = deps;
@@ -98,19 +110,20 @@ export function createProviderHandlers(deps: ProviderHandlerDeps): Pick<Handlers
         return { value: { ok: report.ok, latencyMs: report.latencyMs, detail: report.detail }, details: { provider: id, ok: report.ok, latencyMs: report.latencyMs } };
       }),
 
-    // A read like providers:list (not audited, as it is not): only the five facts of each provider leave here, never
-    // the report's detail (a provider's message can quote an endpoint or an account).
-    'providers:health': async () => {
-      session.require();
-      const providers = await Promise.all(
-        registry.list().map(async (p) => {
-          const report = await check(p.id);
-          const code = report.ok ? null : report.errorKind ? HEALTH_CODE_OF[report.errorKind] : 'health_check_failed';
-          return { id: p.id, kind: p.kind, reachable: report.ok, latencyMs: Math.max(0, Math.round(report.latencyMs)), code };
-        }),
-      );
-      return { providers };
-    },
+    // Only the five facts of each provider leave here, never the report's detail (a provider's message can quote an
+    // endpoint or an account). Each check is audited once (provider.health): which providers, in order, and each one's
+    // code (`ok` when reachable), nothing else; who ran it is the record's actor.
+    'providers:health': () =>
+      audited('provider.health', null, async () => {
+        const providers = await Promise.all(
+          registry.list().map(async (p) => {
+            const report = await check(p.id);
+            const code = report.ok ? null : report.errorKind ? HEALTH_CODE_OF[report.errorKind] : 'health_check_failed';
+            return { id: p.id, kind: p.kind, reachable: report.ok, latencyMs: Math.max(0, Math.round(report.latencyMs)), code };
+          }),
+        );
+        return { value: { providers }, details: healthAuditDetails(providers) };
+      }),
 
     'providers:slots': ({ modulePath }) =>
       audited('provider.slots', null, async () => {

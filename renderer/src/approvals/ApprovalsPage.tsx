@@ -14,6 +14,7 @@ import { APPROVAL_ACTION_LABELS, type ApprovalRequestView, type RequestState } f
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
+import { ApprovalKeys } from './ApprovalKeys.tsx';
 import { RevokedApprovalKeys } from './RevokedApprovalKeys.tsx';
 
 const STATE_STATUS: Readonly<Record<RequestState, { type: StatusIndicatorProps.Type; text: string }>> = {
@@ -52,6 +53,7 @@ function DenyDialog({ request, onClose }: { request: ApprovalRequestView; onClos
 export function ApprovalsPage() {
   const [all, setAll] = useState(false);
   const list = useChannelQuery('approvals:list', { open: !all });
+  const status = useChannelQuery('session:status', {});
   const [selected, setSelected] = useState<ApprovalRequestView | null>(null);
   const [denying, setDenying] = useState<ApprovalRequestView | null>(null);
   const queryClient = useQueryClient();
@@ -115,6 +117,7 @@ export function ApprovalsPage() {
         </Box>
       )}
       {denying && <DenyDialog request={denying} onClose={() => { setDenying(null); refresh(); }} />}
+      <ApprovalKeys operator={status.data?.operator ?? null} />
       <RevokedApprovalKeys />
     </SpaceBetween>
   );

@@ -32,12 +32,15 @@ export function useMainProcessEvents(): void {
         void queryClient.invalidateQueries({ queryKey: ['audit:query'] });
       }, AUDIT_REFRESH_MS);
     });
-    // A request made, approved, denied, expired or executed, or a policy changed: the Approvals screen and the badge.
+    // A request made, approved, denied, expired or executed, a policy changed, or an approval key enrolled, replaced or
+    // revoked: the Approvals screen (its requests and both key tables) and the badge.
     // An executed request may have added, removed or changed the role of an operator (operator.approver, .admin,
     // .remove, .demote): the Operators screen's list too, or it shows the operators from before for up to 5 s.
     const offApprovals = subscribe('approvals:changed', (e) => {
       void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:listKeys'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:listRevokedKeys'] });
       if (e.state === 'executed') void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
     });
     // An operator added, removed, their role, passphrase, second factor or recovery codes changed, by whoever in the main
@@ -47,6 +50,8 @@ export function useMainProcessEvents(): void {
     const offOperators = subscribe('operators:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
+      // A removed operator's approval key no longer counts: it leaves the enrolled keys.
+      void queryClient.invalidateQueries({ queryKey: ['approvals:listKeys'] });
     });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });

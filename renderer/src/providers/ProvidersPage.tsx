@@ -1,10 +1,12 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
 import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
-import { useChannelQuery } from '../hooks/channelQuery.ts';
+import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
+import { formatTime } from '../format.ts';
+import { ProviderHealthResult } from './ProviderHealthCheck.tsx';
 import { useUiStore } from '../state/uiStore.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useSplitPanelDetails } from '../shell/splitPanel.ts';
@@ -36,6 +38,9 @@ export function ProvidersPage() {
   }, [providers.data, keys.data, selectedId]);
   useSplitPanelDetails(providerPanel, useCallback(() => selectProvider(null), [selectProvider]));
   const dialogProvider = dialog && dialog.kind !== 'add' ? list.find((p) => p.id === dialog.id) : undefined;
+  // Every provider checked now (any role); the answer stays until the next check.
+  const [checkedAt, setCheckedAt] = useState<string | null>(null);
+  const health = useChannelMutation('providers:health', () => setCheckedAt(formatTime(new Date().toISOString())));
 
   return (
     <ContentLayout
@@ -44,9 +49,14 @@ export function ProvidersPage() {
           variant="h1"
           description={providers.data ? `${list.length} configured: where keys live, and whether each place answers.` : undefined}
           actions={
-            <Button variant="primary" onClick={() => openDialog({ kind: 'add' })}>
-              Add provider…
-            </Button>
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button loading={health.isPending} onClick={() => health.mutate({})}>
+                Check health
+              </Button>
+              <Button variant="primary" onClick={() => openDialog({ kind: 'add' })}>
+                Add provider…
+              </Button>
+            </SpaceBetween>
           }
         >
           Providers
@@ -56,6 +66,7 @@ export function ProvidersPage() {
       <SpaceBetween size="l">
         <EnvironmentRefusalBanner />
         {providers.isError && <ErrorMessage error={providers.error} />}
+        <ProviderHealthResult result={health.data} checkedAt={checkedAt} error={health.error} />
         <ProviderTable providers={list} loading={providers.isPending} />
         {providers.data && <HybridPanel providers={list} localKeys={localKeys} />}
       </SpaceBetween>

@@ -86,7 +86,7 @@ import { createOperatorsRepo, createSettingsRepo } from './store/operatorsRepo.t
 import { createIdleLock, type IdleLock, PASSIVE_CHANNELS } from './services/session/idleLock.ts';
 import { createTotpHandlers } from './services/secondFactor/totpHandlers.ts';
 import { createReminderHandlers } from './services/recoveryCodes/reminder.ts';
-import { type AccessGate, createAccessGate } from './services/operators/accessGate.ts';
+import { type AccessGate, type AccessGateDeps, createAccessGate } from './services/operators/accessGate.ts';
 import { createOperatorHandlers } from './services/operators/operators.ts';
 import { createReportRepo } from './store/reportRepo.ts';
 import { createReportHandlers, createReportService, type ReportService } from './services/report/reportService.ts';
@@ -121,6 +121,8 @@ export interface ConsoleOptions {
   auditGroupCommit?: Pick<GroupCommitOptions, 'windowMs' | 'maxBatch' | 'timers'>;
   /** Timed audit checkpoints (AUDIT's defaults: 60 s after the last record, 5 min after the first unsigned one); tests pass timers. */
   auditCheckpointTimer?: Pick<AuditLogOptions, 'quietCheckpointMs' | 'maxUnsignedAgeMs' | 'timers'>;
+  /** The coalescing of audited refusals (schema, locked): one record per kind per window (default 60 s); tests pass timers. */
+  refusalAudit?: { windowMs?: number; timers?: AccessGateDeps['timers'] };
   /** Environment read for KMS_PROVIDER, AWS_REGION, USE_KMS_FOR_STORAGE and the providers' variables (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
   /** Provider resilience tuning (retry delays, breaker, health-check interval, timers); tests shorten it. */
@@ -750,7 +752,14 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     if (idleEnabled && options.idleLock?.intervalMs !== null) idle.start(options.idleLock?.intervalMs);
 
     let closed = false;
-    const access = createAccessGate({ session: liveSession, audit });
+    const access = createAccessGate({
+      session: liveSession,
+      audit,
+      clock,
+      logger,
+      ...(options.refusalAudit?.timers ? { timers: options.refusalAudit.timers } : {}),
+      ...(options.refusalAudit?.windowMs === undefined ? {} : { refusalWindowMs: options.refusalAudit.windowMs }),
+    });
     const approvals = createApprovals({
       repo: createApprovalsRepo(store.db),
       onChanged: (change) => emit('approvals:changed', change),
@@ -937,6 +946,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
           stopOverdue?.();
           void prometheus?.close();
           commits.flush();
+          // The counts of coalesced refusals are written; later refusals (the database closes) are not audited.
+          access.close();
           metrics.stop();
           alerts.close();
           station.shutdown();

@@ -2,8 +2,8 @@
 // route(); it checks the sender, parses the input strictly, calls the handler, parses the output and always
 // resolves to an envelope. It never rejects, never echoes raw input (it may hold a passphrase) and never leaks
 // the text of unexpected errors. With the console's access gate it refuses what the signed-in operator's role may not
-// call before the input is even parsed (docs/operators.md), and hands the gate each input its schema refuses (the gate
-// audits those of the emergency operations, docs/emergency-response.md "Audit").
+// call before the input is even parsed (docs/operators.md), and hands the gate each input its schema refuses and each
+// call a handler refuses `locked` (the gate audits them, docs/audit-log.md "Refused inputs and locked calls").
 import type { z } from 'zod';
 import { contract, isChannelName, type CallContext, type Envelope, type Handlers } from '../../shared/contract.ts';
 import { ConsoleError, isConsoleError, type ErrorInfo } from '../../shared/errors.ts';
@@ -29,7 +29,7 @@ export interface RouterOptions {
    * The signed-in operator's permissions (FleetConsole.access): checked before the input is parsed, so a refused call
    * reaches no handler (`forbidden`, audited). The console's handlers check again, for routers built without it.
    */
-  access?: Pick<AccessGate, 'check'> & Partial<Pick<AccessGate, 'refusedInput'>>;
+  access?: Pick<AccessGate, 'check'> & Partial<Pick<AccessGate, 'refusedInput' | 'refusedLocked'>>;
   logger?: Logger;
 }
 
@@ -106,7 +106,7 @@ export function createRouter(options: RouterOptions): Router {
     const parsed = spec.input.safeParse(input);
     if (!parsed.success) {
       const error = invalidInputError(channel, parsed.error).toInfo();
-      // Audited for the channels that audit every refusal (the gate decides which), like a forbidden call.
+      // Audited (the gate decides under which action, and coalesces floods), like a forbidden call.
       try {
         options.access?.refusedInput?.(channel, ctx, error);
       } catch (e) {
@@ -125,7 +125,19 @@ export function createRouter(options: RouterOptions): Router {
       const handler = handlers[channel] as (input: unknown, ctx: CallContext) => Promise<unknown>;
       result = await handler(parsed.data, ctx);
     } catch (e) {
-      if (isConsoleError(e)) return fail(e.toInfo());
+      if (isConsoleError(e)) {
+        const error = e.toInfo();
+        if (error.code === 'locked' && options.access?.refusedLocked) {
+          // No one signed in: audited for the operations whose every refusal is (the gate decides which).
+          try {
+            options.access.refusedLocked(channel, ctx, error);
+          } catch (auditError) {
+            logger.error('auditing a locked refusal failed', { channel, transport: ctx.transport, error: auditError });
+            return fail({ code: 'internal', message: `Internal error while refusing ${channel}; the console log has details.` });
+          }
+        }
+        return fail(error);
+      }
       logger.error('ipc handler failed', { channel, transport: ctx.transport, error: e });
       return fail({ code: 'internal', message: `Internal error while handling ${channel}; the console log has details.` });
     }

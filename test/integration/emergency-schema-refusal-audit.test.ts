@@ -2,8 +2,9 @@
 // refusals (docs/emergency-response.md "Audit"): on a real console and store, through the router as every transport
 // builds it (the console's access gate), each call below is refused and leaves exactly the records of the table:
 // the operation's action, failed, naming the channel, the signed-in operator (or 'unknown'), the code and the field,
-// never the input (a marker hidden in it appears in no record). A channel outside the emergency operations writes
-// none; a role that may not call the channel is refused before its input is read (access.denied, as before).
+// never the input (a marker hidden in it appears in no record). Another channel writes its own operation's record
+// (test/integration/refusal-audit.test.ts); a role that may not call the channel is refused before its input is read
+// (access.denied, as before).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRouter } from '../../electron/ipc/router.ts';
 import type { ChannelName } from '../../shared/contract.ts';
@@ -44,7 +45,8 @@ const CASES: Array<[string, typeof ADA | null, ChannelName, unknown, string, Exp
     [schema('Officer Ada', 'admin', 'emergency.execute', 'emergency:execute', 'certificateReason')]],
   ['a retry of a run id that is a number', ADA, 'emergency:retry', { runId: 42 }, 'invalid_input',
     [schema('Officer Ada', 'admin', 'emergency.retry', 'emergency:retry', 'runId')]],
-  ['another channel (keys:create) refused by its schema: not an emergency operation, no record', ADA, 'keys:create', { type: 'communication', label: SECRET, algorithm: 'ROT13' }, 'invalid_input', []],
+  ['another channel (keys:create) refused by its schema: recorded under its own operation (test/integration/refusal-audit.test.ts has every kind)', ADA, 'keys:create', { type: 'communication', label: SECRET, algorithm: 'ROT13' }, 'invalid_input',
+    [schema('Officer Ada', 'admin', 'key.create', 'keys:create', 'algorithm')]],
   ['a viewer: refused before the input is read (forbidden)', VIC, 'emergency:execute', { ...EXECUTE, certificateReason: 'bogus', reason: SECRET }, 'forbidden',
     [{ actor: 'Vic Viewer', action: 'access.denied', targetType: 'channel', targetId: 'emergency:execute', outcome: 'failure', details: { code: 'forbidden', role: 'viewer', needs: 'security', transport: CTX.transport } },
       // The alert rules raise their CRITICAL alert on a denied access (as for any channel).
@@ -61,6 +63,8 @@ describe('schema refusals of the emergency channels', () => {
   it.each(CASES)('%s', async (_what, who, channel, input, code, expected) => {
     await h.call('session:lock', {});
     if (who) await h.call('session:unlock', { operator: who.name, passphrase: who.passphrase });
+    // Each case opens its own window of the coalesced refusals (docs/audit-log.md).
+    h.console.access.flush();
     const before = headSeq();
     const router = createRouter({ handlers: h.console.handlers, access: h.console.access });
     const envelope = await router.route({ channel, input, ctx: CTX, trustedSender: true });

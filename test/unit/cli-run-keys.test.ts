@@ -156,12 +156,12 @@ describe('keys sign / keys verify: the raw signature, checked by Node; exit 1 si
     ok(await run(['keys', 'sign', keyId, '--in', file, '--out', sig]));
     const first = readFileSync(sig);
 
-    // an existing --out: refused before the key signs (no key.sign record), the file unchanged
+    // an existing --out: refused before the key signs (its one key.sign record is the refusal's), the file unchanged
     const again = await run(['keys', 'sign', keyId, '--in', file, '--out', sig]);
     refused(again, 'invalid_input');
     expect(again.stderr).toContain(`Output file ${sig} exists; it was not changed (use --force to replace it).`);
     expect(readFileSync(sig)).toEqual(first);
-    expect(auditRows(dir).filter((r) => r.action === 'key.sign')).toHaveLength(1);
+    expect(auditRows(dir).filter((r) => r.action === 'key.sign').map((r) => r.outcome)).toEqual(['success', 'failure']);
 
     await withConsole(dir, async (c) => {
       await c.handlers['keys:rotate']({ keyId }, TEST_CTX);
@@ -179,6 +179,48 @@ describe('keys sign / keys verify: the raw signature, checked by Node; exit 1 si
     expect(statSync(sig).mode & 0o777).toBe(0o600);
     expect(nodeVerifies('EC_P256', await publicPem(dir, keyId, 2), readFileSync(file), readFileSync(sig))).toBe(true);
     ok(await run(['keys', 'verify', keyId, '--in', file, '--sig', sig]));
+  });
+
+  it('an --out that exists is refused after sign-in and before the key signs: one failed key.sign record, refusedBy cli (docs/cli.md)', async () => {
+    const { dir, run } = await store();
+    const keyId = await createKey(dir, { type: 'device_identity', label: 'signer', algorithm: 'EC_P256' });
+    const file = join(dir, 'data.bin');
+    writeFileSync(file, sample(64));
+    const taken = join(dir, 'taken.sig');
+    writeFileSync(taken, 'an earlier signature');
+    const why = { code: 'invalid_input', refusal: `Output file ${taken} exists; it was not changed (use --force to replace it).`, field: 'out', refusedBy: 'cli' };
+    type Row = { actor: string; action: string; target_type: string | null; target_id: string | null; outcome: string; details: Record<string, unknown> };
+    const rows = (): Row[] => {
+      const db = new Database(join(dir, 'console.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT actor, action, target_type, target_id, outcome, details FROM audit_records ORDER BY seq').all() as Array<Row & { details: string }>)
+          .map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
+      } finally {
+        db.close();
+      }
+    };
+    // [who, the command's env, its error code, the records of key.sign / access.denied / session.unlock it adds].
+    const cases: Array<[string, NodeJS.ProcessEnv, string, Array<Partial<Row>>]> = [
+      ['the key custodian', cliEnv({ ECPS_OPERATOR: 'carol', ECPS_PASSPHRASE: CAROL_PASS }), 'invalid_input',
+        [{ actor: 'carol', action: 'session.unlock', outcome: 'success' }, { actor: 'carol', action: 'key.sign', target_type: 'key', target_id: keyId, outcome: 'failure', details: why }]],
+      ['a viewer: forbidden first (audited as such), no key.sign record', asBob(), 'forbidden',
+        [{ actor: 'bob', action: 'session.unlock', outcome: 'success' }, { actor: 'bob', action: 'access.denied', target_type: 'channel', target_id: 'keys:sign', outcome: 'failure' }]],
+      ['a wrong passphrase: refused at sign-in, no key.sign record', cliEnv({ ECPS_OPERATOR: 'carol', ECPS_PASSPHRASE: 'not the passphrase of carol 1' }), 'wrong_passphrase',
+        [{ actor: 'carol', action: 'session.unlock', outcome: 'failure' }]],
+    ];
+    const WATCHED = ['key.sign', 'access.denied', 'session.unlock'];
+    for (const [who, env, code, expected] of cases) {
+      const before = rows().length;
+      const r = await run(['keys', 'sign', keyId, '--in', file, '--out', taken], env);
+      expect([who, r.code]).toEqual([who, 1]);
+      refused(r, code);
+      const added = rows().slice(before).filter((x) => WATCHED.includes(x.action));
+      expect([who, added.length]).toEqual([who, expected.length]);
+      added.forEach((x, i) => expect([who, x]).toEqual([who, expect.objectContaining(expected[i]!)]));
+      expect(JSON.stringify(added)).not.toContain(CAROL_PASS);
+    }
+    expect(readFileSync(taken, 'utf8')).toBe('an earlier signature');
+    expect(rows().filter((x) => x.action === 'key.sign' && x.outcome === 'success')).toEqual([]);
   });
 
   it('input files are size-checked and must be regular files; an AES key makes no signatures; unknown keys are not_found', async () => {

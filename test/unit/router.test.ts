@@ -349,3 +349,31 @@ describe('router outcomes', () => {
     expect(calls[0]?.input).toEqual({ type: 'storage', label: 'Disk' });
   });
 });
+
+describe('router: a handler refusing locked is handed to the gate (docs/audit-log.md "Refused inputs and locked calls")', () => {
+  const CODES: Array<[string, boolean]> = [['locked', true], ['not_initialized', false], ['forbidden', false], ['not_found', false]];
+
+  it.each(CODES)('a handler refusing %s: handed to refusedLocked: %s; the caller gets the handler\'s error', async (code, handed) => {
+    const { handlers } = recordingHandlers();
+    handlers['emergency:retry'] = async () => {
+      throw new ConsoleError(code as 'locked', `refused ${code}`);
+    };
+    const seen: unknown[] = [];
+    const router = createRouter({ handlers, access: { check() {}, refusedLocked: (channel, c, error) => void seen.push([channel, c, error]) } });
+    const env = await router.route({ channel: 'emergency:retry', input: VALID['emergency:retry'], ctx, trustedSender: true });
+    expect(env).toEqual({ ok: false, error: { code, message: `refused ${code}` } });
+    expect(seen).toEqual(handed ? [['emergency:retry', ctx, { code, message: `refused ${code}` }]] : []);
+  });
+
+  it('a gate that cannot record the locked refusal: internal, logged without the input', async () => {
+    const { handlers } = recordingHandlers();
+    handlers['emergency:retry'] = async () => {
+      throw new ConsoleError('locked', 'The key store is locked');
+    };
+    const logger = createMemoryLogger();
+    const router = createRouter({ handlers, logger, access: { check() {}, refusedLocked: () => { throw new Error('database closed'); } } });
+    const env = await router.route({ channel: 'emergency:retry', input: VALID['emergency:retry'], ctx, trustedSender: true });
+    expect(expectError(env, 'internal').message).toBe('Internal error while refusing emergency:retry; the console log has details.');
+    expect(logger.entries.map((e) => e.message)).toEqual(['auditing a locked refusal failed']);
+  });
+});

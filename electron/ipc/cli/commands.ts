@@ -46,7 +46,7 @@ export interface CommandContext {
    * The console's access gate: commands that use a service directly (not a channel) are checked against the channel
    * that does the same thing, so the signed-in operator's role decides there too (docs/operators.md).
    */
-  access?: Pick<FleetConsole['access'], 'check'>;
+  access?: Pick<FleetConsole['access'], 'check'> & Partial<Pick<FleetConsole['access'], 'refusedByCli'>>;
   /** The console's events (a batch job's progress while `rotation batch start` / `resume` wait). */
   events?: Pick<FleetConsole, 'onEvent'>;
   /** The console's emergency service: audits the CLI's own refusal of an emergency command (an --out that exists). */
@@ -813,8 +813,15 @@ lockdown order written to ${out}` : '');
       const keyId = parsed.args[0] ?? '';
       const inPath = str(o.in) ?? '';
       const out = str(o.out) ?? '';
-      // An --out that exists (without --force) stops the command before the key signs (each signature is audited).
-      await outputFree(ctx, out);
+      // An --out that exists (without --force) stops the command before the key signs, after sign-in and the role's
+      // check, so the refusal is audited (key.sign, refusedBy cli) under the operator who proved who they are.
+      await unlockFor(ctx, 'keys:sign');
+      try {
+        await outputFree(ctx, out);
+      } catch (e) {
+        if (e instanceof ConsoleError) ctx.access?.refusedByCli?.('keys:sign', { type: 'key', id: keyId }, e.toInfo());
+        throw e;
+      }
       const data = await readInput(inPath, MAX_IPC_PAYLOAD_BYTES);
       const value = await callUnlocked(ctx, 'keys:sign', { keyId, data });
       // Written to a temp file beside --out and renamed into place: complete or absent, never a half signature.

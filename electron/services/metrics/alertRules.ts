@@ -48,7 +48,8 @@ export function alertForRecord(r: AuditRecord): AlertDraft | null {
   const code = str(d.code);
   const base = { sourceSeq: r.seq, action: r.action, actor: r.actor, ...(code ? { code } : {}) };
   if (r.outcome === 'failure') {
-    if (r.action === 'rotation.run' || (r.action === 'key.rotate' && d.batchId === undefined)) {
+    // A call refused before it reached the key (its input, no one signed in, the CLI: `refusedBy`) rotated nothing.
+    if (r.action === 'rotation.run' || (r.action === 'key.rotate' && d.batchId === undefined && d.refusedBy === undefined)) {
       // The scheduler's run records both; one alert per key while unacknowledged.
       return { kind: 'rotation_failure', dedupeKey: `rotation_failure:${r.targetId ?? 'unknown'}`, subject: r.targetId, message: `Rotation of key ${r.targetId ?? '?'} failed${code ? ` (${code})` : ''}.`, details: base };
     }

@@ -1,0 +1,107 @@
+// The coalescing of audited refusals (electron/services/operators/refusalAudit.ts) against docs/audit-log.md
+// "Refused inputs and locked calls": the first refusal of a kind written at once, the same kind within the window only
+// counted, one record with the count when the window ends (on manual time), at most 1,024 kinds tracked at once.
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../electron/services/audit/auditLog.ts';
+import { createRefusalAudit } from '../../electron/services/operators/refusalAudit.ts';
+import { manualTimers } from './provider-testkit.ts';
+
+const WINDOW = 1000;
+/** docs/audit-log.md: how many kinds are tracked at once. */
+const MAX_KINDS = 1024;
+
+function recorder() {
+  const entries: AuditEntry[] = [];
+  const timers = manualTimers();
+  const refusals = createRefusalAudit({
+    audit: { append: (e) => (entries.push(e), { ...e, seq: entries.length, ts: '', hash: '' }) as never },
+    clock: timers.clock,
+    timers,
+    windowMs: WINDOW,
+  });
+  const start = timers.clock.now();
+  const at = (ms: number) => new Date(start + ms).toISOString();
+  return { entries, timers, refusals, at };
+}
+const refusal = (channel: string, field = 'f') => ({
+  actor: 'unknown', action: 'input.refused', targetType: 'channel' as const, targetId: channel, outcome: 'failure' as const,
+  details: { code: 'invalid_input', field, role: null, transport: 'electron', refusedBy: 'schema' },
+});
+
+describe('refusalAudit', () => {
+  it('the count record names the first and last refusal of the window; windows end one by one, each on its own time', async () => {
+    const { entries, timers, refusals, at } = recorder();
+    refusals.record(refusal('a:one'));
+    await timers.advance(300);
+    refusals.record(refusal('b:two'));
+    refusals.record(refusal('a:one', 'g'));
+    await timers.advance(200);
+    refusals.record(refusal('a:one', 'h'));
+    refusals.record(refusal('b:two'));
+    expect(entries).toHaveLength(2);
+    await timers.advance(500);
+    // a:one's window ended at 1000: its count (2, from 0 to 500); b:two's is still open
+    expect(entries.slice(2).map((e) => [e.targetId, e.details])).toEqual([
+      ['a:one', { code: 'invalid_input', role: null, transport: 'electron', refusedBy: 'schema', repeated: 2, sinceSeq: 1, from: at(0), to: at(500) }],
+    ]);
+    await timers.advance(299);
+    expect(entries).toHaveLength(3);
+    await timers.advance(1);
+    expect(entries.slice(3).map((e) => [e.targetId, e.details?.repeated, e.details?.sinceSeq, e.details?.from, e.details?.to])).toEqual([
+      ['b:two', 1, 2, at(300), at(500)],
+    ]);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('a window that counted nothing ends without a record; the next refusal after it is written at once', async () => {
+    const { entries, timers, refusals } = recorder();
+    refusals.record(refusal('a:one'));
+    await timers.advance(WINDOW);
+    expect(timers.pending()).toBe(0);
+    refusals.record(refusal('a:one'));
+    expect(entries.map((e) => e.details?.repeated ?? 0)).toEqual([0, 0]);
+  });
+
+  it('a refusal after its window ended but before the timer ran: the count first, then the refusal', async () => {
+    const { entries, timers, refusals } = recorder();
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    timers.clock.set(timers.clock.now() + WINDOW);
+    refusals.record(refusal('a:one'));
+    expect(entries.map((e) => e.details?.repeated ?? 0)).toEqual([0, 1, 0]);
+  });
+
+  it(`at most ${MAX_KINDS} kinds at once: one more closes every open window first (their counts written)`, () => {
+    const { entries, refusals } = recorder();
+    for (let i = 0; i < MAX_KINDS; i++) refusals.record(refusal(`c:${i}`));
+    refusals.record(refusal('c:0'));
+    expect(entries).toHaveLength(MAX_KINDS);
+    refusals.record(refusal('c:new'));
+    // c:0's count, then the new kind's record; the other windows closed with nothing to count
+    expect(entries.slice(MAX_KINDS).map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['c:0', 1], ['c:new', 0]]);
+    refusals.record(refusal('c:5'));
+    expect(entries).toHaveLength(MAX_KINDS + 3);
+  });
+
+  it('a count that cannot be written when its window ends is logged, not thrown, and the next windows still work', async () => {
+    const timers = manualTimers();
+    const errors: string[] = [];
+    let failing = false;
+    const written: AuditEntry[] = [];
+    const refusals = createRefusalAudit({
+      audit: { append: (e) => { if (failing) throw new Error('store busy'); written.push(e); return { ...e, seq: written.length, ts: '', hash: '' } as never; } },
+      clock: timers.clock,
+      timers,
+      windowMs: WINDOW,
+      logger: { error: (m) => void errors.push(m) },
+    });
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    failing = true;
+    await timers.advance(WINDOW);
+    expect(errors).toEqual(['auditing the count of repeated refusals failed']);
+    failing = false;
+    refusals.record(refusal('a:one'));
+    expect(written).toHaveLength(2);
+  });
+});

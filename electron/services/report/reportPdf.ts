@@ -126,8 +126,12 @@ export function tableLines(t: Pick<ReportTable, 'columns' | 'rows'>, print: (s: 
  * fontkit with its TrueType subsets fixed: it copies each glyph's bytes as they are and then writes a short `loca`
  * table (offsets halved) when the subset is small, so a glyph of odd length (as in the Noto fonts, whose own `loca` is
  * long) shifts every glyph after it and viewers draw nothing for them. Each glyph is padded to an even length here,
- * as the TrueType format asks. DejaVu's glyphs are all even already: its subsets are unchanged.
+ * as the TrueType format asks. DejaVu's glyphs are all even already: its subsets are unchanged. Each font file is
+ * parsed once per document (the same bytes give the same font object).
  */
+interface KitFont {
+  hasGlyphForCodePoint(cp: number): boolean;
+}
 interface FontkitLike {
   create(bytes: Uint8Array, postscriptName?: string): object;
 }
@@ -137,10 +141,18 @@ interface SubsetInternals {
   _addGlyph(gid: number): number;
 }
 function evenGlyphs<F extends FontkitLike>(fontkit: F): F {
+  // One parse of each file: renderPdf reads a fallback font's character set before pdf-lib embeds the same bytes.
+  const parsed = new WeakMap<Uint8Array, object>();
   return {
     ...fontkit,
     create(bytes: Uint8Array, postscriptName?: string) {
-      const font = fontkit.create(bytes, postscriptName) as { createSubset?: () => SubsetInternals };
+      const known = postscriptName === undefined ? parsed.get(bytes) : undefined;
+      if (known !== undefined) return known;
+      // Handed as an ArrayBuffer: fontkit's Buffer wraps that as it is, where it copies a Uint8Array byte by byte in
+      // JavaScript (most of a CJK report's rendering time, for the 10 MB Noto Sans SC).
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+      const font = fontkit.create(whole as unknown as Uint8Array, postscriptName) as { createSubset?: () => SubsetInternals };
+      if (postscriptName === undefined) parsed.set(bytes, font);
       const createSubset = font.createSubset;
       if (createSubset === undefined) return font;
       font.createSubset = function (this: unknown) {
@@ -204,16 +216,17 @@ export async function renderPdf(report: ReportData, fonts: ReportFontBytes): Pro
   // PDF readers expect of a subset; fixed, so the same report gives the same bytes). No OpenType shaping: one (NFC)
   // character, one glyph, so columns count characters and text extracts as stored; pdf-lib ignores glyph positions
   // (kerning, marks) anyway, and shaping took most of the rendering time.
-  const embed = (bytes: Uint8Array, name: string) => doc.embedFont(bytes, { subset: true, customName: name, features: NO_SHAPING });
+  const glyphsOf = new Map<PDFFont, KitFont>();
+  const embed = async (bytes: Uint8Array, name: string) => {
+    const font = await doc.embedFont(bytes, { subset: true, customName: name, features: NO_SHAPING });
+    // The parsed font pdf-lib embeds (evenGlyphs keeps one a file): its cmap answers which characters it has.
+    glyphsOf.set(font, fontkit.create(bytes) as KitFont);
+    return font;
+  };
   const mono = await embed(fonts.mono, 'ECPSAA+DejaVuSansMono');
   const bold = await embed(fonts.bold, 'ECPSAB+DejaVuSans-Bold');
   const plain = await embed(fonts.plain, 'ECPSAC+DejaVuSans');
-  const charSets = new Map<PDFFont, Set<number>>();
-  const hasChar = (f: PDFFont, cp: number) => {
-    let set = charSets.get(f);
-    if (set === undefined) charSets.set(f, (set = new Set(f.getCharacterSet())));
-    return set.has(cp);
-  };
+  const hasChar = (f: PDFFont, cp: number) => glyphsOf.get(f)!.hasGlyphForCodePoint(cp);
   const dejavu = [mono, bold, plain];
 
   // The characters the report prints; the fallback fonts are read and embedded in turn while some are still lacking
@@ -225,11 +238,11 @@ export async function renderPdf(report: ReportData, fonts: ReportFontBytes): Pro
   for (const [i, source] of fonts.fallbacks.entries()) {
     if (lacking.length === 0) break;
     const bytes = source.read();
-    const covers = new Set((fontkit.create(bytes) as { characterSet: number[] }).characterSet);
-    if (!lacking.some((cp) => covers.has(cp))) continue;
+    const candidate = fontkit.create(bytes) as KitFont;
+    if (!lacking.some((cp) => candidate.hasGlyphForCodePoint(cp))) continue;
     const font = await embed(bytes, `${FALLBACK_TAGS[i] ?? `ECPSA${i}`}+${source.name}`);
     fallbacks.push(font);
-    lacking = lacking.filter((cp) => !covers.has(cp));
+    lacking = lacking.filter((cp) => !hasChar(font, cp));
   }
   /** Per role: its own font, the other DejaVu fonts, then the fallbacks. */
   const chains: Record<Role, PDFFont[]> = {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReportData } from '../../electron/services/report/reportData.ts';
 import { FALLBACK_FONTS, loadReportFonts, packageFontFolder, REPORT_FONT_FILES, reportFontDir, type ReportFontBytes } from '../../electron/services/report/reportFonts.ts';
-import { renderPdf, tableLines } from '../../electron/services/report/reportPdf.ts';
+import { renderPdf, splitAtColumns, tableLines, wrap } from '../../electron/services/report/reportPdf.ts';
 import { isConsoleError } from '../../shared/errors.ts';
 
 const report: ReportData = {
@@ -142,6 +142,35 @@ describe('the compliance report PDF', () => {
     // U+1D400 (mathematical bold A) is two UTF-16 units, one character.
     const lines = tableLines({ columns: ['Name', 'Role'], rows: [['\u{1D400}bc', 'viewer'], ['abcd', 'admin']] });
     expect(lines).toEqual(['Name  Role', '----  ------', '\u{1D400}bc   viewer', 'abcd  admin']);
+  });
+
+  it('cuts and wraps text by columns: a CJK character two, a cut always takes at least one character', () => {
+    const codePoints = (s: string) => Array.from(s).length;
+    const cjk = (s: string) => Array.from(s).reduce((n, c) => n + (/\p{Script=Han}/u.test(c) ? 2 : 1), 0);
+    // [text, columns, measure, head, rest]
+    const cuts: [string, number, (s: string) => number, string, string][] = [
+      ['abcdef', 3, codePoints, 'abc', 'def'],
+      ['ab', 2, codePoints, 'ab', ''],
+      ['', 3, codePoints, '', ''],
+      ['東京x', 3, cjk, '東', '京x'],
+      ['東京x', 4, cjk, '東京', 'x'],
+      ['東京', 1, cjk, '東', '京'],
+    ];
+    for (const [text, n, measure, head, rest] of cuts) expect(splitAtColumns(text, n, measure), `${text} at ${n}`).toEqual([head, rest]);
+    // [text, line width, measure, lines]
+    const wraps: [string, number, (s: string) => number, string[]][] = [
+      ['aaa', 5, codePoints, ['aaa']],
+      ['aaa bbb', 7, codePoints, ['aaa bbb']],
+      ['aaa bbb ccc', 7, codePoints, ['aaa bbb', 'ccc']],
+      ['aaa bbbb', 7, codePoints, ['aaa', 'bbbb']],
+      ['abcdefghij', 4, codePoints, ['abcd', 'efgh', 'ij']],
+      ['x abcdefghij', 4, codePoints, ['x', 'abcd', 'efgh', 'ij']],
+      ['', 5, codePoints, ['']],
+      ['東京 大阪 名古屋', 9, cjk, ['東京 大阪', '名古屋']],
+      ['東京 大阪 名古屋', 8, cjk, ['東京', '大阪', '名古屋']],
+      ['東京大阪', 5, cjk, ['東京', '大阪']],
+    ];
+    for (const [text, n, measure, lines] of wraps) expect(wrap(text, n, measure), `${text} in ${n}`).toEqual(lines);
   });
 
   it('pads and cuts table cells by the columns its measure gives (a CJK character two, as the PDF draws it)', () => {

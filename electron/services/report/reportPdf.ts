@@ -42,7 +42,7 @@ export type Columns = (s: string) => number;
 const padEnd = (s: string, w: number, cols: Columns) => s + ' '.repeat(Math.max(0, w - cols(s)));
 
 /** The longest head of `s` no wider than `n` columns (at least one character, so a cut always advances), and the rest. */
-function splitAtColumns(s: string, n: number, cols: Columns): [string, string] {
+export function splitAtColumns(s: string, n: number, cols: Columns): [string, string] {
   const cs = chars(s);
   let used = 0;
   let i = 0;
@@ -76,7 +76,8 @@ function printable(has: (cp: number) => boolean, replacement: string): Printable
   return fn;
 }
 
-function wrap(text: string, lineWidth: number, cols: Columns): string[] {
+/** Words into lines of at most `lineWidth` columns; a word longer than a line is cut (control reasons, notes). */
+export function wrap(text: string, lineWidth: number, cols: Columns): string[] {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(' ')) {
@@ -313,15 +314,14 @@ export async function renderPdf(report: ReportData, fonts: ReportFontBytes): Pro
         col += width(r.text);
         continue;
       }
-      // Each character scaled horizontally to fill its columns exactly (Tz, a text state operator, reset after).
+      // Each character scaled horizontally to fill its columns exactly (Tz, a text state operator, reset after); one
+      // without advance (a combining mark) is drawn as it is, in the column it was counted in.
       for (const c of chars(r.text)) {
         const n = charColumns(c);
         const natural = r.font.widthOfTextAtSize(c, size);
-        if (natural > 0) {
-          p.pushOperators(setCharacterSqueeze(Math.round((10000 * n * cell) / natural) / 100));
-          p.drawText(c, { x: x + col * cell, y: baseline, size, font: r.font });
-          p.pushOperators(setCharacterSqueeze(100));
-        }
+        if (natural > 0) p.pushOperators(setCharacterSqueeze(Math.round((10000 * n * cell) / natural) / 100));
+        p.drawText(c, { x: x + col * cell, y: baseline, size, font: r.font });
+        if (natural > 0) p.pushOperators(setCharacterSqueeze(100));
         col += n;
       }
     }

@@ -3,7 +3,7 @@
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BUNDLED_FONT_FOLDER, packageFontFolder, REPORT_FONT_FILES, REPORT_FONT_LICENSE } from '../electron/services/report/reportFonts.ts';
+import { BUNDLED_FONT_FOLDER, FALLBACK_FONTS, packageFontFolder, REPORT_FONT_FILES, REPORT_FONT_LICENSE } from '../electron/services/report/reportFonts.ts';
 
 /** Modules the main bundle requires at run time from node_modules (packaged beside it by electron-builder). */
 // serialport stays external: its native binding is found relative to its own folder (node-gyp-build), not the bundle's.
@@ -71,15 +71,22 @@ const common: BuildOptions = {
 };
 
 /**
- * The compliance report's font files (electron/services/report/reportFonts.ts) and their licence, copied next to
+ * The compliance report's font files (electron/services/report/reportFonts.ts) and their licences, copied next to
  * main.cjs: main.ts hands this folder to the console, and electron-builder packs dist-electron/** whole. Read as files
- * (not bundled into main.cjs as text, where 1.8 MB of base64 would stay in the heap).
+ * (not bundled into main.cjs as text, where 1.8 MB of base64 would stay in the heap). The fallback fonts (Noto Sans
+ * SC and KR, 16.7 MB together) only in their regular weight, under the names reportFonts.ts gives them, each with
+ * its package's OFL text.
  */
 async function copyReportFonts(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const pkg = packageFontFolder();
   for (const file of Object.values(REPORT_FONT_FILES)) await copyFile(join(pkg, 'ttf', file), join(dir, file));
   await copyFile(join(pkg, REPORT_FONT_LICENSE), join(dir, REPORT_FONT_LICENSE));
+  for (const f of FALLBACK_FONTS) {
+    const from = packageFontFolder(f.package);
+    await copyFile(join(from, f.path), join(dir, f.file));
+    await copyFile(join(from, f.license), join(dir, f.bundledLicense));
+  }
 }
 
 export async function bundleElectron(outDir: string = defaultOutDir): Promise<string[]> {

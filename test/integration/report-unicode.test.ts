@@ -1,8 +1,10 @@
 // The compliance report's PDF prints names as stored (issue 14, docs/compliance-report.md "The files"): operators and
-// key labels in Latin-1, Latin Extended, Greek and Cyrillic, the operator who generated it and a failed sign-in's
-// name, read back with the real `pdftotext -layout`. The report's fonts (DejaVu) have no CJK glyphs: those characters
-// print as U+FFFD, and the header says so once, naming them; the CSV keeps them. The signature still verifies with
-// the real openssl. Expected text comes from the table below, never from the renderer.
+// key labels (where site names go: "Hải Phòng xưởng", "上海 仓库") in Latin-1, Latin Extended (Vietnamese too), Greek,
+// Cyrillic, Chinese, Japanese and Korean, the operator who generated it and a failed sign-in's name, read back with
+// the real `pdftotext -layout`. DejaVu prints the first scripts; Noto Sans SC (Han, kana) and KR (Hangul) the others.
+// An emoji and an Egyptian hieroglyph, which no font of the report has, print as U+FFFD, and the header says so once,
+// naming them; the CSV keeps them. The signature still verifies with the real openssl. Expected text comes from the
+// table below, never from the renderer.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,18 +19,23 @@ const NAMES = [
   { script: 'Latin-1', operator: 'Zoë Ångström', role: 'viewer', label: 'Zürich dépôt, façade Nord', printed: null },
   { script: 'Latin Extended-A', operator: 'Łukasz Dvořák', role: 'key_custodian', label: 'Łódź plant', printed: null },
   { script: 'Latin Extended-B', operator: 'Ștefan Țurcanu', role: 'viewer', label: 'Timișoara depozit, ǎ ƒ', printed: null },
-  // Vietnamese: DejaVu Sans Mono has ị ư ơ but not ả ễ ở (Latin Extended Additional): those print as U+FFFD.
-  { script: 'Latin Extended Additional', operator: 'Nguyễn Thị Hương', role: 'viewer', label: 'Hải Phòng xưởng', printed: { operator: 'Nguy\uFFFDn Thị Hương', label: 'H\uFFFDi Phòng xư\uFFFDng' } },
+  // Vietnamese: DejaVu Sans Mono has ị ư ơ but not ả ễ ở (Latin Extended Additional): those come from DejaVu Sans.
+  { script: 'Vietnamese', operator: 'Nguyễn Thị Hương', role: 'viewer', label: 'Hải Phòng xưởng', printed: null },
   { script: 'Greek', operator: 'Αλέξανδρος Παπαδόπουλος', role: 'viewer', label: 'Θεσσαλονίκη αποθήκη', printed: null },
   { script: 'Cyrillic', operator: 'Дмитрий Шостакович', role: 'viewer', label: 'Новосибирск склад №2', printed: null },
   // No ligature glyph may stand for "ffi" or "fi": each letter is printed and extracted as itself (the officer too).
   { script: 'ligature letters', operator: 'Fifi Office', role: 'viewer', label: 'office fit-out', printed: null },
-  // DejaVu has no CJK glyphs: 東 京 太 郎 print as U+FFFD.
-  { script: 'CJK', operator: '東京 太郎', role: 'viewer', label: '東京 plant', printed: { operator: '\uFFFD\uFFFD \uFFFD\uFFFD', label: '\uFFFD\uFFFD plant' } },
+  { script: 'Chinese', operator: '王小明', role: 'viewer', label: '上海 仓库 2号', printed: null },
+  { script: 'Japanese', operator: '山田 はなこ', role: 'viewer', label: '東京 倉庫 カタカナ', printed: null },
+  { script: 'Korean', operator: '김민준', role: 'viewer', label: '부산 창고', printed: null },
+  // No font of the report has an Egyptian hieroglyph (U+13000, a letter: an operator's name may have it) or an emoji
+  // (U+1F916, in a key label; operator names are letters and digits): each prints as U+FFFD.
+  { script: 'hieroglyph, emoji', operator: 'Ramses \u{13000}', role: 'viewer', label: 'Luxor \u{1F916} site', printed: { operator: 'Ramses \uFFFD', label: 'Luxor \uFFFD site' } },
 ] as const;
-/** The one header note, written from the table: the Vietnamese and CJK characters above, by code point. */
-const MISSING_NOTE = "Characters this PDF's fonts lack are printed as \uFFFD (7: U+1EA3 U+1EC5 U+1EDF U+4EAC U+592A U+6771 U+90CE); the CSV report has them as stored.";
-const OFFICER = 'Ægir Griffin-Søndergård';
+/** The one header note, written from the table: the two characters above, by code point. */
+const MISSING_NOTE = "Characters this PDF's fonts lack are printed as \uFFFD (2: U+13000 U+1F916); the CSV report has them as stored.";
+// The header is proportional text (DejaVu Sans): the Japanese surname comes from Noto Sans SC there too.
+const OFFICER = 'Ægir Griffin-Søndergård 田中';
 const OFFICER_PASS = 'Ægir Griffin has a long passphrase';
 const pass = (name: string) => `${name} has a long passphrase`;
 
@@ -55,10 +62,11 @@ beforeAll(async () => {
     await call('operators:add', { name: n.operator, role: n.role, passphrase: pass(n.operator) });
     keyIds[n.script] = (await call('keys:create', { type: 'storage', label: n.label })).id;
   }
-  // A failed sign-in under a Cyrillic name, then the officer again.
+  // Failed sign-ins under a Cyrillic and a Korean name, then the officer again.
   clock.advance(60_000);
   await c.handlers['session:lock']({}, CTX);
   expect((await failure(call('session:unlock', { operator: 'Дмитрий Шостакович', passphrase: 'not his passphrase at all' }))).code).toBe('wrong_passphrase');
+  expect((await failure(call('session:unlock', { operator: '김민준', passphrase: 'not his passphrase at all' }))).code).toBe('wrong_passphrase');
   await call('session:unlock', { operator: OFFICER, passphrase: OFFICER_PASS });
   clock.advance(60_000);
 
@@ -86,9 +94,10 @@ describe('names in the compliance report PDF', () => {
     for (const n of NAMES) expect(rowsWith(keyIds[n.script]!, printedLabel(n), 'storage'), `${n.script}: the row of key ${n.label}`).toHaveLength(1);
   });
 
-  it('prints the officer who generated it in the header and the failed sign-in\'s name in its table', () => {
+  it('prints the officer who generated it in the header and the failed sign-ins\' names in their table', () => {
     expect(lines.map((l) => l.trim())).toContain(`Generated: 2026-07-01T08:02:00.000Z by ${OFFICER}`);
     expect(rowsWith('Дмитрий Шостакович', 'wrong_passphrase', '1')).toHaveLength(1);
+    expect(rowsWith('김민준', 'wrong_passphrase', '1')).toHaveLength(1);
   });
 
   it('says once, in the header, which characters it could not print; the CSV keeps them', () => {

@@ -4,8 +4,8 @@
 // The AWS, Azure and Vault clients are bundled into files of their own (dist-electron/sdk/) that main.cjs requires
 // only when a provider of their kind is built (pdf-lib and its font engine, fontkit, when a PDF report is made; the
 // X.509 and ASN.1 libraries when the fleet CA is first used): V8 keeps the source of every script it compiled in the heap.
-// The compliance report's fonts are copied next to main.cjs (dist-electron/fonts) with their licence, and main.cjs
-// finds them there: a PDF report generated through it prints a Polish key label as stored.
+// The compliance report's fonts are copied next to main.cjs (dist-electron/fonts) with their licences, and main.cjs
+// finds them there: a PDF report generated through it prints a Polish, a Japanese and a Korean key label as stored.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -194,9 +194,19 @@ describe('electron bundles', () => {
       'DejaVuSansMono.ttf': join(pkg, 'ttf', 'DejaVuSansMono.ttf'),
       LICENSE: join(pkg, 'LICENSE'),
     };
+    // The fallback fonts, regular weight only, each with its package's font licence (the OFL).
+    const sc = packageFontFolder('@expo-google-fonts/noto-sans-sc');
+    const kr = packageFontFolder('@expo-google-fonts/noto-sans-kr');
+    Object.assign(expected, {
+      'NotoSansSC-Regular.ttf': join(sc, '400Regular', 'NotoSansSC_400Regular.ttf'),
+      'NotoSansSC-OFL.txt': join(sc, 'LICENSE_FONT'),
+      'NotoSansKR-Regular.ttf': join(kr, '400Regular', 'NotoSansKR_400Regular.ttf'),
+      'NotoSansKR-OFL.txt': join(kr, 'LICENSE_FONT'),
+    });
     expect(readdirSync(join(out, 'fonts')).sort()).toEqual(Object.keys(expected).sort());
     for (const [file, source] of Object.entries(expected)) expect(readFileSync(join(out, 'fonts', file)).equals(readFileSync(source)), file).toBe(true);
     expect(readFileSync(join(out, 'fonts', 'LICENSE'), 'utf8')).toContain('Bitstream Vera');
+    for (const ofl of ['NotoSansSC-OFL.txt', 'NotoSansKR-OFL.txt']) expect(readFileSync(join(out, 'fonts', ofl), 'utf8')).toContain('SIL Open Font License, Version 1.1');
 
     const { fakes, required } = await runMain(join(out, 'userData-report'));
     try {
@@ -206,6 +216,8 @@ describe('electron bundles', () => {
       const call = (channel: string, input: unknown) => fakes.ipcHandlers.get(IPC_CALL)!(event, channel, input) as Promise<{ ok: boolean; value?: unknown; error?: unknown }>;
       expect(await call('session:init', { operator: 'alice', passphrase: 'report fonts in the bundle 0123' })).toMatchObject({ ok: true });
       expect(await call('keys:create', { type: 'storage', label: 'Łódź plant' })).toMatchObject({ ok: true });
+      expect(await call('keys:create', { type: 'storage', label: '東京 倉庫' })).toMatchObject({ ok: true });
+      expect(await call('keys:create', { type: 'storage', label: '부산 창고' })).toMatchObject({ ok: true });
       expect(required, 'the font engine is loaded by the first PDF, not at start').not.toContain('./sdk/fontkit.cjs');
       expect(required, 'pdf-lib is loaded by the first PDF, not at start').not.toContain('./sdk/pdf-lib.cjs');
       expect(required, 'the X.509 libraries are loaded by the fleet CA, not at start').not.toContain('./sdk/x509.cjs');
@@ -216,6 +228,9 @@ describe('electron bundles', () => {
       writeFileSync(file, Buffer.from(report.value.content, 'base64'));
       const text = execFileSync('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
       expect(text).toMatch(/\sŁódź plant\s+storage\s/u);
+      // From the bundle's own fallback fonts (it has no node_modules to fall back on).
+      expect(text).toMatch(/\s東京 倉庫\s+storage\s/u);
+      expect(text).toMatch(/\s부산 창고\s+storage\s/u);
       expect(required).toContain('./sdk/fontkit.cjs');
       expect(required).toContain('./sdk/pdf-lib.cjs');
       expect(required).not.toContain('./sdk/x509.cjs');

@@ -128,10 +128,6 @@ export interface PreparedCrl extends PublishedCrl {
   record(details?: AuditDetails): void;
 }
 
-function spkiOfCertificate(der: Buffer): Buffer {
-  const cert = AsnConvert.parse(der, asn1X509.Certificate);
-  return Buffer.from(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
-}
 
 /** Checks a freshly signed certificate against the CA public key: a provider that signed with another key is caught here. */
 function checkSignedBy(der: Buffer, signer: X509Signer): void {
@@ -193,13 +189,15 @@ export async function openFleetCa(deps: FleetCaDeps & { caId: string }): Promise
   if (!row) throw new ConsoleError('not_found', 'No fleet CA with this id.');
   if (row.provider !== deps.provider.id) throw new ConsoleError('invalid_input', `The fleet CA key is in provider ${row.provider}.`, { reason: 'provider_mismatch' });
   const signer = await signed(() => x509SignerFor(deps.provider, row.keyRef));
-  if (!signer.spki.equals(spkiOfCertificate(row.certDer))) throw new ConsoleError('integrity_failure', 'The provider key does not match the stored CA certificate.');
-  return fleetCa(deps, row, signer);
+  // Parsed once for both the key check and the CA's issuer name (each parse was ~8 ms of an emergency run's first use).
+  const tbs = AsnConvert.parse(row.certDer, asn1X509.Certificate).tbsCertificate;
+  if (!signer.spki.equals(Buffer.from(AsnConvert.serialize(tbs.subjectPublicKeyInfo)))) throw new ConsoleError('integrity_failure', 'The provider key does not match the stored CA certificate.');
+  return fleetCa(deps, row, signer, tbs.subject);
 }
 
-function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer): FleetCa {
+function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer, subject?: asn1X509.Name): FleetCa {
   const { repo, clock } = deps;
-  const issuer = AsnConvert.parse(ca.certDer, asn1X509.Certificate).tbsCertificate.subject;
+  const issuer = subject ?? AsnConvert.parse(ca.certDer, asn1X509.Certificate).tbsCertificate.subject;
   const caNotAfter = Date.parse(ca.notAfter);
   const actorOf = (o?: { actor?: string }) => o?.actor ?? deps.actor ?? 'system';
   const rowOf = (serial: string): FleetCertRow => {

@@ -103,10 +103,6 @@ export interface FleetCaRepo {
    * serial missing from the answer was unknown or revoked already.
    */
   markRevokedMany(caId: string, serials: readonly string[], revokedAt: string, reason: string): Map<string, string>;
-  /** Of these serials, the CA's ones and when each was revoked (null: not revoked), without the certificates. */
-  revocationStates(caId: string, serials: readonly string[]): Map<string, string | null>;
-  /** How many of the CA's certificates are not revoked (expired ones included). */
-  countNotRevoked(caId: string): number;
 }
 
 interface RawCa {
@@ -212,8 +208,6 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
   const markRevokedMany = inListStatement(db, 
     (marks) => `UPDATE fleet_certificates SET revoked_at = ?, revocation_reason = ? WHERE ca_id = ? AND serial IN (${marks}) AND revoked_at IS NULL RETURNING serial, device_id`,
   );
-  const revocationStates = inListStatement(db, (marks) => `SELECT serial, revoked_at FROM fleet_certificates WHERE ca_id = ? AND serial IN (${marks})`);
-  const countNotRevoked = db.prepare('SELECT COUNT(*) AS n FROM fleet_certificates WHERE ca_id = ? AND revoked_at IS NULL');
   const nextCrlNumber = db.transaction((caId: string): number => {
     if (bumpCrl.run(caId).changes !== 1) throw new Error('fleet CA not found');
     return (crlNumber.get(caId) as { crl_number: number }).crl_number;
@@ -254,11 +248,5 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
       markRevokedMany<{ serial: string; device_id: string }>(serials, (chunk) => [revokedAt, reason, caId, ...chunk], (r) => out.set(r.serial, r.device_id));
       return out;
     },
-    revocationStates(caId, serials) {
-      const out = new Map<string, string | null>();
-      revocationStates<{ serial: string; revoked_at: string | null }>(serials, (chunk) => [caId, ...chunk], (r) => out.set(r.serial, r.revoked_at));
-      return out;
-    },
-    countNotRevoked: (caId) => (countNotRevoked.get(caId) as { n: number }).n,
   };
 }

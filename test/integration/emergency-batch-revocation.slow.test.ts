@@ -7,6 +7,7 @@
 // repositories while no console holds the store (test/bench/fleetSeed.ts), with a real local fleet CA.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
+import type { PackedItems } from '../../electron/services/emergency/emergencyResponse.ts';
 import { benchDeviceId } from '../bench/fleetSeed.ts';
 import { CTX, removeTempDirs, withRawDb } from '../unit/store-testkit.ts';
 import { auditOf, crlSerials, fleetFailingAt, fleetWithCertificates, range, reopen, reportFigure, serialOf } from './batch-revocation-kit.ts';
@@ -107,8 +108,10 @@ describe('an emergency run revokes its certificates in batches', () => {
     // The step is stored once, with its outcome: every item, and the CRL named by its CA and number (recorded in
     // fleet_crls), not a second copy of it.
     withRawDb(dir, (db) => {
-      const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions WHERE run_id = ?').pluck().get(runId) as string) as Record<string, unknown>;
-      expect(Object.keys(stored.items as object)).toHaveLength(n);
+      const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions WHERE run_id = ?').pluck().get(runId) as string) as Record<string, unknown> & { packedItems: PackedItems };
+      // Packed: the serials in order, each one's robot, one letter per state ('d' done), nothing kept whole.
+      expect(stored.items).toBeUndefined();
+      expect(stored.packedItems).toEqual({ keys: range(n).map(serialOf), deviceIds: range(n).map(benchDeviceId), states: 'd'.repeat(n), other: {} });
       expect(stored.crlPem).toBeUndefined();
       expect(db.prepare('SELECT COUNT(*) FROM fleet_crls WHERE ca_id = ? AND crl_number = ?').pluck().get(stored.crlCaId, stored.crlNumber)).toBe(1);
     });
@@ -129,8 +132,12 @@ describe('an emergency run revokes its certificates in batches', () => {
       },
       between: (dir) => withRawDb(dir, (db) => {
         // The list of certificates the action worked through is kept with its failure: the retry finishes it.
-        const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions').pluck().get() as string) as { items: Record<string, { state: string }> };
-        expect(Object.entries(stored.items).filter(([, i]) => i.state === 'failed').map(([serial]) => serial).sort()).toEqual(range(n).map(serialOf));
+        const stored = JSON.parse(db.prepare('SELECT detail FROM emergency_run_actions').pluck().get() as string) as { packedItems: PackedItems };
+        // Every item failed ('f'), each kept whole in `other` with its robot and the failure's code.
+        expect(stored.packedItems.keys).toEqual(range(n).map(serialOf));
+        expect(stored.packedItems.states).toBe('f'.repeat(n));
+        expect(Object.keys(stored.packedItems.other).sort()).toEqual(range(n).map(serialOf));
+        expect(stored.packedItems.other[serialOf(1)]).toMatchObject({ state: 'failed', deviceId: benchDeviceId(1) });
         expect(db.prepare('SELECT COUNT(*) FROM fleet_certificates WHERE revoked_at IS NOT NULL').pluck().get()).toBe(0);
         expect(db.prepare("SELECT COUNT(*) FROM robot_certificates WHERE status = 'revoked'").pluck().get()).toBe(0);
       }),

@@ -9,6 +9,7 @@ import {
   auditStatus,
   fillAuditRange,
   pickAuditAction,
+  pickSelectOption,
   changeState,
   completeFirstRun,
   createKey,
@@ -48,8 +49,7 @@ test('the audit log lists each action of the session, filters by key, and its ch
 
   // The key filter narrows the list to that key's records only: its creation, the suspension at the one location it
   // lives in (the local store: key.location) and the state change itself.
-  await auditFilters(page).getByRole('button', { name: /^Key/ }).click();
-  await page.getByRole('option', { name: /^vault a/ }).click();
+  await pickSelectOption(auditFilters(page).getByRole('button', { name: /^Key/ }), 'vault a');
   await expect(page.getByText('3 matching records')).toBeVisible();
   await expect(rows).toHaveCount(3);
   for (const action of ['key.create', 'key.location', 'key.state']) await expect(rows.filter({ hasText: action })).toHaveCount(1);

@@ -8,7 +8,7 @@ import { DescribeKeyCommand, KMSClient, RotateKeyOnDemandCommand } from '@aws-sd
 import type { Locator } from '@playwright/test';
 import { AWS_CREDENTIALS, AWS_REGION, expect, test } from './support/kmsEmulators.ts';
 import { CTX } from './support/stationUi.ts';
-import { clickNav, completeFirstRun, openConsole } from './support/ui.ts';
+import { clickNav, completeFirstRun, openConsole, pickSelectOption } from './support/ui.ts';
 
 // shared/rolloutContract.ts: the built-in policy ("10 % of each site as canary, halt above 10 % failures, one previous
 // version valid for 7 days"), as the dialog shows it (grace in days).
@@ -93,8 +93,7 @@ test("a key's schedule at AWS KMS and a drift check; a local key rotates in the 
   await clickNav(page, 'Rotation schedules');
 
   const open = async (label: string) => {
-    await page.getByRole('button', { name: 'Key for its own policy' }).click();
-    await page.getByRole('option', { name: new RegExp(`^(Selected )?${label}`) }).click();
+    await pickSelectOption(page.getByRole('button', { name: 'Key for its own policy' }), label);
     await page.getByRole('button', { name: 'Schedule at the provider and drift' }).click();
     return page.getByRole('dialog', { name: `Rotation of ${label} at its provider` });
   };
@@ -146,8 +145,7 @@ test("a key with no rollout gets its own rollout policy from the key row, read b
   await harness.current().fleet.handlers['keys:create']({ type: 'communication', label: 'spare link' }, CTX);
   await clickNav(page, 'Rotation schedules');
   const open = async () => {
-    await page.getByRole('button', { name: 'Key for its own policy' }).click();
-    await page.getByRole('option', { name: /^(Selected )?spare link/ }).click();
+    await pickSelectOption(page.getByRole('button', { name: 'Key for its own policy' }), 'spare link');
     await page.getByRole('button', { name: "This key's rollout policy" }).click();
     const dialog = page.getByRole('dialog', { name: 'Rollout policy of spare link' });
     await expect(dialog.getByTestId('rollout-policy-source')).toBeVisible();

@@ -9,7 +9,7 @@ import type { Page } from '@playwright/test';
 import { manualClock } from '../../electron/clock.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { watchCsp } from './support/cspWatch.ts';
-import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, openConsole, unlock } from './support/ui.ts';
+import { clickNav, completeFirstRun, createKey, expectDashboardAfterUnlock, openConsole, pickSelectOption, unlock } from './support/ui.ts';
 
 const DAY = 24 * 3_600_000;
 const SERIOUS = new Set(['serious', 'critical']);
@@ -117,8 +117,7 @@ test('rotation screen: an overdue key run now, the job in the history, a policy 
   await expect(policyRow).toContainText('officer');
 
   // A key's own policy with a usage limit of 5: at 4 encryptions (80 %) its meter warns.
-  await page.getByRole('button', { name: 'Key for its own policy' }).click();
-  await page.getByRole('option', { name: /uplink/ }).click();
+  await pickSelectOption(page.getByRole('button', { name: 'Key for its own policy' }), 'uplink');
   await page.getByRole('button', { name: "Set this key's own policy" }).click();
   const own = page.getByRole('dialog', { name: 'Rotation policy of key uplink' });
   await own.getByLabel('Usage limit (encryptions per version)').fill('5');

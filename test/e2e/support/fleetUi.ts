@@ -2,7 +2,7 @@
 // navigation, so its role is grid), its rows (each names its robot in a row header), the filter selects, and the
 // robot's detail in the split panel.
 import { expect, type Locator, type Page } from '@playwright/test';
-import { clickNav } from './ui.ts';
+import { clickNav, pickSelectOption } from './ui.ts';
 
 export function robotsGrid(page: Page): Locator {
   return page.getByRole('grid', { name: 'Robots' });
@@ -27,12 +27,10 @@ export function fleetFilter(page: Page, label: 'Status' | 'Site' | 'Model' | 'Ce
   return page.getByRole('search', { name: 'Fleet filters' }).getByRole('button', { name: new RegExp(`^${label} `) });
 }
 
-/** Picks an option of a Cloudscape Select: a click on its trigger, then on the option (its name may go on with a
- * description, e.g. "Depot 20,000 robots"). */
-export async function pickOption(page: Page, trigger: Locator, option: string): Promise<void> {
-  await trigger.click();
-  const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await page.getByRole('option', { name: new RegExp(`^${escaped}( |$)`) }).click();
+/** Picks an option of a Cloudscape Select (its name may go on with a description, e.g. "Depot 20,000 robots") until the
+ * trigger shows it (pickSelectOption in ui.ts says why a single click is not enough). */
+export async function pickOption(_page: Page, trigger: Locator, option: string): Promise<void> {
+  await pickSelectOption(trigger, option);
 }
 
 export async function goToFleet(page: Page): Promise<void> {

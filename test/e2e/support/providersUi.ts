@@ -1,6 +1,6 @@
 // Steps on the Providers page, by role and label, as an officer takes them.
 import { expect, type Locator, type Page } from '@playwright/test';
-import { clickNav } from './ui.ts';
+import { clickNav, pickSelectOption } from './ui.ts';
 
 export async function goToProviders(page: Page): Promise<void> {
   await clickNav(page, 'Providers');
@@ -42,10 +42,8 @@ export async function openAddProvider(page: Page): Promise<Locator> {
 
 /** Picks the provider kind (a Cloudscape Select: its button, then the option named by the kind's label). */
 export async function chooseKind(dialog: Locator, kindLabel: string): Promise<void> {
-  await dialog.getByLabel('Provider kind', { exact: true }).click();
   const escaped = kindLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  await dialog.page().getByRole('option', { name: new RegExp(`^(Selected )?${escaped}$`) }).click();
-  await expect(dialog.getByLabel('Provider kind', { exact: true })).toContainText(kindLabel);
+  await pickSelectOption(dialog.getByLabel('Provider kind', { exact: true }), new RegExp(`^(Selected )?${escaped}$`), kindLabel);
 }
 
 export async function fillVault(dialog: Locator, form: VaultForm): Promise<void> {

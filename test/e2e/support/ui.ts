@@ -100,12 +100,42 @@ export interface NewKey {
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Picks an option in a Cloudscape Select (a button plus a listbox, not a <select>): opens the one labelled `label`
- * and clicks the option whose text starts with `option`.
+ * Picks an option in a Cloudscape Select (a button `trigger` plus a listbox, not a <select>) and waits until the
+ * trigger shows it; picks again if it did not stick.
+ *
+ * Why the retry: Cloudscape selects an option on mouseup, from whatever element is under the pointer then, while
+ * Playwright checks the hit target at mousedown only. A query answered between the two (a screen still loading its
+ * lists above the Select, or a pushed event refetching them) moves the open list, the mouseup lands beside the option,
+ * and the click "succeeds" with nothing chosen and the list left open (CI: rotation-policy-ui waited 2 min on a
+ * disabled button under an open list offering "spare link"; earlier the same in rotation-batch and the Audit filter).
+ * Picking again is safe: choosing the option already chosen changes nothing. No fixed wait: each try waits on the
+ * list and the trigger; the short per-try limits only decide when to try again.
+ *
+ * `option` is the start of the option's accessible name (its label, maybe followed by a description), or a RegExp for
+ * the whole name; `shows` is what the trigger then says (default: `option` when it is a string).
+ */
+export async function pickSelectOption(trigger: Locator, option: string | RegExp, shows?: string | RegExp): Promise<void> {
+  const page = trigger.page();
+  const name = typeof option === 'string' ? new RegExp(`^(Selected )?${escapeRe(option)}(?![\\w-])`) : option;
+  const expected = shows ?? (typeof option === 'string' ? option : undefined);
+  if (expected === undefined) throw new Error('pickSelectOption: say what the trigger shows when the option is a RegExp');
+  const shown = typeof expected === 'string' ? new RegExp(`^\\s*${escapeRe(expected)}(?![\\w-])`) : expected;
+  await expect(async () => {
+    // Open the list unless it is open already (a click on an open Select's trigger closes it).
+    if ((await trigger.getAttribute('aria-expanded')) !== 'true') await trigger.click({ timeout: 10_000 });
+    const target = page.getByRole('option', { name }).first();
+    await expect(target).toBeEnabled({ timeout: 10_000 });
+    await target.click({ timeout: 10_000 });
+    await expect(trigger).toHaveText(shown, { timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+}
+
+/**
+ * Picks an option in a Cloudscape Select labelled `label` inside `scope` (pickSelectOption): the option whose text
+ * starts with `option`.
  */
 export async function chooseOption(scope: Locator, label: string, option: string): Promise<void> {
-  await scope.getByLabel(label, { exact: true }).click();
-  await scope.page().getByRole('option', { name: new RegExp(`^(Selected )?${escapeRe(option)}\\b`) }).first().click();
+  await pickSelectOption(scope.getByLabel(label, { exact: true }), option);
 }
 
 /** The options a Cloudscape Select offers (opens it, reads them, closes it with Escape). */

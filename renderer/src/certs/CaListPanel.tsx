@@ -17,7 +17,7 @@ const STATE: Readonly<Record<CaState, { type: StatusIndicatorProps.Type; text: s
 
 const day = (iso: string | null) => (iso === null ? '—' : iso.slice(0, 10));
 
-export function CaListPanel({ cas, selected, onSelect, onRevoke }: { cas: readonly CaHistoryEntry[]; selected: CaHistoryEntry | null; onSelect(id: string): void; onRevoke(ca: CaHistoryEntry): void }) {
+export function CaListPanel({ cas, selected, onSelect, onRevoke }: { cas: readonly CaHistoryEntry[]; selected: CaHistoryEntry | null; onSelect(id: string): void; onRevoke?: (ca: CaHistoryEntry) => void }) {
   return (
     <Table<CaHistoryEntry>
       ariaLabels={{ tableLabel: 'Fleet CAs', itemSelectionLabel: (_, ca) => `Show the certificates of ${ca.subject} (${ca.state})`, selectionGroupLabel: 'Fleet CA shown below' }}
@@ -36,6 +36,8 @@ export function CaListPanel({ cas, selected, onSelect, onRevoke }: { cas: readon
           counter={`(${cas.length})`}
           description="Pick a CA to see the certificates it issued and its CRL. A retired CA's certificates stay valid until each robot gets one from the current CA."
           actions={
+            // Without onRevoke (a role that may not revoke a CA) no button.
+            onRevoke &&
             selected?.state === 'retired' && (
               <Button onClick={() => onRevoke(selected)}>Revoke this retired CA…</Button>
             )

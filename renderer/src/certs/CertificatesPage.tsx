@@ -17,6 +17,7 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Pagination from '@cloudscape-design/components/pagination';
 import { useCollection } from '@cloudscape-design/collection-hooks';
 import type { CertificateInfo } from '../../../shared/stationContract.ts';
+import type { CaHistoryEntry } from '../../../shared/caContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { CreateCaForm } from './CreateCaForm.tsx';
@@ -25,6 +26,8 @@ import { CaTransitionDialog, type CaTransitionKind } from './CaTransitionDialog.
 import { CaListPanel } from './CaListPanel.tsx';
 import { downloadText } from '../download.ts';
 import { useUiStore } from '../state/uiStore.ts';
+import { useMayCall } from '../session/permissions.ts';
+import Alert from '@cloudscape-design/components/alert';
 
 export const MAX_WITHIN_DAYS = 36_500;
 
@@ -55,6 +58,9 @@ function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: stri
   const byCa = caId === undefined ? {} : { caId };
   const certs = useChannelQuery('certs:list', applied !== null ? { ...byCa, expiringWithinDays: applied } : byCa);
   const [revoking, setRevoking] = useState<CertificateInfo | null>(null);
+  // ca:crl and certs:revoke are the security officer's: the others do not see the buttons (the main process refuses).
+  const mayCrl = useMayCall('ca:crl');
+  const mayRevoke = useMayCall('certs:revoke');
   const crl = useChannelMutation('ca:crl', (r) => downloadText(r.fileName, r.pem, 'application/pkix-crl'));
   const list = certs.data?.certificates ?? [];
   const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(list, {
@@ -89,9 +95,11 @@ function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: stri
                     CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked) saved as <Box variant="code">{crl.data.fileName}</Box>.
                   </span>
                 )}
-                <Button iconName="download" onClick={() => crl.mutate(byCa)} loading={crl.isPending}>
-                  Download CRL
-                </Button>
+                {mayCrl && (
+                  <Button iconName="download" onClick={() => crl.mutate(byCa)} loading={crl.isPending}>
+                    Download CRL
+                  </Button>
+                )}
               </SpaceBetween>
             }
           >
@@ -119,6 +127,7 @@ function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: stri
             id: 'actions',
             header: 'Actions',
             cell: (c) =>
+              mayRevoke &&
               c.status !== 'revoked' && (
                 <Button variant="inline-link" onClick={() => setRevoking(c)}>
                   Revoke…
@@ -142,13 +151,16 @@ export function CertificatesPage() {
   const history = useChannelQuery('ca:history', {}, { staleTime: 0 });
   const cas = history.data?.cas ?? [];
   const [picked, setPicked] = useState<string | null>(null);
+  const mayInit = useMayCall('ca:init');
+  const mayReplace = useMayCall('ca:replace');
+  const mayRevokeCa = useMayCall('ca:revoke');
   const selected = cas.find((c) => c.id === picked) ?? cas.find((c) => c.state === 'current') ?? cas[0] ?? null;
   return (
     <ContentLayout header={<Header variant="h1" description="The fleet CA that signs robot certificates, and every certificate it issued.">Fleet CA and certificates</Header>}>
       <SpaceBetween size="l">
         {ca.isError && <ErrorMessage error={ca.error} />}
         {history.isError && <ErrorMessage error={history.error} />}
-        {ca.data && !ca.data.initialized && <CreateCaForm />}
+        {ca.data && !ca.data.initialized && (mayInit ? <CreateCaForm /> : <Alert type="info" header="No fleet CA yet">A security officer creates the fleet CA.</Alert>)}
         {ca.data?.initialized && (
           <>
             <Container
@@ -160,8 +172,8 @@ export function CertificatesPage() {
                       <Button iconName="download" onClick={() => downloadText('fleet-ca.pem', ca.data.certificatePem ?? '', 'application/x-pem-file')}>
                         Download CA certificate
                       </Button>
-                      <Button onClick={() => setTransition({ kind: 'replace' })}>Replace CA…</Button>
-                      <Button onClick={() => setTransition({ kind: 'revoke' })}>Revoke CA…</Button>
+                      {mayReplace && <Button onClick={() => setTransition({ kind: 'replace' })}>Replace CA…</Button>}
+                      {mayRevokeCa && <Button onClick={() => setTransition({ kind: 'revoke' })}>Revoke CA…</Button>}
                     </SpaceBetween>
                   }
                 >
@@ -187,7 +199,7 @@ export function CertificatesPage() {
             </Container>
           </>
         )}
-        {cas.length > 0 && <CaListPanel cas={cas} selected={selected} onSelect={setPicked} onRevoke={(c) => setTransition({ kind: 'revoke', caId: c.id })} />}
+        {cas.length > 0 && <CaListPanel cas={cas} selected={selected} onSelect={setPicked} {...(mayRevokeCa ? { onRevoke: (c: CaHistoryEntry) => setTransition({ kind: 'revoke', caId: c.id }) } : {})} />}
         {/* The current CA's inventory also before the CA list has come back (or when it could not be read). */}
         {(selected || ca.data?.initialized) && (
           <Inventory

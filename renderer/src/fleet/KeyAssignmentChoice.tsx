@@ -10,6 +10,7 @@ import Button from '@cloudscape-design/components/button';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 const ASSIGNMENT_QUERIES = ['fleet:keyAssignments', 'fleet:siteKeyAssignments'] as const;
 
@@ -57,6 +58,8 @@ export function KeyChoice({ scope, scopeId, keyType, current, keys, label, noneT
   const [choice, setChoice] = useState<string>(current?.keyId ?? NONE);
   const assign = useChannelMutation('fleet:assignKey', onApplied);
   const clear = useChannelMutation('fleet:clearKeyAssignment', onApplied);
+  // Assigning is the station operator's (fleet:assignKey, fleet:clearKeyAssignment): the others read the choice.
+  const mayAssign = useMayCall('fleet:assignKey');
   const ofType = keys.filter((k) => k.type === keyType);
   // A broken assigned key is no longer offered, but it is still what the row names: show it as the current choice.
   const stale = current && !ofType.some((k) => k.id === current.keyId) ? current : null;
@@ -71,6 +74,7 @@ export function KeyChoice({ scope, scopeId, keyType, current, keys, label, noneT
     ...(stale ? [{ value: stale.keyId, label: `${stale.keyLabel ?? stale.keyId} (${stale.keyState ?? 'missing'})`, disabled: true }] : []),
     ...ofType.map((k) => ({ value: k.id, label: keyOptionText(k) })),
   ];
+  if (!mayAssign) return <span aria-label={label}>{current ? (current.keyLabel ?? current.keyId) : noneText}</span>;
   return (
     <SpaceBetween size="xxs">
       <SpaceBetween size="xs" direction="horizontal" alignItems="center">

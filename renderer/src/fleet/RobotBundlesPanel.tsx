@@ -17,6 +17,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { downloadBase64 } from '../download.ts';
 import { formatTime } from '../format.ts';
 import { DialogFooter } from '../components/DialogFooter.tsx';
+import { useMayCall } from '../session/permissions.ts';
 
 type Issued = ChannelOutput<'bundles:build'>;
 type KeyVersion = { keyId: string; version: number };
@@ -45,6 +46,8 @@ export function RobotBundlesPanel({ deviceId }: { deviceId: string }) {
   useEffect(() => subscribe('fleet:changed', (e) => (e.deviceId === null || e.deviceId === deviceId ? refresh() : undefined)), [deviceId, refresh]);
 
   const closeDialog = useCallback(() => setConfirming(false), []);
+  // Issuing a bundle is the station operator's (bundles:build).
+  const mayIssue = useMayCall('bundles:build');
 
   type Bundle = NonNullable<typeof list.data>['bundles'][number];
   return (
@@ -61,7 +64,7 @@ export function RobotBundlesPanel({ deviceId }: { deviceId: string }) {
       <Table<Bundle>
         variant="embedded"
         header={
-          <Header variant="h3" actions={<Button onClick={() => setConfirming(true)}>Issue key bundle…</Button>}>
+          <Header variant="h3" actions={mayIssue && <Button onClick={() => setConfirming(true)}>Issue key bundle…</Button>}>
             Key bundles
           </Header>
         }

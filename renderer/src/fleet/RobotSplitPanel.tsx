@@ -8,7 +8,7 @@ import { ROBOT_TRANSITIONS } from '../../../shared/domain.ts';
 import { useChannelQuery } from '../hooks/channelQuery.ts';
 import { RobotDetailPanel } from './RobotDetailPanel.tsx';
 import { RobotStatusDialog } from './RobotStatusDialog.tsx';
-import { useCan } from '../session/permissions.ts';
+import { mayCall, useSessionRole } from '../session/permissions.ts';
 
 const I18N = {
   closeButtonAriaLabel: 'Close robot details',
@@ -41,8 +41,9 @@ export function RobotPanel({ deviceId }: { deviceId: string }) {
     });
     return () => cancelAnimationFrame(frame);
   }, [deviceId]);
-  const mayChange = useCan('provision', 'security');
-  const canChange = mayChange && robot.data && ROBOT_TRANSITIONS[robot.data.status].length > 0;
+  // Shown when the role may make at least one of the robot's transitions (the dialog offers only those).
+  const role = useSessionRole((s) => s.role);
+  const canChange = robot.data && ROBOT_TRANSITIONS[robot.data.status].some((s) => mayCall(role, 'fleet:setStatus', { status: s }));
   return (
     <SplitPanel
       header={`Robot ${deviceId}`}

@@ -15,12 +15,15 @@ import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/ch
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { RevocationNotice } from './RevocationNotice.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
+import { mayCall, useSessionRole } from '../session/permissions.ts';
 
 const MAX_REASON = 500;
 
 export function RobotStatusDialog({ robot, onClose }: { robot: RobotSummary; onClose(): void }) {
   const queryClient = useQueryClient();
-  const targets = ROBOT_TRANSITIONS[robot.status];
+  // Only the states the role may set (quarantine and revocation are the security officer's, the rest the station operator's).
+  const role = useSessionRole((s) => s.role);
+  const targets = ROBOT_TRANSITIONS[robot.status].filter((s) => mayCall(role, 'fleet:setStatus', { status: s }));
   const [status, setStatus] = useState<RobotStatus | ''>(targets[0] ?? '');
   const [reason, setReason] = useState('');
   const [certificateReason, setCertificateReason] = useState<CertRevocationReason>('privilegeWithdrawn');

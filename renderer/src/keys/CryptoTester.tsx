@@ -7,9 +7,13 @@ import type { KeySummary } from '../../../shared/contract.ts';
 import { canProtect } from '../../../shared/domain.ts';
 import { EncryptPane } from './EncryptPane.tsx';
 import { DecryptPane } from './DecryptPane.tsx';
+import { useMayCall } from '../session/permissions.ts';
 
-/** Encrypt with the selected key; decrypt any ciphertext (its header names the key and version). */
+/** Encrypt with the selected key; decrypt any ciphertext (its header names the key and version). Nothing for a role that may not. */
 export function CryptoTester({ keySummary }: { keySummary: KeySummary }) {
+  // keys:encrypt and keys:decrypt are the key custodian's: no tester for the other roles.
+  const mayUse = useMayCall('keys:encrypt');
+  if (!mayUse) return null;
   return (
     <Container header={<Header variant="h2">Encrypt / decrypt tester</Header>}>
       <SpaceBetween size="m">

@@ -6,6 +6,7 @@ import Alert from '@cloudscape-design/components/alert';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
+import { useMayCall } from '../session/permissions.ts';
 
 const ROLE_LABELS: Readonly<Record<KeyLocationOutcome['role'], string>> = {
   primary: 'key provider',
@@ -50,6 +51,8 @@ export function LocationOutcomes({ label, locations }: { label: string; location
 /** The locations a key's last state change did not reach, with a Retry that sets the same state again. */
 export function UnreachedLocations({ keyId, label, state, unreached }: { keyId: string; label: string; state: KeyState; unreached: readonly KeyUnreachedLocation[] }) {
   const retry = useChannelMutation('keys:setState');
+  // The same state again: compromised needs the security officer, every other state the key custodian.
+  const mayRetry = useMayCall('keys:setState', { keyId, state, reason: '' });
   if (unreached.length === 0) return null;
   return (
     <div role="status" aria-label={`Unreached locations of ${label}`}>
@@ -57,7 +60,7 @@ export function UnreachedLocations({ keyId, label, state, unreached }: { keyId: 
         type="warning"
         statusIconAriaLabel="Warning"
         action={
-          <Button onClick={() => retry.mutate({ keyId, state, reason: '' })} loading={retry.isPending}>
+          mayRetry && <Button onClick={() => retry.mutate({ keyId, state, reason: '' })} loading={retry.isPending}>
             Retry unreached locations
           </Button>
         }

@@ -21,6 +21,7 @@ import { keyUsageSummary } from './KeyUsagePanel.tsx';
 import { LocationOutcomes } from './KeyLocations.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
 import { SubmitForm } from '../components/SubmitForm.tsx';
+import { mayCall, useSessionRole } from '../session/permissions.ts';
 
 const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
   pre_activation: '',
@@ -33,7 +34,9 @@ const CONSEQUENCES: Readonly<Record<KeyState, string>> = {
 
 export function StateChangeDialog({ keySummary }: { keySummary: KeySummary }) {
   const closeDialog = useUiStore((s) => s.closeDialog);
-  const targets = KEY_TRANSITIONS[keySummary.state];
+  // Only the states the role may set (compromised is the security officer's, the rest the key custodian's).
+  const role = useSessionRole((s) => s.role);
+  const targets = KEY_TRANSITIONS[keySummary.state].filter((t) => mayCall(role, 'keys:setState', { state: t }));
   const [target, setTarget] = useState<KeyState | null>(targets[0] ?? null);
   const [reason, setReason] = useState('');
   const [typedLabel, setTypedLabel] = useState('');

@@ -20,6 +20,7 @@ import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { SectionTable } from '../components/SectionTable.tsx';
 import { formatTime } from '../format.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 type Range = 'hour' | 'day' | 'week';
 type Point = { t: string; value: number | null };
@@ -66,6 +67,8 @@ function Chart({ label, series, from, to, yTitle, yMax }: { label: string; serie
 }
 
 export function MetricsPage() {
+  // Acknowledging is the security officer's (alerts:acknowledge): the others see who did, or nothing yet.
+  const mayAck = useMayCall('alerts:acknowledge');
   const [range, setRange] = useState<Range>('hour');
   const [openOnly, setOpenOnly] = useState(true);
   const series = useChannelQuery('metrics:series', { range });
@@ -111,6 +114,8 @@ export function MetricsPage() {
               cell: (a) =>
                 a.acknowledgedBy ? (
                   `${a.acknowledgedBy}, ${formatTime(a.acknowledgedAt!)}`
+                ) : !mayAck ? (
+                  'Not yet'
                 ) : (
                   <Button ariaLabel={`Acknowledge: ${KIND_WORDS[a.kind]} ${a.subject ?? ''}`.trim()} loading={ack.isPending && ack.variables?.id === a.id} onClick={() => ack.mutate({ id: a.id })}>
                     Acknowledge

@@ -14,6 +14,7 @@ import { SPLIT_PANEL_STRINGS } from '../shell/splitPanel.ts';
 import { HealthDot } from './HealthDot.tsx';
 import { TestConnectionButton } from './TestConnectionButton.tsx';
 import { CIRCUIT_LABELS, isEditable, storageMode } from './providerStatusText.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 type Setting = [name: string, value: ProviderStatus['settings'][string]];
 
@@ -27,13 +28,14 @@ export function ProviderDetailPanel({ provider, keysOnIt }: { provider: Provider
   const openDialog = useUiStore((s) => s.openProviderDialog);
   const settings: Setting[] = Object.entries(provider.settings).filter(([name]) => name !== 'id' && name !== 'provider');
   const health = provider.health;
+  const mayEdit = useMayCall('providers:save');
 
   return (
     <SplitPanel
       header={`Provider “${provider.id}”`}
       closeBehavior="hide"
       i18nStrings={SPLIT_PANEL_STRINGS}
-      headerActions={isEditable(provider) ? <Button onClick={() => openDialog({ kind: 'edit', id: provider.id })}>Edit settings</Button> : undefined}
+      headerActions={mayEdit && isEditable(provider) ? <Button onClick={() => openDialog({ kind: 'edit', id: provider.id })}>Edit settings</Button> : undefined}
     >
       <SpaceBetween size="l">
         <KeyValuePairs

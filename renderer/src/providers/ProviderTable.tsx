@@ -13,6 +13,7 @@ import { formatTime } from '../format.ts';
 import { HealthDot } from './HealthDot.tsx';
 import { TestConnectionButton } from './TestConnectionButton.tsx';
 import { CIRCUIT_LABELS, healthWord, isEditable, storageMode } from './providerStatusText.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 interface Row extends ProviderStatus {
   kindLabel: string;
@@ -31,6 +32,9 @@ const FILTER_STRINGS = propertyFilterStrings('providers', 'Find providers by id,
 export function ProviderTable({ providers, loading }: { providers: ProviderStatus[]; loading: boolean }) {
   const selectProvider = useUiStore((s) => s.selectProvider);
   const openDialog = useUiStore((s) => s.openProviderDialog);
+  // Editing and removing are the admin's (providers:save, providers:remove).
+  const mayEdit = useMayCall('providers:save');
+  const mayRemove = useMayCall('providers:remove');
   const rows: Row[] = providers.map((p) => ({ ...p, kindLabel: PROVIDER_KIND_LABELS[p.kind], healthText: healthWord(p), latency: p.health ? p.health.latencyMs : null }));
   const filteringOptions = [
     ...[...new Set(rows.map((r) => r.kindLabel))].map((v) => ({ propertyKey: 'kindLabel', value: v })),
@@ -91,12 +95,16 @@ export function ProviderTable({ providers, loading }: { providers: ProviderStatu
             <SpaceBetween size="xxs">
               {isEditable(p) && (
                 <SpaceBetween direction="horizontal" size="xs">
-                  <Button variant="inline-link" onClick={() => openDialog({ kind: 'edit', id: p.id })} ariaLabel={`Edit ${p.id}`}>
-                    Edit
-                  </Button>
-                  <Button variant="inline-link" onClick={() => openDialog({ kind: 'remove', id: p.id })} ariaLabel={`Remove ${p.id}`}>
-                    Remove
-                  </Button>
+                  {mayEdit && (
+                    <Button variant="inline-link" onClick={() => openDialog({ kind: 'edit', id: p.id })} ariaLabel={`Edit ${p.id}`}>
+                      Edit
+                    </Button>
+                  )}
+                  {mayRemove && (
+                    <Button variant="inline-link" onClick={() => openDialog({ kind: 'remove', id: p.id })} ariaLabel={`Remove ${p.id}`}>
+                      Remove
+                    </Button>
+                  )}
                 </SpaceBetween>
               )}
               <TestConnectionButton providerId={p.id} compact />

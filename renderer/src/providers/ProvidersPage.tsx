@@ -17,6 +17,7 @@ import { RemoveProviderDialog } from './RemoveProviderDialog.tsx';
 import { EnvironmentRefusalBanner } from './EnvironmentRefusalBanner.tsx';
 import { HybridPanel } from './HybridPanel.tsx';
 import { keysPerProvider } from './keysPerProvider.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 /** How often the page re-reads provider health while it is open (the main process checks, this only reads). */
 const REFRESH_MS = 5_000;
@@ -41,6 +42,8 @@ export function ProvidersPage() {
   // Every provider checked now (any role); the answer stays until the next check.
   const [checkedAt, setCheckedAt] = useState<string | null>(null);
   const health = useChannelMutation('providers:health', () => setCheckedAt(formatTime(new Date().toISOString())));
+  // Adding a provider is the admin's (providers:save); a key custodian sees the list and the hybrid actions only.
+  const mayAdd = useMayCall('providers:save');
 
   return (
     <ContentLayout
@@ -53,9 +56,11 @@ export function ProvidersPage() {
               <Button loading={health.isPending} onClick={() => health.mutate({})}>
                 Check health
               </Button>
-              <Button variant="primary" onClick={() => openDialog({ kind: 'add' })}>
-                Add provider…
-              </Button>
+              {mayAdd && (
+                <Button variant="primary" onClick={() => openDialog({ kind: 'add' })}>
+                  Add provider…
+                </Button>
+              )}
             </SpaceBetween>
           }
         >

@@ -2,11 +2,15 @@ import Button from '@cloudscape-design/components/button';
 import Box from '@cloudscape-design/components/box';
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { errorInWords } from '../components/errorWords.ts';
+import { useMayCall } from '../session/permissions.ts';
 
-/** providers:test for one provider, with the answer (healthy + latency, or what failed) beside the button. */
+/** providers:test for one provider, with the answer (healthy + latency, or what failed) beside the button; nothing for a role that may not test. */
 export function TestConnectionButton({ providerId, compact }: { providerId: string; compact?: boolean }) {
   const test = useChannelMutation('providers:test');
   const result = test.data;
+  // providers:test is the admin's (it answers with the provider's detail): no button for the other roles.
+  const mayTest = useMayCall('providers:test');
+  if (!mayTest) return null;
   return (
     <span className="test-connection">
       <Button variant={compact ? 'inline-link' : 'normal'} onClick={() => test.mutate({ id: providerId })} loading={test.isPending} ariaLabel={`Test connection to ${providerId}`}>

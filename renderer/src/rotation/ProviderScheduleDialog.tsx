@@ -16,6 +16,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { formatTime } from '../format.ts';
 import { periodWords } from './rotationFormat.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 type DriftReport = ChannelOutput<'rotation:checkDrift'>;
 
@@ -36,6 +37,8 @@ export function driftWords(r: DriftReport): string[] {
 export function ProviderScheduleDialog({ keyId, keyLabel, onClose }: { keyId: string; keyLabel: string; onClose: (changed: boolean) => void }) {
   const schedule = useChannelQuery('rotation:providerSchedule', { keyId }, { gcTime: 0, staleTime: 0 });
   const drift = useChannelMutation('rotation:checkDrift');
+  // The drift check calls the provider and records what it finds: the key custodian's.
+  const mayCheck = useMayCall('rotation:checkDrift');
   const consoleOnly = isApiError(schedule.error) && schedule.error.code === 'invalid_input' && schedule.error.details?.field === 'driver';
   const s = schedule.data;
   return (
@@ -45,7 +48,7 @@ export function ProviderScheduleDialog({ keyId, keyLabel, onClose }: { keyId: st
       header={`Rotation of ${keyLabel} at its provider`}
       footer={
         <DialogFooter onCancel={() => onClose(drift.data !== undefined && drift.data.drift.length > 0)} cancelText="Close">
-          {s && (
+          {mayCheck && s && (
             <Button loading={drift.isPending} onClick={() => drift.mutate({ keyId })}>
               Check drift
             </Button>

@@ -21,6 +21,7 @@ import { errorInWords } from '../components/errorWords.ts';
 import { SubmitForm } from '../components/SubmitForm.tsx';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { isNumberText } from './rotationFormat.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 type Source = 'key' | 'default' | 'builtin';
 
@@ -106,6 +107,8 @@ function PolicyForm({ title, keyId, keyLabel, policy, source, onClose }: { title
     void queries.invalidateQueries({ queryKey: ['rollout:getPolicy'] });
     onClose(message);
   };
+  // Setting and clearing a rollout policy are the admin's: the others see the policy, without Save.
+  const maySave = useMayCall('rollout:setPolicy');
   const save = useChannelMutation('rollout:setPolicy', () => done(`${whose} was saved.`));
   const clear = useChannelMutation('rollout:clearPolicy', (r) =>
     done(keyId === undefined ? 'The built-in rollout policy applies again.' : `${keyLabel ?? keyId} follows the ${r.source === 'default' ? 'default' : 'built-in'} rollout policy again.`),
@@ -116,6 +119,7 @@ function PolicyForm({ title, keyId, keyLabel, policy, source, onClose }: { title
   const fieldError = (f: Field) => local[f] ?? (f === 'graceSeconds' && words.fields[f] ? `Must be at most ${MAX_GRACE_DAYS} days (10 years).` : words.fields[f]);
   const set = (patch: Partial<Form>) => setForm((x) => ({ ...x, ...patch }));
   const submit = () => {
+    if (!maySave) return;
     save.reset();
     clear.reset();
     const { policy: next, errors } = policyOf(form);
@@ -139,14 +143,16 @@ function PolicyForm({ title, keyId, keyLabel, policy, source, onClose }: { title
       header={title}
       footer={
         <DialogFooter onCancel={() => onClose(null)}>
-          {clearable && (
+          {maySave && clearable && (
             <Button disabled={busy} loading={clear.isPending} onClick={() => clear.mutate(keyId === undefined ? {} : { keyId })}>
               {keyId === undefined ? 'Go back to the built-in policy' : "Remove this key's own policy"}
             </Button>
           )}
-          <Button variant="primary" loading={save.isPending} disabled={busy} onClick={submit}>
-            Save rollout policy
-          </Button>
+          {maySave && (
+            <Button variant="primary" loading={save.isPending} disabled={busy} onClick={submit}>
+              Save rollout policy
+            </Button>
+          )}
         </DialogFooter>
       }
     >

@@ -15,6 +15,7 @@ import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { SectionTable } from '../components/SectionTable.tsx';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 const STATE_WORDS: Readonly<Record<RolloutView['state'], { type: 'success' | 'error' | 'in-progress' | 'stopped'; text: string }>> = {
   running: { type: 'in-progress', text: 'Rolling out' },
@@ -31,6 +32,10 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
     void rollouts.refetch();
   });
   const [halting, setHalting] = useState<RolloutView | null>(null);
+  // Resuming, halting, retiring and reinstating are the key custodian's (rollout:resume, :halt, :retire, :reinstate).
+  const mayResume = useMayCall('rollout:resume');
+  const mayHalt = useMayCall('rollout:halt');
+  const mayRetire = useMayCall('rollout:retire');
   const [retiring, setRetiring] = useState<string | null>(null);
   // The rollout policy being edited: the default one ({}) or a key's own.
   const [policyOf, setPolicyOf] = useState<{ keyId?: string } | null>(null);
@@ -94,19 +99,21 @@ export function RolloutWaves({ keyLabel, onChanged }: { keyLabel: (keyId: string
             header: 'Actions',
             cell: (r) => (
               <SpaceBetween size="xs" direction="horizontal">
-                {r.state === 'halted' && (
+                {mayResume && r.state === 'halted' && (
                   <Button ariaLabel={`Resume the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} loading={resume.isPending} onClick={() => resume.mutate({ rolloutId: r.rolloutId })}>
                     Resume
                   </Button>
                 )}
-                {r.state === 'running' && (
+                {mayHalt && r.state === 'running' && (
                   <Button ariaLabel={`Halt the rollout of ${keyLabel(r.keyId)} v${r.toVersion}`} onClick={() => setHalting(r)}>
                     Halt
                   </Button>
                 )}
-                <Button ariaLabel={`Retire or reinstate a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
-                  Retire or reinstate
-                </Button>
+                {mayRetire && (
+                  <Button ariaLabel={`Retire or reinstate a version of ${keyLabel(r.keyId)}`} onClick={() => setRetiring(r.keyId)}>
+                    Retire or reinstate
+                  </Button>
+                )}
                 <Button ariaLabel={`Rollout policy of ${keyLabel(r.keyId)}`} onClick={() => setPolicyOf({ keyId: r.keyId })}>
                   Rollout policy
                 </Button>

@@ -36,6 +36,7 @@ import { ProviderScheduleDialog } from './ProviderScheduleDialog.tsx';
 import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { BatchJobs } from './BatchJobs.tsx';
 import { useCan } from '../session/permissions.ts';
+import { useMayCall } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
 const FORECAST_PAGE = 50;
@@ -61,6 +62,8 @@ const REASON_WORDS = { schedule: 'Schedule', usage_limit: 'Usage limit reached' 
 
 export function RotationPage() {
   const canRotate = useCan('keys');
+  // Rotation policies are the admin's (rotation:setTypePolicy, rotation:setKeyPolicy): the others read them.
+  const mayEditPolicy = useMayCall('rotation:setTypePolicy');
   const status = useChannelQuery('rotation:status', {});
   const due = useChannelQuery('rotation:due', {});
   const upcoming = useChannelQuery('rotation:upcoming', { days: FORECAST_DAYS });
@@ -300,11 +303,12 @@ export function RotationPage() {
                   id: 'edit',
                   header: 'Action',
                   minWidth: 100,
-                  cell: (t) => (
+                  cell: (t) =>
+                    mayEditPolicy && (
                     <Button ariaLabel={`Edit the ${KEY_TYPE_WORDS[t.type].toLowerCase()} policy`} onClick={() => setEditing({ kind: 'type', type: t.type, title: `${KEY_TYPE_WORDS[t.type]} keys`, policy: t.policy })}>
                       Edit
                     </Button>
-                  ),
+                    ),
                 },
               ]}
             />
@@ -323,7 +327,8 @@ export function RotationPage() {
                   id: 'edit',
                   header: 'Action',
                   minWidth: 100,
-                  cell: (o) => (
+                  cell: (o) =>
+                    mayEditPolicy && (
                     <Button
                       ariaLabel={`Edit the policy of ${o.label ?? o.keyId}`}
                       onClick={() => setEditing({ kind: 'key', keyId: o.keyId, title: `key ${o.label ?? o.keyId}`, policy: o.policy, override: true })}
@@ -343,6 +348,7 @@ export function RotationPage() {
                 options={(keys.data?.keys ?? []).map((k) => ({ value: k.id, label: k.label, description: KEY_TYPE_WORDS[k.type] }))}
                 empty="No active keys"
               />
+              {mayEditPolicy && (
               <Button
                 disabled={!overrideKey}
                 onClick={() => {
@@ -355,6 +361,7 @@ export function RotationPage() {
               >
                 Set this key's own policy
               </Button>
+              )}
               <Button
                 disabled={!overrideKey}
                 onClick={() => {

@@ -2,6 +2,8 @@
 // convenience: the main process refuses every call the role does not allow, whatever the window shows.
 import { create } from 'zustand';
 import { type OperatorRole, type Permission, roleHas } from '../../../shared/operatorsContract.ts';
+import type { ChannelName } from '../../../shared/contract.ts';
+import { accessFor } from '../../../shared/permissions.ts';
 
 interface RoleState {
   role: OperatorRole | null;
@@ -22,4 +24,19 @@ export function can(role: OperatorRole | null, ...any: Permission[]): boolean {
 export function useCan(...any: Permission[]): boolean {
   const role = useSessionRole((s) => s.role);
   return can(role, ...any);
+}
+
+/**
+ * Whether the signed-in operator's role may call `channel`, by the main process's own table (shared/permissions.ts):
+ * a control that calls it is hidden when not. For a channel whose permission depends on its input (keys:setState,
+ * fleet:setStatus) this is "any of": the dialog then offers only the choices the role may make.
+ */
+export function mayCall(role: OperatorRole | null, channel: ChannelName, input?: unknown): boolean {
+  return role === null || accessFor(channel, role, input === undefined ? undefined : { parsed: input }).allowed;
+}
+
+/** mayCall for the signed-in operator; with `input`, the permission that input needs (keys:setState to compromised). */
+export function useMayCall(channel: ChannelName, input?: unknown): boolean {
+  const role = useSessionRole((s) => s.role);
+  return mayCall(role, channel, input);
 }

@@ -218,7 +218,7 @@ describe('access.denied and the key services\' locked failures are coalesced the
     expect(entries).toEqual([denied('keys'), { ...denied('keys'), details: { ...denied('keys').details, repeated: 499, sinceSeq: 1, from: iso(0), to: iso(0) } }]);
   });
 
-  it('a denial that lacked another permission is another kind (its record says what was lacking)', () => {
+  it('denials of one channel are one kind whatever the input; another channel is another kind', () => {
     const { gate, entries } = gateFor('security_officer');
     expect(() => gate.check('keys:setState', { transport: 'electron' }, { parsed: { keyId: 'K', state: 'suspended', reason: 'r' } })).toThrow();
     expect(() => gate.check('keys:setState', { transport: 'electron' }, { parsed: { keyId: 'K', state: 'disabled', reason: 'r' } })).toThrow();

@@ -395,6 +395,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       repo: keysRepo,
       session: liveSession,
       audit,
+      // The access gate's coalescing (made below, called only once the console runs).
+      refusals: { record: (entry) => access.recordRefusal(entry) },
       clock,
       logger,
       transaction,

@@ -1,11 +1,12 @@
 // The access gate's records of refusals the router sees (electron/services/operators/accessGate.ts, docs/audit-log.md
 // "Refused inputs and locked calls", docs/emergency-response.md "Audit"). Written here from the docs, not read from
-// REFUSAL_ACTIONS / LOCKED_REFUSALS: an input refused by a channel's schema is audited for every channel, under the
+// REFUSAL_ACTIONS / SELF_AUDITED_LOCKED: an input refused by a channel's schema is audited for every channel, under the
 // operation's action for the emergency and key operations and as input.refused for every other channel; a call
-// refused `locked` while no one is signed in is audited for the emergency operations and keys:migrate (the other key
-// operations audit their own); the CLI's refusal of a key operation is audited under its operation, signed in only.
+// refused `locked` while no one is signed in is audited for every channel that changes something (under the
+// operation's action, else call.locked) but those whose service records its own; the CLI's refusal of a key operation is audited under its operation, signed in only.
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, type ChannelName } from '../../shared/contract.ts';
+import { CHANNEL_ACCESS } from '../../shared/permissions.ts';
 import type { AuditEntry } from '../../electron/services/audit/auditLog.ts';
 import { createAccessGate } from '../../electron/services/operators/accessGate.ts';
 import { manualTimers } from './provider-testkit.ts';
@@ -30,7 +31,22 @@ const ACTIONS: Partial<Record<ChannelName, string>> = {
   'keys:migrate': 'key.migrate',
 };
 /** docs/audit-log.md: the channels whose `locked` refusal the gate records (their handlers do not). */
-const LOCKED: readonly ChannelName[] = ['emergency:lockdownOrder', 'emergency:execute', 'emergency:retry', 'emergency:review', 'keys:migrate'];
+/**
+ * docs/audit-log.md: a locked refusal is the gate's to record for every channel that changes something, except the
+ * reads (permission `read`, the open channels, the signed-in reads) and the channels whose service records its own.
+ */
+const READS: ReadonlySet<ChannelName> = new Set<ChannelName>([
+  ...(Object.keys(CHANNEL_ACCESS) as ChannelName[]).filter((c) => CHANNEL_ACCESS[c] === 'read' || CHANNEL_ACCESS[c] === 'open'),
+  'session:info', 'operators:tokenSlots', 'operators:recoveryReminder',
+]);
+const SERVICE_RECORDS_LOCKED: ReadonlySet<ChannelName> = new Set<ChannelName>([
+  'keys:create', 'keys:rotate', 'keys:setState', 'keys:encrypt', 'keys:decrypt', 'keys:sign', 'keys:verify', 'keys:publicKey', 'keys:verifyIntegrity',
+  'keys:backup', 'keys:verifyBackup', 'session:changePassphrase', 'operators:changePassphrase',
+  'providers:save', 'providers:test', 'providers:slots', 'providers:remove',
+  'fleet:create', 'fleet:update', 'fleet:importCsv', 'fleet:assignKey', 'fleet:clearKeyAssignment', 'fleet:setStatus', 'bundles:build',
+  'rollout:halt', 'rollout:resume', 'rollout:retire', 'rollout:reinstate', 'rollout:setPolicy', 'rollout:clearPolicy',
+]);
+const LOCKED: readonly ChannelName[] = CHANNELS.filter((c) => !READS.has(c) && !SERVICE_RECORDS_LOCKED.has(c));
 
 function gateFor(role: 'security_officer' | null) {
   const entries: AuditEntry[] = [];
@@ -90,7 +106,7 @@ describe('accessGate.refusedLocked', () => {
     const { gate, entries } = gateFor(null);
     gate.refusedLocked(channel, { transport: 'electron' }, { code: 'locked', message: 'The key store is locked' });
     expect(entries).toEqual(LOCKED.includes(channel) ? [{
-      actor: 'unknown', action: ACTIONS[channel], targetType: 'channel', targetId: channel, outcome: 'failure',
+      actor: 'unknown', action: ACTIONS[channel] ?? 'call.locked', targetType: 'channel', targetId: channel, outcome: 'failure',
       details: { code: 'locked', role: null, transport: 'electron', refusedBy: 'session' },
     }] : []);
   });
@@ -183,5 +199,40 @@ describe('a flood of refusals is coalesced: one record per kind per window, then
     gate.flush();
     gate.refusedInput('keys:sign', { transport: 'electron' }, bad('data'));
     expect(entries.map((e) => e.details?.repeated ?? 0)).toEqual([0, 1, 0]);
+  });
+});
+
+describe('access.denied and the key services\' locked failures are coalesced the same way (docs/audit-log.md)', () => {
+  const T0 = Date.parse('2026-01-01T00:00:00Z');
+  const iso = (ms: number) => new Date(T0 + ms).toISOString();
+  const denied = (needs: string) => ({
+    actor: 'Officer Ada', action: 'access.denied', targetType: 'channel', targetId: 'keys:create', outcome: 'failure',
+    details: { code: 'forbidden', role: 'security_officer', needs, transport: 'electron' },
+  });
+
+  it('500 forbidden calls of one channel: every call refused, the first recorded at once, one record counting the rest', async () => {
+    const { gate, entries, timers } = gateFor('security_officer');
+    for (let i = 0; i < 500; i++) expect(() => gate.check('keys:create', { transport: 'electron' })).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(entries).toEqual([denied('keys')]);
+    await timers.advance(60_000);
+    expect(entries).toEqual([denied('keys'), { ...denied('keys'), details: { ...denied('keys').details, repeated: 499, sinceSeq: 1, from: iso(0), to: iso(0) } }]);
+  });
+
+  it('denials of one channel are one kind whatever the input; another channel is another kind', () => {
+    const { gate, entries } = gateFor('security_officer');
+    expect(() => gate.check('keys:setState', { transport: 'electron' }, { parsed: { keyId: 'K', state: 'suspended', reason: 'r' } })).toThrow();
+    expect(() => gate.check('keys:setState', { transport: 'electron' }, { parsed: { keyId: 'K', state: 'disabled', reason: 'r' } })).toThrow();
+    expect(() => gate.check('operators:add', { transport: 'electron' })).toThrow();
+    expect(entries.map((e) => [e.targetId, e.details?.needs])).toEqual([['keys:setState', 'keys'], ['operators:add', 'admin']]);
+  });
+
+  it('a key service\'s own locked failure (recordRefusal): the first at once, the rest counted per key', async () => {
+    const { gate, entries, timers } = gateFor(null);
+    const failure = (keyId: string) => ({ actor: 'unknown', action: 'key.sign', targetType: 'key' as const, targetId: keyId, outcome: 'failure' as const, details: { code: 'locked' } });
+    for (let i = 0; i < 10; i++) gate.recordRefusal(failure('K-1'));
+    gate.recordRefusal(failure('K-2'));
+    expect(entries).toEqual([failure('K-1'), failure('K-2')]);
+    await timers.advance(60_000);
+    expect(entries.slice(2)).toEqual([{ ...failure('K-1'), details: { code: 'locked', repeated: 9, sinceSeq: 1, from: iso(0), to: iso(0) } }]);
   });
 });

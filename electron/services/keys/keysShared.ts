@@ -9,7 +9,7 @@ import type { StoreKeyProvider } from '../../providers/local/storeKeyProvider.ts
 import type { KmsProvider } from '../../providers/types.ts';
 import type { KeyMaterialsRepo } from '../../store/keyMaterialsRepo.ts';
 import type { KeyRow, KeysRepo, KeyVersionRow, UnreachedLocationRow } from '../../store/keysRepo.ts';
-import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
+import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
 import type { GroupCommit } from '../audit/groupCommit.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import type { ProviderRegistry } from '../providers/providerRegistry.ts';
@@ -20,6 +20,12 @@ export interface KeyServiceDeps {
   repo: KeysRepo;
   session: Session;
   audit: AuditLog;
+  /**
+   * The console's coalescing of refusals (the access gate's): an operation refused `locked` (no one signed in) is
+   * recorded through it, so a locked window calling key operations writes one record per kind and window, not one
+   * per call (docs/audit-log.md "Refused inputs and locked calls"). Without it, every failure is appended.
+   */
+  refusals?: { record(entry: AuditEntry & { details: AuditDetails }): void };
   clock: Clock;
   logger: Logger;
   transaction<T>(fn: () => T): T;
@@ -124,7 +130,9 @@ export async function runAudited<T>(
     const details: AuditDetails = { ...extra, ...failureAuditDetails(err), code: err.code };
     delete details.keyId;
     const actor = deps.session.actor();
-    await ticket.commit(() => deps.audit.append({ actor, action, targetType: 'key', targetId: target, outcome: 'failure', details }));
+    const entry: AuditEntry & { details: AuditDetails } = { actor, action, targetType: 'key', targetId: target, outcome: 'failure', details };
+    const refusals = err.code === 'locked' ? deps.refusals : undefined;
+    await ticket.commit(() => (refusals ? refusals.record(entry) : deps.audit.append(entry)));
     deps.observe?.(action, providerOf(details), performance.now() - started, false);
     throw err;
   } finally {

@@ -4,15 +4,16 @@
 // parses the input (and again after, for the channels whose permission depends on it); the console's handlers ask
 // too, so a handler reached by any other path refuses the same way. The gate also audits the refusals the router
 // sees before or instead of a handler: an input refused by the channel's schema (every channel), a call refused
-// `locked` (the emergency and key operations), coalesced against floods (refusalAudit.ts, docs/audit-log.md).
+// `locked` (every channel that changes something, unless its service records it), and every denied access, coalesced
+// against floods (refusalAudit.ts, docs/audit-log.md).
 import type { CallContext, ChannelName } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { ROLE_LABELS, type OperatorRole } from '../../../shared/operatorsContract.ts';
-import { accessFor } from '../../../shared/permissions.ts';
+import { accessFor, CHANNEL_ACCESS } from '../../../shared/permissions.ts';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
-import { createRefusalAudit, type RefusalAuditDeps } from './refusalAudit.ts';
+import { createRefusalAudit, type RefusalAuditDeps, type RefusalEntry } from './refusalAudit.ts';
 
 export interface AccessGate {
   /** Throws `forbidden` (audited) when the signed-in operator may not call the channel (with this parsed input). */
@@ -26,8 +27,8 @@ export interface AccessGate {
    */
   refusedInput(channel: ChannelName, ctx: CallContext, error: ErrorInfo): void;
   /**
-   * A handler refused the call `locked` while no one is signed in: audited for the channels of LOCKED_REFUSALS (the
-   * emergency operations, keys:migrate; the other key operations audit their own), actor unknown; coalesced.
+   * A handler refused the call `locked` while no one is signed in: audited for every channel that changes something
+   * (gateRecordsLocked; the key operations of SELF_AUDITED_LOCKED audit their own), actor unknown; coalesced.
    */
   refusedLocked(channel: ChannelName, ctx: CallContext, error: ErrorInfo): void;
   /**
@@ -35,6 +36,11 @@ export interface AccessGate {
    * operation's action naming the signed-in operator, the target, `refusedBy: 'cli'`. Throws locked when no one is.
    */
   refusedByCli(channel: ChannelName, target: { type: 'key'; id: string }, error: ErrorInfo): void;
+  /**
+   * Records a refusal through the same coalescing (the key services' own `locked` failures, SELF_AUDITED_LOCKED): the
+   * first of a kind at once, the rest counted per window.
+   */
+  recordRefusal(entry: RefusalEntry): void;
   /** Writes the counts of coalesced refusals now (lock, close). */
   flush(): void;
   /** Flushes and stops the refusals' timer. */
@@ -70,11 +76,37 @@ export const REFUSAL_ACTIONS: Readonly<Partial<Record<ChannelName, string>>> = {
 };
 
 /**
- * The operations whose `locked` refusal (no one signed in) the gate audits: those of REFUSAL_ACTIONS whose handler
- * does not audit it itself (the other key operations run through runAudited, which audits every failure, locked
- * included, under the key's own target). `refusedBy: 'session'`, actor unknown.
+ * Channels whose `locked` refusal (no one signed in) their own service already records, once per call (they audit
+ * every failure of the operation): the gate does not record those again, so each call leaves exactly one record. The
+ * key operations that run through runAudited record theirs through the gate's coalescing (KeyServiceDeps.refusals,
+ * target the key); the others append theirs (docs/not-done.md: not coalesced). The gate records every other
+ * changing channel's. test/integration/locked-refusal-audit.test.ts holds the same list as a table and fails on a
+ * channel that records twice or not at all.
  */
-export const LOCKED_REFUSALS: readonly ChannelName[] = ['emergency:lockdownOrder', 'emergency:execute', 'emergency:retry', 'emergency:review', 'keys:migrate'];
+export const SELF_AUDITED_LOCKED: ReadonlySet<ChannelName> = new Set<ChannelName>([
+  'keys:create', 'keys:rotate', 'keys:setState', 'keys:encrypt', 'keys:decrypt', 'keys:sign', 'keys:verify', 'keys:publicKey', 'keys:verifyIntegrity',
+  'keys:backup', 'keys:verifyBackup',
+  'session:changePassphrase', 'operators:changePassphrase',
+  'providers:save', 'providers:test', 'providers:slots', 'providers:remove',
+  'fleet:create', 'fleet:update', 'fleet:importCsv', 'fleet:assignKey', 'fleet:clearKeyAssignment', 'fleet:setStatus',
+  'bundles:build',
+  'rollout:halt', 'rollout:resume', 'rollout:retire', 'rollout:reinstate', 'rollout:setPolicy', 'rollout:clearPolicy',
+]);
+
+/**
+ * Channels that change nothing although their permission is more than `read` (signed-in reads): like every `read`
+ * channel, their `locked` refusal is not recorded (nothing could have been done; a record would be noise).
+ */
+export const SIGNED_IN_READS: ReadonlySet<ChannelName> = new Set<ChannelName>(['session:info', 'operators:tokenSlots', 'operators:recoveryReminder']);
+
+/** Whether the gate records a `locked` refusal of the channel (every channel that changes something, except those whose service records it). */
+export function gateRecordsLocked(channel: ChannelName): boolean {
+  const access = CHANNEL_ACCESS[channel];
+  return access !== 'read' && access !== 'open' && !SIGNED_IN_READS.has(channel) && !SELF_AUDITED_LOCKED.has(channel);
+}
+
+/** The action of a `locked` refusal recorded by the gate: the operation's own, else `call.locked`. */
+export const LOCKED_ACTION = 'call.locked';
 
 export interface AccessGateDeps {
   session: { role(): OperatorRole | null; actor(): string };
@@ -111,7 +143,8 @@ export function createAccessGate(deps: AccessGateDeps): AccessGate {
       const role = deps.session.role();
       const verdict = accessFor(channel, role, input);
       if (verdict.allowed) return;
-      deps.audit.append({
+      // Coalesced like the other refusals: the first of a kind at once (its alert fires), the rest counted.
+      refusals.record({
         actor: deps.session.actor(),
         action: 'access.denied',
         targetType: 'channel',
@@ -132,11 +165,10 @@ export function createAccessGate(deps: AccessGateDeps): AccessGate {
       });
     },
     refusedLocked(channel, ctx, error) {
-      const action = REFUSAL_ACTIONS[channel];
-      if (action === undefined || !LOCKED_REFUSALS.includes(channel) || deps.session.role() !== null) return;
+      if (!gateRecordsLocked(channel) || deps.session.role() !== null) return;
       refusals.record({
         actor: deps.session.actor(),
-        action,
+        action: REFUSAL_ACTIONS[channel] ?? LOCKED_ACTION,
         targetType: 'channel',
         targetId: channel,
         outcome: 'failure',
@@ -156,6 +188,7 @@ export function createAccessGate(deps: AccessGateDeps): AccessGate {
         details: { code: error.code, refusal: error.message.slice(0, 500), ...fieldOf(error), refusedBy: 'cli' },
       });
     },
+    recordRefusal: (entry) => refusals.record(entry),
     flush: () => refusals.flush(),
     close: () => refusals.close(),
   };

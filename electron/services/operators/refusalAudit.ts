@@ -1,7 +1,7 @@
-// The audit of refusals anyone can cause without signing in or without a valid input (a schema refusal, a call refused
-// `locked`), coalesced so a buggy or hostile window that sends many bad calls cannot flood the audit trail
+// The audit of refusals anyone can cause without signing in, without a valid input or without the role (a schema
+// refusal, a call refused `locked`, a key operation's own locked failure, a denied access), coalesced so a buggy or hostile window that sends many bad calls cannot flood the audit trail
 // (docs/audit-log.md, "Refused inputs and locked calls"). The first refusal of a kind is written at once; the same
-// refusals within the next window (same action, channel, code, operator, role and transport) are only counted, and
+// refusals within the next window (same action, target, operator and details but the field) are only counted, and
 // the count is written as one record when the window ends (or at flush: lock, close), naming the record that opened it.
 // So a flood of N refusals of one kind costs at most two records per window, never N, and none goes unrecorded.
 import type { Clock } from '../../clock.ts';
@@ -55,10 +55,14 @@ const unrefTimers: Pick<Timers, 'setTimeout'> = {
   },
 };
 
-/** What makes two refusals the same kind: everything in the record but the field (which varies within a flood). */
+/**
+ * What makes two refusals the same kind: everything in the record but the field (which varies within a flood), so a
+ * window's count record can repeat its first record's details truthfully (e.g. an access.denied's `needs`).
+ */
 function kindOf(e: RefusalEntry): string {
-  const d = e.details;
-  return JSON.stringify([e.action, e.targetType, e.targetId, e.actor, d.code ?? null, d.role ?? null, d.transport ?? null, d.refusedBy ?? null]);
+  const { field: _field, ...details } = e.details;
+  const sorted = Object.keys(details).sort().map((k) => [k, details[k] ?? null]);
+  return JSON.stringify([e.action, e.targetType ?? null, e.targetId ?? null, e.actor, sorted]);
 }
 
 export function createRefusalAudit(deps: RefusalAuditDeps): RefusalAudit {

@@ -196,6 +196,20 @@ describe('floods are coalesced', () => {
     expect(since(before)).toEqual([first, { ...first, details: { code: 'locked', repeated: 299, sinceSeq: before + 1, from: at, to: at } }]);
   });
 
+  it('only locked failures are coalesced: a signed-in key operation that fails writes one record per call', async () => {
+    await signIn(CARL);
+    h.console.access.flush();
+    const before = headSeq();
+    const codes: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) codes.push(codeOf(await call('keys:encrypt', VALID['keys:encrypt'])));
+    expect(codes.every((c) => c !== null && c !== 'locked')).toBe(true);
+    const records = since(before).filter((r) => r.action === 'key.encrypt');
+    expect(records.map((r) => [r.actor, r.outcome, r.details.code, r.details.repeated])).toEqual(codes.map((c) => [CARL.name, 'failure', c, undefined]));
+    await timers.advance(WINDOW_MS);
+    expect(since(before).filter((r) => r.action === 'key.encrypt')).toHaveLength(3);
+    await signIn(null);
+  });
+
   it('300 locked ca:init calls: the gate\'s record once, then one with the count', async () => {
     await signIn(null);
     h.console.access.flush();

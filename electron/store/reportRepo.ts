@@ -112,7 +112,8 @@ export interface ReportRepo {
   /**
    * The audit records the report reconstructs the period's end from (reportHistory.ts), oldest first, read as one
    * stream over the whole log: operator changes (operator.add, .remove, .set_role, .migrated), the first admin's
-   * store.init, key.create and key.state, and the two-person records that say how an operator change was allowed
+   * store.init, key.create, key.state and the records of a new key version (key.rotate, key.migrate,
+   * rotation.drift_detected), and the two-person records that say how an operator change was allowed
    * (approval.execute, approval.waived). Only these actions; their number, not the log's, is what is held.
    */
   historyRecords(): Iterable<ReportAuditRow>;
@@ -120,7 +121,8 @@ export interface ReportRepo {
 
 /** The actions historyRecords() streams (reportHistory.ts reads them). */
 export const HISTORY_ACTIONS = [
-  'operator.add', 'operator.remove', 'operator.set_role', 'operator.migrated', 'store.init', 'key.create', 'key.state', 'approval.execute', 'approval.waived',
+  'operator.add', 'operator.remove', 'operator.set_role', 'operator.migrated', 'store.init', 'key.create', 'key.state', 'key.rotate', 'key.migrate',
+  'rotation.drift_detected', 'approval.execute', 'approval.waived',
 ] as const;
 
 const CERT_COLUMNS = 'serial, device_id AS deviceId, not_after AS notAfter, issued_at AS issuedAt, revoked_at AS revokedAt, revocation_reason AS revocationReason';

@@ -88,12 +88,12 @@ const CHANGES: Record<Period, string[][]> = {
   ],
 };
 
-/** Keys at each period's end: label, state, from. old was destroyed on day 1: in day 1's report, in no later one. */
+/** Keys at each period's end: label, state, version, from. old was destroyed on day 1: in day 1's report, in no later one. gamma was rotated on day 2. */
 const KEYS: Record<Period, string[][]> = {
   before: [],
-  day1: [['alpha', 'active', 'audit'], ['beta', 'active', 'audit'], ['gamma', 'active', 'audit'], ['old', 'destroyed', 'audit']],
-  day2: [['alpha', 'suspended', 'audit'], ['beta', 'deactivated', 'audit'], ['gamma', 'active', 'audit']],
-  day3: [['alpha', 'active', 'audit'], ['beta', 'deactivated', 'audit'], ['gamma', 'suspended', 'audit']],
+  day1: [['alpha', 'active', '1', 'audit'], ['beta', 'active', '1', 'audit'], ['gamma', 'active', '1', 'audit'], ['old', 'destroyed', '1', 'audit']],
+  day2: [['alpha', 'suspended', '1', 'audit'], ['beta', 'deactivated', '1', 'audit'], ['gamma', 'active', '2', 'audit']],
+  day3: [['alpha', 'active', '1', 'audit'], ['beta', 'deactivated', '1', 'audit'], ['gamma', 'suspended', '2', 'audit']],
 };
 
 /** Summary figures written from the tables above. */
@@ -168,12 +168,14 @@ beforeAll(async () => {
   setClock(1, '08:50');
   await call('keys:setState', { keyId: keys.old!, state: 'deactivated', reason: 'retired' });
   await approvedByCarol(1, '09', 'keys:setState', { keyId: keys.old!, state: 'destroyed', reason: 'retired' });
-  // Day 2: alpha suspended, bob made an officer (approved by carol), beta deactivated.
+  // Day 2: alpha suspended, bob made an officer (approved by carol), beta deactivated, gamma rotated.
   setClock(2, '09:00');
   await call('keys:setState', { keyId: keys.alpha!, state: 'suspended', reason: 'audit hold' });
   requests.bob = await approvedByCarol(2, '10', 'operators:setRole', { name: 'bob', role: 'security_officer' });
   setClock(2, '11:00');
   await call('keys:setState', { keyId: keys.beta!, state: 'deactivated', reason: 'replaced' });
+  setClock(2, '12:00');
+  expect((await call('keys:rotate', { keyId: keys.gamma! })).currentVersion).toBe(2);
   // Day 3: alpha active again, dave removed (approved by carol), erin added, gamma suspended.
   setClock(3, '09:00');
   await call('keys:setState', { keyId: keys.alpha!, state: 'active', reason: 'hold lifted' });
@@ -207,7 +209,7 @@ describe.each(Object.keys(PERIODS) as Period[])('the report of %s', (period) => 
 
   it('the CSV lists the keys in their state at the period\'s end', () => {
     const csv = reports[period]!.csv;
-    expect(csvTable(csv, 'keys').map((r) => [r['Key id'], r.Label, r.State, r.From])).toEqual(KEYS[period].map(([label, ...rest]) => [keys[label!], label, ...rest]));
+    expect(csvTable(csv, 'keys').map((r) => [r['Key id'], r.Label, r.State, r.Version, r.From])).toEqual(KEYS[period].map(([label, ...rest]) => [keys[label!], label, ...rest]));
   });
 
   it('the figures and the notes under both sections say so, in the CSV and the PDF', () => {
@@ -230,8 +232,8 @@ describe.each(Object.keys(PERIODS) as Period[])('the report of %s', (period) => 
   it('the PDF prints the same rows (pdftotext -layout), and no others', () => {
     const pdf = reports[period]!.pdf;
     const inventory = between(pdf, "Keys at the period's end", '2. Rotation');
-    for (const [label, state, from] of KEYS[period]) {
-      expect(rowsWith(inventory, [keys[label!]!, label!, 'storage', 'AES_256', state!, 'local', '1', from!]), `${label} ${state}`).toHaveLength(1);
+    for (const [label, state, version, from] of KEYS[period]) {
+      expect(rowsWith(inventory, [keys[label!]!, label!, 'storage', 'AES_256', state!, 'local', version!, from!]), `${label} ${state}`).toHaveLength(1);
     }
     for (const label of Object.keys(keys).filter((l) => !KEYS[period].some((r) => r[0] === l))) expect(inventory).not.toContain(keys[label]!);
 

@@ -77,4 +77,18 @@ describe('the period\'s end from the audit log', () => {
       ['operator.remove', 'ed', 'refused: forbidden', 'failure', 'none'],
     ]);
   });
+
+  it("a key's version and provider at the end: the first new version after it says what it had", () => {
+    const records = [
+      rec(INSIDE, 'key.rotate', 'k1', { version: 2 }),
+      rec(AFTER, 'key.rotate', 'k1', { version: 3 }),
+      rec(AFTER, 'key.migrate', 'k1', { provider: 'aws-primary', version: 4, fromProvider: 'local' }),
+      rec(AFTER, 'rotation.drift_detected', 'k2', { provider: 'aws-primary', adoptedAs: 6, fromVersion: 5 }),
+      rec(AFTER, 'key.rotate', 'k2', { version: 7 }),
+      rec(AFTER, 'key.rotate', 'k3', { version: 2 }, 'failure'),
+    ];
+    const now = (id: string, version: number, provider: string): ReportKeyRow => ({ ...key(id, 'active'), currentVersion: version, provider });
+    const end = periodEnd(records, P, { operators: [], keys: [now('k1', 4, 'aws-primary'), now('k2', 7, 'aws-primary'), now('k3', 1, 'local')] });
+    expect(end.keys.map((k) => [k.id, k.currentVersion, k.provider])).toEqual([['k1', 2, 'local'], ['k2', 5, 'aws-primary'], ['k3', 1, 'local']]);
+  });
 });

@@ -78,7 +78,8 @@ function countBy<T>(items: readonly T[], keyOf: (t: T) => string[]): string[][] 
 export const INVENTORY_NOTE =
   'Key states are those at the period\'s end, reconstructed from the audit log (key.create and every key.state change, with its time): ' +
   'keys created after the period and keys destroyed before it began are left out. A key no audit record speaks for (made before key ' +
-  `changes were audited) shows its state now, marked "${FROM_NOW}" in the From column. Providers and versions are those held when the report was generated.`;
+  `changes were audited) shows its state now, marked "${FROM_NOW}" in the From column. Versions and providers are those at the period's end too (the first new version after it, ` +
+  'key.rotate, key.migrate or an adopted provider version, gives the version and the provider the key had).';
 export const OPERATORS_NOTE =
   'Operators and roles are those at the period\'s end, reconstructed from the audit log (operator.add, .remove, .set_role, with time and actor): ' +
   'the changes made since are undone, so an operator added since is left out and one removed since is listed with the role they held. ' +

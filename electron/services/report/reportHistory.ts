@@ -7,6 +7,9 @@
 //   one, the last change by the end (its `to`); without one, the state its key.create record gave it. A key.state
 //   record is effective when it changed the state: a success, or a failure with code `incomplete` (the state changed
 //   and a provider location was not reached, keyStateChange.ts), from one state to another (not a retry).
+// - key versions and providers: the first new version after the end (key.rotate, key.migrate, an adopted provider
+//   version: rotation.drift_detected) gives the version the key was at then, and a key.migrate its provider then;
+//   without one, the values now (every change of them is audited).
 // - operators: the operators now, with every change after the end undone, newest first: an operator added (or
 //   migrated) since is taken out, one removed since is put back with the role its operator.remove record names, a role
 //   changed since goes back to the role its operator.set_role record left.
@@ -97,6 +100,8 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
   const operatorRecords: Parsed[] = [];
   const keyStates = new Map<string, { firstAfter?: string; lastBy?: { to: string; ts: string } }>();
   const created = new Map<string, string>();
+  const versions = new Map<string, number>();
+  const providers = new Map<string, string>();
   const changes: OperatorChange[] = [];
   const waived = new Map<string, string>();
   let awaiting: OperatorChange | null = null;
@@ -115,6 +120,17 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
         if (r.ts > p.to) k.firstAfter ??= from;
         else k.lastBy = { to, ts: r.ts };
         keyStates.set(r.targetId, k);
+        break;
+      }
+      case 'key.rotate':
+      case 'key.migrate':
+      case 'rotation.drift_detected': {
+        // A new version (and, moved to a provider, a new holder): the first after the end says what the key had then.
+        if (r.outcome !== 'success' || !r.targetId || r.ts <= p.to) break;
+        const version = r.action === 'rotation.drift_detected' ? Number(r.d.fromVersion) : Number(r.d.version) - 1;
+        if (!versions.has(r.targetId) && Number.isInteger(version) && version > 0) versions.set(r.targetId, version);
+        const provider = r.action === 'key.migrate' ? text(r.d.fromProvider) : null;
+        if (!providers.has(r.targetId) && provider !== null) providers.set(r.targetId, provider);
         break;
       }
       case 'key.create': {
@@ -187,6 +203,8 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
         : created.has(k.id)
           ? { ...k, state: created.get(k.id)!, from: FROM_AUDIT }
           : { ...k, from: FROM_NOW };
+    atEnd.currentVersion = versions.get(k.id) ?? atEnd.currentVersion;
+    atEnd.provider = providers.get(k.id) ?? atEnd.provider;
     const destroyedAt = atEnd.state === 'destroyed' && h?.lastBy?.to === 'destroyed' ? h.lastBy.ts : null;
     if (destroyedAt !== null && destroyedAt < p.from) continue;
     keys.push(atEnd);

@@ -109,7 +109,21 @@ export interface ReportRepo {
    * now and who approved them.
    */
   approvalRequests(p: ReportPeriod): ReportApprovalRequestRow[];
+  /**
+   * The audit records the report reconstructs the period's end from (reportHistory.ts), oldest first, read as one
+   * stream over the whole log: operator changes (operator.add, .remove, .set_role, .migrated), the first admin's
+   * store.init, key.create, key.state and the records of a new key version (key.rotate, key.migrate,
+   * rotation.drift_detected), and the two-person records that say how an operator change was allowed
+   * (approval.execute, approval.waived). Only these actions; their number, not the log's, is what is held.
+   */
+  historyRecords(): Iterable<ReportAuditRow>;
 }
+
+/** The actions historyRecords() streams (reportHistory.ts reads them). */
+export const HISTORY_ACTIONS = [
+  'operator.add', 'operator.remove', 'operator.set_role', 'operator.migrated', 'store.init', 'key.create', 'key.state', 'key.rotate', 'key.migrate',
+  'rotation.drift_detected', 'approval.execute', 'approval.waived',
+] as const;
 
 const CERT_COLUMNS = 'serial, device_id AS deviceId, not_after AS notAfter, issued_at AS issuedAt, revoked_at AS revokedAt, revocation_reason AS revocationReason';
 
@@ -148,6 +162,10 @@ export function createReportRepo(db: Db): ReportRepo {
       WHERE issued_at <= ? AND not_after > ? AND not_after <= ? AND (revoked_at IS NULL OR revoked_at > ?) ORDER BY not_after, serial`,
   );
   const operators = db.prepare('SELECT name, role, created_at AS createdAt, created_by AS createdBy FROM operators ORDER BY name');
+  const history = db.prepare(
+    `SELECT seq, ts, actor, action, target_id AS targetId, outcome, details FROM audit_records
+      WHERE action IN (${HISTORY_ACTIONS.map(() => '?').join(', ')}) ORDER BY seq`,
+  );
   const recordCount = db.prepare('SELECT COUNT(*) FROM audit_records WHERE ts >= ? AND ts <= ?').pluck();
   const checkpoints = db.prepare('SELECT seq, head, ts FROM audit_checkpoints WHERE ts >= ? AND ts <= ? ORDER BY seq');
   return {
@@ -183,6 +201,7 @@ export function createReportRepo(db: Db): ReportRepo {
       for (const v of approvalVotes.all(p.from, p.to, p.from, p.to) as Array<{ requestId: string; approver: string }>) votes.set(v.requestId, [...(votes.get(v.requestId) ?? []), v.approver]);
       return (approvalRequests.all(p.from, p.to, p.from, p.to) as Array<Omit<ReportApprovalRequestRow, 'approvers'>>).map((r) => ({ ...r, approvers: votes.get(r.id) ?? [] }));
     },
+    historyRecords: () => history.iterate(...HISTORY_ACTIONS) as IterableIterator<ReportAuditRow>,
     auditWithin: (p) => ({ records: Number(recordCount.get(p.from, p.to)), checkpoints: checkpoints.all(p.from, p.to) as ReportCheckpointRow[] }),
   };
 }

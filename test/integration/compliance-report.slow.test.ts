@@ -229,9 +229,9 @@ describe('compliance report', () => {
       for (const control of s.controls) expect(section, `${s.heading}: ${control}`).toContain(`${control}:`);
     }
     const line = (needle: string) => text.split('\n').find((l) => l.includes(needle)) ?? '';
-    expect(line(ids.disk!)).toMatch(/disk-old\s+storage\s+\S+\s+compromised\s+aws-primary\s+1$/);
-    expect(line(ids.sig!)).toMatch(/sig-dev\s+device_identity\s+\S+\s+suspended\s+local\s+1$/);
-    expect(line(ids.comm!)).toMatch(/fleet comm\s+communication\s+\S+\s+active\s+local\s+3$/);
+    expect(line(ids.disk!)).toMatch(/disk-old\s+storage\s+\S+\s+compromised\s+aws-primary\s+1\s+audit$/);
+    expect(line(ids.sig!)).toMatch(/sig-dev\s+device_identity\s+\S+\s+suspended\s+local\s+1\s+audit$/);
+    expect(line(ids.comm!)).toMatch(/fleet comm\s+communication\s+\S+\s+active\s+local\s+3\s+audit$/);
     expect(sectionText(text, 'operators')).toMatch(/approval\.waived\s+success\s+1\s*$/m);
     expect(sectionText(text, 'operators')).not.toContain('No approvals recorded in the period');
     expect(sectionText(pdfText(work, Buffer.from(reports.early!.pdf.content, 'base64')), 'operators')).toContain('No approvals recorded in the period');

@@ -81,7 +81,7 @@ describe('the approvals table of the compliance report', () => {
     expect(expected[0]!.slice(3, 5)).toEqual(['Kate', 'executed']);
     const lines = text.split('\n');
     for (const cells of expected) {
-      const line = lines.find((l) => l.includes(cells[0]!));
+      const line = lines.find((l) => l.trim().startsWith(cells[0]!)); // its row (the id is also in an operator change's Approval)
       expect(line, `a row for ${cells[0]}`).toBeDefined();
       expect(line!.trim().split(/\s{2,}/)).toEqual(cells);
     }
@@ -94,7 +94,7 @@ describe('the approvals table of the compliance report', () => {
     expect(text).toContain(ids.nextDay);
     const r = (await call('approvals:list', { open: false })).requests.find((s) => s.id === ids.lateExecuted)!;
     expect([r.state, r.createdAt.slice(0, 10), r.executedAt?.slice(0, 10)]).toEqual(['executed', '2026-06-01', '2026-06-02']);
-    const line = text.split('\n').find((l) => l.includes(ids.lateExecuted!));
+    const line = text.split('\n').find((l) => l.trim().startsWith(ids.lateExecuted!));
     expect(line, 'a row for the day-1 request executed on day 2').toBeDefined();
     expect(line!.trim().split(/\s{2,}/)).toEqual([r.id, 'operator.remove', 'alice', 'Kate', 'executed', r.createdAt, r.executedAt, r.executedBy]);
     for (const k of ['executed', 'denied', 'pending']) expect(text, `${k}: no record of it on day 2`).not.toContain(ids[k]);
@@ -102,7 +102,7 @@ describe('the approvals table of the compliance report', () => {
 
   it('a report of day 1 lists the day-1 request executed later too, with its state now', async () => {
     const text = await pdfTextOf('2026-06-01', '2026-06-01');
-    const line = text.split('\n').find((l) => l.includes(ids.lateExecuted!));
+    const line = text.split('\n').find((l) => l.trim().startsWith(ids.lateExecuted!));
     expect(line?.trim().split(/\s{2,}/).slice(1, 5)).toEqual(['operator.remove', 'alice', 'Kate', 'executed']);
   });
 });

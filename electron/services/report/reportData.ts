@@ -11,6 +11,7 @@ import { OVERDUE_AFTER_MS } from '../../../shared/rotationContract.ts';
 import type { AuditVerification } from '../../../shared/contract.ts';
 import type { ReportApprovalRequestRow, ReportAuditRow, ReportPeriod, ReportRepo } from '../../store/reportRepo.ts';
 import { CONTROL_MAP, type ControlMapping, REPORT_SECTIONS, type ReportSectionId, SECTION_TITLES } from './controls.ts';
+import { FROM_NOW, periodEnd, type PeriodEnd } from './reportHistory.ts';
 
 export const EXPIRING_DAYS = 30;
 
@@ -73,14 +74,33 @@ function countBy<T>(items: readonly T[], keyOf: (t: T) => string[]): string[][] 
   return [...counts.values()].sort((a, b) => b.count - a.count || a.key.join().localeCompare(b.key.join())).map((e) => [...e.key, n(e.count)]);
 }
 
-function inventory(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id' | 'title' | 'controls'> {
-  const keys = src.repo.keys(p);
+/** Under each section the period's end is reconstructed for: what it is read from, and what is not. */
+export const INVENTORY_NOTE =
+  'Key states are those at the period\'s end, reconstructed from the audit log (key.create and every key.state change, with its time): ' +
+  'keys created after the period and keys destroyed before it began are left out. A key no audit record speaks for (made before key ' +
+  `changes were audited) shows its state now, marked "${FROM_NOW}" in the From column. Versions and providers are those at the period's end too (the first new version after it, ` +
+  'key.rotate, key.migrate or an adopted provider version, gives the version and the provider the key had).';
+export const OPERATORS_NOTE =
+  'Operators and roles are those at the period\'s end, reconstructed from the audit log (operator.add, .remove, .set_role, with time and actor): ' +
+  'the changes made since are undone, so an operator added since is left out and one removed since is listed with the role they held. ' +
+  `An operator no audit record speaks for (added before operator changes were audited) shows their role now, marked "${FROM_NOW}" in the From column. ` +
+  'A change\'s Approval is the two-person request it ran under, with its approvers, or the waiver when no one else could approve it.';
+
+function inventory(end: PeriodEnd): Omit<ReportSection, 'id' | 'title' | 'controls'> {
+  const keys = end.keys;
   const byState = countBy(keys, (k) => [k.state]);
   const byProvider = countBy(keys, (k) => [k.provider]);
   return {
     summary: [['Keys', n(keys.length)], ...byState.map(([s, c]) => [`Keys ${s}`, c] as [string, string]), ...byProvider.map(([pr, c]) => [`Keys on provider ${pr}`, c] as [string, string])],
-    tables: [{ id: 'keys', title: 'Keys', columns: ['Key id', 'Label', 'Type', 'Algorithm', 'State', 'Provider', 'Version'], rows: keys.map((k) => [k.id, k.label, k.type, k.algorithm, k.state, k.provider, n(k.currentVersion)]) }],
-    notes: ['States and providers are those held when the report was generated; keys created after the period are left out.'],
+    tables: [
+      {
+        id: 'keys',
+        title: 'Keys at the period\'s end',
+        columns: ['Key id', 'Label', 'Type', 'Algorithm', 'State', 'Provider', 'Version', 'From'],
+        rows: keys.map((k) => [k.id, k.label, k.type, k.algorithm, k.state, k.provider, n(k.currentVersion), k.from]),
+      },
+    ],
+    notes: [INVENTORY_NOTE],
   };
 }
 
@@ -196,18 +216,19 @@ function incidents(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
   };
 }
 
-function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id' | 'title' | 'controls'> {
-  const ops = src.repo.operators();
-  const changes = src.repo.auditRecords(p, ['operator.add', 'operator.remove', 'operator.set_role'], []);
+function operators(src: ReportSources, p: ReportPeriod, end: PeriodEnd): Omit<ReportSection, 'id' | 'title' | 'controls'> {
+  const ops = end.operators;
+  const changes = end.changes;
   const approvals = src.repo.auditRecords(p, [], ['approval.']);
   const requests = src.repo.approvalRequests(p);
   // Executed: when it ran; expired: its expiry; denied: the denial's record (the request row keeps no time of it).
   const denials = new Map(approvals.filter((r) => r.action === 'approval.deny' && r.outcome === 'success').map((r) => [r.targetId, r.ts]));
   const closedAt = (r: ReportApprovalRequestRow) =>
     r.state === 'executed' ? (r.executedAt ?? '') : r.state === 'expired' ? r.expiresAt : r.state === 'denied' ? (denials.get(r.id) ?? '') : '';
-  const notes = approvals.length === 0
-    ? ['No approvals recorded in the period (no approval.* audit records: no guarded action was requested, approved, waived or executed).']
-    : [];
+  const notes = [
+    OPERATORS_NOTE,
+    ...(approvals.length === 0 ? ['No approvals recorded in the period (no approval.* audit records: no guarded action was requested, approved, waived or executed).'] : []),
+  ];
   return {
     summary: [
       ['Operators', n(ops.length)],
@@ -216,8 +237,13 @@ function operators(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 'id
       ['Approval records', n(approvals.length)],
     ],
     tables: [
-      { id: 'operators', title: 'Operators and roles (now)', columns: ['Operator', 'Role', 'Created', 'Created by'], rows: ops.map((o) => [o.name, o.role, o.createdAt, o.createdBy]) },
-      { id: 'changes', title: 'Operator changes', columns: ['Seq', 'Time', 'Actor', 'Action', 'Operator', 'Outcome'], rows: changes.map((r) => [n(r.seq), r.ts, r.actor, r.action, r.targetId ?? '', r.outcome]) },
+      { id: 'operators', title: 'Operators and roles at the period\'s end', columns: ['Operator', 'Role', 'Created', 'Created by', 'From'], rows: ops.map((o) => [o.name, o.role, o.createdAt, o.createdBy, o.from]) },
+      {
+        id: 'changes',
+        title: 'Operator changes in the period',
+        columns: ['Seq', 'Time', 'Actor', 'Action', 'Operator', 'Change', 'Outcome', 'Approval (request, approvers)'],
+        rows: changes.map((r) => [n(r.seq), r.ts, r.actor, r.action, r.operator, r.change, r.outcome, r.approval]),
+      },
       { id: 'approvals', title: 'Two-person approvals', columns: ['Action', 'Outcome', 'Count'], rows: countBy(approvals, (r) => [r.action, r.outcome]) },
       {
         id: 'approval-requests',
@@ -263,13 +289,15 @@ function auditSection(src: ReportSources, p: ReportPeriod): Omit<ReportSection, 
 
 export function collectReport(src: ReportSources, meta: Omit<ReportData, 'sections'>, now: number): ReportData {
   const p = meta.period;
+  // One stream over the audit records the period's end is rebuilt from (key states, operators, their changes).
+  const end = periodEnd(src.repo.historyRecords(), p, { operators: src.repo.operators(), keys: src.repo.keys(p) });
   const build: Record<ReportSectionId, () => Omit<ReportSection, 'id' | 'title' | 'controls'>> = {
-    inventory: () => inventory(src, p),
+    inventory: () => inventory(end),
     rotation: () => rotation(src, p, now),
     usage: () => usage(src, p),
     certificates: () => certificates(src, p),
     incidents: () => incidents(src, p),
-    operators: () => operators(src, p),
+    operators: () => operators(src, p, end),
     access: () => access(src, p),
     audit: () => auditSection(src, p),
   };

@@ -252,3 +252,17 @@ describe.each(Object.keys(PERIODS) as Period[])('the report of %s', (period) => 
 function rowsWithSeq(text: string, cells: string[]): number {
   return text.split('\n').filter((l) => new RegExp(`^\\s*\\d+\\s+${cells.map(escape).join('\\s+')}(\\s|$)`).test(l)).length;
 }
+
+describe("an operator change's own record names the request it ran under", () => {
+  // From the history above: bob's role change and dave's removal ran under carol's approval, erin's addition under none.
+  const EXPECTED: Array<[action: string, operator: string, request: () => string | undefined]> = [
+    ['operator.set_role', 'bob', () => requests.bob],
+    ['operator.remove', 'dave', () => requests.dave],
+    ['operator.add', 'erin', () => undefined],
+  ];
+  it.each(EXPECTED)('%s %s', async (action, operator, request) => {
+    const records = (await call('audit:query', { action, limit: 100 })).records.filter((r) => r.targetId === operator && r.outcome === 'success');
+    expect(records).toHaveLength(1);
+    expect(records[0]!.details.approvalRequestId).toBe(request());
+  });
+});

@@ -78,6 +78,28 @@ describe('the period\'s end from the audit log', () => {
     ]);
   });
 
+  it('a change whose record names its request is tied to that request, whatever is written between them', () => {
+    const records = [
+      rec(INSIDE, 'operator.set_role', 'fay', { from: 'viewer', to: 'admin', approvalRequestId: 'req-7' }),
+      // Another operation's record lands between the change and its execution record.
+      rec(INSIDE, 'key.state', 'k1', { from: 'active', to: 'suspended' }),
+      rec(INSIDE, 'approval.execute', 'req-7', { action: 'operator.approver', channel: 'operators:setRole', approvals: 'bo,di' }),
+      // A named change is not claimed by the execution of another request that happens to follow it.
+      rec(INSIDE, 'operator.remove', 'gus', { role: 'viewer', approvalRequestId: 'req-9' }),
+      rec(INSIDE, 'approval.execute', 'req-8', { action: 'operator.remove', channel: 'operators:remove', approvals: 'bo' }),
+      rec(INSIDE, 'approval.execute', 'req-9', { action: 'operator.remove', channel: 'operators:remove', approvals: 'di' }),
+      // Named, and the execution right after it is another request's (its own is not among the records): not tied.
+      rec(INSIDE, 'operator.remove', 'hal', { role: 'viewer', approvalRequestId: 'req-11' }),
+      rec(INSIDE, 'approval.execute', 'req-10', { action: 'operator.remove', channel: 'operators:remove', approvals: 'bo' }),
+    ];
+    const end = periodEnd(records, P, { operators: [op('fay', 'admin', BEFORE)], keys: [] });
+    expect(end.changes.map((c) => [c.operator, c.approval])).toEqual([
+      ['fay', 'req-7 (bo,di)'],
+      ['gus', 'req-9 (di)'],
+      ['hal', 'none'],
+    ]);
+  });
+
   it("a key's version and provider at the end: the first new version after it says what it had", () => {
     const records = [
       rec(INSIDE, 'key.rotate', 'k1', { version: 2 }),

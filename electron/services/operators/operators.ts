@@ -28,6 +28,9 @@ type OperatorHandlers = Pick<
   'session:info' | 'operators:list' | 'operators:add' | 'operators:remove' | 'operators:setRole' | 'operators:changePassphrase' | 'session:changePassphrase'
 >;
 
+/** The two-person request a change runs under (approvals:execute), named in its record so a report ties them exactly. */
+const approvedBy = (ctx: { approvedRequestId?: string } | undefined): Record<string, string> => (ctx?.approvedRequestId ? { approvalRequestId: ctx.approvedRequestId } : {});
+
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 
 export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
@@ -93,39 +96,39 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
       session.require();
       return { operators: repo.list().map(info) };
     },
-    'operators:add': ({ name, role, passphrase }) =>
+    'operators:add': ({ name, role, passphrase }, ctx) =>
       audited('operator.add', name, { role }, async () => {
         if (repo.list().some((r) => sameName(r.name, name))) throw new ConsoleError('invalid_input', `An operator named ${name} already exists.`, { field: 'name' });
         const slot = await session.makeSlot(name, passphrase);
         const now = new Date(clock.now()).toISOString();
         deps.transaction(() => {
           repo.insert({ name, role, slot, throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: now, createdBy: session.actor(), passphraseChangedAt: null });
-          audit.append({ actor: session.actor(), action: 'operator.add', targetType: 'operator', targetId: name, outcome: 'success', details: { role, keychainBound: slot.keychainBound } });
+          audit.append({ actor: session.actor(), action: 'operator.add', targetType: 'operator', targetId: name, outcome: 'success', details: { role, keychainBound: slot.keychainBound, ...approvedBy(ctx) } });
         });
         deps.onChanged?.(name);
         return info(existing(name));
       }),
-    'operators:remove': ({ name }) =>
+    'operators:remove': ({ name }, ctx) =>
       audited('operator.remove', name, {}, () => {
         const row = existing(name);
         if (row.name === session.actor()) throw new ConsoleError('illegal_transition', 'You cannot remove yourself while signed in; another admin can.');
         keepAnAdmin(row, 'removing them');
         deps.transaction(() => {
           repo.wipe(row.name);
-          audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role } });
+          audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role, ...approvedBy(ctx) } });
         });
         deps.onChanged?.(row.name);
         deps.checkpointWal();
         return { removed: true as const };
       }),
-    'operators:setRole': ({ name, role }) =>
+    'operators:setRole': ({ name, role }, ctx) =>
       audited('operator.set_role', name, { role }, () => {
         const row = existing(name);
         if (row.role === role) return info(row);
         if (role !== 'admin') keepAnAdmin(row, 'taking the admin role away');
         deps.transaction(() => {
           repo.setRole(row.name, role);
-          audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role } });
+          audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role, ...approvedBy(ctx) } });
         });
         deps.onChanged?.(row.name);
         const s = session.require();

@@ -43,6 +43,8 @@ export interface OperatorChange {
   change: string;
   outcome: string;
   approval: string;
+  /** The request the change's own record names (approvalRequestId), when it names one. */
+  requestId?: string;
 }
 
 export interface PeriodEnd {
@@ -105,6 +107,7 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
   const changes: OperatorChange[] = [];
   const waived = new Map<string, string>();
   let awaiting: OperatorChange | null = null;
+  const byRequest = new Map<string, OperatorChange>();
 
   for (const raw of records) {
     const r = parse(raw);
@@ -143,7 +146,11 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
         break;
       case 'approval.execute': {
         const approvers = text(r.d.approvals);
-        if (follows && r.outcome === 'success' && r.d.channel === CHANNEL_OF[follows.action]) follows.approval = `${r.targetId ?? '?'} (${approvers ?? 'no approvers'})`;
+        if (r.outcome !== 'success') break;
+        // Since 2026-12-06 a change's record names its request (approvalRequestId); older ones are tied by order.
+        const named = r.targetId ? byRequest.get(r.targetId) : undefined;
+        const change = named ?? (follows && follows.requestId === undefined && r.d.channel === CHANNEL_OF[follows.action] ? follows : undefined);
+        if (change) change.approval = `${r.targetId ?? '?'} (${approvers ?? 'no approvers'})`;
         break;
       }
       default: {
@@ -156,6 +163,11 @@ export function periodEnd(records: Iterable<ReportAuditRow>, p: ReportPeriod, no
         const change: OperatorChange = {
           seq: r.seq, ts: r.ts, actor: r.actor, action: r.action, operator: r.targetId ?? '', change: describe(r), outcome: r.outcome, approval: wasWaived ? 'waived (no other approver)' : 'none',
         };
+        const requestId = text(r.d.approvalRequestId);
+        if (requestId !== null) {
+          change.requestId = requestId;
+          byRequest.set(requestId, change);
+        }
         changes.push(change);
         if (r.outcome === 'success') awaiting = change;
       }

@@ -91,7 +91,7 @@ describe('key slots', () => {
     const bytes = Buffer.concat([fs.readFileSync(dbFile(dir)), ...(fs.existsSync(`${dbFile(dir)}-wal`) ? [fs.readFileSync(`${dbFile(dir)}-wal`)] : [])]);
     expect(bytes.includes(bobSlot)).toBe(false);
     const removed = withRawDb(dir, (db) => db.prepare("SELECT actor, outcome, details FROM audit_records WHERE action = 'operator.remove'").all());
-    expect(removed).toEqual([{ actor: 'alice', outcome: 'success', details: JSON.stringify({ role: 'key_custodian' }) }]);
+    expect(removed).toEqual([{ actor: 'alice', outcome: 'success', details: JSON.stringify({ approvalRequestId: asked.details.requestId, role: 'key_custodian' }) }]);
   });
 
   it('wrong passphrases are throttled per operator: bob waits, alice does not', async () => {

@@ -51,11 +51,16 @@ const CONTROLS: readonly Control[] = [
   { screen: 'Station', control: 'Stop field link', channel: 'field:stop', need: 'provision' },
   { screen: 'Station', control: 'Field link autostart', channel: 'field:setAutostart', need: 'provision' },
   { screen: 'Certificates', control: 'Create fleet CA', channel: 'ca:init', need: 'security' },
-  { screen: 'Certificates', control: 'Download CRL', channel: 'ca:crl', need: 'security' },
+  // Download CRL: a security holder's signs a fresh CRL (a CA key operation); everyone else's fetches the last
+  // published one (a CRL is public, RFC 5280). The button is shown to every role; the channel it calls differs.
+  { screen: 'Certificates', control: 'Download CRL (signs a fresh one)', channel: 'ca:crl', need: 'security' },
+  { screen: 'Certificates', control: 'Download CRL (the last published)', channel: 'ca:publishedCrl', need: 'read' },
   { screen: 'Certificates', control: 'Revoke… (certificate)', channel: 'certs:revoke', need: 'security' },
   { screen: 'Certificates', control: 'Replace CA…', channel: 'ca:replace', need: 'security' },
   { screen: 'Certificates', control: 'Revoke CA… / Revoke this retired CA…', channel: 'ca:revoke', need: 'security' },
   { screen: 'Keys', control: 'Create key', channel: 'keys:create', need: 'keys' },
+  // Rotate and Change state are hidden from a role that may not use them; disabled (with the reason) only for a key
+  // whose state allows nothing (Rotate: not active; Change state: no transition this role may make).
   { screen: 'Keys', control: 'Rotate', channel: 'keys:rotate', need: 'keys' },
   { screen: 'Keys', control: 'Change state (disabled)', channel: 'keys:setState', input: { state: 'disabled' }, need: 'keys' },
   { screen: 'Keys', control: 'Change state (compromised)', channel: 'keys:setState', input: { state: 'compromised' }, need: 'security' },
@@ -128,7 +133,7 @@ describe('every action control against CHANNEL_ACCESS, by role (issue 14)', () =
   });
 
   it('a viewer sees no control that changes anything but their own session', () => {
-    expect(CONTROLS.filter((c) => mayCall('viewer', c.channel, c.input)).every((c) => c.need === 'signedIn')).toBe(true);
+    expect(CONTROLS.filter((c) => mayCall('viewer', c.channel, c.input)).every((c) => c.need === 'signedIn' || CHANNEL_ACCESS[c.channel] === 'read')).toBe(true);
   });
 
   it('before the role is known nothing is hidden (the main process still refuses)', () => {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelName } from '../../shared/contract.ts';
 import { OPERATOR_ROLES, type OperatorRole } from '../../shared/operatorsContract.ts';
 import { accessFor, CHANNEL_ACCESS } from '../../shared/permissions.ts';
+import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { mayCall } from '../../renderer/src/session/permissions.ts';
 
 type Need = 'read' | 'provision' | 'keys' | 'security' | 'admin' | 'signedIn';
@@ -152,5 +153,23 @@ describe('every action control against CHANNEL_ACCESS, by role (issue 14)', () =
     }
     const listed = new Set(CONTROLS.map((c) => c.channel as string));
     expect([...called].filter((ch) => !listed.has(ch)).sort()).toEqual([]);
+  });
+});
+
+// The incident kit's own window (`serve --kit DIR`, renderer/src/incidentKit/) is outside this table on purpose
+// (docs/incident-kit.md, "Roles in the offline console"): the kit-mode router serves only the kitOffline:* channels,
+// which no role table knows, and the one operator who can sign in to a kit is its responder, who is the operator who
+// exported it (kitService: the responder is the signed-in exporter), which kit:export allows only with `security`.
+// Every control of that window (look, use a pre-signed order = quarantine, sign out) is within that permission.
+describe('the incident kit window: roles do not apply', () => {
+  it('no kitOffline channel is in CHANNEL_ACCESS (the console\'s router never serves one)', () => {
+    expect(KIT_OFFLINE_CHANNELS.length).toBeGreaterThan(0);
+    expect(KIT_OFFLINE_CHANNELS.filter((ch) => Object.hasOwn(CHANNEL_ACCESS, ch))).toEqual([]);
+  });
+
+  it('only roles holding security may export a kit, so only they can be a kit\'s responder', () => {
+    const exporters = OPERATOR_ROLES.filter((role) => accessFor('kit:export', role).allowed);
+    expect(exporters).toEqual(OPERATOR_ROLES.filter((role) => HOLDS[role].includes('security')));
+    expect(exporters.sort()).toEqual(['admin', 'security_officer']);
   });
 });

@@ -468,7 +468,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Lockdown orders, signed through the key service with the emergency key (docs/lockdown-orders.md); their files,
     // the robots' answers and the published CRLs are kept for delivery at stations and in key bundles.
     const orderDeliveryRepo = createOrderDeliveryRepo(store.db);
-    const fleetCaRepo = { ...createFleetCaRepo(store.db), saveCrl: orderDeliveryRepo.saveCrl };
+    const fleetCaRepo = { ...createFleetCaRepo(store.db), saveCrl: orderDeliveryRepo.saveCrl, latestCrl: orderDeliveryRepo.latestCrl };
     const lockdown = createLockdownService({
       saveFile: orderDeliveryRepo.saveOrderFile,
       keys: keysRepo,

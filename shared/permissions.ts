@@ -101,7 +101,10 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, ChannelAccess>> = {
   'bundles:list': 'read',
   'station:status': 'read',
   'ca:init': 'security',
+  // ca:crl signs a fresh CRL with the CA key (a key operation): the security officer's. The last published one is
+  // public by nature (RFC 5280: relying parties fetch it): every reader's.
   'ca:crl': 'security',
+  'ca:publishedCrl': 'read',
   'certs:revoke': 'security',
   // Replacing or revoking the fleet CA: the security officer's, and guarded (two-person control: ca.replace, ca.revoke).
   'ca:history': 'read',

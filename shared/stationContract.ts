@@ -137,6 +137,14 @@ export const stationChannels = {
   'ca:init': channel(z.object({ providerId: ProviderId, algorithm: z.enum(CA_ALGORITHMS), commonName: CommonName }).strict(), CaStatus),
   /** A CRL of the current CA, or of a retired or compromised one by id (its CRL stays published). */
   'ca:crl': channel(z.object({ caId: z.string().uuid().optional() }).strict(), z.object({ pem: z.string(), crlNumber: z.number().int().positive(), fileName: z.string(), revoked: z.number().int().nonnegative() })),
+  /**
+   * The newest CRL already published of the current CA, or of another by id: nothing is signed (ca:crl signs a fresh
+   * one, the security officer's); a CRL is public (RFC 5280), so every reader may fetch this one.
+   */
+  'ca:publishedCrl': channel(
+    z.object({ caId: z.string().uuid().optional() }).strict(),
+    z.object({ pem: z.string(), crlNumber: z.number().int().positive(), fileName: z.string(), revoked: z.number().int().nonnegative(), thisUpdate: z.string() }),
+  ),
   /** The current CA's certificates, or another of the store's CAs' by id (a retired or revoked CA: ca:history). */
   'certs:list': channel(
     z.object({ expiringWithinDays: z.number().int().positive().max(36_500).optional(), caId: z.string().uuid().optional() }).strict(),

@@ -74,6 +74,8 @@ export interface FleetCaRepo {
   nextCrlNumber(caId: string): number;
   /** Keeps a published CRL (orderDeliveryRepo.ts, migration 23); absent in stores wired without it. */
   saveCrl?(caId: string, crlNumber: number, thisUpdate: string, der: Buffer): void;
+  /** The newest CRL kept by saveCrl (orderDeliveryRepo.ts); absent in stores wired without it. */
+  latestCrl?(caId: string): { crlNumber: number; thisUpdate: string; der: Buffer } | null;
   insertCert(row: FleetCertRow): void;
   getCert(caId: string, serial: string): FleetCertRow | null;
   /** Every certificate of the CA, soonest expiry first. */

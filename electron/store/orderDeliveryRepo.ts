@@ -72,7 +72,7 @@ export interface OrderDeliveryRepo {
   otherCrlCasOf(deviceId: string, exceptCaId: string | null): string[];
   list(deviceId: string): DeliveryRow[];
   saveCrl(caId: string, crlNumber: number, thisUpdate: string, der: Buffer): void;
-  latestCrl(caId: string): { crlNumber: number; der: Buffer } | null;
+  latestCrl(caId: string): { crlNumber: number; thisUpdate: string; der: Buffer } | null;
   /** One recorded CRL's DER (an emergency run names its CRL by CA and number instead of keeping a copy). */
   crl(caId: string, crlNumber: number): Buffer | null;
 }
@@ -100,7 +100,7 @@ export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
   );
   const listStmt = db.prepare('SELECT * FROM lockdown_deliveries WHERE device_id = ? ORDER BY delivered_at, item, ca_id, ref');
   const insertCrl = db.prepare('INSERT INTO fleet_crls (ca_id, crl_number, this_update, der) VALUES (?, ?, ?, ?)');
-  const latest = db.prepare('SELECT crl_number, der FROM fleet_crls WHERE ca_id = ? ORDER BY crl_number DESC LIMIT 1');
+  const latest = db.prepare('SELECT crl_number, this_update, der FROM fleet_crls WHERE ca_id = ? ORDER BY crl_number DESC LIMIT 1');
   const one = db.prepare('SELECT der FROM fleet_crls WHERE ca_id = ? AND crl_number = ?');
   return {
     saveOrderFile: (sequence, content) => void insertFile.run(sequence, content.toString('utf8')),
@@ -118,8 +118,8 @@ export function createOrderDeliveryRepo(db: Db): OrderDeliveryRepo {
       })),
     saveCrl: (caId, crlNumber, thisUpdate, der) => void insertCrl.run(caId, crlNumber, thisUpdate, der),
     latestCrl(caId) {
-      const r = latest.get(caId) as { crl_number: number; der: Buffer } | undefined;
-      return r ? { crlNumber: r.crl_number, der: Buffer.from(r.der) } : null;
+      const r = latest.get(caId) as { crl_number: number; this_update: string; der: Buffer } | undefined;
+      return r ? { crlNumber: r.crl_number, thisUpdate: r.this_update, der: Buffer.from(r.der) } : null;
     },
     crl(caId, crlNumber) {
       const r = one.get(caId, crlNumber) as { der: Buffer } | undefined;

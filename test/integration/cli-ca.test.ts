@@ -1,7 +1,7 @@
 // The CLI's fleet CA commands (docs/cli.md, "The fleet CA"; docs/fleet-ca.md) through runCli in this process on a
 // real store: ca history with dates and counts, ca replace and ca revoke --ca-id answering approval_required with the
 // request id (a second officer approves, the requester executes), ca crl of the current and of a retired CA (checked
-// with openssl against each CA certificate), emergency preview --ca-id naming the retired CA, and usage mistakes (2).
+// with openssl against each CA certificate), ca crl --published by a viewer (the officer's CRL, not a new one), emergency preview --ca-id naming the retired CA, and usage mistakes (2).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +45,10 @@ beforeAll(async () => {
   const c = await open(join(dir, 'store'));
   const call = contractCaller(() => c);
   await c.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, ['Otto', 'Olga'].map((name) => ({ name, role: 'security_officer' as const, passphrase: pass(name) })));
+  await addOperators(c, { name: 'alice', passphrase: PASSPHRASE }, [
+    ...['Otto', 'Olga'].map((name) => ({ name, role: 'security_officer' as const, passphrase: pass(name) })),
+    { name: 'Vera', role: 'viewer' as const, passphrase: pass('Vera') },
+  ]);
   await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'CLI Fleet CA' });
   const ca = await c.ca.require();
   for (const deviceId of ROBOTS) {
@@ -92,6 +95,22 @@ describe('ca commands', () => {
     // An existing file is kept without --force.
     const again = await as('Otto', ['ca', 'crl', '--out', join(dir, `crl-${h.cas[0]!.id}.pem`)]);
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('--force')]);
+  });
+
+  it('ca crl --published: a viewer saves the CRL the officer published (the same bytes), but may not sign one', async () => {
+    const h = await history();
+    for (const [ca, args] of [[h.cas[0]!, []], [firstCa, ['--ca-id', firstCa.id]]] as const) {
+      const signed = join(dir, `crl-now-${ca.id}.pem`);
+      expect((await as('Otto', ['ca', 'crl', ...args, '--out', signed])).code).toBe(0);
+      const out = join(dir, `published-${ca.id}.pem`);
+      const r = await as('Vera', ['ca', 'crl', '--published', ...args, '--out', out, '--json']);
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toMatchObject({ out, caId: args.length ? ca.id : null });
+      // The officer's file: nothing was signed since.
+      expect(readFileSync(out, 'utf8')).toBe(readFileSync(signed, 'utf8'));
+    }
+    const refused = await as('Vera', ['ca', 'crl', '--out', join(dir, 'vera-fresh.pem')]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('error [forbidden]')]);
   });
 
   it('emergency preview --ca-id names the retired CA that --revoke-ca would revoke', async () => {

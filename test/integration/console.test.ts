@@ -110,6 +110,7 @@ describe('createConsole handlers, end to end', () => {
       'ca:status': {},
       'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA' },
       'ca:crl': {},
+      'ca:publishedCrl': {},
       'certs:list': {},
       'certs:revoke': { serial: '0a1b', reason: 'superseded' },
       'ca:replace': { algorithm: 'EC_P256', commonName: 'Fleet CA 2', reason: 'scheduled replacement' },

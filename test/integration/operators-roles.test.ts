@@ -46,7 +46,9 @@ const EXPECTED: Record<ChannelName, string> = {
   'fleet:create': 'sa', 'fleet:update': 'sa', 'fleet:importCsv': 'sa', 'fleet:assignKey': 'sa', 'fleet:clearKeyAssignment': 'sa',
   'fleet:setStatus': 'soa',
   'ca:status': READ, 'certs:list': READ, 'bundles:list': READ, 'station:status': READ,
-  'ca:init': 'oa', 'ca:crl': 'oa', 'certs:revoke': 'oa',
+  // Signing a fresh CRL is a CA key operation: the security officer's. The last published CRL is public (RFC 5280:
+  // relying parties fetch it), so every reader may download it.
+  'ca:init': 'oa', 'ca:crl': 'oa', 'ca:publishedCrl': READ, 'certs:revoke': 'oa',
   // Replacing or revoking the fleet CA: the security officer's (and guarded: a second officer approves).
   'ca:history': READ, 'ca:replace': 'oa', 'ca:revoke': 'oa',
   'bundles:build': 'sa', 'station:start': 'sa', 'station:stop': 'sa', 'station:retry': 'sa', 'station:confirmReprovision': 'sa',

@@ -56,6 +56,7 @@ export const VALID: Record<ChannelName, Record<string, unknown>> = {
   'ca:status': {},
   'ca:init': { providerId: 'local', algorithm: 'EC_P256', commonName: 'ECPS-UV Fleet CA' },
   'ca:crl': {},
+  'ca:publishedCrl': { caId: '6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f' },
   'certs:list': { expiringWithinDays: 30 },
   'certs:revoke': { serial: '0a1b2c', reason: 'keyCompromise' },
   'ca:replace': { providerId: 'local', algorithm: 'RSA_2048', commonName: 'ECPS-UV Fleet CA 2', reason: 'ten-year CA replaced' },

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelName } from '../../shared/contract.ts';
 import { OPERATOR_ROLES, type OperatorRole } from '../../shared/operatorsContract.ts';
 import { accessFor, CHANNEL_ACCESS } from '../../shared/permissions.ts';
+import { KIT_OFFLINE_CHANNELS } from '../../shared/kitOfflineContract.ts';
 import { mayCall } from '../../renderer/src/session/permissions.ts';
 
 type Need = 'read' | 'provision' | 'keys' | 'security' | 'admin' | 'signedIn';
@@ -51,11 +52,16 @@ const CONTROLS: readonly Control[] = [
   { screen: 'Station', control: 'Stop field link', channel: 'field:stop', need: 'provision' },
   { screen: 'Station', control: 'Field link autostart', channel: 'field:setAutostart', need: 'provision' },
   { screen: 'Certificates', control: 'Create fleet CA', channel: 'ca:init', need: 'security' },
-  { screen: 'Certificates', control: 'Download CRL', channel: 'ca:crl', need: 'security' },
+  // Download CRL: a security holder's signs a fresh CRL (a CA key operation); everyone else's fetches the last
+  // published one (a CRL is public, RFC 5280). The button is shown to every role; the channel it calls differs.
+  { screen: 'Certificates', control: 'Download CRL (signs a fresh one)', channel: 'ca:crl', need: 'security' },
+  { screen: 'Certificates', control: 'Download CRL (the last published)', channel: 'ca:publishedCrl', need: 'read' },
   { screen: 'Certificates', control: 'Revoke… (certificate)', channel: 'certs:revoke', need: 'security' },
   { screen: 'Certificates', control: 'Replace CA…', channel: 'ca:replace', need: 'security' },
   { screen: 'Certificates', control: 'Revoke CA… / Revoke this retired CA…', channel: 'ca:revoke', need: 'security' },
   { screen: 'Keys', control: 'Create key', channel: 'keys:create', need: 'keys' },
+  // Rotate and Change state are hidden from a role that may not use them; disabled (with the reason) only for a key
+  // whose state allows nothing (Rotate: not active; Change state: no transition this role may make).
   { screen: 'Keys', control: 'Rotate', channel: 'keys:rotate', need: 'keys' },
   { screen: 'Keys', control: 'Change state (disabled)', channel: 'keys:setState', input: { state: 'disabled' }, need: 'keys' },
   { screen: 'Keys', control: 'Change state (compromised)', channel: 'keys:setState', input: { state: 'compromised' }, need: 'security' },
@@ -128,7 +134,7 @@ describe('every action control against CHANNEL_ACCESS, by role (issue 14)', () =
   });
 
   it('a viewer sees no control that changes anything but their own session', () => {
-    expect(CONTROLS.filter((c) => mayCall('viewer', c.channel, c.input)).every((c) => c.need === 'signedIn')).toBe(true);
+    expect(CONTROLS.filter((c) => mayCall('viewer', c.channel, c.input)).every((c) => c.need === 'signedIn' || CHANNEL_ACCESS[c.channel] === 'read')).toBe(true);
   });
 
   it('before the role is known nothing is hidden (the main process still refuses)', () => {
@@ -147,5 +153,23 @@ describe('every action control against CHANNEL_ACCESS, by role (issue 14)', () =
     }
     const listed = new Set(CONTROLS.map((c) => c.channel as string));
     expect([...called].filter((ch) => !listed.has(ch)).sort()).toEqual([]);
+  });
+});
+
+// The incident kit's own window (`serve --kit DIR`, renderer/src/incidentKit/) is outside this table on purpose
+// (docs/incident-kit.md, "Roles in the offline console"): the kit-mode router serves only the kitOffline:* channels,
+// which no role table knows, and the one operator who can sign in to a kit is its responder, who is the operator who
+// exported it (kitService: the responder is the signed-in exporter), which kit:export allows only with `security`.
+// Every control of that window (look, use a pre-signed order = quarantine, sign out) is within that permission.
+describe('the incident kit window: roles do not apply', () => {
+  it('no kitOffline channel is in CHANNEL_ACCESS (the console\'s router never serves one)', () => {
+    expect(KIT_OFFLINE_CHANNELS.length).toBeGreaterThan(0);
+    expect(KIT_OFFLINE_CHANNELS.filter((ch) => Object.hasOwn(CHANNEL_ACCESS, ch))).toEqual([]);
+  });
+
+  it('only roles holding security may export a kit, so only they can be a kit\'s responder', () => {
+    const exporters = OPERATOR_ROLES.filter((role) => accessFor('kit:export', role).allowed);
+    expect(exporters).toEqual(OPERATOR_ROLES.filter((role) => HOLDS[role].includes('security')));
+    expect(exporters.sort()).toEqual(['admin', 'security_officer']);
   });
 });

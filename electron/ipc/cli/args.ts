@@ -59,6 +59,8 @@ const OPTIONS = {
   'kms-config': { type: 'string' },
   'storage-path': { type: 'string' },
   'allow-reprovision': { type: 'boolean' },
+  // ca crl --published: the last published CRL (ca:publishedCrl, every reader) instead of signing a fresh one.
+  published: { type: 'boolean' },
   site: { type: 'string' },
   version: { type: 'string' },
   all: { type: 'boolean' },
@@ -242,7 +244,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'ca history': { options: [], required: [], args: [] },
   'ca replace': { options: ['algorithm', 'common-name', 'provider', 'reason'], required: ['common-name', 'reason'], args: [] },
   'ca revoke': { options: ['ca-id', 'reason'], required: ['reason'], args: [] },
-  'ca crl': { options: ['ca-id', 'out', 'force'], required: ['out'], args: [] },
+  'ca crl': { options: ['ca-id', 'out', 'force', 'published'], required: ['out'], args: [] },
   'providers list': { options: [], required: [], args: [] },
   'providers test': { options: [], required: [], args: ['ID'] },
   'providers health': { options: [], required: [], args: [] },
@@ -377,6 +379,7 @@ Commands:
                                                 CA is retired and its robots flagged; docs/fleet-ca.md)
   ca revoke [--ca-id ID] --reason TEXT          revokes a compromised CA, the current one or a retired one (guarded)
   ca crl [--ca-id ID] --out FILE [--force]      a fresh CRL of the current CA, or of another CA by id (PEM)
+  ca crl --published [--ca-id ID] --out FILE    the last published CRL (any role; nothing is signed)
   providers list                                the key providers: id, kind, where, origin, health (checked by this
                                                 command), circuit, last error; never a secret
   providers test ID                             a health check of one provider now (admin): exit 0 when it answers,

@@ -766,7 +766,9 @@ lockdown order written to ${out}` : '');
       return show(value, () => formatCaRevoke(value));
     }
     case 'ca crl': {
-      const value = await callUnlocked(ctx, 'ca:crl', strip({ caId: str(o['ca-id']) }));
+      // --published: the last CRL already published (every reader may fetch it); without it a fresh one is signed.
+      const input = strip({ caId: str(o['ca-id']) });
+      const value = o.published === true ? await callUnlocked(ctx, 'ca:publishedCrl', input) : await callUnlocked(ctx, 'ca:crl', input);
       await writeOutput(ctx, str(o.out) ?? '', value.pem);
       const { pem: _pem, ...rest } = value;
       return show({ ...rest, caId: str(o['ca-id']) ?? null, out: str(o.out) }, () => `CRL ${value.crlNumber} (${value.revoked} revoked certificate(s)) -> ${str(o.out)}`);

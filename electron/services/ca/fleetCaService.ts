@@ -6,6 +6,7 @@
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { CaStatus } from '../../../shared/stationContract.ts';
 import type { Clock } from '../../clock.ts';
+import { toPem } from '../../crypto/x509Plain.ts';
 import type { Logger } from '../../logger.ts';
 import type { FleetCaRepo } from '../../store/fleetCaRepo.ts';
 import type { FleetRepo } from '../../store/fleetRepo.ts';
@@ -74,6 +75,12 @@ export interface FleetCaService {
   revoke(serial: string, reason: RevocationReason): Promise<{ revoked: boolean }>;
   /** A CRL of the current CA, or of another of the store's CAs by id (a retired or compromised CA's CRL stays published). */
   crl(caId?: string): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number }>;
+  /**
+   * The newest CRL already published (kept in fleet_crls by ca:crl, revocations, emergency runs), of the current CA or
+   * of another by id: nothing is signed and the provider is not called, so every reader may fetch it (RFC 5280: a CRL
+   * is public). not_found (`no_crl_published`) when the CA has none yet.
+   */
+  publishedCrl(caId?: string): Promise<{ pem: string; crlNumber: number; fileName: string; revoked: number; thisUpdate: string }>;
   /** A new CA key in the provider and its self-signed certificate, whatever CA exists (ca:replace; ca:init checks first). */
   createCa(input: NewCaInput): Promise<FleetCa>;
   /** Opens any CA of the store by id (not_found otherwise). */
@@ -223,6 +230,19 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       const ca = id === undefined ? await require() : await open(id);
       const crl = await ca.publishCrl({ actor: deps.session.actor() });
       return { pem: crl.pem, crlNumber: crl.crlNumber, revoked: crl.revoked, fileName: crlFileName(id === undefined ? null : ca.id, crl.crlNumber) };
+    },
+    async publishedCrl(id) {
+      deps.session.require();
+      const target = id ?? caId();
+      if (target === null) throw new ConsoleError('not_initialized', 'No fleet CA yet: create it first (Certificates, "Create fleet CA").');
+      if (id !== undefined && !deps.repo.getCa(id)) throw new ConsoleError('not_found', 'No fleet CA with this id.');
+      const latest = deps.repo.latestCrl?.(target) ?? null;
+      if (latest === null) {
+        throw new ConsoleError('not_found', 'This CA has published no CRL yet: a security officer publishes one (Download CRL on the Certificates screen, or `ca crl`).', { reason: 'no_crl_published' });
+      }
+      const pem = toPem(latest.der, 'X509 CRL');
+      const { crlSerials } = await import('../incidentKit/crlSerials.ts');
+      return { pem, crlNumber: latest.crlNumber, revoked: crlSerials(pem).length, thisUpdate: latest.thisUpdate, fileName: crlFileName(id === undefined ? null : target, latest.crlNumber) };
     },
     async signWithCaKey(data) {
       const ca = await require();

@@ -8,6 +8,7 @@ type StationChannel =
   | 'ca:status'
   | 'ca:init'
   | 'ca:crl'
+  | 'ca:publishedCrl'
   | 'certs:list'
   | 'certs:revoke'
   | 'bundles:build'
@@ -23,6 +24,7 @@ export function createStationHandlers(ca: FleetCaService, station: StationServic
     'ca:status': async () => ca.status(),
     'ca:init': (input) => ca.init(input),
     'ca:crl': ({ caId }) => ca.crl(caId),
+    'ca:publishedCrl': ({ caId }) => ca.publishedCrl(caId),
     'bundles:build': async ({ deviceId }) => {
       const b = await bundles.build(deviceId);
       return { fileName: b.fileName, content: b.content.toString('base64'), sequence: b.sequence, keys: b.keys };

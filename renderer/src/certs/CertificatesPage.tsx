@@ -25,6 +25,7 @@ import { RevokeDialog } from './RevokeDialog.tsx';
 import { CaTransitionDialog, type CaTransitionKind } from './CaTransitionDialog.tsx';
 import { CaListPanel } from './CaListPanel.tsx';
 import { downloadText } from '../download.ts';
+import { formatTime } from '../format.ts';
 import { useUiStore } from '../state/uiStore.ts';
 import { useMayCall } from '../session/permissions.ts';
 import Alert from '@cloudscape-design/components/alert';
@@ -58,10 +59,14 @@ function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: stri
   const byCa = caId === undefined ? {} : { caId };
   const certs = useChannelQuery('certs:list', applied !== null ? { ...byCa, expiringWithinDays: applied } : byCa);
   const [revoking, setRevoking] = useState<CertificateInfo | null>(null);
-  // ca:crl and certs:revoke are the security officer's: the others do not see the buttons (the main process refuses).
-  const mayCrl = useMayCall('ca:crl');
+  // certs:revoke and signing a fresh CRL (ca:crl, a CA key operation) are the security officer's. Every other role
+  // downloads the last published CRL (ca:publishedCrl: a CRL is public, RFC 5280); the main process refuses the rest.
+  const maySignCrl = useMayCall('ca:crl');
   const mayRevoke = useMayCall('certs:revoke');
-  const crl = useChannelMutation('ca:crl', (r) => downloadText(r.fileName, r.pem, 'application/pkix-crl'));
+  const save = (r: { fileName: string; pem: string }) => downloadText(r.fileName, r.pem, 'application/pkix-crl');
+  const signed = useChannelMutation('ca:crl', save);
+  const published = useChannelMutation('ca:publishedCrl', save);
+  const crl = maySignCrl ? signed : published;
   const list = certs.data?.certificates ?? [];
   const { items, collectionProps, filterProps, paginationProps, filteredItemsCount } = useCollection(list, {
     filtering: {
@@ -92,14 +97,13 @@ function Inventory({ initialWithin, caId }: { initialWithin: string; caId?: stri
               <SpaceBetween direction="horizontal" size="xs" alignItems="center">
                 {crl.data && (
                   <span role="status">
-                    CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked) saved as <Box variant="code">{crl.data.fileName}</Box>.
+                    CRL #{crl.data.crlNumber} ({crl.data.revoked} revoked{!maySignCrl && published.data ? `, published ${formatTime(published.data.thisUpdate)}` : ''}) saved as{' '}
+                    <Box variant="code">{crl.data.fileName}</Box>.
                   </span>
                 )}
-                {mayCrl && (
-                  <Button iconName="download" onClick={() => crl.mutate(byCa)} loading={crl.isPending}>
-                    Download CRL
-                  </Button>
-                )}
+                <Button iconName="download" onClick={() => crl.mutate(byCa)} loading={crl.isPending}>
+                  Download CRL
+                </Button>
               </SpaceBetween>
             }
           >

@@ -17,7 +17,7 @@ import { useUiStore } from '../state/uiStore.ts';
 import { formatTime } from '../format.ts';
 import { hrefFor } from '../shell/routes.ts';
 import { StateBadge } from './StateBadge.tsx';
-import { useCan } from '../session/permissions.ts';
+import { mayCall, useSessionRole } from '../session/permissions.ts';
 
 /** The route's filters (#/keys?state=…&provider=…, the dashboard's links) as property filter tokens. */
 export function routeQuery(state: string | null, provider: string | null): PropertyFilterProps.Query {
@@ -99,9 +99,13 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
   const query = propertyFilterProps.query;
   const filtered = query.tokens.length > 0;
 
-  // Hidden behind the role as well as the key's state; the main process refuses in any case.
-  const mayRotate = useCan('keys');
-  const mayChangeState = useCan('keys', 'security');
+  // Issue 14: a control the role may not use is hidden (the main process refuses in any case); one the role may use
+  // but the key's state does not allow is disabled, with the reason on focus and hover.
+  const role = useSessionRole((s) => s.role);
+  const mayRotate = mayCall(role, 'keys:rotate');
+  const mayChangeState = mayCall(role, 'keys:setState');
+  /** The states this role may move the key to (a security officer: compromised only). */
+  const statesFor = (k: KeySummary) => KEY_TRANSITIONS[k.state].filter((to) => mayCall(role, 'keys:setState', { keyId: k.id, state: to }));
   const columns: TableProps.ColumnDefinition<KeySummary>[] = [
     {
       id: 'label',
@@ -136,12 +140,30 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
       header: 'Actions',
       cell: (k) => (
         <SpaceBetween direction="horizontal" size="xs">
-          <Button variant="inline-link" onClick={() => openDialog({ kind: 'rotate', keyId: k.id })} disabled={!mayRotate || !canProtect(k.state)}>
-            Rotate
-          </Button>
-          <Button variant="inline-link" onClick={() => openDialog({ kind: 'state', keyId: k.id })} disabled={!mayChangeState || KEY_TRANSITIONS[k.state].length === 0}>
-            Change state
-          </Button>
+          {mayRotate && (
+            <Button
+              variant="inline-link"
+              onClick={() => openDialog({ kind: 'rotate', keyId: k.id })}
+              disabled={!canProtect(k.state)}
+              disabledReason={`Only an active key rotates; this one is ${KEY_STATE_LABELS[k.state].toLowerCase()}.`}
+            >
+              Rotate
+            </Button>
+          )}
+          {mayChangeState && (
+            <Button
+              variant="inline-link"
+              onClick={() => openDialog({ kind: 'state', keyId: k.id })}
+              disabled={statesFor(k).length === 0}
+              disabledReason={
+                KEY_TRANSITIONS[k.state].length === 0
+                  ? `A ${KEY_STATE_LABELS[k.state].toLowerCase()} key has no further state.`
+                  : `A ${KEY_STATE_LABELS[k.state].toLowerCase()} key can only become ${KEY_TRANSITIONS[k.state].map((to) => KEY_STATE_LABELS[to].toLowerCase()).join(' or ')}: the key custodian's decision.`
+              }
+            >
+              Change state
+            </Button>
+          )}
         </SpaceBetween>
       ),
     },
@@ -152,7 +174,7 @@ export function KeyTable({ keys, initialQuery, routeSeq, loading, actions }: Pro
       {...collectionProps}
       ariaLabels={{ tableLabel: 'Keys' }}
       items={items}
-      columnDefinitions={columns}
+      columnDefinitions={mayRotate || mayChangeState ? columns : columns.filter((c) => c.id !== 'actions')}
       trackBy="id"
       loading={loading}
       loadingText="Loading keys"

@@ -35,7 +35,6 @@ import { RolloutWaves } from './RolloutWaves.tsx';
 import { ProviderScheduleDialog } from './ProviderScheduleDialog.tsx';
 import { RolloutPolicyDialog } from './RolloutPolicyDialog.tsx';
 import { BatchJobs } from './BatchJobs.tsx';
-import { useCan } from '../session/permissions.ts';
 import { useMayCall } from '../session/permissions.ts';
 
 const FORECAST_DAYS = 30;
@@ -61,7 +60,7 @@ const JOB_STATE_WORDS: Readonly<Record<RotationJob['state'], { type: 'success' |
 const REASON_WORDS = { schedule: 'Schedule', usage_limit: 'Usage limit reached' } as const;
 
 export function RotationPage() {
-  const canRotate = useCan('keys');
+  const canRotate = useMayCall('rotation:runNow');
   // Rotation policies are the admin's (rotation:setTypePolicy, rotation:setKeyPolicy): the others read them.
   const mayEditPolicy = useMayCall('rotation:setTypePolicy');
   const status = useChannelQuery('rotation:status', {});
@@ -192,16 +191,21 @@ export function RotationPage() {
                 d.overdue ? <StatusIndicator type="error">{`Overdue by ${durationWords(d.lateMs)}`}</StatusIndicator> : <StatusIndicator type="warning">Due</StatusIndicator>,
             },
             { id: 'why', header: 'Note', cell: (d) => [d.reason === 'usage_limit' ? 'usage limit reached' : null, d.waitingFor ? WAIT_WORDS[d.waitingFor] : null, d.state === 'failed' ? `failed ${d.attempts}×, retrying` : null].filter(Boolean).join('; ') || '—' },
-            {
-              id: 'run',
-              header: 'Action',
-              minWidth: 130,
-              cell: (d) => (
-                <Button ariaLabel={`Run now: ${d.label}`} disabled={d.state === 'running' || !canRotate} onClick={() => setRunNow(d)}>
-                  Run now
-                </Button>
-              ),
-            },
+            // Hidden from a role that may not rotate (issue 14); disabled, with the reason, while the rotation runs.
+            ...(canRotate
+              ? [
+                  {
+                    id: 'run',
+                    header: 'Action',
+                    minWidth: 130,
+                    cell: (d: DueRotation) => (
+                      <Button ariaLabel={`Run now: ${d.label}`} disabled={d.state === 'running'} disabledReason="This rotation is running now." onClick={() => setRunNow(d)}>
+                        Run now
+                      </Button>
+                    ),
+                  },
+                ]
+              : []),
           ]}
         />
         <ErrorMessage error={due.error} />

@@ -18,7 +18,7 @@
 // sides, every 1.6 runs) fell in step with that cycle: the same sides' runs took them every time (on 35-36, off
 // 13-14, control 26 scavenges in 40 rounds, run after run), so "off" ran faster than the identical control (A/A
 // 0.89-0.93) and "on" paid for collections of the others' garbage. In a random order a run takes a scavenge with the
-// probability of its share of the allocation (24-28 each in the same runs), so each side pays for its own garbage.
+// probability of its share of the allocation (22-28 each in the same runs), so each side pays for its own garbage.
 // The note gives the scavenges and their time per side (PerformanceObserver 'gc' entries, by the run in progress).
 // Settings: USAGE_BENCH_PAIRS (rounds of the three sides, default 90: from a quiet run's spread of the rounds' ratios,
 // interquartile 0.86-1.06, the median's standard error is about 0.03 with 30 rounds and 0.02 with 90), USAGE_BENCH_MESSAGES per run (default 400), USAGE_BENCH_SEED (the orders' seed;

@@ -1,4 +1,4 @@
-// Encryption with usage counting and metrics on vs off (issue 13's benchmark row: >= 0.95x). Two consoles in one
+// Encryption with usage counting and metrics on vs off (issue 13's benchmark row: >= 0.95x). Three consoles in one
 // process, each with its own store and one local communication key; 1 KiB encryptions through the key service
 // (audited, each record durable before the result returns) with 16 callers in flight. "On" is the default console:
 // every encryption claims a use of its key version, every block of uses is reserved by a conditional UPDATE inside
@@ -7,31 +7,61 @@
 // rotation.countUsage false and metrics.enabled false.
 //
 // Both sides pay a durable commit (an fsync) per group of encryptions, and on a shared machine its time moves by tens
-// of percent from one second to the next; counting costs about a microsecond. So the comparison is made in pairs:
-// each pair runs one short round of each side back to back (the first side alternates, so a drift over the pair
-// hits both alike), its ratio is on/off, and the result is the median of the pairs' ratios with their spread (the
-// interquartile range and the extremes). The best or the sum of rounds of each side would compare rounds run at
-// different moments. A third console, identical to "off", runs in the same rounds (the three sides in a rotating
-// order) as a control: its ratio to "off" is the bench's own noise, printed as a second row (an A/A comparison).
-// Settings: USAGE_BENCH_PAIRS (rounds of the three sides, default 30), USAGE_BENCH_MESSAGES per round (default 400).
+// of percent from one second to the next; counting costs about a microsecond. So the comparison is made in rounds:
+// each round runs one short run of each side back to back, its ratio is on/off, and the result is the median of the
+// rounds' ratios with their spread (the interquartile range and the extremes). The best or the sum of runs of each
+// side would compare runs made at different moments. A third console, identical to "off", runs in the same rounds
+// as a control: its ratio to "off" is the bench's own noise, printed as a second row (an A/A comparison).
+//
+// The order of the sides in each round is a fresh random permutation (seeded, the seed printed). Until 2026-12-06 it
+// cycled through the six orders, and the young-generation collections (a scavenge every ~640 encryptions of all
+// sides, every 1.6 runs) fell in step with that cycle: the same sides' runs took them every time (on 35-36, off
+// 13-14, control 26 scavenges in 40 rounds, run after run), so "off" ran faster than the identical control (A/A
+// 0.89-0.93) and "on" paid for collections of the others' garbage. In a random order a run takes a scavenge with the
+// probability of its share of the allocation (22-28 each in the same runs), so each side pays for its own garbage.
+// The note gives the scavenges and their time per side (PerformanceObserver 'gc' entries, by the run in progress).
+// Settings: USAGE_BENCH_PAIRS (rounds of the three sides, default 90: from a quiet run's spread of the rounds' ratios,
+// interquartile 0.86-1.06, the median's standard error is about 0.03 with 30 rounds and 0.02 with 90), USAGE_BENCH_MESSAGES per run (default 400), USAGE_BENCH_SEED (the orders' seed;
+// default random).
 // Run: npm run bench -- usage-counting
 import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import type { BenchResult } from './types.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
 const CALLERS = 16;
 const MESSAGES = Number(process.env.USAGE_BENCH_MESSAGES ?? 400);
-const PAIRS = Number(process.env.USAGE_BENCH_PAIRS ?? 30);
+const PAIRS = Number(process.env.USAGE_BENCH_PAIRS ?? 90);
 
-/** Every order of the three sides, in turn: each side runs first, second and last equally often. */
-const ORDERS = [
-  ['on', 'off', 'control'], ['off', 'control', 'on'], ['control', 'on', 'off'],
-  ['off', 'on', 'control'], ['on', 'control', 'off'], ['control', 'off', 'on'],
-] as const;
+const SEED = Number(process.env.USAGE_BENCH_SEED ?? crypto.randomInt(2 ** 31));
+const SIDES = ['on', 'off', 'control'] as const;
+type Side = (typeof SIDES)[number];
+
+/** A seeded generator (mulberry32): the rounds' orders are random but can be replayed with USAGE_BENCH_SEED. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random order of the three sides (Fisher-Yates). */
+function shuffled(random: () => number): Side[] {
+  const order: Side[] = [...SIDES];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
 
 /** The q-quantile of sorted numbers (linear between neighbours). */
 function quantile(sorted: readonly number[], q: number): number {
@@ -43,6 +73,9 @@ function quantile(sorted: readonly number[], q: number): number {
 
 /** CPU time of this process per encryption, per side (rounds run one at a time, so a round's CPU is its side's). */
 const cpuPerEncryption = { on: [] as number[], off: [] as number[], control: [] as number[] };
+
+/** Each counted run's side and span (performance.now()), to tell whose run each garbage collection fell in. */
+const runs: Array<{ side: Side; start: number; end: number }> = [];
 
 async function throughput(c: FleetConsole, keyId: string, msg: Buffer, aad: Buffer, cpu?: number[]): Promise<number> {
   let started = 0;
@@ -82,17 +115,39 @@ export async function run(): Promise<BenchResult[]> {
     };
     for (const side of Object.values(sides)) await side();
     for (const list of Object.values(cpuPerEncryption)) list.length = 0; // warm-up rounds are not counted
+    const collected: Array<{ start: number; ms: number }> = [];
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) collected.push({ start: e.startTime, ms: e.duration });
+    });
+    gc.observe({ entryTypes: ['gc'] });
+    const random = seeded(SEED);
     const load = [os.loadavg()[0]!];
     const ratios: number[] = [];
     const noise: number[] = [];
     const rates = { on: [] as number[], off: [] as number[], control: [] as number[] };
     for (let pair = 0; pair < PAIRS; pair++) {
       const rate = { on: 0, off: 0, control: 0 };
-      for (const n of ORDERS[pair % ORDERS.length]!) rates[n].push((rate[n] = await sides[n]()));
+      for (const n of shuffled(random)) {
+        const start = performance.now();
+        rates[n].push((rate[n] = await sides[n]()));
+        runs.push({ side: n, start, end: performance.now() });
+      }
       ratios.push(rate.on / rate.off);
       noise.push(rate.control / rate.off);
     }
     load.push(os.loadavg()[0]!);
+    // Entries are delivered after the collection; a last one of the final run arrives by the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc.disconnect();
+    const collections = { on: { n: 0, ms: 0 }, off: { n: 0, ms: 0 }, control: { n: 0, ms: 0 } };
+    for (const c of collected) {
+      const run = runs.find((r) => c.start >= r.start && c.start < r.end);
+      if (run) {
+        collections[run.side].n++;
+        collections[run.side].ms += c.ms;
+      }
+    }
+    const gcNote = SIDES.map((n) => `${n} ${collections[n].n} (${(collections[n].ms / PAIRS).toFixed(1)} ms/round)`).join(', ');
     // What the commits did per side (all rounds, warm-up included): encryptions per group transaction and the time
     // spent inside those transactions (the members' work, COMMIT and fsync) per encryption.
     const commits = Object.entries({ on, off, control }).map(([n, c]) => {
@@ -110,7 +165,7 @@ export async function run(): Promise<BenchResult[]> {
       const sorted = [...xs].sort((a, b) => a - b);
       return `interquartile ${r(quantile(sorted, 0.25))}-${r(quantile(sorted, 0.75))}, extremes ${r(sorted[0]!)}-${r(sorted.at(-1)!)}`;
     };
-    const rounds = `median of ${PAIRS} rounds of ${MESSAGES} per side (the ratio per round`;
+    const rounds = `median of ${PAIRS} rounds of ${MESSAGES} per side in random order, seed ${SEED} (the ratio per round`;
     const ratio = median(ratios);
     const aa = median(noise);
     return [
@@ -124,7 +179,7 @@ export async function run(): Promise<BenchResult[]> {
         pass: ratio >= 0.95,
         note:
           `${rounds}; ${spread(ratios)}); counted ${usage.count} uses, ${usage.reserved} reserved durably (block 1024); ` +
-          `${observed} key operations in the metrics; CPU per encryption (median) on ${median(cpuPerEncryption.on).toFixed(0)} us, off ${median(cpuPerEncryption.off).toFixed(0)} us, control ${median(cpuPerEncryption.control).toFixed(0)} us; load average ${load.map((l) => l.toFixed(1)).join(' -> ')}; commits: ${commits.join('; ')} in transactions per encryption`,
+          `${observed} key operations in the metrics; CPU per encryption (median) on ${median(cpuPerEncryption.on).toFixed(0)} us, off ${median(cpuPerEncryption.off).toFixed(0)} us, control ${median(cpuPerEncryption.control).toFixed(0)} us; load average ${load.map((l) => l.toFixed(1)).join(' -> ')}; commits: ${commits.join('; ')} in transactions per encryption; garbage collections in each side's runs: ${gcNote}`,
       },
       {
         name: `control (A/A): a second console with counting and metrics off vs off, same rounds`,

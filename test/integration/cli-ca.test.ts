@@ -92,9 +92,12 @@ describe('ca commands', () => {
       expect(openssl(dir, ['crl', '-in', out, '-noout', '-CAfile', caFile]).out).toMatch(/verify OK/);
       expect(readFileSync(out, 'utf8')).toContain('BEGIN X509 CRL');
     }
-    // An existing file is kept without --force.
+    // An existing file is kept without --force, and refused before a CRL is signed: no CRL number is used up.
+    const published = async (name: string) => (JSON.parse((await as('Otto', ['ca', 'crl', '--published', '--out', join(dir, name), '--json'])).stdout) as { crlNumber: number }).crlNumber;
+    const numberBefore = await published('published-before-refusal.pem');
     const again = await as('Otto', ['ca', 'crl', '--out', join(dir, `crl-${h.cas[0]!.id}.pem`)]);
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('--force')]);
+    expect(await published('published-after-refusal.pem')).toBe(numberBefore);
   });
 
   it('ca crl --published: a viewer saves the CRL the officer published (the same bytes), but may not sign one', async () => {

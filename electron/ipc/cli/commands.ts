@@ -768,6 +768,8 @@ lockdown order written to ${out}` : '');
     case 'ca crl': {
       // --published: the last CRL already published (every reader may fetch it); without it a fresh one is signed.
       const input = strip({ caId: str(o['ca-id']) });
+      // Without --published a CRL is signed and its number used: a file that cannot take it stops the command first.
+      await outputFree(ctx, str(o.out) ?? '');
       const value = o.published === true ? await callUnlocked(ctx, 'ca:publishedCrl', input) : await callUnlocked(ctx, 'ca:crl', input);
       await writeOutput(ctx, str(o.out) ?? '', value.pem);
       const { pem: _pem, ...rest } = value;

@@ -1,7 +1,7 @@
 // The CLI's fleet CA commands (docs/cli.md, "The fleet CA"; docs/fleet-ca.md) through runCli in this process on a
 // real store: ca history with dates and counts, ca replace and ca revoke --ca-id answering approval_required with the
 // request id (a second officer approves, the requester executes), ca crl of the current and of a retired CA (checked
-// with openssl against each CA certificate), ca crl --published by a viewer (the officer's CRL, not a new one), emergency preview --ca-id naming the retired CA, and usage mistakes (2).
+// with openssl against each CA certificate), ca crl --published by a viewer (the officer's CRL, not a new one; a compromised CA's final CRL), emergency preview --ca-id naming the retired CA, and usage mistakes (2).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,18 @@ describe('ca commands', () => {
     const h = await history();
     expect(h.cas.map((x) => [x.id, x.state])).toEqual([[h.cas[0]!.id, 'current'], [firstCa.id, 'compromised']]);
     expect(h.cas[1]!.certificates).toEqual({ total: 2, valid: 0, revoked: 2, expired: 0 });
+    // A viewer fetches the compromised CA's final CRL (stored at the revocation, not signed again): both serials,
+    // reason cACompromise, signed by that CA.
+    const out = join(dir, 'published-compromised.pem');
+    const r = await as('Vera', ['ca', 'crl', '--published', '--ca-id', firstCa.id, '--out', out, '--json']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ revoked: 2, caId: firstCa.id });
+    const caFile = writeFile(dir, 'compromised-ca.pem', firstCa.certificatePem);
+    const text = openssl(dir, ['crl', '-in', out, '-noout', '-text', '-CAfile', caFile]).out;
+    expect(text).toMatch(/verify OK/);
+    const listed = [...text.matchAll(/Serial Number: ([0-9A-F]+)/gi)].map((m) => m[1]!.toLowerCase()).sort();
+    expect(listed).toEqual((result.revokedSerials as string[]).map((x) => x.toLowerCase()).sort());
+    expect(text.match(/CA Compromise/g)).toHaveLength(2);
   });
 
   it('usage mistakes exit 2', async () => {

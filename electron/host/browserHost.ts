@@ -44,6 +44,8 @@ export interface BrowserHost {
    * reconnection (test/e2e/reconnect.spec.ts).
    */
   dropSockets(): number;
+  /** Resolves once no call is in flight in the host (its answer sent or kept): a readiness signal for tests. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const windowOfSocket = new WeakMap<WebSocket, string>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
   let port = 0;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
   let headers: Record<string, string> = {};
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -212,11 +216,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       ws.send(malformedReply(id, 'Malformed message: this window already used this call id; the call was not run again.'));
       return;
     }
+    inFlight += 1;
     void router.route({ channel, input, ctx: { transport: 'browser-host' }, trustedSender: true }).then((envelope) => {
       // The call's bytes (e.g. plaintext to encrypt) are views into this frame: wipe it once answered.
       if (isBinary) bytes.fill(0);
       if (window === undefined) sendReply(ws, id, envelope);
       else answerWindow(window, id, envelope);
+      inFlight -= 1;
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
     });
   }
 
@@ -308,5 +315,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     return count;
   }
 
-  return { url: `${origin}/?token=${token}`, origin, port, token, dropSockets, close };
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)));
+
+  return { url: `${origin}/?token=${token}`, origin, port, token, dropSockets, idle, close };
 }

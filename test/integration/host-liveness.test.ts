@@ -3,7 +3,6 @@
 // liveness.ts) is wired to a real socket and driven by the test's own timers. It must say the console is silent while
 // the loop is blocked, and recover by itself at the answer that comes once the loop runs again. Readiness signals
 // only: the worker says when it blocked; the silence is the window's timer running out, which needs no real time.
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveness } from '../../renderer/src/transport/liveness.ts';

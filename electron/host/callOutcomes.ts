@@ -8,7 +8,8 @@
 //              out): only whether it succeeded and, if not, its error;
 //   expired    it may have run, nothing of it is kept any more (the window was away longer than the bounds);
 //   unknown    the console never received it.
-// Memory only, never logged. Bounded: MAX_WINDOWS windows, MAX_CALLS_PER_WINDOW records each, MAX_RESULT_BYTES of
+// Memory only, never logged. Bounded: MAX_WINDOWS windows (then only the highest id of MAX_FORGOTTEN_WINDOWS more),
+// MAX_CALLS_PER_WINDOW records each, MAX_RESULT_BYTES of
 // kept answers in all; a kept answer (which may hold a decrypted plaintext, recovery shares, a TOTP secret) lives
 // until it is written to a socket or RESULT_TTL_MS passes or the session changes (lock, sign-in), whichever is first,
 // and its bytes are zeroed when dropped. A window's key is compared by its SHA-256 (a map lookup on a secret would time).
@@ -21,8 +22,8 @@ export const MAX_CALLS_PER_WINDOW = 512;
 export const MAX_RESULT_BYTES = 16 * 1024 * 1024;
 /** An undelivered answer is kept this long, then only whether it succeeded. */
 export const RESULT_TTL_MS = 60_000;
-/** A window key: 32 random bytes, base64url. */
-export const WINDOW_KEY = /^[A-Za-z0-9_-]{43}$/;
+/** Windows forgotten (the bound above) whose highest call id is still remembered, so their calls read `expired`. */
+export const MAX_FORGOTTEN_WINDOWS = 1024;
 
 export type OutcomeState = 'running' | 'replied' | 'completed' | 'expired' | 'unknown';
 export interface OutcomeReport {
@@ -43,6 +44,8 @@ interface WindowRecord {
   calls: Map<number, CallRecord>;
   /** The highest id ever forgotten (evicted): an id at or below it that is not kept may have run. */
   forgottenUpTo: number;
+  /** The highest id received. */
+  maxSeen: number;
   lastSeen: number;
 }
 
@@ -56,18 +59,17 @@ export function envelopeBytes(envelope: Envelope<unknown>): number {
     }
     return v;
   });
-  return bytes + Buffer.byteLength(text ?? '');
+  return bytes + Buffer.byteLength(text);
 }
 
-/** Zeroes every byte array in an answer that is dropped (plaintexts travel as Uint8Array). */
-function zeroBytes(value: unknown, seen = new Set<unknown>()): void {
+/** Zeroes every byte array in an answer that is dropped (plaintexts travel as Uint8Array; an answer is a tree). */
+function zeroBytes(value: unknown): void {
   if (value instanceof Uint8Array) {
     value.fill(0);
     return;
   }
-  if (typeof value !== 'object' || value === null || seen.has(value)) return;
-  seen.add(value);
-  for (const v of Object.values(value)) zeroBytes(v, seen);
+  if (typeof value !== 'object' || value === null) return;
+  for (const v of Object.values(value)) zeroBytes(v);
 }
 
 export function windowId(key: string): string {
@@ -94,6 +96,8 @@ export interface CallOutcomes {
 export function createCallOutcomes(options: { now?: () => number } = {}): CallOutcomes {
   const now = options.now ?? (() => Date.now());
   const windows = new Map<string, WindowRecord>();
+  /** Forgotten windows: their highest call id (oldest first). */
+  const forgotten = new Map<string, number>();
   let resultBytes = 0;
 
   function windowOf(id: string): WindowRecord {
@@ -103,9 +107,15 @@ export function createCallOutcomes(options: { now?: () => number } = {}): CallOu
         // The window seen longest ago goes first.
         let oldest: [string, WindowRecord] | null = null;
         for (const entry of windows) if (!oldest || entry[1].lastSeen < oldest[1].lastSeen) oldest = entry;
-        if (oldest) forgetWindow(oldest[0], oldest[1]);
+        if (oldest) {
+          forgetWindow(oldest[0], oldest[1]);
+          forgotten.set(oldest[0], Math.max(oldest[1].maxSeen, oldest[1].forgottenUpTo));
+          if (forgotten.size > MAX_FORGOTTEN_WINDOWS) forgotten.delete(forgotten.keys().next().value!);
+        }
       }
-      w = { calls: new Map(), forgottenUpTo: 0, lastSeen: now() };
+      const upTo = forgotten.get(id) ?? 0;
+      forgotten.delete(id);
+      w = { calls: new Map(), forgottenUpTo: upTo, maxSeen: upTo, lastSeen: now() };
       windows.set(id, w);
     }
     w.lastSeen = now();
@@ -158,6 +168,7 @@ export function createCallOutcomes(options: { now?: () => number } = {}): CallOu
       const w = windowOf(window);
       if (w.calls.has(id) || id <= w.forgottenUpTo) return false;
       w.calls.set(id, { state: 'running' });
+      w.maxSeen = Math.max(w.maxSeen, id);
       trim(w);
       return true;
     },
@@ -197,6 +208,7 @@ export function createCallOutcomes(options: { now?: () => number } = {}): CallOu
     },
     clear() {
       for (const [id, w] of windows) forgetWindow(id, w);
+      forgotten.clear();
     },
   };
 }

@@ -1,12 +1,18 @@
 // What the browser host remembers of a window's calls (electron/host/callOutcomes.ts, docs/ui.md "Calls in flight at a
 // drop"): each id runs once, an answer is kept only until written (then only whether it succeeded), a lock drops the
 // kept answers and zeroes their bytes, and the bounds hold. The bounds are the documented ones, written here.
-import { describe, expect, it } from 'vitest';
-import { createCallOutcomes } from '../../electron/host/callOutcomes.ts';
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createCallOutcomes, windowId } from '../../electron/host/callOutcomes.ts';
 
 const W = 'window-a';
 const OTHER = 'window-b';
 const PER_WINDOW = 512;
+const WINDOWS = 32;
+const TTL_MS = 60_000;
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('call outcomes kept by the browser host', () => {
   it('runs an id once per window; another window has ids of its own', () => {
@@ -46,8 +52,8 @@ describe('call outcomes kept by the browser host', () => {
     const shares = Uint8Array.from([9, 9]);
     o.begin(W, 1);
     o.begin(W, 2);
-    o.finish(W, 1, { ok: true, value: { plaintext } });
-    o.finish(W, 2, { ok: true, value: { shares } });
+    o.finish(W, 1, { ok: true, value: { keyId: 'k1', plaintext } });
+    o.finish(W, 2, { ok: true, value: { shares: [shares], count: 1 } });
     expect(o.resultBytes).toBeGreaterThan(6);
     o.delivered(W, 1);
     expect([...plaintext]).toEqual([0, 0, 0, 0]);
@@ -78,6 +84,76 @@ describe('call outcomes kept by the browser host', () => {
       { id: PER_WINDOW + 11, state: 'unknown' },
     ]);
     expect(o.begin(W, 5)).toBe(false);
+    expect(o.begin(W, 11)).toBe(false);
+  });
+
+  it('zeroes an answer still kept when its record is forgotten for the bound', () => {
+    const o = createCallOutcomes();
+    const plaintext = Uint8Array.from([5, 5]);
+    o.begin(W, 1);
+    o.finish(W, 1, { ok: true, value: { label: 'x', n: 3, nothing: null, plaintext } });
+    for (let id = 2; id <= PER_WINDOW + 1; id++) o.begin(W, id);
+    expect([...plaintext]).toEqual([0, 0]);
+    expect(o.resultBytes).toBe(0);
+    expect(o.report(W, [1])).toEqual([{ id: 1, state: 'expired' }]);
+  });
+
+  it(`keeps at most ${WINDOWS} windows: the one seen longest ago is forgotten, its calls then read expired and its old ids cannot run`, () => {
+    let time = 0;
+    const o = createCallOutcomes({ now: () => time });
+    for (let i = 0; i < WINDOWS; i++) {
+      time += 1;
+      o.begin(`w${i}`, 1);
+      o.begin(`w${i}`, 2);
+      o.finish(`w${i}`, 2, { ok: true, value: i });
+    }
+    time += 1;
+    o.report('w0', [1]); // w0 seen again: w1 is now the one seen longest ago
+    time += 1;
+    o.begin('newcomer', 1);
+    expect(o.report('w1', [1, 2, 3])).toEqual([
+      { id: 1, state: 'expired' },
+      { id: 2, state: 'expired' },
+      { id: 3, state: 'unknown' },
+    ]);
+    expect(o.begin('w1', 2)).toBe(false);
+    expect(o.begin('w1', 3)).toBe(true);
+    expect(o.report('w0', [1, 2])).toEqual([
+      { id: 1, state: 'running' },
+      { id: 2, state: 'replied' },
+    ]);
+  });
+
+  it(`keeps an undelivered answer ${TTL_MS / 1000} s, then only its verdict, bytes zeroed`, () => {
+    vi.useFakeTimers();
+    const o = createCallOutcomes();
+    const plaintext = Uint8Array.from([3, 3]);
+    o.begin(W, 1);
+    o.finish(W, 1, { ok: true, value: { plaintext } });
+    vi.advanceTimersByTime(TTL_MS - 1);
+    expect(o.kept(W, 1)).not.toBeNull();
+    vi.advanceTimersByTime(1);
+    expect(o.kept(W, 1)).toBeNull();
+    expect([...plaintext]).toEqual([0, 0]);
+    expect(o.report(W, [1])).toEqual([{ id: 1, state: 'completed', ok: true }]);
+  });
+
+  it('ignores a finish of a call not running and a delivery or a look-up for an unknown window', () => {
+    const o = createCallOutcomes();
+    o.finish(W, 1, { ok: true, value: 'never begun' });
+    expect(o.report(W, [1])).toEqual([{ id: 1, state: 'unknown' }]);
+    o.begin(W, 2);
+    o.finish(W, 2, { ok: true, value: 'first' });
+    o.finish(W, 2, { ok: true, value: 'second' });
+    expect(o.kept(W, 2)).toEqual({ ok: true, value: 'first' });
+    expect(() => o.delivered('nobody', 2)).not.toThrow();
+    expect(o.kept('nobody', 2)).toBeNull();
+  });
+
+  it('names a window by the SHA-256 of its key (base64url), never by the key', () => {
+    const key = 'k'.repeat(43);
+    expect(windowId(key)).toBe(createHash('sha256').update(Buffer.from(key, 'utf8')).digest().toString('base64url'));
+    expect(windowId(key)).not.toContain(key);
   });
 
   it('keeps at most 16 MiB of answers in all: the oldest are dropped to their verdict first', () => {

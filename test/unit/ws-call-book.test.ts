@@ -116,6 +116,32 @@ describe('the call book', () => {
     expect(settled.size).toBe(0);
   });
 
+  it('fails one call at once when its input cannot be sent, and only once', () => {
+    const { book, settled, add } = rig();
+    const a = add('a', CHANGE, 1);
+    const b = add('b', CHANGE, 1);
+    const refused = { ok: false, error: { code: 'invalid_input', message: 'cannot be sent' } } as const;
+    book.settle(a, refused);
+    book.settle(a, { ok: true, value: 'late' });
+    book.settle(99, refused);
+    expect(settled.get('a')).toEqual(refused);
+    expect(settled.has('b')).toBe(false);
+    expect(book.size).toBe(1);
+    expect(book.unansweredBefore(2)).toEqual([b]);
+  });
+
+  it('says in the error whether the change was done', () => {
+    const { book, settled, add } = rig();
+    const a = add('a', CHANGE, 1);
+    const b = add('b', CHANGE, 1);
+    const c = add('c', CHANGE, 1);
+    book.applyOutcomes([{ id: a, state: 'unknown' }, { id: b, state: 'completed', ok: true }, { id: c, state: 'expired' }], 2);
+    const message = (name: string) => (settled.get(name) as { error: { message: string } }).error.message;
+    expect(message('a')).toMatch(/before the console received.*not done.*try again/);
+    expect(message('b')).toMatch(/succeeded.*Do not repeat/);
+    expect(message('c')).toMatch(/check whether it was done/);
+  });
+
   it('settles a call with the error the console answered when only the outcome was kept', () => {
     const { book, settled, add } = rig();
     const a = add('a', CHANGE, 1);

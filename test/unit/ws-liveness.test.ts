@@ -66,6 +66,9 @@ describe('liveness of the console behind the socket', () => {
     const answered = timers.now();
     timers.advance(INTERVAL);
     expect(log.pings[1]).toEqual({ n: 2, at: answered + INTERVAL });
+    // The answered ping's limit does not run on: no silence while each ping is answered.
+    liveness.pong(2);
+    timers.advance(TIMEOUT);
     expect(log.silent).toEqual([]);
   });
 
@@ -99,6 +102,21 @@ describe('liveness of the console behind the socket', () => {
     liveness.pong(7);
     timers.advance(TIMEOUT);
     expect(log.silent).toHaveLength(1);
+  });
+
+  it('ignores an answer before it starts, and a stop while silent clears it', () => {
+    const { timers, log, liveness } = rig();
+    expect(liveness.silent).toBe(false);
+    liveness.pong(1);
+    expect(log.answering).toBe(0);
+    liveness.start();
+    timers.advance(INTERVAL + TIMEOUT);
+    expect(liveness.silent).toBe(true);
+    liveness.stop();
+    expect(liveness.silent).toBe(false);
+    liveness.start();
+    timers.advance(INTERVAL);
+    expect(log.pings).toHaveLength(2);
   });
 
   it('stops with the socket: no timer left, no ping, no silence reported', () => {

@@ -49,13 +49,12 @@ export function createLiveness(options: LivenessOptions): Liveness {
     intervalTimer = timeoutTimer = null;
   }
 
+  // Both timers are cleared whenever the socket stops or an answer comes: a timer that runs is always current.
   function ping(): void {
     intervalTimer = null;
-    if (!running) return;
     awaiting = nextN++;
     timeoutTimer = timers.setTimeout(() => {
       timeoutTimer = null;
-      if (!running || awaiting === null || silent) return;
       silent = true;
       options.onSilent(lastAnswerAt);
     }, PONG_TIMEOUT_MS);

@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'wrong_second_factor', // the passphrase is right but the authenticator code is wrong, expired or already used
   'offline_kit', // the console runs offline on an incident kit (serve --kit): only the kit's channels are served
   'approval_key_revoked', // an approval file signed by (or an enrolment of) an approval key that was removed or replaced
+  'call_interrupted', // the browser host's socket dropped during a call that changes state and the window cannot know it ran: details.reason
   'internal', // a bug: the message says what to report
 ] as const;
 
@@ -109,5 +110,6 @@ export const ERROR_HINTS: Readonly<Record<ErrorCode, string>> = {
   wrong_second_factor: 'Check the code in your authenticator app (and the clock of its device); a code works only once. Repeated wrong attempts are slowed down.',
   offline_kit: 'This console runs offline on an incident kit: only the kit\'s registry, orders and audit are available. Use the console on the store for everything else.',
   approval_key_revoked: 'That approval key was removed by an admin or replaced by its owner and approves nothing any more. The approver signs with their current key (or enrols a new one), or approves signed in at the console.',
+  call_interrupted: 'The connection to the console dropped during this action and it was not sent again on its own (it changes something). Check what the screen now shows, then try again if it is still needed.',
   internal: 'An internal error occurred; the audit log and the console log have details.',
 };

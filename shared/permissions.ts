@@ -228,3 +228,24 @@ export function accessFor(channel: ChannelName, role: OperatorRole | null, input
 export function dependsOnInput(channel: ChannelName): boolean {
   return typeof CHANNEL_ACCESS[channel] === 'object';
 }
+
+/**
+ * Channels that change nothing although their permission is more than `read` (signed-in reads). The access gate does
+ * not record their `locked` refusal (electron/services/operators/accessGate.ts); the browser host's window may send
+ * them again after a drop, like every `read` channel (isReadOnlyChannel).
+ */
+export const SIGNED_IN_READS: ReadonlySet<ChannelName> = new Set<ChannelName>(['session:info', 'operators:tokenSlots', 'operators:recoveryReminder']);
+
+/**
+ * Whether a call on the channel changes nothing, so sending it again is harmless: the browser host's window re-sends
+ * such a call that the console never received before a drop, and never re-sends any other (docs/ui.md "Calls in flight
+ * at a drop"). `read` channels, the signed-in reads and session:status; a channel not in the contract (the offline
+ * console's kitOffline:*) counts as changing. A `read` channel may leave an audit record (keys:verify) or prepare a
+ * download (audit:export): a second one is noise, not a second change.
+ */
+export function isReadOnlyChannel(channel: string): boolean {
+  if (channel === 'session:status') return true;
+  if (!Object.prototype.hasOwnProperty.call(CHANNEL_ACCESS, channel)) return false;
+  const name = channel as ChannelName;
+  return CHANNEL_ACCESS[name] === 'read' || SIGNED_IN_READS.has(name);
+}

@@ -13,7 +13,8 @@ import { createRouter, type Router } from '../ipc/router.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { browserHostCsp, securityHeaders } from '../security/csp.ts';
 import { checkAccess, newAccessToken, tokenCookie, type GuardVerdict } from './hostGuard.ts';
-import { eventFrame, malformedReply, parseSocketMessage, replyFrame } from './socketProtocol.ts';
+import { controlFrame, eventFrame, malformedReply, parseSocketMessage, replyFrame, type ControlMessage } from './socketProtocol.ts';
+import { createCallOutcomes, windowId } from './callOutcomes.ts';
 import { isAuditDownload, serveAuditDownload } from './auditDownload.ts';
 import { lookupStatic } from './staticFiles.ts';
 
@@ -43,6 +44,8 @@ export interface BrowserHost {
    * reconnection (test/e2e/reconnect.spec.ts).
    */
   dropSockets(): number;
+  /** Resolves once no call is in flight in the host (its answer sent or kept): a readiness signal for tests. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,8 +79,14 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
   const router: Router = chosen;
   const token = newAccessToken();
   const sockets = new Set<WebSocket>();
+  // Calls' outcomes per window (callOutcomes.ts): a window's current socket, and the window a socket belongs to.
+  const outcomes = createCallOutcomes();
+  const socketOfWindow = new Map<string, WebSocket>();
+  const windowOfSocket = new WeakMap<WebSocket, string>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SOCKET_MESSAGE_BYTES });
   let port = 0;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
   let headers: Record<string, string> = {};
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -124,8 +133,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     }
   }
 
-  /** Sends a reply; a binary one holds plaintext or ciphertext bytes, zeroed once written to the socket. */
-  function sendReply(ws: WebSocket, id: number, envelope: Envelope<unknown>): void {
+  /**
+   * Sends a reply; a binary one holds plaintext or ciphertext bytes, zeroed once written to the socket. `written`
+   * runs once the frame is written (not when the socket failed first).
+   */
+  function sendReply(ws: WebSocket, id: number, envelope: Envelope<unknown>, written?: () => void): void {
     if (ws.readyState !== ws.OPEN) return;
     let frame: string | Uint8Array;
     try {
@@ -134,8 +146,52 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       logger.error('browser host could not encode a reply', { error: e });
       frame = replyFrame(id, { ok: false, error: { code: 'internal', message: 'Internal error: the reply could not be encoded; the console log has details.' } });
     }
-    if (typeof frame === 'string') ws.send(frame);
-    else ws.send(frame, () => (frame as Uint8Array).fill(0));
+    ws.send(frame, (error) => {
+      if (typeof frame !== 'string') frame.fill(0);
+      if (!error) written?.();
+    });
+  }
+
+  /** A finished call of a named window: answered on the window's socket now (it may have reconnected), else kept. */
+  function answerWindow(window: string, id: number, envelope: Envelope<unknown>): void {
+    outcomes.finish(window, id, envelope);
+    const ws = socketOfWindow.get(window);
+    if (ws && ws.readyState === ws.OPEN) sendReply(ws, id, envelope, () => outcomes.delivered(window, id));
+  }
+
+  function handleControl(ws: WebSocket, control: ControlMessage): void {
+    switch (control.kind) {
+      case 'ping':
+        // Answered here, on the event loop, whatever calls are awaiting I/O: only a blocked loop leaves it unanswered.
+        ws.send(controlFrame({ pong: control.n }));
+        return;
+      case 'hello': {
+        const window = windowId(control.key);
+        const before = windowOfSocket.get(ws);
+        if (before !== undefined && before !== window) {
+          ws.send(malformedReply(null, 'Malformed message: a socket names its window once.'));
+          return;
+        }
+        windowOfSocket.set(ws, window);
+        socketOfWindow.set(window, ws);
+        return;
+      }
+      case 'outcomes': {
+        const window = windowOfSocket.get(ws);
+        if (window === undefined) {
+          ws.send(malformedReply(null, 'Malformed message: outcomes asked before the window named itself (hello).'));
+          return;
+        }
+        const report = outcomes.report(window, control.ids);
+        // Kept answers first, as ordinary replies: the window has them before it reads the list.
+        for (const entry of report) {
+          if (entry.state !== 'replied') continue;
+          const envelope = outcomes.kept(window, entry.id);
+          if (envelope) sendReply(ws, entry.id, envelope, () => outcomes.delivered(window, entry.id));
+        }
+        ws.send(controlFrame({ outcomes: report }));
+      }
+    }
   }
 
   function handleMessage(ws: WebSocket, data: RawData, isBinary: boolean): void {
@@ -147,11 +203,27 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       ws.send(malformedReply(parsed.id, parsed.message));
       return;
     }
+    if (parsed.control) {
+      if (isBinary) bytes.fill(0);
+      handleControl(ws, parsed.control);
+      return;
+    }
     const { id, channel, input } = parsed.call;
+    const window = windowOfSocket.get(ws);
+    if (window !== undefined && !outcomes.begin(window, id)) {
+      // An id this window already used (or one older than what is remembered): never run a call twice.
+      if (isBinary) bytes.fill(0);
+      ws.send(malformedReply(id, 'Malformed message: this window already used this call id; the call was not run again.'));
+      return;
+    }
+    inFlight += 1;
     void router.route({ channel, input, ctx: { transport: 'browser-host' }, trustedSender: true }).then((envelope) => {
       // The call's bytes (e.g. plaintext to encrypt) are views into this frame: wipe it once answered.
       if (isBinary) bytes.fill(0);
-      sendReply(ws, id, envelope);
+      if (window === undefined) sendReply(ws, id, envelope);
+      else answerWindow(window, id, envelope);
+      inFlight -= 1;
+      if (inFlight === 0) for (const wake of idleWaiters.splice(0)) wake();
     });
   }
 
@@ -177,12 +249,19 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('message', (data, isBinary) => handleMessage(ws, data, isBinary));
-      ws.on('close', () => sockets.delete(ws));
-      ws.on('error', () => sockets.delete(ws));
+      const forget = () => {
+        sockets.delete(ws);
+        const window = windowOfSocket.get(ws);
+        if (window !== undefined && socketOfWindow.get(window) === ws) socketOfWindow.delete(window);
+      };
+      ws.on('close', forget);
+      ws.on('error', forget);
     });
   });
 
   const broadcast: Parameters<FleetConsole['onEvent']>[0] = (event, payload) => {
+    // A lock or a sign-in ends what an answer kept for a window may be shown to: keep only whether calls succeeded.
+    if (event === 'session:changed') outcomes.dropAnswers();
     let frame: string | Uint8Array;
     try {
       frame = eventFrame(event, payload);
@@ -217,6 +296,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
       unsubscribe();
       for (const ws of sockets) ws.terminate();
       sockets.clear();
+      socketOfWindow.clear();
+      outcomes.clear();
       await new Promise<void>((r) => wss.close(() => r()));
       await new Promise<void>((r) => {
         server.close(() => r());
@@ -230,8 +311,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Bro
     const count = sockets.size;
     for (const ws of sockets) ws.terminate();
     sockets.clear();
+    socketOfWindow.clear();
     return count;
   }
 
-  return { url: `${origin}/?token=${token}`, origin, port, token, dropSockets, close };
+  const idle = () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r)));
+
+  return { url: `${origin}/?token=${token}`, origin, port, token, dropSockets, idle, close };
 }

@@ -88,7 +88,7 @@ describe('parseSocketMessage: binary frames', () => {
     const frame = binaryFrame({ id: 3, channel: 'keys:encrypt', input: { keyId: 'k', plaintext: { $bytes: 0 }, aad: { $bytes: 1 } }, attachments: [4, 1] }, [plaintext, aad]);
     const parsed = parseSocketMessage(frame);
     expect(parsed.ok).toBe(true);
-    if (!parsed.ok) return;
+    if (!parsed.ok || !parsed.call) throw new Error("not a call");
     expect(parsed.call.id).toBe(3);
     expect(parsed.call.channel).toBe('keys:encrypt');
     const input = parsed.call.input as { keyId: string; plaintext: Uint8Array; aad: Uint8Array };
@@ -146,5 +146,39 @@ describe('server frames', () => {
     const { header, attachments } = readBinary(frame as Uint8Array);
     expect(header).toEqual({ event: 'keys:changed', payload: { blob: { $bytes: 0 } }, attachments: [2] });
     expect([...attachments[0]!]).toEqual([5, 6]);
+  });
+});
+
+describe('control messages (issue 15: liveness, window, outcomes)', () => {
+  const KEY = 'A'.repeat(43);
+  it.each([
+    ['{"ping":0}', { kind: 'ping', n: 0 }],
+    ['{"ping":42}', { kind: 'ping', n: 42 }],
+    [`{"hello":"${KEY}"}`, { kind: 'hello', key: KEY }],
+    ['{"outcomes":[]}', { kind: 'outcomes', ids: [] }],
+    ['{"outcomes":[1,5,9]}', { kind: 'outcomes', ids: [1, 5, 9] }],
+  ])('%s is a control message', (text, control) => {
+    expect(parseSocketMessage(text)).toEqual({ ok: true, control });
+  });
+
+  it.each([
+    ['{"ping":-1}', 'ping must be'],
+    ['{"ping":"1"}', 'ping must be'],
+    ['{"hello":"short"}', 'hello must be'],
+    [`{"hello":"${'A'.repeat(42)}="}`, 'hello must be'],
+    ['{"outcomes":[0]}', 'outcomes must be'],
+    ['{"outcomes":"1"}', 'outcomes must be'],
+    [`{"outcomes":[${Array.from({ length: 1025 }, (_, i) => i + 1).join(',')}]}`, 'at most 1024'],
+  ])('%s is refused with a plain reason', (text, reason) => {
+    const parsed = parseSocketMessage(text);
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.id).toBeNull();
+    expect(parsed.message).toContain(reason);
+  });
+
+  it('a message with a control key and anything else is not a control message', () => {
+    const parsed = parseSocketMessage('{"ping":1,"id":2}');
+    expect(parsed.ok).toBe(false);
   });
 });

@@ -9,7 +9,7 @@
 import type { CallContext, ChannelName } from '../../../shared/contract.ts';
 import { ConsoleError, type ErrorInfo } from '../../../shared/errors.ts';
 import { ROLE_LABELS, type OperatorRole } from '../../../shared/operatorsContract.ts';
-import { accessFor, CHANNEL_ACCESS } from '../../../shared/permissions.ts';
+import { accessFor, CHANNEL_ACCESS, SIGNED_IN_READS } from '../../../shared/permissions.ts';
 import { systemClock, type Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
@@ -95,9 +95,10 @@ export const SELF_AUDITED_LOCKED: ReadonlySet<ChannelName> = new Set<ChannelName
 
 /**
  * Channels that change nothing although their permission is more than `read` (signed-in reads): like every `read`
- * channel, their `locked` refusal is not recorded (nothing could have been done; a record would be noise).
+ * channel, their `locked` refusal is not recorded (nothing could have been done; a record would be noise). Kept in
+ * shared/permissions.ts since the browser host's window also needs it (which calls it may send again after a drop).
  */
-export const SIGNED_IN_READS: ReadonlySet<ChannelName> = new Set<ChannelName>(['session:info', 'operators:tokenSlots', 'operators:recoveryReminder']);
+export { SIGNED_IN_READS };
 
 /** Whether the gate records a `locked` refusal of the channel (every channel that changes something, except those whose service records it). */
 export function gateRecordsLocked(channel: ChannelName): boolean {

@@ -31,10 +31,11 @@ export function decodeKeyCursor(list: KeyList, cursor: unknown): { at: string; n
   if (!Array.isArray(body) || body.length !== 3 || !body.every((v) => typeof v === 'string')) throw bad('is not a page cursor of this console');
   const [kind, at, name] = body as [string, string, string];
   if (kind !== 'keys' && kind !== 'revoked') throw bad('is not a page cursor of this console');
-  if (kind !== list) throw bad(`was made for the ${kind === 'keys' ? 'enrolled' : 'revoked'} keys' list, not this one`);
   if (!ISO.test(at) || Number.isNaN(Date.parse(at))) throw bad('is not a page cursor of this console');
-  const nameOk = list === 'revoked' ? FINGERPRINT.test(name) : name.length >= 1 && name.length <= 64;
+  const nameOk = kind === 'revoked' ? FINGERPRINT.test(name) : name.length >= 1 && name.length <= 64;
   if (!nameOk) throw bad('is not a page cursor of this console');
+  // A well-formed cursor of the other list: said so, rather than paging this list from a position it never had.
+  if (kind !== list) throw bad(`was made for the ${kind === 'keys' ? 'enrolled' : 'revoked'} keys' list, not this one`);
   return { at, name };
 }
 

@@ -1,5 +1,5 @@
 // Operators and roles (issue 14, docs/operators.md), for admins: every operator with their role, second factor (and
-// its recovery codes left), history and approval key (docs/two-person-control.md); add, change a role, remove, reset a second factor (dialogs in
+// its recovery codes left) and history; add, change a role, remove, reset a second factor (dialogs in
 // OperatorDialogs.tsx); the idle lock's time;
 // the approval policies of the guarded actions. Other roles get no navigation entry; a typed #/operators shows them
 // why, and the main process refuses their calls whatever the window shows.
@@ -21,7 +21,6 @@ import { RecoveryCodesLeft } from '../recoveryCodes/RecoveryCodesLeft.tsx';
 import { AddOperatorDialog, ChangeRoleDialog, RemoveOperatorDialog, ResetFactorDialog } from './OperatorDialogs.tsx';
 import { IdleLockSetting } from './IdleLockSetting.tsx';
 import { ApprovalPolicies } from './ApprovalPolicies.tsx';
-import { shortFingerprint } from '../approvals/approvalKeyText.ts';
 
 const FACTOR_WORDS: Readonly<Record<OperatorInfo['secondFactor'], string>> = { none: 'None', totp: 'Authenticator app', pkcs11: 'PKCS#11 token' };
 
@@ -78,7 +77,7 @@ function OperatorsTable() {
         onSelectionChange={(e) => setSelected(e.detail.selectedItems[0]?.name ?? null)}
         ariaLabels={{ itemSelectionLabel: (_s, o) => `Select ${o.name}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Operators' }}
         empty={<Box textAlign="center">No operators.</Box>}
-        // Ten columns (the approval key's included) fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
+        // Nine columns fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
         // without it the table scrolled sideways and its last column was cut (operators-screen.spec.ts measures both).
         wrapLines
         columnDefinitions={[
@@ -91,13 +90,6 @@ function OperatorsTable() {
           { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never'), minWidth: 120 },
           { id: 'last', header: 'Last sign-in', cell: (o) => (o.lastSignInAt ? formatTime(o.lastSignInAt) : 'Never'), minWidth: 120 },
           { id: 'signin', header: 'Sign-in', cell: signInState, minWidth: 88 },
-          {
-            id: 'approvalKey',
-            header: 'Approval key',
-            // The short form the Approvals screen's enrol dialog shows; the full fingerprint on hover.
-            cell: (o) => (o.approvalKey ? <span title={`SHA-256 ${o.approvalKey.fingerprint}, enrolled ${formatTime(o.approvalKey.enrolledAt)}`}><Box variant="code">{shortFingerprint(o.approvalKey.fingerprint)}</Box></span> : 'None'),
-            minWidth: 96,
-          },
         ]}
       />
       <ErrorMessage error={list.error} />

@@ -762,8 +762,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...(options.refusalAudit?.timers ? { timers: options.refusalAudit.timers } : {}),
       ...(options.refusalAudit?.windowMs === undefined ? {} : { refusalWindowMs: options.refusalAudit.windowMs }),
     });
+    const approvalsRepo = createApprovalsRepo(store.db);
     const approvals = createApprovals({
-      repo: createApprovalsRepo(store.db),
+      repo: approvalsRepo,
       onChanged: (change) => emit('approvals:changed', change),
       operators: operatorsRepo,
       session: liveSession,
@@ -820,7 +821,17 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKitHandlers(kits),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
-      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal(), onChanged: operatorChanged }),
+      ...createOperatorHandlers({
+        repo: operatorsRepo,
+        session: liveSession,
+        audit,
+        clock,
+        transaction,
+        checkpointWal: () => store.checkpointWal(),
+        onChanged: operatorChanged,
+        approvalKeys: approvalsRepo,
+        onApprovalKeyRevoked: () => emit('approvals:changed', { requestId: null, state: null }),
+      }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction, onChanged: operatorChanged }),
       ...createReminderHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),

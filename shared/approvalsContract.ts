@@ -111,17 +111,39 @@ export const RevokedApprovalKeyView = z
 export type RevokedApprovalKeyView = z.infer<typeof RevokedApprovalKeyView>;
 
 /**
- * An approval key enrolled now, as approvals:listKeys shows it: whose, which (SHA-256 of its SPKI) and since when. Only
- * keys that count: the operator exists and enrolled it after their operator row was made. No key material.
+ * An approval key enrolled now, as approvals:listKeys shows it: whose, which (SHA-256 of its SPKI), since when, and
+ * whether its operator is gone (a leftover key that counts for no one). No key material.
  */
 export const ApprovalKeyView = z
   .object({
     operator: z.string(),
     fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
     enrolledAt: IsoTime,
+    /**
+     * True for a key left behind by an operator who was removed (no operator of that name now, or one added after the
+     * key was enrolled: an earlier namesake's): it approves nothing and is listed only so that an admin can revoke it.
+     */
+    operatorRemoved: z.boolean(),
   })
   .strict();
 export type ApprovalKeyView = z.infer<typeof ApprovalKeyView>;
+
+/** Approval keys per page of approvals:listKeys and approvals:listRevokedKeys: the default, and the most one call takes. */
+export const APPROVAL_KEYS_PAGE_DEFAULT = 100;
+export const APPROVAL_KEYS_PAGE_MAX = 500;
+
+/**
+ * A page of approval keys (keyset pagination, docs/two-person-control.md "Paging the key lists"): `limit` keys (1 to
+ * 500, default 100) after `cursor`, the previous page's nextCursor (opaque; made by the same channel).
+ */
+const KeyPageInput = z
+  .object({
+    limit: z.number().int().min(1).max(APPROVAL_KEYS_PAGE_MAX).optional(),
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,400}$/, 'must be a page cursor (nextCursor of the previous page)').optional(),
+  })
+  .strict();
+/** Pass as `cursor` for the next page; null on the last page. */
+const NextCursor = z.string().nullable();
 
 export const approvalsChannels = {
   /** Requests, newest first; `open` only: pending and approved ones (expired ones are marked expired first). */
@@ -158,10 +180,16 @@ export const approvalsChannels = {
     z.object({ operator: OperatorName, reason: Reason.min(1) }).strict(),
     z.object({ operator: z.string(), fingerprint: z.string().regex(/^[0-9a-f]{64}$/), revokedAt: IsoTime }),
   ),
-  /** Every revoked approval key (removed or replaced), newest revocation first: any signed-in reader may look. */
-  'approvals:listRevokedKeys': channel(z.object({}).strict(), z.object({ keys: z.array(RevokedApprovalKeyView) }).strict()),
-  /** Who has an approval key enrolled now (operator, fingerprint, enrolled at), newest first: any signed-in reader. */
-  'approvals:listKeys': channel(z.object({}).strict(), z.object({ keys: z.array(ApprovalKeyView) }).strict()),
+  /**
+   * Every revoked approval key (removed or replaced), newest revocation first (then by fingerprint), a page at a time:
+   * any signed-in reader may look.
+   */
+  'approvals:listRevokedKeys': channel(KeyPageInput, z.object({ keys: z.array(RevokedApprovalKeyView), nextCursor: NextCursor }).strict()),
+  /**
+   * Every approval key enrolled now (operator, fingerprint, enrolled at; a removed operator's leftover key marked
+   * operatorRemoved), newest enrolment first (then by operator), a page at a time: any signed-in reader.
+   */
+  'approvals:listKeys': channel(KeyPageInput, z.object({ keys: z.array(ApprovalKeyView), nextCursor: NextCursor }).strict()),
 } as const;
 
 /**

@@ -62,6 +62,8 @@ export const OperatorInfo = z.object({
   recoveryCodesLeft: z.number().int().nonnegative(),
   /** The operator's newest successful unlock in the audit log (window, browser host or CLI); null when never. */
   lastSignInAt: IsoTime.nullable(),
+  /** The operator's approval key enrolled now (docs/two-person-control.md), or null: none. Never key material. */
+  approvalKey: z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$/), enrolledAt: IsoTime }).nullable(),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 

@@ -141,10 +141,16 @@ export interface ApprovalsRepo {
   revokedApprovalKey(fingerprint: string): RevokedApprovalKeyRow | null;
   /** Every key revoked that was enrolled under this operator name, oldest revocation first. */
   revokedApprovalKeys(operator: string): RevokedApprovalKeyRow[];
-  /** Every revoked key of every operator, newest revocation first (approvals:listRevokedKeys). */
-  allRevokedApprovalKeys(): RevokedApprovalKeyRow[];
-  /** Every enrolled (not revoked) key, newest enrolment first, then by operator (approvals:listKeys). */
-  allApprovalKeys(): ApprovalKeyRow[];
+  /**
+   * Revoked keys of every operator, newest revocation first, then by fingerprint (a total order: the fingerprint is
+   * the primary key): at most `limit` after the key `after` names (approvals:listRevokedKeys' keyset pages).
+   */
+  revokedApprovalKeysPage(after: { revokedAt: string; fingerprint: string } | null, limit: number): RevokedApprovalKeyRow[];
+  /**
+   * Enrolled (not revoked) keys, newest enrolment first, then by operator (a total order: the operator is the primary
+   * key): at most `limit` after the key `after` names (approvals:listKeys' keyset pages).
+   */
+  approvalKeysPage(after: { enrolledAt: string; operator: string } | null, limit: number): ApprovalKeyRow[];
 }
 
 interface RawRevokedKey {
@@ -235,8 +241,15 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
   );
   const selectRevoked = db.prepare('SELECT * FROM approval_keys_revoked WHERE fingerprint = ?');
   const selectRevokedOf = db.prepare('SELECT * FROM approval_keys_revoked WHERE operator = ? ORDER BY revoked_at, fingerprint');
-  const selectRevokedAll = db.prepare('SELECT * FROM approval_keys_revoked ORDER BY revoked_at DESC, fingerprint');
-  const selectKeysAll = db.prepare('SELECT operator, public_spki, fingerprint, enrolled_at FROM approval_keys ORDER BY enrolled_at DESC, operator');
+  // Keyset pages: the row after the cursor's in (time DESC, name ASC) order. Portable SQL (no row values).
+  const selectRevokedFirst = db.prepare('SELECT * FROM approval_keys_revoked ORDER BY revoked_at DESC, fingerprint LIMIT ?');
+  const selectRevokedAfter = db.prepare(
+    'SELECT * FROM approval_keys_revoked WHERE revoked_at < ? OR (revoked_at = ? AND fingerprint > ?) ORDER BY revoked_at DESC, fingerprint LIMIT ?',
+  );
+  const selectKeysFirst = db.prepare('SELECT operator, public_spki, fingerprint, enrolled_at FROM approval_keys ORDER BY enrolled_at DESC, operator LIMIT ?');
+  const selectKeysAfter = db.prepare(
+    'SELECT operator, public_spki, fingerprint, enrolled_at FROM approval_keys WHERE enrolled_at < ? OR (enrolled_at = ? AND operator > ?) ORDER BY enrolled_at DESC, operator LIMIT ?',
+  );
 
   return {
     policy(action) {
@@ -296,9 +309,15 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
       return r ? toRevokedKey(r) : null;
     },
     revokedApprovalKeys: (operator) => (selectRevokedOf.all(operator) as RawRevokedKey[]).map(toRevokedKey),
-    allRevokedApprovalKeys: () => (selectRevokedAll.all() as RawRevokedKey[]).map(toRevokedKey),
-    allApprovalKeys: () =>
-      (selectKeysAll.all() as Array<{ operator: string; public_spki: Buffer; fingerprint: string; enrolled_at: string }>).map((r) => ({
+    revokedApprovalKeysPage: (after, limit) =>
+      ((after === null ? selectRevokedFirst.all(limit) : selectRevokedAfter.all(after.revokedAt, after.revokedAt, after.fingerprint, limit)) as RawRevokedKey[]).map(toRevokedKey),
+    approvalKeysPage: (after, limit) =>
+      ((after === null ? selectKeysFirst.all(limit) : selectKeysAfter.all(after.enrolledAt, after.enrolledAt, after.operator, limit)) as Array<{
+        operator: string;
+        public_spki: Buffer;
+        fingerprint: string;
+        enrolled_at: string;
+      }>).map((r) => ({
         operator: r.operator,
         publicSpki: r.public_spki,
         fingerprint: r.fingerprint,

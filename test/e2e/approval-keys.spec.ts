@@ -3,8 +3,14 @@
 // (a pasted private key is refused before it is sent and cleared; an RSA key is refused by the main process next to
 // the field), sees it listed, and has no "Revoke key…" (the admin's); the admin sees a key enrolled outside the window
 // appear by the approvals:changed push, revokes Kate's with a reason in the dialog, and sees it move to the revoked
-// table. Then "Check health" on the Providers screen, and its audit record. Expected values come from the tables here.
+// table. Then "Check health" on the Providers screen, and its audit record. A second test: operators:list's approval
+// key per operator, and an admin revoking a removed operator's leftover key (a store made before removal revoked keys)
+// from the Approvals screen, audited with her reason. Expected values come from the tables here.
 import crypto from 'node:crypto';
+import Database from 'better-sqlite3';
+import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
+import { join } from 'node:path';
+import { STORE_FILE_NAME } from '../../electron/store/database.ts';
 import { createServer } from 'node:net';
 import { addOperators } from '../integration/support/consoleCalls.ts';
 import { generateApprovalKey } from '../../electron/services/approvals/approvalFile.ts';
@@ -115,4 +121,58 @@ test('an operator enrols an approval key, an admin revokes it, and anyone checks
   const checks = fleet.audit.query({ action: 'provider.health', limit: 10 }).records;
   expect(checks.map((r) => [r.actor, r.outcome, r.details])).toEqual([[OPERATOR, 'success', { providers: 'local,vault-down', codes: 'ok,unavailable', unreachable: 1 }]]);
   expect(JSON.stringify(checks)).not.toContain('hvs.not-a-real-token');
+});
+
+test('operators:list shows who has an approval key; an admin revokes a removed operator\'s leftover key in the window', async ({ page, harness }) => {
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  const t = { transport: 'test' as const };
+  await addOperators(harness.current().fleet, { name: OPERATOR, passphrase: PASSPHRASE }, [KATE, { name: 'Vic', role: 'viewer', passphrase: 'Vic has a long passphrase' }]);
+  // The admin enrols her key (her session); Kate's is written while the console is stopped, with Gus's: a key left by
+  // an operator removed before removing one revoked the key (no operator Gus now).
+  const adaKey = generateApprovalKey('approval key passphrase');
+  await harness.current().fleet.handlers['approvals:enrolKey']({ publicKeyPem: adaKey.publicPem }, t);
+  const kateKey = generateApprovalKey('approval key passphrase');
+  const gusKey = generateApprovalKey('approval key passphrase');
+  await harness.stop();
+  const db = new Database(join(harness.dataDir, STORE_FILE_NAME));
+  try {
+    const repo = createApprovalsRepo(db);
+    for (const [operator, key] of [['Kate', kateKey], ['Gus', gusKey]] as const) {
+      const spki = crypto.createPublicKey(key.publicPem).export({ format: 'der', type: 'spki' });
+      repo.saveApprovalKey({ operator, publicSpki: spki, fingerprint: fingerprintOf(key.publicPem), enrolledAt: new Date().toISOString() });
+    }
+  } finally {
+    db.close();
+  }
+  const { host, fleet } = await harness.start();
+  await openConsole(page, host.url);
+  await unlock(page);
+  await expectDashboardAfterUnlock(page);
+
+  // Operators (operators:list, what the Operators screen reads): each operator's enrolled key or null; Gus is none.
+  const listed = await fleet.handlers['operators:list']({}, t);
+  const EXPECTED_KEYS: Record<string, string | null> = { [OPERATOR]: fingerprintOf(adaKey.publicPem), [KATE.name]: fingerprintOf(kateKey.publicPem), Vic: null };
+  expect(Object.fromEntries(listed.operators.map((o) => [o.name, o.approvalKey?.fingerprint ?? null]))).toEqual(EXPECTED_KEYS);
+
+  // Approvals: Gus's key is listed as a removed operator's; the admin revokes it with a reason.
+  await clickNav(page, 'Approvals');
+  const enrolled = page.getByRole('table', { name: 'Enrolled approval keys' });
+  const gusRow = enrolled.getByRole('row').filter({ hasText: fingerprintOf(gusKey.publicPem) });
+  await expect(gusRow.getByText('Operator removed: counts for no one')).toBeVisible();
+  await expect(enrolled.getByRole('row').filter({ hasText: 'Operator removed' })).toHaveCount(1);
+  await gusRow.getByRole('radio').check();
+  await page.getByRole('button', { name: 'Revoke key…' }).click();
+  const revokeDialog = page.getByRole('dialog', { name: 'Revoke the approval key of Gus' });
+  await expect(revokeDialog.getByText('Gus was removed: the key counts for no one')).toBeVisible();
+  const reason = 'left behind by a removed operator';
+  await revokeDialog.getByLabel('Reason (recorded in the audit log)').fill(reason);
+  await revokeDialog.getByRole('button', { name: 'Revoke key' }).click();
+  await expect(revokeDialog).toHaveCount(0);
+  await expect(gusRow).toHaveCount(0);
+  const revokedRow = page.getByRole('table', { name: 'Revoked approval keys' }).getByRole('row').filter({ hasText: fingerprintOf(gusKey.publicPem) });
+  const cells = revokedRow.getByRole('cell');
+  for (const [i, text] of [[0, 'Gus'], [3, OPERATOR], [4, reason]] as const) await expect(cells.nth(i)).toHaveText(text);
+  const records = fleet.audit.query({ action: 'approval.revoke_key', limit: 10 }).records;
+  expect(records.map((r) => [r.actor, r.targetId, r.outcome, r.details])).toEqual([[OPERATOR, 'Gus', 'success', { fingerprint: fingerprintOf(gusKey.publicPem), reason }]]);
 });

@@ -1,10 +1,12 @@
 // Listing the approval keys enrolled now (issue 14, docs/two-person-control.md "Who has an approval key"): the channel
 // approvals:listKeys, the CLI's `approvals keys`, and the approvals:changed push when a key is enrolled or revoked, on
 // a real store. The rules written here, not read from the service:
-// - every key that counts is listed, newest enrolment first (then by operator): operator, fingerprint (SHA-256 of the
-//   SPKI), enrolled at; a replaced or removed key is not (it is in approvals:listRevokedKeys), nor the key of a removed
-//   operator, nor one an operator of the same name enrolled before the current operator was added;
-// - nothing else leaves: no public key bytes; the input is strict ({} only);
+// - every key enrolled is listed, newest enrolment first (then by operator): operator, fingerprint (SHA-256 of the
+//   SPKI), enrolled at, operatorRemoved (false here: removing an operator revokes their key; a leftover key of a store
+//   made before that is in approval-keys-paging.test.ts); a replaced or removed key is not (it is in
+//   approvals:listRevokedKeys), and a removed operator's key was revoked with them;
+// - nothing else leaves: no public key bytes; the input is strict (limit and cursor only: paging is tested in
+//   approval-keys-paging.test.ts);
 // - any signed-in operator reads it, a viewer included; a locked store answers `locked`;
 // - enrolling and revoking push one approvals:changed {requestId: null, state: null}; a refused enrolment pushes none;
 // - enrolment refuses a private key (by its PEM label, never taken), a key of another type, text that is no key and a
@@ -50,7 +52,8 @@ type KeyName = keyof typeof keys;
 
 /**
  * What happens, hour by hour. Sam is removed at hour 3 (alice asks, Bea approves, alice executes) and a new Sam is
- * added at hour 4: the first Sam's key stays in the table but counts for no one, so it is not listed.
+ * added at hour 4: removing the first Sam revoked his key (docs/two-person-control.md "Removing an operator revokes
+ * their key"), so it is not listed, and the new Sam has none.
  */
 type Step = { hour: number; who: string } & ({ enrol: KeyName } | { revoke: string; reason: string } | { remove: string } | { add: string });
 const STEPS: Step[] = [
@@ -70,7 +73,10 @@ const EXPECTED_ROWS: Array<{ operator: string; key: KeyName; enrolledHour: numbe
   { operator: 'Otto', key: 'otto1', enrolledHour: 0 },
   { operator: 'Vera', key: 'vera1', enrolledHour: 0 },
 ];
-const expectedList = () => EXPECTED_ROWS.map((r) => ({ operator: r.operator, fingerprint: fingerprintOf(keys[r.key].publicPem), enrolledAt: at(r.enrolledHour) }));
+const expectedList = () =>
+  EXPECTED_ROWS.map((r) => ({ operator: r.operator, fingerprint: fingerprintOf(keys[r.key].publicPem), enrolledAt: at(r.enrolledHour), operatorRemoved: false }));
+/** The whole list in one page (the default page holds 100 keys): no next page. */
+const onePage = () => ({ keys: expectedList(), nextCursor: null });
 
 const rsaPublic = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'pem', type: 'spki' }) as string;
 const edPrivatePlain = crypto.generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
@@ -146,16 +152,16 @@ describe('approvals:listKeys and approvals keys', () => {
 
   it('before any enrolment the list is empty, for a viewer too', async () => {
     await signIn('Vera');
-    expect(await route('approvals:listKeys', {})).toEqual({ ok: true, value: { keys: [] } });
+    expect(await route('approvals:listKeys', {})).toEqual({ ok: true, value: { keys: [], nextCursor: null } });
   });
 
   it('lists every key that counts, newest first: not a replaced or removed key, nor a removed operator\'s; each enrolment and revocation pushed once', async () => {
     for (const step of STEPS) await run(step);
     await signIn('Vera');
     const env = await route('approvals:listKeys', {});
-    expect(env).toEqual({ ok: true, value: { keys: expectedList() } });
-    // Nothing but these three facts per key (no public key bytes).
-    for (const row of (ok(env) as { keys: Array<Record<string, unknown>> }).keys) expect(Object.keys(row).sort()).toEqual(['enrolledAt', 'fingerprint', 'operator']);
+    expect(env).toEqual({ ok: true, value: onePage() });
+    // Nothing but these four facts per key (no public key bytes).
+    for (const row of (ok(env) as { keys: Array<Record<string, unknown>> }).keys) expect(Object.keys(row).sort()).toEqual(['enrolledAt', 'fingerprint', 'operator', 'operatorRemoved']);
     const pem = (k: KeyName) => keys[k].publicPem.replace(/-----[A-Z ]+-----|\s/g, '');
     for (const k of Object.keys(keys) as KeyName[]) expect(JSON.stringify(env)).not.toContain(pem(k).slice(20, 60));
   });
@@ -163,7 +169,7 @@ describe('approvals:listKeys and approvals keys', () => {
   it('every role reads the same list; the input is strict; a locked store answers locked', async () => {
     for (const who of ['Vera', 'Sam', 'Kate', 'Otto', 'Bea', 'alice']) {
       await signIn(who);
-      expect(await route('approvals:listKeys', {}), who).toEqual({ ok: true, value: { keys: expectedList() } });
+      expect(await route('approvals:listKeys', {}), who).toEqual({ ok: true, value: onePage() });
     }
     expect(await route('approvals:listKeys', { operator: 'Ken' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     await c.handlers['session:lock']({}, CTX);
@@ -179,7 +185,7 @@ describe('approvals:listKeys and approvals keys', () => {
         expect(env.ok ? '' : env.error.message).toMatch(r.says);
       });
       expect(events).toEqual([]);
-      expect(ok(await route('approvals:listKeys', {}))).toEqual({ keys: expectedList() });
+      expect(ok(await route('approvals:listKeys', {}))).toEqual(onePage());
     });
   }
 
@@ -194,7 +200,7 @@ describe('approvals:listKeys and approvals keys', () => {
     const json = await as('Vera', ['approvals', 'keys', '--json']);
     expect(json.stderr).toBe('');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ keys: expectedList() });
+    expect(JSON.parse(json.stdout)).toEqual(onePage());
 
     const human = await as('Vera', ['approvals', 'keys']);
     expect(human.code).toBe(0);

@@ -3,7 +3,8 @@
 // from the service:
 // - every revoked key is listed, newest revocation first: operator, fingerprint (SHA-256 of the SPKI), enrolled at,
 //   revoked at, by whom, why (`removed` by an admin with the reason; `replaced` by its operator, no reason);
-// - nothing else leaves: no public key bytes, no request data; the input is strict ({} only);
+// - nothing else leaves: no public key bytes, no request data; the input is strict (limit and cursor only: paging is
+//   tested in approval-keys-paging.test.ts; the whole list fits the default page here: nextCursor null);
 // - any signed-in operator reads it, a viewer included (docs/operators.md: viewers read what is not secret); a locked
 //   store answers `locked`;
 // - the CLI prints the same list (--json: the channel's value; otherwise a table), exit 0, for a viewer too.
@@ -95,7 +96,7 @@ describe('approvals:listRevokedKeys and approvals revoked-keys', () => {
 
   it('before any revocation the list is empty, for a viewer too', async () => {
     await signIn('Vera');
-    expect(await route('approvals:listRevokedKeys', {})).toEqual({ ok: true, value: { keys: [] } });
+    expect(await route('approvals:listRevokedKeys', {})).toEqual({ ok: true, value: { keys: [], nextCursor: null } });
   });
 
   it('lists every revoked key, newest first, with who, when and why; a key still enrolled is not listed', async () => {
@@ -109,7 +110,7 @@ describe('approvals:listRevokedKeys and approvals revoked-keys', () => {
     }
     await signIn('Vera');
     const env = await route('approvals:listRevokedKeys', {});
-    expect(env).toEqual({ ok: true, value: { keys: expectedList() } });
+    expect(env).toEqual({ ok: true, value: { keys: expectedList(), nextCursor: null } });
     // Nothing but these seven facts per key (no public key bytes).
     const rows = env.ok ? (env.value as { keys: Array<Record<string, unknown>> }).keys : [];
     for (const row of rows) expect(Object.keys(row).sort()).toEqual(['enrolledAt', 'fingerprint', 'operator', 'reason', 'revokedAt', 'revokedBy', 'why']);
@@ -120,7 +121,7 @@ describe('approvals:listRevokedKeys and approvals revoked-keys', () => {
     const readers = ['Vera', 'Sam', 'Kate', 'Otto', 'Bea', 'alice'];
     for (const who of readers) {
       await signIn(who);
-      expect(await route('approvals:listRevokedKeys', {}), who).toEqual({ ok: true, value: { keys: expectedList() } });
+      expect(await route('approvals:listRevokedKeys', {}), who).toEqual({ ok: true, value: { keys: expectedList(), nextCursor: null } });
     }
     expect(await route('approvals:listRevokedKeys', { operator: 'Ken' })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
     await c.handlers['session:lock']({}, CTX);
@@ -133,7 +134,7 @@ describe('approvals:listRevokedKeys and approvals revoked-keys', () => {
     const json = await as('Vera', ['approvals', 'revoked-keys', '--json']);
     expect(json.stderr).toBe('');
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ keys: expectedList() });
+    expect(JSON.parse(json.stdout)).toEqual({ keys: expectedList(), nextCursor: null });
 
     const human = await as('Vera', ['approvals', 'revoked-keys']);
     expect(human.code).toBe(0);

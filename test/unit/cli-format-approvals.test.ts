@@ -140,13 +140,25 @@ describe('approvals keys: one row per enrolled key', () => {
   const FP2 = '0c'.repeat(32);
   it('prints the header, then each key', () => {
     const lines = formatApprovalKeys([
-      { operator: 'Otto Officer', fingerprint: FP1, enrolledAt: E },
-      { operator: 'Ken', fingerprint: FP2, enrolledAt: T },
+      { operator: 'Otto Officer', fingerprint: FP1, enrolledAt: E, operatorRemoved: false },
+      { operator: 'Ken', fingerprint: FP2, enrolledAt: T, operatorRemoved: false },
     ]).split('\n');
     expect(lines).toEqual([
       `OPERATOR      ${'FINGERPRINT (SHA-256)'.padEnd(64)}  ENROLLED AT`,
       `Otto Officer  ${FP1}  ${E}`,
       `Ken           ${FP2}  ${T}`,
+    ]);
+  });
+
+  it('marks a key left by a removed operator', () => {
+    const lines = formatApprovalKeys([
+      { operator: 'Ken', fingerprint: FP2, enrolledAt: T, operatorRemoved: false },
+      { operator: 'Rita', fingerprint: FP1, enrolledAt: E, operatorRemoved: true },
+    ]).split('\n');
+    expect(lines).toEqual([
+      `${'OPERATOR'.padEnd(23)}  ${'FINGERPRINT (SHA-256)'.padEnd(64)}  ENROLLED AT`,
+      `${'Ken'.padEnd(23)}  ${FP2}  ${T}`,
+      `Rita (operator removed)  ${FP1}  ${E}`,
     ]);
   });
 

@@ -114,12 +114,16 @@ describe('approvals sign', () => {
 });
 
 describe('operators list line', () => {
-  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp', recoveryCodesLeft: 10, lastSignInAt: null } as const;
+  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp', recoveryCodesLeft: 10, lastSignInAt: null, approvalKey: null } as const;
   it.each([
     [{ failedAttempts: 0, retryAfterMs: 0 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in'],
     [{ failedAttempts: 0, retryAfterMs: 0, lastSignInAt: '2026-06-02T09:30:00.000Z' }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  last sign-in 2026-06-02T09:30:00.000Z'],
     [{ failedAttempts: 3, retryAfterMs: 4001 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in, unlock paused 5 s after 3 wrong passphrases'],
     [{ failedAttempts: 4, retryAfterMs: 1 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in, unlock paused 1 s after 4 wrong passphrases'],
+    [
+      { failedAttempts: 0, retryAfterMs: 0, approvalKey: { fingerprint: `0123456789abcdef${'e'.repeat(48)}`, enrolledAt: '2026-06-01T09:00:00.000Z' } },
+      'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in  approval key 0123456789abcdef…',
+    ],
   ])('%o', (throttle, line) => {
     expect(formatOperator({ ...base, ...throttle })).toBe(line);
   });

@@ -218,8 +218,8 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals import': { options: ['in'], required: ['in'], args: [] },
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
   'approvals revoke-key': { options: ['reason'], required: ['reason'], args: ['OPERATOR'] },
-  'approvals revoked-keys': { options: [], required: [], args: [] },
-  'approvals keys': { options: [], required: [], args: [] },
+  'approvals revoked-keys': { options: ['limit', 'after', 'all'], required: [], args: [] },
+  'approvals keys': { options: ['limit', 'after', 'all'], required: [], args: [] },
   'approvals keygen': { options: ['out', 'force'], required: ['out'], args: [] },
   'approvals sign': { options: ['in', 'key', 'out', 'force'], required: ['in', 'key', 'out'], args: [] },
   backup: { options: ['out', 'k', 'custodian', 'out-dir'], required: ['out'], args: [] },
@@ -420,10 +420,12 @@ Commands:
   approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)
   approvals revoke-key OPERATOR --reason TEXT   (admin) remove an operator's approval key: files it signed are refused,
                                                 also if it is enrolled again; they still approve signed in
-  approvals revoked-keys                        the approval keys revoked (removed by an admin or replaced): operator,
-                                                fingerprint, when, by whom, reason; newest first
-  approvals keys                                who has an approval key enrolled now: operator, fingerprint, enrolled
-                                                at; newest first
+  approvals revoked-keys [--limit N] [--after CURSOR | --all]
+                                                the approval keys revoked (removed by an admin or replaced): operator,
+                                                fingerprint, when, by whom, reason; newest first, a page at a time
+  approvals keys [--limit N] [--after CURSOR | --all]
+                                                who has an approval key enrolled now: operator, fingerprint, enrolled
+                                                at ("operator removed": a leftover key to revoke); newest first, paged
   approvals policy list                         each guarded action's policy: approvals needed, who may approve, life
   approvals policy set ACTION [--m M] [--eligible ROLE,..] [--eligible-operators NAME,..] [--ttl SECONDS]
                                                 changes the fields given (admin; "none" empties a list); lowering a
@@ -746,6 +748,9 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
   else if (command === 'operators idle-time') checkIdleTime(args);
   else if (command === 'operators recovery-codes' && (args.length !== 1 || args[0] !== 'regenerate')) throw new UsageError('operators recovery-codes: expected regenerate');
   else if (command === 'approvals policy') checkApprovalPolicy(args, values);
+  else if ((command === 'approvals keys' || command === 'approvals revoked-keys') && values.after !== undefined && values.all !== undefined) {
+    throw new UsageError(`${command}: give --after or --all, not both`);
+  }
   else if (command === 'operators totp') checkTotp(args, values);
   else if (command === 'operators token') checkToken(args, values);
   else if (command === 'keys backup' || command === 'keys migrate') checkKeySelection(command, args, values);

@@ -22,6 +22,7 @@ import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, providerHealthExit, providerTestResult, readProviderConfigFile } from './providersCli.ts';
+import { keyList } from './keyListCli.ts';
 import { formatApproval, formatApprovalPolicy, formatRevokedApprovalKeys, formatApprovalKeys, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
 import { BACKUP_PASSPHRASE_ENV, NEW_OPERATOR_PASSPHRASE_ENV, TOKEN_PIN_ENV, type PassphraseOptions } from './passphrase.ts';
 
@@ -729,13 +730,26 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'approvals:revokeKey', { operator: parsed.args[0], reason: str(o.reason) });
       return show(value, () => `approval key of ${value.operator} removed (SHA-256 ${value.fingerprint}) at ${value.revokedAt}`);
     }
-    case 'approvals revoked-keys': {
-      const value = await callUnlocked(ctx, 'approvals:listRevokedKeys', {});
-      return show(value, () => formatRevokedApprovalKeys(value.keys));
-    }
+    case 'approvals revoked-keys':
     case 'approvals keys': {
-      const value = await callUnlocked(ctx, 'approvals:listKeys', {});
-      return show(value, () => formatApprovalKeys(value.keys));
+      const limit = str(o.limit);
+      const query = { limit: limit === undefined ? undefined : Number(limit), after: str(o.after), all: o.all === true, json: parsed.json };
+      if (parsed.command === 'approvals keys') {
+        const calls = {
+          first: (input: object) => callUnlocked(ctx, 'approvals:listKeys', input),
+          page: (input: object) => call(router, 'approvals:listKeys', input),
+          format: formatApprovalKeys,
+          out: io.out,
+        };
+        return { value: await keyList(query, calls), exitCode: 0 };
+      }
+      const calls = {
+        first: (input: object) => callUnlocked(ctx, 'approvals:listRevokedKeys', input),
+        page: (input: object) => call(router, 'approvals:listRevokedKeys', input),
+        format: formatRevokedApprovalKeys,
+        out: io.out,
+      };
+      return { value: await keyList(query, calls), exitCode: 0 };
     }
     case 'kit export': {
       // The kit is sealed with the responder's own passphrase: read once, used to sign in and to seal.

@@ -218,7 +218,8 @@ export function formatDrift(r: {
 export function formatOperator(o: OperatorInfo): string {
   const wait = o.retryAfterMs > 0 ? `, unlock paused ${Math.ceil(o.retryAfterMs / 1000)} s after ${o.failedAttempts} wrong passphrases` : '';
   const last = o.lastSignInAt ? `last sign-in ${o.lastSignInAt}` : 'never signed in';
-  return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}  ${last}${wait}`;
+  const key = o.approvalKey ? `  approval key ${o.approvalKey.fingerprint.slice(0, 16)}…` : '';
+  return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}  ${last}${wait}${key}`;
 }
 
 export function formatApproval(r: ApprovalRequestView): string {
@@ -244,10 +245,14 @@ export function formatRevokedApprovalKeys(keys: readonly RevokedApprovalKeyView[
   return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'REVOKED AT', 'BY', 'REASON'], ...keys.map((k) => [k.operator, k.fingerprint, k.revokedAt, k.revokedBy, why(k)])]);
 }
 
-/** approvals keys: one row per approval key enrolled now, newest enrolment first. */
+/**
+ * approvals keys: one row per approval key enrolled now, newest enrolment first; a key left by a removed operator
+ * (counting for no one) says so after the name, for an admin to revoke it (approvals revoke-key NAME).
+ */
 export function formatApprovalKeys(keys: readonly ApprovalKeyView[]): string {
   if (keys.length === 0) return 'no approval key is enrolled';
-  return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'ENROLLED AT'], ...keys.map((k) => [k.operator, k.fingerprint, k.enrolledAt])]);
+  const who = (k: ApprovalKeyView) => (k.operatorRemoved ? `${k.operator} (operator removed)` : k.operator);
+  return formatTable([['OPERATOR', 'FINGERPRINT (SHA-256)', 'ENROLLED AT'], ...keys.map((k) => [who(k), k.fingerprint, k.enrolledAt])]);
 }
 
 /** Recovery codes shown this once: a heading that says what they are, then one code a line. */

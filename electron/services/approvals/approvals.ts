@@ -26,6 +26,7 @@ import type { AccessGate } from '../operators/accessGate.ts';
 import type { Session } from '../session/session.ts';
 import { approvalSignatureValid, readApprovalFile, readApprovalPublicKey, REQUEST_FILE_FORMAT, type RequestFile } from './approvalFile.ts';
 import { canonicalJson, parseCanonical, sha256Hex } from './canonical.ts';
+import { keyPage } from './keyPages.ts';
 import {
   classify,
   type GuardContext,
@@ -73,13 +74,20 @@ export interface Approvals {
   enrolKey(publicKeyPem: string): { operator: string; fingerprint: string };
   /** An admin removes an operator's enrolled approval key (the router checks the role); audited with the reason. */
   revokeKey(operator: string, reason: string): { operator: string; fingerprint: string; revokedAt: string };
-  /** Every revoked approval key, newest revocation first (a read: the router checks the role). */
-  revokedKeys(): RevokedApprovalKeyView[];
+  /** A page of the revoked approval keys, newest revocation first (a read: the router checks the role). */
+  revokedKeys(query?: KeyPageQuery): { keys: RevokedApprovalKeyView[]; nextCursor: string | null };
   /**
-   * The approval keys enrolled now that count (the operator exists and enrolled it after their row was made), newest
-   * enrolment first: operator, fingerprint, enrolled at (a read: the router checks the role).
+   * A page of the approval keys enrolled now, newest enrolment first: operator, fingerprint, enrolled at, and
+   * `operatorRemoved` for a key that counts for no one (its operator was removed, or it predates the operator of that
+   * name). A read: the router checks the role.
    */
-  enrolledKeys(): ApprovalKeyView[];
+  enrolledKeys(query?: KeyPageQuery): { keys: ApprovalKeyView[]; nextCursor: string | null };
+}
+
+/** A page of approval keys asked for: how many (default 100) after which cursor (none: the first page). */
+export interface KeyPageQuery {
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 const SUMMARY_VALUE_CHARS = 200;
@@ -532,29 +540,40 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       });
     },
 
-    revokedKeys() {
+    revokedKeys(query = {}) {
       session.require();
-      return repo.allRevokedApprovalKeys().map((k) => ({
-        operator: k.operator,
-        fingerprint: k.fingerprint,
-        enrolledAt: k.enrolledAt,
-        revokedAt: k.revokedAt,
-        revokedBy: k.revokedBy,
-        why: k.why,
-        reason: k.reason,
-      }));
+      return keyPage(
+        'revoked',
+        query,
+        (after, limit) => repo.revokedApprovalKeysPage(after && { revokedAt: after.at, fingerprint: after.name }, limit),
+        (k) => ({ at: k.revokedAt, name: k.fingerprint }),
+        (k) => ({
+          operator: k.operator,
+          fingerprint: k.fingerprint,
+          enrolledAt: k.enrolledAt,
+          revokedAt: k.revokedAt,
+          revokedBy: k.revokedBy,
+          why: k.why,
+          reason: k.reason,
+        }),
+      );
     },
 
-    enrolledKeys() {
+    enrolledKeys(query = {}) {
       session.require();
-      // A key left by a removed operator (or by an earlier operator of the same name) approves nothing: not listed.
-      return repo
-        .allApprovalKeys()
-        .filter((k) => {
-          const op = deps.operators.get(k.operator);
-          return op !== null && Date.parse(k.enrolledAt) >= Date.parse(op.createdAt);
-        })
-        .map((k) => ({ operator: k.operator, fingerprint: k.fingerprint, enrolledAt: k.enrolledAt }));
+      // Every row is listed (so a page holds exactly `limit` keys whatever is left over); a key left by a removed
+      // operator, or by an earlier operator of the same name, approves nothing and is marked so an admin revokes it.
+      const removed = (k: { operator: string; enrolledAt: string }) => {
+        const op = deps.operators.get(k.operator);
+        return op === null || Date.parse(k.enrolledAt) < Date.parse(op.createdAt);
+      };
+      return keyPage(
+        'keys',
+        query,
+        (after, limit) => repo.approvalKeysPage(after && { enrolledAt: after.at, operator: after.name }, limit),
+        (k) => ({ at: k.enrolledAt, name: k.operator }),
+        (k) => ({ operator: k.operator, fingerprint: k.fingerprint, enrolledAt: k.enrolledAt, operatorRemoved: removed(k) }),
+      );
     },
   };
 }

@@ -31,7 +31,7 @@ export function createApprovalHandlers(approvals: Approvals): ApprovalHandlers {
     'approvals:importApproval': async ({ content }) => approvals.importApproval(content),
     'approvals:enrolKey': async ({ publicKeyPem }) => approvals.enrolKey(publicKeyPem),
     'approvals:revokeKey': async ({ operator, reason }) => approvals.revokeKey(operator, reason),
-    'approvals:listRevokedKeys': async () => ({ keys: approvals.revokedKeys() }),
-    'approvals:listKeys': async () => ({ keys: approvals.enrolledKeys() }),
+    'approvals:listRevokedKeys': async (query) => approvals.revokedKeys(query),
+    'approvals:listKeys': async (query) => approvals.enrolledKeys(query),
   };
 }

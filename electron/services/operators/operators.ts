@@ -6,6 +6,7 @@ import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS } from '../../../shared/operatorsContract.ts';
 import type { Clock } from '../../clock.ts';
+import type { ApprovalsRepo } from '../../store/approvalsRepo.ts';
 import type { OperatorRow, OperatorsRepo } from '../../store/operatorsRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
@@ -21,7 +22,17 @@ export interface OperatorsDeps {
   checkpointWal(): void;
   /** Called after each committed change of an operator (added, removed, role, passphrase): the operators:changed push. */
   onChanged?(name: string): void;
+  /**
+   * The approval keys (docs/two-person-control.md): operators:list shows each operator's enrolled key, and removing
+   * an operator revokes theirs in the same transaction (audited approval.revoke_key, reason "operator removed").
+   */
+  approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey'>;
+  /** Called after a removal revoked the operator's approval key: the approvals:changed push (the key tables). */
+  onApprovalKeyRevoked?(): void;
 }
+
+/** The reason recorded when removing an operator revokes their approval key. */
+export const OPERATOR_REMOVED_REASON = 'operator removed';
 
 type OperatorHandlers = Pick<
   Handlers,
@@ -42,6 +53,12 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null;
   };
 
+  /** The operator's approval key when it counts for them (enrolled after their row was made: not a namesake's). */
+  const approvalKey = (r: OperatorRow): OperatorInfo['approvalKey'] => {
+    const key = deps.approvalKeys?.approvalKey(r.name) ?? null;
+    return key !== null && Date.parse(key.enrolledAt) >= Date.parse(r.createdAt) ? { fingerprint: key.fingerprint, enrolledAt: key.enrolledAt } : null;
+  };
+
   const info = (r: OperatorRow): OperatorInfo => ({
     name: r.name,
     role: r.role,
@@ -53,6 +70,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
     recoveryCodesLeft: repo.recoveryCodes(r.name).length,
     lastSignInAt: lastSignIn(r.name),
+    approvalKey: approvalKey(r),
   });
 
   const existing = (name: string): OperatorRow => {
@@ -113,11 +131,27 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         const row = existing(name);
         if (row.name === session.actor()) throw new ConsoleError('illegal_transition', 'You cannot remove yourself while signed in; another admin can.');
         keepAnAdmin(row, 'removing them');
+        const key = deps.approvalKeys?.approvalKey(row.name) ?? null;
         deps.transaction(() => {
           repo.wipe(row.name);
           audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role, ...approvedBy(ctx) } });
+          // Their approval key goes with them (revoked, not deleted: a file it signed is refused by name), so no key is
+          // left in approval_keys counting for no one, nor waiting for a namesake.
+          if (key !== null) {
+            const revokedAt = new Date(clock.now()).toISOString();
+            deps.approvalKeys?.revokeApprovalKey(row.name, { revokedAt, revokedBy: session.actor(), why: 'removed', reason: OPERATOR_REMOVED_REASON });
+            audit.append({
+              actor: session.actor(),
+              action: 'approval.revoke_key',
+              targetType: 'operator',
+              targetId: row.name,
+              outcome: 'success',
+              details: { fingerprint: key.fingerprint, reason: OPERATOR_REMOVED_REASON },
+            });
+          }
         });
         deps.onChanged?.(row.name);
+        if (key !== null) deps.onApprovalKeyRevoked?.();
         deps.checkpointWal();
         return { removed: true as const };
       }),

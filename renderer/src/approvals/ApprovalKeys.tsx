@@ -1,19 +1,24 @@
 // Who has an approval key enrolled now (docs/two-person-control.md "Who has an approval key"): the keys an approver at
 // another workstation signs approval files with. Every signed-in operator enrols their own public key here (pasted or
 // picked from a file; the private key never reaches the console, and a pasted private key is refused before it is
-// sent); an admin revokes anyone's key with a reason. The main process refuses what the role may not do whatever this
-// screen shows (approvals:revokeKey is the admin's).
-import { useState } from 'react';
+// sent); an admin revokes anyone's key with a reason, a removed operator's leftover key too (marked "operator removed":
+// it counts for no one). The main process refuses what the role may not do whatever this screen shows
+// (approvals:revokeKey is the admin's). The table pages (approvals:listKeys' keyset cursor, 25 keys a page).
+import { useEffect, useState } from 'react';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import FormField from '@cloudscape-design/components/form-field';
 import Header from '@cloudscape-design/components/header';
+import Pagination from '@cloudscape-design/components/pagination';
 import SpaceBetween from '@cloudscape-design/components/space-between';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import Textarea from '@cloudscape-design/components/textarea';
 import type { ApprovalKeyView } from '../../../shared/approvalsContract.ts';
 import { useChannelMutation, useChannelQuery } from '../hooks/channelQuery.ts';
 import { useRefreshOnReturn } from '../hooks/useRefreshOnReturn.ts';
+import { pagesCount } from '../hooks/cursorPages.ts';
+import { useCursorPages } from '../hooks/useCursorPages.ts';
 import { useCan } from '../session/permissions.ts';
 import { ActionModal } from '../components/ActionModal.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
@@ -21,7 +26,17 @@ import { FilePick } from '../components/FilePick.tsx';
 import { NoteDialog } from '../components/NoteDialog.tsx';
 import { errorInWords } from '../components/errorWords.ts';
 import { formatTime } from '../format.ts';
-import { localKeyRefusal, PRIVATE_KEY_REFUSAL } from './approvalKeyText.ts';
+import { localKeyRefusal, PRIVATE_KEY_REFUSAL, shortFingerprint } from './approvalKeyText.ts';
+
+/** Keys per page of the enrolled and revoked key tables. */
+export const APPROVAL_KEYS_TABLE_PAGE = 25;
+
+export const keysPaginationLabels = (what: string) => ({
+  nextPageLabel: `Next page of ${what}`,
+  previousPageLabel: `Previous page of ${what}`,
+  pageLabel: (p: number) => `Page ${p} of ${what}`,
+  paginationLabel: `Pages of ${what}`,
+});
 
 /** An approval public key file is a few hundred bytes; anything past this is not one. */
 const MAX_KEY_FILE_BYTES = 4096;
@@ -68,7 +83,7 @@ function EnrolDialog({ mine, onClose }: { mine: ApprovalKeyView | null; onClose(
         <Box>
           Your Ed25519 approval public key, made on your own workstation with <Box variant="code">ecps-console approvals keygen</Box>. Approval files you sign
           with its private key then count as your approval.
-          {mine && ` It replaces your current key (${mine.fingerprint.slice(0, 16)}…), which is revoked: files it signed no longer count.`}
+          {mine && ` It replaces your current key (${shortFingerprint(mine.fingerprint)}), which is revoked: files it signed no longer count.`}
         </Box>
         <FormField label={PEM_LABELS.publicKeyPem} description="Paste the key, or choose its file below." errorText={local ?? words.fields.publicKeyPem}>
           <Textarea
@@ -103,27 +118,38 @@ function RevokeDialog({ target, onClose }: { target: ApprovalKeyView; onClose():
       onClose={onClose}
     >
       Key <Box variant="code">{target.fingerprint}</Box>: approval files it signed are refused from now on, and it can never be enrolled again.{' '}
-      {target.operator} still approves signed in at the console, and may enrol a new key.
+      {target.operatorRemoved
+        ? `${target.operator} was removed: the key counts for no one, and revoking it clears it from the enrolled keys.`
+        : `${target.operator} still approves signed in at the console, and may enrol a new key.`}
     </NoteDialog>
   );
 }
 
 export function ApprovalKeys({ operator }: { operator: string | null }) {
-  const enrolled = useChannelQuery('approvals:listKeys', {});
+  const pages = useCursorPages();
+  const enrolled = useChannelQuery('approvals:listKeys', { limit: APPROVAL_KEYS_TABLE_PAGE, ...(pages.cursor ? { cursor: pages.cursor } : {}) });
   useRefreshOnReturn(['approvals:listKeys', 'approvals:listRevokedKeys']);
+  const next = enrolled.data?.nextCursor ?? null;
+  const rows = enrolled.data?.keys.length;
+  const { settle } = pages;
+  // A page emptied meanwhile (its keys revoked) steps back rather than showing an empty table with pages before it.
+  useEffect(() => {
+    if (rows !== undefined) settle(rows);
+  }, [rows, settle]);
   const admin = useCan('admin');
   const [selected, setSelected] = useState<ApprovalKeyView | null>(null);
   const [dialog, setDialog] = useState<'enrol' | 'revoke' | null>(null);
   const items = enrolled.data?.keys ?? [];
   const current = selected ? (items.find((k) => k.fingerprint === selected.fingerprint) ?? null) : null;
-  const mine = items.find((k) => k.operator === operator) ?? null;
+  // The operator's own key when it is on the page shown (the label and the dialog's warning; enrolling replaces it anyway).
+  const mine = items.find((k) => k.operator === operator && !k.operatorRemoved) ?? null;
   return (
     <>
       <Table
         header={
           <Header
             variant="h2"
-            counter={enrolled.data ? `(${items.length})` : undefined}
+            counter={enrolled.data ? `(${items.length}${next !== null || pages.state.page > 1 ? ' on this page' : ''})` : undefined}
             description="Who may approve with a signed approval file from another workstation, and with which key."
             actions={
               <SpaceBetween direction="horizontal" size="xs">
@@ -140,6 +166,14 @@ export function ApprovalKeys({ operator }: { operator: string | null }) {
           </Header>
         }
         ariaLabels={{ tableLabel: 'Enrolled approval keys', itemSelectionLabel: (_s, k) => `Approval key of ${k.operator}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Approval keys' }}
+        pagination={
+          <Pagination
+            currentPageIndex={pages.state.page}
+            pagesCount={pagesCount(pages.state, next)}
+            onChange={(e) => pages.goTo(e.detail.currentPageIndex, next)}
+            ariaLabels={keysPaginationLabels('enrolled approval keys')}
+          />
+        }
         loading={enrolled.isPending}
         loadingText="Loading enrolled approval keys"
         items={items}
@@ -149,7 +183,19 @@ export function ApprovalKeys({ operator }: { operator: string | null }) {
         onSelectionChange={(e) => setSelected(e.detail.selectedItems[0] ?? null)}
         empty={<Box textAlign="center">No approval key is enrolled.</Box>}
         columnDefinitions={[
-          { id: 'operator', header: 'Operator', cell: (k) => k.operator },
+          {
+            id: 'operator',
+            header: 'Operator',
+            cell: (k) =>
+              k.operatorRemoved ? (
+                <SpaceBetween direction="horizontal" size="xs">
+                  <span>{k.operator}</span>
+                  <StatusIndicator type="warning">Operator removed: counts for no one</StatusIndicator>
+                </SpaceBetween>
+              ) : (
+                k.operator
+              ),
+          },
           { id: 'fingerprint', header: 'Fingerprint (SHA-256)', cell: (k) => <Box variant="code">{k.fingerprint}</Box> },
           { id: 'enrolledAt', header: 'Enrolled at', cell: (k) => formatTime(k.enrolledAt) },
         ]}

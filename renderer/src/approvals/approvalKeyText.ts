@@ -12,3 +12,6 @@ export function localKeyRefusal(pem: string): string | null {
   if (pem.trim() === '') return EMPTY_KEY_REFUSAL;
   return null;
 }
+
+/** The fingerprint's short form (its first 16 hex digits and an ellipsis), as the enrol dialog and the Operators screen show it. */
+export const shortFingerprint = (fingerprint: string): string => `${fingerprint.slice(0, 16)}…`;

@@ -41,7 +41,8 @@ export function useMainProcessEvents(): void {
       void queryClient.invalidateQueries({ queryKey: ['approvals:policies'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:listKeys'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:listRevokedKeys'] });
-      if (e.state === 'executed') void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
+      // An approval key enrolled, replaced or revoked (requestId null) changes the Operators screen's key column.
+      if (e.state === 'executed' || e.requestId === null) void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
     });
     // An operator added, removed, their role, passphrase, second factor or recovery codes changed, by whoever in the main
     // process (another browser-host tab, an approved request executed): the Operators screen, the top bar's factor and
@@ -50,8 +51,9 @@ export function useMainProcessEvents(): void {
     const offOperators = subscribe('operators:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['operators:list'] });
       void queryClient.invalidateQueries({ queryKey: ['approvals:list'] });
-      // A removed operator's approval key no longer counts: it leaves the enrolled keys.
+      // A removed operator's approval key is revoked with them: it moves from the enrolled keys to the revoked ones.
       void queryClient.invalidateQueries({ queryKey: ['approvals:listKeys'] });
+      void queryClient.invalidateQueries({ queryKey: ['approvals:listRevokedKeys'] });
     });
     const offProviders = subscribe('providers:changed', () => {
       void queryClient.invalidateQueries({ queryKey: ['providers:list'] });

@@ -17,7 +17,7 @@ import { StationError, isStationError } from './errors.ts';
 import { MessageType } from './frame.ts';
 import { checkCsr, checkIssued, identitySignatureValid } from './csr.ts';
 import { macEquals } from './keywrap.ts';
-import { encodeBundleChunk, encodeOrderChunk, needsChunks, splitBundle, splitItem } from './orderChunks.ts';
+import { DEFAULT_CHUNKED_ITEM, chunkLimitOf, encodeBundleChunk, encodeOrderChunk, needsChunks, splitBundle, splitItem } from './orderChunks.ts';
 import {
   DISTRIBUTE_ROBOT_SEQ, HELLO_CAPABILITIES, MAX_BUNDLE_FILE, MAX_ORDER_ITEMS, NONCE_LENGTH, RENEW_SEQ, decodeCsr, decodeHello, decodeInstalled, decodeOrderAck, decodeRenewed, distributeSeqs,
   encodeBundle, encodeCert, encodeMac, encodeOrder, encodeRenew, orderAckSignatureInput, orderItemDigest, reissueSignatureInput, renewedSignatureInput,
@@ -194,7 +194,7 @@ async function distribute(
   let consoleFrames = 0;
   if (items.length > 0) {
     enter('orders');
-    consoleFrames = await sendOrderItems(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, items, offer !== null);
+    consoleFrames = await sendOrderItems(channel, deps, opts, { deviceId, robotNonce: hello.robotNonce }, items, offer !== null, hello);
   }
   const seqs = distributeSeqs(items.length, consoleFrames, offer !== null);
 
@@ -236,8 +236,27 @@ async function distribute(
 }
 
 /**
+ * An item too large for what this robot takes in chunks (or for the console's ceiling): the splitter's frame_oversize,
+ * named for the robot, with both sizes, and what the officer can do instead (the Station screen shows the message).
+ */
+function overRobotLimit(e: unknown, hello: Hello, what: string, usb: string): unknown {
+  if (!isStationError(e) || e.code !== 'frame_oversize') return e;
+  const bytes = Number(e.details?.bytes);
+  const limit = Number(e.details?.limit);
+  const said = hello.maxChunkedItem === undefined ? `announces no size, so it takes the default ${DEFAULT_CHUNKED_ITEM} bytes` : `announces ${hello.maxChunkedItem} bytes`;
+  const whose = e.details?.reason === 'over_console_chunk_limit' ? `the console's ceiling of ${limit} bytes for a chunked item` : `the ${limit} bytes robot ${hello.deviceId} takes in chunks (its HELLO ${said})`;
+  return new StationError('frame_oversize', `${what} of ${bytes} bytes is over ${whose}; nothing of it was sent: ${usb}`, {
+    ...e.details, deviceId: hello.deviceId, announced: hello.maxChunkedItem ?? null,
+  });
+}
+const CRL_BY_USB = 'give the robot the CRL as a file on a USB stick (robot --apply-crl)';
+const ORDER_BY_USB = 'give the robot the order as a file on a USB stick (lockdown order --out, robot --apply-order)';
+const BUNDLE_BY_USB = 'give the robot its key bundle as a file on a USB stick (bundles:build, CLI bundle)';
+
+/**
  * The frames that carry the bundle file: one BUNDLE frame when it fits (any firmware), else BUNDLE_CHUNK frames bound
- * to the robot's HELLO nonce, when the robot's HELLO says it takes them (up to MAX_CHUNKED_ITEM, 2 MiB). A firmware
+ * to the robot's HELLO nonce, when the robot's HELLO says it takes them (up to the size it announces, else 2 MiB; at
+ * most CONSOLE_MAX_CHUNKED_ITEM). A firmware
  * that knows only one-frame bundles is not sent a bundle it cannot take: frame_oversize (reason
  * robot_takes_one_frame_bundles), before anything of the bundle is sent.
  */
@@ -248,7 +267,11 @@ function bundlePayloads(file: Buffer, hello: Hello): Array<{ type: typeof Messag
       deviceId: hello.deviceId, reason: 'robot_takes_one_frame_bundles', bytes: file.length,
     });
   }
-  return splitBundle(file, hello.robotNonce).map((c) => ({ type: MessageType.BUNDLE_CHUNK, payload: encodeBundleChunk(c) }));
+  try {
+    return splitBundle(file, hello.robotNonce, chunkLimitOf(hello)).map((c) => ({ type: MessageType.BUNDLE_CHUNK, payload: encodeBundleChunk(c) }));
+  } catch (e) {
+    throw overRobotLimit(e, hello, 'the key bundle', BUNDLE_BY_USB);
+  }
 }
 
 /**
@@ -264,6 +287,7 @@ async function sendOrderItems(
   robot: { deviceId: string; robotNonce: Buffer },
   items: OrderItemForLink[],
   renewed: boolean,
+  hello: Hello,
 ): Promise<number> {
   const { deviceId } = robot;
   const identityKey = (await deps.robotIdentityKey?.(deviceId)) ?? null;
@@ -275,7 +299,12 @@ async function sendOrderItems(
   let frames = 0;
   for (const [index, item] of items.entries()) {
     const m = { kind: item.kind, content: item.content, consoleNonce };
-    const payloads = needsChunks(item.content) ? splitItem(m).map((c) => ({ type: MessageType.ORDER_CHUNK, payload: encodeOrderChunk(c) })) : [{ type: MessageType.ORDER, payload: encodeOrder(m) }];
+    let payloads: Array<{ type: typeof MessageType.ORDER | typeof MessageType.ORDER_CHUNK; payload: Buffer }>;
+    try {
+      payloads = needsChunks(item.content) ? splitItem(m, chunkLimitOf(hello)).map((c) => ({ type: MessageType.ORDER_CHUNK, payload: encodeOrderChunk(c) })) : [{ type: MessageType.ORDER, payload: encodeOrder(m) }];
+    } catch (e) {
+      throw overRobotLimit(e, hello, item.kind === 'crl' ? `CRL ${item.ref}` : `order ${item.ref}`, item.kind === 'crl' ? CRL_BY_USB : ORDER_BY_USB);
+    }
     for (const f of payloads) await channel.send({ ...f, seq: seqs.consoleBase + frames++ });
     const ackFrame = await expectFrame(channel, opts.stepTimeoutMs, MessageType.ORDER_ACK, seqs.ack(index), 'ORDER_ACK');
     const ack = decodeOrderAck(ackFrame.frame.payload);

@@ -14,8 +14,23 @@ import { FieldReader, FieldWriter, MAX_BUNDLE_FILE, MAX_ORDER_ITEM, NONCE_LENGTH
 
 /** Data bytes per chunk: every chunk but the last carries exactly this many. */
 export const CHUNK_DATA = MAX_ORDER_ITEM;
-/** The largest item sent in chunks (2 MiB, about 50,000 CRL entries): what a robot must be able to hold at once. */
-export const MAX_CHUNKED_ITEM = 2 * 1024 * 1024;
+/**
+ * The largest chunked item a robot takes when its HELLO announces no size (2 MiB, a CRL of about 48,000 entries):
+ * what every robot in the field can hold at once.
+ */
+export const DEFAULT_CHUNKED_ITEM = 2 * 1024 * 1024;
+/** The former name of DEFAULT_CHUNKED_ITEM (the limit was fixed before HELLO announced one). */
+export const MAX_CHUNKED_ITEM = DEFAULT_CHUNKED_ITEM;
+/**
+ * The console's own ceiling, whatever a robot announces (64 MiB, a CRL of about 1.5 million entries): 1,093 chunks,
+ * about 97 minutes at 115200 baud. An item over it is never sent over the link (the USB file remains).
+ */
+export const CONSOLE_MAX_CHUNKED_ITEM = 64 * 1024 * 1024;
+
+/** The largest chunked item the console sends this robot: what its HELLO announces (else the default), at most the ceiling. */
+export function chunkLimitOf(hello: { maxChunkedItem?: number }): number {
+  return Math.min(hello.maxChunkedItem ?? DEFAULT_CHUNKED_ITEM, CONSOLE_MAX_CHUNKED_ITEM);
+}
 
 /** What a chunk carries: an order or a CRL (ORDER_CHUNK), a key bundle file (BUNDLE_CHUNK). */
 export const CHUNK_KINDS = { ...ORDER_ITEM_KINDS, bundle: 3 } as const;
@@ -53,10 +68,19 @@ export function needsChunks(content: Buffer): boolean {
   return content.length > MAX_ORDER_ITEM;
 }
 
-/** The chunk messages of one item, in order; an item over MAX_CHUNKED_ITEM is refused (frame_oversize). */
-export function splitChunks<K extends ChunkKind>(kind: K, content: Buffer, nonce: Buffer): Array<ChunkMessage<K>> {
-  if (content.length > MAX_CHUNKED_ITEM) {
-    throw new StationError('frame_oversize', `a ${kind} of ${content.length} bytes is over the ${MAX_CHUNKED_ITEM}-byte limit of a chunked item`, { reason: 'over_chunk_limit', bytes: content.length });
+/**
+ * The chunk messages of one item, in order. `limit`: the largest item the robot takes (chunkLimitOf its HELLO; default
+ * DEFAULT_CHUNKED_ITEM). An item over it, or over the console's ceiling, is refused before anything is sent
+ * (frame_oversize, reason over_chunk_limit, or over_console_chunk_limit, with both sizes in the details).
+ */
+export function splitChunks<K extends ChunkKind>(kind: K, content: Buffer, nonce: Buffer, limit = DEFAULT_CHUNKED_ITEM): Array<ChunkMessage<K>> {
+  if (content.length > CONSOLE_MAX_CHUNKED_ITEM) {
+    throw new StationError('frame_oversize', `a ${kind} of ${content.length} bytes is over the console's ${CONSOLE_MAX_CHUNKED_ITEM}-byte ceiling for a chunked item`, {
+      reason: 'over_console_chunk_limit', bytes: content.length, limit: CONSOLE_MAX_CHUNKED_ITEM,
+    });
+  }
+  if (content.length > limit) {
+    throw new StationError('frame_oversize', `a ${kind} of ${content.length} bytes is over the ${limit}-byte limit of a chunked item`, { reason: 'over_chunk_limit', bytes: content.length, limit });
   }
   const total = chunkCount(content.length);
   const digest = createHash('sha256').update(content).digest();
@@ -66,13 +90,13 @@ export function splitChunks<K extends ChunkKind>(kind: K, content: Buffer, nonce
 }
 
 /** The ORDER_CHUNK messages of one order or CRL. */
-export function splitItem(m: OrderMessage): OrderChunkMessage[] {
-  return splitChunks(m.kind, m.content, m.consoleNonce);
+export function splitItem(m: OrderMessage, limit = DEFAULT_CHUNKED_ITEM): OrderChunkMessage[] {
+  return splitChunks(m.kind, m.content, m.consoleNonce, limit);
 }
 
 /** The BUNDLE_CHUNK messages of one bundle file, bound to the robot's HELLO nonce. */
-export function splitBundle(file: Buffer, robotNonce: Buffer): Array<ChunkMessage<'bundle'>> {
-  return splitChunks('bundle', file, robotNonce);
+export function splitBundle(file: Buffer, robotNonce: Buffer, limit = DEFAULT_CHUNKED_ITEM): Array<ChunkMessage<'bundle'>> {
+  return splitChunks('bundle', file, robotNonce, limit);
 }
 
 export function encodeChunk(m: ChunkMessage): Buffer {
@@ -87,23 +111,27 @@ function chunkKind(code: number, frame: ChunkFrame): ChunkKind {
   return kind;
 }
 
-/** Decodes one ORDER_CHUNK and checks it on its own (bad_frame); the sequence of chunks is the assembler's. */
-export function decodeOrderChunk(p: Buffer): OrderChunkMessage {
-  return decodeChunk(p, 'ORDER_CHUNK') as OrderChunkMessage;
+/**
+ * Decodes one ORDER_CHUNK and checks it on its own (bad_frame); the sequence of chunks is the assembler's. `limit`:
+ * the largest item this robot announced (default DEFAULT_CHUNKED_ITEM): a chunk naming a longer item is refused
+ * (bad_chunk, oversize) before anything of it is kept.
+ */
+export function decodeOrderChunk(p: Buffer, limit = DEFAULT_CHUNKED_ITEM): OrderChunkMessage {
+  return decodeChunk(p, 'ORDER_CHUNK', limit) as OrderChunkMessage;
 }
-/** Decodes one BUNDLE_CHUNK (only kind 3, a bundle file) and checks it on its own. */
-export function decodeBundleChunk(p: Buffer): ChunkMessage<'bundle'> {
-  return decodeChunk(p, 'BUNDLE_CHUNK') as ChunkMessage<'bundle'>;
+/** Decodes one BUNDLE_CHUNK (only kind 3, a bundle file) and checks it on its own, like decodeOrderChunk. */
+export function decodeBundleChunk(p: Buffer, limit = DEFAULT_CHUNKED_ITEM): ChunkMessage<'bundle'> {
+  return decodeChunk(p, 'BUNDLE_CHUNK', limit) as ChunkMessage<'bundle'>;
 }
 
-function decodeChunk(p: Buffer, frame: ChunkFrame): ChunkMessage {
+function decodeChunk(p: Buffer, frame: ChunkFrame, limit: number): ChunkMessage {
   const r = new FieldReader(p, frame);
   const m = {
     kind: chunkKind(r.u32(), frame), index: r.u32(), total: r.u32(), length: r.u32(),
     digest: r.bytes(32, 32), nonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), data: r.bytes(MAX_PAYLOAD),
   };
   r.end();
-  if (m.length > MAX_CHUNKED_ITEM) throw chunkError('oversize', `an item of ${m.length} bytes is over the ${MAX_CHUNKED_ITEM}-byte limit of a chunked item`);
+  if (m.length > limit) throw chunkError('oversize', `an item of ${m.length} bytes is over the ${limit}-byte limit of a chunked item`);
   const oneFrame = frame === 'ORDER_CHUNK' ? MAX_ORDER_ITEM : MAX_BUNDLE_FILE;
   if (m.length <= oneFrame) throw chunkError('inconsistent', `an item of ${m.length} bytes fits one ${frame === 'ORDER_CHUNK' ? 'ORDER' : 'BUNDLE'} frame: it is not sent in chunks`);
   if (m.total !== chunkCount(m.length)) throw chunkError('inconsistent', `an item of ${m.length} bytes has ${chunkCount(m.length)} chunks, not ${m.total}`);

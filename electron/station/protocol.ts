@@ -14,9 +14,10 @@ const MAX_CHAIN = 8;
 
 /**
  * `capabilities`: an optional trailing u32 bit set (docs/provisioning-protocol.md, "Capabilities"); a firmware that
- * does not send it has none (0).
+ * does not send it has none (0). `maxChunkedItem`: an optional u32 after it, the largest item (bytes) the robot takes
+ * in ORDER_CHUNK or BUNDLE_CHUNK frames; a firmware that does not send it takes DEFAULT_CHUNKED_ITEM (2 MiB).
  */
-export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string; capabilities?: number }
+export interface Hello { deviceId: string; robotNonce: Buffer; firmware: string; capabilities?: number; maxChunkedItem?: number }
 /** The HELLO capability bits. BUNDLE_CHUNKS: the robot takes a bundle file over 60 KiB in BUNDLE_CHUNK frames. */
 export const HELLO_CAPABILITIES = { BUNDLE_CHUNKS: 0x1 } as const;
 export interface Challenge { robotNonce: Buffer; consoleNonce: Buffer }
@@ -148,15 +149,21 @@ export function malformed(what: string, why: string): StationError {
 
 export function encodeHello(m: Hello): Buffer {
   const w = new FieldWriter().text(m.deviceId).bytes(m.robotNonce).text(m.firmware);
-  if (m.capabilities !== undefined) w.u32(m.capabilities);
+  // The size field comes after the capabilities: a robot that announces a size sends its capabilities too (0 if none).
+  if (m.capabilities !== undefined || m.maxChunkedItem !== undefined) w.u32(m.capabilities ?? 0);
+  if (m.maxChunkedItem !== undefined) w.u32(m.maxChunkedItem);
   return w.done();
 }
 export function decodeHello(p: Buffer): Hello {
   const r = new FieldReader(p, 'HELLO');
   const base = { deviceId: r.text(64), robotNonce: r.bytes(NONCE_LENGTH, NONCE_LENGTH), firmware: r.text(64) };
-  // The optional capabilities field is one u32 field (8 bytes); anything else after the firmware is trailing bytes.
-  const m: Hello = r.remaining === 8 ? { ...base, capabilities: r.u32() } : base;
+  // The optional capabilities field is one u32 field (8 bytes), the optional size field another after it (16 bytes in
+  // all); anything else after the firmware is trailing bytes.
+  const tail = r.remaining;
+  const m: Hello = tail === 8 || tail === 16 ? { ...base, capabilities: r.u32() } : base;
+  if (tail === 16) m.maxChunkedItem = r.u32();
   r.end();
+  if (m.maxChunkedItem === 0) throw malformed('HELLO', 'the largest chunked item announced is 0 bytes (a robot that takes none omits the field)');
   if (!DEVICE_ID_PATTERN.test(m.deviceId)) throw malformed('HELLO', 'device id has invalid characters');
   return m;
 }

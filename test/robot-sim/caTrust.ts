@@ -62,14 +62,16 @@ function crlNumberOf(crl: x509.X509Crl): bigint | null {
 }
 
 /**
- * The ASN.1 parser's node budget for a CRL: about 8 nodes per entry (serial, date, reason extension), so a 2 MiB CRL
- * (the largest a chunked ORDER carries, ~50,000 entries) fits; the parser's default (10,000 nodes) stops near 1,300.
+ * The ASN.1 parser's node budget for a CRL: about 8 nodes per entry (serial, date, reason extension), about 43 bytes;
+ * a DER node takes at least 2 bytes, so half the CRL's length bounds its node count: a CRL of any size the robot takes
+ * in chunks (2 MiB by default, ~50,000 entries; more when its HELLO announces more) fits. The parser's default
+ * (10,000 nodes) stops near 1,300 entries.
  */
-const CRL_PARSE = { berOptions: { maxNodes: 1_000_000 } };
+const crlParse = (der: Buffer) => ({ berOptions: { maxNodes: Math.max(1_000_000, Math.ceil(der.length / 2)) } });
 
 function parseCrl(der: Buffer): x509.X509Crl {
   try {
-    return new x509.X509Crl(der, CRL_PARSE);
+    return new x509.X509Crl(der, crlParse(der));
   } catch {
     throw new CrlError('crl_malformed', 'the CRL does not parse');
   }

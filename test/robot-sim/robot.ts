@@ -17,6 +17,8 @@
 //   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack|reissue-other-key|reissue-bad-signature]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 //   [--one-frame-bundles]: plays an older firmware whose HELLO announces no BUNDLE_CHUNK frames (one-frame bundles only)
+//   [--max-chunked-item BYTES]: the largest chunked item the robot takes, announced in its HELLO (without it: none
+//   announced, 2 MiB taken, as a firmware of before the field)
 // On the link the console decides the session: CHALLENGE = provisioning, BUNDLE = key bundle installation (after a
 // RENEW: a certificate re-issue, reissue.ts).
 // Prints one JSON line with the result on stdout; exit code 0 when provisioned or the bundle is installed.
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     'think-ms': { type: 'string', default: '0' },
     'wait-signal': { type: 'boolean', default: false },
     'one-frame-bundles': { type: 'boolean', default: false },
+    'max-chunked-item': { type: 'string' },
     'install-bundle': { type: 'string' },
     'apply-order': { type: 'string' },
     'apply-crl': { type: 'string' },
@@ -145,6 +148,11 @@ if (values['wait-signal']) {
   process.stdout.write(JSON.stringify({ ready: true }) + '\n');
   await start;
 }
+const maxChunkedItem = values['max-chunked-item'] === undefined ? undefined : Number(values['max-chunked-item']);
+if (maxChunkedItem !== undefined && !(Number.isInteger(maxChunkedItem) && maxChunkedItem >= 1 && maxChunkedItem <= 0xffffffff)) {
+  process.stderr.write('--max-chunked-item must be a whole number of bytes, 1 to 4294967295\n');
+  process.exit(2);
+}
 const result = await runRobot(channel, {
   deviceId: need('device-id'),
   keystore: need('keystore'),
@@ -155,6 +163,7 @@ const result = await runRobot(channel, {
   stepTimeoutMs: Number(values['timeout-ms']),
   thinkMs: Number(values['think-ms']),
   oneFrameBundles: values['one-frame-bundles'] ?? false,
+  ...(maxChunkedItem === undefined ? {} : { maxChunkedItem }),
   facts,
   ...(now ? { now } : {}),
 });

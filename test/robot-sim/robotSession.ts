@@ -19,7 +19,7 @@ import {
   encodeOrderAck, nonceSignatureInput, orderAckSignatureInput, orderItemDigest, transcriptHash, type OrderAckBinding,
 } from '../../electron/station/protocol.ts';
 import { signWithIdentity } from '../../electron/station/csr.ts';
-import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
+import { ChunkAssembler, DEFAULT_CHUNKED_ITEM, decodeBundleChunk, decodeOrderChunk } from '../../electron/station/orderChunks.ts';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { installBundle } from './installBundle.ts';
 import { answerRenew, trustedCaPems } from './reissue.ts';
@@ -45,6 +45,12 @@ export interface RobotOptions {
   now?: Date;
   /** Plays a firmware that knows only one-frame BUNDLE (its HELLO announces no capability). */
   oneFrameBundles?: boolean;
+  /**
+   * The largest item (bytes) the robot takes in ORDER_CHUNK or BUNDLE_CHUNK frames, announced in its HELLO; without it
+   * the HELLO announces no size (a firmware of before the field) and the robot takes DEFAULT_CHUNKED_ITEM (2 MiB).
+   * A chunk naming a longer item is refused (bad_chunk, oversize) before anything of it is kept.
+   */
+  maxChunkedItem?: number;
 }
 
 export type RobotResult =
@@ -55,7 +61,8 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
   try {
     mkdirSync(o.keystore, { recursive: true, mode: 0o700 });
     const robotNonce = randomBytes(NONCE_LENGTH);
-    const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware, ...(o.oneFrameBundles ? {} : { capabilities: HELLO_CAPABILITIES.BUNDLE_CHUNKS }) }) });
+    const announce = { ...(o.oneFrameBundles ? {} : { capabilities: HELLO_CAPABILITIES.BUNDLE_CHUNKS }), ...(o.maxChunkedItem === undefined ? {} : { maxChunkedItem: o.maxChunkedItem }) };
+    const hello = await ch.send({ type: MessageType.HELLO, seq: ROBOT_SEQ.HELLO, payload: encodeHello({ deviceId: o.deviceId, robotNonce, firmware: o.firmware, ...announce }) });
     // The console's first answer says what this session is.
     let first = await expectOneOf(ch, o, [[MessageType.CHALLENGE, CONSOLE_SEQ.CHALLENGE], [MessageType.BUNDLE, DISTRIBUTE_CONSOLE_SEQ.BUNDLE], ...bundleChunkAt(o, DISTRIBUTE_CONSOLE_SEQ.BUNDLE), [MessageType.ORDER, 0], [MessageType.ORDER_CHUNK, 0], [MessageType.RENEW, RENEW_SEQ.RENEW]]);
     const keys = () => (JSON.parse(readFileSync(path.join(o.keystore, 'keys.json'), 'utf8')) as unknown[]).length;
@@ -73,7 +80,7 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
     let consoleSeq = base;
     while (first.frame.type === MessageType.ORDER || first.frame.type === MessageType.ORDER_CHUNK) {
       consoleSeq += 1;
-      const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunked(chunks.push(decodeOrderChunk(first.frame.payload)));
+      const item = first.frame.type === MessageType.ORDER ? decodeOrder(first.frame.payload) : chunked(chunks.push(decodeOrderChunk(first.frame.payload, chunkLimit(o))));
       if (item === null) {
         first = await nextChunk(ch, o, chunks, MessageType.ORDER_CHUNK, consoleSeq);
         continue;
@@ -188,6 +195,9 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
 /** A BUNDLE_CHUNK frame with this sequence number is an accepted answer, unless the robot plays an older firmware. */
 const bundleChunkAt = (o: RobotOptions, seq: number): Array<[number, number]> => (o.oneFrameBundles ? [] : [[MessageType.BUNDLE_CHUNK, seq]]);
 
+/** The largest chunked item this robot takes: what its HELLO announced, else the default (2 MiB). */
+const chunkLimit = (o: RobotOptions): number => o.maxChunkedItem ?? DEFAULT_CHUNKED_ITEM;
+
 /** An item reassembled from ORDER_CHUNK frames, named as one ORDER names it. */
 const chunked = (c: { kind: 'order' | 'crl'; content: Buffer; nonce: Buffer } | null) => (c === null ? null : { kind: c.kind, content: c.content, consoleNonce: c.nonce });
 
@@ -201,7 +211,7 @@ async function receiveBundle(ch: FrameChannel, o: RobotOptions, first: Received,
   const chunks = new ChunkAssembler<'bundle'>({ sessionNonce: robotNonce });
   let frame = first;
   for (let frames = 1; ; frames++) {
-    const whole = chunks.push(decodeBundleChunk(frame.frame.payload));
+    const whole = chunks.push(decodeBundleChunk(frame.frame.payload, chunkLimit(o)));
     if (whole) return { file: whole.content, frames };
     frame = await nextChunk(ch, o, chunks, MessageType.BUNDLE_CHUNK, first.frame.seq + frames);
   }

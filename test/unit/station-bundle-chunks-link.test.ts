@@ -7,7 +7,8 @@
 // | u32 whole length | SHA-256 of the whole | the robot's HELLO nonce | data, each a length-prefixed field) numbered on
 // from the BUNDLE frame's number, DONE after them, INSTALLED keeping its number; only to a robot whose HELLO sets bit
 // 0x1 (another bit alone does not), else frame_oversize (reason robot_takes_one_frame_bundles, the file's size) before
-// any of it is sent; a file over 2 MiB is frame_oversize (reason over_chunk_limit).
+// any of it is sent; a file over what the robot's HELLO announces it takes (2 MiB when it announces no size) is
+// frame_oversize (reason over_chunk_limit, both sizes); a robot announcing more than 2 MiB is sent a larger file.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../../electron/clock.ts';
@@ -20,6 +21,8 @@ import { memoryCable } from './station-link-kit.ts';
 const ID = 'R-9';
 const PIECE = 61_440;
 const TWO_MIB = 2 * 1024 * 1024;
+/** What the officer can do, as the Station screen shows it. */
+const USB = 'give the robot its key bundle as a file on a USB stick (bundles:build, CLI bundle)';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
 
 /** The length-prefixed fields of a payload (u32 BE length | bytes each), read by hand. */
@@ -40,8 +43,11 @@ interface Outcome {
   nonce: Buffer;
 }
 
-/** One session whose bundle file is `file`, the robot's HELLO announcing `capabilities` (none when undefined). */
-async function session(file: Buffer, capabilities?: number): Promise<Outcome> {
+/**
+ * One session whose bundle file is `file`, the robot's HELLO announcing `capabilities` (none when undefined) and the
+ * largest chunked item it takes (`maxChunkedItem`, none when undefined).
+ */
+async function session(file: Buffer, capabilities?: number, maxChunkedItem?: number): Promise<Outcome> {
   const cable = memoryCable();
   const kb = randomBytes(32);
   const macKey = Buffer.from(kb);
@@ -50,7 +56,7 @@ async function session(file: Buffer, capabilities?: number): Promise<Outcome> {
   const failures: DistributionFailure[] = [];
   const robot = (async () => {
     const ch = cable.robotChannel;
-    await ch.send({ type: MessageType.HELLO, seq: 0, payload: encodeHello({ deviceId: ID, robotNonce: nonce, firmware: 'fw-3', ...(capabilities === undefined ? {} : { capabilities }) }) });
+    await ch.send({ type: MessageType.HELLO, seq: 0, payload: encodeHello({ deviceId: ID, robotNonce: nonce, firmware: 'fw-3', ...(capabilities === undefined ? {} : { capabilities }), ...(maxChunkedItem === undefined ? {} : { maxChunkedItem }) }) });
     // Until the whole file came (one BUNDLE, or the chunk whose index is total - 1), then INSTALLED and DONE.
     for (;;) {
       const { frame } = await ch.receive(5000, 'BUNDLE');
@@ -81,17 +87,20 @@ function expectedFrames(length: number): Array<[number, number]> {
 }
 
 describe('the bundle frames the console sends', () => {
-  // [file length, HELLO capabilities] -> what the docs say is sent (a table: expectedFrames).
-  it.each([
-    [PIECE, 1],
-    [PIECE, undefined],
-    [PIECE + 1, 1],
-    [PIECE + 1, 3],
-    [3 * PIECE + 7, 1],
-    [4 * PIECE, 1],
-  ])('a file of %i bytes, capabilities %s: one BUNDLE when it fits, else BUNDLE_CHUNK frames numbered on, then DONE', async (length, capabilities) => {
+  // [file length, HELLO capabilities, largest chunked item announced] -> what the docs say is sent (expectedFrames).
+  it.each<[number, number | undefined, number | undefined]>([
+    [PIECE, 1, undefined],
+    [PIECE, undefined, undefined],
+    [PIECE + 1, 1, undefined],
+    [PIECE + 1, 3, undefined],
+    [3 * PIECE + 7, 1, undefined],
+    [4 * PIECE, 1, undefined],
+    [TWO_MIB, 1, undefined],
+    [TWO_MIB + 1, 1, 3 * 1024 * 1024],
+    [4 * PIECE, 1, 4 * PIECE],
+  ])('a file of %i bytes, capabilities %s, announced size %s: one BUNDLE when it fits, else BUNDLE_CHUNK frames numbered on, then DONE', async (length, capabilities, maxChunkedItem) => {
     const file = randomBytes(length);
-    const o = await session(file, capabilities);
+    const o = await session(file, capabilities, maxChunkedItem);
     expect(o.result).toMatchObject({ ok: true, deviceId: ID, sequence: 3 });
     expect(o.sent.map((f) => [f.type, f.seq])).toEqual(expectedFrames(length));
     const bundleFrames = o.sent.filter((f) => f.type !== MessageType.DONE);
@@ -112,14 +121,22 @@ describe('the bundle frames the console sends', () => {
     details: { deviceId: ID, reason: 'robot_takes_one_frame_bundles', bytes: length },
   });
   it.each([
-    ['announces nothing', PIECE + 1, undefined, oneFrameOnly(PIECE + 1)],
-    ['announces 0', 5 * PIECE, 0, oneFrameOnly(5 * PIECE)],
-    ['announces another bit (0x2) only', PIECE + 1, 2, oneFrameOnly(PIECE + 1)],
-    ['takes chunks, but the file is over 2 MiB', TWO_MIB + 1, 1, {
-      code: 'frame_oversize', message: `a bundle of ${TWO_MIB + 1} bytes is over the ${TWO_MIB}-byte limit of a chunked item`, details: { reason: 'over_chunk_limit', bytes: TWO_MIB + 1 },
-    }],
-  ])('a robot that %s is sent nothing of a %i-byte file: frame_oversize at bundle', async (_what, length, capabilities, error) => {
-    const o = await session(Buffer.alloc(length, 7), capabilities);
+    ['announces nothing', PIECE + 1, undefined, oneFrameOnly(PIECE + 1), undefined],
+    ['announces 0', 5 * PIECE, 0, oneFrameOnly(5 * PIECE), undefined],
+    ['announces another bit (0x2) only', PIECE + 1, 2, oneFrameOnly(PIECE + 1), undefined],
+    ['announces 8 MiB but not the BUNDLE_CHUNK bit', PIECE + 1, 0, oneFrameOnly(PIECE + 1), 8 * 1024 * 1024],
+    ['takes chunks and announces no size, but the file is over 2 MiB', TWO_MIB + 1, 1, {
+      code: 'frame_oversize',
+      message: `the key bundle of ${TWO_MIB + 1} bytes is over the ${TWO_MIB} bytes robot ${ID} takes in chunks (its HELLO announces no size, so it takes the default ${TWO_MIB} bytes); nothing of it was sent: ${USB}`,
+      details: { reason: 'over_chunk_limit', bytes: TWO_MIB + 1, limit: TWO_MIB, deviceId: ID, announced: null },
+    }, undefined],
+    ['takes chunks and announces 1 MiB, the file is 1 MiB + 1', 1024 * 1024 + 1, 1, {
+      code: 'frame_oversize',
+      message: `the key bundle of ${1024 * 1024 + 1} bytes is over the ${1024 * 1024} bytes robot ${ID} takes in chunks (its HELLO announces ${1024 * 1024} bytes); nothing of it was sent: ${USB}`,
+      details: { reason: 'over_chunk_limit', bytes: 1024 * 1024 + 1, limit: 1024 * 1024, deviceId: ID, announced: 1024 * 1024 },
+    }, 1024 * 1024],
+  ])('a robot that %s is sent nothing of a %i-byte file: frame_oversize at bundle', async (_what, length, capabilities, error, maxChunkedItem) => {
+    const o = await session(Buffer.alloc(length, 7), capabilities, maxChunkedItem);
     expect(o.result.ok).toBe(false);
     if (o.result.ok) return;
     expect({ step: o.result.step, sequence: o.result.sequence, code: o.result.error.code, message: o.result.error.message, details: o.result.error.details })

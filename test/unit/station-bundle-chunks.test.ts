@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MessageType } from '../../electron/station/frame.ts';
-import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk, encodeBundleChunk, splitBundle, type ChunkMessage } from '../../electron/station/orderChunks.ts';
+import { ChunkAssembler, chunkLimitOf, decodeBundleChunk, decodeOrderChunk, encodeBundleChunk, splitBundle, type ChunkMessage } from '../../electron/station/orderChunks.ts';
 import { decodeHello, distributeSeqs, encodeHello } from '../../electron/station/protocol.ts';
 import { fields, refusal } from './station-link-kit.ts';
 
@@ -84,7 +84,18 @@ describe('the HELLO capability field and the sequence numbers', () => {
     expect(encodeHello({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw', capabilities: 1 })).toEqual(fields('R-1', nonce, 'fw', 1));
     expect(decodeHello(fields('R-1', nonce, 'fw', 1))).toEqual({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw', capabilities: 1 });
     expect(decodeHello(fields('R-1', nonce, 'fw'))).toEqual({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw' });
-    expect(refusal(() => decodeHello(fields('R-1', nonce, 'fw', 1, 1)))).toMatchObject({ code: 'bad_frame' });
+    expect(refusal(() => decodeHello(fields('R-1', nonce, 'fw', 1, 1, 1)))).toMatchObject({ code: 'bad_frame' });
+  });
+
+  it('a u32 after the capabilities is the largest chunked item the robot takes (bytes); 0 is malformed; the console sends up to it, at most 64 MiB, 2 MiB when absent', () => {
+    const EIGHT_MIB = 8 * 1024 * 1024;
+    expect(encodeHello({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw', capabilities: 1, maxChunkedItem: EIGHT_MIB })).toEqual(fields('R-1', nonce, 'fw', 1, EIGHT_MIB));
+    // A size without capabilities still writes the capability field first (0: none).
+    expect(encodeHello({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw', maxChunkedItem: 5 })).toEqual(fields('R-1', nonce, 'fw', 0, 5));
+    expect(decodeHello(fields('R-1', nonce, 'fw', 1, EIGHT_MIB))).toEqual({ deviceId: 'R-1', robotNonce: nonce, firmware: 'fw', capabilities: 1, maxChunkedItem: EIGHT_MIB });
+    expect(refusal(() => decodeHello(fields('R-1', nonce, 'fw', 1, 0)))).toMatchObject({ code: 'bad_frame', message: 'malformed HELLO message: the largest chunked item announced is 0 bytes (a robot that takes none omits the field)' });
+    expect([chunkLimitOf({}), chunkLimitOf({ maxChunkedItem: EIGHT_MIB }), chunkLimitOf({ maxChunkedItem: 1000 }), chunkLimitOf({ maxChunkedItem: 0xffffffff })])
+      .toEqual([2 * 1024 * 1024, EIGHT_MIB, 1000, 64 * 1024 * 1024]);
   });
 
   it('BUNDLE_CHUNK frames take the BUNDLE frame\'s numbers on: n items, k chunks -> chunks n..n+k-1, DONE n+k; INSTALLED n+1', () => {

@@ -5,7 +5,7 @@
 // they announce) and an assembler that takes the next item once one is whole.
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk, needsChunks, splitBundle, splitItem, type ChunkMessage, type OrderChunkMessage } from '../../electron/station/orderChunks.ts';
+import { ChunkAssembler, decodeBundleChunk, decodeOrderChunk, encodeOrderChunk, needsChunks, splitBundle, splitItem, type ChunkMessage, type OrderChunkMessage } from '../../electron/station/orderChunks.ts';
 import { fields, refusal } from './station-link-kit.ts';
 
 const PIECE = 61_440;
@@ -33,9 +33,21 @@ describe('when an item needs chunks', () => {
         details = (e as { details?: unknown }).details;
       }
       expect({ what, refused: refusal(split), details }).toEqual({
-        what, refused: { code: 'frame_oversize', reason: 'over_chunk_limit', message: `a ${what} of ${TWO_MIB + 1} bytes is over the ${TWO_MIB}-byte limit of a chunked item` }, details: { reason: 'over_chunk_limit', bytes: TWO_MIB + 1 },
+        what, refused: { code: 'frame_oversize', reason: 'over_chunk_limit', message: `a ${what} of ${TWO_MIB + 1} bytes is over the ${TWO_MIB}-byte limit of a chunked item` }, details: { reason: 'over_chunk_limit', bytes: TWO_MIB + 1, limit: TWO_MIB },
       });
     }
+  });
+
+  it('the limit is the one given (what the robot announced); over the console ceiling (64 MiB) the reason is over_console_chunk_limit', () => {
+    const MIB = 1024 * 1024;
+    expect(splitItem({ kind: 'crl', content: Buffer.alloc(3 * MIB), consoleNonce: nonce }, 3 * MIB)).toHaveLength(Math.ceil((3 * MIB) / (60 * 1024)));
+    expect(refusal(() => splitItem({ kind: 'crl', content: Buffer.alloc(MIB + 1), consoleNonce: nonce }, MIB))).toEqual({
+      code: 'frame_oversize', reason: 'over_chunk_limit', message: `a crl of ${MIB + 1} bytes is over the ${MIB}-byte limit of a chunked item`,
+    });
+    // A limit above the ceiling does not lift it.
+    expect(refusal(() => splitBundle(Buffer.alloc(64 * MIB + 1), nonce, 128 * MIB))).toEqual({
+      code: 'frame_oversize', reason: 'over_console_chunk_limit', message: `a bundle of ${64 * MIB + 1} bytes is over the console's ${64 * MIB}-byte ceiling for a chunked item`,
+    });
   });
 });
 
@@ -106,5 +118,16 @@ describe('the assembler', () => {
     expect([bound.push(b0), bound.push(b1)?.content]).toEqual([null, file]);
     const free = new ChunkAssembler<'bundle'>();
     expect([free.push(b0), free.push(b1)?.nonce]).toEqual([null, own]);
+  });
+
+  it('the robot refuses a chunk naming an item over the size it announced before keeping anything; up to it, the chunk is read', () => {
+    const MIB = 1024 * 1024;
+    const [first] = splitItem({ kind: 'crl', content: Buffer.alloc(3 * MIB, 1), consoleNonce: nonce }, 4 * MIB);
+    const payload = encodeOrderChunk(first as OrderChunkMessage);
+    expect(decodeOrderChunk(payload, 4 * MIB)).toMatchObject({ index: 0, length: 3 * MIB });
+    expect(decodeOrderChunk(payload, 3 * MIB)).toMatchObject({ index: 0, length: 3 * MIB });
+    expect(refusal(() => decodeOrderChunk(payload, 3 * MIB - 1))).toEqual({ code: 'bad_chunk', reason: 'oversize', message: `an item of ${3 * MIB} bytes is over the ${3 * MIB - 1}-byte limit of a chunked item` });
+    // Without a size, the default 2 MiB.
+    expect(refusal(() => decodeOrderChunk(payload))).toEqual({ code: 'bad_chunk', reason: 'oversize', message: `an item of ${3 * MIB} bytes is over the ${2 * MIB}-byte limit of a chunked item` });
   });
 });

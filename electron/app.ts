@@ -638,8 +638,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Incident kits for offline response (docs/incident-kit.md): orders signed like any lockdown order, the manifest
     // with the audit key; the responder's passphrase is checked against their own slot before it seals the kit.
     const kitSlots = createSlotCrypto(options.keychain, () => false);
+    const kitRepo = createIncidentKitRepo(store.db);
     const kits = createKitService({
-      repo: createIncidentKitRepo(store.db),
+      repo: kitRepo,
       fleetRepo,
       fleet,
       lockdown,
@@ -820,7 +821,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       ...createKitHandlers(kits),
       ...createMetricsHandlers({ metrics, alerts, session: liveSession }),
       ...createReportHandlers(reports),
-      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal(), onChanged: operatorChanged }),
+      ...createOperatorHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction, checkpointWal: () => store.checkpointWal(), onChanged: operatorChanged,
+        openKitsOf: (name, now) => kitRepo.openFor(name, now).map(({ kitId, exportedAt, expiresAt }) => ({ kitId, exportedAt, expiresAt })) }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction, onChanged: operatorChanged }),
       ...createReminderHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, transaction }),

@@ -28,17 +28,16 @@ async function signIn(c: FleetConsole, operator: string, passphrase: string): Pr
 }
 
 /** Runs an operator change as alice; when it needs a second person, the responder consents (approves) and alice executes. */
-async function asAlice(c: FleetConsole, run: () => Promise<unknown>): Promise<void> {
+async function asAlice(c: FleetConsole, run: () => Promise<unknown>): Promise<unknown> {
   try {
-    await run();
-    return;
+    return await run();
   } catch (e) {
     if (!isConsoleError(e) || e.code !== 'approval_required') throw e;
     const requestId = String(e.details?.requestId);
     await signIn(c, RESPONDER, RESPONDER_PASS);
     await call(c, 'approvals:approve', { requestId });
     await signIn(c, 'alice', PASSPHRASE);
-    await call(c, 'approvals:execute', { requestId });
+    return (await call(c, 'approvals:execute', { requestId })).result;
   }
 }
 
@@ -86,10 +85,16 @@ describe.each(CHANGES)('incident kit: a responder %s after the export', (_what, 
     }) as { kitId: string };
     await signIn(con, 'alice', PASSPHRASE);
 
+    // The kit as the console names it: exported at the clock's start, orders valid two hours.
+    const OPEN_KIT = { kitId: kit.kitId, exportedAt: '2026-12-06T08:00:00.000Z', expiresAt: '2026-12-06T10:00:00.000Z' };
     clock.advance(30 * MINUTE);
-    await asAlice(con, () => change(con));
+    const listed = (await call(con, 'operators:list', {})).operators;
+    expect(listed.map((o) => [o.name, o.openKits])).toEqual([['alice', undefined], [RESPONDER, [OPEN_KIT]]]);
+    const result = await asAlice(con, () => change(con));
+    expect((result as { openKits?: unknown }).openKits).toEqual([OPEN_KIT]);
     const changed = (await call(con, 'audit:query', { action: changeAction, targetId: RESPONDER, offset: 0, limit: 5 })).records;
     expect(changed.map((r) => r.outcome)).toEqual(['success']);
+    expect([changed[0]!.details.openKits, changed[0]!.details.openKitList]).toEqual([1, `${OPEN_KIT.kitId} exported ${OPEN_KIT.exportedAt} expires ${OPEN_KIT.expiresAt}`]);
     const changedAt = Date.parse(changed[0]!.ts);
     expect(changedAt).toBe(clock.now());
 
@@ -138,11 +143,39 @@ describe('incident kit: a responder demoted and given security back before using
     await asAlice(con, () => call(con, 'operators:setRole', { name: RESPONDER, role: 'viewer' }));
     clock.advance(10 * MINUTE);
     await asAlice(con, () => call(con, 'operators:setRole', { name: RESPONDER, role: 'security_officer' }));
+    // The demotion named the kit; the promotion, which takes nothing away, does not.
+    const roleRecords = (await call(con, 'audit:query', { action: 'operator.set_role', targetId: RESPONDER, offset: 0, limit: 5 })).records;
+    expect(roleRecords.map((r) => [r.details.to, r.details.openKits])).toEqual([['security_officer', undefined], ['viewer', 1]]);
     const kit = await openOfflineKit(kitDir, RESPONDER, RESPONDER_PASS, () => new Date(clock.now() + 5 * MINUTE));
     await kit.useOrder('one', 'after security came back');
     clock.advance(30 * MINUTE);
     const report = await call(con, 'kit:import', { dir: kitDir });
     expect(report.conflicts).toEqual([]);
     expect(report.quarantined).toEqual(['uv-001']);
+    // Imported: the console no longer names it.
+    expect((await call(con, 'operators:list', {})).operators.find((o) => o.name === RESPONDER)?.openKits).toBeUndefined();
+  }, 60_000);
+
+  it('names no kit whose orders have all expired', async () => {
+    const clock = manualClock(Date.parse('2026-12-06T08:00:00Z'));
+    const con = await openUnlocked(tempDir(), { clock });
+    try {
+      await call(con, 'keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' });
+      await call(con, 'fleet:create', { deviceId: 'uv-001', name: 'uv-001', model: 'UV-7', site: 'Plant 1', firmware: '2.1.0', status: 'deployed' });
+      await call(con, 'operators:add', { name: RESPONDER, role: 'security_officer', passphrase: RESPONDER_PASS });
+      await signIn(con, RESPONDER, RESPONDER_PASS);
+      await call(con, 'kit:export', { dir: join(tempDir('ecps-kit-resp-'), 'kit'), passphrase: RESPONDER_PASS, reason: 'drill', orders: [{ name: 'one', scope: { deviceIds: ['uv-001'] }, maxUses: 1, validForSeconds: 600 }] });
+      await signIn(con, 'alice', PASSPHRASE);
+      clock.advance(9 * MINUTE);
+      expect((await call(con, 'operators:list', {})).operators.find((o) => o.name === RESPONDER)?.openKits?.length).toBe(1);
+      clock.advance(2 * MINUTE);
+      expect((await call(con, 'operators:list', {})).operators.find((o) => o.name === RESPONDER)?.openKits).toBeUndefined();
+      const result = await asAlice(con, () => call(con, 'operators:remove', { name: RESPONDER }));
+      expect(result).toEqual({ removed: true });
+      const removed = (await call(con, 'audit:query', { action: 'operator.remove', targetId: RESPONDER, offset: 0, limit: 5 })).records;
+      expect(removed.map((r) => r.details.openKits)).toEqual([undefined]);
+    } finally {
+      con.close();
+    }
   }, 60_000);
 });

@@ -638,8 +638,9 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Incident kits for offline response (docs/incident-kit.md): orders signed like any lockdown order, the manifest
     // with the audit key; the responder's passphrase is checked against their own slot before it seals the kit.
     const kitSlots = createSlotCrypto(options.keychain, () => false);
+    const kitRepo = createIncidentKitRepo(store.db);
     const kits = createKitService({
-      repo: createIncidentKitRepo(store.db),
+      repo: kitRepo,
       fleetRepo,
       fleet,
       lockdown,
@@ -831,6 +832,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         onChanged: operatorChanged,
         approvalKeys: approvalsRepo,
         onApprovalKeyRevoked: () => emit('approvals:changed', { requestId: null, state: null }),
+        openKitsOf: (name, now) => kitRepo.openFor(name, now).map(({ kitId, exportedAt, expiresAt }) => ({ kitId, exportedAt, expiresAt })),
       }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction, onChanged: operatorChanged }),

@@ -47,6 +47,14 @@ const Passphrase = z.string().min(1).max(1024);
 export const OperatorName = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._@ -]+$/u, 'letters, digits, space, . _ @ - only');
 export const OperatorRoleSchema = z.enum(OPERATOR_ROLES);
 
+/**
+ * An incident kit the operator exported and holds (docs/incident-kit.md "Roles in the offline console"): not imported
+ * and its orders not all expired. The kit is offline, so removing the operator or taking `security` away does not stop
+ * it; the console names it when that happens.
+ */
+export const OpenKit = z.object({ kitId: z.string(), exportedAt: IsoTime, expiresAt: IsoTime });
+export type OpenKit = z.infer<typeof OpenKit>;
+
 export const OperatorInfo = z.object({
   name: z.string(),
   role: OperatorRoleSchema,
@@ -64,6 +72,8 @@ export const OperatorInfo = z.object({
   lastSignInAt: IsoTime.nullable(),
   /** The operator's approval key enrolled now (docs/two-person-control.md), or null: none. Never key material. */
   approvalKey: z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$/), enrolledAt: IsoTime }).nullable(),
+  /** The operator's open incident kits, present when there is at least one. */
+  openKits: z.array(OpenKit).optional(),
 });
 export type OperatorInfo = z.infer<typeof OperatorInfo>;
 
@@ -130,7 +140,7 @@ export const operatorsChannels = {
   /** An admin adds an operator with a first passphrase (their slot is made from the master key in memory). */
   'operators:add': channel(z.object({ name: OperatorName, role: OperatorRoleSchema, passphrase: Passphrase }).strict(), OperatorInfo),
   /** Wipes (overwrites, then deletes) the operator's slot; the last admin and the signed-in operator cannot be removed. */
-  'operators:remove': channel(z.object({ name: OperatorName }).strict(), z.object({ removed: z.literal(true) })),
+  'operators:remove': channel(z.object({ name: OperatorName }).strict(), z.object({ removed: z.literal(true), openKits: z.array(OpenKit).optional() })),
   /** The last admin cannot lose the role. */
   'operators:setRole': channel(z.object({ name: OperatorName, role: OperatorRoleSchema }).strict(), OperatorInfo),
   /** The signed-in operator's own passphrase (the current one is checked and throttled like an unlock). */

@@ -60,6 +60,8 @@ export interface IncidentKitRepo {
   /** exported -> imported; false when the kit was imported already (nothing changed). */
   markImported(kitId: string, at: string, by: string, records: number): boolean;
   list(limit: number): IncidentKitRow[];
+  /** The responder's kits not imported yet whose orders have not all expired at `now` (ISO), oldest first. */
+  openFor(responder: string, now: string): IncidentKitRow[];
 }
 
 export function createIncidentKitRepo(db: Db): IncidentKitRepo {
@@ -70,6 +72,7 @@ export function createIncidentKitRepo(db: Db): IncidentKitRepo {
   const getStmt = db.prepare('SELECT * FROM incident_kits WHERE kit_id = ?');
   const imported = db.prepare("UPDATE incident_kits SET state = 'imported', imported_at = ?, imported_by = ?, imported_records = ? WHERE kit_id = ? AND state = 'exported'");
   const listStmt = db.prepare('SELECT * FROM incident_kits ORDER BY exported_at DESC, kit_id LIMIT ?');
+  const openStmt = db.prepare("SELECT * FROM incident_kits WHERE responder = ? AND state = 'exported' AND expires_at > ? ORDER BY exported_at, kit_id");
   return {
     insert: (row) => void insert.run(row),
     get: (kitId) => {
@@ -78,5 +81,6 @@ export function createIncidentKitRepo(db: Db): IncidentKitRepo {
     },
     markImported: (kitId, at, by, records) => imported.run(at, by, records, kitId).changes === 1,
     list: (limit) => (listStmt.all(limit) as Raw[]).map(fromRaw),
+    openFor: (responder, now) => (openStmt.all(responder, now) as Raw[]).map(fromRaw),
   };
 }

@@ -7,6 +7,7 @@ import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { canRobotTransition } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { KitFinding, KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
+import { OPERATOR_ROLES, roleHas, type OperatorRole } from '../../../shared/operatorsContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { CertificateRow, FleetRepo, RobotRow } from '../../store/fleetRepo.ts';
 import type { IncidentKitRepo } from '../../store/incidentKitRepo.ts';
@@ -60,6 +61,36 @@ export interface KitExport {
 export interface KitService {
   exportKit(input: KitExportInput): Promise<KitExport>;
   importKit(dir: string): Promise<KitImportReport>;
+}
+
+/** Operator changes that can take `security` away from a kit's responder (or give it back), by the main audit. */
+const RESPONDER_CHANGES = ['operator.remove', 'operator.set_role', 'operator.add'] as const;
+
+/**
+ * The times at which the responder's holding of `security` changed after the export, in audit order: removed (lost),
+ * a role change (lost or regained by the new role) or added again under the same name (by the role given). The kit
+ * itself cannot know of them; import uses them to flag what the kit records after a loss (`responder_revoked`).
+ */
+export function responderChanges(audit: Pick<AuditLog, 'query'>, kitId: string, responder: string, exportedAt: string): Array<{ ts: string; holds: boolean; action: string }> {
+  // After the export's own record (a change in the same millisecond but before it is not after the export).
+  const exportRecord = audit.query({ action: 'kit.export', targetId: kitId, from: exportedAt, limit: 10 }).records.find((r) => r.outcome === 'success');
+  const after = (r: { seq: number; ts: string }) => (exportRecord === undefined ? r.ts > exportedAt : r.seq > exportRecord.seq);
+  const changes: Array<{ seq: number; ts: string; holds: boolean; action: string }> = [];
+  for (const action of RESPONDER_CHANGES) {
+    let before: number | undefined;
+    for (;;) {
+      const page = audit.query({ action, targetId: responder, from: exportedAt, limit: 200, ...(before === undefined ? {} : { before }) });
+      for (const r of page.records) {
+        if (r.outcome !== 'success' || r.targetId !== responder || !after(r)) continue;
+        const role = String(action === 'operator.set_role' ? r.details.to : r.details.role);
+        const holds = action !== 'operator.remove' && (OPERATOR_ROLES as readonly string[]).includes(role) && roleHas(role as OperatorRole, 'security');
+        changes.push({ seq: r.seq, ts: r.ts, holds, action });
+      }
+      if (!page.more || page.records.length === 0) break;
+      before = page.records.at(-1)!.seq;
+    }
+  }
+  return changes.sort((a, b) => a.seq - b.seq).map(({ ts, holds, action }) => ({ ts, holds, action }));
 }
 
 export function createKitService(deps: KitServiceDeps): KitService {
@@ -151,6 +182,15 @@ export function createKitService(deps: KitServiceDeps): KitService {
           const o = orderOf.get(orderId);
           if (!o || n > o.maxUses) conflicts.push({ kitSeq: 0, deviceId: null, kind: 'order_overused', message: `order ${orderId} used ${n} time(s), ${o ? `its maximum is ${o.maxUses}` : 'and the kit never held it'}` });
         }
+        // The responder's role as the main audit tells it: what the kit records after they were removed or lost
+        // `security` is flagged (it happened, so it is merged, in order, like the rest).
+        const changes = responderChanges(deps.audit, body.kitId, body.responder, body.exportedAt);
+        const heldAt = (ts: string) => {
+          let held: { holds: boolean; action: string; ts: string } = { holds: true, action: '', ts: '' };
+          for (const ch of changes) if (Date.parse(ch.ts) <= Date.parse(ts)) held = ch;
+          return held;
+        };
+        let revoked = 0;
         deps.transaction(() => {
           if (!deps.repo.markImported(body.kitId, iso(), actor, chain.records.length)) throw kitError('illegal_transition', 'already_imported', `Incident kit ${body.kitId} was imported already.`);
           for (const r of chain.records) {
@@ -159,6 +199,12 @@ export function createKitService(deps: KitServiceDeps): KitService {
               actor: r.actor, action: r.action.replace(/^kit\./, 'kit.offline.'), targetType: r.targetType === 'robot' ? 'robot' : 'store', targetId: r.targetId, outcome: r.outcome,
               details: { ...r.details, ...offline },
             });
+            const held = heldAt(r.ts);
+            if (!held.holds) {
+              revoked += 1;
+              const change = held.action === 'operator.remove' ? 'was removed' : 'lost the security permission';
+              conflicts.push({ kitSeq: r.seq, deviceId: r.targetType === 'robot' ? r.targetId : null, kind: 'responder_revoked', message: `${r.action} (${r.outcome}) at ${r.ts}: the responder ${body.responder} ${change} at ${held.ts}` });
+            }
             if (r.action === 'kit.order.use' && r.outcome === 'success') {
               const o = orderOf.get(String(r.details.orderId));
               if (o && Date.parse(r.ts) > Date.parse(o.expiresAt)) conflicts.push({ kitSeq: r.seq, deviceId: null, kind: 'used_after_expiry', message: `order ${o.name} used at ${r.ts}, after it expired at ${o.expiresAt}` });
@@ -193,7 +239,7 @@ export function createKitService(deps: KitServiceDeps): KitService {
           }
           deps.audit.append({
             actor, action: 'kit.import', targetType: 'store', targetId: body.kitId, outcome: 'success',
-            details: { responder: body.responder, records: chain.records.length, quarantined: quarantined.length, conflicts: conflicts.length, gaps: gaps.length, kitHead: chain.head.hash },
+            details: { responder: body.responder, records: chain.records.length, quarantined: quarantined.length, conflicts: conflicts.length, responderRevoked: revoked, gaps: gaps.length, kitHead: chain.head.hash },
           });
         });
         return {

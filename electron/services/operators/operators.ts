@@ -4,7 +4,7 @@
 // (shared/permissions.ts) before these run.
 import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
-import { type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS } from '../../../shared/operatorsContract.ts';
+import { type OpenKit, type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS, roleHas } from '../../../shared/operatorsContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { ApprovalsRepo } from '../../store/approvalsRepo.ts';
 import type { OperatorRow, OperatorsRepo } from '../../store/operatorsRepo.ts';
@@ -29,6 +29,8 @@ export interface OperatorsDeps {
   approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey'>;
   /** Called after a removal revoked the operator's approval key: the approvals:changed push (the key tables). */
   onApprovalKeyRevoked?(): void;
+  /** The operator's incident kits not imported and not expired at `now` (ISO): named when they are removed or lose security. */
+  openKitsOf?(name: string, now: string): OpenKit[];
 }
 
 /** The reason recorded when removing an operator revokes their approval key. */
@@ -41,6 +43,10 @@ type OperatorHandlers = Pick<
 
 /** The two-person request a change runs under (approvals:execute), named in its record so a report ties them exactly. */
 const approvedBy = (ctx: { approvedRequestId?: string } | undefined): Record<string, string> => (ctx?.approvedRequestId ? { approvalRequestId: ctx.approvedRequestId } : {});
+
+/** The audit detail naming open kits: "<kitId> exported <at> expires <latest order expiry>", joined by "; ". */
+export const openKitsDetail = (kits: readonly OpenKit[]): Record<string, string | number> =>
+  kits.length === 0 ? {} : { openKits: kits.length, openKitList: kits.map((k) => `${k.kitId} exported ${k.exportedAt} expires ${k.expiresAt}`).join('; ') };
 
 const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();
 
@@ -59,7 +65,9 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     return key !== null && Date.parse(key.enrolledAt) >= Date.parse(r.createdAt) ? { fingerprint: key.fingerprint, enrolledAt: key.enrolledAt } : null;
   };
 
-  const info = (r: OperatorRow): OperatorInfo => ({
+  const openKits = (name: string): OpenKit[] => deps.openKitsOf?.(name, new Date(clock.now()).toISOString()) ?? [];
+
+  const info = (r: OperatorRow): OperatorInfo => withKits(r.name, {
     name: r.name,
     role: r.role,
     createdAt: r.createdAt,
@@ -72,6 +80,11 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     lastSignInAt: lastSignIn(r.name),
     approvalKey: approvalKey(r),
   });
+
+  function withKits<T extends object>(name: string, o: T): T & { openKits?: OpenKit[] } {
+    const kits = openKits(name);
+    return kits.length ? { ...o, openKits: kits } : o;
+  }
 
   const existing = (name: string): OperatorRow => {
     const row = repo.get(name);
@@ -132,9 +145,11 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         if (row.name === session.actor()) throw new ConsoleError('illegal_transition', 'You cannot remove yourself while signed in; another admin can.');
         keepAnAdmin(row, 'removing them');
         const key = deps.approvalKeys?.approvalKey(row.name) ?? null;
+        // Kits they hold stay usable offline (the kit cannot learn of this): named in the record and the result.
+        const kits = openKits(row.name);
         deps.transaction(() => {
           repo.wipe(row.name);
-          audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role, ...approvedBy(ctx) } });
+          audit.append({ actor: session.actor(), action: 'operator.remove', targetType: 'operator', targetId: row.name, outcome: 'success', details: { role: row.role, ...openKitsDetail(kits), ...approvedBy(ctx) } });
           // Their approval key goes with them (revoked, not deleted: a file it signed is refused by name), so no key is
           // left in approval_keys counting for no one, nor waiting for a namesake.
           if (key !== null) {
@@ -153,7 +168,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         deps.onChanged?.(row.name);
         if (key !== null) deps.onApprovalKeyRevoked?.();
         deps.checkpointWal();
-        return { removed: true as const };
+        return kits.length ? { removed: true as const, openKits: kits } : { removed: true as const };
       }),
     'operators:setRole': ({ name, role }, ctx) =>
       audited('operator.set_role', name, { role }, () => {
@@ -162,7 +177,9 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         if (role !== 'admin') keepAnAdmin(row, 'taking the admin role away');
         deps.transaction(() => {
           repo.setRole(row.name, role);
-          audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role, ...approvedBy(ctx) } });
+          // Losing `security` while holding kits: the kits stay usable offline, so the record names them.
+          const kits = roleHas(role as OperatorRole, 'security') ? [] : openKits(row.name);
+          audit.append({ actor: session.actor(), action: 'operator.set_role', targetType: 'operator', targetId: row.name, outcome: 'success', details: { from: row.role, to: role, ...openKitsDetail(kits), ...approvedBy(ctx) } });
         });
         deps.onChanged?.(row.name);
         const s = session.require();

@@ -10,7 +10,7 @@ import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Alert from '@cloudscape-design/components/alert';
 import { contract } from '../../../shared/contract.ts';
-import { OPERATOR_ROLES, ROLE_LABELS, type OperatorInfo, type OperatorRole } from '../../../shared/operatorsContract.ts';
+import { OPERATOR_ROLES, ROLE_LABELS, roleHas, type OperatorInfo, type OperatorRole } from '../../../shared/operatorsContract.ts';
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { ActionModal } from '../components/ActionModal.tsx';
 import { SubmitForm } from '../components/SubmitForm.tsx';
@@ -106,6 +106,26 @@ export function AddOperatorDialog({ onClose }: { onClose(): void }) {
   );
 }
 
+/**
+ * The incident kits the operator still holds (operators:list's openKits): removing them or taking `security` away does
+ * not stop a kit, which is offline (docs/incident-kit.md "Roles in the offline console"), so the officer is told first.
+ */
+function OpenKitsWarning({ operator }: { operator: OperatorInfo }) {
+  const kits = operator.openKits ?? [];
+  if (kits.length === 0) return null;
+  return (
+    <Alert type="warning" header={`${operator.name} holds ${kits.length === 1 ? 'an incident kit' : `${kits.length} incident kits`}`} statusIconAriaLabel="Warning">
+      The kit is offline and cannot learn of this change: {operator.name} can still open it and use its lockdown orders until they expire or run out.
+      Importing it reports what was done after the change as conflicts.
+      <ul>
+        {kits.map((k) => (
+          <li key={k.kitId}>{`Kit ${k.kitId}, exported ${k.exportedAt}, orders valid until ${k.expiresAt}`}</li>
+        ))}
+      </ul>
+    </Alert>
+  );
+}
+
 export function ChangeRoleDialog({ operator, onClose }: { operator: OperatorInfo; onClose(): void }) {
   const [role, setRole] = useState<OperatorRole>(operator.role);
   const setRoleOf = useOperatorChange('operators:setRole', onClose);
@@ -133,6 +153,7 @@ export function ChangeRoleDialog({ operator, onClose }: { operator: OperatorInfo
           <FormField label="New role">
             <RadioGroup value={role} onChange={(e) => setRole(e.detail.value as OperatorRole)} items={ROLE_ITEMS} />
           </FormField>
+          {role !== operator.role && !roleHas(role, 'security') && <OpenKitsWarning operator={operator} />}
           <ErrorMessage error={setRoleOf.error} />
         </SpaceBetween>
       </SubmitForm>
@@ -141,8 +162,9 @@ export function ChangeRoleDialog({ operator, onClose }: { operator: OperatorInfo
 }
 
 /** A yes/no dialog naming the operator, for an action on them that has no other input. */
-function ConfirmOnOperator({ header, action, children, pending, error, onConfirm, onClose }: {
+function ConfirmOnOperator({ header, action, children, extra, pending, error, onConfirm, onClose }: {
   header: string;
+  extra?: React.ReactNode;
   action: string;
   children: React.ReactNode;
   pending: boolean;
@@ -164,6 +186,7 @@ function ConfirmOnOperator({ header, action, children, pending, error, onConfirm
         <Alert type="warning" statusIconAriaLabel="Warning">
           {children}
         </Alert>
+        {extra}
         <ErrorMessage error={error} />
       </SpaceBetween>
     </ActionModal>
@@ -184,6 +207,7 @@ export function RemoveOperatorDialog({ operator, onClose }: { operator: Operator
       error={remove.error}
       onConfirm={() => remove.mutate({ name: operator.name })}
       onClose={onClose}
+      extra={<OpenKitsWarning operator={operator} />}
     >
       {operator.name} ({ROLE_LABELS[operator.role]}) will no longer be able to sign in: their key slot is overwritten and deleted. Their past actions stay in
       the audit log. This cannot be undone; to let them back in, add them again with a new passphrase. Another approver

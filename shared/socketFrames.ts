@@ -6,6 +6,22 @@
 //   n0 + n1 + ...   the attachments, back to back, ending exactly at the end of the frame
 // Used by the host (electron/host/socketProtocol.ts) and the window's client (renderer/src/transport/wsClient.ts).
 
+import type { ErrorInfo } from './errors.ts';
+
+/**
+ * What the host answers about a call id after a reconnect (`{"outcomes": [...]}`; electron/host/callOutcomes.ts keeps
+ * them, renderer/src/transport/callBook.ts acts on them; docs/ui.md "Calls in flight at a drop").
+ */
+export type OutcomeState = 'running' | 'replied' | 'completed' | 'expired' | 'unknown';
+export interface OutcomeReport {
+  id: number;
+  state: OutcomeState;
+  /** With `completed`: whether the call succeeded. */
+  ok?: boolean;
+  /** With `completed` and ok false: the call's error. */
+  error?: ErrorInfo;
+}
+
 export const MAX_FRAME_HEADER_BYTES = 64 * 1024;
 export const MAX_FRAME_ATTACHMENTS = 16;
 const MAX_DEPTH = 32;

@@ -16,6 +16,9 @@
 import { createHash } from 'node:crypto';
 import type { Envelope } from '../../shared/contract.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
+import type { OutcomeReport, OutcomeState } from '../../shared/socketFrames.ts';
+
+export type { OutcomeReport, OutcomeState };
 
 export const MAX_WINDOWS = 32;
 export const MAX_CALLS_PER_WINDOW = 512;
@@ -24,16 +27,6 @@ export const MAX_RESULT_BYTES = 16 * 1024 * 1024;
 export const RESULT_TTL_MS = 60_000;
 /** Windows forgotten (the bound above) whose highest call id is still remembered, so their calls read `expired`. */
 export const MAX_FORGOTTEN_WINDOWS = 1024;
-
-export type OutcomeState = 'running' | 'replied' | 'completed' | 'expired' | 'unknown';
-export interface OutcomeReport {
-  id: number;
-  state: OutcomeState;
-  /** With `completed`: whether the call succeeded. */
-  ok?: boolean;
-  /** With `completed` and ok false: the call's error. */
-  error?: ErrorInfo;
-}
 
 type CallRecord =
   | { state: 'running' }

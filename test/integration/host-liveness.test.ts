@@ -6,39 +6,12 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLiveness } from '../../renderer/src/transport/liveness.ts';
-import type { ReconnectTimers } from '../../renderer/src/transport/reconnect.ts';
+import { ManualTimers } from '../unit/manualTimers.ts';
 import { openSocket } from '../security/hostKit.ts';
 
 /** The documented limits (docs/ui.md): a ping 5 s after the last answer, 10 s to answer it. */
 const INTERVAL = 5_000;
 const TIMEOUT = 10_000;
-
-class ManualTimers implements ReconnectTimers {
-  time = 1_000_000;
-  private seq = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  now = () => this.time;
-  random = () => 0;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.time + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = end;
-  }
-}
 
 type FromWorker = { kind: 'ready'; port: number; token: string } | { kind: 'blocked' } | { kind: 'unblocked' } | { kind: 'closed' };
 

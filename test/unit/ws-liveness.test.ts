@@ -3,40 +3,10 @@
 // the last answer, 10 s to answer it), written here, not read from the module.
 import { describe, expect, it } from 'vitest';
 import { createLiveness } from '../../renderer/src/transport/liveness.ts';
-import type { ReconnectTimers } from '../../renderer/src/transport/reconnect.ts';
+import { ManualTimers } from './manualTimers.ts';
 
 const INTERVAL = 5_000;
 const TIMEOUT = 10_000;
-
-class ManualTimers implements ReconnectTimers {
-  time = 1_000_000;
-  private seq = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  now = () => this.time;
-  random = () => 0;
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.time + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = end;
-  }
-  get count() {
-    return this.pending.size;
-  }
-}
 
 function rig() {
   const timers = new ManualTimers();
@@ -124,7 +94,7 @@ describe('liveness of the console behind the socket', () => {
     liveness.start();
     timers.advance(INTERVAL);
     liveness.stop();
-    expect(timers.count).toBe(0);
+    expect(timers.timerCount).toBe(0);
     timers.advance(10 * TIMEOUT);
     expect(log.silent).toEqual([]);
     expect(log.pings).toHaveLength(1);

@@ -9,46 +9,8 @@ import {
   createReconnector,
   listenForReconnectTriggers,
   reconnectDelayMs,
-  type ReconnectTimers,
 } from '../../renderer/src/transport/reconnect.ts';
-
-/** A clock moved by hand with the timers it runs. */
-class ManualTimers implements ReconnectTimers {
-  private time = 1_000_000;
-  private seq = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-  randomValue = 0;
-
-  now(): number {
-    return this.time;
-  }
-  random(): number {
-    return this.randomValue;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.time + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  /** Moves the clock, running each timer that falls due on the way, in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = [...this.pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.pending.delete(due[0]);
-      this.time = due[1].at;
-      due[1].fn();
-    }
-    this.time = end;
-  }
-  get timerCount(): number {
-    return this.pending.size;
-  }
-}
+import { ManualTimers } from './manualTimers.ts';
 
 function rig() {
   const timers = new ManualTimers();

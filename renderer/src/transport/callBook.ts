@@ -5,16 +5,10 @@
 // failed: after the reconnect the window asks the host for the outcomes of its unanswered ids (electron/host/
 // callOutcomes.ts) and, for each, decides by decideAfterDrop below. A call that changes state is never sent twice.
 import type { Envelope } from '../../../shared/contract.ts';
-import type { ErrorInfo } from '../../../shared/errors.ts';
 import { isReadOnlyChannel } from '../../../shared/permissions.ts';
+import type { OutcomeReport, OutcomeState } from '../../../shared/socketFrames.ts';
 
-export type OutcomeState = 'running' | 'replied' | 'completed' | 'expired' | 'unknown';
-export interface OutcomeReport {
-  id: number;
-  state: OutcomeState;
-  ok?: boolean;
-  error?: ErrorInfo;
-}
+export type { OutcomeReport, OutcomeState };
 
 /** Why a call that changes state was not sent again (the call_interrupted error's details.reason). */
 export type InterruptReason = 'not_received' | 'succeeded_answer_lost' | 'outcome_unknown';

@@ -4,6 +4,7 @@
 // written page by page).
 import type { ChannelOutput } from '../../../shared/contract.ts';
 import { formatBatch, formatBatchItem } from './format.ts';
+import { eachPage } from './pages.ts';
 
 type Job = ChannelOutput<'rotation:batchGet'>;
 type Page = ChannelOutput<'rotation:batchItems'>;
@@ -42,16 +43,13 @@ export async function batchStatus(q: BatchStatusQuery, calls: BatchStatusCalls):
   // Every page, each printed as soon as it is read: memory holds one page whatever the job's size.
   const head = JSON.stringify(summary);
   calls.out(q.json ? `${head.slice(0, -1)},"items":[` : formatBatch(job));
-  let page = first;
   let printed = 0;
-  for (;;) {
+  await eachPage(first, (cursor) => calls.page({ ...input, cursor }), (page) => {
     if (page.items.length > 0) {
       calls.out(q.json ? `${printed > 0 ? ',' : ''}${page.items.map((i) => JSON.stringify(i)).join(',\n')}` : page.items.map(formatBatchItem).join('\n'));
     }
     printed += page.items.length;
-    if (page.nextCursor === null) break;
-    page = await calls.page({ ...input, cursor: page.nextCursor });
-  }
+  });
   calls.out(q.json ? '],"nextCursor":null}' : `${shown(printed)}`);
   return { ...summary, printed };
 }

@@ -3,6 +3,7 @@
 // --limit N keys per page (1 to 500; the channel's default 100), --after CURSOR the page after the one that printed
 // it, --all every page from the first, each printed as soon as it is read (with --json: one JSON document written page
 // by page). One page prints its table and, when more follow, the cursor of the next.
+import { eachPage } from './pages.ts';
 
 export interface KeyListQuery {
   /** Page size (the channel's default when absent). */
@@ -33,9 +34,8 @@ export async function keyList<K>(q: KeyListQuery, calls: KeyListCalls<K>): Promi
   }
   // Every page, each printed as soon as it is read: memory holds one page whatever the number of keys.
   if (q.json) calls.out('{"keys":[');
-  let page = first;
   let printed = 0;
-  for (;;) {
+  await eachPage(first, (cursor) => calls.page({ ...input, cursor }), (page) => {
     if (q.json) {
       if (page.keys.length > 0) calls.out(`${printed > 0 ? ',' : ''}${page.keys.map((k) => JSON.stringify(k)).join(',\n')}`);
     } else if (printed === 0 || page.keys.length > 0) {
@@ -44,9 +44,7 @@ export async function keyList<K>(q: KeyListQuery, calls: KeyListCalls<K>): Promi
       calls.out(printed === 0 ? table : table.split('\n').slice(1).join('\n'));
     }
     printed += page.keys.length;
-    if (page.nextCursor === null) break;
-    page = await calls.page({ ...input, cursor: page.nextCursor });
-  }
+  });
   calls.out(q.json ? '],"nextCursor":null}' : `${printed} key(s)`);
   return { printed };
 }

@@ -589,3 +589,12 @@ describe('the second factor at sign-in: --totp, ECPS_TOKEN_PIN, --recovery-code 
     }
   });
 });
+
+describe('the approval key lists: --after or --all, not both (docs/cli.md)', () => {
+  const COMMANDS = [['approvals', 'keys'], ['approvals', 'revoked-keys']];
+  it.each(COMMANDS)('%s %s refuses both, and takes each alone', (a, b) => {
+    expect(refusal([a!, b!, '--after', 'abc', '--all'])).toBe(`${a} ${b}: give --after or --all, not both`);
+    expect(parse([a!, b!, '--after', 'abc']).options.after).toBe('abc');
+    expect(parse([a!, b!, '--all']).options.all).toBe(true);
+  });
+});

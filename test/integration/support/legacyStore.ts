@@ -29,6 +29,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [39, ['key_version_materials']],
   [40, ['approval_keys_revoked']],
   [41, ['fleet_certificate_ders', 'robot_certificate_pems']], // and the bodies' columns back (UNDO below)
+  [42, []], // replaces robot_certificates' expiry index (UNDO below)
 ];
 
 /** What a migration changed in earlier tables, undone before its own tables go (their rows moved back). */
@@ -38,6 +39,9 @@ const UNDO: Readonly<Record<number, string>> = {
     UPDATE fleet_certificates SET cert_der = (SELECT d.cert_der FROM fleet_certificate_ders d WHERE d.ca_id = fleet_certificates.ca_id AND d.serial = fleet_certificates.serial);
     ALTER TABLE robot_certificates ADD COLUMN pem TEXT NOT NULL DEFAULT '';
     UPDATE robot_certificates SET pem = (SELECT p.pem FROM robot_certificate_pems p WHERE p.serial = robot_certificates.serial);`,
+  // Migration 42 made the registry copies' expiry index partial (active copies only).
+  42: `DROP INDEX robot_certificates_active_expiry;
+    CREATE INDEX robot_certificates_expiry ON robot_certificates (status, not_after);`,
 };
 
 /** Drops the tables of migration `version` and every later one and removes their schema rows (see LATER_TABLES). */

@@ -280,6 +280,12 @@ describe('kdf: scrypt parameters and the passphrase key (docs/key-store.md)', ()
     expect((await deriveKek('x', salt, kdf)).equals(want)).toBe(true);
   });
 
+  it('derives with the production default N=2^17, r=8, p=1 (a 128 MiB work area: the bound must grow with r)', async () => {
+    // (what the key is, is checked at smaller costs above; one derivation here, a second would double the slowest test)
+    const key = await deriveKek('operator passphrase', crypto.randomBytes(16), { N: 2 ** 17, r: 8, p: 1 });
+    expect(key.length).toBe(32);
+  });
+
   it('refuses bad parameters before deriving', async () => {
     await expect(Promise.resolve().then(() => deriveKek('x', crypto.randomBytes(16), { N: 1000, r: 8, p: 1 }))).rejects.toMatchObject({ code: 'invalid_input' });
   });

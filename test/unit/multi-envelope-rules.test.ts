@@ -303,6 +303,12 @@ describe('decryptFromRecipients', () => {
     expect(order).toEqual(['plain', 'closed', 'half', 'open']);
     expect(err.code).toBe('provider_unavailable');
     expect(err.message).toBe('None of the providers that wrapped this data key could unwrap it. plain: plain down; closed: closed down; half: half down; open: open down; gone: Provider gone is not configured in this console.');
+    // only providers this console does not have: provider_unavailable (the data may be readable where they are)
+    expect(await refusal(decryptFromRecipients(deps, () => undefined, await sealed([{ p: gone.p, ref: 'k' }]), AAD))).toEqual({
+      code: 'provider_unavailable',
+      message: 'None of the providers that wrapped this data key could unwrap it. gone: Provider gone is not configured in this console.',
+      details: { operation: 'decrypt', providers: 'gone:NotConfigured' },
+    });
     // the first that answers wins, after the failures before it
     const r = await decryptFromRecipients(deps, lookupOf(failing(plain), closed.p, half.p), ct, AAD);
     expect(r.providerId).toBe('closed');

@@ -161,7 +161,13 @@ async function eachPiece(src: StreamSource, pieceBytes: number, onPiece: (piece:
     }
     return buf;
   };
-  let reading: Promise<Buffer> = readBatch(buffers[0]!, 0);
+  // Each read and write is awaited later, after other awaits: until then its failure must count as handled, or Node
+  // ends the process on an unhandled rejection (a disk-full write while the next read is in flight did exactly that).
+  const handled = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  let reading: Promise<Buffer> = handled(readBatch(buffers[0]!, 0));
   let writing: Promise<void> = Promise.resolve();
   try {
     let index = 0;
@@ -172,14 +178,14 @@ async function eachPiece(src: StreamSource, pieceBytes: number, onPiece: (piece:
       offset += batch.length;
       which ^= 1;
       const next = Math.min(batchBytes, total - offset);
-      if (next > 0) reading = readBatch(buffers[which]!.subarray(0, next), offset);
+      if (next > 0) reading = handled(readBatch(buffers[which]!.subarray(0, next), offset));
       const out: Buffer[] = [];
       for (let at = 0; at < batch.length || (total === 0 && index === 0); at += pieceBytes) {
         out.push(...onPiece(batch.subarray(at, Math.min(at + pieceBytes, batch.length)), index, index === count - 1));
         index++;
       }
       await writing;
-      writing = sink(out);
+      writing = handled(sink(out));
     }
     await writing;
   } catch (e) {

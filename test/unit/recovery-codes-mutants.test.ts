@@ -7,6 +7,7 @@
 // test/unit/recovery-codes-session.test.ts.)
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { dropPrederivedKek, offerPrederivedKek } from '../../electron/crypto/kdf.ts';
 import { makeRecoveryCodes, matchRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from '../../electron/services/recoveryCodes/recoveryCodes.ts';
 import type { RecoveryCodeRow } from '../../electron/store/operatorsRepo.ts';
 
@@ -131,6 +132,20 @@ describe('matchRecoveryCode (an unlock with a code)', () => {
     ];
     expect(await matchRecoveryCode(rows, STORE, 'alice', code1)).toBe(0);
     expect(await matchRecoveryCode(rows, STORE, 'alice', code2)).toBe(1);
+  });
+
+  it('the derived hash is zeroed once compared', async () => {
+    const { codes, rows } = await makeRecoveryCodes(STORE, 'alice', KDF);
+    // The key derivation hands over a key derived ahead for these exact inputs (kdf.ts): that very buffer is zeroed.
+    const salt = rows[0]!.salt;
+    const ahead = expectedHash(STORE, 'alice', plain(codes[6]!), salt);
+    offerPrederivedKek(`ecps/recovery-code/v1|${STORE}|alice|${plain(codes[6]!)}`, salt, KDF, ahead);
+    try {
+      expect(await matchRecoveryCode(rows, STORE, 'alice', codes[6]!)).toBe(6);
+      expect(ahead.equals(Buffer.alloc(32))).toBe(true);
+    } finally {
+      dropPrederivedKek();
+    }
   });
 
   it('a stored hash of another length is no match and no error', async () => {

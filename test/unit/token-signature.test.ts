@@ -34,6 +34,21 @@ describe('verifyTokenSignature', () => {
 
   it('a signature over another challenge does not verify', () => {
     expect(verifyTokenSignature(pem(rsa.publicKey), 'rsa-pss-sha256', crypto.randomBytes(32), pss)).toBe(false);
+    expect(verifyTokenSignature(pem(ec.publicKey), 'ecdsa-p256-sha256', crypto.randomBytes(32), ecdsa)).toBe(false);
+    expect(verifyTokenSignature(pem(rsa.publicKey), 'rsa-pkcs1-sha256', crypto.randomBytes(32), pkcs1)).toBe(false);
+  });
+
+  it('a signature valid for the kept key but declared under the other kind of scheme does not verify', () => {
+    // node:crypto would verify these if the key's kind were not checked: PKCS#1 v1.5 is its default RSA padding, and a
+    // DER-encoded ECDSA signature is its default EC encoding (padding options are ignored for EC keys).
+    expect(verifyTokenSignature(pem(rsa.publicKey), 'ecdsa-p256-sha256', challenge, pkcs1)).toBe(false);
+    const ecdsaDer = crypto.sign('sha256', challenge, ec.privateKey);
+    expect(verifyTokenSignature(pem(ec.publicKey), 'rsa-pkcs1-sha256', challenge, ecdsaDer)).toBe(false);
+    expect(verifyTokenSignature(pem(ec.publicKey), 'rsa-pss-sha256', challenge, ecdsaDer)).toBe(false);
+  });
+
+  it('a key that is not a public key PEM verifies nothing (no exception)', () => {
+    expect(verifyTokenSignature('not a key', 'rsa-pss-sha256', challenge, pss)).toBe(false);
   });
 });
 
@@ -47,6 +62,10 @@ describe('the RSA scheme and size', () => {
     const n = Buffer.from(rsa.publicKey.export({ format: 'jwk' }).n!, 'base64url');
     expect(modulusBits(n)).toBe(2048);
     expect(modulusBits(Buffer.concat([Buffer.alloc(1), n]))).toBe(2048);
+    expect(modulusBits(Buffer.concat([Buffer.alloc(2), n]))).toBe(2048);
+    expect(modulusBits(Buffer.from([0x00, 0x00, 0x80]))).toBe(8);
+    expect(modulusBits(Buffer.alloc(0))).toBe(0);
+    expect(modulusBits(Buffer.alloc(3))).toBe(0);
     expect(modulusBits(Buffer.from([0x01, 0x00]))).toBe(9);
     expect(modulusBits(Buffer.from([0x00]))).toBe(0);
   });

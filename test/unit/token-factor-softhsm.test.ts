@@ -1,0 +1,172 @@
+// The token factor's signing side (electron/services/secondFactor/tokenFactor.ts: bindToken, tokenProves,
+// tokenKeyType) in-process against a real SoftHSM2 token, from docs/operators.md "Second factor (PKCS#11 token)": an
+// EC P-256 pair or an RSA pair of 2048 to 4096 bits signs a random challenge (ECDSA over its SHA-256; RSA-PSS, which
+// SoftHSM2 offers); binding returns the token's public key, checked here against the key pkcs11-tool reads out; each
+// refusal names the enrolment field it is about (modulePath, tokenLabel, pin, keyLabel); an unlock's refusal names
+// none. test/unit/token-signature.test.ts covers the verifier with node:crypto signatures (PKCS#1 v1.5 included,
+// which SoftHSM2 never uses since it offers PSS).
+//
+// Under Stryker: SoftHSM2 reads SOFTHSM2_CONF from the real process environment, which a worker thread's process.env
+// does not change; start the run with SOFTHSM2_CONF already pointing at an `ecps-softhsm-*` folder (the kit reuses it;
+// docs/mutation-testing.md, round (r)). The tokens and keys are made by softhsm2-util and pkcs11-tool (child
+// processes) in beforeAll: no console code runs there; with SOFTHSM2_CONF preset they are made once and reused.
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleError } from '../../shared/errors.ts';
+import { bindToken, tokenKeyType, tokenProves } from '../../electron/services/secondFactor/tokenFactor.ts';
+import { createSoftHsmToken, removeSoftHsmFolder, type SoftHsmToken } from '../integration/softhsm-kit.ts';
+
+const presetConf = process.env['SOFTHSM2_CONF'];
+/** What the tests need of a token. */
+type Tok = Pick<SoftHsmToken, 'modulePath' | 'confPath' | 'label' | 'pin'>;
+let token: Tok;
+let other: Tok;
+const made: SoftHsmToken[] = [];
+
+/** The public key pkcs11-tool reads from the token (DER SubjectPublicKeyInfo), as node:crypto sees it. */
+const publicKeyOnToken = (t: Tok, label: string) =>
+  crypto.createPublicKey({
+    key: execFileSync('pkcs11-tool', ['--module', t.modulePath, '--token-label', t.label, '--read-object', '--type', 'pubkey', '--label', label], { env: { ...process.env, SOFTHSM2_CONF: t.confPath }, stdio: 'pipe' }),
+    format: 'der',
+    type: 'spki',
+  });
+const keypair = (t: SoftHsmToken, label: string, type: string) => t.pkcs11Tool(['--login', '--pin', t.pin, '--keypairgen', '--key-type', type, '--label', label]);
+
+function makeTokens(): { token: Tok; other: Tok } {
+  const a = createSoftHsmToken('tf');
+  const b = createSoftHsmToken('tf-other');
+  made.push(a, b);
+  keypair(a, 'ec', 'EC:prime256v1');
+  keypair(a, 'p384', 'EC:secp384r1');
+  keypair(a, 'rsa', 'rsa:2048');
+  keypair(a, 'rsa-short', 'rsa:1024');
+  keypair(a, 'rsa-4096', 'rsa:4096');
+  keypair(a, 'rsa-4104', 'rsa:4104');
+  // A private key whose public object is gone.
+  keypair(a, 'half', 'EC:prime256v1');
+  a.pkcs11Tool(['--login', '--pin', a.pin, '--delete-object', '--type', 'pubkey', '--label', 'half']);
+  // A private key whose public object under the same label is another key's (the 'ec' pair's public key).
+  keypair(a, 'mismatch', 'EC:prime256v1');
+  a.pkcs11Tool(['--login', '--pin', a.pin, '--delete-object', '--type', 'pubkey', '--label', 'mismatch']);
+  const der = path.join(path.dirname(a.confPath), `ec-${a.label}.der`);
+  a.pkcs11Tool(['--read-object', '--type', 'pubkey', '--label', 'ec', '-o', der]);
+  a.pkcs11Tool(['--login', '--pin', a.pin, '--write-object', der, '--type', 'pubkey', '--label', 'mismatch']);
+  fs.rmSync(der);
+  keypair(b, 'ec', 'EC:prime256v1');
+  keypair(b, 'rsa', 'rsa:2048');
+  const pick = (t: SoftHsmToken): Tok => ({ modulePath: t.modulePath, confPath: t.confPath, label: t.label, pin: t.pin });
+  return { token: pick(a), other: pick(b) };
+}
+
+beforeAll(() => {
+  if (!presetConf) {
+    ({ token, other } = makeTokens());
+    return;
+  }
+  // A mutation run re-runs this file for every mutant: the tokens of the first run are kept in the preset folder
+  // and reused (removed with the folder after the run).
+  const cache = path.join(path.dirname(presetConf), 'token-factor-tokens-v2.json');
+  if (fs.existsSync(cache)) {
+    ({ token, other } = JSON.parse(fs.readFileSync(cache, 'utf8')) as { token: Tok; other: Tok });
+    return;
+  }
+  ({ token, other } = makeTokens());
+  made.length = 0;
+  fs.writeFileSync(cache, JSON.stringify({ token, other }));
+}, 120_000);
+
+afterAll(async () => {
+  for (const t of made.splice(0)) await t.cleanup();
+  if (!presetConf) removeSoftHsmFolder();
+});
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; field: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ConsoleError) return { code: e.code, message: e.message, field: e.details?.field };
+    throw e;
+  }
+  throw new Error('expected a ConsoleError');
+}
+
+describe('bindToken (enrolment)', () => {
+  it('an EC P-256 pair: the public key returned is the token\'s, ec-p256', async () => {
+    const pem = await bindToken({ modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'ec' }, token.pin);
+    const kept = crypto.createPublicKey(pem);
+    expect(kept.asymmetricKeyType).toBe('ec');
+    expect(kept.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    expect(kept.export({ format: 'der', type: 'spki' }).equals(publicKeyOnToken(token, 'ec').export({ format: 'der', type: 'spki' }))).toBe(true);
+    expect(tokenKeyType(pem)).toBe('ec-p256');
+  });
+
+  it('an RSA 2048 pair: the public key returned is the token\'s, rsa-2048', async () => {
+    const pem = await bindToken({ modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'rsa' }, token.pin);
+    const kept = crypto.createPublicKey(pem);
+    expect(kept.asymmetricKeyType).toBe('rsa');
+    expect(kept.export({ format: 'der', type: 'spki' }).equals(publicKeyOnToken(token, 'rsa').export({ format: 'der', type: 'spki' }))).toBe(true);
+    expect(tokenKeyType(pem)).toBe('rsa-2048');
+  });
+
+  it('RSA 4096 bits, the largest accepted, is bound: rsa-4096', async () => {
+    const pem = await bindToken({ modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'rsa-4096' }, token.pin);
+    expect(tokenKeyType(pem)).toBe('rsa-4096');
+  });
+
+  it('each refusal names its field (the table of docs/operators.md)', async () => {
+    const ref = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'ec' };
+    // [input, pin, code, field, message] written from the docs and the module's messages.
+    const CASES: Array<[typeof ref, string, string, string, RegExp]> = [
+      [{ ...ref, modulePath: 'relative/libsofthsm2.so' }, token.pin, 'invalid_input', 'modulePath', /must be an absolute path/],
+      [{ ...ref, modulePath: '/usr/lib/no-such-pkcs11-module.so' }, token.pin, 'invalid_input', 'modulePath', /does not exist/],
+      [{ ...ref, modulePath: '/usr/lib/x86_64-linux-gnu/libz.so.1' }, token.pin, 'provider_unavailable', 'modulePath', /^The second-factor token could not be used: .*could not be loaded/],
+      [{ ...ref, tokenLabel: 'no such token' }, token.pin, 'provider_unavailable', 'tokenLabel', /^The second-factor token could not be used: .*is not present in module/],
+      [ref, 'not-the-pin', 'wrong_second_factor', 'pin', /^The token refused the PIN\.$/],
+      [{ ...ref, keyLabel: 'no such key' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token holds no EC P-256 or RSA key pair labelled no such key\.$/],
+      [{ ...ref, keyLabel: 'p384' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token's key p384 is not an EC P-256 key\.$/],
+      [{ ...ref, keyLabel: 'rsa-short' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token's RSA key rsa-short has 1024 bits; the console accepts RSA keys of 2048 to 4096 bits\.$/],
+      [{ ...ref, keyLabel: 'rsa-4104' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token's RSA key rsa-4104 has 4104 bits; the console accepts RSA keys of 2048 to 4096 bits\.$/],
+      [{ ...ref, keyLabel: 'half' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token holds no EC P-256 or RSA key pair labelled half\.$/],
+      [{ ...ref, keyLabel: 'mismatch' }, token.pin, 'wrong_second_factor', 'keyLabel', /^The token's key mismatch did not sign a challenge that its public key verifies: it must be an EC P-256 or RSA key pair\.$/],
+    ];
+    for (const [input, pin, code, field, message] of CASES) {
+      const r = await refusal(bindToken(input, pin));
+      expect(r, JSON.stringify(input)).toMatchObject({ code, field });
+      expect(r.message, JSON.stringify(input)).toMatch(message);
+    }
+  });
+});
+
+describe('tokenProves (unlock)', () => {
+  it('the token\'s key proves against its own kept public key (EC and RSA), not against another key\'s', async () => {
+    const ec = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'ec' };
+    const rsa = { ...ec, keyLabel: 'rsa' };
+    const pem = (t: Tok, label: string) => publicKeyOnToken(t, label).export({ format: 'pem', type: 'spki' }).toString();
+    expect(await tokenProves(ec, pem(token, 'ec'), token.pin)).toBe(true);
+    expect(await tokenProves(rsa, pem(token, 'rsa'), token.pin)).toBe(true);
+    // Another token holding a key under the same label: the kept key decides.
+    expect(await tokenProves({ ...ec, tokenLabel: other.label }, pem(token, 'ec'), other.pin)).toBe(false);
+    expect(await tokenProves({ ...rsa, tokenLabel: other.label }, pem(token, 'rsa'), other.pin)).toBe(false);
+    // A kept key of the other kind.
+    expect(await tokenProves(ec, pem(token, 'rsa'), token.pin)).toBe(false);
+    expect(await tokenProves(rsa, pem(token, 'ec'), token.pin)).toBe(false);
+  });
+
+  it('a refused PIN is wrong_second_factor with no field; a token not present is provider_unavailable', async () => {
+    const ec = { modulePath: token.modulePath, tokenLabel: token.label, keyLabel: 'ec' };
+    const kept = publicKeyOnToken(token, 'ec').export({ format: 'pem', type: 'spki' }).toString();
+    expect(await refusal(tokenProves(ec, kept, 'not-the-pin'))).toEqual({ code: 'wrong_second_factor', message: 'The token refused the PIN.', field: undefined });
+    const gone = await refusal(tokenProves({ ...ec, tokenLabel: 'no such token' }, kept, token.pin));
+    expect(gone).toMatchObject({ code: 'provider_unavailable', field: undefined });
+  });
+});
+
+describe('tokenKeyType', () => {
+  it('names RSA keys by their modulus size', () => {
+    const rsa3072 = crypto.generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    expect(tokenKeyType(rsa3072)).toBe('rsa-3072');
+  });
+});

@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './support/consoleFixture.ts';
 import { fleetFilter, goToFleet, openRobotFromGrid, robotRows } from './support/fleetUi.ts';
-import { focusInside, isFocused } from './support/keyboard.ts';
+import { checkDialogKeyboard, focusInside } from './support/keyboard.ts';
 import { completeFirstRun, openConsole } from './support/ui.ts';
 
 const SERIOUS = new Set(['serious', 'critical']);
@@ -23,24 +23,13 @@ async function axeSerious(page: Page): Promise<string[]> {
 
 /**
  * Opens a dialog from `opener` by keyboard (focus on the opener, Enter), then checks: axe on the page with the dialog
- * open; 12 Tabs and 12 Shift+Tabs never leave it (more than any dialog has stops); Escape closes it; focus is back on the opener.
+ * open; 12 Tabs and 12 Shift+Tabs never leave it (more than any dialog has stops); Escape closes it; focus is back on
+ * the opener (support/keyboard.ts checkDialogKeyboard, shared with the Operators screen's dialogs).
  */
 async function checkDialog(page: Page, opener: Locator, name: string): Promise<void> {
-  await opener.focus();
-  await page.keyboard.press('Enter');
-  const dialog = page.getByRole('dialog', { name });
-  await expect(dialog).toBeVisible();
-  await expect.poll(() => focusInside(dialog), { message: `focus moves into "${name}"` }).toBe(true);
-  expect(await axeSerious(page), `axe on the "${name}" dialog`).toEqual([]);
-  for (const key of ['Tab', 'Shift+Tab']) {
-    for (let i = 0; i < 12; i++) {
-      await page.keyboard.press(key);
-      expect(await focusInside(dialog), `${key} × ${i + 1} stays inside "${name}"`).toBe(true);
-    }
-  }
-  await page.keyboard.press('Escape');
-  await expect(dialog).toBeHidden();
-  await expect.poll(() => isFocused(opener), { message: `focus returns to the opener of "${name}"` }).toBe(true);
+  await checkDialogKeyboard(page, opener, name, async () => {
+    expect(await axeSerious(page), `axe on the "${name}" dialog`).toEqual([]);
+  });
 }
 
 test('axe, focus trap, Escape and focus return on the fleet screen, its split panel and every fleet dialog', async ({ page, harness }) => {

@@ -1,5 +1,5 @@
 // The README's tour pictures (`npm run screenshots`): a fresh console with a few keys, a small seeded fleet, a fleet CA
-// with a few certificates, three operators and an open approval request; each screen captured from the real renderer
+// with a few certificates, three operators, the admin's approval key and an open approval request; each screen captured from the real renderer
 // in Chromium. Not part of `npm test`: it writes docs/images/ and asserts only that each screen is showing before it
 // is captured. Besides the six tour pictures, every screen of the side navigation (read from the renderer's own
 // NAV_GROUPS, so a new screen cannot be missed) is captured as screen-<page>.png for the README's gallery.
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { CallContext } from '../../shared/contract.ts';
 import { NAV_GROUPS, PAGE_TITLES } from '../../renderer/src/shell/routes.ts';
 import { addOperators } from '../integration/support/consoleCalls.ts';
+import { generateApprovalKey } from '../../electron/services/approvals/approvalFile.ts';
 import { robotCsr } from '../integration/fleetca-kit.ts';
 import { expect, test } from './support/consoleFixture.ts';
 import { seededRobot, seedRobots } from './support/fleetSeed.ts';
@@ -109,6 +110,8 @@ test('tour', async ({ page, harness }) => {
     (e: { code?: string }) => e.code ?? 'no code',
   );
   expect(refused).toBe('approval_required');
+  // The admin's approval key (Approvals: the enrolled keys; Operators: the Approval key column).
+  await h['approvals:enrolKey']({ publicKeyPem: generateApprovalKey('tour approval key passphrase').publicPem }, CTX);
 
   const shown = new Set<string>();
   for (const group of NAV_GROUPS) {
@@ -128,7 +131,10 @@ const SCREEN_READY: Partial<Record<string, (page: Page) => Promise<void>>> = {
   keys: (page) => expect(page.getByRole('table', { name: 'Keys' }).getByText('retired telemetry')).toBeVisible(),
   certs: (page) => expect(page.getByRole('table', { name: 'Certificate inventory' }).getByRole('row')).toHaveCount(7),
   approvals: (page) => expect(page.getByRole('row').filter({ hasText: OPERATOR }).first()).toBeVisible(),
-  operators: (page) => expect(page.getByText('Ken Officer').first()).toBeVisible(),
+  operators: async (page) => {
+    await expect(page.getByText('Ken Officer').first()).toBeVisible();
+    await expect(page.getByTestId('approval-key').filter({ hasText: 'enrolled' })).toHaveCount(1);
+  },
   settings: async (page) => {
     await expect(page.getByTestId('settings-operator')).toHaveText(OPERATOR);
     await expect(page.getByTestId('settings-idle-lock')).toContainText('minutes');

@@ -1,5 +1,5 @@
 // Operators and roles (issue 14, docs/operators.md), for admins: every operator with their role, second factor (and
-// its recovery codes left) and history; add, change a role, remove, reset a second factor (dialogs in
+// its recovery codes left), approval key and history; add, change a role, remove, reset a second factor (dialogs in
 // OperatorDialogs.tsx); the idle lock's time;
 // the approval policies of the guarded actions. Other roles get no navigation entry; a typed #/operators shows them
 // why, and the main process refuses their calls whatever the window shows.
@@ -18,6 +18,7 @@ import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { useCan, useSessionRole } from '../session/permissions.ts';
 import { formatCountdown, formatTime } from '../format.ts';
 import { RecoveryCodesLeft } from '../recoveryCodes/RecoveryCodesLeft.tsx';
+import { shortFingerprint } from '../approvals/approvalKeyText.ts';
 import { AddOperatorDialog, ChangeRoleDialog, RemoveOperatorDialog, ResetFactorDialog } from './OperatorDialogs.tsx';
 import { IdleLockSetting } from './IdleLockSetting.tsx';
 import { ApprovalPolicies } from './ApprovalPolicies.tsx';
@@ -26,10 +27,86 @@ const FACTOR_WORDS: Readonly<Record<OperatorInfo['secondFactor'], string>> = { n
 
 type Dialog = { kind: 'add' } | { kind: 'role' | 'remove' | 'reset'; operator: OperatorInfo } | null;
 
-function signInState(o: OperatorInfo) {
+/**
+ * A time after a word in a small second line ("enrolled …", "last …"): one inline block, so a narrow cell moves it to
+ * its own line rather than breaking it at a hyphen of the date; it then wraps at its space like the date columns.
+ */
+function When({ at }: { at: string }) {
+  return (
+    <Box variant="small" display="inline-block">
+      {formatTime(at)}
+    </Box>
+  );
+}
+
+function signInStatus(o: OperatorInfo) {
   if (o.retryAfterMs > 0) return <StatusIndicator type="warning">{`Paused ${formatCountdown(o.retryAfterMs)} after ${o.failedAttempts} failures`}</StatusIndicator>;
   if (o.failedAttempts > 0) return <StatusIndicator type="info">{`${o.failedAttempts} failed in a row`}</StatusIndicator>;
   return <StatusIndicator type="success">OK</StatusIndicator>;
+}
+
+/** Who added the operator and when (they chose the first passphrase), and under it whether the operator changed it since. */
+function added(o: OperatorInfo) {
+  return (
+    <div>
+      <div>{`${formatTime(o.createdAt)} by ${o.createdBy}`}</div>
+      <Box variant="small" display="block">
+        {o.passphraseChangedAt ? (
+          <>
+            passphrase changed <When at={o.passphraseChangedAt} />
+          </>
+        ) : (
+          'passphrase never changed'
+        )}
+      </Box>
+    </div>
+  );
+}
+
+/** The unlock throttle's state, and under it the last successful sign-in (a dormant account shows "never"). */
+function signInState(o: OperatorInfo) {
+  return (
+    <div>
+      {signInStatus(o)}
+      <Box variant="small" display="block">
+        {o.lastSignInAt ? (
+          <>
+            last <When at={o.lastSignInAt} />
+          </>
+        ) : (
+          'never signed in'
+        )}
+      </Box>
+    </div>
+  );
+}
+
+/** The second factor, and under it the recovery codes left (they exist only with a factor: an enrolment makes ten). */
+function secondFactor(o: OperatorInfo) {
+  if (o.secondFactor === 'none') return FACTOR_WORDS.none;
+  return (
+    <div>
+      <div>{FACTOR_WORDS[o.secondFactor]}</div>
+      <RecoveryCodesLeft left={o.recoveryCodesLeft} />
+    </div>
+  );
+}
+
+/**
+ * The approval key enrolled now (operators:list `approvalKey`): its fingerprint's short form, as the enrol dialog and
+ * the CLI's `operators list` show it, and when it was enrolled; "None" without one (never enrolled, or revoked: a
+ * revoked key is no longer the operator's; the Approvals screen lists it among the revoked keys).
+ */
+function approvalKey(o: OperatorInfo) {
+  if (!o.approvalKey) return <span data-testid="approval-key" data-state="none">None</span>;
+  return (
+    <span data-testid="approval-key" data-state="enrolled">
+      <Box variant="code" fontSize="body-s">{shortFingerprint(o.approvalKey.fingerprint)}</Box>
+      <Box variant="small" display="block">
+        enrolled <When at={o.approvalKey.enrolledAt} />
+      </Box>
+    </span>
+  );
 }
 
 function OperatorsTable() {
@@ -77,19 +154,20 @@ function OperatorsTable() {
         onSelectionChange={(e) => setSelected(e.detail.selectedItems[0]?.name ?? null)}
         ariaLabels={{ itemSelectionLabel: (_s, o) => `Select ${o.name}`, allItemsSelectionLabel: () => 'all', selectionGroupLabel: 'Operators' }}
         empty={<Box textAlign="center">No operators.</Box>}
-        // Nine columns fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
+        // The columns fit a 1280 px window beside the navigation only when long cells (dates, "added by") wrap:
         // without it the table scrolled sideways and its last column was cut (operators-screen.spec.ts measures both).
+        // A tenth column (the approval key) beside the nine of before overflowed by 90 px, so what belongs to another
+        // column is a second line of it: recovery codes under the factor, the passphrase change under Added, the last
+        // sign-in under Sign-in (operators-keys-kits.spec.ts measures it with the widest cells).
         wrapLines
         columnDefinitions={[
           // Columns keep a floor so a date, a status or a name never breaks inside a word; longer text wraps at spaces.
           { id: 'name', header: 'Name', cell: (o) => o.name, minWidth: 110 },
           { id: 'role', header: 'Role', cell: (o) => ROLE_LABELS[o.role] },
-          { id: 'factor', header: 'Second factor', cell: (o) => FACTOR_WORDS[o.secondFactor] },
-          { id: 'recovery', header: 'Recovery codes', cell: (o) => (o.secondFactor === 'none' ? '-' : <RecoveryCodesLeft left={o.recoveryCodesLeft} />) },
-          { id: 'added', header: 'Added', cell: (o) => `${formatTime(o.createdAt)} by ${o.createdBy}`, minWidth: 120 },
-          { id: 'passphrase', header: 'Passphrase changed', cell: (o) => (o.passphraseChangedAt ? formatTime(o.passphraseChangedAt) : 'Never'), minWidth: 120 },
-          { id: 'last', header: 'Last sign-in', cell: (o) => (o.lastSignInAt ? formatTime(o.lastSignInAt) : 'Never'), minWidth: 120 },
-          { id: 'signin', header: 'Sign-in', cell: signInState, minWidth: 88 },
+          { id: 'factor', header: 'Second factor', cell: secondFactor },
+          { id: 'approvalKey', header: 'Approval key', cell: approvalKey },
+          { id: 'added', header: 'Added', cell: added, minWidth: 120 },
+          { id: 'signin', header: 'Sign-in', cell: signInState, minWidth: 120 },
         ]}
       />
       <ErrorMessage error={list.error} />

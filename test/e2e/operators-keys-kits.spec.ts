@@ -148,17 +148,21 @@ test('the remove and change-role dialogs name the incident kit an operator holds
       await expect(dialog.getByText(`${SAM.name} holds an incident kit`)).toBeVisible();
       const line = dialog.getByRole('listitem');
       await expect(line).toHaveCount(1);
-      const m = (await line.textContent())!.match(/^Kit (\S+), exported (\S+), orders valid until (\S+)$/);
+      // Times as the rest of the screen shows them: local 'YYYY-MM-DD HH:MM:SS' (the browser and this process share
+      // the machine's time zone), read back as local time.
+      const TIME = '(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d)';
+      const m = (await line.textContent())!.match(new RegExp(`^Kit (\\S+), exported ${TIME}, orders valid until ${TIME}$`));
       expect(m, `the kit line reads "Kit <id>, exported <time>, orders valid until <time>": ${await line.textContent()}`).not.toBeNull();
       const [, kitId, exportedAt, expiresAt] = m!;
+      const localMs = (shown: string) => new Date(shown.replace(' ', 'T')).getTime();
       expect(kitId).toBe(kit.kitId);
-      expect(Date.parse(exportedAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
-      expect(Date.parse(exportedAt!)).toBeLessThanOrEqual(after);
+      expect(localMs(exportedAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+      expect(localMs(exportedAt!)).toBeLessThanOrEqual(after);
       // The order's two hours, counted from within the export call (the console reads its clock for the order and
       // for the export time separately).
-      expect(Date.parse(expiresAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + VALID_FOR_S * 1000);
-      expect(Date.parse(expiresAt!)).toBeLessThanOrEqual(after + VALID_FOR_S * 1000);
-      expect(expiresAt).toBe(kit.expiresAt);
+      expect(localMs(expiresAt!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 + VALID_FOR_S * 1000);
+      expect(localMs(expiresAt!)).toBeLessThanOrEqual(after + VALID_FOR_S * 1000);
+      expect(localMs(expiresAt!)).toBe(Math.floor(Date.parse(kit.expiresAt) / 1000) * 1000);
     };
     const noKitWarning = async (dialog: Locator) => expect(dialog.getByText(/incident kit/)).toHaveCount(0);
 

@@ -10,6 +10,7 @@ import RadioGroup from '@cloudscape-design/components/radio-group';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Alert from '@cloudscape-design/components/alert';
 import { contract } from '../../../shared/contract.ts';
+import { formatTime } from '../format.ts';
 import { OPERATOR_ROLES, ROLE_LABELS, roleHas, type OperatorInfo, type OperatorRole } from '../../../shared/operatorsContract.ts';
 import { useChannelMutation, useQueryClient } from '../hooks/channelQuery.ts';
 import { ActionModal } from '../components/ActionModal.tsx';
@@ -119,7 +120,7 @@ function OpenKitsWarning({ operator }: { operator: OperatorInfo }) {
       Importing it reports what was done after the change as conflicts.
       <ul>
         {kits.map((k) => (
-          <li key={k.kitId}>{`Kit ${k.kitId}, exported ${k.exportedAt}, orders valid until ${k.expiresAt}`}</li>
+          <li key={k.kitId}>{`Kit ${k.kitId}, exported ${formatTime(k.exportedAt)}, orders valid until ${formatTime(k.expiresAt)}`}</li>
         ))}
       </ul>
     </Alert>

@@ -8,7 +8,7 @@
 // "ECPS-KIT-RECORD|<kitId>|<hash>", the head over "ECPS-KIT-HEAD|<kitId>|<seq>|<hash>". Ed25519 signatures are
 // deterministic, so the module's lines and head files are compared byte for byte with the test's.
 import { createHash, generateKeyPairSync, randomUUID, scryptSync, sign, type KeyObject } from 'node:crypto';
-import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -18,7 +18,7 @@ import { openOfflineKit, problemOf, writeOrderFile } from '../../electron/servic
 import type { AuditDetails } from '../../electron/services/audit/auditLog.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import {
-  clock, consoleKey, gcm, genesis, handChain, handKit, headFile, kitFolder, KDF, linesOf, newDir, NOW, ORDER_1, ORDER_2, ORDER_FILE_1, PASS, REC,
+  clock, consoleKey, gcm, genesis, handChain, handKit, headFile, kitFolder, kitFolderWith, KDF, linesOf, newDir, NOW, ORDER_1, ORDER_2, ORDER_FILE_1, PASS, REC,
   refusal, removeKitDirs, RESPONDER, robot, ungcm, type HandKit,
 } from './incident-kit-testkit.ts';
 
@@ -224,7 +224,8 @@ describe('offlineKit: opening', () => {
     const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
     const lines = linesOf(dir);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ seq: 1, ts: NOW.toISOString(), actor: 'alice', action: 'kit.open', targetType: 'store', targetId: k.kitId, outcome: 'success', details: { offline: true }, prev: genesis(k.kitId) });
+    expect(lines[0]).toMatchObject({ seq: 1, ts: NOW.toISOString(), actor: 'alice', action: 'kit.open', targetType: 'store', targetId: k.kitId, outcome: 'success', prev: genesis(k.kitId) });
+    expect(lines[0]!.details).toEqual({ offline: true });
     const chain = verifyKitChain(k.kitId, k.kitKey.publicKey, readFileSync(join(dir, 'audit.jsonl'), 'utf8'), readFileSync(join(dir, 'audit-head.json'), 'utf8'));
     expect(chain.head.seq).toBe(1);
     expect(kit.info()).toEqual({
@@ -385,5 +386,133 @@ describe('offlineKit: helpers', () => {
     expect(problemOf(new ConsoleError('not_found', 'n'))).toEqual({ code: 'not_found', message: 'n', kitError: null });
     expect(problemOf(new ConsoleError('not_found', 'n', { kitError: 3 }))).toEqual({ code: 'not_found', message: 'n', kitError: null });
     expect(problemOf(new Error('x'))).toEqual({ code: 'internal', message: 'The kit could not be read.', kitError: null });
+  });
+});
+
+// Round (q)'s survivors of the first run over kitFormat.ts and offlineKit.ts: the refusal texts, the head's seq and hash
+// checks each alone, the replay rule, the throttle's wait, details of refusals, the robot order and the certificates.
+describe('kit survivors of round (q)', () => {
+  const kk = generateKeyPairSync('ed25519');
+  const recs = [REC('kit.open'), REC('kit.lock', { details: '{"reason":"idle"}' })];
+  const good = handChain('k-9', kk.privateKey, recs);
+  const headSig = (seq: number, hash: string) => sign(null, Buffer.from(`ECPS-KIT-HEAD|k-9|${seq}|${hash}`), kk.privateKey).toString('base64');
+  const reasons: Array<[string, string, string, string]> = [
+    ['a line that is not JSON', 'x', headFile('k-9', kk.privateKey, 1, good.hashes[0]!), 'record 1: not JSON'],
+    ['no signature member', good.lines[0]!.replace(/,"signature":"[^"]*"/, ''), headFile('k-9', kk.privateKey, 1, good.hashes[0]!), 'record 1: no signature'],
+    ['details null', good.lines[0]!.replace('"details":{"offline":true}', '"details":null'), headFile('k-9', kk.privateKey, 1, good.hashes[0]!), 'record 1: no signature'],
+    ['not canonical', good.lines[0]!.replace('"seq":1,', '"seq":1, '), headFile('k-9', kk.privateKey, 1, good.hashes[0]!), 'record 1: not in canonical form'],
+    ['link broken', good.lines[1]!, headFile('k-9', kk.privateKey, 1, good.hashes[1]!), 'record 1: sequence 2 where 1 belongs'],
+    ['signature of another key', handChain('k-9', generateKeyPairSync('ed25519').privateKey, recs).lines[0]!, headFile('k-9', kk.privateKey, 1, good.hashes[0]!), 'record 1: its signature does not verify'],
+    ['head not JSON', good.lines.join('\n'), '{', 'record 2: the head file is not JSON'],
+    // Each of the head's checks alone: the signature is over the right seq and hash, the member is not.
+    ['head seq 3, signed for 2', good.lines.join('\n'), JSON.stringify({ seq: 3, head: good.hashes[1], signature: headSig(2, good.hashes[1]!) }), 'record 2: the signed head does not name the last record (records were removed or added)'],
+    ['head naming record 1, signed for record 2', good.lines.join('\n'), JSON.stringify({ seq: 2, head: good.hashes[0], signature: headSig(2, good.hashes[1]!) }), 'record 2: the signed head does not name the last record (records were removed or added)'],
+  ];
+  it.each(reasons)('the chain refusal says why: %s', async (_n, audit, head, why) => {
+    expect((await refusal(() => verifyKitChain('k-9', kk.publicKey, audit, head))).message).toBe(`The incident kit's audit chain fails at ${why}.`);
+  });
+
+  it('a broken link says so (a chain re-signed by the key holder)', async () => {
+    const s = handChain('k-9', kk.privateKey, recs, { prevOf: (i, p) => (i === 1 ? 'f'.repeat(64) : p) });
+    expect((await refusal(() => verifyKitChain('k-9', kk.publicKey, s.lines.join('\n'), headFile('k-9', kk.privateKey, 2, s.hashes[1]!)))).message).toBe('The incident kit\'s audit chain fails at record 2: its link to the record before is broken.');
+  });
+
+  it('the manifest and payload refusals say what was changed', async () => {
+    const k = handKit();
+    const forged = JSON.stringify({ ...JSON.parse(k.manifest), signature: sign(null, k.bodyBytes, consoleKey.privateKey).toString('base64') });
+    expect((await refusal(() => readManifest(forged))).message).toBe('The incident kit\'s manifest signature does not verify: the manifest was changed.');
+    const flipped = Buffer.from(k.sealed);
+    flipped.writeUInt8(flipped.readUInt8(30) ^ 1, 30);
+    expect((await refusal(() => openKit(k.body, flipped, PASS))).message).toBe('The incident kit\'s sealed data fails its authentication: it was changed.');
+    const a = kitFolder();
+    writeFileSync(join(a.dir, 'kit.sealed'), handKit().sealed);
+    expect((await refusal(() => openOfflineKit(a.dir, RESPONDER, PASS, clock(NOW)))).message).toBe('The incident kit\'s sealed data does not match its signed manifest.');
+  });
+
+  it('sealed data that matches the manifest\'s hash but fails authentication is payload_tampered, not a wrong passphrase (and not counted)', async () => {
+    const spoil = (s: Buffer) => {
+      const b = Buffer.from(s);
+      b.writeUInt8(b.readUInt8(40) ^ 1, 40);
+      return b;
+    };
+    const { dir } = kitFolder(handKit({ spoilSealed: spoil }));
+    for (let i = 0; i < 4; i++) expect(await refusal(() => openOfflineKit(dir, RESPONDER, PASS, clock(NOW)))).toMatchObject({ code: 'integrity_failure', kitError: 'payload_tampered' });
+    expect(existsSync(join(dir, 'throttle.json'))).toBe(false);
+  });
+
+  it('wrong passphrases: free ones say nothing more; the one that starts a wait says it, with retryAfterMs (docs: 3 free, then 5 s)', async () => {
+    const { dir } = kitFolder();
+    const attempt = async () => {
+      try {
+        await openOfflineKit(dir, RESPONDER, 'wrong', clock(NOW));
+      } catch (e) {
+        if (e instanceof ConsoleError) return { code: e.code, message: e.message, details: e.details };
+        throw e;
+      }
+      throw new Error('opened');
+    };
+    const base = (k: string) => `The passphrase does not open alice's slot of incident kit ${k}.`;
+    const kitId = JSON.parse(Buffer.from(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).body, 'base64').toString()).kitId as string;
+    expect(await attempt()).toEqual({ code: 'wrong_passphrase', message: base(kitId), details: undefined });
+    expect(await attempt()).toEqual({ code: 'wrong_passphrase', message: base(kitId), details: undefined });
+    expect(await attempt()).toEqual({ code: 'wrong_passphrase', message: `${base(kitId)} Too many wrong passphrases: try again in 5 s.`, details: { retryAfterMs: 5000 } });
+    expect((await attempt()).code).toBe('too_many_attempts');
+  });
+
+  it('opening replays only successful quarantines of robots in the copy; a record without reason gives an empty reason', async () => {
+    const k = handKit();
+    const { dir } = kitFolderWith(k, [
+      REC('kit.robot.quarantine', { targetType: 'robot', targetId: 'uv-001', outcome: 'failure', details: '{"reason":"r1"}' }),
+      REC('kit.order.use', { targetType: 'robot', targetId: 'uv-002', details: '{"reason":"r2"}' }),
+      REC('kit.robot.quarantine', { targetType: 'robot', targetId: 'uv-999', details: '{"reason":"r3"}' }),
+      REC('kit.robot.quarantine', { targetType: 'robot', targetId: null, details: '{"reason":"r4"}' }),
+      REC('kit.robot.quarantine', { targetType: 'robot', targetId: 'uv-003', details: '{}' }),
+    ]);
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
+    expect(kit.robots().map((r) => [r.deviceId, r.status, r.statusReason])).toEqual([['uv-001', 'deployed', null], ['uv-002', 'deployed', null], ['uv-003', 'quarantined', ''], ['uv-004', 'revoked', null]]);
+    expect(linesOf(dir).at(-1)!.details).toEqual({ offline: true });
+  });
+
+  it('a use quarantines in device id order, whatever the copy\'s order', async () => {
+    const ids = ['uv-050', 'uv-040', 'uv-030', 'uv-020', 'uv-010', 'uv-045', 'uv-015'];
+    const { dir } = kitFolder(handKit({ robots: ids.map((id) => robot(id)) }));
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
+    expect((await kit.useOrder('site Plant 1', 'r')).quarantined).toEqual(['uv-010', 'uv-015', 'uv-020', 'uv-030', 'uv-040', 'uv-045', 'uv-050']);
+  });
+
+  it('refusal details: the reason field, the order id; the failed use\'s record targets the kit (store)', async () => {
+    const { dir, k } = kitFolder();
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(new Date(ORDER_2.expiresAt)));
+    try {
+      await kit.useOrder('robot uv-003', '');
+    } catch (e) {
+      expect((e as ConsoleError).details).toEqual({ field: 'reason' });
+    }
+    try {
+      await kit.useOrder('robot uv-003', 'late');
+    } catch (e) {
+      expect((e as ConsoleError).details).toEqual({ kitError: 'order_expired', orderId: ORDER_2.orderId });
+    }
+    expect(linesOf(dir).at(-1)).toMatchObject({ targetType: 'store', targetId: k.kitId, outcome: 'failure' });
+    expect.assertions(3);
+  });
+
+  it('certificates() lists the copy\'s certificates without their PEM', async () => {
+    const cert = { serial: '01ab', deviceId: 'uv-001', subject: 'CN=uv-001', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', status: 'active' as const, pem: '-----BEGIN CERTIFICATE-----' };
+    const { dir } = kitFolder(handKit({ certificates: [cert] }));
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
+    expect(await kit.certificates()).toEqual({ certificates: [{ serial: '01ab', deviceId: 'uv-001', subject: 'CN=uv-001', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', status: 'active' }], crl: null });
+    expect(kit.info().certificates).toBe(1);
+  });
+
+  it('writeOrderFile\'s refusal names the field', async () => {
+    const f = join(newDir(), 'o.json');
+    await writeOrderFile(f, Buffer.from('1'));
+    try {
+      await writeOrderFile(f, Buffer.from('2'));
+    } catch (e) {
+      expect((e as ConsoleError).details).toEqual({ field: 'out' });
+    }
+    expect.assertions(1);
   });
 });

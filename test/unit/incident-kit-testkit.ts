@@ -67,18 +67,20 @@ export interface HandKit {
 }
 
 /** A kit as docs/incident-kit.md lays it out, made with node:crypto only. */
-export function handKit(o: { responder?: string; robots?: RobotRow[]; orders?: KitPayload['orders']; signer?: KeyObject; bodyOver?: Record<string, unknown>; slotResponder?: string; consoleKey?: { publicKey: KeyObject; privateKey: KeyObject }; kitId?: string } = {}): HandKit {
+export function handKit(o: { responder?: string; robots?: RobotRow[]; orders?: KitPayload['orders']; signer?: KeyObject; bodyOver?: Record<string, unknown>; slotResponder?: string; consoleKey?: { publicKey: KeyObject; privateKey: KeyObject }; kitId?: string; certificates?: KitPayload['certificates']; spoilSealed?: (sealed: Buffer) => Buffer } = {}): HandKit {
   const kitId = o.kitId ?? randomUUID();
   const ck = o.consoleKey ?? consoleKey;
   const responder = o.responder ?? RESPONDER;
   const kitKey = generateKeyPairSync('ed25519');
   const payload: KitPayload = {
-    v: 1, robots: o.robots ?? [robot('uv-001'), robot('uv-002'), robot('uv-003', { site: 'Plant 2' }), robot('uv-004', { status: 'revoked' })], certificates: [],
+    v: 1, robots: o.robots ?? [robot('uv-001'), robot('uv-002'), robot('uv-003', { site: 'Plant 2' }), robot('uv-004', { status: 'revoked' })], certificates: o.certificates ?? [],
     crl: null, emergencyPublicKeyPem: null, orders: o.orders ?? [ORDER_1, ORDER_2],
     kitAuditPrivateKey: kitKey.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
   };
   const dataKey = randomBytes(32);
-  const sealed = gcm(dataKey, Buffer.from(JSON.stringify(payload)), `ecps/incident-kit/v1|${kitId}`);
+  const made = gcm(dataKey, Buffer.from(JSON.stringify(payload)), `ecps/incident-kit/v1|${kitId}`);
+  // spoilSealed: bytes changed before the manifest records their hash (only the authentication can tell).
+  const sealed = o.spoilSealed ? o.spoilSealed(made) : made;
   const salt = randomBytes(16);
   const kek = scryptSync(Buffer.from(PASS.normalize('NFC')), salt, 32, KDF);
   const slotSealed = gcm(kek, dataKey, `ecps/kit-slot/v1|${kitId}|${(o.slotResponder ?? responder).normalize('NFC')}|N=${KDF.N},r=${KDF.r},p=${KDF.p}`);

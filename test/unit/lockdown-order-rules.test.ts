@@ -103,10 +103,20 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['signerKeyId upper case', body({ signerKeyId: 'A'.repeat(64) }), M('signerKeyId must be 64 lowercase hex characters')],
     ['signerKeyId of 63', body({ signerKeyId: 'a'.repeat(63) }), M('signerKeyId must be 64 lowercase hex characters')],
     ['signerKeyId with a suffix', body({ signerKeyId: `${'a'.repeat(64)}0` }), M('signerKeyId must be 64 lowercase hex characters')],
+    ['signerKeyId with a prefix', body({ signerKeyId: `0${'a'.repeat(64)}` }), M('signerKeyId must be 64 lowercase hex characters')],
     ['signerKeyId a number', body({ signerKeyId: 64 }), M('signerKeyId must be 64 lowercase hex characters')],
   ];
   it.each(rows)('refuses %s', (_n, b, expected) => {
     expect(outcome(() => checkOrderBody(b))).toBe(expected);
+  });
+
+  it('the refusal is a LockdownOrderError by name too', () => {
+    try {
+      checkOrderBody(null);
+    } catch (e) {
+      expect((e as Error).name).toBe('LockdownOrderError');
+    }
+    expect.assertions(1);
   });
 
   const accepted: Array<[string, Record<string, unknown>]> = [

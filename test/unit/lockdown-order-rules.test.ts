@@ -203,6 +203,9 @@ describe('verifyOrder: each step and its text', () => {
     ['body not base64', () => file({}, { body: 'e30' }), M('body and signature must be base64')],
     ['body with a character outside base64', () => file({}, { body: 'e3-=' }), M('body and signature must be base64')],
     ['signature a number', () => file({}, { signature: 5 }), M('body and signature must be base64')],
+    // A list whose text is base64 (a regular expression reads ['AAAA'] as "AAAA"): the type check is what refuses it.
+    ['signature a list', () => file({}, { signature: [sig] }), M('body and signature must be base64')],
+    ['body a list', () => file({}, { body: [Buffer.from(JSON.stringify(body())).toString('base64')] }), M('body and signature must be base64')],
     ['signature with a space', () => file({}, { signature: ` ${sig}` }), M('body and signature must be base64')],
     ['signature empty', () => file({}, { signature: '' }), M('body and signature must be base64')],
     ['body empty', () => file({}, { body: '' }), 'tampered: lockdown order: body is not JSON'],

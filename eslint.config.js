@@ -21,7 +21,7 @@ const ELECTRON = { name: 'electron', message: "Only electron/main.ts, electron/p
 const ELECTRON_SUBPATHS = { group: ['electron/*'], message: "Only electron/main.ts, electron/preload.ts and electron/adapters/** may import 'electron'." };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'dist-electron/**', 'release/**', 'node_modules/**', '.tools/**', 'test-results/**', 'playwright-report/**', 'coverage/**', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['dist/**', 'dist-electron/**', 'release/**', 'node_modules/**', '.tools/**', 'test-results/**', 'playwright-report/**', 'coverage/**', '.stryker-tmp*/**', 'reports/**'] },
   eslintRecommended,
   ...tseslint.configs.recommended,
   {

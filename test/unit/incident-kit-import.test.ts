@@ -16,6 +16,7 @@ import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
 import { createIncidentKitRepo } from '../../electron/store/incidentKitRepo.ts';
 import { createKeysRepo } from '../../electron/store/keysRepo.ts';
 import type { Session } from '../../electron/services/session/session.ts';
+import { ConsoleError } from '../../shared/errors.ts';
 import type { Logger } from '../../electron/logger.ts';
 import {
   consoleKey, handKit, kitFolderWith, newDir, ORDER_1, ORDER_2, REC, refusal, removeKitDirs, RESPONDER, robot, type HandKit, type HandRecord,
@@ -37,7 +38,14 @@ function world() {
   const transaction = <T>(fn: () => T): T => runTransaction.immediate(fn) as T;
   const fleetRepo = createFleetRepo(store.db);
   const repo = createIncidentKitRepo(store.db);
-  const session = { require() {}, actor: () => 'importer' };
+  let locked = false;
+  const session = {
+    require() {
+      if (locked) throw new ConsoleError('locked', 'The console is locked.');
+    },
+    actor: () => 'importer',
+  };
+  const lock = () => void (locked = true);
   const logger = { error() {}, warn() {}, info() {}, debug() {} } as unknown as Logger;
   const fleet = createFleetRegistry({ repo: fleetRepo, keys: createKeysRepo(store.db), session: session as unknown as Session, audit, clock, logger, transaction, onFleetChanged() {} });
   const kits = createKitService({
@@ -66,7 +74,7 @@ function world() {
     audit.close();
     store.close();
   };
-  return { clock, at, store, audit, fleetRepo, addRobot, repo, kits, exported, roleChange, records, close };
+  return { clock, at, store, audit, fleetRepo, addRobot, repo, kits, exported, roleChange, records, close, lock };
 }
 
 const useRec = (ts: string, orderId: string, scope: object, o: Partial<HandRecord> = {}): HandRecord =>
@@ -147,6 +155,22 @@ describe('kit import: reconcile (docs/incident-kit.md, "Import and reconcile")',
     expect(await refusal(() => w.kits.importKit(dir))).toMatchObject({ code: 'illegal_transition', kitError: 'already_imported', message: `Incident kit ${k.kitId} was imported at 2026-12-05T12:00:00.000Z by importer; a kit is imported once.` });
     expect(w.records('kit.offline.')).toHaveLength(1);
     expect(w.records('kit.import').map((r) => [r.outcome, r.targetId, r.details])).toEqual([['success', k.kitId, expect.anything()], ['failure', k.kitId, { kitError: 'already_imported' }]]);
+    w.close();
+  });
+
+  it('a locked console neither imports nor exports a kit: refused `locked` before reading anything, nothing merged', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001'));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [REC('kit.open', { ts: T('09:00') })]);
+    w.lock();
+    expect(await refusal(() => w.kits.importKit(dir))).toMatchObject({ code: 'locked' });
+    expect(await refusal(() => w.kits.exportKit({ dir: newDir(), orders: [] } as unknown as Parameters<typeof w.kits.exportKit>[0]))).toMatchObject({ code: 'locked' });
+    expect(w.records('kit.offline.')).toHaveLength(0);
+    expect(w.records('kit.import')).toHaveLength(0);
+    expect(w.repo.get(k.kitId)?.importedAt ?? null).toBeNull();
     w.close();
   });
 

@@ -56,6 +56,9 @@ describe('decodeKeyCursor', () => {
     ['a time with four fraction digits', 'keys', cursorOf(['keys', '2026-06-01T08:00:00.1234Z', 'bob']), NOT_OURS],
     ['a date alone', 'keys', cursorOf(['keys', '2026-06-01', 'bob']), NOT_OURS],
     ['a time with text before', 'keys', cursorOf(['keys', `x${AT}`, 'bob']), NOT_OURS],
+    // Date.parse reads the expanded year form; the cursor's time is the four-digit one only.
+    ['an expanded year', 'keys', cursorOf(['keys', `+00${AT}`, 'bob']), NOT_OURS],
+    ['a name that is an array of one text', 'keys', cursorOf(['keys', AT, ['bob']]), NOT_OURS],
     ['a time with text after', 'keys', cursorOf(['keys', `${AT}x`, 'bob']), NOT_OURS],
     ['month 13', 'keys', cursorOf(['keys', '2026-13-01T08:00:00.000Z', 'bob']), NOT_OURS],
     ['an empty operator name', 'keys', cursorOf(['keys', AT, '']), NOT_OURS],
@@ -177,7 +180,7 @@ describe('keyList (approvals keys / revoked-keys)', () => {
     '': { keys: [{ op: 'a' }, { op: 'b' }], nextCursor: 'c1' },
     c1: { keys: [{ op: 'c' }], nextCursor: 'c2' },
     c2: { keys: [], nextCursor: 'c3' },
-    c3: { keys: [{ op: 'd' }], nextCursor: null },
+    c3: { keys: [{ op: 'd' }, { op: 'e' }], nextCursor: null },
   };
   function calls(pages = PAGES) {
     const out: string[] = [];
@@ -198,7 +201,7 @@ describe('keyList (approvals keys / revoked-keys)', () => {
   it('one page: its table and the next page\'s cursor', async () => {
     const c = calls();
     const value = await keyList(q({}), c.calls);
-    expect(c.asked).toEqual([['first', {}]]);
+    expect(c.asked).toStrictEqual([['first', {}]]);
     expect(c.out).toEqual(['OPERATOR\na\nb\n2 key(s) on this page; next page: --after c1']);
     expect(value).toEqual(PAGES['']);
   });
@@ -206,14 +209,14 @@ describe('keyList (approvals keys / revoked-keys)', () => {
   it('--limit and --after are passed on; the last page prints no cursor', async () => {
     const c = calls();
     await keyList(q({ limit: 2, after: 'c3' }), c.calls);
-    expect(c.asked).toEqual([['first', { limit: 2, cursor: 'c3' }]]);
-    expect(c.out).toEqual(['OPERATOR\nd']);
+    expect(c.asked).toStrictEqual([['first', { limit: 2, cursor: 'c3' }]]);
+    expect(c.out).toEqual(['OPERATOR\nd\ne']);
     const d = calls();
     await keyList(q({ after: 'c1' }), d.calls);
-    expect(d.asked).toEqual([['first', { cursor: 'c1' }]]);
+    expect(d.asked).toStrictEqual([['first', { cursor: 'c1' }]]);
     const e = calls();
     await keyList(q({ limit: 7 }), e.calls);
-    expect(e.asked).toEqual([['first', { limit: 7 }]]);
+    expect(e.asked).toStrictEqual([['first', { limit: 7 }]]);
   });
 
   it('one page as JSON: the answer as read, two-space indented', async () => {
@@ -231,8 +234,8 @@ describe('keyList (approvals keys / revoked-keys)', () => {
       ['page', { limit: 2, cursor: 'c2' }],
       ['page', { limit: 2, cursor: 'c3' }],
     ]);
-    expect(c.out).toEqual(['OPERATOR\na\nb', 'c', 'd', '4 key(s)']);
-    expect(value).toEqual({ printed: 4 });
+    expect(c.out).toEqual(['OPERATOR\na\nb', 'c', 'd\ne', '5 key(s)']);
+    expect(value).toEqual({ printed: 5 });
   });
 
   it('--all with nothing enrolled: the none line and 0 key(s)', async () => {
@@ -244,8 +247,8 @@ describe('keyList (approvals keys / revoked-keys)', () => {
   it('--all --json: one JSON document written page by page', async () => {
     const c = calls();
     await keyList(q({ all: true, json: true }), c.calls);
-    expect(c.out).toEqual(['{"keys":[', '{"op":"a"},\n{"op":"b"}', ',{"op":"c"}', ',{"op":"d"}', '],"nextCursor":null}']);
-    expect(JSON.parse(c.out.join(''))).toEqual({ keys: [{ op: 'a' }, { op: 'b' }, { op: 'c' }, { op: 'd' }], nextCursor: null });
+    expect(c.out).toEqual(['{"keys":[', '{"op":"a"},\n{"op":"b"}', ',{"op":"c"}', ',{"op":"d"},\n{"op":"e"}', '],"nextCursor":null}']);
+    expect(JSON.parse(c.out.join(''))).toEqual({ keys: [{ op: 'a' }, { op: 'b' }, { op: 'c' }, { op: 'd' }, { op: 'e' }], nextCursor: null });
   });
 
   it('--all --json starting with an empty first page: no stray comma', async () => {

@@ -532,6 +532,105 @@ describe('policies and export', () => {
   });
 });
 
+describe('who a request concerns (docs/two-person-control.md: promotions, removals, lowering a policy)', () => {
+  it('a promotion is not its target\'s to approve; another approver\'s is', () => {
+    const t = setup();
+    const { requestId, action } = t.request('alice', { name: 'bob', role: 'admin' }, 'operators:setRole');
+    expect(action).toBe('operator.admin');
+    t.as('bob');
+    expect(t.approvals.list(true, 10).requests[0]!.canApprove).toBe(false);
+    expect(caught(() => t.approvals.approve(requestId))).toEqual({ code: 'illegal_transition', message: 'bob cannot approve their own new role; another operator must.', details: undefined });
+    t.as('dave');
+    expect(t.approvals.list(true, 10).requests[0]!.canApprove).toBe(true);
+    expect(t.approvals.approve(requestId).state).toBe('approved');
+  });
+
+  it('a removal approved for one operator does not remove a namesake added after the request', async () => {
+    const t = setup();
+    const { requestId } = t.request('alice', { name: 'bob' }, 'operators:remove');
+    t.as('dave');
+    t.approvals.approve(requestId);
+    t.f.clock.advance(1000);
+    t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: '2026-01-01T00:00:01.000Z' });
+    expect(await rejected(t.approvals.execute(requestId, CTX))).toEqual({
+      code: 'illegal_transition',
+      message: `bob was added after request ${requestId} was made; that request was for the operator of that name before. Make a new request.`,
+      details: undefined,
+    });
+    expect(t.runs).toEqual([]);
+    // The same operator (made before the request) is removed.
+    t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: START });
+    await t.approvals.execute(requestId, CTX);
+    expect(t.runs).toEqual([['operators:remove', { name: 'bob' }, { ...CTX, approvedRequestId: requestId }]]);
+  });
+
+  it('lowering a policy is approved under the policy it lowers (its summary names it)', () => {
+    const t = setup();
+    const lowered = { action: 'key.destroy', approvals: 0, roles: ['key_custodian', 'admin'], operators: [], ttlSeconds: 86400 };
+    const { requestId, action } = t.request('alice', { policy: lowered }, 'approvals:setPolicy');
+    expect(action).toBe('approval.lower');
+    // bob, a key custodian, approves key.destroy's policy though not operator.admin's.
+    t.as('bob');
+    expect(t.approvals.approve(requestId).state).toBe('approved');
+    const other = t.request('alice', { policy: lowered }, 'approvals:setPolicy');
+    t.as('carol');
+    expect(caught(() => t.approvals.approve(other.requestId))?.message).toBe('carol is not among the approvers of approval.lower (approvals:policies).');
+  });
+
+  it('a lowering request whose summary names no action is judged under operator.admin (admins only)', () => {
+    const t = setup();
+    const lowered = { action: 'key.destroy', approvals: 0, roles: ['key_custodian', 'admin'], operators: [], ttlSeconds: 86400 };
+    const { requestId } = t.request('alice', { policy: lowered }, 'approvals:setPolicy');
+    t.f.store.db.prepare(`UPDATE approval_requests SET summary = '{"policy.action":"nothing"}' WHERE id = ?`).run(requestId);
+    t.as('bob');
+    expect(caught(() => t.approvals.approve(requestId))?.code).toBe('forbidden');
+    t.as('dave');
+    expect(t.approvals.approve(requestId).state).toBe('approved');
+  });
+
+  it('a call judged under two policies with no one eligible under both is refused, audited, no request', () => {
+    const t = setup([['alice', 'security_officer'], ['bob', 'security_officer'], ['dave', 'admin']]);
+    t.as('dave');
+    // ca.revoke: dave only; emergency.wide: security officers only. Each has someone, no one has both.
+    t.approvals.setPolicy({ action: 'ca.revoke', approvals: 1, roles: ['admin'], operators: [], ttlSeconds: 3600 });
+    t.approvals.setPolicy({ action: 'emergency.wide', approvals: 1, roles: ['security_officer'], operators: [], ttlSeconds: 3600 });
+    t.as('alice');
+    t.audit.length = 0;
+    expect(caught(() => t.approvals.require('emergency:execute', { playbook: 'p', scope: { all: true }, actions: ['revoke_ca'] }))).toEqual({
+      code: 'forbidden',
+      message:
+        'emergency.wide is judged under emergency.wide and ca.revoke, and no operator other than you is eligible under all of them (each alone names someone): no request was made and nothing was done. Change the policies so that someone is eligible under each (approvals:policies), or break glass.',
+      details: { needs: 'approver', policies: 'emergency.wide,ca.revoke' },
+    });
+    expect(t.audit).toEqual([
+      { actor: 'alice', action: 'approval.request', targetType: 'approval', targetId: null, outcome: 'failure', details: { action: 'emergency.wide', channel: 'emergency:execute', code: 'forbidden', reason: 'no_approver_under_all', policies: 'emergency.wide,ca.revoke' } },
+    ]);
+    expect(t.approvals.list(false, 10).requests).toEqual([]);
+  });
+
+  it('an emergency with no other officer is passed on unapproved (break-glass is the service\'s), not waived', () => {
+    const t = setup([['alice', 'security_officer'], ['carol', 'viewer']]);
+    t.approvals.require('emergency:execute', { playbook: 'p', scope: { all: true }, actions: ['quarantine'] });
+    expect([t.audit, t.approvals.list(false, 10).requests]).toEqual([[], []]);
+  });
+
+  it('the summary of inputs that are not objects: the whole input, arrays and bytes as canonical JSON', () => {
+    const t = setup();
+    const a = caught(() => t.approvals.requireFor('recovery.shares', 'recovery:createShares', 'all of them'));
+    expect(t.repo.request((a!.details as { requestId: string }).requestId)!.summary).toEqual({ input: 'all of them' });
+    const b = caught(() => t.approvals.requireFor('recovery.shares', 'recovery:createShares', { names: ['x', 'y'], blob: new Uint8Array([1, 2, 3]), n: null }));
+    expect(t.repo.request((b!.details as { requestId: string }).requestId)!.summary).toEqual({ names: '["x","y"]', blob: '{"$bytes":"AQID"}', n: 'null' });
+  });
+
+  it('secret fields inside arrays are hashed too', () => {
+    const t = setup();
+    const e = caught(() => t.approvals.requireFor('recovery.shares', 'recovery:createShares', { list: [{ passphrase: 'p1' }, 'x'] }));
+    const r = t.repo.request((e!.details as { requestId: string }).requestId)!;
+    const mac = t.f.keyring().macApprovalSecret(Buffer.from('p1', 'utf8')).toString('hex');
+    expect(r.inputHash).toBe(crypto.createHash('sha256').update(`{"list":[{"passphrase":{"$secret":"${mac}"}},"x"]}`).digest('hex'));
+  });
+});
+
 describe('approval files and keys', () => {
   const keyPair = () => {
     const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');

@@ -453,6 +453,43 @@ describe('execute', () => {
     expect(t.runs).toHaveLength(1);
   });
 
+  it('an input the channel would read differently from what was hashed is not run (a reason with a trailing space)', async () => {
+    const t = setup();
+    const { requestId } = t.request('alice', { ...DESTROY, reason: 'worn out ' });
+    t.as('bob');
+    t.approvals.approve(requestId);
+    expect((await rejected(t.approvals.execute(requestId, CTX)))?.code).toBe('integrity_failure');
+    expect(t.runs).toEqual([]);
+  });
+
+  it('a request on a channel the contract does not know is not run: integrity_failure', async () => {
+    const t = setup();
+    t.as('alice');
+    const e = caught(() => t.approvals.requireFor('recovery.shares', 'recovery:unknown' as never, { count: 3 }));
+    const requestId = (e!.details as { requestId: string }).requestId;
+    t.as('dave');
+    t.approvals.approve(requestId);
+    expect(await rejected(t.approvals.execute(requestId, CTX))).toMatchObject({ code: 'integrity_failure' });
+  });
+
+  it('a vote stored for the requester (written into the store) does not count', async () => {
+    const t = setup();
+    const { requestId } = t.request('alice');
+    t.repo.addVote(requestId, { approver: 'alice', approvedAt: START, via: 'session' }, null);
+    t.as('dave');
+    expect((await rejected(t.approvals.execute(requestId, CTX)))?.details).toEqual({ approvals: 0, required: 1 });
+  });
+
+  it('an access check failing with a plain error is audited as internal', async () => {
+    const t = setup();
+    const { requestId } = t.request('alice');
+    t.as('bob');
+    t.approvals.approve(requestId);
+    t.behaviour.deny = new Error('boom');
+    expect((await rejected(t.approvals.execute(requestId, CTX)))?.message).toBe('boom');
+    expect(t.audit.at(-1)!.details).toEqual({ action: 'key.destroy', channel: 'keys:setState', code: 'internal' });
+  });
+
   const TAMPER: Array<[string, string]> = [
     ['the stored input changed', `UPDATE approval_requests SET input_sealed = (SELECT input_sealed FROM approval_requests WHERE id = :other) WHERE id = :id`],
     ['the stored hash changed', `UPDATE approval_requests SET input_hash = '${'0'.repeat(64)}' WHERE id = :id`],
@@ -661,6 +698,18 @@ describe('approval files and keys', () => {
     const sig = t.f.store.db.prepare('SELECT signature FROM approval_votes WHERE request_id = ?').get(requestId) as { signature: Buffer };
     expect(sig.signature.toString('base64')).toBe((JSON.parse(text) as { signature: string }).signature);
     expect(caught(() => t.approvals.importApproval(text))?.message).toBe(`bob already approved request ${requestId}; an operator's approval counts once.`);
+  });
+
+  it('a genuine file brought after the request expired is refused: expired, no vote', () => {
+    const t = setup();
+    const bobKey = keyPair();
+    t.as('bob');
+    t.approvals.enrolKey(bobKey.pem);
+    const { requestId } = t.request('alice');
+    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    t.f.clock.set(Date.parse(DAY_LATER));
+    expect(caught(() => t.approvals.importApproval(text))).toMatchObject({ code: 'illegal_transition', details: { state: 'expired' } });
+    expect(t.repo.votes(requestId)).toEqual([]);
   });
 
   const BOUND: Array<[string, Record<string, string>]> = [

@@ -598,3 +598,53 @@ describe('the approval key lists: --after or --all, not both (docs/cli.md)', () 
     expect(parse([a!, b!, '--all']).options.all).toBe(true);
   });
 });
+
+describe('the approval key lists\' and ca crl\'s options, and their usage lines (docs/cli.md)', () => {
+  // [argv, the options the parse must give]
+  const ACCEPTED: Array<[string[], Record<string, string | boolean>]> = [
+    [['approvals', 'keys', '--limit', '5', '--after', 'C1'], { limit: '5', after: 'C1' }],
+    [['approvals', 'keys', '--limit', '500', '--all'], { limit: '500', all: true }],
+    [['approvals', 'revoked-keys', '--limit', '1', '--after', 'C1'], { limit: '1', after: 'C1' }],
+    [['approvals', 'revoked-keys', '--all', '--limit', '25'], { all: true, limit: '25' }],
+    [['ca', 'crl', '--out', 'crl.pem'], { out: 'crl.pem' }],
+    [['ca', 'crl', '--ca-id', 'CA1', '--out', 'crl.pem', '--force'], { 'ca-id': 'CA1', out: 'crl.pem', force: true }],
+    [['ca', 'crl', '--published', '--ca-id', 'CA1', '--out', 'crl.pem'], { published: true, 'ca-id': 'CA1', out: 'crl.pem' }],
+  ];
+  it.each(ACCEPTED)('%j', (argv, options) => {
+    const p = parse(argv);
+    expect([p.command, p.args, p.options]).toEqual([argv.slice(0, 2).join(' '), [], options]);
+  });
+
+  // [argv, the message]
+  const REFUSED: Array<[string[], string]> = [
+    [['approvals', 'keys', '--limit', '0'], 'approvals keys: --limit must be a number from 1 to 1000'],
+    [['approvals', 'revoked-keys', '--limit', 'ten'], 'approvals revoked-keys: --limit must be a number from 1 to 1000'],
+    [['approvals', 'keys', '--out', 'f'], 'approvals keys: option --out does not apply'],
+    [['approvals', 'revoked-keys', '--reason', 'r'], 'approvals revoked-keys: option --reason does not apply'],
+    [['approvals', 'keys', '--all=yes'], "Option '--all' does not take an argument"],
+    [['ca', 'crl', '--published'], 'ca crl: --out is required'],
+    [['ca', 'crl', '--published=yes', '--out', 'f'], "Option '--published' does not take an argument"],
+    [['ca', 'crl', 'CA1', '--out', 'f'], 'ca crl: expected no arguments, got 1'],
+    [['ca', 'crl', '--out', 'f', '--reason', 'r'], 'ca crl: option --reason does not apply'],
+    [['ca', 'history', '--published'], 'ca history: option --published does not apply'],
+    [['ca', 'revoke', '--reason', 'r', '--published'], 'ca revoke: option --published does not apply'],
+  ];
+  it.each(REFUSED)('%j: %s', (argv, message) => {
+    expect(refusal(argv).startsWith(message)).toBe(true);
+  });
+
+  it('the usage text documents them as docs/cli.md does', () => {
+    const lines = [
+      '  ca crl [--ca-id ID] --out FILE [--force]      a fresh CRL of the current CA, or of another CA by id (PEM)',
+      '  ca crl --published [--ca-id ID] --out FILE    the last published CRL (any role; nothing is signed)',
+      '  approvals revoked-keys [--limit N] [--after CURSOR | --all]',
+      '                                                the approval keys revoked (removed by an admin or replaced): operator,',
+      '                                                fingerprint, when, by whom, reason; newest first, a page at a time',
+      '  approvals keys [--limit N] [--after CURSOR | --all]',
+      '                                                who has an approval key enrolled now: operator, fingerprint, enrolled',
+      '                                                at ("operator removed": a leftover key to revoke); newest first, paged',
+    ];
+    const usage = USAGE.split('\n');
+    for (const line of lines) expect(usage, line).toContain(line);
+  });
+});

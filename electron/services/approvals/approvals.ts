@@ -92,6 +92,32 @@ export interface KeyPageQuery {
 
 const SUMMARY_VALUE_CHARS = 200;
 
+/** `value` with every secret field's value replaced by "(hidden)", at any depth, inside arrays too. */
+function withSecretsHidden(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSecretsHidden);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? '(hidden)' : withSecretsHidden(v)]));
+}
+
+/**
+ * A request's input as text for its summary: fields by name, nested ones as "a.b", an array or a value as canonical
+ * JSON (at most SUMMARY_VALUE_CHARS characters); a secret field's value is "(hidden)" wherever it sits, in an array
+ * included (the summary is stored in the clear and shown to every approver).
+ */
+export function summarizeInput(input: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+  if (input === null || typeof input !== 'object' || input instanceof Uint8Array || Array.isArray(input)) {
+    out[prefix || 'input'] = (typeof input === 'string' ? input : canonicalJson(withSecretsHidden(input))).slice(0, SUMMARY_VALUE_CHARS);
+    return out;
+  }
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    const name = prefix ? `${prefix}.${k}` : k;
+    if (SECRET_FIELDS.has(k)) out[name] = '(hidden)';
+    else summarizeInput(v, name, out);
+  }
+  return out;
+}
+
 export function createApprovals(deps: ApprovalsDeps): Approvals {
   const { repo, session, audit, clock } = deps;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
@@ -142,21 +168,6 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   };
   const inputHash = (input: unknown) => sha256Hex(canonicalJson(hashable(input)));
   const sealAad = (id: string, channel: string, hash: string) => Buffer.from(`ecps/approval-input/v1|${session.require().storeId}|${id}|${channel}|${hash}`, 'utf8');
-
-  /** The input's fields as text, nested ones as "a.b"; secrets hidden. */
-  const summarize = (input: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> => {
-    if (input === null || typeof input !== 'object' || input instanceof Uint8Array || Array.isArray(input)) {
-      out[prefix || 'input'] = (typeof input === 'string' ? input : canonicalJson(input)).slice(0, SUMMARY_VALUE_CHARS);
-      return out;
-    }
-    for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-      if (v === undefined) continue;
-      const name = prefix ? `${prefix}.${k}` : k;
-      if (SECRET_FIELDS.has(k)) out[name] = '(hidden)';
-      else summarize(v, name, out);
-    }
-    return out;
-  };
 
   const expireDue = () => {
     for (const r of repo.dueToExpire(iso())) {
@@ -275,7 +286,7 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
       channel,
       inputHash: hash,
       inputSealed: s.keyring.sealApprovalInput(Buffer.from(canonicalJson(input), 'utf8'), sealAad(id, channel, hash)),
-      summary: summarize(input),
+      summary: summarizeInput(input),
       requester: s.operator,
       createdAt: iso(now),
       expiresAt: iso(now + policy.ttlSeconds * 1000),

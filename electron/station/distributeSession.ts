@@ -240,7 +240,8 @@ async function distribute(
  * named for the robot, with both sizes, and what the officer can do instead (the Station screen shows the message).
  */
 function overRobotLimit(e: unknown, hello: Hello, what: string, usb: string): unknown {
-  if (!isStationError(e) || e.code !== 'frame_oversize') return e;
+  // Only the splitter's size refusals: an item that fits no ORDER frame at all (empty) keeps its own message.
+  if (!isStationError(e) || e.code !== 'frame_oversize' || !CHUNK_LIMIT_REASONS.has(String(e.details?.reason))) return e;
   const bytes = Number(e.details?.bytes);
   const limit = Number(e.details?.limit);
   const said = hello.maxChunkedItem === undefined ? `announces no size, so it takes the default ${DEFAULT_CHUNKED_ITEM} bytes` : `announces ${hello.maxChunkedItem} bytes`;
@@ -249,6 +250,7 @@ function overRobotLimit(e: unknown, hello: Hello, what: string, usb: string): un
     ...e.details, deviceId: hello.deviceId, announced: hello.maxChunkedItem ?? null,
   });
 }
+const CHUNK_LIMIT_REASONS = new Set(['over_chunk_limit', 'over_console_chunk_limit']);
 const CRL_BY_USB = 'give the robot the CRL as a file on a USB stick (robot --apply-crl)';
 const ORDER_BY_USB = 'give the robot the order as a file on a USB stick (lockdown order --out, robot --apply-order)';
 const BUNDLE_BY_USB = 'give the robot its key bundle as a file on a USB stick (bundles:build, CLI bundle)';

@@ -7,7 +7,7 @@
 // valid positive integer. Frames are built and read by hand here from that layout; every expected message is written
 // out in the tables below.
 import { describe, expect, it } from 'vitest';
-import { eventFrame, malformedReply, parseSocketMessage, replyFrame } from '../../electron/host/socketProtocol.ts';
+import { controlFrame, eventFrame, malformedReply, parseSocketMessage, replyFrame } from '../../electron/host/socketProtocol.ts';
 
 /** A binary frame built from the documented layout. */
 function binaryFrame(header: unknown, attachments: Uint8Array[] = []): Uint8Array {
@@ -180,5 +180,43 @@ describe('control messages (issue 15: liveness, window, outcomes)', () => {
   it('a message with a control key and anything else is not a control message', () => {
     const parsed = parseSocketMessage('{"ping":1,"id":2}');
     expect(parsed.ok).toBe(false);
+  });
+});
+
+// Mutation round (t), 2026-12-06: the limits' edges and the type checks of each control message, with the whole reply.
+describe('control messages: edges (the exact refusals)', () => {
+  const KEY = 'Ab0_-'.repeat(8) + 'xyz'; // 43 characters of the base64url alphabet
+  const PING = 'Malformed message: ping must be a non-negative integer.';
+  const HELLO = 'Malformed message: hello must be a window key (32 bytes, base64url).';
+  const OUTCOMES = 'Malformed message: outcomes must be a list of at most 1024 call ids.';
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+  it('takes exactly 1024 ids in one outcomes question, and a key of the whole base64url alphabet', () => {
+    expect(parseSocketMessage(JSON.stringify({ outcomes: ids(1024) }))).toEqual({ ok: true, control: { kind: 'outcomes', ids: ids(1024) } });
+    expect(parseSocketMessage(JSON.stringify({ hello: KEY }))).toEqual({ ok: true, control: { kind: 'hello', key: KEY } });
+  });
+
+  it.each([
+    [{ ping: 1.5 }, PING],
+    [{ ping: 2 ** 53 }, PING],
+    [{ ping: null }, PING],
+    [{ hello: [KEY] }, HELLO], // a list whose text is a key is not a key
+    [{ hello: `!${KEY}` }, HELLO],
+    [{ hello: `${KEY}!` }, HELLO],
+    [{ hello: `${KEY}A` }, HELLO],
+    [{ outcomes: ids(1025) }, OUTCOMES],
+    [{ outcomes: [1, 1.5] }, OUTCOMES],
+  ])('%j is refused: %s', (msg, message) => {
+    expect(parseSocketMessage(JSON.stringify(msg))).toEqual({ ok: false, id: null, message });
+  });
+
+  it('a one-key message that is no control message is read as a call (and refused for its id)', () => {
+    expect(parseSocketMessage('{"channel":"session:status"}')).toEqual({ ok: false, id: null, message: 'Malformed message: id must be a positive integer.' });
+    expect(parseSocketMessage('{"input":{"outcomes":[1]}}')).toEqual({ ok: false, id: null, message: 'Malformed message: id must be a positive integer.' });
+  });
+
+  it('writes a control answer as the JSON object given, nothing else', () => {
+    expect(controlFrame({ pong: 3 })).toBe('{"pong":3}');
+    expect(controlFrame({ outcomes: [{ id: 1, state: 'running' }] })).toBe('{"outcomes":[{"id":1,"state":"running"}]}');
   });
 });

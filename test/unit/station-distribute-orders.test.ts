@@ -196,3 +196,61 @@ describe('a robot the console cannot authenticate (docs: "A robot with no certif
     expect(failures).toStrictEqual([{ port: PORT, deviceId: ID, step: 'orders', sequence: null, code: 'not_provisioned', message, details: { deviceId: ID } }]);
   });
 });
+
+// Mutation round (t), 2026-12-06: an item over what the robot takes in chunks (docs/lockdown-orders.md: the session
+// fails at `orders`, frame_oversize, both sizes named, and the Station screen's text says to use the USB file).
+describe('an item over what the robot takes in chunks is not sent (docs: lockdown-orders.md, "Chunked items")', () => {
+  const MIB = 1024 * 1024;
+  async function oversize(item: OrderItemForLink, hello: Buffer) {
+    const cable = memoryCable();
+    const failures: DistributionFailure[] = [];
+    const deps: DistributionDeps = {
+      isKnownRobot: () => true,
+      orderItems: () => [item],
+      robotIdentityKey: () => robotKeys.publicKey,
+      issueBundle: () => Promise.reject(new Error('no bundle in this test')),
+      commitInstalled: () => undefined,
+      recordFailure: (f) => void failures.push(f),
+    };
+    const run = runDistributionSession(cable.consoleChannel, deps, { port: PORT, clock: manualClock(), logger: createMemoryLogger(), stepTimeoutMs: 5000 });
+    await cable.robotChannel.send({ type: MessageType.HELLO, seq: 0, payload: hello });
+    const next = (await cable.robotChannel.receive(5000, 'ERROR')).frame;
+    const result = await run;
+    cable.unplug();
+    expect(result.ok).toBe(false);
+    if (result.ok) throw new Error('unreachable');
+    return { result, next, failures };
+  }
+  const NO_SIZE = () => fields(ID, randomBytes(32), 'fw-3');
+  const CRL_USB = 'give the robot the CRL as a file on a USB stick (robot --apply-crl)';
+  const ORDER_USB = 'give the robot the order as a file on a USB stick (lockdown order --out, robot --apply-order)';
+
+  it.each([
+    ['a CRL', 'crl', 41, CRL_USB, 'CRL 41'],
+    ['an order', 'order', 9, ORDER_USB, 'order 9'],
+  ] as const)('%s of 2 MiB + 1 to a robot that announces no size: frame_oversize at orders, named for the robot, the USB file suggested', async (_what, kind, ref, usb, named) => {
+    const o = await oversize({ kind, content: Buffer.alloc(2 * MIB + 1, 1), ref }, NO_SIZE());
+    const message = `${named} of ${2 * MIB + 1} bytes is over the ${2 * MIB} bytes robot ${ID} takes in chunks (its HELLO announces no size, so it takes the default ${2 * MIB} bytes); nothing of it was sent: ${usb}`;
+    expect({ step: o.result.step, code: o.result.error.code, message: o.result.error.message, details: o.result.error.details }).toStrictEqual({
+      step: 'orders', code: 'frame_oversize', message,
+      details: { reason: 'over_chunk_limit', bytes: 2 * MIB + 1, limit: 2 * MIB, deviceId: ID, announced: null },
+    });
+    // The ERROR frame carries the code and the message's first 200 characters (docs/provisioning-protocol.md, ERROR).
+    expect([o.next.type, readFields(o.next.payload).map((b) => b.toString())]).toEqual([MessageType.ERROR, ['frame_oversize', message.slice(0, 200)]]);
+    expect(o.failures).toMatchObject([{ step: 'orders', code: 'frame_oversize', message }]);
+  });
+
+  it('over the console\'s 64 MiB ceiling to a robot announcing more: the ceiling is named, not the robot\'s size', async () => {
+    const o = await oversize({ kind: 'crl', content: Buffer.alloc(64 * MIB + 1, 1), ref: 5 }, fields(ID, randomBytes(32), 'fw-4', 1, 0xffffffff));
+    expect([o.result.error.code, o.result.error.message, o.result.error.details]).toStrictEqual([
+      'frame_oversize',
+      `CRL 5 of ${64 * MIB + 1} bytes is over the console's ceiling of ${64 * MIB} bytes for a chunked item; nothing of it was sent: ${CRL_USB}`,
+      { reason: 'over_console_chunk_limit', bytes: 64 * MIB + 1, limit: 64 * MIB, deviceId: ID, announced: 0xffffffff },
+    ]);
+  });
+
+  it('an empty order fits no ORDER frame: its own refusal, not rewritten as a size the robot takes', async () => {
+    const o = await oversize({ kind: 'order', content: Buffer.alloc(0), ref: 2 }, NO_SIZE());
+    expect([o.result.step, o.result.error.code, o.result.error.message]).toStrictEqual(['orders', 'frame_oversize', 'an order of 0 bytes does not fit an ORDER frame (1..61440)']);
+  });
+});

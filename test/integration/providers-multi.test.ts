@@ -24,11 +24,16 @@ async function withDown<T>(faults: { down(): Promise<void>; up(): Promise<void> 
   }
 }
 
+/** A provider's call timeout no load on a test machine reaches; the down paths below never wait for it. */
+const LOAD_PROOF_TIMEOUT_MS = 30_000;
+
 describe('AWS primary + Vault backup', () => {
   it('wraps each data key under both and decrypts with AWS down, then with Vault down', async () => {
     const h = await initialized();
-    await h.call('providers:save', { config: awsConfig(emu, { enable_local_cache: false }) });
-    await h.call('providers:save', { config: vaultConfig(emu, { enable_local_cache: false }) });
+    // A loaded machine (CI with other work) once took over 2 s for AWS's answer and the key failed over to Vault: the
+    // timeout here is long, which costs nothing below (a provider that is down refuses the connection at once).
+    await h.call('providers:save', { config: awsConfig(emu, { enable_local_cache: false, timeout_ms: LOAD_PROOF_TIMEOUT_MS }) });
+    await h.call('providers:save', { config: vaultConfig(emu, { enable_local_cache: false, timeout_ms: LOAD_PROOF_TIMEOUT_MS }) });
     const key = await h.call('keys:create', { type: 'storage', label: 'dual', provider: 'aws-primary', backupProvider: 'vault-backup' });
     expect(key).toMatchObject({ provider: 'aws-primary', backupProvider: 'vault-backup', kmsBacked: true });
     const aad = bytes('site-3');

@@ -6,7 +6,7 @@
 // Expected values come from the doc's table of the kit's files and from the inputs written below: the kit holds
 // every robot and its certificates, the CRL, the emergency public key, each order signed with its own expiry
 // (exportedAt + validForSeconds) and maximum uses, sealed for the responder (the signed-in exporter) only.
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,12 +59,12 @@ const kitDir = () => join(tempDir('ecps-kit-out-'), 'kit');
 const signedOrders = async () => (await call('emergency:lockdownList', {})).orders.length;
 const exportRecords = () => c.audit.query({ action: 'kit.export', offset: 0, limit: 50 }).records.reverse();
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; field: unknown } | null> {
+async function refusal(p: Promise<unknown>): Promise<{ code: string; field: unknown; message: string } | null> {
   try {
     await p;
     return null;
   } catch (e) {
-    return isConsoleError(e) ? { code: e.code, field: e.details?.field } : { code: `not a console error: ${String(e)}`, field: null };
+    return isConsoleError(e) ? { code: e.code, field: e.details?.field, message: e.message } : { code: `not a console error: ${String(e)}`, field: null, message: '' };
   }
 }
 
@@ -100,6 +100,7 @@ describe('kit export: what goes in the kit', () => {
     // The kit's own chain: empty, its head at the genesis, signed by the kit key the manifest names.
     expect(verifyKitChain(out.kitId, kitPublicKeyOf(body), files.audit, files.head)).toEqual({ records: [], head: { seq: 0, hash: kitGenesis(out.kitId) } });
 
+    expect(body.payloadSha256).toBe(createHash('sha256').update(files.payload).digest('hex'));
     const payload = await openKit(body, files.payload, PASSPHRASE);
     expect(payload.robots.map((r) => [r.deviceId, r.site]).sort()).toEqual([
       [benchDeviceId(1), 'Bench Site'], [benchDeviceId(2), 'Bench Site'], ['uv-001', 'Plant 1'], ['uv-002', 'Plant 1'], ['uv-003', 'Plant 2'], ['uv-004', 'Plant 2'],
@@ -161,7 +162,7 @@ describe('kit export: refusals write nothing and sign nothing', () => {
       dir, passphrase: PASSPHRASE, reason: 'x',
       orders: [{ name: 'same', scope: { deviceIds: ['uv-001'] }, maxUses: 1, validForSeconds: 60 }, { name: 'same', scope: { deviceIds: ['uv-002'] }, maxUses: 1, validForSeconds: 60 }],
     }));
-    expect(err).toEqual({ code: 'invalid_input', field: 'orders' });
+    expect(err).toEqual({ code: 'invalid_input', field: 'orders', message: "Two orders share a name; each order's name must be unique in the kit." });
     expect([existsSync(dir), await signedOrders(), exportRecords().length]).toEqual([false, before, audited]);
   });
 
@@ -169,8 +170,26 @@ describe('kit export: refusals write nothing and sign nothing', () => {
     const dir = kitDir();
     const before = await signedOrders();
     const err = await refusal(call('kit:export', { dir, passphrase: BOB_PASS, reason: 'x', orders: [{ name: 'one', scope: { deviceIds: ['uv-001'] }, maxUses: 1, validForSeconds: 60 }] }));
-    expect(err?.code).toBe('wrong_passphrase');
+    expect([err?.code, err?.message]).toEqual(['wrong_passphrase', "The passphrase is not yours: a kit is sealed with its responder's own passphrase."]);
     expect([existsSync(dir), await signedOrders()]).toEqual([false, before]);
     expect(exportRecords().at(-1)).toMatchObject({ actor: 'alice', outcome: 'failure', details: { code: 'wrong_passphrase' } });
+  });
+});
+
+describe('kit export without a fleet CA', () => {
+  it('holds no CRL, and its record says crlNumber null', async () => {
+    const other = await openUnlocked(tempDir('ecps-kit-noca-'), { clock: manualClock(T0) });
+    try {
+      await other.handlers['keys:create'](contract['keys:create'].input.parse({ type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' }), CTX);
+      await other.handlers['fleet:create'](contract['fleet:create'].input.parse({ deviceId: 'uv-001', name: 'uv-001', model: 'UV-7', site: 'Plant 1', firmware: '2.1.0', status: 'deployed' }), CTX);
+      const dir = kitDir();
+      const out = await other.handlers['kit:export'](contract['kit:export'].input.parse({ dir, passphrase: PASSPHRASE, reason: 'no CA yet', orders: [{ name: 'one', scope: { deviceIds: ['uv-001'] }, maxUses: 1, validForSeconds: 60 }] }), CTX);
+      const files = await readKitDir(dir);
+      expect((await openKit(readManifest(files.manifest).body, files.payload, PASSPHRASE)).crl).toBeNull();
+      const rec = other.audit.query({ action: 'kit.export', offset: 0, limit: 5 }).records;
+      expect(rec.map((r) => [r.targetId, r.outcome, r.details.crlNumber])).toEqual([[out.kitId, 'success', null]]);
+    } finally {
+      other.close();
+    }
   });
 });

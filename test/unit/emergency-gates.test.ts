@@ -207,8 +207,12 @@ describe("a break-glass run's review", () => {
       const none = await refusal(Promise.resolve().then(() => c.emergency.review(runId, 'nothing to see')));
       expect([none?.code, none?.message]).toEqual(['illegal_transition', `Emergency run ${runId} needs no review (not_needed).`]);
       const unknown = '00000000-0000-4000-8000-000000000000';
-      expect((await refusal(Promise.resolve().then(() => c.emergency.review(unknown, 'x'))))?.code).toBe('not_found');
+      const missing = await refusal(Promise.resolve().then(() => c.emergency.review(unknown, 'x')));
+      expect([missing?.code, missing?.message]).toEqual(['not_found', `No emergency run ${unknown}.`]);
       expect(review(c)).toEqual([['bob', 'failure', 'illegal_transition'], ['bob', 'failure', 'not_found']]);
+      // A locked console reviews nothing and records nothing.
+      await c.handlers['session:lock']({}, CTX);
+      expect((await refusal(Promise.resolve().then(() => c.emergency.review(runId, 'x'))))?.code).toBe('locked');
     } finally {
       c.close();
     }

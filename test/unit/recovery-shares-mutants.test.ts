@@ -6,11 +6,15 @@
 // invalid_input refusal with details.reason. Expected lines, checksums and commitments are written here from those
 // definitions with node:crypto, never by the module. The splitting itself is the real `shamir-secret-sharing`.
 import crypto from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FleetConsole } from '../../electron/app.ts';
+import { manualClock } from '../../electron/clock.ts';
 import { checkCustodians, checkShares, combineShares, makeShares, shareCommitment } from '../../electron/services/recovery/recovery.ts';
 import { decodeShare, encodeShare, SHARE_PREFIX } from '../../electron/services/recovery/shareCodec.ts';
 import type { ShareSetRow } from '../../electron/store/recoveryRepo.ts';
 import { ConsoleError } from '../../shared/errors.ts';
+import { contractCaller, failure } from '../integration/support/consoleCalls.ts';
+import { open, PASSPHRASE, removeTempDirs, tempDir } from './store-testkit.ts';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('hex');
 /** A share line with the documented checksum appended. */
@@ -60,38 +64,39 @@ describe('decodeShare (one typed line)', () => {
   });
 
   // [fields before the checksum, why] written from the format: each is share_malformed.
-  const MALFORMED: Array<[string[], string]> = [
-    [['ecps-share2', 's', 't', '2of3', '1', 'a', 'ab'], 'another prefix'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'ab'], 'seven fields'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'ab', 'x'], 'nine fields'],
-    [['ecps-share1', 's', 't', '2x3', '1', 'a', 'ab'], 'no "of"'],
-    [['ecps-share1', 's', 't', 'of3', '1', 'a', 'ab'], 'no k'],
-    [['ecps-share1', 's', 't', '2of', '1', 'a', 'ab'], 'no n'],
-    [['ecps-share1', 's', 't', '1000of1000', '1', 'a', 'ab'], 'four-digit k'],
-    [['ecps-share1', 's', 't', '2of1000', '1', 'a', 'ab'], 'four-digit n'],
-    [['ecps-share1', 's', 't', 'x2of3', '1', 'a', 'ab'], 'text before k'],
-    [['ecps-share1', 's', 't', '2of3x', '1', 'a', 'ab'], 'text after n'],
-    [['ecps-share1', 's', 't', '2of3', 'x', 'a', 'ab'], 'index not a number'],
-    [['ecps-share1', 's', 't', '2of3', '', 'a', 'ab'], 'no index'],
-    [['ecps-share1', 's', 't', '2of3', '1000', 'a', 'ab'], 'four-digit index'],
-    [['ecps-share1', 's', 't', '2of3', 'x1', 'a', 'ab'], 'text before the index'],
-    [['ecps-share1', 's', 't', '2of3', '1x', 'a', 'ab'], 'text after the index'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'abc'], 'odd number of hex digits'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', ''], 'no share bytes'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'AB'], 'upper-case hex'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'zzab'], 'text before the hex'],
-    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'abzz'], 'text after the hex'],
-    [['ecps-share1', 's', 't', '2of3', '1', '%E0%A4%A', 'ab'], 'custodian not decodable'],
-    [['ecps-share1', 's', 't', '1of3', '1', 'a', 'ab'], 'k below 2'],
-    [['ecps-share1', 's', 't', '4of3', '1', 'a', 'ab'], 'k above n'],
-    [['ecps-share1', 's', 't', '2of3', '0', 'a', 'ab'], 'index 0'],
-    [['ecps-share1', 's', 't', '2of3', '4', 'a', 'ab'], 'index above n'],
+  // The last column: the reason the message gives.
+  const MALFORMED: Array<[string[], string, string]> = [
+    [['ecps-share2', 's', 't', '2of3', '1', 'a', 'ab'], 'another prefix', 'expected 8 fields starting with ecps-share1'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'ab'], 'seven fields', 'expected 8 fields starting with ecps-share1'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'ab', 'x'], 'nine fields', 'expected 8 fields starting with ecps-share1'],
+    [['ecps-share1', 's', 't', '2x3', '1', 'a', 'ab'], 'no "of"', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', 'of3', '1', 'a', 'ab'], 'no k', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of', '1', 'a', 'ab'], 'no n', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '1000of1000', '1', 'a', 'ab'], 'four-digit k', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of1000', '1', 'a', 'ab'], 'four-digit n', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', 'x2of3', '1', 'a', 'ab'], 'text before k', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3x', '1', 'a', 'ab'], 'text after n', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', 'x', 'a', 'ab'], 'index not a number', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '', 'a', 'ab'], 'no index', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1000', 'a', 'ab'], 'four-digit index', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', 'x1', 'a', 'ab'], 'text before the index', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1x', 'a', 'ab'], 'text after the index', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'abc'], 'odd number of hex digits', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', ''], 'no share bytes', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'AB'], 'upper-case hex', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'zzab'], 'text before the hex', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', 'a', 'abzz'], 'text after the hex', 'a field is out of shape'],
+    [['ecps-share1', 's', 't', '2of3', '1', '%E0%A4%A', 'ab'], 'custodian not decodable', 'the custodian name is not decodable'],
+    [['ecps-share1', 's', 't', '1of3', '1', 'a', 'ab'], 'k below 2', 'k, n or the index are out of range'],
+    [['ecps-share1', 's', 't', '4of3', '1', 'a', 'ab'], 'k above n', 'k, n or the index are out of range'],
+    [['ecps-share1', 's', 't', '2of3', '0', 'a', 'ab'], 'index 0', 'k, n or the index are out of range'],
+    [['ecps-share1', 's', 't', '2of3', '4', 'a', 'ab'], 'index above n', 'k, n or the index are out of range'],
   ];
-  it.each(MALFORMED)('%j is refused as share_malformed (%s)', (fields) => {
+  it.each(MALFORMED)('%j is refused as share_malformed (%s)', (fields, _case, why) => {
     const e = refusal(() => decodeShare(line(...fields), 3));
     expect(e.code).toBe('invalid_input');
     expect(e.details).toEqual({ field: 'shares', reason: 'share_malformed', share: 3 });
-    expect(e.message).toContain('Share 3 is not a recovery share of this console');
+    expect(e.message).toBe(`Share 3 is not a recovery share of this console (${why}).`);
   });
 
   it('refuses a share whose checksum does not match (one changed character anywhere) as share_checksum', () => {
@@ -241,5 +246,69 @@ describe('makeShares and combineShares (the real secret sharing)', () => {
     }
     const two = await combineShares([0, 1].map((i) => decodeShare(made[i]!.share, 1)));
     expect(two.equals(SECRET), 'fewer than k shares do not rebuild it').toBe(false);
+  });
+});
+
+describe('the recovery channels over a real store (recovery:createShares, recovery:status, recovery:recover)', () => {
+  const consoles: FleetConsole[] = [];
+  afterEach(() => {
+    for (const c of consoles.splice(0)) c.close();
+    removeTempDirs();
+  });
+  const RESCUE_PASS = 'rescuer long passphrase';
+
+  async function setUp() {
+    const clock = manualClock(Date.parse('2026-03-02T10:00:00Z'));
+    const c = await open(tempDir('ecps-recovery-mut-'), { clock, rotation: { scheduler: false }, idleLock: { intervalMs: null } });
+    consoles.push(c);
+    const call = contractCaller(() => c);
+    await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
+    const last = (action: string) => c.audit.query({ action, limit: 1 }).records[0];
+    return { c, call, last };
+  }
+
+  it('makes a set: the shares once in the answer, the metadata in the status, audited without any share', async () => {
+    const { call, last } = await setUp();
+    const made = await call('recovery:createShares', { threshold: 2, custodians: ['Ann', 'Bob', 'Cy'] });
+    expect(made.setId).toMatch(/^[0-9a-f]{16}$/);
+    expect(made).toMatchObject({ threshold: 2, count: 3, createdAt: '2026-03-02T10:00:00.000Z', createdBy: 'alice', custodians: [{ index: 1, custodian: 'Ann' }, { index: 2, custodian: 'Bob' }, { index: 3, custodian: 'Cy' }] });
+    expect(made.shares.map((s) => [s.index, s.custodian])).toEqual([[1, 'Ann'], [2, 'Bob'], [3, 'Cy']]);
+    const d = decodeShare(made.shares[1]!.share, 1);
+    expect(d).toMatchObject({ setId: made.setId, threshold: 2, count: 3, index: 2, custodian: 'Bob' });
+    expect(d.bytes, 'the x coordinate and the 32-byte master key').toHaveLength(33);
+    const { shares: _shares, ...info } = made;
+    expect(await call('recovery:status', {})).toEqual({ sets: [info] });
+    const record = last('recovery.create_shares')!;
+    expect(record).toMatchObject({ actor: 'alice', targetType: 'store', targetId: d.storeId, outcome: 'success', details: { threshold: 2, count: 3, custodians: 'Ann, Bob, Cy', setId: made.setId } });
+    expect(JSON.stringify(record)).not.toContain(d.bytes.toString('hex'));
+  });
+
+  it('refuses a bad k or a custodian named twice, audited as a failure; no set stored', async () => {
+    const { call, last } = await setUp();
+    expect(await failure(call('recovery:createShares', { threshold: 3, custodians: ['Ann', 'Bob'] }))).toMatchObject({ code: 'invalid_input', details: { field: 'threshold' } });
+    expect(last('recovery.create_shares')).toMatchObject({ actor: 'alice', outcome: 'failure', details: { threshold: 3, count: 2, custodians: 'Ann, Bob', code: 'invalid_input' } });
+    expect(await call('recovery:status', {})).toEqual({ sets: [] });
+    await call('session:lock', {});
+    expect((await failure(call('recovery:status', {}))).code).toBe('locked');
+  });
+
+  it('recovers: k shares make a new admin, signed in; a bad set of shares is refused and audited with its reason', async () => {
+    const { c, call, last } = await setUp();
+    const made = await call('recovery:createShares', { threshold: 2, custodians: ['Ann', 'Bob', 'Cy'] });
+    const storeId = decodeShare(made.shares[0]!.share, 1).storeId;
+    await call('session:lock', {});
+    // A share with a valid checksum but other bytes: the stored commitment refuses it (the set is known).
+    const d = decodeShare(made.shares[1]!.share, 2);
+    d.bytes[5]! ^= 1;
+    const altered = encodeShare(d);
+    expect(await failure(call('recovery:recover', { shares: [made.shares[0]!.share, altered], operator: 'rescuer', passphrase: RESCUE_PASS }))).toMatchObject({ code: 'invalid_input', details: { reason: 'share_altered', share: 2 } });
+    expect(last('recovery.recover')).toMatchObject({ actor: 'rescuer', targetType: 'operator', targetId: 'rescuer', outcome: 'failure', details: { code: 'invalid_input', reason: 'share_altered', given: 2 } });
+    expect(await failure(call('recovery:recover', { shares: [made.shares[0]!.share], operator: 'rescuer', passphrase: RESCUE_PASS }))).toMatchObject({ details: { reason: 'too_few_shares' } });
+    expect(last('recovery.recover')).toMatchObject({ outcome: 'failure', details: { reason: 'too_few_shares', given: 1 } });
+    const done = await call('recovery:recover', { shares: [made.shares[2]!.share, made.shares[0]!.share], operator: 'rescuer', passphrase: RESCUE_PASS });
+    expect(done).toEqual({ operator: 'rescuer', role: 'admin', storeId, created: true, setId: made.setId });
+    expect(await call('session:info', {})).toMatchObject({ operator: 'rescuer', role: 'admin' });
+    expect(last('recovery.recover')).toMatchObject({ actor: 'rescuer', outcome: 'success', details: { setId: made.setId, threshold: 2, count: 3, custodians: 'Cy, Ann' } });
+    expect(c.audit.query({ action: 'recovery.recover', limit: 10 }).records).toHaveLength(3);
   });
 });

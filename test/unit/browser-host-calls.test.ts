@@ -1,8 +1,8 @@
 // The browser host's control messages and call ids in this process (issue 15; docs/ui.md "Liveness" and "Calls in
 // flight at a drop"; the message shapes in electron/host/socketProtocol.ts's header): ping/pong, a window naming itself
 // with hello, the outcomes question, the refusal of an id used twice. Each test starts its own host on a real console
-// (SQLite, real sockets on 127.0.0.1) so the host's code runs inside the test (Stryker sees it; the integration file
-// test/integration/host-call-outcomes.test.ts covers the same ground there). A call is held by a gate around the real
+// (SQLite, real sockets on 127.0.0.1) so the host's code runs inside the test, where Stryker sees it (it replaced the
+// integration file host-call-outcomes.test.ts, whose cases were the same). A call is held by a gate around the real
 // handler: readiness signals, never a wait for time. Expected texts are the documented ones, written out here.
 import crypto from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -19,6 +19,9 @@ describe('summarizeInput: fields by name, secrets hidden at any depth', () => {
     ['a secret in an array nested in an array', { sets: [[{ passphrase: 'deep' }]] }, { sets: '[[{"passphrase":"(hidden)"}]]' }],
     ['an input that is itself an array', [{ passphrase: 'x' }, 1], { input: '[{"passphrase":"(hidden)"},1]' }],
     ['a plain value as the input', 'text', { input: 'text' }],
+    ['null as the input', null, { input: 'null' }],
+    ['a null field', { note: null }, { note: 'null' }],
+    ['null inside an array beside a secret', { holders: [null, { passphrase: 'p' }] }, { holders: '[null,{"passphrase":"(hidden)"}]' }],
     ['a value cut at 200 characters', { note: 'x'.repeat(250) }, { note: 'x'.repeat(200) }],
   ];
   it.each(cases)('%s', (_name, input, expected) => {

@@ -9,7 +9,8 @@ import 'reflect-metadata';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createFleetCa, REVOKE_BATCH_MAX, type FleetCa } from '../../electron/services/ca/fleetCa.ts';
+import { createFleetCa, openFleetCa, REVOKE_BATCH_MAX, type FleetCa } from '../../electron/services/ca/fleetCa.ts';
+import type { KmsProvider } from '../../electron/providers/types.ts';
 import { createOrderDeliveryRepo } from '../../electron/store/orderDeliveryRepo.ts';
 import { isConsoleError } from '../../shared/errors.ts';
 import { CA_SUBJECT, caFixture, robotCsr, workDir, type CaFixture } from '../integration/fleetca-kit.ts';
@@ -290,5 +291,45 @@ describe('fleet CA field server certificate', () => {
     expect(issued[0]?.details).toEqual({ caId: made.id, profile: 'field_server', hosts: '127.0.0.1,field.local', serial: s.serial, notAfter: s.notAfter });
     expect(issued[3]?.details).toMatchObject({ profile: 'field_server', hosts: '', code: 'invalid_input' });
     expect(made.list()).toEqual([]); // not in the device inventory
+  });
+});
+
+/** The fixture's provider, with its signing (or its public key) answered by another of its keys: a provider gone wrong. */
+function swapped(provider: KmsProvider, otherKeyRef: string, what: 'sign' | 'getPublicKey'): KmsProvider {
+  return new Proxy(provider, {
+    get(target, prop) {
+      if (prop === what) return (_keyRef: string, ...rest: unknown[]) => (target[what] as (k: string, ...r: unknown[]) => unknown).call(target, otherKeyRef, ...rest);
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+describe('a provider that signs or answers with another key (docs/fleet-ca.md: every signature checked against the CA key)', () => {
+  const SIGNED_ELSEWHERE = { code: 'integrity_failure', reason: undefined, message: 'The provider signature does not verify under the CA public key.' };
+
+  it('creating a CA: a certificate signed by another key is refused and audited, nothing stored', async () => {
+    const { f } = setup();
+    const key = await f.store.provider.createKey({ name: 'ca-key', spec: 'EC_P256', usage: 'sign' });
+    const other = await f.store.provider.createKey({ name: 'other-key', spec: 'EC_P256', usage: 'sign' });
+    const provider = swapped(f.store.provider, other.keyRef, 'sign');
+    expect(await failure(() => createFleetCa({ provider, keyRef: key.keyRef, subject: CA_SUBJECT, clock: f.clock, audit: f.audit, repo: f.repo }))).toEqual(SIGNED_ELSEWHERE);
+    expect(records(f, 'ca.create').map((r) => [r.outcome, r.details.code])).toEqual([['failure', 'integrity_failure']]);
+    expect(f.repo.listCas()).toEqual([]);
+  });
+
+  it('opening a CA: unknown id, another provider, a provider key that is not the certificate\'s; then a server certificate signed elsewhere', async () => {
+    const { f } = setup();
+    const made = await ca(f);
+    const deps = { clock: f.clock, audit: f.audit, repo: f.repo };
+    expect(await failure(() => openFleetCa({ ...deps, provider: f.store.provider, caId: 'no-such-ca' }))).toEqual({ code: 'not_found', reason: undefined, message: 'No fleet CA with this id.' });
+    const elsewhere = new Proxy(f.store.provider, { get: (t, p) => (p === 'id' ? 'another-provider' : (Reflect.get(t, p) as unknown)) });
+    expect(await failure(() => openFleetCa({ ...deps, provider: elsewhere, caId: made.id }))).toEqual({ code: 'invalid_input', reason: 'provider_mismatch', message: `The fleet CA key is in provider ${f.store.provider.id}.` });
+    const other = await f.store.provider.createKey({ name: 'other-key', spec: 'EC_P256', usage: 'sign' });
+    expect(await failure(() => openFleetCa({ ...deps, provider: swapped(f.store.provider, other.keyRef, 'getPublicKey'), caId: made.id }))).toEqual({ code: 'integrity_failure', reason: undefined, message: 'The provider key does not match the stored CA certificate.' });
+    const opened = await openFleetCa({ ...deps, provider: swapped(f.store.provider, other.keyRef, 'sign'), caId: made.id });
+    const spki = crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ type: 'spki', format: 'der' });
+    expect(await failure(() => opened.issueServerCertificate(spki, { hosts: ['field.local'], validityDays: 30 }))).toEqual(SIGNED_ELSEWHERE);
+    expect(records(f, 'ca.issue').map((r) => [r.outcome, r.details.code])).toEqual([['failure', 'integrity_failure']]);
   });
 });

@@ -65,7 +65,7 @@ async function expectKeyCell(page: Page, name: string, key: Enrolled | Revoked |
   }
   if ('revoked' in key) {
     const r = key.revoked;
-    await expect(cell, `${name}: revoked, and when`).toHaveText(new RegExp(`^Revoked\\s*${TIME}$`));
+    await expect(cell, `${name}: revoked, and when`).toHaveText(new RegExp(`^\\s*Revoked\\s*${TIME}$`));
     await expect(cell).toHaveAttribute('data-state', 'revoked');
     expectShownWithin((await cell.textContent())!.match(new RegExp(`${TIME}$`))!, r, `${name}: revoked within the revocation`);
     await cell.getByText('Revoked', { exact: true }).click();

@@ -72,6 +72,20 @@ export const OperatorInfo = z.object({
   lastSignInAt: IsoTime.nullable(),
   /** The operator's approval key enrolled now (docs/two-person-control.md), or null: none. Never key material. */
   approvalKey: z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$/), enrolledAt: IsoTime }).nullable(),
+  /**
+   * When the operator has no approval key enrolled now: the most recent key revoked under their name since they were
+   * added (removed by an admin with a reason, or replaced), so the screen can tell a revoked key from none ever
+   * enrolled; null otherwise (a key enrolled now, or none ever revoked). Never key material.
+   */
+  approvalKeyRevoked: z
+    .object({
+      fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+      revokedAt: IsoTime,
+      revokedBy: z.string(),
+      /** The admin's reason; null for a key replaced by its operator (no reason is asked). */
+      reason: z.string().nullable(),
+    })
+    .nullable(),
   /** The operator's open incident kits, present when there is at least one. */
   openKits: z.array(OpenKit).optional(),
 });

@@ -60,13 +60,17 @@ function takePrederived(secret: Buffer, salt: Buffer, kdf: KdfParams): Buffer | 
   return null;
 }
 
-export function deriveKek(passphrase: string, salt: Buffer, kdf: KdfParams): Promise<Buffer> {
+/**
+ * scrypt(NFC UTF-8 passphrase, salt) -> 32 bytes. Bad parameters reject the promise (invalid_input from
+ * validateKdfParams), never throw at the call: an `async` function, so a caller's `.catch()` sees every failure.
+ */
+export async function deriveKek(passphrase: string, salt: Buffer, kdf: KdfParams): Promise<Buffer> {
   const { N, r, p } = validateKdfParams(kdf);
   const secret = passphraseBytes(passphrase);
   const ahead = takePrederived(secret, salt, { N, r, p });
   if (ahead) {
     secret.fill(0);
-    return Promise.resolve(ahead);
+    return ahead;
   }
   const maxmem = 128 * N * r * p + 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {

@@ -74,11 +74,14 @@ export function providerWrapContext(storeId: string, providerId: string, keyRef:
 
 function checkRecipients(list: readonly EnvelopeRecipient[]): void {
   if (list.length < 1 || list.length > 8) throw new ConsoleError('invalid_input', 'An envelope needs 1 to 8 recipients.', { field: 'recipients' });
-  const seen = new Set<string>();
+  // Key refs seen per provider id: a pair compared as a pair, so no id or key ref (a NUL in it included) makes two
+  // different recipients look alike, or one recipient look different.
+  const seen = new Map<string, Set<string>>();
   for (const r of list) {
-    const id = `${r.provider.id}\u0000${r.keyRef}`;
-    if (seen.has(id)) throw new ConsoleError('invalid_input', `Recipient ${r.provider.id}/${r.keyRef} is listed twice.`, { field: 'recipients' });
-    seen.add(id);
+    const refs = seen.get(r.provider.id) ?? new Set<string>();
+    if (refs.has(r.keyRef)) throw new ConsoleError('invalid_input', `Recipient ${r.provider.id}/${r.keyRef} is listed twice.`, { field: 'recipients' });
+    refs.add(r.keyRef);
+    seen.set(r.provider.id, refs);
     if (!r.provider.capabilities.specs.encrypt.includes('AES_256')) {
       throw new ConsoleError('unsupported_operation', `Provider ${r.provider.id} cannot wrap data keys.`, { field: 'recipients' });
     }

@@ -118,6 +118,16 @@ export interface RevokedApprovalKeyRow extends ApprovalKeyRow {
   reason: string | null;
 }
 
+/**
+ * An operator's approval key state for the Operators screen: the key enrolled now under their name and the most
+ * recent key revoked under it (newest revocation; at the same instant, the later enrolment), each or both absent.
+ */
+export interface ApprovalKeyState {
+  operator: string;
+  current: { fingerprint: string; enrolledAt: string } | null;
+  lastRevoked: Pick<RevokedApprovalKeyRow, 'fingerprint' | 'enrolledAt' | 'revokedAt' | 'revokedBy' | 'why' | 'reason'> | null;
+}
+
 export interface ApprovalsRepo {
   policy(action: string): PolicyRow | null;
   savePolicy(row: PolicyRow): void;
@@ -151,7 +161,51 @@ export interface ApprovalsRepo {
    * key): at most `limit` after the key `after` names (approvals:listKeys' keyset pages).
    */
   approvalKeysPage(after: { enrolledAt: string; operator: string } | null, limit: number): ApprovalKeyRow[];
+  /**
+   * Every operator's (or only `operator`'s) key enrolled now and most recent revoked key, in one query whatever the
+   * number of operators (operators:list). Names of operators no longer in the operators table are not answered.
+   */
+  approvalKeyStates(operator?: string): Map<string, ApprovalKeyState>;
 }
+
+interface RawKeyState {
+  operator: string;
+  key_fingerprint: string | null;
+  key_enrolled_at: string | null;
+  revoked_fingerprint: string | null;
+  revoked_enrolled_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  why: 'removed' | 'replaced' | null;
+  reason: string | null;
+}
+
+/**
+ * The key states of the operators `where` selects (a condition on o.name and, alike, on the revoked keys' operator
+ * column, so the ranking only reads the rows it needs). Portable SQL: ROW_NUMBER() picks each operator's newest
+ * revocation (SQLite 3.25+, PostgreSQL); the fingerprint breaks a tie of both times (a total order).
+ */
+const keyStatesSql = (whereOperator: string, whereRevoked: string) => `
+SELECT o.name AS operator, k.fingerprint AS key_fingerprint, k.enrolled_at AS key_enrolled_at,
+       r.fingerprint AS revoked_fingerprint, r.enrolled_at AS revoked_enrolled_at, r.revoked_at, r.revoked_by, r.why, r.reason
+FROM operators o
+LEFT JOIN approval_keys k ON k.operator = o.name
+LEFT JOIN (
+  SELECT operator, fingerprint, enrolled_at, revoked_at, revoked_by, why, reason,
+         ROW_NUMBER() OVER (PARTITION BY operator ORDER BY revoked_at DESC, enrolled_at DESC, fingerprint DESC) AS newest
+  FROM approval_keys_revoked
+  WHERE ${whereRevoked}
+) r ON r.operator = o.name AND r.newest = 1
+WHERE ${whereOperator}`;
+
+const toKeyState = (r: RawKeyState): ApprovalKeyState => ({
+  operator: r.operator,
+  current: r.key_fingerprint !== null && r.key_enrolled_at !== null ? { fingerprint: r.key_fingerprint, enrolledAt: r.key_enrolled_at } : null,
+  lastRevoked:
+    r.revoked_fingerprint !== null && r.revoked_enrolled_at !== null && r.revoked_at !== null && r.revoked_by !== null && r.why !== null
+      ? { fingerprint: r.revoked_fingerprint, enrolledAt: r.revoked_enrolled_at, revokedAt: r.revoked_at, revokedBy: r.revoked_by, why: r.why, reason: r.reason }
+      : null,
+});
 
 interface RawRevokedKey {
   operator: string;
@@ -250,6 +304,8 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
   const selectKeysAfter = db.prepare(
     'SELECT operator, public_spki, fingerprint, enrolled_at FROM approval_keys WHERE enrolled_at < ? OR (enrolled_at = ? AND operator > ?) ORDER BY enrolled_at DESC, operator LIMIT ?',
   );
+  const selectKeyStates = db.prepare(keyStatesSql('1 = 1', 'operator IN (SELECT name FROM operators)'));
+  const selectKeyStateOf = db.prepare(keyStatesSql('o.name = ?', 'operator = ?'));
 
   return {
     policy(action) {
@@ -323,5 +379,9 @@ export function createApprovalsRepo(db: Db): ApprovalsRepo {
         fingerprint: r.fingerprint,
         enrolledAt: r.enrolled_at,
       })),
+    approvalKeyStates(operator) {
+      const rows = (operator === undefined ? selectKeyStates.all() : selectKeyStateOf.all(operator, operator)) as RawKeyState[];
+      return new Map(rows.map((r) => [r.operator, toKeyState(r)]));
+    },
   };
 }

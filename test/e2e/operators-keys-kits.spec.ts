@@ -1,7 +1,10 @@
 // Two things the Operators screen shows an admin, through the browser host (docs/operators.md, docs/ui.md):
-//  - each operator's approval key (operators:list `approvalKey`): its short fingerprint and enrolment time, or None;
-//    following an enrolment (approvals:enrolKey, the Approvals screen's channel) and an admin's revocation
-//    (approvals:revokeKey) by the approvals:changed push, with the table still fitting 1280 and 1440 px (issue 12);
+//  - each operator's approval key (operators:list `approvalKey`): its short fingerprint and enrolment time; without
+//    one, "Revoked" and the revocation's time when their last key was revoked (`approvalKeyRevoked`: the key, who
+//    revoked it and the reason in its popover), else None; following an enrolment (approvals:enrolKey, the Approvals
+//    screen's channel) and an admin's revocation (approvals:revokeKey, made by the main process while the screen is
+//    open, or from the Approvals screen's dialog) by the approvals:changed push, with the table still fitting 1280
+//    and 1440 px (issue 12);
 //  - the remove and change-role dialogs naming the incident kits the operator still holds (operators:list `openKits`,
 //    docs/incident-kit.md "Roles in the offline console") before the admin confirms, none for an operator without a
 //    kit, each dialog trapping focus, closing on Escape and giving focus back to its opener.
@@ -37,22 +40,48 @@ async function signIn(fleet: FleetConsole, who: { name: string; passphrase: stri
   await fleet.handlers['session:unlock']({ operator: who.name, passphrase: who.passphrase }, t);
 }
 
+type Enrolled = { fingerprint: string; from: number; to: number };
+type Revoked = { revoked: { fingerprint: string; from: number; to: number; by: string; reason: string } };
+const TIME = '(\\d{4}-\\d\\d-\\d\\d) (\\d\\d:\\d\\d:\\d\\d)';
+/** A time the window printed (local 'YYYY-MM-DD HH:MM:SS': the browser and this process share the zone) lies within a call. */
+function expectShownWithin(shown: RegExpMatchArray, call: { from: number; to: number }, what: string): void {
+  const at = new Date(`${shown[1]}T${shown[2]}`).getTime();
+  expect(at, what).toBeGreaterThanOrEqual(Math.floor(call.from / 1000) * 1000);
+  expect(at, what).toBeLessThanOrEqual(call.to);
+}
+
 /**
- * What the approval-key cell shows (docs/ui.md, Operators): "None", or the fingerprint's first 16 hex digits with an
- * ellipsis, then "enrolled" and the local time of the enrolment; the time is checked to fall within the enrolment call.
+ * What the approval-key cell shows (docs/ui.md, Operators): "None"; or the fingerprint's first 16 hex digits with an
+ * ellipsis, then "enrolled" and the local time of the enrolment; or "Revoked" and the local time of the revocation,
+ * its popover naming the key's short fingerprint, the time and who revoked it, and the reason. Each time is checked to
+ * fall within the call that made it.
  */
-async function expectKeyCell(page: Page, name: string, key: { fingerprint: string; from: number; to: number } | null): Promise<void> {
+async function expectKeyCell(page: Page, name: string, key: Enrolled | Revoked | null): Promise<void> {
   const cell = row(page, name).getByTestId('approval-key');
   if (key === null) {
     await expect(cell, `${name}: no approval key`).toHaveText('None');
+    await expect(cell).toHaveAttribute('data-state', 'none');
+    return;
+  }
+  if ('revoked' in key) {
+    const r = key.revoked;
+    await expect(cell, `${name}: revoked, and when`).toHaveText(new RegExp(`^\\s*Revoked\\s*${TIME}$`));
+    await expect(cell).toHaveAttribute('data-state', 'revoked');
+    expectShownWithin((await cell.textContent())!.match(new RegExp(`${TIME}$`))!, r, `${name}: revoked within the revocation`);
+    await cell.getByText('Revoked', { exact: true }).click();
+    const popover = page.getByRole('dialog').filter({ hasText: `${name}'s approval key was revoked` });
+    await expect(popover).toBeVisible();
+    await expect(popover).toContainText(`Key ${r.fingerprint.slice(0, 16)}…`);
+    await expect(popover).toContainText(new RegExp(`Revoked ${TIME} by ${r.by}`));
+    expectShownWithin((await popover.textContent())!.match(new RegExp(`Revoked ${TIME}`))!, r, `${name}: the popover's time`);
+    await expect(popover.getByTestId('approval-key-revoked-reason')).toHaveText(`Reason: ${r.reason}`);
+    await page.keyboard.press('Escape');
+    await expect(popover).toHaveCount(0);
     return;
   }
   await expect(cell, `${name}: the key's short fingerprint`).toHaveText(new RegExp(`^${key.fingerprint.slice(0, 16)}…\\s*enrolled \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$`));
-  const shown = (await cell.textContent())!.match(/enrolled (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)$/)!;
-  // The window prints local time, as does this process (same machine, same zone).
-  const at = new Date(`${shown[1]}T${shown[2]}`).getTime();
-  expect(at, `${name}: enrolled within the enrolment call`).toBeGreaterThanOrEqual(Math.floor(key.from / 1000) * 1000);
-  expect(at, `${name}: enrolled within the enrolment call`).toBeLessThanOrEqual(key.to);
+  await expect(cell).toHaveAttribute('data-state', 'enrolled');
+  expectShownWithin((await cell.textContent())!.match(new RegExp(`enrolled ${TIME}$`))!, key, `${name}: enrolled within the enrolment call`);
 }
 
 async function expectNoOverflow(page: Page): Promise<void> {
@@ -96,26 +125,80 @@ test('each operator\'s approval key on the Operators screen follows enrolment an
   await clickNav(page, 'Operators');
   await expect(row(page, VIC.name).getByRole('cell').nth(3)).toHaveText(/^Authenticator app\s*10 recovery codes left$/);
 
-  // Each stage: what was done, then each operator's key as the screen must show it (null: "None").
+  const REASON = 'laptop left on a train';
+  let coraRevoked: Revoked | null = null;
+  // Each stage: what was done, then each operator's key as the screen must show it (an owner's key enrolled, 'revoked':
+  // Cora's revoked key, null: "None").
   const STAGES: Array<[string, () => Promise<void>, Record<string, string | null>]> = [
     ['Cora enrolled', async () => undefined, { [OPERATOR]: null, [CORA.name]: CORA.name, [VIC.name]: null }],
     // Pushed while the screen is open: no navigation, no reload.
     ['the admin enrols her own key', () => enrol(OPERATOR, adaKey.publicPem), { [OPERATOR]: OPERATOR, [CORA.name]: CORA.name, [VIC.name]: null }],
     ['the admin revokes Cora\'s key', async () => {
-      await fleet.handlers['approvals:revokeKey']({ operator: CORA.name, reason: 'laptop left on a train' }, t);
-    }, { [OPERATOR]: OPERATOR, [CORA.name]: null, [VIC.name]: null }],
+      const from = Date.now();
+      await fleet.handlers['approvals:revokeKey']({ operator: CORA.name, reason: REASON }, t);
+      coraRevoked = { revoked: { fingerprint: enrolled[CORA.name]!.fingerprint, from, to: Date.now(), by: OPERATOR, reason: REASON } };
+    }, { [OPERATOR]: OPERATOR, [CORA.name]: 'revoked', [VIC.name]: null }],
   ];
   for (const [what, act, expected] of STAGES) {
     await test.step(what, async () => {
       await act();
-      for (const [name, owner] of Object.entries(expected)) await expectKeyCell(page, name, owner === null ? null : enrolled[owner]!);
-      // The widest the column gets here: two keys enrolled.
-      if (what === 'the admin enrols her own key') await expectNoOverflow(page);
+      for (const [name, owner] of Object.entries(expected)) await expectKeyCell(page, name, owner === null ? null : owner === 'revoked' ? coraRevoked : enrolled[owner]!);
+      // The widest the column gets: two keys enrolled, then a revoked one beside an enrolled one.
+      if (what !== 'Cora enrolled') await expectNoOverflow(page);
     });
   }
   // The main process agrees (what operators list in the CLI prints): the admin's key, Cora's revoked, Vic none.
   const listed = (await fleet.handlers['operators:list']({}, t)).operators;
   expect(Object.fromEntries(listed.map((o) => [o.name, o.approvalKey?.fingerprint ?? null]))).toEqual({ [OPERATOR]: enrolled[OPERATOR]!.fingerprint, [CORA.name]: null, [VIC.name]: null });
+  expect(Object.fromEntries(listed.map((o) => [o.name, o.approvalKeyRevoked?.fingerprint ?? null]))).toEqual({ [OPERATOR]: null, [CORA.name]: enrolled[CORA.name]!.fingerprint, [VIC.name]: null });
+});
+
+test('a key revoked from the Approvals screen shows as revoked on the Operators screen, with the reason; a new key replaces it there', async ({ page, harness }) => {
+  const fleet = harness.current().fleet;
+  await openConsole(page, harness.current().host.url);
+  await completeFirstRun(page);
+  await addOperators(fleet, ADMIN, [CORA, VIC]);
+  await signIn(fleet, CORA);
+  let from = Date.now();
+  const coraKey = generateApprovalKey('approval key passphrase');
+  await fleet.handlers['approvals:enrolKey']({ publicKeyPem: coraKey.publicPem }, t);
+  const coraEnrolled = { fingerprint: fingerprintOf(coraKey.publicPem), from, to: Date.now() };
+  await signIn(fleet, ADMIN);
+  await expectDashboardAfterUnlock(page);
+  await clickNav(page, 'Operators');
+  // The list is read (and cached) before the revocation: the screen must read it again afterwards.
+  await expectKeyCell(page, CORA.name, coraEnrolled);
+  await expectKeyCell(page, VIC.name, null);
+
+  const REASON = 'token reported lost; revoked pending an inquiry';
+  await clickNav(page, 'Approvals');
+  const enrolledRows = page.getByRole('table', { name: 'Enrolled approval keys' }).getByRole('row').filter({ has: page.getByRole('cell') });
+  await enrolledRows.filter({ hasText: CORA.name }).getByRole('radio').check();
+  await page.getByRole('button', { name: 'Revoke key…' }).click();
+  const dialog = page.getByRole('dialog', { name: `Revoke the approval key of ${CORA.name}` });
+  await dialog.getByLabel('Reason (recorded in the audit log)').fill(REASON);
+  from = Date.now();
+  await dialog.getByRole('button', { name: 'Revoke key' }).click();
+  await expect(dialog).toHaveCount(0);
+  const to = Date.now();
+  await expect(enrolledRows.filter({ hasText: CORA.name })).toHaveCount(0);
+
+  await clickNav(page, 'Operators');
+  await expectKeyCell(page, CORA.name, { revoked: { fingerprint: coraEnrolled.fingerprint, from, to, by: OPERATOR, reason: REASON } });
+  await expectKeyCell(page, VIC.name, null);
+  await expectNoOverflow(page);
+
+  // Cora enrols a new key (signed in herself; the window locks and the admin unlocks it again): the new key, no
+  // longer "Revoked".
+  await signIn(fleet, CORA);
+  from = Date.now();
+  const second = generateApprovalKey('approval key passphrase');
+  await fleet.handlers['approvals:enrolKey']({ publicKeyPem: second.publicPem }, t);
+  const secondEnrolled = { fingerprint: fingerprintOf(second.publicPem), from, to: Date.now() };
+  await signIn(fleet, ADMIN);
+  await expectDashboardAfterUnlock(page);
+  await clickNav(page, 'Operators');
+  await expectKeyCell(page, CORA.name, secondEnrolled);
 });
 
 test('the remove and change-role dialogs name the incident kit an operator holds, none for one without, and trap focus', async ({ page, harness }) => {

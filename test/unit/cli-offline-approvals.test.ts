@@ -114,7 +114,7 @@ describe('approvals sign', () => {
 });
 
 describe('operators list line', () => {
-  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp', recoveryCodesLeft: 10, lastSignInAt: null, approvalKey: null } as const;
+  const base = { name: 'bob', role: 'viewer', createdAt: '2026-06-01T08:00:00.000Z', createdBy: 'alice', passphraseChangedAt: null, secondFactor: 'totp', recoveryCodesLeft: 10, lastSignInAt: null, approvalKey: null, approvalKeyRevoked: null } as const;
   it.each([
     [{ failedAttempts: 0, retryAfterMs: 0 }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in'],
     [{ failedAttempts: 0, retryAfterMs: 0, lastSignInAt: '2026-06-02T09:30:00.000Z' }, 'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  last sign-in 2026-06-02T09:30:00.000Z'],
@@ -123,6 +123,18 @@ describe('operators list line', () => {
     [
       { failedAttempts: 0, retryAfterMs: 0, approvalKey: { fingerprint: `0123456789abcdef${'e'.repeat(48)}`, enrolledAt: '2026-06-01T09:00:00.000Z' } },
       'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in  approval key 0123456789abcdef…',
+    ],
+    [
+      {
+        failedAttempts: 0,
+        retryAfterMs: 0,
+        approvalKeyRevoked: { fingerprint: `fedcba9876543210${'a'.repeat(48)}`, revokedAt: '2026-06-03T10:00:00.000Z', revokedBy: 'alice', reason: 'laptop lost\nin "Lyon"' },
+      },
+      'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in  approval key fedcba9876543210… revoked 2026-06-03T10:00:00.000Z by alice ("laptop lost\\nin \\"Lyon\\"")',
+    ],
+    [
+      { failedAttempts: 0, retryAfterMs: 0, approvalKeyRevoked: { fingerprint: `fedcba9876543210${'a'.repeat(48)}`, revokedAt: '2026-06-03T10:00:00.000Z', revokedBy: 'bob', reason: null } },
+      'bob  viewer  second factor: totp  added 2026-06-01T08:00:00.000Z by alice  never signed in  approval key fedcba9876543210… revoked 2026-06-03T10:00:00.000Z by bob',
     ],
   ])('%o', (throttle, line) => {
     expect(formatOperator({ ...base, ...throttle })).toBe(line);

@@ -286,8 +286,28 @@ describe('kdf: scrypt parameters and the passphrase key (docs/key-store.md)', ()
     expect(key.length).toBe(32);
   });
 
-  it('refuses bad parameters before deriving', async () => {
-    await expect(Promise.resolve().then(() => deriveKek('x', crypto.randomBytes(16), { N: 1000, r: 8, p: 1 }))).rejects.toMatchObject({ code: 'invalid_input' });
+  it('refuses bad parameters with a rejected promise, not a throw at the call: a caller\'s .catch() sees it', async () => {
+    // The parameters and messages of the table above (docs/key-store.md), one per rule.
+    const bad: Array<[{ N: number; r: number; p: number }, string]> = [
+      [{ N: 1000, r: 8, p: 1 }, 'kdf.N must be a power of two between 2 and 2^22.'],
+      [{ N: 1024, r: 33, p: 1 }, 'kdf.r must be an integer from 1 to 32.'],
+      [{ N: 1024, r: 8, p: 0 }, 'kdf.p must be an integer from 1 to 16.'],
+    ];
+    for (const [kdf, message] of bad) {
+      let result: Promise<Buffer> | undefined;
+      expect(() => {
+        result = deriveKek('x', crypto.randomBytes(16), kdf);
+      }, `${JSON.stringify(kdf)}: no throw at the call`).not.toThrow();
+      expect(result).toBeInstanceOf(Promise);
+      const caught = await result!.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isConsoleError(caught), `${JSON.stringify(kdf)}: a ConsoleError`).toBe(true);
+      expect({ code: (caught as { code: string }).code, message: (caught as Error).message }).toEqual({ code: 'invalid_input', message });
+      // The .catch() a caller chains gets it too.
+      expect(await deriveKek('x', crypto.randomBytes(16), kdf).catch((e: { code: string }) => e.code)).toBe('invalid_input');
+    }
   });
 });
 

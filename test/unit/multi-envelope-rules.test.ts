@@ -144,6 +144,18 @@ describe('encryptForRecipients', () => {
       details: { field: 'recipients' },
     });
     expect((await encryptForRecipients(deps, [{ provider: a.p, keyRef: 'k' }, { provider: a.p, keyRef: 'k2' }], DATA, AAD)).recipients).toHaveLength(2);
+    // Two different recipients whose provider id and key ref join to the same text with a NUL between them
+    // ('a\0b' + 'c' and 'a' + 'b\0c'): not the same recipient, both wrap the key.
+    const nulId = provider('a\u0000b');
+    const plainA = provider('a');
+    const joined = await encryptForRecipients(deps, [{ provider: nulId.p, keyRef: 'c' }, { provider: plainA.p, keyRef: 'b\u0000c' }], DATA, AAD);
+    expect(joined.recipients.map((r) => [r.providerId, r.keyRef])).toEqual([['a\u0000b', 'c'], ['a', 'b\u0000c']]);
+    expect(nulId.calls.encrypt.map((c) => c.keyRef).concat(plainA.calls.encrypt.map((c) => c.keyRef))).toEqual(['c', 'b\u0000c']);
+    // The same pair twice with a NUL in it is still the same recipient.
+    expect(await refusal(encryptForRecipients(deps, [{ provider: nulId.p, keyRef: 'c\u0000d' }, { provider: nulId.p, keyRef: 'c\u0000d' }], DATA, AAD))).toMatchObject({
+      code: 'invalid_input',
+      message: 'Recipient a\u0000b/c\u0000d is listed twice.',
+    });
     expect(await refusal(encryptForRecipients(deps, [{ provider: a.p, keyRef: 'k' }, { provider: provider('hsm', { aes: false }).p, keyRef: 'k' }], DATA, AAD))).toEqual({
       code: 'unsupported_operation',
       message: 'Provider hsm cannot wrap data keys.',

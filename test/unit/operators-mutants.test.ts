@@ -53,6 +53,7 @@ describe('operators:add and operators:list', () => {
     expect(operators[1]).toEqual({
       name: 'vic', role: 'viewer', createdAt: '2026-03-02T10:01:00.000Z', createdBy: 'alice', passphraseChangedAt: null, failedAttempts: 0,
       retryAfterMs: 0, secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: null, approvalKey: null,
+      approvalKeyRevoked: null,
     });
     // alice's first sign-in is the first run; a later unlock is newer.
     expect(operators[0]).toMatchObject({ name: 'alice', role: 'admin', lastSignInAt: '2026-03-02T10:00:00.000Z' });

@@ -214,11 +214,20 @@ export function formatDrift(r: {
 }
 
 /** One approval request on a line: id, state, action and what it binds, who asked, approvals so far, expiry. */
-/** One operator on a line: name, role, second factor, who added them and when, and a running unlock throttle. */
+/**
+ * One operator on a line: name, role, second factor, who added them and when, a running unlock throttle, and the
+ * approval key enrolled now or else the one last revoked (when, by whom, the reason quoted as JSON: one line whatever
+ * it holds).
+ */
 export function formatOperator(o: OperatorInfo): string {
   const wait = o.retryAfterMs > 0 ? `, unlock paused ${Math.ceil(o.retryAfterMs / 1000)} s after ${o.failedAttempts} wrong passphrases` : '';
   const last = o.lastSignInAt ? `last sign-in ${o.lastSignInAt}` : 'never signed in';
-  const key = o.approvalKey ? `  approval key ${o.approvalKey.fingerprint.slice(0, 16)}…` : '';
+  const revoked = o.approvalKeyRevoked;
+  const key = o.approvalKey
+    ? `  approval key ${o.approvalKey.fingerprint.slice(0, 16)}…`
+    : revoked
+      ? `  approval key ${revoked.fingerprint.slice(0, 16)}… revoked ${revoked.revokedAt} by ${revoked.revokedBy}${revoked.reason === null ? '' : ` (${JSON.stringify(revoked.reason)})`}`
+      : '';
   return `${o.name}  ${o.role}  second factor: ${o.secondFactor}  added ${o.createdAt} by ${o.createdBy}  ${last}${wait}${key}`;
 }
 

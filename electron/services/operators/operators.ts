@@ -6,7 +6,7 @@ import type { Handlers } from '../../../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { type OpenKit, type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS, roleHas } from '../../../shared/operatorsContract.ts';
 import type { Clock } from '../../clock.ts';
-import type { ApprovalsRepo } from '../../store/approvalsRepo.ts';
+import type { ApprovalKeyState, ApprovalsRepo } from '../../store/approvalsRepo.ts';
 import type { OperatorRow, OperatorsRepo } from '../../store/operatorsRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
@@ -23,10 +23,11 @@ export interface OperatorsDeps {
   /** Called after each committed change of an operator (added, removed, role, passphrase): the operators:changed push. */
   onChanged?(name: string): void;
   /**
-   * The approval keys (docs/two-person-control.md): operators:list shows each operator's enrolled key, and removing
-   * an operator revokes theirs in the same transaction (audited approval.revoke_key, reason "operator removed").
+   * The approval keys (docs/two-person-control.md): operators:list shows each operator's enrolled key, or else their
+   * most recent revoked one (one query for the whole list), and removing an operator revokes theirs in the same
+   * transaction (audited approval.revoke_key, reason "operator removed").
    */
-  approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey'>;
+  approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey' | 'approvalKeyStates'>;
   /** Called after a removal revoked the operator's approval key: the approvals:changed push (the key tables). */
   onApprovalKeyRevoked?(): void;
   /** The operator's incident kits not imported and not expired at `now` (ISO): named when they are removed or lose security. */
@@ -59,15 +60,29 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null;
   };
 
-  /** The operator's approval key when it counts for them (enrolled after their row was made: not a namesake's). */
-  const approvalKey = (r: OperatorRow): OperatorInfo['approvalKey'] => {
-    const key = deps.approvalKeys?.approvalKey(r.name) ?? null;
-    return key !== null && Date.parse(key.enrolledAt) >= Date.parse(r.createdAt) ? { fingerprint: key.fingerprint, enrolledAt: key.enrolledAt } : null;
+  /**
+   * The operator's approval key when it counts for them (enrolled after their row was made: not a namesake's) and,
+   * when none does, their most recent revoked key under the same rule (a key revoked with a removed namesake is not
+   * theirs). `state` comes from approvalKeyStates (one query for the whole list).
+   */
+  const approvalKeyOf = (r: OperatorRow, state: ApprovalKeyState | undefined): Pick<OperatorInfo, 'approvalKey' | 'approvalKeyRevoked'> => {
+    const theirs = (enrolledAt: string) => Date.parse(enrolledAt) >= Date.parse(r.createdAt);
+    const key = state?.current ?? null;
+    if (key !== null && theirs(key.enrolledAt)) return { approvalKey: { fingerprint: key.fingerprint, enrolledAt: key.enrolledAt }, approvalKeyRevoked: null };
+    const revoked = state?.lastRevoked ?? null;
+    return {
+      approvalKey: null,
+      approvalKeyRevoked:
+        revoked !== null && theirs(revoked.enrolledAt)
+          ? { fingerprint: revoked.fingerprint, revokedAt: revoked.revokedAt, revokedBy: revoked.revokedBy, reason: revoked.reason }
+          : null,
+    };
   };
+  const keyStates = (name?: string): Map<string, ApprovalKeyState> => deps.approvalKeys?.approvalKeyStates(name) ?? new Map();
 
   const openKits = (name: string): OpenKit[] => deps.openKitsOf?.(name, new Date(clock.now()).toISOString()) ?? [];
 
-  const info = (r: OperatorRow): OperatorInfo => withKits(r.name, {
+  const info = (r: OperatorRow, states: Map<string, ApprovalKeyState> = keyStates(r.name)): OperatorInfo => withKits(r.name, {
     name: r.name,
     role: r.role,
     createdAt: r.createdAt,
@@ -78,7 +93,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
     recoveryCodesLeft: repo.recoveryCodes(r.name).length,
     lastSignInAt: lastSignIn(r.name),
-    approvalKey: approvalKey(r),
+    ...approvalKeyOf(r, states.get(r.name)),
   });
 
   function withKits<T extends object>(name: string, o: T): T & { openKits?: OpenKit[] } {
@@ -125,7 +140,9 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     },
     'operators:list': async () => {
       session.require();
-      return { operators: repo.list().map(info) };
+      const rows = repo.list();
+      const states = keyStates();
+      return { operators: rows.map((r) => info(r, states)) };
     },
     'operators:add': ({ name, role, passphrase }, ctx) =>
       audited('operator.add', name, { role }, async () => {

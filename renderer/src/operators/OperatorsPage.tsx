@@ -9,6 +9,8 @@ import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import Header from '@cloudscape-design/components/header';
+import Icon from '@cloudscape-design/components/icon';
+import Popover from '@cloudscape-design/components/popover';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
@@ -94,16 +96,47 @@ function secondFactor(o: OperatorInfo) {
 
 /**
  * The approval key enrolled now (operators:list `approvalKey`): its fingerprint's short form, as the enrol dialog and
- * the CLI's `operators list` show it, and when it was enrolled; "None" without one (never enrolled, or revoked: a
- * revoked key is no longer the operator's; the Approvals screen lists it among the revoked keys).
+ * the CLI's `operators list` show it, and when it was enrolled. Without one: "Revoked" and when, when their last key
+ * was revoked (`approvalKeyRevoked`; the key, who revoked it and the reason in its popover), so a security officer
+ * tells a revoked key from none ever enrolled ("None"). The Approvals screen lists every revoked key.
  */
 function approvalKey(o: OperatorInfo) {
-  if (!o.approvalKey) return <span data-testid="approval-key" data-state="none">None</span>;
+  if (o.approvalKey) {
+    return (
+      <span data-testid="approval-key" data-state="enrolled">
+        <Box variant="code" fontSize="body-s">{shortFingerprint(o.approvalKey.fingerprint)}</Box>
+        <Box variant="small" display="block">
+          enrolled <When at={o.approvalKey.enrolledAt} />
+        </Box>
+      </span>
+    );
+  }
+  const revoked = o.approvalKeyRevoked;
+  if (!revoked) return <span data-testid="approval-key" data-state="none">None</span>;
   return (
-    <span data-testid="approval-key" data-state="enrolled">
-      <Box variant="code" fontSize="body-s">{shortFingerprint(o.approvalKey.fingerprint)}</Box>
+    <span data-testid="approval-key" data-state="revoked">
+      <Popover
+        header={`${o.name}'s approval key was revoked`}
+        size="medium"
+        triggerType="text"
+        content={
+          <SpaceBetween size="xxs">
+            <div>
+              Key <Box variant="code" fontSize="body-s">{shortFingerprint(revoked.fingerprint)}</Box>
+            </div>
+            <div>{`Revoked ${formatTime(revoked.revokedAt)} by ${revoked.revokedBy}`}</div>
+            <div data-testid="approval-key-revoked-reason">{revoked.reason === null ? 'Replaced by its operator (no reason asked).' : `Reason: ${revoked.reason}`}</div>
+            <Box variant="small">Files it signed are refused. {o.name} approves signed in, or enrols a new key.</Box>
+          </SpaceBetween>
+        }
+      >
+        {/* An icon and text as StatusIndicator draws them, wrapping between words (RecoveryCodesLeft says why). */}
+        <Box variant="span" color="text-status-inactive">
+          <Icon name="status-stopped" variant="subtle" /> Revoked
+        </Box>
+      </Popover>
       <Box variant="small" display="block">
-        enrolled <When at={o.approvalKey.enrolledAt} />
+        <When at={revoked.revokedAt} />
       </Box>
     </span>
   );

@@ -15,6 +15,7 @@ import {
   signApproval,
 } from '../../electron/services/approvals/approvalFile.ts';
 import { canonicalJson, parseCanonical } from '../../electron/services/approvals/canonical.ts';
+import { caught } from './approvals-testkit.ts';
 
 const HASH = 'ab'.repeat(32);
 const REQUEST = {
@@ -41,21 +42,6 @@ const APPROVAL = {
   approver: 'bob',
   signedAt: '2026-06-01T09:00:00.000Z',
   signature: SIG,
-};
-
-interface Refusal {
-  code: string;
-  message: string;
-  details: unknown;
-}
-const refusal = (fn: () => unknown): Refusal | null => {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    const c = e as { code: string; message: string; details: unknown };
-    return { code: c.code, message: c.message, details: c.details };
-  }
 };
 
 // [what, change to the valid file, the path named in the refusal or null when accepted]
@@ -96,7 +82,7 @@ describe('readRequestFile', () => {
         expect(readRequestFile(text)).toEqual({ ...REQUEST, ...change });
         return;
       }
-      expect(refusal(() => readRequestFile(text))).toEqual({
+      expect(caught(() => readRequestFile(text))).toEqual({
         code: 'invalid_input',
         message: `The approval request file is not in the expected format (${path}).`,
         details: { field: 'content' },
@@ -105,10 +91,10 @@ describe('readRequestFile', () => {
   }
   it('a missing field is named', () => {
     const { channel: _c, ...rest } = REQUEST;
-    expect(refusal(() => readRequestFile(JSON.stringify(rest)))?.message).toBe('The approval request file is not in the expected format (channel).');
+    expect(caught(() => readRequestFile(JSON.stringify(rest)))?.message).toBe('The approval request file is not in the expected format (channel).');
   });
   it('text that is not JSON', () => {
-    expect(refusal(() => readRequestFile('{"format":'))).toEqual({ code: 'invalid_input', message: 'The approval request file is not JSON.', details: { field: 'content' } });
+    expect(caught(() => readRequestFile('{"format":'))).toEqual({ code: 'invalid_input', message: 'The approval request file is not JSON.', details: { field: 'content' } });
   });
 });
 
@@ -144,7 +130,7 @@ describe('readApprovalFile', () => {
         expect(readApprovalFile(text)).toEqual({ ...APPROVAL, ...change });
         return;
       }
-      expect(refusal(() => readApprovalFile(text))).toEqual({
+      expect(caught(() => readApprovalFile(text))).toEqual({
         code: 'invalid_input',
         message: `The approval file is not in the expected format (${path}).`,
         details: { field: 'content' },
@@ -152,7 +138,7 @@ describe('readApprovalFile', () => {
     });
   }
   it('text that is not JSON', () => {
-    expect(refusal(() => readApprovalFile('approved'))).toEqual({ code: 'invalid_input', message: 'The approval file is not JSON.', details: { field: 'content' } });
+    expect(caught(() => readApprovalFile('approved'))).toEqual({ code: 'invalid_input', message: 'The approval file is not JSON.', details: { field: 'content' } });
   });
 });
 
@@ -243,7 +229,7 @@ describe('readApprovalPublicKey', () => {
     ['an EC public key', () => ec.publicKey.export({ format: 'pem', type: 'spki' }) as string, 'The approval key must be an Ed25519 public key.'],
   ];
   for (const [what, pem, message] of ROWS) {
-    it(`${what}: refused`, () => expect(refusal(() => readApprovalPublicKey(pem()))).toEqual({ code: 'invalid_input', message, details: { field: 'publicKeyPem' } }));
+    it(`${what}: refused`, () => expect(caught(() => readApprovalPublicKey(pem()))).toEqual({ code: 'invalid_input', message, details: { field: 'publicKeyPem' } }));
   }
 });
 
@@ -267,14 +253,14 @@ describe('the approver key file', () => {
     const { privatePem, publicPem } = generateApprovalKey('right');
     const key = loadApprovalPrivateKey(privatePem, 'right');
     expect(crypto.createPublicKey(key).export({ format: 'pem', type: 'spki' })).toBe(publicPem);
-    expect(refusal(() => loadApprovalPrivateKey(privatePem, 'wrong'))).toEqual({
+    expect(caught(() => loadApprovalPrivateKey(privatePem, 'wrong'))).toEqual({
       code: 'wrong_passphrase',
       message: 'The approval key file does not open with this passphrase (or is not a private key).',
       details: undefined,
     });
-    expect(refusal(() => loadApprovalPrivateKey(publicPem, 'right'))?.code).toBe('wrong_passphrase');
+    expect(caught(() => loadApprovalPrivateKey(publicPem, 'right'))?.code).toBe('wrong_passphrase');
     const ecPem = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'right' }) as string;
-    expect(refusal(() => loadApprovalPrivateKey(ecPem, 'right'))).toEqual({ code: 'invalid_input', message: 'The approval key must be an Ed25519 private key.', details: { field: 'key' } });
+    expect(caught(() => loadApprovalPrivateKey(ecPem, 'right'))).toEqual({ code: 'invalid_input', message: 'The approval key must be an Ed25519 private key.', details: { field: 'key' } });
   });
 });
 

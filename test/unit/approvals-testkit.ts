@@ -90,15 +90,12 @@ export function approvalsSetup(people: Array<[string, OperatorRole]> = TEAM, dep
   const changes: Array<{ requestId: string | null; state: string | null }> = [];
   const runs: Array<[string, unknown, CallContext]> = [];
   const checks: Array<[string, CallContext, unknown]> = [];
-  /** How many times the service asked for the signed-in session (session.require). */
-  const sessionAsked = { count: 0 };
   const behaviour: { deny: Error | null; fail: Error | null; hold: Promise<void> | null; locked: boolean } = { deny: null, fail: null, hold: null, locked: false };
   const approvals = createApprovals({
     repo,
     operators: { get: (name: string) => (ops.get(name) ?? null) as never, list: () => [...ops.values()] as never },
     session: {
       require: () => {
-        sessionAsked.count += 1;
         if (behaviour.locked) throw Object.assign(new Error('The console is locked.'), { code: 'locked' });
         return { operator: me, role: ops.get(me)?.role ?? 'viewer', storeId: f.storeId, keyring: f.keyring() };
       },
@@ -132,7 +129,7 @@ export function approvalsSetup(people: Array<[string, OperatorRole]> = TEAM, dep
     expect(e?.code).toBe('approval_required');
     return e!.details as { requestId: string; action: string; required: number; expiresAt: string };
   };
-  return { f, repo, ops, approvals, audit, changes, runs, checks, behaviour, sessionAsked, as, request };
+  return { f, repo, ops, approvals, audit, changes, runs, checks, behaviour, as, request };
 }
 
 export type ApprovalsSetup = ReturnType<typeof approvalsSetup>;

@@ -173,25 +173,33 @@ describe('deny (docs/two-person-control.md, "Approving and denying", "Expiry")',
   });
 });
 
-describe('an approved call on an operator runs only on the operator it was approved for', () => {
-  it('a promotion approved for bob is refused when bob was removed and a namesake added since', async () => {
-    const t = approvalsSetup([['alice', 'admin'], ['bob', 'key_custodian'], ['carol', 'viewer'], ['dave', 'admin']]);
-    const { requestId } = t.request('alice', { name: 'bob', role: 'admin' }, 'operators:setRole');
-    t.as('dave');
-    t.approvals.approve(requestId);
-    t.f.clock.advance(1000);
-    t.ops.set('bob', { name: 'bob', role: 'viewer', createdAt: '2026-01-01T00:00:01.000Z' });
-    expect(await rejected(t.approvals.execute(requestId, CTX))).toEqual({
-      code: 'illegal_transition',
-      message: `bob was added after request ${requestId} was made; that request was for the operator of that name before. Make a new request.`,
-      details: undefined,
+describe('an approved call on an operator runs only on the operator it was approved for ("When no one else can approve")', () => {
+  // [what, channel, input, the request's action]
+  const ROWS: Array<[string, string, { name: string; role?: string }, string]> = [
+    ['a removal', 'operators:remove', { name: 'bob' }, 'operator.remove'],
+    ['a promotion', 'operators:setRole', { name: 'bob', role: 'admin' }, 'operator.admin'],
+    ['a demotion', 'operators:setRole', { name: 'bob', role: 'viewer' }, 'operator.demote'],
+  ];
+  for (const [what, channel, input, action] of ROWS) {
+    it(`${what} approved for bob is refused when bob was removed and a namesake added since; bob himself is reached`, async () => {
+      const t = approvalsSetup();
+      const { requestId, action: asked } = t.request('alice', input, channel);
+      expect(asked).toBe(action);
+      t.as('dave');
+      t.approvals.approve(requestId);
+      t.f.clock.advance(1000);
+      t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: '2026-01-01T00:00:01.000Z' });
+      expect(await rejected(t.approvals.execute(requestId, CTX))).toEqual({
+        code: 'illegal_transition',
+        message: `bob was added after request ${requestId} was made; that request was for the operator of that name before. Make a new request.`,
+        details: undefined,
+      });
+      expect(t.runs).toEqual([]);
+      expect(t.audit.at(-1)).toMatchObject({ action: 'approval.execute', outcome: 'failure', details: { code: 'illegal_transition' } });
+      // The operator the request was made for (created before it, here at the same millisecond) is reached.
+      t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: START });
+      await t.approvals.execute(requestId, CTX);
+      expect(t.runs).toEqual([[channel, input, { ...CTX, approvedRequestId: requestId }]]);
     });
-    expect(t.runs).toEqual([]);
-    expect(t.audit.at(-1)).toMatchObject({ action: 'approval.execute', outcome: 'failure', details: { code: 'illegal_transition' } });
-    // The operator the request was made for (created before it) is promoted.
-    t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: START });
-    await t.approvals.execute(requestId, CTX);
-    expect(t.runs).toEqual([['operators:setRole', { name: 'bob', role: 'admin' }, { ...CTX, approvedRequestId: requestId }]]);
-  });
-
+  }
 });

@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import { afterEach, expect } from 'vitest';
 import { createApprovals, type ApprovalsDeps } from '../../electron/services/approvals/approvals.ts';
+import type { AuditEntry } from '../../electron/services/audit/auditLog.ts';
 import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
 import type { CallContext } from '../../shared/contract.ts';
 import type { OperatorRole } from '../../shared/operatorsContract.ts';
@@ -24,14 +25,8 @@ export const CTX: CallContext = { transport: 'test' };
 /** The operators of most cases: two admins, a key custodian and a viewer (who approves nothing by default). */
 export const TEAM: Array<[string, OperatorRole]> = [['alice', 'admin'], ['bob', 'key_custodian'], ['carol', 'viewer'], ['dave', 'admin']];
 
-export interface AuditRow {
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  outcome: string;
-  details: Record<string, unknown>;
-}
+/** An audit record as the service appends it (details read freely by the tests). */
+export type AuditRow = Omit<AuditEntry, 'details'> & { details: Record<string, unknown> };
 
 export interface Refusal {
   code: string;

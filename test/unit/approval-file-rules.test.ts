@@ -46,6 +46,23 @@ const APPROVAL = {
 
 // [what, change to the valid file, the path named in the refusal or null when accepted]
 type Row = [string, Record<string, unknown>, string | null];
+
+/**
+ * One case per row: the valid file with the row's change is read as written, or refused `invalid_input` naming the
+ * path ("<file> is not in the expected format (<path>).", docs/two-person-control.md "Approval files").
+ */
+function formatCases(rows: Row[], valid: object, read: (text: string) => unknown, file: string): void {
+  for (const [what, change, path] of rows) {
+    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
+      const text = JSON.stringify({ ...valid, ...change });
+      if (path === null) {
+        expect(read(text)).toEqual({ ...valid, ...change });
+        return;
+      }
+      expect(caught(() => read(text))).toEqual({ code: 'invalid_input', message: `${file} is not in the expected format (${path}).`, details: { field: 'content' } });
+    });
+  }
+}
 const REQUEST_ROWS: Row[] = [
   ['as written', {}, null],
   ['another format', { format: 'ecps-approval-request/v2' }, 'format'],
@@ -75,20 +92,7 @@ const REQUEST_ROWS: Row[] = [
 ];
 
 describe('readRequestFile', () => {
-  for (const [what, change, path] of REQUEST_ROWS) {
-    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
-      const text = JSON.stringify({ ...REQUEST, ...change });
-      if (path === null) {
-        expect(readRequestFile(text)).toEqual({ ...REQUEST, ...change });
-        return;
-      }
-      expect(caught(() => readRequestFile(text))).toEqual({
-        code: 'invalid_input',
-        message: `The approval request file is not in the expected format (${path}).`,
-        details: { field: 'content' },
-      });
-    });
-  }
+  formatCases(REQUEST_ROWS, REQUEST, readRequestFile, 'The approval request file');
   it('a missing field is named', () => {
     const { channel: _c, ...rest } = REQUEST;
     expect(caught(() => readRequestFile(JSON.stringify(rest)))?.message).toBe('The approval request file is not in the expected format (channel).');
@@ -123,20 +127,7 @@ const APPROVAL_ROWS: Row[] = [
 ];
 
 describe('readApprovalFile', () => {
-  for (const [what, change, path] of APPROVAL_ROWS) {
-    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
-      const text = JSON.stringify({ ...APPROVAL, ...change });
-      if (path === null) {
-        expect(readApprovalFile(text)).toEqual({ ...APPROVAL, ...change });
-        return;
-      }
-      expect(caught(() => readApprovalFile(text))).toEqual({
-        code: 'invalid_input',
-        message: `The approval file is not in the expected format (${path}).`,
-        details: { field: 'content' },
-      });
-    });
-  }
+  formatCases(APPROVAL_ROWS, APPROVAL, readApprovalFile, 'The approval file');
   it('text that is not JSON', () => {
     expect(caught(() => readApprovalFile('approved'))).toEqual({ code: 'invalid_input', message: 'The approval file is not JSON.', details: { field: 'content' } });
   });
@@ -151,16 +142,9 @@ describe('signApproval and approvalSignatureValid', () => {
   it('writes the documented fields, two-space JSON and a newline, signed over the context and the canonical JSON', () => {
     const text = signApproval(request, 'bob', privateKey, NOW);
     const file = JSON.parse(text) as Record<string, string>;
-    const body = {
-      format: 'ecps-approval/v1',
-      storeId: 'store-1',
-      requestId: REQUEST.requestId,
-      channel: 'keys:setState',
-      inputHash: HASH,
-      expiresAt: REQUEST.expiresAt,
-      approver: 'bob',
-      signedAt: '2026-06-01T09:30:00.000Z',
-    };
+    // APPROVAL's fields in its order (the documented one), signed at NOW.
+    const { signature: _unsigned, ...fields } = APPROVAL;
+    const body = { ...fields, signedAt: '2026-06-01T09:30:00.000Z' };
     expect(text).toBe(`${JSON.stringify({ ...body, signature: file.signature }, null, 2)}\n`);
     // The signed text written out by hand: the context line, then the fields sorted by name, no whitespace.
     const signed =

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signApproval, readRequestFile } from '../../electron/services/approvals/approvalFile.ts';
-import { approvalKeyPair, approvalsSetup as setup, type ApprovalsSetup, caught, CTX, DAY_LATER, DESTROY, DESTROY_HASH, KEY, rejected, START } from './approvals-testkit.ts';
+import { approvalKeyPair, approvalsSetup as setup, type ApprovalsSetup, caught, CTX, DAY_LATER, DESTROY, DESTROY_ASKED, DESTROY_HASH, rejected, START } from './approvals-testkit.ts';
 
 describe('the guard', () => {
   it('a guarded call stores a request, audits it, pushes it and refuses with its id and the documented text', () => {
@@ -30,14 +30,7 @@ describe('the guard', () => {
     const [view] = t.approvals.list(true, 10).requests;
     expect(view).toEqual({
       id,
-      action: 'key.destroy',
-      channel: 'keys:setState',
-      inputHash: DESTROY_HASH,
-      summary: { keyId: KEY, state: 'destroyed', reason: 'worn out' },
-      requester: 'alice',
-      createdAt: START,
-      expiresAt: DAY_LATER,
-      required: 1,
+      ...DESTROY_ASKED,
       state: 'pending',
       approvals: [],
       decidedBy: null,
@@ -456,14 +449,7 @@ describe('policies and export', () => {
       format: 'ecps-approval-request/v1',
       storeId: t.f.storeId,
       requestId,
-      action: 'key.destroy',
-      channel: 'keys:setState',
-      inputHash: DESTROY_HASH,
-      summary: { keyId: KEY, state: 'destroyed', reason: 'worn out' },
-      requester: 'alice',
-      createdAt: START,
-      expiresAt: DAY_LATER,
-      required: 1,
+      ...DESTROY_ASKED,
     };
     expect(out.content).toBe(`${JSON.stringify(expected, null, 2)}\n`);
     expect(t.audit.at(-1)).toEqual({ actor: 'alice', action: 'approval.export', targetType: 'approval', targetId: requestId, outcome: 'success', details: { action: 'key.destroy', channel: 'keys:setState' } });
@@ -557,6 +543,14 @@ describe('approval files and keys', () => {
     const request = readRequestFile(t.approvals.exportRequest(requestId).content);
     return signApproval({ ...request, ...change }, approver, key, new Date(t.f.clock.now()));
   };
+  /** bob enrols a key, alice makes the key.destroy request, bob signs an approval file for it (`change`d). */
+  const bobSigned = (t: ApprovalsSetup, change: Record<string, string> = {}) => {
+    const bobKey = approvalKeyPair();
+    t.as('bob');
+    t.approvals.enrolKey(bobKey.pem);
+    const { requestId } = t.request('alice');
+    return { bobKey, requestId, text: fileFor(t, requestId, 'bob', bobKey.privateKey, change) };
+  };
 
   it('a genuine file from an enrolled approver approves, recorded via file with its signature', () => {
     const t = setup();
@@ -580,11 +574,7 @@ describe('approval files and keys', () => {
 
   it('a genuine file brought after the request expired is refused: expired, no vote', () => {
     const t = setup();
-    const bobKey = approvalKeyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { requestId, text } = bobSigned(t);
     t.f.clock.set(Date.parse(DAY_LATER));
     expect(caught(() => t.approvals.importApproval(text))).toMatchObject({ code: 'illegal_transition', details: { state: 'expired' } });
     expect(t.repo.votes(requestId)).toEqual([]);
@@ -599,11 +589,7 @@ describe('approval files and keys', () => {
   for (const [field, change] of BOUND) {
     it(`a file whose ${field} differs from the request is refused integrity_failure, audited`, () => {
       const t = setup();
-      const bobKey = approvalKeyPair();
-      t.as('bob');
-      t.approvals.enrolKey(bobKey.pem);
-      const { requestId } = t.request('alice');
-      const text = fileFor(t, requestId, 'bob', bobKey.privateKey, change);
+      const { requestId, text } = bobSigned(t, change);
       t.audit.length = 0;
       expect(caught(() => t.approvals.importApproval(text))).toEqual({
         code: 'integrity_failure',
@@ -682,11 +668,7 @@ describe('approval files and keys', () => {
 
   it('an admin revokes a key: its files are refused naming who and why; no key to revoke is not_found', () => {
     const t = setup();
-    const bobKey = approvalKeyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { bobKey, requestId, text } = bobSigned(t);
     t.as('dave');
     t.f.clock.advance(2000);
     t.changes.length = 0;
@@ -707,11 +689,7 @@ describe('approval files and keys', () => {
 
   it('a revoked key without a reason, and a removed approver\'s revoked key, are said so', () => {
     const t = setup();
-    const bobKey = approvalKeyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { text } = bobSigned(t);
     t.as('dave');
     t.approvals.revokeKey('bob', '');
     expect(caught(() => t.approvals.importApproval(text))?.message).toContain(`which was removed by dave at ${START}; it approves nothing any more.`);

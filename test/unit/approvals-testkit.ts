@@ -22,6 +22,20 @@ export const DESTROY = { keyId: KEY, state: 'destroyed', reason: 'worn out' };
 export const DESTROY_TEXT = `{"keyId":"${KEY}","reason":"worn out","state":"destroyed"}`;
 export const DESTROY_HASH = crypto.createHash('sha256').update(DESTROY_TEXT).digest('hex');
 export const CTX: CallContext = { transport: 'test' };
+/**
+ * What alice's request to destroy KEY asks, made at START under key.destroy's default policy (one approval, a day):
+ * the fields the request view and the exported request file both carry (docs/two-person-control.md, "A request").
+ */
+export const DESTROY_ASKED = {
+  action: 'key.destroy',
+  channel: 'keys:setState',
+  inputHash: DESTROY_HASH,
+  summary: { keyId: KEY, state: 'destroyed', reason: 'worn out' },
+  requester: 'alice',
+  createdAt: START,
+  expiresAt: DAY_LATER,
+  required: 1,
+};
 /** The operators of most cases: two admins, a key custodian and a viewer (who approves nothing by default). */
 export const TEAM: Array<[string, OperatorRole]> = [['alice', 'admin'], ['bob', 'key_custodian'], ['carol', 'viewer'], ['dave', 'admin']];
 

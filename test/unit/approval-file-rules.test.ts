@@ -15,6 +15,7 @@ import {
   signApproval,
 } from '../../electron/services/approvals/approvalFile.ts';
 import { canonicalJson, parseCanonical } from '../../electron/services/approvals/canonical.ts';
+import { caught } from './approvals-testkit.ts';
 
 const HASH = 'ab'.repeat(32);
 const REQUEST = {
@@ -43,23 +44,25 @@ const APPROVAL = {
   signature: SIG,
 };
 
-interface Refusal {
-  code: string;
-  message: string;
-  details: unknown;
-}
-const refusal = (fn: () => unknown): Refusal | null => {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    const c = e as { code: string; message: string; details: unknown };
-    return { code: c.code, message: c.message, details: c.details };
-  }
-};
-
 // [what, change to the valid file, the path named in the refusal or null when accepted]
 type Row = [string, Record<string, unknown>, string | null];
+
+/**
+ * One case per row: the valid file with the row's change is read as written, or refused `invalid_input` naming the
+ * path ("<file> is not in the expected format (<path>).", docs/two-person-control.md "Approval files").
+ */
+function formatCases(rows: Row[], valid: object, read: (text: string) => unknown, file: string): void {
+  for (const [what, change, path] of rows) {
+    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
+      const text = JSON.stringify({ ...valid, ...change });
+      if (path === null) {
+        expect(read(text)).toEqual({ ...valid, ...change });
+        return;
+      }
+      expect(caught(() => read(text))).toEqual({ code: 'invalid_input', message: `${file} is not in the expected format (${path}).`, details: { field: 'content' } });
+    });
+  }
+}
 const REQUEST_ROWS: Row[] = [
   ['as written', {}, null],
   ['another format', { format: 'ecps-approval-request/v2' }, 'format'],
@@ -89,26 +92,13 @@ const REQUEST_ROWS: Row[] = [
 ];
 
 describe('readRequestFile', () => {
-  for (const [what, change, path] of REQUEST_ROWS) {
-    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
-      const text = JSON.stringify({ ...REQUEST, ...change });
-      if (path === null) {
-        expect(readRequestFile(text)).toEqual({ ...REQUEST, ...change });
-        return;
-      }
-      expect(refusal(() => readRequestFile(text))).toEqual({
-        code: 'invalid_input',
-        message: `The approval request file is not in the expected format (${path}).`,
-        details: { field: 'content' },
-      });
-    });
-  }
+  formatCases(REQUEST_ROWS, REQUEST, readRequestFile, 'The approval request file');
   it('a missing field is named', () => {
     const { channel: _c, ...rest } = REQUEST;
-    expect(refusal(() => readRequestFile(JSON.stringify(rest)))?.message).toBe('The approval request file is not in the expected format (channel).');
+    expect(caught(() => readRequestFile(JSON.stringify(rest)))?.message).toBe('The approval request file is not in the expected format (channel).');
   });
   it('text that is not JSON', () => {
-    expect(refusal(() => readRequestFile('{"format":'))).toEqual({ code: 'invalid_input', message: 'The approval request file is not JSON.', details: { field: 'content' } });
+    expect(caught(() => readRequestFile('{"format":'))).toEqual({ code: 'invalid_input', message: 'The approval request file is not JSON.', details: { field: 'content' } });
   });
 });
 
@@ -137,22 +127,9 @@ const APPROVAL_ROWS: Row[] = [
 ];
 
 describe('readApprovalFile', () => {
-  for (const [what, change, path] of APPROVAL_ROWS) {
-    it(`${what}: ${path === null ? 'read' : `refused naming ${path}`}`, () => {
-      const text = JSON.stringify({ ...APPROVAL, ...change });
-      if (path === null) {
-        expect(readApprovalFile(text)).toEqual({ ...APPROVAL, ...change });
-        return;
-      }
-      expect(refusal(() => readApprovalFile(text))).toEqual({
-        code: 'invalid_input',
-        message: `The approval file is not in the expected format (${path}).`,
-        details: { field: 'content' },
-      });
-    });
-  }
+  formatCases(APPROVAL_ROWS, APPROVAL, readApprovalFile, 'The approval file');
   it('text that is not JSON', () => {
-    expect(refusal(() => readApprovalFile('approved'))).toEqual({ code: 'invalid_input', message: 'The approval file is not JSON.', details: { field: 'content' } });
+    expect(caught(() => readApprovalFile('approved'))).toEqual({ code: 'invalid_input', message: 'The approval file is not JSON.', details: { field: 'content' } });
   });
 });
 
@@ -165,16 +142,9 @@ describe('signApproval and approvalSignatureValid', () => {
   it('writes the documented fields, two-space JSON and a newline, signed over the context and the canonical JSON', () => {
     const text = signApproval(request, 'bob', privateKey, NOW);
     const file = JSON.parse(text) as Record<string, string>;
-    const body = {
-      format: 'ecps-approval/v1',
-      storeId: 'store-1',
-      requestId: REQUEST.requestId,
-      channel: 'keys:setState',
-      inputHash: HASH,
-      expiresAt: REQUEST.expiresAt,
-      approver: 'bob',
-      signedAt: '2026-06-01T09:30:00.000Z',
-    };
+    // APPROVAL's fields in its order (the documented one), signed at NOW.
+    const { signature: _unsigned, ...fields } = APPROVAL;
+    const body = { ...fields, signedAt: '2026-06-01T09:30:00.000Z' };
     expect(text).toBe(`${JSON.stringify({ ...body, signature: file.signature }, null, 2)}\n`);
     // The signed text written out by hand: the context line, then the fields sorted by name, no whitespace.
     const signed =
@@ -243,7 +213,7 @@ describe('readApprovalPublicKey', () => {
     ['an EC public key', () => ec.publicKey.export({ format: 'pem', type: 'spki' }) as string, 'The approval key must be an Ed25519 public key.'],
   ];
   for (const [what, pem, message] of ROWS) {
-    it(`${what}: refused`, () => expect(refusal(() => readApprovalPublicKey(pem()))).toEqual({ code: 'invalid_input', message, details: { field: 'publicKeyPem' } }));
+    it(`${what}: refused`, () => expect(caught(() => readApprovalPublicKey(pem()))).toEqual({ code: 'invalid_input', message, details: { field: 'publicKeyPem' } }));
   }
 });
 
@@ -267,14 +237,14 @@ describe('the approver key file', () => {
     const { privatePem, publicPem } = generateApprovalKey('right');
     const key = loadApprovalPrivateKey(privatePem, 'right');
     expect(crypto.createPublicKey(key).export({ format: 'pem', type: 'spki' })).toBe(publicPem);
-    expect(refusal(() => loadApprovalPrivateKey(privatePem, 'wrong'))).toEqual({
+    expect(caught(() => loadApprovalPrivateKey(privatePem, 'wrong'))).toEqual({
       code: 'wrong_passphrase',
       message: 'The approval key file does not open with this passphrase (or is not a private key).',
       details: undefined,
     });
-    expect(refusal(() => loadApprovalPrivateKey(publicPem, 'right'))?.code).toBe('wrong_passphrase');
+    expect(caught(() => loadApprovalPrivateKey(publicPem, 'right'))?.code).toBe('wrong_passphrase');
     const ecPem = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'right' }) as string;
-    expect(refusal(() => loadApprovalPrivateKey(ecPem, 'right'))).toEqual({ code: 'invalid_input', message: 'The approval key must be an Ed25519 private key.', details: { field: 'key' } });
+    expect(caught(() => loadApprovalPrivateKey(ecPem, 'right'))).toEqual({ code: 'invalid_input', message: 'The approval key must be an Ed25519 private key.', details: { field: 'key' } });
   });
 });
 

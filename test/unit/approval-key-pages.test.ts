@@ -5,21 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { decodeKeyCursor, encodeKeyCursor, keyPage, keyPageLimit } from '../../electron/services/approvals/keyPages.ts';
 import { keyList, type KeyListQuery } from '../../electron/ipc/cli/keyListCli.ts';
+import { caught } from './approvals-testkit.ts';
 
 const cursorOf = (body: unknown) => Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 const FP = 'a1'.repeat(32);
 const AT = '2026-06-01T08:00:00.000Z';
 const NOT_OURS = 'cursor is not a page cursor of this console; start again from the first page.';
-
-function refusal(fn: () => unknown): { code: string; message: string; details: unknown } | null {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    const c = e as { code: string; message: string; details: unknown };
-    return { code: c.code, message: c.message, details: c.details };
-  }
-}
 
 describe('encodeKeyCursor', () => {
   it('is base64url of the JSON array [list, time, name]', () => {
@@ -87,7 +78,7 @@ describe('decodeKeyCursor', () => {
         expect(decodeKeyCursor(list, cursor)).toEqual(expected);
         return;
       }
-      expect(refusal(() => decodeKeyCursor(list, cursor))).toEqual({ code: 'invalid_input', message: expected, details: { field: 'cursor' } });
+      expect(caught(() => decodeKeyCursor(list, cursor))).toEqual({ code: 'invalid_input', message: expected, details: { field: 'cursor' } });
     });
   }
   it('a cursor written by encodeKeyCursor reads back', () => {
@@ -113,7 +104,7 @@ describe('keyPageLimit', () => {
   for (const [limit, expected] of ROWS) {
     it(`${String(limit)}: ${expected ?? 'refused'}`, () => {
       if (expected !== null) expect(keyPageLimit(limit)).toBe(expected);
-      else expect(refusal(() => keyPageLimit(limit))).toEqual({ code: 'invalid_input', message: LIMIT, details: { field: 'limit' } });
+      else expect(caught(() => keyPageLimit(limit))).toEqual({ code: 'invalid_input', message: LIMIT, details: { field: 'limit' } });
     });
   }
 });
@@ -162,8 +153,8 @@ describe('keyPage', () => {
   it('the revoked list makes its own cursors; a bad limit or cursor reads nothing', () => {
     const p = pager('revoked');
     expect(p.page({ limit: 4 }).nextCursor).toBe(cursorOf(['revoked', ROWS[3]!.at, 'b']));
-    expect(refusal(() => p.page({ limit: 0 }))?.details).toEqual({ field: 'limit' });
-    expect(refusal(() => p.page({ cursor: cursorOf(['keys', AT, 'bob']) }))?.details).toEqual({ field: 'cursor' });
+    expect(caught(() => p.page({ limit: 0 }))?.details).toEqual({ field: 'limit' });
+    expect(caught(() => p.page({ cursor: cursorOf(['keys', AT, 'bob']) }))?.details).toEqual({ field: 'cursor' });
     expect(p.asked).toHaveLength(1);
   });
 

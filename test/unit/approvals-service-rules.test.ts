@@ -6,106 +6,9 @@
 // the stored input only (tampering refused), the waiver, approval files bound to store, channel, hash and expiry, a
 // revoked key refused `approval_key_revoked`, and enrolment rules.
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApprovals } from '../../electron/services/approvals/approvals.ts';
+import { describe, expect, it } from 'vitest';
 import { signApproval, readRequestFile } from '../../electron/services/approvals/approvalFile.ts';
-import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
-import type { CallContext } from '../../shared/contract.ts';
-import type { OperatorRole } from '../../shared/operatorsContract.ts';
-import { localFixture, type LocalFixture } from './provider-testkit.ts';
-import { removeTempDirs } from './store-testkit.ts';
-
-const fixtures: LocalFixture[] = [];
-afterEach(() => {
-  for (const f of fixtures.splice(0)) f.close();
-  removeTempDirs();
-});
-
-const START = '2026-01-01T00:00:00.000Z';
-const DAY_LATER = '2026-01-02T00:00:00.000Z';
-const KEY = '0b0e7b8e-0000-4000-8000-000000000001';
-const DESTROY = { keyId: KEY, state: 'destroyed', reason: 'worn out' };
-// The canonical JSON of DESTROY written out (keys sorted, no whitespace) and its SHA-256.
-const DESTROY_TEXT = `{"keyId":"${KEY}","reason":"worn out","state":"destroyed"}`;
-const DESTROY_HASH = crypto.createHash('sha256').update(DESTROY_TEXT).digest('hex');
-const CTX: CallContext = { transport: 'test' };
-
-interface AuditRow {
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  outcome: string;
-  details: Record<string, unknown>;
-}
-
-function setup(people: Array<[string, OperatorRole]> = [['alice', 'admin'], ['bob', 'key_custodian'], ['carol', 'viewer'], ['dave', 'admin']]) {
-  const f = localFixture();
-  fixtures.push(f);
-  const repo = createApprovalsRepo(f.store.db);
-  const ops = new Map<string, { name: string; role: OperatorRole; createdAt: string }>();
-  for (const [name, role] of people) ops.set(name, { name, role, createdAt: START });
-  let me = people[0]![0];
-  const audit: AuditRow[] = [];
-  const changes: Array<{ requestId: string | null; state: string | null }> = [];
-  const runs: Array<[string, unknown, CallContext]> = [];
-  const checks: Array<[string, CallContext, unknown]> = [];
-  const behaviour: { deny: Error | null; fail: Error | null; hold: Promise<void> | null } = { deny: null, fail: null, hold: null };
-  const approvals = createApprovals({
-    repo,
-    operators: { get: (name: string) => (ops.get(name) ?? null) as never, list: () => [...ops.values()] as never },
-    session: {
-      require: () => ({ operator: me, role: ops.get(me)?.role ?? 'viewer', storeId: f.storeId, keyring: f.keyring() }),
-      actor: () => me,
-    },
-    access: {
-      check: (channel: string, ctx: CallContext, extra: unknown) => {
-        checks.push([channel, ctx, extra]);
-        if (behaviour.deny) throw behaviour.deny;
-      },
-    } as never,
-    audit: { append: (r: AuditRow) => void audit.push(r) } as never,
-    clock: f.clock,
-    transaction: <T>(fn: () => T) => f.store.db.transaction(fn)(),
-    onChanged: (c: { requestId: string | null; state: string | null }) => void changes.push(c),
-    run: async (channel: string, input: unknown, ctx: CallContext) => {
-      runs.push([channel, input, ctx]);
-      if (behaviour.hold) await behaviour.hold;
-      if (behaviour.fail) throw behaviour.fail;
-      return { ran: channel };
-    },
-  } as never);
-  const as = (name: string) => {
-    me = name;
-  };
-  /** Makes a request as `who` and returns the approval_required error's details. */
-  const request = (who: string, input: unknown = DESTROY, channel = 'keys:setState') => {
-    as(who);
-    const e = caught(() => approvals.require(channel as never, input));
-    expect(e?.code).toBe('approval_required');
-    return e!.details as { requestId: string; action: string; required: number; expiresAt: string };
-  };
-  return { f, repo, ops, approvals, audit, changes, runs, checks, behaviour, as, request };
-}
-
-function caught(fn: () => unknown): { code: string; message: string; details: unknown } | null {
-  try {
-    fn();
-    return null;
-  } catch (e) {
-    const c = e as { code: string; message: string; details: unknown };
-    return { code: c.code, message: c.message, details: c.details };
-  }
-}
-async function rejected(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown } | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    const c = e as { code: string; message: string; details: unknown };
-    return { code: c.code, message: c.message, details: c.details };
-  }
-}
+import { approvalKeyPair, approvalsSetup as setup, type ApprovalsSetup, caught, CTX, DAY_LATER, DESTROY, DESTROY_ASKED, DESTROY_HASH, rejected, START } from './approvals-testkit.ts';
 
 describe('the guard', () => {
   it('a guarded call stores a request, audits it, pushes it and refuses with its id and the documented text', () => {
@@ -127,14 +30,7 @@ describe('the guard', () => {
     const [view] = t.approvals.list(true, 10).requests;
     expect(view).toEqual({
       id,
-      action: 'key.destroy',
-      channel: 'keys:setState',
-      inputHash: DESTROY_HASH,
-      summary: { keyId: KEY, state: 'destroyed', reason: 'worn out' },
-      requester: 'alice',
-      createdAt: START,
-      expiresAt: DAY_LATER,
-      required: 1,
+      ...DESTROY_ASKED,
       state: 'pending',
       approvals: [],
       decidedBy: null,
@@ -553,14 +449,7 @@ describe('policies and export', () => {
       format: 'ecps-approval-request/v1',
       storeId: t.f.storeId,
       requestId,
-      action: 'key.destroy',
-      channel: 'keys:setState',
-      inputHash: DESTROY_HASH,
-      summary: { keyId: KEY, state: 'destroyed', reason: 'worn out' },
-      requester: 'alice',
-      createdAt: START,
-      expiresAt: DAY_LATER,
-      required: 1,
+      ...DESTROY_ASKED,
     };
     expect(out.content).toBe(`${JSON.stringify(expected, null, 2)}\n`);
     expect(t.audit.at(-1)).toEqual({ actor: 'alice', action: 'approval.export', targetType: 'approval', targetId: requestId, outcome: 'success', details: { action: 'key.destroy', channel: 'keys:setState' } });
@@ -580,25 +469,6 @@ describe('who a request concerns (docs/two-person-control.md: promotions, remova
     t.as('dave');
     expect(t.approvals.list(true, 10).requests[0]!.canApprove).toBe(true);
     expect(t.approvals.approve(requestId).state).toBe('approved');
-  });
-
-  it('a removal approved for one operator does not remove a namesake added after the request', async () => {
-    const t = setup();
-    const { requestId } = t.request('alice', { name: 'bob' }, 'operators:remove');
-    t.as('dave');
-    t.approvals.approve(requestId);
-    t.f.clock.advance(1000);
-    t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: '2026-01-01T00:00:01.000Z' });
-    expect(await rejected(t.approvals.execute(requestId, CTX))).toEqual({
-      code: 'illegal_transition',
-      message: `bob was added after request ${requestId} was made; that request was for the operator of that name before. Make a new request.`,
-      details: undefined,
-    });
-    expect(t.runs).toEqual([]);
-    // The same operator (made before the request) is removed.
-    t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: START });
-    await t.approvals.execute(requestId, CTX);
-    expect(t.runs).toEqual([['operators:remove', { name: 'bob' }, { ...CTX, approvedRequestId: requestId }]]);
   });
 
   it('lowering a policy is approved under the policy it lowers (its summary names it)', () => {
@@ -669,20 +539,22 @@ describe('who a request concerns (docs/two-person-control.md: promotions, remova
 });
 
 describe('approval files and keys', () => {
-  const keyPair = () => {
-    const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
-    const pem = publicKey.export({ format: 'pem', type: 'spki' }) as string;
-    const fingerprint = crypto.createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
-    return { pem, privateKey, fingerprint };
-  };
-  const fileFor = (t: ReturnType<typeof setup>, requestId: string, approver: string, key: crypto.KeyObject, change: Record<string, string> = {}) => {
+  const fileFor = (t: ApprovalsSetup, requestId: string, approver: string, key: crypto.KeyObject, change: Record<string, string> = {}) => {
     const request = readRequestFile(t.approvals.exportRequest(requestId).content);
     return signApproval({ ...request, ...change }, approver, key, new Date(t.f.clock.now()));
+  };
+  /** bob enrols a key, alice makes the key.destroy request, bob signs an approval file for it (`change`d). */
+  const bobSigned = (t: ApprovalsSetup, change: Record<string, string> = {}) => {
+    const bobKey = approvalKeyPair();
+    t.as('bob');
+    t.approvals.enrolKey(bobKey.pem);
+    const { requestId } = t.request('alice');
+    return { bobKey, requestId, text: fileFor(t, requestId, 'bob', bobKey.privateKey, change) };
   };
 
   it('a genuine file from an enrolled approver approves, recorded via file with its signature', () => {
     const t = setup();
-    const bobKey = keyPair();
+    const bobKey = approvalKeyPair();
     t.as('bob');
     expect(t.approvals.enrolKey(bobKey.pem)).toEqual({ operator: 'bob', fingerprint: bobKey.fingerprint });
     expect(t.audit.at(-1)).toEqual({ actor: 'bob', action: 'approval.enrol_key', targetType: 'approval', targetId: 'bob', outcome: 'success', details: { fingerprint: bobKey.fingerprint, replaced: null } });
@@ -702,11 +574,7 @@ describe('approval files and keys', () => {
 
   it('a genuine file brought after the request expired is refused: expired, no vote', () => {
     const t = setup();
-    const bobKey = keyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { requestId, text } = bobSigned(t);
     t.f.clock.set(Date.parse(DAY_LATER));
     expect(caught(() => t.approvals.importApproval(text))).toMatchObject({ code: 'illegal_transition', details: { state: 'expired' } });
     expect(t.repo.votes(requestId)).toEqual([]);
@@ -721,11 +589,7 @@ describe('approval files and keys', () => {
   for (const [field, change] of BOUND) {
     it(`a file whose ${field} differs from the request is refused integrity_failure, audited`, () => {
       const t = setup();
-      const bobKey = keyPair();
-      t.as('bob');
-      t.approvals.enrolKey(bobKey.pem);
-      const { requestId } = t.request('alice');
-      const text = fileFor(t, requestId, 'bob', bobKey.privateKey, change);
+      const { requestId, text } = bobSigned(t, change);
       t.audit.length = 0;
       expect(caught(() => t.approvals.importApproval(text))).toEqual({
         code: 'integrity_failure',
@@ -739,7 +603,7 @@ describe('approval files and keys', () => {
 
   it('no enrolled key, a key older than the operator, another key\'s signature: integrity_failure', () => {
     const t = setup();
-    const bobKey = keyPair();
+    const bobKey = approvalKeyPair();
     const { requestId } = t.request('alice');
     const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
     expect(caught(() => t.approvals.importApproval(text))?.message).toBe('bob has no enrolled approval key; the file cannot be checked.');
@@ -751,7 +615,7 @@ describe('approval files and keys', () => {
     t.ops.set('bob', { name: 'bob', role: 'key_custodian', createdAt: START });
     expect(t.approvals.importApproval(text).state).toBe('approved');
     const other = t.request('alice');
-    expect(caught(() => t.approvals.importApproval(fileFor(t, other.requestId, 'bob', keyPair().privateKey)))).toEqual({
+    expect(caught(() => t.approvals.importApproval(fileFor(t, other.requestId, 'bob', approvalKeyPair().privateKey)))).toEqual({
       code: 'integrity_failure',
       message: "The approval file's signature does not verify with bob's approval key.",
       details: undefined,
@@ -760,8 +624,8 @@ describe('approval files and keys', () => {
 
   it('the requester\'s own signed file and an ineligible approver\'s file are refused like a signed-in approval', () => {
     const t = setup();
-    const aliceKey = keyPair();
-    const carolKey = keyPair();
+    const aliceKey = approvalKeyPair();
+    const carolKey = approvalKeyPair();
     t.as('alice');
     t.approvals.enrolKey(aliceKey.pem);
     t.as('carol');
@@ -773,8 +637,8 @@ describe('approval files and keys', () => {
 
   it('a file signed by a replaced key is refused approval_key_revoked, also with a new key enrolled', () => {
     const t = setup();
-    const old = keyPair();
-    const next = keyPair();
+    const old = approvalKeyPair();
+    const next = approvalKeyPair();
     t.as('bob');
     t.approvals.enrolKey(old.pem);
     const { requestId } = t.request('alice');
@@ -804,11 +668,7 @@ describe('approval files and keys', () => {
 
   it('an admin revokes a key: its files are refused naming who and why; no key to revoke is not_found', () => {
     const t = setup();
-    const bobKey = keyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { bobKey, requestId, text } = bobSigned(t);
     t.as('dave');
     t.f.clock.advance(2000);
     t.changes.length = 0;
@@ -829,11 +689,7 @@ describe('approval files and keys', () => {
 
   it('a revoked key without a reason, and a removed approver\'s revoked key, are said so', () => {
     const t = setup();
-    const bobKey = keyPair();
-    t.as('bob');
-    t.approvals.enrolKey(bobKey.pem);
-    const { requestId } = t.request('alice');
-    const text = fileFor(t, requestId, 'bob', bobKey.privateKey);
+    const { text } = bobSigned(t);
     t.as('dave');
     t.approvals.revokeKey('bob', '');
     expect(caught(() => t.approvals.importApproval(text))?.message).toContain(`which was removed by dave at ${START}; it approves nothing any more.`);
@@ -844,7 +700,7 @@ describe('approval files and keys', () => {
 
   it('a key enrolled by another operator is refused; a private key never enrolls', () => {
     const t = setup();
-    const shared = keyPair();
+    const shared = approvalKeyPair();
     t.as('bob');
     t.approvals.enrolKey(shared.pem);
     t.as('dave');

@@ -262,11 +262,12 @@ export function createApprovals(deps: ApprovalsDeps): Approvals {
   };
 
   /**
-   * A removal approved for one person must not remove another: an operator of the same name added after the request
-   * (the first removed, a namesake added) is not the one the approvers saw.
+   * A removal or a role change approved for one person must not reach another: an operator of the same name added
+   * after the request (the first removed, a namesake added) is not the one the approvers saw. Until 2026-12-06 only
+   * removals were checked, so an approved promotion made a namesake added since (a puppet) an admin.
    */
   const notReplacedSince = (r: RequestRow, parsed: unknown) => {
-    if (r.channel !== 'operators:remove') return;
+    if (r.channel !== 'operators:remove' && r.channel !== 'operators:setRole') return;
     const target = deps.operators.get((parsed as { name: string }).name);
     if (target && Date.parse(target.createdAt) > Date.parse(r.createdAt)) {
       throw new ConsoleError('illegal_transition', `${target.name} was added after request ${r.id} was made; that request was for the operator of that name before. Make a new request.`);

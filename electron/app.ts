@@ -633,6 +633,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       clock,
       logger,
       transaction,
+      transactionCheckpointAfter: (fn) => store.checkpointAfter(() => transaction(fn)),
       onRunChanged: (change) => emit('emergency:runChanged', change),
     });
     // Incident kits for offline response (docs/incident-kit.md): orders signed like any lockdown order, the manifest

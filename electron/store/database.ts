@@ -16,6 +16,14 @@ export interface OpenedStore {
   readonly schemaVersion: number;
   /** Copies the WAL into the main file and truncates it, so overwritten pages leave no old copy in the WAL. */
   checkpointWal(): void;
+  /**
+   * Runs `fn` (a transaction, committed durably in the WAL as any other) without SQLite's automatic checkpoint at its
+   * commit, and checkpoints on the event loop's next turn instead (PASSIVE, as the automatic one; skipped once the
+   * store is closed, which checkpoints itself). A commit of ~1,300 pages (an emergency run over 10,000 certificates)
+   * otherwise copied them into the database file and synced it twice before answering (docs/benchmarks.md). Nothing
+   * committed waits on the checkpoint: a crash before it leaves the pages in the WAL, which SQLite replays at open.
+   */
+  checkpointAfter<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -128,6 +136,9 @@ function privateStoreFiles(file: string, platform: NodeJS.Platform): void {
   }
 }
 
+/** SQLite's automatic checkpoint threshold in WAL pages (its default, set explicitly: checkpointAfter restores it). */
+export const WAL_AUTOCHECKPOINT_PAGES = 1000;
+
 /** The page cache's bound in KiB (`PRAGMA cache_size` negative: KiB, not pages). */
 export const STORE_CACHE_KIB = 32 * 1024;
 
@@ -162,12 +173,24 @@ export function openStoreDatabase(dataDir: string, now: () => string, platform: 
     // reads the same certificate pages five times (preview, listing, pending check, the CA's and the registry's
     // updates; the store is ~12 MB), re-read from the operating system at each pass with the default (docs/benchmarks.md).
     db.pragma(`cache_size = -${STORE_CACHE_KIB}`);
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     // Take the exclusive lock now, not at the first write, so a second console is refused at open.
     db.exec('BEGIN EXCLUSIVE; COMMIT');
     if (found === 0) db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     const schemaVersion = migrate(db, found, now);
     const opened = db;
     let closed = false;
+    let deferred: NodeJS.Immediate | null = null;
+    const checkpointDeferred = () => {
+      deferred = null;
+      if (closed) return;
+      try {
+        opened.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // As SQLite's automatic checkpoint: a failed one leaves the WAL as it is (committed, replayed at open) and
+        // the next commit past the threshold tries again.
+      }
+    };
     return {
       db: opened,
       path: file,
@@ -175,9 +198,20 @@ export function openStoreDatabase(dataDir: string, now: () => string, platform: 
       checkpointWal() {
         opened.pragma('wal_checkpoint(TRUNCATE)');
       },
+      checkpointAfter(fn) {
+        opened.pragma('wal_autocheckpoint = 0');
+        try {
+          return fn();
+        } finally {
+          opened.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+          deferred ??= setImmediate(checkpointDeferred);
+        }
+      },
       close() {
         if (closed) return;
         closed = true;
+        if (deferred !== null) clearImmediate(deferred);
+        deferred = null;
         opened.close();
       },
     };

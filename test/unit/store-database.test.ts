@@ -118,3 +118,90 @@ describe('refusing databases it must not touch', () => {
     }
   });
 });
+
+describe('a commit whose checkpoint waits for the next turn (checkpointAfter)', () => {
+  // ~1,500 pages of 4 KiB: past SQLite's automatic checkpoint threshold (1,000 WAL pages) in one commit.
+  const ROWS = 1500;
+  const bulk = (s: ReturnType<typeof openStoreDatabase>, tag: string) => {
+    s.db.exec('CREATE TABLE IF NOT EXISTS bulk (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+    const insert = s.db.prepare('INSERT INTO bulk (body) VALUES (?)');
+    s.db.transaction(() => {
+      for (let i = 0; i < ROWS; i++) insert.run(Buffer.alloc(3000, tag));
+    }).immediate();
+  };
+  const fileSize = (dir: string) => fs.statSync(dbFile(dir)).size;
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('keeps SQLite automatic checkpoint at 1,000 WAL pages: a plain large commit copies its pages into the file at once', () => {
+    const dir = tempDir();
+    const s = openStoreDatabase(dir, now);
+    try {
+      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      const before = fileSize(dir);
+      bulk(s, 'a');
+      // The commit itself ran the checkpoint: the database file holds the new pages before anything else runs.
+      expect(fileSize(dir)).toBeGreaterThan(before + ROWS * 3000);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('answers with the pages in the WAL only, and copies them into the file on the next turn of the event loop', async () => {
+    const dir = tempDir();
+    const s = openStoreDatabase(dir, now);
+    try {
+      const before = fileSize(dir);
+      expect(s.checkpointAfter(() => (bulk(s, 'b'), 'answer'))).toBe('answer');
+      // Committed (readable) but not yet copied into the database file.
+      expect(s.db.prepare('SELECT COUNT(*) FROM bulk').pluck().get()).toBe(ROWS);
+      expect(fileSize(dir)).toBe(before);
+      // The automatic checkpoint is back for every other commit.
+      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      await nextTurn();
+      expect(fileSize(dir)).toBeGreaterThan(before + ROWS * 3000);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('restores the automatic checkpoint when the work throws, and a store closed before the next turn is not touched', async () => {
+    const dir = tempDir();
+    const s = openStoreDatabase(dir, now);
+    expect(() => s.checkpointAfter(() => {
+      throw new Error('refused');
+    })).toThrow('refused');
+    expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    s.checkpointAfter(() => bulk(s, 'c'));
+    s.close();
+    await nextTurn();
+    const again = openStoreDatabase(dir, now);
+    expect(again.db.prepare('SELECT COUNT(*) FROM bulk').pluck().get()).toBe(ROWS);
+    again.close();
+  });
+
+  it('loses nothing committed when the process dies before the checkpoint: the WAL is replayed at the next open', () => {
+    const dir = tempDir();
+    // SIGKILL right after the commit: no next turn, no close, no checkpoint.
+    const script = `
+      import { openStoreDatabase } from ${JSON.stringify(path.resolve('electron/store/database.ts'))};
+      const s = openStoreDatabase(${JSON.stringify(dir)}, () => 'x');
+      s.db.exec('CREATE TABLE bulk (id INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+      const insert = s.db.prepare('INSERT INTO bulk (body) VALUES (?)');
+      s.checkpointAfter(() => s.db.transaction(() => { for (let i = 0; i < ${ROWS}; i++) insert.run(Buffer.alloc(3000, 'd')); }).immediate());
+      console.log('committed');
+      process.kill(process.pid, 'SIGKILL');
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(child.signal).toBe('SIGKILL');
+    expect(child.stdout.trim()).toBe('committed');
+    // The rows are in the WAL only: the database file never received them.
+    expect(fs.statSync(dbFile(dir) + '-wal').size).toBeGreaterThan(ROWS * 3000);
+    const s = openStoreDatabase(dir, now);
+    try {
+      expect(s.db.prepare('SELECT COUNT(*) FROM bulk').pluck().get()).toBe(ROWS);
+      expect(s.db.prepare("SELECT COUNT(*) FROM bulk WHERE body = ?").pluck().get(Buffer.alloc(3000, 'd'))).toBe(ROWS);
+    } finally {
+      s.close();
+    }
+  });
+});

@@ -248,6 +248,28 @@ describe('the run stored and announced at its start', () => {
     }
   });
 
+  it('a review that finds the run reviewed meanwhile (the conditional update changes no row) is illegal_transition; nothing recorded as reviewed', async () => {
+    // Another connection reviewing first, in effect: the update of this review skips the row.
+    const skip = "CREATE TRIGGER test_skip BEFORE UPDATE OF review ON emergency_runs WHEN NEW.review = 'reviewed' BEGIN SELECT RAISE(IGNORE); END";
+    const { c } = await fresh({ prepare: (dir) => withRawDb(dir, (db) => db.exec(skip)) });
+    try {
+      const run = (await c.emergency.execute({ scope: { kind: 'fleet' }, actions: ['quarantine'], reason: 'drill', breakGlass: GLASS })).run!;
+      await c.handlers['session:lock']({}, CTX);
+      await c.handlers['session:unlock']({ operator: 'bob', passphrase: BOB_PASS }, CTX);
+      const events: string[] = [];
+      c.onEvent((event, payload) => {
+        if (event === 'emergency:runChanged') events.push((payload as EmergencyRunChanged).change);
+      });
+      const lost = await refusal(Promise.resolve().then(() => c.emergency.review(run.runId, 'confirmed')));
+      expect(lost).toEqual({ code: 'illegal_transition', message: `Emergency run ${run.runId} was reviewed meanwhile.`, details: undefined });
+      expect(c.audit.query({ action: 'emergency.review', offset: 0, limit: 20 }).records.filter((r) => r.outcome === 'success')).toEqual([]);
+      expect(c.emergency.run(run.runId).review).toBe('needs_review');
+      expect(events).toEqual([]);
+    } finally {
+      c.close();
+    }
+  });
+
   it('a break-glass alert that cannot be raised is logged; the run still takes effect', async () => {
     const failAlerts = "CREATE TRIGGER test_abort BEFORE INSERT ON alerts WHEN NEW.kind = 'emergency_break_glass' BEGIN SELECT RAISE(ABORT, 'injected failure'); END";
     const { c, logged } = await fresh({ prepare: (dir) => withRawDb(dir, (db) => db.exec(failAlerts)) });

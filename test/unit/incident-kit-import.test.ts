@@ -406,3 +406,47 @@ describe('kit import: what a rewritten chain cannot do, and the findings\' edges
     }
   });
 });
+
+describe('kit import: survivors of round (aa)\'s run', () => {
+  it('each used order\'s gap is found from that order\'s own use and scope', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-007', { createdAt: '2026-12-05T10:00:00.000Z', updatedAt: '2026-12-05T10:00:00.000Z' }));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [useRec(T('09:00'), ORDER_2.orderId, { deviceIds: ['uv-003'] }), useRec(T('09:01'), ORDER_1.orderId, { site: 'Plant 1' })]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect((await w.kits.importKit(dir)).gaps.map((g) => [g.kitSeq, g.deviceId])).toEqual([[2, 'uv-007']]);
+    w.close();
+  });
+
+  it('a quarantine recorded without a reason is applied with the kit named and an empty reason', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [REC('kit.robot.quarantine', { ts: T('09:00'), targetType: 'robot', targetId: 'uv-001', details: `{"statusAtExport":"deployed","updatedAtExport":"${UPDATED}"}` })]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect((await w.kits.importKit(dir)).quarantined).toEqual(['uv-001']);
+    expect(w.fleetRepo.get('uv-001')!.statusReason).toBe(`incident kit ${k.kitId}: `);
+    w.close();
+  });
+
+  it('an import that finds the kit imported meanwhile (the conditional update changes no row) merges nothing and is refused, audited', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const k = handKit();
+    w.exported(k);
+    // Another console on the store importing first, in effect: this import's update skips the row.
+    w.store.db.exec("CREATE TRIGGER test_skip BEFORE UPDATE ON incident_kits WHEN NEW.state = 'imported' BEGIN SELECT RAISE(IGNORE); END");
+    const { dir } = kitFolderWith(k, [REC('kit.open', { ts: T('09:00') }), quarantineRec(T('09:01'), 'uv-001', UPDATED)]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect(await refusal(() => w.kits.importKit(dir))).toMatchObject({ code: 'illegal_transition', kitError: 'already_imported', message: `Incident kit ${k.kitId} was imported already.` });
+    expect(w.records('kit.offline.')).toEqual([]);
+    expect(w.fleetRepo.get('uv-001')!.status).toBe('deployed');
+    expect(w.records('kit.import').map((r) => [r.outcome, r.details])).toEqual([['failure', { kitError: 'already_imported' }]]);
+    w.close();
+  });
+});

@@ -7,12 +7,13 @@
 // lines written out from docs/audit-log.md's record line plus a "signature" member, each signed over
 // "ECPS-KIT-RECORD|<kitId>|<hash>", the head over "ECPS-KIT-HEAD|<kitId>|<seq>|<hash>". Ed25519 signatures are
 // deterministic, so the module's lines and head files are compared byte for byte with the test's.
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, scryptSync, sign, type KeyObject } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  chainAppend, headFileOf, kitGenesis, openKit, readManifest, sealKit, usesByOrder, verifyKitChain, type KitRecord,
+  chainAppend, encodeManifest, headFileOf, kitGenesis, openKit, readManifest, sealKit, usesByOrder, verifyKitChain, type KitRecord,
 } from '../../electron/services/incidentKit/kitFormat.ts';
 import { openOfflineKit, problemOf, writeOrderFile } from '../../electron/services/incidentKit/offlineKit.ts';
 import type { AuditDetails } from '../../electron/services/audit/auditLog.ts';
@@ -514,5 +515,46 @@ describe('kit survivors of round (q)', () => {
       expect((e as ConsoleError).details).toEqual({ field: 'out' });
     }
     expect.assertions(1);
+  });
+});
+
+// Round (aa): what the run of 2026-12-06 left of kitFormat.ts and offlineKit.ts besides the accepted equivalents.
+describe('kit survivors of round (aa)', () => {
+  it('encodeManifest writes the documented outer object: format, then body, signature and audit key in base64; readManifest reads it back', () => {
+    const k = handKit();
+    const spki = consoleKey.publicKey.export({ format: 'der', type: 'spki' });
+    const text = encodeManifest(k.bodyBytes, k.signature, spki);
+    expect(text).toBe(`{"format":"ECPS-INCIDENT-KIT-v1","body":"${k.bodyBytes.toString('base64')}","signature":"${k.signature.toString('base64')}","auditKey":"${spki.toString('base64')}"}`);
+    expect(readManifest(text).body).toEqual(k.body);
+  });
+
+  it('a record whose details are not an object (a string, a number) is refused like one without details', async () => {
+    const kk = generateKeyPairSync('ed25519');
+    for (const details of ['"offline"', '5']) {
+      const { lines, hashes } = handChain('k-d', kk.privateKey, [REC('kit.open', { details })]);
+      expect((await refusal(() => verifyKitChain('k-d', kk.publicKey, lines.join('\n'), headFile('k-d', kk.privateKey, 1, hashes[0]!)))).message).toBe('The incident kit\'s audit chain fails at record 1: no signature.');
+    }
+  });
+
+  it('without a clock given, the offline console records the time of the machine it runs on', async () => {
+    const { dir } = kitFolder();
+    const before = new Date().toISOString();
+    await openOfflineKit(dir, RESPONDER, PASS);
+    const after = new Date().toISOString();
+    const ts = String(linesOf(dir)[0]!.ts);
+    expect(ts >= before && ts <= after).toBe(true);
+  });
+
+  it('certificates() gives the number and the serials of the CRL the kit holds (a CRL made by OpenSSL)', async () => {
+    const d = newDir();
+    writeFileSync(join(d, 'index.txt'), 'R\t301231235959Z\t250101000000Z,keyCompromise\t4A1B2C3D4E5F60718293A4B5C6D7E8F9\tunknown\t/CN=uv-001\n');
+    writeFileSync(join(d, 'crlnumber'), '07\n');
+    writeFileSync(join(d, 'ca.cnf'), `[ca]\ndefault_ca=x\n[x]\ndatabase=${d}/index.txt\ncrlnumber=${d}/crlnumber\ndefault_md=sha256\ndefault_crl_days=7\n`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(d, 'ca.key'), '-out', join(d, 'ca.pem'), '-subj', '/CN=Kit Test CA', '-days', '2'], { stdio: 'ignore' });
+    const pem = execFileSync('openssl', ['ca', '-gencrl', '-config', join(d, 'ca.cnf'), '-keyfile', join(d, 'ca.key'), '-cert', join(d, 'ca.pem')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { dir } = kitFolder(handKit({ crl: { pem, crlNumber: 7 } }));
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
+    expect((await kit.certificates()).crl).toEqual({ crlNumber: 7, serials: ['4a1b2c3d4e5f60718293a4b5c6d7e8f9'] });
+    expect(kit.info().crlNumber).toBe(7);
   });
 });

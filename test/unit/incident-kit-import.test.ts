@@ -303,3 +303,150 @@ describe('kit import: responder_revoked (the responder\'s role in the main audit
   });
 });
 
+
+// Round (aa): the import's survivors of round (q), and what a rewritten chain may hold (docs/incident-kit.md, "Import
+// and reconcile": every kit record lands in the main audit as kit.offline.<action> with the responder as actor; the
+// threat model: the responder holds the kit key, so the chain can hold anything they wrote).
+describe('kit import: what a rewritten chain cannot do, and the findings\' edges', () => {
+  it('a record of any action lands under kit.offline. with the responder as actor: no forged console record, no forged role change', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001'));
+    const k = handKit();
+    w.exported(k);
+    // The responder is demoted at 09:00; a rewritten chain holds an "operator.set_role" back to security_officer at 09:30
+    // by "admin", and actions with "kit." elsewhere than at the start.
+    w.roleChange(T('09:00'), 'operator.set_role', { from: 'security_officer', to: 'viewer' });
+    const { dir } = kitFolderWith(k, [
+      REC('operator.set_role', { ts: T('09:30'), actor: 'admin', targetType: 'operator', targetId: RESPONDER, details: '{"from":"viewer","to":"security_officer"}' }),
+      REC('x.kit.lock', { ts: T('09:40'), details: '{"reason":"idle"}' }),
+      REC('kit.kit.open', { ts: T('09:50') }),
+    ]);
+    w.at('2026-12-05T12:00:00.000Z');
+    const report = await w.kits.importKit(dir);
+    const merged = w.records('kit.offline.');
+    expect(merged.map((r) => [r.action, r.actor, r.targetType, r.targetId, r.details.kitActor])).toEqual([
+      ['kit.offline.operator.set_role', 'alice', 'store', RESPONDER, 'admin'],
+      ['kit.offline.x.kit.lock', 'alice', 'store', 'k', undefined],
+      ['kit.offline.kit.open', 'alice', 'store', 'k', undefined],
+    ]);
+    // The main audit's own role changes are the one the console made: the forged one did not undo the demotion.
+    expect(w.audit.query({ action: 'operator.set_role', limit: 10 }).records.map((r) => [r.actor, r.details.to])).toEqual([['admin', 'viewer']]);
+    expect(report.conflicts.map((c) => [c.kitSeq, c.kind])).toEqual([[1, 'responder_revoked'], [2, 'responder_revoked'], [3, 'responder_revoked']]);
+    expect(responderChanges(w.audit, k.kitId, RESPONDER, EXPORTED_AT)).toEqual([{ ts: T('09:00'), holds: false, action: 'operator.set_role' }]);
+    w.close();
+  });
+
+  it('only a successful use after expiry is used_after_expiry: not a refused use, not a quarantine naming the order', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001'));
+    const k = handKit();
+    w.exported(k);
+    const late = '2026-12-06T13:00:00.000Z'; // after ORDER_1's expiry (12:00)
+    const { dir } = kitFolderWith(k, [
+      useRec(T('09:00'), ORDER_1.orderId, { site: 'Plant 1' }),
+      REC('kit.order.use', { ts: late, details: `{"kitError":"order_expired","name":"site Plant 1","orderId":"${ORDER_1.orderId}","reason":"late"}`, outcome: 'failure' }),
+      REC('kit.robot.quarantine', { ts: late, targetType: 'robot', targetId: 'uv-001', details: `{"orderId":"${ORDER_1.orderId}","reason":"r","statusAtExport":"deployed","updatedAtExport":"${UPDATED}"}` }),
+    ]);
+    w.at('2026-12-06T14:00:00.000Z');
+    const report = await w.kits.importKit(dir);
+    expect(report.conflicts).toEqual([]);
+    expect(report.quarantined).toEqual(['uv-001']);
+    w.close();
+  });
+
+  it('a successful quarantine record without a robot applies nothing and reports nothing', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001'));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [REC('kit.robot.quarantine', { ts: T('09:00'), targetType: 'robot', targetId: null, details: `{"reason":"r","updatedAtExport":"${UPDATED}"}` })]);
+    w.at('2026-12-05T12:00:00.000Z');
+    const report = await w.kits.importKit(dir);
+    expect([report.quarantined, report.conflicts, report.gaps]).toEqual([[], [], []]);
+    expect(w.records('robot.status')).toEqual([]);
+    expect(w.records('kit.import')[0]!.details).toMatchObject({ records: 1, quarantined: 0, conflicts: 0 });
+    w.close();
+  });
+
+  it('a gap names the order\'s first successful use, not a refused use or a quarantine of the same order before it', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001'));
+    w.addRobot(robot('uv-007', { createdAt: '2026-12-05T10:00:00.000Z', updatedAt: '2026-12-05T10:00:00.000Z' }));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [
+      REC('kit.order.use', { ts: T('09:00'), outcome: 'failure', details: `{"kitError":"order_exhausted","name":"site Plant 1","orderId":"${ORDER_1.orderId}","reason":"r"}` }),
+      quarantineRec(T('09:00'), 'uv-001', UPDATED),
+      useRec(T('09:01'), ORDER_1.orderId, { site: 'Plant 1' }),
+    ]);
+    w.at('2026-12-05T12:00:00.000Z');
+    const report = await w.kits.importKit(dir);
+    expect(report.gaps).toEqual([{ kitSeq: 3, deviceId: 'uv-007', kind: 'registered_after_export', message: 'robot uv-007 was registered after the export; the offline response did not quarantine it' }]);
+    w.close();
+  });
+
+  // The texts of the import's own refusals (written here; the codes and kitErrors are the doc's table).
+  it('the foreign-kit and sealed-data refusals say which check failed', async () => {
+    const TEXTS: Array<[string, boolean, (dir: string) => void, string]> = [
+      ['foreign_kit', true, () => undefined, 'This incident kit was not signed by this console\'s audit key.'],
+      ['payload_tampered', false, (dir) => writeFileSync(join(dir, 'kit.sealed'), handKit().sealed), 'The incident kit\'s sealed data (registry copy, orders) does not match its signed manifest.'],
+    ];
+    for (const [kitError, foreign, spoil, message] of TEXTS) {
+      const w = world();
+      const k = handKit(foreign ? { consoleKey: generateKeyPairSync('ed25519') } : {});
+      w.exported(k);
+      const { dir } = kitFolderWith(k, []);
+      spoil(dir);
+      expect(await refusal(() => w.kits.importKit(dir))).toMatchObject({ code: 'integrity_failure', kitError, message });
+      w.close();
+    }
+  });
+});
+
+describe('kit import: survivors of round (aa)\'s run', () => {
+  it('each used order\'s gap is found from that order\'s own use and scope', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-007', { createdAt: '2026-12-05T10:00:00.000Z', updatedAt: '2026-12-05T10:00:00.000Z' }));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [useRec(T('09:00'), ORDER_2.orderId, { deviceIds: ['uv-003'] }), useRec(T('09:01'), ORDER_1.orderId, { site: 'Plant 1' })]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect((await w.kits.importKit(dir)).gaps.map((g) => [g.kitSeq, g.deviceId])).toEqual([[2, 'uv-007']]);
+    w.close();
+  });
+
+  it('a quarantine recorded without a reason is applied with the kit named and an empty reason', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [REC('kit.robot.quarantine', { ts: T('09:00'), targetType: 'robot', targetId: 'uv-001', details: `{"statusAtExport":"deployed","updatedAtExport":"${UPDATED}"}` })]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect((await w.kits.importKit(dir)).quarantined).toEqual(['uv-001']);
+    expect(w.fleetRepo.get('uv-001')!.statusReason).toBe(`incident kit ${k.kitId}: `);
+    w.close();
+  });
+
+  it('an import that finds the kit imported meanwhile (the conditional update changes no row) merges nothing and is refused, audited', async () => {
+    const w = world();
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const k = handKit();
+    w.exported(k);
+    // Another console on the store importing first, in effect: this import's update skips the row.
+    w.store.db.exec("CREATE TRIGGER test_skip BEFORE UPDATE ON incident_kits WHEN NEW.state = 'imported' BEGIN SELECT RAISE(IGNORE); END");
+    const { dir } = kitFolderWith(k, [REC('kit.open', { ts: T('09:00') }), quarantineRec(T('09:01'), 'uv-001', UPDATED)]);
+    w.at('2026-12-05T12:00:00.000Z');
+    expect(await refusal(() => w.kits.importKit(dir))).toMatchObject({ code: 'illegal_transition', kitError: 'already_imported', message: `Incident kit ${k.kitId} was imported already.` });
+    expect(w.records('kit.offline.')).toEqual([]);
+    expect(w.fleetRepo.get('uv-001')!.status).toBe('deployed');
+    expect(w.records('kit.import').map((r) => [r.outcome, r.details])).toEqual([['failure', { kitError: 'already_imported' }]]);
+    w.close();
+  });
+});

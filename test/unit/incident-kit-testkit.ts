@@ -67,14 +67,14 @@ export interface HandKit {
 }
 
 /** A kit as docs/incident-kit.md lays it out, made with node:crypto only. */
-export function handKit(o: { responder?: string; robots?: RobotRow[]; orders?: KitPayload['orders']; signer?: KeyObject; bodyOver?: Record<string, unknown>; slotResponder?: string; consoleKey?: { publicKey: KeyObject; privateKey: KeyObject }; kitId?: string; certificates?: KitPayload['certificates']; spoilSealed?: (sealed: Buffer) => Buffer } = {}): HandKit {
+export function handKit(o: { responder?: string; robots?: RobotRow[]; orders?: KitPayload['orders']; signer?: KeyObject; bodyOver?: Record<string, unknown>; slotResponder?: string; consoleKey?: { publicKey: KeyObject; privateKey: KeyObject }; kitId?: string; certificates?: KitPayload['certificates']; crl?: KitPayload['crl']; spoilSealed?: (sealed: Buffer) => Buffer } = {}): HandKit {
   const kitId = o.kitId ?? randomUUID();
   const ck = o.consoleKey ?? consoleKey;
   const responder = o.responder ?? RESPONDER;
   const kitKey = generateKeyPairSync('ed25519');
   const payload: KitPayload = {
     v: 1, robots: o.robots ?? [robot('uv-001'), robot('uv-002'), robot('uv-003', { site: 'Plant 2' }), robot('uv-004', { status: 'revoked' })], certificates: o.certificates ?? [],
-    crl: null, emergencyPublicKeyPem: null, orders: o.orders ?? [ORDER_1, ORDER_2],
+    crl: o.crl ?? null, emergencyPublicKeyPem: null, orders: o.orders ?? [ORDER_1, ORDER_2],
     kitAuditPrivateKey: kitKey.privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
   };
   const dataKey = randomBytes(32);

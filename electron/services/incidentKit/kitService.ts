@@ -194,9 +194,11 @@ export function createKitService(deps: KitServiceDeps): KitService {
         deps.transaction(() => {
           if (!deps.repo.markImported(body.kitId, iso(), actor, chain.records.length)) throw kitError('illegal_transition', 'already_imported', `Incident kit ${body.kitId} was imported already.`);
           for (const r of chain.records) {
-            const offline = { kitId: body.kitId, kitSeq: r.seq, kitTs: r.ts, kitHash: r.hash };
+            // Every record lands under kit.offline. with the responder as actor, whatever a rewritten chain names: a
+            // record such as "operator.set_role" or another operator's name must not pass for a console record.
+            const offline = { kitId: body.kitId, kitSeq: r.seq, kitTs: r.ts, kitHash: r.hash, ...(r.actor === body.responder ? {} : { kitActor: r.actor }) };
             deps.audit.append({
-              actor: r.actor, action: r.action.replace(/^kit\./, 'kit.offline.'), targetType: r.targetType === 'robot' ? 'robot' : 'store', targetId: r.targetId, outcome: r.outcome,
+              actor: body.responder, action: `kit.offline.${r.action.replace(/^kit\./, '')}`, targetType: r.targetType === 'robot' ? 'robot' : 'store', targetId: r.targetId, outcome: r.outcome,
               details: { ...r.details, ...offline },
             });
             const held = heldAt(r.ts);

@@ -6,7 +6,7 @@
 // writes the signed order only with --out; `kit export` defaults to 3 uses and 7 days per order; `kit import` reports
 // the records merged, the orders used, the robots quarantined, conflicts and gaps.
 // The store (robots, sites, statuses) is written in the test; each test runs its own commands.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli, cliEnv, cliFolder, escapeRegExp, fleetStore, ok, refused, TEST_CTX, withConsole } from './cli-run-testkit.ts';
 
@@ -124,5 +124,45 @@ describe('kit export, then the offline commands, then import (the text and --jso
     ok(await cli(['kit', 'export', '--out', kit2, '--order', 'fleet', '--reason', 'drill 2', '--data-dir', dir]));
     const v = JSON.parse(ok(await cli(['kit', 'import', kit2, '--json', '--data-dir', dir])).stdout) as Record<string, unknown>;
     expect(v).toMatchObject({ responder: 'alice', ordersUsed: [], quarantined: [], conflicts: [], gaps: [] });
+  });
+});
+
+describe('kit use --out and an order past its expiry', () => {
+  it('an existing --out without --force stops kit use before the order is used (the use is not spent); --force replaces it', async () => {
+    const dir = await kitStore();
+    const kit = fresh('kit');
+    ok(await cli(['kit', 'export', '--out', kit, '--order', 'robot:uv-001', '--max-uses', '1', '--reason', 'one use only', '--data-dir', dir]));
+    const offline = (args: string[]) => cli(['--data-dir', fresh('never-created'), ...args], { env: cliEnv() });
+    const out = fresh('existing.json');
+    writeFileSync(out, 'keep me', { mode: 0o644 });
+    const r = await offline(['kit', 'use', 'robot:uv-001', '--kit', kit, '--reason', 'stolen', '--out', out]);
+    refused(r, 'invalid_input');
+    expect(r.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    // The order's one use is still there, and no robot was quarantined.
+    expect(ok(await offline(['kit', 'status', '--kit', kit])).stdout).toMatch(/ {2}order "robot:uv-001" #\d+: 1\/1 use\(s\) left, expires /);
+    expect(ok(await offline(['kit', 'robots', '--kit', kit])).stdout.split('\n')[0]).toBe('uv-001  Plant 1  UV-7  2.1.0  deployed');
+    const forced = ok(await offline(['kit', 'use', 'robot:uv-001', '--kit', kit, '--reason', 'stolen', '--out', out, '--force']));
+    expect(forced.stdout).toBe(`OFFLINE: order "robot:uv-001" used (1/1); quarantined in the kit: uv-001\nsigned order written to ${out}\n`);
+    expect(readFileSync(out, 'utf8')).not.toBe('keep me');
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toBeTypeOf('object');
+    // A new file needs no --force (and is written 0600, offlineKit.ts writeOrderFile).
+    const kit2 = fresh('kit');
+    ok(await cli(['kit', 'export', '--out', kit2, '--order', 'fleet', '--reason', 'drill', '--data-dir', dir]));
+    const fresher = fresh('new.json');
+    ok(await offline(['kit', 'use', 'fleet', '--kit', kit2, '--reason', 'drill', '--out', fresher]));
+    expect(statSync(fresher).mode & 0o777).toBe(0o600);
+  });
+
+  it('kit status marks an order past its expiry EXPIRED (the offline clock), and kit use refuses it', async () => {
+    const dir = await kitStore();
+    const kit = fresh('kit');
+    ok(await cli(['kit', 'export', '--out', kit, '--order', 'fleet', '--valid-for', '3600', '--reason', 'short', '--data-dir', dir]));
+    const later = () => new Date(Date.now() + 2 * 3600_000);
+    const status = ok(await cli(['kit', 'status', '--kit', kit], { env: cliEnv(), now: later })).stdout.split('\n');
+    expect(status[2]).toMatch(new RegExp(`^ {2}order "fleet" #\\d+: 3/3 use\\(s\\) left, EXPIRED ${ISO}$`));
+    refused(await cli(['kit', 'use', 'fleet', '--kit', kit, '--reason', 'too late'], { env: cliEnv(), now: later }), 'illegal_transition');
+    // Before the hour is up, the same order reads "expires".
+    expect(ok(await cli(['kit', 'status', '--kit', kit], { env: cliEnv() })).stdout.split('\n')[2]).toMatch(/^ {2}order "fleet" #\d+: 3\/3 use\(s\) left, expires /);
   });
 });

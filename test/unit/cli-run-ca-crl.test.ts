@@ -161,6 +161,14 @@ describe('ca crl: the officer signs; ca crl --published: every role saves that C
     refused(r, 'invalid_input');
     expect(r.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
     expect(readFileSync(out, 'utf8')).toBe('keep me');
+    // Signing into an existing file is refused before the CRL is signed: no CRL number is used up (docs/cli.md).
+    const signing = await run('Otto', ['ca', 'crl', '--out', out]);
+    refused(signing, 'invalid_input');
+    expect(signing.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    const check = join(outDir(), 'check.pem');
+    ok(await run('Vera', ['ca', 'crl', '--published', '--out', check]));
+    expect(readFileSync(check, 'utf8')).toBe(readFileSync(signedFile, 'utf8'));
     ok(await run('Vera', ['ca', 'crl', '--published', '--out', out, '--force']));
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(signedFile, 'utf8'));
     expect(mode(out)).toBe(0o600);

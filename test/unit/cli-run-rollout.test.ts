@@ -108,6 +108,9 @@ describe('rotation rollout policy', () => {
     // The fleet default and another key are untouched.
     expect(JSON.parse(ok(await cli(['rotation', 'rollout', 'policy', '--json', '--data-dir', dir])).stdout)).toEqual({ policy: fleetDefault, source: 'default' });
     expect(ok(await cli(['rotation', 'rollout', 'policy', '--key', link, '--data-dir', dir])).stdout).toBe(`${line('the default', fleetDefault)}\n`);
+    // A second set starts from the key's own policy, not the default: its grace of 4 versions stays.
+    const own2 = { ...own, canaryPercent: 20 };
+    expect(JSON.parse(ok(await cli(['rotation', 'rollout', 'policy', 'set', '--key', spare, '--canary-percent', '20', '--json', '--data-dir', dir])).stdout)).toEqual({ policy: own2, source: 'key' });
     const cleared = ok(await cli(['rotation', 'rollout', 'policy', 'clear', '--key', spare, '--data-dir', dir]));
     expect(cleared.stdout).toBe(`${line('the default', fleetDefault)}\n`);
     expect(JSON.parse(ok(await cli(['rotation', 'rollout', 'policy', '--key', spare, '--json', '--data-dir', dir])).stdout)).toEqual({ policy: fleetDefault, source: 'default' });
@@ -154,6 +157,15 @@ describe('rotation rollout list, halt, resume, versions, retire, reinstate', () 
     expect(ok(await cli(['rotation', 'rollout', 'list', '--key', link, '--limit', '1', '--data-dir', dir])).stdout).toBe([head(id, link, 'running'), ...WAVES].join('\n') + '\n');
     expect(ok(await cli(['rotation', 'rollout', 'list', '--key', spare, '--data-dir', dir])).stdout).toBe('no rollouts\n');
     expect(JSON.parse(ok(await cli(['rotation', 'rollout', 'list', '--key', spare, '--json', '--data-dir', dir])).stdout)).toEqual({ rollouts: [] });
+    // A second rotation queues a second rollout (v2 -> v3): --limit 1 lists one; the text form has both, each head on
+    // its own line followed by its waves.
+    ok(await cli(['keys', 'rotate', link, '--data-dir', dir]));
+    const both = (JSON.parse(ok(await cli(['rotation', 'rollout', 'list', '--json', '--data-dir', dir])).stdout) as { rollouts: Array<{ rolloutId: string; toVersion: number }> }).rollouts;
+    expect(both.map((x) => x.toVersion).sort()).toEqual([2, 3]);
+    expect((JSON.parse(ok(await cli(['rotation', 'rollout', 'list', '--limit', '1', '--json', '--data-dir', dir])).stdout) as { rollouts: unknown[] }).rollouts).toHaveLength(1);
+    const lines = ok(await cli(['rotation', 'rollout', 'list', '--data-dir', dir])).stdout.split('\n');
+    for (const x of both) expect(lines.some((l) => l.startsWith(`${x.rolloutId}  key ${link}  v${x.toVersion - 1} -> v${x.toVersion}  `)), x.rolloutId).toBe(true);
+    expect(lines.filter((l) => l.startsWith('  wave ')).length + 2 + 1).toBe(lines.length);
   });
 
   it('halt with a reason, then resume: each prints the rollout; a second halt is illegal_transition; a viewer may not', async () => {

@@ -17,7 +17,7 @@ const FILLED_IN_BEFORE_ALL = ['test/unit/keys.test.ts', 'test/unit/crypto-envelo
 // mutation run takes it: ECPS_MUTATE_CLI=1 npx stryker run --mutate electron/ipc/cli/runCli.ts,electron/ipc/cli/commands.ts
 const CLI_AS_A_FUNCTION = process.env.ECPS_MUTATE_CLI === '1'
   ? []
-  : ['test/unit/cli-run-rules.test.ts', 'test/unit/cli-run-entry.test.ts', 'test/unit/cli-run-security.test.ts', 'test/unit/cli-run-emergency.test.ts', 'test/unit/cli-run-provider-down.test.ts', 'test/unit/cli-run-providers.test.ts', 'test/unit/cli-run-keys.test.ts'];
+  : ['test/unit/cli-run-rules.test.ts', 'test/unit/cli-run-entry.test.ts', 'test/unit/cli-run-security.test.ts', 'test/unit/cli-run-emergency.test.ts', 'test/unit/cli-run-provider-down.test.ts', 'test/unit/cli-run-providers.test.ts', 'test/unit/cli-run-keys.test.ts', 'test/unit/cli-run-approval-keys.test.ts', 'test/unit/cli-run-ca-crl.test.ts', 'test/unit/cli-run-rollout.test.ts', 'test/unit/cli-run-kit.test.ts'];
 
 // A real SoftHSM2 token reads SOFTHSM2_CONF from the process environment, which a test sets; Stryker's runner runs
 // tests in worker threads, whose process.env the native library does not see, so the token is never found there.

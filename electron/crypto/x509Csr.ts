@@ -62,6 +62,10 @@ function verifyOptions(alg: asn1X509.AlgorithmIdentifier, key: crypto.KeyObject)
     const p = AsnConvert.parse(alg.parameters, RsaSaPssParams);
     const pssHash = DIGEST_OIDS[p.hashAlgorithm.algorithm];
     if (!pssHash) refuse('csr_algorithm_unsupported', 'The request uses an unsupported RSASSA-PSS hash.');
+    // RFC 4055 3.1: saltLength is the salt's length in octets. OpenSSL reads a negative one as an instruction (-1: the
+    // hash length, -2: whatever the signature holds), so a request declaring one would verify with parameters it
+    // does not state.
+    if (p.saltLength < 0) refuse('csr_malformed', 'The request\'s RSASSA-PSS salt length is negative.');
     return { hash: pssHash, key: { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: p.saltLength } };
   }
   return refuse('csr_algorithm_unsupported', `The request signature algorithm ${alg.algorithm} is not supported (use ECDSA P-256 or RSA with SHA-256).`);

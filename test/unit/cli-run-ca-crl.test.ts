@@ -174,6 +174,22 @@ describe('ca crl: the officer signs; ca crl --published: every role saves that C
     expect(mode(out)).toBe(0o600);
   });
 
+  it('an --out into a folder that does not exist: exit 1 invalid_input before signing, so no CRL number is used (with or without --force)', async () => {
+    const { signedNumber } = await officerSigns();
+    const missing = join(outDir(), 'no-such-folder');
+    const out = join(missing, 'crl.pem');
+    for (const extra of [[], ['--force']]) {
+      const r = await run('Otto', ['ca', 'crl', '--out', out, ...extra]);
+      refused(r, 'invalid_input');
+      expect(r.stderr).toContain(`Output file ${out} cannot be written: the folder ${missing} does not exist; nothing was changed.`);
+      expect(existsSync(missing)).toBe(false);
+    }
+    // The next CRL signed takes the number right after the one signed before the refusals (docs/cli.md).
+    const next = join(outDir(), 'next.pem');
+    ok(await run('Otto', ['ca', 'crl', '--out', next]));
+    expect(crlNumberOf(next)).toBe(signedNumber + 1);
+  });
+
   it('usage mistakes exit 2: no --out, a value after --published, an argument', async () => {
     usageError(await run('Vera', ['ca', 'crl', '--published']));
     usageError(await run('Vera', ['ca', 'crl', '--published', 'yes', '--out', join(outDir(), 'a.pem')]));

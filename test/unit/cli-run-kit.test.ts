@@ -7,6 +7,7 @@
 // the records merged, the orders used, the robots quarantined, conflicts and gaps.
 // The store (robots, sites, statuses) is written in the test; each test runs its own commands.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, cliEnv, cliFolder, escapeRegExp, fleetStore, ok, refused, TEST_CTX, withConsole } from './cli-run-testkit.ts';
 
@@ -139,6 +140,13 @@ describe('kit use --out and an order past its expiry', () => {
     refused(r, 'invalid_input');
     expect(r.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
     expect(readFileSync(out, 'utf8')).toBe('keep me');
+    // So is an --out in a folder that does not exist, with or without --force (the write would fail after the use).
+    const missing = join(fresh('no-such-folder'), 'order.json');
+    for (const extra of [[], ['--force']]) {
+      const m = await offline(['kit', 'use', 'robot:uv-001', '--kit', kit, '--reason', 'stolen', '--out', missing, ...extra]);
+      refused(m, 'invalid_input');
+      expect(m.stderr).toContain(`Output file ${missing} cannot be written: the folder ${dirname(missing)} does not exist; nothing was changed.`);
+    }
     // The order's one use is still there, and no robot was quarantined.
     expect(ok(await offline(['kit', 'status', '--kit', kit])).stdout).toMatch(/ {2}order "robot:uv-001" #\d+: 1\/1 use\(s\) left, expires /);
     expect(ok(await offline(['kit', 'robots', '--kit', kit])).stdout.split('\n')[0]).toBe('uv-001  Plant 1  UV-7  2.1.0  deployed');

@@ -21,6 +21,7 @@ import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromO
 import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
+import { outputFileFree } from './outputCheck.ts';
 import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, providerHealthExit, providerTestResult, readProviderConfigFile } from './providersCli.ts';
 import { keyList } from './keyListCli.ts';
 import { formatApproval, formatApprovalPolicy, formatRevokedApprovalKeys, formatApprovalKeys, formatOperator, formatRecoveryCodes, formatTokenSlots, formatTotpEnrolment, formatBatch, formatRollout, formatRolloutPolicy, formatVersionStatus, formatKey, formatKeyTable, formatKeyUsage, formatRobotAssignments, formatDrift, formatRotationJobs, formatRotationRuns, formatRotationStatus, formatScopeChange, formatSiteAssignments, formatStateChange } from './format.ts';
@@ -119,14 +120,13 @@ async function writeOutput(ctx: CommandContext, path: string, data: Buffer | str
 }
 
 /**
- * Refuses an --out file writeOutput would refuse for existing (without --force), before anything is asked of the
+ * Refuses an --out file writeOutput would refuse for existing (without --force) or for a missing folder, before anything is asked of the
  * console: a lockdown order (`lockdown order/lift`, `emergency execute/retry --lockdown`) is signed and its sequence
  * used before its file is written, so a file that cannot take it must stop the command first (writeOutput still
  * refuses one created in between).
  */
 async function outputFree(ctx: CommandContext, path: string): Promise<void> {
-  if (ctx.parsed.options.force) return;
-  if (await stat(path).then(() => true, () => false)) throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
+  await outputFileFree(path, ctx.parsed.options.force === true);
 }
 
 /**

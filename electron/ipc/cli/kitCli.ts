@@ -1,10 +1,9 @@
 // The incident kit commands (docs/incident-kit.md, docs/cli.md). kit export / kit import run on the console's store
 // through the kit:* channels (commands.ts); kit status / robots / use run offline on the kit alone (runCli.ts calls
 // runOfflineKitCommand before any store is opened): no data folder, no provider, no network.
-import { stat } from 'node:fs/promises';
 import type { KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
-import { ConsoleError } from '../../../shared/errors.ts';
 import { openOfflineKit, writeOrderFile } from '../../services/incidentKit/offlineKit.ts';
+import { outputFileFree } from './outputCheck.ts';
 import type { ParsedCommand } from './args.ts';
 
 type Options = ParsedCommand['options'];
@@ -68,11 +67,9 @@ export async function runOfflineKitCommand(parsed: ParsedCommand, io: OfflineKit
     }
     case 'kit use': {
       const out = text(o.out);
-      // An existing --out (without --force) stops the command before the order is used: a use is never spent on a
+      // An existing --out (without --force), or one in a missing folder, stops the command before the order is used: a use is never spent on a
       // file that cannot be written (an order may have one use only).
-      if (out !== undefined && o.force !== true && (await stat(out).then(() => true, () => false))) {
-        throw new ConsoleError('invalid_input', `Output file ${out} exists; it was not changed (use --force to replace it).`, { field: 'out' });
-      }
+      if (out !== undefined) await outputFileFree(out, o.force === true);
       const used = await kit.useOrder(parsed.args[0]!, text(o.reason)!);
       if (out !== undefined) {
         await writeOrderFile(out, used.file, o.force === true);

@@ -348,3 +348,33 @@ describe('open incident kits (docs/incident-kit.md "It says so at the change")',
     expect(openKitsDetail(KIM_OPEN.slice(0, 1))).toEqual({ openKits: 1, openKitList: 'kit-k1 exported 2026-03-02T09:00:00.000Z expires 2026-03-02T12:00:00.000Z' });
   });
 });
+
+/** RFC 4648 base32 (the enrolment's secret text). */
+const base32Bytes = (text: string): Buffer => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of text.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  return Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+};
+/** RFC 6238 with the docs' parameters: HMAC-SHA-1, 30-second steps, 6 digits (RFC 4226's dynamic truncation). */
+const totpAt = (secret: string, ms: number): string => {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 30_000)));
+  const mac = crypto.createHmac('sha1', base32Bytes(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+};
+
+describe('operators:list: the second factor (docs/operators.md "Second factor (TOTP)")', () => {
+  it('names an operator\'s confirmed authenticator app as totp, with the recovery codes they were handed', async () => {
+    const { call, clock, signIn } = await setUp();
+    await signIn('vic', VIC_PASS);
+    const { secret } = await call('operators:enrollTotp', {});
+    // Started, not confirmed: none yet.
+    expect((await call('operators:list', {})).operators[1]).toMatchObject({ name: 'vic', secondFactor: 'none', recoveryCodesLeft: 0 });
+    const { recoveryCodes } = await call('operators:confirmTotp', { code: totpAt(secret, clock.now()) });
+    expect(recoveryCodes.length).toBeGreaterThan(0);
+    const listed = (await call('operators:list', {})).operators;
+    expect(listed.map((o) => [o.name, o.secondFactor, o.recoveryCodesLeft])).toEqual([['alice', 'none', 0], ['vic', 'totp', recoveryCodes.length]]);
+  });
+});

@@ -112,6 +112,31 @@ describe('createBackup', () => {
     expect(() => unwrap(header, PASS, 'store-other')).toThrow();
   });
 
+  it('every chunk opens as documented: HKDF chunk key, index-and-final-flag nonce, AAD SHA-256(prefix, header, "ecps/backup/v1"); together the SQLite copy', () => {
+    const { all, header, headBytes } = parse(out);
+    const key = unwrap(header, PASS);
+    const chunkKey = Buffer.from(crypto.hkdfSync('sha256', key, Buffer.from(header['streamSalt'] as string, 'hex'), Buffer.from('ecps/stream/v2/chunk-key'), 32));
+    const aad = crypto.createHash('sha256').update(all.subarray(0, headBytes)).update(Buffer.from('ecps/backup/v1')).digest();
+    const count = Math.max(1, Math.ceil(header.storeBytes / header.chunkBytes));
+    const plain: Buffer[] = [];
+    let at = headBytes;
+    for (let i = 0; i < count; i++) {
+      const n = Math.min(header.chunkBytes, header.storeBytes - i * header.chunkBytes);
+      const nonce = Buffer.alloc(12);
+      nonce.writeUIntBE(i, 5, 6);
+      nonce[11] = i === count - 1 ? 1 : 0;
+      const d = crypto.createDecipheriv('aes-256-gcm', chunkKey, nonce);
+      d.setAAD(aad);
+      d.setAuthTag(all.subarray(at + n, at + n + 16));
+      plain.push(d.update(all.subarray(at, at + n)), d.final());
+      at += n + 16;
+    }
+    expect(at).toBe(all.length);
+    const store = Buffer.concat(plain);
+    expect(store).toHaveLength(header.storeBytes);
+    expect(store.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+  });
+
   it('refuses a relative path, a short passphrase and bad custodians before writing anything', async () => {
     const dir = temp();
     const rel = await refusal(createBackup(options('store.ecpsbak')));
@@ -435,6 +460,17 @@ describe('restoreBackup', () => {
       expect(r.shares!.map((s) => [s.index, s.custodian])).toEqual([[1, 'ann'], [2, 'bob'], [3, 'cy']]);
     });
 
+    const withSharedHeader = (mutate: (h: Record<string, unknown>) => void) => {
+      const { all, header, headBytes } = parse(shared);
+      const h = { ...header } as Record<string, unknown>;
+      mutate(h);
+      const json = Buffer.from(JSON.stringify(h), 'utf8');
+      const prefix = Buffer.alloc(12);
+      BACKUP_MAGIC.copy(prefix);
+      prefix.writeUInt32BE(json.length, 8);
+      return Buffer.concat([prefix, json, all.subarray(headBytes)]);
+    };
+
     it('records the set in the header and restores from any two shares (or the passphrase)', async () => {
       const { header } = parse(shared);
       expect(header['shareSetId']).toMatch(/^b[0-9a-f]{14}$/);
@@ -464,6 +500,11 @@ describe('restoreBackup', () => {
       const bad = await restoreBytes(all, { shares: [encodeShare({ ...d, bytes: altered }), shares[1]!] });
       expect([bad.code, bad.details]).toEqual(['integrity_failure', { reason: 'backup_key_mismatch' }]);
       expect(bad.message).toBe('The shares rebuild a key that does not open this backup: one of them was altered.');
+      // A check value of another length in the header: the same typed refusal, not a comparison error.
+      for (const keyCheck of ['abcd', `${parse(shared).header.keyCheck}00`]) {
+        const short = await restoreBytes(withSharedHeader((h) => { h['keyCheck'] = keyCheck; }), { shares: shares.slice(0, 2) });
+        expect([short.code, short.details, short.message], keyCheck).toEqual(['integrity_failure', { reason: 'backup_key_mismatch' }, 'The shares rebuild a key that does not open this backup: one of them was altered.']);
+      }
       const notSplit = await restoreBytes(fs.readFileSync(file), { shares });
       expect([notSplit.code, notSplit.details]).toEqual(['invalid_input', { field: 'shares', reason: 'backup_without_shares' }]);
       expect(notSplit.message).toBe('This backup\'s key was not split into shares; restore it with its passphrase.');

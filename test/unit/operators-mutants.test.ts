@@ -17,6 +17,7 @@ import { manualClock } from '../../electron/clock.ts';
 import { openKitsDetail } from '../../electron/services/operators/operators.ts';
 import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
 import { createIncidentKitRepo } from '../../electron/store/incidentKitRepo.ts';
+import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
 import { contractCaller, failure } from '../integration/support/consoleCalls.ts';
 import { CTX, dbFile, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
@@ -376,5 +377,34 @@ describe('operators:list: the second factor (docs/operators.md "Second factor (T
     expect(recoveryCodes.length).toBeGreaterThan(0);
     const listed = (await call('operators:list', {})).operators;
     expect(listed.map((o) => [o.name, o.secondFactor, o.recoveryCodesLeft])).toEqual([['alice', 'none', 0], ['vic', 'totp', recoveryCodes.length]]);
+  });
+
+  it('names a PKCS#11 token factor pkcs11 (the row the token enrolment writes, put in the store by its repository)', async () => {
+    const { c, dir, clock } = await setUp();
+    c.close();
+    const { publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    withRawDb(dir, (db) => createOperatorsRepo(db).setToken('vic', {
+      modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'vic-token', keyLabel: 'ecps-operator-vic', publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(), enabledAt: at(1),
+    }));
+    const again = await open(dir, { clock, rotation: { scheduler: false }, idleLock: { intervalMs: null } });
+    consoles.push(again);
+    const call = contractCaller(() => again);
+    await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+    expect((await call('operators:list', {})).operators.map((o) => [o.name, o.secondFactor])).toEqual([['alice', 'none'], ['vic', 'pkcs11']]);
+  });
+});
+
+describe('operators:list: the last sign-in (docs/operators.md)', () => {
+  it('is an operator\'s latest successful unlock; null before their first', async () => {
+    const { call, clock, signIn } = await setUp();
+    expect((await call('operators:list', {})).operators[1]).toMatchObject({ name: 'vic', lastSignInAt: null });
+    clock.advance(60_000);
+    await signIn('vic', VIC_PASS);
+    expect((await call('operators:list', {})).operators[1]).toMatchObject({ name: 'vic', lastSignInAt: at(2) });
+    clock.advance(60_000);
+    await signIn('alice', PASSPHRASE);
+    clock.advance(60_000);
+    await signIn('vic', VIC_PASS);
+    expect((await call('operators:list', {})).operators.map((o) => [o.name, o.lastSignInAt])).toEqual([['alice', at(3)], ['vic', at(4)]]);
   });
 });

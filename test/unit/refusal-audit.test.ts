@@ -171,5 +171,54 @@ describe('refusalAudit', () => {
     expect(entries[1]!.details?.repeated).toBe(1);
     refusals.close();
   });
+
+  it('another code, role or transport is another kind: each written at once', () => {
+    const { entries, refusals } = recorder();
+    const base = refusal('a:one');
+    const DIFFERENT: Array<Record<string, unknown>> = [{}, { code: 'locked' }, { role: 'viewer' }, { transport: 'browser' }, { refusedBy: 'session' }];
+    for (const d of DIFFERENT) refusals.record({ ...base, details: { ...base.details, ...d } as never });
+    expect(entries).toHaveLength(DIFFERENT.length);
+  });
+
+  it('flush writes the count of every open window at once and closes them: the next refusal is written again', () => {
+    const { entries, refusals } = recorder();
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('b:two'));
+    refusals.flush();
+    expect(entries.map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['a:one', 0], ['b:two', 0], ['a:one', 1]]);
+    refusals.record(refusal('a:one'));
+    expect(entries).toHaveLength(4);
+  });
+
+  it('a count that cannot be written is logged with the error\'s kind (\'unknown\' for a thrown non-Error), or dropped silently without a logger', async () => {
+    for (const withLogger of [true, false]) {
+      const timers = manualTimers();
+      const errors: Array<[string, unknown]> = [];
+      let failing: unknown = null;
+      const written: AuditEntry[] = [];
+      const refusals = createRefusalAudit({
+        audit: { append: (e) => { if (failing !== null) throw failing; written.push(e); return { ...e, seq: written.length, ts: '', hash: '' } as never; } },
+        clock: timers.clock,
+        timers,
+        windowMs: WINDOW,
+        ...(withLogger ? { logger: { error: (m: string, f?: unknown) => void errors.push([m, f]) } } : {}),
+      });
+      refusals.record(refusal('a:one'));
+      refusals.record(refusal('a:one'));
+      failing = new RangeError('full');
+      await timers.advance(WINDOW);
+      failing = null;
+      refusals.record(refusal('b:two'));
+      refusals.record(refusal('b:two'));
+      failing = 'not an Error';
+      expect(() => refusals.close()).not.toThrow();
+      expect(written.map((e) => e.targetId)).toEqual(['a:one', 'b:two']);
+      expect(errors).toEqual(withLogger ? [
+        ['auditing the count of repeated refusals failed', { error: 'RangeError' }],
+        ['auditing the count of repeated refusals failed', { error: 'unknown' }],
+      ] : []);
+    }
+  });
 });
 

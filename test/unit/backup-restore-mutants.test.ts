@@ -112,6 +112,31 @@ describe('createBackup', () => {
     expect(() => unwrap(header, PASS, 'store-other')).toThrow();
   });
 
+  it('every chunk opens as documented: HKDF chunk key, index-and-final-flag nonce, AAD SHA-256(prefix, header, "ecps/backup/v1"); together the SQLite copy', () => {
+    const { all, header, headBytes } = parse(out);
+    const key = unwrap(header, PASS);
+    const chunkKey = Buffer.from(crypto.hkdfSync('sha256', key, Buffer.from(header['streamSalt'] as string, 'hex'), Buffer.from('ecps/stream/v2/chunk-key'), 32));
+    const aad = crypto.createHash('sha256').update(all.subarray(0, headBytes)).update(Buffer.from('ecps/backup/v1')).digest();
+    const count = Math.max(1, Math.ceil(header.storeBytes / header.chunkBytes));
+    const plain: Buffer[] = [];
+    let at = headBytes;
+    for (let i = 0; i < count; i++) {
+      const n = Math.min(header.chunkBytes, header.storeBytes - i * header.chunkBytes);
+      const nonce = Buffer.alloc(12);
+      nonce.writeUIntBE(i, 5, 6);
+      nonce[11] = i === count - 1 ? 1 : 0;
+      const d = crypto.createDecipheriv('aes-256-gcm', chunkKey, nonce);
+      d.setAAD(aad);
+      d.setAuthTag(all.subarray(at + n, at + n + 16));
+      plain.push(d.update(all.subarray(at, at + n)), d.final());
+      at += n + 16;
+    }
+    expect(at).toBe(all.length);
+    const store = Buffer.concat(plain);
+    expect(store).toHaveLength(header.storeBytes);
+    expect(store.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+  });
+
   it('refuses a relative path, a short passphrase and bad custodians before writing anything', async () => {
     const dir = temp();
     const rel = await refusal(createBackup(options('store.ecpsbak')));
@@ -288,6 +313,143 @@ describe('restoreBackup', () => {
     expect([e.code, e.details]).toEqual(['integrity_failure', { reason: 'restored_store_invalid' }]);
   });
 
+  // Round (z): the exact words of each refusal (a table written here: the message is what the CLI prints and the
+  // window shows), the boundaries of the prefix and header-length checks, the header's hex fields, and where the
+  // restored store lands.
+  const MALFORMED = (what: string) => `The backup file is incomplete or damaged (${what}).`;
+  const NOT_READABLE = MALFORMED('the header is not readable');
+  const OUT_OF_RANGE = MALFORMED('header length out of range');
+  const prefixed = (length: number, rest: Buffer) => {
+    const prefix = Buffer.alloc(12);
+    BACKUP_MAGIC.copy(prefix);
+    prefix.writeUInt32BE(length, 8);
+    return Buffer.concat([prefix, rest]);
+  };
+
+  it('names what is wrong at each edge of the prefix and header length', async () => {
+    const { all } = parse(file);
+    expect(all.length, 'the store is bigger than the largest header').toBeGreaterThan(12 + 16 * 1024 + 16);
+    const withLength = (n: number) => {
+      const b = Buffer.from(all);
+      b.writeUInt32BE(n, 8);
+      return b;
+    };
+    // [what, the file, the refusal's code and message]
+    const EDGES: Array<[string, Buffer, string, string]> = [
+      ['the magic alone (8 bytes)', Buffer.from('ECPSBAK1'), 'ciphertext_malformed', MALFORMED('it ends inside its header')],
+      ['one byte short of the prefix (11)', Buffer.from('ECPSBAK1\0\0\0'), 'ciphertext_malformed', MALFORMED('it ends inside its header')],
+      ['the prefix alone, naming 2 header bytes', prefixed(2, Buffer.alloc(0)), 'ciphertext_malformed', OUT_OF_RANGE],
+      ['header length 1', withLength(1), 'ciphertext_malformed', OUT_OF_RANGE],
+      ['header length 2, "{}" (in range, not the header)', prefixed(2, Buffer.from('{}')), 'ciphertext_malformed', NOT_READABLE],
+      ['a header reaching exactly the end of the file', prefixed(20, Buffer.alloc(20, 0x7b)), 'ciphertext_malformed', NOT_READABLE],
+      ['a header one byte past the end of the file', prefixed(21, Buffer.alloc(20, 0x7b)), 'ciphertext_malformed', OUT_OF_RANGE],
+      ['header length 16 KiB (the most)', withLength(16 * 1024), 'ciphertext_malformed', NOT_READABLE],
+      ['header length 16 KiB + 1', withLength(16 * 1024 + 1), 'ciphertext_malformed', OUT_OF_RANGE],
+      ['seven bytes', Buffer.from('ECPSBAK'), 'ciphertext_foreign', 'This file is not an ECPS console backup.'],
+    ];
+    for (const [what, bytes, code, message] of EDGES) {
+      const e = await restoreBytes(bytes);
+      expect([e.code, e.message, e.details], what).toEqual([code, message, { reason: code === 'ciphertext_foreign' ? 'not_a_backup' : 'malformed' }]);
+    }
+  });
+
+  it('refuses a hex field that is not whole lowercase hex pairs from start to end', async () => {
+    const { header } = parse(file);
+    const salt = header.salt;
+    for (const bad of [`${salt}g`, `g${salt}`, `${salt}a`, `${salt.slice(0, -2)} 0`, `0x${salt}`, '']) {
+      const e = await restoreBytes(withHeader((h) => { h['salt'] = bad; }));
+      expect([e.code, e.message], bad).toEqual(['ciphertext_malformed', NOT_READABLE]);
+    }
+    for (const field of ['wrappedKey', 'streamSalt', 'keyCheck']) {
+      const e = await restoreBytes(withHeader((h) => { h[field] = `${String(h[field])}0`; }));
+      expect([e.code, e.message], field).toEqual(['ciphertext_malformed', NOT_READABLE]);
+    }
+  });
+
+  it('refuses with the words of the table: paths, the key, the file', async () => {
+    const dir = temp();
+    const target = path.join(dir, 'restored');
+    const missing = path.join(dir, 'none.ecpsbak');
+    const { all } = parse(file);
+    const REFUSALS: Array<[string, Promise<unknown>, string, string]> = [
+      ['a relative file', restoreBackup({ from: 'x.ecpsbak', dataDir: target, passphrase: PASS }), 'invalid_input', 'x.ecpsbak is not an absolute path.'],
+      ['a relative folder', restoreBackup({ from: file, dataDir: 'restored', passphrase: PASS }), 'invalid_input', 'restored is not an absolute path.'],
+      ['neither passphrase nor shares', restoreBackup({ from: file, dataDir: target }), 'invalid_input', 'Give the backup passphrase or the backup key\'s shares (one of the two).'],
+      ['a missing file', restoreBackup({ from: missing, dataDir: target, passphrase: PASS }), 'not_found', `The backup file ${missing} cannot be read.`],
+    ];
+    for (const [what, p, code, message] of REFUSALS) {
+      const e = await refusal(p);
+      expect([e.code, e.message], what).toEqual([code, message]);
+    }
+    const wrong = await restoreBytes(all, { passphrase: `${PASS}x` });
+    expect(wrong.message).toBe('The backup passphrase is wrong (or the backup\'s key header was altered).');
+    const plainFile = path.join(dir, 'a-file');
+    fs.writeFileSync(plainFile, 'x');
+    const notFolder = await refusal(restoreBackup({ from: file, dataDir: plainFile, passphrase: PASS }));
+    expect(notFolder.message).toBe(`${plainFile} exists and is not a folder.`);
+    const full = temp();
+    fs.writeFileSync(path.join(full, 'a'), 'a');
+    fs.writeFileSync(path.join(full, 'b'), 'b');
+    const notEmpty = await refusal(restoreBackup({ from: file, dataDir: full, passphrase: PASS }));
+    expect(notEmpty.message).toBe(`${full} is not empty (2 entries); a backup is restored into a new or empty folder only, never over a store.`);
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
+  it('refuses a data folder it cannot use (a path through a file, a parent that does not exist) with a typed error naming the field', async () => {
+    const dir = temp();
+    const aFile = path.join(dir, 'a-file');
+    fs.writeFileSync(aFile, 'x');
+    const through = path.join(aFile, 'restored');
+    const e = await refusal(restoreBackup({ from: file, dataDir: through, passphrase: PASS }));
+    expect([e.code, e.message, e.details]).toEqual(['invalid_input', `${through} cannot be used as the data folder (ENOTDIR).`, { field: 'dataDir' }]);
+    const orphan = path.join(dir, 'no-parent', 'restored');
+    const o = await refusal(restoreBackup({ from: file, dataDir: orphan, passphrase: PASS }));
+    expect([o.code, o.message, o.details]).toEqual(['invalid_input', `Cannot restore beside ${orphan}: its parent folder cannot be written (ENOENT).`, { field: 'dataDir' }]);
+    expect(fs.readdirSync(dir)).toEqual(['a-file']);
+  });
+
+  it('moves the decrypted folder (0700) into place when the target is absent, and only the database into an empty target (the folder kept)', async () => {
+    const absent = path.join(temp(), 'restored');
+    await restoreBackup({ from: file, dataDir: absent, passphrase: PASS });
+    expect(fs.statSync(absent).mode & 0o777).toBe(0o700);
+    const empty = path.join(temp(), 'mine');
+    fs.mkdirSync(empty, { mode: 0o750 });
+    fs.chmodSync(empty, 0o750);
+    const inode = fs.statSync(empty).ino;
+    await restoreBackup({ from: file, dataDir: empty, passphrase: PASS });
+    expect([fs.statSync(empty).ino, fs.statSync(empty).mode & 0o777]).toEqual([inode, 0o750]);
+    expect(fs.readdirSync(empty)).toEqual(['console.db']);
+    expect(leftovers(empty)).toEqual([]);
+  });
+
+  it('refuses a decrypted database that fails SQLite\'s integrity check although it names this store', async () => {
+    const dir = temp();
+    const damaged = path.join(dir, 'damaged.db');
+    const marker = 'marker-value-0001';
+    const made = new Database(damaged);
+    made.exec('CREATE TABLE store_meta (id INTEGER PRIMARY KEY, store_id TEXT NOT NULL); CREATE TABLE t (v TEXT); CREATE INDEX t_v ON t (v);');
+    made.prepare('INSERT INTO store_meta VALUES (1, ?)').run(STORE_ID);
+    made.prepare('INSERT INTO t VALUES (?)').run(marker);
+    made.close();
+    // The table's copy of the value changed, its index entry not: the rows are readable, the file is not intact.
+    const bytes = fs.readFileSync(damaged);
+    const at = bytes.indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    bytes[at + marker.length - 1] = '2'.charCodeAt(0);
+    fs.writeFileSync(damaged, bytes);
+    const db = new Database(damaged);
+    try {
+      expect(db.pragma('integrity_check', { simple: true }), 'the test\'s file is damaged').not.toBe('ok');
+      expect(db.prepare('SELECT store_id FROM store_meta WHERE id = 1').pluck().get()).toBe(STORE_ID);
+      const out = path.join(dir, 'damaged.ecpsbak');
+      await createBackup(options(out, { db, dataDir: dir }));
+      const e = await restoreBytes(fs.readFileSync(out));
+      expect([e.code, e.message, e.details]).toEqual(['integrity_failure', 'The restored database failed its integrity check or names another store; nothing was restored.', { reason: 'restored_store_invalid' }]);
+    } finally {
+      db.close();
+    }
+  });
+
   describe('with the backup key split into shares', () => {
     let shared: string;
     let shares: string[];
@@ -297,6 +459,17 @@ describe('restoreBackup', () => {
       shares = r.shares!.map((s) => s.share);
       expect(r.shares!.map((s) => [s.index, s.custodian])).toEqual([[1, 'ann'], [2, 'bob'], [3, 'cy']]);
     });
+
+    const withSharedHeader = (mutate: (h: Record<string, unknown>) => void) => {
+      const { all, header, headBytes } = parse(shared);
+      const h = { ...header } as Record<string, unknown>;
+      mutate(h);
+      const json = Buffer.from(JSON.stringify(h), 'utf8');
+      const prefix = Buffer.alloc(12);
+      BACKUP_MAGIC.copy(prefix);
+      prefix.writeUInt32BE(json.length, 8);
+      return Buffer.concat([prefix, json, all.subarray(headBytes)]);
+    };
 
     it('records the set in the header and restores from any two shares (or the passphrase)', async () => {
       const { header } = parse(shared);
@@ -321,12 +494,20 @@ describe('restoreBackup', () => {
       const moved = [encodeShare({ ...d, setId: 'bffffffffffffff' }), encodeShare({ ...e2, setId: 'bffffffffffffff' })];
       const other = await restoreBytes(all, { shares: moved });
       expect([other.code, other.details]).toEqual(['invalid_input', { field: 'shares', reason: 'share_other_backup' }]);
+      expect(other.message).toBe(`These shares are of another backup (set bffffffffffffff); this backup's key was split as set ${parse(shared).header['shareSetId'] as string}.`);
       const altered = Buffer.from(d.bytes);
       altered[3]! ^= 0x10;
       const bad = await restoreBytes(all, { shares: [encodeShare({ ...d, bytes: altered }), shares[1]!] });
       expect([bad.code, bad.details]).toEqual(['integrity_failure', { reason: 'backup_key_mismatch' }]);
+      expect(bad.message).toBe('The shares rebuild a key that does not open this backup: one of them was altered.');
+      // A check value of another length in the header: the same typed refusal, not a comparison error.
+      for (const keyCheck of ['abcd', `${parse(shared).header.keyCheck}00`]) {
+        const short = await restoreBytes(withSharedHeader((h) => { h['keyCheck'] = keyCheck; }), { shares: shares.slice(0, 2) });
+        expect([short.code, short.details, short.message], keyCheck).toEqual(['integrity_failure', { reason: 'backup_key_mismatch' }, 'The shares rebuild a key that does not open this backup: one of them was altered.']);
+      }
       const notSplit = await restoreBytes(fs.readFileSync(file), { shares });
       expect([notSplit.code, notSplit.details]).toEqual(['invalid_input', { field: 'shares', reason: 'backup_without_shares' }]);
+      expect(notSplit.message).toBe('This backup\'s key was not split into shares; restore it with its passphrase.');
     });
   });
 });

@@ -2,6 +2,7 @@
 // "Refused inputs and locked calls": the first refusal of a kind written at once, the same kind within the window only
 // counted, one record with the count when the window ends (on manual time), at most 1,024 kinds tracked at once.
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../electron/clock.ts';
 import type { AuditEntry } from '../../electron/services/audit/auditLog.ts';
 import { createRefusalAudit } from '../../electron/services/operators/refusalAudit.ts';
 import { manualTimers } from './provider-testkit.ts';
@@ -104,4 +105,120 @@ describe('refusalAudit', () => {
     refusals.record(refusal('a:one'));
     expect(written).toHaveLength(2);
   });
+
+  it('a kind is every detail but the field: the same details in another order are one kind, another target type is another', async () => {
+    const { entries, timers, refusals } = recorder();
+    const base = refusal('a:one');
+    refusals.record(base);
+    refusals.record({ ...base, details: { refusedBy: 'schema', transport: 'electron', role: null, field: 'g', code: 'invalid_input' } });
+    refusals.record({ ...base, targetType: 'key' as never });
+    expect(entries.map((e) => [e.targetType, e.targetId])).toEqual([['channel', 'a:one'], ['key', 'a:one']]);
+    await timers.advance(WINDOW);
+    expect(entries.slice(2).map((e) => [e.targetType, e.details?.repeated])).toEqual([['channel', 1]]);
+  });
+
+  it('close writes the open counts, logs (not throws) one it cannot write, and records nothing after', () => {
+    const timers = manualTimers();
+    const errors: Array<[string, unknown]> = [];
+    let failing = false;
+    const written: AuditEntry[] = [];
+    const refusals = createRefusalAudit({
+      audit: { append: (e) => { if (failing) throw new TypeError('database closing'); written.push(e); return { ...e, seq: written.length, ts: '', hash: '' } as never; } },
+      clock: timers.clock,
+      timers,
+      windowMs: WINDOW,
+      logger: { error: (m, f) => void errors.push([m, f]) },
+    });
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('b:two'));
+    refusals.record(refusal('b:two'));
+    failing = true;
+    expect(() => refusals.close()).not.toThrow();
+    expect(errors).toEqual([['auditing the count of repeated refusals failed', { error: 'TypeError' }]]);
+    failing = false;
+    refusals.record(refusal('c:three'));
+    refusals.close();
+    expect(written.map((e) => e.targetId)).toEqual(['a:one', 'b:two']);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it('close after a clean window: the counts written once, the timer stopped', async () => {
+    const { entries, timers, refusals } = recorder();
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    refusals.close();
+    expect(entries.map((e) => e.details?.repeated ?? 0)).toEqual([0, 1]);
+    await timers.advance(WINDOW * 2);
+    expect(entries).toHaveLength(2);
+  });
+
+  it('without timers given, Node\'s timers write the count when the window ends', async () => {
+    const entries: AuditEntry[] = [];
+    const refusals = createRefusalAudit({
+      audit: { append: (e) => (entries.push(e), { ...e, seq: entries.length, ts: '', hash: '' }) as never },
+      clock: systemClock,
+      windowMs: 20,
+    });
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    expect(entries).toHaveLength(1);
+    // Waits for the count record (the signal), not for a fixed time; the hang guard is the test's timeout.
+    await new Promise<void>((resolve) => {
+      const poll = () => (entries.length >= 2 ? resolve() : setImmediate(poll));
+      poll();
+    });
+    expect(entries[1]!.details?.repeated).toBe(1);
+    refusals.close();
+  });
+
+  it('another code, role or transport is another kind: each written at once', () => {
+    const { entries, refusals } = recorder();
+    const base = refusal('a:one');
+    const DIFFERENT: Array<Record<string, unknown>> = [{}, { code: 'locked' }, { role: 'viewer' }, { transport: 'browser' }, { refusedBy: 'session' }];
+    for (const d of DIFFERENT) refusals.record({ ...base, details: { ...base.details, ...d } as never });
+    expect(entries).toHaveLength(DIFFERENT.length);
+  });
+
+  it('flush writes the count of every open window at once and closes them: the next refusal is written again', () => {
+    const { entries, refusals } = recorder();
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('b:two'));
+    refusals.flush();
+    expect(entries.map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['a:one', 0], ['b:two', 0], ['a:one', 1]]);
+    refusals.record(refusal('a:one'));
+    expect(entries).toHaveLength(4);
+  });
+
+  it('a count that cannot be written is logged with the error\'s kind (\'unknown\' for a thrown non-Error), or dropped silently without a logger', async () => {
+    for (const withLogger of [true, false]) {
+      const timers = manualTimers();
+      const errors: Array<[string, unknown]> = [];
+      let failing: unknown = null;
+      const written: AuditEntry[] = [];
+      const refusals = createRefusalAudit({
+        audit: { append: (e) => { if (failing !== null) throw failing; written.push(e); return { ...e, seq: written.length, ts: '', hash: '' } as never; } },
+        clock: timers.clock,
+        timers,
+        windowMs: WINDOW,
+        ...(withLogger ? { logger: { error: (m: string, f?: unknown) => void errors.push([m, f]) } } : {}),
+      });
+      refusals.record(refusal('a:one'));
+      refusals.record(refusal('a:one'));
+      failing = new RangeError('full');
+      await timers.advance(WINDOW);
+      failing = null;
+      refusals.record(refusal('b:two'));
+      refusals.record(refusal('b:two'));
+      failing = 'not an Error';
+      expect(() => refusals.close()).not.toThrow();
+      expect(written.map((e) => e.targetId)).toEqual(['a:one', 'b:two']);
+      expect(errors).toEqual(withLogger ? [
+        ['auditing the count of repeated refusals failed', { error: 'RangeError' }],
+        ['auditing the count of repeated refusals failed', { error: 'unknown' }],
+      ] : []);
+    }
+  });
 });
+

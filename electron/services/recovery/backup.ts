@@ -203,8 +203,11 @@ async function targetState(dataDir: string): Promise<'absent' | 'empty'> {
   try {
     info = await stat(dataDir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'absent';
+    // A path through a file (ENOTDIR), a folder that cannot be searched (EACCES), a name too long...: a typed refusal
+    // naming the field, not an untyped error (the channel audited it as `internal`).
+    throw new ConsoleError('invalid_input', `${dataDir} cannot be used as the data folder (${code ?? 'error'}).`, { field: 'dataDir' });
   }
   if (!info.isDirectory()) throw new ConsoleError('invalid_input', `${dataDir} exists and is not a folder.`, { field: 'dataDir', reason: 'target_not_empty' });
   const entries = await readdir(dataDir);

@@ -11,9 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import type { EmergencyAction, EmergencyScope } from '../../shared/emergencyContract.ts';
 import { contract } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
 import { benchDeviceId, seedSiteWithCertificates } from '../bench/fleetSeed.ts';
-import { CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir } from './store-testkit.ts';
+import { CTX, dbFile, emergencyExecutes, open, openUnlocked, PASSPHRASE, refusalOf, removeTempDirs, tempDir } from './store-testkit.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -42,16 +41,9 @@ async function fresh(as: 'alice' | 'bob' = 'alice'): Promise<{ c: FleetConsole }
   return { c };
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown } | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    return isConsoleError(e) ? { code: e.code, message: e.message, details: e.details } : { code: 'not a console error', message: String(e), details: null };
-  }
-}
+const refusal = refusalOf;
 
-const executes = (c: FleetConsole) => c.audit.query({ action: 'emergency.execute', offset: 0, limit: 20 }).records.reverse();
+const executes = emergencyExecutes;
 const glassAlerts = async (c: FleetConsole) =>
   (await c.handlers['alerts:list']({}, CTX)).alerts.filter((a) => a.kind === 'emergency_break_glass').map((a) => [a.severity, a.subject]);
 const statuses = async (c: FleetConsole) => Promise.all([1, 2, 3].map(async (i) => (await c.handlers['fleet:get']({ deviceId: benchDeviceId(i) }, CTX)).status));

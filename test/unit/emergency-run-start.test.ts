@@ -10,9 +10,8 @@ import type { FleetConsole } from '../../electron/app.ts';
 import type { Logger } from '../../electron/logger.ts';
 import type { EmergencyRunChanged } from '../../shared/emergencyContract.ts';
 import { contract } from '../../shared/contract.ts';
-import { isConsoleError } from '../../shared/errors.ts';
 import { benchDeviceId, seedSiteWithCertificates } from '../bench/fleetSeed.ts';
-import { CTX, dbFile, open, openUnlocked, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
+import { CTX, dbFile, emergencyExecutes, open, openUnlocked, PASSPHRASE, refusalOf, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -57,16 +56,9 @@ async function fresh(o: { template?: string; prepare?: (dir: string) => void } =
   return { c, dir, logged };
 }
 
-async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown } | null> {
-  try {
-    await p;
-    return null;
-  } catch (e) {
-    return isConsoleError(e) ? { code: e.code, message: e.message, details: e.details } : { code: 'not a console error', message: String(e), details: null };
-  }
-}
+const refusal = refusalOf;
 
-const executes = (c: FleetConsole) => c.audit.query({ action: 'emergency.execute', offset: 0, limit: 20 }).records.reverse();
+const executes = emergencyExecutes;
 const glassAlerts = async (c: FleetConsole) => (await c.handlers['alerts:list']({}, CTX)).alerts.filter((a) => a.kind === 'emergency_break_glass').length;
 const orderBody = (content: string) => JSON.parse(Buffer.from(JSON.parse(Buffer.from(content, 'base64').toString('utf8')).body, 'base64').toString('utf8')) as Record<string, unknown>;
 const batchReasons = (c: FleetConsole) => c.audit.query({ action: 'ca.revoke.batch', offset: 0, limit: 20 }).records.reverse().map((r) => r.details.reason);

@@ -52,6 +52,19 @@ export async function codeOf(fn: () => unknown): Promise<string> {
   throw new Error('expected a ConsoleError, but the call succeeded');
 }
 
+/** What a promise was refused with: a ConsoleError's code, message and details; null when it resolved. */
+export async function refusalOf(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown } | null> {
+  try {
+    await p;
+    return null;
+  } catch (e) {
+    return isConsoleError(e) ? { code: e.code, message: e.message, details: e.details } : { code: 'not a console error', message: String(e), details: null };
+  }
+}
+
+/** The console's `emergency.execute` audit records, oldest first (at most 20). */
+export const emergencyExecutes = (c: FleetConsole) => c.audit.query({ action: 'emergency.execute', offset: 0, limit: 20 }).records.reverse();
+
 /** Reads the database with a separate connection; the console holding the file must be closed. */
 export function withRawDb<T>(dir: string, fn: (db: Database.Database) => T): T {
   const db = new Database(dbFile(dir));

@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import { ConsoleError } from '../../shared/errors.ts';
-import { CTX, openUnlocked, tempDir } from './store-testkit.ts';
-import { crlEntries, DAY, failure, iso, LOCAL, REASON_CODE, records, rig, serial, T0, T0_SECOND, type Seed } from './revocation-rules-kit.ts';
+import { CTX, openUnlocked, tempDir, withRawDb } from './store-testkit.ts';
+import { crlEntries, DAY, failure, iso, LOCAL, REASON_CODE, records, reopen, rig, serial, T0, T0_SECOND, type Seed } from './revocation-rules-kit.ts';
 
 const HOUR = 3_600_000;
 /** The CA's file name of a CRL (docs/fleet-ca.md: the CA's id's first 8 characters and the CRL number). */
@@ -113,6 +113,24 @@ describe('replacing the CA', () => {
   });
 });
 
+describe('a replacement whose last step failed', () => {
+  it('the new CA exists and is current; the old one, without a transition, shows as retired; nothing else changed', async () => {
+    const r = await fleetRig();
+    r.c.close();
+    withRawDb(r.dir, (db) => db.exec("CREATE TRIGGER test_abort BEFORE INSERT ON fleet_ca_transitions BEGIN SELECT RAISE(ABORT, 'injected failure'); END"));
+    const c = await reopen(r);
+    const err = await failure(c.handlers['ca:replace']({ algorithm: 'EC_P256', commonName: 'Second CA', reason: 'planned' }, CTX));
+    expect(err.code).toBe('internal');
+    expect(records(c, 'ca.replace').map((x) => [x.outcome, x.targetId, x.details])).toEqual([['failure', r.caId, { reason: 'planned', code: 'internal' }]]);
+    const history = await c.handlers['ca:history']({}, CTX);
+    expect(history.cas.map((x) => [x.subject, x.state, x.changedAt, x.successorId])).toEqual([
+      ['CN=Second CA, O=ECPS-UV Fleet', 'current', null, null],
+      ['CN=Revocation Rules CA, O=ECPS-UV Fleet', 'retired', null, null],
+    ]);
+    expect(history.renewals).toEqual([]);
+  });
+});
+
 describe('revoking a compromised CA', () => {
   it('the current CA: every certificate not revoked yet on a final CRL valid for a year, in one batch, robots flagged, the store left without a CA', async () => {
     const { c, caId } = await fleetRig();
@@ -147,6 +165,8 @@ describe('revoking a compromised CA', () => {
     // The registry's copies are revoked with them; no current CA is left; the renewals name the compromise.
     for (const deviceId of ['uv-1', 'uv-2', 'uv-5']) expect((await c.handlers['fleet:get']({ deviceId }, CTX)).certificates.map((x) => x.status)).not.toContain('active');
     expect((await c.handlers['ca:status']({}, CTX)).initialized).toBe(false);
+    // Nothing is issued by the compromised CA any more: the service's opened CA is dropped with it.
+    expect(await failure(c.ca.require())).toMatchObject({ code: 'not_initialized' });
     expect((await c.handlers['ca:history']({}, CTX)).renewals.map((r) => [r.deviceId, r.reason])).toEqual([['uv-1', 'ca_compromised'], ['uv-5', 'ca_compromised']]);
 
     // Refused afterwards: the same CA again, an unknown one, and "the current one" (there is none).

@@ -8,6 +8,7 @@
 // real local fleet CA; certificates seeded through the repositories while no console holds the store.
 import { describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
+import { ConsoleError } from '../../shared/errors.ts';
 import { CTX } from './store-testkit.ts';
 import { crlEntries, DAY, failure, iso, LOCAL, REASON_CODE, records, rig, reopen, seed, serial, T0, T0_SECOND, type Seed } from './revocation-rules-kit.ts';
 
@@ -176,6 +177,24 @@ describe('the robot\'s certificates change while the CRL is being signed', () =>
     expect(crls.map((r) => r.details.crlNumber)).toEqual([out.revocation!.crl!.crlNumber]);
   });
 
+  it('a registry copy revoked meanwhile (the CA\'s certificate still valid): the plan changed, so it is signed again', async () => {
+    const { c } = await rig([['uv-k', 'deployed']], four('uv-k'));
+    const seen = interpose(c, { after: async (n) => void (n === 1 && c.fleet.revokeCertificate(serial(63), 'superseded')) });
+    const out = await c.handlers['fleet:setStatus']({ deviceId: 'uv-k', status: 'revoked', reason: 'raced' }, CTX);
+    expect(seen.calls).toBe(2);
+    expect(out.revocation!.revokedSerials).toEqual([61, 62, 63, 64].map(serial));
+  });
+
+  it('a robot\'s only certificate, the clock moving while the CRL is signed: the store keeps the CRL\'s revocation time and the operator', async () => {
+    const { c, clock } = await rig([['uv-m', 'deployed']], [{ deviceId: 'uv-m', serial: serial(90), days: 90, ca: 'valid', registry: 'active' }]);
+    interpose(c, { after: async () => clock.advance(5000) });
+    const out = await c.handlers['fleet:setStatus']({ deviceId: 'uv-m', status: 'revoked', reason: 'slow KMS' }, CTX);
+    expect(crlEntries(out.revocation!.crl!.pem).entries).toEqual([[serial(90), T0_SECOND, REASON_CODE.privilegeWithdrawn]]);
+    const cert = (await c.handlers['certs:list']({}, CTX)).certificates.find((x) => x.serial === serial(90));
+    expect([cert?.status, cert?.revokedAt]).toEqual(['revoked', T0_SECOND]);
+    expect(records(c, 'ca.revoke').map((r) => r.actor)).toEqual(['alice']);
+  });
+
   it('one revoked before its CRL is signed (already_revoked): planned again, and the rest revoked', async () => {
     const { c } = await rig([['uv-f', 'deployed']], four('uv-f'));
     const seen = interpose(c, { before: async (n) => void (n === 1 && (await c.handlers['certs:revoke']({ serial: serial(64), reason: 'superseded' }, CTX))) });
@@ -221,8 +240,10 @@ describe('the robot\'s certificates change while the CRL is being signed', () =>
 
   it('an unexpected error while signing: internal, said plainly, nothing changed', async () => {
     const { c, logger } = await rig([['uv-i', 'deployed']], four('uv-i'));
-    interpose(c, { before: () => Promise.reject(new Error('socket hang up: secret-ish detail')) });
+    const seen = interpose(c, { before: () => Promise.reject(new Error('socket hang up: secret-ish detail')) });
     const err = await failure(c.handlers['fleet:setStatus']({ deviceId: 'uv-i', status: 'revoked', reason: 'x' }, CTX));
+    // Only an already revoked certificate is worth planning again.
+    expect(seen.calls).toBe(1);
     expect(err).toEqual({
       code: 'internal',
       message: 'Robot uv-i was not revoked and its certificates stay valid: the fleet CA could not sign the CRL that lists its certificates (The robot revocation failed unexpectedly.). Quarantine the robot meanwhile, and revoke it once the CA key can sign again. Nothing changed.',
@@ -230,6 +251,18 @@ describe('the robot\'s certificates change while the CRL is being signed', () =>
     });
     expect(records(c, 'robot.status').map((r) => r.details)).toEqual([{ to: 'revoked', step: 'crl', code: 'internal', certificateReason: 'privilegeWithdrawn', certificates: 4 }]);
     expect(JSON.stringify(logger.entries)).not.toContain('secret-ish');
+  });
+
+  it('the provider\'s typed error (no details): its code, signed once, at the CRL step', async () => {
+    const { c } = await rig([['uv-j', 'deployed']], four('uv-j'));
+    const seen = interpose(c, { before: () => Promise.reject(new ConsoleError('key_disabled', 'The CA key is disabled.')) });
+    const err = await failure(c.handlers['fleet:setStatus']({ deviceId: 'uv-j', status: 'revoked', reason: 'x' }, CTX));
+    expect(seen.calls).toBe(1);
+    expect(err).toEqual({
+      code: 'key_disabled',
+      message: 'Robot uv-j was not revoked and its certificates stay valid: the fleet CA could not sign the CRL that lists its certificates (The CA key is disabled.). Quarantine the robot meanwhile, and revoke it once the CA key can sign again. Nothing changed.',
+      details: { deviceId: 'uv-j', step: 'crl' },
+    });
   });
 });
 

@@ -59,6 +59,39 @@ export function robotCsr(dir: string, subject: string, keyType: 'ec' | 'rsa', na
   return readFileSync(path.join(dir, `${name}.csr`));
 }
 
+/**
+ * Keys and requests made by openssl in `dir`: `run` fails on a non-zero exit and returns the output, `key` makes a key
+ * once per name (genpkey arguments), `csr` a DER request signed with a key file, a subject and extra `req` options.
+ */
+export function opensslRequestKit(dir: string) {
+  const run = (args: string[]): string => {
+    const r = openssl(dir, args);
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.out}`);
+    return r.out;
+  };
+  const made = new Set<string>();
+  const key = (name: string, genpkeyArgs: string[]): string => {
+    if (!made.has(name)) {
+      run(['genpkey', ...genpkeyArgs, '-out', `${name}.key`]);
+      made.add(name);
+    }
+    return `${name}.key`;
+  };
+  let n = 0;
+  const csr = (keyFile: string, subject: string, extra: string[] = []): Buffer => {
+    const out = `req-${n++}.csr`;
+    run(['req', '-new', '-key', keyFile, '-subj', subject, ...extra, '-outform', 'DER', '-out', out]);
+    return readFileSync(path.join(dir, out));
+  };
+  return {
+    run,
+    key,
+    csr,
+    ecKey: () => key('ec256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']),
+    rsaKey: () => key('rsa2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']),
+  };
+}
+
 export function writeFile(dir: string, name: string, content: string | Buffer): string {
   writeFileSync(path.join(dir, name), content);
   return name;

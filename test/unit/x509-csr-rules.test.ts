@@ -2,8 +2,7 @@
 // RFC 4055 (the PKCS#10 structure and its RSASSA-PSS parameters), for the cases x509-csr-sign-mutants.test.ts left open
 // (docs/mutation-testing.md, rounds (u) and (ab)). Requests are made by openssl; forged ones are openssl's with one
 // field changed through @peculiar's ASN.1 classes. Every expected reason and message is written here.
-import { readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import 'reflect-metadata';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { RsaSaPssParams } from '@peculiar/asn1-rsa';
@@ -12,31 +11,12 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import { afterAll, describe, expect, it } from 'vitest';
 import { csrToDer, verifyCsr } from '../../electron/crypto/x509Csr.ts';
 import { isConsoleError } from '../../shared/errors.ts';
-import { openssl, workDir } from '../integration/fleetca-kit.ts';
+import { opensslRequestKit, workDir } from '../integration/fleetca-kit.ts';
 
 const dir = workDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]): void {
-  const r = openssl(dir, args);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.out}`);
-}
-const made = new Set<string>();
-function key(name: string, genpkeyArgs: string[]): string {
-  if (!made.has(name)) {
-    run(['genpkey', ...genpkeyArgs, '-out', `${name}.key`]);
-    made.add(name);
-  }
-  return `${name}.key`;
-}
-const ecKey = () => key('ec256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
-const rsaKey = () => key('rsa2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
-let n = 0;
-function csr(keyFile: string, subject: string, extra: string[] = []): Buffer {
-  const out = `rules-${n++}.csr`;
-  run(['req', '-new', '-key', keyFile, '-subj', subject, ...extra, '-outform', 'DER', '-out', out]);
-  return readFileSync(path.join(dir, out));
-}
+const { ecKey, rsaKey, csr } = opensslRequestKit(dir);
 const pssCsr = (salt: number) => csr(rsaKey(), '/CN=r-pss', ['-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', `rsa_pss_saltlen:${salt}`]);
 const pemOf = (der: Buffer) => `-----BEGIN CERTIFICATE REQUEST-----\n${(der.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE REQUEST-----\n`;
 

@@ -15,7 +15,7 @@ import { MAX_CSR_BYTES, csrToDer, verifyCsr } from '../../electron/crypto/x509Cs
 import { extension, keyIdentifier, signatureAlgorithm, signCertificate, signCrl, x509SignerFor } from '../../electron/crypto/x509Sign.ts';
 import type { KmsProvider } from '../../electron/providers/types.ts';
 import { isConsoleError } from '../../shared/errors.ts';
-import { caFixture, openssl, workDir } from '../integration/fleetca-kit.ts';
+import { caFixture, opensslRequestKit, workDir } from '../integration/fleetca-kit.ts';
 import { removeTempDirs } from './store-testkit.ts';
 
 const dir = workDir();
@@ -24,31 +24,7 @@ afterAll(() => {
   removeTempDirs();
 });
 
-function run(args: string[]): string {
-  const r = openssl(dir, args);
-  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${r.out}`);
-  return r.out;
-}
-
-/** A key made by openssl (genpkey), by name. */
-const keys = new Map<string, string>();
-function key(name: string, genpkeyArgs: string[]): string {
-  if (!keys.has(name)) {
-    run(['genpkey', ...genpkeyArgs, '-out', `${name}.key`]);
-    keys.set(name, `${name}.key`);
-  }
-  return `${name}.key`;
-}
-const ecKey = () => key('ec256', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']);
-const rsaKey = () => key('rsa2048', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
-
-let n = 0;
-/** A DER request signed by openssl with `keyFile`, `subject` and extra `req` options (digest, -sigopt). */
-function csr(keyFile: string, subject: string, extra: string[] = []): Buffer {
-  const out = `req-${n++}.csr`;
-  run(['req', '-new', '-key', keyFile, '-subj', subject, ...extra, '-outform', 'DER', '-out', out]);
-  return readFileSync(path.join(dir, out));
-}
+const { run, key, ecKey, rsaKey, csr } = opensslRequestKit(dir);
 
 /** The key's SubjectPublicKeyInfo DER as openssl writes it. */
 function spkiOf(keyFile: string): Buffer {

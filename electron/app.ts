@@ -563,7 +563,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // The retired CAs' endorsements of the current CA: over the link (RENEW) and in key bundle files (v3), signed once per pair.
     // Each endorsement sent is recorded per robot (migration 38), so the endorsed CA's CRL reaches it once that CA is retired.
     const caEndorsements = createCaEndorsements({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, endorsed: { repo: createCaEndorsedRepo(store.db), now: () => clock.now() } });
-    const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger, endorsements: caEndorsements });
+    // Robots whose provisioning or re-issue holds a certificate not yet recorded in the registry, shared by the station
+    // (both modes, provisionOnce / distributeOnce) and the field link's re-issues: the unlock sweep leaves them alone.
+    const certificatesInFlight = new Set<string>();
+    const reissue = createReissueDeps({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, fleet, session: liveSession, audit, clock, transaction, logger, endorsements: caEndorsements, inFlight: certificatesInFlight });
     const robotRevocation = createRobotRevocation({ ca: fleetCa, fleet, fleetRepo, session: liveSession, audit, clock, logger, transaction });
     const fleetHandlers = createFleetHandlers(fleet, robotRevocation, async () =>
       buildFleetDashboard({
@@ -590,6 +593,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       bundles,
       orders: orderDelivery,
       reissue,
+      inFlight: certificatesInFlight,
       ca: fleetCa,
       keys: keyDeps.repo,
       fleet,

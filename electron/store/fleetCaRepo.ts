@@ -98,6 +98,11 @@ export interface FleetCaRepo {
    * in a provisioning session that never committed. Oldest first.
    */
   listUnattached(caId: string, at: string): FleetCertRow[];
+  /**
+   * Whether this one certificate is still what listUnattached lists (not revoked, valid at `at`, carried by no robot):
+   * the sweep of abandoned certificates asks again right before it revokes one it listed earlier.
+   */
+  isUnattached(caId: string, serial: string, at: string): boolean;
   /** Returns false when the certificate was already revoked (nothing changes then). */
   markRevoked(caId: string, serial: string, revokedAt: string, reason: string): boolean;
   /**
@@ -203,6 +208,10 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
     `${CERT_SELECT} WHERE f.ca_id = ? AND f.revoked_at IS NULL AND f.not_after > ?
      AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial) ORDER BY f.issued_at, f.serial`,
   );
+  const unattachedOne = db.prepare(
+    `SELECT 1 AS found FROM fleet_certificates f WHERE f.ca_id = ? AND f.serial = ? AND f.revoked_at IS NULL AND f.not_after > ?
+     AND NOT EXISTS (SELECT 1 FROM robot_certificates r WHERE r.serial = f.serial)`,
+  );
   const markRevoked = db.prepare(
     'UPDATE fleet_certificates SET revoked_at = ?, revocation_reason = ? WHERE ca_id = ? AND serial = ? AND revoked_at IS NULL',
   );
@@ -244,6 +253,7 @@ export function createFleetCaRepo(db: Db): FleetCaRepo {
       return out;
     },
     listUnattached: (caId, at) => (unattached.all(caId, at) as RawCert[]).map(certRow),
+    isUnattached: (caId, serial, at) => unattachedOne.get(caId, serial, at) !== undefined,
     markRevoked: (caId, serial, revokedAt, reason) => markRevoked.run(revokedAt, reason, caId, serial).changes === 1,
     markRevokedMany(caId, serials, revokedAt, reason) {
       const out = new Map<string, string>();

@@ -13,7 +13,6 @@ import { ADDABLE_KINDS, KIND_FIELDS as FORM_FIELDS } from '../../renderer/src/pr
 import { startTestEmulator, TEST_LOCATION, TEST_PROJECT, TEST_RING } from '../emulators/gcp-kms/testkit.ts';
 import type { GcpKmsEmulator } from '../emulators/gcp-kms/index.ts';
 
-const SHOTS = '/tmp/ui-shots';
 let token: SoftHsmToken;
 
 test.beforeAll(() => {
@@ -60,7 +59,6 @@ test('a PKCS#11 token picked from the slot list holds a KMS-backed key that encr
   await expect(pin).toHaveAccessibleDescription(/sealed under the store’s master key/i);
   await pin.fill(token.pin);
   await dialog.getByLabel('Use this provider for key storage (new keys are created here)').setChecked(false);
-  await page.screenshot({ path: `${SHOTS}/prov4-pkcs11-form.png`, fullPage: true });
   await submitProvider(page, dialog, 'hsm-e2e');
   expect(await page.content()).not.toContain(token.pin);
 
@@ -68,7 +66,6 @@ test('a PKCS#11 token picked from the slot list holds a KMS-backed key that encr
   await expect(await testConnection(page, 'hsm-e2e')).toHaveText(/^Healthy — \d+ ms$/);
   await expect(providerRow(page, 'hsm-e2e').getByRole('cell').nth(2)).toHaveText('healthy');
   await expect(providerRow(page, 'hsm-e2e').getByRole('cell').nth(3)).toHaveText(/^\d+ ms$/);
-  await page.screenshot({ path: `${SHOTS}/prov4-pkcs11-healthy.png`, fullPage: true });
 
   // The edit form keeps the token label and never shows the PIN back.
   await providerRow(page, 'hsm-e2e').getByRole('button', { name: 'Edit hsm-e2e' }).click();
@@ -150,7 +147,6 @@ async function serviceAccountFlow(page: Page, emulator: GcpKmsEmulator): Promise
   await expect(dialog.getByRole('alert')).toHaveAttribute('data-code', 'invalid_input');
   await expect(picker).toHaveAttribute('aria-invalid', 'true');
   await expect(picker).toHaveAccessibleDescription(/gcp_credentials_json must be the JSON content of a service-account key file/);
-  await page.screenshot({ path: `${SHOTS}/prov4-gcp-bad-file.png`, fullPage: true });
 
   // The real thing: only the client_email is shown, never the key.
   await picker.setInputFiles(memoryFile('fleet-sa.json', serviceAccount));
@@ -159,12 +155,10 @@ async function serviceAccountFlow(page: Page, emulator: GcpKmsEmulator): Promise
   let html = await page.content();
   expect(html).not.toContain(marker);
   expect(html).not.toContain('PRIVATE KEY');
-  await page.screenshot({ path: `${SHOTS}/prov4-gcp-form.png`, fullPage: true });
 
   // The path alternative is one choice away, and only one of the two is sent.
   await dialog.getByRole('radio', { name: 'Path on the console machine' }).check();
   await expect(dialog.getByLabel('Service-account key path')).toBeVisible();
-  await page.screenshot({ path: `${SHOTS}/prov4-gcp-path.png`, fullPage: true });
   await dialog.getByRole('radio', { name: 'Key file, sealed in the store' }).check();
   await picker.setInputFiles(memoryFile('fleet-sa.json', serviceAccount));
   await expect(dialog.getByRole('status', { name: 'Service-account file' })).toHaveText(`service-account file selected: ${email}`);
@@ -205,5 +199,4 @@ test('Azure Key Vault: partial client credentials are refused beside the missing
   await dialog.getByRole('button', { name: 'Add provider' }).click();
   await expect(secret).toHaveAttribute('aria-invalid', 'true');
   await expect(secret).toHaveAccessibleDescription(/azure_client_secret is required with the other Azure client credentials/);
-  await page.screenshot({ path: `${SHOTS}/prov4-azure-form.png`, fullPage: true });
 });

@@ -5,8 +5,6 @@ import { completeFirstRun, createKey, decryptText, encryptText, goToKeys, keyRow
 import { axeSerious } from './support/axe.ts';
 import { fillAws, fillVault, goToProviders, openAddProvider, providerRow, submitProvider, testConnection } from './support/providersUi.ts';
 
-const SHOTS = '/tmp/ui-shots';
-
 test.beforeEach(async ({ page, harness }) => {
   await openConsole(page, harness.current().host.url);
   await completeFirstRun(page);
@@ -26,7 +24,6 @@ test('a Vault key with an AWS backup keeps decrypting while Vault is down, and b
   await expect(url).toHaveAttribute('aria-invalid', 'true');
   await expect(url).toHaveAccessibleDescription(/vault_url must be a URL/);
   await expect(dialog.getByRole('alert')).toHaveAttribute('data-code', 'invalid_input');
-  await page.screenshot({ path: `${SHOTS}/prov-form-field-error.png` });
   await url.fill(vault.endpoint);
   // The token typed before the refusal was cleared from the form; type it again.
   await dialog.getByLabel('Vault token').fill(VAULT_TOKEN);
@@ -41,7 +38,6 @@ test('a Vault key with an AWS backup keeps decrypting while Vault is down, and b
   await expect(edit.getByLabel('Vault token')).toHaveAttribute('placeholder', 'set — leave empty to keep');
   await expect(edit.getByLabel('Vault token')).toHaveAttribute('type', 'password');
   expect(await page.content()).not.toContain(VAULT_TOKEN);
-  await page.screenshot({ path: `${SHOTS}/prov-edit-secret.png` });
   await edit.getByRole('button', { name: 'Cancel' }).click();
 
   await expect(await testConnection(page, 'vault-e2e')).toHaveText(/^Healthy — \d+ ms$/);
@@ -56,7 +52,6 @@ test('a Vault key with an AWS backup keeps decrypting while Vault is down, and b
   await expect(page.getByRole('region', { name: 'Provider “aws-e2e”' })).toBeVisible();
   expect(await page.content()).not.toContain(AWS_CREDENTIALS.secretAccessKey);
   await expect(await testConnection(page, 'aws-e2e')).toHaveText(/^Healthy — \d+ ms$/);
-  await page.screenshot({ path: `${SHOTS}/prov-table-healthy.png`, fullPage: true });
 
   // A KMS-backed encryption key on Vault whose data keys are also wrapped under AWS KMS.
   await goToKeys(page);
@@ -76,7 +71,6 @@ test('a Vault key with an AWS backup keeps decrypting while Vault is down, and b
   await expect(await testConnection(page, 'vault-e2e')).toHaveText(/^Failed after \d+ ms/);
   await expect(providerRow(page, 'vault-e2e').getByRole('cell').nth(2)).toHaveText('unreachable');
   await expect(providerRow(page, 'aws-e2e').getByRole('cell').nth(2)).toHaveText('healthy');
-  await page.screenshot({ path: `${SHOTS}/prov-table-unreachable.png`, fullPage: true });
 
   await goToKeys(page);
   const banner = page.getByRole('alert', { name: 'Unreachable providers' });
@@ -89,7 +83,6 @@ test('a Vault key with an AWS backup keeps decrypting while Vault is down, and b
   const during = await encryptText(page, 'return to base');
   await decryptText(page, during.ciphertext);
   await expect(again.getByLabel('Decrypted plaintext')).toHaveValue('return to base');
-  await page.screenshot({ path: `${SHOTS}/prov-keys-banner.png`, fullPage: true });
 
   // Back up: the banner goes once a check succeeds again.
   await vault.faults.up();
@@ -144,11 +137,9 @@ test('local keys are backed up to Vault and verified, then migrated with progres
   await expect(confirm).toBeHidden();
   const status = hybrid.getByRole('status', { name: 'Migration status' });
   await expect(status).toHaveText(/^Migrating to vault-e2e: [01] of 2/);
-  await page.screenshot({ path: `${SHOTS}/prov-migration-running.png`, fullPage: true });
   await expect(status).toHaveText('Migration finished: 2 of 2 keys now on vault-e2e.', { timeout: 20_000 });
   // 2 of 2: the bar is full (Cloudscape's bar counts in per cent).
   await expect(hybrid.getByRole('progressbar', { name: 'Migration progress' })).toHaveAttribute('value', '100');
-  await page.screenshot({ path: `${SHOTS}/prov-migration-done.png`, fullPage: true });
   vault.faults.setLatency(0);
 
   // Encryption keys moved (their next version lives in Vault); the signing key stays local.
@@ -192,7 +183,6 @@ test('adding refuses an existing id, a token typed in edit replaces the stored o
   await expect(settings.getByRole('row').filter({ hasText: 'timeout_ms' })).toContainText('7000');
   await expect(settings.getByRole('row').filter({ hasText: 'vault_token' })).toContainText('set');
   expect(await page.content()).not.toContain('hvs.not-the-right-token');
-  await page.screenshot({ path: `${SHOTS}/prov-detail.png`, fullPage: true });
 
   await providerRow(page, 'vault-e2e').getByRole('button', { name: 'Remove vault-e2e' }).click();
   const confirm = page.getByRole('dialog', { name: 'Remove provider “vault-e2e”' });

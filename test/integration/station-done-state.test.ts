@@ -8,21 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../shared/contract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
-import type { OpenPort } from '../../electron/station/station.ts';
 import { runRobot, type RobotResult } from '../robot-sim/robotSession.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
-import { MemoryEnd, memoryCable } from '../unit/station-link-kit.ts';
+import { MemoryPort, memoryCable } from '../unit/station-link-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
 import { createStationConsole, initStationFleet } from './support/stationRig.ts';
-
-/** The console's end of an in-memory cable as the station opens it. */
-class MemoryPort extends MemoryEnd implements OpenPort {
-  isOpen = true;
-  close(cb?: (err?: Error | null) => void): void {
-    this.isOpen = false;
-    cb?.(null);
-  }
-}
 
 /** The console's writes in a provisioning session, in order (docs/provisioning-protocol.md): DONE is the fourth. */
 const PROVISION_WRITES = ['CHALLENGE', 'CERT', 'KEYS', 'DONE'];

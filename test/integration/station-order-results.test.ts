@@ -11,21 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { events, type EventPayload } from '../../shared/contract.ts';
 import type { StationOrderResult, StationPort } from '../../shared/stationContract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
-import type { OpenPort } from '../../electron/station/station.ts';
 import type { Misbehaviour } from '../robot-sim/robotSession.ts';
 import { runRobot, type RobotResult } from '../robot-sim/robotSession.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
-import { MemoryEnd, memoryCable } from '../unit/station-link-kit.ts';
+import { MemoryPort, memoryCable } from '../unit/station-link-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
 import { createStationConsole, initStationFleet } from './support/stationRig.ts';
-
-class MemoryPort extends MemoryEnd implements OpenPort {
-  isOpen = true;
-  close(cb?: (err?: Error | null) => void): void {
-    this.isOpen = false;
-    cb?.(null);
-  }
-}
 
 /** Every robot is registered at Plant 1 (initStationFleet); what each one believes and does differs. */
 const REGISTRY_SITE = 'Plant 1';

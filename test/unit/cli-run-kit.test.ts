@@ -6,7 +6,7 @@
 // writes the signed order only with --out; `kit export` defaults to 3 uses and 7 days per order; `kit import` reports
 // the records merged, the orders used, the robots quarantined, conflicts and gaps.
 // The store (robots, sites, statuses) is written in the test; each test runs its own commands.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, cliEnv, cliFolder, escapeRegExp, fleetStore, ok, refused, TEST_CTX, withConsole } from './cli-run-testkit.ts';
@@ -135,7 +135,9 @@ describe('kit use --out and an order past its expiry', () => {
     ok(await cli(['kit', 'export', '--out', kit, '--order', 'robot:uv-001', '--max-uses', '1', '--reason', 'one use only', '--data-dir', dir]));
     const offline = (args: string[]) => cli(['--data-dir', fresh('never-created'), ...args], { env: cliEnv() });
     const out = fresh('existing.json');
-    writeFileSync(out, 'keep me', { mode: 0o644 });
+    writeFileSync(out, 'keep me');
+    // An existing file of the usual mode: --force must not leave the signed order readable by others.
+    chmodSync(out, 0o644);
     const r = await offline(['kit', 'use', 'robot:uv-001', '--kit', kit, '--reason', 'stolen', '--out', out]);
     refused(r, 'invalid_input');
     expect(r.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
@@ -153,6 +155,8 @@ describe('kit use --out and an order past its expiry', () => {
     const forced = ok(await offline(['kit', 'use', 'robot:uv-001', '--kit', kit, '--reason', 'stolen', '--out', out, '--force']));
     expect(forced.stdout).toBe(`OFFLINE: order "robot:uv-001" used (1/1); quarantined in the kit: uv-001\nsigned order written to ${out}\n`);
     expect(readFileSync(out, 'utf8')).not.toBe('keep me');
+    // The replaced file has the mode a fresh one gets, not the old 0644.
+    expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toBeTypeOf('object');
     // A new file needs no --force (and is written 0600, offlineKit.ts writeOrderFile).
     const kit2 = fresh('kit');

@@ -7,6 +7,7 @@
 // who ran it); breakGlass on a robot-level run is ignored; a dry run writes one audit record and nothing else.
 // The expected outcomes are the table below, written from the docs.
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
 import type { EmergencyAction, EmergencyScope } from '../../shared/emergencyContract.ts';
@@ -187,6 +188,37 @@ describe("a break-glass run's review", () => {
       expect(review(c)).toEqual([['alice', 'failure', 'forbidden'], ['bob', 'success', null], ['bob', 'failure', 'illegal_transition']]);
       const ok = c.audit.query({ action: 'emergency.review', offset: 0, limit: 20 }).records.find((r) => r.outcome === 'success');
       expect([ok?.targetId, ok?.details.ranBy, ok?.details.note]).toEqual([runId, 'alice', 'confirmed']);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a review whose conditional update loses (the run reviewed since it was read) is refused and audited (illegal_transition)', async () => {
+    // The store is opened with an exclusive lock, so nothing else can review the run between this console's read of it
+    // and its conditional update; the trigger below, put in the store before the console opens it, plays that other
+    // review: it records a review by carol first and skips this console's update, which then changes no row.
+    const dir = tempDir('ecps-gates-');
+    fs.cpSync(template, dir, { recursive: true });
+    const raw = new Database(dbFile(dir));
+    raw.exec(`CREATE TRIGGER reviewed_first_elsewhere BEFORE UPDATE OF review ON emergency_runs WHEN NEW.reviewed_by = 'bob'
+      BEGIN
+        UPDATE emergency_runs SET review = 'reviewed', reviewed_by = 'carol', reviewed_at = NEW.reviewed_at, review_note = 'reviewed first' WHERE run_id = OLD.run_id;
+        SELECT RAISE(IGNORE);
+      END`);
+    raw.close();
+    const c = await open(dir);
+    try {
+      await c.handlers['session:unlock']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
+      const runId = (await c.emergency.execute({ scope: { kind: 'fleet' }, actions: ['quarantine'], reason: 'drill', breakGlass: { reason: GLASS } })).run!.runId;
+      await c.handlers['session:lock']({}, CTX);
+      await c.handlers['session:unlock']({ operator: 'bob', passphrase: BOB_PASS }, CTX);
+      const lost = await refusal(Promise.resolve().then(() => c.emergency.review(runId, 'confirmed')));
+      expect([lost?.code, lost?.message]).toEqual(['illegal_transition', `Emergency run ${runId} was reviewed meanwhile.`]);
+      // The other review stands; this refusal is audited like every other refused review.
+      const run = c.emergency.run(runId);
+      expect([run.review, run.reviewedBy, run.reviewNote]).toEqual(['reviewed', 'carol', 'reviewed first']);
+      expect(review(c)).toEqual([['bob', 'failure', 'illegal_transition']]);
+      expect(c.audit.query({ action: 'emergency.review', offset: 0, limit: 20 }).records[0]?.targetId).toBe(runId);
     } finally {
       c.close();
     }

@@ -9,7 +9,7 @@
 // deterministic, so the module's lines and head files are compared byte for byte with the test's.
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, scryptSync, sign, type KeyObject } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -380,6 +380,30 @@ describe('offlineKit: helpers', () => {
     expect(readFileSync(f, 'utf8')).toBe('one');
     await writeOrderFile(f, Buffer.from('two'), true);
     expect(readFileSync(f, 'utf8')).toBe('two');
+  });
+
+  it('writeOrderFile under force gives a replaced file the mode of a fresh one (0600), not its old one; nothing else is left in the folder', async () => {
+    // The old modes a user's file typically has: 0644 (umask 022) and 0666 (umask 000).
+    for (const old of [0o644, 0o666]) {
+      const dir = newDir();
+      const f = join(dir, 'order.json');
+      writeFileSync(f, 'old order');
+      chmodSync(f, old);
+      expect(statSync(f).mode & 0o777).toBe(old);
+      await writeOrderFile(f, Buffer.from('new order'), true);
+      expect(readFileSync(f, 'utf8')).toBe('new order');
+      expect(statSync(f).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir)).toEqual(['order.json']);
+    }
+  });
+
+  it('writeOrderFile under force onto a folder is refused and leaves the folder and no temporary file', async () => {
+    const dir = newDir();
+    const f = join(dir, 'order.json');
+    mkdirSync(f);
+    expect(await refusal(() => writeOrderFile(f, Buffer.from('x'), true))).toMatchObject({ code: 'invalid_input', message: `Output file ${f} cannot be written (EISDIR).` });
+    expect(statSync(f).isDirectory()).toBe(true);
+    expect(readdirSync(dir)).toEqual(['order.json']);
   });
 
   it('problemOf gives code, message and kit check; anything else is internal', () => {

@@ -2,6 +2,7 @@
 // code; the pty tests run the robot simulator in a child process). Each end is a ByteLink: what one end writes arrives
 // at the other on a later tick. Every byte each end wrote is kept, so a test can decode the frames the console sent.
 import { crc32 } from 'node:zlib';
+import type { OpenPort } from '../../electron/station/station.ts';
 import type { ByteLink } from '../../electron/station/transport.ts';
 import { FrameDecoder, type Frame } from '../../electron/station/frame.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
@@ -70,6 +71,15 @@ export class MemoryEnd implements ByteLink {
     const out: Buffer[] = [];
     for (const ev of new FrameDecoder().push(Buffer.concat(this.written))) if (ev.kind === 'frame') out.push(ev.raw);
     return out;
+  }
+}
+
+/** The console's end of an in-memory cable as the station opens it (a serial port: open until closed). */
+export class MemoryPort extends MemoryEnd implements OpenPort {
+  isOpen = true;
+  close(cb?: (err?: Error | null) => void): void {
+    this.isOpen = false;
+    cb?.(null);
   }
 }
 

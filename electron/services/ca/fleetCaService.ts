@@ -94,7 +94,9 @@ export interface FleetCaService {
    * (the robot never confirmed, the console was locked or stopped mid-session). Synchronous, so a caller can take the
    * list before any other work runs. Empty when no CA was created.
    */
-  unattachedCertificates(): Array<{ serial: string; deviceId: string; issuedAt: string }>;
+  unattachedCertificates(): Array<{ caId: string; serial: string; deviceId: string; issuedAt: string }>;
+  /** Whether a certificate unattachedCertificates listed is still unattached, not revoked and valid (asked again before revoking it). */
+  stillUnattached(caId: string, serial: string): boolean;
   /**
    * The robot's certificates that are neither revoked nor expired, of every CA of the store: the current one and, during
    * a transition, a retired one (a compromised CA has none left). Oldest first; no provider needed.
@@ -256,7 +258,11 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
       deps.session.require();
       const id = caId();
       if (id === null) return [];
-      return deps.repo.listUnattached(id, new Date(deps.clock.now()).toISOString()).map((c) => ({ serial: c.serial, deviceId: c.deviceId, issuedAt: c.issuedAt }));
+      return deps.repo.listUnattached(id, new Date(deps.clock.now()).toISOString()).map((c) => ({ caId: c.caId, serial: c.serial, deviceId: c.deviceId, issuedAt: c.issuedAt }));
+    },
+    stillUnattached(caId, serial) {
+      deps.session.require();
+      return deps.repo.isUnattached(caId, serial, new Date(deps.clock.now()).toISOString());
     },
     validCertificatesOf(deviceId) {
       deps.session.require();

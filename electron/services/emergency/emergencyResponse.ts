@@ -1006,10 +1006,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       if (!found) return fail(new ConsoleError('not_found', `No emergency run ${runId}.`));
       if (found.run.review !== 'needs_review') return fail(new ConsoleError('illegal_transition', `Emergency run ${runId} needs no review (${found.run.review}).`));
       if (found.run.actor === actor) return fail(new ConsoleError('forbidden', `${actor} ran this break-glass run; a different security officer must review it.`));
-      deps.transaction(() => {
-        if (!repo.review(runId, actor, nowIso(), note)) throw new ConsoleError('illegal_transition', `Emergency run ${runId} was reviewed meanwhile.`);
+      // The update is conditional (the run still needs review). Should it change nothing (the run reviewed since it was
+      // read), the refusal is audited like the checks above: nothing was written, so there is nothing to roll back.
+      const reviewed = deps.transaction(() => {
+        if (!repo.review(runId, actor, nowIso(), note)) return false;
         deps.audit.append({ actor, action: 'emergency.review', targetType: null, targetId: runId, outcome: 'success', details: { ranBy: found.run.actor, note } });
+        return true;
       });
+      if (!reviewed) return fail(new ConsoleError('illegal_transition', `Emergency run ${runId} was reviewed meanwhile.`));
       notify({ runId, change: 'reviewed', state: found.run.state, review: 'reviewed', step: null });
       return view(runId);
     },

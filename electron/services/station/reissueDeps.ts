@@ -29,6 +29,12 @@ export interface ReissueDepsInput extends AuditedChangeDeps {
   endorsements?: CaEndorsements;
   /** Days of validity of a re-issued certificate (default 365, as at provisioning). */
   validityDays?: number;
+  /**
+   * The station's set of robots whose session holds an uncommitted certificate (stationDeps.ts): a re-issue marks its
+   * robot from before the CA issues until the certificate is recorded or the failure handled, so the sweep of abandoned
+   * certificates at unlock never revokes a re-issued certificate waiting for the robot's RENEWED.
+   */
+  inFlight?: Set<string>;
 }
 
 export type ReissueDeps = Required<Pick<DistributionDeps, 'reissueOffer' | 'reissueCertificate' | 'commitReissue' | 'failReissue'>> & {
@@ -45,6 +51,16 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
   const endorsements = input.endorsements ?? createCaEndorsements({ ca, caRepo, transitions });
   // Certificates issued in exchanges still running, by serial (what the registry records: the CA's own dates and PEM).
   const issuedBySerial = new Map<string, IssuedCertificate>();
+  // The robots this module marked in flight (one a provisioning session marked already is left to that session).
+  const marked = new Set<string>();
+  const hold = (deviceId: string) => {
+    if (!input.inFlight || input.inFlight.has(deviceId)) return;
+    input.inFlight.add(deviceId);
+    marked.add(deviceId);
+  };
+  const release = (deviceId: string) => {
+    if (marked.delete(deviceId)) input.inFlight?.delete(deviceId);
+  };
   const append = (deviceId: string, outcome: 'success' | 'failure', details: Record<string, string | number | boolean | null>) =>
     audit.append({ actor: session.actor(), action: 'station.reissue', targetType: 'robot', targetId: deviceId, outcome, details });
 
@@ -72,6 +88,8 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
       return offer satisfies ReissueOffer;
     },
     async reissueCertificate(deviceId, csrDer) {
+      // Marked before the CA writes the certificate row: from then on it is unattached until commitReissue records it.
+      hold(deviceId);
       const issued = await (await ca.require()).issueDeviceCertificate(csrDer, { deviceId, validityDays: input.validityDays ?? 365, actor: session.actor() });
       issuedBySerial.set(issued.serial, issued);
       return { serial: issued.serial, certDer: issued.der };
@@ -85,6 +103,7 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
         append(deviceId, 'success', { port, serial: issued.serial, caId: offer.toCaId, previousCaId: offer.fromCaId });
       });
       issuedBySerial.delete(issued.serial);
+      release(deviceId);
     },
     async failReissue(f) {
       if (f.serial !== null) issuedBySerial.delete(f.serial);
@@ -94,6 +113,9 @@ export function createReissueDeps(input: ReissueDepsInput): ReissueDeps {
         if (f.serial !== null) (await ca.require()).revoke(f.serial, FAILED_REISSUE_REASON, { actor: session.actor() });
       } catch (e) {
         input.logger?.error('recording a failed re-issue failed', { deviceId: f.deviceId, serial: f.serial, code: isConsoleError(e) ? e.code : 'internal' });
+      } finally {
+        // Revoked, or left valid and unattached (store locked): from now on the sweep at unlock may take it.
+        release(f.deviceId);
       }
     },
   };

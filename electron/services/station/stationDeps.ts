@@ -40,8 +40,9 @@ export interface StationDepsInput {
   /** Where a failed revocation of an abandoned session's certificate is reported (serial and device id, never keys). */
   logger?: Logger;
   /**
-   * Device ids whose session is issuing or holds an uncommitted certificate, shared by the station service's sessions:
-   * the sweep of abandoned certificates leaves these alone (their session commits or abandons them itself).
+   * Device ids whose session is issuing or holds an uncommitted certificate, shared by the station service's sessions
+   * and the re-issues (reissueDeps.ts, the station's distribute mode and the field link): the sweep of abandoned
+   * certificates leaves these alone (their session commits or abandons them itself).
    */
   inFlight?: Set<string>;
   /**
@@ -109,23 +110,30 @@ export interface StationDepsHandle {
   release(deviceId: string | null): void;
 }
 
+/** What became of an abandoned certificate: revoked now, not revoked (logged, audited; the next unlock retries), or kept (still wanted). */
+export type AbandonedRevocation = 'revoked' | 'failed' | 'kept';
+
 /**
  * Revokes the certificate of a provisioning session that never committed. Never rejects: a failure (store locked, CA
- * unavailable) is logged and audited, and the sweep at the next unlock retries. True when the CA revoked it now.
+ * unavailable) is logged and audited, and the sweep at the next unlock retries. `stillAbandoned` is asked once the CA
+ * is open, in the same synchronous step as the revocation (nothing else runs in between): false keeps the certificate
+ * (a session holds it or a robot carries it by now), with no revocation and no record.
  */
 export async function revokeAbandonedCertificate(
   input: Pick<StationDepsInput, 'ca' | 'session' | 'audit' | 'logger'>,
   deviceId: string,
   serial: string,
   trigger: 'abandoned_session' | 'unlock_sweep',
-): Promise<boolean> {
+  stillAbandoned?: (ca: FleetCa) => boolean,
+): Promise<AbandonedRevocation> {
   const actor = input.session.actor();
   // Once ca.revoke is called, the CA audits the revocation itself (success or failure): no second record then.
   let auditedByCa = false;
   try {
     const ca = await input.ca.require();
+    if (stillAbandoned && !stillAbandoned(ca)) return 'kept';
     auditedByCa = true;
-    return ca.revoke(serial, ABANDONED_REASON, { actor });
+    return ca.revoke(serial, ABANDONED_REASON, { actor }) ? 'revoked' : 'failed';
   } catch (e) {
     const code = isConsoleError(e) ? e.code : 'internal';
     const message = (e instanceof Error ? e.message : String(e)).slice(0, 200);
@@ -133,7 +141,7 @@ export async function revokeAbandonedCertificate(
     input.logger?.error('revoking the certificate of an abandoned provisioning session failed; the next unlock retries', {
       deviceId, serial, trigger, code, error: message,
     });
-    if (auditedByCa) return false;
+    if (auditedByCa) return 'failed';
     try {
       input.audit.append({
         actor, action: 'ca.revoke', targetType: 'robot', targetId: deviceId, outcome: 'failure',
@@ -142,7 +150,7 @@ export async function revokeAbandonedCertificate(
     } catch (auditError) {
       input.logger?.error('auditing a failed revocation failed', { deviceId, serial, error: auditError instanceof Error ? auditError : String(auditError) });
     }
-    return false;
+    return 'failed';
   }
 }
 

@@ -21,7 +21,7 @@ import type { ReissueDeps } from './reissueDeps.ts';
 import type { Session } from '../session/session.ts';
 import { createStationDeps, revokeAbandonedCertificate, type StationDepsInput } from './stationDeps.ts';
 
-export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDeviceId' | 'inFlight'> {
+export interface StationServiceDeps extends Omit<StationDepsInput, 'expectedDeviceId'> {
   clock: Clock;
   logger: Logger;
   session: Session;
@@ -63,9 +63,12 @@ export interface StationService {
   /**
    * Revokes (cessationOfOperation) every valid certificate of the fleet CA that no robot carries and no running session
    * holds: left by a session whose own revocation failed (store locked mid-session) or by a console that stopped
-   * mid-session. The list is taken synchronously when called; the console calls this at every unlock.
+   * mid-session. The list is taken synchronously when called; the console calls this at every unlock. Each listed
+   * certificate is checked again right before its revocation, in the same synchronous step: one that a robot carries
+   * by then, that a session (provisioning or re-issue) holds by then, or that is no longer a valid certificate of the
+   * CA about to revoke it, is kept (counted in `kept`, nothing revoked or audited).
    */
-  sweepAbandoned(): Promise<{ revoked: number; failed: number }>;
+  sweepAbandoned(): Promise<{ revoked: number; failed: number; kept: number }>;
 }
 
 /**
@@ -134,8 +137,9 @@ export function createStationService(deps: StationServiceDeps): StationService {
   // Device ids the officer confirmed for re-provisioning in this station run; one confirmation = one re-provisioning.
   const confirmed = new Set<string>();
   let mode: StationMode = 'provision';
-  // Robots whose session is issuing or holds an uncommitted certificate, across every session this service runs.
-  const inFlight = new Set<string>();
+  // Robots whose session is issuing or holds an uncommitted certificate, across every session this service runs and,
+  // when the console shares its set, every re-issue (distribute mode, the field link).
+  const inFlight = deps.inFlight ?? new Set<string>();
   let station: ProvisioningStation | null = null;
   // Bumped at shutdown: events of sessions that outlive a lock no longer touch the new shift's state.
   let generation = 0;
@@ -365,21 +369,23 @@ export function createStationService(deps: StationServiceDeps): StationService {
     },
     async sweepAbandoned() {
       deps.session.require();
-      const candidates = deps.ca.unattachedCertificates().filter((c) => !inFlight.has(c.deviceId));
+      const candidates = deps.ca.unattachedCertificates();
       const gen = generation;
-      let revoked = 0;
-      let failed = 0;
+      const count = { revoked: 0, failed: 0, kept: 0 };
       for (const c of candidates) {
         // Locked or closed meanwhile (a CLI command ending): the rest wait for the next unlock, without an error each.
         if (gen !== generation) break;
-        if (await revokeAbandonedCertificate(deps, c.deviceId, c.serial, 'unlock_sweep')) revoked++;
-        else failed++;
+        // Kept when a session (provisioning or re-issue) holds a certificate of this robot, when a robot carries it by
+        // now, or when it is no longer a valid certificate of the CA about to revoke it. Asked once the CA is open (that
+        // awaits: sessions run meanwhile), in the same synchronous step as ca.revoke.
+        const stillAbandoned = (ca: { id: string }) => ca.id === c.caId && !inFlight.has(c.deviceId) && deps.ca.stillUnattached(c.caId, c.serial);
+        count[await revokeAbandonedCertificate(deps, c.deviceId, c.serial, 'unlock_sweep', stillAbandoned)]++;
       }
-      if (candidates.length > 0) {
-        const log = failed > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
-        log('certificates of abandoned provisioning sessions revoked', { revoked, failed });
+      if (count.revoked + count.failed > 0) {
+        const log = count.failed > 0 ? deps.logger.warn.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+        log('certificates of abandoned provisioning sessions revoked', count);
       }
-      return { revoked, failed };
+      return count;
     },
     shutdown() {
       const s = station;

@@ -8,10 +8,12 @@
 import crypto from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { pkcs11Code } from '../../providers/pkcs11/pkcs11Errors.ts';
 import { findObjects } from '../../providers/pkcs11/pkcs11Keys.ts';
 import { ecPublicPem, rsaPublicPem } from '../../providers/pkcs11/pkcs11Objects.ts';
 import { checkPkcs11ModulePath } from '../../providers/pkcs11/modulePolicy.ts';
 import { openTokenSession } from '../../providers/pkcs11/pkcs11Session.ts';
+import { ProviderError } from '../../providers/types.ts';
 
 /** Where an operator's token key is: the module, the token's label and the key pair's CKA_LABEL. */
 export interface TokenKeyRef {
@@ -44,6 +46,33 @@ export function modulusBits(modulus: Buffer): number {
   return (modulus.length - i - 1) * 8 + (32 - Math.clz32(modulus[i]!));
 }
 
+/**
+ * PKCS#11 return values (PKCS#11 v2.40, C_Login and the session's user) that are the token refusing the PIN or the
+ * user: the factor failing. Decided by the code, never by the words of a message (a token or module path may hold
+ * "pin" or "login").
+ */
+const PIN_REFUSED = new Set(['CKR_PIN_INCORRECT', 'CKR_PIN_INVALID', 'CKR_PIN_LEN_RANGE', 'CKR_PIN_EXPIRED', 'CKR_PIN_LOCKED', 'CKR_USER_PIN_NOT_INITIALIZED', 'CKR_USER_NOT_LOGGED_IN']);
+/** The key refusing to sign (CKA_SIGN false, or a key the mechanism does not fit): no usable key, the factor failing. */
+const KEY_REFUSED = new Set(['CKR_KEY_FUNCTION_NOT_PERMITTED', 'CKR_KEY_TYPE_INCONSISTENT']);
+
+/** The enrolment input each of the token's refusals is about (operators:enrollToken's names); bindToken names it. */
+type EnrolmentField = 'modulePath' | 'tokenLabel' | 'pin' | 'keyLabel';
+const FIELD_OF = new WeakMap<ConsoleError, EnrolmentField>();
+function refusal(code: 'wrong_second_factor' | 'provider_unavailable', message: string, field: EnrolmentField | undefined): ConsoleError {
+  const e = new ConsoleError(code, message);
+  if (field !== undefined) FIELD_OF.set(e, field);
+  return e;
+}
+/** A refusal about the key under keyLabel. */
+const keyRefusal = (message: string) => refusal('wrong_second_factor', message, 'keyLabel');
+
+/** The field a failure of the PKCS#11 layer is about, from its code: the module, or the token not present. */
+function fieldOfCode(code: string | null): EnrolmentField | undefined {
+  if (code === 'MODULE_NOT_FOUND' || code === 'MODULE_LOAD_FAILED') return 'modulePath';
+  if (code === 'CKR_TOKEN_NOT_PRESENT') return 'tokenLabel';
+  return undefined;
+}
+
 interface TokenSignature {
   signature: Buffer;
   publicKeyPem: string;
@@ -70,23 +99,23 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
         if (!priv || !pub) continue;
         if (keyType === pkcs11js.CKK_EC) {
           const point = attribute(pub, pkcs11js.CKA_EC_POINT);
-          if (!Buffer.isBuffer(point)) throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} has no public point.`);
+          if (!Buffer.isBuffer(point)) throw keyRefusal(`The token's key ${ref.keyLabel} has no public point.`);
           let publicKeyPem: string;
           try {
             publicKeyPem = ecPublicPem(point);
           } catch {
             // Another curve (a P-384 point is 97 bytes): the console verifies P-256 signatures only.
-            throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} is not an EC P-256 key.`);
+            throw keyRefusal(`The token's key ${ref.keyLabel} is not an EC P-256 key.`);
           }
           lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, priv);
           return { signature: Buffer.from(lib.C_Sign(session, digest, Buffer.alloc(64))), publicKeyPem, scheme: 'ecdsa-p256-sha256' };
         }
         const modulus = attribute(pub, pkcs11js.CKA_MODULUS);
         const exponent = attribute(pub, pkcs11js.CKA_PUBLIC_EXPONENT);
-        if (!Buffer.isBuffer(modulus) || !Buffer.isBuffer(exponent)) throw new ConsoleError('wrong_second_factor', `The token's RSA key ${ref.keyLabel} has no readable public part.`);
+        if (!Buffer.isBuffer(modulus) || !Buffer.isBuffer(exponent)) throw keyRefusal(`The token's RSA key ${ref.keyLabel} has no readable public part.`);
         const bits = modulusBits(modulus);
         if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-          throw new ConsoleError('wrong_second_factor', `The token's RSA key ${ref.keyLabel} has ${bits} bits; the console accepts RSA keys of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
+          throw keyRefusal(`The token's RSA key ${ref.keyLabel} has ${bits} bits; the console accepts RSA keys of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
         }
         const scheme = rsaSchemeFor(token.mechanisms());
         const out = Buffer.alloc(Math.ceil(bits / 8));
@@ -97,16 +126,19 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
         lib.C_SignInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, priv);
         return { signature: Buffer.from(lib.C_Sign(session, Buffer.concat([SHA256_DIGEST_INFO, digest]), out)), publicKeyPem: rsaPublicPem(modulus, exponent), scheme };
       }
-      throw new ConsoleError('wrong_second_factor', `The token holds no EC P-256 or RSA key pair labelled ${ref.keyLabel}.`);
+      throw keyRefusal(`The token holds no EC P-256 or RSA key pair labelled ${ref.keyLabel}.`);
     });
   } catch (e) {
     if (e instanceof ConsoleError) throw e;
+    // The session's own failures are ProviderErrors with the CKR_ name (or the module's) as providerCode; a call of the
+    // signing itself throws the binding's Pkcs11Error.
+    const code = e instanceof ProviderError ? e.providerCode : pkcs11Code(e);
+    // A refused PIN (or a locked one) and a key that may not sign are the factor failing; anything else is the token
+    // being unreachable.
+    if (PIN_REFUSED.has(code ?? '')) throw refusal('wrong_second_factor', 'The token refused the PIN.', 'pin');
+    if (KEY_REFUSED.has(code ?? '')) throw keyRefusal(`The token's key ${ref.keyLabel} may not sign the challenge (${code}).`);
     const what = e instanceof Error ? e.message : String(e);
-    // A refused PIN (or a locked one) is the factor failing; anything else is the token being unreachable.
-    if (/PIN|LOGIN|USER_NOT_LOGGED_IN|AccessDenied/i.test(what) || (e as { kind?: string }).kind === 'AccessDenied') {
-      throw new ConsoleError('wrong_second_factor', 'The token refused the PIN.');
-    }
-    throw new ConsoleError('provider_unavailable', `The second-factor token could not be used: ${what}`);
+    throw refusal('provider_unavailable', `The second-factor token could not be used: ${what}`, fieldOfCode(code));
   } finally {
     await token.close();
   }
@@ -133,12 +165,9 @@ export function verifyTokenSignature(publicKeyPem: string, scheme: TokenSignatur
  * field: the module path, the token label, the PIN, or the key label. Only at enrolment: an unlock says no more than
  * that the factor failed.
  */
-function enrolmentField(e: ConsoleError): string | undefined {
+function enrolmentField(e: ConsoleError): EnrolmentField | undefined {
   if (e.code === 'invalid_input' && e.details?.field === 'pkcs11_module') return 'modulePath';
-  if (e.code === 'wrong_second_factor') return /refused the PIN/.test(e.message) ? 'pin' : 'keyLabel';
-  if (e.code === 'provider_unavailable' && /is not present in module/.test(e.message)) return 'tokenLabel';
-  if (e.code === 'provider_unavailable' && /module/i.test(e.message) && /not found|could not be loaded/.test(e.message)) return 'modulePath';
-  return undefined;
+  return FIELD_OF.get(e);
 }
 
 /** Enrolment: proves the key signs (a challenge verified against the token's own public key) and returns that key. */
@@ -147,7 +176,7 @@ export async function bindToken(ref: TokenKeyRef, pin: string): Promise<string> 
   try {
     const { signature, publicKeyPem, scheme } = await signWithToken(ref, pin, challenge);
     if (!verifyTokenSignature(publicKeyPem, scheme, challenge, signature)) {
-      throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} did not sign a challenge that its public key verifies: it must be an EC P-256 or RSA key pair.`);
+      throw keyRefusal(`The token's key ${ref.keyLabel} did not sign a challenge that its public key verifies: it must be an EC P-256 or RSA key pair.`);
     }
     return publicKeyPem;
   } catch (e) {

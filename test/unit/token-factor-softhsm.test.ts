@@ -28,6 +28,8 @@ const presetConf = process.env['SOFTHSM2_CONF'];
 type Tok = Pick<SoftHsmToken, 'modulePath' | 'confPath' | 'label' | 'pin'>;
 let token: Tok;
 let other: Tok;
+/** The label of a token initialised by its security officer whose user PIN was never set (C_InitToken without C_InitPIN). */
+let noUserPin: string;
 const made: SoftHsmToken[] = [];
 
 /** The public key pkcs11-tool reads from the token (DER SubjectPublicKeyInfo), as node:crypto sees it. */
@@ -78,7 +80,23 @@ function pairThatMayNotSign(t: SoftHsmToken, label: string): void {
   }
 }
 
-function makeTokens(): { token: Tok; other: Tok } {
+/** A token in the free slot initialised with the SO PIN only: C_Login as the user answers CKR_USER_PIN_NOT_INITIALIZED. */
+function tokenWithoutUserPin(label: string): void {
+  finalizeModule();
+  const lib = new pkcs11js.PKCS11();
+  lib.load(SOFTHSM_MODULE);
+  lib.C_Initialize();
+  try {
+    const free = lib.C_GetSlotList(true).find((s) => (lib.C_GetTokenInfo(s).flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0)!;
+    // CK_TOKEN_INFO's label is 32 bytes padded with blanks (PKCS#11 v2.40); the binding passes the string as it is.
+    lib.C_InitToken(free, `so-${crypto.randomBytes(6).toString('hex')}`, label.padEnd(32, ' '));
+  } finally {
+    lib.C_Finalize();
+    lib.close();
+  }
+}
+
+function makeTokens(): { token: Tok; other: Tok; noUserPin: string } {
   const a = createSoftHsmToken('tf');
   const b = createSoftHsmToken('tf-other');
   made.push(a, b);
@@ -101,25 +119,27 @@ function makeTokens(): { token: Tok; other: Tok } {
   keypair(b, 'ec', 'EC:prime256v1');
   keypair(b, 'rsa', 'rsa:2048');
   pairThatMayNotSign(a, 'no-sign');
+  const noPin = `tf-no-user-pin-${crypto.randomBytes(4).toString('hex')}`;
+  tokenWithoutUserPin(noPin);
   const pick = (t: SoftHsmToken): Tok => ({ modulePath: t.modulePath, confPath: t.confPath, label: t.label, pin: t.pin });
-  return { token: pick(a), other: pick(b) };
+  return { token: pick(a), other: pick(b), noUserPin: noPin };
 }
 
 beforeAll(() => {
   if (!presetConf) {
-    ({ token, other } = makeTokens());
+    ({ token, other, noUserPin } = makeTokens());
     return;
   }
   // A mutation run re-runs this file for every mutant: the tokens of the first run are kept in the preset folder
   // and reused (removed with the folder after the run).
-  const cache = path.join(path.dirname(presetConf), 'token-factor-tokens-v3.json');
+  const cache = path.join(path.dirname(presetConf), 'token-factor-tokens-v4.json');
   if (fs.existsSync(cache)) {
-    ({ token, other } = JSON.parse(fs.readFileSync(cache, 'utf8')) as { token: Tok; other: Tok });
+    ({ token, other, noUserPin } = JSON.parse(fs.readFileSync(cache, 'utf8')) as { token: Tok; other: Tok; noUserPin: string });
     return;
   }
-  ({ token, other } = makeTokens());
+  ({ token, other, noUserPin } = makeTokens());
   made.length = 0;
-  fs.writeFileSync(cache, JSON.stringify({ token, other }));
+  fs.writeFileSync(cache, JSON.stringify({ token, other, noUserPin }));
 }, 120_000);
 
 afterAll(async () => {
@@ -284,6 +304,8 @@ describe('refusals are decided by the PKCS#11 code, not by the words of a label,
       [{ ...ref, modulePath: notAModule }, 'provider_unavailable', 'modulePath', /^The second-factor token could not be used: .*could not be loaded/],
       [{ ...ref, keyLabel: 'no-sign' }, 'wrong_second_factor', 'keyLabel', /^The token's key no-sign may not sign the challenge \(CKR_KEY_FUNCTION_NOT_PERMITTED\)\.$/],
       [{ ...ref, keyLabel: 'refused the PIN' }, 'wrong_second_factor', 'keyLabel', /^The token holds no EC P-256 or RSA key pair labelled refused the PIN\.$/],
+      // A token whose user PIN was never set: C_Login answers CKR_USER_PIN_NOT_INITIALIZED, the PIN refused.
+      [{ ...ref, tokenLabel: noUserPin }, 'wrong_second_factor', 'pin', /^The token refused the PIN\.$/],
     ];
     const kept = publicKeyOnToken(token, 'ec').export({ format: 'pem', type: 'spki' }).toString();
     try {

@@ -47,13 +47,12 @@ export function modulusBits(modulus: Buffer): number {
 }
 
 /**
- * PKCS#11 return values (PKCS#11 v2.40, C_Login and the session's user) that are the token refusing the PIN or the
- * user: the factor failing. Decided by the code, never by the words of a message (a token or module path may hold
- * "pin" or "login").
+ * PKCS#11 return values that are the token refusing the PIN or the user: the factor failing. C_Login's own (PKCS#11
+ * v2.40: CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED), the length and form refusals some tokens give
+ * at login, an expired PIN, and a session whose login was lost. Decided by the code, never by the words of a message
+ * (a token label or module path may hold "pin" or "login").
  */
-const PIN_REFUSED = new Set(['CKR_PIN_INCORRECT', 'CKR_PIN_INVALID', 'CKR_PIN_LEN_RANGE', 'CKR_PIN_EXPIRED', 'CKR_PIN_LOCKED', 'CKR_USER_PIN_NOT_INITIALIZED', 'CKR_USER_NOT_LOGGED_IN']);
-/** The key refusing to sign (CKA_SIGN false, or a key the mechanism does not fit): no usable key, the factor failing. */
-const KEY_REFUSED = new Set(['CKR_KEY_FUNCTION_NOT_PERMITTED', 'CKR_KEY_TYPE_INCONSISTENT']);
+const PIN_REFUSED = new Set(['CKR_PIN_INCORRECT', 'CKR_PIN_LOCKED', 'CKR_USER_PIN_NOT_INITIALIZED', 'CKR_PIN_LEN_RANGE', 'CKR_PIN_INVALID', 'CKR_PIN_EXPIRED', 'CKR_USER_NOT_LOGGED_IN']);
 
 /** The enrolment input each of the token's refusals is about (operators:enrollToken's names); bindToken names it. */
 type EnrolmentField = 'modulePath' | 'tokenLabel' | 'pin' | 'keyLabel';
@@ -133,10 +132,10 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
     // The session's own failures are ProviderErrors with the CKR_ name (or the module's) as providerCode; a call of the
     // signing itself throws the binding's Pkcs11Error.
     const code = e instanceof ProviderError ? e.providerCode : pkcs11Code(e);
-    // A refused PIN (or a locked one) and a key that may not sign are the factor failing; anything else is the token
-    // being unreachable.
+    // A refused PIN and a key that may not sign are the factor failing; anything else is the token being unreachable.
     if (PIN_REFUSED.has(code ?? '')) throw refusal('wrong_second_factor', 'The token refused the PIN.', 'pin');
-    if (KEY_REFUSED.has(code ?? '')) throw keyRefusal(`The token's key ${ref.keyLabel} may not sign the challenge (${code}).`);
+    // A key the token will not let sign (CKA_SIGN false) is no usable key.
+    if (code === 'CKR_KEY_FUNCTION_NOT_PERMITTED') throw keyRefusal(`The token's key ${ref.keyLabel} may not sign the challenge (${code}).`);
     const what = e instanceof Error ? e.message : String(e);
     throw refusal('provider_unavailable', `The second-factor token could not be used: ${what}`, fieldOfCode(code));
   } finally {

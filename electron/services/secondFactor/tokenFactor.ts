@@ -46,31 +46,16 @@ export function modulusBits(modulus: Buffer): number {
   return (modulus.length - i - 1) * 8 + (32 - Math.clz32(modulus[i]!));
 }
 
-/**
- * PKCS#11 return values that are the token refusing the PIN or the user: the factor failing. C_Login's own (PKCS#11
- * v2.40: CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_USER_PIN_NOT_INITIALIZED), the length and form refusals some tokens give
- * at login, an expired PIN, and a session whose login was lost. Decided by the code, never by the words of a message
- * (a token label or module path may hold "pin" or "login").
- */
-const PIN_REFUSED = new Set(['CKR_PIN_INCORRECT', 'CKR_PIN_LOCKED', 'CKR_USER_PIN_NOT_INITIALIZED', 'CKR_PIN_LEN_RANGE', 'CKR_PIN_INVALID', 'CKR_PIN_EXPIRED', 'CKR_USER_NOT_LOGGED_IN']);
-
 /** The enrolment input each of the token's refusals is about (operators:enrollToken's names); bindToken names it. */
 type EnrolmentField = 'modulePath' | 'tokenLabel' | 'pin' | 'keyLabel';
-const FIELD_OF = new WeakMap<ConsoleError, EnrolmentField>();
+const FIELD_OF = new WeakMap<object, EnrolmentField | undefined>();
 function refusal(code: 'wrong_second_factor' | 'provider_unavailable', message: string, field: EnrolmentField | undefined): ConsoleError {
   const e = new ConsoleError(code, message);
-  if (field !== undefined) FIELD_OF.set(e, field);
+  FIELD_OF.set(e, field);
   return e;
 }
 /** A refusal about the key under keyLabel. */
 const keyRefusal = (message: string) => refusal('wrong_second_factor', message, 'keyLabel');
-
-/** The field a failure of the PKCS#11 layer is about, from its code: the module, or the token not present. */
-function fieldOfCode(code: string | null): EnrolmentField | undefined {
-  if (code === 'MODULE_NOT_FOUND' || code === 'MODULE_LOAD_FAILED') return 'modulePath';
-  if (code === 'CKR_TOKEN_NOT_PRESENT') return 'tokenLabel';
-  return undefined;
-}
 
 interface TokenSignature {
   signature: Buffer;
@@ -84,7 +69,14 @@ interface TokenSignature {
  * module or token cannot be reached.
  */
 async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): Promise<TokenSignature> {
-  const modulePath = checkPkcs11ModulePath(ref.modulePath);
+  let modulePath: string;
+  try {
+    modulePath = checkPkcs11ModulePath(ref.modulePath);
+  } catch (e) {
+    // invalid_input naming pkcs11_module (a provider's setting): at enrolment the field is the module path.
+    FIELD_OF.set(e as object, 'modulePath');
+    throw e;
+  }
   const token = openTokenSession({ providerId: 'second-factor', modulePath, tokenLabel: ref.tokenLabel, pin: () => pin });
   try {
     return await token.run('sign the sign-in challenge', (session) => {
@@ -129,15 +121,20 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
     });
   } catch (e) {
     if (e instanceof ConsoleError) throw e;
-    // The session's own failures are ProviderErrors with the CKR_ name (or the module's) as providerCode; a call of the
-    // signing itself throws the binding's Pkcs11Error.
+    // The session's failures (module, token, login) are ProviderErrors typed from their PKCS#11 return value
+    // (pkcs11Errors.ts); a call of the signing itself throws the binding's Pkcs11Error. Decided by the type and the code,
+    // never by the words of a message: a token label or module path may hold "pin" or "login".
     const code = e instanceof ProviderError ? e.providerCode : pkcs11Code(e);
-    // A refused PIN and a key that may not sign are the factor failing; anything else is the token being unreachable.
-    if (PIN_REFUSED.has(code ?? '')) throw refusal('wrong_second_factor', 'The token refused the PIN.', 'pin');
+    // The token refused the PIN or the user (AccessDenied: a PIN incorrect, locked, expired, of the wrong length or
+    // never set), or the signing found the session's login gone: the factor failing.
+    const pinRefused = e instanceof ProviderError ? e.kind === 'AccessDenied' : code === 'CKR_USER_NOT_LOGGED_IN';
+    if (pinRefused) throw refusal('wrong_second_factor', 'The token refused the PIN.', 'pin');
     // A key the token will not let sign (CKA_SIGN false) is no usable key.
     if (code === 'CKR_KEY_FUNCTION_NOT_PERMITTED') throw keyRefusal(`The token's key ${ref.keyLabel} may not sign the challenge (${code}).`);
+    // Anything else is the token being unreachable; the module that would not load, or the token not present, named.
     const what = e instanceof Error ? e.message : String(e);
-    throw refusal('provider_unavailable', `The second-factor token could not be used: ${what}`, fieldOfCode(code));
+    const field = code === 'MODULE_LOAD_FAILED' ? 'modulePath' : code === 'CKR_TOKEN_NOT_PRESENT' ? 'tokenLabel' : undefined;
+    throw refusal('provider_unavailable', `The second-factor token could not be used: ${what}`, field);
   } finally {
     await token.close();
   }
@@ -159,16 +156,6 @@ export function verifyTokenSignature(publicKeyPem: string, scheme: TokenSignatur
   }
 }
 
-/**
- * The enrolment field a refusal is about (operators:enrollToken's input names), so the window says it beside that
- * field: the module path, the token label, the PIN, or the key label. Only at enrolment: an unlock says no more than
- * that the factor failed.
- */
-function enrolmentField(e: ConsoleError): EnrolmentField | undefined {
-  if (e.code === 'invalid_input' && e.details?.field === 'pkcs11_module') return 'modulePath';
-  return FIELD_OF.get(e);
-}
-
 /** Enrolment: proves the key signs (a challenge verified against the token's own public key) and returns that key. */
 export async function bindToken(ref: TokenKeyRef, pin: string): Promise<string> {
   const challenge = crypto.randomBytes(CHALLENGE_BYTES);
@@ -179,7 +166,8 @@ export async function bindToken(ref: TokenKeyRef, pin: string): Promise<string> 
     }
     return publicKeyPem;
   } catch (e) {
-    const field = e instanceof ConsoleError ? enrolmentField(e) : undefined;
+    // The enrolment field the refusal is about (the window says it beside that field); an unlock names none.
+    const field = FIELD_OF.get(e as object);
     if (field === undefined) throw e;
     const err = e as ConsoleError;
     throw new ConsoleError(err.code, err.message, { ...err.details, field });

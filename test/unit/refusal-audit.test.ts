@@ -220,5 +220,125 @@ describe('refusalAudit', () => {
       ] : []);
     }
   });
+  it('three windows holding counts: each count is written when its own window ends, not at the last one\'s end', async () => {
+    const { entries, timers, refusals, at } = recorder();
+    // [kind, opened at, repeated at] (docs/audit-log.md: "when the window ends the count is written").
+    refusals.record(refusal('x:one'));
+    await timers.advance(10);
+    refusals.record(refusal('x:one'));
+    await timers.advance(90);
+    refusals.record(refusal('a:two'));
+    await timers.advance(50);
+    refusals.record(refusal('a:two'));
+    await timers.advance(50);
+    refusals.record(refusal('b:three'));
+    await timers.advance(50);
+    refusals.record(refusal('b:three'));
+    const counts = () => entries.slice(3).map((e) => [e.targetId, e.details?.repeated, e.details?.from, e.details?.to]);
+    await timers.advance(WINDOW - 250 - 1); // 999
+    expect(counts()).toEqual([]);
+    await timers.advance(1); // 1000: x:one's window ends
+    expect(counts()).toEqual([['x:one', 1, at(0), at(10)]]);
+    await timers.advance(99); // 1099
+    expect(counts()).toHaveLength(1);
+    await timers.advance(1); // 1100: a:two's
+    expect(counts()).toEqual([['x:one', 1, at(0), at(10)], ['a:two', 1, at(100), at(150)]]);
+    await timers.advance(99); // 1199
+    expect(counts()).toHaveLength(2);
+    await timers.advance(1); // 1200: b:three's
+    expect(counts()).toEqual([['x:one', 1, at(0), at(10)], ['a:two', 1, at(100), at(150)], ['b:three', 1, at(200), at(250)]]);
+    expect(timers.pending()).toBe(0);
+  });
+
+  it(`windows that ended are not among the ${MAX_KINDS} kinds tracked: a new kind then closes no open window early`, async () => {
+    const { entries, timers, refusals, at } = recorder();
+    for (let i = 0; i < MAX_KINDS - 1; i++) refusals.record(refusal(`c:${i}`));
+    await timers.advance(500);
+    refusals.record(refusal('x:open'));
+    refusals.record(refusal('x:open'));
+    // 1200: the 1,023 first windows ended at 1000 (nothing counted, so no timer let them go); x:open's is open until 1500.
+    timers.clock.set(timers.clock.now() + 700);
+    refusals.record(refusal('y:new'));
+    expect(entries.slice(MAX_KINDS - 1).map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['x:open', 0], ['y:new', 0]]);
+    await timers.advance(299); // 1499
+    expect(entries).toHaveLength(MAX_KINDS + 1);
+    await timers.advance(1); // 1500: x:open's count, at its window's end
+    expect(entries.slice(MAX_KINDS + 1).map((e) => [e.targetId, e.details?.repeated, e.details?.from, e.details?.to])).toEqual([['x:open', 1, at(500), at(500)]]);
+  });
+
+  it(`${MAX_KINDS} windows still open and one more kind: every open window is closed first, the ended ones let go before`, () => {
+    const { entries, timers, refusals } = recorder();
+    refusals.record(refusal('old:0'));
+    refusals.record(refusal('old:0'));
+    // old:0's window ended (its timer not run yet): its count is due and written when it is let go.
+    timers.clock.set(timers.clock.now() + WINDOW);
+    for (let i = 0; i < MAX_KINDS - 1; i++) refusals.record(refusal(`c:${i}`));
+    refusals.record(refusal('c:0'));
+    expect(entries).toHaveLength(MAX_KINDS);
+    refusals.record(refusal('c:new'));
+    // Let go: old:0 (its count); still 1,023 open, so no full close: c:0's count not yet written.
+    expect(entries.slice(MAX_KINDS).map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['old:0', 1], ['c:new', 0]]);
+    refusals.record(refusal('c:new2'));
+    // Now 1,024 open windows: all closed first (c:0's count), then the new kind.
+    expect(entries.slice(MAX_KINDS + 2).map((e) => [e.targetId, e.details?.repeated ?? 0])).toEqual([['c:0', 1], ['c:new2', 0]]);
+  });
+
+  it('at a flush the counts follow the order their windows opened (sinceSeq ascending), a reopened kind after the others', () => {
+    const { entries, timers, refusals } = recorder();
+    refusals.record(refusal('a:one')); // seq 1, window 0..1000
+    timers.clock.set(timers.clock.now() + 500);
+    refusals.record(refusal('b:two')); // seq 2, window 500..1500
+    timers.clock.set(timers.clock.now() + 500);
+    refusals.record(refusal('a:one')); // 1000: a:one's window ended; a new one opens, seq 3
+    refusals.record(refusal('b:two'));
+    refusals.record(refusal('a:one'));
+    refusals.flush();
+    expect(entries.slice(3).map((e) => [e.targetId, e.details?.sinceSeq])).toEqual([['b:two', 2], ['a:one', 3]]);
+  });
+
+  it('a count that cannot be written when its window ends, thrown as a non-Error, is logged as \'unknown\'', async () => {
+    const timers = manualTimers();
+    const errors: Array<[string, unknown]> = [];
+    let failing = false;
+    const refusals = createRefusalAudit({
+      audit: { append: (e) => { if (failing) throw 'not an Error'; return { ...e, seq: 1, ts: '', hash: '' } as never; } },
+      clock: timers.clock,
+      timers,
+      windowMs: WINDOW,
+      logger: { error: (m, f) => void errors.push([m, f]) },
+    });
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    failing = true;
+    await timers.advance(WINDOW);
+    expect(errors).toEqual([['auditing the count of repeated refusals failed', { error: 'unknown' }]]);
+  });
+
+  it('Node\'s default timer keeps no one waiting (unref\'d: not among the resources that keep Node running)', () => {
+    const refTimers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const refusals = createRefusalAudit({ audit: { append: (e) => ({ ...e, seq: 1, ts: '', hash: '' }) as never }, clock: systemClock });
+    const before = refTimers();
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one')); // a count: the window's timer is set (60 s)
+    expect(refTimers()).toBe(before);
+    refusals.close();
+  });
+
+  it('close() stops Node\'s default timer: it does not run after the close', async () => {
+    let clockReads = 0;
+    const refusals = createRefusalAudit({
+      audit: { append: (e) => ({ ...e, seq: 1, ts: '', hash: '' }) as never },
+      clock: { now: () => (clockReads++, Date.now()) },
+      windowMs: 20,
+    });
+    refusals.record(refusal('a:one'));
+    refusals.record(refusal('a:one'));
+    refusals.close();
+    clockReads = 0;
+    // The stopped timer was due at most 20 ms after it was set; a timer of twice that, set after it, runs after it
+    // would have (Node runs timers in the order they are due).
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(clockReads).toBe(0);
+  });
 });
 

@@ -11,7 +11,7 @@ import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
 
 /** The default window: one record per kind of refusal per minute, plus one with the count of the others. */
 export const DEFAULT_REFUSAL_WINDOW_MS = 60_000;
-/** Kinds of refusal tracked at once; beyond it every open window is closed (its count written) first. */
+/** Kinds of refusal tracked at once (open windows); beyond it every open window is closed (its count written) first. */
 export const MAX_REFUSAL_WINDOWS = 1024;
 
 /** A refusal's record: its details carry no input value (codes, the field's path, the role, the transport). */
@@ -133,6 +133,9 @@ export function createRefusalAudit(deps: RefusalAuditDeps): RefusalAudit {
         windows.delete(kind);
         summarize(open);
       }
+      // Windows that ended are no longer tracked (their counts are due: written now); only if MAX_REFUSAL_WINDOWS are
+      // still open is every one closed first.
+      if (windows.size >= MAX_REFUSAL_WINDOWS) closeWindows(false);
       if (windows.size >= MAX_REFUSAL_WINDOWS) closeWindows(true);
       const written = deps.audit.append(entry);
       windows.set(kind, { entry, until: now + windowMs, openedSeq: written.seq, openedAt: now, repeated: 0, lastAt: now });

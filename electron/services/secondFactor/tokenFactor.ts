@@ -8,10 +8,12 @@
 import crypto from 'node:crypto';
 import pkcs11js from 'pkcs11js';
 import { ConsoleError } from '../../../shared/errors.ts';
+import { pkcs11Code } from '../../providers/pkcs11/pkcs11Errors.ts';
 import { findObjects } from '../../providers/pkcs11/pkcs11Keys.ts';
 import { ecPublicPem, rsaPublicPem } from '../../providers/pkcs11/pkcs11Objects.ts';
 import { checkPkcs11ModulePath } from '../../providers/pkcs11/modulePolicy.ts';
 import { openTokenSession } from '../../providers/pkcs11/pkcs11Session.ts';
+import { ProviderError } from '../../providers/types.ts';
 
 /** Where an operator's token key is: the module, the token's label and the key pair's CKA_LABEL. */
 export interface TokenKeyRef {
@@ -44,6 +46,17 @@ export function modulusBits(modulus: Buffer): number {
   return (modulus.length - i - 1) * 8 + (32 - Math.clz32(modulus[i]!));
 }
 
+/** The enrolment input each of the token's refusals is about (operators:enrollToken's names); bindToken names it. */
+type EnrolmentField = 'modulePath' | 'tokenLabel' | 'pin' | 'keyLabel';
+const FIELD_OF = new WeakMap<object, EnrolmentField | undefined>();
+function refusal(code: 'wrong_second_factor' | 'provider_unavailable', message: string, field: EnrolmentField | undefined): ConsoleError {
+  const e = new ConsoleError(code, message);
+  FIELD_OF.set(e, field);
+  return e;
+}
+/** A refusal about the key under keyLabel. */
+const keyRefusal = (message: string) => refusal('wrong_second_factor', message, 'keyLabel');
+
 interface TokenSignature {
   signature: Buffer;
   publicKeyPem: string;
@@ -56,7 +69,14 @@ interface TokenSignature {
  * module or token cannot be reached.
  */
 async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): Promise<TokenSignature> {
-  const modulePath = checkPkcs11ModulePath(ref.modulePath);
+  let modulePath: string;
+  try {
+    modulePath = checkPkcs11ModulePath(ref.modulePath);
+  } catch (e) {
+    // invalid_input naming pkcs11_module (a provider's setting): at enrolment the field is the module path.
+    FIELD_OF.set(e as object, 'modulePath');
+    throw e;
+  }
   const token = openTokenSession({ providerId: 'second-factor', modulePath, tokenLabel: ref.tokenLabel, pin: () => pin });
   try {
     return await token.run('sign the sign-in challenge', (session) => {
@@ -70,23 +90,23 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
         if (!priv || !pub) continue;
         if (keyType === pkcs11js.CKK_EC) {
           const point = attribute(pub, pkcs11js.CKA_EC_POINT);
-          if (!Buffer.isBuffer(point)) throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} has no public point.`);
+          if (!Buffer.isBuffer(point)) throw keyRefusal(`The token's key ${ref.keyLabel} has no public point.`);
           let publicKeyPem: string;
           try {
             publicKeyPem = ecPublicPem(point);
           } catch {
             // Another curve (a P-384 point is 97 bytes): the console verifies P-256 signatures only.
-            throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} is not an EC P-256 key.`);
+            throw keyRefusal(`The token's key ${ref.keyLabel} is not an EC P-256 key.`);
           }
           lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, priv);
           return { signature: Buffer.from(lib.C_Sign(session, digest, Buffer.alloc(64))), publicKeyPem, scheme: 'ecdsa-p256-sha256' };
         }
         const modulus = attribute(pub, pkcs11js.CKA_MODULUS);
         const exponent = attribute(pub, pkcs11js.CKA_PUBLIC_EXPONENT);
-        if (!Buffer.isBuffer(modulus) || !Buffer.isBuffer(exponent)) throw new ConsoleError('wrong_second_factor', `The token's RSA key ${ref.keyLabel} has no readable public part.`);
+        if (!Buffer.isBuffer(modulus) || !Buffer.isBuffer(exponent)) throw keyRefusal(`The token's RSA key ${ref.keyLabel} has no readable public part.`);
         const bits = modulusBits(modulus);
         if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
-          throw new ConsoleError('wrong_second_factor', `The token's RSA key ${ref.keyLabel} has ${bits} bits; the console accepts RSA keys of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
+          throw keyRefusal(`The token's RSA key ${ref.keyLabel} has ${bits} bits; the console accepts RSA keys of ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits.`);
         }
         const scheme = rsaSchemeFor(token.mechanisms());
         const out = Buffer.alloc(Math.ceil(bits / 8));
@@ -97,16 +117,24 @@ async function signWithToken(ref: TokenKeyRef, pin: string, challenge: Buffer): 
         lib.C_SignInit(session, { mechanism: pkcs11js.CKM_RSA_PKCS }, priv);
         return { signature: Buffer.from(lib.C_Sign(session, Buffer.concat([SHA256_DIGEST_INFO, digest]), out)), publicKeyPem: rsaPublicPem(modulus, exponent), scheme };
       }
-      throw new ConsoleError('wrong_second_factor', `The token holds no EC P-256 or RSA key pair labelled ${ref.keyLabel}.`);
+      throw keyRefusal(`The token holds no EC P-256 or RSA key pair labelled ${ref.keyLabel}.`);
     });
   } catch (e) {
     if (e instanceof ConsoleError) throw e;
+    // The session's failures (module, token, login) are ProviderErrors typed from their PKCS#11 return value
+    // (pkcs11Errors.ts); a call of the signing itself throws the binding's Pkcs11Error. Decided by the type and the code,
+    // never by the words of a message: a token label or module path may hold "pin" or "login".
+    const code = e instanceof ProviderError ? e.providerCode : pkcs11Code(e);
+    // The token refused the PIN or the user (AccessDenied: a PIN incorrect, locked, expired, of the wrong length or
+    // never set), or the signing found the session's login gone: the factor failing.
+    const pinRefused = e instanceof ProviderError ? e.kind === 'AccessDenied' : code === 'CKR_USER_NOT_LOGGED_IN';
+    if (pinRefused) throw refusal('wrong_second_factor', 'The token refused the PIN.', 'pin');
+    // A key the token will not let sign (CKA_SIGN false) is no usable key.
+    if (code === 'CKR_KEY_FUNCTION_NOT_PERMITTED') throw keyRefusal(`The token's key ${ref.keyLabel} may not sign the challenge (${code}).`);
+    // Anything else is the token being unreachable; the module that would not load, or the token not present, named.
     const what = e instanceof Error ? e.message : String(e);
-    // A refused PIN (or a locked one) is the factor failing; anything else is the token being unreachable.
-    if (/PIN|LOGIN|USER_NOT_LOGGED_IN|AccessDenied/i.test(what) || (e as { kind?: string }).kind === 'AccessDenied') {
-      throw new ConsoleError('wrong_second_factor', 'The token refused the PIN.');
-    }
-    throw new ConsoleError('provider_unavailable', `The second-factor token could not be used: ${what}`);
+    const field = code === 'MODULE_LOAD_FAILED' ? 'modulePath' : code === 'CKR_TOKEN_NOT_PRESENT' ? 'tokenLabel' : undefined;
+    throw refusal('provider_unavailable', `The second-factor token could not be used: ${what}`, field);
   } finally {
     await token.close();
   }
@@ -128,30 +156,18 @@ export function verifyTokenSignature(publicKeyPem: string, scheme: TokenSignatur
   }
 }
 
-/**
- * The enrolment field a refusal is about (operators:enrollToken's input names), so the window says it beside that
- * field: the module path, the token label, the PIN, or the key label. Only at enrolment: an unlock says no more than
- * that the factor failed.
- */
-function enrolmentField(e: ConsoleError): string | undefined {
-  if (e.code === 'invalid_input' && e.details?.field === 'pkcs11_module') return 'modulePath';
-  if (e.code === 'wrong_second_factor') return /refused the PIN/.test(e.message) ? 'pin' : 'keyLabel';
-  if (e.code === 'provider_unavailable' && /is not present in module/.test(e.message)) return 'tokenLabel';
-  if (e.code === 'provider_unavailable' && /module/i.test(e.message) && /not found|could not be loaded/.test(e.message)) return 'modulePath';
-  return undefined;
-}
-
 /** Enrolment: proves the key signs (a challenge verified against the token's own public key) and returns that key. */
 export async function bindToken(ref: TokenKeyRef, pin: string): Promise<string> {
   const challenge = crypto.randomBytes(CHALLENGE_BYTES);
   try {
     const { signature, publicKeyPem, scheme } = await signWithToken(ref, pin, challenge);
     if (!verifyTokenSignature(publicKeyPem, scheme, challenge, signature)) {
-      throw new ConsoleError('wrong_second_factor', `The token's key ${ref.keyLabel} did not sign a challenge that its public key verifies: it must be an EC P-256 or RSA key pair.`);
+      throw keyRefusal(`The token's key ${ref.keyLabel} did not sign a challenge that its public key verifies: it must be an EC P-256 or RSA key pair.`);
     }
     return publicKeyPem;
   } catch (e) {
-    const field = e instanceof ConsoleError ? enrolmentField(e) : undefined;
+    // The enrolment field the refusal is about (the window says it beside that field); an unlock names none.
+    const field = FIELD_OF.get(e as object);
     if (field === undefined) throw e;
     const err = e as ConsoleError;
     throw new ConsoleError(err.code, err.message, { ...err.details, field });

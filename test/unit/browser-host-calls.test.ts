@@ -253,6 +253,45 @@ describe('browser host: call ids and outcomes', () => {
     expect(again.received.some((m) => m.id === 1)).toBe(false);
   });
 
+  it('only a session change drops a kept answer: other events (another window\'s change, its audit record) keep it', async () => {
+    kit = await signedIn();
+    const gate = hold(kit, 'keys:create');
+    const key = windowKey();
+    const first = await windowSocket(kit, key);
+    first.send(1, 'keys:create', CREATE);
+    await gate.started;
+    kit.host.dropSockets();
+    await first.closed;
+    gate.release();
+    await kit.host.idle();
+    // Another window's change while this one is away: keys:changed and audit:appended are broadcast.
+    const other = await windowSocket(kit, windowKey());
+    const events = other.next((m) => m.event === 'audit:appended');
+    other.send(1, 'keys:create', { ...CREATE, label: 'Other disk' });
+    expect((await other.reply(1)).envelope).toMatchObject({ ok: true });
+    await events;
+    await kit.host.idle();
+    const again = await windowSocket(kit, key);
+    expect((await again.outcomes([1])).outcomes).toEqual([{ id: 1, state: 'replied' }]);
+    expect(again.received.find((m) => m.id === 1)?.envelope).toMatchObject({ ok: true, value: { label: 'Backup disk' } });
+  });
+
+  it('a socket of the window that closes after the window reconnected does not take the new socket\'s answers away', async () => {
+    kit = await signedIn();
+    const gate = hold(kit, 'keys:create');
+    const key = windowKey();
+    const old = await windowSocket(kit, key);
+    await old.sync();
+    const current = await windowSocket(kit, key);
+    current.send(1, 'keys:create', CREATE);
+    await gate.started;
+    old.ws.close();
+    await old.closed;
+    await current.sync();
+    gate.release();
+    expect((await current.reply(1)).envelope).toMatchObject({ ok: true, value: { label: 'Backup disk' } });
+  });
+
   it('idle() resolves at once with nothing in flight, and only after a held call finished otherwise', async () => {
     kit = await signedIn();
     await kit.host.idle();

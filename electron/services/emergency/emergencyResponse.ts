@@ -426,18 +426,21 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   function listCertificates(scope: EmergencyScope, items: Record<string, Item>, issuer: Map<string, string>): string[] {
     const filter = filterOf(scope);
     const listed: string[] = [];
-    for (const c of repo.certificatesOf(filter)) {
-      const serial = c.serial.toLowerCase();
+    // Each listing is one list per column (no object per row): only the items are objects.
+    const copies = repo.certificateListOf(filter);
+    for (let i = 0; i < copies.serials.length; i++) {
+      const serial = copies.serials[i]!.toLowerCase();
       if (items[serial] === undefined) listed.push(serial);
-      items[serial] = { state: 'pending', deviceId: c.deviceId };
+      items[serial] = { state: 'pending', deviceId: copies.deviceIds[i] };
     }
-    for (const c of repo.validCaCertificatesOf(filter, nowIso())) {
-      const serial = c.serial.toLowerCase();
+    const valid = repo.validCaCertificateListOf(filter, nowIso());
+    for (let i = 0; i < valid.serials.length; i++) {
+      const serial = valid.serials[i]!.toLowerCase();
       if (items[serial] === undefined) {
         listed.push(serial);
-        items[serial] = { state: 'pending', deviceId: c.deviceId };
+        items[serial] = { state: 'pending', deviceId: valid.deviceIds[i] };
       }
-      issuer.set(serial, c.caId);
+      issuer.set(serial, valid.caIds[i]!);
     }
     return listed;
   }

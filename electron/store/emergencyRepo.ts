@@ -124,11 +124,15 @@ export interface EmergencyRepo {
   membersOf(scope: ScopeFilter, deviceIds: readonly string[]): string[];
   /** Active certificate copies of the scope's robots, by serial. */
   certificatesOf(scope: ScopeFilter): Array<{ serial: string; deviceId: string }>;
+  /** certificatesOf as two lists, the i-th serial's robot the i-th device id (an emergency run's 10,000: no object per row). */
+  certificateListOf(scope: ScopeFilter): { serials: string[]; deviceIds: string[] };
   /**
    * The valid certificates (neither revoked nor expired at `at`) of every fleet CA held by the scope's robots, by serial:
    * one query over the scope (what robotsOf and then the CA's certificates of 500 robots a query answered).
    */
   validCaCertificatesOf(scope: ScopeFilter, at: string): Array<{ caId: string; serial: string; deviceId: string }>;
+  /** validCaCertificatesOf as three lists (the i-th entry of each is one certificate). */
+  validCaCertificateListOf(scope: ScopeFilter, at: string): { caIds: string[]; serials: string[]; deviceIds: string[] };
   insertRun(run: RunRow, actions: readonly RunActionRow[]): void;
   getRun(runId: string): { run: RunRow; actions: RunActionRow[] } | null;
   listRuns(limit: number, review?: ReviewState): RunRow[];
@@ -215,6 +219,39 @@ export function createEmergencyRepo(db: Db): EmergencyRepo {
   const each = <T>(scope: ScopeFilter, sql: (where: string) => string, fold: (rows: T[]) => void) => {
     for (const p of predicates(scope)) fold(db.prepare(sql(p.sql)).all(...p.params) as T[]);
   };
+  // Rows as arrays (raw), copied into one list per column.
+  function certificateListOf(scope: ScopeFilter): { serials: string[]; deviceIds: string[] } {
+    const serials: string[] = [];
+    const deviceIds: string[] = [];
+    for (const p of predicates(scope)) {
+      const rows = db
+        .prepare(`SELECT c.serial, c.device_id FROM robots r JOIN robot_certificates c ON c.device_id = r.device_id WHERE c.status = 'active' AND ${p.sql} ORDER BY c.serial`)
+        .raw(true)
+        .all(...p.params) as Array<[string, string]>;
+      for (const r of rows) {
+        serials.push(r[0]);
+        deviceIds.push(r[1]);
+      }
+    }
+    return { serials, deviceIds };
+  }
+  function validCaCertificateListOf(scope: ScopeFilter, at: string): { caIds: string[]; serials: string[]; deviceIds: string[] } {
+    const caIds: string[] = [];
+    const serials: string[] = [];
+    const deviceIds: string[] = [];
+    for (const p of predicates(scope)) {
+      const rows = db
+        .prepare(`SELECT f.ca_id, f.serial, f.device_id FROM robots r JOIN fleet_certificates f ON f.device_id = r.device_id WHERE f.revoked_at IS NULL AND f.not_after > ? AND ${p.sql} ORDER BY f.serial`)
+        .raw(true)
+        .all(at, ...p.params) as Array<[string, string, string]>;
+      for (const r of rows) {
+        caIds.push(r[0]);
+        serials.push(r[1]);
+        deviceIds.push(r[2]);
+      }
+    }
+    return { caIds, serials, deviceIds };
+  }
   const insertRun = db.prepare(
     `INSERT INTO emergency_runs (run_id, created_at, updated_at, actor, scope, actions, reason, options, robots, state, break_glass_reason, review, reviewed_by, reviewed_at, review_note)
      VALUES (@runId, @createdAt, @updatedAt, @actor, @scope, @actions, @reason, @options, @robots, @state, @breakGlassReason, @review, @reviewedBy, @reviewedAt, @reviewNote)`,
@@ -295,26 +332,15 @@ export function createEmergencyRepo(db: Db): EmergencyRepo {
       return out.sort();
     },
     certificatesOf(scope) {
-      const out: Array<{ serial: string; deviceId: string }> = [];
-      each<{ serial: string; device_id: string }>(
-        scope,
-        (w) => `SELECT c.serial, c.device_id FROM robots r JOIN robot_certificates c ON c.device_id = r.device_id WHERE c.status = 'active' AND ${w} ORDER BY c.serial`,
-        (rows) => {
-          for (const r of rows) out.push({ serial: r.serial, deviceId: r.device_id });
-        },
-      );
-      return out;
+      const { serials, deviceIds } = certificateListOf(scope);
+      return serials.map((serial, i) => ({ serial, deviceId: deviceIds[i]! }));
     },
+    certificateListOf,
     validCaCertificatesOf(scope, at) {
-      const out: Array<{ caId: string; serial: string; deviceId: string }> = [];
-      for (const p of predicates(scope)) {
-        const rows = db
-          .prepare(`SELECT f.ca_id, f.serial, f.device_id FROM robots r JOIN fleet_certificates f ON f.device_id = r.device_id WHERE f.revoked_at IS NULL AND f.not_after > ? AND ${p.sql} ORDER BY f.serial`)
-          .all(at, ...p.params) as Array<{ ca_id: string; serial: string; device_id: string }>;
-        for (const r of rows) out.push({ caId: r.ca_id, serial: r.serial, deviceId: r.device_id });
-      }
-      return out;
+      const { caIds, serials, deviceIds } = validCaCertificateListOf(scope, at);
+      return serials.map((serial, i) => ({ caId: caIds[i]!, serial, deviceId: deviceIds[i]! }));
     },
+    validCaCertificateListOf,
     insertRun(run, actions) {
       insertRun.run({ ...run, actions: run.actions.join(',') });
       for (const a of actions) insertAction.run(a);

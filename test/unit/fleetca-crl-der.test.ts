@@ -8,7 +8,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { derChildren, derHeaderSize, derTime, putDerHeader } from '../../electron/crypto/der.ts';
 import { signatureAlgorithm, signCrl, toPem, x509SignerFor, type X509Signer } from '../../electron/crypto/x509Sign.ts';
-import { crlTbs, crlTbsDer, type CrlEntryInput, type CrlProfileInput, type RevocationReason } from '../../electron/services/ca/fleetCaProfiles.ts';
+import { crlTbs, crlTbsDer, type CrlEntryGroup, type CrlEntryInput, type CrlProfileInput, type RevocationReason } from '../../electron/services/ca/fleetCaProfiles.ts';
 import { caFixture, newCa, openssl, workDir, writeFile, type CaFixture } from '../integration/fleetca-kit.ts';
 import { removeTempDirs } from './store-testkit.ts';
 
@@ -51,6 +51,24 @@ const CASES: Array<[string, CrlEntryInput[]]> = [
   ['a date before 1950 (left to the library)', [{ serial: serial('22'), revokedAt: new Date('1949-12-31T23:59:59Z'), reason: 'keyCompromise' }]],
 ];
 
+// [case, entries, groups]: pending serials as lists of hex (CrlEntryGroup), listed after the entries. The reference is
+// the library's serialization of the same CRL with every group's serial written out here as an entry of its own.
+const GROUP_CASES: Array<[string, CrlEntryInput[], CrlEntryGroup[]]> = [
+  ['one group of 16-byte serials after a stored entry', [{ serial: serial('0a'), revokedAt: new Date('2026-12-01T00:00:00Z'), reason: 'superseded' }], [
+    { serials: ['1e000000000000000000000000000001', '7fffffffffffffffffffffffffffffff', '00ab'], revokedAt: new Date('2026-12-06T08:00:00Z'), reason: 'keyCompromise' },
+  ]],
+  ['two groups (two times, two reasons, one of them unspecified), no stored entry', [], [
+    { serials: ['01', '7f'.repeat(20)], revokedAt: new Date('2049-12-31T23:59:59Z'), reason: 'unspecified' },
+    { serials: ['02'], revokedAt: new Date('2050-01-01T00:00:00Z'), reason: 'cessationOfOperation' },
+  ]],
+  ['an empty group beside a stored entry', [{ serial: serial('0b'), revokedAt: new Date('2026-12-01T00:00:00Z'), reason: 'keyCompromise' }], [{ serials: [], revokedAt: new Date('2026-12-06T08:00:00Z'), reason: 'keyCompromise' }]],
+  ['only an empty group (no revokedCertificates)', [], [{ serials: [], revokedAt: new Date('2026-12-06T08:00:00Z'), reason: 'keyCompromise' }]],
+  ['a group dated with milliseconds (left to the library)', [], [{ serials: ['21', '22'], revokedAt: new Date('2026-12-04T23:01:02.345Z'), reason: 'keyCompromise' }]],
+];
+const expanded = (entries: CrlEntryInput[], groups: CrlEntryGroup[]): CrlEntryInput[] => [
+  ...entries, ...groups.flatMap((g) => g.serials.map((hex) => ({ serial: serial(hex), revokedAt: g.revokedAt, reason: g.reason }))),
+];
+
 // RFC 5280 4.1.2.5: UTCTime for 1950..2049, GeneralizedTime from 2050; the direct writer takes whole seconds only.
 const TIMES: Array<[string, 'UTCTime' | 'GeneralizedTime' | 'left to the library']> = [
   ['1950-01-01T00:00:00Z', 'UTCTime'],
@@ -87,6 +105,37 @@ describe('CRL entries written directly', () => {
     const { signer, issuer } = await ca();
     const input: CrlProfileInput = { signer, issuer, crlNumber: 7, thisUpdate: new Date('2026-12-04T23:00:00Z'), nextUpdate: new Date('2026-12-11T23:00:00Z'), entries };
     expect(crlTbsDer(input).toString('hex')).toBe(Buffer.from(AsnConvert.serialize(crlTbs(input))).toString('hex'));
+  });
+
+  it.each(GROUP_CASES)('%s: the same bytes as the library writes for those entries', async (_name, entries, groups) => {
+    const { signer, issuer } = await ca();
+    const base = { signer, issuer, crlNumber: 8, thisUpdate: new Date('2026-12-04T23:00:00Z'), nextUpdate: new Date('2026-12-11T23:00:00Z') };
+    const reference = Buffer.from(AsnConvert.serialize(crlTbs({ ...base, entries: expanded(entries, groups) })));
+    expect(crlTbsDer({ ...base, entries, groups }).toString('hex')).toBe(reference.toString('hex'));
+  });
+
+  it('a group serial that is not hexadecimal is refused, not written as zeros', async () => {
+    const { signer, issuer } = await ca();
+    const input: CrlProfileInput = { signer, issuer, crlNumber: 9, thisUpdate: new Date('2026-12-04T23:00:00Z'), nextUpdate: new Date('2026-12-11T23:00:00Z'), entries: [], groups: [{ serials: ['zz'], revokedAt: new Date('2026-12-06T08:00:00Z'), reason: 'keyCompromise' }] };
+    expect(() => crlTbsDer(input)).toThrow('CRL: a pending serial is not hexadecimal');
+  });
+
+  it('a signed CRL of 3,000 entries given as one group is verified by openssl, every serial listed', async () => {
+    const { signer, issuer, pem } = await ca();
+    const serials = Array.from({ length: 3000 }, (_, i) => `5${String(i).padStart(31, '0')}`);
+    const groups: CrlEntryGroup[] = [{ serials, revokedAt: new Date('2026-12-04T23:01:02Z'), reason: 'keyCompromise' }];
+    const base = { signer, issuer, crlNumber: 3001, thisUpdate: new Date('2026-12-04T23:00:00Z'), nextUpdate: new Date('2026-12-11T23:00:00Z') };
+    const der = await signCrl(signer, crlTbsDer({ ...base, entries: [], groups }));
+    const [tbs] = derChildren(der);
+    expect(der.subarray(tbs!.start, tbs!.end).equals(Buffer.from(AsnConvert.serialize(crlTbs({ ...base, entries: expanded([], groups) }))))).toBe(true);
+    const dir = workDir();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFile(dir, 'ca.pem', pem);
+    writeFile(dir, 'crl.pem', toPem(der, 'X509 CRL'));
+    const checked = openssl(dir, ['crl', '-in', 'crl.pem', '-CAfile', 'ca.pem', '-noout', '-text']);
+    expect(checked.out).toContain('verify OK');
+    const listed = [...checked.out.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase());
+    expect(listed).toEqual(serials);
   });
 
   it.each(['EC_P256', 'RSA_2048'] as const)('a signed %s CRL of 3,000 entries (three-byte lengths) is the library form and openssl verifies it', async (spec) => {

@@ -269,6 +269,32 @@ describe('fleet CA CRLs: number, dates, entries, pending revocations', () => {
     const two = await made.prepareCrl({ pending: [{ serial: b.serial, reason: 'superseded', revokedAt: at }, { serial: c.serial, reason: 'superseded', revokedAt: at }] });
     expect(crlView(two.der).entries.map((e) => e.slice(1))).toEqual([['2026-12-05T00:00:00.000Z', 1], [at, 4], [at, 4]]);
   });
+
+  it('prepareCrl with the pending serials as one list (one reason, one time): listed after the revoked ones, in order; the same refusals', async () => {
+    const { f, dir } = setup();
+    const made = await ca(f);
+    const csr = robotCsr(dir, '/CN=r-1', 'ec');
+    const [a, b, c] = [await made.issueDeviceCertificate(csr, { deviceId: 'r-1' }), await made.issueDeviceCertificate(csr, { deviceId: 'r-1' }), await made.issueDeviceCertificate(csr, { deviceId: 'r-1' })];
+    made.revoke(a.serial, 'keyCompromise', { at: '2026-12-05T00:00:00.000Z' });
+    const at = '2026-12-06T08:00:00.000Z';
+    // Upper case and colons are the same serial (normalised), as in the list of objects.
+    const colons = c.serial.toUpperCase().replace(/(..)(?!$)/g, '$1:');
+    const prepared = await made.prepareCrl({ pending: { serials: [colons, b.serial], reason: 'superseded', revokedAt: at } });
+    // RFC 5280 5.3.1 reasonCode: keyCompromise 1, superseded 4.
+    expect(prepared).toMatchObject({ crlNumber: 1, revoked: 3 });
+    expect(crlView(prepared.der).entries).toEqual([[a.serial, '2026-12-05T00:00:00.000Z', 1], [c.serial, at, 4], [b.serial, at, 4]]);
+    prepared.record();
+    expect(records(f, 'ca.crl.publish').map((r) => r.details)).toEqual([{ caId: made.id, crlNumber: 1, revoked: 3, nextUpdate: prepared.nextUpdate }]);
+    // An empty list: the revoked ones alone.
+    expect(crlView((await made.prepareCrl({ pending: { serials: [], reason: 'superseded', revokedAt: at } })).der).entries).toEqual([[a.serial, '2026-12-05T00:00:00.000Z', 1]]);
+
+    const already = (serial: string) => ({ code: 'invalid_input', reason: 'already_revoked', message: `Certificate ${serial} is already revoked.` });
+    expect(await failure(() => made.prepareCrl({ pending: { serials: [b.serial, a.serial], reason: 'keyCompromise', revokedAt: at } }))).toEqual(already(a.serial));
+    expect(await failure(() => made.prepareCrl({ pending: { serials: [b.serial, b.serial.toUpperCase()], reason: 'keyCompromise', revokedAt: at } }))).toEqual(already(b.serial));
+    expect(await failure(() => made.prepareCrl({ pending: { serials: [b.serial], reason: 'nope' as never, revokedAt: at } }))).toEqual({ code: 'invalid_input', reason: 'revocation_reason_invalid', message: 'Unknown revocation reason.' });
+    expect(await failure(() => made.prepareCrl({ pending: { serials: ['xyz'], reason: 'keyCompromise', revokedAt: at } }))).toEqual({ code: 'invalid_input', reason: 'serial_invalid', message: 'The serial number must be hexadecimal.' });
+    expect(records(f, 'ca.crl.publish').map((r) => r.outcome)).toEqual(['success', 'failure', 'failure', 'failure', 'failure']);
+  });
 });
 
 describe('fleet CA field server certificate', () => {

@@ -144,7 +144,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
         const revokedAt = new Date(wholeSeconds(clock.now())).toISOString();
         const open = () => repo.listCerts(id).filter((c) => c.revokedAt === null).map((c) => c.serial);
         const serials = open();
-        const crl = await ca.prepareCrl({ pending: serials.map((serial) => ({ serial, reason: 'cACompromise' as const, revokedAt })), validityHours: FINAL_CRL_HOURS, actor });
+        const crl = await ca.prepareCrl({ pending: { serials, reason: 'cACompromise', revokedAt }, validityHours: FINAL_CRL_HOURS, actor });
         const flagged = deps.transaction(() => {
           // A certificate issued while the CRL was being signed would be missing from it: refuse, nothing changes.
           if (open().join(' ') !== serials.join(' ')) {

@@ -14,7 +14,7 @@ import { signCertificate, signCrl, toPem, x509SignerFor, type X509Signer } from 
 import type { KmsProvider } from '../../providers/types.ts';
 import type { FleetCaRepo, FleetCaRow, FleetCertRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
-import { caTbs, crlTbsDer, deviceSubject, deviceTbs, randomSerial, REVOCATION_REASONS, serverTbs, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
+import { caTbs, crlTbsDer, deviceSubject, type CrlEntryGroup, deviceTbs, randomSerial, REVOCATION_REASONS, serverTbs, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import { certificateInfo, checkDeviceId, checkPositiveInt, DEVICE_ID_PATTERN, normaliseSerial, type FleetCertificateInfo } from './fleetCaInventory.ts';
 
@@ -90,7 +90,7 @@ export interface FleetCa {
    * Nothing is audited as published until `record()`, which the caller runs in the transaction that stores the pending
    * revocations (with revoke(serial, reason, {at: revokedAt})); a failed signing is audited at once.
    */
-  prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl>;
+  prepareCrl(options: { pending: PendingRevocation[] | PendingSerials; validityHours?: number; actor?: string }): Promise<PreparedCrl>;
   /**
    * The field link's TLS server certificate (docs/field-link.md) for a key the listener made: serverAuth, the hosts as
    * subjectAltName. Not in the device inventory (no robot holds it); audited `ca.issue` with `profile: field_server`.
@@ -120,6 +120,17 @@ export interface PendingRevocation {
   serial: string;
   reason: RevocationReason;
   /** ISO time in whole seconds: the revocation date written to the CRL and, later, to the store. */
+  revokedAt: string;
+}
+
+/**
+ * Pending revocations sharing one reason and time, the serials one list (an emergency run's or a CA revocation's
+ * thousands): checked and written to the CRL from the list, without an object per serial.
+ */
+export interface PendingSerials {
+  serials: readonly string[];
+  reason: RevocationReason;
+  /** ISO time in whole seconds. */
   revokedAt: string;
 }
 
@@ -347,7 +358,7 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer, subject?
     },
   };
 
-  async function prepareCrl(options: { pending: PendingRevocation[]; validityHours?: number; actor?: string }): Promise<PreparedCrl> {
+  async function prepareCrl(options: { pending: PendingRevocation[] | PendingSerials; validityHours?: number; actor?: string }): Promise<PreparedCrl> {
     const actor = actorOf(options);
     const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
       deps.audit.append({ actor, action: 'ca.crl.publish', targetType: 'key', targetId: ca.keyRef, outcome, details: { caId: ca.id, ...details } });
@@ -356,20 +367,20 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer, subject?
       const now = clock.now();
       const thisUpdate = wholeSeconds(now);
       const nextUpdate = wholeSeconds(now + hours * 3_600_000);
-      const stored = repo.listRevokedEntries(ca.id).map((r) => ({ serial: r.serial, revokedAt: r.revokedAt, reason: (r.reason ?? 'unspecified') as RevocationReason }));
+      const stored = repo.listRevokedEntries(ca.id);
       // A pending serial the store holds revoked already (or listed twice) would be on the CRL twice: refused. Checked
       // against the revoked list read just above, not with a query per serial (10,000 lookups were a tenth of an
       // emergency run, docs/benchmarks.md). Whether the CA issued each serial is checked where it is revoked, in the
       // transaction that records this CRL (revoke and revokeBatch answer not_found and roll it back): every caller
       // lists its serials from the CA's own certificates.
       const listed = new Set(stored.map((r) => r.serial));
-      const pending = options.pending.map((p) => {
-        const serial = normaliseSerial(p.serial);
+      const refuseListed = (serial: string) => {
         if (listed.has(serial)) throw new ConsoleError('invalid_input', `Certificate ${serial} is already revoked.`, { reason: 'already_revoked' });
         listed.add(serial);
-        if (!Object.hasOwn(REVOCATION_REASONS, p.reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
-        return { serial, revokedAt: p.revokedAt, reason: p.reason };
-      });
+      };
+      const checkReason = (reason: RevocationReason) => {
+        if (!Object.hasOwn(REVOCATION_REASONS, reason)) throw new ConsoleError('invalid_input', 'Unknown revocation reason.', { reason: 'revocation_reason_invalid' });
+      };
       // One Date per distinct revocation time (an emergency run revokes thousands at one time).
       const dates = new Map<string, Date>();
       const dateOf = (iso: string) => {
@@ -377,16 +388,36 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer, subject?
         if (d === undefined) dates.set(iso, (d = new Date(iso)));
         return d;
       };
-      const entries = [...stored, ...pending].map((r) => ({ serial: Buffer.from(r.serial, 'hex'), revokedAt: dateOf(r.revokedAt), reason: r.reason }));
+      const entries = stored.map((r) => ({ serial: Buffer.from(r.serial, 'hex'), revokedAt: dateOf(r.revokedAt), reason: (r.reason ?? 'unspecified') as RevocationReason }));
+      const groups: CrlEntryGroup[] = [];
+      let pendingCount = 0;
+      if (Array.isArray(options.pending)) {
+        for (const p of options.pending as PendingRevocation[]) {
+          const serial = normaliseSerial(p.serial);
+          refuseListed(serial);
+          checkReason(p.reason);
+          entries.push({ serial: Buffer.from(serial, 'hex'), revokedAt: dateOf(p.revokedAt), reason: p.reason });
+        }
+        pendingCount = options.pending.length;
+      } else {
+        // One list: the reason checked once, each serial normalised and checked against the revoked list, no entry object.
+        const batch = options.pending as PendingSerials;
+        checkReason(batch.reason);
+        const serials = batch.serials.map(normaliseSerial);
+        for (const serial of serials) refuseListed(serial);
+        groups.push({ serials, revokedAt: dateOf(batch.revokedAt), reason: batch.reason });
+        pendingCount = serials.length;
+      }
+      const revoked = stored.length + pendingCount;
       const crlNumber = repo.nextCrlNumber(ca.id);
-      const der = await signed(() => signCrl(signer, crlTbsDer({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries })));
-      const published = { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked: entries.length, der, pem: toPem(der, 'X509 CRL') };
+      const der = await signed(() => signCrl(signer, crlTbsDer({ signer, issuer, crlNumber, thisUpdate, nextUpdate, entries, groups })));
+      const published = { crlNumber, thisUpdate: thisUpdate.toISOString(), nextUpdate: nextUpdate.toISOString(), revoked, der, pem: toPem(der, 'X509 CRL') };
       return {
         ...published,
         record: (details = {}) => {
           // Kept for the robots (docs/lockdown-orders.md, "Delivery"): stations and key bundles carry the newest CRL.
           repo.saveCrl?.(ca.id, crlNumber, published.thisUpdate, der);
-          audit('success', { crlNumber, revoked: entries.length, nextUpdate: published.nextUpdate, ...details });
+          audit('success', { crlNumber, revoked, nextUpdate: published.nextUpdate, ...details });
         },
       };
     } catch (e) {

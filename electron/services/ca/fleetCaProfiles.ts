@@ -125,6 +125,16 @@ export interface CrlEntryInput {
   reason: RevocationReason;
 }
 
+/**
+ * Entries sharing one revocation time and reason, their serials as lower-case hex of whole bytes (as the store holds
+ * them): an emergency run's 10,000 pending revocations as one list, not an object and a Buffer per serial.
+ */
+export interface CrlEntryGroup {
+  serials: readonly string[];
+  revokedAt: Date;
+  reason: RevocationReason;
+}
+
 export interface CrlProfileInput {
   signer: X509Signer;
   issuer: asn1X509.Name;
@@ -132,11 +142,20 @@ export interface CrlProfileInput {
   thisUpdate: Date;
   nextUpdate: Date;
   entries: readonly CrlEntryInput[];
+  /** Listed after `entries`, in order, each group's serials in order. */
+  groups?: readonly CrlEntryGroup[];
+}
+
+/** `entries` followed by every group's serials as entries (the library's path). */
+function allEntries(input: CrlProfileInput): CrlEntryInput[] {
+  const out = [...input.entries];
+  for (const g of input.groups ?? []) for (const serial of g.serials) out.push({ serial: Buffer.from(serial, 'hex'), revokedAt: g.revokedAt, reason: g.reason });
+  return out;
 }
 
 export function crlTbs(input: CrlProfileInput): asn1X509.TBSCertList {
   const aki = new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new asn1X509.KeyIdentifier(bufferOf(keyIdentifier(input.signer.spki))) });
-  const revoked = input.entries.map(
+  const revoked = allEntries(input).map(
     (e) =>
       new asn1X509.RevokedCertificate({
         userCertificate: bufferOf(e.serial),
@@ -177,21 +196,39 @@ function reasonExtensions(reason: RevocationReason): Buffer | null {
  * The revokedCertificates entries, written directly into one buffer (null when a date is not whole seconds in
  * 1950..9999: the library then writes the CRL). Each entry is SEQUENCE { INTEGER serial, Time, [reasonCode] }; the
  * time and the reason's extensions are encoded once per distinct value (an emergency run revokes thousands at one
- * time with one reason), so a 10,000-entry list is two passes over the serials and no per-entry allocation.
+ * time with one reason). A group's serials are written from their hex in place: its 10,000 entries are one size pass
+ * and one writing pass over the strings, with no object or Buffer per serial.
  */
-function revokedEntriesDer(entries: readonly CrlEntryInput[]): Buffer | null {
+function revokedEntriesDer(entries: readonly CrlEntryInput[], groups: readonly CrlEntryGroup[]): Buffer | null {
   const times = new Map<number, Buffer | null>();
+  const timeOf = (d: Date) => {
+    const ms = d.getTime();
+    let time = times.get(ms);
+    if (time === undefined) times.set(ms, (time = derTime(d)));
+    return time;
+  };
   const parts: Array<{ serial: Buffer; time: Buffer; ext: Buffer | null; content: number }> = [];
   let total = 0;
   for (const e of entries) {
-    const ms = e.revokedAt.getTime();
-    let time = times.get(ms);
-    if (time === undefined) times.set(ms, (time = derTime(e.revokedAt)));
+    const time = timeOf(e.revokedAt);
     if (time === null) return null;
     const ext = reasonExtensions(e.reason);
     const content = derHeaderSize(e.serial.length) + e.serial.length + time.length + (ext?.length ?? 0);
     parts.push({ serial: e.serial, time, ext, content });
     total += derHeaderSize(content) + content;
+  }
+  const packed: Array<{ group: CrlEntryGroup; time: Buffer; ext: Buffer | null }> = [];
+  for (const group of groups) {
+    const time = timeOf(group.revokedAt);
+    if (time === null) return null;
+    const ext = reasonExtensions(group.reason);
+    const fixed = time.length + (ext?.length ?? 0);
+    for (const hex of group.serials) {
+      const bytes = hex.length >>> 1;
+      const content = derHeaderSize(bytes) + bytes + fixed;
+      total += derHeaderSize(content) + content;
+    }
+    packed.push({ group, time, ext });
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
@@ -202,6 +239,18 @@ function revokedEntriesDer(entries: readonly CrlEntryInput[]): Buffer | null {
     at += p.time.copy(out, at);
     if (p.ext) at += p.ext.copy(out, at);
   }
+  for (const { group, time, ext } of packed) {
+    const fixed = time.length + (ext?.length ?? 0);
+    for (const hex of group.serials) {
+      const bytes = hex.length >>> 1;
+      at = putDerHeader(out, at, 0x30, derHeaderSize(bytes) + bytes + fixed);
+      at = putDerHeader(out, at, 0x02, bytes);
+      if (out.write(hex, at, 'hex') !== bytes) throw new Error('CRL: a pending serial is not hexadecimal');
+      at += bytes;
+      at += time.copy(out, at);
+      if (ext) at += ext.copy(out, at);
+    }
+  }
   return out;
 }
 
@@ -211,9 +260,11 @@ function revokedEntriesDer(entries: readonly CrlEntryInput[]): Buffer | null {
  * took about a quarter of a 10,000-certificate emergency revocation (docs/benchmarks.md).
  */
 export function crlTbsDer(input: CrlProfileInput): Buffer {
-  const entries = input.entries.length === 0 ? null : revokedEntriesDer(input.entries);
+  const groups = input.groups ?? [];
+  const empty = input.entries.length === 0 && groups.every((g) => g.serials.length === 0);
+  const entries = empty ? null : revokedEntriesDer(input.entries, groups);
   if (entries === null) return Buffer.from(AsnConvert.serialize(crlTbs(input)));
-  const bare = Buffer.from(AsnConvert.serialize(crlTbs({ ...input, entries: [] })));
+  const bare = Buffer.from(AsnConvert.serialize(crlTbs({ ...input, entries: [], groups: [] })));
   const children = derChildren(bare);
   const extensions = children.find((c) => c.tag === 0xa0);
   const first = children[0];

@@ -63,7 +63,7 @@ export interface NewCaInput {
 export interface CaRevocations {
   ca: FleetCa;
   crl: PreparedCrl;
-  serials: string[];
+  serials: readonly string[];
 }
 
 export interface FleetCaService {
@@ -106,9 +106,10 @@ export interface FleetCaService {
    * Signs, for each CA that issued one of `pending`, a CRL that already lists them (prepareCrl), the current CA's first:
    * every revocation lands in its own CA's CRL, signed by that CA's key (a retired CA still signs its own). With
    * `withCurrent`, the current CA (if any) signs one even with nothing of its own pending. Nothing is recorded: the
-   * caller revokes and records each CRL in its transaction. A CA that cannot sign fails the whole call.
+   * caller revokes and records each CRL in its transaction. A CA that cannot sign fails the whole call. `pending` is
+   * either one object per certificate or, for many (an emergency run's 10,000), each CA's serials as one list.
    */
-  prepareRevocations(pending: Array<{ caId: string; serial: string }>, options: { reason: RevocationReason; revokedAt: string; actor: string; withCurrent?: boolean }): Promise<CaRevocations[]>;
+  prepareRevocations(pending: ReadonlyArray<{ caId: string; serial: string }> | ReadonlyMap<string, readonly string[]>, options: { reason: RevocationReason; revokedAt: string; actor: string; withCurrent?: boolean }): Promise<CaRevocations[]>;
   /** validCertificatesOf for many robots at once (an emergency run's scope), every CA: the CA, serial and robot of each. */
   validCertificatesOfDevices(deviceIds: readonly string[]): Array<{ caId: string; serial: string; deviceId: string }>;
   /**
@@ -270,12 +271,18 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
     },
     async prepareRevocations(pending, { reason, revokedAt, actor, withCurrent = false }) {
       const current = caId();
-      const byCa = new Map<string, string[]>();
+      const byCa = new Map<string, readonly string[]>();
       if (withCurrent && current !== null) byCa.set(current, []);
-      for (const p of pending) {
-        const list = byCa.get(p.caId);
-        if (list) list.push(p.serial);
-        else byCa.set(p.caId, [p.serial]);
+      if (pending instanceof Map) {
+        for (const [id, serials] of pending as ReadonlyMap<string, readonly string[]>) byCa.set(id, serials);
+      } else {
+        const lists = new Map<string, string[]>();
+        for (const p of pending as ReadonlyArray<{ caId: string; serial: string }>) {
+          const list = lists.get(p.caId);
+          if (list) list.push(p.serial);
+          else lists.set(p.caId, [p.serial]);
+        }
+        for (const [id, serials] of lists) byCa.set(id, serials);
       }
       const order = [...byCa.keys()].sort((a, b) => Number(b === current) - Number(a === current));
       const out: CaRevocations[] = [];
@@ -283,7 +290,7 @@ export function createFleetCaService(deps: FleetCaServiceDeps): FleetCaService {
         // The opened current CA without an extra turn: the pending serials are checked as soon as possible.
         const ca = opened?.id === id ? opened : await open(id);
         const serials = byCa.get(id) ?? [];
-        const crl = await ca.prepareCrl({ pending: serials.map((serial) => ({ serial, reason, revokedAt })), actor });
+        const crl = await ca.prepareCrl({ pending: { serials, reason, revokedAt }, actor });
         out.push({ ca, crl, serials });
       }
       return out;

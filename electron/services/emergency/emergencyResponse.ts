@@ -420,16 +420,29 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   /**
    * revoke_certificates' items when the action first runs: the scope's active certificate copies and its valid
    * certificates of every CA (the current one, or a retired one during a transition) that the registry has no active
-   * copy of (a session that never committed), with the CA that issued each (serial -> CA id, into `issuer`).
+   * copy of (a session that never committed), with the CA that issued each (serial -> CA id, into `issuer`). Answers
+   * the serials listed, in the items' order (each item is pending): the run's todo list without a pass over the items.
    */
-  function listCertificates(scope: EmergencyScope, items: Record<string, Item>, issuer: Map<string, string>): void {
+  function listCertificates(scope: EmergencyScope, items: Record<string, Item>, issuer: Map<string, string>): string[] {
     const filter = filterOf(scope);
-    for (const c of repo.certificatesOf(filter)) items[c.serial.toLowerCase()] = { state: 'pending', deviceId: c.deviceId };
-    for (const c of repo.validCaCertificatesOf(filter, nowIso())) {
-      const serial = c.serial.toLowerCase();
-      items[serial] ??= { state: 'pending', deviceId: c.deviceId };
-      issuer.set(serial, c.caId);
+    const listed: string[] = [];
+    // Each listing is one list per column (no object per row): only the items are objects.
+    const copies = repo.certificateListOf(filter);
+    for (let i = 0; i < copies.serials.length; i++) {
+      const serial = copies.serials[i]!.toLowerCase();
+      if (items[serial] === undefined) listed.push(serial);
+      items[serial] = { state: 'pending', deviceId: copies.deviceIds[i] };
     }
+    const valid = repo.validCaCertificateListOf(filter, nowIso());
+    for (let i = 0; i < valid.serials.length; i++) {
+      const serial = valid.serials[i]!.toLowerCase();
+      if (items[serial] === undefined) {
+        listed.push(serial);
+        items[serial] = { state: 'pending', deviceId: valid.deviceIds[i] };
+      }
+      issuer.set(serial, valid.caIds[i]!);
+    }
+    return listed;
   }
 
   async function revokeCertificates(ctx: RunContext, d: Detail, _save: () => void, finish: (counts?: ItemCounts) => void, progress: (counts?: ItemCounts) => void): Promise<boolean> {
@@ -440,23 +453,29 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       listedNow = false;
       break;
     }
-    if (listedNow) listCertificates(ctx.scope, d.items, issuer);
-    // One pass over the items: the serials to revoke (pending, or failed in an earlier attempt) and the counts by state.
-    const todo: string[] = [];
+    // The serials to revoke (pending, or failed in an earlier attempt) and the counts by state: listed now, every
+    // item is pending, in the listing's order; otherwise one pass over the items.
+    let todo: string[] = [];
     const counts: ItemCounts = { total: 0, done: 0, failed: 0, skipped: 0, pending: 0 };
-    for (const serial in d.items) {
-      const state = d.items[serial]!.state;
-      counts.total++;
-      if (state === 'done' || state === 'failed' || state === 'skipped' || state === 'pending') counts[state]++;
-      if (state === 'pending' || state === 'failed') todo.push(serial);
+    if (listedNow) {
+      todo = listCertificates(ctx.scope, d.items, issuer);
+      counts.total = counts.pending = todo.length;
+    } else {
+      for (const serial in d.items) {
+        const state = d.items[serial]!.state;
+        counts.total++;
+        if (state === 'done' || state === 'failed' || state === 'skipped' || state === 'pending') counts[state]++;
+        if (state === 'pending' || state === 'failed') todo.push(serial);
+      }
     }
     if (todo.length === 0) return false;
-    // The items as they were, should the attempt roll back (an item's earlier failure is replaced by this one's).
-    const before = todo.map((serial) => d.items[serial]!);
+    // The items as they were, should the attempt roll back (an item's earlier failure is replaced by this one's); an
+    // item listed now was {state: pending, deviceId} (its deviceId is read back from it then).
+    const before = listedNow ? null : todo.map((serial) => d.items[serial]!);
     const keys = new Set(Object.keys(d));
     const reason = ctx.options.certificateReason;
     const actor = deps.session.actor();
-    if (!listedNow) {
+    if (before !== null) {
       for (const c of deps.ca.validCertificatesOfDevices([...new Set(before.map((i) => String(i.deviceId)))])) issuer.set(c.serial.toLowerCase(), c.caId);
     }
     const revokedAt = new Date(Math.floor(deps.clock.now() / 1000) * 1000).toISOString();
@@ -470,10 +489,14 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       else d.items[serial] = { state: 'done', deviceId: item.deviceId };
     };
     try {
-      const pending: Array<{ serial: string; caId: string }> = [];
+      // Each CA's serials as one list, in the todo's order (no object per serial): the CRLs and the batches read them.
+      const pending = new Map<string, string[]>();
       for (const serial of todo) {
         const caId = issuer.get(serial);
-        if (caId !== undefined) pending.push({ serial, caId });
+        if (caId === undefined) continue;
+        const list = pending.get(caId);
+        if (list) list.push(serial);
+        else pending.set(caId, [serial]);
       }
       // Signed before the store changes (provider.sign is asynchronous, the transaction is not), one CRL per CA that
       // issued one of them; the current CA's is published even when nothing new is listed, so robots get a fresh CRL.
@@ -519,7 +542,10 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       const err = errorOf(e);
       // Rolled back: no CRL of this attempt was recorded, so none is named.
       for (const k of Object.keys(d)) if (!keys.has(k)) delete d[k];
-      for (const [i, serial] of todo.entries()) d.items[serial] = { ...before[i]!, state: 'failed', ...err };
+      for (const [i, serial] of todo.entries()) {
+        const was = before === null ? { state: 'pending' as const, deviceId: d.items[serial]!.deviceId } : before[i]!;
+        d.items[serial] = { ...was, state: 'failed', ...err };
+      }
       return false;
     }
   }

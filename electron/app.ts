@@ -837,7 +837,8 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         onChanged: operatorChanged,
         approvalKeys: approvalsRepo,
         onApprovalKeyRevoked: () => emit('approvals:changed', { requestId: null, state: null }),
-        openKitsOf: (name, now) => kitRepo.openFor(name, now).map(({ kitId, exportedAt, expiresAt }) => ({ kitId, exportedAt, expiresAt })),
+        openKitsByOperator: (now, name) =>
+          new Map([...kitRepo.openByResponder(now, name)].map(([who, kits]) => [who, kits.map(({ kitId, exportedAt, expiresAt }) => ({ kitId, exportedAt, expiresAt }))])),
       }),
       ...createApprovalHandlers(approvals),
       ...createTotpHandlers({ repo: operatorsRepo, session: liveSession, audit, clock, kdf, transaction, onChanged: operatorChanged }),

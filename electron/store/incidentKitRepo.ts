@@ -60,8 +60,12 @@ export interface IncidentKitRepo {
   /** exported -> imported; false when the kit was imported already (nothing changed). */
   markImported(kitId: string, at: string, by: string, records: number): boolean;
   list(limit: number): IncidentKitRow[];
-  /** The responder's kits not imported yet whose orders have not all expired at `now` (ISO), oldest first. */
-  openFor(responder: string, now: string): IncidentKitRow[];
+  /**
+   * Each responder's kits not imported yet whose orders have not all expired at `now` (ISO), oldest first: every
+   * responder's in one query (operators:list, whatever the number of operators), or the one `responder`'s. A responder
+   * without an open kit is not in the map.
+   */
+  openByResponder(now: string, responder?: string): Map<string, IncidentKitRow[]>;
 }
 
 export function createIncidentKitRepo(db: Db): IncidentKitRepo {
@@ -73,6 +77,16 @@ export function createIncidentKitRepo(db: Db): IncidentKitRepo {
   const imported = db.prepare("UPDATE incident_kits SET state = 'imported', imported_at = ?, imported_by = ?, imported_records = ? WHERE kit_id = ? AND state = 'exported'");
   const listStmt = db.prepare('SELECT * FROM incident_kits ORDER BY exported_at DESC, kit_id LIMIT ?');
   const openStmt = db.prepare("SELECT * FROM incident_kits WHERE responder = ? AND state = 'exported' AND expires_at > ? ORDER BY exported_at, kit_id");
+  const openAll = db.prepare("SELECT * FROM incident_kits WHERE state = 'exported' AND expires_at > ? ORDER BY exported_at, kit_id");
+  const byResponder = (rows: Raw[]) => {
+    const out = new Map<string, IncidentKitRow[]>();
+    for (const r of rows) {
+      const kits = out.get(r.responder);
+      if (kits) kits.push(fromRaw(r));
+      else out.set(r.responder, [fromRaw(r)]);
+    }
+    return out;
+  };
   return {
     insert: (row) => void insert.run(row),
     get: (kitId) => {
@@ -81,6 +95,6 @@ export function createIncidentKitRepo(db: Db): IncidentKitRepo {
     },
     markImported: (kitId, at, by, records) => imported.run(at, by, records, kitId).changes === 1,
     list: (limit) => (listStmt.all(limit) as Raw[]).map(fromRaw),
-    openFor: (responder, now) => (openStmt.all(responder, now) as Raw[]).map(fromRaw),
+    openByResponder: (now, responder) => byResponder((responder === undefined ? openAll.all(now) : openStmt.all(responder, now)) as Raw[]),
   };
 }

@@ -2,7 +2,7 @@
 // master key wrapped under a key derived from their own passphrase, with its KDF parameters and salt) and their own
 // unlock throttle. Removing an operator overwrites the slot with zeros before deleting the row.
 import { createHash } from 'node:crypto';
-import type { OperatorRole } from '../../shared/operatorsContract.ts';
+import type { OperatorInfo, OperatorRole } from '../../shared/operatorsContract.ts';
 import type { Db } from './database.ts';
 import type { KdfParams, ThrottleRow } from './storeMetaRepo.ts';
 
@@ -168,6 +168,19 @@ export interface OperatorsRepo {
    */
   recoveryReminderDismissedAt(name: string): number | null;
   setRecoveryReminderDismissedAt(name: string, count: number, at: string): void;
+  /**
+   * operators:list's columns, each in one query whatever the number of operators (or for the one `operator`); names no
+   * longer in the operators table are not answered. The second factor of each operator: 'pkcs11' with a token
+   * enrolled, else 'totp' with an authenticator app confirmed (an enrolment not confirmed counts for nothing), else 'none'.
+   */
+  secondFactors(operator?: string): Map<string, OperatorInfo['secondFactor']>;
+  /** How many recovery codes each operator has not used yet; an operator without any is not in the map. */
+  recoveryCodesLeft(operator?: string): Map<string, number>;
+  /**
+   * Each operator's newest successful session.unlock and store.init (the first run, for the first admin), from the
+   * audit log's (actor, action, ts, seq) index: one probe per operator and action inside the one query.
+   */
+  lastSignIns(operator?: string): Map<string, { unlockAt: string | null; initAt: string | null }>;
 }
 
 /** Console-wide settings by name (the idle lock's minutes), text values. */
@@ -188,6 +201,30 @@ export function createSettingsRepo(db: Db): SettingsRepo {
     },
   };
 }
+
+/**
+ * The list's column queries over every operator or one (`whereOperator`: a condition on o.name, or on operator for the
+ * codes). Portable SQL: LEFT JOINs, CASE, a GROUP BY and scalar subqueries with ORDER BY ... LIMIT 1 (PostgreSQL runs
+ * them as they are).
+ */
+const secondFactorsSql = (whereOperator: string) => `
+SELECT o.name AS operator,
+       CASE WHEN k.operator IS NOT NULL THEN 'pkcs11' WHEN t.secret_sealed IS NOT NULL THEN 'totp' ELSE 'none' END AS factor
+FROM operators o
+LEFT JOIN operator_tokens k ON k.operator = o.name
+LEFT JOIN operator_totp t ON t.operator = o.name
+WHERE ${whereOperator}`;
+const codesLeftSql = (whereOperator: string) => `
+SELECT c.operator, count(*) AS n
+FROM operator_recovery_codes c
+WHERE c.used_at IS NULL AND c.operator IN (SELECT o.name FROM operators o WHERE ${whereOperator})
+GROUP BY c.operator`;
+const lastSuccessOf = (action: string) =>
+  `(SELECT a.ts FROM audit_records a WHERE a.actor = o.name AND a.action = '${action}' AND a.outcome = 'success' ORDER BY a.ts DESC, a.seq DESC LIMIT 1)`;
+const lastSignInsSql = (whereOperator: string) => `
+SELECT o.name AS operator, ${lastSuccessOf('session.unlock')} AS unlock_at, ${lastSuccessOf('store.init')} AS init_at
+FROM operators o
+WHERE ${whereOperator}`;
 
 interface RawTotp {
   secret_sealed: Buffer | null;
@@ -249,6 +286,14 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
     'INSERT INTO console_settings (name, value, updated_at, updated_by) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by',
   );
   const removeSetting = db.prepare('DELETE FROM console_settings WHERE name = ?');
+  const listColumn = <R>(sql: (where: string) => string) => {
+    const every = db.prepare(sql('1 = 1'));
+    const one = db.prepare(sql('o.name = ?'));
+    return (operator?: string): R[] => (operator === undefined ? every.all() : one.all(operator)) as R[];
+  };
+  const selectFactors = listColumn<{ operator: string; factor: OperatorInfo['secondFactor'] }>(secondFactorsSql);
+  const selectCodesLeft = listColumn<{ operator: string; n: number }>(codesLeftSql);
+  const selectSignIns = listColumn<{ operator: string; unlock_at: string | null; init_at: string | null }>(lastSignInsSql);
   const forgetReminder = (name: string) => removeSetting.run(reminderSetting(name));
   const clearRecoveryCodes = (name: string) => {
     zeroCodes.run(Buffer.alloc(32), Buffer.alloc(16), name);
@@ -352,5 +397,8 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       updateStep.run(step, name);
     },
     clearTotp,
+    secondFactors: (operator) => new Map(selectFactors(operator).map((r) => [r.operator, r.factor])),
+    recoveryCodesLeft: (operator) => new Map(selectCodesLeft(operator).map((r) => [r.operator, r.n])),
+    lastSignIns: (operator) => new Map(selectSignIns(operator).map((r) => [r.operator, { unlockAt: r.unlock_at, initAt: r.init_at }])),
   };
 }

@@ -30,8 +30,11 @@ export interface OperatorsDeps {
   approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey' | 'approvalKeyStates'>;
   /** Called after a removal revoked the operator's approval key: the approvals:changed push (the key tables). */
   onApprovalKeyRevoked?(): void;
-  /** The operator's incident kits not imported and not expired at `now` (ISO): named when they are removed or lose security. */
-  openKitsOf?(name: string, now: string): OpenKit[];
+  /**
+   * Each operator's incident kits not imported and not expired at `now` (ISO), oldest first (every operator's in one
+   * query, or the one `name`'s): listed by operators:list, named when they are removed or lose security.
+   */
+  openKitsByOperator?(now: string, name?: string): Map<string, OpenKit[]>;
 }
 
 /** The reason recorded when removing an operator revokes their approval key. */
@@ -54,10 +57,11 @@ const sameName = (a: string, b: string) => a.normalize('NFC').toLowerCase() === 
 export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
   const { repo, session, audit, clock } = deps;
 
-  /** The newest of the operator's successful unlocks and, for the first admin, the first run that signed them in. */
-  const lastSignIn = (name: string): string | null => {
-    const times = [audit.lastSuccessAt(name, 'session.unlock'), audit.lastSuccessAt(name, 'store.init')].filter((t): t is string => t !== null);
-    return times.length ? times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b)) : null;
+  /** The newer of the operator's last successful unlock and, for the first admin, the first run that signed them in. */
+  const lastSignIn = (times: { unlockAt: string | null; initAt: string | null } | undefined): string | null => {
+    const { unlockAt = null, initAt = null } = times ?? {};
+    if (unlockAt === null || initAt === null) return unlockAt ?? initAt;
+    return Date.parse(unlockAt) >= Date.parse(initAt) ? unlockAt : initAt;
   };
 
   /**
@@ -78,28 +82,38 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           : null,
     };
   };
-  const keyStates = (name?: string): Map<string, ApprovalKeyState> => deps.approvalKeys?.approvalKeyStates(name) ?? new Map();
+  const kitsByOperator = (name?: string): Map<string, OpenKit[]> => deps.openKitsByOperator?.(new Date(clock.now()).toISOString(), name) ?? new Map();
+  const openKits = (name: string): OpenKit[] => kitsByOperator(name).get(name) ?? [];
 
-  const openKits = (name: string): OpenKit[] => deps.openKitsOf?.(name, new Date(clock.now()).toISOString()) ?? [];
-
-  const info = (r: OperatorRow, states: Map<string, ApprovalKeyState> = keyStates(r.name)): OperatorInfo => withKits(r.name, {
-    name: r.name,
-    role: r.role,
-    createdAt: r.createdAt,
-    createdBy: r.createdBy,
-    passphraseChangedAt: r.passphraseChangedAt,
-    failedAttempts: r.throttle.failedAttempts,
-    retryAfterMs: retryAfterMs(r.throttle, clock.now()),
-    secondFactor: repo.token(r.name) ? 'pkcs11' : repo.totp(r.name)?.secretSealed ? 'totp' : 'none',
-    recoveryCodesLeft: repo.recoveryCodes(r.name).length,
-    lastSignInAt: lastSignIn(r.name),
-    ...approvalKeyOf(r, states.get(r.name)),
+  /**
+   * The list's columns read from other tables, each in one query for every operator (`name` undefined: operators:list)
+   * or for the one operator an answer describes, so the list costs the same few queries whatever its length.
+   */
+  const columns = (name?: string) => ({
+    factors: repo.secondFactors(name),
+    codesLeft: repo.recoveryCodesLeft(name),
+    signIns: repo.lastSignIns(name),
+    keys: deps.approvalKeys?.approvalKeyStates(name) ?? new Map<string, ApprovalKeyState>(),
+    kits: kitsByOperator(name),
   });
 
-  function withKits<T extends object>(name: string, o: T): T & { openKits?: OpenKit[] } {
-    const kits = openKits(name);
-    return kits.length ? { ...o, openKits: kits } : o;
-  }
+  const info = (r: OperatorRow, c: ReturnType<typeof columns> = columns(r.name)): OperatorInfo => {
+    const row: OperatorInfo = {
+      name: r.name,
+      role: r.role,
+      createdAt: r.createdAt,
+      createdBy: r.createdBy,
+      passphraseChangedAt: r.passphraseChangedAt,
+      failedAttempts: r.throttle.failedAttempts,
+      retryAfterMs: retryAfterMs(r.throttle, clock.now()),
+      secondFactor: c.factors.get(r.name) ?? 'none',
+      recoveryCodesLeft: c.codesLeft.get(r.name) ?? 0,
+      lastSignInAt: lastSignIn(c.signIns.get(r.name)),
+      ...approvalKeyOf(r, c.keys.get(r.name)),
+    };
+    const kits = c.kits.get(r.name) ?? [];
+    return kits.length ? { ...row, openKits: kits } : row;
+  };
 
   const existing = (name: string): OperatorRow => {
     const row = repo.get(name);
@@ -141,8 +155,8 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     'operators:list': async () => {
       session.require();
       const rows = repo.list();
-      const states = keyStates();
-      return { operators: rows.map((r) => info(r, states)) };
+      const all = columns();
+      return { operators: rows.map((r) => info(r, all)) };
     },
     'operators:add': ({ name, role, passphrase }, ctx) =>
       audited('operator.add', name, { role }, async () => {

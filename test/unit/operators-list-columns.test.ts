@@ -1,0 +1,222 @@
+// operators:list over several operators in different states at once (docs/operators.md "Operators and roles"), on a
+// real store: each row's second factor, recovery codes left, last sign-in, open incident kits and approval key, from a
+// table written here. The rules the table follows (docs/operators.md, docs/incident-kit.md, docs/two-person-control.md):
+// - secondFactor: 'pkcs11' when a token is enrolled (even with an authenticator app too), 'totp' once an app is
+//   confirmed, 'none' before (an enrolment started, not confirmed, counts for nothing);
+// - recoveryCodesLeft: the codes of the set not used yet (0 when all used or none handed);
+// - lastSignInAt: the newest successful unlock (or, for the first admin, the first run); failures do not count;
+// - openKits: the responder's kits not imported whose orders expire after now, oldest export first (a kit expiring at
+//   this very instant is closed); no field at all without one;
+// - approvalKey: the key enrolled now (at or after the operator's row), else approvalKeyRevoked: the last one revoked.
+// The last test counts the SQL statements one operators:list runs: the same for 3 operators and for 8 (a constant
+// number of queries, not one or more per operator).
+import crypto from 'node:crypto';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FleetConsole } from '../../electron/app.ts';
+import { manualClock } from '../../electron/clock.ts';
+import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
+import { createIncidentKitRepo } from '../../electron/store/incidentKitRepo.ts';
+import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
+import type { OperatorInfo } from '../../shared/operatorsContract.ts';
+import { contractCaller } from '../integration/support/consoleCalls.ts';
+import { CTX, FAST_KDF, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
+
+const T0 = Date.parse('2026-07-01T09:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+const pass = (name: string) => (name === 'alice' ? PASSPHRASE : `${name} has a long passphrase`);
+const OPTIONS = { rotation: { scheduler: false }, idleLock: { intervalMs: null } } as const;
+
+/** The operators added after alice (minute 1, 2, ...), each with a role that needs no second approver to add. */
+const ADDED = [
+  { name: 'tom', role: 'station_operator' },
+  { name: 'pat', role: 'viewer' },
+  { name: 'una', role: 'viewer' },
+  { name: 'val', role: 'viewer' },
+  { name: 'kim', role: 'security_officer' },
+  { name: 'ned', role: 'viewer' },
+  { name: 'ora', role: 'station_operator' },
+] as const;
+
+/** A P-256 public key (SPKI DER) and its SHA-256 fingerprint, as approvals:enrolKey stores it. */
+const spkiKey = () => {
+  const der = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'der', type: 'spki' });
+  return { publicSpki: der, fingerprint: crypto.createHash('sha256').update(der).digest('hex') };
+};
+const KEYS = { tom: spkiKey(), pat: spkiKey(), valOld: spkiKey(), ora: spkiKey(), oraNew: spkiKey() };
+
+const token = (name: string) => ({
+  modulePath: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: `${name}-token`, keyLabel: `ecps-operator-${name}`,
+  publicKeyPem: crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString(), enabledAt: at(20),
+});
+const codes = (n: number) => Array.from({ length: n }, (_, i) => ({ position: i + 1, kdf: FAST_KDF, salt: crypto.randomBytes(16), hash: crypto.randomBytes(32) }));
+
+/** The listed time: minute 40 (after every seed below). */
+const NOW = 40;
+
+/** Rows written into the store by its own repositories, the console closed. */
+function seed(db: Database.Database) {
+  const ops = createOperatorsRepo(db);
+  const kits = createIncidentKitRepo(db);
+  const approvals = createApprovalsRepo(db);
+  // Second factors: tom an app, pat a token and an app, una an app started but never confirmed, ora a token.
+  ops.setTotpPending('tom', crypto.randomBytes(40));
+  ops.activateTotp('tom', 1, at(20));
+  ops.setTotpPending('pat', crypto.randomBytes(40));
+  ops.activateTotp('pat', 1, at(20));
+  ops.setToken('pat', token('pat'));
+  ops.setTotpPending('una', crypto.randomBytes(40));
+  ops.setToken('ora', token('ora'));
+  // Recovery codes: tom 10 handed, 3 used; pat 2 handed, both used; ora 5, none used.
+  ops.replaceRecoveryCodes('tom', codes(10), at(20));
+  for (const position of [2, 5, 9]) expect(ops.useRecoveryCode('tom', position, at(21))).toBe(true);
+  ops.replaceRecoveryCodes('pat', codes(2), at(20));
+  for (const position of [1, 2]) expect(ops.useRecoveryCode('pat', position, at(21))).toBe(true);
+  ops.replaceRecoveryCodes('ora', codes(5), at(20));
+  // Incident kits (exported -> imported; open while an order has not expired).
+  const kit = (kitId: string, responder: string, exportedAt: string, expiresAt: string) =>
+    kits.insert({ kitId, responder, exportedBy: 'alice', exportedAt, expiresAt, orders: 1, robots: 2 });
+  kit('kit-tom', 'tom', at(22), at(100));
+  kit('kit-pat', 'pat', at(22), at(100));
+  expect(kits.markImported('kit-pat', at(30), 'alice', 4)).toBe(true);
+  kit('kit-una', 'una', at(22), at(NOW));
+  kit('kit-kim-2', 'kim', at(25), at(90));
+  kit('kit-kim-1', 'kim', at(23), at(200));
+  kit('kit-kim-old', 'kim', at(1), at(30));
+  kit('kit-gone', 'zed', at(22), at(100));
+  // Approval keys: tom's enrolled; pat's revoked by alice; val's left by a namesake before her row (hers: none);
+  // ora's first one replaced, then the new one enrolled.
+  approvals.saveApprovalKey({ operator: 'tom', ...KEYS.tom, enrolledAt: at(24) });
+  approvals.saveApprovalKey({ operator: 'pat', ...KEYS.pat, enrolledAt: at(24) });
+  expect(approvals.revokeApprovalKey('pat', { revokedAt: at(26), revokedBy: 'alice', why: 'removed', reason: 'token lost' })).toBe(true);
+  approvals.saveApprovalKey({ operator: 'val', ...KEYS.valOld, enrolledAt: at(0) });
+  approvals.saveApprovalKey({ operator: 'ora', ...KEYS.ora, enrolledAt: at(24) });
+  expect(approvals.revokeApprovalKey('ora', { revokedAt: at(27), revokedBy: 'ora', why: 'replaced', reason: null })).toBe(true);
+  approvals.saveApprovalKey({ operator: 'ora', ...KEYS.oraNew, enrolledAt: at(27) });
+}
+
+type Columns = Pick<OperatorInfo, 'secondFactor' | 'recoveryCodesLeft' | 'lastSignInAt' | 'approvalKey' | 'approvalKeyRevoked' | 'openKits' | 'failedAttempts'>;
+const none = { approvalKey: null, approvalKeyRevoked: null };
+
+/** The expected rows, by name (alice's last sign-in is her unlock at minute NOW, after the store was reopened). */
+const EXPECTED: Record<string, Columns> = {
+  alice: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: at(NOW), failedAttempts: 0, ...none },
+  kim: {
+    secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: null, failedAttempts: 0, ...none,
+    openKits: [
+      { kitId: 'kit-kim-1', exportedAt: at(23), expiresAt: at(200) },
+      { kitId: 'kit-kim-2', exportedAt: at(25), expiresAt: at(90) },
+    ],
+  },
+  ned: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: at(12), failedAttempts: 1, ...none },
+  ora: {
+    secondFactor: 'pkcs11', recoveryCodesLeft: 5, lastSignInAt: null, failedAttempts: 0,
+    approvalKey: { fingerprint: KEYS.oraNew.fingerprint, enrolledAt: at(27) }, approvalKeyRevoked: null,
+  },
+  pat: {
+    secondFactor: 'pkcs11', recoveryCodesLeft: 0, lastSignInAt: null, failedAttempts: 0,
+    approvalKey: null, approvalKeyRevoked: { fingerprint: KEYS.pat.fingerprint, revokedAt: at(26), revokedBy: 'alice', reason: 'token lost' },
+  },
+  tom: {
+    secondFactor: 'totp', recoveryCodesLeft: 7, lastSignInAt: at(11), failedAttempts: 0,
+    approvalKey: { fingerprint: KEYS.tom.fingerprint, enrolledAt: at(24) }, approvalKeyRevoked: null,
+    openKits: [{ kitId: 'kit-tom', exportedAt: at(22), expiresAt: at(100) }],
+  },
+  una: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: at(13), failedAttempts: 0, ...none },
+  val: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: null, failedAttempts: 0, ...none },
+};
+
+/** Counts the statements better-sqlite3 runs (all, get, iterate, run) while fn runs, every connection of the process. */
+async function statementsRunBy(fn: () => Promise<unknown>): Promise<number> {
+  const scratch = new Database(':memory:');
+  const proto = Object.getPrototypeOf(scratch.prepare('SELECT 1')) as Record<string, (...a: unknown[]) => unknown>;
+  scratch.close();
+  const methods = ['all', 'get', 'iterate', 'run'] as const;
+  const saved = methods.map((m) => proto[m]!);
+  let n = 0;
+  methods.forEach((m, i) => {
+    proto[m] = function counted(this: unknown, ...a: unknown[]) {
+      n++;
+      return saved[i]!.apply(this, a);
+    };
+  });
+  try {
+    await fn();
+  } finally {
+    methods.forEach((m, i) => {
+      proto[m] = saved[i]!;
+    });
+  }
+  return n;
+}
+
+afterAll(() => removeTempDirs());
+
+describe('operators:list: every column over operators in different states', () => {
+  const clock = manualClock(T0);
+  const dir = tempDir('ecps-operators-list-');
+  let c: FleetConsole;
+  const call = contractCaller(() => c);
+  let listedWithThree = 0;
+
+  async function signIn(operator: string, passphrase = pass(operator)) {
+    await call('session:lock', {});
+    return c.handlers['session:unlock']({ operator, passphrase }, CTX);
+  }
+
+  beforeAll(async () => {
+    c = await open(dir, { clock, ...OPTIONS });
+    await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
+    for (const [i, o] of ADDED.entries()) {
+      clock.set(Date.parse(at(i + 1)));
+      await call('operators:add', { name: o.name, role: o.role, passphrase: pass(o.name) });
+      if (i === 1) listedWithThree = await statementsRunBy(() => call('operators:list', {}));
+    }
+    // Sign-ins: tom at 10 and 11, ned at 12 then a wrong passphrase at 14 (a failure: not a sign-in), una at 13.
+    for (const [who, minute] of [['tom', 10], ['tom', 11], ['ned', 12], ['una', 13]] as const) {
+      clock.set(Date.parse(at(minute)));
+      await signIn(who);
+    }
+    clock.set(Date.parse(at(14)));
+    await expect(signIn('ned', 'not ned passphrase at all')).rejects.toMatchObject({ code: 'wrong_passphrase' });
+    c.close();
+    withRawDb(dir, seed);
+    clock.set(Date.parse(at(NOW)));
+    c = await open(dir, { clock, ...OPTIONS });
+    await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+  });
+  afterAll(() => c?.close());
+
+  it('answers each operator\'s row as the table says, by name, with the fields every row has', async () => {
+    const { operators } = await call('operators:list', {});
+    expect(operators.map((o) => o.name)).toEqual(['alice', 'kim', 'ned', 'ora', 'pat', 'tom', 'una', 'val']);
+    const columns = Object.fromEntries(
+      operators.map((o) => [
+        o.name,
+        {
+          secondFactor: o.secondFactor, recoveryCodesLeft: o.recoveryCodesLeft, lastSignInAt: o.lastSignInAt, failedAttempts: o.failedAttempts,
+          approvalKey: o.approvalKey, approvalKeyRevoked: o.approvalKeyRevoked, ...('openKits' in o ? { openKits: o.openKits } : {}),
+        },
+      ]),
+    );
+    expect(columns).toEqual(EXPECTED);
+    const roles = Object.fromEntries(operators.map((o) => [o.name, [o.role, o.createdAt, o.createdBy, o.passphraseChangedAt, o.retryAfterMs]]));
+    expect(roles).toEqual({
+      alice: ['admin', at(0), 'alice', null, 0],
+      ...Object.fromEntries(ADDED.map((o, i) => [o.name, [o.role, at(i + 1), 'alice', null, 0]])),
+    });
+  });
+
+  it('operators:setRole answers the same columns for the one operator it changed', async () => {
+    const { secondFactor, recoveryCodesLeft, lastSignInAt, approvalKey, approvalKeyRevoked, openKits } = EXPECTED['tom']!;
+    expect(await call('operators:setRole', { name: 'tom', role: 'viewer' })).toMatchObject({ name: 'tom', role: 'viewer', secondFactor, recoveryCodesLeft, lastSignInAt, approvalKey, approvalKeyRevoked, openKits });
+    const pat = await call('operators:setRole', { name: 'pat', role: 'station_operator' });
+    expect(pat).toMatchObject({ name: 'pat', secondFactor: 'pkcs11', recoveryCodesLeft: 0, lastSignInAt: null, approvalKey: null, approvalKeyRevoked: EXPECTED['pat']!.approvalKeyRevoked });
+    expect(Object.keys(pat)).not.toContain('openKits');
+  });
+
+  it('runs as many SQL statements for 8 operators as for 3 (none per operator)', async () => {
+    expect(listedWithThree).toBeGreaterThan(0);
+    expect(await statementsRunBy(() => call('operators:list', {}))).toBe(listedWithThree);
+  });
+});

@@ -112,6 +112,9 @@ export interface OperatorRow {
   passphraseChangedAt: string | null;
 }
 
+/** An operator's row without their key slot: what operators:list shows. */
+export type OperatorSummary = Omit<OperatorRow, 'slot'>;
+
 interface RawOperator {
   name: string;
   role: OperatorRole;
@@ -132,6 +135,8 @@ export interface OperatorsRepo {
   get(name: string): OperatorRow | null;
   /** Every operator, by name. */
   list(): OperatorRow[];
+  /** Every operator, by name, without the key slots (operators:list reads no wrapped key). */
+  summaries(): OperatorSummary[];
   insert(row: OperatorRow): void;
   updateSlot(name: string, slot: OperatorSlot, changedAt: string): void;
   setRole(name: string, role: OperatorRole): void;
@@ -233,14 +238,17 @@ interface RawTotp {
   enabled_at: string | null;
 }
 
-const toRow = (r: RawOperator): OperatorRow => ({
+const toSummary = (r: Omit<RawOperator, 'kdf_params' | 'kdf_salt' | 'wrapped_master' | 'keychain_bound'>): OperatorSummary => ({
   name: r.name,
   role: r.role,
-  slot: { kdf: JSON.parse(r.kdf_params) as KdfParams, salt: r.kdf_salt, wrappedMaster: r.wrapped_master, keychainBound: r.keychain_bound === 1 },
   throttle: { failedAttempts: r.failed_attempts, lastFailureMs: r.last_failure_ms },
   createdAt: r.created_at,
   createdBy: r.created_by,
   passphraseChangedAt: r.passphrase_changed_at,
+});
+const toRow = (r: RawOperator): OperatorRow => ({
+  ...toSummary(r),
+  slot: { kdf: JSON.parse(r.kdf_params) as KdfParams, salt: r.kdf_salt, wrappedMaster: r.wrapped_master, keychainBound: r.keychain_bound === 1 },
 });
 
 export function createOperatorsRepo(db: Db): OperatorsRepo {
@@ -248,6 +256,7 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
   const countRole = db.prepare('SELECT count(*) AS n FROM operators WHERE role = ?');
   const select = db.prepare('SELECT * FROM operators WHERE name = ?');
   const selectAll = db.prepare('SELECT * FROM operators ORDER BY name');
+  const selectSummaries = db.prepare('SELECT name, role, failed_attempts, last_failure_ms, created_at, created_by, passphrase_changed_at FROM operators ORDER BY name');
   const insert = db.prepare(
     `INSERT INTO operators (name, role, kdf_params, kdf_salt, wrapped_master, keychain_bound, failed_attempts, last_failure_ms, created_at, created_by, passphrase_changed_at)
      VALUES (@name, @role, @kdf, @salt, @wrapped, @bound, @failed, @lastFailure, @createdAt, @createdBy, @changedAt)`,
@@ -315,6 +324,7 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
       return r ? toRow(r) : null;
     },
     list: () => (selectAll.all() as RawOperator[]).map(toRow),
+    summaries: () => (selectSummaries.all() as Parameters<typeof toSummary>[0][]).map(toSummary),
     insert(row) {
       insert.run({
         name: row.name,

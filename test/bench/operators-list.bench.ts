@@ -24,11 +24,11 @@ import type { BenchResult } from './types.ts';
 const KDF = { N: 1024, r: 8, p: 1 };
 const ADMIN = 'bench-admin';
 const PASSPHRASE = 'bench passphrase 0123';
-const RUNS = 15;
+const RUNS = 31;
+const WARMUP = 5;
 const SIZES = [10, 1_000] as const;
 const CTX = { transport: 'test' } as const;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const name = (i: number) => `op-${String(i).padStart(5, '0')}`;
 const open = (dir: string) => createConsole({ dataDir: dir, kdf: KDF, logger: silentLogger, env: {}, rotation: { scheduler: false }, metrics: { enabled: false }, idleLock: { intervalMs: null } });
 
@@ -93,9 +93,14 @@ function seed(storePath: string, n: number, at: string): void {
   }
 }
 
-async function measure(n: number): Promise<{ perRowMs: number; statements: number }> {
+/** A console over n seeded operators (plus the admin), signed in; `list` is operators:list. */
+async function prepare(n: number): Promise<{ list: () => Promise<unknown>; statements: number; close: () => void }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ecps-bench-operators-'));
   let c: FleetConsole | null = null;
+  const close = () => {
+    c?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     c = await open(dir);
     await c.handlers['session:init']({ operator: ADMIN, passphrase: PASSPHRASE }, CTX);
@@ -112,47 +117,69 @@ async function measure(n: number): Promise<{ perRowMs: number; statements: numbe
     }
     for (let i = 0; i < 5_000; i++) records.push({ actor: ADMIN, action: 'key.create', targetType: 'key' as const, targetId: `k${i}`, outcome: 'success' as const });
     c.audit.appendMany(records);
-    const list = () => c!.handlers['operators:list']({}, CTX);
+    const opened = c;
+    const list = () => opened.handlers['operators:list']({}, CTX);
     const first = await list();
     if (first.operators.length !== n + 1) throw new Error(`${first.operators.length} operators listed, expected ${n + 1}`);
-    const statements = await statementsRunBy(list);
-    const times: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      const t0 = performance.now();
-      await list();
-      times.push(performance.now() - t0);
-    }
-    return { perRowMs: median(times) / (n + 1), statements };
-  } finally {
-    c?.close();
-    rmSync(dir, { recursive: true, force: true });
+    return { list, statements: await statementsRunBy(list), close };
+  } catch (e) {
+    close();
+    throw e;
   }
 }
 
+/**
+ * Best time of one call per listed operator (the machine is shared: a run's slow calls are other work, so the best of
+ * many interleaved rounds compares the two sides, as the provider benches do); both stores open, the sides alternating
+ * which runs first each round.
+ */
+async function perRowMs(sides: ReadonlyArray<{ n: number; list: () => Promise<unknown> }>): Promise<number[]> {
+  const times = sides.map(() => [] as number[]);
+  for (const side of sides) for (let w = 0; w < WARMUP; w++) await side.list();
+  for (let r = 0; r < RUNS; r++) {
+    const order = r % 2 === 0 ? sides.map((_, i) => i) : sides.map((_, i) => sides.length - 1 - i);
+    for (const i of order) {
+      const t0 = performance.now();
+      await sides[i]!.list();
+      times[i]!.push((performance.now() - t0) / (sides[i]!.n + 1));
+    }
+  }
+  return times.map((t) => Math.min(...t));
+}
+
 export async function run(): Promise<BenchResult[]> {
-  const small = await measure(SIZES[0]);
-  const large = await measure(SIZES[1]);
-  const perRow = large.perRowMs / small.perRowMs;
-  const statements = large.statements / small.statements;
-  return [
-    {
-      name: 'operators:list, time per listed operator, 1,000 vs 10 operators',
-      unit: 'ms',
-      baseline: small.perRowMs,
-      measured: large.perRowMs,
-      ratio: perRow,
-      target: '<= 2x',
-      pass: perRow <= 2,
-      note: `whole list ${(large.perRowMs * (SIZES[1] + 1)).toFixed(1)} ms vs ${(small.perRowMs * (SIZES[0] + 1)).toFixed(2)} ms`,
-    },
-    {
-      name: 'operators:list, SQL statements per list, 1,000 vs 10 operators',
-      unit: 'statements',
-      baseline: small.statements,
-      measured: large.statements,
-      ratio: statements,
-      target: '1x (a constant number of queries)',
-      pass: statements <= 1,
-    },
-  ];
+  const small = await prepare(SIZES[0]);
+  try {
+    const large = await prepare(SIZES[1]);
+    try {
+      const [smallMs, largeMs] = await perRowMs([{ n: SIZES[0], list: small.list }, { n: SIZES[1], list: large.list }]);
+      const perRow = largeMs! / smallMs!;
+      const statements = large.statements / small.statements;
+      return [
+        {
+          name: 'operators:list, time per listed operator, 1,000 vs 10 operators',
+          unit: 'ms',
+          baseline: smallMs!,
+          measured: largeMs!,
+          ratio: perRow,
+          target: '<= 2x',
+          pass: perRow <= 2,
+          note: `whole list ${(largeMs! * (SIZES[1] + 1)).toFixed(1)} ms vs ${(smallMs! * (SIZES[0] + 1)).toFixed(2)} ms (best of ${RUNS} interleaved runs)`,
+        },
+        {
+          name: 'operators:list, SQL statements per list, 1,000 vs 10 operators',
+          unit: 'statements',
+          baseline: small.statements,
+          measured: large.statements,
+          ratio: statements,
+          target: '1x (a constant number of queries)',
+          pass: statements <= 1,
+        },
+      ];
+    } finally {
+      large.close();
+    }
+  } finally {
+    small.close();
+  }
 }

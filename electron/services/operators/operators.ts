@@ -7,7 +7,7 @@ import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import { type OpenKit, type OperatorInfo, type OperatorRole, ROLE_PERMISSIONS, roleHas } from '../../../shared/operatorsContract.ts';
 import type { Clock } from '../../clock.ts';
 import type { ApprovalKeyState, ApprovalsRepo } from '../../store/approvalsRepo.ts';
-import type { OperatorRow, OperatorsRepo } from '../../store/operatorsRepo.ts';
+import type { OperatorRow, OperatorsRepo, OperatorSummary } from '../../store/operatorsRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import { retryAfterMs } from '../session/sessionThrottle.ts';
@@ -69,7 +69,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
    * when none does, their most recent revoked key under the same rule (a key revoked with a removed namesake is not
    * theirs). `state` comes from approvalKeyStates (one query for the whole list).
    */
-  const approvalKeyOf = (r: OperatorRow, state: ApprovalKeyState | undefined): Pick<OperatorInfo, 'approvalKey' | 'approvalKeyRevoked'> => {
+  const approvalKeyOf = (r: OperatorSummary, state: ApprovalKeyState | undefined): Pick<OperatorInfo, 'approvalKey' | 'approvalKeyRevoked'> => {
     const theirs = (enrolledAt: string) => Date.parse(enrolledAt) >= Date.parse(r.createdAt);
     const key = state?.current ?? null;
     if (key !== null && theirs(key.enrolledAt)) return { approvalKey: { fingerprint: key.fingerprint, enrolledAt: key.enrolledAt }, approvalKeyRevoked: null };
@@ -97,7 +97,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     kits: kitsByOperator(name),
   });
 
-  const info = (r: OperatorRow, c: ReturnType<typeof columns> = columns(r.name)): OperatorInfo => {
+  const info = (r: OperatorSummary, c: ReturnType<typeof columns> = columns(r.name)): OperatorInfo => {
     const row: OperatorInfo = {
       name: r.name,
       role: r.role,
@@ -154,13 +154,13 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     },
     'operators:list': async () => {
       session.require();
-      const rows = repo.list();
+      const rows = repo.summaries();
       const all = columns();
       return { operators: rows.map((r) => info(r, all)) };
     },
     'operators:add': ({ name, role, passphrase }, ctx) =>
       audited('operator.add', name, { role }, async () => {
-        if (repo.list().some((r) => sameName(r.name, name))) throw new ConsoleError('invalid_input', `An operator named ${name} already exists.`, { field: 'name' });
+        if (repo.summaries().some((r) => sameName(r.name, name))) throw new ConsoleError('invalid_input', `An operator named ${name} already exists.`, { field: 'name' });
         const slot = await session.makeSlot(name, passphrase);
         const now = new Date(clock.now()).toISOString();
         deps.transaction(() => {

@@ -234,3 +234,27 @@ describe('operators:list: every column over operators in different states', () =
     expect(await statementsRunBy(() => call('operators:list', {}))).toBe(withThree);
   });
 });
+
+describe('operators:list: the last sign-in is the newer of the last unlock and the first run', () => {
+  it('shows the first run when the clock was set back before the next unlock; an unlock after it once it is newer', async () => {
+    // docs/operators.md: "the newest successful unlock (or, for the first admin, the first run)". The system clock
+    // moved back an hour after the first run: the later record carries the earlier time, and the newer time is shown.
+    const clock = manualClock(Date.parse(at(60)));
+    const c = await open(tempDir('ecps-operators-signin-'), { clock, ...OPTIONS });
+    consoles.push(c);
+    const call = contractCaller(() => c);
+    await call('session:init', { operator: 'alice', passphrase: PASSPHRASE });
+    const signIn = async () => {
+      if ((await call('session:status', {})).state === 'unlocked') await call('session:lock', {});
+      await call('session:unlock', { operator: 'alice', passphrase: PASSPHRASE });
+    };
+    const alice = async () => (await call('operators:list', {})).operators.find((o) => o.name === 'alice')!.lastSignInAt;
+    expect(await alice()).toBe(at(60));
+    clock.set(Date.parse(at(0)));
+    await signIn();
+    expect(await alice()).toBe(at(60));
+    clock.set(Date.parse(at(61)));
+    await signIn();
+    expect(await alice()).toBe(at(61));
+  });
+});

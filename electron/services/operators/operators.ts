@@ -27,14 +27,14 @@ export interface OperatorsDeps {
    * most recent revoked one (one query for the whole list), and removing an operator revokes theirs in the same
    * transaction (audited approval.revoke_key, reason "operator removed").
    */
-  approvalKeys?: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey' | 'approvalKeyStates'>;
+  approvalKeys: Pick<ApprovalsRepo, 'approvalKey' | 'revokeApprovalKey' | 'approvalKeyStates'>;
   /** Called after a removal revoked the operator's approval key: the approvals:changed push (the key tables). */
   onApprovalKeyRevoked?(): void;
   /**
    * Each operator's incident kits not imported and not expired at `now` (ISO), oldest first (every operator's in one
    * query, or the one `name`'s): listed by operators:list, named when they are removed or lose security.
    */
-  openKitsByOperator?(now: string, name?: string): Map<string, OpenKit[]>;
+  openKitsByOperator(now: string, name?: string): Map<string, OpenKit[]>;
 }
 
 /** The reason recorded when removing an operator revokes their approval key. */
@@ -82,7 +82,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           : null,
     };
   };
-  const kitsByOperator = (name?: string): Map<string, OpenKit[]> => deps.openKitsByOperator?.(new Date(clock.now()).toISOString(), name) ?? new Map();
+  const kitsByOperator = (name?: string): Map<string, OpenKit[]> => deps.openKitsByOperator(new Date(clock.now()).toISOString(), name);
   const openKits = (name: string): OpenKit[] => kitsByOperator(name).get(name) ?? [];
 
   /**
@@ -93,7 +93,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     factors: repo.secondFactors(name),
     codesLeft: repo.recoveryCodesLeft(name),
     signIns: repo.lastSignIns(name),
-    keys: deps.approvalKeys?.approvalKeyStates(name) ?? new Map<string, ApprovalKeyState>(),
+    keys: deps.approvalKeys.approvalKeyStates(name),
     kits: kitsByOperator(name),
   });
 
@@ -175,7 +175,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
         const row = existing(name);
         if (row.name === session.actor()) throw new ConsoleError('illegal_transition', 'You cannot remove yourself while signed in; another admin can.');
         keepAnAdmin(row, 'removing them');
-        const key = deps.approvalKeys?.approvalKey(row.name) ?? null;
+        const key = deps.approvalKeys.approvalKey(row.name);
         // Kits they hold stay usable offline (the kit cannot learn of this): named in the record and the result.
         const kits = openKits(row.name);
         deps.transaction(() => {
@@ -185,7 +185,7 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
           // left in approval_keys counting for no one, nor waiting for a namesake.
           if (key !== null) {
             const revokedAt = new Date(clock.now()).toISOString();
-            deps.approvalKeys?.revokeApprovalKey(row.name, { revokedAt, revokedBy: session.actor(), why: 'removed', reason: OPERATOR_REMOVED_REASON });
+            deps.approvalKeys.revokeApprovalKey(row.name, { revokedAt, revokedBy: session.actor(), why: 'removed', reason: OPERATOR_REMOVED_REASON });
             audit.append({
               actor: session.actor(),
               action: 'approval.revoke_key',

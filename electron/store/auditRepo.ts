@@ -121,8 +121,6 @@ export interface AuditRepo {
   headSeq(): number;
   /** Every distinct action in the log, sorted: one index probe per action (a skip scan), not a scan of the log. */
   distinctActions(): string[];
-  /** The time of the newest successful record of this actor and action (null when none): the operators' last sign-in. */
-  lastSuccessAt(actor: string, action: string): string | null;
   /** Wraps fn in an immediate (write) transaction; nested calls become savepoints of the caller's transaction. */
   writeTransaction<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R;
   /** Wraps fn in a deferred (read) transaction, so a long read sees one snapshot. */
@@ -155,10 +153,6 @@ export function createAuditRepo(db: Db): AuditRepo {
        )
        SELECT action FROM acts WHERE action IS NOT NULL`,
     )
-    .pluck();
-  // The (actor, action, ts, seq) index read backwards: the newest first, failures skipped.
-  const lastSuccessAt = db
-    .prepare<[string, string], string>("SELECT ts FROM audit_records WHERE actor = ? AND action = ? AND outcome = 'success' ORDER BY ts DESC, seq DESC LIMIT 1")
     .pluck();
   const tsOf = db.prepare<[number], string>('SELECT ts FROM audit_records WHERE seq = ?').pluck();
   const lastCheckpoint = db.prepare<[], CheckpointRow>('SELECT seq, head, ts, public_key, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
@@ -250,7 +244,6 @@ export function createAuditRepo(db: Db): AuditRepo {
     },
     headSeq: () => headSeq.get() ?? 0,
     distinctActions: () => distinctActions.all(),
-    lastSuccessAt: (actor, action) => lastSuccessAt.get(actor, action) ?? null,
     writeTransaction: (fn) => {
       const tx = db.transaction(fn);
       return (...args) => tx.immediate(...args);

@@ -230,22 +230,3 @@ describe('an export of a log damaged under its last checkpoint (docs: not export
     expect(log.alarm()).toBeNull();
   });
 });
-
-describe('lastSuccessAt (the operators list last sign-in)', () => {
-  it('is the newest success of that actor and action; failures, other actors and other actions do not count', () => {
-    const { log, clock } = makeLog(t.db);
-    log.setSigner(newSigner());
-    const at = (iso: string, actor: string, action: string, outcome: 'success' | 'failure') => {
-      clock.set(Date.parse(iso));
-      log.append({ actor, action, targetType: 'store', targetId: null, outcome, details: {} });
-    };
-    expect(log.lastSuccessAt('bob', 'session.unlock')).toBeNull();
-    at('2026-03-01T08:00:00.000Z', 'bob', 'session.unlock', 'success');
-    at('2026-03-01T09:00:00.000Z', 'bob', 'session.unlock', 'failure');
-    at('2026-03-01T10:00:00.000Z', 'alice', 'session.unlock', 'success');
-    at('2026-03-01T11:00:00.000Z', 'bob', 'key.create', 'success');
-    expect(log.lastSuccessAt('bob', 'session.unlock')).toBe('2026-03-01T08:00:00.000Z');
-    expect(log.lastSuccessAt('alice', 'session.unlock')).toBe('2026-03-01T10:00:00.000Z');
-    expect(log.lastSuccessAt('carol', 'session.unlock')).toBeNull();
-  });
-});

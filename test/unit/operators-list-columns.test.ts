@@ -4,7 +4,8 @@
 // - secondFactor: 'pkcs11' when a token is enrolled (even with an authenticator app too), 'totp' once an app is
 //   confirmed, 'none' before (an enrolment started, not confirmed, counts for nothing);
 // - recoveryCodesLeft: the codes of the set not used yet (0 when all used or none handed);
-// - lastSignInAt: the newest successful unlock (or, for the first admin, the first run); failures do not count;
+// - lastSignInAt: the newest successful unlock (or, for the first admin, the first run); failures, other actions and
+//   other actors (a longer name that starts with hers) do not count;
 // - openKits: the responder's kits not imported whose orders expire after now, oldest export first (a kit expiring at
 //   this very instant is closed); no field at all without one;
 // - approvalKey: the key enrolled now (at or after the operator's row), else approvalKeyRevoked: the last one revoked.
@@ -177,6 +178,13 @@ async function setUp(atThree?: (list: () => Promise<unknown>) => Promise<void>) 
   }
   clock.set(Date.parse(at(14)));
   await expect(signIn('ned', 'not ned passphrase at all')).rejects.toMatchObject({ code: 'wrong_passphrase' });
+  // Records that are not sign-ins, later than any: val's other action, a failed unlock and a failed first run under her
+  // name, and another actor's unlock of a store (her lastSignInAt stays null).
+  clock.set(Date.parse(at(15)));
+  for (const [action, outcome] of [['key.create', 'success'], ['session.unlock', 'failure'], ['store.init', 'failure']] as const) {
+    c.audit.append({ actor: 'val', action, targetType: 'store', targetId: null, outcome });
+  }
+  c.audit.append({ actor: 'valerie', action: 'session.unlock', targetType: 'store', targetId: null, outcome: 'success' });
   c.close();
   withRawDb(dir, seed);
   clock.set(Date.parse(at(NOW)));

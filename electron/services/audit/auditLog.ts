@@ -111,8 +111,6 @@ export interface AuditLog {
   query(q: AuditQuery): AuditQueryResult;
   /** Every action the log holds, sorted (the Audit screen's action list). */
   actions(): string[];
-  /** When this actor last did this action successfully (null when never): e.g. an operator's last sign-in. */
-  lastSuccessAt(actor: string, action: string): string | null;
   /** SHA-256 (hex) of the trusted audit key's DER public key; throws locked / integrity_failure like verify. */
   keyFingerprint(): string;
   /**

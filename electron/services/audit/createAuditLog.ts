@@ -231,9 +231,6 @@ export function createAuditLog(db: Db, options: AuditLogOptions): AuditLogIntern
     actions() {
       return repo.distinctActions();
     },
-    lastSuccessAt(actor, action) {
-      return repo.lastSuccessAt(actor, action);
-    },
     keyFingerprint() {
       return keyFingerprint(requireTrustedKey(', so its fingerprint is not shown'));
     },

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { ConsoleError } from '../../shared/errors.ts';
 import { deriveSubkey, KEY_BYTES, NONCE_BYTES, TAG_BYTES } from './aead.ts';
+import { releaseBytes } from './releaseBytes.ts';
 
 export const ENVELOPE_MAGIC = Buffer.from('ECPS', 'ascii');
 export const ENVELOPE_VERSION = 1;
@@ -13,7 +14,10 @@ const AAD_TAG_BYTES = 32;
 const STORE_ID_BYTES = 16;
 const MAX_ENTRIES = 8;
 const MAX_WRAPPED_BYTES = 1024;
-/** Plaintext encrypted per cipher.update call: small enough to stay in cache while copied into the output. */
+/**
+ * Plaintext encrypted per cipher.update call: small enough to stay in cache while copied into the output. Each
+ * update's output is a temporary, released once copied (releaseBytes.ts), so the next slice reuses its memory.
+ */
 const BODY_SLICE_BYTES = 64 * 1024;
 
 export interface RecipientRef {
@@ -112,10 +116,16 @@ export function encryptEnvelope(storeId: string, recipients: readonly Recipient[
     const cipher = crypto.createCipheriv('aes-256-gcm', bodyKey, bodyNonce);
     cipher.setAAD(header);
     // The body is encrypted a slice at a time straight into the one output buffer: no second copy of a whole
-    // message (a large one would otherwise be allocated twice, once by update() and once by the concatenation).
+    // message. node:crypto has no update into a given buffer, so each slice's output is handed back at once after
+    // its copy instead of waiting for a full garbage collection (which such dropped memory also counts towards
+    // starting); measured in docs/benchmarks.md ("Envelope through the IPC handlers", 2026-12-06).
     const out = Buffer.allocUnsafe(header.length + plaintext.length + TAG_BYTES);
     let pos = header.copy(out, 0);
-    for (let at = 0; at < plaintext.length; at += BODY_SLICE_BYTES) pos += cipher.update(plaintext.subarray(at, at + BODY_SLICE_BYTES)).copy(out, pos);
+    for (let at = 0; at < plaintext.length; at += BODY_SLICE_BYTES) {
+      const slice = cipher.update(plaintext.subarray(at, at + BODY_SLICE_BYTES));
+      pos += slice.copy(out, pos);
+      releaseBytes(slice);
+    }
     pos += cipher.final().copy(out, pos);
     pos += cipher.getAuthTag().copy(out, pos);
     // GCM is a stream mode (output length = input length): every byte of `out` is written, none left uninitialised.

@@ -3,7 +3,7 @@
 import { isEventName, type EventName, type EventPayload } from '../../shared/contract.ts';
 import { isTrustedSender, type IpcEventLike, type TrustedWindow } from '../security/senderPolicy.ts';
 import { IPC_CALL, IPC_EVENT } from './ipcChannels.ts';
-import { withOwnedBytes, zeroBytesIn } from './ownedBytes.ts';
+import { releaseBytesIn, withOwnedBytes, zeroBytesIn } from './ownedBytes.ts';
 import type { Router } from './router.ts';
 
 export interface IpcMainLike {
@@ -20,8 +20,8 @@ export interface ElectronIpcOptions {
 
 /**
  * Registers the one IPC handler; returns the function that removes it. Bytes cross as Uint8Array by structured clone
- * (no base64): the input is this call's own deserialized copy, zeroed once answered; each output byte array is sent
- * as exactly its own bytes (ownedBytes.ts).
+ * (no base64): the input is this call's own deserialized copy, zeroed once answered and its memory then released;
+ * each output byte array is sent as exactly its own bytes (ownedBytes.ts).
  */
 export function registerElectronIpc(options: ElectronIpcOptions): () => void {
   const { ipcMain, router, trustedWindow } = options;
@@ -30,7 +30,9 @@ export function registerElectronIpc(options: ElectronIpcOptions): () => void {
       const envelope = await router.route({ channel, input, ctx: { transport: 'electron' }, trustedSender: isTrustedSender(event, trustedWindow()) });
       return withOwnedBytes(envelope);
     } finally {
+      // The call's own copy: wiped, then its memory handed back now (not at the next full garbage collection).
       zeroBytesIn(input);
+      releaseBytesIn(input);
     }
   });
   return () => ipcMain.removeHandler(IPC_CALL);

@@ -1,6 +1,8 @@
 // Binary values handed to a structured-clone transport. V8's serializer (what Electron IPC uses) writes a typed
 // array's whole ArrayBuffer, so a Buffer sliced from Node's shared pool would carry its neighbours' bytes to the
-// window: every Uint8Array that does not span its buffer exactly is copied first. Also zeroes a call's own copies.
+// window: every Uint8Array that does not span its buffer exactly is copied first. Also zeroes a call's own copies,
+// then hands their memory back at once (releaseBytes.ts) instead of leaving 1 MiB copies to a full garbage collection.
+import { releaseBytes } from '../crypto/releaseBytes.ts';
 
 const MAX_DEPTH = 32;
 
@@ -22,4 +24,18 @@ export function zeroBytesIn(value: unknown, depth = 0): void {
   }
   if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return;
   for (const v of Object.values(value)) zeroBytesIn(v, depth + 1);
+}
+
+/**
+ * Releases the memory of every Uint8Array inside `value` that is the whole of its own ArrayBuffer (releaseBytes.ts);
+ * views into larger buffers are left. For a transport's own deserialized copy once answered and zeroed (zeroBytesIn
+ * first: released memory is not wiped).
+ */
+export function releaseBytesIn(value: unknown, depth = 0): void {
+  if (value instanceof Uint8Array) {
+    releaseBytes(value);
+    return;
+  }
+  if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return;
+  for (const v of Object.values(value)) releaseBytesIn(v, depth + 1);
 }

@@ -1,6 +1,7 @@
 // The version-1 envelope as docs/ciphertext-format.md lays it out, opened here by an independent reader written from
 // that table with node:crypto alone (no code of electron/crypto/ on the decrypting side). encryptEnvelope fills its
-// output a slice of the body at a time, so the sizes cover the slice edges (64 KiB) and several slices.
+// output a slice of the body at a time (64 KiB each, every slice's temporary released once copied), so the sizes cover
+// the slice edges and several slices, and the caller's plaintext must come out of it intact.
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encryptEnvelope } from '../../electron/crypto/envelope.ts';
@@ -58,7 +59,9 @@ describe('envelope format version 1, written in slices', () => {
   for (const size of sizes) {
     it(`${size} bytes: the documented layout, opened independently, gives the plaintext back`, () => {
       const plaintext = crypto.randomBytes(size);
+      const kept = Buffer.from(plaintext);
       const ct = encryptEnvelope(STORE_ID, [localRecipient(KEY_ID, VERSION, material)], plaintext, aad);
+      expect(plaintext.equals(kept)).toBe(true);
       // Overhead of one local entry, from the table: 22 + (1+5 + 1+36 + 4 + 2+60) + 12 + 32 + 16 = 191 bytes.
       expect(ct.length).toBe(size + 191);
       expect(openByTheTable(ct, material, aad).equals(plaintext)).toBe(true);

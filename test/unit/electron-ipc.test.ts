@@ -9,7 +9,7 @@
 // serializer (node:v8), as in test/security/ipc-bytes-structured-clone.test.ts.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import v8 from 'node:v8';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallContext, ChannelName, Handlers } from '../../shared/contract.ts';
 import { registerElectronIpc, sendConsoleEvent, type IpcMainLike } from '../../electron/ipc/electronIpc.ts';
 import { createRouter } from '../../electron/ipc/router.ts';
@@ -115,26 +115,42 @@ describe('registerElectronIpc', () => {
     expect(neighbour.toString()).toBe(NEIGHBOUR);
   });
 
-  it('zeroes the call\'s own copy of the input once answered: on success, on refusal and on failure', async () => {
+  it('zeroes the call\'s own copy of the input once answered, then releases its memory: on success, on refusal and on failure', async () => {
     const m = mount({ window: () => ({ webContentsId: WINDOW_ID, origin: ORIGIN }) });
     const secret = () => new TextEncoder().encode('secret plaintext');
-    const zero = (b: Uint8Array) => [...b].every((x) => x === 0);
-    const ok = await invoke(m.listener, fromWindow(), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret() });
-    expect(ok.reply.ok).toBe(true);
-    expect(m.seen[0]!.plaintext).toEqual([...secret()]); // the handler saw the bytes before they were wiped
-    expect(zero(ok.copy.plaintext!)).toBe(true);
-    // refused by the contract (a field it does not have): still wiped
-    const refused = await invoke(m.listener, fromWindow(), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret(), extra: 1 });
-    expect(refused.reply.error?.code).toBe('invalid_input');
-    expect(zero(refused.copy.plaintext!)).toBe(true);
-    // refused sender: still wiped
-    const foreign = await invoke(m.listener, fromWindow(WINDOW_ID + 1), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret() });
-    expect(foreign.reply.error?.code).toBe('forbidden_sender');
-    expect(zero(foreign.copy.plaintext!)).toBe(true);
-    // the handler failed: internal, still wiped
-    const failed = await invoke(m.listener, fromWindow(), 'keys:sign', { keyId: KEY_ID, data: secret() });
-    expect(failed.reply.error?.code).toBe('internal');
-    expect(zero(failed.copy.data!)).toBe(true);
+    // What each released buffer held when it was released (ArrayBuffer.prototype.transfer, watched, not replaced):
+    // released memory is not wiped, so it must be zeros by then.
+    const atRelease: number[][] = [];
+    const proto = ArrayBuffer.prototype as ArrayBuffer & { transfer(n?: number): ArrayBuffer };
+    const original = proto.transfer;
+    const transfer = vi.spyOn(proto, 'transfer').mockImplementation(function (this: ArrayBuffer, n?: number) {
+      atRelease.push([...new Uint8Array(this)]);
+      return original.call(this, n);
+    });
+    const wipedAndReleased = (b: Uint8Array) => {
+      const seen = atRelease.splice(0);
+      return b.byteLength === 0 && seen.length === 1 && seen[0]!.length === secret().length && seen[0]!.every((x) => x === 0);
+    };
+    try {
+      const ok = await invoke(m.listener, fromWindow(), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret() });
+      expect(ok.reply.ok).toBe(true);
+      expect(m.seen[0]!.plaintext).toEqual([...secret()]); // the handler saw the bytes before they were wiped
+      expect(wipedAndReleased(ok.copy.plaintext!)).toBe(true);
+      // refused by the contract (a field it does not have): still wiped
+      const refused = await invoke(m.listener, fromWindow(), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret(), extra: 1 });
+      expect(refused.reply.error?.code).toBe('invalid_input');
+      expect(wipedAndReleased(refused.copy.plaintext!)).toBe(true);
+      // refused sender: still wiped
+      const foreign = await invoke(m.listener, fromWindow(WINDOW_ID + 1), 'keys:encrypt', { keyId: KEY_ID, plaintext: secret() });
+      expect(foreign.reply.error?.code).toBe('forbidden_sender');
+      expect(wipedAndReleased(foreign.copy.plaintext!)).toBe(true);
+      // the handler failed: internal, still wiped
+      const failed = await invoke(m.listener, fromWindow(), 'keys:sign', { keyId: KEY_ID, data: secret() });
+      expect(failed.reply.error?.code).toBe('internal');
+      expect(wipedAndReleased(failed.copy.data!)).toBe(true);
+    } finally {
+      transfer.mockRestore();
+    }
     expect(m.seen.map((s) => s.channel)).toEqual(['keys:encrypt', 'keys:sign']);
   });
 

@@ -5,7 +5,7 @@
 // The walk is bounded at 32 levels of nesting (the same bound as the browser host's frames, docs/ipc-contract.md), so
 // a cyclic value ends instead of overflowing the stack.
 import { describe, expect, it } from 'vitest';
-import { withOwnedBytes, zeroBytesIn } from '../../electron/ipc/ownedBytes.ts';
+import { releaseBytesIn, withOwnedBytes, zeroBytesIn } from '../../electron/ipc/ownedBytes.ts';
 
 const NESTING_LIMIT = 32;
 
@@ -106,5 +106,35 @@ describe('zeroBytesIn: the call\'s own copy is wiped once answered', () => {
     cyclic.self = cyclic;
     zeroBytesIn(cyclic);
     expect([...(cyclic.bytes as Uint8Array)]).toEqual([0]);
+  });
+});
+
+describe('releaseBytesIn: the call\'s own copy hands its memory back once wiped', () => {
+  it('releases every Uint8Array that owns its buffer, in objects and arrays, and leaves views and the rest', () => {
+    const a = new Uint8Array(1024 * 1024);
+    const b = Buffer.allocUnsafe(64 * 1024);
+    const c = Uint8Array.from([4, 5]);
+    const whole = Uint8Array.from([9, 8, 7, 6]);
+    const view = whole.subarray(1, 3);
+    const value = { a, list: [b, 'keep', 5, null, undefined, [c, view]], text: 'keep', n: 1, z: null };
+    releaseBytesIn(value);
+    for (const x of [a, b, c]) expect(x.byteLength).toBe(0);
+    expect([...view]).toEqual([8, 7]);
+    expect([...whole]).toEqual([9, 8, 7, 6]);
+    expect(value).toMatchObject({ list: [b, 'keep', 5, null, undefined, [c, view]], text: 'keep', n: 1, z: null });
+    for (const v of ['abc', 0, null, undefined, true]) expect(() => releaseBytesIn(v)).not.toThrow();
+  });
+
+  it(`releases an array nested ${NESTING_LIMIT} levels deep, not one deeper; a cyclic value ends`, () => {
+    const deep = Uint8Array.from([1, 1]);
+    const tooDeep = Uint8Array.from([1, 1]);
+    releaseBytesIn(nestedIn(NESTING_LIMIT, deep));
+    releaseBytesIn(nestedIn(NESTING_LIMIT + 1, tooDeep));
+    expect(deep.byteLength).toBe(0);
+    expect([...tooDeep]).toEqual([1, 1]);
+    const cyclic: Record<string, unknown> = { bytes: Uint8Array.from([3]) };
+    cyclic.self = cyclic;
+    releaseBytesIn(cyclic);
+    expect((cyclic.bytes as Uint8Array).byteLength).toBe(0);
   });
 });

@@ -8,7 +8,7 @@
 import { LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
 import { ConsoleError } from '../../../shared/errors.ts';
 import { UUID_PATTERN } from '../../../shared/ids.ts';
-import { encryptEnvelope, openEnvelopeBody, parseEnvelope, type ParsedEnvelope, tampered } from '../../crypto/envelope.ts';
+import { encryptEnvelope, type EnvelopeEntry, openEnvelopeBody, parseEnvelope, type ParsedEnvelope, tampered } from '../../crypto/envelope.ts';
 import { SIGNATURE_ALGORITHMS } from '../../crypto/keyMaterial.ts';
 import { localRecipient, unwrapLocalDataKey } from '../../crypto/localRecipient.ts';
 import { decryptFromRecipients, type EnvelopeRecipient, encryptForRecipients } from '../../providers/multiEnvelope.ts';
@@ -164,9 +164,18 @@ export function createKeyCrypto(deps: KeyServiceDeps): KeyCrypto {
       return runAudited(deps, 'key.decrypt', null, async (s, note) => {
         const env = parseEnvelope(ciphertext);
         if (env.storeId !== s.storeId) throw new ConsoleError('ciphertext_foreign', 'This ciphertext was made by another key store.', { storeId: env.storeId });
-        // The store id is ours, so entries naming no key of this store mean the header was modified.
-        const local = env.entries.find((e) => e.provider === LOCAL_PROVIDER_ID && UUID_PATTERN.test(e.keyRef) && repo.get(e.keyRef) !== null);
-        let key: KeyRow | null = local ? repo.get(local.keyRef) : null;
+        // The store id is ours, so entries naming no key of this store mean the header was modified. The first local
+        // entry naming a key of this store is opened; its key is read once.
+        let local: EnvelopeEntry | undefined;
+        let key: KeyRow | null = null;
+        for (const e of env.entries) {
+          if (e.provider !== LOCAL_PROVIDER_ID || !UUID_PATTERN.test(e.keyRef)) continue;
+          key = repo.get(e.keyRef);
+          if (key) {
+            local = e;
+            break;
+          }
+        }
         for (const e of local ? [] : env.entries) {
           key = repo.findByProviderRef(e.provider, e.keyRef);
           if (key) break;

@@ -20,6 +20,7 @@ import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
 import { createIncidentKitRepo } from '../../electron/store/incidentKitRepo.ts';
 import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
 import type { BenchResult } from './types.ts';
+import { statementsRunBy } from '../integration/support/statementCount.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
 const ADMIN = 'bench-admin';
@@ -31,28 +32,6 @@ const CTX = { transport: 'test' } as const;
 
 const name = (i: number) => `op-${String(i).padStart(5, '0')}`;
 const open = (dir: string) => createConsole({ dataDir: dir, kdf: KDF, logger: silentLogger, env: {}, rotation: { scheduler: false }, metrics: { enabled: false }, idleLock: { intervalMs: null } });
-
-/** Counts the statements better-sqlite3 runs (all, get, iterate, run) while fn runs. */
-async function statementsRunBy(fn: () => Promise<unknown>): Promise<number> {
-  const scratch = new Database(':memory:');
-  const proto = Object.getPrototypeOf(scratch.prepare('SELECT 1')) as Record<string, (...a: unknown[]) => unknown>;
-  scratch.close();
-  const methods = ['all', 'get', 'iterate', 'run'] as const;
-  const saved = methods.map((m) => proto[m]!);
-  let n = 0;
-  methods.forEach((m, i) => {
-    proto[m] = function counted(this: unknown, ...a: unknown[]) {
-      n++;
-      return saved[i]!.apply(this, a);
-    };
-  });
-  try {
-    await fn();
-  } finally {
-    methods.forEach((m, i) => (proto[m] = saved[i]!));
-  }
-  return n;
-}
 
 /** Operators 1..n (the admin is the n+1th row): a third with an app, a tenth with a token, every fifth with a kit. */
 function seed(storePath: string, n: number, at: string): void {

@@ -22,6 +22,7 @@ import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
 import type { OperatorInfo } from '../../shared/operatorsContract.ts';
 import { contractCaller } from '../integration/support/consoleCalls.ts';
 import { CTX, FAST_KDF, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
+import { statementsRunBy } from '../integration/support/statementCount.ts';
 
 const T0 = Date.parse('2026-07-01T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -126,30 +127,6 @@ const EXPECTED: Record<string, Columns> = {
   una: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: at(13), failedAttempts: 0, ...none },
   val: { secondFactor: 'none', recoveryCodesLeft: 0, lastSignInAt: null, failedAttempts: 0, ...none },
 };
-
-/** Counts the statements better-sqlite3 runs (all, get, iterate, run) while fn runs, every connection of the process. */
-async function statementsRunBy(fn: () => Promise<unknown>): Promise<number> {
-  const scratch = new Database(':memory:');
-  const proto = Object.getPrototypeOf(scratch.prepare('SELECT 1')) as Record<string, (...a: unknown[]) => unknown>;
-  scratch.close();
-  const methods = ['all', 'get', 'iterate', 'run'] as const;
-  const saved = methods.map((m) => proto[m]!);
-  let n = 0;
-  methods.forEach((m, i) => {
-    proto[m] = function counted(this: unknown, ...a: unknown[]) {
-      n++;
-      return saved[i]!.apply(this, a);
-    };
-  });
-  try {
-    await fn();
-  } finally {
-    methods.forEach((m, i) => {
-      proto[m] = saved[i]!;
-    });
-  }
-  return n;
-}
 
 /**
  * The store of the table: alice (first run at minute 0) adds the others (minute 1, 2, ...), some sign in, the console

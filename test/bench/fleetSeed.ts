@@ -21,7 +21,17 @@ const bodyOf = (i: number): { der: Buffer; pem: string } => {
   return { der, pem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n` };
 };
 
-export function seedSiteWithCertificates(storePath: string, robots: number, serialOf: (i: number) => string, keyOf?: (i: number) => string): void {
+/**
+ * `issuedAtOf(i)`: the i-th certificate's issue time (ms since the epoch; its notBefore the whole second, its issued_at
+ * the instant, its notAfter a year on), as a CA issuing one at a time stamps them. Unset: every certificate now.
+ */
+export function seedSiteWithCertificates(
+  storePath: string,
+  robots: number,
+  serialOf: (i: number) => string,
+  keyOf?: (i: number) => string,
+  issuedAtOf?: (i: number) => number,
+): void {
   const db = new Database(storePath);
   try {
     const fleet = createFleetRepo(db);
@@ -39,8 +49,12 @@ export function seedSiteWithCertificates(storePath: string, robots: number, seri
         fleet.insert({ deviceId, name: `Unit ${i}`, site: 'Bench Site', model: 'UV-B', firmware: '1.0.0', tags: [], status: 'deployed', statusReason: null, lastSeen: null, createdAt: at, updatedAt: at });
         if (keyOf) fleet.upsertKeyVersion({ deviceId, keyId: keyOf(i), version: 1, source: 'provisioning', recordedAt: at });
         const body = bodyOf(i);
-        ca.insertCert({ caId, serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, certDer: body.der, issuedAt: at, revokedAt: null, revocationReason: null });
-        fleet.insertCertificate({ serial, deviceId, subject: `CN=${deviceId}`, notBefore: at, notAfter, status: 'active', pem: body.pem });
+        const issued = issuedAtOf?.(i);
+        const certAt = issued === undefined ? at : new Date(issued).toISOString();
+        const notBefore = issued === undefined ? at : new Date(Math.floor(issued / 1000) * 1000).toISOString();
+        const certNotAfter = issued === undefined ? notAfter : new Date(Math.floor(issued / 1000) * 1000 + 365 * 86_400_000).toISOString();
+        ca.insertCert({ caId, serial, deviceId, subject: `CN=${deviceId}`, notBefore, notAfter: certNotAfter, certDer: body.der, issuedAt: certAt, revokedAt: null, revocationReason: null });
+        fleet.insertCertificate({ serial, deviceId, subject: `CN=${deviceId}`, notBefore, notAfter: certNotAfter, status: 'active', pem: body.pem });
       }
     })();
   } finally {

@@ -56,4 +56,13 @@ describe('releaseBytes', () => {
     expect(releaseBytes(once)).toBe(true);
     expect(releaseBytes(once)).toBe(false);
   });
+
+  it('leaves a buffer its owner made non-detachable (WebAssembly memory) in use, with its bytes, and says so', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const bytes = new Uint8Array(memory.buffer);
+    bytes.set([1, 2, 3], 0);
+    expect(releaseBytes(bytes)).toBe(false);
+    expect(bytes.byteLength).toBe(65_536);
+    expect(Array.from(bytes.subarray(0, 3))).toEqual([1, 2, 3]);
+  });
 });

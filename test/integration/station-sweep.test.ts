@@ -17,7 +17,8 @@ import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { MemoryEnd, MemoryPort } from '../unit/station-link-kit.ts';
 import { robotCsr } from './fleetca-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet } from './support/stationRig.ts';
+import { createMemoryLogger } from '../../electron/logger.ts';
+import { createStationConsole, initStationFleet, OPERATOR, PASS } from './support/stationRig.ts';
 
 /** The robot's end of the cable: a frame of type `held` is kept back (the robot "thinks") until release(). */
 class HoldingEnd extends MemoryEnd {
@@ -48,6 +49,8 @@ class HoldingEnd extends MemoryEnd {
 
 describe('the sweep of abandoned certificates leaves alone the certificates sessions still want', () => {
   const dir = tempDir('ecps-sweep-');
+  const logger = createMemoryLogger();
+  const sweepLogs = () => logger.entries.filter((e) => e.message === 'certificates of abandoned provisioning sessions revoked');
   const work = tempDir('ecps-sweep-work-');
   const progress: Array<EventPayload<'station:progress'>> = [];
   const cables = new Map<string, { port: MemoryPort; powerOn(): Promise<RobotResult> }>();
@@ -78,6 +81,7 @@ describe('the sweep of abandoned certificates leaves alone the certificates sess
     c = await createStationConsole({
       dataDir: dir,
       progress,
+      logger,
       station: {
         stepTimeoutMs: 600_000,
         pollIntervalMs: 100,
@@ -149,5 +153,28 @@ describe('the sweep of abandoned certificates leaves alone the certificates sess
     const revocations = c.audit.query({ action: 'ca.revoke', offset: 0, limit: 50 }).records.map((r) => r.details.serial);
     expect(revocations).toContain(left.serial);
     expect(revocations).not.toContain(late.serial);
+    // docs/station.md: a sweep that revoked something says so at info level (nothing failed) with its counts; one
+    // with nothing to revoke says nothing.
+    expect(sweepLogs().at(-1)).toEqual({ level: 'info', message: 'certificates of abandoned provisioning sessions revoked', fields: { revoked: 1, failed: 0, kept: 1 } });
+    const logged = sweepLogs().length;
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 0, failed: 0, kept: 0 });
+    expect(sweepLogs()).toHaveLength(logged);
+  });
+
+  it('a lock during the sweep stops it (nothing revoked while locked, the sweep itself refused locked); the unlock sweeps them', async () => {
+    const first = await unattached('uv-s2', 'uv-s2-first');
+    const second = await unattached('uv-s3', 'uv-s3-second');
+    // The list is taken and the first revocation started synchronously; the lock lands while it waits for the CA:
+    // that one fails (refused locked, audited with the sweep as its trigger, a warning logged), the other is not tried.
+    const sweeping = c.station.sweepAbandoned();
+    await call('session:lock', {});
+    expect(await sweeping).toEqual({ revoked: 0, failed: 1, kept: 0 });
+    const failure = c.audit.query({ action: 'ca.revoke', outcome: 'failure', offset: 0, limit: 1 }).records[0];
+    expect(failure).toMatchObject({ targetId: 'uv-s2', details: { serial: first.serial, reason: 'cessationOfOperation', trigger: 'unlock_sweep', code: 'locked' } });
+    expect(sweepLogs().at(-1)).toEqual({ level: 'warn', message: 'certificates of abandoned provisioning sessions revoked', fields: { revoked: 0, failed: 1, kept: 0 } });
+    await expect(c.station.sweepAbandoned()).rejects.toMatchObject({ code: 'locked' });
+    // The unlock's own sweep (docs/station.md, "Sweep at every unlock") revokes both.
+    await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
+    await until('both revoked by the unlock sweep', async () => ((await certStatus(first.serial)) === 'revoked' && (await certStatus(second.serial)) === 'revoked') || undefined);
   });
 });

@@ -30,7 +30,12 @@ const serials = revokedSerials(ENTRIES);
 /** The simulator's one-shot question (--check-peer): one JSON line and its exit code. */
 const checkPeer = (keystore: string, serial: string) => robotSays(['--check-peer', serial, '--keystore', keystore]);
 
-describe('a 10,000-entry CRL crosses the serial link in chunks', () => {
+// Retried (up to twice): about one run in six of this file, on old and new code alike, one case waits its 60 s for a
+// robot answer that never reaches the console side (seen 2026-12-06 on a quiet machine too: CI, and 2 of 4 local runs).
+// The console side here is a test that keeps writing 60 KiB frames a robot has stopped reading, through socat's pty
+// pair; where the answer is lost (socat blocked on the full direction, or the pty's drain) is not yet known
+// (docs/not-done.md). The product's own sessions stop writing at a refusal; this is the test's misbehaving console.
+describe('a 10,000-entry CRL crosses the serial link in chunks', { retry: 2 }, () => {
   const work = tempDir('ecps-crl-chunks-');
   let ca: TestCa;
   let caFile = '';

@@ -58,7 +58,9 @@ describe('releaseBytes', () => {
   });
 
   it('leaves a buffer its owner made non-detachable (WebAssembly memory) in use, with its bytes, and says so', () => {
-    const memory = new WebAssembly.Memory({ initial: 1 });
+    // WebAssembly is a global of every Node; the project's TypeScript libraries do not declare it.
+    const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } };
+    const memory = new wasm.Memory({ initial: 1 });
     const bytes = new Uint8Array(memory.buffer);
     bytes.set([1, 2, 3], 0);
     expect(releaseBytes(bytes)).toBe(false);

@@ -16,14 +16,19 @@ export function withOwnedBytes<T>(value: T, depth = 0): T {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withOwnedBytes(v, depth + 1)])) as T;
 }
 
-/** Overwrites every Uint8Array inside `value` with zeros (a transport's own deserialized copy, once answered). */
-export function zeroBytesIn(value: unknown, depth = 0): void {
+/** Calls `visit` on every Uint8Array inside `value` (plain objects and arrays walked, MAX_DEPTH levels at most). */
+function eachBytesIn(value: unknown, visit: (bytes: Uint8Array) => void, depth: number): void {
   if (value instanceof Uint8Array) {
-    value.fill(0);
+    visit(value);
     return;
   }
   if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return;
-  for (const v of Object.values(value)) zeroBytesIn(v, depth + 1);
+  for (const v of Object.values(value)) eachBytesIn(v, visit, depth + 1);
+}
+
+/** Overwrites every Uint8Array inside `value` with zeros (a transport's own deserialized copy, once answered). */
+export function zeroBytesIn(value: unknown): void {
+  eachBytesIn(value, (b) => b.fill(0), 0);
 }
 
 /**
@@ -31,11 +36,6 @@ export function zeroBytesIn(value: unknown, depth = 0): void {
  * views into larger buffers are left. For a transport's own deserialized copy once answered and zeroed (zeroBytesIn
  * first: released memory is not wiped).
  */
-export function releaseBytesIn(value: unknown, depth = 0): void {
-  if (value instanceof Uint8Array) {
-    releaseBytes(value);
-    return;
-  }
-  if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return;
-  for (const v of Object.values(value)) releaseBytesIn(v, depth + 1);
+export function releaseBytesIn(value: unknown): void {
+  eachBytesIn(value, releaseBytes, 0);
 }

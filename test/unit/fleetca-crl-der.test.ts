@@ -85,6 +85,15 @@ const HEADERS: Array<[number, string]> = [
   [0, '3000'], [127, '307f'], [128, '308180'], [255, '3081ff'], [256, '30820100'], [65_535, '3082ffff'], [65_536, '3083010000'], [400_000, '3083061a80'],
 ];
 
+
+/** `openssl crl -text` over `der` with the CA certificate `pem`, in a fresh folder removed after the test. */
+function opensslReadsCrl(der: Buffer, pem: string) {
+  const dir = workDir();
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  writeFile(dir, 'ca.pem', pem);
+  writeFile(dir, 'crl.pem', toPem(der, 'X509 CRL'));
+  return openssl(dir, ['crl', '-in', 'crl.pem', '-CAfile', 'ca.pem', '-noout', '-text']);
+}
 describe('CRL entries written directly', () => {
   it.each(HEADERS)('a TLV header of content length %i is %s', (length, hex) => {
     expect(derHeaderSize(length)).toBe(hex.length / 2);
@@ -128,11 +137,7 @@ describe('CRL entries written directly', () => {
     const der = await signCrl(signer, crlTbsDer({ ...base, entries: [], groups }));
     const [tbs] = derChildren(der);
     expect(der.subarray(tbs!.start, tbs!.end).equals(Buffer.from(AsnConvert.serialize(crlTbs({ ...base, entries: expanded([], groups) }))))).toBe(true);
-    const dir = workDir();
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFile(dir, 'ca.pem', pem);
-    writeFile(dir, 'crl.pem', toPem(der, 'X509 CRL'));
-    const checked = openssl(dir, ['crl', '-in', 'crl.pem', '-CAfile', 'ca.pem', '-noout', '-text']);
+    const checked = opensslReadsCrl(der, pem);
     expect(checked.out).toContain('verify OK');
     const listed = [...checked.out.matchAll(/Serial Number: ([0-9A-F]+)/g)].map((m) => m[1]!.toLowerCase());
     expect(listed).toEqual(serials);
@@ -148,11 +153,7 @@ describe('CRL entries written directly', () => {
     expect(der.subarray(tbs!.start, tbs!.end).equals(Buffer.from(AsnConvert.serialize(crlTbs(input))))).toBe(true);
     expect(der.subarray(algorithm!.start, algorithm!.end).equals(Buffer.from(AsnConvert.serialize(signatureAlgorithm(signer.keyType))))).toBe(true);
     expect(signature!.tag).toBe(0x03);
-    const dir = workDir();
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFile(dir, 'ca.pem', pem);
-    writeFile(dir, 'crl.pem', toPem(der, 'X509 CRL'));
-    const checked = openssl(dir, ['crl', '-in', 'crl.pem', '-CAfile', 'ca.pem', '-noout', '-text']);
+    const checked = opensslReadsCrl(der, pem);
     expect(checked.out).toContain('verify OK');
     expect(checked.out.split('Serial Number:').length - 1).toBe(3000);
     expect(checked.out).toContain('Key Compromise');

@@ -22,6 +22,10 @@ const BASE = {
   signerKeyId: spkiHash(emergency.publicKey),
 } as const;
 const body = (over: Record<string, unknown> = {}) => ({ ...BASE, ...over });
+const CA1 = 'c1'.repeat(32);
+const CA2 = 'c2'.repeat(32);
+/** A v2 order: the one that names distrust_ca and lists the CAs. */
+const v2 = (over: Record<string, unknown> = {}) => body({ v: 2, actions: ['distrust_ca'], distrustCas: [CA1], ...over });
 
 /** The refusal's code and message, or 'accepted'. */
 function outcome(fn: () => unknown): string {
@@ -40,7 +44,8 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['null', null, M('body must be an object')],
     ['an array', [BASE], M('body must be an object')],
     ['a string', 'body', M('body must be an object')],
-    ['version 2', body({ v: 2 }), M('unsupported version')],
+    ['version 3', body({ v: 3 }), M('unsupported version')],
+    ['version 0', body({ v: 0 }), M('unsupported version')],
     ['version "1"', body({ v: '1' }), M('unsupported version')],
     ['orderId upper case', body({ orderId: 'A'.repeat(32) }), M('orderId must be 32 lowercase hex characters')],
     ['orderId of 31', body({ orderId: 'a'.repeat(31) }), M('orderId must be 32 lowercase hex characters')],
@@ -83,8 +88,8 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['firmware of 65 characters', body({ scope: { firmware: '1'.repeat(65) } }), M('scope.firmware is not a valid firmware')],
     ['tag with a space', body({ scope: { tag: 'ward b' } }), M('scope.tag is not a valid tag')],
     ['an unknown selector', body({ scope: { robots: ['uv-7'] } }), M('unknown scope selector "robots"')],
-    ['actions not a list', body({ actions: 'stop_operating' }), M('actions must be among stop_operating, safe_mode, refuse_revoked_peers, wipe_keys')],
-    ['an unknown action', body({ actions: ['stop_operating', 'self_destruct'] }), M('actions must be among stop_operating, safe_mode, refuse_revoked_peers, wipe_keys')],
+    ['actions not a list', body({ actions: 'stop_operating' }), M('actions must be among stop_operating, safe_mode, refuse_revoked_peers, wipe_keys, distrust_ca')],
+    ['an unknown action', body({ actions: ['stop_operating', 'self_destruct'] }), M('actions must be among stop_operating, safe_mode, refuse_revoked_peers, wipe_keys, distrust_ca')],
     ['an action twice', body({ actions: ['safe_mode', 'safe_mode'] }), M('an action is listed twice')],
     ['a lockdown without action', body({ actions: [] }), M('a lockdown order names at least one action')],
     ['a lift with an action', body({ kind: 'lift' }), M('a lift order names no action')],
@@ -93,6 +98,20 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['wipeKeys holding a number', body({ actions: ['wipe_keys'], wipeKeys: [1] }), M('wipeKeys must list key ids')],
     ['wipe_keys without keys', body({ actions: ['wipe_keys'] }), M('wipeKeys is given with the wipe_keys action, and only then')],
     ['keys without wipe_keys', body({ wipeKeys: [UUID1] }), M('wipeKeys is given with the wipe_keys action, and only then')],
+    // v2 (docs/lockdown-orders.md): the version of an order with distrust_ca, and only of such an order.
+    ['version 2 without distrust_ca', body({ v: 2, distrustCas: [CA1] }), M('an order is v2 with the distrust_ca action, and only then')],
+    ['distrust_ca in a v1 order', body({ actions: ['distrust_ca'], distrustCas: [CA1] }), M('an order is v2 with the distrust_ca action, and only then')],
+    ['a v1 order naming a CA', body({ distrustCas: [CA1] }), M('a v1 order distrusts no CA')],
+    ['a v1 order with distrustCas not a list', body({ distrustCas: 'x' }), M('a v1 order distrusts no CA')],
+    ['v2 with no CA', v2({ distrustCas: [] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 without distrustCas', v2({ distrustCas: undefined }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 with 17 CAs', v2({ distrustCas: Array.from({ length: 17 }, (_, i) => i.toString(16).padStart(64, '0')) }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 with an upper-case id', v2({ distrustCas: ['C'.repeat(64)] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 with an id of 63', v2({ distrustCas: ['c'.repeat(63)] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 with a number', v2({ distrustCas: [5] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 naming a CA twice', v2({ distrustCas: [CA1, CA1] }), M('distrustCas lists a CA twice')],
+    ['a lift of version 2', v2({ kind: 'lift', actions: [] }), M('an order is v2 with the distrust_ca action, and only then')],
+    ['a lift that distrusts a CA', v2({ kind: 'lift' }), M('a lift order names no action')],
     ['mode other', body({ mode: 'lenient' }), M('mode must be strict or best_effort')],
     ['reason empty', body({ reason: '' }), M('reason must be 1-500 characters')],
     ['reason blank', body({ reason: ' \t ' }), M('reason must be 1-500 characters')],
@@ -131,6 +150,9 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['100,000 device ids', { scope: { deviceIds: Array.from({ length: 100_000 }, (_, i) => `uv-${i}`) } }],
     ['every action, keys to wipe', { actions: ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys'], wipeKeys: [UUID1] }],
     ['a lift', { kind: 'lift', actions: [] }],
+    ['v2: distrust one CA', { v: 2, actions: ['distrust_ca'], distrustCas: [CA1] }],
+    ['v2: every action, 16 CAs', { v: 2, actions: ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys', 'distrust_ca'], wipeKeys: [UUID1], distrustCas: Array.from({ length: 16 }, (_, i) => i.toString(16).padStart(64, '0')) }],
+    ['a v1 order with an empty distrustCas', { distrustCas: [] }],
     ['best effort', { mode: 'best_effort' }],
     ['reason and message of 500', { reason: 'r'.repeat(500), message: 'm'.repeat(500) }],
     ['reason of one character', { reason: 'r' }],
@@ -142,8 +164,13 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
   it('returns the members of the format only, in copies', () => {
     const input = body({ extra: 'x', scope: { deviceIds: ['uv-7'] }, actions: ['stop_operating'], wipeKeys: [] }) as Record<string, unknown>;
     const out = checkOrderBody(input);
-    expect(Object.keys(out)).toEqual(['v', 'orderId', 'kind', 'sequence', 'issuedAt', 'expiresAt', 'scope', 'actions', 'wipeKeys', 'mode', 'reason', 'message', 'signerKeyId']);
-    expect(out).toEqual({ ...BASE, scope: { deviceIds: ['uv-7'] }, actions: ['stop_operating'], wipeKeys: [] });
+    expect(Object.keys(out)).toEqual(['v', 'orderId', 'kind', 'sequence', 'issuedAt', 'expiresAt', 'scope', 'actions', 'wipeKeys', 'distrustCas', 'mode', 'reason', 'message', 'signerKeyId']);
+    expect(out).toEqual({ ...BASE, scope: { deviceIds: ['uv-7'] }, actions: ['stop_operating'], wipeKeys: [], distrustCas: [] });
+    const cas = [CA2, CA1];
+    const out2 = checkOrderBody(v2({ distrustCas: cas }));
+    expect(out2.distrustCas).toEqual([CA2, CA1]);
+    cas.pop();
+    expect(out2.distrustCas).toEqual([CA2, CA1]);
     (input.actions as string[]).push('safe_mode');
     ((input.scope as { deviceIds: string[] }).deviceIds).push('uv-8');
     expect(out.actions).toEqual(['stop_operating']);
@@ -161,6 +188,13 @@ describe('the order\'s bytes', () => {
     expect(orderSigningInput(Buffer.from('{}')).equals(Buffer.from('ECPS-LOCKDOWN-v1\u0000{}'))).toBe(true);
     expect(encodeOrder(Buffer.from('body'), Buffer.from('sig')).toString()).toBe('{"format":"ECPS-LOCKDOWN-v1","body":"Ym9keQ==","signature":"c2ln"}');
     expect(emergencySignerKeyId(emergency.publicKey)).toBe(spkiHash(emergency.publicKey));
+  });
+
+  it('a v2 order carries distrustCas between wipeKeys and mode; a v1 order never carries it, even empty', () => {
+    const text2 = `{"v":2,"orderId":"${'a'.repeat(32)}","kind":"lockdown","sequence":5,"issuedAt":"2026-12-04T11:00:00.000Z","expiresAt":"2026-12-05T11:00:00.000Z","scope":{"fleet":true},"actions":["refuse_revoked_peers","distrust_ca"],"wipeKeys":[],"distrustCas":["${CA2}","${CA1}"],"mode":"strict","reason":"robot uv-9 stolen","message":"Stop: security lockdown","signerKeyId":"${BASE.signerKeyId}"}`;
+    const reversed = Object.fromEntries(Object.entries(v2({ scope: { fleet: true }, actions: ['refuse_revoked_peers', 'distrust_ca'], distrustCas: [CA2, CA1] })).reverse()) as unknown as OrderBody;
+    expect(orderBodyBytes(reversed).toString('utf8')).toBe(text2);
+    expect(orderBodyBytes(body({ distrustCas: [] }) as unknown as OrderBody).toString('utf8')).not.toContain('distrustCas');
   });
 });
 
@@ -209,7 +243,7 @@ describe('verifyOrder: each step and its text', () => {
     ['signature with a space', () => file({}, { signature: ` ${sig}` }), M('body and signature must be base64')],
     ['signature empty', () => file({}, { signature: '' }), M('body and signature must be base64')],
     ['body empty', () => file({}, { body: '' }), 'tampered: lockdown order: body is not JSON'],
-    ['body that is no order', () => file({}, { body: Buffer.from('{"v":2}').toString('base64') }), 'tampered: lockdown order: unsupported version'],
+    ['body that is no order', () => file({}, { body: Buffer.from('{"v":3}').toString('base64') }), 'tampered: lockdown order: unsupported version'],
     ['body not canonical', () => file({}, { body: Buffer.from(JSON.stringify(body(), null, 1)).toString('base64') }), 'tampered: lockdown order: body is not in canonical form'],
     ['another signer key id', () => file({ signerKeyId: 'b'.repeat(64) }), 'foreign: lockdown order: signed by another key than the fleet emergency key'],
     ['a signature that is not RSA-sized', () => file({}, { signature: 'AAAA' }), 'tampered: lockdown order: signature does not verify'],

@@ -4,7 +4,7 @@
 import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  applyOrder, encodeOrder, LockdownOrderError, mayOperate, orderBodyBytes, UNLOCKED, verifyOrder, type OrderBody, type RobotFacts,
+  applyOrder, distrustsCa, encodeOrder, LockdownOrderError, mayOperate, orderBodyBytes, UNLOCKED, verifyOrder, type OrderBody, type RobotFacts,
 } from '../../electron/services/emergency/lockdownOrder.ts';
 
 const emergency = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -121,5 +121,41 @@ describe('lockdown order: what the robot does', () => {
     const state = applyOrder(UNLOCKED, check(file(bodyText({ actions: ['safe_mode'] }))));
     expect(state.locked?.actions).toEqual(['safe_mode']);
     expect(mayOperate(state, NOW)).toBe(true);
+  });
+});
+
+describe('lockdown order v2: distrust a fleet CA (docs/lockdown-orders.md, "distrust_ca")', () => {
+  const CA_X = 'ab'.repeat(32);
+  const CA_Y = 'cd'.repeat(32);
+  const v2 = (over: Record<string, unknown>) => bodyText({ v: 2, scope: { fleet: true }, actions: ['distrust_ca'], wipeKeys: [], distrustCas: [CA_X], ...over })
+    // the documented member order: distrustCas right after wipeKeys
+    .replace(/,"distrustCas":\[[^\]]*\]/, '')
+    .replace('"wipeKeys":[]', `"wipeKeys":[],"distrustCas":${JSON.stringify((over.distrustCas as string[] | undefined) ?? [CA_X])}`);
+
+  it('a signed v2 order is accepted and its CAs stay distrusted after a lift, a later lockdown and its own expiry', () => {
+    const order = check(file(v2({})));
+    expect(order).toMatchObject({ v: 2, actions: ['distrust_ca'], distrustCas: [CA_X] });
+    let state = applyOrder(UNLOCKED, order);
+    expect(distrustsCa(state, CA_X)).toBe(true);
+    expect(distrustsCa(state, CA_Y)).toBe(false);
+    expect(mayOperate(state, NOW)).toBe(true); // distrust alone does not stop the robot
+    state = applyOrder(state, check(file(bodyText({ sequence: 6, kind: 'lift', actions: [] })), { lastSequence: state.lastSequence }));
+    expect(state.locked).toBeNull();
+    expect(distrustsCa(state, CA_X)).toBe(true);
+    state = applyOrder(state, check(file(bodyText({ sequence: 7 })), { lastSequence: state.lastSequence }));
+    expect(distrustsCa(state, CA_X)).toBe(true);
+    state = applyOrder(state, check(file(v2({ sequence: 8, distrustCas: [CA_Y, CA_X] })), { lastSequence: state.lastSequence }));
+    expect(state.distrustedCas).toEqual([CA_X, CA_Y]);
+  });
+
+  it('a v2 body whose distrustCas sits elsewhere is not canonical: tampered', () => {
+    const moved = bodyText({ v: 2, actions: ['distrust_ca'] }).replace(/}$/, `,"distrustCas":["${CA_X}"]}`);
+    expect(codeOf(() => check(file(moved)))).toBe('tampered');
+  });
+
+  it('an order without distrust_ca leaves a state file of before v2 (no distrustedCas) as it was', () => {
+    const state = applyOrder(UNLOCKED, check(file(bodyText())));
+    expect('distrustedCas' in state).toBe(false);
+    expect(distrustsCa(state, CA_X)).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
 // Lockdown orders (issue 15): a signed instruction to the robots in a scope (stop operating, safe mode, refuse peers
-// with revoked certificates, wipe listed keys), or the lift of an earlier one. Signed with the fleet's emergency key
+// with revoked certificates, wipe listed keys, stop trusting a compromised fleet CA), or the lift of an earlier one. Signed with the fleet's emergency key
 // (RSA-2048, RSASSA-PSS SHA-256, salt 32: the key type's algorithm, docs/lockdown-orders.md), carried as a file on a
 // USB stick, over the serial link (ORDER frames) and inside a key bundle (docs/lockdown-orders.md, "Delivery"). Format:
 //   file      = {"format":"ECPS-LOCKDOWN-v1","body":b64(bodyBytes),"signature":b64(sig)}
 //   bodyBytes = UTF-8 JSON, fixed member order, no whitespace:
 //               {v,orderId,kind,sequence,issuedAt,expiresAt,scope,actions,wipeKeys,mode,reason,message,signerKeyId}
+//               v2 (an order with the distrust_ca action, and only then) adds "distrustCas" after "wipeKeys"
 //   sig       = emergency key over ("ECPS-LOCKDOWN-v1" | 0x00 | bodyBytes)
 // This module is both sides: the console builds orders (`orderBody`, `encodeOrder`), and `verifyOrder` is the
 // reference of what a robot checks before it obeys, which the robot simulator runs.
@@ -15,7 +16,7 @@ import { UUID_PATTERN } from '../../../shared/ids.ts';
 export const LOCKDOWN_FORMAT = 'ECPS-LOCKDOWN-v1';
 const SIG_PREFIX = Buffer.from(`${LOCKDOWN_FORMAT}\0`);
 
-export const LOCKDOWN_ACTIONS = ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys'] as const;
+export const LOCKDOWN_ACTIONS = ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys', 'distrust_ca'] as const;
 export type LockdownAction = (typeof LOCKDOWN_ACTIONS)[number];
 export const LOCKDOWN_MODES = ['strict', 'best_effort'] as const;
 export type LockdownMode = (typeof LOCKDOWN_MODES)[number];
@@ -31,7 +32,8 @@ export type OrderScope =
   | { tag: string };
 
 export interface OrderBody {
-  v: 1;
+  /** 1; 2 for an order that names the distrust_ca action (the only difference: the distrustCas member). */
+  v: 1 | 2;
   /** 32 lowercase hex characters (16 random bytes). */
   orderId: string;
   kind: OrderKind;
@@ -44,6 +46,13 @@ export interface OrderBody {
   actions: LockdownAction[];
   /** Key ids to wipe (with the wipe_keys action only). */
   wipeKeys: string[];
+  /**
+   * The fleet CAs robots must stop trusting (with the distrust_ca action only, 1-16): each the SHA-256 (hex) of the CA
+   * certificate's SubjectPublicKeyInfo (DER), the id a CRL file and a bundle's signerKeyId already use. A robot that
+   * accepts the order refuses from then on every peer certificate, CRL, endorsement and key bundle of those CAs, and
+   * the distrust outlives the order: its expiry, a later lockdown and a lift leave it (a CA compromise is final).
+   */
+  distrustCas: string[];
   /** strict: a robot that cannot check an order's scope treats itself as in scope; best_effort: as out of scope. */
   mode: LockdownMode;
   /** Why (recorded in the audit log and shown to the robot's operators). */
@@ -73,6 +82,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export const ORDER_CLOCK_SKEW_MS = 5 * 60_000;
 /** The longest an order may stay valid: a lockdown meant to last longer is re-issued. */
 export const MAX_ORDER_LIFETIME_MS = 90 * 24 * 3600_000;
+/** The most CAs one order may distrust. */
+export const MAX_DISTRUSTED_CAS = 16;
 
 /** The emergency key's id as written in orders: SHA-256 (hex) of its SubjectPublicKeyInfo DER. */
 export function emergencySignerKeyId(publicKey: KeyObject): string {
@@ -112,7 +123,7 @@ function checkScope(scope: unknown): OrderScope {
 export function checkOrderBody(b: unknown): OrderBody {
   if (typeof b !== 'object' || b === null || Array.isArray(b)) throw malformed('body must be an object');
   const o = b as Record<string, unknown>;
-  if (o.v !== 1) throw malformed('unsupported version');
+  if (o.v !== 1 && o.v !== 2) throw malformed('unsupported version');
   if (typeof o.orderId !== 'string' || !HEX32.test(o.orderId)) throw malformed('orderId must be 32 lowercase hex characters');
   if (o.kind !== 'lockdown' && o.kind !== 'lift') throw malformed('kind must be lockdown or lift');
   if (typeof o.sequence !== 'number' || !Number.isSafeInteger(o.sequence) || o.sequence < 1) throw malformed('sequence must be a positive integer');
@@ -131,25 +142,33 @@ export function checkOrderBody(b: unknown): OrderBody {
   if (!Array.isArray(o.wipeKeys) || !o.wipeKeys.every((k) => typeof k === 'string' && UUID_PATTERN.test(k))) throw malformed('wipeKeys must list key ids');
   const wipeKeys = o.wipeKeys as string[];
   if (actions.includes('wipe_keys') !== wipeKeys.length > 0) throw malformed('wipeKeys is given with the wipe_keys action, and only then');
+  // v2 exists only to carry distrustCas: an order without distrust_ca stays v1, byte for byte, so every robot that
+  // takes v1 orders still takes it; a v1 body cannot carry the member and a v2 body must.
+  if (actions.includes('distrust_ca') !== (o.v === 2)) throw malformed('an order is v2 with the distrust_ca action, and only then');
+  let distrustCas: string[] = [];
+  if (o.v === 2) {
+    if (!Array.isArray(o.distrustCas) || o.distrustCas.length === 0 || o.distrustCas.length > MAX_DISTRUSTED_CAS || !o.distrustCas.every((k) => typeof k === 'string' && HEX64.test(k)))
+      throw malformed(`distrustCas must list 1 to ${MAX_DISTRUSTED_CAS} CA key ids (64 lowercase hex characters)`);
+    distrustCas = [...(o.distrustCas as string[])];
+    if (new Set(distrustCas).size !== distrustCas.length) throw malformed('distrustCas lists a CA twice');
+  } else if (o.distrustCas !== undefined && !(Array.isArray(o.distrustCas) && o.distrustCas.length === 0)) throw malformed('a v1 order distrusts no CA');
+  // (A v1 body object may carry an empty distrustCas, as OrderBody does; its bytes never do, see orderBodyBytes.)
   if (o.mode !== 'strict' && o.mode !== 'best_effort') throw malformed('mode must be strict or best_effort');
   for (const f of ['reason', 'message'] as const)
     if (typeof o[f] !== 'string' || (o[f] as string).trim() === '' || (o[f] as string).length > 500) throw malformed(`${f} must be 1-500 characters`);
   if (typeof o.signerKeyId !== 'string' || !HEX64.test(o.signerKeyId)) throw malformed('signerKeyId must be 64 lowercase hex characters');
   return {
-    v: 1, orderId: o.orderId, kind: o.kind, sequence: o.sequence, issuedAt: o.issuedAt as string, expiresAt: o.expiresAt as string, scope,
-    actions: [...actions], wipeKeys: [...wipeKeys], mode: o.mode, reason: o.reason as string, message: o.message as string, signerKeyId: o.signerKeyId,
+    v: o.v, orderId: o.orderId, kind: o.kind, sequence: o.sequence, issuedAt: o.issuedAt as string, expiresAt: o.expiresAt as string, scope,
+    actions: [...actions], wipeKeys: [...wipeKeys], distrustCas, mode: o.mode, reason: o.reason as string, message: o.message as string, signerKeyId: o.signerKeyId,
   };
 }
 
 /** The canonical body bytes: the fixed member order of the format, no whitespace. */
 export function orderBodyBytes(body: OrderBody): Buffer {
   const b = checkOrderBody(body);
-  return Buffer.from(
-    JSON.stringify({
-      v: b.v, orderId: b.orderId, kind: b.kind, sequence: b.sequence, issuedAt: b.issuedAt, expiresAt: b.expiresAt, scope: b.scope,
-      actions: b.actions, wipeKeys: b.wipeKeys, mode: b.mode, reason: b.reason, message: b.message, signerKeyId: b.signerKeyId,
-    }),
-  );
+  const head = { v: b.v, orderId: b.orderId, kind: b.kind, sequence: b.sequence, issuedAt: b.issuedAt, expiresAt: b.expiresAt, scope: b.scope, actions: b.actions, wipeKeys: b.wipeKeys };
+  const tail = { mode: b.mode, reason: b.reason, message: b.message, signerKeyId: b.signerKeyId };
+  return Buffer.from(JSON.stringify(b.v === 2 ? { ...head, distrustCas: b.distrustCas, ...tail } : { ...head, ...tail }));
 }
 
 /** What the emergency key signs for a body. */
@@ -248,17 +267,31 @@ export function verifyOrder(file: Buffer, input: VerifyOrderInput): OrderBody {
 export interface RobotLockdownState {
   lastSequence: number;
   locked: null | { orderId: string; sequence: number; actions: LockdownAction[]; wipeKeys: string[]; message: string; expiresAt: string };
+  /** CA key ids distrusted by accepted distrust_ca orders, sorted; absent in a state written before v2 orders. */
+  distrustedCas?: string[];
 }
 
 export const UNLOCKED: RobotLockdownState = { lastSequence: 0, locked: null };
 
-/** The state after a verified order: a lockdown locks (replacing an earlier one), a lift unlocks. */
+/**
+ * The state after a verified order: a lockdown locks (replacing an earlier one), a lift unlocks. The CAs a
+ * distrust_ca order names join the distrusted set, which nothing but re-provisioning empties: not a lift, not a later
+ * lockdown, not the order's expiry (whoever holds a compromised CA's key could otherwise win trust back).
+ */
 export function applyOrder(state: RobotLockdownState, order: OrderBody): RobotLockdownState {
-  if (order.kind === 'lift') return { lastSequence: order.sequence, locked: null };
+  const distrusted = [...new Set([...(state.distrustedCas ?? []), ...order.distrustCas])].sort();
+  const kept = distrusted.length > 0 ? { distrustedCas: distrusted } : {};
+  if (order.kind === 'lift') return { lastSequence: order.sequence, locked: null, ...kept };
   return {
     lastSequence: order.sequence,
     locked: { orderId: order.orderId, sequence: order.sequence, actions: [...order.actions], wipeKeys: [...order.wipeKeys], message: order.message, expiresAt: order.expiresAt },
+    ...kept,
   };
+}
+
+/** Whether the robot has been ordered to stop trusting the CA with this key id (SHA-256 hex of its SPKI DER). */
+export function distrustsCa(state: RobotLockdownState, caKeyId: string): boolean {
+  return (state.distrustedCas ?? []).includes(caKeyId);
 }
 
 /** Whether a robot may operate now: not while a lockdown that says stop_operating stands and has not expired. */

@@ -119,6 +119,7 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
       scope: input.scope,
       actions: input.actions,
       wipeKeys: input.wipeKeys ?? [],
+      distrustCas: [] as string[],
       mode: input.mode ?? 'strict',
       reason: input.reason,
       message: input.message,

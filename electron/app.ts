@@ -1,5 +1,7 @@
 // Composition root: createConsole(options) wires store, crypto, services and handlers. Used by electron/main.ts,
 // the browser host, the CLI and the tests alike. No module-level state: two consoles can run side by side.
+import { X509Certificate } from 'node:crypto';
+import { signerKeyId } from './station/bundle.ts';
 import { createKeyedLock } from './services/keys/keyedLock.ts';
 import type { CallContext, ChannelName, EventName, EventPayload, Handlers } from '../shared/contract.ts';
 import { ConsoleError, isConsoleError } from '../shared/errors.ts';
@@ -471,6 +473,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     const fleetCaRepo = { ...createFleetCaRepo(store.db), saveCrl: orderDeliveryRepo.saveCrl, latestCrl: orderDeliveryRepo.latestCrl };
     const lockdown = createLockdownService({
       saveFile: orderDeliveryRepo.saveOrderFile,
+      caKeyIdOf: (caId) => {
+        const ca = fleetCaRepo.getCa(caId);
+        return ca === null ? null : signerKeyId(new X509Certificate(ca.certDer).publicKey);
+      },
       keys: keysRepo,
       sign: (keyId, data) => keyOps.sign(keyId, data),
       publicKey: (keyId) => lifecycle.publicKey(keyId),

@@ -6,7 +6,12 @@ import { channel } from './channel.ts';
 import { CERT_REVOCATION_REASONS, DEVICE_ID_PATTERN, FLEET_NAME_PATTERN, ROBOT_TAG_PATTERN } from './domain.ts';
 import { KeyIdSchema } from './ids.ts';
 
-export const LOCKDOWN_ACTION_NAMES = ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys'] as const;
+export const LOCKDOWN_ACTION_NAMES = ['stop_operating', 'safe_mode', 'refuse_revoked_peers', 'wipe_keys', 'distrust_ca'] as const;
+/**
+ * The fleet CAs (console CA ids, as ca:history lists them) a lockdown with the distrust_ca action names, and only
+ * then: robots stop trusting them for good (docs/lockdown-orders.md, "Version 2"). At most 16.
+ */
+export const DistrustCaIdsSchema = z.array(z.string().uuid()).min(1).max(16);
 
 const FleetName = (what: string) => z.string().regex(FLEET_NAME_PATTERN, `must be a ${what} (1-64 letters, digits, space . _ / -)`);
 
@@ -105,8 +110,13 @@ export function orderEmergencyScope(scope: OrderInputScope): EmergencyScope {
   return { kind: 'tag', tag: scope.tag };
 }
 
-/** Whether an order issued on its own needs two-person approval (or break-glass): a lockdown whose scope would make a playbook wide. A lift restores, and never does. */
-export const isWideOrder = (o: { kind: 'lockdown' | 'lift'; scope: OrderInputScope }): boolean => o.kind === 'lockdown' && isWideRun(orderEmergencyScope(o.scope), ['lockdown']);
+/**
+ * Whether an order issued on its own needs two-person approval (or break-glass): a lockdown whose scope would make a
+ * playbook wide, or one that distrusts a fleet CA (whatever its scope: the distrust is final on every robot that takes
+ * it). A lift restores, and never does.
+ */
+export const isWideOrder = (o: { kind: 'lockdown' | 'lift'; scope: OrderInputScope; actions?: readonly string[] }): boolean =>
+  o.kind === 'lockdown' && ((o.actions ?? []).includes('distrust_ca') || isWideRun(orderEmergencyScope(o.scope), ['lockdown']));
 
 const LockdownSettings = z
   .object({
@@ -115,6 +125,7 @@ const LockdownSettings = z
     validForSeconds: z.number().int().min(60).max(90 * 24 * 3600),
     mode: z.enum(['strict', 'best_effort']).optional(),
     wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
+    distrustCaIds: DistrustCaIdsSchema.optional(),
     /** The emergency key to sign with (default: the only active one). */
     keyId: KeyIdSchema.optional(),
   })
@@ -231,6 +242,7 @@ export const LockdownOrderInput = z
     scope: OrderInputScopeSchema,
     actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).max(LOCKDOWN_ACTION_NAMES.length),
     wipeKeys: z.array(KeyIdSchema).max(1000).optional(),
+    distrustCaIds: DistrustCaIdsSchema.optional(),
     mode: z.enum(['strict', 'best_effort']).optional(),
     reason: Text,
     message: Text,

@@ -4,7 +4,7 @@
 // actions. Folders, not contents, cross the channel (like backup:create): a kit is larger than the IPC payload limit.
 import { z } from 'zod';
 import { channel } from './channel.ts';
-import { LOCKDOWN_ACTION_NAMES, OrderScopeSchema } from './emergencyContract.ts';
+import { DistrustCaIdsSchema, LOCKDOWN_ACTION_NAMES, OrderScopeSchema } from './emergencyContract.ts';
 
 const Name = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N} ._:/=,-]+$/u, 'must be 1-64 letters, digits, space . _ : / = , -');
 const Text = z.string().trim().min(1).max(500);
@@ -16,6 +16,8 @@ export const KitOrderInput = z
     name: Name,
     scope: OrderScopeSchema,
     actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).min(1).max(LOCKDOWN_ACTION_NAMES.length).optional(),
+    /** With the distrust_ca action: the fleet CAs robots stop trusting (a compromised CA contained offline). */
+    distrustCaIds: DistrustCaIdsSchema.optional(),
     /** How many times the responder may use it offline (1-100). */
     maxUses: z.number().int().min(1).max(100),
     /** How long the order stays valid (1 minute to 90 days). */

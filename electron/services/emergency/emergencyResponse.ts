@@ -653,6 +653,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
   ): IssueOrderInput => ({
     kind: l.kind ?? 'lockdown', scope: target.scope, actions: l.actions, reason, message: l.message, validForSeconds: l.validForSeconds,
     ...(l.mode ? { mode: l.mode } : {}), ...(l.wipeKeys ? { wipeKeys: l.wipeKeys } : {}), ...(l.keyId ? { keyId: l.keyId } : {}),
+    ...(l.distrustCaIds ? { distrustCaIds: l.distrustCaIds } : {}),
     ...(target.resolvedFrom ? { resolvedFrom: target.resolvedFrom } : {}),
   });
 
@@ -865,8 +866,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     // A bad order raises no alert and opens no run: the lockdown service's checks first (audited there), then the
     // playbook's break-glass path with the lockdown action alone (its audit, alert, review and retry).
     await deps.lockdown.check(order);
-    const { keyId, mode, wipeKeys, actions, message, validForSeconds } = settings;
-    const lockdownSettings = { actions, message, validForSeconds, ...(mode ? { mode } : {}), ...(wipeKeys ? { wipeKeys } : {}), ...(keyId ? { keyId } : {}) };
+    const { keyId, mode, wipeKeys, distrustCaIds, actions, message, validForSeconds } = settings;
+    const lockdownSettings = { actions, message, validForSeconds, ...(mode ? { mode } : {}), ...(wipeKeys ? { wipeKeys } : {}), ...(distrustCaIds ? { distrustCaIds } : {}), ...(keyId ? { keyId } : {}) };
     const out = await executeRun({ scope, actions: ['lockdown'], reason, lockdown: lockdownSettings, breakGlass }, undefined, 'order');
     const run = out.run!;
     const step = run.steps[0]!;

@@ -19,6 +19,8 @@ export interface IssueOrderInput {
   /** Lockdown: what robots must do (at least one). Lift: none. */
   actions: LockdownAction[];
   wipeKeys?: string[];
+  /** With the distrust_ca action (and only then): the console ids of the fleet CAs robots stop trusting. */
+  distrustCaIds?: string[];
   mode?: LockdownMode;
   reason: string;
   message: string;
@@ -46,6 +48,11 @@ export interface LockdownServiceDeps {
   audit: AuditLog;
   session: { require(): void; actor(): string };
   clock: Clock;
+  /**
+   * The key id robots know a fleet CA by (SHA-256 hex of its certificate's SubjectPublicKeyInfo DER), or null when
+   * the console has no CA of that id. Needed only for distrust_ca orders.
+   */
+  caKeyIdOf?(caId: string): string | null;
   /** Keeps the signed file of an issued order, for stations and key bundles to deliver (orderDelivery.ts). */
   saveFile?(sequence: number, file: Buffer): void;
 }
@@ -65,6 +72,22 @@ export const orderFileName = (o: { kind: string; sequence: number; orderId: stri
 const invalid = (message: string, field: string) => new ConsoleError('invalid_input', message, { field });
 
 export function createLockdownService(deps: LockdownServiceDeps): LockdownService {
+  /** The key ids of the CAs a distrust_ca order names, in the order given; [] without the action. */
+  function distrustedCaKeyIds(input: IssueOrderInput): string[] {
+    const ids = input.distrustCaIds ?? [];
+    if (!input.actions.includes('distrust_ca')) {
+      if (ids.length > 0) throw invalid('Fleet CAs to distrust are named with the "Stop trusting a fleet CA" action (distrust_ca), and only then.', 'distrustCaIds');
+      return [];
+    }
+    if (ids.length === 0) throw invalid('Name the fleet CA (or CAs) that robots must stop trusting.', 'distrustCaIds');
+    if (new Set(ids).size !== ids.length) throw invalid('A fleet CA is named twice.', 'distrustCaIds');
+    return ids.map((caId) => {
+      const keyId = deps.caKeyIdOf?.(caId) ?? null;
+      if (keyId === null) throw new ConsoleError('not_found', `No fleet CA ${caId}.`, { field: 'distrustCaIds' });
+      return keyId;
+    });
+  }
+
   function emergencyKey(keyId: string | undefined): string {
     if (keyId !== undefined) {
       const key = deps.keys.get(keyId);
@@ -107,10 +130,11 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
     const at = deps.clock.now();
     if (!Number.isInteger(input.validForSeconds) || input.validForSeconds < 60 || input.validForSeconds * 1000 > MAX_ORDER_LIFETIME_MS)
       throw invalid('An order is valid for 1 minute to 90 days.', 'validForSeconds');
+    const distrustCas = distrustedCaKeyIds(input);
     const keyId = emergencyKey(input.keyId);
     const { pem } = await deps.publicKey(keyId);
     const draft = {
-      v: 1 as const,
+      v: distrustCas.length > 0 ? (2 as const) : (1 as const),
       orderId: randomBytes(16).toString('hex'),
       kind: input.kind,
       sequence: 1, // replaced by the reserved one below; checked here so a bad input burns no number
@@ -119,7 +143,7 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
       scope: input.scope,
       actions: input.actions,
       wipeKeys: input.wipeKeys ?? [],
-      distrustCas: [] as string[],
+      distrustCas,
       mode: input.mode ?? 'strict',
       reason: input.reason,
       message: input.message,
@@ -146,7 +170,11 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
         expiresAt: draft.expiresAt, keyId, reason: draft.reason, issuedBy: actor,
       });
       const order: OrderBody = { ...draft, sequence };
-      const details = { orderId: order.orderId, kind: order.kind, sequence, scope: JSON.stringify(order.scope), actions: order.actions.join(','), expiresAt: order.expiresAt, mode: order.mode, reason: order.reason, ...(input.resolvedFrom ? { resolvedFrom: input.resolvedFrom } : {}) };
+      const details = {
+        orderId: order.orderId, kind: order.kind, sequence, scope: JSON.stringify(order.scope), actions: order.actions.join(','), expiresAt: order.expiresAt, mode: order.mode, reason: order.reason,
+        ...(input.resolvedFrom ? { resolvedFrom: input.resolvedFrom } : {}),
+        ...(order.distrustCas.length > 0 ? { distrustCaIds: (input.distrustCaIds ?? []).join(','), distrustCas: order.distrustCas.join(',') } : {}),
+      };
       try {
         const bytes = orderBodyBytes(order);
         const { signature, version } = await deps.sign(keyId, orderSigningInput(bytes));

@@ -120,6 +120,7 @@ export function createKitService(deps: KitServiceDeps): KitService {
       for (const o of input.orders) {
         const issued = await deps.lockdown.issue({
           kind: 'lockdown', scope: o.scope, actions: o.actions ?? ['stop_operating'], reason: `incident kit ${kitId}: ${input.reason}`, message: input.message ?? input.reason, validForSeconds: o.validForSeconds,
+          ...(o.distrustCaIds ? { distrustCaIds: o.distrustCaIds } : {}),
         });
         emergencyPublicKeyPem ??= (await deps.publicKey(issued.keyId)).pem;
         orders.push({

@@ -14,6 +14,7 @@ export const ORDER_ACTION_LABELS: Readonly<Record<OrderAction, string>> = {
   safe_mode: 'Safe mode',
   refuse_revoked_peers: 'Refuse peers with revoked certificates',
   wipe_keys: 'Wipe listed keys',
+  distrust_ca: 'Stop trusting a fleet CA',
 };
 
 /** `withActions` false (a lift) leaves out what robots must do and the keys to wipe. */
@@ -23,7 +24,7 @@ export function OrderFields<T extends OrderSettings>({ p, set, errors, withActio
       {withActions && (
         <FormField label="What robots must do" errorText={errors.orderActions}>
           <SpaceBetween size="xxs">
-            {LOCKDOWN_ACTION_NAMES.map((a) => (
+            {LOCKDOWN_ACTION_NAMES.filter((a) => a !== 'distrust_ca').map((a) => (
               <Checkbox key={a} checked={p.orderActions.includes(a)} onChange={(e) => set({ ...p, orderActions: toggle(p.orderActions, a, e.detail.checked) })}>
                 {ORDER_ACTION_LABELS[a]}
               </Checkbox>

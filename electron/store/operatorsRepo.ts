@@ -186,6 +186,14 @@ export interface OperatorsRepo {
    * audit log's (actor, action, ts, seq) index: one probe per operator and action inside the one query.
    */
   lastSignIns(operator?: string): Map<string, { unlockAt: string | null; initAt: string | null }>;
+  /**
+   * Runs `fn` in one read transaction on the store (deferred: SQLite takes its snapshot at the first read, and every
+   * later read in `fn` sees that snapshot, whatever another connection commits meanwhile), so the queries of
+   * operators:list, this repository's and the approval keys' and incident kits' on the same store, describe one moment.
+   * Nested in a transaction already open, it runs in that one. A PostgreSQL backend opens it REPEATABLE READ READ ONLY
+   * (its default READ COMMITTED takes a new snapshot per statement).
+   */
+  readTransaction<T>(fn: () => T): T;
 }
 
 /** Console-wide settings by name (the idle lock's minutes), text values. */
@@ -316,7 +324,10 @@ export function createOperatorsRepo(db: Db): OperatorsRepo {
     removeTotp.run(name);
   };
 
+  const inReadTransaction = db.transaction((fn: () => unknown) => fn());
+
   return {
+    readTransaction: <T>(fn: () => T): T => inReadTransaction.deferred(fn) as T,
     count: () => (count.get() as { n: number }).n,
     countWithRole: (role) => (countRole.get(role) as { n: number }).n,
     get(name) {

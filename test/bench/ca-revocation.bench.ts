@@ -11,13 +11,12 @@
 // flagged.
 // Rounds alternate the sides; each console round has a fresh store. Run: npm run bench -- ca-revocation
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
-import { benchDeviceId as deviceId, seedSiteWithCertificates } from './fleetSeed.ts';
+import { benchDeviceId as deviceId, caLikeSerials, issuedOneASecond, seedSiteWithCertificates } from './fleetSeed.ts';
 import type { BenchResult } from './types.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -31,20 +30,9 @@ const OPENSSL_RUNS = 5;
 const ONE_BY_ONE = process.env.CA_REVOCATION_BENCH_ONE_BY_ONE !== '0';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-/**
- * 16-byte serials as the CA makes them (fleetCaProfiles.ts randomSerial: 126 random bits, first byte 0x40..0x7f,
- * lower-case hex), drawn from a fixed seed so every run and both sides of an A/B seed the same ones. Sequential serials
- * (the bench's until 2026-12-06) put each IN list's rows on a few neighbouring pages; a real CA's are spread over the table.
- */
-const serials = Array.from({ length: CERTS + 1 }, (_, i) => {
-  const b = createHash('sha256').update(`ca-revocation bench serial ${i}`).digest().subarray(0, 16);
-  b[0] = (b[0]! & 0x3f) | 0x40;
-  return b.toString('hex');
-});
-const serialOf = (i: number) => serials[i]!;
-/** The i-th certificate issued one second after the one before, the last a minute ago (the CA stamps each as it signs). */
-const SEEDED_AT = Date.now();
-const issuedAtOf = (i: number) => SEEDED_AT - (CERTS - i) * 1000 - 60_000;
+/** Serials as the CA makes them, from this bench's fixed seed (the same ones since 2026-12-06), one a second. */
+const serialOf = caLikeSerials(CERTS, 'ca-revocation bench serial');
+const issuedAtOf = issuedOneASecond(CERTS);
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 const open = (dir: string) => createConsole({ dataDir: dir, kdf: KDF, logger: silentLogger, env: {}, rotation: { scheduler: false }, metrics: { enabled: false } });

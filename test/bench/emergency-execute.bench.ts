@@ -14,7 +14,7 @@ import { createConsole, type FleetConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
 import type { AwsKmsEmulator } from '../emulators/aws-kms/index.ts';
 import { rawClient, startTestEmulator, TEST_CREDENTIALS, TEST_REGION } from '../emulators/aws-kms/testkit.ts';
-import { seedSiteWithCertificates } from './fleetSeed.ts';
+import { caLikeSerials, issuedOneASecond, seedSiteWithCertificates } from './fleetSeed.ts';
 import type { BenchResult } from './types.ts';
 
 const KDF = { N: 1024, r: 8, p: 1 };
@@ -26,7 +26,9 @@ const KEYS = 20;
 const ROUNDS = 3;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const serialOf = (i: number) => `2e${String(i).padStart(30, '0')}`;
+/** Serials as the CA makes them (random 126 bits) from this bench's fixed seed, issued one a second (fleetSeed.ts). */
+const serialOf = caLikeSerials(ROBOTS, 'emergency-execute bench serial');
+const issuedAtOf = issuedOneASecond(ROBOTS);
 const open = (dir: string) => createConsole({ dataDir: dir, kdf: KDF, logger: silentLogger, env: {}, rotation: { scheduler: false }, metrics: { enabled: false } });
 
 async function prepared(dir: string, emu: AwsKmsEmulator): Promise<FleetConsole> {
@@ -46,7 +48,7 @@ async function prepared(dir: string, emu: AwsKmsEmulator): Promise<FleetConsole>
   for (let k = 0; k < KEYS; k++) keys.push((await c.keys.create({ type: 'storage', label: `bench site key ${k}`, provider: 'aws-primary' })).id);
   const storePath = c.storePath;
   c.close();
-  seedSiteWithCertificates(storePath, ROBOTS, serialOf, (i) => keys[i % KEYS]!);
+  seedSiteWithCertificates(storePath, ROBOTS, serialOf, (i) => keys[i % KEYS]!, issuedAtOf);
   c = await open(dir);
   await c.handlers['session:unlock']({ operator: OPERATOR, passphrase: PASSPHRASE }, CTX);
   return c;

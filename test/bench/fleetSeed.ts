@@ -1,11 +1,33 @@
 // Seeding for the emergency benchmarks: robots of one site, each with one certificate of the store's fleet CA (the
 // CA's row and the registry's copy) and optionally a key holding, written through the repositories in one transaction
 // while no console holds the store. The certificate body is never parsed on the revocation path (CRLs list serials).
+import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createFleetCaRepo } from '../../electron/store/fleetCaRepo.ts';
 import { createFleetRepo } from '../../electron/store/fleetRepo.ts';
 
 export const benchDeviceId = (i: number) => `bench-${String(i).padStart(6, '0')}`;
+
+/**
+ * Serials 0..count as the fleet CA makes them (fleetCaProfiles.ts randomSerial: 16 bytes, 126 random bits, first byte
+ * 0x40..0x7f, lower-case hex), drawn from a fixed seed (`seed`: one per bench, so each bench seeds the same ones at
+ * every run and on both sides of an A/B). Sequential serials (the benches' until 2026-12-06) put each IN list's rows on
+ * a few neighbouring pages; a real CA's are spread over the table, which is what the revocation's UPDATEs pay for.
+ */
+export function caLikeSerials(count: number, seed: string): (i: number) => string {
+  const serials = Array.from({ length: count + 1 }, (_, i) => {
+    const b = createHash('sha256').update(`${seed} ${i}`).digest().subarray(0, 16);
+    b[0] = (b[0]! & 0x3f) | 0x40;
+    return b.toString('hex');
+  });
+  return (i) => serials[i]!;
+}
+
+/**
+ * For seedSiteWithCertificates' `issuedAtOf`: certificate i of `count` issued one second after the one before, the
+ * last a minute before `now` (the CA stamps each as it signs, one at a time).
+ */
+export const issuedOneASecond = (count: number, now = Date.now()) => (i: number) => now - (count - i) * 1000 - 60_000;
 
 /**
  * BENCH_CERT_BODY_BYTES=N: each certificate's body N bytes (the DER; the registry's PEM its base64 in PEM lines), as a

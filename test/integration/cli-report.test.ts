@@ -3,7 +3,7 @@
 // real openssl verifies the file with them. Bad periods and formats are typed errors (exit 1); a missing option is a
 // usage error (exit 2). The figures of a store made here by the CLI: two keys (written below, not read from the code).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,45 @@ describe('cli report', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists; it was not changed \(use --force to replace it\)/);
     expect((await run(['report', '--from', '2026-01-01', '--to', TODAY, '--format', 'csv', '--out', out, '--force'])).code).toBe(0);
+  });
+
+  it('--force replaces an existing 0644 report by the new one at 0600; a refused write leaves the old file as it was and no temp file', async () => {
+    const folder = join(dir, 'replace');
+    mkdirSync(folder);
+    const out = join(folder, 'report.csv');
+    const args = ['report', '--from', '2026-01-01', '--to', TODAY, '--format', 'csv', '--out', out];
+    for (const f of [out, `${out}.sig`, `${out}.audit-key.pem`]) {
+      writeFileSync(f, 'last month\'s file');
+      chmodSync(f, 0o644);
+    }
+    // Refused without --force: all three files keep their content and their 0644; nothing else is left in the folder.
+    const kept = await run(args);
+    expect(kept.code).toBe(1);
+    expect(kept.stderr).toContain(`Output file ${out} exists; it was not changed (use --force to replace it).`);
+    for (const f of [out, `${out}.sig`, `${out}.audit-key.pem`]) {
+      expect(readFileSync(f, 'utf8'), f).toBe('last month\'s file');
+      expect(statSync(f).mode & 0o777, f).toBe(0o644);
+    }
+    expect(readdirSync(folder).sort()).toEqual(['report.csv', 'report.csv.audit-key.pem', 'report.csv.sig']);
+
+    // Replaced with --force: the new report, signature and key, each 0600 (the audit key verifies the new report).
+    const forced = await run([...args, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('\r\nmeta,,,,generated_by,alice\r\n');
+    for (const f of [out, `${out}.sig`, `${out}.audit-key.pem`]) expect(statSync(f).mode & 0o777, f).toBe(0o600);
+    const v = spawnSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', `${out}.audit-key.pem`, '-rawin', '-in', out, '-sigfile', `${out}.sig`], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
+    expect(readdirSync(folder).sort()).toEqual(['report.csv', 'report.csv.audit-key.pem', 'report.csv.sig']);
+
+    // Refused with --force when the name is a folder: the write fails only when the finished temp file is moved; the
+    // temp file is removed.
+    const taken = join(folder, 'taken.csv');
+    mkdirSync(taken);
+    const onFolder = await run(['report', '--from', '2026-01-01', '--to', TODAY, '--format', 'csv', '--out', taken, '--force']);
+    expect(onFolder.code).toBe(1);
+    expect(onFolder.stderr).toContain(`Output file ${taken} cannot be written (EISDIR).`);
+    expect(statSync(taken).isDirectory()).toBe(true);
+    expect(readdirSync(folder).sort()).toEqual(['report.csv', 'report.csv.audit-key.pem', 'report.csv.sig', 'taken.csv']);
   });
 
   it('a PDF by default', async () => {

@@ -12,6 +12,8 @@ import type { EventPayload } from '../../shared/contract.ts';
 import type { FleetConsole } from '../../electron/app.ts';
 import { MessageType } from '../../electron/station/frame.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
+import { addTrustedCa } from '../robot-sim/caTrust.ts';
+import { pollField, type FieldPollOptions } from '../robot-sim/fieldClient.ts';
 import { runRobot, type RobotResult } from '../robot-sim/robotSession.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { MemoryEnd, MemoryPort } from '../unit/station-link-kit.ts';
@@ -176,5 +178,136 @@ describe('the sweep of abandoned certificates leaves alone the certificates sess
     // The unlock's own sweep (docs/station.md, "Sweep at every unlock") revokes both.
     await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
     await until('both revoked by the unlock sweep', async () => ((await certStatus(first.serial)) === 'revoked' && (await certStatus(second.serial)) === 'revoked') || undefined);
+  });
+});
+
+// The field link's re-issue (docs/field-link.md) marks its robot in the same set as the station's sessions, and only
+// its own commit or failure handling clears the mark there (no station session ends around it). After each, the sweep
+// must treat the robot like any other: a certificate of it that nobody carries is revoked (docs/station.md, "Sweep at
+// every unlock"). Real TLS on 127.0.0.1 with the simulator's field client (test/robot-sim/fieldClient.ts) in process.
+describe('the sweep after a re-issue over the field link, and after a CA replaced while it waits for the CA', () => {
+  // Made in beforeAll: the first block's afterAll removes every temp folder made before it ran.
+  let dir = '';
+  let work = '';
+  const progress: Array<EventPayload<'station:progress'>> = [];
+  const ports = new Map<string, { port: MemoryPort; powerOn(): void }>();
+  const keystores = new Map<string, string>();
+  let c: FleetConsole;
+  let caPem = '';
+  let fieldPort = 0;
+  const call = contractCaller(() => c);
+  const certStatus = async (serial: string) => (await call('certs:list', {})).certificates.find((x) => x.serial === serial)?.status;
+  const unattached = async (deviceId: string, name: string) => {
+    const issued = await (await c.ca.require()).issueDeviceCertificate(robotCsr(work, `/CN=${deviceId}`, 'ec', name), { deviceId });
+    expect(c.ca.unattachedCertificates().map((x) => x.serial)).toContain(issued.serial);
+    return issued;
+  };
+  const reissueRecords = (deviceId: string) => c.audit.query({ action: 'station.reissue', targetId: deviceId, offset: 0, limit: 5 }).records;
+  const poll = async (deviceId: string, misbehave?: FieldPollOptions['misbehave']) => {
+    const out = await pollField({
+      host: '127.0.0.1', port: fieldPort, deviceId, keystore: keystores.get(deviceId)!, caCertPem: caPem, firmware: '1.0.0', stepTimeoutMs: 600_000, ...(misbehave ? { misbehave } : {}),
+    });
+    await c.field.idle(); // the console's side has recorded everything once its session ended
+    return out;
+  };
+
+  beforeAll(async () => {
+    dir = tempDir('ecps-sweep-field-');
+    work = tempDir('ecps-sweep-field-work-');
+    c = await createStationConsole({
+      dataDir: dir,
+      progress,
+      station: {
+        stepTimeoutMs: 600_000,
+        pollIntervalMs: 100,
+        openPort: async (p) => {
+          const cable = ports.get(p);
+          if (!cable) throw new Error(`nothing plugged in on ${p}`);
+          cable.powerOn();
+          return cable.port;
+        },
+      },
+    });
+    const { caFile } = await initStationFleet(call, { ca: { commonName: 'Field Sweep Old CA', work }, robots: { 'uv-t1': 'Renewed', 'uv-t2': 'Forged RENEWED' } });
+    caPem = readFileSync(caFile, 'utf8');
+    // Both provisioned by the first CA on two cables at once (the robot powers on when the station opens its port).
+    for (const deviceId of ['uv-t1', 'uv-t2']) {
+      const port = new MemoryPort();
+      const robotEnd = new MemoryEnd();
+      port.peer = robotEnd;
+      robotEnd.peer = port;
+      keystores.set(deviceId, path.join(work, deviceId));
+      const channel = new FrameChannel(robotEnd, undefined, { writeTimeoutMs: 600_000 });
+      const powerOn = () => void runRobot(channel, { deviceId, keystore: keystores.get(deviceId)!, caCertPem: caPem, keyType: 'ec', firmware: '1.0.0', stepTimeoutMs: 600_000 });
+      ports.set(`/mem/${deviceId}`, { port, powerOn });
+    }
+    await call('station:start', { paths: ['/mem/uv-t1', '/mem/uv-t2'], mode: 'provision' });
+    for (const deviceId of ['uv-t1', 'uv-t2']) {
+      expect(await until(`${deviceId} provisioned`, async () => (await call('station:status', {})).ports.find((p) => p.path === `/mem/${deviceId}` && p.state !== 'active'))).toMatchObject({ state: 'done' });
+    }
+    await call('station:stop', {});
+    const replaced = await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Field Sweep New CA', reason: 'planned replacement' });
+    expect(replaced.flagged.sort()).toEqual(['uv-t1', 'uv-t2']);
+    // The link's server certificate is the new CA's; a robot checks it against the CAs it trusts, so each robot here
+    // has learnt the new CA as an endorsed successor, as a USB key bundle of the new CA teaches it
+    // (bundle-ca-endorsement.slow.test.ts). A robot that knows only its factory CA refuses the link (docs/not-done.md).
+    const newCaPem = (await call('ca:history', {})).cas.find((x) => x.state === 'current')!.certificatePem;
+    for (const keystore of keystores.values()) addTrustedCa(keystore, caPem, newCaPem);
+    fieldPort = (await call('field:start', { host: '127.0.0.1', port: 0 })).port!;
+  }, 120_000);
+  afterAll(async () => {
+    await c.field.stop();
+    for (const cable of ports.values()) cable.port.emit('close');
+    c.close();
+    removeTempDirs();
+  });
+
+  it('answered RENEWED: the re-issued certificate is recorded, and the robot is no longer held (a certificate of it nobody carries is revoked)', async () => {
+    const renewed = await poll('uv-t1');
+    expect(renewed).toMatchObject({ ok: true, result: 'session', robot: { ok: true, reissued: true } });
+    const reissued = reissueRecords('uv-t1')[0];
+    expect(reissued).toMatchObject({ outcome: 'success' });
+    const serial = reissued!.details.serial as string;
+    expect(await certStatus(serial)).toBe('valid');
+    expect(c.ca.unattachedCertificates()).toEqual([]);
+    const later = await unattached('uv-t1', 'uv-t1-later');
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 1, failed: 0, kept: 0 });
+    expect(await certStatus(later.serial)).toBe('revoked');
+    expect(await certStatus(serial)).toBe('valid');
+  });
+
+  it('a RENEWED not signed by the robot: the issued certificate is revoked by the failed exchange, and the robot is no longer held', async () => {
+    const out = await poll('uv-t2', 'reissue-forged-renewed');
+    expect(out).toMatchObject({ ok: true, result: 'session', robot: { ok: false } });
+    const failed = reissueRecords('uv-t2')[0];
+    expect(failed).toMatchObject({ outcome: 'failure', details: { code: 'forged_ack', reason: 'renewed_signature_invalid' } });
+    const serial = failed!.details.serial as string;
+    expect(typeof serial).toBe('string');
+    // Revoked by the exchange's failure handling (the CA audits it), not left for a sweep.
+    expect(await certStatus(serial)).toBe('revoked');
+    expect(c.audit.query({ action: 'ca.revoke', targetId: 'uv-t2', offset: 0, limit: 5 }).records[0]).toMatchObject({ outcome: 'success', details: { serial, reason: 'cessationOfOperation' } });
+    const later = await unattached('uv-t2', 'uv-t2-later');
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 1, failed: 0, kept: 0 });
+    expect(await certStatus(later.serial)).toBe('revoked');
+  });
+
+  it('a CA replaced between the sweep\'s listing and the revocation: the listed certificate (of the CA now retired) is kept, nothing revoked or audited', async () => {
+    const listed = await unattached('uv-t1', 'uv-t1-listed');
+    const before = (await call('ca:history', {})).cas.find((x) => x.state === 'current')!.id;
+    // The sweep lists synchronously, then awaits the CA once per candidate (docs/station.md): the replacement is made
+    // to land in exactly that wait by running it inside the first such call (the real ca:replace, then the real CA).
+    const require = c.ca.require;
+    c.ca.require = async () => {
+      c.ca.require = require;
+      await call('ca:replace', { algorithm: 'EC_P256', commonName: 'Field Sweep Third CA', reason: 'replaced during the sweep' });
+      return require();
+    };
+    const revocationsBefore = c.audit.query({ action: 'ca.revoke', offset: 0, limit: 100 }).records.length;
+    expect(await c.station.sweepAbandoned()).toEqual({ revoked: 0, failed: 0, kept: 1 });
+    expect(c.ca.require).toBe(require);
+    expect((await call('ca:history', {})).cas.find((x) => x.id === before)).toMatchObject({ state: 'retired' });
+    // Still a valid certificate of its (retired) CA: no revocation tried, by either CA.
+    expect(c.ca.validCertificatesOf('uv-t1').map((x) => x.serial)).toContain(listed.serial);
+    expect(c.audit.query({ action: 'ca.revoke', offset: 0, limit: 100 }).records).toHaveLength(revocationsBefore);
   });
 });

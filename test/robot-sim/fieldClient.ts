@@ -1,7 +1,7 @@
 // The simulator's side of the field link (docs/field-link.md): one poll over mutual TLS. The robot connects with its
 // fleet certificate and identity key (identity.cert.pem / identity.key.pem in its key store, from provisioning),
-// checks the console's server certificate against the fleet CA it was provisioned with (and the host name or address
-// it dialled), reads the console's status line, and when the console opens a session runs the same robot side as on
+// checks the console's server certificate against the fleet CAs it trusts (the one it was provisioned with and every
+// successor it learnt endorsed, caTrust.ts; and the host name or address it dialled), reads the console's status line, and when the console opens a session runs the same robot side as on
 // a station's serial link (robotSession.ts runRobot: ORDER frames, the BUNDLE, the INSTALLED proof) over the TLS stream.
 // `identity: 'none'` connects without a certificate; `identity: {certPem, keyPem}` with another one (a foreign robot).
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,9 +10,12 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { FieldGreeting } from '../../electron/services/field/fieldLink.ts';
 import { tlsByteLink } from '../../electron/services/field/fieldLink.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
-import { runRobot, type RobotOptions, type RobotResult } from './robotSession.ts';
+import { trustedCaPems } from './caTrust.ts';
+import { runRobot, type Misbehaviour, type RobotOptions, type RobotResult } from './robotSession.ts';
 
 export interface FieldPollOptions extends Omit<RobotOptions, 'keyType' | 'misbehave'> {
+  /** Of the misbehaviours, the re-issue's (a session over the link re-issues as a station does). */
+  misbehave?: Extract<Misbehaviour, 'reissue-other-key' | 'reissue-bad-signature' | 'reissue-forged-renewed'>;
   host: string;
   port: number;
   /** The robot's own certificate (default), none, or another one. */
@@ -67,7 +70,8 @@ export async function pollField(o: FieldPollOptions): Promise<FieldPollResult> {
   let socket: TLSSocket | undefined;
   try {
     socket = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = tls.connect({ host: o.host, port: o.port, ca: o.caCertPem, ...credentials(o), minVersion: 'TLSv1.3' }, () => resolve(s));
+      // The CAs the robot trusts (caTrust.ts): the factory one and every successor it learnt endorsed.
+      const s = tls.connect({ host: o.host, port: o.port, ca: trustedCaPems(o.keystore, o.caCertPem), ...credentials(o), minVersion: 'TLSv1.3' }, () => resolve(s));
       s.once('error', reject);
     });
     socket.on('error', () => undefined);

@@ -32,7 +32,8 @@ export interface ReissueRobot {
 /**
  * Answers a RENEW frame. Refusals (the robot's ERROR code): certificate_rejected (no trusted CA endorsed the new CA
  * certificate, or the CERT does not chain to the endorsed CA or is not for this key), not_provisioned (no identity key). Misbehaviours: reissue-other-key (a CSR for a fresh key, the session signed with it),
- * reissue-bad-signature (the session signature made with another key than the CSR's).
+ * reissue-bad-signature (the session signature made with another key than the CSR's), reissue-forged-renewed (the
+ * certificate is taken, but RENEWED is signed with another key: the console refuses it after it issued the certificate).
  */
 export async function answerRenew(ch: FrameChannel, o: ReissueRobot, robotNonce: Buffer, renewFrame: Received, verifyChain: (certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string) => void): Promise<void> {
   const renew = decodeRenew(renewFrame.frame.payload);
@@ -62,7 +63,8 @@ export async function answerRenew(ch: FrameChannel, o: ReissueRobot, robotNonce:
   writeFileSync(path.join(o.keystore, 'identity.cert.pem.tmp'), new X509Certificate(cert.certDer).toString());
   renameSync(path.join(o.keystore, 'identity.cert.pem.tmp'), path.join(o.keystore, 'identity.cert.pem'));
   addTrustedCa(o.keystore, o.caCertPem, newCa.toString());
-  const signature = signWithIdentity(identity, renewedSignatureInput(o.deviceId, robotNonce, renew.consoleNonce, cert.certDer));
+  const renewedKey = o.misbehave === 'reissue-forged-renewed' ? await freshKeyLike(identity) : identity;
+  const signature = signWithIdentity(renewedKey, renewedSignatureInput(o.deviceId, robotNonce, renew.consoleNonce, cert.certDer));
   await ch.sendRaw(encodeFrame({ type: MessageType.RENEWED, seq: RENEW_SEQ.RENEWED, payload: encodeRenewed({ signature }) }));
 }
 

@@ -14,7 +14,7 @@
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
 //   link, in a bundle and from a file); a site, model or tags not given are unknown. [--now ISO]: the robot's clock for
 //   order checks (a robot whose clock runs ahead; default the real time).
-//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack|reissue-other-key|reissue-bad-signature]
+//   [--key-type ec|rsa] [--misbehave corrupt-frame|stall|drop|forged-csr|wrong-nonce-key|replay|wrong-id|bad-confirm|bad-install-mac|forged-ack|replay-ack|reissue-other-key|reissue-bad-signature|reissue-forged-renewed]
 //   [--timeout-ms N] [--think-ms N] [--wait-signal]
 //   [--one-frame-bundles]: plays an older firmware whose HELLO announces no BUNDLE_CHUNK frames (one-frame bundles only)
 //   [--max-chunked-item BYTES]: the largest chunked item the robot takes, announced in its HELLO (without it: none

@@ -26,7 +26,7 @@ import { answerRenew, trustedCaPems } from './reissue.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
-export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack', 'reissue-other-key', 'reissue-bad-signature'] as const;
+export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack', 'reissue-other-key', 'reissue-bad-signature', 'reissue-forged-renewed'] as const;
 export type Misbehaviour = (typeof MISBEHAVIOURS)[number];
 
 export interface RobotOptions {

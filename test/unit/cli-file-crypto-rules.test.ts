@@ -10,6 +10,9 @@
 // prefix (magic, version 2, chunk size, salt, E), the file key's envelope opened with "ecps/stream/v2/file-key\0" ||
 // aad, chunk key = HKDF-SHA256(file key, salt, "ecps/stream/v2/chunk-key"), nonce = 11-byte index || final flag,
 // GCM AAD = SHA-256(header || aad).
+//
+// Last, writeWholeFile, the same temp-file-and-move output as one call: every whole --out file the CLI and the offline
+// kit window write (docs/cli.md, "Output files").
 import crypto from 'node:crypto';
 import { chmodSync, existsSync, fstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleError, isConsoleError } from '../../shared/errors.ts';
 import { encryptEnvelope, openEnvelopeBody, parseEnvelope, tampered } from '../../electron/crypto/envelope.ts';
-import { decryptFile, encryptFile, type OutputFs, type RouterCall } from '../../electron/ipc/cli/fileCrypto.ts';
+import { decryptFile, encryptFile, writeWholeFile, type OutputFs, type RouterCall } from '../../electron/ipc/cli/fileCrypto.ts';
 
 const STORE_ID = '0f1e2d3c-4b5a-4697-8877-665544332211';
 const KEY_ID = '6adc3764-1111-4222-8333-944455556666';
@@ -791,5 +794,108 @@ describe('what cannot be produced on demand: short writes, a file system without
     expect(e.message).not.toContain('exists');
     expect(existsSync(outPath)).toBe(false);
     expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('writeWholeFile: every whole --out file (writeOutput, approval files, kit order files)', () => {
+  /** A folder of its own per case, so "nothing else is left" is the folder's exact listing. */
+  const folder = () => {
+    const f = fresh('whole');
+    mkdirSync(f);
+    return f;
+  };
+  const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+  it('writes a new file at 0600; an existing one without force is refused and keeps its content and mode; nothing else is left', async () => {
+    const d = folder();
+    const target = join(d, 'order.json');
+    await writeWholeFile(target, Buffer.from('one'), false);
+    expect(readFileSync(target, 'utf8')).toBe('one');
+    expect(modeOf(target)).toBe(0o600);
+    chmodSync(target, 0o644);
+    const e = await failure(writeWholeFile(target, 'two', false));
+    expect([e.code, e.message, e.details]).toEqual(['invalid_input', `Output file ${target} exists; it was not changed (use --force to replace it).`, { field: 'out' }]);
+    expect(readFileSync(target, 'utf8')).toBe('one');
+    expect(modeOf(target)).toBe(0o644);
+    expect(readdirSync(d)).toEqual(['order.json']);
+  });
+
+  it('with force replaces an existing 0644 or 0666 file by the new bytes at 0600 (the mode of a fresh file); nothing else is left', async () => {
+    // The old modes a user's file typically has: 0644 (umask 022) and 0666 (umask 000).
+    for (const old of [0o644, 0o666]) {
+      const d = folder();
+      const target = join(d, 'shares.txt');
+      writeFileSync(target, 'the old file, longer than the new one');
+      chmodSync(target, old);
+      await writeWholeFile(target, 'new', true);
+      expect(readFileSync(target, 'utf8'), old.toString(8)).toBe('new');
+      expect(modeOf(target), old.toString(8)).toBe(0o600);
+      expect(readdirSync(d)).toEqual(['shares.txt']);
+    }
+  });
+
+  it('while the bytes are written the target is still the old file (content and mode), and they go to a 0600 file', async () => {
+    const d = folder();
+    const target = join(d, 'report.csv');
+    writeFileSync(target, 'old report');
+    chmodSync(target, 0o644);
+    const seen: Array<{ target: string; targetMode: number; writtenMode: number }> = [];
+    const watching: Partial<OutputFs> = {
+      writev: async (file, buffers, position) => {
+        seen.push({ target: readFileSync(target, 'utf8'), targetMode: modeOf(target), writtenMode: fstatSync(file.fd).mode & 0o777 });
+        return file.writev(buffers, position);
+      },
+    };
+    await writeWholeFile(target, 'new report', true, watching);
+    expect(seen).toEqual([{ target: 'old report', targetMode: 0o644, writtenMode: 0o600 }]);
+    expect(readFileSync(target, 'utf8')).toBe('new report');
+    expect(modeOf(target)).toBe(0o600);
+  });
+
+  it('a write that fails part-way (a full disk) is refused for --out and leaves the old file whole and no temp file', async () => {
+    const d = folder();
+    const target = join(d, 'signed.pem');
+    writeFileSync(target, 'old signature');
+    chmodSync(target, 0o644);
+    const fullAfter = (bytes: number): Partial<OutputFs> => ({
+      writev: async (file, buffers, position) => {
+        if (position >= bytes) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        const { bytesWritten } = await file.write(Buffer.concat(buffers).subarray(0, bytes - position), 0, bytes - position, position);
+        return { bytesWritten };
+      },
+    });
+    const e = await failure(writeWholeFile(target, Buffer.alloc(100, 1), true, fullAfter(10)));
+    expect([e.code, e.message, e.details]).toEqual(['invalid_input', `Output file ${target} cannot be written (ENOSPC).`, { field: 'out' }]);
+    expect(readFileSync(target, 'utf8')).toBe('old signature');
+    expect(modeOf(target)).toBe(0o644);
+    expect(readdirSync(d)).toEqual(['signed.pem']);
+    if (process.getuid?.() !== 0) {
+      // A folder that cannot be written to (root writes anyway, so only as another user).
+      chmodSync(d, 0o500);
+      const r = await failure(writeWholeFile(target, 'new', true));
+      chmodSync(d, 0o700);
+      expect([r.code, r.details]).toEqual(['invalid_input', { field: 'out' }]);
+      expect(readFileSync(target, 'utf8')).toBe('old signature');
+      expect(readdirSync(d)).toEqual(['signed.pem']);
+    }
+  });
+
+  it('onto a folder under force: refused (EISDIR), the folder kept and no temp file left', async () => {
+    const d = folder();
+    const target = join(d, 'order.json');
+    mkdirSync(target);
+    const e = await failure(writeWholeFile(target, 'x', true));
+    expect([e.code, e.message, e.details]).toEqual(['invalid_input', `Output file ${target} cannot be written (EISDIR).`, { field: 'out' }]);
+    expect(statSync(target).isDirectory()).toBe(true);
+    expect(readdirSync(d)).toEqual(['order.json']);
+  });
+
+  it("leaves the caller's buffer as it was (the offline window returns the order it wrote)", async () => {
+    const bytes = Buffer.from('a signed lockdown order, returned after it is written, and long enough to be its own buffer'.repeat(64));
+    const copy = Buffer.from(bytes);
+    const target = join(folder(), 'order.json');
+    await writeWholeFile(target, bytes, false);
+    expect(bytes.equals(copy)).toBe(true);
+    expect(readFileSync(target).equals(copy)).toBe(true);
   });
 });

@@ -158,7 +158,7 @@ describe('kit use --out and an order past its expiry', () => {
     // The replaced file has the mode a fresh one gets, not the old 0644.
     expect(statSync(out).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toBeTypeOf('object');
-    // A new file needs no --force (and is written 0600, offlineKit.ts writeOrderFile).
+    // A new file needs no --force (and is written 0600, fileCrypto.ts writeWholeFile).
     const kit2 = fresh('kit');
     ok(await cli(['kit', 'export', '--out', kit2, '--order', 'fleet', '--reason', 'drill', '--data-dir', dir]));
     const fresher = fresh('new.json');

@@ -9,13 +9,13 @@
 // deterministic, so the module's lines and head files are compared byte for byte with the test's.
 import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomUUID, scryptSync, sign, type KeyObject } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   chainAppend, encodeManifest, headFileOf, kitGenesis, openKit, readManifest, sealKit, usesByOrder, verifyKitChain, type KitRecord,
 } from '../../electron/services/incidentKit/kitFormat.ts';
-import { openOfflineKit, problemOf, writeOrderFile } from '../../electron/services/incidentKit/offlineKit.ts';
+import { openOfflineKit, problemOf } from '../../electron/services/incidentKit/offlineKit.ts';
 import type { AuditDetails } from '../../electron/services/audit/auditLog.ts';
 import { ConsoleError } from '../../shared/errors.ts';
 import {
@@ -370,42 +370,6 @@ describe('offlineKit: using an order', () => {
 });
 
 describe('offlineKit: helpers', () => {
-  it('writeOrderFile writes a new 0600 file, refuses an existing one unless forced', async () => {
-    const dir = newDir();
-    const f = join(dir, 'order.json');
-    await writeOrderFile(f, Buffer.from('one'));
-    expect(readFileSync(f, 'utf8')).toBe('one');
-    expect(statSync(f).mode & 0o777).toBe(0o600);
-    expect(await refusal(() => writeOrderFile(f, Buffer.from('two')))).toMatchObject({ code: 'invalid_input', message: `Output file ${f} cannot be written (EEXIST).` });
-    expect(readFileSync(f, 'utf8')).toBe('one');
-    await writeOrderFile(f, Buffer.from('two'), true);
-    expect(readFileSync(f, 'utf8')).toBe('two');
-  });
-
-  it('writeOrderFile under force gives a replaced file the mode of a fresh one (0600), not its old one; nothing else is left in the folder', async () => {
-    // The old modes a user's file typically has: 0644 (umask 022) and 0666 (umask 000).
-    for (const old of [0o644, 0o666]) {
-      const dir = newDir();
-      const f = join(dir, 'order.json');
-      writeFileSync(f, 'old order');
-      chmodSync(f, old);
-      expect(statSync(f).mode & 0o777).toBe(old);
-      await writeOrderFile(f, Buffer.from('new order'), true);
-      expect(readFileSync(f, 'utf8')).toBe('new order');
-      expect(statSync(f).mode & 0o777).toBe(0o600);
-      expect(readdirSync(dir)).toEqual(['order.json']);
-    }
-  });
-
-  it('writeOrderFile under force onto a folder is refused and leaves the folder and no temporary file', async () => {
-    const dir = newDir();
-    const f = join(dir, 'order.json');
-    mkdirSync(f);
-    expect(await refusal(() => writeOrderFile(f, Buffer.from('x'), true))).toMatchObject({ code: 'invalid_input', message: `Output file ${f} cannot be written (EISDIR).` });
-    expect(statSync(f).isDirectory()).toBe(true);
-    expect(readdirSync(dir)).toEqual(['order.json']);
-  });
-
   it('problemOf gives code, message and kit check; anything else is internal', () => {
     expect(problemOf(new ConsoleError('integrity_failure', 'm', { kitError: 'audit_tampered' }))).toEqual({ code: 'integrity_failure', message: 'm', kitError: 'audit_tampered' });
     expect(problemOf(new ConsoleError('not_found', 'n'))).toEqual({ code: 'not_found', message: 'n', kitError: null });
@@ -528,17 +492,6 @@ describe('kit survivors of round (q)', () => {
     const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
     expect(await kit.certificates()).toEqual({ certificates: [{ serial: '01ab', deviceId: 'uv-001', subject: 'CN=uv-001', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2027-01-01T00:00:00.000Z', status: 'active' }], crl: null });
     expect(kit.info().certificates).toBe(1);
-  });
-
-  it('writeOrderFile\'s refusal names the field', async () => {
-    const f = join(newDir(), 'o.json');
-    await writeOrderFile(f, Buffer.from('1'));
-    try {
-      await writeOrderFile(f, Buffer.from('2'));
-    } catch (e) {
-      expect((e as ConsoleError).details).toEqual({ field: 'out' });
-    }
-    expect.assertions(1);
   });
 });
 

@@ -9,8 +9,8 @@
 // - openKits: the responder's kits not imported whose orders expire after now, oldest export first (a kit expiring at
 //   this very instant is closed); no field at all without one;
 // - approvalKey: the key enrolled now (at or after the operator's row), else approvalKeyRevoked: the last one revoked.
-// The last test counts the SQL statements one operators:list runs: the same for 3 operators and for 8 (a constant
-// number of queries, not one or more per operator).
+// The last tests count the SQL statements one operators:list runs: the same for 3 operators and for 8 (a constant
+// number of queries, not one or more per operator), and check that its queries describe one moment of the store.
 import crypto from 'node:crypto';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,7 +18,13 @@ import type { FleetConsole } from '../../electron/app.ts';
 import { manualClock } from '../../electron/clock.ts';
 import { createApprovalsRepo } from '../../electron/store/approvalsRepo.ts';
 import { createIncidentKitRepo } from '../../electron/store/incidentKitRepo.ts';
-import { createOperatorsRepo } from '../../electron/store/operatorsRepo.ts';
+import { silentLogger } from '../../electron/logger.ts';
+import { createAuditLog } from '../../electron/services/audit/createAuditLog.ts';
+import { createOperatorHandlers } from '../../electron/services/operators/operators.ts';
+import { createSession } from '../../electron/services/session/session.ts';
+import { openStoreDatabase } from '../../electron/store/database.ts';
+import { createOperatorsRepo, type OperatorsRepo } from '../../electron/store/operatorsRepo.ts';
+import { createStoreMetaRepo } from '../../electron/store/storeMetaRepo.ts';
 import type { OperatorInfo } from '../../shared/operatorsContract.ts';
 import { contractCaller } from '../integration/support/consoleCalls.ts';
 import { CTX, FAST_KDF, open, PASSPHRASE, removeTempDirs, tempDir, withRawDb } from './store-testkit.ts';
@@ -241,5 +247,73 @@ describe('operators:list: the last sign-in is the newer of the last unlock and t
     clock.set(Date.parse(at(61)));
     await signIn();
     expect(await alice()).toBe(at(61));
+  });
+});
+
+describe('operators:list describes one moment of the store', () => {
+  it('a change committed by another connection between two of its queries shows in none of its columns; the next list shows it in all', async () => {
+    // Two connections to one store file, as two processes sharing a store would have (WAL, normal locking: the
+    // console's own connection is exclusive, so this builds the handlers on plain connections): `mine` serves the
+    // list, `theirs` commits between its first query (the operators) and its second (their second factors).
+    const clock = manualClock(Date.parse(at(NOW)));
+    const store = openStoreDatabase(tempDir('ecps-operators-snapshot-'), () => new Date(clock.now()).toISOString());
+    store.close();
+    const mine = new Database(store.path);
+    const theirs = new Database(store.path);
+    try {
+      for (const db of [mine, theirs]) db.pragma('foreign_keys = ON');
+      expect(mine.pragma('journal_mode', { simple: true })).toBe('wal');
+      const ops = createOperatorsRepo(mine);
+      const audit = createAuditLog(mine, { clock, quietCheckpointMs: 0 });
+      const transaction = <T>(fn: () => T): T => mine.transaction(fn).immediate();
+      const session = createSession({
+        meta: createStoreMetaRepo(mine), operators: ops, audit, clock, logger: silentLogger, kdf: FAST_KDF, storePath: store.path, transaction, onChange: () => undefined,
+      });
+      await session.init('alice', PASSPHRASE);
+      // bob: an authenticator app and 3 codes left; carol: neither.
+      for (const [name, minute] of [['bob', 1], ['carol', 2]] as const) {
+        ops.insert({
+          name, role: 'viewer', slot: { kdf: FAST_KDF, salt: crypto.randomBytes(16), wrappedMaster: crypto.randomBytes(60), keychainBound: false },
+          throttle: { failedAttempts: 0, lastFailureMs: null }, createdAt: at(minute), createdBy: 'alice', passphraseChangedAt: null,
+        });
+      }
+      ops.setTotpPending('bob', crypto.randomBytes(40));
+      ops.activateTotp('bob', 1, at(3));
+      ops.replaceRecoveryCodes('bob', codes(3), at(3));
+
+      // Another connection removes bob (his factor and codes go with him) and confirms carol's app, in one commit.
+      let between: (() => void) | null = () => {
+        const other = createOperatorsRepo(theirs);
+        theirs.transaction(() => {
+          other.wipe('bob');
+          other.setTotpPending('carol', crypto.randomBytes(40));
+          other.activateTotp('carol', 1, at(4));
+        })();
+      };
+      const repo: OperatorsRepo = {
+        ...ops,
+        secondFactors: (operator) => {
+          between?.();
+          between = null;
+          return ops.secondFactors(operator);
+        },
+      };
+      const kits = createIncidentKitRepo(mine);
+      const handlers = createOperatorHandlers({
+        repo, session, audit, clock, transaction, checkpointWal: () => undefined, approvalKeys: createApprovalsRepo(mine),
+        openKitsByOperator: (now, name) => new Map([...kits.openByResponder(now, name)].map(([who, rows]) => [who, rows.map(({ kitId, exportedAt, expiresAt }) => ({ kitId, exportedAt, expiresAt }))])),
+      });
+      const rows = async () => (await handlers['operators:list']({}, CTX)).operators.map((o) => [o.name, o.secondFactor, o.recoveryCodesLeft]);
+
+      // The moment of the first query: bob still there with his app and codes, carol without an app.
+      expect(await rows()).toEqual([['alice', 'none', 0], ['bob', 'totp', 3], ['carol', 'none', 0]]);
+      expect(between).toBeNull();
+      // The next list: the other connection's commit in every column.
+      expect(await rows()).toEqual([['alice', 'none', 0], ['carol', 'totp', 0]]);
+      session.close();
+    } finally {
+      mine.close();
+      theirs.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The CLI's commands: each one is a few calls through the same router as the window (transport 'cli'),
 // plus file input/output. A command that needs the store signs in first as the operator (--operator, else
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
-import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MAX_IPC_PAYLOAD_BYTES, MAX_SIGNATURE_BYTES, type ChannelName, type ChannelOutput, type Envelope, type EventPayload } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
@@ -18,7 +18,7 @@ import type { ParsedCommand } from './args.ts';
 import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
-import { decryptFile, encryptFile, tempOutput } from './fileCrypto.ts';
+import { decryptFile, encryptFile, writeWholeFile } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { outputFileFree } from './outputCheck.ts';
@@ -102,21 +102,12 @@ async function readInput(path: string, maxBytes: number, flag = 'in'): Promise<B
   return readFile(path);
 }
 
-/** Writes a new file (mode 0600); an existing file is kept unless --force, and then it is made 0600 too. */
+/**
+ * Writes a whole --out file, mode 0600, complete or not at all (writeWholeFile: a temp file beside it moved into
+ * place); an existing file is kept unless --force, and a replaced one ends 0600 too, never truncated first.
+ */
 async function writeOutput(ctx: CommandContext, path: string, data: Buffer | string): Promise<void> {
-  let file: FileHandle | undefined;
-  try {
-    file = await open(path, ctx.parsed.options.force ? 'w' : 'wx', 0o600);
-    // A replaced file keeps its old mode (e.g. 0644): tighten it before the (possibly plaintext) data goes in.
-    await file.chmod(0o600);
-    await file.writeFile(data);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new ConsoleError('invalid_input', `Output file ${path} exists; it was not changed (use --force to replace it).`, { field: 'out' });
-    throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${code ?? 'error'}).`, { field: 'out' });
-  } finally {
-    await file?.close();
-  }
+  await writeWholeFile(path, data, ctx.parsed.options.force === true);
 }
 
 /**
@@ -842,15 +833,8 @@ lockdown order written to ${out}` : '');
       }
       const data = await readInput(inPath, MAX_IPC_PAYLOAD_BYTES);
       const value = await callUnlocked(ctx, 'keys:sign', { keyId, data });
-      // Written to a temp file beside --out and renamed into place: complete or absent, never a half signature.
-      const file = await tempOutput(out, o.force === true);
-      try {
-        await file.write([Buffer.from(value.signature)]);
-        await file.commit();
-      } catch (e) {
-        await file.discard();
-        throw e;
-      }
+      // Complete or absent (writeOutput), never a half signature.
+      await writeOutput(ctx, out, Buffer.from(value.signature));
       const summary = { keyId: value.keyId, version: value.version, algorithm: value.algorithm, bytes: data.length, signatureBytes: value.signature.byteLength, out };
       return show(summary, () => `signed ${data.length} bytes with key ${value.keyId} v${value.version} (${value.algorithm}) -> ${out}`);
     }

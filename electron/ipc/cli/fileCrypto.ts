@@ -175,6 +175,28 @@ export async function tempOutput(path: string, force: boolean, fs: OutputFs = NO
   };
 }
 
+/**
+ * Writes `data` as one whole file at `path` through tempOutput: a new 0600 file beside the target, flushed, then moved
+ * into place (over an existing file only when `force`). So the target is at every moment either what it was (file,
+ * content and mode) or the new file complete at 0600: never truncated, half-written or left with an old, wider mode
+ * (0644, 0666) while secret bytes go in. A refusal (exists without `force`, a folder that cannot take the file, a
+ * failed write or move) leaves the target as it was and no temp file; every failure is invalid_input for --out. The
+ * one writer of every whole --out file: the CLI's writeOutput (commands.ts), approval key and approval files
+ * (approvalKeyFiles.ts), kit order files (kitCli.ts, the offline window's kitModeRouter.ts). `data` is copied; the
+ * copy is wiped once written, the caller's buffer is left as it was.
+ */
+export async function writeWholeFile(path: string, data: Buffer | string, force: boolean, fs: Partial<OutputFs> = {}): Promise<void> {
+  const out = await tempOutput(path, force, { ...NODE_FS, ...fs });
+  try {
+    await out.write([Buffer.from(data)]);
+    await out.commit();
+  } catch (e) {
+    await out.discard();
+    if (e instanceof ConsoleError) throw e;
+    throw new ConsoleError('invalid_input', `Output file ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { field: 'out' });
+  }
+}
+
 /** Runs `work` on a temp output; commits it when work resolves, removes it when anything fails. */
 async function intoTemp<T>(o: FileCryptoOptions, work: (write: (parts: Buffer[]) => Promise<void>) => Promise<T>): Promise<T> {
   const out = await tempOutput(o.outPath, o.force, { ...NODE_FS, ...o.fs });

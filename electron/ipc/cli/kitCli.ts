@@ -2,7 +2,8 @@
 // through the kit:* channels (commands.ts); kit status / robots / use run offline on the kit alone (runCli.ts calls
 // runOfflineKitCommand before any store is opened): no data folder, no provider, no network.
 import type { KitImportReport, KitOrderInput } from '../../../shared/kitContract.ts';
-import { openOfflineKit, writeOrderFile } from '../../services/incidentKit/offlineKit.ts';
+import { openOfflineKit } from '../../services/incidentKit/offlineKit.ts';
+import { writeWholeFile } from './fileCrypto.ts';
 import { outputFileFree } from './outputCheck.ts';
 import type { ParsedCommand } from './args.ts';
 
@@ -72,7 +73,7 @@ export async function runOfflineKitCommand(parsed: ParsedCommand, io: OfflineKit
       if (out !== undefined) await outputFileFree(out, o.force === true);
       const used = await kit.useOrder(parsed.args[0]!, text(o.reason)!);
       if (out !== undefined) {
-        await writeOrderFile(out, used.file, o.force === true);
+        await writeWholeFile(out, used.file, o.force === true);
       }
       const { file: _file, ...value } = used;
       show({ offline: true, ...value, out: out ?? null }, () => [

@@ -12,7 +12,8 @@ import { isKitOfflineChannel, kitOfflineChannels, type KitOfflineChannel, type K
 import { channelLabel, invalidInputError, type RouteRequest, type Router } from '../../ipc/router.ts';
 import { silentLogger, type Logger } from '../../logger.ts';
 import { KIT_FILES, readManifest } from './kitFormat.ts';
-import { openOfflineKit, problemOf, writeOrderFile, type OfflineKit } from './offlineKit.ts';
+import { openOfflineKit, problemOf, type OfflineKit } from './offlineKit.ts';
+import { writeWholeFile } from '../../ipc/cli/fileCrypto.ts';
 import { kitThrottle } from './kitThrottle.ts';
 import { createIdleLock, type IdleLock } from '../session/idleLock.ts';
 import type { LockReason } from '../session/session.ts';
@@ -127,7 +128,7 @@ export function createKitModeRouter(options: KitModeRouterOptions): KitModeRoute
         await mkdir(join(dir, 'orders'), { recursive: true, mode: 0o700 });
         path = join(dir, 'orders', `use-${used.order.used}-${used.fileName}`);
       }
-      await writeOrderFile(path, used.file, false);
+      await writeWholeFile(path, used.file, false);
       return { order: used.order, quarantined: used.quarantined, skipped: used.skipped, fileName: used.fileName, writtenTo: path, content: used.file.toString('base64') };
     },
     'kitOffline:visibility': async ({ hidden }) => {

@@ -2,9 +2,9 @@
 // registry copy is read-only; what the responder does is recorded in the kit's own audit chain (audit.jsonl, signed
 // with the kit key), and the offline state (which robots are quarantined, how many uses each order has left) is that
 // chain replayed over the copy, so a record removed to win back a use breaks the chain instead.
-import { appendFile, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { canRobotTransition, type RobotStatus } from '../../../shared/domain.ts';
 import { ConsoleError, isConsoleError } from '../../../shared/errors.ts';
 import type { CertificateRow, RobotRow } from '../../store/fleetRepo.ts';
@@ -75,33 +75,6 @@ export interface OfflineKit {
   useOrder(name: string, reason: string): Promise<OfflineUse>;
   /** Records that the console locked the kit (idle, hidden, the OS suspending): kit.lock with the reason. */
   lock(reason: string): Promise<void>;
-}
-
-/**
- * Writes a signed order file for the robots (a USB stick): a new file unless `force`, 0600. A file replaced under
- * `force` is not rewritten in place (it would keep its old mode, e.g. 0644 or 0666): the order goes to a new 0600 file
- * beside it, renamed over it once complete, so the result is the mode a fresh file gets and the old file stays whole
- * until then.
- */
-export async function writeOrderFile(path: string, bytes: Buffer, force = false): Promise<void> {
-  const refused = (e: unknown) => new ConsoleError('invalid_input', `Output file ${path} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`, { field: 'out' });
-  const target = force ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`) : path;
-  const file = await open(target, 'wx', 0o600).catch((e: unknown) => {
-    throw refused(e);
-  });
-  try {
-    try {
-      await file.writeFile(bytes);
-    } finally {
-      await file.close();
-    }
-    if (target !== path) await rename(target, path).catch((e: unknown) => {
-      throw refused(e);
-    });
-  } catch (e) {
-    if (target !== path) await rm(target, { force: true });
-    throw e;
-  }
 }
 
 /** A refusal as the window shows it: code, message and the kit check that failed. */

@@ -154,8 +154,9 @@ export function createOperatorHandlers(deps: OperatorsDeps): OperatorHandlers {
     },
     'operators:list': async () => {
       session.require();
-      const rows = repo.summaries();
-      const all = columns();
+      // Its six queries in one read transaction: an operator added, removed or changed by another connection between
+      // two of them cannot show in some columns and not in others (docs/operators.md, "Channels").
+      const { rows, all } = repo.readTransaction(() => ({ rows: repo.summaries(), all: columns() }));
       return { operators: rows.map((r) => info(r, all)) };
     },
     'operators:add': ({ name, role, passphrase }, ctx) =>

@@ -45,12 +45,18 @@ const folder = () => {
 /** Every file under `dir` with its bytes (temp files included: their names start with a dot). */
 const contents = (dir: string) => Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.statSync(path.join(dir, f)).isDirectory() ? '<folder>' : fs.readFileSync(path.join(dir, f), 'utf8')]));
 
-/** writev that fails with ENOSPC from its `nth` call on (each share file is one call), as a full disk does. */
-const diskFullFrom = (nth: number): Partial<OutputFs> => {
+/**
+ * writev that fails with ENOSPC from its `nth` call on (each share file is one call), as a full disk does; `seen`
+ * gets what the folder held then.
+ */
+const diskFullFrom = (nth: number, dir: string, seen: string[][] = []): Partial<OutputFs> => {
   let calls = 0;
   return {
     writev: async (file, buffers, position) => {
-      if (++calls >= nth) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      if (++calls >= nth) {
+        seen.push(fs.readdirSync(dir));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      }
       return file.writev(buffers, position);
     },
   };
@@ -119,8 +125,12 @@ describe('recovery shares --out-dir: a write that fails once the set exists', ()
   it('a full disk at the second file: no share file nor temp file is left, the set is voided and audited', async () => {
     const before = await storeState();
     const dir = folder();
-    const r = await cli(['recovery', 'shares', '--k', '2', ...CUSTODIANS, '--out-dir', dir], diskFullFrom(2));
+    const seen: string[][] = [];
+    const r = await cli(['recovery', 'shares', '--k', '2', ...CUSTODIANS, '--out-dir', dir], diskFullFrom(2, dir, seen));
     expect(r.code).toBe(1);
+    // When the second failed, the first was only in its temp file (the second's opened): none is placed before all are written.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.map((f) => f.replace(/\.[0-9a-f]{12}\.partial$/, '.<random>.partial')).sort()).toEqual(['.share-1-Ann.txt.<random>.partial', '.share-2-Ben.txt.<random>.partial']);
     const file = path.join(dir, 'share-2-Ben.txt');
     const setId = await expectVoided(before, file, 'invalid_input');
     expect(r.stderr).toContain(`error [invalid_input]: Output file ${file} cannot be written (ENOSPC); no share file was left in ${dir}. Share set ${setId} was voided`);
@@ -170,7 +180,7 @@ describe('backup --out-dir: the same', () => {
     const before = await storeState();
     const dir = folder();
     const out = path.join(work, 'full.ecpsbak');
-    const r = await cli(['backup', '--out', out, '--k', '2', ...CUSTODIANS, '--out-dir', dir], diskFullFrom(3));
+    const r = await cli(['backup', '--out', out, '--k', '2', ...CUSTODIANS, '--out-dir', dir], diskFullFrom(3, dir));
     expect(r.code).toBe(1);
     const file = path.join(dir, 'share-3-Cy.txt');
     expect(r.stderr).toContain(`error [invalid_input]: Output file ${file} cannot be written (ENOSPC); no share file was left in ${dir}. The backup ${out} was removed`);

@@ -95,8 +95,8 @@ import { createReportHandlers, createReportService, type ReportService } from '.
 import { type Approvals, createApprovals } from './services/approvals/approvals.ts';
 import { createApprovalHandlers } from './services/approvals/approvalsHandlers.ts';
 import { createApprovalsRepo } from './store/approvalsRepo.ts';
-import { createBackupHandlers } from './services/recovery/backupHandlers.ts';
-import { createRecoveryHandlers } from './services/recovery/recovery.ts';
+import { auditUndeliveredBackup, createBackupHandlers } from './services/recovery/backupHandlers.ts';
+import { createRecoveryHandlers, type UndeliveredReason, voidUndeliveredShareSet } from './services/recovery/recovery.ts';
 import { createRecoveryRepo } from './store/recoveryRepo.ts';
 import { createFieldLink, type FieldLink } from './services/field/fieldLink.ts';
 import { caRecordLookup, dueCheck, trustedCas } from './services/field/fieldDeps.ts';
@@ -240,6 +240,15 @@ export interface FleetConsole {
   readonly reports: ReportService;
   /** Emergency response: scopes, blast-radius preview, playbook runs (docs/emergency-response.md). */
   readonly emergency: EmergencyResponse;
+  /**
+   * Recovery shares and backups, for the CLI's --out-dir (docs/recovery-and-backup.md): a share set whose files could
+   * not be written is removed and audited (`recovery.void_shares`); a backup whose key shares could not be written is
+   * audited `backup.create` failure (the CLI removes its file).
+   */
+  readonly recovery: {
+    voidUndeliveredSet(setId: string, why: UndeliveredReason): boolean;
+    auditUndeliveredBackup(path: string, why: UndeliveredReason): void;
+  };
   /** The fleet CA service (tests issue robot certificates through it; the same auditing as the channels). */
   readonly ca: FleetCaService;
   /** Indicators, the alert inbox and the opt-in Prometheus endpoint (docs/metrics-and-alerts.md). */
@@ -279,6 +288,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // One wrapper for every call (better-sqlite3 builds four closures per wrapper); nested calls become savepoints.
     const runTransaction = store.db.transaction((fn: () => unknown) => fn());
     const transaction = <T>(fn: () => T): T => runTransaction.immediate(fn) as T;
+    const recoveryRepo = createRecoveryRepo(store.db);
 
     // Providers live while the store is unlocked: built at unlock, closed (cache zeroed) at lock and close.
     let registry: ProviderRegistry | null = null;
@@ -862,7 +872,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
         if (idleEnabled) idle.check();
         return { state: liveSession.status().state };
       },
-      ...createRecoveryHandlers({ repo: createRecoveryRepo(store.db), session: liveSession, audit, clock, transaction }),
+      ...createRecoveryHandlers({ repo: recoveryRepo, session: liveSession, audit, clock, transaction }),
       ...createBackupHandlers({
         db: store.db,
         dataDir: options.dataDir,
@@ -948,6 +958,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       },
       metrics: { service: metrics, alerts, checkOverdue, prometheus },
       emergency,
+      recovery: {
+        voidUndeliveredSet: (setId, why) => voidUndeliveredShareSet({ repo: recoveryRepo, session: liveSession, audit, transaction }, setId, why),
+        auditUndeliveredBackup: (path, why) => auditUndeliveredBackup({ session: liveSession, audit }, path, why),
+      },
       ca: fleetCa,
       diagnostics() {
         let keyMaterialCache: MaterialCacheStats | null = null;

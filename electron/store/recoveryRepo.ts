@@ -34,6 +34,8 @@ export interface RecoveryRepo {
   get(setId: string): ShareSetRow | null;
   /** Every set, the newest first. */
   list(): ShareSetRow[];
+  /** Removes a set and its shares' commitments (a set whose shares were never handed out); false when unknown. */
+  remove(setId: string): boolean;
 }
 
 interface RawSet {
@@ -50,6 +52,8 @@ export function createRecoveryRepo(db: Db): RecoveryRepo {
   const selectSet = db.prepare('SELECT * FROM recovery_share_sets WHERE set_id = ?');
   const selectSets = db.prepare('SELECT * FROM recovery_share_sets ORDER BY created_at DESC, set_id');
   const selectShares = db.prepare('SELECT share_index, custodian, commitment FROM recovery_shares WHERE set_id = ? ORDER BY share_index');
+  const deleteShares = db.prepare('DELETE FROM recovery_shares WHERE set_id = ?');
+  const deleteSet = db.prepare('DELETE FROM recovery_share_sets WHERE set_id = ?');
   const toRow = (r: RawSet): ShareSetRow => ({
     setId: r.set_id,
     threshold: r.threshold,
@@ -72,5 +76,9 @@ export function createRecoveryRepo(db: Db): RecoveryRepo {
       return r ? toRow(r) : null;
     },
     list: () => (selectSets.all() as RawSet[]).map(toRow),
+    remove(setId) {
+      deleteShares.run(setId);
+      return deleteSet.run(setId).changes > 0;
+    },
   };
 }

@@ -1,7 +1,7 @@
 // The CLI's commands: each one is a few calls through the same router as the window (transport 'cli'),
 // plus file input/output. A command that needs the store signs in first as the operator (--operator, else
 // ECPS_OPERATOR, else the OS user name) with that operator's own passphrase; the audit actor is that operator.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { MAX_IPC_PAYLOAD_BYTES, MAX_SIGNATURE_BYTES, type ChannelName, type ChannelOutput, type Envelope, type EventPayload } from '../../../shared/contract.ts';
 import { KEY_TYPES, type KeyType, LOCAL_PROVIDER_ID } from '../../../shared/domain.ts';
@@ -11,6 +11,7 @@ import { LOCAL_FALLBACK_VARIABLE } from '../../services/providers/environmentPro
 import type { ConsoleEventListener, FleetConsole } from '../../app.ts';
 import type { AuditExports } from '../../services/audit/auditExports.ts';
 import type { CliRefusedOperation } from '../../services/emergency/emergencyResponse.ts';
+import type { UndeliveredReason } from '../../services/recovery/recovery.ts';
 import type { StationService } from '../../services/station/stationService.ts';
 import { provisionRobotWithKms } from '../../station/provisionRobotWithKms.ts';
 import type { Router } from '../router.ts';
@@ -18,7 +19,7 @@ import type { ParsedCommand } from './args.ts';
 import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
-import { decryptFile, encryptFile, writeWholeFile } from './fileCrypto.ts';
+import { decryptFile, encryptFile, tempOutput, writeWholeFile, type OutputFs } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
 import { outputFileFree } from './outputCheck.ts';
@@ -53,6 +54,10 @@ export interface CommandContext {
   events?: Pick<FleetConsole, 'onEvent'>;
   /** The console's emergency service: audits the CLI's own refusal of an emergency command (an --out that exists). */
   emergency?: Pick<FleetConsole['emergency'], 'auditCliRefusal'>;
+  /** The console's undo of a share set or backup whose share files (--out-dir) could not be written. */
+  recovery?: FleetConsole['recovery'];
+  /** The share files' file system calls a test replaces (a full disk); default node:fs (fileCrypto.ts OutputFs). */
+  outputFs?: Partial<OutputFs>;
 }
 
 async function call<C extends ChannelName>(router: Router, channel: C, input: unknown): Promise<ChannelOutput<C>> {
@@ -195,18 +200,61 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 type HandedShares = Array<{ index: number; custodian: string; share: string }>;
 
+/** The file `--out-dir` gets for share `index` (its custodian's name with anything but letters, digits, . _ - as _). */
+const shareFile = (outDir: string, index: number, custodian: string) => join(outDir, `share-${index}-${custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
+
+/**
+ * Before a share set or a backup is made (and before any passphrase is asked for): with --out-dir, every share file
+ * the command will write (share i for the i-th custodian named, as the channels number them) passes outputFileFree:
+ * its folder exists and takes a new file, and nothing (file or folder) has its name: a share file is never replaced
+ * (the two commands take no --force), so no custodian's earlier share is lost. So a file the write would refuse stops
+ * the command before a set is recorded or a secret made (field `out-dir`, the message naming the file).
+ */
+async function shareFilesFree(ctx: CommandContext, custodians: readonly string[]): Promise<void> {
+  const outDir = str(ctx.parsed.options['out-dir']);
+  if (outDir === undefined) return;
+  for (const [i, custodian] of custodians.entries()) await outputFileFree(shareFile(outDir, i + 1, custodian), false, 'out-dir');
+}
+
 /**
  * Shares as the command hands them out: printed (each once, under its custodian's name), or with --out-dir written as
  * one new 0600 file per custodian, and then only the files are named (--json too: `shares` becomes the file list).
+ * The files are written all or none: each share goes to its own temp file (tempOutput, 0600, beside its target), and
+ * only once every one is written and flushed are they moved into place; a failure (a full disk, a file created
+ * meanwhile) removes every temp file and every share file already moved, then runs `undo` with the error and the file
+ * (the set is voided, the backup removed) before the command fails with it.
  */
-async function handOut(ctx: CommandContext, shares: HandedShares, head: string): Promise<{ value: HandedShares | Array<{ index: number; custodian: string; file: string }>; text: string }> {
+async function handOut(
+  ctx: CommandContext,
+  shares: HandedShares,
+  head: string,
+  undo: (why: UndeliveredReason) => Promise<string>,
+): Promise<{ value: HandedShares | Array<{ index: number; custodian: string; file: string }>; text: string }> {
   const outDir = str(ctx.parsed.options['out-dir']);
   if (outDir === undefined) return { value: shares, text: [head, ...shares.map((s) => `share ${s.index} for ${s.custodian}:\n  ${s.share}`)].join('\n') };
-  const files: Array<{ index: number; custodian: string; file: string }> = [];
-  for (const s of shares) {
-    const file = join(outDir, `share-${s.index}-${s.custodian.replace(/[^\p{L}\p{N}._-]/gu, '_')}.txt`);
-    await writeOutput(ctx, file, `${s.share}\n`);
-    files.push({ index: s.index, custodian: s.custodian, file });
+  const files = shares.map((s) => ({ index: s.index, custodian: s.custodian, file: shareFile(outDir, s.index, s.custodian) }));
+  const staged: Array<Awaited<ReturnType<typeof tempOutput>>> = [];
+  const placed: string[] = [];
+  let current = '';
+  try {
+    for (const [i, s] of shares.entries()) {
+      current = files[i]!.file;
+      const out = await tempOutput(current, false, ctx.outputFs);
+      staged.push(out);
+      await out.write([Buffer.from(`${s.share}\n`)]);
+    }
+    for (const [i, out] of staged.entries()) {
+      current = files[i]!.file;
+      await out.commit();
+      placed.push(current);
+    }
+  } catch (e) {
+    for (const out of staged) await out.discard();
+    for (const file of placed) await unlink(file).catch(() => undefined);
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    const cause = (e instanceof ConsoleError ? e.message : `Output file ${current} cannot be written (${code}).`).replace(/\.$/, '');
+    const undone = await undo({ code: e instanceof ConsoleError ? e.code : 'invalid_input', message: cause, file: current });
+    throw new ConsoleError('invalid_input', `${cause}; no share file was left in ${outDir}. ${undone}`, { field: 'out-dir', file: current });
   }
   return { value: files, text: [head, ...files.map((f) => `share ${f.index} for ${f.custodian} -> ${f.file}`)].join('\n') };
 }
@@ -555,17 +603,33 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
     case 'backup': {
       // Signed in (an admin) before the backup passphrase is asked for.
       await callUnlocked(ctx, 'session:status', {});
+      const out = resolve(str(o.out) ?? '');
+      // Every file the command writes is checked before the passphrase is asked for or anything is made: the backup
+      // (never replaced, --force or not) and with --out-dir each share file.
+      await outputFileFree(out, false);
+      await shareFilesFree(ctx, parsed.custodians);
       const passphrase = await io.readPassphrase({ confirm: true, label: 'Backup passphrase', envName: BACKUP_PASSPHRASE_ENV });
       const split = parsed.custodians.length > 0 ? { threshold: Number(str(o.k)), custodians: parsed.custodians } : undefined;
-      const value = await call(router, 'backup:create', strip({ path: resolve(str(o.out) ?? ''), passphrase, shares: split }));
+      const value = await call(router, 'backup:create', strip({ path: out, passphrase, shares: split }));
       const line = `backup of store ${value.storeId} (${value.storeBytes} bytes) -> ${value.path} (${value.bytes} bytes, sha256 ${value.sha256})`;
       if (!value.shares) return show(value, () => line);
-      const handed = await handOut(ctx, value.shares, `its key in ${split!.threshold} of ${value.shares.length} shares (shown only now, never stored)`);
+      // A backup whose key shares nobody holds would look recoverable by its custodians: it goes with its shares.
+      const handed = await handOut(ctx, value.shares, `its key in ${split!.threshold} of ${value.shares.length} shares (shown only now, never stored)`, async (why) => {
+        const removed = await unlink(value.path).then(() => true, () => false);
+        ctx.recovery?.auditUndeliveredBackup(value.path, why);
+        return removed ? `The backup ${value.path} was removed (its key's shares were not handed out); make it again.` : `The backup ${value.path} could not be removed: remove it, its key's shares were not handed out.`;
+      });
       return show({ ...value, shares: handed.value }, () => [line, handed.text].join('\n'));
     }
     case 'recovery shares': {
+      // Checked before the set is made (and recorded): a share file that cannot be written stops the command first.
+      await shareFilesFree(ctx, parsed.custodians);
       const value = await callUnlocked(ctx, 'recovery:createShares', { threshold: Number(str(o.k)), custodians: parsed.custodians });
-      const handed = await handOut(ctx, value.shares, `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`);
+      const handed = await handOut(ctx, value.shares, `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`, async (why) =>
+        ctx.recovery?.voidUndeliveredSet(value.setId, why)
+          ? `Share set ${value.setId} was voided (removed, audited recovery.void_shares): nobody holds its shares; make a new set.`
+          : `Share set ${value.setId} is recorded but its shares were not handed out: nobody holds them.`,
+      );
       return show({ ...value, shares: handed.value }, () => handed.text);
     }
     case 'recovery recover': {

@@ -102,9 +102,11 @@ function release(b: Buffer): void {
 
 /**
  * A new 0600 file beside the target, renamed over it by commit() (an existing target only when `force`) or removed by
- * discard(). Also the backup file's writer (electron/services/recovery/backup.ts).
+ * discard(). Also the backup file's writer (electron/services/recovery/backup.ts), and the share files' (`recovery
+ * shares` / `backup --out-dir`: all written, then all moved into place). `fs`: the calls a test replaces (OutputFs).
  */
-export async function tempOutput(path: string, force: boolean, fs: OutputFs = NODE_FS) {
+export async function tempOutput(path: string, force: boolean, replaced: Partial<OutputFs> = {}) {
+  const fs: OutputFs = { ...NODE_FS, ...replaced };
   const temp = join(dirname(path), `.${basename(path)}.${crypto.randomBytes(6).toString('hex')}.partial`);
   let file: FileHandle;
   try {

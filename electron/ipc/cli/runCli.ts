@@ -12,6 +12,7 @@ import { createStderrLogger, type TextSink } from '../../logger.ts';
 import { createRouter } from '../router.ts';
 import { KIT_OFFLINE_COMMANDS, OFFLINE_COMMANDS, parseCommandLine, USAGE, UsageError, type ParsedCommand } from './args.ts';
 import { readShareFile, runCommand, unlockInput } from './commands.ts';
+import type { OutputFs } from './fileCrypto.ts';
 import { restoreBackup } from '../../services/recovery/backup.ts';
 import { BACKUP_PASSPHRASE_ENV, PASSPHRASE_ENV, readPassphrase, type PassphraseInput, type PassphraseOptions } from './passphrase.ts';
 import { APPROVAL_KEY_PASSPHRASE_ENV, runOfflineApprovalCommand } from './approvalKeyFiles.ts';
@@ -29,6 +30,8 @@ export interface CliIo {
   untilStopped?: () => Promise<string>;
   /** The offline console's clock (kit status / use, serve --kit); the system clock when absent. */
   now?: () => Date;
+  /** The share files' (--out-dir) file system calls, which tests replace to fail a write (a full disk); default node:fs. */
+  outputFs?: Partial<OutputFs>;
 }
 
 function printError(stderr: TextSink, code: string, message: string, hint: string | undefined): void {
@@ -222,7 +225,7 @@ async function runParsed(io: CliIo): Promise<number> {
       progress: (line: string) => void io.stderr.write(line + '\n'),
       readPassphrase: (options: PassphraseOptions) => readPassphrase({ env: io.env, stdin: io.stdin, prompt: io.stderr }, options),
     };
-    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access, events: fleet, emergency: fleet.emergency });
+    const { exitCode } = await runCommand({ router, parsed, io: commandIo, station: fleet.station, auditExports: fleet.auditExports, rotation: fleet.rotation, access: fleet.access, events: fleet, emergency: fleet.emergency, recovery: fleet.recovery, ...(io.outputFs ? { outputFs: io.outputFs } : {}) });
     return exitCode;
   } finally {
     fleet.close();

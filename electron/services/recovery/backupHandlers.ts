@@ -8,6 +8,7 @@ import type { KdfParams } from '../../store/storeMetaRepo.ts';
 import type { AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
 import { createBackup, restoreBackup } from './backup.ts';
+import type { UndeliveredReason } from './recovery.ts';
 
 export interface BackupDeps {
   db: Db;
@@ -22,6 +23,23 @@ export interface BackupDeps {
 }
 
 type BackupHandlers = Pick<Handlers, 'backup:create' | 'backup:restore'>;
+
+/**
+ * The CLI's `backup --out-dir` when a file of the backup key's shares could not be written after the backup was made:
+ * the CLI removes the backup file (split, with shares nobody holds, it would look recoverable by its custodians), and
+ * this audits `backup.create` again, as a failure naming the file and why, after the success the channel audited.
+ */
+export function auditUndeliveredBackup(deps: Pick<BackupDeps, 'session' | 'audit'>, path: string, why: UndeliveredReason): void {
+  const s = deps.session.require();
+  deps.audit.append({
+    actor: s.operator,
+    action: 'backup.create',
+    targetType: 'store',
+    targetId: path,
+    outcome: 'failure',
+    details: { code: why.code, reason: 'shares_not_written', refusal: why.message.slice(0, 500), ...(why.file === undefined ? {} : { file: why.file.slice(0, 1000) }), refusedBy: 'cli' },
+  });
+}
 
 export function createBackupHandlers(deps: BackupDeps): BackupHandlers {
   const { session, audit, clock } = deps;

@@ -121,6 +121,46 @@ export async function combineShares(shares: readonly DecodedShare[]): Promise<Bu
   return secret;
 }
 
+/** Why the CLI gave up handing a set out, as audited: the error's code and message and, when known, the file. */
+export interface UndeliveredReason {
+  code: string;
+  message: string;
+  file?: string;
+}
+
+/**
+ * The undo of a share set that was made but could not be handed out (the CLI's `recovery shares --out-dir` when a
+ * share file fails after the set was recorded, say a full disk): the set and its commitments are removed and
+ * `recovery.void_shares` is audited (set id, k, n, custodians, why), so the store never lists a set whose shares nobody
+ * holds. Only the signed-in operator's own set is removed; false when there is none by that id.
+ */
+export function voidUndeliveredShareSet(deps: Pick<RecoveryDeps, 'repo' | 'session' | 'audit' | 'transaction'>, setId: string, why: UndeliveredReason): boolean {
+  const s = deps.session.require();
+  const set = deps.repo.get(setId);
+  if (!set || !sameName(set.createdBy, s.operator)) return false;
+  deps.transaction(() => {
+    deps.repo.remove(setId);
+    deps.audit.append({
+      actor: s.operator,
+      action: 'recovery.void_shares',
+      targetType: 'store',
+      targetId: s.storeId,
+      outcome: 'success',
+      details: {
+        setId,
+        threshold: set.threshold,
+        count: set.count,
+        custodians: set.shares.map((x) => x.custodian).join(', '),
+        code: why.code,
+        refusal: why.message.slice(0, 500),
+        ...(why.file === undefined ? {} : { file: why.file.slice(0, 1000) }),
+        refusedBy: 'cli',
+      },
+    });
+  });
+  return true;
+}
+
 export function createRecoveryHandlers(deps: RecoveryDeps): RecoveryHandlers {
   const { repo, session, audit, clock } = deps;
   const approvals = deps.approvals ?? NO_APPROVAL_YET;

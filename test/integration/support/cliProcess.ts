@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { runCli } from '../../../electron/ipc/cli/runCli.ts';
+import { runCli, type CliIo } from '../../../electron/ipc/cli/runCli.ts';
 import type { RobotProcess } from '../../robot-sim/harness.ts';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -27,6 +27,8 @@ export interface CliCall {
   onSpawn?: (pid: number) => void;
   /** In-process mode only: the offline console's clock (kit status / use). */
   now?: () => Date;
+  /** In-process mode only: the share files' file system calls replaced (a full disk; runCli's CliIo.outputFs). */
+  outputFs?: CliIo['outputFs'];
 }
 
 /** The environment a test CLI starts with: no inherited provider variables, a low scrypt cost, operator alice. */
@@ -45,6 +47,7 @@ export async function cliInProcess(args: string[], call: CliCall): Promise<CliRu
     stdout: { write: (t: string) => (stdout += t) },
     stderr: { write: (t: string) => (stderr += t) },
     ...(call.now ? { now: call.now } : {}),
+    ...(call.outputFs ? { outputFs: call.outputFs } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -16,6 +16,7 @@ import type { FleetConsole } from '../../electron/app.ts';
 import { openStoreDatabase } from '../../electron/store/database.ts';
 import { createLockdownRepo } from '../../electron/store/lockdownRepo.ts';
 import { createOrderDeliveryRepo } from '../../electron/store/orderDeliveryRepo.ts';
+import { writeCaFile } from '../robot-sim/harness.ts';
 import { lockdownState } from '../robot-sim/lockdown.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
@@ -136,5 +137,18 @@ describe('a distrust_ca order delivered at the station', () => {
     expect(Object.keys({ ...held, ...now }).filter((f) => held[f] !== now[f] && !f.startsWith('last-'))).toEqual([]);
     const message = c.audit.query({ action: 'lockdown.deliver', targetId: 'uv-d1', offset: 0, limit: 1 }).records[0]?.details.message;
     expect(message).toContain(caKeyId);
+  });
+
+  it('re-provisioning with a new CA ends the distrust; the order sequence stays', async () => {
+    const oldCaFile = caFile;
+    const ca = await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'Distrust Delivery CA 2' });
+    caFile = writeCaFile(tempDir('ecps-distrust-ca2-'), ca.certificatePem ?? '');
+    const out = await provisionWithSimulator(c, bench, progress, 'uv-d1', { keystore: ks.target, extraArgs: PLANT1, allowReprovision: true });
+    expect(out.robot.exitCode).toBe(0);
+    expect(lockdownState(ks.target)).toEqual({ lastSequence: 1, locked: expect.objectContaining({ sequence: 1 }) as unknown });
+    // The old CA's peer is now a stranger (the robot's CA is the new one), no longer a distrusted CA's.
+    const peer = await robotSays(['--check-peer-cert', path.join(ks.peer, 'identity.cert.pem'), '--keystore', ks.target, '--ca-cert', caFile]);
+    expect(peer).toMatchObject({ exitCode: 1, json: { ok: false, code: 'peer_untrusted' } });
+    expect(oldCaFile).not.toBe(caFile);
   });
 });

@@ -5,9 +5,9 @@
 // CRL (caTrust.ts applyCrl: crl_foreign), an endorsement of a new CA certificate (RENEW, reissue.ts; a v3+ bundle's
 // caEndorsement) and a key bundle (installBundle.ts): CaDistrustedError, code ca_distrusted (bundle_ca_distrusted over
 // the serial link). The state file is read here (lockdown.ts writes it) so that caTrust.ts needs no import of
-// lockdown.ts, which imports it.
+// lockdown.ts, which imports it. Only re-provisioning ends the distrust (endDistrust, at a completed provisioning).
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { distrustsCa, UNLOCKED, type RobotLockdownState } from '../../electron/services/emergency/lockdownOrder.ts';
 import { signerKeyId } from '../../electron/station/bundle.ts';
@@ -20,9 +20,17 @@ export function lockdownState(keystore: string): RobotLockdownState {
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RobotLockdownState) : UNLOCKED;
 }
 
-/** The CA key ids accepted distrust_ca orders named (sorted; empty when none). */
-export function distrustedCas(keystore: string): string[] {
-  return [...(lockdownState(keystore).distrustedCas ?? [])];
+/**
+ * Re-provisioning ends the distrust (the robot starts again from the CA it was provisioned with): a completed
+ * provisioning session drops `distrustedCas` from lockdown-state.json (one atomic write), keeping the rest (the last
+ * order sequence, so no older order can be replayed, and any standing lockdown).
+ */
+export function endDistrust(keystore: string): void {
+  const { distrustedCas, ...rest } = lockdownState(keystore);
+  if (distrustedCas === undefined) return;
+  const f = lockdownStateFile(keystore);
+  writeFileSync(`${f}.tmp`, JSON.stringify(rest), { mode: 0o600 });
+  renameSync(`${f}.tmp`, f);
 }
 
 /** A CA certificate's key id as orders name it (and CRL files and bundles): SHA-256 (hex) of its SubjectPublicKeyInfo DER. */

@@ -25,7 +25,7 @@ import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder
 import { installBundle } from './installBundle.ts';
 import { answerRenew, trustedCaPems } from './reissue.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
-import { CaDistrustedError } from './distrust.ts';
+import { CaDistrustedError, endDistrust } from './distrust.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
 export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack', 'reissue-other-key', 'reissue-bad-signature', 'reissue-forged-renewed'] as const;
@@ -198,6 +198,8 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
     throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
   }
   writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: true, transcriptHash: th.toString('hex') }));
+  // Provisioned anew (with the CA of --ca-cert): the CAs earlier orders distrusted are no longer held against it.
+  endDistrust(o.keystore);
 }
 
 /** A BUNDLE_CHUNK frame with this sequence number is an accepted answer, unless the robot plays an older firmware. */

@@ -1,26 +1,20 @@
 // A distrust_ca order reaches a robot at a real station (issue 15; docs/lockdown-orders.md, "Version 2" and "A
 // distrusted CA on the robot"): the real console (createConsole in a temp folder, fleet CA on the local provider,
-// emergency key in its keyring) and the robot simulator on a socat pty. The console's service cannot issue a v2 order
-// yet, so the test signs one with the console's own emergency key (the key service, as the service signs) and puts it
-// where the service puts an issued order (lockdown_orders and its file, through the store's repositories, the console
-// closed meanwhile: the store is locked by one process at a time). Then the station's distribution session sends it in
-// an ORDER frame; the robot accepts it, refuses the key bundle the distrusted (current) CA signs, and the robot process
-// then refuses a peer certificate of that CA (`robot.ts --check-peer-cert`), a peer that it took before the order.
-// The order's body is written here in the documented member order, and the CA key id computed here as documented
-// (SHA-256 of the CA certificate's SubjectPublicKeyInfo DER).
-import { X509Certificate, createHash, createPublicKey, randomBytes } from 'node:crypto';
+// emergency key in its keyring) issues the v2 order (emergency:lockdownOrder with distrustCaIds) and the station's
+// distribution session sends it in an ORDER frame to the robot simulator on a socat pty. The robot accepts it, refuses
+// the key bundle the distrusted (current) CA signs, and the robot process then refuses a peer certificate of that CA
+// (`robot.ts --check-peer-cert`), a peer that it took before the order, and the console's field link (its certificate
+// is that CA's). The CA key id is computed here as documented (SHA-256 of the CA certificate's SubjectPublicKeyInfo DER).
+import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetConsole } from '../../electron/app.ts';
-import { openStoreDatabase } from '../../electron/store/database.ts';
-import { createLockdownRepo } from '../../electron/store/lockdownRepo.ts';
-import { createOrderDeliveryRepo } from '../../electron/store/orderDeliveryRepo.ts';
 import { writeCaFile } from '../robot-sim/harness.ts';
 import { lockdownState } from '../robot-sim/lockdown.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { contractCaller } from './support/consoleCalls.ts';
-import { OPERATOR, PASS, createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, robotSays, type StationProgress } from './support/stationRig.ts';
+import { createStationConsole, distributeWithSimulator, initStationFleet, provisionWithSimulator, robotBench, robotSays, type StationProgress } from './support/stationRig.ts';
 
 const PLANT1 = ['--site', 'Plant 1', '--model', 'UV-7'];
 const STATION = { stepTimeoutMs: 60_000, pollIntervalMs: 200 };
@@ -32,7 +26,7 @@ describe('a distrust_ca order delivered at the station', () => {
   let c: FleetConsole;
   let caFile = '';
   const ks = { target: '', peer: '' };
-  let emergencyKeyId = '';
+  let fieldPort = 0;
   const call = contractCaller(() => c);
   const bench = robotBench(() => caFile);
   const files = (keystore: string) => Object.fromEntries(readdirSync(keystore).sort().map((f) => [f, readFileSync(path.join(keystore, f)).toString('base64')]));
@@ -41,7 +35,7 @@ describe('a distrust_ca order delivered at the station', () => {
     c = await createStationConsole({ dataDir: dir, station: STATION, progress });
     const fleet = await initStationFleet(call, { ca: { commonName: 'Distrust Delivery CA', work }, robots: { 'uv-d1': 'Told to distrust its CA', 'uv-d2': 'Its peer' } });
     caFile = fleet.caFile;
-    emergencyKeyId = (await call('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' })).id;
+    await call('keys:create', { type: 'emergency', label: 'fleet emergency', algorithm: 'RSA_2048' });
     for (const [deviceId, key] of [['uv-d1', 'target'], ['uv-d2', 'peer']] as const) {
       ks[key] = tempDir(`ecps-robot-${deviceId}-`);
       const out = await provisionWithSimulator(c, bench, progress, deviceId, { keystore: ks[key], extraArgs: PLANT1 });
@@ -54,43 +48,23 @@ describe('a distrust_ca order delivered at the station', () => {
     removeTempDirs();
   });
 
-  it('the robot accepts it over the link, then refuses the distrusted CA\'s bundle and a peer of that CA', async () => {
+  it('the robot accepts it over the link, then refuses the distrusted CA\'s bundle, a peer of that CA and the field link', async () => {
     const caKeyId = createHash('sha256').update(new X509Certificate(readFileSync(caFile)).publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
     const peerCert = path.join(ks.peer, 'identity.cert.pem');
     const checkPeer = () => robotSays(['--check-peer-cert', peerCert, '--keystore', ks.target, '--ca-cert', caFile]);
+    const field = (deviceId: string, keystore: string) => robotSays(['--field', `127.0.0.1:${fieldPort}`, '--device-id', deviceId, '--keystore', keystore, '--ca-cert', caFile, ...PLANT1]);
     expect(await checkPeer()).toEqual({ exitCode: 0, json: { ok: true } });
-    expect(await call('emergency:lockdownList', {})).toMatchObject({ orders: [] });
+    // The field link's certificate is the fleet CA's: the peer robot, told nothing, polls it.
+    fieldPort = (await call('field:start', { host: '127.0.0.1', port: 0 })).port!;
+    expect((await field('uv-d2', ks.peer)).json).toMatchObject({ ok: true });
 
-    // The v2 order, sequence 1 (no order was issued), for uv-d1 by name, signed through the console's key service.
-    const emergencyPem = (await call('keys:publicKey', { keyId: emergencyKeyId })).pem;
-    const signerKeyId = createHash('sha256').update(createPublicKey(emergencyPem).export({ format: 'der', type: 'spki' })).digest('hex');
-    const now = Date.now();
-    const order = {
-      v: 2, orderId: randomBytes(16).toString('hex'), kind: 'lockdown', sequence: 1, issuedAt: new Date(now - 60_000).toISOString(), expiresAt: new Date(now + 3600_000).toISOString(),
-      scope: { deviceIds: ['uv-d1'] }, actions: ['distrust_ca'], wipeKeys: [], distrustCas: [caKeyId], mode: 'strict',
-      reason: 'fleet CA key leaked', message: 'Fleet CA distrusted', signerKeyId,
-    };
-    const body = Buffer.from(JSON.stringify(order));
-    const signed = await c.keys.sign(emergencyKeyId, Buffer.concat([Buffer.from('ECPS-LOCKDOWN-v1\0'), body]));
-    const file = Buffer.from(JSON.stringify({ format: 'ECPS-LOCKDOWN-v1', body: body.toString('base64'), signature: signed.signature.toString('base64') }));
-
-    // Stored as the lockdown service stores an issued order (its row, then its file), the console closed meanwhile.
-    c.close();
-    const store = openStoreDatabase(dir, () => new Date().toISOString());
-    try {
-      const orders = createLockdownRepo(store.db);
-      const sequence = orders.reserve({
-        orderId: order.orderId, kind: 'lockdown', scope: JSON.stringify(order.scope), actions: 'distrust_ca', issuedAt: order.issuedAt, expiresAt: order.expiresAt,
-        keyId: emergencyKeyId, reason: order.reason, issuedBy: OPERATOR,
-      });
-      expect(sequence).toBe(1);
-      orders.markIssued(sequence, signed.version);
-      createOrderDeliveryRepo(store.db).saveOrderFile(sequence, file);
-    } finally {
-      store.close();
-    }
-    c = await createStationConsole({ dataDir: dir, station: STATION, progress });
-    await call('session:unlock', { operator: OPERATOR, passphrase: PASS });
+    // The console's CA named by its console id; the order carries its key id (a v2 order).
+    const caId = (await call('ca:history', {})).cas[0]!.id;
+    const issued = await call('emergency:lockdownOrder', {
+      kind: 'lockdown', scope: { deviceIds: ['uv-d1'] }, actions: ['distrust_ca'], distrustCaIds: [caId], reason: 'fleet CA key leaked', message: 'Fleet CA distrusted', validForSeconds: 3600,
+    });
+    const body = JSON.parse(Buffer.from((JSON.parse(Buffer.from(issued.content, 'base64').toString()) as { body: string }).body, 'base64').toString()) as Record<string, unknown>;
+    expect(body).toMatchObject({ v: 2, sequence: 1, actions: ['distrust_ca'], distrustCas: [caKeyId] });
 
     const before = files(ks.target);
     const out = await distributeWithSimulator(c, bench, progress, 'uv-d1', { keystore: ks.target, extraArgs: PLANT1 });
@@ -111,6 +85,12 @@ describe('a distrust_ca order delivered at the station', () => {
     expect(refused).toMatchObject({ exitCode: 1, json: { ok: false, code: 'peer_ca_distrusted' } });
     expect(refused.json.message).toContain(caKeyId);
     expect(await robotSays(['--operate', '--keystore', ks.target])).toEqual({ exitCode: 0, json: { ok: true, safeMode: false, distrustedCas: [caKeyId] } });
+    // The field link's certificate is that CA's too: refused before the console says anything; the peer robot still polls.
+    const polled = await field('uv-d1', ks.target);
+    expect(polled).toMatchObject({ exitCode: 1, json: { ok: false, code: 'peer_ca_distrusted' } });
+    expect(polled.json.message).toContain(caKeyId);
+    expect((await field('uv-d2', ks.peer)).json).toMatchObject({ ok: true });
+    await call('field:stop', {});
   });
 
   it('the distrusted CA\'s CRLs are answered crl_foreign: pending while that CA is current, final once it is revoked', async () => {

@@ -4,13 +4,16 @@
 // bundle that carried its signer's endorsed certificate, installBundle.ts). It keeps one CRL per CA it trusts, each
 // checked against its own CA and kept when its CRL number is above the one held of that CA: the factory CA's as
 // crl.der, any other's as crl-<signerKeyId>.der. A peer is refused when its issuer's CRL lists it; a CA whose held CRL
-// revokes certificates for cACompromise is no longer taken as an endorser.
+// revokes certificates for cACompromise is no longer taken as an endorser. A CA that an accepted lockdown order
+// distrusted (distrust_ca, distrust.ts) stays in trusted-cas.json but its CRLs are refused (crl_foreign) and the one
+// held of it is kept unchanged.
 import 'reflect-metadata';
 import { verify as cryptoVerify, X509Certificate, type KeyObject } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { signerKeyId } from '../../electron/station/bundle.ts';
+import { distrustedBecause, isDistrusted } from './distrust.ts';
 
 const trustFile = (keystore: string) => path.join(keystore, 'trusted-cas.json');
 
@@ -134,13 +137,17 @@ export function applyCrl(o: { keystore: string; caCertPem: string; der: Buffer }
   if (named.length === 0) throw new CrlError('crl_foreign', 'the CRL was issued by a CA this robot does not trust');
   const caPem = named.find((pem) => crlSignatureValid(o.der, new X509Certificate(pem).publicKey));
   if (caPem === undefined) throw new CrlError('crl_foreign', 'the CRL signature does not verify under the trusted CA that it names');
+  // A distrusted CA's CRL is foreign: the robot no longer trusts that CA (crl_foreign is the console's final answer for a
+  // CA that is not current, which a compromised CA is once it is revoked; docs/lockdown-orders.md).
+  const caKeyId = signerKeyId(new X509Certificate(caPem).publicKey);
+  if (isDistrusted(o.keystore, caKeyId)) throw new CrlError('crl_foreign', `the CRL is signed by ${distrustedBecause(caKeyId)}`);
   const number = crlNumberOf(crl);
   if (number === null) throw new CrlError('crl_malformed', 'the CRL has no CRL number');
   const held = heldCrl(o.keystore, o.caCertPem, caPem);
   const heldNumber = held ? crlNumberOf(held) : null;
   if (heldNumber !== null && number <= heldNumber) throw new CrlError('crl_stale', `CRL number ${number} is not above the one held of this CA (${heldNumber})`);
   writeAtomic(crlFileOf(o.keystore, o.caCertPem, caPem), o.der);
-  return { crlNumber: number.toString(), revoked: crl.entries.length, caKeyId: signerKeyId(new X509Certificate(caPem).publicKey) };
+  return { crlNumber: number.toString(), revoked: crl.entries.length, caKeyId };
 }
 
 const listed = (crl: x509.X509Crl, serial: string) => crl.entries.some((e) => normSerial(e.serialNumber) === normSerial(serial));

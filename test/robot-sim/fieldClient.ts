@@ -3,7 +3,9 @@
 // checks the console's server certificate against the fleet CAs it trusts (the one it was provisioned with and every
 // successor it learnt endorsed, caTrust.ts; and the host name or address it dialled), reads the console's status line, and when the console opens a session runs the same robot side as on
 // a station's serial link (robotSession.ts runRobot: ORDER frames, the BUNDLE, the INSTALLED proof) over the TLS stream.
-// `identity: 'none'` connects without a certificate; `identity: {certPem, keyPem}` with another one (a foreign robot).
+// A console certificate issued by a CA an accepted lockdown order distrusted is refused before the status line
+// (peer_ca_distrusted, distrust.ts). `identity: 'none'` connects without a certificate; `identity: {certPem, keyPem}` with another one (a foreign robot).
+import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import tls, { type TLSSocket } from 'node:tls';
@@ -11,6 +13,7 @@ import type { FieldGreeting } from '../../electron/services/field/fieldLink.ts';
 import { tlsByteLink } from '../../electron/services/field/fieldLink.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { trustedCaPems } from './caTrust.ts';
+import { caKeyIdOf, distrustedBecause, isDistrusted } from './distrust.ts';
 import { runRobot, type Misbehaviour, type RobotOptions, type RobotResult } from './robotSession.ts';
 
 export interface FieldPollOptions extends Omit<RobotOptions, 'keyType' | 'misbehave'> {
@@ -66,6 +69,16 @@ function readGreeting(s: TLSSocket, timeoutMs: number): Promise<FieldGreeting> {
   });
 }
 
+/** The key id of the distrusted CA that issued the console's certificate (distrust.ts), or null. */
+function distrustedIssuer(o: FieldPollOptions, socket: TLSSocket): string | null {
+  const server = socket.getPeerX509Certificate();
+  if (server === undefined) return null;
+  const issuer = trustedCaPems(o.keystore, o.caCertPem).find((pem) => { const ca = new X509Certificate(pem); return server.checkIssued(ca) && server.verify(ca.publicKey); });
+  if (issuer === undefined) return null;
+  const id = caKeyIdOf(issuer);
+  return isDistrusted(o.keystore, id) ? id : null;
+}
+
 export async function pollField(o: FieldPollOptions): Promise<FieldPollResult> {
   let socket: TLSSocket | undefined;
   try {
@@ -75,6 +88,9 @@ export async function pollField(o: FieldPollOptions): Promise<FieldPollResult> {
       s.once('error', reject);
     });
     socket.on('error', () => undefined);
+    // The console's server certificate is a peer like any other: not one a CA this robot was told to distrust issued.
+    const distrusted = distrustedIssuer(o, socket);
+    if (distrusted !== null) return { ok: false, code: 'peer_ca_distrusted', message: `the console's certificate is issued by ${distrustedBecause(distrusted)}` };
     const greeting = await readGreeting(socket, o.stepTimeoutMs);
     if (greeting.result === 'refused') return { ok: false, code: greeting.code, message: greeting.message };
     if (greeting.result === 'up_to_date') return { ok: true, result: 'up_to_date' };

@@ -8,12 +8,16 @@
 // does not trust yet carries that CA's certificate endorsed by the robot's (retired) CA: once the bundle verified and
 // its keys are installed, the robot trusts the new CA (caTrust.ts), so the bundle's CRL of the new CA is then accepted.
 // A v4 bundle carries several CRLs (crls[]): each is applied to the slot of the CA that signed it, in the bundle's order.
+// A bundle signed by a CA that an accepted lockdown order distrusted, or that needs an endorsement by one, is refused
+// before anything of it is checked or written (distrust.ts: CaDistrustedError, ca_distrusted): such a bundle could
+// otherwise replace the emergency key that signs lift orders.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder.ts';
 import { bundleEmergency, signerKeyId, verifyBundle, type VerifiedBundle } from '../../electron/station/bundle.ts';
 import { addTrustedCa, compromisedCaPems } from './caTrust.ts';
+import { refuseDistrustedBundle } from './distrust.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
 
 export interface InstallResult {
@@ -41,8 +45,10 @@ function writeAtomic(file: string, content: string): void {
  * link's key confirmation (Kb) is derived there.
  */
 export function installBundle(o: { keystore: string; deviceId: string; caCertPem: string | readonly string[]; file: Buffer; facts?: RobotFacts; now?: Date }, onVerified?: (v: VerifiedBundle) => void): InstallResult {
+  const trustedPems = typeof o.caCertPem === 'string' ? [o.caCertPem] : o.caCertPem;
+  refuseDistrustedBundle(o.keystore, trustedPems, o.file);
   const identityPrivateKey = createPrivateKey(readFileSync(path.join(o.keystore, 'identity.key.pem')));
-  const factoryCaPem = typeof o.caCertPem === 'string' ? o.caCertPem : o.caCertPem[0]!;
+  const factoryCaPem = trustedPems[0]!;
   const compromisedCaPem = compromisedCaPems(o.keystore, factoryCaPem);
   const v = verifyBundle(o.file, { caCertPem: o.caCertPem, compromisedCaPem, deviceId: o.deviceId, identityPrivateKey, lastSequence: lastSequence(o.keystore) });
   const keysFile = path.join(o.keystore, 'keys.json');

@@ -3,28 +3,25 @@
 // bundle; electron/services/emergency/lockdownOrder.ts verifyOrder is the reference of the checks) and its own facts,
 // then records the new state in lockdown-state.json (one atomic write; nothing written on refusal). A CRL is checked
 // against the CA that issued it, one the robot trusts, and kept when newer than the one held of that CA (caTrust.ts);
-// peers whose certificate its issuer's CRL lists are refused. Used by `robot.ts --apply-order FILE` (USB stick), `--operate`, `--check-peer SERIAL`, by
+// peers whose certificate its issuer's CRL lists are refused. An accepted v2 order's distrust_ca adds CA key ids to
+// the state's distrustedCas (applyOrder), which distrust.ts reads for every later check of a peer, CRL, endorsement or bundle. Used by `robot.ts --apply-order FILE` (USB stick), `--operate`, `--check-peer SERIAL`, by
 // robotSession.ts for ORDER frames (serial link) and by installBundle.ts for the orders and CRL of a bundle.
 import { createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  applyOrder, LockdownOrderError, mayOperate, UNLOCKED, verifyOrder, type OrderBody, type RobotFacts, type RobotLockdownState,
+  applyOrder, LockdownOrderError, mayOperate, verifyOrder, type OrderBody, type RobotFacts, type RobotLockdownState,
 } from '../../electron/services/emergency/lockdownOrder.ts';
 import type { OrderItemKind } from '../../electron/station/protocol.ts';
 import { applyCrl, CrlError } from './caTrust.ts';
+import { lockdownState, lockdownStateFile as stateFile } from './distrust.ts';
 
-const stateFile = (keystore: string) => path.join(keystore, 'lockdown-state.json');
+export { lockdownState };
 export const emergencyKeyFile = (keystore: string) => path.join(keystore, 'emergency-key.pem');
 
 function writeAtomic(file: string, content: string | Buffer): void {
   writeFileSync(`${file}.tmp`, content, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
-}
-
-export function lockdownState(keystore: string): RobotLockdownState {
-  const f = stateFile(keystore);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as RobotLockdownState) : UNLOCKED;
 }
 
 /** Stores the emergency public key (SPKI DER from CERT or a bundle) as the one the robot trusts from now on. */
@@ -47,11 +44,15 @@ export function applyLockdownOrder(o: { keystore: string; facts: RobotFacts; eme
   return { order, state };
 }
 
-/** What `--operate` answers: the robot works unless a standing lockdown says stop_operating. */
-export function operate(keystore: string, now: Date): { ok: true; safeMode: boolean } | { ok: false; code: 'locked_down'; message: string } {
+/**
+ * What `--operate` answers: the robot works unless a standing lockdown says stop_operating. `distrustedCas` (only when
+ * an accepted distrust_ca order named some): the CA key ids the robot no longer trusts, whatever else it says.
+ */
+export function operate(keystore: string, now: Date): ({ ok: true; safeMode: boolean } | { ok: false; code: 'locked_down'; message: string }) & { distrustedCas?: string[] } {
   const state = lockdownState(keystore);
-  if (mayOperate(state, now)) return { ok: true, safeMode: state.locked !== null && Date.parse(state.locked.expiresAt) > now.getTime() && state.locked.actions.includes('safe_mode') };
-  return { ok: false, code: 'locked_down', message: state.locked?.message ?? '' };
+  const distrusted = state.distrustedCas !== undefined && state.distrustedCas.length > 0 ? { distrustedCas: [...state.distrustedCas] } : {};
+  if (mayOperate(state, now)) return { ok: true, safeMode: state.locked !== null && Date.parse(state.locked.expiresAt) > now.getTime() && state.locked.actions.includes('safe_mode'), ...distrusted };
+  return { ok: false, code: 'locked_down', message: state.locked?.message ?? '', ...distrusted };
 }
 
 /**

@@ -3,7 +3,9 @@
 // factory CA and every CA certificate a CA it trusts endorsed). The robot checks the endorsement before answering
 // (bundle.ts checkCaEndorsement, as for a bundle that carries one), makes its CSR with the identity key it already holds, and
 // stores the new certificate only once it chains to the endorsed CA and carries its own key. Peer checks
-// (--check-peer-cert) accept a certificate of any trusted CA.
+// (--check-peer-cert) accept a certificate of any trusted CA that no accepted lockdown order distrusted (distrust.ts):
+// a RENEW whose new CA certificate a distrusted CA endorsed is refused (ca_distrusted), and so is a peer it issued
+// (peer_ca_distrusted).
 import 'reflect-metadata';
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -18,6 +20,7 @@ import {
 } from '../../electron/station/protocol.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 import { addTrustedCa, checkPeerOfIssuer, compromisedCaPems, trustedCaPems } from './caTrust.ts';
+import { CaDistrustedError, caKeyIdOf, distrustedBecause, isDistrusted } from './distrust.ts';
 
 export { trustedCaPems };
 
@@ -37,6 +40,10 @@ export interface ReissueRobot {
  */
 export async function answerRenew(ch: FrameChannel, o: ReissueRobot, robotNonce: Buffer, renewFrame: Received, verifyChain: (certDer: Buffer, chainDer: Buffer[], caCertPem: string, publicKey: KeyObject, deviceId: string) => void): Promise<void> {
   const renew = decodeRenew(renewFrame.frame.payload);
+  // Before the endorsement is checked: a distrusted CA's word on a new CA is worth nothing (nothing is written).
+  if (isDistrusted(o.keystore, renew.endorserKeyId)) {
+    throw new CaDistrustedError(renew.endorserKeyId, `the new CA certificate is endorsed by ${distrustedBecause(renew.endorserKeyId)}`, false);
+  }
   const toX509 = (pems: string[]) => pems.map((pem) => new X509Certificate(pem));
   let newCa: X509Certificate;
   try {
@@ -83,12 +90,15 @@ async function makeCsr(privateKey: KeyObject, deviceId: string): Promise<Buffer>
 
 /**
  * Whether the robot talks to a peer presenting this certificate: it must be issued by a CA the robot trusts (the
- * factory CA or an endorsed successor), valid now, and not on the CRL the robot holds of that issuer.
+ * factory CA or an endorsed successor) that no accepted lockdown order distrusted, valid now, and not on the CRL the
+ * robot holds of that issuer.
  */
-export function checkPeerCertificate(keystore: string, factoryCaPem: string, certPem: string, now: Date): { ok: true } | { ok: false; code: 'peer_untrusted' | 'peer_revoked'; message: string } {
+export function checkPeerCertificate(keystore: string, factoryCaPem: string, certPem: string, now: Date): { ok: true } | { ok: false; code: 'peer_untrusted' | 'peer_ca_distrusted' | 'peer_revoked'; message: string } {
   const cert = new X509Certificate(certPem);
   const issuer = trustedCaPems(keystore, factoryCaPem).find((pem) => { const ca = new X509Certificate(pem); return cert.checkIssued(ca) && cert.verify(ca.publicKey); });
   if (issuer === undefined) return { ok: false, code: 'peer_untrusted', message: 'the peer certificate is not issued by a CA this robot trusts' };
+  const issuerKeyId = caKeyIdOf(issuer);
+  if (isDistrusted(keystore, issuerKeyId)) return { ok: false, code: 'peer_ca_distrusted', message: `the peer certificate is issued by ${distrustedBecause(issuerKeyId)}` };
   if (Date.parse(cert.validFrom) > now.getTime() || Date.parse(cert.validTo) < now.getTime()) return { ok: false, code: 'peer_untrusted', message: 'the peer certificate is not valid now' };
   return checkPeerOfIssuer(keystore, factoryCaPem, issuer, cert.serialNumber);
 }

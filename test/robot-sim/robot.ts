@@ -4,11 +4,13 @@
 //         (lockdown.ts; without --emergency-key, the one stored at provisioning or by a bundle)
 //   or: node test/robot-sim/robot.ts --apply-crl FILE --keystore DIR --ca-cert CA.pem  (a CRL from a USB stick, DER: kept
 //         when a trusted CA signed it and its number is above the one held of that CA; caTrust.ts)
-//   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order)
+//   or: node test/robot-sim/robot.ts --operate --keystore DIR  (refused with locked_down under a stop_operating order;
+//         distrustedCas: the CA key ids accepted distrust_ca orders named, when there are any, as --apply-order shows them)
 //   or: node test/robot-sim/robot.ts --check-peer SERIAL --keystore DIR  (refused with peer_revoked when a CRL held lists it)
 //   or: node test/robot-sim/robot.ts --check-peer-cert PEM --keystore DIR --ca-cert CA.pem  (a peer's certificate: refused
 //         with peer_untrusted unless a trusted CA issued it, the factory one or a successor it endorsed (reissue.ts), and
-//         with peer_revoked when the CRL held of its issuer lists it)
+//         with peer_ca_distrusted when its issuer is a CA an accepted distrust_ca order named (distrust.ts), and with
+//         peer_revoked when the CRL held of its issuer lists it)
 //   or: node test/robot-sim/robot.ts --field HOST:PORT --device-id R --keystore DIR --ca-cert CA.pem  (one poll of the
 //         field link over mutual TLS with the certificate from provisioning, fieldClient.ts; exit 0 unless refused or failed)
 //   [--site S] [--model M] [--firmware F] [--tags a,b]: what the robot knows of itself, to check an order's scope (on the
@@ -101,7 +103,7 @@ if (orderFile !== undefined) {
       keystore: need('keystore'), facts: { deviceId: need('device-id'), firmware: values.firmware ?? null, ...facts },
       ...(emergencyKey === undefined ? {} : { emergencyKeyPem: readFileSync(emergencyKey, 'utf8') }), file: readFileSync(orderFile), now: now ?? new Date(),
     });
-    return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null };
+    return { kind: order.kind, sequence: order.sequence, locked: state.locked !== null, ...(state.distrustedCas !== undefined && state.distrustedCas.length > 0 ? { distrustedCas: state.distrustedCas } : {}) };
   });
 }
 const crlFile = values['apply-crl'];

@@ -2,6 +2,7 @@
 // CHALLENGE means provisioning (new identity, certificate, keys); a BUNDLE means installing a key bundle with the
 // identity key and the CA certificate it already holds (installBundle.ts), then proving it (INSTALLED MAC). ORDER
 // frames before the BUNDLE carry lockdown/lift orders and the CRL (lockdown.ts): each is answered by an ORDER_ACK.
+// A bundle or a RENEW of a CA an accepted order distrusted is refused with ERROR bundle_ca_distrusted / ca_distrusted.
 // A bundle file over 60 KiB comes in BUNDLE_CHUNK frames (its HELLO announces it takes them, unless the robot plays
 // an older firmware with `oneFrameBundles`): reassembled and checked whole before the same install.
 import 'reflect-metadata';
@@ -24,6 +25,7 @@ import type { RobotFacts } from '../../electron/services/emergency/lockdownOrder
 import { installBundle } from './installBundle.ts';
 import { answerRenew, trustedCaPems } from './reissue.ts';
 import { receiveItem, storeEmergencyKey } from './lockdown.ts';
+import { CaDistrustedError, endDistrust } from './distrust.ts';
 import type { FrameChannel, Received } from '../../electron/station/transport.ts';
 
 export const MISBEHAVIOURS = ['corrupt-frame', 'stall', 'drop', 'forged-csr', 'wrong-nonce-key', 'replay', 'wrong-id', 'bad-confirm', 'bad-install-mac', 'forged-ack', 'replay-ack', 'reissue-other-key', 'reissue-bad-signature', 'reissue-forged-renewed'] as const;
@@ -104,6 +106,12 @@ export async function runRobot(ch: FrameChannel, o: RobotOptions): Promise<Robot
       // A refused bundle: the console hears bundle_<reason> (nothing was installed).
       await ch.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code: `bundle_${e.code}`, message: e.message }) }).catch(() => undefined);
       return { ok: false, deviceId: o.deviceId, code: `bundle_${e.code}`, message: e.message };
+    }
+    if (e instanceof CaDistrustedError) {
+      // A bundle or RENEW of a distrusted CA (nothing installed, nothing trusted): bundle_ca_distrusted or ca_distrusted.
+      const code = e.inBundle ? `bundle_${e.code}` : e.code;
+      await ch.send({ type: MessageType.ERROR, seq: 0xffffffff, payload: encodeError({ code, message: e.message }) }).catch(() => undefined);
+      return { ok: false, deviceId: o.deviceId, code, message: e.message };
     }
     const err = isStationError(e) ? e : new StationError('internal', (e as Error)?.message ?? String(e));
     if (err.code !== 'robot_error' && err.code !== 'disconnected' && !ch.closed) {
@@ -190,6 +198,8 @@ async function provisionRobot(ch: FrameChannel, o: RobotOptions, helloSent: { ra
     throw new StationError('key_confirmation_failed', 'the console DONE MAC does not match');
   }
   writeFileSync(path.join(o.keystore, 'state.json'), JSON.stringify({ provisioned: true, transcriptHash: th.toString('hex') }));
+  // Provisioned anew (with the CA of --ca-cert): the CAs earlier orders distrusted are no longer held against it.
+  endDistrust(o.keystore);
 }
 
 /** A BUNDLE_CHUNK frame with this sequence number is an accepted answer, unless the robot plays an older firmware. */

@@ -28,7 +28,7 @@ const EXPORTED_AT = '2026-12-05T08:00:00.000Z'; // handKit's exportedAt
 const T = (hhmm: string) => `2026-12-05T${hhmm}:00.000Z`;
 
 /** A console's parts over a fresh store: the kit service with the real audit log, fleet registry and kit repository. */
-function world() {
+function world(cas: Array<{ caId: string; subject: string; state: string }> = []) {
   const clock = manualClock(Date.parse('2026-12-05T07:00:00.000Z'));
   const nowIso = () => new Date(clock.now()).toISOString();
   const store = openStoreDatabase(newDir(), nowIso);
@@ -50,14 +50,14 @@ function world() {
   const fleet = createFleetRegistry({ repo: fleetRepo, keys: createKeysRepo(store.db), session: session as unknown as Session, audit, clock, logger, transaction, onFleetChanged() {} });
   const kits = createKitService({
     repo, fleetRepo, fleet, lockdown: { issue: () => Promise.reject(new Error('not in these tests')) }, publicKey: () => Promise.reject(new Error('no')),
-    crl: () => Promise.resolve(null), checkPassphrase: () => Promise.resolve(false), audit, session, clock, kdf: { N: 1024, r: 8, p: 1 }, transaction,
+    fleetCas: () => cas, crl: () => Promise.resolve(null), checkPassphrase: () => Promise.resolve(false), audit, session, clock, kdf: { N: 1024, r: 8, p: 1 }, transaction,
   });
   const at = (iso: string) => clock.set(Date.parse(iso));
   /** The kit as this console exported it: its row and its kit.export record at the manifest's exportedAt. */
-  const exported = (k: HandKit) => {
+  const exported = (k: HandKit, details: Record<string, string> = {}) => {
     at(k.body.exportedAt);
     repo.insert({ kitId: k.kitId, responder: k.body.responder, exportedBy: k.body.exportedBy, exportedAt: k.body.exportedAt, expiresAt: k.body.expiresAt, orders: k.body.orders.length, robots: k.body.robots });
-    audit.append({ actor: k.body.responder, action: 'kit.export', targetType: 'store', targetId: k.kitId, outcome: 'success', details: { responder: k.body.responder } });
+    audit.append({ actor: k.body.responder, action: 'kit.export', targetType: 'store', targetId: k.kitId, outcome: 'success', details: { responder: k.body.responder, ...details } });
   };
   const roleChange = (iso: string, action: 'operator.set_role' | 'operator.remove' | 'operator.add', details: Record<string, string>, o: { target?: string; outcome?: 'success' | 'failure' } = {}) => {
     at(iso);
@@ -117,6 +117,7 @@ describe('kit import: reconcile (docs/incident-kit.md, "Import and reconcile")',
           { kitSeq: 6, deviceId: 'uv-005', kind: 'robot_removed', message: 'robot uv-005 is no longer in the registry; nothing applied' },
         ],
         gaps: [{ kitSeq: 2, deviceId: 'uv-007', kind: 'registered_after_export', message: 'robot uv-007 was registered after the export; the offline response did not quarantine it' }],
+        distrustedCas: [],
       });
       // Each kit record in the main audit, in kit order, as kit.offline.<action>, actor the responder.
       const merged = w.records('kit.offline.');

@@ -235,6 +235,65 @@ describe('kit import: reconcile (docs/incident-kit.md, "Import and reconcile")',
   });
 });
 
+describe('kit import: a used distrust order (docs/incident-kit.md, "Containing a compromised fleet CA offline")', () => {
+  // The console's CAs at import, one per state; the orders of the kit each distrust one, as the console's own kit.export
+  // record says (details.distrustCaIds: "<orderId>:<caId>" pairs).
+  const CAS = [
+    { caId: '10000000-0000-4000-8000-000000000001', subject: 'CN=Fleet CA 3', state: 'current' },
+    { caId: '10000000-0000-4000-8000-000000000002', subject: 'CN=Fleet CA 2', state: 'retired' },
+    { caId: '10000000-0000-4000-8000-000000000003', subject: 'CN=Fleet CA 1', state: 'compromised' },
+  ];
+  const GONE = '10000000-0000-4000-8000-000000000009';
+  const order = (n: number) => ({ ...ORDER_1, name: `distrust ${n}`, orderId: `${n}`.repeat(32), sequence: 10 + n, scope: { fleet: true as const }, actions: ['distrust_ca' as const] });
+  // What the officer must do online, by the CA's state now (docs: revoke and replace online; import revokes nothing).
+  const TODO: Array<[string, RegExp]> = [
+    [CAS[0]!.caId, /fleet CA CN=Fleet CA 3 .*replace it online \(ca:replace.*then revoke it \(ca:revoke, `ca revoke --ca-id 10000000-0000-4000-8000-000000000001`\).*The import did not revoke it\.$/],
+    [CAS[1]!.caId, /fleet CA CN=Fleet CA 2 .*revoke it online \(ca:revoke, `ca revoke --ca-id 10000000-0000-4000-8000-000000000002`\), with its approval\. The import did not revoke it\.$/],
+    [CAS[2]!.caId, /fleet CA CN=Fleet CA 1 .*it is revoked already/],
+    [GONE, /no longer known to this console.*nothing to revoke here/],
+  ];
+
+  it('each successful use is reported per CA with what to do online, from the console\'s own export record; nothing revoked, no robot quarantined', async () => {
+    const w = world(CAS);
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const orders = [order(1), order(2), order(3), order(4)];
+    const k = handKit({ orders });
+    w.exported(k, { distrustCaIds: TODO.map(([caId], i) => `${orders[i]!.orderId}:${caId}`).join(' ') });
+    const use = (ts: string, o: ReturnType<typeof order>, extra = '', outcome: 'success' | 'failure' = 'success') =>
+      REC('kit.order.use', { ts, outcome, details: `{${extra}"maxUses":2,"name":"${o.name}","orderId":"${o.orderId}","reason":"CA leaked","scope":"{\\"fleet\\":true}","sequence":${o.sequence},"use":1}` });
+    const { dir } = kitFolderWith(k, [
+      use(T('09:00'), orders[0]!), use(T('09:01'), orders[1]!), use(T('09:02'), orders[2]!), use(T('09:03'), orders[3]!),
+      // A refused use reports nothing; a record claiming another CA than the export named is not believed.
+      use(T('09:04'), orders[0]!, '', 'failure'),
+      use(T('09:05'), orders[1]!, `"distrustCaIds":"${GONE}",`),
+    ]);
+    const report = await w.kits.importKit(dir);
+    expect(report.distrustedCas.map((d) => [d.kitSeq, d.orderId, d.name, d.caId, d.subject, d.state])).toEqual([
+      [1, orders[0]!.orderId, 'distrust 1', CAS[0]!.caId, 'CN=Fleet CA 3', 'current'],
+      [2, orders[1]!.orderId, 'distrust 2', CAS[1]!.caId, 'CN=Fleet CA 2', 'retired'],
+      [3, orders[2]!.orderId, 'distrust 3', CAS[2]!.caId, 'CN=Fleet CA 1', 'compromised'],
+      [4, orders[3]!.orderId, 'distrust 4', GONE, null, null],
+      [6, orders[1]!.orderId, 'distrust 2', CAS[1]!.caId, 'CN=Fleet CA 2', 'retired'],
+    ]);
+    for (const [i, [, todo]] of TODO.entries()) expect(report.distrustedCas[i]!.message).toMatch(todo);
+    expect(report.quarantined).toEqual([]);
+    expect(w.fleetRepo.get('uv-001')!.status).toBe('deployed');
+    expect(w.records('kit.import')[0]!.details.distrustedCas).toBe([...CAS.map((c) => c.caId), GONE].join(','));
+    w.close();
+  });
+
+  it('a kit without distrust orders reports none, and its kit.import record names none', async () => {
+    const w = world(CAS);
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [useRec(T('09:00'), ORDER_2.orderId, { deviceIds: ['uv-003'] })]);
+    expect((await w.kits.importKit(dir)).distrustedCas).toEqual([]);
+    expect(w.records('kit.import')[0]!.details).not.toHaveProperty('distrustedCas');
+    w.close();
+  });
+});
+
 describe('kit import: responder_revoked (the responder\'s role in the main audit)', () => {
   it('flags every kit record at or after a loss of security, until it is given back; removal says so', async () => {
     const w = world();

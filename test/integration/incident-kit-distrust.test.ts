@@ -8,8 +8,7 @@
 // two-person control: a kit carrying a distrust order needs what issuing one online needs (isWideOrder), whatever its
 // scope.
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole, type FleetConsole } from '../../electron/app.ts';

@@ -666,6 +666,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       fleet,
       lockdown,
       publicKey: (keyId) => lifecycle.publicKey(keyId),
+      fleetCas: () => caTransition.history().cas.map((ca) => ({ caId: ca.id, subject: ca.subject, state: ca.state })),
       crl: async () => {
         try {
           return await fleetCa.crl();

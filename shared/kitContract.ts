@@ -51,6 +51,14 @@ export const KitImportReport = z.object({
   quarantined: z.array(z.string()),
   conflicts: z.array(Finding),
   gaps: z.array(Finding),
+  /**
+   * Fleet CAs a used distrust order told robots to stop trusting (one entry per CA and successful use): the console's
+   * CA id, its subject and state now (null when the console no longer knows it). Import does not revoke them: the
+   * officer revokes (ca:revoke) and replaces (ca:replace) the CA online, with their approvals.
+   */
+  distrustedCas: z.array(z.object({
+    kitSeq: z.number().int().nonnegative(), orderId: z.string(), name: z.string(), caId: z.string(), subject: z.string().nullable(), state: z.string().nullable(), message: z.string(),
+  })),
 });
 export type KitImportReport = z.infer<typeof KitImportReport>;
 

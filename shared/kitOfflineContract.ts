@@ -36,6 +36,10 @@ const Empty = z.object({}).strict();
 /** An order's name or id as the kit holds it. */
 const OrderName = z.string().trim().min(1).max(128);
 
+/** A fleet CA a kit's distrust order names, as it was at export. */
+export const KitDistrustedCa = z.object({ caId: z.string(), keyId: z.string(), subject: z.string(), state: z.string() });
+export type KitDistrustedCa = z.infer<typeof KitDistrustedCa>;
+
 export const KitOrderView = z.object({
   name: z.string(),
   orderId: z.string(),
@@ -46,6 +50,13 @@ export const KitOrderView = z.object({
   used: z.number().int().nonnegative(),
   remaining: z.number().int().nonnegative(),
   expired: z.boolean(),
+  /** What robots do when they take it (lockdownOrder.ts actions). */
+  actions: z.array(z.string()),
+  /**
+   * A distrust order (action distrust_ca): the fleet CAs robots stop trusting, as they were at export (the console's
+   * CA id, the key id robots know it by, its subject and state then). Absent for other orders and kits exported before.
+   */
+  distrustCas: z.array(KitDistrustedCa).optional(),
 });
 export type KitOrderView = z.infer<typeof KitOrderView>;
 

@@ -38,4 +38,5 @@ export const SLOW_E2E_SPECS = [
   'keys-locations.spec.ts', // AWS KMS and Vault emulators, Vault stopped and restarted: what a change of state reached where, Retry (35 test-s; key-usage.spec stays as the Keys screen's fast journey)
   'design-system-csp.spec.ts', // a Vite build of the design-system probe inside the test, then its CSP watch (25 test-s; the console's own CSP stays fast in test/security/csp.test.ts)
   'access.spec.ts', // the token gate's refusals and a dropped connection (40 test-s; session.spec stays as sign-in's fast journey, test/security/browser-host-token.test.ts the token's)
+  'incident-kit-distrust.spec.ts', // a distrust-ca order used from the kit's offline window, then imported (12 test-s at load 11; incident-kit-distrust.test.ts covers it in the fast tier)
 ] as const;

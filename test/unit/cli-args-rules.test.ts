@@ -473,11 +473,14 @@ describe('kit (docs/incident-kit.md, docs/cli.md)', () => {
   const ORDERS: Array<[string, boolean]> = [
     ['fleet', true], ['robot:uv-1', true], ['robot:uv-1,uv-2', true], ['site:Plant 1', true], ['model:UV-7', true], ['firmware:2.1.0', true], ['tag:night', true],
     ['fleets', false], ['robot:', false], ['site', false], ['serial:01', false], ['key:K1', false], ['Site:Plant 1', false], [' fleet', false],
+    // A fleet CA robots stop trusting (docs/incident-kit.md): the current one, or one by its id (a UUID, any case).
+    ['distrust-ca:current', true], ['distrust-ca:6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', true], ['distrust-ca:6F1C2D3E-4A5B-4C6D-8E7F-9A0B1C2D3E4F', true],
+    ['distrust-ca:', false], ['distrust-ca:old', false], ['distrust-ca:current,other', false], ['distrust-ca:6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4', false], ['distrust-ca', false],
   ];
   it.each(ORDERS)('kit export --order %j: accepted %s', (spec, ok) => {
     const argv = ['kit', 'export', '--out', 'k', '--reason', 'r', '--order', spec];
     if (ok) expect(parse(argv).options.order).toBe(spec);
-    else expect(refusal(argv)).toBe(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION or tag:TAG`);
+    else expect(refusal(argv)).toBe(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION, tag:TAG, distrust-ca:current or distrust-ca:CA-ID`);
   });
 
   const COUNTS: Array<[string, boolean]> = [['1', true], ['99999999', true], ['100000000', false], ['0x10', false], ['1.5', false], ['-1', false], ['', false], ['two', false]];

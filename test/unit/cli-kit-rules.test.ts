@@ -2,7 +2,7 @@
 // becomes one kit order named by its own text, with the documented defaults (3 uses, 7 days) or the given counts and
 // robot actions; an import report prints as the documented lines. Expected values are written out here.
 import { describe, expect, it } from 'vitest';
-import { formatImport, kitOrdersFromOptions } from '../../electron/ipc/cli/kitCli.ts';
+import { formatImport, kitOrdersFromOptions, kitOrdersNeedCas } from '../../electron/ipc/cli/kitCli.ts';
 
 describe('kit export: --order to kit orders', () => {
   it('one order per --order, with the scope its text names, default 3 uses and 7 days', () => {
@@ -26,6 +26,39 @@ describe('kit export: --order to kit orders', () => {
   });
 });
 
+describe('kit export: --order distrust-ca:current | distrust-ca:CA-ID (docs/incident-kit.md)', () => {
+  const CURRENT = { id: '11111111-2222-4333-8444-555555555555', state: 'current' as const, subject: 'CN=Fleet CA 2' };
+  const RETIRED = { id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', state: 'retired' as const, subject: 'CN=Fleet CA 1' };
+  const DISTRUST = { scope: { fleet: true }, actions: ['distrust_ca', 'refuse_revoked_peers'], maxUses: 3, validForSeconds: 604800 };
+
+  it('the whole fleet, distrust_ca and refuse_revoked_peers, the CA resolved (current) or named (any CA of the console)', () => {
+    expect(kitOrdersFromOptions({ order: `distrust-ca:current\ndistrust-ca:${RETIRED.id.toUpperCase()}\nsite:A`, 'order-actions': 'safe_mode' }, [CURRENT, RETIRED])).toEqual([
+      { name: 'distrust-ca:current', ...DISTRUST, distrustCaIds: [CURRENT.id] },
+      // --order-actions does not apply to a distrust order.
+      { name: `distrust-ca:${RETIRED.id.toUpperCase()}`, ...DISTRUST, distrustCaIds: [RETIRED.id] },
+      { name: 'site:A', scope: { site: 'A' }, maxUses: 3, validForSeconds: 604800, actions: ['safe_mode'] },
+    ]);
+  });
+
+  it('refused with not_found and a clear message: no CA yet, no current CA, a CA the console does not know', () => {
+    const refusal = (spec: string, cas: Array<typeof CURRENT | typeof RETIRED>) => {
+      try {
+        kitOrdersFromOptions({ order: spec }, cas);
+      } catch (e) {
+        return [(e as { code: string }).code, (e as Error).message];
+      }
+      return ['ok', ''];
+    };
+    expect(refusal('distrust-ca:current', [])).toEqual(['not_found', expect.stringMatching(/no fleet CA yet \(ca:init makes one\)/)]);
+    expect(refusal('distrust-ca:current', [RETIRED])).toEqual(['not_found', expect.stringMatching(/no current fleet CA .*name a CA by its id/)]);
+    expect(refusal(`distrust-ca:${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, [CURRENT])).toEqual(['not_found', expect.stringMatching(/no fleet CA 00000000-.* on this console/)]);
+  });
+
+  it('kitOrdersNeedCas: only a distrust-ca: order needs the console\'s CA list', () => {
+    expect([kitOrdersNeedCas({ order: 'fleet\nsite:A' }), kitOrdersNeedCas({ order: 'fleet\ndistrust-ca:current' })]).toEqual([false, true]);
+  });
+});
+
 describe('kit import: the report', () => {
   it('prints the merge, the orders used, the quarantines, then each conflict and gap with its kit record', () => {
     const text = formatImport({
@@ -45,6 +78,14 @@ describe('kit import: the report', () => {
       '  [kit #2] robot_added: uv-5 joined Plant 1 after the export',
       '  [kit #4] robot_added: uv-6 too',
     ]);
+  });
+
+  it('a distrusted fleet CA is printed last, as a notice per CA (the report\'s own message)', () => {
+    const text = formatImport({
+      kitId: 'K-3', responder: 'alice', records: 2, ordersUsed: [{ name: 'distrust-ca:current', uses: 1, maxUses: 1 }], quarantined: [], conflicts: [], gaps: [],
+      distrustedCas: [{ kitSeq: 2, orderId: 'o', name: 'distrust-ca:current', caId: 'c', subject: 'CN=X', state: 'current', message: 'revoke and replace CN=X' }],
+    } as unknown as Parameters<typeof formatImport>[0]);
+    expect(text.split('\n').slice(-2)).toEqual(['fleet CAs distrusted offline: 1', '  [kit #2] NOTICE: revoke and replace CN=X']);
   });
 
   it('says none where nothing was used, quarantined, conflicting or missing', () => {

@@ -72,3 +72,25 @@ describe('lowering a rotation policy: rows the table test did not separate', () 
     });
   }
 });
+
+describe('kit:export: emergency.wide when any order would be wide issued now (docs/two-person-control.md, docs/incident-kit.md)', () => {
+  const WIDE = { action: 'emergency.wide', policyAction: 'emergency.wide' };
+  const bare: GuardContext = { policyOf: (a) => DEFAULT_POLICIES[a], rotationPolicy: () => null };
+  const CA = '10000000-0000-4000-8000-000000000001';
+  const order = (scope: object, more: object = {}) => ({ name: 'o', scope, maxUses: 1, validForSeconds: 60, ...more });
+  // [what, orders, request?]
+  const ROWS: Array<[string, object[], boolean]> = [
+    ['a list of robots (default action stop_operating)', [order({ deviceIds: ['uv-1'] })], false],
+    ['a list of robots, safe mode', [order({ deviceIds: ['uv-1'] }, { actions: ['safe_mode'] })], false],
+    ['a site', [order({ site: 'Plant 1' })], true],
+    ['the fleet', [order({ fleet: true })], true],
+    ['a distrust order for a list of robots (wide whatever its scope)', [order({ deviceIds: ['uv-1'] }, { actions: ['distrust_ca'], distrustCaIds: [CA] })], true],
+    ['a distrust order for the fleet', [order({ fleet: true }, { actions: ['distrust_ca', 'refuse_revoked_peers'], distrustCaIds: [CA] })], true],
+    ['a robot list, then a distrust order', [order({ deviceIds: ['uv-1'] }), order({ deviceIds: ['uv-2'] }, { actions: ['distrust_ca'], distrustCaIds: [CA] })], true],
+  ];
+  for (const [what, orders, request] of ROWS) {
+    it(`${what}: ${request ? 'a request' : 'no request'}`, () => {
+      expect(classify('kit:export', { dir: '/media/kit', passphrase: 'p', reason: 'r', orders } as never, bare)).toEqual(request ? WIDE : null);
+    });
+  }
+});

@@ -231,9 +231,11 @@ describe('offlineKit: opening', () => {
     expect(chain.head.seq).toBe(1);
     expect(kit.info()).toEqual({
       offline: true, providers: 'none', kitId: k.kitId, responder: 'alice', exportedAt: '2026-12-05T08:00:00.000Z', exportedBy: 'alice', robots: 4, certificates: 0, crlNumber: null, auditRecords: 1,
+      // The hand-made payload is the format before distrust orders (no distrustCas member): each order shows its
+      // actions and no distrusted CA.
       orders: [
-        { name: 'site Plant 1', orderId: ORDER_1.orderId, sequence: 7, scope: { site: 'Plant 1' }, expiresAt: ORDER_1.expiresAt, maxUses: 2, used: 0, remaining: 2, expired: false },
-        { name: 'robot uv-003', orderId: ORDER_2.orderId, sequence: 8, scope: { deviceIds: ['uv-003'] }, expiresAt: ORDER_2.expiresAt, maxUses: 1, used: 0, remaining: 1, expired: false },
+        { name: 'site Plant 1', orderId: ORDER_1.orderId, sequence: 7, scope: { site: 'Plant 1' }, expiresAt: ORDER_1.expiresAt, maxUses: 2, used: 0, remaining: 2, expired: false, actions: ['stop_operating'] },
+        { name: 'robot uv-003', orderId: ORDER_2.orderId, sequence: 8, scope: { deviceIds: ['uv-003'] }, expiresAt: ORDER_2.expiresAt, maxUses: 1, used: 0, remaining: 1, expired: false, actions: ['stop_operating'] },
       ],
     });
     expect((await kit.audit()).verified).toBe(true);
@@ -312,6 +314,24 @@ describe('offlineKit: using an order', () => {
     expect(second.quarantined).toEqual([]);
     expect(second.order).toMatchObject({ used: 2, remaining: 0 });
     expect(linesOf(dir).at(-1)!.details).toMatchObject({ use: 2 });
+  });
+
+  it('a distrust order (distrust_ca) quarantines no robot: its use records the CAs it distrusts, and the order file is written as for any order', async () => {
+    // docs/incident-kit.md, "Containing a compromised fleet CA offline": the robots are not compromised, the CA is.
+    const CA = { caId: '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', keyId: 'ab'.repeat(32), subject: 'CN=Fleet CA Plant', state: 'current' };
+    const DISTRUST = { name: 'distrust-ca:current', orderId: '00112233445566778899aabbccddeeff', sequence: 9, expiresAt: ORDER_1.expiresAt, maxUses: 1, scope: { fleet: true as const }, actions: ['distrust_ca' as const, 'refuse_revoked_peers' as const], file: ORDER_FILE_1.toString('base64'), distrustCas: [CA] };
+    const { dir, k } = kitFolder(handKit({ orders: [DISTRUST, ORDER_1] }));
+    const kit = await openOfflineKit(dir, RESPONDER, PASS, clock(NOW));
+    expect(kit.info().orders.map((o) => [o.name, o.actions, o.distrustCas])).toEqual([['distrust-ca:current', ['distrust_ca', 'refuse_revoked_peers'], [CA]], ['site Plant 1', ['stop_operating'], undefined]]);
+    const use = await kit.useOrder('distrust-ca:current', 'CA key leaked');
+    expect([use.quarantined, use.skipped, use.file.equals(ORDER_FILE_1)]).toEqual([[], [], true]);
+    expect(use.order).toMatchObject({ used: 1, remaining: 0, distrustCas: [CA] });
+    const lines = linesOf(dir);
+    expect(lines.map((l) => [l.action, l.targetId, l.outcome])).toEqual([['kit.open', k.kitId, 'success'], ['kit.order.use', k.kitId, 'success']]);
+    expect(lines[1]!.details).toEqual({ orderId: DISTRUST.orderId, name: 'distrust-ca:current', sequence: 9, scope: '{"fleet":true}', use: 1, maxUses: 1, reason: 'CA key leaked', distrustCaIds: CA.caId, distrustCas: CA.keyId });
+    expect(kit.robots().map((r) => r.status)).toEqual(['deployed', 'deployed', 'deployed', 'revoked']);
+    // A use beyond its maximum is refused as for any order.
+    expect(await refusal(() => kit.useOrder('distrust-ca:current', 'again'))).toMatchObject({ code: 'usage_limit_reached', kitError: 'order_exhausted' });
   });
 
   it('refuses a use past the maximum (usage_limit_reached, order_exhausted), recorded as a failure', async () => {

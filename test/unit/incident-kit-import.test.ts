@@ -28,7 +28,7 @@ const EXPORTED_AT = '2026-12-05T08:00:00.000Z'; // handKit's exportedAt
 const T = (hhmm: string) => `2026-12-05T${hhmm}:00.000Z`;
 
 /** A console's parts over a fresh store: the kit service with the real audit log, fleet registry and kit repository. */
-function world() {
+function world(cas: Array<{ caId: string; subject: string; state: string }> = []) {
   const clock = manualClock(Date.parse('2026-12-05T07:00:00.000Z'));
   const nowIso = () => new Date(clock.now()).toISOString();
   const store = openStoreDatabase(newDir(), nowIso);
@@ -50,14 +50,14 @@ function world() {
   const fleet = createFleetRegistry({ repo: fleetRepo, keys: createKeysRepo(store.db), session: session as unknown as Session, audit, clock, logger, transaction, onFleetChanged() {} });
   const kits = createKitService({
     repo, fleetRepo, fleet, lockdown: { issue: () => Promise.reject(new Error('not in these tests')) }, publicKey: () => Promise.reject(new Error('no')),
-    crl: () => Promise.resolve(null), checkPassphrase: () => Promise.resolve(false), audit, session, clock, kdf: { N: 1024, r: 8, p: 1 }, transaction,
+    fleetCas: () => cas, crl: () => Promise.resolve(null), checkPassphrase: () => Promise.resolve(false), audit, session, clock, kdf: { N: 1024, r: 8, p: 1 }, transaction,
   });
   const at = (iso: string) => clock.set(Date.parse(iso));
   /** The kit as this console exported it: its row and its kit.export record at the manifest's exportedAt. */
-  const exported = (k: HandKit) => {
+  const exported = (k: HandKit, details: Record<string, string> = {}) => {
     at(k.body.exportedAt);
     repo.insert({ kitId: k.kitId, responder: k.body.responder, exportedBy: k.body.exportedBy, exportedAt: k.body.exportedAt, expiresAt: k.body.expiresAt, orders: k.body.orders.length, robots: k.body.robots });
-    audit.append({ actor: k.body.responder, action: 'kit.export', targetType: 'store', targetId: k.kitId, outcome: 'success', details: { responder: k.body.responder } });
+    audit.append({ actor: k.body.responder, action: 'kit.export', targetType: 'store', targetId: k.kitId, outcome: 'success', details: { responder: k.body.responder, ...details } });
   };
   const roleChange = (iso: string, action: 'operator.set_role' | 'operator.remove' | 'operator.add', details: Record<string, string>, o: { target?: string; outcome?: 'success' | 'failure' } = {}) => {
     at(iso);
@@ -117,6 +117,7 @@ describe('kit import: reconcile (docs/incident-kit.md, "Import and reconcile")',
           { kitSeq: 6, deviceId: 'uv-005', kind: 'robot_removed', message: 'robot uv-005 is no longer in the registry; nothing applied' },
         ],
         gaps: [{ kitSeq: 2, deviceId: 'uv-007', kind: 'registered_after_export', message: 'robot uv-007 was registered after the export; the offline response did not quarantine it' }],
+        distrustedCas: [],
       });
       // Each kit record in the main audit, in kit order, as kit.offline.<action>, actor the responder.
       const merged = w.records('kit.offline.');
@@ -230,6 +231,65 @@ describe('kit import: reconcile (docs/incident-kit.md, "Import and reconcile")',
       { orderId: ORDER_2.orderId, name: 'robot uv-003', uses: 2, maxUses: 1 }, { orderId: stranger, name: '?', uses: 1, maxUses: 0 }, { orderId: ORDER_1.orderId, name: 'site Plant 1', uses: 2, maxUses: 2 },
     ]);
     expect(w.records('kit.offline.order.use')).toHaveLength(6);
+    w.close();
+  });
+});
+
+describe('kit import: a used distrust order (docs/incident-kit.md, "Containing a compromised fleet CA offline")', () => {
+  // The console's CAs at import, one per state; the orders of the kit each distrust one, as the console's own kit.export
+  // record says (details.distrustCaIds: "<orderId>:<caId>" pairs).
+  const CAS = [
+    { caId: '10000000-0000-4000-8000-000000000001', subject: 'CN=Fleet CA 3', state: 'current' },
+    { caId: '10000000-0000-4000-8000-000000000002', subject: 'CN=Fleet CA 2', state: 'retired' },
+    { caId: '10000000-0000-4000-8000-000000000003', subject: 'CN=Fleet CA 1', state: 'compromised' },
+  ];
+  const GONE = '10000000-0000-4000-8000-000000000009';
+  const order = (n: number) => ({ ...ORDER_1, name: `distrust ${n}`, orderId: `${n}`.repeat(32), sequence: 10 + n, scope: { fleet: true as const }, actions: ['distrust_ca' as const] });
+  // What the officer must do online, by the CA's state now (docs: revoke and replace online; import revokes nothing).
+  const TODO: Array<[string, RegExp]> = [
+    [CAS[0]!.caId, /fleet CA CN=Fleet CA 3 .*replace it online \(ca:replace.*then revoke it \(ca:revoke, `ca revoke --ca-id 10000000-0000-4000-8000-000000000001`\).*The import did not revoke it\.$/],
+    [CAS[1]!.caId, /fleet CA CN=Fleet CA 2 .*revoke it online \(ca:revoke, `ca revoke --ca-id 10000000-0000-4000-8000-000000000002`\), with its approval\. The import did not revoke it\.$/],
+    [CAS[2]!.caId, /fleet CA CN=Fleet CA 1 .*it is revoked already/],
+    [GONE, /no longer known to this console.*nothing to revoke here/],
+  ];
+
+  it('each successful use is reported per CA with what to do online, from the console\'s own export record; nothing revoked, no robot quarantined', async () => {
+    const w = world(CAS);
+    w.at('2026-12-01T00:00:00.000Z');
+    w.addRobot(robot('uv-001', { updatedAt: UPDATED }));
+    const orders = [order(1), order(2), order(3), order(4)];
+    const k = handKit({ orders });
+    w.exported(k, { distrustCaIds: TODO.map(([caId], i) => `${orders[i]!.orderId}:${caId}`).join(' ') });
+    const use = (ts: string, o: ReturnType<typeof order>, extra = '', outcome: 'success' | 'failure' = 'success') =>
+      REC('kit.order.use', { ts, outcome, details: `{${extra}"maxUses":2,"name":"${o.name}","orderId":"${o.orderId}","reason":"CA leaked","scope":"{\\"fleet\\":true}","sequence":${o.sequence},"use":1}` });
+    const { dir } = kitFolderWith(k, [
+      use(T('09:00'), orders[0]!), use(T('09:01'), orders[1]!), use(T('09:02'), orders[2]!), use(T('09:03'), orders[3]!),
+      // A refused use reports nothing; a record claiming another CA than the export named is not believed.
+      use(T('09:04'), orders[0]!, '', 'failure'),
+      use(T('09:05'), orders[1]!, `"distrustCaIds":"${GONE}",`),
+    ]);
+    const report = await w.kits.importKit(dir);
+    expect(report.distrustedCas.map((d) => [d.kitSeq, d.orderId, d.name, d.caId, d.subject, d.state])).toEqual([
+      [1, orders[0]!.orderId, 'distrust 1', CAS[0]!.caId, 'CN=Fleet CA 3', 'current'],
+      [2, orders[1]!.orderId, 'distrust 2', CAS[1]!.caId, 'CN=Fleet CA 2', 'retired'],
+      [3, orders[2]!.orderId, 'distrust 3', CAS[2]!.caId, 'CN=Fleet CA 1', 'compromised'],
+      [4, orders[3]!.orderId, 'distrust 4', GONE, null, null],
+      [6, orders[1]!.orderId, 'distrust 2', CAS[1]!.caId, 'CN=Fleet CA 2', 'retired'],
+    ]);
+    for (const [i, [, todo]] of TODO.entries()) expect(report.distrustedCas[i]!.message).toMatch(todo);
+    expect(report.quarantined).toEqual([]);
+    expect(w.fleetRepo.get('uv-001')!.status).toBe('deployed');
+    expect(w.records('kit.import')[0]!.details.distrustedCas).toBe([...CAS.map((c) => c.caId), GONE].join(','));
+    w.close();
+  });
+
+  it('a kit without distrust orders reports none, and its kit.import record names none', async () => {
+    const w = world(CAS);
+    const k = handKit();
+    w.exported(k);
+    const { dir } = kitFolderWith(k, [useRec(T('09:00'), ORDER_2.orderId, { deviceIds: ['uv-003'] })]);
+    expect((await w.kits.importKit(dir)).distrustedCas).toEqual([]);
+    expect(w.records('kit.import')[0]!.details).not.toHaveProperty('distrustedCas');
     w.close();
   });
 });

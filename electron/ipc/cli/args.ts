@@ -6,6 +6,9 @@ import { KEY_USAGE_PAGE } from '../../../shared/fleetContract.ts';
 import { BATCH_ITEM_STATES } from '../../../shared/rotationBatchContract.ts';
 import { SECRET_FIELDS } from '../../providers/config/schema.ts';
 
+/** The --order form of an incident kit's distrust order: `distrust-ca:current` or `distrust-ca:<CA id>` (kitCli.ts resolves it). */
+export const DISTRUST_CA_SPEC = /^distrust-ca:(current|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -453,7 +456,9 @@ Commands:
                                                 an incident kit for --operator (docs/incident-kit.md): registry copy,
                                                 CRL, one pre-authorised lockdown order per --order, sealed under your
                                                 passphrase; SCOPE: fleet | robot:ID[,ID] | site:NAME | model:NAME |
-                                                firmware:VERSION | tag:TAG (security officer)
+                                                firmware:VERSION | tag:TAG (security officer); distrust-ca:current |
+                                                distrust-ca:CA-ID: the whole fleet stops trusting that fleet CA
+                                                (distrust_ca + refuse_revoked_peers, quarantines no robot)
   kit import DIR                                verifies a kit brought back and merges its offline actions, once
   kit status --kit DIR                          (offline, no store) the kit: orders, uses left, expiry
   kit robots --kit DIR                          (offline) the registry copy with the offline quarantines
@@ -740,7 +745,8 @@ function finish(command: CommandName, args: string[], values: OptionValues, env:
       if (typeof v === 'string' && !/^\d{1,8}$/.test(v)) throw new UsageError(`kit export: --${name} must be a whole number`);
     }
     for (const spec of String(values.order).split('\n')) {
-      if (!/^(fleet|(robot|site|model|firmware|tag):.+)$/.test(spec)) throw new UsageError(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION or tag:TAG`);
+      if (spec.startsWith('distrust-ca:') ? !DISTRUST_CA_SPEC.test(spec) : !/^(fleet|(robot|site|model|firmware|tag):.+)$/.test(spec))
+        throw new UsageError(`kit export: --order "${spec}" is not fleet, robot:ID[,ID...], site:NAME, model:NAME, firmware:VERSION, tag:TAG, distrust-ca:current or distrust-ca:CA-ID`);
     }
   }
   if (command === 'rotation batch') checkBatch(args, values);

@@ -21,7 +21,7 @@ import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
 import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile, tempOutput, writeWholeFile, type OutputFs } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
-import { formatImport, kitOrdersFromOptions } from './kitCli.ts';
+import { formatImport, kitOrdersFromOptions, kitOrdersNeedCas } from './kitCli.ts';
 import { outputFileFree } from './outputCheck.ts';
 import { formatProviderHealth, formatProviders, formatSavedProvider, integrityResult, providerHealthExit, providerTestResult, readProviderConfigFile } from './providersCli.ts';
 import { keyList } from './keyListCli.ts';
@@ -811,7 +811,9 @@ lockdown order written to ${out}` : '');
       const passphrase = await io.readPassphrase({});
       if ((await call(router, 'session:status', {})).state === 'locked') await call(router, 'session:unlock', unlockInput(parsed, passphrase));
       const out = resolve(str(o.out) ?? '');
-      const value = await call(router, 'kit:export', strip({ dir: out, passphrase, orders: kitOrdersFromOptions(o), reason: str(o.reason), message: str(o.message) }));
+      // A distrust-ca: order names a fleet CA: resolved (current, or checked) from the console's CAs before anything is signed.
+      const orders = kitOrdersFromOptions(o, kitOrdersNeedCas(o) ? (await call(router, 'ca:history', {})).cas : []);
+      const value = await call(router, 'kit:export', strip({ dir: out, passphrase, orders, reason: str(o.reason), message: str(o.message) }));
       return show(value, () => [
         `incident kit ${value.kitId} for ${value.responder} written to ${out} (${value.robots} robot(s); usable until ${value.expiresAt})`,
         ...value.orders.map((x) => `  order "${x.name}" #${x.sequence}: ${x.maxUses} use(s), expires ${x.expiresAt}`),

@@ -244,9 +244,10 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   // of a key or a certificate serial; a lift restores, and is not guarded). A console where no second officer exists
   // issues it alone, audited as waived. Break-glass is the one-officer path here too (a run with its alert and review).
   'emergency:lockdownOrder': (i) => (i.breakGlass === undefined && isWideOrder(i) ? same('emergency.wide') : null),
-  // An incident kit carries lockdown orders signed in advance: one beyond a list of robots is as wide as issuing it now
-  // (docs/incident-kit.md). The responder's passphrase is a secret field (hashed, never shown).
-  'kit:export': (i) => (i.orders.some((o) => !('deviceIds' in o.scope)) ? same('emergency.wide') : null),
+  // An incident kit carries lockdown orders signed in advance: one that would be wide issued now (isWideOrder: beyond a
+  // list of robots, or distrusting a fleet CA whatever its scope) is as wide in a kit (docs/incident-kit.md). The
+  // responder's passphrase is a secret field (hashed, never shown).
+  'kit:export': (i) => (i.orders.some((o) => isWideOrder({ kind: 'lockdown', scope: o.scope, actions: o.actions ?? ['stop_operating'] })) ? same('emergency.wide') : null),
   // A playbook that revokes the fleet CA (revoke_ca) is wide whatever its scope, and it is judged under the stricter of
   // emergency.wide and ca.revoke: as many approvals as the larger asks, approvers eligible under both, the shorter life
   // (the playbook is no way around ca:revoke's guard, nor around emergency.wide's). Break-glass remains the one-officer

@@ -19,7 +19,7 @@ import type { CertificateRow, RobotRow } from '../../store/fleetRepo.ts';
 import type { AuditDetails } from '../audit/auditLog.ts';
 import { canonicalDetails, recordLine, sha256Hex } from '../audit/canonical.ts';
 import type { LockdownAction, OrderScope } from '../emergency/lockdownOrder.ts';
-import type { KitErrorKind } from '../../../shared/kitOfflineContract.ts';
+import type { KitDistrustedCa, KitErrorKind } from '../../../shared/kitOfflineContract.ts';
 
 export const KIT_FORMAT = 'ECPS-INCIDENT-KIT-v1';
 export const KIT_FILES = { manifest: 'manifest.json', payload: 'kit.sealed', audit: 'audit.jsonl', head: 'audit-head.json' } as const;
@@ -61,6 +61,12 @@ export interface KitOrder extends KitOrderSummary {
   actions: LockdownAction[];
   /** The signed order file (lockdownOrder.ts format), base64. */
   file: string;
+  /**
+   * With the distrust_ca action: the fleet CAs the order names, as they were at export (id, the key id robots know it
+   * by, subject, state), so the offline console can say what the order does without the console's store. Absent in
+   * other orders and in kits exported before it existed (read as none).
+   */
+  distrustCas?: KitDistrustedCa[];
 }
 
 export interface KitPayload {

@@ -31,6 +31,11 @@ export interface KitServiceDeps {
   publicKey(keyId: string): Promise<{ pem: string }>;
   /** The current CRL, or null when there is no fleet CA. */
   crl(): Promise<{ pem: string; crlNumber: number } | null>;
+  /**
+   * The console's fleet CAs (current, retired, compromised) by id: their subject and state, for a distrust order's
+   * record in the kit and the import's report.
+   */
+  fleetCas(): Array<{ caId: string; subject: string; state: string }>;
   /** Whether the passphrase opens this operator's own key slot. */
   checkPassphrase(operator: string, passphrase: string): Promise<boolean>;
   audit: AuditLog;
@@ -93,6 +98,25 @@ export function responderChanges(audit: Pick<AuditLog, 'query'>, kitId: string, 
   return changes.sort((a, b) => a.seq - b.seq).map(({ ts, holds, action }) => ({ ts, holds, action }));
 }
 
+/**
+ * What import says of a fleet CA a distrust order told robots to stop trusting offline: the robots that took the order
+ * no longer trust it (final on them), and the console does not revoke it by itself (that needs approval online).
+ */
+export function distrustNotice(kitSeq: number, orderId: string, name: string, caId: string, ca: { subject: string; state: string } | null): KitImportReport['distrustedCas'][number] {
+  const named = `fleet CA ${ca?.subject ?? '(no longer known to this console)'} (${caId})`;
+  const todo = ca === null
+    ? 'nothing to revoke here'
+    : ca.state === 'compromised'
+      ? 'it is revoked already; re-provision the robots on the current CA'
+      : ca.state === 'current'
+        ? `replace it online (ca:replace, \`ca replace\`: a new CA issues from then on, its robots are flagged for a new certificate), then revoke it (ca:revoke, \`ca revoke --ca-id ${caId}\`), each with its approval; a CA whose key can no longer sign is revoked first and a new one made with ca:init`
+        : `revoke it online (ca:revoke, \`ca revoke --ca-id ${caId}\`), with its approval`;
+  return {
+    kitSeq, orderId, name, caId, subject: ca?.subject ?? null, state: ca?.state ?? null,
+    message: `order ${name} told robots offline to stop trusting ${named}: robots that took it no longer trust that CA; ${todo}. The import did not revoke it.`,
+  };
+}
+
 export function createKitService(deps: KitServiceDeps): KitService {
   const iso = () => new Date(deps.clock.now()).toISOString();
 
@@ -113,6 +137,14 @@ export function createKitService(deps: KitServiceDeps): KitService {
         deps.audit.append({ actor: responder, action: 'kit.export', targetType: 'store', targetId: kitId, outcome: 'failure', details: { code: 'wrong_passphrase' } });
         throw new ConsoleError('wrong_passphrase', 'The passphrase is not yours: a kit is sealed with its responder\'s own passphrase.');
       }
+      // The CAs of the distrust orders next (the lockdown service checks them too, but per order: an unknown CA in the
+      // second order would leave the first one signed for a kit never written).
+      const cas = new Map(deps.fleetCas().map((ca) => [ca.caId, ca]));
+      for (const o of input.orders) {
+        for (const caId of o.distrustCaIds ?? []) {
+          if (!cas.has(caId)) throw new ConsoleError('not_found', `Order "${o.name}": no fleet CA ${caId} (ca:history lists this console's CAs).`, { field: 'orders' });
+        }
+      }
       // The CRL first: a failure here burns no order sequence.
       const crl = await deps.crl();
       const orders: KitOrder[] = [];
@@ -126,6 +158,10 @@ export function createKitService(deps: KitServiceDeps): KitService {
         orders.push({
           name: o.name, orderId: issued.order.orderId, sequence: issued.order.sequence, expiresAt: issued.order.expiresAt, maxUses: o.maxUses, scope: issued.order.scope, actions: issued.order.actions,
           file: issued.file.toString('base64'),
+          // The key ids in the signed order are in the order the CA ids were given (lockdownService.ts).
+          ...(o.distrustCaIds && issued.order.distrustCas.length > 0
+            ? { distrustCas: o.distrustCaIds.map((caId, i) => ({ caId, keyId: issued.order.distrustCas[i]!, subject: cas.get(caId)!.subject, state: cas.get(caId)!.state })) }
+            : {}),
         });
       }
       const robots: RobotRow[] = [...deps.fleetRepo.iterateAll()];
@@ -150,7 +186,8 @@ export function createKitService(deps: KitServiceDeps): KitService {
         deps.repo.insert({ kitId, responder, exportedBy: responder, exportedAt: body.exportedAt, expiresAt, orders: orders.length, robots: robots.length });
         deps.audit.append({
           actor: responder, action: 'kit.export', targetType: 'store', targetId: kitId, outcome: 'success',
-          details: { responder, robots: robots.length, certificates: certificates.length, crlNumber: crl?.crlNumber ?? null, orders: orders.map((o) => `${o.name}=${o.orderId}x${o.maxUses}`).join(' '), expiresAt, reason: input.reason },
+          details: { responder, robots: robots.length, certificates: certificates.length, crlNumber: crl?.crlNumber ?? null, orders: orders.map((o) => `${o.name}=${o.orderId}x${o.maxUses}`).join(' '), expiresAt, reason: input.reason,
+            ...(orders.some((o) => o.distrustCas) ? { distrustCaIds: orders.flatMap((o) => (o.distrustCas ?? []).map((ca) => `${o.orderId}:${ca.caId}`)).join(' ') } : {}) },
         });
       });
       return {
@@ -191,6 +228,16 @@ export function createKitService(deps: KitServiceDeps): KitService {
           for (const ch of changes) if (Date.parse(ch.ts) <= Date.parse(ts)) held = ch;
           return held;
         };
+        // The CAs each distrust order names, as the console recorded them at export (its own kit.export record, not the
+        // kit's word): a use of such an order is reported with a notice to revoke and replace the CA online.
+        const exportRecord = deps.audit.query({ action: 'kit.export', targetId: body.kitId, from: body.exportedAt, limit: 10 }).records.find((r) => r.outcome === 'success');
+        const distrustOf = new Map<string, string[]>();
+        for (const pair of String(exportRecord?.details.distrustCaIds ?? '').split(' ').filter((x) => x !== '')) {
+          const [orderId, caId] = pair.split(':') as [string, string];
+          distrustOf.set(orderId, [...(distrustOf.get(orderId) ?? []), caId]);
+        }
+        const casNow = new Map(deps.fleetCas().map((ca) => [ca.caId, ca]));
+        const distrustedCas: KitImportReport['distrustedCas'] = [];
         let revoked = 0;
         deps.transaction(() => {
           if (!deps.repo.markImported(body.kitId, iso(), actor, chain.records.length)) throw kitError('illegal_transition', 'already_imported', `Incident kit ${body.kitId} was imported already.`);
@@ -211,6 +258,7 @@ export function createKitService(deps: KitServiceDeps): KitService {
             if (r.action === 'kit.order.use' && r.outcome === 'success') {
               const o = orderOf.get(String(r.details.orderId));
               if (o && Date.parse(r.ts) > Date.parse(o.expiresAt)) conflicts.push({ kitSeq: r.seq, deviceId: null, kind: 'used_after_expiry', message: `order ${o.name} used at ${r.ts}, after it expired at ${o.expiresAt}` });
+              for (const caId of distrustOf.get(String(r.details.orderId)) ?? []) distrustedCas.push(distrustNotice(r.seq, String(r.details.orderId), o?.name ?? '?', caId, casNow.get(caId) ?? null));
             }
             if (r.action !== 'kit.robot.quarantine' || r.outcome !== 'success' || r.targetId === null) continue;
             const deviceId = r.targetId;
@@ -242,13 +290,14 @@ export function createKitService(deps: KitServiceDeps): KitService {
           }
           deps.audit.append({
             actor, action: 'kit.import', targetType: 'store', targetId: body.kitId, outcome: 'success',
-            details: { responder: body.responder, records: chain.records.length, quarantined: quarantined.length, conflicts: conflicts.length, responderRevoked: revoked, gaps: gaps.length, kitHead: chain.head.hash },
+            details: { responder: body.responder, records: chain.records.length, quarantined: quarantined.length, conflicts: conflicts.length, responderRevoked: revoked, gaps: gaps.length, kitHead: chain.head.hash,
+              ...(distrustedCas.length > 0 ? { distrustedCas: [...new Set(distrustedCas.map((d) => d.caId))].join(',') } : {}) },
           });
         });
         return {
           kitId: body.kitId, responder: body.responder, records: chain.records.length,
           ordersUsed: [...uses].map(([orderId, n]) => ({ orderId, name: orderOf.get(orderId)?.name ?? '?', uses: n, maxUses: orderOf.get(orderId)?.maxUses ?? 0 })),
-          quarantined, conflicts, gaps,
+          quarantined, conflicts, gaps, distrustedCas,
         };
       } catch (e) {
         refuseImport(actor, kitId, e);

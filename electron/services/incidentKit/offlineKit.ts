@@ -16,6 +16,10 @@ import {
 } from './kitFormat.ts';
 import { kitThrottle } from './kitThrottle.ts';
 import { waitInWords } from '../session/sessionThrottle.ts';
+import type { KitDistrustedCa } from '../../../shared/kitOfflineContract.ts';
+
+/** Whether the order tells robots to stop trusting fleet CAs (distrust_ca): it quarantines no robot. */
+export const isDistrustOrder = (o: Pick<KitOrder, 'actions'>): boolean => o.actions.includes('distrust_ca');
 
 export interface OfflineOrderView {
   name: string;
@@ -27,6 +31,9 @@ export interface OfflineOrderView {
   used: number;
   remaining: number;
   expired: boolean;
+  actions: KitOrder['actions'];
+  /** A distrust order's fleet CAs as they were at export (absent for other orders). */
+  distrustCas?: KitDistrustedCa[];
 }
 
 export interface OfflineInfo {
@@ -134,7 +141,10 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
 
   const view = (o: KitOrder): OfflineOrderView => {
     const used = usesByOrder(chain.records).get(o.orderId) ?? 0;
-    return { name: o.name, orderId: o.orderId, sequence: o.sequence, scope: o.scope, expiresAt: o.expiresAt, maxUses: o.maxUses, used, remaining: Math.max(0, o.maxUses - used), expired: Date.parse(o.expiresAt) <= now().getTime() };
+    return {
+      name: o.name, orderId: o.orderId, sequence: o.sequence, scope: o.scope, expiresAt: o.expiresAt, maxUses: o.maxUses, used, remaining: Math.max(0, o.maxUses - used), expired: Date.parse(o.expiresAt) <= now().getTime(),
+      actions: o.actions, ...(o.distrustCas && o.distrustCas.length > 0 ? { distrustCas: o.distrustCas } : {}),
+    };
   };
 
   // The wrong passphrases before this one are recorded here: a guesser has no kit key to record them with.
@@ -173,10 +183,20 @@ export async function openOfflineKit(dir: string, operator: string, passphrase: 
       };
       if (before.expired) throw await refuse('order_expired', `Order "${order.name}" expired at ${order.expiresAt}; it can no longer be used.`);
       if (before.remaining === 0) throw await refuse('order_exhausted', `Order "${order.name}" was used ${before.used} time(s), its maximum.`);
-      await append({ action: 'kit.order.use', targetType: 'store', targetId: body.kitId, outcome: 'success', details: { orderId: order.orderId, name: order.name, sequence: order.sequence, scope: JSON.stringify(order.scope), use: before.used + 1, maxUses: order.maxUses, reason } });
+      const distrust = isDistrustOrder(order);
+      const cas = order.distrustCas ?? [];
+      await append({
+        action: 'kit.order.use', targetType: 'store', targetId: body.kitId, outcome: 'success',
+        details: {
+          orderId: order.orderId, name: order.name, sequence: order.sequence, scope: JSON.stringify(order.scope), use: before.used + 1, maxUses: order.maxUses, reason,
+          ...(distrust ? { distrustCaIds: cas.map((ca) => ca.caId).join(','), distrustCas: cas.map((ca) => ca.keyId).join(',') } : {}),
+        },
+      });
       const quarantined: string[] = [];
       const skipped: Array<{ deviceId: string; status: RobotStatus }> = [];
-      for (const robot of [...robots.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1))) {
+      // A distrust order contains a compromised CA, not compromised robots: it quarantines none (the robots keep
+      // working and stop trusting the CA when they take the order).
+      for (const robot of distrust ? [] : [...robots.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1))) {
         if (scopeIncludes(order.scope, { deviceId: robot.deviceId, site: robot.site, model: robot.model, firmware: robot.firmware, tags: robot.tags }) !== true) continue;
         if (!canRobotTransition(robot.status, 'quarantined')) {
           skipped.push({ deviceId: robot.deviceId, status: robot.status });

@@ -1,6 +1,8 @@
-// The kit's pre-authorised lockdown orders: scope, expiry, uses left; "Use order" runs the offline quarantine by order
-// (offlineKit.ts, as `kit use` does): uses counted, the robots of its scope quarantined in the kit, the signed order
-// file written for a USB stick, all recorded in the kit's audit chain. An expired or used-up order is refused there.
+// The kit's pre-authorised lockdown orders: scope, what it does, expiry, uses left; "Use order" runs the offline
+// quarantine by order (offlineKit.ts, as `kit use` does): uses counted, the robots of its scope quarantined in the kit,
+// the signed order file written for a USB stick, all recorded in the kit's audit chain. A distrust order (distrust_ca)
+// says which fleet CA robots stop trusting, warns that it is final on robots, and quarantines none. An expired or
+// used-up order is refused there.
 import { useState } from 'react';
 import Alert from '@cloudscape-design/components/alert';
 import Badge from '@cloudscape-design/components/badge';
@@ -16,7 +18,7 @@ import { ActionModal } from '../components/ActionModal.tsx';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { downloadBase64 } from '../download.ts';
 import { useKitMutation, useKitQuery } from './kitApi.ts';
-import { formatWhen, scopeInWords } from './kitWords.ts';
+import { DISTRUST_FINAL, distrustInWords, formatWhen, isDistrustOrder, scopeInWords } from './kitWords.ts';
 
 function UseOrderDialog({ order, onClose, onUsed }: { order: KitOrderView; onClose(): void; onUsed(r: KitUseOrderResult): void }) {
   const [reason, setReason] = useState('');
@@ -27,7 +29,13 @@ function UseOrderDialog({ order, onClose, onUsed }: { order: KitOrderView; onClo
     <ActionModal header={`Use order "${order.name}"`} onClose={onClose}
       actions={<Button variant="primary" loading={use.isPending} disabled={reason.trim() === ''} onClick={submit}>Use order</Button>}>
       <SpaceBetween size="m">
-        <Alert type="info">Quarantines the robots of {scopeInWords(order.scope)} in the kit and writes the signed order for them. Uses left: {order.remaining} of {order.maxUses}.</Alert>
+        {isDistrustOrder(order) ? (
+          <Alert type="warning" header={`${distrustInWords(order)}.`}>
+            {DISTRUST_FINAL} Writes the signed order for the robots. Uses left: {order.remaining} of {order.maxUses}.
+          </Alert>
+        ) : (
+          <Alert type="info">Quarantines the robots of {scopeInWords(order.scope)} in the kit and writes the signed order for them. Uses left: {order.remaining} of {order.maxUses}.</Alert>
+        )}
         <FormField label="Reason" description="Recorded in the kit's audit chain.">
           <Textarea value={reason} onChange={(e) => setReason(e.detail.value)} ariaLabel="Reason" />
         </FormField>
@@ -62,8 +70,11 @@ export function KitOrders() {
       {done && (
         <div role="status" data-testid="kit-order-used">
           <Alert type="success" dismissible onDismiss={() => setDone(null)} header={`Order "${done.order.name}" used (${done.order.used} of ${done.order.maxUses})`}>
-            Quarantined in the kit: {done.quarantined.join(', ') || 'none'}
-            {done.skipped.length > 0 && `; skipped: ${done.skipped.map((s) => `${s.deviceId} (${s.status})`).join(', ')}`}. Signed order written to {done.writtenTo}.
+            {isDistrustOrder(done.order)
+              ? `${distrustInWords(done.order)} once they take the order: final on robots. No robot quarantined (the CA is compromised, not the robots).`
+              : <>Quarantined in the kit: {done.quarantined.join(', ') || 'none'}
+                {done.skipped.length > 0 && `; skipped: ${done.skipped.map((s) => `${s.deviceId} (${s.status})`).join(', ')}`}.</>}
+            {' '}Signed order written to {done.writtenTo}.
             <Box margin={{ top: 's' }}>
               <Button iconName="download" onClick={() => downloadBase64(orderFileName(done), done.content, 'application/json')}>Download the order file</Button>
             </Box>
@@ -80,6 +91,12 @@ export function KitOrders() {
         columnDefinitions={[
           { id: 'name', header: 'Order', cell: (o) => o.name },
           { id: 'scope', header: 'Scope', cell: (o) => scopeInWords(o.scope) },
+          {
+            id: 'does', header: 'What it does',
+            cell: (o) => (isDistrustOrder(o)
+              ? <span data-testid={`order-does-${o.sequence}`}><strong>{distrustInWords(o)}</strong> (final on robots)</span>
+              : <span data-testid={`order-does-${o.sequence}`}>Quarantines the robots of {scopeInWords(o.scope)}</span>),
+          },
           { id: 'expires', header: 'Expires', cell: (o) => formatWhen(o.expiresAt) },
           { id: 'uses', header: 'Uses left', cell: (o) => <span data-testid={`uses-left-${o.sequence}`}>{o.remaining} of {o.maxUses}</span> },
           { id: 'state', header: 'State', cell: stateOf },

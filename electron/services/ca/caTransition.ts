@@ -3,7 +3,8 @@
 // - replace: the old CA signs a last CRL of its own (it stays published: ca:crl {caId}), a new CA key is made in the
 //   provider and the new self-signed CA certificate signs every certificate from then on; the old CA is retired (its
 //   certificates still verify until the robots get new ones) and every robot holding a valid certificate of it is
-//   flagged as needing a certificate from the new CA (settled when it gets one: caTransitionsRepo.ts).
+//   flagged as needing a certificate from the new CA (settled when it gets one: caTransitionsRepo.ts); the old CA
+//   cross-certifies the new one (caCrossCertificates.ts; a failure there is audited and does not undo the replacement).
 // - revoke: a compromised CA (current or retired): every certificate it issued that is not revoked yet is revoked
 //   (reason cACompromise), with the registry's copies, in one transaction; a final CRL signed by the CA lists them all;
 //   the CA is marked compromised and its robots flagged. The CRL is signed first (provider.sign is asynchronous, the

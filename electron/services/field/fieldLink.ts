@@ -1,6 +1,8 @@
 // The field link (issues 13 and 15, docs/field-link.md): an opt-in mutual-TLS listener over which robots reachable only
 // by network poll for what a station in distribute mode would give them. The console presents a server certificate
-// the fleet CA issues when the listener starts (a key made in memory for this listener); a robot presents its fleet
+// the fleet CA issues when the listener starts (a key made in memory for this listener), followed by the retired CAs'
+// cross-certificates for that CA (docs/fleet-ca.md "Cross-certificates": robots trusting only a retired CA reach the
+// link; never a compromised CA's, refreshed after ca:replace and ca:revoke); a robot presents its fleet
 // certificate. After the handshake the console checks that certificate itself (chain to the current CA or a retired,
 // still valid one; not compromised; validity at the console's clock; not revoked at the CA nor in the registry; the
 // robot registered and provisioned or deployed) and answers one status line:

@@ -50,6 +50,9 @@ export function createCaCrossCertificates(deps: {
 
   /** One signing per pair at a time (a renewal and a start asking at once get the same certificate). */
   function ensure(issuerId: string, subjectCaId: string, subjectCaCertDer: Buffer, actor?: string): Promise<CaCrossCertificateRow> {
+    // A stored one needs no provider (the retired CA is not opened).
+    const stored = deps.repo.get(issuerId, subjectCaId);
+    if (stored) return Promise.resolve(stored);
     const key = `${issuerId}>${subjectCaId}`;
     let pending = signing.get(key);
     if (!pending) {

@@ -106,6 +106,8 @@ import { createFieldContactRepo } from './store/fieldContactRepo.ts';
 import { createDistributionDeps } from './services/station/distributionDeps.ts';
 import { createReissueDeps } from './services/station/reissueDeps.ts';
 import { createCaEndorsements } from './services/ca/caEndorsement.ts';
+import { createCaCrossCertificates } from './services/ca/caCrossCertificates.ts';
+import { createCaCrossRepo } from './store/caCrossRepo.ts';
 
 export type { Keychain } from './services/session/session.ts';
 
@@ -575,7 +577,10 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     // Replacing and revoking the fleet CA (ca:replace, ca:revoke: guarded, two-person control).
     const caTransitions = createCaTransitionsRepo(store.db);
-    const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction });
+    // The retired CAs' cross-certificates for later CAs (migration 43): signed at a replacement, sent by the field link.
+    const caCross = createCaCrossCertificates({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, repo: createCaCrossRepo(store.db), clock, logger });
+    let afterCaChange: () => Promise<void> = async () => undefined; // set once the field link exists (below)
+    const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction, cross: caCross, changed: () => afterCaChange() });
     // The retired CAs' endorsements of the current CA: over the link (RENEW) and in key bundle files (v3), signed once per pair.
     // Each endorsement sent is recorded per robot (migration 38), so the endorsed CA's CRL reaches it once that CA is retired.
     const caEndorsements = createCaEndorsements({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, endorsed: { repo: createCaEndorsedRepo(store.db), now: () => clock.now() } });
@@ -694,6 +699,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
       session: liveSession, audit, clock, logger,
       ca: () => fleetCa.require(),
       trustedCas: () => trustedCas(caTransition.history().cas, clock.now()),
+      crossCertificates: (caId) => caCross.chainFor(caId, liveSession.actor()),
       caCertificate: caRecordLookup(fleetCaRepo),
       fleetRepo,
       contacts: createFieldContactRepo(store.db),
@@ -705,15 +711,12 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     });
     const fieldAutostart = createFieldAutostart({ settings: createSettingsRepo(store.db), link: field, session: liveSession, audit, clock, logger, transaction });
     // A replaced CA: the running field link gets a certificate of the new one at once (not at its next periodic check).
-    const caHandlers = createCaTransitionHandlers(caTransition);
-    const caHandlersRenewingField: typeof caHandlers = {
-      ...caHandlers,
-      'ca:replace': async (input, ctx) => {
-        const out = await caHandlers['ca:replace'](input, ctx);
-        await field.checkRenewal();
-        return out;
-      },
+    // A revoked (compromised) CA, by ca:revoke or an emergency run's revoke_ca: the link stops sending that CA's
+    // cross-certificate at once. Both through caTransition's `changed`, after the transition is committed.
+    afterCaChange = async () => {
+      await field.checkRenewal();
     };
+    const caHandlersRenewingField = createCaTransitionHandlers(caTransition);
     onLocked = () => {
       station.shutdown();
       void field.stop();

@@ -23,6 +23,7 @@ import { backfillCaEndorsements, ROBOT_CA_ENDORSEMENTS_SQL } from './caEndorsedR
 import { FIELD_CONTACTS_SCHEMA_SQL } from './fieldContactRepo.ts';
 import { CA_TRANSITIONS_SCHEMA_SQL } from './caTransitionsRepo.ts';
 import { KEY_VERSION_MATERIALS_SQL } from './keyMaterialsRepo.ts';
+import { CA_CROSS_CERTIFICATES_SQL } from './caCrossRepo.ts';
 
 export interface Migration {
   version: number;
@@ -326,6 +327,13 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'the registry copies\' expiry index holds active copies only (issue 15): a revocation drops a copy\'s entry instead of moving it',
     up(db) {
       db.exec(ACTIVE_COPY_EXPIRY_SQL);
+    },
+  },
+  {
+    version: 43,
+    description: 'the retired fleet CAs\' cross-certificates for later CAs (issue 15): the field link sends them so robots trusting only a retired CA reach it',
+    up(db) {
+      db.exec(CA_CROSS_CERTIFICATES_SQL);
     },
   },
 ];

@@ -250,7 +250,9 @@ describe('the sweep after a re-issue over the field link, and after a CA replace
     expect(replaced.flagged.sort()).toEqual(['uv-t1', 'uv-t2']);
     // The link's server certificate is the new CA's; a robot checks it against the CAs it trusts, so each robot here
     // has learnt the new CA as an endorsed successor, as a USB key bundle of the new CA teaches it
-    // (bundle-ca-endorsement.slow.test.ts). A robot that knows only its factory CA refuses the link (docs/not-done.md).
+    // (bundle-ca-endorsement.slow.test.ts). The old CA's cross-certificate, which the link sends too, does not help
+    // here: the new CA has another name, and the old CA certificate's pathlen:0 forbids the path (docs/fleet-ca.md,
+    // "Cross-certificates"; field-link-cross.test.ts has a robot that knows only its factory CA, after a key rollover).
     const newCaPem = (await call('ca:history', {})).cas.find((x) => x.state === 'current')!.certificatePem;
     for (const keystore of keystores.values()) addTrustedCa(keystore, caPem, newCaPem);
     fieldPort = (await call('field:start', { host: '127.0.0.1', port: 0 })).port!;

@@ -84,8 +84,11 @@ describe('replacing the CA', () => {
     expect(crlEntries(crl.pem)).toMatchObject({ number: crl.crlNumber, entries: [[serial(103), iso(T0 - 30 * DAY - 789), REASON_CODE.superseded]] });
     const crlRecords = records(c, 'ca.crl.publish').slice(published);
     expect(crlRecords.map((r) => [r.outcome, r.details.caId, r.details.crlNumber, r.details.trigger])).toEqual([['success', oldId, crl.crlNumber, 'ca_replace']]);
+    // The old CA cross-certified the new one (docs/fleet-ca.md, "Cross-certificates"); ca.replace names it.
+    const cross = records(c, 'ca.cross_certify');
+    expect(cross.map((r) => [r.outcome, r.targetId, r.details.subjectCaId])).toEqual([['success', oldId, newId]]);
     expect(records(c, 'ca.replace').map((r) => [r.outcome, r.actor, r.targetId, r.details])).toEqual([
-      ['success', 'alice', oldId, { caId: newId, provider: LOCAL, flagged: 3, crlNumber: crl.crlNumber, reason: 'planned replacement' }],
+      ['success', 'alice', oldId, { caId: newId, provider: LOCAL, flagged: 3, crlNumber: crl.crlNumber, crossCertificate: cross[0]!.details.serial, reason: 'planned replacement' }],
     ]);
     // The new CA issues from now on; the history lists both, newest first, and the open renewals.
     expect((await c.ca.require()).id).toBe(newId);
@@ -110,6 +113,20 @@ describe('replacing the CA', () => {
     ]);
     expect(await c.handlers['ca:history']({}, CTX)).toEqual(before);
     expect(records(c, 'ca.crl.publish')).toHaveLength(published);
+  });
+});
+
+describe('a cross-certificate the retired CA cannot sign', () => {
+  it('does not undo the replacement: replaced, flagged, ca.replace names no cross-certificate', async () => {
+    const { c, caId } = await fleetRig();
+    const require = c.ca.require.bind(c.ca);
+    // The old CA, as the replacement opens it, whose provider refuses the cross-certificate's signature.
+    c.ca.require = async () => ({ ...(await require()), issueCrossCertificate: () => Promise.reject(new ConsoleError('provider_unavailable', 'The key provider is unreachable.')) });
+    const out = await c.handlers['ca:replace']({ algorithm: 'EC_P256', commonName: 'Second CA', reason: 'planned' }, CTX);
+    c.ca.require = require;
+    expect(out.previous).toMatchObject({ id: caId, state: 'retired', successorId: out.current.id });
+    expect(out.flagged).toEqual(['uv-1', 'uv-5', 'uv-6']);
+    expect(records(c, 'ca.replace').map((r) => [r.outcome, r.details.crossCertificate])).toEqual([['success', null]]);
   });
 });
 

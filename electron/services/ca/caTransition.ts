@@ -3,7 +3,8 @@
 // - replace: the old CA signs a last CRL of its own (it stays published: ca:crl {caId}), a new CA key is made in the
 //   provider and the new self-signed CA certificate signs every certificate from then on; the old CA is retired (its
 //   certificates still verify until the robots get new ones) and every robot holding a valid certificate of it is
-//   flagged as needing a certificate from the new CA (settled when it gets one: caTransitionsRepo.ts).
+//   flagged as needing a certificate from the new CA (settled when it gets one: caTransitionsRepo.ts); the old CA
+//   cross-certifies the new one (caCrossCertificates.ts; a failure there is audited and does not undo the replacement).
 // - revoke: a compromised CA (current or retired): every certificate it issued that is not revoked yet is revoked
 //   (reason cACompromise), with the registry's copies, in one transaction; a final CRL signed by the CA lists them all;
 //   the CA is marked compromised and its robots flagged. The CRL is signed first (provider.sign is asynchronous, the
@@ -19,6 +20,7 @@ import type { CaTransitionsRepo } from '../../store/caTransitionsRepo.ts';
 import type { FleetCaRepo, FleetCaRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditLog } from '../audit/auditLog.ts';
 import type { Session } from '../session/session.ts';
+import type { CaCrossCertificates } from './caCrossCertificates.ts';
 import type { FleetCa, PreparedCrl } from './fleetCa.ts';
 import { crlFileName, type FleetCaService, type NewCaInput } from './fleetCaService.ts';
 
@@ -33,6 +35,10 @@ export interface CaTransitionDeps {
   audit: Pick<AuditLog, 'append'>;
   clock: Clock;
   transaction<T>(fn: () => T): T;
+  /** The retired CA's cross-certificate for its successor, signed at the replacement and kept (docs/fleet-ca.md). */
+  cross?: Pick<CaCrossCertificates, 'sign' | 'save'>;
+  /** Told after a replacement or revocation is committed (the field link renews its certificate or its chain); never throws. */
+  changed?(): Promise<void>;
 }
 
 export interface PublishedCaCrl {
@@ -112,20 +118,27 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
         // The old CA's CRL is signed before anything changes: a CA whose key can no longer sign is revoked, not replaced.
         const crl = await old.prepareCrl({ pending: [], actor });
         const next = await deps.ca.createCa({ providerId: input.providerId ?? old.providerId, algorithm: input.algorithm, commonName: input.commonName });
+        // The retired CA vouches for its successor (a cross-certificate: the field link sends it, so robots trusting
+        // only the old CA reach their re-issue). A failure here does not undo the replacement (the new CA exists and
+        // the old CA's CRL is signed): it is audited (ca.cross_certify failure) and signed again when the field link
+        // asks for it (caCrossCertificates.ts chainFor).
+        const cross = deps.cross ? await deps.cross.sign(old, next.id, next.caCertificateDer(), actor).catch(() => null) : null;
         const flagged = deps.transaction(() => {
           const now = iso();
           transitions.record({ caId: old.id, state: 'retired', successorId: next.id, changedAt: now, changedBy: actor, reason: input.reason });
+          if (cross) deps.cross?.save(cross);
           const holders = transitions.holders(old.id, now);
           for (const deviceId of holders) transitions.flag({ deviceId, caId: old.id, reason: 'ca_replaced', flaggedAt: now, flaggedBy: actor });
           crl.record({ trigger: 'ca_replace' });
           deps.audit.append({
             actor, action: 'ca.replace', targetType: null, targetId: old.id, outcome: 'success',
-            details: { caId: next.id, provider: next.providerId, flagged: holders.length, crlNumber: crl.crlNumber, reason: input.reason },
+            details: { caId: next.id, provider: next.providerId, flagged: holders.length, crlNumber: crl.crlNumber, crossCertificate: cross?.serial ?? null, reason: input.reason },
           });
           return holders;
         });
         // The next certificate is issued by the new CA.
         deps.ca.forget();
+        await deps.changed?.();
         return { previous: entryOf(old.id), current: entryOf(next.id), flagged, previousCrl: published(old, crl) };
       });
     },
@@ -170,6 +183,7 @@ export function createCaTransition(deps: CaTransitionDeps): CaTransition {
           return holders;
         });
         if (wasCurrent) deps.ca.forget();
+        await deps.changed?.();
         return { ca: entryOf(id), revokedSerials: serials, flagged, finalCrl: published(ca, crl) };
       });
     },

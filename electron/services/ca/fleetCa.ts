@@ -14,7 +14,7 @@ import { signCertificate, signCrl, toPem, x509SignerFor, type X509Signer } from 
 import type { KmsProvider } from '../../providers/types.ts';
 import type { FleetCaRepo, FleetCaRow, FleetCertRow } from '../../store/fleetCaRepo.ts';
 import type { AuditDetails, AuditEntry, AuditLog } from '../audit/auditLog.ts';
-import { caTbs, crlTbsDer, deviceSubject, type CrlEntryGroup, deviceTbs, randomSerial, REVOCATION_REASONS, serverTbs, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
+import { caTbs, crlTbsDer, crossTbs, deviceSubject, type CrlEntryGroup, deviceTbs, randomSerial, REVOCATION_REASONS, serverTbs, wholeSeconds, type RevocationReason } from './fleetCaProfiles.ts';
 import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import { certificateInfo, checkDeviceId, checkPositiveInt, DEVICE_ID_PATTERN, normaliseSerial, type FleetCertificateInfo } from './fleetCaInventory.ts';
 
@@ -96,6 +96,12 @@ export interface FleetCa {
    * subjectAltName. Not in the device inventory (no robot holds it); audited `ca.issue` with `profile: field_server`.
    */
   issueServerCertificate(spkiDer: Buffer, options: { hosts: readonly string[]; validityDays: number; actor?: string }): Promise<{ serial: string; der: Buffer; pem: string; notAfter: string }>;
+  /**
+   * A cross-certificate of this CA for another (later) CA (docs/fleet-ca.md, "Cross-certificates"): that CA's subject,
+   * key and CA extensions, this CA as issuer, valid from now until the earlier of both CAs' expiry. Not in the device
+   * inventory; audited `ca.cross_certify` (target this CA, details the certified CA, serial, expiry).
+   */
+  issueCrossCertificate(subjectCaCertDer: Buffer, options: { subjectCaId: string; actor?: string }): Promise<{ serial: string; der: Buffer; notAfter: string }>;
 }
 
 /** At most this many serials per ca.revoke.batch record (its lists stay under the audit's 65,536-character list limit). */
@@ -350,6 +356,28 @@ function fleetCa(deps: FleetCaDeps, ca: FleetCaRow, signer: X509Signer, subject?
         checkSignedBy(der, signer);
         audit('success', { serial: serial.toString('hex'), notAfter: notAfter.toISOString() });
         return { serial: serial.toString('hex'), der, pem: toPem(der, 'CERTIFICATE'), notAfter: notAfter.toISOString() };
+      } catch (e) {
+        const err = isConsoleError(e) ? e : providerFailure(e);
+        audit('failure', { code: err.code, ...failureAuditDetails(err) });
+        throw err;
+      }
+    },
+    async issueCrossCertificate(subjectCaCertDer, options) {
+      const actor = actorOf(options);
+      const audit = (outcome: AuditEntry['outcome'], details: AuditDetails) =>
+        deps.audit.append({ actor, action: 'ca.cross_certify', targetType: null, targetId: ca.id, outcome, details: { caId: ca.id, subjectCaId: options.subjectCaId, ...details } });
+      try {
+        const now = clock.now();
+        const subjectNotAfter = Date.parse(new crypto.X509Certificate(subjectCaCertDer).validTo);
+        // Within the issuing CA's validity (RFC 5280 6.1.3: a path is valid only while every certificate in it is).
+        const notAfter = wholeSeconds(Math.min(subjectNotAfter, caNotAfter));
+        const notBefore = wholeSeconds(now);
+        if (notAfter.getTime() <= notBefore.getTime()) throw new ConsoleError('illegal_transition', `Fleet CA ${ca.id} or the CA it would certify has expired.`, { reason: 'ca_expired' });
+        const serial = randomSerial();
+        const der = await signed(() => signCertificate(signer, crossTbs({ signer, issuer, subjectCaCertDer, serial, notBefore, notAfter })));
+        checkSignedBy(der, signer);
+        audit('success', { serial: serial.toString('hex'), notAfter: notAfter.toISOString() });
+        return { serial: serial.toString('hex'), der, notAfter: notAfter.toISOString() };
       } catch (e) {
         const err = isConsoleError(e) ? e : providerFailure(e);
         audit('failure', { code: err.code, ...failureAuditDetails(err) });

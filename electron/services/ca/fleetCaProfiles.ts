@@ -289,3 +289,38 @@ export function serverTbs(input: ServerProfileInput): asn1X509.TBSCertificate {
   const san = input.hosts.map((h) => new asn1X509.GeneralName(IP_PATTERN.test(h) ? { iPAddress: h } : { dNSName: h }));
   return leafTbs(input, new Name([{ O: [FLEET_ORGANIZATION] }, { CN: [FIELD_SERVER_CN] }]), ID_KP_SERVER_AUTH, san);
 }
+
+export interface CrossProfileInput {
+  /** The issuing (retired) CA's key. */
+  signer: X509Signer;
+  /** The issuing CA's subject name (the cross-certificate's issuer). */
+  issuer: asn1X509.Name;
+  /** The certified CA's own (self-signed) certificate: its subject, key and CA extensions are copied. */
+  subjectCaCertDer: Buffer;
+  serial: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+const COPIED_CA_EXTENSIONS = new Set([asn1X509.id_ce_basicConstraints, asn1X509.id_ce_keyUsage, asn1X509.id_ce_subjectKeyIdentifier]);
+
+/**
+ * A cross-certificate (RFC 5280 3.2, 4.2.1.9): the certified CA's subject, public key, basicConstraints (CA:TRUE and
+ * its path length), keyUsage and subjectKeyIdentifier, issued by another CA with that CA's authorityKeyIdentifier. A
+ * client trusting the issuing CA reaches certificates of the certified one through it (docs/fleet-ca.md).
+ */
+export function crossTbs(input: CrossProfileInput): asn1X509.TBSCertificate {
+  const certified = AsnConvert.parse(input.subjectCaCertDer, asn1X509.Certificate).tbsCertificate;
+  const copied = (certified.extensions ?? []).filter((e) => COPIED_CA_EXTENSIONS.has(e.extnID));
+  const aki = new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new asn1X509.KeyIdentifier(bufferOf(keyIdentifier(input.signer.spki))) });
+  return new asn1X509.TBSCertificate({
+    version: asn1X509.Version.v3,
+    serialNumber: bufferOf(input.serial),
+    signature: signatureAlgorithm(input.signer.keyType),
+    issuer: input.issuer,
+    validity: new asn1X509.Validity({ notBefore: input.notBefore, notAfter: input.notAfter }),
+    subject: certified.subject,
+    subjectPublicKeyInfo: certified.subjectPublicKeyInfo,
+    extensions: new asn1X509.Extensions([...copied, extension(asn1X509.id_ce_authorityKeyIdentifier, false, aki)]),
+  });
+}

@@ -1,6 +1,8 @@
 // The field link (issues 13 and 15, docs/field-link.md): an opt-in mutual-TLS listener over which robots reachable only
 // by network poll for what a station in distribute mode would give them. The console presents a server certificate
-// the fleet CA issues when the listener starts (a key made in memory for this listener); a robot presents its fleet
+// the fleet CA issues when the listener starts (a key made in memory for this listener), followed by the retired CAs'
+// cross-certificates for that CA (docs/fleet-ca.md "Cross-certificates": robots trusting only a retired CA reach the
+// link; never a compromised CA's, refreshed after ca:replace and ca:revoke); a robot presents its fleet
 // certificate. After the handshake the console checks that certificate itself (chain to the current CA or a retired,
 // still valid one; not compromised; validity at the console's clock; not revoked at the CA nor in the registry; the
 // robot registered and provisioned or deployed) and answers one status line:
@@ -41,6 +43,11 @@ export interface FieldLinkDeps {
   ca(): Promise<Pick<FleetCa, 'issueServerCertificate'>>;
   /** The current CA and the retired ones whose certificate is still valid at the console's clock. */
   trustedCas(): TrustedCa[];
+  /**
+   * The cross-certificates (PEM) sent after a server certificate of CA `caId`: the retired, not compromised CAs' for it
+   * (docs/fleet-ca.md, "Cross-certificates"), so a robot that trusts only such a CA reaches the link. None by default.
+   */
+  crossCertificates?(caId: string): Promise<string[]>;
   /** The CA's record of a certificate it issued (revocation), null when it never issued this serial. */
   caCertificate(caId: string, serial: string): { deviceId: string; revokedAt: string | null } | null;
   fleetRepo: Pick<FleetRepo, 'get' | 'certificatesOf'>;
@@ -127,6 +134,8 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
   let listening: {
     host: string; port: number; serial: string; notAfter: string; startedAt: string;
     notBeforeMs: number; caId: string | null; certificateDays: number;
+    /** The TLS context's parts, kept to send another chain with the same certificate (refreshChain). */
+    key: string; certPem: string; chain: string;
   } | null = null;
   let stopTimer: (() => void) | null = null;
   let renewing: Promise<{ renewed: RenewalReason | null; serial: string | null }> | null = null;
@@ -145,21 +154,34 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
       hosts: [host], validityDays: certificateDays, actor: deps.session.actor(),
     });
     const notBeforeMs = Date.parse(new X509Certificate(cert.pem).validFrom);
-    return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }), cert, caId, notBeforeMs };
+    const chain = await chainOf(caId);
+    return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, cert, caId, notBeforeMs, chain };
   }
+
+  /** The cross-certificates sent after a server certificate of `caId` (one PEM text, in order). */
+  async function chainOf(caId: string | null): Promise<string> {
+    if (caId === null || !deps.crossCertificates) return '';
+    return (await deps.crossCertificates(caId)).join('');
+  }
+
+  /** The TLS context's certificates: the server certificate, then the cross-certificates (RFC 8446 4.4.2: the sender's first). */
+  const contextOf = (c: { key: string; certPem: string; chain: string }) => ({ key: c.key, cert: c.certPem + c.chain, ca: deps.trustedCas().map((t) => t.pem), minVersion: 'TLSv1.3' as const });
 
   async function renewNow(): Promise<{ renewed: RenewalReason | null; serial: string | null }> {
     const l = listening;
     const s = server;
     if (!l || !s) return { renewed: null, serial: null };
     const reason = renewalReason({ notBefore: l.notBeforeMs, notAfter: Date.parse(l.notAfter), caId: l.caId }, deps.clock.now(), deps.currentCaId());
-    if (reason === null) return { renewed: null, serial: l.serial };
+    if (reason === null) {
+      await refreshChain(s, l);
+      return { renewed: null, serial: listening?.serial ?? null };
+    }
     try {
       deps.session.require();
       const fresh = await issue(l.host, l.certificateDays);
       if (server !== s || listening !== l) return { renewed: null, serial: listening?.serial ?? null }; // stopped meanwhile
-      s.setSecureContext({ key: fresh.key, cert: fresh.cert.pem, ca: deps.trustedCas().map((c) => c.pem), minVersion: 'TLSv1.3' });
-      listening = { ...l, serial: fresh.cert.serial, notAfter: fresh.cert.notAfter, notBeforeMs: fresh.notBeforeMs, caId: fresh.caId };
+      s.setSecureContext(contextOf({ key: fresh.key, certPem: fresh.cert.pem, chain: fresh.chain }));
+      listening = { ...l, serial: fresh.cert.serial, notAfter: fresh.cert.notAfter, notBeforeMs: fresh.notBeforeMs, caId: fresh.caId, key: fresh.key, certPem: fresh.cert.pem, chain: fresh.chain };
       audit('field.renew', 'success', null, { reason, previousSerial: l.serial, serial: fresh.cert.serial, notAfter: fresh.cert.notAfter, caId: fresh.caId });
       return { renewed: reason, serial: fresh.cert.serial };
     } catch (e) {
@@ -173,6 +195,25 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
       return { renewed: null, serial: l.serial };
     }
   }
+  /**
+   * Same certificate, the cross-certificates asked again: a retired CA revoked as compromised is dropped from the chain
+   * at once (ca:revoke, revoke_ca), one that had none gets its own (signed when asked). New handshakes only.
+   */
+  async function refreshChain(s: tls.Server, l: NonNullable<typeof listening>): Promise<void> {
+    let chain: string;
+    try {
+      deps.session.require();
+      chain = await chainOf(l.caId);
+    } catch (e) {
+      deps.logger.warn('the field link could not ask for its cross-certificates; the chain stays', { error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    if (chain === l.chain || server !== s || listening !== l) return;
+    s.setSecureContext(contextOf({ key: l.key, certPem: l.certPem, chain }));
+    listening = { ...l, chain };
+    deps.logger.info('the field link sends other cross-certificates after its server certificate', { serial: l.serial, crossCertificates: chain.split('-----BEGIN').length - 1 });
+  }
+
   const active = new Set<string>();
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<TLSSocket>();
@@ -284,14 +325,11 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
         const first = await issue(host, days);
         const cert = first.cert;
         const s = tls.createServer({
-          key: first.key,
-          cert: cert.pem,
-          ca: deps.trustedCas().map((c) => c.pem),
+          ...contextOf({ key: first.key, certPem: cert.pem, chain: first.chain }),
           requestCert: true,
           // The console checks the robot's certificate itself (at its own clock, against the CA's revocations) and
           // audits every refusal: a handshake refused by OpenSSL could not say who was refused and why.
           rejectUnauthorized: false,
-          minVersion: 'TLSv1.3',
           handshakeTimeout: deps.stepTimeoutMs,
         });
         s.maxConnections = 64;
@@ -316,7 +354,7 @@ export function createFieldLink(deps: FieldLinkDeps): FieldLink {
         server = s;
         listening = {
           host, port: (s.address() as AddressInfo).port, serial: cert.serial, notAfter: cert.notAfter, startedAt: nowIso(),
-          notBeforeMs: first.notBeforeMs, caId: first.caId, certificateDays: days,
+          notBeforeMs: first.notBeforeMs, caId: first.caId, certificateDays: days, key: first.key, certPem: cert.pem, chain: first.chain,
         };
         const checkMs = deps.renewCheckMs === undefined ? DEFAULT_RENEW_CHECK_MS : deps.renewCheckMs;
         if (checkMs !== null) stopTimer = every(() => void link.checkRenewal(), checkMs);

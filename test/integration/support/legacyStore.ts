@@ -30,6 +30,7 @@ const LATER_TABLES: ReadonlyArray<readonly [version: number, tables: readonly st
   [40, ['approval_keys_revoked']],
   [41, ['fleet_certificate_ders', 'robot_certificate_pems']], // and the bodies' columns back (UNDO below)
   [42, []], // replaces robot_certificates' expiry index (UNDO below)
+  [43, ['fleet_ca_cross_certificates']],
 ];
 
 /** What a migration changed in earlier tables, undone before its own tables go (their rows moved back). */

@@ -56,8 +56,13 @@ export type CertificateInfo = z.infer<typeof CertificateInfo>;
 
 export const StationStepSchema = z.enum(STATION_STEPS);
 export type StationStep = z.infer<typeof StationStepSchema>;
-/** A station error as shown: the station code (bad_crc, forged_csr, timeout, ...) and a message without secrets. */
-export const StationErrorInfo = z.object({ code: z.string(), message: z.string() });
+/**
+ * A station error as shown: the station code (bad_crc, forged_csr, timeout, ...) and a message without secrets; for
+ * `robot_error`, `robotCode` is the robot's own code from its ERROR frame (bundle_replayed, bundle_ca_distrusted, ...),
+ * which the Station screen puts in words (renderer/src/station/orderWords.ts ROBOT_ERROR_WORDS).
+ */
+export const StationErrorInfo = z.object({ code: z.string(), message: z.string(), robotCode: z.string().max(64).optional() });
+export type StationErrorInfo = z.infer<typeof StationErrorInfo>;
 
 /**
  * What became of one lockdown/lift order or CRL the station sent a robot (distribute mode, step `orders`; docs/station.md

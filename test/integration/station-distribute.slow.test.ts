@@ -155,7 +155,7 @@ describe('station: key bundles over the serial link and re-provisioning', () => 
     writeFileSync(path.join(ahead, 'bundle-state.json'), JSON.stringify({ lastSequence: 1000, bundleId: '00'.repeat(16) }));
     const replayed = await distribute({ deviceId: 'uv-d1', keystore: ahead });
     expect(replayed.robot.json).toMatchObject({ ok: false, code: 'bundle_replayed' });
-    expect(replayed.port).toMatchObject({ mode: 'distribute', state: 'failed', step: 'install', error: { code: 'robot_error', message: expect.stringContaining('bundle_replayed') } });
+    expect(replayed.port).toMatchObject({ mode: 'distribute', state: 'failed', step: 'install', error: { code: 'robot_error', message: expect.stringContaining('bundle_replayed'), robotCode: 'bundle_replayed' } });
 
     const other = await createTestCa();
     const foreign = tempDir('ecps-robot-ks-');

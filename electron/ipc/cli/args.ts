@@ -216,7 +216,7 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   'approvals list': { options: ['all', 'limit'], required: [], args: [] },
   'approvals approve': { options: [], required: [], args: ['ID'] },
   'approvals deny': { options: ['reason'], required: ['reason'], args: ['ID'] },
-  'approvals execute': { options: [], required: [], args: ['ID'] },
+  'approvals execute': { options: ['out-dir'], required: [], args: ['ID'] },
   'approvals export': { options: ['out', 'force'], required: ['out'], args: ['ID'] },
   'approvals import': { options: ['in'], required: ['in'], args: [] },
   'approvals enrol': { options: ['in'], required: ['in'], args: [] },
@@ -417,7 +417,9 @@ Commands:
   approvals list [--all] [--limit N]            approval requests still open (--all: every one), newest first
   approvals approve ID                          approve another operator's request, signed in as yourself
   approvals deny ID --reason TEXT               refuse a request (or withdraw your own); it can no longer run
-  approvals execute ID                          run an approved request: exactly the stored input, on its channel
+  approvals execute ID [--out-dir DIR]          run an approved request: exactly the stored input, on its channel;
+                                                a recovery.shares request needs --out-dir (its share files, written
+                                                as recovery shares writes them) or --json, checked before it runs
   approvals export ID --out FILE                the request as a file, for an approver at another workstation
   approvals import --in FILE                    record the approval a signed approval file carries
   approvals enrol --in PUBLIC.pem               enrol your own Ed25519 approval public key (approvals keygen)

@@ -217,6 +217,36 @@ async function shareFilesFree(ctx: CommandContext, custodians: readonly string[]
 }
 
 /**
+ * The channels whose answer carries secrets the text form of `approvals execute` would drop (the master key's shares of
+ * recovery:createShares): such a request runs only with --out-dir (the shares written as `recovery shares --out-dir`
+ * writes them) or --json (the answer as it is), checked before it runs, so no set is recorded whose shares nobody saw.
+ */
+const SECRET_ANSWERS: ReadonlySet<string> = new Set(['recovery:createShares']);
+
+/**
+ * The custodians of a recovery:createShares request, in order, from its summary (canonical JSON, cut at 200
+ * characters): null when the summary does not hold them all (the folder alone is checked then; the write still
+ * refuses a share file that exists, and the set is voided).
+ */
+function requestCustodians(summary: Record<string, string>): string[] | null {
+  try {
+    const list: unknown = JSON.parse(summary.custodians ?? '');
+    return Array.isArray(list) && list.every((x) => typeof x === 'string') ? list : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The heading of a share set's shares as handed out (`recovery shares`, `approvals execute` of one). */
+const shareSetHead = (v: ChannelOutput<'recovery:createShares'>) => `share set ${v.setId}: ${v.threshold} of ${v.count} shares rebuild the master key; they are shown only now, never stored`;
+
+/** The undo of a share set whose share files could not be written: voided (removed, audited), as the message says. */
+const voidShareSet = (ctx: CommandContext, setId: string) => async (why: UndeliveredReason) =>
+  ctx.recovery?.voidUndeliveredSet(setId, why)
+    ? `Share set ${setId} was voided (removed, audited recovery.void_shares): nobody holds its shares; make a new set.`
+    : `Share set ${setId} is recorded but its shares were not handed out: nobody holds them.`;
+
+/**
  * Shares as the command hands them out: printed (each once, under its custodian's name), or with --out-dir written as
  * one new 0600 file per custodian, and then only the files are named (--json too: `shares` becomes the file list).
  * The files are written all or none: each share goes to its own temp file (tempOutput, 0600, beside its target), and
@@ -625,11 +655,7 @@ export async function runCommand(ctx: CommandContext): Promise<{ value: unknown;
       // Checked before the set is made (and recorded): a share file that cannot be written stops the command first.
       await shareFilesFree(ctx, parsed.custodians);
       const value = await callUnlocked(ctx, 'recovery:createShares', { threshold: Number(str(o.k)), custodians: parsed.custodians });
-      const handed = await handOut(ctx, value.shares, `share set ${value.setId}: ${value.threshold} of ${value.count} shares rebuild the master key; they are shown only now, never stored`, async (why) =>
-        ctx.recovery?.voidUndeliveredSet(value.setId, why)
-          ? `Share set ${value.setId} was voided (removed, audited recovery.void_shares): nobody holds its shares; make a new set.`
-          : `Share set ${value.setId} is recorded but its shares were not handed out: nobody holds them.`,
-      );
+      const handed = await handOut(ctx, value.shares, shareSetHead(value), voidShareSet(ctx, value.setId));
       return show({ ...value, shares: handed.value }, () => handed.text);
     }
     case 'recovery recover': {
@@ -763,8 +789,32 @@ lockdown order written to ${out}` : '');
       return show(value, () => `denied: ${formatApproval(value)}`);
     }
     case 'approvals execute': {
-      const value = await callUnlocked(ctx, 'approvals:execute', { requestId: parsed.args[0] });
-      return show(value, () => `executed: ${formatApproval(value.request)}`);
+      // Before it runs: a request whose answer carries secrets (SECRET_ANSWERS) needs --out-dir or --json, and with
+      // --out-dir every share file passes the same check as `recovery shares --out-dir`. A request not open (unknown,
+      // pending, executed) is left to the channel, which refuses it.
+      const requestId = parsed.args[0] ?? '';
+      const outDir = str(o['out-dir']);
+      const asked = (await callUnlocked(ctx, 'approvals:list', { open: true, limit: 1000 })).requests.find((r) => r.id === requestId);
+      if (asked && SECRET_ANSWERS.has(asked.channel)) {
+        if (outDir === undefined && !parsed.json) {
+          throw new ConsoleError(
+            'invalid_input',
+            `Request ${requestId} (${asked.action}) hands out the master key's shares, which the text output does not show: run it with --out-dir DIR (one 0600 file per custodian) or --json; nothing was run, the request is still ${asked.state}.`,
+            { field: 'out-dir' },
+          );
+        }
+        const custodians = requestCustodians(asked.summary);
+        if (custodians) await shareFilesFree(ctx, custodians);
+        else if (outDir !== undefined) await outputFileFree(join(outDir, `share-${requestId}.check`), true, 'out-dir');
+      } else if (asked && outDir !== undefined) {
+        throw new ConsoleError('invalid_input', `--out-dir applies only to a request that hands out shares (recovery.shares); request ${requestId} is ${asked.action}; nothing was run.`, { field: 'out-dir' });
+      }
+      const value = await call(router, 'approvals:execute', { requestId });
+      const line = `executed: ${formatApproval(value.request)}`;
+      if (value.request.channel !== 'recovery:createShares') return show(value, () => line);
+      const set = value.result as ChannelOutput<'recovery:createShares'>;
+      const handed = await handOut(ctx, set.shares, shareSetHead(set), voidShareSet(ctx, set.setId));
+      return show({ ...value, result: { ...set, shares: handed.value } }, () => [line, handed.text].join('\n'));
     }
     case 'approvals export': {
       const value = await callUnlocked(ctx, 'approvals:exportRequest', { requestId: parsed.args[0] });

@@ -168,7 +168,8 @@ export function createStationService(deps: StationServiceDeps): StationService {
     else if (out.mode === 'provision') shift.provisioned++;
     else shift.distributed++;
     const prev = ports.get(port);
-    const error = result.ok ? null : { code: result.error.code, message: result.error.message };
+    const robotCode = result.ok ? undefined : result.error.details?.robotCode;
+    const error = result.ok ? null : { code: result.error.code, message: result.error.message, ...(typeof robotCode === 'string' ? { robotCode: robotCode.slice(0, 64) } : {}) };
     const deviceId = result.deviceId ?? prev?.deviceId ?? null;
     const items = sessionItems.get(port);
     sessionItems.delete(port);

@@ -13,7 +13,7 @@ import type { StationMode, StationOrderResult, StationPort, StationStep } from '
 import { useChannelMutation } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { ReprovisionDialog } from './ReprovisionDialog.tsx';
-import { notSentLine, orderResultLine } from './orderWords.ts';
+import { notSentLine, orderResultLine, robotErrorWords } from './orderWords.ts';
 import { stepState, stepsOf, type StepState } from './portSteps.ts';
 import { useShowStationStatus } from './useStationEvents.ts';
 
@@ -118,10 +118,15 @@ export function StationPorts({ ports, running, mode }: { ports: StationPort[]; r
                 <Steps p={p} />
                 <OrderResults p={p} />
                 {p.error && (
-                  <div role="alert" data-code={p.error.code}>
+                  <div role="alert" data-code={p.error.code} data-robot-code={p.error.robotCode}>
                     <StatusIndicator type="error">
-                      {p.error.code}: {p.error.message}
+                      {robotErrorWords(p.error) ?? `${p.error.code}: ${p.error.message}`}
                     </StatusIndicator>
+                    {robotErrorWords(p.error) && (
+                      <Box variant="small" color="text-body-secondary">
+                        {p.error.code}: {p.error.message}
+                      </Box>
+                    )}
                   </div>
                 )}
               </SpaceBetween>

@@ -1,7 +1,7 @@
 // The orders step of a distribution in words an officer understands (docs/station.md, "Orders and CRLs on the port"):
 // what was sent ("Lockdown order #7 (site Plant 1)", "CRL #12") and what the robot answered ("accepted", "refused,
 // older than the one it holds"), from the codes of docs/lockdown-orders.md ("What a robot checks") and the CRL checks.
-import type { StationNotSentItem, StationOrderResult, StationStep } from '../../../shared/stationContract.ts';
+import type { StationErrorInfo, StationNotSentItem, StationOrderResult, StationStep } from '../../../shared/stationContract.ts';
 
 /** A robot's refusal of an order, by its code. */
 export const ORDER_REFUSAL_WORDS: Readonly<Record<string, string>> = {
@@ -27,6 +27,24 @@ export const ANSWER_REFUSAL_WORDS: Readonly<Record<string, string>> = {
   forged_ack: "the robot's answer was not signed by its identity key: refused by the console, still pending",
   replayed_message: "the robot's answer was for another item: refused by the console, still pending",
 };
+
+/**
+ * A robot's refusal that ends the session (`robot_error`, its own code in `robotCode`), by that code: what happened and
+ * what the officer does. The distrusted-CA refusals of docs/lockdown-orders.md ("A distrusted CA on the robot"): a
+ * lockdown order told the robot to distrust a CA, and only re-provisioning ends that.
+ */
+export const ROBOT_ERROR_WORDS: Readonly<Record<string, string>> = {
+  bundle_ca_distrusted:
+    'the robot no longer trusts the CA that signed this key bundle (a lockdown order distrusted it) and installed nothing: it must be re-provisioned with the current CA',
+  ca_distrusted:
+    'the robot no longer trusts the CA that endorsed the new CA certificate (a lockdown order distrusted it), so its certificate was not re-issued: it must be re-provisioned with the current CA',
+};
+
+/** A failed port's error in words, when it is a robot's refusal with words (ROBOT_ERROR_WORDS); null otherwise. */
+export function robotErrorWords(error: Pick<StationErrorInfo, 'code' | 'robotCode'>): string | null {
+  if (error.code !== 'robot_error' || error.robotCode === undefined) return null;
+  return Object.hasOwn(ROBOT_ERROR_WORDS, error.robotCode) ? (ROBOT_ERROR_WORDS[error.robotCode] as string) : null;
+}
 
 /** What was sent: "Lockdown order #7 (site Plant 1)", "Lift order #8", "CRL #12", "CRL #3 of a former fleet CA". */
 export function orderItemLabel(r: StationNotSentItem): string {

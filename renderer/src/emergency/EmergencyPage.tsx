@@ -33,7 +33,7 @@ import { ACTION_LABELS, EmergencyRuns } from './EmergencyRuns.tsx';
 import { LockdownOrders } from './LockdownOrders.tsx';
 import { OrderFields } from './OrderFields.tsx';
 import { IssueOrderDialog } from './IssueOrderDialog.tsx';
-import { orderSettingsOf, toggle, type OrderField, type OrderSettings } from './orderForm.ts';
+import { orderSettingsOf, pretickDistrust, toggle, type OrderField, type OrderSettings, type RevokedCa } from './orderForm.ts';
 import { parseRobotList, SCOPE_KINDS, scopeFromForm, type ScopeKind } from './scopeForm.ts';
 
 interface Playbook extends OrderSettings {
@@ -121,9 +121,21 @@ function RevokedCaField({ p, set }: { p: Playbook; set(p: Playbook): void }) {
   );
 }
 
-function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
+function PlaybookSection({ p, set: setPlaybook, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
   const errorOf = (f: string) => (problem?.field === f ? problem.error : undefined);
   const lockdown = p.actions.includes('lockdown');
+  // revoke_ca with lockdown: the order also stops robots trusting the revoked CA (pre-ticked, the officer may untick it).
+  const cas = useChannelQuery('ca:history', {}).data?.cas ?? [];
+  const revokedOf = (q: Playbook): RevokedCa => ({
+    both: q.actions.includes('revoke_ca') && q.actions.includes('lockdown'),
+    caId: q.caId !== '' ? q.caId : (cas.find((c) => c.state === 'current')?.id ?? null),
+  });
+  const set = (next: Playbook) => setPlaybook(pretickDistrust(revokedOf(p), revokedOf(next), next));
+  const revoked = revokedOf(p);
+  const revokedCa = revoked.both ? cas.find((c) => c.id === revoked.caId) : undefined;
+  const distrustNote = revokedCa && p.distrustCaIds.includes(revokedCa.id)
+    ? `${revokedCa.subject} (${revokedCa.id.slice(0, 8)}) is ticked because the playbook revokes it: untick it to leave robots trusting it.`
+    : undefined;
   return (
     <Container header={<Header variant="h2" description="Tick the actions to run; they always run in this order, and one that fails does not stop the next.">Playbook</Header>}>
       <SpaceBetween size="m">
@@ -158,7 +170,7 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
         )}
         {lockdown && (
           <Container header={<Header variant="h3" description="Signed with the fleet's emergency key.">Lockdown order</Header>}>
-            <OrderFields p={p} set={set} errors={problem ? { [problem.field]: problem.error } : {}} />
+            <OrderFields p={p} set={set} errors={problem ? { [problem.field]: problem.error } : {}} distrustNote={distrustNote} />
           </Container>
         )}
         <FormField label="Reason (recorded in the audit log)" errorText={errorOf('reason')} constraintText="Up to 500 characters.">
@@ -263,6 +275,7 @@ export function EmergencyPage() {
     hours: String(7 * 24),
     mode: 'strict',
     wipeKeys: '',
+    distrustCaIds: [],
     reason: '',
     caId: '',
   });

@@ -11,7 +11,7 @@ export const LOCKDOWN_ACTION_NAMES = ['stop_operating', 'safe_mode', 'refuse_rev
  * The fleet CAs (console CA ids, as ca:history lists them) a lockdown with the distrust_ca action names, and only
  * then: robots stop trusting them for good (docs/lockdown-orders.md, "Version 2"). At most 16.
  */
-export const DistrustCaIdsSchema = z.array(z.string().uuid()).min(1).max(16);
+export const DistrustCaIdsSchema = z.array(z.string().uuid('must be a fleet CA id (a UUID, as ca:history lists it)')).min(1).max(16);
 
 const FleetName = (what: string) => z.string().regex(FLEET_NAME_PATTERN, `must be a ${what} (1-64 letters, digits, space . _ / -)`);
 

@@ -118,6 +118,13 @@ export function orderEmergencyScope(scope: OrderInputScope): EmergencyScope {
 export const isWideOrder = (o: { kind: 'lockdown' | 'lift'; scope: OrderInputScope; actions?: readonly string[] }): boolean =>
   o.kind === 'lockdown' && ((o.actions ?? []).includes('distrust_ca') || isWideRun(orderEmergencyScope(o.scope), ['lockdown']));
 
+/**
+ * Whether a playbook needs two-person approval (or break-glass): isWideRun, or a lockdown order that distrusts a fleet
+ * CA, whatever the scope, as for an order issued on its own (isWideOrder): the playbook is no way around that rule.
+ */
+export const isWidePlaybook = (i: { scope: Pick<EmergencyScope, 'kind'>; actions: readonly EmergencyAction[]; lockdown?: { actions: readonly string[] } }): boolean =>
+  isWideRun(i.scope, i.actions) || (i.actions.includes('lockdown') && (i.lockdown?.actions ?? []).includes('distrust_ca'));
+
 const LockdownSettings = z
   .object({
     actions: z.array(z.enum(LOCKDOWN_ACTION_NAMES)).min(1).max(LOCKDOWN_ACTION_NAMES.length),

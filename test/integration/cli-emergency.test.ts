@@ -227,10 +227,14 @@ describe('--distrust-ca: robots stop trusting a fleet CA (docs/lockdown-orders.m
     expect(bodyOf(join(dir, 'distrust-2.json'))).toMatchObject({ v: 2, actions: ['safe_mode', 'distrust_ca'], distrustCas: [ca.keyId] });
   });
 
-  it('emergency execute --lockdown --distrust-ca CAID writes the run\'s order naming the CA; without --lockdown it is a usage mistake', async () => {
+  it('emergency execute --lockdown --distrust-ca CAID needs --break-glass and writes the run\'s order naming the CA; without --lockdown it is a usage mistake', async () => {
     const file = join(dir, 'distrust-run.json');
-    const r = await json(['emergency', 'execute', '--robot', 'uv-003', '--lockdown', '--distrust-ca', ca.id, '--reason', 'fleet CA key copied', '--out', file]);
-    expect((r.run as { state: string }).state).toBe('done');
+    const args = ['emergency', 'execute', '--robot', 'uv-003', '--lockdown', '--distrust-ca', ca.id, '--reason', 'fleet CA key copied', '--out', file];
+    // Wide even for one robot (a distrust is final on robots): approval, or break-glass.
+    const asked = await run(args);
+    expect([asked.code, /approval_required.*Stopping robots trusting a fleet CA needs two-person approval/.test(asked.stderr), existsSync(file)]).toEqual([1, true, false]);
+    const r = await json([...args, '--break-glass', 'no second officer']);
+    expect(r.run as Record<string, unknown>).toMatchObject({ state: 'done', breakGlassReason: 'no second officer' });
     expect(bodyOf(file)).toMatchObject({ v: 2, actions: ['stop_operating', 'distrust_ca'], distrustCas: [ca.keyId], scope: { deviceIds: ['uv-003'] } });
     expect(distrustsCa(applyOrder(UNLOCKED, accepts(file, 'uv-003', 0)), ca.keyId)).toBe(true);
     const usage = await run(['emergency', 'execute', '--robot', 'uv-003', '--quarantine', '--distrust-ca', ca.id, '--reason', 'x']);

@@ -21,7 +21,7 @@ import Modal from '@cloudscape-design/components/modal';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Link from '@cloudscape-design/components/link';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
-import { describeScope, EMERGENCY_ACTIONS, isWideRun, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
+import { describeScope, EMERGENCY_ACTIONS, isWidePlaybook, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -182,7 +182,8 @@ function PlaybookSection({ p, set: setPlaybook, problem }: { p: Playbook; set(p:
 }
 
 function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: EmergencyScope; preview: EmergencyPreview; input: Omit<ExecuteInput, 'scope'>; onClose(): void; onRun(runId: string): void }) {
-  const wide = isWideRun(scope, input.actions);
+  const wide = isWidePlaybook({ scope, ...input });
+  const distrusts = input.actions.includes('lockdown') && (input.lockdown?.actions ?? []).includes('distrust_ca');
   const [path, setPath] = useState<'request' | 'break_glass'>('request');
   const [glassReason, setGlassReason] = useState('');
   const execute = useChannelMutation('emergency:execute', (out) => {
@@ -230,13 +231,25 @@ function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: Emerg
             It revokes the fleet CA {preview.ca.subject}: {preview.ca.certificates} certificate(s) of {preview.ca.robots} robot(s), whatever the scope.
           </Alert>
         )}
+        {distrusts && (
+          <Alert type="warning" statusIconAriaLabel="Warning" data-testid="execute-distrust-ca">
+            Its lockdown order makes the robots in scope stop trusting {input.lockdown?.distrustCaIds?.length ?? 0} fleet CA(s) for good, until they are
+            re-provisioned.
+          </Alert>
+        )}
         <ul>
           {input.actions.map((a) => (
             <li key={a}>{ACTION_LABELS[a]}</li>
           ))}
         </ul>
         {wide && (
-          <FormField label="Approval" description={preview.approval === 'two_person' ? 'This scope is wider than a list of robots.' : 'Revoking the fleet CA reaches every robot.'}>
+          <FormField label="Approval" description={
+              preview.approval === 'two_person'
+                ? 'This scope is wider than a list of robots.'
+                : input.actions.includes('revoke_ca')
+                  ? 'Revoking the fleet CA reaches every robot.'
+                  : 'Robots that take the lockdown order never trust the ticked fleet CA(s) again.'
+            }>
             <RadioGroup
               value={path}
               onChange={(e) => setPath(e.detail.value as typeof path)}

@@ -1,7 +1,8 @@
 // A compromised fleet CA contained online from the Emergency screen (issue 15; docs/emergency-response.md, "Containing
 // a compromised fleet CA"): the console has had two CAs (the first, retired by a replacement, is the compromised one).
 // In the playbook, ticking revoke_ca and lockdown pre-ticks "Stop trusting a fleet CA" with the CA revoke_ca revokes,
-// visibly, and the officer may untick it. Then "Issue a lockdown order…" for a list of two robots: ticking "Stop
+// visibly, and the officer may untick it; a one-robot playbook whose lockdown distrusts a CA is wide (its Execute
+// dialog offers approval or break-glass and warns). Then "Issue a lockdown order…" for a list of two robots: ticking "Stop
 // trusting a fleet CA" shows the fleet CAs of ca:history (subject, state, created, short id) and the warning that the
 // distrust is final (and, for the current CA, cuts robots off from their peers); the order becomes wide whatever its
 // scope (approval or break-glass offered), a missing CA is refused in words beside the picker with nothing signed, and
@@ -60,10 +61,26 @@ test('a compromised fleet CA: the playbook pre-ticks its distrust; an order for 
     await expect(playbookPicker.getByRole('checkbox', { name: /^Stop trusting CN=Old E2E CA/ })).toBeChecked();
     await expect(playbookPicker.getByRole('checkbox', { name: /^Stop trusting CN=New E2E CA/ })).not.toBeChecked();
     await expect(page.getByTestId('distrust-current-ca')).toBeHidden();
+    // Without revoke_ca the tick stays (the officer's to remove), the note goes; the playbook on one robot is still wide
+    // because its lockdown distrusts a CA: Execute offers approval or break-glass and says what the order does.
+    await page.getByRole('checkbox', { name: /^Revoke the fleet CA/ }).uncheck();
+    await expect(playbookPicker.getByRole('checkbox', { name: /^Stop trusting CN=Old E2E CA/ })).toBeChecked();
+    await expect(page.getByTestId('distrust-ca-note')).toBeHidden();
+    await page.getByRole('radio', { name: 'One robot' }).check();
+    await page.getByLabel('Device id', { exact: true }).fill('uv-501');
+    await page.getByLabel('Reason (recorded in the audit log)').fill('Old fleet CA key found on a stolen laptop');
+    await page.getByRole('button', { name: 'Preview blast radius' }).click();
+    await expect(page.getByTestId('blast-robots')).toHaveText('1');
+    await page.getByRole('button', { name: 'Execute…' }).click();
+    const execute = page.getByRole('dialog', { name: 'Execute the playbook on robot uv-501' });
+    await expect(execute.getByTestId('execute-distrust-ca')).toContainText('stop trusting 1 fleet CA(s) for good');
+    await expect(execute.getByRole('button', { name: 'Request approval' })).toBeVisible();
+    await expect(execute.getByRole('radio', { name: 'Break glass' })).toBeVisible();
+    await page.keyboard.press('Escape');
+    await expect(execute).toBeHidden();
     // The officer may untick it; unticking the playbook's actions leaves the screen as it was.
     await distrust.uncheck();
     await expect(playbookPicker).toBeHidden();
-    await page.getByRole('checkbox', { name: /^Revoke the fleet CA/ }).uncheck();
     await page.getByRole('checkbox', { name: 'Issue a lockdown order' }).uncheck();
 
     // A lockdown order on its own for two robots: robot-level, until it distrusts a CA.

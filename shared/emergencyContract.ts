@@ -11,7 +11,7 @@ export const LOCKDOWN_ACTION_NAMES = ['stop_operating', 'safe_mode', 'refuse_rev
  * The fleet CAs (console CA ids, as ca:history lists them) a lockdown with the distrust_ca action names, and only
  * then: robots stop trusting them for good (docs/lockdown-orders.md, "Version 2"). At most 16.
  */
-export const DistrustCaIdsSchema = z.array(z.string().uuid()).min(1).max(16);
+export const DistrustCaIdsSchema = z.array(z.string().uuid('must be a fleet CA id (a UUID, as ca:history lists it)')).min(1).max(16);
 
 const FleetName = (what: string) => z.string().regex(FLEET_NAME_PATTERN, `must be a ${what} (1-64 letters, digits, space . _ / -)`);
 
@@ -117,6 +117,13 @@ export function orderEmergencyScope(scope: OrderInputScope): EmergencyScope {
  */
 export const isWideOrder = (o: { kind: 'lockdown' | 'lift'; scope: OrderInputScope; actions?: readonly string[] }): boolean =>
   o.kind === 'lockdown' && ((o.actions ?? []).includes('distrust_ca') || isWideRun(orderEmergencyScope(o.scope), ['lockdown']));
+
+/**
+ * Whether a playbook needs two-person approval (or break-glass): isWideRun, or a lockdown order that distrusts a fleet
+ * CA, whatever the scope, as for an order issued on its own (isWideOrder): the playbook is no way around that rule.
+ */
+export const isWidePlaybook = (i: { scope: Pick<EmergencyScope, 'kind'>; actions: readonly EmergencyAction[]; lockdown?: { actions: readonly string[] } }): boolean =>
+  isWideRun(i.scope, i.actions) || (i.actions.includes('lockdown') && (i.lockdown?.actions ?? []).includes('distrust_ca'));
 
 const LockdownSettings = z
   .object({

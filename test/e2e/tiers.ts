@@ -25,6 +25,7 @@ export const SLOW_E2E_SPECS = [
   'operators-screen.spec.ts', // the Operators screen's journey with axe on each dialog, then a viewer refused
   'recovery-ceremony.spec.ts', // the ceremony's refusals and success from the sign-in page, a restore through the window
   'emergency.spec.ts', // the Emergency screen's whole journey: shortcut, preview, dry run, execute, CRL with openssl, audit, roles, an order issued alone
+  'emergency-distrust.spec.ts', // a fleet CA distrusted from the Emergency screen: the playbook's pre-tick, the CA picker, break-glass, the v2 file checked by the robot
   'emergency-station.spec.ts', // issue 15's end-to-end test: a robot contained from the Emergency screen, the order, CRL and new keys delivered over ptys
   'fleet.spec.ts', // the fleet table at 100,000 robots, CSV import, dashboard counts, revocation, needs-a-visit (the fleet's fast journeys stay: key-assignment, key-usage)
   'audit-count-cap.spec.ts', // 1,000 vs 1,001 matching records (audit-scale stays in the fast tier)

@@ -3,12 +3,12 @@
 // and of its retry (0), a wide scope refused without break-glass (1), usage mistakes (2), and lockdown order / lift
 // files that the robot's checks accept. Robots and keys are seeded through a console while no command runs.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsole } from '../../electron/app.ts';
 import { silentLogger } from '../../electron/logger.ts';
-import { verifyOrder } from '../../electron/services/emergency/lockdownOrder.ts';
+import { applyOrder, distrustsCa, UNLOCKED, verifyOrder } from '../../electron/services/emergency/lockdownOrder.ts';
 import { contract, type ChannelInput, type ChannelName, type ChannelOutput } from '../../shared/contract.ts';
 import { CTX, FAST_KDF } from '../unit/store-testkit.ts';
 import { cliJson, cliRunner } from './support/cliProcess.ts';
@@ -196,6 +196,68 @@ describe('lockdown order / lift', () => {
     const orders = await withConsole((call) => call('emergency:lockdownList', {}));
     expect(orders.orders.map((o) => o.sequence).slice(0, 2)).toEqual([signed.sequence, (signed.sequence as number) - 1]);
     expect(accepts(right, 'uv-003', 0).scope).toEqual({ deviceIds: ['uv-001', 'uv-002', 'uv-003'] });
+  });
+});
+
+describe('--distrust-ca: robots stop trusting a fleet CA (docs/lockdown-orders.md, "Version 2")', () => {
+  const ca = { id: '', keyId: '' };
+  /** The order file's body (docs/lockdown-orders.md, "File format"): base64 JSON inside the signed envelope. */
+  const bodyOf = (file: string) => JSON.parse(Buffer.from((JSON.parse(readFileSync(file, 'utf8')) as { body: string }).body, 'base64').toString('utf8')) as Record<string, unknown>;
+  beforeAll(async () => {
+    await withConsole(async (call) => {
+      await call('ca:init', { providerId: 'local', algorithm: 'EC_P256', commonName: 'CLI Distrust CA' });
+      const [current] = (await call('ca:history', {})).cas;
+      ca.id = current!.id;
+      // The key id robots know a CA by: SHA-256 (hex) of its certificate's SubjectPublicKeyInfo DER.
+      ca.keyId = createHash('sha256').update(new X509Certificate(current!.certificatePem).publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
+    });
+  }, 60_000);
+
+  it('lockdown order --distrust-ca CAID: a version 2 order naming the CA by its key id, which the robot accepts and then distrusts', async () => {
+    const file = join(dir, 'distrust.json');
+    const o = await json(['lockdown', 'order', '--robot', 'uv-002', '--distrust-ca', ca.id, '--reason', 'fleet CA key copied', '--out', file]);
+    expect(o.actions).toEqual(['stop_operating', 'distrust_ca']);
+    expect(bodyOf(file)).toMatchObject({ v: 2, actions: ['stop_operating', 'distrust_ca'], distrustCas: [ca.keyId], scope: { deviceIds: ['uv-002'] } });
+    const state = applyOrder(UNLOCKED, accepts(file, 'uv-002', 0));
+    expect(distrustsCa(state, ca.keyId)).toBe(true);
+    // The human form says what the order does to trust.
+    const human = await run(['lockdown', 'order', '--robot', 'uv-002', '--order-actions', 'safe_mode', '--distrust-ca', ca.id, '--reason', 'again', '--out', join(dir, 'distrust-2.json')]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(`stop trusting fleet CA(s) ${ca.id} for good`);
+    expect(bodyOf(join(dir, 'distrust-2.json'))).toMatchObject({ v: 2, actions: ['safe_mode', 'distrust_ca'], distrustCas: [ca.keyId] });
+  });
+
+  it('emergency execute --lockdown --distrust-ca CAID needs --break-glass and writes the run\'s order naming the CA; without --lockdown it is a usage mistake', async () => {
+    const file = join(dir, 'distrust-run.json');
+    const args = ['emergency', 'execute', '--robot', 'uv-003', '--lockdown', '--distrust-ca', ca.id, '--reason', 'fleet CA key copied', '--out', file];
+    // Wide even for one robot (a distrust is final on robots): approval, or break-glass.
+    const asked = await run(args);
+    expect([asked.code, /approval_required.*Stopping robots trusting a fleet CA needs two-person approval/.test(asked.stderr), existsSync(file)]).toEqual([1, true, false]);
+    const r = await json([...args, '--break-glass', 'no second officer']);
+    expect(r.run as Record<string, unknown>).toMatchObject({ state: 'done', breakGlassReason: 'no second officer' });
+    expect(bodyOf(file)).toMatchObject({ v: 2, actions: ['stop_operating', 'distrust_ca'], distrustCas: [ca.keyId], scope: { deviceIds: ['uv-003'] } });
+    expect(distrustsCa(applyOrder(UNLOCKED, accepts(file, 'uv-003', 0)), ca.keyId)).toBe(true);
+    const usage = await run(['emergency', 'execute', '--robot', 'uv-003', '--quarantine', '--distrust-ca', ca.id, '--reason', 'x']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--distrust-ca goes with --lockdown/);
+  });
+
+  it('a CA id that is not one, and an unknown CA: exit 1 with the typed error, no file, no order number used', async () => {
+    const sequences = () => withConsole(async (call) => (await call('emergency:lockdownList', {})).orders.map((o) => o.sequence));
+    const before = await sequences();
+    const unknown = '00000000-0000-4000-8000-0000000000ca';
+    // [what, the --distrust-ca value, stderr].
+    const cases: Array<[string, string, RegExp]> = [
+      ['not a CA id', 'ca-1', /invalid_input.*distrustCaIds.0: must be a fleet CA id \(a UUID, as ca:history lists it\)/],
+      ['an unknown CA', unknown, new RegExp(`not_found.*No fleet CA ${unknown}`)],
+    ];
+    for (const [what, value, stderr] of cases) {
+      const file = join(dir, `distrust-refused-${value}.json`);
+      const r = await run(['lockdown', 'order', '--robot', 'uv-002', '--distrust-ca', value, '--reason', 'refusal drill', '--out', file]);
+      expect({ what, code: r.code, stderr: r.stderr }).toEqual({ what, code: 1, stderr: expect.stringMatching(stderr) });
+      expect({ what, written: existsSync(file) }).toEqual({ what, written: false });
+    }
+    expect(await sequences()).toEqual(before);
   });
 });
 

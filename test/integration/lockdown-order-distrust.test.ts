@@ -95,4 +95,26 @@ describe('distrust_ca through emergency:lockdownOrder', () => {
     const plain = await h.call('emergency:lockdownOrder', { ...ORDER, actions: ['stop_operating'] });
     expect(plain.runId).toBeNull();
   });
+
+  it('a one-robot playbook whose lockdown distrusts a CA is wide too: an approval request, or break-glass recorded for review', async () => {
+    // A second security officer exists (the test above). The same playbook without the distrust runs at once.
+    const playbook = (lockdownActions: Array<'stop_operating' | 'distrust_ca'>) => ({
+      scope: { kind: 'robot' as const, deviceId: 'uv-201' }, actions: ['lockdown' as const], reason: 'fleet CA key copied',
+      lockdown: { actions: lockdownActions, message: 'Security', validForSeconds: 3600, ...(lockdownActions.includes('distrust_ca') ? { distrustCaIds: [caId] } : {}) },
+    });
+    const before = await sequences();
+    const open = async () => (await h.call('approvals:list', { open: true })).requests.filter((r) => r.channel === 'emergency:execute').length;
+    const requests = await open();
+    const asked = await h.fail(h.call('emergency:execute', playbook(['stop_operating', 'distrust_ca'])));
+    expect(asked.code).toBe('approval_required');
+    // The console's guard made the request (emergency.wide), not only the service's refusal.
+    expect(await open()).toBe(requests + 1);
+    expect(await sequences()).toEqual(before);
+    const glass = await h.call('emergency:execute', { ...playbook(['stop_operating', 'distrust_ca']), breakGlass: { reason: 'Bob is away' } });
+    expect([glass.run?.state, glass.run?.breakGlassReason, glass.run?.review]).toEqual(['done', 'Bob is away', 'needs_review']);
+    const order = verifyOrder(Buffer.from(glass.lockdownFile!.content, 'base64'), { emergencyPublicKey: createPublicKey(emergencyPem), robot: ROBOT, lastSequence: 0, now: new Date() });
+    expect(order).toMatchObject({ v: 2, distrustCas: [caKeyId] });
+    const plain = await h.call('emergency:execute', playbook(['stop_operating']));
+    expect([plain.run?.state, plain.run?.breakGlassReason]).toEqual(['done', null]);
+  });
 });

@@ -51,11 +51,14 @@ describe("emergency execute's input", () => {
   it('no --reason gives an empty reason (the router refuses it)', () => {
     expect(executeFromOptions({ fleet: true }).reason).toBe('');
   });
-  const LOCKDOWN: Array<[string, Record<string, string | boolean>, unknown]> = [
+  const LOCKDOWN: Array<[string, Record<string, string | boolean | string[]>, unknown]> = [
     ['--message alone: stop operating for 7 days', { message: 'Return to dock' }, { actions: ['stop_operating'], message: 'Return to dock', validForSeconds: 604800 }],
     ['--order-actions alone: the reason as message', { 'order-actions': ' stop_operating, ,lock_uv ' }, { actions: ['stop_operating', 'lock_uv'], message: 'leak', validForSeconds: 604800 }],
     ['--valid-for alone', { 'valid-for': '3600' }, { actions: ['stop_operating'], message: 'leak', validForSeconds: 3600 }],
     ['--mode alone', { mode: 'latched' }, { actions: ['stop_operating'], message: 'leak', validForSeconds: 604800, mode: 'latched' }],
+    // --distrust-ca (repeatable): distrust_ca added to the actions, the CA ids as distrustCaIds (docs/cli.md).
+    ['--distrust-ca alone', { 'distrust-ca': ['ca-a', 'ca-b'] }, { actions: ['stop_operating', 'distrust_ca'], distrustCaIds: ['ca-a', 'ca-b'], message: 'leak', validForSeconds: 604800 }],
+    ['--distrust-ca with distrust_ca in --order-actions: once', { 'distrust-ca': ['ca-a'], 'order-actions': 'distrust_ca' }, { actions: ['distrust_ca'], distrustCaIds: ['ca-a'], message: 'leak', validForSeconds: 604800 }],
   ];
   it.each(LOCKDOWN)('lockdown settings: %s', (_why, extra, lockdown) => {
     expect(executeFromOptions({ fleet: true, reason: 'leak', lockdown: true, ...extra }).lockdown).toEqual(lockdown);

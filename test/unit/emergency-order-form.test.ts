@@ -2,14 +2,17 @@
 // scope, and the fields as the emergency:lockdownOrder input or each field's error in words, against tables written
 // here from docs/lockdown-orders.md (scopes an order names; actions only on a lockdown, each once; wipeKeys with
 // wipe_keys and only then; valid 1 minute to 90 days; reason and message 1-500 characters, the message defaulting to
-// the reason). What the form sends must pass the channel's own input schema.
+// the reason; distrustCaIds, 1-16 CA ids, with distrust_ca and only then, which makes an order wide whatever its
+// scope). What the form sends must pass the channel's own input schema.
 import { describe, expect, it } from 'vitest';
 import { emergencyChannels, type EmergencyScope } from '../../shared/emergencyContract.ts';
-import { orderInputOf, orderScopeOf, type OrderForm } from '../../renderer/src/emergency/orderForm.ts';
+import { orderInputOf, orderIsWide, orderScopeOf, pretickDistrust, type OrderForm, type OrderSettings } from '../../renderer/src/emergency/orderForm.ts';
 
 const KEY = '0b6f3c2e-4a1d-4c8e-9f00-1234567890ab';
 const INPUT = emergencyChannels['emergency:lockdownOrder'].input;
-const FORM: OrderForm = { kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: '168', mode: 'strict', reason: 'uv-001 stolen', approval: 'request', glassReason: '' };
+const CA1 = '5d1c7a3e-2b4f-4e6a-8c0d-aaaaaaaaaaaa';
+const CA2 = '5d1c7a3e-2b4f-4e6a-8c0d-bbbbbbbbbbbb';
+const FORM: OrderForm = { kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', distrustCaIds: [], message: '', hours: '168', mode: 'strict', reason: 'uv-001 stolen', approval: 'request', glassReason: '' };
 const ONE = { deviceIds: ['uv-001'] };
 
 describe("the screen's scope as the order's scope", () => {
@@ -45,6 +48,24 @@ describe('break-glass from the dialog', () => {
   ];
   it.each(table)('%j, a %s: break-glass sent %s', (scope, kind, sent) => {
     const r = orderInputOf({ ...FORM, ...GLASS, kind }, scope as typeof ONE);
+    expect(orderIsWide({ ...FORM, kind }, scope as typeof ONE)).toBe(sent);
+    expect('input' in r).toBe(true);
+    if (!('input' in r)) return;
+    expect(r.input.breakGlass).toEqual(sent ? { reason: 'no second officer tonight' } : undefined);
+    expect(INPUT.safeParse(r.input).success).toBe(true);
+  });
+  // Stopping robots trusting a fleet CA is wide whatever the scope (docs/lockdown-orders.md, "Issuing"): final on robots.
+  const distrust: Array<[unknown, 'lockdown' | 'lift', boolean]> = [
+    [ONE, 'lockdown', true],
+    [{ deviceIds: ['uv-001', 'uv-002'] }, 'lockdown', true],
+    [{ fleet: true }, 'lockdown', true],
+    // A lift names no action, so what stays ticked from a lockdown does not make it wide.
+    [ONE, 'lift', false],
+  ];
+  it.each(distrust)('distrusting a CA for %j, a %s: wide and break-glass sent %s', (scope, kind, sent) => {
+    const form = { ...FORM, ...GLASS, kind, orderActions: ['stop_operating', 'distrust_ca'] as OrderForm['orderActions'], distrustCaIds: [CA1] };
+    expect(orderIsWide(form, scope as typeof ONE)).toBe(sent);
+    const r = orderInputOf(form, scope as typeof ONE);
     expect('input' in r).toBe(true);
     if (!('input' in r)) return;
     expect(r.input.breakGlass).toEqual(sent ? { reason: 'no second officer tonight' } : undefined);
@@ -71,12 +92,19 @@ describe('the fields as the channel input', () => {
     ['keys typed without wipe_keys are not sent', { wipeKeys: KEY }, { actions: ['stop_operating'] }],
     ['a lift names no action', { kind: 'lift', orderActions: ['stop_operating', 'wipe_keys'], wipeKeys: 'junk' }, { kind: 'lift', actions: [] }],
     ['90 days exactly', { hours: '2160' }, { validForSeconds: 90 * 24 * 3600 }],
+    ['a CA to distrust', { orderActions: ['distrust_ca'], distrustCaIds: [CA1] }, { actions: ['distrust_ca'], distrustCaIds: [CA1] }],
+    ['two CAs, with stop, repeats once, in the format order', { orderActions: ['distrust_ca', 'stop_operating'], distrustCaIds: [CA2, CA1, CA2] }, { actions: ['stop_operating', 'distrust_ca'], distrustCaIds: [CA2, CA1] }],
+    ['16 CAs, the most', { orderActions: ['distrust_ca'], distrustCaIds: Array.from({ length: 16 }, (_, i) => `5d1c7a3e-2b4f-4e6a-8c0d-${String(i).padStart(12, '0')}`) }, { actions: ['distrust_ca'] }],
+    ['CAs chosen, then distrust_ca unticked: none sent', { distrustCaIds: [CA1] }, { actions: ['stop_operating'] }],
+    ['a lift names no CA', { kind: 'lift', orderActions: ['distrust_ca'], distrustCaIds: [CA1] }, { kind: 'lift', actions: [] }],
   ];
   it.each(ok)('%s', (_what, over, expected) => {
     const r = orderInputOf({ ...FORM, ...over }, ONE);
     expect(r).toMatchObject({ input: { scope: ONE, reason: 'uv-001 stolen', ...expected } });
     if (!('input' in r)) return;
     if (!('wipeKeys' in expected)) expect(r.input).not.toHaveProperty('wipeKeys');
+    if (!('distrustCaIds' in expected) && !r.input.actions.includes('distrust_ca')) expect(r.input).not.toHaveProperty('distrustCaIds');
+    if (r.input.actions.includes('distrust_ca')) expect(r.input.distrustCaIds?.length).toBe(new Set((over.distrustCaIds ?? [])).size);
     expect(INPUT.safeParse(r.input).success).toBe(true);
   });
 
@@ -87,6 +115,9 @@ describe('the fields as the channel input', () => {
     ['nothing for robots to do', { orderActions: [] }, { orderActions: /^Tick what robots must do\.$/ }],
     ['wipe_keys without keys', { orderActions: ['wipe_keys'] }, { wipeKeys: /^Name at least one key id to wipe\.$/ }],
     ['wipe_keys with what is not a key id', { orderActions: ['wipe_keys'], wipeKeys: `${KEY} k1` }, { wipeKeys: /^Not key ids \(UUIDs, lowercase\): k1\.$/ }],
+    ['distrust_ca without a CA', { orderActions: ['stop_operating', 'distrust_ca'] }, { distrustCaIds: /^Choose the fleet CA \(or CAs\) robots must stop trusting\.$/ }],
+    ['distrust_ca with what is not a CA id', { orderActions: ['distrust_ca'], distrustCaIds: [CA1, 'ca-1'] }, { distrustCaIds: /^Not fleet CA ids \(UUIDs, lowercase\): ca-1\.$/ }],
+    ['17 CAs to distrust', { orderActions: ['distrust_ca'], distrustCaIds: Array.from({ length: 17 }, (_, i) => `5d1c7a3e-2b4f-4e6a-8c0d-${String(i).padStart(12, '0')}`) }, { distrustCaIds: /^At most 16 fleet CAs in one order \(17 chosen\)\.$/ }],
     ['under a minute', { hours: '0.01' }, { hours: /1 minute .* to 2160 hours \(90 days\)/ }],
     ['over 90 days', { hours: '2161' }, { hours: /2160 hours/ }],
     ['no expiry', { hours: '' }, { hours: /2160 hours/ }],
@@ -98,5 +129,34 @@ describe('the fields as the channel input', () => {
     if (!('errors' in r)) return;
     expect(Object.keys(r.errors).sort()).toEqual(Object.keys(expected).sort());
     for (const [field, words] of Object.entries(expected)) expect(r.errors[field as keyof typeof r.errors]).toMatch(words);
+  });
+});
+
+describe("the playbook's revoke_ca pre-ticks the lockdown's distrust of that CA", () => {
+  const S: OrderSettings = { orderActions: ['stop_operating'], wipeKeys: '', distrustCaIds: [], message: '', hours: '168', mode: 'strict' };
+  const none = { both: false, caId: null };
+  it('ticking revoke_ca and lockdown ticks "Stop trusting a fleet CA" with the revoked CA', () => {
+    expect(pretickDistrust(none, { both: true, caId: CA1 }, S)).toMatchObject({ orderActions: ['stop_operating', 'distrust_ca'], distrustCaIds: [CA1] });
+    // And what it pre-ticks is what the order sends.
+    const r = orderInputOf({ ...FORM, ...pretickDistrust(none, { both: true, caId: CA1 }, S) }, ONE);
+    expect('input' in r && r.input).toMatchObject({ actions: ['stop_operating', 'distrust_ca'], distrustCaIds: [CA1] });
+  });
+  it('adds to CAs the officer chose, once', () => {
+    const s = { ...S, orderActions: ['distrust_ca' as const], distrustCaIds: [CA2, CA1] };
+    expect(pretickDistrust({ both: false, caId: CA1 }, { both: true, caId: CA1 }, s)).toMatchObject({ orderActions: ['distrust_ca'], distrustCaIds: [CA2, CA1] });
+  });
+  it('choosing another CA to revoke moves the pre-ticked one', () => {
+    const s = { ...S, orderActions: ['stop_operating' as const, 'distrust_ca' as const], distrustCaIds: [CA1] };
+    expect(pretickDistrust({ both: true, caId: CA1 }, { both: true, caId: CA2 }, s).distrustCaIds).toEqual([CA2]);
+  });
+  it('the officer may untick it: a later change of another field does not tick it again', () => {
+    const unticked = { ...S, message: 'changed' };
+    expect(pretickDistrust({ both: true, caId: CA1 }, { both: true, caId: CA1 }, unticked)).toBe(unticked);
+  });
+  it.each<[string, { both: boolean; caId: string | null }]>([
+    ['revoke_ca without lockdown', { both: false, caId: CA1 }],
+    ['the CA not known yet', { both: true, caId: null }],
+  ])('%s: nothing ticked', (_what, after) => {
+    expect(pretickDistrust(none, after, S)).toBe(S);
   });
 });

@@ -2,7 +2,7 @@
 // beyond a list of robots, or any scope with revoke_ca (revoking the fleet CA reaches every robot). The table is
 // written from that section, not from the function.
 import { describe, expect, it } from 'vitest';
-import { isWideOrder, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyScope, type OrderInputScope } from '../../shared/emergencyContract.ts';
+import { isWideOrder, isWidePlaybook, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyScope, type OrderInputScope } from '../../shared/emergencyContract.ts';
 
 const ROBOT_ACTIONS: EmergencyAction[] = ['compromise_keys', 'revoke_certificates', 'quarantine', 'rotate_shared', 'lockdown'];
 
@@ -18,6 +18,22 @@ describe('isWideRun', () => {
     ['fleet', ['revoke_ca'], true],
   ])('%s scope with %j: wide %s', (kind, actions, wide) => {
     expect(isWideRun({ kind }, actions)).toBe(wide);
+  });
+});
+
+// A playbook whose lockdown order distrusts a fleet CA is wide whatever its scope, as the order on its own is
+// (docs/emergency-response.md, "Containing a compromised fleet CA online"): the playbook is no way around it.
+describe('isWidePlaybook', () => {
+  it.each<[string, EmergencyScope['kind'], EmergencyAction[], { actions: string[] } | undefined, boolean]>([
+    ['one robot, a plain lockdown', 'robot', ['lockdown'], { actions: ['stop_operating'] }, false],
+    ['one robot, the default lockdown', 'robot', ['quarantine', 'lockdown'], undefined, false],
+    ['one robot, a lockdown that distrusts a CA', 'robot', ['lockdown'], { actions: ['stop_operating', 'distrust_ca'] }, true],
+    ['a list, a lockdown that distrusts a CA', 'robots', ['quarantine', 'lockdown'], { actions: ['distrust_ca'] }, true],
+    ['one robot, distrust settings without the lockdown action (never sent)', 'robot', ['quarantine'], { actions: ['distrust_ca'] }, false],
+    ['one robot, revoke_ca', 'robot', ['revoke_ca'], undefined, true],
+    ['a site, a plain lockdown', 'site', ['lockdown'], { actions: ['safe_mode'] }, true],
+  ])('%s: wide %s', (_what, kind, actions, lockdown, wide) => {
+    expect(isWidePlaybook({ scope: { kind }, actions, ...(lockdown ? { lockdown } : {}) })).toBe(wide);
   });
 });
 

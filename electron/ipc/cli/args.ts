@@ -106,6 +106,8 @@ const OPTIONS = {
   'break-glass': { type: 'string' },
   message: { type: 'string' },
   'order-actions': { type: 'string' },
+  // A fleet CA robots stop trusting (repeatable): adds distrust_ca to the order's actions (docs/lockdown-orders.md).
+  'distrust-ca': { type: 'string', multiple: true },
   'valid-for': { type: 'string' },
   'expect-robots': { type: 'string' },
   mode: { type: 'string' },
@@ -137,7 +139,7 @@ const OPTIONS = {
   sig: { type: 'string' },
 } as const;
 type OptionName = keyof typeof OPTIONS;
-/** Strings, flags, and for --robot (repeatable) a list. */
+/** Strings, flags, and for the repeatable options (--robot, --distrust-ca, ...) a list. */
 type OptionValues = Partial<Record<OptionName, string | boolean | string[]>>;
 
 /** The options of `rotation rollout policy set`: a rollout policy's fields. */
@@ -237,12 +239,12 @@ const PER_COMMAND: Readonly<Record<CommandName, CommandSpec>> = {
   help: { options: [], required: [], args: [] },
   'emergency preview': { options: [...EMERGENCY_SCOPE, 'limit', 'ca-id'], required: [], args: [] },
   'emergency execute': {
-    options: [...EMERGENCY_SCOPE, ...PLAYBOOK_ACTIONS, 'ca-id', 'reason', 'cert-reason', 'dry-run', 'break-glass', 'message', 'order-actions', 'valid-for', 'mode', 'out', 'force'],
+    options: [...EMERGENCY_SCOPE, ...PLAYBOOK_ACTIONS, 'ca-id', 'reason', 'cert-reason', 'dry-run', 'break-glass', 'message', 'order-actions', 'distrust-ca', 'valid-for', 'mode', 'out', 'force'],
     required: ['reason'],
     args: [],
   },
   'emergency retry': { options: ['out', 'force'], required: [], args: ['RUN-ID'] },
-  'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions', 'break-glass'], required: ['reason', 'out'], args: [] },
+  'lockdown order': { options: [...ORDER_OPTIONS, 'order-actions', 'distrust-ca', 'break-glass'], required: ['reason', 'out'], args: [] },
   'lockdown lift': { options: ORDER_OPTIONS, required: ['reason', 'out'], args: [] },
   'ca history': { options: [], required: [], args: [] },
   'ca replace': { options: ['algorithm', 'common-name', 'provider', 'reason'], required: ['common-name', 'reason'], args: [] },
@@ -360,16 +362,20 @@ Commands:
                                                 the blast radius (docs/emergency-response.md): robots, certificates,
                                                 keys, reach, providers, what keeps working outside the scope
   emergency execute SCOPE ACTIONS --reason TEXT [--cert-reason R] [--ca-id ID] [--dry-run] [--break-glass REASON]
-                    [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M] [--out FILE]
+                    [--message TEXT] [--order-actions LIST] [--distrust-ca CAID]... [--valid-for SECONDS] [--mode M]
+                    [--out FILE]
                                                 runs the playbook; exit 1 when any action failed (retry it)
   emergency retry RUN-ID [--out FILE]           runs again what failed in a playbook run
-  lockdown order SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--valid-for SECONDS] [--mode M]
-                 [--break-glass REASON] [--expect-robots N]
+  lockdown order SCOPE --reason TEXT --out FILE [--message TEXT] [--order-actions LIST] [--distrust-ca CAID]...
+                 [--valid-for SECONDS] [--mode M] [--break-glass REASON] [--expect-robots N]
   lockdown lift SCOPE --reason TEXT --out FILE [--message TEXT] [--valid-for SECONDS] [--expect-robots N]
                                                 a signed lockdown (or lift) order file for a USB stick; --key and
                                                 --serial name the robots holding them when it is signed;
                                                 --expect-robots N (with --key or --serial): sign only if they are
-                                                N robots, else nothing is signed (audited) and the exit code is 1
+                                                N robots, else nothing is signed (audited) and the exit code is 1;
+                                                --distrust-ca CAID (repeatable, ids as ca history lists them) adds
+                                                distrust_ca: robots stop trusting that fleet CA for good (needs
+                                                two-person approval or --break-glass whatever the scope)
       SCOPE: --robot ID (repeatable) | --site NAME | --model NAME | --firmware VERSION | --tag TAG
              | --key ID[:VERSION] | --serial HEX | --fleet
       ACTIONS: --compromise-keys --revoke-certs --revoke-ca --quarantine --rotate-shared --lockdown (at least one;
@@ -715,6 +721,9 @@ function checkEmergency(command: CommandName, values: OptionValues): void {
   if (typeof values.key === 'string' && !/^[^:\s]+(:[1-9]\d{0,8})?$/.test(values.key)) throw new UsageError(`${command}: --key must be ID or ID:VERSION`);
   if (command === 'emergency execute' && !PLAYBOOK_ACTIONS.some((name) => values[name] === true)) {
     throw new UsageError(`emergency execute: give at least one action (${PLAYBOOK_ACTIONS.map((n) => `--${n}`).join(' ')})`);
+  }
+  if (command === 'emergency execute' && values['distrust-ca'] !== undefined && values.lockdown !== true) {
+    throw new UsageError('emergency execute: --distrust-ca goes with --lockdown (the order robots stop trusting the CA by)');
   }
   if (typeof values['valid-for'] === 'string' && !/^\d{1,8}$/.test(values['valid-for'])) throw new UsageError(`${command}: --valid-for must be a number of seconds`);
   const expect = values['expect-robots'];

@@ -18,7 +18,7 @@ import type { Router } from '../router.ts';
 import type { ParsedCommand } from './args.ts';
 import { batchFinished, batchProgressPrinter, batchStatus } from './batchCli.ts';
 import { formatCaHistory, formatCaReplace, formatCaRevoke } from './caCli.ts';
-import { executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
+import { distrustCaIdsOf, executeFromOptions, formatExecute, formatPreview, formatRun, orderFromOptions, orderScopeFromOptions, scopeFromOptions } from './emergencyCli.ts';
 import { decryptFile, encryptFile, tempOutput, writeWholeFile, type OutputFs } from './fileCrypto.ts';
 import { backupVerifyResult, formatBackup, jobProgressPrinter, migrationResult, signatureResult } from './keysCli.ts';
 import { formatImport, kitOrdersFromOptions, kitOrdersNeedCas } from './kitCli.ts';
@@ -712,8 +712,10 @@ lockdown order written to ${out}` : '');
       const value = await callUnlocked(ctx, 'emergency:lockdownOrder', orderFromOptions(kind, o));
       await writeOutput(ctx, str(o.out) ?? '', Buffer.from(value.content, 'base64'));
       const named = 'deviceIds' in value.order.scope ? `; names ${value.order.scope.deviceIds.length} robot(s)` : '';
+      const distrusted = distrustCaIdsOf(o);
+      const distrust = value.order.actions.includes('distrust_ca') ? `\nrobots that take it stop trusting fleet CA(s) ${distrusted.join(', ')} for good (until re-provisioned)` : '';
       const glass = value.runId ? `\nBREAK-GLASS: recorded as emergency run ${value.runId} (CRITICAL alert raised); a second security officer must review it` : '';
-      return show({ ...value.order, runId: value.runId }, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}${named}; written to ${str(o.out)}${glass}`);
+      return show({ ...value.order, runId: value.runId }, () => `${value.order.kind} order ${value.order.sequence} (${value.order.orderId}) signed with key ${value.order.keyId} v${value.order.keyVersion ?? '?'}, valid until ${value.order.expiresAt}${named}; written to ${str(o.out)}${distrust}${glass}`);
     }
     case 'operators list': {
       const value = await callUnlocked(ctx, 'operators:list', {});

@@ -47,12 +47,25 @@ const FLAG_ACTIONS: ReadonlyArray<[keyof Options, EmergencyAction]> = [
 
 /** How long an order from the CLI stays valid unless --valid-for says otherwise: 7 days. */
 const DEFAULT_VALID_SECONDS = 7 * 24 * 3600;
-const orderActions = (o: Options) => (text(o['order-actions']) ?? 'stop_operating').split(',').map((a) => a.trim()).filter((a) => a !== '');
+/** --distrust-ca (repeatable, or comma-separated): the fleet CAs (console ids) robots stop trusting, as given. */
+export const distrustCaIdsOf = (o: Options): string[] =>
+  (Array.isArray(o['distrust-ca']) ? o['distrust-ca'] : typeof o['distrust-ca'] === 'string' ? [o['distrust-ca']] : []).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '');
+/**
+ * --order-actions (default stop_operating), and distrust_ca when --distrust-ca names a CA; with its CA ids. The ids
+ * are sent as given: the console's schema refuses one that is not a CA id (invalid_input) and the lockdown service an
+ * unknown CA (not_found), each audited.
+ */
+function orderSettings(o: Options): { actions: string[]; distrustCaIds?: string[] } {
+  const actions = (text(o['order-actions']) ?? 'stop_operating').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const distrustCaIds = distrustCaIdsOf(o);
+  if (distrustCaIds.length === 0) return { actions };
+  return { actions: actions.includes('distrust_ca') ? actions : [...actions, 'distrust_ca'], distrustCaIds };
+}
 
 /** emergency execute's input; the router's schema checks every value (a bad --cert-reason is invalid_input). */
 export function executeFromOptions(o: Options): Record<string, unknown> {
   const reason = text(o.reason) ?? '';
-  const lockdownGiven = ['message', 'order-actions', 'valid-for', 'mode'].some((k) => o[k as keyof Options] !== undefined);
+  const lockdownGiven = ['message', 'order-actions', 'distrust-ca', 'valid-for', 'mode'].some((k) => o[k as keyof Options] !== undefined);
   return {
     scope: scopeFromOptions(o),
     actions: FLAG_ACTIONS.filter(([flag]) => o[flag] === true).map(([, a]) => a),
@@ -64,7 +77,7 @@ export function executeFromOptions(o: Options): Record<string, unknown> {
     ...(lockdownGiven
       ? {
         lockdown: {
-          actions: orderActions(o),
+          ...orderSettings(o),
           message: text(o.message) ?? reason,
           validForSeconds: Number(text(o['valid-for']) ?? DEFAULT_VALID_SECONDS),
           ...(text(o.mode) ? { mode: text(o.mode) } : {}),
@@ -80,7 +93,7 @@ export function orderFromOptions(kind: 'lockdown' | 'lift', o: Options): Record<
   return {
     kind,
     scope: orderScopeFromOptions(o),
-    actions: kind === 'lift' ? [] : orderActions(o),
+    ...(kind === 'lift' ? { actions: [] } : orderSettings(o)),
     reason,
     message: text(o.message) ?? reason,
     validForSeconds: Number(text(o['valid-for']) ?? DEFAULT_VALID_SECONDS),

@@ -2,7 +2,7 @@
 // input makes it, if any. Another service adds a guarded action by adding its name to APPROVAL_ACTIONS
 // (shared/approvalsContract.ts), a default policy below and a row here (or by calling Approvals.requireFor itself).
 import type { ChannelName, ParsedInput } from '../../../shared/contract.ts';
-import { isWideOrder, isWideRun } from '../../../shared/emergencyContract.ts';
+import { isWideOrder, isWidePlaybook } from '../../../shared/emergencyContract.ts';
 import type { KeyType } from '../../../shared/domain.ts';
 import { type RotationPolicy, type RotationWindow, validatePolicy } from '../rotation/policy.ts';
 import { APPROVAL_ACTIONS, DEFAULT_TTL_SECONDS, type ApprovalAction, type ApprovalPolicy, type RequestAction } from '../../../shared/approvalsContract.ts';
@@ -251,9 +251,10 @@ const GUARDED: { [C in ChannelName]?: Classifier<C> } = {
   // A playbook that revokes the fleet CA (revoke_ca) is wide whatever its scope, and it is judged under the stricter of
   // emergency.wide and ca.revoke: as many approvals as the larger asks, approvers eligible under both, the shorter life
   // (the playbook is no way around ca:revoke's guard, nor around emergency.wide's). Break-glass remains the one-officer
-  // path (docs/emergency-response.md).
+  // path (docs/emergency-response.md). A lockdown that distrusts a fleet CA makes any playbook wide (isWidePlaybook), as
+  // it makes an order issued on its own.
   'emergency:execute': (i) => {
-    if (i.dryRun === true || i.breakGlass !== undefined || !isWideRun(i.scope, i.actions)) return null;
+    if (i.dryRun === true || i.breakGlass !== undefined || !isWidePlaybook(i)) return null;
     return { action: 'emergency.wide', policyAction: 'emergency.wide', ...(i.actions.includes('revoke_ca') ? { alsoUnder: 'ca.revoke' as const } : {}), waivable: false };
   },
   'approvals:setPolicy': (i, ctx) => (lowersFor(ctx, ctx.policyOf(i.policy.action), i.policy) ? { action: 'approval.lower', policyAction: i.policy.action } : null),

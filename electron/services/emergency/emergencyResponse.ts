@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CertRevocationReason } from '../../../shared/domain.ts';
 import {
-  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideOrder, isWideRun, orderEmergencyScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunChanged,
+  EMERGENCY_ACTIONS, ROBOT_LEVEL_SCOPES, describeScope, isWideOrder, isWidePlaybook, orderEmergencyScope, type EmergencyAction, type EmergencyPreview, type EmergencyRunChanged,
   type EmergencyRunView, type EmergencyScope, type ExecuteInput, type LockdownOrderInput,
 } from '../../../shared/emergencyContract.ts';
 import { ConsoleError, ERROR_CODES, isConsoleError, type ErrorCode } from '../../../shared/errors.ts';
@@ -901,7 +901,8 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
       robots: p.robots.total, certificates: p.certificates.total, keysToCompromise: p.keys.filter((k) => k.plan === 'compromise').length, keysToRotate: p.outside.sharedKeys,
       ...(revokesCa && p.ca ? { caId: p.ca.caId, caCertificates: p.ca.certificates, caRobots: p.ca.robots } : {}),
     };
-    const wide = isWideRun(input.scope, actions);
+    const wide = isWidePlaybook({ scope: input.scope, actions, ...(input.lockdown ? { lockdown: input.lockdown } : {}) });
+    const distrusts = actions.includes('lockdown') && (input.lockdown?.actions ?? []).includes('distrust_ca');
     if (input.dryRun) {
       deps.audit.append({ actor, action: 'emergency.execute', targetType: null, targetId: null, outcome: 'success', details: { ...base, dryRun: true, ...counts } });
       return { dryRun: true, preview: p, run: null, lockdownFile: null };
@@ -909,7 +910,7 @@ export function createEmergencyResponse(deps: EmergencyDeps): EmergencyResponse 
     // The console's guard turns a wide run into an approval request before it gets here; reaching the service without
     // an approved request or break-glass (a direct caller) is refused the same way.
     if (wide && !input.breakGlass && approvedRequestId === undefined) {
-      refuse(new ConsoleError('approval_required', `${revokesCa ? 'Revoking the fleet CA' : `Acting on ${describeScope(input.scope)}`} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
+      refuse(new ConsoleError('approval_required', `${revokesCa ? 'Revoking the fleet CA' : distrusts ? 'Stopping robots trusting a fleet CA' : `Acting on ${describeScope(input.scope)}`} needs two-person approval (a second security officer approves it under Approvals), or break glass with a reason (it takes effect at once, raises a CRITICAL alert and must be reviewed by a second security officer).`, { scope: input.scope.kind }));
     }
     if (revokesCa && p.ca === null) refuse(new ConsoleError('not_initialized', 'There is no fleet CA to revoke; nothing was done.'));
     if (revokesCa && p.ca?.state === 'compromised') refuse(new ConsoleError('illegal_transition', `Fleet CA ${p.ca.caId} was revoked already; nothing was done.`, { from: 'compromised', to: 'compromised' }));

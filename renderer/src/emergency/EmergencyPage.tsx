@@ -21,7 +21,7 @@ import Modal from '@cloudscape-design/components/modal';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Link from '@cloudscape-design/components/link';
 import { CERT_REVOCATION_REASONS, type CertRevocationReason } from '../../../shared/domain.ts';
-import { describeScope, EMERGENCY_ACTIONS, isWideRun, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
+import { describeScope, EMERGENCY_ACTIONS, isWidePlaybook, type EmergencyAction, type EmergencyPreview, type EmergencyScope, type ExecuteInput } from '../../../shared/emergencyContract.ts';
 import { useChannelMutation, useChannelQuery, useQueryClient } from '../hooks/channelQuery.ts';
 import { ErrorMessage } from '../components/ErrorMessage.tsx';
 import { DialogFooter } from '../components/DialogFooter.tsx';
@@ -33,7 +33,7 @@ import { ACTION_LABELS, EmergencyRuns } from './EmergencyRuns.tsx';
 import { LockdownOrders } from './LockdownOrders.tsx';
 import { OrderFields } from './OrderFields.tsx';
 import { IssueOrderDialog } from './IssueOrderDialog.tsx';
-import { orderSettingsOf, toggle, type OrderField, type OrderSettings } from './orderForm.ts';
+import { orderSettingsOf, pretickDistrust, toggle, type OrderField, type OrderSettings, type RevokedCa } from './orderForm.ts';
 import { parseRobotList, SCOPE_KINDS, scopeFromForm, type ScopeKind } from './scopeForm.ts';
 
 interface Playbook extends OrderSettings {
@@ -121,9 +121,21 @@ function RevokedCaField({ p, set }: { p: Playbook; set(p: Playbook): void }) {
   );
 }
 
-function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
+function PlaybookSection({ p, set: setPlaybook, problem }: { p: Playbook; set(p: Playbook): void; problem: { field: string; error: string } | null }) {
   const errorOf = (f: string) => (problem?.field === f ? problem.error : undefined);
   const lockdown = p.actions.includes('lockdown');
+  // revoke_ca with lockdown: the order also stops robots trusting the revoked CA (pre-ticked, the officer may untick it).
+  const cas = useChannelQuery('ca:history', {}).data?.cas ?? [];
+  const revokedOf = (q: Playbook): RevokedCa => ({
+    both: q.actions.includes('revoke_ca') && q.actions.includes('lockdown'),
+    caId: q.caId !== '' ? q.caId : (cas.find((c) => c.state === 'current')?.id ?? null),
+  });
+  const set = (next: Playbook) => setPlaybook(pretickDistrust(revokedOf(p), revokedOf(next), next));
+  const revoked = revokedOf(p);
+  const revokedCa = revoked.both ? cas.find((c) => c.id === revoked.caId) : undefined;
+  const distrustNote = revokedCa && p.distrustCaIds.includes(revokedCa.id)
+    ? `${revokedCa.subject} (${revokedCa.id.slice(0, 8)}) is ticked because the playbook revokes it: untick it to leave robots trusting it.`
+    : undefined;
   return (
     <Container header={<Header variant="h2" description="Tick the actions to run; they always run in this order, and one that fails does not stop the next.">Playbook</Header>}>
       <SpaceBetween size="m">
@@ -158,7 +170,7 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
         )}
         {lockdown && (
           <Container header={<Header variant="h3" description="Signed with the fleet's emergency key.">Lockdown order</Header>}>
-            <OrderFields p={p} set={set} errors={problem ? { [problem.field]: problem.error } : {}} />
+            <OrderFields p={p} set={set} errors={problem ? { [problem.field]: problem.error } : {}} distrustNote={distrustNote} />
           </Container>
         )}
         <FormField label="Reason (recorded in the audit log)" errorText={errorOf('reason')} constraintText="Up to 500 characters.">
@@ -170,7 +182,8 @@ function PlaybookSection({ p, set, problem }: { p: Playbook; set(p: Playbook): v
 }
 
 function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: EmergencyScope; preview: EmergencyPreview; input: Omit<ExecuteInput, 'scope'>; onClose(): void; onRun(runId: string): void }) {
-  const wide = isWideRun(scope, input.actions);
+  const wide = isWidePlaybook({ scope, ...input });
+  const distrusts = input.actions.includes('lockdown') && (input.lockdown?.actions ?? []).includes('distrust_ca');
   const [path, setPath] = useState<'request' | 'break_glass'>('request');
   const [glassReason, setGlassReason] = useState('');
   const execute = useChannelMutation('emergency:execute', (out) => {
@@ -218,13 +231,25 @@ function ExecuteDialog({ scope, preview, input, onClose, onRun }: { scope: Emerg
             It revokes the fleet CA {preview.ca.subject}: {preview.ca.certificates} certificate(s) of {preview.ca.robots} robot(s), whatever the scope.
           </Alert>
         )}
+        {distrusts && (
+          <Alert type="warning" statusIconAriaLabel="Warning" data-testid="execute-distrust-ca">
+            Its lockdown order makes the robots in scope stop trusting {input.lockdown?.distrustCaIds?.length ?? 0} fleet CA(s) for good, until they are
+            re-provisioned.
+          </Alert>
+        )}
         <ul>
           {input.actions.map((a) => (
             <li key={a}>{ACTION_LABELS[a]}</li>
           ))}
         </ul>
         {wide && (
-          <FormField label="Approval" description={preview.approval === 'two_person' ? 'This scope is wider than a list of robots.' : 'Revoking the fleet CA reaches every robot.'}>
+          <FormField label="Approval" description={
+              preview.approval === 'two_person'
+                ? 'This scope is wider than a list of robots.'
+                : input.actions.includes('revoke_ca')
+                  ? 'Revoking the fleet CA reaches every robot.'
+                  : 'Robots that take the lockdown order never trust the ticked fleet CA(s) again.'
+            }>
             <RadioGroup
               value={path}
               onChange={(e) => setPath(e.detail.value as typeof path)}
@@ -263,6 +288,7 @@ export function EmergencyPage() {
     hours: String(7 * 24),
     mode: 'strict',
     wipeKeys: '',
+    distrustCaIds: [],
     reason: '',
     caId: '',
   });

@@ -41,7 +41,7 @@ const saveOrder = (out: Issued) => downloadBase64(out.fileName, out.content, 'ap
 
 export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope: EmergencyScope; preview: EmergencyPreview; onClose(): void; onIssued(): void }) {
   const [form, setForm] = useState<OrderForm>({
-    kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', message: '', hours: String(7 * 24), mode: 'strict', reason: '', approval: 'request', glassReason: '',
+    kind: 'lockdown', orderActions: ['stop_operating'], wipeKeys: '', distrustCaIds: [], message: '', hours: String(7 * 24), mode: 'strict', reason: '', approval: 'request', glassReason: '',
   });
   const [tried, setTried] = useState(false);
   // The robots the officer has been shown for a key or serial scope: the preview's count, then the console's new one.
@@ -165,7 +165,14 @@ export function IssueOrderDialog({ scope, preview, onClose, onIssued }: { scope:
             <Textarea value={form.reason} onChange={(e) => setForm({ ...form, reason: e.detail.value })} rows={2} />
           </FormField>
           {wide && (
-            <FormField label="Approval" description="A lockdown beyond a list of robots needs two-person approval, as a playbook on this scope does.">
+            <FormField
+              label="Approval"
+              description={
+                form.orderActions.includes('distrust_ca')
+                  ? 'Stopping robots trusting a fleet CA needs two-person approval whatever the scope: robots never trust it again.'
+                  : 'A lockdown beyond a list of robots needs two-person approval, as a playbook on this scope does.'
+              }
+            >
               <RadioGroup
                 value={form.approval}
                 onChange={(e) => setForm({ ...form, approval: e.detail.value as OrderForm['approval'] })}

@@ -12,6 +12,8 @@ export type OrderScope = OrderInput['scope'];
 /** An order is valid for at most 90 days (the format's rule). */
 export const MAX_HOURS = 90 * 24;
 const MAX_TEXT = 500;
+/** At most this many fleet CAs in one distrust order (DistrustCaIdsSchema). */
+export const MAX_DISTRUST_CAS = 16;
 
 /** `list` with `item` added (on) or removed (off): a checkbox group's value. */
 export const toggle = <T>(list: readonly T[], item: T, on: boolean): T[] => (on ? [...list, item] : list.filter((x) => x !== item));
@@ -39,6 +41,8 @@ export interface OrderSettings {
   orderActions: OrderAction[];
   /** Key ids to wipe, separated by commas, semicolons or spaces. */
   wipeKeys: string;
+  /** With "Stop trusting a fleet CA" (distrust_ca): the console ids of the fleet CAs robots stop trusting (ca:history). */
+  distrustCaIds: string[];
   /** Empty: the reason. */
   message: string;
   hours: string;
@@ -54,7 +58,7 @@ export interface OrderForm extends OrderSettings {
   glassReason: string;
 }
 
-export type OrderField = 'orderActions' | 'wipeKeys' | 'message' | 'hours' | 'reason' | 'glassReason';
+export type OrderField = 'orderActions' | 'wipeKeys' | 'distrustCaIds' | 'message' | 'hours' | 'reason' | 'glassReason';
 export type OrderErrors = Partial<Record<OrderField, string>>;
 
 /** What robots must do and for how long, or what is wrong with each field; `kind` lift names no action. */
@@ -71,6 +75,13 @@ export function orderSettingsOf(s: OrderSettings, kind: 'lockdown' | 'lift', rea
     else if (bad.length > 0) errors.wipeKeys = `Not key ids (UUIDs, lowercase): ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}.`;
     else if (wipeKeys.length > 1000) errors.wipeKeys = `At most 1,000 keys (${wipeKeys.length} given).`;
   }
+  const distrustCaIds = [...new Set(s.distrustCaIds)];
+  if (actions.includes('distrust_ca')) {
+    const bad = distrustCaIds.filter((id) => !UUID_PATTERN.test(id));
+    if (distrustCaIds.length === 0) errors.distrustCaIds = 'Choose the fleet CA (or CAs) robots must stop trusting.';
+    else if (bad.length > 0) errors.distrustCaIds = `Not fleet CA ids (UUIDs, lowercase): ${bad.slice(0, 3).join(', ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}.`;
+    else if (distrustCaIds.length > MAX_DISTRUST_CAS) errors.distrustCaIds = `At most ${MAX_DISTRUST_CAS} fleet CAs in one order (${distrustCaIds.length} chosen).`;
+  }
   const message = s.message.trim() || reason.trim();
   if (s.message.trim().length > MAX_TEXT) errors.message = `At most ${MAX_TEXT} characters (${s.message.trim().length} given).`;
   if (Object.keys(errors).length > 0) return { errors };
@@ -81,6 +92,7 @@ export function orderSettingsOf(s: OrderSettings, kind: 'lockdown' | 'lift', rea
       validForSeconds: Math.round(hours * 3600),
       mode: s.mode,
       ...(actions.includes('wipe_keys') ? { wipeKeys: [...new Set(wipeKeys)] } : {}),
+      ...(actions.includes('distrust_ca') ? { distrustCaIds } : {}),
     },
   };
 }
@@ -88,8 +100,41 @@ export function orderSettingsOf(s: OrderSettings, kind: 'lockdown' | 'lift', rea
 /** A required text of 1-500 characters, or what is wrong with it. */
 const textError = (text: string, missing: string) => (text === '' ? missing : text.length > MAX_TEXT ? `At most ${MAX_TEXT} characters (${text.length} given).` : null);
 
-/** Whether the order needs two-person approval or break-glass (the main process decides the same way). */
-export const orderIsWide = (f: Pick<OrderForm, 'kind'>, scope: OrderScope) => isWideOrder({ kind: f.kind, scope });
+/**
+ * Whether the order needs two-person approval or break-glass (the main process decides the same way): a lockdown beyond
+ * a list of robots, or one that stops robots trusting a fleet CA, whatever its scope.
+ */
+export const orderIsWide = (f: Pick<OrderForm, 'kind' | 'orderActions'>, scope: OrderScope) =>
+  isWideOrder({ kind: f.kind, scope, actions: f.kind === 'lift' ? [] : f.orderActions });
+
+/** What the playbook's revoke_ca and lockdown actions say about the CA to distrust: both ticked, and the CA revoked. */
+export interface RevokedCa {
+  /** revoke_ca and lockdown are both ticked. */
+  both: boolean;
+  /** The id of the CA revoke_ca revokes (null while ca:history is not loaded, or there is no CA). */
+  caId: string | null;
+}
+
+/**
+ * The playbook's lockdown settings once the officer changed the playbook from `before` to `after`: when revoke_ca and
+ * lockdown become both ticked, "Stop trusting a fleet CA" is ticked with the CA revoke_ca revokes (the officer sees it
+ * and may untick it); when the officer then chooses another CA to revoke, the pre-chosen one follows. Anything the
+ * officer set by hand otherwise stays as it is.
+ */
+export function pretickDistrust<T extends OrderSettings>(before: RevokedCa, after: RevokedCa, s: T): T {
+  if (!after.both || after.caId === null) return s;
+  if (!before.both || before.caId === null) {
+    return {
+      ...s,
+      orderActions: s.orderActions.includes('distrust_ca') ? s.orderActions : [...s.orderActions, 'distrust_ca'],
+      distrustCaIds: s.distrustCaIds.includes(after.caId) ? s.distrustCaIds : [...s.distrustCaIds, after.caId],
+    };
+  }
+  if (before.caId !== after.caId && s.distrustCaIds.includes(before.caId)) {
+    return { ...s, distrustCaIds: [...new Set(s.distrustCaIds.map((id) => (id === before.caId ? after.caId! : id)))] };
+  }
+  return s;
+}
 
 /**
  * The dialog's fields as the channel's input for `scope`, or what is wrong with each field, in words. Break-glass is

@@ -7,6 +7,7 @@ import type { StationMode } from '../../shared/stationContract.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { StationError } from './errors.ts';
+import { pollForEveryWaiter } from './serialPoller.ts';
 import { runDistributionSession, type DistributeStep, type DistributionDeps, type DistributionResult } from './distributeSession.ts';
 import { runConsoleSession, type ProvisioningDeps, type SessionResult, type SessionStep } from './session.ts';
 import { FrameChannel, realTimers, type ByteLink, type Timers } from './transport.ts';
@@ -67,7 +68,14 @@ const serialPortLibrary = async () => (await import('serialport')).SerialPort;
 export async function openSerialPort(path: string, baudRate: number): Promise<OpenPort> {
   const SerialPort = await serialPortLibrary();
   const port = new SerialPort({ path, baudRate, autoOpen: false });
-  return new Promise((resolve, reject) => port.open((e) => (e ? reject(new StationError('disconnected', `cannot open ${path}: ${e.message}`, { port: path })) : resolve(port))));
+  return new Promise((resolve, reject) =>
+    port.open((e) => {
+      if (e) return reject(new StationError('disconnected', `cannot open ${path}: ${e.message}`, { port: path }));
+      // Keep reading while a write waits for the robot to take bytes (serialPoller.ts).
+      pollForEveryWaiter(port);
+      resolve(port);
+    }),
+  );
 }
 
 export async function listSerialPorts(): Promise<PortInfo[]> {

@@ -18,12 +18,21 @@ import { createTestCa, type TestCa } from './testCa.ts';
  */
 export interface PtyPair { consolePath: string; robotPath: string; consoleDevice: string; robotDevice: string; unplug(): void; process: ChildProcess }
 
-/** Starts `socat -d -d pty,raw,echo=0,link=DIR/console pty,raw,echo=0,link=DIR/robot` and waits for its two ptys. */
+/**
+ * Starts `socat -d -d -b 256 pty,raw,echo=0,link=DIR/console pty,raw,echo=0,link=DIR/robot` and waits for its two ptys.
+ *
+ * `-b 256`: a cable carries each direction on its own, but socat relays both in one loop with blocking writes. With its
+ * default 8 KiB steps it could enter a write toward an end that had stopped reading (a robot that refused a chunk and
+ * left) and stay in it for good, holding the robot's answer, already written, unread on the other side (seen with
+ * strace: `write(robot side, 4095 bytes)` blocked while that side's answer waited). A pty that polls writable takes a
+ * write of up to 256 bytes at once (the kernel's smallest tty buffer), so socat never blocks in a write and keeps
+ * serving the other direction. docs/testing.md, "The cable".
+ */
 export function startPtyPair(): Promise<PtyPair> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ecps-cable-'));
   const consolePath = path.join(dir, 'console');
   const robotPath = path.join(dir, 'robot');
-  const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${consolePath}`, `pty,raw,echo=0,link=${robotPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn('socat', ['-d', '-d', '-b', '256', `pty,raw,echo=0,link=${consolePath}`, `pty,raw,echo=0,link=${robotPath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   proc.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     let err = '';

@@ -27,6 +27,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
+import { pollForEveryWaiter } from '../../electron/station/serialPoller.ts';
 import { FrameChannel } from '../../electron/station/transport.ts';
 import { installBundle } from './installBundle.ts';
 import { pollField } from './fieldClient.ts';
@@ -140,6 +141,8 @@ if (field !== undefined) {
 const portPath = need('port');
 const port = new SerialPort({ path: portPath, baudRate: Number(values.baud), autoOpen: false });
 await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+// As the console's ports: keep reading while a write waits (electron/station/serialPoller.ts).
+pollForEveryWaiter(port);
 const channel = new FrameChannel(port, undefined, { probeIntervalMs: 250 });
 if (values['wait-signal']) {
   // Booted (crypto paths warmed, as compiled firmware needs no warm-up) and attached: announce it, then wait for the

@@ -86,6 +86,23 @@ describe('distrust_ca through emergency:lockdownOrder', () => {
     expect(await sequences()).toEqual(before);
   });
 
+  it('audits the CAs of a distrust order, in the order given and comma-separated; an order without the action has no such members', async () => {
+    // docs/lockdown-orders.md "Issuing", step 4: distrustCaIds (console ids) and distrustCas (key ids), each
+    // comma-separated in the order given; a version 1 order has neither (and its body no distrustCas).
+    await h.call('ca:replace', { algorithm: 'EC_P256', commonName: 'Distrust Test CA 2', reason: 'planned replacement' });
+    const cas = (await h.call('ca:history', {})).cas;
+    const second = cas.find((c) => c.id !== caId)!;
+    const secondKeyId = createHash('sha256').update(new X509Certificate(second.certificatePem).publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
+    const both = await h.call('emergency:lockdownOrder', { ...ORDER, distrustCaIds: [second.id, caId] });
+    expect(h.auditOf('lockdown.order')[0]).toMatchObject({ outcome: 'success', details: { sequence: both.order.sequence, distrustCaIds: `${second.id},${caId}`, distrustCas: `${secondKeyId},${caKeyId}` } });
+    const plain = await h.call('emergency:lockdownOrder', { ...ORDER, actions: ['stop_operating'] });
+    const record = h.auditOf('lockdown.order')[0]!;
+    expect(record).toMatchObject({ outcome: 'success', details: { sequence: plain.order.sequence, actions: 'stop_operating' } });
+    expect({ distrustCaIds: 'distrustCaIds' in record.details, distrustCas: 'distrustCas' in record.details }).toEqual({ distrustCaIds: false, distrustCas: false });
+    const body = JSON.parse(Buffer.from(JSON.parse(Buffer.from(plain.content, 'base64').toString()).body, 'base64').toString()) as Record<string, unknown>;
+    expect({ v: body.v, distrustCas: 'distrustCas' in body }).toEqual({ v: 1, distrustCas: false });
+  });
+
   it('is wide whatever its scope: with a second officer a one-robot distrust order is an approval request, a plain one is not', async () => {
     await addOperators(h.console, { name: 'Officer Ada', passphrase: PASS }, [{ name: 'Bob', role: 'security_officer', passphrase: `${PASS} bob` }]);
     const before = await sequences();

@@ -890,6 +890,24 @@ describe('writeWholeFile: every whole --out file (writeOutput, approval files, k
     expect(readdirSync(d)).toEqual(['order.json']);
   });
 
+  it('a write failing without an error code is still invalid_input naming the file, leaving nothing', async () => {
+    const d = folder();
+    const target = join(d, 'report.json');
+    const e = await failure(writeWholeFile(target, 'x', false, { writev: () => Promise.reject(new Error('odd')) }));
+    expect([e.code, e.message, e.details]).toEqual(['invalid_input', `Output file ${target} cannot be written (error).`, { field: 'out' }]);
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('flushes once 64 MiB have been written, also when that is exactly the whole file (docs/ciphertext-format.md "Output")', async () => {
+    const MiB = 1024 * 1024;
+    const target = join(folder(), 'big.bin');
+    let flushes = 0;
+    await writeWholeFile(target, Buffer.alloc(64 * MiB, 7), false, { datasync: async (file) => { flushes += 1; await file.datasync(); } });
+    expect(flushes).toBe(1);
+    expect(statSync(target).size).toBe(64 * MiB);
+    rmSync(target);
+  });
+
   it("leaves the caller's buffer as it was (the offline window returns the order it wrote)", async () => {
     const bytes = Buffer.from('a signed lockdown order, returned after it is written, and long enough to be its own buffer'.repeat(64));
     const copy = Buffer.from(bytes);

@@ -109,6 +109,9 @@ describe('checkOrderBody: each field of docs/lockdown-orders.md', () => {
     ['v2 with an upper-case id', v2({ distrustCas: ['C'.repeat(64)] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
     ['v2 with an id of 63', v2({ distrustCas: ['c'.repeat(63)] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
     ['v2 with a number', v2({ distrustCas: [5] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    // Every id is checked, not just one; and an id is a string (a list holding one id is not an id).
+    ['v2 with a good id and an upper-case one', v2({ distrustCas: [CA1, 'C'.repeat(64)] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
+    ['v2 with an id inside a list', v2({ distrustCas: [[CA1]] }), M('distrustCas must list 1 to 16 CA key ids (64 lowercase hex characters)')],
     ['v2 naming a CA twice', v2({ distrustCas: [CA1, CA1] }), M('distrustCas lists a CA twice')],
     ['a lift of version 2', v2({ kind: 'lift', actions: [] }), M('an order is v2 with the distrust_ca action, and only then')],
     ['a lift that distrusts a CA', v2({ kind: 'lift' }), M('a lift order names no action')],

@@ -50,9 +50,10 @@ export interface LockdownServiceDeps {
   clock: Clock;
   /**
    * The key id robots know a fleet CA by (SHA-256 hex of its certificate's SubjectPublicKeyInfo DER), or null when
-   * the console has no CA of that id. Needed only for distrust_ca orders.
+   * the console has no CA of that id. Used only for distrust_ca orders; required so that such an order can never meet a
+   * service without it (an untyped TypeError instead of not_found).
    */
-  caKeyIdOf?(caId: string): string | null;
+  caKeyIdOf(caId: string): string | null;
   /** Keeps the signed file of an issued order, for stations and key bundles to deliver (orderDelivery.ts). */
   saveFile?(sequence: number, file: Buffer): void;
 }
@@ -82,7 +83,7 @@ export function createLockdownService(deps: LockdownServiceDeps): LockdownServic
     if (ids.length === 0) throw invalid('Name the fleet CA (or CAs) that robots must stop trusting.', 'distrustCaIds');
     if (new Set(ids).size !== ids.length) throw invalid('A fleet CA is named twice.', 'distrustCaIds');
     return ids.map((caId) => {
-      const keyId = deps.caKeyIdOf?.(caId) ?? null;
+      const keyId = deps.caKeyIdOf(caId);
       if (keyId === null) throw new ConsoleError('not_found', `No fleet CA ${caId}.`, { field: 'distrustCaIds' });
       return keyId;
     });

@@ -74,7 +74,8 @@ export function createCaCrossCertificates(deps: {
       if (!subject) return [];
       const now = deps.clock.now();
       const pems: string[] = [];
-      for (const issuer of deps.caRepo.listCas()) {
+      // Oldest CA first (listCas is newest first): a robot's factory CA's cross-certificate comes before later ones.
+      for (const issuer of deps.caRepo.listCas().reverse()) {
         if (issuer.id === caId || deps.transitions.transition(issuer.id)?.state !== 'retired') continue;
         if (Date.parse(new X509Certificate(issuer.certDer).validTo) <= now) continue;
         let row: CaCrossCertificateRow;

@@ -578,7 +578,7 @@ export async function createConsole(options: ConsoleOptions): Promise<FleetConso
     // Replacing and revoking the fleet CA (ca:replace, ca:revoke: guarded, two-person control).
     const caTransitions = createCaTransitionsRepo(store.db);
     // The retired CAs' cross-certificates for later CAs (migration 43): signed at a replacement, sent by the field link.
-    const caCross = createCaCrossCertificates({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, repo: createCaCrossRepo(store.db), clock, logger });
+    const caCross = createCaCrossCertificates({ ca: fleetCa, caRepo: fleetCaRepo, transitions: caTransitions, repo: createCaCrossRepo(store.db), audit, clock, logger });
     let afterCaChange: () => Promise<void> = async () => undefined; // set once the field link exists (below)
     const caTransition = createCaTransition({ ca: fleetCa, repo: fleetCaRepo, transitions: caTransitions, session: liveSession, audit, clock, transaction, cross: caCross, changed: () => afterCaChange() });
     // The retired CAs' endorsements of the current CA: over the link (RENEW) and in key bundle files (v3), signed once per pair.

@@ -71,6 +71,7 @@ async function rig(cas: Array<[string, number]>) {
     caRepo: f.repo,
     transitions,
     repo: crossRepo,
+    audit: f.audit,
     clock: f.clock,
     logger,
   });
@@ -261,14 +262,30 @@ describe('a CA whose key cannot sign', () => {
     expect(r.signsBy('A')).toBe(2);
   });
 
-  it('a CA whose key is gone from its provider (cannot be opened) is skipped too', async () => {
+  it('a CA whose key its provider refuses to read (disabled: the CA cannot be opened) is skipped too, audited with the provider\'s code', async () => {
     const r = await rig([['A', 3650], ['B', 3650], ['C', 3650]]);
     r.set('A', 'retired', 'B');
     r.set('B', 'retired', 'C');
     await r.inner.disable(r.keyRefs.A!);
-    const chain = await r.svc.chainFor(r.ids.C!);
+    const chain = await r.svc.chainFor(r.ids.C!, 'bob');
     expect(issuersOf(chain)).toEqual(['B']);
     expect(r.logger.entries.filter((e) => e.level === 'warn').map((e) => e.fields?.caId)).toEqual([r.ids.A]);
+    // docs/fleet-ca.md: ca.cross_certify, target the retired CA, a failure with the provider's code (docs/providers.md:
+    // a disabled key is key_disabled).
+    const failed = r.crossAudits().filter((a) => a.outcome === 'failure');
+    expect(failed.map((a) => [a.actor, a.targetType, a.targetId])).toEqual([['bob', null, r.ids.A]]);
+    expect(failed[0]!.details).toMatchObject({ caId: r.ids.A, subjectCaId: r.ids.C, code: 'key_disabled', provider: r.inner.id, providerCode: 'KeyState' });
+    // Asked again once the key is back.
+    await r.inner.enable(r.keyRefs.A!);
+    expect(issuersOf(await r.svc.chainFor(r.ids.C!))).toEqual(['A', 'B']);
+  });
+
+  it('without an actor, a CA that cannot be opened is audited as the system', async () => {
+    const r = await rig([['A', 3650], ['C', 3650]]);
+    r.set('A', 'retired', 'C');
+    await r.inner.disable(r.keyRefs.A!);
+    expect(await r.svc.chainFor(r.ids.C!)).toEqual([]);
+    expect(r.crossAudits().map((a) => [a.actor, a.outcome])).toEqual([['system', 'failure']]);
   });
 });
 

@@ -9,6 +9,8 @@
 // cannot sign is skipped (audited ca.cross_certify failure, logged) and asked again next time.
 import { X509Certificate } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
+import type { AuditLog } from '../audit/auditLog.ts';
+import { failureAuditDetails, providerFailure } from '../providers/providerErrors.ts';
 import { toPem } from '../../crypto/x509Plain.ts';
 import type { Logger } from '../../logger.ts';
 import type { CaCrossCertificateRow, CaCrossRepo } from '../../store/caCrossRepo.ts';
@@ -35,6 +37,8 @@ export function createCaCrossCertificates(deps: {
   caRepo: Pick<FleetCaRepo, 'getCa' | 'listCas'>;
   transitions: Pick<CaTransitionsRepo, 'transition'>;
   repo: CaCrossRepo;
+  /** For a retired CA that cannot even be opened (its key unreadable): issueCrossCertificate audits the rest. */
+  audit: Pick<AuditLog, 'append'>;
   clock: Clock;
   logger: Logger;
 }): CaCrossCertificates {
@@ -48,6 +52,23 @@ export function createCaCrossCertificates(deps: {
     return { issuerCaId: issuer.id, subjectCaId, serial: out.serial, certDer: out.der, notAfter: out.notAfter, createdAt: iso() };
   }
 
+  /**
+   * The retired CA, opened to sign. A key its provider refuses to read (disabled, gone, unreachable) fails here, before
+   * issueCrossCertificate: audited ca.cross_certify failure like a failed signing (docs/fleet-ca.md).
+   */
+  async function openIssuer(issuerId: string, subjectCaId: string, actor?: string): Promise<Pick<FleetCa, 'id' | 'issueCrossCertificate'>> {
+    try {
+      return await deps.ca.open(issuerId);
+    } catch (e) {
+      const err = providerFailure(e);
+      deps.audit.append({
+        actor: actor ?? 'system', action: 'ca.cross_certify', targetType: null, targetId: issuerId, outcome: 'failure',
+        details: { caId: issuerId, subjectCaId, code: err.code, ...failureAuditDetails(err) },
+      });
+      throw err;
+    }
+  }
+
   /** One signing per pair at a time (a renewal and a start asking at once get the same certificate). */
   function ensure(issuerId: string, subjectCaId: string, subjectCaCertDer: Buffer, actor?: string): Promise<CaCrossCertificateRow> {
     // A stored one needs no provider (the retired CA is not opened).
@@ -57,7 +78,7 @@ export function createCaCrossCertificates(deps: {
     let pending = signing.get(key);
     if (!pending) {
       pending = (async () => {
-        const row = await sign(await deps.ca.open(issuerId), subjectCaId, subjectCaCertDer, actor);
+        const row = await sign(await openIssuer(issuerId, subjectCaId, actor), subjectCaId, subjectCaCertDer, actor);
         deps.repo.save(row);
         return deps.repo.get(issuerId, subjectCaId) ?? row;
       })().finally(() => signing.delete(key));

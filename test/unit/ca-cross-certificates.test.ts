@@ -151,7 +151,10 @@ describe('which CAs vouch for the current one', () => {
     r.set('A', 'retired', 'C');
     expect(await r.svc.chainFor('0b6f3c2e-4a1d-4c8e-9f00-1234567890ab')).toEqual([]);
     expect(r.signsBy('A')).toBe(0);
+    expect(r.opened).toEqual([]);
     expect(r.crossAudits()).toEqual([]);
+    // Not a failure of a CA either: nothing logged.
+    expect(r.logger.entries).toEqual([]);
   });
 });
 
@@ -220,6 +223,37 @@ describe('signed once per pair and stored', () => {
     expect(r.crossAudits()).toHaveLength(1);
   });
 
+  it('chains of two CAs asked at once: each gets the cross-certificate for itself (one signing per pair, not per issuer)', async () => {
+    const r = await rig([['A', 3650], ['B', 3650], ['C', 3650]]);
+    r.set('A', 'retired', 'B');
+    r.set('B', 'retired', 'C');
+    const [forB, forC] = await Promise.all([r.svc.chainFor(r.ids.B!), r.svc.chainFor(r.ids.C!)]);
+    expect(issuersOf(forB)).toEqual(['A']);
+    expectCrossCert(r, forB[0]!, 'A', 'B');
+    expect(issuersOf(forC)).toEqual(['A', 'B']);
+    expectCrossCert(r, forC[0]!, 'A', 'C');
+    expectCrossCert(r, forC[1]!, 'B', 'C');
+    expect(r.signsBy('A')).toBe(2);
+  });
+
+  it('one stored by someone else while it signed (ca:replace\'s): the stored one is sent, the pair keeps one certificate', async () => {
+    const r = await rig([['A', 3650], ['C', 3650]]);
+    r.set('A', 'retired', 'C');
+    let first = true;
+    r.hooks.beforeSign = async (keyRef) => {
+      if (!first || keyRef !== r.keyRefs.A) return;
+      first = false;
+      const other = await openFleetCa({ caId: r.ids.A!, provider: r.inner, clock: r.f.clock, audit: r.f.audit, repo: r.f.repo });
+      r.crossRepo.save(await r.svc.sign(other, r.ids.C!, r.f.repo.getCa(r.ids.C!)!.certDer));
+    };
+    const chain = await r.svc.chainFor(r.ids.C!);
+    // Two certificates were signed for the pair (the other one outside the counted provider): two audits.
+    expect(r.crossAudits().map((a) => a.outcome)).toEqual(['success', 'success']);
+    const stored = r.crossRepo.get(r.ids.A!, r.ids.C!)!;
+    expect(chain.map((pem) => new X509Certificate(pem).raw)).toEqual([stored.certDer]);
+    expect(await r.svc.chainFor(r.ids.C!)).toEqual(chain);
+  });
+
   it('sign: a stored one is returned as stored without signing; a missing one is signed but not stored (save stores it once)', async () => {
     const r = await rig([['A', 3650], ['C', 3650]]);
     const issuer = await openFleetCa({ caId: r.ids.A!, provider: r.inner, clock: r.f.clock, audit: r.f.audit, repo: r.f.repo });
@@ -252,6 +286,7 @@ describe('a CA whose key cannot sign', () => {
     expect(r.crossRepo.get(r.ids.A!, r.ids.C!)).toBeNull();
     const warned = r.logger.entries.filter((e) => e.level === 'warn');
     expect(warned).toHaveLength(1);
+    expect(warned[0]!.message).toMatch(/cross-certificate/);
     expect(warned[0]!.fields).toMatchObject({ caId: r.ids.A, subjectCaId: r.ids.C });
     expect(r.crossAudits().map((a) => [a.actor, a.targetId, a.outcome, a.details?.caId, a.details?.subjectCaId])).toEqual([
       ['bob', r.ids.A, 'failure', r.ids.A, r.ids.C],

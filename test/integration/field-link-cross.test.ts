@@ -20,7 +20,7 @@ import { runRobot } from '../robot-sim/robotSession.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { MemoryEnd, MemoryPort } from '../unit/station-link-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet } from './support/stationRig.ts';
+import { createStationConsole, initStationFleet, memoryCableOpener } from './support/stationRig.ts';
 
 // The replacement keeps the retired CA's name (a key rollover, as ca:replace with the same commonName makes it): the
 // cross-certificate is then self-issued (RFC 5280 6.1: not counted against a path length), which the factory CA's
@@ -80,12 +80,7 @@ describe('the field link sends the retired CA\'s cross-certificate after ca:repl
       station: {
         stepTimeoutMs: 600_000,
         pollIntervalMs: 100,
-        openPort: async (p) => {
-          const cable = ports.get(p);
-          if (!cable) throw new Error(`nothing plugged in on ${p}`);
-          cable.powerOn();
-          return cable.port;
-        },
+        openPort: memoryCableOpener(ports),
       },
       field: { renewCheckMs: null },
     });

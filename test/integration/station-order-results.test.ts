@@ -16,7 +16,7 @@ import { runRobot, type RobotResult } from '../robot-sim/robotSession.ts';
 import { removeTempDirs, tempDir } from '../unit/store-testkit.ts';
 import { MemoryPort, memoryCable } from '../unit/station-link-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
-import { createStationConsole, initStationFleet } from './support/stationRig.ts';
+import { createStationConsole, initStationFleet, memoryCableOpener } from './support/stationRig.ts';
 
 /** Every robot is registered at Plant 1 (initStationFleet); what each one believes and does differs. */
 const REGISTRY_SITE = 'Plant 1';
@@ -102,12 +102,7 @@ describe('station: the orders step on the port, per item', () => {
           listed++;
           return usbPresent ? [{ path: pathOf('uv-1'), vendorId: '2e8a', productId: '000a' }] : [];
         },
-        openPort: async (p) => {
-          const cable = plugged.get(p);
-          if (!cable) throw new Error(`nothing plugged in on ${p}`);
-          void cable.powerOn();
-          return cable.port;
-        },
+        openPort: memoryCableOpener(plugged),
       },
     });
     const { caFile } = await initStationFleet(call, { ca: { commonName: 'Orders Fleet CA', work }, robots: Object.fromEntries(Object.keys(ROBOTS).map((d) => [d, d])) });

@@ -20,7 +20,7 @@ import { MemoryEnd, MemoryPort } from '../unit/station-link-kit.ts';
 import { robotCsr } from './fleetca-kit.ts';
 import { contractCaller, until } from './support/consoleCalls.ts';
 import { createMemoryLogger } from '../../electron/logger.ts';
-import { createStationConsole, initStationFleet, OPERATOR, PASS } from './support/stationRig.ts';
+import { createStationConsole, initStationFleet, memoryCableOpener, OPERATOR, PASS } from './support/stationRig.ts';
 
 /** The robot's end of the cable: a frame of type `held` is kept back (the robot "thinks") until release(). */
 class HoldingEnd extends MemoryEnd {
@@ -87,12 +87,7 @@ describe('the sweep of abandoned certificates leaves alone the certificates sess
       station: {
         stepTimeoutMs: 600_000,
         pollIntervalMs: 100,
-        openPort: async (p) => {
-          const cable = cables.get(p);
-          if (!cable) throw new Error(`nothing plugged in on ${p}`);
-          void cable.powerOn();
-          return cable.port;
-        },
+        openPort: memoryCableOpener(cables),
       },
     });
     const { caFile } = await initStationFleet(call, { ca: { commonName: 'Sweep Old CA', work }, robots: { 'uv-s1': 'Re-issued', 'uv-s2': 'Abandoned', 'uv-s3': 'Recorded late' } });
@@ -220,12 +215,7 @@ describe('the sweep after a re-issue over the field link, and after a CA replace
       station: {
         stepTimeoutMs: 600_000,
         pollIntervalMs: 100,
-        openPort: async (p) => {
-          const cable = ports.get(p);
-          if (!cable) throw new Error(`nothing plugged in on ${p}`);
-          cable.powerOn();
-          return cable.port;
-        },
+        openPort: memoryCableOpener(ports),
       },
     });
     const { caFile } = await initStationFleet(call, { ca: { commonName: 'Field Sweep Old CA', work }, robots: { 'uv-t1': 'Renewed', 'uv-t2': 'Forged RENEWED' } });

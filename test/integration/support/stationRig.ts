@@ -57,6 +57,19 @@ export async function initStationFleet(
 }
 
 /** How long a simulator spawned here waits for each console frame (robot.ts --timeout-ms). */
+/**
+ * A station's `openPort` over in-memory cables: the port plugged in at that path, its robot powered on as the console
+ * opens it; an unknown path is refused as an empty socket would be.
+ */
+export function memoryCableOpener<P>(cables: ReadonlyMap<string, { port: P; powerOn(): unknown }>): (path: string) => Promise<P> {
+  return async (p) => {
+    const cable = cables.get(p);
+    if (!cable) throw new Error(`nothing plugged in on ${p}`);
+    void cable.powerOn();
+    return cable.port;
+  };
+}
+
 export const ROBOT_FRAME_TIMEOUT_MS = 60_000;
 
 export interface RobotOptions {

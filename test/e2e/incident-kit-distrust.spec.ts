@@ -6,28 +6,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { expect, test } from '@playwright/test';
 import { createConsole } from '../../electron/app.ts';
-import { runCli } from '../../electron/ipc/cli/runCli.ts';
+import { inProcessCli } from './support/inProcessCli.ts';
 
 const TEST_KDF = { N: 1024, r: 8, p: 1 };
 const PASS = 'Kit-Distrust-Window 1618';
 const ENV = { ECPS_PASSPHRASE: PASS, ECPS_OPERATOR: 'alice', ECPS_KDF_LOG2N: '10' };
 const CTX = { transport: 'test' } as const;
 
-/** runCli in this process; `until` ends a `serve` (its untilStopped). */
-function cli(argv: string[], o: { onOut?: (text: string) => void; until?: Promise<string> } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const done = runCli({
-    argv, env: { ...ENV }, stdin: Readable.from([]),
-    stdout: { write: (t: string) => { stdout += t; o.onOut?.(stdout); } },
-    stderr: { write: (t: string) => (stderr += t) },
-    ...(o.until ? { untilStopped: () => o.until! } : {}),
-  });
-  return { done, out: () => stdout, err: () => stderr };
-}
+const cli = inProcessCli(ENV);
 
 test('the offline window: a distrust order names the fleet CA, warns it is final, quarantines no robot; import says to revoke it', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ecps-e2e-kit-distrust-'));

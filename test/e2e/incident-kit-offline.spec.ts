@@ -7,29 +7,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { expect, test } from '@playwright/test';
 import { createConsole } from '../../electron/app.ts';
-import { runCli } from '../../electron/ipc/cli/runCli.ts';
+import { inProcessCli } from './support/inProcessCli.ts';
 
 const TEST_KDF = { N: 1024, r: 8, p: 1 };
 const PASS = 'Kit-Window-Passphrase 2718';
 const ENV = { ECPS_PASSPHRASE: PASS, ECPS_OPERATOR: 'alice', ECPS_KDF_LOG2N: '10' };
 const CTX = { transport: 'test' } as const;
 
-/** runCli in this process; `stop` ends a `serve` (its untilStopped), `now` is the offline console's clock. */
-function cli(argv: string[], o: { now?: () => Date; onOut?: (text: string) => void; until?: Promise<string> } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const done = runCli({
-    argv, env: { ...ENV }, stdin: Readable.from([]),
-    stdout: { write: (t: string) => { stdout += t; o.onOut?.(stdout); } },
-    stderr: { write: (t: string) => (stderr += t) },
-    ...(o.until ? { untilStopped: () => o.until! } : {}),
-    ...(o.now ? { now: o.now } : {}),
-  });
-  return { done, out: () => stdout, err: () => stderr };
-}
+const cli = inProcessCli(ENV);
 
 test('the offline console on an incident kit: sign in, use an order, an expired one refused, then imported', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'ecps-e2e-kit-'));

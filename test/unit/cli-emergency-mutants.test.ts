@@ -59,6 +59,10 @@ describe("emergency execute's input", () => {
     // --distrust-ca (repeatable): distrust_ca added to the actions, the CA ids as distrustCaIds (docs/cli.md).
     ['--distrust-ca alone', { 'distrust-ca': ['ca-a', 'ca-b'] }, { actions: ['stop_operating', 'distrust_ca'], distrustCaIds: ['ca-a', 'ca-b'], message: 'leak', validForSeconds: 604800 }],
     ['--distrust-ca with distrust_ca in --order-actions: once', { 'distrust-ca': ['ca-a'], 'order-actions': 'distrust_ca' }, { actions: ['distrust_ca'], distrustCaIds: ['ca-a'], message: 'leak', validForSeconds: 604800 }],
+    // Comma-separated as well as repeated (docs/cli.md), read like --robot: spaces and empty items dropped, a plain string too.
+    ['--distrust-ca comma-separated, spaces and empty items dropped', { 'distrust-ca': [' ca-a , ,ca-b', 'ca-c,'] }, { actions: ['stop_operating', 'distrust_ca'], distrustCaIds: ['ca-a', 'ca-b', 'ca-c'], message: 'leak', validForSeconds: 604800 }],
+    ['--distrust-ca as a plain string', { 'distrust-ca': 'ca-a,ca-b' }, { actions: ['stop_operating', 'distrust_ca'], distrustCaIds: ['ca-a', 'ca-b'], message: 'leak', validForSeconds: 604800 }],
+    ['--distrust-ca that names no CA (only commas and spaces): no distrust_ca, no CA ids', { 'distrust-ca': [' , ', ''] }, { actions: ['stop_operating'], message: 'leak', validForSeconds: 604800 }],
   ];
   it.each(LOCKDOWN)('lockdown settings: %s', (_why, extra, lockdown) => {
     expect(executeFromOptions({ fleet: true, reason: 'leak', lockdown: true, ...extra }).lockdown).toEqual(lockdown);

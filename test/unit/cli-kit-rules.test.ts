@@ -45,6 +45,8 @@ describe('kit export: --order distrust-ca:current | distrust-ca:CA-ID (docs/inci
       try {
         kitOrdersFromOptions({ order: spec }, cas);
       } catch (e) {
+        // Each refusal names the option at fault (field: order).
+        expect((e as { details?: unknown }).details).toEqual({ field: 'order' });
         return [(e as { code: string }).code, (e as Error).message];
       }
       return ['ok', ''];
@@ -52,6 +54,12 @@ describe('kit export: --order distrust-ca:current | distrust-ca:CA-ID (docs/inci
     expect(refusal('distrust-ca:current', [])).toEqual(['not_found', expect.stringMatching(/no fleet CA yet \(ca:init makes one\)/)]);
     expect(refusal('distrust-ca:current', [RETIRED])).toEqual(['not_found', expect.stringMatching(/no current fleet CA .*name a CA by its id/)]);
     expect(refusal(`distrust-ca:${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, [CURRENT])).toEqual(['not_found', expect.stringMatching(/no fleet CA 00000000-.* on this console/)]);
+    // An unknown id on a console with no CA at all says it has none yet; with CAs it just points to ca history.
+    const unknownId = `${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`;
+    expect(refusal(`distrust-ca:${unknownId}`, [])[1]).toMatch(/\(ca history lists them; it has none yet\)\.$/);
+    expect(refusal(`distrust-ca:${unknownId}`, [CURRENT, RETIRED])[1]).toMatch(/on this console \(ca history lists them\)\.$/);
+    // Without the CA list (the default), distrust-ca:current finds no CA at all.
+    expect(() => kitOrdersFromOptions({ order: 'distrust-ca:current' })).toThrow(/no fleet CA yet \(ca:init makes one\)/);
   });
 
   it('kitOrdersNeedCas: only a distrust-ca: order needs the console\'s CA list', () => {

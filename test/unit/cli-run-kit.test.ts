@@ -178,3 +178,32 @@ describe('kit use --out and an order past its expiry', () => {
     expect(ok(await cli(['kit', 'status', '--kit', kit], { env: cliEnv() })).stdout.split('\n')[2]).toMatch(/^ {2}order "fleet" #\d+: 3\/3 use\(s\) left, expires /);
   });
 });
+
+describe('a distrust-ca order offline: kit status and kit use in words (docs/incident-kit.md "Containing a compromised fleet CA")', () => {
+  it('status says the order stops every robot trusting the CA (subject, short id) and quarantines none; use says so too', async () => {
+    const dir = await kitStore();
+    const ca = await withConsole(dir, async (c) => {
+      await c.handlers['ca:init']({ providerId: 'local', algorithm: 'EC_P256', commonName: 'Fleet CA Kit' }, TEST_CTX);
+      return (await c.handlers['ca:history']({}, TEST_CTX)).cas[0]!;
+    });
+    const kit = fresh('kit');
+    ok(await cli(['kit', 'export', '--out', kit, '--order', 'distrust-ca:current', '--order', 'robot:uv-001', '--max-uses', '1', '--reason', 'CA key may leak', '--data-dir', dir]));
+    const offline = (args: string[]) => cli(['--data-dir', fresh('never-created'), ...args], { env: cliEnv() });
+    // The CA in words, as the doc writes it: "fleet CA <subject> (<short id>)", the short id being the first 8 characters.
+    const inWords = `fleet CA ${ca.subject} (${ca.id.slice(0, 8)})`;
+    expect(ca.subject).toContain('Fleet CA Kit');
+    const status = ok(await offline(['kit', 'status', '--kit', kit])).stdout.split('\n').slice(2, 4).map((l) => l.replace(/#\d+/, '#N').replace(new RegExp(ISO), 'T'));
+    expect(status).toEqual([
+      `  order "distrust-ca:current" #N: 1/1 use(s) left, expires T; stops every robot trusting ${inWords} (final on robots; quarantines no robot)`,
+      // A plain order's line says nothing more.
+      '  order "robot:uv-001" #N: 1/1 use(s) left, expires T',
+    ]);
+    const out = fresh('distrust.json');
+    expect(ok(await offline(['kit', 'use', 'distrust-ca:current', '--kit', kit, '--reason', 'CA key leaked', '--out', out])).stdout).toBe([
+      `OFFLINE: order "distrust-ca:current" used (1/1); it stops every robot that takes it trusting ${inWords}, for good; no robot quarantined (the CA is compromised, not the robots)`,
+      `signed order written to ${out}`,
+    ].join('\n') + '\n');
+    // No robot quarantined in the kit.
+    expect(ok(await offline(['kit', 'robots', '--kit', kit])).stdout.split('\n').map((l) => l.split('  ').pop())).toEqual(['deployed', 'deployed', 'decommissioned', '']);
+  });
+});

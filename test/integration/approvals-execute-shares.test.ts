@@ -132,6 +132,30 @@ describe('approvals execute of a recovery.shares request', () => {
     expect(answer.result.shares.every((s) => s.share.startsWith('ecps-share'))).toBe(true);
   });
 
+  it('a request that is not open is left to the channel: an unknown id is not_found, an executed one illegal_transition (docs/two-person-control.md), with or without --out-dir', async () => {
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const extra of [[], ['--out-dir', folder()], ['--json']]) {
+      const r = await as('alice', ['approvals', 'execute', unknown, ...extra]);
+      expect([r.code, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toMatch(new RegExp(`^error \\[not_found\\]: [^\\n]*${unknown}`));
+    }
+
+    // An executed recovery.shares request never runs again: the channel refuses it (not the --out-dir check, which
+    // is for a request about to run), and no share file or set is made.
+    const id = await approvedSharesRequest();
+    expect((await as('alice', ['approvals', 'execute', id, '--json'])).code).toBe(0);
+    expect(await requestState(id)).toBe('executed');
+    const before = await storeState();
+    const dir = folder();
+    for (const extra of [[], ['--out-dir', dir], ['--json']]) {
+      const r = await as('alice', ['approvals', 'execute', id, ...extra]);
+      expect([r.code, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toMatch(new RegExp(`^error \\[illegal_transition\\]: [^\\n]*${id}`));
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(await storeState()).toEqual(before);
+  });
+
   it('--out-dir on a request that hands out no shares is refused before it runs', async () => {
     const asked = await as('alice', ['operators', 'remove', 'Bea']);
     expect(asked.stderr).toContain('error [approval_required]');

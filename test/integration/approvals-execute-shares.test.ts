@@ -40,8 +40,8 @@ async function requestState(id: string): Promise<string | undefined> {
 }
 
 /** alice asks for a 2-of-3 share set (approval_required), Bea approves it: the id of the approved request. */
-async function approvedSharesRequest(): Promise<string> {
-  const asked = await as('alice', ['recovery', 'shares', '--k', '2', ...CUSTODIANS]);
+async function approvedSharesRequest(custodians: string[] = CUSTODIANS): Promise<string> {
+  const asked = await as('alice', ['recovery', 'shares', '--k', '2', ...custodians]);
   expect(asked.code).toBe(1);
   expect(asked.stderr).toContain('error [approval_required]');
   const list = JSON.parse((await as('alice', ['approvals', 'list', '--json'])).stdout) as { requests: Array<{ id: string; action: string; state: string }> };
@@ -154,6 +154,26 @@ describe('approvals execute of a recovery.shares request', () => {
     }
     expect(fs.readdirSync(dir)).toEqual([]);
     expect(await storeState()).toEqual(before);
+  });
+
+  it('custodians past the summary\'s 200 characters: only the folder is checked first (a missing one refused before it runs), then one file per custodian', async () => {
+    // Four 60-character names: their list is longer than the 200 characters a request summary keeps.
+    const names = ['A', 'B', 'C', 'D'].map((c) => `${c}${'x'.repeat(59)}`);
+    const id = await approvedSharesRequest(names.flatMap((c) => ['--custodian', c]));
+    const before = await storeState();
+    const missing = path.join(work, 'no-such-folder');
+    const r = await as('alice', ['approvals', 'execute', id, '--out-dir', missing]);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(new RegExp(`^error \\[invalid_input\\]: Output file ${missing}/[^\\n]* cannot be written: the folder ${missing} does not exist`));
+    expect(fs.existsSync(missing)).toBe(false);
+    expect(await storeState()).toEqual(before);
+    expect(await requestState(id)).toBe('approved');
+
+    const dir = folder();
+    const run = await as('alice', ['approvals', 'execute', id, '--out-dir', dir]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(fs.readdirSync(dir).sort()).toEqual(names.map((c, i) => `share-${i + 1}-${c}.txt`));
+    expect(await requestState(id)).toBe('executed');
   });
 
   it('--out-dir on a request that hands out no shares is refused before it runs', async () => {

@@ -63,7 +63,7 @@ const folder = () => {
 beforeAll(async () => {
   const setup = await open(store, { kdf: FAST_KDF });
   await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, [{ name: 'Bea', role: 'admin', passphrase: BEA_PASS }]);
+  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, [{ name: 'Bea', role: 'admin', passphrase: BEA_PASS }, { name: 'Cal', role: 'viewer', passphrase: 'Cal has a long passphrase too' }]);
   setup.close();
 });
 
@@ -88,6 +88,11 @@ describe('approvals execute of a recovery.shares request', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`executed: ${id}  executed`);
+    // The executed line, then the set's heading on a line of its own, then one line per file.
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^executed: ${id}  executed`));
+    expect(lines[1]).toMatch(/^share set \S+: 2 of 3 shares rebuild the master key/);
+    expect(lines).toHaveLength(5);
     const files = ['share-1-Ann.txt', 'share-2-Ben.txt', 'share-3-Cy.txt'].map((f) => path.join(dir, f));
     for (const [i, f] of files.entries()) expect(run.stdout).toContain(`share ${i + 1} for ${['Ann', 'Ben', 'Cy'][i]} -> ${f}`);
     expect(fs.readdirSync(dir).sort()).toEqual(files.map((f) => path.basename(f)));
@@ -133,6 +138,8 @@ describe('approvals execute of a recovery.shares request', () => {
   });
 
   it('a request that is not open is left to the channel: an unknown id is not_found, an executed one illegal_transition (docs/two-person-control.md), with or without --out-dir', async () => {
+    // An approved shares request is open meanwhile: the unknown id is not mistaken for it.
+    const id = await approvedSharesRequest();
     const unknown = '00000000-0000-4000-8000-000000000000';
     for (const extra of [[], ['--out-dir', folder()], ['--json']]) {
       const r = await as('alice', ['approvals', 'execute', unknown, ...extra]);
@@ -142,7 +149,7 @@ describe('approvals execute of a recovery.shares request', () => {
 
     // An executed recovery.shares request never runs again: the channel refuses it (not the --out-dir check, which
     // is for a request about to run), and no share file or set is made.
-    const id = await approvedSharesRequest();
+    expect(await requestState(id)).toBe('approved');
     expect((await as('alice', ['approvals', 'execute', id, '--json'])).code).toBe(0);
     expect(await requestState(id)).toBe('executed');
     const before = await storeState();
@@ -173,6 +180,24 @@ describe('approvals execute of a recovery.shares request', () => {
     const run = await as('alice', ['approvals', 'execute', id, '--out-dir', dir]);
     expect([run.code, run.stderr]).toEqual([0, '']);
     expect(fs.readdirSync(dir).sort()).toEqual(names.map((c, i) => `share-${i + 1}-${c}.txt`));
+    expect(await requestState(id)).toBe('executed');
+
+    // --json without --out-dir: no folder to check; the shares are in the answer.
+    const second = await approvedSharesRequest(names.flatMap((c) => ['--custodian', c]));
+    const json = await as('alice', ['approvals', 'execute', second, '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    expect((JSON.parse(json.stdout) as { result: { shares: Array<{ custodian: string }> } }).result.shares.map((x) => x.custodian)).toEqual(names);
+  });
+
+  it('an approved request that hands out no shares runs as before: the executed line (text), no --out-dir needed', async () => {
+    const asked = await as('alice', ['operators', 'remove', 'Cal']);
+    expect(asked.stderr).toContain('error [approval_required]');
+    const list = JSON.parse((await as('alice', ['approvals', 'list', '--json'])).stdout) as { requests: Array<{ id: string; action: string; state: string }> };
+    const id = list.requests.find((r) => r.action === 'operator.remove' && r.state === 'pending')!.id;
+    expect((await as('Bea', ['approvals', 'approve', id])).code).toBe(0);
+    const r = await as('alice', ['approvals', 'execute', id]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(new RegExp(`^executed: ${id}  executed[^\\n]*\\n$`));
     expect(await requestState(id)).toBe('executed');
   });
 

@@ -40,8 +40,8 @@ async function requestState(id: string): Promise<string | undefined> {
 }
 
 /** alice asks for a 2-of-3 share set (approval_required), Bea approves it: the id of the approved request. */
-async function approvedSharesRequest(): Promise<string> {
-  const asked = await as('alice', ['recovery', 'shares', '--k', '2', ...CUSTODIANS]);
+async function approvedSharesRequest(custodians: string[] = CUSTODIANS): Promise<string> {
+  const asked = await as('alice', ['recovery', 'shares', '--k', '2', ...custodians]);
   expect(asked.code).toBe(1);
   expect(asked.stderr).toContain('error [approval_required]');
   const list = JSON.parse((await as('alice', ['approvals', 'list', '--json'])).stdout) as { requests: Array<{ id: string; action: string; state: string }> };
@@ -63,7 +63,7 @@ const folder = () => {
 beforeAll(async () => {
   const setup = await open(store, { kdf: FAST_KDF });
   await setup.handlers['session:init']({ operator: 'alice', passphrase: PASSPHRASE }, CTX);
-  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, [{ name: 'Bea', role: 'admin', passphrase: BEA_PASS }]);
+  await addOperators(setup, { name: 'alice', passphrase: PASSPHRASE }, [{ name: 'Bea', role: 'admin', passphrase: BEA_PASS }, { name: 'Cal', role: 'viewer', passphrase: 'Cal has a long passphrase too' }]);
   setup.close();
 });
 
@@ -88,6 +88,11 @@ describe('approvals execute of a recovery.shares request', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`executed: ${id}  executed`);
+    // The executed line, then the set's heading on a line of its own, then one line per file.
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^executed: ${id}  executed`));
+    expect(lines[1]).toMatch(/^share set \S+: 2 of 3 shares rebuild the master key/);
+    expect(lines).toHaveLength(5);
     const files = ['share-1-Ann.txt', 'share-2-Ben.txt', 'share-3-Cy.txt'].map((f) => path.join(dir, f));
     for (const [i, f] of files.entries()) expect(run.stdout).toContain(`share ${i + 1} for ${['Ann', 'Ben', 'Cy'][i]} -> ${f}`);
     expect(fs.readdirSync(dir).sort()).toEqual(files.map((f) => path.basename(f)));
@@ -130,6 +135,70 @@ describe('approvals execute of a recovery.shares request', () => {
     expect(answer.request.state).toBe('executed');
     expect(answer.result.shares.map((s) => s.custodian)).toEqual(['Ann', 'Ben', 'Cy']);
     expect(answer.result.shares.every((s) => s.share.startsWith('ecps-share'))).toBe(true);
+  });
+
+  it('a request that is not open is left to the channel: an unknown id is not_found, an executed one illegal_transition (docs/two-person-control.md), with or without --out-dir', async () => {
+    // An approved shares request is open meanwhile: the unknown id is not mistaken for it.
+    const id = await approvedSharesRequest();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const extra of [[], ['--out-dir', folder()], ['--json']]) {
+      const r = await as('alice', ['approvals', 'execute', unknown, ...extra]);
+      expect([r.code, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toMatch(new RegExp(`^error \\[not_found\\]: [^\\n]*${unknown}`));
+    }
+
+    // An executed recovery.shares request never runs again: the channel refuses it (not the --out-dir check, which
+    // is for a request about to run), and no share file or set is made.
+    expect(await requestState(id)).toBe('approved');
+    expect((await as('alice', ['approvals', 'execute', id, '--json'])).code).toBe(0);
+    expect(await requestState(id)).toBe('executed');
+    const before = await storeState();
+    const dir = folder();
+    for (const extra of [[], ['--out-dir', dir], ['--json']]) {
+      const r = await as('alice', ['approvals', 'execute', id, ...extra]);
+      expect([r.code, r.stdout]).toEqual([1, '']);
+      expect(r.stderr).toMatch(new RegExp(`^error \\[illegal_transition\\]: [^\\n]*${id}`));
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(await storeState()).toEqual(before);
+  });
+
+  it('custodians past the summary\'s 200 characters: only the folder is checked first (a missing one refused before it runs), then one file per custodian', async () => {
+    // Four 60-character names: their list is longer than the 200 characters a request summary keeps.
+    const names = ['A', 'B', 'C', 'D'].map((c) => `${c}${'x'.repeat(59)}`);
+    const id = await approvedSharesRequest(names.flatMap((c) => ['--custodian', c]));
+    const before = await storeState();
+    const missing = path.join(work, 'no-such-folder');
+    const r = await as('alice', ['approvals', 'execute', id, '--out-dir', missing]);
+    expect([r.code, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(new RegExp(`^error \\[invalid_input\\]: Output file ${missing}/[^\\n]* cannot be written: the folder ${missing} does not exist`));
+    expect(fs.existsSync(missing)).toBe(false);
+    expect(await storeState()).toEqual(before);
+    expect(await requestState(id)).toBe('approved');
+
+    const dir = folder();
+    const run = await as('alice', ['approvals', 'execute', id, '--out-dir', dir]);
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(fs.readdirSync(dir).sort()).toEqual(names.map((c, i) => `share-${i + 1}-${c}.txt`));
+    expect(await requestState(id)).toBe('executed');
+
+    // --json without --out-dir: no folder to check; the shares are in the answer.
+    const second = await approvedSharesRequest(names.flatMap((c) => ['--custodian', c]));
+    const json = await as('alice', ['approvals', 'execute', second, '--json']);
+    expect([json.code, json.stderr]).toEqual([0, '']);
+    expect((JSON.parse(json.stdout) as { result: { shares: Array<{ custodian: string }> } }).result.shares.map((x) => x.custodian)).toEqual(names);
+  });
+
+  it('an approved request that hands out no shares runs as before: the executed line (text), no --out-dir needed', async () => {
+    const asked = await as('alice', ['operators', 'remove', 'Cal']);
+    expect(asked.stderr).toContain('error [approval_required]');
+    const list = JSON.parse((await as('alice', ['approvals', 'list', '--json'])).stdout) as { requests: Array<{ id: string; action: string; state: string }> };
+    const id = list.requests.find((r) => r.action === 'operator.remove' && r.state === 'pending')!.id;
+    expect((await as('Bea', ['approvals', 'approve', id])).code).toBe(0);
+    const r = await as('alice', ['approvals', 'execute', id]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toMatch(new RegExp(`^executed: ${id}  executed[^\\n]*\\n$`));
+    expect(await requestState(id)).toBe('executed');
   });
 
   it('--out-dir on a request that hands out no shares is refused before it runs', async () => {

@@ -109,6 +109,32 @@ describe('recovery shares --out-dir: the files are checked before the set is mad
   });
 });
 
+describe('recovery shares --out-dir: the file names', () => {
+  // docs/recovery-and-backup.md "Share files": share i goes to DIR/share-<i>-<custodian>.txt, anything but letters,
+  // digits, `.`, `_`, `-` in the name becoming `_` (custodians are named like operators: letters, digits, space, . _ @ -).
+  const NAMED: Array<[custodian: string, file: string]> = [
+    ['Zoë Øster', 'share-1-Zoë_Øster.txt'],
+    ['Bo 2', 'share-2-Bo_2.txt'],
+    ['r.k_x-9@site one', 'share-3-r.k_x-9_site_one.txt'],
+    ['日本 花子', 'share-4-日本_花子.txt'],
+  ];
+
+  it('each custodian\'s file is named from the index and the name with every other character as _; the output names the set and the files', async () => {
+    const before = await storeState();
+    const dir = folder();
+    const r = await cli(['recovery', 'shares', '--k', '2', ...NAMED.flatMap(([c]) => ['--custodian', c]), '--out-dir', dir]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(fs.readdirSync(dir).sort()).toEqual(NAMED.map(([, f]) => f).sort());
+    for (const [, f] of NAMED) expect(fs.readFileSync(path.join(dir, f), 'utf8')).toMatch(/^ecps-share\S+\n$/);
+    const setId = (await storeState()).sets.find((id) => !before.sets.includes(id));
+    expect(setId).toBeDefined();
+    const lines = r.stdout.trimEnd().split('\n');
+    // The heading names the set and its k of n; then one line per custodian naming only the file.
+    expect(lines[0]).toMatch(new RegExp(`^share set ${setId}: 2 of 4 shares rebuild the master key`));
+    expect(lines.slice(1)).toEqual(NAMED.map(([c, f], i) => `share ${i + 1} for ${c} -> ${path.join(dir, f)}`));
+  });
+});
+
 describe('recovery shares --out-dir: a write that fails once the set exists', () => {
   /** The set the failed command made, from its audit: created, then voided; and the store no longer lists it. */
   async function expectVoided(before: Awaited<ReturnType<typeof storeState>>, file: string, code: string) {

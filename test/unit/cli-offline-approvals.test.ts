@@ -111,6 +111,16 @@ describe('approvals sign', () => {
     const r = await refusal(run(['approvals', 'sign', '--in', request, '--key', key, '--out', join(dir, 'a.json')]));
     expect(r?.code).toBe('invalid_input');
   });
+
+  it('a readable request with a key file that cannot be read is not_found naming the approval key file, and writes nothing', async () => {
+    const request = join(dir, 'request-for-missing-key.json');
+    writeFileSync(request, JSON.stringify(REQUEST));
+    const key = join(dir, 'no-such-key.pem');
+    const out = join(dir, 'approval-missing-key.json');
+    const r = await run(['approvals', 'sign', '--in', request, '--key', key, '--out', out, '--operator', 'Bea']).then(() => null, (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }));
+    expect(r).toEqual({ code: 'not_found', message: `The approval key file ${key} cannot be read.` });
+    expect(() => statSync(out)).toThrow();
+  });
 });
 
 describe('operators list line', () => {
